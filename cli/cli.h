@@ -1,0 +1,29 @@
+/*
+ * The ferry command-line tool. Each subcommand lives in its own
+ * cmd-NAME.c and exports one struct cmd_entry, listed in cmd_table
+ * (ferry.c). Adding a command is one new file and one table line.
+ */
+#ifndef FERRY_CLI_H
+#define FERRY_CLI_H
+
+/* Exit statuses shared by every subcommand (see ferry(1)). */
+#define CLI_EXIT_OK		0
+#define CLI_EXIT_FAILED		1	/* the command ran; some work failed */
+#define CLI_EXIT_USAGE		2	/* bad arguments or bad input files */
+
+struct cmd_entry {
+	const char	*name;
+	const char	*usage;		/* arguments, after "ferry NAME " */
+	const char	*summary;	/* one line for "ferry help" */
+	/* argv[0] is the command name; returns an exit status. */
+	int		(*exec)(int argc, char **argv);
+};
+
+extern const struct cmd_entry cmd_map_entry;
+
+/* ferry.c */
+void	cli_error(const struct cmd_entry *cmd, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	cli_usage(const struct cmd_entry *cmd);
+
+#endif

@@ -1,0 +1,90 @@
+/* ferry: the command-line tool. main() finds the subcommand in a table. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+
+static const struct cmd_entry *cmd_table[] = {
+	&cmd_map_entry,
+	NULL
+};
+
+void
+cli_error(const struct cmd_entry *cmd, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "ferry: %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+cli_usage(const struct cmd_entry *cmd)
+{
+	fprintf(stderr, "usage: ferry %s %s\n", cmd->name, cmd->usage);
+	return (CLI_EXIT_USAGE);
+}
+
+static void
+print_help(FILE *f)
+{
+	size_t	i;
+
+	fprintf(f, "usage: ferry COMMAND [ARGS...]\n\ncommands:\n");
+	for (i = 0; cmd_table[i] != NULL; i++)
+		fprintf(f, "  %-8s %s\n", cmd_table[i]->name,
+		    cmd_table[i]->summary);
+	fprintf(f, "\n'ferry help COMMAND' shows a command's arguments.\n");
+}
+
+static const struct cmd_entry *
+cmd_find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; cmd_table[i] != NULL; i++) {
+		if (strcmp(cmd_table[i]->name, name) == 0)
+			return (cmd_table[i]);
+	}
+	return (NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct cmd_entry	*cmd;
+
+	log_init("ferry", LOG_LEVEL_WARN, 0);
+	if (argc < 2) {
+		print_help(stderr);
+		return (CLI_EXIT_USAGE);
+	}
+	if (strcmp(argv[1], "--version") == 0 ||
+	    strcmp(argv[1], "version") == 0) {
+		printf("ferry %s\n", PACKAGE_VERSION);
+		return (CLI_EXIT_OK);
+	}
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		if (argc > 2 && (cmd = cmd_find(argv[2])) != NULL) {
+			printf("usage: ferry %s %s\n%s\n", cmd->name,
+			    cmd->usage, cmd->summary);
+			return (CLI_EXIT_OK);
+		}
+		print_help(stdout);
+		return (argc > 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK);
+	}
+	if ((cmd = cmd_find(argv[1])) == NULL) {
+		fprintf(stderr, "ferry: unknown command \"%s\" "
+		    "(try 'ferry help')\n", argv[1]);
+		return (CLI_EXIT_USAGE);
+	}
+	return (cmd->exec(argc - 1, argv + 1));
+}

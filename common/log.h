@@ -1,0 +1,34 @@
+/*
+ * Logging for the programs (ferry, ferryd, ferry-ftrack), in the OpenBSD
+ * daemon style: messages go to stderr, or to syslog for a daemon that asks
+ * for it. Libraries do not log; they return codes and causes.
+ * Never pass a secret to these functions.
+ */
+#ifndef FERRY_LOG_H
+#define FERRY_LOG_H
+
+enum log_level {
+	LOG_LEVEL_ERROR = 0,
+	LOG_LEVEL_WARN,
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_DEBUG
+};
+
+#define LOG_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* progname prefixes each message on stderr; syslog is used if use_syslog. */
+void	log_init(const char *progname, enum log_level level, int use_syslog);
+void	log_set_level(enum log_level level);
+const char *log_progname(void);
+
+void	log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);
+void	log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
+/* log_warn appends strerror(errno); log_warnx does not. */
+void	log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);
+void	log_warnx(const char *fmt, ...) LOG_PRINTF(1, 2);
+void	log_error(const char *fmt, ...) LOG_PRINTF(1, 2);
+/* For broken invariants and start-up failures only: log and exit(1). */
+void	fatal(const char *fmt, ...) LOG_PRINTF(1, 2) __attribute__((noreturn));
+void	fatalx(const char *fmt, ...) LOG_PRINTF(1, 2) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * The share map: root shares and where each is mounted per platform and per
+ * site, and translation of a path as one machine sees it into the path
+ * another site or platform sees for the same file. See docs/share-map.md.
+ *
+ * Library tier: functions return 0 or a negative FERRY_ERR_* code and, when
+ * a cause pointer is given, a newly allocated message the caller frees.
+ */
+#ifndef FERRY_SHARE_MAP_H
+#define FERRY_SHARE_MAP_H
+
+#include <stddef.h>
+
+enum share_os {
+	SHARE_OS_LINUX,
+	SHARE_OS_MAC,
+	SHARE_OS_WINDOWS,
+	SHARE_OS_UNC,
+	SHARE_OS_COUNT,
+	SHARE_OS_DEFAULT = -1	/* the target site's only or first root */
+};
+
+/* "linux", "mac", "windows", "unc". */
+const char	*share_os_name(enum share_os os);
+/* Returns 0 and sets *os, or FERRY_ERR_INVAL for an unknown name. */
+int		 share_os_parse(const char *name, enum share_os *os);
+
+struct share_map;
+
+/*
+ * Loads a share map from a JSON file, or from len bytes of text (name is
+ * used in messages). On error the cause names the file, and the line and
+ * column or the JSON member (shares.storage.sites.la.linux) at fault.
+ */
+int	 share_map_load_file(const char *file, struct share_map **out,
+	     char **cause);
+int	 share_map_load_text(const char *text, size_t len, const char *name,
+	     struct share_map **out, char **cause);
+void	 share_map_free(struct share_map *m);
+
+/* A translated path. All strings are owned by the result. */
+struct share_map_result {
+	char		*share;		/* name of the share it is under */
+	char		*relative;	/* '/'-separated path inside it; "" */
+	char		*path;		/* the path as the target sees it */
+	enum share_os	 os;		/* the platform of path */
+};
+void	 share_map_result_clear(struct share_map_result *res);
+
+/*
+ * Translates the len bytes at path, as from_site sees them (NULL: match
+ * every root of every site), into the path to_site sees on to_os.
+ * Longest matching root wins. Fails with FERRY_ERR_NOSHARE,
+ * FERRY_ERR_TRAVERSAL (".." climbing out of the share), FERRY_ERR_BADNAME
+ * (control characters, or a name the target platform cannot hold) or
+ * FERRY_ERR_NOTFOUND (the target site has no root for that platform).
+ */
+int	 share_map_translate(const struct share_map *m, const char *from_site,
+	     const char *to_site, enum share_os to_os, const char *path,
+	     size_t len, struct share_map_result *res, char **cause);
+
+#endif
