@@ -231,14 +231,20 @@ share_target_root(const struct share *s, const char *to_site,
 	    share_os_name(to_os), to_site));
 }
 
+/*
+ * Names below the root must be ones Windows can hold if either end is a
+ * Windows path: a source path cannot name what Windows cannot store, and
+ * a target path must be creatable there.
+ */
 static int
-share_check_target_names(const struct share_root *root, const char **rel,
-    size_t nrel, char **cause)
+share_check_names(const struct path *p, const struct share_root *root,
+    const char **rel, size_t nrel, char **cause)
 {
 	size_t	i;
 	int	r;
 
-	if (root->os != SHARE_OS_WINDOWS && root->os != SHARE_OS_UNC)
+	if (p->kind == PATH_POSIX && root->os != SHARE_OS_WINDOWS &&
+	    root->os != SHARE_OS_UNC)
 		return (0);
 	for (i = 0; i < nrel; i++) {
 		if ((r = path_check_windows_name(rel[i], cause)) != 0)
@@ -351,7 +357,7 @@ share_map_translate(const struct share_map *m, const char *from_site,
 	}
 	if ((r = share_map_pick(m, from_site, to_site, to_os, &p, &s, &root,
 	    rel, &nrel, cause)) != 0 ||
-	    (r = share_check_target_names(root, rel, nrel, cause)) != 0 ||
+	    (r = share_check_names(&p, root, rel, nrel, cause)) != 0 ||
 	    (r = share_root_format(root, rel, nrel, &out)) != 0)
 		goto out;
 	res->os = root->os;

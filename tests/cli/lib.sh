@@ -1,0 +1,73 @@
+# Sourced by the CLI tests: a scratch directory, and helpers that run a
+# command and check its exit status and output.
+set -eu
+
+: "${FERRY:?FERRY must name the ferry binary (make check sets it)}"
+: "${srcdir:=.}"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+failures=0
+checks=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	failures=$((failures + 1))
+}
+
+# run EXPECTED_STATUS CMD...: runs CMD, keeping stdout in $TMP/out and
+# stderr in $TMP/err, and checks the exit status.
+run() {
+	want=$1; shift
+	checks=$((checks + 1))
+	set +e
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	got=$?
+	set -e
+	if [ "$got" -ne "$want" ]; then
+		fail "exit $got, expected $want: $*"
+		sed 's/^/  stderr: /' "$TMP/err" >&2
+	fi
+}
+
+# out_is TEXT / err_has TEXT: compare stdout exactly, grep stderr.
+out_is() {
+	checks=$((checks + 1))
+	if [ "$(cat "$TMP/out")" != "$1" ]; then
+		fail "stdout was:"
+		sed 's/^/  | /' "$TMP/out" >&2
+		echo "  expected:" >&2
+		printf '%s\n' "$1" | sed 's/^/  | /' >&2
+	fi
+}
+
+err_has() {
+	checks=$((checks + 1))
+	grep -qF -- "$1" "$TMP/err" || {
+		fail "stderr lacks \"$1\":"
+		sed 's/^/  | /' "$TMP/err" >&2
+	}
+}
+
+err_empty() {
+	checks=$((checks + 1))
+	[ ! -s "$TMP/err" ] || {
+		fail "stderr is not empty:"
+		sed 's/^/  | /' "$TMP/err" >&2
+	}
+}
+
+# need TOOL: a missing tool skips the test, except in CI where it fails.
+need() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	if [ "${CI:-}" = true ]; then
+		echo "FAIL: $1 is not installed (CI must install it)" >&2
+		exit 1
+	fi
+	echo "SKIP: $1 is not installed" >&2
+	exit 77
+}
+
+finish() {
+	echo "$checks checks, $failures failed" >&2
+	[ "$failures" -eq 0 ]
+}

@@ -1,0 +1,76 @@
+/* Tests of common/: the error table and the growable buffer. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "err.h"
+#include "test.h"
+
+static void
+test_err(void)
+{
+	char	*cause = NULL;
+
+	ASSERT_STR_EQ(err_str(FERRY_OK), "success");
+	ASSERT_STR_EQ(err_str(FERRY_ERR_TRAVERSAL),
+	    "path climbs out of its share");
+	ASSERT_STR_EQ(err_str(12345), "unknown error");
+	/* Every code in the table has its own text. */
+#define CHECK_ROW(name, value, text) ASSERT_STR_EQ(err_str(value), text);
+	FERRY_ERR_TABLE(CHECK_ROW)
+#undef CHECK_ROW
+	ASSERT_INT_EQ(err_set(&cause, FERRY_ERR_PARSE, "line %d", 7),
+	    FERRY_ERR_PARSE);
+	ASSERT_STR_EQ(cause, "line 7");
+	/* A second message replaces the first without leaking it. */
+	err_set(&cause, FERRY_ERR_IO, "%s", "again");
+	ASSERT_STR_EQ(cause, "again");
+	free(cause);
+	ASSERT_INT_EQ(err_set(NULL, FERRY_ERR_INVAL, "ignored"),
+	    FERRY_ERR_INVAL);
+}
+
+static void
+test_buf(void)
+{
+	struct buf	 b;
+	char		*s;
+	int		 i;
+
+	buf_init(&b, 0);
+	ASSERT_STR_EQ(buf_str(&b), "");
+	for (i = 0; i < 1000; i++)
+		ASSERT_INT_EQ(buf_printf(&b, "%d,", i % 10), 0);
+	ASSERT_INT_EQ(b.len, 2000);
+	ASSERT_TRUE(strncmp(b.data, "0,1,2,", 6) == 0);
+	ASSERT_INT_EQ(b.data[b.len], '\0');
+	buf_reset(&b);
+	ASSERT_STR_EQ(buf_str(&b), "");
+	ASSERT_INT_EQ(buf_add(&b, "a\0b", 3), 0);
+	ASSERT_INT_EQ(b.len, 3);
+	s = buf_detach(&b);
+	ASSERT_TRUE(memcmp(s, "a\0b", 4) == 0);
+	ASSERT_TRUE(b.data == NULL && b.len == 0);
+	free(s);
+	s = buf_detach(&b);	/* an empty buffer detaches as "" */
+	ASSERT_STR_EQ(s, "");
+	free(s);
+
+	/* A limit is enforced and leaves the contents intact. */
+	buf_init(&b, 8);
+	ASSERT_INT_EQ(buf_addstr(&b, "12345678"), 0);
+	ASSERT_INT_EQ(buf_addch(&b, '9'), FERRY_ERR_TOOBIG);
+	ASSERT_INT_EQ(buf_printf(&b, "%s", "x"), FERRY_ERR_TOOBIG);
+	ASSERT_STR_EQ(buf_str(&b), "12345678");
+	buf_free(&b);
+}
+
+int
+main(void)
+{
+	test_err();
+	test_buf();
+	return (TEST_DONE());
+}
