@@ -1,0 +1,28 @@
+#!/bin/sh
+# Installs what ferry needs on Debian 12 (bookworm): the build dependencies,
+# and with --test also what the test suite and CI use. Idempotent and
+# non-interactive; uses sudo when not run as root.
+set -eu
+
+build="build-essential autoconf automake pkg-config
+	libjansson-dev libcurl4-openssl-dev libssl-dev libssh2-1-dev
+	libsqlite3-dev librsync-dev libxxhash-dev"
+test="jq clang libclang-rt-14-dev"
+
+want=$build
+[ "${1:-}" = --test ] && want="$build $test"
+
+missing=""
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+	    missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+# shellcheck disable=SC2086
+$sudo apt-get install -y -q --no-install-recommends $missing
