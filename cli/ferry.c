@@ -73,13 +73,18 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
-		if (argc > 2 && (cmd = cmd_find(argv[2])) != NULL) {
-			printf("usage: ferry %s %s\n%s\n", cmd->name,
-			    cmd->usage, cmd->summary);
+		if (argc == 2) {
+			print_help(stdout);
 			return (CLI_EXIT_OK);
 		}
-		print_help(stdout);
-		return (argc > 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK);
+		if ((cmd = cmd_find(argv[2])) == NULL) {
+			fprintf(stderr, "ferry: help: unknown command \"%s\"\n",
+			    argv[2]);
+			return (CLI_EXIT_USAGE);
+		}
+		printf("usage: ferry %s %s\n%s\n", cmd->name, cmd->usage,
+		    cmd->summary);
+		return (CLI_EXIT_OK);
 	}
 	if ((cmd = cmd_find(argv[1])) == NULL) {
 		fprintf(stderr, "ferry: unknown command \"%s\" "

@@ -35,6 +35,9 @@ log_progname(void)
 	return (log_name);
 }
 
+static void	log_vwrite(enum log_level, int, int, const char *, va_list)
+		    __attribute__((format(printf, 4, 0)));
+
 /* Writes one message; with_errno appends the text of saved errno. */
 static void
 log_vwrite(enum log_level level, int with_errno, int saved_errno,

@@ -94,4 +94,10 @@ run 0 "$FERRY" help
 checks=$((checks + 1))
 grep -q '^  map ' "$TMP/out" || fail "help does not list map"
 
+run 0 "$FERRY" help map
+out_is "usage: ferry map --map FILE [--from SITE] --to SITE[:OS] [--expand] [--json] PATH...
+translate paths between sites and platforms with a share map"
+run 2 "$FERRY" help nosuch
+err_has 'ferry: help: unknown command "nosuch"'
+
 finish
