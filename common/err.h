@@ -18,7 +18,14 @@
 	X(FERRY_ERR_TRAVERSAL, -7, "path climbs out of its share") \
 	X(FERRY_ERR_BADNAME,  -8,  "name not allowed") \
 	X(FERRY_ERR_NOSHARE,  -9,  "path is under no share") \
-	X(FERRY_ERR_TOOBIG,   -10, "limit exceeded")
+	X(FERRY_ERR_TOOBIG,   -10, "limit exceeded") \
+	X(FERRY_ERR_EXIST,    -11, "already exists") \
+	X(FERRY_ERR_CRYPTO,   -12, "cryptographic library error") \
+	X(FERRY_ERR_TLS,      -13, "TLS handshake or session failed") \
+	X(FERRY_ERR_AUTH,     -14, "peer not authenticated") \
+	X(FERRY_ERR_TIMEOUT,  -15, "timed out") \
+	X(FERRY_ERR_CLOSED,   -16, "connection closed by peer") \
+	X(FERRY_ERR_PROTO,    -17, "protocol violation")
 
 enum ferry_err {
 #define FERRY_ERR_ENUM(name, value, text) name = value,
