@@ -27,6 +27,8 @@ static const struct frame_type_info frame_types[] = {
 	{ "FILE_END", FRAME_MAX_CONTROL },
 	{ "ACK", FRAME_MAX_CONTROL },
 	{ "ERROR", FRAME_MAX_CONTROL },
+	{ "PLAN", FRAME_MAX_CONTROL },
+	{ "FILE_BEGIN", FRAME_MAX_CONTROL },
 };
 
 static int

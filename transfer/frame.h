@@ -44,10 +44,12 @@ enum frame_type {
 	FRAME_DATA = 6,		/* part of a file sent whole */
 	FRAME_FILE_END = 7,	/* end of a file, with its checksum */
 	FRAME_ACK = 8,		/* receiver's verdict on a file */
-	FRAME_ERROR = 9		/* fatal error; the sender closes next */
+	FRAME_ERROR = 9,	/* fatal error; the sender closes next */
+	FRAME_PLAN = 10,	/* receiver's decision on one entry */
+	FRAME_FILE_BEGIN = 11	/* start of one file's data */
 };
 #define FRAME_TYPE_MIN	FRAME_HELLO
-#define FRAME_TYPE_MAX	FRAME_ERROR
+#define FRAME_TYPE_MAX	FRAME_FILE_BEGIN
 
 /* "HELLO", "DATA", ...; "unknown" for anything else. */
 const char	*frame_type_name(int type);

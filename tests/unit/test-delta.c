@@ -1,0 +1,321 @@
+/*
+ * The librsync jobs: signature -> delta -> patch reproduces the new file
+ * for many sizes and kinds of change, bad input is refused, and the
+ * formats agree with the real rdiff tool in both directions.
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "delta.h"
+#include "err.h"
+#include "test.h"
+
+static char	tmpdir[] = "/tmp/ferry-test-delta.XXXXXX";
+static uint64_t	rng_state = 88172645463325252ULL;
+
+static uint8_t
+rng_byte(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return ((uint8_t)rng_state);
+}
+
+static int
+sink_buf(void *arg, const void *data, size_t len)
+{
+	return (buf_add(arg, data, len));
+}
+
+/* Runs job d over in, fed in chunks of chunk bytes, into out. */
+static int
+run_job(struct delta *d, const struct buf *in, size_t chunk, struct buf *out)
+{
+	size_t	off = 0, n;
+	char	*cause = NULL;
+	int	r;
+
+	do {
+		n = in->len - off < chunk ? in->len - off : chunk;
+		r = delta_push(d, in->data ? in->data + off : "", n,
+		    off + n == in->len, sink_buf, out, &cause);
+		off += n;
+	} while (r == 0 && off < in->len);
+	if (r != 0) {
+		fprintf(stderr, "job: %s\n", cause ? cause : err_str(r));
+		free(cause);
+	}
+	delta_free(d);
+	return (r);
+}
+
+static void
+write_file(const char *path, const struct buf *b)
+{
+	FILE	*f = fopen(path, "wb");
+
+	if (f == NULL || fwrite(b->data ? b->data : "", 1, b->len, f) != b->len)
+		TEST_FAIL("cannot write %s", path);
+	if (f != NULL)
+		fclose(f);
+}
+
+static void
+read_file(const char *path, struct buf *b)
+{
+	char	 chunk[65536];
+	FILE	*f = fopen(path, "rb");
+	size_t	 n;
+
+	buf_reset(b);
+	if (f == NULL) {
+		TEST_FAIL("cannot read %s", path);
+		return;
+	}
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_add(b, chunk, n);
+	fclose(f);
+}
+
+/* signature(basis) -> delta(new) -> patch(basis) must give new back. */
+static void
+round_trip(const struct buf *basis, const struct buf *new, size_t chunk,
+    const char *what, size_t *delta_len)
+{
+	struct buf		 sig, dl, out;
+	struct delta		*d;
+	struct delta_sig	*s = NULL;
+	char			 path[256], *cause = NULL;
+	int			 fd;
+
+	buf_init(&sig, 0); buf_init(&dl, 0); buf_init(&out, 0);
+	snprintf(path, sizeof path, "%s/basis", tmpdir);
+	write_file(path, basis);
+	test_checks++;
+	if (delta_sig_new((off_t)basis->len, &d, NULL) != 0 ||
+	    run_job(d, basis, chunk, &sig) != 0 ||
+	    delta_sig_load(sig.data, sig.len, &s, &cause) != 0 ||
+	    delta_delta_new(s, &d, NULL) != 0 ||
+	    run_job(d, new, chunk, &dl) != 0 ||
+	    (fd = open(path, O_RDONLY)) == -1) {
+		TEST_FAIL("%s: %s", what, cause ? cause : "job failed");
+		goto out;
+	}
+	if (delta_patch_new(fd, &d, NULL) != 0 ||
+	    run_job(d, &dl, chunk, &out) != 0)
+		TEST_FAIL("%s: patch failed", what);
+	else if (out.len != new->len ||
+	    memcmp(buf_str(&out), buf_str(new), new->len) != 0)
+		TEST_FAIL("%s: patched file differs (%zu vs %zu bytes)", what,
+		    out.len, new->len);
+	close(fd);
+	if (delta_len != NULL)
+		*delta_len = dl.len;
+out:
+	free(cause);
+	delta_sig_free(s);
+	buf_free(&sig); buf_free(&dl); buf_free(&out);
+}
+
+static void
+random_buf(struct buf *b, size_t n)
+{
+	size_t	i;
+
+	buf_reset(b);
+	for (i = 0; i < n; i++)
+		buf_addch(b, (char)rng_byte());
+}
+
+static void
+test_sizes(void)
+{
+	static const size_t	 sizes[] = { 0, 1, 255, 256, 257, 1023, 1024,
+	    1025, 4096, 100000, 3 << 20 };
+	struct buf		 a, b;
+	size_t			 i, k, dlen;
+	char			 what[64];
+
+	buf_init(&a, 0); buf_init(&b, 0);
+	for (i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+		random_buf(&a, sizes[i]);
+		/* Identical, one byte flipped, and unrelated content. */
+		snprintf(what, sizeof what, "same %zu", sizes[i]);
+		round_trip(&a, &a, 4096, what, &dlen);
+		if (sizes[i] >= 100000)
+			ASSERT_TRUE(dlen < sizes[i] / 50);
+		buf_reset(&b);
+		buf_add(&b, buf_str(&a), a.len);
+		if (b.len > 0)
+			b.data[b.len / 2] ^= 0x55;
+		snprintf(what, sizeof what, "flip %zu", sizes[i]);
+		round_trip(&a, &b, 1000, what, &dlen);
+		if (sizes[i] >= 100000)
+			ASSERT_TRUE(dlen < sizes[i] / 20);
+		random_buf(&b, sizes[i] + 7);
+		snprintf(what, sizeof what, "unrelated %zu", sizes[i]);
+		round_trip(&a, &b, 65536, what, NULL);
+	}
+	/* An insertion shifts everything after it: still a small delta. */
+	random_buf(&a, 500000);
+	buf_reset(&b);
+	buf_add(&b, a.data, 1000);
+	buf_addstr(&b, "inserted text that shifts every later byte");
+	buf_add(&b, a.data + 1000, a.len - 1000);
+	round_trip(&a, &b, 7, "insert, fed 7 bytes at a time", &dlen);
+	ASSERT_TRUE(dlen < 20000);
+	/* Chunks of every awkward size give the same result. */
+	for (k = 1; k < 20; k += 3) {
+		snprintf(what, sizeof what, "chunk %zu", k);
+		random_buf(&a, 3000);
+		random_buf(&b, 2000);
+		buf_add(&b, a.data, 1500);
+		round_trip(&a, &b, k, what, NULL);
+	}
+	buf_free(&a); buf_free(&b);
+}
+
+static void
+test_bad_input(void)
+{
+	struct delta_sig	*s = NULL;
+	struct delta		*d;
+	struct buf		 junk, out;
+	char			*cause = NULL;
+	int			 fd;
+
+	buf_init(&junk, 0); buf_init(&out, 0);
+	buf_addstr(&junk, "this is not a signature at all");
+	ASSERT_INT_EQ(delta_sig_load(junk.data, junk.len, &s, &cause),
+	    FERRY_ERR_PARSE);
+	ASSERT_STR_CONTAINS(cause, "bad signature");
+	ASSERT_TRUE(s == NULL);
+	free(cause);
+	cause = NULL;
+
+	/* A delta that is garbage, or cut short, is refused by the patch. */
+	fd = open("/dev/null", O_RDONLY);
+	ASSERT_INT_EQ(delta_patch_new(fd, &d, NULL), 0);
+	ASSERT_INT_EQ(delta_push(d, junk.data, junk.len, 1, sink_buf, &out,
+	    &cause), FERRY_ERR_PARSE);
+	ASSERT_STR_CONTAINS(cause, "patch");
+	delta_free(d);
+	free(cause);
+	cause = NULL;
+	/* Only the delta magic number, and a command cut short. */
+	ASSERT_INT_EQ(delta_patch_new(fd, &d, NULL), 0);
+	ASSERT_INT_EQ(delta_push(d, "rs\x02\x36\x41", 5, 1, sink_buf, &out,
+	    &cause), FERRY_ERR_PARSE);
+	ASSERT_STR_CONTAINS(cause, "patch");
+	delta_free(d);
+	free(cause);
+	close(fd);
+	buf_free(&junk); buf_free(&out);
+}
+
+/* Runs a shell command line; returns its exit status. */
+static int
+shell(const char *fmt, const char *a, const char *b, const char *c)
+{
+	char	cmd[1024];
+	int	st;
+
+	snprintf(cmd, sizeof cmd, fmt, a, b, c);
+	st = system(cmd);
+	return (WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
+static void
+path_in(char *out, size_t n, const char *name)
+{
+	snprintf(out, n, "%s/%s", tmpdir, name);
+}
+
+/* Our signature, delta and patch agree with rdiff's, both ways. */
+static void
+test_rdiff(void)
+{
+	struct buf		 basis, new, sig, dl, out;
+	struct delta		*d;
+	struct delta_sig	*s = NULL;
+	char			 pb[256], pn[256], ps[256], pd[256], po[256];
+	char			*cause = NULL;
+	int			 fd;
+
+	if (shell("rdiff --version >/dev/null 2>&1", "", "", "") != 0) {
+		if (getenv("CI") != NULL && strcmp(getenv("CI"), "true") == 0)
+			TEST_FAIL("rdiff is not installed (CI must install it)");
+		else
+			fprintf(stderr, "rdiff not installed: cross-check "
+			    "skipped\n");
+		return;
+	}
+	buf_init(&basis, 0); buf_init(&new, 0); buf_init(&sig, 0);
+	buf_init(&dl, 0); buf_init(&out, 0);
+	path_in(pb, sizeof pb, "r-basis"); path_in(pn, sizeof pn, "r-new");
+	path_in(ps, sizeof ps, "r-sig"); path_in(pd, sizeof pd, "r-delta");
+	path_in(po, sizeof po, "r-out");
+	random_buf(&basis, 700000);
+	buf_add(&new, basis.data, 300000);
+	buf_addstr(&new, "changed region");
+	buf_add(&new, basis.data + 310000, basis.len - 310000);
+	write_file(pb, &basis);
+	write_file(pn, &new);
+
+	/* ferry signature -> rdiff delta -> rdiff patch. */
+	ASSERT_INT_EQ(delta_sig_new((off_t)basis.len, &d, NULL), 0);
+	ASSERT_INT_EQ(run_job(d, &basis, 65536, &sig), 0);
+	write_file(ps, &sig);
+	ASSERT_INT_EQ(shell("rdiff -f delta %s %s %s", ps, pn, pd), 0);
+	ASSERT_INT_EQ(shell("rdiff -f patch %s %s %s", pb, pd, po), 0);
+	ASSERT_INT_EQ(shell("cmp -s %s %s%s", pn, po, ""), 0);
+
+	/* rdiff signature -> ferry delta -> rdiff patch. */
+	ASSERT_INT_EQ(shell("rdiff -f signature %s %s%s", pb, ps, ""), 0);
+	read_file(ps, &sig);
+	ASSERT_INT_EQ(delta_sig_load(sig.data, sig.len, &s, &cause), 0);
+	ASSERT_INT_EQ(delta_delta_new(s, &d, NULL), 0);
+	ASSERT_INT_EQ(run_job(d, &new, 65536, &dl), 0);
+	write_file(pd, &dl);
+	ASSERT_INT_EQ(shell("rdiff -f patch %s %s %s", pb, pd, po), 0);
+	ASSERT_INT_EQ(shell("cmp -s %s %s%s", pn, po, ""), 0);
+
+	/* rdiff delta -> ferry patch. */
+	ASSERT_INT_EQ(shell("rdiff -f delta %s %s %s", ps, pn, pd), 0);
+	read_file(pd, &dl);
+	fd = open(pb, O_RDONLY);
+	ASSERT_INT_EQ(delta_patch_new(fd, &d, NULL), 0);
+	ASSERT_INT_EQ(run_job(d, &dl, 4096, &out), 0);
+	ASSERT_TRUE(out.len == new.len && memcmp(out.data, new.data,
+	    new.len) == 0);
+	close(fd);
+
+	free(cause);
+	delta_sig_free(s);
+	buf_free(&basis); buf_free(&new); buf_free(&sig);
+	buf_free(&dl); buf_free(&out);
+}
+
+int
+main(void)
+{
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return (99);
+	}
+	test_sizes();
+	test_bad_input();
+	test_rdiff();
+	shell("rm -rf %s%s%s", tmpdir, "", "");
+	return (TEST_DONE());
+}

@@ -1,0 +1,131 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "err.h"
+#include "tls.h"
+
+int
+conn_init(struct conn *c, struct tls_conn *tls)
+{
+	memset(c, 0, sizeof *c);
+	c->tls = tls;
+	frame_decoder_init(&c->dec);
+	if ((c->rbuf = malloc(CONN_RBUF)) == NULL ||
+	    (c->wbuf = malloc(CONN_WBUF)) == NULL) {
+		conn_free(c);
+		return (FERRY_ERR_NOMEM);
+	}
+	return (0);
+}
+
+void
+conn_free(struct conn *c)
+{
+	frame_decoder_free(&c->dec);
+	free(c->rbuf);
+	free(c->wbuf);
+	c->rbuf = c->wbuf = NULL;
+}
+
+int
+conn_flush(struct conn *c, char **cause)
+{
+	int	r;
+
+	if (c->wlen == 0)
+		return (0);
+	if ((r = tls_write(c->tls, c->wbuf, c->wlen, cause)) != 0)
+		return (r);
+	c->bytes_out += c->wlen;
+	c->wlen = 0;
+	return (0);
+}
+
+int
+conn_put(struct conn *c, const void *frames, size_t len, char **cause)
+{
+	int	r;
+
+	if (c->wlen + len > CONN_WBUF && (r = conn_flush(c, cause)) != 0)
+		return (r);
+	if (len > CONN_WBUF) {
+		/* Larger than the buffer: send it straight through. */
+		if ((r = tls_write(c->tls, frames, len, cause)) != 0)
+			return (r);
+		c->bytes_out += len;
+		return (0);
+	}
+	memcpy(c->wbuf + c->wlen, frames, len);
+	c->wlen += len;
+	return (0);
+}
+
+uint8_t *
+conn_bulk_space(struct conn *c, char **cause)
+{
+	if (c->wlen + FRAME_HEADER_LEN + FRAME_MAX_BULK > CONN_WBUF &&
+	    conn_flush(c, cause) != 0)
+		return (NULL);
+	return (c->wbuf + c->wlen + FRAME_HEADER_LEN);
+}
+
+int
+conn_bulk_commit(struct conn *c, int type, size_t len, char **cause)
+{
+	int	r;
+
+	r = frame_header_encode(c->wbuf + c->wlen, type, 0, len, cause);
+	if (r != 0)
+		return (r);
+	c->wlen += FRAME_HEADER_LEN + len;
+	/* A full bulk frame is worth sending at once: it keeps data moving. */
+	if (c->wlen + FRAME_HEADER_LEN + FRAME_MAX_BULK > CONN_WBUF)
+		return (conn_flush(c, cause));
+	return (0);
+}
+
+int
+conn_read(struct conn *c, struct frame *f, char **cause)
+{
+	size_t	used, got;
+	int	r;
+
+	for (;;) {
+		if (c->roff < c->rlen) {
+			r = frame_decode(&c->dec, c->rbuf + c->roff,
+			    c->rlen - c->roff, &used, f, cause);
+			c->roff += used;
+			if (r != 0)
+				return (r == 1 ? 0 : r);
+		}
+		r = tls_read_some(c->tls, c->rbuf, CONN_RBUF, &got, cause);
+		if (r == FERRY_ERR_CLOSED && frame_decoder_partial(&c->dec))
+			return (err_set(cause, FERRY_ERR_CLOSED,
+			    "peer closed the connection in the middle of a "
+			    "frame"));
+		if (r != 0)
+			return (r);
+		c->rlen = got;
+		c->roff = 0;
+		c->bytes_in += got;
+	}
+}
+
+int
+conn_expect(struct conn *c, int type, struct frame *f, char **cause)
+{
+	int	r;
+
+	if ((r = conn_read(c, f, cause)) != 0)
+		return (r);
+	if ((int)f->type == type)
+		return (0);
+	if (f->type == FRAME_ERROR)
+		return (err_set(cause, FERRY_ERR_PROTO, "peer reported: %.*s",
+		    (int)f->len, f->payload ? (const char *)f->payload : ""));
+	return (err_set(cause, FERRY_ERR_PROTO, "expected a %s frame, got %s",
+	    frame_type_name(type), frame_type_name(f->type)));
+}

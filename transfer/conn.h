@@ -1,0 +1,55 @@
+/*
+ * One data connection of a transfer session: frames over an established
+ * TLS connection, with an output buffer so that small frames travel
+ * together, and byte counters for the statistics.
+ */
+#ifndef FERRY_CONN_H
+#define FERRY_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frame.h"
+
+struct tls_conn;
+
+#define CONN_RBUF	(256 * 1024)
+#define CONN_WBUF	(FRAME_HEADER_LEN + FRAME_MAX_BULK + 64 * 1024)
+
+struct conn {
+	struct tls_conn		*tls;		/* borrowed */
+	struct frame_decoder	 dec;
+	uint8_t			*rbuf;
+	size_t			 rlen, roff;
+	uint8_t			*wbuf;
+	size_t			 wlen;
+	uint64_t		 bytes_in;
+	uint64_t		 bytes_out;
+};
+
+int	 conn_init(struct conn *c, struct tls_conn *tls);
+void	 conn_free(struct conn *c);
+
+/* Queues an encoded frame (or several); sends when the buffer fills. */
+int	 conn_put(struct conn *c, const void *frames, size_t len,
+	     char **cause);
+/*
+ * For bulk payloads without a copy: returns room for up to FRAME_MAX_BULK
+ * payload bytes; conn_bulk_commit then frames len of them as type.
+ */
+uint8_t	*conn_bulk_space(struct conn *c, char **cause);
+int	 conn_bulk_commit(struct conn *c, int type, size_t len,
+	     char **cause);
+/* Sends everything queued. */
+int	 conn_flush(struct conn *c, char **cause);
+
+/*
+ * Reads the next frame. f->payload is valid until the next call.
+ * FERRY_ERR_CLOSED when the peer closed, FERRY_ERR_PROTO when it sent a
+ * malformed frame.
+ */
+int	 conn_read(struct conn *c, struct frame *f, char **cause);
+/* Reads the next frame and requires it to be of type. */
+int	 conn_expect(struct conn *c, int type, struct frame *f, char **cause);
+
+#endif

@@ -1,0 +1,85 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+
+#include "err.h"
+#include "hash.h"
+
+struct hash {
+	XXH3_state_t	*st;
+};
+
+struct hash *
+hash_new(void)
+{
+	struct hash	*h;
+
+	if ((h = malloc(sizeof *h)) == NULL)
+		return (NULL);
+	if ((h->st = XXH3_createState()) == NULL) {
+		free(h);
+		return (NULL);
+	}
+	XXH3_128bits_reset(h->st);
+	return (h);
+}
+
+void
+hash_free(struct hash *h)
+{
+	if (h == NULL)
+		return;
+	XXH3_freeState(h->st);
+	free(h);
+}
+
+void
+hash_reset(struct hash *h)
+{
+	XXH3_128bits_reset(h->st);
+}
+
+void
+hash_update(struct hash *h, const void *data, size_t len)
+{
+	XXH3_128bits_update(h->st, data, len);
+}
+
+void
+hash_digest(const struct hash *h, uint8_t out[HASH_LEN])
+{
+	XXH128_hash_t	d = XXH3_128bits_digest(h->st);
+	int		i;
+
+	for (i = 0; i < 8; i++) {
+		out[i] = (uint8_t)(d.high64 >> (56 - 8 * i));
+		out[8 + i] = (uint8_t)(d.low64 >> (56 - 8 * i));
+	}
+}
+
+int
+hash_fd_prefix(struct hash *h, int fd, uint64_t len)
+{
+	char		buf[256 * 1024];
+	uint64_t	off = 0;
+	ssize_t		n;
+	size_t		want;
+
+	while (off < len) {
+		want = len - off < sizeof buf ? (size_t)(len - off) : sizeof buf;
+		n = pread(fd, buf, want, (off_t)off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return (FERRY_ERR_IO);
+		if (n == 0)
+			return (FERRY_ERR_NOTFOUND);
+		hash_update(h, buf, (size_t)n);
+		off += (uint64_t)n;
+	}
+	return (0);
+}

@@ -1,0 +1,30 @@
+/*
+ * The end-to-end checksum of a file's content: xxh3-128 (as rsync 3.2+
+ * uses xxh128). TLS already authenticates every byte in transit; this
+ * guards against disk, basis and patch errors, at a small fraction of the
+ * cost of a cryptographic hash.
+ */
+#ifndef FERRY_HASH_H
+#define FERRY_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HASH_LEN	16
+
+struct hash;
+
+/* NULL when out of memory. */
+struct hash	*hash_new(void);
+void		 hash_free(struct hash *h);
+void		 hash_reset(struct hash *h);
+void		 hash_update(struct hash *h, const void *data, size_t len);
+/* Writes the digest (big-endian: high 64 bits, then low). */
+void		 hash_digest(const struct hash *h, uint8_t out[HASH_LEN]);
+/*
+ * Hashes the first len bytes of fd (read with pread) into h. Returns 0,
+ * FERRY_ERR_IO (errno kept) or FERRY_ERR_NOTFOUND if the file is shorter.
+ */
+int		 hash_fd_prefix(struct hash *h, int fd, uint64_t len);
+
+#endif

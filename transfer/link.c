@@ -1,0 +1,283 @@
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "buf.h"
+#include "err.h"
+#include "frame.h"
+#include "link.h"
+#include "progress.h"
+#include "tls.h"
+
+struct link_listener {
+	int			 fd;
+	struct sockaddr_storage	 peer;	/* the only address let in */
+	socklen_t		 peerlen;
+};
+
+/* Resolves a numeric address (IPv4 or IPv6) with an optional port. */
+static int
+link_resolve(const char *host, int port, int passive,
+    struct addrinfo **res, char **cause)
+{
+	struct addrinfo	hints;
+	char		serv[16];
+	int		e;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
+	snprintf(serv, sizeof serv, "%d", port);
+	if ((e = getaddrinfo(host, serv, &hints, res)) != 0)
+		return (err_set(cause, FERRY_ERR_INVAL, "%s: %s", host,
+		    gai_strerror(e)));
+	return (0);
+}
+
+/* Whether two socket addresses name the same host (ports ignored). */
+static int
+link_same_host(const struct sockaddr_storage *a,
+    const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in	*a4 = (const void *)a;
+	const struct sockaddr_in	*b4 = (const void *)b;
+	const struct sockaddr_in6	*a6 = (const void *)a;
+	const struct sockaddr_in6	*b6 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return (0);
+	if (a->ss_family == AF_INET)
+		return (a4->sin_addr.s_addr == b4->sin_addr.s_addr);
+	if (a->ss_family == AF_INET6)
+		return (memcmp(&a6->sin6_addr, &b6->sin6_addr,
+		    sizeof a6->sin6_addr) == 0);
+	return (0);
+}
+
+int
+link_listen(const char *addr, int port_lo, int port_hi, const char *peer_addr,
+    struct link_listener **out, int *port, char **cause)
+{
+	struct link_listener	*l;
+	struct addrinfo		*ai = NULL, *pa = NULL;
+	int			 p, fd = -1, one = 1, r;
+
+	*out = NULL;
+	if (port_lo < 1 || port_hi > 65535 || port_lo > port_hi)
+		return (err_set(cause, FERRY_ERR_INVAL, "bad port range "
+		    "%d-%d", port_lo, port_hi));
+	if ((r = link_resolve(peer_addr, 0, 0, &pa, cause)) != 0)
+		return (r);
+	for (p = port_lo; p <= port_hi; p++) {
+		if ((r = link_resolve(addr, p, 1, &ai, cause)) != 0)
+			break;
+		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd != -1)
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+			    sizeof one);
+		if (fd != -1 && bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    listen(fd, 16) == 0)
+			break;
+		r = errno;
+		if (fd != -1)
+			close(fd);
+		fd = -1;
+		freeaddrinfo(ai);
+		ai = NULL;
+		if (r != EADDRINUSE) {
+			r = err_set(cause, FERRY_ERR_IO, "listening on %s:%d: "
+			    "%s", addr, p, strerror(r));
+			break;
+		}
+		r = 0;
+	}
+	if (ai != NULL)
+		freeaddrinfo(ai);
+	if (fd == -1) {
+		freeaddrinfo(pa);
+		return (r != 0 ? r : err_set(cause, FERRY_ERR_IO,
+		    "no free port in %d-%d on %s", port_lo, port_hi, addr));
+	}
+	if ((l = calloc(1, sizeof *l)) == NULL) {
+		close(fd);
+		freeaddrinfo(pa);
+		return (FERRY_ERR_NOMEM);
+	}
+	l->fd = fd;
+	memcpy(&l->peer, pa->ai_addr, pa->ai_addrlen);
+	l->peerlen = pa->ai_addrlen;
+	freeaddrinfo(pa);
+	*port = p;
+	*out = l;
+	return (0);
+}
+
+void
+link_listener_free(struct link_listener *l)
+{
+	if (l == NULL)
+		return;
+	if (l->fd != -1)
+		close(l->fd);
+	free(l);
+}
+
+/* Reads the first frame of a new connection and checks it is the token. */
+static int
+link_check_token(struct tls_conn *c, const struct link_params *p,
+    char **cause)
+{
+	uint8_t			hdr[FRAME_HEADER_LEN], tok[LINK_TOKEN_LEN];
+	struct frame_header	h;
+	int			r;
+
+	/* Exact reads: the bytes after the token belong to the session. */
+	if ((r = tls_read(c, hdr, sizeof hdr, cause)) != 0 ||
+	    (r = frame_header_parse(hdr, &h, cause)) != 0)
+		return (r);
+	if (h.type != FRAME_TOKEN || h.len != LINK_TOKEN_LEN)
+		return (err_set(cause, FERRY_ERR_AUTH, "the first frame is "
+		    "not a transfer token"));
+	if ((r = tls_read(c, tok, sizeof tok, cause)) != 0)
+		return (r);
+	if (CRYPTO_memcmp(tok, p->token, LINK_TOKEN_LEN) != 0)
+		return (err_set(cause, FERRY_ERR_AUTH, "wrong transfer "
+		    "token"));
+	return (0);
+}
+
+/* Sends an ERROR frame straight on c, for a peer that is turned away. */
+static void
+link_refuse(struct tls_conn *c, const char *why)
+{
+	struct buf	b;
+
+	buf_init(&b, 0);
+	if (frame_encode(&b, FRAME_ERROR, 0, why, strlen(why), NULL) == 0)
+		tls_write(c, b.data, b.len, NULL);
+	buf_free(&b);
+}
+
+int
+link_accept(struct link_listener *l, const struct link_params *p,
+    struct tls_conn **conns, int *fds, char **cause)
+{
+	struct sockaddr_storage	 from;
+	socklen_t		 fromlen;
+	struct pollfd		 pfd;
+	struct tls_conn		*c;
+	double			 deadline = progress_now() + p->timeout_ms / 1e3;
+	char			*why = NULL;
+	int			 n = 0, fd, left, r = 0;
+
+	while (n < p->streams) {
+		left = (int)((deadline - progress_now()) * 1000);
+		pfd.fd = l->fd;
+		pfd.events = POLLIN;
+		if (left <= 0 || poll(&pfd, 1, left) == 0) {
+			r = err_set(cause, FERRY_ERR_TIMEOUT, "waited %d ms for "
+			    "the peer, %d of %d connections made",
+			    p->timeout_ms, n, p->streams);
+			break;
+		}
+		fromlen = sizeof from;
+		fd = accept4(l->fd, (struct sockaddr *)&from, &fromlen,
+		    SOCK_CLOEXEC);
+		if (fd == -1)
+			continue;
+		/* Anyone but the expected peer is dropped before TLS. */
+		if (!link_same_host(&from, &l->peer)) {
+			close(fd);
+			continue;
+		}
+		c = NULL;
+		if (tls_accept(fd, p->id, p->peer_fp, left, &c, &why) != 0 ||
+		    link_check_token(c, p, &why) != 0) {
+			if (c != NULL && why != NULL)
+				link_refuse(c, why);
+			tls_free(c);
+			c = NULL;
+			close(fd);
+			free(why);
+			why = NULL;
+			continue;
+		}
+		conns[n] = c;
+		fds[n++] = fd;
+		c = NULL;
+	}
+	close(l->fd);	/* the port is for this transfer only */
+	l->fd = -1;
+	if (r != 0)
+		link_close(conns, fds, n);
+	return (r);
+}
+
+int
+link_connect(const char *host, int port, const struct link_params *p,
+    struct tls_conn **conns, int *fds, char **cause)
+{
+	struct addrinfo	*ai = NULL;
+	struct buf	 b;
+	int		 n, fd, r;
+
+	if ((r = link_resolve(host, port, 0, &ai, cause)) != 0)
+		return (r);
+	buf_init(&b, 0);
+	if ((r = frame_encode(&b, FRAME_TOKEN, 0, p->token, LINK_TOKEN_LEN,
+	    cause)) != 0)
+		goto out;
+	for (n = 0; n < p->streams; n++) {
+		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd == -1 || connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+			r = err_set(cause, FERRY_ERR_IO, "connecting to %s:%d: "
+			    "%s", host, port, strerror(errno));
+			if (fd != -1)
+				close(fd);
+			break;
+		}
+		if ((r = tls_connect(fd, p->id, p->peer_fp, p->timeout_ms,
+		    &conns[n], cause)) != 0) {
+			close(fd);
+			break;
+		}
+		fds[n] = fd;
+		if ((r = tls_write(conns[n], b.data, b.len, cause)) != 0) {
+			n++;
+			break;
+		}
+	}
+	if (r != 0)
+		link_close(conns, fds, n);
+out:
+	buf_free(&b);
+	freeaddrinfo(ai);
+	return (r);
+}
+
+void
+link_close(struct tls_conn **conns, int *fds, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		tls_free(conns[i]);
+		conns[i] = NULL;
+		if (fds[i] != -1)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+

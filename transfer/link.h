@@ -1,0 +1,56 @@
+/*
+ * Setting up the data connections of one transfer. One side listens on
+ * the first free port of a range, for this transfer only: it drops any
+ * connection from an address other than the expected peer's before TLS,
+ * and any whose first frame, after the pinned TLS handshake, is not the
+ * transfer's one-time token. It waits a bounded time for the expected
+ * number of streams and then stops listening.
+ */
+#ifndef FERRY_LINK_H
+#define FERRY_LINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct identity;
+struct tls_conn;
+
+#define LINK_PORT_FIRST		45191
+#define LINK_PORT_LAST		45210
+#define LINK_TOKEN_LEN		32
+
+/* What both ends agree on before the connections are made. */
+struct link_params {
+	const struct identity	*id;		/* our identity */
+	const uint8_t		*peer_fp;	/* IDENTITY_FP_LEN bytes */
+	const uint8_t		*token;		/* LINK_TOKEN_LEN bytes */
+	int			 streams;	/* connections to make */
+	int			 timeout_ms;	/* in all, for set-up */
+};
+
+struct link_listener;
+
+/*
+ * Listens on addr at the first free port in [port_lo, port_hi], for
+ * connections from peer_addr only. Sets *port to the port chosen.
+ */
+int	link_listen(const char *addr, int port_lo, int port_hi,
+	    const char *peer_addr, struct link_listener **out, int *port,
+	    char **cause);
+/*
+ * Accepts p->streams good connections, then closes the listening socket.
+ * conns[] and fds[] (p->streams each) receive the connections; the caller
+ * frees them with link_close.
+ */
+int	link_accept(struct link_listener *l, const struct link_params *p,
+	    struct tls_conn **conns, int *fds, char **cause);
+void	link_listener_free(struct link_listener *l);
+
+/* Makes p->streams connections to host:port, each sending the token. */
+int	link_connect(const char *host, int port, const struct link_params *p,
+	    struct tls_conn **conns, int *fds, char **cause);
+
+/* Frees n connections made by link_accept or link_connect. */
+void	link_close(struct tls_conn **conns, int *fds, int n);
+
+#endif

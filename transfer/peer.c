@@ -1,0 +1,314 @@
+/*
+ * ferry-peer: drives the transfer library between two processes over real
+ * TCP and TLS, for tests and benchmarks. Not installed; the agent daemon
+ * is what people run.
+ *
+ *   ferry-peer keygen --state DIR
+ *   ferry-peer recv|send --state DIR --peer-fp FP --token-file FILE
+ *       (--listen ADDR [--ports LO-HI] --peer-addr ADDR | --connect HOST:PORT)
+ *       recv: --dest DIR        send: --src DIR [--basis REL=BASIS]... [REL...]
+ *       [--streams N] [--stats FILE] [--progress] [--compare-hash]
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "identity.h"
+#include "link.h"
+#include "tls.h"
+#include "transfer.h"
+
+#define PEER_MAX_STREAMS	16
+
+struct peer_opts {
+	const char	*state;
+	const char	*peer_fp;
+	const char	*token_file;
+	const char	*listen;
+	const char	*ports;
+	const char	*peer_addr;
+	const char	*connect;
+	const char	*dest;
+	const char	*src;
+	const char	*stats;
+	const char	*basis[4096];
+	int		 nbasis;
+	int		 streams;
+	int		 progress;
+	int		 compare_hash;
+	int		 timeout_ms;
+};
+
+static void __attribute__((noreturn))
+die(const char *what, int r, char *cause)
+{
+	fprintf(stderr, "ferry-peer: %s: %s\n", what,
+	    cause != NULL ? cause : err_str(r));
+	free(cause);
+	exit(1);
+}
+
+static void
+peer_paths(const char *state, char *key, char *cert, size_t n)
+{
+	snprintf(key, n, "%s/key.pem", state);
+	snprintf(cert, n, "%s/cert.pem", state);
+}
+
+static int
+peer_keygen(const struct peer_opts *o)
+{
+	struct identity	*id;
+	char		 key[1024], cert[1024], fp[IDENTITY_FP_STRLEN + 1];
+	char		*cause = NULL;
+	int		 r;
+
+	if (mkdir(o->state, 0700) == -1 && errno != EEXIST)
+		die(o->state, FERRY_ERR_IO, strdup(strerror(errno)));
+	peer_paths(o->state, key, cert, sizeof key);
+	if ((r = identity_generate("ferry-peer", &id, &cause)) != 0 ||
+	    (r = identity_save(id, key, cert, &cause)) != 0)
+		die("keygen", r, cause);
+	identity_fp_format(identity_fp(id), fp);
+	printf("%s\n", fp);
+	identity_free(id);
+	return (0);
+}
+
+/* Reads the token file: LINK_TOKEN_LEN bytes, or hex for them. */
+static void
+peer_token(const char *file, uint8_t *tok)
+{
+	char	text[256];
+	ssize_t	n;
+	int	fd, i;
+
+	if ((fd = open(file, O_RDONLY)) == -1 ||
+	    (n = read(fd, text, sizeof text - 1)) < 0)
+		die(file, FERRY_ERR_IO, strdup(strerror(errno)));
+	close(fd);
+	text[n] = '\0';
+	text[strcspn(text, "\r\n")] = '\0';
+	if (strlen(text) != 2 * LINK_TOKEN_LEN)
+		die(file, FERRY_ERR_PARSE, strdup("the token must be 64 hex "
+		    "digits"));
+	for (i = 0; i < LINK_TOKEN_LEN; i++) {
+		unsigned int	v;
+
+		if (sscanf(text + 2 * i, "%2x", &v) != 1)
+			die(file, FERRY_ERR_PARSE, strdup("bad hex digit"));
+		tok[i] = (uint8_t)v;
+	}
+}
+
+static void
+peer_progress(const struct transfer_progress *p, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "progress %ju/%ju bytes %ju/%ju files %.0f B/s "
+	    "eta %.1f s %s\n", (uintmax_t)p->bytes_done,
+	    (uintmax_t)p->bytes_total, (uintmax_t)p->files_done,
+	    (uintmax_t)p->files_total, p->rate, p->eta,
+	    p->file ? p->file : "");
+}
+
+static void
+peer_write_stats(const char *file, const struct transfer_stats *st)
+{
+	FILE	*f;
+
+	if ((f = fopen(file, "w")) == NULL)
+		die(file, FERRY_ERR_IO, strdup(strerror(errno)));
+	fprintf(f, "{\"files\":%ju,\"skipped\":%ju,\"whole\":%ju,"
+	    "\"delta\":%ju,\"failed\":%ju,\"bytes\":%ju,\"wire_bytes\":%ju,"
+	    "\"resumed_bytes\":%ju,\"seconds\":%.6f}\n",
+	    (uintmax_t)st->files, (uintmax_t)st->skipped,
+	    (uintmax_t)st->whole, (uintmax_t)st->delta,
+	    (uintmax_t)st->failed, (uintmax_t)st->bytes,
+	    (uintmax_t)st->wire_bytes, (uintmax_t)st->resumed_bytes,
+	    st->seconds);
+	fclose(f);
+}
+
+/* Makes the connections, listening or connecting as asked. */
+static void
+peer_link(const struct peer_opts *o, const struct link_params *p,
+    struct tls_conn **conns, int *fds)
+{
+	struct link_listener	*l;
+	char			*cause = NULL, *colon, host[256];
+	int			 r, port, lo = LINK_PORT_FIRST,
+				     hi = LINK_PORT_LAST;
+
+	if (o->connect != NULL) {
+		snprintf(host, sizeof host, "%s", o->connect);
+		if ((colon = strrchr(host, ':')) == NULL)
+			die("--connect", FERRY_ERR_INVAL,
+			    strdup("expected HOST:PORT"));
+		*colon = '\0';
+		if ((r = link_connect(host, atoi(colon + 1), p, conns, fds,
+		    &cause)) != 0)
+			die("connect", r, cause);
+		return;
+	}
+	if (o->ports != NULL && sscanf(o->ports, "%d-%d", &lo, &hi) != 2)
+		die("--ports", FERRY_ERR_INVAL, strdup("expected LO-HI"));
+	if ((r = link_listen(o->listen, lo, hi, o->peer_addr, &l, &port,
+	    &cause)) != 0)
+		die("listen", r, cause);
+	printf("listening %d\n", port);
+	fflush(stdout);
+	r = link_accept(l, p, conns, fds, &cause);
+	link_listener_free(l);
+	if (r != 0)
+		die("accept", r, cause);
+}
+
+static int
+peer_run(const struct peer_opts *o, int sending, char **paths, int npaths)
+{
+	struct identity		*id;
+	struct link_params	 p;
+	struct transfer_opts	 to;
+	struct transfer_stats	 st;
+	struct transfer_list	 l;
+	struct tls_conn		*conns[PEER_MAX_STREAMS];
+	uint8_t			 fp[IDENTITY_FP_LEN], tok[LINK_TOKEN_LEN];
+	char			 key[1024], cert[1024], *cause = NULL, *eq;
+	int			 fds[PEER_MAX_STREAMS], r, i;
+
+	peer_paths(o->state, key, cert, sizeof key);
+	if ((r = identity_load(key, cert, &id, &cause)) != 0)
+		die("identity", r, cause);
+	if ((r = identity_fp_parse(o->peer_fp, fp, &cause)) != 0)
+		die("--peer-fp", r, cause);
+	peer_token(o->token_file, tok);
+	memset(&l, 0, sizeof l);
+	if (sending) {
+		for (i = 0; i < npaths || (i == 0 && npaths == 0); i++) {
+			if ((r = transfer_list_add(&l, o->src, npaths ?
+			    paths[i] : NULL, &cause)) != 0)
+				die("source", r, cause);
+		}
+		for (i = 0; i < o->nbasis; i++) {
+			char *spec = strdup(o->basis[i]);
+
+			if (spec == NULL || (eq = strchr(spec, '=')) == NULL)
+				die("--basis", FERRY_ERR_INVAL,
+				    strdup("expected REL=BASIS"));
+			*eq = '\0';
+			if ((r = transfer_list_set_basis(&l, spec, eq + 1,
+			    &cause)) != 0)
+				die("--basis", r, cause);
+			free(spec);
+		}
+	}
+	memset(&p, 0, sizeof p);
+	p.id = id;
+	p.peer_fp = fp;
+	p.token = tok;
+	p.streams = o->streams;
+	p.timeout_ms = o->timeout_ms;
+	peer_link(o, &p, conns, fds);
+	memset(&to, 0, sizeof to);
+	to.progress = o->progress ? peer_progress : NULL;
+	to.compare_hash = o->compare_hash;
+	if (sending)
+		r = transfer_send(conns, o->streams, &l, &to, &st, &cause);
+	else
+		r = transfer_receive(conns, o->streams, o->dest, &to, &st,
+		    &cause);
+	link_close(conns, fds, o->streams);
+	if (o->stats != NULL)
+		peer_write_stats(o->stats, &st);
+	transfer_list_clear(&l);
+	identity_free(id);
+	if (r != 0)
+		die(sending ? "send" : "receive", r, cause);
+	return (0);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "state", required_argument, NULL, 's' },
+		{ "peer-fp", required_argument, NULL, 'f' },
+		{ "token-file", required_argument, NULL, 't' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "ports", required_argument, NULL, 'P' },
+		{ "peer-addr", required_argument, NULL, 'a' },
+		{ "connect", required_argument, NULL, 'c' },
+		{ "dest", required_argument, NULL, 'd' },
+		{ "src", required_argument, NULL, 'S' },
+		{ "basis", required_argument, NULL, 'b' },
+		{ "streams", required_argument, NULL, 'n' },
+		{ "stats", required_argument, NULL, 'j' },
+		{ "progress", no_argument, NULL, 'p' },
+		{ "compare-hash", no_argument, NULL, 'H' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct peer_opts	 o;
+	const char		*cmd;
+	int			 ch;
+
+	signal(SIGPIPE, SIG_IGN);
+	memset(&o, 0, sizeof o);
+	o.streams = 2;
+	o.timeout_ms = 30000;
+	if (argc < 2) {
+		fprintf(stderr, "usage: ferry-peer keygen|send|recv ...\n");
+		return (2);
+	}
+	cmd = argv[1];
+	argv++;
+	argc--;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's': o.state = optarg; break;
+		case 'f': o.peer_fp = optarg; break;
+		case 't': o.token_file = optarg; break;
+		case 'l': o.listen = optarg; break;
+		case 'P': o.ports = optarg; break;
+		case 'a': o.peer_addr = optarg; break;
+		case 'c': o.connect = optarg; break;
+		case 'd': o.dest = optarg; break;
+		case 'S': o.src = optarg; break;
+		case 'b':
+			if (o.nbasis < 4096)
+				o.basis[o.nbasis++] = optarg;
+			break;
+		case 'n': o.streams = atoi(optarg); break;
+		case 'j': o.stats = optarg; break;
+		case 'p': o.progress = 1; break;
+		case 'H': o.compare_hash = 1; break;
+		case 'T': o.timeout_ms = atoi(optarg); break;
+		default: return (2);
+		}
+	}
+	if (o.state == NULL)
+		die(cmd, FERRY_ERR_INVAL, strdup("--state DIR is required"));
+	if (strcmp(cmd, "keygen") == 0)
+		return (peer_keygen(&o));
+	if (o.streams < 1 || o.streams > PEER_MAX_STREAMS || !o.peer_fp ||
+	    !o.token_file || (!o.connect && (!o.listen || !o.peer_addr)))
+		die(cmd, FERRY_ERR_INVAL, strdup("needs --peer-fp, "
+		    "--token-file, and --connect or --listen with --peer-addr; "
+		    "--streams from 1 to 16"));
+	if (strcmp(cmd, "recv") == 0 && o.dest != NULL)
+		return (peer_run(&o, 0, NULL, 0));
+	if (strcmp(cmd, "send") == 0 && o.src != NULL)
+		return (peer_run(&o, 1, argv + optind, argc - optind));
+	die(cmd, FERRY_ERR_INVAL, strdup("unknown command, or recv without "
+	    "--dest or send without --src"));
+}

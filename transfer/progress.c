@@ -1,0 +1,75 @@
+#include "config.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "progress.h"
+
+double
+progress_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+}
+
+void
+progress_init(struct progress *pr, transfer_progress_fn fn, void *arg)
+{
+	memset(pr, 0, sizeof *pr);
+	pthread_mutex_init(&pr->mu, NULL);
+	pr->fn = fn;
+	pr->arg = arg;
+	pr->start = pr->rate_t = progress_now();
+	pr->p.eta = -1;
+}
+
+void
+progress_destroy(struct progress *pr)
+{
+	pthread_mutex_destroy(&pr->mu);
+}
+
+void
+progress_add_total(struct progress *pr, uint64_t files, uint64_t bytes)
+{
+	pthread_mutex_lock(&pr->mu);
+	pr->p.files_total += files;
+	pr->p.bytes_total += bytes;
+	pthread_mutex_unlock(&pr->mu);
+}
+
+void
+progress_update(struct progress *pr, const char *file, uint64_t file_done,
+    uint64_t file_total, uint64_t bytes, int file_finished)
+{
+	struct transfer_progress	*p = &pr->p;
+	double				 now;
+
+	pthread_mutex_lock(&pr->mu);
+	p->bytes_done += bytes;
+	p->files_done += file_finished ? 1 : 0;
+	now = progress_now();
+	/* The rate is measured over windows of about two seconds. */
+	if (now - pr->rate_t >= 2.0 || p->rate == 0) {
+		if (now > pr->rate_t + 0.05) {
+			p->rate = (double)(p->bytes_done - pr->rate_bytes) /
+			    (now - pr->rate_t);
+			pr->rate_t = now;
+			pr->rate_bytes = p->bytes_done;
+		}
+	}
+	p->eta = p->rate > 0 && p->bytes_total >= p->bytes_done ?
+	    (double)(p->bytes_total - p->bytes_done) / p->rate : -1;
+	if (pr->fn != NULL && (file_finished ||
+	    (now - pr->last_call) * 1000 >= PROGRESS_INTERVAL_MS)) {
+		p->file = file;
+		p->file_done = file_done;
+		p->file_total = file_total;
+		pr->last_call = now;
+		pr->fn(p, pr->arg);
+		p->file = NULL;
+	}
+	pthread_mutex_unlock(&pr->mu);
+}

@@ -1,0 +1,882 @@
+/*
+ * The receiving side of a transfer. For each batch of entries it decides
+ * what it needs (PLAN), takes the data, checks it and puts each file in
+ * place atomically (ACK). It trusts nothing the sender says about names.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "delta.h"
+#include "err.h"
+#include "hash.h"
+#include "session.h"
+#include "tls.h"
+#include "tree.h"
+
+/* Directory attributes, applied once every stream is done with them. */
+struct recv_dir {
+	char		*rel;
+	uint32_t	 mode;
+	struct timespec	 mtime;
+};
+
+/* State shared by the streams of one transfer. */
+struct recv_shared {
+	pthread_mutex_t		 mu;
+	int			 rootfd;
+	const struct transfer_opts *o;
+	struct progress		 pr;
+	struct transfer_stats	 st;
+	struct recv_dir		*dirs;
+	size_t			 ndirs;
+	struct buf		 failures;
+};
+
+/* One entry of the current batch and what was planned for it. */
+struct recv_item {
+	struct msg_entry	 e;
+	uint8_t			 action;
+	uint64_t		 offset;
+	const char		*basis;	/* e.path or e.basis; NULL: none */
+};
+
+/* The file whose data is arriving. */
+struct recv_file {
+	struct recv_item	*it;
+	int			 dirfd;
+	const char		*base;
+	char			 part[300];
+	char			 meta[300];
+	int			 fd;
+	int			 basis_fd;
+	struct delta		*patch;
+	struct hash		*h;
+	uint64_t		 written;
+	int			 failed;	/* drain the rest, then ACK */
+	char			*why;
+};
+
+struct recv_stream {
+	struct recv_shared	*sh;
+	struct conn		 c;
+	struct recv_item	*items;
+	size_t			 nitems;
+	int			 started;
+	int			 result;
+	char			*cause;
+};
+
+static void
+recv_count(struct recv_shared *sh, uint64_t *field, uint64_t n)
+{
+	pthread_mutex_lock(&sh->mu);
+	*field += n;
+	pthread_mutex_unlock(&sh->mu);
+}
+
+static int
+recv_put(struct recv_stream *s, struct buf *b, char **cause)
+{
+	int	r = conn_put(&s->c, b->data, b->len, cause);
+
+	buf_reset(b);
+	return (r);
+}
+
+/* Whether the file at dirfd/base is the entry already. */
+static int
+recv_is_identical(struct recv_stream *s, int dirfd, const char *base,
+    const struct stat *sb, const struct msg_entry *e)
+{
+	struct hash	*h;
+	uint8_t		 d[HASH_LEN];
+	int		 fd, same;
+
+	if (!S_ISREG(sb->st_mode) || (uint64_t)sb->st_size != e->size ||
+	    (e->flags & MSG_ENTRY_FORCE_WHOLE))
+		return (0);
+	if (!s->sh->o->compare_hash || !(e->flags & MSG_ENTRY_HAS_HASH))
+		return (sb->st_mtim.tv_sec == e->mtime_sec &&
+		    (uint64_t)sb->st_mtim.tv_nsec == e->mtime_nsec);
+	if ((fd = openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return (0);
+	same = 0;
+	if ((h = hash_new()) != NULL && hash_fd_prefix(h, fd, e->size) == 0) {
+		hash_digest(h, d);
+		same = memcmp(d, e->hash, HASH_LEN) == 0;
+	}
+	hash_free(h);
+	close(fd);
+	return (same);
+}
+
+/*
+ * Looks for the partial file of an earlier, interrupted try. If its
+ * sidecar says it belongs to this version of the entry, returns how many
+ * bytes it holds and their checksum; otherwise removes it.
+ */
+static uint64_t
+recv_find_partial(int dirfd, const char *base, const struct msg_entry *e,
+    uint8_t prefix[HASH_LEN])
+{
+	char		 part[300], meta[300], want[128], got[128];
+	struct stat	 sb;
+	struct hash	*h;
+	ssize_t		 n;
+	int		 fd;
+	uint64_t	 len = 0;
+
+	snprintf(part, sizeof part, TREE_PART_FMT, base);
+	snprintf(meta, sizeof meta, TREE_META_FMT, base);
+	snprintf(want, sizeof want, "ferry-part 1 %ju %jd.%09u\n",
+	    (uintmax_t)e->size, (intmax_t)e->mtime_sec, e->mtime_nsec);
+	if ((fd = openat(dirfd, meta, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) ==
+	    -1)
+		goto discard;
+	n = read(fd, got, sizeof got - 1);
+	close(fd);
+	if (n < 0 || (got[n] = '\0', strcmp(got, want) != 0))
+		goto discard;
+	if ((fd = openat(dirfd, part, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		goto discard;
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    (uint64_t)sb.st_size > e->size || (h = hash_new()) == NULL) {
+		close(fd);
+		goto discard;
+	}
+	len = (uint64_t)sb.st_size;
+	if (hash_fd_prefix(h, fd, len) != 0)
+		len = 0;
+	hash_digest(h, prefix);
+	hash_free(h);
+	close(fd);
+	if (len > 0)
+		return (len);
+discard:
+	unlinkat(dirfd, part, 0);
+	unlinkat(dirfd, meta, 0);
+	return (0);
+}
+
+/* Whether rel names a regular, non-empty file in the tree. */
+static int
+recv_basis_usable(int rootfd, const char *rel)
+{
+	struct stat	 sb;
+	const char	*base;
+	int		 dirfd, ok;
+
+	if (tree_check_relpath(rel, NULL) != 0 ||
+	    tree_open_parent(rootfd, rel, 0, &dirfd, &base, NULL) != 0)
+		return (0);
+	ok = fstatat(dirfd, base, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(sb.st_mode) && sb.st_size > 0;
+	close(dirfd);
+	return (ok);
+}
+
+/* Opens basis rel for reading, without following symlinks. */
+static int
+recv_open_basis(int rootfd, const char *rel)
+{
+	const char	*base;
+	int		 dirfd, fd;
+
+	if (tree_open_parent(rootfd, rel, 0, &dirfd, &base, NULL) != 0)
+		return (-1);
+	fd = openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	close(dirfd);
+	return (fd);
+}
+
+static int
+recv_sig_sink(void *arg, const void *data, size_t len)
+{
+	return (buf_add(arg, data, len));
+}
+
+/* Sends the signature of basis rel as SIGNATURE frames, then an empty one. */
+static int
+recv_send_signature(struct recv_stream *s, const char *rel, char **cause)
+{
+	struct buf	 sig, out;
+	struct delta	*d = NULL;
+	struct stat	 sb;
+	char		*chunk;
+	size_t		 off, n;
+	ssize_t		 got;
+	int		 fd, r;
+
+	if ((fd = recv_open_basis(s->sh->rootfd, rel)) == -1 ||
+	    fstat(fd, &sb) == -1)
+		return (err_set(cause, FERRY_ERR_IO, "%s: %s", rel,
+		    strerror(errno)));
+	buf_init(&sig, 0);
+	buf_init(&out, 0);
+	chunk = malloc(256 * 1024);
+	r = chunk == NULL ? FERRY_ERR_NOMEM :
+	    delta_sig_new(sb.st_size, &d, cause);
+	while (r == 0 && !delta_done(d)) {
+		if ((got = read(fd, chunk, 256 * 1024)) == -1) {
+			r = err_set(cause, FERRY_ERR_IO, "%s: %s", rel,
+			    strerror(errno));
+			break;
+		}
+		r = delta_push(d, chunk, (size_t)got, got == 0, recv_sig_sink,
+		    &sig, cause);
+	}
+	for (off = 0; r == 0 && off < sig.len; off += n) {
+		n = sig.len - off < FRAME_MAX_BULK ? sig.len - off :
+		    FRAME_MAX_BULK;
+		if ((r = frame_encode(&out, FRAME_SIGNATURE, 0, sig.data + off,
+		    n, cause)) == 0)
+			r = recv_put(s, &out, cause);
+	}
+	if (r == 0 && (r = msg_end_of_batch(&out, FRAME_SIGNATURE)) == 0)
+		r = recv_put(s, &out, cause);
+	delta_free(d);
+	free(chunk);
+	close(fd);
+	buf_free(&sig);
+	buf_free(&out);
+	return (r);
+}
+
+/* Makes a directory entry and remembers its attributes for the end. */
+static int
+recv_plan_dir(struct recv_stream *s, struct recv_item *it, char **why)
+{
+	struct recv_shared	*sh = s->sh;
+	struct recv_dir		*v;
+	const char		*base;
+	int			 dirfd, fd;
+
+	if (tree_open_parent(sh->rootfd, it->e.path, 1, &dirfd, &base,
+	    why) != 0)
+		return (MSG_PLAN_REFUSE);
+	if (mkdirat(dirfd, base, 0755) == -1 && errno != EEXIST) {
+		err_set(why, FERRY_ERR_IO, "%s", strerror(errno));
+		close(dirfd);
+		return (MSG_PLAN_REFUSE);
+	}
+	fd = openat(dirfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+	close(dirfd);
+	if (fd == -1) {
+		err_set(why, FERRY_ERR_IO, "not a directory: %s",
+		    strerror(errno));
+		return (MSG_PLAN_REFUSE);
+	}
+	close(fd);
+	pthread_mutex_lock(&sh->mu);
+	v = realloc(sh->dirs, (sh->ndirs + 1) * sizeof *v);
+	if (v != NULL && (v[sh->ndirs].rel = strdup(it->e.path)) != NULL) {
+		v[sh->ndirs].mode = it->e.mode;
+		v[sh->ndirs].mtime.tv_sec = it->e.mtime_sec;
+		v[sh->ndirs].mtime.tv_nsec = it->e.mtime_nsec;
+		sh->ndirs++;
+	}
+	if (v != NULL)
+		sh->dirs = v;
+	pthread_mutex_unlock(&sh->mu);
+	return (MSG_PLAN_DONE);
+}
+
+/* Makes a symlink entry, if its target stays inside the tree. */
+static int
+recv_plan_link(struct recv_stream *s, struct recv_item *it, char **why)
+{
+	char		 tmp[300];
+	const char	*base;
+	struct timespec	 ts[2];
+	int		 dirfd, ok;
+
+	if (!tree_link_inside(it->e.path, it->e.link)) {
+		err_set(why, FERRY_ERR_BADNAME, "symlink target \"%s\" leaves "
+		    "the destination", it->e.link);
+		return (MSG_PLAN_REFUSE);
+	}
+	if (tree_open_parent(s->sh->rootfd, it->e.path, 1, &dirfd, &base,
+	    why) != 0)
+		return (MSG_PLAN_REFUSE);
+	snprintf(tmp, sizeof tmp, ".%s.ferry-link", base);
+	unlinkat(dirfd, tmp, 0);
+	ts[0].tv_sec = ts[1].tv_sec = it->e.mtime_sec;
+	ts[0].tv_nsec = ts[1].tv_nsec = it->e.mtime_nsec;
+	ok = symlinkat(it->e.link, dirfd, tmp) == 0 &&
+	    (utimensat(dirfd, tmp, ts, AT_SYMLINK_NOFOLLOW), 1) &&
+	    renameat(dirfd, tmp, dirfd, base) == 0;
+	if (!ok) {
+		err_set(why, FERRY_ERR_IO, "symlink: %s", strerror(errno));
+		unlinkat(dirfd, tmp, 0);
+	}
+	close(dirfd);
+	return (ok ? MSG_PLAN_DONE : MSG_PLAN_REFUSE);
+}
+
+/* Decides what a file entry needs; fills plan. */
+static void
+recv_plan_file(struct recv_stream *s, struct recv_item *it,
+    struct msg_plan *plan, char **why)
+{
+	struct msg_entry	*e = &it->e;
+	struct stat		 sb;
+	const char		*base;
+	int			 dirfd, exists;
+
+	plan->action = MSG_PLAN_REFUSE;
+	if (*e->basis != '\0' && tree_check_relpath(e->basis, why) != 0)
+		return;
+	if (tree_open_parent(s->sh->rootfd, e->path, 1, &dirfd, &base,
+	    why) != 0)
+		return;
+	exists = fstatat(dirfd, base, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+	if (exists && S_ISDIR(sb.st_mode)) {
+		err_set(why, FERRY_ERR_EXIST, "a directory is in the way");
+		close(dirfd);
+		return;
+	}
+	if (exists && recv_is_identical(s, dirfd, base, &sb, e)) {
+		plan->action = MSG_PLAN_SKIP;
+		close(dirfd);
+		return;
+	}
+	plan->offset = recv_find_partial(dirfd, base, e, plan->prefix_hash);
+	close(dirfd);
+	plan->action = MSG_PLAN_WHOLE;
+	if (e->flags & MSG_ENTRY_FORCE_WHOLE || e->size == 0)
+		return;
+	if (exists && S_ISREG(sb.st_mode) && sb.st_size > 0)
+		it->basis = e->path;
+	else if (*e->basis != '\0' && recv_basis_usable(s->sh->rootfd,
+	    e->basis))
+		it->basis = e->basis;
+	if (it->basis != NULL)
+		plan->action = MSG_PLAN_DELTA;
+}
+
+/* Reads one batch of entries; returns the count (0: the session ends). */
+static int
+recv_read_entries(struct recv_stream *s, char **cause)
+{
+	struct frame		 f;
+	struct recv_item	*v;
+	int			 r;
+
+	s->nitems = 0;
+	for (;;) {
+		if ((r = conn_expect(&s->c, FRAME_FILE_ENTRY, &f, cause)) != 0)
+			return (r);
+		if (f.len == 0)
+			return ((int)s->nitems);
+		if (s->nitems == SESSION_BATCH_FILES)
+			return (err_set(cause, FERRY_ERR_PROTO,
+			    "a batch holds more than %d entries",
+			    SESSION_BATCH_FILES));
+		v = realloc(s->items, (s->nitems + 1) * sizeof *v);
+		if (v == NULL)
+			return (FERRY_ERR_NOMEM);
+		s->items = v;
+		memset(&v[s->nitems], 0, sizeof *v);
+		if ((r = msg_entry_decode(&f, &v[s->nitems].e, cause)) != 0)
+			return (r);
+		s->nitems++;
+	}
+}
+
+static void
+recv_clear_items(struct recv_stream *s)
+{
+	size_t	i;
+
+	for (i = 0; i < s->nitems; i++)
+		msg_entry_clear(&s->items[i].e);
+	s->nitems = 0;
+}
+
+/* Plans every entry of the batch and sends the plans. */
+static int
+recv_send_plans(struct recv_stream *s, char **cause)
+{
+	struct msg_plan		 plan;
+	struct recv_item	*it;
+	struct buf		 out;
+	char			*why = NULL;
+	size_t			 i;
+	int			 r = 0;
+
+	buf_init(&out, 0);
+	for (i = 0; r == 0 && i < s->nitems; i++) {
+		it = &s->items[i];
+		memset(&plan, 0, sizeof plan);
+		plan.id = it->e.id;
+		if (tree_check_relpath(it->e.path, &why) != 0)
+			plan.action = MSG_PLAN_REFUSE;
+		else if (it->e.type == MSG_ENTRY_DIR)
+			plan.action = recv_plan_dir(s, it, &why);
+		else if (it->e.type == MSG_ENTRY_SYMLINK)
+			plan.action = recv_plan_link(s, it, &why);
+		else
+			recv_plan_file(s, it, &plan, &why);
+		it->action = plan.action;
+		it->offset = plan.offset;
+		progress_add_total(&s->sh->pr, 1, it->e.size);
+		if (plan.action == MSG_PLAN_REFUSE) {
+			plan.reason = why ? why : "refused";
+			session_note_failure(&s->sh->failures, &s->sh->mu,
+			    it->e.path, plan.reason);
+			recv_count(s->sh, &s->sh->st.failed, 1);
+		} else if (plan.action != MSG_PLAN_WHOLE &&
+		    plan.action != MSG_PLAN_DELTA) {
+			recv_count(s->sh, &s->sh->st.skipped,
+			    plan.action == MSG_PLAN_SKIP);
+			recv_count(s->sh, &s->sh->st.bytes, it->e.size);
+			progress_update(&s->sh->pr, it->e.path, it->e.size,
+			    it->e.size, it->e.size, 1);
+		}
+		if ((r = msg_plan_encode(&out, &plan)) == 0)
+			r = recv_put(s, &out, cause);
+		if (r == 0 && plan.action == MSG_PLAN_DELTA)
+			r = recv_send_signature(s, it->basis, cause);
+		free(why);
+		why = NULL;
+	}
+	if (r == 0 && (r = msg_end_of_batch(&out, FRAME_PLAN)) == 0)
+		r = recv_put(s, &out, cause);
+	buf_free(&out);
+	return (r == 0 ? conn_flush(&s->c, cause) : r);
+}
+
+static void	recv_file_fail(struct recv_file *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+/* Marks the file failed; its remaining data will be read and dropped. */
+static void
+recv_file_fail(struct recv_file *rf, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (rf->failed)
+		return;
+	rf->failed = 1;
+	free(rf->why);
+	va_start(ap, fmt);
+	if (vasprintf(&rf->why, fmt, ap) == -1)
+		rf->why = NULL;
+	va_end(ap);
+}
+
+static int
+recv_write_sink(void *arg, const void *data, size_t len)
+{
+	struct recv_file	*rf = arg;
+	const char		*p = data;
+	ssize_t			 n;
+
+	if (rf->failed)
+		return (0);
+	hash_update(rf->h, data, len);
+	while (len > 0) {
+		if ((n = write(rf->fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			recv_file_fail(rf, "writing: %s", strerror(errno));
+			return (0);
+		}
+		p += n;
+		len -= (size_t)n;
+		rf->written += (uint64_t)n;
+	}
+	return (0);
+}
+
+/* Opens the partial file and its sidecar for the data of FILE_BEGIN. */
+static void
+recv_file_open(struct recv_stream *s, struct recv_file *rf,
+    const struct msg_begin *b)
+{
+	struct msg_entry	*e = &rf->it->e;
+	char			 meta[128], *why = NULL;
+	int			 fd, flags = O_WRONLY | O_CREAT | O_NOFOLLOW |
+				     O_CLOEXEC;
+
+	if (tree_open_parent(s->sh->rootfd, e->path, 1, &rf->dirfd, &rf->base,
+	    &why) != 0) {
+		recv_file_fail(rf, "%s", why);
+		free(why);
+		return;
+	}
+	snprintf(rf->part, sizeof rf->part, TREE_PART_FMT, rf->base);
+	snprintf(rf->meta, sizeof rf->meta, TREE_META_FMT, rf->base);
+	if (b->offset != rf->it->offset && b->offset != 0) {
+		recv_file_fail(rf, "%s", "sender resumed at an offset "
+		    "that was not offered");
+		return;
+	}
+	if (b->offset == 0)
+		flags |= O_TRUNC;
+	snprintf(meta, sizeof meta, "ferry-part 1 %ju %jd.%09u\n",
+	    (uintmax_t)e->size, (intmax_t)e->mtime_sec, e->mtime_nsec);
+	fd = openat(rf->dirfd, rf->meta, O_WRONLY | O_CREAT | O_TRUNC |
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1 || write(fd, meta, strlen(meta)) != (ssize_t)strlen(meta)) {
+		recv_file_fail(rf, "writing the sidecar: %s", strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	close(fd);
+	if ((rf->fd = openat(rf->dirfd, rf->part, flags, 0600)) == -1 ||
+	    lseek(rf->fd, (off_t)b->offset, SEEK_SET) == -1) {
+		recv_file_fail(rf, "creating the partial file: %s",
+		    strerror(errno));
+		return;
+	}
+	/* The checksum covers the whole file: start with what is held. */
+	if (b->offset > 0 && hash_fd_prefix(rf->h, rf->fd, b->offset) != 0)
+		recv_file_fail(rf, "%s", "re-reading the partial file");
+	rf->written = b->offset;
+	if (b->action == MSG_PLAN_DELTA) {
+		if (rf->it->basis == NULL ||
+		    (rf->basis_fd = recv_open_basis(s->sh->rootfd,
+		    rf->it->basis)) == -1 ||
+		    delta_patch_new(rf->basis_fd, &rf->patch, NULL) != 0)
+			recv_file_fail(rf, "%s", "cannot open the delta basis");
+	}
+}
+
+/* Removes the partial file and its sidecar. */
+static void
+recv_file_discard(struct recv_file *rf)
+{
+	if (rf->dirfd == -1)
+		return;
+	unlinkat(rf->dirfd, rf->part, 0);
+	unlinkat(rf->dirfd, rf->meta, 0);
+}
+
+/* Checks the file against FILE_END, then puts it under its final name. */
+static void
+recv_file_finish(struct recv_file *rf, const struct msg_end *end,
+    struct msg_ack *ack)
+{
+	struct msg_entry	*e = &rf->it->e;
+	struct timespec		 ts[2];
+	uint8_t			 d[HASH_LEN];
+
+	ack->status = MSG_ACK_RETRY;
+	if (end->status != MSG_END_OK)
+		recv_file_fail(rf, "%s", end->status == MSG_END_CHANGED ?
+		    "the source changed while it was sent" :
+		    end->reason);
+	if (!rf->failed && rf->patch != NULL && !delta_done(rf->patch))
+		recv_file_fail(rf, "%s", "the delta ended early");
+	if (rf->h != NULL)
+		hash_digest(rf->h, d);
+	if (!rf->failed && (rf->written != end->size ||
+	    memcmp(d, end->hash, HASH_LEN) != 0))
+		recv_file_fail(rf, "%s", "checksum mismatch: the data, the "
+		    "basis or the patch was corrupt");
+	ts[0].tv_sec = ts[1].tv_sec = e->mtime_sec;
+	ts[0].tv_nsec = ts[1].tv_nsec = e->mtime_nsec;
+	if (!rf->failed && (fsync(rf->fd) == -1 ||
+	    fchmod(rf->fd, e->mode) == -1 || futimens(rf->fd, ts) == -1))
+		recv_file_fail(rf, "finishing: %s", strerror(errno));
+	if (!rf->failed && renameat(rf->dirfd, rf->part, rf->dirfd,
+	    rf->base) == -1)
+		recv_file_fail(rf, "renaming into place: %s", strerror(errno));
+	if (rf->failed) {
+		recv_file_discard(rf);
+		ack->reason = rf->why;
+		if (end->status == MSG_END_UNREADABLE)
+			ack->status = MSG_ACK_FAILED;
+		return;
+	}
+	unlinkat(rf->dirfd, rf->meta, 0);
+	fsync(rf->dirfd);	/* the rename itself must survive a crash */
+	ack->status = MSG_ACK_DONE;
+}
+
+static void
+recv_file_close(struct recv_file *rf)
+{
+	if (rf->fd != -1)
+		close(rf->fd);
+	if (rf->basis_fd != -1)
+		close(rf->basis_fd);
+	if (rf->dirfd != -1)
+		close(rf->dirfd);
+	delta_free(rf->patch);
+	hash_free(rf->h);
+	free(rf->why);
+}
+
+static struct recv_item *
+recv_find_item(struct recv_stream *s, uint32_t id)
+{
+	size_t	i;
+
+	for (i = 0; i < s->nitems; i++) {
+		if (s->items[i].e.id == id && (s->items[i].action ==
+		    MSG_PLAN_WHOLE || s->items[i].action == MSG_PLAN_DELTA))
+			return (&s->items[i]);
+	}
+	return (NULL);
+}
+
+/* Takes DATA or DELTA frames of rf until FILE_END; fills ack. */
+static int
+recv_file_data(struct recv_stream *s, struct recv_file *rf,
+    const struct msg_begin *b, struct msg_ack *ack, char **cause)
+{
+	struct frame	f;
+	struct msg_end	end;
+	char		*why = NULL;
+	uint64_t	before;
+	int		r, want = b->action == MSG_PLAN_DELTA ? FRAME_DELTA :
+			    FRAME_DATA;
+
+	for (;;) {
+		if ((r = conn_read(&s->c, &f, cause)) != 0)
+			return (r);
+		if ((int)f.type == FRAME_FILE_END)
+			break;
+		if ((int)f.type != want)
+			return (err_set(cause, FERRY_ERR_PROTO, "%s: expected "
+			    "%s or FILE_END, got %s", rf->it->e.path,
+			    frame_type_name(want), frame_type_name(f.type)));
+		before = rf->written;
+		if (rf->failed)
+			continue;
+		if (rf->patch != NULL) {
+			if (delta_push(rf->patch, f.payload, f.len, 0,
+			    recv_write_sink, rf, &why) != 0) {
+				recv_file_fail(rf, "%s", why);
+				free(why);
+				why = NULL;
+			}
+		} else
+			recv_write_sink(rf, f.payload, f.len);
+		progress_update(&s->sh->pr, rf->it->e.path, rf->written,
+		    rf->it->e.size, rf->written - before, 0);
+	}
+	if ((r = msg_end_decode(&f, &end, cause)) != 0)
+		return (r);
+	if (end.id != rf->it->e.id)
+		r = err_set(cause, FERRY_ERR_PROTO, "FILE_END for id %u inside "
+		    "file %u", end.id, rf->it->e.id);
+	/* Let the patch see the end of its input. */
+	if (r == 0 && rf->patch != NULL && !rf->failed &&
+	    delta_push(rf->patch, NULL, 0, 1, recv_write_sink, rf, &why) != 0) {
+		recv_file_fail(rf, "%s", why);
+		free(why);
+	}
+	if (r == 0)
+		recv_file_finish(rf, &end, ack);
+	msg_end_clear(&end);
+	return (r);
+}
+
+static void
+recv_account(struct recv_stream *s, struct recv_file *rf,
+    const struct msg_begin *b, const struct msg_ack *ack)
+{
+	struct recv_shared	*sh = s->sh;
+
+	pthread_mutex_lock(&sh->mu);
+	if (ack->status == MSG_ACK_DONE) {
+		sh->st.bytes += rf->it->e.size;
+		sh->st.resumed_bytes += b->offset;
+		if (b->action == MSG_PLAN_DELTA)
+			sh->st.delta++;
+		else
+			sh->st.whole++;
+	}
+	pthread_mutex_unlock(&sh->mu);
+	if (ack->status == MSG_ACK_DONE)
+		progress_update(&sh->pr, rf->it->e.path, rf->it->e.size,
+		    rf->it->e.size, 0, 1);
+}
+
+/* Receives the data phase of a batch and answers with ACKs. */
+static int
+recv_take_data(struct recv_stream *s, char **cause)
+{
+	struct frame		 f;
+	struct msg_begin	 b;
+	struct msg_ack		 ack;
+	struct recv_file	 rf;
+	struct buf		 acks;
+	int			 r;
+
+	buf_init(&acks, 0);
+	for (;;) {
+		if ((r = conn_expect(&s->c, FRAME_FILE_BEGIN, &f, cause)) != 0)
+			break;
+		if (f.len == 0)
+			break;
+		if ((r = msg_begin_decode(&f, &b, cause)) != 0)
+			break;
+		memset(&rf, 0, sizeof rf);
+		rf.fd = rf.basis_fd = rf.dirfd = -1;
+		if ((rf.it = recv_find_item(s, b.id)) == NULL) {
+			r = err_set(cause, FERRY_ERR_PROTO, "FILE_BEGIN for "
+			    "id %u, which was not planned", b.id);
+			break;
+		}
+		if ((rf.h = hash_new()) == NULL)
+			recv_file_fail(&rf, "%s", "out of memory");
+		else
+			recv_file_open(s, &rf, &b);
+		memset(&ack, 0, sizeof ack);
+		ack.id = b.id;
+		r = recv_file_data(s, &rf, &b, &ack, cause);
+		if (r == 0) {
+			recv_account(s, &rf, &b, &ack);
+			r = msg_ack_encode(&acks, &ack);
+		}
+		rf.it->action = MSG_PLAN_DONE;	/* no second FILE_BEGIN */
+		recv_file_close(&rf);
+		if (r != 0)
+			break;
+	}
+	if (r == 0 && (r = msg_end_of_batch(&acks, FRAME_ACK)) == 0 &&
+	    (r = conn_put(&s->c, acks.data, acks.len, cause)) == 0)
+		r = conn_flush(&s->c, cause);
+	buf_free(&acks);
+	return (r);
+}
+
+static void *
+recv_stream_main(void *arg)
+{
+	struct recv_stream	*s = arg;
+	int			 r, n;
+
+	if ((r = session_hello(&s->c, &s->cause)) != 0)
+		goto out;
+	while ((n = recv_read_entries(s, &s->cause)) > 0) {
+		if ((r = recv_send_plans(s, &s->cause)) != 0 ||
+		    (r = recv_take_data(s, &s->cause)) != 0)
+			goto out;
+		recv_clear_items(s);
+	}
+	r = n;
+	if (r == 0)
+		tls_shutdown(s->c.tls, NULL);
+out:
+	if (r != 0 && r != FERRY_ERR_CLOSED && r != FERRY_ERR_TIMEOUT)
+		session_error(&s->c, s->cause ? s->cause : err_str(r));
+	recv_clear_items(s);
+	s->result = r;
+	return (NULL);
+}
+
+static int
+recv_dir_depth_cmp(const void *a, const void *b)
+{
+	const struct recv_dir	*x = a, *y = b;
+	size_t			 dx = 0, dy = 0;
+	const char		*p;
+
+	for (p = x->rel; *p; p++)
+		dx += *p == '/';
+	for (p = y->rel; *p; p++)
+		dy += *p == '/';
+	return (dx < dy ? 1 : dx > dy ? -1 : 0);
+}
+
+/* Applies directory modes and times, deepest first, once all is in. */
+static void
+recv_apply_dirs(struct recv_shared *sh)
+{
+	struct timespec	 ts[2];
+	const char	*base;
+	size_t		 i;
+	int		 dirfd;
+
+	qsort(sh->dirs, sh->ndirs, sizeof *sh->dirs, recv_dir_depth_cmp);
+	for (i = 0; i < sh->ndirs; i++) {
+		if (tree_open_parent(sh->rootfd, sh->dirs[i].rel, 0, &dirfd,
+		    &base, NULL) == 0) {
+			ts[0] = ts[1] = sh->dirs[i].mtime;
+			fchmodat(dirfd, base, sh->dirs[i].mode, 0);
+			utimensat(dirfd, base, ts, AT_SYMLINK_NOFOLLOW);
+			close(dirfd);
+		}
+		free(sh->dirs[i].rel);
+	}
+	free(sh->dirs);
+}
+
+int
+transfer_receive(struct tls_conn **conns, int n, const char *dest,
+    const struct transfer_opts *o, struct transfer_stats *st, char **cause)
+{
+	struct recv_shared	 sh;
+	struct recv_stream	*s;
+	pthread_t		*tid;
+	int			 i, r = 0;
+
+	memset(&sh, 0, sizeof sh);
+	memset(st, 0, sizeof *st);
+	if ((sh.rootfd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return (err_set(cause, FERRY_ERR_IO, "%s: %s", dest,
+		    strerror(errno)));
+	s = calloc((size_t)n, sizeof *s);
+	tid = calloc((size_t)n, sizeof *tid);
+	if (s == NULL || tid == NULL) {
+		free(s);
+		free(tid);
+		close(sh.rootfd);
+		return (FERRY_ERR_NOMEM);
+	}
+	pthread_mutex_init(&sh.mu, NULL);
+	sh.o = o;
+	buf_init(&sh.failures, 0);
+	progress_init(&sh.pr, o->progress, o->progress_arg);
+	for (i = 0; i < n; i++) {
+		s[i].sh = &sh;
+		if ((s[i].result = conn_init(&s[i].c, conns[i])) == 0) {
+			s[i].started = pthread_create(&tid[i], NULL,
+			    recv_stream_main, &s[i]) == 0;
+			if (!s[i].started)
+				s[i].result = FERRY_ERR_NOMEM;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (s[i].started)
+			pthread_join(tid[i], NULL);
+		sh.st.wire_bytes += s[i].c.bytes_in + s[i].c.bytes_out;
+		if (s[i].result != 0 && r == 0) {
+			r = s[i].result;
+			err_set(cause, r, "stream %d: %s", i, s[i].cause ?
+			    s[i].cause : err_str(r));
+		}
+		free(s[i].cause);
+		free(s[i].items);
+		conn_free(&s[i].c);
+	}
+	recv_apply_dirs(&sh);
+	sh.st.files = sh.pr.p.files_total;
+	sh.st.seconds = progress_now() - sh.pr.start;
+	*st = sh.st;
+	if (r == 0 && sh.st.failed > 0)
+		r = err_set(cause, FERRY_ERR_IO, "%ju file(s) failed: %s",
+		    (uintmax_t)sh.st.failed, buf_str(&sh.failures));
+	buf_free(&sh.failures);
+	progress_destroy(&sh.pr);
+	pthread_mutex_destroy(&sh.mu);
+	close(sh.rootfd);
+	free(s);
+	free(tid);
+	return (r);
+}

@@ -1,0 +1,719 @@
+/*
+ * The sending side of a transfer. It offers entries in batches, reads the
+ * receiver's plans, and streams each wanted file whole or as a delta with
+ * its checksum; files the receiver could not verify are offered again.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "delta.h"
+#include "err.h"
+#include "hash.h"
+#include "session.h"
+#include "tls.h"
+
+#define SEND_READ_SIZE	(256 * 1024)
+
+struct send_shared {
+	pthread_mutex_t		 mu;
+	const struct transfer_list *l;
+	const struct transfer_opts *o;
+	struct progress		 pr;
+	struct transfer_stats	 st;
+	struct buf		 failures;
+};
+
+/* One entry this stream offers, and what became of it. */
+struct send_item {
+	uint32_t		 id;	/* index in the list */
+	int			 attempts;
+	int			 force_whole;
+	struct msg_plan		 plan;
+	struct delta_sig	*sig;
+};
+
+struct send_stream {
+	struct send_shared	*sh;
+	struct conn		 c;
+	struct send_item	*items;	/* this stream's share, in order */
+	size_t			 nitems;
+	size_t			*queue;	/* indices into items still to send */
+	size_t			 nqueue;
+	size_t			*batch;
+	size_t			 nbatch;
+	uint8_t			*chunk;
+	int			 started;
+	int			 result;
+	char			*cause;
+};
+
+/* Where a delta's output goes: DELTA frames, or the probe buffer. */
+struct send_delta_out {
+	struct send_stream	*s;
+	struct buf		 pending;
+	int			 probing;
+	char			**cause;
+};
+
+static const struct transfer_file *
+send_file(const struct send_stream *s, const struct send_item *it)
+{
+	return (&s->sh->l->v[it->id]);
+}
+
+/* Offers the next batch of queued items; returns how many. */
+static int
+send_entries(struct send_stream *s, char **cause)
+{
+	const struct transfer_file	*tf;
+	struct send_item		*it;
+	struct msg_entry		 e;
+	struct buf			 out;
+	uint64_t			 bytes = 0;
+	int				 r = 0;
+
+	buf_init(&out, 0);
+	s->nbatch = 0;
+	while (s->nqueue > 0 && s->nbatch < SESSION_BATCH_FILES &&
+	    (s->nbatch == 0 || bytes < SESSION_BATCH_BYTES)) {
+		it = &s->items[s->queue[0]];
+		s->batch[s->nbatch++] = s->queue[0];
+		memmove(s->queue, s->queue + 1, --s->nqueue * sizeof *s->queue);
+		tf = send_file(s, it);
+		bytes += tf->size;
+		memset(&e, 0, sizeof e);
+		e.id = it->id;
+		e.type = (uint8_t)tf->type;
+		e.flags = it->force_whole ? MSG_ENTRY_FORCE_WHOLE : 0;
+		e.mode = tf->mode & 07777;
+		e.size = tf->size;
+		e.mtime_sec = tf->mtime_sec;
+		e.mtime_nsec = tf->mtime_nsec;
+		e.path = tf->rel;
+		e.link = tf->link;
+		e.basis = tf->basis;
+		if ((r = msg_entry_encode(&out, &e)) != 0 ||
+		    (r = conn_put(&s->c, out.data, out.len, cause)) != 0)
+			break;
+		buf_reset(&out);
+	}
+	if (r == 0 && (r = msg_end_of_batch(&out, FRAME_FILE_ENTRY)) == 0 &&
+	    (r = conn_put(&s->c, out.data, out.len, cause)) == 0)
+		r = conn_flush(&s->c, cause);
+	buf_free(&out);
+	return (r);
+}
+
+static struct send_item *
+send_batch_item(struct send_stream *s, uint32_t id)
+{
+	size_t	i;
+
+	for (i = 0; i < s->nbatch; i++) {
+		if (s->items[s->batch[i]].id == id)
+			return (&s->items[s->batch[i]]);
+	}
+	return (NULL);
+}
+
+/* Reads SIGNATURE frames up to the empty one and loads the signature. */
+static int
+send_read_signature(struct send_stream *s, struct send_item *it,
+    char **cause)
+{
+	struct frame	f;
+	struct buf	sig;
+	int		r;
+
+	buf_init(&sig, 64 << 20);	/* far above any real signature */
+	for (;;) {
+		if ((r = conn_expect(&s->c, FRAME_SIGNATURE, &f, cause)) != 0)
+			break;
+		if (f.len == 0) {
+			r = delta_sig_load(sig.data, sig.len, &it->sig, cause);
+			break;
+		}
+		if ((r = buf_add(&sig, f.payload, f.len)) != 0) {
+			r = err_set(cause, r, "signature too large");
+			break;
+		}
+	}
+	buf_free(&sig);
+	return (r);
+}
+
+/* Reads the receiver's plans for the batch. */
+static int
+send_read_plans(struct send_stream *s, char **cause)
+{
+	struct frame		 f;
+	struct msg_plan		 plan;
+	struct send_item	*it;
+	int			 r;
+
+	for (;;) {
+		if ((r = conn_expect(&s->c, FRAME_PLAN, &f, cause)) != 0)
+			return (r);
+		if (f.len == 0)
+			return (0);
+		if ((r = msg_plan_decode(&f, &plan, cause)) != 0)
+			return (r);
+		if ((it = send_batch_item(s, plan.id)) == NULL) {
+			msg_plan_clear(&plan);
+			return (err_set(cause, FERRY_ERR_PROTO, "PLAN for id "
+			    "%u, which was not offered", plan.id));
+		}
+		msg_plan_clear(&it->plan);
+		it->plan = plan;	/* transferred */
+		if (plan.action == MSG_PLAN_DELTA &&
+		    (r = send_read_signature(s, it, cause)) != 0)
+			return (r);
+	}
+}
+
+/* Queues buffered delta output as DELTA frames of at most a bulk each. */
+static int
+send_delta_flush(struct send_delta_out *o, int all)
+{
+	size_t	off = 0, n;
+	int	r = 0;
+
+	while (r == 0 && o->pending.len - off > 0 &&
+	    (all || o->pending.len - off >= FRAME_MAX_BULK)) {
+		n = o->pending.len - off;
+		if (n > FRAME_MAX_BULK)
+			n = FRAME_MAX_BULK;
+		struct buf fr;
+
+		buf_init(&fr, 0);
+		if ((r = frame_encode(&fr, FRAME_DELTA, 0, o->pending.data + off,
+		    n, o->cause)) == 0)
+			r = conn_put(&o->s->c, fr.data, fr.len, o->cause);
+		buf_free(&fr);
+		off += n;
+	}
+	if (off > 0) {
+		memmove(o->pending.data, o->pending.data + off,
+		    o->pending.len - off);
+		o->pending.len -= off;
+	}
+	return (r);
+}
+
+static int
+send_delta_sink(void *arg, const void *data, size_t len)
+{
+	struct send_delta_out	*o = arg;
+	int			 r;
+
+	if ((r = buf_add(&o->pending, data, len)) != 0 || o->probing)
+		return (r);
+	return (send_delta_flush(o, 0));
+}
+
+/* Reads up to SEND_READ_SIZE bytes; sets *got (0 at end of file). */
+static int
+send_read(int fd, uint8_t *p, size_t max, size_t *got, char **cause)
+{
+	ssize_t	n;
+
+	*got = 0;
+	do
+		n = read(fd, p, max);
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return (err_set(cause, FERRY_ERR_IO, "reading: %s",
+		    strerror(errno)));
+	*got = (size_t)n;
+	return (0);
+}
+
+static int
+send_begin(struct send_stream *s, uint32_t id, uint8_t action,
+    uint64_t offset, char **cause)
+{
+	struct msg_begin	b = { id, action, offset };
+	struct buf		out;
+	int			r;
+
+	buf_init(&out, 0);
+	if ((r = msg_begin_encode(&out, &b)) == 0)
+		r = conn_put(&s->c, out.data, out.len, cause);
+	buf_free(&out);
+	return (r);
+}
+
+/* Streams fd from its current offset as DATA frames; counts into *sent. */
+static int
+send_whole(struct send_stream *s, const struct transfer_file *tf, int fd,
+    struct hash *h, uint64_t *sent, char **cause)
+{
+	uint8_t	*p;
+	size_t	 got;
+	int	 r;
+
+	for (;;) {
+		if ((p = conn_bulk_space(&s->c, cause)) == NULL)
+			return (FERRY_ERR_CLOSED);
+		if ((r = send_read(fd, p, FRAME_MAX_BULK, &got, cause)) != 0)
+			return (r);
+		if (got == 0)
+			return (0);
+		hash_update(h, p, got);
+		*sent += got;
+		if ((r = conn_bulk_commit(&s->c, FRAME_DATA, got, cause)) != 0)
+			return (r);
+		progress_update(&s->sh->pr, tf->rel, *sent, tf->size, got, 0);
+	}
+}
+
+/*
+ * Runs the delta of fd (from its current offset) against the signature.
+ * The first SESSION_PROBE_BYTES are held back: if their delta is nearly as
+ * large as they are, *whole is set and nothing has been sent, so the
+ * caller sends the file whole instead.
+ */
+static int
+send_delta(struct send_stream *s, struct send_item *it, int fd,
+    struct hash *h, uint64_t offset, uint64_t *sent, int *whole,
+    char **cause)
+{
+	const struct transfer_file	*tf = send_file(s, it);
+	struct send_delta_out		 o;
+	struct delta			*d = NULL;
+	uint64_t			 probed = 0;
+	size_t				 got;
+	int				 r;
+
+	memset(&o, 0, sizeof o);
+	o.s = s;
+	o.probing = 1;
+	o.cause = cause;
+	buf_init(&o.pending, 0);
+	*whole = 0;
+	if ((r = delta_delta_new(it->sig, &d, cause)) != 0)
+		goto out;
+	while (r == 0 && !delta_done(d)) {
+		if ((r = send_read(fd, s->chunk, SEND_READ_SIZE, &got,
+		    cause)) != 0)
+			break;
+		hash_update(h, s->chunk, got);
+		*sent += got;
+		r = delta_push(d, s->chunk, got, got == 0, send_delta_sink, &o,
+		    cause);
+		if (r == 0 && o.probing && ((probed += got) >=
+		    SESSION_PROBE_BYTES || delta_done(d))) {
+			/* No similarity early on: the file goes whole. */
+			if ((double)o.pending.len > SESSION_PROBE_RATIO *
+			    (double)probed + 1024) {
+				*whole = 1;
+				goto out;
+			}
+			o.probing = 0;
+			if ((r = send_begin(s, it->id, MSG_PLAN_DELTA, offset,
+			    cause)) == 0)
+				r = send_delta_flush(&o, 0);
+		}
+		if (r == 0)
+			progress_update(&s->sh->pr, tf->rel, offset + *sent,
+			    tf->size, got, 0);
+	}
+	if (r == 0)
+		r = send_delta_flush(&o, 1);
+out:
+	delta_free(d);
+	buf_free(&o.pending);
+	return (r);
+}
+
+static int
+send_end(struct send_stream *s, uint32_t id, uint8_t status, uint64_t size,
+    struct hash *h, const char *reason, char **cause)
+{
+	struct msg_end	end;
+	struct buf	out;
+	int		r;
+
+	memset(&end, 0, sizeof end);
+	end.id = id;
+	end.status = status;
+	end.size = size;
+	end.reason = (char *)(uintptr_t)reason;
+	if (h != NULL)
+		hash_digest(h, end.hash);
+	buf_init(&out, 0);
+	if ((r = msg_end_encode(&out, &end)) == 0)
+		r = conn_put(&s->c, out.data, out.len, cause);
+	buf_free(&out);
+	return (r);
+}
+
+/* Whether the file still is the version that was listed. */
+static int
+send_unchanged(const struct transfer_file *tf, const struct stat *sb)
+{
+	return ((uint64_t)sb->st_size == tf->size &&
+	    sb->st_mtim.tv_sec == tf->mtime_sec &&
+	    (uint32_t)sb->st_mtim.tv_nsec == tf->mtime_nsec);
+}
+
+/* Sends the bytes of one planned file: FILE_BEGIN, data, FILE_END. */
+static int
+send_one(struct send_stream *s, struct send_item *it, char **cause)
+{
+	const struct transfer_file	*tf = send_file(s, it);
+	struct stat			 sb;
+	struct hash			*h = NULL;
+	uint64_t			 offset = 0, sent = 0;
+	uint8_t				 prefix[HASH_LEN];
+	char				*why = NULL;
+	int				 fd, r, whole = 1;
+
+	fd = open(tf->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &sb) == -1 || (h = hash_new()) == NULL) {
+		err_set(&why, FERRY_ERR_IO, "%s: %s", tf->src,
+		    strerror(errno));
+		if ((r = send_begin(s, it->id, MSG_PLAN_WHOLE, 0, cause)) == 0)
+			r = send_end(s, it->id, MSG_END_UNREADABLE, 0, NULL,
+			    why, cause);
+		goto out;
+	}
+	/* Resume only if what the receiver holds is our prefix. */
+	if (it->plan.offset > 0 && it->plan.offset <= tf->size &&
+	    hash_fd_prefix(h, fd, it->plan.offset) == 0) {
+		hash_digest(h, prefix);
+		if (memcmp(prefix, it->plan.prefix_hash, HASH_LEN) == 0)
+			offset = it->plan.offset;
+	}
+	if (offset == 0)
+		hash_reset(h);
+	if (lseek(fd, (off_t)offset, SEEK_SET) == -1) {
+		r = err_set(cause, FERRY_ERR_IO, "%s: %s", tf->src,
+		    strerror(errno));
+		goto out;
+	}
+	if (it->plan.action == MSG_PLAN_DELTA && it->sig != NULL) {
+		r = send_delta(s, it, fd, h, offset, &sent, &whole, cause);
+		if (r != 0)
+			goto out;
+		if (whole) {
+			/* Rewind to where the data starts, checksum included. */
+			hash_reset(h);
+			sent = 0;
+			if (hash_fd_prefix(h, fd, offset) != 0 ||
+			    lseek(fd, (off_t)offset, SEEK_SET) == -1) {
+				r = err_set(cause, FERRY_ERR_IO, "%s: %s",
+				    tf->src, strerror(errno));
+				goto out;
+			}
+		}
+	}
+	if (whole && ((r = send_begin(s, it->id, MSG_PLAN_WHOLE, offset,
+	    cause)) != 0 || (r = send_whole(s, tf, fd, h, &sent, cause)) != 0))
+		goto out;
+	it->plan.action = whole ? MSG_PLAN_WHOLE : MSG_PLAN_DELTA;
+	if (fstat(fd, &sb) == -1 || !send_unchanged(tf, &sb) ||
+	    offset + sent != tf->size)
+		r = send_end(s, it->id, MSG_END_CHANGED, offset + sent, h,
+		    "the source changed while it was read", cause);
+	else
+		r = send_end(s, it->id, MSG_END_OK, offset + sent, h, "",
+		    cause);
+out:
+	free(why);
+	hash_free(h);
+	if (fd != -1)
+		close(fd);
+	return (r);
+}
+
+static void
+send_fail(struct send_stream *s, struct send_item *it, const char *why)
+{
+	struct send_shared	*sh = s->sh;
+
+	pthread_mutex_lock(&sh->mu);
+	sh->st.failed++;
+	pthread_mutex_unlock(&sh->mu);
+	session_note_failure(&sh->failures, &sh->mu, send_file(s, it)->rel,
+	    why);
+}
+
+/* Settles the items of a plan that needs no data (skip, done, refuse). */
+static void
+send_settle_plan(struct send_stream *s, struct send_item *it)
+{
+	const struct transfer_file	*tf = send_file(s, it);
+	struct send_shared		*sh = s->sh;
+
+	if (it->plan.action == MSG_PLAN_REFUSE) {
+		send_fail(s, it, it->plan.reason);
+		return;
+	}
+	pthread_mutex_lock(&sh->mu);
+	sh->st.skipped += it->plan.action == MSG_PLAN_SKIP;
+	sh->st.bytes += tf->size;
+	pthread_mutex_unlock(&sh->mu);
+	progress_update(&sh->pr, tf->rel, tf->size, tf->size, tf->size, 1);
+}
+
+/* Applies one ACK: done, offered again, or failed for good. */
+static void
+send_settle_ack(struct send_stream *s, struct send_item *it,
+    const struct msg_ack *ack)
+{
+	const struct transfer_file	*tf = send_file(s, it);
+	struct send_shared		*sh = s->sh;
+	int				 max = sh->o->max_attempts > 0 ?
+					     sh->o->max_attempts : 3;
+
+	if (ack->status == MSG_ACK_DONE) {
+		pthread_mutex_lock(&sh->mu);
+		sh->st.bytes += tf->size;
+		sh->st.resumed_bytes += it->plan.offset;
+		if (it->plan.action == MSG_PLAN_DELTA)
+			sh->st.delta++;
+		else
+			sh->st.whole++;
+		pthread_mutex_unlock(&sh->mu);
+		progress_update(&sh->pr, tf->rel, tf->size, tf->size, 0, 1);
+		return;
+	}
+	if (ack->status == MSG_ACK_RETRY && ++it->attempts < max) {
+		/* A second try trusts no basis: it may be what was wrong. */
+		it->force_whole = 1;
+		s->queue[s->nqueue++] = (size_t)(it - s->items);
+		return;
+	}
+	send_fail(s, it, ack->reason);
+}
+
+/* Sends the data of the batch and reads the receiver's verdicts. */
+static int
+send_data(struct send_stream *s, char **cause)
+{
+	struct send_item	*it;
+	struct frame		 f;
+	struct msg_ack		 ack;
+	struct buf		 out;
+	size_t			 i;
+	int			 r = 0;
+
+	for (i = 0; r == 0 && i < s->nbatch; i++) {
+		it = &s->items[s->batch[i]];
+		if (it->plan.action == MSG_PLAN_WHOLE ||
+		    it->plan.action == MSG_PLAN_DELTA)
+			r = send_one(s, it, cause);
+		else
+			send_settle_plan(s, it);
+	}
+	buf_init(&out, 0);
+	if (r == 0 && (r = msg_end_of_batch(&out, FRAME_FILE_BEGIN)) == 0 &&
+	    (r = conn_put(&s->c, out.data, out.len, cause)) == 0)
+		r = conn_flush(&s->c, cause);
+	buf_free(&out);
+	while (r == 0) {
+		if ((r = conn_expect(&s->c, FRAME_ACK, &f, cause)) != 0 ||
+		    f.len == 0 || (r = msg_ack_decode(&f, &ack, cause)) != 0)
+			break;
+		if ((it = send_batch_item(s, ack.id)) == NULL)
+			r = err_set(cause, FERRY_ERR_PROTO, "ACK for id %u, "
+			    "which was not sent", ack.id);
+		else
+			send_settle_ack(s, it, &ack);
+		msg_ack_clear(&ack);
+	}
+	for (i = 0; i < s->nbatch; i++) {
+		delta_sig_free(s->items[s->batch[i]].sig);
+		s->items[s->batch[i]].sig = NULL;
+	}
+	return (r);
+}
+
+static void *
+send_stream_main(void *arg)
+{
+	struct send_stream	*s = arg;
+	struct buf		 out;
+	int			 r;
+
+	if ((r = session_hello(&s->c, &s->cause)) != 0)
+		goto out;
+	while (s->nqueue > 0) {
+		if ((r = send_entries(s, &s->cause)) != 0 ||
+		    (r = send_read_plans(s, &s->cause)) != 0 ||
+		    (r = send_data(s, &s->cause)) != 0)
+			goto out;
+	}
+	/* An empty batch ends the session. */
+	buf_init(&out, 0);
+	if ((r = msg_end_of_batch(&out, FRAME_FILE_ENTRY)) == 0 &&
+	    (r = conn_put(&s->c, out.data, out.len, &s->cause)) == 0)
+		r = conn_flush(&s->c, &s->cause);
+	buf_free(&out);
+	if (r == 0)
+		tls_shutdown(s->c.tls, NULL);
+out:
+	if (r != 0 && r != FERRY_ERR_CLOSED && r != FERRY_ERR_TIMEOUT)
+		session_error(&s->c, s->cause ? s->cause : err_str(r));
+	s->result = r;
+	return (NULL);
+}
+
+/* Orders list indices by file size, largest first. */
+static int
+send_cmp_size(const void *a, const void *b, void *arg)
+{
+	const struct transfer_list	*l = arg;
+	uint64_t			 x = l->v[*(const size_t *)a].size;
+	uint64_t			 y = l->v[*(const size_t *)b].size;
+
+	if (x != y)
+		return (x < y ? 1 : -1);
+	/* Equal sizes keep list order, so runs are repeatable. */
+	return (*(const size_t *)a < *(const size_t *)b ? -1 : 1);
+}
+
+/*
+ * Shares the list among the streams: directories and symlinks on the
+ * first, files largest first onto the least loaded stream, so the big
+ * ones start at once and the small ones fill in behind them.
+ */
+static int
+send_assign(struct send_stream *s, int n, const struct transfer_list *l)
+{
+	size_t		*order, i, j, k;
+	uint64_t	*load;
+
+	order = calloc(l->n + 1, sizeof *order);
+	load = calloc((size_t)n, sizeof *load);
+	for (i = 0; i < (size_t)n && order != NULL && load != NULL; i++) {
+		s[i].items = calloc(l->n + 1, sizeof *s[i].items);
+		s[i].queue = calloc(l->n + 1, sizeof *s[i].queue);
+		s[i].batch = calloc(SESSION_BATCH_FILES, sizeof *s[i].batch);
+		s[i].chunk = malloc(SEND_READ_SIZE);
+		if (s[i].items == NULL || s[i].queue == NULL ||
+		    s[i].batch == NULL || s[i].chunk == NULL)
+			break;
+	}
+	if (i < (size_t)n) {
+		free(order);
+		free(load);
+		return (FERRY_ERR_NOMEM);
+	}
+	for (i = 0; i < l->n; i++)
+		order[i] = i;
+	qsort_r(order, l->n, sizeof *order, send_cmp_size,
+	    (void *)(uintptr_t)l);
+	for (i = 0; i < l->n; i++) {
+		const struct transfer_file *tf = &l->v[order[i]];
+
+		k = 0;
+		if (tf->type == MSG_ENTRY_FILE) {
+			for (j = 1; j < (size_t)n; j++) {
+				if (load[j] < load[k])
+					k = j;
+			}
+		}
+		load[k] += tf->size + 4096;	/* each file costs something */
+		s[k].items[s[k].nitems].id = (uint32_t)order[i];
+		s[k].queue[s[k].nqueue++] = s[k].nitems++;
+	}
+	free(order);
+	free(load);
+	return (0);
+}
+
+static void
+send_free_streams(struct send_stream *s, int n)
+{
+	size_t	j;
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < s[i].nitems; j++) {
+			msg_plan_clear(&s[i].items[j].plan);
+			delta_sig_free(s[i].items[j].sig);
+		}
+		free(s[i].items);
+		free(s[i].queue);
+		free(s[i].batch);
+		free(s[i].chunk);
+		free(s[i].cause);
+		conn_free(&s[i].c);
+	}
+	free(s);
+}
+
+int
+transfer_send(struct tls_conn **conns, int n, const struct transfer_list *l,
+    const struct transfer_opts *o, struct transfer_stats *st, char **cause)
+{
+	struct send_shared	 sh;
+	struct send_stream	*s;
+	pthread_t		*tid;
+	uint64_t		 bytes = 0;
+	size_t			 i;
+	int			 k, r;
+
+	memset(st, 0, sizeof *st);
+	memset(&sh, 0, sizeof sh);
+	if (n < 1 || l->n > UINT32_MAX)
+		return (err_set(cause, FERRY_ERR_INVAL, "no connection, or "
+		    "too many files"));
+	s = calloc((size_t)n, sizeof *s);
+	tid = calloc((size_t)n, sizeof *tid);
+	if (s == NULL || tid == NULL || send_assign(s, n, l) != 0) {
+		free(tid);
+		if (s != NULL)
+			send_free_streams(s, n);
+		return (FERRY_ERR_NOMEM);
+	}
+	pthread_mutex_init(&sh.mu, NULL);
+	sh.l = l;
+	sh.o = o;
+	buf_init(&sh.failures, 0);
+	progress_init(&sh.pr, o->progress, o->progress_arg);
+	for (i = 0; i < l->n; i++)
+		bytes += l->v[i].size;
+	progress_add_total(&sh.pr, l->n, bytes);
+	for (k = 0; k < n; k++) {
+		s[k].sh = &sh;
+		if ((s[k].result = conn_init(&s[k].c, conns[k])) == 0) {
+			s[k].started = pthread_create(&tid[k], NULL,
+			    send_stream_main, &s[k]) == 0;
+			if (!s[k].started)
+				s[k].result = FERRY_ERR_NOMEM;
+		}
+	}
+	r = 0;
+	for (k = 0; k < n; k++) {
+		if (s[k].started)
+			pthread_join(tid[k], NULL);
+		sh.st.wire_bytes += s[k].c.bytes_in + s[k].c.bytes_out;
+		if (s[k].result != 0 && r == 0) {
+			r = s[k].result;
+			err_set(cause, r, "stream %d: %s", k, s[k].cause ?
+			    s[k].cause : err_str(r));
+		}
+	}
+	sh.st.files = l->n;
+	sh.st.seconds = progress_now() - sh.pr.start;
+	*st = sh.st;
+	if (r == 0 && sh.st.failed > 0)
+		r = err_set(cause, FERRY_ERR_IO, "%ju file(s) failed: %s",
+		    (uintmax_t)sh.st.failed, buf_str(&sh.failures));
+	buf_free(&sh.failures);
+	progress_destroy(&sh.pr);
+	pthread_mutex_destroy(&sh.mu);
+	send_free_streams(s, n);
+	free(tid);
+	return (r);
+}

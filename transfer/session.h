@@ -1,0 +1,33 @@
+/* What the sender and receiver sides share; not part of the API. */
+#ifndef FERRY_SESSION_H
+#define FERRY_SESSION_H
+
+#include "conn.h"
+#include "msg.h"
+#include "progress.h"
+#include "transfer.h"
+
+/* A batch of entries ends at whichever limit comes first. */
+#define SESSION_BATCH_FILES	1024
+#define SESSION_BATCH_BYTES	(4ULL << 30)
+
+/*
+ * The sender tries a delta on the first SESSION_PROBE_BYTES of a file
+ * before committing to it; if the delta is nearly as big as the data,
+ * the file goes whole instead.
+ */
+#define SESSION_PROBE_BYTES	(8 * 1024 * 1024)
+#define SESSION_PROBE_RATIO	0.9
+
+/* The handshake timeout and the limit on waiting for any frame. */
+#define SESSION_TIMEOUT_MS	30000
+
+/* Exchanges HELLO frames on a fresh connection (both sides send first). */
+int	session_hello(struct conn *c, char **cause);
+/* Sends an ERROR frame with msg, ignoring failure (we are giving up). */
+void	session_error(struct conn *c, const char *msg);
+/* Adds "rel: reason" to a list of failures kept for the final cause. */
+void	session_note_failure(struct buf *failures, pthread_mutex_t *mu,
+	    const char *rel, const char *reason);
+
+#endif

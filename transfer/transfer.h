@@ -1,0 +1,96 @@
+/*
+ * The transfer core: moves a set of files from a sender to a receiver over
+ * one or more established data connections (see tls.h and listen.h),
+ * sending only what changed, and never leaving a partial or wrong file
+ * under a final name. The session protocol is in docs/protocol.md.
+ *
+ * Library tier: functions return 0 or a negative FERRY_ERR_* code, with a
+ * cause when a cause pointer is given. FERRY_ERR_CLOSED and
+ * FERRY_ERR_TIMEOUT mean the peer vanished: the transfer may be run again,
+ * and files cut off mid-way resume where they stopped.
+ */
+#ifndef FERRY_TRANSFER_H
+#define FERRY_TRANSFER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct tls_conn;
+
+/* One entry the sender offers: a file, directory or symlink. */
+struct transfer_file {
+	char		*src;		/* path on the sender */
+	char		*rel;		/* relative path at the receiver */
+	char		*basis;		/* receiver-side basis hint, or NULL */
+	char		*link;		/* symlink target, or NULL */
+	int		 type;		/* MSG_ENTRY_FILE, _DIR, _SYMLINK */
+	uint32_t	 mode;
+	uint64_t	 size;
+	int64_t		 mtime_sec;
+	uint32_t	 mtime_nsec;
+};
+
+struct transfer_list {
+	struct transfer_file	*v;
+	size_t			 n;
+	size_t			 cap;
+};
+
+/*
+ * Adds what lies at root/rel (rel NULL or "": everything below root),
+ * walking directories. Symlinks whose target leaves the tree are refused
+ * with a cause naming them.
+ */
+int	transfer_list_add(struct transfer_list *l, const char *root,
+	    const char *rel, char **cause);
+/* Gives entry rel a basis hint: another path at the receiver. */
+int	transfer_list_set_basis(struct transfer_list *l, const char *rel,
+	    const char *basis, char **cause);
+void	transfer_list_clear(struct transfer_list *l);
+
+struct transfer_progress {
+	uint64_t	 bytes_done;	/* file bytes handled, all files */
+	uint64_t	 bytes_total;
+	uint64_t	 files_done;
+	uint64_t	 files_total;
+	double		 rate;		/* bytes per second, recent */
+	double		 eta;		/* seconds; negative when unknown */
+	const char	*file;		/* the file this update is about */
+	uint64_t	 file_done;
+	uint64_t	 file_total;
+};
+
+typedef void (*transfer_progress_fn)(const struct transfer_progress *p,
+    void *arg);
+
+struct transfer_opts {
+	transfer_progress_fn	 progress;	/* may be NULL */
+	void			*progress_arg;
+	int			 max_attempts;	/* per file; 0: 3 */
+	int			 compare_hash;	/* skip only identical content */
+};
+
+struct transfer_stats {
+	uint64_t	 files;		/* entries offered */
+	uint64_t	 skipped;	/* already identical */
+	uint64_t	 whole;		/* sent whole */
+	uint64_t	 delta;		/* sent as a delta */
+	uint64_t	 failed;
+	uint64_t	 bytes;		/* file bytes delivered or skipped */
+	uint64_t	 wire_bytes;	/* TLS payload bytes, both directions */
+	uint64_t	 resumed_bytes;	/* already held from an earlier try */
+	double		 seconds;
+};
+
+/*
+ * Runs a transfer over the n connections (one thread each). Each end
+ * calls its function with its side's connections.
+ */
+int	transfer_send(struct tls_conn **conns, int n,
+	    const struct transfer_list *l, const struct transfer_opts *o,
+	    struct transfer_stats *st, char **cause);
+int	transfer_receive(struct tls_conn **conns, int n, const char *dest,
+	    const struct transfer_opts *o, struct transfer_stats *st,
+	    char **cause);
+
+#endif
