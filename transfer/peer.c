@@ -8,6 +8,13 @@
  *       (--listen ADDR [--ports LO-HI] --peer-addr ADDR | --connect HOST:PORT)
  *       recv: --dest DIR        send: --src DIR [--basis REL=BASIS]... [REL...]
  *       [--streams N] [--stats FILE] [--progress] [--compare-hash]
+ *       [--bwlimit BYTES_PER_S] [--timeout MS]
+ *
+ * Test hooks, for checking the receiver's own defences: send
+ * --forge-entry REL=SRC (a file entry named REL, unchecked) and
+ * --forge-link REL=TARGET (a symlink entry, unchecked); recv
+ * --corrupt-on-plan FILE (overwrite FILE's first bytes as soon as an entry
+ * is planned as a delta, as a disk error would).
  */
 #include "config.h"
 
@@ -24,6 +31,7 @@
 #include "err.h"
 #include "identity.h"
 #include "link.h"
+#include "msg.h"
 #include "tls.h"
 #include "transfer.h"
 
@@ -42,6 +50,11 @@ struct peer_opts {
 	const char	*stats;
 	const char	*basis[4096];
 	int		 nbasis;
+	const char	*forge[64];
+	int		 forge_type[64];	/* 'F' or 'L' */
+	int		 nforge;
+	const char	*corrupt;
+	uint64_t	 bwlimit;
 	int		 streams;
 	int		 progress;
 	int		 compare_hash;
@@ -139,6 +152,73 @@ peer_write_stats(const char *file, const struct transfer_stats *st)
 	fclose(f);
 }
 
+/* Adds "REL=TARGET" as a symlink ('L') or "REL=SRC" as a file ('F'). */
+static void
+peer_forge(struct transfer_list *l, int type, const char *spec)
+{
+	struct transfer_file	*tf, *v;
+	struct stat		 sb;
+	char			*rel, *eq;
+
+	if ((rel = strdup(spec)) == NULL ||
+	    (eq = strchr(rel, '=')) == NULL ||
+	    (v = realloc(l->v, (l->n + 1) * sizeof *v)) == NULL)
+		die("--forge", FERRY_ERR_INVAL, strdup("expected REL=VALUE"));
+	*eq++ = '\0';
+	l->v = v;
+	l->cap = l->n + 1;
+	tf = &l->v[l->n++];
+	memset(tf, 0, sizeof *tf);
+	tf->rel = rel;
+	tf->mode = 0644;
+	if (type == 'L') {
+		tf->type = MSG_ENTRY_SYMLINK;
+		tf->link = strdup(eq);
+		tf->src = strdup(eq);
+	} else {
+		if (stat(eq, &sb) == -1)
+			die(eq, FERRY_ERR_IO, strdup(strerror(errno)));
+		tf->type = MSG_ENTRY_FILE;
+		tf->src = strdup(eq);
+		tf->size = (uint64_t)sb.st_size;
+		tf->mtime_sec = sb.st_mtim.tv_sec;
+		tf->mtime_nsec = (uint32_t)sb.st_mtim.tv_nsec;
+	}
+}
+
+/* --corrupt-on-plan: damage the basis once a delta has been planned. */
+static void
+peer_corrupt(const char *rel, int action, void *arg)
+{
+	const char	*file = arg;
+	int		 fd;
+
+	(void)rel;
+	if (action != MSG_PLAN_DELTA || (fd = open(file, O_WRONLY)) == -1)
+		return;
+	if (write(fd, "CORRUPTED BY THE TEST", 21) != 21)
+		fprintf(stderr, "ferry-peer: corrupting %s failed\n", file);
+	close(fd);
+}
+
+/* Parses a byte rate with an optional K, M or G suffix (powers of 1024). */
+static uint64_t
+peer_rate(const char *s)
+{
+	char		*end;
+	uint64_t	 v = strtoull(s, &end, 10);
+
+	switch (*end) {
+	case 'K': case 'k': return (v << 10);
+	case 'M': case 'm': return (v << 20);
+	case 'G': case 'g': return (v << 30);
+	case '\0': return (v);
+	default:
+		die("--bwlimit", FERRY_ERR_INVAL, strdup("expected a number "
+		    "with an optional K, M or G"));
+	}
+}
+
 /* Makes the connections, listening or connecting as asked. */
 static void
 peer_link(const struct peer_opts *o, const struct link_params *p,
@@ -211,6 +291,8 @@ peer_run(const struct peer_opts *o, int sending, char **paths, int npaths)
 				die("--basis", r, cause);
 			free(spec);
 		}
+		for (i = 0; i < o->nforge; i++)
+			peer_forge(&l, o->forge_type[i], o->forge[i]);
 	}
 	memset(&p, 0, sizeof p);
 	p.id = id;
@@ -222,6 +304,11 @@ peer_run(const struct peer_opts *o, int sending, char **paths, int npaths)
 	memset(&to, 0, sizeof to);
 	to.progress = o->progress ? peer_progress : NULL;
 	to.compare_hash = o->compare_hash;
+	to.bwlimit = o->bwlimit;
+	if (o->corrupt != NULL) {
+		to.planned = peer_corrupt;
+		to.planned_arg = (void *)(uintptr_t)o->corrupt;
+	}
 	if (sending)
 		r = transfer_send(conns, o->streams, &l, &to, &st, &cause);
 	else
@@ -256,6 +343,10 @@ main(int argc, char **argv)
 		{ "progress", no_argument, NULL, 'p' },
 		{ "compare-hash", no_argument, NULL, 'H' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "bwlimit", required_argument, NULL, 'B' },
+		{ "forge-entry", required_argument, NULL, 'F' },
+		{ "forge-link", required_argument, NULL, 'L' },
+		{ "corrupt-on-plan", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct peer_opts	 o;
@@ -293,6 +384,15 @@ main(int argc, char **argv)
 		case 'p': o.progress = 1; break;
 		case 'H': o.compare_hash = 1; break;
 		case 'T': o.timeout_ms = atoi(optarg); break;
+		case 'B': o.bwlimit = peer_rate(optarg); break;
+		case 'C': o.corrupt = optarg; break;
+		case 'F':
+		case 'L':
+			if (o.nforge < 64) {
+				o.forge_type[o.nforge] = ch;
+				o.forge[o.nforge++] = optarg;
+			}
+			break;
 		default: return (2);
 		}
 	}

@@ -104,7 +104,7 @@ recv_is_identical(struct recv_stream *s, int dirfd, const char *base,
 	if (!S_ISREG(sb->st_mode) || (uint64_t)sb->st_size != e->size ||
 	    (e->flags & MSG_ENTRY_FORCE_WHOLE))
 		return (0);
-	if (!s->sh->o->compare_hash || !(e->flags & MSG_ENTRY_HAS_HASH))
+	if (!(e->flags & MSG_ENTRY_HAS_HASH))
 		return (sb->st_mtim.tv_sec == e->mtime_sec &&
 		    (uint64_t)sb->st_mtim.tv_nsec == e->mtime_nsec);
 	if ((fd = openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
@@ -446,6 +446,9 @@ recv_send_plans(struct recv_stream *s, char **cause)
 			r = recv_put(s, &out, cause);
 		if (r == 0 && plan.action == MSG_PLAN_DELTA)
 			r = recv_send_signature(s, it->basis, cause);
+		if (r == 0 && s->sh->o->planned != NULL)
+			s->sh->o->planned(it->e.path, plan.action,
+			    s->sh->o->planned_arg);
 		free(why);
 		why = NULL;
 	}

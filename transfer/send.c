@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "delta.h"
@@ -28,6 +29,7 @@ struct send_shared {
 	struct progress		 pr;
 	struct transfer_stats	 st;
 	struct buf		 failures;
+	double			 bw_next;	/* when the next byte may go */
 };
 
 /* One entry this stream offers, and what became of it. */
@@ -68,6 +70,23 @@ send_file(const struct send_stream *s, const struct send_item *it)
 	return (&s->sh->l->v[it->id]);
 }
 
+/* The checksum of a whole source file, for --compare-hash. */
+static int
+send_hash_file(const struct transfer_file *tf, uint8_t *out)
+{
+	struct hash	*h;
+	int		 fd, r = FERRY_ERR_NOMEM;
+
+	if ((fd = open(tf->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return (FERRY_ERR_IO);
+	if ((h = hash_new()) != NULL &&
+	    (r = hash_fd_prefix(h, fd, tf->size)) == 0)
+		hash_digest(h, out);
+	hash_free(h);
+	close(fd);
+	return (r);
+}
+
 /* Offers the next batch of queued items; returns how many. */
 static int
 send_entries(struct send_stream *s, char **cause)
@@ -99,6 +118,9 @@ send_entries(struct send_stream *s, char **cause)
 		e.path = tf->rel;
 		e.link = tf->link;
 		e.basis = tf->basis;
+		if (s->sh->o->compare_hash && tf->type == MSG_ENTRY_FILE &&
+		    send_hash_file(tf, e.hash) == 0)
+			e.flags |= MSG_ENTRY_HAS_HASH;
 		if ((r = msg_entry_encode(&out, &e)) != 0 ||
 		    (r = conn_put(&s->c, out.data, out.len, cause)) != 0)
 			break;
@@ -178,6 +200,28 @@ send_read_plans(struct send_stream *s, char **cause)
 	}
 }
 
+/* Keeps all streams together under the bandwidth limit, if there is one. */
+static void
+send_throttle(struct send_stream *s, size_t n)
+{
+	struct send_shared	*sh = s->sh;
+	struct timespec		 ts;
+	double			 now, at;
+
+	if (sh->o->bwlimit == 0)
+		return;
+	now = progress_now();
+	pthread_mutex_lock(&sh->mu);
+	at = sh->bw_next > now ? sh->bw_next : now;
+	sh->bw_next = at + (double)n / (double)sh->o->bwlimit;
+	pthread_mutex_unlock(&sh->mu);
+	if (at > now) {
+		ts.tv_sec = (time_t)(at - now);
+		ts.tv_nsec = (long)((at - now - (double)ts.tv_sec) * 1e9);
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* Queues buffered delta output as DELTA frames of at most a bulk each. */
 static int
 send_delta_flush(struct send_delta_out *o, int all)
@@ -196,6 +240,7 @@ send_delta_flush(struct send_delta_out *o, int all)
 		if ((r = frame_encode(&fr, FRAME_DELTA, 0, o->pending.data + off,
 		    n, o->cause)) == 0)
 			r = conn_put(&o->s->c, fr.data, fr.len, o->cause);
+		send_throttle(o->s, n);
 		buf_free(&fr);
 		off += n;
 	}
@@ -270,6 +315,7 @@ send_whole(struct send_stream *s, const struct transfer_file *tf, int fd,
 		*sent += got;
 		if ((r = conn_bulk_commit(&s->c, FRAME_DATA, got, cause)) != 0)
 			return (r);
+		send_throttle(s, got);
 		progress_update(&s->sh->pr, tf->rel, *sent, tf->size, got, 0);
 	}
 }

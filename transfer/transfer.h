@@ -63,11 +63,22 @@ struct transfer_progress {
 typedef void (*transfer_progress_fn)(const struct transfer_progress *p,
     void *arg);
 
+/*
+ * Called on the receiver once it has decided what an entry needs (action
+ * is a MSG_PLAN_* value), before any of its data arrives: for logs, and
+ * for tests that need to act at that moment.
+ */
+typedef void (*transfer_planned_fn)(const char *rel, int action, void *arg);
+
 struct transfer_opts {
 	transfer_progress_fn	 progress;	/* may be NULL */
 	void			*progress_arg;
+	transfer_planned_fn	 planned;	/* receiver; may be NULL */
+	void			*planned_arg;
 	int			 max_attempts;	/* per file; 0: 3 */
-	int			 compare_hash;	/* skip only identical content */
+	int			 compare_hash;	/* sender: skip only when the
+						   content is the same */
+	uint64_t		 bwlimit;	/* sender, bytes/s; 0: none */
 };
 
 struct transfer_stats {
