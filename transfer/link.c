@@ -170,6 +170,27 @@ link_refuse(struct tls_conn *c, const char *why)
 	buf_free(&b);
 }
 
+/*
+ * Closes a refused connection without resetting it: the peer's bytes are
+ * read and dropped for a moment first, so that it gets our TLS alert or
+ * ERROR frame instead of a bare "connection reset".
+ */
+static void
+link_linger_close(int fd)
+{
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+	char		buf[4096];
+	double		until = progress_now() + 0.5;
+
+	shutdown(fd, SHUT_WR);
+	while (progress_now() < until && poll(&pfd, 1, 100) >= 0) {
+		if ((pfd.revents & (POLLIN | POLLHUP)) &&
+		    read(fd, buf, sizeof buf) <= 0)
+			break;
+	}
+	close(fd);
+}
+
 int
 link_accept(struct link_listener *l, const struct link_params *p,
     struct tls_conn **conns, int *fds, char **cause)
@@ -179,7 +200,7 @@ link_accept(struct link_listener *l, const struct link_params *p,
 	struct pollfd		 pfd;
 	struct tls_conn		*c;
 	double			 deadline = progress_now() + p->timeout_ms / 1e3;
-	char			*why = NULL;
+	char			*why = NULL, *last = NULL;
 	int			 n = 0, fd, left, r = 0;
 
 	while (n < p->streams) {
@@ -188,8 +209,9 @@ link_accept(struct link_listener *l, const struct link_params *p,
 		pfd.events = POLLIN;
 		if (left <= 0 || poll(&pfd, 1, left) == 0) {
 			r = err_set(cause, FERRY_ERR_TIMEOUT, "waited %d ms for "
-			    "the peer, %d of %d connections made",
-			    p->timeout_ms, n, p->streams);
+			    "the peer, %d of %d connections made%s%s",
+			    p->timeout_ms, n, p->streams,
+			    last ? "; last refused: " : "", last ? last : "");
 			break;
 		}
 		fromlen = sizeof from;
@@ -209,8 +231,9 @@ link_accept(struct link_listener *l, const struct link_params *p,
 				link_refuse(c, why);
 			tls_free(c);
 			c = NULL;
-			close(fd);
-			free(why);
+			link_linger_close(fd);
+			free(last);
+			last = why;	/* transferred */
 			why = NULL;
 			continue;
 		}
@@ -218,6 +241,7 @@ link_accept(struct link_listener *l, const struct link_params *p,
 		fds[n++] = fd;
 		c = NULL;
 	}
+	free(last);
 	close(l->fd);	/* the port is for this transfer only */
 	l->fd = -1;
 	if (r != 0)
