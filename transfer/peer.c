@@ -13,7 +13,7 @@
  * Test hooks, for checking the receiver's own defences: send
  * --forge-entry REL=SRC (a file entry named REL, unchecked) and
  * --forge-link REL=TARGET (a symlink entry, unchecked); recv
- * --corrupt-on-plan FILE (overwrite FILE's first bytes as soon as an entry
+ * --corrupt-on-plan FILE (overwrite bytes in the middle of FILE as soon as an entry
  * is planned as a delta, as a disk error would).
  */
 #include "config.h"
@@ -191,12 +191,15 @@ static void
 peer_corrupt(const char *rel, int action, void *arg)
 {
 	const char	*file = arg;
+	struct stat	 sb;
 	int		 fd;
 
 	(void)rel;
 	if (action != MSG_PLAN_DELTA || (fd = open(file, O_WRONLY)) == -1)
 		return;
-	if (write(fd, "CORRUPTED BY THE TEST", 21) != 21)
+	/* The middle: data the delta will copy from the basis. */
+	if (fstat(fd, &sb) == -1 || pwrite(fd, "CORRUPTED BY THE TEST", 21,
+	    sb.st_size / 2) != 21)
 		fprintf(stderr, "ferry-peer: corrupting %s failed\n", file);
 	close(fd);
 }

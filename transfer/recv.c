@@ -508,7 +508,7 @@ recv_file_open(struct recv_stream *s, struct recv_file *rf,
 {
 	struct msg_entry	*e = &rf->it->e;
 	char			 meta[128], *why = NULL;
-	int			 fd, flags = O_WRONLY | O_CREAT | O_NOFOLLOW |
+	int			 fd, flags = O_RDWR | O_CREAT | O_NOFOLLOW |
 				     O_CLOEXEC;
 
 	if (tree_open_parent(s->sh->rootfd, e->path, 1, &rf->dirfd, &rf->base,

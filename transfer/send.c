@@ -37,6 +37,12 @@ struct send_item {
 	uint32_t		 id;	/* index in the list */
 	int			 attempts;
 	int			 force_whole;
+	int			 changed;	/* it changed while being read */
+	/* The version on offer: from the list, refreshed after a change. */
+	uint64_t		 size;
+	int64_t			 mtime_sec;
+	uint32_t		 mtime_nsec;
+	uint32_t		 mode;
 	struct msg_plan		 plan;
 	struct delta_sig	*sig;
 };
@@ -72,7 +78,7 @@ send_file(const struct send_stream *s, const struct send_item *it)
 
 /* The checksum of a whole source file, for --compare-hash. */
 static int
-send_hash_file(const struct transfer_file *tf, uint8_t *out)
+send_hash_file(const struct transfer_file *tf, uint64_t size, uint8_t *out)
 {
 	struct hash	*h;
 	int		 fd, r = FERRY_ERR_NOMEM;
@@ -80,7 +86,7 @@ send_hash_file(const struct transfer_file *tf, uint8_t *out)
 	if ((fd = open(tf->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return (FERRY_ERR_IO);
 	if ((h = hash_new()) != NULL &&
-	    (r = hash_fd_prefix(h, fd, tf->size)) == 0)
+	    (r = hash_fd_prefix(h, fd, size)) == 0)
 		hash_digest(h, out);
 	hash_free(h);
 	close(fd);
@@ -106,20 +112,20 @@ send_entries(struct send_stream *s, char **cause)
 		s->batch[s->nbatch++] = s->queue[0];
 		memmove(s->queue, s->queue + 1, --s->nqueue * sizeof *s->queue);
 		tf = send_file(s, it);
-		bytes += tf->size;
+		bytes += it->size;
 		memset(&e, 0, sizeof e);
 		e.id = it->id;
 		e.type = (uint8_t)tf->type;
 		e.flags = it->force_whole ? MSG_ENTRY_FORCE_WHOLE : 0;
-		e.mode = tf->mode & 07777;
-		e.size = tf->size;
-		e.mtime_sec = tf->mtime_sec;
-		e.mtime_nsec = tf->mtime_nsec;
+		e.mode = it->mode & 07777;
+		e.size = it->size;
+		e.mtime_sec = it->mtime_sec;
+		e.mtime_nsec = it->mtime_nsec;
 		e.path = tf->rel;
 		e.link = tf->link;
 		e.basis = tf->basis;
 		if (s->sh->o->compare_hash && tf->type == MSG_ENTRY_FILE &&
-		    send_hash_file(tf, e.hash) == 0)
+		    send_hash_file(tf, it->size, e.hash) == 0)
 			e.flags |= MSG_ENTRY_HAS_HASH;
 		if ((r = msg_entry_encode(&out, &e)) != 0 ||
 		    (r = conn_put(&s->c, out.data, out.len, cause)) != 0)
@@ -297,9 +303,10 @@ send_begin(struct send_stream *s, uint32_t id, uint8_t action,
 
 /* Streams fd from its current offset as DATA frames; counts into *sent. */
 static int
-send_whole(struct send_stream *s, const struct transfer_file *tf, int fd,
-    struct hash *h, uint64_t *sent, char **cause)
+send_whole(struct send_stream *s, const struct send_item *it, int fd,
+    struct hash *h, uint64_t offset, uint64_t *sent, char **cause)
 {
+	const struct transfer_file	*tf = send_file(s, it);
 	uint8_t	*p;
 	size_t	 got;
 	int	 r;
@@ -316,7 +323,8 @@ send_whole(struct send_stream *s, const struct transfer_file *tf, int fd,
 		if ((r = conn_bulk_commit(&s->c, FRAME_DATA, got, cause)) != 0)
 			return (r);
 		send_throttle(s, got);
-		progress_update(&s->sh->pr, tf->rel, *sent, tf->size, got, 0);
+		progress_update(&s->sh->pr, tf->rel, offset + *sent, it->size,
+		    got, 0);
 	}
 }
 
@@ -369,7 +377,7 @@ send_delta(struct send_stream *s, struct send_item *it, int fd,
 		}
 		if (r == 0)
 			progress_update(&s->sh->pr, tf->rel, offset + *sent,
-			    tf->size, got, 0);
+			    it->size, got, 0);
 	}
 	if (r == 0)
 		r = send_delta_flush(&o, 1);
@@ -401,13 +409,13 @@ send_end(struct send_stream *s, uint32_t id, uint8_t status, uint64_t size,
 	return (r);
 }
 
-/* Whether the file still is the version that was listed. */
+/* Whether the file still is the version on offer. */
 static int
-send_unchanged(const struct transfer_file *tf, const struct stat *sb)
+send_unchanged(const struct send_item *it, const struct stat *sb)
 {
-	return ((uint64_t)sb->st_size == tf->size &&
-	    sb->st_mtim.tv_sec == tf->mtime_sec &&
-	    (uint32_t)sb->st_mtim.tv_nsec == tf->mtime_nsec);
+	return ((uint64_t)sb->st_size == it->size &&
+	    sb->st_mtim.tv_sec == it->mtime_sec &&
+	    (uint32_t)sb->st_mtim.tv_nsec == it->mtime_nsec);
 }
 
 /* Sends the bytes of one planned file: FILE_BEGIN, data, FILE_END. */
@@ -432,7 +440,7 @@ send_one(struct send_stream *s, struct send_item *it, char **cause)
 		goto out;
 	}
 	/* Resume only if what the receiver holds is our prefix. */
-	if (it->plan.offset > 0 && it->plan.offset <= tf->size &&
+	if (it->plan.offset > 0 && it->plan.offset <= it->size &&
 	    hash_fd_prefix(h, fd, it->plan.offset) == 0) {
 		hash_digest(h, prefix);
 		if (memcmp(prefix, it->plan.prefix_hash, HASH_LEN) == 0)
@@ -462,11 +470,13 @@ send_one(struct send_stream *s, struct send_item *it, char **cause)
 		}
 	}
 	if (whole && ((r = send_begin(s, it->id, MSG_PLAN_WHOLE, offset,
-	    cause)) != 0 || (r = send_whole(s, tf, fd, h, &sent, cause)) != 0))
+	    cause)) != 0 || (r = send_whole(s, it, fd, h, offset, &sent,
+	    cause)) != 0))
 		goto out;
 	it->plan.action = whole ? MSG_PLAN_WHOLE : MSG_PLAN_DELTA;
-	if (fstat(fd, &sb) == -1 || !send_unchanged(tf, &sb) ||
-	    offset + sent != tf->size)
+	it->changed = fstat(fd, &sb) == -1 || !send_unchanged(it, &sb) ||
+	    offset + sent != it->size;
+	if (it->changed)
 		r = send_end(s, it->id, MSG_END_CHANGED, offset + sent, h,
 		    "the source changed while it was read", cause);
 	else
@@ -505,9 +515,24 @@ send_settle_plan(struct send_stream *s, struct send_item *it)
 	}
 	pthread_mutex_lock(&sh->mu);
 	sh->st.skipped += it->plan.action == MSG_PLAN_SKIP;
-	sh->st.bytes += tf->size;
+	sh->st.bytes += it->size;
 	pthread_mutex_unlock(&sh->mu);
-	progress_update(&sh->pr, tf->rel, tf->size, tf->size, tf->size, 1);
+	progress_update(&sh->pr, tf->rel, it->size, it->size, it->size, 1);
+}
+
+/* Offers the file's new version after it changed under us. */
+static void
+send_refresh(struct send_item *it, const struct transfer_file *tf)
+{
+	struct stat	sb;
+
+	if (lstat(tf->src, &sb) == -1 || !S_ISREG(sb.st_mode))
+		return;		/* the next try reports it unreadable */
+	it->size = (uint64_t)sb.st_size;
+	it->mtime_sec = sb.st_mtim.tv_sec;
+	it->mtime_nsec = (uint32_t)sb.st_mtim.tv_nsec;
+	it->mode = sb.st_mode & 07777;
+	it->changed = 0;
 }
 
 /* Applies one ACK: done, offered again, or failed for good. */
@@ -522,19 +547,21 @@ send_settle_ack(struct send_stream *s, struct send_item *it,
 
 	if (ack->status == MSG_ACK_DONE) {
 		pthread_mutex_lock(&sh->mu);
-		sh->st.bytes += tf->size;
+		sh->st.bytes += it->size;
 		sh->st.resumed_bytes += it->plan.offset;
 		if (it->plan.action == MSG_PLAN_DELTA)
 			sh->st.delta++;
 		else
 			sh->st.whole++;
 		pthread_mutex_unlock(&sh->mu);
-		progress_update(&sh->pr, tf->rel, tf->size, tf->size, 0, 1);
+		progress_update(&sh->pr, tf->rel, it->size, it->size, 0, 1);
 		return;
 	}
 	if (ack->status == MSG_ACK_RETRY && ++it->attempts < max) {
-		/* A second try trusts no basis: it may be what was wrong. */
-		it->force_whole = 1;
+		if (it->changed)
+			send_refresh(it, tf);
+		else
+			it->force_whole = 1;	/* the basis may be at fault */
 		s->queue[s->nqueue++] = (size_t)(it - s->items);
 		return;
 	}
@@ -670,6 +697,10 @@ send_assign(struct send_stream *s, int n, const struct transfer_list *l)
 		}
 		load[k] += tf->size + 4096;	/* each file costs something */
 		s[k].items[s[k].nitems].id = (uint32_t)order[i];
+		s[k].items[s[k].nitems].size = tf->size;
+		s[k].items[s[k].nitems].mtime_sec = tf->mtime_sec;
+		s[k].items[s[k].nitems].mtime_nsec = tf->mtime_nsec;
+		s[k].items[s[k].nitems].mode = tf->mode;
 		s[k].queue[s[k].nqueue++] = s[k].nitems++;
 	}
 	free(order);
