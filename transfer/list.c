@@ -112,7 +112,8 @@ list_walk(struct transfer_list *l, const char *path, const char *rel,
 		n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, list_name_cmp);
+	if (n > 0)
+		qsort(names, n, sizeof *names, list_name_cmp);
 	buf_init(&sub, 0);
 	buf_init(&subrel, 0);
 	for (i = 0; r == 0 && i < n; i++) {

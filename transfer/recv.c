@@ -806,7 +806,9 @@ recv_apply_dirs(struct recv_shared *sh)
 	size_t		 i;
 	int		 dirfd;
 
-	qsort(sh->dirs, sh->ndirs, sizeof *sh->dirs, recv_dir_depth_cmp);
+	if (sh->ndirs > 0)
+		qsort(sh->dirs, sh->ndirs, sizeof *sh->dirs,
+		    recv_dir_depth_cmp);
 	for (i = 0; i < sh->ndirs; i++) {
 		if (tree_open_parent(sh->rootfd, sh->dirs[i].rel, 0, &dirfd,
 		    &base, NULL) == 0) {
