@@ -7,7 +7,7 @@ set -eu
 build="build-essential autoconf automake pkg-config
 	libjansson-dev libcurl4-openssl-dev libssl-dev libssh2-1-dev
 	libsqlite3-dev librsync-dev libxxhash-dev"
-test="jq clang libclang-rt-14-dev rdiff iproute2"
+test="jq clang libclang-rt-14-dev rdiff iproute2 openssl"
 
 want=$build
 [ "${1:-}" = --test ] && want="$build $test"
