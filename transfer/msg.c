@@ -72,7 +72,8 @@ msg_entry_decode(const struct frame *f, struct msg_entry *m, char **cause)
 		return (msg_bad(f, cause, "short, long or holds a NUL"));
 	}
 	if (m->type < MSG_ENTRY_FILE || m->type > MSG_ENTRY_SYMLINK ||
-	    (m->flags & ~(MSG_ENTRY_FORCE_WHOLE | MSG_ENTRY_HAS_HASH)) != 0 ||
+	    (m->flags & ~(MSG_ENTRY_FORCE_WHOLE | MSG_ENTRY_HAS_HASH |
+	    MSG_ENTRY_WANT_RSYNC)) != 0 ||
 	    (m->mode & ~07777u) != 0 || m->mtime_nsec >= 1000000000u) {
 		msg_entry_clear(m);
 		return (msg_bad(f, cause, "unknown type, flags or mode bits"));
@@ -195,7 +196,7 @@ msg_end_decode(const struct frame *f, struct msg_end *m, char **cause)
 	m->size = wire_get_u64(&r);
 	wire_get_bytes(&r, m->hash, MSG_HASH_LEN);
 	m->reason = wire_get_str(&r);
-	if (!wire_reader_ok(&r) || m->status > MSG_END_UNREADABLE) {
+	if (!wire_reader_ok(&r) || m->status > MSG_END_RESCAN) {
 		msg_end_clear(m);
 		return (msg_bad(f, cause, "bad length or unknown status"));
 	}

@@ -24,6 +24,8 @@ enum msg_entry_type {
 /* Entry flags. */
 #define MSG_ENTRY_FORCE_WHOLE	0x01	/* a retry: do not trust any basis */
 #define MSG_ENTRY_HAS_HASH	0x02	/* hash holds the content's checksum */
+#define MSG_ENTRY_WANT_RSYNC	0x04	/* send a librsync signature, not a
+					   block map */
 
 /* FILE_ENTRY: one file, directory or symlink the sender offers. */
 struct msg_entry {
@@ -67,7 +69,9 @@ struct msg_begin {
 enum msg_end_status {
 	MSG_END_OK = 0,
 	MSG_END_CHANGED = 1,	/* the source changed while it was read */
-	MSG_END_UNREADABLE = 2	/* the source could not be read: reason */
+	MSG_END_UNREADABLE = 2,	/* the source could not be read: reason */
+	MSG_END_RESCAN = 3	/* no data: offer it again with a librsync
+				   signature */
 };
 
 /* FILE_END: the sender's end of a file, with the checksum of its content. */

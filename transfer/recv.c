@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "blockmap.h"
 #include "delta.h"
 #include "err.h"
 #include "hash.h"
@@ -204,9 +205,14 @@ recv_sig_sink(void *arg, const void *data, size_t len)
 	return (buf_add(arg, data, len));
 }
 
-/* Sends the signature of basis rel as SIGNATURE frames, then an empty one. */
+/*
+ * Sends what the sender needs for a delta against basis rel, in SIGNATURE
+ * frames and then an empty one: a block map, or a librsync signature when
+ * the entry asks for one (the sender found too little by blocks).
+ */
 static int
-recv_send_signature(struct recv_stream *s, const char *rel, char **cause)
+recv_send_signature(struct recv_stream *s, const char *rel, int rsync,
+    char **cause)
 {
 	struct buf	 sig, out;
 	struct delta	*d = NULL;
@@ -223,9 +229,13 @@ recv_send_signature(struct recv_stream *s, const char *rel, char **cause)
 	buf_init(&sig, 0);
 	buf_init(&out, 0);
 	chunk = malloc(256 * 1024);
-	r = chunk == NULL ? FERRY_ERR_NOMEM :
-	    delta_sig_new(sb.st_size, &d, cause);
-	while (r == 0 && !delta_done(d)) {
+	if (chunk == NULL)
+		r = FERRY_ERR_NOMEM;
+	else if (!rsync)
+		r = blockmap_build(fd, (uint64_t)sb.st_size, &sig, cause);
+	else
+		r = delta_sig_new(sb.st_size, &d, cause);
+	while (r == 0 && d != NULL && !delta_done(d)) {
 		if ((got = read(fd, chunk, 256 * 1024)) == -1) {
 			r = err_set(cause, FERRY_ERR_IO, "%s: %s", rel,
 			    strerror(errno));
@@ -445,7 +455,8 @@ recv_send_plans(struct recv_stream *s, char **cause)
 		if ((r = msg_plan_encode(&out, &plan)) == 0)
 			r = recv_put(s, &out, cause);
 		if (r == 0 && plan.action == MSG_PLAN_DELTA)
-			r = recv_send_signature(s, it->basis, cause);
+			r = recv_send_signature(s, it->basis,
+			    it->e.flags & MSG_ENTRY_WANT_RSYNC, cause);
 		if (r == 0 && s->sh->o->planned != NULL)
 			s->sh->o->planned(it->e.path, plan.action,
 			    s->sh->o->planned_arg);
@@ -576,6 +587,11 @@ recv_file_finish(struct recv_file *rf, const struct msg_end *end,
 	uint8_t			 d[HASH_LEN];
 
 	ack->status = MSG_ACK_RETRY;
+	if (end->status == MSG_END_RESCAN) {
+		/* Nothing was sent: keep any partial file for the next try. */
+		ack->reason = "offered again with a librsync signature";
+		return;
+	}
 	if (end->status != MSG_END_OK)
 		recv_file_fail(rf, "%s", end->status == MSG_END_CHANGED ?
 		    "the source changed while it was sent" :

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "blockmap.h"
 #include "delta.h"
 #include "err.h"
 #include "hash.h"
@@ -38,13 +39,16 @@ struct send_item {
 	int			 attempts;
 	int			 force_whole;
 	int			 changed;	/* it changed while being read */
+	int			 want_rsync;	/* blocks found too little */
+	int			 rescan;	/* asked for that this try */
 	/* The version on offer: from the list, refreshed after a change. */
 	uint64_t		 size;
 	int64_t			 mtime_sec;
 	uint32_t		 mtime_nsec;
 	uint32_t		 mode;
 	struct msg_plan		 plan;
-	struct delta_sig	*sig;
+	struct delta_sig	*sig;		/* a librsync signature, or */
+	struct blockmap		*bmap;		/* a block map */
 };
 
 struct send_stream {
@@ -116,7 +120,8 @@ send_entries(struct send_stream *s, char **cause)
 		memset(&e, 0, sizeof e);
 		e.id = it->id;
 		e.type = (uint8_t)tf->type;
-		e.flags = it->force_whole ? MSG_ENTRY_FORCE_WHOLE : 0;
+		e.flags = (it->force_whole ? MSG_ENTRY_FORCE_WHOLE : 0) |
+		    (it->want_rsync ? MSG_ENTRY_WANT_RSYNC : 0);
 		e.mode = it->mode & 07777;
 		e.size = it->size;
 		e.mtime_sec = it->mtime_sec;
@@ -165,7 +170,12 @@ send_read_signature(struct send_stream *s, struct send_item *it,
 		if ((r = conn_expect(&s->c, FRAME_SIGNATURE, &f, cause)) != 0)
 			break;
 		if (f.len == 0) {
-			r = delta_sig_load(sig.data, sig.len, &it->sig, cause);
+			if (blockmap_is(sig.data, sig.len))
+				r = blockmap_parse(sig.data, sig.len,
+				    &it->bmap, cause);
+			else
+				r = delta_sig_load(sig.data, sig.len, &it->sig,
+				    cause);
 			break;
 		}
 		if ((r = buf_add(&sig, f.payload, f.len)) != 0) {
@@ -387,6 +397,70 @@ out:
 	return (r);
 }
 
+/*
+ * The delta against a block map (see blockmap.h), held back for the first
+ * SESSION_PROBE_BYTES like send_delta. If the blocks match less than
+ * SESSION_BLOCK_MIN of that, *whole is set for a large file, or *rescan
+ * for a small one, which is then offered again with a librsync signature
+ * in case its data only moved.
+ */
+static int
+send_aligned(struct send_stream *s, struct send_item *it, int fd,
+    struct hash *h, uint64_t offset, uint64_t *sent, int *whole, int *rescan,
+    char **cause)
+{
+	const struct transfer_file	*tf = send_file(s, it);
+	struct send_delta_out		 o;
+	struct blockmap_enc		 enc;
+	uint64_t			 probed = 0;
+	size_t				 got;
+	int				 r, eof = 0;
+
+	memset(&o, 0, sizeof o);
+	o.s = s;
+	o.probing = 1;
+	o.cause = cause;
+	buf_init(&o.pending, 0);
+	*whole = *rescan = 0;
+	if ((r = blockmap_enc_init(&enc, it->bmap, offset)) != 0)
+		goto out;
+	while (r == 0 && !eof) {
+		if ((r = send_read(fd, s->chunk, SEND_READ_SIZE, &got,
+		    cause)) != 0)
+			break;
+		eof = got == 0;
+		hash_update(h, s->chunk, got);
+		*sent += got;
+		r = blockmap_enc_push(&enc, s->chunk, got, eof, send_delta_sink,
+		    &o);
+		if (r == 0 && o.probing && ((probed += got) >=
+		    SESSION_PROBE_BYTES || eof)) {
+			if ((double)enc.matched < SESSION_BLOCK_MIN *
+			    (double)probed) {
+				if (it->size <= SESSION_RESCAN_MAX &&
+				    !it->want_rsync)
+					*rescan = 1;
+				else
+					*whole = 1;
+				goto out;
+			}
+			o.probing = 0;
+			if ((r = send_begin(s, it->id, MSG_PLAN_DELTA, offset,
+			    cause)) == 0)
+				r = send_delta_flush(&o, 0);
+		}
+		if (r == 0)
+			progress_update(&s->sh->pr, tf->rel, offset + *sent,
+			    it->size, got, 0);
+	}
+	if (r == 0)
+		r = send_delta_flush(&o, 1);
+out:
+	blockmap_enc_free(&enc);
+	buf_free(&o.pending);
+	return (r);
+}
+
 static int
 send_end(struct send_stream *s, uint32_t id, uint8_t status, uint64_t size,
     struct hash *h, const char *reason, char **cause)
@@ -428,7 +502,7 @@ send_one(struct send_stream *s, struct send_item *it, char **cause)
 	uint64_t			 offset = 0, sent = 0;
 	uint8_t				 prefix[HASH_LEN];
 	char				*why = NULL;
-	int				 fd, r, whole = 1;
+	int				 fd, r, whole = 1, rescan = 0;
 
 	fd = open(tf->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1 || fstat(fd, &sb) == -1 || (h = hash_new()) == NULL) {
@@ -453,10 +527,24 @@ send_one(struct send_stream *s, struct send_item *it, char **cause)
 		    strerror(errno));
 		goto out;
 	}
-	if (it->plan.action == MSG_PLAN_DELTA && it->sig != NULL) {
-		r = send_delta(s, it, fd, h, offset, &sent, &whole, cause);
+	if (it->plan.action == MSG_PLAN_DELTA && (it->sig || it->bmap)) {
+		if (it->bmap != NULL)
+			r = send_aligned(s, it, fd, h, offset, &sent, &whole,
+			    &rescan, cause);
+		else
+			r = send_delta(s, it, fd, h, offset, &sent, &whole,
+			    cause);
 		if (r != 0)
 			goto out;
+		if (rescan) {
+			/* No data: keep the receiver's partial file as is. */
+			it->rescan = 1;
+			if ((r = send_begin(s, it->id, MSG_PLAN_WHOLE,
+			    it->plan.offset, cause)) == 0)
+				r = send_end(s, it->id, MSG_END_RESCAN, 0, NULL,
+				    "", cause);
+			goto out;
+		}
 		if (whole) {
 			/* Rewind to where the data starts, checksum included. */
 			hash_reset(h);
@@ -557,6 +645,13 @@ send_settle_ack(struct send_stream *s, struct send_item *it,
 		progress_update(&sh->pr, tf->rel, it->size, it->size, 0, 1);
 		return;
 	}
+	if (ack->status == MSG_ACK_RETRY && it->rescan) {
+		/* Not a failure: the next try brings a librsync signature. */
+		it->rescan = 0;
+		it->want_rsync = 1;
+		s->queue[s->nqueue++] = (size_t)(it - s->items);
+		return;
+	}
 	if (ack->status == MSG_ACK_RETRY && ++it->attempts < max) {
 		if (it->changed)
 			send_refresh(it, tf);
@@ -606,6 +701,8 @@ send_data(struct send_stream *s, char **cause)
 	for (i = 0; i < s->nbatch; i++) {
 		delta_sig_free(s->items[s->batch[i]].sig);
 		s->items[s->batch[i]].sig = NULL;
+		blockmap_free(s->items[s->batch[i]].bmap);
+		s->items[s->batch[i]].bmap = NULL;
 	}
 	return (r);
 }
@@ -718,6 +815,7 @@ send_free_streams(struct send_stream *s, int n)
 		for (j = 0; j < s[i].nitems; j++) {
 			msg_plan_clear(&s[i].items[j].plan);
 			delta_sig_free(s[i].items[j].sig);
+			blockmap_free(s[i].items[j].bmap);
 		}
 		free(s[i].items);
 		free(s[i].queue);

@@ -19,6 +19,15 @@
 #define SESSION_PROBE_BYTES	(8 * 1024 * 1024)
 #define SESSION_PROBE_RATIO	0.9
 
+/*
+ * A block-map delta goes ahead when at least SESSION_BLOCK_MIN of the
+ * probed bytes match. Otherwise a file up to SESSION_RESCAN_MAX is offered
+ * again with a librsync signature (its data may only have moved), and a
+ * larger one goes whole: a rewritten file is never slower than a copy.
+ */
+#define SESSION_BLOCK_MIN	0.05
+#define SESSION_RESCAN_MAX	(32ULL * 1024 * 1024)
+
 /* The handshake timeout and the limit on waiting for any frame. */
 #define SESSION_TIMEOUT_MS	30000
 

@@ -47,6 +47,20 @@ checks=$((checks + 1))
 [ "$(stat_of delta)" = 1 ] && [ "$(stat_of wire_bytes)" -lt 1000000 ] ||
     fail "delta: $(cat "$TMP/sstats")"
 
+# Bytes inserted near the start shift everything after them: the block map
+# finds nothing, so the file is offered again with a librsync signature,
+# whose rolling search still finds the moved data.
+gen "$TMP/src/scene.ma" 4 scene
+transfer scene.ma
+{ printf 'inserted line\n'; cat "$TMP/src/scene.ma"; } >"$TMP/scene.new"
+mv "$TMP/scene.new" "$TMP/src/scene.ma"
+transfer scene.ma
+checks=$((checks + 1))
+cmp -s "$TMP/src/scene.ma" "$TMP/dst/scene.ma" || fail "shifted file differs"
+checks=$((checks + 1))
+[ "$(stat_of delta)" = 1 ] && [ "$(stat_of wire_bytes)" -lt 300000 ] ||
+    fail "shifted: $(cat "$TMP/sstats")"
+
 # Rewritten under the same name with unrelated content: the delta probe
 # finds nothing in common and the file goes whole.
 gen "$TMP/src/show/sh010/plates/big.exr" 12 other

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "blockmap.h"
 #include "buf.h"
 #include "delta.h"
 #include "err.h"
@@ -312,6 +313,134 @@ test_rdiff(void)
 	buf_free(&dl); buf_free(&out);
 }
 
+/*
+ * Block map of basis, block delta of new (from byte pos on, fed in chunks
+ * of chunk bytes), then librsync's patch: must give new[pos..] back.
+ * Returns the bytes found in the basis, or -1.
+ */
+static long
+block_round_trip(const struct buf *basis, const struct buf *new,
+    uint64_t pos, size_t chunk, const char *what, struct buf *dl)
+{
+	struct buf		 map, out;
+	struct blockmap		*m = NULL;
+	struct blockmap_enc	 enc;
+	struct delta		*d;
+	char			 path[256], *cause = NULL;
+	size_t			 off = pos, n;
+	long			 matched = -1;
+	int			 fd = -1, r;
+
+	buf_init(&map, 0); buf_init(&out, 0);
+	buf_reset(dl);
+	snprintf(path, sizeof path, "%s/bbasis", tmpdir);
+	write_file(path, basis);
+	if ((fd = open(path, O_RDONLY)) == -1 ||
+	    blockmap_build(fd, basis->len, &map, &cause) != 0 ||
+	    blockmap_parse(map.data, map.len, &m, &cause) != 0 ||
+	    blockmap_enc_init(&enc, m, pos) != 0) {
+		TEST_FAIL("%s: %s", what, cause ? cause : "setup failed");
+		goto out;
+	}
+	test_checks++;
+	do {
+		n = new->len - off < chunk ? new->len - off : chunk;
+		r = blockmap_enc_push(&enc, buf_str(new) + off, n,
+		    off + n == new->len, sink_buf, dl);
+		off += n;
+	} while (r == 0 && off < new->len);
+	matched = (long)enc.matched;
+	blockmap_enc_free(&enc);
+	if (r != 0 || delta_patch_new(fd, &d, NULL) != 0 ||
+	    run_job(d, dl, 4096, &out) != 0)
+		TEST_FAIL("%s: encode or patch failed", what);
+	else if (out.len != new->len - pos ||
+	    memcmp(buf_str(&out), buf_str(new) + pos, out.len) != 0)
+		TEST_FAIL("%s: patched data differs (%zu vs %zu bytes)", what,
+		    out.len, (size_t)(new->len - pos));
+out:
+	if (fd != -1)
+		close(fd);
+	free(cause);
+	blockmap_free(m);
+	buf_free(&map); buf_free(&out);
+	return (matched);
+}
+
+static void
+test_blockmap(void)
+{
+	struct buf	 a, b, dl;
+	struct blockmap	*m = NULL;
+	char		*cause = NULL;
+	size_t		 i;
+	long		 matched;
+
+	buf_init(&a, 0); buf_init(&b, 0); buf_init(&dl, 0);
+	random_buf(&a, 1000000);		/* not a multiple of 4096 */
+
+	/* Identical: every byte is found, the delta is a few commands. */
+	matched = block_round_trip(&a, &a, 0, 65536, "block same", &dl);
+	ASSERT_INT_EQ(matched, 1000000);
+	ASSERT_TRUE(dl.len < 64);
+
+	/* 1 % of 4 KiB blocks changed in place: only those travel. */
+	buf_reset(&b);
+	buf_add(&b, a.data, a.len);
+	for (i = 0; i < 244; i += 100)
+		b.data[i * 4096 + 17] ^= 0x5a;
+	matched = block_round_trip(&a, &b, 0, 300000, "block 1%", &dl);
+	ASSERT_INT_EQ(matched, 1000000 - 3 * 4096);
+	ASSERT_TRUE(dl.len < 3 * 4096 + 200);
+
+	/* Longer and shorter files, odd chunk sizes, a resume offset. */
+	buf_addstr(&b, "appended tail");
+	block_round_trip(&a, &b, 0, 777, "block longer", &dl);
+	buf_reset(&b);
+	buf_add(&b, a.data, 500000);
+	block_round_trip(&a, &b, 0, 1, "block shorter, byte by byte", &dl);
+	matched = block_round_trip(&a, &a, 123457, 4096, "block resume", &dl);
+	ASSERT_INT_EQ(matched, 1000000 - 4096 * 31);
+
+	/* An insertion shifts everything: blocks find nothing. */
+	buf_reset(&b);
+	buf_addstr(&b, "x");
+	buf_add(&b, a.data, a.len);
+	matched = block_round_trip(&a, &b, 0, 65536, "block shifted", &dl);
+	ASSERT_INT_EQ(matched, 0);
+
+	/* An empty basis and an empty new file. */
+	buf_reset(&b);
+	block_round_trip(&b, &a, 0, 65536, "block empty basis", &dl);
+	block_round_trip(&a, &b, 0, 65536, "block empty new", &dl);
+
+	/* A delta against a block map is one rdiff can apply. */
+	buf_reset(&b);
+	buf_add(&b, a.data, a.len);
+	b.data[5000] ^= 1;
+	block_round_trip(&a, &b, 0, 65536, "block for rdiff", &dl);
+	if (shell("rdiff --version >/dev/null 2>&1") == 0) {
+		char pb[256], pd[256], pn[256], po[256];
+
+		path_in(pb, sizeof pb, "bbasis"); path_in(pd, sizeof pd, "bdelta");
+		path_in(pn, sizeof pn, "bnew"); path_in(po, sizeof po, "bout");
+		write_file(pd, &dl);
+		write_file(pn, &b);
+		ASSERT_INT_EQ(shell("rdiff -f patch %s %s %s", pb, pd, po), 0);
+		ASSERT_INT_EQ(shell("cmp -s %s %s", pn, po), 0);
+	}
+
+	/* Malformed maps are refused. */
+	ASSERT_INT_EQ(blockmap_parse("FBM1", 4, &m, &cause), FERRY_ERR_PROTO);
+	free(cause);
+	cause = NULL;
+	ASSERT_INT_EQ(blockmap_parse("FBM1\0\0\020\0\0\0\0\0\0\0\020\0",
+	    16, &m, &cause), FERRY_ERR_PROTO);	/* 4096 bytes, no hash */
+	ASSERT_STR_CONTAINS(cause, "does not fit");
+	free(cause);
+	buf_free(&a); buf_free(&b); buf_free(&dl);
+}
+
 int
 main(void)
 {
@@ -322,6 +451,7 @@ main(void)
 	test_sizes();
 	test_bad_input();
 	test_rdiff();
+	test_blockmap();
 	shell("rm -rf %s", tmpdir);
 	return (TEST_DONE());
 }
