@@ -48,6 +48,13 @@ struct recv_item {
 	uint8_t			 action;
 	uint64_t		 offset;
 	const char		*basis;	/* e.path or e.basis; NULL: none */
+	/* After its data: what to answer, once the batch is on disk. */
+	int			 begun;
+	int			 verified;	/* waits for its rename */
+	uint8_t			 sent_action;
+	uint64_t		 sent_offset;
+	uint8_t			 ack_status;
+	char			*ack_reason;
 };
 
 /* The file whose data is arriving. */
@@ -71,6 +78,8 @@ struct recv_stream {
 	struct conn		 c;
 	struct recv_item	*items;
 	size_t			 nitems;
+	char			*cache_dir;	/* parent of the last path */
+	int			 cache_fd;	/* and its directory */
 	int			 started;
 	int			 result;
 	char			*cause;
@@ -91,6 +100,42 @@ recv_put(struct recv_stream *s, struct buf *b, char **cause)
 
 	buf_reset(b);
 	return (r);
+}
+
+/*
+ * Like tree_open_parent, but keeps the last directory open: entries of one
+ * directory come together, and walking the path for each costs a system
+ * call per component. The fd is borrowed: do not close it.
+ */
+static int
+recv_parent(struct recv_stream *s, const char *rel, int create, int *dirfd,
+    const char **base, char **cause)
+{
+	const char	*slash = strrchr(rel, '/');
+	size_t		 n = slash != NULL ? (size_t)(slash - rel) : 0;
+	char		*dir;
+	int		 fd, r;
+
+	*base = slash != NULL ? slash + 1 : rel;
+	if (s->cache_fd != -1 && strlen(s->cache_dir) == n &&
+	    strncmp(s->cache_dir, rel, n) == 0) {
+		*dirfd = s->cache_fd;
+		return (0);
+	}
+	if ((r = tree_open_parent(s->sh->rootfd, rel, create, &fd, base,
+	    cause)) != 0)
+		return (r);
+	if ((dir = strndup(rel, n)) == NULL) {
+		close(fd);
+		return (FERRY_ERR_NOMEM);
+	}
+	if (s->cache_fd != -1)
+		close(s->cache_fd);
+	free(s->cache_dir);
+	s->cache_dir = dir;
+	s->cache_fd = fd;
+	*dirfd = fd;
+	return (0);
 }
 
 /* Whether the file at dirfd/base is the entry already. */
@@ -270,16 +315,13 @@ recv_plan_dir(struct recv_stream *s, struct recv_item *it, char **why)
 	const char		*base;
 	int			 dirfd, fd;
 
-	if (tree_open_parent(sh->rootfd, it->e.path, 1, &dirfd, &base,
-	    why) != 0)
+	if (recv_parent(s, it->e.path, 1, &dirfd, &base, why) != 0)
 		return (MSG_PLAN_REFUSE);
 	if (mkdirat(dirfd, base, 0755) == -1 && errno != EEXIST) {
 		err_set(why, FERRY_ERR_IO, "%s", strerror(errno));
-		close(dirfd);
 		return (MSG_PLAN_REFUSE);
 	}
 	fd = openat(dirfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-	close(dirfd);
 	if (fd == -1) {
 		err_set(why, FERRY_ERR_IO, "not a directory: %s",
 		    strerror(errno));
@@ -314,8 +356,7 @@ recv_plan_link(struct recv_stream *s, struct recv_item *it, char **why)
 		    "the destination", it->e.link);
 		return (MSG_PLAN_REFUSE);
 	}
-	if (tree_open_parent(s->sh->rootfd, it->e.path, 1, &dirfd, &base,
-	    why) != 0)
+	if (recv_parent(s, it->e.path, 1, &dirfd, &base, why) != 0)
 		return (MSG_PLAN_REFUSE);
 	snprintf(tmp, sizeof tmp, ".%s.ferry-link", base);
 	unlinkat(dirfd, tmp, 0);
@@ -328,7 +369,6 @@ recv_plan_link(struct recv_stream *s, struct recv_item *it, char **why)
 		err_set(why, FERRY_ERR_IO, "symlink: %s", strerror(errno));
 		unlinkat(dirfd, tmp, 0);
 	}
-	close(dirfd);
 	return (ok ? MSG_PLAN_DONE : MSG_PLAN_REFUSE);
 }
 
@@ -345,22 +385,18 @@ recv_plan_file(struct recv_stream *s, struct recv_item *it,
 	plan->action = MSG_PLAN_REFUSE;
 	if (*e->basis != '\0' && tree_check_relpath(e->basis, why) != 0)
 		return;
-	if (tree_open_parent(s->sh->rootfd, e->path, 1, &dirfd, &base,
-	    why) != 0)
+	if (recv_parent(s, e->path, 1, &dirfd, &base, why) != 0)
 		return;
 	exists = fstatat(dirfd, base, &sb, AT_SYMLINK_NOFOLLOW) == 0;
 	if (exists && S_ISDIR(sb.st_mode)) {
 		err_set(why, FERRY_ERR_EXIST, "a directory is in the way");
-		close(dirfd);
 		return;
 	}
 	if (exists && recv_is_identical(s, dirfd, base, &sb, e)) {
 		plan->action = MSG_PLAN_SKIP;
-		close(dirfd);
 		return;
 	}
 	plan->offset = recv_find_partial(dirfd, base, e, plan->prefix_hash);
-	close(dirfd);
 	plan->action = MSG_PLAN_WHOLE;
 	if (e->flags & MSG_ENTRY_FORCE_WHOLE || e->size == 0)
 		return;
@@ -407,8 +443,10 @@ recv_clear_items(struct recv_stream *s)
 {
 	size_t	i;
 
-	for (i = 0; i < s->nitems; i++)
+	for (i = 0; i < s->nitems; i++) {
 		msg_entry_clear(&s->items[i].e);
+		free(s->items[i].ack_reason);
+	}
 	s->nitems = 0;
 }
 
@@ -522,8 +560,7 @@ recv_file_open(struct recv_stream *s, struct recv_file *rf,
 	int			 fd, flags = O_RDWR | O_CREAT | O_NOFOLLOW |
 				     O_CLOEXEC;
 
-	if (tree_open_parent(s->sh->rootfd, e->path, 1, &rf->dirfd, &rf->base,
-	    &why) != 0) {
+	if (recv_parent(s, e->path, 1, &rf->dirfd, &rf->base, &why) != 0) {
 		recv_file_fail(rf, "%s", why);
 		free(why);
 		return;
@@ -577,19 +614,24 @@ recv_file_discard(struct recv_file *rf)
 	unlinkat(rf->dirfd, rf->meta, 0);
 }
 
-/* Checks the file against FILE_END, then puts it under its final name. */
+/*
+ * Checks the file against FILE_END and gives it its mode and mtime. A good
+ * file is renamed into place with the rest of the batch (recv_commit); a
+ * bad one is removed now.
+ */
 static void
-recv_file_finish(struct recv_file *rf, const struct msg_end *end,
-    struct msg_ack *ack)
+recv_file_finish(struct recv_file *rf, const struct msg_end *end)
 {
-	struct msg_entry	*e = &rf->it->e;
+	struct recv_item	*it = rf->it;
+	struct msg_entry	*e = &it->e;
 	struct timespec		 ts[2];
 	uint8_t			 d[HASH_LEN];
 
-	ack->status = MSG_ACK_RETRY;
+	it->ack_status = MSG_ACK_RETRY;
 	if (end->status == MSG_END_RESCAN) {
 		/* Nothing was sent: keep any partial file for the next try. */
-		ack->reason = "offered again with a librsync signature";
+		it->ack_reason = strdup("offered again with a librsync "
+		    "signature");
 		return;
 	}
 	if (end->status != MSG_END_OK)
@@ -606,22 +648,18 @@ recv_file_finish(struct recv_file *rf, const struct msg_end *end,
 		    "basis or the patch was corrupt");
 	ts[0].tv_sec = ts[1].tv_sec = e->mtime_sec;
 	ts[0].tv_nsec = ts[1].tv_nsec = e->mtime_nsec;
-	if (!rf->failed && (fsync(rf->fd) == -1 ||
-	    fchmod(rf->fd, e->mode) == -1 || futimens(rf->fd, ts) == -1))
+	if (!rf->failed && (fchmod(rf->fd, e->mode) == -1 ||
+	    futimens(rf->fd, ts) == -1))
 		recv_file_fail(rf, "finishing: %s", strerror(errno));
-	if (!rf->failed && renameat(rf->dirfd, rf->part, rf->dirfd,
-	    rf->base) == -1)
-		recv_file_fail(rf, "renaming into place: %s", strerror(errno));
 	if (rf->failed) {
 		recv_file_discard(rf);
-		ack->reason = rf->why;
+		it->ack_reason = rf->why;	/* transferred */
+		rf->why = NULL;
 		if (end->status == MSG_END_UNREADABLE)
-			ack->status = MSG_ACK_FAILED;
+			it->ack_status = MSG_ACK_FAILED;
 		return;
 	}
-	unlinkat(rf->dirfd, rf->meta, 0);
-	fsync(rf->dirfd);	/* the rename itself must survive a crash */
-	ack->status = MSG_ACK_DONE;
+	it->verified = 1;
 }
 
 static void
@@ -631,8 +669,6 @@ recv_file_close(struct recv_file *rf)
 		close(rf->fd);
 	if (rf->basis_fd != -1)
 		close(rf->basis_fd);
-	if (rf->dirfd != -1)
-		close(rf->dirfd);
 	delta_free(rf->patch);
 	hash_free(rf->h);
 	free(rf->why);
@@ -644,17 +680,18 @@ recv_find_item(struct recv_stream *s, uint32_t id)
 	size_t	i;
 
 	for (i = 0; i < s->nitems; i++) {
-		if (s->items[i].e.id == id && (s->items[i].action ==
-		    MSG_PLAN_WHOLE || s->items[i].action == MSG_PLAN_DELTA))
+		if (s->items[i].e.id == id && !s->items[i].begun &&
+		    (s->items[i].action == MSG_PLAN_WHOLE ||
+		    s->items[i].action == MSG_PLAN_DELTA))
 			return (&s->items[i]);
 	}
 	return (NULL);
 }
 
-/* Takes DATA or DELTA frames of rf until FILE_END; fills ack. */
+/* Takes DATA or DELTA frames of rf until FILE_END, and checks the file. */
 static int
 recv_file_data(struct recv_stream *s, struct recv_file *rf,
-    const struct msg_begin *b, struct msg_ack *ack, char **cause)
+    const struct msg_begin *b, char **cause)
 {
 	struct frame	f;
 	struct msg_end	end;
@@ -699,30 +736,83 @@ recv_file_data(struct recv_stream *s, struct recv_file *rf,
 		free(why);
 	}
 	if (r == 0)
-		recv_file_finish(rf, &end, ack);
+		recv_file_finish(rf, &end);
 	msg_end_clear(&end);
 	return (r);
 }
 
+/*
+ * Puts the batch's verified files in place: one flush of the file system
+ * makes all their data durable, then each is renamed, then a second flush
+ * makes the renames durable. (A flush per file costs far more for many
+ * small files, and the batch is answered only now anyway.)
+ */
 static void
-recv_account(struct recv_stream *s, struct recv_file *rf,
-    const struct msg_begin *b, const struct msg_ack *ack)
+recv_commit(struct recv_stream *s)
+{
+	struct recv_item	*it;
+	const char		*base;
+	char			 part[300], meta[300], *why = NULL;
+	size_t			 i, n = 0;
+	int			 dirfd, flushed;
+
+	for (i = 0; i < s->nitems; i++)
+		n += s->items[i].verified;
+	if (n == 0)
+		return;
+	flushed = syncfs(s->sh->rootfd) == 0;
+	for (i = 0; i < s->nitems; i++) {
+		it = &s->items[i];
+		if (!it->verified)
+			continue;
+		it->verified = 0;
+		if (!flushed) {
+			err_set(&it->ack_reason, FERRY_ERR_IO, "flushing to "
+			    "disk: %s", strerror(errno));
+			continue;
+		}
+		if (recv_parent(s, it->e.path, 0, &dirfd, &base, &why) != 0) {
+			it->ack_reason = why;	/* transferred */
+			why = NULL;
+			continue;
+		}
+		snprintf(part, sizeof part, TREE_PART_FMT, base);
+		snprintf(meta, sizeof meta, TREE_META_FMT, base);
+		if (renameat(dirfd, part, dirfd, base) == -1) {
+			err_set(&it->ack_reason, FERRY_ERR_IO, "renaming into "
+			    "place: %s", strerror(errno));
+			unlinkat(dirfd, part, 0);
+		} else
+			it->ack_status = MSG_ACK_DONE;
+		unlinkat(dirfd, meta, 0);
+	}
+	syncfs(s->sh->rootfd);	/* the renames must survive a crash too */
+}
+
+/* Counts a file the sender sent, and encodes its ACK. */
+static int
+recv_answer(struct recv_stream *s, struct recv_item *it, struct buf *acks)
 {
 	struct recv_shared	*sh = s->sh;
+	struct msg_ack		 ack;
 
-	pthread_mutex_lock(&sh->mu);
-	if (ack->status == MSG_ACK_DONE) {
-		sh->st.bytes += rf->it->e.size;
-		sh->st.resumed_bytes += b->offset;
-		if (b->action == MSG_PLAN_DELTA)
+	if (it->ack_status == MSG_ACK_DONE) {
+		pthread_mutex_lock(&sh->mu);
+		sh->st.bytes += it->e.size;
+		sh->st.resumed_bytes += it->sent_offset;
+		if (it->sent_action == MSG_PLAN_DELTA)
 			sh->st.delta++;
 		else
 			sh->st.whole++;
+		pthread_mutex_unlock(&sh->mu);
+		progress_update(&sh->pr, it->e.path, it->e.size, it->e.size,
+		    0, 1);
 	}
-	pthread_mutex_unlock(&sh->mu);
-	if (ack->status == MSG_ACK_DONE)
-		progress_update(&sh->pr, rf->it->e.path, rf->it->e.size,
-		    rf->it->e.size, 0, 1);
+	memset(&ack, 0, sizeof ack);
+	ack.id = it->e.id;
+	ack.status = it->ack_status;
+	ack.reason = it->ack_reason;
+	return (msg_ack_encode(acks, &ack));
 }
 
 /* Receives the data phase of a batch and answers with ACKs. */
@@ -731,41 +821,40 @@ recv_take_data(struct recv_stream *s, char **cause)
 {
 	struct frame		 f;
 	struct msg_begin	 b;
-	struct msg_ack		 ack;
 	struct recv_file	 rf;
 	struct buf		 acks;
+	size_t			 i;
 	int			 r;
 
-	buf_init(&acks, 0);
 	for (;;) {
 		if ((r = conn_expect(&s->c, FRAME_FILE_BEGIN, &f, cause)) != 0)
-			break;
+			return (r);
 		if (f.len == 0)
 			break;
 		if ((r = msg_begin_decode(&f, &b, cause)) != 0)
-			break;
+			return (r);
 		memset(&rf, 0, sizeof rf);
 		rf.fd = rf.basis_fd = rf.dirfd = -1;
-		if ((rf.it = recv_find_item(s, b.id)) == NULL) {
-			r = err_set(cause, FERRY_ERR_PROTO, "FILE_BEGIN for "
-			    "id %u, which was not planned", b.id);
-			break;
-		}
+		if ((rf.it = recv_find_item(s, b.id)) == NULL)
+			return (err_set(cause, FERRY_ERR_PROTO, "FILE_BEGIN "
+			    "for id %u, which was not planned", b.id));
+		rf.it->begun = 1;	/* no second FILE_BEGIN */
+		rf.it->sent_action = b.action;
+		rf.it->sent_offset = b.offset;
 		if ((rf.h = hash_new()) == NULL)
 			recv_file_fail(&rf, "%s", "out of memory");
 		else
 			recv_file_open(s, &rf, &b);
-		memset(&ack, 0, sizeof ack);
-		ack.id = b.id;
-		r = recv_file_data(s, &rf, &b, &ack, cause);
-		if (r == 0) {
-			recv_account(s, &rf, &b, &ack);
-			r = msg_ack_encode(&acks, &ack);
-		}
-		rf.it->action = MSG_PLAN_DONE;	/* no second FILE_BEGIN */
+		r = recv_file_data(s, &rf, &b, cause);
 		recv_file_close(&rf);
 		if (r != 0)
-			break;
+			return (r);
+	}
+	recv_commit(s);
+	buf_init(&acks, 0);
+	for (i = 0; r == 0 && i < s->nitems; i++) {
+		if (s->items[i].begun)
+			r = recv_answer(s, &s->items[i], &acks);
 	}
 	if (r == 0 && (r = msg_end_of_batch(&acks, FRAME_ACK)) == 0 &&
 	    (r = conn_put(&s->c, acks.data, acks.len, cause)) == 0)
@@ -866,6 +955,7 @@ transfer_receive(struct tls_conn **conns, int n, const char *dest,
 	progress_init(&sh.pr, o->progress, o->progress_arg);
 	for (i = 0; i < n; i++) {
 		s[i].sh = &sh;
+		s[i].cache_fd = -1;
 		if ((s[i].result = conn_init(&s[i].c, conns[i])) == 0) {
 			s[i].started = pthread_create(&tid[i], NULL,
 			    recv_stream_main, &s[i]) == 0;
@@ -884,6 +974,9 @@ transfer_receive(struct tls_conn **conns, int n, const char *dest,
 		}
 		free(s[i].cause);
 		free(s[i].items);
+		free(s[i].cache_dir);
+		if (s[i].cache_fd != -1)
+			close(s[i].cache_fd);
 		conn_free(&s[i].c);
 	}
 	recv_apply_dirs(&sh);
