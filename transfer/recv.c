@@ -23,6 +23,9 @@
 #include "tls.h"
 #include "tree.h"
 
+/* Files smaller than this are not resumed: they start afresh. */
+#define RECV_RESUME_MIN	(1024 * 1024)
+
 /* Directory attributes, applied once every stream is done with them. */
 struct recv_dir {
 	char		*rel;
@@ -185,6 +188,12 @@ recv_find_partial(int dirfd, const char *base, const struct msg_entry *e,
 	snprintf(meta, sizeof meta, TREE_META_FMT, base);
 	snprintf(want, sizeof want, "ferry-part 1 %ju %jd.%09u\n",
 	    (uintmax_t)e->size, (intmax_t)e->mtime_sec, e->mtime_nsec);
+	/* The usual case, no partial file at all, costs one lookup. */
+	fd = openat(dirfd, part, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT)
+		return (0);
+	if (fd != -1)
+		close(fd);
 	if ((fd = openat(dirfd, meta, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) ==
 	    -1)
 		goto discard;
@@ -574,19 +583,22 @@ recv_file_open(struct recv_stream *s, struct recv_file *rf,
 	}
 	if (b->offset == 0)
 		flags |= O_TRUNC;
+	/* Only a large file is worth resuming, and so worth a sidecar. */
 	snprintf(meta, sizeof meta, "ferry-part 1 %ju %jd.%09u\n",
 	    (uintmax_t)e->size, (intmax_t)e->mtime_sec, e->mtime_nsec);
-	fd = openat(rf->dirfd, rf->meta, O_WRONLY | O_CREAT | O_TRUNC |
-	    O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1 || write(fd, meta, strlen(meta)) != (ssize_t)strlen(meta)) {
+	fd = e->size < RECV_RESUME_MIN ? -2 : openat(rf->dirfd, rf->meta,
+	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1 || (fd >= 0 &&
+	    write(fd, meta, strlen(meta)) != (ssize_t)strlen(meta))) {
 		recv_file_fail(rf, "writing the sidecar: %s", strerror(errno));
-		if (fd != -1)
+		if (fd >= 0)
 			close(fd);
 		return;
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	if ((rf->fd = openat(rf->dirfd, rf->part, flags, 0600)) == -1 ||
-	    lseek(rf->fd, (off_t)b->offset, SEEK_SET) == -1) {
+	    (b->offset > 0 && lseek(rf->fd, (off_t)b->offset, SEEK_SET) == -1)) {
 		recv_file_fail(rf, "creating the partial file: %s",
 		    strerror(errno));
 		return;
@@ -615,9 +627,9 @@ recv_file_discard(struct recv_file *rf)
 }
 
 /*
- * Checks the file against FILE_END and gives it its mode and mtime. A good
- * file is renamed into place with the rest of the batch (recv_commit); a
- * bad one is removed now.
+ * Checks the file against FILE_END, gives it its mode and mtime and flushes
+ * it to disk. A good file is renamed into place with the rest of the batch
+ * (recv_commit); a bad one is removed now.
  */
 static void
 recv_file_finish(struct recv_file *rf, const struct msg_end *end)
@@ -649,7 +661,7 @@ recv_file_finish(struct recv_file *rf, const struct msg_end *end)
 	ts[0].tv_sec = ts[1].tv_sec = e->mtime_sec;
 	ts[0].tv_nsec = ts[1].tv_nsec = e->mtime_nsec;
 	if (!rf->failed && (fchmod(rf->fd, e->mode) == -1 ||
-	    futimens(rf->fd, ts) == -1))
+	    futimens(rf->fd, ts) == -1 || fsync(rf->fd) == -1))
 		recv_file_fail(rf, "finishing: %s", strerror(errno));
 	if (rf->failed) {
 		recv_file_discard(rf);
@@ -741,11 +753,21 @@ recv_file_data(struct recv_stream *s, struct recv_file *rf,
 	return (r);
 }
 
+/* Whether two relative paths have the same parent directory. */
+static int
+recv_same_parent(const char *a, const char *b)
+{
+	const char	*sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+	size_t		 na = sa ? (size_t)(sa - a) : 0;
+	size_t		 nb = sb ? (size_t)(sb - b) : 0;
+
+	return (na == nb && strncmp(a, b, na) == 0);
+}
+
 /*
- * Puts the batch's verified files in place: one flush of the file system
- * makes all their data durable, then each is renamed, then a second flush
- * makes the renames durable. (A flush per file costs far more for many
- * small files, and the batch is answered only now anyway.)
+ * Puts the batch's verified files (already flushed to disk one by one) in
+ * place, and flushes each directory once after its renames, so that they
+ * survive a crash too.
  */
 static void
 recv_commit(struct recv_stream *s)
@@ -753,24 +775,14 @@ recv_commit(struct recv_stream *s)
 	struct recv_item	*it;
 	const char		*base;
 	char			 part[300], meta[300], *why = NULL;
-	size_t			 i, n = 0;
-	int			 dirfd, flushed;
+	size_t			 i, j;
+	int			 dirfd;
 
-	for (i = 0; i < s->nitems; i++)
-		n += s->items[i].verified;
-	if (n == 0)
-		return;
-	flushed = syncfs(s->sh->rootfd) == 0;
 	for (i = 0; i < s->nitems; i++) {
 		it = &s->items[i];
 		if (!it->verified)
 			continue;
 		it->verified = 0;
-		if (!flushed) {
-			err_set(&it->ack_reason, FERRY_ERR_IO, "flushing to "
-			    "disk: %s", strerror(errno));
-			continue;
-		}
 		if (recv_parent(s, it->e.path, 0, &dirfd, &base, &why) != 0) {
 			it->ack_reason = why;	/* transferred */
 			why = NULL;
@@ -784,9 +796,14 @@ recv_commit(struct recv_stream *s)
 			unlinkat(dirfd, part, 0);
 		} else
 			it->ack_status = MSG_ACK_DONE;
-		unlinkat(dirfd, meta, 0);
+		if (it->e.size >= RECV_RESUME_MIN)
+			unlinkat(dirfd, meta, 0);
+		for (j = i + 1; j < s->nitems && !s->items[j].verified; j++)
+			;
+		if (j == s->nitems ||
+		    !recv_same_parent(it->e.path, s->items[j].e.path))
+			fsync(dirfd);
 	}
-	syncfs(s->sh->rootfd);	/* the renames must survive a crash too */
 }
 
 /* Counts a file the sender sent, and encodes its ACK. */

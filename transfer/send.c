@@ -22,6 +22,7 @@
 #include "tls.h"
 
 #define SEND_READ_SIZE	(256 * 1024)
+#define SEND_SMALL	(256 * 1024)	/* see send_assign */
 
 struct send_shared {
 	pthread_mutex_t		 mu;
@@ -752,9 +753,9 @@ send_cmp_size(const void *a, const void *b, void *arg)
 }
 
 /*
- * Shares the list among the streams: directories and symlinks on the
- * first, files largest first onto the least loaded stream, so the big
- * ones start at once and the small ones fill in behind them.
+ * Shares the list among the streams: directories, symlinks and small
+ * files on the first, larger files largest first onto the least loaded
+ * stream, so the big ones start at once.
  */
 static int
 send_assign(struct send_stream *s, int n, const struct transfer_list *l)
@@ -786,7 +787,12 @@ send_assign(struct send_stream *s, int n, const struct transfer_list *l)
 		const struct transfer_file *tf = &l->v[order[i]];
 
 		k = 0;
-		if (tf->type == MSG_ENTRY_FILE) {
+		/*
+		 * Small files all go on the first stream: they cost the
+		 * receiver metadata work that parallel streams only make
+		 * contend in the same directories.
+		 */
+		if (tf->type == MSG_ENTRY_FILE && tf->size >= SEND_SMALL) {
 			for (j = 1; j < (size_t)n; j++) {
 				if (load[j] < load[k])
 					k = j;
