@@ -11,10 +11,52 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blockmap.h"
 #include "err.h"
 #include "frame.h"
+#include "msg.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The session's message decoders must refuse, never misread, any payload. */
+static void
+fuzz_messages(const struct frame *f)
+{
+	struct msg_entry	 e;
+	struct msg_plan		 p;
+	struct msg_begin	 b;
+	struct msg_end		 end;
+	struct msg_ack		 a;
+	struct blockmap		*m;
+
+	switch (f->type) {
+	case FRAME_FILE_ENTRY:
+		if (msg_entry_decode(f, &e, NULL) == 0)
+			msg_entry_clear(&e);
+		break;
+	case FRAME_PLAN:
+		if (msg_plan_decode(f, &p, NULL) == 0)
+			msg_plan_clear(&p);
+		break;
+	case FRAME_FILE_BEGIN:
+		(void)msg_begin_decode(f, &b, NULL);
+		break;
+	case FRAME_FILE_END:
+		if (msg_end_decode(f, &end, NULL) == 0)
+			msg_end_clear(&end);
+		break;
+	case FRAME_ACK:
+		if (msg_ack_decode(f, &a, NULL) == 0)
+			msg_ack_clear(&a);
+		break;
+	case FRAME_SIGNATURE:
+		if (blockmap_parse(f->payload, f->len, &m, NULL) == 0)
+			blockmap_free(m);
+		break;
+	default:
+		break;
+	}
+}
 
 static int
 fuzz_check(const struct frame *f)
@@ -30,6 +72,7 @@ fuzz_check(const struct frame *f)
 		sink ^= f->payload[i];
 	if (f->type == FRAME_HELLO)
 		(void)frame_hello_decode(f, &h, NULL);
+	fuzz_messages(f);
 	return (sink);
 }
 
