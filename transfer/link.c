@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +135,19 @@ link_listener_free(struct link_listener *l)
 	free(l);
 }
 
+/*
+ * The session batches its own writes, and each phase ends by waiting for
+ * the peer: Nagle's algorithm would hold the last small segment back for a
+ * delayed ACK, 40 ms a phase.
+ */
+static void
+link_nodelay(int fd)
+{
+	int	one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
 /* Reads the first frame of a new connection and checks it is the token. */
 static int
 link_check_token(struct tls_conn *c, const struct link_params *p,
@@ -224,6 +238,7 @@ link_accept(struct link_listener *l, const struct link_params *p,
 			close(fd);
 			continue;
 		}
+		link_nodelay(fd);
 		c = NULL;
 		if (tls_accept(fd, p->id, p->peer_fp, left, &c, &why) != 0 ||
 		    link_check_token(c, p, &why) != 0) {
@@ -272,6 +287,7 @@ link_connect(const char *host, int port, const struct link_params *p,
 				close(fd);
 			break;
 		}
+		link_nodelay(fd);
 		if ((r = tls_connect(fd, p->id, p->peer_fp, p->timeout_ms,
 		    &conns[n], cause)) != 0) {
 			close(fd);

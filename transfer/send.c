@@ -57,7 +57,9 @@ struct send_stream {
 	struct conn		 c;
 	struct send_item	*items;	/* this stream's share, in order */
 	size_t			 nitems;
-	size_t			*queue;	/* indices into items still to send */
+	size_t			*queue;	/* ring of indices into items */
+	size_t			 qcap;
+	size_t			 qhead;
 	size_t			 nqueue;
 	size_t			*batch;
 	size_t			 nbatch;
@@ -113,9 +115,10 @@ send_entries(struct send_stream *s, char **cause)
 	s->nbatch = 0;
 	while (s->nqueue > 0 && s->nbatch < SESSION_BATCH_FILES &&
 	    (s->nbatch == 0 || bytes < SESSION_BATCH_BYTES)) {
-		it = &s->items[s->queue[0]];
-		s->batch[s->nbatch++] = s->queue[0];
-		memmove(s->queue, s->queue + 1, --s->nqueue * sizeof *s->queue);
+		it = &s->items[s->queue[s->qhead]];
+		s->batch[s->nbatch++] = s->queue[s->qhead];
+		s->qhead = (s->qhead + 1) % s->qcap;
+		s->nqueue--;
 		tf = send_file(s, it);
 		bytes += it->size;
 		memset(&e, 0, sizeof e);
@@ -609,6 +612,13 @@ send_settle_plan(struct send_stream *s, struct send_item *it)
 	progress_update(&sh->pr, tf->rel, it->size, it->size, it->size, 1);
 }
 
+/* Puts an item back at the end of the stream's queue, for another try. */
+static void
+send_requeue(struct send_stream *s, struct send_item *it)
+{
+	s->queue[(s->qhead + s->nqueue++) % s->qcap] = (size_t)(it - s->items);
+}
+
 /* Offers the file's new version after it changed under us. */
 static void
 send_refresh(struct send_item *it, const struct transfer_file *tf)
@@ -650,7 +660,7 @@ send_settle_ack(struct send_stream *s, struct send_item *it,
 		/* Not a failure: the next try brings a librsync signature. */
 		it->rescan = 0;
 		it->want_rsync = 1;
-		s->queue[s->nqueue++] = (size_t)(it - s->items);
+		send_requeue(s, it);
 		return;
 	}
 	if (ack->status == MSG_ACK_RETRY && ++it->attempts < max) {
@@ -658,7 +668,7 @@ send_settle_ack(struct send_stream *s, struct send_item *it,
 			send_refresh(it, tf);
 		else
 			it->force_whole = 1;	/* the basis may be at fault */
-		s->queue[s->nqueue++] = (size_t)(it - s->items);
+		send_requeue(s, it);
 		return;
 	}
 	send_fail(s, it, ack->reason);
@@ -768,6 +778,7 @@ send_assign(struct send_stream *s, int n, const struct transfer_list *l)
 	for (i = 0; i < (size_t)n && order != NULL && load != NULL; i++) {
 		s[i].items = calloc(l->n + 1, sizeof *s[i].items);
 		s[i].queue = calloc(l->n + 1, sizeof *s[i].queue);
+		s[i].qcap = l->n + 1;
 		s[i].batch = calloc(SESSION_BATCH_FILES, sizeof *s[i].batch);
 		s[i].chunk = malloc(SEND_READ_SIZE);
 		if (s[i].items == NULL || s[i].queue == NULL ||
