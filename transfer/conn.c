@@ -12,7 +12,6 @@ conn_init(struct conn *c, struct tls_conn *tls)
 {
 	memset(c, 0, sizeof *c);
 	c->tls = tls;
-	frame_decoder_init(&c->dec);
 	if ((c->rbuf = malloc(CONN_RBUF)) == NULL ||
 	    (c->wbuf = malloc(CONN_WBUF)) == NULL) {
 		conn_free(c);
@@ -24,7 +23,6 @@ conn_init(struct conn *c, struct tls_conn *tls)
 void
 conn_free(struct conn *c)
 {
-	frame_decoder_free(&c->dec);
 	free(c->rbuf);
 	free(c->wbuf);
 	c->rbuf = c->wbuf = NULL;
@@ -90,28 +88,32 @@ conn_bulk_commit(struct conn *c, int type, size_t len, char **cause)
 int
 conn_read(struct conn *c, struct frame *f, char **cause)
 {
-	size_t	used, got;
-	int	r;
+	uint8_t			hdr[FRAME_HEADER_LEN];
+	struct frame_header	h;
+	int			r;
 
-	for (;;) {
-		if (c->roff < c->rlen) {
-			r = frame_decode(&c->dec, c->rbuf + c->roff,
-			    c->rlen - c->roff, &used, f, cause);
-			c->roff += used;
-			if (r != 0)
-				return (r == 1 ? 0 : r);
-		}
-		r = tls_read_some(c->tls, c->rbuf, CONN_RBUF, &got, cause);
-		if (r == FERRY_ERR_CLOSED && frame_decoder_partial(&c->dec))
-			return (err_set(cause, FERRY_ERR_CLOSED,
-			    "peer closed the connection in the middle of a "
-			    "frame"));
-		if (r != 0)
-			return (r);
-		c->rlen = got;
-		c->roff = 0;
-		c->bytes_in += got;
+	/*
+	 * Exact reads straight into the payload buffer: OpenSSL has already
+	 * read ahead, so this costs no extra system call, and a 1 MiB frame
+	 * is not gathered piece by piece a second time.
+	 */
+	if ((r = tls_read(c->tls, hdr, sizeof hdr, cause)) != 0)
+		return (r);
+	if ((r = frame_header_parse(hdr, &h, cause)) != 0)
+		return (r);
+	if (h.len > 0 && (r = tls_read(c->tls, c->rbuf, h.len, cause)) != 0) {
+		if (r == FERRY_ERR_CLOSED)
+			return (err_set(cause, r, "peer closed the connection "
+			    "in the middle of a %s frame",
+			    frame_type_name(h.type)));
+		return (r);
 	}
+	c->bytes_in += sizeof hdr + h.len;
+	f->type = h.type;
+	f->flags = h.flags;
+	f->len = h.len;
+	f->payload = h.len > 0 ? c->rbuf : NULL;
+	return (0);
 }
 
 int

@@ -13,14 +13,12 @@
 
 struct tls_conn;
 
-#define CONN_RBUF	(256 * 1024)
+#define CONN_RBUF	FRAME_MAX_BULK	/* the largest payload */
 #define CONN_WBUF	(FRAME_HEADER_LEN + FRAME_MAX_BULK + 64 * 1024)
 
 struct conn {
 	struct tls_conn		*tls;		/* borrowed */
-	struct frame_decoder	 dec;
-	uint8_t			*rbuf;
-	size_t			 rlen, roff;
+	uint8_t			*rbuf;		/* the last frame's payload */
 	uint8_t			*wbuf;
 	size_t			 wlen;
 	uint64_t		 bytes_in;
