@@ -1,13 +1,14 @@
 #!/bin/sh
-# Installs what ferry needs on Debian 12 (bookworm): the build dependencies,
-# and with --test also what the test suite and CI use. Idempotent and
+# Installs what ferry needs on Debian 12 (bookworm): the build dependencies
+# and jq (the quickstart reads JSON with it), and with --test also what the
+# test suite and CI use. Idempotent and
 # non-interactive; uses sudo when not run as root.
 set -eu
 
 build="build-essential autoconf automake pkg-config
 	libjansson-dev libcurl4-openssl-dev libssl-dev libssh2-1-dev
-	libsqlite3-dev librsync-dev libxxhash-dev"
-test="jq clang libclang-rt-14-dev rdiff iproute2 openssl"
+	libsqlite3-dev librsync-dev libxxhash-dev jq"
+test="clang libclang-rt-14-dev rdiff iproute2 openssl"
 
 want=$build
 [ "${1:-}" = --test ] && want="$build $test"
