@@ -20,10 +20,11 @@ while [ $i -lt 300 ]; do
 	printf 'frame %d\n' $i >"$TMP/src/show/sh010/plates/f.$(printf %04d $i).txt"
 	i=$((i + 1))
 done
-STREAMS=3 transfer --progress
+STREAMS=3 transfer --progress --bwlimit 24M
 same_tree
 no_leftovers
-# Progress: per file and overall, ending with everything done.
+# Progress: per file and overall, ending with everything done. (The
+# bandwidth limit makes the big file take long enough to show a rate.)
 total=$(find "$TMP/src" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
 entries=$(find "$TMP/src" -mindepth 1 | wc -l)
 checks=$((checks + 1))
