@@ -34,6 +34,7 @@ struct tls_conn {
 	int		 fd;
 	int		 timeout_ms;
 	uint8_t		 pinned[IDENTITY_FP_LEN];
+	int		 any_key;		/* enrolment: nothing pinned */
 	uint8_t		 own[IDENTITY_FP_LEN];	/* for "do you pin us?" */
 	/* What went wrong during the handshake, for a precise cause. */
 	int		 mismatch;		/* peer's key is not pinned */
@@ -83,7 +84,8 @@ tls_verify_cb(X509_STORE_CTX *xs, void *arg)
 		X509_STORE_CTX_set_error(xs, X509_V_ERR_UNSPECIFIED);
 		return (0);
 	}
-	if (CRYPTO_memcmp(c->seen, c->pinned, IDENTITY_FP_LEN) != 0) {
+	if (!c->any_key &&
+	    CRYPTO_memcmp(c->seen, c->pinned, IDENTITY_FP_LEN) != 0) {
 		c->mismatch = 1;
 		X509_STORE_CTX_set_error(xs, X509_V_ERR_CERT_REJECTED);
 		return (0);
@@ -188,7 +190,10 @@ tls_new(int fd, const struct identity *id, const uint8_t *peer_fp,
 		return (FERRY_ERR_NOMEM);
 	c->fd = fd;
 	c->timeout_ms = timeout_ms;
-	memcpy(c->pinned, peer_fp, IDENTITY_FP_LEN);
+	if (peer_fp != NULL)
+		memcpy(c->pinned, peer_fp, IDENTITY_FP_LEN);
+	else
+		c->any_key = 1;
 	memcpy(c->own, identity_fp(id), IDENTITY_FP_LEN);
 	ERR_clear_error();
 	if ((c->ctx = SSL_CTX_new(TLS_method())) == NULL ||
@@ -400,6 +405,23 @@ tls_connect(int fd, const struct identity *id, const uint8_t *peer_fp,
     int timeout_ms, struct tls_conn **out, char **cause)
 {
 	return (tls_open(fd, id, peer_fp, timeout_ms, 0, out, cause));
+}
+
+const uint8_t *
+tls_peer_fp(const struct tls_conn *c)
+{
+	return (c->seen);
+}
+
+int
+tls_export(struct tls_conn *c, const char *label, uint8_t *out, size_t n,
+    char **cause)
+{
+	ERR_clear_error();
+	if (SSL_export_keying_material(c->ssl, out, n, label, strlen(label),
+	    NULL, 0, 0) != 1)
+		return (tls_crypto_err(cause, "exporting keying material"));
+	return (0);
 }
 
 /* OpenSSL counts in int: hand it at most this much per call. */

@@ -40,6 +40,10 @@ struct tls_conn;
  * Runs the server (tls_accept) or client (tls_connect) side of the
  * handshake on fd as id, expecting a peer whose fingerprint is
  * peer_fp[IDENTITY_FP_LEN]. id must outlive the connection.
+ *
+ * peer_fp NULL accepts any key: only for enrolment, where the caller
+ * authenticates the peer another way before trusting it (see
+ * tls_peer_fp and tls_export).
  */
 int	 tls_accept(int fd, const struct identity *id, const uint8_t *peer_fp,
 	     int timeout_ms, struct tls_conn **out, char **cause);
@@ -61,6 +65,15 @@ int	 tls_write(struct tls_conn *c, const void *buf, size_t n,
 int	 tls_shutdown(struct tls_conn *c, char **cause);
 /* Frees c (NULL is fine). Leaves fd open. */
 void	 tls_free(struct tls_conn *c);
+
+/* The fingerprint of the key the peer presented (IDENTITY_FP_LEN bytes). */
+const uint8_t	*tls_peer_fp(const struct tls_conn *c);
+/*
+ * RFC 8446 keying material exporter: n bytes that only the two ends of
+ * this connection can compute, for binding a secret to the channel.
+ */
+int	 tls_export(struct tls_conn *c, const char *label, uint8_t *out,
+	     size_t n, char **cause);
 
 /* For logs: "TLSv1.3", "TLS_AES_128_GCM_SHA256". */
 const char	*tls_version(const struct tls_conn *c);

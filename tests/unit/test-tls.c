@@ -48,7 +48,12 @@ struct peer {
 	char			*cause;
 	char			 version[32];
 	char			 cipher[64];
+	uint8_t			 ekm[32];	/* keying material exported */
+	uint8_t			 seen[IDENTITY_FP_LEN];	/* server's key */
 };
+
+/* The server side's exporter output and the client key it saw. */
+static uint8_t	srv_ekm[32], srv_seen[IDENTITY_FP_LEN];
 
 static void
 fill(uint8_t *p, size_t n, unsigned int seed)
@@ -178,6 +183,8 @@ client_main(void *arg)
 	if (p->rc == 0) {
 		snprintf(p->version, sizeof p->version, "%s", tls_version(c));
 		snprintf(p->cipher, sizeof p->cipher, "%s", tls_cipher(c));
+		tls_export(c, "ferry test", p->ekm, sizeof p->ekm, NULL);
+		memcpy(p->seen, tls_peer_fp(c), IDENTITY_FP_LEN);
 		if (p->exchange) {
 			p->rc_read = exchange(c, 1, &p->cause);
 			tls_shutdown(c, NULL);
@@ -210,6 +217,10 @@ run(struct peer *cp, const uint8_t *pin, int do_exchange, char **srv_cause)
 	close(lfd);
 	ASSERT_TRUE(fd != -1);
 	r = tls_accept(fd, id_server, pin, TIMEOUT_MS, &c, srv_cause);
+	if (r == 0) {
+		tls_export(c, "ferry test", srv_ekm, sizeof srv_ekm, NULL);
+		memcpy(srv_seen, tls_peer_fp(c), IDENTITY_FP_LEN);
+	}
 	if (r == 0 && do_exchange) {
 		ASSERT_STR_EQ(tls_version(c), "TLSv1.3");
 		ASSERT_STR_EQ(tls_cipher(c), "TLS_AES_128_GCM_SHA256");
@@ -275,6 +286,31 @@ want_mismatch(const char *cause, const struct identity *seen,
 }
 
 /* The client expects someone else: it refuses, and the server hears so. */
+/*
+ * Enrolment mode: a server that pins nothing accepts any key, reports the
+ * one it saw, and both ends export the same keying material, which a
+ * man in the middle (two separate TLS sessions) could not.
+ */
+static void
+test_any_key(void)
+{
+	struct peer	 p = peer(PEER_FERRY, id_stranger,
+	    identity_fp(id_server));
+	char		*cause = NULL;
+
+	ASSERT_INT_EQ(run(&p, NULL, 1, &cause), 0);
+	ASSERT_INT_EQ(p.rc, 0);
+	ASSERT_TRUE(memcmp(srv_seen, identity_fp(id_stranger),
+	    IDENTITY_FP_LEN) == 0);
+	ASSERT_TRUE(memcmp(p.seen, identity_fp(id_server),
+	    IDENTITY_FP_LEN) == 0);
+	ASSERT_TRUE(memcmp(p.ekm, srv_ekm, sizeof srv_ekm) == 0);
+	ASSERT_TRUE(memcmp(p.ekm, "\0\0\0\0\0\0\0\0", 8) != 0);
+	show("any key", cause, p.cause);
+	free(p.cause);
+	free(cause);
+}
+
 static void
 test_client_pins_other(void)
 {
@@ -443,6 +479,7 @@ main(void)
 	    identity_generate("stranger", &id_stranger, NULL) != 0)
 		TEST_SKIP("cannot generate identities");
 	test_good();
+	test_any_key();
 	test_client_pins_other();
 	test_server_pins_other();
 	test_unknown_key();
