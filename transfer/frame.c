@@ -29,6 +29,7 @@ static const struct frame_type_info frame_types[] = {
 	{ "ERROR", FRAME_MAX_CONTROL },
 	{ "PLAN", FRAME_MAX_CONTROL },
 	{ "FILE_BEGIN", FRAME_MAX_CONTROL },
+	{ "CONTROL", FRAME_MAX_BULK },
 };
 
 static int

@@ -46,10 +46,11 @@ enum frame_type {
 	FRAME_ACK = 8,		/* receiver's verdict on a file */
 	FRAME_ERROR = 9,	/* fatal error; the sender closes next */
 	FRAME_PLAN = 10,	/* receiver's decision on one entry */
-	FRAME_FILE_BEGIN = 11	/* start of one file's data */
+	FRAME_FILE_BEGIN = 11,	/* start of one file's data */
+	FRAME_CONTROL = 12	/* a control message (JSON), agent and hub */
 };
 #define FRAME_TYPE_MIN	FRAME_HELLO
-#define FRAME_TYPE_MAX	FRAME_FILE_BEGIN
+#define FRAME_TYPE_MAX	FRAME_CONTROL
 
 /* "HELLO", "DATA", ...; "unknown" for anything else. */
 const char	*frame_type_name(int type);

@@ -413,6 +413,12 @@ tls_peer_fp(const struct tls_conn *c)
 	return (c->seen);
 }
 
+const uint8_t *
+tls_own_fp(const struct tls_conn *c)
+{
+	return (c->own);
+}
+
 int
 tls_export(struct tls_conn *c, const char *label, uint8_t *out, size_t n,
     char **cause)

@@ -68,6 +68,8 @@ void	 tls_free(struct tls_conn *c);
 
 /* The fingerprint of the key the peer presented (IDENTITY_FP_LEN bytes). */
 const uint8_t	*tls_peer_fp(const struct tls_conn *c);
+/* The fingerprint of our own key on this connection. */
+const uint8_t	*tls_own_fp(const struct tls_conn *c);
 /*
  * RFC 8446 keying material exporter: n bytes that only the two ends of
  * this connection can compute, for binding a secret to the channel.

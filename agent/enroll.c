@@ -1,0 +1,252 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "enroll.h"
+#include "err.h"
+#include "identity.h"
+#include "proto.h"
+#include "tls.h"
+
+#define ENROLL_EXPORTER	"EXPORTER-ferry-enroll"
+#define ENROLL_PROOF	32
+
+/* The key is the SHA-256 of the code's canonical form. */
+static int
+enroll_key(int64_t id, const uint8_t *secret, uint8_t *key)
+{
+	char		canon[128];
+	unsigned int	n = ENROLL_KEY_LEN;
+	int		i, off;
+
+	off = snprintf(canon, sizeof canon, "ferry-invite:%" PRId64 ":", id);
+	for (i = 0; i < ENROLL_SECRET_LEN; i++)
+		off += snprintf(canon + off, sizeof canon - (size_t)off, "%02x",
+		    secret[i]);
+	if (EVP_Digest(canon, (size_t)off, key, &n, EVP_sha256(), NULL) != 1)
+		return (FERRY_ERR_CRYPTO);
+	OPENSSL_cleanse(canon, sizeof canon);
+	return (0);
+}
+
+int
+enroll_code_new(int64_t id, char *code, uint8_t *key, char **cause)
+{
+	uint8_t	secret[ENROLL_SECRET_LEN];
+	int	i, off, r;
+
+	if (RAND_bytes(secret, sizeof secret) != 1)
+		return (err_set(cause, FERRY_ERR_CRYPTO, "no random bytes"));
+	off = snprintf(code, ENROLL_CODE_MAX, "%" PRId64, id);
+	for (i = 0; i < ENROLL_SECRET_LEN; i++)
+		off += snprintf(code + off, ENROLL_CODE_MAX - (size_t)off,
+		    "%s%02x", i % 2 == 0 ? "-" : "", secret[i]);
+	r = enroll_key(id, secret, key);
+	OPENSSL_cleanse(secret, sizeof secret);
+	return (r);
+}
+
+int
+enroll_code_parse(const char *code, int64_t *id, uint8_t *key, char **cause)
+{
+	uint8_t		 secret[ENROLL_SECRET_LEN];
+	const char	*p = code;
+	char		*end;
+	size_t		 n = 0;
+	int		 hi = -1, v, r;
+
+	*id = strtoll(code, &end, 10);
+	if (end == code || *end != '-' || *id <= 0)
+		return (err_set(cause, FERRY_ERR_PARSE, "not an enrolment "
+		    "code: it starts with the invite number, then '-'"));
+	for (p = end; *p != '\0'; p++) {
+		if (*p == '-' || *p == ' ')
+			continue;
+		if (!isxdigit((unsigned char)*p) || n == ENROLL_SECRET_LEN)
+			return (err_set(cause, FERRY_ERR_PARSE, "not an "
+			    "enrolment code: unexpected '%c'", *p));
+		v = isdigit((unsigned char)*p) ? *p - '0' :
+		    tolower((unsigned char)*p) - 'a' + 10;
+		if (hi < 0)
+			hi = v;
+		else {
+			secret[n++] = (uint8_t)(hi << 4 | v);
+			hi = -1;
+		}
+	}
+	if (n != ENROLL_SECRET_LEN || hi >= 0)
+		return (err_set(cause, FERRY_ERR_PARSE, "not an enrolment "
+		    "code: it is too short"));
+	r = enroll_key(*id, secret, key);
+	OPENSSL_cleanse(secret, sizeof secret);
+	return (r);
+}
+
+/*
+ * HMAC(key, role || exporter || client fp || server fp): what each side
+ * sends. role is "agent" or "hub" so that a proof cannot be reflected.
+ */
+static int
+enroll_proof(struct tls_conn *c, const uint8_t *key, const char *role,
+    const uint8_t *client_fp, const uint8_t *server_fp, uint8_t *out,
+    char **cause)
+{
+	uint8_t		msg[8 + 32 + 2 * IDENTITY_FP_LEN];
+	unsigned int	n = ENROLL_PROOF;
+	size_t		len = strlen(role);
+	int		r;
+
+	memcpy(msg, role, len);
+	if ((r = tls_export(c, ENROLL_EXPORTER, msg + len, 32, cause)) != 0)
+		return (r);
+	memcpy(msg + len + 32, client_fp, IDENTITY_FP_LEN);
+	memcpy(msg + len + 32 + IDENTITY_FP_LEN, server_fp, IDENTITY_FP_LEN);
+	if (HMAC(EVP_sha256(), key, ENROLL_KEY_LEN, msg,
+	    len + 32 + 2 * IDENTITY_FP_LEN, out, &n) == NULL)
+		return (err_set(cause, FERRY_ERR_CRYPTO, "HMAC failed"));
+	return (0);
+}
+
+static void
+hex(const uint8_t *p, size_t n, char *out)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", p[i]);
+}
+
+/* Compares a hex proof from a message with the one expected. */
+static int
+enroll_proof_ok(const json_t *msg, const uint8_t *want)
+{
+	const char	*got = json_string_value(json_object_get(msg, "proof"));
+	char		 w[2 * ENROLL_PROOF + 1];
+
+	if (got == NULL || strlen(got) != 2 * ENROLL_PROOF)
+		return (0);
+	hex(want, ENROLL_PROOF, w);
+	return (CRYPTO_memcmp(got, w, sizeof w - 1) == 0);
+}
+
+int
+enroll_agent(struct tls_conn *c, const char *code, const char *name,
+    json_t **reply, char **cause)
+{
+	uint8_t		 key[ENROLL_KEY_LEN], mine[ENROLL_PROOF];
+	uint8_t		 theirs[ENROLL_PROOF], own_fp[IDENTITY_FP_LEN];
+	char		 h[2 * ENROLL_PROOF + 1];
+	const char	*err;
+	json_t		*msg, *rep = NULL;
+	int64_t		 id;
+	int		 r;
+
+	*reply = NULL;
+	if ((r = enroll_code_parse(code, &id, key, cause)) != 0)
+		return (r);
+	/* The hub saw our fingerprint; both proofs cover both keys. */
+	memcpy(own_fp, tls_own_fp(c), IDENTITY_FP_LEN);
+	if ((r = enroll_proof(c, key, "agent", own_fp, tls_peer_fp(c), mine,
+	    cause)) != 0 ||
+	    (r = enroll_proof(c, key, "hub", own_fp, tls_peer_fp(c), theirs,
+	    cause)) != 0)
+		goto out;
+	hex(mine, sizeof mine, h);
+	msg = json_pack("{s:s, s:I, s:s, s:s}", "op", "enroll", "invite",
+	    (json_int_t)id, "proof", h, "name", name);
+	r = msg == NULL ? FERRY_ERR_NOMEM : proto_send(c, msg, cause);
+	json_decref(msg);
+	if (r != 0 || (r = proto_recv(c, &rep, cause)) != 0)
+		goto out;
+	if ((err = json_string_value(json_object_get(rep, "error"))) != NULL) {
+		r = err_set(cause, FERRY_ERR_AUTH, "the hub refused the code: "
+		    "%s", err);
+		goto out;
+	}
+	if (!enroll_proof_ok(rep, theirs)) {
+		r = err_set(cause, FERRY_ERR_AUTH, "the hub could not prove it "
+		    "made this code: someone may be in the middle");
+		goto out;
+	}
+	*reply = rep;
+	rep = NULL;	/* transferred */
+out:
+	json_decref(rep);
+	OPENSSL_cleanse(key, sizeof key);
+	return (r);
+}
+
+int
+enroll_hub_check(struct tls_conn *c, const json_t *msg,
+    enroll_lookup_fn lookup, void *arg, int64_t *id, char **name,
+    uint8_t *key, char **cause)
+{
+	uint8_t		 want[ENROLL_PROOF], own_fp[IDENTITY_FP_LEN];
+	const char	*n;
+	json_t		*jid;
+	int		 r;
+
+	*name = NULL;
+	jid = json_object_get(msg, "invite");
+	n = json_string_value(json_object_get(msg, "name"));
+	if (!json_is_integer(jid) || n == NULL || *n == '\0' || strlen(n) > 255)
+		return (err_set(cause, FERRY_ERR_PROTO, "enrolment message "
+		    "without invite number or name"));
+	*id = (int64_t)json_integer_value(jid);
+	if ((r = lookup(arg, *id, key, cause)) != 0)
+		return (r);
+	memcpy(own_fp, tls_own_fp(c), IDENTITY_FP_LEN);
+	if ((r = enroll_proof(c, key, "agent", tls_peer_fp(c), own_fp, want,
+	    cause)) != 0)
+		return (r);
+	if (!enroll_proof_ok(msg, want))
+		return (err_set(cause, FERRY_ERR_AUTH, "wrong code for invite "
+		    "%" PRId64, *id));
+	if ((*name = strdup(n)) == NULL)
+		return (FERRY_ERR_NOMEM);
+	return (0);
+}
+
+int
+enroll_hub_accept(struct tls_conn *c, const uint8_t *key, json_t *info,
+    char **cause)
+{
+	uint8_t	 proof[ENROLL_PROOF], own_fp[IDENTITY_FP_LEN];
+	char	 h[2 * ENROLL_PROOF + 1];
+	json_t	*msg;
+	int	 r;
+
+	memcpy(own_fp, tls_own_fp(c), IDENTITY_FP_LEN);
+	if ((r = enroll_proof(c, key, "hub", tls_peer_fp(c), own_fp, proof,
+	    cause)) != 0)
+		return (r);
+	hex(proof, sizeof proof, h);
+	msg = info != NULL ? json_deep_copy(info) : json_object();
+	if (msg == NULL || json_object_set_new(msg, "proof",
+	    json_string(h)) != 0) {
+		json_decref(msg);
+		return (FERRY_ERR_NOMEM);
+	}
+	r = proto_send(c, msg, cause);
+	json_decref(msg);
+	return (r);
+}
+
+void
+enroll_hub_refuse(struct tls_conn *c, const char *why)
+{
+	json_t	*msg = json_pack("{s:s}", "error", why);
+
+	if (msg != NULL)
+		proto_send(c, msg, NULL);
+	json_decref(msg);
+}
