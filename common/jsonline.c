@@ -1,0 +1,493 @@
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "err.h"
+#include "jsonline.h"
+
+/* How much one jsonline_fill() reads at most. */
+#define JSONLINE_CHUNK	16384
+
+/* Fills sun with path; a path that does not fit is refused, not cut. */
+static int
+jsonline_address(const char *path, struct sockaddr_un *sun, char **cause)
+{
+	size_t	len = strlen(path);
+
+	if (len == 0 || len >= sizeof sun->sun_path)
+		return (err_set(cause, FERRY_ERR_TOOBIG, "socket path too long "
+		    "(%zu bytes, limit %zu): %s", len,
+		    sizeof sun->sun_path - 1, path));
+	memset(sun, 0, sizeof *sun);
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path, path, len + 1);
+	return (0);
+}
+
+static struct jsonline_conn *
+jsonline_new(int fd, size_t max)
+{
+	struct jsonline_conn	*c;
+
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		return (NULL);
+	c->fd = fd;
+	c->uid = (uid_t)-1;
+	c->pid = -1;
+	c->max = max;
+	buf_init(&c->in, 0);
+	buf_init(&c->out, JSONLINE_MAX_QUEUE);
+	return (c);
+}
+
+void
+jsonline_free(struct jsonline_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->fd != -1)
+		close(c->fd);
+	buf_free(&c->in);
+	buf_free(&c->out);
+	free(c);
+}
+
+/* Removes a socket a dead daemon left behind; refuses anything else. */
+static int
+jsonline_unlink_stale(const char *path, char **cause)
+{
+	struct stat	sb;
+
+	if (lstat(path, &sb) == -1) {
+		if (errno == ENOENT)
+			return (0);
+		return (err_set(cause, FERRY_ERR_IO, "%s: %s", path,
+		    strerror(errno)));
+	}
+	if (!S_ISSOCK(sb.st_mode))
+		return (err_set(cause, FERRY_ERR_EXIST, "%s exists and is not "
+		    "a socket", path));
+	if (unlink(path) == -1)
+		return (err_set(cause, FERRY_ERR_IO, "cannot remove old socket "
+		    "%s: %s", path, strerror(errno)));
+	return (0);
+}
+
+int
+jsonline_listen(const char *path, int *fdp, char **cause)
+{
+	struct sockaddr_un	sun;
+	int			fd, r;
+
+	if ((r = jsonline_address(path, &sun, cause)) != 0)
+		return (r);
+	if ((r = jsonline_unlink_stale(path, cause)) != 0)
+		return (r);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return (err_set(cause, FERRY_ERR_IO, "socket: %s",
+		    strerror(errno)));
+	/*
+	 * bind() makes the file with the umask's mode; the state directory
+	 * (0700) keeps others out until the chmod.
+	 */
+	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1 ||
+	    chmod(path, 0600) == -1 || listen(fd, 64) == -1) {
+		r = err_set(cause, FERRY_ERR_IO, "cannot listen on %s: %s",
+		    path, strerror(errno));
+		close(fd);
+		return (r);
+	}
+	*fdp = fd;
+	return (0);
+}
+
+/*
+ * Tells a refused peer why, then hangs up. The socket is new, so the line
+ * fits in its buffer; if it does not, the peer only sees the close.
+ */
+static int
+jsonline_refuse(int fd, const struct ucred *cred, char **cause)
+{
+	char	line[256];
+	int	n;
+
+	n = snprintf(line, sizeof line, "{\"error\": \"permission denied: "
+	    "uid %ld may not use this ferryd (only root and uid %ld may)\", "
+	    "\"done\": true}\n", (long)cred->uid, (long)geteuid());
+	if (n > 0 && (size_t)n < sizeof line)
+		(void)send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(fd);
+	return (err_set(cause, FERRY_ERR_AUTH, "refused a local API "
+	    "connection from uid %ld (pid %ld): only root and uid %ld may "
+	    "connect", (long)cred->uid, (long)cred->pid, (long)geteuid()));
+}
+
+int
+jsonline_accept(int lfd, struct jsonline_conn **connp, char **cause)
+{
+	struct jsonline_conn	*c;
+	struct ucred		 cred;
+	socklen_t		 len = sizeof cred;
+	int			 fd;
+
+	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd == -1) {
+		/* A client that gave up before we got to it is no failure. */
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
+		    errno == ECONNABORTED) {
+			*connp = NULL;
+			return (0);
+		}
+		return (err_set(cause, FERRY_ERR_IO, "accept: %s",
+		    strerror(errno)));
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
+		close(fd);
+		return (err_set(cause, FERRY_ERR_IO, "SO_PEERCRED: %s",
+		    strerror(errno)));
+	}
+	if (cred.uid != 0 && cred.uid != geteuid())
+		return (jsonline_refuse(fd, &cred, cause));
+	if ((c = jsonline_new(fd, JSONLINE_MAX_REQUEST)) == NULL) {
+		close(fd);
+		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
+	}
+	c->uid = cred.uid;
+	c->pid = cred.pid;
+	*connp = c;
+	return (0);
+}
+
+/* Turns connect(2)'s errno into the message a person needs. */
+static int
+jsonline_connect_error(const char *path, int error, char **cause)
+{
+	if (error == ENOENT)
+		return (err_set(cause, FERRY_ERR_NOTFOUND, "is ferryd running? "
+		    "no socket at %s", path));
+	if (error == ECONNREFUSED)
+		return (err_set(cause, FERRY_ERR_NOTFOUND, "is ferryd running? "
+		    "nothing is listening on %s", path));
+	if (error == EACCES || error == EPERM)
+		return (err_set(cause, FERRY_ERR_AUTH, "permission denied on "
+		    "%s: only root and the user ferryd runs as may use it",
+		    path));
+	return (err_set(cause, FERRY_ERR_IO, "cannot connect to %s: %s", path,
+	    strerror(error)));
+}
+
+int
+jsonline_connect(const char *path, struct jsonline_conn **connp,
+    char **cause)
+{
+	struct sockaddr_un	 sun;
+	struct jsonline_conn	*c;
+	int			 fd, r;
+
+	if ((r = jsonline_address(path, &sun, cause)) != 0)
+		return (r);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return (err_set(cause, FERRY_ERR_IO, "socket: %s",
+		    strerror(errno)));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		r = jsonline_connect_error(path, errno, cause);
+		close(fd);
+		return (r);
+	}
+	if ((c = jsonline_new(fd, JSONLINE_MAX_RESPONSE)) == NULL) {
+		close(fd);
+		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
+	}
+	*connp = c;
+	return (0);
+}
+
+/* Drops the bytes already taken from the front of the input buffer. */
+static void
+jsonline_compact(struct jsonline_conn *c)
+{
+	size_t	left = c->in.len - c->in_off;
+
+	if (c->in_off == 0)
+		return;
+	memmove(c->in.data, c->in.data + c->in_off, left);
+	c->in.len = left;
+	c->in.data[left] = '\0';
+	c->in_off = 0;
+}
+
+static int
+jsonline_toobig(struct jsonline_conn *c, char **cause)
+{
+	return (err_set(cause, FERRY_ERR_TOOBIG, "line %lu is longer than "
+	    "%zu bytes", c->lines + 1, c->max));
+}
+
+int
+jsonline_fill(struct jsonline_conn *c, char **cause)
+{
+	char	chunk[JSONLINE_CHUNK];
+	size_t	left, want;
+	ssize_t	n;
+
+	jsonline_compact(c);
+	left = c->in.len;
+	if (c->eof)
+		return (0);
+	if (left > c->max)
+		return (jsonline_toobig(c, cause));
+	/* Never read far past the limit: one byte over is enough to know. */
+	want = c->max + 1 - left;
+	if (want > sizeof chunk)
+		want = sizeof chunk;
+	n = read(c->fd, chunk, want);
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return (0);
+		/* A peer that closed with our data unread: still a close. */
+		if (errno != ECONNRESET)
+			return (err_set(cause, FERRY_ERR_IO, "read: %s",
+			    strerror(errno)));
+		n = 0;
+	}
+	if (n == 0) {
+		c->eof = 1;
+		return (0);
+	}
+	if (buf_add(&c->in, chunk, (size_t)n) != 0)
+		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
+	return (0);
+}
+
+/*
+ * Finds the next complete line; at end of stream, unterminated bytes make a
+ * last line. Returns 0 with *linep NULL when no line is complete yet.
+ */
+static int
+jsonline_take(struct jsonline_conn *c, char **linep, size_t *lenp,
+    char **cause)
+{
+	char	*start = c->in.data + c->in_off, *nl;
+	size_t	 left = c->in.len - c->in_off, len;
+
+	*linep = NULL;
+	nl = left == 0 ? NULL : memchr(start + c->scanned, '\n',
+	    left - c->scanned);
+	if (nl == NULL) {
+		c->scanned = left;
+		if (left > c->max)
+			return (jsonline_toobig(c, cause));
+		if (!c->eof)
+			return (0);
+		if (left == 0)
+			return (err_set(cause, FERRY_ERR_CLOSED,
+			    "connection closed by peer"));
+		len = left;
+	} else
+		len = (size_t)(nl - start);
+	if (len > c->max)
+		return (jsonline_toobig(c, cause));
+	c->in_off += nl == NULL ? len : len + 1;
+	c->scanned = 0;
+	c->lines++;
+	*linep = start;
+	*lenp = len;
+	return (0);
+}
+
+static int
+jsonline_blank(const char *line, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++) {
+		if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
+			return (0);
+	}
+	return (1);
+}
+
+/* Parses one line: exactly one JSON object, no duplicate keys. */
+static int
+jsonline_parse(struct jsonline_conn *c, const char *line, size_t len,
+    json_t **objp, char **cause)
+{
+	json_error_t	 error;
+	json_t		*obj;
+
+	obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, &error);
+	if (obj == NULL)
+		return (err_set(cause, FERRY_ERR_PARSE, "line %lu: malformed "
+		    "JSON at column %d: %s", c->lines, error.column,
+		    error.text));
+	if (!json_is_object(obj)) {
+		json_decref(obj);
+		return (err_set(cause, FERRY_ERR_PARSE, "line %lu: not a JSON "
+		    "object", c->lines));
+	}
+	*objp = obj;
+	return (0);
+}
+
+int
+jsonline_next(struct jsonline_conn *c, json_t **objp, char **cause)
+{
+	char	*line;
+	size_t	 len;
+	int	 r;
+
+	for (;;) {
+		if ((r = jsonline_take(c, &line, &len, cause)) != 0)
+			return (r);
+		if (line == NULL) {
+			*objp = NULL;
+			return (0);
+		}
+		if (!jsonline_blank(line, len))
+			return (jsonline_parse(c, line, len, objp, cause));
+	}
+}
+
+size_t
+jsonline_pending(const struct jsonline_conn *c)
+{
+	return (c->out.len - c->out_off);
+}
+
+int
+jsonline_flush(struct jsonline_conn *c, char **cause)
+{
+	ssize_t	n;
+
+	while (jsonline_pending(c) > 0) {
+		n = send(c->fd, c->out.data + c->out_off, jsonline_pending(c),
+		    MSG_NOSIGNAL);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return (0);
+			if (errno == EPIPE || errno == ECONNRESET)
+				return (err_set(cause, FERRY_ERR_CLOSED,
+				    "connection closed by peer"));
+			return (err_set(cause, FERRY_ERR_IO, "write: %s",
+			    strerror(errno)));
+		}
+		c->out_off += (size_t)n;
+	}
+	buf_reset(&c->out);
+	c->out_off = 0;
+	return (0);
+}
+
+/* Moves unsent output to the front so that the queue limit counts it only. */
+static void
+jsonline_compact_out(struct jsonline_conn *c)
+{
+	size_t	left = jsonline_pending(c);
+
+	if (c->out_off == 0)
+		return;
+	memmove(c->out.data, c->out.data + c->out_off, left);
+	c->out.len = left;
+	c->out.data[left] = '\0';
+	c->out_off = 0;
+}
+
+int
+jsonline_send(struct jsonline_conn *c, const json_t *obj, char **cause)
+{
+	char	*text;
+	int	 r;
+
+	/* Compact output escapes newlines in strings: one value, one line. */
+	if ((text = json_dumps(obj, JSON_COMPACT)) == NULL)
+		return (err_set(cause, FERRY_ERR_INVAL, "cannot encode a "
+		    "response as JSON"));
+	jsonline_compact_out(c);
+	r = buf_addstr(&c->out, text);
+	if (r == 0)
+		r = buf_addch(&c->out, '\n');
+	free(text);
+	if (r == FERRY_ERR_TOOBIG)
+		return (err_set(cause, r, "peer is not reading: more than %d "
+		    "bytes queued", JSONLINE_MAX_QUEUE));
+	if (r != 0)
+		return (err_set(cause, r, "out of memory"));
+	return (jsonline_flush(c, cause));
+}
+
+int
+jsonline_send_error(struct jsonline_conn *c, const char *message,
+    char **cause)
+{
+	json_t	*obj;
+	int	 r;
+
+	obj = json_pack("{s:s, s:b}", "error", message, "done", 1);
+	if (obj == NULL)
+		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
+	r = jsonline_send(c, obj, cause);
+	json_decref(obj);
+	return (r);
+}
+
+int
+jsonline_recv(struct jsonline_conn *c, json_t **respp, char **cause)
+{
+	json_t	*obj;
+	int	 r;
+
+	for (;;) {
+		r = jsonline_next(c, &obj, cause);
+		if (r == FERRY_ERR_CLOSED)
+			return (err_set(cause, r, "ferryd closed the "
+			    "connection"));
+		if (r != 0)
+			return (r);
+		if (obj != NULL) {
+			*respp = obj;
+			return (0);
+		}
+		if ((r = jsonline_fill(c, cause)) != 0)
+			return (r);
+	}
+}
+
+int
+jsonline_request(struct jsonline_conn *c, const json_t *req, char **cause)
+{
+	json_t		*resp;
+	const char	*why;
+	int		 r;
+
+	/* On a blocking socket, send() writes everything or fails. */
+	if ((r = jsonline_send(c, req, cause)) != FERRY_ERR_CLOSED)
+		return (r);
+	/* The daemon may have hung up with a reason: pass it on. */
+	if (jsonline_recv(c, &resp, NULL) != 0)
+		return (err_set(cause, r, "ferryd closed the connection"));
+	why = json_string_value(json_object_get(resp, "error"));
+	r = err_set(cause, r, "ferryd closed the connection: %s",
+	    why != NULL ? why : "no reason given");
+	json_decref(resp);
+	return (r);
+}
+
+int
+jsonline_done(const json_t *resp)
+{
+	return (json_is_true(json_object_get(resp, "done")));
+}

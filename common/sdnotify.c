@@ -1,0 +1,146 @@
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "sdnotify.h"
+
+/* Fills sun and *lenp from the value of NOTIFY_SOCKET. */
+static int
+sdnotify_address(const char *name, struct sockaddr_un *sun,
+    socklen_t *lenp, char **cause)
+{
+	size_t	len = strlen(name);
+
+	if (name[0] != '/' && name[0] != '@')
+		return (err_set(cause, FERRY_ERR_INVAL, "%s=%s: not an "
+		    "absolute path or an abstract '@' name", SDNOTIFY_ENV,
+		    name));
+	if (len < 2 || len > sizeof sun->sun_path - 1)
+		return (err_set(cause, FERRY_ERR_INVAL, "%s=%s: bad length",
+		    SDNOTIFY_ENV, name));
+	memset(sun, 0, sizeof *sun);
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path, name, len);
+	/* An abstract name is counted exactly: it has no terminating NUL. */
+	if (name[0] == '@') {
+		sun->sun_path[0] = '\0';
+		*lenp = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+		    len);
+	} else
+		*lenp = (socklen_t)sizeof *sun;
+	return (0);
+}
+
+int
+sdnotify_send(const char *msg, char **cause)
+{
+	struct sockaddr_un	 sun;
+	socklen_t		 len = 0;
+	const char		*name;
+	size_t			 n = strlen(msg);
+	ssize_t			 sent;
+	int			 fd, r;
+
+	name = getenv(SDNOTIFY_ENV);
+	if (name == NULL || *name == '\0')
+		return (0);
+	if ((r = sdnotify_address(name, &sun, &len, cause)) != 0)
+		return (r);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return (err_set(cause, FERRY_ERR_IO, "socket: %s",
+		    strerror(errno)));
+	sent = sendto(fd, msg, n, MSG_NOSIGNAL, (struct sockaddr *)&sun, len);
+	if (sent == -1)
+		r = err_set(cause, FERRY_ERR_IO, "cannot notify %s: %s", name,
+		    strerror(errno));
+	else if ((size_t)sent != n)
+		r = err_set(cause, FERRY_ERR_IO, "short notification to %s",
+		    name);
+	close(fd);
+	return (r);
+}
+
+int
+sdnotify_ready(char **cause)
+{
+	return (sdnotify_send("READY=1", cause));
+}
+
+int
+sdnotify_stopping(char **cause)
+{
+	return (sdnotify_send("STOPPING=1", cause));
+}
+
+int
+sdnotify_reloading(char **cause)
+{
+	struct timespec	 ts;
+	char		 msg[64];
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(msg, sizeof msg, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64,
+	    (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
+	return (sdnotify_send(msg, cause));
+}
+
+int
+sdnotify_watchdog(char **cause)
+{
+	return (sdnotify_send("WATCHDOG=1", cause));
+}
+
+int
+sdnotify_status(char **cause, const char *fmt, ...)
+{
+	char	 msg[1024], *p;
+	va_list	 ap;
+
+	/* A long status is cut short: it is one line on a screen. */
+	memcpy(msg, "STATUS=", 7);
+	va_start(ap, fmt);
+	vsnprintf(msg + 7, sizeof msg - 7, fmt, ap);
+	va_end(ap);
+	/* A newline would start a new, unintended, assignment. */
+	for (p = msg; *p != '\0'; p++) {
+		if (*p == '\n')
+			*p = ' ';
+	}
+	return (sdnotify_send(msg, cause));
+}
+
+int
+sdnotify_watchdog_usec(uint64_t *usecp)
+{
+	const char	*s;
+	char		*end;
+	uintmax_t	 v;
+
+	if ((s = getenv("WATCHDOG_PID")) != NULL && *s != '\0') {
+		errno = 0;
+		v = strtoumax(s, &end, 10);
+		if (errno != 0 || *end != '\0' || v != (uintmax_t)getpid())
+			return (0);
+	}
+	if ((s = getenv("WATCHDOG_USEC")) == NULL || *s == '\0')
+		return (0);
+	errno = 0;
+	v = strtoumax(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v == 0)
+		return (0);
+	*usecp = (uint64_t)v;
+	return (1);
+}
