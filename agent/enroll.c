@@ -1,7 +1,6 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,75 +19,29 @@
 #define ENROLL_EXPORTER	"EXPORTER-ferry-enroll"
 #define ENROLL_PROOF	32
 
-/* The key is the SHA-256 of the code's canonical form. */
-static int
-enroll_key(int64_t id, const uint8_t *secret, uint8_t *key)
+int
+enroll_code_key(const char *code, uint8_t *key, char **cause)
 {
 	char		canon[128];
 	unsigned int	n = ENROLL_KEY_LEN;
-	int		i, off;
+	size_t		len = 0;
 
-	off = snprintf(canon, sizeof canon, "ferry-invite:%" PRId64 ":", id);
-	for (i = 0; i < ENROLL_SECRET_LEN; i++)
-		off += snprintf(canon + off, sizeof canon - (size_t)off, "%02x",
-		    secret[i]);
-	if (EVP_Digest(canon, (size_t)off, key, &n, EVP_sha256(), NULL) != 1)
-		return (FERRY_ERR_CRYPTO);
-	OPENSSL_cleanse(canon, sizeof canon);
-	return (0);
-}
-
-int
-enroll_code_new(int64_t id, char *code, uint8_t *key, char **cause)
-{
-	uint8_t	secret[ENROLL_SECRET_LEN];
-	int	i, off, r;
-
-	if (RAND_bytes(secret, sizeof secret) != 1)
-		return (err_set(cause, FERRY_ERR_CRYPTO, "no random bytes"));
-	off = snprintf(code, ENROLL_CODE_MAX, "%" PRId64, id);
-	for (i = 0; i < ENROLL_SECRET_LEN; i++)
-		off += snprintf(code + off, ENROLL_CODE_MAX - (size_t)off,
-		    "%s%02x", i % 2 == 0 ? "-" : "", secret[i]);
-	r = enroll_key(id, secret, key);
-	OPENSSL_cleanse(secret, sizeof secret);
-	return (r);
-}
-
-int
-enroll_code_parse(const char *code, int64_t *id, uint8_t *key, char **cause)
-{
-	uint8_t		 secret[ENROLL_SECRET_LEN];
-	const char	*p = code;
-	char		*end;
-	size_t		 n = 0;
-	int		 hi = -1, v, r;
-
-	*id = strtoll(code, &end, 10);
-	if (end == code || *end != '-' || *id <= 0)
-		return (err_set(cause, FERRY_ERR_PARSE, "not an enrolment "
-		    "code: it starts with the invite number, then '-'"));
-	for (p = end; *p != '\0'; p++) {
-		if (*p == '-' || *p == ' ')
+	/* The hub hashed the code as it made it: lower case, no dashes. */
+	for (; *code != '\0'; code++) {
+		if (*code == '-' || *code == ' ')
 			continue;
-		if (!isxdigit((unsigned char)*p) || n == ENROLL_SECRET_LEN)
+		if (!isalnum((unsigned char)*code) || len == sizeof canon - 1)
 			return (err_set(cause, FERRY_ERR_PARSE, "not an "
-			    "enrolment code: unexpected '%c'", *p));
-		v = isdigit((unsigned char)*p) ? *p - '0' :
-		    tolower((unsigned char)*p) - 'a' + 10;
-		if (hi < 0)
-			hi = v;
-		else {
-			secret[n++] = (uint8_t)(hi << 4 | v);
-			hi = -1;
-		}
+			    "enrolment code: unexpected '%c'", *code));
+		canon[len++] = (char)tolower((unsigned char)*code);
 	}
-	if (n != ENROLL_SECRET_LEN || hi >= 0)
+	if (len < 16)
 		return (err_set(cause, FERRY_ERR_PARSE, "not an enrolment "
 		    "code: it is too short"));
-	r = enroll_key(*id, secret, key);
-	OPENSSL_cleanse(secret, sizeof secret);
-	return (r);
+	if (EVP_Digest(canon, len, key, &n, EVP_sha256(), NULL) != 1)
+		return (err_set(cause, FERRY_ERR_CRYPTO, "SHA-256 failed"));
+	OPENSSL_cleanse(canon, sizeof canon);
+	return (0);
 }
 
 /*
@@ -147,11 +100,10 @@ enroll_agent(struct tls_conn *c, const char *code, const char *name,
 	char		 h[2 * ENROLL_PROOF + 1];
 	const char	*err;
 	json_t		*msg, *rep = NULL;
-	int64_t		 id;
 	int		 r;
 
 	*reply = NULL;
-	if ((r = enroll_code_parse(code, &id, key, cause)) != 0)
+	if ((r = enroll_code_key(code, key, cause)) != 0)
 		return (r);
 	/* The hub saw our fingerprint; both proofs cover both keys. */
 	memcpy(own_fp, tls_own_fp(c), IDENTITY_FP_LEN);
@@ -161,8 +113,8 @@ enroll_agent(struct tls_conn *c, const char *code, const char *name,
 	    cause)) != 0)
 		goto out;
 	hex(mine, sizeof mine, h);
-	msg = json_pack("{s:s, s:I, s:s, s:s}", "op", "enroll", "invite",
-	    (json_int_t)id, "proof", h, "name", name);
+	msg = json_pack("{s:s, s:s, s:s}", "op", "enroll", "proof", h,
+	    "name", name);
 	r = msg == NULL ? FERRY_ERR_NOMEM : proto_send(c, msg, cause);
 	json_decref(msg);
 	if (r != 0 || (r = proto_recv(c, &rep, cause)) != 0)
@@ -187,32 +139,34 @@ out:
 
 int
 enroll_hub_check(struct tls_conn *c, const json_t *msg,
-    enroll_lookup_fn lookup, void *arg, int64_t *id, char **name,
-    uint8_t *key, char **cause)
+    const struct enroll_candidate *cand, size_t ncand, size_t *which,
+    char **name, char **cause)
 {
 	uint8_t		 want[ENROLL_PROOF], own_fp[IDENTITY_FP_LEN];
 	const char	*n;
-	json_t		*jid;
+	size_t		 i;
 	int		 r;
 
 	*name = NULL;
-	jid = json_object_get(msg, "invite");
 	n = json_string_value(json_object_get(msg, "name"));
-	if (!json_is_integer(jid) || n == NULL || *n == '\0' || strlen(n) > 255)
+	if (n == NULL || *n == '\0' || strlen(n) > 255)
 		return (err_set(cause, FERRY_ERR_PROTO, "enrolment message "
-		    "without invite number or name"));
-	*id = (int64_t)json_integer_value(jid);
-	if ((r = lookup(arg, *id, key, cause)) != 0)
-		return (r);
+		    "without a name"));
 	memcpy(own_fp, tls_own_fp(c), IDENTITY_FP_LEN);
-	if ((r = enroll_proof(c, key, "agent", tls_peer_fp(c), own_fp, want,
-	    cause)) != 0)
-		return (r);
-	if (!enroll_proof_ok(msg, want))
-		return (err_set(cause, FERRY_ERR_AUTH, "wrong code for invite "
-		    "%" PRId64, *id));
+	/* Every invite is tried: the proof names none of them. */
+	for (i = 0; i < ncand; i++) {
+		if ((r = enroll_proof(c, cand[i].key, "agent", tls_peer_fp(c),
+		    own_fp, want, cause)) != 0)
+			return (r);
+		if (enroll_proof_ok(msg, want))
+			break;
+	}
+	if (i == ncand)
+		return (err_set(cause, FERRY_ERR_AUTH, "wrong or unknown "
+		    "enrolment code"));
 	if ((*name = strdup(n)) == NULL)
 		return (FERRY_ERR_NOMEM);
+	*which = i;
 	return (0);
 }
 

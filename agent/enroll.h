@@ -1,8 +1,8 @@
 /*
  * Enrolment: the first contact between a new agent and the hub, with no
  * password and no key known in advance. The hub made a one-time code
- * ("ID-SECRET", printed by `ferry invite`); it stores only the code's
- * SHA-256, which both ends use as an HMAC key. The TLS handshake accepts
+ * (printed by `ferry invite`); it stores only the code's SHA-256, which
+ * both ends use as an HMAC key. The TLS handshake accepts
  * any key; then each end proves it knows the code by an HMAC over the
  * connection's exported keying material and both key fingerprints, so a
  * man in the middle (who holds two different TLS sessions) can prove
@@ -19,25 +19,19 @@
 
 struct tls_conn;
 
-#define ENROLL_SECRET_LEN	16
 #define ENROLL_KEY_LEN		32	/* SHA-256 of the code */
-#define ENROLL_CODE_MAX		64
 
 /*
- * Makes a code for invite id from a fresh random secret: writes the code
- * (NUL-terminated, at most ENROLL_CODE_MAX) and its key.
+ * The key of a code as a person may type it: case, dashes and spaces do
+ * not matter. FERRY_ERR_PARSE if it cannot be a code.
  */
-int	enroll_code_new(int64_t id, char *code, uint8_t *key, char **cause);
-/* Parses a code as a person may type it; gives its invite id and key. */
-int	enroll_code_parse(const char *code, int64_t *id, uint8_t *key,
-	    char **cause);
+int	enroll_code_key(const char *code, uint8_t *key, char **cause);
 
-/*
- * The hub's answer for an invite id: 0 and its key if it may be used, or
- * an error with a cause saying why not (unknown, expired, used).
- */
-typedef int (*enroll_lookup_fn)(void *arg, int64_t id, uint8_t *key,
-    char **cause);
+/* An invite the hub knows: its number and its key. */
+struct enroll_candidate {
+	int64_t	id;
+	uint8_t	key[ENROLL_KEY_LEN];
+};
 
 /*
  * The agent's side. Sends its proof and name, checks the hub's proof.
@@ -49,13 +43,13 @@ int	enroll_agent(struct tls_conn *c, const char *code, const char *name,
 
 /*
  * The hub's side, after it read the agent's first message (msg, op
- * "enroll"): checks the proof with the key lookup gives and, if it holds,
- * sets *id and *name; the caller then records the agent and calls
- * enroll_hub_accept (or enroll_hub_refuse).
+ * "enroll"): finds the candidate whose key the agent's proof was made
+ * with. Sets *which (an index into cand) and *name, or fails with
+ * FERRY_ERR_AUTH when no invite fits.
  */
 int	enroll_hub_check(struct tls_conn *c, const json_t *msg,
-	    enroll_lookup_fn lookup, void *arg, int64_t *id, char **name,
-	    uint8_t *key, char **cause);
+	    const struct enroll_candidate *cand, size_t ncand, size_t *which,
+	    char **name, char **cause);
 /* Sends the hub's proof and info (a borrowed object, may be NULL). */
 int	enroll_hub_accept(struct tls_conn *c, const uint8_t *key,
 	    json_t *info, char **cause);

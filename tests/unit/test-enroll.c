@@ -26,9 +26,10 @@
 #define TIMEOUT_MS	5000
 
 static struct identity	*id_hub, *id_agent, *id_mitm;
-static uint8_t		 invite_key[ENROLL_KEY_LEN];
-static char		 invite_code[ENROLL_CODE_MAX];
-static const char	*refusal;	/* what the lookup says, or NULL */
+/* The hub's invites: number 7 is the one the agent was given. */
+static const char	 invite_code[] = "k3qf-9x2m-7ptw-4hcz-e8rv-1nby-6dga-5jsk";
+static struct enroll_candidate cand[2];
+static const char	*refusal;	/* what the hub says of 7, or NULL */
 
 static int
 listen_local(int *port)
@@ -63,20 +64,6 @@ connect_local(int port)
 	return (fd);
 }
 
-/* The hub's invite table: one invite, number 7. */
-static int
-lookup(void *arg, int64_t id, uint8_t *key, char **cause)
-{
-	(void)arg;
-	if (id != 7)
-		return (err_set(cause, FERRY_ERR_NOTFOUND, "no invite %jd",
-		    (intmax_t)id));
-	if (refusal != NULL)
-		return (err_set(cause, FERRY_ERR_AUTH, "%s", refusal));
-	memcpy(key, invite_key, ENROLL_KEY_LEN);
-	return (0);
-}
-
 struct hub {
 	int	 lfd;
 	int	 result;
@@ -91,9 +78,8 @@ hub_main(void *arg)
 {
 	struct hub	*h = arg;
 	struct tls_conn	*c = NULL;
-	uint8_t		 key[ENROLL_KEY_LEN];
 	json_t		*msg = NULL, *info;
-	int64_t		 id;
+	size_t		 which;
 	int		 fd;
 
 	fd = accept(h->lfd, NULL, NULL);
@@ -102,13 +88,16 @@ hub_main(void *arg)
 	    (h->result = proto_recv(c, &msg, &h->cause)) != 0)
 		goto out;
 	memcpy(h->seen, tls_peer_fp(c), IDENTITY_FP_LEN);
-	h->result = enroll_hub_check(c, msg, lookup, NULL, &id, &h->name,
-	    key, &h->cause);
+	h->result = enroll_hub_check(c, msg, cand, 2, &which, &h->name,
+	    &h->cause);
+	if (h->result == 0 && cand[which].id == 7 && refusal != NULL)
+		h->result = err_set(&h->cause, FERRY_ERR_AUTH, "%s", refusal);
 	if (h->result != 0)
 		enroll_hub_refuse(c, h->cause);
 	else {
 		info = json_pack("{s:s}", "site", "la");
-		h->result = enroll_hub_accept(c, key, info, &h->cause);
+		h->result = enroll_hub_accept(c, cand[which].key, info,
+		    &h->cause);
 		json_decref(info);
 	}
 	tls_shutdown(c, NULL);
@@ -166,23 +155,14 @@ test_wrong_code(void)
 {
 	struct hub	 h;
 	json_t		*reply = NULL;
-	char		 code[ENROLL_CODE_MAX], *cause = NULL;
+	char		*cause = NULL;
 
-	/* The right invite number, another secret. */
-	snprintf(code, sizeof code, "%s", invite_code);
-	code[strlen(code) - 1] = code[strlen(code) - 1] == '0' ? '1' : '0';
-	ASSERT_INT_EQ(enroll_once(code, &h, &reply, &cause), FERRY_ERR_AUTH);
-	ASSERT_STR_CONTAINS(h.cause, "wrong code for invite 7");
-	ASSERT_STR_CONTAINS(cause, "the hub refused the code: wrong code");
-	ASSERT_TRUE(reply == NULL);
-	free(h.cause);
-	free(cause);
-	cause = NULL;
-
-	/* An invite number the hub never made. */
-	ASSERT_INT_EQ(enroll_once("8-0011-2233-4455-6677-8899-aabb-ccdd-eeff",
+	ASSERT_INT_EQ(enroll_once("k3qf-9x2m-7ptw-4hcz-e8rv-1nby-6dga-5jsm",
 	    &h, &reply, &cause), FERRY_ERR_AUTH);
-	ASSERT_STR_CONTAINS(cause, "no invite 8");
+	ASSERT_STR_CONTAINS(h.cause, "wrong or unknown enrolment code");
+	ASSERT_STR_CONTAINS(cause, "the hub refused the code: wrong or "
+	    "unknown");
+	ASSERT_TRUE(reply == NULL);
 	free(h.cause);
 	free(cause);
 }
@@ -202,11 +182,13 @@ test_refused(void)
 	free(cause);
 	cause = NULL;
 	free(h.cause);
+	free(h.name);
 	ASSERT_INT_EQ(enroll_once(invite_code, &h, &reply, &cause),
 	    FERRY_ERR_AUTH);
 	ASSERT_STR_CONTAINS(cause, "already used");
 	refusal = NULL;
 	free(h.cause);
+	free(h.name);
 	free(cause);
 }
 
@@ -214,29 +196,19 @@ static void
 test_parse(void)
 {
 	uint8_t	key[ENROLL_KEY_LEN], key2[ENROLL_KEY_LEN];
-	char	code[ENROLL_CODE_MAX], upper[ENROLL_CODE_MAX], *cause = NULL;
-	int64_t	id;
-	size_t	i;
+	char	*cause = NULL;
 
-	ASSERT_INT_EQ(enroll_code_new(42, code, key, NULL), 0);
-	ASSERT_TRUE(strncmp(code, "42-", 3) == 0);
-	/* Upper case and stray spaces are what people type: still the key. */
-	for (i = 0; code[i] != '\0'; i++)
-		upper[i] = code[i] == '-' ? ' ' : (char)toupper(code[i]);
-	upper[i] = '\0';
-	upper[2] = '-';
-	ASSERT_INT_EQ(enroll_code_parse(upper, &id, key2, &cause), 0);
-	ASSERT_INT_EQ(id, 42);
+	/* Case, dashes and spaces are what people type: still the key. */
+	ASSERT_INT_EQ(enroll_code_key("k3qf9x2m7ptw4hcze8rv1nby6dga5jsk", key,
+	    NULL), 0);
+	ASSERT_INT_EQ(enroll_code_key("K3QF 9X2M-7PTW 4HCZ-E8RV-1NBY-6DGA-5JSK",
+	    key2, &cause), 0);
 	ASSERT_TRUE(memcmp(key, key2, sizeof key) == 0);
-	ASSERT_INT_EQ(enroll_code_parse("hello", &id, key2, &cause),
-	    FERRY_ERR_PARSE);
-	ASSERT_STR_CONTAINS(cause, "starts with the invite number");
-	ASSERT_INT_EQ(enroll_code_parse("3-abcd", &id, key2, &cause),
-	    FERRY_ERR_PARSE);
+	ASSERT_INT_EQ(enroll_code_key("abc", key2, &cause), FERRY_ERR_PARSE);
 	ASSERT_STR_CONTAINS(cause, "too short");
-	ASSERT_INT_EQ(enroll_code_parse("3-zz00", &id, key2, &cause),
+	ASSERT_INT_EQ(enroll_code_key("k3qf/9x2m", key2, &cause),
 	    FERRY_ERR_PARSE);
-	ASSERT_STR_CONTAINS(cause, "unexpected 'z'");
+	ASSERT_STR_CONTAINS(cause, "unexpected '/'");
 	free(cause);
 }
 
@@ -299,7 +271,7 @@ test_mitm(void)
 	ASSERT_TRUE(reply == NULL);
 	/* The hub saw the relay's key and a proof that does not fit it. */
 	ASSERT_INT_EQ(h.result, FERRY_ERR_AUTH);
-	ASSERT_STR_CONTAINS(h.cause, "wrong code for invite 7");
+	ASSERT_STR_CONTAINS(h.cause, "wrong or unknown enrolment code");
 	fprintf(stderr, "mitm: agent: %s\n  hub: %s\n", cause, h.cause);
 	tls_free(c);
 	close(fd);
@@ -316,11 +288,14 @@ main(void)
 {
 	char	*cause = NULL;
 
+	cand[0].id = 6;
+	cand[1].id = 7;
 	signal(SIGPIPE, SIG_IGN);
 	if (identity_generate("hub", &id_hub, &cause) != 0 ||
 	    identity_generate("agent", &id_agent, &cause) != 0 ||
 	    identity_generate("mitm", &id_mitm, &cause) != 0 ||
-	    enroll_code_new(7, invite_code, invite_key, &cause) != 0) {
+	    enroll_code_key("zzzz-zzzz-zzzz-zzzz", cand[0].key, &cause) != 0 ||
+	    enroll_code_key(invite_code, cand[1].key, &cause) != 0) {
 		TEST_FAIL("set-up: %s", cause);
 		return (TEST_DONE());
 	}
