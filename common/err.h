@@ -25,7 +25,10 @@
 	X(FERRY_ERR_AUTH,     -14, "peer not authenticated") \
 	X(FERRY_ERR_TIMEOUT,  -15, "timed out") \
 	X(FERRY_ERR_CLOSED,   -16, "connection closed by peer") \
-	X(FERRY_ERR_PROTO,    -17, "protocol violation")
+	X(FERRY_ERR_PROTO,    -17, "protocol violation") \
+	X(FERRY_ERR_EXPIRED,  -18, "expired") \
+	X(FERRY_ERR_USED,     -19, "already used") \
+	X(FERRY_ERR_STATE,    -20, "not allowed in the current state")
 
 enum ferry_err {
 #define FERRY_ERR_ENUM(name, value, text) name = value,

@@ -1,0 +1,350 @@
+/*
+ * The hub's durable store: sites, agents, users, invites, the share map,
+ * ACLs, jobs and their tasks, and the audit trail, in one SQLite database
+ * (WAL, synchronous=FULL: a function that returned 0 has its change on
+ * disk). See docs/agent.md.
+ *
+ * Library tier: functions return 0 or a negative FERRY_ERR_* code and,
+ * when a cause pointer is given, a newly allocated message the caller
+ * frees. Times are seconds since the epoch, passed in by the caller so
+ * that the store never reads the clock itself. One struct store is used by
+ * one thread at a time.
+ *
+ * Strings in a struct handed to a callback are borrowed and valid only
+ * during the call; structs filled by *_get() own their strings and are
+ * released with the matching *_clear().
+ */
+#ifndef FERRY_STORE_H
+#define FERRY_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_FINGERPRINT_LEN	32
+#define STORE_HASH_LEN		32
+#define STORE_CODE_LEN		32	/* characters of a generated code */
+#define STORE_PRIORITY_MAX	1000
+
+struct store;
+
+enum store_role {
+	STORE_ROLE_SITE,
+	STORE_ROLE_USER
+};
+
+enum store_clearance {
+	STORE_CLEARANCE_NONE,		/* sites have none */
+	STORE_CLEARANCE_EMPLOYEE,
+	STORE_CLEARANCE_RESTRICTED
+};
+
+enum store_access {
+	STORE_ACCESS_READ,
+	STORE_ACCESS_WRITE		/* implies read */
+};
+
+/*
+ * Task states; a job's state is one of these too, derived from its tasks
+ * (never STORE_QUEUED: a job with work left is STORE_RUNNING).
+ */
+enum store_state {
+	STORE_ANY = -1,			/* filters only */
+	STORE_QUEUED,
+	STORE_RUNNING,
+	STORE_DONE,
+	STORE_FAILED,
+	STORE_CANCELLED,
+	STORE_PAUSED,
+	STORE_STATE_COUNT
+};
+
+/* Names as stored and shown ("queued", "site", "employee", "read"). */
+const char	*store_state_name(enum store_state s);
+int		 store_state_parse(const char *name, enum store_state *s);
+const char	*store_role_name(enum store_role r);
+int		 store_role_parse(const char *name, enum store_role *r);
+const char	*store_clearance_name(enum store_clearance c);
+int		 store_clearance_parse(const char *name,
+		     enum store_clearance *c);
+const char	*store_access_name(enum store_access a);
+int		 store_access_parse(const char *name, enum store_access *a);
+
+/*
+ * Opens the database at path, creating it with mode 0600 if missing, and
+ * creates or migrates the schema. A database written by a newer ferry is
+ * refused.
+ */
+int	 store_open(const char *path, struct store **out, char **cause);
+void	 store_close(struct store *st);
+/* The schema version of an open store (PRAGMA user_version). */
+int	 store_schema_version(struct store *st);
+/* The schema version this code writes. */
+int	 store_schema_latest(void);
+
+/*
+ * Retry policy for failed tasks: the n-th failure waits
+ * base * 2^(n-1) seconds, at most cap; max_attempts is the default for
+ * tasks created without their own. Defaults: 30 s, 3600 s, 5.
+ */
+void	 store_set_retry(struct store *st, int64_t base, int64_t cap,
+	     int max_attempts);
+/* The wait after the attempts-th failure under the store's policy. */
+int64_t	 store_backoff(struct store *st, int attempts);
+
+/* Sites. */
+struct store_site {
+	char	*name;
+	int64_t	 bwlimit;	/* bytes/s; 0: no cap */
+	int64_t	 created;
+};
+int	 store_site_add(struct store *st, const char *name, int64_t now,
+	     char **cause);
+int	 store_site_set_bwlimit(struct store *st, const char *name,
+	     int64_t bwlimit, char **cause);
+int	 store_site_get(struct store *st, const char *name,
+	     struct store_site *out, char **cause);
+int	 store_site_list(struct store *st,
+	     int (*cb)(void *, const struct store_site *), void *arg,
+	     char **cause);
+void	 store_site_clear(struct store_site *s);
+
+/* Users: inserted or their clearance changed. */
+int	 store_user_set(struct store *st, const char *email,
+	     enum store_clearance clearance, int64_t now, char **cause);
+int	 store_user_get(struct store *st, const char *email,
+	     enum store_clearance *clearance, char **cause);
+
+/* Agents, one per enrolled key. */
+struct store_agent {
+	int64_t			 id;
+	char			*name;
+	enum store_role		 role;
+	char			*site;		/* role site */
+	char			*email;		/* role user */
+	enum store_clearance	 clearance;	/* role user */
+	unsigned char		 fingerprint[STORE_FINGERPRINT_LEN];
+	char			*address;	/* public address; NULL */
+	int64_t			 enrolled_at;
+	int64_t			 last_seen;
+};
+/* Fails with FERRY_ERR_EXIST if the fingerprint is already enrolled. */
+int	 store_agent_add(struct store *st, const struct store_agent *a,
+	     int64_t now, int64_t *id, char **cause);
+int	 store_agent_by_fingerprint(struct store *st,
+	     const unsigned char fp[STORE_FINGERPRINT_LEN],
+	     struct store_agent *out, char **cause);
+/* Records a hello: when, and the address it gave (NULL: unchanged). */
+int	 store_agent_seen(struct store *st, int64_t id, const char *address,
+	     int64_t now, char **cause);
+void	 store_agent_clear(struct store_agent *a);
+
+/* Invites: one-time enrolment codes, stored only as their SHA-256. */
+struct store_invite {
+	int64_t			 id;
+	enum store_role		 kind;
+	char			*site;		/* kind site */
+	char			*email;		/* kind user */
+	enum store_clearance	 clearance;	/* kind user */
+	int64_t			 created;
+	int64_t			 expires;
+	int64_t			 used_at;	/* 0: unused */
+};
+/* Fills buf (at least STORE_CODE_LEN + 1 bytes) with a random code. */
+int	 store_invite_code(char *buf, size_t len, char **cause);
+/* The SHA-256 of a code, as stored. */
+int	 store_invite_hash(const char *code,
+	     unsigned char hash[STORE_HASH_LEN], char **cause);
+/* target is the site name or the user's email. */
+int	 store_invite_create(struct store *st, enum store_role kind,
+	     const char *target, enum store_clearance clearance,
+	     const char *code, int64_t now, int64_t ttl, int64_t *id,
+	     char **cause);
+/*
+ * Marks the invite with this code used by fingerprint fp, atomically: of
+ * two callers racing for one code exactly one succeeds. Fails with
+ * FERRY_ERR_NOTFOUND (no such code), FERRY_ERR_EXPIRED or FERRY_ERR_USED,
+ * the cause saying when. On success fills *out if not NULL.
+ */
+int	 store_invite_use(struct store *st, const char *code,
+	     const unsigned char fp[STORE_FINGERPRINT_LEN], int64_t now,
+	     struct store_invite *out, char **cause);
+/*
+ * Enrolment in one transaction: uses the invite, creates the site or user
+ * it names if missing, and adds the agent (name, fingerprint, address) with
+ * the invite's role, site or email and clearance.
+ */
+int	 store_enroll(struct store *st, const char *code, const char *name,
+	     const unsigned char fp[STORE_FINGERPRINT_LEN],
+	     const char *address, int64_t now, struct store_agent *out,
+	     char **cause);
+void	 store_invite_clear(struct store_invite *inv);
+
+/*
+ * The share map: one current JSON text and every earlier version. Setting
+ * it returns the new version number (1, 2, ...).
+ */
+int	 store_share_set(struct store *st, const char *json, const char *who,
+	     int64_t now, int64_t *version, char **cause);
+/* FERRY_ERR_NOTFOUND while none was set. */
+int	 store_share_get(struct store *st, char **json, int64_t *version,
+	     char **cause);
+/* The text of an earlier (or the current) version. */
+int	 store_share_version(struct store *st, int64_t version, char **json,
+	     char **cause);
+
+/*
+ * ACLs: a principal (site name or user email) may read or write below a
+ * prefix "share:relpath" ("share:" for the whole share).
+ */
+int	 store_acl_set(struct store *st, const char *principal,
+	     const char *prefix, enum store_access access, char **cause);
+int	 store_acl_delete(struct store *st, const char *principal,
+	     const char *prefix, char **cause);
+/* Sets *allowed to 1 if some ACL of principal grants access to path. */
+int	 store_acl_check(struct store *st, const char *principal,
+	     const char *path, enum store_access access, int *allowed,
+	     char **cause);
+
+/* Jobs. */
+struct store_job {
+	int64_t			 id;
+	char			*submitter;
+	char			*from_site;
+	char			*to_site;	/* or */
+	char			*to_user;
+	int			 priority;	/* 0 - 1000 */
+	char			*note;		/* NULL */
+	char			*meta;		/* JSON text; NULL */
+	enum store_state	 state;
+	int64_t			 created;
+	int64_t			 updated;
+	int64_t			 ntasks;
+	int64_t			 count[STORE_STATE_COUNT]; /* tasks per state */
+	int64_t			 bytes_total;
+	int64_t			 bytes_done;
+};
+
+struct store_task {
+	int64_t			 id;
+	int64_t			 job_id;
+	char			*dest;		/* the job's to_site or to_user */
+	char			*src_path;
+	char			*dst_path;
+	char			*basis;		/* hint; NULL */
+	int64_t			 size;
+	int			 priority;	/* the job's */
+	enum store_state	 state;
+	int			 attempts;	/* failed runs so far */
+	int			 max_attempts;
+	int64_t			 next_try;
+	int64_t			 bytes_done;
+	int64_t			 last_progress;
+	char			*error;		/* last failure; NULL */
+	int64_t			 started;
+	int64_t			 finished;
+};
+
+/*
+ * Creates a job and its ntasks tasks (src_path, dst_path, basis, size and
+ * max_attempts, 0 for the default, are read from each) in one transaction.
+ */
+int	 store_job_create(struct store *st, const struct store_job *job,
+	     const struct store_task *tasks, size_t ntasks, int64_t now,
+	     int64_t *id, char **cause);
+int	 store_job_get(struct store *st, int64_t id, struct store_job *out,
+	     char **cause);
+/* Newest first; state STORE_ANY for all; limit 0 for no limit. */
+int	 store_job_list(struct store *st, enum store_state state, size_t limit,
+	     int (*cb)(void *, const struct store_job *), void *arg,
+	     char **cause);
+/* Every task of a job in creation order. */
+int	 store_job_tasks(struct store *st, int64_t id,
+	     int (*cb)(void *, const struct store_task *), void *arg,
+	     char **cause);
+int	 store_job_set_meta(struct store *st, int64_t id, const char *meta,
+	     int64_t now, char **cause);
+/*
+ * Job operations, applied to every task they can apply to and recorded in
+ * the audit trail as done by who. cancel: every unfinished task; pause:
+ * queued and running tasks; resume: paused tasks; retry: failed tasks,
+ * with their attempts reset. FERRY_ERR_STATE if no task could change.
+ * *changed (if not NULL) is the number of tasks that did.
+ */
+int	 store_job_cancel(struct store *st, int64_t id, const char *who,
+	     int64_t now, size_t *changed, char **cause);
+int	 store_job_pause(struct store *st, int64_t id, const char *who,
+	     int64_t now, size_t *changed, char **cause);
+int	 store_job_resume(struct store *st, int64_t id, const char *who,
+	     int64_t now, size_t *changed, char **cause);
+int	 store_job_retry(struct store *st, int64_t id, const char *who,
+	     int64_t now, size_t *changed, char **cause);
+void	 store_job_clear(struct store_job *j);
+
+/*
+ * Task transitions; an illegal one fails with FERRY_ERR_STATE and says
+ * from what to what. Legal: queued -> running -> done | failed;
+ * failed -> queued (retry); queued | running -> paused -> queued; any
+ * unfinished state -> cancelled. A failure is retried automatically
+ * (back to queued, next_try after the backoff) until the task has failed
+ * max_attempts times. start refuses (FERRY_ERR_STATE) while another task
+ * writes the same destination file.
+ */
+int	 store_task_get(struct store *st, int64_t id, struct store_task *out,
+	     char **cause);
+int	 store_task_start(struct store *st, int64_t id, int64_t now,
+	     char **cause);
+int	 store_task_progress(struct store *st, int64_t id, int64_t bytes_done,
+	     int64_t now, char **cause);
+int	 store_task_done(struct store *st, int64_t id, int64_t now,
+	     char **cause);
+int	 store_task_fail(struct store *st, int64_t id, const char *error,
+	     int64_t now, char **cause);
+int	 store_task_cancel(struct store *st, int64_t id, int64_t now,
+	     char **cause);
+int	 store_task_pause(struct store *st, int64_t id, int64_t now,
+	     char **cause);
+int	 store_task_resume(struct store *st, int64_t id, int64_t now,
+	     char **cause);
+/* failed -> queued at once, its attempts reset. */
+int	 store_task_retry(struct store *st, int64_t id, int64_t now,
+	     char **cause);
+void	 store_task_clear(struct store_task *t);
+
+/*
+ * Up to limit queued tasks due at now, highest job priority first, then
+ * oldest; a task whose destination file is being written by a running
+ * task, or by a task listed earlier in the same call, is left out. cb
+ * returning non-zero stops the walk (and is not an error).
+ */
+int	 store_task_next(struct store *st, int64_t now, size_t limit,
+	     int (*cb)(void *, const struct store_task *), void *arg,
+	     char **cause);
+
+/*
+ * After a crash: tasks left running go back to queued, due at once,
+ * without counting an attempt. *n (if not NULL) is how many.
+ */
+int	 store_recover(struct store *st, int64_t now, size_t *n, char **cause);
+/*
+ * Running tasks without progress for stall seconds fail ("stalled: no
+ * progress for N s") and are retried under the usual policy.
+ */
+int	 store_stuck(struct store *st, int64_t now, int64_t stall, size_t *n,
+	     char **cause);
+
+/* The audit trail: who did what, when; detail is JSON text or NULL. */
+struct store_audit {
+	int64_t	 id;
+	int64_t	 time;
+	char	*who;
+	char	*what;
+	char	*detail;
+};
+int	 store_audit_add(struct store *st, int64_t now, const char *who,
+	     const char *what, const char *detail, char **cause);
+/* Oldest first from id after (0: the start); limit 0 for no limit. */
+int	 store_audit_list(struct store *st, int64_t after, size_t limit,
+	     int (*cb)(void *, const struct store_audit *), void *arg,
+	     char **cause);
+
+#endif

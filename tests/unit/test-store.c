@@ -1,0 +1,1066 @@
+/*
+ * The hub's store on real SQLite files: schema and reopening, invites
+ * (including two processes racing for one code), agents, jobs of 100,000
+ * tasks, every task transition, backoff, priority, the duplicate
+ * destination rule, recovery, stuck tasks, job states, and durability
+ * across a SIGKILL.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "err.h"
+#include "store.h"
+#include "test.h"
+
+static char	tmpdir[] = "/tmp/ferry-test-store.XXXXXX";
+static char	pathbuf[512];
+
+static const char *
+db_path(const char *name)
+{
+	snprintf(pathbuf, sizeof pathbuf, "%s/%s.db", tmpdir, name);
+	return (pathbuf);
+}
+
+static struct store *
+open_db(const char *name)
+{
+	struct store	*st = NULL;
+	char		*cause = NULL;
+	int		 r;
+
+	r = store_open(db_path(name), &st, &cause);
+	if (r != 0) {
+		fprintf(stderr, "store_open: %s\n", cause ? cause : err_str(r));
+		free(cause);
+		exit(1);
+	}
+	return (st);
+}
+
+static void
+fingerprint(unsigned char fp[STORE_FINGERPRINT_LEN], int seed)
+{
+	int	i;
+
+	for (i = 0; i < STORE_FINGERPRINT_LEN; i++)
+		fp[i] = (unsigned char)(seed * 31 + i);
+}
+
+/* A store with sites hq and la and user u@x, ready for jobs. */
+static struct store *
+open_jobs_db(const char *name)
+{
+	struct store	*st = open_db(name);
+
+	ASSERT_INT_EQ(store_site_add(st, "hq", 1, NULL), 0);
+	ASSERT_INT_EQ(store_site_add(st, "la", 1, NULL), 0);
+	ASSERT_INT_EQ(store_user_set(st, "u@x", STORE_CLEARANCE_EMPLOYEE, 1,
+	    NULL), 0);
+	return (st);
+}
+
+/* A job from hq to to_site of n tasks to prefix0, prefix1, ... */
+static int64_t
+make_job(struct store *st, const char *to_site, int priority, size_t n,
+    const char *prefix, int max_attempts, int64_t now)
+{
+	struct store_job	 job;
+	struct store_task	*tasks;
+	char			 (*dst)[64];
+	char			*cause = NULL;
+	int64_t			 id = 0;
+	size_t			 i;
+	int			 r;
+
+	memset(&job, 0, sizeof job);
+	job.submitter = "tester";
+	job.from_site = "hq";
+	job.to_site = (char *)to_site;
+	job.priority = priority;
+	tasks = calloc(n + 1, sizeof *tasks);
+	dst = calloc(n + 1, sizeof *dst);
+	if (tasks == NULL || dst == NULL)
+		exit(1);
+	for (i = 0; i < n; i++) {
+		snprintf(dst[i], sizeof dst[i], "%s%zu", prefix, i);
+		tasks[i].src_path = "/src/file";
+		tasks[i].dst_path = dst[i];
+		tasks[i].size = 100;
+		tasks[i].max_attempts = max_attempts;
+	}
+	r = store_job_create(st, &job, tasks, n, now, &id, &cause);
+	if (r != 0)
+		TEST_FAIL("store_job_create: %s", cause ? cause : err_str(r));
+	free(cause);
+	free(tasks);
+	free(dst);
+	return (id);
+}
+
+struct ids {
+	int64_t	id[64];
+	size_t	n;
+};
+
+static int
+collect_ids(void *arg, const struct store_task *t)
+{
+	struct ids	*ids = arg;
+
+	if (ids->n < 64)
+		ids->id[ids->n++] = t->id;
+	return (0);
+}
+
+static int64_t
+first_task(struct store *st, int64_t job)
+{
+	struct ids	ids;
+
+	memset(&ids, 0, sizeof ids);
+	ASSERT_INT_EQ(store_job_tasks(st, job, collect_ids, &ids, NULL), 0);
+	return (ids.n > 0 ? ids.id[0] : 0);
+}
+
+static enum store_state
+task_state(struct store *st, int64_t id)
+{
+	struct store_task	t;
+	enum store_state	s;
+
+	if (store_task_get(st, id, &t, NULL) != 0)
+		return (STORE_ANY);
+	s = t.state;
+	store_task_clear(&t);
+	return (s);
+}
+
+static enum store_state
+job_state(struct store *st, int64_t id)
+{
+	struct store_job	j;
+	enum store_state	s;
+
+	if (store_job_get(st, id, &j, NULL) != 0)
+		return (STORE_ANY);
+	s = j.state;
+	store_job_clear(&j);
+	return (s);
+}
+
+static void
+test_schema(void)
+{
+	struct store		*st;
+	struct store_site	 site;
+	struct stat		 sb;
+	sqlite3			*db;
+	sqlite3_stmt		*s;
+	char			*cause = NULL;
+
+	st = open_db("schema");
+	ASSERT_INT_EQ(store_schema_version(st), store_schema_latest());
+	ASSERT_TRUE(store_schema_latest() >= 1);
+	ASSERT_INT_EQ(store_site_add(st, "hq", 5, NULL), 0);
+	ASSERT_INT_EQ(store_site_add(st, "hq", 6, &cause), FERRY_ERR_EXIST);
+	ASSERT_STR_CONTAINS(cause, "already exists");
+	ASSERT_INT_EQ(store_site_set_bwlimit(st, "hq", 200000000, NULL), 0);
+	ASSERT_INT_EQ(store_site_set_bwlimit(st, "nope", 1, &cause),
+	    FERRY_ERR_NOTFOUND);
+	store_close(st);
+
+	ASSERT_INT_EQ(stat(db_path("schema"), &sb), 0);
+	ASSERT_INT_EQ(sb.st_mode & 0777, 0600);
+
+	/* Reopening keeps the data and the version. */
+	st = open_db("schema");
+	ASSERT_INT_EQ(store_schema_version(st), store_schema_latest());
+	ASSERT_INT_EQ(store_site_get(st, "hq", &site, NULL), 0);
+	ASSERT_STR_EQ(site.name, "hq");
+	ASSERT_INT_EQ(site.bwlimit, 200000000);
+	ASSERT_INT_EQ(site.created, 5);
+	store_site_clear(&site);
+	store_close(st);
+
+	/* WAL mode is persistent in the file. */
+	ASSERT_INT_EQ(sqlite3_open(db_path("schema"), &db), SQLITE_OK);
+	ASSERT_INT_EQ(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s,
+	    NULL), SQLITE_OK);
+	ASSERT_INT_EQ(sqlite3_step(s), SQLITE_ROW);
+	ASSERT_STR_EQ((const char *)sqlite3_column_text(s, 0), "wal");
+	sqlite3_finalize(s);
+	/* A database from a newer ferry is refused. */
+	ASSERT_INT_EQ(sqlite3_exec(db, "PRAGMA user_version = 999", NULL,
+	    NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	st = NULL;
+	ASSERT_INT_EQ(store_open(db_path("schema"), &st, &cause),
+	    FERRY_ERR_INVAL);
+	ASSERT_STR_CONTAINS(cause, "newer");
+	ASSERT_TRUE(st == NULL);
+	free(cause);
+
+	/* A directory that does not exist is an error, not a crash. */
+	cause = NULL;
+	ASSERT_INT_EQ(store_open("/nonexistent/dir/hub.db", &st, &cause),
+	    FERRY_ERR_IO);
+	ASSERT_STR_CONTAINS(cause, "/nonexistent/dir/hub.db");
+	free(cause);
+}
+
+static void
+test_invites(void)
+{
+	struct store		*st = open_db("invites");
+	struct store_invite	 inv;
+	struct store_agent	 a;
+	unsigned char		 fp[STORE_FINGERPRINT_LEN];
+	char			 code[STORE_CODE_LEN + 1], code2[64];
+	char			*cause = NULL;
+	int64_t			 id;
+
+	ASSERT_INT_EQ(store_invite_code(code, sizeof code, NULL), 0);
+	ASSERT_INT_EQ(strlen(code), STORE_CODE_LEN);
+	ASSERT_INT_EQ(store_invite_code(code2, sizeof code2, NULL), 0);
+	ASSERT_TRUE(strcmp(code, code2) != 0);
+	ASSERT_INT_EQ(store_invite_code(code2, 8, NULL), FERRY_ERR_INVAL);
+
+	fingerprint(fp, 1);
+	ASSERT_INT_EQ(store_invite_create(st, STORE_ROLE_SITE, "la",
+	    STORE_CLEARANCE_NONE, code, 1000, 3600, &id, NULL), 0);
+	/* Wrong code. */
+	ASSERT_INT_EQ(store_invite_use(st, "not-the-code", fp, 1001, &inv,
+	    &cause), FERRY_ERR_NOTFOUND);
+	ASSERT_STR_CONTAINS(cause, "unknown invite code");
+	/* Good code. */
+	ASSERT_INT_EQ(store_invite_use(st, code, fp, 1001, &inv, NULL), 0);
+	ASSERT_INT_EQ(inv.id, id);
+	ASSERT_INT_EQ(inv.kind, STORE_ROLE_SITE);
+	ASSERT_STR_EQ(inv.site, "la");
+	ASSERT_INT_EQ(inv.used_at, 1001);
+	store_invite_clear(&inv);
+	/* Reused, even by the same key. */
+	ASSERT_INT_EQ(store_invite_use(st, code, fp, 1002, &inv, &cause),
+	    FERRY_ERR_USED);
+	ASSERT_STR_CONTAINS(cause, "already used, at 1970-01-01 00:16:41 UTC");
+	/* Used and later expired: still "used". */
+	ASSERT_INT_EQ(store_invite_use(st, code, fp, 99999, NULL, &cause),
+	    FERRY_ERR_USED);
+
+	/* Expired. */
+	ASSERT_INT_EQ(store_invite_create(st, STORE_ROLE_USER, "a@b",
+	    STORE_CLEARANCE_RESTRICTED, "code-two", 1000, 60, NULL, NULL), 0);
+	ASSERT_INT_EQ(store_invite_use(st, "code-two", fp, 1060, NULL,
+	    &cause), FERRY_ERR_EXPIRED);
+	ASSERT_STR_CONTAINS(cause, "expired at 1970-01-01 00:17:40 UTC");
+	ASSERT_INT_EQ(store_invite_use(st, "code-two", fp, 1059, &inv, NULL),
+	    0);
+	ASSERT_INT_EQ(inv.kind, STORE_ROLE_USER);
+	ASSERT_STR_EQ(inv.email, "a@b");
+	ASSERT_INT_EQ(inv.clearance, STORE_CLEARANCE_RESTRICTED);
+	store_invite_clear(&inv);
+
+	/* Bad invites. */
+	ASSERT_INT_EQ(store_invite_create(st, STORE_ROLE_USER, "c@d",
+	    STORE_CLEARANCE_NONE, "x", 1, 60, NULL, &cause), FERRY_ERR_INVAL);
+	ASSERT_INT_EQ(store_invite_create(st, STORE_ROLE_SITE, "la",
+	    STORE_CLEARANCE_EMPLOYEE, "x", 1, 60, NULL, &cause),
+	    FERRY_ERR_INVAL);
+	ASSERT_INT_EQ(store_invite_create(st, STORE_ROLE_SITE, "la",
+	    STORE_CLEARANCE_NONE, "", 1, 60, NULL, &cause), FERRY_ERR_INVAL);
+	ASSERT_INT_EQ(store_invite_create(st, STORE_ROLE_SITE, "la",
+	    STORE_CLEARANCE_NONE, code, 1, 60, NULL, &cause), FERRY_ERR_EXIST);
+
+	/* Enrolment: the site is created and the agent pinned. */
+	ASSERT_INT_EQ(store_invite_create(st, STORE_ROLE_SITE, "ny",
+	    STORE_CLEARANCE_NONE, "enrol-ny", 2000, 60, NULL, NULL), 0);
+	fingerprint(fp, 2);
+	ASSERT_INT_EQ(store_enroll(st, "enrol-ny", "ny-server", fp,
+	    "10.0.0.1:45190", 2001, &a, NULL), 0);
+	ASSERT_STR_EQ(a.name, "ny-server");
+	ASSERT_STR_EQ(a.site, "ny");
+	ASSERT_INT_EQ(a.role, STORE_ROLE_SITE);
+	ASSERT_STR_EQ(a.address, "10.0.0.1:45190");
+	store_agent_clear(&a);
+	/* The same key again, with a fresh code: refused, code not spent. */
+	ASSERT_INT_EQ(store_invite_create(st, STORE_ROLE_USER, "v@vendor",
+	    STORE_CLEARANCE_RESTRICTED, "enrol-v", 2000, 60, NULL, NULL), 0);
+	ASSERT_INT_EQ(store_enroll(st, "enrol-v", "vendor", fp, NULL, 2002,
+	    NULL, &cause), FERRY_ERR_EXIST);
+	ASSERT_STR_CONTAINS(cause, "already enrolled");
+	fingerprint(fp, 3);
+	ASSERT_INT_EQ(store_enroll(st, "enrol-v", "vendor", fp, NULL, 2003,
+	    &a, NULL), 0);
+	ASSERT_INT_EQ(a.role, STORE_ROLE_USER);
+	ASSERT_STR_EQ(a.email, "v@vendor");
+	ASSERT_INT_EQ(a.clearance, STORE_CLEARANCE_RESTRICTED);
+	ASSERT_TRUE(a.site == NULL);
+	store_agent_clear(&a);
+	free(cause);
+	store_close(st);
+}
+
+/* Children wait for the pipe to close, then race for one code. */
+static void
+test_invite_race(void)
+{
+	struct store	*st = open_db("race");
+	unsigned char	 fp[STORE_FINGERPRINT_LEN];
+	pid_t		 pids[6];
+	int		 p[2], i, status, wins = 0, used = 0;
+	char		 c;
+
+	ASSERT_INT_EQ(store_invite_create(st, STORE_ROLE_SITE, "la",
+	    STORE_CLEARANCE_NONE, "race-code", 1000, 3600, NULL, NULL), 0);
+	store_close(st);
+	if (pipe(p) == -1)
+		exit(1);
+	for (i = 0; i < 6; i++) {
+		if ((pids[i] = fork()) == -1)
+			exit(1);
+		if (pids[i] == 0) {
+			close(p[1]);
+			st = open_db("race");
+			(void)read(p[0], &c, 1);
+			fingerprint(fp, 10 + i);
+			switch (store_invite_use(st, "race-code", fp, 1001,
+			    NULL, NULL)) {
+			case 0:
+				_exit(0);
+			case FERRY_ERR_USED:
+				_exit(2);
+			default:
+				_exit(3);
+			}
+		}
+	}
+	close(p[0]);
+	/* Give every child time to open the store before the start. */
+	usleep(200000);
+	close(p[1]);
+	for (i = 0; i < 6; i++) {
+		if (waitpid(pids[i], &status, 0) == -1 || !WIFEXITED(status))
+			continue;
+		wins += WEXITSTATUS(status) == 0;
+		used += WEXITSTATUS(status) == 2;
+	}
+	ASSERT_INT_EQ(wins, 1);
+	ASSERT_INT_EQ(used, 5);
+}
+
+static void
+test_agents(void)
+{
+	struct store		*st = open_db("agents");
+	struct store_agent	 a, got;
+	unsigned char		 fp[STORE_FINGERPRINT_LEN];
+	char			*cause = NULL;
+	int64_t			 id;
+
+	ASSERT_INT_EQ(store_site_add(st, "la", 1, NULL), 0);
+	memset(&a, 0, sizeof a);
+	a.name = "la-server";
+	a.role = STORE_ROLE_SITE;
+	a.site = "la";
+	fingerprint(a.fingerprint, 7);
+	ASSERT_INT_EQ(store_agent_add(st, &a, 10, &id, NULL), 0);
+	ASSERT_INT_EQ(store_agent_add(st, &a, 11, NULL, &cause),
+	    FERRY_ERR_EXIST);
+	a.site = "nowhere";
+	fingerprint(a.fingerprint, 8);
+	ASSERT_INT_EQ(store_agent_add(st, &a, 11, NULL, &cause),
+	    FERRY_ERR_NOTFOUND);
+	ASSERT_STR_CONTAINS(cause, "no site nowhere");
+
+	fingerprint(fp, 7);
+	ASSERT_INT_EQ(store_agent_by_fingerprint(st, fp, &got, NULL), 0);
+	ASSERT_INT_EQ(got.id, id);
+	ASSERT_STR_EQ(got.name, "la-server");
+	ASSERT_STR_EQ(got.site, "la");
+	ASSERT_INT_EQ(got.enrolled_at, 10);
+	ASSERT_INT_EQ(got.last_seen, 0);
+	ASSERT_TRUE(memcmp(got.fingerprint, fp, sizeof fp) == 0);
+	store_agent_clear(&got);
+	ASSERT_INT_EQ(store_agent_seen(st, id, "1.2.3.4", 50, NULL), 0);
+	ASSERT_INT_EQ(store_agent_seen(st, id, NULL, 60, NULL), 0);
+	ASSERT_INT_EQ(store_agent_by_fingerprint(st, fp, &got, NULL), 0);
+	ASSERT_INT_EQ(got.last_seen, 60);
+	ASSERT_STR_EQ(got.address, "1.2.3.4");
+	store_agent_clear(&got);
+	fingerprint(fp, 9);
+	ASSERT_INT_EQ(store_agent_by_fingerprint(st, fp, &got, NULL),
+	    FERRY_ERR_NOTFOUND);
+	free(cause);
+	store_close(st);
+}
+
+static int
+count_tasks(void *arg, const struct store_task *t)
+{
+	(*(size_t *)arg)++;
+	return (0);
+}
+
+static void
+test_big_job(void)
+{
+	struct store		*st = open_jobs_db("big");
+	struct store_job	 j;
+	struct timespec		 t0, t1;
+	size_t			 n = 0;
+	int64_t			 id;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	id = make_job(st, "la", 500, 100000, "/dst/frame.", 0, 100);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fprintf(stderr, "store_job_create: 100000 tasks in %.3f s\n",
+	    (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	ASSERT_TRUE(id > 0);
+	ASSERT_INT_EQ(store_job_get(st, id, &j, NULL), 0);
+	ASSERT_INT_EQ(j.ntasks, 100000);
+	ASSERT_INT_EQ(j.count[STORE_QUEUED], 100000);
+	ASSERT_INT_EQ(j.bytes_total, 100000 * 100);
+	ASSERT_INT_EQ(j.state, STORE_RUNNING);
+	store_job_clear(&j);
+	ASSERT_INT_EQ(store_job_tasks(st, id, count_tasks, &n, NULL), 0);
+	ASSERT_INT_EQ(n, 100000);
+	/* Cancelling it touches every task, in one transaction. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_INT_EQ(store_job_cancel(st, id, "tester", 200, &n, NULL), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fprintf(stderr, "store_job_cancel: 100000 tasks in %.3f s\n",
+	    (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	ASSERT_INT_EQ(n, 100000);
+	ASSERT_INT_EQ(job_state(st, id), STORE_CANCELLED);
+	store_close(st);
+}
+
+enum op { OP_START, OP_DONE, OP_FAIL, OP_CANCEL, OP_PAUSE, OP_RESUME,
+    OP_RETRY, OP_COUNT };
+
+static int
+run_op(struct store *st, int64_t t, enum op op, int64_t now, char **cause)
+{
+	switch (op) {
+	case OP_START:
+		return (store_task_start(st, t, now, cause));
+	case OP_DONE:
+		return (store_task_done(st, t, now, cause));
+	case OP_FAIL:
+		return (store_task_fail(st, t, "boom", now, cause));
+	case OP_CANCEL:
+		return (store_task_cancel(st, t, now, cause));
+	case OP_PAUSE:
+		return (store_task_pause(st, t, now, cause));
+	case OP_RESUME:
+		return (store_task_resume(st, t, now, cause));
+	default:
+		return (store_task_retry(st, t, now, cause));
+	}
+}
+
+/* A new one-task job (max_attempts 1) whose task is in state s. */
+static int64_t
+task_in(struct store *st, enum store_state s, int *seq)
+{
+	char	fmt[64];
+	int64_t	job, t;
+
+	/* Each its own destination, so that none waits for another. */
+	snprintf(fmt, sizeof fmt, "/dst/t%d-", (*seq)++);
+	job = make_job(st, "la", 1, 1, fmt, 1, 10);
+	t = first_task(st, job);
+	switch (s) {
+	case STORE_RUNNING:
+		ASSERT_INT_EQ(store_task_start(st, t, 11, NULL), 0);
+		break;
+	case STORE_DONE:
+	case STORE_FAILED:
+		ASSERT_INT_EQ(store_task_start(st, t, 11, NULL), 0);
+		ASSERT_INT_EQ(run_op(st, t, s == STORE_DONE ? OP_DONE :
+		    OP_FAIL, 12, NULL), 0);
+		break;
+	case STORE_CANCELLED:
+		ASSERT_INT_EQ(store_task_cancel(st, t, 11, NULL), 0);
+		break;
+	case STORE_PAUSED:
+		ASSERT_INT_EQ(store_task_pause(st, t, 11, NULL), 0);
+		break;
+	default:
+		break;
+	}
+	ASSERT_INT_EQ(task_state(st, t), s);
+	return (t);
+}
+
+static void
+test_transitions(void)
+{
+	/* The resulting state of each operation from each state; -1: illegal. */
+	static const int	 expect[STORE_STATE_COUNT][OP_COUNT] = {
+		[STORE_QUEUED] = { STORE_RUNNING, -1, -1, STORE_CANCELLED,
+		    STORE_PAUSED, -1, -1 },
+		[STORE_RUNNING] = { -1, STORE_DONE, STORE_FAILED,
+		    STORE_CANCELLED, STORE_PAUSED, -1, -1 },
+		[STORE_DONE] = { -1, -1, -1, -1, -1, -1, -1 },
+		[STORE_FAILED] = { -1, -1, -1, STORE_CANCELLED, -1, -1,
+		    STORE_QUEUED },
+		[STORE_CANCELLED] = { -1, -1, -1, -1, -1, -1, -1 },
+		[STORE_PAUSED] = { -1, -1, -1, STORE_CANCELLED, -1,
+		    STORE_QUEUED, -1 },
+	};
+	struct store	*st = open_jobs_db("moves");
+	char		*cause = NULL;
+	int64_t		 t;
+	int		 s, op, r, seq = 0;
+
+	for (s = 0; s < STORE_STATE_COUNT; s++) {
+		for (op = 0; op < OP_COUNT; op++) {
+			t = task_in(st, (enum store_state)s, &seq);
+			r = run_op(st, t, (enum op)op, 20, &cause);
+			if (expect[s][op] < 0) {
+				if (r != FERRY_ERR_STATE)
+					TEST_FAIL("op %d from %s: %d", op,
+					    store_state_name(s), r);
+				ASSERT_STR_CONTAINS(cause,
+				    store_state_name((enum store_state)s));
+				ASSERT_INT_EQ(task_state(st, t), s);
+			} else {
+				if (r != 0)
+					TEST_FAIL("op %d from %s: %s", op,
+					    store_state_name(s), cause);
+				ASSERT_INT_EQ(task_state(st, t), expect[s][op]);
+			}
+		}
+	}
+	ASSERT_INT_EQ(store_task_start(st, 999999, 1, &cause),
+	    FERRY_ERR_NOTFOUND);
+	/* Progress only while running. */
+	t = task_in(st, STORE_QUEUED, &seq);
+	ASSERT_INT_EQ(store_task_progress(st, t, 5, 12, &cause),
+	    FERRY_ERR_STATE);
+	ASSERT_INT_EQ(store_task_start(st, t, 12, NULL), 0);
+	ASSERT_INT_EQ(store_task_progress(st, t, 50, 13, NULL), 0);
+	ASSERT_INT_EQ(store_task_done(st, t, 14, NULL), 0);
+	free(cause);
+	store_close(st);
+}
+
+static void
+test_backoff(void)
+{
+	struct store		*st = open_jobs_db("backoff");
+	struct store_task	 t;
+	struct ids		 ids;
+	int64_t			 job, id, now = 1000;
+	static const int64_t	 waits[] = { 10, 20, 40, 80 };
+	int			 i;
+
+	store_set_retry(st, 10, 100, 5);
+	ASSERT_INT_EQ(store_backoff(st, 1), 10);
+	ASSERT_INT_EQ(store_backoff(st, 3), 40);
+	ASSERT_INT_EQ(store_backoff(st, 5), 100);
+	ASSERT_INT_EQ(store_backoff(st, 1000), 100);
+	job = make_job(st, "la", 1, 1, "/dst/b", 0, now);
+	id = first_task(st, job);
+	for (i = 0; i < 4; i++) {
+		ASSERT_INT_EQ(store_task_start(st, id, now, NULL), 0);
+		ASSERT_INT_EQ(store_task_fail(st, id, "net down", now, NULL),
+		    0);
+		ASSERT_INT_EQ(store_task_get(st, id, &t, NULL), 0);
+		ASSERT_INT_EQ(t.state, STORE_QUEUED);
+		ASSERT_INT_EQ(t.attempts, i + 1);
+		ASSERT_INT_EQ(t.max_attempts, 5);
+		ASSERT_INT_EQ(t.next_try, now + waits[i]);
+		ASSERT_STR_EQ(t.error, "net down");
+		store_task_clear(&t);
+		ASSERT_INT_EQ(job_state(st, job), STORE_RUNNING);
+		/* Not due before its time, due at it. */
+		memset(&ids, 0, sizeof ids);
+		ASSERT_INT_EQ(store_task_next(st, now + waits[i] - 1, 10,
+		    collect_ids, &ids, NULL), 0);
+		ASSERT_INT_EQ(ids.n, 0);
+		now += waits[i];
+		ASSERT_INT_EQ(store_task_next(st, now, 10, collect_ids, &ids,
+		    NULL), 0);
+		ASSERT_INT_EQ(ids.n, 1);
+	}
+	/* The fifth failure is final. */
+	ASSERT_INT_EQ(store_task_start(st, id, now, NULL), 0);
+	ASSERT_INT_EQ(store_task_fail(st, id, "still down", now, NULL), 0);
+	ASSERT_INT_EQ(store_task_get(st, id, &t, NULL), 0);
+	ASSERT_INT_EQ(t.state, STORE_FAILED);
+	ASSERT_INT_EQ(t.attempts, 5);
+	ASSERT_STR_EQ(t.error, "still down");
+	store_task_clear(&t);
+	ASSERT_INT_EQ(job_state(st, job), STORE_FAILED);
+	/* A job retry resets the count and is due at once. */
+	ASSERT_INT_EQ(store_job_retry(st, job, "tester", now + 1, NULL, NULL),
+	    0);
+	ASSERT_INT_EQ(store_task_get(st, id, &t, NULL), 0);
+	ASSERT_INT_EQ(t.state, STORE_QUEUED);
+	ASSERT_INT_EQ(t.attempts, 0);
+	ASSERT_INT_EQ(t.next_try, now + 1);
+	store_task_clear(&t);
+	ASSERT_INT_EQ(job_state(st, job), STORE_RUNNING);
+	store_close(st);
+}
+
+static void
+test_priority(void)
+{
+	struct store	*st = open_jobs_db("priority");
+	struct ids	 ids;
+	int64_t		 low, mid1, mid2, high;
+
+	low = make_job(st, "la", 10, 2, "/dst/low", 0, 100);
+	mid1 = make_job(st, "la", 500, 2, "/dst/mid1-", 0, 101);
+	mid2 = make_job(st, "la", 500, 2, "/dst/mid2-", 0, 102);
+	high = make_job(st, "la", 1000, 2, "/dst/high", 0, 103);
+	memset(&ids, 0, sizeof ids);
+	ASSERT_INT_EQ(store_task_next(st, 200, 0, collect_ids, &ids, NULL),
+	    0);
+	ASSERT_INT_EQ(ids.n, 8);
+	ASSERT_INT_EQ(ids.id[0], first_task(st, high));
+	ASSERT_INT_EQ(ids.id[1], first_task(st, high) + 1);
+	ASSERT_INT_EQ(ids.id[2], first_task(st, mid1));
+	ASSERT_INT_EQ(ids.id[4], first_task(st, mid2));
+	ASSERT_INT_EQ(ids.id[6], first_task(st, low));
+	memset(&ids, 0, sizeof ids);
+	ASSERT_INT_EQ(store_task_next(st, 200, 3, collect_ids, &ids, NULL),
+	    0);
+	ASSERT_INT_EQ(ids.n, 3);
+	/* Nothing is due before the jobs were created. */
+	memset(&ids, 0, sizeof ids);
+	ASSERT_INT_EQ(store_task_next(st, 99, 0, collect_ids, &ids, NULL), 0);
+	ASSERT_INT_EQ(ids.n, 0);
+	store_close(st);
+}
+
+static void
+test_duplicates(void)
+{
+	struct store	*st = open_jobs_db("dups");
+	struct ids	 ids;
+	char		*cause = NULL;
+	int64_t		 a, b, c, ta, tb, tc;
+
+	/* Pressing Send twice: two jobs, one destination file. */
+	a = make_job(st, "la", 100, 1, "/show/shot/file", 0, 100);
+	b = make_job(st, "la", 900, 1, "/show/shot/file", 0, 101);
+	c = make_job(st, "hq", 100, 1, "/show/shot/file", 0, 102);
+	ta = first_task(st, a);
+	tb = first_task(st, b);
+	tc = first_task(st, c);
+	/* Not yet running: only the first of the two is handed out. */
+	memset(&ids, 0, sizeof ids);
+	ASSERT_INT_EQ(store_task_next(st, 200, 0, collect_ids, &ids, NULL),
+	    0);
+	ASSERT_INT_EQ(ids.n, 2);
+	ASSERT_INT_EQ(ids.id[0], tb);
+	ASSERT_INT_EQ(ids.id[1], tc);
+	/* The earlier one runs: the later one waits. */
+	ASSERT_INT_EQ(store_task_start(st, ta, 200, NULL), 0);
+	memset(&ids, 0, sizeof ids);
+	ASSERT_INT_EQ(store_task_next(st, 200, 0, collect_ids, &ids, NULL),
+	    0);
+	ASSERT_INT_EQ(ids.n, 1);
+	ASSERT_INT_EQ(ids.id[0], tc);
+	ASSERT_INT_EQ(store_task_start(st, tb, 200, &cause), FERRY_ERR_STATE);
+	ASSERT_STR_CONTAINS(cause, "same destination");
+	ASSERT_INT_EQ(task_state(st, tb), STORE_QUEUED);
+	/* Another site's file of the same path is not the same file. */
+	ASSERT_INT_EQ(store_task_start(st, tc, 200, NULL), 0);
+	ASSERT_INT_EQ(store_task_done(st, ta, 210, NULL), 0);
+	memset(&ids, 0, sizeof ids);
+	ASSERT_INT_EQ(store_task_next(st, 210, 0, collect_ids, &ids, NULL),
+	    0);
+	ASSERT_INT_EQ(ids.n, 1);
+	ASSERT_INT_EQ(ids.id[0], tb);
+	ASSERT_INT_EQ(store_task_start(st, tb, 210, NULL), 0);
+	free(cause);
+	store_close(st);
+}
+
+static void
+test_recover_stuck(void)
+{
+	struct store		*st = open_jobs_db("recover");
+	struct store_task	 t;
+	struct store_job	 j;
+	size_t			 n;
+	int64_t			 job, id;
+
+	store_set_retry(st, 10, 100, 3);
+	job = make_job(st, "la", 1, 3, "/dst/r", 0, 100);
+	id = first_task(st, job);
+	ASSERT_INT_EQ(store_task_start(st, id, 100, NULL), 0);
+	ASSERT_INT_EQ(store_task_progress(st, id, 40, 110, NULL), 0);
+	ASSERT_INT_EQ(store_task_start(st, id + 1, 100, NULL), 0);
+	ASSERT_INT_EQ(store_recover(st, 500, &n, NULL), 0);
+	ASSERT_INT_EQ(n, 2);
+	ASSERT_INT_EQ(store_task_get(st, id, &t, NULL), 0);
+	ASSERT_INT_EQ(t.state, STORE_QUEUED);
+	ASSERT_INT_EQ(t.attempts, 0);
+	ASSERT_INT_EQ(t.next_try, 500);
+	ASSERT_INT_EQ(t.bytes_done, 40);	/* a partial file resumes */
+	store_task_clear(&t);
+	ASSERT_INT_EQ(store_job_get(st, job, &j, NULL), 0);
+	ASSERT_INT_EQ(j.count[STORE_QUEUED], 3);
+	ASSERT_INT_EQ(j.count[STORE_RUNNING], 0);
+	ASSERT_INT_EQ(j.bytes_done, 40);
+	store_job_clear(&j);
+	ASSERT_INT_EQ(store_recover(st, 500, &n, NULL), 0);
+	ASSERT_INT_EQ(n, 0);
+
+	/* Stuck: one without progress since 600, one fresh. */
+	ASSERT_INT_EQ(store_task_start(st, id, 600, NULL), 0);
+	ASSERT_INT_EQ(store_task_start(st, id + 1, 600, NULL), 0);
+	ASSERT_INT_EQ(store_task_progress(st, id + 1, 10, 690, NULL), 0);
+	ASSERT_INT_EQ(store_stuck(st, 700, 60, &n, NULL), 0);
+	ASSERT_INT_EQ(n, 1);
+	ASSERT_INT_EQ(store_task_get(st, id, &t, NULL), 0);
+	ASSERT_INT_EQ(t.state, STORE_QUEUED);	/* retried */
+	ASSERT_INT_EQ(t.attempts, 1);
+	ASSERT_INT_EQ(t.next_try, 710);
+	ASSERT_STR_EQ(t.error, "stalled: no progress for 100 s");
+	store_task_clear(&t);
+	ASSERT_INT_EQ(task_state(st, id + 1), STORE_RUNNING);
+	ASSERT_INT_EQ(store_stuck(st, 700, 0, &n, NULL), FERRY_ERR_INVAL);
+	store_close(st);
+}
+
+static void
+check_counts(struct store *st, int64_t job, int q, int r, int d, int f,
+    int c, int p)
+{
+	struct store_job	j;
+
+	ASSERT_INT_EQ(store_job_get(st, job, &j, NULL), 0);
+	ASSERT_INT_EQ(j.count[STORE_QUEUED], q);
+	ASSERT_INT_EQ(j.count[STORE_RUNNING], r);
+	ASSERT_INT_EQ(j.count[STORE_DONE], d);
+	ASSERT_INT_EQ(j.count[STORE_FAILED], f);
+	ASSERT_INT_EQ(j.count[STORE_CANCELLED], c);
+	ASSERT_INT_EQ(j.count[STORE_PAUSED], p);
+	store_job_clear(&j);
+}
+
+struct seen_jobs {
+	int64_t	id[16];
+	size_t	n;
+};
+
+static int
+collect_jobs(void *arg, const struct store_job *j)
+{
+	struct seen_jobs	*s = arg;
+
+	if (s->n < 16)
+		s->id[s->n++] = j->id;
+	return (0);
+}
+
+static int
+count_audit(void *arg, const struct store_audit *a)
+{
+	if (strcmp(a->what, "job.pause") == 0)
+		(*(int *)arg)++;
+	return (0);
+}
+
+static void
+test_job_state(void)
+{
+	struct store		*st = open_jobs_db("jobstate");
+	struct seen_jobs	 seen;
+	char			*cause = NULL;
+	size_t			 n;
+	int64_t			 job, t, other;
+	int			 pauses = 0;
+
+	job = make_job(st, "la", 1, 3, "/dst/s", 1, 100);
+	t = first_task(st, job);
+	ASSERT_INT_EQ(job_state(st, job), STORE_RUNNING);
+	check_counts(st, job, 3, 0, 0, 0, 0, 0);
+	ASSERT_INT_EQ(store_task_start(st, t, 101, NULL), 0);
+	ASSERT_INT_EQ(store_task_done(st, t, 102, NULL), 0);
+	ASSERT_INT_EQ(store_task_start(st, t + 1, 103, NULL), 0);
+	check_counts(st, job, 1, 1, 1, 0, 0, 0);
+	/* Pause: queued and running tasks; done stays done. */
+	ASSERT_INT_EQ(store_job_pause(st, job, "alice", 104, &n, NULL), 0);
+	ASSERT_INT_EQ(n, 2);
+	ASSERT_INT_EQ(job_state(st, job), STORE_PAUSED);
+	check_counts(st, job, 0, 0, 1, 0, 0, 2);
+	ASSERT_INT_EQ(store_job_pause(st, job, "alice", 104, NULL, &cause),
+	    FERRY_ERR_STATE);
+	ASSERT_STR_CONTAINS(cause, "is paused");
+	ASSERT_INT_EQ(store_job_resume(st, job, "alice", 105, &n, NULL), 0);
+	ASSERT_INT_EQ(n, 2);
+	ASSERT_INT_EQ(job_state(st, job), STORE_RUNNING);
+	/* One fails for good, one is still to run: running. */
+	ASSERT_INT_EQ(store_task_start(st, t + 1, 106, NULL), 0);
+	ASSERT_INT_EQ(store_task_fail(st, t + 1, "disk full", 107, NULL), 0);
+	ASSERT_INT_EQ(job_state(st, job), STORE_RUNNING);
+	/* None left to run: failed beats cancelled. */
+	ASSERT_INT_EQ(store_task_cancel(st, t + 2, 108, NULL), 0);
+	ASSERT_INT_EQ(job_state(st, job), STORE_FAILED);
+	check_counts(st, job, 0, 0, 1, 1, 1, 0);
+	ASSERT_INT_EQ(store_job_retry(st, job, "alice", 109, &n, NULL), 0);
+	ASSERT_INT_EQ(n, 1);
+	ASSERT_INT_EQ(store_task_start(st, t + 1, 110, NULL), 0);
+	ASSERT_INT_EQ(store_task_done(st, t + 1, 111, NULL), 0);
+	ASSERT_INT_EQ(job_state(st, job), STORE_CANCELLED);
+	check_counts(st, job, 0, 0, 2, 0, 1, 0);
+	ASSERT_INT_EQ(store_job_cancel(st, job, "alice", 112, NULL, &cause),
+	    FERRY_ERR_STATE);
+	ASSERT_INT_EQ(store_job_retry(st, job, "alice", 112, NULL, &cause),
+	    FERRY_ERR_STATE);
+
+	/* All done: done. */
+	other = make_job(st, "la", 1, 2, "/dst/o", 1, 200);
+	t = first_task(st, other);
+	ASSERT_INT_EQ(store_task_start(st, t, 201, NULL), 0);
+	ASSERT_INT_EQ(store_task_done(st, t, 202, NULL), 0);
+	ASSERT_INT_EQ(store_task_start(st, t + 1, 203, NULL), 0);
+	ASSERT_INT_EQ(store_task_done(st, t + 1, 204, NULL), 0);
+	ASSERT_INT_EQ(job_state(st, other), STORE_DONE);
+	ASSERT_INT_EQ(store_job_cancel(st, 424242, "alice", 1, NULL, &cause),
+	    FERRY_ERR_NOTFOUND);
+
+	/* The list: newest first, filtered, limited. */
+	memset(&seen, 0, sizeof seen);
+	ASSERT_INT_EQ(store_job_list(st, STORE_ANY, 0, collect_jobs, &seen,
+	    NULL), 0);
+	ASSERT_INT_EQ(seen.n, 2);
+	ASSERT_INT_EQ(seen.id[0], other);
+	ASSERT_INT_EQ(seen.id[1], job);
+	memset(&seen, 0, sizeof seen);
+	ASSERT_INT_EQ(store_job_list(st, STORE_CANCELLED, 0, collect_jobs,
+	    &seen, NULL), 0);
+	ASSERT_INT_EQ(seen.n, 1);
+	ASSERT_INT_EQ(seen.id[0], job);
+	memset(&seen, 0, sizeof seen);
+	ASSERT_INT_EQ(store_job_list(st, STORE_ANY, 1, collect_jobs, &seen,
+	    NULL), 0);
+	ASSERT_INT_EQ(seen.n, 1);
+
+	/* The history says who did what. */
+	ASSERT_INT_EQ(store_audit_list(st, 0, 0, count_audit, &pauses, NULL),
+	    0);
+	ASSERT_INT_EQ(pauses, 1);
+	ASSERT_INT_EQ(store_job_set_meta(st, job, "{\"ftrack\":\"abc\"}", 300,
+	    NULL), 0);
+	free(cause);
+	store_close(st);
+}
+
+static void
+test_job_errors(void)
+{
+	struct store		*st = open_jobs_db("joberr");
+	struct store_job	 job, got;
+	struct store_task	 task;
+	char			*cause = NULL;
+	int64_t			 id;
+
+	memset(&job, 0, sizeof job);
+	memset(&task, 0, sizeof task);
+	job.submitter = "bob";
+	job.from_site = "hq";
+	job.to_site = "mars";
+	task.src_path = "/a";
+	task.dst_path = "/b";
+	ASSERT_INT_EQ(store_job_create(st, &job, &task, 1, 1, &id, &cause),
+	    FERRY_ERR_NOTFOUND);
+	ASSERT_STR_CONTAINS(cause, "no site mars");
+	job.to_site = NULL;
+	job.to_user = "u@x";
+	job.priority = 1001;
+	ASSERT_INT_EQ(store_job_create(st, &job, &task, 1, 1, &id, &cause),
+	    FERRY_ERR_INVAL);
+	ASSERT_STR_CONTAINS(cause, "priority");
+	job.priority = 0;
+	task.dst_path = "";
+	ASSERT_INT_EQ(store_job_create(st, &job, &task, 1, 1, &id, &cause),
+	    FERRY_ERR_INVAL);
+	/* Nothing of a refused job is left behind. */
+	ASSERT_INT_EQ(store_job_get(st, 1, &got, NULL), FERRY_ERR_NOTFOUND);
+	task.dst_path = "/b";
+	job.note = "for review";
+	job.meta = "{\"ftrack\":null}";
+	ASSERT_INT_EQ(store_job_create(st, &job, &task, 1, 1, &id, NULL), 0);
+	ASSERT_INT_EQ(store_job_get(st, id, &got, NULL), 0);
+	ASSERT_STR_EQ(got.to_user, "u@x");
+	ASSERT_TRUE(got.to_site == NULL);
+	ASSERT_STR_EQ(got.note, "for review");
+	ASSERT_STR_EQ(got.meta, "{\"ftrack\":null}");
+	store_job_clear(&got);
+	free(cause);
+	store_close(st);
+}
+
+static void
+test_shares_acls(void)
+{
+	struct store	*st = open_db("shares");
+	char		*json = NULL, *cause = NULL;
+	int64_t		 v;
+	int		 ok;
+
+	ASSERT_INT_EQ(store_share_get(st, &json, &v, NULL),
+	    FERRY_ERR_NOTFOUND);
+	ASSERT_INT_EQ(store_share_set(st, "{\"v\":1}", "admin", 1, &v, NULL),
+	    0);
+	ASSERT_INT_EQ(v, 1);
+	ASSERT_INT_EQ(store_share_set(st, "{\"v\":2}", "admin", 2, &v, NULL),
+	    0);
+	ASSERT_INT_EQ(v, 2);
+	ASSERT_INT_EQ(store_share_get(st, &json, &v, NULL), 0);
+	ASSERT_STR_EQ(json, "{\"v\":2}");
+	ASSERT_INT_EQ(v, 2);
+	free(json);
+	ASSERT_INT_EQ(store_share_version(st, 1, &json, NULL), 0);
+	ASSERT_STR_EQ(json, "{\"v\":1}");
+	free(json);
+
+	ASSERT_INT_EQ(store_acl_set(st, "la", "projects:show/shot",
+	    STORE_ACCESS_WRITE, NULL), 0);
+	ASSERT_INT_EQ(store_acl_set(st, "v@vendor", "projects:",
+	    STORE_ACCESS_READ, NULL), 0);
+	ASSERT_INT_EQ(store_acl_set(st, "la", "nocolon", STORE_ACCESS_READ,
+	    &cause), FERRY_ERR_INVAL);
+	ASSERT_INT_EQ(store_acl_check(st, "la", "projects:show/shot/a.exr",
+	    STORE_ACCESS_WRITE, &ok, NULL), 0);
+	ASSERT_INT_EQ(ok, 1);
+	ASSERT_INT_EQ(store_acl_check(st, "la", "projects:show/shot",
+	    STORE_ACCESS_READ, &ok, NULL), 0);
+	ASSERT_INT_EQ(ok, 1);
+	ASSERT_INT_EQ(store_acl_check(st, "la", "projects:show/shot2/a",
+	    STORE_ACCESS_READ, &ok, NULL), 0);
+	ASSERT_INT_EQ(ok, 0);
+	ASSERT_INT_EQ(store_acl_check(st, "v@vendor", "projects:any/thing",
+	    STORE_ACCESS_READ, &ok, NULL), 0);
+	ASSERT_INT_EQ(ok, 1);
+	ASSERT_INT_EQ(store_acl_check(st, "v@vendor", "projects:any/thing",
+	    STORE_ACCESS_WRITE, &ok, NULL), 0);
+	ASSERT_INT_EQ(ok, 0);
+	ASSERT_INT_EQ(store_acl_check(st, "v@vendor", "other:x",
+	    STORE_ACCESS_READ, &ok, NULL), 0);
+	ASSERT_INT_EQ(ok, 0);
+	ASSERT_INT_EQ(store_acl_delete(st, "v@vendor", "projects:", NULL), 0);
+	ASSERT_INT_EQ(store_acl_delete(st, "v@vendor", "projects:", NULL),
+	    FERRY_ERR_NOTFOUND);
+	free(cause);
+	store_close(st);
+}
+
+/* A child creates a job and is killed the moment the call returns. */
+static void
+test_durability(void)
+{
+	struct store		*st;
+	struct store_job	 j;
+	size_t			 n = 0;
+	int64_t			 id = 0;
+	pid_t			 pid;
+	int			 p[2], status;
+
+	st = open_jobs_db("durable");
+	store_close(st);
+	if (pipe(p) == -1 || (pid = fork()) == -1)
+		exit(1);
+	if (pid == 0) {
+		close(p[0]);
+		st = open_db("durable");
+		id = make_job(st, "la", 7, 5000, "/dst/d", 0, 100);
+		(void)write(p[1], &id, sizeof id);
+		kill(getpid(), SIGKILL);
+		_exit(3);
+	}
+	close(p[1]);
+	ASSERT_INT_EQ(read(p[0], &id, sizeof id), sizeof id);
+	close(p[0]);
+	ASSERT_INT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	st = open_db("durable");
+	ASSERT_INT_EQ(store_job_get(st, id, &j, NULL), 0);
+	ASSERT_INT_EQ(j.ntasks, 5000);
+	ASSERT_INT_EQ(j.priority, 7);
+	store_job_clear(&j);
+	ASSERT_INT_EQ(store_job_tasks(st, id, count_tasks, &n, NULL), 0);
+	ASSERT_INT_EQ(n, 5000);
+	store_close(st);
+}
+
+static void
+test_names(void)
+{
+	enum store_state	s;
+	enum store_clearance	c;
+	enum store_access	a;
+	enum store_role		r;
+
+	ASSERT_INT_EQ(store_state_parse("paused", &s), 0);
+	ASSERT_INT_EQ(s, STORE_PAUSED);
+	ASSERT_INT_EQ(store_state_parse("nope", &s), FERRY_ERR_INVAL);
+	ASSERT_STR_EQ(store_state_name(STORE_CANCELLED), "cancelled");
+	ASSERT_INT_EQ(store_clearance_parse("restricted", &c), 0);
+	ASSERT_INT_EQ(c, STORE_CLEARANCE_RESTRICTED);
+	ASSERT_INT_EQ(store_access_parse("write", &a), 0);
+	ASSERT_INT_EQ(a, STORE_ACCESS_WRITE);
+	ASSERT_INT_EQ(store_role_parse("user", &r), 0);
+	ASSERT_INT_EQ(r, STORE_ROLE_USER);
+	ASSERT_STR_EQ(store_role_name(STORE_ROLE_SITE), "site");
+}
+
+static void
+cleanup(void)
+{
+	char	cmd[600];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", tmpdir);
+}
+
+int
+main(void)
+{
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return (1);
+	}
+	test_names();
+	test_schema();
+	test_invites();
+	test_invite_race();
+	test_agents();
+	test_big_job();
+	test_transitions();
+	test_backoff();
+	test_priority();
+	test_duplicates();
+	test_recover_stuck();
+	test_job_state();
+	test_job_errors();
+	test_shares_acls();
+	test_durability();
+	cleanup();
+	return (TEST_DONE());
+}
