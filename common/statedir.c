@@ -67,6 +67,14 @@ statedir_open(const char *dir, char **cause)
 	else if (errno != EEXIST)
 		return (err_set(cause, FERRY_ERR_IO, "cannot create state "
 		    "directory %s: %s", dir, strerror(errno)));
+	/*
+	 * The umask may have taken our own bits off a directory we made, and
+	 * without them we could not open it. Whatever is at dir by now is
+	 * checked through the descriptor below.
+	 */
+	if (created && chmod(dir, 0700) == -1)
+		return (err_set(cause, FERRY_ERR_IO, "chmod 700 %s: %s", dir,
+		    strerror(errno)));
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd == -1 && errno == ENOTDIR)
 		return (err_set(cause, FERRY_ERR_INVAL, "state directory %s is "
@@ -74,14 +82,7 @@ statedir_open(const char *dir, char **cause)
 	if (fd == -1)
 		return (err_set(cause, FERRY_ERR_IO, "state directory %s: %s",
 		    dir, strerror(errno)));
-	/* The umask may have taken owner bits off a directory we made. */
-	if (created && fchmod(fd, 0700) == -1) {
-		r = err_set(cause, FERRY_ERR_IO, "chmod 700 %s: %s", dir,
-		    strerror(errno));
-		goto out;
-	}
 	r = statedir_check(fd, dir, cause);
-out:
 	close(fd);
 	return (r);
 }

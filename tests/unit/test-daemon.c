@@ -69,6 +69,17 @@ wait_exit(pid_t pid)
 	return (WEXITSTATUS(status));
 }
 
+/* Starts a forked child's own count of failures. */
+static pid_t
+child_fork(void)
+{
+	pid_t	pid;
+
+	if ((pid = fork()) == 0)
+		test_failures = 0;
+	return (pid);
+}
+
 /* Ends a forked child: 0 if none of its checks failed. */
 static void __attribute__((noreturn))
 child_done(void)
@@ -522,6 +533,39 @@ out:
 	free(cause);
 }
 
+/* A client that does not read is dropped once too much is queued for it. */
+static void
+test_jsonline_queue(int lfd)
+{
+	struct jsonline_conn	*cl, *sv;
+	json_t			*obj;
+	char			*cause = NULL, pad[1024];
+	size_t			 sent = 0;
+	int			 r = 0;
+
+	if ((cl = client(tmp_path("ferryd.sock"))) == NULL)
+		return;
+	if ((sv = server_accept(lfd, &cause)) == NULL) {
+		TEST_FAIL("accept: %s", cause);
+		jsonline_free(cl);
+		return;
+	}
+	memset(pad, 'p', sizeof pad - 1);
+	pad[sizeof pad - 1] = '\0';
+	obj = json_pack("{s:s}", "pad", pad);
+	while (sent < 2 * JSONLINE_MAX_QUEUE &&
+	    (r = jsonline_send(sv, obj, &cause)) == 0)
+		sent += sizeof pad;
+	json_decref(obj);
+	ASSERT_INT_EQ(r, FERRY_ERR_TOOBIG);
+	ASSERT_STR_CONTAINS(cause, "peer is not reading");
+	ASSERT_TRUE(jsonline_pending(sv) > 0);
+	ASSERT_TRUE(jsonline_pending(sv) <= JSONLINE_MAX_QUEUE);
+	jsonline_free(sv);
+	jsonline_free(cl);
+	free(cause);
+}
+
 /* Writes all of data to fd (blocking), ignoring a peer that hung up. */
 static void
 write_all(int fd, const char *data, size_t len)
@@ -609,7 +653,7 @@ test_jsonline_limit(int lfd)
 	char			*cause = NULL, *line;
 	pid_t			 pid;
 
-	if ((pid = fork()) == 0) {
+	if ((pid = child_fork()) == 0) {
 		if ((cl = client(tmp_path("ferryd.sock"))) == NULL)
 			child_done();
 		line = padded_line(JSONLINE_MAX_REQUEST);
@@ -665,7 +709,7 @@ test_jsonline_fork(int lfd)
 	size_t			 i;
 	int			 n = 0, done;
 
-	if ((pid = fork()) == 0) {
+	if ((pid = child_fork()) == 0) {
 		if ((cl = client(tmp_path("ferryd.sock"))) == NULL)
 			child_done();
 		for (i = 0; i < sizeof req - 1; i += 3) {
@@ -734,7 +778,7 @@ test_jsonline_peercred(int lfd)
 	/* Let nobody reach the socket, so that only SO_PEERCRED decides. */
 	ASSERT_INT_EQ(chmod(tmpdir, 0711), 0);
 	ASSERT_INT_EQ(chmod(sock, 0666), 0);
-	if ((pid = fork()) == 0) {
+	if ((pid = child_fork()) == 0) {
 		if (!become_nobody())
 			_exit(2);
 		if ((cl = client(sock)) == NULL)
@@ -765,7 +809,7 @@ test_jsonline_peercred(int lfd)
 
 	/* With the socket back at 0600, nobody cannot even connect. */
 	ASSERT_INT_EQ(chmod(sock, 0600), 0);
-	if ((pid = fork()) == 0) {
+	if ((pid = child_fork()) == 0) {
 		if (!become_nobody())
 			_exit(2);
 		ASSERT_INT_EQ(jsonline_connect(sock, &cl, &cause),
@@ -794,6 +838,7 @@ test_jsonline(void)
 		return;
 	test_jsonline_roundtrip(lfd);
 	test_jsonline_malformed(lfd);
+	test_jsonline_queue(lfd);
 	test_jsonline_limit(lfd);
 	test_jsonline_fork(lfd);
 	test_jsonline_peercred(lfd);
