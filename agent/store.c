@@ -907,7 +907,8 @@ store_agent_add(struct store *st, const struct store_agent *a, int64_t now,
 {
 	static const char	 sql[] =
 	    "INSERT INTO agents (name, role, site, email, clearance,"
-	    " fingerprint, address, enrolled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+	    " fingerprint, address, enrolled_at)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt		*s;
 	int			 user = a->role == STORE_ROLE_USER, r;
 
@@ -1043,7 +1044,8 @@ store_agent_clear(struct store_agent *a)
 int
 store_invite_code(char *buf, size_t len, char **cause)
 {
-	static const char	 alphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
+	static const char	 alphabet[] =
+	    "0123456789abcdefghjkmnpqrstvwxyz";
 	unsigned char		 raw[STORE_CODE_LEN * 5 / 8];
 	unsigned		 bits = 0, acc = 0;
 	size_t			 i, n = 0;
@@ -1998,7 +2000,8 @@ store_tally_save(struct store *st, int64_t job_id,
     const struct store_tally *t, char **cause)
 {
 	static const char	 sql[] =
-	    "UPDATE jobs SET n_queued = n_queued + ?, n_running = n_running + ?,"
+	    "UPDATE jobs SET n_queued = n_queued + ?,"
+	    " n_running = n_running + ?,"
 	    " n_done = n_done + ?, n_failed = n_failed + ?,"
 	    " n_cancelled = n_cancelled + ?, n_paused = n_paused + ?,"
 	    " bytes_done = bytes_done + ? WHERE id = ?";
@@ -2111,94 +2114,92 @@ store_dest_free(struct store *st, int64_t id, char **cause)
 	    (intmax_t)other));
 }
 
+/*
+ * One task's transition, with its job's state, in one transaction. need,
+ * unless STORE_ANY, is the only state the operation starts from.
+ */
 static int
-store_task_op_tx(struct store *st, int64_t id, enum store_state to,
-    int64_t now, const char *error, int reset, char **cause)
+store_task_op_tx(struct store *st, int64_t id, enum store_state need,
+    enum store_state to, int64_t now, const char *error, char **cause)
 {
 	struct store_move	m;
 	int			r;
 
 	if ((r = store_move_load(st, id, &m, cause)) != 0)
 		return (r);
+	if (need != STORE_ANY && m.state != need)
+		return (err_set(cause, FERRY_ERR_STATE, "task %jd is %s, not "
+		    "%s", (intmax_t)id, store_state_name(m.state),
+		    store_state_name(need)));
 	if (to == STORE_RUNNING && (r = store_dest_free(st, id, cause)) != 0)
 		return (r);
-	if (reset && m.state == STORE_FAILED)
+	/* A retry asked for by a person starts the count again. */
+	if (need == STORE_FAILED)
 		m.attempts = 0;
 	return (store_move_one(st, &m, to, now, error, cause));
 }
 
-/* One task's transition, with its job's state, in one transaction. */
 static int
-store_task_op(struct store *st, int64_t id, enum store_state to,
-    int64_t now, const char *error, int reset, char **cause)
+store_task_op(struct store *st, int64_t id, enum store_state need,
+    enum store_state to, int64_t now, const char *error, char **cause)
 {
 	int	r;
 
 	if ((r = store_begin(st, cause)) != 0)
 		return (r);
-	r = store_task_op_tx(st, id, to, now, error, reset, cause);
+	r = store_task_op_tx(st, id, need, to, now, error, cause);
 	return (store_end(st, r, cause));
 }
 
 int
 store_task_start(struct store *st, int64_t id, int64_t now, char **cause)
 {
-	return (store_task_op(st, id, STORE_RUNNING, now, NULL, 0, cause));
+	return (store_task_op(st, id, STORE_ANY, STORE_RUNNING, now, NULL,
+	    cause));
 }
 
 int
 store_task_done(struct store *st, int64_t id, int64_t now, char **cause)
 {
-	return (store_task_op(st, id, STORE_DONE, now, NULL, 0, cause));
+	return (store_task_op(st, id, STORE_ANY, STORE_DONE, now, NULL,
+	    cause));
 }
 
 int
 store_task_fail(struct store *st, int64_t id, const char *error,
     int64_t now, char **cause)
 {
-	return (store_task_op(st, id, STORE_FAILED, now,
-	    error != NULL ? error : "failed", 0, cause));
+	return (store_task_op(st, id, STORE_ANY, STORE_FAILED, now,
+	    error != NULL ? error : "failed", cause));
 }
 
 int
 store_task_cancel(struct store *st, int64_t id, int64_t now, char **cause)
 {
-	return (store_task_op(st, id, STORE_CANCELLED, now, NULL, 0, cause));
+	return (store_task_op(st, id, STORE_ANY, STORE_CANCELLED, now, NULL,
+	    cause));
 }
 
 int
 store_task_pause(struct store *st, int64_t id, int64_t now, char **cause)
 {
-	return (store_task_op(st, id, STORE_PAUSED, now, NULL, 0, cause));
+	return (store_task_op(st, id, STORE_ANY, STORE_PAUSED, now, NULL,
+	    cause));
 }
 
+/* Only a paused task resumes; failed -> queued is a retry. */
 int
 store_task_resume(struct store *st, int64_t id, int64_t now, char **cause)
 {
-	struct store_move	m;
-	int			r;
-
-	/* Only a paused task resumes; failed -> queued is a retry. */
-	if ((r = store_move_load(st, id, &m, cause)) != 0)
-		return (r);
-	if (m.state != STORE_PAUSED)
-		return (err_set(cause, FERRY_ERR_STATE, "task %jd is %s, not "
-		    "paused", (intmax_t)id, store_state_name(m.state)));
-	return (store_task_op(st, id, STORE_QUEUED, now, NULL, 0, cause));
+	return (store_task_op(st, id, STORE_PAUSED, STORE_QUEUED, now, NULL,
+	    cause));
 }
 
 int
 store_task_retry(struct store *st, int64_t id, int64_t now, char **cause)
 {
-	struct store_move	m;
-	int			r;
-
-	if ((r = store_move_load(st, id, &m, cause)) != 0)
-		return (r);
-	if (m.state != STORE_FAILED)
-		return (err_set(cause, FERRY_ERR_STATE, "task %jd is %s, not "
-		    "failed", (intmax_t)id, store_state_name(m.state)));
-	return (store_task_op(st, id, STORE_QUEUED, now, NULL, 1, cause));
+	return (store_task_op(st, id, STORE_FAILED, STORE_QUEUED, now, NULL,
+	    cause));
 }
 
 int

@@ -227,7 +227,7 @@ struct store_job {
 struct store_task {
 	int64_t			 id;
 	int64_t			 job_id;
-	char			*dest;		/* the job's to_site or to_user */
+	char			*dest;		/* job's to_site or to_user */
 	char			*src_path;
 	char			*dst_path;
 	char			*basis;		/* hint; NULL */

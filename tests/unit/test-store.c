@@ -511,7 +511,7 @@ task_in(struct store *st, enum store_state s, int *seq)
 static void
 test_transitions(void)
 {
-	/* The resulting state of each operation from each state; -1: illegal. */
+	/* The state each operation leads to from each state; -1: illegal. */
 	static const int	 expect[STORE_STATE_COUNT][OP_COUNT] = {
 		[STORE_QUEUED] = { STORE_RUNNING, -1, -1, STORE_CANCELLED,
 		    STORE_PAUSED, -1, -1 },
