@@ -1272,15 +1272,26 @@ store_enroll(struct store *st, const char *code, const char *name,
     const unsigned char fp[STORE_FINGERPRINT_LEN], const char *address,
     int64_t now, struct store_agent *out, char **cause)
 {
-	unsigned char		hash[STORE_HASH_LEN];
+	unsigned char	hash[STORE_HASH_LEN];
+	int		r;
+
+	if ((r = store_invite_hash(code, hash, cause)) != 0)
+		return (r);
+	return (store_enroll_hash(st, hash, name, fp, address, now, out,
+	    cause));
+}
+
+int
+store_enroll_hash(struct store *st, const unsigned char *hash,
+    const char *name, const unsigned char fp[STORE_FINGERPRINT_LEN],
+    const char *address, int64_t now, struct store_agent *out, char **cause)
+{
 	struct store_invite	inv;
 	struct store_agent	a;
 	int			r;
 
 	if (name == NULL || *name == '\0')
 		return (err_set(cause, FERRY_ERR_INVAL, "empty agent name"));
-	if ((r = store_invite_hash(code, hash, cause)) != 0)
-		return (r);
 	memset(&a, 0, sizeof a);
 	a.name = (char *)name;
 	a.address = (char *)address;
@@ -1297,6 +1308,28 @@ store_enroll(struct store *st, const char *code, const char *name,
 	if (out != NULL)
 		return (store_agent_by_id(st, a.id, out, cause));
 	return (0);
+}
+
+int
+store_invite_keys(struct store *st,
+    int (*cb)(void *, int64_t, const unsigned char *), void *arg,
+    char **cause)
+{
+	static const char	 sql[] = "SELECT id, code_hash FROM invites";
+	sqlite3_stmt		*s;
+	int			 r;
+
+	if ((r = store_q(st, sql, &s, cause, "")) != 0)
+		return (r);
+	while ((r = store_step(st, s, cause)) > 0) {
+		if (sqlite3_column_bytes(s, 1) != STORE_HASH_LEN)
+			continue;
+		if ((r = cb(arg, sqlite3_column_int64(s, 0),
+		    sqlite3_column_blob(s, 1))) != 0)
+			break;
+	}
+	store_reset(s);
+	return (r < 0 ? r : 0);
 }
 
 void

@@ -177,6 +177,18 @@ int	 store_enroll(struct store *st, const char *code, const char *name,
 	     const unsigned char fp[STORE_FINGERPRINT_LEN],
 	     const char *address, int64_t now, struct store_agent *out,
 	     char **cause);
+/*
+ * The same, for the invite whose stored hash is hash: for enrolment where
+ * the hub never sees the code itself (agent/enroll.h).
+ */
+int	 store_enroll_hash(struct store *st, const unsigned char *hash,
+	     const char *name, const unsigned char fp[STORE_FINGERPRINT_LEN],
+	     const char *address, int64_t now, struct store_agent *out,
+	     char **cause);
+/* Calls cb with every invite's number and stored hash (used or not). */
+int	 store_invite_keys(struct store *st,
+	     int (*cb)(void *, int64_t, const unsigned char *), void *arg,
+	     char **cause);
 void	 store_invite_clear(struct store_invite *inv);
 
 /*

@@ -19,11 +19,21 @@ struct cmd_entry {
 	int		(*exec)(int argc, char **argv);
 };
 
+extern const struct cmd_entry cmd_invite_entry;
 extern const struct cmd_entry cmd_map_entry;
+extern const struct cmd_entry cmd_status_entry;
 
 /* ferry.c */
 void	cli_error(const struct cmd_entry *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	cli_usage(const struct cmd_entry *cmd);
+/*
+ * Sends req to the local ferryd (state: --state, else FERRY_STATE, else
+ * the default) and stores its final answer in *rep. On an error answer or
+ * no daemon, prints why and returns CLI_EXIT_FAILED.
+ */
+struct json_t;
+int	cli_request(const struct cmd_entry *cmd, const char *state,
+	    const struct json_t *req, struct json_t **rep);
 
 #endif

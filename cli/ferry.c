@@ -5,11 +5,18 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli.h"
+#include "err.h"
+#include "jsonline.h"
 #include "log.h"
+#include "statedir.h"
 
 static const struct cmd_entry *cmd_table[] = {
+	&cmd_invite_entry,
 	&cmd_map_entry,
+	&cmd_status_entry,
 	NULL
 };
 
@@ -30,6 +37,46 @@ cli_usage(const struct cmd_entry *cmd)
 {
 	fprintf(stderr, "usage: ferry %s %s\n", cmd->name, cmd->usage);
 	return (CLI_EXIT_USAGE);
+}
+
+int
+cli_request(const struct cmd_entry *cmd, const char *state,
+    const json_t *req, json_t **rep)
+{
+	struct jsonline_conn	*c = NULL;
+	char			 path[4096], *cause = NULL;
+	const char		*err;
+	int			 r;
+
+	*rep = NULL;
+	snprintf(path, sizeof path, "%s/%s", statedir_choose(state),
+	    JSONLINE_SOCKET_NAME);
+	if ((r = jsonline_connect(path, &c, &cause)) == 0 &&
+	    (r = jsonline_request(c, req, &cause)) == 0) {
+		/* Progress lines may come first; the last says "done". */
+		do {
+			json_decref(*rep);
+			*rep = NULL;
+		} while ((r = jsonline_recv(c, rep, &cause)) == 0 &&
+		    !jsonline_done(*rep) &&
+		    json_object_get(*rep, "error") == NULL);
+	}
+	jsonline_free(c);
+	if (r == 0 && (err = json_string_value(json_object_get(*rep,
+	    "error"))) != NULL) {
+		cli_error(cmd, "%s", err);
+		json_decref(*rep);
+		*rep = NULL;
+		return (CLI_EXIT_FAILED);
+	}
+	if (r != 0) {
+		cli_error(cmd, "%s", cause ? cause : err_str(r));
+		free(cause);
+		json_decref(*rep);
+		*rep = NULL;
+		return (CLI_EXIT_FAILED);
+	}
+	return (CLI_EXIT_OK);
 }
 
 static void

@@ -1,0 +1,196 @@
+/*
+ * ferryd enroll HUB_HOST[:PORT] CODE [--state DIR] [--name NAME]
+ *     [--public-address ADDR]
+ * Makes this machine's key pair and enrols it with the hub, using the
+ * one-time code from `ferry invite` ("-" reads it from standard input, so
+ * that it need not appear in the process list).
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <netdb.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "enroll.h"
+#include "err.h"
+#include "ferryd.h"
+#include "identity.h"
+#include "statedir.h"
+#include "tls.h"
+
+static int	cmd_enroll_exec(int, char **);
+
+const struct ferryd_cmd ferryd_cmd_enroll = {
+	.name = "enroll",
+	.usage = "HUB_HOST[:PORT] CODE|- [--state DIR] [--name NAME] "
+	    "[--public-address ADDR]",
+	.summary = "join a hub with a one-time code",
+	.exec = cmd_enroll_exec,
+};
+
+/* Connects a TCP socket to host:port. */
+static int
+enroll_dial(const char *host, int port, int *fdp, char **cause)
+{
+	struct addrinfo	 hints, *ai, *a;
+	char		 serv[16];
+	int		 fd = -1, e;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(serv, sizeof serv, "%d", port);
+	if ((e = getaddrinfo(host, serv, &hints, &ai)) != 0)
+		return (err_set(cause, FERRY_ERR_IO, "%s: %s", host,
+		    gai_strerror(e)));
+	for (a = ai; a != NULL; a = a->ai_next) {
+		if ((fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC,
+		    0)) == -1)
+			continue;
+		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	if (fd == -1)
+		return (err_set(cause, FERRY_ERR_IO, "cannot connect to the "
+		    "hub at %s:%d", host, port));
+	*fdp = fd;
+	return (0);
+}
+
+/* Uses the key pair in state if there is one, else makes one. */
+static int
+enroll_identity(const char *state, const char *name, struct identity **id,
+    char **cause)
+{
+	char	key[4096], cert[4096];
+	int	r;
+
+	if (ferryd_load_identity(state, id, NULL) == 0)
+		return (0);
+	snprintf(key, sizeof key, "%s/key.pem", state);
+	snprintf(cert, sizeof cert, "%s/cert.pem", state);
+	if ((r = identity_generate(name, id, cause)) != 0)
+		return (r);
+	if ((r = identity_save(*id, key, cert, cause)) != 0) {
+		identity_free(*id);
+		*id = NULL;
+	}
+	return (r);
+}
+
+static int
+enroll_read_code(const char *arg, char *code, size_t len)
+{
+	if (strcmp(arg, "-") != 0) {
+		snprintf(code, len, "%s", arg);
+		return (0);
+	}
+	if (fgets(code, (int)len, stdin) == NULL)
+		return (-1);
+	code[strcspn(code, "\r\n")] = '\0';
+	return (0);
+}
+
+/* Saves what the hub told us; the hub's key is pinned from now on. */
+static int
+enroll_save(const char *state, const char *hub, const json_t *reply,
+    const uint8_t *hub_fp, const char *public_addr, char **cause)
+{
+	struct conf	c;
+	char		fp[IDENTITY_FP_STRLEN + 1];
+
+	memset(&c, 0, sizeof c);
+	identity_fp_format(hub_fp, fp);
+	c.role = "agent";
+	c.site = (char *)(uintptr_t)json_string_value(json_object_get(reply,
+	    "site"));
+	c.user = (char *)(uintptr_t)json_string_value(json_object_get(reply,
+	    "user"));
+	c.name = (char *)(uintptr_t)json_string_value(json_object_get(reply,
+	    "name"));
+	c.hub = (char *)(uintptr_t)hub;
+	c.hub_fp = fp;
+	c.public_addr = (char *)(uintptr_t)public_addr;
+	return (conf_save(state, &c, cause));
+}
+
+static int
+cmd_enroll_exec(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "state", required_argument, NULL, 'S' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "public-address", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct identity	*id = NULL;
+	struct tls_conn	*c = NULL;
+	json_t		*reply = NULL;
+	const char	*state = NULL, *name = NULL, *pub = NULL;
+	char		 code[256], hostname[256], hub[300], *host = NULL;
+	char		*cause = NULL;
+	int		 ch, port, fd = -1, r;
+
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'S': state = optarg; break;
+		case 'n': name = optarg; break;
+		case 'p': pub = optarg; break;
+		default:
+			ferryd_usage_error(&ferryd_cmd_enroll, "bad option");
+			return (FERRYD_EXIT_USAGE);
+		}
+	}
+	if (argc - optind != 2) {
+		ferryd_usage_error(&ferryd_cmd_enroll, "the hub's address and "
+		    "the code are needed");
+		return (FERRYD_EXIT_USAGE);
+	}
+	if (conf_split_addr(argv[optind], CONF_CONTROL_PORT, &host, &port,
+	    &cause) != 0 || enroll_read_code(argv[optind + 1], code,
+	    sizeof code) != 0) {
+		ferryd_usage_error(&ferryd_cmd_enroll, "%s", cause ? cause :
+		    "no code on standard input");
+		free(cause);
+		return (FERRYD_EXIT_USAGE);
+	}
+	if (name == NULL && gethostname(hostname, sizeof hostname) == 0)
+		name = hostname;
+	snprintf(hub, sizeof hub, "%s:%d", host, port);
+	state = statedir_choose(state);
+	if ((r = statedir_open(state, &cause)) != 0 ||
+	    (r = enroll_identity(state, name, &id, &cause)) != 0 ||
+	    (r = enroll_dial(host, port, &fd, &cause)) != 0 ||
+	    (r = tls_connect(fd, id, NULL, FERRYD_TIMEOUT_MS, &c,
+	    &cause)) != 0 ||
+	    (r = enroll_agent(c, code, name, &reply, &cause)) != 0 ||
+	    (r = enroll_save(state, hub, reply, tls_peer_fp(c), pub,
+	    &cause)) != 0) {
+		fprintf(stderr, "ferryd: enroll: %s\n", cause ? cause :
+		    err_str(r));
+	} else
+		printf("enrolled as %s (%s %s) with the hub at %s\n", name,
+		    json_string_value(json_object_get(reply, "role")),
+		    json_string_value(json_object_get(reply, "site")) ?
+		    json_string_value(json_object_get(reply, "site")) :
+		    json_string_value(json_object_get(reply, "user")), hub);
+	explicit_bzero(code, sizeof code);
+	json_decref(reply);
+	if (c != NULL)
+		tls_shutdown(c, NULL);
+	tls_free(c);
+	if (fd != -1)
+		close(fd);
+	identity_free(id);
+	free(host);
+	free(cause);
+	return (r == 0 ? FERRYD_EXIT_OK : FERRYD_EXIT_FAILED);
+}

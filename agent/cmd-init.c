@@ -1,0 +1,111 @@
+/*
+ * ferryd init --hub --site SITE --listen ADDR[:PORT] [--state DIR]
+ * Makes this machine the hub: state directory, identity, configuration
+ * and an empty database with its own site.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "err.h"
+#include "ferryd.h"
+#include "identity.h"
+#include "statedir.h"
+#include "store.h"
+
+static int	cmd_init_exec(int, char **);
+
+const struct ferryd_cmd ferryd_cmd_init = {
+	.name = "init",
+	.usage = "--hub --site SITE --listen ADDR[:PORT] [--state DIR]",
+	.summary = "make this machine the hub",
+	.exec = cmd_init_exec,
+};
+
+/* Creates and saves a new identity in state; prints its fingerprint. */
+static int
+init_identity(const char *state, const char *name, char **cause)
+{
+	struct identity	*id;
+	char		 key[4096], cert[4096], fp[IDENTITY_FP_STRLEN + 1];
+	int		 r;
+
+	snprintf(key, sizeof key, "%s/key.pem", state);
+	snprintf(cert, sizeof cert, "%s/cert.pem", state);
+	if ((r = identity_generate(name, &id, cause)) != 0)
+		return (r);
+	if ((r = identity_save(id, key, cert, cause)) == 0) {
+		identity_fp_format(identity_fp(id), fp);
+		printf("fingerprint %s\n", fp);
+	}
+	identity_free(id);
+	return (r);
+}
+
+static int
+cmd_init_exec(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "hub", no_argument, NULL, 'h' },
+		{ "site", required_argument, NULL, 's' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "state", required_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct conf	 c;
+	struct store	*st = NULL;
+	const char	*state = NULL;
+	char		 db[4096], host[256], *cause = NULL, *h = NULL;
+	int		 ch, hub = 0, port, r;
+
+	memset(&c, 0, sizeof c);
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h': hub = 1; break;
+		case 's': c.site = optarg; break;
+		case 'l': c.listen = optarg; break;
+		case 'S': state = optarg; break;
+		default:
+			ferryd_usage_error(&ferryd_cmd_init, "bad option");
+			return (FERRYD_EXIT_USAGE);
+		}
+	}
+	if (!hub || c.site == NULL || c.listen == NULL || optind != argc) {
+		ferryd_usage_error(&ferryd_cmd_init, "%s", !hub ? "only a hub "
+		    "is made with init; other agents use 'ferryd enroll'" :
+		    "--site and --listen are needed");
+		return (FERRYD_EXIT_USAGE);
+	}
+	if (conf_split_addr(c.listen, CONF_CONTROL_PORT, &h, &port,
+	    &cause) != 0) {
+		ferryd_usage_error(&ferryd_cmd_init, "--listen: %s", cause);
+		return (FERRYD_EXIT_USAGE);
+	}
+	snprintf(host, sizeof host, "%s:%d", h, port);
+	free(h);
+	c.listen = host;
+	c.role = "hub";
+	c.name = c.site;
+	state = statedir_choose(state);
+	snprintf(db, sizeof db, "%s/hub.db", state);
+	if ((r = statedir_open(state, &cause)) != 0 ||
+	    (r = init_identity(state, c.site, &cause)) != 0 ||
+	    (r = conf_save(state, &c, &cause)) != 0 ||
+	    (r = store_open(db, &st, &cause)) != 0 ||
+	    (r = store_site_add(st, c.site, ferryd_now(), &cause)) != 0) {
+		fprintf(stderr, "ferryd: init: %s\n", cause ? cause :
+		    err_str(r));
+		free(cause);
+		store_close(st);
+		return (FERRYD_EXIT_FAILED);
+	}
+	store_close(st);
+	printf("hub %s ready in %s; start it with: ferryd run --state %s\n",
+	    c.site, state, state);
+	return (FERRYD_EXIT_OK);
+}

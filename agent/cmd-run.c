@@ -1,0 +1,109 @@
+/*
+ * ferryd run [--state DIR] [--syslog] [--debug]
+ * Runs the daemon in the foreground (as systemd wants it): the hub or an
+ * agent, as `ferryd init` or `ferryd enroll` made this state directory.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "err.h"
+#include "ferryd.h"
+#include "identity.h"
+#include "lockfile.h"
+#include "log.h"
+#include "sdnotify.h"
+#include "statedir.h"
+#include "store.h"
+
+static int	cmd_run_exec(int, char **);
+
+const struct ferryd_cmd ferryd_cmd_run = {
+	.name = "run",
+	.usage = "[--state DIR] [--syslog] [--debug]",
+	.summary = "run the daemon in the foreground",
+	.exec = cmd_run_exec,
+};
+
+static volatile sig_atomic_t	run_signalled;
+
+static void
+run_on_signal(int sig)
+{
+	(void)sig;
+	run_signalled = 1;
+}
+
+static int
+run_setup(struct ferryd *d, char **cause)
+{
+	int	r;
+
+	if ((r = statedir_open(d->state, cause)) != 0 ||
+	    (r = lockfile_take(d->state, &d->lockfd, cause)) != 0 ||
+	    (r = conf_load(d->state, &d->conf, cause)) != 0 ||
+	    (r = ferryd_load_identity(d->state, &d->id, cause)) != 0 ||
+	    (r = api_open(d, cause)) != 0)
+		return (r);
+	identity_fp_format(identity_fp(d->id), d->fp);
+	return (0);
+}
+
+static int
+cmd_run_exec(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "state", required_argument, NULL, 'S' },
+		{ "syslog", no_argument, NULL, 'l' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ferryd	 d;
+	struct sigaction sa;
+	char		*cause = NULL;
+	int		 ch, r, use_syslog = 0, level = LOG_LEVEL_INFO;
+
+	memset(&d, 0, sizeof d);
+	d.lockfd = d.apifd = d.ctlfd = -1;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'S': d.state = optarg; break;
+		case 'l': use_syslog = 1; break;
+		case 'd': level = LOG_LEVEL_DEBUG; break;
+		default:
+			ferryd_usage_error(&ferryd_cmd_run, "bad option");
+			return (FERRYD_EXIT_USAGE);
+		}
+	}
+	log_init("ferryd", level, use_syslog);
+	d.state = statedir_choose(d.state);
+	pthread_mutex_init(&d.mu, NULL);
+	if ((r = run_setup(&d, &cause)) != 0) {
+		log_error("%s", cause ? cause : err_str(r));
+		free(cause);
+		return (FERRYD_EXIT_FAILED);
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = run_on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	r = strcmp(d.conf.role, "hub") == 0 ? hub_run(&d) : uplink_run(&d);
+	if (r != FERRYD_EXIT_OK) {
+		api_close(&d);
+		return (r);
+	}
+	sdnotify_ready(NULL);
+	while (!run_signalled)
+		api_serve_once(&d, 500);
+	sdnotify_stopping(NULL);
+	log_info("stopping");
+	d.stop = 1;
+	api_close(&d);
+	return (FERRYD_EXIT_OK);
+}

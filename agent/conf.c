@@ -1,0 +1,173 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "err.h"
+
+/* The keywords, and where each value goes: a new one is one line here. */
+static const struct {
+	const char	*key;
+	size_t		 off;
+} conf_keys[] = {
+	{ "role", offsetof(struct conf, role) },
+	{ "site", offsetof(struct conf, site) },
+	{ "user", offsetof(struct conf, user) },
+	{ "name", offsetof(struct conf, name) },
+	{ "listen", offsetof(struct conf, listen) },
+	{ "hub", offsetof(struct conf, hub) },
+	{ "hub-fingerprint", offsetof(struct conf, hub_fp) },
+	{ "public-address", offsetof(struct conf, public_addr) },
+};
+#define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])
+
+static char **
+conf_field(struct conf *c, size_t i)
+{
+	return ((char **)((char *)c + conf_keys[i].off));
+}
+
+void
+conf_clear(struct conf *c)
+{
+	size_t	i;
+
+	for (i = 0; i < CONF_NKEYS; i++)
+		free(*conf_field(c, i));
+	memset(c, 0, sizeof *c);
+}
+
+/* Applies one line; returns 0 or an error naming file and line. */
+static int
+conf_line(struct conf *c, char *line, const char *file, int n, char **cause)
+{
+	char	*key, *val, *end;
+	size_t	 i;
+
+	line[strcspn(line, "#\r\n")] = '\0';
+	key = line + strspn(line, " \t");
+	if (*key == '\0')
+		return (0);
+	val = key + strcspn(key, " \t");
+	if (*val != '\0')
+		*val++ = '\0';
+	val += strspn(val, " \t");
+	for (end = val + strlen(val); end > val && (end[-1] == ' ' ||
+	    end[-1] == '\t'); end--)
+		end[-1] = '\0';
+	for (i = 0; i < CONF_NKEYS; i++) {
+		if (strcmp(key, conf_keys[i].key) != 0)
+			continue;
+		if (*val == '\0')
+			return (err_set(cause, FERRY_ERR_PARSE, "%s:%d: %s "
+			    "needs a value", file, n, key));
+		free(*conf_field(c, i));
+		if ((*conf_field(c, i) = strdup(val)) == NULL)
+			return (FERRY_ERR_NOMEM);
+		return (0);
+	}
+	return (err_set(cause, FERRY_ERR_PARSE, "%s:%d: unknown keyword "
+	    "\"%s\"", file, n, key));
+}
+
+int
+conf_load(const char *dir, struct conf *c, char **cause)
+{
+	char	 path[4096], *line = NULL;
+	size_t	 cap = 0;
+	FILE	*f;
+	int	 n = 0, r = 0;
+
+	memset(c, 0, sizeof *c);
+	snprintf(path, sizeof path, "%s/%s", dir, CONF_NAME);
+	if ((f = fopen(path, "r")) == NULL)
+		return (err_set(cause, FERRY_ERR_IO, "%s: %s%s", path,
+		    strerror(errno), errno == ENOENT ? " (run 'ferryd init' "
+		    "or 'ferryd enroll' first)" : ""));
+	while (r == 0 && getline(&line, &cap, f) != -1)
+		r = conf_line(c, line, path, ++n, cause);
+	free(line);
+	fclose(f);
+	if (r == 0 && (c->role == NULL || (strcmp(c->role, "hub") != 0 &&
+	    strcmp(c->role, "agent") != 0)))
+		r = err_set(cause, FERRY_ERR_PARSE, "%s: role must be hub or "
+		    "agent", path);
+	if (r != 0)
+		conf_clear(c);
+	return (r);
+}
+
+int
+conf_save(const char *dir, const struct conf *c, char **cause)
+{
+	char		 path[4096], tmp[4200];
+	struct buf	 b;
+	size_t		 i;
+	int		 fd, r = 0;
+
+	buf_init(&b, 0);
+	buf_addstr(&b, "# ferryd state; written by ferryd init/enroll\n");
+	for (i = 0; i < CONF_NKEYS; i++) {
+		const char *v = *conf_field((struct conf *)(uintptr_t)c, i);
+
+		if (v != NULL)
+			buf_printf(&b, "%s %s\n", conf_keys[i].key, v);
+	}
+	snprintf(path, sizeof path, "%s/%s", dir, CONF_NAME);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1 || write(fd, b.data, b.len) != (ssize_t)b.len ||
+	    fsync(fd) == -1 || rename(tmp, path) == -1)
+		r = err_set(cause, FERRY_ERR_IO, "%s: %s", path,
+		    strerror(errno));
+	if (fd != -1)
+		close(fd);
+	if (r != 0)
+		unlink(tmp);
+	buf_free(&b);
+	return (r);
+}
+
+int
+conf_split_addr(const char *spec, int def, char **host, int *port,
+    char **cause)
+{
+	const char	*colon, *h = spec;
+	size_t		 n;
+	char		*end;
+	long		 p = def;
+
+	if (*spec == '[') {
+		/* [v6]:port */
+		if ((colon = strchr(spec, ']')) == NULL)
+			return (err_set(cause, FERRY_ERR_INVAL, "%s: missing "
+			    "']'", spec));
+		h = spec + 1;
+		n = (size_t)(colon - h);
+		colon = colon[1] == ':' ? colon + 1 : NULL;
+	} else if ((colon = strrchr(spec, ':')) != NULL &&
+	    strchr(spec, ':') != colon)
+		colon = NULL;	/* a bare IPv6 address */
+	if (*spec != '[')
+		n = colon != NULL ? (size_t)(colon - spec) : strlen(spec);
+	if (colon != NULL) {
+		p = strtol(colon + 1, &end, 10);
+		if (*end != '\0' || p < 1 || p > 65535)
+			return (err_set(cause, FERRY_ERR_INVAL, "%s: bad port",
+			    spec));
+	}
+	if (n == 0)
+		return (err_set(cause, FERRY_ERR_INVAL, "%s: no host", spec));
+	if ((*host = strndup(h, n)) == NULL)
+		return (FERRY_ERR_NOMEM);
+	*port = (int)p;
+	return (0);
+}

@@ -1,0 +1,32 @@
+/*
+ * ferryd.conf: "keyword value" lines in the state directory, written by
+ * `ferryd init` and `ferryd enroll` and read by `ferryd run`. '#' starts a
+ * comment. Unknown keywords are errors, named with file and line.
+ */
+#ifndef FERRY_CONF_H
+#define FERRY_CONF_H
+
+#define CONF_NAME		"ferryd.conf"
+#define CONF_CONTROL_PORT	45190
+
+struct conf {
+	char	*role;		/* "hub" or "agent" */
+	char	*site;		/* the site this machine belongs to */
+	char	*user;		/* for a person's agent: their e-mail */
+	char	*name;		/* this agent's name, for people */
+	char	*listen;	/* hub: ADDR[:PORT] of the control port */
+	char	*hub;		/* agent: the hub's ADDR[:PORT] */
+	char	*hub_fp;	/* agent: the hub's pinned fingerprint */
+	char	*public_addr;	/* reachable address, if any */
+};
+
+/* Reads DIR/ferryd.conf into c (cleared first). */
+int	conf_load(const char *dir, struct conf *c, char **cause);
+/* Writes c to DIR/ferryd.conf atomically, mode 0600. */
+int	conf_save(const char *dir, const struct conf *c, char **cause);
+void	conf_clear(struct conf *c);
+/* Splits "host[:port]" (or "[v6]:port"); port defaults to def. */
+int	conf_split_addr(const char *spec, int def, char **host, int *port,
+	    char **cause);
+
+#endif

@@ -1,0 +1,84 @@
+/* ferryd: main() finds the subcommand in a table. */
+#include "config.h"
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "err.h"
+#include "ferryd.h"
+#include "identity.h"
+#include "log.h"
+
+static const struct ferryd_cmd *ferryd_cmds[] = {
+	&ferryd_cmd_init,
+	&ferryd_cmd_enroll,
+	&ferryd_cmd_run,
+	NULL
+};
+
+void
+ferryd_usage_error(const struct ferryd_cmd *cmd, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "ferryd: %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: ferryd %s %s\n", cmd->name, cmd->usage);
+}
+
+int
+ferryd_load_identity(const char *state, struct identity **id, char **cause)
+{
+	char	key[4096], cert[4096];
+
+	snprintf(key, sizeof key, "%s/key.pem", state);
+	snprintf(cert, sizeof cert, "%s/cert.pem", state);
+	return (identity_load(key, cert, id, cause));
+}
+
+int64_t
+ferryd_now(void)
+{
+	return ((int64_t)time(NULL));
+}
+
+static void
+ferryd_help(FILE *f)
+{
+	size_t	i;
+
+	fprintf(f, "usage: ferryd COMMAND [ARGS...]\n\ncommands:\n");
+	for (i = 0; ferryd_cmds[i] != NULL; i++)
+		fprintf(f, "  %-7s %s\n", ferryd_cmds[i]->name,
+		    ferryd_cmds[i]->summary);
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t	i;
+
+	signal(SIGPIPE, SIG_IGN);
+	log_init("ferryd", LOG_LEVEL_INFO, 0);
+	if (argc < 2 || strcmp(argv[1], "help") == 0 ||
+	    strcmp(argv[1], "--help") == 0) {
+		ferryd_help(argc < 2 ? stderr : stdout);
+		return (argc < 2 ? FERRYD_EXIT_USAGE : FERRYD_EXIT_OK);
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("ferryd %s\n", PACKAGE_VERSION);
+		return (FERRYD_EXIT_OK);
+	}
+	for (i = 0; ferryd_cmds[i] != NULL; i++) {
+		if (strcmp(ferryd_cmds[i]->name, argv[1]) == 0)
+			return (ferryd_cmds[i]->exec(argc - 1, argv + 1));
+	}
+	fprintf(stderr, "ferryd: unknown command \"%s\" (try 'ferryd help')\n",
+	    argv[1]);
+	return (FERRYD_EXIT_USAGE);
+}

@@ -1,0 +1,79 @@
+/*
+ * ferryd, the agent daemon. Its subcommands live in a table (ferryd.c),
+ * one file each: cmd-init.c, cmd-enroll.c, cmd-run.c. The hub's runtime is
+ * in hub.c, a plain agent's in uplink.c, the local API's requests in
+ * api.c. See docs/agent.md.
+ */
+#ifndef FERRY_FERRYD_H
+#define FERRY_FERRYD_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "conf.h"
+
+struct identity;
+struct store;
+struct jsonline_conn;
+
+#define FERRYD_EXIT_OK		0
+#define FERRYD_EXIT_FAILED	1
+#define FERRYD_EXIT_USAGE	2
+
+#define FERRYD_TIMEOUT_MS	15000	/* a control exchange, in all */
+#define FERRYD_PING_S		20	/* an idle control link says ping */
+#define FERRYD_INVITE_TTL	(72 * 3600)
+
+struct ferryd_cmd {
+	const char	*name;
+	const char	*usage;
+	const char	*summary;
+	int		(*exec)(int argc, char **argv);
+};
+
+extern const struct ferryd_cmd ferryd_cmd_init;
+extern const struct ferryd_cmd ferryd_cmd_enroll;
+extern const struct ferryd_cmd ferryd_cmd_run;
+
+/* What a running daemon holds. */
+struct ferryd {
+	const char		*state;
+	struct conf		 conf;
+	struct identity		*id;
+	char			 fp[64];	/* our fingerprint, printed */
+	int			 lockfd;
+	int			 apifd;		/* local API listener */
+	volatile int		 stop;
+	/* Hub only. */
+	struct store		*store;
+	pthread_mutex_t		 mu;		/* guards store and links */
+	json_t			*links;		/* connected agents by name */
+	int			 ctlfd;		/* control port listener */
+	/* Agent only. */
+	int			 uplinked;	/* connected to the hub now */
+	char			*uplink_error;	/* why not, if not */
+};
+
+/* ferryd.c */
+void	ferryd_usage_error(const struct ferryd_cmd *cmd, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	ferryd_load_identity(const char *state, struct identity **id,
+	    char **cause);
+int64_t	ferryd_now(void);
+
+/* hub.c */
+int	hub_run(struct ferryd *d);
+
+/* uplink.c */
+int	uplink_run(struct ferryd *d);
+
+/* api.c */
+int	api_serve_once(struct ferryd *d, int timeout_ms);
+int	api_open(struct ferryd *d, char **cause);
+void	api_close(struct ferryd *d);
+/* The hub's part of a request; NULL for requests only a hub takes. */
+json_t	*hub_api(struct ferryd *d, const json_t *req, uid_t uid);
+
+#endif

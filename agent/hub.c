@@ -1,0 +1,346 @@
+/*
+ * The hub's control port: agents connect here, either to enrol (a one-time
+ * code, see enroll.h) or, already enrolled, to keep their control link.
+ * One thread per connection; the store and the table of links are shared
+ * under d->mu.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "enroll.h"
+#include "err.h"
+#include "ferryd.h"
+#include "identity.h"
+#include "log.h"
+#include "proto.h"
+#include "store.h"
+#include "tls.h"
+
+/* An idle control link hears a ping every FERRYD_PING_S; allow three. */
+#define HUB_LINK_TIMEOUT_MS	(3 * FERRYD_PING_S * 1000)
+
+struct hub_conn {
+	struct ferryd	*d;
+	int		 fd;
+	char		 peer[128];	/* the address it came from */
+};
+
+/* Collects every invite as an enrolment candidate. */
+static int
+hub_add_candidate(void *arg, int64_t id, const unsigned char *hash)
+{
+	struct buf		*b = arg;
+	struct enroll_candidate	 c;
+
+	c.id = id;
+	memcpy(c.key, hash, ENROLL_KEY_LEN);
+	return (buf_add(b, &c, sizeof c));
+}
+
+/* Answers an enrolment: checks the proof, records the agent, proves back. */
+static void
+hub_enroll(struct hub_conn *hc, struct tls_conn *c, const json_t *msg)
+{
+	struct ferryd		*d = hc->d;
+	struct buf		 cands;
+	struct store_agent	 a;
+	char			*name = NULL, *cause = NULL, fp[64];
+	json_t			*info;
+	size_t			 which;
+	int			 r;
+
+	buf_init(&cands, 0);
+	memset(&a, 0, sizeof a);
+	pthread_mutex_lock(&d->mu);
+	r = store_invite_keys(d->store, hub_add_candidate, &cands, &cause);
+	pthread_mutex_unlock(&d->mu);
+	if (r == 0)
+		r = enroll_hub_check(c, msg, (const void *)cands.data,
+		    cands.len / sizeof(struct enroll_candidate), &which, &name,
+		    &cause);
+	if (r == 0) {
+		const struct enroll_candidate *cd =
+		    (const void *)(cands.data + which * sizeof *cd);
+
+		pthread_mutex_lock(&d->mu);
+		r = store_enroll_hash(d->store, cd->key, name,
+		    tls_peer_fp(c), NULL, ferryd_now(), &a, &cause);
+		pthread_mutex_unlock(&d->mu);
+		info = r != 0 ? NULL : json_pack("{s:s, s:s?, s:s?, s:s}",
+		    "name", a.name, "site", a.site, "user", a.email, "role",
+		    store_role_name(a.role));
+		if (r == 0)
+			r = enroll_hub_accept(c, cd->key, info, &cause);
+		json_decref(info);
+	}
+	identity_fp_format(tls_peer_fp(c), fp);
+	if (r != 0) {
+		log_warnx("enrolment from %s (key %s) refused: %s", hc->peer,
+		    fp, cause ? cause : err_str(r));
+		enroll_hub_refuse(c, cause ? cause : err_str(r));
+	} else
+		log_info("enrolled %s from %s, key %s", a.name, hc->peer, fp);
+	store_agent_clear(&a);
+	buf_free(&cands);
+	free(name);
+	free(cause);
+}
+
+static void
+hub_link_set(struct ferryd *d, const char *name, const struct store_agent *a,
+    const char *peer)
+{
+	json_t	*v = NULL;
+
+	if (a != NULL)
+		v = json_pack("{s:s?, s:s?, s:s, s:I}", "site", a->site,
+		    "user", a->email, "address", peer, "since",
+		    (json_int_t)ferryd_now());
+	pthread_mutex_lock(&d->mu);
+	if (v != NULL)
+		json_object_set_new(d->links, name, v);
+	else
+		json_object_del(d->links, name);
+	pthread_mutex_unlock(&d->mu);
+}
+
+/* An enrolled agent's control link: hello, then pings until it goes. */
+static void
+hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
+{
+	struct ferryd		*d = hc->d;
+	struct store_agent	 a;
+	char			*cause = NULL, fp[64];
+	json_t			*msg = NULL, *rep;
+	const char		*op;
+	int			 r;
+
+	identity_fp_format(tls_peer_fp(c), fp);
+	pthread_mutex_lock(&d->mu);
+	r = store_agent_by_fingerprint(d->store, tls_peer_fp(c), &a, &cause);
+	if (r == 0)
+		store_agent_seen(d->store, a.id, json_string_value(
+		    json_object_get(hello, "address")), ferryd_now(), NULL);
+	pthread_mutex_unlock(&d->mu);
+	if (r != 0) {
+		log_warnx("refused %s: key %s is not enrolled", hc->peer, fp);
+		enroll_hub_refuse(c, "this agent's key is not enrolled here: "
+		    "enrol it with 'ferryd enroll' and a code from "
+		    "'ferry invite'");
+		free(cause);
+		return;
+	}
+	rep = json_pack("{s:s, s:s, s:s?, s:s?}", "op", "welcome", "name",
+	    a.name, "site", a.site, "user", a.email);
+	r = proto_send(c, rep, NULL);
+	json_decref(rep);
+	log_info("%s connected from %s", a.name, hc->peer);
+	hub_link_set(d, a.name, &a, hc->peer);
+	while (r == 0 && !d->stop) {
+		if ((r = proto_recv(c, &msg, &cause)) != 0)
+			break;
+		op = json_string_value(json_object_get(msg, "op"));
+		if (op != NULL && strcmp(op, "ping") == 0) {
+			rep = json_pack("{s:s}", "op", "pong");
+			r = proto_send(c, rep, &cause);
+			json_decref(rep);
+		}
+		json_decref(msg);
+		msg = NULL;
+	}
+	hub_link_set(d, a.name, NULL, NULL);
+	log_info("%s disconnected: %s", a.name, cause ? cause : "closed");
+	store_agent_clear(&a);
+	free(cause);
+}
+
+static void *
+hub_conn_main(void *arg)
+{
+	struct hub_conn	*hc = arg;
+	struct tls_conn	*c = NULL;
+	json_t		*msg = NULL;
+	const char	*op;
+	char		*cause = NULL;
+
+	/* Any key may knock: enrolment comes first, or a pinned check. */
+	if (tls_accept(hc->fd, hc->d->id, NULL, HUB_LINK_TIMEOUT_MS, &c,
+	    &cause) != 0 || proto_recv(c, &msg, &cause) != 0) {
+		log_info("control connection from %s: %s", hc->peer,
+		    cause ? cause : "failed");
+		goto out;
+	}
+	op = json_string_value(json_object_get(msg, "op"));
+	if (op != NULL && strcmp(op, "enroll") == 0)
+		hub_enroll(hc, c, msg);
+	else if (op != NULL && strcmp(op, "hello") == 0)
+		hub_link(hc, c, msg);
+	else
+		enroll_hub_refuse(c, "expected enroll or hello");
+	tls_shutdown(c, NULL);
+out:
+	json_decref(msg);
+	tls_free(c);
+	close(hc->fd);
+	free(cause);
+	free(hc);
+	return (NULL);
+}
+
+static void *
+hub_accept_main(void *arg)
+{
+	struct ferryd		*d = arg;
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	struct hub_conn		*hc;
+	struct pollfd		 pfd;
+	pthread_t		 t;
+	int			 fd;
+
+	pfd.fd = d->ctlfd;
+	pfd.events = POLLIN;
+	while (!d->stop) {
+		if (poll(&pfd, 1, 500) <= 0)
+			continue;
+		len = sizeof ss;
+		if ((fd = accept4(d->ctlfd, (struct sockaddr *)&ss, &len,
+		    SOCK_CLOEXEC)) == -1)
+			continue;
+		if ((hc = calloc(1, sizeof *hc)) == NULL) {
+			close(fd);
+			continue;
+		}
+		hc->d = d;
+		hc->fd = fd;
+		getnameinfo((struct sockaddr *)&ss, len, hc->peer,
+		    sizeof hc->peer, NULL, 0, NI_NUMERICHOST);
+		if (pthread_create(&t, NULL, hub_conn_main, hc) != 0) {
+			close(fd);
+			free(hc);
+			continue;
+		}
+		pthread_detach(t);
+	}
+	return (NULL);
+}
+
+/* Binds the control port from the configuration. */
+static int
+hub_listen(struct ferryd *d, char **cause)
+{
+	struct addrinfo	 hints, *ai;
+	char		*host = NULL, serv[16];
+	int		 port, one = 1, fd, r;
+
+	if ((r = conf_split_addr(d->conf.listen, CONF_CONTROL_PORT, &host,
+	    &port, cause)) != 0)
+		return (r);
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(serv, sizeof serv, "%d", port);
+	if ((r = getaddrinfo(host, serv, &hints, &ai)) != 0) {
+		r = err_set(cause, FERRY_ERR_INVAL, "listen %s: %s",
+		    d->conf.listen, gai_strerror(r));
+		free(host);
+		return (r);
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd != -1)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (fd == -1 || bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
+	    listen(fd, 64) == -1) {
+		r = err_set(cause, FERRY_ERR_IO, "control port %s: %s",
+		    d->conf.listen, strerror(errno));
+		if (fd != -1)
+			close(fd);
+	} else
+		d->ctlfd = fd;
+	freeaddrinfo(ai);
+	free(host);
+	return (r);
+}
+
+int
+hub_run(struct ferryd *d)
+{
+	pthread_t	 t;
+	char		 db[4096], *cause = NULL;
+	int		 r;
+
+	snprintf(db, sizeof db, "%s/hub.db", d->state);
+	d->links = json_object();
+	if ((r = store_open(db, &d->store, &cause)) != 0 ||
+	    (r = hub_listen(d, &cause)) != 0) {
+		log_error("%s", cause ? cause : err_str(r));
+		free(cause);
+		return (FERRYD_EXIT_FAILED);
+	}
+	if (pthread_create(&t, NULL, hub_accept_main, d) != 0) {
+		log_error("cannot start the control port thread");
+		return (FERRYD_EXIT_FAILED);
+	}
+	log_info("hub %s listening on %s, key %s", d->conf.site,
+	    d->conf.listen, d->fp);
+	return (FERRYD_EXIT_OK);
+}
+
+json_t *
+hub_api(struct ferryd *d, const json_t *req, uid_t uid)
+{
+	const char		*op = json_string_value(json_object_get(req,
+				    "op"));
+	const char		*site, *user, *clear;
+	char			 code[STORE_CODE_LEN + 1], *cause = NULL;
+	enum store_clearance	 cl = STORE_CLEARANCE_NONE;
+	json_t			*rep;
+	json_int_t		 ttl;
+	int64_t			 id;
+	int			 r;
+
+	if (op == NULL || strcmp(op, "invite") != 0)
+		return (NULL);
+	site = json_string_value(json_object_get(req, "site"));
+	user = json_string_value(json_object_get(req, "user"));
+	clear = json_string_value(json_object_get(req, "clearance"));
+	ttl = json_integer_value(json_object_get(req, "ttl"));
+	if ((site == NULL) == (user == NULL) || (user != NULL &&
+	    (clear == NULL || store_clearance_parse(clear, &cl) != 0)))
+		return (json_pack("{s:s, s:b}", "error", "invite needs --site "
+		    "SITE, or --user EMAIL with --clearance employee|"
+		    "restricted", "done", 1));
+	pthread_mutex_lock(&d->mu);
+	r = store_invite_code(code, sizeof code, &cause);
+	if (r == 0)
+		r = store_invite_create(d->store, user ? STORE_ROLE_USER :
+		    STORE_ROLE_SITE, user ? user : site, cl, code,
+		    ferryd_now(), ttl > 0 ? ttl : FERRYD_INVITE_TTL, &id,
+		    &cause);
+	pthread_mutex_unlock(&d->mu);
+	if (r != 0)
+		rep = json_pack("{s:s, s:b}", "error", cause ? cause :
+		    err_str(r), "done", 1);
+	else {
+		log_info("invite %jd for %s made by uid %u", (intmax_t)id,
+		    user ? user : site, (unsigned)uid);
+		rep = json_pack("{s:s, s:I, s:I, s:b}", "code", code,
+		    "invite", (json_int_t)id, "expires", (json_int_t)(
+		    ferryd_now() + (ttl > 0 ? ttl : FERRYD_INVITE_TTL)),
+		    "done", 1);
+	}
+	explicit_bzero(code, sizeof code);
+	free(cause);
+	return (rep);
+}

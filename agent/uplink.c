@@ -1,0 +1,166 @@
+/*
+ * A plain agent's control link: it dials out to the hub (it needs no open
+ * port), pins the hub's key, says hello and keeps the link alive with
+ * pings. A lost link is made again with exponential backoff.
+ */
+#include "config.h"
+
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "err.h"
+#include "ferryd.h"
+#include "identity.h"
+#include "log.h"
+#include "proto.h"
+#include "tls.h"
+
+#define UPLINK_BACKOFF_MAX	60
+
+static int
+uplink_dial(const char *hub, int *fdp, char **cause)
+{
+	struct addrinfo	 hints, *ai, *a;
+	char		*host = NULL, serv[16];
+	int		 port, fd = -1, r;
+
+	if ((r = conf_split_addr(hub, CONF_CONTROL_PORT, &host, &port,
+	    cause)) != 0)
+		return (r);
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(serv, sizeof serv, "%d", port);
+	if ((r = getaddrinfo(host, serv, &hints, &ai)) != 0) {
+		r = err_set(cause, FERRY_ERR_IO, "%s: %s", host,
+		    gai_strerror(r));
+		free(host);
+		return (r);
+	}
+	for (a = ai; a != NULL && fd == -1; a = a->ai_next) {
+		fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd != -1 && connect(fd, a->ai_addr, a->ai_addrlen) == -1) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(ai);
+	free(host);
+	if (fd == -1)
+		return (err_set(cause, FERRY_ERR_IO, "cannot reach the hub at "
+		    "%s", hub));
+	*fdp = fd;
+	return (0);
+}
+
+static void
+uplink_state(struct ferryd *d, int up, const char *why)
+{
+	pthread_mutex_lock(&d->mu);
+	d->uplinked = up;
+	free(d->uplink_error);
+	d->uplink_error = why != NULL ? strdup(why) : NULL;
+	pthread_mutex_unlock(&d->mu);
+}
+
+/* One life of the link: returns when it fails, with the cause. */
+static int
+uplink_once(struct ferryd *d, const uint8_t *hub_fp, char **cause)
+{
+	struct tls_conn	*c = NULL;
+	json_t		*msg = NULL, *rep = NULL;
+	const char	*err;
+	int		 fd = -1, r;
+
+	if ((r = uplink_dial(d->conf.hub, &fd, cause)) != 0 ||
+	    (r = tls_connect(fd, d->id, hub_fp, FERRYD_TIMEOUT_MS, &c,
+	    cause)) != 0)
+		goto out;
+	msg = json_pack("{s:s, s:s, s:s?}", "op", "hello", "name",
+	    d->conf.name ? d->conf.name : "", "address",
+	    d->conf.public_addr);
+	if ((r = proto_send(c, msg, cause)) != 0 ||
+	    (r = proto_recv(c, &rep, cause)) != 0)
+		goto out;
+	if ((err = json_string_value(json_object_get(rep, "error"))) != NULL) {
+		r = err_set(cause, FERRY_ERR_AUTH, "the hub refused us: %s",
+		    err);
+		goto out;
+	}
+	uplink_state(d, 1, NULL);
+	log_info("connected to the hub at %s", d->conf.hub);
+	json_decref(msg);
+	msg = json_pack("{s:s}", "op", "ping");
+	while (!d->stop) {
+		sleep(1);
+		if (time(NULL) % FERRYD_PING_S != 0)
+			continue;
+		json_decref(rep);
+		rep = NULL;
+		if ((r = proto_send(c, msg, cause)) != 0 ||
+		    (r = proto_recv(c, &rep, cause)) != 0)
+			break;
+	}
+out:
+	json_decref(msg);
+	json_decref(rep);
+	if (c != NULL)
+		tls_shutdown(c, NULL);
+	tls_free(c);
+	if (fd != -1)
+		close(fd);
+	return (r);
+}
+
+static void *
+uplink_main(void *arg)
+{
+	struct ferryd	*d = arg;
+	uint8_t		 hub_fp[IDENTITY_FP_LEN];
+	char		*cause = NULL;
+	int		 backoff = 1, i;
+
+	if (identity_fp_parse(d->conf.hub_fp, hub_fp, &cause) != 0) {
+		log_error("%s: hub-fingerprint: %s", CONF_NAME, cause);
+		uplink_state(d, 0, cause);
+		free(cause);
+		return (NULL);
+	}
+	while (!d->stop) {
+		if (uplink_once(d, hub_fp, &cause) == 0 && d->stop)
+			break;
+		uplink_state(d, 0, cause);
+		log_warnx("hub link: %s; again in %d s", cause ? cause :
+		    "lost", backoff);
+		free(cause);
+		cause = NULL;
+		for (i = 0; i < backoff && !d->stop; i++)
+			sleep(1);
+		backoff = backoff * 2 > UPLINK_BACKOFF_MAX ?
+		    UPLINK_BACKOFF_MAX : backoff * 2;
+	}
+	return (NULL);
+}
+
+int
+uplink_run(struct ferryd *d)
+{
+	pthread_t	t;
+
+	if (d->conf.hub == NULL || d->conf.hub_fp == NULL) {
+		log_error("%s/%s names no hub: run 'ferryd enroll' first",
+		    d->state, CONF_NAME);
+		return (FERRYD_EXIT_FAILED);
+	}
+	if (pthread_create(&t, NULL, uplink_main, d) != 0) {
+		log_error("cannot start the hub link thread");
+		return (FERRYD_EXIT_FAILED);
+	}
+	pthread_detach(t);
+	return (FERRYD_EXIT_OK);
+}

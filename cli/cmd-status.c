@@ -1,0 +1,86 @@
+/*
+ * ferry status [--json] [--state DIR]
+ * What the local ferryd is and how its links are.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+
+static int	cmd_status_exec(int, char **);
+
+const struct cmd_entry cmd_status_entry = {
+	.name = "status",
+	.usage = "[--json] [--state DIR]",
+	.summary = "show the local daemon and its links",
+	.exec = cmd_status_exec,
+};
+
+static void
+status_print(const json_t *rep)
+{
+	const char	*name, *role;
+	json_t		*agents, *a;
+
+	role = json_string_value(json_object_get(rep, "role"));
+	printf("%s %s, key %s\n", role,
+	    json_string_value(json_object_get(rep, "name")),
+	    json_string_value(json_object_get(rep, "fingerprint")));
+	if ((agents = json_object_get(rep, "agents")) != NULL) {
+		printf("%zu agent(s) connected\n", json_object_size(agents));
+		json_object_foreach(agents, name, a)
+			printf("  %s (%s) from %s\n", name,
+			    json_string_value(json_object_get(a, "site")) ?
+			    json_string_value(json_object_get(a, "site")) :
+			    json_string_value(json_object_get(a, "user")),
+			    json_string_value(json_object_get(a, "address")));
+		return;
+	}
+	printf("hub %s: %s%s%s\n",
+	    json_string_value(json_object_get(rep, "hub")),
+	    json_is_true(json_object_get(rep, "connected")) ? "connected" :
+	    "not connected", json_object_get(rep, "link_error") ? ": " : "",
+	    json_object_get(rep, "link_error") ?
+	    json_string_value(json_object_get(rep, "link_error")) : "");
+}
+
+static int
+cmd_status_exec(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "state", required_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*state = NULL;
+	char		*text;
+	json_t		*req, *rep = NULL;
+	int		 ch, json = 0, r;
+
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'j': json = 1; break;
+		case 'S': state = optarg; break;
+		default: return (cli_usage(&cmd_status_entry));
+		}
+	}
+	req = json_pack("{s:s}", "op", "status");
+	r = cli_request(&cmd_status_entry, state, req, &rep);
+	json_decref(req);
+	if (r != 0)
+		return (r);
+	if (json) {
+		text = json_dumps(rep, JSON_COMPACT);
+		printf("%s\n", text ? text : "{}");
+		free(text);
+	} else
+		status_print(rep);
+	json_decref(rep);
+	return (CLI_EXIT_OK);
+}
