@@ -343,79 +343,73 @@ send_whole(struct send_stream *s, const struct send_item *it, int fd,
 }
 
 /*
- * Runs the delta of fd (from its current offset) against the signature.
- * The first SESSION_PROBE_BYTES are held back: if their delta is nearly as
- * large as they are, *whole is set and nothing has been sent, so the
- * caller sends the file whole instead.
+ * The two delta encoders behind one interface: librsync's, against a
+ * signature, and the block map's (see blockmap.h). Both write librsync's
+ * delta format to send_delta_sink.
  */
+struct send_enc {
+	struct delta		*rs;
+	struct blockmap_enc	 bm;
+	int			 is_bm;
+};
+
 static int
-send_delta(struct send_stream *s, struct send_item *it, int fd,
-    struct hash *h, uint64_t offset, uint64_t *sent, int *whole,
+send_enc_init(struct send_enc *e, struct send_item *it, uint64_t offset,
     char **cause)
 {
-	const struct transfer_file	*tf = send_file(s, it);
-	struct send_delta_out		 o;
-	struct delta			*d = NULL;
-	uint64_t			 probed = 0;
-	size_t				 got;
-	int				 r;
+	memset(e, 0, sizeof *e);
+	e->is_bm = it->bmap != NULL;
+	if (e->is_bm)
+		return (blockmap_enc_init(&e->bm, it->bmap, offset));
+	return (delta_delta_new(it->sig, &e->rs, cause));
+}
 
-	memset(&o, 0, sizeof o);
-	o.s = s;
-	o.probing = 1;
-	o.cause = cause;
-	buf_init(&o.pending, 0);
-	*whole = 0;
-	if ((r = delta_delta_new(it->sig, &d, cause)) != 0)
-		goto out;
-	while (r == 0 && !delta_done(d)) {
-		if ((r = send_read(fd, s->chunk, SEND_READ_SIZE, &got,
-		    cause)) != 0)
-			break;
-		hash_update(h, s->chunk, got);
-		*sent += got;
-		r = delta_push(d, s->chunk, got, got == 0, send_delta_sink, &o,
-		    cause);
-		if (r == 0 && o.probing && ((probed += got) >=
-		    SESSION_PROBE_BYTES || delta_done(d))) {
-			/* No similarity early on: the file goes whole. */
-			if ((double)o.pending.len > SESSION_PROBE_RATIO *
-			    (double)probed + 1024) {
-				*whole = 1;
-				goto out;
-			}
-			o.probing = 0;
-			if ((r = send_begin(s, it->id, MSG_PLAN_DELTA, offset,
-			    cause)) == 0)
-				r = send_delta_flush(&o, 0);
-		}
-		if (r == 0)
-			progress_update(&s->sh->pr, tf->rel, offset + *sent,
-			    it->size, got, 0);
-	}
-	if (r == 0)
-		r = send_delta_flush(&o, 1);
-out:
-	delta_free(d);
-	buf_free(&o.pending);
-	return (r);
+static int
+send_enc_push(struct send_enc *e, const void *p, size_t n, int eof,
+    struct send_delta_out *o, char **cause)
+{
+	if (e->is_bm)
+		return (blockmap_enc_push(&e->bm, p, n, eof, send_delta_sink,
+		    o));
+	return (delta_push(e->rs, p, n, eof, send_delta_sink, o, cause));
+}
+
+/* Whether the probe found too little in common for a delta to pay. */
+static int
+send_enc_poor(const struct send_enc *e, const struct send_delta_out *o,
+    uint64_t probed)
+{
+	if (e->is_bm)
+		return ((double)e->bm.matched < SESSION_BLOCK_MIN *
+		    (double)probed);
+	return ((double)o->pending.len > SESSION_PROBE_RATIO *
+	    (double)probed + 1024);
+}
+
+static void
+send_enc_free(struct send_enc *e)
+{
+	if (e->is_bm)
+		blockmap_enc_free(&e->bm);
+	delta_free(e->rs);
 }
 
 /*
- * The delta against a block map (see blockmap.h), held back for the first
- * SESSION_PROBE_BYTES like send_delta. If the blocks match less than
- * SESSION_BLOCK_MIN of that, *whole is set for a large file, or *rescan
- * for a small one, which is then offered again with a librsync signature
- * in case its data only moved.
+ * Streams the delta of fd (from its current offset), holding back the
+ * first SESSION_PROBE_BYTES. If they have too little in common with the
+ * basis, nothing has been sent and *verdict says what to do instead:
+ * MSG_PLAN_WHOLE, or for a small file against a block map a rescan
+ * (MSG_END_RESCAN: offered again with a librsync signature, in case its
+ * data only moved). Otherwise *verdict is MSG_PLAN_DELTA.
  */
 static int
-send_aligned(struct send_stream *s, struct send_item *it, int fd,
-    struct hash *h, uint64_t offset, uint64_t *sent, int *whole, int *rescan,
+send_delta(struct send_stream *s, struct send_item *it, int fd,
+    struct hash *h, uint64_t offset, uint64_t *sent, int *verdict,
     char **cause)
 {
 	const struct transfer_file	*tf = send_file(s, it);
 	struct send_delta_out		 o;
-	struct blockmap_enc		 enc;
+	struct send_enc			 e;
 	uint64_t			 probed = 0;
 	size_t				 got;
 	int				 r, eof = 0;
@@ -425,8 +419,8 @@ send_aligned(struct send_stream *s, struct send_item *it, int fd,
 	o.probing = 1;
 	o.cause = cause;
 	buf_init(&o.pending, 0);
-	*whole = *rescan = 0;
-	if ((r = blockmap_enc_init(&enc, it->bmap, offset)) != 0)
+	*verdict = MSG_PLAN_DELTA;
+	if ((r = send_enc_init(&e, it, offset, cause)) != 0)
 		goto out;
 	while (r == 0 && !eof) {
 		if ((r = send_read(fd, s->chunk, SEND_READ_SIZE, &got,
@@ -435,17 +429,13 @@ send_aligned(struct send_stream *s, struct send_item *it, int fd,
 		eof = got == 0;
 		hash_update(h, s->chunk, got);
 		*sent += got;
-		r = blockmap_enc_push(&enc, s->chunk, got, eof, send_delta_sink,
-		    &o);
+		r = send_enc_push(&e, s->chunk, got, eof, &o, cause);
 		if (r == 0 && o.probing && ((probed += got) >=
 		    SESSION_PROBE_BYTES || eof)) {
-			if ((double)enc.matched < SESSION_BLOCK_MIN *
-			    (double)probed) {
-				if (it->size <= SESSION_RESCAN_MAX &&
-				    !it->want_rsync)
-					*rescan = 1;
-				else
-					*whole = 1;
+			if (send_enc_poor(&e, &o, probed)) {
+				*verdict = e.is_bm && !it->want_rsync &&
+				    it->size <= SESSION_RESCAN_MAX ?
+				    MSG_END_RESCAN : MSG_PLAN_WHOLE;
 				goto out;
 			}
 			o.probing = 0;
@@ -460,7 +450,7 @@ send_aligned(struct send_stream *s, struct send_item *it, int fd,
 	if (r == 0)
 		r = send_delta_flush(&o, 1);
 out:
-	blockmap_enc_free(&enc);
+	send_enc_free(&e);
 	buf_free(&o.pending);
 	return (r);
 }
@@ -506,7 +496,7 @@ send_one(struct send_stream *s, struct send_item *it, char **cause)
 	uint64_t			 offset = 0, sent = 0;
 	uint8_t				 prefix[HASH_LEN];
 	char				*why = NULL;
-	int				 fd, r, whole = 1, rescan = 0;
+	int				 fd, r, whole = 1, verdict;
 
 	fd = open(tf->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1 || fstat(fd, &sb) == -1 || (h = hash_new()) == NULL) {
@@ -532,15 +522,10 @@ send_one(struct send_stream *s, struct send_item *it, char **cause)
 		goto out;
 	}
 	if (it->plan.action == MSG_PLAN_DELTA && (it->sig || it->bmap)) {
-		if (it->bmap != NULL)
-			r = send_aligned(s, it, fd, h, offset, &sent, &whole,
-			    &rescan, cause);
-		else
-			r = send_delta(s, it, fd, h, offset, &sent, &whole,
-			    cause);
-		if (r != 0)
+		if ((r = send_delta(s, it, fd, h, offset, &sent, &verdict,
+		    cause)) != 0)
 			goto out;
-		if (rescan) {
+		if (verdict == MSG_END_RESCAN) {
 			/* No data: keep the receiver's partial file as is. */
 			it->rescan = 1;
 			if ((r = send_begin(s, it->id, MSG_PLAN_WHOLE,
@@ -549,6 +534,7 @@ send_one(struct send_stream *s, struct send_item *it, char **cause)
 				    "", cause);
 			goto out;
 		}
+		whole = verdict == MSG_PLAN_WHOLE;
 		if (whole) {
 			/* Rewind to where the data starts, checksum included. */
 			hash_reset(h);
