@@ -65,27 +65,6 @@ enroll_dial(const char *host, int port, int *fdp, char **cause)
 	return (0);
 }
 
-/* Uses the key pair in state if there is one, else makes one. */
-static int
-enroll_identity(const char *state, const char *name, struct identity **id,
-    char **cause)
-{
-	char	key[4096], cert[4096];
-	int	r;
-
-	if (ferryd_load_identity(state, id, NULL) == 0)
-		return (0);
-	snprintf(key, sizeof key, "%s/key.pem", state);
-	snprintf(cert, sizeof cert, "%s/cert.pem", state);
-	if ((r = identity_generate(name, id, cause)) != 0)
-		return (r);
-	if ((r = identity_save(*id, key, cert, cause)) != 0) {
-		identity_free(*id);
-		*id = NULL;
-	}
-	return (r);
-}
-
 static int
 enroll_read_code(const char *arg, char *code, size_t len)
 {
@@ -137,7 +116,7 @@ cmd_enroll_exec(int argc, char **argv)
 	const char	*state = NULL, *name = NULL, *pub = NULL;
 	char		 code[256], hostname[256], hub[300], *host = NULL;
 	char		*cause = NULL;
-	int		 ch, port, fd = -1, r;
+	int		 ch, port, fd = -1, r, created;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -167,7 +146,7 @@ cmd_enroll_exec(int argc, char **argv)
 	snprintf(hub, sizeof hub, "%s:%d", host, port);
 	state = statedir_choose(state);
 	if ((r = statedir_open(state, &cause)) != 0 ||
-	    (r = enroll_identity(state, name, &id, &cause)) != 0 ||
+	    (r = identity_init_dir(state, name, &id, &created, &cause)) != 0 ||
 	    (r = enroll_dial(host, port, &fd, &cause)) != 0 ||
 	    (r = tls_connect(fd, id, NULL, FERRYD_TIMEOUT_MS, &c,
 	    &cause)) != 0 ||

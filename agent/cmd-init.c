@@ -32,19 +32,18 @@ static int
 init_identity(const char *state, const char *name, char **cause)
 {
 	struct identity	*id;
-	char		 key[4096], cert[4096], fp[IDENTITY_FP_STRLEN + 1];
-	int		 r;
+	char		 fp[IDENTITY_FP_STRLEN + 1];
+	int		 r, created;
 
-	snprintf(key, sizeof key, "%s/key.pem", state);
-	snprintf(cert, sizeof cert, "%s/cert.pem", state);
-	if ((r = identity_generate(name, &id, cause)) != 0)
+	if ((r = identity_init_dir(state, name, &id, &created, cause)) != 0)
 		return (r);
-	if ((r = identity_save(id, key, cert, cause)) == 0) {
-		identity_fp_format(identity_fp(id), fp);
-		printf("fingerprint %s\n", fp);
-	}
+	identity_fp_format(identity_fp(id), fp);
 	identity_free(id);
-	return (r);
+	if (!created)
+		return (err_set(cause, FERRY_ERR_EXIST, "%s holds an identity "
+		    "already: this machine was set up before", state));
+	printf("fingerprint %s\n", fp);
+	return (0);
 }
 
 static int

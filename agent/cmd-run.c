@@ -48,7 +48,7 @@ run_setup(struct ferryd *d, char **cause)
 	if ((r = statedir_open(d->state, cause)) != 0 ||
 	    (r = lockfile_take(d->state, &d->lockfd, cause)) != 0 ||
 	    (r = conf_load(d->state, &d->conf, cause)) != 0 ||
-	    (r = ferryd_load_identity(d->state, &d->id, cause)) != 0 ||
+	    (r = identity_load_dir(d->state, &d->id, cause)) != 0 ||
 	    (r = api_open(d, cause)) != 0)
 		return (r);
 	identity_fp_format(identity_fp(d->id), d->fp);

@@ -31,16 +31,6 @@ ferryd_usage_error(const struct ferryd_cmd *cmd, const char *fmt, ...)
 	fprintf(stderr, "\nusage: ferryd %s %s\n", cmd->name, cmd->usage);
 }
 
-int
-ferryd_load_identity(const char *state, struct identity **id, char **cause)
-{
-	char	key[4096], cert[4096];
-
-	snprintf(key, sizeof key, "%s/key.pem", state);
-	snprintf(cert, sizeof cert, "%s/cert.pem", state);
-	return (identity_load(key, cert, id, cause));
-}
-
 int64_t
 ferryd_now(void)
 {

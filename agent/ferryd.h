@@ -59,8 +59,6 @@ struct ferryd {
 /* ferryd.c */
 void	ferryd_usage_error(const struct ferryd_cmd *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
-int	ferryd_load_identity(const char *state, struct identity **id,
-	    char **cause);
 int64_t	ferryd_now(void);
 
 /* hub.c */

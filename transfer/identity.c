@@ -632,3 +632,51 @@ fail:
 	identity_free(id);
 	return (r);
 }
+
+/* Builds dir/key.pem and dir/cert.pem. */
+static int
+identity_dir_paths(const char *dir, char *key, char *cert, size_t n)
+{
+	int	a, b;
+
+	a = snprintf(key, n, "%s/%s", dir, IDENTITY_KEY_FILE);
+	b = snprintf(cert, n, "%s/%s", dir, IDENTITY_CERT_FILE);
+	return (a < 0 || b < 0 || (size_t)a >= n || (size_t)b >= n ?
+	    FERRY_ERR_TOOBIG : 0);
+}
+
+int
+identity_load_dir(const char *dir, struct identity **out, char **cause)
+{
+	char	key[4096], cert[4096];
+
+	*out = NULL;
+	if (identity_dir_paths(dir, key, cert, sizeof key) != 0)
+		return (err_set(cause, FERRY_ERR_TOOBIG, "%s: path too long",
+		    dir));
+	return (identity_load(key, cert, out, cause));
+}
+
+int
+identity_init_dir(const char *dir, const char *name, struct identity **out,
+    int *created, char **cause)
+{
+	char	key[4096], cert[4096];
+	int	r;
+
+	*created = 0;
+	if (identity_dir_paths(dir, key, cert, sizeof key) != 0)
+		return (err_set(cause, FERRY_ERR_TOOBIG, "%s: path too long",
+		    dir));
+	if (access(key, F_OK) == 0)
+		return (identity_load(key, cert, out, cause));
+	if ((r = identity_generate(name, out, cause)) != 0)
+		return (r);
+	if ((r = identity_save(*out, key, cert, cause)) != 0) {
+		identity_free(*out);
+		*out = NULL;
+		return (r);
+	}
+	*created = 1;
+	return (0);
+}

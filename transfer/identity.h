@@ -60,6 +60,20 @@ int	 identity_load(const char *key_path, const char *cert_path,
 	     struct identity **out, char **cause);
 void	 identity_free(struct identity *id);
 
+/* Where an agent keeps its identity: these two files in its directory. */
+#define IDENTITY_KEY_FILE	"key.pem"
+#define IDENTITY_CERT_FILE	"cert.pem"
+
+/* Loads the identity kept in dir. */
+int	 identity_load_dir(const char *dir, struct identity **out,
+	     char **cause);
+/*
+ * Loads the identity kept in dir or, if there is none, makes one named
+ * name and saves it there (*created says which).
+ */
+int	 identity_init_dir(const char *dir, const char *name,
+	     struct identity **out, int *created, char **cause);
+
 /* The fingerprint, IDENTITY_FP_LEN bytes. */
 const uint8_t	*identity_fp(const struct identity *id);
 /* The key and certificate, still owned by id (for tls.c). */

@@ -70,27 +70,21 @@ die(const char *what, int r, char *cause)
 	exit(1);
 }
 
-static void
-peer_paths(const char *state, char *key, char *cert, size_t n)
-{
-	snprintf(key, n, "%s/key.pem", state);
-	snprintf(cert, n, "%s/cert.pem", state);
-}
-
 static int
 peer_keygen(const struct peer_opts *o)
 {
 	struct identity	*id;
-	char		 key[1024], cert[1024], fp[IDENTITY_FP_STRLEN + 1];
-	char		*cause = NULL;
-	int		 r;
+	char		 fp[IDENTITY_FP_STRLEN + 1], *cause = NULL;
+	int		 r, created;
 
 	if (mkdir(o->state, 0700) == -1 && errno != EEXIST)
 		die(o->state, FERRY_ERR_IO, strdup(strerror(errno)));
-	peer_paths(o->state, key, cert, sizeof key);
-	if ((r = identity_generate("ferry-peer", &id, &cause)) != 0 ||
-	    (r = identity_save(id, key, cert, &cause)) != 0)
+	if ((r = identity_init_dir(o->state, "ferry-peer", &id, &created,
+	    &cause)) != 0)
 		die("keygen", r, cause);
+	if (!created)
+		die("keygen", FERRY_ERR_EXIST, strdup("an identity exists "
+		    "already in that directory"));
 	identity_fp_format(identity_fp(id), fp);
 	printf("%s\n", fp);
 	identity_free(id);
@@ -266,11 +260,10 @@ peer_run(const struct peer_opts *o, int sending, char **paths, int npaths)
 	struct transfer_list	 l;
 	struct tls_conn		*conns[PEER_MAX_STREAMS];
 	uint8_t			 fp[IDENTITY_FP_LEN], tok[LINK_TOKEN_LEN];
-	char			 key[1024], cert[1024], *cause = NULL, *eq;
+	char			*cause = NULL, *eq;
 	int			 fds[PEER_MAX_STREAMS], r, i;
 
-	peer_paths(o->state, key, cert, sizeof key);
-	if ((r = identity_load(key, cert, &id, &cause)) != 0)
+	if ((r = identity_load_dir(o->state, &id, &cause)) != 0)
 		die("identity", r, cause);
 	if ((r = identity_fp_parse(o->peer_fp, fp, &cause)) != 0)
 		die("--peer-fp", r, cause);
