@@ -31,6 +31,16 @@ ferryd_usage_error(const struct ferryd_cmd *cmd, const char *fmt, ...)
 	fprintf(stderr, "\nusage: ferryd %s %s\n", cmd->name, cmd->usage);
 }
 
+void
+ferryd_enqueue(struct ferryd *d, json_t **q, json_t *msg)
+{
+	pthread_mutex_lock(&d->mu);
+	if (*q == NULL)
+		*q = json_array();
+	json_array_append_new(*q, msg);
+	pthread_mutex_unlock(&d->mu);
+}
+
 int64_t
 ferryd_now(void)
 {

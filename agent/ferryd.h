@@ -37,6 +37,21 @@ extern const struct ferryd_cmd ferryd_cmd_init;
 extern const struct ferryd_cmd ferryd_cmd_enroll;
 extern const struct ferryd_cmd ferryd_cmd_run;
 
+/*
+ * One control link as the hub sees it. Only its own thread uses the TLS
+ * connection; others hand it messages through outq (under d->mu).
+ */
+struct hub_link {
+	char			*name;
+	char			*site;		/* or */
+	char			*user;
+	char			 addr[128];	/* where it connected from */
+	uint8_t			 fp[32];	/* its pinned key */
+	json_t			*outq;		/* messages to send */
+	int			 busy;		/* a transfer runs on it */
+	struct hub_link		*next;
+};
+
 /* What a running daemon holds. */
 struct ferryd {
 	const char		*state;
@@ -50,10 +65,12 @@ struct ferryd {
 	struct store		*store;
 	pthread_mutex_t		 mu;		/* guards store and links */
 	json_t			*links;		/* connected agents by name */
+	struct hub_link		*hub_links;	/* the same, for dispatch */
 	int			 ctlfd;		/* control port listener */
 	/* Agent only. */
 	int			 uplinked;	/* connected to the hub now */
 	char			*uplink_error;	/* why not, if not */
+	json_t			*uplink_outq;	/* messages for the hub */
 };
 
 /* ferryd.c */
@@ -66,6 +83,18 @@ int	hub_run(struct ferryd *d);
 
 /* uplink.c */
 int	uplink_run(struct ferryd *d);
+
+/* jobs.c */
+json_t	*jobs_api(struct ferryd *d, const json_t *req, uid_t uid);
+int	jobs_start(struct ferryd *d);
+void	jobs_link_message(struct ferryd *d, struct hub_link *l,
+	    const json_t *msg);
+
+/* xfer.c */
+void	xfer_start(struct ferryd *d, const json_t *msg);
+
+/* link.c of the agent: queue a message for the link's own thread. */
+void	ferryd_enqueue(struct ferryd *d, json_t **q, json_t *msg);
 
 /* api.c */
 int	api_serve_once(struct ferryd *d, int timeout_ms);

@@ -115,15 +115,85 @@ hub_link_set(struct ferryd *d, const char *name, const struct store_agent *a,
 	pthread_mutex_unlock(&d->mu);
 }
 
-/* An enrolled agent's control link: hello, then pings until it goes. */
+/* Adds or removes a link in the table dispatch uses. */
+static struct hub_link *
+hub_link_register(struct ferryd *d, const struct store_agent *a,
+    const char *peer)
+{
+	struct hub_link	*l;
+
+	if ((l = calloc(1, sizeof *l)) == NULL ||
+	    (l->name = strdup(a->name)) == NULL) {
+		free(l);
+		return (NULL);
+	}
+	l->site = a->site ? strdup(a->site) : NULL;
+	l->user = a->email ? strdup(a->email) : NULL;
+	snprintf(l->addr, sizeof l->addr, "%s", peer);
+	memcpy(l->fp, a->fingerprint, sizeof l->fp);
+	pthread_mutex_lock(&d->mu);
+	l->next = d->hub_links;
+	d->hub_links = l;
+	pthread_mutex_unlock(&d->mu);
+	return (l);
+}
+
+static void
+hub_link_unregister(struct ferryd *d, struct hub_link *l)
+{
+	struct hub_link	**pp;
+
+	pthread_mutex_lock(&d->mu);
+	for (pp = &d->hub_links; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == l) {
+			*pp = l->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&d->mu);
+	json_decref(l->outq);
+	free(l->name);
+	free(l->site);
+	free(l->user);
+	free(l);
+}
+
+/* Sends what others queued for this link. */
+static int
+hub_link_flush(struct ferryd *d, struct hub_link *l, struct tls_conn *c,
+    char **cause)
+{
+	json_t	*q, *m;
+	size_t	 i;
+	int	 r = 0;
+
+	pthread_mutex_lock(&d->mu);
+	q = l->outq;
+	l->outq = NULL;
+	pthread_mutex_unlock(&d->mu);
+	json_array_foreach(q, i, m) {
+		if ((r = proto_send(c, m, cause)) != 0)
+			break;
+	}
+	json_decref(q);
+	return (r);
+}
+
+/*
+ * An enrolled agent's control link: hello, then messages both ways until
+ * it goes. This thread alone uses the TLS connection.
+ */
 static void
 hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 {
 	struct ferryd		*d = hc->d;
 	struct store_agent	 a;
+	struct hub_link		*l;
+	struct pollfd		 pfd = { hc->fd, POLLIN, 0 };
 	char			*cause = NULL, fp[64];
 	json_t			*msg = NULL, *rep;
 	const char		*op;
+	int64_t			 heard = ferryd_now();
 	int			 r;
 
 	identity_fp_format(tls_peer_fp(c), fp);
@@ -147,18 +217,30 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	json_decref(rep);
 	log_info("%s connected from %s", a.name, hc->peer);
 	hub_link_set(d, a.name, &a, hc->peer);
-	while (r == 0 && !d->stop) {
-		if ((r = proto_recv(c, &msg, &cause)) != 0)
-			break;
-		op = json_string_value(json_object_get(msg, "op"));
-		if (op != NULL && strcmp(op, "ping") == 0) {
-			rep = json_pack("{s:s}", "op", "pong");
-			r = proto_send(c, rep, &cause);
-			json_decref(rep);
+	l = hub_link_register(d, &a, hc->peer);
+	while (r == 0 && l != NULL && !d->stop) {
+		if (tls_pending(c) || poll(&pfd, 1, 250) > 0) {
+			if ((r = proto_recv(c, &msg, &cause)) != 0)
+				break;
+			heard = ferryd_now();
+			op = json_string_value(json_object_get(msg, "op"));
+			if (op != NULL && strcmp(op, "ping") == 0) {
+				rep = json_pack("{s:s}", "op", "pong");
+				r = proto_send(c, rep, &cause);
+				json_decref(rep);
+			} else
+				jobs_link_message(d, l, msg);
+			json_decref(msg);
+			msg = NULL;
 		}
-		json_decref(msg);
-		msg = NULL;
+		if (r == 0)
+			r = hub_link_flush(d, l, c, &cause);
+		if (r == 0 && ferryd_now() - heard > HUB_LINK_TIMEOUT_MS / 1000)
+			r = err_set(&cause, FERRY_ERR_TIMEOUT, "silent for "
+			    "%d s", HUB_LINK_TIMEOUT_MS / 1000);
 	}
+	if (l != NULL)
+		hub_link_unregister(d, l);
 	hub_link_set(d, a.name, NULL, NULL);
 	log_info("%s disconnected: %s", a.name, cause ? cause : "closed");
 	store_agent_clear(&a);
@@ -288,8 +370,9 @@ hub_run(struct ferryd *d)
 		free(cause);
 		return (FERRYD_EXIT_FAILED);
 	}
-	if (pthread_create(&t, NULL, hub_accept_main, d) != 0) {
-		log_error("cannot start the control port thread");
+	if (pthread_create(&t, NULL, hub_accept_main, d) != 0 ||
+	    jobs_start(d) != 0) {
+		log_error("cannot start the hub's threads");
 		return (FERRYD_EXIT_FAILED);
 	}
 	log_info("hub %s listening on %s, key %s", d->conf.site,
@@ -311,7 +394,7 @@ hub_api(struct ferryd *d, const json_t *req, uid_t uid)
 	int			 r;
 
 	if (op == NULL || strcmp(op, "invite") != 0)
-		return (NULL);
+		return (jobs_api(d, req, uid));
 	site = json_string_value(json_object_get(req, "site"));
 	user = json_string_value(json_object_get(req, "user"));
 	clear = json_string_value(json_object_get(req, "clearance"));

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,61 @@ uplink_state(struct ferryd *d, int up, const char *why)
 	pthread_mutex_unlock(&d->mu);
 }
 
+/* Sends what the transfer workers queued for the hub. */
+static int
+uplink_flush(struct ferryd *d, struct tls_conn *c, char **cause)
+{
+	json_t	*q, *m;
+	size_t	 i;
+	int	 r = 0;
+
+	pthread_mutex_lock(&d->mu);
+	q = d->uplink_outq;
+	d->uplink_outq = NULL;
+	pthread_mutex_unlock(&d->mu);
+	json_array_foreach(q, i, m) {
+		if ((r = proto_send(c, m, cause)) != 0)
+			break;
+	}
+	json_decref(q);
+	return (r);
+}
+
+/*
+ * The link's life after hello: the hub's messages (transfers to run),
+ * the workers' messages to the hub, and a ping when all is quiet. This
+ * thread alone uses the TLS connection.
+ */
+static int
+uplink_loop(struct ferryd *d, struct tls_conn *c, int fd, char **cause)
+{
+	struct pollfd	 pfd = { fd, POLLIN, 0 };
+	json_t		*msg = NULL, *ping = json_pack("{s:s}", "op", "ping");
+	const char	*op;
+	time_t		 last = time(NULL);
+	int		 r = 0;
+
+	while (r == 0 && !d->stop) {
+		if (tls_pending(c) || poll(&pfd, 1, 250) > 0) {
+			if ((r = proto_recv(c, &msg, cause)) != 0)
+				break;
+			op = json_string_value(json_object_get(msg, "op"));
+			if (op != NULL && strcmp(op, "transfer.start") == 0)
+				xfer_start(d, msg);
+			json_decref(msg);
+			msg = NULL;
+		}
+		if ((r = uplink_flush(d, c, cause)) != 0)
+			break;
+		if (time(NULL) - last >= FERRYD_PING_S) {
+			last = time(NULL);
+			r = proto_send(c, ping, cause);
+		}
+	}
+	json_decref(ping);
+	return (r);
+}
+
 /* One life of the link: returns when it fails, with the cause. */
 static int
 uplink_once(struct ferryd *d, const uint8_t *hub_fp, char **cause)
@@ -94,18 +150,7 @@ uplink_once(struct ferryd *d, const uint8_t *hub_fp, char **cause)
 	}
 	uplink_state(d, 1, NULL);
 	log_info("connected to the hub at %s", d->conf.hub);
-	json_decref(msg);
-	msg = json_pack("{s:s}", "op", "ping");
-	while (!d->stop) {
-		sleep(1);
-		if (time(NULL) % FERRYD_PING_S != 0)
-			continue;
-		json_decref(rep);
-		rep = NULL;
-		if ((r = proto_send(c, msg, cause)) != 0 ||
-		    (r = proto_recv(c, &rep, cause)) != 0)
-			break;
-	}
+	r = uplink_loop(d, c, fd, cause);
 out:
 	json_decref(msg);
 	json_decref(rep);
@@ -134,6 +179,8 @@ uplink_main(void *arg)
 	while (!d->stop) {
 		if (uplink_once(d, hub_fp, &cause) == 0 && d->stop)
 			break;
+		if (d->uplinked)
+			backoff = 1;	/* it was up: start the backoff over */
 		uplink_state(d, 0, cause);
 		log_warnx("hub link: %s; again in %d s", cause ? cause :
 		    "lost", backoff);

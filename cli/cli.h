@@ -19,8 +19,17 @@ struct cmd_entry {
 	int		(*exec)(int argc, char **argv);
 };
 
+extern const struct cmd_entry cmd_cancel_entry;
 extern const struct cmd_entry cmd_invite_entry;
+extern const struct cmd_entry cmd_job_entry;
+extern const struct cmd_entry cmd_jobs_entry;
 extern const struct cmd_entry cmd_map_entry;
+extern const struct cmd_entry cmd_pause_entry;
+extern const struct cmd_entry cmd_resume_entry;
+extern const struct cmd_entry cmd_retry_entry;
+extern const struct cmd_entry cmd_send_entry;
+extern const struct cmd_entry cmd_share_entry;
+extern const struct cmd_entry cmd_site_entry;
 extern const struct cmd_entry cmd_status_entry;
 
 /* ferry.c */
@@ -35,5 +44,9 @@ int	cli_usage(const struct cmd_entry *cmd);
 struct json_t;
 int	cli_request(const struct cmd_entry *cmd, const char *state,
 	    const struct json_t *req, struct json_t **rep);
+
+/* cmd-send.c: follows job id until it ends; 0 if it ended done. */
+int	cli_wait_job(const struct cmd_entry *cmd, const char *state,
+	    long long id, int quiet);
 
 #endif

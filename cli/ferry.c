@@ -14,8 +14,17 @@
 #include "statedir.h"
 
 static const struct cmd_entry *cmd_table[] = {
+	&cmd_cancel_entry,
 	&cmd_invite_entry,
+	&cmd_job_entry,
+	&cmd_jobs_entry,
 	&cmd_map_entry,
+	&cmd_pause_entry,
+	&cmd_resume_entry,
+	&cmd_retry_entry,
+	&cmd_send_entry,
+	&cmd_share_entry,
+	&cmd_site_entry,
 	&cmd_status_entry,
 	NULL
 };

@@ -568,10 +568,26 @@ out:
 	return (r);
 }
 
+/* Tells the caller a file's fate, if it asked. */
+static void
+send_report(struct send_stream *s, const struct send_item *it, int ok,
+    const char *why)
+{
+	const struct transfer_opts	*o = s->sh->o;
+
+	if (o->file_done == NULL)
+		return;
+	pthread_mutex_lock(&s->sh->mu);
+	o->file_done(it->id, ok, why, o->file_done_arg);
+	pthread_mutex_unlock(&s->sh->mu);
+}
+
 static void
 send_fail(struct send_stream *s, struct send_item *it, const char *why)
 {
 	struct send_shared	*sh = s->sh;
+
+	send_report(s, it, 0, why);
 
 	pthread_mutex_lock(&sh->mu);
 	sh->st.failed++;
@@ -591,6 +607,7 @@ send_settle_plan(struct send_stream *s, struct send_item *it)
 		send_fail(s, it, it->plan.reason);
 		return;
 	}
+	send_report(s, it, 1, NULL);
 	pthread_mutex_lock(&sh->mu);
 	sh->st.skipped += it->plan.action == MSG_PLAN_SKIP;
 	sh->st.bytes += it->size;
@@ -631,6 +648,7 @@ send_settle_ack(struct send_stream *s, struct send_item *it,
 					     sh->o->max_attempts : 3;
 
 	if (ack->status == MSG_ACK_DONE) {
+		send_report(s, it, 1, NULL);
 		pthread_mutex_lock(&sh->mu);
 		sh->st.bytes += it->size;
 		sh->st.resumed_bytes += it->plan.offset;

@@ -413,6 +413,12 @@ tls_peer_fp(const struct tls_conn *c)
 	return (c->seen);
 }
 
+int
+tls_pending(const struct tls_conn *c)
+{
+	return (SSL_pending(c->ssl) > 0);
+}
+
 const uint8_t *
 tls_own_fp(const struct tls_conn *c)
 {

@@ -68,6 +68,11 @@ void	 tls_free(struct tls_conn *c);
 
 /* The fingerprint of the key the peer presented (IDENTITY_FP_LEN bytes). */
 const uint8_t	*tls_peer_fp(const struct tls_conn *c);
+/*
+ * Whether decrypted bytes wait inside the connection: poll(2) on the
+ * socket would not see them.
+ */
+int		 tls_pending(const struct tls_conn *c);
 /* The fingerprint of our own key on this connection. */
 const uint8_t	*tls_own_fp(const struct tls_conn *c);
 /*

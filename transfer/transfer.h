@@ -70,9 +70,19 @@ typedef void (*transfer_progress_fn)(const struct transfer_progress *p,
  */
 typedef void (*transfer_planned_fn)(const char *rel, int action, void *arg);
 
+/*
+ * Called on the sender once a file's fate is settled: ok (delivered, or
+ * already there), or failed for good with why. index is its place in the
+ * list.
+ */
+typedef void (*transfer_file_done_fn)(size_t index, int ok, const char *why,
+    void *arg);
+
 struct transfer_opts {
 	transfer_progress_fn	 progress;	/* may be NULL */
 	void			*progress_arg;
+	transfer_file_done_fn	 file_done;	/* sender; may be NULL */
+	void			*file_done_arg;
 	transfer_planned_fn	 planned;	/* receiver; may be NULL */
 	void			*planned_arg;
 	int			 max_attempts;	/* per file; 0: 3 */

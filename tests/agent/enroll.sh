@@ -1,33 +1,9 @@
 #!/bin/sh
-# ferryd: a hub on 127.0.0.1 and agents enrolling from 127.0.0.2 with
+# ferryd: a hub on 127.0.0.1 and agents enrolling over loopback with
 # one-time codes: a good code, a reused one, a wrong one, an expired one, an
 # agent whose key the hub never enrolled, and a second daemon on the same
 # state directory.
-. "${srcdir:-.}/tests/cli/lib.sh"
-: "${FERRYD:?FERRYD must name the ferryd binary (make check sets it)}"
-need jq
-
-# A free port for the hub's control port on this run.
-port=$(( 46000 + $$ % 2000 ))
-HUB="$TMP/hub"
-pids=""
-cleanup_daemons() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-}
-trap 'cleanup_daemons; rm -rf "$TMP"' EXIT
-
-# start_daemon STATE: runs ferryd in the background until its socket is up.
-start_daemon() {
-	"$FERRYD" run --state "$1" >"$1.log" 2>&1 &
-	pids="$pids $!"
-	i=0
-	while [ ! -S "$1/ferryd.sock" ]; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || { fail "ferryd on $1 did not start: $(cat "$1.log")"; return 1; }
-		sleep 0.05
-	done
-}
+. "${srcdir:-.}/tests/agent/lib.sh"
 
 run 0 "$FERRYD" init --hub --site hq --listen "127.0.0.1:$port" --state "$HUB"
 checks=$((checks + 1))

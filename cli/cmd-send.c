@@ -1,0 +1,135 @@
+/*
+ * ferry send --from SITE --to SITE [--priority 0-1000] [--note TEXT]
+ *     [--wait] [--json] [--state DIR] PATH...
+ * Creates a job that sends the files at PATH (as the source site sees
+ * them; directories and image sequences included) to another site. The
+ * job id is printed on the last line.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+
+static int	cmd_send_exec(int, char **);
+
+const struct cmd_entry cmd_send_entry = {
+	.name = "send",
+	.usage = "--from SITE --to SITE [--priority 0-1000] [--note TEXT] "
+	    "[--wait] [--json] [--state DIR] PATH...",
+	.summary = "send files to another site as a job",
+	.exec = cmd_send_exec,
+};
+
+/* Follows job id until it ends; returns its final state's exit status. */
+int
+cli_wait_job(const struct cmd_entry *cmd, const char *state, long long id,
+    int quiet)
+{
+	json_t		*req, *rep = NULL;
+	char		 st[32] = "";
+	int		 r;
+
+	req = json_pack("{s:s, s:I}", "op", "job", "id", (json_int_t)id);
+	for (;;) {
+		json_decref(rep);
+		if ((r = cli_request(cmd, state, req, &rep)) != 0)
+			break;
+		snprintf(st, sizeof st, "%s", json_string_value(
+		    json_object_get(rep, "state")));
+		if (!quiet)
+			fprintf(stderr, "job %jd: %s, %jd/%jd files, %jd/%jd "
+			    "bytes\n", (intmax_t)id, st, (intmax_t)
+			    json_integer_value(json_object_get(rep,
+			    "done_files")), (intmax_t)json_integer_value(
+			    json_object_get(rep, "files")), (intmax_t)
+			    json_integer_value(json_object_get(rep,
+			    "done_bytes")), (intmax_t)json_integer_value(
+			    json_object_get(rep, "bytes")));
+		if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0)
+			break;
+		usleep(500 * 1000);
+	}
+	json_decref(req);
+	json_decref(rep);
+	if (r != 0)
+		return (r);
+	return (strcmp(st, "done") == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED);
+}
+
+static int
+cmd_send_exec(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "priority", required_argument, NULL, 'p' },
+		{ "note", required_argument, NULL, 'n' },
+		{ "wait", no_argument, NULL, 'w' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "state", required_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*from = NULL, *to = NULL, *note = NULL, *state = NULL;
+	char		*end, *text;
+	long		 prio = 500;
+	json_t		*req, *paths, *rep = NULL;
+	json_int_t	 id;
+	int		 ch, i, wait = 0, json = 0, r;
+
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f': from = optarg; break;
+		case 't': to = optarg; break;
+		case 'n': note = optarg; break;
+		case 'w': wait = 1; break;
+		case 'j': json = 1; break;
+		case 'S': state = optarg; break;
+		case 'p':
+			prio = strtol(optarg, &end, 10);
+			if (*end != '\0' || prio < 0 || prio > 1000) {
+				cli_error(&cmd_send_entry, "--priority: %s is "
+				    "not a number from 0 to 1000", optarg);
+				return (CLI_EXIT_USAGE);
+			}
+			break;
+		default:
+			return (cli_usage(&cmd_send_entry));
+		}
+	}
+	if (from == NULL || to == NULL || optind == argc) {
+		cli_error(&cmd_send_entry, "%s", from == NULL ? "--from SITE is "
+		    "required" : to == NULL ? "--to SITE is required" :
+		    "no PATH given");
+		return (cli_usage(&cmd_send_entry));
+	}
+	paths = json_array();
+	for (i = optind; i < argc; i++)
+		json_array_append_new(paths, json_string(argv[i]));
+	req = json_pack("{s:s, s:s, s:s, s:o, s:i, s:s?}", "op", "send",
+	    "from", from, "to", to, "paths", paths, "priority", (int)prio,
+	    "note", note);
+	r = cli_request(&cmd_send_entry, state, req, &rep);
+	json_decref(req);
+	if (r != 0)
+		return (r);
+	id = json_integer_value(json_object_get(rep, "id"));
+	if (json) {
+		text = json_dumps(rep, JSON_COMPACT);
+		printf("%s\n", text ? text : "{}");
+		free(text);
+	} else
+		printf("job %jd: %jd file(s) from %s to %s\n%jd\n",
+		    (intmax_t)id, (intmax_t)json_integer_value(
+		    json_object_get(rep, "files")), from, to, (intmax_t)id);
+	json_decref(rep);
+	return (wait ? cli_wait_job(&cmd_send_entry, state, id, json) :
+	    CLI_EXIT_OK);
+}

@@ -1,0 +1,117 @@
+#!/bin/sh
+# Jobs between daemons: a hub (hq) sends a file and an image sequence to
+# the la agent; a re-send skips what is there; a changed frame goes as a
+# delta; a job for a site with no agent waits and can be cancelled; a
+# kill -9 of the hub in the middle of a job loses nothing; the data port
+# is closed afterwards; bad input is refused.
+. "${srcdir:-.}/tests/agent/lib.sh"
+need ss
+need openssl
+
+S="$TMP/hq-storage"
+L="$TMP/la-storage"
+mkdir -p "$S/show/sh010/plate" "$L"
+openssl enc -aes-128-ctr -nosalt -pass pass:jobs -pbkdf2 -iter 1 </dev/zero \
+    2>/dev/null | head -c 3000000 >"$S/show/sh010/comp.mov"
+for f in 1001 1002 1003 1004 1005; do
+	head -c 200000 /dev/urandom >"$S/show/sh010/plate/p.$f.exr"
+done
+cat >"$TMP/map.json" <<JSON
+{ "shares": { "storage": { "linux": "$S",
+  "sites": { "la": { "linux": "$L" } } } } }
+JSON
+
+make_hub
+enrol_agent la la-server
+run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
+
+# A send: the id on the last line; --wait ends when the job is done.
+run 0 "$FERRY" send --from hq --to la --wait --state "$HUB" \
+    "$S/show/sh010/comp.mov" "$S/show/sh010/plate/p.####.exr [1001-1005]"
+id=$(tail -n1 "$TMP/out")
+checks=$((checks + 1))
+[ "$id" = 1 ] || fail "job id: $(cat "$TMP/out")"
+checks=$((checks + 1))
+diff -r "$S" "$L" >/dev/null || fail "la's copy differs"
+run 0 "$FERRY" jobs --json --state "$HUB"
+checks=$((checks + 1))
+[ "$(jq -r '.[0] | "\(.id) \(.state) \(.done_files)/\(.files)"' "$TMP/out")" = "1 done 6/6" ] ||
+    fail "jobs: $(cat "$TMP/out")"
+
+# The same again: everything is there already, so it is done at once.
+run 0 "$FERRY" send --from hq --to la --wait --state "$HUB" "$S/show/sh010"
+checks=$((checks + 1))
+diff -r "$S" "$L" >/dev/null || fail "la's copy differs after a re-send"
+
+# One frame changed: sent again as a delta.
+printf 'changed' | dd of="$S/show/sh010/plate/p.1003.exr" bs=1 seek=70000 \
+    conv=notrunc 2>/dev/null
+run 0 "$FERRY" send --from hq --to la --wait --json --state "$HUB" \
+    "$S/show/sh010/plate/p.1003.exr"
+checks=$((checks + 1))
+cmp -s "$S/show/sh010/plate/p.1003.exr" "$L/show/sh010/plate/p.1003.exr" ||
+    fail "the changed frame did not arrive"
+
+# An unknown site is refused; a site with no agent connected: the job
+# waits; cancel ends it.
+run 1 "$FERRY" send --from hq --to vendor --state "$HUB" "$S/show/sh010/comp.mov"
+err_has "no site vendor"
+run 0 "$FERRY" site set vendor --bwlimit 0 --state "$HUB"
+run 0 "$FERRY" send --from hq --to vendor --state "$HUB" "$S/show/sh010/comp.mov"
+vid=$(tail -n1 "$TMP/out")
+sleep 1.5
+run 0 "$FERRY" job "$vid" --json --state "$HUB"
+checks=$((checks + 1))
+[ "$(jq -r '.tasks[0].state' "$TMP/out")" = queued ] || fail "vendor job: $(cat "$TMP/out")"
+run 0 "$FERRY" cancel "$vid" --state "$HUB"
+run 0 "$FERRY" job "$vid" --json --state "$HUB"
+checks=$((checks + 1))
+[ "$(jq -r .state "$TMP/out")" = cancelled ] || fail "after cancel: $(cat "$TMP/out")"
+run 1 "$FERRY" cancel "$vid" --state "$HUB"
+err_has "no task to cancel"
+
+# kill -9 of the hub in the middle of a job, then a restart: the job is
+# found, the agent comes back, and the file arrives once and whole.
+run 0 "$FERRY" site set la --bwlimit 8M --state "$HUB"
+openssl enc -aes-128-ctr -nosalt -pass pass:big -pbkdf2 -iter 1 </dev/zero \
+    2>/dev/null | head -c 24000000 >"$S/show/sh010/big.mov"
+run 0 "$FERRY" send --from hq --to la --state "$HUB" "$S/show/sh010/big.mov"
+bid=$(tail -n1 "$TMP/out")
+i=0
+while [ ! -f "$L/show/sh010/.big.mov.ferry-part" ]; do
+	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
+done
+sleep 0.5
+kill -9 "$HUBPID"
+wait "$HUBPID" 2>/dev/null || true
+start_daemon "$HUB"
+HUBPID=$DPID
+wait_linked la-server
+run 0 "$FERRY" job "$bid" --wait --state "$HUB"
+checks=$((checks + 1))
+cmp -s "$S/show/sh010/big.mov" "$L/show/sh010/big.mov" || fail "big.mov differs"
+checks=$((checks + 1))
+grep -q "task(s) left running by the last run are queued again" "$HUB.log" ||
+    fail "the restarted hub did not recover the job"
+checks=$((checks + 1))
+[ -z "$(find "$L" -name '.*ferry-*')" ] || fail "partial files left at la"
+
+# No data port of the hub's is left listening (other tests may have
+# theirs open at the same time: only the hub's process counts).
+checks=$((checks + 1))
+! ss -ltnpH | grep "pid=$HUBPID," | awk '{print $4}' |
+    grep -qE ':(4519[1-9]|4520[0-9]|45210)$' ||
+    fail "a data port is still listening: $(ss -ltnpH | grep "pid=$HUBPID,")"
+
+# Bad input.
+run 2 "$FERRY" send --from hq --state "$HUB" "$S/show"
+err_has "--to SITE is required"
+run 1 "$FERRY" send --from hq --to la --state "$HUB" "$TMP/not-there"
+err_has "not-there"
+run 1 "$FERRY" send --from hq --to la --state "$HUB" /etc/passwd
+err_has "under no share"
+run 1 "$FERRY" job 999 --state "$HUB"
+run 2 "$FERRY" send --from hq --to la --priority 2000 --state "$HUB" "$S"
+err_has "--priority"
+
+finish

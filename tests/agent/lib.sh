@@ -1,0 +1,57 @@
+# Sourced by the daemon tests: a hub (site hq) on 127.0.0.1 at a free
+# port, helpers to start daemons and to enrol agents.
+. "${srcdir:-.}/tests/cli/lib.sh"
+: "${FERRYD:?FERRYD must name the ferryd binary (make check sets it)}"
+need jq
+
+port=$(( 46000 + $$ % 2000 ))
+HUB="$TMP/hub"
+pids=""
+stop_daemons() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+}
+trap 'stop_daemons; rm -rf "$TMP"' EXIT
+
+# start_daemon STATE: runs ferryd in the background until its socket is
+# up; DPID is its pid.
+start_daemon() {
+	rm -f "$1/ferryd.sock"
+	"$FERRYD" run --state "$1" >>"$1.log" 2>&1 &
+	DPID=$!
+	pids="$pids $DPID"
+	i=0
+	while [ ! -S "$1/ferryd.sock" ]; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || { fail "ferryd on $1 did not start: $(cat "$1.log")"; return 1; }
+		sleep 0.05
+	done
+}
+
+# make_hub: initialises and starts the hub.
+make_hub() {
+	"$FERRYD" init --hub --site hq --listen "127.0.0.1:$port" \
+	    --state "$HUB" >/dev/null || fail "ferryd init failed"
+	start_daemon "$HUB"
+	HUBPID=$DPID
+}
+
+# enrol_agent SITE NAME: enrols and starts an agent; waits for its link.
+enrol_agent() {
+	code=$("$FERRY" invite --site "$1" --state "$HUB" | tail -n1)
+	"$FERRYD" enroll "127.0.0.1:$port" "$code" --state "$TMP/$2" \
+	    --name "$2" >/dev/null || fail "enrolling $2 failed"
+	start_daemon "$TMP/$2"
+	wait_linked "$2"
+}
+
+# wait_linked NAME: until the hub lists agent NAME as connected.
+wait_linked() {
+	i=0
+	until "$FERRY" status --json --state "$HUB" 2>/dev/null |
+	    jq -e ".agents[\"$1\"]" >/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 300 ] || { fail "$1 never linked to the hub"; return 1; }
+		sleep 0.1
+	done
+}
