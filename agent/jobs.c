@@ -243,6 +243,11 @@ jobs_send(struct ferryd *d, const json_t *req, uid_t uid)
 	paths = json_object_get(req, "paths");
 	if (b.from == NULL || b.to == NULL || json_array_size(paths) == 0)
 		return (jobs_error("send needs --from, --to and paths"));
+	/* Said now rather than left queued for ever (docs/agent.md). */
+	if (strcmp(b.from, d->conf.site) != 0)
+		return (jobs_error("for now a job must start at the hub's own "
+		    "site; sending from another agent's site is not built "
+		    "yet"));
 	pthread_mutex_lock(&d->mu);
 	r = jobs_share_map(d, &b.m, &b.cause);
 	pthread_mutex_unlock(&d->mu);
