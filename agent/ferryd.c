@@ -11,6 +11,7 @@
 #include "ferryd.h"
 #include "identity.h"
 #include "log.h"
+#include "proto.h"
 
 static const struct ferryd_cmd *ferryd_cmds[] = {
 	&ferryd_cmd_init,
@@ -39,6 +40,25 @@ ferryd_enqueue(struct ferryd *d, json_t **q, json_t *msg)
 		*q = json_array();
 	json_array_append_new(*q, msg);
 	pthread_mutex_unlock(&d->mu);
+}
+
+int
+ferryd_flush(struct ferryd *d, json_t **q, struct tls_conn *c, char **cause)
+{
+	json_t	*take, *m;
+	size_t	 i;
+	int	 r = 0;
+
+	pthread_mutex_lock(&d->mu);
+	take = *q;
+	*q = NULL;
+	pthread_mutex_unlock(&d->mu);
+	json_array_foreach(take, i, m) {
+		if ((r = proto_send(c, m, cause)) != 0)
+			break;
+	}
+	json_decref(take);
+	return (r);
 }
 
 int64_t

@@ -93,8 +93,12 @@ void	jobs_link_message(struct ferryd *d, struct hub_link *l,
 /* xfer.c */
 void	xfer_start(struct ferryd *d, const json_t *msg);
 
-/* link.c of the agent: queue a message for the link's own thread. */
+/* ferryd.c: queue a message for a link's own thread (msg is taken)... */
 void	ferryd_enqueue(struct ferryd *d, json_t **q, json_t *msg);
+/* ...and, in that thread, send what was queued. */
+struct tls_conn;
+int	ferryd_flush(struct ferryd *d, json_t **q, struct tls_conn *c,
+	    char **cause);
 
 /* api.c */
 int	api_serve_once(struct ferryd *d, int timeout_ms);

@@ -158,27 +158,6 @@ hub_link_unregister(struct ferryd *d, struct hub_link *l)
 	free(l);
 }
 
-/* Sends what others queued for this link. */
-static int
-hub_link_flush(struct ferryd *d, struct hub_link *l, struct tls_conn *c,
-    char **cause)
-{
-	json_t	*q, *m;
-	size_t	 i;
-	int	 r = 0;
-
-	pthread_mutex_lock(&d->mu);
-	q = l->outq;
-	l->outq = NULL;
-	pthread_mutex_unlock(&d->mu);
-	json_array_foreach(q, i, m) {
-		if ((r = proto_send(c, m, cause)) != 0)
-			break;
-	}
-	json_decref(q);
-	return (r);
-}
-
 /*
  * An enrolled agent's control link: hello, then messages both ways until
  * it goes. This thread alone uses the TLS connection.
@@ -234,7 +213,7 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 			msg = NULL;
 		}
 		if (r == 0)
-			r = hub_link_flush(d, l, c, &cause);
+			r = ferryd_flush(d, &l->outq, c, &cause);
 		if (r == 0 && ferryd_now() - heard > HUB_LINK_TIMEOUT_MS / 1000)
 			r = err_set(&cause, FERRY_ERR_TIMEOUT, "silent for "
 			    "%d s", HUB_LINK_TIMEOUT_MS / 1000);

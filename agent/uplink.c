@@ -69,26 +69,6 @@ uplink_state(struct ferryd *d, int up, const char *why)
 	pthread_mutex_unlock(&d->mu);
 }
 
-/* Sends what the transfer workers queued for the hub. */
-static int
-uplink_flush(struct ferryd *d, struct tls_conn *c, char **cause)
-{
-	json_t	*q, *m;
-	size_t	 i;
-	int	 r = 0;
-
-	pthread_mutex_lock(&d->mu);
-	q = d->uplink_outq;
-	d->uplink_outq = NULL;
-	pthread_mutex_unlock(&d->mu);
-	json_array_foreach(q, i, m) {
-		if ((r = proto_send(c, m, cause)) != 0)
-			break;
-	}
-	json_decref(q);
-	return (r);
-}
-
 /*
  * The link's life after hello: the hub's messages (transfers to run),
  * the workers' messages to the hub, and a ping when all is quiet. This
@@ -113,7 +93,7 @@ uplink_loop(struct ferryd *d, struct tls_conn *c, int fd, char **cause)
 			json_decref(msg);
 			msg = NULL;
 		}
-		if ((r = uplink_flush(d, c, cause)) != 0)
+		if ((r = ferryd_flush(d, &d->uplink_outq, c, cause)) != 0)
 			break;
 		if (time(NULL) - last >= FERRYD_PING_S) {
 			last = time(NULL);
