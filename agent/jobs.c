@@ -441,6 +441,33 @@ jobs_file_done(size_t i, int ok, const char *why, void *arg)
 	free(cause);
 }
 
+/*
+ * The transfer library's progress: the file's bytes so far go into its
+ * task, at most once a second, so that `ferry jobs` can show them and a
+ * stalled transfer can be told from a slow one.
+ */
+static void
+jobs_progress(const struct transfer_progress *p, void *arg)
+{
+	struct jobs_xfer	*x = arg;
+	size_t			 i;
+	int64_t			 now = ferryd_now();
+
+	if (p->file == NULL || p->file_done >= p->file_total ||
+	    now == x->last_progress)
+		return;
+	for (i = 0; i < x->l.n; i++) {
+		if (strcmp(x->l.v[i].rel, p->file) != 0)
+			continue;
+		x->last_progress = now;
+		pthread_mutex_lock(&x->d->mu);
+		store_task_progress(x->d->store, x->task[i],
+		    (int64_t)p->file_done, now, NULL);
+		pthread_mutex_unlock(&x->d->mu);
+		break;
+	}
+}
+
 /* Sends transfer.start to the agent's link; fails if it is gone. */
 static int
 jobs_xfer_announce(struct jobs_xfer *x, json_t *msg, char **cause)
@@ -541,6 +568,8 @@ jobs_xfer_run(struct jobs_xfer *x, char **cause)
 	memset(&o, 0, sizeof o);
 	o.file_done = jobs_file_done;
 	o.file_done_arg = x;
+	o.progress = jobs_progress;
+	o.progress_arg = x;
 	o.bwlimit = x->bwlimit;
 	r = transfer_send(conns, JOBS_STREAMS, &x->l, &o, &st, cause);
 	link_close(conns, fds, JOBS_STREAMS);

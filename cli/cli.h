@@ -45,6 +45,11 @@ struct json_t;
 int	cli_request(const struct cmd_entry *cmd, const char *state,
 	    const struct json_t *req, struct json_t **rep);
 
+/* bar.c: one progress line for a job (as the API gives it). */
+#include <stdio.h>
+void	cli_bar(FILE *f, const struct json_t *job, double rate,
+	    int inplace);
+
 /* cmd-send.c: follows job id until it ends; 0 if it ended done. */
 int	cli_wait_job(const struct cmd_entry *cmd, const char *state,
 	    long long id, int quiet);

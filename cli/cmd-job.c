@@ -19,7 +19,7 @@ static int	cmd_job_exec(int, char **);
 
 const struct cmd_entry cmd_job_entry = {
 	.name = "job",
-	.usage = "ID [--json] [--wait] [--state DIR]",
+	.usage = "ID [--json] [--wait|--watch] [--state DIR]",
 	.summary = "show one job and its files",
 	.exec = cmd_job_exec,
 };
@@ -30,6 +30,7 @@ cmd_job_exec(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "wait", no_argument, NULL, 'w' },
+		{ "watch", no_argument, NULL, 'w' },
 		{ "state", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
 	};

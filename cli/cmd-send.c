@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -28,13 +29,18 @@ const struct cmd_entry cmd_send_entry = {
 	.exec = cmd_send_exec,
 };
 
-/* Follows job id until it ends; returns its final state's exit status. */
+/*
+ * Follows job id until it ends, with a progress bar on stderr unless
+ * quiet; returns its final state's exit status.
+ */
 int
 cli_wait_job(const struct cmd_entry *cmd, const char *state, long long id,
     int quiet)
 {
 	json_t		*req, *rep = NULL;
 	char		 st[32] = "";
+	double		 rate = 0, last = -1, now, t0 = 0;
+	struct timespec	 ts;
 	int		 r;
 
 	req = json_pack("{s:s, s:I}", "op", "job", "id", (json_int_t)id);
@@ -44,19 +50,25 @@ cli_wait_job(const struct cmd_entry *cmd, const char *state, long long id,
 			break;
 		snprintf(st, sizeof st, "%s", json_string_value(
 		    json_object_get(rep, "state")));
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+		/* The rate over the last poll, smoothed a little. */
+		if (last >= 0 && now > t0)
+			rate = 0.5 * rate + 0.5 * ((double)json_integer_value(
+			    json_object_get(rep, "done_bytes")) - last) /
+			    (now - t0);
+		last = (double)json_integer_value(json_object_get(rep,
+		    "done_bytes"));
+		t0 = now;
 		if (!quiet)
-			fprintf(stderr, "job %jd: %s, %jd/%jd files, %jd/%jd "
-			    "bytes\n", (intmax_t)id, st, (intmax_t)
-			    json_integer_value(json_object_get(rep,
-			    "done_files")), (intmax_t)json_integer_value(
-			    json_object_get(rep, "files")), (intmax_t)
-			    json_integer_value(json_object_get(rep,
-			    "done_bytes")), (intmax_t)json_integer_value(
-			    json_object_get(rep, "bytes")));
+			cli_bar(stderr, rep, rate > 0 ? rate : 0,
+			    isatty(fileno(stderr)));
 		if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0)
 			break;
 		usleep(500 * 1000);
 	}
+	if (!quiet && isatty(fileno(stderr)))
+		fputc('\n', stderr);
 	json_decref(req);
 	json_decref(rep);
 	if (r != 0)

@@ -72,11 +72,20 @@ err_has "no task to cancel"
 
 # kill -9 of the hub in the middle of a job, then a restart: the job is
 # found, the agent comes back, and the file arrives once and whole.
-run 0 "$FERRY" site set la --bwlimit 8M --state "$HUB"
+run 0 "$FERRY" site set la --bwlimit 4M --state "$HUB"
 openssl enc -aes-128-ctr -nosalt -pass pass:big -pbkdf2 -iter 1 </dev/zero \
     2>/dev/null | head -c 24000000 >"$S/show/sh010/big.mov"
 run 0 "$FERRY" send --from hq --to la --state "$HUB" "$S/show/sh010/big.mov"
 bid=$(tail -n1 "$TMP/out")
+# While it runs, --watch shows it (plain lines when not on a terminal),
+# with the bytes moving.
+"$FERRY" jobs --watch --state "$HUB" >"$TMP/watch" 2>&1 &
+wpid=$!
+sleep 2.5
+kill $wpid 2>/dev/null || true
+checks=$((checks + 1))
+grep -q "^job $bid running .*% 0/1 files .*/22.9 MiB .*/s ETA [0-9]*s" "$TMP/watch" ||
+    fail "jobs --watch: $(head -3 "$TMP/watch")"
 i=0
 while [ ! -f "$L/show/sh010/.big.mov.ferry-part" ]; do
 	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
