@@ -84,6 +84,7 @@ cmd_run_exec(int argc, char **argv)
 	log_init("ferryd", level, use_syslog);
 	d.state = statedir_choose(d.state);
 	pthread_mutex_init(&d.mu, NULL);
+	pthread_cond_init(&d.wake, NULL);
 	if ((r = run_setup(&d, &cause)) != 0) {
 		log_error("%s", cause ? cause : err_str(r));
 		free(cause);

@@ -64,6 +64,7 @@ struct ferryd {
 	/* Hub only. */
 	struct store		*store;
 	pthread_mutex_t		 mu;		/* guards store and links */
+	pthread_cond_t		 wake;		/* the dispatcher has work */
 	json_t			*links;		/* connected agents by name */
 	struct hub_link		*hub_links;	/* the same, for dispatch */
 	int			 ctlfd;		/* control port listener */
@@ -89,6 +90,8 @@ json_t	*jobs_api(struct ferryd *d, const json_t *req, uid_t uid);
 int	jobs_start(struct ferryd *d);
 void	jobs_link_message(struct ferryd *d, struct hub_link *l,
 	    const json_t *msg);
+/* Wakes the dispatcher now: a job, an agent or a free link appeared. */
+void	jobs_wake(struct ferryd *d);
 
 /* xfer.c */
 void	xfer_start(struct ferryd *d, const json_t *msg);

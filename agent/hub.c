@@ -197,6 +197,7 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	log_info("%s connected from %s", a.name, hc->peer);
 	hub_link_set(d, a.name, &a, hc->peer);
 	l = hub_link_register(d, &a, hc->peer);
+	jobs_wake(d);	/* jobs may have waited for this agent */
 	while (r == 0 && l != NULL && !d->stop) {
 		if (tls_pending(c) || poll(&pfd, 1, 250) > 0) {
 			if ((r = proto_recv(c, &msg, &cause)) != 0)

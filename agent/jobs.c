@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
@@ -279,6 +280,8 @@ jobs_send(struct ferryd *d, const json_t *req, uid_t uid)
 	rep = r != 0 ? jobs_error(b.cause ? b.cause : err_str(r)) :
 	    json_pack("{s:I, s:I, s:b}", "id", (json_int_t)id, "files",
 	    (json_int_t)b.n, "done", 1);
+	if (r == 0)
+		jobs_wake(d);
 	if (r == 0)
 		log_info("job %jd: %zu files from %s to %s, by %s",
 		    (intmax_t)id, b.n, b.from, b.to, who);
@@ -601,6 +604,7 @@ jobs_xfer_main(void *arg)
 		log_warnx("transfer to %s: %s", x->link_name, cause ? cause :
 		    err_str(r));
 	jobs_link_busy(x->d, x->link_name, 0);
+	jobs_wake(x->d);
 	free(cause);
 	jobs_xfer_free(x);
 	return (NULL);
@@ -770,12 +774,16 @@ jobs_dispatch_main(void *arg)
 	struct ferryd		*d = arg;
 	struct share_map	*m;
 	struct jobs_due		 due;
+	struct timespec		 until;
 	int64_t			 last_sweep = 0;
 
+	pthread_mutex_lock(&d->mu);
 	while (!d->stop) {
-		sleep(1);
+		/* A second at most, or until there is something to do. */
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		pthread_cond_timedwait(&d->wake, &d->mu, &until);
 		memset(&due, 0, sizeof due);
-		pthread_mutex_lock(&d->mu);
 		if (ferryd_now() - last_sweep >= 30) {
 			store_stuck(d->store, ferryd_now(), JOBS_STALL_S, NULL,
 			    NULL);
@@ -788,9 +796,9 @@ jobs_dispatch_main(void *arg)
 				jobs_dispatch_job(d, m, &due);
 			share_map_free(m);
 		}
-		pthread_mutex_unlock(&d->mu);
 		jobs_due_clear(&due);
 	}
+	pthread_mutex_unlock(&d->mu);
 	return (NULL);
 }
 
@@ -808,6 +816,14 @@ jobs_link_message(struct ferryd *d, struct hub_link *l, const json_t *msg)
 	    json_integer_value(json_object_get(msg, "id")),
 	    json_is_true(json_object_get(msg, "ok")) ? "received" : "failed",
 	    err ? ": " : "", err ? err : "");
+}
+
+void
+jobs_wake(struct ferryd *d)
+{
+	pthread_mutex_lock(&d->mu);
+	pthread_cond_signal(&d->wake);
+	pthread_mutex_unlock(&d->mu);
 }
 
 int

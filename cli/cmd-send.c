@@ -142,6 +142,7 @@ cmd_send_exec(int argc, char **argv)
 		    (intmax_t)id, (intmax_t)json_integer_value(
 		    json_object_get(rep, "files")), from, to, (intmax_t)id);
 	json_decref(rep);
+	fflush(stdout);	/* the id comes before the progress */
 	return (wait ? cli_wait_job(&cmd_send_entry, state, id, json) :
 	    CLI_EXIT_OK);
 }
