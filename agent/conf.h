@@ -18,6 +18,7 @@ struct conf {
 	char	*hub;		/* agent: the hub's ADDR[:PORT] */
 	char	*hub_fp;	/* agent: the hub's pinned fingerprint */
 	char	*public_addr;	/* reachable address, if any */
+	char	*retry_base;	/* hub: seconds before a first retry */
 };
 
 /* Reads DIR/ferryd.conf into c (cleared first). */

@@ -350,6 +350,9 @@ hub_run(struct ferryd *d)
 		free(cause);
 		return (FERRYD_EXIT_FAILED);
 	}
+	/* Failed transfers come back after base, 2 base, 4 base... seconds. */
+	if (d->conf.retry_base != NULL && atoi(d->conf.retry_base) > 0)
+		store_set_retry(d->store, atoi(d->conf.retry_base), 3600, 5);
 	if (pthread_create(&t, NULL, hub_accept_main, d) != 0 ||
 	    jobs_start(d) != 0) {
 		log_error("cannot start the hub's threads");

@@ -105,6 +105,30 @@ grep -q "task(s) left running by the last run are queued again" "$HUB.log" ||
 checks=$((checks + 1))
 [ -z "$(find "$L" -name '.*ferry-*')" ] || fail "partial files left at la"
 
+# kill -9 of the receiving agent in the middle of a job, then a restart:
+# the transfer fails, is retried once the agent is back, and resumes.
+openssl enc -aes-128-ctr -nosalt -pass pass:big2 -pbkdf2 -iter 1 </dev/zero \
+    2>/dev/null | head -c 24000000 >"$S/show/sh010/big2.mov"
+run 0 "$FERRY" send --from hq --to la --state "$HUB" "$S/show/sh010/big2.mov"
+aid=$(tail -n1 "$TMP/out")
+i=0
+while [ ! -f "$L/show/sh010/.big2.mov.ferry-part" ]; do
+	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
+done
+sleep 0.5
+kill -9 "$APID"
+wait "$APID" 2>/dev/null || true
+sleep 1
+start_daemon "$TMP/la-server"
+APID=$DPID
+run 0 "$FERRY" job "$aid" --wait --state "$HUB"
+checks=$((checks + 1))
+cmp -s "$S/show/sh010/big2.mov" "$L/show/sh010/big2.mov" || fail "big2.mov differs"
+run 0 "$FERRY" job "$aid" --json --state "$HUB"
+checks=$((checks + 1))
+[ "$(jq -r '.tasks[0].attempts' "$TMP/out")" -ge 1 ] ||
+    fail "no retry was counted: $(cat "$TMP/out")"
+
 # No data port of the hub's is left listening (other tests may have
 # theirs open at the same time: only the hub's process counts).
 checks=$((checks + 1))

@@ -32,16 +32,20 @@ start_daemon() {
 make_hub() {
 	"$FERRYD" init --hub --site hq --listen "127.0.0.1:$port" \
 	    --state "$HUB" >/dev/null || fail "ferryd init failed"
+	# Tests cannot wait the default 30 s before a retry.
+	echo "retry-base 1" >>"$HUB/ferryd.conf"
 	start_daemon "$HUB"
 	HUBPID=$DPID
 }
 
-# enrol_agent SITE NAME: enrols and starts an agent; waits for its link.
+# enrol_agent SITE NAME: enrols and starts an agent (APID is its pid);
+# waits for its link.
 enrol_agent() {
 	code=$("$FERRY" invite --site "$1" --state "$HUB" | tail -n1)
 	"$FERRYD" enroll "127.0.0.1:$port" "$code" --state "$TMP/$2" \
 	    --name "$2" >/dev/null || fail "enrolling $2 failed"
 	start_daemon "$TMP/$2"
+	APID=$DPID
 	wait_linked "$2"
 }
 
