@@ -55,6 +55,39 @@ run_setup(struct ferryd *d, char **cause)
 	return (0);
 }
 
+/*
+ * Tells every thread to stop and, once they have (each polls at least
+ * twice a second), frees what they shared. A transfer still running keeps
+ * the store: the process ends around it, and the receiver keeps its
+ * partial files for the next run.
+ */
+static void
+run_stop(struct ferryd *d)
+{
+	int	busy;
+
+	pthread_mutex_lock(&d->mu);
+	d->stop = 1;
+	pthread_cond_broadcast(&d->wake);
+	pthread_mutex_unlock(&d->mu);
+	api_close(d);
+	usleep(1500 * 1000);
+	pthread_mutex_lock(&d->mu);
+	busy = d->busy;
+	pthread_mutex_unlock(&d->mu);
+	if (busy > 0)
+		return;
+	if (d->ctlfd != -1)
+		close(d->ctlfd);
+	store_close(d->store);
+	json_decref(d->links);
+	json_decref(d->uplink_outq);
+	free(d->uplink_error);
+	identity_free(d->id);
+	conf_clear(&d->conf);
+	lockfile_release(d->lockfd);
+}
+
 static int
 cmd_run_exec(int argc, char **argv)
 {
@@ -104,7 +137,6 @@ cmd_run_exec(int argc, char **argv)
 		api_serve_once(&d, 500);
 	sdnotify_stopping(NULL);
 	log_info("stopping");
-	d.stop = 1;
-	api_close(&d);
+	run_stop(&d);
 	return (FERRYD_EXIT_OK);
 }

@@ -61,6 +61,7 @@ struct ferryd {
 	int			 lockfd;
 	int			 apifd;		/* local API listener */
 	volatile int		 stop;
+	int			 busy;		/* transfer threads running */
 	/* Hub only. */
 	struct store		*store;
 	pthread_mutex_t		 mu;		/* guards store and links */

@@ -604,6 +604,9 @@ jobs_xfer_main(void *arg)
 		log_warnx("transfer to %s: %s", x->link_name, cause ? cause :
 		    err_str(r));
 	jobs_link_busy(x->d, x->link_name, 0);
+	pthread_mutex_lock(&x->d->mu);
+	x->d->busy--;
+	pthread_mutex_unlock(&x->d->mu);
 	jobs_wake(x->d);
 	free(cause);
 	jobs_xfer_free(x);
@@ -752,6 +755,7 @@ jobs_dispatch_job(struct ferryd *d, struct share_map *m, struct jobs_due *due)
 		return;
 	}
 	l->busy = 1;
+	d->busy++;
 	pthread_detach(th);
 }
 

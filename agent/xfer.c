@@ -101,6 +101,9 @@ xfer_main(void *arg)
 	    (json_int_t)st.wire_bytes);
 	if (done != NULL)
 		ferryd_enqueue(x->d, &x->d->uplink_outq, done);
+	pthread_mutex_lock(&x->d->mu);
+	x->d->busy--;
+	pthread_mutex_unlock(&x->d->mu);
 	json_decref(x->msg);
 	free(cause);
 	free(x);
@@ -117,7 +120,13 @@ xfer_start(struct ferryd *d, const json_t *msg)
 		return;
 	x->d = d;
 	x->msg = json_deep_copy(msg);
+	pthread_mutex_lock(&d->mu);
+	d->busy++;
+	pthread_mutex_unlock(&d->mu);
 	if (x->msg == NULL || pthread_create(&t, NULL, xfer_main, x) != 0) {
+		pthread_mutex_lock(&d->mu);
+		d->busy--;
+		pthread_mutex_unlock(&d->mu);
 		json_decref(x->msg);
 		free(x);
 		return;
