@@ -80,4 +80,5 @@ err_has "is ferryd running?"
 run 1 "$FERRY" invite --site la --state "$TMP/la"
 err_has "not the hub"
 
+stop_and_check
 finish

@@ -149,4 +149,5 @@ err_has "must start at the hub's own site"
 run 2 "$FERRY" send --from hq --to la --priority 2000 --state "$HUB" "$S"
 err_has "--priority"
 
+stop_and_check
 finish

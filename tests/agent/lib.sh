@@ -13,6 +13,20 @@ stop_daemons() {
 }
 trap 'stop_daemons; rm -rf "$TMP"' EXIT
 
+# stop_and_check: stops the daemons as systemd would (SIGTERM) and fails
+# the test if a sanitizer reported anything in their logs (the ASan build
+# of the test suite runs the daemons too).
+stop_and_check() {
+	stop_daemons
+	pids=""
+	checks=$((checks + 1))
+	if grep -l "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error" \
+	    "$TMP"/*.log >/dev/null 2>&1; then
+		fail "a sanitizer reported in a daemon's log:"
+		grep -h -A12 "ERROR: \|runtime error" "$TMP"/*.log | head -40 >&2
+	fi
+}
+
 # start_daemon STATE: runs ferryd in the background until its socket is
 # up; DPID is its pid.
 start_daemon() {
