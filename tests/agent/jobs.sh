@@ -129,6 +129,41 @@ checks=$((checks + 1))
 [ "$(jq -r '.tasks[0].attempts' "$TMP/out")" -ge 1 ] ||
     fail "no retry was counted: $(cat "$TMP/out")"
 
+# Priority, pause and resume, with the agent away: a paused job stays
+# put when the agent is back, the others go highest priority first, and a
+# resumed job then goes too.
+kill "$APID"
+wait "$APID" 2>/dev/null || true
+for n in low high held; do
+	head -c 6000000 /dev/urandom >"$S/show/$n.bin"
+done
+run 0 "$FERRY" send --from hq --to la --priority 100 --state "$HUB" "$S/show/low.bin"
+low=$(tail -n1 "$TMP/out")
+run 0 "$FERRY" send --from hq --to la --priority 900 --state "$HUB" "$S/show/high.bin"
+high=$(tail -n1 "$TMP/out")
+run 0 "$FERRY" send --from hq --to la --priority 1000 --state "$HUB" "$S/show/held.bin"
+held=$(tail -n1 "$TMP/out")
+run 0 "$FERRY" pause "$held" --state "$HUB"
+start_daemon "$TMP/la-server"
+APID=$DPID
+run 0 "$FERRY" job "$low" --wait --state "$HUB"
+run 0 "$FERRY" job "$high" --json --state "$HUB"
+t_high=$(jq -r '.updated' "$TMP/out")
+checks=$((checks + 1))
+[ "$(jq -r .state "$TMP/out")" = done ] || fail "high: $(cat "$TMP/out")"
+run 0 "$FERRY" job "$low" --json --state "$HUB"
+checks=$((checks + 1))
+[ "$t_high" -le "$(jq -r '.updated' "$TMP/out")" ] ||
+    fail "the low-priority job finished before the high one"
+run 0 "$FERRY" job "$held" --json --state "$HUB"
+checks=$((checks + 1))
+[ "$(jq -r '.tasks[0].state' "$TMP/out")" = paused ] && [ ! -e "$L/show/held.bin" ] ||
+    fail "the paused job moved: $(cat "$TMP/out")"
+run 0 "$FERRY" resume "$held" --state "$HUB"
+run 0 "$FERRY" job "$held" --wait --state "$HUB"
+checks=$((checks + 1))
+cmp -s "$S/show/held.bin" "$L/show/held.bin" || fail "held.bin differs after resume"
+
 # No data port of the hub's is left listening (other tests may have
 # theirs open at the same time: only the hub's process counts).
 checks=$((checks + 1))
