@@ -15,6 +15,7 @@
 #include "conf.h"
 
 struct identity;
+struct jobs_xfer;
 struct store;
 struct jsonline_conn;
 
@@ -68,6 +69,7 @@ struct ferryd {
 	pthread_cond_t		 wake;		/* the dispatcher has work */
 	json_t			*links;		/* connected agents by name */
 	struct hub_link		*hub_links;	/* the same, for dispatch */
+	struct jobs_xfer	*xfers;		/* transfers running now */
 	int			 ctlfd;		/* control port listener */
 	/* Agent only. */
 	int			 uplinked;	/* connected to the hub now */

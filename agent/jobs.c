@@ -37,6 +37,22 @@
 #define JOBS_BATCH		4096	/* tasks in one transfer at most */
 #define JOBS_STALL_S		300	/* running without progress */
 
+/* One transfer the hub runs as the sender, for tasks of one job. */
+struct jobs_xfer {
+	struct ferryd		*d;
+	int64_t			 job_id;
+	volatile int		 abort;		/* cancel or pause asked */
+	struct jobs_xfer	*next;		/* in d->xfers */
+	char			*link_name;
+	char			 peer[128];
+	char			*root;		/* the share root at the agent */
+	uint64_t		 bwlimit;	/* the site's cap; 0: none */
+	int64_t			*task;
+	struct transfer_list	 l;
+	int			*settled;
+	int64_t			 last_progress;
+};
+
 /* An error answer: what went wrong, in the daemon's words. */
 static json_t *
 jobs_error(const char *msg)
@@ -322,6 +338,22 @@ jobs_task_cb(void *arg, const struct store_task *t)
 	    t->error)));
 }
 
+/*
+ * Stops the transfers running for job id: their files stay where they are
+ * (partial files resume later), their tasks keep the state just given.
+ * Caller holds d->mu.
+ */
+static void
+jobs_stop_transfers(struct ferryd *d, int64_t id)
+{
+	struct jobs_xfer	*x;
+
+	for (x = d->xfers; x != NULL; x = x->next) {
+		if (x->job_id == id)
+			x->abort = 1;
+	}
+}
+
 /* jobs, job ID, and the job operations cancel|pause|resume|retry. */
 static json_t *
 jobs_query(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
@@ -353,6 +385,8 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 		    &cause);
 	else
 		r = 0;
+	if (r == 0 && (strcmp(op, "cancel") == 0 || strcmp(op, "pause") == 0))
+		jobs_stop_transfers(d, id);
 	if (r == 0 && strcmp(op, "jobs") != 0 &&
 	    (r = store_job_get(d->store, id, &j, &cause)) == 0) {
 		rep = jobs_job_json(&j);
@@ -400,18 +434,6 @@ jobs_api(struct ferryd *d, const json_t *req, uid_t uid)
 	return (NULL);
 }
 
-/* One transfer the hub runs as the sender, for tasks of one job. */
-struct jobs_xfer {
-	struct ferryd		*d;
-	char			*link_name;
-	char			 peer[128];
-	char			*root;		/* the share root at the agent */
-	uint64_t		 bwlimit;	/* the site's cap; 0: none */
-	int64_t			*task;
-	struct transfer_list	 l;
-	int			*settled;
-	int64_t			 last_progress;
-};
 
 static void
 jobs_xfer_free(struct jobs_xfer *x)
@@ -574,6 +596,7 @@ jobs_xfer_run(struct jobs_xfer *x, char **cause)
 	o.progress = jobs_progress;
 	o.progress_arg = x;
 	o.bwlimit = x->bwlimit;
+	o.abort = &x->abort;
 	r = transfer_send(conns, JOBS_STREAMS, &x->l, &o, &st, cause);
 	link_close(conns, fds, JOBS_STREAMS);
 out:
@@ -586,26 +609,36 @@ out:
 static void *
 jobs_xfer_main(void *arg)
 {
-	struct jobs_xfer	*x = arg;
+	struct jobs_xfer	*x = arg, **pp;
 	char			*cause = NULL;
 	size_t			 i;
 	int			 r;
 
 	r = jobs_xfer_run(x, &cause);
-	/* Whatever the library did not settle failed with the transfer. */
+	/*
+	 * Whatever the library did not settle failed with the transfer,
+	 * unless it was stopped on purpose: those tasks were just cancelled
+	 * or paused.
+	 */
 	pthread_mutex_lock(&x->d->mu);
-	for (i = 0; i < x->l.n; i++) {
+	for (i = 0; i < x->l.n && !x->abort; i++) {
 		if (!x->settled[i])
 			store_task_fail(x->d->store, x->task[i], cause ? cause :
 			    "the transfer ended early", ferryd_now(), NULL);
 	}
 	pthread_mutex_unlock(&x->d->mu);
 	if (r != 0)
-		log_warnx("transfer to %s: %s", x->link_name, cause ? cause :
-		    err_str(r));
+		log_warnx("transfer to %s for job %jd: %s", x->link_name,
+		    (intmax_t)x->job_id, cause ? cause : err_str(r));
 	jobs_link_busy(x->d, x->link_name, 0);
 	pthread_mutex_lock(&x->d->mu);
 	x->d->busy--;
+	for (pp = &x->d->xfers; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == x) {
+			*pp = x->next;
+			break;
+		}
+	}
 	pthread_mutex_unlock(&x->d->mu);
 	jobs_wake(x->d);
 	free(cause);
@@ -719,6 +752,7 @@ jobs_dispatch_job(struct ferryd *d, struct share_map *m, struct jobs_due *due)
 		return;		/* stays queued until it can go */
 	}
 	x->d = d;
+	x->job_id = j.id;
 	x->link_name = strdup(l->name);
 	{
 		struct store_site site;
@@ -756,6 +790,8 @@ jobs_dispatch_job(struct ferryd *d, struct share_map *m, struct jobs_due *due)
 	}
 	l->busy = 1;
 	d->busy++;
+	x->next = d->xfers;
+	d->xfers = x;
 	pthread_detach(th);
 }
 

@@ -28,7 +28,8 @@
 	X(FERRY_ERR_PROTO,    -17, "protocol violation") \
 	X(FERRY_ERR_EXPIRED,  -18, "expired") \
 	X(FERRY_ERR_USED,     -19, "already used") \
-	X(FERRY_ERR_STATE,    -20, "not allowed in the current state")
+	X(FERRY_ERR_STATE,    -20, "not allowed in the current state") \
+	X(FERRY_ERR_CANCELLED, -21, "cancelled")
 
 enum ferry_err {
 #define FERRY_ERR_ENUM(name, value, text) name = value,

@@ -220,6 +220,16 @@ send_read_plans(struct send_stream *s, char **cause)
 	}
 }
 
+/* Whether the caller asked the transfer to stop. */
+static int
+send_aborted(const struct send_stream *s, char **cause)
+{
+	if (s->sh->o->abort == NULL || !*s->sh->o->abort)
+		return (0);
+	return (err_set(cause, FERRY_ERR_CANCELLED, "the transfer was "
+	    "stopped"));
+}
+
 /* Keeps all streams together under the bandwidth limit, if there is one. */
 static void
 send_throttle(struct send_stream *s, size_t n)
@@ -326,6 +336,8 @@ send_whole(struct send_stream *s, const struct send_item *it, int fd,
 	int	 r;
 
 	for (;;) {
+		if ((r = send_aborted(s, cause)) != 0)
+			return (r);
 		if ((p = conn_bulk_space(&s->c, cause)) == NULL)
 			return (FERRY_ERR_CLOSED);
 		if ((r = send_read(fd, p, FRAME_MAX_BULK, &got, cause)) != 0)
@@ -423,7 +435,8 @@ send_delta(struct send_stream *s, struct send_item *it, int fd,
 	if ((r = send_enc_init(&e, it, offset, cause)) != 0)
 		goto out;
 	while (r == 0 && !eof) {
-		if ((r = send_read(fd, s->chunk, SEND_READ_SIZE, &got,
+		if ((r = send_aborted(s, cause)) != 0 ||
+		    (r = send_read(fd, s->chunk, SEND_READ_SIZE, &got,
 		    cause)) != 0)
 			break;
 		eof = got == 0;
@@ -732,7 +745,8 @@ send_stream_main(void *arg)
 	if ((r = session_hello(&s->c, &s->cause)) != 0)
 		goto out;
 	while (s->nqueue > 0) {
-		if ((r = send_entries(s, &s->cause)) != 0 ||
+		if ((r = send_aborted(s, &s->cause)) != 0 ||
+		    (r = send_entries(s, &s->cause)) != 0 ||
 		    (r = send_read_plans(s, &s->cause)) != 0 ||
 		    (r = send_data(s, &s->cause)) != 0)
 			goto out;

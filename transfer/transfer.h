@@ -89,6 +89,12 @@ struct transfer_opts {
 	int			 compare_hash;	/* sender: skip only when the
 						   content is the same */
 	uint64_t		 bwlimit;	/* sender, bytes/s; 0: none */
+	/*
+	 * Sender: set (from another thread) to stop the transfer soon; it
+	 * then fails with FERRY_ERR_CANCELLED and the receiver keeps its
+	 * partial files. May be NULL.
+	 */
+	volatile int		*abort;
 };
 
 struct transfer_stats {

@@ -164,6 +164,58 @@ run 0 "$FERRY" job "$held" --wait --state "$HUB"
 checks=$((checks + 1))
 cmp -s "$S/show/held.bin" "$L/show/held.bin" || fail "held.bin differs after resume"
 
+# Cancel and pause stop a transfer that is already running: the partial
+# file stops growing and nothing appears under the final name; a paused
+# job resumes where it stopped.
+head -c 24000000 /dev/urandom >"$S/show/stopme.bin"
+part="$L/show/.stopme.bin.ferry-part"
+run 0 "$FERRY" send --from hq --to la --state "$HUB" "$S/show/stopme.bin"
+sid=$(tail -n1 "$TMP/out")
+i=0
+while [ ! -f "$part" ]; do
+	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
+done
+sleep 0.5
+run 0 "$FERRY" pause "$sid" --state "$HUB"
+sleep 1
+size1=$(stat -c %s "$part" 2>/dev/null || echo 0)
+sleep 1.5
+size2=$(stat -c %s "$part" 2>/dev/null || echo 0)
+checks=$((checks + 1))
+[ "$size1" -eq "$size2" ] && [ ! -e "$L/show/stopme.bin" ] ||
+    fail "pause did not stop the transfer ($size1 -> $size2 bytes)"
+run 0 "$FERRY" job "$sid" --json --state "$HUB"
+checks=$((checks + 1))
+[ "$(jq -r '.tasks[0].state' "$TMP/out")" = paused ] || fail "paused: $(cat "$TMP/out")"
+run 0 "$FERRY" resume "$sid" --state "$HUB"
+run 0 "$FERRY" job "$sid" --wait --state "$HUB"
+checks=$((checks + 1))
+cmp -s "$S/show/stopme.bin" "$L/show/stopme.bin" || fail "stopme.bin differs after resume"
+run 0 "$FERRY" job "$sid" --json --state "$HUB"
+checks=$((checks + 1))
+[ "$(jq -r '.tasks[0].attempts' "$TMP/out")" = 0 ] ||
+    fail "a pause counted as a failed attempt: $(cat "$TMP/out")"
+
+head -c 24000000 /dev/urandom >"$S/show/cancelme.bin"
+part="$L/show/.cancelme.bin.ferry-part"
+run 0 "$FERRY" send --from hq --to la --state "$HUB" "$S/show/cancelme.bin"
+cid=$(tail -n1 "$TMP/out")
+i=0
+while [ ! -f "$part" ]; do
+	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
+done
+run 0 "$FERRY" cancel "$cid" --state "$HUB"
+sleep 1
+size1=$(stat -c %s "$part" 2>/dev/null || echo 0)
+sleep 1.5
+size2=$(stat -c %s "$part" 2>/dev/null || echo 0)
+checks=$((checks + 1))
+[ "$size1" -eq "$size2" ] && [ ! -e "$L/show/cancelme.bin" ] ||
+    fail "cancel did not stop the transfer ($size1 -> $size2 bytes)"
+run 0 "$FERRY" job "$cid" --json --state "$HUB"
+checks=$((checks + 1))
+[ "$(jq -r .state "$TMP/out")" = cancelled ] || fail "cancelled: $(cat "$TMP/out")"
+
 # No data port of the hub's is left listening (other tests may have
 # theirs open at the same time: only the hub's process counts).
 checks=$((checks + 1))
