@@ -136,6 +136,7 @@ struct jobs_build {
 	struct share_map	*m;
 	const char		*from;
 	const char		*to;
+	const json_t		*basis;	/* source path -> its basis; NULL */
 	struct store_task	*t;
 	size_t			 n;
 	char			*cause;
@@ -168,6 +169,11 @@ jobs_add_file(struct jobs_build *b, const char *path, const struct stat *sb)
 	v[b->n].src_path = strdup(path);
 	v[b->n].dst_path = res.path;
 	v[b->n].size = sb->st_size;
+	/* A basis hint: an earlier version, as the source names it. */
+	if (b->basis != NULL && json_is_string(json_object_get(b->basis,
+	    path)))
+		v[b->n].basis = strdup(json_string_value(json_object_get(
+		    b->basis, path)));
 	res.path = NULL;	/* transferred */
 	share_map_result_clear(&res);
 	b->n++;
@@ -237,6 +243,7 @@ jobs_build_clear(struct jobs_build *b)
 	for (i = 0; i < b->n; i++) {
 		free(b->t[i].src_path);
 		free(b->t[i].dst_path);
+		free(b->t[i].basis);
 	}
 	free(b->t);
 	share_map_free(b->m);
@@ -257,6 +264,7 @@ jobs_send(struct ferryd *d, const json_t *req, uid_t uid)
 	memset(&b, 0, sizeof b);
 	b.from = json_string_value(json_object_get(req, "from"));
 	b.to = json_string_value(json_object_get(req, "to"));
+	b.basis = json_object_get(req, "basis");
 	paths = json_object_get(req, "paths");
 	if (b.from == NULL || b.to == NULL || json_array_size(paths) == 0)
 		return (jobs_error("send needs --from, --to and paths"));
@@ -666,6 +674,7 @@ jobs_due_cb(void *arg, const struct store_task *t)
 	v[due->n].job_id = t->job_id;
 	v[due->n].src_path = strdup(t->src_path);
 	v[due->n].dst_path = strdup(t->dst_path);
+	v[due->n].basis = t->basis ? strdup(t->basis) : NULL;
 	due->n++;
 	return (0);
 }
@@ -681,6 +690,31 @@ jobs_free_link(struct ferryd *d, const char *site)
 			return (l);
 	}
 	return (NULL);
+}
+
+/*
+ * A task's basis hint as the receiver needs it: relative to the same share
+ * root as the file. NULL when there is none, or it lies elsewhere (the
+ * receiver accepts hints inside what it receives into only).
+ */
+static char *
+jobs_basis_rel(struct share_map *m, const struct store_job *j,
+    const struct store_task *t, const char *root)
+{
+	struct share_map_result	 res;
+	char			*rel = NULL;
+	size_t			 n = strlen(root);
+
+	if (t->basis == NULL || share_map_translate(m, j->from_site,
+	    j->to_site, SHARE_OS_LINUX, t->basis, strlen(t->basis), &res,
+	    NULL) != 0)
+		return (NULL);
+	if (strncmp(res.path, root, n) == 0 && res.path[n] == '/') {
+		rel = res.relative;
+		res.relative = NULL;	/* transferred */
+	}
+	share_map_result_clear(&res);
+	return (rel);
 }
 
 /*
@@ -721,6 +755,7 @@ jobs_xfer_add(struct jobs_xfer *x, struct share_map *m,
 	tf->src = strdup(t->src_path);
 	tf->rel = res.relative;
 	res.relative = NULL;	/* transferred */
+	tf->basis = jobs_basis_rel(m, j, t, x->root);
 	tf->type = MSG_ENTRY_FILE;
 	tf->mode = sb.st_mode & 07777;
 	tf->size = (uint64_t)sb.st_size;
@@ -803,6 +838,7 @@ jobs_due_clear(struct jobs_due *due)
 	for (i = 0; i < due->n; i++) {
 		free(due->t[i].src_path);
 		free(due->t[i].dst_path);
+		free(due->t[i].basis);
 	}
 	free(due->t);
 	memset(due, 0, sizeof *due);
@@ -852,10 +888,12 @@ jobs_link_message(struct ferryd *d, struct hub_link *l, const json_t *msg)
 	if (op == NULL || strcmp(op, "transfer.done") != 0)
 		return;
 	err = json_string_value(json_object_get(msg, "error"));
-	log_info("%s: transfer %jd %s%s%s", l->name, (intmax_t)
-	    json_integer_value(json_object_get(msg, "id")),
-	    json_is_true(json_object_get(msg, "ok")) ? "received" : "failed",
-	    err ? ": " : "", err ? err : "");
+	log_info("%s: transfer %jd %s, %jd bytes delivered, %jd on the wire"
+	    "%s%s", l->name, (intmax_t)json_integer_value(json_object_get(msg,
+	    "id")), json_is_true(json_object_get(msg, "ok")) ? "received" :
+	    "failed", (intmax_t)json_integer_value(json_object_get(msg,
+	    "bytes")), (intmax_t)json_integer_value(json_object_get(msg,
+	    "wire_bytes")), err ? ": " : "", err ? err : "");
 }
 
 void

@@ -24,7 +24,7 @@ static int	cmd_send_exec(int, char **);
 const struct cmd_entry cmd_send_entry = {
 	.name = "send",
 	.usage = "--from SITE --to SITE [--priority 0-1000] [--note TEXT] "
-	    "[--wait] [--json] [--state DIR] PATH...",
+	    "[--basis NEW=OLD]... [--wait] [--json] [--state DIR] PATH...",
 	.summary = "send files to another site as a job",
 	.exec = cmd_send_exec,
 };
@@ -84,6 +84,7 @@ cmd_send_exec(int argc, char **argv)
 		{ "to", required_argument, NULL, 't' },
 		{ "priority", required_argument, NULL, 'p' },
 		{ "note", required_argument, NULL, 'n' },
+		{ "basis", required_argument, NULL, 'b' },
 		{ "wait", no_argument, NULL, 'w' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "state", required_argument, NULL, 'S' },
@@ -92,8 +93,9 @@ cmd_send_exec(int argc, char **argv)
 	const char	*from = NULL, *to = NULL, *note = NULL, *state = NULL;
 	char		*end, *text;
 	long		 prio = 500;
-	json_t		*req, *paths, *rep = NULL;
+	json_t		*req, *paths, *rep = NULL, *basis = json_object();
 	json_int_t	 id;
+	char		*eq;
 	int		 ch, i, wait = 0, json = 0, r;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -101,6 +103,18 @@ cmd_send_exec(int argc, char **argv)
 		case 'f': from = optarg; break;
 		case 't': to = optarg; break;
 		case 'n': note = optarg; break;
+		case 'b':
+			/* NEW=OLD: OLD, already at the destination, as basis. */
+			if ((eq = strchr(optarg, '=')) == NULL || eq == optarg ||
+			    eq[1] == '\0') {
+				cli_error(&cmd_send_entry, "--basis: expected "
+				    "NEW=OLD, got %s", optarg);
+				json_decref(basis);
+				return (CLI_EXIT_USAGE);
+			}
+			*eq = '\0';
+			json_object_set_new(basis, optarg, json_string(eq + 1));
+			break;
 		case 'w': wait = 1; break;
 		case 'j': json = 1; break;
 		case 'S': state = optarg; break;
@@ -109,14 +123,17 @@ cmd_send_exec(int argc, char **argv)
 			if (*end != '\0' || prio < 0 || prio > 1000) {
 				cli_error(&cmd_send_entry, "--priority: %s is "
 				    "not a number from 0 to 1000", optarg);
+				json_decref(basis);
 				return (CLI_EXIT_USAGE);
 			}
 			break;
 		default:
+			json_decref(basis);
 			return (cli_usage(&cmd_send_entry));
 		}
 	}
 	if (from == NULL || to == NULL || optind == argc) {
+		json_decref(basis);
 		cli_error(&cmd_send_entry, "%s", from == NULL ? "--from SITE is "
 		    "required" : to == NULL ? "--to SITE is required" :
 		    "no PATH given");
@@ -125,9 +142,9 @@ cmd_send_exec(int argc, char **argv)
 	paths = json_array();
 	for (i = optind; i < argc; i++)
 		json_array_append_new(paths, json_string(argv[i]));
-	req = json_pack("{s:s, s:s, s:s, s:o, s:i, s:s?}", "op", "send",
+	req = json_pack("{s:s, s:s, s:s, s:o, s:i, s:s?, s:o}", "op", "send",
 	    "from", from, "to", to, "paths", paths, "priority", (int)prio,
-	    "note", note);
+	    "note", note, "basis", basis);
 	r = cli_request(&cmd_send_entry, state, req, &rep);
 	json_decref(req);
 	if (r != 0)

@@ -52,6 +52,29 @@ checks=$((checks + 1))
 cmp -s "$S/show/sh010/plate/p.1003.exr" "$L/show/sh010/plate/p.1003.exr" ||
     fail "the changed frame did not arrive"
 
+# A new version under a new name, with the old one at la as its basis:
+# only the change crosses the wire.
+openssl enc -aes-128-ctr -nosalt -pass pass:v1 -pbkdf2 -iter 1 </dev/zero \
+    2>/dev/null | head -c 8000000 >"$S/show/sh010/comp_v001.mov"
+run 0 "$FERRY" send --from hq --to la --wait --state "$HUB" \
+    "$S/show/sh010/comp_v001.mov"
+cp "$S/show/sh010/comp_v001.mov" "$S/show/sh010/comp_v002.mov"
+printf 'v002 grade' | dd of="$S/show/sh010/comp_v002.mov" bs=1 seek=4000000 \
+    conv=notrunc 2>/dev/null
+run 0 "$FERRY" send --from hq --to la --wait --state "$HUB" \
+    --basis "$S/show/sh010/comp_v002.mov=$S/show/sh010/comp_v001.mov" \
+    "$S/show/sh010/comp_v002.mov"
+checks=$((checks + 1))
+cmp -s "$S/show/sh010/comp_v002.mov" "$L/show/sh010/comp_v002.mov" ||
+    fail "comp_v002.mov differs"
+wire=$(grep "8000000 bytes delivered" "$HUB.log" | tail -n1 |
+    sed -n 's/.* \([0-9]*\) on the wire.*/\1/p')
+checks=$((checks + 1))
+[ -n "$wire" ] && [ "$wire" -lt 1000000 ] ||
+    fail "v002 with a basis moved ${wire:-?} bytes: $(grep 'on the wire' "$HUB.log" | tail -n2)"
+run 2 "$FERRY" send --from hq --to la --basis nonsense --state "$HUB" "$S"
+err_has "--basis: expected NEW=OLD"
+
 # An unknown site is refused; a site with no agent connected: the job
 # waits; cancel ends it.
 run 1 "$FERRY" send --from hq --to vendor --state "$HUB" "$S/show/sh010/comp.mov"
