@@ -41,6 +41,20 @@ api_close(struct ferryd *d)
 	d->apifd = -1;
 }
 
+/* The hub's connected agents, by name. Caller holds d->mu. */
+static json_t *
+api_agents(struct ferryd *d)
+{
+	struct hub_link	*l;
+	json_t		*agents = json_object();
+
+	for (l = d->hub_links; l != NULL && agents != NULL; l = l->next)
+		json_object_set_new(agents, l->name, json_pack("{s:s?, s:s?, "
+		    "s:s, s:I}", "site", l->site, "user", l->user, "address",
+		    l->addr, "since", (json_int_t)l->since));
+	return (agents);
+}
+
 /* What every daemon answers: who it is and how its links are. */
 static json_t *
 api_status(struct ferryd *d)
@@ -51,9 +65,9 @@ api_status(struct ferryd *d)
 	rep = json_pack("{s:s, s:s?, s:s?, s:s?, s:s, s:b}", "role",
 	    d->conf.role, "site", d->conf.site, "user", d->conf.user, "name",
 	    d->conf.name, "fingerprint", d->fp, "done", 1);
-	if (rep != NULL && d->links != NULL)
-		json_object_set(rep, "agents", d->links);
-	if (rep != NULL && d->links == NULL) {
+	if (rep != NULL && d->store != NULL)
+		json_object_set_new(rep, "agents", api_agents(d));
+	else if (rep != NULL) {
 		json_object_set_new(rep, "hub", json_string(d->conf.hub));
 		json_object_set_new(rep, "connected",
 		    json_boolean(d->uplinked));

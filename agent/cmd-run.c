@@ -80,7 +80,6 @@ run_stop(struct ferryd *d)
 	if (d->ctlfd != -1)
 		close(d->ctlfd);
 	store_close(d->store);
-	json_decref(d->links);
 	json_decref(d->uplink_outq);
 	free(d->uplink_error);
 	identity_free(d->id);

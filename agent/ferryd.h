@@ -48,6 +48,7 @@ struct hub_link {
 	char			*user;
 	char			 addr[128];	/* where it connected from */
 	uint8_t			 fp[32];	/* its pinned key */
+	int64_t			 since;		/* when it linked */
 	json_t			*outq;		/* messages to send */
 	int			 busy;		/* a transfer runs on it */
 	struct hub_link		*next;
@@ -67,7 +68,6 @@ struct ferryd {
 	struct store		*store;
 	pthread_mutex_t		 mu;		/* guards store and links */
 	pthread_cond_t		 wake;		/* the dispatcher has work */
-	json_t			*links;		/* connected agents by name */
 	struct hub_link		*hub_links;	/* the same, for dispatch */
 	struct jobs_xfer	*xfers;		/* transfers running now */
 	int			 ctlfd;		/* control port listener */

@@ -97,25 +97,7 @@ hub_enroll(struct hub_conn *hc, struct tls_conn *c, const json_t *msg)
 	free(cause);
 }
 
-static void
-hub_link_set(struct ferryd *d, const char *name, const struct store_agent *a,
-    const char *peer)
-{
-	json_t	*v = NULL;
-
-	if (a != NULL)
-		v = json_pack("{s:s?, s:s?, s:s, s:I}", "site", a->site,
-		    "user", a->email, "address", peer, "since",
-		    (json_int_t)ferryd_now());
-	pthread_mutex_lock(&d->mu);
-	if (v != NULL)
-		json_object_set_new(d->links, name, v);
-	else
-		json_object_del(d->links, name);
-	pthread_mutex_unlock(&d->mu);
-}
-
-/* Adds or removes a link in the table dispatch uses. */
+/* Adds a link to the table that dispatch and status use. */
 static struct hub_link *
 hub_link_register(struct ferryd *d, const struct store_agent *a,
     const char *peer)
@@ -131,6 +113,7 @@ hub_link_register(struct ferryd *d, const struct store_agent *a,
 	l->user = a->email ? strdup(a->email) : NULL;
 	snprintf(l->addr, sizeof l->addr, "%s", peer);
 	memcpy(l->fp, a->fingerprint, sizeof l->fp);
+	l->since = ferryd_now();
 	pthread_mutex_lock(&d->mu);
 	l->next = d->hub_links;
 	d->hub_links = l;
@@ -195,7 +178,6 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	r = proto_send(c, rep, NULL);
 	json_decref(rep);
 	log_info("%s connected from %s", a.name, hc->peer);
-	hub_link_set(d, a.name, &a, hc->peer);
 	l = hub_link_register(d, &a, hc->peer);
 	jobs_wake(d);	/* jobs may have waited for this agent */
 	while (r == 0 && l != NULL && !d->stop) {
@@ -221,7 +203,6 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	}
 	if (l != NULL)
 		hub_link_unregister(d, l);
-	hub_link_set(d, a.name, NULL, NULL);
 	log_info("%s disconnected: %s", a.name, cause ? cause : "closed");
 	store_agent_clear(&a);
 	free(cause);
@@ -343,7 +324,6 @@ hub_run(struct ferryd *d)
 	int		 r;
 
 	snprintf(db, sizeof db, "%s/hub.db", d->state);
-	d->links = json_object();
 	if ((r = store_open(db, &d->store, &cause)) != 0 ||
 	    (r = hub_listen(d, &cause)) != 0) {
 		log_error("%s", cause ? cause : err_str(r));
