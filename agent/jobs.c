@@ -45,6 +45,7 @@ struct jobs_xfer {
 	struct jobs_xfer	*next;		/* in d->xfers */
 	char			*link_name;
 	char			 peer[128];
+	uint8_t			 peer_fp[IDENTITY_FP_LEN];
 	char			*root;		/* the share root at the agent */
 	uint64_t		 bwlimit;	/* the site's cap; 0: none */
 	int64_t			*task;
@@ -501,45 +502,34 @@ jobs_progress(const struct transfer_progress *p, void *arg)
 	}
 }
 
+/* The link of the agent called name, or NULL. Caller holds d->mu. */
+static struct hub_link *
+jobs_link_named(struct ferryd *d, const char *name)
+{
+	struct hub_link	*l;
+
+	for (l = d->hub_links; l != NULL; l = l->next) {
+		if (strcmp(l->name, name) == 0)
+			return (l);
+	}
+	return (NULL);
+}
+
 /* Sends transfer.start to the agent's link; fails if it is gone. */
 static int
 jobs_xfer_announce(struct jobs_xfer *x, json_t *msg, char **cause)
 {
 	struct hub_link	*l;
-	int		 found = 0;
 
 	pthread_mutex_lock(&x->d->mu);
-	for (l = x->d->hub_links; l != NULL; l = l->next) {
-		if (strcmp(l->name, x->link_name) != 0)
-			continue;
+	if ((l = jobs_link_named(x->d, x->link_name)) != NULL) {
 		if (l->outq == NULL)
 			l->outq = json_array();
 		json_array_append(l->outq, msg);
-		found = 1;
-		break;
 	}
 	pthread_mutex_unlock(&x->d->mu);
-	return (found ? 0 : err_set(cause, FERRY_ERR_CLOSED, "agent %s went "
-	    "away", x->link_name));
-}
-
-/* The pinned key of the agent on link name. */
-static int
-jobs_peer_fp(struct ferryd *d, const char *name, uint8_t *fp, char **cause)
-{
-	struct hub_link	*l;
-	int		 found = 0;
-
-	pthread_mutex_lock(&d->mu);
-	for (l = d->hub_links; l != NULL && !found; l = l->next) {
-		if (strcmp(l->name, name) == 0) {
-			memcpy(fp, l->fp, IDENTITY_FP_LEN);
-			found = 1;
-		}
-	}
-	pthread_mutex_unlock(&d->mu);
-	return (found ? 0 : err_set(cause, FERRY_ERR_CLOSED, "agent %s went "
-	    "away", name));
+	return (l != NULL ? 0 : err_set(cause, FERRY_ERR_CLOSED, "agent %s "
+	    "went away", x->link_name));
 }
 
 static void
@@ -548,10 +538,8 @@ jobs_link_busy(struct ferryd *d, const char *name, int busy)
 	struct hub_link	*l;
 
 	pthread_mutex_lock(&d->mu);
-	for (l = d->hub_links; l != NULL; l = l->next) {
-		if (strcmp(l->name, name) == 0)
-			l->busy = busy;
-	}
+	if ((l = jobs_link_named(d, name)) != NULL)
+		l->busy = busy;
 	pthread_mutex_unlock(&d->mu);
 }
 
@@ -564,7 +552,7 @@ jobs_xfer_run(struct jobs_xfer *x, char **cause)
 	struct transfer_opts	 o;
 	struct transfer_stats	 st;
 	struct tls_conn		*conns[JOBS_STREAMS];
-	uint8_t			 tok[LINK_TOKEN_LEN], fp[IDENTITY_FP_LEN];
+	uint8_t			 tok[LINK_TOKEN_LEN];
 	char			 hex[2 * LINK_TOKEN_LEN + 1], addr[300];
 	char			*host = NULL;
 	json_t			*msg = NULL;
@@ -591,12 +579,11 @@ jobs_xfer_run(struct jobs_xfer *x, char **cause)
 		goto out;
 	memset(&p, 0, sizeof p);
 	p.id = d->id;
-	p.peer_fp = fp;
+	p.peer_fp = x->peer_fp;
 	p.token = tok;
 	p.streams = JOBS_STREAMS;
 	p.timeout_ms = FERRYD_TIMEOUT_MS;
-	if ((r = jobs_peer_fp(d, x->link_name, fp, cause)) != 0 ||
-	    (r = link_accept(lst, &p, conns, fds, cause)) != 0)
+	if ((r = link_accept(lst, &p, conns, fds, cause)) != 0)
 		goto out;
 	memset(&o, 0, sizeof o);
 	o.file_done = jobs_file_done;
@@ -798,6 +785,7 @@ jobs_dispatch_job(struct ferryd *d, struct share_map *m, struct jobs_due *due)
 		}
 	}
 	snprintf(x->peer, sizeof x->peer, "%s", l->addr);
+	memcpy(x->peer_fp, l->fp, IDENTITY_FP_LEN);
 	x->task = calloc(due->n, sizeof *x->task);
 	x->settled = calloc(due->n, sizeof *x->settled);
 	x->l.v = calloc(due->n, sizeof *x->l.v);
