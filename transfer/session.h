@@ -28,8 +28,6 @@
 #define SESSION_BLOCK_MIN	0.05
 #define SESSION_RESCAN_MAX	(32ULL * 1024 * 1024)
 
-/* The handshake timeout and the limit on waiting for any frame. */
-#define SESSION_TIMEOUT_MS	30000
 
 /* Exchanges HELLO frames on a fresh connection (both sides send first). */
 int	session_hello(struct conn *c, char **cause);

@@ -109,10 +109,7 @@ kill $wpid 2>/dev/null || true
 checks=$((checks + 1))
 grep -q "^job $bid running .*% 0/1 files .*/22.9 MiB .*/s ETA [0-9]*s" "$TMP/watch" ||
     fail "jobs --watch: $(head -3 "$TMP/watch")"
-i=0
-while [ ! -f "$L/show/sh010/.big.mov.ferry-part" ]; do
-	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
-done
+wait_file "$L/show/sh010/.big.mov.ferry-part"
 sleep 0.5
 kill -9 "$HUBPID"
 wait "$HUBPID" 2>/dev/null || true
@@ -134,10 +131,7 @@ openssl enc -aes-128-ctr -nosalt -pass pass:big2 -pbkdf2 -iter 1 </dev/zero \
     2>/dev/null | head -c 24000000 >"$S/show/sh010/big2.mov"
 run 0 "$FERRY" send --from hq --to la --state "$HUB" "$S/show/sh010/big2.mov"
 aid=$(tail -n1 "$TMP/out")
-i=0
-while [ ! -f "$L/show/sh010/.big2.mov.ferry-part" ]; do
-	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
-done
+wait_file "$L/show/sh010/.big2.mov.ferry-part"
 sleep 0.5
 kill -9 "$APID"
 wait "$APID" 2>/dev/null || true
@@ -194,10 +188,7 @@ head -c 24000000 /dev/urandom >"$S/show/stopme.bin"
 part="$L/show/.stopme.bin.ferry-part"
 run 0 "$FERRY" send --from hq --to la --state "$HUB" "$S/show/stopme.bin"
 sid=$(tail -n1 "$TMP/out")
-i=0
-while [ ! -f "$part" ]; do
-	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
-done
+wait_file "$part"
 sleep 0.5
 run 0 "$FERRY" pause "$sid" --state "$HUB"
 sleep 1
@@ -223,10 +214,7 @@ head -c 24000000 /dev/urandom >"$S/show/cancelme.bin"
 part="$L/show/.cancelme.bin.ferry-part"
 run 0 "$FERRY" send --from hq --to la --state "$HUB" "$S/show/cancelme.bin"
 cid=$(tail -n1 "$TMP/out")
-i=0
-while [ ! -f "$part" ]; do
-	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
-done
+wait_file "$part"
 run 0 "$FERRY" cancel "$cid" --state "$HUB"
 sleep 1
 size1=$(stat -c %s "$part" 2>/dev/null || echo 0)

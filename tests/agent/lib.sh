@@ -63,6 +63,14 @@ enrol_agent() {
 	wait_linked "$2"
 }
 
+# wait_file PATH: until PATH exists (a partial file appearing), 10 s at most.
+wait_file() {
+	i=0
+	while [ ! -f "$1" ]; do
+		i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
+	done
+}
+
 # wait_linked NAME: until the hub lists agent NAME as connected.
 wait_linked() {
 	i=0
