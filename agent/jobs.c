@@ -853,11 +853,11 @@ jobs_dispatch_main(void *arg)
 			    NULL);
 			last_sweep = ferryd_now();
 		}
-		if (jobs_share_map(d, &m, NULL) == 0) {
-			store_task_next(d->store, ferryd_now(), JOBS_BATCH,
-			    jobs_due_cb, &due, NULL);
-			if (due.n > 0)
-				jobs_dispatch_job(d, m, &due);
+		/* The share map is read and parsed only when work is due. */
+		store_task_next(d->store, ferryd_now(), JOBS_BATCH,
+		    jobs_due_cb, &due, NULL);
+		if (due.n > 0 && jobs_share_map(d, &m, NULL) == 0) {
+			jobs_dispatch_job(d, m, &due);
 			share_map_free(m);
 		}
 		jobs_due_clear(&due);
