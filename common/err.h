@@ -29,7 +29,9 @@
 	X(FERRY_ERR_EXPIRED,  -18, "expired") \
 	X(FERRY_ERR_USED,     -19, "already used") \
 	X(FERRY_ERR_STATE,    -20, "not allowed in the current state") \
-	X(FERRY_ERR_CANCELLED, -21, "cancelled")
+	X(FERRY_ERR_CANCELLED, -21, "cancelled") \
+	X(FERRY_ERR_UNREACHABLE, -22, "peer cannot be reached") \
+	X(FERRY_ERR_DENIED,   -23, "not allowed")
 
 enum ferry_err {
 #define FERRY_ERR_ENUM(name, value, text) name = value,

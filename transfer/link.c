@@ -265,28 +265,56 @@ link_accept(struct link_listener *l, const struct link_params *p,
 }
 
 int
-link_connect(const char *host, int port, const struct link_params *p,
-    struct tls_conn **conns, int *fds, char **cause)
+link_dial(const char *host, int port, const char *source, int *fdp,
+    char **cause)
 {
-	struct addrinfo	*ai = NULL;
-	struct buf	 b;
-	int		 n, fd, r;
+	struct addrinfo	*ai = NULL, *a, *src = NULL;
+	int		 fd = -1, r, e = 0;
 
 	if ((r = link_resolve(host, port, 0, &ai, cause)) != 0)
 		return (r);
+	if (source != NULL && (r = link_resolve(source, 0, 1, &src,
+	    cause)) != 0) {
+		freeaddrinfo(ai);
+		return (r);
+	}
+	for (a = ai; a != NULL && fd == -1; a = a->ai_next) {
+		if (src != NULL && src->ai_family != a->ai_family)
+			continue;
+		fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd != -1 && ((src != NULL && bind(fd, src->ai_addr,
+		    src->ai_addrlen) == -1) ||
+		    connect(fd, a->ai_addr, a->ai_addrlen) == -1)) {
+			e = errno;
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(ai);
+	if (src != NULL)
+		freeaddrinfo(src);
+	if (fd == -1)
+		return (err_set(cause, FERRY_ERR_IO, "connecting to %s:%d%s%s: "
+		    "%s", host, port, source ? " from " : "", source ? source :
+		    "", e ? strerror(e) : "no address of the same family"));
+	*fdp = fd;
+	return (0);
+}
+
+int
+link_connect(const char *host, int port, const struct link_params *p,
+    struct tls_conn **conns, int *fds, char **cause)
+{
+	struct buf	 b;
+	int		 n, fd, r;
+
 	buf_init(&b, 0);
 	if ((r = frame_encode(&b, FRAME_TOKEN, 0, p->token, LINK_TOKEN_LEN,
 	    cause)) != 0)
 		goto out;
 	for (n = 0; n < p->streams; n++) {
-		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd == -1 || connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
-			r = err_set(cause, FERRY_ERR_IO, "connecting to %s:%d: "
-			    "%s", host, port, strerror(errno));
-			if (fd != -1)
-				close(fd);
+		if ((r = link_dial(host, port, p->source, &fd, cause)) != 0)
 			break;
-		}
 		link_nodelay(fd);
 		if ((r = tls_connect(fd, p->id, p->peer_fp, p->timeout_ms,
 		    &conns[n], cause)) != 0) {
@@ -303,7 +331,6 @@ link_connect(const char *host, int port, const struct link_params *p,
 		link_close(conns, fds, n);
 out:
 	buf_free(&b);
-	freeaddrinfo(ai);
 	return (r);
 }
 

@@ -26,6 +26,8 @@ struct link_params {
 	const uint8_t		*token;		/* LINK_TOKEN_LEN bytes */
 	int			 streams;	/* connections to make */
 	int			 timeout_ms;	/* in all, for set-up */
+	const char		*source;	/* connect from this address;
+						   NULL: any */
 };
 
 struct link_listener;
@@ -51,6 +53,14 @@ int	link_connect(const char *host, int port, const struct link_params *p,
 	    struct tls_conn **conns, int *fds, char **cause);
 
 /* Frees n connections made by link_accept or link_connect. */
+/*
+ * Opens a TCP connection to host:port, from source (a local address, so
+ * that a peer filtering by address sees the one it expects) or from any
+ * address when source is NULL.
+ */
+int	link_dial(const char *host, int port, const char *source, int *fd,
+	    char **cause);
+
 void	link_close(struct tls_conn **conns, int *fds, int n);
 
 #endif

@@ -477,6 +477,11 @@ recv_send_plans(struct recv_stream *s, char **cause)
 		plan.id = it->e.id;
 		if (tree_check_relpath(it->e.path, &why) != 0)
 			plan.action = MSG_PLAN_REFUSE;
+		else if (s->sh->o->accept != NULL &&
+		    !s->sh->o->accept(it->e.path, s->sh->o->accept_arg)) {
+			plan.action = MSG_PLAN_REFUSE;
+			why = strdup("not part of this transfer");
+		}
 		else if (it->e.type == MSG_ENTRY_DIR)
 			plan.action = recv_plan_dir(s, it, &why);
 		else if (it->e.type == MSG_ENTRY_SYMLINK)

@@ -78,6 +78,13 @@ typedef void (*transfer_planned_fn)(const char *rel, int action, void *arg);
 typedef void (*transfer_file_done_fn)(size_t index, int ok, const char *why,
     void *arg);
 
+/*
+ * Called on the receiver for every entry the sender offers: nonzero lets
+ * it in. A receiver that knows what it should get (the hub said so)
+ * refuses anything else, whatever the sender claims.
+ */
+typedef int (*transfer_accept_fn)(const char *rel, void *arg);
+
 struct transfer_opts {
 	transfer_progress_fn	 progress;	/* may be NULL */
 	void			*progress_arg;
@@ -85,6 +92,8 @@ struct transfer_opts {
 	void			*file_done_arg;
 	transfer_planned_fn	 planned;	/* receiver; may be NULL */
 	void			*planned_arg;
+	transfer_accept_fn	 accept;	/* receiver; NULL: all */
+	void			*accept_arg;
 	int			 max_attempts;	/* per file; 0: 3 */
 	int			 compare_hash;	/* sender: skip only when the
 						   content is the same */
