@@ -10,6 +10,7 @@
  *
  * Prints "listening on http://HOST:PORT" on stdout once ready.
  */
+const crypto = require('crypto');
 const fs = require('fs');
 const http = require('http');
 const path = require('path');
@@ -162,7 +163,7 @@ class Double {
 				pushToken: pushToken === 'undefined' ? null :
 				    pushToken,
 				publish: (event) => this.hub.publish({
-				    id: require('crypto').randomUUID(), ...event},
+				    id: crypto.randomUUID(), ...event},
 				    'ftrack.server'),
 			}, body));
 		} catch (e) {
