@@ -1,6 +1,6 @@
 /*
  * ferryd enroll HUB_HOST[:PORT] CODE [--state DIR] [--name NAME]
- *     [--public-address ADDR]
+ *     [--public-address ADDR] [--source-address ADDR]
  * Makes this machine's key pair and enrols it with the hub, using the
  * one-time code from `ferry invite` ("-" reads it from standard input, so
  * that it need not appear in the process list).
@@ -8,12 +8,10 @@
 #include "config.h"
 
 #include <getopt.h>
-#include <netdb.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -21,6 +19,7 @@
 #include "err.h"
 #include "ferryd.h"
 #include "identity.h"
+#include "link.h"
 #include "statedir.h"
 #include "tls.h"
 
@@ -29,41 +28,10 @@ static int	cmd_enroll_exec(int, char **);
 const struct ferryd_cmd ferryd_cmd_enroll = {
 	.name = "enroll",
 	.usage = "HUB_HOST[:PORT] CODE|- [--state DIR] [--name NAME] "
-	    "[--public-address ADDR]",
+	    "[--public-address ADDR] [--source-address ADDR]",
 	.summary = "join a hub with a one-time code",
 	.exec = cmd_enroll_exec,
 };
-
-/* Connects a TCP socket to host:port. */
-static int
-enroll_dial(const char *host, int port, int *fdp, char **cause)
-{
-	struct addrinfo	 hints, *ai, *a;
-	char		 serv[16];
-	int		 fd = -1, e;
-
-	memset(&hints, 0, sizeof hints);
-	hints.ai_socktype = SOCK_STREAM;
-	snprintf(serv, sizeof serv, "%d", port);
-	if ((e = getaddrinfo(host, serv, &hints, &ai)) != 0)
-		return (err_set(cause, FERRY_ERR_IO, "%s: %s", host,
-		    gai_strerror(e)));
-	for (a = ai; a != NULL; a = a->ai_next) {
-		if ((fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC,
-		    0)) == -1)
-			continue;
-		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0)
-			break;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(ai);
-	if (fd == -1)
-		return (err_set(cause, FERRY_ERR_IO, "cannot connect to the "
-		    "hub at %s:%d", host, port));
-	*fdp = fd;
-	return (0);
-}
 
 static int
 enroll_read_code(const char *arg, char *code, size_t len)
@@ -81,7 +49,8 @@ enroll_read_code(const char *arg, char *code, size_t len)
 /* Saves what the hub told us; the hub's key is pinned from now on. */
 static int
 enroll_save(const char *state, const char *hub, const json_t *reply,
-    const uint8_t *hub_fp, const char *public_addr, char **cause)
+    const uint8_t *hub_fp, const char *public_addr, const char *source,
+    char **cause)
 {
 	struct conf	c;
 	char		fp[IDENTITY_FP_STRLEN + 1];
@@ -98,6 +67,7 @@ enroll_save(const char *state, const char *hub, const json_t *reply,
 	c.hub = (char *)(uintptr_t)hub;
 	c.hub_fp = fp;
 	c.public_addr = (char *)(uintptr_t)public_addr;
+	c.source_addr = (char *)(uintptr_t)source;
 	return (conf_save(state, &c, cause));
 }
 
@@ -108,12 +78,13 @@ cmd_enroll_exec(int argc, char **argv)
 		{ "state", required_argument, NULL, 'S' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "public-address", required_argument, NULL, 'p' },
+		{ "source-address", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct identity	*id = NULL;
 	struct tls_conn	*c = NULL;
 	json_t		*reply = NULL;
-	const char	*state = NULL, *name = NULL, *pub = NULL;
+	const char	*state = NULL, *name = NULL, *pub = NULL, *src = NULL;
 	char		 code[256], hostname[256], hub[300], *host = NULL;
 	char		*cause = NULL;
 	int		 ch, port, fd = -1, r, created;
@@ -123,6 +94,7 @@ cmd_enroll_exec(int argc, char **argv)
 		case 'S': state = optarg; break;
 		case 'n': name = optarg; break;
 		case 'p': pub = optarg; break;
+		case 's': src = optarg; break;
 		default:
 			ferryd_usage_error(&ferryd_cmd_enroll, "bad option");
 			return (FERRYD_EXIT_USAGE);
@@ -147,12 +119,12 @@ cmd_enroll_exec(int argc, char **argv)
 	state = statedir_choose(state);
 	if ((r = statedir_open(state, &cause)) != 0 ||
 	    (r = identity_init_dir(state, name, &id, &created, &cause)) != 0 ||
-	    (r = enroll_dial(host, port, &fd, &cause)) != 0 ||
+	    (r = link_dial(host, port, src ? src : pub, &fd, &cause)) != 0 ||
 	    (r = tls_connect(fd, id, NULL, FERRYD_TIMEOUT_MS, &c,
 	    &cause)) != 0 ||
 	    (r = enroll_agent(c, code, name, &reply, &cause)) != 0 ||
 	    (r = enroll_save(state, hub, reply, tls_peer_fp(c), pub,
-	    &cause)) != 0) {
+	    src, &cause)) != 0) {
 		fprintf(stderr, "ferryd: enroll: %s\n", cause ? cause :
 		    err_str(r));
 	} else

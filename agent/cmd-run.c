@@ -26,7 +26,8 @@ static int	cmd_run_exec(int, char **);
 
 const struct ferryd_cmd ferryd_cmd_run = {
 	.name = "run",
-	.usage = "[--state DIR] [--syslog] [--debug]",
+	.usage = "[--state DIR] [--public-address ADDR] "
+	    "[--source-address ADDR] [--syslog] [--debug]",
 	.summary = "run the daemon in the foreground",
 	.exec = cmd_run_exec,
 };
@@ -81,6 +82,7 @@ run_stop(struct ferryd *d)
 		close(d->ctlfd);
 	store_close(d->store);
 	json_decref(d->uplink_outq);
+	json_decref(d->answers);
 	free(d->uplink_error);
 	identity_free(d->id);
 	conf_clear(&d->conf);
@@ -94,10 +96,13 @@ cmd_run_exec(int argc, char **argv)
 		{ "state", required_argument, NULL, 'S' },
 		{ "syslog", no_argument, NULL, 'l' },
 		{ "debug", no_argument, NULL, 'd' },
+		{ "public-address", required_argument, NULL, 'p' },
+		{ "source-address", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ferryd	 d;
 	struct sigaction sa;
+	const char	*pub = NULL, *src = NULL;
 	char		*cause = NULL;
 	int		 ch, r, use_syslog = 0, level = LOG_LEVEL_INFO;
 
@@ -108,6 +113,8 @@ cmd_run_exec(int argc, char **argv)
 		case 'S': d.state = optarg; break;
 		case 'l': use_syslog = 1; break;
 		case 'd': level = LOG_LEVEL_DEBUG; break;
+		case 'p': pub = optarg; break;
+		case 's': src = optarg; break;
 		default:
 			ferryd_usage_error(&ferryd_cmd_run, "bad option");
 			return (FERRYD_EXIT_USAGE);
@@ -117,10 +124,20 @@ cmd_run_exec(int argc, char **argv)
 	d.state = statedir_choose(d.state);
 	pthread_mutex_init(&d.mu, NULL);
 	pthread_cond_init(&d.wake, NULL);
+	pthread_cond_init(&d.answered, NULL);
 	if ((r = run_setup(&d, &cause)) != 0) {
 		log_error("%s", cause ? cause : err_str(r));
 		free(cause);
 		return (FERRYD_EXIT_FAILED);
+	}
+	/* The command line wins over ferryd.conf, for this run only. */
+	if (pub != NULL) {
+		free(d.conf.public_addr);
+		d.conf.public_addr = strdup(pub);
+	}
+	if (src != NULL) {
+		free(d.conf.source_addr);
+		d.conf.source_addr = strdup(src);
 	}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = run_on_signal;

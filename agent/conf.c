@@ -26,6 +26,7 @@ static const struct {
 	{ "hub", offsetof(struct conf, hub) },
 	{ "hub-fingerprint", offsetof(struct conf, hub_fp) },
 	{ "public-address", offsetof(struct conf, public_addr) },
+	{ "source-address", offsetof(struct conf, source_addr) },
 	{ "retry-base", offsetof(struct conf, retry_base) },
 };
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])

@@ -18,6 +18,7 @@ struct conf {
 	char	*hub;		/* agent: the hub's ADDR[:PORT] */
 	char	*hub_fp;	/* agent: the hub's pinned fingerprint */
 	char	*public_addr;	/* reachable address, if any */
+	char	*source_addr;	/* connect from this address */
 	char	*retry_base;	/* hub: seconds before a first retry */
 };
 

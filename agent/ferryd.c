@@ -102,3 +102,10 @@ main(int argc, char **argv)
 	    argv[1]);
 	return (FERRYD_EXIT_USAGE);
 }
+
+const char *
+ferryd_source(const struct ferryd *d)
+{
+	return (d->conf.source_addr != NULL ? d->conf.source_addr :
+	    d->conf.public_addr);
+}

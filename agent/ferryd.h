@@ -50,6 +50,7 @@ struct hub_link {
 	uint8_t			 fp[32];	/* its pinned key */
 	int64_t			 since;		/* when it linked */
 	json_t			*outq;		/* messages to send */
+	char			*pub;		/* its public address; NULL */
 	int			 busy;		/* a transfer runs on it */
 	struct hub_link		*next;
 };
@@ -71,6 +72,9 @@ struct ferryd {
 	struct hub_link		*hub_links;	/* the same, for dispatch */
 	struct jobs_xfer	*xfers;		/* transfers running now */
 	int			 ctlfd;		/* control port listener */
+	pthread_cond_t		 answered;	/* an agent answered */
+	json_t			*answers;	/* by question number */
+	int64_t			 next_ask;
 	/* Agent only. */
 	int			 uplinked;	/* connected to the hub now */
 	char			*uplink_error;	/* why not, if not */
@@ -81,6 +85,12 @@ struct ferryd {
 void	ferryd_usage_error(const struct ferryd_cmd *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 int64_t	ferryd_now(void);
+/*
+ * The local address outgoing connections start from: source-address, or
+ * the public address, or NULL (any), so that peers filtering by address
+ * see this agent where the hub saw it.
+ */
+const char *ferryd_source(const struct ferryd *d);
 
 /* hub.c */
 int	hub_run(struct ferryd *d);
@@ -96,8 +106,38 @@ void	jobs_link_message(struct ferryd *d, struct hub_link *l,
 /* Wakes the dispatcher now: a job, an agent or a free link appeared. */
 void	jobs_wake(struct ferryd *d);
 
-/* xfer.c */
+/* dispatch.c: stops a job's transfers (cancel, pause). Holds d->mu. */
+void	dispatch_stop(struct ferryd *d, int64_t job_id);
+
+/* jobs.c: the current share map, from the store. Holds d->mu. */
+struct share_map;
+int	jobs_share_map(struct ferryd *d, struct share_map **m, char **cause);
+
+/*
+ * links.c: the table of control links. The caller holds d->mu for all.
+ * An agent's link by its name; one serving endpoint (a site, or a user's
+ * e-mail), free of transfers if free_only.
+ */
+struct hub_link *hub_link_named(struct ferryd *d, const char *name);
+struct hub_link *hub_link_for(struct ferryd *d, const char *endpoint,
+	    int free_only);
+/* Queues msg (taken) for agent name's link: -1 if it has none. */
+int	hub_tell(struct ferryd *d, const char *name, json_t *msg);
+/* Where agents reach the hub's data ports (allocated). */
+char	*hub_public_host(struct ferryd *d);
+/*
+ * Asks an agent of endpoint: msg (taken) gets a "req" number, and the
+ * agent's answer, with "re" set to it, comes back in *reply. Waits on
+ * d->mu up to timeout_s.
+ */
+int	hub_ask(struct ferryd *d, const char *endpoint, json_t *msg,
+	    int timeout_s, json_t **reply, char **cause);
+void	hub_answered(struct ferryd *d, const json_t *msg);
+
+/* xfer.c: an agent's part in transfers, and listing its files. */
 void	xfer_start(struct ferryd *d, const json_t *msg);
+void	xfer_abort(struct ferryd *d, const json_t *msg);
+json_t	*xfer_list(struct ferryd *d, const json_t *msg);
 
 /* ferryd.c: queue a message for a link's own thread (msg is taken)... */
 void	ferryd_enqueue(struct ferryd *d, json_t **q, json_t *msg);

@@ -100,7 +100,7 @@ hub_enroll(struct hub_conn *hc, struct tls_conn *c, const json_t *msg)
 /* Adds a link to the table that dispatch and status use. */
 static struct hub_link *
 hub_link_register(struct ferryd *d, const struct store_agent *a,
-    const char *peer)
+    const char *peer, const char *pub)
 {
 	struct hub_link	*l;
 
@@ -111,6 +111,7 @@ hub_link_register(struct ferryd *d, const struct store_agent *a,
 	}
 	l->site = a->site ? strdup(a->site) : NULL;
 	l->user = a->email ? strdup(a->email) : NULL;
+	l->pub = pub ? strdup(pub) : NULL;
 	snprintf(l->addr, sizeof l->addr, "%s", peer);
 	memcpy(l->fp, a->fingerprint, sizeof l->fp);
 	l->since = ferryd_now();
@@ -138,6 +139,7 @@ hub_link_unregister(struct ferryd *d, struct hub_link *l)
 	free(l->name);
 	free(l->site);
 	free(l->user);
+	free(l->pub);
 	free(l);
 }
 
@@ -178,7 +180,8 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	r = proto_send(c, rep, NULL);
 	json_decref(rep);
 	log_info("%s connected from %s", a.name, hc->peer);
-	l = hub_link_register(d, &a, hc->peer);
+	l = hub_link_register(d, &a, hc->peer, json_string_value(
+	    json_object_get(hello, "address")));
 	jobs_wake(d);	/* jobs may have waited for this agent */
 	while (r == 0 && l != NULL && !d->stop) {
 		if (tls_pending(c) || poll(&pfd, 1, 250) > 0) {

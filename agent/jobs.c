@@ -21,6 +21,7 @@
 #include <openssl/rand.h>
 
 #include "buf.h"
+#include "expand.h"
 #include "conf.h"
 #include "err.h"
 #include "ferryd.h"
@@ -33,26 +34,6 @@
 #include "store.h"
 #include "transfer.h"
 
-#define JOBS_STREAMS		2
-#define JOBS_BATCH		4096	/* tasks in one transfer at most */
-#define JOBS_STALL_S		300	/* running without progress */
-
-/* One transfer the hub runs as the sender, for tasks of one job. */
-struct jobs_xfer {
-	struct ferryd		*d;
-	int64_t			 job_id;
-	volatile int		 abort;		/* cancel or pause asked */
-	struct jobs_xfer	*next;		/* in d->xfers */
-	char			*link_name;
-	char			 peer[128];
-	uint8_t			 peer_fp[IDENTITY_FP_LEN];
-	char			*root;		/* the share root at the agent */
-	uint64_t		 bwlimit;	/* the site's cap; 0: none */
-	int64_t			*task;
-	struct transfer_list	 l;
-	int			*settled;
-	int64_t			 last_progress;
-};
 
 /* An error answer: what went wrong, in the daemon's words. */
 static json_t *
@@ -62,7 +43,7 @@ jobs_error(const char *msg)
 }
 
 /* The current share map, from the store. Caller holds d->mu. */
-static int
+int
 jobs_share_map(struct ferryd *d, struct share_map **m, char **cause)
 {
 	char	*json = NULL;
@@ -132,8 +113,65 @@ jobs_site_set(struct ferryd *d, const json_t *req)
 	return (rep);
 }
 
+/*
+ * Between two agents one must listen: the job fails now, rather than at
+ * each retry, when neither has a public address.
+ */
+static int
+jobs_reachable(struct ferryd *d, const char *from, const char *to,
+    char **cause)
+{
+	struct hub_link	*lf, *lt;
+	int		 r = 0;
+
+	if (strcmp(from, d->conf.site) == 0 || strcmp(to, d->conf.site) == 0)
+		return (0);
+	pthread_mutex_lock(&d->mu);
+	lf = hub_link_for(d, from, 0);
+	lt = hub_link_for(d, to, 0);
+	if (lf != NULL && lt != NULL && lf->pub == NULL && lt->pub == NULL)
+		r = err_set(cause, FERRY_ERR_UNREACHABLE, "neither agent %s "
+		    "nor agent %s can be reached: start %s with 'ferryd run "
+		    "--public-address ADDR'", lf->name, lt->name, lt->name);
+	pthread_mutex_unlock(&d->mu);
+	return (r);
+}
+
+/* acl.set and acl.delete: what a restricted user may read or write. */
+static json_t *
+jobs_acl(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
+{
+	const char		*who, *prefix, *access;
+	enum store_access	 a = STORE_ACCESS_READ;
+	char			*cause = NULL;
+	json_t			*rep;
+	int			 r;
+
+	who = json_string_value(json_object_get(req, "principal"));
+	prefix = json_string_value(json_object_get(req, "prefix"));
+	access = json_string_value(json_object_get(req, "access"));
+	if (who == NULL || prefix == NULL || (strcmp(op, "acl.set") == 0 &&
+	    (access == NULL || store_access_parse(access, &a) != 0)))
+		return (jobs_error("acl needs a principal, a SHARE:PATH prefix "
+		    "and, to set, read or write"));
+	pthread_mutex_lock(&d->mu);
+	if (strcmp(op, "acl.set") == 0)
+		r = store_acl_set(d->store, who, prefix, a, &cause);
+	else
+		r = store_acl_delete(d->store, who, prefix, &cause);
+	pthread_mutex_unlock(&d->mu);
+	if (r == 0)
+		log_info("%s %s %s %s, by uid %u", op, who, prefix, access ?
+		    access : "", (unsigned)uid);
+	rep = r != 0 ? jobs_error(cause ? cause : err_str(r)) :
+	    json_pack("{s:b}", "done", 1);
+	free(cause);
+	return (rep);
+}
+
 /* A job being put together from the paths of a send request. */
 struct jobs_build {
+	struct ferryd		*d;
 	struct share_map	*m;
 	const char		*from;
 	const char		*to;
@@ -143,9 +181,34 @@ struct jobs_build {
 	char			*cause;
 };
 
-/* Adds the regular file at path as one task. */
+/*
+ * Whether endpoint (a site or a user) may read (the source) or write (the
+ * destination) res. Sites and employees may do both; a restricted user
+ * only what an ACL grants. Caller holds d->mu.
+ */
 static int
-jobs_add_file(struct jobs_build *b, const char *path, const struct stat *sb)
+jobs_allowed(struct jobs_build *b, const char *endpoint,
+    const struct share_map_result *res, enum store_access access)
+{
+	enum store_clearance	 cl;
+	char			*path = NULL;
+	int			 ok = 0;
+
+	if (store_user_get(b->d->store, endpoint, &cl, NULL) != 0 ||
+	    cl != STORE_CLEARANCE_RESTRICTED)
+		return (1);
+	if (asprintf(&path, "%s:%s", res->share, res->relative) == -1)
+		return (0);
+	if (store_acl_check(b->d->store, endpoint, path, access, &ok,
+	    NULL) != 0)
+		ok = 0;
+	free(path);
+	return (ok);
+}
+
+/* Adds the file at path (as the source sees it) as one task. */
+static int
+jobs_add_file(struct jobs_build *b, const char *path, int64_t size)
 {
 	struct share_map_result	 res;
 	struct store_task	*v;
@@ -161,6 +224,22 @@ jobs_add_file(struct jobs_build *b, const char *path, const struct stat *sb)
 		free(why);
 		return (r);
 	}
+	/*
+	 * A restricted receiver gets only what it may read; a restricted
+	 * sender (a vendor publishing back) writes only where it may.
+	 */
+	pthread_mutex_lock(&b->d->mu);
+	if (!jobs_allowed(b, b->to, &res, STORE_ACCESS_READ))
+		r = err_set(&b->cause, FERRY_ERR_DENIED, "%s: %s may not "
+		    "read %s:%s", path, b->to, res.share, res.relative);
+	else if (!jobs_allowed(b, b->from, &res, STORE_ACCESS_WRITE))
+		r = err_set(&b->cause, FERRY_ERR_DENIED, "%s: %s may not "
+		    "write %s:%s", path, b->from, res.share, res.relative);
+	pthread_mutex_unlock(&b->d->mu);
+	if (r != 0) {
+		share_map_result_clear(&res);
+		return (r);
+	}
 	if ((v = realloc(b->t, (b->n + 1) * sizeof *v)) == NULL) {
 		share_map_result_clear(&res);
 		return (FERRY_ERR_NOMEM);
@@ -169,7 +248,7 @@ jobs_add_file(struct jobs_build *b, const char *path, const struct stat *sb)
 	memset(&v[b->n], 0, sizeof *v);
 	v[b->n].src_path = strdup(path);
 	v[b->n].dst_path = res.path;
-	v[b->n].size = sb->st_size;
+	v[b->n].size = size;
 	/* A basis hint: an earlier version, as the source names it. */
 	if (b->basis != NULL && json_is_string(json_object_get(b->basis,
 	    path)))
@@ -181,58 +260,43 @@ jobs_add_file(struct jobs_build *b, const char *path, const struct stat *sb)
 	return (v[b->n - 1].src_path == NULL ? FERRY_ERR_NOMEM : 0);
 }
 
-/* Adds path: a file, every file below a directory, or a sequence. */
 static int
-jobs_add_path(struct jobs_build *b, const char *path)
+jobs_add_local(const char *path, const struct stat *sb, void *arg)
 {
-	struct sequence	 seq;
-	struct stat	 sb;
-	struct buf	 p;
-	DIR		*dir;
-	struct dirent	*e;
-	size_t		 i;
-	long		 f;
-	int		 r = 0, isseq;
+	return (jobs_add_file(arg, path, sb->st_size));
+}
 
-	if ((isseq = sequence_parse(path, &seq, &b->cause)) < 0)
-		return (isseq);
-	if (isseq) {
-		if (seq.nranges == 0)
-			r = sequence_scan(&seq, &b->cause);
-		buf_init(&p, 0);
-		for (i = 0; r == 0 && i < seq.nranges; i++) {
-			for (f = seq.ranges[i].first; r == 0 &&
-			    f <= seq.ranges[i].last; f++) {
-				buf_reset(&p);
-				sequence_frame_path(&seq, f, &p);
-				r = jobs_add_path(b, buf_str(&p));
-			}
-		}
-		buf_free(&p);
-		sequence_clear(&seq);
+/*
+ * The source is an agent: it lists the paths itself, over its control
+ * link, since only it can see them.
+ */
+static int
+jobs_add_remote(struct jobs_build *b, json_t *paths)
+{
+	json_t		*rep = NULL, *f;
+	const char	*err, *path;
+	size_t		 i;
+	int		 r;
+
+	pthread_mutex_lock(&b->d->mu);
+	r = hub_ask(b->d, b->from, json_pack("{s:s, s:O}", "op", "list",
+	    "paths", paths), FERRYD_TIMEOUT_MS / 1000, &rep, &b->cause);
+	pthread_mutex_unlock(&b->d->mu);
+	if (r != 0)
 		return (r);
+	if ((err = json_string_value(json_object_get(rep, "error"))) != NULL)
+		r = err_set(&b->cause, FERRY_ERR_NOTFOUND, "at %s: %s",
+		    b->from, err);
+	json_array_foreach(json_object_get(rep, "files"), i, f) {
+		path = json_string_value(json_object_get(f, "path"));
+		if (r == 0 && path == NULL)
+			r = err_set(&b->cause, FERRY_ERR_PROTO, "%s listed a "
+			    "file without a path", b->from);
+		if (r == 0)
+			r = jobs_add_file(b, path, json_integer_value(
+			    json_object_get(f, "size")));
 	}
-	if (lstat(path, &sb) == -1)
-		return (err_set(&b->cause, FERRY_ERR_IO, "%s: %s", path,
-		    strerror(errno)));
-	if (S_ISREG(sb.st_mode))
-		return (jobs_add_file(b, path, &sb));
-	if (!S_ISDIR(sb.st_mode))
-		return (err_set(&b->cause, FERRY_ERR_BADNAME, "%s: not a file "
-		    "or directory", path));
-	if ((dir = opendir(path)) == NULL)
-		return (err_set(&b->cause, FERRY_ERR_IO, "%s: %s", path,
-		    strerror(errno)));
-	buf_init(&p, 0);
-	while (r == 0 && (e = readdir(dir)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		buf_reset(&p);
-		buf_printf(&p, "%s/%s", path, e->d_name);
-		r = jobs_add_path(b, buf_str(&p));
-	}
-	closedir(dir);
-	buf_free(&p);
+	json_decref(rep);
 	return (r);
 }
 
@@ -257,42 +321,66 @@ jobs_send(struct ferryd *d, const json_t *req, uid_t uid)
 	struct jobs_build	 b;
 	struct store_job	 job;
 	json_t			*paths, *p, *rep;
-	char			 who[32];
+	const char		*who = json_string_value(json_object_get(req,
+				    "_by"));
+	char			 uidname[32];
 	int64_t			 id = 0;
 	size_t			 i;
 	int			 r = 0;
 
 	memset(&b, 0, sizeof b);
+	b.d = d;
 	b.from = json_string_value(json_object_get(req, "from"));
 	b.to = json_string_value(json_object_get(req, "to"));
 	b.basis = json_object_get(req, "basis");
 	paths = json_object_get(req, "paths");
 	if (b.from == NULL || b.to == NULL || json_array_size(paths) == 0)
 		return (jobs_error("send needs --from, --to and paths"));
-	/* Said now rather than left queued for ever (docs/agent.md). */
-	if (strcmp(b.from, d->conf.site) != 0)
-		return (jobs_error("for now a job must start at the hub's own "
-		    "site; sending from another agent's site is not built "
-		    "yet"));
+	if (strcmp(b.from, b.to) == 0)
+		return (jobs_error("--from and --to name the same place"));
+	json_array_foreach(paths, i, p) {
+		if (!json_is_string(p))
+			return (jobs_error("paths must be strings"));
+	}
 	pthread_mutex_lock(&d->mu);
 	r = jobs_share_map(d, &b.m, &b.cause);
 	pthread_mutex_unlock(&d->mu);
-	json_array_foreach(paths, i, p) {
-		if (r == 0 && !json_is_string(p))
-			r = err_set(&b.cause, FERRY_ERR_INVAL, "paths must be "
-			    "strings");
-		if (r == 0)
-			r = jobs_add_path(&b, json_string_value(p));
+	if (r == 0 && strcmp(b.from, d->conf.site) != 0)
+		r = jobs_add_remote(&b, paths);
+	else {
+		json_array_foreach(paths, i, p) {
+			if (r == 0)
+				r = expand_path(json_string_value(p),
+				    jobs_add_local, &b, &b.cause);
+		}
 	}
 	if (r == 0 && b.n == 0)
 		r = err_set(&b.cause, FERRY_ERR_NOTFOUND, "nothing to send: no "
 		    "file under the paths given");
+	if (r == 0)
+		r = jobs_reachable(d, b.from, b.to, &b.cause);
+	if (who == NULL) {
+		snprintf(uidname, sizeof uidname, "uid %u", (unsigned)uid);
+		who = uidname;
+	}
 	if (r == 0) {
+		enum store_clearance cl;
+
 		memset(&job, 0, sizeof job);
-		snprintf(who, sizeof who, "uid %u", (unsigned)uid);
-		job.submitter = who;
+		job.submitter = (char *)(uintptr_t)who;
 		job.from_site = (char *)(uintptr_t)b.from;
-		job.to_site = (char *)(uintptr_t)b.to;
+		pthread_mutex_lock(&d->mu);
+		/*
+		 * A person's agent (a vendor publishing back) is a source site
+		 * named by its e-mail, as in the share map.
+		 */
+		if (store_user_get(d->store, b.from, &cl, NULL) == 0)
+			store_site_add(d->store, b.from, ferryd_now(), NULL);
+		if (store_user_get(d->store, b.to, &cl, NULL) == 0)
+			job.to_user = (char *)(uintptr_t)b.to;
+		else
+			job.to_site = (char *)(uintptr_t)b.to;
+		pthread_mutex_unlock(&d->mu);
 		job.priority = (int)json_integer_value(json_object_get(req,
 		    "priority"));
 		job.note = (char *)(uintptr_t)json_string_value(
@@ -319,8 +407,8 @@ jobs_job_json(const struct store_job *j)
 {
 	return (json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:i, s:I, s:I, s:I, "
 	    "s:I, s:I, s:I, s:I, s:I}", "id", (json_int_t)j->id, "state",
-	    store_state_name(j->state), "from", j->from_site, "to", j->to_site,
-	    "by", j->submitter, "priority", j->priority, "files",
+	    store_state_name(j->state), "from", j->from_site, "to",
+	    j->to_site ? j->to_site : j->to_user, "by", j->submitter, "priority", j->priority, "files",
 	    (json_int_t)j->ntasks, "done_files",
 	    (json_int_t)j->count[STORE_DONE], "failed_files",
 	    (json_int_t)j->count[STORE_FAILED], "bytes",
@@ -345,22 +433,6 @@ jobs_task_cb(void *arg, const struct store_task *t)
 	    t->dst_path, "size", (json_int_t)t->size, "done_bytes",
 	    (json_int_t)t->bytes_done, "attempts", t->attempts, "error",
 	    t->error)));
-}
-
-/*
- * Stops the transfers running for job id: their files stay where they are
- * (partial files resume later), their tasks keep the state just given.
- * Caller holds d->mu.
- */
-static void
-jobs_stop_transfers(struct ferryd *d, int64_t id)
-{
-	struct jobs_xfer	*x;
-
-	for (x = d->xfers; x != NULL; x = x->next) {
-		if (x->job_id == id)
-			x->abort = 1;
-	}
 }
 
 /* jobs, job ID, and the job operations cancel|pause|resume|retry. */
@@ -395,7 +467,7 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 	else
 		r = 0;
 	if (r == 0 && (strcmp(op, "cancel") == 0 || strcmp(op, "pause") == 0))
-		jobs_stop_transfers(d, id);
+		dispatch_stop(d, id);
 	if (r == 0 && strcmp(op, "jobs") != 0 &&
 	    (r = store_job_get(d->store, id, &j, &cause)) == 0) {
 		rep = jobs_job_json(&j);
@@ -434,6 +506,8 @@ jobs_api(struct ferryd *d, const json_t *req, uid_t uid)
 		return (jobs_share_import(d, req, uid));
 	if (strcmp(op, "site.set") == 0)
 		return (jobs_site_set(d, req));
+	if (strcmp(op, "acl.set") == 0 || strcmp(op, "acl.delete") == 0)
+		return (jobs_acl(d, op, req, uid));
 	if (strcmp(op, "send") == 0)
 		return (jobs_send(d, req, uid));
 	for (i = 0; queries[i] != NULL; i++) {
@@ -444,469 +518,3 @@ jobs_api(struct ferryd *d, const json_t *req, uid_t uid)
 }
 
 
-static void
-jobs_xfer_free(struct jobs_xfer *x)
-{
-	transfer_list_clear(&x->l);
-	free(x->link_name);
-	free(x->root);
-	free(x->task);
-	free(x->settled);
-	free(x);
-}
-
-/* The transfer library settles a file: so does the task. */
-static void
-jobs_file_done(size_t i, int ok, const char *why, void *arg)
-{
-	struct jobs_xfer	*x = arg;
-	char			*cause = NULL;
-
-	pthread_mutex_lock(&x->d->mu);
-	if (ok)
-		store_task_done(x->d->store, x->task[i], ferryd_now(), &cause);
-	else
-		store_task_fail(x->d->store, x->task[i], why, ferryd_now(),
-		    &cause);
-	pthread_mutex_unlock(&x->d->mu);
-	x->settled[i] = 1;
-	if (cause != NULL)
-		log_warnx("task %jd: %s", (intmax_t)x->task[i], cause);
-	free(cause);
-}
-
-/*
- * The transfer library's progress: the file's bytes so far go into its
- * task, at most once a second, so that `ferry jobs` can show them and a
- * stalled transfer can be told from a slow one.
- */
-static void
-jobs_progress(const struct transfer_progress *p, void *arg)
-{
-	struct jobs_xfer	*x = arg;
-	size_t			 i;
-	int64_t			 now = ferryd_now();
-
-	if (p->file == NULL || p->file_done >= p->file_total ||
-	    now == x->last_progress)
-		return;
-	for (i = 0; i < x->l.n; i++) {
-		if (strcmp(x->l.v[i].rel, p->file) != 0)
-			continue;
-		x->last_progress = now;
-		pthread_mutex_lock(&x->d->mu);
-		store_task_progress(x->d->store, x->task[i],
-		    (int64_t)p->file_done, now, NULL);
-		pthread_mutex_unlock(&x->d->mu);
-		break;
-	}
-}
-
-/* The link of the agent called name, or NULL. Caller holds d->mu. */
-static struct hub_link *
-jobs_link_named(struct ferryd *d, const char *name)
-{
-	struct hub_link	*l;
-
-	for (l = d->hub_links; l != NULL; l = l->next) {
-		if (strcmp(l->name, name) == 0)
-			return (l);
-	}
-	return (NULL);
-}
-
-/* Sends transfer.start to the agent's link; fails if it is gone. */
-static int
-jobs_xfer_announce(struct jobs_xfer *x, json_t *msg, char **cause)
-{
-	struct hub_link	*l;
-
-	pthread_mutex_lock(&x->d->mu);
-	if ((l = jobs_link_named(x->d, x->link_name)) != NULL) {
-		if (l->outq == NULL)
-			l->outq = json_array();
-		json_array_append(l->outq, msg);
-	}
-	pthread_mutex_unlock(&x->d->mu);
-	return (l != NULL ? 0 : err_set(cause, FERRY_ERR_CLOSED, "agent %s "
-	    "went away", x->link_name));
-}
-
-static void
-jobs_link_busy(struct ferryd *d, const char *name, int busy)
-{
-	struct hub_link	*l;
-
-	pthread_mutex_lock(&d->mu);
-	if ((l = jobs_link_named(d, name)) != NULL)
-		l->busy = busy;
-	pthread_mutex_unlock(&d->mu);
-}
-
-static int
-jobs_xfer_run(struct jobs_xfer *x, char **cause)
-{
-	struct ferryd		*d = x->d;
-	struct link_listener	*lst = NULL;
-	struct link_params	 p;
-	struct transfer_opts	 o;
-	struct transfer_stats	 st;
-	struct tls_conn		*conns[JOBS_STREAMS];
-	uint8_t			 tok[LINK_TOKEN_LEN];
-	char			 hex[2 * LINK_TOKEN_LEN + 1], addr[300];
-	char			*host = NULL;
-	json_t			*msg = NULL;
-	int			 fds[JOBS_STREAMS], port, cport, i, r;
-
-	if ((r = conf_split_addr(d->conf.listen, CONF_CONTROL_PORT, &host,
-	    &cport, cause)) != 0)
-		return (r);
-	if (RAND_bytes(tok, sizeof tok) != 1) {
-		free(host);
-		return (err_set(cause, FERRY_ERR_CRYPTO, "no random bytes"));
-	}
-	for (i = 0; i < LINK_TOKEN_LEN; i++)
-		snprintf(hex + 2 * i, 3, "%02x", tok[i]);
-	/* The data port opens for this transfer and this peer only. */
-	if ((r = link_listen(host, LINK_PORT_FIRST, LINK_PORT_LAST, x->peer,
-	    &lst, &port, cause)) != 0)
-		goto out;
-	snprintf(addr, sizeof addr, "%s:%d", host, port);
-	msg = json_pack("{s:s, s:I, s:s, s:s, s:i, s:s}", "op",
-	    "transfer.start", "id", (json_int_t)x->task[0], "connect", addr,
-	    "token", hex, "streams", JOBS_STREAMS, "root", x->root);
-	if ((r = jobs_xfer_announce(x, msg, cause)) != 0)
-		goto out;
-	memset(&p, 0, sizeof p);
-	p.id = d->id;
-	p.peer_fp = x->peer_fp;
-	p.token = tok;
-	p.streams = JOBS_STREAMS;
-	p.timeout_ms = FERRYD_TIMEOUT_MS;
-	if ((r = link_accept(lst, &p, conns, fds, cause)) != 0)
-		goto out;
-	memset(&o, 0, sizeof o);
-	o.file_done = jobs_file_done;
-	o.file_done_arg = x;
-	o.progress = jobs_progress;
-	o.progress_arg = x;
-	o.bwlimit = x->bwlimit;
-	o.abort = &x->abort;
-	r = transfer_send(conns, JOBS_STREAMS, &x->l, &o, &st, cause);
-	link_close(conns, fds, JOBS_STREAMS);
-out:
-	link_listener_free(lst);
-	json_decref(msg);
-	free(host);
-	return (r);
-}
-
-static void *
-jobs_xfer_main(void *arg)
-{
-	struct jobs_xfer	*x = arg, **pp;
-	char			*cause = NULL;
-	size_t			 i;
-	int			 r;
-
-	r = jobs_xfer_run(x, &cause);
-	/*
-	 * Whatever the library did not settle failed with the transfer,
-	 * unless it was stopped on purpose: those tasks were just cancelled
-	 * or paused.
-	 */
-	pthread_mutex_lock(&x->d->mu);
-	for (i = 0; i < x->l.n && !x->abort; i++) {
-		if (!x->settled[i])
-			store_task_fail(x->d->store, x->task[i], cause ? cause :
-			    "the transfer ended early", ferryd_now(), NULL);
-	}
-	pthread_mutex_unlock(&x->d->mu);
-	if (r != 0)
-		log_warnx("transfer to %s for job %jd: %s", x->link_name,
-		    (intmax_t)x->job_id, cause ? cause : err_str(r));
-	jobs_link_busy(x->d, x->link_name, 0);
-	pthread_mutex_lock(&x->d->mu);
-	x->d->busy--;
-	for (pp = &x->d->xfers; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == x) {
-			*pp = x->next;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&x->d->mu);
-	jobs_wake(x->d);
-	free(cause);
-	jobs_xfer_free(x);
-	return (NULL);
-}
-
-/* Tasks store_task_next offered, in its order. */
-struct jobs_due {
-	struct store_task	*t;
-	size_t			 n;
-};
-
-static int
-jobs_due_cb(void *arg, const struct store_task *t)
-{
-	struct jobs_due		*due = arg;
-	struct store_task	*v;
-
-	if ((v = realloc(due->t, (due->n + 1) * sizeof *v)) == NULL)
-		return (1);
-	due->t = v;
-	memset(&v[due->n], 0, sizeof *v);
-	v[due->n].id = t->id;
-	v[due->n].job_id = t->job_id;
-	v[due->n].src_path = strdup(t->src_path);
-	v[due->n].dst_path = strdup(t->dst_path);
-	v[due->n].basis = t->basis ? strdup(t->basis) : NULL;
-	due->n++;
-	return (0);
-}
-
-/* A free link to an agent of site, or NULL. Caller holds d->mu. */
-static struct hub_link *
-jobs_free_link(struct ferryd *d, const char *site)
-{
-	struct hub_link	*l;
-
-	for (l = d->hub_links; l != NULL; l = l->next) {
-		if (!l->busy && l->site != NULL && strcmp(l->site, site) == 0)
-			return (l);
-	}
-	return (NULL);
-}
-
-/*
- * A task's basis hint as the receiver needs it: relative to the same share
- * root as the file. NULL when there is none, or it lies elsewhere (the
- * receiver accepts hints inside what it receives into only).
- */
-static char *
-jobs_basis_rel(struct share_map *m, const struct store_job *j,
-    const struct store_task *t, const char *root)
-{
-	struct share_map_result	 res;
-	char			*rel = NULL;
-	size_t			 n = strlen(root);
-
-	if (t->basis == NULL || share_map_translate(m, j->from_site,
-	    j->to_site, SHARE_OS_LINUX, t->basis, strlen(t->basis), &res,
-	    NULL) != 0)
-		return (NULL);
-	if (strncmp(res.path, root, n) == 0 && res.path[n] == '/') {
-		rel = res.relative;
-		res.relative = NULL;	/* transferred */
-	}
-	share_map_result_clear(&res);
-	return (rel);
-}
-
-/*
- * Adds task t to x: its source as the hub sees it, its name relative to
- * the share root the agent receives into. Caller holds d->mu.
- */
-static int
-jobs_xfer_add(struct jobs_xfer *x, struct share_map *m,
-    const struct store_job *j, const struct store_task *t, char **cause)
-{
-	struct share_map_result	 res;
-	struct transfer_file	*tf;
-	struct stat		 sb;
-	size_t			 rootlen;
-	int			 r;
-
-	if ((r = share_map_translate(m, j->from_site, j->to_site,
-	    SHARE_OS_LINUX, t->src_path, strlen(t->src_path), &res,
-	    cause)) != 0)
-		return (r);
-	rootlen = strlen(res.path) - strlen(res.relative) -
-	    (*res.relative != '\0');
-	if (x->root == NULL)
-		x->root = strndup(res.path, rootlen);
-	else if (strncmp(x->root, res.path, rootlen) != 0 ||
-	    strlen(x->root) != rootlen) {
-		share_map_result_clear(&res);
-		return (1);	/* another share: the next transfer takes it */
-	}
-	if (lstat(t->src_path, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-		r = err_set(cause, FERRY_ERR_IO, "%s: %s", t->src_path,
-		    strerror(errno));
-		share_map_result_clear(&res);
-		return (r);
-	}
-	tf = &x->l.v[x->l.n];
-	memset(tf, 0, sizeof *tf);
-	tf->src = strdup(t->src_path);
-	tf->rel = res.relative;
-	res.relative = NULL;	/* transferred */
-	tf->basis = jobs_basis_rel(m, j, t, x->root);
-	tf->type = MSG_ENTRY_FILE;
-	tf->mode = sb.st_mode & 07777;
-	tf->size = (uint64_t)sb.st_size;
-	tf->mtime_sec = sb.st_mtim.tv_sec;
-	tf->mtime_nsec = (uint32_t)sb.st_mtim.tv_nsec;
-	x->task[x->l.n++] = t->id;
-	share_map_result_clear(&res);
-	return (0);
-}
-
-/* Starts one transfer for the due tasks of the first job it can serve. */
-static void
-jobs_dispatch_job(struct ferryd *d, struct share_map *m, struct jobs_due *due)
-{
-	struct store_job	 j;
-	struct hub_link		*l = NULL;
-	struct jobs_xfer	*x;
-	pthread_t		 th;
-	char			*cause = NULL;
-	size_t			 i;
-	int			 r;
-
-	if (store_job_get(d->store, due->t[0].job_id, &j, NULL) != 0)
-		return;
-	if (j.to_site == NULL || strcmp(j.from_site, d->conf.site) != 0 ||
-	    (l = jobs_free_link(d, j.to_site)) == NULL ||
-	    (x = calloc(1, sizeof *x)) == NULL) {
-		store_job_clear(&j);
-		return;		/* stays queued until it can go */
-	}
-	x->d = d;
-	x->job_id = j.id;
-	x->link_name = strdup(l->name);
-	{
-		struct store_site site;
-
-		if (store_site_get(d->store, j.to_site, &site, NULL) == 0) {
-			x->bwlimit = (uint64_t)site.bwlimit;
-			store_site_clear(&site);
-		}
-	}
-	snprintf(x->peer, sizeof x->peer, "%s", l->addr);
-	memcpy(x->peer_fp, l->fp, IDENTITY_FP_LEN);
-	x->task = calloc(due->n, sizeof *x->task);
-	x->settled = calloc(due->n, sizeof *x->settled);
-	x->l.v = calloc(due->n, sizeof *x->l.v);
-	x->l.cap = due->n;
-	for (i = 0; i < due->n && x->task && x->settled && x->l.v; i++) {
-		if (due->t[i].job_id != j.id)
-			continue;
-		if ((r = jobs_xfer_add(x, m, &j, &due->t[i], &cause)) == 1)
-			continue;
-		if (r != 0) {
-			store_task_start(d->store, due->t[i].id, ferryd_now(),
-			    NULL);
-			store_task_fail(d->store, due->t[i].id, cause,
-			    ferryd_now(), NULL);
-			free(cause);
-			cause = NULL;
-			continue;
-		}
-		store_task_start(d->store, due->t[i].id, ferryd_now(), NULL);
-	}
-	store_job_clear(&j);
-	if (x->l.n == 0 || pthread_create(&th, NULL, jobs_xfer_main, x) != 0) {
-		jobs_xfer_free(x);
-		return;
-	}
-	l->busy = 1;
-	d->busy++;
-	x->next = d->xfers;
-	d->xfers = x;
-	pthread_detach(th);
-}
-
-static void
-jobs_due_clear(struct jobs_due *due)
-{
-	size_t	i;
-
-	for (i = 0; i < due->n; i++) {
-		free(due->t[i].src_path);
-		free(due->t[i].dst_path);
-		free(due->t[i].basis);
-	}
-	free(due->t);
-	memset(due, 0, sizeof *due);
-}
-
-static void *
-jobs_dispatch_main(void *arg)
-{
-	struct ferryd		*d = arg;
-	struct share_map	*m;
-	struct jobs_due		 due;
-	struct timespec		 until;
-	int64_t			 last_sweep = 0;
-
-	pthread_mutex_lock(&d->mu);
-	while (!d->stop) {
-		/* A second at most, or until there is something to do. */
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += 1;
-		pthread_cond_timedwait(&d->wake, &d->mu, &until);
-		memset(&due, 0, sizeof due);
-		if (ferryd_now() - last_sweep >= 30) {
-			store_stuck(d->store, ferryd_now(), JOBS_STALL_S, NULL,
-			    NULL);
-			last_sweep = ferryd_now();
-		}
-		/* The share map is read and parsed only when work is due. */
-		store_task_next(d->store, ferryd_now(), JOBS_BATCH,
-		    jobs_due_cb, &due, NULL);
-		if (due.n > 0 && jobs_share_map(d, &m, NULL) == 0) {
-			jobs_dispatch_job(d, m, &due);
-			share_map_free(m);
-		}
-		jobs_due_clear(&due);
-	}
-	pthread_mutex_unlock(&d->mu);
-	return (NULL);
-}
-
-void
-jobs_link_message(struct ferryd *d, struct hub_link *l, const json_t *msg)
-{
-	const char	*op = json_string_value(json_object_get(msg, "op"));
-	const char	*err;
-
-	(void)d;
-	if (op == NULL || strcmp(op, "transfer.done") != 0)
-		return;
-	err = json_string_value(json_object_get(msg, "error"));
-	log_info("%s: transfer %jd %s, %jd bytes delivered, %jd on the wire"
-	    "%s%s", l->name, (intmax_t)json_integer_value(json_object_get(msg,
-	    "id")), json_is_true(json_object_get(msg, "ok")) ? "received" :
-	    "failed", (intmax_t)json_integer_value(json_object_get(msg,
-	    "bytes")), (intmax_t)json_integer_value(json_object_get(msg,
-	    "wire_bytes")), err ? ": " : "", err ? err : "");
-}
-
-void
-jobs_wake(struct ferryd *d)
-{
-	pthread_mutex_lock(&d->mu);
-	pthread_cond_signal(&d->wake);
-	pthread_mutex_unlock(&d->mu);
-}
-
-int
-jobs_start(struct ferryd *d)
-{
-	pthread_t	t;
-	size_t		n = 0;
-
-	/* Tasks a killed hub left running go back in the queue. */
-	pthread_mutex_lock(&d->mu);
-	store_recover(d->store, ferryd_now(), &n, NULL);
-	pthread_mutex_unlock(&d->mu);
-	if (n > 0)
-		log_info("%zu task(s) left running by the last run are queued "
-		    "again", n);
-	if (pthread_create(&t, NULL, jobs_dispatch_main, d) != 0)
-		return (-1);
-	pthread_detach(t);
-	return (0);
-}

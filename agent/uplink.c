@@ -5,7 +5,6 @@
  */
 #include "config.h"
 
-#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include "err.h"
 #include "ferryd.h"
 #include "identity.h"
+#include "link.h"
 #include "log.h"
 #include "proto.h"
 #include "tls.h"
@@ -25,38 +25,26 @@
 #define UPLINK_BACKOFF_MAX	60
 
 static int
-uplink_dial(const char *hub, int *fdp, char **cause)
+uplink_dial(struct ferryd *d, int *fdp, char **cause)
 {
-	struct addrinfo	 hints, *ai, *a;
-	char		*host = NULL, serv[16];
-	int		 port, fd = -1, r;
+	char	*host = NULL;
+	int	 port, r;
 
-	if ((r = conf_split_addr(hub, CONF_CONTROL_PORT, &host, &port,
+	if ((r = conf_split_addr(d->conf.hub, CONF_CONTROL_PORT, &host, &port,
 	    cause)) != 0)
 		return (r);
-	memset(&hints, 0, sizeof hints);
-	hints.ai_socktype = SOCK_STREAM;
-	snprintf(serv, sizeof serv, "%d", port);
-	if ((r = getaddrinfo(host, serv, &hints, &ai)) != 0) {
-		r = err_set(cause, FERRY_ERR_IO, "%s: %s", host,
-		    gai_strerror(r));
-		free(host);
-		return (r);
-	}
-	for (a = ai; a != NULL && fd == -1; a = a->ai_next) {
-		fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd != -1 && connect(fd, a->ai_addr, a->ai_addrlen) == -1) {
-			close(fd);
-			fd = -1;
-		}
-	}
-	freeaddrinfo(ai);
+	r = link_dial(host, port, ferryd_source(d), fdp, cause);
 	free(host);
-	if (fd == -1)
-		return (err_set(cause, FERRY_ERR_IO, "cannot reach the hub at "
-		    "%s", hub));
-	*fdp = fd;
-	return (0);
+	if (r != 0) {
+		char *why = cause ? *cause : NULL;
+
+		if (cause != NULL)
+			*cause = NULL;
+		r = err_set(cause, r, "cannot reach the hub: %s", why ? why :
+		    err_str(r));
+		free(why);
+	}
+	return (r);
 }
 
 static void
@@ -90,6 +78,11 @@ uplink_loop(struct ferryd *d, struct tls_conn *c, int fd, char **cause)
 			op = json_string_value(json_object_get(msg, "op"));
 			if (op != NULL && strcmp(op, "transfer.start") == 0)
 				xfer_start(d, msg);
+			else if (op != NULL && strcmp(op, "transfer.abort") == 0)
+				xfer_abort(d, msg);
+			else if (op != NULL && strcmp(op, "list") == 0)
+				ferryd_enqueue(d, &d->uplink_outq,
+				    xfer_list(d, msg));
 			json_decref(msg);
 			msg = NULL;
 		}
@@ -113,7 +106,7 @@ uplink_once(struct ferryd *d, const uint8_t *hub_fp, char **cause)
 	const char	*err;
 	int		 fd = -1, r;
 
-	if ((r = uplink_dial(d->conf.hub, &fd, cause)) != 0 ||
+	if ((r = uplink_dial(d, &fd, cause)) != 0 ||
 	    (r = tls_connect(fd, d->id, hub_fp, FERRYD_TIMEOUT_MS, &c,
 	    cause)) != 0)
 		goto out;

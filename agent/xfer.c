@@ -1,28 +1,45 @@
 /*
- * An agent's side of a transfer the hub asked for: connect to the data
- * port the hub opened for us, prove the one-time token, receive into the
- * share root, and tell the hub how it went.
+ * An agent's part in transfers the hub sets up (docs/agent.md): send or
+ * receive, by connecting to the peer's data port or by listening on our
+ * public address for the peer's address only; the one-time token and the
+ * peer's key come from the hub over our pinned link. A receiver takes
+ * only the names the hub listed; a sender reports each file's fate. Also
+ * the listing of our own files, for jobs that start here.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "conf.h"
 #include "err.h"
+#include "expand.h"
 #include "ferryd.h"
 #include "identity.h"
 #include "link.h"
 #include "log.h"
+#include "msg.h"
 #include "transfer.h"
 
 #define XFER_MAX_STREAMS	8
 
 struct xfer {
-	struct ferryd	*d;
-	json_t		*msg;
+	struct ferryd		*d;
+	json_t			*msg;
+	json_int_t		 id;
+	volatile int		 abort;
+	struct transfer_list	 l;		/* what we send */
+	const json_t		*expect;	/* what we may receive */
+	time_t			 last_progress;
+	struct xfer		*next;
 };
+
+/* Transfers running here, for transfer.abort. Under d->mu. */
+static struct xfer	*xfer_running;
 
 static int
 xfer_hex(const char *s, uint8_t *out, size_t n)
@@ -40,70 +57,222 @@ xfer_hex(const char *s, uint8_t *out, size_t n)
 	return (0);
 }
 
-/* Receives as msg says; returns 0 or an error with its cause. */
-static int
-xfer_receive(struct ferryd *d, const json_t *msg, struct transfer_stats *st,
-    char **cause)
+static void
+xfer_tell_hub(struct xfer *x, json_t *msg)
 {
+	if (msg != NULL)
+		ferryd_enqueue(x->d, &x->d->uplink_outq, msg);
+}
+
+static void
+xfer_file_done(size_t i, int ok, const char *why, void *arg)
+{
+	struct xfer	*x = arg;
+
+	xfer_tell_hub(x, json_pack("{s:s, s:I, s:I, s:b, s:s?}", "op",
+	    "transfer.file", "id", x->id, "index", (json_int_t)i, "ok", ok,
+	    "error", ok ? NULL : why));
+}
+
+/* The bytes of the file under way, once a second at most. */
+static void
+xfer_progress(const struct transfer_progress *p, void *arg)
+{
+	struct xfer	*x = arg;
+	size_t		 i;
+
+	if (p->file == NULL || p->file_done >= p->file_total ||
+	    time(NULL) == x->last_progress)
+		return;
+	for (i = 0; i < x->l.n; i++) {
+		if (strcmp(x->l.v[i].rel, p->file) == 0) {
+			x->last_progress = time(NULL);
+			xfer_tell_hub(x, json_pack("{s:s, s:I, s:I, s:I}", "op",
+			    "transfer.progress", "id", x->id, "index",
+			    (json_int_t)i, "bytes", (json_int_t)p->file_done));
+			break;
+		}
+	}
+}
+
+static int
+xfer_accept(const char *rel, void *arg)
+{
+	struct xfer	*x = arg;
+	json_t		*v;
+	size_t		 i;
+
+	json_array_foreach(x->expect, i, v) {
+		if (json_is_string(v) && strcmp(json_string_value(v), rel) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * The files to send, as they are now. One that cannot be read stays in
+ * the list (to keep the hub's numbering) and fails when its turn comes.
+ */
+static int
+xfer_build_list(struct xfer *x, char **cause)
+{
+	const json_t		*files = json_object_get(x->msg, "files");
+	const json_t		*f;
+	struct transfer_file	*tf;
+	struct stat		 sb;
+	const char		*src, *rel, *basis;
+	size_t			 i;
+
+	if (json_array_size(files) == 0)
+		return (err_set(cause, FERRY_ERR_PROTO, "transfer.start to send "
+		    "without files"));
+	if ((x->l.v = calloc(json_array_size(files), sizeof *x->l.v)) == NULL)
+		return (FERRY_ERR_NOMEM);
+	x->l.cap = json_array_size(files);
+	json_array_foreach(files, i, f) {
+		src = json_string_value(json_object_get(f, "src"));
+		rel = json_string_value(json_object_get(f, "rel"));
+		basis = json_string_value(json_object_get(f, "basis"));
+		if (src == NULL || rel == NULL)
+			return (err_set(cause, FERRY_ERR_PROTO, "a file to send "
+			    "without src or rel"));
+		tf = &x->l.v[x->l.n++];
+		tf->type = MSG_ENTRY_FILE;
+		tf->src = strdup(src);
+		tf->rel = strdup(rel);
+		tf->basis = basis ? strdup(basis) : NULL;
+		if (tf->src == NULL || tf->rel == NULL)
+			return (FERRY_ERR_NOMEM);
+		if (lstat(src, &sb) == 0 && S_ISREG(sb.st_mode)) {
+			tf->mode = sb.st_mode & 07777;
+			tf->size = (uint64_t)sb.st_size;
+			tf->mtime_sec = sb.st_mtim.tv_sec;
+			tf->mtime_nsec = (uint32_t)sb.st_mtim.tv_nsec;
+		} else
+			tf->mode = 0644;
+	}
+	return (0);
+}
+
+/* Opens the data connections: listens (and says where) or connects. */
+static int
+xfer_connect(struct xfer *x, const struct link_params *p,
+    struct tls_conn **conns, int *fds, char **cause)
+{
+	struct link_listener	*lst = NULL;
+	const char		*listen, *peer, *addr;
+	char			*host = NULL;
+	int			 port, r;
+
+	listen = json_string_value(json_object_get(x->msg, "listen"));
+	peer = json_string_value(json_object_get(x->msg, "peer_addr"));
+	addr = json_string_value(json_object_get(x->msg, "connect"));
+	if (listen != NULL && peer != NULL) {
+		if ((r = link_listen(listen, LINK_PORT_FIRST, LINK_PORT_LAST,
+		    peer, &lst, &port, cause)) != 0)
+			return (r);
+		xfer_tell_hub(x, json_pack("{s:s, s:I, s:i}", "op",
+		    "transfer.listening", "id", x->id, "port", port));
+		r = link_accept(lst, p, conns, fds, cause);
+		link_listener_free(lst);
+		return (r);
+	}
+	if (addr == NULL)
+		return (err_set(cause, FERRY_ERR_PROTO, "a transfer.start "
+		    "without an address to connect to or listen on"));
+	if ((r = conf_split_addr(addr, 0, &host, &port, cause)) == 0)
+		r = link_connect(host, port, p, conns, fds, cause);
+	free(host);
+	return (r);
+}
+
+/* Does our part as x->msg says; returns 0 or an error with its cause. */
+static int
+xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
+{
+	struct ferryd		*d = x->d;
+	const json_t		*msg = x->msg;
 	struct link_params	 p;
 	struct transfer_opts	 o;
 	struct tls_conn		*conns[XFER_MAX_STREAMS];
 	uint8_t			 fp[IDENTITY_FP_LEN], tok[LINK_TOKEN_LEN];
-	const char		*addr, *root;
-	char			*host = NULL;
-	int			 fds[XFER_MAX_STREAMS], port, r;
+	const char		*role, *root, *peer_fp;
+	int			 fds[XFER_MAX_STREAMS], sending, r;
 
-	addr = json_string_value(json_object_get(msg, "connect"));
+	role = json_string_value(json_object_get(msg, "role"));
+	sending = role != NULL && strcmp(role, "send") == 0;
 	root = json_string_value(json_object_get(msg, "root"));
+	x->expect = json_object_get(msg, "expect");
 	memset(&p, 0, sizeof p);
 	p.streams = (int)json_integer_value(json_object_get(msg, "streams"));
 	p.timeout_ms = FERRYD_TIMEOUT_MS;
-	if (addr == NULL || root == NULL || p.streams < 1 ||
+	p.source = ferryd_source(d);
+	if ((!sending && root == NULL) || p.streams < 1 ||
 	    p.streams > XFER_MAX_STREAMS || xfer_hex(json_string_value(
 	    json_object_get(msg, "token")), tok, sizeof tok) != 0)
 		return (err_set(cause, FERRY_ERR_PROTO, "a transfer.start "
-		    "without address, root, streams or token"));
-	/* The hub's own key: the one this agent pinned at enrolment. */
-	if ((r = identity_fp_parse(d->conf.hub_fp, fp, cause)) != 0 ||
-	    (r = conf_split_addr(addr, 0, &host, &port, cause)) != 0)
+		    "without root, streams or token"));
+	/* The peer's key, as the hub (whose key we pinned) vouches. */
+	peer_fp = json_string_value(json_object_get(msg, "peer_fp"));
+	if ((r = identity_fp_parse(peer_fp ? peer_fp : d->conf.hub_fp, fp,
+	    cause)) != 0)
+		return (r);
+	if (sending && (r = xfer_build_list(x, cause)) != 0)
 		return (r);
 	p.id = d->id;
 	p.peer_fp = fp;
 	p.token = tok;
+	if ((r = xfer_connect(x, &p, conns, fds, cause)) != 0)
+		return (r);
 	memset(&o, 0, sizeof o);
-	if ((r = link_connect(host, port, &p, conns, fds, cause)) == 0) {
+	if (sending) {
+		o.file_done = xfer_file_done;
+		o.file_done_arg = x;
+		o.progress = xfer_progress;
+		o.progress_arg = x;
+		o.bwlimit = (uint64_t)json_integer_value(json_object_get(msg,
+		    "bwlimit"));
+		o.abort = &x->abort;
+		r = transfer_send(conns, p.streams, &x->l, &o, st, cause);
+	} else {
+		if (json_is_array(x->expect)) {
+			o.accept = xfer_accept;
+			o.accept_arg = x;
+		}
 		r = transfer_receive(conns, p.streams, root, &o, st, cause);
-		link_close(conns, fds, p.streams);
 	}
-	free(host);
+	link_close(conns, fds, p.streams);
 	return (r);
 }
 
 static void *
 xfer_main(void *arg)
 {
-	struct xfer		*x = arg;
+	struct xfer		*x = arg, **pp;
+	struct ferryd		*d = x->d;
 	struct transfer_stats	 st;
 	char			*cause = NULL;
-	json_t			*done;
 	int			 r;
 
 	memset(&st, 0, sizeof st);
-	r = xfer_receive(x->d, x->msg, &st, &cause);
+	r = xfer_run(x, &st, &cause);
 	if (r != 0)
-		log_warnx("transfer %jd: %s", (intmax_t)json_integer_value(
-		    json_object_get(x->msg, "id")), cause ? cause :
+		log_warnx("transfer %jd: %s", (intmax_t)x->id, cause ? cause :
 		    err_str(r));
-	done = json_pack("{s:s, s:O, s:b, s:s?, s:I, s:I}", "op",
-	    "transfer.done", "id", json_object_get(x->msg, "id"), "ok",
-	    r == 0, "error", r != 0 ? (cause ? cause : err_str(r)) : NULL,
-	    "bytes", (json_int_t)st.bytes, "wire_bytes",
-	    (json_int_t)st.wire_bytes);
-	if (done != NULL)
-		ferryd_enqueue(x->d, &x->d->uplink_outq, done);
-	pthread_mutex_lock(&x->d->mu);
-	x->d->busy--;
-	pthread_mutex_unlock(&x->d->mu);
+	xfer_tell_hub(x, json_pack("{s:s, s:I, s:b, s:s?, s:I, s:I}", "op",
+	    "transfer.done", "id", x->id, "ok", r == 0, "error", r != 0 ?
+	    (cause ? cause : err_str(r)) : NULL, "bytes",
+	    (json_int_t)st.bytes, "wire_bytes", (json_int_t)st.wire_bytes));
+	pthread_mutex_lock(&d->mu);
+	for (pp = &xfer_running; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == x) {
+			*pp = x->next;
+			break;
+		}
+	}
+	d->busy--;
+	pthread_mutex_unlock(&d->mu);
+	transfer_list_clear(&x->l);
 	json_decref(x->msg);
 	free(cause);
 	free(x);
@@ -120,16 +289,67 @@ xfer_start(struct ferryd *d, const json_t *msg)
 		return;
 	x->d = d;
 	x->msg = json_deep_copy(msg);
+	x->id = json_integer_value(json_object_get(msg, "id"));
 	pthread_mutex_lock(&d->mu);
 	d->busy++;
-	pthread_mutex_unlock(&d->mu);
+	x->next = xfer_running;
+	xfer_running = x;
 	if (x->msg == NULL || pthread_create(&t, NULL, xfer_main, x) != 0) {
-		pthread_mutex_lock(&d->mu);
+		xfer_running = x->next;
 		d->busy--;
 		pthread_mutex_unlock(&d->mu);
 		json_decref(x->msg);
 		free(x);
 		return;
 	}
+	pthread_mutex_unlock(&d->mu);
 	pthread_detach(t);
+}
+
+void
+xfer_abort(struct ferryd *d, const json_t *msg)
+{
+	struct xfer	*x;
+	json_int_t	 id = json_integer_value(json_object_get(msg, "id"));
+
+	pthread_mutex_lock(&d->mu);
+	for (x = xfer_running; x != NULL; x = x->next) {
+		if (x->id == id)
+			x->abort = 1;
+	}
+	pthread_mutex_unlock(&d->mu);
+}
+
+static int
+xfer_list_add(const char *path, const struct stat *sb, void *arg)
+{
+	return (json_array_append_new(arg, json_pack("{s:s, s:I}", "path",
+	    path, "size", (json_int_t)sb->st_size)) == 0 ? 0 :
+	    FERRY_ERR_NOMEM);
+}
+
+json_t *
+xfer_list(struct ferryd *d, const json_t *msg)
+{
+	json_t	*files = json_array(), *p;
+	char	*cause = NULL;
+	size_t	 i;
+	int	 r = 0;
+
+	(void)d;
+	json_array_foreach(json_object_get(msg, "paths"), i, p) {
+		if (r == 0 && !json_is_string(p))
+			r = err_set(&cause, FERRY_ERR_PROTO, "a path to list "
+			    "is not a string");
+		if (r == 0)
+			r = expand_path(json_string_value(p), xfer_list_add,
+			    files, &cause);
+	}
+	p = json_pack("{s:O?, s:o, s:s?}", "re", json_object_get(msg, "req"),
+	    "files", r == 0 ? files : json_array(), "error", r != 0 ?
+	    (cause ? cause : err_str(r)) : NULL);
+	if (r != 0)
+		json_decref(files);
+	free(cause);
+	return (p);
 }

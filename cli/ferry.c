@@ -14,6 +14,7 @@
 #include "statedir.h"
 
 static const struct cmd_entry *cmd_table[] = {
+	&cmd_acl_entry,
 	&cmd_cancel_entry,
 	&cmd_invite_entry,
 	&cmd_job_entry,

@@ -242,8 +242,8 @@ err_has "not-there"
 run 1 "$FERRY" send --from hq --to la --state "$HUB" /etc/passwd
 err_has "under no share"
 run 1 "$FERRY" job 999 --state "$HUB"
-run 1 "$FERRY" send --from la --to hq --state "$HUB" "$L/show"
-err_has "must start at the hub's own site"
+run 1 "$FERRY" send --from tokyo --to hq --state "$HUB" "$L/show"
+err_has "no agent of tokyo is connected"
 run 2 "$FERRY" send --from hq --to la --priority 2000 --state "$HUB" "$S"
 err_has "--priority"
 

@@ -1,0 +1,834 @@
+/*
+ * The hub's dispatcher: turns due tasks into transfers and follows them.
+ *
+ * A transfer has a sender and a receiver, each either the hub itself or an
+ * agent on a control link. The reachable side listens on a data port
+ * opened for this transfer and for the other side's address only: the hub
+ * when it takes part (it always listens), otherwise an agent started with
+ * a public address. The hub hands each agent its part in a transfer.start
+ * message, with a one-time token and the key to expect. When an agent
+ * sends, it reports every file's fate (transfer.file) and its progress
+ * (transfer.progress); when the hub sends, the transfer library tells it
+ * directly. Either way each file's outcome goes into the store as it
+ * settles.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "conf.h"
+#include "err.h"
+#include "ferryd.h"
+#include "identity.h"
+#include "link.h"
+#include "log.h"
+#include "msg.h"
+#include "share-map.h"
+#include "store.h"
+#include "transfer.h"
+
+#define DISPATCH_STREAMS	2
+#define DISPATCH_BATCH		4096	/* tasks in one transfer at most */
+#define DISPATCH_STALL_S	300	/* running without progress */
+#define DISPATCH_DONE_WAIT_S	30	/* a sender's last words */
+
+/* One side of a transfer: the hub (link NULL) or an agent. */
+struct dispatch_end {
+	char		*link;		/* the agent's name; NULL: the hub */
+	char		 addr[128];	/* where its connections come from */
+	char		*pub;		/* where it can be reached; NULL */
+	uint8_t		 fp[IDENTITY_FP_LEN];
+};
+
+/* One transfer for tasks of one job. */
+struct jobs_xfer {
+	struct ferryd		*d;
+	int64_t			 id;		/* in messages about it */
+	int64_t			 job_id;
+	volatile int		 abort;		/* cancel or pause asked */
+	int			 abort_sent;
+	struct jobs_xfer	*next;		/* in d->xfers */
+	struct dispatch_end	 send, recv;
+	char			*root;		/* the share root received into */
+	uint64_t		 bwlimit;	/* the site's cap; 0: none */
+	int64_t			*task;
+	struct transfer_list	 l;		/* src as the sender sees it */
+	int			*settled;
+	int64_t			 last_progress;
+	/* What the agents said, under d->mu. */
+	pthread_cond_t		 heard;
+	int64_t			 heard_at;
+	int			 port;		/* the listening agent's */
+	int			 send_done, recv_done;
+	char			*agent_error;
+};
+
+static int64_t	dispatch_next_id;
+
+/* Where a job goes: a site, or a person's agent by e-mail. */
+static const char *
+dispatch_to(const struct store_job *j)
+{
+	return (j->to_site != NULL ? j->to_site : j->to_user);
+}
+
+static void
+dispatch_xfer_free(struct jobs_xfer *x)
+{
+	transfer_list_clear(&x->l);
+	free(x->send.link);
+	free(x->send.pub);
+	free(x->recv.link);
+	free(x->recv.pub);
+	free(x->root);
+	free(x->task);
+	free(x->settled);
+	free(x->agent_error);
+	pthread_cond_destroy(&x->heard);
+	free(x);
+}
+
+/* A file's fate is settled: so is its task. Caller holds d->mu. */
+static void
+dispatch_settle(struct jobs_xfer *x, size_t i, int ok, const char *why)
+{
+	char	*cause = NULL;
+
+	if (i >= x->l.n || x->settled[i])
+		return;
+	if (ok)
+		store_task_done(x->d->store, x->task[i], ferryd_now(), &cause);
+	else
+		store_task_fail(x->d->store, x->task[i], why ? why : "failed",
+		    ferryd_now(), &cause);
+	x->settled[i] = 1;
+	if (cause != NULL)
+		log_warnx("task %jd: %s", (intmax_t)x->task[i], cause);
+	free(cause);
+}
+
+/* The transfer library settles a file the hub sends. */
+static void
+dispatch_file_done(size_t i, int ok, const char *why, void *arg)
+{
+	struct jobs_xfer	*x = arg;
+
+	pthread_mutex_lock(&x->d->mu);
+	dispatch_settle(x, i, ok, why);
+	pthread_mutex_unlock(&x->d->mu);
+}
+
+/* A file's bytes so far go into its task. Caller holds d->mu. */
+static void
+dispatch_progress_at(struct jobs_xfer *x, size_t i, int64_t bytes)
+{
+	if (i < x->l.n && !x->settled[i])
+		store_task_progress(x->d->store, x->task[i], bytes,
+		    ferryd_now(), NULL);
+}
+
+/*
+ * The library's progress when the hub sends: at most once a second, so
+ * that `ferry jobs` can show it and a stalled transfer can be told from a
+ * slow one.
+ */
+static void
+dispatch_progress(const struct transfer_progress *p, void *arg)
+{
+	struct jobs_xfer	*x = arg;
+	size_t			 i;
+	int64_t			 now = ferryd_now();
+
+	if (p->file == NULL || p->file_done >= p->file_total ||
+	    now == x->last_progress)
+		return;
+	for (i = 0; i < x->l.n; i++) {
+		if (strcmp(x->l.v[i].rel, p->file) != 0)
+			continue;
+		x->last_progress = now;
+		pthread_mutex_lock(&x->d->mu);
+		dispatch_progress_at(x, i, (int64_t)p->file_done);
+		pthread_mutex_unlock(&x->d->mu);
+		break;
+	}
+}
+
+/* The receiver accepts only the names the hub planned. */
+static int
+dispatch_accept(const char *rel, void *arg)
+{
+	const struct jobs_xfer	*x = arg;
+	size_t			 i;
+
+	for (i = 0; i < x->l.n; i++) {
+		if (strcmp(x->l.v[i].rel, rel) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+static void
+dispatch_hex(const uint8_t *v, size_t n, char *out)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", v[i]);
+}
+
+/*
+ * The transfer.start message for the agent at end e (the sender or the
+ * receiver of x): its part, the token, and the other side's key.
+ */
+static json_t *
+dispatch_start_msg(struct jobs_xfer *x, const struct dispatch_end *e,
+    const char *token)
+{
+	const struct dispatch_end	*other = e == &x->send ? &x->recv :
+					    &x->send;
+	char				 fp[IDENTITY_FP_STRLEN + 1];
+	json_t				*msg, *v;
+	size_t				 i;
+
+	identity_fp_format(other->fp, fp);
+	msg = json_pack("{s:s, s:I, s:s, s:s, s:i, s:s}", "op",
+	    "transfer.start", "id", (json_int_t)x->id, "role", e == &x->send ?
+	    "send" : "recv", "token", token, "streams", DISPATCH_STREAMS,
+	    "peer_fp", fp);
+	if (msg == NULL)
+		return (NULL);
+	v = json_array();
+	for (i = 0; i < x->l.n; i++) {
+		const struct transfer_file *f = &x->l.v[i];
+
+		if (e == &x->send)
+			json_array_append_new(v, json_pack("{s:s, s:s, s:s?}",
+			    "src", f->src, "rel", f->rel, "basis", f->basis));
+		else
+			json_array_append_new(v, json_string(f->rel));
+	}
+	if (e == &x->send) {
+		json_object_set_new(msg, "files", v);
+		json_object_set_new(msg, "bwlimit", json_integer(
+		    (json_int_t)x->bwlimit));
+	} else {
+		json_object_set_new(msg, "expect", v);
+		json_object_set_new(msg, "root", json_string(x->root));
+	}
+	return (msg);
+}
+
+/* Queues msg (taken) for agent name's link; fails if it is gone. */
+static int
+dispatch_tell(struct jobs_xfer *x, const char *name, json_t *msg,
+    char **cause)
+{
+	int	r;
+
+	pthread_mutex_lock(&x->d->mu);
+	r = hub_tell(x->d, name, msg);
+	pthread_mutex_unlock(&x->d->mu);
+	return (r == 0 ? 0 : err_set(cause, FERRY_ERR_CLOSED, "agent %s went "
+	    "away", name));
+}
+
+enum dispatch_until { UNTIL_PORT, UNTIL_SENT, UNTIL_BOTH };
+
+/*
+ * Waits until the agents say what `until` asks for, one of them goes away
+ * or reports an error, or they fall silent for too long. Passes a cancel
+ * or pause on to an agent that sends. Caller holds d->mu.
+ */
+static int
+dispatch_wait(struct jobs_xfer *x, enum dispatch_until until, int limit_s,
+    char **cause)
+{
+	struct ferryd	*d = x->d;
+	struct timespec	 t;
+	int64_t		 start = ferryd_now();
+
+	x->heard_at = start;
+	for (;;) {
+		if (until == UNTIL_PORT && x->port > 0)
+			return (0);
+		if (until == UNTIL_SENT && x->send_done)
+			return (0);
+		if (until == UNTIL_BOTH && x->send_done && x->recv_done)
+			return (0);
+		if (x->agent_error != NULL)
+			return (err_set(cause, FERRY_ERR_PROTO, "%s",
+			    x->agent_error));
+		if ((x->send.link && hub_link_named(d, x->send.link) == NULL) ||
+		    (x->recv.link && hub_link_named(d, x->recv.link) == NULL))
+			return (err_set(cause, FERRY_ERR_CLOSED, "agent %s went "
+			    "away", x->send.link && hub_link_named(d,
+			    x->send.link) == NULL ? x->send.link :
+			    x->recv.link));
+		if (x->abort && !x->abort_sent && x->send.link != NULL) {
+			hub_tell(d, x->send.link, json_pack("{s:s, s:I}", "op",
+			    "transfer.abort", "id", (json_int_t)x->id));
+			x->abort_sent = 1;
+		}
+		if ((limit_s > 0 && ferryd_now() - start > limit_s) ||
+		    ferryd_now() - x->heard_at > DISPATCH_STALL_S)
+			return (err_set(cause, FERRY_ERR_TIMEOUT, "no word from "
+			    "agent %s for %d s", until == UNTIL_PORT ?
+			    (x->recv.pub ? x->recv.link : x->send.link) :
+			    x->send.link ? x->send.link : x->recv.link,
+			    (int)(ferryd_now() - x->heard_at)));
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_sec += 1;
+		pthread_cond_timedwait(&x->heard, &d->mu, &t);
+	}
+}
+
+/* The hub takes part: it listens, and sends or receives itself. */
+static int
+dispatch_run_local(struct jobs_xfer *x, const char *token,
+    const uint8_t *tok, char **cause)
+{
+	struct ferryd		*d = x->d;
+	struct dispatch_end	*remote = x->send.link ? &x->send : &x->recv;
+	struct link_listener	*lst = NULL;
+	struct link_params	 p;
+	struct transfer_opts	 o;
+	struct transfer_stats	 st;
+	struct tls_conn		*conns[DISPATCH_STREAMS];
+	char			 addr[300];
+	json_t			*msg;
+	int			 fds[DISPATCH_STREAMS], port, r;
+
+	if ((r = link_listen(x->send.link ? x->recv.pub : x->send.pub,
+	    LINK_PORT_FIRST, LINK_PORT_LAST, remote->addr, &lst, &port,
+	    cause)) != 0)
+		return (r);
+	snprintf(addr, sizeof addr, "%s:%d", x->send.link ? x->recv.pub :
+	    x->send.pub, port);
+	if ((msg = dispatch_start_msg(x, remote, token)) == NULL) {
+		link_listener_free(lst);
+		return (FERRY_ERR_NOMEM);
+	}
+	json_object_set_new(msg, "connect", json_string(addr));
+	if ((r = dispatch_tell(x, remote->link, msg, cause)) != 0) {
+		link_listener_free(lst);
+		return (r);
+	}
+	memset(&p, 0, sizeof p);
+	p.id = d->id;
+	p.peer_fp = remote->fp;
+	p.token = tok;
+	p.streams = DISPATCH_STREAMS;
+	p.timeout_ms = FERRYD_TIMEOUT_MS;
+	r = link_accept(lst, &p, conns, fds, cause);
+	link_listener_free(lst);
+	if (r != 0)
+		return (r);
+	memset(&o, 0, sizeof o);
+	if (x->send.link == NULL) {
+		o.file_done = dispatch_file_done;
+		o.file_done_arg = x;
+		o.progress = dispatch_progress;
+		o.progress_arg = x;
+		o.bwlimit = x->bwlimit;
+		o.abort = &x->abort;
+		r = transfer_send(conns, DISPATCH_STREAMS, &x->l, &o, &st,
+		    cause);
+	} else {
+		o.accept = dispatch_accept;
+		o.accept_arg = x;
+		r = transfer_receive(conns, DISPATCH_STREAMS, x->root, &o, &st,
+		    cause);
+	}
+	link_close(conns, fds, DISPATCH_STREAMS);
+	if (x->send.link != NULL) {
+		/* The sending agent reports each file; wait for its end. */
+		char *why = NULL;
+
+		pthread_mutex_lock(&d->mu);
+		if (dispatch_wait(x, UNTIL_SENT, DISPATCH_DONE_WAIT_S,
+		    &why) != 0 && r == 0)
+			r = err_set(cause, FERRY_ERR_TIMEOUT, "%s", why);
+		pthread_mutex_unlock(&d->mu);
+		free(why);
+	}
+	return (r);
+}
+
+/*
+ * Two agents: the reachable one listens for the other's address, says
+ * which port, and the other connects. They report to the hub.
+ */
+static int
+dispatch_run_agents(struct jobs_xfer *x, const char *token, char **cause)
+{
+	struct ferryd		*d = x->d;
+	struct dispatch_end	*lsn, *con;
+	char			 addr[300];
+	json_t			*msg;
+	int			 r;
+
+	lsn = x->recv.pub ? &x->recv : &x->send;
+	con = lsn == &x->recv ? &x->send : &x->recv;
+	if (lsn->pub == NULL)
+		return (err_set(cause, FERRY_ERR_UNREACHABLE, "neither agent "
+		    "%s nor agent %s can be reached: start %s with "
+		    "'ferryd run --public-address ADDR'", x->send.link,
+		    x->recv.link, x->recv.link));
+	if ((msg = dispatch_start_msg(x, lsn, token)) == NULL)
+		return (FERRY_ERR_NOMEM);
+	json_object_set_new(msg, "listen", json_string(lsn->pub));
+	json_object_set_new(msg, "peer_addr", json_string(con->addr));
+	if ((r = dispatch_tell(x, lsn->link, msg, cause)) != 0)
+		return (r);
+	pthread_mutex_lock(&d->mu);
+	r = dispatch_wait(x, UNTIL_PORT, FERRYD_TIMEOUT_MS / 1000, cause);
+	pthread_mutex_unlock(&d->mu);
+	if (r != 0)
+		return (r);
+	snprintf(addr, sizeof addr, "%s:%d", lsn->pub, x->port);
+	if ((msg = dispatch_start_msg(x, con, token)) == NULL)
+		return (FERRY_ERR_NOMEM);
+	json_object_set_new(msg, "connect", json_string(addr));
+	if ((r = dispatch_tell(x, con->link, msg, cause)) != 0)
+		return (r);
+	pthread_mutex_lock(&d->mu);
+	r = dispatch_wait(x, UNTIL_BOTH, 0, cause);
+	pthread_mutex_unlock(&d->mu);
+	return (r);
+}
+
+static int
+dispatch_run(struct jobs_xfer *x, char **cause)
+{
+	uint8_t	tok[LINK_TOKEN_LEN];
+	char	hex[2 * LINK_TOKEN_LEN + 1];
+
+	if (RAND_bytes(tok, sizeof tok) != 1)
+		return (err_set(cause, FERRY_ERR_CRYPTO, "no random bytes"));
+	dispatch_hex(tok, sizeof tok, hex);
+	if (x->send.link == NULL || x->recv.link == NULL)
+		return (dispatch_run_local(x, hex, tok, cause));
+	return (dispatch_run_agents(x, hex, cause));
+}
+
+static void
+dispatch_link_busy(struct ferryd *d, const char *name, int busy)
+{
+	struct hub_link	*l;
+
+	if (name != NULL && (l = hub_link_named(d, name)) != NULL)
+		l->busy = busy;
+}
+
+static void *
+dispatch_xfer_main(void *arg)
+{
+	struct jobs_xfer	*x = arg, **pp;
+	struct ferryd		*d = x->d;
+	char			*cause = NULL;
+	size_t			 i;
+	int			 r;
+
+	r = dispatch_run(x, &cause);
+	/*
+	 * Whatever was not settled failed with the transfer, unless it was
+	 * stopped on purpose: those tasks were just cancelled or paused.
+	 */
+	pthread_mutex_lock(&d->mu);
+	for (i = 0; i < x->l.n && !x->abort; i++)
+		dispatch_settle(x, i, 0, cause ? cause : "the transfer ended "
+		    "early");
+	if (r != 0)
+		log_warnx("transfer %jd (job %jd, %s to %s): %s",
+		    (intmax_t)x->id, (intmax_t)x->job_id, x->send.link ?
+		    x->send.link : "hub", x->recv.link ? x->recv.link : "hub",
+		    cause ? cause : err_str(r));
+	dispatch_link_busy(d, x->send.link, 0);
+	dispatch_link_busy(d, x->recv.link, 0);
+	d->busy--;
+	for (pp = &d->xfers; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == x) {
+			*pp = x->next;
+			break;
+		}
+	}
+	pthread_cond_signal(&d->wake);
+	pthread_mutex_unlock(&d->mu);
+	free(cause);
+	dispatch_xfer_free(x);
+	return (NULL);
+}
+
+/* Tasks store_task_next offered, in its order. */
+struct dispatch_due {
+	struct store_task	*t;
+	size_t			 n;
+};
+
+static int
+dispatch_due_cb(void *arg, const struct store_task *t)
+{
+	struct dispatch_due	*due = arg;
+	struct store_task	*v;
+
+	if ((v = realloc(due->t, (due->n + 1) * sizeof *v)) == NULL)
+		return (1);
+	due->t = v;
+	memset(&v[due->n], 0, sizeof *v);
+	v[due->n].id = t->id;
+	v[due->n].job_id = t->job_id;
+	v[due->n].size = t->size;
+	v[due->n].src_path = strdup(t->src_path);
+	v[due->n].dst_path = strdup(t->dst_path);
+	v[due->n].basis = t->basis ? strdup(t->basis) : NULL;
+	due->n++;
+	return (0);
+}
+
+static void
+dispatch_due_clear(struct dispatch_due *due)
+{
+	size_t	i;
+
+	for (i = 0; i < due->n; i++) {
+		free(due->t[i].src_path);
+		free(due->t[i].dst_path);
+		free(due->t[i].basis);
+	}
+	free(due->t);
+	memset(due, 0, sizeof *due);
+}
+
+/*
+ * A task's basis hint as the receiver needs it: relative to the same share
+ * root as the file. NULL when there is none, or it lies elsewhere (the
+ * receiver accepts hints inside what it receives into only).
+ */
+static char *
+dispatch_basis_rel(struct share_map *m, const struct store_job *j,
+    const struct store_task *t, const char *root)
+{
+	struct share_map_result	 res;
+	char			*rel = NULL;
+	size_t			 n = strlen(root);
+
+	if (t->basis == NULL || share_map_translate(m, j->from_site,
+	    dispatch_to(j), SHARE_OS_LINUX, t->basis, strlen(t->basis), &res,
+	    NULL) != 0)
+		return (NULL);
+	if (strncmp(res.path, root, n) == 0 && res.path[n] == '/') {
+		rel = res.relative;
+		res.relative = NULL;	/* transferred */
+	}
+	share_map_result_clear(&res);
+	return (rel);
+}
+
+/*
+ * Adds task t to x: its source as the sender sees it, its name relative
+ * to the share root the receiver writes into. Returns 1 for a task under
+ * another share (a later transfer takes it). Caller holds d->mu.
+ */
+static int
+dispatch_add(struct jobs_xfer *x, struct share_map *m,
+    const struct store_job *j, const struct store_task *t, char **cause)
+{
+	struct share_map_result	 res;
+	struct transfer_file	*tf;
+	struct stat		 sb;
+	size_t			 rootlen;
+	int			 r;
+
+	if ((r = share_map_translate(m, j->from_site, dispatch_to(j),
+	    SHARE_OS_LINUX, t->src_path, strlen(t->src_path), &res,
+	    cause)) != 0)
+		return (r);
+	rootlen = strlen(res.path) - strlen(res.relative) -
+	    (*res.relative != '\0');
+	if (x->root == NULL)
+		x->root = strndup(res.path, rootlen);
+	else if (strncmp(x->root, res.path, rootlen) != 0 ||
+	    strlen(x->root) != rootlen) {
+		share_map_result_clear(&res);
+		return (1);
+	}
+	tf = &x->l.v[x->l.n];
+	memset(tf, 0, sizeof *tf);
+	tf->type = MSG_ENTRY_FILE;
+	if (x->send.link == NULL) {
+		/* The hub sends: what the file is now. */
+		if (lstat(t->src_path, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+			r = err_set(cause, FERRY_ERR_IO, "%s: %s", t->src_path,
+			    errno ? strerror(errno) : "not a regular file");
+			share_map_result_clear(&res);
+			return (r);
+		}
+		tf->mode = sb.st_mode & 07777;
+		tf->size = (uint64_t)sb.st_size;
+		tf->mtime_sec = sb.st_mtim.tv_sec;
+		tf->mtime_nsec = (uint32_t)sb.st_mtim.tv_nsec;
+	}
+	tf->src = strdup(t->src_path);
+	tf->rel = res.relative;
+	res.relative = NULL;	/* transferred */
+	tf->basis = dispatch_basis_rel(m, j, t, x->root);
+	x->task[x->l.n++] = t->id;
+	share_map_result_clear(&res);
+	return (0);
+}
+
+/*
+ * Fills end e for endpoint (a site or a user's e-mail): the hub itself,
+ * or a free link to an agent serving it. 0 when it can take part now.
+ * Caller holds d->mu.
+ */
+static int
+dispatch_end_for(struct ferryd *d, const char *endpoint,
+    struct dispatch_end *e)
+{
+	struct hub_link	*l;
+
+	memset(e, 0, sizeof *e);
+	if (strcmp(endpoint, d->conf.site) == 0) {
+		e->pub = hub_public_host(d);
+		memcpy(e->fp, identity_fp(d->id), IDENTITY_FP_LEN);
+		return (e->pub != NULL ? 0 : -1);
+	}
+	if ((l = hub_link_for(d, endpoint, 1)) == NULL)
+		return (-1);
+	e->link = strdup(l->name);
+	e->pub = l->pub ? strdup(l->pub) : NULL;
+	snprintf(e->addr, sizeof e->addr, "%s", l->addr);
+	memcpy(e->fp, l->fp, IDENTITY_FP_LEN);
+	return (e->link != NULL ? 0 : -1);
+}
+
+/* Starts one transfer for the due tasks of the first job it can serve. */
+static void
+dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due)
+{
+	struct store_job	 j;
+	struct store_site	 site;
+	struct jobs_xfer	*x;
+	pthread_t		 th;
+	char			*cause = NULL;
+	size_t			 i;
+	int			 r;
+
+	if (store_job_get(d->store, due->t[0].job_id, &j, NULL) != 0)
+		return;
+	if ((x = calloc(1, sizeof *x)) == NULL) {
+		store_job_clear(&j);
+		return;
+	}
+	pthread_cond_init(&x->heard, NULL);
+	if (dispatch_end_for(d, j.from_site, &x->send) != 0 ||
+	    dispatch_end_for(d, dispatch_to(&j), &x->recv) != 0) {
+		store_job_clear(&j);
+		dispatch_xfer_free(x);
+		return;		/* stays queued until both can take part */
+	}
+	x->d = d;
+	x->id = ++dispatch_next_id;
+	x->job_id = j.id;
+	if (j.to_site != NULL && store_site_get(d->store, j.to_site, &site,
+	    NULL) == 0) {
+		x->bwlimit = (uint64_t)site.bwlimit;
+		store_site_clear(&site);
+	}
+	x->task = calloc(due->n, sizeof *x->task);
+	x->settled = calloc(due->n, sizeof *x->settled);
+	x->l.v = calloc(due->n, sizeof *x->l.v);
+	x->l.cap = due->n;
+	for (i = 0; i < due->n && x->task && x->settled && x->l.v; i++) {
+		if (due->t[i].job_id != j.id)
+			continue;
+		if ((r = dispatch_add(x, m, &j, &due->t[i], &cause)) == 1)
+			continue;
+		store_task_start(d->store, due->t[i].id, ferryd_now(), NULL);
+		if (r != 0) {
+			store_task_fail(d->store, due->t[i].id, cause,
+			    ferryd_now(), NULL);
+			free(cause);
+			cause = NULL;
+		}
+	}
+	store_job_clear(&j);
+	if (x->l.n == 0 || pthread_create(&th, NULL, dispatch_xfer_main,
+	    x) != 0) {
+		for (i = 0; i < x->l.n; i++)
+			dispatch_settle(x, i, 0, "cannot start a transfer");
+		dispatch_xfer_free(x);
+		return;
+	}
+	dispatch_link_busy(d, x->send.link, 1);
+	dispatch_link_busy(d, x->recv.link, 1);
+	d->busy++;
+	x->next = d->xfers;
+	d->xfers = x;
+	pthread_detach(th);
+}
+
+static void *
+dispatch_main(void *arg)
+{
+	struct ferryd		*d = arg;
+	struct share_map	*m;
+	struct dispatch_due	 due;
+	struct timespec		 until;
+	int64_t			 last_sweep = 0;
+
+	pthread_mutex_lock(&d->mu);
+	while (!d->stop) {
+		/* A second at most, or until there is something to do. */
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		pthread_cond_timedwait(&d->wake, &d->mu, &until);
+		memset(&due, 0, sizeof due);
+		if (ferryd_now() - last_sweep >= 30) {
+			store_stuck(d->store, ferryd_now(), DISPATCH_STALL_S,
+			    NULL, NULL);
+			last_sweep = ferryd_now();
+		}
+		/* The share map is read and parsed only when work is due. */
+		store_task_next(d->store, ferryd_now(), DISPATCH_BATCH,
+		    dispatch_due_cb, &due, NULL);
+		if (due.n > 0 && jobs_share_map(d, &m, NULL) == 0) {
+			dispatch_job(d, m, &due);
+			share_map_free(m);
+		}
+		dispatch_due_clear(&due);
+	}
+	pthread_mutex_unlock(&d->mu);
+	return (NULL);
+}
+
+/* The running transfer id is about, if agent l takes part in it. */
+static struct jobs_xfer *
+dispatch_find(struct ferryd *d, const struct hub_link *l, const json_t *msg)
+{
+	struct jobs_xfer	*x;
+	json_int_t		 id = json_integer_value(json_object_get(msg,
+				    "id"));
+
+	for (x = d->xfers; x != NULL; x = x->next) {
+		if (x->id == id && ((x->send.link && strcmp(x->send.link,
+		    l->name) == 0) || (x->recv.link && strcmp(x->recv.link,
+		    l->name) == 0)))
+			return (x);
+	}
+	return (NULL);
+}
+
+/*
+ * An agent's word about a transfer it takes part in. Only what concerns
+ * its own part counts: a receiver cannot settle files, nor a stranger
+ * anything. Caller holds d->mu.
+ */
+static void
+dispatch_message(struct ferryd *d, struct hub_link *l, const char *op,
+    const json_t *msg)
+{
+	struct jobs_xfer	*x;
+	const char		*err = json_string_value(json_object_get(msg,
+				    "error"));
+	size_t			 i = (size_t)json_integer_value(
+				    json_object_get(msg, "index"));
+	int			 sender, ok = json_is_true(json_object_get(msg,
+				    "ok"));
+
+	/* Logged even when the hub's side of it has already ended. */
+	if (strcmp(op, "transfer.done") == 0)
+		log_info("%s: transfer %jd %s, %jd bytes delivered, %jd on the "
+		    "wire%s%s", l->name, (intmax_t)json_integer_value(
+		    json_object_get(msg, "id")), ok ? "done" : "failed",
+		    (intmax_t)json_integer_value(json_object_get(msg, "bytes")),
+		    (intmax_t)json_integer_value(json_object_get(msg,
+		    "wire_bytes")), err ? ": " : "", err ? err : "");
+	if ((x = dispatch_find(d, l, msg)) == NULL)
+		return;
+	sender = x->send.link != NULL && strcmp(x->send.link, l->name) == 0;
+	x->heard_at = ferryd_now();
+	if (strcmp(op, "transfer.listening") == 0)
+		x->port = (int)json_integer_value(json_object_get(msg, "port"));
+	else if (strcmp(op, "transfer.file") == 0 && sender)
+		dispatch_settle(x, i, json_is_true(json_object_get(msg, "ok")),
+		    err);
+	else if (strcmp(op, "transfer.progress") == 0 && sender)
+		dispatch_progress_at(x, i, json_integer_value(
+		    json_object_get(msg, "bytes")));
+	else if (strcmp(op, "transfer.done") == 0) {
+		if (sender)
+			x->send_done = 1;
+		else
+			x->recv_done = 1;
+		if (!ok && x->agent_error == NULL && !x->abort) {
+			if (asprintf(&x->agent_error, "agent %s: %s", l->name,
+			    err ? err : "failed") == -1)
+				x->agent_error = NULL;
+		}
+	}
+	pthread_cond_broadcast(&x->heard);
+}
+
+void
+jobs_link_message(struct ferryd *d, struct hub_link *l, const json_t *msg)
+{
+	const char	*op = json_string_value(json_object_get(msg, "op"));
+
+	pthread_mutex_lock(&d->mu);
+	if (json_object_get(msg, "re") != NULL)
+		hub_answered(d, msg);
+	else if (op != NULL && strncmp(op, "transfer.", 9) == 0)
+		dispatch_message(d, l, op, msg);
+	pthread_mutex_unlock(&d->mu);
+}
+
+void
+dispatch_stop(struct ferryd *d, int64_t job_id)
+{
+	struct jobs_xfer	*x;
+
+	for (x = d->xfers; x != NULL; x = x->next) {
+		if (x->job_id == job_id) {
+			x->abort = 1;
+			pthread_cond_broadcast(&x->heard);
+		}
+	}
+}
+
+void
+jobs_wake(struct ferryd *d)
+{
+	pthread_mutex_lock(&d->mu);
+	pthread_cond_signal(&d->wake);
+	pthread_mutex_unlock(&d->mu);
+}
+
+int
+jobs_start(struct ferryd *d)
+{
+	pthread_t	t;
+	size_t		n = 0;
+
+	/* Tasks a killed hub left running go back in the queue. */
+	pthread_mutex_lock(&d->mu);
+	store_recover(d->store, ferryd_now(), &n, NULL);
+	pthread_mutex_unlock(&d->mu);
+	if (n > 0)
+		log_info("%zu task(s) left running by the last run are queued "
+		    "again", n);
+	/* Ids from a previous life of the hub must not match new ones. */
+	dispatch_next_id = ferryd_now() * 1000;
+	if (pthread_create(&t, NULL, dispatch_main, d) != 0)
+		return (-1);
+	pthread_detach(t);
+	return (0);
+}

@@ -1,0 +1,117 @@
+/*
+ * The hub's table of control links: finding an agent's link by name or by
+ * what it serves, handing it a message, and asking it a question whose
+ * answer comes back on the link ("re" names the question).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "conf.h"
+#include "err.h"
+#include "ferryd.h"
+
+struct hub_link *
+hub_link_named(struct ferryd *d, const char *name)
+{
+	struct hub_link	*l;
+
+	for (l = d->hub_links; l != NULL; l = l->next) {
+		if (strcmp(l->name, name) == 0)
+			return (l);
+	}
+	return (NULL);
+}
+
+struct hub_link *
+hub_link_for(struct ferryd *d, const char *endpoint, int free_only)
+{
+	struct hub_link	*l;
+
+	for (l = d->hub_links; l != NULL; l = l->next) {
+		if (free_only && l->busy)
+			continue;
+		if ((l->site && strcmp(l->site, endpoint) == 0) ||
+		    (l->user && strcmp(l->user, endpoint) == 0))
+			return (l);
+	}
+	return (NULL);
+}
+
+int
+hub_tell(struct ferryd *d, const char *name, json_t *msg)
+{
+	struct hub_link	*l;
+
+	if (msg == NULL || (l = hub_link_named(d, name)) == NULL) {
+		json_decref(msg);
+		return (-1);
+	}
+	if (l->outq == NULL)
+		l->outq = json_array();
+	json_array_append_new(l->outq, msg);
+	return (0);
+}
+
+char *
+hub_public_host(struct ferryd *d)
+{
+	char	*host = NULL;
+	int	 port;
+
+	if (d->conf.public_addr != NULL)
+		return (strdup(d->conf.public_addr));
+	if (conf_split_addr(d->conf.listen, CONF_CONTROL_PORT, &host, &port,
+	    NULL) != 0)
+		return (NULL);
+	return (host);
+}
+
+int
+hub_ask(struct ferryd *d, const char *endpoint, json_t *msg, int timeout_s,
+    json_t **reply, char **cause)
+{
+	struct hub_link	*l;
+	struct timespec	 t;
+	char		 key[32];
+	int64_t		 start = ferryd_now();
+
+	*reply = NULL;
+	if ((l = hub_link_for(d, endpoint, 0)) == NULL) {
+		json_decref(msg);
+		return (err_set(cause, FERRY_ERR_UNREACHABLE, "no agent of %s "
+		    "is connected to the hub", endpoint));
+	}
+	if (d->answers == NULL)
+		d->answers = json_object();
+	snprintf(key, sizeof key, "%jd", (intmax_t)++d->next_ask);
+	json_object_set_new(msg, "req", json_integer(d->next_ask));
+	hub_tell(d, l->name, msg);
+	while ((*reply = json_object_get(d->answers, key)) == NULL) {
+		if (ferryd_now() - start > timeout_s || d->stop)
+			return (err_set(cause, FERRY_ERR_TIMEOUT, "agent %s did "
+			    "not answer within %d s", l->name, timeout_s));
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_sec += 1;
+		pthread_cond_timedwait(&d->answered, &d->mu, &t);
+	}
+	json_incref(*reply);
+	json_object_del(d->answers, key);
+	return (0);
+}
+
+void
+hub_answered(struct ferryd *d, const json_t *msg)
+{
+	char	key[32];
+
+	if (d->answers == NULL)
+		return;		/* nobody asked */
+	snprintf(key, sizeof key, "%jd", (intmax_t)json_integer_value(
+	    json_object_get(msg, "re")));
+	json_object_set(d->answers, key, (json_t *)(uintptr_t)msg);
+	pthread_cond_broadcast(&d->answered);
+}

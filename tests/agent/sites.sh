@@ -1,0 +1,131 @@
+#!/bin/sh
+# Jobs in every direction between a hub (hq, 127.0.0.1), a site agent (la,
+# 127.0.0.2, not reachable from outside), a vendor's agent (a restricted
+# user, 127.0.0.3, with a public address) and a second site (ny,
+# 127.0.0.4, not reachable either). Each agent connects from its own
+# address, and every data port opens for that address only.
+. "${srcdir:-.}/tests/agent/lib.sh"
+need openssl
+need ip
+
+# Each 127.x address must be usable (Linux routes all of 127/8 to lo).
+for a in 127.0.0.2 127.0.0.3 127.0.0.4; do
+	ip -o addr show lo 2>/dev/null | grep -q "127.0.0.1/8" || {
+		echo "SKIP: no 127.0.0.0/8 on lo"; exit 77; }
+done
+
+V=vendor@fx.example
+S="$TMP/hq-storage" L="$TMP/la-storage" F="$TMP/vendor-storage"
+N="$TMP/ny-storage"
+mkdir -p "$S/show/sh010/plate" "$S/show/sh020" "$L/show/sh030" \
+    "$F/show/sh020" "$N"
+openssl enc -aes-128-ctr -nosalt -pass pass:sites -pbkdf2 -iter 1 \
+    </dev/zero 2>/dev/null | head -c 2000000 >"$S/show/sh010/comp.mov"
+for f in 1001 1002 1003; do
+	head -c 100000 /dev/urandom >"$S/show/sh010/plate/p.$f.exr"
+done
+head -c 300000 /dev/urandom >"$S/show/sh020/secret.mov"
+head -c 500000 /dev/urandom >"$L/show/sh030/anim.mov"
+head -c 400000 /dev/urandom >"$F/show/sh020/fx_v001.exr"
+cat >"$TMP/map.json" <<JSON
+{ "shares": { "storage": { "linux": "$S",
+  "sites": { "la": { "linux": "$L" }, "ny": { "linux": "$N" },
+             "$V": { "linux": "$F" } } } } }
+JSON
+
+# enrol NAME ADDR INVITE-ARGS... [-- ENROLL-ARGS]: an agent on ADDR.
+enrol() {
+	name=$1 addr=$2; shift 2
+	code=$("$FERRY" invite "$@" --state "$HUB" | tail -n1)
+	"$FERRYD" enroll "127.0.0.1:$port" "$code" --state "$TMP/$name" \
+	    --name "$name" --source-address "$addr" $EXTRA >/dev/null ||
+	    fail "enrolling $name failed"
+	start_daemon "$TMP/$name"
+	wait_linked "$name"
+}
+
+make_hub
+EXTRA= enrol la-server 127.0.0.2 --site la
+EXTRA="--public-address 127.0.0.3" enrol fx-ws 127.0.0.3 --user "$V" \
+    --clearance restricted
+EXTRA= enrol ny-server 127.0.0.4 --site ny
+run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
+
+# The hub sees each agent at its own address.
+run 0 "$FERRY" status --json --state "$HUB"
+checks=$((checks + 1))
+[ "$(jq -r '.agents["la-server"].address // .agents["la-server"].from // empty' \
+    "$TMP/out" | cut -d: -f1)" = 127.0.0.2 ] ||
+    grep -q "la-server connected from 127.0.0.2" "$HUB.log" ||
+    fail "la-server did not connect from 127.0.0.2: $(cat "$TMP/out")"
+
+# hq -> la, then la -> hq: both directions with the hub.
+run 0 "$FERRY" send --from hq --to la --wait --state "$HUB" "$S/show/sh010"
+checks=$((checks + 1))
+diff -r "$S/show/sh010" "$L/show/sh010" >/dev/null ||
+    fail "hq -> la: copies differ"
+run 0 "$FERRY" send --from la --to hq --wait --state "$HUB" "$L/show/sh030"
+checks=$((checks + 1))
+cmp -s "$L/show/sh030/anim.mov" "$S/show/sh030/anim.mov" ||
+    fail "la -> hq: anim.mov did not arrive whole"
+run 0 "$FERRY" jobs --json --state "$HUB"
+checks=$((checks + 1))
+[ "$(jq -r '.[] | select(.from == "la") | "\(.state) \(.done_files)/\(.files)"' \
+    "$TMP/out")" = "done 1/1" ] || fail "la -> hq job: $(cat "$TMP/out")"
+
+# A vendor gets only what an ACL lets it read.
+run 1 "$FERRY" send --from hq --to "$V" --state "$HUB" "$S/show/sh020"
+err_has "may not read storage:show/sh020/secret.mov"
+run 0 "$FERRY" acl set "$V" storage:show/sh010 read --state "$HUB"
+run 0 "$FERRY" send --from hq --to "$V" --wait --state "$HUB" \
+    "$S/show/sh010/comp.mov"
+checks=$((checks + 1))
+cmp -s "$S/show/sh010/comp.mov" "$F/show/sh010/comp.mov" ||
+    fail "hq -> vendor: comp.mov differs"
+checks=$((checks + 1))
+[ ! -e "$F/show/sh020/secret.mov" ] || fail "the vendor got secret.mov"
+
+# Publishing back needs write access where it lands.
+run 1 "$FERRY" send --from "$V" --to hq --state "$HUB" \
+    "$F/show/sh020/fx_v001.exr"
+err_has "may not write storage:show/sh020/fx_v001.exr"
+run 0 "$FERRY" acl set "$V" storage:show/sh020 write --state "$HUB"
+run 0 "$FERRY" send --from "$V" --to hq --wait --state "$HUB" \
+    "$F/show/sh020/fx_v001.exr"
+checks=$((checks + 1))
+cmp -s "$F/show/sh020/fx_v001.exr" "$S/show/sh020/fx_v001.exr" ||
+    fail "vendor -> hq: fx_v001.exr differs"
+
+# Agent to agent: the vendor is reachable, so it listens, whichever way
+# the files go.
+run 1 "$FERRY" send --from la --to "$V" --state "$HUB" \
+    "$L/show/sh030/anim.mov"
+err_has "may not read storage:show/sh030/anim.mov"
+run 0 "$FERRY" acl set "$V" storage:show/sh030 read --state "$HUB"
+run 0 "$FERRY" send --from la --to "$V" --wait --state "$HUB" \
+    "$L/show/sh030/anim.mov"
+checks=$((checks + 1))
+cmp -s "$L/show/sh030/anim.mov" "$F/show/sh030/anim.mov" ||
+    fail "la -> vendor: anim.mov differs"
+run 0 "$FERRY" send --from "$V" --to la --wait --state "$HUB" \
+    "$F/show/sh020/fx_v001.exr"
+checks=$((checks + 1))
+cmp -s "$F/show/sh020/fx_v001.exr" "$L/show/sh020/fx_v001.exr" ||
+    fail "vendor -> la: fx_v001.exr differs"
+
+# Neither la nor ny can be reached: the job fails, naming the agent that
+# needs a public address.
+run 1 "$FERRY" send --from la --to ny --wait --state "$HUB" \
+    "$L/show/sh030/anim.mov"
+err_has "start ny-server with 'ferryd run --public-address ADDR'"
+checks=$((checks + 1))
+[ ! -e "$N/show/sh030/anim.mov" ] || fail "ny got a file"
+
+# No data port is left open on any address.
+checks=$((checks + 1))
+if ss -ltn 2>/dev/null | grep -qE ':(4519[1-9]|4520[0-9]|45210) '; then
+	fail "a data port is still listening: $(ss -ltn)"
+fi
+
+stop_and_check
+finish
