@@ -331,9 +331,9 @@ rest_results(struct rest *r, json_t *ops, const struct rest_answer *a,
 		e = rest_bad_answer(r, ops, a, "JSON that is neither a list of "
 		    "results nor an error", cause);
 	else if (json_array_size(j) != json_array_size(ops))
-		e = err_set(cause, FERRY_ERR_PROTO, "ftrack at %s answered %zu "
-		    "operations with %zu results", r->url,
-		    json_array_size(ops), json_array_size(j));
+		e = err_set(cause, FERRY_ERR_PROTO, "ftrack at %s sent %zu "
+		    "results for a batch of %zu operations", r->url,
+		    json_array_size(j), json_array_size(ops));
 	if (e != 0) {
 		json_decref(j);
 		return (e);
