@@ -10,6 +10,14 @@ build="build-essential autoconf automake pkg-config
 	libsqlite3-dev librsync-dev libxxhash-dev jq"
 test="clang libclang-rt-14-dev rdiff iproute2 openssl"
 
+# The ftrack double's tests need node (>= 18) and npm: Debian's, unless a
+# node is already installed (NodeSource's node conflicts with Debian's npm).
+if ! command -v node >/dev/null 2>&1; then
+	test="$test nodejs npm"
+elif ! command -v npm >/dev/null 2>&1; then
+	test="$test npm"
+fi
+
 want=$build
 [ "${1:-}" = --test ] && want="$build $test"
 

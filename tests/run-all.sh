@@ -6,6 +6,12 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 contrib/install-deps.sh --test
+# The ftrack double's npm modules, from the lockfile; distcheck's copy of
+# the tests finds them through FERRY_NODE_MODULES.
+npm ci --prefix tests/ftrack-double --no-audit --no-fund --loglevel=error \
+    >/dev/null
+FERRY_NODE_MODULES="$top/tests/ftrack-double/node_modules"
+export FERRY_NODE_MODULES
 ./autogen.sh
 
 jobs=$(nproc 2>/dev/null || echo 2)
