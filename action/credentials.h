@@ -43,7 +43,7 @@ struct credentials {
 	char	*url;
 	char	*user;
 	char	*api_key;	/* never log it */
-	char	*url_from;	/* "--ftrack-url", "FTRACK_SERVER", a path */
+	char	*url_from;	/* "--ftrack-url", "FTRACK_SERVER"... */
 	char	*user_from;
 	char	*key_from;
 };
@@ -107,7 +107,7 @@ int	 credentials_file_read_key(const char *path, char **keyp,
 	    char **cause);
 int	 credentials_file_load(const char *path, struct credentials *c,
 	    char **cause);
-int	 credentials_file_store(const char *path, const struct credentials *c,
-	    char **cause);
+int	 credentials_file_store(const char *path,
+	    const struct credentials *c, char **cause);
 
 #endif

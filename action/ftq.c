@@ -67,7 +67,8 @@ ftq_quote(struct buf *b, const char *s, size_t len, char **cause)
 			    i));
 		if ((n = ftq_utf8_len(u + i, len - i)) == 0)
 			return (err_set(cause, FERRY_ERR_INVAL, "a query value "
-			    "is not UTF-8 (byte 0x%02x at offset %zu)", u[i], i));
+			    "is not UTF-8 (byte 0x%02x at offset %zu)", u[i],
+			    i));
 	}
 	r |= buf_addch(b, '"');
 	for (i = 0; i < len; i++) {
@@ -134,8 +135,8 @@ ftq_list(struct buf *b, const json_t *list, const struct ftq_slice *sl,
 		n = sl->n;
 	}
 	if (n == 0)
-		return (err_set(cause, FERRY_ERR_INVAL, "empty list in a query: "
-		    "ftrack cannot parse \"in ()\""));
+		return (err_set(cause, FERRY_ERR_INVAL, "empty list in a "
+		    "query: ftrack cannot parse \"in ()\""));
 	for (i = from; i < from + n; i++) {
 		if (i > from && buf_addstr(b, ", ") != 0)
 			return (FERRY_ERR_TOOBIG);

@@ -56,7 +56,8 @@ int	 ftq_finish(struct ftq *q, char **exprp, char **cause);
 
 /* One-shot form of the three above. */
 int	 ftq_format(char **exprp, char **cause, const char *fmt, ...);
-int	 ftq_vformat(struct buf *b, char **cause, const char *fmt, va_list ap);
+int	 ftq_vformat(struct buf *b, char **cause, const char *fmt,
+	    va_list ap);
 
 /*
  * For a query whose list may be long: fmt must hold exactly one %L. Stores

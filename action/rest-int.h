@@ -9,15 +9,15 @@
 
 struct rest {
 	CURL			*curl;
-	struct curl_slist	*headers;	/* holds the key: wiped on free */
-	char			*url;		/* without a trailing slash */
+	struct curl_slist	*headers;	/* has the key: wiped */
+	char			*url;		/* no trailing slash */
 	char			*endpoint;	/* url + "/api" */
 	char			*user;
 	char			*api_key;
 	char			 client_token[64];
 	char			 last_exception[64];
 	char			 errbuf[CURL_ERROR_SIZE];
-	struct rest_opts	 opts;		/* numbers only: no strings */
+	struct rest_opts	 opts;		/* numbers only */
 	struct rest_stats	 stats;
 };
 

@@ -65,7 +65,8 @@ static int
 rest_check_opts(const struct rest_opts *o, char **cause)
 {
 	if (o->url == NULL || *o->url == '\0')
-		return (err_set(cause, FERRY_ERR_INVAL, "no ftrack server URL"));
+		return (err_set(cause, FERRY_ERR_INVAL, "no ftrack server "
+		    "URL"));
 	if ((strncasecmp(o->url, "https://", 8) != 0 &&
 	    strncasecmp(o->url, "http://", 7) != 0) ||
 	    rest_has_control(o->url) || strchr(o->url, ' ') != NULL)
@@ -228,7 +229,8 @@ rest_scrub(const struct rest *r, char **cause)
 	    NULL)
 		return;
 	buf_init(&b, 0);
-	for (p = *cause; (hit = strstr(p, r->api_key)) != NULL; p = hit + klen) {
+	for (p = *cause; (hit = strstr(p, r->api_key)) != NULL;
+	    p = hit + klen) {
 		buf_add(&b, p, (size_t)(hit - p));
 		buf_addstr(&b, "[API key]");
 	}
@@ -298,13 +300,14 @@ rest_bad_answer(struct rest *r, json_t *ops, const struct rest_answer *a,
 		    r->url, a->status, buf_str(&what), r->user);
 	else if (a->status >= 300 && a->status < 400)
 		e = err_set(cause, FERRY_ERR_PROTO, "ftrack at %s answered "
-		    "HTTP %ld (a redirect) to %s: check the server URL (https?)",
-		    r->url, a->status, buf_str(&what));
+		    "HTTP %ld (a redirect) to %s: check the server URL "
+		    "(https?)", r->url, a->status, buf_str(&what));
 	else
 		e = err_set(cause, FERRY_ERR_PROTO, "ftrack at %s answered %s "
 		    "with %s (HTTP %ld, %s): is it an ftrack server?", r->url,
-		    buf_str(&what), problem, a->status, a->content_type != NULL ?
-		    a->content_type : "no content type");
+		    buf_str(&what), problem, a->status,
+		    a->content_type != NULL ? a->content_type :
+		    "no content type");
 	buf_free(&what);
 	return (e);
 }

@@ -41,23 +41,23 @@
 struct rest;
 
 struct rest_opts {
-	const char	*url;		/* https://studio.ftrackapp.com */
+	const char	*url;		/* https://x.ftrackapp.com */
 	const char	*user;
 	const char	*api_key;
 	long		 connect_timeout_ms;
 	long		 timeout_ms;	/* a whole request */
 	int		 retries;	/* attempts after the first one */
-	long		 backoff_ms;	/* wait before the first retry */
+	long		 backoff_ms;	/* the wait before a retry */
 	long		 backoff_max_ms; /* the wait doubles up to this */
-	int		 page_size;	/* rows per page; 0: the server's */
+	int		 page_size;	/* rows a page; 0: the server's */
 };
 
 /* What a session did, for tests and for logs. */
 struct rest_stats {
 	unsigned long	calls;		/* rest_call()s */
-	unsigned long	requests;	/* HTTP requests, retries included */
+	unsigned long	requests;	/* HTTP requests, with retries */
 	unsigned long	retries;
-	unsigned long	connects;	/* new connections libcurl opened */
+	unsigned long	connects;	/* connections libcurl opened */
 };
 
 /* Call once at program start (before threads) and once at the end. */
@@ -106,7 +106,8 @@ json_t	*rest_op_server_info(void);
 json_t	*rest_op_query(const char *expr);
 json_t	*rest_op_create(const char *type, const json_t *data);
 json_t	*rest_op_create_keyed(const char *type, const json_t *data);
-json_t	*rest_op_update(const char *type, const char *id, const json_t *data);
+json_t	*rest_op_update(const char *type, const char *id,
+	    const json_t *data);
 json_t	*rest_op_delete(const char *type, const char *id);
 /* Writes a new random uuid4 into out; returns 0 or FERRY_ERR_CRYPTO. */
 int	 rest_uuid(char out[REST_UUID_LEN]);

@@ -81,11 +81,12 @@ test_refusals(void)
 	check_refused("a\0b", 3, "NUL byte at offset 1");
 	check_refused("\xff", 1, "not UTF-8 (byte 0xff at offset 0)");
 	check_refused("ab\xc3", 3, "not UTF-8 (byte 0xc3 at offset 2)");
-	check_refused("\xc0\xaf", 2, "not UTF-8");		/* overlong "/" */
-	check_refused("\xe0\x80\xaf", 3, "not UTF-8");		/* overlong */
-	check_refused("\xed\xa0\x80", 3, "not UTF-8");		/* surrogate */
-	check_refused("\xf4\x90\x80\x80", 4, "not UTF-8");	/* > U+10FFFF */
-	check_refused("\xe2\x82", 2, "not UTF-8");		/* cut short */
+	/* Overlong forms, a surrogate, past U+10FFFF, cut short. */
+	check_refused("\xc0\xaf", 2, "not UTF-8");
+	check_refused("\xe0\x80\xaf", 3, "not UTF-8");
+	check_refused("\xed\xa0\x80", 3, "not UTF-8");
+	check_refused("\xf4\x90\x80\x80", 4, "not UTF-8");
+	check_refused("\xe2\x82", 2, "not UTF-8");
 	check_refused("\x80", 1, "not UTF-8");
 }
 

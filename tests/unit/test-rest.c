@@ -51,7 +51,7 @@ static struct server {
 	const struct reply	*script;
 	size_t			 nscript;
 	int			 requests;
-	struct buf		 heads;		/* every request head */
+	struct buf		 heads;		/* request heads */
 	struct buf		 bodies;	/* every body, one a line */
 } srv;
 
@@ -429,7 +429,8 @@ test_ftrack_errors(void)
 	ASSERT_STR_CONTAINS(cause, "bad key [API key] here");
 	/* One result for two operations, or an object: not ftrack. */
 	ASSERT_INT_EQ(info(r, &cause), FERRY_ERR_PROTO);
-	ASSERT_STR_CONTAINS(cause, "sent 2 results for a batch of 1 operations");
+	ASSERT_STR_CONTAINS(cause, "sent 2 results for a batch of 1 "
+	    "operations");
 	ASSERT_INT_EQ(info(r, &cause), FERRY_ERR_PROTO);
 	ASSERT_STR_CONTAINS(cause, "neither a list of results nor an error");
 	ASSERT_INT_EQ(srv.requests, 5);
@@ -571,8 +572,9 @@ test_many(void)
 		    "\"metadata\": {\"next\": {\"offset\": 1}}},"
 		    "{\"action\": \"query\", \"data\": [{\"id\": \"q2\"}], "
 		    "\"metadata\": {\"next\": {\"offset\": null}}}]", NULL, 0 },
-		{ 200, "[{\"action\": \"query\", \"data\": [{\"id\": \"q1b\"}], "
-		    "\"metadata\": {\"next\": {\"offset\": null}}}]", NULL, 0 },
+		{ 200, "[{\"action\": \"query\", \"data\": [{\"id\": "
+		    "\"q1b\"}], \"metadata\": {\"next\": {\"offset\": null}}}]",
+		    NULL, 0 },
 	};
 	static const char *order[] = { "q0", "q1a", "q1b", "q2" };
 	struct rest	*r;
