@@ -204,6 +204,101 @@ test_resolve(struct rest *r)
 	json_decref(locs);
 }
 
+/*
+ * One batch that makes an asset on sh030 with 50 versions of 10
+ * components, each registered in hq; returns the asset's id.
+ */
+static char *
+make_big_shot(struct rest *r)
+{
+	json_t	*shot, *hq, *ops, *res = NULL, *d, *op;
+	char	*cause = NULL, *asset, vid[REST_UUID_LEN];
+	char	 cid[REST_UUID_LEN], ri[128];
+	int	 v, c;
+
+	shot = query(r, "select id from Shot where name is %q", "sh030");
+	hq = query(r, "select id from Location where name is %q", "hq");
+	d = json_pack("{s:s, s:s}", "name", "bigplate", "context_id",
+	    str(json_array_get(shot, 0), "id"));
+	op = rest_op_create("Asset", d);
+	json_decref(d);
+	asset = strdup(str(json_object_get(op, "entity_data"), "id"));
+	ops = json_pack("[o]", op);
+	for (v = 1; v <= 50; v++) {
+		rest_uuid(vid);
+		d = json_pack("{s:s, s:s, s:i}", "id", vid, "asset_id", asset,
+		    "version", v);
+		json_array_append_new(ops, rest_op_create("AssetVersion", d));
+		json_decref(d);
+		for (c = 0; c < 10; c++) {
+			rest_uuid(cid);
+			snprintf(ri, sizeof ri, "/mnt/projects/demo/sq020/"
+			    "sh030/bigplate/v%03d/c%d.exr", v, c);
+			d = json_pack("{s:s, s:s, s:s, s:s}", "id", cid, "name",
+			    ri + strlen(ri) - 6, "file_type", ".exr",
+			    "version_id", vid);
+			json_array_append_new(ops, rest_op_create(
+			    "FileComponent", d));
+			json_decref(d);
+			d = json_pack("{s:s, s:s, s:s}", "component_id", cid,
+			    "location_id", str(json_array_get(hq, 0), "id"),
+			    "resource_identifier", ri);
+			json_array_append_new(ops, rest_op_create(
+			    "ComponentLocation", d));
+			json_decref(d);
+		}
+	}
+	ASSERT_INT_EQ(json_array_size(ops), 1 + 50 * 21);
+	if (rest_call(r, ops, &res, &cause) != 0)
+		TEST_FAIL("making the big shot: %s", cause);
+	json_decref(res);
+	json_decref(ops);
+	json_decref(shot);
+	json_decref(hq);
+	free(cause);
+	return (asset);
+}
+
+/*
+ * The brief's example: a shot with 50 versions of 10 components is
+ * resolved, with each component's path in hq, in three requests.
+ */
+static void
+test_big_shot(struct rest *r)
+{
+	struct rest	*s = session("ferry", key, REST_PAGE_SIZE);
+	json_t		*versions = NULL, *vids, *comps, *cids, *locs;
+	char		*asset, *expr = NULL, *cause = NULL;
+	unsigned long	 before;
+
+	asset = make_big_shot(r);
+	before = requests(s);
+	ASSERT_INT_EQ(ftq_format(&expr, &cause, "select id from AssetVersion "
+	    "where asset.parent.name is %q", "sh030"), 0);
+	ASSERT_INT_EQ(rest_query_all(s, expr, &versions, &cause), 0);
+	vids = ids_of(versions);
+	comps = query_in(s, 0, "select id, name from Component where "
+	    "container_id is none and version_id in (%L)", vids);
+	cids = ids_of(comps);
+	locs = query_in(s, 0, "select component_id, resource_identifier from "
+	    "ComponentLocation where location.name is \"hq\" and component_id "
+	    "in (%L)", cids);
+	ASSERT_INT_EQ(json_array_size(versions), 50);
+	ASSERT_INT_EQ(json_array_size(comps), 500);
+	ASSERT_INT_EQ(json_array_size(locs), 500);
+	ASSERT_INT_EQ(requests(s) - before, 3);
+	ASSERT_INT_EQ(rest_delete(r, "Asset", asset, &cause), 0);
+	json_decref(versions);
+	json_decref(vids);
+	json_decref(comps);
+	json_decref(cids);
+	json_decref(locs);
+	free(asset);
+	free(expr);
+	free(cause);
+	rest_free(s);
+}
+
 /* Create and update a Job in one batch; then by itself; then delete. */
 static void
 test_job(struct rest *r, const char *user_id)
@@ -412,6 +507,7 @@ main(void)
 	test_info(r);
 	test_paging(r);
 	test_resolve(r);
+	test_big_shot(r);
 	user = query(r, "select id from User where username is %q", "ferry");
 	test_job(r, str(json_array_get(user, 0), "id"));
 	test_registration(r);

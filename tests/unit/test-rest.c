@@ -606,6 +606,62 @@ test_many(void)
 	free(cause);
 }
 
+/* n query results, each with one row {"id": "rFIRST+i"}. */
+static char *
+results(int first, int n)
+{
+	struct buf	b;
+	int		i;
+
+	buf_init(&b, 0);
+	buf_addch(&b, '[');
+	for (i = 0; i < n; i++)
+		buf_printf(&b, "%s{\"action\": \"query\", \"data\": [{\"id\": "
+		    "\"r%d\"}]}", i > 0 ? ", " : "", first + i);
+	buf_addch(&b, ']');
+	return (buf_detach(&b));
+}
+
+/* 120 queries go as REST_BATCH_MAX a request: 50, 50 and 20. */
+static void
+test_many_batches(void)
+{
+	struct reply	 script[3];
+	struct rest	*r;
+	json_t		*exprs = json_array(), *rows = NULL;
+	char		*bodies[3], *cause = NULL, id[16];
+	int		 i;
+
+	bodies[0] = results(0, REST_BATCH_MAX);
+	bodies[1] = results(REST_BATCH_MAX, REST_BATCH_MAX);
+	bodies[2] = results(2 * REST_BATCH_MAX, 120 - 2 * REST_BATCH_MAX);
+	for (i = 0; i < 3; i++) {
+		script[i].status = 200;
+		script[i].body = bodies[i];
+		script[i].ctype = NULL;
+		script[i].hang = 0;
+	}
+	for (i = 0; i < 120; i++)
+		json_array_append_new(exprs, json_string("select id from X"));
+	server_start(script, 3);
+	r = session(NULL, 5000, 0, 10);
+	ASSERT_INT_EQ(rest_query_many(r, exprs, &rows, &cause), 0);
+	ASSERT_INT_EQ(srv.requests, 3);
+	ASSERT_INT_EQ(json_array_size(rows), 120);
+	for (i = 0; i < 120; i += 17) {
+		snprintf(id, sizeof id, "r%d", i);
+		ASSERT_STR_EQ(json_string_value(json_object_get(
+		    json_array_get(rows, (size_t)i), "id")), id);
+	}
+	json_decref(rows);
+	json_decref(exprs);
+	rest_free(r);
+	server_stop();
+	for (i = 0; i < 3; i++)
+		free(bodies[i]);
+	free(cause);
+}
+
 static void
 check_bad_opts(const char *url, const char *user, const char *key,
     const char *why)
@@ -725,6 +781,7 @@ main(void)
 	test_proxy();
 	test_paging();
 	test_many();
+	test_many_batches();
 	test_options();
 	test_ops();
 	rest_global_cleanup();
