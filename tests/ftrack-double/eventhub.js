@@ -253,6 +253,27 @@ class EventHub {
 		return n;
 	}
 
+	/* Send `packet` as it is to every WebSocket, split into `fragments`
+	 * frames (to test a client's parser). */
+	sendRaw(packet, fragments = 1) {
+		const size = Math.ceil(packet.length / fragments) || 1;
+		let n = 0;
+		for (const conn of this.connections) {
+			if (!conn.ws || conn.ws.readyState !== conn.ws.OPEN)
+				continue;
+			n++;
+			for (let at = 0; at < packet.length || at === 0;
+			    at += size) {
+				const last = at + size >= packet.length;
+				conn.ws.send(packet.slice(at, at + size),
+				    {fin: last});
+				if (last)
+					break;
+			}
+		}
+		return n;
+	}
+
 	subscriptions() {
 		const out = [];
 		for (const conn of this.connections) {

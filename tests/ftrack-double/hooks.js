@@ -54,6 +54,10 @@ class Hooks {
 			return {dropped: d.hub.dropAll(body.mode || 'terminate')};
 		case 'POST /heartbeat':
 			return this.heartbeat(body);
+		case 'POST /send-raw':
+			return this.sendRaw(body);
+		case 'POST /fail-next':
+			return this.failNext(body);
 		case 'GET /subscriptions':
 			return d.hub.subscriptions();
 		case 'GET /events':
@@ -92,6 +96,29 @@ class Hooks {
 		this.double.hub.setHeartbeat(interval, timeout);
 		return {interval_ms: this.double.hub.heartbeatMs,
 		    timeout_ms: this.double.hub.heartbeatTimeoutMs};
+	}
+
+	sendRaw(body) {
+		const fragments = body.fragments === undefined ? 1 :
+		    body.fragments;
+		if (typeof body.packet !== 'string' ||
+		    !Number.isInteger(fragments) || fragments < 1)
+			throw new HookError(400, 'packet must be a string, ' +
+			    'fragments (optional) an integer >= 1');
+		return {sent_to: this.double.hub.sendRaw(body.packet, fragments)};
+	}
+
+	/* The next `count` calls to /api get HTTP `status` and no answer
+	 * (a load balancer in trouble). */
+	failNext(body) {
+		const count = body.count;
+		const status = body.status === undefined ? 503 : body.status;
+		if (!Number.isInteger(count) || count < 0 ||
+		    !Number.isInteger(status) || status < 400 || status > 599)
+			throw new HookError(400, 'count must be an integer >= 0, ' +
+			    'status (optional) 400-599');
+		this.double.failNext = {count, status};
+		return this.double.failNext;
 	}
 
 	entities(typeName) {
@@ -148,7 +175,8 @@ class Hooks {
 		client.subscribe(full.source, 'topic=ftrack.meta.reply');
 		const timer = setTimeout(done, waitMs);
 		const delivered = this.double.hub.publish(full, 'double');
-		if (max === 0 || (delivered === 0 && waitMs === 0))
+		/* Nobody got it, so nobody will reply. */
+		if (max === 0 || delivered === 0)
 			done();
 		await finished;
 		clearTimeout(timer);
@@ -204,6 +232,10 @@ const HELP = {
 	'POST /_double/drop-sockets': '{"mode": "terminate"|"close"|' +
 	    '"disconnect"} -> {"dropped": n}',
 	'POST /_double/heartbeat': '{"interval_ms": n, "timeout_ms": m}',
+	'POST /_double/send-raw': '{"packet": "7:::x", "fragments": n} to ' +
+	    'every WebSocket',
+	'POST /_double/fail-next': '{"count": n, "status": 503}: the next n ' +
+	    '/api calls fail',
 	'GET /_double/subscriptions': 'every subscriber of every connection',
 	'GET /_double/events?topic=T': 'events routed, oldest first',
 	'GET /_double/ui-messages?user=U': 'trigger-user-interface events ' +

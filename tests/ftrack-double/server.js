@@ -132,6 +132,14 @@ class Double {
 	}
 
 	async api(req, res) {
+		if (this.failNext && this.failNext.count > 0) {
+			this.failNext.count--;
+			this.log(`api: failing on purpose with ` +
+			    `${this.failNext.status}`);
+			reply(res, this.failNext.status, {error: 'failing on ' +
+			    'purpose (POST /_double/fail-next)'});
+			return;
+		}
 		const strict = String(req.headers['ftrack-strict-api'])
 		    .toLowerCase() === 'true';
 		const fail = (e) => {

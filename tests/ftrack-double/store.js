@@ -174,7 +174,10 @@ class Store {
 		try {
 			return fn();
 		} catch (e) {
-			for (const undo of this.journal.reverse())
+			/* Undo steps must not journal themselves. */
+			const steps = this.journal;
+			this.journal = null;
+			for (const undo of steps.reverse())
 				undo();
 			throw e;
 		} finally {
