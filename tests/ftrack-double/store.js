@@ -75,7 +75,12 @@ class Store {
 				    'is not an array');
 			list.forEach((data, i) => {
 				try {
-					this.insert(this.prepare(type, data));
+					const record = this.prepare(type, data);
+					if (this.get(type.name, type.primary_key
+					    .map((k) => record[k])))
+						throw new Error('its primary key ' +
+						    'is used twice');
+					this.insert(record);
 				} catch (e) {
 					throw new Error(`fixture: ` +
 					    `${typeName}[${i}]: ${e.message}`);
