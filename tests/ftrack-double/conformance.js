@@ -422,6 +422,8 @@ async function socketIo(url) {
 	same('socket.io: only the matching event comes back, as "5:::"',
 	    packets.filter((p) => p.startsWith('5:')).map((p) =>
 	    JSON.parse(p.slice(4)).args[0].id), ['e2']);
+	await expressions(ws, packets);
+
 	const raw = '5:::' + JSON.stringify({name: 'ftrack.event', args: [
 	    {id: 'e3', topic: 'ferry.raw', data: {n: 'x'.repeat(100)}}]});
 	const sent = await hook(url, 'POST', 'send-raw', {packet: raw,
@@ -440,6 +442,33 @@ async function socketIo(url) {
 	}
 	same('hooks: fail-next fails the next calls only', statuses,
 	    [503, 503, 200]);
+}
+
+/* A subscription with and/or/not, parentheses, a comparison and a source
+ * field, and targets (§2.7, §2.8): which of these events come back. */
+async function expressions(ws, packets) {
+	const send = (event) => ws.send('5:::' + JSON.stringify(
+	    {name: 'ftrack.event', args: [{target: '', data: {}, ...event}]}));
+	send({topic: 'ftrack.meta.subscribe', data: {subscriber:
+	    {id: 'expr', applicationId: 'ferry.test'}, subscription:
+	    'topic=expr.test and (source.applicationId=ftrack.client.web ' +
+	    'or data.n>=10) AND NOT data.skip=yes'}});
+	const web = {applicationId: 'ftrack.client.web'};
+	const other = {applicationId: 'other'};
+	send({id: 'x1', topic: 'expr.test', source: web});
+	send({id: 'x2', topic: 'expr.test', source: other, data: {n: 12}});
+	send({id: 'x3', topic: 'expr.test', source: other, data: {n: 3}});
+	send({id: 'x4', topic: 'expr.test', source: web, data: {skip: 'yes'}});
+	send({id: 'x5', topic: 'expr.tests', source: web});
+	send({id: 'x6', topic: 'expr.test', source: web,
+	    target: 'applicationId=ferry.test and id=expr'});
+	send({id: 'x7', topic: 'expr.test', source: web, target: 'id=else'});
+	send({id: 'x8', topic: 'expr.test', source: web});
+	await until('the last expression event', () =>
+	    packets.some((p) => p.includes('"x8"')));
+	same('hub: subscription expressions and targets select events',
+	    packets.filter((p) => p.includes('"expr.test')).map((p) =>
+	    JSON.parse(p.slice(4)).args[0].id), ['x1', 'x2', 'x6', 'x8']);
 }
 
 async function main() {
