@@ -3,7 +3,8 @@
 #                            under CI=true a missing piece fails instead
 #   double_start [ARGS...]   start server.js on a free port; sets DOUBLE_URL
 #                            (http://127.0.0.1:PORT) and DOUBLE_PID; extra
-#                            ARGS go to server.js (e.g. --api-key KEY)
+#                            ARGS go to server.js (e.g. --api-key KEY); its
+#                            log goes to $DOUBLE_LOG if set (else none)
 #   double_stop              stop it (call it from your EXIT trap)
 # The modules are looked for in $FERRY_NODE_MODULES, then in
 # $srcdir/tests/ftrack-double/node_modules (npm ci --prefix tests/ftrack-double).
@@ -39,7 +40,13 @@ are missing: run npm ci --prefix tests/ftrack-double"
 
 double_start() {
 	_double_out=$(mktemp)
-	node "$DOUBLE_DIR/server.js" --port 0 --quiet "$@" >"$_double_out" &
+	if [ -n "${DOUBLE_LOG:-}" ]; then
+		node "$DOUBLE_DIR/server.js" --port 0 "$@" >"$_double_out" \
+		    2>>"$DOUBLE_LOG" &
+	else
+		node "$DOUBLE_DIR/server.js" --port 0 --quiet "$@" \
+		    >"$_double_out" &
+	fi
 	DOUBLE_PID=$!
 	_i=0
 	while [ $_i -lt 100 ]; do
