@@ -129,6 +129,9 @@ function runBatch(ctx, body) {
 	ctx.updates = [];
 	const results = ctx.store.transaction(() => body.map((op, i) => {
 		const action = op && typeof op === 'object' ? op.action : null;
+		if (typeof action !== 'string')
+			throw new FtrackError('ServerError', `Operation ${i} ` +
+			    'has no "action".');
 		if (!Object.prototype.hasOwnProperty.call(ACTIONS, action))
 			throw new FtrackError('ServerError', `Invalid action ` +
 			    `'${action}' (operation ${i}).`);
