@@ -350,8 +350,9 @@ async function webUi(url) {
 	const selection = [{entityId: IDS.v002, entityType: 'assetversion'}];
 	const d = await hook(url, 'POST', 'discover',
 	    {user: 'ana@studio.example', selection});
-	same('web UI: discover items from the action',
-	    d.items.map((i) => i.label), ['ferry Send']);
+	same('web UI: discover items from the action, with the reply time',
+	    [d.items.map((i) => i.label), d.reply_ms.length],
+	    [['ferry Send'], 1]);
 	const form = await hook(url, 'POST', 'launch',
 	    {user: 'ana@studio.example', selection, item: d.items[0]});
 	const data = form.replies[0] && form.replies[0].data;

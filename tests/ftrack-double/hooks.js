@@ -159,6 +159,8 @@ class Hooks {
 			...event,
 		};
 		const replies = [];
+		const replyMs = [];	/* when each came, after publishing */
+		let start;	/* set just before publishing */
 		const max = opts.max_replies === undefined ? 1 :
 		    opts.max_replies;
 		const waitMs = opts.wait_ms === undefined ? DEFAULT_WAIT_MS :
@@ -169,11 +171,13 @@ class Hooks {
 			if (reply.inReplyToEvent !== full.id)
 				return;
 			replies.push(reply);
+			replyMs.push(Number(process.hrtime.bigint() - start) / 1e6);
 			if (max > 0 && replies.length >= max)
 				done();
 		});
 		client.subscribe(full.source, 'topic=ftrack.meta.reply');
 		const timer = setTimeout(done, waitMs);
+		start = process.hrtime.bigint();
 		const delivered = this.double.hub.publish(full, 'double');
 		/* Nobody got it, so nobody will reply. */
 		if (max === 0 || delivered === 0)
@@ -181,7 +185,8 @@ class Hooks {
 		await finished;
 		clearTimeout(timer);
 		client.close();
-		return {event: full, delivered_to: delivered, replies};
+		return {event: full, delivered_to: delivered, replies,
+		    reply_ms: replyMs};
 	}
 
 	/* ftrack.action.discover for a selection; items of all replies
