@@ -293,6 +293,7 @@ feed(const void *data, size_t len, size_t step, size_t max,
 			memcpy(g->data[g->n], m.data, m.len + 1);
 			if (m.opcode == WS_OP_CLOSE) {
 				g->close_code = m.close_code;
+				free(g->close_reason);
 				g->close_reason = strdup(m.close_reason);
 			}
 			g->n++;
