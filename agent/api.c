@@ -90,7 +90,13 @@ api_answer(struct ferryd *d, const json_t *req, uid_t uid)
 		    "\"op\"", "done", 1));
 	if (strcmp(op, "status") == 0)
 		return (api_status(d));
+	/* Only the hub's relay says for whom a request is made. */
+	if (json_object_get(req, "_by") != NULL)
+		return (json_pack("{s:s, s:b}", "error", "\"_by\" is not "
+		    "for clients", "done", 1));
 	if (d->store != NULL && (rep = hub_api(d, req, uid)) != NULL)
+		return (rep);
+	if (d->store == NULL && (rep = relay_to_hub(d, req)) != NULL)
 		return (rep);
 	return (json_pack("{s:s, s:b}", "error", d->store == NULL ?
 	    "this daemon is not the hub: run it on the hub" :

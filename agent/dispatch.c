@@ -785,7 +785,9 @@ jobs_link_message(struct ferryd *d, struct hub_link *l, const json_t *msg)
 
 	pthread_mutex_lock(&d->mu);
 	if (json_object_get(msg, "re") != NULL)
-		hub_answered(d, msg);
+		ferryd_answered(d, msg);
+	else if (op != NULL && strcmp(op, "api") == 0)
+		relay_from_agent(d, l, msg);
 	else if (op != NULL && strncmp(op, "transfer.", 9) == 0)
 		dispatch_message(d, l, op, msg);
 	pthread_mutex_unlock(&d->mu);

@@ -132,7 +132,24 @@ char	*hub_public_host(struct ferryd *d);
  */
 int	hub_ask(struct ferryd *d, const char *endpoint, json_t *msg,
 	    int timeout_s, json_t **reply, char **cause);
-void	hub_answered(struct ferryd *d, const json_t *msg);
+
+/*
+ * ferryd.c: questions over a control link, either way. The answer to
+ * question num (its "re") comes to ferryd_answered from the link's
+ * thread; ferryd_await waits for it on d->mu, held by the caller.
+ */
+int	ferryd_await(struct ferryd *d, int64_t num, int timeout_s,
+	    json_t **reply, char **cause);
+void	ferryd_answered(struct ferryd *d, const json_t *msg);
+
+/*
+ * relay.c: people on an agent's machine (a vendor publishing back) use
+ * the hub's job requests through the agent: relay_to_hub on the agent,
+ * relay_from_agent on the hub, which answers on a thread of its own.
+ */
+json_t	*relay_to_hub(struct ferryd *d, const json_t *req);
+void	relay_from_agent(struct ferryd *d, struct hub_link *l,
+	    const json_t *msg);
 
 /* xfer.c: an agent's part in transfers, and listing its files. */
 void	xfer_start(struct ferryd *d, const json_t *msg);

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "conf.h"
 #include "err.h"
@@ -75,9 +74,7 @@ hub_ask(struct ferryd *d, const char *endpoint, json_t *msg, int timeout_s,
     json_t **reply, char **cause)
 {
 	struct hub_link	*l;
-	struct timespec	 t;
-	char		 key[32];
-	int64_t		 start = ferryd_now();
+	int64_t		 num;
 
 	*reply = NULL;
 	if ((l = hub_link_for(d, endpoint, 0)) == NULL) {
@@ -85,33 +82,8 @@ hub_ask(struct ferryd *d, const char *endpoint, json_t *msg, int timeout_s,
 		return (err_set(cause, FERRY_ERR_UNREACHABLE, "no agent of %s "
 		    "is connected to the hub", endpoint));
 	}
-	if (d->answers == NULL)
-		d->answers = json_object();
-	snprintf(key, sizeof key, "%jd", (intmax_t)++d->next_ask);
-	json_object_set_new(msg, "req", json_integer(d->next_ask));
+	num = ++d->next_ask;
+	json_object_set_new(msg, "req", json_integer(num));
 	hub_tell(d, l->name, msg);
-	while ((*reply = json_object_get(d->answers, key)) == NULL) {
-		if (ferryd_now() - start > timeout_s || d->stop)
-			return (err_set(cause, FERRY_ERR_TIMEOUT, "agent %s did "
-			    "not answer within %d s", l->name, timeout_s));
-		clock_gettime(CLOCK_REALTIME, &t);
-		t.tv_sec += 1;
-		pthread_cond_timedwait(&d->answered, &d->mu, &t);
-	}
-	json_incref(*reply);
-	json_object_del(d->answers, key);
-	return (0);
-}
-
-void
-hub_answered(struct ferryd *d, const json_t *msg)
-{
-	char	key[32];
-
-	if (d->answers == NULL)
-		return;		/* nobody asked */
-	snprintf(key, sizeof key, "%jd", (intmax_t)json_integer_value(
-	    json_object_get(msg, "re")));
-	json_object_set(d->answers, key, (json_t *)(uintptr_t)msg);
-	pthread_cond_broadcast(&d->answered);
+	return (ferryd_await(d, num, timeout_s, reply, cause));
 }

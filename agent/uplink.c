@@ -80,7 +80,11 @@ uplink_loop(struct ferryd *d, struct tls_conn *c, int fd, char **cause)
 				xfer_start(d, msg);
 			else if (op != NULL && strcmp(op, "transfer.abort") == 0)
 				xfer_abort(d, msg);
-			else if (op != NULL && strcmp(op, "list") == 0)
+			else if (json_object_get(msg, "re") != NULL) {
+				pthread_mutex_lock(&d->mu);
+				ferryd_answered(d, msg);
+				pthread_mutex_unlock(&d->mu);
+			} else if (op != NULL && strcmp(op, "list") == 0)
 				ferryd_enqueue(d, &d->uplink_outq,
 				    xfer_list(d, msg));
 			json_decref(msg);

@@ -96,6 +96,24 @@ checks=$((checks + 1))
 cmp -s "$F/show/sh020/fx_v001.exr" "$S/show/sh020/fx_v001.exr" ||
     fail "vendor -> hq: fx_v001.exr differs"
 
+# The vendor publishes from its own machine, through its own ferryd: the
+# hub acts for it, and shows it its own jobs only.
+head -c 200000 /dev/urandom >"$F/show/sh020/fx_v002.exr"
+run 0 "$FERRY" send --from "$V" --to hq --wait --state "$TMP/fx-ws" \
+    "$F/show/sh020/fx_v002.exr"
+checks=$((checks + 1))
+cmp -s "$F/show/sh020/fx_v002.exr" "$S/show/sh020/fx_v002.exr" ||
+    fail "vendor's own send: fx_v002.exr differs"
+run 0 "$FERRY" jobs --json --state "$TMP/fx-ws"
+checks=$((checks + 1))
+[ "$(jq -r '[.[] | select(.from != "'"$V"'" and .to != "'"$V"'")] | length' \
+    "$TMP/out")" = 0 ] && [ "$(jq length "$TMP/out")" -ge 3 ] ||
+    fail "the vendor sees other jobs: $(cat "$TMP/out")"
+run 1 "$FERRY" send --from la --to hq --state "$TMP/fx-ws" "$L/show/sh030"
+err_has "must start or end at $V"
+run 1 "$FERRY" job 1 --state "$TMP/fx-ws"
+err_has "no such job"
+
 # Agent to agent: the vendor is reachable, so it listens, whichever way
 # the files go.
 run 1 "$FERRY" send --from la --to "$V" --state "$HUB" \

@@ -1,0 +1,179 @@
+/*
+ * Job requests made on an agent's machine, carried to the hub over the
+ * agent's pinned control link. A vendor's artist runs `ferry send --from
+ * vendor@fx.example --to hq ...` against their own ferryd; the hub acts
+ * for that agent: only jobs that start or end at the agent's own site or
+ * user, under the same ACLs, and only those jobs are shown to it.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "ferryd.h"
+#include "log.h"
+
+/* What an agent may ask the hub for. */
+static const char *relay_ops[] = { "send", "jobs", "job", NULL };
+
+static int
+relay_allowed(const char *op)
+{
+	int	i;
+
+	for (i = 0; relay_ops[i] != NULL; i++) {
+		if (strcmp(relay_ops[i], op) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+json_t *
+relay_to_hub(struct ferryd *d, const json_t *req)
+{
+	const char	*op = json_string_value(json_object_get(req, "op"));
+	json_t		*reply = NULL, *rep;
+	char		*cause = NULL;
+	int64_t		 num;
+	int		 r;
+
+	if (op == NULL || !relay_allowed(op))
+		return (NULL);
+	pthread_mutex_lock(&d->mu);
+	if (!d->uplinked) {
+		rep = json_pack("{s:s+, s:b}", "error", "not connected to the "
+		    "hub: ", d->uplink_error ? d->uplink_error : "not yet",
+		    "done", 1);
+		pthread_mutex_unlock(&d->mu);
+		return (rep);
+	}
+	num = ++d->next_ask;
+	if (d->uplink_outq == NULL)
+		d->uplink_outq = json_array();
+	json_array_append_new(d->uplink_outq, json_pack("{s:s, s:I, s:O}",
+	    "op", "api", "req", (json_int_t)num, "request", req));
+	r = ferryd_await(d, num, 2 * FERRYD_TIMEOUT_MS / 1000, &reply, &cause);
+	pthread_mutex_unlock(&d->mu);
+	if (r != 0) {
+		rep = json_pack("{s:s+, s:b}", "error", "the hub did not answer: ",
+		    cause ? cause : err_str(r), "done", 1);
+		free(cause);
+		return (rep);
+	}
+	rep = json_object_get(reply, "reply");
+	rep = json_is_object(rep) ? json_incref(rep) : json_pack("{s:s, s:b}",
+	    "error", "the hub sent no answer", "done", 1);
+	json_decref(reply);
+	return (rep);
+}
+
+/* A request from an agent, run on a thread of its own. */
+struct relay {
+	struct ferryd	*d;
+	char		*link;		/* the agent's name */
+	char		*endpoint;	/* its site or user */
+	json_t		*msg;
+};
+
+/* Whether job j (as the API shows it) involves the agent's endpoint. */
+static int
+relay_involves(const json_t *j, const char *endpoint)
+{
+	const char	*from = json_string_value(json_object_get(j, "from"));
+	const char	*to = json_string_value(json_object_get(j, "to"));
+
+	return ((from && strcmp(from, endpoint) == 0) ||
+	    (to && strcmp(to, endpoint) == 0));
+}
+
+static json_t *
+relay_answer(struct relay *rl, const json_t *in)
+{
+	const char	*op = json_string_value(json_object_get(in, "op"));
+	json_t		*req, *rep, *list, *kept, *j;
+	char		 by[300];
+	size_t		 i;
+
+	if (op == NULL || !relay_allowed(op))
+		return (json_pack("{s:s, s:b}", "error", "an agent may ask the "
+		    "hub only to send and to show its jobs", "done", 1));
+	if (strcmp(op, "send") == 0 && !relay_involves(in, rl->endpoint))
+		return (json_pack("{s:s+, s:b}", "error", "from this agent, a "
+		    "job must start or end at ", rl->endpoint, "done", 1));
+	req = json_deep_copy(in);
+	snprintf(by, sizeof by, "%s (agent %s)", rl->endpoint, rl->link);
+	json_object_set_new(req, "_by", json_string(by));
+	rep = hub_api(rl->d, req, (uid_t)-1);
+	json_decref(req);
+	if (rep == NULL || json_object_get(rep, "error") != NULL)
+		return (rep);
+	if (strcmp(op, "job") == 0 && !relay_involves(rep, rl->endpoint)) {
+		json_decref(rep);
+		return (json_pack("{s:s, s:b}", "error", "no such job here",
+		    "done", 1));
+	}
+	if (strcmp(op, "jobs") == 0) {
+		list = json_object_get(rep, "jobs");
+		kept = json_array();
+		json_array_foreach(list, i, j) {
+			if (relay_involves(j, rl->endpoint))
+				json_array_append(kept, j);
+		}
+		json_object_set_new(rep, "jobs", kept);
+	}
+	return (rep);
+}
+
+static void *
+relay_main(void *arg)
+{
+	struct relay	*rl = arg;
+	json_t		*rep;
+
+	rep = relay_answer(rl, json_object_get(rl->msg, "request"));
+	pthread_mutex_lock(&rl->d->mu);
+	hub_tell(rl->d, rl->link, json_pack("{s:O, s:o}", "re",
+	    json_object_get(rl->msg, "req"), "reply", rep ? rep :
+	    json_pack("{s:s}", "error", "no answer")));
+	rl->d->busy--;
+	pthread_mutex_unlock(&rl->d->mu);
+	json_decref(rl->msg);
+	free(rl->link);
+	free(rl->endpoint);
+	free(rl);
+	return (NULL);
+}
+
+/*
+ * Runs on a thread of its own: a send from an agent's own site asks that
+ * same agent for its files, over the link whose thread called us.
+ * Caller holds d->mu.
+ */
+void
+relay_from_agent(struct ferryd *d, struct hub_link *l, const json_t *msg)
+{
+	struct relay	*rl;
+	pthread_t	 t;
+
+	if (json_object_get(msg, "req") == NULL ||
+	    (rl = calloc(1, sizeof *rl)) == NULL)
+		return;
+	rl->d = d;
+	rl->link = strdup(l->name);
+	rl->endpoint = strdup(l->site ? l->site : l->user ? l->user : "");
+	rl->msg = json_deep_copy(msg);
+	if (rl->link == NULL || rl->endpoint == NULL || rl->msg == NULL ||
+	    pthread_create(&t, NULL, relay_main, rl) != 0) {
+		log_warnx("%s: cannot answer its request", l->name);
+		json_decref(rl->msg);
+		free(rl->link);
+		free(rl->endpoint);
+		free(rl);
+		return;
+	}
+	d->busy++;
+	pthread_detach(t);
+}
