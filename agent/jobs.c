@@ -137,6 +137,53 @@ jobs_reachable(struct ferryd *d, const char *from, const char *to,
 	return (r);
 }
 
+static int
+jobs_site_cb(void *arg, const struct store_site *s)
+{
+	return (json_array_append_new(json_object_get(arg, "sites"),
+	    json_string(s->name)));
+}
+
+static int
+jobs_user_cb(void *arg, const char *email, enum store_clearance cl)
+{
+	return (json_array_append_new(json_object_get(arg, "users"),
+	    json_pack("{s:s, s:s}", "email", email, "clearance",
+	    store_clearance_name(cl))));
+}
+
+/*
+ * endpoints: every site and user a job can start or end at, with the
+ * hub's own site and which of them have an agent connected now.
+ */
+static json_t *
+jobs_endpoints(struct ferryd *d)
+{
+	struct hub_link	*l;
+	json_t		*rep;
+	char		*cause = NULL;
+	int		 r;
+
+	rep = json_pack("{s:s, s:[], s:[], s:[], s:b}", "hub_site",
+	    d->conf.site, "sites", "users", "connected", "done", 1);
+	if (rep == NULL)
+		return (NULL);
+	pthread_mutex_lock(&d->mu);
+	r = store_site_list(d->store, jobs_site_cb, rep, &cause);
+	if (r == 0)
+		r = store_user_list(d->store, jobs_user_cb, rep, &cause);
+	for (l = d->hub_links; l != NULL; l = l->next)
+		json_array_append_new(json_object_get(rep, "connected"),
+		    json_string(l->site ? l->site : l->user));
+	pthread_mutex_unlock(&d->mu);
+	if (r != 0) {
+		json_decref(rep);
+		rep = jobs_error(cause ? cause : err_str(r));
+	}
+	free(cause);
+	return (rep);
+}
+
 /* acl.set and acl.delete: what a restricted user may read or write. */
 static json_t *
 jobs_acl(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
@@ -323,7 +370,7 @@ jobs_send(struct ferryd *d, const json_t *req, uid_t uid)
 	json_t			*paths, *p, *rep;
 	const char		*who = json_string_value(json_object_get(req,
 				    "_by"));
-	char			 uidname[32];
+	char			 uidname[256];
 	int64_t			 id = 0;
 	size_t			 i;
 	int			 r = 0;
@@ -359,7 +406,13 @@ jobs_send(struct ferryd *d, const json_t *req, uid_t uid)
 		    "file under the paths given");
 	if (r == 0)
 		r = jobs_reachable(d, b.from, b.to, &b.cause);
-	if (who == NULL) {
+	if (who == NULL && json_is_string(json_object_get(req, "for"))) {
+		/* A local tool (ferry-ftrack) acting for one of its users. */
+		snprintf(uidname, sizeof uidname, "%.200s (via uid %u)",
+		    json_string_value(json_object_get(req, "for")),
+		    (unsigned)uid);
+		who = uidname;
+	} else if (who == NULL) {
 		snprintf(uidname, sizeof uidname, "uid %u", (unsigned)uid);
 		who = uidname;
 	}
@@ -506,6 +559,8 @@ jobs_api(struct ferryd *d, const json_t *req, uid_t uid)
 		return (jobs_share_import(d, req, uid));
 	if (strcmp(op, "site.set") == 0)
 		return (jobs_site_set(d, req));
+	if (strcmp(op, "endpoints") == 0)
+		return (jobs_endpoints(d));
 	if (strcmp(op, "acl.set") == 0 || strcmp(op, "acl.delete") == 0)
 		return (jobs_acl(d, op, req, uid));
 	if (strcmp(op, "send") == 0)

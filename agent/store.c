@@ -902,6 +902,28 @@ store_user_get(struct store *st, const char *email,
 }
 
 int
+store_user_list(struct store *st,
+    int (*cb)(void *, const char *, enum store_clearance), void *arg,
+    char **cause)
+{
+	static const char	 sql[] =
+	    "SELECT email, clearance FROM users ORDER BY email";
+	sqlite3_stmt		*s;
+	int			 r;
+
+	if ((r = store_q(st, sql, &s, cause, "")) != 0)
+		return (r);
+	while ((r = store_step(st, s, cause)) == 1) {
+		if (cb(arg, store_col_str(s, 0), store_clearance_from(
+		    store_col_str(s, 1))) != 0) {
+			store_reset(s);
+			return (0);
+		}
+	}
+	return (r);
+}
+
+int
 store_agent_add(struct store *st, const struct store_agent *a, int64_t now,
     int64_t *id, char **cause)
 {

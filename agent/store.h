@@ -113,6 +113,10 @@ int	 store_user_set(struct store *st, const char *email,
 	     enum store_clearance clearance, int64_t now, char **cause);
 int	 store_user_get(struct store *st, const char *email,
 	     enum store_clearance *clearance, char **cause);
+/* Every user, by e-mail; cb returning non-zero stops the walk. */
+int	 store_user_list(struct store *st,
+	     int (*cb)(void *, const char *, enum store_clearance), void *arg,
+	     char **cause);
 
 /* Agents, one per enrolled key. */
 struct store_agent {
