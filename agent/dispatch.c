@@ -42,6 +42,7 @@
 /* One side of a transfer: the hub (link NULL) or an agent. */
 struct dispatch_end {
 	char		*link;		/* the agent's name; NULL: the hub */
+	uint64_t	 gen;		/* its link's, to notice a new one */
 	char		 addr[128];	/* where its connections come from */
 	char		*pub;		/* where it can be reached; NULL */
 	uint8_t		 fp[IDENTITY_FP_LEN];
@@ -241,6 +242,18 @@ dispatch_tell(struct jobs_xfer *x, const char *name, json_t *msg,
 
 enum dispatch_until { UNTIL_PORT, UNTIL_SENT, UNTIL_BOTH };
 
+/* Whether the agent at e lost the link it had when the transfer began. */
+static int
+dispatch_gone(struct ferryd *d, const struct dispatch_end *e)
+{
+	struct hub_link	*l;
+
+	if (e->link == NULL)
+		return (0);
+	l = hub_link_named(d, e->link);
+	return (l == NULL || l->gen != e->gen);
+}
+
 /*
  * Waits until the agents say what `until` asks for, one of them goes away
  * or reports an error, or they fall silent for too long. Passes a cancel
@@ -265,11 +278,9 @@ dispatch_wait(struct jobs_xfer *x, enum dispatch_until until, int limit_s,
 		if (x->agent_error != NULL)
 			return (err_set(cause, FERRY_ERR_PROTO, "%s",
 			    x->agent_error));
-		if ((x->send.link && hub_link_named(d, x->send.link) == NULL) ||
-		    (x->recv.link && hub_link_named(d, x->recv.link) == NULL))
+		if (dispatch_gone(d, &x->send) || dispatch_gone(d, &x->recv))
 			return (err_set(cause, FERRY_ERR_CLOSED, "agent %s went "
-			    "away", x->send.link && hub_link_named(d,
-			    x->send.link) == NULL ? x->send.link :
+			    "away", dispatch_gone(d, &x->send) ? x->send.link :
 			    x->recv.link));
 		if (x->abort && !x->abort_sent && x->send.link != NULL) {
 			hub_tell(d, x->send.link, json_pack("{s:s, s:I}", "op",
@@ -347,7 +358,7 @@ dispatch_run_local(struct jobs_xfer *x, const char *token,
 		    cause);
 	}
 	link_close(conns, fds, DISPATCH_STREAMS);
-	if (x->send.link != NULL) {
+	if (x->send.link != NULL && r == 0) {
 		/* The sending agent reports each file; wait for its end. */
 		char *why = NULL;
 
@@ -419,11 +430,12 @@ dispatch_run(struct jobs_xfer *x, char **cause)
 }
 
 static void
-dispatch_link_busy(struct ferryd *d, const char *name, int busy)
+dispatch_link_busy(struct ferryd *d, const struct dispatch_end *e, int busy)
 {
 	struct hub_link	*l;
 
-	if (name != NULL && (l = hub_link_named(d, name)) != NULL)
+	if (e->link != NULL && (l = hub_link_named(d, e->link)) != NULL &&
+	    l->gen == e->gen)
 		l->busy = busy;
 }
 
@@ -450,8 +462,8 @@ dispatch_xfer_main(void *arg)
 		    (intmax_t)x->id, (intmax_t)x->job_id, x->send.link ?
 		    x->send.link : "hub", x->recv.link ? x->recv.link : "hub",
 		    cause ? cause : err_str(r));
-	dispatch_link_busy(d, x->send.link, 0);
-	dispatch_link_busy(d, x->recv.link, 0);
+	dispatch_link_busy(d, &x->send, 0);
+	dispatch_link_busy(d, &x->recv, 0);
 	d->busy--;
 	for (pp = &d->xfers; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == x) {
@@ -604,6 +616,7 @@ dispatch_end_for(struct ferryd *d, const char *endpoint,
 	if ((l = hub_link_for(d, endpoint, 1)) == NULL)
 		return (-1);
 	e->link = strdup(l->name);
+	e->gen = l->gen;
 	e->pub = l->pub ? strdup(l->pub) : NULL;
 	snprintf(e->addr, sizeof e->addr, "%s", l->addr);
 	memcpy(e->fp, l->fp, IDENTITY_FP_LEN);
@@ -668,8 +681,8 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due)
 		dispatch_xfer_free(x);
 		return;
 	}
-	dispatch_link_busy(d, x->send.link, 1);
-	dispatch_link_busy(d, x->recv.link, 1);
+	dispatch_link_busy(d, &x->send, 1);
+	dispatch_link_busy(d, &x->recv, 1);
 	d->busy++;
 	x->next = d->xfers;
 	d->xfers = x;

@@ -49,6 +49,8 @@ struct hub_link {
 	char			 addr[128];	/* where it connected from */
 	uint8_t			 fp[32];	/* its pinned key */
 	int64_t			 since;		/* when it linked */
+	uint64_t		 gen;		/* tells a new link of the
+						   same agent from this one */
 	json_t			*outq;		/* messages to send */
 	char			*pub;		/* its public address; NULL */
 	int			 busy;		/* a transfer runs on it */
@@ -70,6 +72,7 @@ struct ferryd {
 	pthread_mutex_t		 mu;		/* guards store and links */
 	pthread_cond_t		 wake;		/* the dispatcher has work */
 	struct hub_link		*hub_links;	/* the same, for dispatch */
+	uint64_t		 link_gen;
 	struct jobs_xfer	*xfers;		/* transfers running now */
 	int			 ctlfd;		/* control port listener */
 	pthread_cond_t		 answered;	/* an agent answered */

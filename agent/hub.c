@@ -116,6 +116,7 @@ hub_link_register(struct ferryd *d, const struct store_agent *a,
 	memcpy(l->fp, a->fingerprint, sizeof l->fp);
 	l->since = ferryd_now();
 	pthread_mutex_lock(&d->mu);
+	l->gen = ++d->link_gen;
 	l->next = d->hub_links;
 	d->hub_links = l;
 	pthread_mutex_unlock(&d->mu);

@@ -46,8 +46,10 @@ enrol() {
 
 make_hub
 EXTRA= enrol la-server 127.0.0.2 --site la
+LAPID=$DPID
 EXTRA="--public-address 127.0.0.3" enrol fx-ws 127.0.0.3 --user "$V" \
     --clearance restricted
+FXPID=$DPID
 EXTRA= enrol ny-server 127.0.0.4 --site ny
 run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
 
@@ -138,6 +140,44 @@ run 1 "$FERRY" send --from la --to ny --wait --state "$HUB" \
 err_has "start ny-server with 'ferryd run --public-address ADDR'"
 checks=$((checks + 1))
 [ ! -e "$N/show/sh030/anim.mov" ] || fail "ny got a file"
+
+# kill -9 of the sending agent mid-job, then a restart: the transfer is
+# retried and resumes; the file arrives whole, once.
+run 0 "$FERRY" site set hq --bwlimit 4M --state "$HUB"
+openssl enc -aes-128-ctr -nosalt -pass pass:la-big -pbkdf2 -iter 1 \
+    </dev/zero 2>/dev/null | head -c 16000000 >"$L/show/sh030/big.mov"
+run 0 "$FERRY" send --from la --to hq --state "$HUB" "$L/show/sh030/big.mov"
+bid=$(tail -n1 "$TMP/out")
+wait_file "$S/show/sh030/.big.mov.ferry-part"
+sleep 0.5
+kill -9 "$LAPID"
+wait "$LAPID" 2>/dev/null || true
+start_daemon "$TMP/la-server"
+wait_linked la-server
+run 0 "$FERRY" job "$bid" --wait --state "$HUB"
+checks=$((checks + 1))
+cmp -s "$L/show/sh030/big.mov" "$S/show/sh030/big.mov" ||
+    fail "la -> hq after kill -9 of la: big.mov differs"
+run 0 "$FERRY" site set hq --bwlimit 0 --state "$HUB"
+
+# kill -9 of the receiving vendor (which listens) mid-job, then a restart.
+run 0 "$FERRY" site set "$V" --bwlimit 4M --state "$HUB"
+run 0 "$FERRY" send --from la --to "$V" --state "$HUB" "$L/show/sh030/big.mov"
+bid=$(tail -n1 "$TMP/out")
+wait_file "$F/show/sh030/.big.mov.ferry-part"
+sleep 0.5
+kill -9 "$FXPID"
+wait "$FXPID" 2>/dev/null || true
+start_daemon "$TMP/fx-ws"
+wait_linked fx-ws
+run 0 "$FERRY" job "$bid" --wait --state "$HUB"
+checks=$((checks + 1))
+cmp -s "$L/show/sh030/big.mov" "$F/show/sh030/big.mov" ||
+    fail "la -> vendor after kill -9 of the vendor: big.mov differs"
+run 0 "$FERRY" job "$bid" --json --state "$HUB"
+checks=$((checks + 1))
+[ "$(jq -r '"\(.state) \(.done_files)/\(.files)"' "$TMP/out")" = "done 1/1" ] ||
+    fail "la -> vendor job after the kill: $(cat "$TMP/out")"
 
 # No data port is left open on any address.
 checks=$((checks + 1))
