@@ -46,6 +46,7 @@ struct eventhub {
 	char			 id[EVENTHUB_ID_SIZE];
 	struct ws_conn		*ws;	/* NULL while disconnected */
 	int			 closed;
+	int			 close_timeout_ms;
 	long			 heartbeat_ms;	/* in force for this session */
 	int64_t			 last_heartbeat;
 	int			 attempts;	/* failed connections in a row */

@@ -674,6 +674,20 @@ eventhub_read(struct eventhub *h, int64_t wait, int *timed_out)
 	return (eventhub_handle(h, (const char *)m.data, m.len));
 }
 
+/* The goodbye: a socket.io disconnect, then the WebSocket close. */
+static void
+eventhub_goodbye(struct eventhub *h)
+{
+	if (h->ws == NULL)
+		return;
+	(void)ws_send(h->ws, WS_OP_TEXT, EVENTHUB_GOODBYE,
+	    strlen(EVENTHUB_GOODBYE), h->close_timeout_ms, NULL);
+	(void)ws_close(h->ws, WS_CLOSE_NORMAL, "client closing",
+	    h->close_timeout_ms, NULL);
+	ws_free(h->ws);
+	h->ws = NULL;
+}
+
 int
 eventhub_poll(struct eventhub *h, int timeout_ms, char **cause)
 {
@@ -696,7 +710,8 @@ eventhub_poll(struct eventhub *h, int timeout_ms, char **cause)
 		if (h->ws != NULL) {
 			n += eventhub_read(h, wait < next ? wait : next,
 			    &timed_out);
-			if (timed_out && (n > 0 || clock_ms() >= deadline))
+			if (h->closed ||
+			    (timed_out && (n > 0 || clock_ms() >= deadline)))
 				break;
 			continue;
 		}
@@ -706,6 +721,8 @@ eventhub_poll(struct eventhub *h, int timeout_ms, char **cause)
 			wait = h->next_attempt - now;
 		(void)poll(NULL, 0, wait > 0 ? (int)wait : 0);
 	}
+	if (h->closed)
+		eventhub_goodbye(h);
 	return (n);
 }
 
@@ -713,14 +730,10 @@ void
 eventhub_close(struct eventhub *h, int timeout_ms)
 {
 	h->closed = 1;
-	if (h->ws == NULL || h->dispatching > 0)
-		return;
-	(void)ws_send(h->ws, WS_OP_TEXT, EVENTHUB_GOODBYE,
-	    strlen(EVENTHUB_GOODBYE), timeout_ms, NULL);
-	(void)ws_close(h->ws, WS_CLOSE_NORMAL, "client closing", timeout_ms,
-	    NULL);
-	ws_free(h->ws);
-	h->ws = NULL;
+	h->close_timeout_ms = timeout_ms;
+	/* From a callback, eventhub_poll says goodbye when it returns. */
+	if (h->dispatching == 0)
+		eventhub_goodbye(h);
 }
 
 void

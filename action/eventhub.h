@@ -12,7 +12,8 @@
  *
  * Credentials go in the handshake's ftrack-user and ftrack-api-key
  * headers (as the Python client sends them), never in a URL, a cause or a
- * notice. One hub is used by one thread. Library tier: functions return 0
+ * notice. One hub is used by one thread; the program calls
+ * curl_global_init() before making any. Library tier: functions return 0
  * or a negative FERRY_ERR_* code with a cause, and never log; what a
  * program may want to log arrives through on_notice.
  */
@@ -30,8 +31,9 @@ struct eventhub;
 /*
  * Called with a received event that matches a subscription (or, for
  * on_reply, a reply to a published event). The event is borrowed: take a
- * reference to keep it. The callback may publish, reply, subscribe and
- * unsubscribe; it may not close or free the hub.
+ * reference to keep it. The callback may publish, reply, subscribe,
+ * unsubscribe and close (the goodbye is said when eventhub_poll returns);
+ * it may not free the hub.
  */
 typedef void	(*eventhub_cb)(struct eventhub *hub, const json_t *event,
 		    void *arg);

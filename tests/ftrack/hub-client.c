@@ -33,6 +33,9 @@ struct rec {
 	json_t	*events;	/* received by the main subscriber */
 	json_t	*replies;	/* replies to what this hub published */
 	int	 others;	/* calls of the other subscribers */
+	int	 closed;	/* calls of the one that closes */
+	int	 ignored;
+	char	 first_drop[512];
 };
 
 static void
@@ -55,9 +58,12 @@ on_notice(struct eventhub *h, enum eventhub_notice what, const char *detail,
 	if (what == EVENTHUB_CONNECTED)
 		r->connected++;
 	else if (what == EVENTHUB_DISCONNECTED) {
-		r->disconnected++;
+		if (r->disconnected++ == 0)
+			snprintf(r->first_drop, sizeof r->first_drop, "%s",
+			    detail);
 		snprintf(r->last_drop, sizeof r->last_drop, "%s", detail);
-	}
+	} else
+		r->ignored++;
 }
 
 static void
@@ -287,6 +293,15 @@ on_other(struct eventhub *h, const json_t *event, void *arg)
 }
 
 static void
+on_bye(struct eventhub *h, const json_t *event, void *arg)
+{
+	((struct rec *)arg)->closed++;
+	eventhub_close(h, 2000);
+	/* Still connected: the goodbye waits for the poll to return. */
+	ASSERT_TRUE(eventhub_connected(h));
+}
+
+static void
 on_reply(struct eventhub *h, const json_t *event, void *arg)
 {
 	json_array_append(((struct rec *)arg)->replies, (json_t *)event);
@@ -401,8 +416,12 @@ test_publish_and_reply(void)
 	ASSERT_INT_EQ(ra.others, 2);
 	ASSERT_INT_EQ(ra.disconnected + rb.disconnected, 0);
 
-	/* A clean close: the double forgets the connection's subscribers. */
-	eventhub_close(a, 2000);
+	/* A clean close, asked for by a callback: said when the poll
+	 * returns, and the double forgets the connection's subscribers. */
+	subscribe(a, "topic=ferry.test.bye", on_bye, &ra, NULL);
+	publish(b, "ferry.test.bye", "6", NULL, NULL, NULL);
+	poll_hubs(hubs, 10000, &ra.closed, 1);
+	ASSERT_INT_EQ(ra.closed, 1);
 	ASSERT_TRUE(!eventhub_connected(a));
 	ASSERT_INT_EQ(eventhub_poll(a, 0, NULL), FERRY_ERR_STATE);
 	hubs[0] = b;
@@ -593,9 +612,43 @@ test_refused(void)
 	rec_clear(&r);
 }
 
-int
-main(void)
+/*
+ * Against the scripted socket.io server of eventhub.sh (no heartbeats,
+ * a heartbeat timeout of 2 s): the client beats by itself, subscribes its
+ * reply topic first, ignores what it cannot use, and reports the
+ * server's error packet and a refused handshake.
+ */
+static void
+test_scripted(void)
 {
+	struct rec	 r;
+	struct eventhub	*h, *hubs[2];
+
+	rec_init(&r);
+	h = hub_open(user, key, 10000, &r);
+	hubs[0] = h;
+	hubs[1] = NULL;
+	subscribe(h, "topic=ferry.test.*", on_other, &r, NULL);
+	hub_connect(h);
+	poll_hubs(hubs, 8000, &r.disconnected, 1);
+	ASSERT_STR_CONTAINS(r.first_drop, "unauthorized (advice: reconnect); "
+	    "reconnecting in");
+	/* A packet that is not socket.io, a binary message, an event of
+	 * another name, and an event whose target does not parse. */
+	ASSERT_INT_EQ(r.ignored, 4);
+	ASSERT_INT_EQ(r.others, 0);
+	poll_hubs(hubs, 3000, &r.disconnected, 2);
+	ASSERT_STR_CONTAINS(r.last_drop, "handshake at ");
+	ASSERT_STR_CONTAINS(r.last_drop, "answered HTTP 500; retrying in");
+	eventhub_free(h);
+	rec_clear(&r);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char	*scenario = argc > 1 ? argv[1] : "double";
+
 	url = getenv("FTRACK_SERVER");
 	user = getenv("FTRACK_API_USER");
 	key = getenv("FTRACK_API_KEY");
@@ -603,13 +656,20 @@ main(void)
 		TEST_SKIP("FTRACK_SERVER, FTRACK_API_USER and FTRACK_API_KEY "
 		    "must be set (tests/ftrack/eventhub.sh sets them)");
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	test_publish_and_reply();
-	test_heartbeats();
-	test_drop("terminate", "without a WebSocket close (1006");
-	test_drop("close", "closed the WebSocket (1001 going away: dropped "
-	    "by the double)");
-	test_drop("disconnect", "the event hub sent a socket.io disconnect");
-	test_refused();
+	if (strcmp(scenario, "scripted") == 0)
+		test_scripted();
+	else if (strcmp(scenario, "proxy") == 0)
+		test_publish_and_reply();
+	else {
+		test_publish_and_reply();
+		test_heartbeats();
+		test_drop("terminate", "without a WebSocket close (1006");
+		test_drop("close", "closed the WebSocket (1001 going away: "
+		    "dropped by the double)");
+		test_drop("disconnect",
+		    "the event hub sent a socket.io disconnect");
+		test_refused();
+	}
 	curl_global_cleanup();
 	return (TEST_DONE());
 }
