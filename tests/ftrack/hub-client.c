@@ -418,7 +418,8 @@ test_publish_and_reply(void)
 
 	/* A clean close, asked for by a callback: said when the poll
 	 * returns, and the double forgets the connection's subscribers. */
-	subscribe(a, "topic=ferry.test.bye", on_bye, &ra, NULL);
+	subscribe(a, "topic=ferry.test.bye", on_bye, &ra, sub3);
+	wait_subscribed(hubs, sub3, 1);
 	publish(b, "ferry.test.bye", "6", NULL, NULL, NULL);
 	poll_hubs(hubs, 10000, &ra.closed, 1);
 	ASSERT_INT_EQ(ra.closed, 1);
