@@ -103,7 +103,8 @@ cat >"$tmp/d/map.json" <<JSON
   "sites": { "la": { "linux": "$tmp/d/la-storage" } } } } }
 JSON
 echo
-echo "== ferryd: a hub (hq) and an agent (la), enrolled with a one-time code"
+echo "== ferryd: a hub (hq, 127.0.0.1) and an agent (la, 127.0.0.2), enrolled"
+echo "   with a one-time code"
 step "$ferryd" init --hub --site hq --listen "127.0.0.1:$port" --state "$tmp/d/hub"
 "$ferryd" run --state "$tmp/d/hub" 2>"$tmp/d/hub.log" &
 hubpid=$!
@@ -111,7 +112,8 @@ trap 'kill $hubpid $lapid 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
 lapid=""
 while [ ! -S "$tmp/d/hub/ferryd.sock" ]; do sleep 0.05; done
 code=$(./ferry invite --site la --state "$tmp/d/hub" | tail -n1)
-step "$ferryd" enroll "127.0.0.1:$port" "$code" --state "$tmp/d/la" --name la-server
+step "$ferryd" enroll "127.0.0.1:$port" "$code" --state "$tmp/d/la" --name la-server \
+    --source-address 127.0.0.2
 "$ferryd" run --state "$tmp/d/la" 2>"$tmp/d/la.log" &
 lapid=$!
 until ./ferry status --json --state "$tmp/d/hub" 2>/dev/null |
@@ -137,4 +139,15 @@ step ./ferry send --from hq --to la --wait --state "$tmp/d/hub" \
     "$tmp/d/hq-storage/show/sh010/plate/sh010_plate.####.exr [1001-1048]"
 echo "  took $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s"
 diff -r "$tmp/d/hq-storage" "$tmp/d/la-storage" && echo "  la holds an identical copy again"
+echo "  what moved, as the hub logged each transfer:"
+grep -o 'transfer [0-9]* done, .*' "$tmp/d/hub.log" | sed 's/^/    /'
+echo
+echo "== The other way: la sends a new render back to hq (la dials out; hq listens)"
+mkdir -p "$tmp/d/la-storage/show/sh010/comp"
+head -c 5000000 /dev/urandom >"$tmp/d/la-storage/show/sh010/comp/sh010_comp_v004.mov"
+step ./ferry send --from la --to hq --wait --state "$tmp/d/hub" \
+    "$tmp/d/la-storage/show/sh010/comp/sh010_comp_v004.mov"
+cmp "$tmp/d/la-storage/show/sh010/comp/sh010_comp_v004.mov" \
+    "$tmp/d/hq-storage/show/sh010/comp/sh010_comp_v004.mov" &&
+    echo "  hq holds an identical copy"
 step ./ferry jobs --state "$tmp/d/hub"
