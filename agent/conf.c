@@ -28,6 +28,9 @@ static const struct {
 	{ "public-address", offsetof(struct conf, public_addr) },
 	{ "source-address", offsetof(struct conf, source_addr) },
 	{ "retry-base", offsetof(struct conf, retry_base) },
+	{ "retry-limit", offsetof(struct conf, retry_limit) },
+	{ "stall-timeout", offsetof(struct conf, stall_timeout) },
+	{ "transfers-per-agent", offsetof(struct conf, per_agent) },
 };
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])
 
@@ -172,4 +175,16 @@ conf_split_addr(const char *spec, int def, char **host, int *port,
 		return (FERRY_ERR_NOMEM);
 	*port = (int)p;
 	return (0);
+}
+
+long
+conf_int(const char *value, long def)
+{
+	char	*end;
+	long	 v;
+
+	if (value == NULL)
+		return (def);
+	v = strtol(value, &end, 10);
+	return (end != value && *end == '\0' && v > 0 ? v : def);
 }

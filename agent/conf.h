@@ -20,6 +20,9 @@ struct conf {
 	char	*public_addr;	/* reachable address, if any */
 	char	*source_addr;	/* connect from this address */
 	char	*retry_base;	/* hub: seconds before a first retry */
+	char	*retry_limit;	/* hub: attempts before a task fails */
+	char	*stall_timeout;	/* hub: seconds without progress */
+	char	*per_agent;	/* hub: transfers at once per agent */
 };
 
 /* Reads DIR/ferryd.conf into c (cleared first). */
@@ -27,6 +30,8 @@ int	conf_load(const char *dir, struct conf *c, char **cause);
 /* Writes c to DIR/ferryd.conf atomically, mode 0600. */
 int	conf_save(const char *dir, const struct conf *c, char **cause);
 void	conf_clear(struct conf *c);
+/* A positive number from a value, or def when unset or not one. */
+long	conf_int(const char *value, long def);
 /* Splits "host[:port]" (or "[v6]:port"); port defaults to def. */
 int	conf_split_addr(const char *spec, int def, char **host, int *port,
 	    char **cause);

@@ -36,7 +36,6 @@
 
 #define DISPATCH_STREAMS	2
 #define DISPATCH_BATCH		4096	/* tasks in one transfer at most */
-#define DISPATCH_STALL_S	300	/* running without progress */
 #define DISPATCH_DONE_WAIT_S	30	/* a sender's last words */
 
 /* One side of a transfer: the hub (link NULL) or an agent. */
@@ -288,7 +287,7 @@ dispatch_wait(struct jobs_xfer *x, enum dispatch_until until, int limit_s,
 			x->abort_sent = 1;
 		}
 		if ((limit_s > 0 && ferryd_now() - start > limit_s) ||
-		    ferryd_now() - x->heard_at > DISPATCH_STALL_S)
+		    ferryd_now() - x->heard_at > d->stall_s)
 			return (err_set(cause, FERRY_ERR_TIMEOUT, "no word from "
 			    "agent %s for %d s", until == UNTIL_PORT ?
 			    (x->recv.pub ? x->recv.link : x->send.link) :
@@ -436,7 +435,7 @@ dispatch_link_busy(struct ferryd *d, const struct dispatch_end *e, int busy)
 
 	if (e->link != NULL && (l = hub_link_named(d, e->link)) != NULL &&
 	    l->gen == e->gen)
-		l->busy = busy;
+		l->busy += busy ? 1 : -1;
 }
 
 static void *
@@ -706,7 +705,7 @@ dispatch_main(void *arg)
 		pthread_cond_timedwait(&d->wake, &d->mu, &until);
 		memset(&due, 0, sizeof due);
 		if (ferryd_now() - last_sweep >= 30) {
-			store_stuck(d->store, ferryd_now(), DISPATCH_STALL_S,
+			store_stuck(d->store, ferryd_now(), d->stall_s,
 			    NULL, NULL);
 			last_sweep = ferryd_now();
 		}

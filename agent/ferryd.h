@@ -53,7 +53,7 @@ struct hub_link {
 						   same agent from this one */
 	json_t			*outq;		/* messages to send */
 	char			*pub;		/* its public address; NULL */
-	int			 busy;		/* a transfer runs on it */
+	int			 busy;		/* transfers running on it */
 	struct hub_link		*next;
 };
 
@@ -73,6 +73,8 @@ struct ferryd {
 	pthread_cond_t		 wake;		/* the dispatcher has work */
 	struct hub_link		*hub_links;	/* the same, for dispatch */
 	uint64_t		 link_gen;
+	int64_t			 stall_s;	/* no progress: the task fails */
+	int			 per_agent;	/* transfers at once per agent */
 	struct jobs_xfer	*xfers;		/* transfers running now */
 	int			 ctlfd;		/* control port listener */
 	pthread_cond_t		 answered;	/* an agent answered */

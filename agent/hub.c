@@ -335,8 +335,11 @@ hub_run(struct ferryd *d)
 		return (FERRYD_EXIT_FAILED);
 	}
 	/* Failed transfers come back after base, 2 base, 4 base... seconds. */
-	if (d->conf.retry_base != NULL && atoi(d->conf.retry_base) > 0)
-		store_set_retry(d->store, atoi(d->conf.retry_base), 3600, 5);
+	if (d->conf.retry_base != NULL || d->conf.retry_limit != NULL)
+		store_set_retry(d->store, conf_int(d->conf.retry_base, 30),
+		    3600, (int)conf_int(d->conf.retry_limit, 5));
+	d->stall_s = conf_int(d->conf.stall_timeout, 300);
+	d->per_agent = (int)conf_int(d->conf.per_agent, 2);
 	if (pthread_create(&t, NULL, hub_accept_main, d) != 0 ||
 	    jobs_start(d) != 0) {
 		log_error("cannot start the hub's threads");

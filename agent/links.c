@@ -31,7 +31,7 @@ hub_link_for(struct ferryd *d, const char *endpoint, int free_only)
 	struct hub_link	*l;
 
 	for (l = d->hub_links; l != NULL; l = l->next) {
-		if (free_only && l->busy)
+		if (free_only && l->busy >= d->per_agent)
 			continue;
 		if ((l->site && strcmp(l->site, endpoint) == 0) ||
 		    (l->user && strcmp(l->user, endpoint) == 0))
