@@ -54,6 +54,8 @@ struct peer_opts {
 	int		 forge_type[64];	/* 'F' or 'L' */
 	int		 nforge;
 	const char	*corrupt;
+	const char	*accept[256];	/* recv: the only names let in */
+	int		 naccept;
 	uint64_t	 bwlimit;
 	int		 streams;
 	int		 progress;
@@ -68,6 +70,20 @@ die(const char *what, int r, char *cause)
 	    cause != NULL ? cause : err_str(r));
 	free(cause);
 	exit(1);
+}
+
+/* The receiver's allow-list, as a hub would give it (--accept). */
+static int
+peer_accept(const char *rel, void *arg)
+{
+	const struct peer_opts	*o = arg;
+	int			 i;
+
+	for (i = 0; i < o->naccept; i++) {
+		if (strcmp(o->accept[i], rel) == 0)
+			return (1);
+	}
+	return (0);
 }
 
 static int
@@ -301,6 +317,10 @@ peer_run(const struct peer_opts *o, int sending, char **paths, int npaths)
 	to.progress = o->progress ? peer_progress : NULL;
 	to.compare_hash = o->compare_hash;
 	to.bwlimit = o->bwlimit;
+	if (o->naccept > 0) {
+		to.accept = peer_accept;
+		to.accept_arg = (void *)(uintptr_t)o;
+	}
 	if (o->corrupt != NULL) {
 		to.planned = peer_corrupt;
 		to.planned_arg = (void *)(uintptr_t)o->corrupt;
@@ -343,6 +363,7 @@ main(int argc, char **argv)
 		{ "forge-entry", required_argument, NULL, 'F' },
 		{ "forge-link", required_argument, NULL, 'L' },
 		{ "corrupt-on-plan", required_argument, NULL, 'C' },
+		{ "accept", required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct peer_opts	 o;
@@ -382,6 +403,10 @@ main(int argc, char **argv)
 		case 'T': o.timeout_ms = atoi(optarg); break;
 		case 'B': o.bwlimit = peer_rate(optarg); break;
 		case 'C': o.corrupt = optarg; break;
+		case 'A':
+			if (o.naccept < 256)
+				o.accept[o.naccept++] = optarg;
+			break;
 		case 'F':
 		case 'L':
 			if (o.nforge < 64) {

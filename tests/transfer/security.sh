@@ -1,6 +1,7 @@
 #!/bin/sh
 # What a transfer refuses: names and symlinks that would escape the
-# destination (whatever the sender claims), a planted symlink in the
+# destination (whatever the sender claims), names the receiver was not
+# told to expect, a planted symlink in the
 # destination, a wrong pinned key, a TLS 1.2 client, a wrong token, and a
 # connection from an unexpected address. The data port closes afterwards.
 . "${srcdir:-.}/tests/transfer/lib.sh"
@@ -33,6 +34,20 @@ checks=$((checks + 1))
 [ -f "$TMP/dst/ok.txt" ] && [ ! -e "$TMP/dst/evil" ] &&
     [ ! -e "$TMP/escape.txt" ] && [ ! -e /abs.txt ] ||
     fail "refused entries were written, or the good one was not"
+no_leftovers
+
+# A receiver told what to expect (as the hub tells an agent) refuses any
+# other name the sender offers, even one that stays inside the tree.
+printf 'other\n' >"$TMP/src/other.txt"
+rm -f "$TMP/dst/ok.txt"
+start_recv --accept ok.txt
+send_to 1 ok.txt other.txt
+err_has 'other.txt: not part of this transfer'
+wait_recv || true
+checks=$((checks + 1))
+[ -f "$TMP/dst/ok.txt" ] && [ ! -e "$TMP/dst/other.txt" ] ||
+    fail "the accept list was not enforced by the receiver"
+rm "$TMP/src/other.txt"
 no_leftovers
 
 # A symlink planted in the destination is not followed out of it.
