@@ -361,7 +361,11 @@ test_publish_and_reply(void)
 	/* Published before any connection: it waits, then goes. */
 	publish(b, "ferry.test.ping", "0", NULL, NULL, NULL);
 	hub_connect(a);
+	/* Only a is polled: polling b would connect it, and send seq 0. */
+	hubs[1] = NULL;
 	wait_subscribed(hubs, sub3, 1);
+	hubs[1] = b;
+	ASSERT_TRUE(!eventhub_connected(b));
 	hub_connect(b);
 	ASSERT_TRUE(eventhub_connected(a) && eventhub_connected(b));
 
