@@ -14,6 +14,8 @@ struct ws_conn;
 
 #define EVENTHUB_QUEUE_MAX	1000	/* events held while disconnected */
 #define EVENTHUB_REPLY_TOPIC	"ftrack.meta.reply"
+#define EVENTHUB_HEARTBEAT	"2::"	/* socket.io heartbeat */
+#define EVENTHUB_GOODBYE	"0::"	/* socket.io disconnect */
 
 struct eventhub_sub {
 	char			 id[EVENTHUB_ID_SIZE];
@@ -58,6 +60,26 @@ struct eventhub {
 	int			 dispatching;	/* callbacks under way */
 	const char		*replying_as;	/* subscriber being called */
 };
+
+/* eventhub.c: the connection's life. */
+void	 eventhub_notice(struct eventhub *h, enum eventhub_notice what,
+	     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Plans the next connection attempt; returns its delay in ms. */
+long	 eventhub_schedule(struct eventhub *h);
+/* Forgets the connection (why goes to on_notice) and plans the next. */
+void	 eventhub_drop(struct eventhub *h, const char *why);
+/* Sends a packet now; a failure drops the connection. */
+int	 eventhub_send(struct eventhub *h, const char *packet);
+/* A new session: subscribe everything again, then flush the queue. */
+int	 eventhub_start(struct eventhub *h, char **cause);
+/* Frees the subscriptions marked removed (never during a dispatch). */
+void	 eventhub_sweep(struct eventhub *h);
+
+/* eventhub-dispatch.c: what arrives. */
+/* Handles one socket.io packet; returns the callbacks it made. */
+int	 eventhub_handle(struct eventhub *h, const char *text, size_t len);
+/* Forgets the reply callbacks whose time is up. */
+void	 eventhub_expire_waits(struct eventhub *h, int64_t now);
 
 /* eventhub-session.c: handshake GET and WebSocket upgrade. */
 int	 eventhub_session_open(struct eventhub *h, struct ws_conn **ws,

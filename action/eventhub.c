@@ -1,11 +1,10 @@
 /*
- * The event-hub client: subscriptions, publishing, the poll loop that
- * reads packets and keeps heartbeats and timers, and reconnection.
+ * The event-hub client: its options, the connection's life (connect,
+ * backoff, drop, queue), subscriptions, publishing and replies. What
+ * arrives is handled in eventhub-dispatch.c, the loop in eventhub-poll.c.
  */
 #include "config.h"
 
-#include <inttypes.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,17 +17,9 @@
 #include "clock.h"
 #include "err.h"
 #include "eventhub-int.h"
-#include "sio.h"
 #include "ws.h"
 
-#define EVENTHUB_HEARTBEAT	"2::"
-#define EVENTHUB_GOODBYE	"0::"
-
-static void
-eventhub_notice(struct eventhub *h, enum eventhub_notice what,
-    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void
+void
 eventhub_notice(struct eventhub *h, enum eventhub_notice what,
     const char *fmt, ...)
 {
@@ -167,7 +158,7 @@ eventhub_backoff(const struct eventhub *h)
 	return (d - d / 4 + (d / 4) * (rnd[0] << 8 | rnd[1]) / 65535);
 }
 
-static long
+long
 eventhub_schedule(struct eventhub *h)
 {
 	long	delay = eventhub_backoff(h);
@@ -178,7 +169,7 @@ eventhub_schedule(struct eventhub *h)
 }
 
 /* Forgets the connection and plans the next one. */
-static void
+void
 eventhub_drop(struct eventhub *h, const char *why)
 {
 	long	delay;
@@ -191,7 +182,7 @@ eventhub_drop(struct eventhub *h, const char *why)
 }
 
 /* Sends a packet now; a failure drops the connection. */
-static int
+int
 eventhub_send(struct eventhub *h, const char *packet)
 {
 	char	*cause = NULL;
@@ -291,7 +282,7 @@ eventhub_flush(struct eventhub *h)
 }
 
 /* A new session: subscribe everything again, then flush the queue. */
-static int
+int
 eventhub_start(struct eventhub *h, char **cause)
 {
 	struct eventhub_sub	*s;
@@ -381,7 +372,7 @@ eventhub_subscribe(struct eventhub *h, const char *subscription,
 }
 
 /* Frees the subscriptions marked removed (never during a dispatch). */
-static void
+void
 eventhub_sweep(struct eventhub *h)
 {
 	struct eventhub_sub	**p, *s;
@@ -464,276 +455,6 @@ eventhub_reply(struct eventhub *h, const json_t *event, const json_t *data,
 	if (r != 0)
 		return (r);
 	return (eventhub_deliver(h, packet, cause));
-}
-
-/* Passes a reply to whoever published the event it answers. */
-static int
-eventhub_dispatch_reply(struct eventhub *h, const json_t *event)
-{
-	struct eventhub_wait	*w;
-	const char		*in;
-	int64_t			 now = clock_ms();
-	int			 n = 0;
-
-	in = json_string_value(json_object_get(event, "inReplyToEvent"));
-	for (w = h->waits; in != NULL && w != NULL; w = w->next) {
-		if (w->until > now && strcmp(w->event_id, in) == 0) {
-			w->cb(h, event, w->arg);
-			n++;
-		}
-	}
-	return (n);
-}
-
-/* Calls every subscriber that the event and its target both select. */
-static int
-eventhub_dispatch(struct eventhub *h, const json_t *event)
-{
-	struct eventhub_sub	*s, *last;
-	struct subexpr		*target = NULL;
-	const char		*text, *topic;
-	char			*cause = NULL;
-	int			 n = 0;
-
-	topic = json_string_value(json_object_get(event, "topic"));
-	if (strcmp(topic, EVENTHUB_REPLY_TOPIC) == 0)
-		n += eventhub_dispatch_reply(h, event);
-	text = json_string_value(json_object_get(event, "target"));
-	if (text != NULL && text[0] != '\0' &&
-	    subexpr_parse(text, &target, &cause) != 0) {
-		eventhub_notice(h, EVENTHUB_IGNORED, "%s event with a bad "
-		    "target: %s", topic, cause);
-		free(cause);
-		return (n);
-	}
-	/* Subscriptions made by the callbacks wait for the next event. */
-	for (last = h->subs; last != NULL && last->next != NULL;
-	    last = last->next)
-		;
-	h->dispatching++;
-	for (s = h->subs; s != NULL; s = s == last ? NULL : s->next) {
-		if (s->removed || !subexpr_match(s->expr, event) ||
-		    (target != NULL && !subexpr_match(target, s->metadata)))
-			continue;
-		h->replying_as = s->id;
-		s->cb(h, event, s->arg);
-		h->replying_as = NULL;
-		n++;
-	}
-	if (--h->dispatching == 0)
-		eventhub_sweep(h);
-	subexpr_free(target);
-	return (n);
-}
-
-static int
-eventhub_handle_event(struct eventhub *h, const struct sio_packet *p)
-{
-	json_t		*msg, *event;
-	const char	*name;
-	char		*cause = NULL;
-	int		 n;
-
-	if (sio_event_decode(p->data, p->data_len, &msg, &cause) != 0) {
-		eventhub_notice(h, EVENTHUB_IGNORED, "%s", cause);
-		free(cause);
-		return (0);
-	}
-	name = json_string_value(json_object_get(msg, "name"));
-	event = json_array_get(json_object_get(msg, "args"), 0);
-	if (strcmp(name, "ftrack.event") != 0)
-		eventhub_notice(h, EVENTHUB_IGNORED, "a socket.io event named "
-		    "\"%.64s\", not ftrack.event", name);
-	else if (!json_is_object(event) ||
-	    !json_is_string(json_object_get(event, "topic")))
-		eventhub_notice(h, EVENTHUB_IGNORED, "an ftrack.event whose "
-		    "first argument is not an event with a topic");
-	else {
-		n = eventhub_dispatch(h, event);
-		json_decref(msg);
-		return (n);
-	}
-	json_decref(msg);
-	return (0);
-}
-
-/* Handles one socket.io packet; returns the callbacks it made. */
-static int
-eventhub_handle(struct eventhub *h, const char *text, size_t len)
-{
-	struct sio_packet	 p;
-	char			*cause = NULL, why[256];
-
-	if (sio_packet_parse(text, len, &p, &cause) != 0) {
-		eventhub_notice(h, EVENTHUB_IGNORED, "%s", cause);
-		free(cause);
-		return (0);
-	}
-	switch (p.type) {
-	case SIO_HEARTBEAT:
-		if (eventhub_send(h, EVENTHUB_HEARTBEAT) == 0)
-			h->last_heartbeat = clock_ms();
-		return (0);
-	case SIO_DISCONNECT:
-		eventhub_drop(h, "the event hub sent a socket.io disconnect");
-		return (0);
-	case SIO_ERROR:
-		sio_error_describe(&p, why, sizeof why);
-		eventhub_drop(h, why);
-		return (0);
-	case SIO_EVENT:
-		return (eventhub_handle_event(h, &p));
-	default:
-		return (0);	/* connect, ack, noop, messages: nothing to do */
-	}
-}
-
-static void
-eventhub_expire_waits(struct eventhub *h, int64_t now)
-{
-	struct eventhub_wait	**p, *w;
-
-	for (p = &h->waits; (w = *p) != NULL;) {
-		if (w->until <= now) {
-			*p = w->next;
-			free(w);
-		} else
-			p = &w->next;
-	}
-}
-
-/*
- * Keeps the timers of a live connection: drops a silent one, sends a
- * heartbeat when due. Returns how long until the next timer.
- */
-static int64_t
-eventhub_timers(struct eventhub *h)
-{
-	int64_t	idle = ws_idle_ms(h->ws), now = clock_ms(), next;
-	char	why[128];
-
-	if (idle >= h->o.dead_after_ms) {
-		snprintf(why, sizeof why, "nothing from the event hub for %"
-		    PRId64 " ms", idle);
-		eventhub_drop(h, why);
-		return (0);
-	}
-	if (now - h->last_heartbeat >= h->heartbeat_ms &&
-	    eventhub_send(h, EVENTHUB_HEARTBEAT) == 0)
-		h->last_heartbeat = now;
-	if (h->ws == NULL)
-		return (0);
-	next = h->last_heartbeat + h->heartbeat_ms - now;
-	if (h->o.dead_after_ms - idle < next)
-		next = h->o.dead_after_ms - idle;
-	return (next > 0 ? next : 0);
-}
-
-/* A connection attempt when one is due. */
-static void
-eventhub_retry(struct eventhub *h)
-{
-	char	*cause = NULL;
-	long	 delay;
-
-	if (eventhub_start(h, &cause) != 0) {
-		if (h->ws == NULL && h->next_attempt <= clock_ms()) {
-			delay = eventhub_schedule(h);
-			eventhub_notice(h, EVENTHUB_DISCONNECTED, "%s; retrying "
-			    "in %ld ms", cause != NULL ? cause : "cannot "
-			    "connect", delay);
-		}
-		free(cause);
-	}
-}
-
-/* Reads one message (waiting up to wait ms); returns callbacks made. */
-static int
-eventhub_read(struct eventhub *h, int64_t wait, int *timed_out)
-{
-	struct ws_msg	 m;
-	char		*cause = NULL;
-	int		 r;
-
-	*timed_out = 0;
-	r = ws_recv(h->ws, (int)wait, &m, &cause);
-	if (r < 0) {
-		eventhub_drop(h, cause != NULL ? cause : err_str(r));
-		free(cause);
-		return (0);
-	}
-	if (r == 0) {
-		*timed_out = 1;
-		return (0);
-	}
-	if (m.opcode != WS_OP_TEXT) {
-		eventhub_notice(h, EVENTHUB_IGNORED, "a binary message of %zu "
-		    "bytes", m.len);
-		return (0);
-	}
-	return (eventhub_handle(h, (const char *)m.data, m.len));
-}
-
-/* The goodbye: a socket.io disconnect, then the WebSocket close. */
-static void
-eventhub_goodbye(struct eventhub *h)
-{
-	if (h->ws == NULL)
-		return;
-	(void)ws_send(h->ws, WS_OP_TEXT, EVENTHUB_GOODBYE,
-	    strlen(EVENTHUB_GOODBYE), h->close_timeout_ms, NULL);
-	(void)ws_close(h->ws, WS_CLOSE_NORMAL, "client closing",
-	    h->close_timeout_ms, NULL);
-	ws_free(h->ws);
-	h->ws = NULL;
-}
-
-int
-eventhub_poll(struct eventhub *h, int timeout_ms, char **cause)
-{
-	int64_t	deadline, now, wait, next;
-	int	n = 0, timed_out;
-
-	if (h->closed)
-		return (err_set(cause, FERRY_ERR_STATE,
-		    "the event hub client is closed"));
-	deadline = clock_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-	for (;;) {
-		now = clock_ms();
-		eventhub_expire_waits(h, now);
-		if (h->ws == NULL && now >= h->next_attempt)
-			eventhub_retry(h);
-		next = h->ws != NULL ? eventhub_timers(h) : 0;
-		now = clock_ms();
-		/* Once callbacks were made, only drain what is waiting. */
-		wait = n > 0 || deadline <= now ? 0 : deadline - now;
-		if (h->ws != NULL) {
-			n += eventhub_read(h, wait < next ? wait : next,
-			    &timed_out);
-			if (h->closed ||
-			    (timed_out && (n > 0 || clock_ms() >= deadline)))
-				break;
-			continue;
-		}
-		if (wait == 0)
-			break;
-		if (h->next_attempt - now < wait)
-			wait = h->next_attempt - now;
-		(void)poll(NULL, 0, wait > 0 ? (int)wait : 0);
-	}
-	if (h->closed)
-		eventhub_goodbye(h);
-	return (n);
-}
-
-void
-eventhub_close(struct eventhub *h, int timeout_ms)
-{
-	h->closed = 1;
-	h->close_timeout_ms = timeout_ms;
-	/* From a callback, eventhub_poll says goodbye when it returns. */
-	if (h->dispatching == 0)
-		eventhub_goodbye(h);
 }
 
 void
