@@ -7,7 +7,9 @@
 # same exchange again through an HTTP proxy named by http_proxy. Against a
 # scripted socket.io server of our own that never beats: the client's own
 # heartbeats, its first subscription, what it ignores, an error packet and
-# a refused handshake. No API key may appear in anything printed.
+# a refused handshake. Against a TLS server with a certificate of its
+# own: refused without its CA, and with it a 200 kB event and a reply.
+# No API key may appear in anything printed.
 . "${srcdir:-.}/tests/cli/lib.sh"
 . "${srcdir:-.}/tests/ftrack-double/lib.sh"
 
@@ -164,6 +166,50 @@ has "$TMP/scripted.out" "subscribe topic=ferry.test.* by subscriber"
 checks=$((checks + 1))
 sed -n 2p "$TMP/scripted.out" | grep -q "ftrack.meta.reply" ||
     fail "the first subscription is not the reply topic"
+
+# Over TLS, with a certificate of our own for 127.0.0.1.
+need openssl
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$TMP/tls.key" \
+    -out "$TMP/tls.crt" 2>/dev/null
+TLS_DIR=$TMP
+export TLS_DIR
+start_helper tls '
+const fs = require("fs"), https = require("https");
+const {WebSocketServer} = require("ws");
+const log = (line) => process.stdout.write(line + "\n");
+const dir = process.env.TLS_DIR;
+const wss = new WebSocketServer({noServer: true});
+const server = https.createServer({key: fs.readFileSync(dir + "/tls.key"),
+    cert: fs.readFileSync(dir + "/tls.crt")}, (req, res) => {
+	res.writeHead(200, {"Content-Type": "text/plain"});
+	res.end("tlssid:60:60:websocket");
+});
+server.on("upgrade", (req, socket, head) =>
+    wss.handleUpgrade(req, socket, head, (ws) => {
+	ws.on("message", (data) => {
+		const m = /^5:::(.*)$/.exec(data.toString());
+		const e = m && JSON.parse(m[1]).args[0];
+		if (e && e.topic === "ftrack.meta.subscribe" &&
+		    e.data.subscription === "topic=ferry.test.tls")
+			ws.send("5:::" + JSON.stringify({name: "ftrack.event",
+			    args: [{id: "tls-1", topic: "ferry.test.tls",
+			    data: {blob: "x".repeat(200000)}, target: "",
+			    source: {id: "tls-server"}}]}));
+		if (e && e.topic === "ftrack.meta.reply")
+			log(`reply to ${e.inReplyToEvent} for ${e.target}: ` +
+			    JSON.stringify(e.data));
+	});
+}));
+server.listen(0, "127.0.0.1", () =>
+    log("listening on 127.0.0.1:" + server.address().port));
+'
+FTRACK_SERVER=https://127.0.0.1:$PORT
+FTRACK_CA_FILE=$TMP/tls.crt
+export FTRACK_CA_FILE
+client tls
+stop_helper
+has "$TMP/tls.out" 'reply to tls-1 for id=tls-server: {"size":200000}'
 
 checks=$((checks + 1))
 if grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error" \

@@ -649,6 +649,71 @@ test_scripted(void)
 	rec_clear(&r);
 }
 
+/* The callback of the TLS scenario: keeps the event and replies. */
+static void
+on_tls(struct eventhub *h, const json_t *event, void *arg)
+{
+	struct rec	*r = arg;
+	json_t		*data;
+
+	json_array_append(r->events, (json_t *)event);
+	data = json_pack("{s:i}", "size", (int)json_string_length(
+	    json_object_get(json_object_get(event, "data"), "blob")));
+	if (eventhub_reply(h, event, data, NULL) != 0)
+		TEST_FAIL("eventhub_reply over TLS");
+	json_decref(data);
+}
+
+/*
+ * Against the TLS server of eventhub.sh (a certificate of its own, in
+ * FTRACK_CA_FILE): refused without that CA, and with it an event of
+ * 200 kB (many TLS records, a 64-bit WebSocket length) and a reply.
+ */
+static void
+test_tls(void)
+{
+	struct eventhub_options	 o;
+	struct rec		 r;
+	struct eventhub		*h, *hubs[2];
+	char			*cause = NULL;
+	const json_t		*e;
+
+	rec_init(&r);
+	h = hub_open(user, key, 0, &r);
+	ASSERT_INT_EQ(eventhub_connect(h, &cause), FERRY_ERR_IO);
+	ASSERT_STR_CONTAINS(cause, "cannot reach the event hub at https://");
+	ASSERT_STR_CONTAINS(cause, "certificate");
+	free(cause);
+	cause = NULL;
+	eventhub_free(h);
+
+	memset(&o, 0, sizeof o);
+	o.server_url = url;
+	o.api_user = user;
+	o.api_key = key;
+	o.ca_file = getenv("FTRACK_CA_FILE");
+	o.on_notice = on_notice;
+	o.notice_arg = &r;
+	if (eventhub_new(&o, &h, &cause) != 0 ||
+	    eventhub_subscribe(h, "topic=ferry.test.tls", on_tls, &r, NULL,
+	    &cause) != 0 || eventhub_connect(h, &cause) != 0)
+		TEST_FAIL("over TLS: %s", cause);
+	free(cause);
+	hubs[0] = h;
+	hubs[1] = NULL;
+	poll_for(hubs, r.events, 1);
+	ASSERT_INT_EQ(json_array_size(r.events), 1);
+	e = json_array_get(r.events, 0);
+	ASSERT_STR_EQ(jstr(e, "id"), "tls-1");
+	ASSERT_INT_EQ(json_string_length(json_object_get(json_object_get(e,
+	    "data"), "blob")), 200000);
+	/* Time for the reply to reach the server before the goodbye. */
+	poll_hubs(hubs, 300, NULL, 0);
+	eventhub_close(h, 2000);
+	eventhub_free(h);
+	rec_clear(&r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -663,6 +728,8 @@ main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (strcmp(scenario, "scripted") == 0)
 		test_scripted();
+	else if (strcmp(scenario, "tls") == 0)
+		test_tls();
 	else if (strcmp(scenario, "proxy") == 0)
 		test_publish_and_reply();
 	else {
