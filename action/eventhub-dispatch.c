@@ -134,7 +134,7 @@ eventhub_handle(struct eventhub *h, const char *text, size_t len)
 	case SIO_EVENT:
 		return (eventhub_handle_event(h, &p));
 	default:
-		return (0);	/* connect, ack, noop, messages: nothing to do */
+		return (0);	/* connect, ack, noop, messages: ignored */
 	}
 }
 

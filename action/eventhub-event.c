@@ -138,8 +138,9 @@ eventhub_target_id(const char *id)
 	int		 bare = id[0] != '\0', r;
 
 	for (i = 0; id[i] != '\0'; i++) {
-		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "0123456789-_,./*@+", id[i]) == NULL)
+		if (strchr("abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_,./*@+",
+		    id[i]) == NULL)
 			bare = 0;
 	}
 	buf_init(&b, 0);

@@ -21,7 +21,7 @@ struct eventhub_sub {
 	char			 id[EVENTHUB_ID_SIZE];
 	char			*text;		/* the subscription, as given */
 	struct subexpr		*expr;
-	json_t			*metadata;	/* {"id": ...}: what targets see */
+	json_t			*metadata;	/* what targets match */
 	eventhub_cb		 cb;
 	void			*arg;
 	int			 removed;	/* unsubscribed mid-dispatch */
@@ -51,7 +51,7 @@ struct eventhub {
 	int			 close_timeout_ms;
 	long			 heartbeat_ms;	/* in force for this session */
 	int64_t			 last_heartbeat;
-	int			 attempts;	/* failed connections in a row */
+	int			 attempts;	/* failures in a row */
 	int64_t			 next_attempt;
 	struct eventhub_sub	*subs;
 	struct eventhub_wait	*waits;

@@ -53,9 +53,9 @@ eventhub_retry(struct eventhub *h)
 	if (eventhub_start(h, &cause) != 0) {
 		if (h->ws == NULL && h->next_attempt <= clock_ms()) {
 			delay = eventhub_schedule(h);
-			eventhub_notice(h, EVENTHUB_DISCONNECTED, "%s; retrying "
-			    "in %ld ms", cause != NULL ? cause : "cannot "
-			    "connect", delay);
+			eventhub_notice(h, EVENTHUB_DISCONNECTED,
+			    "%s; retrying in %ld ms", cause != NULL ? cause :
+			    "cannot connect", delay);
 		}
 		free(cause);
 	}

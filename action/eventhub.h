@@ -50,12 +50,12 @@ struct eventhub_options {
 	const char	*server_url;	/* https://studio.ftrackapp.com */
 	const char	*api_user;
 	const char	*api_key;	/* copied, and wiped when freed */
-	const char	*application_id; /* source.applicationId; NULL: "ferry" */
+	const char	*application_id; /* NULL: "ferry" */
 	const char	*ca_file;	/* NULL: the system's CAs */
-	long		 timeout_ms;	/* connect, handshake, each send; 10 s */
+	long		 timeout_ms;	/* connect, handshake, a send; 10 s */
 	long		 heartbeat_ms;	/* our own heartbeats; 10 s, or less
 					 * if the server's timeout needs */
-	long		 dead_after_ms;	/* silence that means a dead link; 45 s */
+	long		 dead_after_ms;	/* silence meaning a dead link; 45 s */
 	long		 backoff_min_ms; /* first reconnect delay; 1 s */
 	long		 backoff_max_ms; /* the cap on the delay; 30 s */
 	long		 reply_wait_ms;	/* how long on_reply stays; 60 s */

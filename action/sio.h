@@ -3,10 +3,10 @@
  * WebSocket: "type:id:endpoint:data", one packet a message. Pure
  * functions: parse and format, no I/O.
  *
- *	0::		disconnect		5:::{"name":..,"args":[..]}  event
- *	1::		connect			6:::1+[..]	ack
- *	2::		heartbeat		7:::2+0		error (reason+advice)
- *	3:::text	message			8::		noop
+ *	0::		disconnect	5:::{"name":..,"args":[..]}	event
+ *	1::		connect		6:::1+[..]	ack
+ *	2::		heartbeat	7:::2+0		error (reason+advice)
+ *	3:::text	message		8::		noop
  *	4:::{..}	JSON message
  *
  * The id field may end in "+" (the sender wants an ack carrying data). The

@@ -90,7 +90,8 @@ ws_target_parse(const char *url, struct ws_target *t, char **cause)
 	}
 	(void)curl_url_get(u, CURLUPART_PORT, &port, 0);
 	(void)curl_url_get(u, CURLUPART_QUERY, &query, 0);
-	tls = strcasecmp(scheme, "wss") == 0 || strcasecmp(scheme, "https") == 0;
+	tls = strcasecmp(scheme, "wss") == 0 ||
+	    strcasecmp(scheme, "https") == 0;
 	if (!tls && strcasecmp(scheme, "ws") != 0 &&
 	    strcasecmp(scheme, "http") != 0) {
 		r = err_set(cause, FERRY_ERR_INVAL, "WebSocket URL scheme "
@@ -132,9 +133,9 @@ ws_open_socket(struct ws_conn *c, const struct ws_options *o,
 		curl_easy_setopt(c->curl, CURLOPT_CAINFO, o->ca_file);
 	if ((rc = curl_easy_perform(c->curl)) != CURLE_OK)
 		return (err_set(cause, rc == CURLE_OPERATION_TIMEDOUT ?
-		    FERRY_ERR_TIMEOUT : FERRY_ERR_IO, "cannot connect to %s: %s",
-		    t->host, c->errbuf[0] != '\0' ? c->errbuf :
-		    curl_easy_strerror(rc)));
+		    FERRY_ERR_TIMEOUT : FERRY_ERR_IO,
+		    "cannot connect to %s: %s", t->host,
+		    c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(rc)));
 	if ((rc = curl_easy_getinfo(c->curl, CURLINFO_ACTIVESOCKET,
 	    &c->fd)) != CURLE_OK || c->fd == CURL_SOCKET_BAD)
 		return (err_set(cause, FERRY_ERR_IO, "no socket from libcurl "
@@ -165,8 +166,8 @@ ws_read_answer(struct ws_conn *c, const struct ws_target *t,
 		    ((hlen = ws_handshake_head_len(head.data, head.len)) == 0 &&
 		    head.len > WS_HEAD_MAX)) {
 			r = err_set(cause, FERRY_ERR_PROTO, "the answer to the "
-			    "WebSocket upgrade has a head of more than %d bytes",
-			    WS_HEAD_MAX);
+			    "WebSocket upgrade has a head of more than %d "
+			    "bytes", WS_HEAD_MAX);
 			goto out;
 		}
 	}

@@ -109,7 +109,7 @@ struct ws_msg {
 	int		 opcode;	/* TEXT, BINARY, CLOSE, PING or PONG */
 	const uint8_t	*data;		/* NUL-terminated; never NULL */
 	size_t		 len;
-	int		 close_code;	/* CLOSE: status, or WS_CLOSE_NO_STATUS */
+	int		 close_code;	/* CLOSE: its status, or 1005 if none */
 	const char	*close_reason;	/* CLOSE: NUL-terminated, maybe "" */
 };
 

@@ -204,12 +204,13 @@ ws_check_status(const char *line, size_t n, char **cause)
 }
 
 int
-ws_handshake_check(const char *head, size_t n, const char *key,
+ws_handshake_check(const char *head, size_t len, const char *key,
     char **cause)
 {
 	struct ws_answer	 a;
 	char			 want[WS_ACCEPT_SIZE];
-	const char		*line = head, *eol, *end = head + n;
+	const char		*line = head, *eol, *end = head + len;
+	size_t			 n;
 	int			 r, first = 1;
 
 	memset(&a, 0, sizeof a);
@@ -218,8 +219,9 @@ ws_handshake_check(const char *head, size_t n, const char *key,
 	while (line < end &&
 	    (eol = memmem(line, (size_t)(end - line), "\r\n", 2)) != NULL &&
 	    eol != line) {
-		r = first ? ws_check_status(line, (size_t)(eol - line), cause) :
-		    ws_check_header(line, (size_t)(eol - line), want, &a, cause);
+		n = (size_t)(eol - line);
+		r = first ? ws_check_status(line, n, cause) :
+		    ws_check_header(line, n, want, &a, cause);
 		if (r != 0)
 			return (r);
 		first = 0;

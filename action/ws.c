@@ -34,8 +34,9 @@ ws_wait(struct ws_conn *c, int for_write, int64_t deadline, char **cause)
 		pfd.fd = c->fd;
 		pfd.events = for_write ? POLLOUT : POLLIN;
 		pfd.revents = 0;
-		n = poll(&pfd, 1, left > 0 ? (int)(left > 60000 ? 60000 : left) :
-		    0);
+		if (left > 60000)
+			left = 60000;
+		n = poll(&pfd, 1, left > 0 ? (int)left : 0);
 		if (n > 0)
 			return (1);
 		if (n < 0 && errno != EINTR)
@@ -93,8 +94,8 @@ ws_read_some(struct ws_conn *c, void *data, size_t size, size_t *got,
 			return (1);
 		}
 		if (rc != CURLE_AGAIN)
-			return (err_set(cause, FERRY_ERR_IO, "WebSocket receive "
-			    "failed: %s", curl_easy_strerror(rc)));
+			return (err_set(cause, FERRY_ERR_IO, "WebSocket "
+			    "receive failed: %s", curl_easy_strerror(rc)));
 		if ((r = ws_wait(c, 0, deadline, cause)) <= 0)
 			return (r);
 	}

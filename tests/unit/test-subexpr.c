@@ -105,7 +105,8 @@ test_errors(void)
 		{ "(topic=x", FERRY_ERR_PARSE, "\")\"" },
 		{ "topic=x)", FERRY_ERR_PARSE, "or the end at byte 8" },
 		{ "topic=x and", FERRY_ERR_PARSE, "a field name" },
-		{ "topic=x y=z", FERRY_ERR_PARSE, "\"and\", \"or\" or the end" },
+		{ "topic=x y=z", FERRY_ERR_PARSE,
+		    "\"and\", \"or\" or the end" },
 		{ "topic=a b", FERRY_ERR_PARSE, "or the end at byte 9" },
 		{ "not", FERRY_ERR_PARSE, "a field name" },
 	};
