@@ -108,9 +108,10 @@ int	 eventhub_reply(struct eventhub *h, const json_t *event,
 	     const json_t *data, char **cause);
 /*
  * Runs the hub for up to timeout_ms and returns the number of callbacks
- * made, early once some were made and nothing more is waiting. A lost
- * connection is not an error here (on_notice tells; it reconnects).
- * Negative: FERRY_ERR_STATE after eventhub_close, FERRY_ERR_NOMEM.
+ * made, early once some were made and nothing more is waiting. No
+ * connection is not an error here: it connects when an attempt is due
+ * (the first one at once), and on_notice tells. Negative only after
+ * eventhub_close: FERRY_ERR_STATE.
  */
 int	 eventhub_poll(struct eventhub *h, int timeout_ms, char **cause);
 int	 eventhub_connected(const struct eventhub *h);
