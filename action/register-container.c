@@ -59,7 +59,8 @@ static int
 register_container_sequence(const json_t *seq, const json_t *member,
     const char *path, char **rip, char **cause)
 {
-	const char	*name = json_string_value(json_object_get(member, "name"));
+	const char	*name = json_string_value(json_object_get(member,
+			    "name"));
 	const char	*ext = json_string_value(json_object_get(member,
 			    "file_type"));
 	json_int_t	 padding = json_integer_value(json_object_get(seq,
@@ -84,8 +85,8 @@ register_container_sequence(const json_t *seq, const json_t *member,
 		    register_container_name(member)));
 	if (padding < 0 || padding > REGISTER_MAX_PADDING)
 		return (err_set(cause, FERRY_ERR_INVAL, "sequence \"%s\" has "
-		    "padding %" JSON_INTEGER_FORMAT, register_container_name(seq),
-		    padding));
+		    "padding %" JSON_INTEGER_FORMAT,
+		    register_container_name(seq), padding));
 	buf_init(&b, 0);
 	e = buf_add(&b, path, digits);
 	e |= padding > 0 ? buf_printf(&b, "%%0%dd", (int)padding) :

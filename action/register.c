@@ -25,8 +25,8 @@ struct register_ctx {
 	json_t			*container_ids;	/* ids of their containers */
 	json_t			*delivered;	/* id -> destination path */
 	json_t			*existing;	/* id -> identifier there now */
-	json_t			*containers;	/* id -> sequence/container row */
-	json_t			*members;	/* container id -> member rows */
+	json_t			*containers;	/* id -> its row */
+	json_t			*members;	/* container id -> members */
 	json_t			*planned;	/* id -> true, for ops */
 	json_t			*location;	/* the destination's row */
 	json_t			*ops;		/* the creates, in order */

@@ -16,6 +16,11 @@
 
 /* Missing files named in an error before "and N more". */
 #define RESOLVE_MISSING_NAMED	3
+/*
+ * ftrack's own web review media (ftrackreview-mp4, -webm, -image) live in
+ * ftrack.review or ftrack.server: sent if the source has them, else left.
+ */
+#define RESOLVE_REVIEW_PREFIX	"ftrackreview-"
 
 const char *
 resolve_str(const json_t *o, const char *key)
@@ -124,6 +129,26 @@ resolve_check_locations(const struct resolve_ctx *c, char **cause)
 	return (0);
 }
 
+/* Leaves out review media that the source location does not hold. */
+static void
+resolve_drop_review(struct resolve_ctx *c)
+{
+	const char	*name;
+	size_t		 i, kept = 0;
+
+	for (i = 0; i < c->nitems; i++) {
+		name = resolve_str(c->items[i].row, "name");
+		if (json_object_get(c->ris, c->items[i].id) == NULL &&
+		    name != NULL && strncmp(name, RESOLVE_REVIEW_PREFIX,
+		    strlen(RESOLVE_REVIEW_PREFIX)) == 0) {
+			free(c->items[i].key);
+			continue;
+		}
+		c->items[kept++] = c->items[i];
+	}
+	c->nitems = kept;
+}
+
 /* Names the first files not in the source location, and counts them. */
 static int
 resolve_check_missing(const struct resolve_ctx *c, char **cause)
@@ -172,8 +197,8 @@ resolve_file_make(const struct resolve_ctx *c, const struct resolve_item *it,
 	    &why);
 	if (e != 0) {
 		label = resolve_files_label(it);
-		e = err_set(cause, e, "%s in location \"%s\": %s", label != NULL ?
-		    label : it->id, resolve_location_name(c,
+		e = err_set(cause, e, "%s in location \"%s\": %s",
+		    label != NULL ? label : it->id, resolve_location_name(c,
 		    c->o->source_location_id), why != NULL ? why : "bad path");
 		free(label);
 		free(why);
@@ -221,6 +246,37 @@ resolve_build(const struct resolve_ctx *c, struct resolve_result *res,
 	return (0);
 }
 
+/* Rounds 1 and 2: the files beneath the selection. */
+static int
+resolve_gather(struct resolve_ctx *c, const json_t *selection, char **cause)
+{
+	int	e;
+
+	if ((e = resolve_ctx_init(c, cause)) != 0 ||
+	    (e = resolve_select_parse(c, selection, cause)) != 0 ||
+	    (e = resolve_fetch_versions(c, cause)) != 0 ||
+	    (e = resolve_files_latest(c, cause)) != 0 ||
+	    (e = resolve_fetch_components(c, cause)) != 0 ||
+	    (e = resolve_files_list(c, cause)) != 0)
+		return (e);
+	return (resolve_check_nothing(c, cause));
+}
+
+/* Round 3: where they are, and what the destination has. */
+static int
+resolve_locate(struct resolve_ctx *c, char **cause)
+{
+	int	e;
+
+	if ((e = resolve_fetch_locations(c, cause)) != 0 ||
+	    (e = resolve_check_locations(c, cause)) != 0)
+		return (e);
+	resolve_drop_review(c);
+	if ((e = resolve_check_nothing(c, cause)) != 0)
+		return (e);
+	return (resolve_check_missing(c, cause));
+}
+
 int
 resolve_selection(struct rest *r, const json_t *selection,
     const struct resolve_opts *o, struct resolve_result *out, char **cause)
@@ -236,16 +292,8 @@ resolve_selection(struct rest *r, const json_t *selection,
 	memset(&c, 0, sizeof c);
 	c.r = r;
 	c.o = o;
-	if ((e = resolve_ctx_init(&c, cause)) == 0 &&
-	    (e = resolve_select_parse(&c, selection, cause)) == 0 &&
-	    (e = resolve_fetch_versions(&c, cause)) == 0 &&
-	    (e = resolve_files_latest(&c, cause)) == 0 &&
-	    (e = resolve_fetch_components(&c, cause)) == 0 &&
-	    (e = resolve_files_list(&c, cause)) == 0 &&
-	    (e = resolve_check_nothing(&c, cause)) == 0 &&
-	    (e = resolve_fetch_locations(&c, cause)) == 0 &&
-	    (e = resolve_check_locations(&c, cause)) == 0 &&
-	    (e = resolve_check_missing(&c, cause)) == 0)
+	if ((e = resolve_gather(&c, selection, cause)) == 0 &&
+	    (e = resolve_locate(&c, cause)) == 0)
 		e = resolve_build(&c, &res, cause);
 	resolve_ctx_clear(&c);
 	if (e != 0) {

@@ -29,7 +29,8 @@ struct resolve_file {
 	char	*component_id;	/* a file component, or a sequence member */
 	char	*container_id;	/* the sequence/container component; NULL */
 	char	*path;		/* as the source location sees it */
-	char	*basis;		/* an earlier version's same file (source path); NULL */
+	/* An earlier version's same file (source path); NULL. */
+	char	*basis;
 };
 
 /* Sorted by path, each component once. */
@@ -39,10 +40,14 @@ struct resolve_result {
 };
 
 struct resolve_opts {
-	const char *source_location_id;	/* where the files are read */
-	const char *dest_location_id;	/* for basis hints: what it holds already */
-	const char *source_prefix;	/* custom locations: prefix + identifier; NULL */
-	int	    latest_only;	/* tasks and above: latest version per asset */
+	/* Where the files are read. */
+	const char *source_location_id;
+	/* For basis hints: what it holds already; may be NULL. */
+	const char *dest_location_id;
+	/* Custom locations: prefix + identifier; NULL. */
+	const char *source_prefix;
+	/* Tasks and above: latest version per asset. */
+	int	    latest_only;
 };
 
 /*

@@ -34,7 +34,8 @@
 #define SH010		"d97710a6-470a-50d8-8e5d-ee722f39e0be"
 #define SH030		"ad09c2b1-265b-5ead-9b5f-ec77b7e2c821"
 #define COMP_TASK	"2a845f1d-5673-54e6-bcbf-0c918fc6b03c"	/* sh010 */
-#define LIGHT_TASK	"b3cd08ce-b294-5bfd-8006-f2fae062b26d"	/* no versions */
+/* sh010's lighting task: no versions. */
+#define LIGHT_TASK	"b3cd08ce-b294-5bfd-8006-f2fae062b26d"
 #define HERO_PROP	"4513cf23-5dce-5ed0-8f20-146a71e975d0"
 #define PLATE		"c1af84b3-d367-53fa-a125-a375a9387390"	/* sh010's */
 #define V001		"a10820ff-d1c6-5207-aea0-901dd2364424"
@@ -150,6 +151,8 @@ check_sorted(const struct resolve_result *res)
 	for (i = 1; i < res->n; i++)
 		ASSERT_TRUE(strcmp(res->v[i - 1].path, res->v[i].path) < 0);
 }
+
+static void put(const char *, const char *, const char *);
 
 /* Runs a formatted query with one string argument; returns the rows. */
 static json_t *
@@ -397,6 +400,21 @@ test_errors(void)
 	ASSERT_STR_CONTAINS(cause, notes);
 	ASSERT_STR_CONTAINS(cause, ") is not in the source location \"hq\"");
 	free(cause);
+	delete("FileComponent", notes);
+
+	/* Web review media on ftrack's server are not ferry's to send. */
+	notes = create("FileComponent", json_pack("{s:s, s:s, s:s}", "name",
+	    "ftrackreview-mp4", "file_type", ".mp4", "version_id", V001));
+	put(notes, "3a372bde-05bc-11e4-8908-20c9d081909b", notes);
+	resolve(sel("assetversion", V001), HQ, LA, 0, &res, NULL, NULL);
+	ASSERT_INT_EQ(res.n, 25);
+	resolve_result_clear(&res);
+	/* ...unless the source holds them. */
+	put(notes, HQ, SH010_DIR "v001/review.mp4");
+	resolve(sel("assetversion", V001), HQ, LA, 0, &res, NULL, NULL);
+	ASSERT_INT_EQ(res.n, 26);
+	ASSERT_TRUE(file_at(&res, SH010_DIR "v001/review.mp4") != NULL);
+	resolve_result_clear(&res);
 	delete("FileComponent", notes);
 
 	ASSERT_INT_EQ(resolve(sel("task", LIGHT_TASK), HQ, LA, 0, &res, NULL,
