@@ -1,0 +1,346 @@
+/*
+ * ferry-ftrack [--state DIR] [--hub-state DIR] [--config FILE] [--syslog]
+ *     [--debug] [credentials]
+ *
+ * The ftrack action listener (docs/ftrack.md, ferry-ftrack(1)): runs in
+ * the foreground, as systemd wants it, on the hub's machine. Start-up
+ * checks everything it can so that a mistake is a clear error then
+ * (exit 1), not a silent listener: the state directory and its lock, the
+ * configuration, the credentials against ftrack, and the event hub.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "clock.h"
+#include "credentials.h"
+#include "err.h"
+#include "eventhub.h"
+#include "ferry-ftrack.h"
+#include "lockfile.h"
+#include "log.h"
+#include "rest.h"
+#include "sdnotify.h"
+#include "spool.h"
+#include "statedir.h"
+
+/* How long a test hook stalls: longer than any test waits. */
+#define FF_STALL_S	120
+#define FF_POLL_MS	250
+
+enum { OPT_STATE = 1, OPT_HUB_STATE, OPT_CONFIG, OPT_SYSLOG, OPT_DEBUG,
+    OPT_HELP, OPT_VERSION };
+
+static const struct option ff_options[] = {
+	CREDENTIALS_LONG_OPTIONS,
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "hub-state", required_argument, NULL, OPT_HUB_STATE },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "syslog", no_argument, NULL, OPT_SYSLOG },
+	{ "debug", no_argument, NULL, OPT_DEBUG },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* The command line. */
+struct ff_args {
+	struct credentials_args	 cred;
+	const char		*state;
+	const char		*hub_state;
+	const char		*config;
+	int			 use_syslog;
+	int			 level;
+};
+
+static volatile sig_atomic_t	ff_signalled;
+
+static void
+ff_on_signal(int sig)
+{
+	(void)sig;
+	ff_signalled = 1;
+}
+
+int64_t
+ff_now(void)
+{
+	return ((int64_t)time(NULL));
+}
+
+void
+ff_stall(struct ff *ff, const char *step, const char *event_id)
+{
+	int	i;
+
+	if (ff->stall == NULL || strcmp(ff->stall, step) != 0)
+		return;
+	log_info("test hook: stalled after \"%s\" for event %s", step,
+	    event_id);
+	for (i = 0; i < FF_STALL_S && !ff_signalled; i++)
+		sleep(1);
+}
+
+static int
+ff_usage(FILE *f)
+{
+	fprintf(f, "usage: ferry-ftrack [--state DIR] [--hub-state DIR] "
+	    "[--config FILE]\n\t[--syslog] [--debug] %s\n\t"
+	    "[--ftrack-api-key KEY]\n", CREDENTIALS_USAGE);
+	return (f == stdout ? FF_EXIT_OK : FF_EXIT_USAGE);
+}
+
+/* Returns -1 to go on, or the exit status. */
+static int
+ff_parse(struct ff_args *a, int argc, char **argv)
+{
+	int	opt;
+
+	memset(a, 0, sizeof *a);
+	credentials_args_init(&a->cred);
+	a->level = LOG_LEVEL_INFO;
+	while ((opt = getopt_long(argc, argv, "", ff_options, NULL)) != -1) {
+		if (credentials_option(&a->cred, opt, optarg))
+			continue;
+		switch (opt) {
+		case OPT_STATE: a->state = optarg; break;
+		case OPT_HUB_STATE: a->hub_state = optarg; break;
+		case OPT_CONFIG: a->config = optarg; break;
+		case OPT_SYSLOG: a->use_syslog = 1; break;
+		case OPT_DEBUG: a->level = LOG_LEVEL_DEBUG; break;
+		case OPT_HELP: return (ff_usage(stdout));
+		case OPT_VERSION:
+			printf("ferry-ftrack %s\n", PACKAGE_VERSION);
+			return (FF_EXIT_OK);
+		default: return (ff_usage(stderr));
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "ferry-ftrack: unexpected argument \"%s\"\n",
+		    argv[optind]);
+		return (ff_usage(stderr));
+	}
+	return (-1);
+}
+
+/* --state, FERRY_FTRACK_STATE, or the default. */
+static const char *
+ff_state_dir(const char *arg)
+{
+	const char	*env = getenv(FF_STATE_ENV);
+
+	if (arg != NULL)
+		return (arg);
+	return (env != NULL && *env != '\0' ? env : FF_STATE_DEFAULT);
+}
+
+/* The lock, with a refusal that names this program and the holder. */
+static int
+ff_lock(struct ff *ff, char **cause)
+{
+	char	*msg, *pid;
+	int	 r;
+
+	if ((r = lockfile_take(ff->state, &ff->lockfd, cause)) !=
+	    FERRY_ERR_EXIST || cause == NULL || *cause == NULL)
+		return (r);
+	/* lockfile.c says "another ferryd (pid N) ..."; keep the pid. */
+	msg = *cause;
+	*cause = NULL;
+	if ((pid = strstr(msg, "(pid ")) != NULL)
+		err_set(cause, r, "another ferry-ftrack %.*s is running on %s",
+		    (int)(strcspn(pid, ")") + 1), pid, ff->state);
+	else
+		err_set(cause, r, "another ferry-ftrack is running on %s",
+		    ff->state);
+	free(msg);
+	return (r);
+}
+
+/* The session, and a first call that proves the credentials. */
+static int
+ff_rest(struct ff *ff, char **cause)
+{
+	struct rest_opts	 o;
+	struct person		 me;
+	int			 r;
+
+	rest_opts_init(&o);
+	o.url = ff->cred.url;
+	o.user = ff->cred.user;
+	o.api_key = ff->cred.api_key;
+	if ((r = rest_global_init(cause)) != 0 ||
+	    (r = rest_new(&o, &ff->rest, cause)) != 0)
+		return (r);
+	if ((r = person_lookup(ff, ff->cred.user, &me, cause)) != 0)
+		return (r);
+	snprintf(ff->my_user_id, sizeof ff->my_user_id, "%s", me.id);
+	person_clear(&me);
+	return (0);
+}
+
+static void
+ff_notice(struct eventhub *hub, enum eventhub_notice what,
+    const char *detail, void *arg)
+{
+	(void)hub;
+	(void)arg;
+	if (what == EVENTHUB_CONNECTED)
+		log_info("event hub: connected (%s)", detail);
+	else if (what == EVENTHUB_DISCONNECTED)
+		log_warnx("event hub: disconnected: %s", detail);
+	else
+		log_debug("event hub: ignored %s", detail);
+}
+
+static int
+ff_hub(struct ff *ff, char **cause)
+{
+	struct eventhub_options	 o;
+	int			 r;
+
+	memset(&o, 0, sizeof o);
+	o.server_url = ff->cred.url;
+	o.api_user = ff->cred.user;
+	o.api_key = ff->cred.api_key;
+	o.application_id = FF_APPLICATION_ID;
+	o.on_notice = ff_notice;
+	o.notice_arg = ff;
+	if ((r = eventhub_new(&o, &ff->hub, cause)) != 0 ||
+	    (r = events_subscribe(ff, cause)) != 0)
+		return (r);
+	r = eventhub_connect(ff->hub, cause);
+	/* Unreachable now is not fatal: it keeps trying. Refused is. */
+	if (r != 0 && r != FERRY_ERR_AUTH && r != FERRY_ERR_PROTO) {
+		log_warnx("event hub: %s (trying again)", *cause);
+		free(*cause);
+		*cause = NULL;
+		r = 0;
+	}
+	return (r);
+}
+
+/* Warns now if the local hub cannot be asked: launches would fail. */
+static void
+ff_check_hub(struct ff *ff)
+{
+	json_t	*req, *rep = NULL;
+	char	*cause = NULL;
+
+	req = json_pack("{s:s}", "op", "endpoints");
+	if (ferryapi_call(ff->hub_state, req, &rep, &cause) != 0) {
+		log_warnx("the ferry hub at %s cannot be asked yet: %s",
+		    ff->hub_state, cause);
+		free(cause);
+	} else
+		log_info("ferry hub: site %s, %zu sites and %zu users",
+		    json_string_value(json_object_get(rep, "hub_site")),
+		    json_array_size(json_object_get(rep, "sites")),
+		    json_array_size(json_object_get(rep, "users")));
+	json_decref(req);
+	json_decref(rep);
+}
+
+static int
+ff_setup(struct ff *ff, const struct ff_args *a, char **cause)
+{
+	int	r;
+
+	if ((r = statedir_open(ff->state, cause)) != 0 ||
+	    (r = ff_lock(ff, cause)) != 0 ||
+	    (r = ffconf_load(a->config, &ff->conf, cause)) != 0)
+		return (r);
+	if (credentials_key_in_argv(&a->cred))
+		log_warnx("%s", CREDENTIALS_ARGV_WARNING);
+	if ((r = credentials_resolve(&a->cred, ff->state, &ff->cred,
+	    cause)) != 0 ||
+	    (r = spool_open(ff->state, ff_now(), &ff->spool, cause)) != 0 ||
+	    (r = ff_rest(ff, cause)) != 0 ||
+	    (r = ff_hub(ff, cause)) != 0)
+		return (r);
+	ff_check_hub(ff);
+	return (0);
+}
+
+static void
+ff_run(struct ff *ff)
+{
+	struct sigaction	 sa;
+	char			*cause = NULL;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = ff_on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	events_replay(ff);
+	sdnotify_ready(NULL);
+	sdnotify_status(NULL, "listening to %s as %s", ff->cred.url,
+	    ff->cred.user);
+	log_info("listening to %s as %s (ferry hub at %s)", ff->cred.url,
+	    ff->cred.user, ff->hub_state);
+	while (!ff_signalled) {
+		if (eventhub_poll(ff->hub, FF_POLL_MS, &cause) < 0) {
+			log_error("event hub: %s", cause);
+			free(cause);
+			break;
+		}
+		progress_tick(ff);
+	}
+	sdnotify_stopping(NULL);
+	log_info("stopping");
+}
+
+static void
+ff_free(struct ff *ff)
+{
+	if (ff->hub != NULL) {
+		eventhub_close(ff->hub, 1000);
+		eventhub_free(ff->hub);
+	}
+	spool_close(ff->spool);
+	rest_free(ff->rest);
+	credentials_clear(&ff->cred);
+	ffconf_clear(&ff->conf);
+	json_decref(ff->progress);
+	lockfile_release(ff->lockfd);
+	rest_global_cleanup();
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ff_args	 a;
+	struct ff	 ff;
+	char		*cause = NULL;
+	int		 r;
+
+	signal(SIGPIPE, SIG_IGN);
+	log_init("ferry-ftrack", LOG_LEVEL_INFO, 0);
+	if ((r = ff_parse(&a, argc, argv)) != -1)
+		return (r);
+	log_init("ferry-ftrack", (enum log_level)a.level, a.use_syslog);
+	memset(&ff, 0, sizeof ff);
+	ff.lockfd = -1;
+	ff.state = ff_state_dir(a.state);
+	ff.hub_state = statedir_choose(a.hub_state);
+	ff.progress = json_object();
+	ff.stall = getenv(FF_STALL_ENV);
+	if ((r = ff_setup(&ff, &a, &cause)) != 0) {
+		log_error("%s", cause != NULL ? cause : err_str(r));
+		free(cause);
+		ff_free(&ff);
+		return (FF_EXIT_FAILED);
+	}
+	ff_run(&ff);
+	ff_free(&ff);
+	return (FF_EXIT_OK);
+}

@@ -1,0 +1,192 @@
+/*
+ * ferry-ftrack, the ftrack action listener (docs/ftrack.md): one thread
+ * drives the event hub; discover, launch and automation events are
+ * spooled, handled and answered from its callbacks; between polls it
+ * follows the ferry jobs it submitted and shows their progress as ftrack
+ * Jobs. This header is private to the program.
+ */
+#ifndef FERRY_FTRACK_H
+#define FERRY_FTRACK_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "credentials.h"
+#include "spool.h"
+
+struct eventhub;
+struct rest;
+struct spool;
+struct resolve_result;
+
+#define FF_ACTION_ID		"ferry.send"
+#define FF_ACTION_LABEL		"ferry Send"
+#define FF_APPLICATION_ID	"ferry-ftrack"
+#define FF_STATE_DEFAULT	"/var/lib/ferry-ftrack"
+#define FF_STATE_ENV		"FERRY_FTRACK_STATE"
+/* A test hook: stall after the named step (docs/ftrack.md, tests). */
+#define FF_STALL_ENV		"FERRY_FTRACK_TEST_STALL"
+
+#define FF_EXIT_OK		0
+#define FF_EXIT_FAILED		1
+#define FF_EXIT_USAGE		2
+
+/* The default priority of a job, as ferry send's. */
+#define FF_PRIORITY		500
+/* A finished job that cannot be registered is retried this often. */
+#define FF_FINISH_ATTEMPTS	5
+
+/* --config FILE (ffconf.c); every part is optional. */
+struct ffconf {
+	json_t	*allowed_roles;	/* array of role names; NULL: anyone */
+	json_t	*prefixes;	/* {location name: path prefix} */
+	int64_t	 update_ms;	/* between Job updates; 3000 */
+	char	*assign_from;	/* automation: send assigned tasks from
+				 * this location; NULL: off */
+	char	*version_status; /* automation: statuses after a delivery */
+	char	*task_status;
+};
+
+/* The listener. */
+struct ff {
+	const char	*state;		/* its own state directory */
+	const char	*hub_state;	/* where ferryd's socket is */
+	struct ffconf	 conf;
+	struct credentials cred;
+	struct rest	*rest;
+	struct eventhub	*hub;
+	struct spool	*spool;
+	char		 my_user_id[40];
+	json_t		*progress;	/* {ferry job: what was last shown} */
+	int64_t		 next_tick_ms;
+	const char	*stall;		/* FERRY_FTRACK_TEST_STALL */
+	int		 lockfd;
+};
+
+/* An ftrack user: who launched, or whom a Job is for. */
+struct person {
+	char	*id;
+	char	*username;
+	char	*email;		/* NULL if ftrack has none */
+	json_t	*roles;		/* names of their security roles */
+};
+
+/* A send to make: from a launch's form, or from an automation. */
+struct launch_req {
+	const char	*event_id;	/* the spooled event it answers */
+	const json_t	*selection;
+	const char	*source;	/* location names: ferry sites/users */
+	const char	*dest;
+	int		 latest_only;
+	int		 priority;
+	const char	*note;
+	json_t		*extra;		/* additional paths, strings */
+	const char	*for_user;	/* on whose behalf (hub's "by") */
+	const struct person *job_user;	/* whose Jobs menu shows it */
+};
+
+/* ferry-ftrack.c */
+int64_t	 ff_now(void);
+/* Stalls the process when the test hook names this step. */
+void	 ff_stall(struct ff *ff, const char *step, const char *event_id);
+
+/* ffconf.c */
+int	 ffconf_load(const char *path, struct ffconf *c, char **cause);
+void	 ffconf_clear(struct ffconf *c);
+/* The prefix configured for a location, or NULL. */
+const char *ffconf_prefix(const struct ffconf *c, const char *location);
+
+/* ferryapi.c: the local hub's API (docs/api.md) */
+int	 ferryapi_call(const char *hub_state, const json_t *req,
+	     json_t **repp, char **cause);
+/* Whether a hub's refusal says the job does not exist. */
+int	 ferryapi_no_such_job(const char *cause);
+
+/* events.c */
+int	 events_subscribe(struct ff *ff, char **cause);
+void	 events_replay(struct ff *ff);
+/*
+ * Spools an event, handles it (unless handled already) and marks it done.
+ * Automations pass events of their own making through it too.
+ */
+void	 events_take(struct ff *ff, const json_t *event);
+/* Says, for the spool's record, what handling the event came to. */
+void	 events_note(const char *fmt, ...)
+	     __attribute__((format(printf, 1, 2)));
+/* Replies to event (borrowed) with data (stolen; NULL: nothing). */
+void	 events_reply(struct ff *ff, const json_t *event, json_t *data);
+json_t	*events_result(int success, const char *fmt, ...)
+	     __attribute__((format(printf, 2, 3)));
+
+/* selection.c */
+struct selection_info {
+	int	 supported;	/* every entity can be sent */
+	int	 above_versions; /* a task, shot, project...: latest_only */
+	size_t	 count;
+};
+int	 selection_check(struct ff *ff, const json_t *selection,
+	     struct selection_info *si, char **cause);
+
+/* person.c */
+int	 person_lookup(struct ff *ff, const char *username,
+	     struct person *p, char **cause);
+int	 person_lookup_id(struct ff *ff, const char *id, struct person *p,
+	     char **cause);
+/* Whether the configured roles let p send (any role, if none is). */
+int	 person_allowed(const struct ff *ff, const struct person *p);
+void	 person_clear(struct person *p);
+/* The launching user named by an event's source, or NULL. */
+const char *person_event_username(const json_t *event);
+
+/* discover.c */
+void	 discover_handle(struct ff *ff, const json_t *event);
+
+/* form.c */
+json_t	*form_build(struct ff *ff, const struct selection_info *si,
+	     char **cause);
+/* The ferry endpoints that are also ftrack Locations: {name: id}. */
+int	 form_locations(struct ff *ff, json_t **locsp, char **cause);
+
+/* launch.c */
+void	 launch_handle(struct ff *ff, const json_t *event);
+
+/* submit.c */
+/*
+ * Resolves, submits one ferry job and starts following it; on success
+ * *messagep says what was sent. Safe to run again for the same event: a
+ * job submitted for it already is not submitted twice.
+ */
+int	 submit_run(struct ff *ff, const struct launch_req *req,
+	     char **messagep, char **cause);
+
+/* resolved.c: a resolve_result in the spool */
+json_t	*resolved_to_json(const struct resolve_result *res);
+int	 resolved_from_json(const json_t *files, struct resolve_result *res,
+	     char **cause);
+
+/* progress.c */
+void	 progress_tick(struct ff *ff);
+/* Creates the ftrack Job of a new delivery (retried by ticks). */
+void	 progress_start(struct ff *ff, int64_t ferry_job);
+/* Formats a byte count for people: "1.5 MB". */
+void	 progress_bytes(char *out, size_t len, int64_t bytes);
+
+/* finish.c */
+/* Registers what a done job delivered; returns components registered. */
+int	 finish_register(struct ff *ff, const struct spool_delivery *d,
+	     const json_t *job, size_t *countp, char **cause);
+int	 finish_statuses(struct ff *ff, const struct spool_delivery *d,
+	     char **cause);
+
+/* automate.c */
+/* The topic of the events automate_handle() makes, one an assignment. */
+#define AUTOMATE_ASSIGNED	"ferry.automation.assigned"
+/* Whether an ftrack.update holds something an automation acts on. */
+int	 automate_wanted(const struct ff *ff, const json_t *event);
+/* Turns each assignment in an ftrack.update into an event of its own. */
+void	 automate_handle(struct ff *ff, const json_t *event);
+/* Sends an assigned task to its assignee. */
+void	 automate_assigned(struct ff *ff, const json_t *event);
+
+#endif

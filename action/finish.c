@@ -1,0 +1,197 @@
+/*
+ * After a ferry job is done: tell ftrack where the files are now
+ * (register.h: a ComponentLocation in the destination for each delivered
+ * component, with the path the destination sees), and, when configured,
+ * set statuses on the versions delivered and their tasks.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "err.h"
+#include "ferry-ftrack.h"
+#include "ftq.h"
+#include "register.h"
+#include "resolve.h"
+#include "rest.h"
+#include "spool.h"
+
+/* What dst_of() reads: delivered source paths, and the destination's
+ * prefix (a custom location holds identifiers relative to it). */
+struct finish_map {
+	json_t		*dst;		/* {src path: dst path} */
+	const char	*prefix;	/* NULL: full paths */
+};
+
+static const char *
+finish_dst_of(const char *src, void *arg)
+{
+	struct finish_map	*m = arg;
+	const char		*dst;
+	size_t			 n;
+
+	if ((dst = json_string_value(json_object_get(m->dst, src))) == NULL ||
+	    m->prefix == NULL)
+		return (dst);
+	/* As ftrack's DiskAccessor: prefix + "/" + identifier. */
+	n = strlen(m->prefix);
+	if (strncmp(dst, m->prefix, n) != 0)
+		return (dst);
+	if (n > 0 && (m->prefix[n - 1] == '/' || m->prefix[n - 1] == '\\'))
+		return (dst + n);
+	if (dst[n] == '/' || dst[n] == '\\')
+		return (dst + n + 1);
+	return (dst);
+}
+
+int
+finish_register(struct ff *ff, const struct spool_delivery *d,
+    const json_t *job, size_t *countp, char **cause)
+{
+	struct resolve_result	 res = { NULL, 0 };
+	struct register_stats	 st;
+	struct finish_map	 m;
+	const json_t		*t;
+	const char		*src, *dst, *state;
+	size_t			 i;
+	int			 r;
+
+	*countp = 0;
+	if ((r = resolved_from_json(d->files, &res, cause)) != 0 || res.n == 0)
+		return (r);
+	m.dst = json_object();
+	m.prefix = ffconf_prefix(&ff->conf, d->dest);
+	json_array_foreach(json_object_get(job, "tasks"), i, t) {
+		src = json_string_value(json_object_get(t, "src"));
+		dst = json_string_value(json_object_get(t, "dst"));
+		state = json_string_value(json_object_get(t, "state"));
+		if (src != NULL && dst != NULL && state != NULL &&
+		    strcmp(state, "done") == 0)
+			json_object_set_new(m.dst, src, json_string(dst));
+	}
+	memset(&st, 0, sizeof st);
+	r = register_delivery_stats(ff->rest, d->dest_location_id, &res,
+	    finish_dst_of, &m, &st, cause);
+	if (r == 0)
+		*countp = st.created + st.existing;
+	json_decref(m.dst);
+	resolve_result_clear(&res);
+	return (r);
+}
+
+/* The ids of the statuses named in the configuration: {name: id}. */
+static int
+finish_status_ids(struct ff *ff, json_t **idsp, char **cause)
+{
+	json_t	*names = json_array(), *rows = NULL, *row, *ids;
+	char	*expr = NULL;
+	size_t	 i;
+	int	 r;
+
+	if (ff->conf.version_status != NULL)
+		json_array_append_new(names, json_string(
+		    ff->conf.version_status));
+	if (ff->conf.task_status != NULL)
+		json_array_append_new(names, json_string(ff->conf.task_status));
+	r = ftq_format(&expr, cause, "select id, name from Status where name "
+	    "in (%L)", names);
+	json_decref(names);
+	if (r == 0)
+		r = rest_query_all(ff->rest, expr, &rows, cause);
+	free(expr);
+	if (r != 0)
+		return (r);
+	ids = json_object();
+	json_array_foreach(rows, i, row)
+		json_object_set(ids, json_string_value(json_object_get(row,
+		    "name")), json_object_get(row, "id"));
+	json_decref(rows);
+	*idsp = ids;
+	return (0);
+}
+
+/* The versions of the delivered components, and their tasks. */
+static int
+finish_owners(struct ff *ff, const struct spool_delivery *d,
+    json_t *versions, json_t *tasks, char **cause)
+{
+	json_t		*ids = json_array(), *exprs = NULL, *rows = NULL, *f;
+	json_t		*row;
+	const char	*v, *t;
+	size_t		 i;
+	int		 r;
+
+	json_array_foreach(d->files, i, f)
+		json_array_append(ids, json_object_get(f, "component_id"));
+	r = ftq_format_chunks(&exprs, 0, cause, "select version_id, "
+	    "version.task_id from Component where id in (%L)", ids);
+	json_decref(ids);
+	if (r == 0)
+		r = rest_query_many(ff->rest, exprs, &rows, cause);
+	json_decref(exprs);
+	json_array_foreach(rows, i, row) {
+		v = json_string_value(json_object_get(row, "version_id"));
+		t = json_string_value(json_object_get(json_object_get(row,
+		    "version"), "task_id"));
+		if (v != NULL)
+			json_object_set_new(versions, v, json_true());
+		if (t != NULL)
+			json_object_set_new(tasks, t, json_true());
+	}
+	json_decref(rows);
+	return (r);
+}
+
+/* Appends an update of each entity's status_id to ops. */
+static void
+finish_status_ops(json_t *ops, const char *type, const json_t *entities,
+    const json_t *status_id)
+{
+	const char	*id;
+	json_t		*v, *data;
+
+	if (!json_is_string(status_id))
+		return;
+	data = json_pack("{s:O}", "status_id", status_id);
+	json_object_foreach((json_t *)entities, id, v)
+		json_array_append_new(ops, rest_op_update(type, id, data));
+	json_decref(data);
+}
+
+int
+finish_statuses(struct ff *ff, const struct spool_delivery *d, char **cause)
+{
+	json_t	*status = NULL, *versions, *tasks, *ops, *res = NULL;
+	int	 r;
+
+	if (ff->conf.version_status == NULL && ff->conf.task_status == NULL)
+		return (0);
+	if ((r = finish_status_ids(ff, &status, cause)) != 0)
+		return (r);
+	versions = json_object();
+	tasks = json_object();
+	ops = json_array();
+	if ((r = finish_owners(ff, d, versions, tasks, cause)) == 0) {
+		if (ff->conf.version_status != NULL)
+			finish_status_ops(ops, "AssetVersion", versions,
+			    json_object_get(status, ff->conf.version_status));
+		if (ff->conf.task_status != NULL)
+			finish_status_ops(ops, "Task", tasks,
+			    json_object_get(status, ff->conf.task_status));
+		if (json_array_size(ops) > 0)
+			r = rest_call(ff->rest, ops, &res, cause);
+		else if (json_object_size(versions) > 0)
+			r = err_set(cause, FERRY_ERR_NOTFOUND, "ftrack has no "
+			    "status named %s", ff->conf.version_status != NULL ?
+			    ff->conf.version_status : ff->conf.task_status);
+	}
+	json_decref(res);
+	json_decref(ops);
+	json_decref(versions);
+	json_decref(tasks);
+	json_decref(status);
+	return (r);
+}

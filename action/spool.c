@@ -1,0 +1,628 @@
+/*
+ * The spool on SQLite (spool.h). Each function is one statement or one
+ * IMMEDIATE transaction, committed with synchronous=FULL before it
+ * returns: what it says happened is on disk.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "err.h"
+#include "spool.h"
+#include "statedir.h"
+
+#define SPOOL_BUSY_MS	10000
+
+struct spool {
+	sqlite3	*db;
+	char	*path;
+};
+
+static const char *spool_state_names[] = { "running", "done", "failed" };
+
+/*
+ * Schema versions: entry i takes the database from version i to i + 1.
+ * Append to change it; never edit an entry that has shipped.
+ */
+static const char *spool_migrations[] = {
+	"CREATE TABLE events ("
+	" id TEXT PRIMARY KEY NOT NULL CHECK (id <> ''),"
+	" topic TEXT NOT NULL,"
+	" body TEXT NOT NULL,"
+	" received INTEGER NOT NULL,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" submitting INTEGER,"
+	" ferry_job INTEGER,"
+	" done INTEGER,"
+	" outcome TEXT);"
+	"CREATE INDEX events_pending ON events(received) WHERE done IS NULL;"
+	"CREATE TABLE deliveries ("
+	" ferry_job INTEGER PRIMARY KEY,"
+	" event_id TEXT NOT NULL UNIQUE REFERENCES events(id),"
+	" ftrack_job TEXT NOT NULL,"
+	" job_created INTEGER NOT NULL DEFAULT 0,"
+	" user_id TEXT NOT NULL,"
+	" username TEXT NOT NULL,"
+	" source TEXT NOT NULL,"
+	" dest TEXT NOT NULL,"
+	" dest_location_id TEXT NOT NULL,"
+	" files TEXT NOT NULL,"
+	" finish_attempts INTEGER NOT NULL DEFAULT 0,"
+	" state TEXT NOT NULL DEFAULT 'running'"
+	"  CHECK (state IN ('running', 'done', 'failed')),"
+	" reason TEXT,"
+	" created INTEGER NOT NULL,"
+	" updated INTEGER NOT NULL);",
+};
+
+#define SPOOL_NMIGRATIONS \
+	((int)(sizeof spool_migrations / sizeof spool_migrations[0]))
+
+static int
+spool_fail(struct spool *s, char **cause, const char *what)
+{
+	return (err_set(cause, FERRY_ERR_IO, "%s: %s: %s", s->path, what,
+	    sqlite3_errmsg(s->db)));
+}
+
+static int
+spool_exec(struct spool *s, const char *sql, char **cause)
+{
+	char	*msg = NULL;
+	int	 r = 0;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		r = err_set(cause, FERRY_ERR_IO, "%s: %s", s->path,
+		    msg != NULL ? msg : sqlite3_errmsg(s->db));
+	sqlite3_free(msg);
+	return (r);
+}
+
+/*
+ * Prepares sql and binds the arguments described by types, one letter
+ * each: 's' a string (NULL binds NULL), 'i' an int64_t.
+ */
+static int
+spool_vprepare(struct spool *s, sqlite3_stmt **stp, char **cause,
+    const char *sql, const char *types, va_list ap)
+{
+	sqlite3_stmt	*st;
+	int		 i, rc = SQLITE_OK;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return (spool_fail(s, cause, "prepare"));
+	for (i = 0; types[i] != '\0' && rc == SQLITE_OK; i++) {
+		if (types[i] == 's')
+			rc = sqlite3_bind_text(st, i + 1, va_arg(ap,
+			    const char *), -1, SQLITE_TRANSIENT);
+		else
+			rc = sqlite3_bind_int64(st, i + 1, va_arg(ap,
+			    int64_t));
+	}
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return (spool_fail(s, cause, "bind"));
+	}
+	*stp = st;
+	return (0);
+}
+
+static int
+spool_prepare(struct spool *s, sqlite3_stmt **stp, char **cause,
+    const char *sql, const char *types, ...)
+{
+	va_list	ap;
+	int	r;
+
+	va_start(ap, types);
+	r = spool_vprepare(s, stp, cause, sql, types, ap);
+	va_end(ap);
+	return (r);
+}
+
+/* Steps st: 1 for a row, 0 when done, or an error (st is finalized). */
+static int
+spool_step(struct spool *s, sqlite3_stmt *st, char **cause)
+{
+	int	rc;
+
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return (1);
+	if (rc == SQLITE_DONE)
+		return (0);
+	sqlite3_finalize(st);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return (err_set(cause, FERRY_ERR_EXIST, "%s: %s", s->path,
+		    sqlite3_errmsg(s->db)));
+	return (spool_fail(s, cause, "step"));
+}
+
+/* Runs one statement that returns no row. */
+static int
+spool_run(struct spool *s, char **cause, const char *sql, const char *types,
+    ...)
+{
+	sqlite3_stmt	*st;
+	va_list		 ap;
+	int		 r;
+
+	va_start(ap, types);
+	r = spool_vprepare(s, &st, cause, sql, types, ap);
+	va_end(ap);
+	if (r != 0)
+		return (r);
+	if ((r = spool_step(s, st, cause)) < 0)
+		return (r);
+	sqlite3_finalize(st);
+	return (0);
+}
+
+static int
+spool_migrate(struct spool *s, char **cause)
+{
+	sqlite3_stmt	*st;
+	char		 sql[64];
+	int		 version = 0, r;
+
+	if ((r = spool_prepare(s, &st, cause, "PRAGMA user_version", "")) != 0)
+		return (r);
+	if ((r = spool_step(s, st, cause)) < 0)
+		return (r);
+	version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > SPOOL_NMIGRATIONS)
+		return (err_set(cause, FERRY_ERR_STATE, "%s: made by a newer "
+		    "ferry-ftrack (schema %d, this one knows %d)", s->path,
+		    version, SPOOL_NMIGRATIONS));
+	for (; version < SPOOL_NMIGRATIONS; version++) {
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d;",
+		    version + 1);
+		if ((r = spool_exec(s, "BEGIN IMMEDIATE", cause)) != 0)
+			return (r);
+		if ((r = spool_exec(s, spool_migrations[version], cause)) != 0 ||
+		    (r = spool_exec(s, sql, cause)) != 0) {
+			spool_exec(s, "ROLLBACK", NULL);
+			return (r);
+		}
+		if ((r = spool_exec(s, "COMMIT", cause)) != 0)
+			return (r);
+	}
+	return (0);
+}
+
+/* The file is made 0600 before SQLite opens it. */
+static int
+spool_create_file(const char *path, char **cause)
+{
+	int	fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1)
+		return (err_set(cause, FERRY_ERR_IO, "cannot open %s: %s", path,
+		    strerror(errno)));
+	close(fd);
+	return (0);
+}
+
+static int
+spool_setup(struct spool *s, int64_t now, char **cause)
+{
+	int		 r;
+
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, SPOOL_BUSY_MS);
+	if ((r = spool_exec(s, "PRAGMA journal_mode = WAL;"
+	    "PRAGMA synchronous = FULL;"
+	    "PRAGMA foreign_keys = ON;", cause)) != 0 ||
+	    (r = spool_migrate(s, cause)) != 0)
+		return (r);
+	/* Old handled events go; those a delivery names stay with it. */
+	return (spool_run(s, cause, "DELETE FROM events WHERE done < ? AND "
+	    "id NOT IN (SELECT event_id FROM deliveries)", "i",
+	    now - SPOOL_KEEP_S));
+}
+
+int
+spool_open(const char *dir, int64_t now, struct spool **sp, char **cause)
+{
+	struct spool	*s;
+	int		 r;
+
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
+	if ((r = statedir_path(dir, SPOOL_FILE, &s->path, cause)) != 0 ||
+	    (r = spool_create_file(s->path, cause)) != 0)
+		goto out;
+	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		r = err_set(cause, FERRY_ERR_IO, "%s: %s", s->path,
+		    s->db != NULL ? sqlite3_errmsg(s->db) : "cannot open");
+		goto out;
+	}
+	r = spool_setup(s, now, cause);
+out:
+	if (r != 0) {
+		spool_close(s);
+		return (r);
+	}
+	*sp = s;
+	return (0);
+}
+
+void
+spool_close(struct spool *s)
+{
+	if (s == NULL)
+		return;
+	sqlite3_close_v2(s->db);
+	free(s->path);
+	free(s);
+}
+
+/* Returns the column as a new string, or NULL for NULL. */
+static char *
+spool_col_dup(sqlite3_stmt *st, int col)
+{
+	const unsigned char	*text = sqlite3_column_text(st, col);
+
+	return (text != NULL ? strdup((const char *)text) : NULL);
+}
+
+/* Inside a transaction: what is known of the event, if anything. */
+static int
+spool_event_seen(struct spool *s, const char *id, enum spool_seen *seenp,
+    char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 r;
+
+	if ((r = spool_prepare(s, &st, cause, "SELECT done IS NOT NULL FROM "
+	    "events WHERE id = ?", "s", id)) != 0)
+		return (r);
+	if ((r = spool_step(s, st, cause)) < 0)
+		return (r);
+	if (r == 0)
+		*seenp = SPOOL_NEW;
+	else
+		*seenp = sqlite3_column_int(st, 0) ? SPOOL_DONE : SPOOL_PENDING;
+	sqlite3_finalize(st);
+	return (0);
+}
+
+static int
+spool_event_store(struct spool *s, const json_t *event, const char *id,
+    const char *topic, int64_t now, enum spool_seen *seenp, char **cause)
+{
+	char	*body;
+	int	 r;
+
+	if ((r = spool_event_seen(s, id, seenp, cause)) != 0 ||
+	    *seenp == SPOOL_DONE)
+		return (r);
+	if (*seenp == SPOOL_PENDING)
+		return (spool_run(s, cause, "UPDATE events SET attempts = "
+		    "attempts + 1 WHERE id = ?", "s", id));
+	if ((body = json_dumps(event, JSON_COMPACT)) == NULL)
+		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
+	r = spool_run(s, cause, "INSERT INTO events (id, topic, body, "
+	    "received, attempts) VALUES (?, ?, ?, ?, 1)", "sssi", id, topic,
+	    body, now);
+	free(body);
+	return (r);
+}
+
+int
+spool_event_add(struct spool *s, const json_t *event, int64_t now,
+    enum spool_seen *seenp, char **cause)
+{
+	const char	*id = json_string_value(json_object_get(event, "id"));
+	const char	*topic = json_string_value(json_object_get(event,
+			    "topic"));
+	enum spool_seen	 seen;
+	int		 r;
+
+	if (id == NULL || *id == '\0' || topic == NULL)
+		return (err_set(cause, FERRY_ERR_INVAL, "an event without an "
+		    "id or a topic cannot be spooled"));
+	if ((r = spool_exec(s, "BEGIN IMMEDIATE", cause)) != 0)
+		return (r);
+	r = spool_event_store(s, event, id, topic, now, &seen, cause);
+	if (r == 0)
+		r = spool_exec(s, "COMMIT", cause);
+	if (r != 0) {
+		spool_exec(s, "ROLLBACK", NULL);
+		return (r);
+	}
+	*seenp = seen;
+	return (0);
+}
+
+int
+spool_event_done(struct spool *s, const char *id, const char *outcome,
+    int64_t now, char **cause)
+{
+	return (spool_run(s, cause, "UPDATE events SET done = ?, outcome = ? "
+	    "WHERE id = ?", "iss", now, outcome, id));
+}
+
+int
+spool_event_pending(struct spool *s, json_t **eventsp, char **cause)
+{
+	sqlite3_stmt	*st;
+	json_t		*list, *ev;
+	int		 r;
+
+	if ((r = spool_prepare(s, &st, cause, "SELECT body FROM events WHERE "
+	    "done IS NULL ORDER BY received, rowid", "")) != 0)
+		return (r);
+	list = json_array();
+	while ((r = spool_step(s, st, cause)) == 1) {
+		ev = json_loads((const char *)sqlite3_column_text(st, 0), 0,
+		    NULL);
+		if (ev != NULL)
+			json_array_append_new(list, ev);
+	}
+	if (r < 0) {
+		json_decref(list);
+		return (r);
+	}
+	sqlite3_finalize(st);
+	*eventsp = list;
+	return (0);
+}
+
+/* Reads one integer column of the event's row (0 for NULL or none). */
+static int
+spool_event_int(struct spool *s, const char *id, const char *sql,
+    int64_t *vp, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 r;
+
+	if ((r = spool_prepare(s, &st, cause, sql, "s", id)) != 0)
+		return (r);
+	if ((r = spool_step(s, st, cause)) < 0)
+		return (r);
+	*vp = r == 1 ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return (0);
+}
+
+int
+spool_event_attempts(struct spool *s, const char *id, int *np, char **cause)
+{
+	int64_t	n;
+	int	r;
+
+	if ((r = spool_event_int(s, id, "SELECT attempts FROM events WHERE "
+	    "id = ?", &n, cause)) == 0)
+		*np = (int)n;
+	return (r);
+}
+
+int
+spool_event_submitting(struct spool *s, const char *id, int64_t now,
+    int64_t *whenp, char **cause)
+{
+	int64_t		 before;
+	int		 r;
+
+	if ((r = spool_event_int(s, id, "SELECT submitting FROM events WHERE "
+	    "id = ?", &before, cause)) != 0)
+		return (r);
+	if ((r = spool_run(s, cause, "UPDATE events SET submitting = ? "
+	    "WHERE id = ?", "is", now, id)) != 0)
+		return (r);
+	*whenp = before;
+	return (0);
+}
+
+int
+spool_event_job(struct spool *s, const char *id, int64_t *jobp, char **cause)
+{
+	return (spool_event_int(s, id, "SELECT ferry_job FROM events WHERE "
+	    "id = ?", jobp, cause));
+}
+
+static int
+spool_delivery_insert(struct spool *s, const struct spool_delivery *d,
+    const char *files, int64_t now, char **cause)
+{
+	return (spool_run(s, cause, "INSERT INTO deliveries (ferry_job, "
+	    "event_id, ftrack_job, job_created, user_id, username, source, "
+	    "dest, dest_location_id, files, created, updated) VALUES (?, ?, "
+	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "ississssssii", d->ferry_job,
+	    d->event_id, d->ftrack_job, (int64_t)d->job_created, d->user_id,
+	    d->username, d->source, d->dest, d->dest_location_id, files, now,
+	    now));
+}
+
+int
+spool_delivery_add(struct spool *s, const struct spool_delivery *d,
+    int64_t now, char **cause)
+{
+	char		*files;
+	int		 r;
+
+	if ((files = json_dumps(d->files, JSON_COMPACT)) == NULL)
+		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
+	if ((r = spool_exec(s, "BEGIN IMMEDIATE", cause)) != 0) {
+		free(files);
+		return (r);
+	}
+	r = spool_delivery_insert(s, d, files, now, cause);
+	if (r == 0)
+		r = spool_run(s, cause, "UPDATE events SET ferry_job = ? WHERE "
+		    "id = ?", "is", d->ferry_job, d->event_id);
+	if (r == 0)
+		r = spool_exec(s, "COMMIT", cause);
+	if (r != 0)
+		spool_exec(s, "ROLLBACK", NULL);
+	free(files);
+	return (r);
+}
+
+int
+spool_delivery_known(struct spool *s, int64_t ferry_job, int *knownp,
+    char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 r;
+
+	if ((r = spool_prepare(s, &st, cause, "SELECT 1 FROM deliveries WHERE "
+	    "ferry_job = ?", "i", ferry_job)) != 0)
+		return (r);
+	if ((r = spool_step(s, st, cause)) < 0)
+		return (r);
+	*knownp = r;
+	sqlite3_finalize(st);
+	return (0);
+}
+
+#define SPOOL_DELIVERY_COLUMNS "ferry_job, event_id, ftrack_job, " \
+	"job_created, user_id, username, source, dest, dest_location_id, " \
+	"files, finish_attempts, state, reason"
+
+static void
+spool_delivery_row(sqlite3_stmt *st, struct spool_delivery *d)
+{
+	const char	*state;
+	int		 i;
+
+	memset(d, 0, sizeof *d);
+	d->ferry_job = sqlite3_column_int64(st, 0);
+	d->event_id = spool_col_dup(st, 1);
+	d->ftrack_job = spool_col_dup(st, 2);
+	d->job_created = sqlite3_column_int(st, 3);
+	d->user_id = spool_col_dup(st, 4);
+	d->username = spool_col_dup(st, 5);
+	d->source = spool_col_dup(st, 6);
+	d->dest = spool_col_dup(st, 7);
+	d->dest_location_id = spool_col_dup(st, 8);
+	d->files = json_loads((const char *)sqlite3_column_text(st, 9), 0,
+	    NULL);
+	if (d->files == NULL)
+		d->files = json_array();
+	d->finish_attempts = sqlite3_column_int(st, 10);
+	state = (const char *)sqlite3_column_text(st, 11);
+	for (i = 0; i < 3; i++)
+		if (state != NULL && strcmp(state, spool_state_names[i]) == 0)
+			d->state = (enum spool_state)i;
+	d->reason = spool_col_dup(st, 12);
+}
+
+int
+spool_delivery_running(struct spool *s,
+    int (*cb)(void *, const struct spool_delivery *), void *arg,
+    char **cause)
+{
+	struct spool_delivery	 d;
+	sqlite3_stmt		*st;
+	int			 r, stop = 0;
+
+	if ((r = spool_prepare(s, &st, cause, "SELECT " SPOOL_DELIVERY_COLUMNS
+	    " FROM deliveries WHERE state = 'running' ORDER BY created, "
+	    "ferry_job", "")) != 0)
+		return (r);
+	while (!stop && (r = spool_step(s, st, cause)) == 1) {
+		spool_delivery_row(st, &d);
+		stop = cb(arg, &d);
+		spool_delivery_clear(&d);
+	}
+	if (r < 0)
+		return (r);
+	sqlite3_finalize(st);
+	return (0);
+}
+
+int
+spool_delivery_get(struct spool *s, int64_t ferry_job,
+    struct spool_delivery *d, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 r;
+
+	if ((r = spool_prepare(s, &st, cause, "SELECT " SPOOL_DELIVERY_COLUMNS
+	    " FROM deliveries WHERE ferry_job = ?", "i", ferry_job)) != 0)
+		return (r);
+	if ((r = spool_step(s, st, cause)) < 0)
+		return (r);
+	if (r == 0) {
+		sqlite3_finalize(st);
+		return (err_set(cause, FERRY_ERR_NOTFOUND, "ferry job %jd is "
+		    "not in the spool", (intmax_t)ferry_job));
+	}
+	spool_delivery_row(st, d);
+	sqlite3_finalize(st);
+	return (0);
+}
+
+int
+spool_delivery_job_created(struct spool *s, int64_t ferry_job, int64_t now,
+    char **cause)
+{
+	return (spool_run(s, cause, "UPDATE deliveries SET job_created = 1, "
+	    "updated = ? WHERE ferry_job = ?", "ii", now, ferry_job));
+}
+
+int
+spool_delivery_attempted(struct spool *s, int64_t ferry_job, int64_t now,
+    int *attemptsp, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 r;
+
+	if ((r = spool_run(s, cause, "UPDATE deliveries SET finish_attempts "
+	    "= finish_attempts + 1, updated = ? WHERE ferry_job = ?", "ii",
+	    now, ferry_job)) != 0)
+		return (r);
+	if ((r = spool_prepare(s, &st, cause, "SELECT finish_attempts FROM "
+	    "deliveries WHERE ferry_job = ?", "i", ferry_job)) != 0)
+		return (r);
+	if ((r = spool_step(s, st, cause)) < 0)
+		return (r);
+	*attemptsp = r == 1 ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return (0);
+}
+
+int
+spool_delivery_end(struct spool *s, int64_t ferry_job,
+    enum spool_state state, const char *reason, int64_t now, char **cause)
+{
+	return (spool_run(s, cause, "UPDATE deliveries SET state = ?, "
+	    "reason = ?, updated = ? WHERE ferry_job = ?", "ssii",
+	    spool_state_name(state), reason, now, ferry_job));
+}
+
+void
+spool_delivery_clear(struct spool_delivery *d)
+{
+	free(d->event_id);
+	free(d->ftrack_job);
+	free(d->user_id);
+	free(d->username);
+	free(d->source);
+	free(d->dest);
+	free(d->dest_location_id);
+	json_decref(d->files);
+	free(d->reason);
+	memset(d, 0, sizeof *d);
+}
+
+const char *
+spool_state_name(enum spool_state state)
+{
+	if ((unsigned)state >= 3)
+		return ("unknown");
+	return (spool_state_names[state]);
+}
