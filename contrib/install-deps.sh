@@ -9,6 +9,8 @@ build="build-essential autoconf automake pkg-config
 	libjansson-dev libcurl4-openssl-dev libssl-dev libssh2-1-dev
 	libsqlite3-dev librsync-dev libxxhash-dev jq"
 test="clang libclang-rt-14-dev rdiff iproute2 openssl"
+# tests/ftrack/listener.sh edits ferry-ftrack's spool with the sqlite3 shell.
+test="$test sqlite3"
 
 # The ftrack double's tests need node (>= 18) and npm: Debian's, unless a
 # node is already installed (NodeSource's node conflicts with Debian's npm).

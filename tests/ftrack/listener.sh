@@ -1,0 +1,376 @@
+#!/bin/sh
+# ferry-ftrack end to end: the ftrack double (its fixture studio), a hub
+# (hq, 127.0.0.1), a site agent (la, 127.0.0.2) and a vendor's agent
+# (vendor@fxhouse.example, restricted, 127.0.0.3), and the listener.
+# tests/ftrack/listener.js plays ftrack's web UI through the double's
+# hooks and reads ftrack's data with @ftrack/api.
+#
+# The fixture's files are made here, small, under $TMP: the identifiers of
+# its ComponentLocations in hq (/mnt/projects/...) and la
+# (/mnt/la/projects/...) are moved into $TMP/hq and $TMP/la through the
+# REST API first. The vendor's location holds identifiers relative to
+# $TMP/vendor (location_prefixes in the configuration).
+. "${srcdir:-.}/tests/ftrack-double/lib.sh"
+double_need
+. "${srcdir:-.}/tests/agent/lib.sh"
+need ip
+need sqlite3
+# The double first: stop_daemons waits for every child.
+trap 'double_stop; stop_daemons; rm -rf "$TMP"' EXIT
+for a in 127.0.0.2 127.0.0.3; do
+	ip -o addr show lo 2>/dev/null | grep -q "127.0.0.1/8" || {
+		echo "SKIP: no 127.0.0.0/8 on lo"; exit 77; }
+done
+unset http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY
+FFTRACK=${FERRY_FTRACK:-${FERRYD%/agent/ferryd}/action/ferry-ftrack}
+KEY=ferry-double-api-key
+V=vendor@fxhouse.example
+VID=21b2030f-e7c3-5783-a202-20dd2eb2dd32
+H="$TMP/hq" L="$TMP/la" F="$TMP/vendor"
+# Fixture ids (tests/ftrack-double/fixture.json).
+V1=a10820ff-d1c6-5207-aea0-901dd2364424		# sh010/plate v001
+V2=3af2c6c7-cf8c-5aab-ae53-09c764ba7db2		# sh010/plate v002
+SH020V1=1030ff88-64bd-57ae-b662-e2c5c3d888e4	# sh020/plate v001
+MODEL=0004a410-6244-5210-a564-7a4f330bfc66	# hero_prop/model v001
+SH010=d97710a6-470a-50d8-8e5d-ee722f39e0be
+SH020COMP=66e117e1-836c-5aea-b1dd-11419550b5d5
+SH030COMP=4fb1f867-b4dd-5da0-87cb-f87f316d6a34
+MODELING=468d0d0a-20aa-5bee-8ec1-3852abb03fae
+REF2=0f8058fb-18f0-5016-9eef-50fcf4d97643	# sh010 v002 reference.mov
+
+ui() { node "${srcdir:-.}/tests/ftrack/listener.js" "$DOUBLE_URL" "$@"; }
+
+# is FILTER WHAT: the last output satisfies the jq filter.
+is() {
+	checks=$((checks + 1))
+	jq -e "$1" "$TMP/out" >/dev/null 2>&1 || fail "$2: $(head -c 2000 "$TMP/out")"
+}
+
+# rand FILE SIZE [SEED]: SIZE bytes of noise (the same for the same seed).
+rand() {
+	mkdir -p "$(dirname "$1")"
+	openssl enc -aes-128-ctr -nosalt -pass "pass:${3:-$1}" -pbkdf2 -iter 1 \
+	    </dev/zero 2>/dev/null | head -c "$2" >"$1"
+}
+
+# The studio's files. sh010 v002 keeps frames 1001-1012 of v001 and
+# changes 1013-1024: with v001 at la as a basis, little crosses the wire.
+P=demo/sq010/sh010/plate
+mkdir -p "$H/$P/v002"
+for f in $(seq 1001 1024); do
+	rand "$H/$P/v001/plate.$f.exr" 100000 "v1-$f"
+	if [ "$f" -le 1012 ]; then
+		cp "$H/$P/v001/plate.$f.exr" "$H/$P/v002/"
+	else
+		rand "$H/$P/v002/plate.$f.exr" 100000 "v2-$f"
+	fi
+done
+rand "$H/$P/v001/reference.mov" 200000
+rand "$H/$P/v002/reference.mov" 200000
+mkdir -p "$L/$P"
+cp -r "$H/$P/v001" "$L/$P/v001"
+for f in $(seq 1001 1010); do
+	rand "$H/demo/sq010/sh020/plate/v001/plate.$f.exr" 50000
+done
+M=demo/assets/hero_prop/model/v001
+rand "$H/$M/model.abc" 70000
+for t in diffuse normal roughness; do rand "$H/$M/textures/$t.tif" 30000; done
+rand "$H/demo/sq010/sh010/notes.txt" 1000
+rand "$H/demo/sq010/sh020/brief.txt" 1000
+mkdir -p "$F"
+cat >"$TMP/map.json" <<JSON
+{ "shares": { "projects": { "linux": "$H",
+  "sites": { "la": { "linux": "$L" }, "$V": { "linux": "$F" } } } } }
+JSON
+cat >"$TMP/ff.json" <<JSON
+{ "allowed_roles": ["Administrator", "Project Manager", "Artist"],
+  "location_prefixes": { "$V": "$F" },
+  "job_update_interval": 0.4,
+  "automations": {
+    "send_assigned_tasks": { "from": "hq" },
+    "statuses_on_delivery": { "version": "Ready" } } }
+JSON
+
+DOUBLE_LOG="$TMP/double.log" double_start
+run 0 ui reroot /mnt/projects "$H" /mnt/la/projects "$L"
+is '. == 94' "the fixture's identifiers moved"
+
+make_hub
+enrol() {
+	name=$1 addr=$2; shift 2
+	code=$("$FERRY" invite "$@" --state "$HUB" | tail -n1)
+	"$FERRYD" enroll "127.0.0.1:$port" "$code" --state "$TMP/$name" \
+	    --name "$name" --source-address "$addr" $EXTRA >/dev/null ||
+	    fail "enrolling $name failed"
+	start_daemon "$TMP/$name"
+	wait_linked "$name"
+}
+EXTRA= enrol la-server 127.0.0.2 --site la
+EXTRA="--public-address 127.0.0.3" enrol fx-ws 127.0.0.3 --user "$V" \
+    --clearance restricted
+run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
+run 0 "$FERRY" acl set "$V" projects:demo/sq010 read --state "$HUB"
+run 0 "$FERRY" acl set "$V" projects:demo/assets read --state "$HUB"
+
+export FTRACK_SERVER="$DOUBLE_URL" FTRACK_API_USER=ferry
+printf '%s\n' "not-the-key" >"$TMP/wrong-key"
+chmod 600 "$TMP/wrong-key"
+
+# A wrong API key is a clear error at start-up, and is never shown.
+run 1 "$FFTRACK" --state "$TMP/ff" --hub-state "$HUB" \
+    --ftrack-api-key-file "$TMP/wrong-key"
+err_has "InvalidCredentialsError"
+checks=$((checks + 1))
+! grep -q "not-the-key" "$TMP/err" || fail "the wrong key was shown"
+# So is a bad configuration.
+echo '{"allowed_role": []}' >"$TMP/bad.json"
+FTRACK_API_KEY=$KEY run 1 "$FFTRACK" --state "$TMP/ff" --hub-state "$HUB" \
+    --config "$TMP/bad.json"
+err_has 'unknown key "allowed_role"'
+
+export FTRACK_API_KEY=$KEY
+starts=0
+# start_ff: runs ferry-ftrack (FFPID) until it listens and has subscribed.
+start_ff() {
+	starts=$((starts + 1))
+	"$FFTRACK" --state "$TMP/ff" --hub-state "$HUB" --config "$TMP/ff.json" \
+	    --debug >>"$TMP/ff.log" 2>&1 &
+	FFPID=$!
+	pids="$pids $FFPID"
+	i=0
+	while [ "$(grep -c 'ferry-ftrack: listening to' "$TMP/ff.log")" -lt "$starts" ]; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || { fail "ferry-ftrack did not start: $(tail -5 "$TMP/ff.log")"; return 1; }
+		sleep 0.05
+	done
+	ui subscribed >/dev/null || fail "ferry-ftrack did not subscribe"
+}
+start_ff
+
+# A second one on the same state refuses, naming the first.
+run 1 "$FFTRACK" --state "$TMP/ff" --hub-state "$HUB"
+err_has "another ferry-ftrack (pid $FFPID) is running on $TMP/ff"
+
+# Discover: offered for what can be sent, to allowed roles only.
+for sel in assetversion:$V2 task:$SH020COMP task:$SH010 \
+    task:ee310ac7-876c-54bf-8811-ac4828acedd4 \
+    task:4513cf23-5dce-5ed0-8f20-146a71e975d0 \
+    show:87b94289-7862-5d0c-9baf-5b944e423c7c Component:$REF2 \
+    "assetversion:$V1,task:$SH010"; do
+	run 0 ui discover jdoe@studio.example "$sel"
+	is '.items == [{"label": "ferry Send", "actionIdentifier": "ferry.send",
+	    "description": .items[0].description}]' "discover $sel"
+done
+for sel in task:14452f9f-1439-5655-9254-bbcfbb2440b7 \
+    user:a3ff9209-f4ef-5f63-8a2e-c964a0a2e9eb "" "assetversion:$V2,list:x"; do
+	run 0 ui discover jdoe@studio.example "$sel" 700
+	is '.replies == 0' "discover $sel (nothing to send there)"
+done
+run 0 ui discover "$V" "assetversion:$V2" 700
+is '.replies == 0' "discover by a vendor (no allowed role)"
+
+# The form: the places that are ferry's, latest versions for tasks.
+run 0 ui launch jdoe@studio.example assetversion:$V2
+is '.type == "form" and ([.items[] | select(.name == "source") | .data[].value]
+    | sort == ["hq", "la", "vendor@fxhouse.example"])' "form places"
+is '[.items[] | select(.name == "source")][0].value == "hq" and
+    [.items[] | select(.name == "destination")][0].value == "la"' "form defaults"
+is '[.items[].name] == [null, "source", "destination", "additional_files",
+    "priority", "note"]' "form for a version"
+run 0 ui launch jdoe@studio.example task:$SH020COMP
+is '[.items[] | select(.name == "latest_only") | .type] == ["boolean"]' \
+    "form for a task has latest versions only"
+
+hubjobs() { "$FERRY" jobs --json --state "$HUB" | jq length; }
+wire() { sed -n "$1,\$p" "$HUB.log" | sed -n \
+    's/.* \([0-9]*\) bytes delivered, \([0-9]*\) on the wire.*/\1 \2/p' |
+    awk '{ b += $1; w += $2 } END { print b + 0, w + 0 }'; }
+
+# A version to la: v002, with v001 at la as the basis, slowly enough to
+# see its progress in the ftrack Job.
+run 0 "$FERRY" site set la --bwlimit 500K --state "$HUB"
+logline=$(wc -l <"$HUB.log")
+run 0 ui launch jdoe@studio.example assetversion:$V2 \
+    '{"source": "hq", "destination": "la", "priority": 700, "note": "for LA",
+      "additional_files": ""}'
+is '.success == true and (.message | test("^ferry job [0-9]+: 25 files from hq to la"))' \
+    "launch v002 to la"
+run 0 ui wait-jobs jdoe@studio.example 1 60
+is '.[0].status == "done" and (.[0].description | test("delivered 25 files"))
+    and (.[0].description | test("26 components registered in la"))' \
+    "the Job of v002 to la"
+job=$(jq -r '.[0].id' "$TMP/out")
+checks=$((checks + 1))
+diff -r "$H/$P/v002" "$L/$P/v002" >/dev/null || fail "v002 at la differs"
+run 0 ui history "$job"
+is '.[0].action == "add" and .[0].status == "running" and .[-1].status == "done"' \
+    "the Job ran, then was done"
+is '[.[] | select(.description != null and (.description | test("files, .* \\([0-9]+%\\)")))]
+    | length >= 2' "the Job said files, bytes and percent as it ran"
+is '[.[] | select(.description != null and (.description | test("[0-9.]+ [kM]?B/s")))]
+    | length >= 1' "the Job said the rate"
+set -- $(wire "$logline")
+checks=$((checks + 1))
+[ "$1" -ge 2600000 ] && [ "$2" -lt $(($1 * 7 / 10)) ] ||
+    fail "v002 to la moved $2 bytes on the wire for $1: no delta from v001"
+run 0 ui locations la $V2
+is 'length == 26 and index("'"$L/$P"'/v002/plate.1013.exr") != null and
+    index("'"$L/$P"'/v002/plate.%04d.exr") != null and
+    index("'"$L/$P"'/v002/reference.mov") != null' \
+    "v002 registered in la with la's paths"
+run 0 ui locations la $V1
+is 'length == 26' "v001's registrations in la were kept"
+run 0 ui status $V2
+is '. == "Ready"' "v002 set Ready after its delivery"
+run 0 "$FERRY" site set la --bwlimit 0 --state "$HUB"
+run 0 "$FERRY" jobs --json --state "$HUB"
+is '.[0].by == "jdoe@studio.example (via uid '"$(id -u)"')" and .[0].priority == 700' \
+    "the hub's job is jdoe's"
+
+# A task with a sequence to the vendor, with an additional file: the
+# vendor's location holds paths relative to its prefix.
+run 0 ui launch ana@studio.example task:$SH020COMP \
+    '{"source": "hq", "destination": "'"$V"'", "latest_only": true,
+      "additional_files": "  '"$H"'/demo/sq010/sh020/brief.txt\n\n"}'
+is '.success == true and (.message | test("11 files from hq to '"$V"'"))' \
+    "launch sh020/compositing to the vendor"
+run 0 ui wait-jobs ana@studio.example 1 60
+is '.[0].status == "done"' "the Job of sh020/compositing"
+checks=$((checks + 1))
+diff -r "$H/demo/sq010/sh020" "$F/demo/sq010/sh020" >/dev/null ||
+    fail "sh020 at the vendor differs"
+run 0 ui locations "$V" $SH020V1
+is 'length == 11 and index("demo/sq010/sh020/plate/v001/plate.1010.exr") != null
+    and index("demo/sq010/sh020/plate/v001/plate.%04d.exr") != null' \
+    "sh020 registered at the vendor, relative to its prefix"
+
+# A shot to the vendor, latest versions only: v002, not v001.
+run 0 ui launch jdoe@studio.example task:$SH010 \
+    '{"source": "hq", "destination": "'"$V"'", "latest_only": true,
+      "additional_files": "'"$H"'/demo/sq010/sh010/notes.txt"}'
+is '.success == true and (.message | test("26 files from hq"))' "launch sh010"
+run 0 ui wait-jobs jdoe@studio.example 2 60
+is '.[1].status == "done"' "the Job of sh010"
+checks=$((checks + 1))
+diff -r "$H/$P/v002" "$F/$P/v002" >/dev/null && [ ! -e "$F/$P/v001" ] &&
+    cmp -s "$H/demo/sq010/sh010/notes.txt" "$F/demo/sq010/sh010/notes.txt" ||
+    fail "sh010 at the vendor: not v002 alone, or no notes.txt"
+
+# Refusals, each with its reason.
+refuse() {	# USER SELECTION VALUES TEXT
+	run 0 ui launch "$1" "$2" "$3"
+	checks=$((checks + 1))
+	jq -e --arg t "$4" '.success == false and (.message | contains($t))' \
+	    "$TMP/out" >/dev/null || fail "refused: $4: $(cat "$TMP/out")"
+}
+refuse "$V" assetversion:$V2 '{"source": "hq", "destination": "la"}' \
+    "$V is not allowed to send with ferry"
+refuse jdoe@studio.example task:$SH030COMP \
+    '{"source": "hq", "destination": "la"}' "nothing to send"
+refuse jdoe@studio.example assetversion:$SH020V1 \
+    '{"source": "la", "destination": "hq"}' 'not in the source location "la"'
+refuse jdoe@studio.example assetversion:$V1 \
+    '{"source": "hq", "destination": "la", "additional_files": "/etc/hostname"}' \
+    "under no share"
+refuse jdoe@studio.example assetversion:$V1 \
+    '{"source": "hq", "destination": "hq"}' "the same place"
+refuse jdoe@studio.example assetversion:$V1 \
+    '{"source": "hq", "destination": "nowhere"}' "nowhere is not a ferry place"
+refuse jdoe@studio.example assetversion:$V1 \
+    '{"source": "hq", "destination": "la", "priority": 5000}' "priority"
+refuse jdoe@studio.example folder:x '{"source": "hq"}' "selection holds"
+run 0 ui publish jdoe@studio.example \
+    '{"topic": "ftrack.action.launch", "data": {"actionIdentifier": "ferry.send", "selection": "x"}}'
+is '.success == false and (.message | test("bad event: data.selection is not a list"))' \
+    "a bad event"
+run 0 ui publish jdoe@studio.example \
+    '{"topic": "ftrack.action.launch", "data": {"actionIdentifier": "ferry.send",
+      "selection": [{"entityType": "assetversion"}]}}'
+is '.success == false and (.message | test("selection\\[0\\] needs an entityId"))' \
+    "an event without an entity id"
+checks=$((checks + 1))
+[ "$(hubjobs)" -eq 3 ] || fail "a refused launch made a job: $(hubjobs) jobs"
+
+# The double drops the WebSocket: ferry-ftrack reconnects, subscribes
+# again, and serves launches.
+run 0 ui drop
+is '. >= 1' "sockets dropped"
+sleep 0.5
+run 0 ui subscribed
+run 0 ui launch jdoe@studio.example assetversion:$V2
+is '.type == "form"' "a launch after the drop"
+checks=$((checks + 1))
+grep -q "event hub: disconnected" "$TMP/ff.log" || fail "no disconnection seen"
+
+# kill -9 between the spool and done, at three points; after a restart
+# the launch is handled once: one job, one ftrack Job.
+n=2
+for step in spooled sent submitted; do
+	kill "$FFPID"; wait "$FFPID" 2>/dev/null || true
+	FERRY_FTRACK_TEST_STALL=$step start_ff
+	before=$(hubjobs)
+	run 0 ui launch jdoe@studio.example assetversion:$V1 \
+	    '{"source": "hq", "destination": "'"$V"'"}' 300
+	i=0
+	until grep -q "stalled after \"$step\"" "$TMP/ff.log"; do
+		i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
+	done
+	kill -9 "$FFPID"; wait "$FFPID" 2>/dev/null || true
+	start_ff
+	n=$((n + 1))
+	run 0 ui wait-jobs jdoe@studio.example $n 60
+	is "length == $n and .[-1].status == \"done\"" "kill -9 after $step: one Job, done"
+	checks=$((checks + 1))
+	[ "$(hubjobs)" -eq $((before + 1)) ] ||
+	    fail "kill -9 after $step: $(hubjobs) hub jobs, expected $((before + 1))"
+done
+checks=$((checks + 1))
+grep -q "taking over ferry job" "$TMP/ff.log" || fail "the job sent before the crash was not taken over"
+checks=$((checks + 1))
+diff -r "$H/$P/v001" "$F/$P/v001" >/dev/null || fail "v001 at the vendor differs"
+
+# Restarts reconcile Jobs: one whose ferry job was cancelled while
+# ferry-ftrack was down fails; one the hub no longer has fails too.
+run 0 "$FERRY" site set la --bwlimit 20K --state "$HUB"
+run 0 ui launch jdoe@studio.example assetversion:$MODEL \
+    '{"source": "hq", "destination": "la"}'
+is '.success == true' "launch the model"
+mid=$("$FERRY" jobs --json --state "$HUB" | jq '.[0].id')
+kill "$FFPID"; wait "$FFPID" 2>/dev/null || true
+run 0 "$FERRY" cancel "$mid" --state "$HUB"
+sqlite3 "$TMP/ff/spool.db" "INSERT INTO events (id, topic, body, received, done)
+    VALUES ('gone-1', 'ftrack.action.launch', '{}', 0, 0);
+    INSERT INTO deliveries (ferry_job, event_id, ftrack_job, user_id, username,
+    source, dest, dest_location_id, files, created, updated) VALUES (9999,
+    'gone-1', '0b9a3d53-57f3-4bd9-9a4b-8a8c6d3b2a11',
+    'a3ff9209-f4ef-5f63-8a2e-c964a0a2e9eb', 'jdoe@studio.example', 'hq', 'la',
+    '2a370b92-8d4c-5cbb-ba6d-2168d5a5719b', '[]', 0, 0);"
+start_ff
+run 0 ui wait-jobs jdoe@studio.example $((n + 2)) 30
+is '[.[] | select(.description | test("cancelled"))] | length == 1' \
+    "the cancelled job's Job failed"
+is '[.[] | select(.status == "failed" and (.description |
+    test("ferry job 9999, hq to la failed: the hub no longer has it")))] | length == 1' \
+    "a Job whose ferry job is gone failed"
+run 0 "$FERRY" site set la --bwlimit 0 --state "$HUB"
+n=$((n + 2))
+
+# Assigning a task to the vendor sends it to them.
+run 0 ui assign "$VID" "$MODELING"
+run 0 ui wait-jobs "$V" 1 60
+is '.[0].status == "done" and (.[0].description | test("delivered 4 files"))' \
+    "the Job of the assignment"
+checks=$((checks + 1))
+diff -r "$H/$M" "$F/$M" >/dev/null || fail "the model at the vendor differs"
+run 0 ui locations "$V" $MODEL
+is 'length == 5 and index("demo/assets/hero_prop/model/v001/textures/") != null' \
+    "the model and its textures registered at the vendor"
+
+# Nothing ferry-ftrack did came back to it as an event to act on, and the
+# key is in no log.
+checks=$((checks + 1))
+! grep -q "$KEY" "$TMP/ff.log" || fail "the API key is in ferry-ftrack's log"
+
+double_stop
+stop_and_check
+finish
