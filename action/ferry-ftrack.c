@@ -253,7 +253,8 @@ ff_check_hub(struct ff *ff)
 static int
 ff_setup(struct ff *ff, const struct ff_args *a, char **cause)
 {
-	int	r;
+	struct credentials_args	 cred;
+	int			 r;
 
 	if ((r = statedir_open(ff->state, cause)) != 0 ||
 	    (r = ff_lock(ff, cause)) != 0 ||
@@ -261,11 +262,21 @@ ff_setup(struct ff *ff, const struct ff_args *a, char **cause)
 		return (r);
 	if (credentials_key_in_argv(&a->cred))
 		log_warnx("%s", CREDENTIALS_ARGV_WARNING);
-	if ((r = credentials_resolve(&a->cred, ff->state, &ff->cred,
+	/* Stored only once ftrack has taken them. */
+	cred = a->cred;
+	cred.store = 0;
+	if ((r = credentials_resolve(&cred, ff->state, &ff->cred,
 	    cause)) != 0 ||
 	    (r = spool_open(ff->state, ff_now(), &ff->spool, cause)) != 0 ||
-	    (r = ff_rest(ff, cause)) != 0 ||
-	    (r = ff_hub(ff, cause)) != 0)
+	    (r = ff_rest(ff, cause)) != 0)
+		return (r);
+	if (a->cred.store) {
+		if ((r = credentials_store(ff->state, &ff->cred, cause)) != 0)
+			return (r);
+		log_info("credentials of %s stored in %s", ff->cred.user,
+		    ff->state);
+	}
+	if ((r = ff_hub(ff, cause)) != 0)
 		return (r);
 	ff_check_hub(ff);
 	return (0);

@@ -116,12 +116,15 @@ export FTRACK_SERVER="$DOUBLE_URL" FTRACK_API_USER=ferry
 printf '%s\n' "not-the-key" >"$TMP/wrong-key"
 chmod 600 "$TMP/wrong-key"
 
-# A wrong API key is a clear error at start-up, and is never shown.
+# A wrong API key is a clear error at start-up, is never shown, and is
+# not stored.
 run 1 "$FFTRACK" --state "$TMP/ff" --hub-state "$HUB" \
-    --ftrack-api-key-file "$TMP/wrong-key"
+    --ftrack-api-key-file "$TMP/wrong-key" --store-credentials
 err_has "InvalidCredentialsError"
 checks=$((checks + 1))
 ! grep -q "not-the-key" "$TMP/err" || fail "the wrong key was shown"
+checks=$((checks + 1))
+[ ! -e "$TMP/ff/ftrack-credentials" ] || fail "a refused key was stored"
 # So is a bad configuration.
 echo '{"allowed_role": []}' >"$TMP/bad.json"
 FTRACK_API_KEY=$KEY run 1 "$FFTRACK" --state "$TMP/ff" --hub-state "$HUB" \
@@ -134,7 +137,7 @@ starts=0
 start_ff() {
 	starts=$((starts + 1))
 	"$FFTRACK" --state "$TMP/ff" --hub-state "$HUB" --config "$TMP/ff.json" \
-	    --debug >>"$TMP/ff.log" 2>&1 &
+	    --debug "$@" >>"$TMP/ff.log" 2>&1 &
 	FFPID=$!
 	pids="$pids $FFPID"
 	i=0
@@ -145,7 +148,12 @@ start_ff() {
 	done
 	ui subscribed >/dev/null || fail "ferry-ftrack did not subscribe"
 }
-start_ff
+# The first run stores the credentials; later ones use them alone.
+start_ff --store-credentials
+checks=$((checks + 1))
+[ "$(stat -c %a "$TMP/ff/ftrack-credentials")" = 600 ] ||
+    fail "the stored credentials are not 0600"
+unset FTRACK_SERVER FTRACK_API_USER FTRACK_API_KEY
 
 # A second one on the same state refuses, naming the first.
 run 1 "$FFTRACK" --state "$TMP/ff" --hub-state "$HUB"
@@ -366,8 +374,13 @@ run 0 ui locations "$V" $MODEL
 is 'length == 5 and index("demo/assets/hero_prop/model/v001/textures/") != null' \
     "the model and its textures registered at the vendor"
 
-# Nothing ferry-ftrack did came back to it as an event to act on, and the
-# key is in no log.
+# Of the ftrack.update events (its own Job updates among them) only the
+# one that assigned the task was spooled; the key is in no log.
+checks=$((checks + 1))
+[ "$(sqlite3 "$TMP/ff/spool.db" "SELECT count(*) FROM events WHERE
+    topic = 'ftrack.update'")" = 1 ] ||
+    fail "ftrack.update events spooled: $(sqlite3 "$TMP/ff/spool.db" \
+    "SELECT id, outcome FROM events WHERE topic = 'ftrack.update'")"
 checks=$((checks + 1))
 ! grep -q "$KEY" "$TMP/ff.log" || fail "the API key is in ferry-ftrack's log"
 
