@@ -222,18 +222,15 @@ job_submit()
 	return 0
 }
 
-# job_wire ID FROM_LINE: bytes on the wire of the job's transfers, from
-# the hub's log of each transfer.done (a transfer's id is its first task's).
+# job_wire FROM_LINE: bytes on the wire of the job's transfers: the sum of
+# what the hub logged for each transfer.done of the agent from line
+# FROM_LINE on (the benchmark runs one job at a time).
 job_wire()
 {
-	local lo hi
-
-	read -r lo hi < <(hub_cli job "$1" --json 2>/dev/null |
-	    jq -r '[.tasks[].id] | "\(min) \(max)"')
-	tail -n "+$2" "$D_DIR/hub.log" | sed -n 's/.*: transfer \([0-9]*\)'\
-' received, [0-9]* bytes delivered, \([0-9]*\) on the wire.*/\1 \2/p' |
-	    awk -v lo="$lo" -v hi="$hi" '$1 >= lo && $1 <= hi { s += $2; n++ }
-	    END { if (n) printf "%d\n", s; else print "null" }'
+	tail -n "+$1" "$D_DIR/hub.log" | sed -n "s/.* $D_AGENT: transfer [0-9]*"\
+' [a-z]*, [0-9]* bytes delivered, \([0-9]*\) on the wire.*/\1/p' |
+	    awk '{ s += $1; n++ }
+	    END { if (n) printf "%.0f\n", s; else print "null" }'
 }
 
 # run_ferryd TAG PATH POLL_S: one job, submit to done. Sets D_OK D_WALL
@@ -280,7 +277,7 @@ run_ferryd()
 	# transfer.done reaches the hub through the agent's link, which is
 	# flushed every 250 ms: give it time before reading the log.
 	sleep 0.6
-	D_WIRE=$(job_wire "$J_ID" "$from")
+	D_WIRE=$(job_wire "$from")
 }
 
 # Like verify_tree, but directories are not compared: a job sends files,
