@@ -30,9 +30,9 @@ automate_assignment(const json_t *entity)
 	const char	*kind = json_string_value(json_object_get(
 			    json_object_get(changes, "type"), "new"));
 
-	if (type == NULL || strcmp(type, "Appointment") != 0 || action == NULL ||
-	    strcmp(action, "add") != 0 || (kind != NULL &&
-	    strcmp(kind, "assignment") != 0))
+	if (type == NULL || strcmp(type, "Appointment") != 0 ||
+	    action == NULL || strcmp(action, "add") != 0 ||
+	    (kind != NULL && strcmp(kind, "assignment") != 0))
 		return (NULL);
 	if (!json_is_string(json_object_get(json_object_get(changes,
 	    "context_id"), "new")) || !json_is_string(json_object_get(
@@ -115,11 +115,11 @@ automate_assigned(struct ff *ff, const json_t *event)
 	struct launch_req	 req;
 	struct person		 who;
 	const json_t		*data = json_object_get(event, "data");
-	const char		*task = json_string_value(json_object_get(data,
-				    "task_id")), *place = NULL;
+	const char		*task, *place = NULL;
 	json_t			*sel, *locs = NULL;
 	char			*cause = NULL, *message = NULL;
 
+	task = json_string_value(json_object_get(data, "task_id"));
 	if (person_lookup_id(ff, json_string_value(json_object_get(data,
 	    "user_id")), &who, &cause) != 0) {
 		events_note("assignment: %s", cause);

@@ -101,8 +101,8 @@ events_take(struct ff *ff, const json_t *event)
 	}
 	spool_event_attempts(ff->spool, id, &attempts, NULL);
 	if (attempts > EVENTS_MAX_ATTEMPTS) {
-		log_error("event %s (%s): set aside after %d attempts to handle "
-		    "it", id, events_topic(event), attempts - 1);
+		log_error("event %s (%s): set aside after %d attempts to "
+		    "handle it", id, events_topic(event), attempts - 1);
 		snprintf(events_outcome, sizeof events_outcome, "set aside "
 		    "after %d attempts", attempts - 1);
 	} else {

@@ -39,7 +39,7 @@ struct resolve_result;
 
 /* --config FILE (ffconf.c); every part is optional. */
 struct ffconf {
-	json_t	*allowed_roles;	/* array of role names; NULL: anyone */
+	json_t	*allowed_roles;	/* role names; NULL: anyone */
 	json_t	*prefixes;	/* {location name: path prefix} */
 	int64_t	 update_ms;	/* between Job updates; 3000 */
 	char	*assign_from;	/* automation: send assigned tasks from
@@ -58,7 +58,7 @@ struct ff {
 	struct eventhub	*hub;
 	struct spool	*spool;
 	char		 my_user_id[40];
-	json_t		*progress;	/* {ferry job: what was last shown} */
+	json_t		*progress;	/* {ferry job: last shown} */
 	int64_t		 next_tick_ms;
 	const char	*stall;		/* FERRY_FTRACK_TEST_STALL */
 	int		 lockfd;
@@ -76,12 +76,12 @@ struct person {
 struct launch_req {
 	const char	*event_id;	/* the spooled event it answers */
 	const json_t	*selection;
-	const char	*source;	/* location names: ferry sites/users */
+	const char	*source;	/* location names: ferry places */
 	const char	*dest;
 	int		 latest_only;
 	int		 priority;
 	const char	*note;
-	json_t		*extra;		/* additional paths, strings */
+	json_t		*extra;		/* additional paths */
 	const char	*for_user;	/* on whose behalf (hub's "by") */
 	const struct person *job_user;	/* whose Jobs menu shows it */
 };

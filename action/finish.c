@@ -118,8 +118,8 @@ static int
 finish_owners(struct ff *ff, const struct spool_delivery *d,
     json_t *versions, json_t *tasks, char **cause)
 {
-	json_t		*ids = json_array(), *exprs = NULL, *rows = NULL, *f;
-	json_t		*row;
+	json_t		*ids = json_array(), *exprs = NULL, *rows = NULL;
+	json_t		*f, *row;
 	const char	*v, *t;
 	size_t		 i;
 	int		 r;

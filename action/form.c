@@ -123,9 +123,10 @@ form_build(struct ff *ff, const struct selection_info *si, char **cause)
 		return (NULL);
 	if (json_object_size(locs) < 2) {
 		json_decref(locs);
-		err_set(cause, FERRY_ERR_NOTFOUND, "no two ftrack Locations are "
-		    "named after ferry sites or enrolled users: name a Location "
-		    "after each site (hq, la...) and each person's e-mail");
+		err_set(cause, FERRY_ERR_NOTFOUND, "no two ftrack Locations "
+		    "are named after ferry sites or enrolled users: name a "
+		    "Location after each site (hq, la...) and each person's "
+		    "e-mail");
 		return (NULL);
 	}
 	snprintf(intro, sizeof intro, "Send the files of the %zu selected "

@@ -50,8 +50,8 @@ launch_priority(const json_t *v, int *priop, char **cause)
 		d = json_number_value(v);
 	if ((s == NULL && !json_is_number(v)) || (s != NULL && *end != '\0') ||
 	    d < 0 || d > 1000 || d != (int)d)
-		return (err_set(cause, FERRY_ERR_INVAL, "the priority must be a "
-		    "whole number from 0 to 1000"));
+		return (err_set(cause, FERRY_ERR_INVAL, "the priority must be "
+		    "a whole number from 0 to 1000"));
 	*priop = (int)d;
 	return (0);
 }

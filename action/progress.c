@@ -155,7 +155,8 @@ progress_rate(json_t *seen, int64_t bytes, int64_t now_ms)
 	int64_t	 then = json_integer_value(json_object_get(seen, "ms"));
 	double	 rate = -1;
 
-	if (json_is_integer(b) && now_ms > then && bytes >= json_integer_value(b))
+	if (json_is_integer(b) && now_ms > then &&
+	    bytes >= json_integer_value(b))
 		rate = (double)(bytes - json_integer_value(b)) * 1000 /
 		    (double)(now_ms - then);
 	json_object_set_new(seen, "bytes", json_integer(bytes));
@@ -163,14 +164,20 @@ progress_rate(json_t *seen, int64_t bytes, int64_t now_ms)
 	return (rate);
 }
 
+static int64_t
+progress_int(const json_t *o, const char *key)
+{
+	return (json_integer_value(json_object_get(o, key)));
+}
+
 static void
 progress_describe(const struct spool_delivery *d, const json_t *job,
     double rate, char *text, size_t len)
 {
-	int64_t	files = json_integer_value(json_object_get(job, "files"));
-	int64_t	done = json_integer_value(json_object_get(job, "done_files"));
-	int64_t	bytes = json_integer_value(json_object_get(job, "bytes"));
-	int64_t	sent = json_integer_value(json_object_get(job, "done_bytes"));
+	int64_t	files = progress_int(job, "files");
+	int64_t	done = progress_int(job, "done_files");
+	int64_t	bytes = progress_int(job, "bytes");
+	int64_t	sent = progress_int(job, "done_bytes");
 	char	b1[32], b2[32], r[48] = "";
 	int	pct = bytes > 0 ? (int)(sent * 100 / bytes) : 0;
 
@@ -181,8 +188,8 @@ progress_describe(const struct spool_delivery *d, const json_t *job,
 		memcpy(r, ", ", 2);
 		strncat(r, "/s", sizeof r - strlen(r) - 1);
 	}
-	snprintf(text, len, "ferry job %jd, %s to %s%s: %jd of %jd files, %s of "
-	    "%s (%d%%)%s", (intmax_t)d->ferry_job, d->source, d->dest,
+	snprintf(text, len, "ferry job %jd, %s to %s%s: %jd of %jd files, "
+	    "%s of %s (%d%%)%s", (intmax_t)d->ferry_job, d->source, d->dest,
 	    strcmp(json_string_value(json_object_get(job, "state")),
 	    "paused") == 0 ? " (paused)" : "", (intmax_t)done, (intmax_t)files,
 	    b1, b2, pct, r);
@@ -329,9 +336,9 @@ progress_follow(struct ff *ff, struct spool_delivery *d)
 	r = ferryapi_call(ff->hub_state, req, &job, &cause);
 	json_decref(req);
 	if (r == FERRY_ERR_DENIED && ferryapi_no_such_job(cause)) {
-		snprintf(text, sizeof text, "ferry job %jd, %s to %s failed: the "
-		    "hub no longer has it", (intmax_t)d->ferry_job, d->source,
-		    d->dest);
+		snprintf(text, sizeof text, "ferry job %jd, %s to %s failed: "
+		    "the hub no longer has it", (intmax_t)d->ferry_job,
+		    d->source, d->dest);
 		progress_end(ff, d, SPOOL_FAILED, text);
 	} else if (r != 0)
 		log_warnx("ferry job %jd: cannot ask the hub: %s",
@@ -342,7 +349,8 @@ progress_follow(struct ff *ff, struct spool_delivery *d)
 		    (intmax_t)d->ferry_job);
 	else if (strcmp(state, "done") == 0)
 		progress_done(ff, d, job);
-	else if (strcmp(state, "failed") == 0 || strcmp(state, "cancelled") == 0)
+	else if (strcmp(state, "failed") == 0 ||
+	    strcmp(state, "cancelled") == 0)
 		progress_failed(ff, d, job);
 	else
 		progress_show(ff, d, job);

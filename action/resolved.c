@@ -26,7 +26,8 @@ resolved_to_json(const struct resolve_result *res)
 		f = &res->v[i];
 		if (json_array_append_new(files, json_pack("{s:s, s:s*, s:s, "
 		    "s:s*}", "component_id", f->component_id, "container_id",
-		    f->container_id, "path", f->path, "basis", f->basis)) != 0) {
+		    f->container_id, "path", f->path, "basis",
+		    f->basis)) != 0) {
 			json_decref(files);
 			return (NULL);
 		}

@@ -100,9 +100,10 @@ selection_contexts(struct ff *ff, json_t *ids, int *okp, char **cause)
 static int
 selection_entry(const json_t *e, size_t i, char **cause)
 {
-	const char	*id = json_string_value(json_object_get(e, "entityId"));
-	const char	*type = json_string_value(json_object_get(e,
-			    "entityType"));
+	const char	*id, *type;
+
+	id = json_string_value(json_object_get(e, "entityId"));
+	type = json_string_value(json_object_get(e, "entityType"));
 
 	if (!json_is_object(e) || id == NULL || *id == '\0' || type == NULL)
 		return (err_set(cause, FERRY_ERR_PARSE, "data.selection[%zu] "

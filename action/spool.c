@@ -188,8 +188,8 @@ spool_migrate(struct spool *s, char **cause)
 		    version + 1);
 		if ((r = spool_exec(s, "BEGIN IMMEDIATE", cause)) != 0)
 			return (r);
-		if ((r = spool_exec(s, spool_migrations[version], cause)) != 0 ||
-		    (r = spool_exec(s, sql, cause)) != 0) {
+		r = spool_exec(s, spool_migrations[version], cause);
+		if (r != 0 || (r = spool_exec(s, sql, cause)) != 0) {
 			spool_exec(s, "ROLLBACK", NULL);
 			return (r);
 		}

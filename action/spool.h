@@ -51,11 +51,11 @@ struct spool_delivery {
 	int		 job_created;	/* the Job exists in ftrack */
 	char		*user_id;	/* whose Jobs menu shows it */
 	char		*username;
-	char		*source;	/* ferry site or user (location name) */
+	char		*source;	/* a ferry site or user */
 	char		*dest;
 	char		*dest_location_id;
-	json_t		*files;		/* [{component_id, container_id, path,
-					 *   basis}] as resolved */
+	/* As resolved: [{component_id, container_id, path, basis}]. */
+	json_t		*files;
 	int		 finish_attempts;
 	enum spool_state state;
 	char		*reason;	/* why it failed; NULL */
@@ -76,7 +76,8 @@ int	 spool_event_add(struct spool *s, const json_t *event, int64_t now,
 int	 spool_event_done(struct spool *s, const char *id,
 	     const char *outcome, int64_t now, char **cause);
 /* Stores in *eventsp a new array of the unfinished events, oldest first. */
-int	 spool_event_pending(struct spool *s, json_t **eventsp, char **cause);
+int	 spool_event_pending(struct spool *s, json_t **eventsp,
+	     char **cause);
 /* How often handling an event was started (1 the first time). */
 int	 spool_event_attempts(struct spool *s, const char *id, int *np,
 	     char **cause);
@@ -97,8 +98,8 @@ int	 spool_event_job(struct spool *s, const char *id, int64_t *jobp,
 int	 spool_delivery_add(struct spool *s, const struct spool_delivery *d,
 	     int64_t now, char **cause);
 /* Whether a ferry job is tracked (by any event). */
-int	 spool_delivery_known(struct spool *s, int64_t ferry_job, int *knownp,
-	     char **cause);
+int	 spool_delivery_known(struct spool *s, int64_t ferry_job,
+	     int *knownp, char **cause);
 /* Calls cb for every delivery still running, oldest first. */
 int	 spool_delivery_running(struct spool *s,
 	     int (*cb)(void *, const struct spool_delivery *), void *arg,

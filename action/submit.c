@@ -32,14 +32,14 @@
 #define SUBMIT_ADOPT_LIMIT	200
 
 struct submit {
-	struct ff			*ff;
-	const struct launch_req		*req;
-	json_t				*locs;	/* {name: {id, label}} */
-	const char			*src_id;
-	const char			*dst_id;
-	struct resolve_result		 res;
-	int64_t				 job;
-	int64_t				 files;
+	struct ff		*ff;
+	const struct launch_req	*req;
+	json_t			*locs;	/* {name: {id, label}} */
+	const char		*src_id;
+	const char		*dst_id;
+	struct resolve_result	 res;
+	int64_t			 job;
+	int64_t			 files;
 };
 
 /* Both places must be ftrack Locations that map to ferry. */
@@ -58,8 +58,8 @@ submit_places(struct submit *s, char **cause)
 	if (s->src_id == NULL || s->dst_id == NULL)
 		return (err_set(cause, FERRY_ERR_NOTFOUND, "%s is not a ferry "
 		    "place: no ftrack Location of that name is a site or an "
-		    "enrolled user of the hub", s->src_id == NULL ? req->source :
-		    req->dest));
+		    "enrolled user of the hub", s->src_id == NULL ?
+		    req->source : req->dest));
 	return (0);
 }
 
@@ -263,8 +263,9 @@ submit_run(struct ff *ff, const struct launch_req *req, char **messagep,
 	if ((r = spool_event_job(ff->spool, req->event_id, &done, cause)) != 0)
 		return (r);
 	if (done != 0) {
-		snprintf(msg, sizeof msg, "ferry job %jd was submitted for this "
-		    "already; follow it in your ftrack Jobs", (intmax_t)done);
+		snprintf(msg, sizeof msg, "ferry job %jd was submitted for "
+		    "this already; follow it in your ftrack Jobs",
+		    (intmax_t)done);
 		s.job = done;
 	} else if ((r = submit_new(&s, cause)) == 0)
 		snprintf(msg, sizeof msg, "ferry job %jd: %jd file%s from %s "
