@@ -269,7 +269,7 @@ run_ferryd()
 	D_WAIT=$(us_to_s $((t2 - J_T0)))
 	[ -n "$c0" ] && [ -n "$c1" ] &&
 	    D_CPU=$(awk -v c=$((c1 - c0)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", c / hz }')
-	if [ "$st" = done ] && [ "$rc" = 0 ]; then
+	if [ "$st" = "done" ] && [ "$rc" = 0 ]; then
 		D_OK=true
 	else
 		D_ERR="job $J_ID $st, ferry send --wait exit $rc: $(head -n 1 "$t.err")"
@@ -463,7 +463,7 @@ d2()
 		v="not finished in $D2_TMO s: $n of $D2_FILES files done"
 	else
 		v=$(verify_files "$src" "$dst")
-		[ "$st" = done ] && ok=true
+		[ "$st" = "done" ] && ok=true
 	fi
 	# What one full listing of the job (`ferry job ID`, as `ferry send
 	# --wait` asks twice a second) costs the hub.
@@ -477,13 +477,13 @@ d2()
 	jq -nc --argjson files "$D2_FILES" --argjson ok "$ok" --arg st "$st" \
 	    --argjson n "$n" --arg verify "$v" \
 	    --argjson sub "$(us_to_s $((J_TSUB - J_T0)))" \
-	    --argjson done "$(jnum "$([ -n "$t1" ] && us_to_s $((t1 - J_T0)))")" \
+	    --argjson fin "$(jnum "$([ -n "$t1" ] && us_to_s $((t1 - J_T0)))")" \
 	    --argjson hr "$hr" --argjson ar "$ar" --argjson hl "$(jnum "$hl")" \
 	    --argjson al "$(jnum "$al")" --argjson hj "$(jnum "$r")" \
 	    --argjson reset "$hwm_reset" --slurpfile idle "$D_DIR/idle.json" '
 	    {scenario: "D2", files: $files, ok: $ok, state: $st, done_files: $n,
 	     desc: "a job of \($files) files of 1 byte: submit, done, daemon memory",
-	     submit_s: $sub, done_s: $done, verify: $verify,
+	     submit_s: $sub, done_s: $fin, verify: $verify,
 	     idle: $idle[0],
 	     hub_peak_rss_kb: $hr, agent_peak_rss_kb: $ar,
 	     hub_hwm_kb: $hl, agent_hwm_kb: $al, hwm_reset: $reset,
