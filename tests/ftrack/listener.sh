@@ -13,14 +13,13 @@
 . "${srcdir:-.}/tests/ftrack-double/lib.sh"
 double_need
 . "${srcdir:-.}/tests/agent/lib.sh"
-need ip
-need sqlite3
+# Only a missing node or its modules skip this test (double_need).
+command -v sqlite3 >/dev/null 2>&1 || {
+	echo "FAIL: sqlite3 is not installed (contrib/install-deps.sh --test)" >&2
+	exit 1
+}
 # The double first: stop_daemons waits for every child.
 trap 'double_stop; stop_daemons; rm -rf "$TMP"' EXIT
-for a in 127.0.0.2 127.0.0.3; do
-	ip -o addr show lo 2>/dev/null | grep -q "127.0.0.1/8" || {
-		echo "SKIP: no 127.0.0.0/8 on lo"; exit 77; }
-done
 unset http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY
 FFTRACK=${FERRY_FTRACK:-${FERRYD%/agent/ferryd}/action/ferry-ftrack}
 KEY=ferry-double-api-key
