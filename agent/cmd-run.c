@@ -108,6 +108,7 @@ cmd_run_exec(int argc, char **argv)
 
 	memset(&d, 0, sizeof d);
 	d.lockfd = d.apifd = d.ctlfd = -1;
+	d.uplink_wake[0] = d.uplink_wake[1] = -1;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'S': d.state = optarg; break;

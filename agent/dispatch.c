@@ -659,6 +659,8 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due)
 	x->settled = calloc(due->n, sizeof *x->settled);
 	x->l.v = calloc(due->n, sizeof *x->l.v);
 	x->l.cap = due->n;
+	/* Every task's start in one transaction: one flush, not thousands. */
+	store_batch_begin(d->store, NULL);
 	for (i = 0; i < due->n && x->task && x->settled && x->l.v; i++) {
 		if (due->t[i].job_id != j.id)
 			continue;
@@ -672,6 +674,7 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due)
 			cause = NULL;
 		}
 	}
+	store_batch_end(d->store, 0, NULL);
 	store_job_clear(&j);
 	if (x->l.n == 0 || pthread_create(&th, NULL, dispatch_xfer_main,
 	    x) != 0) {

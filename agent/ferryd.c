@@ -1,12 +1,14 @@
 /* ferryd: main() finds the subcommand in a table. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "ferryd.h"
@@ -40,6 +42,8 @@ ferryd_enqueue(struct ferryd *d, json_t **q, json_t *msg)
 	if (*q == NULL)
 		*q = json_array();
 	json_array_append_new(*q, msg);
+	if (q == &d->uplink_outq)
+		ferryd_wake(d->uplink_wake[1]);
 	pthread_mutex_unlock(&d->mu);
 }
 
@@ -146,4 +150,29 @@ ferryd_answered(struct ferryd *d, const json_t *msg)
 	    json_object_get(msg, "re")));
 	json_object_set(d->answers, key, (json_t *)(uintptr_t)msg);
 	pthread_cond_broadcast(&d->answered);
+}
+
+int
+ferryd_wake_open(int fds[2])
+{
+	return (pipe2(fds, O_NONBLOCK | O_CLOEXEC));
+}
+
+void
+ferryd_wake(int fd)
+{
+	char	c = 1;
+
+	if (fd != -1 && write(fd, &c, 1) == -1) {
+		/* A full pipe already says "wake up". */
+	}
+}
+
+void
+ferryd_wake_drain(int fd)
+{
+	char	buf[64];
+
+	while (read(fd, buf, sizeof buf) > 0)
+		;
 }

@@ -52,6 +52,7 @@ struct hub_link {
 	uint64_t		 gen;		/* tells a new link of the
 						   same agent from this one */
 	json_t			*outq;		/* messages to send */
+	int			 wake[2];	/* a message is queued */
 	char			*pub;		/* its public address; NULL */
 	int			 busy;		/* transfers running on it */
 	struct hub_link		*next;
@@ -84,6 +85,7 @@ struct ferryd {
 	int			 uplinked;	/* connected to the hub now */
 	char			*uplink_error;	/* why not, if not */
 	json_t			*uplink_outq;	/* messages for the hub */
+	int			 uplink_wake[2];
 };
 
 /* ferryd.c */
@@ -160,6 +162,14 @@ void	relay_from_agent(struct ferryd *d, struct hub_link *l,
 void	xfer_start(struct ferryd *d, const json_t *msg);
 void	xfer_abort(struct ferryd *d, const json_t *msg);
 json_t	*xfer_list(struct ferryd *d, const json_t *msg);
+
+/*
+ * ferryd.c: a link's thread sleeps in poll(2) on its socket and a wake
+ * pipe, so that a message queued for it goes out at once.
+ */
+int	ferryd_wake_open(int fds[2]);
+void	ferryd_wake(int fd);
+void	ferryd_wake_drain(int fd);
 
 /* ferryd.c: queue a message for a link's own thread (msg is taken)... */
 void	ferryd_enqueue(struct ferryd *d, json_t **q, json_t *msg);

@@ -105,7 +105,10 @@ hub_link_register(struct ferryd *d, const struct store_agent *a,
 	struct hub_link	*l;
 
 	if ((l = calloc(1, sizeof *l)) == NULL ||
-	    (l->name = strdup(a->name)) == NULL) {
+	    (l->name = strdup(a->name)) == NULL ||
+	    ferryd_wake_open(l->wake) == -1) {
+		if (l != NULL)
+			free(l->name);
 		free(l);
 		return (NULL);
 	}
@@ -141,6 +144,8 @@ hub_link_unregister(struct ferryd *d, struct hub_link *l)
 	free(l->site);
 	free(l->user);
 	free(l->pub);
+	close(l->wake[0]);
+	close(l->wake[1]);
 	free(l);
 }
 
@@ -154,7 +159,7 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	struct ferryd		*d = hc->d;
 	struct store_agent	 a;
 	struct hub_link		*l;
-	struct pollfd		 pfd = { hc->fd, POLLIN, 0 };
+	struct pollfd		 pfd[2];
 	char			*cause = NULL, fp[64];
 	json_t			*msg = NULL, *rep;
 	const char		*op;
@@ -184,8 +189,15 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	l = hub_link_register(d, &a, hc->peer, json_string_value(
 	    json_object_get(hello, "address")));
 	jobs_wake(d);	/* jobs may have waited for this agent */
+	pfd[0].fd = hc->fd;
+	pfd[1].fd = l != NULL ? l->wake[0] : -1;
+	pfd[0].events = pfd[1].events = POLLIN;
 	while (r == 0 && l != NULL && !d->stop) {
-		if (tls_pending(c) || poll(&pfd, 1, 250) > 0) {
+		pfd[0].revents = pfd[1].revents = 0;
+		if (!tls_pending(c) && poll(pfd, 2, 250) > 0 &&
+		    (pfd[1].revents & POLLIN))
+			ferryd_wake_drain(pfd[1].fd);
+		if (tls_pending(c) || pfd[0].revents != 0) {
 			if ((r = proto_recv(c, &msg, &cause)) != 0)
 				break;
 			heard = ferryd_now();

@@ -525,7 +525,9 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 	    (r = store_job_get(d->store, id, &j, &cause)) == 0) {
 		rep = jobs_job_json(&j);
 		store_job_clear(&j);
-		if (strcmp(op, "job") == 0)
+		/* "tasks": false when only the totals are wanted. */
+		if (strcmp(op, "job") == 0 && !json_is_false(json_object_get(
+		    req, "tasks")))
 			r = store_job_tasks(d->store, id, jobs_task_cb, list,
 			    &cause);
 	}

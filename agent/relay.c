@@ -55,6 +55,7 @@ relay_to_hub(struct ferryd *d, const json_t *req)
 		d->uplink_outq = json_array();
 	json_array_append_new(d->uplink_outq, json_pack("{s:s, s:I, s:O}",
 	    "op", "api", "req", (json_int_t)num, "request", req));
+	ferryd_wake(d->uplink_wake[1]);
 	r = ferryd_await(d, num, 2 * FERRYD_TIMEOUT_MS / 1000, &reply, &cause);
 	pthread_mutex_unlock(&d->mu);
 	if (r != 0) {

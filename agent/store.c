@@ -554,6 +554,18 @@ store_end(struct store *st, int r, char **cause)
 	return (r);
 }
 
+int
+store_batch_begin(struct store *st, char **cause)
+{
+	return (store_begin(st, cause));
+}
+
+int
+store_batch_end(struct store *st, int r, char **cause)
+{
+	return (store_end(st, r, cause));
+}
+
 /* Opening and the schema. */
 
 static int

@@ -221,6 +221,14 @@ int	 store_acl_check(struct store *st, const char *principal,
 	     const char *path, enum store_access access, int *allowed,
 	     char **cause);
 
+/*
+ * Groups the writes between them into one transaction (one flush to disk
+ * instead of one each); store_batch_end commits, or rolls back if r is
+ * not 0. Batches nest inside the store's own transactions.
+ */
+int	 store_batch_begin(struct store *st, char **cause);
+int	 store_batch_end(struct store *st, int r, char **cause);
+
 /* Jobs. */
 struct store_job {
 	int64_t			 id;

@@ -65,14 +65,21 @@ uplink_state(struct ferryd *d, int up, const char *why)
 static int
 uplink_loop(struct ferryd *d, struct tls_conn *c, int fd, char **cause)
 {
-	struct pollfd	 pfd = { fd, POLLIN, 0 };
+	struct pollfd	 pfd[2];
 	json_t		*msg = NULL, *ping = json_pack("{s:s}", "op", "ping");
 	const char	*op;
 	time_t		 last = time(NULL);
 	int		 r = 0;
 
+	pfd[0].fd = fd;
+	pfd[1].fd = d->uplink_wake[0];
+	pfd[0].events = pfd[1].events = POLLIN;
 	while (r == 0 && !d->stop) {
-		if (tls_pending(c) || poll(&pfd, 1, 250) > 0) {
+		pfd[0].revents = pfd[1].revents = 0;
+		if (!tls_pending(c) && poll(pfd, 2, 250) > 0 &&
+		    (pfd[1].revents & POLLIN))
+			ferryd_wake_drain(pfd[1].fd);
+		if (tls_pending(c) || pfd[0].revents != 0) {
 			if ((r = proto_recv(c, &msg, cause)) != 0)
 				break;
 			op = json_string_value(json_object_get(msg, "op"));
@@ -176,6 +183,10 @@ uplink_run(struct ferryd *d)
 {
 	pthread_t	t;
 
+	if (ferryd_wake_open(d->uplink_wake) == -1) {
+		log_error("cannot make the hub link's wake pipe");
+		return (FERRYD_EXIT_FAILED);
+	}
 	if (d->conf.hub == NULL || d->conf.hub_fp == NULL) {
 		log_error("%s/%s names no hub: run 'ferryd enroll' first",
 		    d->state, CONF_NAME);

@@ -41,9 +41,11 @@ cli_wait_job(const struct cmd_entry *cmd, const char *state, long long id,
 	char		 st[32] = "";
 	double		 rate = 0, last = -1, now, t0 = 0;
 	struct timespec	 ts;
-	int		 r;
+	int		 r, pause_ms = 20;
 
-	req = json_pack("{s:s, s:I}", "op", "job", "id", (json_int_t)id);
+	/* The totals only: a job may have 100,000 files. */
+	req = json_pack("{s:s, s:I, s:b}", "op", "job", "id", (json_int_t)id,
+	    "tasks", 0);
 	for (;;) {
 		json_decref(rep);
 		if ((r = cli_request(cmd, state, req, &rep)) != 0)
@@ -65,7 +67,10 @@ cli_wait_job(const struct cmd_entry *cmd, const char *state, long long id,
 			    isatty(fileno(stderr)));
 		if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0)
 			break;
-		usleep(500 * 1000);
+		/* Short jobs end soon: look again quickly at first. */
+		usleep(pause_ms * 1000);
+		if (pause_ms < 500)
+			pause_ms *= 2;
 	}
 	if (!quiet && isatty(fileno(stderr)))
 		fputc('\n', stderr);
