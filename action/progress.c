@@ -331,9 +331,19 @@ progress_follow(struct ff *ff, struct spool_delivery *d)
 	int		 r;
 
 	progress_ensure_job(ff, d);
-	req = json_pack("{s:s, s:I}", "op", "job", "id",
-	    (json_int_t)d->ferry_job);
+	/* The totals while it runs; every task only once it has ended. */
+	req = json_pack("{s:s, s:I, s:b}", "op", "job", "id",
+	    (json_int_t)d->ferry_job, "tasks", 0);
 	r = ferryapi_call(ff->hub_state, req, &job, &cause);
+	state = r == 0 ? json_string_value(json_object_get(job, "state")) :
+	    NULL;
+	if (state != NULL && strcmp(state, "running") != 0 &&
+	    strcmp(state, "paused") != 0) {
+		json_decref(job);
+		job = NULL;
+		json_object_del(req, "tasks");
+		r = ferryapi_call(ff->hub_state, req, &job, &cause);
+	}
 	json_decref(req);
 	if (r == FERRY_ERR_DENIED && ferryapi_no_such_job(cause)) {
 		snprintf(text, sizeof text, "ferry job %jd, %s to %s failed: "
