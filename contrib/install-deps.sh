@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what ferry needs on Debian 12 (bookworm): the build dependencies
-# and jq (the quickstart reads JSON with it), and with --test also what the
-# test suite and CI use. Idempotent and
+# and jq (the quickstart reads JSON with it); with --ftrack also node and
+# npm (the quickstart's ftrack demo runs the ftrack double), and with
+# --test everything the test suite and CI use. Idempotent and
 # non-interactive; uses sudo when not run as root.
 set -eu
 
@@ -14,14 +15,16 @@ test="$test sqlite3"
 
 # The ftrack double's tests need node (>= 18) and npm: Debian's, unless a
 # node is already installed (NodeSource's node conflicts with Debian's npm).
+node=""
 if ! command -v node >/dev/null 2>&1; then
-	test="$test nodejs npm"
+	node="nodejs npm"
 elif ! command -v npm >/dev/null 2>&1; then
-	test="$test npm"
+	node="npm"
 fi
 
 want=$build
-[ "${1:-}" = --test ] && want="$build $test"
+[ "${1:-}" = --ftrack ] && want="$build $node"
+[ "${1:-}" = --test ] && want="$build $test $node"
 
 missing=""
 for p in $want; do

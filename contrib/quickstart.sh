@@ -108,7 +108,8 @@ echo "   with a one-time code"
 step "$ferryd" init --hub --site hq --listen "127.0.0.1:$port" --state "$tmp/d/hub"
 "$ferryd" run --state "$tmp/d/hub" 2>"$tmp/d/hub.log" &
 hubpid=$!
-trap 'kill $hubpid $lapid 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+ffpid="" dpid=""
+trap 'kill $ffpid $dpid $hubpid $lapid 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
 lapid=""
 while [ ! -S "$tmp/d/hub/ferryd.sock" ]; do sleep 0.05; done
 code=$(./ferry invite --site la --state "$tmp/d/hub" | tail -n1)
@@ -151,3 +152,66 @@ cmp "$tmp/d/la-storage/show/sh010/comp/sh010_comp_v004.mov" \
     "$tmp/d/hq-storage/show/sh010/comp/sh010_comp_v004.mov" &&
     echo "  hq holds an identical copy"
 step ./ferry jobs --state "$tmp/d/hub"
+
+echo
+echo "== ftrack: production presses Send on a version (a local ftrack double"
+echo "   stands in for ftrack, with a sample project; ferry-ftrack listens)"
+"$top/contrib/install-deps.sh" --ftrack
+npm ci --prefix "$top/tests/ftrack-double" --no-audit --no-fund \
+    --loglevel=error >/dev/null
+NODE_PATH="$top/tests/ftrack-double/node_modules"
+export NODE_PATH
+demo() { node "$top/contrib/ftrack-demo.js" "$url" "$@"; }
+# The sample project's plate, sh010 v001 (at hq and la) and v002 (at hq):
+# v002 keeps frames 1001-1012 of v001 and re-renders 1013-1024.
+P=demo/sq010/sh010/plate
+mkdir -p "$tmp/d/projects/$P/v001" "$tmp/d/projects/$P/v002" \
+    "$tmp/d/la-projects/$P"
+for f in $(seq 1001 1024); do
+	head -c 2000000 /dev/urandom >"$tmp/d/projects/$P/v001/plate.$f.exr"
+	if [ "$f" -le 1012 ]; then
+		cp "$tmp/d/projects/$P/v001/plate.$f.exr" "$tmp/d/projects/$P/v002/"
+	else
+		head -c 2000000 /dev/urandom >"$tmp/d/projects/$P/v002/plate.$f.exr"
+	fi
+done
+for v in v001 v002; do
+	head -c 300000 /dev/urandom >"$tmp/d/projects/$P/$v/reference.mov"
+done
+cp -r "$tmp/d/projects/$P/v001" "$tmp/d/la-projects/$P/"
+cat >"$tmp/d/map2.json" <<JSON
+{ "shares": {
+  "storage": { "linux": "$tmp/d/hq-storage",
+    "sites": { "la": { "linux": "$tmp/d/la-storage" } } },
+  "projects": { "linux": "$tmp/d/projects",
+    "sites": { "la": { "linux": "$tmp/d/la-projects" } } } } }
+JSON
+./ferry share import "$tmp/d/map2.json" --state "$tmp/d/hub" >/dev/null
+node "$top/tests/ftrack-double/server.js" --port 0 --quiet >"$tmp/d/double.out" &
+dpid=$!
+url=""
+while [ -z "$url" ]; do
+	sleep 0.1
+	url=$(sed -n 's/^listening on //p' "$tmp/d/double.out")
+done
+echo "  the ftrack double listens on $url"
+demo reroot /mnt/projects "$tmp/d/projects" /mnt/la/projects "$tmp/d/la-projects"
+echo '{ "job_update_interval": 0.5 }' >"$tmp/d/ff.json"
+FTRACK_SERVER=$url FTRACK_API_USER=ferry FTRACK_API_KEY=ferry-double-api-key \
+    ./action/ferry-ftrack --state "$tmp/d/ff" --hub-state "$tmp/d/hub" \
+    --config "$tmp/d/ff.json" 2>"$tmp/d/ff.log" &
+ffpid=$!
+until grep -q 'listening to' "$tmp/d/ff.log"; do sleep 0.1; done
+echo "  ferry-ftrack: $(grep -o 'listening to.*' "$tmp/d/ff.log")"
+./ferry site set la --bwlimit 20M --state "$tmp/d/hub" >/dev/null
+logline=$(wc -l <"$tmp/d/hub.log")
+echo
+echo "\$ (web UI) right-click sh010 plate v002 > ferry Send > from hq to la"
+demo send jdoe@studio.example 3af2c6c7-cf8c-5aab-ae53-09c764ba7db2 hq la
+demo watch jdoe@studio.example
+demo registered la 3af2c6c7-cf8c-5aab-ae53-09c764ba7db2
+diff -r "$tmp/d/projects/$P/v002" "$tmp/d/la-projects/$P/v002" &&
+    echo "  la holds an identical copy of v002"
+sed -n "$((logline + 1)),\$p" "$tmp/d/hub.log" |
+    sed -n 's/.* \([0-9]*\) bytes delivered, \([0-9]*\) on the wire.*/\1 \2/p' |
+    awk '{ b += $1; w += $2 } END { printf "  v002 is %.1f MB; %.1f MB crossed the wire: v001 at la was the basis\n", b / 1e6, w / 1e6 }'
