@@ -26,6 +26,7 @@
 #include "conf.h"
 #include "err.h"
 #include "ferryd.h"
+#include "hex.h"
 #include "identity.h"
 #include "link.h"
 #include "log.h"
@@ -172,15 +173,6 @@ dispatch_accept(const char *rel, void *arg)
 			return (1);
 	}
 	return (0);
-}
-
-static void
-dispatch_hex(const uint8_t *v, size_t n, char *out)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", v[i]);
 }
 
 /*
@@ -422,7 +414,7 @@ dispatch_run(struct jobs_xfer *x, char **cause)
 
 	if (RAND_bytes(tok, sizeof tok) != 1)
 		return (err_set(cause, FERRY_ERR_CRYPTO, "no random bytes"));
-	dispatch_hex(tok, sizeof tok, hex);
+	hex_encode(tok, sizeof tok, hex);
 	if (x->send.link == NULL || x->recv.link == NULL)
 		return (dispatch_run_local(x, hex, tok, cause));
 	return (dispatch_run_agents(x, hex, cause));

@@ -11,6 +11,7 @@
 #include <openssl/rand.h>
 
 #include "enroll.h"
+#include "hex.h"
 #include "err.h"
 #include "identity.h"
 #include "proto.h"
@@ -69,15 +70,6 @@ enroll_proof(struct tls_conn *c, const uint8_t *key, const char *role,
 	return (0);
 }
 
-static void
-hex(const uint8_t *p, size_t n, char *out)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", p[i]);
-}
-
 /* Compares a hex proof from a message with the one expected. */
 static int
 enroll_proof_ok(const json_t *msg, const uint8_t *want)
@@ -87,7 +79,7 @@ enroll_proof_ok(const json_t *msg, const uint8_t *want)
 
 	if (got == NULL || strlen(got) != 2 * ENROLL_PROOF)
 		return (0);
-	hex(want, ENROLL_PROOF, w);
+	hex_encode(want, ENROLL_PROOF, w);
 	return (CRYPTO_memcmp(got, w, sizeof w - 1) == 0);
 }
 
@@ -112,7 +104,7 @@ enroll_agent(struct tls_conn *c, const char *code, const char *name,
 	    (r = enroll_proof(c, key, "hub", own_fp, tls_peer_fp(c), theirs,
 	    cause)) != 0)
 		goto out;
-	hex(mine, sizeof mine, h);
+	hex_encode(mine, sizeof mine, h);
 	msg = json_pack("{s:s, s:s, s:s}", "op", "enroll", "proof", h,
 	    "name", name);
 	r = msg == NULL ? FERRY_ERR_NOMEM : proto_send(c, msg, cause);
@@ -183,7 +175,7 @@ enroll_hub_accept(struct tls_conn *c, const uint8_t *key, json_t *info,
 	if ((r = enroll_proof(c, key, "hub", tls_peer_fp(c), own_fp, proof,
 	    cause)) != 0)
 		return (r);
-	hex(proof, sizeof proof, h);
+	hex_encode(proof, sizeof proof, h);
 	msg = info != NULL ? json_deep_copy(info) : json_object();
 	if (msg == NULL || json_object_set_new(msg, "proof",
 	    json_string(h)) != 0) {

@@ -19,6 +19,7 @@
 #include "err.h"
 #include "expand.h"
 #include "ferryd.h"
+#include "hex.h"
 #include "identity.h"
 #include "link.h"
 #include "log.h"
@@ -40,22 +41,6 @@ struct xfer {
 
 /* Transfers running here, for transfer.abort. Under d->mu. */
 static struct xfer	*xfer_running;
-
-static int
-xfer_hex(const char *s, uint8_t *out, size_t n)
-{
-	size_t		i;
-	unsigned int	v;
-
-	if (s == NULL || strlen(s) != 2 * n)
-		return (-1);
-	for (i = 0; i < n; i++) {
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return (-1);
-		out[i] = (uint8_t)v;
-	}
-	return (0);
-}
 
 static void
 xfer_tell_hub(struct xfer *x, json_t *msg)
@@ -208,7 +193,7 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 	p.timeout_ms = FERRYD_TIMEOUT_MS;
 	p.source = ferryd_source(d);
 	if ((!sending && root == NULL) || p.streams < 1 ||
-	    p.streams > XFER_MAX_STREAMS || xfer_hex(json_string_value(
+	    p.streams > XFER_MAX_STREAMS || hex_decode(json_string_value(
 	    json_object_get(msg, "token")), tok, sizeof tok) != 0)
 		return (err_set(cause, FERRY_ERR_PROTO, "a transfer.start "
 		    "without root, streams or token"));

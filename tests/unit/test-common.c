@@ -1,11 +1,13 @@
-/* Tests of common/: the error table and the growable buffer. */
+/* Tests of common/: the error table, the growable buffer, hex text. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "err.h"
+#include "hex.h"
 #include "test.h"
 
 static void
@@ -67,10 +69,39 @@ test_buf(void)
 	buf_free(&b);
 }
 
+static void
+test_hex(void)
+{
+	uint8_t	v[256], back[256];
+	char	text[513];
+	int	i;
+
+	for (i = 0; i < 256; i++)
+		v[i] = (uint8_t)i;
+	hex_encode(v, 3, text);
+	ASSERT_STR_EQ(text, "000102");
+	hex_encode(v + 250, 6, text);
+	ASSERT_STR_EQ(text, "fafbfcfdfeff");
+	/* Every byte value round-trips. */
+	hex_encode(v, sizeof v, text);
+	ASSERT_INT_EQ(hex_decode(text, back, sizeof back), 0);
+	ASSERT_TRUE(memcmp(v, back, sizeof v) == 0);
+	ASSERT_INT_EQ(hex_decode("ABcd", back, 2), 0);
+	ASSERT_INT_EQ(back[0], 0xab);
+	ASSERT_INT_EQ(back[1], 0xcd);
+	/* Wrong length, a non-digit, or nothing: refused. */
+	ASSERT_INT_EQ(hex_decode("abc", back, 2), -1);
+	ASSERT_INT_EQ(hex_decode("abcdef", back, 2), -1);
+	ASSERT_INT_EQ(hex_decode("0g", back, 1), -1);
+	ASSERT_INT_EQ(hex_decode(" 0", back, 1), -1);
+	ASSERT_INT_EQ(hex_decode(NULL, back, 1), -1);
+}
+
 int
 main(void)
 {
 	test_err();
 	test_buf();
+	test_hex();
 	return (TEST_DONE());
 }
