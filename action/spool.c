@@ -15,6 +15,7 @@
 
 #include <sqlite3.h>
 
+#include "db.h"
 #include "err.h"
 #include "spool.h"
 #include "statedir.h"
@@ -199,31 +200,12 @@ spool_migrate(struct spool *s, char **cause)
 	return (0);
 }
 
-/* The file is made 0600 before SQLite opens it. */
-static int
-spool_create_file(const char *path, char **cause)
-{
-	int	fd;
-
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd == -1)
-		return (err_set(cause, FERRY_ERR_IO, "cannot open %s: %s", path,
-		    strerror(errno)));
-	close(fd);
-	return (0);
-}
-
 static int
 spool_setup(struct spool *s, int64_t now, char **cause)
 {
 	int		 r;
 
-	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, SPOOL_BUSY_MS);
-	if ((r = spool_exec(s, "PRAGMA journal_mode = WAL;"
-	    "PRAGMA synchronous = FULL;"
-	    "PRAGMA foreign_keys = ON;", cause)) != 0 ||
-	    (r = spool_migrate(s, cause)) != 0)
+	if ((r = spool_migrate(s, cause)) != 0)
 		return (r);
 	/* Old handled events go; those a delivery names stay with it. */
 	return (spool_run(s, cause, "DELETE FROM events WHERE done < ? AND "
@@ -239,17 +221,9 @@ spool_open(const char *dir, int64_t now, struct spool **sp, char **cause)
 
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
-	if ((r = statedir_path(dir, SPOOL_FILE, &s->path, cause)) != 0 ||
-	    (r = spool_create_file(s->path, cause)) != 0)
-		goto out;
-	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		r = err_set(cause, FERRY_ERR_IO, "%s: %s", s->path,
-		    s->db != NULL ? sqlite3_errmsg(s->db) : "cannot open");
-		goto out;
-	}
-	r = spool_setup(s, now, cause);
-out:
+	if ((r = statedir_path(dir, SPOOL_FILE, &s->path, cause)) == 0 &&
+	    (r = db_open(s->path, SPOOL_BUSY_MS, &s->db, cause)) == 0)
+		r = spool_setup(s, now, cause);
 	if (r != 0) {
 		spool_close(s);
 		return (r);

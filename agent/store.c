@@ -21,6 +21,7 @@
 #include <openssl/rand.h>
 #include <sqlite3.h>
 
+#include "db.h"
 #include "err.h"
 #include "store.h"
 
@@ -624,85 +625,21 @@ store_migrate(struct store *st, char **cause)
 	return (r);
 }
 
-/* Creates the file with mode 0600 so that SQLite never makes it wider. */
-static int
-store_create_file(const char *path, char **cause)
-{
-	int	fd;
-
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		if (errno == EEXIST)
-			return (0);
-		return (err_set(cause, FERRY_ERR_IO, "%s: %s", path,
-		    strerror(errno)));
-	}
-	if (fchmod(fd, 0600) == -1) {
-		close(fd);
-		return (err_set(cause, FERRY_ERR_IO, "%s: %s", path,
-		    strerror(errno)));
-	}
-	close(fd);
-	return (0);
-}
-
-static int
-store_wal(struct store *st, char **cause)
-{
-	sqlite3_stmt	*s;
-	const char	*mode;
-	int		 rc, r = 0;
-
-	rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s,
-	    NULL);
-	if (rc != SQLITE_OK)
-		return (store_sqlerr(st, rc, cause));
-	if ((rc = sqlite3_step(s)) != SQLITE_ROW)
-		r = store_sqlerr(st, rc, cause);
-	else {
-		mode = store_col_str(s, 0);
-		if (mode == NULL || strcmp(mode, "wal") != 0)
-			r = err_set(cause, FERRY_ERR_IO, "database: cannot use "
-			    "WAL mode (journal mode is %s)",
-			    mode != NULL ? mode : "unknown");
-	}
-	sqlite3_finalize(s);
-	return (r);
-}
-
 int
 store_open(const char *path, struct store **out, char **cause)
 {
 	struct store	*st;
 	char		*msg;
-	int		 rc, r;
+	int		 r;
 
-	if ((r = store_create_file(path, cause)) != 0)
-		return (r);
 	if ((st = calloc(1, sizeof *st)) == NULL)
 		return (store_nomem(cause));
 	st->retry_base = 30;
 	st->retry_cap = 3600;
 	st->max_attempts = 5;
-	/* One thread at a time uses a store: no mutexes needed. */
-	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		r = err_set(cause, FERRY_ERR_IO, "%s: %s", path,
-		    st->db != NULL ? sqlite3_errmsg(st->db) :
-		    sqlite3_errstr(rc));
-		goto out;
-	}
-	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
-	if ((r = store_wal(st, cause)) != 0)
-		goto out;
-	/* FULL: a commit is on disk before the caller acts on it. */
-	r = store_sql(st, "PRAGMA synchronous = FULL;"
-	    "PRAGMA foreign_keys = ON;", cause);
-	if (r == 0)
+	/* One thread at a time uses a store (common/db.h). */
+	if ((r = db_open(path, STORE_BUSY_MS, &st->db, cause)) == 0)
 		r = store_migrate(st, cause);
-out:
 	if (r != 0 && cause != NULL && *cause != NULL &&
 	    strncmp(*cause, path, strlen(path)) != 0) {
 		msg = *cause;

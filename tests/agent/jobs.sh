@@ -67,6 +67,13 @@ run 0 "$FERRY" send --from hq --to la --wait --state "$HUB" \
 checks=$((checks + 1))
 cmp -s "$S/show/sh010/comp_v002.mov" "$L/show/sh010/comp_v002.mov" ||
     fail "comp_v002.mov differs"
+# la reports each transfer to the hub just after the job is done: wait
+# for v002's line (v001's came first).
+i=0
+while [ "$(grep -c "8000000 bytes delivered" "$HUB.log")" -lt 2 ] &&
+    [ $i -lt 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
 wire=$(grep "8000000 bytes delivered" "$HUB.log" | tail -n1 |
     sed -n 's/.* \([0-9]*\) on the wire.*/\1/p')
 checks=$((checks + 1))
