@@ -140,6 +140,7 @@ step ./ferry send --from hq --to la --wait --state "$tmp/d/hub" \
     "$tmp/d/hq-storage/show/sh010/plate/sh010_plate.####.exr [1001-1048]"
 echo "  took $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s"
 diff -r "$tmp/d/hq-storage" "$tmp/d/la-storage" && echo "  la holds an identical copy again"
+sleep 0.3	# la reports each transfer to the hub just after the job ends
 echo "  what moved, as the hub logged each transfer:"
 grep -o 'transfer [0-9]* done, .*' "$tmp/d/hub.log" | sed 's/^/    /'
 echo
