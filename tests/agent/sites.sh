@@ -180,6 +180,30 @@ checks=$((checks + 1))
 [ "$(jq -r '"\(.state) \(.done_files)/\(.files)"' "$TMP/out")" = "done 1/1" ] ||
     fail "la -> vendor job after the kill: $(cat "$TMP/out")"
 
+# Send pressed twice: two jobs name one destination file. The second
+# waits for the first rather than writing beside it, then finds the file
+# delivered and unchanged: one copy crosses the wire.
+openssl enc -aes-128-ctr -nosalt -pass pass:dup -pbkdf2 -iter 1 \
+    </dev/zero 2>/dev/null | head -c 6000000 >"$S/show/sh010/dup.mov"
+run 0 "$FERRY" site set la --bwlimit 4M --state "$HUB"
+logline=$(wc -l <"$HUB.log")
+run 0 "$FERRY" send --from hq --to la --state "$HUB" "$S/show/sh010/dup.mov"
+d1=$(tail -n1 "$TMP/out")
+run 0 "$FERRY" send --from hq --to la --state "$HUB" "$S/show/sh010/dup.mov"
+d2=$(tail -n1 "$TMP/out")
+run 0 "$FERRY" job "$d1" --wait --state "$HUB"
+run 0 "$FERRY" job "$d2" --wait --state "$HUB"
+checks=$((checks + 1))
+cmp -s "$S/show/sh010/dup.mov" "$L/show/sh010/dup.mov" ||
+    fail "dup.mov differs after two sends"
+sleep 0.3
+wire=$(sed -n "$((logline + 1)),\$p" "$HUB.log" |
+    sed -n 's/.* \([0-9]*\) on the wire.*/\1/p' | awk '{ w += $1 } END { print w + 0 }')
+checks=$((checks + 1))
+[ "$wire" -gt 5000000 ] && [ "$wire" -lt 7000000 ] ||
+    fail "two sends of one file moved $wire bytes (one copy expected)"
+run 0 "$FERRY" site set la --bwlimit 0 --state "$HUB"
+
 # No data port of any of our daemons is left open (other tests may have
 # theirs open at the same time: only our processes count).
 for p in $pids; do
