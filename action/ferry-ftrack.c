@@ -143,27 +143,11 @@ ff_state_dir(const char *arg)
 	return (env != NULL && *env != '\0' ? env : FF_STATE_DEFAULT);
 }
 
-/* The lock, with a refusal that names this program and the holder. */
+/* The lock: a second instance is refused, naming the pid that holds it. */
 static int
 ff_lock(struct ff *ff, char **cause)
 {
-	char	*msg, *pid;
-	int	 r;
-
-	if ((r = lockfile_take(ff->state, &ff->lockfd, cause)) !=
-	    FERRY_ERR_EXIST || cause == NULL || *cause == NULL)
-		return (r);
-	/* lockfile.c says "another ferryd (pid N) ..."; keep the pid. */
-	msg = *cause;
-	*cause = NULL;
-	if ((pid = strstr(msg, "(pid ")) != NULL)
-		err_set(cause, r, "another ferry-ftrack %.*s is running on %s",
-		    (int)(strcspn(pid, ")") + 1), pid, ff->state);
-	else
-		err_set(cause, r, "another ferry-ftrack is running on %s",
-		    ff->state);
-	free(msg);
-	return (r);
+	return (lockfile_take(ff->state, "ferry-ftrack", &ff->lockfd, cause));
 }
 
 /* The session, and a first call that proves the credentials. */

@@ -47,7 +47,7 @@ run_setup(struct ferryd *d, char **cause)
 	int	r;
 
 	if ((r = statedir_open(d->state, cause)) != 0 ||
-	    (r = lockfile_take(d->state, &d->lockfd, cause)) != 0 ||
+	    (r = lockfile_take(d->state, "ferryd", &d->lockfd, cause)) != 0 ||
 	    (r = conf_load(d->state, &d->conf, cause)) != 0 ||
 	    (r = identity_load_dir(d->state, &d->id, cause)) != 0 ||
 	    (r = api_open(d, cause)) != 0)

@@ -39,7 +39,8 @@ lockfile_read_pid(int fd)
  * takes the lock, so an empty file is given a moment before giving up.
  */
 static int
-lockfile_busy(int fd, const char *dir, char **cause)
+lockfile_busy(int fd, const char *dir, const char *program,
+    const char *name, char **cause)
 {
 	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
 	long		 pid;
@@ -48,12 +49,12 @@ lockfile_busy(int fd, const char *dir, char **cause)
 	for (i = 0; i < 20; i++) {
 		if ((pid = lockfile_read_pid(fd)) != -1)
 			return (err_set(cause, FERRY_ERR_EXIST,
-			    "another ferryd (pid %ld) is running on %s", pid,
-			    dir));
+			    "another %s (pid %ld) is running on %s", program,
+			    pid, dir));
 		nanosleep(&ts, NULL);
 	}
-	return (err_set(cause, FERRY_ERR_EXIST, "another ferryd is running "
-	    "on %s (its pid is not in %s)", dir, LOCKFILE_NAME));
+	return (err_set(cause, FERRY_ERR_EXIST, "another %s is running on %s "
+	    "(its pid is not in %s)", program, dir, name));
 }
 
 /* Replaces the file's contents with our pid. */
@@ -71,12 +72,13 @@ lockfile_write_pid(int fd, const char *path, char **cause)
 }
 
 int
-lockfile_take(const char *dir, int *fdp, char **cause)
+lockfile_take(const char *dir, const char *program, int *fdp, char **cause)
 {
-	char	*path = NULL;
+	char	*path = NULL, name[64];
 	int	 fd = -1, r;
 
-	if ((r = statedir_path(dir, LOCKFILE_NAME, &path, cause)) != 0)
+	snprintf(name, sizeof name, "%s.lock", program);
+	if ((r = statedir_path(dir, name, &path, cause)) != 0)
 		return (r);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1) {
@@ -86,7 +88,7 @@ lockfile_take(const char *dir, int *fdp, char **cause)
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno == EWOULDBLOCK)
-			r = lockfile_busy(fd, dir, cause);
+			r = lockfile_busy(fd, dir, program, name, cause);
 		else
 			r = err_set(cause, FERRY_ERR_IO, "cannot lock %s: %s",
 			    path, strerror(errno));

@@ -193,7 +193,7 @@ lock_pid(const char *dir)
 	FILE	*f;
 	long	 pid = -1;
 
-	snprintf(path, sizeof path, "%s/%s", dir, LOCKFILE_NAME);
+	snprintf(path, sizeof path, "%s/ferryd.lock", dir);
 	if ((f = fopen(path, "r")) == NULL)
 		return (-1);
 	if (fgets(text, sizeof text, f) != NULL)
@@ -210,15 +210,16 @@ test_lockfile_same_process(void)
 	char		 path[PATH_MAX + 64];
 	int		 fd = -1, fd2 = -1;
 
-	ASSERT_INT_EQ(lockfile_take(dir, &fd, &cause), 0);
+	ASSERT_INT_EQ(lockfile_take(dir, "ferryd", &fd, &cause), 0);
 	ASSERT_TRUE(fd != -1);
 	ASSERT_INT_EQ(lock_pid(dir), getpid());
-	snprintf(path, sizeof path, "%s/%s", dir, LOCKFILE_NAME);
+	snprintf(path, sizeof path, "%s/ferryd.lock", dir);
 	ASSERT_INT_EQ(mode_of(path), 0600);
 	ASSERT_TRUE((fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
 
 	/* A second open file description conflicts, even in one process. */
-	ASSERT_INT_EQ(lockfile_take(dir, &fd2, &cause), FERRY_ERR_EXIST);
+	ASSERT_INT_EQ(lockfile_take(dir, "ferryd", &fd2, &cause),
+	    FERRY_ERR_EXIST);
 	ASSERT_INT_EQ(fd2, -1);
 	snprintf(want, sizeof want, "another ferryd (pid %ld) is running on "
 	    "%s", (long)getpid(), dir);
@@ -227,9 +228,9 @@ test_lockfile_same_process(void)
 	lockfile_release(fd);
 	lockfile_release(-1);
 	/* A stale pid in an unlocked file is no obstacle. */
-	ASSERT_INT_EQ(lockfile_take(dir, &fd, &cause), 0);
+	ASSERT_INT_EQ(lockfile_take(dir, "ferryd", &fd, &cause), 0);
 	lockfile_release(fd);
-	ASSERT_INT_EQ(lockfile_take(tmp_path("none"), &fd, &cause),
+	ASSERT_INT_EQ(lockfile_take(tmp_path("none"), "ferryd", &fd, &cause),
 	    FERRY_ERR_IO);
 	ASSERT_STR_CONTAINS(cause, "cannot open");
 	free(cause);
@@ -247,7 +248,7 @@ test_lockfile_kill(void)
 	ASSERT_INT_EQ(pipe(p), 0);
 	if ((pid = fork()) == 0) {
 		close(p[0]);
-		if (lockfile_take(dir, &fd, NULL) != 0)
+		if (lockfile_take(dir, "ferryd", &fd, NULL) != 0)
 			_exit(1);
 		(void)write(p[1], "x", 1);
 		for (;;)
@@ -257,7 +258,7 @@ test_lockfile_kill(void)
 	ASSERT_INT_EQ(read(p[0], &c, 1), 1);
 	close(p[0]);
 
-	ASSERT_INT_EQ(lockfile_take(dir, &fd, &cause), FERRY_ERR_EXIST);
+	ASSERT_INT_EQ(lockfile_take(dir, "ferryd", &fd, &cause), FERRY_ERR_EXIST);
 	snprintf(want, sizeof want, "(pid %ld)", (long)pid);
 	ASSERT_STR_CONTAINS(cause, want);
 	ASSERT_STR_CONTAINS(cause, dir);
@@ -265,7 +266,7 @@ test_lockfile_kill(void)
 	ASSERT_INT_EQ(kill(pid, SIGKILL), 0);
 	ASSERT_INT_EQ(waitpid(pid, NULL, 0), pid);
 	ASSERT_INT_EQ(lock_pid(dir), pid);	/* the file still says so */
-	ASSERT_INT_EQ(lockfile_take(dir, &fd, &cause), 0);
+	ASSERT_INT_EQ(lockfile_take(dir, "ferryd", &fd, &cause), 0);
 	ASSERT_INT_EQ(lock_pid(dir), getpid());
 	lockfile_release(fd);
 	free(cause);
