@@ -197,7 +197,7 @@ while [ -z "$url" ]; do
 done
 echo "  the ftrack double listens on $url"
 demo reroot /mnt/projects "$tmp/d/projects" /mnt/la/projects "$tmp/d/la-projects"
-echo '{ "job_update_interval": 0.5 }' >"$tmp/d/ff.json"
+echo '{ "job_update_interval": 1 }' >"$tmp/d/ff.json"
 FTRACK_SERVER=$url FTRACK_API_USER=ferry FTRACK_API_KEY=ferry-double-api-key \
     ./action/ferry-ftrack --state "$tmp/d/ff" --hub-state "$tmp/d/hub" \
     --config "$tmp/d/ff.json" 2>"$tmp/d/ff.log" &
