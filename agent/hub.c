@@ -22,6 +22,7 @@
 #include "err.h"
 #include "ferryd.h"
 #include "identity.h"
+#include "link.h"
 #include "log.h"
 #include "proto.h"
 #include "store.h"
@@ -281,6 +282,7 @@ hub_accept_main(void *arg)
 			close(fd);
 			continue;
 		}
+		link_nodelay(fd);
 		hc->d = d;
 		hc->fd = fd;
 		getnameinfo((struct sockaddr *)&ss, len, hc->peer,

@@ -11,7 +11,7 @@
 int
 proto_send(struct tls_conn *c, const json_t *msg, char **cause)
 {
-	uint8_t	 hdr[FRAME_HEADER_LEN];
+	uint8_t	*out;
 	char	*text;
 	size_t	 n;
 	int	 r;
@@ -19,9 +19,15 @@ proto_send(struct tls_conn *c, const json_t *msg, char **cause)
 	if ((text = json_dumps(msg, JSON_COMPACT)) == NULL)
 		return (FERRY_ERR_NOMEM);
 	n = strlen(text);
-	if ((r = frame_header_encode(hdr, FRAME_CONTROL, 0, n, cause)) == 0 &&
-	    (r = tls_write(c, hdr, sizeof hdr, cause)) == 0)
-		r = tls_write(c, text, n, cause);
+	/* One write, so that header and body leave in one record. */
+	if ((out = malloc(FRAME_HEADER_LEN + n)) == NULL) {
+		free(text);
+		return (FERRY_ERR_NOMEM);
+	}
+	memcpy(out + FRAME_HEADER_LEN, text, n);
+	if ((r = frame_header_encode(out, FRAME_CONTROL, 0, n, cause)) == 0)
+		r = tls_write(c, out, FRAME_HEADER_LEN + n, cause);
+	free(out);
 	free(text);
 	return (r);
 }

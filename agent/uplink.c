@@ -35,6 +35,8 @@ uplink_dial(struct ferryd *d, int *fdp, char **cause)
 		return (r);
 	r = link_dial(host, port, ferryd_source(d), fdp, cause);
 	free(host);
+	if (r == 0)
+		link_nodelay(*fdp);
 	if (r != 0) {
 		char *why = cause ? *cause : NULL;
 

@@ -69,8 +69,7 @@ cli_wait_job(const struct cmd_entry *cmd, const char *state, long long id,
 			break;
 		/* Short jobs end soon: look again quickly at first. */
 		usleep(pause_ms * 1000);
-		if (pause_ms < 500)
-			pause_ms *= 2;
+		pause_ms = pause_ms * 2 > 500 ? 500 : pause_ms * 2;
 	}
 	if (!quiet && isatty(fileno(stderr)))
 		fputc('\n', stderr);

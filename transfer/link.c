@@ -140,7 +140,7 @@ link_listener_free(struct link_listener *l)
  * the peer: Nagle's algorithm would hold the last small segment back for a
  * delayed ACK, 40 ms a phase.
  */
-static void
+void
 link_nodelay(int fd)
 {
 	int	one = 1;

@@ -61,6 +61,12 @@ int	link_connect(const char *host, int port, const struct link_params *p,
 int	link_dial(const char *host, int port, const char *source, int *fd,
 	    char **cause);
 
+/*
+ * Sends small messages at once: request and answer exchanges would wait
+ * for a delayed ACK (40 ms) under Nagle's algorithm.
+ */
+void	link_nodelay(int fd);
+
 void	link_close(struct tls_conn **conns, int *fds, int n);
 
 #endif
