@@ -38,6 +38,14 @@
 #define DISPATCH_STREAMS	2
 #define DISPATCH_BATCH		4096	/* tasks in one transfer at most */
 #define DISPATCH_DONE_WAIT_S	30	/* a sender's last words */
+/*
+ * Delivered files are marked done in batches, one commit (and one flush
+ * to disk) per batch rather than per file. A hub killed before a batch is
+ * written sends those files again; the receiver finds them there, whole,
+ * and skips them.
+ */
+#define DISPATCH_DONE_BATCH	256
+#define DISPATCH_DONE_MS	250
 
 /* One side of a transfer: the hub (link NULL) or an agent. */
 struct dispatch_end {
@@ -63,6 +71,10 @@ struct jobs_xfer {
 	struct transfer_list	 l;		/* src as the sender sees it */
 	int			*settled;
 	int64_t			 last_progress;
+	/* Delivered files whose tasks are not marked done yet. */
+	int64_t			*delivered;
+	size_t			 ndelivered;
+	int64_t			 delivered_since;	/* ms */
 	/* What the agents said, under d->mu. */
 	pthread_cond_t		 heard;
 	int64_t			 heard_at;
@@ -91,9 +103,39 @@ dispatch_xfer_free(struct jobs_xfer *x)
 	free(x->root);
 	free(x->task);
 	free(x->settled);
+	free(x->delivered);
 	free(x->agent_error);
 	pthread_cond_destroy(&x->heard);
 	free(x);
+}
+
+static int64_t
+dispatch_ms(void)
+{
+	struct timespec	t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return ((int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000);
+}
+
+/*
+ * Marks the delivered files' tasks done, in one transaction, now or (if
+ * !all) once the batch is full or old enough. Caller holds d->mu.
+ */
+static void
+dispatch_flush(struct jobs_xfer *x, int all)
+{
+	struct store	*st = x->d->store;
+	size_t		 i;
+
+	if (x->ndelivered == 0 || (!all && x->ndelivered < DISPATCH_DONE_BATCH &&
+	    dispatch_ms() - x->delivered_since < DISPATCH_DONE_MS))
+		return;
+	store_batch_begin(st, NULL);
+	for (i = 0; i < x->ndelivered; i++)
+		store_task_done(st, x->delivered[i], ferryd_now(), NULL);
+	store_batch_end(st, 0, NULL);
+	x->ndelivered = 0;
 }
 
 /* A file's fate is settled: so is its task. Caller holds d->mu. */
@@ -104,12 +146,16 @@ dispatch_settle(struct jobs_xfer *x, size_t i, int ok, const char *why)
 
 	if (i >= x->l.n || x->settled[i])
 		return;
-	if (ok)
-		store_task_done(x->d->store, x->task[i], ferryd_now(), &cause);
-	else
-		store_task_fail(x->d->store, x->task[i], why ? why : "failed",
-		    ferryd_now(), &cause);
 	x->settled[i] = 1;
+	if (ok) {
+		if (x->ndelivered == 0)
+			x->delivered_since = dispatch_ms();
+		x->delivered[x->ndelivered++] = x->task[i];
+		dispatch_flush(x, 0);
+		return;
+	}
+	store_task_fail(x->d->store, x->task[i], why ? why : "failed",
+	    ferryd_now(), &cause);
 	if (cause != NULL)
 		log_warnx("task %jd: %s", (intmax_t)x->task[i], cause);
 	free(cause);
@@ -150,6 +196,9 @@ dispatch_progress(const struct transfer_progress *p, void *arg)
 	if (p->file == NULL || p->file_done >= p->file_total ||
 	    now == x->last_progress)
 		return;
+	pthread_mutex_lock(&x->d->mu);
+	dispatch_flush(x, 0);
+	pthread_mutex_unlock(&x->d->mu);
 	for (i = 0; i < x->l.n; i++) {
 		if (strcmp(x->l.v[i].rel, p->file) != 0)
 			continue;
@@ -260,6 +309,7 @@ dispatch_wait(struct jobs_xfer *x, enum dispatch_until until, int limit_s,
 
 	x->heard_at = start;
 	for (;;) {
+		dispatch_flush(x, 0);
 		if (until == UNTIL_PORT && x->port > 0)
 			return (0);
 		if (until == UNTIL_SENT && x->send_done)
@@ -445,6 +495,7 @@ dispatch_xfer_main(void *arg)
 	 * stopped on purpose: those tasks were just cancelled or paused.
 	 */
 	pthread_mutex_lock(&d->mu);
+	dispatch_flush(x, 1);
 	for (i = 0; i < x->l.n && !x->abort; i++)
 		dispatch_settle(x, i, 0, cause ? cause : "the transfer ended "
 		    "early");
@@ -649,11 +700,13 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due)
 	}
 	x->task = calloc(due->n, sizeof *x->task);
 	x->settled = calloc(due->n, sizeof *x->settled);
+	x->delivered = calloc(due->n, sizeof *x->delivered);
 	x->l.v = calloc(due->n, sizeof *x->l.v);
 	x->l.cap = due->n;
 	/* Every task's start in one transaction: one flush, not thousands. */
 	store_batch_begin(d->store, NULL);
-	for (i = 0; i < due->n && x->task && x->settled && x->l.v; i++) {
+	for (i = 0; i < due->n && x->task && x->settled && x->delivered &&
+	    x->l.v; i++) {
 		if (due->t[i].job_id != j.id)
 			continue;
 		if ((r = dispatch_add(x, m, &j, &due->t[i], &cause)) == 1)
