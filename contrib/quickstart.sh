@@ -158,6 +158,12 @@ echo
 echo "== ftrack: production presses Send on a version (a local ftrack double"
 echo "   stands in for ftrack, with a sample project; ferry-ftrack listens)"
 "$top/contrib/install-deps.sh" --ftrack
+# Node trusts only its own CA list: give it the system's too.
+if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] &&
+    [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+	NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+	export NODE_EXTRA_CA_CERTS
+fi
 npm ci --prefix "$top/tests/ftrack-double" --no-audit --no-fund \
     --loglevel=error >/dev/null
 NODE_PATH="$top/tests/ftrack-double/node_modules"

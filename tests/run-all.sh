@@ -7,7 +7,13 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 contrib/install-deps.sh --test
 # The ftrack double's npm modules, from the lockfile; distcheck's copy of
-# the tests finds them through FERRY_NODE_MODULES.
+# the tests finds them through FERRY_NODE_MODULES. Node trusts only its
+# own CA list: give it the system's too, where a site's proxy CA lives.
+if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] &&
+    [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+	NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+	export NODE_EXTRA_CA_CERTS
+fi
 npm ci --prefix tests/ftrack-double --no-audit --no-fund --loglevel=error \
     >/dev/null
 FERRY_NODE_MODULES="$top/tests/ftrack-double/node_modules"
