@@ -31,6 +31,7 @@
 #include "link.h"
 #include "log.h"
 #include "msg.h"
+#include "nameset.h"
 #include "share-map.h"
 #include "store.h"
 #include "transfer.h"
@@ -210,18 +211,21 @@ dispatch_progress(const struct transfer_progress *p, void *arg)
 	}
 }
 
-/* The receiver accepts only the names the hub planned. */
+/* The names x delivers, relative to the root it delivers into. */
 static int
-dispatch_accept(const char *rel, void *arg)
+dispatch_expect(const struct jobs_xfer *x, struct nameset *s)
 {
-	const struct jobs_xfer	*x = arg;
-	size_t			 i;
+	const char	**names;
+	size_t		  i;
+	int		  r;
 
-	for (i = 0; i < x->l.n; i++) {
-		if (strcmp(x->l.v[i].rel, rel) == 0)
-			return (1);
-	}
-	return (0);
+	if ((names = calloc(x->l.n + 1, sizeof *names)) == NULL)
+		return (FERRY_ERR_NOMEM);
+	for (i = 0; i < x->l.n; i++)
+		names[i] = x->l.v[i].rel;
+	r = nameset_build(s, names, x->l.n) == 0 ? 0 : FERRY_ERR_NOMEM;
+	free(names);
+	return (r);
 }
 
 /*
@@ -352,6 +356,7 @@ dispatch_run_local(struct jobs_xfer *x, const char *token,
 	struct link_params	 p;
 	struct transfer_opts	 o;
 	struct transfer_stats	 st;
+	struct nameset		 expect;
 	struct tls_conn		*conns[DISPATCH_STREAMS];
 	char			 addr[300];
 	json_t			*msg;
@@ -392,11 +397,13 @@ dispatch_run_local(struct jobs_xfer *x, const char *token,
 		o.abort = &x->abort;
 		r = transfer_send(conns, DISPATCH_STREAMS, &x->l, &o, &st,
 		    cause);
-	} else {
-		o.accept = dispatch_accept;
-		o.accept_arg = x;
+	} else if ((r = dispatch_expect(x, &expect)) == 0) {
+		/* The receiver accepts only the names the hub planned. */
+		o.accept = nameset_accept;
+		o.accept_arg = &expect;
 		r = transfer_receive(conns, DISPATCH_STREAMS, x->root, &o, &st,
 		    cause);
+		nameset_clear(&expect);
 	}
 	link_close(conns, fds, DISPATCH_STREAMS);
 	if (x->send.link != NULL && r == 0) {

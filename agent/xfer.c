@@ -24,6 +24,7 @@
 #include "link.h"
 #include "log.h"
 #include "msg.h"
+#include "nameset.h"
 #include "transfer.h"
 
 #define XFER_MAX_STREAMS	8
@@ -34,7 +35,7 @@ struct xfer {
 	json_int_t		 id;
 	volatile int		 abort;
 	struct transfer_list	 l;		/* what we send */
-	const json_t		*expect;	/* what we may receive */
+	struct nameset		 expect;	/* what we may receive */
 	time_t			 last_progress;
 	struct xfer		*next;
 };
@@ -80,18 +81,24 @@ xfer_progress(const struct transfer_progress *p, void *arg)
 	}
 }
 
+/* What the hub said we will receive, as a set (names borrowed). */
 static int
-xfer_accept(const char *rel, void *arg)
+xfer_expect(const json_t *expect, struct nameset *s)
 {
-	struct xfer	*x = arg;
-	json_t		*v;
-	size_t		 i;
+	const char	**names;
+	const json_t	 *v;
+	size_t		  i;
+	int		  r;
 
-	json_array_foreach(x->expect, i, v) {
-		if (json_is_string(v) && strcmp(json_string_value(v), rel) == 0)
-			return (1);
-	}
-	return (0);
+	if ((names = calloc(json_array_size(expect) + 1,
+	    sizeof *names)) == NULL)
+		return (FERRY_ERR_NOMEM);
+	json_array_foreach(expect, i, v)
+		names[i] = json_string_value(v);
+	r = nameset_build(s, names, json_array_size(expect)) == 0 ? 0 :
+	    FERRY_ERR_NOMEM;
+	free(names);
+	return (r);
 }
 
 /*
@@ -187,7 +194,6 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 	role = json_string_value(json_object_get(msg, "role"));
 	sending = role != NULL && strcmp(role, "send") == 0;
 	root = json_string_value(json_object_get(msg, "root"));
-	x->expect = json_object_get(msg, "expect");
 	memset(&p, 0, sizeof p);
 	p.streams = (int)json_integer_value(json_object_get(msg, "streams"));
 	p.timeout_ms = FERRYD_TIMEOUT_MS;
@@ -220,11 +226,16 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 		o.abort = &x->abort;
 		r = transfer_send(conns, p.streams, &x->l, &o, st, cause);
 	} else {
-		if (json_is_array(x->expect)) {
-			o.accept = xfer_accept;
-			o.accept_arg = x;
+		if (json_is_array(json_object_get(msg, "expect")) &&
+		    (r = xfer_expect(json_object_get(msg, "expect"),
+		    &x->expect)) == 0) {
+			o.accept = nameset_accept;
+			o.accept_arg = &x->expect;
 		}
-		r = transfer_receive(conns, p.streams, root, &o, st, cause);
+		if (r == 0)
+			r = transfer_receive(conns, p.streams, root, &o, st,
+			    cause);
+		nameset_clear(&x->expect);
 	}
 	link_close(conns, fds, p.streams);
 	return (r);

@@ -1,4 +1,4 @@
-/* Tests of common/: the error table, the growable buffer, hex text. */
+/* Tests of common/: errors, the growable buffer, hex text, name sets. */
 #include "config.h"
 
 #include <stdint.h>
@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "err.h"
 #include "hex.h"
+#include "nameset.h"
 #include "test.h"
 
 static void
@@ -97,11 +98,33 @@ test_hex(void)
 	ASSERT_INT_EQ(hex_decode(NULL, back, 1), -1);
 }
 
+static void
+test_nameset(void)
+{
+	const char	*names[] = { "b/2.exr", NULL, "a.mov", "b/10.exr",
+			    "c" };
+	struct nameset	 s;
+
+	ASSERT_INT_EQ(nameset_build(&s, names, 5), 0);
+	ASSERT_INT_EQ((int)s.n, 4);	/* the NULL left out */
+	ASSERT_TRUE(nameset_has(&s, "a.mov"));
+	ASSERT_TRUE(nameset_has(&s, "b/10.exr"));
+	ASSERT_TRUE(nameset_accept("c", &s));
+	ASSERT_TRUE(!nameset_has(&s, "b"));
+	ASSERT_TRUE(!nameset_has(&s, "a.mo"));
+	ASSERT_TRUE(!nameset_accept("d", &s));
+	nameset_clear(&s);
+	ASSERT_INT_EQ(nameset_build(&s, names, 0), 0);
+	ASSERT_TRUE(!nameset_has(&s, "a.mov"));
+	nameset_clear(&s);
+}
+
 int
 main(void)
 {
 	test_err();
 	test_buf();
 	test_hex();
+	test_nameset();
 	return (TEST_DONE());
 }
