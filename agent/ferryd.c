@@ -39,12 +39,17 @@ void
 ferryd_enqueue(struct ferryd *d, json_t **q, json_t *msg)
 {
 	pthread_mutex_lock(&d->mu);
+	ferryd_queue(q, msg, q == &d->uplink_outq ? d->uplink_wake[1] : -1);
+	pthread_mutex_unlock(&d->mu);
+}
+
+void
+ferryd_queue(json_t **q, json_t *msg, int wakefd)
+{
 	if (*q == NULL)
 		*q = json_array();
 	json_array_append_new(*q, msg);
-	if (q == &d->uplink_outq)
-		ferryd_wake(d->uplink_wake[1]);
-	pthread_mutex_unlock(&d->mu);
+	ferryd_wake(wakefd);
 }
 
 int

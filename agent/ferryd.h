@@ -171,6 +171,8 @@ int	ferryd_wake_open(int fds[2]);
 void	ferryd_wake(int fd);
 void	ferryd_wake_drain(int fd);
 
+/* ferryd.c: queue msg (taken) on q and wake wakefd; caller holds d->mu. */
+void	ferryd_queue(json_t **q, json_t *msg, int wakefd);
 /* ferryd.c: queue a message for a link's own thread (msg is taken)... */
 void	ferryd_enqueue(struct ferryd *d, json_t **q, json_t *msg);
 /* ...and, in that thread, send what was queued. */

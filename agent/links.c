@@ -49,10 +49,7 @@ hub_tell(struct ferryd *d, const char *name, json_t *msg)
 		json_decref(msg);
 		return (-1);
 	}
-	if (l->outq == NULL)
-		l->outq = json_array();
-	json_array_append_new(l->outq, msg);
-	ferryd_wake(l->wake[1]);
+	ferryd_queue(&l->outq, msg, l->wake[1]);
 	return (0);
 }
 

@@ -51,11 +51,8 @@ relay_to_hub(struct ferryd *d, const json_t *req)
 		return (rep);
 	}
 	num = ++d->next_ask;
-	if (d->uplink_outq == NULL)
-		d->uplink_outq = json_array();
-	json_array_append_new(d->uplink_outq, json_pack("{s:s, s:I, s:O}",
-	    "op", "api", "req", (json_int_t)num, "request", req));
-	ferryd_wake(d->uplink_wake[1]);
+	ferryd_queue(&d->uplink_outq, json_pack("{s:s, s:I, s:O}", "op",
+	    "api", "req", (json_int_t)num, "request", req), d->uplink_wake[1]);
 	r = ferryd_await(d, num, 2 * FERRYD_TIMEOUT_MS / 1000, &reply, &cause);
 	pthread_mutex_unlock(&d->mu);
 	if (r != 0) {
