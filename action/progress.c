@@ -375,9 +375,13 @@ progress_collect(void *arg, const struct spool_delivery *d)
 	return (0);
 }
 
-/* Follows one delivery, read afresh from the spool. */
+/*
+ * Reads one delivery afresh from the spool and, while it runs, hands it
+ * to act (follow it, or just make sure its ftrack Job exists).
+ */
 static void
-progress_one(struct ff *ff, int64_t ferry_job)
+progress_with(struct ff *ff, int64_t ferry_job,
+    void (*act)(struct ff *, struct spool_delivery *))
 {
 	struct spool_delivery	 d;
 	char			*cause = NULL;
@@ -388,7 +392,7 @@ progress_one(struct ff *ff, int64_t ferry_job)
 		return;
 	}
 	if (d.state == SPOOL_RUNNING)
-		progress_follow(ff, &d);
+		act(ff, &d);
 	spool_delivery_clear(&d);
 }
 
@@ -409,22 +413,12 @@ progress_tick(struct ff *ff)
 		free(cause);
 	}
 	json_array_foreach(jobs, i, id)
-		progress_one(ff, json_integer_value(id));
+		progress_with(ff, json_integer_value(id), progress_follow);
 	json_decref(jobs);
 }
 
 void
 progress_start(struct ff *ff, int64_t ferry_job)
 {
-	struct spool_delivery	 d;
-	char			*cause = NULL;
-
-	if (spool_delivery_get(ff->spool, ferry_job, &d, &cause) != 0) {
-		log_error("%s", cause);
-		free(cause);
-		return;
-	}
-	if (d.state == SPOOL_RUNNING)
-		progress_ensure_job(ff, &d);
-	spool_delivery_clear(&d);
+	progress_with(ff, ferry_job, progress_ensure_job);
 }
