@@ -79,6 +79,12 @@ rest_http_headers(struct rest *r)
 	e |= rest_http_header(r, "ftrack-user", r->user);
 	e |= rest_http_header(r, "ftrack-api-key", r->api_key);
 	e |= rest_http_header(r, "ftrack-Clienttoken", r->client_token);
+	/*
+	 * Whole answers, not de-duplicated ones (ftrack's JavaScript client
+	 * asks the same way); rest_merge() still merges, for servers that
+	 * ignore this.
+	 */
+	e |= rest_http_header(r, "ftrack-api-options", REST_API_OPTIONS);
 	/* Without this, libcurl waits for "100 Continue" on big batches. */
 	if (e == 0 && (r->headers = curl_slist_append(r->headers,
 	    "Expect:")) == NULL)

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "err.h"
 #include "rest-int.h"
+#include "rest-merge.h"
 
 /* Exceptions that mean "who you are was refused", not "what you asked". */
 static const char *rest_auth_exceptions[] = {
@@ -337,12 +338,11 @@ rest_results(struct rest *r, json_t *ops, const struct rest_answer *a,
 		e = err_set(cause, FERRY_ERR_PROTO, "ftrack at %s sent %zu "
 		    "results for a batch of %zu operations", r->url,
 		    json_array_size(j), json_array_size(ops));
-	if (e != 0) {
-		json_decref(j);
-		return (e);
-	}
-	*resultsp = j;
-	return (0);
+	/* A server that ignores ftrack-api-options sends references. */
+	if (e == 0)
+		e = rest_merge(j, resultsp, cause);
+	json_decref(j);
+	return (e);
 }
 
 int

@@ -35,6 +35,8 @@
 #define REST_BATCH_MAX		50
 /* The largest answer read (a page of big entities is a few MB). */
 #define REST_MAX_RESPONSE	(256 * 1024 * 1024)
+/* The ftrack-api-options header sent with every request. */
+#define REST_API_OPTIONS	"strict:1;denormalize:1"
 /* A uuid4 as text, with its NUL. */
 #define REST_UUID_LEN		37
 
@@ -80,6 +82,9 @@ void	 rest_free(struct rest *r);
  * Sends the operations (a JSON array, borrowed) in one request and stores
  * the array of their results, in the same order, in *resultsp. ftrack runs
  * a batch in one transaction: when one operation fails, none is applied.
+ * Entities the server sent as references ({__entity_type__, id}) are
+ * merged with their other occurrences in the batch (rest-merge.h): the
+ * results may share objects, so do not change them in place.
  */
 int	 rest_call(struct rest *r, json_t *ops, json_t **resultsp,
 	    char **cause);
