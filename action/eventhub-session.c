@@ -92,6 +92,9 @@ eventhub_get_handshake(const struct eventhub *h, const char *url,
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(curl, CURLOPT_USERAGENT, "ferry/" PACKAGE_VERSION);
+	/* As the WebSocket's connection (ws-connect.c): HTTP/1.1 only. */
+	curl_easy_setopt(curl, CURLOPT_HTTP_VERSION,
+	    (long)CURL_HTTP_VERSION_1_1);
 	if (h->o.ca_file != NULL)
 		curl_easy_setopt(curl, CURLOPT_CAINFO, h->o.ca_file);
 	rc = curl_easy_perform(curl);

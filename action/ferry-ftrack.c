@@ -37,14 +37,15 @@
 #define FF_STALL_S	120
 #define FF_POLL_MS	250
 
-enum { OPT_STATE = 1, OPT_HUB_STATE, OPT_CONFIG, OPT_SYSLOG, OPT_DEBUG,
-    OPT_HELP, OPT_VERSION };
+enum { OPT_STATE = 1, OPT_HUB_STATE, OPT_CONFIG, OPT_CA_FILE, OPT_SYSLOG,
+    OPT_DEBUG, OPT_HELP, OPT_VERSION };
 
 static const struct option ff_options[] = {
 	CREDENTIALS_LONG_OPTIONS,
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "hub-state", required_argument, NULL, OPT_HUB_STATE },
 	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "ca-file", required_argument, NULL, OPT_CA_FILE },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -58,6 +59,7 @@ struct ff_args {
 	const char		*state;
 	const char		*hub_state;
 	const char		*config;
+	const char		*ca_file;
 	int			 use_syslog;
 	int			 level;
 };
@@ -94,7 +96,7 @@ static int
 ff_usage(FILE *f)
 {
 	fprintf(f, "usage: ferry-ftrack [--state DIR] [--hub-state DIR] "
-	    "[--config FILE]\n\t[--syslog] [--debug] %s\n\t"
+	    "[--config FILE]\n\t[--ca-file FILE] [--syslog] [--debug] %s\n\t"
 	    "[--ftrack-api-key KEY]\n", CREDENTIALS_USAGE);
 	return (f == stdout ? FF_EXIT_OK : FF_EXIT_USAGE);
 }
@@ -115,6 +117,7 @@ ff_parse(struct ff_args *a, int argc, char **argv)
 		case OPT_STATE: a->state = optarg; break;
 		case OPT_HUB_STATE: a->hub_state = optarg; break;
 		case OPT_CONFIG: a->config = optarg; break;
+		case OPT_CA_FILE: a->ca_file = optarg; break;
 		case OPT_SYSLOG: a->use_syslog = 1; break;
 		case OPT_DEBUG: a->level = LOG_LEVEL_DEBUG; break;
 		case OPT_HELP: return (ff_usage(stdout));
@@ -143,6 +146,17 @@ ff_state_dir(const char *arg)
 	return (env != NULL && *env != '\0' ? env : FF_STATE_DEFAULT);
 }
 
+/* --ca-file, FERRY_FTRACK_CA_FILE, or NULL: the system's CAs. */
+static const char *
+ff_ca_file(const char *arg)
+{
+	const char	*env = getenv(FF_CA_FILE_ENV);
+
+	if (arg != NULL)
+		return (arg);
+	return (env != NULL && *env != '\0' ? env : NULL);
+}
+
 /* The lock: a second instance is refused, naming the pid that holds it. */
 static int
 ff_lock(struct ff *ff, char **cause)
@@ -162,6 +176,7 @@ ff_rest(struct ff *ff, char **cause)
 	o.url = ff->cred.url;
 	o.user = ff->cred.user;
 	o.api_key = ff->cred.api_key;
+	o.ca_file = ff->ca_file;
 	if ((r = rest_global_init(cause)) != 0 ||
 	    (r = rest_new(&o, &ff->rest, cause)) != 0)
 		return (r);
@@ -197,6 +212,7 @@ ff_hub(struct ff *ff, char **cause)
 	o.api_user = ff->cred.user;
 	o.api_key = ff->cred.api_key;
 	o.application_id = FF_APPLICATION_ID;
+	o.ca_file = ff->ca_file;
 	o.on_notice = ff_notice;
 	o.notice_arg = ff;
 	if ((r = eventhub_new(&o, &ff->hub, cause)) != 0 ||
@@ -329,6 +345,7 @@ main(int argc, char **argv)
 	ff.hub_state = statedir_choose(a.hub_state);
 	ff.progress = json_object();
 	ff.stall = getenv(FF_STALL_ENV);
+	ff.ca_file = ff_ca_file(a.ca_file);
 	if ((r = ff_setup(&ff, &a, &cause)) != 0) {
 		log_error("%s", cause != NULL ? cause : err_str(r));
 		free(cause);

@@ -25,6 +25,8 @@ struct resolve_result;
 #define FF_APPLICATION_ID	"ferry-ftrack"
 #define FF_STATE_DEFAULT	"/var/lib/ferry-ftrack"
 #define FF_STATE_ENV		"FERRY_FTRACK_STATE"
+/* The CAs that ftrack's certificate must chain to (REST and event hub). */
+#define FF_CA_FILE_ENV		"FERRY_FTRACK_CA_FILE"
 /* A test hook: stall after the named step (docs/ftrack.md, tests). */
 #define FF_STALL_ENV		"FERRY_FTRACK_TEST_STALL"
 
@@ -52,6 +54,7 @@ struct ffconf {
 struct ff {
 	const char	*state;		/* its own state directory */
 	const char	*hub_state;	/* where ferryd's socket is */
+	const char	*ca_file;	/* NULL: the system's CAs */
 	struct ffconf	 conf;
 	struct credentials cred;
 	struct rest	*rest;

@@ -113,6 +113,8 @@ rest_http_setup(struct rest *r, char **cause)
 	cc |= curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 	cc |= curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
 	cc |= curl_easy_setopt(c, CURLOPT_USERAGENT, "ferry/" PACKAGE_VERSION);
+	if (r->ca_file != NULL)
+		cc |= curl_easy_setopt(c, CURLOPT_CAINFO, r->ca_file);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	cc |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 #else

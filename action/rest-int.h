@@ -14,6 +14,7 @@ struct rest {
 	char			*endpoint;	/* url + "/api" */
 	char			*user;
 	char			*api_key;
+	char			*ca_file;	/* NULL: the system's */
 	char			 client_token[64];
 	char			 last_exception[64];
 	char			 errbuf[CURL_ERROR_SIZE];

@@ -98,7 +98,8 @@ rest_copy_strings(struct rest *r, const struct rest_opts *o)
 
 	if ((r->url = strdup(o->url)) == NULL ||
 	    (r->user = strdup(o->user)) == NULL ||
-	    (r->api_key = strdup(o->api_key)) == NULL)
+	    (r->api_key = strdup(o->api_key)) == NULL ||
+	    (o->ca_file != NULL && (r->ca_file = strdup(o->ca_file)) == NULL))
 		return (FERRY_ERR_NOMEM);
 	/* ftrack's Python client drops the slash; "//api" would be wrong. */
 	for (n = strlen(r->url); n > 0 && r->url[n - 1] == '/'; n--)
@@ -124,7 +125,7 @@ rest_new(const struct rest_opts *o, struct rest **rp, char **cause)
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
 	r->opts = *o;
-	r->opts.url = r->opts.user = r->opts.api_key = NULL;
+	r->opts.url = r->opts.user = r->opts.api_key = r->opts.ca_file = NULL;
 	if ((e = rest_copy_strings(r, o)) != 0) {
 		rest_free(r);
 		return (err_set(cause, e, "cannot set up the ftrack session: "
@@ -153,6 +154,7 @@ rest_free(struct rest *r)
 		explicit_bzero(r->api_key, strlen(r->api_key));
 	free(r->api_key);
 	free(r->user);
+	free(r->ca_file);
 	free(r->url);
 	free(r->endpoint);
 	free(r);

@@ -52,6 +52,7 @@ struct rest_opts {
 	long		 backoff_ms;	/* the wait before a retry */
 	long		 backoff_max_ms; /* the wait doubles up to this */
 	int		 page_size;	/* rows a page; 0: the server's */
+	const char	*ca_file;	/* NULL: the system's CAs */
 };
 
 /* What a session did, for tests and for logs. */

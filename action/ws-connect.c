@@ -129,6 +129,15 @@ ws_open_socket(struct ws_conn *c, const struct ws_options *o,
 	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
 	/* Through an HTTP proxy, only a CONNECT tunnel carries a WebSocket. */
 	curl_easy_setopt(c->curl, CURLOPT_HTTPPROXYTUNNEL, 1L);
+	/*
+	 * A WebSocket is an HTTP/1.1 upgrade. A TLS front end that offers h2
+	 * by ALPN (nginx, cloud load balancers) would otherwise get libcurl
+	 * to speak HTTP/2 on this socket, and the upgrade written by hand
+	 * below would be nonsense to it (libcurl 7.88 then crashed in
+	 * curl_easy_recv). Offer http/1.1 alone.
+	 */
+	curl_easy_setopt(c->curl, CURLOPT_HTTP_VERSION,
+	    (long)CURL_HTTP_VERSION_1_1);
 	if (o->ca_file != NULL)
 		curl_easy_setopt(c->curl, CURLOPT_CAINFO, o->ca_file);
 	if ((rc = curl_easy_perform(c->curl)) != CURLE_OK)
