@@ -7,7 +7,7 @@
  */
 const {FtrackError, typeOf} = require('./store.js');
 const {TYPES, ftrackSchemas} = require('./schema.js');
-const {query, encodeStored} = require('./query.js');
+const {query} = require('./query.js');
 
 const SERVER_INFORMATION = {
 	version: '4.13.8',
@@ -77,6 +77,20 @@ function addedChanges(record) {
 	return changes;
 }
 
+/*
+ * What create and update answer: the entity's type and primary key, no
+ * more. ftrack's captured answers differ (a ComponentLocation's create
+ * says only that; a User's, every stored attribute; an update, the
+ * attributes changed), so a client must read back nothing it did not ask
+ * for, and the double gives it nothing more.
+ */
+function reference(record) {
+	const out = {__entity_type__: record.__entity_type__};
+	for (const k of TYPES[record.__entity_type__].primary_key)
+		out[k] = record[k];
+	return out;
+}
+
 const ACTIONS = {
 	query_server_information(ctx, op) {
 		const info = {...SERVER_INFORMATION, ...ctx.serverInformation};
@@ -100,14 +114,14 @@ const ACTIONS = {
 		    op.entity_data || {});
 		ctx.updates.push(updateEntry(record, 'add',
 		    addedChanges(record)));
-		return {action: 'create', data: encodeStored(record)};
+		return {action: 'create', data: reference(record)};
 	},
 	update(ctx, op) {
 		const {record, changes} = ctx.store.update(entityType(op),
 		    entityKey(op), op.entity_data || {});
 		if (Object.keys(changes).length)
 			ctx.updates.push(updateEntry(record, 'update', changes));
-		return {action: 'update', data: encodeStored(record)};
+		return {action: 'update', data: reference(record)};
 	},
 	delete(ctx, op) {
 		for (const record of ctx.store.delete(entityType(op),

@@ -195,21 +195,27 @@ async function writes(s) {
 	    status: 'running', data: JSON.stringify({description:
 	    'ferry: 0 of 25 files'})});
 	const job = created.data;
+	check('create: the answer is the type and id alone',
+	    Object.keys(job).sort().join() === '__entity_type__,id' &&
+	    job.__entity_type__ === 'Job' && /^[0-9a-f-]{36}$/.test(job.id),
+	    job);
+	const stored = (await s.query('select type, status, created_at from ' +
+	    `Job where id is "${job.id}"`)).data[0];
 	check('create: a Job with defaults filled',
-	    job.__entity_type__ === 'Job' && job.type === 'api_job' &&
-	    job.status === 'running' && /^[0-9a-f-]{36}$/.test(job.id) &&
-	    job.created_at && job.created_at.isValid(), job);
+	    stored && stored.type === 'api_job' &&
+	    stored.status === 'running' && stored.created_at &&
+	    stored.created_at.isValid(), stored);
 
 	const updated = await s.update('Job', [job.id], {status: 'done',
 	    data: JSON.stringify({description: 'ferry: 25 of 25 files'})});
-	same('update: the answer has the new values',
-	    [updated.data.status, JSON.parse(updated.data.data).description],
-	    ['done', 'ferry: 25 of 25 files']);
-	const r = await s.query('select status, finished_at, user.username ' +
-	    `from Job where id is "${job.id}"`);
+	same('update: the answer is the type and id alone', updated.data,
+	    {__entity_type__: 'Job', id: job.id});
+	const r = await s.query('select status, data, finished_at, ' +
+	    `user.username from Job where id is "${job.id}"`);
 	check('update: stored, finished_at set, user reachable',
 	    r.data.length === 1 && r.data[0].status === 'done' &&
-	    r.data[0].finished_at !== null &&
+	    JSON.parse(r.data[0].data).description ===
+	    'ferry: 25 of 25 files' && r.data[0].finished_at !== null &&
 	    r.data[0].user.username === 'jdoe@studio.example', r.data);
 
 	const members = (await s.query('select id, name from FileComponent ' +
@@ -222,10 +228,13 @@ async function writes(s) {
 		location_id: IDS.la, resource_identifier: '/mnt/la/projects/' +
 		    `demo/sq010/sh010/plate/v002/plate.${m.name}.exr`}}));
 	const batch = await s.call(ops.slice(0, 2));
+	const made = (await s.query('select component_id, location_id from ' +
+	    'ComponentLocation where id in (' + batch.map((b) =>
+	    `"${b.data.id}"`).join(', ') + ')')).data;
 	check('create: ComponentLocations in one batch, from references',
-	    batch.length === 2 && batch.every((b, i) =>
-	    b.data.component_id === members[i].id &&
-	    b.data.location_id === IDS.la), batch);
+	    batch.length === 2 && made.length === 2 && made.every((b) =>
+	    members.some((m) => m.id === b.component_id) &&
+	    b.location_id === IDS.la), made);
 	const inLa = async () => (await s.query('select component.name from ' +
 	    `ComponentLocation where location_id is "${IDS.la}" and ` +
 	    `component.version_id is "${IDS.v002}"`)).data.length;
@@ -239,8 +248,13 @@ async function writes(s) {
 	    'ServerValidationError', /status must be one of/);
 	same('batch: still two ComponentLocations', await inLa(), 2);
 
+	/* ensure selects the key alone, so it "updates" the name and
+	 * returns that answer: the type and id. */
 	const ready = await s.ensure('Status', {name: 'Ready'});
-	check('ensure: finds the existing status', ready.name === 'Ready');
+	const statuses = (await s.query('select name from Status where ' +
+	    `id is "${ready.id}"`)).data;
+	check('ensure: finds the existing status', statuses.length === 1 &&
+	    statuses[0].name === 'Ready', {ready, statuses});
 
 	await s.delete('ComponentLocation', [batch[0].data.id]);
 	same('delete: one ComponentLocation gone', await inLa(), 1);
@@ -472,6 +486,41 @@ async function expressions(ws, packets) {
 	    JSON.parse(p.slice(4)).args[0].id), ['x1', 'x2', 'x6', 'x8']);
 }
 
+/*
+ * The shapes of answers on the wire, below @ftrack/api: de-duplicated by
+ * default, across the batch; whole with ftrack-api-options, unless the
+ * double is told to ignore it as an older server does.
+ */
+async function answerShapes(url) {
+	const batch = [{action: 'query', expression: 'select version, ' +
+	    'asset.versions.version from AssetVersion where id is ' +
+	    `"${IDS.v001}"`}, {action: 'query', expression: 'select version ' +
+	    `from AssetVersion where id is "${IDS.v002}"`}];
+	const post = async (options) => (await fetch(`${url}/api`, {
+	    method: 'POST', body: JSON.stringify(batch), headers: {
+		'ftrack-user': 'ferry', 'ftrack-api-key': KEY,
+		'content-type': 'application/json',
+		...(options ? {'ftrack-api-options': options} : {})}})).json();
+	const inner = (r) => r[0].data[0].asset.versions;
+	let r = await post();
+	check('shape: de-duplicated by default: the version inside its ' +
+	    'asset is a reference, so is the next query\'s row',
+	    inner(r).some((v) => v.id === IDS.v001 &&
+	    Object.keys(v).length === 2) && inner(r).some((v) =>
+	    v.id === IDS.v002 && v.version === 2) &&
+	    Object.keys(r[1].data[0]).sort().join() === '__entity_type__,id',
+	    r);
+	r = await post('strict:1;denormalize:1');
+	check('shape: whole answers when asked', inner(r).every((v) =>
+	    typeof v.version === 'number') && r[1].data[0].version === 2, r);
+	await hook(url, 'POST', 'api-options', {ignore: true});
+	r = await post('strict:1;denormalize:1');
+	const seen = await hook(url, 'POST', 'api-options', {ignore: false});
+	check('shape: an older server ignores the option',
+	    Object.keys(r[1].data[0]).length === 2 && seen.asked_whole >= 2 &&
+	    seen.sent_whole >= 1, {r, seen});
+}
+
 async function main() {
 	/* The client logs every refused call; those are expected here. */
 	loglevel.getLogger('ftrack_api').setLevel('silent');
@@ -486,6 +535,7 @@ async function main() {
 		const url = double.url;
 		const s = await session(url);
 		await queries(s);
+		await answerShapes(url);
 		const job = await writes(s);
 		await eventHub(url, s, job);
 		await socketIo(url);

@@ -58,6 +58,14 @@ class Hooks {
 			return this.sendRaw(body);
 		case 'POST /fail-next':
 			return this.failNext(body);
+		case 'GET /api-options':
+			return d.apiOptions;
+		case 'POST /api-options':
+			if (typeof body.ignore !== 'boolean')
+				throw new HookError(400, 'ignore must be true ' +
+				    'or false');
+			d.apiOptions.ignore = body.ignore;
+			return d.apiOptions;
 		case 'GET /subscriptions':
 			return d.hub.subscriptions();
 		case 'GET /events':
@@ -241,6 +249,10 @@ const HELP = {
 	    'every WebSocket',
 	'POST /_double/fail-next': '{"count": n, "status": 503}: the next n ' +
 	    '/api calls fail',
+	'GET /_double/api-options': 'whether ftrack-api-options is ignored, ' +
+	    'and how many answers were sent whole or de-duplicated',
+	'POST /_double/api-options': '{"ignore": true|false}: ignore ' +
+	    'ftrack-api-options as an older server does',
 	'GET /_double/subscriptions': 'every subscriber of every connection',
 	'GET /_double/events?topic=T': 'events routed, oldest first',
 	'GET /_double/ui-messages?user=U': 'trigger-user-interface events ' +

@@ -6,32 +6,40 @@
  * under /_double/. See README.md.
  *
  *   node server.js --port P [--fixture FILE] [--api-key KEY]
- *       [--host ADDR] [--heartbeat-ms MS] [--quiet]
+ *       [--host ADDR] [--heartbeat-ms MS] [--ignore-api-options]
+ *       [--tls-cert FILE --tls-key FILE] [--quiet]
  *
- * Prints "listening on http://HOST:PORT" on stdout once ready.
+ * Prints "listening on http://HOST:PORT" (https with --tls-cert) on
+ * stdout once ready.
  */
 const crypto = require('crypto');
 const fs = require('fs');
 const http = require('http');
+const http2 = require('http2');
 const path = require('path');
 const {Store, FtrackError} = require('./store.js');
 const {runBatch} = require('./api.js');
 const {EventHub} = require('./eventhub.js');
 const {Hooks, HookError} = require('./hooks.js');
+const {dedupe, wantsDenormalized} = require('./dedupe.js');
 
 const MAX_BODY = 64 << 20;
 
 function usage(message) {
 	process.stderr.write(`ftrack-double: ${message}\n` +
 	    'usage: node server.js --port P [--fixture FILE] ' +
-	    '[--api-key KEY] [--host ADDR] [--heartbeat-ms MS] [--quiet]\n');
+	    '[--api-key KEY] [--host ADDR] [--heartbeat-ms MS]\n' +
+	    '    [--ignore-api-options] [--tls-cert FILE --tls-key FILE] ' +
+	    '[--quiet]\n');
 	process.exit(2);
 }
 
 function parseArgs(argv) {
 	const opts = {port: null, host: '127.0.0.1', quiet: false,
 	    fixture: path.join(__dirname, 'fixture.json'), apiKey: null,
-	    heartbeatMs: 5000};
+	    heartbeatMs: 5000, tlsCert: null, tlsKey: null,
+	    ignoreApiOptions: ['1', 'true', 'yes'].includes(String(
+		process.env.FTRACK_DOUBLE_IGNORE_API_OPTIONS).toLowerCase())};
 	for (let i = 0; i < argv.length; i++) {
 		const arg = argv[i];
 		const next = () => {
@@ -49,6 +57,12 @@ function parseArgs(argv) {
 			opts.apiKey = next();
 		} else if (arg === '--heartbeat-ms') {
 			opts.heartbeatMs = Number(next());
+		} else if (arg === '--ignore-api-options') {
+			opts.ignoreApiOptions = true;
+		} else if (arg === '--tls-cert') {
+			opts.tlsCert = next();
+		} else if (arg === '--tls-key') {
+			opts.tlsKey = next();
 		} else if (arg === '--quiet') {
 			opts.quiet = true;
 		} else {
@@ -59,6 +73,8 @@ function parseArgs(argv) {
 		usage('--port needs a port number (0 picks a free one)');
 	if (!Number.isInteger(opts.heartbeatMs) || opts.heartbeatMs < 10)
 		usage('--heartbeat-ms needs a whole number of ms >= 10');
+	if (!opts.tlsCert !== !opts.tlsKey)
+		usage('--tls-cert and --tls-key go together');
 	return opts;
 }
 
@@ -80,6 +96,9 @@ class Double {
 	constructor(opts, log) {
 		this.opts = opts;
 		this.log = log;
+		/* What came of ftrack-api-options (GET /_double/api-options). */
+		this.apiOptions = {ignore: opts.ignoreApiOptions,
+		    asked_whole: 0, sent_whole: 0, deduplicated: 0};
 		this.reload();
 		this.hub = new EventHub({log, heartbeatMs: opts.heartbeatMs});
 		this.hooks = new Hooks(this);
@@ -164,7 +183,7 @@ class Double {
 		}
 		try {
 			const pushToken = req.headers['ftrack-pushtoken'];
-			reply(res, 200, runBatch({
+			const results = runBatch({
 				store: this.store, user,
 				serverInformation: this.fixture.server_information,
 				clientToken: req.headers['ftrack-clienttoken'],
@@ -173,12 +192,29 @@ class Double {
 				publish: (event) => this.hub.publish({
 				    id: crypto.randomUUID(), ...event},
 				    'ftrack.server'),
-			}, body));
+			}, body);
+			reply(res, 200, this.shape(results,
+			    req.headers['ftrack-api-options']));
 		} catch (e) {
 			if (!(e instanceof FtrackError))
 				throw e;
 			fail(e);
 		}
+	}
+
+	/* Whole results when asked for (and not ignoring that), else
+	 * de-duplicated as the real server's default (dedupe.js). */
+	shape(results, header) {
+		const s = this.apiOptions;
+		const asked = wantsDenormalized(header);
+		if (asked)
+			s.asked_whole++;
+		if (asked && !s.ignore) {
+			s.sent_whole++;
+			return results;
+		}
+		s.deduplicated++;
+		return dedupe(results);
 	}
 
 	/* JS sends api_user/api_key in the query, Python the ftrack-user and
@@ -256,8 +292,17 @@ function main() {
 		process.stderr.write(`ftrack-double: ${e.message}\n`);
 		process.exit(1);
 	}
-	const server = http.createServer((req, res) =>
-	    double.request(req, res));
+	const handler = (req, res) => double.request(req, res);
+	/*
+	 * Behind TLS the double offers h2 and http/1.1 by ALPN, as nginx and
+	 * cloud load balancers do: REST over either, the event hub's
+	 * WebSocket upgrade over HTTP/1.1 only.
+	 */
+	const server = opts.tlsCert ? http2.createSecureServer({
+	    cert: fs.readFileSync(opts.tlsCert),
+	    key: fs.readFileSync(opts.tlsKey), allowHTTP1: true}, handler) :
+	    http.createServer(handler);
+	const scheme = opts.tlsCert ? 'https' : 'http';
 	server.on('upgrade', (req, socket, head) =>
 	    double.hub.upgrade(req, socket, head));
 	server.on('error', (e) => {
@@ -267,12 +312,15 @@ function main() {
 	server.listen(opts.port, opts.host, () => {
 		const {address, port} = server.address();
 		const host = address.includes(':') ? `[${address}]` : address;
-		process.stdout.write(`listening on http://${host}:${port}\n`);
+		process.stdout.write(`listening on ${scheme}://${host}:` +
+		    `${port}\n`);
 	});
 	const stop = () => {
 		double.hub.close();
 		server.close(() => process.exit(0));
 		server.closeAllConnections?.();
+		/* An h2 session may linger; nothing is left to save. */
+		setTimeout(() => process.exit(0), 500).unref();
 	};
 	process.on('SIGTERM', stop);
 	process.on('SIGINT', stop);
