@@ -318,8 +318,10 @@ test_job(struct rest *r, const char *user_id)
 	ASSERT_INT_EQ(json_array_size(res), 2);
 	ASSERT_STR_EQ(str(json_object_get(json_array_get(res, 0), "data"),
 	    "id"), id);
+	/* ftrack answers with the type and id: read back what you need. */
 	job = json_object_get(json_array_get(res, 1), "data");
-	ASSERT_STR_EQ(str(job, "status"), "done");
+	ASSERT_STR_EQ(str(job, "__entity_type__"), "Job");
+	ASSERT_STR_EQ(str(job, "id"), id);
 	rows = query(r, "select status, data, finished_at from Job where id is "
 	    "%q", id);
 	ASSERT_INT_EQ(json_array_size(rows), 1);

@@ -284,6 +284,9 @@ test_wire(void)
 	ASSERT_STR_CONTAINS(buf_str(&srv.heads), "\r\nftrack-Clienttoken: "
 	    "ferry--");
 	ASSERT_STR_CONTAINS(buf_str(&srv.heads), rest_client_token(r));
+	/* Whole answers, not de-duplicated ones. */
+	ASSERT_STR_CONTAINS(buf_str(&srv.heads), "\r\nftrack-api-options: "
+	    "strict:1;denormalize:1\r\n");
 	ASSERT_STR_EQ(buf_str(&srv.bodies),
 	    "[{\"action\":\"query_server_information\"}]\n");
 	snprintf(url, sizeof url, "http://127.0.0.1:%d", srv.port);
