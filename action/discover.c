@@ -1,7 +1,7 @@
 /*
  * ftrack.action.discover: offers "ferry Send" when everything selected
- * can be sent (versions, components, tasks, shots, sequences, asset
- * builds, projects) and the user has an allowed role; otherwise stays
+ * can be sent (versions, components, every TypedContext, projects) and
+ * the user has an allowed role; otherwise stays
  * silent, as ftrack's actions do, so the menu shows nothing of ferry.
  */
 #include "config.h"

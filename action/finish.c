@@ -1,8 +1,10 @@
 /*
  * After a ferry job is done: tell ftrack where the files are now
  * (register.h: a ComponentLocation in the destination for each delivered
- * component, with the path the destination sees), and, when configured,
- * set statuses on the versions delivered and their tasks.
+ * component, with the path the destination sees), tell other integrations
+ * (ftrack.location.component-added, as ftrack's Python client publishes
+ * it), and, when configured, set statuses on the versions delivered and
+ * their tasks.
  */
 #include "config.h"
 
@@ -12,12 +14,16 @@
 #include <jansson.h>
 
 #include "err.h"
+#include "eventhub.h"
 #include "ferry-ftrack.h"
 #include "ftq.h"
+#include "log.h"
 #include "register.h"
 #include "resolve.h"
 #include "rest.h"
 #include "spool.h"
+
+#define FINISH_ADDED_TOPIC	"ftrack.location.component-added"
 
 /* What dst_of() reads: delivered source paths, and the destination's
  * prefix (a custom location holds identifiers relative to it). */
@@ -47,6 +53,37 @@ finish_dst_of(const char *src, void *arg)
 	return (dst);
 }
 
+/*
+ * One event per component registered now, members first, with the data
+ * ftrack's Python client gives it (Location.add_components): other
+ * integrations listen for these. A failure is logged, not fatal: the
+ * registration is what counts.
+ */
+static void
+finish_announce(struct ff *ff, const char *location_id, const json_t *added)
+{
+	const json_t	*id;
+	json_t		*event;
+	char		*cause = NULL;
+	size_t		 i;
+
+	json_array_foreach(added, i, id) {
+		event = json_pack("{s:s, s:{s:O, s:s}}", "topic",
+		    FINISH_ADDED_TOPIC, "data", "component_id", id,
+		    "location_id", location_id);
+		if (event == NULL || eventhub_publish(ff->hub, event, NULL,
+		    NULL, NULL, &cause) != 0) {
+			log_warnx("cannot publish %s for component %s: %s",
+			    FINISH_ADDED_TOPIC, json_string_value(id),
+			    cause != NULL ? cause : "out of memory");
+			free(cause);
+			json_decref(event);
+			return;
+		}
+		json_decref(event);
+	}
+}
+
 int
 finish_register(struct ff *ff, const struct spool_delivery *d,
     const json_t *job, size_t *countp, char **cause)
@@ -56,6 +93,7 @@ finish_register(struct ff *ff, const struct spool_delivery *d,
 	struct finish_map	 m;
 	const json_t		*t;
 	const char		*src, *dst, *state;
+	json_t			*added;
 	size_t			 i;
 	int			 r;
 
@@ -73,10 +111,14 @@ finish_register(struct ff *ff, const struct spool_delivery *d,
 			json_object_set_new(m.dst, src, json_string(dst));
 	}
 	memset(&st, 0, sizeof st);
-	r = register_delivery_stats(ff->rest, d->dest_location_id, &res,
-	    finish_dst_of, &m, &st, cause);
+	added = json_array();
+	r = register_delivery_added(ff->rest, d->dest_location_id, &res,
+	    finish_dst_of, &m, &st, added, cause);
 	if (r == 0)
 		*countp = st.created + st.existing;
+	/* What got registered is announced, even when a later batch failed. */
+	finish_announce(ff, d->dest_location_id, added);
+	json_decref(added);
 	json_decref(m.dst);
 	resolve_result_clear(&res);
 	return (r);
@@ -113,13 +155,17 @@ finish_status_ids(struct ff *ff, json_t **idsp, char **cause)
 	return (0);
 }
 
-/* The versions of the delivered components, and their tasks. */
+/*
+ * The versions of the delivered components, and their tasks. Members of
+ * sequences and containers have no version of their own (ftrack's Python
+ * client gives them only container_id): theirs is their container's.
+ */
 static int
 finish_owners(struct ff *ff, const struct spool_delivery *d,
     json_t *versions, json_t *tasks, char **cause)
 {
 	json_t		*ids = json_array(), *exprs = NULL, *rows = NULL;
-	json_t		*f, *row;
+	json_t		*f, *row, *owner;
 	const char	*v, *t;
 	size_t		 i;
 	int		 r;
@@ -127,14 +173,19 @@ finish_owners(struct ff *ff, const struct spool_delivery *d,
 	json_array_foreach(d->files, i, f)
 		json_array_append(ids, json_object_get(f, "component_id"));
 	r = ftq_format_chunks(&exprs, 0, cause, "select version_id, "
-	    "version.task_id from Component where id in (%L)", ids);
+	    "version.task_id, container.version_id, container.version.task_id "
+	    "from Component where id in (%L)", ids);
 	json_decref(ids);
 	if (r == 0)
 		r = rest_query_many(ff->rest, exprs, &rows, cause);
 	json_decref(exprs);
 	json_array_foreach(rows, i, row) {
-		v = json_string_value(json_object_get(row, "version_id"));
-		t = json_string_value(json_object_get(json_object_get(row,
+		owner = row;
+		if (json_string_value(json_object_get(row, "version_id")) ==
+		    NULL)
+			owner = json_object_get(row, "container");
+		v = json_string_value(json_object_get(owner, "version_id"));
+		t = json_string_value(json_object_get(json_object_get(owner,
 		    "version"), "task_id"));
 		if (v != NULL)
 			json_object_set_new(versions, v, json_true());
@@ -181,9 +232,13 @@ finish_statuses(struct ff *ff, const struct spool_delivery *d, char **cause)
 		if (ff->conf.task_status != NULL)
 			finish_status_ops(ops, "Task", tasks,
 			    json_object_get(status, ff->conf.task_status));
-		if (json_array_size(ops) > 0)
+		if (json_object_size(versions) == 0)
+			r = err_set(cause, FERRY_ERR_NOTFOUND, "ftrack gives no "
+			    "version for the %zu components delivered",
+			    json_array_size(d->files));
+		else if (json_array_size(ops) > 0)
 			r = rest_call(ff->rest, ops, &res, cause);
-		else if (json_object_size(versions) > 0)
+		else
 			r = err_set(cause, FERRY_ERR_NOTFOUND, "ftrack has no "
 			    "status named %s", ff->conf.version_status != NULL ?
 			    ff->conf.version_status : ff->conf.task_status);

@@ -205,8 +205,9 @@ launch_handle(struct ff *ff, const json_t *event)
 		reply = events_result(0, "bad event: %s", cause);
 	else if (!si.supported)
 		reply = events_result(0, "ferry Send sends versions, "
-		    "components, tasks, shots, sequences, asset builds and "
-		    "projects; the selection holds something else");
+		    "components, projects and what is in them (tasks, shots, "
+		    "episodes, folders...); the selection holds something "
+		    "else");
 	else if (launch_who(ff, event, &who, &reply) != 0)
 		;
 	else if (json_object_get(data, "values") == NULL) {

@@ -306,18 +306,19 @@ progress_done(struct ff *ff, const struct spool_delivery *d,
 		free(cause);
 		return;
 	}
-	if (finish_statuses(ff, d, &cause) != 0) {
+	/* Said in the Job too: a status left unset is worth knowing. */
+	if (finish_statuses(ff, d, &cause) != 0)
 		log_warnx("ferry job %jd: statuses not set: %s",
 		    (intmax_t)d->ferry_job, cause);
-		free(cause);
-	}
 	progress_bytes(size, sizeof size, json_integer_value(json_object_get(
 	    job, "bytes")));
 	snprintf(text, sizeof text, "ferry job %jd, %s to %s: delivered %jd "
-	    "files (%s); %zu components registered in %s",
+	    "files (%s); %zu components registered in %s%s%s",
 	    (intmax_t)d->ferry_job, d->source, d->dest,
 	    (intmax_t)json_integer_value(json_object_get(job, "files")), size,
-	    count, d->dest);
+	    count, d->dest, cause != NULL ? "; statuses not set: " : "",
+	    cause != NULL ? cause : "");
+	free(cause);
 	progress_end(ff, d, SPOOL_FINISHED, text);
 }
 

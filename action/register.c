@@ -30,6 +30,7 @@ struct register_ctx {
 	json_t			*planned;	/* id -> true, for ops */
 	json_t			*location;	/* the destination's row */
 	json_t			*ops;		/* the creates, in order */
+	json_t			*added;		/* ids registered now, or NULL */
 };
 
 static const char *
@@ -403,6 +404,21 @@ register_without(const struct register_ctx *c, size_t from, size_t n,
 	return (left);
 }
 
+/* Appends the component ids of a batch that ftrack took to c->added. */
+static int
+register_note_added(struct register_ctx *c, const json_t *batch)
+{
+	const json_t	*op;
+	size_t		 i;
+
+	json_array_foreach(batch, i, op) {
+		if (json_array_append(c->added, json_object_get(
+		    json_object_get(op, "entity_data"), "component_id")) != 0)
+			return (FERRY_ERR_NOMEM);
+	}
+	return (0);
+}
+
 /* Sends one batch; once more without what got registered meanwhile. */
 static int
 register_send_batch(struct register_ctx *c, size_t from, size_t n,
@@ -427,6 +443,8 @@ register_send_batch(struct register_ctx *c, size_t from, size_t n,
 		c->st->existing += json_object_size(now);
 	}
 	sent = json_array_size(batch);
+	if (e == 0 && c->added != NULL && register_note_added(c, batch) != 0)
+		e = register_nomem(cause);
 	json_decref(batch);
 	json_decref(results);
 	json_decref(now);
@@ -483,10 +501,10 @@ register_ctx_init(struct register_ctx *c, char **cause)
 }
 
 int
-register_delivery_stats(struct rest *r, const char *dest_location_id,
+register_delivery_added(struct rest *r, const char *dest_location_id,
     const struct resolve_result *res,
     const char *(*dst_of)(const char *src_path, void *arg), void *arg,
-    struct register_stats *st, char **cause)
+    struct register_stats *st, json_t *added, char **cause)
 {
 	struct register_ctx	c;
 	int			e;
@@ -502,6 +520,7 @@ register_delivery_stats(struct rest *r, const char *dest_location_id,
 	c.r = r;
 	c.dest = dest_location_id;
 	c.st = st;
+	c.added = added;
 	if ((e = register_ctx_init(&c, cause)) == 0 &&
 	    (e = register_collect(&c, res, cause)) == 0 &&
 	    (e = register_fetch(&c, cause)) == 0 &&
@@ -513,6 +532,16 @@ register_delivery_stats(struct rest *r, const char *dest_location_id,
 		e = register_nomem(cause);
 	register_ctx_clear(&c);
 	return (e);
+}
+
+int
+register_delivery_stats(struct rest *r, const char *dest_location_id,
+    const struct resolve_result *res,
+    const char *(*dst_of)(const char *src_path, void *arg), void *arg,
+    struct register_stats *st, char **cause)
+{
+	return (register_delivery_added(r, dest_location_id, res, dst_of, arg,
+	    st, NULL, cause));
 }
 
 int

@@ -47,6 +47,17 @@ int	 register_delivery_stats(struct rest *r, const char *dest_location_id,
 	    const struct resolve_result *res,
 	    const char *(*dst_of)(const char *src_path, void *arg), void *arg,
 	    struct register_stats *st, char **cause);
+/*
+ * The same, appending to added (a JSON array; NULL: not wanted) the id of
+ * each component registered now, members before their containers, as
+ * ftrack's Python client adds them: whoever publishes
+ * ftrack.location.component-added needs them (on error too: the batches
+ * sent before it stay registered).
+ */
+int	 register_delivery_added(struct rest *r, const char *dest_location_id,
+	    const struct resolve_result *res,
+	    const char *(*dst_of)(const char *src_path, void *arg), void *arg,
+	    struct register_stats *st, json_t *added, char **cause);
 
 /*
  * register-container.c: the destination identifier of a sequence or

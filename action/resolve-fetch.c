@@ -184,7 +184,7 @@ resolve_fetch_round2(struct resolve_ctx *c, json_t *exprs, json_t *vids,
 	int	 e;
 
 	e = ftq_format_chunks(&chunks, 0, cause, "select " COMPONENT_FIELDS
-	    " from Component where container_id is none and version_id in "
+	    " from Component where container_id is None and version_id in "
 	    "(%L)", c->whole);
 	if ((e = resolve_fetch_take(exprs, chunks, e, cause)) != 0)
 		return (e);

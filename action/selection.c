@@ -1,8 +1,8 @@
 /*
  * What the web UI selected (data.selection, §3.2 of the ftrack notes):
  * whether ferry Send applies to it, and whether it holds anything above
- * versions (tasks, shots, sequences, asset builds, projects), for which
- * the form offers "latest versions only".
+ * versions (tasks, shots, episodes, folders, a studio's own object types,
+ * projects), for which the form offers "latest versions only".
  */
 #include "config.h"
 
@@ -17,11 +17,6 @@
 #include "ferry-ftrack.h"
 #include "ftq.h"
 #include "rest.h"
-
-/* The kinds of hierarchy objects (ObjectType names) ferry sends. */
-static const char *const selection_objects[] = {
-	"Task", "Shot", "Sequence", "Asset Build", NULL
-};
 
 enum selection_kind {
 	SELECTION_OTHER,
@@ -65,17 +60,21 @@ selection_kind(const char *type)
 	return (SELECTION_OTHER);
 }
 
-/* Whether every TypedContext in ids is of a kind ferry sends. */
+/*
+ * Whether every id is a TypedContext: any of them can hold versions (an
+ * asset sits on any context, whatever its object type: Episode, Folder, a
+ * studio's own types), so the test is that ftrack knows it as one, with
+ * an object type, not that its type has a name from a list.
+ */
 static int
 selection_contexts(struct ff *ff, json_t *ids, int *okp, char **cause)
 {
-	json_t		*rows = NULL, *row;
-	const char	*kind;
-	char		*expr = NULL;
-	size_t		 i, j;
-	int		 r;
+	json_t	*rows = NULL, *row;
+	char	*expr = NULL;
+	size_t	 i;
+	int	 r;
 
-	if ((r = ftq_format(&expr, cause, "select id, object_type.name from "
+	if ((r = ftq_format(&expr, cause, "select id, object_type_id from "
 	    "TypedContext where id in (%L)", ids)) != 0)
 		return (r);
 	r = rest_query_all(ff->rest, expr, &rows, cause);
@@ -84,12 +83,7 @@ selection_contexts(struct ff *ff, json_t *ids, int *okp, char **cause)
 		return (r);
 	*okp = json_array_size(rows) == json_array_size(ids);
 	json_array_foreach(rows, i, row) {
-		kind = json_string_value(json_object_get(json_object_get(row,
-		    "object_type"), "name"));
-		for (j = 0; kind != NULL && selection_objects[j] != NULL; j++)
-			if (strcmp(kind, selection_objects[j]) == 0)
-				break;
-		if (kind == NULL || selection_objects[j] == NULL)
+		if (!json_is_string(json_object_get(row, "object_type_id")))
 			*okp = 0;
 	}
 	json_decref(rows);

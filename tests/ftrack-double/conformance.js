@@ -237,7 +237,7 @@ async function writes(s) {
 	    b.location_id === IDS.la), made);
 	const inLa = async () => (await s.query('select component.name from ' +
 	    `ComponentLocation where location_id is "${IDS.la}" and ` +
-	    `component.version_id is "${IDS.v002}"`)).data.length;
+	    `component.container.version_id is "${IDS.v002}"`)).data.length;
 	same('create: they are found in la', await inLa(), 2);
 
 	await refused('create: a second ComponentLocation is refused',

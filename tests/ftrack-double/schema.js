@@ -31,6 +31,9 @@ const OBJECT_TYPE_IDS = {
 	Sequence: 'e5139355-61da-4c8f-9db4-3abc870166bc',
 	Folder: '4be63b64-5010-42fb-bf1f-428af9d638f0',
 	AssetBuild: 'ab77c654-df17-11e2-b2f3-20c9d0831e59',
+	Episode: 'fdccb1ef-db87-5b13-9fde-01a44509439e',
+	/* A studio's own object type: ftrack gives each one a schema. */
+	Environment: '6b0966d1-9f41-5b6c-a3ad-4146e9963c4e',
 };
 
 const CONTEXT = {
@@ -101,6 +104,8 @@ const DEFINITIONS = {
 	Sequence: {base: 'TypedContext', object_type: 'Sequence'},
 	Folder: {base: 'TypedContext', object_type: 'Folder'},
 	AssetBuild: {base: 'TypedContext', object_type: 'AssetBuild'},
+	Episode: {base: 'TypedContext', object_type: 'Episode'},
+	Environment: {base: 'TypedContext', object_type: 'Environment'},
 
 	ObjectType: {attrs: {id: 'string', name: 'string', sort: 'integer',
 	    is_leaf: 'boolean', is_taskable: 'boolean',

@@ -172,7 +172,7 @@ test_resolve(struct rest *r)
 	    "asset.parent.name is %q", "sh010");
 	vids = ids_of(versions);
 	comps = query_in(r, 0, "select id, name from Component where "
-	    "container_id is none and version_id in (%L)", vids);
+	    "container_id is None and version_id in (%L)", vids);
 	cids = ids_of(comps);
 	seqs = json_array();
 	json_array_foreach(comps, i, c) {
@@ -278,7 +278,7 @@ test_big_shot(struct rest *r)
 	ASSERT_INT_EQ(rest_query_all(s, expr, &versions, &cause), 0);
 	vids = ids_of(versions);
 	comps = query_in(s, 0, "select id, name from Component where "
-	    "container_id is none and version_id in (%L)", vids);
+	    "container_id is None and version_id in (%L)", vids);
 	cids = ids_of(comps);
 	locs = query_in(s, 0, "select component_id, resource_identifier from "
 	    "ComponentLocation where location.name is \"hq\" and component_id "
