@@ -58,6 +58,8 @@ class Hooks {
 			return this.sendRaw(body);
 		case 'POST /fail-next':
 			return this.failNext(body);
+		case 'GET /traffic':
+			return d.traffic;
 		case 'GET /api-options':
 			return d.apiOptions;
 		case 'POST /api-options':
@@ -253,6 +255,8 @@ const HELP = {
 	    'and how many answers were sent whole or de-duplicated',
 	'POST /_double/api-options': '{"ignore": true|false}: ignore ' +
 	    'ftrack-api-options as an older server does',
+	'GET /_double/traffic': 'requests to /api, the event hub handshake ' +
+	    'and upgrades, by HTTP version',
 	'GET /_double/subscriptions': 'every subscriber of every connection',
 	'GET /_double/events?topic=T': 'events routed, oldest first',
 	'GET /_double/ui-messages?user=U': 'trigger-user-interface events ' +

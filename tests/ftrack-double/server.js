@@ -99,6 +99,8 @@ class Double {
 		/* What came of ftrack-api-options (GET /_double/api-options). */
 		this.apiOptions = {ignore: opts.ignoreApiOptions,
 		    asked_whole: 0, sent_whole: 0, deduplicated: 0};
+		/* Requests by route and HTTP version (GET /_double/traffic). */
+		this.traffic = {};
 		this.reload();
 		this.hub = new EventHub({log, heartbeatMs: opts.heartbeatMs});
 		this.hooks = new Hooks(this);
@@ -131,8 +133,16 @@ class Double {
 		    user : null;
 	}
 
+	count(route, req) {
+		const key = `${route} HTTP/${req.httpVersion}`;
+		this.traffic[key] = (this.traffic[key] || 0) + 1;
+	}
+
 	async request(req, res) {
 		const url = new URL(req.url, 'http://double');
+		if (url.pathname === '/api' || url.pathname.startsWith(
+		    '/socket.io/1'))
+			this.count(url.pathname.replace(/\/$/, ''), req);
 		try {
 			if (url.pathname === '/api' && req.method === 'POST')
 				return await this.api(req, res);
@@ -303,8 +313,10 @@ function main() {
 	    key: fs.readFileSync(opts.tlsKey), allowHTTP1: true}, handler) :
 	    http.createServer(handler);
 	const scheme = opts.tlsCert ? 'https' : 'http';
-	server.on('upgrade', (req, socket, head) =>
-	    double.hub.upgrade(req, socket, head));
+	server.on('upgrade', (req, socket, head) => {
+		double.count('upgrade', req);
+		double.hub.upgrade(req, socket, head);
+	});
 	server.on('error', (e) => {
 		process.stderr.write(`ftrack-double: ${e.message}\n`);
 		process.exit(1);

@@ -10,6 +10,7 @@
  *
  *   node listener.js URL COMMAND ARGS...
  */
+const fs = require('fs');
 const {Session} = require('@ftrack/api');
 
 const [url, command, ...args] = process.argv.slice(2);
@@ -184,6 +185,33 @@ const commands = {
 		const out = await session('jdoe').create('Appointment',
 		    {context_id: task, resource_id: user, type: 'assignment'});
 		return out.data.id;
+	},
+
+	/* get PATH: a /_double/ hook's answer (api-options, traffic...) */
+	async get(path) {
+		return hook('GET', path);
+	},
+
+	/*
+	 * added FILE: another integration, on ftrack's own client, hearing
+	 * of deliveries: subscribes to ftrack.location.component-added,
+	 * prints "subscribed" once the double has the subscription, then
+	 * appends each event's data to FILE, one JSON line each, until
+	 * killed.
+	 */
+	async added(file) {
+		const s = new Session(url, 'ana@studio.example',
+		    'ana-personal-key', {autoConnectEventHub: true});
+		await s.initializing;
+		s.eventHub.subscribe('topic=ftrack.location.component-added',
+		    (event) => fs.appendFileSync(file,
+		    JSON.stringify(event.data) + '\n'));
+		await until('the component-added subscription', 30, async () =>
+		    (await hook('GET', 'subscriptions')).some((x) =>
+		    x.user === 'ana@studio.example' &&
+		    /component-added/.test(x.subscription)) ? true : undefined);
+		process.stdout.write('subscribed\n');
+		return new Promise(() => {});
 	},
 
 	/* drop: the double drops every WebSocket */

@@ -10,6 +10,14 @@
 # (/mnt/la/projects/...) are moved into $TMP/hq and $TMP/la through the
 # REST API first. The vendor's location holds identifiers relative to
 # $TMP/vendor (location_prefixes in the configuration).
+#
+# It runs twice, as the real server may behave (LISTENER_MODE):
+#   dedupe  (this file) the double de-duplicates answers across each batch
+#           and ignores ftrack-api-options, as an older server does;
+#   tls     (listener-tls.sh) the double sits behind TLS offering h2 and
+#           http/1.1 by ALPN, as nginx and cloud load balancers do, with
+#           a CA made here; it honours the option.
+LISTENER_MODE=${LISTENER_MODE:-dedupe}
 . "${srcdir:-.}/tests/ftrack-double/lib.sh"
 double_need
 . "${srcdir:-.}/tests/agent/lib.sh"
@@ -36,6 +44,16 @@ SH020COMP=66e117e1-836c-5aea-b1dd-11419550b5d5
 SH030COMP=4fb1f867-b4dd-5da0-87cb-f87f316d6a34
 MODELING=468d0d0a-20aa-5bee-8ec1-3852abb03fae
 REF2=0f8058fb-18f0-5016-9eef-50fcf4d97643	# sh010 v002 reference.mov
+SH010COMP=2a845f1d-5673-54e6-bcbf-0c918fc6b03c
+SH020=9376a967-aa32-534f-a7c0-94bf20b62f12
+ASSETS=14452f9f-1439-5655-9254-bbcfbb2440b7	# a Folder
+EP101=5c34dc81-b437-5295-abbb-17925bbf7a18	# an Episode
+FOREST=33e2eb96-61cb-5a30-82f0-ca17d6a1647b	# an Environment (own type)
+LAYOUT=fc78f1ee-eca2-578a-8fb0-b2527ad44c8b	# forest/layout v001: frames only
+LAYOUTSEQ=84f25404-e095-5b3a-9912-1d56c2b6050c
+FRAMES=9b2414d5-86c8-5f3e-840d-57f3f42e7967,52747eb3-085e-5454-8893-d30c9134ec62,4eae0966-e8c1-53e7-8575-cc8de5082005
+EDIT=6690885e-a79c-5079-a4b2-e640ed03d7ab	# ep101/edit v001 edit.mov
+LAID=2a370b92-8d4c-5cbb-ba6d-2168d5a5719b	# the la location
 
 ui() { node "${srcdir:-.}/tests/ftrack/listener.js" "$DOUBLE_URL" "$@"; }
 
@@ -75,6 +93,10 @@ M=demo/assets/hero_prop/model/v001
 rand "$H/$M/model.abc" 70000
 for t in diffuse normal roughness; do rand "$H/$M/textures/$t.tif" 30000; done
 rand "$H/demo/sq010/sh010/notes.txt" 1000
+rand "$H/demo/ep101/edit/v001/edit.mov" 2000
+for f in 1001 1002 1003; do
+	rand "$H/demo/assets/forest/layout/v001/layout.$f.exr" 1000
+done
 rand "$H/demo/sq010/sh020/brief.txt" 1000
 mkdir -p "$F"
 cat >"$TMP/map.json" <<JSON
@@ -90,9 +112,33 @@ cat >"$TMP/ff.json" <<JSON
     "statuses_on_delivery": { "version": "Ready" } } }
 JSON
 
-DOUBLE_LOG="$TMP/double.log" double_start
+if [ "$LISTENER_MODE" = tls ]; then
+	# A CA of the test's own and a certificate for 127.0.0.1: node and
+	# ferry-ftrack trust that CA alone for the double.
+	cat >"$TMP/ext.cnf" <<EXT
+subjectAltName=IP:127.0.0.1
+basicConstraints=CA:FALSE
+extendedKeyUsage=serverAuth
+EXT
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+	    -nodes -days 2 -subj /CN=ferry-test-ca -keyout "$TMP/ca.key" \
+	    -out "$TMP/ca.pem" -addext basicConstraints=critical,CA:TRUE \
+	    -addext keyUsage=critical,keyCertSign 2>/dev/null &&
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	    -subj /CN=127.0.0.1 -keyout "$TMP/srv.key" -out "$TMP/srv.csr" \
+	    2>/dev/null &&
+	openssl x509 -req -in "$TMP/srv.csr" -CA "$TMP/ca.pem" \
+	    -CAkey "$TMP/ca.key" -CAcreateserial -days 2 -out "$TMP/srv.pem" \
+	    -extfile "$TMP/ext.cnf" 2>/dev/null || fail "cannot make the test CA"
+	export NODE_EXTRA_CA_CERTS="$TMP/ca.pem" FERRY_FTRACK_CA_FILE="$TMP/ca.pem"
+	DOUBLE_LOG="$TMP/double.log" double_start --tls-cert "$TMP/srv.pem" \
+	    --tls-key "$TMP/srv.key"
+	case $DOUBLE_URL in https://*) ;; *) fail "the double is not on TLS";; esac
+else
+	DOUBLE_LOG="$TMP/double.log" double_start --ignore-api-options
+fi
 run 0 ui reroot /mnt/projects "$H" /mnt/la/projects "$L"
-is '. == 94' "the fixture's identifiers moved"
+is '. == 99' "the fixture's identifiers moved"
 
 make_hub
 enrol() {
@@ -159,16 +205,20 @@ run 1 "$FFTRACK" --state "$TMP/ff" --hub-state "$HUB"
 err_has "another ferry-ftrack (pid $FFPID) is running on $TMP/ff"
 
 # Discover: offered for what can be sent, to allowed roles only.
+# Every TypedContext can hold versions: a Folder, an Episode and a
+# studio's own object type as much as a shot; two of a kind in one
+# selection (their object types come as references the second time).
 for sel in assetversion:$V2 task:$SH020COMP task:$SH010 \
     task:ee310ac7-876c-54bf-8811-ac4828acedd4 \
     task:4513cf23-5dce-5ed0-8f20-146a71e975d0 \
     show:87b94289-7862-5d0c-9baf-5b944e423c7c Component:$REF2 \
-    "assetversion:$V1,task:$SH010"; do
+    "assetversion:$V1,task:$SH010" "task:$SH010COMP,task:$SH020COMP" \
+    "task:$SH010,task:$SH020" task:$EP101 task:$FOREST task:$ASSETS; do
 	run 0 ui discover jdoe@studio.example "$sel"
 	is '.items == [{"label": "ferry Send", "actionIdentifier": "ferry.send",
 	    "description": .items[0].description}]' "discover $sel"
 done
-for sel in task:14452f9f-1439-5655-9254-bbcfbb2440b7 \
+for sel in task:00000000-0000-4000-8000-000000000000 \
     user:a3ff9209-f4ef-5f63-8a2e-c964a0a2e9eb "" "assetversion:$V2,list:x"; do
 	run 0 ui discover jdoe@studio.example "$sel" 700
 	is '.replies == 0' "discover $sel (nothing to send there)"
@@ -220,6 +270,13 @@ set -- $(wire "$logline")
 checks=$((checks + 1))
 [ "$1" -ge 2600000 ] && [ "$2" -lt $(($1 * 7 / 10)) ] ||
     fail "v002 to la moved $2 bytes on the wire for $1: no delta from v001"
+# Each of v002's frames went with v001's as its basis, however the
+# server shaped its answers.
+sqlite3 "$TMP/ff/spool.db" "SELECT files FROM deliveries ORDER BY ferry_job
+    LIMIT 1" >"$TMP/out"
+frames='[.[] | select(.basis != null and (.path | test("plate\\.[0-9]{4}\\.exr$")))]'
+is "$frames | length == 24" "a delta basis for each of v002's 24 frames"
+echo "$LISTENER_MODE: delta bases found for v002's frames: $(jq "$frames | length" "$TMP/out") of 24"
 run 0 ui locations la $V2
 is 'length == 26 and index("'"$L/$P"'/v002/plate.1013.exr") != null and
     index("'"$L/$P"'/v002/plate.%04d.exr") != null and
@@ -372,6 +429,68 @@ diff -r "$H/$M" "$F/$M" >/dev/null || fail "the model at the vendor differs"
 run 0 ui locations "$V" $MODEL
 is 'length == 5 and index("demo/assets/hero_prop/model/v001/textures/") != null' \
     "the model and its textures registered at the vendor"
+
+# Other integrations hear of deliveries: an @ftrack/api subscriber to
+# ftrack.location.component-added, listening from here on.
+ui added "$TMP/added" >"$TMP/added.out" 2>&1 &
+ADDPID=$!
+pids="$pids $ADDPID"
+i=0
+until grep -q subscribed "$TMP/added.out"; do
+	i=$((i + 1))
+	[ $i -lt 300 ] || fail "the component-added subscriber did not start: $(cat "$TMP/added.out")"
+	sleep 0.1
+done
+
+# Two tasks, two shots, an Episode and a studio's own object type, each
+# to la (what la has already is skipped). forest/layout v001 holds only a
+# sequence: its members have no version of their own, yet it is set Ready.
+jobs=1
+for sel in "task:$SH010COMP,task:$SH020COMP" "task:$SH010,task:$SH020" \
+    task:$EP101 task:$FOREST; do
+	run 0 ui launch ana@studio.example "$sel" \
+	    '{"source": "hq", "destination": "la", "latest_only": true}'
+	is '.success == true and (.message | test("files? from hq to la"))' \
+	    "launch $sel to la"
+	jobs=$((jobs + 1))
+	run 0 ui wait-jobs ana@studio.example $jobs 60
+	is ".[$((jobs - 1))].status == \"done\"" "the Job of $sel"
+done
+checks=$((checks + 1))
+cmp -s "$H/demo/ep101/edit/v001/edit.mov" "$L/demo/ep101/edit/v001/edit.mov" &&
+    diff -r "$H/demo/assets/forest" "$L/demo/assets/forest" >/dev/null &&
+    diff -r "$H/demo/sq010/sh020/plate" "$L/demo/sq010/sh020/plate" >/dev/null ||
+    fail "the episode, the forest or sh020 at la differ"
+run 0 ui locations la $LAYOUT
+is 'length == 4 and index("'"$L"'/demo/assets/forest/layout/v001/layout.%04d.exr") != null' \
+    "forest/layout registered in la"
+run 0 ui status $LAYOUT
+is '. == "Ready"' "a version holding only a sequence set Ready after its delivery"
+i=0
+until [ "$(grep -c "\"$LAYOUTSEQ\"" "$TMP/added" 2>/dev/null)" -ge 1 ]; do
+	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
+done
+kill "$ADDPID" 2>/dev/null
+jq -s . "$TMP/added" >"$TMP/out"
+is '(map(.component_id)) as $ids | ($ids | index("'"$LAYOUTSEQ"'")) as $seq |
+    (map(select(.location_id == "'"$LAID"'")) | length) == length and
+    ($ids | index("'"$EDIT"'")) != null and $seq != null and
+    ([$ids | index("'"$FRAMES"'" | split(",")[])] | all(. != null and . < $seq)) and
+    all(.[]; keys == ["component_id", "location_id"])' \
+    "component-added heard for each component registered, members first"
+
+# What the server was asked, and how.
+if [ "$LISTENER_MODE" = tls ]; then
+	run 0 ui get traffic
+	is '.["/api HTTP/2.0"] > 0 and .["upgrade HTTP/1.1"] > 0 and
+	    .["/socket.io/1 HTTP/2.0"] == null' \
+	    "REST over h2, the event hub over HTTP/1.1"
+else
+	run 0 ui get api-options
+	is '.ignore and .asked_whole > 0 and .sent_whole == 0 and
+	    .deduplicated >= .asked_whole' \
+	    "ferry-ftrack asked for whole answers and got de-duplicated ones"
+fi
 
 # Of the ftrack.update events (its own Job updates among them) only the
 # one that assigned the task was spooled; the key is in no log.
