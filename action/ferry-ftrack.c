@@ -135,26 +135,15 @@ ff_parse(struct ff_args *a, int argc, char **argv)
 	return (-1);
 }
 
-/* --state, FERRY_FTRACK_STATE, or the default. */
+/* An option, else its environment variable (empty is unset), else dflt. */
 static const char *
-ff_state_dir(const char *arg)
+ff_setting(const char *arg, const char *env_name, const char *dflt)
 {
-	const char	*env = getenv(FF_STATE_ENV);
+	const char	*env = getenv(env_name);
 
 	if (arg != NULL)
 		return (arg);
-	return (env != NULL && *env != '\0' ? env : FF_STATE_DEFAULT);
-}
-
-/* --ca-file, FERRY_FTRACK_CA_FILE, or NULL: the system's CAs. */
-static const char *
-ff_ca_file(const char *arg)
-{
-	const char	*env = getenv(FF_CA_FILE_ENV);
-
-	if (arg != NULL)
-		return (arg);
-	return (env != NULL && *env != '\0' ? env : NULL);
+	return (env != NULL && *env != '\0' ? env : dflt);
 }
 
 /* The lock: a second instance is refused, naming the pid that holds it. */
@@ -341,11 +330,12 @@ main(int argc, char **argv)
 	log_init("ferry-ftrack", (enum log_level)a.level, a.use_syslog);
 	memset(&ff, 0, sizeof ff);
 	ff.lockfd = -1;
-	ff.state = ff_state_dir(a.state);
+	ff.state = ff_setting(a.state, FF_STATE_ENV, FF_STATE_DEFAULT);
 	ff.hub_state = statedir_choose(a.hub_state);
 	ff.progress = json_object();
 	ff.stall = getenv(FF_STALL_ENV);
-	ff.ca_file = ff_ca_file(a.ca_file);
+	/* NULL: the system's CAs. */
+	ff.ca_file = ff_setting(a.ca_file, FF_CA_FILE_ENV, NULL);
 	if ((r = ff_setup(&ff, &a, &cause)) != 0) {
 		log_error("%s", cause != NULL ? cause : err_str(r));
 		free(cause);

@@ -46,23 +46,7 @@ merged(const char *text)
 	return (out);
 }
 
-/* A string at a JSON pointer-ish path of keys and indexes. */
-static const char *
-at_str(json_t *j, const char *path)
-{
-	char	*p = strdup(path), *tok, *save = NULL;
-
-	for (tok = strtok_r(p, "/", &save); tok != NULL && j != NULL;
-	    tok = strtok_r(NULL, "/", &save)) {
-		if (json_is_array(j))
-			j = json_array_get(j, strtoul(tok, NULL, 10));
-		else
-			j = json_object_get(j, tok);
-	}
-	free(p);
-	return (json_string_value(j));
-}
-
+/* The value at a path of keys and indexes ("0/data/1/name"), or NULL. */
 static json_t *
 at(json_t *j, const char *path)
 {
@@ -77,6 +61,12 @@ at(json_t *j, const char *path)
 	}
 	free(p);
 	return (j);
+}
+
+static const char *
+at_str(json_t *j, const char *path)
+{
+	return (json_string_value(at(j, path)));
 }
 
 /* Two shots on one sequence: the second shot's parent is a reference. */
