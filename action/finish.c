@@ -233,8 +233,8 @@ finish_statuses(struct ff *ff, const struct spool_delivery *d, char **cause)
 			finish_status_ops(ops, "Task", tasks,
 			    json_object_get(status, ff->conf.task_status));
 		if (json_object_size(versions) == 0)
-			r = err_set(cause, FERRY_ERR_NOTFOUND, "ftrack gives no "
-			    "version for the %zu components delivered",
+			r = err_set(cause, FERRY_ERR_NOTFOUND, "ftrack gives "
+			    "no version for the %zu components delivered",
 			    json_array_size(d->files));
 		else if (json_array_size(ops) > 0)
 			r = rest_call(ff->rest, ops, &res, cause);

@@ -26,7 +26,7 @@ struct merge_entity {
 };
 
 struct merge {
-	json_t			*index;	/* identity -> slot number */
+	json_t			*index;	/* identity -> slot */
 	struct merge_entity	*v;
 	size_t			 n;
 	size_t			 cap;

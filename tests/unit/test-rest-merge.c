@@ -76,12 +76,14 @@ test_reference_after(void)
 	json_t	*out;
 
 	out = merged("[{\"action\": \"query\", \"data\": ["
-	    "{\"__entity_type__\": \"Shot\", \"id\": \"s1\", \"name\": \"sh010\","
+	    "{\"__entity_type__\": \"Shot\", \"id\": \"s1\", \"name\":"
+	    " \"sh010\","
 	    " \"parent\": {\"__entity_type__\": \"Sequence\", \"id\": \"q1\","
 	    " \"name\": \"sq010\", \"object_type\": {\"__entity_type__\":"
 	    " \"ObjectType\", \"id\": \"o1\", \"name\": \"Sequence\"}}},"
-	    "{\"__entity_type__\": \"Shot\", \"id\": \"s2\", \"name\": \"sh020\","
-	    " \"parent\": {\"__entity_type__\": \"Sequence\", \"id\": \"q1\"}}],"
+	    "{\"__entity_type__\": \"Shot\", \"id\": \"s2\", \"name\":"
+	    " \"sh020\", \"parent\": {\"__entity_type__\": \"Sequence\","
+	    " \"id\": \"q1\"}}],"
 	    " \"metadata\": {\"next\": {\"offset\": null}}}]");
 	ASSERT_STR_EQ(at_str(out, "0/data/1/parent/name"), "sq010");
 	ASSERT_STR_EQ(at_str(out, "0/data/1/parent/object_type/name"),
@@ -124,8 +126,8 @@ test_cycle_self(void)
 	out = merged("[{\"action\": \"query\", \"data\": [{\"__entity_type__\":"
 	    " \"AssetVersion\", \"id\": \"v1\", \"version\": 1, \"asset_id\":"
 	    " \"a1\", \"link\": [{\"id\": \"p\", \"name\": \"demo\", \"type\":"
-	    " \"Project\"}], \"asset\": {\"__entity_type__\": \"Asset\", \"id\":"
-	    " \"a1\", \"name\": \"plate\", \"versions\": ["
+	    " \"Project\"}], \"asset\": {\"__entity_type__\": \"Asset\","
+	    " \"id\": \"a1\", \"name\": \"plate\", \"versions\": ["
 	    "{\"__entity_type__\": \"AssetVersion\", \"id\": \"v1\"},"
 	    "{\"__entity_type__\": \"AssetVersion\", \"id\": \"v2\","
 	    " \"version\": 2, \"asset_id\": \"a1\"}]}}]}]");
@@ -221,7 +223,8 @@ test_untouched(void)
 		/* No id, a number id, an empty type: not entities. */
 		"[{\"__entity_type__\": \"JobComponent\", \"job_id\": \"j\","
 		" \"component_id\": \"c\", \"n\": 1}, {\"__entity_type__\":"
-		" \"JobComponent\", \"job_id\": \"j\", \"component_id\": \"c\"}]",
+		" \"JobComponent\", \"job_id\": \"j\", \"component_id\":"
+		" \"c\"}]",
 		"[{\"__entity_type__\": \"Task\", \"id\": 7, \"a\": 1},"
 		" {\"__entity_type__\": \"Task\", \"id\": 7}]",
 		"[{\"__entity_type__\": \"\", \"id\": \"e\", \"a\": 1},"
