@@ -38,6 +38,15 @@ int	 share_map_load_text(const char *text, size_t len, const char *name,
 	     struct share_map **out, char **cause);
 void	 share_map_free(struct share_map *m);
 
+/*
+ * 1 if the map names site: in its top-level "sites" (sites that see the
+ * shares' defaults) or in a share's "sites". Typos are caught with it.
+ */
+int	 share_map_site_known(const struct share_map *m, const char *site);
+/* Appends the names the map knows, ", "-separated, each once. */
+struct buf;
+int	 share_map_sites_text(const struct share_map *m, struct buf *b);
+
 /* A translated path. All strings are owned by the result. */
 struct share_map_result {
 	char		*share;		/* name of the share it is under */
