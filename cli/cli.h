@@ -22,6 +22,7 @@ struct cmd_entry {
 };
 
 extern const struct cmd_entry cmd_cancel_entry;
+extern const struct cmd_entry cmd_doctor_entry;
 extern const struct cmd_entry cmd_invite_entry;
 extern const struct cmd_entry cmd_job_entry;
 extern const struct cmd_entry cmd_acl_entry;

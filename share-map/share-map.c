@@ -423,3 +423,33 @@ share_map_sites_text(const struct share_map *m, struct buf *b)
 	}
 	return (r);
 }
+
+int
+share_map_site_roots(const struct share_map *m, const char *site,
+    enum share_os os, int (*cb)(void *, const char *, const char *),
+    void *arg)
+{
+	const struct share_roots	*rs;
+	const struct share_root		*root;
+	struct buf			 b;
+	size_t				 i, k, c;
+	int				 r = 0;
+
+	buf_init(&b, 0);
+	for (i = 0; r == 0 && i < m->nshare; i++) {
+		rs = share_effective_roots(&m->share[i], site);
+		for (k = 0; r == 0 && k < rs->nroot; k++) {
+			root = &rs->root[k];
+			if (root->os != os || root->path.kind != PATH_POSIX)
+				continue;
+			buf_reset(&b);
+			for (c = 0; r == 0 && c < root->path.ncomp; c++)
+				r = buf_printf(&b, "/%s", root->path.comp[c]);
+			if (r == 0)
+				r = cb(arg, m->share[i].name, b.len ?
+				    buf_str(&b) : "/");
+		}
+	}
+	buf_free(&b);
+	return (r);
+}

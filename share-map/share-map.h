@@ -47,6 +47,16 @@ int	 share_map_site_known(const struct share_map *m, const char *site);
 struct buf;
 int	 share_map_sites_text(const struct share_map *m, struct buf *b);
 
+/*
+ * Calls cb with each share's name and its root as site sees it on os
+ * (linux or mac: the roots that are POSIX paths), for checking them on
+ * disk; a share without such a root for site is left out. cb returning
+ * non-zero stops the walk and is returned.
+ */
+int	 share_map_site_roots(const struct share_map *m, const char *site,
+	     enum share_os os, int (*cb)(void *, const char *, const char *),
+	     void *arg);
+
 /* A translated path. All strings are owned by the result. */
 struct share_map_result {
 	char		*share;		/* name of the share it is under */
