@@ -89,7 +89,8 @@ doctor_say(struct doctor *dr, const char *check, enum doctor_status st,
 		dr->failed = 1;
 	if (dr->json) {
 		json_array_append_new(dr->checks, json_pack("{s:s, s:s, s:s, "
-		    "s:s?}", "check", check, "status", word[st], "detail", msg,
+		    "s:s?}", "check", check, "status", st == DOCTOR_FAIL ?
+		    "fail" : word[st], "detail", msg,
 		    "fix", st == DOCTOR_FAIL ? fix : NULL));
 		return;
 	}
