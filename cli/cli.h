@@ -55,6 +55,11 @@ int	cli_request(const struct cmd_entry *cmd, const char *state,
  * job is done.
  */
 void	cli_json_print(const struct json_t *obj);
+/*
+ * The value of key in the local ferryd.conf (state as for cli_request),
+ * newly allocated; NULL when it is not there.
+ */
+char	*cli_conf_get(const char *state, const char *key);
 /* The user name for a submitter the hub wrote as "uid N"; else who. */
 const char *cli_who(const char *who, char *buf, size_t n);
 

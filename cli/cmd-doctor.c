@@ -99,33 +99,16 @@ doctor_say(struct doctor *dr, const char *check, enum doctor_status st,
 		printf("%-4s  %-8s  fix: %s\n", "", "", fix);
 }
 
-/* Reads the keywords the checks need from DIR/ferryd.conf. */
+/* Reads the keywords the checks need from ferryd.conf. */
 static void
 doctor_conf(struct doctor *dr, const char *dir)
 {
-	static const char	*keys[] = { "role", "listen", "hub",
-	    "hub-fingerprint", "site", "user" };
-	char			**dst[] = { &dr->conf_role, &dr->conf_listen,
-	    &dr->conf_hub, &dr->conf_hub_fp, &dr->conf_site, &dr->conf_site };
-	char			 path[4096], line[1024], *v;
-	FILE			*f;
-	size_t			 i;
-
-	snprintf(path, sizeof path, "%s/ferryd.conf", dir);
-	if ((f = fopen(path, "r")) == NULL)
-		return;
-	while (fgets(line, sizeof line, f) != NULL) {
-		line[strcspn(line, "\r\n#")] = '\0';
-		if ((v = strchr(line, ' ')) == NULL)
-			continue;
-		*v++ = '\0';
-		v += strspn(v, " \t");
-		for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-			if (strcmp(line, keys[i]) == 0 && *dst[i] == NULL)
-				*dst[i] = strdup(v);
-		}
-	}
-	fclose(f);
+	dr->conf_role = cli_conf_get(dir, "role");
+	dr->conf_listen = cli_conf_get(dir, "listen");
+	dr->conf_hub = cli_conf_get(dir, "hub");
+	dr->conf_hub_fp = cli_conf_get(dir, "hub-fingerprint");
+	if ((dr->conf_site = cli_conf_get(dir, "site")) == NULL)
+		dr->conf_site = cli_conf_get(dir, "user");
 }
 
 static int

@@ -54,6 +54,27 @@ cli_usage(const struct cmd_entry *cmd)
 	return (CLI_EXIT_USAGE);
 }
 
+char *
+cli_conf_get(const char *state, const char *key)
+{
+	char	 path[4096], line[1024], *v, *out = NULL;
+	FILE	*f;
+
+	snprintf(path, sizeof path, "%s/ferryd.conf", statedir_choose(state));
+	if ((f = fopen(path, "r")) == NULL)
+		return (NULL);
+	while (out == NULL && fgets(line, sizeof line, f) != NULL) {
+		line[strcspn(line, "\r\n#")] = '\0';
+		if ((v = strchr(line, ' ')) == NULL)
+			continue;
+		*v++ = '\0';
+		if (strcmp(line, key) == 0)
+			out = strdup(v + strspn(v, " \t"));
+	}
+	fclose(f);
+	return (out);
+}
+
 void
 cli_json_print(const json_t *obj)
 {
