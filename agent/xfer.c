@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "err.h"
 #include "expand.h"
+#include "frames.h"
 #include "ferryd.h"
 #include "hex.h"
 #include "identity.h"
@@ -328,18 +329,21 @@ json_t *
 xfer_list(struct ferryd *d, const json_t *msg)
 {
 	json_t	*files = json_array(), *p;
-	char	*cause = NULL;
+	char	*cause = NULL, *path;
 	size_t	 i;
-	int	 r = 0;
+	int	 r = 0, skip = json_is_true(json_object_get(msg,
+		    "skip_missing"));
 
 	(void)d;
 	json_array_foreach(json_object_get(msg, "paths"), i, p) {
 		if (r == 0 && !json_is_string(p))
 			r = err_set(&cause, FERRY_ERR_PROTO, "a path to list "
 			    "is not a string");
-		if (r == 0)
-			r = expand_path(json_string_value(p), xfer_list_add,
-			    files, &cause);
+		if (r == 0 && (r = frames_check(json_string_value(p), skip,
+		    &path, &cause)) == 0) {
+			r = expand_path(path, xfer_list_add, files, &cause);
+			free(path);
+		}
 	}
 	p = json_pack("{s:O?, s:o, s:s?}", "re", json_object_get(msg, "req"),
 	    "files", r == 0 ? files : json_array(), "error", r != 0 ?

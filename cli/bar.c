@@ -30,7 +30,8 @@ static void
 bar_tail(const json_t *job, const struct human_meter *m, double now,
     char *out, size_t n)
 {
-	const char	*err = json_string_value(json_object_get(job, "error"));
+	const char	*err = json_string_value(json_object_get(job,
+			    "last_error"));
 	const char	*st = json_string_value(json_object_get(job, "state"));
 	json_int_t	 next = bar_int(job, "next_try");
 	char		 r[HUMAN_LEN], eta[HUMAN_LEN];

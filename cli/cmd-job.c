@@ -92,9 +92,9 @@ job_head(const json_t *rep)
 		    "deltas)\n", human_bytes((double)wire, w, sizeof w), b1,
 		    wire < done ? 100.0 * (double)(done - wire) / (double)done :
 		    0.0);
-	if (json_is_string(json_object_get(rep, "error")))
+	if (json_is_string(json_object_get(rep, "last_error")))
 		printf("error: %s\n", json_string_value(json_object_get(rep,
-		    "error")));
+		    "last_error")));
 }
 
 static int

@@ -88,9 +88,9 @@ jobs_table(const json_t *jobs)
 		printf("%*s  %-*s  %-*s  %-*s  %*s  %*s  %-*s  %s\n", w[0],
 		    cell[0], w[1], cell[1], w[2], cell[2], w[3], cell[3], w[4],
 		    cell[4], w[5], cell[5], w[6], cell[6], cell[7]);
-		if (json_is_string(json_object_get(j, "error")))
+		if (json_is_string(json_object_get(j, "last_error")))
 			printf("%*s  %s\n", w[0], "", json_string_value(
-			    json_object_get(j, "error")));
+			    json_object_get(j, "last_error")));
 	}
 }
 

@@ -1,6 +1,7 @@
 /*
  * ferry send --from SITE --to SITE [--priority 0-1000] [--note TEXT]
- *     [--wait] [--json] [--state DIR] PATH...
+ *     [--basis NEW=OLD]... [--skip-missing] [--wait] [--json]
+ *     [--state DIR] PATH...
  * Creates a job that sends the files at PATH (as the source site sees
  * them; directories and image sequences included) to another site. The
  * job id is printed once, alone on the last line.
@@ -25,7 +26,8 @@ static int	cmd_send_exec(int, char **);
 const struct cmd_entry cmd_send_entry = {
 	.name = "send",
 	.usage = "--from SITE --to SITE [--priority 0-1000] [--note TEXT] "
-	    "[--basis NEW=OLD]... [--wait] [--json] [--state DIR] PATH...",
+	    "[--basis NEW=OLD]... [--skip-missing] [--wait] [--json] "
+	    "[--state DIR] PATH...",
 	.summary = "send files to another site as a job",
 	.exec = cmd_send_exec,
 };
@@ -47,9 +49,9 @@ wait_summary(const json_t *rep, double secs)
 		fprintf(stderr, ", %s on the wire", human_bytes((double)
 		    json_integer_value(json_object_get(rep, "wire_bytes")), w,
 		    sizeof w));
-	if (json_is_string(json_object_get(rep, "error")))
+	if (json_is_string(json_object_get(rep, "last_error")))
 		fprintf(stderr, "; %s", json_string_value(json_object_get(rep,
-		    "error")));
+		    "last_error")));
 	fputc('\n', stderr);
 }
 
@@ -109,6 +111,7 @@ cmd_send_exec(int argc, char **argv)
 		{ "note", required_argument, NULL, 'n' },
 		{ "basis", required_argument, NULL, 'b' },
 		{ "wait", no_argument, NULL, 'w' },
+		{ "skip-missing", no_argument, NULL, 'k' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "state", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
@@ -118,7 +121,7 @@ cmd_send_exec(int argc, char **argv)
 	json_t		*req, *paths, *rep = NULL, *basis = json_object();
 	json_int_t	 id, files;
 	char		*eq;
-	int		 ch, i, wait = 0, json = 0, r;
+	int		 ch, i, wait = 0, json = 0, skip = 0, r;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -138,6 +141,7 @@ cmd_send_exec(int argc, char **argv)
 			json_object_set_new(basis, optarg, json_string(eq + 1));
 			break;
 		case 'w': wait = 1; break;
+		case 'k': skip = 1; break;
 		case 'j': json = 1; break;
 		case 'S': state = optarg; break;
 		case 'p':
@@ -163,9 +167,9 @@ cmd_send_exec(int argc, char **argv)
 	paths = json_array();
 	for (i = optind; i < argc; i++)
 		json_array_append_new(paths, json_string(argv[i]));
-	req = json_pack("{s:s, s:s, s:s, s:o, s:i, s:s?, s:o}", "op", "send",
-	    "from", from, "to", to, "paths", paths, "priority", (int)prio,
-	    "note", note, "basis", basis);
+	req = json_pack("{s:s, s:s, s:s, s:o, s:i, s:s?, s:o, s:b}", "op",
+	    "send", "from", from, "to", to, "paths", paths, "priority",
+	    (int)prio, "note", note, "basis", basis, "skip_missing", skip);
 	r = cli_request(&cmd_send_entry, state, req, &rep);
 	json_decref(req);
 	if (r != 0)

@@ -453,3 +453,26 @@ share_map_site_roots(const struct share_map *m, const char *site,
 	buf_free(&b);
 	return (r);
 }
+
+int
+share_map_share_known(const struct share_map *m, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < m->nshare; i++) {
+		if (strcmp(m->share[i].name, name) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+int
+share_map_shares_text(const struct share_map *m, struct buf *b)
+{
+	size_t	i;
+	int	r = 0;
+
+	for (i = 0; r == 0 && i < m->nshare; i++)
+		r = buf_printf(b, "%s%s", i ? ", " : "", m->share[i].name);
+	return (r);
+}

@@ -43,6 +43,11 @@ void	 share_map_free(struct share_map *m);
  * shares' defaults) or in a share's "sites". Typos are caught with it.
  */
 int	 share_map_site_known(const struct share_map *m, const char *site);
+/* 1 if the map has a share of that name. */
+int	 share_map_share_known(const struct share_map *m, const char *name);
+/* Appends the shares' names, ", "-separated. */
+struct buf;
+int	 share_map_shares_text(const struct share_map *m, struct buf *b);
 /* Appends the names the map knows, ", "-separated, each once. */
 struct buf;
 int	 share_map_sites_text(const struct share_map *m, struct buf *b);
