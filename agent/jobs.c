@@ -25,6 +25,7 @@
 #include "expand.h"
 #include "frames.h"
 #include "names.h"
+#include "partial.h"
 #include "conf.h"
 #include "err.h"
 #include "ferryd.h"
@@ -643,6 +644,58 @@ jobs_task_cb(void *arg, const struct store_task *t)
 	    t->error)));
 }
 
+static int
+jobs_cancelled_cb(void *arg, const struct store_task *t)
+{
+	if (t->state == STORE_CANCELLED)
+		json_array_append_new(arg, json_string(t->dst_path));
+	return (0);
+}
+
+/*
+ * A cancelled job's partial files go: the destination (this hub, or the
+ * agent serving it, if connected) removes them. Caller holds d->mu.
+ */
+static void
+jobs_discard(struct ferryd *d, const struct store_job *j)
+{
+	struct hub_link	*l;
+	const char	*to = j->to_site ? j->to_site : j->to_user;
+	json_t		*paths = json_array();
+
+	store_job_tasks(d->store, j->id, jobs_cancelled_cb, paths, NULL);
+	if (json_array_size(paths) == 0 || to == NULL)
+		json_decref(paths);
+	else if (strcmp(to, d->conf.site) == 0) {
+		partial_discard_later(d, paths);
+		json_decref(paths);
+	} else if ((l = hub_link_for(d, to, 0)) != NULL)
+		hub_tell(d, l->name, json_pack("{s:s, s:o}", "op", "discard",
+		    "paths", paths));
+	else
+		json_decref(paths);
+}
+
+/*
+ * Cancelled files stay cancelled: say what to do instead of "no task to
+ * retry". Caller holds d->mu.
+ */
+static int
+jobs_retry_refused(struct ferryd *d, int64_t id, int r, char **cause)
+{
+	struct store_job	j;
+
+	if (store_job_get(d->store, id, &j, NULL) != 0)
+		return (r);
+	if (j.state == STORE_CANCELLED || j.count[STORE_CANCELLED] > 0)
+		r = err_set(cause, FERRY_ERR_STATE, "job %jd was cancelled, "
+		    "and cancelled files are not retried: send them again "
+		    "with 'ferry send' ('ferry job %jd' lists them)",
+		    (intmax_t)id, (intmax_t)id);
+	store_job_clear(&j);
+	return (r);
+}
+
 /* jobs, job ID, and the job operations cancel|pause|resume|retry. */
 static json_t *
 jobs_query(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
@@ -673,9 +726,9 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 	else if (strcmp(op, "resume") == 0)
 		r = store_job_resume(d->store, id, who, ferryd_now(), NULL,
 		    &cause);
-	else if (strcmp(op, "retry") == 0)
-		r = store_job_retry(d->store, id, who, ferryd_now(), NULL,
-		    &cause);
+	else if (strcmp(op, "retry") == 0 && (r = store_job_retry(d->store, id,
+	    who, ferryd_now(), NULL, &cause)) == FERRY_ERR_STATE)
+		r = jobs_retry_refused(d, id, r, &cause);
 	else
 		r = 0;
 	if (r == 0 && (strcmp(op, "cancel") == 0 || strcmp(op, "pause") == 0))
@@ -684,6 +737,8 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 	    (r = store_job_get(d->store, id, &j, &cause)) == 0) {
 		rep = jobs_job_json(&j);
 		jobs_add_error(d, &j, rep);
+		if (strcmp(op, "cancel") == 0)
+			jobs_discard(d, &j);
 		store_job_clear(&j);
 		/* "tasks": false when only the totals are wanted. */
 		if (strcmp(op, "job") == 0 && !json_is_false(json_object_get(

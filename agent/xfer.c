@@ -19,6 +19,8 @@
 #include "err.h"
 #include "expand.h"
 #include "frames.h"
+#include "partial.h"
+#include "tree.h"
 #include "ferryd.h"
 #include "hex.h"
 #include "identity.h"
@@ -179,6 +181,33 @@ xfer_connect(struct xfer *x, const struct link_params *p,
 	return (r);
 }
 
+/*
+ * Before files arrive, the partial files older than partial-max-age in
+ * the directories they go to are swept: an interrupted job's that no one
+ * resumed. Each directory once.
+ */
+static void
+xfer_sweep(struct ferryd *d, const char *root, const json_t *expect)
+{
+	const json_t	*e;
+	char		 dir[TREE_MAX_PATH], last[TREE_MAX_PATH] = "";
+	const char	*rel, *slash;
+	size_t		 i;
+
+	json_array_foreach(expect, i, e) {
+		if ((rel = json_string_value(e)) == NULL)
+			continue;
+		slash = strrchr(rel, '/');
+		snprintf(dir, sizeof dir, "%s/%.*s", root, slash ? (int)(slash -
+		    rel) : 0, rel);
+		if (strcmp(dir, last) == 0)
+			continue;
+		snprintf(last, sizeof last, "%s", dir);
+		partial_sweep_dir(dir, conf_int(d->conf.partial_age,
+		    PARTIAL_MAX_AGE));
+	}
+}
+
 /* Does our part as x->msg says; returns 0 or an error with its cause. */
 static int
 xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
@@ -233,9 +262,11 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 			o.accept = nameset_accept;
 			o.accept_arg = &x->expect;
 		}
-		if (r == 0)
+		if (r == 0) {
+			xfer_sweep(d, root, json_object_get(msg, "expect"));
 			r = transfer_receive(conns, p.streams, root, &o, st,
 			    cause);
+		}
 		nameset_clear(&x->expect);
 	}
 	link_close(conns, fds, p.streams);
