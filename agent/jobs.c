@@ -26,6 +26,7 @@
 #include "frames.h"
 #include "names.h"
 #include "partial.h"
+#include "saved.h"
 #include "conf.h"
 #include "err.h"
 #include "ferryd.h"
@@ -737,6 +738,7 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 	    (r = store_job_get(d->store, id, &j, &cause)) == 0) {
 		rep = jobs_job_json(&j);
 		jobs_add_error(d, &j, rep);
+		saved_job_json(j.id, rep);
 		if (strcmp(op, "cancel") == 0)
 			jobs_discard(d, &j);
 		store_job_clear(&j);

@@ -76,7 +76,7 @@ job_head(const json_t *rep)
 	json_int_t	wire = json_integer_value(json_object_get(rep,
 			    "wire_bytes"));
 	json_int_t	done = json_integer_value(json_object_get(rep,
-			    "done_bytes"));
+			    "done_bytes")), sent;
 
 	printf("job %jd: %s, %s -> %s, %jd/%jd files, %s/%s\n",
 	    (intmax_t)json_integer_value(json_object_get(rep, "id")),
@@ -87,10 +87,13 @@ job_head(const json_t *rep)
 	    (intmax_t)json_integer_value(json_object_get(rep, "files")),
 	    human_bytes((double)done, b1, sizeof b1), human_bytes((double)
 	    json_integer_value(json_object_get(rep, "bytes")), b2, sizeof b2));
-	if (json_object_get(rep, "wire_bytes") != NULL && done > 0)
+	/* What the agents reported moving, against what crossed the wire. */
+	sent = json_integer_value(json_object_get(rep, "sent_bytes"));
+	if (json_object_get(rep, "wire_bytes") != NULL && sent > 0)
 		printf("on the wire: %s for %s delivered (%.0f%% saved by "
-		    "deltas)\n", human_bytes((double)wire, w, sizeof w), b1,
-		    wire < done ? 100.0 * (double)(done - wire) / (double)done :
+		    "deltas and unchanged files)\n", human_bytes((double)wire,
+		    w, sizeof w), human_bytes((double)sent, b2, sizeof b2),
+		    wire < sent ? 100.0 * (double)(sent - wire) / (double)sent :
 		    0.0);
 	if (json_is_string(json_object_get(rep, "last_error")))
 		printf("error: %s\n", json_string_value(json_object_get(rep,
