@@ -753,7 +753,9 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 		json_decref(rep);
 		rep = jobs_error(cause ? cause : err_str(r));
 	} else if (strcmp(op, "jobs") == 0)
-		rep = json_pack("{s:O, s:b}", "jobs", list, "done", 1);
+		/* The hub's clock, which agents' doctors compare with. */
+		rep = json_pack("{s:O, s:I, s:b}", "jobs", list, "time",
+		    (json_int_t)time(NULL), "done", 1);
 	else {
 		if (strcmp(op, "job") == 0)
 			json_object_set(rep, "tasks", list);

@@ -353,24 +353,49 @@ doctor_roots(struct doctor *dr)
 	share_map_free(m);
 }
 
-static void
-doctor_clock(struct doctor *dr)
+/* The hub's clock, as its answer to a jobs request (relayed) says. */
+static int
+doctor_hub_time(struct doctor *dr, const char *dir, long long *t)
 {
-	json_t		*t = dr->status ? json_object_get(dr->status,
-			    "hub_time") : NULL;
-	long long	 skew;
+	struct jsonline_conn	*c = NULL;
+	json_t			*req, *rep = NULL;
+	char			 path[4096];
+	time_t			 t0 = time(NULL);
+	int			 r;
+
+	req = json_pack("{s:s, s:i}", "op", "jobs", "limit", 1);
+	snprintf(path, sizeof path, "%s/%s", dir, JSONLINE_SOCKET_NAME);
+	if ((r = jsonline_connect(path, &c, NULL)) == 0 &&
+	    (r = jsonline_request(c, req, NULL)) == 0)
+		r = jsonline_recv(c, &rep, NULL);
+	jsonline_free(c);
+	json_decref(req);
+	if (r == 0 && json_is_integer(json_object_get(rep, "time")))
+		/* Half the round trip is when the hub read its clock. */
+		*t = (long long)json_integer_value(json_object_get(rep,
+		    "time")) - ((long long)time(NULL) - (long long)t0) / 2;
+	else
+		r = -1;
+	json_decref(rep);
+	return (r);
+}
+
+static void
+doctor_clock(struct doctor *dr, const char *dir)
+{
+	long long	 t, skew;
 
 	if (dr->conf_role != NULL && strcmp(dr->conf_role, "hub") == 0) {
 		doctor_say(dr, "clock", DOCTOR_OK, NULL, "the hub's own clock "
 		    "is the reference");
 		return;
 	}
-	if (!json_is_integer(t)) {
+	if (dr->status == NULL || doctor_hub_time(dr, dir, &t) != 0) {
 		doctor_say(dr, "clock", DOCTOR_SKIP, NULL, "the hub's time is "
 		    "known once the link is up");
 		return;
 	}
-	skew = (long long)time(NULL) - (long long)json_integer_value(t);
+	skew = (long long)time(NULL) - t;
 	if (skew > DOCTOR_CLOCK_SKEW || skew < -DOCTOR_CLOCK_SKEW)
 		doctor_say(dr, "clock", DOCTOR_FAIL, "run NTP on both machines "
 		    "(timedatectl set-ntp true)", "%+lld s from the hub's "
@@ -571,7 +596,7 @@ cmd_doctor_exec(int argc, char **argv)
 		doctor_daemon(&dr, dir);
 		doctor_hub(&dr);
 		doctor_roots(&dr);
-		doctor_clock(&dr);
+		doctor_clock(&dr, dir);
 	}
 	doctor_ports(&dr);
 	doctor_ftrack(&dr);

@@ -175,6 +175,7 @@ grep -q "fix: systemctl edit ferryd: add \[Service\] ReadWritePaths=$S" "$TMP/ou
 run 0 "$FERRY" doctor --map "$TMP/map.json" --unit /dev/null --ftrack-state "$TMP/noff" --state "$TMP/la-server"
 checks=$((checks + 1))
 grep -q "^ok    hub       connected to 127.0.0.1:$port, its key pinned" "$TMP/out" &&
+    grep -q "^ok    clock     [-+][01] s from the hub's clock" "$TMP/out" &&
     grep -q "^ok    share     storage: root $L exists" "$TMP/out" ||
     fail "doctor on la: $(cat "$TMP/out")"
 chmod 755 "$TMP/la-server"
