@@ -66,7 +66,7 @@ cli_wait_job(const struct cmd_entry *cmd, const char *state, long long id,
 	struct human_meter	 m;
 	json_t			*req, *rep = NULL;
 	char			 st[32] = "";
-	double			 t0 = cli_now(), now;
+	double			 t0 = cli_now(), now, shown = -1;
 	int			 r, pause_ms = 20, tty = isatty(fileno(stderr));
 
 	memset(&m, 0, sizeof m);
@@ -84,8 +84,11 @@ cli_wait_job(const struct cmd_entry *cmd, const char *state, long long id,
 		    json_object_get(rep, "done_bytes")));
 		if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0)
 			break;
-		if (!quiet)
+		/* A log gets a line a second; a terminal, every look. */
+		if (!quiet && (tty || shown < 0 || now - shown >= 1)) {
 			cli_bar(stderr, rep, &m, now, tty);
+			shown = now;
+		}
 		/* Short jobs end soon: look again quickly at first. */
 		usleep(pause_ms * 1000);
 		pause_ms = pause_ms * 2 > 500 ? 500 : pause_ms * 2;

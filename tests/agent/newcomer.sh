@@ -185,6 +185,15 @@ grep -q "^FAIL  state .*mode 755" "$TMP/out" && grep -q "fix: chown .* && chmod 
     fail "doctor modes: $(cat "$TMP/out")"
 chmod 700 "$TMP/la-server"
 
+# jobs --watch with nothing running waits for jobs, as watch(1) would.
+"$FERRY" jobs --watch --state "$HUB" >"$TMP/watch" 2>&1 &
+wpid=$!
+sleep 1.5
+checks=$((checks + 1))
+kill -0 "$wpid" 2>/dev/null && grep -q "^no job running; waiting for jobs" "$TMP/watch" ||
+    fail "jobs --watch with nothing to watch: $(cat "$TMP/watch")"
+kill "$wpid" 2>/dev/null || true
+
 # The daemons' logs carry ISO 8601 UTC times.
 checks=$((checks + 1))
 grep -Eq '^20[0-9-]{8}T[0-9:]{8}\.[0-9]{3}Z ferryd: hub hq listening' "$HUB.log" ||
