@@ -587,8 +587,8 @@ jobs_first_error_cb(void *arg, const struct store_task *t)
 	if (t->error == NULL || (t->state != STORE_QUEUED &&
 	    t->state != STORE_FAILED))
 		return (0);
-	json_object_set_new(arg, "last_error", json_sprintf("%s: %s", t->dst_path,
-	    t->error));
+	json_object_set_new(arg, "last_error", json_sprintf("%s: %s",
+	    t->dst_path, t->error));
 	if (t->state == STORE_QUEUED && t->next_try > 0)
 		json_object_set_new(arg, "next_try", json_integer(t->next_try));
 	return (1);

@@ -131,8 +131,9 @@ doctor_state(struct doctor *dr, const char *dir)
 		snprintf(fix, sizeof fix, "chown %ld %s && chmod 700 %s (run "
 		    "ferry as the user ferryd runs as)", (long)geteuid(), dir,
 		    dir);
-		doctor_say(dr, "state", DOCTOR_FAIL, fix, "%s: mode %03o, owner "
-		    "uid %ld: it must be a directory of yours, mode 700", dir,
+		doctor_say(dr, "state", DOCTOR_FAIL, fix, "%s: mode %03o, "
+		    "owner uid %ld: it must be a directory of yours, mode 700",
+		    dir,
 		    (unsigned)(sb.st_mode & 0777), (long)sb.st_uid);
 		return (-1);
 	}
@@ -213,8 +214,8 @@ doctor_hub(struct doctor *dr)
 		doctor_say(dr, "hub", DOCTOR_OK, NULL, "connected to %s, its "
 		    "key pinned", dr->conf_hub);
 	else
-		doctor_say(dr, "hub", DOCTOR_FAIL, "check that the hub runs and "
-		    "that this machine reaches its port 45190 (firewall)",
+		doctor_say(dr, "hub", DOCTOR_FAIL, "check that the hub runs "
+		    "and that this machine reaches its port 45190 (firewall)",
 		    "not connected to %s: %s", dr->conf_hub, err ? err :
 		    "no link yet");
 }
@@ -271,7 +272,8 @@ doctor_root_cb(void *arg, const char *share, const char *root)
 static void
 doctor_unit(struct doctor *dr)
 {
-	static const char	*where[] = { "/etc/systemd/system/ferryd.service",
+	static const char	*where[] = {
+	    "/etc/systemd/system/ferryd.service",
 	    "/usr/local/lib/systemd/system/ferryd.service",
 	    "/lib/systemd/system/ferryd.service", NULL };
 	char			 line[4096], *v, *tok, *save;
@@ -535,8 +537,8 @@ doctor_ftrack(struct doctor *dr)
 		*p++ = '\0';
 	if (doctor_reach(host, p ? p : strncmp(url, "http:", 5) == 0 ? "80" :
 	    "443") != 0)
-		doctor_say(dr, "ftrack", DOCTOR_FAIL, "check DNS, the proxy and "
-		    "the firewall towards ftrack", "credentials stored, but "
+		doctor_say(dr, "ftrack", DOCTOR_FAIL, "check DNS, the proxy "
+		    "and the firewall towards ftrack", "credentials stored, but "
 		    "%s cannot be reached", url);
 	else
 		doctor_say(dr, "ftrack", DOCTOR_OK, NULL, "credentials stored "

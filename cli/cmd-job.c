@@ -40,6 +40,7 @@ job_tasks(const json_t *tasks)
 	json_t		**v, *t;
 	size_t		  i, n = json_array_size(tasks);
 	char		  b1[HUMAN_LEN], b2[HUMAN_LEN], size[80];
+	json_int_t	  done, all;
 
 	if (n == 0 || (v = calloc(n, sizeof *v)) == NULL)
 		return;
@@ -48,16 +49,14 @@ job_tasks(const json_t *tasks)
 	qsort(v, n, sizeof *v, job_task_cmp);
 	for (i = 0; i < n; i++) {
 		t = v[i];
-		if (json_integer_value(json_object_get(t, "done_bytes")) ==
-		    json_integer_value(json_object_get(t, "size")))
-			human_bytes((double)json_integer_value(json_object_get(t,
-			    "size")), size, sizeof size);
+		done = json_integer_value(json_object_get(t, "done_bytes"));
+		all = json_integer_value(json_object_get(t, "size"));
+		if (done == all)
+			human_bytes((double)all, size, sizeof size);
 		else
-			snprintf(size, sizeof size, "%s/%s", human_bytes((double)
-			    json_integer_value(json_object_get(t,
-			    "done_bytes")), b1, sizeof b1), human_bytes((double)
-			    json_integer_value(json_object_get(t, "size")), b2,
-			    sizeof b2));
+			snprintf(size, sizeof size, "%s/%s", human_bytes(
+			    (double)done, b1, sizeof b1), human_bytes(
+			    (double)all, b2, sizeof b2));
 		printf("  %-9s %17s  %s%s%s\n", json_string_value(
 		    json_object_get(t, "state")), size, json_string_value(
 		    json_object_get(t, "dst")), json_is_string(json_object_get(

@@ -54,7 +54,8 @@ log_time(char *out, size_t n)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, n, "%.19s.%03dZ", day, (int)(ts.tv_nsec / 1000000) % 1000);
+	snprintf(out, n, "%.19s.%03dZ", day,
+	    (int)(ts.tv_nsec / 1000000) % 1000);
 	return (out);
 }
 

@@ -27,7 +27,7 @@ struct share {
 struct share_map {
 	struct share	*share;
 	size_t		 nshare;
-	char		**site;		/* top-level "sites": see the defaults */
+	char		**site;		/* top-level "sites" (see defaults) */
 	size_t		 nsite;
 };
 

@@ -228,8 +228,8 @@ share_map_load_sites(const char *name, const json_t *sites,
 		return (FERRY_ERR_NOMEM);
 	json_array_foreach(sites, i, v) {
 		if (!json_is_string(v) || json_string_length(v) == 0)
-			return (err_set(cause, FERRY_ERR_PARSE, "%s: sites[%zu]: "
-			    "expected a site name", name, i));
+			return (err_set(cause, FERRY_ERR_PARSE, "%s: "
+			    "sites[%zu]: expected a site name", name, i));
 		if ((m->site[m->nsite++] = strdup(json_string_value(v))) ==
 		    NULL)
 			return (FERRY_ERR_NOMEM);
