@@ -187,6 +187,34 @@ doctor_daemon(struct doctor *dr, const char *dir)
 	    json_string_value(json_object_get(dr->status, "fingerprint")));
 }
 
+static int	doctor_reach(const char *, const char *);
+
+/* Without the daemon: can this machine reach the hub's control port? */
+static void
+doctor_hub_reach(struct doctor *dr)
+{
+	char	host[512], *port, *rb;
+
+	snprintf(host, sizeof host, "%s", dr->conf_hub ? dr->conf_hub : "");
+	port = strrchr(host, ':');
+	rb = strchr(host, ']');
+	if (port != NULL && (rb == NULL || rb < port))
+		*port++ = '\0';
+	else
+		port = NULL;
+	if (host[0] == '[') {
+		memmove(host, host + 1, strlen(host));
+		host[strcspn(host, "]")] = '\0';
+	}
+	if (doctor_reach(host, port ? port : "45190") != 0)
+		doctor_say(dr, "hub", DOCTOR_FAIL, "check the hub runs, and "
+		    "that a firewall lets this machine reach its TCP port 45190",
+		    "key pinned, but hub %s cannot be reached", dr->conf_hub);
+	else
+		doctor_say(dr, "hub", DOCTOR_OK, NULL, "hub %s reachable, its "
+		    "key pinned (the link needs the daemon)", dr->conf_hub);
+}
+
 static void
 doctor_hub(struct doctor *dr)
 {
@@ -205,8 +233,7 @@ doctor_hub(struct doctor *dr)
 		return;
 	}
 	if (dr->status == NULL) {
-		doctor_say(dr, "hub", DOCTOR_SKIP, NULL, "hub %s, key pinned; "
-		    "the link needs the daemon", dr->conf_hub);
+		doctor_hub_reach(dr);
 		return;
 	}
 	err = json_string_value(json_object_get(dr->status, "link_error"));

@@ -194,6 +194,22 @@ kill -0 "$wpid" 2>/dev/null && grep -q "^no job running; waiting for jobs" "$TMP
     fail "jobs --watch with nothing to watch: $(cat "$TMP/watch")"
 kill "$wpid" 2>/dev/null || true
 
+# Without la's daemon: the doctor says so, and whether the hub is in reach.
+kill "$APID"
+wait "$APID" 2>/dev/null || true
+run 1 "$FERRY" doctor --unit /dev/null --ftrack-state "$TMP/noff" --state "$TMP/la-server"
+checks=$((checks + 1))
+grep -q "^FAIL  daemon    not running" "$TMP/out" &&
+    grep -q "fix: systemctl start ferryd, or ferryd run --state $TMP/la-server" "$TMP/out" &&
+    grep -q "^ok    hub       hub 127.0.0.1:$port reachable, its key pinned" "$TMP/out" ||
+    fail "doctor without la's daemon: $(cat "$TMP/out")"
+kill "$HUBPID"
+wait "$HUBPID" 2>/dev/null || true
+run 1 "$FERRY" doctor --unit /dev/null --ftrack-state "$TMP/noff" --state "$TMP/la-server"
+checks=$((checks + 1))
+grep -q "^FAIL  hub       key pinned, but hub 127.0.0.1:$port cannot be reached" "$TMP/out" ||
+    fail "doctor without the hub: $(cat "$TMP/out")"
+
 # The daemons' logs carry ISO 8601 UTC times.
 checks=$((checks + 1))
 grep -Eq '^20[0-9-]{8}T[0-9:]{8}\.[0-9]{3}Z ferryd: hub hq listening' "$HUB.log" ||
