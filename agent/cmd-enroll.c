@@ -7,6 +7,9 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -71,6 +74,26 @@ enroll_save(const char *state, const char *hub, const json_t *reply,
 	return (conf_save(state, &c, cause));
 }
 
+/*
+ * A failed enrolment leaves nothing behind: the key and certificate it
+ * made, and the state directory if it made that too.
+ */
+static void
+enroll_undo(const char *state, int created, int made_dir)
+{
+	char	path[4096];
+
+	if (created) {
+		snprintf(path, sizeof path, "%s/%s", state, IDENTITY_KEY_FILE);
+		unlink(path);
+		snprintf(path, sizeof path, "%s/%s", state,
+		    IDENTITY_CERT_FILE);
+		unlink(path);
+	}
+	if (made_dir)
+		rmdir(state);
+}
+
 static int
 cmd_enroll_exec(int argc, char **argv)
 {
@@ -87,7 +110,8 @@ cmd_enroll_exec(int argc, char **argv)
 	const char	*state = NULL, *name = NULL, *pub = NULL, *src = NULL;
 	char		 code[256], hostname[256], hub[300], *host = NULL;
 	char		*cause = NULL;
-	int		 ch, port, fd = -1, r, created;
+	struct stat	 sb;
+	int		 ch, port, fd = -1, r, created = 0, made_dir;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -117,6 +141,7 @@ cmd_enroll_exec(int argc, char **argv)
 		name = hostname;
 	snprintf(hub, sizeof hub, "%s:%d", host, port);
 	state = statedir_choose(state);
+	made_dir = stat(state, &sb) == -1 && errno == ENOENT;
 	if ((r = statedir_open(state, &cause)) != 0 ||
 	    (r = identity_init_dir(state, name, &id, &created, &cause)) != 0 ||
 	    (r = link_dial(host, port, src ? src : pub, &fd, &cause)) != 0 ||
@@ -127,6 +152,7 @@ cmd_enroll_exec(int argc, char **argv)
 	    src, &cause)) != 0) {
 		fprintf(stderr, "ferryd: enroll: %s\n", cause ? cause :
 		    err_str(r));
+		enroll_undo(state, created, made_dir);
 	} else
 		printf("enrolled as %s (%s %s) with the hub at %s\n", name,
 		    json_string_value(json_object_get(reply, "role")),

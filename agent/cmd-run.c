@@ -5,6 +5,9 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,11 +47,17 @@ run_on_signal(int sig)
 static int
 run_setup(struct ferryd *d, char **cause)
 {
-	int	r;
+	struct stat	sb;
+	int		r;
 
+	/* Before init or enroll, run makes nothing: not even the directory. */
+	if (stat(d->state, &sb) == -1 && errno == ENOENT)
+		return (err_set(cause, FERRY_ERR_NOTFOUND, "%s does not exist: "
+		    "run 'ferryd init' (a hub) or 'ferryd enroll' (an agent) "
+		    "first, or give --state DIR", d->state));
 	if ((r = statedir_open(d->state, cause)) != 0 ||
-	    (r = lockfile_take(d->state, "ferryd", &d->lockfd, cause)) != 0 ||
 	    (r = conf_load(d->state, &d->conf, cause)) != 0 ||
+	    (r = lockfile_take(d->state, "ferryd", &d->lockfd, cause)) != 0 ||
 	    (r = identity_load_dir(d->state, &d->id, cause)) != 0 ||
 	    (r = api_open(d, cause)) != 0)
 		return (r);

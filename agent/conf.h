@@ -23,6 +23,7 @@ struct conf {
 	char	*retry_limit;	/* hub: attempts before a task fails */
 	char	*stall_timeout;	/* hub: seconds without progress */
 	char	*per_agent;	/* hub: transfers at once per agent */
+	char	*partial_age;	/* seconds before partial files are swept */
 };
 
 /* Reads DIR/ferryd.conf into c (cleared first). */

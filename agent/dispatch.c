@@ -26,6 +26,7 @@
 #include "conf.h"
 #include "err.h"
 #include "ferryd.h"
+#include "saved.h"
 #include "hex.h"
 #include "identity.h"
 #include "link.h"
@@ -700,6 +701,7 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due)
 	x->d = d;
 	x->id = ++dispatch_next_id;
 	x->job_id = j.id;
+	saved_xfer_start(x->id, x->job_id);
 	if (j.to_site != NULL && store_site_get(d->store, j.to_site, &site,
 	    NULL) == 0) {
 		x->bwlimit = (uint64_t)site.bwlimit;
@@ -819,6 +821,8 @@ dispatch_message(struct ferryd *d, struct hub_link *l, const char *op,
 		    (intmax_t)json_integer_value(json_object_get(msg, "bytes")),
 		    (intmax_t)json_integer_value(json_object_get(msg,
 		    "wire_bytes")), err ? ": " : "", err ? err : "");
+	if (strcmp(op, "transfer.done") == 0 && ok)
+		saved_xfer_done(msg);
 	if ((x = dispatch_find(d, l, msg)) == NULL)
 		return;
 	sender = x->send.link != NULL && strcmp(x->send.link, l->name) == 0;

@@ -20,6 +20,7 @@ static const struct ferryd_cmd *ferryd_cmds[] = {
 	&ferryd_cmd_init,
 	&ferryd_cmd_enroll,
 	&ferryd_cmd_run,
+	&ferryd_cmd_fingerprint,
 	NULL
 };
 
@@ -84,7 +85,7 @@ ferryd_help(FILE *f)
 
 	fprintf(f, "usage: ferryd COMMAND [ARGS...]\n\ncommands:\n");
 	for (i = 0; ferryd_cmds[i] != NULL; i++)
-		fprintf(f, "  %-7s %s\n", ferryd_cmds[i]->name,
+		fprintf(f, "  %-11s %s\n", ferryd_cmds[i]->name,
 		    ferryd_cmds[i]->summary);
 }
 

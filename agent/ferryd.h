@@ -37,6 +37,7 @@ struct ferryd_cmd {
 extern const struct ferryd_cmd ferryd_cmd_init;
 extern const struct ferryd_cmd ferryd_cmd_enroll;
 extern const struct ferryd_cmd ferryd_cmd_run;
+extern const struct ferryd_cmd ferryd_cmd_fingerprint;
 
 /*
  * One control link as the hub sees it. Only its own thread uses the TLS

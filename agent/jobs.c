@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,10 @@
 
 #include "buf.h"
 #include "expand.h"
+#include "frames.h"
+#include "names.h"
+#include "partial.h"
+#include "saved.h"
 #include "conf.h"
 #include "err.h"
 #include "ferryd.h"
@@ -90,7 +95,27 @@ jobs_share_import(struct ferryd *d, const json_t *req, uid_t uid)
 	return (rep);
 }
 
-/* site.set: a site's bandwidth cap (0: none); the site may be new. */
+/* share.get: the share map in use, as imported (ferry doctor reads it). */
+static json_t *
+jobs_share_get(struct ferryd *d)
+{
+	char	*json = NULL, *cause = NULL;
+	int64_t	 version = 0;
+	json_t	*rep;
+	int	 r;
+
+	pthread_mutex_lock(&d->mu);
+	r = store_share_get(d->store, &json, &version, &cause);
+	pthread_mutex_unlock(&d->mu);
+	rep = r != 0 ? jobs_error(cause ? cause : err_str(r)) :
+	    json_pack("{s:s?, s:I, s:b}", "map", json, "version",
+	    (json_int_t)version, "done", 1);
+	free(json);
+	free(cause);
+	return (rep);
+}
+
+/* site.set: a site's bandwidth cap (0: none), for a site the hub knows. */
 static json_t *
 jobs_site_set(struct ferryd *d, const json_t *req)
 {
@@ -103,6 +128,11 @@ jobs_site_set(struct ferryd *d, const json_t *req)
 
 	if (site == NULL || bw < 0)
 		return (jobs_error("site.set needs a site and a bwlimit"));
+	if (names_site(d, site, &cause) != 0) {
+		rep = jobs_error(cause);
+		free(cause);
+		return (rep);
+	}
 	pthread_mutex_lock(&d->mu);
 	store_site_add(d->store, site, ferryd_now(), NULL);
 	r = store_site_set_bwlimit(d->store, site, bw, &cause);
@@ -201,6 +231,12 @@ jobs_acl(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 	    (access == NULL || store_access_parse(access, &a) != 0)))
 		return (jobs_error("acl needs a principal, a SHARE:PATH prefix "
 		    "and, to set, read or write"));
+	if (strcmp(op, "acl.set") == 0 && (names_principal(d, who,
+	    &cause) != 0 || names_share(d, prefix, &cause) != 0)) {
+		rep = jobs_error(cause ? cause : "unknown name");
+		free(cause);
+		return (rep);
+	}
 	pthread_mutex_lock(&d->mu);
 	if (strcmp(op, "acl.set") == 0)
 		r = store_acl_set(d->store, who, prefix, a, &cause);
@@ -226,6 +262,7 @@ struct jobs_build {
 	struct store_task	*t;
 	size_t			 n;
 	char			*cause;
+	int			 skip_missing;	/* frames not on disk */
 };
 
 /*
@@ -326,8 +363,9 @@ jobs_add_remote(struct jobs_build *b, json_t *paths)
 	int		 r;
 
 	pthread_mutex_lock(&b->d->mu);
-	r = hub_ask(b->d, b->from, json_pack("{s:s, s:O}", "op", "list",
-	    "paths", paths), FERRYD_TIMEOUT_MS / 1000, &rep, &b->cause);
+	r = hub_ask(b->d, b->from, json_pack("{s:s, s:O, s:b}", "op", "list",
+	    "paths", paths, "skip_missing", b->skip_missing),
+	    FERRYD_TIMEOUT_MS / 1000, &rep, &b->cause);
 	pthread_mutex_unlock(&b->d->mu);
 	if (r != 0)
 		return (r);
@@ -347,6 +385,67 @@ jobs_add_remote(struct jobs_build *b, json_t *paths)
 	return (r);
 }
 
+/* The local paths of a send: sequences checked for missing frames. */
+static int
+jobs_add_paths(struct jobs_build *b, const json_t *paths)
+{
+	const json_t	*p;
+	char		*path;
+	size_t		 i;
+	int		 r = 0;
+
+	json_array_foreach(paths, i, p) {
+		if (r == 0 && (r = frames_check(json_string_value(p),
+		    b->skip_missing, &path, &b->cause)) == 0) {
+			r = expand_path(path, jobs_add_local, b, &b->cause);
+			free(path);
+		}
+	}
+	return (r);
+}
+
+/* By destination, then in the order the paths named them. */
+static int
+jobs_task_cmp(const void *a, const void *b)
+{
+	const struct store_task	*x = a, *y = b;
+	int			 c = strcmp(x->dst_path, y->dst_path);
+
+	if (c != 0)
+		return (c);
+	return (x->id < y->id ? -1 : x->id > y->id);
+}
+
+/*
+ * One task per destination file, however the paths named it (a folder,
+ * and a sequence inside it): the first naming wins.
+ */
+static void
+jobs_build_dedupe(struct jobs_build *b)
+{
+	size_t	i, n = 0;
+
+	if (b->n < 2)
+		return;
+	/* The id (unused until stored) keeps the order paths named them. */
+	for (i = 0; i < b->n; i++)
+		b->t[i].id = (int64_t)i;
+	qsort(b->t, b->n, sizeof *b->t, jobs_task_cmp);
+	for (i = 0; i < b->n; i++) {
+		if (n > 0 && strcmp(b->t[n - 1].dst_path, b->t[i].dst_path) ==
+		    0) {
+			free(b->t[i].src_path);
+			free(b->t[i].dst_path);
+			free(b->t[i].basis);
+			continue;
+		}
+		b->t[n++] = b->t[i];
+	}
+	for (i = 0; i < n; i++)
+		b->t[i].id = 0;
+	b->n = n;
+}
+
 static void
 jobs_build_clear(struct jobs_build *b)
 {
@@ -360,6 +459,20 @@ jobs_build_clear(struct jobs_build *b)
 	free(b->t);
 	share_map_free(b->m);
 	free(b->cause);
+}
+
+/* Who sent a job from this machine: the user's name, else "uid N". */
+static const char *
+jobs_uid_name(uid_t uid, char *buf, size_t n)
+{
+	struct passwd	 pw, *res = NULL;
+	char		 tmp[1024];
+
+	if (getpwuid_r(uid, &pw, tmp, sizeof tmp, &res) == 0 && res != NULL)
+		snprintf(buf, n, "%s", pw.pw_name);
+	else
+		snprintf(buf, n, "uid %u", (unsigned)uid);
+	return (buf);
 }
 
 static json_t *
@@ -380,6 +493,7 @@ jobs_send(struct ferryd *d, const json_t *req, uid_t uid)
 	b.from = json_string_value(json_object_get(req, "from"));
 	b.to = json_string_value(json_object_get(req, "to"));
 	b.basis = json_object_get(req, "basis");
+	b.skip_missing = json_is_true(json_object_get(req, "skip_missing"));
 	paths = json_object_get(req, "paths");
 	if (b.from == NULL || b.to == NULL || json_array_size(paths) == 0)
 		return (jobs_error("send needs --from, --to and paths"));
@@ -389,18 +503,18 @@ jobs_send(struct ferryd *d, const json_t *req, uid_t uid)
 		if (!json_is_string(p))
 			return (jobs_error("paths must be strings"));
 	}
+	if ((r = names_endpoint(d, b.from, &b.cause)) == 0)
+		r = names_endpoint(d, b.to, &b.cause);
 	pthread_mutex_lock(&d->mu);
-	r = jobs_share_map(d, &b.m, &b.cause);
+	if (r == 0)
+		r = jobs_share_map(d, &b.m, &b.cause);
 	pthread_mutex_unlock(&d->mu);
 	if (r == 0 && strcmp(b.from, d->conf.site) != 0)
 		r = jobs_add_remote(&b, paths);
-	else {
-		json_array_foreach(paths, i, p) {
-			if (r == 0)
-				r = expand_path(json_string_value(p),
-				    jobs_add_local, &b, &b.cause);
-		}
-	}
+	else if (r == 0)
+		r = jobs_add_paths(&b, paths);
+	if (r == 0)
+		jobs_build_dedupe(&b);
 	if (r == 0 && b.n == 0)
 		r = err_set(&b.cause, FERRY_ERR_NOTFOUND, "nothing to send: no "
 		    "file under the paths given");
@@ -412,10 +526,8 @@ jobs_send(struct ferryd *d, const json_t *req, uid_t uid)
 		    json_string_value(json_object_get(req, "for")),
 		    (unsigned)uid);
 		who = uidname;
-	} else if (who == NULL) {
-		snprintf(uidname, sizeof uidname, "uid %u", (unsigned)uid);
-		who = uidname;
-	}
+	} else if (who == NULL)
+		who = jobs_uid_name(uid, uidname, sizeof uidname);
 	if (r == 0) {
 		enum store_clearance cl;
 
@@ -455,12 +567,48 @@ jobs_send(struct ferryd *d, const json_t *req, uid_t uid)
 	return (rep);
 }
 
+/*
+ * A job waiting for its turn or a retry is "queued", although the store
+ * keeps it "running" while it has work left.
+ */
+static const char *
+jobs_state_name(const struct store_job *j)
+{
+	if (j->state == STORE_RUNNING && j->count[STORE_RUNNING] == 0 &&
+	    j->count[STORE_QUEUED] > 0)
+		return ("queued");
+	return (store_state_name(j->state));
+}
+
+/* The first failed attempt of a job not yet done: error and next try. */
+static int
+jobs_first_error_cb(void *arg, const struct store_task *t)
+{
+	if (t->error == NULL || (t->state != STORE_QUEUED &&
+	    t->state != STORE_FAILED))
+		return (0);
+	json_object_set_new(arg, "last_error", json_sprintf("%s: %s",
+	    t->dst_path, t->error));
+	if (t->state == STORE_QUEUED && t->next_try > 0)
+		json_object_set_new(arg, "next_try", json_integer(t->next_try));
+	return (1);
+}
+
+/* Adds the first error of an active or failed job. Caller holds d->mu. */
+static void
+jobs_add_error(struct ferryd *d, const struct store_job *j, json_t *obj)
+{
+	if (j->state != STORE_RUNNING && j->state != STORE_FAILED)
+		return;
+	store_job_tasks(d->store, j->id, jobs_first_error_cb, obj, NULL);
+}
+
 static json_t *
 jobs_job_json(const struct store_job *j)
 {
 	return (json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:i, s:I, s:I, s:I, "
 	    "s:I, s:I, s:I, s:I, s:I}", "id", (json_int_t)j->id, "state",
-	    store_state_name(j->state), "from", j->from_site, "to",
+	    jobs_state_name(j), "from", j->from_site, "to",
 	    j->to_site ? j->to_site : j->to_user, "by", j->submitter, "priority", j->priority, "files",
 	    (json_int_t)j->ntasks, "done_files",
 	    (json_int_t)j->count[STORE_DONE], "failed_files",
@@ -471,10 +619,19 @@ jobs_job_json(const struct store_job *j)
 	    (json_int_t)j->count[STORE_RUNNING]));
 }
 
+struct jobs_list {
+	struct ferryd	*d;
+	json_t		*list;
+};
+
 static int
 jobs_list_cb(void *arg, const struct store_job *j)
 {
-	return (json_array_append_new(arg, jobs_job_json(j)));
+	struct jobs_list	*l = arg;
+	json_t			*obj = jobs_job_json(j);
+
+	jobs_add_error(l->d, j, obj);
+	return (json_array_append_new(l->list, obj));
 }
 
 static int
@@ -488,11 +645,64 @@ jobs_task_cb(void *arg, const struct store_task *t)
 	    t->error)));
 }
 
+static int
+jobs_cancelled_cb(void *arg, const struct store_task *t)
+{
+	if (t->state == STORE_CANCELLED)
+		json_array_append_new(arg, json_string(t->dst_path));
+	return (0);
+}
+
+/*
+ * A cancelled job's partial files go: the destination (this hub, or the
+ * agent serving it, if connected) removes them. Caller holds d->mu.
+ */
+static void
+jobs_discard(struct ferryd *d, const struct store_job *j)
+{
+	struct hub_link	*l;
+	const char	*to = j->to_site ? j->to_site : j->to_user;
+	json_t		*paths = json_array();
+
+	store_job_tasks(d->store, j->id, jobs_cancelled_cb, paths, NULL);
+	if (json_array_size(paths) == 0 || to == NULL)
+		json_decref(paths);
+	else if (strcmp(to, d->conf.site) == 0) {
+		partial_discard_later(d, paths);
+		json_decref(paths);
+	} else if ((l = hub_link_for(d, to, 0)) != NULL)
+		hub_tell(d, l->name, json_pack("{s:s, s:o}", "op", "discard",
+		    "paths", paths));
+	else
+		json_decref(paths);
+}
+
+/*
+ * Cancelled files stay cancelled: say what to do instead of "no task to
+ * retry". Caller holds d->mu.
+ */
+static int
+jobs_retry_refused(struct ferryd *d, int64_t id, int r, char **cause)
+{
+	struct store_job	j;
+
+	if (store_job_get(d->store, id, &j, NULL) != 0)
+		return (r);
+	if (j.state == STORE_CANCELLED || j.count[STORE_CANCELLED] > 0)
+		r = err_set(cause, FERRY_ERR_STATE, "job %jd was cancelled, "
+		    "and cancelled files are not retried: send them again "
+		    "with 'ferry send' ('ferry job %jd' lists them)",
+		    (intmax_t)id, (intmax_t)id);
+	store_job_clear(&j);
+	return (r);
+}
+
 /* jobs, job ID, and the job operations cancel|pause|resume|retry. */
 static json_t *
 jobs_query(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 {
 	struct store_job	 j;
+	struct jobs_list	 jl;
 	json_t			*list = json_array(), *rep = NULL;
 	int64_t			 id;
 	char			*cause = NULL, who[32];
@@ -501,10 +711,13 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 	id = json_integer_value(json_object_get(req, "id"));
 	snprintf(who, sizeof who, "uid %u", (unsigned)uid);
 	pthread_mutex_lock(&d->mu);
-	if (strcmp(op, "jobs") == 0)
+	if (strcmp(op, "jobs") == 0) {
+		jl.d = d;
+		jl.list = list;
 		r = store_job_list(d->store, STORE_ANY, (size_t)
 		    json_integer_value(json_object_get(req, "limit")),
-		    jobs_list_cb, list, &cause);
+		    jobs_list_cb, &jl, &cause);
+	}
 	else if (strcmp(op, "cancel") == 0)
 		r = store_job_cancel(d->store, id, who, ferryd_now(), NULL,
 		    &cause);
@@ -514,9 +727,9 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 	else if (strcmp(op, "resume") == 0)
 		r = store_job_resume(d->store, id, who, ferryd_now(), NULL,
 		    &cause);
-	else if (strcmp(op, "retry") == 0)
-		r = store_job_retry(d->store, id, who, ferryd_now(), NULL,
-		    &cause);
+	else if (strcmp(op, "retry") == 0 && (r = store_job_retry(d->store, id,
+	    who, ferryd_now(), NULL, &cause)) == FERRY_ERR_STATE)
+		r = jobs_retry_refused(d, id, r, &cause);
 	else
 		r = 0;
 	if (r == 0 && (strcmp(op, "cancel") == 0 || strcmp(op, "pause") == 0))
@@ -524,6 +737,10 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 	if (r == 0 && strcmp(op, "jobs") != 0 &&
 	    (r = store_job_get(d->store, id, &j, &cause)) == 0) {
 		rep = jobs_job_json(&j);
+		jobs_add_error(d, &j, rep);
+		saved_job_json(j.id, rep);
+		if (strcmp(op, "cancel") == 0)
+			jobs_discard(d, &j);
 		store_job_clear(&j);
 		/* "tasks": false when only the totals are wanted. */
 		if (strcmp(op, "job") == 0 && !json_is_false(json_object_get(
@@ -536,7 +753,9 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 		json_decref(rep);
 		rep = jobs_error(cause ? cause : err_str(r));
 	} else if (strcmp(op, "jobs") == 0)
-		rep = json_pack("{s:O, s:b}", "jobs", list, "done", 1);
+		/* The hub's clock, which agents' doctors compare with. */
+		rep = json_pack("{s:O, s:I, s:b}", "jobs", list, "time",
+		    (json_int_t)time(NULL), "done", 1);
 	else {
 		if (strcmp(op, "job") == 0)
 			json_object_set(rep, "tasks", list);
@@ -561,6 +780,8 @@ jobs_api(struct ferryd *d, const json_t *req, uid_t uid)
 		return (jobs_share_import(d, req, uid));
 	if (strcmp(op, "site.set") == 0)
 		return (jobs_site_set(d, req));
+	if (strcmp(op, "share.get") == 0)
+		return (jobs_share_get(d));
 	if (strcmp(op, "endpoints") == 0)
 		return (jobs_endpoints(d));
 	if (strcmp(op, "acl.set") == 0 || strcmp(op, "acl.delete") == 0)

@@ -2545,3 +2545,23 @@ store_stuck(struct store *st, int64_t now, int64_t stall, size_t *n,
 	return (store_sweep(st, sql, now - stall, STORE_FAILED, now, n,
 	    cause));
 }
+
+int
+store_invite_pending(struct store *st, const char *target, int64_t now,
+    int *pending, char **cause)
+{
+	static const char	 sql[] = "SELECT 1 FROM invites WHERE"
+	    " (site = ?1 OR email = ?1) AND used_at IS NULL AND expires > ?2"
+	    " LIMIT 1";
+	sqlite3_stmt		*s;
+	int			 r;
+
+	if ((r = store_q(st, sql, &s, cause, "ti", target, now)) != 0)
+		return (r);
+	if ((r = store_step(st, s, cause)) < 0)
+		return (r);
+	*pending = r == 1;
+	if (r == 1)
+		store_reset(s);
+	return (0);
+}

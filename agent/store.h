@@ -194,6 +194,9 @@ int	 store_invite_keys(struct store *st,
 	     int (*cb)(void *, int64_t, const unsigned char *), void *arg,
 	     char **cause);
 void	 store_invite_clear(struct store_invite *inv);
+/* *pending: 1 if an unused, unexpired invite names target (site or email). */
+int	 store_invite_pending(struct store *st, const char *target,
+	     int64_t now, int *pending, char **cause);
 
 /*
  * The share map: one current JSON text and every earlier version. Setting

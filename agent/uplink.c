@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "err.h"
 #include "ferryd.h"
+#include "partial.h"
 #include "identity.h"
 #include "link.h"
 #include "log.h"
@@ -93,7 +94,10 @@ uplink_loop(struct ferryd *d, struct tls_conn *c, int fd, char **cause)
 				pthread_mutex_lock(&d->mu);
 				ferryd_answered(d, msg);
 				pthread_mutex_unlock(&d->mu);
-			} else if (op != NULL && strcmp(op, "list") == 0)
+			} else if (op != NULL && strcmp(op, "discard") == 0)
+				partial_discard_later(d, json_object_get(msg,
+				    "paths"));
+			else if (op != NULL && strcmp(op, "list") == 0)
 				ferryd_enqueue(d, &d->uplink_outq,
 				    xfer_list(d, msg));
 			json_decref(msg);

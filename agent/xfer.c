@@ -18,6 +18,9 @@
 #include "conf.h"
 #include "err.h"
 #include "expand.h"
+#include "frames.h"
+#include "partial.h"
+#include "tree.h"
 #include "ferryd.h"
 #include "hex.h"
 #include "identity.h"
@@ -178,6 +181,33 @@ xfer_connect(struct xfer *x, const struct link_params *p,
 	return (r);
 }
 
+/*
+ * Before files arrive, the partial files older than partial-max-age in
+ * the directories they go to are swept: an interrupted job's that no one
+ * resumed. Each directory once.
+ */
+static void
+xfer_sweep(struct ferryd *d, const char *root, const json_t *expect)
+{
+	const json_t	*e;
+	char		 dir[TREE_MAX_PATH], last[TREE_MAX_PATH] = "";
+	const char	*rel, *slash;
+	size_t		 i;
+
+	json_array_foreach(expect, i, e) {
+		if ((rel = json_string_value(e)) == NULL)
+			continue;
+		slash = strrchr(rel, '/');
+		snprintf(dir, sizeof dir, "%s/%.*s", root, slash ? (int)(slash -
+		    rel) : 0, rel);
+		if (strcmp(dir, last) == 0)
+			continue;
+		snprintf(last, sizeof last, "%s", dir);
+		partial_sweep_dir(dir, conf_int(d->conf.partial_age,
+		    PARTIAL_MAX_AGE));
+	}
+}
+
 /* Does our part as x->msg says; returns 0 or an error with its cause. */
 static int
 xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
@@ -232,9 +262,11 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 			o.accept = nameset_accept;
 			o.accept_arg = &x->expect;
 		}
-		if (r == 0)
+		if (r == 0) {
+			xfer_sweep(d, root, json_object_get(msg, "expect"));
 			r = transfer_receive(conns, p.streams, root, &o, st,
 			    cause);
+		}
 		nameset_clear(&x->expect);
 	}
 	link_close(conns, fds, p.streams);
@@ -328,18 +360,21 @@ json_t *
 xfer_list(struct ferryd *d, const json_t *msg)
 {
 	json_t	*files = json_array(), *p;
-	char	*cause = NULL;
+	char	*cause = NULL, *path;
 	size_t	 i;
-	int	 r = 0;
+	int	 r = 0, skip = json_is_true(json_object_get(msg,
+		    "skip_missing"));
 
 	(void)d;
 	json_array_foreach(json_object_get(msg, "paths"), i, p) {
 		if (r == 0 && !json_is_string(p))
 			r = err_set(&cause, FERRY_ERR_PROTO, "a path to list "
 			    "is not a string");
-		if (r == 0)
-			r = expand_path(json_string_value(p), xfer_list_add,
-			    files, &cause);
+		if (r == 0 && (r = frames_check(json_string_value(p), skip,
+		    &path, &cause)) == 0) {
+			r = expand_path(path, xfer_list_add, files, &cause);
+			free(path);
+		}
 	}
 	p = json_pack("{s:O?, s:o, s:s?}", "re", json_object_get(msg, "req"),
 	    "files", r == 0 ? files : json_array(), "error", r != 0 ?

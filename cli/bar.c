@@ -1,60 +1,103 @@
 /*
- * Live progress for `ferry job --watch` and `ferry jobs --watch`: a bar
- * redrawn in place on a terminal (inplace), a plain line otherwise.
+ * Live progress for `ferry send --wait`, `ferry job --watch` and `ferry
+ * jobs --watch`: a line redrawn in place on a terminal (inplace), cut to
+ * the terminal's width, and a plain line otherwise.
  */
 #include "config.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "cli.h"
+#include "human.h"
 
-/* "1.2 GiB", "340 MiB", "12 KiB", "17 B". */
-static void
-bar_bytes(double v, char *out, size_t n)
+#define BAR_MAX		30
+#define BAR_MIN		10
+
+static json_int_t
+bar_int(const json_t *job, const char *key)
 {
-	static const char	*unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	int			 i = 0;
+	return (json_integer_value(json_object_get(job, key)));
+}
 
-	while (v >= 1024 && i < 4) {
-		v /= 1024;
-		i++;
-	}
-	snprintf(out, n, i == 0 ? "%.0f %s" : "%.1f %s", v, unit[i]);
+/* "ETA 3m05s", "stalled", or why the job waits: its first failure. */
+static void
+bar_tail(const json_t *job, const struct human_meter *m, double now,
+    char *out, size_t n)
+{
+	const char	*err = json_string_value(json_object_get(job,
+			    "last_error"));
+	const char	*st = json_string_value(json_object_get(job, "state"));
+	json_int_t	 next = bar_int(job, "next_try");
+	char		 r[HUMAN_LEN], eta[HUMAN_LEN];
+	uint64_t	 total = (uint64_t)bar_int(job, "bytes");
+	uint64_t	 done = (uint64_t)bar_int(job, "done_bytes");
+
+	if (err != NULL && next > 0)
+		snprintf(out, n, "retry in %s: %s", human_duration((double)
+		    (next - (json_int_t)time(NULL)) > 0 ? (double)(next -
+		    (json_int_t)time(NULL)) : 0, eta, sizeof eta), err);
+	else if (err != NULL)
+		snprintf(out, n, "%s", err);
+	else if (st != NULL && strcmp(st, "running") != 0)
+		snprintf(out, n, "%s", "");
+	else if (human_meter_stalled(m, now))
+		snprintf(out, n, "stalled (no bytes for %s)", human_duration(
+		    now - m->last_t, eta, sizeof eta));
+	else
+		snprintf(out, n, "%s ETA %s", human_rate(m->rate, r, sizeof r),
+		    human_duration(human_meter_eta(m, now, total > done ?
+		    total - done : 0), eta, sizeof eta));
+}
+
+double
+cli_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
 }
 
 void
-cli_bar(FILE *f, const json_t *job, double rate, int inplace)
+cli_bar(FILE *f, const json_t *job, const struct human_meter *m, double now,
+    int inplace)
 {
-	double	 done = (double)json_integer_value(json_object_get(job,
-		    "done_bytes"));
-	double	 total = (double)json_integer_value(json_object_get(job,
-		    "bytes"));
+	double	 done = (double)bar_int(job, "done_bytes");
+	double	 total = (double)bar_int(job, "bytes");
 	double	 frac = total > 0 ? done / total : 1;
-	char	 b1[32], b2[32], r[32], eta[32] = "";
-	char	 bar[31];
-	int	 i, fill = (int)(frac * 30);
+	char	 b1[HUMAN_LEN], b2[HUMAN_LEN], tail[512], head[128];
+	char	 line[1024], out[1200], bar[BAR_MAX + 1];
+	int	 i, width = BAR_MAX, cols, len;
 
 	if (frac > 1)
 		frac = 1;
-	for (i = 0; i < 30; i++)
-		bar[i] = i < fill ? '#' : '.';
-	bar[30] = '\0';
-	bar_bytes(done, b1, sizeof b1);
-	bar_bytes(total, b2, sizeof b2);
-	bar_bytes(rate, r, sizeof r);
-	if (rate > 0 && total > done)
-		snprintf(eta, sizeof eta, " ETA %ds", (int)((total - done) /
-		    rate));
-	fprintf(f, "%sjob %jd %-9s [%s] %3d%% %jd/%jd files %s/%s %s/s%s%s",
-	    inplace ? "\r" : "", (intmax_t)json_integer_value(json_object_get(job,
-	    "id")), json_string_value(json_object_get(job, "state")), bar,
-	    (int)(frac * 100), (intmax_t)json_integer_value(json_object_get(
-	    job, "done_files")), (intmax_t)json_integer_value(json_object_get(
-	    job, "files")), b1, b2, r, eta, inplace ? "\033[K" : "\n");
+	snprintf(head, sizeof head, "job %jd %s", (intmax_t)bar_int(job, "id"),
+	    json_string_value(json_object_get(job, "state")));
+	bar_tail(job, m, now, tail, sizeof tail);
+	len = snprintf(line, sizeof line, "%3d%% %jd/%jd files %s/%s %s",
+	    (int)(frac * 100), (intmax_t)bar_int(job, "done_files"),
+	    (intmax_t)bar_int(job, "files"), human_bytes(done, b1, sizeof b1),
+	    human_bytes(total, b2, sizeof b2), tail);
+	/* On a terminal the bar gives way first, then the line is cut. */
+	cols = inplace ? human_columns(fileno(f)) - 1 : 1024;
+	if ((int)strlen(head) + len + BAR_MAX + 4 > cols)
+		width = cols - (int)strlen(head) - len - 4;
+	if (width < BAR_MIN)
+		width = 0;
+	for (i = 0; i < width; i++)
+		bar[i] = i < (int)(frac * width) ? '#' : '.';
+	bar[width] = '\0';
+	snprintf(out, sizeof out, "%s%s%s%s %s", head, width ? " [" : "",
+	    bar, width ? "]" : "", line);
+	if (inplace && (int)strlen(out) > cols && cols > 0)
+		out[cols] = '\0';
+	fprintf(f, "%s%s%s", inplace ? "\r" : "", out, inplace ? "\033[K" :
+	    "\n");
 	fflush(f);
 }

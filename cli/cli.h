@@ -11,6 +11,8 @@
 #define CLI_EXIT_FAILED		1	/* the command ran; some work failed */
 #define CLI_EXIT_USAGE		2	/* bad arguments or bad input files */
 
+#include <stddef.h>
+
 struct cmd_entry {
 	const char	*name;
 	const char	*usage;		/* arguments, after "ferry NAME " */
@@ -20,6 +22,7 @@ struct cmd_entry {
 };
 
 extern const struct cmd_entry cmd_cancel_entry;
+extern const struct cmd_entry cmd_doctor_entry;
 extern const struct cmd_entry cmd_invite_entry;
 extern const struct cmd_entry cmd_job_entry;
 extern const struct cmd_entry cmd_acl_entry;
@@ -46,10 +49,30 @@ struct json_t;
 int	cli_request(const struct cmd_entry *cmd, const char *state,
 	    const struct json_t *req, struct json_t **rep);
 
-/* bar.c: one progress line for a job (as the API gives it). */
+/*
+ * Prints obj as one line of compact JSON. "done", the local API's mark of
+ * a final answer, is left out, except for a job, where it says whether the
+ * job is done.
+ */
+void	cli_json_print(const struct json_t *obj);
+/*
+ * The value of key in the local ferryd.conf (state as for cli_request),
+ * newly allocated; NULL when it is not there.
+ */
+char	*cli_conf_get(const char *state, const char *key);
+/* The user name for a submitter the hub wrote as "uid N"; else who. */
+const char *cli_who(const char *who, char *buf, size_t n);
+
+/*
+ * bar.c: one progress line for a job (as the API gives it), with the
+ * rate and ETA of meter m at time now (monotonic seconds).
+ */
 #include <stdio.h>
-void	cli_bar(FILE *f, const struct json_t *job, double rate,
-	    int inplace);
+struct human_meter;
+void	cli_bar(FILE *f, const struct json_t *job,
+	    const struct human_meter *m, double now, int inplace);
+/* Seconds on a monotonic clock. */
+double	cli_now(void);
 
 /* cmd-send.c: follows job id until it ends; 0 if it ended done. */
 int	cli_wait_job(const struct cmd_entry *cmd, const char *state,

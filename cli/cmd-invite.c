@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -25,6 +26,32 @@ const struct cmd_entry cmd_invite_entry = {
 	.summary = "make a one-time code for a new agent (on the hub)",
 	.exec = cmd_invite_exec,
 };
+
+/*
+ * Where new agents reach this hub: its listen address, or this host's
+ * name with the port when it listens on every address.
+ */
+static char *
+invite_hub_address(const char *state)
+{
+	char	*listen = cli_conf_get(state, "listen"), *port, *out;
+	char	 host[256];
+
+	if (listen == NULL)
+		return (strdup("HUB[:PORT]"));
+	port = strrchr(listen, ':');
+	if (strncmp(listen, "0.0.0.0", 7) == 0 || strncmp(listen, "[::]", 4) ==
+	    0 || strncmp(listen, "*", 1) == 0) {
+		if (gethostname(host, sizeof host) != 0)
+			snprintf(host, sizeof host, "HUB");
+		host[sizeof host - 1] = '\0';
+		if (asprintf(&out, "%s%s", host, port ? port : "") == -1)
+			out = NULL;
+		free(listen);
+		return (out);
+	}
+	return (listen);
+}
 
 static int
 cmd_invite_exec(int argc, char **argv)
@@ -41,6 +68,7 @@ cmd_invite_exec(int argc, char **argv)
 	const char	*state = NULL;
 	char		*end;
 	double		 hours = 72;
+	char		*hub;
 	json_t		*req, *rep = NULL;
 	int		 ch, r;
 
@@ -75,12 +103,15 @@ cmd_invite_exec(int argc, char **argv)
 	json_decref(req);
 	if (r != 0)
 		return (r);
+	hub = invite_hub_address(state);
 	printf("invite %jd for %s %s, valid for %.0f hours; on the new "
-	    "machine run:\n  ferryd enroll HUB[:PORT] CODE --state DIR\n"
+	    "machine run:\n  ferryd enroll %s %s --state /var/lib/ferry\n"
 	    "The code (it works once):\n%s\n",
 	    (intmax_t)json_integer_value(json_object_get(rep, "invite")),
-	    site ? "site" : "user", site ? site : user, hours,
+	    site ? "site" : "user", site ? site : user, hours, hub,
+	    json_string_value(json_object_get(rep, "code")),
 	    json_string_value(json_object_get(rep, "code")));
+	free(hub);
 	json_decref(rep);
 	return (CLI_EXIT_OK);
 }

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "human.h"
 
 static int	cmd_job_exec(int, char **);
 
@@ -23,6 +24,80 @@ const struct cmd_entry cmd_job_entry = {
 	.summary = "show one job and its files",
 	.exec = cmd_job_exec,
 };
+
+static int
+job_task_cmp(const void *a, const void *b)
+{
+	return (strcmp(json_string_value(json_object_get(*(json_t *const *)a,
+	    "dst")), json_string_value(json_object_get(*(json_t *const *)b,
+	    "dst"))));
+}
+
+/* One line per file, sorted by destination path, with its bytes. */
+static void
+job_tasks(const json_t *tasks)
+{
+	json_t		**v, *t;
+	size_t		  i, n = json_array_size(tasks);
+	char		  b1[HUMAN_LEN], b2[HUMAN_LEN], size[80];
+	json_int_t	  done, all;
+
+	if (n == 0 || (v = calloc(n, sizeof *v)) == NULL)
+		return;
+	json_array_foreach(tasks, i, t)
+		v[i] = t;
+	qsort(v, n, sizeof *v, job_task_cmp);
+	for (i = 0; i < n; i++) {
+		t = v[i];
+		done = json_integer_value(json_object_get(t, "done_bytes"));
+		all = json_integer_value(json_object_get(t, "size"));
+		if (done == all)
+			human_bytes((double)all, size, sizeof size);
+		else
+			snprintf(size, sizeof size, "%s/%s", human_bytes(
+			    (double)done, b1, sizeof b1), human_bytes(
+			    (double)all, b2, sizeof b2));
+		printf("  %-9s %17s  %s%s%s\n", json_string_value(
+		    json_object_get(t, "state")), size, json_string_value(
+		    json_object_get(t, "dst")), json_is_string(json_object_get(
+		    t, "error")) ? ": " : "", json_is_string(json_object_get(t,
+		    "error")) ? json_string_value(json_object_get(t, "error")) :
+		    "");
+	}
+	free(v);
+}
+
+/* The job's totals, and what the deltas saved when the hub knows it. */
+static void
+job_head(const json_t *rep)
+{
+	char		b1[HUMAN_LEN], b2[HUMAN_LEN], w[HUMAN_LEN];
+	json_int_t	wire = json_integer_value(json_object_get(rep,
+			    "wire_bytes"));
+	json_int_t	done = json_integer_value(json_object_get(rep,
+			    "done_bytes")), sent;
+
+	printf("job %jd: %s, %s -> %s, %jd/%jd files, %s/%s\n",
+	    (intmax_t)json_integer_value(json_object_get(rep, "id")),
+	    json_string_value(json_object_get(rep, "state")),
+	    json_string_value(json_object_get(rep, "from")),
+	    json_string_value(json_object_get(rep, "to")),
+	    (intmax_t)json_integer_value(json_object_get(rep, "done_files")),
+	    (intmax_t)json_integer_value(json_object_get(rep, "files")),
+	    human_bytes((double)done, b1, sizeof b1), human_bytes((double)
+	    json_integer_value(json_object_get(rep, "bytes")), b2, sizeof b2));
+	/* What the agents reported moving, against what crossed the wire. */
+	sent = json_integer_value(json_object_get(rep, "sent_bytes"));
+	if (json_object_get(rep, "wire_bytes") != NULL && sent > 0)
+		printf("on the wire: %s for %s delivered (%.0f%% saved by "
+		    "deltas and unchanged files)\n", human_bytes((double)wire,
+		    w, sizeof w), human_bytes((double)sent, b2, sizeof b2),
+		    wire < sent ? 100.0 * (double)(sent - wire) / (double)sent :
+		    0.0);
+	if (json_is_string(json_object_get(rep, "last_error")))
+		printf("error: %s\n", json_string_value(json_object_get(rep,
+		    "last_error")));
+}
 
 static int
 cmd_job_exec(int argc, char **argv)
@@ -35,10 +110,9 @@ cmd_job_exec(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*state = NULL;
-	char		*text, *end;
-	json_t		*req, *rep = NULL, *t;
+	char		*end;
+	json_t		*req, *rep = NULL;
 	json_int_t	 id;
-	size_t		 i;
 	int		 ch, json = 0, wait = 0, r;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -62,27 +136,11 @@ cmd_job_exec(int argc, char **argv)
 	json_decref(req);
 	if (r != 0)
 		return (r);
-	if (json) {
-		text = json_dumps(rep, JSON_COMPACT);
-		printf("%s\n", text ? text : "{}");
-		free(text);
-	} else {
-		printf("job %jd: %s, %s -> %s, %jd/%jd files\n", (intmax_t)id,
-		    json_string_value(json_object_get(rep, "state")),
-		    json_string_value(json_object_get(rep, "from")),
-		    json_string_value(json_object_get(rep, "to")),
-		    (intmax_t)json_integer_value(json_object_get(rep,
-		    "done_files")), (intmax_t)json_integer_value(
-		    json_object_get(rep, "files")));
-		json_array_foreach(json_object_get(rep, "tasks"), i, t)
-			printf("  %-9s %s -> %s%s%s\n", json_string_value(
-			    json_object_get(t, "state")), json_string_value(
-			    json_object_get(t, "src")), json_string_value(
-			    json_object_get(t, "dst")),
-			    json_is_string(json_object_get(t, "error")) ? ": " :
-			    "", json_is_string(json_object_get(t, "error")) ?
-			    json_string_value(json_object_get(t, "error")) :
-			    "");
+	if (json)
+		cli_json_print(rep);
+	else {
+		job_head(rep);
+		job_tasks(json_object_get(rep, "tasks"));
 	}
 	r = strcmp(json_string_value(json_object_get(rep, "state")), "done") ==
 	    0 || !wait ? CLI_EXIT_OK : CLI_EXIT_FAILED;

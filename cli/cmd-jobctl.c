@@ -31,12 +31,15 @@ const struct cmd_entry cmd_resume_entry = JOBCTL("resume",
 const struct cmd_entry cmd_retry_entry = JOBCTL("retry",
     "retry a job's failed files, their attempts reset");
 
+/* argv[0] is "ferry: NAME" (ferry.c). */
 static const struct cmd_entry *
-jobctl_entry(const char *name)
+jobctl_entry(const char *arg0)
 {
 	static const struct cmd_entry *all[] = { &cmd_cancel_entry,
 	    &cmd_pause_entry, &cmd_resume_entry, &cmd_retry_entry };
-	size_t	i;
+	const char	*name = strrchr(arg0, ' ') ? strrchr(arg0, ' ') + 1 :
+			    arg0;
+	size_t		 i;
 
 	for (i = 0; i < 3; i++) {
 		if (strcmp(all[i]->name, name) == 0)

@@ -1,6 +1,7 @@
 /*
- * ferry jobs [--json] [--limit N] [--state DIR]: the jobs, newest first,
- * with their progress: who sent what, when, and how it went.
+ * ferry jobs [--json] [--watch] [--limit N] [--state DIR]: the jobs,
+ * newest first, with their progress: who sent what, when, and how it
+ * went.
  */
 #include "config.h"
 
@@ -15,6 +16,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "human.h"
 
 static int	cmd_jobs_exec(int, char **);
 
@@ -25,54 +27,142 @@ const struct cmd_entry cmd_jobs_entry = {
 	.exec = cmd_jobs_exec,
 };
 
+#define JOBS_COLS	8
+
+/* One job as the table's cells; each cell is at most 63 bytes. */
+static void
+jobs_cells(const json_t *j, char cell[JOBS_COLS][64])
+{
+	char	 b1[HUMAN_LEN], b2[HUMAN_LEN], who[64];
+	time_t	 t = (time_t)json_integer_value(json_object_get(j, "created"));
+
+	snprintf(cell[0], 64, "%jd", (intmax_t)json_integer_value(
+	    json_object_get(j, "id")));
+	snprintf(cell[1], 64, "%s", json_string_value(json_object_get(j,
+	    "state")));
+	snprintf(cell[2], 64, "%s", json_string_value(json_object_get(j,
+	    "from")));
+	snprintf(cell[3], 64, "%s", json_string_value(json_object_get(j,
+	    "to")));
+	snprintf(cell[4], 64, "%jd/%jd", (intmax_t)json_integer_value(
+	    json_object_get(j, "done_files")), (intmax_t)json_integer_value(
+	    json_object_get(j, "files")));
+	snprintf(cell[5], 64, "%s/%s", human_bytes((double)json_integer_value(
+	    json_object_get(j, "done_bytes")), b1, sizeof b1), human_bytes(
+	    (double)json_integer_value(json_object_get(j, "bytes")), b2,
+	    sizeof b2));
+	strftime(cell[6], 64, "%Y-%m-%d %H:%M", localtime(&t));
+	snprintf(cell[7], 64, "%s", cli_who(json_string_value(
+	    json_object_get(j, "by")), who, sizeof who));
+}
+
 /*
- * Redraws the active jobs' bars every second (on a terminal; otherwise a
- * line per job and update) until none is queued or running.
+ * The jobs as a table whose columns are as wide as their widest cell;
+ * a failing job's first error goes on the line below it.
+ */
+static void
+jobs_table(const json_t *jobs)
+{
+	static const char	*head[JOBS_COLS] = { "ID", "STATE", "FROM",
+	    "TO", "FILES", "BYTES", "CREATED", "BY" };
+	char			 cell[JOBS_COLS][64];
+	int			 w[JOBS_COLS], c;
+	const json_t		*j;
+	size_t			 i;
+
+	for (c = 0; c < JOBS_COLS; c++)
+		w[c] = (int)strlen(head[c]);
+	json_array_foreach(jobs, i, j) {
+		jobs_cells(j, cell);
+		for (c = 0; c < JOBS_COLS; c++) {
+			if ((int)strlen(cell[c]) > w[c])
+				w[c] = (int)strlen(cell[c]);
+		}
+	}
+	/* Numbers to the right, words to the left; the last one unpadded. */
+	printf("%*s  %-*s  %-*s  %-*s  %*s  %*s  %-*s  %s\n", w[0], head[0],
+	    w[1], head[1], w[2], head[2], w[3], head[3], w[4], head[4], w[5],
+	    head[5], w[6], head[6], head[7]);
+	json_array_foreach(jobs, i, j) {
+		jobs_cells(j, cell);
+		printf("%*s  %-*s  %-*s  %-*s  %*s  %*s  %-*s  %s\n", w[0],
+		    cell[0], w[1], cell[1], w[2], cell[2], w[3], cell[3], w[4],
+		    cell[4], w[5], cell[5], w[6], cell[6], cell[7]);
+		if (json_is_string(json_object_get(j, "last_error")))
+			printf("%*s  %s\n", w[0], "", json_string_value(
+			    json_object_get(j, "last_error")));
+	}
+}
+
+/* A meter per watched job; jobs beyond the table share the last one. */
+#define JOBS_METERS	64
+struct jobs_meter {
+	json_int_t		id;
+	struct human_meter	m;
+};
+
+static struct human_meter *
+jobs_meter(struct jobs_meter *tab, json_int_t id)
+{
+	size_t	i;
+
+	for (i = 0; i < JOBS_METERS - 1 && tab[i].id != 0; i++) {
+		if (tab[i].id == id)
+			return (&tab[i].m);
+	}
+	if (tab[i].id != id) {
+		memset(&tab[i], 0, sizeof tab[i]);
+		tab[i].id = id;
+	}
+	return (&tab[i].m);
+}
+
+/*
+ * Redraws the active jobs' lines every second (on a terminal; otherwise a
+ * line per job and update). With nothing running it waits for jobs, as
+ * watch(1) would, until interrupted.
  */
 static int
 jobs_watch(const char *state, json_t *req)
 {
-	json_t		*rep = NULL, *j, *prev = json_object(), *p;
-	const char	*st;
-	char		 key[32];
-	double		 rate, bytes;
-	size_t		 i, active;
-	int		 r, tty = isatty(STDOUT_FILENO);
+	static struct jobs_meter tab[JOBS_METERS];
+	struct human_meter	*m;
+	json_t			*rep = NULL, *j;
+	const char		*st;
+	double			 now;
+	size_t			 i, active;
+	int			 r, tty = isatty(STDOUT_FILENO), idle = 0;
 
-	do {
-		if ((r = cli_request(&cmd_jobs_entry, state, req, &rep)) != 0) {
-			json_decref(prev);
-			return (r);
-		}
+	for (;;) {
+		if ((r = cli_request(&cmd_jobs_entry, state, req, &rep)) != 0)
+			break;
 		if (tty)
 			printf("\033[H\033[J");
 		active = 0;
+		now = cli_now();
 		json_array_foreach(json_object_get(rep, "jobs"), i, j) {
 			st = json_string_value(json_object_get(j, "state"));
 			if (strcmp(st, "running") != 0 &&
 			    strcmp(st, "queued") != 0)
 				continue;
 			active++;
-			/* The rate since the last redraw, a second ago. */
-			snprintf(key, sizeof key, "%jd", (intmax_t)
-			    json_integer_value(json_object_get(j, "id")));
-			bytes = (double)json_integer_value(json_object_get(j,
-			    "done_bytes"));
-			p = json_object_get(prev, key);
-			rate = p != NULL ? bytes - json_real_value(p) : 0;
-			json_object_set_new(prev, key, json_real(bytes));
-			cli_bar(stdout, j, rate > 0 ? rate : 0, 0);
+			m = jobs_meter(tab, json_integer_value(
+			    json_object_get(j, "id")));
+			human_meter_add(m, now, (uint64_t)json_integer_value(
+			    json_object_get(j, "done_bytes")));
+			cli_bar(stdout, j, m, now, 0);
 		}
-		if (active == 0)
-			printf("no job running\n");
+		/* Without a terminal, "waiting" once per idle spell. */
+		if (active == 0 && (tty || !idle))
+			printf("no job running; waiting for jobs "
+			    "(Ctrl-C to stop)\n");
+		idle = active == 0;
 		fflush(stdout);
 		json_decref(rep);
 		rep = NULL;
-		if (active > 0)
-			sleep(1);
-	} while (active > 0);
-	json_decref(prev);
-	return (CLI_EXIT_OK);
+		sleep(1);
+	}
+	return (r);
 }
 
 static int
@@ -86,22 +176,33 @@ cmd_jobs_exec(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*state = NULL;
-	char		*text, when[32];
-	json_t		*req, *rep = NULL, *j;
-	time_t		 t;
-	size_t		 i;
-	int		 ch, json = 0, watch = 0, limit = 50, r;
+	char		*text;
+	json_t		*req, *rep = NULL;
+	long		 limit = 50;
+	int		 ch, json = 0, watch = 0, r;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': json = 1; break;
 		case 'w': watch = 1; break;
-		case 'l': limit = atoi(optarg); break;
+		case 'l':
+			if (human_parse_long(optarg, 1, 1000000, &limit) != 0) {
+				cli_error(&cmd_jobs_entry, "--limit: %s is not "
+				    "a number of jobs from 1 to 1000000",
+				    optarg);
+				return (CLI_EXIT_USAGE);
+			}
+			break;
 		case 'S': state = optarg; break;
 		default: return (cli_usage(&cmd_jobs_entry));
 		}
 	}
-	req = json_pack("{s:s, s:i}", "op", "jobs", "limit", limit);
+	if (optind != argc) {
+		cli_error(&cmd_jobs_entry, "unexpected argument %s (for one "
+		    "job: ferry job ID)", argv[optind]);
+		return (CLI_EXIT_USAGE);
+	}
+	req = json_pack("{s:s, s:i}", "op", "jobs", "limit", (int)limit);
 	if (watch) {
 		r = jobs_watch(state, req);
 		json_decref(req);
@@ -115,29 +216,8 @@ cmd_jobs_exec(int argc, char **argv)
 		text = json_dumps(json_object_get(rep, "jobs"), JSON_COMPACT);
 		printf("%s\n", text ? text : "[]");
 		free(text);
-	} else {
-		printf("%6s %-9s %-8s %-8s %11s %15s  %-16s %s\n", "ID",
-		    "STATE", "FROM", "TO", "FILES", "BYTES", "CREATED", "BY");
-		json_array_foreach(json_object_get(rep, "jobs"), i, j) {
-			t = (time_t)json_integer_value(json_object_get(j,
-			    "created"));
-			strftime(when, sizeof when, "%Y-%m-%d %H:%M",
-			    localtime(&t));
-			printf("%6jd %-9s %-8s %-8s %5jd/%-5jd %7jd/%-7jd  "
-			    "%-16s %s\n", (intmax_t)json_integer_value(
-			    json_object_get(j, "id")), json_string_value(
-			    json_object_get(j, "state")), json_string_value(
-			    json_object_get(j, "from")), json_string_value(
-			    json_object_get(j, "to")), (intmax_t)
-			    json_integer_value(json_object_get(j,
-			    "done_files")), (intmax_t)json_integer_value(
-			    json_object_get(j, "files")), (intmax_t)
-			    json_integer_value(json_object_get(j,
-			    "done_bytes")), (intmax_t)json_integer_value(
-			    json_object_get(j, "bytes")), when,
-			    json_string_value(json_object_get(j, "by")));
-		}
-	}
+	} else
+		jobs_table(json_object_get(rep, "jobs"));
 	json_decref(rep);
 	return (CLI_EXIT_OK);
 }

@@ -161,7 +161,7 @@ map_arg(const struct map_opts *o, const char *arg)
 	return (r);
 }
 
-/* Splits "SITE[:OS]"; a suffix that is no platform name is part of SITE. */
+/* Splits "SITE[:OS]"; the platform must be one ferry knows. */
 static int
 map_parse_target(char *spec, struct map_opts *o)
 {
@@ -170,7 +170,13 @@ map_parse_target(char *spec, struct map_opts *o)
 
 	o->to = spec;
 	o->os = SHARE_OS_DEFAULT;
-	if (colon != NULL && share_os_parse(colon + 1, &os) == 0) {
+	if (colon != NULL) {
+		if (share_os_parse(colon + 1, &os) != 0) {
+			cli_error(&cmd_map_entry, "--to %s: %s is not a "
+			    "platform (known: linux, mac, windows, unc)",
+			    spec, colon + 1);
+			return (-1);
+		}
 		*colon = '\0';
 		o->os = os;
 	}
@@ -179,6 +185,24 @@ map_parse_target(char *spec, struct map_opts *o)
 		return (-1);
 	}
 	return (0);
+}
+
+/* A site the map does not name is a typo: say which ones it knows. */
+static int
+map_check_site(const struct share_map *map, const char *opt,
+    const char *site)
+{
+	struct buf	b;
+
+	if (site == NULL || share_map_site_known(map, site))
+		return (0);
+	buf_init(&b, 0);
+	share_map_sites_text(map, &b);
+	cli_error(&cmd_map_entry, "%s %s: the map names no such site (known: "
+	    "%s); a site that sees the shares' defaults is listed in the "
+	    "map's \"sites\"", opt, site, b.len ? buf_str(&b) : "none");
+	buf_free(&b);
+	return (-1);
 }
 
 static int
@@ -224,6 +248,11 @@ cmd_map_exec(int argc, char **argv)
 		return (CLI_EXIT_USAGE);
 	}
 	o.map = map;
+	if (map_check_site(map, "--to", o.to) != 0 ||
+	    map_check_site(map, "--from", o.from) != 0) {
+		share_map_free(map);
+		return (CLI_EXIT_USAGE);
+	}
 	for (i = optind; i < argc; i++) {
 		if (map_arg(&o, argv[i]) != 0)
 			failed = 1;

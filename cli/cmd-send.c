@@ -1,9 +1,10 @@
 /*
  * ferry send --from SITE --to SITE [--priority 0-1000] [--note TEXT]
- *     [--wait] [--json] [--state DIR] PATH...
+ *     [--basis NEW=OLD]... [--skip-missing] [--wait] [--json]
+ *     [--state DIR] PATH...
  * Creates a job that sends the files at PATH (as the source site sees
  * them; directories and image sequences included) to another site. The
- * job id is printed on the last line.
+ * job id is printed once, alone on the last line.
  */
 #include "config.h"
 
@@ -18,31 +19,57 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "human.h"
 
 static int	cmd_send_exec(int, char **);
 
 const struct cmd_entry cmd_send_entry = {
 	.name = "send",
 	.usage = "--from SITE --to SITE [--priority 0-1000] [--note TEXT] "
-	    "[--basis NEW=OLD]... [--wait] [--json] [--state DIR] PATH...",
+	    "[--basis NEW=OLD]... [--skip-missing] [--wait] [--json] "
+	    "[--state DIR] PATH...",
 	.summary = "send files to another site as a job",
 	.exec = cmd_send_exec,
 };
 
+/* The last line of a wait: how the job ended, and what it moved. */
+static void
+wait_summary(const json_t *rep, double secs)
+{
+	char	b[HUMAN_LEN], t[HUMAN_LEN], w[HUMAN_LEN];
+
+	fprintf(stderr, "job %jd %s: %jd/%jd files, %s in %s",
+	    (intmax_t)json_integer_value(json_object_get(rep, "id")),
+	    json_string_value(json_object_get(rep, "state")),
+	    (intmax_t)json_integer_value(json_object_get(rep, "done_files")),
+	    (intmax_t)json_integer_value(json_object_get(rep, "files")),
+	    human_bytes((double)json_integer_value(json_object_get(rep,
+	    "done_bytes")), b, sizeof b), human_duration(secs, t, sizeof t));
+	if (json_object_get(rep, "wire_bytes") != NULL)
+		fprintf(stderr, ", %s on the wire", human_bytes((double)
+		    json_integer_value(json_object_get(rep, "wire_bytes")), w,
+		    sizeof w));
+	if (json_is_string(json_object_get(rep, "last_error")))
+		fprintf(stderr, "; %s", json_string_value(json_object_get(rep,
+		    "last_error")));
+	fputc('\n', stderr);
+}
+
 /*
- * Follows job id until it ends, with a progress bar on stderr unless
+ * Follows job id until it ends, with a progress line on stderr unless
  * quiet; returns its final state's exit status.
  */
 int
 cli_wait_job(const struct cmd_entry *cmd, const char *state, long long id,
     int quiet)
 {
-	json_t		*req, *rep = NULL;
-	char		 st[32] = "";
-	double		 rate = 0, last = -1, now, t0 = 0;
-	struct timespec	 ts;
-	int		 r, pause_ms = 20;
+	struct human_meter	 m;
+	json_t			*req, *rep = NULL;
+	char			 st[32] = "";
+	double			 t0 = cli_now(), now, shown = -1;
+	int			 r, pause_ms = 20, tty = isatty(fileno(stderr));
 
+	memset(&m, 0, sizeof m);
 	/* The totals only: a job may have 100,000 files. */
 	req = json_pack("{s:s, s:I, s:b}", "op", "job", "id", (json_int_t)id,
 	    "tasks", 0);
@@ -52,27 +79,24 @@ cli_wait_job(const struct cmd_entry *cmd, const char *state, long long id,
 			break;
 		snprintf(st, sizeof st, "%s", json_string_value(
 		    json_object_get(rep, "state")));
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-		/* The rate over the last poll, smoothed a little. */
-		if (last >= 0 && now > t0)
-			rate = 0.5 * rate + 0.5 * ((double)json_integer_value(
-			    json_object_get(rep, "done_bytes")) - last) /
-			    (now - t0);
-		last = (double)json_integer_value(json_object_get(rep,
-		    "done_bytes"));
-		t0 = now;
-		if (!quiet)
-			cli_bar(stderr, rep, rate > 0 ? rate : 0,
-			    isatty(fileno(stderr)));
+		now = cli_now();
+		human_meter_add(&m, now, (uint64_t)json_integer_value(
+		    json_object_get(rep, "done_bytes")));
 		if (strcmp(st, "queued") != 0 && strcmp(st, "running") != 0)
 			break;
+		/* A log gets a line a second; a terminal, every look. */
+		if (!quiet && (tty || shown < 0 || now - shown >= 1)) {
+			cli_bar(stderr, rep, &m, now, tty);
+			shown = now;
+		}
 		/* Short jobs end soon: look again quickly at first. */
 		usleep(pause_ms * 1000);
 		pause_ms = pause_ms * 2 > 500 ? 500 : pause_ms * 2;
 	}
-	if (!quiet && isatty(fileno(stderr)))
-		fputc('\n', stderr);
+	if (!quiet && tty)
+		fputs("\r\033[K", stderr);
+	if (!quiet && r == 0)
+		wait_summary(rep, cli_now() - t0);
 	json_decref(req);
 	json_decref(rep);
 	if (r != 0)
@@ -90,17 +114,17 @@ cmd_send_exec(int argc, char **argv)
 		{ "note", required_argument, NULL, 'n' },
 		{ "basis", required_argument, NULL, 'b' },
 		{ "wait", no_argument, NULL, 'w' },
+		{ "skip-missing", no_argument, NULL, 'k' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "state", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*from = NULL, *to = NULL, *note = NULL, *state = NULL;
-	char		*end, *text;
 	long		 prio = 500;
 	json_t		*req, *paths, *rep = NULL, *basis = json_object();
-	json_int_t	 id;
+	json_int_t	 id, files;
 	char		*eq;
-	int		 ch, i, wait = 0, json = 0, r;
+	int		 ch, i, wait = 0, json = 0, skip = 0, r;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -120,11 +144,11 @@ cmd_send_exec(int argc, char **argv)
 			json_object_set_new(basis, optarg, json_string(eq + 1));
 			break;
 		case 'w': wait = 1; break;
+		case 'k': skip = 1; break;
 		case 'j': json = 1; break;
 		case 'S': state = optarg; break;
 		case 'p':
-			prio = strtol(optarg, &end, 10);
-			if (*end != '\0' || prio < 0 || prio > 1000) {
+			if (human_parse_long(optarg, 0, 1000, &prio) != 0) {
 				cli_error(&cmd_send_entry, "--priority: %s is "
 				    "not a number from 0 to 1000", optarg);
 				json_decref(basis);
@@ -146,22 +170,22 @@ cmd_send_exec(int argc, char **argv)
 	paths = json_array();
 	for (i = optind; i < argc; i++)
 		json_array_append_new(paths, json_string(argv[i]));
-	req = json_pack("{s:s, s:s, s:s, s:o, s:i, s:s?, s:o}", "op", "send",
-	    "from", from, "to", to, "paths", paths, "priority", (int)prio,
-	    "note", note, "basis", basis);
+	req = json_pack("{s:s, s:s, s:s, s:o, s:i, s:s?, s:o, s:b}", "op",
+	    "send", "from", from, "to", to, "paths", paths, "priority",
+	    (int)prio, "note", note, "basis", basis, "skip_missing", skip);
 	r = cli_request(&cmd_send_entry, state, req, &rep);
 	json_decref(req);
 	if (r != 0)
 		return (r);
 	id = json_integer_value(json_object_get(rep, "id"));
-	if (json) {
-		text = json_dumps(rep, JSON_COMPACT);
-		printf("%s\n", text ? text : "{}");
-		free(text);
-	} else
-		printf("job %jd: %jd file(s) from %s to %s\n%jd\n",
-		    (intmax_t)id, (intmax_t)json_integer_value(
-		    json_object_get(rep, "files")), from, to, (intmax_t)id);
+	if (json)
+		cli_json_print(rep);
+	else {
+		/* The id once, alone on the last line, for scripts. */
+		files = json_integer_value(json_object_get(rep, "files"));
+		printf("%jd file%s from %s to %s, job:\n%jd\n", (intmax_t)files,
+		    files == 1 ? "" : "s", from, to, (intmax_t)id);
+	}
 	json_decref(rep);
 	fflush(stdout);	/* the id comes before the progress */
 	return (wait ? cli_wait_job(&cmd_send_entry, state, id, json) :

@@ -1,7 +1,7 @@
 /*
  * ferry site set SITE --bwlimit RATE [--state DIR]: cap what the hub sends
  * to a site, in bytes per second (suffixes K, M, G: powers of 1024; 0
- * lifts the cap).
+ * lifts the cap), or in bits per second ("200Mbit").
  */
 #include "config.h"
 
@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "human.h"
 
 static int	cmd_site_exec(int, char **);
 
@@ -24,23 +25,6 @@ const struct cmd_entry cmd_site_entry = {
 	.exec = cmd_site_exec,
 };
 
-/* "200M" -> bytes per second; -1 if it is not a rate. */
-static long long
-site_rate(const char *s)
-{
-	char		*end;
-	long long	 v = strtoll(s, &end, 10);
-
-	if (v < 0 || end == s)
-		return (-1);
-	switch (*end) {
-	case 'K': case 'k': v <<= 10; end++; break;
-	case 'M': case 'm': v <<= 20; end++; break;
-	case 'G': case 'g': v <<= 30; end++; break;
-	}
-	return (*end == '\0' ? v : -1);
-}
-
 static int
 cmd_site_exec(int argc, char **argv)
 {
@@ -50,25 +34,28 @@ cmd_site_exec(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*state = NULL;
-	long long	 rate = -1;
+	uint64_t	 rate = 0;
+	char		*cause = NULL, r1[HUMAN_LEN];
 	json_t		*req, *rep = NULL;
-	int		 ch, r;
+	int		 ch, r, have = 0;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'b':
-			if ((rate = site_rate(optarg)) < 0) {
-				cli_error(&cmd_site_entry, "--bwlimit: %s is "
-				    "not a rate such as 200M", optarg);
+			if (human_parse_rate(optarg, &rate, &cause) != 0) {
+				cli_error(&cmd_site_entry, "--bwlimit: %s",
+				    cause);
+				free(cause);
 				return (CLI_EXIT_USAGE);
 			}
+			have = 1;
 			break;
 		case 'S': state = optarg; break;
 		default: return (cli_usage(&cmd_site_entry));
 		}
 	}
 	if (argc - optind != 2 || strcmp(argv[optind], "set") != 0 ||
-	    rate < 0) {
+	    !have) {
 		cli_error(&cmd_site_entry, "expected: set SITE --bwlimit RATE");
 		return (cli_usage(&cmd_site_entry));
 	}
@@ -77,8 +64,9 @@ cmd_site_exec(int argc, char **argv)
 	r = cli_request(&cmd_site_entry, state, req, &rep);
 	json_decref(req);
 	if (r == 0)
-		printf("site %s: bandwidth cap %lld bytes/s%s\n",
-		    argv[optind + 1], rate, rate == 0 ? " (none)" : "");
+		printf("site %s: bandwidth cap %s\n", argv[optind + 1],
+		    rate == 0 ? "none" : human_rate((double)rate, r1,
+		    sizeof r1));
 	json_decref(rep);
 	return (r);
 }

@@ -1,8 +1,11 @@
 /* ferry: the command-line tool. main() finds the subcommand in a table. */
 #include "config.h"
 
+#include <getopt.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -16,6 +19,7 @@
 static const struct cmd_entry *cmd_table[] = {
 	&cmd_acl_entry,
 	&cmd_cancel_entry,
+	&cmd_doctor_entry,
 	&cmd_invite_entry,
 	&cmd_job_entry,
 	&cmd_jobs_entry,
@@ -45,8 +49,70 @@ cli_error(const struct cmd_entry *cmd, const char *fmt, ...)
 int
 cli_usage(const struct cmd_entry *cmd)
 {
-	fprintf(stderr, "usage: ferry %s %s\n", cmd->name, cmd->usage);
+	fprintf(stderr, "ferry: %s: usage: ferry %s %s\n", cmd->name,
+	    cmd->name, cmd->usage);
 	return (CLI_EXIT_USAGE);
+}
+
+char *
+cli_conf_get(const char *state, const char *key)
+{
+	char	 path[4096], line[1024], *v, *out = NULL;
+	FILE	*f;
+
+	snprintf(path, sizeof path, "%s/ferryd.conf", statedir_choose(state));
+	if ((f = fopen(path, "r")) == NULL)
+		return (NULL);
+	while (out == NULL && fgets(line, sizeof line, f) != NULL) {
+		line[strcspn(line, "\r\n#")] = '\0';
+		if ((v = strchr(line, ' ')) == NULL)
+			continue;
+		*v++ = '\0';
+		if (strcmp(line, key) == 0)
+			out = strdup(v + strspn(v, " \t"));
+	}
+	fclose(f);
+	return (out);
+}
+
+void
+cli_json_print(const json_t *obj)
+{
+	json_t		*copy = json_deep_copy(obj);
+	const char	*st;
+	char		*text;
+
+	if (copy != NULL && json_is_object(copy)) {
+		st = json_string_value(json_object_get(copy, "state"));
+		if (st != NULL && json_object_get(copy, "files") != NULL)
+			json_object_set_new(copy, "done", json_boolean(
+			    strcmp(st, "done") == 0));
+		else
+			json_object_del(copy, "done");
+	}
+	text = copy != NULL ? json_dumps(copy, JSON_COMPACT) : NULL;
+	printf("%s\n", text ? text : "{}");
+	free(text);
+	json_decref(copy);
+}
+
+const char *
+cli_who(const char *who, char *buf, size_t n)
+{
+	struct passwd	*pw;
+	char		*end;
+	unsigned long	 uid;
+
+	if (who == NULL)
+		return ("");
+	if (strncmp(who, "uid ", 4) != 0)
+		return (who);
+	uid = strtoul(who + 4, &end, 10);
+	if (end == who + 4 || *end != '\0' || (pw = getpwuid((uid_t)uid)) ==
+	    NULL)
+		return (who);
+	snprintf(buf, n, "%s", pw->pw_name);
+	return (buf);
 }
 
 int
@@ -98,7 +164,41 @@ print_help(FILE *f)
 	for (i = 0; cmd_table[i] != NULL; i++)
 		fprintf(f, "  %-8s %s\n", cmd_table[i]->name,
 		    cmd_table[i]->summary);
-	fprintf(f, "\n'ferry help COMMAND' shows a command's arguments.\n");
+	fprintf(f, "\n'ferry COMMAND --help' shows a command's arguments.\n"
+	    "ferry talks to the local ferryd through its state directory:\n"
+	    "--state DIR, else $FERRY_STATE, else %s.\n", STATEDIR_DEFAULT);
+}
+
+static void
+print_cmd_help(const struct cmd_entry *cmd)
+{
+	printf("usage: ferry %s %s\n%s\n", cmd->name, cmd->usage,
+	    cmd->summary);
+}
+
+/* 1 if an argument before "--" asks for help. */
+static int
+wants_help(int argc, char **argv)
+{
+	int	i;
+
+	for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)
+			return (1);
+	}
+	return (0);
+}
+
+static void
+print_known(void)
+{
+	size_t	i;
+
+	fprintf(stderr, " (known: ");
+	for (i = 0; cmd_table[i] != NULL; i++)
+		fprintf(stderr, "%s%s", i ? ", " : "", cmd_table[i]->name);
+	fprintf(stderr, ")\n");
 }
 
 static const struct cmd_entry *
@@ -117,6 +217,7 @@ int
 main(int argc, char **argv)
 {
 	const struct cmd_entry	*cmd;
+	char			 prefix[64];
 
 	log_init("ferry", LOG_LEVEL_WARN, 0);
 	if (argc < 2) {
@@ -135,18 +236,25 @@ main(int argc, char **argv)
 			return (CLI_EXIT_OK);
 		}
 		if ((cmd = cmd_find(argv[2])) == NULL) {
-			fprintf(stderr, "ferry: help: unknown command \"%s\"\n",
+			fprintf(stderr, "ferry: help: unknown command \"%s\"",
 			    argv[2]);
+			print_known();
 			return (CLI_EXIT_USAGE);
 		}
-		printf("usage: ferry %s %s\n%s\n", cmd->name, cmd->usage,
-		    cmd->summary);
+		print_cmd_help(cmd);
 		return (CLI_EXIT_OK);
 	}
 	if ((cmd = cmd_find(argv[1])) == NULL) {
-		fprintf(stderr, "ferry: unknown command \"%s\" "
-		    "(try 'ferry help')\n", argv[1]);
+		fprintf(stderr, "ferry: unknown command \"%s\"", argv[1]);
+		print_known();
 		return (CLI_EXIT_USAGE);
 	}
+	if (wants_help(argc, argv)) {
+		print_cmd_help(cmd);
+		return (CLI_EXIT_OK);
+	}
+	/* getopt names argv[0] in its complaints: "ferry: send: ...". */
+	snprintf(prefix, sizeof prefix, "ferry: %s", cmd->name);
+	argv[1] = prefix;
 	return (cmd->exec(argc - 1, argv + 1));
 }

@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "log.h"
 
 static const char	*log_name = "ferry";
 static enum log_level	 log_max = LOG_LEVEL_INFO;
 static int		 log_syslog;
+static int		 log_stamp;
 
 void
 log_init(const char *progname, enum log_level level, int use_syslog)
@@ -19,6 +21,12 @@ log_init(const char *progname, enum log_level level, int use_syslog)
 	log_name = progname;
 	log_max = level;
 	log_syslog = use_syslog;
+	/*
+	 * A log on a terminal or in a file needs the time; syslog and the
+	 * journal (systemd sets JOURNAL_STREAM for a unit's stderr) add
+	 * their own.
+	 */
+	log_stamp = !use_syslog && getenv("JOURNAL_STREAM") == NULL;
 	if (use_syslog)
 		openlog(progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
@@ -35,6 +43,22 @@ log_progname(void)
 	return (log_name);
 }
 
+/* ISO 8601 in UTC, to the millisecond: "2026-12-02T16:03:22.125Z". */
+static const char *
+log_time(char *out, size_t n)
+{
+	struct timespec	ts;
+	struct tm	tm;
+	char		day[24];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, n, "%.19s.%03dZ", day,
+	    (int)(ts.tv_nsec / 1000000) % 1000);
+	return (out);
+}
+
 static void	log_vwrite(enum log_level, int, int, const char *, va_list)
 		    __attribute__((format(printf, 4, 0)));
 
@@ -45,7 +69,7 @@ log_vwrite(enum log_level level, int with_errno, int saved_errno,
 {
 	static const int	 prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO,
 	    LOG_DEBUG };
-	char			 msg[4096];
+	char			 msg[4096], stamp[40];
 	int			 n;
 
 	if (level > log_max)
@@ -56,6 +80,9 @@ log_vwrite(enum log_level level, int with_errno, int saved_errno,
 		    strerror(saved_errno));
 	if (log_syslog)
 		syslog(prio[level], "%s", msg);
+	else if (log_stamp)
+		fprintf(stderr, "%s %s: %s\n", log_time(stamp, sizeof stamp),
+		    log_name, msg);
 	else
 		fprintf(stderr, "%s: %s\n", log_name, msg);
 }

@@ -16,7 +16,10 @@ enum log_level {
 
 #define LOG_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
-/* progname prefixes each message on stderr; syslog is used if use_syslog. */
+/*
+ * progname prefixes each message on stderr, after the time in ISO 8601
+ * UTC unless stderr goes to the journal; syslog is used if use_syslog.
+ */
 void	log_init(const char *progname, enum log_level level, int use_syslog);
 void	log_set_level(enum log_level level);
 const char *log_progname(void);

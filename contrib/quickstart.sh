@@ -12,15 +12,37 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 contrib/install-deps.sh
-./autogen.sh
+echo "== Building ferry in build/quickstart (logs: build/quickstart/*.out)"
 mkdir -p build/quickstart
+./autogen.sh >build/quickstart/autogen.out 2>&1 ||
+    { cat build/quickstart/autogen.out; exit 1; }
 cd build/quickstart
-[ -f Makefile ] || "$top/configure" >configure.out
-make -j"$(nproc 2>/dev/null || echo 2)" >make.out
-ferry=$PWD/ferry
+[ -f Makefile ] || "$top/configure" >configure.out 2>&1 ||
+    { tail -n 20 configure.out; exit 1; }
+make -j"$(nproc 2>/dev/null || echo 2)" >make.out 2>&1 ||
+    { tail -n 30 make.out; exit 1; }
+echo "   ferry, ferryd and ferry-ftrack are built; the commands below run them"
+echo "   from there: export PATH=\"$PWD:$PWD/agent:$PWD/action:\$PATH\""
+PATH="$PWD:$PWD/agent:$PWD/action:$PATH"
+export PATH
+ferry=ferry
 map=$top/contrib/examples/share-map.json
 
-step() { printf '\n$ %s\n' "$*"; "$@"; }
+# Prints a command as it can be pasted (each word quoted for the shell when
+# it needs it), then runs it.
+quote() {
+	case $1 in
+	*[!A-Za-z0-9_./:@=,+%-]*|'') printf "'%s'" "$(printf '%s' "$1" |
+	    sed "s/'/'\\\\''/g")" ;;
+	*) printf '%s' "$1" ;;
+	esac
+}
+step() {
+	printf '\n$'
+	for w in "$@"; do printf ' %s' "$(quote "$w")"; done
+	printf '\n'
+	"$@"
+}
 
 echo "== The example share map: $map"
 step "$ferry" map --map "$map" --to la \
@@ -94,7 +116,7 @@ send "second send"
 diff -r "$tmp/hq" "$tmp/la" && echo "  la holds an identical copy again"
 
 # The same through the daemons: a hub (hq) and a site agent (la), jobs.
-ferryd=$PWD/agent/ferryd
+ferryd=ferryd
 port=$((46000 + $$ % 2000))
 mkdir -p "$tmp/d/hq-storage" "$tmp/d/la-storage"
 cp -r "$tmp/hq/show" "$tmp/d/hq-storage/"
@@ -112,19 +134,19 @@ ffpid="" dpid=""
 trap 'kill $ffpid $dpid $hubpid $lapid 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
 lapid=""
 while [ ! -S "$tmp/d/hub/ferryd.sock" ]; do sleep 0.05; done
-code=$(./ferry invite --site la --state "$tmp/d/hub" | tail -n1)
+code=$(ferry invite --site la --state "$tmp/d/hub" | tail -n1)
 step "$ferryd" enroll "127.0.0.1:$port" "$code" --state "$tmp/d/la" --name la-server \
     --source-address 127.0.0.2
 "$ferryd" run --state "$tmp/d/la" 2>"$tmp/d/la.log" &
 lapid=$!
-until ./ferry status --json --state "$tmp/d/hub" 2>/dev/null |
+until ferry status --json --state "$tmp/d/hub" 2>/dev/null |
     jq -e '.agents["la-server"]' >/dev/null; do sleep 0.1; done
-step ./ferry status --state "$tmp/d/hub"
-step ./ferry share import "$tmp/d/map.json" --state "$tmp/d/hub"
+step ferry status --state "$tmp/d/hub"
+step ferry share import "$tmp/d/map.json" --state "$tmp/d/hub"
 echo
 echo "== A job: the sequence and the movie, hq -> la"
 start=$(date +%s.%N)
-step ./ferry send --from hq --to la --wait --state "$tmp/d/hub" \
+step ferry send --from hq --to la --wait --state "$tmp/d/hub" \
     "$tmp/d/hq-storage/show/sh010/sh010_comp_v003.mov" \
     "$tmp/d/hq-storage/show/sh010/plate/sh010_plate.####.exr [1001-1048]"
 echo "  took $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s"
@@ -136,7 +158,7 @@ done
 echo
 echo "== Two frames changed: the same job again moves only what changed"
 start=$(date +%s.%N)
-step ./ferry send --from hq --to la --wait --state "$tmp/d/hub" \
+step ferry send --from hq --to la --wait --state "$tmp/d/hub" \
     "$tmp/d/hq-storage/show/sh010/plate/sh010_plate.####.exr [1001-1048]"
 echo "  took $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s"
 diff -r "$tmp/d/hq-storage" "$tmp/d/la-storage" && echo "  la holds an identical copy again"
@@ -147,12 +169,12 @@ echo
 echo "== The other way: la sends a new render back to hq (la dials out; hq listens)"
 mkdir -p "$tmp/d/la-storage/show/sh010/comp"
 head -c 5000000 /dev/urandom >"$tmp/d/la-storage/show/sh010/comp/sh010_comp_v004.mov"
-step ./ferry send --from la --to hq --wait --state "$tmp/d/hub" \
+step ferry send --from la --to hq --wait --state "$tmp/d/hub" \
     "$tmp/d/la-storage/show/sh010/comp/sh010_comp_v004.mov"
 cmp "$tmp/d/la-storage/show/sh010/comp/sh010_comp_v004.mov" \
     "$tmp/d/hq-storage/show/sh010/comp/sh010_comp_v004.mov" &&
     echo "  hq holds an identical copy"
-step ./ferry jobs --state "$tmp/d/hub"
+step ferry jobs --state "$tmp/d/hub"
 
 echo
 echo "== ftrack: production presses Send on a version (a local ftrack double"
@@ -193,7 +215,7 @@ cat >"$tmp/d/map2.json" <<JSON
   "projects": { "linux": "$tmp/d/projects",
     "sites": { "la": { "linux": "$tmp/d/la-projects" } } } } }
 JSON
-./ferry share import "$tmp/d/map2.json" --state "$tmp/d/hub" >/dev/null
+ferry share import "$tmp/d/map2.json" --state "$tmp/d/hub" >/dev/null
 node "$top/tests/ftrack-double/server.js" --port 0 --quiet >"$tmp/d/double.out" &
 dpid=$!
 url=""
@@ -205,12 +227,12 @@ echo "  the ftrack double listens on $url"
 demo reroot /mnt/projects "$tmp/d/projects" /mnt/la/projects "$tmp/d/la-projects"
 echo '{ "job_update_interval": 1 }' >"$tmp/d/ff.json"
 FTRACK_SERVER=$url FTRACK_API_USER=ferry FTRACK_API_KEY=ferry-double-api-key \
-    ./action/ferry-ftrack --state "$tmp/d/ff" --hub-state "$tmp/d/hub" \
+    ferry-ftrack --state "$tmp/d/ff" --hub-state "$tmp/d/hub" \
     --config "$tmp/d/ff.json" 2>"$tmp/d/ff.log" &
 ffpid=$!
 until grep -q 'listening to' "$tmp/d/ff.log"; do sleep 0.1; done
 echo "  ferry-ftrack: $(grep -o 'listening to.*' "$tmp/d/ff.log")"
-./ferry site set la --bwlimit 20M --state "$tmp/d/hub" >/dev/null
+ferry site set la --bwlimit 20M --state "$tmp/d/hub" >/dev/null
 logline=$(wc -l <"$tmp/d/hub.log")
 echo
 echo "\$ (web UI) right-click sh010 plate v002 > ferry Send > from hq to la"

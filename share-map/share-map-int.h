@@ -27,6 +27,8 @@ struct share {
 struct share_map {
 	struct share	*share;
 	size_t		 nshare;
+	char		**site;		/* top-level "sites" (see defaults) */
+	size_t		 nsite;
 };
 
 /* share-map.c */

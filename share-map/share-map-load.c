@@ -210,6 +210,33 @@ share_map_check_unique(const char *name, const struct share_map *m,
 	return (0);
 }
 
+/* The optional top-level "sites": names of the sites the map serves. */
+static int
+share_map_load_sites(const char *name, const json_t *sites,
+    struct share_map *m, char **cause)
+{
+	const json_t	*v;
+	size_t		 i;
+
+	if (sites == NULL)
+		return (0);
+	if (!json_is_array(sites))
+		return (err_set(cause, FERRY_ERR_PARSE, "%s: sites: expected "
+		    "an array of site names", name));
+	if ((m->site = calloc(json_array_size(sites) + 1,
+	    sizeof *m->site)) == NULL)
+		return (FERRY_ERR_NOMEM);
+	json_array_foreach(sites, i, v) {
+		if (!json_is_string(v) || json_string_length(v) == 0)
+			return (err_set(cause, FERRY_ERR_PARSE, "%s: "
+			    "sites[%zu]: expected a site name", name, i));
+		if ((m->site[m->nsite++] = strdup(json_string_value(v))) ==
+		    NULL)
+			return (FERRY_ERR_NOMEM);
+	}
+	return (0);
+}
+
 static int
 share_map_from_json(const char *name, json_t *doc, struct share_map **out,
     char **cause)
@@ -224,10 +251,10 @@ share_map_from_json(const char *name, json_t *doc, struct share_map **out,
 		return (err_set(cause, FERRY_ERR_PARSE,
 		    "%s: expected an object with a \"shares\" object", name));
 	json_object_foreach(doc, key, value) {
-		if (strcmp(key, "shares") != 0)
+		if (strcmp(key, "shares") != 0 && strcmp(key, "sites") != 0)
 			return (err_set(cause, FERRY_ERR_PARSE,
-			    "%s: %s: unknown member (expected shares)", name,
-			    key));
+			    "%s: %s: unknown member (expected shares or "
+			    "sites)", name, key));
 	}
 	if (json_object_size(shares) == 0)
 		return (err_set(cause, FERRY_ERR_PARSE,
@@ -245,7 +272,9 @@ share_map_from_json(const char *name, json_t *doc, struct share_map **out,
 		if (r != 0)
 			goto fail;
 	}
-	if ((r = share_map_check_unique(name, m, cause)) != 0)
+	if ((r = share_map_check_unique(name, m, cause)) != 0 ||
+	    (r = share_map_load_sites(name, json_object_get(doc, "sites"), m,
+	    cause)) != 0)
 		goto fail;
 	*out = m;
 	return (0);
@@ -308,5 +337,8 @@ share_map_free(struct share_map *m)
 		free(m->share[i].sites);
 	}
 	free(m->share);
+	for (i = 0; i < m->nsite; i++)
+		free(m->site[i]);
+	free(m->site);
 	free(m);
 }

@@ -373,3 +373,106 @@ out:
 	path_clear(&p);
 	return (r);
 }
+
+int
+share_map_site_known(const struct share_map *m, const char *site)
+{
+	size_t	i, k;
+
+	for (i = 0; i < m->nsite; i++) {
+		if (strcmp(m->site[i], site) == 0)
+			return (1);
+	}
+	for (i = 0; i < m->nshare; i++) {
+		for (k = 0; k < m->share[i].nsites; k++) {
+			if (strcmp(m->share[i].sites[k].site, site) == 0)
+				return (1);
+		}
+	}
+	return (0);
+}
+
+/* Appends name unless b already lists it. */
+static int
+share_map_sites_add(struct buf *b, size_t start, const char *name)
+{
+	const char	*p = b->data ? b->data + start : NULL;
+	size_t		 n = strlen(name);
+
+	while (p != NULL && (p = strstr(p, name)) != NULL) {
+		if ((p == b->data + start || p[-1] == ' ') &&
+		    (p[n] == ',' || p[n] == '\0'))
+			return (0);
+		p += n;
+	}
+	return (buf_printf(b, "%s%s", b->len > start ? ", " : "", name));
+}
+
+int
+share_map_sites_text(const struct share_map *m, struct buf *b)
+{
+	size_t	i, k, start = b->len;
+	int	r = 0;
+
+	for (i = 0; r == 0 && i < m->nsite; i++)
+		r = share_map_sites_add(b, start, m->site[i]);
+	for (i = 0; r == 0 && i < m->nshare; i++) {
+		for (k = 0; r == 0 && k < m->share[i].nsites; k++)
+			r = share_map_sites_add(b, start,
+			    m->share[i].sites[k].site);
+	}
+	return (r);
+}
+
+int
+share_map_site_roots(const struct share_map *m, const char *site,
+    enum share_os os, int (*cb)(void *, const char *, const char *),
+    void *arg)
+{
+	const struct share_roots	*rs;
+	const struct share_root		*root;
+	struct buf			 b;
+	size_t				 i, k, c;
+	int				 r = 0;
+
+	buf_init(&b, 0);
+	for (i = 0; r == 0 && i < m->nshare; i++) {
+		rs = share_effective_roots(&m->share[i], site);
+		for (k = 0; r == 0 && k < rs->nroot; k++) {
+			root = &rs->root[k];
+			if (root->os != os || root->path.kind != PATH_POSIX)
+				continue;
+			buf_reset(&b);
+			for (c = 0; r == 0 && c < root->path.ncomp; c++)
+				r = buf_printf(&b, "/%s", root->path.comp[c]);
+			if (r == 0)
+				r = cb(arg, m->share[i].name, b.len ?
+				    buf_str(&b) : "/");
+		}
+	}
+	buf_free(&b);
+	return (r);
+}
+
+int
+share_map_share_known(const struct share_map *m, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < m->nshare; i++) {
+		if (strcmp(m->share[i].name, name) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+int
+share_map_shares_text(const struct share_map *m, struct buf *b)
+{
+	size_t	i;
+	int	r = 0;
+
+	for (i = 0; r == 0 && i < m->nshare; i++)
+		r = buf_printf(b, "%s%s", i ? ", " : "", m->share[i].name);
+	return (r);
+}

@@ -38,6 +38,30 @@ int	 share_map_load_text(const char *text, size_t len, const char *name,
 	     struct share_map **out, char **cause);
 void	 share_map_free(struct share_map *m);
 
+/*
+ * 1 if the map names site: in its top-level "sites" (sites that see the
+ * shares' defaults) or in a share's "sites". Typos are caught with it.
+ */
+int	 share_map_site_known(const struct share_map *m, const char *site);
+/* 1 if the map has a share of that name. */
+int	 share_map_share_known(const struct share_map *m, const char *name);
+/* Appends the shares' names, ", "-separated. */
+struct buf;
+int	 share_map_shares_text(const struct share_map *m, struct buf *b);
+/* Appends the names the map knows, ", "-separated, each once. */
+struct buf;
+int	 share_map_sites_text(const struct share_map *m, struct buf *b);
+
+/*
+ * Calls cb with each share's name and its root as site sees it on os
+ * (linux or mac: the roots that are POSIX paths), for checking them on
+ * disk; a share without such a root for site is left out. cb returning
+ * non-zero stops the walk and is returned.
+ */
+int	 share_map_site_roots(const struct share_map *m, const char *site,
+	     enum share_os os, int (*cb)(void *, const char *, const char *),
+	     void *arg);
+
 /* A translated path. All strings are owned by the result. */
 struct share_map_result {
 	char		*share;		/* name of the share it is under */

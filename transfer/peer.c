@@ -3,12 +3,12 @@
  * TCP and TLS, for tests and benchmarks. Not installed; the agent daemon
  * is what people run.
  *
- *   ferry-peer keygen --state DIR
+ *   ferry-peer keygen|fingerprint --state DIR
  *   ferry-peer recv|send --state DIR --peer-fp FP --token-file FILE
  *       (--listen ADDR [--ports LO-HI] --peer-addr ADDR | --connect HOST:PORT)
  *       recv: --dest DIR        send: --src DIR [--basis REL=BASIS]... [REL...]
  *       [--streams N] [--stats FILE] [--progress] [--compare-hash]
- *       [--bwlimit BYTES_PER_S] [--timeout MS]
+ *       [--bwlimit RATE] [--timeout MS]
  *
  * Test hooks, for checking the receiver's own defences: send
  * --forge-entry REL=SRC (a file entry named REL, unchecked) and
@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "human.h"
 #include "identity.h"
 #include "link.h"
 #include "msg.h"
@@ -86,21 +87,43 @@ peer_accept(const char *rel, void *arg)
 	return (0);
 }
 
+static const char peer_usage_text[] =
+"usage: ferry-peer keygen --state DIR        (prints the key's fingerprint)\n"
+"       ferry-peer fingerprint --state DIR   (prints it again)\n"
+"       ferry-peer recv --state DIR --peer-fp FP --token-file FILE\n"
+"           --listen ADDR [--ports LO-HI] --peer-addr ADDR --dest DIR\n"
+"           (prints \"listening PORT\"; DIR is created if missing)\n"
+"       ferry-peer send --state DIR --peer-fp FP --token-file FILE\n"
+"           --connect HOST:PORT --src DIR [--basis REL=BASIS]... [REL...]\n"
+"   both: [--streams N] [--stats FILE] [--progress] [--timeout MS]\n"
+"   send: [--bwlimit RATE] (bytes/s: 200M; bits/s: 200Mbit) "
+"[--compare-hash]\n";
+
+/*
+ * keygen makes the key pair and prints its fingerprint; run again, or as
+ * "fingerprint", it prints the existing key's fingerprint.
+ */
 static int
-peer_keygen(const struct peer_opts *o)
+peer_keygen(const struct peer_opts *o, int make)
 {
 	struct identity	*id;
 	char		 fp[IDENTITY_FP_STRLEN + 1], *cause = NULL;
 	int		 r, created;
 
-	if (mkdir(o->state, 0700) == -1 && errno != EEXIST)
-		die(o->state, FERRY_ERR_IO, strdup(strerror(errno)));
-	if ((r = identity_init_dir(o->state, "ferry-peer", &id, &created,
-	    &cause)) != 0)
-		die("keygen", r, cause);
-	if (!created)
-		die("keygen", FERRY_ERR_EXIST, strdup("an identity exists "
-		    "already in that directory"));
+	if (!make) {
+		if ((r = identity_load_dir(o->state, &id, &cause)) != 0)
+			die("fingerprint", r, cause);
+		created = 0;
+	} else {
+		if (mkdir(o->state, 0700) == -1 && errno != EEXIST)
+			die(o->state, FERRY_ERR_IO, strdup(strerror(errno)));
+		if ((r = identity_init_dir(o->state, "ferry-peer", &id,
+		    &created, &cause)) != 0)
+			die("keygen", r, cause);
+	}
+	if (make && !created)
+		fprintf(stderr, "ferry-peer: keygen: %s holds a key already; "
+		    "its fingerprint:\n", o->state);
 	identity_fp_format(identity_fp(id), fp);
 	printf("%s\n", fp);
 	identity_free(id);
@@ -133,15 +156,33 @@ peer_token(const char *file, uint8_t *tok)
 	}
 }
 
+/*
+ * "progress 12.0 MiB/22.9 MiB 3/10 files 5.2 MiB/s ETA 2s FILE", or
+ * "stalled" for the rate and ETA; cut to the terminal's width.
+ */
 static void
 peer_progress(const struct transfer_progress *p, void *arg)
 {
+	char	b1[HUMAN_LEN], b2[HUMAN_LEN], r[HUMAN_LEN], e[HUMAN_LEN];
+	char	line[1024];
+	int	cols;
+
 	(void)arg;
-	fprintf(stderr, "progress %ju/%ju bytes %ju/%ju files %.0f B/s "
-	    "eta %.1f s %s\n", (uintmax_t)p->bytes_done,
-	    (uintmax_t)p->bytes_total, (uintmax_t)p->files_done,
-	    (uintmax_t)p->files_total, p->rate, p->eta,
-	    p->file ? p->file : "");
+	if (p->stalled)
+		snprintf(r, sizeof r, "stalled");
+	else
+		snprintf(e, sizeof e, "%s ETA", human_rate(p->rate, r,
+		    sizeof r));
+	snprintf(line, sizeof line, "progress %s/%s %ju/%ju files %s %s %s",
+	    human_bytes((double)p->bytes_done, b1, sizeof b1),
+	    human_bytes((double)p->bytes_total, b2, sizeof b2),
+	    (uintmax_t)p->files_done, (uintmax_t)p->files_total,
+	    p->stalled ? r : e, p->stalled ? "" : human_duration(p->eta, r,
+	    sizeof r), p->file ? p->file : "");
+	if (isatty(STDERR_FILENO) && (cols = human_columns(STDERR_FILENO)) <
+	    (int)sizeof line)
+		line[cols - 1] = '\0';
+	fprintf(stderr, "%s\n", line);
 }
 
 static void
@@ -214,22 +255,17 @@ peer_corrupt(const char *rel, int action, void *arg)
 	close(fd);
 }
 
-/* Parses a byte rate with an optional K, M or G suffix (powers of 1024). */
+/* --bwlimit: bytes per second (200M) or bits (200Mbit). */
 static uint64_t
 peer_rate(const char *s)
 {
-	char		*end;
-	uint64_t	 v = strtoull(s, &end, 10);
+	uint64_t	 v;
+	char		*cause = NULL;
+	int		 r;
 
-	switch (*end) {
-	case 'K': case 'k': return (v << 10);
-	case 'M': case 'm': return (v << 20);
-	case 'G': case 'g': return (v << 30);
-	case '\0': return (v);
-	default:
-		die("--bwlimit", FERRY_ERR_INVAL, strdup("expected a number "
-		    "with an optional K, M or G"));
-	}
+	if ((r = human_parse_rate(s, &v, &cause)) != 0)
+		die("--bwlimit", r, cause);
+	return (v);
 }
 
 /* Makes the connections, listening or connecting as asked. */
@@ -368,6 +404,7 @@ main(int argc, char **argv)
 	};
 	struct peer_opts	 o;
 	const char		*cmd;
+	char			 why[512];
 	int			 ch;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -375,8 +412,16 @@ main(int argc, char **argv)
 	o.streams = 2;
 	o.timeout_ms = 30000;
 	if (argc < 2) {
-		fprintf(stderr, "usage: ferry-peer keygen|send|recv ...\n");
+		fputs(peer_usage_text, stderr);
 		return (2);
+	}
+	for (ch = 1; ch < argc; ch++) {
+		if (strcmp(argv[ch], "--help") == 0 ||
+		    strcmp(argv[ch], "-h") == 0 ||
+		    strcmp(argv[ch], "help") == 0) {
+			fputs(peer_usage_text, stdout);
+			return (0);
+		}
 	}
 	cmd = argv[1];
 	argv++;
@@ -414,20 +459,29 @@ main(int argc, char **argv)
 				o.forge[o.nforge++] = optarg;
 			}
 			break;
-		default: return (2);
+		default:
+			fputs(peer_usage_text, stderr);
+			return (2);
 		}
 	}
 	if (o.state == NULL)
 		die(cmd, FERRY_ERR_INVAL, strdup("--state DIR is required"));
-	if (strcmp(cmd, "keygen") == 0)
-		return (peer_keygen(&o));
+	if (strcmp(cmd, "keygen") == 0 || strcmp(cmd, "fingerprint") == 0)
+		return (peer_keygen(&o, strcmp(cmd, "keygen") == 0));
 	if (o.streams < 1 || o.streams > PEER_MAX_STREAMS || !o.peer_fp ||
 	    !o.token_file || (!o.connect && (!o.listen || !o.peer_addr)))
 		die(cmd, FERRY_ERR_INVAL, strdup("needs --peer-fp, "
 		    "--token-file, and --connect or --listen with --peer-addr; "
 		    "--streams from 1 to 16"));
-	if (strcmp(cmd, "recv") == 0 && o.dest != NULL)
+	if (strcmp(cmd, "recv") == 0 && o.dest != NULL) {
+		/* Made before listening: the sender would only see a reset. */
+		if (mkdir(o.dest, 0755) == -1 && errno != EEXIST) {
+			snprintf(why, sizeof why, "cannot create the "
+			    "destination: %s", strerror(errno));
+			die(o.dest, FERRY_ERR_IO, strdup(why));
+		}
 		return (peer_run(&o, 0, NULL, 0));
+	}
 	if (strcmp(cmd, "send") == 0 && o.src != NULL)
 		return (peer_run(&o, 1, argv + optind, argc - optind));
 	die(cmd, FERRY_ERR_INVAL, strdup("unknown command, or recv without "

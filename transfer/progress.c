@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "human.h"
 #include "progress.h"
 
 double
@@ -21,8 +22,9 @@ progress_init(struct progress *pr, transfer_progress_fn fn, void *arg)
 	pthread_mutex_init(&pr->mu, NULL);
 	pr->fn = fn;
 	pr->arg = arg;
-	pr->start = pr->rate_t = progress_now();
+	pr->start = progress_now();
 	pr->p.eta = -1;
+	human_meter_add(&pr->meter, pr->start, 0);
 }
 
 void
@@ -51,17 +53,12 @@ progress_update(struct progress *pr, const char *file, uint64_t file_done,
 	p->bytes_done += bytes;
 	p->files_done += file_finished ? 1 : 0;
 	now = progress_now();
-	/* The rate is measured over windows of about two seconds. */
-	if (now - pr->rate_t >= 2.0 || p->rate == 0) {
-		if (now > pr->rate_t + 0.05) {
-			p->rate = (double)(p->bytes_done - pr->rate_bytes) /
-			    (now - pr->rate_t);
-			pr->rate_t = now;
-			pr->rate_bytes = p->bytes_done;
-		}
-	}
-	p->eta = p->rate > 0 && p->bytes_total >= p->bytes_done ?
-	    (double)(p->bytes_total - p->bytes_done) / p->rate : -1;
+	/* A moving average: a pause does not halve it at each tick. */
+	human_meter_add(&pr->meter, now, p->bytes_done);
+	p->rate = pr->meter.rate;
+	p->stalled = human_meter_stalled(&pr->meter, now);
+	p->eta = human_meter_eta(&pr->meter, now, p->bytes_total >=
+	    p->bytes_done ? p->bytes_total - p->bytes_done : 0);
 	if (pr->fn != NULL && (file_finished ||
 	    (now - pr->last_call) * 1000 >= PROGRESS_INTERVAL_MS)) {
 		p->file = file;

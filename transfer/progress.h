@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "human.h"
 #include "transfer.h"
 
 #define PROGRESS_INTERVAL_MS	200
@@ -20,8 +21,7 @@ struct progress {
 	struct transfer_progress p;
 	double			 start;		/* seconds, monotonic */
 	double			 last_call;
-	double			 rate_t;	/* start of the rate window */
-	uint64_t		 rate_bytes;	/* bytes_done at rate_t */
+	struct human_meter	 meter;		/* the rate, smoothed */
 };
 
 void	progress_init(struct progress *pr, transfer_progress_fn fn,

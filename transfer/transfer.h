@@ -53,8 +53,9 @@ struct transfer_progress {
 	uint64_t	 bytes_total;
 	uint64_t	 files_done;
 	uint64_t	 files_total;
-	double		 rate;		/* bytes per second, recent */
+	double		 rate;		/* bytes per second, moving average */
 	double		 eta;		/* seconds; negative when unknown */
+	int		 stalled;	/* no byte for HUMAN_STALL_SECS */
 	const char	*file;		/* the file this update is about */
 	uint64_t	 file_done;
 	uint64_t	 file_total;

@@ -17,7 +17,7 @@ for f in 1001 1002 1003 1004 1005; do
 	head -c 200000 /dev/urandom >"$S/show/sh010/plate/p.$f.exr"
 done
 cat >"$TMP/map.json" <<JSON
-{ "shares": { "storage": { "linux": "$S",
+{ "sites": ["vendor"], "shares": { "storage": { "linux": "$S",
   "sites": { "la": { "linux": "$L" } } } } }
 JSON
 
@@ -82,10 +82,10 @@ checks=$((checks + 1))
 run 2 "$FERRY" send --from hq --to la --basis nonsense --state "$HUB" "$S"
 err_has "--basis: expected NEW=OLD"
 
-# An unknown site is refused; a site with no agent connected: the job
-# waits; cancel ends it.
-run 1 "$FERRY" send --from hq --to vendor --state "$HUB" "$S/show/sh010/comp.mov"
-err_has "no site vendor"
+# An unknown site is refused, with the known ones; a site with no agent
+# connected (named in the share map): the job waits; cancel ends it.
+run 1 "$FERRY" send --from hq --to paris --state "$HUB" "$S/show/sh010/comp.mov"
+err_has "ferry: send: paris: no site or person of that name (known sites: hq, la"
 run 0 "$FERRY" site set vendor --bwlimit 0 --state "$HUB"
 run 0 "$FERRY" send --from hq --to vendor --state "$HUB" "$S/show/sh010/comp.mov"
 vid=$(tail -n1 "$TMP/out")
@@ -249,8 +249,11 @@ err_has "not-there"
 run 1 "$FERRY" send --from hq --to la --state "$HUB" /etc/passwd
 err_has "under no share"
 run 1 "$FERRY" job 999 --state "$HUB"
+# Unknown, and known but not connected, are told apart.
 run 1 "$FERRY" send --from tokyo --to hq --state "$HUB" "$L/show"
-err_has "no agent of tokyo is connected"
+err_has "ferry: send: tokyo: no site or person of that name"
+run 1 "$FERRY" send --from vendor --to hq --state "$HUB" "$L/show"
+err_has "no agent of vendor is connected"
 run 2 "$FERRY" send --from hq --to la --priority 2000 --state "$HUB" "$S"
 err_has "--priority"
 

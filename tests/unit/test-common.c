@@ -1,4 +1,7 @@
-/* Tests of common/: errors, the growable buffer, hex text, name sets. */
+/*
+ * Tests of common/: errors, the growable buffer, hex text, name sets,
+ * numbers for people.
+ */
 #include "config.h"
 
 #include <stdint.h>
@@ -8,6 +11,7 @@
 #include "buf.h"
 #include "err.h"
 #include "hex.h"
+#include "human.h"
 #include "nameset.h"
 #include "test.h"
 
@@ -119,6 +123,70 @@ test_nameset(void)
 	nameset_clear(&s);
 }
 
+static void
+test_human(void)
+{
+	struct human_meter	 m;
+	char			 b[HUMAN_LEN];
+	uint64_t		 v;
+	long			 l;
+	char			*cause = NULL;
+
+	ASSERT_STR_EQ(human_bytes(0, b, sizeof b), "0 B");
+	ASSERT_STR_EQ(human_bytes(1023, b, sizeof b), "1023 B");
+	ASSERT_STR_EQ(human_bytes(1024, b, sizeof b), "1.0 KiB");
+	ASSERT_STR_EQ(human_bytes(1.4 * 1073741824.0, b, sizeof b),
+	    "1.4 GiB");
+	ASSERT_STR_EQ(human_bytes(212.0 * 1048576, b, sizeof b), "212 MiB");
+	ASSERT_STR_EQ(human_bytes(99.97 * 1048576, b, sizeof b), "100 MiB");
+	ASSERT_STR_EQ(human_rate(212.0 * 1048576, b, sizeof b), "212 MiB/s");
+	ASSERT_STR_EQ(human_duration(-1, b, sizeof b), "--");
+	ASSERT_STR_EQ(human_duration(0.2, b, sizeof b), "0s");
+	ASSERT_STR_EQ(human_duration(45, b, sizeof b), "45s");
+	ASSERT_STR_EQ(human_duration(185, b, sizeof b), "3m05s");
+	ASSERT_STR_EQ(human_duration(7620, b, sizeof b), "2h07m");
+	ASSERT_STR_EQ(human_duration(273600, b, sizeof b), "3d04h");
+
+	/* Typed rates: bytes in powers of 1024, bits in powers of 1000. */
+	ASSERT_INT_EQ(human_parse_rate("200M", &v, NULL), 0);
+	ASSERT_TRUE(v == 200ULL << 20);
+	ASSERT_INT_EQ(human_parse_rate("200MiB", &v, NULL), 0);
+	ASSERT_TRUE(v == 200ULL << 20);
+	ASSERT_INT_EQ(human_parse_rate("0", &v, NULL), 0);
+	ASSERT_TRUE(v == 0);
+	ASSERT_INT_EQ(human_parse_rate("200Mbit", &v, NULL), 0);
+	ASSERT_TRUE(v == 25000000);
+	ASSERT_INT_EQ(human_parse_rate("1Gbps", &v, NULL), 0);
+	ASSERT_TRUE(v == 125000000);
+	ASSERT_INT_EQ(human_parse_rate("200X", &v, &cause), FERRY_ERR_INVAL);
+	ASSERT_STR_CONTAINS(cause, "200X is not a rate");
+	free(cause);
+	ASSERT_INT_EQ(human_parse_rate("-1", &v, NULL), FERRY_ERR_INVAL);
+	ASSERT_INT_EQ(human_parse_rate("", &v, NULL), FERRY_ERR_INVAL);
+	ASSERT_INT_EQ(human_parse_rate("99999999999T", &v, NULL),
+	    FERRY_ERR_INVAL);
+	ASSERT_INT_EQ(human_parse_long("12", 1, 100, &l), 0);
+	ASSERT_INT_EQ(l, 12);
+	ASSERT_INT_EQ(human_parse_long("x", 1, 100, &l), FERRY_ERR_INVAL);
+	ASSERT_INT_EQ(human_parse_long("0", 1, 100, &l), FERRY_ERR_INVAL);
+	ASSERT_INT_EQ(human_parse_long("5x", 1, 100, &l), FERRY_ERR_INVAL);
+
+	/* A steady 1 MiB/s, then a stall: the rate holds, then "stalled". */
+	memset(&m, 0, sizeof m);
+	for (l = 0; l <= 10; l++)
+		human_meter_add(&m, (double)l, (uint64_t)l << 20);
+	ASSERT_TRUE(m.rate > 0.99 * 1048576 && m.rate < 1.01 * 1048576);
+	ASSERT_TRUE(human_meter_eta(&m, 10, 10ULL << 20) > 9.9);
+	ASSERT_TRUE(human_meter_eta(&m, 10, 10ULL << 20) < 10.1);
+	human_meter_add(&m, 11, 10ULL << 20);
+	human_meter_add(&m, 12, 10ULL << 20);
+	ASSERT_TRUE(m.rate > 0.99 * 1048576);
+	ASSERT_TRUE(!human_meter_stalled(&m, 12));
+	ASSERT_TRUE(human_meter_stalled(&m, 15));
+	ASSERT_TRUE(human_meter_eta(&m, 15, 1) < 0);
+	ASSERT_TRUE(human_meter_eta(&m, 15, 0) == 0);
+}
+
 int
 main(void)
 {
@@ -126,5 +194,6 @@ main(void)
 	test_buf();
 	test_hex();
 	test_nameset();
+	test_human();
 	return (TEST_DONE());
 }

@@ -1,0 +1,148 @@
+/*
+ * Partial files at a destination (partial.h): ".NAME.ferry-part" and its
+ * ".NAME.ferry-meta", kept so that an interrupted transfer resumes. A
+ * cancelled job's are removed; any left longer than partial-max-age are
+ * swept from the directories a transfer delivers into.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "ferryd.h"
+#include "log.h"
+#include "partial.h"
+#include "tree.h"
+
+/* How long a discard waits for the transfers it may race with to end. */
+#define PARTIAL_WAIT_S		10
+
+/* Opens dir, refusing a symbolic link as its last component. */
+static int
+partial_opendir(const char *dir)
+{
+	return (open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+}
+
+int
+partial_discard(const char *dst_path)
+{
+	char	*copy1 = strdup(dst_path), *copy2 = strdup(dst_path);
+	char	 name[TREE_MAX_PATH];
+	int	 fd = -1, n = 0;
+
+	if (copy1 == NULL || copy2 == NULL || dst_path[0] != '/' ||
+	    (fd = partial_opendir(dirname(copy1))) == -1)
+		goto out;
+	snprintf(name, sizeof name, TREE_PART_FMT, basename(copy2));
+	n += unlinkat(fd, name, 0) == 0;
+	snprintf(name, sizeof name, TREE_META_FMT, basename(copy2));
+	n += unlinkat(fd, name, 0) == 0;
+out:
+	if (fd != -1)
+		close(fd);
+	free(copy1);
+	free(copy2);
+	return (n);
+}
+
+/* 1 if name is ".X.ferry-part" or ".X.ferry-meta". */
+static int
+partial_is_ours(const char *name)
+{
+	size_t	n = strlen(name);
+
+	return (name[0] == '.' && n > 13 && (strcmp(name + n - 11,
+	    ".ferry-part") == 0 || strcmp(name + n - 11, ".ferry-meta") == 0));
+}
+
+int
+partial_sweep_dir(const char *dir, int64_t max_age)
+{
+	struct dirent	*e;
+	struct stat	 sb;
+	DIR		*dp;
+	time_t		 before = time(NULL) - (time_t)max_age;
+	int		 fd, n = 0;
+
+	if (max_age <= 0 || (fd = partial_opendir(dir)) == -1)
+		return (0);
+	if ((dp = fdopendir(fd)) == NULL) {
+		close(fd);
+		return (0);
+	}
+	while ((e = readdir(dp)) != NULL) {
+		if (!partial_is_ours(e->d_name) || fstatat(fd, e->d_name, &sb,
+		    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(sb.st_mode) ||
+		    sb.st_mtime >= before)
+			continue;
+		n += unlinkat(fd, e->d_name, 0) == 0;
+	}
+	closedir(dp);
+	if (n > 0)
+		log_info("%s: swept %d partial file(s) older than %jd s", dir,
+		    n, (intmax_t)max_age);
+	return (n);
+}
+
+struct partial_job {
+	struct ferryd	*d;
+	json_t		*paths;
+};
+
+/* Waits for running transfers to let go, then removes the partials. */
+static void *
+partial_discard_main(void *arg)
+{
+	struct partial_job	*pj = arg;
+	const json_t		*p;
+	size_t			 i;
+	int			 n = 0, waited;
+
+	for (waited = 0; waited < PARTIAL_WAIT_S * 10; waited++) {
+		pthread_mutex_lock(&pj->d->mu);
+		i = (size_t)pj->d->busy;
+		pthread_mutex_unlock(&pj->d->mu);
+		if (i == 0)
+			break;
+		usleep(100000);
+	}
+	json_array_foreach(pj->paths, i, p) {
+		if (json_is_string(p))
+			n += partial_discard(json_string_value(p));
+	}
+	if (n > 0)
+		log_info("removed %d partial file(s) of a cancelled job", n);
+	json_decref(pj->paths);
+	free(pj);
+	return (NULL);
+}
+
+void
+partial_discard_later(struct ferryd *d, const json_t *paths)
+{
+	struct partial_job	*pj;
+	pthread_t		 t;
+
+	if (!json_is_array(paths) || (pj = calloc(1, sizeof *pj)) == NULL)
+		return;
+	pj->d = d;
+	pj->paths = json_deep_copy(paths);
+	if (pthread_create(&t, NULL, partial_discard_main, pj) != 0) {
+		json_decref(pj->paths);
+		free(pj);
+		return;
+	}
+	pthread_detach(t);
+}

@@ -1,0 +1,28 @@
+/*
+ * A destination's partial files, ".NAME.ferry-part" and ".NAME.ferry-meta"
+ * beside NAME: removed when their job is cancelled, swept when old.
+ */
+#ifndef FERRY_PARTIAL_H
+#define FERRY_PARTIAL_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct ferryd;
+
+/* The default of partial-max-age (ferryd.conf): seven days. */
+#define PARTIAL_MAX_AGE		(7 * 24 * 3600)
+
+/* Removes the partial files of dst_path (absolute); how many. */
+int	partial_discard(const char *dst_path);
+/*
+ * The same for each path of the JSON array paths, in a thread of its own
+ * once this daemon's transfers have ended (10 s at most), so that an
+ * aborting receiver is not raced.
+ */
+void	partial_discard_later(struct ferryd *d, const json_t *paths);
+/* Removes partial files in dir older than max_age seconds; how many. */
+int	partial_sweep_dir(const char *dir, int64_t max_age);
+
+#endif

@@ -1,0 +1,93 @@
+/*
+ * What the deltas saved, per job (saved.h): the bytes delivered and the
+ * bytes that crossed the wire, as the agents report each transfer. Kept
+ * in memory, for the jobs of this run of the hub.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "ferryd.h"
+#include "saved.h"
+
+#define SAVED_MAX	1024	/* transfers remembered, oldest replaced */
+
+struct saved_xfer {
+	int64_t	xfer_id;
+	int64_t	job_id;
+	int	counted;	/* its first report is in */
+};
+
+struct saved_job {
+	int64_t	job_id;
+	int64_t	bytes;
+	int64_t	wire;
+};
+
+static struct saved_xfer	saved_xfers[SAVED_MAX];
+static struct saved_job		saved_jobs[SAVED_MAX];
+static size_t			saved_next_xfer, saved_next_job;
+
+void
+saved_xfer_start(int64_t xfer_id, int64_t job_id)
+{
+	struct saved_xfer	*s = &saved_xfers[saved_next_xfer++ %
+				    SAVED_MAX];
+
+	s->xfer_id = xfer_id;
+	s->job_id = job_id;
+	s->counted = 0;
+}
+
+static struct saved_job *
+saved_job(int64_t job_id, int make)
+{
+	struct saved_job	*s;
+	size_t			 i;
+
+	for (i = 0; i < SAVED_MAX; i++) {
+		if (saved_jobs[i].job_id == job_id)
+			return (&saved_jobs[i]);
+	}
+	if (!make)
+		return (NULL);
+	s = &saved_jobs[saved_next_job++ % SAVED_MAX];
+	memset(s, 0, sizeof *s);
+	s->job_id = job_id;
+	return (s);
+}
+
+void
+saved_xfer_done(const json_t *msg)
+{
+	struct saved_job	*j;
+	int64_t			 id = json_integer_value(json_object_get(msg,
+				    "id"));
+	size_t			 i;
+
+	for (i = 0; i < SAVED_MAX; i++) {
+		/* Both ends report a transfer between agents: once. */
+		if (saved_xfers[i].xfer_id != id || saved_xfers[i].counted)
+			continue;
+		saved_xfers[i].counted = 1;
+		j = saved_job(saved_xfers[i].job_id, 1);
+		j->bytes += json_integer_value(json_object_get(msg, "bytes"));
+		j->wire += json_integer_value(json_object_get(msg,
+		    "wire_bytes"));
+		return;
+	}
+}
+
+void
+saved_job_json(int64_t job_id, json_t *obj)
+{
+	struct saved_job	*j = saved_job(job_id, 0);
+
+	if (j == NULL || j->bytes == 0)
+		return;
+	json_object_set_new(obj, "wire_bytes", json_integer(j->wire));
+	json_object_set_new(obj, "sent_bytes", json_integer(j->bytes));
+}

@@ -1,0 +1,20 @@
+/*
+ * Bytes on the wire against bytes delivered, per job, for `ferry job`:
+ * what the deltas (and unchanged files) saved. In memory only; the caller
+ * holds d->mu for each.
+ */
+#ifndef FERRY_SAVED_H
+#define FERRY_SAVED_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+/* Transfer xfer_id carries files of job job_id. */
+void	saved_xfer_start(int64_t xfer_id, int64_t job_id);
+/* An agent's transfer.done: its bytes and wire_bytes, counted once. */
+void	saved_xfer_done(const json_t *msg);
+/* Adds "wire_bytes" and "sent_bytes" to obj when job_id's are known. */
+void	saved_job_json(int64_t job_id, json_t *obj);
+
+#endif
