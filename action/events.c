@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "clock.h"
 #include "err.h"
 #include "eventhub.h"
 #include "ferry-ftrack.h"
@@ -89,7 +90,8 @@ events_take(struct ff *ff, const json_t *event)
 	char		*cause = NULL;
 	int		 attempts = 0;
 
-	if (spool_event_add(ff->spool, event, ff_now(), &seen, &cause) != 0) {
+	if (spool_event_add(ff->spool, event, clock_now(), &seen,
+	    &cause) != 0) {
 		log_error("event %s (%s) not handled: %s", id ? id : "without "
 		    "an id", events_topic(event), cause);
 		free(cause);
@@ -112,7 +114,7 @@ events_take(struct ff *ff, const json_t *event)
 		ff_stall(ff, "spooled", id);
 		events_dispatch(ff, event);
 	}
-	if (spool_event_done(ff->spool, id, events_outcome, ff_now(),
+	if (spool_event_done(ff->spool, id, events_outcome, clock_now(),
 	    &cause) != 0) {
 		log_error("event %s: %s", id, cause);
 		free(cause);

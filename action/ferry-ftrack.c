@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -71,12 +70,6 @@ ff_on_signal(int sig)
 {
 	(void)sig;
 	ff_signalled = 1;
-}
-
-int64_t
-ff_now(void)
-{
-	return ((int64_t)time(NULL));
 }
 
 void
@@ -256,7 +249,7 @@ ff_setup(struct ff *ff, const struct ff_args *a, char **cause)
 	cred.store = 0;
 	if ((r = credentials_resolve(&cred, ff->state, &ff->cred,
 	    cause)) != 0 ||
-	    (r = spool_open(ff->state, ff_now(), &ff->spool, cause)) != 0 ||
+	    (r = spool_open(ff->state, clock_now(), &ff->spool, cause)) != 0 ||
 	    (r = ff_rest(ff, cause)) != 0)
 		return (r);
 	if (a->cred.store) {

@@ -90,7 +90,6 @@ struct launch_req {
 };
 
 /* ferry-ftrack.c */
-int64_t	 ff_now(void);
 /* Stalls the process when the test hook names this step. */
 void	 ff_stall(struct ff *ff, const char *step, const char *event_id);
 

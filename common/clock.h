@@ -1,4 +1,7 @@
-/* A monotonic clock in milliseconds, for the event hub's timers. */
+/*
+ * The clocks: a monotonic one in milliseconds for timers and deadlines,
+ * and the wall clock in seconds for what is recorded (the spool's times).
+ */
 #ifndef FERRY_CLOCK_H
 #define FERRY_CLOCK_H
 
@@ -6,5 +9,7 @@
 
 /* Milliseconds since an arbitrary fixed point; never goes back. */
 int64_t	 clock_ms(void);
+/* Seconds since the epoch (UTC), as stored and shown; may go back. */
+int64_t	 clock_now(void);
 
 #endif
