@@ -13,8 +13,8 @@
 
 #include "clock.h"
 #include "eventhub-int.h"
-#include "sio.h"
-#include "subexpr.h"
+#include "sio-int.h"
+#include "subexpr-int.h"
 
 /* Passes a reply to whoever published the event it answers. */
 static int

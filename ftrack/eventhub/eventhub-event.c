@@ -11,7 +11,7 @@
 #include "buf.h"
 #include "err.h"
 #include "eventhub-int.h"
-#include "sio.h"
+#include "sio-int.h"
 
 int
 eventhub_uuid(char id[EVENTHUB_ID_SIZE])

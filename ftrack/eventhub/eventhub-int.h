@@ -8,7 +8,7 @@
 
 #include "buf.h"
 #include "eventhub.h"
-#include "subexpr.h"
+#include "subexpr-int.h"
 
 struct ws_conn;
 

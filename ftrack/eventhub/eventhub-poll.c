@@ -14,7 +14,7 @@
 #include "clock.h"
 #include "err.h"
 #include "eventhub-int.h"
-#include "ws.h"
+#include "ws-int.h"
 
 /*
  * Keeps the timers of a live connection: drops a silent one, sends a

@@ -15,7 +15,7 @@
 #include "buf.h"
 #include "err.h"
 #include "eventhub-int.h"
-#include "ws.h"
+#include "ws-int.h"
 
 #define EVENTHUB_HANDSHAKE_MAX	4096	/* the answer is one short line */
 

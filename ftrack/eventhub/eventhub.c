@@ -17,7 +17,7 @@
 #include "clock.h"
 #include "err.h"
 #include "eventhub-int.h"
-#include "ws.h"
+#include "ws-int.h"
 
 void
 eventhub_notice(struct eventhub *h, enum eventhub_notice what,

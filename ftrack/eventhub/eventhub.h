@@ -16,6 +16,9 @@
  * curl_global_init() before making any. Library tier: functions return 0
  * or a negative FERRY_ERR_* code with a cause, and never log; what a
  * program may want to log arrives through on_notice.
+ *
+ * libeventhub's public API: a program outside ftrack/eventhub/ includes
+ * only this header; ws, sio and subexpr are its private layers.
  */
 #ifndef FERRY_EVENTHUB_H
 #define FERRY_EVENTHUB_H
@@ -76,7 +79,7 @@ int	 eventhub_new(const struct eventhub_options *o, struct eventhub **out,
  */
 int	 eventhub_connect(struct eventhub *h, char **cause);
 /*
- * Subscribes cb to events matching subscription (see subexpr.h), under a
+ * Subscribes cb to events matching subscription (see subexpr-int.h), under a
  * new subscriber id (copied to subscriber_id unless NULL). The server is
  * told with an ftrack.meta.subscribe event now if connected, and again
  * after every reconnection. FERRY_ERR_PARSE for a bad expression.

@@ -10,7 +10,7 @@
 
 #include "buf.h"
 #include "err.h"
-#include "sio.h"
+#include "sio-int.h"
 
 #define SIO_ID_DIGITS	9
 

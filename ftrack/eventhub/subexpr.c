@@ -10,7 +10,7 @@
 
 #include "buf.h"
 #include "err.h"
-#include "subexpr.h"
+#include "subexpr-int.h"
 
 enum subexpr_kind { SUBEXPR_OR, SUBEXPR_AND, SUBEXPR_NOT, SUBEXPR_COND };
 enum subexpr_op { OP_EQ, OP_NE, OP_LT, OP_GT, OP_LE, OP_GE };

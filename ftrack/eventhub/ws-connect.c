@@ -14,9 +14,9 @@
 #include "buf.h"
 #include "clock.h"
 #include "err.h"
-#include "ws-handshake.h"
+#include "ws-conn-int.h"
+#include "ws-handshake-int.h"
 #include "ws-int.h"
-#include "ws.h"
 
 /* Where to connect, and what to put in the upgrade request. */
 struct ws_target {

@@ -6,7 +6,7 @@
 
 #include "buf.h"
 #include "err.h"
-#include "ws-frame.h"
+#include "ws-frame-int.h"
 
 static int
 ws_opcode_reserved(int op)

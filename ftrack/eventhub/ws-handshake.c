@@ -11,7 +11,7 @@
 
 #include "buf.h"
 #include "err.h"
-#include "ws-handshake.h"
+#include "ws-handshake-int.h"
 
 /* Appended to the key before hashing (RFC 6455 section 1.3). */
 #define WS_GUID	"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"

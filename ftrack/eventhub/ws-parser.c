@@ -10,7 +10,7 @@
 
 #include "buf.h"
 #include "err.h"
-#include "ws-frame.h"
+#include "ws-frame-int.h"
 
 void
 ws_parser_init(struct ws_parser *p, enum ws_sender from, size_t max_msg)

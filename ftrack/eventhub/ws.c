@@ -16,8 +16,8 @@
 #include "buf.h"
 #include "clock.h"
 #include "err.h"
+#include "ws-conn-int.h"
 #include "ws-int.h"
-#include "ws.h"
 
 #define WS_READ_CHUNK		16384
 

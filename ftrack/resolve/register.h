@@ -13,6 +13,8 @@
  * sequence whose identifier cannot be derived, a bad argument), and the
  * REST client's errors (rest.h), with a cause. Batches sent before an
  * error stay registered: calling again completes the rest.
+ *
+ * Public API of libftrackresolve (with resolve.h).
  */
 #ifndef FERRY_REGISTER_H
 #define FERRY_REGISTER_H

@@ -15,6 +15,9 @@
  *                       identifier that is no usable path
  *   FERRY_ERR_NOMEM, and the REST client's errors (rest.h)
  * with a cause.
+ *
+ * libftrackresolve's public API (with register.h); it builds on
+ * libftrackrest (rest.h).
  */
 #ifndef FERRY_RESOLVE_H
 #define FERRY_RESOLVE_H

@@ -16,6 +16,8 @@
  * --store-credentials saves the three values found (whatever their
  * source) in that file, mode 0600 from its creation, replaced atomically.
  * The key never appears in a cause.
+ *
+ * Public API of libftrackrest (with rest.h and ftq.h).
  */
 #ifndef FERRY_CREDENTIALS_H
 #define FERRY_CREDENTIALS_H

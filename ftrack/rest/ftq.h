@@ -22,6 +22,8 @@
  *	if (name != NULL)
  *		ftq_add(&q, " and name is %q", name);
  *	r = ftq_finish(&q, &expr, cause);
+ *
+ * Public API of libftrackrest (with rest.h and credentials.h).
  */
 #ifndef FERRY_FTQ_H
 #define FERRY_FTQ_H

@@ -1,5 +1,5 @@
 /*
- * rest_merge() (rest-merge.h): two walks over an answer. The first
+ * rest_merge() (rest-merge-int.h): two walks over an answer. The first
  * gathers, for each identity, every key any occurrence of it carries; the
  * second rebuilds the answer with one merged object per identity, made
  * the first time it is met and shared after that. An identity met again
@@ -16,7 +16,7 @@
 #include <jansson.h>
 
 #include "err.h"
-#include "rest-merge.h"
+#include "rest-merge-int.h"
 
 /* What is known of one identity. */
 struct merge_entity {

@@ -11,7 +11,7 @@
 #include "buf.h"
 #include "err.h"
 #include "rest-int.h"
-#include "rest-merge.h"
+#include "rest-merge-int.h"
 
 /* Exceptions that mean "who you are was refused", not "what you asked". */
 static const char *rest_auth_exceptions[] = {

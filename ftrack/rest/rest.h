@@ -18,6 +18,9 @@
  *   FERRY_ERR_TOOBIG, FERRY_ERR_NOMEM
  * with a cause naming the server and the operation. The API key never
  * appears in a cause, even if the server echoes it.
+ *
+ * libftrackrest's public API (with ftq.h and credentials.h): a program
+ * outside ftrack/rest/ includes only these three.
  */
 #ifndef FERRY_REST_H
 #define FERRY_REST_H
@@ -84,7 +87,7 @@ void	 rest_free(struct rest *r);
  * the array of their results, in the same order, in *resultsp. ftrack runs
  * a batch in one transaction: when one operation fails, none is applied.
  * Entities the server sent as references ({__entity_type__, id}) are
- * merged with their other occurrences in the batch (rest-merge.h): the
+ * merged with their other occurrences in the batch (rest-merge-int.h): the
  * results may share objects, so do not change them in place.
  */
 int	 rest_call(struct rest *r, json_t *ops, json_t **resultsp,

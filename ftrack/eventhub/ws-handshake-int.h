@@ -4,9 +4,11 @@
  * Sec-WebSocket-Accept. Pure functions apart from the random key.
  *
  * Library tier: 0 or a negative FERRY_ERR_* code, with a cause.
+ *
+ * Private to ftrack/eventhub/ (and its tests and fuzz targets).
  */
-#ifndef FERRY_WS_HANDSHAKE_H
-#define FERRY_WS_HANDSHAKE_H
+#ifndef FERRY_WS_HANDSHAKE_INT_H
+#define FERRY_WS_HANDSHAKE_INT_H
 
 #include <stddef.h>
 

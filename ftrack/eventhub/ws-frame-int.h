@@ -7,9 +7,11 @@
  *
  * Library tier: functions return 0 (or a count) or a negative FERRY_ERR_*
  * code and, when a cause pointer is given, a newly allocated message.
+ *
+ * Private to ftrack/eventhub/ (and its tests and fuzz targets).
  */
-#ifndef FERRY_WS_FRAME_H
-#define FERRY_WS_FRAME_H
+#ifndef FERRY_WS_FRAME_INT_H
+#define FERRY_WS_FRAME_INT_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -18,9 +18,11 @@
  * coerce). "=" with a value ending in "*" matches the prefix before it.
  *
  * Library tier: 0 or a negative FERRY_ERR_* code, with a cause.
+ *
+ * Private to ftrack/eventhub/ (and its tests and fuzz targets).
  */
-#ifndef FERRY_SUBEXPR_H
-#define FERRY_SUBEXPR_H
+#ifndef FERRY_SUBEXPR_INT_H
+#define FERRY_SUBEXPR_INT_H
 
 #include <jansson.h>
 

@@ -24,9 +24,11 @@
  * breaks the cycle. Below REST_MERGE_MAX_DEPTH levels of nesting nothing
  * is merged. Never serialise a merged answer whole (json_dumps): shared
  * objects would be written out once per place.
+ *
+ * Private to ftrack/rest/ (and its tests and fuzz targets).
  */
-#ifndef FERRY_REST_MERGE_H
-#define FERRY_REST_MERGE_H
+#ifndef FERRY_REST_MERGE_INT_H
+#define FERRY_REST_MERGE_INT_H
 
 #include <jansson.h>
 

@@ -13,9 +13,11 @@
  * data field is everything after the third colon and may hold colons.
  *
  * Library tier: 0 or a negative FERRY_ERR_* code, with a cause.
+ *
+ * Private to ftrack/eventhub/ (and its tests and fuzz targets).
  */
-#ifndef FERRY_SIO_H
-#define FERRY_SIO_H
+#ifndef FERRY_SIO_INT_H
+#define FERRY_SIO_INT_H
 
 #include <stddef.h>
 
