@@ -30,7 +30,7 @@ struct register_ctx {
 	json_t			*planned;	/* id -> true, for ops */
 	json_t			*location;	/* the destination's row */
 	json_t			*ops;		/* the creates, in order */
-	json_t			*added;		/* ids registered now, or NULL */
+	json_t			*added;		/* ids registered now; NULL */
 };
 
 static const char *

@@ -93,8 +93,8 @@ resolve_fetch_contexts(json_t *exprs, const json_t *ids, char **cause)
 static int
 resolve_fetch_keep(struct resolve_ctx *c, json_t *row)
 {
-	const char	*type = resolve_str(row, "__entity_type__");
-	const char	*id = resolve_str(row, "id");
+	const char	*type = resolve_ctx_str(row, "__entity_type__");
+	const char	*id = resolve_ctx_str(row, "id");
 	json_t		*map;
 
 	if (type == NULL || id == NULL)
@@ -143,7 +143,7 @@ resolve_fetch_versions(struct resolve_ctx *c, char **cause)
 		e = resolve_fetch_take(exprs, chunks, e, cause);
 	}
 	if (e == 0)
-		e = resolve_run(c, exprs, &rows, cause);
+		e = resolve_ctx_run(c, exprs, &rows, cause);
 	if (e == 0)
 		e = resolve_fetch_keep_all(c, rows, cause);
 	json_decref(exprs);
@@ -164,11 +164,11 @@ resolve_fetch_missing_versions(struct resolve_ctx *c, json_t *ids)
 	json_object_foreach(c->components, id, row) {
 		container = json_object_get(row, "container");
 		vid = json_is_object(container) ?
-		    resolve_str(container, "version_id") : NULL;
+		    resolve_ctx_str(container, "version_id") : NULL;
 		if (vid == NULL)
-			vid = resolve_str(row, "version_id");
+			vid = resolve_ctx_str(row, "version_id");
 		if (vid != NULL && json_object_get(c->versions, vid) == NULL &&
-		    (e = resolve_add_id(ids, seen, vid)) != 0)
+		    (e = resolve_ctx_add_id(ids, seen, vid)) != 0)
 			break;
 	}
 	json_decref(seen);
@@ -215,7 +215,7 @@ resolve_fetch_components(struct resolve_ctx *c, char **cause)
 	else
 		e = resolve_fetch_round2(c, exprs, vids, cause);
 	if (e == 0)
-		e = resolve_run(c, exprs, &rows, cause);
+		e = resolve_ctx_run(c, exprs, &rows, cause);
 	if (e == 0)
 		e = resolve_fetch_keep_all(c, rows, cause);
 	json_decref(exprs);
@@ -236,10 +236,10 @@ resolve_fetch_ids(const struct resolve_ctx *c, json_t *files, json_t *assets)
 	if ((seen = json_object()) == NULL)
 		return (FERRY_ERR_NOMEM);
 	for (i = 0; i < c->nitems && e == 0; i++) {
-		e = resolve_add_id(files, NULL, c->items[i].id);
-		asset = resolve_str(c->items[i].version, "asset_id");
+		e = resolve_ctx_add_id(files, NULL, c->items[i].id);
+		asset = resolve_ctx_str(c->items[i].version, "asset_id");
 		if (e == 0 && asset != NULL)
-			e = resolve_add_id(assets, seen, asset);
+			e = resolve_ctx_add_id(assets, seen, asset);
 	}
 	json_decref(seen);
 	return (e);
@@ -307,18 +307,18 @@ resolve_fetch_round3(const struct resolve_ctx *c, json_t *exprs,
 static int
 resolve_fetch_location_row(struct resolve_ctx *c, json_t *row)
 {
-	const char	*type = resolve_str(row, "__entity_type__");
+	const char	*type = resolve_ctx_str(row, "__entity_type__");
 	const char	*id, *value;
 	json_t		*map;
 
 	if (type != NULL && strcmp(type, "Location") == 0) {
 		map = c->locations;
-		id = resolve_str(row, "id");
-		value = resolve_str(row, "name");
+		id = resolve_ctx_str(row, "id");
+		value = resolve_ctx_str(row, "name");
 	} else {
 		map = c->ris;
-		id = resolve_str(row, "component_id");
-		value = resolve_str(row, "resource_identifier");
+		id = resolve_ctx_str(row, "component_id");
+		value = resolve_ctx_str(row, "resource_identifier");
 	}
 	if (id == NULL || value == NULL)
 		return (FERRY_ERR_PROTO);
@@ -340,7 +340,7 @@ resolve_fetch_locations(struct resolve_ctx *c, char **cause)
 		return (resolve_fetch_nomem(cause));
 	e = resolve_fetch_round3(c, exprs, cause);
 	if (e == 0)
-		e = resolve_run(c, exprs, &rows, cause);
+		e = resolve_ctx_run(c, exprs, &rows, cause);
 	json_array_foreach(rows, i, row) {
 		if (e != 0)
 			break;

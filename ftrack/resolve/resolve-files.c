@@ -37,7 +37,7 @@ resolve_files_best(const struct resolve_ctx *c, json_t *best)
 
 	json_object_foreach(c->versions, id, row) {
 		if (resolve_files_has(c->sel_versions, id) ||
-		    (asset = resolve_str(row, "asset_id")) == NULL)
+		    (asset = resolve_ctx_str(row, "asset_id")) == NULL)
 			continue;
 		had = json_object_get(best, asset);
 		if (had != NULL && json_integer_value(json_object_get(had,
@@ -66,10 +66,10 @@ resolve_files_latest(struct resolve_ctx *c, char **cause)
 		if (e != 0)
 			break;
 		if (c->o->latest_only && !resolve_files_has(c->sel_versions,
-		    id) && json_object_get(best, resolve_str(row,
+		    id) && json_object_get(best, resolve_ctx_str(row,
 		    "asset_id")) != row)
 			continue;
-		e = resolve_add_id(c->whole, NULL, id);
+		e = resolve_ctx_add_id(c->whole, NULL, id);
 	}
 	json_decref(best);
 	return (e == 0 ? 0 : err_set(cause, e, "out of memory"));
@@ -99,17 +99,17 @@ resolve_files_item(struct resolve_ctx *c, const char *id, const json_t *row,
 	memset(it, 0, sizeof *it);
 	it->id = id;
 	it->row = row;
-	it->container_id = resolve_str(row, "container_id");
+	it->container_id = resolve_ctx_str(row, "container_id");
 	it->container = resolve_files_container(c, row, it->container_id);
 	if (it->container != NULL)
-		vid = resolve_str(it->container, "version_id");
+		vid = resolve_ctx_str(it->container, "version_id");
 	if (vid == NULL)
-		vid = resolve_str(row, "version_id");
+		vid = resolve_ctx_str(row, "version_id");
 	if (vid != NULL)
 		it->version = json_object_get(c->versions, vid);
 	/* Without an asset or a name there is no earlier same file. */
-	asset = resolve_str(it->version, "asset_id");
-	name = resolve_str(row, "name");
+	asset = resolve_ctx_str(it->version, "asset_id");
+	name = resolve_ctx_str(row, "name");
 	if (asset == NULL || name == NULL)
 		return (0);
 	it->key = resolve_files_key(asset, it->container, name);
@@ -127,7 +127,7 @@ resolve_files_list(struct resolve_ctx *c, char **cause)
 	if (n > 0 && (c->items = calloc(n, sizeof *c->items)) == NULL)
 		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
 	json_object_foreach(c->components, id, row) {
-		if (resolve_is_container(row))
+		if (resolve_ctx_is_container(row))
 			continue;
 		if ((e = resolve_files_item(c, id, row,
 		    &c->items[c->nitems++])) != 0)
@@ -161,20 +161,20 @@ resolve_files_label(const struct resolve_item *it)
 
 	buf_init(&b, 0);
 	if (it->container != NULL) {
-		type = resolve_str(it->container, "__entity_type__");
+		type = resolve_ctx_str(it->container, "__entity_type__");
 		e = buf_printf(&b, "component \"%s\" %s \"%s\"",
-		    resolve_files_or(resolve_str(it->container, "name")),
+		    resolve_files_or(resolve_ctx_str(it->container, "name")),
 		    type != NULL && strcmp(type, "SequenceComponent") == 0 ?
 		    "frame" : "member",
-		    resolve_files_or(resolve_str(it->row, "name")));
+		    resolve_files_or(resolve_ctx_str(it->row, "name")));
 	} else
 		e = buf_printf(&b, "component \"%s\"",
-		    resolve_files_or(resolve_str(it->row, "name")));
+		    resolve_files_or(resolve_ctx_str(it->row, "name")));
 	asset = json_object_get(it->version, "asset");
 	if (json_is_object(asset))
 		e |= buf_printf(&b, " of %s/%s v%03" JSON_INTEGER_FORMAT,
-		    resolve_files_or(resolve_str(json_object_get(asset,
-		    "parent"), "name")), resolve_files_or(resolve_str(asset,
+		    resolve_files_or(resolve_ctx_str(json_object_get(asset,
+		    "parent"), "name")), resolve_files_or(resolve_ctx_str(asset,
 		    "name")), resolve_files_version(it));
 	e |= buf_printf(&b, " (%s)", it->id);
 	if (e != 0) {
@@ -211,11 +211,11 @@ resolve_files_key(const char *asset_id, const json_t *container,
 	if (container == NULL)
 		e = buf_printf(&b, "%s\037file\037%s", asset_id, name);
 	else {
-		type = resolve_str(container, "__entity_type__");
+		type = resolve_ctx_str(container, "__entity_type__");
 		if (type != NULL && strcmp(type, "SequenceComponent") == 0)
 			name = resolve_files_frame(name);
 		e = buf_printf(&b, "%s\037member\037%s\037%s", asset_id,
-		    resolve_files_or(resolve_str(container, "name")), name);
+		    resolve_files_or(resolve_ctx_str(container, "name")), name);
 	}
 	if (e != 0) {
 		buf_free(&b);

@@ -3,6 +3,15 @@
  * (resolve-fetch.c), each one rest_query_many() call, whose rows are kept
  * in maps here; the files are then read off the maps (resolve-files.c)
  * and given paths and bases (resolve-path.c).
+ *
+ * The files are layered, each calling only those below it:
+ *
+ *	resolve.c		resolve_selection(): the order of the steps
+ *	resolve-select.c	the selection sorted by kind
+ *	resolve-fetch.c		the three rounds of queries
+ *	resolve-path.c		paths and basis candidates
+ *	resolve-files.c		the files read off the maps
+ *	resolve-ctx.c		the maps, and shared helpers
  */
 #ifndef FERRY_RESOLVE_INT_H
 #define FERRY_RESOLVE_INT_H
@@ -70,13 +79,19 @@ int	 resolve_path_candidate(struct resolve_ctx *c, const json_t *row);
 const char *resolve_path_basis(const struct resolve_ctx *c,
 	    const struct resolve_item *it);
 
-/* Small JSON helpers shared by the files above. */
-const char *resolve_str(const json_t *o, const char *key);
-int	 resolve_is_container(const json_t *component);
+/*
+ * resolve-ctx.c: the context's maps, and the helpers the files above
+ * share. It calls none of them.
+ */
+int	 resolve_ctx_init(struct resolve_ctx *c, char **cause);
+/* Frees what the context holds (not c). */
+void	 resolve_ctx_clear(struct resolve_ctx *c);
+const char *resolve_ctx_str(const json_t *o, const char *key);
+int	 resolve_ctx_is_container(const json_t *component);
 /* Runs exprs (if any) in one rest_query_many(); *rowsp: all the rows. */
-int	 resolve_run(struct resolve_ctx *c, json_t *exprs, json_t **rowsp,
+int	 resolve_ctx_run(struct resolve_ctx *c, json_t *exprs, json_t **rowsp,
 	    char **cause);
 /* Appends a string id to an array unless set (an object) has it. */
-int	 resolve_add_id(json_t *ids, json_t *set, const char *id);
+int	 resolve_ctx_add_id(json_t *ids, json_t *set, const char *id);
 
 #endif

@@ -117,9 +117,9 @@ resolve_path_candidate(struct resolve_ctx *c, const json_t *row)
 	version = json_object_get(container, "version");
 	if (!json_is_object(version))
 		version = json_object_get(comp, "version");
-	asset = resolve_str(version, "asset_id");
-	name = resolve_str(comp, "name");
-	ri = resolve_str(row, "resource_identifier");
+	asset = resolve_ctx_str(version, "asset_id");
+	name = resolve_ctx_str(comp, "name");
+	ri = resolve_ctx_str(row, "resource_identifier");
 	/* Only a hint: one ftrack describes partly is passed over. */
 	if (asset == NULL || name == NULL || ri == NULL ||
 	    !json_is_integer(json_object_get(version, "version")))

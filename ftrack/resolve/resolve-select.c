@@ -86,8 +86,8 @@ resolve_select_item(struct resolve_ctx *c, size_t i, const json_t *item,
 	if (!json_is_object(item))
 		return (err_set(cause, FERRY_ERR_INVAL, "selection item %zu "
 		    "is not an object", i));
-	id = resolve_str(item, "entityId");
-	type = resolve_str(item, "entityType");
+	id = resolve_ctx_str(item, "entityId");
+	type = resolve_ctx_str(item, "entityType");
 	if (id == NULL || *id == '\0')
 		return (err_set(cause, FERRY_ERR_INVAL, "selection item %zu "
 		    "has no entityId", i));

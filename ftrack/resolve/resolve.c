@@ -22,78 +22,6 @@
  */
 #define RESOLVE_REVIEW_PREFIX	"ftrackreview-"
 
-const char *
-resolve_str(const json_t *o, const char *key)
-{
-	return (json_string_value(json_object_get(o, key)));
-}
-
-int
-resolve_is_container(const json_t *component)
-{
-	const char	*type = resolve_str(component, "__entity_type__");
-
-	return (type != NULL && (strcmp(type, "SequenceComponent") == 0 ||
-	    strcmp(type, "ContainerComponent") == 0));
-}
-
-int
-resolve_run(struct resolve_ctx *c, json_t *exprs, json_t **rowsp,
-    char **cause)
-{
-	if (json_array_size(exprs) > 0)
-		return (rest_query_many(c->r, exprs, rowsp, cause));
-	if ((*rowsp = json_array()) == NULL)
-		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
-	return (0);
-}
-
-int
-resolve_add_id(json_t *ids, json_t *set, const char *id)
-{
-	if (set != NULL) {
-		if (json_object_get(set, id) != NULL)
-			return (0);
-		if (json_object_set_new(set, id, json_true()) != 0)
-			return (FERRY_ERR_NOMEM);
-	}
-	return (json_array_append_new(ids, json_string(id)) == 0 ? 0 :
-	    FERRY_ERR_NOMEM);
-}
-
-static void
-resolve_ctx_clear(struct resolve_ctx *c)
-{
-	size_t	i;
-
-	json_decref(c->sel_versions);
-	json_decref(c->sel_contexts);
-	json_decref(c->sel_components);
-	json_decref(c->versions);
-	json_decref(c->whole);
-	json_decref(c->components);
-	json_decref(c->ris);
-	json_decref(c->bases);
-	json_decref(c->locations);
-	for (i = 0; i < c->nitems; i++)
-		free(c->items[i].key);
-	free(c->items);
-}
-
-static int
-resolve_ctx_init(struct resolve_ctx *c, char **cause)
-{
-	c->versions = json_object();
-	c->components = json_object();
-	c->ris = json_object();
-	c->bases = json_object();
-	c->locations = json_object();
-	if (c->versions == NULL || c->components == NULL || c->ris == NULL ||
-	    c->bases == NULL || c->locations == NULL)
-		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
-	return (0);
-}
-
 static int
 resolve_check_nothing(const struct resolve_ctx *c, char **cause)
 {
@@ -110,7 +38,7 @@ resolve_check_nothing(const struct resolve_ctx *c, char **cause)
 static const char *
 resolve_location_name(const struct resolve_ctx *c, const char *id)
 {
-	const char	*name = resolve_str(c->locations, id);
+	const char	*name = resolve_ctx_str(c->locations, id);
 
 	return (name != NULL ? name : id);
 }
@@ -137,7 +65,7 @@ resolve_drop_review(struct resolve_ctx *c)
 	size_t		 i, kept = 0;
 
 	for (i = 0; i < c->nitems; i++) {
-		name = resolve_str(c->items[i].row, "name");
+		name = resolve_ctx_str(c->items[i].row, "name");
 		if (json_object_get(c->ris, c->items[i].id) == NULL &&
 		    name != NULL && strncmp(name, RESOLVE_REVIEW_PREFIX,
 		    strlen(RESOLVE_REVIEW_PREFIX)) == 0) {
@@ -193,7 +121,7 @@ resolve_file_make(const struct resolve_ctx *c, const struct resolve_item *it,
 	int		 e;
 
 	memset(f, 0, sizeof *f);
-	e = resolve_path_of(prefix, resolve_str(c->ris, it->id), &f->path,
+	e = resolve_path_of(prefix, resolve_ctx_str(c->ris, it->id), &f->path,
 	    &why);
 	if (e != 0) {
 		label = resolve_files_label(it);
