@@ -241,11 +241,11 @@ submit_new(struct submit *s, char **cause)
 	if (s->job == 0) {
 		if ((r = submit_send(s, cause)) != 0)
 			return (r);
-		ff_stall(s->ff, "sent", s->req->event_id);
+		stall_after(s->ff, "sent", s->req->event_id);
 	}
 	if ((r = submit_record(s, cause)) != 0)
 		return (r);
-	ff_stall(s->ff, "submitted", s->req->event_id);
+	stall_after(s->ff, "submitted", s->req->event_id);
 	return (0);
 }
 
