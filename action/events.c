@@ -15,7 +15,6 @@
 #include <jansson.h>
 
 #include "clock.h"
-#include "err.h"
 #include "eventhub.h"
 #include "ferry-ftrack.h"
 #include "log.h"
