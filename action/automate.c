@@ -42,12 +42,18 @@ automate_assignment(const json_t *entity)
 }
 
 int
+automate_enabled(const struct ff *ff)
+{
+	return (ff->conf.assign_from != NULL);
+}
+
+int
 automate_wanted(const struct ff *ff, const json_t *event)
 {
 	const json_t	*e;
 	size_t		 i;
 
-	if (ff->conf.assign_from == NULL)
+	if (!automate_enabled(ff))
 		return (0);
 	json_array_foreach(json_object_get(json_object_get(event, "data"),
 	    "entities"), i, e) {
@@ -58,32 +64,29 @@ automate_wanted(const struct ff *ff, const json_t *event)
 }
 
 void
-automate_handle(struct ff *ff, const json_t *event)
+automate_handle(struct ff *ff, struct ff_event *ev)
 {
-	const json_t	*e, *changes;
-	const char	*id = json_string_value(json_object_get(event, "id"));
-	json_t		*derived;
+	const json_t	*e, *changes, *event = ev->json;
 	char		 key[256];
 	size_t		 i, n = 0;
 
+	(void)ff;
 	json_array_foreach(json_object_get(json_object_get(event, "data"),
 	    "entities"), i, e) {
 		if ((changes = automate_assignment(e)) == NULL)
 			continue;
-		snprintf(key, sizeof key, "%.100s/%.100s", id,
+		snprintf(key, sizeof key, "%.100s/%.100s", ev->id,
 		    json_string_value(json_object_get(e, "entityId")) ?
 		    json_string_value(json_object_get(e, "entityId")) : "?");
-		derived = json_pack("{s:s, s:s, s:{s:O, s:O}, s:O?}", "id", key,
-		    "topic", AUTOMATE_ASSIGNED, "data", "task_id",
+		event_derive(ev, json_pack("{s:s, s:s, s:{s:O, s:O}, s:O?}",
+		    "id", key, "topic", AUTOMATE_ASSIGNED, "data", "task_id",
 		    json_object_get(json_object_get(changes, "context_id"),
 		    "new"), "user_id", json_object_get(json_object_get(changes,
 		    "resource_id"), "new"), "source", json_object_get(event,
-		    "source"));
-		events_take(ff, derived);
-		json_decref(derived);
+		    "source")));
 		n++;
 	}
-	events_note("%zu assignment%s", n, n == 1 ? "" : "s");
+	event_note(ev, "%zu assignment%s", n, n == 1 ? "" : "s");
 }
 
 /* Whether the assignee has a ferry place; *placep is its name. */
@@ -110,10 +113,11 @@ automate_place(struct ff *ff, const struct person *p, const char **placep,
 }
 
 void
-automate_assigned(struct ff *ff, const json_t *event)
+automate_assigned(struct ff *ff, struct ff_event *ev)
 {
 	struct launch_req	 req;
 	struct person		 who;
+	const json_t		*event = ev->json;
 	const json_t		*data = json_object_get(event, "data");
 	const char		*task, *place = NULL;
 	json_t			*sel, *locs = NULL;
@@ -122,12 +126,12 @@ automate_assigned(struct ff *ff, const json_t *event)
 	task = json_string_value(json_object_get(data, "task_id"));
 	if (person_lookup_id(ff, json_string_value(json_object_get(data,
 	    "user_id")), &who, &cause) != 0) {
-		events_note("assignment: %s", cause);
+		event_note(ev, "assignment: %s", cause);
 		free(cause);
 		return;
 	}
 	if (!automate_place(ff, &who, &place, &locs)) {
-		events_note("%s has no ferry location: nothing sent",
+		event_note(ev, "%s has no ferry location: nothing sent",
 		    who.username);
 		log_info("task %s assigned to %s, who has no ferry location",
 		    task, who.username);
@@ -151,11 +155,11 @@ automate_assigned(struct ff *ff, const json_t *event)
 	if (submit_run(ff, &req, &message, &cause) == 0) {
 		log_info("task %s assigned to %s: %s", task, who.username,
 		    message);
-		events_note("%s", message);
+		event_note(ev, "%s", message);
 	} else {
 		log_info("task %s assigned to %s: not sent: %s", task,
 		    who.username, cause);
-		events_note("not sent: %s", cause);
+		event_note(ev, "not sent: %s", cause);
 	}
 	free(message);
 	free(cause);

@@ -37,22 +37,22 @@ discover_user_ok(struct ff *ff, const json_t *event)
 }
 
 void
-discover_handle(struct ff *ff, const json_t *event)
+discover_handle(struct ff *ff, struct ff_event *ev)
 {
 	struct selection_info	 si;
 	json_t			*selection;
 	char			*cause = NULL;
 
-	selection = json_object_get(json_object_get(event, "data"),
+	selection = json_object_get(json_object_get(ev->json, "data"),
 	    "selection");
 	if (selection_check(ff, selection, &si, &cause) != 0) {
 		log_debug("discover: %s", cause);
 		free(cause);
 		return;
 	}
-	if (!si.supported || !discover_user_ok(ff, event))
+	if (!si.supported || !discover_user_ok(ff, ev->json))
 		return;
-	events_reply(ff, event, json_pack("{s:[{s:s, s:s, s:s}]}",
+	event_reply(ff, ev, json_pack("{s:[{s:s, s:s, s:s}]}",
 	    "items", "label", FF_ACTION_LABEL, "actionIdentifier",
 	    FF_ACTION_ID, "description", "Send the files of the selection "
 	    "to a site, a person or a vendor, with ferry"));

@@ -1,19 +1,20 @@
 /*
- * Events in: the subscriptions, the filter that drops what ferry-ftrack
- * caused itself, the spool (every event acted on is stored before it is
- * handled and marked done after), the dispatch by topic, and the replay
- * of what a crash left unfinished.
+ * Events in: the topic table (what is subscribed, who handles it), the
+ * filter that drops what ferry-ftrack caused itself, the spool (every
+ * event acted on is stored before it is handled and marked done after),
+ * the queue of events derived while handling one (handled after it, not
+ * from inside its handler), and the replay of what a crash left
+ * unfinished. Handlers answer through their struct ff_event (event.c).
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
-#include "err.h"
+#include "clock.h"
 #include "eventhub.h"
 #include "ferry-ftrack.h"
 #include "log.h"
@@ -27,8 +28,26 @@
 #define EVENTS_LAUNCH	"ftrack.action.launch"
 #define EVENTS_UPDATE	"ftrack.update"
 
-/* The outcome of the event being handled, for the spool's record. */
-static char	events_outcome[256];
+/* What ferry-ftrack listens to, and who handles each topic. */
+static const struct events_topic {
+	const char	*topic;
+	/* The subscription; NULL: events ferry-ftrack derives itself. */
+	const char	*subscription;
+	/* Whether it is subscribed with this configuration; NULL: always. */
+	int		(*enabled)(const struct ff *);
+	/* Whether an event is worth spooling; NULL: every one. */
+	int		(*wanted)(const struct ff *, const json_t *);
+	void		(*handle)(struct ff *, struct ff_event *);
+} events_topics[] = {
+	{ EVENTS_DISCOVER, "topic=" EVENTS_DISCOVER, NULL, NULL,
+	  discover_handle },
+	{ EVENTS_LAUNCH, "topic=" EVENTS_LAUNCH " and data.actionIdentifier="
+	  FF_ACTION_ID, NULL, NULL, launch_handle },
+	{ EVENTS_UPDATE, "topic=" EVENTS_UPDATE, automate_enabled,
+	  automate_wanted, automate_handle },
+	{ AUTOMATE_ASSIGNED, NULL, NULL, NULL, automate_assigned }
+};
+#define EVENTS_NTOPICS	(sizeof events_topics / sizeof events_topics[0])
 
 static const char *
 events_topic(const json_t *event)
@@ -37,6 +56,19 @@ events_topic(const json_t *event)
 			    "topic"));
 
 	return (topic != NULL ? topic : "");
+}
+
+static const struct events_topic *
+events_find(const json_t *event)
+{
+	const char	*topic = events_topic(event);
+	size_t		 i;
+
+	for (i = 0; i < EVENTS_NTOPICS; i++) {
+		if (strcmp(events_topics[i].topic, topic) == 0)
+			return (&events_topics[i]);
+	}
+	return (NULL);
 }
 
 /* What our own REST session or hub client caused comes back: skip it. */
@@ -55,80 +87,117 @@ events_own(struct ff *ff, const json_t *event)
 }
 
 static void
-events_dispatch(struct ff *ff, const json_t *event)
+events_done(struct ff *ff, const char *id, const char *outcome)
 {
-	const char	*topic = events_topic(event);
+	char	*cause = NULL;
 
-	snprintf(events_outcome, sizeof events_outcome, "no reply");
-	if (strcmp(topic, EVENTS_DISCOVER) == 0)
-		discover_handle(ff, event);
-	else if (strcmp(topic, EVENTS_LAUNCH) == 0)
-		launch_handle(ff, event);
-	else if (strcmp(topic, EVENTS_UPDATE) == 0)
-		automate_handle(ff, event);
-	else if (strcmp(topic, AUTOMATE_ASSIGNED) == 0)
-		automate_assigned(ff, event);
-}
-
-void
-events_note(const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(events_outcome, sizeof events_outcome, fmt, ap);
-	va_end(ap);
-}
-
-/* Spools the event, handles it, and marks it done. */
-void
-events_take(struct ff *ff, const json_t *event)
-{
-	enum spool_seen	 seen;
-	const char	*id = json_string_value(json_object_get(event, "id"));
-	char		*cause = NULL;
-	int		 attempts = 0;
-
-	if (spool_event_add(ff->spool, event, ff_now(), &seen, &cause) != 0) {
-		log_error("event %s (%s) not handled: %s", id ? id : "without "
-		    "an id", events_topic(event), cause);
-		free(cause);
-		return;
-	}
-	if (seen == SPOOL_DONE) {
-		log_debug("event %s was handled already", id);
-		return;
-	}
-	spool_event_attempts(ff->spool, id, &attempts, NULL);
-	if (attempts > EVENTS_MAX_ATTEMPTS) {
-		log_error("event %s (%s): set aside after %d attempts to "
-		    "handle it", id, events_topic(event), attempts - 1);
-		snprintf(events_outcome, sizeof events_outcome, "set aside "
-		    "after %d attempts", attempts - 1);
-	} else {
-		log_debug("event %s: %s from %s", id, events_topic(event),
-		    person_event_username(event) ? person_event_username(event)
-		    : "?");
-		ff_stall(ff, "spooled", id);
-		events_dispatch(ff, event);
-	}
-	if (spool_event_done(ff->spool, id, events_outcome, ff_now(),
+	if (spool_event_done(ff->spool, id, outcome, clock_now(),
 	    &cause) != 0) {
 		log_error("event %s: %s", id, cause);
 		free(cause);
 	}
 }
 
+/*
+ * Spools an event; whether to handle it now. A duplicate is not handled,
+ * and one that made us crash too often is set aside (marked done).
+ */
+static int
+events_admit(struct ff *ff, const json_t *event)
+{
+	enum spool_seen	 seen;
+	const char	*id = json_string_value(json_object_get(event, "id"));
+	char		*cause = NULL, outcome[64];
+	int		 attempts = 0;
+
+	if (spool_event_add(ff->spool, event, clock_now(), &seen,
+	    &cause) != 0) {
+		log_error("event %s (%s) not handled: %s", id ? id : "without "
+		    "an id", events_topic(event), cause);
+		free(cause);
+		return (0);
+	}
+	if (seen == SPOOL_DONE) {
+		log_debug("event %s was handled already", id);
+		return (0);
+	}
+	spool_event_attempts(ff->spool, id, &attempts, NULL);
+	if (attempts <= EVENTS_MAX_ATTEMPTS)
+		return (1);
+	log_error("event %s (%s): set aside after %d attempts to handle it",
+	    id, events_topic(event), attempts - 1);
+	snprintf(outcome, sizeof outcome, "set aside after %d attempts",
+	    attempts - 1);
+	events_done(ff, id, outcome);
+	return (0);
+}
+
+/*
+ * Handles a spooled event and marks it done. What it derived is spooled
+ * first, so that a crash cannot lose it, and queued to be handled next.
+ */
+static void
+events_handle(struct ff *ff, const json_t *event, json_t *queue)
+{
+	const struct events_topic *t = events_find(event);
+	struct ff_event		 ev;
+	json_t			*d;
+	size_t			 i;
+
+	memset(&ev, 0, sizeof ev);
+	ev.json = event;
+	ev.id = json_string_value(json_object_get(event, "id"));
+	snprintf(ev.outcome, sizeof ev.outcome, "no reply");
+	log_debug("event %s: %s from %s", ev.id, events_topic(event),
+	    person_event_username(event) ? person_event_username(event) :
+	    "?");
+	stall_after(ff, "spooled", ev.id);
+	if (t != NULL)
+		t->handle(ff, &ev);
+	json_array_foreach(ev.derived, i, d) {
+		if (events_admit(ff, d))
+			json_array_append(queue, d);
+	}
+	events_done(ff, ev.id, ev.outcome);
+	json_decref(ev.derived);
+}
+
+/*
+ * Spools an event, handles it (unless handled already) and marks it done;
+ * then the events it derived, in turn, each the same way.
+ */
+static void
+events_take(struct ff *ff, const json_t *event)
+{
+	json_t	*queue, *next;
+
+	if (!events_admit(ff, event))
+		return;
+	if ((queue = json_array()) == NULL) {
+		log_error("event %s: out of memory", json_string_value(
+		    json_object_get(event, "id")));
+		return;
+	}
+	events_handle(ff, event, queue);
+	while (json_array_size(queue) > 0) {
+		next = json_incref(json_array_get(queue, 0));
+		json_array_remove(queue, 0);
+		events_handle(ff, next, queue);
+		json_decref(next);
+	}
+	json_decref(queue);
+}
+
 static void
 events_on_event(struct eventhub *hub, const json_t *event, void *arg)
 {
-	struct ff	*ff = arg;
+	const struct events_topic *t = events_find(event);
+	struct ff		*ff = arg;
 
 	(void)hub;
 	if (events_own(ff, event))
 		return;
-	if (strcmp(events_topic(event), EVENTS_UPDATE) == 0 &&
-	    !automate_wanted(ff, event))
+	if (t != NULL && t->wanted != NULL && !t->wanted(ff, event))
 		return;
 	events_take(ff, event);
 }
@@ -136,18 +205,20 @@ events_on_event(struct eventhub *hub, const json_t *event, void *arg)
 int
 events_subscribe(struct ff *ff, char **cause)
 {
-	int	r;
+	const struct events_topic *t;
+	size_t			 i;
+	int			 r;
 
-	if ((r = eventhub_subscribe(ff->hub, "topic=" EVENTS_DISCOVER,
-	    events_on_event, ff, NULL, cause)) != 0 ||
-	    (r = eventhub_subscribe(ff->hub, "topic=" EVENTS_LAUNCH " and "
-	    "data.actionIdentifier=" FF_ACTION_ID, events_on_event, ff, NULL,
-	    cause)) != 0)
-		return (r);
-	if (ff->conf.assign_from == NULL)
-		return (0);
-	return (eventhub_subscribe(ff->hub, "topic=" EVENTS_UPDATE,
-	    events_on_event, ff, NULL, cause));
+	for (i = 0; i < EVENTS_NTOPICS; i++) {
+		t = &events_topics[i];
+		if (t->subscription == NULL ||
+		    (t->enabled != NULL && !t->enabled(ff)))
+			continue;
+		if ((r = eventhub_subscribe(ff->hub, t->subscription,
+		    events_on_event, ff, NULL, cause)) != 0)
+			return (r);
+	}
+	return (0);
 }
 
 void
@@ -169,38 +240,4 @@ events_replay(struct ff *ff)
 		events_take(ff, event);
 	}
 	json_decref(pending);
-}
-
-json_t *
-events_result(int success, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	 msg[1024];
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	return (json_pack("{s:b, s:s}", "success", success, "message", msg));
-}
-
-void
-events_reply(struct ff *ff, const json_t *event, json_t *data)
-{
-	const char	*msg;
-	char		*cause = NULL;
-
-	if (data == NULL)
-		return;
-	if ((msg = json_string_value(json_object_get(data, "message"))) != NULL)
-		snprintf(events_outcome, sizeof events_outcome, "%s%s",
-		    json_is_false(json_object_get(data, "success")) ?
-		    "refused: " : "", msg);
-	else
-		snprintf(events_outcome, sizeof events_outcome, "replied");
-	if (eventhub_reply(ff->hub, event, data, &cause) != 0) {
-		log_warnx("event %s: cannot reply: %s", json_string_value(
-		    json_object_get(event, "id")), cause);
-		free(cause);
-	}
-	json_decref(data);
 }

@@ -16,8 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
@@ -33,8 +31,6 @@
 #include "spool.h"
 #include "statedir.h"
 
-/* How long a test hook stalls: longer than any test waits. */
-#define FF_STALL_S	120
 #define FF_POLL_MS	250
 
 enum { OPT_STATE = 1, OPT_HUB_STATE, OPT_CONFIG, OPT_CA_FILE, OPT_SYSLOG,
@@ -71,25 +67,6 @@ ff_on_signal(int sig)
 {
 	(void)sig;
 	ff_signalled = 1;
-}
-
-int64_t
-ff_now(void)
-{
-	return ((int64_t)time(NULL));
-}
-
-void
-ff_stall(struct ff *ff, const char *step, const char *event_id)
-{
-	int	i;
-
-	if (ff->stall == NULL || strcmp(ff->stall, step) != 0)
-		return;
-	log_info("test hook: stalled after \"%s\" for event %s", step,
-	    event_id);
-	for (i = 0; i < FF_STALL_S && !ff_signalled; i++)
-		sleep(1);
 }
 
 static int
@@ -256,7 +233,7 @@ ff_setup(struct ff *ff, const struct ff_args *a, char **cause)
 	cred.store = 0;
 	if ((r = credentials_resolve(&cred, ff->state, &ff->cred,
 	    cause)) != 0 ||
-	    (r = spool_open(ff->state, ff_now(), &ff->spool, cause)) != 0 ||
+	    (r = spool_open(ff->state, clock_now(), &ff->spool, cause)) != 0 ||
 	    (r = ff_rest(ff, cause)) != 0)
 		return (r);
 	if (a->cred.store) {
@@ -334,6 +311,7 @@ main(int argc, char **argv)
 	ff.hub_state = statedir_choose(a.hub_state);
 	ff.progress = json_object();
 	ff.stall = getenv(FF_STALL_ENV);
+	ff.stopping = &ff_signalled;
 	/* NULL: the system's CAs. */
 	ff.ca_file = ff_setting(a.ca_file, FF_CA_FILE_ENV, NULL);
 	if ((r = ff_setup(&ff, &a, &cause)) != 0) {

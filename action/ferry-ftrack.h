@@ -8,6 +8,7 @@
 #ifndef FERRY_FTRACK_H
 #define FERRY_FTRACK_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -64,6 +65,7 @@ struct ff {
 	json_t		*progress;	/* {ferry job: last shown} */
 	int64_t		 next_tick_ms;
 	const char	*stall;		/* FERRY_FTRACK_TEST_STALL */
+	const volatile sig_atomic_t *stopping; /* set by SIGTERM, SIGINT */
 	int		 lockfd;
 };
 
@@ -89,10 +91,35 @@ struct launch_req {
 	const struct person *job_user;	/* whose Jobs menu shows it */
 };
 
-/* ferry-ftrack.c */
-int64_t	 ff_now(void);
+/*
+ * One event being handled: what a handler is given, and what it answers
+ * through (event.c). events.c spools it, calls the handler of its topic,
+ * records the outcome and then handles the derived events, in turn.
+ */
+struct ff_event {
+	const json_t	*json;		/* as it arrived (borrowed) */
+	const char	*id;
+	char		 outcome[256];	/* for the spool's record */
+	json_t		*derived;	/* events it made, to handle next */
+};
+
+/* event.c */
+/* Says, for the spool's record, what handling the event came to. */
+void	 event_note(struct ff_event *ev, const char *fmt, ...)
+	     __attribute__((format(printf, 2, 3)));
+/* Replies to the event with data (stolen; NULL: nothing). */
+void	 event_reply(struct ff *ff, struct ff_event *ev, json_t *data);
+json_t	*event_result(int success, const char *fmt, ...)
+	     __attribute__((format(printf, 2, 3)));
+/*
+ * Queues an event made while handling ev (stolen): it is spooled before
+ * ev is marked done, and handled after ev, never from inside its handler.
+ */
+void	 event_derive(struct ff_event *ev, json_t *event);
+
+/* stall.c */
 /* Stalls the process when the test hook names this step. */
-void	 ff_stall(struct ff *ff, const char *step, const char *event_id);
+void	 stall_after(struct ff *ff, const char *step, const char *event_id);
 
 /* ffconf.c */
 int	 ffconf_load(const char *path, struct ffconf *c, char **cause);
@@ -106,21 +133,9 @@ int	 ferryapi_call(const char *hub_state, const json_t *req,
 /* Whether a hub's refusal says the job does not exist. */
 int	 ferryapi_no_such_job(const char *cause);
 
-/* events.c */
+/* events.c: the topic table */
 int	 events_subscribe(struct ff *ff, char **cause);
 void	 events_replay(struct ff *ff);
-/*
- * Spools an event, handles it (unless handled already) and marks it done.
- * Automations pass events of their own making through it too.
- */
-void	 events_take(struct ff *ff, const json_t *event);
-/* Says, for the spool's record, what handling the event came to. */
-void	 events_note(const char *fmt, ...)
-	     __attribute__((format(printf, 1, 2)));
-/* Replies to event (borrowed) with data (stolen; NULL: nothing). */
-void	 events_reply(struct ff *ff, const json_t *event, json_t *data);
-json_t	*events_result(int success, const char *fmt, ...)
-	     __attribute__((format(printf, 2, 3)));
 
 /* selection.c */
 struct selection_info {
@@ -143,7 +158,7 @@ void	 person_clear(struct person *p);
 const char *person_event_username(const json_t *event);
 
 /* discover.c */
-void	 discover_handle(struct ff *ff, const json_t *event);
+void	 discover_handle(struct ff *ff, struct ff_event *ev);
 
 /* form.c */
 json_t	*form_build(struct ff *ff, const struct selection_info *si,
@@ -152,7 +167,7 @@ json_t	*form_build(struct ff *ff, const struct selection_info *si,
 int	 form_locations(struct ff *ff, json_t **locsp, char **cause);
 
 /* launch.c */
-void	 launch_handle(struct ff *ff, const json_t *event);
+void	 launch_handle(struct ff *ff, struct ff_event *ev);
 
 /* submit.c */
 /*
@@ -185,11 +200,13 @@ int	 finish_statuses(struct ff *ff, const struct spool_delivery *d,
 /* automate.c */
 /* The topic of the events automate_handle() makes, one an assignment. */
 #define AUTOMATE_ASSIGNED	"ferry.automation.assigned"
+/* Whether the automation is configured (ftrack.update is subscribed). */
+int	 automate_enabled(const struct ff *ff);
 /* Whether an ftrack.update holds something an automation acts on. */
 int	 automate_wanted(const struct ff *ff, const json_t *event);
-/* Turns each assignment in an ftrack.update into an event of its own. */
-void	 automate_handle(struct ff *ff, const json_t *event);
+/* Derives an event of its own from each assignment in an ftrack.update. */
+void	 automate_handle(struct ff *ff, struct ff_event *ev);
 /* Sends an assigned task to its assignee. */
-void	 automate_assigned(struct ff *ff, const json_t *event);
+void	 automate_assigned(struct ff *ff, struct ff_event *ev);
 
 #endif

@@ -148,11 +148,11 @@ launch_values(struct ff *ff, const json_t *event,
 	    &cause) == 0 && submit_run(ff, &req, &message, &cause) == 0) {
 		log_info("event %s: %s, for %s", req.event_id, message,
 		    who->username);
-		reply = events_result(1, "%s", message);
+		reply = event_result(1, "%s", message);
 	} else {
 		log_info("event %s: refused %s: %s", req.event_id,
 		    who->username, cause);
-		reply = events_result(0, "%s", cause ? cause : "failed");
+		reply = event_result(0, "%s", cause ? cause : "failed");
 	}
 	json_decref(req.extra);
 	free(message);
@@ -169,18 +169,18 @@ launch_who(struct ff *ff, const json_t *event, struct person *who,
 	char		*cause = NULL;
 
 	if (username == NULL) {
-		*replyp = events_result(0, "the event names no user "
+		*replyp = event_result(0, "the event names no user "
 		    "(source.user.username)");
 		return (-1);
 	}
 	if (person_lookup(ff, username, who, &cause) != 0) {
-		*replyp = events_result(0, "%s", cause);
+		*replyp = event_result(0, "%s", cause);
 		free(cause);
 		return (-1);
 	}
 	if (!person_allowed(ff, who)) {
 		cause = json_dumps(ff->conf.allowed_roles, JSON_COMPACT);
-		*replyp = events_result(0, "%s is not allowed to send with "
+		*replyp = event_result(0, "%s is not allowed to send with "
 		    "ferry: that needs one of the ftrack roles %s", username,
 		    cause != NULL ? cause : "configured");
 		free(cause);
@@ -191,10 +191,11 @@ launch_who(struct ff *ff, const json_t *event, struct person *who,
 }
 
 void
-launch_handle(struct ff *ff, const json_t *event)
+launch_handle(struct ff *ff, struct ff_event *ev)
 {
 	struct selection_info	 si;
 	struct person		 who;
+	const json_t		*event = ev->json;
 	const json_t		*data = json_object_get(event, "data");
 	json_t			*reply = NULL;
 	char			*cause = NULL;
@@ -202,9 +203,9 @@ launch_handle(struct ff *ff, const json_t *event)
 	memset(&who, 0, sizeof who);
 	if (selection_check(ff, json_object_get(data, "selection"), &si,
 	    &cause) != 0)
-		reply = events_result(0, "bad event: %s", cause);
+		reply = event_result(0, "bad event: %s", cause);
 	else if (!si.supported)
-		reply = events_result(0, "ferry Send sends versions, "
+		reply = event_result(0, "ferry Send sends versions, "
 		    "components, projects and what is in them (tasks, shots, "
 		    "episodes, folders...); the selection holds something "
 		    "else");
@@ -212,10 +213,10 @@ launch_handle(struct ff *ff, const json_t *event)
 		;
 	else if (json_object_get(data, "values") == NULL) {
 		if ((reply = form_build(ff, &si, &cause)) == NULL)
-			reply = events_result(0, "%s", cause);
+			reply = event_result(0, "%s", cause);
 	} else
 		reply = launch_values(ff, event, &si, &who);
-	events_reply(ff, event, reply);
+	event_reply(ff, ev, reply);
 	person_clear(&who);
 	free(cause);
 }

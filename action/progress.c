@@ -114,7 +114,7 @@ progress_ensure_job(struct ff *ff, struct spool_delivery *d)
 		return;
 	}
 	d->job_created = 1;
-	if (spool_delivery_job_created(ff->spool, d->ferry_job, ff_now(),
+	if (spool_delivery_job_created(ff->spool, d->ferry_job, clock_now(),
 	    &cause) != 0) {
 		log_error("ferry job %jd: %s", (intmax_t)d->ferry_job, cause);
 		free(cause);
@@ -235,7 +235,7 @@ progress_end(struct ff *ff, const struct spool_delivery *d,
 		return;
 	}
 	if (spool_delivery_end(ff->spool, d->ferry_job, state, state ==
-	    SPOOL_FAILED ? text : NULL, ff_now(), &cause) != 0) {
+	    SPOOL_FAILED ? text : NULL, clock_now(), &cause) != 0) {
 		log_error("ferry job %jd: %s", (intmax_t)d->ferry_job, cause);
 		free(cause);
 		return;
@@ -291,7 +291,7 @@ progress_done(struct ff *ff, const struct spool_delivery *d,
 	int	 attempts = 0;
 
 	if (finish_register(ff, d, job, &count, &cause) != 0) {
-		spool_delivery_attempted(ff->spool, d->ferry_job, ff_now(),
+		spool_delivery_attempted(ff->spool, d->ferry_job, clock_now(),
 		    &attempts, NULL);
 		log_warnx("ferry job %jd: registering the delivery in ftrack "
 		    "failed (attempt %d of %d): %s", (intmax_t)d->ferry_job,

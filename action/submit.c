@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "clock.h"
 #include "err.h"
 #include "ferry-ftrack.h"
 #include "log.h"
@@ -215,7 +216,7 @@ submit_record(struct submit *s, char **cause)
 	d.dest_location_id = (char *)(uintptr_t)s->dst_id;
 	if ((d.files = resolved_to_json(&s->res)) == NULL)
 		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
-	r = spool_delivery_add(s->ff->spool, &d, ff_now(), cause);
+	r = spool_delivery_add(s->ff->spool, &d, clock_now(), cause);
 	json_decref(d.files);
 	return (r);
 }
@@ -233,18 +234,18 @@ submit_new(struct submit *s, char **cause)
 	if (s->res.n == 0 && json_array_size(s->req->extra) == 0)
 		return (err_set(cause, FERRY_ERR_NOTFOUND, "nothing to send"));
 	if ((r = spool_event_submitting(s->ff->spool, s->req->event_id,
-	    ff_now(), &before, cause)) != 0)
+	    clock_now(), &before, cause)) != 0)
 		return (r);
 	if (before != 0 && (r = submit_adopt(s, before, cause)) != 0)
 		return (r);
 	if (s->job == 0) {
 		if ((r = submit_send(s, cause)) != 0)
 			return (r);
-		ff_stall(s->ff, "sent", s->req->event_id);
+		stall_after(s->ff, "sent", s->req->event_id);
 	}
 	if ((r = submit_record(s, cause)) != 0)
 		return (r);
-	ff_stall(s->ff, "submitted", s->req->event_id);
+	stall_after(s->ff, "submitted", s->req->event_id);
 	return (0);
 }
 

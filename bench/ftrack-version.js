@@ -1,7 +1,7 @@
 'use strict';
 /*
  * The ftrack benchmarks' asset, for bench/ftrack and bench/ftrack-listener:
- * writes the REST batch (for action/ftrack-query --batch) that makes an
+ * writes the REST batch (for ftrack/tools/ftrack-query --batch) that makes an
  * asset "benchplate" on sh010 of the double's fixture with two versions,
  * each an N-frame sequence "main" (members made without a version, as
  * ftrack's Python client makes them) and a movie "reference", all in hq

@@ -499,6 +499,15 @@ checks=$((checks + 1))
     topic = 'ftrack.update'")" = 1 ] ||
     fail "ftrack.update events spooled: $(sqlite3 "$TMP/ff/spool.db" \
     "SELECT id, outcome FROM events WHERE topic = 'ftrack.update'")"
+# It derived one event for its one assignment, spooled under its id,
+# handled once (not set aside), with the job it made; both are done.
+checks=$((checks + 1))
+derived=$(sqlite3 -separator ' ' "$TMP/ff/spool.db" "SELECT d.attempts,
+    d.ferry_job IS NOT NULL, d.done IS NOT NULL, u.outcome FROM events d
+    JOIN events u ON d.id LIKE u.id || '/%' WHERE u.topic = 'ftrack.update'
+    AND d.topic = 'ferry.automation.assigned' AND u.done IS NOT NULL")
+[ "$derived" = "1 1 1 1 assignment" ] ||
+    fail "the assignment's derived event: \"$derived\""
 checks=$((checks + 1))
 ! grep -q "$KEY" "$TMP/ff.log" || fail "the API key is in ferry-ftrack's log"
 

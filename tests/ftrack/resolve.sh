@@ -2,7 +2,7 @@
 # Resolution and registration against the ftrack double:
 # tests/ftrack/resolve-client (versions, tasks, shots, sequences, projects
 # and components; latest only; bases; errors; request counts;
-# registration), then action/ftrack-resolve, the tool bench/ftrack uses,
+# registration), then ftrack/tools/ftrack-resolve, the tool bench/ftrack uses,
 # on sh010's plate v002, against a double that de-duplicates its answers
 # across each batch and ignores ftrack-api-options. Nothing printed shows
 # the API key.
@@ -10,7 +10,7 @@
 . "${srcdir:-.}/tests/ftrack-double/lib.sh"
 
 CLIENT=${FTRACK_RESOLVE_CLIENT:-tests/ftrack/resolve-client}
-RESOLVE=${FTRACK_RESOLVE:-action/ftrack-resolve}
+RESOLVE=${FTRACK_RESOLVE:-ftrack/tools/ftrack-resolve}
 KEY=ferry-double-api-key
 V002=3af2c6c7-cf8c-5aab-ae53-09c764ba7db2
 

@@ -10,7 +10,7 @@
 . "${srcdir:-.}/tests/ftrack-double/lib.sh"
 
 CLIENT=${FTRACK_REST_CLIENT:-tests/ftrack/rest-client}
-QUERY=${FTRACK_QUERY:-action/ftrack-query}
+QUERY=${FTRACK_QUERY:-ftrack/tools/ftrack-query}
 KEY=ferry-double-api-key
 WRONG=wrong-secret-key-5678
 STATE="$TMP/state"

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for rest_merge() (action/rest-merge.h): any JSON
+ * libFuzzer target for rest_merge() (ftrack/rest/rest-merge-int.h): any JSON
  * merges without failing, leaves its input unchanged, and gives a graph
  * without cycles. When the input is shallow enough for the merge to
  * reach everything, every entity in the output carries every value of
@@ -14,7 +14,7 @@
 
 #include <jansson.h>
 
-#include "rest-merge.h"
+#include "rest-merge-int.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

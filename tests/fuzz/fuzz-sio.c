@@ -14,8 +14,8 @@
 #include <jansson.h>
 
 #include "buf.h"
-#include "sio.h"
-#include "subexpr.h"
+#include "sio-int.h"
+#include "subexpr-int.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "err.h"
-#include "ws-frame.h"
+#include "ws-frame-int.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

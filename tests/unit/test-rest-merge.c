@@ -14,7 +14,7 @@
 #include <jansson.h>
 
 #include "err.h"
-#include "rest-merge.h"
+#include "rest-merge-int.h"
 #include "test.h"
 
 static json_t *

@@ -8,7 +8,7 @@
 
 #include "buf.h"
 #include "err.h"
-#include "sio.h"
+#include "sio-int.h"
 #include "test.h"
 
 static const struct good {

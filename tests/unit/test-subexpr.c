@@ -7,7 +7,7 @@
 #include <jansson.h>
 
 #include "err.h"
-#include "subexpr.h"
+#include "subexpr-int.h"
 #include "test.h"
 
 static const char *event_text =

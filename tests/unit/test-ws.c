@@ -21,9 +21,9 @@
 #include "buf.h"
 #include "err.h"
 #include "test.h"
-#include "ws-frame.h"
-#include "ws-handshake.h"
-#include "ws.h"
+#include "ws-frame-int.h"
+#include "ws-handshake-int.h"
+#include "ws-int.h"
 
 /* Parses a header from the bytes; returns the result, frees the cause. */
 static int
