@@ -204,6 +204,8 @@ beneath_error(int rootfd, const char *rel, int saved, char **cause)
 		if (saved == ELOOP)
 			return (err_set(cause, FERRY_ERR_DENIED, "%s: a "
 			    "symlink is on the way: ferry follows none", rel));
+		return (err_set(cause, FERRY_ERR_IO, "%s: not a directory "
+		    "(a file is in the way)", rel));
 	}
 	return (err_set(cause, saved == ENOENT ? FERRY_ERR_NOTFOUND :
 	    FERRY_ERR_IO, "%s: %s", *rel ? rel : ".", strerror(saved)));

@@ -65,8 +65,8 @@ struct recv_file {
 	struct recv_item	*it;
 	int			 dirfd;
 	const char		*base;
-	char			 part[300];
-	char			 meta[300];
+	char			 part[TREE_TMP_MAX];
+	char			 meta[TREE_TMP_MAX];
 	int			 fd;
 	int			 basis_fd;
 	struct delta		*patch;
@@ -177,15 +177,16 @@ static uint64_t
 recv_find_partial(int dirfd, const char *base, const struct msg_entry *e,
     uint8_t prefix[HASH_LEN])
 {
-	char		 part[300], meta[300], want[128], got[128];
+	char		 part[TREE_TMP_MAX], meta[TREE_TMP_MAX], want[128];
+	char		 got[128];
 	struct stat	 sb;
 	struct hash	*h;
 	ssize_t		 n;
 	int		 fd;
 	uint64_t	 len = 0;
 
-	snprintf(part, sizeof part, TREE_PART_FMT, base);
-	snprintf(meta, sizeof meta, TREE_META_FMT, base);
+	tree_tmp_name(base, TREE_PART, part);
+	tree_tmp_name(base, TREE_META, meta);
 	snprintf(want, sizeof want, "ferry-part 1 %ju %jd.%09u\n",
 	    (uintmax_t)e->size, (intmax_t)e->mtime_sec, e->mtime_nsec);
 	/* The usual case, no partial file at all, costs one lookup. */
@@ -355,7 +356,7 @@ recv_plan_dir(struct recv_stream *s, struct recv_item *it, char **why)
 static int
 recv_plan_link(struct recv_stream *s, struct recv_item *it, char **why)
 {
-	char		 tmp[300];
+	char		 tmp[TREE_TMP_MAX];
 	const char	*base;
 	struct timespec	 ts[2];
 	int		 dirfd, ok;
@@ -367,7 +368,7 @@ recv_plan_link(struct recv_stream *s, struct recv_item *it, char **why)
 	}
 	if (recv_parent(s, it->e.path, 1, &dirfd, &base, why) != 0)
 		return (MSG_PLAN_REFUSE);
-	snprintf(tmp, sizeof tmp, ".%s.ferry-link", base);
+	tree_tmp_name(base, TREE_LINK, tmp);
 	unlinkat(dirfd, tmp, 0);
 	ts[0].tv_sec = ts[1].tv_sec = it->e.mtime_sec;
 	ts[0].tv_nsec = ts[1].tv_nsec = it->e.mtime_nsec;
@@ -579,8 +580,8 @@ recv_file_open(struct recv_stream *s, struct recv_file *rf,
 		free(why);
 		return;
 	}
-	snprintf(rf->part, sizeof rf->part, TREE_PART_FMT, rf->base);
-	snprintf(rf->meta, sizeof rf->meta, TREE_META_FMT, rf->base);
+	tree_tmp_name(rf->base, TREE_PART, rf->part);
+	tree_tmp_name(rf->base, TREE_META, rf->meta);
 	if (b->offset != rf->it->offset && b->offset != 0) {
 		recv_file_fail(rf, "%s", "sender resumed at an offset "
 		    "that was not offered");
@@ -779,7 +780,8 @@ recv_commit(struct recv_stream *s)
 {
 	struct recv_item	*it;
 	const char		*base;
-	char			 part[300], meta[300], *why = NULL;
+	char			 part[TREE_TMP_MAX], meta[TREE_TMP_MAX];
+	char			*why = NULL;
 	size_t			 i, j;
 	int			 dirfd;
 
@@ -793,8 +795,8 @@ recv_commit(struct recv_stream *s)
 			why = NULL;
 			continue;
 		}
-		snprintf(part, sizeof part, TREE_PART_FMT, base);
-		snprintf(meta, sizeof meta, TREE_META_FMT, base);
+		tree_tmp_name(base, TREE_PART, part);
+		tree_tmp_name(base, TREE_META, meta);
 		if (renameat(dirfd, part, dirfd, base) == -1) {
 			err_set(&it->ack_reason, FERRY_ERR_IO, "renaming into "
 			    "place: %s", strerror(errno));

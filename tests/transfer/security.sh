@@ -56,7 +56,7 @@ printf 'x\n' >"$TMP/src/sub/file.txt"
 ln -s "$TMP/outside" "$TMP/dst/sub"
 start_recv
 send_to 1 sub/file.txt
-err_has 'sub/file.txt: sub: not a directory (a symlink or a file is in the way)'
+err_has 'sub/file.txt: sub: a symlink: ferry follows none'
 wait_recv || true
 checks=$((checks + 1))
 [ ! -e "$TMP/outside/file.txt" ] || fail "wrote through a planted symlink"
