@@ -25,6 +25,7 @@
 
 #include "conf.h"
 #include "err.h"
+#include "expand.h"
 #include "ferryd.h"
 #include "hex.h"
 #include "identity.h"
@@ -67,6 +68,8 @@ struct jobs_xfer {
 	struct jobs_xfer	*next;		/* in d->xfers */
 	struct dispatch_end	 send, recv;
 	char			*root;		/* the share root received into */
+	char			*submitter;	/* the job's, for the audit */
+	int			 nsuspect;
 	uint64_t		 bwlimit;	/* the site's cap; 0: none */
 	int64_t			*task;
 	struct transfer_list	 l;		/* src as the sender sees it */
@@ -102,6 +105,7 @@ dispatch_xfer_free(struct jobs_xfer *x)
 	free(x->recv.link);
 	free(x->recv.pub);
 	free(x->root);
+	free(x->submitter);
 	free(x->task);
 	free(x->settled);
 	free(x->delivered);
@@ -211,6 +215,43 @@ dispatch_progress(const struct transfer_progress *p, void *arg)
 	}
 }
 
+/*
+ * Something in x broke the rules (transfer.h's suspect): a source behind a
+ * symlink, an entry or basis refused, a setuid bit dropped. It goes into
+ * the audit trail, the first few of a transfer only. Caller holds d->mu.
+ */
+static void
+dispatch_audit(struct jobs_xfer *x, const char *rel, const char *why)
+{
+	json_t	*detail;
+	char	*text;
+
+	if (x->nsuspect++ >= FERRYD_SUSPECT_MAX)
+		return;
+	detail = json_pack("{s:I, s:s, s:s, s:s, s:s}", "job",
+	    (json_int_t)x->job_id, "from", x->send.link ? x->send.link :
+	    "hub", "to", x->recv.link ? x->recv.link : "hub", "path", rel,
+	    "why", why);
+	text = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
+	store_audit_add(x->d->store, ferryd_now(), x->submitter ?
+	    x->submitter : "", "transfer.refused", text, NULL);
+	log_warnx("transfer %jd (job %jd): %s: %s", (intmax_t)x->id,
+	    (intmax_t)x->job_id, rel, why);
+	free(text);
+	json_decref(detail);
+}
+
+/* The transfer library's suspect callback, when the hub takes part. */
+static void
+dispatch_suspect(const char *rel, const char *why, void *arg)
+{
+	struct jobs_xfer	*x = arg;
+
+	pthread_mutex_lock(&x->d->mu);
+	dispatch_audit(x, rel, why);
+	pthread_mutex_unlock(&x->d->mu);
+}
+
 /* The names x delivers, relative to the root it delivers into. */
 static int
 dispatch_expect(const struct jobs_xfer *x, struct nameset *s)
@@ -261,6 +302,7 @@ dispatch_start_msg(struct jobs_xfer *x, const struct dispatch_end *e,
 	}
 	if (e == &x->send) {
 		json_object_set_new(msg, "files", v);
+		json_object_set_new(msg, "root", json_string(x->l.root));
 		json_object_set_new(msg, "bwlimit", json_integer(
 		    (json_int_t)x->bwlimit));
 	} else {
@@ -388,6 +430,8 @@ dispatch_run_local(struct jobs_xfer *x, const char *token,
 	if (r != 0)
 		return (r);
 	memset(&o, 0, sizeof o);
+	o.suspect = dispatch_suspect;
+	o.suspect_arg = x;
 	if (x->send.link == NULL) {
 		o.file_done = dispatch_file_done;
 		o.file_done_arg = x;
@@ -398,8 +442,8 @@ dispatch_run_local(struct jobs_xfer *x, const char *token,
 		r = transfer_send(conns, DISPATCH_STREAMS, &x->l, &o, &st,
 		    cause);
 	} else if ((r = dispatch_expect(x, &expect)) == 0) {
-		/* The receiver accepts only the names the hub planned. */
-		o.accept = nameset_accept;
+		/* The receiver accepts only the files the hub planned. */
+		o.accept = xfer_accept;
 		o.accept_arg = &expect;
 		r = transfer_receive(conns, DISPATCH_STREAMS, x->root, &o, &st,
 		    cause);
@@ -604,6 +648,7 @@ dispatch_add(struct jobs_xfer *x, struct share_map *m,
 	struct share_map_result	 res;
 	struct transfer_file	*tf;
 	struct stat		 sb;
+	char			*src_root = NULL;
 	size_t			 rootlen;
 	int			 r;
 
@@ -611,23 +656,34 @@ dispatch_add(struct jobs_xfer *x, struct share_map *m,
 	    SHARE_OS_LINUX, t->src_path, strlen(t->src_path), &res,
 	    cause)) != 0)
 		return (r);
+	/* Both ends' share roots: one of each per transfer. */
 	rootlen = strlen(res.path) - strlen(res.relative) -
 	    (*res.relative != '\0');
-	if (x->root == NULL)
+	if ((r = expand_root(t->src_path, res.relative, &src_root,
+	    cause)) != 0) {
+		share_map_result_clear(&res);
+		return (r);
+	}
+	if (x->root == NULL) {
 		x->root = strndup(res.path, rootlen);
-	else if (strncmp(x->root, res.path, rootlen) != 0 ||
-	    strlen(x->root) != rootlen) {
+		x->l.root = src_root;
+		src_root = NULL;	/* transferred */
+	} else if (strncmp(x->root, res.path, rootlen) != 0 ||
+	    strlen(x->root) != rootlen || strcmp(x->l.root, src_root) != 0) {
+		free(src_root);
 		share_map_result_clear(&res);
 		return (1);
 	}
+	free(src_root);
 	tf = &x->l.v[x->l.n];
 	memset(tf, 0, sizeof *tf);
 	tf->type = MSG_ENTRY_FILE;
 	if (x->send.link == NULL) {
-		/* The hub sends: what the file is now. */
-		if (lstat(t->src_path, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-			r = err_set(cause, FERRY_ERR_IO, "%s: %s", t->src_path,
-			    errno ? strerror(errno) : "not a regular file");
+		/* The hub sends: what the file is now, beneath its root. */
+		if ((r = transfer_stat_source(x->l.root, res.relative, &sb,
+		    cause)) != 0) {
+			if (r == FERRY_ERR_DENIED)
+				dispatch_audit(x, res.relative, *cause);
 			share_map_result_clear(&res);
 			return (r);
 		}
@@ -700,6 +756,7 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due)
 	x->d = d;
 	x->id = ++dispatch_next_id;
 	x->job_id = j.id;
+	x->submitter = j.submitter ? strdup(j.submitter) : NULL;
 	if (j.to_site != NULL && store_site_get(d->store, j.to_site, &site,
 	    NULL) == 0) {
 		x->bwlimit = (uint64_t)site.bwlimit;
@@ -831,6 +888,11 @@ dispatch_message(struct ferryd *d, struct hub_link *l, const char *op,
 	else if (strcmp(op, "transfer.progress") == 0 && sender)
 		dispatch_progress_at(x, i, json_integer_value(
 		    json_object_get(msg, "bytes")));
+	else if (strcmp(op, "transfer.suspect") == 0 &&
+	    json_is_string(json_object_get(msg, "path")) &&
+	    json_is_string(json_object_get(msg, "why")))
+		dispatch_audit(x, json_string_value(json_object_get(msg,
+		    "path")), json_string_value(json_object_get(msg, "why")));
 	else if (strcmp(op, "transfer.done") == 0) {
 		if (sender)
 			x->send_done = 1;

@@ -162,6 +162,13 @@ void	relay_from_agent(struct ferryd *d, struct hub_link *l,
 void	xfer_start(struct ferryd *d, const json_t *msg);
 void	xfer_abort(struct ferryd *d, const json_t *msg);
 json_t	*xfer_list(struct ferryd *d, const json_t *msg);
+/*
+ * A receiver's accept callback (transfer.h) for the names the hub listed
+ * (arg: a nameset).
+ */
+int	xfer_accept(const char *rel, int type, void *arg);
+/* Suspect events (transfer.h) one transfer reports or records at most. */
+#define FERRYD_SUSPECT_MAX	32
 
 /*
  * ferryd.c: a link's thread sleeps in poll(2) on its socket and a wake

@@ -37,6 +37,7 @@ struct xfer {
 	struct transfer_list	 l;		/* what we send */
 	struct nameset		 expect;	/* what we may receive */
 	time_t			 last_progress;
+	int			 nsuspect;
 	struct xfer		*next;
 };
 
@@ -81,6 +82,29 @@ xfer_progress(const struct transfer_progress *p, void *arg)
 	}
 }
 
+/*
+ * What breaks the rules goes to the hub, for its audit trail: a refused
+ * entry or basis, a mode stripped of setuid bits, a source behind a
+ * symlink. A hostile peer could send thousands: the first few are enough.
+ */
+static void
+xfer_suspect(const char *rel, const char *why, void *arg)
+{
+	struct xfer	*x = arg;
+
+	if (x->nsuspect++ >= FERRYD_SUSPECT_MAX)
+		return;
+	xfer_tell_hub(x, json_pack("{s:s, s:I, s:s, s:s}", "op",
+	    "transfer.suspect", "id", x->id, "path", rel, "why", why));
+}
+
+int
+xfer_accept(const char *rel, int type, void *arg)
+{
+	(void)type;
+	return (nameset_accept(rel, arg));
+}
+
 /* What the hub said we will receive, as a set (names borrowed). */
 static int
 xfer_expect(const json_t *expect, struct nameset *s)
@@ -112,12 +136,12 @@ xfer_build_list(struct xfer *x, char **cause)
 	const json_t		*f;
 	struct transfer_file	*tf;
 	struct stat		 sb;
-	const char		*src, *rel, *basis;
+	const char		*src, *rel, *basis, *below;
 	size_t			 i;
 
-	if (json_array_size(files) == 0)
+	if (json_array_size(files) == 0 || x->l.root == NULL)
 		return (err_set(cause, FERRY_ERR_PROTO, "transfer.start to send "
-		    "without files"));
+		    "without files or a root"));
 	if ((x->l.v = calloc(json_array_size(files), sizeof *x->l.v)) == NULL)
 		return (FERRY_ERR_NOMEM);
 	x->l.cap = json_array_size(files);
@@ -135,7 +159,8 @@ xfer_build_list(struct xfer *x, char **cause)
 		tf->basis = basis ? strdup(basis) : NULL;
 		if (tf->src == NULL || tf->rel == NULL)
 			return (FERRY_ERR_NOMEM);
-		if (lstat(src, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		if ((below = transfer_src_rel(x->l.root, src)) != NULL &&
+		    transfer_stat_source(x->l.root, below, &sb, NULL) == 0) {
 			tf->mode = sb.st_mode & 07777;
 			tf->size = (uint64_t)sb.st_size;
 			tf->mtime_sec = sb.st_mtim.tv_sec;
@@ -198,7 +223,7 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 	p.streams = (int)json_integer_value(json_object_get(msg, "streams"));
 	p.timeout_ms = FERRYD_TIMEOUT_MS;
 	p.source = ferryd_source(d);
-	if ((!sending && root == NULL) || p.streams < 1 ||
+	if (root == NULL || p.streams < 1 ||
 	    p.streams > XFER_MAX_STREAMS || hex_decode(json_string_value(
 	    json_object_get(msg, "token")), tok, sizeof tok) != 0)
 		return (err_set(cause, FERRY_ERR_PROTO, "a transfer.start "
@@ -208,14 +233,17 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 	if ((r = identity_fp_parse(peer_fp ? peer_fp : d->conf.hub_fp, fp,
 	    cause)) != 0)
 		return (r);
-	if (sending && (r = xfer_build_list(x, cause)) != 0)
-		return (r);
+	if (sending && ((x->l.root = strdup(root)) == NULL ||
+	    (r = xfer_build_list(x, cause)) != 0))
+		return (x->l.root == NULL ? FERRY_ERR_NOMEM : r);
 	p.id = d->id;
 	p.peer_fp = fp;
 	p.token = tok;
 	if ((r = xfer_connect(x, &p, conns, fds, cause)) != 0)
 		return (r);
 	memset(&o, 0, sizeof o);
+	o.suspect = xfer_suspect;
+	o.suspect_arg = x;
 	if (sending) {
 		o.file_done = xfer_file_done;
 		o.file_done_arg = x;
@@ -229,7 +257,7 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 		if (json_is_array(json_object_get(msg, "expect")) &&
 		    (r = xfer_expect(json_object_get(msg, "expect"),
 		    &x->expect)) == 0) {
-			o.accept = nameset_accept;
+			o.accept = xfer_accept;
 			o.accept_arg = &x->expect;
 		}
 		if (r == 0)
@@ -324,26 +352,39 @@ xfer_list_add(const char *path, const struct stat *sb, void *arg)
 	    FERRY_ERR_NOMEM);
 }
 
+/*
+ * The hub's "list": each path below the share root the hub names for it,
+ * as the hub expands its own (expand.h). A refusal says so ("denied"), for
+ * the hub's audit trail.
+ */
 json_t *
 xfer_list(struct ferryd *d, const json_t *msg)
 {
-	json_t	*files = json_array(), *p;
-	char	*cause = NULL;
-	size_t	 i;
-	int	 r = 0;
+	json_t		*files = json_array(), *p;
+	const char	*root, *rel;
+	char		*cause = NULL;
+	size_t		 i;
+	int		 r = 0;
 
 	(void)d;
 	json_array_foreach(json_object_get(msg, "paths"), i, p) {
-		if (r == 0 && !json_is_string(p))
+		root = json_string_value(json_array_get(json_object_get(msg,
+		    "roots"), i));
+		if (r == 0 && (!json_is_string(p) || root == NULL))
 			r = err_set(&cause, FERRY_ERR_PROTO, "a path to list "
-			    "is not a string");
+			    "without its share root");
+		if (r == 0 && (rel = transfer_src_rel(root,
+		    json_string_value(p))) == NULL)
+			r = err_set(&cause, FERRY_ERR_PROTO, "%s: not below "
+			    "%s", json_string_value(p), root);
 		if (r == 0)
-			r = expand_path(json_string_value(p), xfer_list_add,
-			    files, &cause);
+			r = expand_path(root, rel, xfer_list_add, files,
+			    &cause);
 	}
-	p = json_pack("{s:O?, s:o, s:s?}", "re", json_object_get(msg, "req"),
-	    "files", r == 0 ? files : json_array(), "error", r != 0 ?
-	    (cause ? cause : err_str(r)) : NULL);
+	p = json_pack("{s:O?, s:o, s:s?, s:b}", "re", json_object_get(msg,
+	    "req"), "files", r == 0 ? files : json_array(), "error", r != 0 ?
+	    (cause ? cause : err_str(r)) : NULL, "denied",
+	    r == FERRY_ERR_DENIED);
 	if (r != 0)
 		json_decref(files);
 	free(cause);

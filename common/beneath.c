@@ -120,6 +120,9 @@ beneath_openat(int rootfd, const char *rel, int flags, mode_t mode)
 		errno = EXDEV;
 		return (-1);
 	}
+	/* openat2 refuses flags that mean nothing with O_PATH. */
+	if (flags & O_PATH)
+		flags &= O_PATH | O_DIRECTORY | O_CLOEXEC;
 #ifdef HAVE_LINUX_OPENAT2_H
 	if (!beneath_walk_only) {
 		struct open_how	how;

@@ -9,6 +9,8 @@
  *       recv: --dest DIR        send: --src DIR [--basis REL=BASIS]... [REL...]
  *       [--streams N] [--stats FILE] [--progress] [--compare-hash]
  *       [--bwlimit BYTES_PER_S] [--timeout MS]
+ *       recv: [--accept REL]... (a hub's receiver: only these names;
+ *       refusals are printed as "suspect")
  *
  * Test hooks, for checking the receiver's own defences: send
  * --forge-entry REL=SRC (a file entry named REL, unchecked) and
@@ -72,9 +74,16 @@ die(const char *what, int r, char *cause)
 	exit(1);
 }
 
+/* What the receiver refused or changed, as a hub would audit it. */
+static void
+peer_suspect(const char *rel, const char *why, void *arg)
+{
+	fprintf(stderr, "ferry-peer: suspect: %s: %s\n", rel, why);
+}
+
 /* The receiver's allow-list, as a hub would give it (--accept). */
 static int
-peer_accept(const char *rel, void *arg)
+peer_accept(const char *rel, int type, void *arg)
 {
 	const struct peer_opts	*o = arg;
 	int			 i;
@@ -321,6 +330,7 @@ peer_run(const struct peer_opts *o, int sending, char **paths, int npaths)
 		to.accept = peer_accept;
 		to.accept_arg = (void *)(uintptr_t)o;
 	}
+	to.suspect = peer_suspect;
 	if (o->corrupt != NULL) {
 		to.planned = peer_corrupt;
 		to.planned_arg = (void *)(uintptr_t)o->corrupt;
