@@ -1,0 +1,300 @@
+/*
+ * evil-agent: an enrolled agent that misbehaves on command, for the
+ * attack tests in tests/security/ (docs/security.md lists them).
+ *
+ *   evil-agent talk STATE [--address ADDR] [--hold MS]
+ *       [--send JSON]... [--on OP=JSON]...
+ *     Connects as the agent of STATE, says hello (claiming ADDR), prints
+ *     the hub's welcome, sends each --send message, then for MS
+ *     milliseconds prints every message from the hub, one JSON line
+ *     each, and answers a message whose op is OP with JSON (its "@req",
+ *     "@id", "@token" and "@port" strings replaced by that message's).
+ *     Exits 0 when the time is up, 3 when the hub hangs up first, 1
+ *     when it refuses the hello.
+ *
+ *   evil-agent flood STATE --count N [--mode tcp|tls|half] [--hold S]
+ *     Opens N connections to STATE's hub and holds them S seconds: bare
+ *     TCP, a finished TLS handshake, or a handshake and then half of a
+ *     1 MiB CONTROL frame. Prints "ready OPEN REFUSED" once all were
+ *     tried, then "closed N" for those the hub closed while held.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "evil.h"
+#include "frame.h"
+#include "link.h"
+#include "tls.h"
+
+#define EVIL_EXIT_USAGE	2
+#define EVIL_EXIT_HUNG	3
+
+static void
+evil_print(const json_t *m)
+{
+	char	*s = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
+
+	if (s != NULL)
+		printf("%s\n", s);
+	free(s);
+	fflush(stdout);
+}
+
+static int
+evil_ms_since(const struct timespec *t0)
+{
+	struct timespec	t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return ((int)((t.tv_sec - t0->tv_sec) * 1000 +
+	    (t.tv_nsec - t0->tv_nsec) / 1000000));
+}
+
+/* A --on rule: the op it fires on and the answer's template. */
+struct evil_rule {
+	char	*op;
+	json_t	*reply;
+};
+
+static int
+evil_rule_parse(const char *arg, struct evil_rule *rule)
+{
+	const char	*eq = strchr(arg, '=');
+	json_error_t	 jerr;
+
+	if (eq == NULL || (rule->reply = json_loads(eq + 1, 0,
+	    &jerr)) == NULL) {
+		fprintf(stderr, "evil-agent: --on OP=JSON: %s\n", eq ?
+		    jerr.text : "no '='");
+		return (-1);
+	}
+	rule->op = strndup(arg, (size_t)(eq - arg));
+	return (0);
+}
+
+/* Prints and answers what the hub says until hold_ms have passed. */
+static int
+evil_talk_loop(struct evil *e, int hold_ms, struct evil_rule *rules,
+    size_t nrules, char **cause)
+{
+	struct timespec	 t0;
+	const char	*op;
+	json_t		*m, *ans;
+	size_t		 i;
+	int		 left, r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((left = hold_ms - evil_ms_since(&t0)) > 0) {
+		if ((r = evil_recv(e, left, &m, cause)) == FERRY_ERR_TIMEOUT) {
+			free(*cause);
+			*cause = NULL;
+			break;
+		}
+		if (r != 0)
+			return (r);
+		evil_print(m);
+		op = json_string_value(json_object_get(m, "op"));
+		for (i = 0; i < nrules && op != NULL; i++) {
+			if (strcmp(rules[i].op, op) != 0)
+				continue;
+			ans = evil_fill(rules[i].reply, m);
+			r = evil_send(e, ans, cause);
+			json_decref(ans);
+			if (r != 0) {
+				json_decref(m);
+				return (r);
+			}
+		}
+		json_decref(m);
+	}
+	return (0);
+}
+
+static int
+evil_talk(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "address", required_argument, NULL, 'a' },
+		{ "hold", required_argument, NULL, 'h' },
+		{ "send", required_argument, NULL, 's' },
+		{ "on", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct evil		 e;
+	struct evil_rule	 rules[16];
+	json_t			*sends = json_array(), *m, *w = NULL;
+	json_error_t		 jerr;
+	const char		*addr = NULL;
+	char			*cause = NULL;
+	size_t			 nrules = 0, i;
+	int			 ch, hold = 1000, r;
+
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'a': addr = optarg; break;
+		case 'h': hold = atoi(optarg); break;
+		case 's':
+			if ((m = json_loads(optarg, 0, &jerr)) == NULL) {
+				fprintf(stderr, "evil-agent: --send: %s\n",
+				    jerr.text);
+				return (EVIL_EXIT_USAGE);
+			}
+			json_array_append_new(sends, m);
+			break;
+		case 'o':
+			if (nrules == sizeof rules / sizeof rules[0] ||
+			    evil_rule_parse(optarg, &rules[nrules]) != 0)
+				return (EVIL_EXIT_USAGE);
+			nrules++;
+			break;
+		default:
+			return (EVIL_EXIT_USAGE);
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "usage: evil-agent talk STATE [options]\n");
+		return (EVIL_EXIT_USAGE);
+	}
+	if ((r = evil_load(&e, argv[optind], &cause)) == 0 &&
+	    (r = evil_connect(&e, 10000, &cause)) == 0 &&
+	    (r = evil_hello(&e, addr, &w, &cause)) == 0) {
+		evil_print(w);
+		if (json_object_get(w, "error") != NULL)
+			r = err_set(&cause, FERRY_ERR_AUTH, "refused: %s",
+			    json_string_value(json_object_get(w, "error")));
+		json_array_foreach(sends, i, m) {
+			if (r != 0 || (r = evil_send(&e, m, &cause)) != 0)
+				break;
+		}
+		if (r == 0)
+			r = evil_talk_loop(&e, hold, rules, nrules, &cause);
+		if (r != 0 && r != FERRY_ERR_AUTH)
+			r = EVIL_EXIT_HUNG;
+	}
+	if (cause != NULL)
+		fprintf(stderr, "evil-agent: %s\n", cause);
+	json_decref(w);
+	json_decref(sends);
+	for (i = 0; i < nrules; i++) {
+		free(rules[i].op);
+		json_decref(rules[i].reply);
+	}
+	free(cause);
+	evil_free(&e);
+	return (r == 0 ? 0 : r == EVIL_EXIT_HUNG ? r : 1);
+}
+
+/* One flood connection: how far it got. */
+static int
+evil_flood_one(struct evil *proto, const char *mode, int *fd,
+    struct tls_conn **c)
+{
+	static uint8_t	 junk[FRAME_HEADER_LEN + 512 * 1024];
+	char		*cause = NULL;
+	int		 r;
+
+	*c = NULL;
+	if ((r = link_dial(proto->host, proto->port, proto->source, fd,
+	    &cause)) != 0) {
+		free(cause);
+		return (-1);
+	}
+	if (strcmp(mode, "tcp") == 0)
+		return (0);
+	if (tls_connect(*fd, proto->id, proto->hub_fp, 1000, c, &cause) != 0) {
+		free(cause);
+		return (-1);
+	}
+	if (strcmp(mode, "half") != 0)
+		return (0);
+	/* A CONTROL frame announcing 1 MiB, and half of it. */
+	memset(junk, ' ', sizeof junk);
+	frame_header_encode(junk, FRAME_CONTROL, 0, 1024 * 1024, NULL);
+	if (tls_write(*c, junk, sizeof junk, &cause) != 0) {
+		free(cause);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+evil_flood(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "count", required_argument, NULL, 'n' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "hold", required_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct evil		  e;
+	struct tls_conn		**conns;
+	struct pollfd		 *pfd;
+	const char		 *mode = "half";
+	char			 *cause = NULL;
+	int			  ch, n = 100, hold = 5, i, open = 0, closed = 0;
+
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'n': n = atoi(optarg); break;
+		case 'm': mode = optarg; break;
+		case 'h': hold = atoi(optarg); break;
+		default: return (EVIL_EXIT_USAGE);
+		}
+	}
+	if (argc - optind != 1 || n < 1) {
+		fprintf(stderr, "usage: evil-agent flood STATE --count N\n");
+		return (EVIL_EXIT_USAGE);
+	}
+	if (evil_load(&e, argv[optind], &cause) != 0) {
+		fprintf(stderr, "evil-agent: %s\n", cause);
+		free(cause);
+		return (1);
+	}
+	conns = calloc((size_t)n, sizeof *conns);
+	pfd = calloc((size_t)n, sizeof *pfd);
+	for (i = 0; i < n; i++) {
+		pfd[i].events = POLLIN;
+		if (evil_flood_one(&e, mode, &pfd[i].fd, &conns[i]) == 0)
+			open++;
+		else if (pfd[i].fd > 0) {
+			close(pfd[i].fd);
+			pfd[i].fd = -1;
+		}
+	}
+	printf("ready %d %d\n", open, n - open);
+	fflush(stdout);
+	sleep((unsigned)hold);
+	/* Whatever the hub closed reads as the end of the stream. */
+	poll(pfd, (nfds_t)n, 0);
+	for (i = 0; i < n; i++) {
+		if (pfd[i].fd > 0 && (pfd[i].revents & (POLLIN | POLLHUP)))
+			closed++;
+		tls_free(conns[i]);
+		if (pfd[i].fd > 0)
+			close(pfd[i].fd);
+	}
+	printf("closed %d\n", closed);
+	free(conns);
+	free(pfd);
+	evil_free(&e);
+	return (0);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "talk") == 0)
+		return (evil_talk(argc - 1, argv + 1));
+	if (argc >= 2 && strcmp(argv[1], "flood") == 0)
+		return (evil_flood(argc - 1, argv + 1));
+	fprintf(stderr, "usage: evil-agent talk|flood STATE [options]\n");
+	return (EVIL_EXIT_USAGE);
+}
