@@ -180,6 +180,17 @@ struct tls_conn;
 int	ferryd_flush(struct ferryd *d, json_t **q, struct tls_conn *c,
 	    char **cause);
 
+/*
+ * audit.c: a record in the hub's audit trail (detail taken, may be NULL;
+ * caller holds d->mu), and the same at most once a minute per who and
+ * what, for events an attacker can repeat. audit_api answers "audit".
+ */
+void	audit_note(struct ferryd *d, const char *who, const char *what,
+	    json_t *detail);
+void	audit_note_limited(struct ferryd *d, const char *who,
+	    const char *what, json_t *detail);
+json_t	*audit_api(struct ferryd *d, const json_t *req);
+
 /* api.c */
 int	api_serve_once(struct ferryd *d, int timeout_ms);
 int	api_open(struct ferryd *d, char **cause);

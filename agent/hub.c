@@ -377,6 +377,8 @@ hub_api(struct ferryd *d, const json_t *req, uid_t uid)
 	int64_t			 id;
 	int			 r;
 
+	if (op != NULL && strcmp(op, "audit") == 0)
+		return (audit_api(d, req));
 	if (op == NULL || strcmp(op, "invite") != 0)
 		return (jobs_api(d, req, uid));
 	site = json_string_value(json_object_get(req, "site"));

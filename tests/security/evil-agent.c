@@ -3,12 +3,13 @@
  * attack tests in tests/security/ (docs/security.md lists them).
  *
  *   evil-agent talk STATE [--address ADDR] [--hold MS]
- *       [--send JSON]... [--on OP=JSON]...
+ *       [--send JSON]... [--on OP=JSON]... [--repeat N]
  *     Connects as the agent of STATE, says hello (claiming ADDR), prints
  *     the hub's welcome, sends each --send message, then for MS
  *     milliseconds prints every message from the hub, one JSON line
  *     each, and answers a message whose op is OP with JSON (its "@req",
  *     "@id", "@token" and "@port" strings replaced by that message's).
+ *     With --repeat N each answer goes N times (a replay).
  *     Exits 0 when the time is up, 3 when the hub hangs up first, 1
  *     when it refuses the hello.
  *
@@ -82,14 +83,14 @@ evil_rule_parse(const char *arg, struct evil_rule *rule)
 
 /* Prints and answers what the hub says until hold_ms have passed. */
 static int
-evil_talk_loop(struct evil *e, int hold_ms, struct evil_rule *rules,
-    size_t nrules, char **cause)
+evil_talk_loop(struct evil *e, int hold_ms, int repeat,
+    struct evil_rule *rules, size_t nrules, char **cause)
 {
 	struct timespec	 t0;
 	const char	*op;
 	json_t		*m, *ans;
 	size_t		 i;
-	int		 left, r;
+	int		 left, n, r = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while ((left = hold_ms - evil_ms_since(&t0)) > 0) {
@@ -106,7 +107,8 @@ evil_talk_loop(struct evil *e, int hold_ms, struct evil_rule *rules,
 			if (strcmp(rules[i].op, op) != 0)
 				continue;
 			ans = evil_fill(rules[i].reply, m);
-			r = evil_send(e, ans, cause);
+			for (n = 0; n < repeat && r == 0; n++)
+				r = evil_send(e, ans, cause);
 			json_decref(ans);
 			if (r != 0) {
 				json_decref(m);
@@ -126,6 +128,7 @@ evil_talk(int argc, char **argv)
 		{ "hold", required_argument, NULL, 'h' },
 		{ "send", required_argument, NULL, 's' },
 		{ "on", required_argument, NULL, 'o' },
+		{ "repeat", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct evil		 e;
@@ -135,12 +138,13 @@ evil_talk(int argc, char **argv)
 	const char		*addr = NULL;
 	char			*cause = NULL;
 	size_t			 nrules = 0, i;
-	int			 ch, hold = 1000, r;
+	int			 ch, hold = 1000, repeat = 1, r;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a': addr = optarg; break;
 		case 'h': hold = atoi(optarg); break;
+		case 'r': repeat = atoi(optarg); break;
 		case 's':
 			if ((m = json_loads(optarg, 0, &jerr)) == NULL) {
 				fprintf(stderr, "evil-agent: --send: %s\n",
@@ -175,7 +179,8 @@ evil_talk(int argc, char **argv)
 				break;
 		}
 		if (r == 0)
-			r = evil_talk_loop(&e, hold, rules, nrules, &cause);
+			r = evil_talk_loop(&e, hold, repeat, rules, nrules,
+			    &cause);
 		if (r != 0 && r != FERRY_ERR_AUTH)
 			r = EVIL_EXIT_HUNG;
 	}

@@ -36,3 +36,22 @@ finish() {
 	echo "$checks checks, $failures failures"
 	[ "$failures" -eq 0 ]
 }
+
+# audit_has WHAT WHO: the hub's audit trail has a record WHAT (a prefix
+# such as "answer.") caused by WHO (a substring).
+audit_has() {
+	checks=$((checks + 1))
+	"$FERRY" audit --json --limit 0 --state "$HUB" >"$TMP/audit" 2>&1 ||
+	    { fail "ferry audit: $(cat "$TMP/audit")"; return 0; }
+	jq -e --arg w "$1" --arg who "$2" 'any(.[]; (.what | startswith($w))
+	    and (.who | contains($who)))' "$TMP/audit" >/dev/null ||
+	    fail "no audit record $1 by $2: $(cat "$TMP/audit")"
+}
+
+# wait_grep PATTERN FILE: until FILE has a line matching PATTERN (10 s).
+wait_grep() {
+	i=0
+	until grep -q "$1" "$2" 2>/dev/null; do
+		i=$((i + 1)); [ $i -lt 100 ] || return 1; sleep 0.1
+	done
+}
