@@ -80,6 +80,7 @@ struct ferryd {
 	int			 ctlfd;		/* control port listener */
 	pthread_cond_t		 answered;	/* a question was answered */
 	json_t			*asks;		/* open questions, by id */
+	struct gate		*gate;		/* hub: limits before auth */
 	/* Agent only. */
 	int			 uplinked;	/* connected to the hub now */
 	char			*uplink_error;	/* why not, if not */
@@ -198,6 +199,23 @@ void	audit_note(struct ferryd *d, const char *who, const char *what,
 void	audit_note_limited(struct ferryd *d, const char *who,
 	    const char *what, json_t *detail);
 json_t	*audit_api(struct ferryd *d, const json_t *req);
+
+/*
+ * gate.c: the control port's limits before authentication (the caller
+ * holds d->mu). gate_admit says whether a new connection from addr may
+ * have a thread (key names it until gate_done, which is safe twice);
+ * gate_sweep, called often, cuts those past their deadline. Enrolment:
+ * gate_enroll_allowed before checking a code, gate_enroll_failed after a
+ * wrong one.
+ */
+struct gate;
+int	gate_admit(struct ferryd *d, const void *key, int fd,
+	    const char *addr);
+void	gate_done(struct ferryd *d, const void *key);
+void	gate_sweep(struct ferryd *d);
+int	gate_enroll_allowed(struct ferryd *d, const char *addr);
+void	gate_enroll_failed(struct ferryd *d, const char *addr);
+void	gate_free(struct ferryd *d);
 
 /* api.c */
 int	api_serve_once(struct ferryd *d, int timeout_ms);
