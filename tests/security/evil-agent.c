@@ -18,6 +18,10 @@
  *     TCP, a finished TLS handshake, or a handshake and then half of a
  *     1 MiB CONTROL frame. Prints "ready OPEN REFUSED" once all were
  *     tried, then "closed N" for those the hub closed while held.
+ *
+ *   evil-agent enroll-key STATE HOST:PORT HEXKEY
+ *     Enrols with the key of an invite code (as stored in a copy of the
+ *     hub's database) instead of the code.
  */
 #include "config.h"
 
@@ -30,9 +34,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conf.h"
+#include "enroll.h"
 #include "err.h"
 #include "evil.h"
 #include "frame.h"
+#include "hex.h"
+#include "identity.h"
 #include "link.h"
 #include "tls.h"
 
@@ -294,6 +302,47 @@ evil_flood(int argc, char **argv)
 	return (0);
 }
 
+/*
+ * Enrols STATE's key (made if missing) at HOST:PORT with a code's key in
+ * hex, as someone who read it from a copy of the hub's database would.
+ */
+static int
+evil_enroll_key(int argc, char **argv)
+{
+	struct identity	*id = NULL;
+	struct tls_conn	*c = NULL;
+	uint8_t		 key[ENROLL_KEY_LEN];
+	json_t		*reply = NULL;
+	char		*host = NULL, *cause = NULL;
+	int		 port, fd = -1, created, r;
+
+	if (argc != 4 || strlen(argv[3]) != 2 * ENROLL_KEY_LEN ||
+	    hex_decode(argv[3], key, sizeof key) != 0) {
+		fprintf(stderr, "usage: evil-agent enroll-key STATE HOST:PORT "
+		    "HEXKEY\n");
+		return (EVIL_EXIT_USAGE);
+	}
+	if ((r = conf_split_addr(argv[2], CONF_CONTROL_PORT, &host, &port,
+	    &cause)) == 0 &&
+	    (r = identity_init_dir(argv[1], "thief", &id, &created,
+	    &cause)) == 0 &&
+	    (r = link_dial(host, port, NULL, &fd, &cause)) == 0 &&
+	    (r = tls_connect(fd, id, NULL, 10000, &c, &cause)) == 0 &&
+	    (r = enroll_agent_key(c, key, "thief", &reply, &cause)) == 0)
+		evil_print(reply);
+	else
+		fprintf(stderr, "evil-agent: enroll-key: %s\n", cause ?
+		    cause : err_str(r));
+	json_decref(reply);
+	tls_free(c);
+	if (fd != -1)
+		close(fd);
+	identity_free(id);
+	free(host);
+	free(cause);
+	return (r == 0 ? 0 : 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -303,6 +352,9 @@ main(int argc, char **argv)
 		return (evil_talk(argc - 1, argv + 1));
 	if (argc >= 2 && strcmp(argv[1], "flood") == 0)
 		return (evil_flood(argc - 1, argv + 1));
-	fprintf(stderr, "usage: evil-agent talk|flood STATE [options]\n");
+	if (argc >= 2 && strcmp(argv[1], "enroll-key") == 0)
+		return (evil_enroll_key(argc - 1, argv + 1));
+	fprintf(stderr, "usage: evil-agent talk|flood|enroll-key STATE "
+	    "[options]\n");
 	return (EVIL_EXIT_USAGE);
 }
