@@ -82,7 +82,8 @@ run_stop(struct ferryd *d)
 		close(d->ctlfd);
 	store_close(d->store);
 	json_decref(d->uplink_outq);
-	json_decref(d->answers);
+	json_decref(d->asks);
+	gate_free(d);
 	free(d->uplink_error);
 	identity_free(d->id);
 	conf_clear(&d->conf);

@@ -911,11 +911,16 @@ void
 jobs_link_message(struct ferryd *d, struct hub_link *l, const json_t *msg)
 {
 	const char	*op = json_string_value(json_object_get(msg, "op"));
+	const char	*why;
+	char		 fp[IDENTITY_FP_STRLEN + 1];
 
+	identity_fp_format(l->fp, fp);
 	pthread_mutex_lock(&d->mu);
-	if (json_object_get(msg, "re") != NULL)
-		ferryd_answered(d, msg);
-	else if (op != NULL && strcmp(op, "api") == 0)
+	if (json_object_get(msg, "re") != NULL) {
+		/* Dropped unless it answers what this agent was asked. */
+		if (ask_answered(d, fp, msg, &why) != 0)
+			audit_note_limited(d, l->name, why, ask_why(msg));
+	} else if (op != NULL && strcmp(op, "api") == 0)
 		relay_from_agent(d, l, msg);
 	else if (op != NULL && strncmp(op, "transfer.", 9) == 0)
 		dispatch_message(d, l, op, msg);

@@ -78,9 +78,9 @@ struct ferryd {
 	int			 per_agent;	/* transfers at once per agent */
 	struct jobs_xfer	*xfers;		/* transfers running now */
 	int			 ctlfd;		/* control port listener */
-	pthread_cond_t		 answered;	/* an agent answered */
-	json_t			*answers;	/* by question number */
-	int64_t			 next_ask;
+	pthread_cond_t		 answered;	/* a question was answered */
+	json_t			*asks;		/* open questions, by id */
+	struct gate		*gate;		/* hub: limits before auth */
 	/* Agent only. */
 	int			 uplinked;	/* connected to the hub now */
 	char			*uplink_error;	/* why not, if not */
@@ -133,7 +133,7 @@ int	hub_tell(struct ferryd *d, const char *name, json_t *msg);
 /* Where agents reach the hub's data ports (allocated). */
 char	*hub_public_host(struct ferryd *d);
 /*
- * Asks an agent of endpoint: msg (taken) gets a "req" number, and the
+ * Asks an agent of endpoint: msg (taken) gets a "req" id, and that
  * agent's answer, with "re" set to it, comes back in *reply. Waits on
  * d->mu up to timeout_s.
  */
@@ -141,13 +141,22 @@ int	hub_ask(struct ferryd *d, const char *endpoint, json_t *msg,
 	    int timeout_s, json_t **reply, char **cause);
 
 /*
- * ferryd.c: questions over a control link, either way. The answer to
- * question num (its "re") comes to ferryd_answered from the link's
- * thread; ferryd_await waits for it on d->mu, held by the caller.
+ * ask.c: questions over a control link, either way; the caller holds
+ * d->mu for all. ask_open registers a question for peer `to` (an agent's
+ * key fingerprint, or "hub") and makes its id (ASK_ID_LEN hex digits and a NUL),
+ * sent as "req"; ask_wait waits for the answer and closes the question.
+ * The link's thread hands every message with "re" to ask_answered: 0 if
+ * it answers an open question asked of `from`, else -1 with *why the
+ * audit record's name ("answer.unasked", ...); ask_why is that record's
+ * detail.
  */
-int	ferryd_await(struct ferryd *d, int64_t num, int timeout_s,
+#define ASK_ID_LEN	32
+int	ask_open(struct ferryd *d, const char *to, char *id, char **cause);
+int	ask_wait(struct ferryd *d, const char *id, int timeout_s,
 	    json_t **reply, char **cause);
-void	ferryd_answered(struct ferryd *d, const json_t *msg);
+int	ask_answered(struct ferryd *d, const char *from, const json_t *msg,
+	    const char **why);
+json_t	*ask_why(const json_t *msg);
 
 /*
  * relay.c: people on an agent's machine (a vendor publishing back) use
@@ -186,6 +195,34 @@ void	ferryd_enqueue(struct ferryd *d, json_t **q, json_t *msg);
 struct tls_conn;
 int	ferryd_flush(struct ferryd *d, json_t **q, struct tls_conn *c,
 	    char **cause);
+
+/*
+ * audit.c: a record in the hub's audit trail (detail taken, may be NULL;
+ * caller holds d->mu), and the same at most once a minute per who and
+ * what, for events an attacker can repeat. audit_api answers "audit".
+ */
+void	audit_note(struct ferryd *d, const char *who, const char *what,
+	    json_t *detail);
+void	audit_note_limited(struct ferryd *d, const char *who,
+	    const char *what, json_t *detail);
+json_t	*audit_api(struct ferryd *d, const json_t *req);
+
+/*
+ * gate.c: the control port's limits before authentication (the caller
+ * holds d->mu). gate_admit says whether a new connection from addr may
+ * have a thread (key names it until gate_done, which is safe twice);
+ * gate_sweep, called often, cuts those past their deadline. Enrolment:
+ * gate_enroll_allowed before checking a code, gate_enroll_failed after a
+ * wrong one.
+ */
+struct gate;
+int	gate_admit(struct ferryd *d, const void *key, int fd,
+	    const char *addr);
+void	gate_done(struct ferryd *d, const void *key);
+void	gate_sweep(struct ferryd *d);
+int	gate_enroll_allowed(struct ferryd *d, const char *addr);
+void	gate_enroll_failed(struct ferryd *d, const char *addr);
+void	gate_free(struct ferryd *d);
 
 /* api.c */
 int	api_serve_once(struct ferryd *d, int timeout_ms);

@@ -1,8 +1,8 @@
 /*
  * The hub's control port: agents connect here, either to enrol (a one-time
  * code, see enroll.h) or, already enrolled, to keep their control link.
- * One thread per connection; the store and the table of links are shared
- * under d->mu.
+ * One thread per connection, for as many as gate.c admits; the store and
+ * the table of links are shared under d->mu.
  */
 #include "config.h"
 
@@ -30,6 +30,9 @@
 
 /* An idle control link hears a ping every FERRYD_PING_S; allow three. */
 #define HUB_LINK_TIMEOUT_MS	(3 * FERRYD_PING_S * 1000)
+#define HUB_HANDSHAKE_MS	10000	/* see also gate.c's deadline */
+#define HUB_FIRST_MAX		16384	/* hello or enroll, before auth */
+#define HUB_LINKS_PER_KEY	4	/* one agent's links at once */
 
 struct hub_conn {
 	struct ferryd	*d;
@@ -64,7 +67,12 @@ hub_enroll(struct hub_conn *hc, struct tls_conn *c, const json_t *msg)
 	buf_init(&cands, 0);
 	memset(&a, 0, sizeof a);
 	pthread_mutex_lock(&d->mu);
-	r = store_invite_keys(d->store, hub_add_candidate, &cands, &cause);
+	if (!gate_enroll_allowed(d, hc->peer))
+		r = err_set(&cause, FERRY_ERR_DENIED, "too many failed "
+		    "enrolments from %s: try again later", hc->peer);
+	else
+		r = store_invite_keys(d->store, hub_add_candidate, &cands,
+		    &cause);
 	pthread_mutex_unlock(&d->mu);
 	if (r == 0)
 		r = enroll_hub_check(c, msg, (const void *)cands.data,
@@ -89,6 +97,13 @@ hub_enroll(struct hub_conn *hc, struct tls_conn *c, const json_t *msg)
 	if (r != 0) {
 		log_warnx("enrolment from %s (key %s) refused: %s", hc->peer,
 		    fp, cause ? cause : err_str(r));
+		pthread_mutex_lock(&d->mu);
+		if (r == FERRY_ERR_AUTH)
+			gate_enroll_failed(d, hc->peer);
+		audit_note_limited(d, hc->peer, "enroll.refused", json_pack(
+		    "{s:s, s:s}", "key", fp, "why", cause ? cause :
+		    err_str(r)));
+		pthread_mutex_unlock(&d->mu);
 		enroll_hub_refuse(c, cause ? cause : err_str(r));
 	} else
 		log_info("enrolled %s from %s, key %s", a.name, hc->peer, fp);
@@ -96,6 +111,18 @@ hub_enroll(struct hub_conn *hc, struct tls_conn *c, const json_t *msg)
 	buf_free(&cands);
 	free(name);
 	free(cause);
+}
+
+/* How many links agent fp has now. Caller holds d->mu. */
+static int
+hub_links_of(struct ferryd *d, const uint8_t *fp)
+{
+	struct hub_link	*l;
+	int		 n = 0;
+
+	for (l = d->hub_links; l != NULL; l = l->next)
+		n += memcmp(l->fp, fp, sizeof l->fp) == 0;
+	return (n);
 }
 
 /* Adds a link to the table that dispatch and status use. */
@@ -170,6 +197,15 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	identity_fp_format(tls_peer_fp(c), fp);
 	pthread_mutex_lock(&d->mu);
 	r = store_agent_by_fingerprint(d->store, tls_peer_fp(c), &a, &cause);
+	if (r == 0 && hub_links_of(d, tls_peer_fp(c)) >= HUB_LINKS_PER_KEY) {
+		audit_note_limited(d, a.name, "link.limit", json_pack("{s:s, "
+		    "s:i}", "from", hc->peer, "limit", HUB_LINKS_PER_KEY));
+		pthread_mutex_unlock(&d->mu);
+		enroll_hub_refuse(c, "this agent has too many links to the "
+		    "hub already");
+		store_agent_clear(&a);
+		return;
+	}
 	if (r == 0)
 		store_agent_seen(d->store, a.id, json_string_value(
 		    json_object_get(hello, "address")), ferryd_now(), NULL);
@@ -234,13 +270,21 @@ hub_conn_main(void *arg)
 	const char	*op;
 	char		*cause = NULL;
 
-	/* Any key may knock: enrolment comes first, or a pinned check. */
-	if (tls_accept(hc->fd, hc->d->id, NULL, HUB_LINK_TIMEOUT_MS, &c,
-	    &cause) != 0 || proto_recv(c, &msg, &cause) != 0) {
+	/*
+	 * Any key may knock: enrolment comes first, or a pinned check. The
+	 * first message is small, and the gate's deadline bounds it.
+	 */
+	if (tls_accept(hc->fd, hc->d->id, NULL, HUB_HANDSHAKE_MS, &c,
+	    &cause) != 0 || proto_recv_max(c, HUB_FIRST_MAX, &msg,
+	    &cause) != 0) {
 		log_info("control connection from %s: %s", hc->peer,
 		    cause ? cause : "failed");
 		goto out;
 	}
+	/* The connection's timeouts now are the link's. */
+	pthread_mutex_lock(&hc->d->mu);
+	gate_done(hc->d, hc);
+	pthread_mutex_unlock(&hc->d->mu);
 	op = json_string_value(json_object_get(msg, "op"));
 	if (op != NULL && strcmp(op, "enroll") == 0)
 		hub_enroll(hc, c, msg);
@@ -252,6 +296,10 @@ hub_conn_main(void *arg)
 out:
 	json_decref(msg);
 	tls_free(c);
+	/* Before the close: the sweep must never cut a reused fd. */
+	pthread_mutex_lock(&hc->d->mu);
+	gate_done(hc->d, hc);
+	pthread_mutex_unlock(&hc->d->mu);
 	close(hc->fd);
 	free(cause);
 	free(hc);
@@ -267,11 +315,14 @@ hub_accept_main(void *arg)
 	struct hub_conn		*hc;
 	struct pollfd		 pfd;
 	pthread_t		 t;
-	int			 fd;
+	int			 fd, admit;
 
 	pfd.fd = d->ctlfd;
 	pfd.events = POLLIN;
 	while (!d->stop) {
+		pthread_mutex_lock(&d->mu);
+		gate_sweep(d);
+		pthread_mutex_unlock(&d->mu);
 		if (poll(&pfd, 1, 500) <= 0)
 			continue;
 		len = sizeof ss;
@@ -282,12 +333,24 @@ hub_accept_main(void *arg)
 			close(fd);
 			continue;
 		}
-		link_nodelay(fd);
 		hc->d = d;
 		hc->fd = fd;
 		getnameinfo((struct sockaddr *)&ss, len, hc->peer,
 		    sizeof hc->peer, NULL, 0, NI_NUMERICHOST);
+		pthread_mutex_lock(&d->mu);
+		admit = gate_admit(d, hc, fd, hc->peer) == 0;
+		pthread_mutex_unlock(&d->mu);
+		if (!admit) {
+			/* Refused before any thread, buffer or TLS. */
+			close(fd);
+			free(hc);
+			continue;
+		}
+		link_nodelay(fd);
 		if (pthread_create(&t, NULL, hub_conn_main, hc) != 0) {
+			pthread_mutex_lock(&d->mu);
+			gate_done(d, hc);
+			pthread_mutex_unlock(&d->mu);
 			close(fd);
 			free(hc);
 			continue;
@@ -377,6 +440,8 @@ hub_api(struct ferryd *d, const json_t *req, uid_t uid)
 	int64_t			 id;
 	int			 r;
 
+	if (op != NULL && strcmp(op, "audit") == 0)
+		return (audit_api(d, req));
 	if (op == NULL || strcmp(op, "invite") != 0)
 		return (jobs_api(d, req, uid));
 	site = json_string_value(json_object_get(req, "site"));

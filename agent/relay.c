@@ -36,8 +36,7 @@ relay_to_hub(struct ferryd *d, const json_t *req)
 {
 	const char	*op = json_string_value(json_object_get(req, "op"));
 	json_t		*reply = NULL, *rep;
-	char		*cause = NULL;
-	int64_t		 num;
+	char		*cause = NULL, id[ASK_ID_LEN + 1];
 	int		 r;
 
 	if (op == NULL || !relay_allowed(op))
@@ -50,10 +49,13 @@ relay_to_hub(struct ferryd *d, const json_t *req)
 		pthread_mutex_unlock(&d->mu);
 		return (rep);
 	}
-	num = ++d->next_ask;
-	ferryd_queue(&d->uplink_outq, json_pack("{s:s, s:I, s:O}", "op",
-	    "api", "req", (json_int_t)num, "request", req), d->uplink_wake[1]);
-	r = ferryd_await(d, num, 2 * FERRYD_TIMEOUT_MS / 1000, &reply, &cause);
+	if ((r = ask_open(d, "hub", id, &cause)) == 0) {
+		ferryd_queue(&d->uplink_outq, json_pack("{s:s, s:s, s:O}",
+		    "op", "api", "req", id, "request", req),
+		    d->uplink_wake[1]);
+		r = ask_wait(d, id, 2 * FERRYD_TIMEOUT_MS / 1000, &reply,
+		    &cause);
+	}
 	pthread_mutex_unlock(&d->mu);
 	if (r != 0) {
 		rep = json_pack("{s:s+, s:b}", "error", "the hub did not answer: ",

@@ -59,6 +59,18 @@ uplink_state(struct ferryd *d, int up, const char *why)
 	pthread_mutex_unlock(&d->mu);
 }
 
+/* An answer from the hub: only to a question we asked and still wait on. */
+static void
+uplink_answer(struct ferryd *d, const json_t *msg)
+{
+	const char	*why;
+
+	pthread_mutex_lock(&d->mu);
+	if (ask_answered(d, "hub", msg, &why) != 0)
+		log_warnx("the hub's answer dropped: %s", why);
+	pthread_mutex_unlock(&d->mu);
+}
+
 /*
  * The link's life after hello: the hub's messages (transfers to run),
  * the workers' messages to the hub, and a ping when all is quiet. This
@@ -89,11 +101,9 @@ uplink_loop(struct ferryd *d, struct tls_conn *c, int fd, char **cause)
 				xfer_start(d, msg);
 			else if (op != NULL && strcmp(op, "transfer.abort") == 0)
 				xfer_abort(d, msg);
-			else if (json_object_get(msg, "re") != NULL) {
-				pthread_mutex_lock(&d->mu);
-				ferryd_answered(d, msg);
-				pthread_mutex_unlock(&d->mu);
-			} else if (op != NULL && strcmp(op, "list") == 0)
+			else if (json_object_get(msg, "re") != NULL)
+				uplink_answer(d, msg);
+			else if (op != NULL && strcmp(op, "list") == 0)
 				ferryd_enqueue(d, &d->uplink_outq,
 				    xfer_list(d, msg));
 			json_decref(msg);

@@ -15,6 +15,7 @@
 
 static const struct cmd_entry *cmd_table[] = {
 	&cmd_acl_entry,
+	&cmd_audit_entry,
 	&cmd_cancel_entry,
 	&cmd_invite_entry,
 	&cmd_job_entry,
