@@ -5,7 +5,7 @@
 # the refusal the attacker sees and the record the hub keeps of it.
 . "${srcdir:-.}/tests/agent/lib.sh"
 need ip
-need sqlite3
+need jq
 
 ip -o addr show lo 2>/dev/null | grep -q "127.0.0.1/8" || {
 	echo "SKIP: no 127.0.0.0/8 on lo"; exit 77; }
@@ -50,20 +50,18 @@ JSON
 	run 0 "$FERRY" acl set "$V" storage:show/sh030 read --state "$HUB"
 }
 
-# audit_has WHAT TEXT: the hub's audit trail holds a WHAT record whose
-# detail mentions TEXT.
+# audit_has WHAT TEXT: the hub's audit trail (ferry audit) holds a WHAT
+# record whose detail mentions TEXT.
 audit_has() {
 	checks=$((checks + 1))
-	sqlite3 "file:$HUB/hub.db?mode=ro" \
-	    "SELECT who || ' ' || what || ' ' || coalesce(detail, '') FROM audit" \
-	    >"$TMP/audit" 2>&1 || true
-	grep "$1" "$TMP/audit" | grep -qF -- "$2" || {
-		fail "no audit record $1 with \"$2\":"
-		sed 's/^/  | /' "$TMP/audit" >&2
-	}
+	"$FERRY" audit --json --limit 0 --state "$HUB" >"$TMP/audit" 2>&1 ||
+	    { fail "ferry audit: $(cat "$TMP/audit")"; return 0; }
+	jq -e --arg w "$1" --arg t "$2" 'any(.[]; .what == $w and
+	    ((.detail // "") | tostring | contains($t)))' "$TMP/audit" \
+	    >/dev/null || fail "no audit record $1 with \"$2\": $(cat "$TMP/audit")"
 }
 
-# job_error ID: the errors of job ID's tasks, one a line, in $TMP/out.
+# job_errors ID: the errors of job ID's tasks, one a line, in $TMP/out.
 job_errors() {
 	"$FERRY" job "$1" --json --state "$HUB" |
 	    jq -r '.tasks[] | "\(.state) \(.error // "")"' >"$TMP/out"
