@@ -234,7 +234,7 @@ dispatch_audit(struct jobs_xfer *x, const char *rel, const char *why)
 	    "why", why);
 	text = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
 	store_audit_add(x->d->store, ferryd_now(), x->submitter ?
-	    x->submitter : "", "transfer.refused", text, NULL);
+	    x->submitter : "", "transfer.suspect", text, NULL);
 	log_warnx("transfer %jd (job %jd): %s: %s", (intmax_t)x->id,
 	    (intmax_t)x->job_id, rel, why);
 	free(text);

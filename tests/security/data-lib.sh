@@ -38,9 +38,19 @@ sec_setup() {
   "sites": { "la": { "linux": "$L" }, "$V": { "linux": "$F" } } } } }
 JSON
 	make_hub
-	EXTRA="--public-address 127.0.0.3" enrol fx-ws 127.0.0.3 \
-	    --user "$V" --clearance restricted
-	FXPID=$DPID
+	if [ "${1:-}" != evil ]; then
+		EXTRA="--public-address 127.0.0.3" enrol fx-ws 127.0.0.3 \
+		    --user "$V" --clearance restricted
+		FXPID=$DPID
+	fi
+	if [ "${1:-}" = evil ]; then
+		# A crafted vendor (tests/security/evil-data.c) in fx-ws's place.
+		code=$("$FERRY" invite --user "$V" --clearance restricted \
+		    --state "$HUB" | tail -n1)
+		"$FERRYD" enroll "127.0.0.1:$port" "$code" --state "$TMP/evil" \
+		    --name evil --source-address 127.0.0.3 >/dev/null ||
+		    fail "enrolling evil failed"
+	fi
 	if [ "${1:-}" = la ]; then
 		EXTRA= enrol la-server 127.0.0.2 --site la
 		LAPID=$DPID
@@ -65,4 +75,36 @@ audit_has() {
 job_errors() {
 	"$FERRY" job "$1" --json --state "$HUB" |
 	    jq -r '.tasks[] | "\(.state) \(.error // "")"' >"$TMP/out"
+}
+
+# evil_publish PATH EVIL-DATA-ARGS...: the crafted vendor (sec_setup evil)
+# publishes PATH to hq, forging as EVIL-DATA-ARGS say; the hub's admin
+# submits the job. Waits until the vendor is done and the tasks have
+# their errors (a failed task would be retried: the job is cancelled);
+# leaves the task errors in $TMP/out and the job id in $jid.
+evil_publish() {
+	path=$1; shift
+	: "${EVIL_DATA:?EVIL_DATA must name evil-data (make check sets it)}"
+	rm -f "$TMP/evil.out"
+	"$EVIL_DATA" send "$TMP/evil" "$@" >"$TMP/evil.out" \
+	    2>"$TMP/evil.err" &
+	epid=$!
+	pids="$pids $epid"
+	i=0
+	until grep -q linked "$TMP/evil.out" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || { fail "evil-data: $(cat "$TMP/evil.err")"; break; }
+		sleep 0.1
+	done
+	run 0 "$FERRY" send --from "$V" --to hq --state "$HUB" "$path"
+	jid=$(tail -n1 "$TMP/out")
+	wait "$epid" 2>/dev/null || fail "evil-data: $(cat "$TMP/evil.err")"
+	i=0
+	until "$FERRY" job "$jid" --json --state "$HUB" | jq -e \
+	    '(.tasks | length) as $n | [.tasks[] | select(.state == "done" or
+	    .error != null)] | length == $n' >/dev/null 2>&1; do
+		i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
+	done
+	"$FERRY" cancel "$jid" --state "$HUB" >/dev/null 2>&1 || true
+	job_errors "$jid"
 }

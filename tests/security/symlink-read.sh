@@ -79,7 +79,7 @@ job_errors "$rid"
 checks=$((checks + 1))
 grep -q "show/sh020/d: a symlink" "$TMP/out" ||
     fail "the swapped-in symlink: $(cat "$TMP/out")"
-audit_has transfer.refused "show/sh020/d"
+audit_has transfer.suspect "show/sh020/d"
 checks=$((checks + 1))
 [ ! -e "$F/show/sh020/d/x.mov" ] || fail "the vendor got sh010's x.mov"
 rm "$S/show/sh020/d"; mv "$S/show/sh020/d.real" "$S/show/sh020/d"
@@ -96,7 +96,7 @@ job_errors "$uid"
 checks=$((checks + 1))
 grep -q "up: a symlink" "$TMP/out" ||
     fail "publishing through a planted symlink: $(cat "$TMP/out")"
-audit_has transfer.refused "show/sh020/up"
+audit_has transfer.suspect "show/sh020/up"
 checks=$((checks + 1))
 [ "$(head -c 9 "$S/show/sh010/secret.mov")" != overwrite ] ||
     fail "the vendor wrote sh010/secret.mov through a symlink"
