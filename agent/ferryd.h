@@ -173,7 +173,7 @@ void	xfer_abort(struct ferryd *d, const json_t *msg);
 json_t	*xfer_list(struct ferryd *d, const json_t *msg);
 /*
  * A receiver's accept callback (transfer.h) for the names the hub listed
- * (arg: a nameset).
+ * (arg: a nameset): files only, since the hub only ever asks for files.
  */
 int	xfer_accept(const char *rel, int type, void *arg);
 /* Suspect events (transfer.h) one transfer reports or records at most. */

@@ -101,8 +101,7 @@ xfer_suspect(const char *rel, const char *why, void *arg)
 int
 xfer_accept(const char *rel, int type, void *arg)
 {
-	(void)type;
-	return (nameset_accept(rel, arg));
+	return (type == MSG_ENTRY_FILE && nameset_accept(rel, arg));
 }
 
 /* What the hub said we will receive, as a set (names borrowed). */

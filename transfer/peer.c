@@ -9,8 +9,9 @@
  *       recv: --dest DIR        send: --src DIR [--basis REL=BASIS]... [REL...]
  *       [--streams N] [--stats FILE] [--progress] [--compare-hash]
  *       [--bwlimit BYTES_PER_S] [--timeout MS]
- *       recv: [--accept REL]... (a hub's receiver: only these names;
- *       refusals are printed as "suspect")
+ *       recv: [--accept REL]... [--no-symlinks] (a hub's receiver: names
+ *       and types as asked, no symlinks; refusals and masked modes are
+ *       printed as "suspect")
  *
  * Test hooks, for checking the receiver's own defences: send
  * --forge-entry REL=SRC (a file entry named REL, unchecked) and
@@ -62,6 +63,7 @@ struct peer_opts {
 	int		 streams;
 	int		 progress;
 	int		 compare_hash;
+	int		 no_symlinks;
 	int		 timeout_ms;
 };
 
@@ -331,6 +333,7 @@ peer_run(const struct peer_opts *o, int sending, char **paths, int npaths)
 		to.accept_arg = (void *)(uintptr_t)o;
 	}
 	to.suspect = peer_suspect;
+	to.allow_symlinks = !o->no_symlinks;
 	if (o->corrupt != NULL) {
 		to.planned = peer_corrupt;
 		to.planned_arg = (void *)(uintptr_t)o->corrupt;
@@ -374,6 +377,7 @@ main(int argc, char **argv)
 		{ "forge-link", required_argument, NULL, 'L' },
 		{ "corrupt-on-plan", required_argument, NULL, 'C' },
 		{ "accept", required_argument, NULL, 'A' },
+		{ "no-symlinks", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct peer_opts	 o;
@@ -413,6 +417,7 @@ main(int argc, char **argv)
 		case 'T': o.timeout_ms = atoi(optarg); break;
 		case 'B': o.bwlimit = peer_rate(optarg); break;
 		case 'C': o.corrupt = optarg; break;
+		case 'N': o.no_symlinks = 1; break;
 		case 'A':
 			if (o.naccept < 256)
 				o.accept[o.naccept++] = optarg;

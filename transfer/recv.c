@@ -26,6 +26,12 @@
 
 /* Files smaller than this are not resumed: they start afresh. */
 #define RECV_RESUME_MIN	(1024 * 1024)
+/*
+ * The mode bits a sender may set: no setuid, setgid or sticky bit, and not
+ * world-writable. Owners are never the sender's: files belong to whoever
+ * runs the receiver.
+ */
+#define RECV_MODE_MASK	0775
 
 /* Directory attributes, applied once every stream is done with them. */
 struct recv_dir {
@@ -114,6 +120,21 @@ recv_suspect(struct recv_stream *s, const char *rel, const char *why)
 
 	if (o->suspect != NULL)
 		o->suspect(rel, why != NULL ? why : "refused", o->suspect_arg);
+}
+
+/* The mode to give an entry; a setuid, setgid or sticky bit is noted. */
+static uint32_t
+recv_mode(struct recv_stream *s, const struct msg_entry *e)
+{
+	char	why[96];
+
+	if (e->mode & 07000) {
+		snprintf(why, sizeof why, "mode %04o: setuid, setgid and "
+		    "sticky bits dropped (%04o)", (unsigned)e->mode,
+		    (unsigned)(e->mode & RECV_MODE_MASK));
+		recv_suspect(s, e->path, why);
+	}
+	return (e->mode & RECV_MODE_MASK);
 }
 
 /*
@@ -245,7 +266,7 @@ recv_plan_dir(struct recv_stream *s, struct recv_item *it, char **why)
 	pthread_mutex_lock(&sh->mu);
 	v = realloc(sh->dirs, (sh->ndirs + 1) * sizeof *v);
 	if (v != NULL && (v[sh->ndirs].rel = strdup(it->e.path)) != NULL) {
-		v[sh->ndirs].mode = it->e.mode;
+		v[sh->ndirs].mode = recv_mode(s, &it->e);
 		v[sh->ndirs].mtime.tv_sec = it->e.mtime_sec;
 		v[sh->ndirs].mtime.tv_nsec = it->e.mtime_nsec;
 		sh->ndirs++;
@@ -393,8 +414,8 @@ recv_clear_items(struct recv_stream *s)
 }
 
 /*
- * Whether the receiver takes entry e at all: its name, and what it was
- * told to expect.
+ * Whether the receiver takes entry e at all: its name, its type (a symlink
+ * only when the transfer allows them), and what it was told to expect.
  * A refusal is noted as suspect.
  */
 static int
@@ -405,6 +426,9 @@ recv_entry_ok(struct recv_stream *s, const struct msg_entry *e, char **why)
 
 	if ((r = tree_check_relpath(e->path, why)) != 0)
 		;
+	else if (e->type == MSG_ENTRY_SYMLINK && !o->allow_symlinks)
+		r = err_set(why, FERRY_ERR_DENIED, "a symlink, and this "
+		    "transfer takes none");
 	else if (o->accept != NULL && !o->accept(e->path, e->type,
 	    o->accept_arg))
 		r = err_set(why, FERRY_ERR_DENIED, "not part of this transfer "
@@ -590,7 +614,8 @@ recv_file_discard(struct recv_file *rf)
  * (recv_commit); a bad one is removed now.
  */
 static void
-recv_file_finish(struct recv_file *rf, const struct msg_end *end)
+recv_file_finish(struct recv_stream *s, struct recv_file *rf,
+    const struct msg_end *end)
 {
 	struct recv_item	*it = rf->it;
 	struct msg_entry	*e = &it->e;
@@ -618,7 +643,7 @@ recv_file_finish(struct recv_file *rf, const struct msg_end *end)
 		    "basis or the patch was corrupt");
 	ts[0].tv_sec = ts[1].tv_sec = e->mtime_sec;
 	ts[0].tv_nsec = ts[1].tv_nsec = e->mtime_nsec;
-	if (!rf->failed && (fchmod(rf->fd, e->mode) == -1 ||
+	if (!rf->failed && (fchmod(rf->fd, recv_mode(s, e)) == -1 ||
 	    futimens(rf->fd, ts) == -1 || fsync(rf->fd) == -1))
 		recv_file_fail(rf, "finishing: %s", strerror(errno));
 	if (rf->failed) {
@@ -706,7 +731,7 @@ recv_file_data(struct recv_stream *s, struct recv_file *rf,
 		free(why);
 	}
 	if (r == 0)
-		recv_file_finish(rf, &end);
+		recv_file_finish(s, rf, &end);
 	msg_end_clear(&end);
 	return (r);
 }

@@ -111,8 +111,9 @@ typedef int (*transfer_accept_fn)(const char *rel, int type, void *arg);
 /*
  * Called for whatever breaks the rules, for the audit trail: on the
  * sender, a source it will not open (a symlink on the way, not a regular
- * file); on the receiver, an entry refused for its name or basis.
- * From the stream threads.
+ * file); on the receiver, an entry refused for its name, type or basis,
+ * and a mode stripped of setuid, setgid or sticky bits. From the stream
+ * threads.
  */
 typedef void (*transfer_suspect_fn)(const char *rel, const char *why,
     void *arg);
@@ -128,6 +129,9 @@ struct transfer_opts {
 	void			*accept_arg;
 	transfer_suspect_fn	 suspect;	/* may be NULL */
 	void			*suspect_arg;
+	int			 allow_symlinks; /* receiver: make symlink
+						   entries (never for a
+						   vendor's files) */
 	int			 max_attempts;	/* per file; 0: 3 */
 	int			 compare_hash;	/* sender: skip only when the
 						   content is the same */
