@@ -71,6 +71,16 @@ audit_has() {
 	    >/dev/null || fail "no audit record $1 with \"$2\": $(cat "$TMP/audit")"
 }
 
+# vendor_asks FROM PATH REFUSAL [AUDIT]: the vendor, on its own machine,
+# asks for PATH from FROM; the hub refuses with REFUSAL, and records a
+# send.refused naming AUDIT when it is given.
+vendor_asks() {
+	run 1 "$FERRY" send --from "$1" --to "$V" --wait --state "$TMP/fx-ws" \
+	    "$2"
+	err_has "$3"
+	[ -z "${4:-}" ] || audit_has send.refused "$4"
+}
+
 # job_errors ID: the errors of job ID's tasks, one a line, in $TMP/out.
 job_errors() {
 	"$FERRY" job "$1" --json --state "$HUB" |

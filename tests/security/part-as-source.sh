@@ -15,18 +15,15 @@ cp "$S/show/sh010/secret.mov" "$S/show/sh020/.plate.exr.ferry-part"
 printf 'ferry-part 1 300000 0.000000000\n' >"$S/show/sh020/.plate.exr.ferry-meta"
 cp "$L/show/sh010/secret.mov" "$L/show/sh030/.anim.mov.ferry-part"
 
-run 1 "$FERRY" send --from hq --to "$V" --wait --state "$FX" \
-    "$S/show/sh020/.plate.exr.ferry-part"
-err_has ".plate.exr.ferry-part: a ferry partial file or sidecar"
-audit_has send.refused "show/sh020/.plate.exr.ferry-part"
-run 1 "$FERRY" send --from hq --to "$V" --wait --state "$FX" \
-    "$S/show/sh020/.plate.exr.ferry-meta"
-err_has ".plate.exr.ferry-meta: a ferry partial file or sidecar"
+vendor_asks hq "$S/show/sh020/.plate.exr.ferry-part" \
+    ".plate.exr.ferry-part: a ferry partial file or sidecar" \
+    show/sh020/.plate.exr.ferry-part
+vendor_asks hq "$S/show/sh020/.plate.exr.ferry-meta" \
+    ".plate.exr.ferry-meta: a ferry partial file or sidecar"
 # From a site's agent.
-run 1 "$FERRY" send --from la --to "$V" --wait --state "$FX" \
-    "$L/show/sh030/.anim.mov.ferry-part"
-err_has ".anim.mov.ferry-part: a ferry partial file or sidecar"
-audit_has send.refused "show/sh030/.anim.mov.ferry-part"
+vendor_asks la "$L/show/sh030/.anim.mov.ferry-part" \
+    ".anim.mov.ferry-part: a ferry partial file or sidecar" \
+    show/sh030/.anim.mov.ferry-part
 
 # The whole directory: its files go, its partial files do not.
 run 0 "$FERRY" send --from hq --to "$V" --wait --state "$FX" "$S/show/sh020"
