@@ -405,7 +405,10 @@ hub_run(struct ferryd *d)
 	int		 r;
 
 	snprintf(db, sizeof db, "%s/hub.db", d->state);
-	if ((r = store_open(db, &d->store, &cause)) != 0 ||
+	/* Only `ferryd init` makes a hub database; a bad one is refused. */
+	if ((r = store_open_existing(db, &d->store, &cause)) != 0 ||
+	    (r = secret_open(d->state, d->store, identity_fp(d->id),
+	    &cause)) != 0 ||
 	    (r = hub_listen(d, &cause)) != 0) {
 		log_error("%s", cause ? cause : err_str(r));
 		free(cause);
@@ -453,6 +456,10 @@ hub_api(struct ferryd *d, const json_t *req, uid_t uid)
 		return (json_pack("{s:s, s:b}", "error", "invite needs --site "
 		    "SITE, or --user EMAIL with --clearance employee|"
 		    "restricted", "done", 1));
+	/* now + ttl must not overflow into the past. */
+	if (ttl > FERRYD_INVITE_TTL_MAX)
+		return (json_pack("{s:s, s:b}", "error", "an invite is valid "
+		    "for at most 8784 hours (366 days)", "done", 1));
 	pthread_mutex_lock(&d->mu);
 	r = store_invite_code(code, sizeof code, &cause);
 	if (r == 0)
