@@ -131,6 +131,15 @@ struct hub_link *hub_link_for(struct ferryd *d, const char *endpoint,
 	    int free_only);
 /* Queues msg (taken) for agent name's link: -1 if it has none. */
 int	hub_tell(struct ferryd *d, const char *name, json_t *msg);
+/*
+ * Where agent name (of site, or NULL for a person's agent), seen at
+ * address seen, can be reached (allocated; NULL: nowhere): the address
+ * an admin set for its site (`ferry site set --address`), else its
+ * hello's claim if that is where it connects from. A claim elsewhere is
+ * ignored and audited.
+ */
+char	*hub_agent_address(struct ferryd *d, const char *name,
+	    const char *site, const char *seen, const json_t *claim);
 /* Where agents reach the hub's data ports (allocated). */
 char	*hub_public_host(struct ferryd *d);
 /*

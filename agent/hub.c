@@ -128,7 +128,7 @@ hub_links_of(struct ferryd *d, const uint8_t *fp)
 /* Adds a link to the table that dispatch and status use. */
 static struct hub_link *
 hub_link_register(struct ferryd *d, const struct store_agent *a,
-    const char *peer, const char *pub)
+    const char *peer, char *pub)
 {
 	struct hub_link	*l;
 
@@ -138,11 +138,12 @@ hub_link_register(struct ferryd *d, const struct store_agent *a,
 		if (l != NULL)
 			free(l->name);
 		free(l);
+		free(pub);
 		return (NULL);
 	}
 	l->site = a->site ? strdup(a->site) : NULL;
 	l->user = a->email ? strdup(a->email) : NULL;
-	l->pub = pub ? strdup(pub) : NULL;
+	l->pub = pub;	/* transferred */
 	snprintf(l->addr, sizeof l->addr, "%s", peer);
 	memcpy(l->fp, a->fingerprint, sizeof l->fp);
 	l->since = ferryd_now();
@@ -188,7 +189,7 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	struct store_agent	 a;
 	struct hub_link		*l;
 	struct pollfd		 pfd[2];
-	char			*cause = NULL, fp[64];
+	char			*cause = NULL, fp[64], *pub = NULL;
 	json_t			*msg = NULL, *rep;
 	const char		*op;
 	int64_t			 heard = ferryd_now();
@@ -206,9 +207,11 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 		store_agent_clear(&a);
 		return;
 	}
-	if (r == 0)
-		store_agent_seen(d->store, a.id, json_string_value(
-		    json_object_get(hello, "address")), ferryd_now(), NULL);
+	if (r == 0) {
+		pub = hub_agent_address(d, a.name, a.site, hc->peer,
+		    json_object_get(hello, "address"));
+		store_agent_seen(d->store, a.id, pub, ferryd_now(), NULL);
+	}
 	pthread_mutex_unlock(&d->mu);
 	if (r != 0) {
 		log_warnx("refused %s: key %s is not enrolled", hc->peer, fp);
@@ -223,8 +226,7 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	r = proto_send(c, rep, NULL);
 	json_decref(rep);
 	log_info("%s connected from %s", a.name, hc->peer);
-	l = hub_link_register(d, &a, hc->peer, json_string_value(
-	    json_object_get(hello, "address")));
+	l = hub_link_register(d, &a, hc->peer, pub);
 	jobs_wake(d);	/* jobs may have waited for this agent */
 	pfd[0].fd = hc->fd;
 	pfd[1].fd = l != NULL ? l->wake[0] : -1;

@@ -42,7 +42,7 @@ steer() {
 	fx=$!
 	wait_grep '"op":"welcome"' "$TMP/fx.out"
 	"$FERRY" send --from la --to "$V" --state "$HUB" \
-	    "$L/show/sh030/anim.mov" >/dev/null
+	    "$L/show/sh030/anim.mov" >/dev/null 2>&1 || true
 	wait "$fx" || true
 }
 
