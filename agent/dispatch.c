@@ -83,6 +83,7 @@ struct jobs_xfer {
 	pthread_cond_t		 heard;
 	int64_t			 heard_at;
 	int			 port;		/* the listening agent's */
+	const struct dispatch_end *lsn;		/* that agent; NULL: none */
 	int			 send_done, recv_done;
 	char			*agent_error;
 };
@@ -482,10 +483,15 @@ dispatch_run_agents(struct jobs_xfer *x, const char *token, char **cause)
 	if (lsn->pub == NULL)
 		return (err_set(cause, FERRY_ERR_UNREACHABLE, "neither agent "
 		    "%s nor agent %s can be reached: start %s with "
-		    "'ferryd run --public-address ADDR'", x->send.link,
-		    x->recv.link, x->recv.link));
+		    "'ferryd run --public-address ADDR' (the address it "
+		    "connects from), or set its site's with 'ferry site set "
+		    "SITE --address ADDR'", x->send.link, x->recv.link,
+		    x->recv.link));
 	if ((msg = dispatch_start_msg(x, lsn, token)) == NULL)
 		return (FERRY_ERR_NOMEM);
+	pthread_mutex_lock(&d->mu);
+	x->lsn = lsn;	/* the one agent whose port counts */
+	pthread_mutex_unlock(&d->mu);
 	json_object_set_new(msg, "listen", json_string(lsn->pub));
 	json_object_set_new(msg, "peer_addr", json_string(con->addr));
 	if ((r = dispatch_tell(x, lsn->link, msg, cause)) != 0)
@@ -852,6 +858,33 @@ dispatch_find(struct ferryd *d, const struct hub_link *l, const json_t *msg)
 }
 
 /*
+ * A data port announced by agent l: only the agent told to listen, and
+ * only a port of the range, so that nobody is sent anywhere else.
+ * Caller holds d->mu.
+ */
+static void
+dispatch_port(struct jobs_xfer *x, const struct hub_link *l,
+    const json_t *msg)
+{
+	const json_t	*v = json_object_get(msg, "port");
+	json_int_t	 port = json_integer_value(v);
+
+	if (x->lsn != NULL && x->lsn->link != NULL && strcmp(x->lsn->link,
+	    l->name) == 0 && json_is_integer(v) && port >= LINK_PORT_FIRST &&
+	    port <= LINK_PORT_LAST) {
+		x->port = (int)port;
+		return;
+	}
+	audit_note(x->d, l->name, "port.refused", json_pack("{s:I, s:O?}",
+	    "transfer", (json_int_t)x->id, "port", json_is_integer(v) ?
+	    (json_t *)(uintptr_t)v : NULL));
+	if (x->agent_error == NULL && asprintf(&x->agent_error, "agent %s "
+	    "announced a data port it may not use (the ports are %d-%d)",
+	    l->name, LINK_PORT_FIRST, LINK_PORT_LAST) == -1)
+		x->agent_error = NULL;
+}
+
+/*
  * An agent's word about a transfer it takes part in. Only what concerns
  * its own part counts: a receiver cannot settle files, nor a stranger
  * anything. Caller holds d->mu.
@@ -881,7 +914,7 @@ dispatch_message(struct ferryd *d, struct hub_link *l, const char *op,
 	sender = x->send.link != NULL && strcmp(x->send.link, l->name) == 0;
 	x->heard_at = ferryd_now();
 	if (strcmp(op, "transfer.listening") == 0)
-		x->port = (int)json_integer_value(json_object_get(msg, "port"));
+		dispatch_port(x, l, msg);
 	else if (strcmp(op, "transfer.file") == 0 && sender)
 		dispatch_settle(x, i, json_is_true(json_object_get(msg, "ok")),
 		    err);

@@ -26,6 +26,7 @@ struct jsonline_conn;
 #define FERRYD_TIMEOUT_MS	15000	/* a control exchange, in all */
 #define FERRYD_PING_S		20	/* an idle control link says ping */
 #define FERRYD_INVITE_TTL	(72 * 3600)
+#define FERRYD_INVITE_TTL_MAX	(366 * 24 * 3600)	/* a year, and a day */
 
 struct ferryd_cmd {
 	const char	*name;
@@ -130,6 +131,15 @@ struct hub_link *hub_link_for(struct ferryd *d, const char *endpoint,
 	    int free_only);
 /* Queues msg (taken) for agent name's link: -1 if it has none. */
 int	hub_tell(struct ferryd *d, const char *name, json_t *msg);
+/*
+ * Where agent name (of site, or NULL for a person's agent), seen at
+ * address seen, can be reached (allocated; NULL: nowhere): the address
+ * an admin set for its site (`ferry site set --address`), else its
+ * hello's claim if that is where it connects from. A claim elsewhere is
+ * ignored and audited.
+ */
+char	*hub_agent_address(struct ferryd *d, const char *name,
+	    const char *site, const char *seen, const json_t *claim);
 /* Where agents reach the hub's data ports (allocated). */
 char	*hub_public_host(struct ferryd *d);
 /*
@@ -223,6 +233,17 @@ void	gate_sweep(struct ferryd *d);
 int	gate_enroll_allowed(struct ferryd *d, const char *addr);
 void	gate_enroll_failed(struct ferryd *d, const char *addr);
 void	gate_free(struct ferryd *d);
+
+/*
+ * secret.c: hub.secret, the key that seals invites outside hub.db.
+ * secret_init makes it for a new hub (ferryd init); secret_open checks
+ * it and the store's owner (fp, the hub's key) at start-up, and makes it
+ * for a hub from before it. Either sets the store's seal key.
+ */
+int	secret_init(const char *state, struct store *st, const uint8_t *fp,
+	    char **cause);
+int	secret_open(const char *state, struct store *st, const uint8_t *fp,
+	    char **cause);
 
 /* api.c */
 int	api_serve_once(struct ferryd *d, int timeout_ms);

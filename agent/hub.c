@@ -128,7 +128,7 @@ hub_links_of(struct ferryd *d, const uint8_t *fp)
 /* Adds a link to the table that dispatch and status use. */
 static struct hub_link *
 hub_link_register(struct ferryd *d, const struct store_agent *a,
-    const char *peer, const char *pub)
+    const char *peer, char *pub)
 {
 	struct hub_link	*l;
 
@@ -138,11 +138,12 @@ hub_link_register(struct ferryd *d, const struct store_agent *a,
 		if (l != NULL)
 			free(l->name);
 		free(l);
+		free(pub);
 		return (NULL);
 	}
 	l->site = a->site ? strdup(a->site) : NULL;
 	l->user = a->email ? strdup(a->email) : NULL;
-	l->pub = pub ? strdup(pub) : NULL;
+	l->pub = pub;	/* transferred */
 	snprintf(l->addr, sizeof l->addr, "%s", peer);
 	memcpy(l->fp, a->fingerprint, sizeof l->fp);
 	l->since = ferryd_now();
@@ -188,7 +189,7 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	struct store_agent	 a;
 	struct hub_link		*l;
 	struct pollfd		 pfd[2];
-	char			*cause = NULL, fp[64];
+	char			*cause = NULL, fp[64], *pub = NULL;
 	json_t			*msg = NULL, *rep;
 	const char		*op;
 	int64_t			 heard = ferryd_now();
@@ -206,9 +207,11 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 		store_agent_clear(&a);
 		return;
 	}
-	if (r == 0)
-		store_agent_seen(d->store, a.id, json_string_value(
-		    json_object_get(hello, "address")), ferryd_now(), NULL);
+	if (r == 0) {
+		pub = hub_agent_address(d, a.name, a.site, hc->peer,
+		    json_object_get(hello, "address"));
+		store_agent_seen(d->store, a.id, pub, ferryd_now(), NULL);
+	}
 	pthread_mutex_unlock(&d->mu);
 	if (r != 0) {
 		log_warnx("refused %s: key %s is not enrolled", hc->peer, fp);
@@ -223,8 +226,7 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	r = proto_send(c, rep, NULL);
 	json_decref(rep);
 	log_info("%s connected from %s", a.name, hc->peer);
-	l = hub_link_register(d, &a, hc->peer, json_string_value(
-	    json_object_get(hello, "address")));
+	l = hub_link_register(d, &a, hc->peer, pub);
 	jobs_wake(d);	/* jobs may have waited for this agent */
 	pfd[0].fd = hc->fd;
 	pfd[1].fd = l != NULL ? l->wake[0] : -1;
@@ -405,7 +407,10 @@ hub_run(struct ferryd *d)
 	int		 r;
 
 	snprintf(db, sizeof db, "%s/hub.db", d->state);
-	if ((r = store_open(db, &d->store, &cause)) != 0 ||
+	/* Only `ferryd init` makes a hub database; a bad one is refused. */
+	if ((r = store_open_existing(db, &d->store, &cause)) != 0 ||
+	    (r = secret_open(d->state, d->store, identity_fp(d->id),
+	    &cause)) != 0 ||
 	    (r = hub_listen(d, &cause)) != 0) {
 		log_error("%s", cause ? cause : err_str(r));
 		free(cause);
@@ -453,6 +458,10 @@ hub_api(struct ferryd *d, const json_t *req, uid_t uid)
 		return (json_pack("{s:s, s:b}", "error", "invite needs --site "
 		    "SITE, or --user EMAIL with --clearance employee|"
 		    "restricted", "done", 1));
+	/* now + ttl must not overflow into the past. */
+	if (ttl > FERRYD_INVITE_TTL_MAX)
+		return (json_pack("{s:s, s:b}", "error", "an invite is valid "
+		    "for at most 8784 hours (366 days)", "done", 1));
 	pthread_mutex_lock(&d->mu);
 	r = store_invite_code(code, sizeof code, &cause);
 	if (r == 0)

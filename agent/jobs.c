@@ -96,17 +96,37 @@ static json_t *
 jobs_site_set(struct ferryd *d, const json_t *req)
 {
 	const char	*site = json_string_value(json_object_get(req, "site"));
-	json_int_t	 bw = json_integer_value(json_object_get(req,
-			    "bwlimit"));
-	char		*cause = NULL;
+	const json_t	*bwv = json_object_get(req, "bwlimit");
+	const char	*addr = json_string_value(json_object_get(req,
+			    "address"));
+	json_int_t	 bw = json_integer_value(bwv);
+	struct hub_link	*l;
+	char		*cause = NULL, key[300];
 	json_t		*rep;
-	int		 r;
+	int		 r = 0;
 
-	if (site == NULL || bw < 0)
-		return (jobs_error("site.set needs a site and a bwlimit"));
+	if (site == NULL || (bwv != NULL && (!json_is_integer(bwv) ||
+	    bw < 0)) || (bwv == NULL && addr == NULL) || (addr != NULL &&
+	    (strlen(addr) > 127 || strcspn(addr, " \t\r\n/") !=
+	    strlen(addr))))
+		return (jobs_error("site.set needs a site, and a bwlimit or "
+		    "an address (a host, no port)"));
+	/* The public address an admin vouches for (links.c). */
+	snprintf(key, sizeof key, "address:%s", site);
 	pthread_mutex_lock(&d->mu);
 	store_site_add(d->store, site, ferryd_now(), NULL);
-	r = store_site_set_bwlimit(d->store, site, bw, &cause);
+	if (bwv != NULL)
+		r = store_site_set_bwlimit(d->store, site, bw, &cause);
+	if (r == 0 && addr != NULL)
+		r = store_meta_set(d->store, key, addr, &cause);
+	/* Linked agents of the site are reached there from now on. */
+	for (l = d->hub_links; r == 0 && addr != NULL && l != NULL;
+	    l = l->next) {
+		if (l->site == NULL || strcmp(l->site, site) != 0)
+			continue;
+		free(l->pub);
+		l->pub = *addr != '\0' ? strdup(addr) : NULL;
+	}
 	pthread_mutex_unlock(&d->mu);
 	rep = r != 0 ? jobs_error(cause ? cause : err_str(r)) :
 	    json_pack("{s:b}", "done", 1);
@@ -133,7 +153,9 @@ jobs_reachable(struct ferryd *d, const char *from, const char *to,
 	if (lf != NULL && lt != NULL && lf->pub == NULL && lt->pub == NULL)
 		r = err_set(cause, FERRY_ERR_UNREACHABLE, "neither agent %s "
 		    "nor agent %s can be reached: start %s with 'ferryd run "
-		    "--public-address ADDR'", lf->name, lt->name, lt->name);
+		    "--public-address ADDR' (the address it connects from), "
+		    "or set its site's with 'ferry site set SITE --address "
+		    "ADDR'", lf->name, lt->name, lt->name);
 	pthread_mutex_unlock(&d->mu);
 	return (r);
 }

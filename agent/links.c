@@ -13,6 +13,7 @@
 #include "err.h"
 #include "ferryd.h"
 #include "identity.h"
+#include "store.h"
 
 struct hub_link *
 hub_link_named(struct ferryd *d, const char *name)
@@ -52,6 +53,31 @@ hub_tell(struct ferryd *d, const char *name, json_t *msg)
 	}
 	ferryd_queue(&l->outq, msg, l->wake[1]);
 	return (0);
+}
+
+char *
+hub_agent_address(struct ferryd *d, const char *name, const char *site,
+    const char *seen, const json_t *claim)
+{
+	const char	*c = json_string_value(claim);
+	char		 key[300], *admin = NULL;
+
+	if (site != NULL) {
+		snprintf(key, sizeof key, "address:%s", site);
+		if (store_meta_get(d->store, key, &admin, NULL) == 0 &&
+		    *admin != '\0')
+			return (admin);
+		free(admin);
+	}
+	if (claim == NULL)
+		return (NULL);
+	/* Only where the hub sees it: no sending others elsewhere. */
+	if (c != NULL && strcmp(c, seen) == 0)
+		return (strdup(seen));
+	audit_note(d, name, "address.ignored", json_pack("{s:s, s:s%}",
+	    "seen", seen, "claimed", c != NULL ? c : "(not a string)",
+	    c == NULL ? (size_t)14 : strlen(c) < 128 ? strlen(c) : 127));
+	return (NULL);
 }
 
 char *

@@ -8,8 +8,13 @@
 
 make_hub
 enrol_agent la la-server
-run 1 "$FERRY" invite --site x --expires 2562047788015215 --state "$HUB"
+run 2 "$FERRY" invite --site x --expires 2562047788015215 --state "$HUB"
 err_has "at most"
+# The hub bounds it too, whatever a client sends.
+checks=$((checks + 1))
+"$EVIL" api "$HUB/ferryd.sock" \
+    '{"op":"invite","site":"x","ttl":9223372036854775807}' 2>&1 |
+    grep -q "at most 8784 hours" || fail "the hub took a 2^63-1 s invite"
 stop_daemons
 pids=""
 cp "$HUB/hub.db" "$TMP/good.db"
@@ -49,6 +54,6 @@ cp "$TMP/hub.secret" "$HUB/hub.secret"
 start_daemon "$HUB"
 HUBPID=$DPID
 run 0 "$FERRY" status --json --state "$HUB"
-start_daemon "$TMP/la"
+start_daemon "$TMP/la-server"
 wait_linked la-server
 finish

@@ -22,12 +22,22 @@
  *   evil-agent enroll-key STATE HOST:PORT HEXKEY
  *     Enrols with the key of an invite code (as stored in a copy of the
  *     hub's database) instead of the code.
+ *
+ *   evil-agent api SOCKET JSON
+ *     Sends one request line, as is, to a local API socket and prints
+ *     what comes back until the socket closes or 5 s pass.
+ *
+ *   evil-agent drip SOCKET --every MS [--hold S]
+ *     A local client that sends a request one byte every MS
+ *     milliseconds, for S seconds at most.
  */
 #include "config.h"
 
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,6 +353,83 @@ evil_enroll_key(int argc, char **argv)
 	return (r == 0 ? 0 : 1);
 }
 
+/* A connection to a local API socket. */
+static int
+evil_unix(const char *path)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path ||
+	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return (-1);
+	memcpy(sun.sun_path, path, strlen(path));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+static int
+evil_api(int argc, char **argv)
+{
+	struct pollfd	pfd;
+	char		buf[4096];
+	ssize_t		n;
+
+	if (argc != 3 || (pfd.fd = evil_unix(argv[1])) == -1) {
+		fprintf(stderr, "usage: evil-agent api SOCKET JSON\n");
+		return (EVIL_EXIT_USAGE);
+	}
+	pfd.events = POLLIN;
+	if (write(pfd.fd, argv[2], strlen(argv[2])) == -1 ||
+	    write(pfd.fd, "\n", 1) == -1)
+		return (1);
+	while (poll(&pfd, 1, 5000) > 0 && (n = read(pfd.fd, buf,
+	    sizeof buf)) > 0)
+		fwrite(buf, 1, (size_t)n, stdout);
+	close(pfd.fd);
+	return (0);
+}
+
+static int
+evil_drip(int argc, char **argv)
+{
+	static const char	 req[] = "{\"op\": \"status\"}\n";
+	struct timespec		 t0;
+	int			 fd, every, hold = 60;
+	size_t			 i;
+
+	if (argc < 4 || strcmp(argv[2], "--every") != 0 ||
+	    (every = atoi(argv[3])) <= 0) {
+		fprintf(stderr, "usage: evil-agent drip SOCKET --every MS "
+		    "[--hold S]\n");
+		return (EVIL_EXIT_USAGE);
+	}
+	if (argc == 6 && strcmp(argv[4], "--hold") == 0)
+		hold = atoi(argv[5]);
+	if ((fd = evil_unix(argv[1])) == -1) {
+		fprintf(stderr, "evil-agent: %s: cannot connect\n", argv[1]);
+		return (1);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	printf("dripping\n");
+	fflush(stdout);
+	for (i = 0; i < sizeof req - 2 && evil_ms_since(&t0) < hold * 1000;
+	    i++) {
+		if (write(fd, req + i, 1) != 1)
+			break;
+		usleep((useconds_t)every * 1000);
+	}
+	printf("%s after %zu bytes\n", i < sizeof req - 2 ? "cut" : "held",
+	    i);
+	close(fd);
+	return (0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -354,7 +441,11 @@ main(int argc, char **argv)
 		return (evil_flood(argc - 1, argv + 1));
 	if (argc >= 2 && strcmp(argv[1], "enroll-key") == 0)
 		return (evil_enroll_key(argc - 1, argv + 1));
-	fprintf(stderr, "usage: evil-agent talk|flood|enroll-key STATE "
-	    "[options]\n");
+	if (argc >= 2 && strcmp(argv[1], "api") == 0)
+		return (evil_api(argc - 1, argv + 1));
+	if (argc >= 2 && strcmp(argv[1], "drip") == 0)
+		return (evil_drip(argc - 1, argv + 1));
+	fprintf(stderr, "usage: evil-agent talk|flood|enroll-key|api|drip "
+	    "...\n");
 	return (EVIL_EXIT_USAGE);
 }
