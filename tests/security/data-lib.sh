@@ -6,6 +6,9 @@
 . "${srcdir:-.}/tests/agent/lib.sh"
 need ip
 need jq
+need ss
+# lib.sh picks the port from our pid; another test may hold it already.
+while ss -ltnH "sport = :$port" | grep -q .; do port=$((port + 1)); done
 
 ip -o addr show lo 2>/dev/null | grep -q "127.0.0.1/8" || {
 	echo "SKIP: no 127.0.0.0/8 on lo"; exit 77; }
@@ -91,7 +94,9 @@ job_errors() {
 # publishes PATH to hq, forging as EVIL-DATA-ARGS say; the hub's admin
 # submits the job. Waits until the vendor is done and the tasks have
 # their errors (a failed task would be retried: the job is cancelled);
-# leaves the task errors in $TMP/out and the job id in $jid.
+# leaves what the vendor was told in $TMP/evil.out ("sent: ..."), the task
+# errors in $TMP/out (a retry may have replaced them) and the job id in
+# $jid.
 evil_publish() {
 	path=$1; shift
 	: "${EVIL_DATA:?EVIL_DATA must name evil-data (make check sets it)}"
