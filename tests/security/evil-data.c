@@ -327,5 +327,7 @@ main(int argc, char **argv)
 	if ((r = evil_serve(&x, hold_ms, &cause)) != 0)
 		evil_die("serve", r, cause);
 	evil_free(&x.e);
+	while (x.nrules > 0)
+		free(x.rules[--x.nrules].rel);
 	return (0);
 }
