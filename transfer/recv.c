@@ -289,6 +289,7 @@ recv_plan_link(struct recv_stream *s, struct recv_item *it, char **why)
 	if (!tree_link_inside(it->e.path, it->e.link)) {
 		err_set(why, FERRY_ERR_BADNAME, "symlink target \"%s\" leaves "
 		    "the destination", it->e.link);
+		recv_suspect(s, it->e.path, *why);
 		return (MSG_PLAN_REFUSE);
 	}
 	if (recv_parent(s, it->e.path, 1, &dirfd, &base, why) != 0)

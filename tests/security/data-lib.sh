@@ -1,8 +1,9 @@
 # Sourced by the data-plane attack tests (docs/security.md, "Data plane"):
 # a hub (hq, 127.0.0.1), a restricted vendor's agent (fx-ws, 127.0.0.3,
-# reachable) granted storage:show/sh020 write, and with `sec_setup la` a
-# site agent (la-server, 127.0.0.2). Each test is one attack: it checks
-# the refusal the attacker sees and the record the hub keeps of it.
+# reachable, or the crafted evil-data in its place) granted
+# storage:show/sh020 write and sh030 read, and a site agent (la-server,
+# 127.0.0.2) if asked for. Each test is one attack: it checks the refusal
+# the attacker sees and the record the hub keeps of it.
 . "${srcdir:-.}/tests/agent/lib.sh"
 need ip
 need jq
@@ -27,7 +28,9 @@ enrol() {
 	wait_linked "$name"
 }
 
-# sec_setup [la]: the storage trees, the share map, the hub and agents.
+# sec_setup [evil] [la]: the storage trees, the share map, the hub and
+# agents: fx-ws, or with evil the crafted vendor in its place; with la a
+# site agent too (reachable at 127.0.0.2; LAPID).
 sec_setup() {
 	mkdir -p "$S/show/sh010" "$S/show/sh020" "$L/show/sh010" \
 	    "$L/show/sh030" "$F/show/sh020"
@@ -41,12 +44,14 @@ sec_setup() {
   "sites": { "la": { "linux": "$L" }, "$V": { "linux": "$F" } } } } }
 JSON
 	make_hub
-	if [ "${1:-}" != evil ]; then
+	case " $* " in *" evil "*) evil=1 ;; *) evil= ;; esac
+	case " $* " in *" la "*) la=1 ;; *) la= ;; esac
+	if [ -z "$evil" ]; then
 		EXTRA="--public-address 127.0.0.3" enrol fx-ws 127.0.0.3 \
 		    --user "$V" --clearance restricted
 		FXPID=$DPID
 	fi
-	if [ "${1:-}" = evil ]; then
+	if [ -n "$evil" ]; then
 		# A crafted vendor (tests/security/evil-data.c) in fx-ws's place.
 		code=$("$FERRY" invite --user "$V" --clearance restricted \
 		    --state "$HUB" | tail -n1)
@@ -54,8 +59,9 @@ JSON
 		    --name evil --source-address 127.0.0.3 >/dev/null ||
 		    fail "enrolling evil failed"
 	fi
-	if [ "${1:-}" = la ]; then
-		EXTRA= enrol la-server 127.0.0.2 --site la
+	if [ -n "$la" ]; then
+		EXTRA="--public-address 127.0.0.2" enrol la-server 127.0.0.2 \
+		    --site la
 		LAPID=$DPID
 	fi
 	run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
@@ -91,7 +97,7 @@ job_errors() {
 }
 
 # evil_publish PATH EVIL-DATA-ARGS...: the crafted vendor (sec_setup evil)
-# publishes PATH to hq, forging as EVIL-DATA-ARGS say; the hub's admin
+# publishes PATH to $TO (default hq), forging as EVIL-DATA-ARGS say; the hub's admin
 # submits the job. Waits until the vendor is done and the tasks have
 # their errors (a failed task would be retried: the job is cancelled);
 # leaves what the vendor was told in $TMP/evil.out ("sent: ..."), the task
@@ -111,7 +117,7 @@ evil_publish() {
 		[ $i -lt 100 ] || { fail "evil-data: $(cat "$TMP/evil.err")"; break; }
 		sleep 0.1
 	done
-	run 0 "$FERRY" send --from "$V" --to hq --state "$HUB" "$path"
+	run 0 "$FERRY" send --from "$V" --to "${TO:-hq}" --state "$HUB" "$path"
 	jid=$(tail -n1 "$TMP/out")
 	wait "$epid" 2>/dev/null || fail "evil-data: $(cat "$TMP/evil.err")"
 	i=0

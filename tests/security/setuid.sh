@@ -6,7 +6,7 @@
 . "${srcdir:-.}/tests/security/data-lib.sh"
 need jq
 need stat
-sec_setup evil
+sec_setup evil la
 
 printf '#!/bin/sh\nid\n' >"$F/show/sh020/tool"
 printf 'anyone may write\n' >"$F/show/sh020/open.exr"
@@ -34,6 +34,14 @@ checks=$((checks + 1))
 [ "$(stat -c %a "$S/show/sh020/kit/a" "$S/show/sh020/kit/b" 2>&1 |
     tr '\n' ' ')" = "755 711 " ] ||
     fail "kit modes: $(stat -c '%n %a' "$S/show/sh020/kit/a" "$S/show/sh020/kit/b" 2>&1)"
+
+# At a site's agent receiving for the vendor, the same.
+printf '#!/bin/sh\nid\n' >"$F/show/sh020/tool2"
+TO=la evil_publish "$F/show/sh020/tool2" --mode show/sh020/tool2=6755
+checks=$((checks + 1))
+[ "$(stat -c %a "$L/show/sh020/tool2" 2>&1)" = 755 ] ||
+    fail "tool2 arrived at la with mode $(stat -c %a "$L/show/sh020/tool2" 2>&1)"
+audit_has transfer.suspect "mode 6755"
 
 stop_and_check
 finish

@@ -4,10 +4,11 @@
 # a symlink (up -> ../.., then esc -> up/../../.., which the old depth
 # count let through), as a directory, and adds entries it was never asked
 # for, with ".." spelt in other ways. The hub asked for files: it takes
-# regular files, by the names it listed, and nothing else.
+# regular files, by the names it listed, and nothing else; so does a
+# site's agent receiving for it, which reports to the hub.
 . "${srcdir:-.}/tests/security/data-lib.sh"
 need jq
-sec_setup evil
+sec_setup evil la
 
 for f in up esc d1 ok.exr; do
 	printf 'vendor file %s\n' "$f" >"$F/show/sh020/$f"
@@ -62,6 +63,16 @@ checks=$((checks + 1))
     fail "sh010/secret.mov was overwritten"
 audit_has transfer.suspect "show/sh020/extra"
 audit_has transfer.suspect "show/sh020/%2e%2e/x"
+
+# The same at a site's agent (la listens, the vendor connects): la
+# refuses, and the hub's audit trail has it from la.
+printf 'vendor file up2\n' >"$F/show/sh020/up2"
+TO=la evil_publish "$F/show/sh020/up2" --symlink show/sh020/up2=../..
+checks=$((checks + 1))
+grep -q "a symlink, and this transfer takes none" "$TMP/evil.out" &&
+    [ ! -L "$L/show/sh020/up2" ] ||
+    fail "la took up2 as a symlink: $(cat "$TMP/evil.out")"
+audit_has transfer.suspect "show/sh020/up2"
 
 stop_and_check
 finish

@@ -53,21 +53,32 @@ rm "$S/show/sh020/pipe"
 printf 'secret of sh010\n' >"$S/show/sh010/x.mov"
 mkdir "$S/show/sh020/d"
 printf 'granted\n' >"$S/show/sh020/d/x.mov"
+# The same on la, which opens the file itself when it sends.
+mkdir "$L/show/sh030/d"
+printf 'granted\n' >"$L/show/sh030/d/x.mov"
+printf 'secret of la sh010\n' >"$L/show/sh010/x.mov"
 kill "$FXPID"; wait "$FXPID" 2>/dev/null || true
 run 0 "$FERRY" send --from hq --to "$V" --state "$HUB" "$S/show/sh020/d/x.mov"
 rid=$(tail -n1 "$TMP/out")
+run 0 "$FERRY" send --from la --to "$V" --state "$HUB" "$L/show/sh030/d/x.mov"
+lid=$(tail -n1 "$TMP/out")
 mv "$S/show/sh020/d" "$S/show/sh020/d.real"
 ln -s ../sh010 "$S/show/sh020/d"
+mv "$L/show/sh030/d" "$L/show/sh030/d.real"
+ln -s ../sh010 "$L/show/sh030/d"
 start_daemon "$FX"
 wait_linked fx-ws
-run 1 "$FERRY" job "$rid" --wait --state "$HUB"
-job_errors "$rid"
+for j in "$rid:show/sh020/d" "$lid:show/sh030/d"; do
+	run 1 "$FERRY" job "${j%%:*}" --wait --state "$HUB"
+	job_errors "${j%%:*}"
+	checks=$((checks + 1))
+	grep -q "${j#*:}: a symlink" "$TMP/out" ||
+	    fail "the swapped-in symlink ${j#*:}: $(cat "$TMP/out")"
+	audit_has transfer.suspect "${j#*:}"
+done
 checks=$((checks + 1))
-grep -q "show/sh020/d: a symlink" "$TMP/out" ||
-    fail "the swapped-in symlink: $(cat "$TMP/out")"
-audit_has transfer.suspect "show/sh020/d"
-checks=$((checks + 1))
-[ ! -e "$F/show/sh020/d/x.mov" ] || fail "the vendor got sh010's x.mov"
+[ ! -e "$F/show/sh020/d/x.mov" ] && [ ! -e "$F/show/sh030/d/x.mov" ] ||
+    fail "the vendor got an x.mov of sh010"
 rm "$S/show/sh020/d"; mv "$S/show/sh020/d.real" "$S/show/sh020/d"
 
 # The vendor publishes through a symlink planted in the hub's tree.

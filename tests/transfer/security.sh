@@ -34,6 +34,10 @@ checks=$((checks + 1))
 [ -f "$TMP/dst/ok.txt" ] && [ ! -e "$TMP/dst/evil" ] &&
     [ ! -e "$TMP/escape.txt" ] && [ ! -e /abs.txt ] ||
     fail "refused entries were written, or the good one was not"
+checks=$((checks + 1))
+grep -q 'suspect: evil: symlink target "../../../etc" leaves' "$TMP/rerr" &&
+    grep -q 'suspect: ../escape.txt: ' "$TMP/rerr" ||
+    fail "the receiver did not report what it refused: $(cat "$TMP/rerr")"
 no_leftovers
 
 # A receiver told what to expect (as the hub tells an agent) refuses any
