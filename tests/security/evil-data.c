@@ -5,22 +5,25 @@
  * link, transfer/ for the session) but forges the entries it offers.
  *
  *   evil-data send STATE [--symlink REL=TARGET]... [--dir REL]...
- *       [--mode REL=OCTAL]... [--extra-symlink REL=TARGET]...
- *       [--extra-file REL=SRC]... [--hold MS]
+ *       [--mode REL=OCTAL]... [--basis REL=BASIS]...
+ *       [--extra-symlink REL=TARGET]... [--extra-file REL=SRC]...
+ *       [--hold MS]
  *     Connects as the agent of STATE and waits (MS, default 20000) for
  *     the hub. A "list" is answered with each path asked for and its
  *     size, as a real agent would. For the first transfer.start that
  *     makes it the sender it connects to the data port and offers every
  *     file asked for, except: --symlink offers REL as a symlink to
- *     TARGET, --dir as a directory, --mode as a file with that mode; and
- *     --extra-* entries are offered too, though never asked for. It
- *     reports each file's fate and the end to the hub as an agent does,
- *     prints "sent: ok" or "sent: CAUSE", and exits.
+ *     TARGET, --dir as a directory, --mode as a file with that mode,
+ *     --basis with that basis hint (whatever the hub said); and --extra-*
+ *     entries are offered too, though never asked for. It reports each
+ *     file's fate and the end to the hub as an agent does, prints "sent:
+ *     ok" or "sent: CAUSE" and "stats: whole=N delta=N wire=N", and exits.
  */
 #include "config.h"
 
 #include <dirent.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +44,8 @@
 
 /* A forging rule: what to offer for REL (or in addition). */
 struct evil_forge {
-	int		 kind;	/* 's'ymlink, 'd'ir, 'm'ode, 'S', 'F' extra */
+	int		 kind;	/* 's'ymlink, 'd'ir, 'm'ode, 'b'asis;
+				   'S', 'F' extra */
 	char		*rel;
 	const char	*value;
 };
@@ -67,7 +71,7 @@ evil_rule_for(const struct evil_data *x, const char *rel)
 	size_t	i;
 
 	for (i = 0; i < x->nrules; i++) {
-		if (strchr("sdm", x->rules[i].kind) != NULL &&
+		if (strchr("sdmb", x->rules[i].kind) != NULL &&
 		    strcmp(x->rules[i].rel, rel) == 0)
 			return (&x->rules[i]);
 	}
@@ -103,6 +107,8 @@ evil_entry(struct transfer_file *tf, const char *src, const char *rel,
 		tf->size = 0;
 	} else if (f->kind == 'm')
 		tf->mode = (uint32_t)strtoul(f->value, NULL, 8);
+	else if (f->kind == 'b')
+		tf->basis = strdup(f->value);
 }
 
 /* The list the hub asked for, forged; extras at the end. */
@@ -123,8 +129,14 @@ evil_list(struct evil_data *x, const json_t *msg, struct transfer_list *l)
 	json_array_foreach(files, i, f) {
 		const char *rel = json_string_value(json_object_get(f, "rel"));
 
-		evil_entry(&l->v[l->n++], json_string_value(json_object_get(f,
+		const char *basis = json_string_value(json_object_get(f,
+		    "basis"));
+
+		evil_entry(&l->v[l->n], json_string_value(json_object_get(f,
 		    "src")), rel, evil_rule_for(x, rel));
+		if (l->v[l->n].basis == NULL && basis != NULL)
+			l->v[l->n].basis = strdup(basis);
+		l->n++;
 	}
 	for (i = 0; i < x->nrules; i++) {
 		if (x->rules[i].kind != 'S' && x->rules[i].kind != 'F')
@@ -188,6 +200,9 @@ evil_transfer(struct evil_data *x, const json_t *msg, char **cause)
 		o.file_done_arg = x;
 		r = transfer_send(conns, p.streams, &l, &o, &st, cause);
 		link_close(conns, fds, p.streams);
+		printf("stats: whole=%ju delta=%ju wire=%ju\n",
+		    (uintmax_t)st.whole, (uintmax_t)st.delta,
+		    (uintmax_t)st.wire_bytes);
 	}
 	transfer_list_clear(&l);
 	free(host);
@@ -289,6 +304,7 @@ main(int argc, char **argv)
 		{ "symlink", required_argument, NULL, 's' },
 		{ "dir", required_argument, NULL, 'd' },
 		{ "mode", required_argument, NULL, 'm' },
+		{ "basis", required_argument, NULL, 'b' },
 		{ "extra-symlink", required_argument, NULL, 'S' },
 		{ "extra-file", required_argument, NULL, 'F' },
 		{ "hold", required_argument, NULL, 'h' },
