@@ -253,20 +253,28 @@ dispatch_suspect(const char *rel, const char *why, void *arg)
 	pthread_mutex_unlock(&x->d->mu);
 }
 
-/* The names x delivers, relative to the root it delivers into. */
+/*
+ * The names x delivers, relative to the root it delivers into, and their
+ * basis hints: all the receiver will take.
+ */
 static int
-dispatch_expect(const struct jobs_xfer *x, struct nameset *s)
+dispatch_expect(const struct jobs_xfer *x, struct xfer_expect *e)
 {
-	const char	**names;
+	const char	**names, **bases;
 	size_t		  i;
-	int		  r;
+	int		  r = FERRY_ERR_NOMEM;
 
-	if ((names = calloc(x->l.n + 1, sizeof *names)) == NULL)
-		return (FERRY_ERR_NOMEM);
-	for (i = 0; i < x->l.n; i++)
-		names[i] = x->l.v[i].rel;
-	r = nameset_build(s, names, x->l.n) == 0 ? 0 : FERRY_ERR_NOMEM;
+	names = calloc(x->l.n + 1, sizeof *names);
+	bases = calloc(x->l.n + 1, sizeof *bases);
+	if (names != NULL && bases != NULL) {
+		for (i = 0; i < x->l.n; i++) {
+			names[i] = x->l.v[i].rel;
+			bases[i] = x->l.v[i].basis;
+		}
+		r = xfer_expect_build(e, names, bases, x->l.n);
+	}
 	free(names);
+	free(bases);
 	return (r);
 }
 
@@ -281,7 +289,7 @@ dispatch_start_msg(struct jobs_xfer *x, const struct dispatch_end *e,
 	const struct dispatch_end	*other = e == &x->send ? &x->recv :
 					    &x->send;
 	char				 fp[IDENTITY_FP_STRLEN + 1];
-	json_t				*msg, *v;
+	json_t				*msg, *v, *bases;
 	size_t				 i;
 
 	identity_fp_format(other->fp, fp);
@@ -292,6 +300,7 @@ dispatch_start_msg(struct jobs_xfer *x, const struct dispatch_end *e,
 	if (msg == NULL)
 		return (NULL);
 	v = json_array();
+	bases = json_object();
 	for (i = 0; i < x->l.n; i++) {
 		const struct transfer_file *f = &x->l.v[i];
 
@@ -300,6 +309,9 @@ dispatch_start_msg(struct jobs_xfer *x, const struct dispatch_end *e,
 			    "src", f->src, "rel", f->rel, "basis", f->basis));
 		else
 			json_array_append_new(v, json_string(f->rel));
+		if (f->basis != NULL)
+			json_object_set_new(bases, f->rel,
+			    json_string(f->basis));
 	}
 	if (e == &x->send) {
 		json_object_set_new(msg, "files", v);
@@ -308,8 +320,11 @@ dispatch_start_msg(struct jobs_xfer *x, const struct dispatch_end *e,
 		    (json_int_t)x->bwlimit));
 	} else {
 		json_object_set_new(msg, "expect", v);
+		json_object_set_new(msg, "bases", bases);
+		bases = NULL;	/* transferred */
 		json_object_set_new(msg, "root", json_string(x->root));
 	}
+	json_decref(bases);
 	return (msg);
 }
 
@@ -399,7 +414,7 @@ dispatch_run_local(struct jobs_xfer *x, const char *token,
 	struct link_params	 p;
 	struct transfer_opts	 o;
 	struct transfer_stats	 st;
-	struct nameset		 expect;
+	struct xfer_expect	 expect;
 	struct tls_conn		*conns[DISPATCH_STREAMS];
 	char			 addr[300];
 	json_t			*msg;
@@ -448,7 +463,7 @@ dispatch_run_local(struct jobs_xfer *x, const char *token,
 		o.accept_arg = &expect;
 		r = transfer_receive(conns, DISPATCH_STREAMS, x->root, &o, &st,
 		    cause);
-		nameset_clear(&expect);
+		xfer_expect_clear(&expect);
 	}
 	link_close(conns, fds, DISPATCH_STREAMS);
 	if (x->send.link != NULL && r == 0) {

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "conf.h"
+#include "nameset.h"
 
 struct identity;
 struct jobs_xfer;
@@ -182,10 +183,22 @@ void	xfer_start(struct ferryd *d, const json_t *msg);
 void	xfer_abort(struct ferryd *d, const json_t *msg);
 json_t	*xfer_list(struct ferryd *d, const json_t *msg);
 /*
- * A receiver's accept callback (transfer.h) for the names the hub listed
- * (arg: a nameset): files only, since the hub only ever asks for files.
+ * What a receiver was told to expect, by the hub: regular files by name,
+ * and for some of them a basis hint. Anything else is refused, whatever
+ * the sender says. The names are borrowed.
  */
-int	xfer_accept(const char *rel, int type, void *arg);
+struct xfer_expect {
+	struct nameset	 names;
+	struct nameset	 bases;		/* "REL\nBASIS", in keys */
+	char		**keys;
+	size_t		 nkeys;
+};
+/* bases[i] is rels[i]'s hint, or NULL; bases may be NULL. */
+int	xfer_expect_build(struct xfer_expect *e, const char *const *rels,
+	    const char *const *bases, size_t n);
+void	xfer_expect_clear(struct xfer_expect *e);
+/* The accept callback (transfer.h) for an xfer_expect. */
+int	xfer_accept(const char *rel, int type, const char *basis, void *arg);
 /* Suspect events (transfer.h) one transfer reports or records at most. */
 #define FERRYD_SUSPECT_MAX	32
 

@@ -35,7 +35,7 @@ struct xfer {
 	json_int_t		 id;
 	volatile int		 abort;
 	struct transfer_list	 l;		/* what we send */
-	struct nameset		 expect;	/* what we may receive */
+	struct xfer_expect	 expect;	/* what we may receive */
 	time_t			 last_progress;
 	int			 nsuspect;
 	struct xfer		*next;
@@ -99,28 +99,92 @@ xfer_suspect(const char *rel, const char *why, void *arg)
 }
 
 int
-xfer_accept(const char *rel, int type, void *arg)
+xfer_expect_build(struct xfer_expect *e, const char *const *rels,
+    const char *const *bases, size_t n)
 {
-	return (type == MSG_ENTRY_FILE && nameset_accept(rel, arg));
+	size_t	i;
+
+	memset(e, 0, sizeof *e);
+	if ((e->keys = calloc(n + 1, sizeof *e->keys)) == NULL)
+		return (FERRY_ERR_NOMEM);
+	for (i = 0; bases != NULL && i < n; i++) {
+		if (bases[i] == NULL || rels[i] == NULL)
+			continue;
+		if (asprintf(&e->keys[e->nkeys], "%s\n%s", rels[i],
+		    bases[i]) == -1) {
+			xfer_expect_clear(e);
+			return (FERRY_ERR_NOMEM);
+		}
+		e->nkeys++;
+	}
+	if (nameset_build(&e->names, rels, n) != 0 ||
+	    nameset_build(&e->bases, (const char *const *)e->keys,
+	    e->nkeys) != 0) {
+		xfer_expect_clear(e);
+		return (FERRY_ERR_NOMEM);
+	}
+	return (0);
 }
 
-/* What the hub said we will receive, as a set (names borrowed). */
-static int
-xfer_expect(const json_t *expect, struct nameset *s)
+void
+xfer_expect_clear(struct xfer_expect *e)
 {
-	const char	**names;
-	const json_t	 *v;
-	size_t		  i;
-	int		  r;
+	size_t	i;
 
-	if ((names = calloc(json_array_size(expect) + 1,
-	    sizeof *names)) == NULL)
-		return (FERRY_ERR_NOMEM);
-	json_array_foreach(expect, i, v)
-		names[i] = json_string_value(v);
-	r = nameset_build(s, names, json_array_size(expect)) == 0 ? 0 :
-	    FERRY_ERR_NOMEM;
+	nameset_clear(&e->names);
+	nameset_clear(&e->bases);
+	for (i = 0; i < e->nkeys; i++)
+		free(e->keys[i]);
+	free(e->keys);
+	memset(e, 0, sizeof *e);
+}
+
+/*
+ * A file by a name the hub listed, and a basis hint only if the hub gave
+ * that one for it: a crafted sender cannot name another basis and have
+ * its block map, or patch a delta against it.
+ */
+int
+xfer_accept(const char *rel, int type, const char *basis, void *arg)
+{
+	const struct xfer_expect	*e = arg;
+	char				*key;
+	int				 ok;
+
+	if (type != MSG_ENTRY_FILE || !nameset_has(&e->names, rel))
+		return (0);
+	if (*basis == '\0')
+		return (1);
+	if (asprintf(&key, "%s\n%s", rel, basis) == -1)
+		return (0);
+	ok = nameset_has(&e->bases, key);
+	free(key);
+	return (ok);
+}
+
+/* What the hub said we will receive: "expect" names, "bases" hints. */
+static int
+xfer_expect(const json_t *msg, struct xfer_expect *e)
+{
+	const json_t	 *expect = json_object_get(msg, "expect"), *v;
+	const json_t	 *bases = json_object_get(msg, "bases");
+	const char	**names, **hints;
+	size_t		  i, n = json_array_size(expect);
+	int		  r = FERRY_ERR_NOMEM;
+
+	names = calloc(n + 1, sizeof *names);
+	hints = calloc(n + 1, sizeof *hints);
+	if (names != NULL && hints != NULL) {
+		json_array_foreach(expect, i, v) {
+			names[i] = json_string_value(v);
+			if (names[i] != NULL)
+				hints[i] = json_string_value(json_object_get(
+				    bases, names[i]));
+		}
+		r = xfer_expect_build(e, names, hints, n);
+	}
 	free(names);
+	free(hints);
 	return (r);
 }
 
@@ -254,15 +318,14 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 		r = transfer_send(conns, p.streams, &x->l, &o, st, cause);
 	} else {
 		if (json_is_array(json_object_get(msg, "expect")) &&
-		    (r = xfer_expect(json_object_get(msg, "expect"),
-		    &x->expect)) == 0) {
+		    (r = xfer_expect(msg, &x->expect)) == 0) {
 			o.accept = xfer_accept;
 			o.accept_arg = &x->expect;
 		}
 		if (r == 0)
 			r = transfer_receive(conns, p.streams, root, &o, st,
 			    cause);
-		nameset_clear(&x->expect);
+		xfer_expect_clear(&x->expect);
 	}
 	link_close(conns, fds, p.streams);
 	return (r);

@@ -85,7 +85,7 @@ peer_suspect(const char *rel, const char *why, void *arg)
 
 /* The receiver's allow-list, as a hub would give it (--accept). */
 static int
-peer_accept(const char *rel, int type, void *arg)
+peer_accept(const char *rel, int type, const char *basis, void *arg)
 {
 	const struct peer_opts	*o = arg;
 	int			 i;

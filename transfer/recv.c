@@ -416,7 +416,8 @@ recv_clear_items(struct recv_stream *s)
 
 /*
  * Whether the receiver takes entry e at all: its name, its type (a symlink
- * only when the transfer allows them), and what it was told to expect.
+ * only when the transfer allows them), and what it was told to expect
+ * (names, types and basis hints).
  * A refusal is noted as suspect.
  */
 static int
@@ -430,11 +431,15 @@ recv_entry_ok(struct recv_stream *s, const struct msg_entry *e, char **why)
 	else if (e->type == MSG_ENTRY_SYMLINK && !o->allow_symlinks)
 		r = err_set(why, FERRY_ERR_DENIED, "a symlink, and this "
 		    "transfer takes none");
-	else if (o->accept != NULL && !o->accept(e->path, e->type,
+	else if (o->accept != NULL && !o->accept(e->path, e->type, "",
 	    o->accept_arg))
 		r = err_set(why, FERRY_ERR_DENIED, "not part of this transfer "
 		    "(offered as a %s)", e->type == MSG_ENTRY_FILE ? "file" :
 		    e->type == MSG_ENTRY_DIR ? "directory" : "symlink");
+	else if (o->accept != NULL && *e->basis != '\0' &&
+	    !o->accept(e->path, e->type, e->basis, o->accept_arg))
+		r = err_set(why, FERRY_ERR_DENIED, "basis %s was not asked "
+		    "for", e->basis);
 	if (r != 0)
 		recv_suspect(s, e->path, *why);
 	return (r);

@@ -102,11 +102,13 @@ typedef void (*transfer_file_done_fn)(size_t index, int ok, const char *why,
 
 /*
  * Called on the receiver for every entry the sender offers, with its type
- * (MSG_ENTRY_*): nonzero lets it in. A receiver that knows what it should
- * get (the hub said so: files, by name) refuses anything else, whatever
- * the sender claims.
+ * (MSG_ENTRY_*), and once more with its basis hint when it has one (""
+ * the first time): nonzero lets it in. A receiver that knows what it
+ * should get (the hub said so: files, by name, with the basis hints it
+ * approved) refuses anything else, whatever the sender claims.
  */
-typedef int (*transfer_accept_fn)(const char *rel, int type, void *arg);
+typedef int (*transfer_accept_fn)(const char *rel, int type,
+    const char *basis, void *arg);
 
 /*
  * Called for whatever breaks the rules, for the audit trail: on the
