@@ -25,6 +25,7 @@
 #include "link.h"
 #include "log.h"
 #include "proto.h"
+#include "proto-check.h"
 #include "store.h"
 #include "tls.h"
 
@@ -190,6 +191,7 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	struct hub_link		*l;
 	struct pollfd		 pfd[2];
 	char			*cause = NULL, fp[64], *pub = NULL;
+	char			*why = NULL;
 	json_t			*msg = NULL, *rep;
 	const char		*op;
 	int64_t			 heard = ferryd_now();
@@ -241,7 +243,16 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 				break;
 			heard = ferryd_now();
 			op = json_string_value(json_object_get(msg, "op"));
-			if (op != NULL && strcmp(op, "ping") == 0) {
+			if (proto_check(msg, PROTO_TO_HUB, &why) != 0) {
+				/* Dropped before anyone acts on it. */
+				pthread_mutex_lock(&d->mu);
+				audit_note_limited(d, a.name,
+				    "message.refused", json_pack("{s:s}",
+				    "why", why));
+				pthread_mutex_unlock(&d->mu);
+				free(why);
+				why = NULL;
+			} else if (op != NULL && strcmp(op, "ping") == 0) {
 				rep = json_pack("{s:s}", "op", "pong");
 				r = proto_send(c, rep, &cause);
 				json_decref(rep);
@@ -288,7 +299,13 @@ hub_conn_main(void *arg)
 	gate_done(hc->d, hc);
 	pthread_mutex_unlock(&hc->d->mu);
 	op = json_string_value(json_object_get(msg, "op"));
-	if (op != NULL && strcmp(op, "enroll") == 0)
+	if (proto_check(msg, PROTO_FIRST, &cause) != 0) {
+		pthread_mutex_lock(&hc->d->mu);
+		audit_note_limited(hc->d, hc->peer, "message.refused",
+		    json_pack("{s:s}", "why", cause));
+		pthread_mutex_unlock(&hc->d->mu);
+		enroll_hub_refuse(c, cause);
+	} else if (op != NULL && strcmp(op, "enroll") == 0)
 		hub_enroll(hc, c, msg);
 	else if (op != NULL && strcmp(op, "hello") == 0)
 		hub_link(hc, c, msg);
