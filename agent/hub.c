@@ -200,6 +200,16 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	identity_fp_format(tls_peer_fp(c), fp);
 	pthread_mutex_lock(&d->mu);
 	r = store_agent_by_fingerprint(d->store, tls_peer_fp(c), &a, &cause);
+	if (r == 0 && (l = hub_link_named(d, a.name)) != NULL &&
+	    memcmp(l->fp, a.fingerprint, sizeof l->fp) != 0) {
+		/* From before names were unique: the first keeps it. */
+		audit_note_limited(d, a.name, "link.name-taken", json_pack(
+		    "{s:s}", "from", hc->peer));
+		pthread_mutex_unlock(&d->mu);
+		enroll_hub_refuse(c, "another agent of this name is linked");
+		store_agent_clear(&a);
+		return;
+	}
 	if (r == 0 && hub_links_of(d, tls_peer_fp(c)) >= HUB_LINKS_PER_KEY) {
 		audit_note_limited(d, a.name, "link.limit", json_pack("{s:s, "
 		    "s:i}", "from", hc->peer, "limit", HUB_LINKS_PER_KEY));
