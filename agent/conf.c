@@ -31,6 +31,7 @@ static const struct {
 	{ "retry-limit", offsetof(struct conf, retry_limit) },
 	{ "stall-timeout", offsetof(struct conf, stall_timeout) },
 	{ "transfers-per-agent", offsetof(struct conf, per_agent) },
+	{ "umask", offsetof(struct conf, umask) },
 };
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])
 

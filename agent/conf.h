@@ -23,6 +23,7 @@ struct conf {
 	char	*retry_limit;	/* hub: attempts before a task fails */
 	char	*stall_timeout;	/* hub: seconds without progress */
 	char	*per_agent;	/* hub: transfers at once per agent */
+	char	*umask;		/* octal, for files ferryd makes; 027 */
 };
 
 /* Reads DIR/ferryd.conf into c (cleared first). */

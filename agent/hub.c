@@ -25,6 +25,7 @@
 #include "link.h"
 #include "log.h"
 #include "proto.h"
+#include "proto-check.h"
 #include "store.h"
 #include "tls.h"
 
@@ -190,6 +191,7 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	struct hub_link		*l;
 	struct pollfd		 pfd[2];
 	char			*cause = NULL, fp[64], *pub = NULL;
+	char			*why = NULL;
 	json_t			*msg = NULL, *rep;
 	const char		*op;
 	int64_t			 heard = ferryd_now();
@@ -198,6 +200,16 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	identity_fp_format(tls_peer_fp(c), fp);
 	pthread_mutex_lock(&d->mu);
 	r = store_agent_by_fingerprint(d->store, tls_peer_fp(c), &a, &cause);
+	if (r == 0 && (l = hub_link_named(d, a.name)) != NULL &&
+	    memcmp(l->fp, a.fingerprint, sizeof l->fp) != 0) {
+		/* From before names were unique: the first keeps it. */
+		audit_note_limited(d, a.name, "link.name-taken", json_pack(
+		    "{s:s}", "from", hc->peer));
+		pthread_mutex_unlock(&d->mu);
+		enroll_hub_refuse(c, "another agent of this name is linked");
+		store_agent_clear(&a);
+		return;
+	}
 	if (r == 0 && hub_links_of(d, tls_peer_fp(c)) >= HUB_LINKS_PER_KEY) {
 		audit_note_limited(d, a.name, "link.limit", json_pack("{s:s, "
 		    "s:i}", "from", hc->peer, "limit", HUB_LINKS_PER_KEY));
@@ -241,7 +253,16 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 				break;
 			heard = ferryd_now();
 			op = json_string_value(json_object_get(msg, "op"));
-			if (op != NULL && strcmp(op, "ping") == 0) {
+			if (proto_check(msg, PROTO_TO_HUB, &why) != 0) {
+				/* Dropped before anyone acts on it. */
+				pthread_mutex_lock(&d->mu);
+				audit_note_limited(d, a.name,
+				    "message.refused", json_pack("{s:s}",
+				    "why", why));
+				pthread_mutex_unlock(&d->mu);
+				free(why);
+				why = NULL;
+			} else if (op != NULL && strcmp(op, "ping") == 0) {
 				rep = json_pack("{s:s}", "op", "pong");
 				r = proto_send(c, rep, &cause);
 				json_decref(rep);
@@ -288,7 +309,13 @@ hub_conn_main(void *arg)
 	gate_done(hc->d, hc);
 	pthread_mutex_unlock(&hc->d->mu);
 	op = json_string_value(json_object_get(msg, "op"));
-	if (op != NULL && strcmp(op, "enroll") == 0)
+	if (proto_check(msg, PROTO_FIRST, &cause) != 0) {
+		pthread_mutex_lock(&hc->d->mu);
+		audit_note_limited(hc->d, hc->peer, "message.refused",
+		    json_pack("{s:s}", "why", cause));
+		pthread_mutex_unlock(&hc->d->mu);
+		enroll_hub_refuse(c, cause);
+	} else if (op != NULL && strcmp(op, "enroll") == 0)
 		hub_enroll(hc, c, msg);
 	else if (op != NULL && strcmp(op, "hello") == 0)
 		hub_link(hc, c, msg);

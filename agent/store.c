@@ -880,12 +880,24 @@ store_agent_add(struct store *st, const struct store_agent *a, int64_t now,
 	    "INSERT INTO agents (name, role, site, email, clearance,"
 	    " fingerprint, address, enrolled_at)"
 	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+	static const char	 taken[] =
+	    "SELECT 1 FROM agents WHERE name = ? AND fingerprint <> ?";
 	sqlite3_stmt		*s;
 	int			 user = a->role == STORE_ROLE_USER, r;
 
 	if (a->name == NULL || (user ? a->email == NULL : a->site == NULL))
 		return (err_set(cause, FERRY_ERR_INVAL, "agent needs a name "
 		    "and a %s", user ? "user" : "site"));
+	/* The hub finds an agent's link by name: one agent per name. */
+	if ((r = store_q(st, taken, &s, cause, "th", a->name,
+	    a->fingerprint)) != 0 ||
+	    (r = store_step(st, s, cause)) < 0)
+		return (r);
+	if (r == 1) {
+		store_reset(s);
+		return (err_set(cause, FERRY_ERR_EXIST, "an agent named %s is "
+		    "enrolled already: choose another --name", a->name));
+	}
 	r = store_q(st, sql, &s, cause, "ttttthti", a->name,
 	    store_role_name(a->role), user ? NULL : a->site,
 	    user ? a->email : NULL,

@@ -20,6 +20,7 @@
 #include "link.h"
 #include "log.h"
 #include "proto.h"
+#include "proto-check.h"
 #include "tls.h"
 
 #define UPLINK_BACKOFF_MAX	60
@@ -82,6 +83,7 @@ uplink_loop(struct ferryd *d, struct tls_conn *c, int fd, char **cause)
 	struct pollfd	 pfd[2];
 	json_t		*msg = NULL, *ping = json_pack("{s:s}", "op", "ping");
 	const char	*op;
+	char		*why = NULL;
 	time_t		 last = time(NULL);
 	int		 r = 0;
 
@@ -97,7 +99,12 @@ uplink_loop(struct ferryd *d, struct tls_conn *c, int fd, char **cause)
 			if ((r = proto_recv(c, &msg, cause)) != 0)
 				break;
 			op = json_string_value(json_object_get(msg, "op"));
-			if (op != NULL && strcmp(op, "transfer.start") == 0)
+			if (proto_check(msg, PROTO_TO_AGENT, &why) != 0) {
+				log_warnx("the hub's message dropped: %s", why);
+				free(why);
+				why = NULL;
+			} else if (op != NULL &&
+			    strcmp(op, "transfer.start") == 0)
 				xfer_start(d, msg);
 			else if (op != NULL && strcmp(op, "transfer.abort") == 0)
 				xfer_abort(d, msg);

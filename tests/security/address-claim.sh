@@ -68,11 +68,11 @@ grep -q "127.0.0.3:45209" "$TMP/la.log" "$HUB.log" ||
     fail "la never tried 127.0.0.3:45209: $(tail "$TMP/la.log")"
 id=$("$FERRY" jobs --json --state "$HUB" | jq '.[0].id')
 run 0 "$EVIL" talk "$TMP/fx-ws" --hold 2000 --send \
-    "{\"op\":\"api\",\"req\":\"q1\",\"request\":{\"op\":\"job\",\"id\":$id}}"
+    "{\"op\":\"api\",\"req\":\"0123456789abcdef0123456789abcdef\",\"request\":{\"op\":\"job\",\"id\":$id}}"
 checks=$((checks + 1))
-grep -q '"re":"q1"' "$TMP/out" || fail "no answer to the vendor: $(cat "$TMP/out")"
+grep -q '"re":"0123456789abcdef0123456789abcdef"' "$TMP/out" || fail "no answer to the vendor: $(cat "$TMP/out")"
 checks=$((checks + 1))
-! grep '"re":"q1"' "$TMP/out" | grep -q "127\.0\.0\.\|45209" ||
+! grep '"re":"0123456789abcdef' "$TMP/out" | grep -q "127\.0\.0\.\|45209" ||
     fail "the vendor sees connection details: $(grep '"re"' "$TMP/out")"
 
 # An address an admin set is used: ny sends to la, which claims none.

@@ -21,7 +21,7 @@ cp "$HUB/hub.db" "$TMP/good.db"
 
 # refused WHAT TEXT: ferryd run fails at once, saying TEXT.
 refused() {
-	run 1 timeout 10 "$FERRYD" run --state "$HUB"
+	run 1 timeout 10 "$FERRYD" run $ROOT_OK --state "$HUB"
 	err_has "$2"
 	checks=$((checks + 1))
 	[ ! -S "$HUB/ferryd.sock" ] || fail "$1: a hub started"

@@ -9,7 +9,8 @@
  *     milliseconds prints every message from the hub, one JSON line
  *     each, and answers a message whose op is OP with JSON (its "@req",
  *     "@id", "@token" and "@port" strings replaced by that message's).
- *     With --repeat N each answer goes N times (a replay).
+ *     With --repeat N each answer goes N times (a replay); --first JSON
+ *     is sent instead of the hello.
  *     Exits 0 when the time is up, 3 when the hub hangs up first, 1
  *     when it refuses the hello.
  *
@@ -148,11 +149,13 @@ evil_talk(int argc, char **argv)
 		{ "send", required_argument, NULL, 's' },
 		{ "on", required_argument, NULL, 'o' },
 		{ "repeat", required_argument, NULL, 'r' },
+		{ "first", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct evil		 e;
 	struct evil_rule	 rules[16];
 	json_t			*sends = json_array(), *m, *w = NULL;
+	json_t			*first = NULL;
 	json_error_t		 jerr;
 	const char		*addr = NULL;
 	char			*cause = NULL;
@@ -164,6 +167,14 @@ evil_talk(int argc, char **argv)
 		case 'a': addr = optarg; break;
 		case 'h': hold = atoi(optarg); break;
 		case 'r': repeat = atoi(optarg); break;
+		case 'f':
+			json_decref(first);
+			if ((first = json_loads(optarg, 0, &jerr)) == NULL) {
+				fprintf(stderr, "evil-agent: --first: %s\n",
+				    jerr.text);
+				return (EVIL_EXIT_USAGE);
+			}
+			break;
 		case 's':
 			if ((m = json_loads(optarg, 0, &jerr)) == NULL) {
 				fprintf(stderr, "evil-agent: --send: %s\n",
@@ -188,7 +199,9 @@ evil_talk(int argc, char **argv)
 	}
 	if ((r = evil_load(&e, argv[optind], &cause)) == 0 &&
 	    (r = evil_connect(&e, 10000, &cause)) == 0 &&
-	    (r = evil_hello(&e, addr, &w, &cause)) == 0) {
+	    (r = first != NULL ? evil_send(&e, first, &cause) : evil_hello(&e,
+	    addr, &w, &cause)) == 0 &&
+	    (first == NULL || (r = evil_recv(&e, 10000, &w, &cause)) == 0)) {
 		evil_print(w);
 		if (json_object_get(w, "error") != NULL)
 			r = err_set(&cause, FERRY_ERR_AUTH, "refused: %s",
@@ -206,6 +219,7 @@ evil_talk(int argc, char **argv)
 	if (cause != NULL)
 		fprintf(stderr, "evil-agent: %s\n", cause);
 	json_decref(w);
+	json_decref(first);
 	json_decref(sends);
 	for (i = 0; i < nrules; i++) {
 		free(rules[i].op);

@@ -13,7 +13,7 @@ if [ "$(id -u)" = 0 ]; then
 	checks=$((checks + 1))
 	[ ! -S "$HUB/ferryd.sock" ] || fail "ferryd ran as root"
 	echo "umask 999" >>"$HUB/ferryd.conf"
-	run 1 timeout 10 "$FERRYD" run --allow-root --state "$HUB"
+	run 1 timeout 10 "$FERRYD" run $ROOT_OK --state "$HUB"
 	err_has "umask"
 	sed -i '/^umask 999$/d' "$HUB/ferryd.conf"
 fi
