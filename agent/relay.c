@@ -36,8 +36,7 @@ relay_to_hub(struct ferryd *d, const json_t *req)
 {
 	const char	*op = json_string_value(json_object_get(req, "op"));
 	json_t		*reply = NULL, *rep;
-	char		*cause = NULL;
-	int64_t		 num;
+	char		*cause = NULL, id[ASK_ID_LEN + 1];
 	int		 r;
 
 	if (op == NULL || !relay_allowed(op))
@@ -50,10 +49,13 @@ relay_to_hub(struct ferryd *d, const json_t *req)
 		pthread_mutex_unlock(&d->mu);
 		return (rep);
 	}
-	num = ++d->next_ask;
-	ferryd_queue(&d->uplink_outq, json_pack("{s:s, s:I, s:O}", "op",
-	    "api", "req", (json_int_t)num, "request", req), d->uplink_wake[1]);
-	r = ferryd_await(d, num, 2 * FERRYD_TIMEOUT_MS / 1000, &reply, &cause);
+	if ((r = ask_open(d, "hub", id, &cause)) == 0) {
+		ferryd_queue(&d->uplink_outq, json_pack("{s:s, s:s, s:O}",
+		    "op", "api", "req", id, "request", req),
+		    d->uplink_wake[1]);
+		r = ask_wait(d, id, 2 * FERRYD_TIMEOUT_MS / 1000, &reply,
+		    &cause);
+	}
 	pthread_mutex_unlock(&d->mu);
 	if (r != 0) {
 		rep = json_pack("{s:s+, s:b}", "error", "the hub did not answer: ",
@@ -87,6 +89,91 @@ relay_involves(const json_t *j, const char *endpoint)
 	    (to && strcmp(to, endpoint) == 0));
 }
 
+/*
+ * Whether a word of an error names a host or port: an IP address, or
+ * anything ending in :PORT. The hub's log keeps those; an agent's
+ * person is told that a connection failed, not where or how far it got.
+ */
+static int
+relay_is_address(const char *w, size_t n)
+{
+	size_t	i, dots = 0, colons = 0, digits = 0, last = n;
+
+	for (i = 0; i < n; i++) {
+		dots += w[i] == '.';
+		colons += w[i] == ':';
+		digits += w[i] >= '0' && w[i] <= '9';
+		if (w[i] == ':')
+			last = i;
+	}
+	if (digits > 0 && strspn(w, "0123456789abcdefABCDEF.:[]") >= n &&
+	    (dots >= 3 || colons >= 2))
+		return (1);
+	return (last + 1 < n && strspn(w + last + 1, "0123456789") ==
+	    n - last - 1);
+}
+
+/* The error text with each address replaced (allocated). */
+static char *
+relay_redact(const char *in)
+{
+	static const char	 word[] = "0123456789abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ.:[]-_";
+	char			*out;
+	size_t			 i = 0, n, o = 0;
+
+	if ((out = malloc(strlen(in) * 2 + 16)) == NULL)
+		return (NULL);
+	while (in[i] != '\0') {
+		if ((n = strspn(in + i, word)) == 0) {
+			out[o++] = in[i++];
+			continue;
+		}
+		/* A trailing ':' is the sentence's, not the address's. */
+		while (n > 1 && in[i + n - 1] == ':')
+			n--;
+		if (relay_is_address(in + i, n)) {
+			memcpy(out + o, "(address)", 9);
+			o += 9;
+		} else {
+			memcpy(out + o, in + i, n);
+			o += n;
+		}
+		i += n;
+	}
+	out[o] = '\0';
+	return (out);
+}
+
+/* Redacts the string at obj's key, if there is one. */
+static void
+relay_redact_key(json_t *obj, const char *key)
+{
+	char	*e;
+
+	if (!json_is_string(json_object_get(obj, key)) ||
+	    (e = relay_redact(json_string_value(json_object_get(obj,
+	    key)))) == NULL)
+		return;
+	json_object_set_new(obj, key, json_string(e));
+	free(e);
+}
+
+/*
+ * A job as an agent's person sees it: no addresses in its first error
+ * or in its tasks' errors.
+ */
+static void
+relay_redact_job(json_t *job)
+{
+	json_t	*t;
+	size_t	 i;
+
+	relay_redact_key(job, "last_error");
+	json_array_foreach(json_object_get(job, "tasks"), i, t)
+		relay_redact_key(t, "error");
+}
+
 static json_t *
 relay_answer(struct relay *rl, const json_t *in)
 {
@@ -113,12 +200,16 @@ relay_answer(struct relay *rl, const json_t *in)
 		return (json_pack("{s:s, s:b}", "error", "no such job here",
 		    "done", 1));
 	}
+	if (strcmp(op, "job") == 0)
+		relay_redact_job(rep);
 	if (strcmp(op, "jobs") == 0) {
 		list = json_object_get(rep, "jobs");
 		kept = json_array();
 		json_array_foreach(list, i, j) {
-			if (relay_involves(j, rl->endpoint))
-				json_array_append(kept, j);
+			if (!relay_involves(j, rl->endpoint))
+				continue;
+			relay_redact_job(j);
+			json_array_append(kept, j);
 		}
 		json_object_set_new(rep, "jobs", kept);
 	}
