@@ -153,8 +153,9 @@ int	hub_ask(struct ferryd *d, const char *endpoint, json_t *msg,
 /*
  * ask.c: questions over a control link, either way; the caller holds
  * d->mu for all. ask_open registers a question for peer `to` (an agent's
- * key fingerprint, or "hub") and makes its id (ASK_ID_LEN hex digits and a NUL),
- * sent as "req"; ask_wait waits for the answer and closes the question.
+ * key fingerprint, or "hub") and makes its id (ASK_ID_LEN hex digits and
+ * a NUL), sent as "req"; ask_wait waits for the answer and closes the
+ * question.
  * The link's thread hands every message with "re" to ask_answered: 0 if
  * it answers an open question asked of `from`, else -1 with *why the
  * audit record's name ("answer.unasked", ...); ask_why is that record's

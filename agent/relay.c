@@ -58,8 +58,8 @@ relay_to_hub(struct ferryd *d, const json_t *req)
 	}
 	pthread_mutex_unlock(&d->mu);
 	if (r != 0) {
-		rep = json_pack("{s:s+, s:b}", "error", "the hub did not answer: ",
-		    cause ? cause : err_str(r), "done", 1);
+		rep = json_pack("{s:s+, s:b}", "error", "the hub did not "
+		    "answer: ", cause ? cause : err_str(r), "done", 1);
 		free(cause);
 		return (rep);
 	}
