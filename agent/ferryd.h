@@ -56,6 +56,7 @@ struct hub_link {
 	int			 wake[2];	/* a message is queued */
 	char			*pub;		/* its public address; NULL */
 	int			 busy;		/* transfers running on it */
+	int			 relays;	/* its requests being answered */
 	struct hub_link		*next;
 };
 
