@@ -70,14 +70,23 @@ JSON
 }
 
 # audit_has WHAT TEXT: the hub's audit trail (ferry audit) holds a WHAT
-# record whose detail mentions TEXT.
+# record whose detail mentions TEXT, within 5 s (an agent's report comes
+# over its own link, and may follow what the test saw first).
 audit_has() {
 	checks=$((checks + 1))
-	"$FERRY" audit --json --limit 0 --state "$HUB" >"$TMP/audit" 2>&1 ||
-	    { fail "ferry audit: $(cat "$TMP/audit")"; return 0; }
-	jq -e --arg w "$1" --arg t "$2" 'any(.[]; .what == $w and
-	    ((.detail // "") | tostring | contains($t)))' "$TMP/audit" \
-	    >/dev/null || fail "no audit record $1 with \"$2\": $(cat "$TMP/audit")"
+	i=0
+	while :; do
+		"$FERRY" audit --json --limit 0 --state "$HUB" \
+		    >"$TMP/audit" 2>&1 ||
+		    { fail "ferry audit: $(cat "$TMP/audit")"; return 0; }
+		jq -e --arg w "$1" --arg t "$2" 'any(.[]; .what == $w and
+		    ((.detail // "") | tostring | contains($t)))' \
+		    "$TMP/audit" >/dev/null && return 0
+		i=$((i + 1))
+		[ $i -lt 50 ] || break
+		sleep 0.1
+	done
+	fail "no audit record $1 with \"$2\": $(cat "$TMP/audit")"
 }
 
 # vendor_asks FROM PATH REFUSAL [AUDIT]: the vendor, on its own machine,

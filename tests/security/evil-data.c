@@ -291,9 +291,12 @@ evil_serve(struct evil_data *x, int hold_ms, char **cause)
 		evil_send(&x->e, done, NULL);
 	json_decref(done);
 	free(why);
-	/* Let the hub read the last words before the link drops. */
-	if (evil_recv(&x->e, 1000, &m, NULL) == 0)
-		json_decref(m);
+	/*
+	 * Gone at once, with close_notify after the last words: a retry of
+	 * the failed file must not find this agent and start a transfer that
+	 * nobody will take part in.
+	 */
+	evil_close(&x->e);
 	return (0);
 }
 
