@@ -99,6 +99,16 @@ vendor_asks() {
 	[ -z "${4:-}" ] || audit_has send.refused "$4"
 }
 
+# job_fails ID TEXT: job ID fails, a task's error mentions TEXT, and the
+# hub has a transfer.suspect record naming it.
+job_fails() {
+	run 1 "$FERRY" job "$1" --wait --state "$HUB"
+	job_errors "$1"
+	checks=$((checks + 1))
+	grep -qF -- "$2" "$TMP/out" || fail "job $1: no \"$2\": $(cat "$TMP/out")"
+	audit_has transfer.suspect "${2%%: *}"
+}
+
 # job_errors ID: the errors of job ID's tasks, one a line, in $TMP/out.
 job_errors() {
 	"$FERRY" job "$1" --json --state "$HUB" |
