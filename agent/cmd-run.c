@@ -97,6 +97,8 @@ run_stop(struct ferryd *d)
 	usleep(1500 * 1000);
 	pthread_mutex_lock(&d->mu);
 	busy = d->busy;
+	/* The accept thread, its only user, has stopped by now. */
+	gate_free(d);
 	pthread_mutex_unlock(&d->mu);
 	if (busy > 0)
 		return;
@@ -105,7 +107,6 @@ run_stop(struct ferryd *d)
 	store_close(d->store);
 	json_decref(d->uplink_outq);
 	json_decref(d->asks);
-	gate_free(d);
 	free(d->uplink_error);
 	identity_free(d->id);
 	conf_clear(&d->conf);
@@ -124,7 +125,8 @@ cmd_run_exec(int argc, char **argv)
 		{ "allow-root", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct ferryd	 d;
+	/* Static: what transfers still running at exit use stays reachable. */
+	static struct ferryd d;
 	struct sigaction sa;
 	const char	*pub = NULL, *src = NULL;
 	char		*cause = NULL;

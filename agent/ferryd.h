@@ -57,6 +57,7 @@ struct hub_link {
 	int			 wake[2];	/* a message is queued */
 	char			*pub;		/* its public address; NULL */
 	int			 busy;		/* transfers running on it */
+	int			 relays;	/* its requests being answered */
 	struct hub_link		*next;
 };
 
@@ -154,8 +155,9 @@ int	hub_ask(struct ferryd *d, const char *endpoint, json_t *msg,
 /*
  * ask.c: questions over a control link, either way; the caller holds
  * d->mu for all. ask_open registers a question for peer `to` (an agent's
- * key fingerprint, or "hub") and makes its id (ASK_ID_LEN hex digits and a NUL),
- * sent as "req"; ask_wait waits for the answer and closes the question.
+ * key fingerprint, or "hub") and makes its id (ASK_ID_LEN hex digits and
+ * a NUL), sent as "req"; ask_wait waits for the answer and closes the
+ * question.
  * The link's thread hands every message with "re" to ask_answered: 0 if
  * it answers an open question asked of `from`, else -1 with *why the
  * audit record's name ("answer.unasked", ...); ask_why is that record's

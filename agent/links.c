@@ -69,8 +69,8 @@ hub_agent_address(struct ferryd *d, const char *name, const char *site,
 			return (admin);
 		free(admin);
 	}
-	if (claim == NULL)
-		return (NULL);
+	if (claim == NULL || json_is_null(claim))
+		return (NULL);	/* it claims nothing */
 	/* Only where the hub sees it: no sending others elsewhere. */
 	if (c != NULL && strcmp(c, seen) == 0)
 		return (strdup(seen));

@@ -26,7 +26,7 @@ enum pc_type {
 	PC_OBJ,
 	PC_STRS,	/* an array of strings */
 	PC_FILES,	/* an array of {"path": str, "size": uint} */
-	PC_SENDS	/* an array of {"src": str, "rel": str, "basis"?: str} */
+	PC_SENDS	/* an array of {"src": str, "rel": str, "basis"?} */
 };
 
 struct pc_field {

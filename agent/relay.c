@@ -16,6 +16,9 @@
 #include "ferryd.h"
 #include "log.h"
 
+/* Requests of one agent answered at once; more are refused. */
+#define RELAY_PER_LINK	4
+
 /* What an agent may ask the hub for. */
 static const char *relay_ops[] = { "send", "jobs", "job", NULL };
 
@@ -58,8 +61,8 @@ relay_to_hub(struct ferryd *d, const json_t *req)
 	}
 	pthread_mutex_unlock(&d->mu);
 	if (r != 0) {
-		rep = json_pack("{s:s+, s:b}", "error", "the hub did not answer: ",
-		    cause ? cause : err_str(r), "done", 1);
+		rep = json_pack("{s:s+, s:b}", "error", "the hub did not "
+		    "answer: ", cause ? cause : err_str(r), "done", 1);
 		free(cause);
 		return (rep);
 	}
@@ -74,6 +77,7 @@ relay_to_hub(struct ferryd *d, const json_t *req)
 struct relay {
 	struct ferryd	*d;
 	char		*link;		/* the agent's name */
+	uint64_t	 gen;		/* its link's */
 	char		*endpoint;	/* its site or user */
 	json_t		*msg;
 };
@@ -207,10 +211,13 @@ static void *
 relay_main(void *arg)
 {
 	struct relay	*rl = arg;
+	struct hub_link	*l;
 	json_t		*rep;
 
 	rep = relay_answer(rl, json_object_get(rl->msg, "request"));
 	pthread_mutex_lock(&rl->d->mu);
+	if ((l = hub_link_named(rl->d, rl->link)) != NULL && l->gen == rl->gen)
+		l->relays--;
 	hub_tell(rl->d, rl->link, json_pack("{s:O, s:o}", "re",
 	    json_object_get(rl->msg, "req"), "reply", rep ? rep :
 	    json_pack("{s:s}", "error", "no answer")));
@@ -234,10 +241,22 @@ relay_from_agent(struct ferryd *d, struct hub_link *l, const json_t *msg)
 	struct relay	*rl;
 	pthread_t	 t;
 
-	if (json_object_get(msg, "req") == NULL ||
-	    (rl = calloc(1, sizeof *rl)) == NULL)
+	if (json_object_get(msg, "req") == NULL)
+		return;
+	/* A thread each, but only so many for one agent. */
+	if (l->relays >= RELAY_PER_LINK) {
+		audit_note_limited(d, l->name, "api.limit", json_pack("{s:i}",
+		    "limit", RELAY_PER_LINK));
+		hub_tell(d, l->name, json_pack("{s:O, s:{s:s, s:b}}", "re",
+		    json_object_get(msg, "req"), "reply", "error", "too many "
+		    "requests at once from this agent: try again when one is "
+		    "answered", "done", 1));
+		return;
+	}
+	if ((rl = calloc(1, sizeof *rl)) == NULL)
 		return;
 	rl->d = d;
+	rl->gen = l->gen;
 	rl->link = strdup(l->name);
 	rl->endpoint = strdup(l->site ? l->site : l->user ? l->user : "");
 	rl->msg = json_deep_copy(msg);
@@ -251,5 +270,6 @@ relay_from_agent(struct ferryd *d, struct hub_link *l, const json_t *msg)
 		return;
 	}
 	d->busy++;
+	l->relays++;
 	pthread_detach(t);
 }

@@ -17,11 +17,7 @@ N="$TMP/ny-storage"
 mkdir -p "$L/show/sh030" "$N/show/sh040"
 echo "la's anim" >"$L/show/sh030/anim.mov"
 echo "ny's plate" >"$N/show/sh040/plate.exr"
-cat >"$TMP/map.json" <<JSON
-{ "shares": { "storage": { "linux": "$S",
-  "sites": { "la": { "linux": "$L" }, "ny": { "linux": "$N" },
-             "$V": { "linux": "$F" } } } } }
-JSON
+share_map "$S" la="$L" ny="$N" "$V=$F"
 make_hub
 code=$("$FERRY" invite --site la --state "$HUB" | tail -n1)
 "$FERRYD" enroll "127.0.0.1:$port" "$code" --state "$TMP/la" --name la \

@@ -12,10 +12,7 @@ mkdir -p "$S/show/sh010" "$L/show/sh010"
 echo "la's first" >"$L/show/sh010/first.mov"
 echo "la's comp" >"$L/show/sh010/comp.mov"
 echo "a decoy" >"$L/show/sh010/decoy.mov"
-cat >"$TMP/map.json" <<JSON
-{ "shares": { "storage": { "linux": "$S",
-  "sites": { "la": { "linux": "$L" } } } } }
-JSON
+share_map "$S" la="$L"
 make_hub
 enrol_agent la la-server
 enrol_evil vendor

@@ -9,11 +9,7 @@
 
 S="$TMP/hq-storage" A="$TMP/fx-a-storage" B="$TMP/fx-b-storage"
 mkdir -p "$S/show/sh020"
-cat >"$TMP/map.json" <<JSON
-{ "shares": { "storage": { "linux": "$S",
-  "sites": { "a@vendor.example": { "linux": "$A" },
-             "b@vendor.example": { "linux": "$B" } } } } }
-JSON
+share_map "$S" a@vendor.example="$A" b@vendor.example="$B"
 make_hub
 enrol_evil fx-a a@vendor.example
 enrol_evil fx-b b@vendor.example

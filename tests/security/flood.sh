@@ -41,9 +41,13 @@ flood() {
 	    END { print o " made, " f " refused at once" }')"
 	checks=$((checks + 1))
 	[ $((t1 - t0)) -le 70 ] || fail "$1 flood cost $((t1 - t0)) threads"
-	checks=$((checks + 1))
-	[ $((r1 - r0)) -le 40000 ] || fail "$1 flood cost $((r1 - r0)) KiB"
+	# ASan's quarantine keeps what was freed: memory is measured without.
+	if [ -z "$asan" ]; then
+		checks=$((checks + 1))
+		[ $((r1 - r0)) -le 40000 ] || fail "$1 flood cost $((r1 - r0)) KiB"
+	fi
 }
+asan=$(ldd "$FERRYD" 2>/dev/null | grep -o libasan || true)
 
 # Half of a 1 MiB frame each: no buffer for it before the key is known.
 fpids=

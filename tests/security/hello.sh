@@ -14,6 +14,10 @@ head -n1 "$TMP/out" | jq -e '.op == "welcome" and .name == "vendor" and
     fail "no welcome: $(cat "$TMP/out" "$TMP/err")"
 checks=$((checks + 1))
 grep -q '"op":"pong"' "$TMP/out" || fail "no pong: $(cat "$TMP/out")"
+# A hello that claims no address is not a suspicious one.
+checks=$((checks + 1))
+! "$FERRY" audit --state "$HUB" | grep -q "address.ignored" ||
+    fail "a hello without an address was audited"
 
 rogue_key rogue vendor
 run 1 "$EVIL" talk "$TMP/rogue" --hold 300

@@ -55,3 +55,16 @@ wait_grep() {
 		i=$((i + 1)); [ $i -lt 100 ] || return 1; sleep 0.1
 	done
 }
+
+# share_map HQ_ROOT [ENDPOINT=ROOT]...: writes $TMP/map.json, one share
+# "storage" rooted at HQ_ROOT on the hub and at each ROOT for ENDPOINT
+# (a site or a user's e-mail).
+share_map() {
+	hq=$1; shift
+	sites=
+	for s in "$@"; do
+		sites="$sites${sites:+, }\"${s%%=*}\": { \"linux\": \"${s#*=}\" }"
+	done
+	printf '{ "shares": { "storage": { "linux": "%s",\n  "sites": { %s } } } }\n' \
+	    "$hq" "$sites" >"$TMP/map.json"
+}

@@ -9,10 +9,7 @@
 S="$TMP/hq-storage" L="$TMP/la-storage"
 mkdir -p "$S/show/sh010" "$L"
 echo "comp" >"$S/show/sh010/comp.mov"
-cat >"$TMP/map.json" <<JSON
-{ "shares": { "storage": { "linux": "$S",
-  "sites": { "la": { "linux": "$L" } } } } }
-JSON
+share_map "$S" la="$L"
 make_hub
 enrol_agent la la-server
 run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
