@@ -116,12 +116,12 @@ job_errors() {
 }
 
 # evil_publish PATH EVIL-DATA-ARGS...: the crafted vendor (sec_setup evil)
-# publishes PATH to $TO (default hq), forging as EVIL-DATA-ARGS say; the hub's admin
-# submits the job. Waits until the vendor is done and the tasks have
-# their errors (a failed task would be retried: the job is cancelled);
-# leaves what the vendor was told in $TMP/evil.out ("sent: ..."), the task
-# errors in $TMP/out (a retry may have replaced them) and the job id in
-# $jid.
+# publishes PATH to $TO (default hq), forging as EVIL-DATA-ARGS say; the
+# hub's admin submits the job. Waits until the vendor is done and the
+# tasks have their errors (a failed task would be retried: the job is
+# cancelled); leaves what the vendor was told in $TMP/evil.out ("sent:
+# ..."), the task errors in $TMP/out (a retry may have replaced them) and
+# the job id in $jid.
 evil_publish() {
 	path=$1; shift
 	: "${EVIL_DATA:?EVIL_DATA must name evil-data (make check sets it)}"
