@@ -13,7 +13,8 @@ sec_setup evil la
 # The vendor holds a copy of sh010's secret (say, an old delivery): a
 # delta against sh010/secret.mov would be nearly free.
 cp "$S/show/sh010/secret.mov" "$F/show/sh020/new.mov"
-evil_publish "$F/show/sh020/new.mov" --basis show/sh020/new.mov=show/sh010/secret.mov
+evil_publish "$F/show/sh020/new.mov" \
+    --basis show/sh020/new.mov=show/sh010/secret.mov
 checks=$((checks + 1))
 grep -q "new.mov: basis show/sh010/secret.mov was not asked for" \
     "$TMP/evil.out" || fail "the forged basis: $(cat "$TMP/evil.out")"

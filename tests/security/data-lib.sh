@@ -99,6 +99,16 @@ vendor_asks() {
 	[ -z "${4:-}" ] || audit_has send.refused "$4"
 }
 
+# job_fails ID TEXT: job ID fails, a task's error mentions TEXT, and the
+# hub has a transfer.suspect record naming it.
+job_fails() {
+	run 1 "$FERRY" job "$1" --wait --state "$HUB"
+	job_errors "$1"
+	checks=$((checks + 1))
+	grep -qF -- "$2" "$TMP/out" || fail "job $1: no \"$2\": $(cat "$TMP/out")"
+	audit_has transfer.suspect "${2%%: *}"
+}
+
 # job_errors ID: the errors of job ID's tasks, one a line, in $TMP/out.
 job_errors() {
 	"$FERRY" job "$1" --json --state "$HUB" |
@@ -106,12 +116,12 @@ job_errors() {
 }
 
 # evil_publish PATH EVIL-DATA-ARGS...: the crafted vendor (sec_setup evil)
-# publishes PATH to $TO (default hq), forging as EVIL-DATA-ARGS say; the hub's admin
-# submits the job. Waits until the vendor is done and the tasks have
-# their errors (a failed task would be retried: the job is cancelled);
-# leaves what the vendor was told in $TMP/evil.out ("sent: ..."), the task
-# errors in $TMP/out (a retry may have replaced them) and the job id in
-# $jid.
+# publishes PATH to $TO (default hq), forging as EVIL-DATA-ARGS say; the
+# hub's admin submits the job. Waits until the vendor is done and the
+# tasks have their errors (a failed task would be retried: the job is
+# cancelled); leaves what the vendor was told in $TMP/evil.out ("sent:
+# ..."), the task errors in $TMP/out (a retry may have replaced them) and
+# the job id in $jid.
 evil_publish() {
 	path=$1; shift
 	: "${EVIL_DATA:?EVIL_DATA must name evil-data (make check sets it)}"

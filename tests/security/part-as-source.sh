@@ -12,7 +12,8 @@ FX="$TMP/fx-ws"
 
 # What the crafted delta would have left behind.
 cp "$S/show/sh010/secret.mov" "$S/show/sh020/.plate.exr.ferry-part"
-printf 'ferry-part 1 300000 0.000000000\n' >"$S/show/sh020/.plate.exr.ferry-meta"
+printf 'ferry-part 1 300000 0.000000000\n' \
+    >"$S/show/sh020/.plate.exr.ferry-meta"
 cp "$L/show/sh010/secret.mov" "$L/show/sh030/.anim.mov.ferry-part"
 
 vendor_asks hq "$S/show/sh020/.plate.exr.ferry-part" \

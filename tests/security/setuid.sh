@@ -25,7 +25,8 @@ audit_has transfer.suspect "setuid, setgid and sticky bits dropped"
 evil_publish "$F/show/sh020/open.exr" --mode show/sh020/open.exr=1666
 checks=$((checks + 1))
 [ "$(stat -c %a "$S/show/sh020/open.exr" 2>&1)" = 664 ] ||
-    fail "open.exr arrived with mode $(stat -c %a "$S/show/sh020/open.exr" 2>&1)"
+    fail "open.exr arrived with mode $(stat -c %a \
+    "$S/show/sh020/open.exr" 2>&1)"
 
 # Two files in one job, one of them setgid: both land, neither setgid.
 evil_publish "$F/show/sh020/kit" --mode show/sh020/kit/a=2755 \
@@ -33,14 +34,16 @@ evil_publish "$F/show/sh020/kit" --mode show/sh020/kit/a=2755 \
 checks=$((checks + 1))
 [ "$(stat -c %a "$S/show/sh020/kit/a" "$S/show/sh020/kit/b" 2>&1 |
     tr '\n' ' ')" = "755 711 " ] ||
-    fail "kit modes: $(stat -c '%n %a' "$S/show/sh020/kit/a" "$S/show/sh020/kit/b" 2>&1)"
+    fail "kit modes: $(stat -c '%n %a' "$S/show/sh020/kit/a" \
+    "$S/show/sh020/kit/b" 2>&1)"
 
 # At a site's agent receiving for the vendor, the same.
 printf '#!/bin/sh\nid\n' >"$F/show/sh020/tool2"
 TO=la evil_publish "$F/show/sh020/tool2" --mode show/sh020/tool2=6755
 checks=$((checks + 1))
 [ "$(stat -c %a "$L/show/sh020/tool2" 2>&1)" = 755 ] ||
-    fail "tool2 arrived at la with mode $(stat -c %a "$L/show/sh020/tool2" 2>&1)"
+    fail "tool2 arrived at la with mode $(stat -c %a \
+    "$L/show/sh020/tool2" 2>&1)"
 audit_has transfer.suspect "mode 6755"
 
 stop_and_check

@@ -20,13 +20,15 @@ checks=$((checks + 1))
 grep -q "a symlink, and this transfer takes none" "$TMP/evil.out" ||
     fail "up as a symlink: $(cat "$TMP/evil.out")"
 checks=$((checks + 1))
-[ ! -L "$S/show/sh020/up" ] || fail "the hub made up -> $(readlink "$S/show/sh020/up")"
+[ ! -L "$S/show/sh020/up" ] ||
+    fail "the hub made up -> $(readlink "$S/show/sh020/up")"
 audit_has transfer.suspect "show/sh020/up"
 
 # Through it, out of the share.
 evil_publish "$F/show/sh020/esc" --symlink show/sh020/esc=up/../../..
 checks=$((checks + 1))
-[ ! -L "$S/show/sh020/esc" ] || fail "the hub made esc -> $(readlink "$S/show/sh020/esc")"
+[ ! -L "$S/show/sh020/esc" ] ||
+    fail "the hub made esc -> $(readlink "$S/show/sh020/esc")"
 audit_has transfer.suspect "show/sh020/esc"
 
 # A directory where a file was asked for.
@@ -56,7 +58,8 @@ cmp -s "$F/show/sh020/ok.exr" "$S/show/sh020/ok.exr" ||
     fail "the asked-for file did not arrive: $(cat "$TMP/evil.out")"
 checks=$((checks + 1))
 [ "$(cd "$S/show" && find . | sort | tr '\n' ' ')" = \
-    ". ./sh010 ./sh010/secret.mov ./sh020 ./sh020/ok.exr ./sh020/plate.exr " ] ||
+    ". ./sh010 ./sh010/secret.mov ./sh020 ./sh020/ok.exr \
+./sh020/plate.exr " ] ||
     fail "something else was written: $(cd "$S/show" && find . | sort)"
 checks=$((checks + 1))
 [ "$(head -c 11 "$S/show/sh010/secret.mov")" != "vendor file" ] ||
