@@ -41,6 +41,7 @@
 #define DISPATCH_STREAMS	2
 #define DISPATCH_BATCH		4096	/* tasks in one transfer at most */
 #define DISPATCH_DONE_WAIT_S	30	/* a sender's last words */
+#define DISPATCH_TRY		64	/* jobs tried for one transfer */
 /*
  * Delivered files are marked done in batches, one commit (and one flush
  * to disk) per batch rather than per file. A hub killed before a batch is
@@ -750,9 +751,13 @@ dispatch_end_for(struct ferryd *d, const char *endpoint,
 	return (e->link != NULL ? 0 : -1);
 }
 
-/* Starts one transfer for the due tasks of the first job it can serve. */
-static void
-dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due)
+/*
+ * Starts one transfer for the due tasks of job, if both its ends can take
+ * part now: 0 if it did (or failed its tasks), -1 if it waits.
+ */
+static int
+dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
+    int64_t job)
 {
 	struct store_job	 j;
 	struct store_site	 site;
@@ -762,18 +767,18 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due)
 	size_t			 i;
 	int			 r;
 
-	if (store_job_get(d->store, due->t[0].job_id, &j, NULL) != 0)
-		return;
+	if (store_job_get(d->store, job, &j, NULL) != 0)
+		return (0);
 	if ((x = calloc(1, sizeof *x)) == NULL) {
 		store_job_clear(&j);
-		return;
+		return (0);
 	}
 	pthread_cond_init(&x->heard, NULL);
 	if (dispatch_end_for(d, j.from_site, &x->send) != 0 ||
 	    dispatch_end_for(d, dispatch_to(&j), &x->recv) != 0) {
 		store_job_clear(&j);
 		dispatch_xfer_free(x);
-		return;		/* stays queued until both can take part */
+		return (-1);	/* stays queued until both can take part */
 	}
 	x->d = d;
 	x->id = ++dispatch_next_id;
@@ -813,7 +818,7 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due)
 		for (i = 0; i < x->l.n; i++)
 			dispatch_settle(x, i, 0, "cannot start a transfer");
 		dispatch_xfer_free(x);
-		return;
+		return (0);
 	}
 	dispatch_link_busy(d, &x->send, 1);
 	dispatch_link_busy(d, &x->recv, 1);
@@ -821,7 +826,31 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due)
 	x->next = d->xfers;
 	d->xfers = x;
 	pthread_detach(th);
+	return (0);
 }
+
+/*
+ * Starts a transfer for the first due job that can be served now: a job
+ * waiting for an agent that is away must not hold up those after it.
+ * Each job is tried once (of the first DISPATCH_TRY jobs due).
+ */
+static void
+dispatch_jobs(struct ferryd *d, struct share_map *m, struct dispatch_due *due)
+{
+	int64_t	tried[DISPATCH_TRY];
+	size_t	i, k, n = 0;
+
+	for (i = 0; i < due->n && n < DISPATCH_TRY; i++) {
+		for (k = 0; k < n && tried[k] != due->t[i].job_id; k++)
+			;
+		if (k < n)
+			continue;
+		tried[n++] = due->t[i].job_id;
+		if (dispatch_job(d, m, due, due->t[i].job_id) == 0)
+			return;
+	}
+}
+
 
 static void *
 dispatch_main(void *arg)
@@ -848,7 +877,7 @@ dispatch_main(void *arg)
 		store_task_next(d->store, ferryd_now(), DISPATCH_BATCH,
 		    dispatch_due_cb, &due, NULL);
 		if (due.n > 0 && jobs_share_map(d, &m, NULL) == 0) {
-			dispatch_job(d, m, &due);
+			dispatch_jobs(d, m, &due);
 			share_map_free(m);
 		}
 		dispatch_due_clear(&due);
