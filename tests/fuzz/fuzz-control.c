@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -16,18 +17,29 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* What a passed message promises the code that acts on it. */
+/*
+ * What a passed message promises the code that acts on it: an answer's
+ * "re" is a question id; a transfer message's "id" a transfer number; a
+ * listening agent's "port" a number. Fields a message does not declare
+ * are never read, whatever they hold.
+ */
 static void
 fuzz_promises(const json_t *m)
 {
+	const char	*op = json_string_value(json_object_get(m, "op"));
 	const json_t	*v;
 
-	if ((v = json_object_get(m, "op")) != NULL && !json_is_string(v))
+	if (json_object_get(m, "op") != NULL && op == NULL)
 		abort();
-	if ((v = json_object_get(m, "id")) != NULL &&
-	    (!json_is_integer(v) || json_integer_value(v) < 0))
+	if (op == NULL && (!json_is_string(v = json_object_get(m, "re")) ||
+	    strlen(json_string_value(v)) != 32))
 		abort();
-	if ((v = json_object_get(m, "port")) != NULL && !json_is_integer(v))
+	if (op != NULL && strncmp(op, "transfer.", 9) == 0 &&
+	    (!json_is_integer(v = json_object_get(m, "id")) ||
+	    json_integer_value(v) < 0))
+		abort();
+	if (op != NULL && strcmp(op, "transfer.listening") == 0 &&
+	    !json_is_integer(json_object_get(m, "port")))
 		abort();
 }
 
