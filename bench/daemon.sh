@@ -302,8 +302,8 @@ verify_files()
 
 # ferryd_each SCENARIO REP SRC PREPARE: the daemon run of each_tool, for
 # S1, S2, S6, S7, S8 and S9 only. The library run just before sets the
-# poll step:
-# a fiftieth of its time, 10 to 100 ms (each poll costs about 1 ms).
+# poll step: a fiftieth of its time, 10 to 100 ms (each poll costs about
+# 1 ms).
 ferryd_each()
 {
 	local sc=$1 rep=$2 src=$3 prep=$4 dst poll v
