@@ -18,13 +18,17 @@
 #include "blockmap.h"
 #include "delta.h"
 #include "err.h"
+#include "flush.h"
 #include "hash.h"
+#include "inplace.h"
 #include "session.h"
 #include "tls.h"
 #include "tree.h"
 
 /* Files smaller than this are not resumed: they start afresh. */
 #define RECV_RESUME_MIN	(1024 * 1024)
+/* Writeback of a large file is started every this many bytes. */
+#define RECV_KICK	(8 * 1024 * 1024)
 
 /* Directory attributes, applied once every stream is done with them. */
 struct recv_dir {
@@ -54,6 +58,7 @@ struct recv_item {
 	/* After its data: what to answer, once the batch is on disk. */
 	int			 begun;
 	int			 verified;	/* waits for its rename */
+	int			 flush_err;	/* set by the flusher */
 	uint8_t			 sent_action;
 	uint64_t		 sent_offset;
 	uint8_t			 ack_status;
@@ -70,8 +75,10 @@ struct recv_file {
 	int			 fd;
 	int			 basis_fd;
 	struct delta		*patch;
+	struct inplace		*ip;		/* or a patch of a clone */
 	struct hash		*h;
 	uint64_t		 written;
+	uint64_t		 kicked;	/* writeback started up to */
 	int			 failed;	/* drain the rest, then ACK */
 	char			*why;
 };
@@ -83,6 +90,7 @@ struct recv_stream {
 	size_t			 nitems;
 	char			*cache_dir;	/* parent of the last path */
 	int			 cache_fd;	/* and its directory */
+	struct flusher		*fl;		/* flushes finished files */
 	int			 started;
 	int			 result;
 	char			*cause;
@@ -452,6 +460,9 @@ recv_clear_items(struct recv_stream *s)
 {
 	size_t	i;
 
+	/* The flusher writes into the items. */
+	if (s->fl != NULL)
+		flusher_wait(s->fl);
 	for (i = 0; i < s->nitems; i++) {
 		msg_entry_clear(&s->items[i].e);
 		free(s->items[i].ack_reason);
@@ -561,6 +572,31 @@ recv_write_sink(void *arg, const void *data, size_t len)
 		len -= (size_t)n;
 		rf->written += (uint64_t)n;
 	}
+	/* The disk starts on a large file while the rest arrives. */
+	if (rf->written - rf->kicked >= RECV_KICK) {
+		flush_start(rf->fd, (off_t)rf->kicked,
+		    (off_t)(rf->written - rf->kicked));
+		rf->kicked = rf->written;
+	}
+	return (0);
+}
+
+/*
+ * Where the file system shares extents, the new file starts as a clone of
+ * its basis and the delta writes only what changed (inplace.h). A clone
+ * patched half-way is no prefix of the new file: it keeps no sidecar, so
+ * it is never offered for resuming.
+ */
+static int
+recv_clone(struct recv_file *rf)
+{
+	if (inplace_clone(rf->fd, rf->basis_fd) != 0)
+		return (-1);
+	if ((rf->ip = inplace_new(rf->basis_fd, rf->fd, rf->h)) == NULL) {
+		recv_file_fail(rf, "%s", "out of memory");
+		return (0);
+	}
+	unlinkat(rf->dirfd, rf->meta, 0);
 	return (0);
 }
 
@@ -612,11 +648,15 @@ recv_file_open(struct recv_stream *s, struct recv_file *rf,
 	if (b->offset > 0 && hash_fd_prefix(rf->h, rf->fd, b->offset) != 0)
 		recv_file_fail(rf, "%s", "re-reading the partial file");
 	rf->written = b->offset;
+	rf->kicked = b->offset;
 	if (b->action == MSG_PLAN_DELTA) {
 		if (rf->it->basis == NULL ||
 		    (rf->basis_fd = recv_open_basis(s->sh->rootfd,
-		    rf->it->basis)) == -1 ||
-		    delta_patch_new(rf->basis_fd, &rf->patch, NULL) != 0)
+		    rf->it->basis)) == -1)
+			recv_file_fail(rf, "%s", "cannot open the delta basis");
+		else if (b->offset == 0 && recv_clone(rf) == 0)
+			return;
+		else if (delta_patch_new(rf->basis_fd, &rf->patch, NULL) != 0)
 			recv_file_fail(rf, "%s", "cannot open the delta basis");
 	}
 }
@@ -637,12 +677,14 @@ recv_file_discard(struct recv_file *rf)
  * (recv_commit); a bad one is removed now.
  */
 static void
-recv_file_finish(struct recv_file *rf, const struct msg_end *end)
+recv_file_finish(struct recv_stream *s, struct recv_file *rf,
+    const struct msg_end *end)
 {
 	struct recv_item	*it = rf->it;
 	struct msg_entry	*e = &it->e;
 	struct timespec		 ts[2];
 	uint8_t			 d[HASH_LEN];
+	char			*why = NULL;
 
 	it->ack_status = MSG_ACK_RETRY;
 	if (end->status == MSG_END_RESCAN) {
@@ -657,6 +699,10 @@ recv_file_finish(struct recv_file *rf, const struct msg_end *end)
 		    end->reason);
 	if (!rf->failed && rf->patch != NULL && !delta_done(rf->patch))
 		recv_file_fail(rf, "%s", "the delta ended early");
+	if (!rf->failed && rf->ip != NULL && inplace_finish(rf->ip, &why) != 0) {
+		recv_file_fail(rf, "%s", why);
+		free(why);
+	}
 	if (rf->h != NULL)
 		hash_digest(rf->h, d);
 	if (!rf->failed && (rf->written != end->size ||
@@ -666,7 +712,7 @@ recv_file_finish(struct recv_file *rf, const struct msg_end *end)
 	ts[0].tv_sec = ts[1].tv_sec = e->mtime_sec;
 	ts[0].tv_nsec = ts[1].tv_nsec = e->mtime_nsec;
 	if (!rf->failed && (fchmod(rf->fd, e->mode) == -1 ||
-	    futimens(rf->fd, ts) == -1 || fsync(rf->fd) == -1))
+	    futimens(rf->fd, ts) == -1))
 		recv_file_fail(rf, "finishing: %s", strerror(errno));
 	if (rf->failed) {
 		recv_file_discard(rf);
@@ -676,6 +722,18 @@ recv_file_finish(struct recv_file *rf, const struct msg_end *end)
 			it->ack_status = MSG_ACK_FAILED;
 		return;
 	}
+	/*
+	 * Flushed by the stream's flusher, with other files, while the next
+	 * ones arrive; recv_commit renames it only once that is done.
+	 */
+	flush_start(rf->fd, (off_t)rf->kicked, 0);
+	if (s->fl != NULL)
+		flusher_add(s->fl, rf->fd, &it->flush_err);
+	else {
+		it->flush_err = fsync(rf->fd) == -1 ? errno : 0;
+		close(rf->fd);
+	}
+	rf->fd = -1;
 	it->verified = 1;
 }
 
@@ -687,6 +745,7 @@ recv_file_close(struct recv_file *rf)
 	if (rf->basis_fd != -1)
 		close(rf->basis_fd);
 	delta_free(rf->patch);
+	inplace_free(rf->ip);
 	hash_free(rf->h);
 	free(rf->why);
 }
@@ -729,7 +788,14 @@ recv_file_data(struct recv_stream *s, struct recv_file *rf,
 		before = rf->written;
 		if (rf->failed)
 			continue;
-		if (rf->patch != NULL) {
+		if (rf->ip != NULL) {
+			if (inplace_push(rf->ip, f.payload, f.len, &why) != 0) {
+				recv_file_fail(rf, "%s", why);
+				free(why);
+				why = NULL;
+			}
+			rf->written = inplace_size(rf->ip);
+		} else if (rf->patch != NULL) {
 			if (delta_push(rf->patch, f.payload, f.len, 0,
 			    recv_write_sink, rf, &why) != 0) {
 				recv_file_fail(rf, "%s", why);
@@ -753,7 +819,7 @@ recv_file_data(struct recv_stream *s, struct recv_file *rf,
 		free(why);
 	}
 	if (r == 0)
-		recv_file_finish(rf, &end);
+		recv_file_finish(s, rf, &end);
 	msg_end_clear(&end);
 	return (r);
 }
@@ -770,9 +836,9 @@ recv_same_parent(const char *a, const char *b)
 }
 
 /*
- * Puts the batch's verified files (already flushed to disk one by one) in
- * place, and flushes each directory once after its renames, so that they
- * survive a crash too.
+ * Puts the batch's verified files in place once the flusher has them all
+ * on disk, and flushes each directory once after its renames, so that
+ * they survive a crash too. A file that could not be flushed is dropped.
  */
 static void
 recv_commit(struct recv_stream *s)
@@ -783,6 +849,8 @@ recv_commit(struct recv_stream *s)
 	size_t			 i, j;
 	int			 dirfd;
 
+	if (s->fl != NULL)
+		flusher_wait(s->fl);
 	for (i = 0; i < s->nitems; i++) {
 		it = &s->items[i];
 		if (!it->verified)
@@ -795,7 +863,11 @@ recv_commit(struct recv_stream *s)
 		}
 		snprintf(part, sizeof part, TREE_PART_FMT, base);
 		snprintf(meta, sizeof meta, TREE_META_FMT, base);
-		if (renameat(dirfd, part, dirfd, base) == -1) {
+		if (it->flush_err != 0) {
+			err_set(&it->ack_reason, FERRY_ERR_IO, "flushing: %s",
+			    strerror(it->flush_err));
+			unlinkat(dirfd, part, 0);
+		} else if (renameat(dirfd, part, dirfd, base) == -1) {
 			err_set(&it->ack_reason, FERRY_ERR_IO, "renaming into "
 			    "place: %s", strerror(errno));
 			unlinkat(dirfd, part, 0);
@@ -891,6 +963,8 @@ recv_stream_main(void *arg)
 	struct recv_stream	*s = arg;
 	int			 r, n;
 
+	/* Without one (no memory), each file is flushed on its own. */
+	s->fl = flusher_new();
 	if ((r = session_hello(&s->c, &s->cause)) != 0)
 		goto out;
 	while ((n = recv_read_entries(s, &s->cause)) > 0) {
@@ -906,6 +980,8 @@ out:
 	if (r != 0 && r != FERRY_ERR_CLOSED && r != FERRY_ERR_TIMEOUT)
 		session_error(&s->c, s->cause ? s->cause : err_str(r));
 	recv_clear_items(s);
+	flusher_free(s->fl);
+	s->fl = NULL;
 	s->result = r;
 	return (NULL);
 }
