@@ -48,7 +48,7 @@ crash() {
 	start_recv
 	"$PEER" send --state "$TMP/a" --peer-fp "$B_FP" \
 	    --token-file "$TMP/token" --connect "127.0.0.1:$PORT" \
-	    --src "$TMP/src" --streams 2 >/dev/null 2>&1 &
+	    --src "$TMP/src" --streams 2 --bwlimit 4M >/dev/null 2>&1 &
 	SPID=$!
 	sleep "$1"
 	xfs_io -x -c shutdown "$TMP/dst"
