@@ -652,14 +652,6 @@ test_priority(void)
 	store_close(st);
 }
 
-static int
-count_tasks(void *arg, const struct store_task *t)
-{
-	(void)t;
-	(*(size_t *)arg)++;
-	return (0);
-}
-
 /* Many destinations in one call, each handed out once (the set grows). */
 static void
 test_duplicates_many(void)
