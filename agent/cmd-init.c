@@ -1,7 +1,7 @@
 /*
  * ferryd init --hub --site SITE --listen ADDR[:PORT] [--state DIR]
- * Makes this machine the hub: state directory, identity, configuration
- * and an empty database with its own site.
+ * Makes this machine the hub: state directory, identity, configuration,
+ * an empty database with its own site, and hub.secret (secret.c).
  */
 #include "config.h"
 
@@ -44,6 +44,20 @@ init_identity(const char *state, const char *name, char **cause)
 		    "already: this machine was set up before", state));
 	printf("fingerprint %s\n", fp);
 	return (0);
+}
+
+/* hub.secret, and hub.db's record of whose it is. */
+static int
+init_secret(const char *state, struct store *st, char **cause)
+{
+	struct identity	*id;
+	int		 r;
+
+	if ((r = identity_load_dir(state, &id, cause)) != 0)
+		return (r);
+	r = secret_init(state, st, identity_fp(id), cause);
+	identity_free(id);
+	return (r);
 }
 
 static int
@@ -96,6 +110,7 @@ cmd_init_exec(int argc, char **argv)
 	    (r = init_identity(state, c.site, &cause)) != 0 ||
 	    (r = conf_save(state, &c, &cause)) != 0 ||
 	    (r = store_open(db, &st, &cause)) != 0 ||
+	    (r = init_secret(state, st, &cause)) != 0 ||
 	    (r = store_site_add(st, c.site, ferryd_now(), &cause)) != 0) {
 		fprintf(stderr, "ferryd: init: %s\n", cause ? cause :
 		    err_str(r));

@@ -1,7 +1,9 @@
 /*
- * ferryd run [--state DIR] [--syslog] [--debug]
+ * ferryd run [--state DIR] [--syslog] [--debug] [--allow-root]
  * Runs the daemon in the foreground (as systemd wants it): the hub or an
  * agent, as `ferryd init` or `ferryd enroll` made this state directory.
+ * Not as root unless --allow-root says so (it then warns): the ferry
+ * user is enough. Files it makes follow the umask of ferryd.conf.
  */
 #include "config.h"
 
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -30,7 +33,7 @@ static int	cmd_run_exec(int, char **);
 const struct ferryd_cmd ferryd_cmd_run = {
 	.name = "run",
 	.usage = "[--state DIR] [--public-address ADDR] "
-	    "[--source-address ADDR] [--syslog] [--debug]",
+	    "[--source-address ADDR] [--syslog] [--debug] [--allow-root]",
 	.summary = "run the daemon in the foreground",
 	.exec = cmd_run_exec,
 };
@@ -42,6 +45,24 @@ run_on_signal(int sig)
 {
 	(void)sig;
 	run_signalled = 1;
+}
+
+/* The umask of ferryd.conf (octal, default 027) for what ferryd makes. */
+static int
+run_umask(const struct conf *c, char **cause)
+{
+	char	*end;
+	long	 v = 027;
+
+	if (c->umask != NULL) {
+		v = strtol(c->umask, &end, 8);
+		if (*end != '\0' || end == c->umask || v < 0 || v > 0777)
+			return (err_set(cause, FERRY_ERR_PARSE, "%s: umask "
+			    "%s is not an octal mode such as 027",
+			    CONF_NAME, c->umask));
+	}
+	umask((mode_t)v);
+	return (0);
 }
 
 static int
@@ -57,6 +78,7 @@ run_setup(struct ferryd *d, char **cause)
 		    "first, or give --state DIR", d->state));
 	if ((r = statedir_open(d->state, cause)) != 0 ||
 	    (r = conf_load(d->state, &d->conf, cause)) != 0 ||
+	    (r = run_umask(&d->conf, cause)) != 0 ||
 	    (r = lockfile_take(d->state, "ferryd", &d->lockfd, cause)) != 0 ||
 	    (r = identity_load_dir(d->state, &d->id, cause)) != 0 ||
 	    (r = api_open(d, cause)) != 0)
@@ -84,6 +106,8 @@ run_stop(struct ferryd *d)
 	usleep(1500 * 1000);
 	pthread_mutex_lock(&d->mu);
 	busy = d->busy;
+	/* The accept thread, its only user, has stopped by now. */
+	gate_free(d);
 	pthread_mutex_unlock(&d->mu);
 	if (busy > 0)
 		return;
@@ -91,7 +115,7 @@ run_stop(struct ferryd *d)
 		close(d->ctlfd);
 	store_close(d->store);
 	json_decref(d->uplink_outq);
-	json_decref(d->answers);
+	json_decref(d->asks);
 	free(d->uplink_error);
 	identity_free(d->id);
 	conf_clear(&d->conf);
@@ -107,13 +131,16 @@ cmd_run_exec(int argc, char **argv)
 		{ "debug", no_argument, NULL, 'd' },
 		{ "public-address", required_argument, NULL, 'p' },
 		{ "source-address", required_argument, NULL, 's' },
+		{ "allow-root", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct ferryd	 d;
+	/* Static: what transfers still running at exit use stays reachable. */
+	static struct ferryd d;
 	struct sigaction sa;
 	const char	*pub = NULL, *src = NULL;
 	char		*cause = NULL;
 	int		 ch, r, use_syslog = 0, level = LOG_LEVEL_INFO;
+	int		 allow_root = 0;
 
 	memset(&d, 0, sizeof d);
 	d.lockfd = d.apifd = d.ctlfd = -1;
@@ -125,12 +152,22 @@ cmd_run_exec(int argc, char **argv)
 		case 'd': level = LOG_LEVEL_DEBUG; break;
 		case 'p': pub = optarg; break;
 		case 's': src = optarg; break;
+		case 'R': allow_root = 1; break;
 		default:
 			ferryd_usage_error(&ferryd_cmd_run, "bad option");
 			return (FERRYD_EXIT_USAGE);
 		}
 	}
 	log_init("ferryd", level, use_syslog);
+	if (geteuid() == 0 && !allow_root) {
+		log_error("refusing to run as root: run ferryd as the ferry "
+		    "user (contrib/systemd/ferryd.service does), or give "
+		    "--allow-root");
+		return (FERRYD_EXIT_FAILED);
+	}
+	if (geteuid() == 0)
+		log_warnx("running as root (--allow-root): a flaw in ferryd "
+		    "or in what a peer sends would be root's");
 	d.state = statedir_choose(d.state);
 	pthread_mutex_init(&d.mu, NULL);
 	pthread_cond_init(&d.wake, NULL);

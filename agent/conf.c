@@ -32,6 +32,7 @@ static const struct {
 	{ "stall-timeout", offsetof(struct conf, stall_timeout) },
 	{ "transfers-per-agent", offsetof(struct conf, per_agent) },
 	{ "partial-max-age", offsetof(struct conf, partial_age) },
+	{ "umask", offsetof(struct conf, umask) },
 };
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])
 

@@ -24,6 +24,7 @@ struct conf {
 	char	*stall_timeout;	/* hub: seconds without progress */
 	char	*per_agent;	/* hub: transfers at once per agent */
 	char	*partial_age;	/* seconds before partial files are swept */
+	char	*umask;		/* octal, for files ferryd makes; 027 */
 };
 
 /* Reads DIR/ferryd.conf into c (cleared first). */

@@ -25,6 +25,7 @@
 
 #include "conf.h"
 #include "err.h"
+#include "expand.h"
 #include "ferryd.h"
 #include "saved.h"
 #include "hex.h"
@@ -40,6 +41,7 @@
 #define DISPATCH_STREAMS	2
 #define DISPATCH_BATCH		4096	/* tasks in one transfer at most */
 #define DISPATCH_DONE_WAIT_S	30	/* a sender's last words */
+#define DISPATCH_TRY		64	/* jobs tried for one transfer */
 /*
  * Delivered files are marked done in batches, one commit (and one flush
  * to disk) per batch rather than per file. A hub killed before a batch is
@@ -68,6 +70,8 @@ struct jobs_xfer {
 	struct jobs_xfer	*next;		/* in d->xfers */
 	struct dispatch_end	 send, recv;
 	char			*root;		/* the share root received into */
+	char			*submitter;	/* the job's, for the audit */
+	int			 nsuspect;
 	uint64_t		 bwlimit;	/* the site's cap; 0: none */
 	int64_t			*task;
 	struct transfer_list	 l;		/* src as the sender sees it */
@@ -81,6 +85,7 @@ struct jobs_xfer {
 	pthread_cond_t		 heard;
 	int64_t			 heard_at;
 	int			 port;		/* the listening agent's */
+	const struct dispatch_end *lsn;		/* that agent; NULL: none */
 	int			 send_done, recv_done;
 	char			*agent_error;
 };
@@ -103,6 +108,7 @@ dispatch_xfer_free(struct jobs_xfer *x)
 	free(x->recv.link);
 	free(x->recv.pub);
 	free(x->root);
+	free(x->submitter);
 	free(x->task);
 	free(x->settled);
 	free(x->delivered);
@@ -212,20 +218,65 @@ dispatch_progress(const struct transfer_progress *p, void *arg)
 	}
 }
 
-/* The names x delivers, relative to the root it delivers into. */
-static int
-dispatch_expect(const struct jobs_xfer *x, struct nameset *s)
+/*
+ * Something in x broke the rules (transfer.h's suspect): a source behind a
+ * symlink, an entry or basis refused, a setuid bit dropped. It goes into
+ * the audit trail, the first few of a transfer only. Caller holds d->mu.
+ */
+static void
+dispatch_audit(struct jobs_xfer *x, const char *rel, const char *why)
 {
-	const char	**names;
-	size_t		  i;
-	int		  r;
+	json_t	*detail;
+	char	*text;
 
-	if ((names = calloc(x->l.n + 1, sizeof *names)) == NULL)
-		return (FERRY_ERR_NOMEM);
-	for (i = 0; i < x->l.n; i++)
-		names[i] = x->l.v[i].rel;
-	r = nameset_build(s, names, x->l.n) == 0 ? 0 : FERRY_ERR_NOMEM;
+	if (x->nsuspect++ >= FERRYD_SUSPECT_MAX)
+		return;
+	detail = json_pack("{s:I, s:s, s:s, s:s, s:s}", "job",
+	    (json_int_t)x->job_id, "from", x->send.link ? x->send.link :
+	    "hub", "to", x->recv.link ? x->recv.link : "hub", "path", rel,
+	    "why", why);
+	text = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
+	store_audit_add(x->d->store, ferryd_now(), x->submitter ?
+	    x->submitter : "", "transfer.suspect", text, NULL);
+	log_warnx("transfer %jd (job %jd): %s: %s", (intmax_t)x->id,
+	    (intmax_t)x->job_id, rel, why);
+	free(text);
+	json_decref(detail);
+}
+
+/* The transfer library's suspect callback, when the hub takes part. */
+static void
+dispatch_suspect(const char *rel, const char *why, void *arg)
+{
+	struct jobs_xfer	*x = arg;
+
+	pthread_mutex_lock(&x->d->mu);
+	dispatch_audit(x, rel, why);
+	pthread_mutex_unlock(&x->d->mu);
+}
+
+/*
+ * The names x delivers, relative to the root it delivers into, and their
+ * basis hints: all the receiver will take.
+ */
+static int
+dispatch_expect(const struct jobs_xfer *x, struct xfer_expect *e)
+{
+	const char	**names, **bases;
+	size_t		  i;
+	int		  r = FERRY_ERR_NOMEM;
+
+	names = calloc(x->l.n + 1, sizeof *names);
+	bases = calloc(x->l.n + 1, sizeof *bases);
+	if (names != NULL && bases != NULL) {
+		for (i = 0; i < x->l.n; i++) {
+			names[i] = x->l.v[i].rel;
+			bases[i] = x->l.v[i].basis;
+		}
+		r = xfer_expect_build(e, names, bases, x->l.n);
+	}
 	free(names);
+	free(bases);
 	return (r);
 }
 
@@ -240,7 +291,7 @@ dispatch_start_msg(struct jobs_xfer *x, const struct dispatch_end *e,
 	const struct dispatch_end	*other = e == &x->send ? &x->recv :
 					    &x->send;
 	char				 fp[IDENTITY_FP_STRLEN + 1];
-	json_t				*msg, *v;
+	json_t				*msg, *v, *bases;
 	size_t				 i;
 
 	identity_fp_format(other->fp, fp);
@@ -251,6 +302,7 @@ dispatch_start_msg(struct jobs_xfer *x, const struct dispatch_end *e,
 	if (msg == NULL)
 		return (NULL);
 	v = json_array();
+	bases = json_object();
 	for (i = 0; i < x->l.n; i++) {
 		const struct transfer_file *f = &x->l.v[i];
 
@@ -259,15 +311,22 @@ dispatch_start_msg(struct jobs_xfer *x, const struct dispatch_end *e,
 			    "src", f->src, "rel", f->rel, "basis", f->basis));
 		else
 			json_array_append_new(v, json_string(f->rel));
+		if (f->basis != NULL)
+			json_object_set_new(bases, f->rel,
+			    json_string(f->basis));
 	}
 	if (e == &x->send) {
 		json_object_set_new(msg, "files", v);
+		json_object_set_new(msg, "root", json_string(x->l.root));
 		json_object_set_new(msg, "bwlimit", json_integer(
 		    (json_int_t)x->bwlimit));
 	} else {
 		json_object_set_new(msg, "expect", v);
+		json_object_set_new(msg, "bases", bases);
+		bases = NULL;	/* transferred */
 		json_object_set_new(msg, "root", json_string(x->root));
 	}
+	json_decref(bases);
 	return (msg);
 }
 
@@ -357,7 +416,7 @@ dispatch_run_local(struct jobs_xfer *x, const char *token,
 	struct link_params	 p;
 	struct transfer_opts	 o;
 	struct transfer_stats	 st;
-	struct nameset		 expect;
+	struct xfer_expect	 expect;
 	struct tls_conn		*conns[DISPATCH_STREAMS];
 	char			 addr[300];
 	json_t			*msg;
@@ -389,6 +448,8 @@ dispatch_run_local(struct jobs_xfer *x, const char *token,
 	if (r != 0)
 		return (r);
 	memset(&o, 0, sizeof o);
+	o.suspect = dispatch_suspect;
+	o.suspect_arg = x;
 	if (x->send.link == NULL) {
 		o.file_done = dispatch_file_done;
 		o.file_done_arg = x;
@@ -399,12 +460,12 @@ dispatch_run_local(struct jobs_xfer *x, const char *token,
 		r = transfer_send(conns, DISPATCH_STREAMS, &x->l, &o, &st,
 		    cause);
 	} else if ((r = dispatch_expect(x, &expect)) == 0) {
-		/* The receiver accepts only the names the hub planned. */
-		o.accept = nameset_accept;
+		/* The receiver accepts only the files the hub planned. */
+		o.accept = xfer_accept;
 		o.accept_arg = &expect;
 		r = transfer_receive(conns, DISPATCH_STREAMS, x->root, &o, &st,
 		    cause);
-		nameset_clear(&expect);
+		xfer_expect_clear(&expect);
 	}
 	link_close(conns, fds, DISPATCH_STREAMS);
 	if (x->send.link != NULL && r == 0) {
@@ -439,10 +500,15 @@ dispatch_run_agents(struct jobs_xfer *x, const char *token, char **cause)
 	if (lsn->pub == NULL)
 		return (err_set(cause, FERRY_ERR_UNREACHABLE, "neither agent "
 		    "%s nor agent %s can be reached: start %s with "
-		    "'ferryd run --public-address ADDR'", x->send.link,
-		    x->recv.link, x->recv.link));
+		    "'ferryd run --public-address ADDR' (the address it "
+		    "connects from), or set its site's with 'ferry site set "
+		    "SITE --address ADDR'", x->send.link, x->recv.link,
+		    x->recv.link));
 	if ((msg = dispatch_start_msg(x, lsn, token)) == NULL)
 		return (FERRY_ERR_NOMEM);
+	pthread_mutex_lock(&d->mu);
+	x->lsn = lsn;	/* the one agent whose port counts */
+	pthread_mutex_unlock(&d->mu);
 	json_object_set_new(msg, "listen", json_string(lsn->pub));
 	json_object_set_new(msg, "peer_addr", json_string(con->addr));
 	if ((r = dispatch_tell(x, lsn->link, msg, cause)) != 0)
@@ -605,6 +671,7 @@ dispatch_add(struct jobs_xfer *x, struct share_map *m,
 	struct share_map_result	 res;
 	struct transfer_file	*tf;
 	struct stat		 sb;
+	char			*src_root = NULL;
 	size_t			 rootlen;
 	int			 r;
 
@@ -612,23 +679,34 @@ dispatch_add(struct jobs_xfer *x, struct share_map *m,
 	    SHARE_OS_LINUX, t->src_path, strlen(t->src_path), &res,
 	    cause)) != 0)
 		return (r);
+	/* Both ends' share roots: one of each per transfer. */
 	rootlen = strlen(res.path) - strlen(res.relative) -
 	    (*res.relative != '\0');
-	if (x->root == NULL)
+	if ((r = expand_root(t->src_path, res.relative, &src_root,
+	    cause)) != 0) {
+		share_map_result_clear(&res);
+		return (r);
+	}
+	if (x->root == NULL) {
 		x->root = strndup(res.path, rootlen);
-	else if (strncmp(x->root, res.path, rootlen) != 0 ||
-	    strlen(x->root) != rootlen) {
+		x->l.root = src_root;
+		src_root = NULL;	/* transferred */
+	} else if (strncmp(x->root, res.path, rootlen) != 0 ||
+	    strlen(x->root) != rootlen || strcmp(x->l.root, src_root) != 0) {
+		free(src_root);
 		share_map_result_clear(&res);
 		return (1);
 	}
+	free(src_root);
 	tf = &x->l.v[x->l.n];
 	memset(tf, 0, sizeof *tf);
 	tf->type = MSG_ENTRY_FILE;
 	if (x->send.link == NULL) {
-		/* The hub sends: what the file is now. */
-		if (lstat(t->src_path, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-			r = err_set(cause, FERRY_ERR_IO, "%s: %s", t->src_path,
-			    errno ? strerror(errno) : "not a regular file");
+		/* The hub sends: what the file is now, beneath its root. */
+		if ((r = transfer_stat_source(x->l.root, res.relative, &sb,
+		    cause)) != 0) {
+			if (r == FERRY_ERR_DENIED)
+				dispatch_audit(x, res.relative, *cause);
 			share_map_result_clear(&res);
 			return (r);
 		}
@@ -673,9 +751,13 @@ dispatch_end_for(struct ferryd *d, const char *endpoint,
 	return (e->link != NULL ? 0 : -1);
 }
 
-/* Starts one transfer for the due tasks of the first job it can serve. */
-static void
-dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due)
+/*
+ * Starts one transfer for the due tasks of job, if both its ends can take
+ * part now: 0 if it did (or failed its tasks), -1 if it waits.
+ */
+static int
+dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
+    int64_t job)
 {
 	struct store_job	 j;
 	struct store_site	 site;
@@ -685,23 +767,24 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due)
 	size_t			 i;
 	int			 r;
 
-	if (store_job_get(d->store, due->t[0].job_id, &j, NULL) != 0)
-		return;
+	if (store_job_get(d->store, job, &j, NULL) != 0)
+		return (0);
 	if ((x = calloc(1, sizeof *x)) == NULL) {
 		store_job_clear(&j);
-		return;
+		return (0);
 	}
 	pthread_cond_init(&x->heard, NULL);
 	if (dispatch_end_for(d, j.from_site, &x->send) != 0 ||
 	    dispatch_end_for(d, dispatch_to(&j), &x->recv) != 0) {
 		store_job_clear(&j);
 		dispatch_xfer_free(x);
-		return;		/* stays queued until both can take part */
+		return (-1);	/* stays queued until both can take part */
 	}
 	x->d = d;
 	x->id = ++dispatch_next_id;
 	x->job_id = j.id;
 	saved_xfer_start(x->id, x->job_id);
+	x->submitter = j.submitter ? strdup(j.submitter) : NULL;
 	if (j.to_site != NULL && store_site_get(d->store, j.to_site, &site,
 	    NULL) == 0) {
 		x->bwlimit = (uint64_t)site.bwlimit;
@@ -735,7 +818,7 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due)
 		for (i = 0; i < x->l.n; i++)
 			dispatch_settle(x, i, 0, "cannot start a transfer");
 		dispatch_xfer_free(x);
-		return;
+		return (0);
 	}
 	dispatch_link_busy(d, &x->send, 1);
 	dispatch_link_busy(d, &x->recv, 1);
@@ -743,7 +826,31 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due)
 	x->next = d->xfers;
 	d->xfers = x;
 	pthread_detach(th);
+	return (0);
 }
+
+/*
+ * Starts a transfer for the first due job that can be served now: a job
+ * waiting for an agent that is away must not hold up those after it.
+ * Each job is tried once (of the first DISPATCH_TRY jobs due).
+ */
+static void
+dispatch_jobs(struct ferryd *d, struct share_map *m, struct dispatch_due *due)
+{
+	int64_t	tried[DISPATCH_TRY];
+	size_t	i, k, n = 0;
+
+	for (i = 0; i < due->n && n < DISPATCH_TRY; i++) {
+		for (k = 0; k < n && tried[k] != due->t[i].job_id; k++)
+			;
+		if (k < n)
+			continue;
+		tried[n++] = due->t[i].job_id;
+		if (dispatch_job(d, m, due, due->t[i].job_id) == 0)
+			return;
+	}
+}
+
 
 static void *
 dispatch_main(void *arg)
@@ -770,7 +877,7 @@ dispatch_main(void *arg)
 		store_task_next(d->store, ferryd_now(), DISPATCH_BATCH,
 		    dispatch_due_cb, &due, NULL);
 		if (due.n > 0 && jobs_share_map(d, &m, NULL) == 0) {
-			dispatch_job(d, m, &due);
+			dispatch_jobs(d, m, &due);
 			share_map_free(m);
 		}
 		dispatch_due_clear(&due);
@@ -794,6 +901,33 @@ dispatch_find(struct ferryd *d, const struct hub_link *l, const json_t *msg)
 			return (x);
 	}
 	return (NULL);
+}
+
+/*
+ * A data port announced by agent l: only the agent told to listen, and
+ * only a port of the range, so that nobody is sent anywhere else.
+ * Caller holds d->mu.
+ */
+static void
+dispatch_port(struct jobs_xfer *x, const struct hub_link *l,
+    const json_t *msg)
+{
+	const json_t	*v = json_object_get(msg, "port");
+	json_int_t	 port = json_integer_value(v);
+
+	if (x->lsn != NULL && x->lsn->link != NULL && strcmp(x->lsn->link,
+	    l->name) == 0 && json_is_integer(v) && port >= LINK_PORT_FIRST &&
+	    port <= LINK_PORT_LAST) {
+		x->port = (int)port;
+		return;
+	}
+	audit_note(x->d, l->name, "port.refused", json_pack("{s:I, s:O?}",
+	    "transfer", (json_int_t)x->id, "port", json_is_integer(v) ?
+	    (json_t *)(uintptr_t)v : NULL));
+	if (x->agent_error == NULL && asprintf(&x->agent_error, "agent %s "
+	    "announced a data port it may not use (the ports are %d-%d)",
+	    l->name, LINK_PORT_FIRST, LINK_PORT_LAST) == -1)
+		x->agent_error = NULL;
 }
 
 /*
@@ -828,13 +962,18 @@ dispatch_message(struct ferryd *d, struct hub_link *l, const char *op,
 	sender = x->send.link != NULL && strcmp(x->send.link, l->name) == 0;
 	x->heard_at = ferryd_now();
 	if (strcmp(op, "transfer.listening") == 0)
-		x->port = (int)json_integer_value(json_object_get(msg, "port"));
+		dispatch_port(x, l, msg);
 	else if (strcmp(op, "transfer.file") == 0 && sender)
 		dispatch_settle(x, i, json_is_true(json_object_get(msg, "ok")),
 		    err);
 	else if (strcmp(op, "transfer.progress") == 0 && sender)
 		dispatch_progress_at(x, i, json_integer_value(
 		    json_object_get(msg, "bytes")));
+	else if (strcmp(op, "transfer.suspect") == 0 &&
+	    json_is_string(json_object_get(msg, "path")) &&
+	    json_is_string(json_object_get(msg, "why")))
+		dispatch_audit(x, json_string_value(json_object_get(msg,
+		    "path")), json_string_value(json_object_get(msg, "why")));
 	else if (strcmp(op, "transfer.done") == 0) {
 		if (sender)
 			x->send_done = 1;
@@ -853,11 +992,16 @@ void
 jobs_link_message(struct ferryd *d, struct hub_link *l, const json_t *msg)
 {
 	const char	*op = json_string_value(json_object_get(msg, "op"));
+	const char	*why;
+	char		 fp[IDENTITY_FP_STRLEN + 1];
 
+	identity_fp_format(l->fp, fp);
 	pthread_mutex_lock(&d->mu);
-	if (json_object_get(msg, "re") != NULL)
-		ferryd_answered(d, msg);
-	else if (op != NULL && strcmp(op, "api") == 0)
+	if (json_object_get(msg, "re") != NULL) {
+		/* Dropped unless it answers what this agent was asked. */
+		if (ask_answered(d, fp, msg, &why) != 0)
+			audit_note_limited(d, l->name, why, ask_why(msg));
+	} else if (op != NULL && strcmp(op, "api") == 0)
 		relay_from_agent(d, l, msg);
 	else if (op != NULL && strncmp(op, "transfer.", 9) == 0)
 		dispatch_message(d, l, op, msg);

@@ -87,16 +87,29 @@ int
 enroll_agent(struct tls_conn *c, const char *code, const char *name,
     json_t **reply, char **cause)
 {
-	uint8_t		 key[ENROLL_KEY_LEN], mine[ENROLL_PROOF];
-	uint8_t		 theirs[ENROLL_PROOF], own_fp[IDENTITY_FP_LEN];
+	uint8_t	key[ENROLL_KEY_LEN];
+	int	r;
+
+	*reply = NULL;
+	if ((r = enroll_code_key(code, key, cause)) != 0)
+		return (r);
+	r = enroll_agent_key(c, key, name, reply, cause);
+	OPENSSL_cleanse(key, sizeof key);
+	return (r);
+}
+
+int
+enroll_agent_key(struct tls_conn *c, const uint8_t *key, const char *name,
+    json_t **reply, char **cause)
+{
+	uint8_t		 mine[ENROLL_PROOF], theirs[ENROLL_PROOF];
+	uint8_t		 own_fp[IDENTITY_FP_LEN];
 	char		 h[2 * ENROLL_PROOF + 1];
 	const char	*err;
 	json_t		*msg, *rep = NULL;
 	int		 r;
 
 	*reply = NULL;
-	if ((r = enroll_code_key(code, key, cause)) != 0)
-		return (r);
 	/* The hub saw our fingerprint; both proofs cover both keys. */
 	memcpy(own_fp, tls_own_fp(c), IDENTITY_FP_LEN);
 	if ((r = enroll_proof(c, key, "agent", own_fp, tls_peer_fp(c), mine,
@@ -125,7 +138,6 @@ enroll_agent(struct tls_conn *c, const char *code, const char *name,
 	rep = NULL;	/* transferred */
 out:
 	json_decref(rep);
-	OPENSSL_cleanse(key, sizeof key);
 	return (r);
 }
 

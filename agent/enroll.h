@@ -40,6 +40,9 @@ struct enroll_candidate {
  */
 int	enroll_agent(struct tls_conn *c, const char *code, const char *name,
 	    json_t **reply, char **cause);
+/* The same with the code's key (enroll_code_key) instead of the code. */
+int	enroll_agent_key(struct tls_conn *c, const uint8_t *key,
+	    const char *name, json_t **reply, char **cause);
 
 /*
  * The hub's side, after it read the agent's first message (msg, op

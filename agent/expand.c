@@ -3,17 +3,47 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "beneath.h"
 #include "buf.h"
 #include "err.h"
 #include "expand.h"
 #include "sequence.h"
+#include "transfer.h"
+#include "tree.h"
+
+struct expand {
+	int		 rootfd;
+	const char	*root;
+	expand_fn	 add;
+	void		*arg;
+};
+
+static int	expand_rel(struct expand *, const char *, char **);
+
+/* Calls add for the file rel, with its full path. */
+static int
+expand_add(struct expand *x, const char *rel, const struct stat *sb)
+{
+	struct buf	p;
+	int		r;
+
+	buf_init(&p, 0);
+	if ((r = buf_printf(&p, "%s%s%s", x->root, *rel ? "/" : "", rel)) == 0)
+		r = x->add(buf_str(&p), sb, x->arg);
+	buf_free(&p);
+	return (r);
+}
 
 static int
-expand_sequence(struct sequence *seq, expand_fn add, void *arg, char **cause)
+expand_sequence(struct expand *x, struct sequence *seq, char **cause)
 {
 	struct buf	 p;
+	const char	*rel;
 	size_t		 i;
 	long		 f;
 	int		 r = 0;
@@ -26,58 +56,127 @@ expand_sequence(struct sequence *seq, expand_fn add, void *arg, char **cause)
 		    f <= seq->ranges[i].last; f++) {
 			buf_reset(&p);
 			sequence_frame_path(seq, f, &p);
-			r = expand_path(buf_str(&p), add, arg, cause);
+			if ((rel = transfer_src_rel(x->root, buf_str(&p))) ==
+			    NULL)
+				r = err_set(cause, FERRY_ERR_NOSHARE, "%s: not "
+				    "below %s", buf_str(&p), x->root);
+			else
+				r = expand_rel(x, rel, cause);
 		}
 	}
 	buf_free(&p);
 	return (r);
 }
 
+/* Every file below directory rel, opened as dfd (taken). */
 static int
-expand_dir(const char *path, expand_fn add, void *arg, char **cause)
+expand_dir(struct expand *x, const char *rel, int dfd, char **cause)
 {
-	struct buf	 p;
+	struct buf	 sub;
 	struct dirent	*e;
+	struct stat	 sb;
 	DIR		*dir;
 	int		 r = 0;
 
-	if ((dir = opendir(path)) == NULL)
-		return (err_set(cause, FERRY_ERR_IO, "%s: %s", path,
+	if ((dir = fdopendir(dfd)) == NULL) {
+		close(dfd);
+		return (err_set(cause, FERRY_ERR_IO, "%s: %s", rel,
 		    strerror(errno)));
-	buf_init(&p, 0);
+	}
+	buf_init(&sub, 0);
 	while (r == 0 && (e = readdir(dir)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") ==
+		    0 || tree_is_ferry_name(e->d_name, strlen(e->d_name)))
 			continue;
-		buf_reset(&p);
-		buf_printf(&p, "%s/%s", path, e->d_name);
-		r = expand_path(buf_str(&p), add, arg, cause);
+		buf_reset(&sub);
+		buf_printf(&sub, "%s%s%s", rel, *rel ? "/" : "", e->d_name);
+		if (fstatat(dirfd(dir), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) ==
+		    -1)
+			r = err_set(cause, FERRY_ERR_IO, "%s: %s",
+			    buf_str(&sub), strerror(errno));
+		else if (S_ISREG(sb.st_mode))
+			r = expand_add(x, buf_str(&sub), &sb);
+		else if (S_ISLNK(sb.st_mode))
+			r = err_set(cause, FERRY_ERR_DENIED, "%s: a symlink: "
+			    "ferry follows none", buf_str(&sub));
+		else
+			r = expand_rel(x, buf_str(&sub), cause);
 	}
 	closedir(dir);
-	buf_free(&p);
+	buf_free(&sub);
+	return (r);
+}
+
+/* Whatever rel names below the root. */
+static int
+expand_rel(struct expand *x, const char *rel, char **cause)
+{
+	struct stat	sb;
+	int		fd, r;
+
+	if (*rel != '\0' && (r = tree_check_relpath(rel, cause)) != 0)
+		return (r);
+	if ((r = beneath_open(x->rootfd, rel, O_PATH, &fd, cause)) != 0)
+		return (r);
+	if (fstat(fd, &sb) == -1) {
+		close(fd);
+		return (err_set(cause, FERRY_ERR_IO, "%s: %s", rel,
+		    strerror(errno)));
+	}
+	close(fd);
+	if (S_ISREG(sb.st_mode))
+		return (expand_add(x, rel, &sb));
+	if (!S_ISDIR(sb.st_mode))
+		return (err_set(cause, FERRY_ERR_BADNAME, "%s: not a file or "
+		    "directory", rel));
+	if ((r = beneath_open(x->rootfd, rel, O_RDONLY | O_DIRECTORY, &fd,
+	    cause)) != 0)
+		return (r);
+	return (expand_dir(x, rel, fd, cause));
+}
+
+int
+expand_path(const char *root, const char *rel, expand_fn add, void *arg,
+    char **cause)
+{
+	struct expand	 x;
+	struct sequence	 seq;
+	struct buf	 path;
+	int		 r;
+
+	x.root = root;
+	x.add = add;
+	x.arg = arg;
+	if ((x.rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return (err_set(cause, FERRY_ERR_IO, "%s: %s", root,
+		    strerror(errno)));
+	/* A sequence is named by the user, never found in a directory. */
+	buf_init(&path, 0);
+	buf_printf(&path, "%s%s%s", root, *rel ? "/" : "", rel);
+	if ((r = sequence_parse(buf_str(&path), &seq, cause)) > 0) {
+		r = expand_sequence(&x, &seq, cause);
+		sequence_clear(&seq);
+	} else if (r == 0)
+		r = expand_rel(&x, rel, cause);
+	buf_free(&path);
+	close(x.rootfd);
 	return (r);
 }
 
 int
-expand_path(const char *path, expand_fn add, void *arg, char **cause)
+expand_root(const char *path, const char *rel, char **root, char **cause)
 {
-	struct sequence	 seq;
-	struct stat	 sb;
-	int		 r;
+	size_t	np = strlen(path), nr = strlen(rel);
 
-	if ((r = sequence_parse(path, &seq, cause)) < 0)
-		return (r);
-	if (r > 0) {
-		r = expand_sequence(&seq, add, arg, cause);
-		sequence_clear(&seq);
-		return (r);
+	if (nr == 0) {
+		*root = strdup(path);
+		return (*root == NULL ? FERRY_ERR_NOMEM : 0);
 	}
-	if (lstat(path, &sb) == -1)
-		return (err_set(cause, FERRY_ERR_IO, "%s: %s", path,
-		    strerror(errno)));
-	if (S_ISREG(sb.st_mode))
-		return (add(path, &sb, arg));
-	if (S_ISDIR(sb.st_mode))
-		return (expand_dir(path, add, arg, cause));
-	return (err_set(cause, FERRY_ERR_BADNAME, "%s: not a file or "
-	    "directory", path));
+	if (np <= nr + 1 || strcmp(path + np - nr, rel) != 0 ||
+	    path[np - nr - 1] != '/')
+		return (err_set(cause, FERRY_ERR_NOSHARE, "%s: cannot tell its "
+		    "share root from %s", path, rel));
+	if ((*root = strndup(path, np - nr - 1)) == NULL)
+		return (FERRY_ERR_NOMEM);
+	return (0);
 }

@@ -122,43 +122,6 @@ ferryd_source(const struct ferryd *d)
 }
 
 int
-ferryd_await(struct ferryd *d, int64_t num, int timeout_s, json_t **reply,
-    char **cause)
-{
-	struct timespec	 t;
-	char		 key[32];
-	int64_t		 start = ferryd_now();
-
-	if (d->answers == NULL)
-		d->answers = json_object();
-	snprintf(key, sizeof key, "%jd", (intmax_t)num);
-	while ((*reply = json_object_get(d->answers, key)) == NULL) {
-		if (ferryd_now() - start > timeout_s || d->stop)
-			return (err_set(cause, FERRY_ERR_TIMEOUT, "no answer "
-			    "within %d s", timeout_s));
-		clock_gettime(CLOCK_REALTIME, &t);
-		t.tv_sec += 1;
-		pthread_cond_timedwait(&d->answered, &d->mu, &t);
-	}
-	json_incref(*reply);
-	json_object_del(d->answers, key);
-	return (0);
-}
-
-void
-ferryd_answered(struct ferryd *d, const json_t *msg)
-{
-	char	key[32];
-
-	if (d->answers == NULL)
-		return;		/* nobody asked */
-	snprintf(key, sizeof key, "%jd", (intmax_t)json_integer_value(
-	    json_object_get(msg, "re")));
-	json_object_set(d->answers, key, (json_t *)(uintptr_t)msg);
-	pthread_cond_broadcast(&d->answered);
-}
-
-int
 ferryd_wake_open(int fds[2])
 {
 	return (pipe2(fds, O_NONBLOCK | O_CLOEXEC));

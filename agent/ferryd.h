@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "conf.h"
+#include "nameset.h"
 
 struct identity;
 struct jobs_xfer;
@@ -26,6 +27,7 @@ struct jsonline_conn;
 #define FERRYD_TIMEOUT_MS	15000	/* a control exchange, in all */
 #define FERRYD_PING_S		20	/* an idle control link says ping */
 #define FERRYD_INVITE_TTL	(72 * 3600)
+#define FERRYD_INVITE_TTL_MAX	(366 * 24 * 3600)	/* a year, and a day */
 
 struct ferryd_cmd {
 	const char	*name;
@@ -56,6 +58,7 @@ struct hub_link {
 	int			 wake[2];	/* a message is queued */
 	char			*pub;		/* its public address; NULL */
 	int			 busy;		/* transfers running on it */
+	int			 relays;	/* its requests being answered */
 	struct hub_link		*next;
 };
 
@@ -79,9 +82,9 @@ struct ferryd {
 	int			 per_agent;	/* transfers at once per agent */
 	struct jobs_xfer	*xfers;		/* transfers running now */
 	int			 ctlfd;		/* control port listener */
-	pthread_cond_t		 answered;	/* an agent answered */
-	json_t			*answers;	/* by question number */
-	int64_t			 next_ask;
+	pthread_cond_t		 answered;	/* a question was answered */
+	json_t			*asks;		/* open questions, by id */
+	struct gate		*gate;		/* hub: limits before auth */
 	/* Agent only. */
 	int			 uplinked;	/* connected to the hub now */
 	char			*uplink_error;	/* why not, if not */
@@ -131,10 +134,19 @@ struct hub_link *hub_link_for(struct ferryd *d, const char *endpoint,
 	    int free_only);
 /* Queues msg (taken) for agent name's link: -1 if it has none. */
 int	hub_tell(struct ferryd *d, const char *name, json_t *msg);
+/*
+ * Where agent name (of site, or NULL for a person's agent), seen at
+ * address seen, can be reached (allocated; NULL: nowhere): the address
+ * an admin set for its site (`ferry site set --address`), else its
+ * hello's claim if that is where it connects from. A claim elsewhere is
+ * ignored and audited.
+ */
+char	*hub_agent_address(struct ferryd *d, const char *name,
+	    const char *site, const char *seen, const json_t *claim);
 /* Where agents reach the hub's data ports (allocated). */
 char	*hub_public_host(struct ferryd *d);
 /*
- * Asks an agent of endpoint: msg (taken) gets a "req" number, and the
+ * Asks an agent of endpoint: msg (taken) gets a "req" id, and that
  * agent's answer, with "re" set to it, comes back in *reply. Waits on
  * d->mu up to timeout_s.
  */
@@ -142,13 +154,23 @@ int	hub_ask(struct ferryd *d, const char *endpoint, json_t *msg,
 	    int timeout_s, json_t **reply, char **cause);
 
 /*
- * ferryd.c: questions over a control link, either way. The answer to
- * question num (its "re") comes to ferryd_answered from the link's
- * thread; ferryd_await waits for it on d->mu, held by the caller.
+ * ask.c: questions over a control link, either way; the caller holds
+ * d->mu for all. ask_open registers a question for peer `to` (an agent's
+ * key fingerprint, or "hub") and makes its id (ASK_ID_LEN hex digits and
+ * a NUL), sent as "req"; ask_wait waits for the answer and closes the
+ * question.
+ * The link's thread hands every message with "re" to ask_answered: 0 if
+ * it answers an open question asked of `from`, else -1 with *why the
+ * audit record's name ("answer.unasked", ...); ask_why is that record's
+ * detail.
  */
-int	ferryd_await(struct ferryd *d, int64_t num, int timeout_s,
+#define ASK_ID_LEN	32
+int	ask_open(struct ferryd *d, const char *to, char *id, char **cause);
+int	ask_wait(struct ferryd *d, const char *id, int timeout_s,
 	    json_t **reply, char **cause);
-void	ferryd_answered(struct ferryd *d, const json_t *msg);
+int	ask_answered(struct ferryd *d, const char *from, const json_t *msg,
+	    const char **why);
+json_t	*ask_why(const json_t *msg);
 
 /*
  * relay.c: people on an agent's machine (a vendor publishing back) use
@@ -163,6 +185,25 @@ void	relay_from_agent(struct ferryd *d, struct hub_link *l,
 void	xfer_start(struct ferryd *d, const json_t *msg);
 void	xfer_abort(struct ferryd *d, const json_t *msg);
 json_t	*xfer_list(struct ferryd *d, const json_t *msg);
+/*
+ * What a receiver was told to expect, by the hub: regular files by name,
+ * and for some of them a basis hint. Anything else is refused, whatever
+ * the sender says. The names are borrowed.
+ */
+struct xfer_expect {
+	struct nameset	 names;
+	struct nameset	 bases;		/* "REL\nBASIS", in keys */
+	char		**keys;
+	size_t		 nkeys;
+};
+/* bases[i] is rels[i]'s hint, or NULL; bases may be NULL. */
+int	xfer_expect_build(struct xfer_expect *e, const char *const *rels,
+	    const char *const *bases, size_t n);
+void	xfer_expect_clear(struct xfer_expect *e);
+/* The accept callback (transfer.h) for an xfer_expect. */
+int	xfer_accept(const char *rel, int type, const char *basis, void *arg);
+/* Suspect events (transfer.h) one transfer reports or records at most. */
+#define FERRYD_SUSPECT_MAX	32
 
 /*
  * ferryd.c: a link's thread sleeps in poll(2) on its socket and a wake
@@ -179,6 +220,45 @@ void	ferryd_enqueue(struct ferryd *d, json_t **q, json_t *msg);
 /* ...and, in that thread, send what was queued. */
 struct tls_conn;
 int	ferryd_flush(struct ferryd *d, json_t **q, struct tls_conn *c,
+	    char **cause);
+
+/*
+ * audit.c: a record in the hub's audit trail (detail taken, may be NULL;
+ * caller holds d->mu), and the same at most once a minute per who and
+ * what, for events an attacker can repeat. audit_api answers "audit".
+ */
+void	audit_note(struct ferryd *d, const char *who, const char *what,
+	    json_t *detail);
+void	audit_note_limited(struct ferryd *d, const char *who,
+	    const char *what, json_t *detail);
+json_t	*audit_api(struct ferryd *d, const json_t *req);
+
+/*
+ * gate.c: the control port's limits before authentication (the caller
+ * holds d->mu). gate_admit says whether a new connection from addr may
+ * have a thread (key names it until gate_done, which is safe twice);
+ * gate_sweep, called often, cuts those past their deadline. Enrolment:
+ * gate_enroll_allowed before checking a code, gate_enroll_failed after a
+ * wrong one.
+ */
+struct gate;
+int	gate_admit(struct ferryd *d, const void *key, int fd,
+	    const char *addr);
+void	gate_done(struct ferryd *d, const void *key);
+void	gate_sweep(struct ferryd *d);
+int	gate_enroll_allowed(struct ferryd *d, const char *addr);
+void	gate_enroll_failed(struct ferryd *d, const char *addr);
+void	gate_free(struct ferryd *d);
+
+/*
+ * secret.c: hub.secret, the key that seals invites outside hub.db.
+ * secret_init makes it for a new hub (ferryd init); secret_open checks
+ * it and the store's owner (fp, the hub's key) at start-up, and makes it
+ * for a hub from before it. Either sets the store's seal key.
+ */
+int	secret_init(const char *state, struct store *st, const uint8_t *fp,
+	    char **cause);
+int	secret_open(const char *state, struct store *st, const uint8_t *fp,
 	    char **cause);
 
 /* api.c */

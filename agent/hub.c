@@ -1,8 +1,8 @@
 /*
  * The hub's control port: agents connect here, either to enrol (a one-time
  * code, see enroll.h) or, already enrolled, to keep their control link.
- * One thread per connection; the store and the table of links are shared
- * under d->mu.
+ * One thread per connection, for as many as gate.c admits; the store and
+ * the table of links are shared under d->mu.
  */
 #include "config.h"
 
@@ -25,11 +25,15 @@
 #include "link.h"
 #include "log.h"
 #include "proto.h"
+#include "proto-check.h"
 #include "store.h"
 #include "tls.h"
 
 /* An idle control link hears a ping every FERRYD_PING_S; allow three. */
 #define HUB_LINK_TIMEOUT_MS	(3 * FERRYD_PING_S * 1000)
+#define HUB_HANDSHAKE_MS	10000	/* see also gate.c's deadline */
+#define HUB_FIRST_MAX		16384	/* hello or enroll, before auth */
+#define HUB_LINKS_PER_KEY	4	/* one agent's links at once */
 
 struct hub_conn {
 	struct ferryd	*d;
@@ -64,7 +68,12 @@ hub_enroll(struct hub_conn *hc, struct tls_conn *c, const json_t *msg)
 	buf_init(&cands, 0);
 	memset(&a, 0, sizeof a);
 	pthread_mutex_lock(&d->mu);
-	r = store_invite_keys(d->store, hub_add_candidate, &cands, &cause);
+	if (!gate_enroll_allowed(d, hc->peer))
+		r = err_set(&cause, FERRY_ERR_DENIED, "too many failed "
+		    "enrolments from %s: try again later", hc->peer);
+	else
+		r = store_invite_keys(d->store, hub_add_candidate, &cands,
+		    &cause);
 	pthread_mutex_unlock(&d->mu);
 	if (r == 0)
 		r = enroll_hub_check(c, msg, (const void *)cands.data,
@@ -89,6 +98,13 @@ hub_enroll(struct hub_conn *hc, struct tls_conn *c, const json_t *msg)
 	if (r != 0) {
 		log_warnx("enrolment from %s (key %s) refused: %s", hc->peer,
 		    fp, cause ? cause : err_str(r));
+		pthread_mutex_lock(&d->mu);
+		if (r == FERRY_ERR_AUTH)
+			gate_enroll_failed(d, hc->peer);
+		audit_note_limited(d, hc->peer, "enroll.refused", json_pack(
+		    "{s:s, s:s}", "key", fp, "why", cause ? cause :
+		    err_str(r)));
+		pthread_mutex_unlock(&d->mu);
 		enroll_hub_refuse(c, cause ? cause : err_str(r));
 	} else
 		log_info("enrolled %s from %s, key %s", a.name, hc->peer, fp);
@@ -98,10 +114,22 @@ hub_enroll(struct hub_conn *hc, struct tls_conn *c, const json_t *msg)
 	free(cause);
 }
 
+/* How many links agent fp has now. Caller holds d->mu. */
+static int
+hub_links_of(struct ferryd *d, const uint8_t *fp)
+{
+	struct hub_link	*l;
+	int		 n = 0;
+
+	for (l = d->hub_links; l != NULL; l = l->next)
+		n += memcmp(l->fp, fp, sizeof l->fp) == 0;
+	return (n);
+}
+
 /* Adds a link to the table that dispatch and status use. */
 static struct hub_link *
 hub_link_register(struct ferryd *d, const struct store_agent *a,
-    const char *peer, const char *pub)
+    const char *peer, char *pub)
 {
 	struct hub_link	*l;
 
@@ -111,11 +139,12 @@ hub_link_register(struct ferryd *d, const struct store_agent *a,
 		if (l != NULL)
 			free(l->name);
 		free(l);
+		free(pub);
 		return (NULL);
 	}
 	l->site = a->site ? strdup(a->site) : NULL;
 	l->user = a->email ? strdup(a->email) : NULL;
-	l->pub = pub ? strdup(pub) : NULL;
+	l->pub = pub;	/* transferred */
 	snprintf(l->addr, sizeof l->addr, "%s", peer);
 	memcpy(l->fp, a->fingerprint, sizeof l->fp);
 	l->since = ferryd_now();
@@ -161,7 +190,8 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	struct store_agent	 a;
 	struct hub_link		*l;
 	struct pollfd		 pfd[2];
-	char			*cause = NULL, fp[64];
+	char			*cause = NULL, fp[64], *pub = NULL;
+	char			*why = NULL;
 	json_t			*msg = NULL, *rep;
 	const char		*op;
 	int64_t			 heard = ferryd_now();
@@ -170,9 +200,30 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	identity_fp_format(tls_peer_fp(c), fp);
 	pthread_mutex_lock(&d->mu);
 	r = store_agent_by_fingerprint(d->store, tls_peer_fp(c), &a, &cause);
-	if (r == 0)
-		store_agent_seen(d->store, a.id, json_string_value(
-		    json_object_get(hello, "address")), ferryd_now(), NULL);
+	if (r == 0 && (l = hub_link_named(d, a.name)) != NULL &&
+	    memcmp(l->fp, a.fingerprint, sizeof l->fp) != 0) {
+		/* From before names were unique: the first keeps it. */
+		audit_note_limited(d, a.name, "link.name-taken", json_pack(
+		    "{s:s}", "from", hc->peer));
+		pthread_mutex_unlock(&d->mu);
+		enroll_hub_refuse(c, "another agent of this name is linked");
+		store_agent_clear(&a);
+		return;
+	}
+	if (r == 0 && hub_links_of(d, tls_peer_fp(c)) >= HUB_LINKS_PER_KEY) {
+		audit_note_limited(d, a.name, "link.limit", json_pack("{s:s, "
+		    "s:i}", "from", hc->peer, "limit", HUB_LINKS_PER_KEY));
+		pthread_mutex_unlock(&d->mu);
+		enroll_hub_refuse(c, "this agent has too many links to the "
+		    "hub already");
+		store_agent_clear(&a);
+		return;
+	}
+	if (r == 0) {
+		pub = hub_agent_address(d, a.name, a.site, hc->peer,
+		    json_object_get(hello, "address"));
+		store_agent_seen(d->store, a.id, pub, ferryd_now(), NULL);
+	}
 	pthread_mutex_unlock(&d->mu);
 	if (r != 0) {
 		log_warnx("refused %s: key %s is not enrolled", hc->peer, fp);
@@ -187,8 +238,7 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	r = proto_send(c, rep, NULL);
 	json_decref(rep);
 	log_info("%s connected from %s", a.name, hc->peer);
-	l = hub_link_register(d, &a, hc->peer, json_string_value(
-	    json_object_get(hello, "address")));
+	l = hub_link_register(d, &a, hc->peer, pub);
 	jobs_wake(d);	/* jobs may have waited for this agent */
 	pfd[0].fd = hc->fd;
 	pfd[1].fd = l != NULL ? l->wake[0] : -1;
@@ -203,7 +253,16 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 				break;
 			heard = ferryd_now();
 			op = json_string_value(json_object_get(msg, "op"));
-			if (op != NULL && strcmp(op, "ping") == 0) {
+			if (proto_check(msg, PROTO_TO_HUB, &why) != 0) {
+				/* Dropped before anyone acts on it. */
+				pthread_mutex_lock(&d->mu);
+				audit_note_limited(d, a.name,
+				    "message.refused", json_pack("{s:s}",
+				    "why", why));
+				pthread_mutex_unlock(&d->mu);
+				free(why);
+				why = NULL;
+			} else if (op != NULL && strcmp(op, "ping") == 0) {
 				rep = json_pack("{s:s}", "op", "pong");
 				r = proto_send(c, rep, &cause);
 				json_decref(rep);
@@ -234,15 +293,29 @@ hub_conn_main(void *arg)
 	const char	*op;
 	char		*cause = NULL;
 
-	/* Any key may knock: enrolment comes first, or a pinned check. */
-	if (tls_accept(hc->fd, hc->d->id, NULL, HUB_LINK_TIMEOUT_MS, &c,
-	    &cause) != 0 || proto_recv(c, &msg, &cause) != 0) {
+	/*
+	 * Any key may knock: enrolment comes first, or a pinned check. The
+	 * first message is small, and the gate's deadline bounds it.
+	 */
+	if (tls_accept(hc->fd, hc->d->id, NULL, HUB_HANDSHAKE_MS, &c,
+	    &cause) != 0 || proto_recv_max(c, HUB_FIRST_MAX, &msg,
+	    &cause) != 0) {
 		log_info("control connection from %s: %s", hc->peer,
 		    cause ? cause : "failed");
 		goto out;
 	}
+	/* The connection's timeouts now are the link's. */
+	pthread_mutex_lock(&hc->d->mu);
+	gate_done(hc->d, hc);
+	pthread_mutex_unlock(&hc->d->mu);
 	op = json_string_value(json_object_get(msg, "op"));
-	if (op != NULL && strcmp(op, "enroll") == 0)
+	if (proto_check(msg, PROTO_FIRST, &cause) != 0) {
+		pthread_mutex_lock(&hc->d->mu);
+		audit_note_limited(hc->d, hc->peer, "message.refused",
+		    json_pack("{s:s}", "why", cause));
+		pthread_mutex_unlock(&hc->d->mu);
+		enroll_hub_refuse(c, cause);
+	} else if (op != NULL && strcmp(op, "enroll") == 0)
 		hub_enroll(hc, c, msg);
 	else if (op != NULL && strcmp(op, "hello") == 0)
 		hub_link(hc, c, msg);
@@ -252,6 +325,10 @@ hub_conn_main(void *arg)
 out:
 	json_decref(msg);
 	tls_free(c);
+	/* Before the close: the sweep must never cut a reused fd. */
+	pthread_mutex_lock(&hc->d->mu);
+	gate_done(hc->d, hc);
+	pthread_mutex_unlock(&hc->d->mu);
 	close(hc->fd);
 	free(cause);
 	free(hc);
@@ -267,11 +344,14 @@ hub_accept_main(void *arg)
 	struct hub_conn		*hc;
 	struct pollfd		 pfd;
 	pthread_t		 t;
-	int			 fd;
+	int			 fd, admit;
 
 	pfd.fd = d->ctlfd;
 	pfd.events = POLLIN;
 	while (!d->stop) {
+		pthread_mutex_lock(&d->mu);
+		gate_sweep(d);
+		pthread_mutex_unlock(&d->mu);
 		if (poll(&pfd, 1, 500) <= 0)
 			continue;
 		len = sizeof ss;
@@ -282,12 +362,24 @@ hub_accept_main(void *arg)
 			close(fd);
 			continue;
 		}
-		link_nodelay(fd);
 		hc->d = d;
 		hc->fd = fd;
 		getnameinfo((struct sockaddr *)&ss, len, hc->peer,
 		    sizeof hc->peer, NULL, 0, NI_NUMERICHOST);
+		pthread_mutex_lock(&d->mu);
+		admit = gate_admit(d, hc, fd, hc->peer) == 0;
+		pthread_mutex_unlock(&d->mu);
+		if (!admit) {
+			/* Refused before any thread, buffer or TLS. */
+			close(fd);
+			free(hc);
+			continue;
+		}
+		link_nodelay(fd);
 		if (pthread_create(&t, NULL, hub_conn_main, hc) != 0) {
+			pthread_mutex_lock(&d->mu);
+			gate_done(d, hc);
+			pthread_mutex_unlock(&d->mu);
 			close(fd);
 			free(hc);
 			continue;
@@ -342,7 +434,10 @@ hub_run(struct ferryd *d)
 	int		 r;
 
 	snprintf(db, sizeof db, "%s/hub.db", d->state);
-	if ((r = store_open(db, &d->store, &cause)) != 0 ||
+	/* Only `ferryd init` makes a hub database; a bad one is refused. */
+	if ((r = store_open_existing(db, &d->store, &cause)) != 0 ||
+	    (r = secret_open(d->state, d->store, identity_fp(d->id),
+	    &cause)) != 0 ||
 	    (r = hub_listen(d, &cause)) != 0) {
 		log_error("%s", cause ? cause : err_str(r));
 		free(cause);
@@ -377,6 +472,8 @@ hub_api(struct ferryd *d, const json_t *req, uid_t uid)
 	int64_t			 id;
 	int			 r;
 
+	if (op != NULL && strcmp(op, "audit") == 0)
+		return (audit_api(d, req));
 	if (op == NULL || strcmp(op, "invite") != 0)
 		return (jobs_api(d, req, uid));
 	site = json_string_value(json_object_get(req, "site"));
@@ -388,6 +485,10 @@ hub_api(struct ferryd *d, const json_t *req, uid_t uid)
 		return (json_pack("{s:s, s:b}", "error", "invite needs --site "
 		    "SITE, or --user EMAIL with --clearance employee|"
 		    "restricted", "done", 1));
+	/* now + ttl must not overflow into the past. */
+	if (ttl > FERRYD_INVITE_TTL_MAX)
+		return (json_pack("{s:s, s:b}", "error", "an invite is valid "
+		    "for at most 8784 hours (366 days)", "done", 1));
 	pthread_mutex_lock(&d->mu);
 	r = store_invite_code(code, sizeof code, &cause);
 	if (r == 0)

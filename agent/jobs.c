@@ -38,6 +38,7 @@
 #include "share-map.h"
 #include "store.h"
 #include "transfer.h"
+#include "tree.h"
 
 
 /* An error answer: what went wrong, in the daemon's words. */
@@ -120,14 +121,23 @@ static json_t *
 jobs_site_set(struct ferryd *d, const json_t *req)
 {
 	const char	*site = json_string_value(json_object_get(req, "site"));
-	json_int_t	 bw = json_integer_value(json_object_get(req,
-			    "bwlimit"));
-	char		*cause = NULL;
+	const json_t	*bwv = json_object_get(req, "bwlimit");
+	const char	*addr = json_string_value(json_object_get(req,
+			    "address"));
+	json_int_t	 bw = json_integer_value(bwv);
+	struct hub_link	*l;
+	char		*cause = NULL, key[300];
 	json_t		*rep;
-	int		 r;
+	int		 r = 0;
 
-	if (site == NULL || bw < 0)
-		return (jobs_error("site.set needs a site and a bwlimit"));
+	if (site == NULL || (bwv != NULL && (!json_is_integer(bwv) ||
+	    bw < 0)) || (bwv == NULL && addr == NULL) || (addr != NULL &&
+	    (strlen(addr) > 127 || strcspn(addr, " \t\r\n/") !=
+	    strlen(addr))))
+		return (jobs_error("site.set needs a site, and a bwlimit or "
+		    "an address (a host, no port)"));
+	/* The public address an admin vouches for (links.c). */
+	snprintf(key, sizeof key, "address:%s", site);
 	if (names_site(d, site, &cause) != 0) {
 		rep = jobs_error(cause);
 		free(cause);
@@ -135,7 +145,18 @@ jobs_site_set(struct ferryd *d, const json_t *req)
 	}
 	pthread_mutex_lock(&d->mu);
 	store_site_add(d->store, site, ferryd_now(), NULL);
-	r = store_site_set_bwlimit(d->store, site, bw, &cause);
+	if (bwv != NULL)
+		r = store_site_set_bwlimit(d->store, site, bw, &cause);
+	if (r == 0 && addr != NULL)
+		r = store_meta_set(d->store, key, addr, &cause);
+	/* Linked agents of the site are reached there from now on. */
+	for (l = d->hub_links; r == 0 && addr != NULL && l != NULL;
+	    l = l->next) {
+		if (l->site == NULL || strcmp(l->site, site) != 0)
+			continue;
+		free(l->pub);
+		l->pub = *addr != '\0' ? strdup(addr) : NULL;
+	}
 	pthread_mutex_unlock(&d->mu);
 	rep = r != 0 ? jobs_error(cause ? cause : err_str(r)) :
 	    json_pack("{s:b}", "done", 1);
@@ -162,7 +183,9 @@ jobs_reachable(struct ferryd *d, const char *from, const char *to,
 	if (lf != NULL && lt != NULL && lf->pub == NULL && lt->pub == NULL)
 		r = err_set(cause, FERRY_ERR_UNREACHABLE, "neither agent %s "
 		    "nor agent %s can be reached: start %s with 'ferryd run "
-		    "--public-address ADDR'", lf->name, lt->name, lt->name);
+		    "--public-address ADDR' (the address it connects from), "
+		    "or set its site's with 'ferry site set SITE --address "
+		    "ADDR'", lf->name, lt->name, lt->name);
 	pthread_mutex_unlock(&d->mu);
 	return (r);
 }
@@ -290,35 +313,79 @@ jobs_allowed(struct jobs_build *b, const char *endpoint,
 	return (ok);
 }
 
+/* Translates path from the source to site; a failure names path. */
+static int
+jobs_translate(struct jobs_build *b, const char *path, const char *site,
+    struct share_map_result *res)
+{
+	char	*why;
+	int	 r;
+
+	r = share_map_translate(b->m, b->from, site, SHARE_OS_LINUX, path,
+	    strlen(path), res, &b->cause);
+	if (r != 0) {
+		why = b->cause;
+		b->cause = NULL;
+		err_set(&b->cause, r, "%s: %s", path, why);
+		free(why);
+	}
+	return (r);
+}
+
+/*
+ * Whether the sender may have the basis hint for path used: the receiver
+ * answers it with the basis's block map, and a crafted delta can copy its
+ * blocks, so a restricted sender must be allowed to read it. ferry's own
+ * hidden files are never a basis. Caller holds d->mu.
+ */
+static int
+jobs_basis_allowed(struct jobs_build *b, const char *path, const char *basis)
+{
+	struct share_map_result	 res;
+	int			 r;
+
+	if ((r = jobs_translate(b, basis, b->to, &res)) != 0)
+		return (r);
+	if ((r = tree_check_relpath(res.relative, &b->cause)) != 0)
+		;
+	else if (!jobs_allowed(b, b->from, &res, STORE_ACCESS_READ))
+		r = err_set(&b->cause, FERRY_ERR_DENIED, "%s: %s may not read "
+		    "%s:%s (the basis)", path, b->from, res.share,
+		    res.relative);
+	share_map_result_clear(&res);
+	return (r);
+}
+
 /* Adds the file at path (as the source sees it) as one task. */
 static int
 jobs_add_file(struct jobs_build *b, const char *path, int64_t size)
 {
 	struct share_map_result	 res;
 	struct store_task	*v;
+	const char		*basis = NULL;
 	int			 r;
 
-	r = share_map_translate(b->m, b->from, b->to, SHARE_OS_LINUX, path,
-	    strlen(path), &res, &b->cause);
-	if (r != 0) {
-		char *why = b->cause;
-
-		b->cause = NULL;
-		err_set(&b->cause, r, "%s: %s", path, why);
-		free(why);
+	if ((r = jobs_translate(b, path, b->to, &res)) != 0)
 		return (r);
-	}
+	if (b->basis != NULL)
+		basis = json_string_value(json_object_get(b->basis, path));
 	/*
 	 * A restricted receiver gets only what it may read; a restricted
-	 * sender (a vendor publishing back) writes only where it may.
+	 * sender (a vendor publishing back) writes only where it may. What
+	 * an agent listed is checked as if the hub had: never one of
+	 * ferry's own files.
 	 */
 	pthread_mutex_lock(&b->d->mu);
-	if (!jobs_allowed(b, b->to, &res, STORE_ACCESS_READ))
+	if ((r = tree_check_relpath(res.relative, &b->cause)) != 0)
+		;
+	else if (!jobs_allowed(b, b->to, &res, STORE_ACCESS_READ))
 		r = err_set(&b->cause, FERRY_ERR_DENIED, "%s: %s may not "
 		    "read %s:%s", path, b->to, res.share, res.relative);
 	else if (!jobs_allowed(b, b->from, &res, STORE_ACCESS_WRITE))
 		r = err_set(&b->cause, FERRY_ERR_DENIED, "%s: %s may not "
 		    "write %s:%s", path, b->from, res.share, res.relative);
+	else if (basis != NULL)
+		r = jobs_basis_allowed(b, path, basis);
 	pthread_mutex_unlock(&b->d->mu);
 	if (r != 0) {
 		share_map_result_clear(&res);
@@ -334,10 +401,8 @@ jobs_add_file(struct jobs_build *b, const char *path, int64_t size)
 	v[b->n].dst_path = res.path;
 	v[b->n].size = size;
 	/* A basis hint: an earlier version, as the source names it. */
-	if (b->basis != NULL && json_is_string(json_object_get(b->basis,
-	    path)))
-		v[b->n].basis = strdup(json_string_value(json_object_get(
-		    b->basis, path)));
+	if (basis != NULL)
+		v[b->n].basis = strdup(basis);
 	res.path = NULL;	/* transferred */
 	share_map_result_clear(&res);
 	b->n++;
@@ -351,27 +416,104 @@ jobs_add_local(const char *path, const struct stat *sb, void *arg)
 }
 
 /*
- * The source is an agent: it lists the paths itself, over its control
- * link, since only it can see them.
+ * Where path lies at the source: its share root and the part below it,
+ * as the share map says, never as the text's symlinks or ".." would.
  */
 static int
-jobs_add_remote(struct jobs_build *b, json_t *paths)
+jobs_split(struct jobs_build *b, const char *path, char **root, char **rel)
 {
-	json_t		*rep = NULL, *f;
-	const char	*err, *path;
-	size_t		 i;
-	int		 r;
+	struct share_map_result	 res;
+	int			 r;
 
+	if ((r = jobs_translate(b, path, b->from, &res)) != 0)
+		return (r);
+	if ((r = expand_root(res.path, res.relative, root, &b->cause)) == 0) {
+		*rel = res.relative;
+		res.relative = NULL;	/* transferred */
+	}
+	share_map_result_clear(&res);
+	return (r);
+}
+
+/*
+ * The source is the hub: each path expanded below its share root, its
+ * sequences checked for missing frames first.
+ */
+static int
+jobs_add_paths(struct jobs_build *b, const json_t *paths)
+{
+	const json_t	*p;
+	char		*root = NULL, *rel = NULL, *path;
+	size_t		 i;
+	int		 r = 0;
+
+	json_array_foreach(paths, i, p) {
+		if ((r = frames_check(json_string_value(p), b->skip_missing,
+		    &path, &b->cause)) != 0)
+			break;
+		if ((r = jobs_split(b, path, &root, &rel)) == 0)
+			r = expand_path(root, rel, jobs_add_local, b,
+			    &b->cause);
+		free(path);
+		free(root);
+		free(rel);
+		root = rel = NULL;
+		if (r != 0)
+			break;
+	}
+	return (r);
+}
+
+/*
+ * The source is an agent: it lists the paths itself, over its control
+ * link, since only it can see them, each below the share root the hub
+ * names.
+ */
+static int
+jobs_add_remote(struct jobs_build *b, const json_t *paths)
+{
+	json_t		*rep = NULL, *f, *list, *roots, *p;
+	const char	*err, *path;
+	char		*root, *rel;
+	size_t		 i;
+	int		 r = 0;
+
+	/* Whether anyone is there to ask, before what to ask. */
 	pthread_mutex_lock(&b->d->mu);
-	r = hub_ask(b->d, b->from, json_pack("{s:s, s:O, s:b}", "op", "list",
-	    "paths", paths, "skip_missing", b->skip_missing),
-	    FERRYD_TIMEOUT_MS / 1000, &rep, &b->cause);
+	if (hub_link_for(b->d, b->from, 0) == NULL)
+		r = err_set(&b->cause, FERRY_ERR_UNREACHABLE, "no agent of %s "
+		    "is connected to the hub", b->from);
+	pthread_mutex_unlock(&b->d->mu);
+	if (r != 0)
+		return (r);
+	list = json_array();
+	roots = json_array();
+	json_array_foreach(paths, i, p) {
+		if ((r = jobs_split(b, json_string_value(p), &root, &rel)) != 0)
+			break;
+		json_array_append_new(roots, json_string(root));
+		json_array_append_new(list, json_sprintf("%s%s%s", root,
+		    *rel ? "/" : "", rel));
+		free(root);
+		free(rel);
+	}
+	pthread_mutex_lock(&b->d->mu);
+	if (r == 0)
+		r = hub_ask(b->d, b->from, json_pack("{s:s, s:o, s:o, s:b}",
+		    "op", "list", "paths", list, "roots", roots,
+		    "skip_missing", b->skip_missing),
+		    FERRYD_TIMEOUT_MS / 1000, &rep, &b->cause);
+	else {
+		json_decref(list);
+		json_decref(roots);
+	}
 	pthread_mutex_unlock(&b->d->mu);
 	if (r != 0)
 		return (r);
 	if ((err = json_string_value(json_object_get(rep, "error"))) != NULL)
-		r = err_set(&b->cause, FERRY_ERR_NOTFOUND, "at %s: %s",
-		    b->from, err);
+		r = err_set(&b->cause, json_is_true(json_object_get(rep,
+		    "denied")) ? FERRY_ERR_DENIED : FERRY_ERR_NOTFOUND,
+		    "at %s: %s", b->from, err);
 	json_array_foreach(json_object_get(rep, "files"), i, f) {
 		path = json_string_value(json_object_get(f, "path"));
 		if (r == 0 && path == NULL)
@@ -382,25 +524,6 @@ jobs_add_remote(struct jobs_build *b, json_t *paths)
 			    json_object_get(f, "size")));
 	}
 	json_decref(rep);
-	return (r);
-}
-
-/* The local paths of a send: sequences checked for missing frames. */
-static int
-jobs_add_paths(struct jobs_build *b, const json_t *paths)
-{
-	const json_t	*p;
-	char		*path;
-	size_t		 i;
-	int		 r = 0;
-
-	json_array_foreach(paths, i, p) {
-		if (r == 0 && (r = frames_check(json_string_value(p),
-		    b->skip_missing, &path, &b->cause)) == 0) {
-			r = expand_path(path, jobs_add_local, b, &b->cause);
-			free(path);
-		}
-	}
 	return (r);
 }
 
@@ -475,6 +598,30 @@ jobs_uid_name(uid_t uid, char *buf, size_t n)
 	return (buf);
 }
 
+/*
+ * A send refused for what it asked (a grant, a symlink, ferry's own
+ * files): the audit trail says who tried what.
+ */
+static void
+jobs_audit_refusal(struct ferryd *d, const char *who,
+    const struct jobs_build *b)
+{
+	json_t	*detail;
+	char	*text;
+
+	detail = json_pack("{s:s, s:s, s:s}", "from", b->from, "to", b->to,
+	    "why", b->cause != NULL ? b->cause : "refused");
+	text = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
+	pthread_mutex_lock(&d->mu);
+	store_audit_add(d->store, ferryd_now(), who, "send.refused", text,
+	    NULL);
+	pthread_mutex_unlock(&d->mu);
+	log_warnx("send refused, by %s: %s", who, b->cause != NULL ? b->cause :
+	    "refused");
+	free(text);
+	json_decref(detail);
+}
+
 static json_t *
 jobs_send(struct ferryd *d, const json_t *req, uid_t uid)
 {
@@ -528,6 +675,8 @@ jobs_send(struct ferryd *d, const json_t *req, uid_t uid)
 		who = uidname;
 	} else if (who == NULL)
 		who = jobs_uid_name(uid, uidname, sizeof uidname);
+	if (r == FERRY_ERR_DENIED)
+		jobs_audit_refusal(d, who, &b);
 	if (r == 0) {
 		enum store_clearance cl;
 

@@ -1,7 +1,7 @@
 /*
  * The hub's table of control links: finding an agent's link by name or by
  * what it serves, handing it a message, and asking it a question whose
- * answer comes back on the link ("re" names the question).
+ * answer comes back on the link ("re" names the question, ask.c).
  */
 #include "config.h"
 
@@ -12,6 +12,8 @@
 #include "conf.h"
 #include "err.h"
 #include "ferryd.h"
+#include "identity.h"
+#include "store.h"
 
 struct hub_link *
 hub_link_named(struct ferryd *d, const char *name)
@@ -54,6 +56,31 @@ hub_tell(struct ferryd *d, const char *name, json_t *msg)
 }
 
 char *
+hub_agent_address(struct ferryd *d, const char *name, const char *site,
+    const char *seen, const json_t *claim)
+{
+	const char	*c = json_string_value(claim);
+	char		 key[300], *admin = NULL;
+
+	if (site != NULL) {
+		snprintf(key, sizeof key, "address:%s", site);
+		if (store_meta_get(d->store, key, &admin, NULL) == 0 &&
+		    *admin != '\0')
+			return (admin);
+		free(admin);
+	}
+	if (claim == NULL || json_is_null(claim))
+		return (NULL);	/* it claims nothing */
+	/* Only where the hub sees it: no sending others elsewhere. */
+	if (c != NULL && strcmp(c, seen) == 0)
+		return (strdup(seen));
+	audit_note(d, name, "address.ignored", json_pack("{s:s, s:s%}",
+	    "seen", seen, "claimed", c != NULL ? c : "(not a string)",
+	    c == NULL ? (size_t)14 : strlen(c) < 128 ? strlen(c) : 127));
+	return (NULL);
+}
+
+char *
 hub_public_host(struct ferryd *d)
 {
 	char	*host = NULL;
@@ -72,7 +99,8 @@ hub_ask(struct ferryd *d, const char *endpoint, json_t *msg, int timeout_s,
     json_t **reply, char **cause)
 {
 	struct hub_link	*l;
-	int64_t		 num;
+	char		 id[ASK_ID_LEN + 1], fp[IDENTITY_FP_STRLEN + 1];
+	int		 r;
 
 	*reply = NULL;
 	if ((l = hub_link_for(d, endpoint, 0)) == NULL) {
@@ -80,8 +108,13 @@ hub_ask(struct ferryd *d, const char *endpoint, json_t *msg, int timeout_s,
 		return (err_set(cause, FERRY_ERR_UNREACHABLE, "no agent of %s "
 		    "is connected to the hub", endpoint));
 	}
-	num = ++d->next_ask;
-	json_object_set_new(msg, "req", json_integer(num));
+	/* By key, not name: names are the agents' own choice. */
+	identity_fp_format(l->fp, fp);
+	if ((r = ask_open(d, fp, id, cause)) != 0) {
+		json_decref(msg);
+		return (r);
+	}
+	json_object_set_new(msg, "req", json_string(id));
 	hub_tell(d, l->name, msg);
-	return (ferryd_await(d, num, timeout_s, reply, cause));
+	return (ask_wait(d, id, timeout_s, reply, cause));
 }

@@ -39,15 +39,15 @@ int
 partial_discard(const char *dst_path)
 {
 	char	*copy1 = strdup(dst_path), *copy2 = strdup(dst_path);
-	char	 name[TREE_MAX_PATH];
+	char	 name[TREE_TMP_MAX];
 	int	 fd = -1, n = 0;
 
 	if (copy1 == NULL || copy2 == NULL || dst_path[0] != '/' ||
 	    (fd = partial_opendir(dirname(copy1))) == -1)
 		goto out;
-	snprintf(name, sizeof name, TREE_PART_FMT, basename(copy2));
+	tree_tmp_name(basename(copy2), TREE_PART, name);
 	n += unlinkat(fd, name, 0) == 0;
-	snprintf(name, sizeof name, TREE_META_FMT, basename(copy2));
+	tree_tmp_name(basename(copy2), TREE_META, name);
 	n += unlinkat(fd, name, 0) == 0;
 out:
 	if (fd != -1)

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,12 @@ proto_send(struct tls_conn *c, const json_t *msg, char **cause)
 int
 proto_recv(struct tls_conn *c, json_t **msg, char **cause)
 {
+	return (proto_recv_max(c, SIZE_MAX, msg, cause));
+}
+
+int
+proto_recv_max(struct tls_conn *c, size_t max, json_t **msg, char **cause)
+{
 	uint8_t			 hdr[FRAME_HEADER_LEN];
 	struct frame_header	 h;
 	json_error_t		 jerr;
@@ -48,6 +55,10 @@ proto_recv(struct tls_conn *c, json_t **msg, char **cause)
 	if (h.type != FRAME_CONTROL && h.type != FRAME_ERROR)
 		return (err_set(cause, FERRY_ERR_PROTO, "expected a CONTROL "
 		    "frame, got %s", frame_type_name(h.type)));
+	if (h.len > max)
+		return (err_set(cause, FERRY_ERR_TOOBIG, "a %s frame of %u "
+		    "bytes (at most %zu here)", frame_type_name(h.type),
+		    (unsigned)h.len, max));
 	if ((payload = malloc((size_t)h.len + 1)) == NULL)
 		return (FERRY_ERR_NOMEM);
 	if ((r = tls_read(c, payload, h.len, cause)) != 0) {

@@ -18,5 +18,11 @@ int	proto_send(struct tls_conn *c, const json_t *msg, char **cause);
  * its text as the cause.
  */
 int	proto_recv(struct tls_conn *c, json_t **msg, char **cause);
+/*
+ * The same, refusing (FERRY_ERR_TOOBIG) a frame longer than max bytes
+ * before anything is allocated for it: for peers not yet authenticated.
+ */
+int	proto_recv_max(struct tls_conn *c, size_t max, json_t **msg,
+	    char **cause);
 
 #endif

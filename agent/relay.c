@@ -16,6 +16,9 @@
 #include "ferryd.h"
 #include "log.h"
 
+/* Requests of one agent answered at once; more are refused. */
+#define RELAY_PER_LINK	4
+
 /* What an agent may ask the hub for. */
 static const char *relay_ops[] = { "send", "jobs", "job", NULL };
 
@@ -36,8 +39,7 @@ relay_to_hub(struct ferryd *d, const json_t *req)
 {
 	const char	*op = json_string_value(json_object_get(req, "op"));
 	json_t		*reply = NULL, *rep;
-	char		*cause = NULL;
-	int64_t		 num;
+	char		*cause = NULL, id[ASK_ID_LEN + 1];
 	int		 r;
 
 	if (op == NULL || !relay_allowed(op))
@@ -50,14 +52,17 @@ relay_to_hub(struct ferryd *d, const json_t *req)
 		pthread_mutex_unlock(&d->mu);
 		return (rep);
 	}
-	num = ++d->next_ask;
-	ferryd_queue(&d->uplink_outq, json_pack("{s:s, s:I, s:O}", "op",
-	    "api", "req", (json_int_t)num, "request", req), d->uplink_wake[1]);
-	r = ferryd_await(d, num, 2 * FERRYD_TIMEOUT_MS / 1000, &reply, &cause);
+	if ((r = ask_open(d, "hub", id, &cause)) == 0) {
+		ferryd_queue(&d->uplink_outq, json_pack("{s:s, s:s, s:O}",
+		    "op", "api", "req", id, "request", req),
+		    d->uplink_wake[1]);
+		r = ask_wait(d, id, 2 * FERRYD_TIMEOUT_MS / 1000, &reply,
+		    &cause);
+	}
 	pthread_mutex_unlock(&d->mu);
 	if (r != 0) {
-		rep = json_pack("{s:s+, s:b}", "error", "the hub did not answer: ",
-		    cause ? cause : err_str(r), "done", 1);
+		rep = json_pack("{s:s+, s:b}", "error", "the hub did not "
+		    "answer: ", cause ? cause : err_str(r), "done", 1);
 		free(cause);
 		return (rep);
 	}
@@ -72,6 +77,7 @@ relay_to_hub(struct ferryd *d, const json_t *req)
 struct relay {
 	struct ferryd	*d;
 	char		*link;		/* the agent's name */
+	uint64_t	 gen;		/* its link's */
 	char		*endpoint;	/* its site or user */
 	json_t		*msg;
 };
@@ -85,6 +91,91 @@ relay_involves(const json_t *j, const char *endpoint)
 
 	return ((from && strcmp(from, endpoint) == 0) ||
 	    (to && strcmp(to, endpoint) == 0));
+}
+
+/*
+ * Whether a word of an error names a host or port: an IP address, or
+ * anything ending in :PORT. The hub's log keeps those; an agent's
+ * person is told that a connection failed, not where or how far it got.
+ */
+static int
+relay_is_address(const char *w, size_t n)
+{
+	size_t	i, dots = 0, colons = 0, digits = 0, last = n;
+
+	for (i = 0; i < n; i++) {
+		dots += w[i] == '.';
+		colons += w[i] == ':';
+		digits += w[i] >= '0' && w[i] <= '9';
+		if (w[i] == ':')
+			last = i;
+	}
+	if (digits > 0 && strspn(w, "0123456789abcdefABCDEF.:[]") >= n &&
+	    (dots >= 3 || colons >= 2))
+		return (1);
+	return (last + 1 < n && strspn(w + last + 1, "0123456789") ==
+	    n - last - 1);
+}
+
+/* The error text with each address replaced (allocated). */
+static char *
+relay_redact(const char *in)
+{
+	static const char	 word[] = "0123456789abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ.:[]-_";
+	char			*out;
+	size_t			 i = 0, n, o = 0;
+
+	if ((out = malloc(strlen(in) * 2 + 16)) == NULL)
+		return (NULL);
+	while (in[i] != '\0') {
+		if ((n = strspn(in + i, word)) == 0) {
+			out[o++] = in[i++];
+			continue;
+		}
+		/* A trailing ':' is the sentence's, not the address's. */
+		while (n > 1 && in[i + n - 1] == ':')
+			n--;
+		if (relay_is_address(in + i, n)) {
+			memcpy(out + o, "(address)", 9);
+			o += 9;
+		} else {
+			memcpy(out + o, in + i, n);
+			o += n;
+		}
+		i += n;
+	}
+	out[o] = '\0';
+	return (out);
+}
+
+/* Redacts the string at obj's key, if there is one. */
+static void
+relay_redact_key(json_t *obj, const char *key)
+{
+	char	*e;
+
+	if (!json_is_string(json_object_get(obj, key)) ||
+	    (e = relay_redact(json_string_value(json_object_get(obj,
+	    key)))) == NULL)
+		return;
+	json_object_set_new(obj, key, json_string(e));
+	free(e);
+}
+
+/*
+ * A job as an agent's person sees it: no addresses in its first error
+ * or in its tasks' errors.
+ */
+static void
+relay_redact_job(json_t *job)
+{
+	json_t	*t;
+	size_t	 i;
+
+	relay_redact_key(job, "last_error");
+	json_array_foreach(json_object_get(job, "tasks"), i, t)
+		relay_redact_key(t, "error");
 }
 
 static json_t *
@@ -113,12 +204,16 @@ relay_answer(struct relay *rl, const json_t *in)
 		return (json_pack("{s:s, s:b}", "error", "no such job here",
 		    "done", 1));
 	}
+	if (strcmp(op, "job") == 0)
+		relay_redact_job(rep);
 	if (strcmp(op, "jobs") == 0) {
 		list = json_object_get(rep, "jobs");
 		kept = json_array();
 		json_array_foreach(list, i, j) {
-			if (relay_involves(j, rl->endpoint))
-				json_array_append(kept, j);
+			if (!relay_involves(j, rl->endpoint))
+				continue;
+			relay_redact_job(j);
+			json_array_append(kept, j);
 		}
 		json_object_set_new(rep, "jobs", kept);
 	}
@@ -129,10 +224,13 @@ static void *
 relay_main(void *arg)
 {
 	struct relay	*rl = arg;
+	struct hub_link	*l;
 	json_t		*rep;
 
 	rep = relay_answer(rl, json_object_get(rl->msg, "request"));
 	pthread_mutex_lock(&rl->d->mu);
+	if ((l = hub_link_named(rl->d, rl->link)) != NULL && l->gen == rl->gen)
+		l->relays--;
 	hub_tell(rl->d, rl->link, json_pack("{s:O, s:o}", "re",
 	    json_object_get(rl->msg, "req"), "reply", rep ? rep :
 	    json_pack("{s:s}", "error", "no answer")));
@@ -156,10 +254,22 @@ relay_from_agent(struct ferryd *d, struct hub_link *l, const json_t *msg)
 	struct relay	*rl;
 	pthread_t	 t;
 
-	if (json_object_get(msg, "req") == NULL ||
-	    (rl = calloc(1, sizeof *rl)) == NULL)
+	if (json_object_get(msg, "req") == NULL)
+		return;
+	/* A thread each, but only so many for one agent. */
+	if (l->relays >= RELAY_PER_LINK) {
+		audit_note_limited(d, l->name, "api.limit", json_pack("{s:i}",
+		    "limit", RELAY_PER_LINK));
+		hub_tell(d, l->name, json_pack("{s:O, s:{s:s, s:b}}", "re",
+		    json_object_get(msg, "req"), "reply", "error", "too many "
+		    "requests at once from this agent: try again when one is "
+		    "answered", "done", 1));
+		return;
+	}
+	if ((rl = calloc(1, sizeof *rl)) == NULL)
 		return;
 	rl->d = d;
+	rl->gen = l->gen;
 	rl->link = strdup(l->name);
 	rl->endpoint = strdup(l->site ? l->site : l->user ? l->user : "");
 	rl->msg = json_deep_copy(msg);
@@ -173,5 +283,6 @@ relay_from_agent(struct ferryd *d, struct hub_link *l, const json_t *msg)
 		return;
 	}
 	d->busy++;
+	l->relays++;
 	pthread_detach(t);
 }

@@ -24,27 +24,11 @@
 #include "db.h"
 #include "err.h"
 #include "store.h"
+#include "store-int.h"
 
-/* Prepared statements are kept for the life of the store, by SQL text. */
-#define STORE_CACHE	96
 /* Rows a job operation reads at once, so that memory stays bounded. */
 #define STORE_CHUNK	512
-#define STORE_BUSY_MS	10000
 
-struct store_cached {
-	const char	*sql;
-	sqlite3_stmt	*stmt;
-};
-
-struct store {
-	sqlite3			*db;
-	int			 depth;		/* transaction nesting */
-	int64_t			 retry_base;
-	int64_t			 retry_cap;
-	int			 max_attempts;
-	struct store_cached	 cache[STORE_CACHE];
-	size_t			 ncache;
-};
 
 /* The scalar part of a task, as the state machine reads and writes it. */
 struct store_move {
@@ -203,7 +187,14 @@ static const char *store_migrations[] = {
 	" time INTEGER NOT NULL,"
 	" who TEXT NOT NULL,"
 	" what TEXT NOT NULL,"
-	" detail TEXT);"
+	" detail TEXT);",
+	/*
+	 * 2: facts about the store itself: whose it is (hub_fp), and a
+	 * check of the seal key kept outside it (secret_check).
+	 */
+	"CREATE TABLE meta ("
+	" key TEXT PRIMARY KEY NOT NULL,"
+	" value TEXT NOT NULL);"
 };
 
 /* Names. */
@@ -322,7 +313,7 @@ store_clearance_from(const char *name)
 
 /* SQLite plumbing. */
 
-static int
+int
 store_sqlerr(struct store *st, int rc, char **cause)
 {
 	int	code;
@@ -357,7 +348,7 @@ store_sqlerr(struct store *st, int rc, char **cause)
 	return (err_set(cause, code, "database: %s", sqlite3_errmsg(st->db)));
 }
 
-static void
+void
 store_reset(sqlite3_stmt *s)
 {
 	sqlite3_reset(s);
@@ -441,7 +432,7 @@ store_vbind(sqlite3_stmt *s, const char *fmt, va_list ap)
 }
 
 /* Prepares (or finds) sql and binds its parameters. */
-static int
+int
 store_q(struct store *st, const char *sql, sqlite3_stmt **sp, char **cause,
     const char *fmt, ...)
 {
@@ -464,7 +455,7 @@ store_q(struct store *st, const char *sql, sqlite3_stmt **sp, char **cause,
 }
 
 /* 1: a row is ready; 0: done (reset); < 0: error (reset). */
-static int
+int
 store_step(struct store *st, sqlite3_stmt *s, char **cause)
 {
 	int	rc, r;
@@ -478,7 +469,7 @@ store_step(struct store *st, sqlite3_stmt *s, char **cause)
 }
 
 /* Runs s to completion and resets it. */
-static int
+int
 store_exec(struct store *st, sqlite3_stmt *s, char **cause)
 {
 	int	r;
@@ -491,7 +482,7 @@ store_exec(struct store *st, sqlite3_stmt *s, char **cause)
 	return (r);
 }
 
-static int
+int
 store_sql(struct store *st, const char *sql, char **cause)
 {
 	char	*msg = NULL;
@@ -507,7 +498,7 @@ store_sql(struct store *st, const char *sql, char **cause)
 	return (r);
 }
 
-static const char *
+const char *
 store_col_str(sqlite3_stmt *s, int i)
 {
 	return ((const char *)sqlite3_column_text(s, i));
@@ -523,7 +514,7 @@ store_dup(const char *src, char **dst)
 	return (0);
 }
 
-static int
+int
 store_nomem(char **cause)
 {
 	return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
@@ -531,7 +522,7 @@ store_nomem(char **cause)
 
 /* Transactions. */
 
-static int
+int
 store_begin(struct store *st, char **cause)
 {
 	int	r;
@@ -544,7 +535,7 @@ store_begin(struct store *st, char **cause)
 }
 
 /* Ends a store_begin(): commits the outermost if r is 0, else rolls back. */
-static int
+int
 store_end(struct store *st, int r, char **cause)
 {
 	if (--st->depth > 0)
@@ -610,12 +601,14 @@ store_migrate_one(struct store *st, int *version, char **cause)
 }
 
 static int
-store_migrate(struct store *st, char **cause)
+store_migrate(struct store *st, int create, char **cause)
 {
 	int	version, r;
 
 	if ((r = store_user_version(st, &version, cause)) != 0)
 		return (r);
+	if (version == 0 && !create)
+		return (err_set(cause, FERRY_ERR_STATE, "no ferry schema"));
 	if (version > store_schema_latest())
 		return (err_set(cause, FERRY_ERR_INVAL, "database schema "
 		    "version %d is newer than this ferry's (%d)", version,
@@ -628,6 +621,13 @@ store_migrate(struct store *st, char **cause)
 int
 store_open(const char *path, struct store **out, char **cause)
 {
+	return (store_open_as(path, 1, out, cause));
+}
+
+int
+store_open_as(const char *path, int create, struct store **out,
+    char **cause)
+{
 	struct store	*st;
 	char		*msg;
 	int		 r;
@@ -639,7 +639,7 @@ store_open(const char *path, struct store **out, char **cause)
 	st->max_attempts = 5;
 	/* One thread at a time uses a store (common/db.h). */
 	if ((r = db_open(path, STORE_BUSY_MS, &st->db, cause)) == 0)
-		r = store_migrate(st, cause);
+		r = store_migrate(st, create, cause);
 	if (r != 0 && cause != NULL && *cause != NULL &&
 	    strncmp(*cause, path, strlen(path)) != 0) {
 		msg = *cause;
@@ -880,12 +880,24 @@ store_agent_add(struct store *st, const struct store_agent *a, int64_t now,
 	    "INSERT INTO agents (name, role, site, email, clearance,"
 	    " fingerprint, address, enrolled_at)"
 	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+	static const char	 taken[] =
+	    "SELECT 1 FROM agents WHERE name = ? AND fingerprint <> ?";
 	sqlite3_stmt		*s;
 	int			 user = a->role == STORE_ROLE_USER, r;
 
 	if (a->name == NULL || (user ? a->email == NULL : a->site == NULL))
 		return (err_set(cause, FERRY_ERR_INVAL, "agent needs a name "
 		    "and a %s", user ? "user" : "site"));
+	/* The hub finds an agent's link by name: one agent per name. */
+	if ((r = store_q(st, taken, &s, cause, "th", a->name,
+	    a->fingerprint)) != 0 ||
+	    (r = store_step(st, s, cause)) < 0)
+		return (r);
+	if (r == 1) {
+		store_reset(s);
+		return (err_set(cause, FERRY_ERR_EXIST, "an agent named %s is "
+		    "enrolled already: choose another --name", a->name));
+	}
 	r = store_q(st, sql, &s, cause, "ttttthti", a->name,
 	    store_role_name(a->role), user ? NULL : a->site,
 	    user ? a->email : NULL,
@@ -1073,7 +1085,8 @@ store_invite_create(struct store *st, enum store_role kind,
 		return (err_set(cause, FERRY_ERR_INVAL, "%s",
 		    user ? "a user invite needs a clearance" :
 		    "a site invite takes no clearance"));
-	if ((r = store_invite_hash(code, hash, cause)) != 0)
+	if ((r = store_invite_hash(code, hash, cause)) != 0 ||
+	    (r = store_seal_key(st, hash, hash, 1, cause)) != 0)
 		return (r);
 	r = store_q(st, sql, &s, cause, "httttii", hash, store_role_name(kind),
 	    user ? NULL : target, user ? target : NULL,
@@ -1188,7 +1201,8 @@ store_invite_use(struct store *st, const char *code,
 	struct store_invite	inv;
 	int			r;
 
-	if ((r = store_invite_hash(code, hash, cause)) != 0)
+	if ((r = store_invite_hash(code, hash, cause)) != 0 ||
+	    (r = store_seal_key(st, hash, hash, 1, cause)) != 0)
 		return (r);
 	if ((r = store_begin(st, cause)) != 0)
 		return (r);
@@ -1259,17 +1273,20 @@ store_enroll_hash(struct store *st, const unsigned char *hash,
 {
 	struct store_invite	inv;
 	struct store_agent	a;
+	unsigned char		sealed[STORE_HASH_LEN];
 	int			r;
 
 	if (name == NULL || *name == '\0')
 		return (err_set(cause, FERRY_ERR_INVAL, "empty agent name"));
+	if ((r = store_seal_key(st, hash, sealed, 1, cause)) != 0)
+		return (r);
 	memset(&a, 0, sizeof a);
 	a.name = (char *)name;
 	a.address = (char *)address;
 	memcpy(a.fingerprint, fp, STORE_FINGERPRINT_LEN);
 	if ((r = store_begin(st, cause)) != 0)
 		return (r);
-	r = store_invite_use_tx(st, hash, fp, now, &inv, cause);
+	r = store_invite_use_tx(st, sealed, fp, now, &inv, cause);
 	if (r == 0) {
 		r = store_enroll_tx(st, &inv, &a, now, cause);
 		store_invite_clear(&inv);
@@ -1287,6 +1304,7 @@ store_invite_keys(struct store *st,
     char **cause)
 {
 	static const char	 sql[] = "SELECT id, code_hash FROM invites";
+	unsigned char		 key[STORE_HASH_LEN];
 	sqlite3_stmt		*s;
 	int			 r;
 
@@ -1295,10 +1313,12 @@ store_invite_keys(struct store *st,
 	while ((r = store_step(st, s, cause)) > 0) {
 		if (sqlite3_column_bytes(s, 1) != STORE_HASH_LEN)
 			continue;
-		if ((r = cb(arg, sqlite3_column_int64(s, 0),
-		    sqlite3_column_blob(s, 1))) != 0)
+		if ((r = store_seal_key(st, sqlite3_column_blob(s, 1), key, 0,
+		    cause)) != 0 ||
+		    (r = cb(arg, sqlite3_column_int64(s, 0), key)) != 0)
 			break;
 	}
+	OPENSSL_cleanse(key, sizeof key);
 	store_reset(s);
 	return (r < 0 ? r : 0);
 }

@@ -75,7 +75,32 @@ int		 store_access_parse(const char *name, enum store_access *a);
  * refused.
  */
 int	 store_open(const char *path, struct store **out, char **cause);
+/* The same; with create 0, a database without ferry's schema is refused. */
+int	 store_open_as(const char *path, int create, struct store **out,
+	     char **cause);
+/*
+ * For `ferryd run`: opens a hub database that must exist, with ferry's
+ * schema, in good order (SQLite's quick_check); refuses a missing, empty,
+ * damaged or foreign file with a message saying how to restore it.
+ */
+int	 store_open_existing(const char *path, struct store **out,
+	     char **cause);
 void	 store_close(struct store *st);
+
+/*
+ * Secrets at rest (store-seal.c). With a seal key set, invites' keys are
+ * stored sealed under it; store_invite_keys gives them back unsealed.
+ * store_invite_seal_all seals every invite of a store made before
+ * (in one transaction with the meta row secret_check set to check).
+ */
+void	 store_set_seal(struct store *st, const unsigned char *key);
+int	 store_invite_seal_all(struct store *st, const char *check,
+	     size_t *n, char **cause);
+/* The meta table: facts about the store (FERRY_ERR_NOTFOUND if unset). */
+int	 store_meta_get(struct store *st, const char *key, char **value,
+	     char **cause);
+int	 store_meta_set(struct store *st, const char *key, const char *value,
+	     char **cause);
 /* The schema version of an open store (PRAGMA user_version). */
 int	 store_schema_version(struct store *st);
 /* The schema version this code writes. */

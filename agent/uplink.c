@@ -21,6 +21,7 @@
 #include "link.h"
 #include "log.h"
 #include "proto.h"
+#include "proto-check.h"
 #include "tls.h"
 
 #define UPLINK_BACKOFF_MAX	60
@@ -60,6 +61,18 @@ uplink_state(struct ferryd *d, int up, const char *why)
 	pthread_mutex_unlock(&d->mu);
 }
 
+/* An answer from the hub: only to a question we asked and still wait on. */
+static void
+uplink_answer(struct ferryd *d, const json_t *msg)
+{
+	const char	*why;
+
+	pthread_mutex_lock(&d->mu);
+	if (ask_answered(d, "hub", msg, &why) != 0)
+		log_warnx("the hub's answer dropped: %s", why);
+	pthread_mutex_unlock(&d->mu);
+}
+
 /*
  * The link's life after hello: the hub's messages (transfers to run),
  * the workers' messages to the hub, and a ping when all is quiet. This
@@ -71,6 +84,7 @@ uplink_loop(struct ferryd *d, struct tls_conn *c, int fd, char **cause)
 	struct pollfd	 pfd[2];
 	json_t		*msg = NULL, *ping = json_pack("{s:s}", "op", "ping");
 	const char	*op;
+	char		*why = NULL;
 	time_t		 last = time(NULL);
 	int		 r = 0;
 
@@ -86,15 +100,18 @@ uplink_loop(struct ferryd *d, struct tls_conn *c, int fd, char **cause)
 			if ((r = proto_recv(c, &msg, cause)) != 0)
 				break;
 			op = json_string_value(json_object_get(msg, "op"));
-			if (op != NULL && strcmp(op, "transfer.start") == 0)
+			if (proto_check(msg, PROTO_TO_AGENT, &why) != 0) {
+				log_warnx("the hub's message dropped: %s", why);
+				free(why);
+				why = NULL;
+			} else if (op != NULL &&
+			    strcmp(op, "transfer.start") == 0)
 				xfer_start(d, msg);
 			else if (op != NULL && strcmp(op, "transfer.abort") == 0)
 				xfer_abort(d, msg);
-			else if (json_object_get(msg, "re") != NULL) {
-				pthread_mutex_lock(&d->mu);
-				ferryd_answered(d, msg);
-				pthread_mutex_unlock(&d->mu);
-			} else if (op != NULL && strcmp(op, "discard") == 0)
+			else if (json_object_get(msg, "re") != NULL)
+				uplink_answer(d, msg);
+			else if (op != NULL && strcmp(op, "discard") == 0)
 				partial_discard_later(d, json_object_get(msg,
 				    "paths"));
 			else if (op != NULL && strcmp(op, "list") == 0)

@@ -38,8 +38,9 @@ struct xfer {
 	json_int_t		 id;
 	volatile int		 abort;
 	struct transfer_list	 l;		/* what we send */
-	struct nameset		 expect;	/* what we may receive */
+	struct xfer_expect	 expect;	/* what we may receive */
 	time_t			 last_progress;
+	int			 nsuspect;
 	struct xfer		*next;
 };
 
@@ -84,23 +85,109 @@ xfer_progress(const struct transfer_progress *p, void *arg)
 	}
 }
 
-/* What the hub said we will receive, as a set (names borrowed). */
-static int
-xfer_expect(const json_t *expect, struct nameset *s)
+/*
+ * What breaks the rules goes to the hub, for its audit trail: a refused
+ * entry or basis, a mode stripped of setuid bits, a source behind a
+ * symlink. A hostile peer could send thousands: the first few are enough.
+ */
+static void
+xfer_suspect(const char *rel, const char *why, void *arg)
 {
-	const char	**names;
-	const json_t	 *v;
-	size_t		  i;
-	int		  r;
+	struct xfer	*x = arg;
 
-	if ((names = calloc(json_array_size(expect) + 1,
-	    sizeof *names)) == NULL)
+	if (x->nsuspect++ >= FERRYD_SUSPECT_MAX)
+		return;
+	xfer_tell_hub(x, json_pack("{s:s, s:I, s:s, s:s}", "op",
+	    "transfer.suspect", "id", x->id, "path", rel, "why", why));
+}
+
+int
+xfer_expect_build(struct xfer_expect *e, const char *const *rels,
+    const char *const *bases, size_t n)
+{
+	size_t	i;
+
+	memset(e, 0, sizeof *e);
+	if ((e->keys = calloc(n + 1, sizeof *e->keys)) == NULL)
 		return (FERRY_ERR_NOMEM);
-	json_array_foreach(expect, i, v)
-		names[i] = json_string_value(v);
-	r = nameset_build(s, names, json_array_size(expect)) == 0 ? 0 :
-	    FERRY_ERR_NOMEM;
+	for (i = 0; bases != NULL && i < n; i++) {
+		if (bases[i] == NULL || rels[i] == NULL)
+			continue;
+		if (asprintf(&e->keys[e->nkeys], "%s\n%s", rels[i],
+		    bases[i]) == -1) {
+			xfer_expect_clear(e);
+			return (FERRY_ERR_NOMEM);
+		}
+		e->nkeys++;
+	}
+	if (nameset_build(&e->names, rels, n) != 0 ||
+	    nameset_build(&e->bases, (const char *const *)e->keys,
+	    e->nkeys) != 0) {
+		xfer_expect_clear(e);
+		return (FERRY_ERR_NOMEM);
+	}
+	return (0);
+}
+
+void
+xfer_expect_clear(struct xfer_expect *e)
+{
+	size_t	i;
+
+	nameset_clear(&e->names);
+	nameset_clear(&e->bases);
+	for (i = 0; i < e->nkeys; i++)
+		free(e->keys[i]);
+	free(e->keys);
+	memset(e, 0, sizeof *e);
+}
+
+/*
+ * A file by a name the hub listed, and a basis hint only if the hub gave
+ * that one for it: a crafted sender cannot name another basis and have
+ * its block map, or patch a delta against it.
+ */
+int
+xfer_accept(const char *rel, int type, const char *basis, void *arg)
+{
+	const struct xfer_expect	*e = arg;
+	char				*key;
+	int				 ok;
+
+	if (type != MSG_ENTRY_FILE || !nameset_has(&e->names, rel))
+		return (0);
+	if (*basis == '\0')
+		return (1);
+	if (asprintf(&key, "%s\n%s", rel, basis) == -1)
+		return (0);
+	ok = nameset_has(&e->bases, key);
+	free(key);
+	return (ok);
+}
+
+/* What the hub said we will receive: "expect" names, "bases" hints. */
+static int
+xfer_expect(const json_t *msg, struct xfer_expect *e)
+{
+	const json_t	 *expect = json_object_get(msg, "expect"), *v;
+	const json_t	 *bases = json_object_get(msg, "bases");
+	const char	**names, **hints;
+	size_t		  i, n = json_array_size(expect);
+	int		  r = FERRY_ERR_NOMEM;
+
+	names = calloc(n + 1, sizeof *names);
+	hints = calloc(n + 1, sizeof *hints);
+	if (names != NULL && hints != NULL) {
+		json_array_foreach(expect, i, v) {
+			names[i] = json_string_value(v);
+			if (names[i] != NULL)
+				hints[i] = json_string_value(json_object_get(
+				    bases, names[i]));
+		}
+		r = xfer_expect_build(e, names, hints, n);
+	}
 	free(names);
+	free(hints);
 	return (r);
 }
 
@@ -115,12 +202,12 @@ xfer_build_list(struct xfer *x, char **cause)
 	const json_t		*f;
 	struct transfer_file	*tf;
 	struct stat		 sb;
-	const char		*src, *rel, *basis;
+	const char		*src, *rel, *basis, *below;
 	size_t			 i;
 
-	if (json_array_size(files) == 0)
+	if (json_array_size(files) == 0 || x->l.root == NULL)
 		return (err_set(cause, FERRY_ERR_PROTO, "transfer.start to send "
-		    "without files"));
+		    "without files or a root"));
 	if ((x->l.v = calloc(json_array_size(files), sizeof *x->l.v)) == NULL)
 		return (FERRY_ERR_NOMEM);
 	x->l.cap = json_array_size(files);
@@ -138,7 +225,8 @@ xfer_build_list(struct xfer *x, char **cause)
 		tf->basis = basis ? strdup(basis) : NULL;
 		if (tf->src == NULL || tf->rel == NULL)
 			return (FERRY_ERR_NOMEM);
-		if (lstat(src, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		if ((below = transfer_src_rel(x->l.root, src)) != NULL &&
+		    transfer_stat_source(x->l.root, below, &sb, NULL) == 0) {
 			tf->mode = sb.st_mode & 07777;
 			tf->size = (uint64_t)sb.st_size;
 			tf->mtime_sec = sb.st_mtim.tv_sec;
@@ -228,7 +316,7 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 	p.streams = (int)json_integer_value(json_object_get(msg, "streams"));
 	p.timeout_ms = FERRYD_TIMEOUT_MS;
 	p.source = ferryd_source(d);
-	if ((!sending && root == NULL) || p.streams < 1 ||
+	if (root == NULL || p.streams < 1 ||
 	    p.streams > XFER_MAX_STREAMS || hex_decode(json_string_value(
 	    json_object_get(msg, "token")), tok, sizeof tok) != 0)
 		return (err_set(cause, FERRY_ERR_PROTO, "a transfer.start "
@@ -238,14 +326,17 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 	if ((r = identity_fp_parse(peer_fp ? peer_fp : d->conf.hub_fp, fp,
 	    cause)) != 0)
 		return (r);
-	if (sending && (r = xfer_build_list(x, cause)) != 0)
-		return (r);
+	if (sending && ((x->l.root = strdup(root)) == NULL ||
+	    (r = xfer_build_list(x, cause)) != 0))
+		return (x->l.root == NULL ? FERRY_ERR_NOMEM : r);
 	p.id = d->id;
 	p.peer_fp = fp;
 	p.token = tok;
 	if ((r = xfer_connect(x, &p, conns, fds, cause)) != 0)
 		return (r);
 	memset(&o, 0, sizeof o);
+	o.suspect = xfer_suspect;
+	o.suspect_arg = x;
 	if (sending) {
 		o.file_done = xfer_file_done;
 		o.file_done_arg = x;
@@ -257,9 +348,8 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 		r = transfer_send(conns, p.streams, &x->l, &o, st, cause);
 	} else {
 		if (json_is_array(json_object_get(msg, "expect")) &&
-		    (r = xfer_expect(json_object_get(msg, "expect"),
-		    &x->expect)) == 0) {
-			o.accept = nameset_accept;
+		    (r = xfer_expect(msg, &x->expect)) == 0) {
+			o.accept = xfer_accept;
 			o.accept_arg = &x->expect;
 		}
 		if (r == 0) {
@@ -267,7 +357,7 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 			r = transfer_receive(conns, p.streams, root, &o, st,
 			    cause);
 		}
-		nameset_clear(&x->expect);
+		xfer_expect_clear(&x->expect);
 	}
 	link_close(conns, fds, p.streams);
 	return (r);
@@ -356,29 +446,44 @@ xfer_list_add(const char *path, const struct stat *sb, void *arg)
 	    FERRY_ERR_NOMEM);
 }
 
+/*
+ * The hub's "list": each path below the share root the hub names for it,
+ * as the hub expands its own (expand.h). A refusal says so ("denied"), for
+ * the hub's audit trail.
+ */
 json_t *
 xfer_list(struct ferryd *d, const json_t *msg)
 {
-	json_t	*files = json_array(), *p;
-	char	*cause = NULL, *path;
-	size_t	 i;
-	int	 r = 0, skip = json_is_true(json_object_get(msg,
-		    "skip_missing"));
+	json_t		*files = json_array(), *p;
+	const char	*root, *rel;
+	char		*cause = NULL, *path = NULL;
+	size_t		 i;
+	int		 r = 0, skip = json_is_true(json_object_get(msg,
+			    "skip_missing"));
 
 	(void)d;
 	json_array_foreach(json_object_get(msg, "paths"), i, p) {
-		if (r == 0 && !json_is_string(p))
+		root = json_string_value(json_array_get(json_object_get(msg,
+		    "roots"), i));
+		if (r == 0 && (!json_is_string(p) || root == NULL))
 			r = err_set(&cause, FERRY_ERR_PROTO, "a path to list "
-			    "is not a string");
-		if (r == 0 && (r = frames_check(json_string_value(p), skip,
-		    &path, &cause)) == 0) {
-			r = expand_path(path, xfer_list_add, files, &cause);
-			free(path);
-		}
+			    "without its share root");
+		if (r == 0)
+			r = frames_check(json_string_value(p), skip, &path,
+			    &cause);
+		if (r == 0 && (rel = transfer_src_rel(root, path)) == NULL)
+			r = err_set(&cause, FERRY_ERR_PROTO, "%s: not below "
+			    "%s", path, root);
+		if (r == 0)
+			r = expand_path(root, rel, xfer_list_add, files,
+			    &cause);
+		free(path);
+		path = NULL;
 	}
-	p = json_pack("{s:O?, s:o, s:s?}", "re", json_object_get(msg, "req"),
-	    "files", r == 0 ? files : json_array(), "error", r != 0 ?
-	    (cause ? cause : err_str(r)) : NULL);
+	p = json_pack("{s:O?, s:o, s:s?, s:b}", "re", json_object_get(msg,
+	    "req"), "files", r == 0 ? files : json_array(), "error", r != 0 ?
+	    (cause ? cause : err_str(r)) : NULL, "denied",
+	    r == FERRY_ERR_DENIED);
 	if (r != 0)
 		json_decref(files);
 	free(cause);

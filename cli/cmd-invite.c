@@ -85,6 +85,13 @@ cmd_invite_exec(int argc, char **argv)
 				    "not a positive number of hours", optarg);
 				return (CLI_EXIT_USAGE);
 			}
+			/* The hub's bound, and no overflow in seconds. */
+			if (hours > 8784) {
+				cli_error(&cmd_invite_entry, "--expires: %s "
+				    "hours: an invite is valid for at most "
+				    "8784 hours (366 days)", optarg);
+				return (CLI_EXIT_USAGE);
+			}
 			break;
 		default:
 			return (cli_usage(&cmd_invite_entry));

@@ -1,7 +1,9 @@
 /*
- * ferry site set SITE --bwlimit RATE [--state DIR]: cap what the hub sends
- * to a site, in bytes per second (suffixes K, M, G: powers of 1024; 0
- * lifts the cap), or in bits per second ("200Mbit").
+ * ferry site set SITE [--bwlimit RATE] [--address ADDR|none] [--state DIR]:
+ * cap what the hub sends to a site, in bytes per second (suffixes K, M,
+ * G: powers of 1024; 0 lifts the cap), or in bits per second ("200Mbit"),
+ * and say where its agents can be reached (docs/security.md: an agent's
+ * own claim is not enough).
  */
 #include "config.h"
 
@@ -20,8 +22,9 @@ static int	cmd_site_exec(int, char **);
 
 const struct cmd_entry cmd_site_entry = {
 	.name = "site",
-	.usage = "set SITE --bwlimit RATE [--state DIR]",
-	.summary = "set a site's bandwidth cap",
+	.usage = "set SITE [--bwlimit RATE] [--address ADDR|none] "
+	    "[--state DIR]",
+	.summary = "set a site's bandwidth cap or public address",
 	.exec = cmd_site_exec,
 };
 
@@ -30,10 +33,11 @@ cmd_site_exec(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "bwlimit", required_argument, NULL, 'b' },
+		{ "address", required_argument, NULL, 'a' },
 		{ "state", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*state = NULL;
+	const char	*state = NULL, *addr = NULL;
 	uint64_t	 rate = 0;
 	char		*cause = NULL, r1[HUMAN_LEN];
 	json_t		*req, *rep = NULL;
@@ -50,23 +54,35 @@ cmd_site_exec(int argc, char **argv)
 			}
 			have = 1;
 			break;
+		case 'a': addr = optarg; break;
 		case 'S': state = optarg; break;
 		default: return (cli_usage(&cmd_site_entry));
 		}
 	}
 	if (argc - optind != 2 || strcmp(argv[optind], "set") != 0 ||
-	    !have) {
-		cli_error(&cmd_site_entry, "expected: set SITE --bwlimit RATE");
+	    (!have && addr == NULL)) {
+		cli_error(&cmd_site_entry, "expected: set SITE --bwlimit RATE "
+		    "and/or --address ADDR|none");
 		return (cli_usage(&cmd_site_entry));
 	}
-	req = json_pack("{s:s, s:s, s:I}", "op", "site.set", "site",
-	    argv[optind + 1], "bwlimit", (json_int_t)rate);
+	req = json_pack("{s:s, s:s}", "op", "site.set", "site",
+	    argv[optind + 1]);
+	if (have)
+		json_object_set_new(req, "bwlimit", json_integer(
+		    (json_int_t)rate));
+	if (addr != NULL)
+		json_object_set_new(req, "address", json_string(
+		    strcmp(addr, "none") == 0 ? "" : addr));
 	r = cli_request(&cmd_site_entry, state, req, &rep);
 	json_decref(req);
-	if (r == 0)
+	if (r == 0 && have)
 		printf("site %s: bandwidth cap %s\n", argv[optind + 1],
 		    rate == 0 ? "none" : human_rate((double)rate, r1,
 		    sizeof r1));
+	if (r == 0 && addr != NULL)
+		printf("site %s: agents reached at %s\n", argv[optind + 1],
+		    strcmp(addr, "none") == 0 ? "the address they connect "
+		    "from, if they claim it" : addr);
 	json_decref(rep);
 	return (r);
 }

@@ -18,6 +18,7 @@
 
 static const struct cmd_entry *cmd_table[] = {
 	&cmd_acl_entry,
+	&cmd_audit_entry,
 	&cmd_cancel_entry,
 	&cmd_doctor_entry,
 	&cmd_invite_entry,

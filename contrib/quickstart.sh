@@ -128,7 +128,10 @@ echo
 echo "== ferryd: a hub (hq, 127.0.0.1) and an agent (la, 127.0.0.2), enrolled"
 echo "   with a one-time code"
 step "$ferryd" init --hub --site hq --listen "127.0.0.1:$port" --state "$tmp/d/hub"
-"$ferryd" run --state "$tmp/d/hub" 2>"$tmp/d/hub.log" &
+# ferryd refuses root unless told (docs/security.md): a demo as root says so.
+root_ok=
+[ "$(id -u)" != 0 ] || root_ok=--allow-root
+"$ferryd" run $root_ok --state "$tmp/d/hub" 2>"$tmp/d/hub.log" &
 hubpid=$!
 ffpid="" dpid=""
 trap 'kill $ffpid $dpid $hubpid $lapid 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -137,7 +140,7 @@ while [ ! -S "$tmp/d/hub/ferryd.sock" ]; do sleep 0.05; done
 code=$(ferry invite --site la --state "$tmp/d/hub" | tail -n1)
 step "$ferryd" enroll "127.0.0.1:$port" "$code" --state "$tmp/d/la" --name la-server \
     --source-address 127.0.0.2
-"$ferryd" run --state "$tmp/d/la" 2>"$tmp/d/la.log" &
+"$ferryd" run $root_ok --state "$tmp/d/la" 2>"$tmp/d/la.log" &
 lapid=$!
 until ferry status --json --state "$tmp/d/hub" 2>/dev/null |
     jq -e '.agents["la-server"]' >/dev/null; do sleep 0.1; done

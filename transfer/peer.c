@@ -9,6 +9,9 @@
  *       recv: --dest DIR        send: --src DIR [--basis REL=BASIS]... [REL...]
  *       [--streams N] [--stats FILE] [--progress] [--compare-hash]
  *       [--bwlimit RATE] [--timeout MS]
+ *       recv: [--accept REL]... [--no-symlinks] (a hub's receiver: names
+ *       and types as asked, no symlinks; refusals and masked modes are
+ *       printed as "suspect")
  *
  * Test hooks, for checking the receiver's own defences: send
  * --forge-entry REL=SRC (a file entry named REL, unchecked) and
@@ -61,6 +64,7 @@ struct peer_opts {
 	int		 streams;
 	int		 progress;
 	int		 compare_hash;
+	int		 no_symlinks;
 	int		 timeout_ms;
 };
 
@@ -73,9 +77,16 @@ die(const char *what, int r, char *cause)
 	exit(1);
 }
 
+/* What the receiver refused or changed, as a hub would audit it. */
+static void
+peer_suspect(const char *rel, const char *why, void *arg)
+{
+	fprintf(stderr, "ferry-peer: suspect: %s: %s\n", rel, why);
+}
+
 /* The receiver's allow-list, as a hub would give it (--accept). */
 static int
-peer_accept(const char *rel, void *arg)
+peer_accept(const char *rel, int type, const char *basis, void *arg)
 {
 	const struct peer_opts	*o = arg;
 	int			 i;
@@ -357,6 +368,8 @@ peer_run(const struct peer_opts *o, int sending, char **paths, int npaths)
 		to.accept = peer_accept;
 		to.accept_arg = (void *)(uintptr_t)o;
 	}
+	to.suspect = peer_suspect;
+	to.allow_symlinks = !o->no_symlinks;
 	if (o->corrupt != NULL) {
 		to.planned = peer_corrupt;
 		to.planned_arg = (void *)(uintptr_t)o->corrupt;
@@ -400,6 +413,7 @@ main(int argc, char **argv)
 		{ "forge-link", required_argument, NULL, 'L' },
 		{ "corrupt-on-plan", required_argument, NULL, 'C' },
 		{ "accept", required_argument, NULL, 'A' },
+		{ "no-symlinks", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct peer_opts	 o;
@@ -448,6 +462,7 @@ main(int argc, char **argv)
 		case 'T': o.timeout_ms = atoi(optarg); break;
 		case 'B': o.bwlimit = peer_rate(optarg); break;
 		case 'C': o.corrupt = optarg; break;
+		case 'N': o.no_symlinks = 1; break;
 		case 'A':
 			if (o.naccept < 256)
 				o.accept[o.naccept++] = optarg;

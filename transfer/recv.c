@@ -20,6 +20,7 @@
 #include "err.h"
 #include "flush.h"
 #include "hash.h"
+#include "held.h"
 #include "inplace.h"
 #include "session.h"
 #include "tls.h"
@@ -29,6 +30,12 @@
 #define RECV_RESUME_MIN	(1024 * 1024)
 /* Writeback of a large file is started every this many bytes. */
 #define RECV_KICK	(8 * 1024 * 1024)
+/*
+ * The mode bits a sender may set: no setuid, setgid or sticky bit, and not
+ * world-writable. Owners are never the sender's: files belong to whoever
+ * runs the receiver.
+ */
+#define RECV_MODE_MASK	0775
 
 /* Directory attributes, applied once every stream is done with them. */
 struct recv_dir {
@@ -70,8 +77,8 @@ struct recv_file {
 	struct recv_item	*it;
 	int			 dirfd;
 	const char		*base;
-	char			 part[300];
-	char			 meta[300];
+	char			 part[TREE_TMP_MAX];
+	char			 meta[TREE_TMP_MAX];
 	int			 fd;
 	int			 basis_fd;
 	struct delta		*patch;
@@ -113,6 +120,31 @@ recv_put(struct recv_stream *s, struct buf *b, char **cause)
 	return (r);
 }
 
+/* Tells the caller about an entry that broke the rules (transfer.h). */
+static void
+recv_suspect(struct recv_stream *s, const char *rel, const char *why)
+{
+	const struct transfer_opts	*o = s->sh->o;
+
+	if (o->suspect != NULL)
+		o->suspect(rel, why != NULL ? why : "refused", o->suspect_arg);
+}
+
+/* The mode to give an entry; a setuid, setgid or sticky bit is noted. */
+static uint32_t
+recv_mode(struct recv_stream *s, const struct msg_entry *e)
+{
+	char	why[96];
+
+	if (e->mode & 07000) {
+		snprintf(why, sizeof why, "mode %04o: setuid, setgid and "
+		    "sticky bits dropped (%04o)", (unsigned)e->mode,
+		    (unsigned)(e->mode & RECV_MODE_MASK));
+		recv_suspect(s, e->path, why);
+	}
+	return (e->mode & RECV_MODE_MASK);
+}
+
 /*
  * Like tree_open_parent, but keeps the last directory open: entries of one
  * directory come together, and walking the path for each costs a system
@@ -134,8 +166,11 @@ recv_parent(struct recv_stream *s, const char *rel, int create, int *dirfd,
 		return (0);
 	}
 	if ((r = tree_open_parent(s->sh->rootfd, rel, create, &fd, base,
-	    cause)) != 0)
+	    cause)) != 0) {
+		if (r == FERRY_ERR_DENIED)
+			recv_suspect(s, rel, *cause);
 		return (r);
+	}
 	if ((dir = strndup(rel, n)) == NULL) {
 		close(fd);
 		return (FERRY_ERR_NOMEM);
@@ -147,118 +182,6 @@ recv_parent(struct recv_stream *s, const char *rel, int create, int *dirfd,
 	s->cache_fd = fd;
 	*dirfd = fd;
 	return (0);
-}
-
-/* Whether the file at dirfd/base is the entry already. */
-static int
-recv_is_identical(struct recv_stream *s, int dirfd, const char *base,
-    const struct stat *sb, const struct msg_entry *e)
-{
-	struct hash	*h;
-	uint8_t		 d[HASH_LEN];
-	int		 fd, same;
-
-	if (!S_ISREG(sb->st_mode) || (uint64_t)sb->st_size != e->size ||
-	    (e->flags & MSG_ENTRY_FORCE_WHOLE))
-		return (0);
-	if (!(e->flags & MSG_ENTRY_HAS_HASH))
-		return (sb->st_mtim.tv_sec == e->mtime_sec &&
-		    (uint64_t)sb->st_mtim.tv_nsec == e->mtime_nsec);
-	if ((fd = openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		return (0);
-	same = 0;
-	if ((h = hash_new()) != NULL && hash_fd_prefix(h, fd, e->size) == 0) {
-		hash_digest(h, d);
-		same = memcmp(d, e->hash, HASH_LEN) == 0;
-	}
-	hash_free(h);
-	close(fd);
-	return (same);
-}
-
-/*
- * Looks for the partial file of an earlier, interrupted try. If its
- * sidecar says it belongs to this version of the entry, returns how many
- * bytes it holds and their checksum; otherwise removes it.
- */
-static uint64_t
-recv_find_partial(int dirfd, const char *base, const struct msg_entry *e,
-    uint8_t prefix[HASH_LEN])
-{
-	char		 part[300], meta[300], want[128], got[128];
-	struct stat	 sb;
-	struct hash	*h;
-	ssize_t		 n;
-	int		 fd;
-	uint64_t	 len = 0;
-
-	snprintf(part, sizeof part, TREE_PART_FMT, base);
-	snprintf(meta, sizeof meta, TREE_META_FMT, base);
-	snprintf(want, sizeof want, "ferry-part 1 %ju %jd.%09u\n",
-	    (uintmax_t)e->size, (intmax_t)e->mtime_sec, e->mtime_nsec);
-	/* The usual case, no partial file at all, costs one lookup. */
-	fd = openat(dirfd, part, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1 && errno == ENOENT)
-		return (0);
-	if (fd != -1)
-		close(fd);
-	if ((fd = openat(dirfd, meta, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) ==
-	    -1)
-		goto discard;
-	n = read(fd, got, sizeof got - 1);
-	close(fd);
-	if (n < 0 || (got[n] = '\0', strcmp(got, want) != 0))
-		goto discard;
-	if ((fd = openat(dirfd, part, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		goto discard;
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
-	    (uint64_t)sb.st_size > e->size || (h = hash_new()) == NULL) {
-		close(fd);
-		goto discard;
-	}
-	len = (uint64_t)sb.st_size;
-	if (hash_fd_prefix(h, fd, len) != 0)
-		len = 0;
-	hash_digest(h, prefix);
-	hash_free(h);
-	close(fd);
-	if (len > 0)
-		return (len);
-discard:
-	unlinkat(dirfd, part, 0);
-	unlinkat(dirfd, meta, 0);
-	return (0);
-}
-
-/* Whether rel names a regular, non-empty file in the tree. */
-static int
-recv_basis_usable(int rootfd, const char *rel)
-{
-	struct stat	 sb;
-	const char	*base;
-	int		 dirfd, ok;
-
-	if (tree_check_relpath(rel, NULL) != 0 ||
-	    tree_open_parent(rootfd, rel, 0, &dirfd, &base, NULL) != 0)
-		return (0);
-	ok = fstatat(dirfd, base, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    S_ISREG(sb.st_mode) && sb.st_size > 0;
-	close(dirfd);
-	return (ok);
-}
-
-/* Opens basis rel for reading, without following symlinks. */
-static int
-recv_open_basis(int rootfd, const char *rel)
-{
-	const char	*base;
-	int		 dirfd, fd;
-
-	if (tree_open_parent(rootfd, rel, 0, &dirfd, &base, NULL) != 0)
-		return (-1);
-	fd = openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	close(dirfd);
-	return (fd);
 }
 
 static int
@@ -284,10 +207,13 @@ recv_send_signature(struct recv_stream *s, const char *rel, int rsync,
 	ssize_t		 got;
 	int		 fd, r;
 
-	if ((fd = recv_open_basis(s->sh->rootfd, rel)) == -1 ||
-	    fstat(fd, &sb) == -1)
-		return (err_set(cause, FERRY_ERR_IO, "%s: %s", rel,
-		    strerror(errno)));
+	if ((fd = held_basis(s->sh->rootfd, rel, O_RDONLY, &r, cause)) ==
+	    -1 || fstat(fd, &sb) == -1) {
+		if (fd != -1)
+			close(fd);
+		return (r != 0 ? r : err_set(cause, FERRY_ERR_IO, "%s: %s",
+		    rel, strerror(errno)));
+	}
 	buf_init(&sig, 0);
 	buf_init(&out, 0);
 	chunk = malloc(256 * 1024);
@@ -348,7 +274,7 @@ recv_plan_dir(struct recv_stream *s, struct recv_item *it, char **why)
 	pthread_mutex_lock(&sh->mu);
 	v = realloc(sh->dirs, (sh->ndirs + 1) * sizeof *v);
 	if (v != NULL && (v[sh->ndirs].rel = strdup(it->e.path)) != NULL) {
-		v[sh->ndirs].mode = it->e.mode;
+		v[sh->ndirs].mode = recv_mode(s, &it->e);
 		v[sh->ndirs].mtime.tv_sec = it->e.mtime_sec;
 		v[sh->ndirs].mtime.tv_nsec = it->e.mtime_nsec;
 		sh->ndirs++;
@@ -363,7 +289,7 @@ recv_plan_dir(struct recv_stream *s, struct recv_item *it, char **why)
 static int
 recv_plan_link(struct recv_stream *s, struct recv_item *it, char **why)
 {
-	char		 tmp[300];
+	char		 tmp[TREE_TMP_MAX];
 	const char	*base;
 	struct timespec	 ts[2];
 	int		 dirfd, ok;
@@ -371,11 +297,12 @@ recv_plan_link(struct recv_stream *s, struct recv_item *it, char **why)
 	if (!tree_link_inside(it->e.path, it->e.link)) {
 		err_set(why, FERRY_ERR_BADNAME, "symlink target \"%s\" leaves "
 		    "the destination", it->e.link);
+		recv_suspect(s, it->e.path, *why);
 		return (MSG_PLAN_REFUSE);
 	}
 	if (recv_parent(s, it->e.path, 1, &dirfd, &base, why) != 0)
 		return (MSG_PLAN_REFUSE);
-	snprintf(tmp, sizeof tmp, ".%s.ferry-link", base);
+	tree_tmp_name(base, TREE_LINK, tmp);
 	unlinkat(dirfd, tmp, 0);
 	ts[0].tv_sec = ts[1].tv_sec = it->e.mtime_sec;
 	ts[0].tv_nsec = ts[1].tv_nsec = it->e.mtime_nsec;
@@ -389,6 +316,33 @@ recv_plan_link(struct recv_stream *s, struct recv_item *it, char **why)
 	return (ok ? MSG_PLAN_DONE : MSG_PLAN_REFUSE);
 }
 
+/*
+ * Whether basis hint rel is a regular, non-empty file in the tree. One
+ * that is not is no basis; one behind a symlink is noted as well: the
+ * sender named a file its grant may not reach.
+ */
+static int
+recv_basis_usable(struct recv_stream *s, const char *rel)
+{
+	char	*why = NULL;
+	int	 fd, r;
+
+	if ((fd = held_basis(s->sh->rootfd, rel, O_PATH, &r, &why)) != -1) {
+		close(fd);
+		return (1);
+	}
+	if (r == FERRY_ERR_DENIED) {
+		char *msg = NULL;
+
+		if (asprintf(&msg, "basis %s", why) == -1)
+			msg = NULL;
+		recv_suspect(s, rel, msg);
+		free(msg);
+	}
+	free(why);
+	return (0);
+}
+
 /* Decides what a file entry needs; fills plan. */
 static void
 recv_plan_file(struct recv_stream *s, struct recv_item *it,
@@ -400,8 +354,10 @@ recv_plan_file(struct recv_stream *s, struct recv_item *it,
 	int			 dirfd, exists;
 
 	plan->action = MSG_PLAN_REFUSE;
-	if (*e->basis != '\0' && tree_check_relpath(e->basis, why) != 0)
+	if (*e->basis != '\0' && tree_check_relpath(e->basis, why) != 0) {
+		recv_suspect(s, e->path, *why);
 		return;
+	}
 	if (recv_parent(s, e->path, 1, &dirfd, &base, why) != 0)
 		return;
 	exists = fstatat(dirfd, base, &sb, AT_SYMLINK_NOFOLLOW) == 0;
@@ -409,18 +365,17 @@ recv_plan_file(struct recv_stream *s, struct recv_item *it,
 		err_set(why, FERRY_ERR_EXIST, "a directory is in the way");
 		return;
 	}
-	if (exists && recv_is_identical(s, dirfd, base, &sb, e)) {
+	if (exists && held_identical(dirfd, base, &sb, e)) {
 		plan->action = MSG_PLAN_SKIP;
 		return;
 	}
-	plan->offset = recv_find_partial(dirfd, base, e, plan->prefix_hash);
+	plan->offset = held_partial(dirfd, base, e, plan->prefix_hash);
 	plan->action = MSG_PLAN_WHOLE;
 	if (e->flags & MSG_ENTRY_FORCE_WHOLE || e->size == 0)
 		return;
 	if (exists && S_ISREG(sb.st_mode) && sb.st_size > 0)
 		it->basis = e->path;
-	else if (*e->basis != '\0' && recv_basis_usable(s->sh->rootfd,
-	    e->basis))
+	else if (*e->basis != '\0' && recv_basis_usable(s, e->basis))
 		it->basis = e->basis;
 	if (it->basis != NULL)
 		plan->action = MSG_PLAN_DELTA;
@@ -470,6 +425,37 @@ recv_clear_items(struct recv_stream *s)
 	s->nitems = 0;
 }
 
+/*
+ * Whether the receiver takes entry e at all: its name, its type (a symlink
+ * only when the transfer allows them), and what it was told to expect
+ * (names, types and basis hints).
+ * A refusal is noted as suspect.
+ */
+static int
+recv_entry_ok(struct recv_stream *s, const struct msg_entry *e, char **why)
+{
+	const struct transfer_opts	*o = s->sh->o;
+	int				 r;
+
+	if ((r = tree_check_relpath(e->path, why)) != 0)
+		;
+	else if (e->type == MSG_ENTRY_SYMLINK && !o->allow_symlinks)
+		r = err_set(why, FERRY_ERR_DENIED, "a symlink, and this "
+		    "transfer takes none");
+	else if (o->accept != NULL && !o->accept(e->path, e->type, "",
+	    o->accept_arg))
+		r = err_set(why, FERRY_ERR_DENIED, "not part of this transfer "
+		    "(offered as a %s)", e->type == MSG_ENTRY_FILE ? "file" :
+		    e->type == MSG_ENTRY_DIR ? "directory" : "symlink");
+	else if (o->accept != NULL && *e->basis != '\0' &&
+	    !o->accept(e->path, e->type, e->basis, o->accept_arg))
+		r = err_set(why, FERRY_ERR_DENIED, "basis %s was not asked "
+		    "for", e->basis);
+	if (r != 0)
+		recv_suspect(s, e->path, *why);
+	return (r);
+}
+
 /* Plans every entry of the batch and sends the plans. */
 static int
 recv_send_plans(struct recv_stream *s, char **cause)
@@ -486,13 +472,8 @@ recv_send_plans(struct recv_stream *s, char **cause)
 		it = &s->items[i];
 		memset(&plan, 0, sizeof plan);
 		plan.id = it->e.id;
-		if (tree_check_relpath(it->e.path, &why) != 0)
+		if (recv_entry_ok(s, &it->e, &why) != 0)
 			plan.action = MSG_PLAN_REFUSE;
-		else if (s->sh->o->accept != NULL &&
-		    !s->sh->o->accept(it->e.path, s->sh->o->accept_arg)) {
-			plan.action = MSG_PLAN_REFUSE;
-			why = strdup("not part of this transfer");
-		}
 		else if (it->e.type == MSG_ENTRY_DIR)
 			plan.action = recv_plan_dir(s, it, &why);
 		else if (it->e.type == MSG_ENTRY_SYMLINK)
@@ -615,8 +596,8 @@ recv_file_open(struct recv_stream *s, struct recv_file *rf,
 		free(why);
 		return;
 	}
-	snprintf(rf->part, sizeof rf->part, TREE_PART_FMT, rf->base);
-	snprintf(rf->meta, sizeof rf->meta, TREE_META_FMT, rf->base);
+	tree_tmp_name(rf->base, TREE_PART, rf->part);
+	tree_tmp_name(rf->base, TREE_META, rf->meta);
 	if (b->offset != rf->it->offset && b->offset != 0) {
 		recv_file_fail(rf, "%s", "sender resumed at an offset "
 		    "that was not offered");
@@ -650,9 +631,11 @@ recv_file_open(struct recv_stream *s, struct recv_file *rf,
 	rf->written = b->offset;
 	rf->kicked = b->offset;
 	if (b->action == MSG_PLAN_DELTA) {
+		int code;
+
 		if (rf->it->basis == NULL ||
-		    (rf->basis_fd = recv_open_basis(s->sh->rootfd,
-		    rf->it->basis)) == -1)
+		    (rf->basis_fd = held_basis(s->sh->rootfd, rf->it->basis,
+		    O_RDONLY, &code, NULL)) == -1)
 			recv_file_fail(rf, "%s", "cannot open the delta basis");
 		else if (b->offset == 0 && recv_clone(rf) == 0)
 			return;
@@ -711,7 +694,7 @@ recv_file_finish(struct recv_stream *s, struct recv_file *rf,
 		    "basis or the patch was corrupt");
 	ts[0].tv_sec = ts[1].tv_sec = e->mtime_sec;
 	ts[0].tv_nsec = ts[1].tv_nsec = e->mtime_nsec;
-	if (!rf->failed && (fchmod(rf->fd, e->mode) == -1 ||
+	if (!rf->failed && (fchmod(rf->fd, recv_mode(s, e)) == -1 ||
 	    futimens(rf->fd, ts) == -1))
 		recv_file_fail(rf, "finishing: %s", strerror(errno));
 	if (rf->failed) {
@@ -845,7 +828,8 @@ recv_commit(struct recv_stream *s)
 {
 	struct recv_item	*it;
 	const char		*base;
-	char			 part[300], meta[300], *why = NULL;
+	char			 part[TREE_TMP_MAX], meta[TREE_TMP_MAX];
+	char			*why = NULL;
 	size_t			 i, j;
 	int			 dirfd;
 
@@ -861,8 +845,8 @@ recv_commit(struct recv_stream *s)
 			why = NULL;
 			continue;
 		}
-		snprintf(part, sizeof part, TREE_PART_FMT, base);
-		snprintf(meta, sizeof meta, TREE_META_FMT, base);
+		tree_tmp_name(base, TREE_PART, part);
+		tree_tmp_name(base, TREE_META, meta);
 		if (it->flush_err != 0) {
 			err_set(&it->ack_reason, FERRY_ERR_IO, "flushing: %s",
 			    strerror(it->flush_err));

@@ -26,6 +26,7 @@
 
 struct send_shared {
 	pthread_mutex_t		 mu;
+	int			 rootfd;	/* the list's root */
 	const struct transfer_list *l;
 	const struct transfer_opts *o;
 	struct progress		 pr;
@@ -83,15 +84,42 @@ send_file(const struct send_stream *s, const struct send_item *it)
 	return (&s->sh->l->v[it->id]);
 }
 
+/*
+ * Opens tf's source beneath the list's root (transfer_open_source). A
+ * refusal goes to the suspect callback too: something was swapped in
+ * after the list was made, or it was forged.
+ */
+static int
+send_open(struct send_shared *sh, const struct transfer_file *tf, int flags,
+    int *fd, struct stat *sb, char **why)
+{
+	const char	*rel = transfer_src_rel(sh->l->root, tf->src);
+	int		 r;
+
+	if (rel == NULL)
+		r = err_set(why, FERRY_ERR_DENIED, "%s: not below %s", tf->src,
+		    sh->l->root);
+	else
+		r = transfer_open_source(sh->rootfd, rel, flags, fd, sb, why);
+	if (r == FERRY_ERR_DENIED && sh->o->suspect != NULL)
+		sh->o->suspect(tf->rel, *why, sh->o->suspect_arg);
+	return (r);
+}
+
 /* The checksum of a whole source file, for --compare-hash. */
 static int
-send_hash_file(const struct transfer_file *tf, uint64_t size, uint8_t *out)
+send_hash_file(struct send_shared *sh, const struct transfer_file *tf,
+    uint64_t size, uint8_t *out)
 {
+	struct stat	 sb;
 	struct hash	*h;
+	char		*why = NULL;
 	int		 fd, r = FERRY_ERR_NOMEM;
 
-	if ((fd = open(tf->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		return (FERRY_ERR_IO);
+	if ((r = send_open(sh, tf, O_RDONLY, &fd, &sb, &why)) != 0) {
+		free(why);
+		return (r);
+	}
 	if ((h = hash_new()) != NULL &&
 	    (r = hash_fd_prefix(h, fd, size)) == 0)
 		hash_digest(h, out);
@@ -134,7 +162,7 @@ send_entries(struct send_stream *s, char **cause)
 		e.link = tf->link;
 		e.basis = tf->basis;
 		if (s->sh->o->compare_hash && tf->type == MSG_ENTRY_FILE &&
-		    send_hash_file(tf, it->size, e.hash) == 0)
+		    send_hash_file(s->sh, tf, it->size, e.hash) == 0)
 			e.flags |= MSG_ENTRY_HAS_HASH;
 		if ((r = msg_entry_encode(&out, &e)) != 0 ||
 		    (r = conn_put(&s->c, out.data, out.len, cause)) != 0)
@@ -511,10 +539,11 @@ send_one(struct send_stream *s, struct send_item *it, char **cause)
 	char				*why = NULL;
 	int				 fd, r, whole = 1, verdict;
 
-	fd = open(tf->src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd == -1 || fstat(fd, &sb) == -1 || (h = hash_new()) == NULL) {
-		err_set(&why, FERRY_ERR_IO, "%s: %s", tf->src,
-		    strerror(errno));
+	fd = -1;
+	if (send_open(s->sh, tf, O_RDONLY, &fd, &sb, &why) != 0 ||
+	    (h = hash_new()) == NULL) {
+		if (why == NULL)
+			why = strdup("out of memory");
 		if ((r = send_begin(s, it->id, MSG_PLAN_WHOLE, 0, cause)) == 0)
 			r = send_end(s, it->id, MSG_END_UNREADABLE, 0, NULL,
 			    why, cause);
@@ -637,12 +666,18 @@ send_requeue(struct send_stream *s, struct send_item *it)
 
 /* Offers the file's new version after it changed under us. */
 static void
-send_refresh(struct send_item *it, const struct transfer_file *tf)
+send_refresh(struct send_shared *sh, struct send_item *it,
+    const struct transfer_file *tf)
 {
-	struct stat	sb;
+	struct stat	 sb;
+	char		*why = NULL;
+	int		 fd;
 
-	if (lstat(tf->src, &sb) == -1 || !S_ISREG(sb.st_mode))
+	if (send_open(sh, tf, O_PATH, &fd, &sb, &why) != 0) {
+		free(why);
 		return;		/* the next try reports it unreadable */
+	}
+	close(fd);
 	it->size = (uint64_t)sb.st_size;
 	it->mtime_sec = sb.st_mtim.tv_sec;
 	it->mtime_nsec = (uint32_t)sb.st_mtim.tv_nsec;
@@ -682,7 +717,7 @@ send_settle_ack(struct send_stream *s, struct send_item *it,
 	}
 	if (ack->status == MSG_ACK_RETRY && ++it->attempts < max) {
 		if (it->changed)
-			send_refresh(it, tf);
+			send_refresh(sh, it, tf);
 		else
 			it->force_whole = 1;	/* the basis may be at fault */
 		send_requeue(s, it);
@@ -875,15 +910,20 @@ transfer_send(struct tls_conn **conns, int n, const struct transfer_list *l,
 
 	memset(st, 0, sizeof *st);
 	memset(&sh, 0, sizeof sh);
-	if (n < 1 || l->n > UINT32_MAX)
-		return (err_set(cause, FERRY_ERR_INVAL, "no connection, or "
-		    "too many files"));
+	if (n < 1 || l->n > UINT32_MAX || l->root == NULL)
+		return (err_set(cause, FERRY_ERR_INVAL, "no connection, too "
+		    "many files, or no root"));
+	if ((sh.rootfd = open(l->root, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		return (err_set(cause, FERRY_ERR_IO, "%s: %s", l->root,
+		    strerror(errno)));
 	s = calloc((size_t)n, sizeof *s);
 	tid = calloc((size_t)n, sizeof *tid);
 	if (s == NULL || tid == NULL || send_assign(s, n, l) != 0) {
 		free(tid);
 		if (s != NULL)
 			send_free_streams(s, n);
+		close(sh.rootfd);
 		return (FERRY_ERR_NOMEM);
 	}
 	pthread_mutex_init(&sh.mu, NULL);
@@ -925,5 +965,6 @@ transfer_send(struct tls_conn **conns, int n, const struct transfer_list *l,
 	pthread_mutex_destroy(&sh.mu);
 	send_free_streams(s, n);
 	free(tid);
+	close(sh.rootfd);
 	return (r);
 }

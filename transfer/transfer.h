@@ -13,6 +13,7 @@
 #define FERRY_TRANSFER_H
 
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 struct tls_conn;
@@ -30,19 +31,40 @@ struct transfer_file {
 	uint32_t	 mtime_nsec;
 };
 
+/*
+ * What a sender offers. Every src lies below root (a share root, as the
+ * sender sees it) and is opened from it, component by component, with no
+ * symlink followed (beneath.h): what is sent is what the path names,
+ * whatever was checked before.
+ */
 struct transfer_list {
 	struct transfer_file	*v;
 	size_t			 n;
 	size_t			 cap;
+	char			*root;
 };
 
 /*
  * Adds what lies at root/rel (rel NULL or "": everything below root),
- * walking directories. Symlinks whose target leaves the tree are refused
- * with a cause naming them.
+ * walking directories, and makes root the list's (a list has one).
+ * Symlinks whose target leaves the tree are refused with a cause naming
+ * them; so is a symlink on the way to rel. ferry's own hidden files are
+ * left out.
  */
 int	transfer_list_add(struct transfer_list *l, const char *root,
 	    const char *rel, char **cause);
+/*
+ * Opens source rel below rootfd for reading (flags: O_RDONLY or O_PATH)
+ * and fills sb: 0 and *fd, or FERRY_ERR_DENIED with a cause when a symlink
+ * is on the way, rel is one of ferry's hidden files or not a regular file.
+ * transfer_stat_source does the same from root's path, for a look only.
+ */
+int	transfer_open_source(int rootfd, const char *rel, int flags, int *fd,
+	    struct stat *sb, char **cause);
+int	transfer_stat_source(const char *root, const char *rel,
+	    struct stat *sb, char **cause);
+/* The part of src below root, or NULL when src is not below it. */
+const char *transfer_src_rel(const char *root, const char *src);
 /* Gives entry rel a basis hint: another path at the receiver. */
 int	transfer_list_set_basis(struct transfer_list *l, const char *rel,
 	    const char *basis, char **cause);
@@ -80,11 +102,24 @@ typedef void (*transfer_file_done_fn)(size_t index, int ok, const char *why,
     void *arg);
 
 /*
- * Called on the receiver for every entry the sender offers: nonzero lets
- * it in. A receiver that knows what it should get (the hub said so)
- * refuses anything else, whatever the sender claims.
+ * Called on the receiver for every entry the sender offers, with its type
+ * (MSG_ENTRY_*), and once more with its basis hint when it has one (""
+ * the first time): nonzero lets it in. A receiver that knows what it
+ * should get (the hub said so: files, by name, with the basis hints it
+ * approved) refuses anything else, whatever the sender claims.
  */
-typedef int (*transfer_accept_fn)(const char *rel, void *arg);
+typedef int (*transfer_accept_fn)(const char *rel, int type,
+    const char *basis, void *arg);
+
+/*
+ * Called for whatever breaks the rules, for the audit trail: on the
+ * sender, a source it will not open (a symlink on the way, not a regular
+ * file); on the receiver, an entry refused for its name, type or basis,
+ * and a mode stripped of setuid, setgid or sticky bits. From the stream
+ * threads.
+ */
+typedef void (*transfer_suspect_fn)(const char *rel, const char *why,
+    void *arg);
 
 struct transfer_opts {
 	transfer_progress_fn	 progress;	/* may be NULL */
@@ -95,6 +130,11 @@ struct transfer_opts {
 	void			*planned_arg;
 	transfer_accept_fn	 accept;	/* receiver; NULL: all */
 	void			*accept_arg;
+	transfer_suspect_fn	 suspect;	/* may be NULL */
+	void			*suspect_arg;
+	int			 allow_symlinks; /* receiver: make symlink
+						   entries (never for a
+						   vendor's files) */
 	int			 max_attempts;	/* per file; 0: 3 */
 	int			 compare_hash;	/* sender: skip only when the
 						   content is the same */

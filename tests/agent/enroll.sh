@@ -12,7 +12,7 @@ checks=$((checks + 1))
 start_daemon "$HUB"
 
 # A second daemon on the same state is refused, and says which pid holds it.
-run 1 "$FERRYD" run --state "$HUB"
+run 1 "$FERRYD" run $ROOT_OK --state "$HUB"
 err_has "another ferryd (pid"
 
 # A good code: the last line of `ferry invite` is the code alone.

@@ -34,6 +34,10 @@ checks=$((checks + 1))
 [ -f "$TMP/dst/ok.txt" ] && [ ! -e "$TMP/dst/evil" ] &&
     [ ! -e "$TMP/escape.txt" ] && [ ! -e /abs.txt ] ||
     fail "refused entries were written, or the good one was not"
+checks=$((checks + 1))
+grep -q 'suspect: evil: symlink target "../../../etc" leaves' "$TMP/rerr" &&
+    grep -q 'suspect: ../escape.txt: ' "$TMP/rerr" ||
+    fail "the receiver did not report what it refused: $(cat "$TMP/rerr")"
 no_leftovers
 
 # A receiver told what to expect (as the hub tells an agent) refuses any
@@ -50,13 +54,30 @@ checks=$((checks + 1))
 rm "$TMP/src/other.txt"
 no_leftovers
 
+# A receiver that takes no symlinks (a hub's, an agent's) refuses even
+# one that stays inside, and says so as suspect; modes lose setuid bits.
+printf 'tool\n' >"$TMP/src/tool"
+chmod 6777 "$TMP/src/tool"
+start_recv --no-symlinks
+send_to 1 tool --forge-link 'inside=ok.txt'
+err_has 'inside: a symlink, and this transfer takes none'
+wait_recv || true
+checks=$((checks + 1))
+grep -q "suspect: inside: a symlink" "$TMP/rerr" &&
+    grep -q "suspect: tool: mode 6777: setuid" "$TMP/rerr" ||
+    fail "receiver's suspect lines: $(cat "$TMP/rerr")"
+checks=$((checks + 1))
+[ ! -e "$TMP/dst/inside" ] && [ "$(stat -c %a "$TMP/dst/tool")" = 775 ] ||
+    fail "inside was made, or tool kept its mode"
+rm -f "$TMP/src/tool" "$TMP/dst/tool"
+
 # A symlink planted in the destination is not followed out of it.
 mkdir -p "$TMP/src/sub"
 printf 'x\n' >"$TMP/src/sub/file.txt"
 ln -s "$TMP/outside" "$TMP/dst/sub"
 start_recv
 send_to 1 sub/file.txt
-err_has 'sub/file.txt: sub: not a directory (a symlink or a file is in the way)'
+err_has 'sub/file.txt: sub: a symlink: ferry follows none'
 wait_recv || true
 checks=$((checks + 1))
 [ ! -e "$TMP/outside/file.txt" ] || fail "wrote through a planted symlink"

@@ -379,6 +379,16 @@ test_agents(void)
 	ASSERT_INT_EQ(store_agent_add(st, &a, 10, &id, NULL), 0);
 	ASSERT_INT_EQ(store_agent_add(st, &a, 11, NULL, &cause),
 	    FERRY_ERR_EXIST);
+	/* Another key under the same name: the name is taken. */
+	fingerprint(a.fingerprint, 9);
+	free(cause);
+	cause = NULL;
+	ASSERT_INT_EQ(store_agent_add(st, &a, 11, NULL, &cause),
+	    FERRY_ERR_EXIST);
+	ASSERT_STR_CONTAINS(cause, "named la-server");
+	free(cause);
+	cause = NULL;
+	a.name = "la-other";
 	a.site = "nowhere";
 	fingerprint(a.fingerprint, 8);
 	ASSERT_INT_EQ(store_agent_add(st, &a, 11, NULL, &cause),

@@ -1,0 +1,113 @@
+/*
+ * Questions over a control link, either way: the hub asks an agent to
+ * list its files, an agent relays a person's request to the hub. Each
+ * question gets an unpredictable id (128 random bits, in hex) and a row
+ * in d->asks naming the one peer asked; an answer ("re") counts only if
+ * it comes from that peer, for a question still open, once. The table
+ * is bounded, and every row leaves it when its asker stops waiting, so
+ * that late or forged answers find nothing to fill.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "err.h"
+#include "ferryd.h"
+#include "hex.h"
+
+#define ASK_MAX		256	/* open questions at once */
+
+int
+ask_open(struct ferryd *d, const char *to, char *id, char **cause)
+{
+	uint8_t	raw[ASK_ID_LEN / 2];
+
+	if (d->asks == NULL && (d->asks = json_object()) == NULL)
+		return (FERRY_ERR_NOMEM);
+	if (json_object_size(d->asks) >= ASK_MAX)
+		return (err_set(cause, FERRY_ERR_TOOBIG, "%d questions are "
+		    "waiting for answers already", ASK_MAX));
+	if (RAND_bytes(raw, sizeof raw) != 1)
+		return (err_set(cause, FERRY_ERR_CRYPTO, "no random bytes"));
+	hex_encode(raw, sizeof raw, id);
+	if (json_object_set_new(d->asks, id, json_pack("{s:s}", "to",
+	    to)) != 0)
+		return (FERRY_ERR_NOMEM);
+	return (0);
+}
+
+int
+ask_wait(struct ferryd *d, const char *id, int timeout_s, json_t **reply,
+    char **cause)
+{
+	struct timespec	 t;
+	json_t		*row;
+	int64_t		 start = ferryd_now();
+	int		 r = 0;
+
+	*reply = NULL;
+	while ((row = json_object_get(d->asks, id)) != NULL &&
+	    (*reply = json_object_get(row, "reply")) == NULL) {
+		if (ferryd_now() - start > timeout_s || d->stop) {
+			r = err_set(cause, FERRY_ERR_TIMEOUT, "no answer "
+			    "within %d s", timeout_s);
+			break;
+		}
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_sec += 1;
+		pthread_cond_timedwait(&d->answered, &d->mu, &t);
+	}
+	if (*reply != NULL)
+		json_incref(*reply);
+	else if (r == 0)
+		r = err_set(cause, FERRY_ERR_CLOSED, "the question was lost");
+	json_object_del(d->asks, id);	/* later answers find nothing */
+	return (r);
+}
+
+int
+ask_answered(struct ferryd *d, const char *from, const json_t *msg,
+    const char **why)
+{
+	const char	*id = json_string_value(json_object_get(msg, "re"));
+	json_t		*row;
+
+	if (id == NULL || strlen(id) != ASK_ID_LEN ||
+	    strspn(id, "0123456789abcdef") != ASK_ID_LEN) {
+		*why = "answer.malformed";
+		return (-1);
+	}
+	if ((row = json_object_get(d->asks, id)) == NULL) {
+		*why = "answer.unasked";
+		return (-1);
+	}
+	if (strcmp(json_string_value(json_object_get(row, "to")), from) != 0) {
+		*why = "answer.wrong-agent";
+		return (-1);
+	}
+	if (json_object_get(row, "reply") != NULL) {
+		*why = "answer.repeated";
+		return (-1);
+	}
+	json_object_set(row, "reply", (json_t *)(uintptr_t)msg);
+	pthread_cond_broadcast(&d->answered);
+	return (0);
+}
+
+json_t *
+ask_why(const json_t *msg)
+{
+	const json_t	*re = json_object_get(msg, "re");
+	static const char *const types[] = { "object", "array", "string",
+	    "integer", "real", "true", "false", "null" };
+
+	/* Only what is short enough to keep: the id, or its type. */
+	if ((json_is_string(re) && strlen(json_string_value(re)) <= 64) ||
+	    json_is_integer(re))
+		return (json_pack("{s:O}", "re", (json_t *)(uintptr_t)re));
+	return (json_pack("{s:s}", "re_type", types[json_typeof(re)]));
+}

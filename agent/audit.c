@@ -1,0 +1,119 @@
+/*
+ * The hub's audit trail as ferryd writes it and the local API reads it
+ * (`ferry audit`). Security events (a refused answer, a connection over
+ * a limit, a refused enrolment) are recorded with who caused them; those
+ * an attacker can repeat at will are recorded at most once a minute per
+ * cause and address, so that a flood cannot fill the disk.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "ferryd.h"
+#include "log.h"
+#include "store.h"
+
+#define AUDIT_LIST_MAX		10000	/* records in one answer */
+#define AUDIT_QUIET_S		60	/* repeated events: once a minute */
+#define AUDIT_QUIET_SLOTS	64
+
+void
+audit_note(struct ferryd *d, const char *who, const char *what,
+    json_t *detail)
+{
+	char	*text = NULL, *cause = NULL;
+
+	if (detail != NULL)
+		text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+	if (d->store != NULL && store_audit_add(d->store, ferryd_now(), who,
+	    what, text, &cause) != 0)
+		log_warnx("audit %s %s: %s", who, what, cause);
+	log_info("audit: %s %s%s%s", who, what, text ? " " : "",
+	    text ? text : "");
+	json_decref(detail);
+	free(text);
+	free(cause);
+}
+
+/* Whether what from who was recorded less than a minute ago. */
+static int
+audit_quiet(struct ferryd *d, const char *who, const char *what)
+{
+	static struct {
+		char	key[160];
+		int64_t	at;
+	}		 slots[AUDIT_QUIET_SLOTS];
+	char		 key[160];
+	int64_t		 now = ferryd_now();
+	size_t		 i, oldest = 0;
+
+	(void)d;
+	snprintf(key, sizeof key, "%s %s", who, what);
+	for (i = 0; i < AUDIT_QUIET_SLOTS; i++) {
+		if (strcmp(slots[i].key, key) == 0) {
+			if (now - slots[i].at < AUDIT_QUIET_S)
+				return (1);
+			slots[i].at = now;
+			return (0);
+		}
+		if (slots[i].at < slots[oldest].at)
+			oldest = i;
+	}
+	snprintf(slots[oldest].key, sizeof slots[oldest].key, "%s", key);
+	slots[oldest].at = now;
+	return (0);
+}
+
+void
+audit_note_limited(struct ferryd *d, const char *who, const char *what,
+    json_t *detail)
+{
+	if (audit_quiet(d, who, what))
+		json_decref(detail);
+	else
+		audit_note(d, who, what, detail);
+}
+
+static int
+audit_list_cb(void *arg, const struct store_audit *a)
+{
+	json_t	*rec, *detail = NULL;
+
+	if (a->detail != NULL)
+		detail = json_loads(a->detail, 0, NULL);
+	rec = json_pack("{s:I, s:I, s:s, s:s, s:o?}", "id", (json_int_t)a->id,
+	    "time", (json_int_t)a->time, "who", a->who ? a->who : "", "what",
+	    a->what ? a->what : "", "detail", detail);
+	if (json_array_size(arg) >= AUDIT_LIST_MAX)
+		json_array_remove(arg, 0);
+	return (json_array_append_new(arg, rec));
+}
+
+json_t *
+audit_api(struct ferryd *d, const json_t *req)
+{
+	json_int_t	 limit = json_integer_value(json_object_get(req,
+			    "limit"));
+	json_t		*list = json_array(), *rep;
+	char		*cause = NULL;
+	int		 r;
+
+	pthread_mutex_lock(&d->mu);
+	r = store_audit_list(d->store, 0, 0, audit_list_cb, list, &cause);
+	pthread_mutex_unlock(&d->mu);
+	/* The newest limit records, oldest first. */
+	while (r == 0 && limit > 0 && json_array_size(list) > (size_t)limit)
+		json_array_remove(list, 0);
+	if (r != 0)
+		rep = json_pack("{s:s, s:b}", "error", cause ? cause :
+		    err_str(r), "done", 1);
+	else
+		rep = json_pack("{s:O, s:b}", "audit", list, "done", 1);
+	json_decref(list);
+	free(cause);
+	return (rep);
+}

@@ -1,0 +1,70 @@
+# Sourced by the attack tests: a hub (site hq), the crafted agent
+# ($EVIL, tests/security/evil-agent.c) enrolled as a restricted vendor,
+# and checks of the hub's audit trail.
+. "${srcdir:-.}/tests/agent/lib.sh"
+: "${EVIL:?EVIL must name the evil-agent binary (make check sets it)}"
+
+# enrol_evil NAME [EMAIL]: enrols state $TMP/NAME as a restricted
+# vendor's agent (EMAIL, default NAME@vendor.example) with a real
+# `ferryd enroll`, without starting ferryd on it: evil-agent speaks for it.
+enrol_evil() {
+	code=$("$FERRY" invite --user "${2:-$1@vendor.example}" \
+	    --clearance restricted --state "$HUB" | tail -n1)
+	"$FERRYD" enroll "127.0.0.1:$port" "$code" --state "$TMP/$1" \
+	    --name "$1" >/dev/null || fail "enrolling $1 failed"
+}
+
+# rogue_key NAME FROM: a state dir $TMP/NAME with FROM's configuration
+# (the hub's address and key) but a key the hub never enrolled.
+rogue_key() {
+	mkdir -p "$TMP/$1" && chmod 700 "$TMP/$1"
+	cp "$TMP/$2/ferryd.conf" "$TMP/$1/"
+	"$PEER" keygen --state "$TMP/$1" >/dev/null
+}
+
+# hub_threads / hub_rss_kb: what the hub process holds now.
+hub_threads() {
+	awk '/^Threads:/ { print $2 }' "/proc/$HUBPID/status"
+}
+hub_rss_kb() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/$HUBPID/status"
+}
+
+# finish: stops the daemons, reports, exits with the test's status.
+finish() {
+	stop_and_check
+	echo "$checks checks, $failures failures"
+	[ "$failures" -eq 0 ]
+}
+
+# audit_has WHAT WHO: the hub's audit trail has a record WHAT (a prefix
+# such as "answer.") caused by WHO (a substring).
+audit_has() {
+	checks=$((checks + 1))
+	"$FERRY" audit --json --limit 0 --state "$HUB" >"$TMP/audit" 2>&1 ||
+	    { fail "ferry audit: $(cat "$TMP/audit")"; return 0; }
+	jq -e --arg w "$1" --arg who "$2" 'any(.[]; (.what | startswith($w))
+	    and (.who | contains($who)))' "$TMP/audit" >/dev/null ||
+	    fail "no audit record $1 by $2: $(cat "$TMP/audit")"
+}
+
+# wait_grep PATTERN FILE: until FILE has a line matching PATTERN (10 s).
+wait_grep() {
+	i=0
+	until grep -q "$1" "$2" 2>/dev/null; do
+		i=$((i + 1)); [ $i -lt 100 ] || return 1; sleep 0.1
+	done
+}
+
+# share_map HQ_ROOT [ENDPOINT=ROOT]...: writes $TMP/map.json, one share
+# "storage" rooted at HQ_ROOT on the hub and at each ROOT for ENDPOINT
+# (a site or a user's e-mail).
+share_map() {
+	hq=$1; shift
+	sites=
+	for s in "$@"; do
+		sites="$sites${sites:+, }\"${s%%=*}\": { \"linux\": \"${s#*=}\" }"
+	done
+	printf '{ "shares": { "storage": { "linux": "%s",\n  "sites": { %s } } } }\n' \
+	    "$hq" "$sites" >"$TMP/map.json"
+}

@@ -1,0 +1,123 @@
+/* What a receiver already holds for an entry (held.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "beneath.h"
+#include "err.h"
+#include "held.h"
+#include "tree.h"
+
+/* Whether the file at dirfd/base is the entry already. */
+int
+held_identical(int dirfd, const char *base, const struct stat *sb,
+    const struct msg_entry *e)
+{
+	struct hash	*h;
+	uint8_t		 d[HASH_LEN];
+	int		 fd, same;
+
+	if (!S_ISREG(sb->st_mode) || (uint64_t)sb->st_size != e->size ||
+	    (e->flags & MSG_ENTRY_FORCE_WHOLE))
+		return (0);
+	if (!(e->flags & MSG_ENTRY_HAS_HASH))
+		return (sb->st_mtim.tv_sec == e->mtime_sec &&
+		    (uint64_t)sb->st_mtim.tv_nsec == e->mtime_nsec);
+	if ((fd = openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return (0);
+	same = 0;
+	if ((h = hash_new()) != NULL && hash_fd_prefix(h, fd, e->size) == 0) {
+		hash_digest(h, d);
+		same = memcmp(d, e->hash, HASH_LEN) == 0;
+	}
+	hash_free(h);
+	close(fd);
+	return (same);
+}
+
+/*
+ * Looks for the partial file of an earlier, interrupted try. If its
+ * sidecar says it belongs to this version of the entry, returns how many
+ * bytes it holds and their checksum; otherwise removes it.
+ */
+uint64_t
+held_partial(int dirfd, const char *base, const struct msg_entry *e,
+    uint8_t prefix[HASH_LEN])
+{
+	char		 part[TREE_TMP_MAX], meta[TREE_TMP_MAX], want[128];
+	char		 got[128];
+	struct stat	 sb;
+	struct hash	*h;
+	ssize_t		 n;
+	int		 fd;
+	uint64_t	 len = 0;
+
+	tree_tmp_name(base, TREE_PART, part);
+	tree_tmp_name(base, TREE_META, meta);
+	snprintf(want, sizeof want, "ferry-part 1 %ju %jd.%09u\n",
+	    (uintmax_t)e->size, (intmax_t)e->mtime_sec, e->mtime_nsec);
+	/* The usual case, no partial file at all, costs one lookup. */
+	fd = openat(dirfd, part, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT)
+		return (0);
+	if (fd != -1)
+		close(fd);
+	if ((fd = openat(dirfd, meta, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) ==
+	    -1)
+		goto discard;
+	n = read(fd, got, sizeof got - 1);
+	close(fd);
+	if (n < 0 || (got[n] = '\0', strcmp(got, want) != 0))
+		goto discard;
+	if ((fd = openat(dirfd, part, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		goto discard;
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    (uint64_t)sb.st_size > e->size || (h = hash_new()) == NULL) {
+		close(fd);
+		goto discard;
+	}
+	len = (uint64_t)sb.st_size;
+	if (hash_fd_prefix(h, fd, len) != 0)
+		len = 0;
+	hash_digest(h, prefix);
+	hash_free(h);
+	close(fd);
+	if (len > 0)
+		return (len);
+discard:
+	unlinkat(dirfd, part, 0);
+	unlinkat(dirfd, meta, 0);
+	return (0);
+}
+
+/*
+ * Opens basis rel below rootfd for reading (flags: O_RDONLY or O_PATH):
+ * beneath the root, a regular file, not one of ferry's own. Returns the
+ * fd, or -1 with a cause; a refusal for a symlink is FERRY_ERR_DENIED in
+ * *code.
+ */
+int
+held_basis(int rootfd, const char *rel, int flags, int *code, char **why)
+{
+	struct stat	 sb;
+	int		 fd;
+
+	*code = tree_check_relpath(rel, why);
+	if (*code != 0)
+		return (-1);
+	if ((*code = beneath_open(rootfd, rel, flags | O_NONBLOCK, &fd,
+	    why)) != 0)
+		return (-1);
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) || sb.st_size == 0) {
+		close(fd);
+		*code = err_set(why, FERRY_ERR_IO, "%s: not a non-empty "
+		    "regular file", rel);
+		return (-1);
+	}
+	return (fd);
+}

@@ -1,0 +1,28 @@
+/*
+ * What a receiver already holds for an entry: the file itself, identical
+ * to what is offered; a partial file from an earlier, interrupted try; a
+ * basis for a delta. Private to recv.c.
+ */
+#ifndef FERRY_HELD_H
+#define FERRY_HELD_H
+
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "hash.h"
+#include "msg.h"
+
+/* Whether the file at dirfd/base (sb) is the entry already. */
+int		 held_identical(int dirfd, const char *base,
+		     const struct stat *sb, const struct msg_entry *e);
+/*
+ * The bytes held in base's partial file, if its sidecar says they belong
+ * to this version of e, and their checksum in prefix; 0 otherwise (and
+ * the partial file is removed).
+ */
+uint64_t	 held_partial(int dirfd, const char *base,
+		     const struct msg_entry *e, uint8_t prefix[HASH_LEN]);
+int		 held_basis(int rootfd, const char *rel, int flags, int *code,
+		     char **why);
+
+#endif
