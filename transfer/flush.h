@@ -14,7 +14,7 @@
 #include <sys/types.h>
 
 /* Threads per flusher, and descriptors it holds at most. */
-#define FLUSH_THREADS	8
+#define FLUSH_THREADS	32
 #define FLUSH_QUEUE	256
 
 struct flusher;
