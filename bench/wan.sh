@@ -126,11 +126,8 @@ wan_meta_s1()
 wan_results()
 {
 	jq --slurpfile runs "$W/runs.jsonl" --slurpfile meta "$W/meta.jsonl" \
-	    --arg wan "$WAN" --argjson rtt "$WAN_RTT" --argjson bps "$WAN_BPS" '
-	def median: map(select(. != null)) | sort |
-	    if length == 0 then null
-	    elif length % 2 == 1 then .[length / 2 | floor]
-	    else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+	    --arg wan "$WAN" --argjson rtt "$WAN_RTT" --argjson bps "$WAN_BPS" \
+	    "$JQ_MEDIAN"'
 	def r4: if . == null then null else (. * 10000 | round) / 10000 end;
 	def spread: map(select(. != null)) | if length == 0 then null
 	    else [min, max] end;

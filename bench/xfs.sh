@@ -57,11 +57,8 @@ s2x()
 
 xfs_results()
 {
-	jq --slurpfile w "$W/written.jsonl" --slurpfile meta "$W/meta.jsonl" '
-	def median: map(select(. != null)) | sort |
-	    if length == 0 then null
-	    elif length % 2 == 1 then .[length / 2 | floor]
-	    else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+	jq --slurpfile w "$W/written.jsonl" --slurpfile meta "$W/meta.jsonl" \
+	    "$JQ_MEDIAN"'
 	map(. as $o
 	  | if $o.scenario != "S2X" then . else
 	    ([$w[] | select(.tool == "ferry") | .written] | median) as $fw

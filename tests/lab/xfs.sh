@@ -64,3 +64,15 @@ xfs_written()
 	sync -f "$XFS_MNT"
 	awk '{ printf "%.0f\n", $7 * 512 }' "/sys/block/$XFS_DEV/stat"
 }
+
+# xfs_test_dst SIZE: for a test sourcing tests/transfer/lib.sh, an image
+# mounted on $TMP/dst, or a skip (77) that says why; the EXIT trap
+# unmounts it before removing $TMP.
+xfs_test_dst()
+{
+	if ! xfs_mount "$TMP/xfs.img" "$TMP/dst" "$1" 2>"$TMP/xfserr"; then
+		echo "SKIP: $(cat "$TMP/xfserr")" >&2
+		exit 77
+	fi
+	trap 'xfs_umount; rm -rf "$TMP"' EXIT
+}

@@ -12,11 +12,7 @@
 need jq
 need openssl
 need xfs_io
-if ! xfs_mount "$TMP/xfs.img" "$TMP/dst" 512M 2>"$TMP/xfserr"; then
-	echo "SKIP: $(cat "$TMP/xfserr")" >&2
-	exit 77
-fi
-trap 'xfs_umount; rm -rf "$TMP"' EXIT
+xfs_test_dst 512M
 
 # Many small files in a few directories, and a few larger ones.
 for d in 0 1 2 3; do

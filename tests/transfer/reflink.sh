@@ -9,11 +9,7 @@
 . "${srcdir:-.}/tests/lab/xfs.sh"
 need jq
 need openssl
-if ! xfs_mount "$TMP/xfs.img" "$TMP/dst" 512M 2>"$TMP/xfserr"; then
-	echo "SKIP: $(cat "$TMP/xfserr")" >&2
-	exit 77
-fi
-trap 'xfs_umount; rm -rf "$TMP"' EXIT
+xfs_test_dst 512M
 
 # 1 % of the 4 KiB blocks of a 64 MiB file, rewritten in place.
 gen "$TMP/src/shot.bin" 64
