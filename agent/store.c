@@ -2393,11 +2393,14 @@ store_job_retry(struct store *st, int64_t id, const char *who, int64_t now,
 
 /* Scheduling. */
 
-/* Destinations handed out by one store_task_next call. */
+/*
+ * Destinations handed out by one store_task_next call: a hash set, since
+ * a job of 20,000 files asks about each once (a list made that O(n^2)).
+ */
 struct store_taken {
-	char	**keys;
+	char	**slot;		/* NULL: empty */
 	size_t	  n;
-	size_t	  cap;
+	size_t	  cap;		/* a power of two, or 0 */
 };
 
 static int
@@ -2408,31 +2411,68 @@ store_taken_key(const struct store_task *t, char **key)
 	return (0);
 }
 
+/* FNV-1a. */
+static size_t
+store_taken_hash(const char *k)
+{
+	uint64_t	h = 14695981039346656037ULL;
+
+	while (*k != '\0')
+		h = (h ^ (uint8_t)*k++) * 1099511628211ULL;
+	return ((size_t)h);
+}
+
+/* The slot of key, or the empty one where it would go. */
+static char **
+store_taken_find(const struct store_taken *tk, const char *key)
+{
+	size_t	i = store_taken_hash(key) & (tk->cap - 1);
+
+	while (tk->slot[i] != NULL && strcmp(tk->slot[i], key) != 0)
+		i = (i + 1) & (tk->cap - 1);
+	return (&tk->slot[i]);
+}
+
+/* Keeps the set at most half full. */
+static int
+store_taken_grow(struct store_taken *tk)
+{
+	struct store_taken	 g;
+	size_t			 i;
+
+	if (2 * (tk->n + 1) <= tk->cap)
+		return (0);
+	g.cap = tk->cap == 0 ? 64 : 2 * tk->cap;
+	g.n = tk->n;
+	if ((g.slot = calloc(g.cap, sizeof *g.slot)) == NULL)
+		return (FERRY_ERR_NOMEM);
+	for (i = 0; i < tk->cap; i++) {
+		if (tk->slot[i] != NULL)
+			*store_taken_find(&g, tk->slot[i]) = tk->slot[i];
+	}
+	free(tk->slot);
+	*tk = g;
+	return (0);
+}
+
 /* 1 if t's destination was taken already, else takes it (0), or error. */
 static int
 store_taken_add(struct store_taken *tk, const struct store_task *t)
 {
-	char	*key, **keys;
-	size_t	 i;
+	char	*key, **at;
 
 	if (store_taken_key(t, &key) != 0)
 		return (FERRY_ERR_NOMEM);
-	for (i = 0; i < tk->n; i++) {
-		if (strcmp(tk->keys[i], key) == 0) {
-			free(key);
-			return (1);
-		}
+	if (store_taken_grow(tk) != 0) {
+		free(key);
+		return (FERRY_ERR_NOMEM);
 	}
-	if (tk->n == tk->cap) {
-		keys = reallocarray(tk->keys, tk->cap + 16, sizeof *keys);
-		if (keys == NULL) {
-			free(key);
-			return (FERRY_ERR_NOMEM);
-		}
-		tk->keys = keys;
-		tk->cap += 16;
+	if (*(at = store_taken_find(tk, key)) != NULL) {
+		free(key);
+		return (1);
 	}
-	tk->keys[tk->n++] = key;
+	*at = key;
+	tk->n++;
 	return (0);
 }
 
@@ -2441,9 +2481,9 @@ store_taken_free(struct store_taken *tk)
 {
 	size_t	i;
 
-	for (i = 0; i < tk->n; i++)
-		free(tk->keys[i]);
-	free(tk->keys);
+	for (i = 0; i < tk->cap; i++)
+		free(tk->slot[i]);
+	free(tk->slot);
 }
 
 int

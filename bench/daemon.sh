@@ -1,7 +1,7 @@
 # bench/daemon.sh: the daemon path, sourced by bench/run --daemon.
 #
 # A hub (site hq) and an enrolled agent (site la) run on loopback for the
-# whole benchmark. S1, S2, S6 and S7 are also sent as real jobs with
+# whole benchmark. S1, S2, S6, S7, S8 and S9 are also sent as real jobs with
 # `ferry send --from hq --to la --wait`; D1 measures submit to first byte
 # of a 4 KiB file, D2 the daemons' memory while they track a job of many
 # tiny files. See bench/README.md ("The daemon path") for the method.
@@ -303,14 +303,15 @@ verify_files()
 }
 
 # ferryd_each SCENARIO REP SRC PREPARE: the daemon run of each_tool, for
-# S1, S2, S6 and S7 only. The library run just before sets the poll step:
-# a fiftieth of its time, 10 to 100 ms (each poll costs about 1 ms).
+# S1, S2, S6, S7, S8 and S9 only. The library run just before sets the
+# poll step: a fiftieth of its time, 10 to 100 ms (each poll costs about
+# 1 ms).
 ferryd_each()
 {
 	local sc=$1 rep=$2 src=$3 prep=$4 dst poll v
 
 	case "$sc" in
-	S1|S2|S6|S7) ;;
+	S1|S2|S6|S7|S8|S9) ;;
 	*) return 0 ;;
 	esac
 	[ "$HAVE_FERRYD" = 1 ] || return 0
@@ -332,7 +333,8 @@ ferryd_each()
 	log "  $sc #$rep ferryd: ${D_WALL:-?} s to done (submit ${D_SUB:-?} s," \
 	    "--wait returned at ${D_WAIT:-?} s), wire $(hbytes "$D_WIRE")," \
 	    "daemons' cpu ${D_CPU:-?} s, $v${D_ERR:+, ERROR: $D_ERR}"
-	rm -rf "$dst"
+	# With its marker: S8's next run must find a synced copy again.
+	rm -rf "$dst" "$dst.synced"
 }
 
 # first_byte PART FINAL OUT: polls every millisecond until FINAL exists;
@@ -499,7 +501,7 @@ d2()
 }
 
 # The scenarios' results with the daemon path added: ferryd_* fields in
-# S1, S2, S6 and S7 (medians of the runs that succeeded; the ratio is to
+# S1, S2, S6, S7, S8 and S9 (medians of the runs that succeeded; the ratio is to
 # ferry_s, the library path in the same run; the paired ratio is the
 # median of each run's ratio to the library run just before it), then D1
 # and D2.

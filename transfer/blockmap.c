@@ -24,26 +24,6 @@ blockmap_hash(const void *p, size_t n)
 	return ((uint32_t)XXH3_64bits(p, n));
 }
 
-static void
-put_be(uint8_t *p, uint64_t v, int n)
-{
-	int	i;
-
-	for (i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
-}
-
-static uint64_t
-get_be(const uint8_t *p, int n)
-{
-	uint64_t	v = 0;
-	int		i;
-
-	for (i = 0; i < n; i++)
-		v = v << 8 | p[i];
-	return (v);
-}
-
 int
 blockmap_build(int fd, uint64_t size, struct buf *out, char **cause)
 {

@@ -29,6 +29,27 @@
 #define BLOCKMAP_BLOCK		4096
 #define BLOCKMAP_HEADER		16
 
+/* Big-endian integers of n bytes, as the map and librsync's deltas use. */
+static inline void
+put_be(uint8_t *p, uint64_t v, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+}
+
+static inline uint64_t
+get_be(const uint8_t *p, int n)
+{
+	uint64_t	v = 0;
+	int		i;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return (v);
+}
+
 struct blockmap {
 	uint32_t	 block;
 	uint64_t	 size;

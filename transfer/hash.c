@@ -64,11 +64,17 @@ hash_digest(const struct hash *h, uint8_t out[HASH_LEN])
 int
 hash_fd_prefix(struct hash *h, int fd, uint64_t len)
 {
+	return (hash_fd_range(h, fd, 0, len));
+}
+
+int
+hash_fd_range(struct hash *h, int fd, uint64_t off, uint64_t len)
+{
 	char		buf[256 * 1024];
-	uint64_t	off = 0;
 	ssize_t		n;
 	size_t		want;
 
+	len += off;
 	while (off < len) {
 		want = len - off < sizeof buf ? (size_t)(len - off) : sizeof buf;
 		n = pread(fd, buf, want, (off_t)off);

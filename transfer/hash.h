@@ -26,5 +26,8 @@ void		 hash_digest(const struct hash *h, uint8_t out[HASH_LEN]);
  * FERRY_ERR_IO (errno kept) or FERRY_ERR_NOTFOUND if the file is shorter.
  */
 int		 hash_fd_prefix(struct hash *h, int fd, uint64_t len);
+/* The same for the len bytes at offset off. */
+int		 hash_fd_range(struct hash *h, int fd, uint64_t off,
+		     uint64_t len);
 
 #endif

@@ -18,14 +18,18 @@
 #include "blockmap.h"
 #include "delta.h"
 #include "err.h"
+#include "flush.h"
 #include "hash.h"
 #include "held.h"
+#include "inplace.h"
 #include "session.h"
 #include "tls.h"
 #include "tree.h"
 
 /* Files smaller than this are not resumed: they start afresh. */
 #define RECV_RESUME_MIN	(1024 * 1024)
+/* Writeback of a large file is started every this many bytes. */
+#define RECV_KICK	(8 * 1024 * 1024)
 /*
  * The mode bits a sender may set: no setuid, setgid or sticky bit, and not
  * world-writable. Owners are never the sender's: files belong to whoever
@@ -61,6 +65,7 @@ struct recv_item {
 	/* After its data: what to answer, once the batch is on disk. */
 	int			 begun;
 	int			 verified;	/* waits for its rename */
+	int			 flush_err;	/* set by the flusher */
 	uint8_t			 sent_action;
 	uint64_t		 sent_offset;
 	uint8_t			 ack_status;
@@ -77,8 +82,10 @@ struct recv_file {
 	int			 fd;
 	int			 basis_fd;
 	struct delta		*patch;
+	struct inplace		*ip;		/* or a patch of a clone */
 	struct hash		*h;
 	uint64_t		 written;
+	uint64_t		 kicked;	/* writeback started up to */
 	int			 failed;	/* drain the rest, then ACK */
 	char			*why;
 };
@@ -90,6 +97,7 @@ struct recv_stream {
 	size_t			 nitems;
 	char			*cache_dir;	/* parent of the last path */
 	int			 cache_fd;	/* and its directory */
+	struct flusher		*fl;		/* flushes finished files */
 	int			 started;
 	int			 result;
 	char			*cause;
@@ -407,6 +415,9 @@ recv_clear_items(struct recv_stream *s)
 {
 	size_t	i;
 
+	/* The flusher writes into the items. */
+	if (s->fl != NULL)
+		flusher_wait(s->fl);
 	for (i = 0; i < s->nitems; i++) {
 		msg_entry_clear(&s->items[i].e);
 		free(s->items[i].ack_reason);
@@ -542,6 +553,31 @@ recv_write_sink(void *arg, const void *data, size_t len)
 		len -= (size_t)n;
 		rf->written += (uint64_t)n;
 	}
+	/* The disk starts on a large file while the rest arrives. */
+	if (rf->written - rf->kicked >= RECV_KICK) {
+		flush_start(rf->fd, (off_t)rf->kicked,
+		    (off_t)(rf->written - rf->kicked));
+		rf->kicked = rf->written;
+	}
+	return (0);
+}
+
+/*
+ * Where the file system shares extents, the new file starts as a clone of
+ * its basis and the delta writes only what changed (inplace.h). A clone
+ * patched half-way is no prefix of the new file: it keeps no sidecar, so
+ * it is never offered for resuming.
+ */
+static int
+recv_clone(struct recv_file *rf)
+{
+	if (inplace_clone(rf->fd, rf->basis_fd) != 0)
+		return (-1);
+	if ((rf->ip = inplace_new(rf->basis_fd, rf->fd, rf->h)) == NULL) {
+		recv_file_fail(rf, "%s", "out of memory");
+		return (0);
+	}
+	unlinkat(rf->dirfd, rf->meta, 0);
 	return (0);
 }
 
@@ -593,13 +629,17 @@ recv_file_open(struct recv_stream *s, struct recv_file *rf,
 	if (b->offset > 0 && hash_fd_prefix(rf->h, rf->fd, b->offset) != 0)
 		recv_file_fail(rf, "%s", "re-reading the partial file");
 	rf->written = b->offset;
+	rf->kicked = b->offset;
 	if (b->action == MSG_PLAN_DELTA) {
 		int code;
 
 		if (rf->it->basis == NULL ||
 		    (rf->basis_fd = held_basis(s->sh->rootfd, rf->it->basis,
-		    O_RDONLY, &code, NULL)) == -1 ||
-		    delta_patch_new(rf->basis_fd, &rf->patch, NULL) != 0)
+		    O_RDONLY, &code, NULL)) == -1)
+			recv_file_fail(rf, "%s", "cannot open the delta basis");
+		else if (b->offset == 0 && recv_clone(rf) == 0)
+			return;
+		else if (delta_patch_new(rf->basis_fd, &rf->patch, NULL) != 0)
 			recv_file_fail(rf, "%s", "cannot open the delta basis");
 	}
 }
@@ -627,6 +667,7 @@ recv_file_finish(struct recv_stream *s, struct recv_file *rf,
 	struct msg_entry	*e = &it->e;
 	struct timespec		 ts[2];
 	uint8_t			 d[HASH_LEN];
+	char			*why = NULL;
 
 	it->ack_status = MSG_ACK_RETRY;
 	if (end->status == MSG_END_RESCAN) {
@@ -641,6 +682,10 @@ recv_file_finish(struct recv_stream *s, struct recv_file *rf,
 		    end->reason);
 	if (!rf->failed && rf->patch != NULL && !delta_done(rf->patch))
 		recv_file_fail(rf, "%s", "the delta ended early");
+	if (!rf->failed && rf->ip != NULL && inplace_finish(rf->ip, &why) != 0) {
+		recv_file_fail(rf, "%s", why);
+		free(why);
+	}
 	if (rf->h != NULL)
 		hash_digest(rf->h, d);
 	if (!rf->failed && (rf->written != end->size ||
@@ -650,7 +695,7 @@ recv_file_finish(struct recv_stream *s, struct recv_file *rf,
 	ts[0].tv_sec = ts[1].tv_sec = e->mtime_sec;
 	ts[0].tv_nsec = ts[1].tv_nsec = e->mtime_nsec;
 	if (!rf->failed && (fchmod(rf->fd, recv_mode(s, e)) == -1 ||
-	    futimens(rf->fd, ts) == -1 || fsync(rf->fd) == -1))
+	    futimens(rf->fd, ts) == -1))
 		recv_file_fail(rf, "finishing: %s", strerror(errno));
 	if (rf->failed) {
 		recv_file_discard(rf);
@@ -660,6 +705,18 @@ recv_file_finish(struct recv_stream *s, struct recv_file *rf,
 			it->ack_status = MSG_ACK_FAILED;
 		return;
 	}
+	/*
+	 * Flushed by the stream's flusher, with other files, while the next
+	 * ones arrive; recv_commit renames it only once that is done.
+	 */
+	flush_start(rf->fd, (off_t)rf->kicked, 0);
+	if (s->fl != NULL)
+		flusher_add(s->fl, rf->fd, &it->flush_err);
+	else {
+		it->flush_err = fsync(rf->fd) == -1 ? errno : 0;
+		close(rf->fd);
+	}
+	rf->fd = -1;
 	it->verified = 1;
 }
 
@@ -671,6 +728,7 @@ recv_file_close(struct recv_file *rf)
 	if (rf->basis_fd != -1)
 		close(rf->basis_fd);
 	delta_free(rf->patch);
+	inplace_free(rf->ip);
 	hash_free(rf->h);
 	free(rf->why);
 }
@@ -713,7 +771,14 @@ recv_file_data(struct recv_stream *s, struct recv_file *rf,
 		before = rf->written;
 		if (rf->failed)
 			continue;
-		if (rf->patch != NULL) {
+		if (rf->ip != NULL) {
+			if (inplace_push(rf->ip, f.payload, f.len, &why) != 0) {
+				recv_file_fail(rf, "%s", why);
+				free(why);
+				why = NULL;
+			}
+			rf->written = inplace_size(rf->ip);
+		} else if (rf->patch != NULL) {
 			if (delta_push(rf->patch, f.payload, f.len, 0,
 			    recv_write_sink, rf, &why) != 0) {
 				recv_file_fail(rf, "%s", why);
@@ -754,9 +819,9 @@ recv_same_parent(const char *a, const char *b)
 }
 
 /*
- * Puts the batch's verified files (already flushed to disk one by one) in
- * place, and flushes each directory once after its renames, so that they
- * survive a crash too.
+ * Puts the batch's verified files in place once the flusher has them all
+ * on disk, and flushes each directory once after its renames, so that
+ * they survive a crash too. A file that could not be flushed is dropped.
  */
 static void
 recv_commit(struct recv_stream *s)
@@ -768,6 +833,8 @@ recv_commit(struct recv_stream *s)
 	size_t			 i, j;
 	int			 dirfd;
 
+	if (s->fl != NULL)
+		flusher_wait(s->fl);
 	for (i = 0; i < s->nitems; i++) {
 		it = &s->items[i];
 		if (!it->verified)
@@ -780,7 +847,11 @@ recv_commit(struct recv_stream *s)
 		}
 		tree_tmp_name(base, TREE_PART, part);
 		tree_tmp_name(base, TREE_META, meta);
-		if (renameat(dirfd, part, dirfd, base) == -1) {
+		if (it->flush_err != 0) {
+			err_set(&it->ack_reason, FERRY_ERR_IO, "flushing: %s",
+			    strerror(it->flush_err));
+			unlinkat(dirfd, part, 0);
+		} else if (renameat(dirfd, part, dirfd, base) == -1) {
 			err_set(&it->ack_reason, FERRY_ERR_IO, "renaming into "
 			    "place: %s", strerror(errno));
 			unlinkat(dirfd, part, 0);
@@ -876,6 +947,8 @@ recv_stream_main(void *arg)
 	struct recv_stream	*s = arg;
 	int			 r, n;
 
+	/* Without one (no memory), each file is flushed on its own. */
+	s->fl = flusher_new();
 	if ((r = session_hello(&s->c, &s->cause)) != 0)
 		goto out;
 	while ((n = recv_read_entries(s, &s->cause)) > 0) {
@@ -891,6 +964,8 @@ out:
 	if (r != 0 && r != FERRY_ERR_CLOSED && r != FERRY_ERR_TIMEOUT)
 		session_error(&s->c, s->cause ? s->cause : err_str(r));
 	recv_clear_items(s);
+	flusher_free(s->fl);
+	s->fl = NULL;
 	s->result = r;
 	return (NULL);
 }

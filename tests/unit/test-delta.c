@@ -19,6 +19,8 @@
 #include "buf.h"
 #include "delta.h"
 #include "err.h"
+#include "hash.h"
+#include "inplace.h"
 #include "test.h"
 
 static char	tmpdir[] = "/tmp/ferry-test-delta.XXXXXX";
@@ -89,6 +91,65 @@ read_file(const char *path, struct buf *b)
 	fclose(f);
 }
 
+/*
+ * The in-place patch gives the same file, from a copy of the basis, and
+ * hashes every byte of it: what the receiver does after FICLONE. It
+ * writes at most max_written bytes (a block-map delta copies only in
+ * place, so it writes no more than its literals).
+ */
+static void
+inplace_check(int basis_fd, const struct buf *basis, const struct buf *dl,
+    const struct buf *new, size_t chunk, const char *what, size_t max_written)
+{
+	struct inplace	*ip;
+	struct hash	*h, *want;
+	struct buf	 out;
+	uint8_t		 d1[HASH_LEN], d2[HASH_LEN];
+	char		 path[256], *cause = NULL;
+	size_t		 off = 0, n;
+	int		 fd, r = 0;
+
+	buf_init(&out, 0);
+	snprintf(path, sizeof path, "%s/inplace", tmpdir);
+	write_file(path, basis);
+	test_checks++;
+	if ((fd = open(path, O_RDWR)) == -1 || (h = hash_new()) == NULL ||
+	    (want = hash_new()) == NULL ||
+	    (ip = inplace_new(basis_fd, fd, h)) == NULL) {
+		TEST_FAIL("%s: in-place setup failed", what);
+		return;
+	}
+	while (r == 0 && off < dl->len) {
+		n = dl->len - off < chunk ? dl->len - off : chunk;
+		r = inplace_push(ip, dl->data + off, n, &cause);
+		off += n;
+	}
+	if (r == 0)
+		r = inplace_finish(ip, &cause);
+	close(fd);
+	read_file(path, &out);
+	hash_digest(h, d1);
+	hash_update(want, buf_str(new), new->len);
+	hash_digest(want, d2);
+	if (r != 0)
+		TEST_FAIL("%s: in place: %s", what, cause ? cause : err_str(r));
+	else if (out.len != new->len ||
+	    memcmp(buf_str(&out), buf_str(new), new->len) != 0)
+		TEST_FAIL("%s: in place: the file differs (%zu vs %zu bytes)",
+		    what, out.len, new->len);
+	else if (memcmp(d1, d2, HASH_LEN) != 0 ||
+	    inplace_size(ip) != new->len)
+		TEST_FAIL("%s: in place: the checksum or size is wrong", what);
+	else if (inplace_written(ip) > max_written)
+		TEST_FAIL("%s: in place: wrote %ju bytes for a %zu-byte delta",
+		    what, (uintmax_t)inplace_written(ip), dl->len);
+	inplace_free(ip);
+	hash_free(h);
+	hash_free(want);
+	free(cause);
+	buf_free(&out);
+}
+
 /* signature(basis) -> delta(new) -> patch(basis) must give new back. */
 static void
 round_trip(const struct buf *basis, const struct buf *new, size_t chunk,
@@ -120,6 +181,8 @@ round_trip(const struct buf *basis, const struct buf *new, size_t chunk,
 	    memcmp(buf_str(&out), buf_str(new), new->len) != 0)
 		TEST_FAIL("%s: patched file differs (%zu vs %zu bytes)", what,
 		    out.len, new->len);
+	else
+		inplace_check(fd, basis, &dl, new, chunk, what, SIZE_MAX);
 	close(fd);
 	if (delta_len != NULL)
 		*delta_len = dl.len;
@@ -358,6 +421,8 @@ block_round_trip(const struct buf *basis, const struct buf *new,
 	    memcmp(buf_str(&out), buf_str(new) + pos, out.len) != 0)
 		TEST_FAIL("%s: patched data differs (%zu vs %zu bytes)", what,
 		    out.len, (size_t)(new->len - pos));
+	else if (pos == 0)	/* in place never resumes */
+		inplace_check(fd, basis, dl, new, chunk, what, dl->len);
 out:
 	if (fd != -1)
 		close(fd);
@@ -441,6 +506,40 @@ test_blockmap(void)
 	buf_free(&a); buf_free(&b); buf_free(&dl);
 }
 
+/* The in-place patch refuses what librsync's would. */
+static void
+test_inplace_bad(void)
+{
+	static const struct {
+		const char	*delta;
+		size_t		 len;
+		const char	*why;	/* from push, or else from finish */
+	} bad[] = {
+		{ "rs\002\067", 4, "bad magic" },
+		{ "rs\002\066\x60", 5, "unknown command" },
+		{ "rs\002\066\x43\0\0", 7, "ended early" },
+		{ "rs\002\066\0\0", 6, "after its end" },
+		{ "", 0, "ended early" },
+	};
+	struct inplace	*ip;
+	struct hash	*h = hash_new();
+	char		*cause = NULL;
+	size_t		 i;
+	int		 r;
+
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		ip = inplace_new(-1, -1, h);
+		if ((r = inplace_push(ip, bad[i].delta, bad[i].len, &cause)) == 0)
+			r = inplace_finish(ip, &cause);
+		ASSERT_INT_EQ(r, FERRY_ERR_PARSE);
+		ASSERT_STR_CONTAINS(cause, bad[i].why);
+		free(cause);
+		cause = NULL;
+		inplace_free(ip);
+	}
+	hash_free(h);
+}
+
 int
 main(void)
 {
@@ -452,6 +551,7 @@ main(void)
 	test_bad_input();
 	test_rdiff();
 	test_blockmap();
+	test_inplace_bad();
 	shell("rm -rf %s", tmpdir);
 	return (TEST_DONE());
 }

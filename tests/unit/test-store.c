@@ -662,6 +662,21 @@ test_priority(void)
 	store_close(st);
 }
 
+/* Many destinations in one call, each handed out once (the set grows). */
+static void
+test_duplicates_many(void)
+{
+	struct store	*st = open_jobs_db("dupsmany");
+	size_t		 n = 0;
+
+	make_job(st, "la", 100, 1000, "/show/a/f", 0, 100);
+	make_job(st, "la", 100, 1000, "/show/a/f", 0, 101);
+	make_job(st, "la", 100, 300, "/show/b/f", 0, 102);
+	ASSERT_INT_EQ(store_task_next(st, 200, 0, count_tasks, &n, NULL), 0);
+	ASSERT_INT_EQ(n, 1300);
+	store_close(st);
+}
+
 static void
 test_duplicates(void)
 {
@@ -1066,6 +1081,7 @@ main(void)
 	test_backoff();
 	test_priority();
 	test_duplicates();
+	test_duplicates_many();
 	test_recover_stuck();
 	test_job_state();
 	test_job_errors();

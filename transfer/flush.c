@@ -1,0 +1,142 @@
+/*
+ * A small pool of threads that fsync descriptors handed to them; see
+ * flush.h. fsync(2) of different files from different threads lets ext4
+ * and XFS put them into one journal commit.
+ */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "flush.h"
+
+struct flush_job {
+	int	 fd;
+	int	*result;
+};
+
+struct flusher {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 more;		/* a job was queued, or stop */
+	pthread_cond_t	 less;		/* a job was taken or finished */
+	struct flush_job q[FLUSH_QUEUE];
+	size_t		 head, count;
+	size_t		 busy;		/* jobs taken, not finished */
+	int		 stop;
+	pthread_t	 th[FLUSH_THREADS];
+	int		 nth;
+};
+
+static void
+flush_one(int fd, int *result)
+{
+	*result = fsync(fd) == -1 ? errno : 0;
+	close(fd);
+}
+
+static void *
+flusher_main(void *arg)
+{
+	struct flusher	*fl = arg;
+	struct flush_job j;
+
+	pthread_mutex_lock(&fl->mu);
+	for (;;) {
+		while (fl->count == 0 && !fl->stop)
+			pthread_cond_wait(&fl->more, &fl->mu);
+		if (fl->count == 0)
+			break;
+		j = fl->q[fl->head];
+		fl->head = (fl->head + 1) % FLUSH_QUEUE;
+		fl->count--;
+		fl->busy++;
+		pthread_mutex_unlock(&fl->mu);
+		flush_one(j.fd, j.result);
+		pthread_mutex_lock(&fl->mu);
+		fl->busy--;
+		pthread_cond_broadcast(&fl->less);
+	}
+	pthread_mutex_unlock(&fl->mu);
+	return (NULL);
+}
+
+struct flusher *
+flusher_new(void)
+{
+	struct flusher	*fl;
+
+	if ((fl = calloc(1, sizeof *fl)) == NULL)
+		return (NULL);
+	pthread_mutex_init(&fl->mu, NULL);
+	pthread_cond_init(&fl->more, NULL);
+	pthread_cond_init(&fl->less, NULL);
+	return (fl);
+}
+
+void
+flusher_add(struct flusher *fl, int fd, int *result)
+{
+	pthread_mutex_lock(&fl->mu);
+	/* Threads start as work comes, so a file or two costs one or two. */
+	if (fl->nth < FLUSH_THREADS && fl->busy + fl->count >= (size_t)fl->nth &&
+	    pthread_create(&fl->th[fl->nth], NULL, flusher_main, fl) == 0)
+		fl->nth++;
+	if (fl->nth == 0) {
+		pthread_mutex_unlock(&fl->mu);
+		flush_one(fd, result);
+		return;
+	}
+	while (fl->count == FLUSH_QUEUE)
+		pthread_cond_wait(&fl->less, &fl->mu);
+	fl->q[(fl->head + fl->count) % FLUSH_QUEUE] =
+	    (struct flush_job){ fd, result };
+	fl->count++;
+	pthread_cond_signal(&fl->more);
+	pthread_mutex_unlock(&fl->mu);
+}
+
+void
+flusher_wait(struct flusher *fl)
+{
+	pthread_mutex_lock(&fl->mu);
+	while (fl->count > 0 || fl->busy > 0)
+		pthread_cond_wait(&fl->less, &fl->mu);
+	pthread_mutex_unlock(&fl->mu);
+}
+
+void
+flusher_free(struct flusher *fl)
+{
+	int	i;
+
+	if (fl == NULL)
+		return;
+	pthread_mutex_lock(&fl->mu);
+	fl->stop = 1;
+	pthread_cond_broadcast(&fl->more);
+	pthread_mutex_unlock(&fl->mu);
+	for (i = 0; i < fl->nth; i++)
+		pthread_join(fl->th[i], NULL);
+	pthread_cond_destroy(&fl->more);
+	pthread_cond_destroy(&fl->less);
+	pthread_mutex_destroy(&fl->mu);
+	free(fl);
+}
+
+void
+flush_start(int fd, off_t off, off_t len)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+	sync_file_range(fd, off, len, SYNC_FILE_RANGE_WRITE);
+#else
+	(void)fd;
+	(void)off;
+	(void)len;
+#endif
+}

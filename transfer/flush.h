@@ -1,0 +1,40 @@
+/*
+ * Flushing many files at once. A receiver that flushed each small file
+ * before taking the next paid one journal commit per file; handing the
+ * descriptors to a few threads that fsync them concurrently lets the file
+ * system commit them together, while the receiver goes on writing.
+ *
+ * Not thread-safe for its caller: one flusher per stream. The caller
+ * learns each file's result through the int it passed, valid after
+ * flusher_wait().
+ */
+#ifndef FERRY_FLUSH_H
+#define FERRY_FLUSH_H
+
+#include <sys/types.h>
+
+/* Threads per flusher, and descriptors it holds at most. */
+#define FLUSH_THREADS	32
+#define FLUSH_QUEUE	256
+
+struct flusher;
+
+/* NULL when out of memory. Threads start with the first file. */
+struct flusher	*flusher_new(void);
+/*
+ * Takes fd (closed once flushed) and will store 0 or an errno in *result.
+ * Blocks while FLUSH_QUEUE files wait. Without threads (none could be
+ * started) it flushes fd itself.
+ */
+void		 flusher_add(struct flusher *fl, int fd, int *result);
+/* Returns once every file added so far is flushed and closed. */
+void		 flusher_wait(struct flusher *fl);
+/* Waits, then stops the threads. NULL is fine. */
+void		 flusher_free(struct flusher *fl);
+/*
+ * Starts writing back bytes [off, off + len) of fd without waiting, so
+ * that the final flush has less left to do. Harmless where unsupported.
+ */
+void		 flush_start(int fd, off_t off, off_t len);
+
+#endif /* FERRY_FLUSH_H */
