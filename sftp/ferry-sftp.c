@@ -104,7 +104,7 @@ fs_parse(int argc, char **argv, struct fs_opts *o)
 	char	*cause = NULL;
 	int	 ch;
 
-	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 't': o->target = optarg; break;
 		case 'k': o->key = optarg; break;
