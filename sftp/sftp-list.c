@@ -57,9 +57,9 @@ sftp_list_top(struct sftp *s, const char *dir, char **cause)
 	if ((r = sftp_path_lstat(s, dir, &a, cause)) != 0)
 		return (r);
 	if (!LIBSSH2_SFTP_S_ISDIR(a.permissions))
-		return (err_set(cause, FERRY_ERR_DENIED, "%s: %s: %s on the "
-		    "server", s->host, dir, LIBSSH2_SFTP_S_ISLNK(a.permissions) ?
-		    "a symlink: ferry follows none" : "not a directory"));
+		return (err_set(cause, FERRY_ERR_DENIED, "%s: %s: %s", s->host,
+		    dir, LIBSSH2_SFTP_S_ISLNK(a.permissions) ? "a symlink on "
+		    "the server: ferry follows none" : "not a directory"));
 	return (0);
 }
 
