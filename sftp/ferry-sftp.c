@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,6 +202,8 @@ main(int argc, char **argv)
 	char			*cause = NULL, *pass = NULL, *cmd;
 	int			 r;
 
+	/* A dropped connection is an error to report, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
 	memset(&o, 0, sizeof o);
 	fs_parse(argc, argv, &o);
 	if (sftp_target_parse(o.target, &t, &cause) != 0)

@@ -95,8 +95,8 @@ sshd_stop() {
 # sshd_kill_sessions: kills sshd's session processes (its children, by
 # id), as a dropped connection would end them.
 sshd_kill_sessions() {
-	for pid in $(pgrep -P "$SSHD_PID"); do
-		kill -9 "$pid" 2>/dev/null || true
+	for spid in $(pgrep -P "$SSHD_PID"); do
+		kill -9 "$spid" 2>/dev/null || true
 	done
 }
 
