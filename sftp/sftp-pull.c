@@ -68,6 +68,29 @@ sftp_pull_local(int rootfd, const char *rel, struct sftp_pull *x,
 	return (0);
 }
 
+/* All of b at off; a short write is followed by the one saying why. */
+static int
+sftp_pull_write(int fd, const char *b, size_t n, uint64_t off)
+{
+	ssize_t	w;
+
+	while (n > 0) {
+		if ((w = pwrite(fd, b, n, (off_t)off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		if (w == 0) {
+			errno = ENOSPC;
+			return (-1);
+		}
+		b += w;
+		n -= (size_t)w;
+		off += (uint64_t)w;
+	}
+	return (0);
+}
+
 static int
 sftp_pull_data(struct sftp *s, struct sftp_pull *x, uint64_t off,
     struct sftp_stats *st, char **cause)
@@ -96,9 +119,9 @@ sftp_pull_data(struct sftp *s, struct sftp_pull *x, uint64_t off,
 			    "shrank while it was read", s->host, x->p.full);
 			break;
 		}
-		if (pwrite(x->fd, b, (size_t)n, (off_t)off) != n) {
+		if (sftp_pull_write(x->fd, b, (size_t)n, off) != 0) {
 			r = err_set(cause, FERRY_ERR_IO, "writing %s: %s",
-			    x->tmp, strerror(errno ? errno : ENOSPC));
+			    x->tmp, strerror(errno));
 			/* Nothing to resume on a full disk: free it. */
 			(void)unlinkat(x->dirfd, x->tmp, 0);
 			break;
