@@ -12,9 +12,15 @@
 
 #include "sftp.h"
 
-#define SFTP_CHUNK		(256 * 1024)
+#define SFTP_CHUNK		(2 * 1024 * 1024)
 #define SFTP_TIMEOUT_MS		30000
 #define SFTP_MAX_DEPTH		64
+/*
+ * Below this, a file is verified by reading it back: a command on the
+ * server costs a few hundred milliseconds (a login shell), as much as
+ * reading back some 10 MiB on loopback (docs/benchmarks.md, "SFTP").
+ */
+#define SFTP_REMOTE_HASH_MIN	(8 * 1024 * 1024)
 
 struct sftp {
 	int			 fd;

@@ -6,6 +6,9 @@
 
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -196,7 +199,7 @@ sftp_dial(const struct sftp_target *t, int timeout_ms, int *out,
 	struct addrinfo	 hints, *res = NULL, *ai;
 	struct pollfd	 pfd;
 	char		 port[8];
-	int		 fd = -1, r, err = 0, fl;
+	int		 fd = -1, r, err = 0, fl, one = 1;
 	socklen_t	 len = sizeof err;
 
 	memset(&hints, 0, sizeof hints);
@@ -235,6 +238,8 @@ sftp_dial(const struct sftp_target *t, int timeout_ms, int *out,
 		    strerror(err)));
 	fl = fcntl(fd, F_GETFL);
 	fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	/* libssh2 writes many small packets: Nagle would hold them back. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	*out = fd;
 	return (0);
 }

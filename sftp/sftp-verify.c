@@ -1,8 +1,9 @@
 /*
  * Verifying a file, or the prefix of one being resumed: by the server's
  * own sha256sum when it runs commands for us (one exec over the session,
- * nothing read back), otherwise by reading the bytes back over SFTP and
- * comparing their xxh3-128 (transfer/hash) with ours.
+ * nothing read back) and the length is worth a command, otherwise by
+ * reading the bytes back over SFTP and comparing their xxh3-128
+ * (transfer/hash) with ours.
  */
 #include "config.h"
 
@@ -247,7 +248,7 @@ sftp_verify(struct sftp *s, const char *path, int fd, uint64_t len,
 	uint8_t	a[SFTP_SHA_LEN], b[SFTP_SHA_LEN];
 	int	r;
 
-	if (!s->remote_hash)
+	if (!s->remote_hash || len < SFTP_REMOTE_HASH_MIN)
 		return (sftp_verify_read_back(s, path, fd, len, st, cause));
 	st->remote_hash = 1;
 	if ((r = sftp_sha256_fd(fd, len, a)) != 0)

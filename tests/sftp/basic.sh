@@ -6,7 +6,7 @@
 sshd_start
 
 mkdir -p "$TMP/local/shots/a"
-head -c 3000000 /dev/urandom >"$TMP/local/shots/a/plate.exr"
+head -c 9000000 /dev/urandom >"$TMP/local/shots/a/plate.exr"
 printf 'hello\n' >"$TMP/local/notes.txt"
 chmod 0640 "$TMP/local/notes.txt"
 touch -d '2024-01-02 03:04:05' "$TMP/local/notes.txt"
@@ -16,14 +16,15 @@ grep -q "^fingerprint $(ssh-keygen -lf "$K/host.pub" | cut -d' ' -f2)\$" \
     "$TMP/out" || fail "check: no fingerprint: $(cat "$TMP/out")"
 grep -q '^remote-hash yes$' "$TMP/out" || fail "no remote hash: $(cat "$TMP/out")"
 
-# Send, verified by the remote hash: nothing read back.
+# Send, verified by the remote hash: nothing read back but the small
+# file (below 8 MiB a command costs more than reading back).
 fsftp 0 send --local "$TMP/local" shots/a/plate.exr notes.txt
 same "$TMP/local/shots/a/plate.exr" "$TMP/root/shots/a/plate.exr"
 same "$TMP/local/notes.txt" "$TMP/root/notes.txt"
 is files "$(stat_of files)" 2
-is bytes "$(stat_of bytes)" 3000006
+is bytes "$(stat_of bytes)" 9000006
 is remote_hash "$(stat_of remote_hash)" 1
-is verified "$(stat_of verified)" 0
+is verified "$(stat_of verified)" 6
 is mode "$(stat -c %a "$TMP/root/notes.txt")" 640
 is mtime "$(stat -c %Y "$TMP/root/notes.txt")" \
     "$(stat -c %Y "$TMP/local/notes.txt")"
@@ -42,28 +43,28 @@ no_partials "$TMP/root"
 
 # Pull, both ways.
 mkdir "$TMP/back" "$TMP/back2"
-head -c 1000000 /dev/urandom >"$TMP/root/shots/a/comp.exr"
+head -c 9000000 /dev/urandom >"$TMP/root/shots/a/comp.exr"
 fsftp 0 pull --local "$TMP/back" shots/a/comp.exr notes.txt
 same "$TMP/root/shots/a/comp.exr" "$TMP/back/shots/a/comp.exr"
 same "$TMP/root/notes.txt" "$TMP/back/notes.txt"
-is pull_bytes "$(stat_of bytes)" 1000014
-is pull_verified "$(stat_of verified)" 0
+is pull_bytes "$(stat_of bytes)" 9000014
+is pull_verified "$(stat_of verified)" 14
 fsftp 0 --no-remote-hash pull --local "$TMP/back2" shots/a/comp.exr
 same "$TMP/root/shots/a/comp.exr" "$TMP/back2/shots/a/comp.exr"
-is pull_read_back "$(stat_of verified)" 1000000
+is pull_read_back "$(stat_of verified)" 9000000
 no_partials "$TMP/back"
 
 # A listing: regular files, with sizes; ferry's own files not shown.
 : >"$TMP/root/shots/.x.ferry-part"
 fsftp 0 list
 sort "$TMP/out" >"$TMP/list"
-printf '%s\n' "file 1000000 shots/a/comp.exr" \
-    "file 3000000 shots/a/plate.exr" "file 14 notes.txt" | sort >"$TMP/want"
+printf '%s\n' "file 9000000 shots/a/comp.exr" \
+    "file 9000000 shots/a/plate.exr" "file 14 notes.txt" | sort >"$TMP/want"
 checks=$((checks + 1))
 cmp -s "$TMP/list" "$TMP/want" || fail "list: $(cat "$TMP/list")"
 rm "$TMP/root/shots/.x.ferry-part"
 fsftp 0 list shots/a
-is "list dir" "$(sort "$TMP/out" | head -1)" "file 1000000 shots/a/comp.exr"
+is "list dir" "$(sort "$TMP/out" | head -1)" "file 9000000 shots/a/comp.exr"
 
 # A missing file is a clear error, and leaves nothing locally.
 fsftp 1 pull --local "$TMP/back" shots/missing.exr
@@ -78,7 +79,7 @@ grep -q '^remote-hash no$' "$TMP/out" || fail "remote hash: $(cat "$TMP/out")"
 printf 'fourth\n' >"$TMP/local/notes.txt"
 fsftp 0 send --local "$TMP/local" notes.txt shots/a/plate.exr
 same "$TMP/local/notes.txt" "$TMP/root/notes.txt"
-is verified "$(stat_of verified)" 3000007
+is verified "$(stat_of verified)" 9000007
 no_partials "$TMP/root"
 
 finish
