@@ -35,26 +35,38 @@ sftp_quote(struct buf *b, const char *path)
 	return (r != 0 ? r : buf_addch(b, '\''));
 }
 
-/*
- * Runs cmd on the server; its first outsz - 1 bytes of output in out.
- * Returns 0 only when it exited 0.
- */
+/* Starts cmd on the server; sftp_shell_finish collects it. */
 static int
-sftp_shell_run(struct sftp *s, const char *cmd, char *out, size_t outsz,
+sftp_shell_start(struct sftp *s, const char *cmd, LIBSSH2_CHANNEL **out,
     char **cause)
 {
 	LIBSSH2_CHANNEL	*ch;
-	char		 junk[256];
-	size_t		 have = 0;
-	ssize_t		 n;
-	int		 r = 0, st;
+	int		 r;
 
 	if ((ch = libssh2_channel_open_session(s->ssh)) == NULL)
 		return (sftp_fail(s, cause, "opening a channel"));
 	if (libssh2_channel_exec(ch, cmd) != 0) {
 		r = sftp_fail(s, cause, "running a command");
-		goto out;
+		libssh2_channel_free(ch);
+		return (r);
 	}
+	*out = ch;
+	return (0);
+}
+
+/*
+ * The first outsz - 1 bytes of the command's output in out, and the
+ * channel freed. Returns 0 only when the command exited 0.
+ */
+static int
+sftp_shell_finish(struct sftp *s, LIBSSH2_CHANNEL *ch, char *out,
+    size_t outsz, char **cause)
+{
+	char		 junk[256];
+	size_t		 have = 0;
+	ssize_t		 n;
+	int		 r = 0, st;
+
 	for (;;) {
 		if (have + 1 < outsz)
 			n = libssh2_channel_read(ch, out + have,
@@ -80,6 +92,18 @@ sftp_shell_run(struct sftp *s, const char *cmd, char *out, size_t outsz,
 out:
 	libssh2_channel_free(ch);
 	return (r);
+}
+
+static int
+sftp_shell_run(struct sftp *s, const char *cmd, char *out, size_t outsz,
+    char **cause)
+{
+	LIBSSH2_CHANNEL	*ch;
+	int		 r;
+
+	if ((r = sftp_shell_start(s, cmd, &ch, cause)) != 0)
+		return (r);
+	return (sftp_shell_finish(s, ch, out, outsz, cause));
 }
 
 /* SHA-256 of the first len bytes of fd. */
@@ -113,13 +137,12 @@ out:
 	return (r);
 }
 
-/* The server's SHA-256 of the first len bytes of path, from its text. */
+/* Starts the server's SHA-256 of the first len bytes of path. */
 static int
-sftp_sha256_remote(struct sftp *s, const char *path, uint64_t len,
-    uint8_t out[SFTP_SHA_LEN], char **cause)
+sftp_sha256_start(struct sftp *s, const char *path, uint64_t len,
+    LIBSSH2_CHANNEL **ch, char **cause)
 {
 	struct buf	 b;
-	char		 text[128];
 	int		 r;
 
 	buf_init(&b, 65536);
@@ -128,13 +151,23 @@ sftp_sha256_remote(struct sftp *s, const char *path, uint64_t len,
 		r = sftp_quote(&b, path);
 	if (r == 0)
 		r = buf_addstr(&b, " | sha256sum");
-	if (r != 0) {
-		buf_free(&b);
-		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
-	}
-	r = sftp_shell_run(s, buf_str(&b), text, sizeof text, cause);
+	if (r == 0)
+		r = sftp_shell_start(s, buf_str(&b), ch, cause);
+	else
+		r = err_set(cause, FERRY_ERR_NOMEM, "out of memory");
 	buf_free(&b);
-	if (r != 0)
+	return (r);
+}
+
+/* The hash sftp_sha256_start asked for, from sha256sum's text. */
+static int
+sftp_sha256_finish(struct sftp *s, LIBSSH2_CHANNEL *ch, const char *path,
+    uint8_t out[SFTP_SHA_LEN], char **cause)
+{
+	char	text[128];
+	int	r;
+
+	if ((r = sftp_shell_finish(s, ch, text, sizeof text, cause)) != 0)
 		return (r);
 	text[2 * SFTP_SHA_LEN] = '\0';
 	if (strlen(text) != 2 * SFTP_SHA_LEN ||
@@ -245,17 +278,22 @@ int
 sftp_verify(struct sftp *s, const char *path, int fd, uint64_t len,
     struct sftp_stats *st, char **cause)
 {
-	uint8_t	a[SFTP_SHA_LEN], b[SFTP_SHA_LEN];
-	int	r;
+	LIBSSH2_CHANNEL	*ch;
+	uint8_t		 a[SFTP_SHA_LEN], b[SFTP_SHA_LEN];
+	int		 r, mine;
 
 	if (!s->remote_hash || len < SFTP_REMOTE_HASH_MIN)
 		return (sftp_verify_read_back(s, path, fd, len, st, cause));
 	st->remote_hash = 1;
-	if ((r = sftp_sha256_fd(fd, len, a)) != 0)
-		return (err_set(cause, r, "hashing the local file: %s",
-		    strerror(errno)));
-	if ((r = sftp_sha256_remote(s, path, len, b, cause)) != 0)
+	/* Both sides hash at once: the server's answer is read after. */
+	if ((r = sftp_sha256_start(s, path, len, &ch, cause)) != 0)
 		return (r);
+	mine = sftp_sha256_fd(fd, len, a);
+	if ((r = sftp_sha256_finish(s, ch, path, b, cause)) != 0)
+		return (r);
+	if (mine != 0)
+		return (err_set(cause, mine, "hashing the local file: %s",
+		    strerror(errno)));
 	return (memcmp(a, b, SFTP_SHA_LEN) != 0);
 }
 

@@ -79,4 +79,15 @@ err_has "a symlink on the server"
 is "outside untouched" "$(cat "$TMP/outside/secret.txt")" secret
 absent "$TMP/root/f.txt"
 
+# A server that accepts but never speaks: bounded by --timeout.
+kill -STOP "$SSHD_PID"
+t0=$(date +%s)
+run 1 "$SFTP" --target "$TARGET" --key "$K/user" --known-hosts "$KNOWN" \
+    --timeout 1000 check
+kill -CONT "$SSHD_PID"
+err_has "127.0.0.1: SSH handshake: "
+checks=$((checks + 1))
+[ $(($(date +%s) - t0)) -le 5 ] || fail "the handshake took over 5 s"
+fsftp 0 check
+
 finish
