@@ -102,7 +102,7 @@ time_of() {
 	t0=$(date +%s.%N)
 	"$@" >/dev/null 2>"$W/err" || { echo "failed: $*" >&2; cat "$W/err" >&2; }
 	t1=$(date +%s.%N)
-	echo "$t1 - $t0" | bc -l
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
 }
 
 # median of N numbers on stdin.
@@ -134,6 +134,6 @@ echo "| --- | --- | --- | --- |"
 for k in $ORDER; do
 	m=$(echo "${RES[$k]}" | tr ' ' '\n' | grep . | median)
 	printf '| %s | %s | %.0f | %s |\n' "${NAME[$k]}" "$m" \
-	    "$(echo "$SIZE / $m" | bc -l)" "$(echo "${RES[$k]}" | sed 's/ $//' |
+	    "$(awk -v s="$SIZE" -v m="$m" 'BEGIN { print s / m }')" "$(echo "${RES[$k]}" | sed 's/ $//' |
 	    awk '{ for (i = 1; i <= NF; i++) printf "%s%.2f", (i > 1 ? ", " : ""), $i }')"
 done
