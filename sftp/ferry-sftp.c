@@ -225,8 +225,10 @@ main(int argc, char **argv)
 		explicit_bzero(pass, strlen(pass));
 		free(pass);
 	}
-	if (r != 0)
-		return (fs_die(cause));
+	if (r != 0) {
+		r = fs_die(cause);
+		goto out;
+	}
 	cmd = argv[optind];
 	if (strcmp(cmd, "check") == 0) {
 		printf("fingerprint %s\nremote-hash %s\n", sftp_fingerprint(s),
@@ -242,6 +244,7 @@ main(int argc, char **argv)
 		    argc - optind - 1);
 	else
 		usage();
+out:
 	sftp_free(s);
 	sftp_target_clear(&t);
 	free(cause);

@@ -106,6 +106,8 @@ fsftp() {
 	want=$1; shift
 	run "$want" "$SFTP" --target "$TARGET" --key "${KEY:-$K/user}" \
 	    --known-hosts "$KNOWN" --timeout 10000 --stats "$TMP/stats" "$@"
+	# Under ASan a leak on a failing path would hide behind exit 1.
+	! grep -q "Sanitizer" "$TMP/err" || fail "sanitizer: $(head -3 "$TMP/err")"
 }
 
 # stat_of FIELD: a number from ferry-sftp's --stats JSON.
