@@ -106,7 +106,9 @@ time_of() {
 }
 
 # median of N numbers on stdin.
-median() { sort -n | awk '{ a[NR] = $1 } END { printf "%.2f", a[int((NR + 1) / 2)] }'; }
+median() {
+	sort -n | awk '{ a[NR] = $1 } END { printf "%.2f", a[int((NR + 1) / 2)] }'
+}
 
 declare -A NAME=(
 	[fs]="ferry-sftp send (verified by remote sha256sum)"
@@ -133,7 +135,8 @@ echo "| tool | $SIZE MiB, median of $REPEAT (s) | MiB/s | runs (s) |"
 echo "| --- | --- | --- | --- |"
 for k in $ORDER; do
 	m=$(echo "${RES[$k]}" | tr ' ' '\n' | grep . | median)
-	printf '| %s | %s | %.0f | %s |\n' "${NAME[$k]}" "$m" \
-	    "$(awk -v s="$SIZE" -v m="$m" 'BEGIN { print s / m }')" "$(echo "${RES[$k]}" | sed 's/ $//' |
-	    awk '{ for (i = 1; i <= NF; i++) printf "%s%.2f", (i > 1 ? ", " : ""), $i }')"
+	rate=$(awk -v s="$SIZE" -v m="$m" 'BEGIN { print s / m }')
+	runs=$(echo "${RES[$k]}" | awk '{ for (i = 1; i <= NF; i++)
+	    printf "%s%.2f", (i > 1 ? ", " : ""), $i }')
+	printf '| %s | %s | %.0f | %s |\n' "${NAME[$k]}" "$m" "$rate" "$runs"
 done

@@ -14,7 +14,8 @@ touch -d '2024-01-02 03:04:05' "$TMP/local/notes.txt"
 fsftp 0 check
 grep -q "^fingerprint $(ssh-keygen -lf "$K/host.pub" | cut -d' ' -f2)\$" \
     "$TMP/out" || fail "check: no fingerprint: $(cat "$TMP/out")"
-grep -q '^remote-hash yes$' "$TMP/out" || fail "no remote hash: $(cat "$TMP/out")"
+grep -q '^remote-hash yes$' "$TMP/out" ||
+    fail "no remote hash: $(cat "$TMP/out")"
 
 # Send, verified by the remote hash: nothing read back but the small
 # file (below 8 MiB a command costs more than reading back).

@@ -20,7 +20,8 @@ head -c 2000000 /dev/urandom >"$TMP/local/big.bin"
 printf 'small\n' >"$TMP/local/small.txt"
 
 fsftp 1 send --local "$TMP/local" big.bin
-err_has "127.0.0.1: no space left on the server's disk writing $TMP/full/big.bin"
+err_has "127.0.0.1: no space left on the server's disk writing"
+err_has "$TMP/full/big.bin; the partial file was removed"
 absent "$TMP/full/big.bin"
 no_partials "$TMP/full"
 

@@ -31,7 +31,8 @@ no_secret "$TMP/out" "$TMP/err"
 
 # Wrong, missing, or in a file others can read: refused, not shown.
 fsftp 1 --passphrase-file "$TMP/badpass" check
-err_has "the server refused $SSH_USER's key $K/locked (or the key or its passphrase could not be used)"
+err_has "the server refused $SSH_USER's key $K/locked (or the key or"
+err_has "its passphrase could not be used)"
 no_secret "$TMP/out" "$TMP/err"
 fsftp 1 check
 err_has "passphrase could not be used"
