@@ -55,6 +55,14 @@ same "$TMP/root/shots/a/comp.exr" "$TMP/back2/shots/a/comp.exr"
 is pull_read_back "$(stat_of verified)" 9000000
 no_partials "$TMP/back"
 
+# A name the server's shell must not split: the remote hash and mv quote.
+head -c 9000000 /dev/urandom >"$TMP/local/it's \$(x) a;b.bin"
+fsftp 0 send --local "$TMP/local" "it's \$(x) a;b.bin"
+is "quoted hash" "$(stat_of remote_hash)/$(stat_of verified)" 1/0
+fsftp 0 send --local "$TMP/local" "it's \$(x) a;b.bin"
+same "$TMP/local/it's \$(x) a;b.bin" "$TMP/root/it's \$(x) a;b.bin"
+rm "$TMP/local/it's \$(x) a;b.bin" "$TMP/root/it's \$(x) a;b.bin"
+
 # A listing: regular files, with sizes; ferry's own files not shown.
 : >"$TMP/root/shots/.x.ferry-part"
 fsftp 0 list
