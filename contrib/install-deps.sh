@@ -10,6 +10,8 @@ build="build-essential autoconf automake pkg-config
 	libjansson-dev libcurl4-openssl-dev libssl-dev libssh2-1-dev
 	libsqlite3-dev librsync-dev libxxhash-dev jq"
 test="clang libclang-rt-14-dev rdiff iproute2 openssl"
+# tests/sftp/ start a private sshd (and bench/ compares with scp).
+test="$test openssh-server openssh-client"
 # tests/ftrack/listener.sh edits ferry-ftrack's spool with the sqlite3 shell.
 test="$test sqlite3"
 

@@ -1,0 +1,70 @@
+/*
+ * The SFTP library's internals, for its own files and tests only
+ * (sftp.h is the API).
+ */
+#ifndef FERRY_SFTP_INT_H
+#define FERRY_SFTP_INT_H
+
+#include <stdint.h>
+
+#include <libssh2.h>
+#include <libssh2_sftp.h>
+
+#include "sftp.h"
+
+#define SFTP_CHUNK		(2 * 1024 * 1024)
+#define SFTP_TIMEOUT_MS		30000
+#define SFTP_MAX_DEPTH		64
+/*
+ * Below this, a file is verified by reading it back: a command on the
+ * server costs a few hundred milliseconds (a login shell), as much as
+ * reading back some 10 MiB on loopback (docs/benchmarks.md, "SFTP").
+ */
+#define SFTP_REMOTE_HASH_MIN	(8 * 1024 * 1024)
+
+struct sftp {
+	int			 fd;
+	LIBSSH2_SESSION		*ssh;
+	LIBSSH2_SFTP		*sftp;
+	char			*host;		/* for messages */
+	char			*root;		/* without a trailing '/' */
+	char			 fp[64];	/* "SHA256:..." */
+	int			 remote_hash;
+	uint64_t		 rate;
+	double			 rate_start;	/* of the current file */
+	uint64_t		 rate_bytes;
+};
+
+/* sftp-session.c */
+int	sftp_fail(struct sftp *s, char **cause, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	sftp_pace(struct sftp *s, uint64_t n);
+
+/*
+ * sftp-path.c: a checked remote path. full is ROOT/rel, tmp the hidden
+ * partial file beside it; both allocated (sftp_path_clear).
+ */
+struct sftp_path {
+	char	*full;
+	char	*tmp;
+	char	*old;	/* where a replaced file waits (no remote mv) */
+};
+int	sftp_path_open(struct sftp *s, const char *rel, int create,
+	    struct sftp_path *p, char **cause);
+void	sftp_path_clear(struct sftp_path *p);
+int	sftp_path_lstat(struct sftp *s, const char *path,
+	    LIBSSH2_SFTP_ATTRIBUTES *a, char **cause);
+int	sftp_path_rename(struct sftp *s, const struct sftp_path *p,
+	    char **cause);
+
+/* sftp-verify.c */
+int	sftp_verify_probe(struct sftp *s);
+int	sftp_verify(struct sftp *s, const char *path, int fd, uint64_t len,
+	    struct sftp_stats *st, char **cause);
+int	sftp_verify_resume(struct sftp *s, const char *rpath, int fd,
+	    uint64_t len, uint64_t size, uint64_t *off, struct sftp_stats *st,
+	    char **cause);
+int	sftp_shell_mv(struct sftp *s, const char *from, const char *to,
+	    char **cause);
+
+#endif

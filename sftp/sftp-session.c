@@ -1,0 +1,450 @@
+/*
+ * The SSH session: TCP with a deadline, the host key checked against
+ * known_hosts before anything is sent, public key authentication, SFTP.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "buf.h"
+#include "err.h"
+#include "sftp-int.h"
+
+static int	sftp_libssh2_ready;
+
+static int
+sftp_target_port(const char *s, int *port)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > 65535)
+		return (-1);
+	*port = (int)v;
+	return (0);
+}
+
+int
+sftp_target_parse(const char *spec, struct sftp_target *t, char **cause)
+{
+	const char	*at, *h, *he, *colon, *root;
+	char		 portbuf[8];
+	int		 port = 22;
+
+	memset(t, 0, sizeof *t);
+	at = strchr(spec, '@');
+	if (at == NULL || at == spec)
+		return (err_set(cause, FERRY_ERR_PARSE,
+		    "\"%s\": not USER@HOST[:PORT]:ROOT", spec));
+	h = at + 1;
+	if (*h == '[') {
+		he = strchr(h, ']');
+		if (he == NULL)
+			return (err_set(cause, FERRY_ERR_PARSE,
+			    "\"%s\": no ']' after the address", spec));
+		colon = he + 1;
+		h++;
+	} else {
+		he = strchr(h, ':');
+		if (he == NULL)
+			he = h + strlen(h);
+		colon = he;
+	}
+	if (he == h || *colon != ':')
+		return (err_set(cause, FERRY_ERR_PARSE,
+		    "\"%s\": no host, or no \":ROOT\"", spec));
+	root = strchr(colon + 1, ':');
+	if (root != NULL) {
+		if ((size_t)(root - colon - 1) >= sizeof portbuf)
+			return (err_set(cause, FERRY_ERR_PARSE,
+			    "\"%s\": bad port", spec));
+		memcpy(portbuf, colon + 1, (size_t)(root - colon - 1));
+		portbuf[root - colon - 1] = '\0';
+		if (sftp_target_port(portbuf, &port) != 0)
+			return (err_set(cause, FERRY_ERR_PARSE,
+			    "\"%s\": bad port", spec));
+		root++;
+	} else
+		root = colon + 1;
+	if (*root == '\0' || strstr(root, "..") != NULL)
+		return (err_set(cause, FERRY_ERR_PARSE,
+		    "\"%s\": the root must be a path without \"..\"", spec));
+	t->user = strndup(spec, (size_t)(at - spec));
+	t->host = strndup(h, (size_t)(he - h));
+	t->root = strdup(root);
+	t->port = port;
+	if (t->user == NULL || t->host == NULL || t->root == NULL) {
+		sftp_target_clear(t);
+		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
+	}
+	/* "/srv/x/" and "/srv/x" are one root; "/" stays "/". */
+	while (strlen(t->root) > 1 && t->root[strlen(t->root) - 1] == '/')
+		t->root[strlen(t->root) - 1] = '\0';
+	return (0);
+}
+
+void
+sftp_target_clear(struct sftp_target *t)
+{
+	free(t->user);
+	free(t->host);
+	free(t->root);
+	memset(t, 0, sizeof *t);
+}
+
+/*
+ * The cause of a failed libssh2 call: what we were doing, libssh2's
+ * message and, for an SFTP status, the server's code. Returns the ferry
+ * error: a dropped connection is FERRY_ERR_CLOSED (the caller may retry),
+ * a timeout FERRY_ERR_TIMEOUT.
+ */
+int
+sftp_fail(struct sftp *s, char **cause, const char *fmt, ...)
+{
+	char		*what = NULL, *msg = NULL;
+	va_list		 ap;
+	int		 e, code = FERRY_ERR_IO;
+	unsigned long	 st = 0;
+
+	va_start(ap, fmt);
+	if (vasprintf(&what, fmt, ap) < 0)
+		what = NULL;
+	va_end(ap);
+	e = libssh2_session_last_error(s->ssh, &msg, NULL, 0);
+	switch (e) {
+	case LIBSSH2_ERROR_TIMEOUT:
+		code = FERRY_ERR_TIMEOUT;
+		break;
+	case LIBSSH2_ERROR_SOCKET_SEND:
+	case LIBSSH2_ERROR_SOCKET_RECV:
+	case LIBSSH2_ERROR_SOCKET_DISCONNECT:
+	case LIBSSH2_ERROR_SOCKET_TIMEOUT:
+	case LIBSSH2_ERROR_CHANNEL_CLOSED:
+	case LIBSSH2_ERROR_CHANNEL_EOF_SENT:
+		code = FERRY_ERR_CLOSED;
+		break;
+	case LIBSSH2_ERROR_SFTP_PROTOCOL:
+		st = libssh2_sftp_last_error(s->sftp);
+		if (st == LIBSSH2_FX_NO_SUCH_FILE ||
+		    st == LIBSSH2_FX_NO_SUCH_PATH)
+			code = FERRY_ERR_NOTFOUND;
+		else if (st == LIBSSH2_FX_PERMISSION_DENIED ||
+		    st == LIBSSH2_FX_WRITE_PROTECT)
+			code = FERRY_ERR_DENIED;
+		break;
+	}
+	if (e == LIBSSH2_ERROR_SFTP_PROTOCOL)
+		err_set(cause, code, "%s: %s: %s (SFTP status %lu)", s->host,
+		    what != NULL ? what : "?", msg, st);
+	else
+		err_set(cause, code, "%s: %s: %s", s->host,
+		    what != NULL ? what : "?", msg != NULL && *msg != '\0' ?
+		    msg : err_str(code));
+	free(what);
+	return (code);
+}
+
+static double
+sftp_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+}
+
+/* Sleeps as long as the rate cap asks after n more bytes of a file. */
+void
+sftp_pace(struct sftp *s, uint64_t n)
+{
+	double	ahead;
+
+	if (s->rate == 0)
+		return;
+	if (n == 0) {
+		s->rate_start = sftp_now();
+		s->rate_bytes = 0;
+		return;
+	}
+	s->rate_bytes += n;
+	ahead = (double)s->rate_bytes / (double)s->rate -
+	    (sftp_now() - s->rate_start);
+	if (ahead > 0)
+		usleep((useconds_t)(ahead * 1e6));
+}
+
+/* A TCP connection to host:port within timeout_ms, left blocking. */
+static int
+sftp_dial(const struct sftp_target *t, int timeout_ms, int *out,
+    char **cause)
+{
+	struct addrinfo	 hints, *res = NULL, *ai;
+	struct pollfd	 pfd;
+	char		 port[8];
+	int		 fd = -1, r, err = 0, fl, one = 1;
+	socklen_t	 len = sizeof err;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(port, sizeof port, "%d", t->port);
+	if ((r = getaddrinfo(t->host, port, &hints, &res)) != 0)
+		return (err_set(cause, FERRY_ERR_UNREACHABLE, "%s: %s",
+		    t->host, gai_strerror(r)));
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
+		    SOCK_NONBLOCK, ai->ai_protocol);
+		if (fd == -1)
+			continue;
+		err = 0;
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+			err = errno;
+			if (err == EINPROGRESS) {
+				pfd.fd = fd;
+				pfd.events = POLLOUT;
+				if (poll(&pfd, 1, timeout_ms) != 1)
+					err = ETIMEDOUT;
+				else if (getsockopt(fd, SOL_SOCKET, SO_ERROR,
+				    &err, &len) == -1)
+					err = errno;
+			}
+		}
+		if (err == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd == -1)
+		return (err_set(cause, err == ETIMEDOUT ? FERRY_ERR_TIMEOUT :
+		    FERRY_ERR_UNREACHABLE, "%s port %d: %s", t->host, t->port,
+		    strerror(err)));
+	fl = fcntl(fd, F_GETFL);
+	fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	/* libssh2 writes many small packets: Nagle would hold them back. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	*out = fd;
+	return (0);
+}
+
+/* The server's key as OpenSSH prints it: SHA256 and unpadded base64. */
+static void
+sftp_fingerprint_of(struct sftp *s)
+{
+	const char	*h;
+	unsigned char	 b64[64];
+	int		 n;
+
+	h = libssh2_hostkey_hash(s->ssh, LIBSSH2_HOSTKEY_HASH_SHA256);
+	if (h == NULL) {
+		snprintf(s->fp, sizeof s->fp, "SHA256:?");
+		return;
+	}
+	n = EVP_EncodeBlock(b64, (const unsigned char *)h, 32);
+	while (n > 0 && b64[n - 1] == '=')
+		n--;
+	snprintf(s->fp, sizeof s->fp, "SHA256:%.*s", n, b64);
+}
+
+static int
+sftp_key_type(int type)
+{
+	switch (type) {
+	case LIBSSH2_HOSTKEY_TYPE_RSA:
+		return (LIBSSH2_KNOWNHOST_KEY_SSHRSA);
+	case LIBSSH2_HOSTKEY_TYPE_DSS:
+		return (LIBSSH2_KNOWNHOST_KEY_SSHDSS);
+	case LIBSSH2_HOSTKEY_TYPE_ECDSA_256:
+		return (LIBSSH2_KNOWNHOST_KEY_ECDSA_256);
+	case LIBSSH2_HOSTKEY_TYPE_ECDSA_384:
+		return (LIBSSH2_KNOWNHOST_KEY_ECDSA_384);
+	case LIBSSH2_HOSTKEY_TYPE_ECDSA_521:
+		return (LIBSSH2_KNOWNHOST_KEY_ECDSA_521);
+	case LIBSSH2_HOSTKEY_TYPE_ED25519:
+		return (LIBSSH2_KNOWNHOST_KEY_ED25519);
+	}
+	return (-1);
+}
+
+/*
+ * The host key against known_hosts, before authenticating: we send
+ * nothing of ours to a server we do not know. Never a prompt.
+ */
+static int
+sftp_check_host(struct sftp *s, const struct sftp_opts *o, char **cause)
+{
+	LIBSSH2_KNOWNHOSTS	*kh;
+	struct libssh2_knownhost *found = NULL;
+	const char		*key;
+	size_t			 len;
+	int			 type, ktype, r;
+
+	sftp_fingerprint_of(s);
+	key = libssh2_session_hostkey(s->ssh, &len, &type);
+	if (key == NULL || (ktype = sftp_key_type(type)) == -1)
+		return (err_set(cause, FERRY_ERR_AUTH,
+		    "%s: the server's host key is of a kind ferry cannot "
+		    "check (%s)", s->host, s->fp));
+	if ((kh = libssh2_knownhost_init(s->ssh)) == NULL)
+		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
+	if (libssh2_knownhost_readfile(kh, o->known_hosts,
+	    LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 0) {
+		libssh2_knownhost_free(kh);
+		return (sftp_fail(s, cause, "cannot read known_hosts file %s",
+		    o->known_hosts));
+	}
+	r = libssh2_knownhost_checkp(kh, o->target->host, o->target->port,
+	    key, len, LIBSSH2_KNOWNHOST_TYPE_PLAIN |
+	    LIBSSH2_KNOWNHOST_KEYENC_RAW | ktype, &found);
+	libssh2_knownhost_free(kh);
+	switch (r) {
+	case LIBSSH2_KNOWNHOST_CHECK_MATCH:
+		return (0);
+	case LIBSSH2_KNOWNHOST_CHECK_MISMATCH:
+		return (err_set(cause, FERRY_ERR_AUTH,
+		    "%s port %d: HOST KEY MISMATCH: the server offers %s, "
+		    "which is not the key %s lists for it; refusing (if the "
+		    "server's key really changed, the studio's admin updates "
+		    "that file)", s->host, o->target->port, s->fp,
+		    o->known_hosts));
+	case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND:
+		return (err_set(cause, FERRY_ERR_AUTH,
+		    "%s port %d: unknown host: its key %s is not in %s; "
+		    "refusing (the admin adds it after checking the "
+		    "fingerprint with the server's owner)", s->host,
+		    o->target->port, s->fp, o->known_hosts));
+	}
+	return (err_set(cause, FERRY_ERR_AUTH,
+	    "%s: the host key %s could not be checked against %s", s->host,
+	    s->fp, o->known_hosts));
+}
+
+static int
+sftp_login(struct sftp *s, const struct sftp_opts *o, char **cause)
+{
+	const struct sftp_target *t = o->target;
+
+	if (libssh2_userauth_publickey_fromfile(s->ssh, t->user, NULL,
+	    o->key_file, o->passphrase) != 0) {
+		/* libssh2's message is kept out: it never holds the key. */
+		(void)sftp_fail(s, NULL, "auth");
+		return (err_set(cause, FERRY_ERR_AUTH,
+		    "%s: the server refused %s's key %s (or the key or its "
+		    "passphrase could not be used)", s->host, t->user,
+		    o->key_file));
+	}
+	s->sftp = libssh2_sftp_init(s->ssh);
+	if (s->sftp == NULL)
+		return (sftp_fail(s, cause, "starting SFTP"));
+	return (0);
+}
+
+static int
+sftp_root_check(struct sftp *s, char **cause)
+{
+	LIBSSH2_SFTP_ATTRIBUTES	a;
+
+	if (libssh2_sftp_stat(s->sftp, s->root, &a) != 0)
+		return (sftp_fail(s, cause, "remote root %s", s->root));
+	if (!LIBSSH2_SFTP_S_ISDIR(a.permissions))
+		return (err_set(cause, FERRY_ERR_IO,
+		    "%s: remote root %s is not a directory", s->host,
+		    s->root));
+	return (0);
+}
+
+int
+sftp_connect(const struct sftp_opts *o, struct sftp **out, char **cause)
+{
+	struct sftp	*s;
+	int		 r, tmo = o->timeout_ms > 0 ? o->timeout_ms :
+			    SFTP_TIMEOUT_MS;
+
+	if (!sftp_libssh2_ready) {
+		if (libssh2_init(0) != 0)
+			return (err_set(cause, FERRY_ERR_CRYPTO,
+			    "libssh2_init failed"));
+		sftp_libssh2_ready = 1;
+	}
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
+	s->fd = -1;
+	s->rate = o->rate;
+	s->host = strdup(o->target->host);
+	s->root = strdup(o->target->root);
+	if (s->host == NULL || s->root == NULL) {
+		r = err_set(cause, FERRY_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = sftp_dial(o->target, tmo, &s->fd, cause)) != 0)
+		goto out;
+	if ((s->ssh = libssh2_session_init()) == NULL) {
+		r = err_set(cause, FERRY_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	libssh2_session_set_blocking(s->ssh, 1);
+	libssh2_session_set_timeout(s->ssh, tmo);
+	if (libssh2_session_handshake(s->ssh, s->fd) != 0) {
+		r = sftp_fail(s, cause, "SSH handshake");
+		if (r == FERRY_ERR_IO)
+			r = FERRY_ERR_UNREACHABLE;
+		goto out;
+	}
+	if ((r = sftp_check_host(s, o, cause)) != 0 ||
+	    (r = sftp_login(s, o, cause)) != 0 ||
+	    (r = sftp_root_check(s, cause)) != 0)
+		goto out;
+	s->remote_hash = o->no_remote_hash ? 0 : sftp_verify_probe(s);
+	*out = s;
+	s = NULL;
+out:
+	sftp_free(s);
+	return (r);
+}
+
+void
+sftp_free(struct sftp *s)
+{
+	if (s == NULL)
+		return;
+	if (s->sftp != NULL)
+		libssh2_sftp_shutdown(s->sftp);
+	if (s->ssh != NULL) {
+		libssh2_session_disconnect(s->ssh, "ferry: done");
+		libssh2_session_free(s->ssh);
+	}
+	if (s->fd != -1)
+		close(s->fd);
+	free(s->host);
+	free(s->root);
+	free(s);
+}
+
+const char *
+sftp_fingerprint(const struct sftp *s)
+{
+	return (s->fp);
+}
+
+int
+sftp_has_remote_hash(const struct sftp *s)
+{
+	return (s->remote_hash);
+}
