@@ -198,24 +198,27 @@ int
 mail_outbox_claim(struct mail_outbox *ob, int64_t now, struct mail_claim *cl,
     char **cause)
 {
-	int	e;
+	struct mail_claim	c;
+	int			e;
 
-	memset(cl, 0, sizeof *cl);
+	memset(&c, 0, sizeof c);
 	if ((e = db_exec(ob->db, ob->path, "BEGIN IMMEDIATE", cause)) != 0)
 		return (e);
-	e = mail_outbox_pick(ob, now, cl, cause);
+	e = mail_outbox_pick(ob, now, &c, cause);
 	if (e == 0)
 		e = db_run(ob->db, ob->path, cause, "UPDATE outbox SET state = "
 		    "'sending', attempts = ?1, updated = ?2 WHERE id = ?3",
-		    "iii", (int64_t)cl->attempts, now, cl->id);
+		    "iii", (int64_t)c.attempts, now, c.id);
 	/* "sending" is on disk before a byte goes to the SMTP server. */
 	if (e == 0)
 		e = db_exec(ob->db, ob->path, "COMMIT", cause);
 	if (e != 0) {
 		db_exec(ob->db, ob->path, "ROLLBACK", NULL);
-		mail_claim_clear(cl);
+		mail_claim_clear(&c);
+		return (e);
 	}
-	return (e);
+	*cl = c;
+	return (0);
 }
 
 void
