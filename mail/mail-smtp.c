@@ -106,7 +106,7 @@ mail_smtp_setup(CURL *h, const struct mail_config *c, const char *pw,
 	    "refused an SMTP option"));
 }
 
-/* A 5xx answer is final; anything else may pass. */
+/* A 5xx answer to the message is final; anything else may pass. */
 static int
 mail_smtp_fail(CURL *h, CURLcode rc, const char *errbuf, const char *to,
     char **cause)
@@ -114,11 +114,15 @@ mail_smtp_fail(CURL *h, CURLcode rc, const char *errbuf, const char *to,
 	long	code = 0;
 	int	e = FERRY_ERR_UNREACHABLE;
 
+	/*
+	 * A refused login is the hub's configuration, not the message: it
+	 * may pass when an admin mends it, so it is not final.
+	 */
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-	if (code >= 500 && code < 600)
-		e = FERRY_ERR_DENIED;
-	else if (rc == CURLE_LOGIN_DENIED)
+	if (rc == CURLE_LOGIN_DENIED)
 		e = FERRY_ERR_AUTH;
+	else if (code >= 500 && code < 600)
+		e = FERRY_ERR_DENIED;
 	else if (rc == CURLE_OPERATION_TIMEDOUT)
 		e = FERRY_ERR_TIMEOUT;
 	else if (rc == CURLE_USE_SSL_FAILED || rc == CURLE_SSL_CONNECT_ERROR ||
