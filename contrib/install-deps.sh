@@ -12,6 +12,8 @@ build="build-essential autoconf automake pkg-config
 test="clang libclang-rt-14-dev rdiff iproute2 openssl"
 # tests/ftrack/listener.sh edits ferry-ftrack's spool with the sqlite3 shell.
 test="$test sqlite3"
+# tests/mail/outbox.sh sends to a real SMTP server, aiosmtpd.
+test="$test python3-aiosmtpd"
 
 # The ftrack double's tests need node (>= 18) and npm: Debian's, unless a
 # node is already installed (NodeSource's node conflicts with Debian's npm).
