@@ -107,8 +107,8 @@ mail_config_check(const struct mail_config *c, char **cause)
 	if (c->server == NULL)
 		return (0);
 	if (c->from == NULL)
-		return (err_set(cause, FERRY_ERR_INVAL, "smtp-server is set but "
-		    "mail-from is not: mail needs a sender address"));
+		return (err_set(cause, FERRY_ERR_INVAL, "smtp-server is set "
+		    "but mail-from is not: mail needs a sender address"));
 	if ((e = mail_addr_parse(c->from, &name, &addr, cause)) != 0)
 		return (e);
 	free(name);

@@ -75,7 +75,8 @@ mail_addr_parse(const char *spec, char **namep, char **addrp, char **cause)
 			;
 		if (n > 0 && (name = strndup(spec, n)) == NULL) {
 			free(addr);
-			return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
+			return (err_set(cause, FERRY_ERR_NOMEM, "out of "
+			    "memory"));
 		}
 	}
 	if (addr == NULL) {
@@ -294,7 +295,8 @@ mail_headers_add(struct buf *b, const struct mail_parts *p, const char *name,
 	    (e = buf_printf(b, "To: %s\r\n", p->to)) != 0 ||
 	    (e = mail_header_add(b, "Subject", p->subject)) != 0 ||
 	    (e = buf_printf(b, "Date: %s\r\nMessage-ID: ", date)) != 0 ||
-	    (e = mail_message_id(b, p->key, p->to, strrchr(addr, '@') + 1)) != 0)
+	    (e = mail_message_id(b, p->key, p->to,
+	    strrchr(addr, '@') + 1)) != 0)
 		return (e);
 	/* Auto-Submitted keeps vacation replies away (RFC 3834). */
 	return (buf_printf(b, "\r\nMIME-Version: 1.0\r\n"

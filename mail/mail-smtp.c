@@ -149,8 +149,8 @@ mail_send(const struct mail_config *c, const char *to, const char *msg,
 	int			 e;
 
 	if (c->server == NULL || c->from == NULL)
-		return (err_set(cause, FERRY_ERR_INVAL, "mail needs smtp-server "
-		    "and mail-from"));
+		return (err_set(cause, FERRY_ERR_INVAL, "mail needs "
+		    "smtp-server and mail-from"));
 	if ((e = mail_addr_parse(c->from, &name, &from, cause)) != 0)
 		return (e);
 	if (c->password_file != NULL &&

@@ -39,7 +39,8 @@ static const struct {
 	    "\n"
 	    "`ferry jobs {{job}}` shows what happened to each file.\n" },
 	[MAIL_PUBLISH] = { "publish",
-	    "Subject: ferry: {{who}} published {{count}} file(s) (job {{job}})\n"
+	    "Subject: ferry: {{who}} published {{count}} file(s) "
+	    "(job {{job}})\n"
 	    "\n"
 	    "{{who}} published {{count}} file(s) with ferry (job {{job}}).\n"
 	    "They are in {{place}}:\n"

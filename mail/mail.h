@@ -52,7 +52,7 @@ struct mail_config {
 	char			*user;		/* smtp-user */
 	char			*password_file;	/* smtp-password-file */
 	char			*from;		/* mail-from: "Name <addr>" */
-	char			*templates;	/* mail-templates: a directory */
+	char			*templates;	/* mail-templates: a dir */
 	long			 timeout_ms;	/* smtp-timeout (seconds) */
 };
 

@@ -57,6 +57,15 @@ count() {
 	ls "$1" 2>/dev/null | grep -c '\.eml$' || true
 }
 
+# out_has REGEX WHAT: the last command's output has a line matching REGEX.
+out_has() {
+	checks=$((checks + 1))
+	grep -q -- "$1" "$TMP/out" || {
+		fail "$2:"
+		sed 's/^/  | /' "$TMP/out" >&2
+	}
+}
+
 is() {
 	checks=$((checks + 1))
 	[ "$1" = "$2" ] || fail "$3: got \"$1\", expected \"$2\""
@@ -80,16 +89,14 @@ plate_0020.exr" place=la:/proj/in who=bo@studio.example
 run 0 "$MC" add "$DB" "$C" failed failed:42 bo@studio.example job=42 \
     count=1 files=shot.mov place=vendor-ana reason="vendor-ana is offline"
 run 0 "$MC" step "$DB" "$C" --all --now 1000
-grep -q '^delivered:41 ana@vendor.example queued attempts=1 next=1010 ' \
-    "$TMP/out" || fail "not queued again after 10 s: $(cat "$TMP/out")"
-grep -q 'failed:42 bo@studio.example queued attempts=1' "$TMP/out" ||
-    fail "second message: $(cat "$TMP/out")"
-grep -qi 'connect' "$TMP/out" || fail "no reason kept: $(cat "$TMP/out")"
+out_has '^delivered:41 ana@vendor.example queued attempts=1 next=1010 ' \
+    "not queued again after 10 s"
+out_has 'failed:42 bo@studio.example queued attempts=1' "second message"
+out_has '[Cc]onnect' "no reason kept"
 run 0 "$MC" step "$DB" "$C" --now 1009
 out_is "nothing due"
 run 0 "$MC" step "$DB" "$C" --all --now 1010
-grep -q 'queued attempts=2 next=1030 ' "$TMP/out" ||
-    fail "backoff did not double: $(cat "$TMP/out")"
+out_has 'queued attempts=2 next=1030 ' "backoff did not double"
 
 # The server is back: each delivered once, and once only.
 smtpd_start "$TMP/in"
@@ -123,12 +130,10 @@ is "$(sqlite3 "$DB" "SELECT state FROM outbox WHERE key = 'access:ana'")" \
     sending "state after the crash"
 # Opening the outbox finds it "sending": it was interrupted, and is due.
 run 0 "$MC" list "$DB" --now 2001
-grep -q '^access:ana ana@vendor.example queued attempts=1 next=2001 '\
-'error=interrupted while sending' "$TMP/out" ||
-    fail "not recovered: $(cat "$TMP/out")"
+out_has '^access:ana ana@vendor.example queued attempts=1 next=2001 '\
+'error=interrupted while sending' "not recovered"
 run 0 "$MC" step "$DB" "$C" --all --now 2001
-grep -q '^access:ana ana@vendor.example sent attempts=2' "$TMP/out" ||
-    fail "not sent again: $(cat "$TMP/out")"
+out_has '^access:ana ana@vendor.example sent attempts=2' "not sent again"
 is "$(count "$TMP/in")" 4 "messages after the crash"
 A=$(grep -l 'access to storage:vendors/ana' "$TMP"/in/*.eml | head -1)
 B=$(grep -l 'access to storage:vendors/ana' "$TMP"/in/*.eml | tail -1)
@@ -141,8 +146,8 @@ smtpd_stop
 smtpd_start "$TMP/in" --reject nobody@vendor.example
 run 0 "$MC" add "$DB" "$C" access access:nobody nobody@vendor.example
 run 0 "$MC" step "$DB" "$C" --all --now 3000
-grep -q '^access:nobody nobody@vendor.example failed attempts=1 .*550' \
-    "$TMP/out" || fail "5xx not final: $(cat "$TMP/out")"
+out_has '^access:nobody nobody@vendor.example failed attempts=1 .*550' \
+    "5xx not final"
 run 0 "$MC" step "$DB" "$C" --all --now 99999
 out_is "nothing due"
 smtpd_stop
@@ -158,22 +163,19 @@ printf 'smtp-user ferry\nsmtp-password-file %s\n' "$TMP/badpw" \
     >>"$TMP/auth.conf"
 run 0 "$MC" add "$DB" "$C" access access:auth cy@vendor.example
 run 0 "$MC" step "$DB" "$TMP/auth.conf" --now 4000
-grep -q 'access:auth cy@vendor.example queued attempts=1' "$TMP/out" ||
-    fail "a refused login is not kept for later: $(cat "$TMP/out")"
+out_has 'access:auth cy@vendor.example queued attempts=1' "a refused login is not kept for later"
 sed -i "s|$TMP/badpw|$TMP/pw|" "$TMP/auth.conf"
 chmod 644 "$TMP/pw"
 run 1 "$MC" check "$TMP/auth.conf"
 err_has "SMTP password file $TMP/pw has mode 0644"
 err_has "chmod 600"
 run 0 "$MC" step "$DB" "$TMP/auth.conf" --now 4010
-grep -q 'queued attempts=2 .*chmod 600' "$TMP/out" ||
-    fail "password file mode: $(cat "$TMP/out")"
+out_has 'queued attempts=2 .*chmod 600' "password file mode"
 checks=$((checks + 1))
 ! grep -q 's3cret' "$TMP/out" "$TMP/err" || fail "password in a message"
 chmod 600 "$TMP/pw"
 run 0 "$MC" step "$DB" "$TMP/auth.conf" --now 4030
-grep -q 'access:auth cy@vendor.example sent attempts=3' "$TMP/out" ||
-    fail "auth: $(cat "$TMP/out")"
+out_has 'access:auth cy@vendor.example sent attempts=3' "auth"
 is "$(count "$TMP/auth")" 1 "authenticated messages"
 smtpd_stop
 
@@ -186,19 +188,16 @@ sed 's/^smtp-starttls off$/smtp-starttls required/' "$C" >"$TMP/tls.conf"
 printf 'smtp-ca-file %s\n' "$TMP/cert.pem" >>"$TMP/tls.conf"
 run 0 "$MC" add "$DB" "$C" access access:tls dee@vendor.example
 run 0 "$MC" step "$DB" "$TMP/tls.conf" --now 5000
-grep -q 'access:tls dee@vendor.example queued attempts=1' "$TMP/out" ||
-    fail "STARTTLS refused but: $(cat "$TMP/out")"
+out_has 'access:tls dee@vendor.example queued attempts=1' "STARTTLS refused but"
 is "$(count "$TMP/plain")" 0 "messages sent in clear"
 smtpd_stop
 smtpd_start "$TMP/tls" --starttls "$TMP/cert.pem" "$TMP/key.pem"
 sed 's/^smtp-ca-file .*/smtp-ca-file \/dev\/null/' "$TMP/tls.conf" \
     >"$TMP/badca.conf"
 run 0 "$MC" step "$DB" "$TMP/badca.conf" --now 5010
-grep -q 'queued attempts=2' "$TMP/out" ||
-    fail "an unknown certificate was accepted: $(cat "$TMP/out")"
+out_has 'queued attempts=2' "an unknown certificate was accepted"
 run 0 "$MC" step "$DB" "$TMP/tls.conf" --now 5030
-grep -q 'access:tls dee@vendor.example sent attempts=3' "$TMP/out" ||
-    fail "STARTTLS: $(cat "$TMP/out")"
+out_has 'access:tls dee@vendor.example sent attempts=3' "STARTTLS"
 is "$(count "$TMP/tls")" 1 "messages over STARTTLS"
 smtpd_stop
 
@@ -208,8 +207,7 @@ sed 's/^smtp-starttls required$/smtp-tls implicit/' "$TMP/tls.conf" \
     >"$TMP/smtps.conf"
 run 0 "$MC" add "$DB" "$C" access access:smtps eve@vendor.example
 run 0 "$MC" step "$DB" "$TMP/smtps.conf" --now 6000
-grep -q 'access:smtps eve@vendor.example sent attempts=1' "$TMP/out" ||
-    fail "smtps: $(cat "$TMP/out")"
+out_has 'access:smtps eve@vendor.example sent attempts=1' "smtps"
 is "$(count "$TMP/smtps")" 1 "messages over smtps"
 smtpd_stop
 

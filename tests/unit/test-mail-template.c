@@ -102,7 +102,8 @@ static void
 test_override(void)
 {
 	struct mail_templates	*t = NULL;
-	struct mail_vars	 v = { "7", "x.mov", "hq:/in", "bo", NULL, "1" };
+	struct mail_vars	 v = { "7", "x.mov", "hq:/in", "bo", NULL,
+	    "1" };
 	char			*cause = NULL, *m;
 
 	put("failed.txt", "Subject: Échec {{job}}\n\nBonjour,\n\n{{files}} "
