@@ -180,8 +180,12 @@ mail_outbox_pick(struct mail_outbox *ob, int64_t now, struct mail_claim *cl,
 	    "next_try <= ?1 ORDER BY next_try, id LIMIT 1", "i", now);
 	if (e != 0)
 		return (e);
-	if ((e = db_step(ob->db, ob->path, s, cause)) <= 0)
-		return (e == 0 ? FERRY_ERR_NOTFOUND : e);
+	if ((e = db_step(ob->db, ob->path, s, cause)) < 0)
+		return (e);
+	if (e == 0) {
+		sqlite3_finalize(s);
+		return (FERRY_ERR_NOTFOUND);
+	}
 	cl->id = sqlite3_column_int64(s, 0);
 	cl->rcpt = strdup((const char *)sqlite3_column_text(s, 1));
 	cl->message = strdup((const char *)sqlite3_column_text(s, 2));
