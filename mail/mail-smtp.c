@@ -36,6 +36,15 @@ mail_smtp_read(char *ptr, size_t size, size_t nmemb, void *arg)
 }
 
 int
+mail_global_init(char **cause)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return (err_set(cause, FERRY_ERR_INTERNAL, "libcurl failed to "
+		    "initialise"));
+	return (0);
+}
+
+int
 mail_smtp_port(const struct mail_config *c)
 {
 	if (c->port != 0)
@@ -85,8 +94,13 @@ mail_smtp_setup(CURL *h, const struct mail_config *c, const char *pw,
 		return (err_set(cause, FERRY_ERR_TOOBIG, "smtp-server too "
 		    "long"));
 	ok &= curl_easy_setopt(h, CURLOPT_URL, url) == CURLE_OK;
+#if LIBCURL_VERSION_NUM >= 0x075500
 	ok &= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps") ==
 	    CURLE_OK;
+#else
+	ok &= curl_easy_setopt(h, CURLOPT_PROTOCOLS,
+	    (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS)) == CURLE_OK;
+#endif
 	ok &= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) == CURLE_OK;
 	ok &= curl_easy_setopt(h, CURLOPT_USE_SSL, c->security == MAIL_PLAIN ?
 	    (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL) == CURLE_OK;

@@ -310,9 +310,9 @@ mail_compose(const struct mail_templates *t, const char *from,
 	int				 e;
 
 	if ((int)n->kind < 0 || n->kind >= MAIL_NKINDS || n->key == NULL ||
-	    *n->key == '\0')
-		return (err_set(cause, FERRY_ERR_INVAL, "a notice needs a kind "
-		    "and a key"));
+	    *n->key == '\0' || n->to == NULL || from == NULL)
+		return (err_set(cause, FERRY_ERR_INVAL, "a notice needs a kind, "
+		    "a key, a recipient and a sender"));
 	tpl = &t->t[n->kind];
 	buf_init(&subject, 0);
 	buf_init(&body, MAIL_MESSAGE_MAX);

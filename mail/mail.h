@@ -108,6 +108,13 @@ int	mail_compose(const struct mail_templates *t, const char *from,
 	    char **cause);
 
 /*
+ * Initialises libcurl: once, before any thread sends (libcurl's global
+ * set-up is not thread-safe). A program that also uses ftrack/rest may
+ * call either this or rest_global_init(); both are curl_global_init().
+ */
+int	mail_global_init(char **cause);
+
+/*
  * Sends msg (a whole message) to one recipient through the server in c.
  * FERRY_ERR_DENIED when the server refused it for good (a 5xx answer):
  * trying again will not help; any other error may pass (the server

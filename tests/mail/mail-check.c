@@ -248,6 +248,8 @@ main(int argc, char **argv)
 	}
 	if (n < 1)
 		usage();
+	if (mail_global_init(NULL) != 0)
+		return (1);
 	if (strcmp(args[0], "add") == 0)
 		return (cmd_add(n, args));
 	if (strcmp(args[0], "step") == 0)

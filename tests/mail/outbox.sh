@@ -31,6 +31,8 @@ trap '[ -z "$SPID" ] || kill "$SPID" 2>/dev/null; rm -rf "$TMP"' EXIT
 smtpd_start() {
 	d=$1; shift
 	mkdir -p "$d"
+	# The background shell truncates the file only when it gets to it.
+	rm -f "$TMP/smtpd.out"
 	"$PY" "$srcdir/tests/mail/smtpd.py" --port "$PORT" --dir "$d" "$@" \
 	    >"$TMP/smtpd.out" 2>"$TMP/smtpd.err" &
 	SPID=$!
