@@ -33,7 +33,7 @@ static const char *spool_state_names[] = { "running", "done", "failed" };
  * Schema versions: entry i takes the database from version i to i + 1.
  * Append to change it; never edit an entry that has shipped.
  */
-static const char *spool_migrations[] = {
+static const char *const spool_migrations[] = {
 	"CREATE TABLE events ("
 	" id TEXT PRIMARY KEY NOT NULL CHECK (id <> ''),"
 	" topic TEXT NOT NULL,"
@@ -68,52 +68,9 @@ static const char *spool_migrations[] = {
 	((int)(sizeof spool_migrations / sizeof spool_migrations[0]))
 
 static int
-spool_fail(struct spool *s, char **cause, const char *what)
-{
-	return (err_set(cause, FERRY_ERR_IO, "%s: %s: %s", s->path, what,
-	    sqlite3_errmsg(s->db)));
-}
-
-static int
 spool_exec(struct spool *s, const char *sql, char **cause)
 {
-	char	*msg = NULL;
-	int	 r = 0;
-
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK)
-		r = err_set(cause, FERRY_ERR_IO, "%s: %s", s->path,
-		    msg != NULL ? msg : sqlite3_errmsg(s->db));
-	sqlite3_free(msg);
-	return (r);
-}
-
-/*
- * Prepares sql and binds the arguments described by types, one letter
- * each: 's' a string (NULL binds NULL), 'i' an int64_t.
- */
-static int
-spool_vprepare(struct spool *s, sqlite3_stmt **stp, char **cause,
-    const char *sql, const char *types, va_list ap)
-{
-	sqlite3_stmt	*st;
-	int		 i, rc = SQLITE_OK;
-
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return (spool_fail(s, cause, "prepare"));
-	for (i = 0; types[i] != '\0' && rc == SQLITE_OK; i++) {
-		if (types[i] == 's')
-			rc = sqlite3_bind_text(st, i + 1, va_arg(ap,
-			    const char *), -1, SQLITE_TRANSIENT);
-		else
-			rc = sqlite3_bind_int64(st, i + 1, va_arg(ap,
-			    int64_t));
-	}
-	if (rc != SQLITE_OK) {
-		sqlite3_finalize(st);
-		return (spool_fail(s, cause, "bind"));
-	}
-	*stp = st;
-	return (0);
+	return (db_exec(s->db, s->path, sql, cause));
 }
 
 static int
@@ -124,7 +81,7 @@ spool_prepare(struct spool *s, sqlite3_stmt **stp, char **cause,
 	int	r;
 
 	va_start(ap, types);
-	r = spool_vprepare(s, stp, cause, sql, types, ap);
+	r = db_vprepare(s->db, s->path, stp, cause, sql, types, ap);
 	va_end(ap);
 	return (r);
 }
@@ -133,18 +90,7 @@ spool_prepare(struct spool *s, sqlite3_stmt **stp, char **cause,
 static int
 spool_step(struct spool *s, sqlite3_stmt *st, char **cause)
 {
-	int	rc;
-
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		return (1);
-	if (rc == SQLITE_DONE)
-		return (0);
-	sqlite3_finalize(st);
-	if ((rc & 0xff) == SQLITE_CONSTRAINT)
-		return (err_set(cause, FERRY_ERR_EXIST, "%s: %s", s->path,
-		    sqlite3_errmsg(s->db)));
-	return (spool_fail(s, cause, "step"));
+	return (db_step(s->db, s->path, st, cause));
 }
 
 /* Runs one statement that returns no row. */
@@ -152,52 +98,20 @@ static int
 spool_run(struct spool *s, char **cause, const char *sql, const char *types,
     ...)
 {
-	sqlite3_stmt	*st;
-	va_list		 ap;
-	int		 r;
+	va_list	ap;
+	int	r;
 
 	va_start(ap, types);
-	r = spool_vprepare(s, &st, cause, sql, types, ap);
+	r = db_vrun(s->db, s->path, cause, sql, types, ap);
 	va_end(ap);
-	if (r != 0)
-		return (r);
-	if ((r = spool_step(s, st, cause)) < 0)
-		return (r);
-	sqlite3_finalize(st);
-	return (0);
+	return (r);
 }
 
 static int
 spool_migrate(struct spool *s, char **cause)
 {
-	sqlite3_stmt	*st;
-	char		 sql[64];
-	int		 version = 0, r;
-
-	if ((r = spool_prepare(s, &st, cause, "PRAGMA user_version", "")) != 0)
-		return (r);
-	if ((r = spool_step(s, st, cause)) < 0)
-		return (r);
-	version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (version > SPOOL_NMIGRATIONS)
-		return (err_set(cause, FERRY_ERR_STATE, "%s: made by a newer "
-		    "ferry-ftrack (schema %d, this one knows %d)", s->path,
-		    version, SPOOL_NMIGRATIONS));
-	for (; version < SPOOL_NMIGRATIONS; version++) {
-		snprintf(sql, sizeof sql, "PRAGMA user_version = %d;",
-		    version + 1);
-		if ((r = spool_exec(s, "BEGIN IMMEDIATE", cause)) != 0)
-			return (r);
-		r = spool_exec(s, spool_migrations[version], cause);
-		if (r != 0 || (r = spool_exec(s, sql, cause)) != 0) {
-			spool_exec(s, "ROLLBACK", NULL);
-			return (r);
-		}
-		if ((r = spool_exec(s, "COMMIT", cause)) != 0)
-			return (r);
-	}
-	return (0);
+	return (db_migrate(s->db, s->path, spool_migrations,
+	    SPOOL_NMIGRATIONS, "ferry-ftrack", cause));
 }
 
 static int

@@ -14,6 +14,8 @@ test="clang libclang-rt-14-dev rdiff iproute2 openssl"
 test="$test openssh-server openssh-client"
 # tests/ftrack/listener.sh edits ferry-ftrack's spool with the sqlite3 shell.
 test="$test sqlite3"
+# tests/mail/outbox.sh sends to a real SMTP server, aiosmtpd.
+test="$test python3-aiosmtpd"
 
 # The ftrack double's tests need node (>= 18) and npm: Debian's, unless a
 # node is already installed (NodeSource's node conflicts with Debian's npm).

@@ -14,84 +14,12 @@
 #include "buf.h"
 #include "credentials.h"
 #include "err.h"
+#include "secretfile.h"
 
 /* The stored file's keys. */
 static const char *credentials_file_keys[] = {
 	"server_url", "api_user", "api_key"
 };
-
-/*
- * Opens a secret file and checks the open descriptor: a regular file,
- * with none of the deny mode bits, owned by us if own. A symbolic link is
- * refused, so that the file checked is the file read.
- */
-static int
-credentials_file_open(const char *path, const char *what, mode_t deny,
-    int own, int *fdp, char **cause)
-{
-	struct stat	sb;
-	int		fd;
-
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-	if (fd == -1 && errno == ENOENT)
-		return (err_set(cause, FERRY_ERR_NOTFOUND, "%s %s does not "
-		    "exist", what, path));
-	if (fd == -1 && errno == ELOOP)
-		return (err_set(cause, FERRY_ERR_INVAL, "%s %s is a symbolic "
-		    "link: give the file itself", what, path));
-	if (fd == -1)
-		return (err_set(cause, FERRY_ERR_IO, "%s %s: %s", what, path,
-		    strerror(errno)));
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		return (err_set(cause, FERRY_ERR_INVAL, "%s %s is not a "
-		    "regular file", what, path));
-	}
-	if (own && sb.st_uid != geteuid()) {
-		close(fd);
-		return (err_set(cause, FERRY_ERR_AUTH, "%s %s is owned by uid "
-		    "%ld, not by this process (uid %ld)", what, path,
-		    (long)sb.st_uid, (long)geteuid()));
-	}
-	if ((sb.st_mode & deny) != 0) {
-		close(fd);
-		return (err_set(cause, FERRY_ERR_AUTH, "%s %s has mode %04o: "
-		    "it must not be readable by %s (chmod %s %s)", what, path,
-		    (unsigned)(sb.st_mode & 07777), deny == 077 ?
-		    "group or others" : "others", deny == 077 ? "600" : "o-rwx",
-		    path));
-	}
-	*fdp = fd;
-	return (0);
-}
-
-/* Reads all of fd (at most CREDENTIALS_MAX_FILE bytes) into b. */
-static int
-credentials_file_slurp(int fd, const char *path, const char *what,
-    struct buf *b, char **cause)
-{
-	char	chunk[4096];
-	ssize_t	n;
-
-	buf_init(b, CREDENTIALS_MAX_FILE);
-	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 || buf_add(b, chunk, (size_t)n) != 0)
-			break;
-	}
-	explicit_bzero(chunk, sizeof chunk);
-	if (n == 0)
-		return (0);
-	if (b->data != NULL)
-		explicit_bzero(b->data, b->cap);
-	buf_free(b);
-	if (n == -1)
-		return (err_set(cause, FERRY_ERR_IO, "%s %s: %s", what, path,
-		    strerror(errno)));
-	return (err_set(cause, FERRY_ERR_TOOBIG, "%s %s is larger than %d "
-	    "bytes", what, path, CREDENTIALS_MAX_FILE));
-}
 
 /* Checks a key read from a file; the cause names the file, never the key. */
 static int
@@ -120,13 +48,9 @@ credentials_file_read_key(const char *path, char **keyp, char **cause)
 	struct buf	 b;
 	char		*key;
 	size_t		 len;
-	int		 fd, e;
+	int		 e;
 
-	e = credentials_file_open(path, "API key file", 007, 0, &fd, cause);
-	if (e != 0)
-		return (e);
-	e = credentials_file_slurp(fd, path, "API key file", &b, cause);
-	close(fd);
+	e = secretfile_read(path, "API key file", 007, 0, &b, cause);
 	if (e != 0)
 		return (e);
 	len = b.len;
@@ -169,21 +93,14 @@ credentials_file_load(const char *path, struct credentials *c,
 	json_error_t	 jerr;
 	struct buf	 b;
 	char		**dst[3] = { &c->url, &c->user, &c->api_key };
-	int		 fd, e;
+	int		 e;
 	size_t		 i;
 
-	e = credentials_file_open(path, "stored credentials", 077, 1, &fd,
-	    cause);
-	if (e != 0)
-		return (e);
-	e = credentials_file_slurp(fd, path, "stored credentials", &b, cause);
-	close(fd);
+	e = secretfile_read(path, "stored credentials", 077, 1, &b, cause);
 	if (e != 0)
 		return (e);
 	o = json_loadb(buf_str(&b), b.len, JSON_REJECT_DUPLICATES, &jerr);
-	if (b.data != NULL)
-		explicit_bzero(b.data, b.cap);
-	buf_free(&b);
+	secretfile_wipe(&b);
 	/* jansson's text can quote the file, key and all: give only where. */
 	if (!json_is_object(o))
 		e = err_set(cause, FERRY_ERR_PARSE, "stored credentials %s: "

@@ -22,9 +22,11 @@
 #ifndef FERRY_CREDENTIALS_H
 #define FERRY_CREDENTIALS_H
 
+#include "secretfile.h"
+
 #define CREDENTIALS_FILE	"ftrack-credentials"
 /* The longest key file or stored file read. */
-#define CREDENTIALS_MAX_FILE	65536
+#define CREDENTIALS_MAX_FILE	SECRETFILE_MAX
 
 #define CREDENTIALS_ARGV_WARNING "the API key given with --ftrack-api-key " \
 	"can be read by other users of this machine in the process list; " \

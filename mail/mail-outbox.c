@@ -1,0 +1,361 @@
+/*
+ * The outbox on SQLite (mail.h, docs/mail.md "Exactly once"). Each
+ * function is one statement, committed with synchronous=FULL before it
+ * returns: a message is "sending" on disk before the SMTP transaction
+ * starts, and "sent" only after the server took it.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "db.h"
+#include "err.h"
+#include "mail-int.h"
+
+#define MAIL_OUTBOX_BUSY_MS	10000
+
+struct mail_outbox {
+	sqlite3			*db;
+	char			*path;
+	struct mail_policy	 policy;
+};
+
+static const char *mail_state_names[] = {
+	"queued", "sending", "sent", "failed"
+};
+
+/*
+ * Schema versions: entry i takes the database from version i to i + 1.
+ * Append to change it; never edit an entry that has shipped. One row per
+ * notification and recipient.
+ */
+static const char *const mail_outbox_migrations[] = {
+	"CREATE TABLE outbox ("
+	" id INTEGER PRIMARY KEY,"
+	" key TEXT NOT NULL CHECK (key <> ''),"
+	" rcpt TEXT NOT NULL,"
+	" message TEXT NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'queued'"
+	"  CHECK (state IN ('queued', 'sending', 'sent', 'failed')),"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" interrupted INTEGER NOT NULL DEFAULT 0,"
+	" next_try INTEGER NOT NULL,"
+	" created INTEGER NOT NULL,"
+	" updated INTEGER NOT NULL,"
+	" error TEXT,"
+	" UNIQUE (key, rcpt));"
+	"CREATE INDEX outbox_due ON outbox(next_try) WHERE state = 'queued';",
+};
+
+#define MAIL_OUTBOX_NMIGRATIONS \
+	((int)(sizeof mail_outbox_migrations / \
+	sizeof mail_outbox_migrations[0]))
+
+const char *
+mail_state_name(enum mail_state s)
+{
+	if ((int)s < 0 || s > MAIL_FAILED_FOR_GOOD)
+		return ("unknown");
+	return (mail_state_names[s]);
+}
+
+static enum mail_state
+mail_state_parse(const char *name)
+{
+	int	i;
+
+	for (i = 0; i <= MAIL_FAILED_FOR_GOOD; i++) {
+		if (name != NULL && strcmp(name, mail_state_names[i]) == 0)
+			return (i);
+	}
+	return (MAIL_FAILED_FOR_GOOD);
+}
+
+int
+mail_outbox_open(const char *path, int64_t now, struct mail_outbox **obp,
+    char **cause)
+{
+	struct mail_outbox	*ob;
+	int			 e;
+
+	if ((ob = calloc(1, sizeof *ob)) == NULL ||
+	    (ob->path = strdup(path)) == NULL) {
+		free(ob);
+		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
+	}
+	ob->policy.base_s = 60;
+	ob->policy.max_s = 3600;
+	ob->policy.max_attempts = 48;
+	e = db_open(path, MAIL_OUTBOX_BUSY_MS, &ob->db, cause);
+	if (e == 0)
+		e = db_migrate(ob->db, path, mail_outbox_migrations,
+		    MAIL_OUTBOX_NMIGRATIONS, "ferry", cause);
+	/* A message left "sending" died with the process: send it again. */
+	if (e == 0)
+		e = db_run(ob->db, path, cause, "UPDATE outbox SET state = "
+		    "'queued', next_try = ?1, updated = ?1, interrupted = "
+		    "interrupted + 1, error = 'interrupted while sending' "
+		    "WHERE state = 'sending'", "i", now);
+	if (e != 0) {
+		mail_outbox_close(ob);
+		return (e);
+	}
+	*obp = ob;
+	return (0);
+}
+
+void
+mail_outbox_close(struct mail_outbox *ob)
+{
+	if (ob == NULL)
+		return;
+	sqlite3_close_v2(ob->db);
+	free(ob->path);
+	free(ob);
+}
+
+void
+mail_outbox_set_policy(struct mail_outbox *ob, const struct mail_policy *p)
+{
+	ob->policy = *p;
+}
+
+int
+mail_outbox_add(struct mail_outbox *ob, const struct mail_templates *t,
+    const char *from, const struct mail_notice *n, int64_t now,
+    char **cause)
+{
+	char	*msg = NULL;
+	int	 e;
+
+	if ((e = mail_compose(t, from, n, now, &msg, cause)) != 0)
+		return (e);
+	e = db_run(ob->db, ob->path, NULL, "INSERT INTO outbox (key, rcpt, "
+	    "message, next_try, created, updated) VALUES (?1, ?2, ?3, ?4, ?4, "
+	    "?4)", "sssi", n->key, n->to, msg, now);
+	free(msg);
+	if (e == FERRY_ERR_EXIST)
+		return (err_set(cause, e, "mail %s to %s is queued already",
+		    n->key, n->to));
+	if (e != 0)
+		return (err_set(cause, e, "%s: cannot queue mail %s: %s",
+		    ob->path, n->key, sqlite3_errmsg(ob->db)));
+	return (0);
+}
+
+/* Fills st from a row of (key, rcpt, state, attempts, next_try, error). */
+static int
+mail_outbox_row(sqlite3_stmt *s, struct mail_step *st)
+{
+	const char	*error = (const char *)sqlite3_column_text(s, 5);
+
+	memset(st, 0, sizeof *st);
+	st->key = strdup((const char *)sqlite3_column_text(s, 0));
+	st->to = strdup((const char *)sqlite3_column_text(s, 1));
+	st->state = mail_state_parse((const char *)sqlite3_column_text(s, 2));
+	st->attempts = sqlite3_column_int(s, 3);
+	st->next_try = sqlite3_column_int64(s, 4);
+	st->error = error != NULL ? strdup(error) : NULL;
+	if (st->key == NULL || st->to == NULL || (error != NULL &&
+	    st->error == NULL)) {
+		mail_step_clear(st);
+		return (FERRY_ERR_NOMEM);
+	}
+	return (0);
+}
+
+/* Takes the row that is due first into cl; no statement is left open. */
+static int
+mail_outbox_pick(struct mail_outbox *ob, int64_t now, struct mail_claim *cl,
+    char **cause)
+{
+	sqlite3_stmt	*s;
+	int		 e;
+
+	e = db_prepare(ob->db, ob->path, &s, cause, "SELECT id, rcpt, "
+	    "message, attempts FROM outbox WHERE state = 'queued' AND "
+	    "next_try <= ?1 ORDER BY next_try, id LIMIT 1", "i", now);
+	if (e != 0)
+		return (e);
+	if ((e = db_step(ob->db, ob->path, s, cause)) < 0)
+		return (e);
+	if (e == 0) {
+		sqlite3_finalize(s);
+		return (FERRY_ERR_NOTFOUND);
+	}
+	cl->id = sqlite3_column_int64(s, 0);
+	cl->rcpt = strdup((const char *)sqlite3_column_text(s, 1));
+	cl->message = strdup((const char *)sqlite3_column_text(s, 2));
+	cl->attempts = sqlite3_column_int(s, 3) + 1;
+	sqlite3_finalize(s);
+	if (cl->rcpt == NULL || cl->message == NULL) {
+		mail_claim_clear(cl);
+		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
+	}
+	return (0);
+}
+
+int
+mail_outbox_claim(struct mail_outbox *ob, int64_t now, struct mail_claim *cl,
+    char **cause)
+{
+	struct mail_claim	c;
+	int			e;
+
+	memset(&c, 0, sizeof c);
+	if ((e = db_exec(ob->db, ob->path, "BEGIN IMMEDIATE", cause)) != 0)
+		return (e);
+	e = mail_outbox_pick(ob, now, &c, cause);
+	if (e == 0)
+		e = db_run(ob->db, ob->path, cause, "UPDATE outbox SET state = "
+		    "'sending', attempts = ?1, updated = ?2 WHERE id = ?3",
+		    "iii", (int64_t)c.attempts, now, c.id);
+	/* "sending" is on disk before a byte goes to the SMTP server. */
+	if (e == 0)
+		e = db_exec(ob->db, ob->path, "COMMIT", cause);
+	if (e != 0) {
+		db_exec(ob->db, ob->path, "ROLLBACK", NULL);
+		mail_claim_clear(&c);
+		return (e);
+	}
+	*cl = c;
+	return (0);
+}
+
+void
+mail_claim_clear(struct mail_claim *cl)
+{
+	free(cl->rcpt);
+	free(cl->message);
+	memset(cl, 0, sizeof *cl);
+}
+
+/* The wait before attempt n + 1: base doubling, at most max. */
+static int64_t
+mail_outbox_backoff(const struct mail_policy *p, int attempts)
+{
+	int64_t	d = p->base_s;
+
+	while (--attempts > 0 && d < p->max_s)
+		d *= 2;
+	return (d < p->max_s ? d : p->max_s);
+}
+
+int
+mail_outbox_finish(struct mail_outbox *ob, const struct mail_claim *cl,
+    int result, const char *error, int64_t now, char **cause)
+{
+	const char	*state = "queued";
+	int64_t		 next = now;
+
+	if (result == 0)
+		state = "sent";
+	else if (result == FERRY_ERR_DENIED ||
+	    cl->attempts >= ob->policy.max_attempts)
+		state = "failed";
+	else
+		next = now + mail_outbox_backoff(&ob->policy, cl->attempts);
+	return (db_run(ob->db, ob->path, cause, "UPDATE outbox SET state = "
+	    "?1, next_try = ?2, updated = ?3, error = ?4 WHERE id = ?5 AND "
+	    "state = 'sending'", "siisi", state, next, now, error, cl->id));
+}
+
+/* Reads back what the step left, for the caller. */
+static int
+mail_outbox_report(struct mail_outbox *ob, int64_t id, struct mail_step *st,
+    char **cause)
+{
+	sqlite3_stmt	*s;
+	int		 e;
+
+	e = db_prepare(ob->db, ob->path, &s, cause, "SELECT key, rcpt, state, "
+	    "attempts, next_try, error FROM outbox WHERE id = ?1", "i", id);
+	if (e != 0)
+		return (e);
+	if ((e = db_step(ob->db, ob->path, s, cause)) < 0)
+		return (e);
+	e = e == 0 ? err_set(cause, FERRY_ERR_NOTFOUND, "%s: mail %jd is "
+	    "gone", ob->path, (intmax_t)id) : mail_outbox_row(s, st);
+	sqlite3_finalize(s);
+	if (e == FERRY_ERR_NOMEM)
+		e = err_set(cause, e, "out of memory");
+	return (e);
+}
+
+int
+mail_outbox_step(struct mail_outbox *ob, const struct mail_config *c,
+    int64_t now, struct mail_step *st, char **cause)
+{
+	struct mail_claim	 cl;
+	char			*why = NULL;
+	int			 e, se;
+
+	if ((e = mail_outbox_claim(ob, now, &cl, cause)) != 0)
+		return (e == FERRY_ERR_NOTFOUND ? 0 : e);
+	se = mail_send(c, cl.rcpt, cl.message, &why);
+	e = mail_outbox_finish(ob, &cl, se, se == 0 ? NULL : why != NULL ?
+	    why : err_str(se), now, cause);
+	free(why);
+	if (e == 0)
+		e = mail_outbox_report(ob, cl.id, st, cause);
+	mail_claim_clear(&cl);
+	return (e == 0 ? 1 : e);
+}
+
+void
+mail_step_clear(struct mail_step *st)
+{
+	free(st->key);
+	free(st->to);
+	free(st->error);
+	memset(st, 0, sizeof *st);
+}
+
+int
+mail_outbox_next(struct mail_outbox *ob, int64_t *whenp, char **cause)
+{
+	sqlite3_stmt	*s;
+	int		 e;
+
+	e = db_prepare(ob->db, ob->path, &s, cause, "SELECT min(next_try) "
+	    "FROM outbox WHERE state = 'queued'", "");
+	if (e != 0)
+		return (e);
+	if ((e = db_step(ob->db, ob->path, s, cause)) < 0)
+		return (e);
+	if (sqlite3_column_type(s, 0) == SQLITE_NULL)
+		e = FERRY_ERR_NOTFOUND;
+	else
+		*whenp = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return (e == FERRY_ERR_NOTFOUND ? e : 0);
+}
+
+int
+mail_outbox_list(struct mail_outbox *ob,
+    void (*fn)(const struct mail_step *, void *), void *arg, char **cause)
+{
+	struct mail_step	 st;
+	sqlite3_stmt		*s;
+	int			 e;
+
+	e = db_prepare(ob->db, ob->path, &s, cause, "SELECT key, rcpt, state, "
+	    "attempts, next_try, error FROM outbox ORDER BY id", "");
+	if (e != 0)
+		return (e);
+	while ((e = db_step(ob->db, ob->path, s, cause)) == 1) {
+		if (mail_outbox_row(s, &st) != 0) {
+			sqlite3_finalize(s);
+			return (err_set(cause, FERRY_ERR_NOMEM, "out of "
+			    "memory"));
+		}
+		fn(&st, arg);
+		mail_step_clear(&st);
+	}
+	if (e == 0)
+		sqlite3_finalize(s);
+	return (e);
+}
