@@ -187,7 +187,7 @@ int	 resolved_from_json(const json_t *files, struct resolve_result *res,
 void	 progress_tick(struct ff *ff);
 /* Creates the ftrack Job of a new delivery (retried by ticks). */
 void	 progress_start(struct ff *ff, int64_t ferry_job);
-/* Formats a byte count for people: "1.5 MB". */
+/* Formats a byte count for people, as ferry does: "1.4 MiB". */
 void	 progress_bytes(char *out, size_t len, int64_t bytes);
 
 /* finish.c */

@@ -20,6 +20,7 @@
 #include "err.h"
 #include "ferry-ftrack.h"
 #include "ftq.h"
+#include "human.h"
 #include "log.h"
 #include "rest.h"
 #include "spool.h"
@@ -27,19 +28,7 @@
 void
 progress_bytes(char *out, size_t len, int64_t bytes)
 {
-	static const char *const units[] = { "kB", "MB", "GB", "TB", "PB" };
-	double	v = (double)bytes;
-	int	u = -1;
-
-	if (bytes < 1000) {
-		snprintf(out, len, "%jd B", (intmax_t)bytes);
-		return;
-	}
-	while (v >= 1000 && u < 4) {
-		v /= 1000;
-		u++;
-	}
-	snprintf(out, len, "%.1f %s", v, units[u]);
+	human_bytes((double)bytes, out, len);
 }
 
 /* Job.data is a JSON-encoded string, not an object (§4.8). */
