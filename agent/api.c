@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "err.h"
 #include "ferryd.h"
 #include "jsonline.h"
@@ -35,15 +36,6 @@ struct api_client {
 	int			 answered;
 };
 static struct api_client	api_clients[API_CLIENTS_MAX];
-
-static int64_t
-api_ms(void)
-{
-	struct timespec	t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return ((int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000);
-}
 
 static void
 api_drop(struct api_client *cl)
@@ -167,7 +159,7 @@ api_read(struct ferryd *d, struct api_client *cl)
 		json_decref(req);
 	}
 	cl->answered = 1;
-	cl->deadline = api_ms() + API_CLIENT_MS;
+	cl->deadline = clock_ms() + API_CLIENT_MS;
 	free(cause);
 }
 
@@ -207,7 +199,7 @@ api_accept(struct ferryd *d)
 		if (c == NULL)
 			return;
 		api_clients[i].c = c;
-		api_clients[i].deadline = api_ms() + API_CLIENT_MS;
+		api_clients[i].deadline = clock_ms() + API_CLIENT_MS;
 	}
 }
 
@@ -216,7 +208,7 @@ api_serve_once(struct ferryd *d, int timeout_ms)
 {
 	struct pollfd	 pfd[API_CLIENTS_MAX + 1];
 	struct api_client *cl;
-	int64_t		 now = api_ms();
+	int64_t		 now = clock_ms();
 	size_t		 i, n = 0, slots = 0;
 
 	for (i = 0; i < API_CLIENTS_MAX; i++) {
@@ -242,7 +234,7 @@ api_serve_once(struct ferryd *d, int timeout_ms)
 	if (poll(pfd, API_CLIENTS_MAX + 1, timeout_ms) > 0 &&
 	    (pfd[0].revents & POLLIN))
 		api_accept(d);
-	now = api_ms();
+	now = clock_ms();
 	for (i = 0; i < API_CLIENTS_MAX; i++) {
 		cl = &api_clients[i];
 		if (cl->c == NULL || pfd[i + 1].fd != cl->c->fd)

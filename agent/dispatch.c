@@ -23,6 +23,7 @@
 
 #include <openssl/rand.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "err.h"
 #include "expand.h"
@@ -117,15 +118,6 @@ dispatch_xfer_free(struct jobs_xfer *x)
 	free(x);
 }
 
-static int64_t
-dispatch_ms(void)
-{
-	struct timespec	t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return ((int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000);
-}
-
 /*
  * Marks the delivered files' tasks done, in one transaction, now or (if
  * !all) once the batch is full or old enough. Caller holds d->mu.
@@ -137,11 +129,11 @@ dispatch_flush(struct jobs_xfer *x, int all)
 	size_t		 i;
 
 	if (x->ndelivered == 0 || (!all && x->ndelivered < DISPATCH_DONE_BATCH &&
-	    dispatch_ms() - x->delivered_since < DISPATCH_DONE_MS))
+	    clock_ms() - x->delivered_since < DISPATCH_DONE_MS))
 		return;
 	store_batch_begin(st, NULL);
 	for (i = 0; i < x->ndelivered; i++)
-		store_task_done(st, x->delivered[i], ferryd_now(), NULL);
+		store_task_done(st, x->delivered[i], clock_now(), NULL);
 	store_batch_end(st, 0, NULL);
 	x->ndelivered = 0;
 }
@@ -157,13 +149,13 @@ dispatch_settle(struct jobs_xfer *x, size_t i, int ok, const char *why)
 	x->settled[i] = 1;
 	if (ok) {
 		if (x->ndelivered == 0)
-			x->delivered_since = dispatch_ms();
+			x->delivered_since = clock_ms();
 		x->delivered[x->ndelivered++] = x->task[i];
 		dispatch_flush(x, 0);
 		return;
 	}
 	store_task_fail(x->d->store, x->task[i], why ? why : "failed",
-	    ferryd_now(), &cause);
+	    clock_now(), &cause);
 	if (cause != NULL)
 		log_warnx("task %jd: %s", (intmax_t)x->task[i], cause);
 	free(cause);
@@ -186,7 +178,7 @@ dispatch_progress_at(struct jobs_xfer *x, size_t i, int64_t bytes)
 {
 	if (i < x->l.n && !x->settled[i])
 		store_task_progress(x->d->store, x->task[i], bytes,
-		    ferryd_now(), NULL);
+		    clock_now(), NULL);
 }
 
 /*
@@ -199,7 +191,7 @@ dispatch_progress(const struct transfer_progress *p, void *arg)
 {
 	struct jobs_xfer	*x = arg;
 	size_t			 i;
-	int64_t			 now = ferryd_now();
+	int64_t			 now = clock_now();
 
 	if (p->file == NULL || p->file_done >= p->file_total ||
 	    now == x->last_progress)
@@ -236,7 +228,7 @@ dispatch_audit(struct jobs_xfer *x, const char *rel, const char *why)
 	    "hub", "to", x->recv.link ? x->recv.link : "hub", "path", rel,
 	    "why", why);
 	text = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
-	store_audit_add(x->d->store, ferryd_now(), x->submitter ?
+	store_audit_add(x->d->store, clock_now(), x->submitter ?
 	    x->submitter : "", "transfer.suspect", text, NULL);
 	log_warnx("transfer %jd (job %jd): %s: %s", (intmax_t)x->id,
 	    (intmax_t)x->job_id, rel, why);
@@ -369,7 +361,7 @@ dispatch_wait(struct jobs_xfer *x, enum dispatch_until until, int limit_s,
 {
 	struct ferryd	*d = x->d;
 	struct timespec	 t;
-	int64_t		 start = ferryd_now();
+	int64_t		 start = clock_now();
 
 	x->heard_at = start;
 	for (;;) {
@@ -392,13 +384,13 @@ dispatch_wait(struct jobs_xfer *x, enum dispatch_until until, int limit_s,
 			    "transfer.abort", "id", (json_int_t)x->id));
 			x->abort_sent = 1;
 		}
-		if ((limit_s > 0 && ferryd_now() - start > limit_s) ||
-		    ferryd_now() - x->heard_at > d->stall_s)
+		if ((limit_s > 0 && clock_now() - start > limit_s) ||
+		    clock_now() - x->heard_at > d->stall_s)
 			return (err_set(cause, FERRY_ERR_TIMEOUT, "no word from "
 			    "agent %s for %d s", until == UNTIL_PORT ?
 			    (x->recv.pub ? x->recv.link : x->send.link) :
 			    x->send.link ? x->send.link : x->recv.link,
-			    (int)(ferryd_now() - x->heard_at)));
+			    (int)(clock_now() - x->heard_at)));
 		clock_gettime(CLOCK_REALTIME, &t);
 		t.tv_sec += 1;
 		pthread_cond_timedwait(&x->heard, &d->mu, &t);
@@ -803,10 +795,10 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 			continue;
 		if ((r = dispatch_add(x, m, &j, &due->t[i], &cause)) == 1)
 			continue;
-		store_task_start(d->store, due->t[i].id, ferryd_now(), NULL);
+		store_task_start(d->store, due->t[i].id, clock_now(), NULL);
 		if (r != 0) {
 			store_task_fail(d->store, due->t[i].id, cause,
-			    ferryd_now(), NULL);
+			    clock_now(), NULL);
 			free(cause);
 			cause = NULL;
 		}
@@ -868,13 +860,13 @@ dispatch_main(void *arg)
 		until.tv_sec += 1;
 		pthread_cond_timedwait(&d->wake, &d->mu, &until);
 		memset(&due, 0, sizeof due);
-		if (ferryd_now() - last_sweep >= 30) {
-			store_stuck(d->store, ferryd_now(), d->stall_s,
+		if (clock_now() - last_sweep >= 30) {
+			store_stuck(d->store, clock_now(), d->stall_s,
 			    NULL, NULL);
-			last_sweep = ferryd_now();
+			last_sweep = clock_now();
 		}
 		/* The share map is read and parsed only when work is due. */
-		store_task_next(d->store, ferryd_now(), DISPATCH_BATCH,
+		store_task_next(d->store, clock_now(), DISPATCH_BATCH,
 		    dispatch_due_cb, &due, NULL);
 		if (due.n > 0 && jobs_share_map(d, &m, NULL) == 0) {
 			dispatch_jobs(d, m, &due);
@@ -960,7 +952,7 @@ dispatch_message(struct ferryd *d, struct hub_link *l, const char *op,
 	if ((x = dispatch_find(d, l, msg)) == NULL)
 		return;
 	sender = x->send.link != NULL && strcmp(x->send.link, l->name) == 0;
-	x->heard_at = ferryd_now();
+	x->heard_at = clock_now();
 	if (strcmp(op, "transfer.listening") == 0)
 		dispatch_port(x, l, msg);
 	else if (strcmp(op, "transfer.file") == 0 && sender)
@@ -1037,13 +1029,13 @@ jobs_start(struct ferryd *d)
 
 	/* Tasks a killed hub left running go back in the queue. */
 	pthread_mutex_lock(&d->mu);
-	store_recover(d->store, ferryd_now(), &n, NULL);
+	store_recover(d->store, clock_now(), &n, NULL);
 	pthread_mutex_unlock(&d->mu);
 	if (n > 0)
 		log_info("%zu task(s) left running by the last run are queued "
 		    "again", n);
 	/* Ids from a previous life of the hub must not match new ones. */
-	dispatch_next_id = ferryd_now() * 1000;
+	dispatch_next_id = clock_now() * 1000;
 	if (pthread_create(&t, NULL, dispatch_main, d) != 0)
 		return (-1);
 	pthread_detach(t);

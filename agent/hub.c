@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "conf.h"
 #include "enroll.h"
 #include "err.h"
@@ -85,7 +86,7 @@ hub_enroll(struct hub_conn *hc, struct tls_conn *c, const json_t *msg)
 
 		pthread_mutex_lock(&d->mu);
 		r = store_enroll_hash(d->store, cd->key, name,
-		    tls_peer_fp(c), NULL, ferryd_now(), &a, &cause);
+		    tls_peer_fp(c), NULL, clock_now(), &a, &cause);
 		pthread_mutex_unlock(&d->mu);
 		info = r != 0 ? NULL : json_pack("{s:s, s:s?, s:s?, s:s}",
 		    "name", a.name, "site", a.site, "user", a.email, "role",
@@ -147,7 +148,7 @@ hub_link_register(struct ferryd *d, const struct store_agent *a,
 	l->pub = pub;	/* transferred */
 	snprintf(l->addr, sizeof l->addr, "%s", peer);
 	memcpy(l->fp, a->fingerprint, sizeof l->fp);
-	l->since = ferryd_now();
+	l->since = clock_now();
 	pthread_mutex_lock(&d->mu);
 	l->gen = ++d->link_gen;
 	l->next = d->hub_links;
@@ -194,7 +195,7 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	char			*why = NULL;
 	json_t			*msg = NULL, *rep;
 	const char		*op;
-	int64_t			 heard = ferryd_now();
+	int64_t			 heard = clock_now();
 	int			 r;
 
 	identity_fp_format(tls_peer_fp(c), fp);
@@ -222,7 +223,7 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	if (r == 0) {
 		pub = hub_agent_address(d, a.name, a.site, hc->peer,
 		    json_object_get(hello, "address"));
-		store_agent_seen(d->store, a.id, pub, ferryd_now(), NULL);
+		store_agent_seen(d->store, a.id, pub, clock_now(), NULL);
 	}
 	pthread_mutex_unlock(&d->mu);
 	if (r != 0) {
@@ -251,7 +252,7 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 		if (tls_pending(c) || pfd[0].revents != 0) {
 			if ((r = proto_recv(c, &msg, &cause)) != 0)
 				break;
-			heard = ferryd_now();
+			heard = clock_now();
 			op = json_string_value(json_object_get(msg, "op"));
 			if (proto_check(msg, PROTO_TO_HUB, &why) != 0) {
 				/* Dropped before anyone acts on it. */
@@ -273,7 +274,7 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 		}
 		if (r == 0)
 			r = ferryd_flush(d, &l->outq, c, &cause);
-		if (r == 0 && ferryd_now() - heard > HUB_LINK_TIMEOUT_MS / 1000)
+		if (r == 0 && clock_now() - heard > HUB_LINK_TIMEOUT_MS / 1000)
 			r = err_set(&cause, FERRY_ERR_TIMEOUT, "silent for "
 			    "%d s", HUB_LINK_TIMEOUT_MS / 1000);
 	}
@@ -494,7 +495,7 @@ hub_api(struct ferryd *d, const json_t *req, uid_t uid)
 	if (r == 0)
 		r = store_invite_create(d->store, user ? STORE_ROLE_USER :
 		    STORE_ROLE_SITE, user ? user : site, cl, code,
-		    ferryd_now(), ttl > 0 ? ttl : FERRYD_INVITE_TTL, &id,
+		    clock_now(), ttl > 0 ? ttl : FERRYD_INVITE_TTL, &id,
 		    &cause);
 	pthread_mutex_unlock(&d->mu);
 	if (r != 0)
@@ -505,7 +506,7 @@ hub_api(struct ferryd *d, const json_t *req, uid_t uid)
 		    user ? user : site, (unsigned)uid);
 		rep = json_pack("{s:s, s:I, s:I, s:b}", "code", code,
 		    "invite", (json_int_t)id, "expires", (json_int_t)(
-		    ferryd_now() + (ttl > 0 ? ttl : FERRYD_INVITE_TTL)),
+		    clock_now() + (ttl > 0 ? ttl : FERRYD_INVITE_TTL)),
 		    "done", 1);
 	}
 	explicit_bzero(code, sizeof code);

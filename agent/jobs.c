@@ -22,6 +22,7 @@
 #include <openssl/rand.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "expand.h"
 #include "frames.h"
 #include "names.h"
@@ -86,7 +87,7 @@ jobs_share_import(struct ferryd *d, const json_t *req, uid_t uid)
 	if (r == 0) {
 		snprintf(who, sizeof who, "uid %u", (unsigned)uid);
 		pthread_mutex_lock(&d->mu);
-		r = store_share_set(d->store, text, who, ferryd_now(),
+		r = store_share_set(d->store, text, who, clock_now(),
 		    &version, &cause);
 		pthread_mutex_unlock(&d->mu);
 	}
@@ -144,7 +145,7 @@ jobs_site_set(struct ferryd *d, const json_t *req)
 		return (rep);
 	}
 	pthread_mutex_lock(&d->mu);
-	store_site_add(d->store, site, ferryd_now(), NULL);
+	store_site_add(d->store, site, clock_now(), NULL);
 	if (bwv != NULL)
 		r = store_site_set_bwlimit(d->store, site, bw, &cause);
 	if (r == 0 && addr != NULL)
@@ -613,7 +614,7 @@ jobs_audit_refusal(struct ferryd *d, const char *who,
 	    "why", b->cause != NULL ? b->cause : "refused");
 	text = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
 	pthread_mutex_lock(&d->mu);
-	store_audit_add(d->store, ferryd_now(), who, "send.refused", text,
+	store_audit_add(d->store, clock_now(), who, "send.refused", text,
 	    NULL);
 	pthread_mutex_unlock(&d->mu);
 	log_warnx("send refused, by %s: %s", who, b->cause != NULL ? b->cause :
@@ -689,7 +690,7 @@ jobs_send(struct ferryd *d, const json_t *req, uid_t uid)
 		 * named by its e-mail, as in the share map.
 		 */
 		if (store_user_get(d->store, b.from, &cl, NULL) == 0)
-			store_site_add(d->store, b.from, ferryd_now(), NULL);
+			store_site_add(d->store, b.from, clock_now(), NULL);
 		if (store_user_get(d->store, b.to, &cl, NULL) == 0)
 			job.to_user = (char *)(uintptr_t)b.to;
 		else
@@ -700,7 +701,7 @@ jobs_send(struct ferryd *d, const json_t *req, uid_t uid)
 		job.note = (char *)(uintptr_t)json_string_value(
 		    json_object_get(req, "note"));
 		pthread_mutex_lock(&d->mu);
-		r = store_job_create(d->store, &job, b.t, b.n, ferryd_now(),
+		r = store_job_create(d->store, &job, b.t, b.n, clock_now(),
 		    &id, &b.cause);
 		pthread_mutex_unlock(&d->mu);
 	}
@@ -868,16 +869,16 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 		    jobs_list_cb, &jl, &cause);
 	}
 	else if (strcmp(op, "cancel") == 0)
-		r = store_job_cancel(d->store, id, who, ferryd_now(), NULL,
+		r = store_job_cancel(d->store, id, who, clock_now(), NULL,
 		    &cause);
 	else if (strcmp(op, "pause") == 0)
-		r = store_job_pause(d->store, id, who, ferryd_now(), NULL,
+		r = store_job_pause(d->store, id, who, clock_now(), NULL,
 		    &cause);
 	else if (strcmp(op, "resume") == 0)
-		r = store_job_resume(d->store, id, who, ferryd_now(), NULL,
+		r = store_job_resume(d->store, id, who, clock_now(), NULL,
 		    &cause);
 	else if (strcmp(op, "retry") == 0 && (r = store_job_retry(d->store, id,
-	    who, ferryd_now(), NULL, &cause)) == FERRY_ERR_STATE)
+	    who, clock_now(), NULL, &cause)) == FERRY_ERR_STATE)
 		r = jobs_retry_refused(d, id, r, &cause);
 	else
 		r = 0;
@@ -904,7 +905,7 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 	} else if (strcmp(op, "jobs") == 0)
 		/* The hub's clock, which agents' doctors compare with. */
 		rep = json_pack("{s:O, s:I, s:b}", "jobs", list, "time",
-		    (json_int_t)time(NULL), "done", 1);
+		    (json_int_t)clock_now(), "done", 1);
 	else {
 		if (strcmp(op, "job") == 0)
 			json_object_set(rep, "tasks", list);

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "err.h"
 #include "ferryd.h"
 #include "names.h"
@@ -96,7 +97,7 @@ names_invited(struct ferryd *d, const char *name, int ok_if_invited,
 {
 	int	pending = 0;
 
-	if (store_invite_pending(d->store, name, ferryd_now(), &pending,
+	if (store_invite_pending(d->store, name, clock_now(), &pending,
 	    NULL) != 0 || !pending)
 		return (FERRY_ERR_NOTFOUND);
 	if (ok_if_invited)
