@@ -9,43 +9,20 @@
 
 #include <sqlite3.h>
 
-/* Prepared statements are kept for the life of the store, by SQL text. */
-#define STORE_CACHE	96
+#include "db.h"
+
 #define STORE_BUSY_MS	10000
 
-struct store_cached {
-	const char	*sql;
-	sqlite3_stmt	*stmt;
-};
-
 struct store {
-	sqlite3			*db;
-	int			 depth;		/* transaction nesting */
+	struct db		*db;
 	int64_t			 retry_base;
 	int64_t			 retry_cap;
 	int			 max_attempts;
-	struct store_cached	 cache[STORE_CACHE];
-	size_t			 ncache;
 	int			 sealing;	/* invites are sealed */
 	unsigned char		 seal[32];	/* with this key */
 };
 
-/*
- * store.c: statements. store_q prepares (cached) and binds by fmt: i
- * int64, t text (NULL: NULL), h a STORE_HASH_LEN blob. store_step
- * answers 1 for a row, 0 at the end; store_exec runs to the end.
- */
-int		 store_sqlerr(struct store *st, int rc, char **cause);
-void		 store_reset(sqlite3_stmt *s);
-int		 store_q(struct store *st, const char *sql, sqlite3_stmt **sp,
-		     char **cause, const char *fmt, ...);
-int		 store_step(struct store *st, sqlite3_stmt *s, char **cause);
-int		 store_exec(struct store *st, sqlite3_stmt *s, char **cause);
-int		 store_sql(struct store *st, const char *sql, char **cause);
-const char	*store_col_str(sqlite3_stmt *s, int i);
 int		 store_nomem(char **cause);
-int		 store_begin(struct store *st, char **cause);
-int		 store_end(struct store *st, int r, char **cause);
 
 /*
  * store-seal.c: an invite's key as stored: sealed (AES-256 under the

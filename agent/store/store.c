@@ -78,7 +78,7 @@ static const unsigned store_moves[STORE_STATE_COUNT] = {
  * Schema versions: entry i takes a database from version i to i + 1. Add
  * a version by appending an entry; never edit one that has shipped.
  */
-static const char *store_migrations[] = {
+static const char *const store_migrations[] = {
 	/* 1: everything the hub of issue 4 needs. */
 	"CREATE TABLE sites ("
 	" name TEXT PRIMARY KEY NOT NULL CHECK (name <> ''),"
@@ -311,199 +311,6 @@ store_clearance_from(const char *name)
 	return (c);
 }
 
-/* SQLite plumbing. */
-
-int
-store_sqlerr(struct store *st, int rc, char **cause)
-{
-	int	code;
-
-	switch (rc) {
-	case SQLITE_CONSTRAINT_UNIQUE:
-	case SQLITE_CONSTRAINT_PRIMARYKEY:
-		code = FERRY_ERR_EXIST;
-		break;
-	case SQLITE_CONSTRAINT_FOREIGNKEY:
-		code = FERRY_ERR_NOTFOUND;
-		break;
-	default:
-		switch (rc & 0xff) {
-		case SQLITE_CONSTRAINT:
-		case SQLITE_MISMATCH:
-		case SQLITE_RANGE:
-			code = FERRY_ERR_INVAL;
-			break;
-		case SQLITE_NOMEM:
-			code = FERRY_ERR_NOMEM;
-			break;
-		case SQLITE_BUSY:
-		case SQLITE_LOCKED:
-			code = FERRY_ERR_TIMEOUT;
-			break;
-		default:
-			code = FERRY_ERR_IO;
-			break;
-		}
-	}
-	return (err_set(cause, code, "database: %s", sqlite3_errmsg(st->db)));
-}
-
-void
-store_reset(sqlite3_stmt *s)
-{
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-}
-
-static int
-store_prepare(struct store *st, const char *sql, sqlite3_stmt **sp,
-    char **cause)
-{
-	struct store_cached	*c;
-	size_t			 i;
-	int			 rc;
-
-	for (i = 0; i < st->ncache; i++) {
-		if (st->cache[i].sql == sql) {
-			*sp = st->cache[i].stmt;
-			return (0);
-		}
-	}
-	if (st->ncache == STORE_CACHE)
-		return (err_set(cause, FERRY_ERR_INTERNAL,
-		    "store: statement cache full"));
-	c = &st->cache[st->ncache];
-	rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-	    &c->stmt, NULL);
-	if (rc != SQLITE_OK)
-		return (store_sqlerr(st, rc, cause));
-	c->sql = sql;
-	st->ncache++;
-	*sp = c->stmt;
-	return (0);
-}
-
-/*
- * Binds parameters 1, 2, ... by fmt: t text (NULL binds NULL), i int64_t,
- * z int64_t with 0 binding NULL, n int, h a 32-byte blob.
- */
-static int
-store_vbind(sqlite3_stmt *s, const char *fmt, va_list ap)
-{
-	const char	*str;
-	const void	*blob;
-	int64_t		 v;
-	int		 i, rc = SQLITE_OK;
-
-	for (i = 0; fmt[i] != '\0' && rc == SQLITE_OK; i++) {
-		switch (fmt[i]) {
-		case 't':
-			str = va_arg(ap, const char *);
-			if (str == NULL)
-				rc = sqlite3_bind_null(s, i + 1);
-			else
-				rc = sqlite3_bind_text(s, i + 1, str, -1,
-				    SQLITE_STATIC);
-			break;
-		case 'i':
-			rc = sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
-			break;
-		case 'z':
-			v = va_arg(ap, int64_t);
-			if (v == 0)
-				rc = sqlite3_bind_null(s, i + 1);
-			else
-				rc = sqlite3_bind_int64(s, i + 1, v);
-			break;
-		case 'n':
-			rc = sqlite3_bind_int(s, i + 1, va_arg(ap, int));
-			break;
-		case 'h':
-			blob = va_arg(ap, const void *);
-			rc = sqlite3_bind_blob(s, i + 1, blob, STORE_HASH_LEN,
-			    SQLITE_STATIC);
-			break;
-		default:
-			rc = SQLITE_MISUSE;
-			break;
-		}
-	}
-	return (rc);
-}
-
-/* Prepares (or finds) sql and binds its parameters. */
-int
-store_q(struct store *st, const char *sql, sqlite3_stmt **sp, char **cause,
-    const char *fmt, ...)
-{
-	sqlite3_stmt	*s = NULL;
-	va_list		 ap;
-	int		 r, rc;
-
-	if ((r = store_prepare(st, sql, &s, cause)) != 0)
-		return (r);
-	va_start(ap, fmt);
-	rc = store_vbind(s, fmt, ap);
-	va_end(ap);
-	if (rc != SQLITE_OK) {
-		r = store_sqlerr(st, rc, cause);
-		store_reset(s);
-		return (r);
-	}
-	*sp = s;
-	return (0);
-}
-
-/* 1: a row is ready; 0: done (reset); < 0: error (reset). */
-int
-store_step(struct store *st, sqlite3_stmt *s, char **cause)
-{
-	int	rc, r;
-
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		return (1);
-	r = rc == SQLITE_DONE ? 0 : store_sqlerr(st, rc, cause);
-	store_reset(s);
-	return (r);
-}
-
-/* Runs s to completion and resets it. */
-int
-store_exec(struct store *st, sqlite3_stmt *s, char **cause)
-{
-	int	r;
-
-	r = store_step(st, s, cause);
-	if (r == 1) {
-		store_reset(s);
-		r = 0;
-	}
-	return (r);
-}
-
-int
-store_sql(struct store *st, const char *sql, char **cause)
-{
-	char	*msg = NULL;
-	int	 rc, r = 0;
-
-	rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
-	if (rc != SQLITE_OK) {
-		r = store_sqlerr(st, sqlite3_extended_errcode(st->db), cause);
-		if (msg != NULL)
-			err_set(cause, r, "database: %s", msg);
-	}
-	sqlite3_free(msg);
-	return (r);
-}
-
-const char *
-store_col_str(sqlite3_stmt *s, int i)
-{
-	return ((const char *)sqlite3_column_text(s, i));
-}
-
 /* Copies src into *dst; 0 or FERRY_ERR_NOMEM. NULL stays NULL. */
 static int
 store_dup(const char *src, char **dst)
@@ -520,103 +327,19 @@ store_nomem(char **cause)
 	return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
 }
 
-/* Transactions. */
-
-int
-store_begin(struct store *st, char **cause)
-{
-	int	r;
-
-	if (st->depth++ > 0)
-		return (0);
-	if ((r = store_sql(st, "BEGIN IMMEDIATE", cause)) != 0)
-		st->depth--;
-	return (r);
-}
-
-/* Ends a store_begin(): commits the outermost if r is 0, else rolls back. */
-int
-store_end(struct store *st, int r, char **cause)
-{
-	if (--st->depth > 0)
-		return (r);
-	if (r == 0 && (r = store_sql(st, "COMMIT", cause)) == 0)
-		return (0);
-	store_sql(st, "ROLLBACK", NULL);
-	return (r);
-}
-
 int
 store_batch_begin(struct store *st, char **cause)
 {
-	return (store_begin(st, cause));
+	return (db_begin(st->db, cause));
 }
 
 int
 store_batch_end(struct store *st, int r, char **cause)
 {
-	return (store_end(st, r, cause));
+	return (db_end(st->db, r, cause));
 }
 
 /* Opening and the schema. */
-
-static int
-store_user_version(struct store *st, int *version, char **cause)
-{
-	sqlite3_stmt	*s;
-	int		 rc, r = 0;
-
-	rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL);
-	if (rc != SQLITE_OK)
-		return (store_sqlerr(st, rc, cause));
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*version = sqlite3_column_int(s, 0);
-	else
-		r = store_sqlerr(st, rc, cause);
-	sqlite3_finalize(s);
-	return (r);
-}
-
-/* One migration step, in its own transaction. */
-static int
-store_migrate_one(struct store *st, int *version, char **cause)
-{
-	char	pragma[64];
-	int	r;
-
-	if ((r = store_begin(st, cause)) != 0)
-		return (r);
-	/* Another process may have migrated while this one waited. */
-	r = store_user_version(st, version, cause);
-	if (r == 0 && *version < store_schema_latest()) {
-		r = store_sql(st, store_migrations[*version], cause);
-		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
-		    *version + 1);
-		if (r == 0)
-			r = store_sql(st, pragma, cause);
-		if (r == 0)
-			(*version)++;
-	}
-	return (store_end(st, r, cause));
-}
-
-static int
-store_migrate(struct store *st, int create, char **cause)
-{
-	int	version, r;
-
-	if ((r = store_user_version(st, &version, cause)) != 0)
-		return (r);
-	if (version == 0 && !create)
-		return (err_set(cause, FERRY_ERR_STATE, "no ferry schema"));
-	if (version > store_schema_latest())
-		return (err_set(cause, FERRY_ERR_INVAL, "database schema "
-		    "version %d is newer than this ferry's (%d)", version,
-		    store_schema_latest()));
-	while (r == 0 && version < store_schema_latest())
-		r = store_migrate_one(st, &version, cause);
-	return (r);
-}
 
 int
 store_open(const char *path, struct store **out, char **cause)
@@ -639,7 +362,8 @@ store_open_as(const char *path, int create, struct store **out,
 	st->max_attempts = 5;
 	/* One thread at a time uses a store (common/db.h). */
 	if ((r = db_open(path, STORE_BUSY_MS, &st->db, cause)) == 0)
-		r = store_migrate(st, create, cause);
+		r = db_migrate(st->db, store_migrations, store_schema_latest(),
+		    create, cause);
 	if (r != 0 && cause != NULL && *cause != NULL &&
 	    strncmp(*cause, path, strlen(path)) != 0) {
 		msg = *cause;
@@ -658,13 +382,9 @@ store_open_as(const char *path, int create, struct store **out,
 void
 store_close(struct store *st)
 {
-	size_t	i;
-
 	if (st == NULL)
 		return;
-	for (i = 0; i < st->ncache; i++)
-		sqlite3_finalize(st->cache[i].stmt);
-	sqlite3_close_v2(st->db);
+	db_close(st->db);
 	free(st);
 }
 
@@ -673,7 +393,7 @@ store_schema_version(struct store *st)
 {
 	int	version = -1;
 
-	store_user_version(st, &version, NULL);
+	db_version(st->db, &version, NULL);
 	return (version);
 }
 
@@ -717,9 +437,9 @@ store_site_add(struct store *st, const char *name, int64_t now,
 
 	if (name == NULL || *name == '\0')
 		return (err_set(cause, FERRY_ERR_INVAL, "empty site name"));
-	if ((r = store_q(st, sql, &s, cause, "ti", name, now)) != 0)
+	if ((r = db_q(st->db, sql, &s, cause, "ti", name, now)) != 0)
 		return (r);
-	r = store_exec(st, s, cause);
+	r = db_exec(st->db, s, cause);
 	if (r == FERRY_ERR_EXIST)
 		err_set(cause, r, "site %s already exists", name);
 	return (r);
@@ -737,11 +457,11 @@ store_site_set_bwlimit(struct store *st, const char *name, int64_t bwlimit,
 	if (bwlimit < 0)
 		return (err_set(cause, FERRY_ERR_INVAL, "negative bandwidth "
 		    "limit"));
-	if ((r = store_q(st, sql, &s, cause, "it", bwlimit, name)) != 0)
+	if ((r = db_q(st->db, sql, &s, cause, "it", bwlimit, name)) != 0)
 		return (r);
-	if ((r = store_exec(st, s, cause)) != 0)
+	if ((r = db_exec(st->db, s, cause)) != 0)
 		return (r);
-	if (sqlite3_changes(st->db) == 0)
+	if (sqlite3_changes(st->db->conn) == 0)
 		return (err_set(cause, FERRY_ERR_NOTFOUND, "no site %s", name));
 	return (0);
 }
@@ -749,7 +469,7 @@ store_site_set_bwlimit(struct store *st, const char *name, int64_t bwlimit,
 static void
 store_site_row(sqlite3_stmt *s, struct store_site *site)
 {
-	site->name = (char *)store_col_str(s, 0);
+	site->name = (char *)db_col_str(s, 0);
 	site->bwlimit = sqlite3_column_int64(s, 1);
 	site->created = sqlite3_column_int64(s, 2);
 }
@@ -764,14 +484,14 @@ store_site_get(struct store *st, const char *name, struct store_site *out,
 	sqlite3_stmt		*s;
 	int			 r;
 
-	if ((r = store_q(st, sql, &s, cause, "t", name)) != 0)
+	if ((r = db_q(st->db, sql, &s, cause, "t", name)) != 0)
 		return (r);
-	if ((r = store_step(st, s, cause)) <= 0)
+	if ((r = db_step(st->db, s, cause)) <= 0)
 		return (r == 0 ? err_set(cause, FERRY_ERR_NOTFOUND,
 		    "no site %s", name) : r);
 	store_site_row(s, &site);
 	r = store_dup(site.name, &site.name);
-	store_reset(s);
+	db_reset(s);
 	if (r != 0)
 		return (store_nomem(cause));
 	*out = site;
@@ -788,12 +508,12 @@ store_site_list(struct store *st,
 	sqlite3_stmt		*s;
 	int			 r;
 
-	if ((r = store_q(st, sql, &s, cause, "")) != 0)
+	if ((r = db_q(st->db, sql, &s, cause, "")) != 0)
 		return (r);
-	while ((r = store_step(st, s, cause)) == 1) {
+	while ((r = db_step(st->db, s, cause)) == 1) {
 		store_site_row(s, &site);
 		if (cb(arg, &site) != 0) {
-			store_reset(s);
+			db_reset(s);
 			return (0);
 		}
 	}
@@ -824,11 +544,11 @@ store_user_set(struct store *st, const char *email,
 	if (clearance == STORE_CLEARANCE_NONE)
 		return (err_set(cause, FERRY_ERR_INVAL, "user %s needs a "
 		    "clearance (employee or restricted)", email));
-	r = store_q(st, sql, &s, cause, "tti", email,
+	r = db_q(st->db, sql, &s, cause, "tti", email,
 	    store_clearance_col(clearance), now);
 	if (r != 0)
 		return (r);
-	return (store_exec(st, s, cause));
+	return (db_exec(st->db, s, cause));
 }
 
 int
@@ -840,13 +560,13 @@ store_user_get(struct store *st, const char *email,
 	sqlite3_stmt		*s;
 	int			 r;
 
-	if ((r = store_q(st, sql, &s, cause, "t", email)) != 0)
+	if ((r = db_q(st->db, sql, &s, cause, "t", email)) != 0)
 		return (r);
-	if ((r = store_step(st, s, cause)) <= 0)
+	if ((r = db_step(st->db, s, cause)) <= 0)
 		return (r == 0 ? err_set(cause, FERRY_ERR_NOTFOUND,
 		    "no user %s", email) : r);
-	*clearance = store_clearance_from(store_col_str(s, 0));
-	store_reset(s);
+	*clearance = store_clearance_from(db_col_str(s, 0));
+	db_reset(s);
 	return (0);
 }
 
@@ -860,12 +580,12 @@ store_user_list(struct store *st,
 	sqlite3_stmt		*s;
 	int			 r;
 
-	if ((r = store_q(st, sql, &s, cause, "")) != 0)
+	if ((r = db_q(st->db, sql, &s, cause, "")) != 0)
 		return (r);
-	while ((r = store_step(st, s, cause)) == 1) {
-		if (cb(arg, store_col_str(s, 0), store_clearance_from(
-		    store_col_str(s, 1))) != 0) {
-			store_reset(s);
+	while ((r = db_step(st->db, s, cause)) == 1) {
+		if (cb(arg, db_col_str(s, 0), store_clearance_from(
+		    db_col_str(s, 1))) != 0) {
+			db_reset(s);
 			return (0);
 		}
 	}
@@ -889,30 +609,30 @@ store_agent_add(struct store *st, const struct store_agent *a, int64_t now,
 		return (err_set(cause, FERRY_ERR_INVAL, "agent needs a name "
 		    "and a %s", user ? "user" : "site"));
 	/* The hub finds an agent's link by name: one agent per name. */
-	if ((r = store_q(st, taken, &s, cause, "th", a->name,
+	if ((r = db_q(st->db, taken, &s, cause, "th", a->name,
 	    a->fingerprint)) != 0 ||
-	    (r = store_step(st, s, cause)) < 0)
+	    (r = db_step(st->db, s, cause)) < 0)
 		return (r);
 	if (r == 1) {
-		store_reset(s);
+		db_reset(s);
 		return (err_set(cause, FERRY_ERR_EXIST, "an agent named %s is "
 		    "enrolled already: choose another --name", a->name));
 	}
-	r = store_q(st, sql, &s, cause, "ttttthti", a->name,
+	r = db_q(st->db, sql, &s, cause, "ttttthti", a->name,
 	    store_role_name(a->role), user ? NULL : a->site,
 	    user ? a->email : NULL,
 	    user ? store_clearance_col(a->clearance) : NULL, a->fingerprint,
 	    a->address, now);
 	if (r != 0)
 		return (r);
-	r = store_exec(st, s, cause);
+	r = db_exec(st->db, s, cause);
 	if (r == FERRY_ERR_EXIST)
 		return (err_set(cause, r, "this key is already enrolled"));
 	if (r == FERRY_ERR_NOTFOUND)
 		return (err_set(cause, r, "no %s %s", user ? "user" : "site",
 		    user ? a->email : a->site));
 	if (r == 0 && id != NULL)
-		*id = sqlite3_last_insert_rowid(st->db);
+		*id = sqlite3_last_insert_rowid(st->db->conn);
 	return (r);
 }
 
@@ -925,19 +645,19 @@ store_agent_copy(sqlite3_stmt *s, struct store_agent *a)
 
 	memset(a, 0, sizeof *a);
 	a->id = sqlite3_column_int64(s, 0);
-	role = store_col_str(s, 2);
+	role = db_col_str(s, 2);
 	a->role = role != NULL && strcmp(role, "user") == 0 ?
 	    STORE_ROLE_USER : STORE_ROLE_SITE;
-	a->clearance = store_clearance_from(store_col_str(s, 5));
+	a->clearance = store_clearance_from(db_col_str(s, 5));
 	fp = sqlite3_column_blob(s, 6);
 	if (fp != NULL && sqlite3_column_bytes(s, 6) == STORE_FINGERPRINT_LEN)
 		memcpy(a->fingerprint, fp, STORE_FINGERPRINT_LEN);
 	a->enrolled_at = sqlite3_column_int64(s, 8);
 	a->last_seen = sqlite3_column_int64(s, 9);
-	r |= store_dup(store_col_str(s, 1), &a->name);
-	r |= store_dup(store_col_str(s, 3), &a->site);
-	r |= store_dup(store_col_str(s, 4), &a->email);
-	r |= store_dup(store_col_str(s, 7), &a->address);
+	r |= store_dup(db_col_str(s, 1), &a->name);
+	r |= store_dup(db_col_str(s, 3), &a->site);
+	r |= store_dup(db_col_str(s, 4), &a->email);
+	r |= store_dup(db_col_str(s, 7), &a->address);
 	if (r != 0) {
 		store_agent_clear(a);
 		return (FERRY_ERR_NOMEM);
@@ -953,16 +673,16 @@ store_agent_get_by(struct store *st, const char *sql, const char *fmt,
 	int		 r;
 
 	if (*fmt == 'h')
-		r = store_q(st, sql, &s, cause, fmt, key);
+		r = db_q(st->db, sql, &s, cause, fmt, key);
 	else
-		r = store_q(st, sql, &s, cause, fmt, id);
+		r = db_q(st->db, sql, &s, cause, fmt, id);
 	if (r != 0)
 		return (r);
-	if ((r = store_step(st, s, cause)) <= 0)
+	if ((r = db_step(st->db, s, cause)) <= 0)
 		return (r == 0 ? err_set(cause, FERRY_ERR_NOTFOUND,
 		    "no such agent") : r);
 	r = store_agent_copy(s, out);
-	store_reset(s);
+	db_reset(s);
 	return (r != 0 ? store_nomem(cause) : 0);
 }
 
@@ -1000,11 +720,11 @@ store_agent_seen(struct store *st, int64_t id, const char *address,
 	sqlite3_stmt		*s;
 	int			 r;
 
-	if ((r = store_q(st, sql, &s, cause, "iti", now, address, id)) != 0)
+	if ((r = db_q(st->db, sql, &s, cause, "iti", now, address, id)) != 0)
 		return (r);
-	if ((r = store_exec(st, s, cause)) != 0)
+	if ((r = db_exec(st->db, s, cause)) != 0)
 		return (r);
-	if (sqlite3_changes(st->db) == 0)
+	if (sqlite3_changes(st->db->conn) == 0)
 		return (err_set(cause, FERRY_ERR_NOTFOUND, "no agent %jd",
 		    (intmax_t)id));
 	return (0);
@@ -1088,16 +808,16 @@ store_invite_create(struct store *st, enum store_role kind,
 	if ((r = store_invite_hash(code, hash, cause)) != 0 ||
 	    (r = store_seal_key(st, hash, hash, 1, cause)) != 0)
 		return (r);
-	r = store_q(st, sql, &s, cause, "httttii", hash, store_role_name(kind),
+	r = db_q(st->db, sql, &s, cause, "httttii", hash, store_role_name(kind),
 	    user ? NULL : target, user ? target : NULL,
 	    store_clearance_col(clearance), now, now + ttl);
 	if (r != 0)
 		return (r);
-	r = store_exec(st, s, cause);
+	r = db_exec(st->db, s, cause);
 	if (r == FERRY_ERR_EXIST)
 		return (err_set(cause, r, "this invite code exists already"));
 	if (r == 0 && id != NULL)
-		*id = sqlite3_last_insert_rowid(st->db);
+		*id = sqlite3_last_insert_rowid(st->db->conn);
 	return (r);
 }
 
@@ -1115,19 +835,19 @@ store_time_str(int64_t t, char *buf, size_t len)
 static int
 store_invite_copy(sqlite3_stmt *s, struct store_invite *inv)
 {
-	const char	*kind = store_col_str(s, 1);
+	const char	*kind = db_col_str(s, 1);
 	int		 r = 0;
 
 	memset(inv, 0, sizeof *inv);
 	inv->id = sqlite3_column_int64(s, 0);
 	inv->kind = kind != NULL && strcmp(kind, "user") == 0 ?
 	    STORE_ROLE_USER : STORE_ROLE_SITE;
-	inv->clearance = store_clearance_from(store_col_str(s, 4));
+	inv->clearance = store_clearance_from(db_col_str(s, 4));
 	inv->created = sqlite3_column_int64(s, 5);
 	inv->expires = sqlite3_column_int64(s, 6);
 	inv->used_at = sqlite3_column_int64(s, 7);
-	r |= store_dup(store_col_str(s, 2), &inv->site);
-	r |= store_dup(store_col_str(s, 3), &inv->email);
+	r |= store_dup(db_col_str(s, 2), &inv->site);
+	r |= store_dup(db_col_str(s, 3), &inv->email);
 	if (r != 0) {
 		store_invite_clear(inv);
 		return (FERRY_ERR_NOMEM);
@@ -1169,20 +889,20 @@ store_invite_use_tx(struct store *st, const unsigned char *hash,
 	sqlite3_stmt		*s;
 	int			 r;
 
-	if ((r = store_q(st, get, &s, cause, "h", hash)) != 0)
+	if ((r = db_q(st->db, get, &s, cause, "h", hash)) != 0)
 		return (r);
-	if ((r = store_step(st, s, cause)) <= 0)
+	if ((r = db_step(st->db, s, cause)) <= 0)
 		return (r == 0 ? err_set(cause, FERRY_ERR_NOTFOUND,
 		    "unknown invite code") : r);
 	r = store_invite_copy(s, inv);
-	store_reset(s);
+	db_reset(s);
 	if (r != 0)
 		return (store_nomem(cause));
 	if ((r = store_invite_check(inv, now, cause)) == 0)
-		r = store_q(st, use, &s, cause, "ihi", now, fp, inv->id);
+		r = db_q(st->db, use, &s, cause, "ihi", now, fp, inv->id);
 	if (r == 0)
-		r = store_exec(st, s, cause);
-	if (r == 0 && sqlite3_changes(st->db) != 1)
+		r = db_exec(st->db, s, cause);
+	if (r == 0 && sqlite3_changes(st->db->conn) != 1)
 		r = err_set(cause, FERRY_ERR_USED, "this invite code was "
 		    "already used");
 	if (r != 0)
@@ -1204,10 +924,10 @@ store_invite_use(struct store *st, const char *code,
 	if ((r = store_invite_hash(code, hash, cause)) != 0 ||
 	    (r = store_seal_key(st, hash, hash, 1, cause)) != 0)
 		return (r);
-	if ((r = store_begin(st, cause)) != 0)
+	if ((r = db_begin(st->db, cause)) != 0)
 		return (r);
 	r = store_invite_use_tx(st, hash, fp, now, &inv, cause);
-	if ((r = store_end(st, r, cause)) != 0)
+	if ((r = db_end(st->db, r, cause)) != 0)
 		return (r);
 	if (out != NULL)
 		*out = inv;
@@ -1231,8 +951,8 @@ store_enroll_tx(struct store *st, const struct store_invite *inv,
 
 	if (inv->kind == STORE_ROLE_SITE) {
 		a->site = inv->site;
-		if ((r = store_q(st, site, &s, cause, "ti", inv->site,
-		    now)) != 0 || (r = store_exec(st, s, cause)) != 0)
+		if ((r = db_q(st->db, site, &s, cause, "ti", inv->site,
+		    now)) != 0 || (r = db_exec(st->db, s, cause)) != 0)
 			return (r);
 	} else {
 		a->email = inv->email;
@@ -1246,10 +966,10 @@ store_enroll_tx(struct store *st, const struct store_invite *inv,
 		return (r);
 	snprintf(detail, sizeof detail, "{\"invite\":%jd,\"agent\":%jd}",
 	    (intmax_t)inv->id, (intmax_t)a->id);
-	if ((r = store_q(st, audit, &s, cause, "itt", now, a->name,
+	if ((r = db_q(st->db, audit, &s, cause, "itt", now, a->name,
 	    detail)) != 0)
 		return (r);
-	return (store_exec(st, s, cause));
+	return (db_exec(st->db, s, cause));
 }
 
 int
@@ -1284,14 +1004,14 @@ store_enroll_hash(struct store *st, const unsigned char *hash,
 	a.name = (char *)name;
 	a.address = (char *)address;
 	memcpy(a.fingerprint, fp, STORE_FINGERPRINT_LEN);
-	if ((r = store_begin(st, cause)) != 0)
+	if ((r = db_begin(st->db, cause)) != 0)
 		return (r);
 	r = store_invite_use_tx(st, sealed, fp, now, &inv, cause);
 	if (r == 0) {
 		r = store_enroll_tx(st, &inv, &a, now, cause);
 		store_invite_clear(&inv);
 	}
-	if ((r = store_end(st, r, cause)) != 0)
+	if ((r = db_end(st->db, r, cause)) != 0)
 		return (r);
 	if (out != NULL)
 		return (store_agent_by_id(st, a.id, out, cause));
@@ -1308,9 +1028,9 @@ store_invite_keys(struct store *st,
 	sqlite3_stmt		*s;
 	int			 r;
 
-	if ((r = store_q(st, sql, &s, cause, "")) != 0)
+	if ((r = db_q(st->db, sql, &s, cause, "")) != 0)
 		return (r);
-	while ((r = store_step(st, s, cause)) > 0) {
+	while ((r = db_step(st->db, s, cause)) > 0) {
 		if (sqlite3_column_bytes(s, 1) != STORE_HASH_LEN)
 			continue;
 		if ((r = store_seal_key(st, sqlite3_column_blob(s, 1), key, 0,
@@ -1319,7 +1039,7 @@ store_invite_keys(struct store *st,
 			break;
 	}
 	OPENSSL_cleanse(key, sizeof key);
-	store_reset(s);
+	db_reset(s);
 	return (r < 0 ? r : 0);
 }
 
@@ -1353,19 +1073,19 @@ store_share_set_tx(struct store *st, const char *json, const char *who,
 	sqlite3_stmt		*s;
 	int			 r;
 
-	if ((r = store_q(st, hist, &s, cause, "tti", json, who, now)) != 0 ||
-	    (r = store_exec(st, s, cause)) != 0)
+	if ((r = db_q(st->db, hist, &s, cause, "tti", json, who, now)) != 0 ||
+	    (r = db_exec(st->db, s, cause)) != 0)
 		return (r);
-	*version = sqlite3_last_insert_rowid(st->db);
-	if ((r = store_q(st, cur, &s, cause, "iti", *version, json,
-	    now)) != 0 || (r = store_exec(st, s, cause)) != 0)
+	*version = sqlite3_last_insert_rowid(st->db->conn);
+	if ((r = db_q(st->db, cur, &s, cause, "iti", *version, json,
+	    now)) != 0 || (r = db_exec(st->db, s, cause)) != 0)
 		return (r);
 	snprintf(detail, sizeof detail, "{\"version\":%jd}",
 	    (intmax_t)*version);
-	if ((r = store_q(st, audit, &s, cause, "itt", now,
+	if ((r = db_q(st->db, audit, &s, cause, "itt", now,
 	    who != NULL ? who : "", detail)) != 0)
 		return (r);
-	return (store_exec(st, s, cause));
+	return (db_exec(st->db, s, cause));
 }
 
 int
@@ -1377,10 +1097,10 @@ store_share_set(struct store *st, const char *json, const char *who,
 
 	if (json == NULL)
 		return (err_set(cause, FERRY_ERR_INVAL, "no share map text"));
-	if ((r = store_begin(st, cause)) != 0)
+	if ((r = db_begin(st->db, cause)) != 0)
 		return (r);
 	r = store_share_set_tx(st, json, who, now, &v, cause);
-	if ((r = store_end(st, r, cause)) == 0 && version != NULL)
+	if ((r = db_end(st->db, r, cause)) == 0 && version != NULL)
 		*version = v;
 	return (r);
 }
@@ -1393,15 +1113,15 @@ store_text_get(struct store *st, const char *sql, int64_t key, char **text,
 	char		*copy;
 	int		 r;
 
-	if ((r = store_q(st, sql, &s, cause, "i", key)) != 0)
+	if ((r = db_q(st->db, sql, &s, cause, "i", key)) != 0)
 		return (r);
-	if ((r = store_step(st, s, cause)) <= 0)
+	if ((r = db_step(st->db, s, cause)) <= 0)
 		return (r == 0 ? err_set(cause, FERRY_ERR_NOTFOUND,
 		    "no share map") : r);
-	r = store_dup(store_col_str(s, 0), &copy);
+	r = store_dup(db_col_str(s, 0), &copy);
 	if (version != NULL)
 		*version = sqlite3_column_int64(s, 1);
-	store_reset(s);
+	db_reset(s);
 	if (r != 0)
 		return (store_nomem(cause));
 	*text = copy;
@@ -1442,11 +1162,11 @@ store_acl_set(struct store *st, const char *principal, const char *prefix,
 	    NULL || *prefix == ':')
 		return (err_set(cause, FERRY_ERR_INVAL, "an ACL needs a "
 		    "principal and a prefix share:path"));
-	r = store_q(st, sql, &s, cause, "ttt", principal, prefix,
+	r = db_q(st->db, sql, &s, cause, "ttt", principal, prefix,
 	    store_access_name(access));
 	if (r != 0)
 		return (r);
-	return (store_exec(st, s, cause));
+	return (db_exec(st->db, s, cause));
 }
 
 int
@@ -1458,11 +1178,11 @@ store_acl_delete(struct store *st, const char *principal,
 	sqlite3_stmt		*s;
 	int			 r;
 
-	if ((r = store_q(st, sql, &s, cause, "tt", principal, prefix)) != 0)
+	if ((r = db_q(st->db, sql, &s, cause, "tt", principal, prefix)) != 0)
 		return (r);
-	if ((r = store_exec(st, s, cause)) != 0)
+	if ((r = db_exec(st->db, s, cause)) != 0)
 		return (r);
-	if (sqlite3_changes(st->db) == 0)
+	if (sqlite3_changes(st->db->conn) == 0)
 		return (err_set(cause, FERRY_ERR_NOTFOUND, "no ACL for %s on "
 		    "%s", principal, prefix));
 	return (0);
@@ -1491,11 +1211,11 @@ store_acl_check(struct store *st, const char *principal, const char *path,
 	const char		*granted;
 	int			 r, ok = 0;
 
-	if ((r = store_q(st, sql, &s, cause, "t", principal)) != 0)
+	if ((r = db_q(st->db, sql, &s, cause, "t", principal)) != 0)
 		return (r);
-	while (!ok && (r = store_step(st, s, cause)) == 1) {
-		granted = store_col_str(s, 1);
-		if (!store_acl_covers(store_col_str(s, 0), path))
+	while (!ok && (r = db_step(st->db, s, cause)) == 1) {
+		granted = db_col_str(s, 1);
+		if (!store_acl_covers(db_col_str(s, 0), path))
 			continue;
 		ok = access == STORE_ACCESS_READ ||
 		    strcmp(granted, "write") == 0;
@@ -1503,7 +1223,7 @@ store_acl_check(struct store *st, const char *principal, const char *path,
 	if (r < 0)
 		return (r);
 	if (r == 1)
-		store_reset(s);
+		db_reset(s);
 	*allowed = ok;
 	return (0);
 }
@@ -1522,10 +1242,10 @@ store_audit_add(struct store *st, int64_t now, const char *who,
 	if (who == NULL || what == NULL)
 		return (err_set(cause, FERRY_ERR_INVAL, "audit needs who and "
 		    "what"));
-	r = store_q(st, sql, &s, cause, "ittt", now, who, what, detail);
+	r = db_q(st->db, sql, &s, cause, "ittt", now, who, what, detail);
 	if (r != 0)
 		return (r);
-	return (store_exec(st, s, cause));
+	return (db_exec(st->db, s, cause));
 }
 
 int
@@ -1539,18 +1259,18 @@ store_audit_list(struct store *st, int64_t after, size_t limit,
 	sqlite3_stmt		*s;
 	int			 r;
 
-	r = store_q(st, sql, &s, cause, "ii", after,
+	r = db_q(st->db, sql, &s, cause, "ii", after,
 	    limit == 0 ? (int64_t)-1 : (int64_t)limit);
 	if (r != 0)
 		return (r);
-	while ((r = store_step(st, s, cause)) == 1) {
+	while ((r = db_step(st->db, s, cause)) == 1) {
 		a.id = sqlite3_column_int64(s, 0);
 		a.time = sqlite3_column_int64(s, 1);
-		a.who = (char *)store_col_str(s, 2);
-		a.what = (char *)store_col_str(s, 3);
-		a.detail = (char *)store_col_str(s, 4);
+		a.who = (char *)db_col_str(s, 2);
+		a.what = (char *)db_col_str(s, 3);
+		a.detail = (char *)db_col_str(s, 4);
 		if (cb(arg, &a) != 0) {
-			store_reset(s);
+			db_reset(s);
 			return (0);
 		}
 	}
@@ -1583,14 +1303,14 @@ store_job_row(sqlite3_stmt *s, struct store_job *j)
 
 	memset(j, 0, sizeof *j);
 	j->id = sqlite3_column_int64(s, 0);
-	j->submitter = (char *)store_col_str(s, 1);
-	j->from_site = (char *)store_col_str(s, 2);
-	j->to_site = (char *)store_col_str(s, 3);
-	j->to_user = (char *)store_col_str(s, 4);
+	j->submitter = (char *)db_col_str(s, 1);
+	j->from_site = (char *)db_col_str(s, 2);
+	j->to_site = (char *)db_col_str(s, 3);
+	j->to_user = (char *)db_col_str(s, 4);
 	j->priority = sqlite3_column_int(s, 5);
-	j->note = (char *)store_col_str(s, 6);
-	j->meta = (char *)store_col_str(s, 7);
-	j->state = store_state_from(store_col_str(s, 8));
+	j->note = (char *)db_col_str(s, 6);
+	j->meta = (char *)db_col_str(s, 7);
+	j->state = store_state_from(db_col_str(s, 8));
 	j->created = sqlite3_column_int64(s, 9);
 	j->updated = sqlite3_column_int64(s, 10);
 	j->ntasks = sqlite3_column_int64(s, 11);
@@ -1607,10 +1327,10 @@ store_exists(struct store *st, const char *sql, const char *key,
 	sqlite3_stmt	*s;
 	int		 r;
 
-	if ((r = store_q(st, sql, &s, cause, "t", key)) != 0)
+	if ((r = db_q(st->db, sql, &s, cause, "t", key)) != 0)
 		return (r);
-	if ((r = store_step(st, s, cause)) == 1) {
-		store_reset(s);
+	if ((r = db_step(st->db, s, cause)) == 1) {
+		db_reset(s);
 		return (0);
 	}
 	return (r == 0 ? err_set(cause, FERRY_ERR_NOTFOUND, "no %s %s", what,
@@ -1660,11 +1380,11 @@ store_task_insert(struct store *st, const struct store_job *job,
 		    "source, a destination and a size", i + 1));
 	dest = job->to_site != NULL ? job->to_site : job->to_user;
 	max = t->max_attempts > 0 ? t->max_attempts : st->max_attempts;
-	r = store_q(st, sql, &s, cause, "itntttini", id, dest, job->priority,
+	r = db_q(st->db, sql, &s, cause, "itntttini", id, dest, job->priority,
 	    t->src_path, t->dst_path, t->basis, t->size, max, now);
 	if (r != 0)
 		return (r);
-	return (store_exec(st, s, cause));
+	return (db_exec(st->db, s, cause));
 }
 
 static int
@@ -1687,13 +1407,13 @@ store_job_create_tx(struct store *st, const struct store_job *job,
 		return (r);
 	for (i = 0; i < ntasks; i++)
 		total += tasks[i].size > 0 ? tasks[i].size : 0;
-	r = store_q(st, sql, &s, cause, "ttttntttiiiii", job->submitter,
+	r = db_q(st->db, sql, &s, cause, "ttttntttiiiii", job->submitter,
 	    job->from_site, job->to_site, job->to_user, job->priority,
 	    job->note, job->meta, ntasks > 0 ? "running" : "done", now, now,
 	    (int64_t)ntasks, (int64_t)ntasks, total);
-	if (r != 0 || (r = store_exec(st, s, cause)) != 0)
+	if (r != 0 || (r = db_exec(st->db, s, cause)) != 0)
 		return (r);
-	*id = sqlite3_last_insert_rowid(st->db);
+	*id = sqlite3_last_insert_rowid(st->db->conn);
 	for (i = 0; r == 0 && i < ntasks; i++)
 		r = store_task_insert(st, job, *id, &tasks[i], i, now, cause);
 	if (r != 0)
@@ -1712,10 +1432,10 @@ store_job_create(struct store *st, const struct store_job *job,
 	int64_t	new_id = 0;
 	int	r;
 
-	if ((r = store_begin(st, cause)) != 0)
+	if ((r = db_begin(st->db, cause)) != 0)
 		return (r);
 	r = store_job_create_tx(st, job, tasks, ntasks, now, &new_id, cause);
-	if ((r = store_end(st, r, cause)) == 0 && id != NULL)
+	if ((r = db_end(st->db, r, cause)) == 0 && id != NULL)
 		*id = new_id;
 	return (r);
 }
@@ -1748,14 +1468,14 @@ store_job_get(struct store *st, int64_t id, struct store_job *out,
 	sqlite3_stmt		*s;
 	int			 r;
 
-	if ((r = store_q(st, sql, &s, cause, "i", id)) != 0)
+	if ((r = db_q(st->db, sql, &s, cause, "i", id)) != 0)
 		return (r);
-	if ((r = store_step(st, s, cause)) <= 0)
+	if ((r = db_step(st->db, s, cause)) <= 0)
 		return (r == 0 ? err_set(cause, FERRY_ERR_NOTFOUND,
 		    "no job %jd", (intmax_t)id) : r);
 	store_job_row(s, &j);
 	r = store_job_copy(&j, out);
-	store_reset(s);
+	db_reset(s);
 	return (r != 0 ? store_nomem(cause) : 0);
 }
 
@@ -1769,15 +1489,15 @@ store_job_list(struct store *st, enum store_state state, size_t limit,
 	sqlite3_stmt		*s;
 	int			 r;
 
-	r = store_q(st, sql, &s, cause, "ti",
+	r = db_q(st->db, sql, &s, cause, "ti",
 	    state == STORE_ANY ? NULL : store_state_name(state),
 	    limit == 0 ? (int64_t)-1 : (int64_t)limit);
 	if (r != 0)
 		return (r);
-	while ((r = store_step(st, s, cause)) == 1) {
+	while ((r = db_step(st->db, s, cause)) == 1) {
 		store_job_row(s, &j);
 		if (cb(arg, &j) != 0) {
-			store_reset(s);
+			db_reset(s);
 			return (0);
 		}
 	}
@@ -1793,11 +1513,11 @@ store_job_set_meta(struct store *st, int64_t id, const char *meta,
 	sqlite3_stmt		*s;
 	int			 r;
 
-	if ((r = store_q(st, sql, &s, cause, "tii", meta, now, id)) != 0)
+	if ((r = db_q(st->db, sql, &s, cause, "tii", meta, now, id)) != 0)
 		return (r);
-	if ((r = store_exec(st, s, cause)) != 0)
+	if ((r = db_exec(st->db, s, cause)) != 0)
 		return (r);
-	if (sqlite3_changes(st->db) == 0)
+	if (sqlite3_changes(st->db->conn) == 0)
 		return (err_set(cause, FERRY_ERR_NOTFOUND, "no job %jd",
 		    (intmax_t)id));
 	return (0);
@@ -1826,19 +1546,19 @@ store_task_row(sqlite3_stmt *s, struct store_task *t)
 {
 	t->id = sqlite3_column_int64(s, 0);
 	t->job_id = sqlite3_column_int64(s, 1);
-	t->dest = (char *)store_col_str(s, 2);
-	t->src_path = (char *)store_col_str(s, 3);
-	t->dst_path = (char *)store_col_str(s, 4);
-	t->basis = (char *)store_col_str(s, 5);
+	t->dest = (char *)db_col_str(s, 2);
+	t->src_path = (char *)db_col_str(s, 3);
+	t->dst_path = (char *)db_col_str(s, 4);
+	t->basis = (char *)db_col_str(s, 5);
 	t->size = sqlite3_column_int64(s, 6);
 	t->priority = sqlite3_column_int(s, 7);
-	t->state = store_state_from(store_col_str(s, 8));
+	t->state = store_state_from(db_col_str(s, 8));
 	t->attempts = sqlite3_column_int(s, 9);
 	t->max_attempts = sqlite3_column_int(s, 10);
 	t->next_try = sqlite3_column_int64(s, 11);
 	t->bytes_done = sqlite3_column_int64(s, 12);
 	t->last_progress = sqlite3_column_int64(s, 13);
-	t->error = (char *)store_col_str(s, 14);
+	t->error = (char *)db_col_str(s, 14);
 	t->started = sqlite3_column_int64(s, 15);
 	t->finished = sqlite3_column_int64(s, 16);
 }
@@ -1855,9 +1575,9 @@ store_task_get(struct store *st, int64_t id, struct store_task *out,
 	sqlite3_stmt		*s;
 	int			 r = 0;
 
-	if ((r = store_q(st, sql, &s, cause, "i", id)) != 0)
+	if ((r = db_q(st->db, sql, &s, cause, "i", id)) != 0)
 		return (r);
-	if ((r = store_step(st, s, cause)) <= 0)
+	if ((r = db_step(st->db, s, cause)) <= 0)
 		return (r == 0 ? err_set(cause, FERRY_ERR_NOTFOUND,
 		    "no task %jd", (intmax_t)id) : r);
 	store_task_row(s, &t);
@@ -1866,7 +1586,7 @@ store_task_get(struct store *st, int64_t id, struct store_task *out,
 	r |= store_dup(t.dst_path, &t.dst_path);
 	r |= store_dup(t.basis, &t.basis);
 	r |= store_dup(t.error, &t.error);
-	store_reset(s);
+	db_reset(s);
 	if (r != 0) {
 		store_task_clear(&t);
 		return (store_nomem(cause));
@@ -1887,12 +1607,12 @@ store_job_tasks(struct store *st, int64_t id,
 	sqlite3_stmt		*s;
 	int			 r;
 
-	if ((r = store_q(st, sql, &s, cause, "i", id)) != 0)
+	if ((r = db_q(st->db, sql, &s, cause, "i", id)) != 0)
 		return (r);
-	while ((r = store_step(st, s, cause)) == 1) {
+	while ((r = db_step(st->db, s, cause)) == 1) {
 		store_task_row(s, &t);
 		if (cb(arg, &t) != 0) {
-			store_reset(s);
+			db_reset(s);
 			return (0);
 		}
 	}
@@ -1980,7 +1700,7 @@ store_move_row(sqlite3_stmt *s, struct store_move *m)
 	memset(m, 0, sizeof *m);
 	m->id = sqlite3_column_int64(s, 0);
 	m->job_id = sqlite3_column_int64(s, 1);
-	m->state = store_state_from(store_col_str(s, 2));
+	m->state = store_state_from(db_col_str(s, 2));
 	m->attempts = sqlite3_column_int(s, 3);
 	m->max_attempts = sqlite3_column_int(s, 4);
 	m->next_try = sqlite3_column_int64(s, 5);
@@ -2003,13 +1723,13 @@ store_move_load(struct store *st, int64_t id, struct store_move *m,
 	sqlite3_stmt		*s;
 	int			 r;
 
-	if ((r = store_q(st, sql, &s, cause, "i", id)) != 0)
+	if ((r = db_q(st->db, sql, &s, cause, "i", id)) != 0)
 		return (r);
-	if ((r = store_step(st, s, cause)) <= 0)
+	if ((r = db_step(st->db, s, cause)) <= 0)
 		return (r == 0 ? err_set(cause, FERRY_ERR_NOTFOUND,
 		    "no task %jd", (intmax_t)id) : r);
 	store_move_row(s, m);
-	store_reset(s);
+	db_reset(s);
 	return (0);
 }
 
@@ -2032,12 +1752,12 @@ store_tally_save(struct store *st, int64_t job_id,
 	sqlite3_stmt		*s;
 	int			 r;
 
-	r = store_q(st, sql, &s, cause, "iiiiiiii", t->n[STORE_QUEUED],
+	r = db_q(st->db, sql, &s, cause, "iiiiiiii", t->n[STORE_QUEUED],
 	    t->n[STORE_RUNNING], t->n[STORE_DONE], t->n[STORE_FAILED],
 	    t->n[STORE_CANCELLED], t->n[STORE_PAUSED], t->bytes, job_id);
 	if (r != 0)
 		return (r);
-	return (store_exec(st, s, cause));
+	return (db_exec(st->db, s, cause));
 }
 
 /* Writes a moved task. */
@@ -2051,13 +1771,13 @@ store_move_save(struct store *st, const struct store_move *m, char **cause)
 	sqlite3_stmt		*s;
 	int			 r;
 
-	r = store_q(st, sql, &s, cause, "tniizzznti", store_state_name(
+	r = db_q(st->db, sql, &s, cause, "tniizzznti", store_state_name(
 	    m->state), m->attempts, m->next_try, m->bytes_done,
 	    m->last_progress, m->started, m->finished, m->set_error, m->error,
 	    m->id);
 	if (r != 0)
 		return (r);
-	return (store_exec(st, s, cause));
+	return (db_exec(st->db, s, cause));
 }
 
 /* Keeps the job's state what its task counters say it is. */
@@ -2075,9 +1795,9 @@ store_job_derive(struct store *st, int64_t job_id, int64_t now,
 	sqlite3_stmt		*s;
 	int			 r;
 
-	if ((r = store_q(st, sql, &s, cause, "ii", now, job_id)) != 0)
+	if ((r = db_q(st->db, sql, &s, cause, "ii", now, job_id)) != 0)
 		return (r);
-	return (store_exec(st, s, cause));
+	return (db_exec(st->db, s, cause));
 }
 
 /*
@@ -2127,12 +1847,12 @@ store_dest_free(struct store *st, int64_t id, char **cause)
 	int64_t			 other;
 	int			 r;
 
-	if ((r = store_q(st, sql, &s, cause, "i", id)) != 0)
+	if ((r = db_q(st->db, sql, &s, cause, "i", id)) != 0)
 		return (r);
-	if ((r = store_step(st, s, cause)) <= 0)
+	if ((r = db_step(st->db, s, cause)) <= 0)
 		return (r);
 	other = sqlite3_column_int64(s, 0);
-	store_reset(s);
+	db_reset(s);
 	return (err_set(cause, FERRY_ERR_STATE, "task %jd waits: task %jd is "
 	    "writing the same destination file", (intmax_t)id,
 	    (intmax_t)other));
@@ -2169,10 +1889,10 @@ store_task_op(struct store *st, int64_t id, enum store_state need,
 {
 	int	r;
 
-	if ((r = store_begin(st, cause)) != 0)
+	if ((r = db_begin(st->db, cause)) != 0)
 		return (r);
 	r = store_task_op_tx(st, id, need, to, now, error, cause);
-	return (store_end(st, r, cause));
+	return (db_end(st->db, r, cause));
 }
 
 int
@@ -2239,22 +1959,22 @@ store_task_progress(struct store *st, int64_t id, int64_t bytes_done,
 	sqlite3_stmt		*s;
 	int			 r;
 
-	if ((r = store_begin(st, cause)) != 0)
+	if ((r = db_begin(st->db, cause)) != 0)
 		return (r);
 	r = store_move_load(st, id, &m, cause);
 	if (r == 0 && m.state != STORE_RUNNING)
 		r = err_set(cause, FERRY_ERR_STATE, "task %jd is %s, not "
 		    "running", (intmax_t)id, store_state_name(m.state));
 	if (r == 0)
-		r = store_q(st, task, &s, cause, "iii", bytes_done, now, id);
+		r = db_q(st->db, task, &s, cause, "iii", bytes_done, now, id);
 	if (r == 0)
-		r = store_exec(st, s, cause);
+		r = db_exec(st->db, s, cause);
 	if (r == 0)
-		r = store_q(st, job, &s, cause, "iii",
+		r = db_q(st->db, job, &s, cause, "iii",
 		    bytes_done - m.bytes_done, now, m.job_id);
 	if (r == 0)
-		r = store_exec(st, s, cause);
-	return (store_end(st, r, cause));
+		r = db_exec(st->db, s, cause);
+	return (db_end(st->db, r, cause));
 }
 
 /* Job operations. */
@@ -2284,10 +2004,10 @@ store_job_chunk(struct store *st, int64_t job_id, int64_t after,
 	int			 r;
 
 	*n = 0;
-	r = store_q(st, sql, &s, cause, "iin", job_id, after, STORE_CHUNK);
+	r = db_q(st->db, sql, &s, cause, "iin", job_id, after, STORE_CHUNK);
 	if (r != 0)
 		return (r);
-	while ((r = store_step(st, s, cause)) == 1)
+	while ((r = db_step(st->db, s, cause)) == 1)
 		store_move_row(s, &moves[(*n)++]);
 	return (r);
 }
@@ -2337,10 +2057,10 @@ store_job_op_run(struct store *st, int64_t id, const char *who,
 	size_t			n = 0;
 	int			r;
 
-	if ((r = store_begin(st, cause)) != 0)
+	if ((r = db_begin(st->db, cause)) != 0)
 		return (r);
 	if ((r = store_job_get(st, id, &job, cause)) != 0)
-		return (store_end(st, r, cause));
+		return (db_end(st->db, r, cause));
 	r = store_job_op_tx(st, id, op, now, &n, cause);
 	if (r == 0 && n == 0)
 		r = err_set(cause, FERRY_ERR_STATE, "job %jd is %s: no task "
@@ -2354,7 +2074,7 @@ store_job_op_run(struct store *st, int64_t id, const char *who,
 	if (r == 0)
 		r = store_audit_add(st, now, who != NULL ? who : "", op->what,
 		    detail, cause);
-	if ((r = store_end(st, r, cause)) == 0 && changed != NULL)
+	if ((r = db_end(st->db, r, cause)) == 0 && changed != NULL)
 		*changed = n;
 	return (r);
 }
@@ -2464,10 +2184,10 @@ store_task_next(struct store *st, int64_t now, size_t limit,
 	int			 r, taken;
 
 	memset(&tk, 0, sizeof tk);
-	if ((r = store_q(st, sql, &s, cause, "i", now)) != 0)
+	if ((r = db_q(st->db, sql, &s, cause, "i", now)) != 0)
 		return (r);
 	while ((limit == 0 || n < limit) &&
-	    (r = store_step(st, s, cause)) == 1) {
+	    (r = db_step(st->db, s, cause)) == 1) {
 		store_task_row(s, &t);
 		if ((taken = store_taken_add(&tk, &t)) < 0) {
 			r = store_nomem(cause);
@@ -2481,7 +2201,7 @@ store_task_next(struct store *st, int64_t now, size_t limit,
 	}
 	/* Stopped early (limit, callback or no memory): the row is open. */
 	if (r == 1 || r == FERRY_ERR_NOMEM)
-		store_reset(s);
+		db_reset(s);
 	if (r == 1)
 		r = 0;
 	store_taken_free(&tk);
@@ -2498,10 +2218,10 @@ store_sweep_chunk(struct store *st, const char *sql, int64_t bound,
 	int		 r;
 
 	*n = 0;
-	r = store_q(st, sql, &s, cause, "in", bound, STORE_CHUNK);
+	r = db_q(st->db, sql, &s, cause, "in", bound, STORE_CHUNK);
 	if (r != 0)
 		return (r);
-	while ((r = store_step(st, s, cause)) == 1)
+	while ((r = db_step(st->db, s, cause)) == 1)
 		store_move_row(s, &moves[(*n)++]);
 	return (r);
 }
@@ -2522,7 +2242,7 @@ store_sweep(struct store *st, const char *sql, int64_t bound,
 
 	if ((moves = calloc(STORE_CHUNK, sizeof *moves)) == NULL)
 		return (store_nomem(cause));
-	if ((r = store_begin(st, cause)) != 0) {
+	if ((r = db_begin(st->db, cause)) != 0) {
 		free(moves);
 		return (r);
 	}
@@ -2537,7 +2257,7 @@ store_sweep(struct store *st, const char *sql, int64_t bound,
 		}
 	} while (r == 0 && n == STORE_CHUNK);
 	free(moves);
-	if ((r = store_end(st, r, cause)) == 0 && count != NULL)
+	if ((r = db_end(st->db, r, cause)) == 0 && count != NULL)
 		*count = done;
 	return (r);
 }
@@ -2576,12 +2296,12 @@ store_invite_pending(struct store *st, const char *target, int64_t now,
 	sqlite3_stmt		*s;
 	int			 r;
 
-	if ((r = store_q(st, sql, &s, cause, "ti", target, now)) != 0)
+	if ((r = db_q(st->db, sql, &s, cause, "ti", target, now)) != 0)
 		return (r);
-	if ((r = store_step(st, s, cause)) < 0)
+	if ((r = db_step(st->db, s, cause)) < 0)
 		return (r);
 	*pending = r == 1;
 	if (r == 1)
-		store_reset(s);
+		db_reset(s);
 	return (0);
 }
