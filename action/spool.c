@@ -404,7 +404,8 @@ spool_delivery_get(struct spool *s, int64_t ferry_job,
 	int		 r;
 
 	if ((r = db_q(s->db, "SELECT " SPOOL_DELIVERY_COLUMNS
-	    " FROM deliveries WHERE ferry_job = ?", &st, cause, "i", ferry_job)) != 0)
+	    " FROM deliveries WHERE ferry_job = ?", &st, cause, "i",
+	    ferry_job)) != 0)
 		return (r);
 	if ((r = db_step(s->db, st, cause)) < 0)
 		return (r);

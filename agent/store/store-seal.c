@@ -158,7 +158,8 @@ store_quick_check(struct store *st, char **cause)
 	const unsigned char	*res;
 	int			 rc, r = 0;
 
-	rc = sqlite3_prepare_v2(st->db->conn, "PRAGMA quick_check", -1, &s, NULL);
+	rc = sqlite3_prepare_v2(st->db->conn, "PRAGMA quick_check", -1, &s,
+	    NULL);
 	if (rc != SQLITE_OK)
 		return (err_set(cause, FERRY_ERR_IO, "%s",
 		    sqlite3_errmsg(st->db->conn)));
