@@ -15,12 +15,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "blockmap.h"
-#include "delta.h"
+#include "blockmap-int.h"
+#include "delta-int.h"
 #include "err.h"
-#include "hash.h"
-#include "held.h"
-#include "session.h"
+#include "hash-int.h"
+#include "held-int.h"
+#include "session-int.h"
 #include "tls.h"
 #include "tree.h"
 

@@ -15,9 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "blockmap.h"
+#include "blockmap-int.h"
 #include "buf.h"
-#include "delta.h"
+#include "delta-int.h"
 #include "err.h"
 #include "test.h"
 
