@@ -33,7 +33,6 @@
 #include "identity.h"
 #include "link.h"
 #include "log.h"
-#include "msg-int.h"
 #include "nameset.h"
 #include "share-map.h"
 #include "store.h"

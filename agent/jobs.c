@@ -34,7 +34,6 @@
 #include "identity.h"
 #include "link.h"
 #include "log.h"
-#include "msg-int.h"
 #include "sequence.h"
 #include "share-map.h"
 #include "store.h"

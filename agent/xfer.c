@@ -26,7 +26,6 @@
 #include "identity.h"
 #include "link.h"
 #include "log.h"
-#include "msg-int.h"
 #include "nameset.h"
 #include "transfer.h"
 
