@@ -25,7 +25,7 @@
 #include "clock.h"
 #include "expand.h"
 #include "frames.h"
-#include "names.h"
+#include "hub-names.h"
 #include "partial.h"
 #include "saved.h"
 #include "conf.h"

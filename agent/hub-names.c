@@ -1,5 +1,5 @@
 /*
- * Names people type on the hub (names.h): a site, a person, a share. A
+ * Names people type on the hub (hub-names.h): a site, a person, a share. A
  * typo is refused with the names the hub knows, and a person invited but
  * not enrolled is said to be so, instead of a job that waits forever.
  */
@@ -15,7 +15,7 @@
 #include "clock.h"
 #include "err.h"
 #include "ferryd.h"
-#include "names.h"
+#include "hub-names.h"
 #include "share-map.h"
 #include "store.h"
 
