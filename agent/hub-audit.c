@@ -95,7 +95,7 @@ audit_list_cb(void *arg, const struct store_audit *a)
 }
 
 json_t *
-audit_api(struct ferryd *d, const json_t *req)
+audit_api(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 {
 	json_int_t	 limit = json_integer_value(json_object_get(req,
 			    "limit"));

@@ -28,12 +28,13 @@
 #include "err.h"
 #include "expand.h"
 #include "ferryd.h"
-#include "saved.h"
 #include "hex.h"
+#include "hub-names.h"
 #include "identity.h"
 #include "link.h"
 #include "log.h"
 #include "nameset.h"
+#include "saved.h"
 #include "share-map.h"
 #include "store.h"
 #include "transfer.h"
@@ -867,7 +868,7 @@ dispatch_main(void *arg)
 		/* The share map is read and parsed only when work is due. */
 		store_task_next(d->store, clock_now(), DISPATCH_BATCH,
 		    dispatch_due_cb, &due, NULL);
-		if (due.n > 0 && jobs_share_map(d, &m, NULL) == 0) {
+		if (due.n > 0 && names_share_map(d, &m, NULL) == 0) {
 			dispatch_jobs(d, m, &due);
 			share_map_free(m);
 		}
@@ -926,7 +927,7 @@ dispatch_port(struct jobs_xfer *x, const struct hub_link *l,
  * its own part counts: a receiver cannot settle files, nor a stranger
  * anything. Caller holds d->mu.
  */
-static void
+void
 dispatch_message(struct ferryd *d, struct hub_link *l, const char *op,
     const json_t *msg)
 {
@@ -980,26 +981,6 @@ dispatch_message(struct ferryd *d, struct hub_link *l, const char *op,
 }
 
 void
-jobs_link_message(struct ferryd *d, struct hub_link *l, const json_t *msg)
-{
-	const char	*op = json_string_value(json_object_get(msg, "op"));
-	const char	*why;
-	char		 fp[IDENTITY_FP_STRLEN + 1];
-
-	identity_fp_format(l->fp, fp);
-	pthread_mutex_lock(&d->mu);
-	if (json_object_get(msg, "re") != NULL) {
-		/* Dropped unless it answers what this agent was asked. */
-		if (ask_answered(d, fp, msg, &why) != 0)
-			audit_note_limited(d, l->name, why, ask_why(msg));
-	} else if (op != NULL && strcmp(op, "api") == 0)
-		relay_from_agent(d, l, msg);
-	else if (op != NULL && strncmp(op, "transfer.", 9) == 0)
-		dispatch_message(d, l, op, msg);
-	pthread_mutex_unlock(&d->mu);
-}
-
-void
 dispatch_stop(struct ferryd *d, int64_t job_id)
 {
 	struct jobs_xfer	*x;
@@ -1013,7 +994,7 @@ dispatch_stop(struct ferryd *d, int64_t job_id)
 }
 
 void
-jobs_wake(struct ferryd *d)
+dispatch_wake(struct ferryd *d)
 {
 	pthread_mutex_lock(&d->mu);
 	pthread_cond_signal(&d->wake);
@@ -1021,7 +1002,7 @@ jobs_wake(struct ferryd *d)
 }
 
 int
-jobs_start(struct ferryd *d)
+dispatch_start(struct ferryd *d)
 {
 	pthread_t	t;
 	size_t		n = 0;

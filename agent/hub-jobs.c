@@ -48,27 +48,9 @@ jobs_error(const char *msg)
 	return (json_pack("{s:s, s:b}", "error", msg, "done", 1));
 }
 
-/* The current share map, from the store. Caller holds d->mu. */
-int
-jobs_share_map(struct ferryd *d, struct share_map **m, char **cause)
-{
-	char	*json = NULL;
-	int64_t	 version;
-	int	 r;
-
-	*m = NULL;
-	if ((r = store_share_get(d->store, &json, &version, cause)) != 0)
-		return (r);
-	if (json == NULL)
-		return (err_set(cause, FERRY_ERR_NOTFOUND, "no share map yet: "
-		    "import one with 'ferry share import FILE'"));
-	r = share_map_load_text(json, strlen(json), "share map", m, cause);
-	free(json);
-	return (r);
-}
-
-static json_t *
-jobs_share_import(struct ferryd *d, const json_t *req, uid_t uid)
+json_t *
+jobs_share_import(struct ferryd *d, const char *op, const json_t *req,
+    uid_t uid)
 {
 	struct share_map	*m = NULL;
 	const char		*text;
@@ -97,8 +79,9 @@ jobs_share_import(struct ferryd *d, const json_t *req, uid_t uid)
 }
 
 /* share.get: the share map in use, as imported (ferry doctor reads it). */
-static json_t *
-jobs_share_get(struct ferryd *d)
+json_t *
+jobs_share_get(struct ferryd *d, const char *op, const json_t *req,
+    uid_t uid)
 {
 	char	*json = NULL, *cause = NULL;
 	int64_t	 version = 0;
@@ -117,8 +100,9 @@ jobs_share_get(struct ferryd *d)
 }
 
 /* site.set: a site's bandwidth cap (0: none), for a site the hub knows. */
-static json_t *
-jobs_site_set(struct ferryd *d, const json_t *req)
+json_t *
+jobs_site_set(struct ferryd *d, const char *op, const json_t *req,
+    uid_t uid)
 {
 	const char	*site = json_string_value(json_object_get(req, "site"));
 	const json_t	*bwv = json_object_get(req, "bwlimit");
@@ -209,8 +193,9 @@ jobs_user_cb(void *arg, const char *email, enum store_clearance cl)
  * endpoints: every site and user a job can start or end at, with the
  * hub's own site and which of them have an agent connected now.
  */
-static json_t *
-jobs_endpoints(struct ferryd *d)
+json_t *
+jobs_endpoints(struct ferryd *d, const char *op, const json_t *req,
+    uid_t uid)
 {
 	struct hub_link	*l;
 	json_t		*rep;
@@ -238,8 +223,9 @@ jobs_endpoints(struct ferryd *d)
 }
 
 /* acl.set and acl.delete: what a restricted user may read or write. */
-static json_t *
-jobs_acl(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
+json_t *
+jobs_acl(struct ferryd *d, const char *op, const json_t *req,
+    uid_t uid)
 {
 	const char		*who, *prefix, *access;
 	enum store_access	 a = STORE_ACCESS_READ;
@@ -622,8 +608,9 @@ jobs_audit_refusal(struct ferryd *d, const char *who,
 	json_decref(detail);
 }
 
-static json_t *
-jobs_send(struct ferryd *d, const json_t *req, uid_t uid)
+json_t *
+jobs_send(struct ferryd *d, const char *op, const json_t *req,
+    uid_t uid)
 {
 	struct jobs_build	 b;
 	struct store_job	 job;
@@ -654,7 +641,7 @@ jobs_send(struct ferryd *d, const json_t *req, uid_t uid)
 		r = names_endpoint(d, b.to, &b.cause);
 	pthread_mutex_lock(&d->mu);
 	if (r == 0)
-		r = jobs_share_map(d, &b.m, &b.cause);
+		r = names_share_map(d, &b.m, &b.cause);
 	pthread_mutex_unlock(&d->mu);
 	if (r == 0 && strcmp(b.from, d->conf.site) != 0)
 		r = jobs_add_remote(&b, paths);
@@ -708,7 +695,7 @@ jobs_send(struct ferryd *d, const json_t *req, uid_t uid)
 	    json_pack("{s:I, s:I, s:b}", "id", (json_int_t)id, "files",
 	    (json_int_t)b.n, "done", 1);
 	if (r == 0)
-		jobs_wake(d);
+		dispatch_wake(d);
 	if (r == 0)
 		log_info("job %jd: %zu files from %s to %s, by %s",
 		    (intmax_t)id, b.n, b.from, b.to, who);
@@ -847,8 +834,9 @@ jobs_retry_refused(struct ferryd *d, int64_t id, int r, char **cause)
 }
 
 /* jobs, job ID, and the job operations cancel|pause|resume|retry. */
-static json_t *
-jobs_query(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
+json_t *
+jobs_query(struct ferryd *d, const char *op, const json_t *req,
+    uid_t uid)
 {
 	struct store_job	 j;
 	struct jobs_list	 jl;
@@ -914,34 +902,3 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 	free(cause);
 	return (rep);
 }
-
-json_t *
-jobs_api(struct ferryd *d, const json_t *req, uid_t uid)
-{
-	const char	*op = json_string_value(json_object_get(req, "op"));
-	static const char *queries[] = { "jobs", "job", "cancel", "pause",
-	    "resume", "retry", NULL };
-	int		 i;
-
-	if (op == NULL)
-		return (NULL);
-	if (strcmp(op, "share.import") == 0)
-		return (jobs_share_import(d, req, uid));
-	if (strcmp(op, "site.set") == 0)
-		return (jobs_site_set(d, req));
-	if (strcmp(op, "share.get") == 0)
-		return (jobs_share_get(d));
-	if (strcmp(op, "endpoints") == 0)
-		return (jobs_endpoints(d));
-	if (strcmp(op, "acl.set") == 0 || strcmp(op, "acl.delete") == 0)
-		return (jobs_acl(d, op, req, uid));
-	if (strcmp(op, "send") == 0)
-		return (jobs_send(d, req, uid));
-	for (i = 0; queries[i] != NULL; i++) {
-		if (strcmp(op, queries[i]) == 0)
-			return (jobs_query(d, op, req, uid));
-	}
-	return (NULL);
-}
-
-
