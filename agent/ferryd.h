@@ -183,9 +183,9 @@ void	xfer_start(struct ferryd *d, const json_t *msg);
 void	xfer_abort(struct ferryd *d, const json_t *msg);
 json_t	*xfer_list(struct ferryd *d, const json_t *msg);
 /*
- * xfer-expect.c: what a receiver was told to expect, by the hub: regular files by name,
- * and for some of them a basis hint. Anything else is refused, whatever
- * the sender says. The names are borrowed.
+ * xfer-expect.c: what a receiver was told to expect, by the hub:
+ * regular files by name, and for some of them a basis hint. Anything
+ * else is refused, whatever the sender says. The names are borrowed.
  */
 struct xfer_expect {
 	struct nameset	 names;

@@ -133,7 +133,8 @@ relay_answer(struct relay *rl, const json_t *in)
 	char		 by[300];
 	size_t		 i;
 
-	if (op != NULL && strcmp(op, "send") == 0 && !relay_involves(in, rl->endpoint))
+	if (op != NULL && strcmp(op, "send") == 0 &&
+	    !relay_involves(in, rl->endpoint))
 		return (json_pack("{s:s+, s:b}", "error", "from this agent, a "
 		    "job must start or end at ", rl->endpoint, "done", 1));
 	req = json_deep_copy(in);
