@@ -26,11 +26,7 @@
 
 /* Files smaller than this are not resumed: they start afresh. */
 #define RECV_RESUME_MIN	(1024 * 1024)
-/*
- * The mode bits a sender may set: no setuid, setgid or sticky bit, and not
- * world-writable. Owners are never the sender's: files belong to whoever
- * runs the receiver.
- */
+/* A sender sets no setuid, setgid, sticky or o+w bit, and never owners. */
 #define RECV_MODE_MASK	0775
 
 /* Directory attributes, applied once every stream is done with them. */
