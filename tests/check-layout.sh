@@ -33,9 +33,13 @@ find . -path ./build -prune -o -path ./tests/ftrack-double/node_modules \
     -prune -o -path ./.git -prune -o \( -name '*.c' -o -name '*.h' \) \
     -type f -print | sed 's|^\./||' | sort >"$tmp/files"
 
-# Library directories: where an archive is built, tests/ aside.
-(cd "$build" && find . -name 'lib*.a' -type f) | sed 's|^\./||' |
-    grep -v '^tests/' | sort >"$tmp/archives" || true
+# Library directories: where an archive is built (make passes the list in
+# LAYOUT_LIBS; else those found in the build tree), tests/ aside.
+if [ -n "${LAYOUT_LIBS:-}" ]; then
+	printf '%s\n' $LAYOUT_LIBS
+else
+	(cd "$build" && find . -name 'lib*.a' -type f) | sed 's|^\./||'
+fi | grep -v '^tests/' | sort >"$tmp/archives" || true
 if [ ! -s "$tmp/archives" ]; then
 	echo "check-layout: no archives under $build: build first" >&2
 	exit 1
