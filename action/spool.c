@@ -23,8 +23,8 @@
 #define SPOOL_BUSY_MS	10000
 
 struct spool {
-	sqlite3	*db;
-	char	*path;
+	struct db	*db;
+	char		*path;
 };
 
 static const char *spool_state_names[] = { "running", "done", "failed" };
@@ -67,51 +67,21 @@ static const char *const spool_migrations[] = {
 #define SPOOL_NMIGRATIONS \
 	((int)(sizeof spool_migrations / sizeof spool_migrations[0]))
 
-static int
-spool_exec(struct spool *s, const char *sql, char **cause)
-{
-	return (db_exec(s->db, s->path, sql, cause));
-}
-
-static int
-spool_prepare(struct spool *s, sqlite3_stmt **stp, char **cause,
-    const char *sql, const char *types, ...)
-{
-	va_list	ap;
-	int	r;
-
-	va_start(ap, types);
-	r = db_vprepare(s->db, s->path, stp, cause, sql, types, ap);
-	va_end(ap);
-	return (r);
-}
-
-/* Steps st: 1 for a row, 0 when done, or an error (st is finalized). */
-static int
-spool_step(struct spool *s, sqlite3_stmt *st, char **cause)
-{
-	return (db_step(s->db, s->path, st, cause));
-}
-
 /* Runs one statement that returns no row. */
 static int
 spool_run(struct spool *s, char **cause, const char *sql, const char *types,
     ...)
 {
-	va_list	ap;
-	int	r;
+	sqlite3_stmt	*st;
+	va_list		 ap;
+	int		 r;
 
 	va_start(ap, types);
-	r = db_vrun(s->db, s->path, cause, sql, types, ap);
+	r = db_vq(s->db, sql, &st, cause, types, ap);
 	va_end(ap);
+	if (r == 0)
+		r = db_exec(s->db, st, cause);
 	return (r);
-}
-
-static int
-spool_migrate(struct spool *s, char **cause)
-{
-	return (db_migrate(s->db, s->path, spool_migrations,
-	    SPOOL_NMIGRATIONS, "ferry-ftrack", cause));
 }
 
 static int
@@ -119,7 +89,8 @@ spool_setup(struct spool *s, int64_t now, char **cause)
 {
 	int		 r;
 
-	if ((r = spool_migrate(s, cause)) != 0)
+	if ((r = db_migrate(s->db, spool_migrations, SPOOL_NMIGRATIONS, 1,
+	    cause)) != 0)
 		return (r);
 	/* Old handled events go; those a delivery names stay with it. */
 	return (spool_run(s, cause, "DELETE FROM events WHERE done < ? AND "
@@ -151,7 +122,7 @@ spool_close(struct spool *s)
 {
 	if (s == NULL)
 		return;
-	sqlite3_close_v2(s->db);
+	db_close(s->db);
 	free(s->path);
 	free(s);
 }
@@ -173,16 +144,16 @@ spool_event_seen(struct spool *s, const char *id, enum spool_seen *seenp,
 	sqlite3_stmt	*st;
 	int		 r;
 
-	if ((r = spool_prepare(s, &st, cause, "SELECT done IS NOT NULL FROM "
-	    "events WHERE id = ?", "s", id)) != 0)
+	if ((r = db_q(s->db, "SELECT done IS NOT NULL FROM "
+	    "events WHERE id = ?", &st, cause, "t", id)) != 0)
 		return (r);
-	if ((r = spool_step(s, st, cause)) < 0)
+	if ((r = db_step(s->db, st, cause)) < 0)
 		return (r);
 	if (r == 0)
 		*seenp = SPOOL_NEW;
 	else
 		*seenp = sqlite3_column_int(st, 0) ? SPOOL_DONE : SPOOL_PENDING;
-	sqlite3_finalize(st);
+	db_reset(st);
 	return (0);
 }
 
@@ -198,11 +169,11 @@ spool_event_store(struct spool *s, const json_t *event, const char *id,
 		return (r);
 	if (*seenp == SPOOL_PENDING)
 		return (spool_run(s, cause, "UPDATE events SET attempts = "
-		    "attempts + 1 WHERE id = ?", "s", id));
+		    "attempts + 1 WHERE id = ?", "t", id));
 	if ((body = json_dumps(event, JSON_COMPACT)) == NULL)
 		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
 	r = spool_run(s, cause, "INSERT INTO events (id, topic, body, "
-	    "received, attempts) VALUES (?, ?, ?, ?, 1)", "sssi", id, topic,
+	    "received, attempts) VALUES (?, ?, ?, ?, 1)", "ttti", id, topic,
 	    body, now);
 	free(body);
 	return (r);
@@ -215,21 +186,17 @@ spool_event_add(struct spool *s, const json_t *event, int64_t now,
 	const char	*id = json_string_value(json_object_get(event, "id"));
 	const char	*topic = json_string_value(json_object_get(event,
 			    "topic"));
-	enum spool_seen	 seen;
+	enum spool_seen	 seen = SPOOL_NEW;
 	int		 r;
 
 	if (id == NULL || *id == '\0' || topic == NULL)
 		return (err_set(cause, FERRY_ERR_INVAL, "an event without an "
 		    "id or a topic cannot be spooled"));
-	if ((r = spool_exec(s, "BEGIN IMMEDIATE", cause)) != 0)
+	if ((r = db_begin(s->db, cause)) != 0)
 		return (r);
 	r = spool_event_store(s, event, id, topic, now, &seen, cause);
-	if (r == 0)
-		r = spool_exec(s, "COMMIT", cause);
-	if (r != 0) {
-		spool_exec(s, "ROLLBACK", NULL);
+	if ((r = db_end(s->db, r, cause)) != 0)
 		return (r);
-	}
 	*seenp = seen;
 	return (0);
 }
@@ -239,7 +206,7 @@ spool_event_done(struct spool *s, const char *id, const char *outcome,
     int64_t now, char **cause)
 {
 	return (spool_run(s, cause, "UPDATE events SET done = ?, outcome = ? "
-	    "WHERE id = ?", "iss", now, outcome, id));
+	    "WHERE id = ?", "itt", now, outcome, id));
 }
 
 int
@@ -249,11 +216,11 @@ spool_event_pending(struct spool *s, json_t **eventsp, char **cause)
 	json_t		*list, *ev;
 	int		 r;
 
-	if ((r = spool_prepare(s, &st, cause, "SELECT body FROM events WHERE "
-	    "done IS NULL ORDER BY received, rowid", "")) != 0)
+	if ((r = db_q(s->db, "SELECT body FROM events WHERE "
+	    "done IS NULL ORDER BY received, rowid", &st, cause, "")) != 0)
 		return (r);
 	list = json_array();
-	while ((r = spool_step(s, st, cause)) == 1) {
+	while ((r = db_step(s->db, st, cause)) == 1) {
 		ev = json_loads((const char *)sqlite3_column_text(st, 0), 0,
 		    NULL);
 		if (ev != NULL)
@@ -263,7 +230,6 @@ spool_event_pending(struct spool *s, json_t **eventsp, char **cause)
 		json_decref(list);
 		return (r);
 	}
-	sqlite3_finalize(st);
 	*eventsp = list;
 	return (0);
 }
@@ -276,12 +242,12 @@ spool_event_int(struct spool *s, const char *id, const char *sql,
 	sqlite3_stmt	*st;
 	int		 r;
 
-	if ((r = spool_prepare(s, &st, cause, sql, "s", id)) != 0)
+	if ((r = db_q(s->db, sql, &st, cause, "t", id)) != 0)
 		return (r);
-	if ((r = spool_step(s, st, cause)) < 0)
+	if ((r = db_step(s->db, st, cause)) < 0)
 		return (r);
 	*vp = r == 1 ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
+	db_reset(st);
 	return (0);
 }
 
@@ -308,7 +274,7 @@ spool_event_submitting(struct spool *s, const char *id, int64_t now,
 	    "id = ?", &before, cause)) != 0)
 		return (r);
 	if ((r = spool_run(s, cause, "UPDATE events SET submitting = ? "
-	    "WHERE id = ?", "is", now, id)) != 0)
+	    "WHERE id = ?", "it", now, id)) != 0)
 		return (r);
 	*whenp = before;
 	return (0);
@@ -328,7 +294,7 @@ spool_delivery_insert(struct spool *s, const struct spool_delivery *d,
 	return (spool_run(s, cause, "INSERT INTO deliveries (ferry_job, "
 	    "event_id, ftrack_job, job_created, user_id, username, source, "
 	    "dest, dest_location_id, files, created, updated) VALUES (?, ?, "
-	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "ississssssii", d->ferry_job,
+	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "ittittttttii", d->ferry_job,
 	    d->event_id, d->ftrack_job, (int64_t)d->job_created, d->user_id,
 	    d->username, d->source, d->dest, d->dest_location_id, files, now,
 	    now));
@@ -343,18 +309,15 @@ spool_delivery_add(struct spool *s, const struct spool_delivery *d,
 
 	if ((files = json_dumps(d->files, JSON_COMPACT)) == NULL)
 		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
-	if ((r = spool_exec(s, "BEGIN IMMEDIATE", cause)) != 0) {
+	if ((r = db_begin(s->db, cause)) != 0) {
 		free(files);
 		return (r);
 	}
 	r = spool_delivery_insert(s, d, files, now, cause);
 	if (r == 0)
 		r = spool_run(s, cause, "UPDATE events SET ferry_job = ? WHERE "
-		    "id = ?", "is", d->ferry_job, d->event_id);
-	if (r == 0)
-		r = spool_exec(s, "COMMIT", cause);
-	if (r != 0)
-		spool_exec(s, "ROLLBACK", NULL);
+		    "id = ?", "it", d->ferry_job, d->event_id);
+	r = db_end(s->db, r, cause);
 	free(files);
 	return (r);
 }
@@ -366,13 +329,13 @@ spool_delivery_known(struct spool *s, int64_t ferry_job, int *knownp,
 	sqlite3_stmt	*st;
 	int		 r;
 
-	if ((r = spool_prepare(s, &st, cause, "SELECT 1 FROM deliveries WHERE "
-	    "ferry_job = ?", "i", ferry_job)) != 0)
+	if ((r = db_q(s->db, "SELECT 1 FROM deliveries WHERE "
+	    "ferry_job = ?", &st, cause, "i", ferry_job)) != 0)
 		return (r);
-	if ((r = spool_step(s, st, cause)) < 0)
+	if ((r = db_step(s->db, st, cause)) < 0)
 		return (r);
 	*knownp = r;
-	sqlite3_finalize(st);
+	db_reset(st);
 	return (0);
 }
 
@@ -417,18 +380,19 @@ spool_delivery_running(struct spool *s,
 	sqlite3_stmt		*st;
 	int			 r, stop = 0;
 
-	if ((r = spool_prepare(s, &st, cause, "SELECT " SPOOL_DELIVERY_COLUMNS
+	if ((r = db_q(s->db, "SELECT " SPOOL_DELIVERY_COLUMNS
 	    " FROM deliveries WHERE state = 'running' ORDER BY created, "
-	    "ferry_job", "")) != 0)
+	    "ferry_job", &st, cause, "")) != 0)
 		return (r);
-	while (!stop && (r = spool_step(s, st, cause)) == 1) {
+	while (!stop && (r = db_step(s->db, st, cause)) == 1) {
 		spool_delivery_row(st, &d);
 		stop = cb(arg, &d);
 		spool_delivery_clear(&d);
 	}
 	if (r < 0)
 		return (r);
-	sqlite3_finalize(st);
+	/* Stopped before the end: the statement is left for the next. */
+	db_reset(st);
 	return (0);
 }
 
@@ -439,18 +403,17 @@ spool_delivery_get(struct spool *s, int64_t ferry_job,
 	sqlite3_stmt	*st;
 	int		 r;
 
-	if ((r = spool_prepare(s, &st, cause, "SELECT " SPOOL_DELIVERY_COLUMNS
-	    " FROM deliveries WHERE ferry_job = ?", "i", ferry_job)) != 0)
+	if ((r = db_q(s->db, "SELECT " SPOOL_DELIVERY_COLUMNS
+	    " FROM deliveries WHERE ferry_job = ?", &st, cause, "i",
+	    ferry_job)) != 0)
 		return (r);
-	if ((r = spool_step(s, st, cause)) < 0)
+	if ((r = db_step(s->db, st, cause)) < 0)
 		return (r);
-	if (r == 0) {
-		sqlite3_finalize(st);
+	if (r == 0)
 		return (err_set(cause, FERRY_ERR_NOTFOUND, "ferry job %jd is "
 		    "not in the spool", (intmax_t)ferry_job));
-	}
 	spool_delivery_row(st, d);
-	sqlite3_finalize(st);
+	db_reset(st);
 	return (0);
 }
 
@@ -473,13 +436,13 @@ spool_delivery_attempted(struct spool *s, int64_t ferry_job, int64_t now,
 	    "= finish_attempts + 1, updated = ? WHERE ferry_job = ?", "ii",
 	    now, ferry_job)) != 0)
 		return (r);
-	if ((r = spool_prepare(s, &st, cause, "SELECT finish_attempts FROM "
-	    "deliveries WHERE ferry_job = ?", "i", ferry_job)) != 0)
+	if ((r = db_q(s->db, "SELECT finish_attempts FROM "
+	    "deliveries WHERE ferry_job = ?", &st, cause, "i", ferry_job)) != 0)
 		return (r);
-	if ((r = spool_step(s, st, cause)) < 0)
+	if ((r = db_step(s->db, st, cause)) < 0)
 		return (r);
 	*attemptsp = r == 1 ? sqlite3_column_int(st, 0) : 0;
-	sqlite3_finalize(st);
+	db_reset(st);
 	return (0);
 }
 
@@ -488,7 +451,7 @@ spool_delivery_end(struct spool *s, int64_t ferry_job,
     enum spool_state state, const char *reason, int64_t now, char **cause)
 {
 	return (spool_run(s, cause, "UPDATE deliveries SET state = ?, "
-	    "reason = ?, updated = ? WHERE ferry_job = ?", "ssii",
+	    "reason = ?, updated = ? WHERE ferry_job = ?", "ttii",
 	    spool_state_name(state), reason, now, ferry_job));
 }
 

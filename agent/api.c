@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "err.h"
 #include "ferryd.h"
 #include "jsonline.h"
@@ -35,15 +36,6 @@ struct api_client {
 	int			 answered;
 };
 static struct api_client	api_clients[API_CLIENTS_MAX];
-
-static int64_t
-api_ms(void)
-{
-	struct timespec	t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return ((int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000);
-}
 
 static void
 api_drop(struct api_client *cl)
@@ -78,68 +70,6 @@ api_close(struct ferryd *d)
 	d->apifd = -1;
 }
 
-/* The hub's connected agents, by name. Caller holds d->mu. */
-static json_t *
-api_agents(struct ferryd *d)
-{
-	struct hub_link	*l;
-	json_t		*agents = json_object();
-
-	for (l = d->hub_links; l != NULL && agents != NULL; l = l->next)
-		json_object_set_new(agents, l->name, json_pack("{s:s?, s:s?, "
-		    "s:s, s:I}", "site", l->site, "user", l->user, "address",
-		    l->addr, "since", (json_int_t)l->since));
-	return (agents);
-}
-
-/* What every daemon answers: who it is and how its links are. */
-static json_t *
-api_status(struct ferryd *d)
-{
-	json_t	*rep;
-
-	pthread_mutex_lock(&d->mu);
-	rep = json_pack("{s:s, s:s?, s:s?, s:s?, s:s, s:b}", "role",
-	    d->conf.role, "site", d->conf.site, "user", d->conf.user, "name",
-	    d->conf.name, "fingerprint", d->fp, "done", 1);
-	if (rep != NULL && d->store != NULL)
-		json_object_set_new(rep, "agents", api_agents(d));
-	else if (rep != NULL) {
-		json_object_set_new(rep, "hub", json_string(d->conf.hub));
-		json_object_set_new(rep, "connected",
-		    json_boolean(d->uplinked));
-		if (d->uplink_error != NULL)
-			json_object_set_new(rep, "link_error",
-			    json_string(d->uplink_error));
-	}
-	pthread_mutex_unlock(&d->mu);
-	return (rep);
-}
-
-static json_t *
-api_answer(struct ferryd *d, const json_t *req, uid_t uid)
-{
-	const char	*op = json_string_value(json_object_get(req, "op"));
-	json_t		*rep;
-
-	if (op == NULL)
-		return (json_pack("{s:s, s:b}", "error", "a request needs an "
-		    "\"op\"", "done", 1));
-	if (strcmp(op, "status") == 0)
-		return (api_status(d));
-	/* Only the hub's relay says for whom a request is made. */
-	if (json_object_get(req, "_by") != NULL)
-		return (json_pack("{s:s, s:b}", "error", "\"_by\" is not "
-		    "for clients", "done", 1));
-	if (d->store != NULL && (rep = hub_api(d, req, uid)) != NULL)
-		return (rep);
-	if (d->store == NULL && (rep = relay_to_hub(d, req)) != NULL)
-		return (rep);
-	return (json_pack("{s:s, s:b}", "error", d->store == NULL ?
-	    "this daemon is not the hub: run it on the hub" :
-	    "unknown request", "done", 1));
-}
-
 /* Reads what c has; once a whole request is in, answers it. */
 static void
 api_read(struct ferryd *d, struct api_client *cl)
@@ -160,14 +90,14 @@ api_read(struct ferryd *d, struct api_client *cl)
 	if (r != 0)
 		jsonline_send_error(cl->c, cause ? cause : err_str(r), NULL);
 	else {
-		rep = api_answer(d, req, cl->c->uid);
+		rep = api_ops_local(d, req, cl->c->uid);
 		if (rep != NULL)
 			jsonline_send(cl->c, rep, NULL);
 		json_decref(rep);
 		json_decref(req);
 	}
 	cl->answered = 1;
-	cl->deadline = api_ms() + API_CLIENT_MS;
+	cl->deadline = clock_ms() + API_CLIENT_MS;
 	free(cause);
 }
 
@@ -207,7 +137,7 @@ api_accept(struct ferryd *d)
 		if (c == NULL)
 			return;
 		api_clients[i].c = c;
-		api_clients[i].deadline = api_ms() + API_CLIENT_MS;
+		api_clients[i].deadline = clock_ms() + API_CLIENT_MS;
 	}
 }
 
@@ -216,7 +146,7 @@ api_serve_once(struct ferryd *d, int timeout_ms)
 {
 	struct pollfd	 pfd[API_CLIENTS_MAX + 1];
 	struct api_client *cl;
-	int64_t		 now = api_ms();
+	int64_t		 now = clock_ms();
 	size_t		 i, n = 0, slots = 0;
 
 	for (i = 0; i < API_CLIENTS_MAX; i++) {
@@ -242,7 +172,7 @@ api_serve_once(struct ferryd *d, int timeout_ms)
 	if (poll(pfd, API_CLIENTS_MAX + 1, timeout_ms) > 0 &&
 	    (pfd[0].revents & POLLIN))
 		api_accept(d);
-	now = api_ms();
+	now = clock_ms();
 	for (i = 0; i < API_CLIENTS_MAX; i++) {
 		cl = &api_clients[i];
 		if (cl->c == NULL || pfd[i + 1].fd != cl->c->fd)

@@ -15,6 +15,7 @@
 
 #include <openssl/rand.h>
 
+#include "clock.h"
 #include "err.h"
 #include "ferryd.h"
 #include "hex.h"
@@ -46,13 +47,13 @@ ask_wait(struct ferryd *d, const char *id, int timeout_s, json_t **reply,
 {
 	struct timespec	 t;
 	json_t		*row;
-	int64_t		 start = ferryd_now();
+	int64_t		 start = clock_now();
 	int		 r = 0;
 
 	*reply = NULL;
 	while ((row = json_object_get(d->asks, id)) != NULL &&
 	    (*reply = json_object_get(row, "reply")) == NULL) {
-		if (ferryd_now() - start > timeout_s || d->stop) {
+		if (clock_now() - start > timeout_s || d->stop) {
 			r = err_set(cause, FERRY_ERR_TIMEOUT, "no answer "
 			    "within %d s", timeout_s);
 			break;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "err.h"
 #include "ferryd.h"
@@ -111,7 +112,7 @@ cmd_init_exec(int argc, char **argv)
 	    (r = conf_save(state, &c, &cause)) != 0 ||
 	    (r = store_open(db, &st, &cause)) != 0 ||
 	    (r = init_secret(state, st, &cause)) != 0 ||
-	    (r = store_site_add(st, c.site, ferryd_now(), &cause)) != 0) {
+	    (r = store_site_add(st, c.site, clock_now(), &cause)) != 0) {
 		fprintf(stderr, "ferryd: init: %s\n", cause ? cause :
 		    err_str(r));
 		free(cause);

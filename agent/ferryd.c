@@ -72,12 +72,6 @@ ferryd_flush(struct ferryd *d, json_t **q, struct tls_conn *c, char **cause)
 	return (r);
 }
 
-int64_t
-ferryd_now(void)
-{
-	return ((int64_t)time(NULL));
-}
-
 static void
 ferryd_help(FILE *f)
 {

@@ -95,7 +95,6 @@ struct ferryd {
 /* ferryd.c */
 void	ferryd_usage_error(const struct ferryd_cmd *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
-int64_t	ferryd_now(void);
 /*
  * The local address outgoing connections start from: source-address, or
  * the public address, or NULL (any), so that peers filtering by address
@@ -103,29 +102,26 @@ int64_t	ferryd_now(void);
  */
 const char *ferryd_source(const struct ferryd *d);
 
-/* hub.c */
+/* hub.c: the hub's control port and its links' threads. */
 int	hub_run(struct ferryd *d);
 
-/* uplink.c */
+/* node-uplink.c: an agent's link to its hub. */
 int	uplink_run(struct ferryd *d);
 
-/* jobs.c */
-json_t	*jobs_api(struct ferryd *d, const json_t *req, uid_t uid);
-int	jobs_start(struct ferryd *d);
-void	jobs_link_message(struct ferryd *d, struct hub_link *l,
-	    const json_t *msg);
-/* Wakes the dispatcher now: a job, an agent or a free link appeared. */
-void	jobs_wake(struct ferryd *d);
-
-/* dispatch.c: stops a job's transfers (cancel, pause). Holds d->mu. */
+/*
+ * hub-dispatch.c: the dispatcher's thread (dispatch_start), woken when a
+ * job, an agent or a free link appeared; dispatch_stop stops a job's
+ * transfers (cancel, pause) and dispatch_message takes an agent's word
+ * about a transfer (both: the caller holds d->mu).
+ */
+int	dispatch_start(struct ferryd *d);
+void	dispatch_wake(struct ferryd *d);
 void	dispatch_stop(struct ferryd *d, int64_t job_id);
-
-/* jobs.c: the current share map, from the store. Holds d->mu. */
-struct share_map;
-int	jobs_share_map(struct ferryd *d, struct share_map **m, char **cause);
+void	dispatch_message(struct ferryd *d, struct hub_link *l, const char *op,
+	    const json_t *msg);
 
 /*
- * links.c: the table of control links. The caller holds d->mu for all.
+ * hub-links.c: the table of control links. The caller holds d->mu for all.
  * An agent's link by its name; one serving endpoint (a site, or a user's
  * e-mail), free of transfers if free_only.
  */
@@ -173,22 +169,23 @@ int	ask_answered(struct ferryd *d, const char *from, const json_t *msg,
 json_t	*ask_why(const json_t *msg);
 
 /*
- * relay.c: people on an agent's machine (a vendor publishing back) use
- * the hub's job requests through the agent: relay_to_hub on the agent,
- * relay_from_agent on the hub, which answers on a thread of its own.
+ * People on an agent's machine (a vendor publishing back) use the hub's
+ * job requests through the agent: relay_to_hub on the agent
+ * (node-relay.c), relay_from_agent on the hub (hub-relay.c), which
+ * answers on a thread of its own.
  */
 json_t	*relay_to_hub(struct ferryd *d, const json_t *req);
 void	relay_from_agent(struct ferryd *d, struct hub_link *l,
 	    const json_t *msg);
 
-/* xfer.c: an agent's part in transfers, and listing its files. */
+/* node-xfer.c: an agent's part in transfers, and listing its files. */
 void	xfer_start(struct ferryd *d, const json_t *msg);
 void	xfer_abort(struct ferryd *d, const json_t *msg);
 json_t	*xfer_list(struct ferryd *d, const json_t *msg);
 /*
- * What a receiver was told to expect, by the hub: regular files by name,
- * and for some of them a basis hint. Anything else is refused, whatever
- * the sender says. The names are borrowed.
+ * xfer-expect.c: what a receiver was told to expect, by the hub:
+ * regular files by name, and for some of them a basis hint. Anything
+ * else is refused, whatever the sender says. The names are borrowed.
  */
 struct xfer_expect {
 	struct nameset	 names;
@@ -223,7 +220,7 @@ int	ferryd_flush(struct ferryd *d, json_t **q, struct tls_conn *c,
 	    char **cause);
 
 /*
- * audit.c: a record in the hub's audit trail (detail taken, may be NULL;
+ * hub-audit.c: a record in the hub's audit trail (detail taken, may be NULL;
  * caller holds d->mu), and the same at most once a minute per who and
  * what, for events an attacker can repeat. audit_api answers "audit".
  */
@@ -231,10 +228,11 @@ void	audit_note(struct ferryd *d, const char *who, const char *what,
 	    json_t *detail);
 void	audit_note_limited(struct ferryd *d, const char *who,
 	    const char *what, json_t *detail);
-json_t	*audit_api(struct ferryd *d, const json_t *req);
+json_t	*audit_api(struct ferryd *d, const char *op, const json_t *req,
+	    uid_t uid);
 
 /*
- * gate.c: the control port's limits before authentication (the caller
+ * hub-gate.c: the control port's limits before authentication (the caller
  * holds d->mu). gate_admit says whether a new connection from addr may
  * have a thread (key names it until gate_done, which is safe twice);
  * gate_sweep, called often, cuts those past their deadline. Enrolment:
@@ -261,11 +259,45 @@ int	secret_init(const char *state, struct store *st, const uint8_t *fp,
 int	secret_open(const char *state, struct store *st, const uint8_t *fp,
 	    char **cause);
 
-/* api.c */
+/* api.c: the local API's socket, served from the main thread. */
 int	api_serve_once(struct ferryd *d, int timeout_ms);
 int	api_open(struct ferryd *d, char **cause);
 void	api_close(struct ferryd *d);
-/* The hub's part of a request; NULL for requests only a hub takes. */
-json_t	*hub_api(struct ferryd *d, const json_t *req, uid_t uid);
+
+/*
+ * api-ops.c: the table of the API's operations and who may call each:
+ * API_NODE any ferryd answers (hub or agent); API_LOCAL a local client of
+ * the hub; API_AGENT an enrolled agent, for a person on its machine (and
+ * so what an agent forwards to the hub). api_ops_local answers a local
+ * client; api_ops_agent a request an agent relayed (the hub's side).
+ */
+#define API_NODE	0x1
+#define API_LOCAL	0x2
+#define API_AGENT	0x4
+json_t	*api_ops_local(struct ferryd *d, const json_t *req, uid_t uid);
+json_t	*api_ops_agent(struct ferryd *d, const json_t *req);
+
+/*
+ * The handlers of api-ops.c's table: op is the request's, req the whole
+ * request, uid the local client's ((uid_t)-1 for a relayed request, which
+ * says for whom in "_by"). Each answers a reply to send, or NULL.
+ * hub-jobs.c: shares, sites, ACLs and jobs; hub-invite.c: "invite".
+ */
+json_t	*jobs_share_import(struct ferryd *d, const char *op,
+	    const json_t *req, uid_t uid);
+json_t	*jobs_share_get(struct ferryd *d, const char *op, const json_t *req,
+	    uid_t uid);
+json_t	*jobs_site_set(struct ferryd *d, const char *op, const json_t *req,
+	    uid_t uid);
+json_t	*jobs_endpoints(struct ferryd *d, const char *op, const json_t *req,
+	    uid_t uid);
+json_t	*jobs_acl(struct ferryd *d, const char *op, const json_t *req,
+	    uid_t uid);
+json_t	*jobs_send(struct ferryd *d, const char *op, const json_t *req,
+	    uid_t uid);
+json_t	*jobs_query(struct ferryd *d, const char *op, const json_t *req,
+	    uid_t uid);
+json_t	*invite_api(struct ferryd *d, const char *op, const json_t *req,
+	    uid_t uid);
 
 #endif

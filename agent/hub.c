@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "conf.h"
 #include "enroll.h"
 #include "err.h"
@@ -85,7 +86,7 @@ hub_enroll(struct hub_conn *hc, struct tls_conn *c, const json_t *msg)
 
 		pthread_mutex_lock(&d->mu);
 		r = store_enroll_hash(d->store, cd->key, name,
-		    tls_peer_fp(c), NULL, ferryd_now(), &a, &cause);
+		    tls_peer_fp(c), NULL, clock_now(), &a, &cause);
 		pthread_mutex_unlock(&d->mu);
 		info = r != 0 ? NULL : json_pack("{s:s, s:s?, s:s?, s:s}",
 		    "name", a.name, "site", a.site, "user", a.email, "role",
@@ -147,7 +148,7 @@ hub_link_register(struct ferryd *d, const struct store_agent *a,
 	l->pub = pub;	/* transferred */
 	snprintf(l->addr, sizeof l->addr, "%s", peer);
 	memcpy(l->fp, a->fingerprint, sizeof l->fp);
-	l->since = ferryd_now();
+	l->since = clock_now();
 	pthread_mutex_lock(&d->mu);
 	l->gen = ++d->link_gen;
 	l->next = d->hub_links;
@@ -180,6 +181,30 @@ hub_link_unregister(struct ferryd *d, struct hub_link *l)
 }
 
 /*
+ * What an agent says on its control link: an answer to a question the hub
+ * asked, a request relayed from its machine, or a word about a transfer.
+ */
+static void
+hub_link_message(struct ferryd *d, struct hub_link *l, const json_t *msg)
+{
+	const char	*op = json_string_value(json_object_get(msg, "op"));
+	const char	*why;
+	char		 fp[IDENTITY_FP_STRLEN + 1];
+
+	identity_fp_format(l->fp, fp);
+	pthread_mutex_lock(&d->mu);
+	if (json_object_get(msg, "re") != NULL) {
+		/* Dropped unless it answers what this agent was asked. */
+		if (ask_answered(d, fp, msg, &why) != 0)
+			audit_note_limited(d, l->name, why, ask_why(msg));
+	} else if (op != NULL && strcmp(op, "api") == 0)
+		relay_from_agent(d, l, msg);
+	else if (op != NULL && strncmp(op, "transfer.", 9) == 0)
+		dispatch_message(d, l, op, msg);
+	pthread_mutex_unlock(&d->mu);
+}
+
+/*
  * An enrolled agent's control link: hello, then messages both ways until
  * it goes. This thread alone uses the TLS connection.
  */
@@ -194,7 +219,7 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	char			*why = NULL;
 	json_t			*msg = NULL, *rep;
 	const char		*op;
-	int64_t			 heard = ferryd_now();
+	int64_t			 heard = clock_now();
 	int			 r;
 
 	identity_fp_format(tls_peer_fp(c), fp);
@@ -222,7 +247,7 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	if (r == 0) {
 		pub = hub_agent_address(d, a.name, a.site, hc->peer,
 		    json_object_get(hello, "address"));
-		store_agent_seen(d->store, a.id, pub, ferryd_now(), NULL);
+		store_agent_seen(d->store, a.id, pub, clock_now(), NULL);
 	}
 	pthread_mutex_unlock(&d->mu);
 	if (r != 0) {
@@ -233,13 +258,17 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 		free(cause);
 		return;
 	}
+	/*
+	 * In the table before the welcome: an agent told it is linked may
+	 * at once ask for what needs its link (a send that lists its files).
+	 */
+	l = hub_link_register(d, &a, hc->peer, pub);
 	rep = json_pack("{s:s, s:s, s:s?, s:s?}", "op", "welcome", "name",
 	    a.name, "site", a.site, "user", a.email);
 	r = proto_send(c, rep, NULL);
 	json_decref(rep);
 	log_info("%s connected from %s", a.name, hc->peer);
-	l = hub_link_register(d, &a, hc->peer, pub);
-	jobs_wake(d);	/* jobs may have waited for this agent */
+	dispatch_wake(d);	/* jobs may have waited for this agent */
 	pfd[0].fd = hc->fd;
 	pfd[1].fd = l != NULL ? l->wake[0] : -1;
 	pfd[0].events = pfd[1].events = POLLIN;
@@ -251,7 +280,7 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 		if (tls_pending(c) || pfd[0].revents != 0) {
 			if ((r = proto_recv(c, &msg, &cause)) != 0)
 				break;
-			heard = ferryd_now();
+			heard = clock_now();
 			op = json_string_value(json_object_get(msg, "op"));
 			if (proto_check(msg, PROTO_TO_HUB, &why) != 0) {
 				/* Dropped before anyone acts on it. */
@@ -267,13 +296,13 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 				r = proto_send(c, rep, &cause);
 				json_decref(rep);
 			} else
-				jobs_link_message(d, l, msg);
+				hub_link_message(d, l, msg);
 			json_decref(msg);
 			msg = NULL;
 		}
 		if (r == 0)
 			r = ferryd_flush(d, &l->outq, c, &cause);
-		if (r == 0 && ferryd_now() - heard > HUB_LINK_TIMEOUT_MS / 1000)
+		if (r == 0 && clock_now() - heard > HUB_LINK_TIMEOUT_MS / 1000)
 			r = err_set(&cause, FERRY_ERR_TIMEOUT, "silent for "
 			    "%d s", HUB_LINK_TIMEOUT_MS / 1000);
 	}
@@ -450,65 +479,11 @@ hub_run(struct ferryd *d)
 	d->stall_s = conf_int(d->conf.stall_timeout, 300);
 	d->per_agent = (int)conf_int(d->conf.per_agent, 2);
 	if (pthread_create(&t, NULL, hub_accept_main, d) != 0 ||
-	    jobs_start(d) != 0) {
+	    dispatch_start(d) != 0) {
 		log_error("cannot start the hub's threads");
 		return (FERRYD_EXIT_FAILED);
 	}
 	log_info("hub %s listening on %s, key %s", d->conf.site,
 	    d->conf.listen, d->fp);
 	return (FERRYD_EXIT_OK);
-}
-
-json_t *
-hub_api(struct ferryd *d, const json_t *req, uid_t uid)
-{
-	const char		*op = json_string_value(json_object_get(req,
-				    "op"));
-	const char		*site, *user, *clear;
-	char			 code[STORE_CODE_LEN + 1], *cause = NULL;
-	enum store_clearance	 cl = STORE_CLEARANCE_NONE;
-	json_t			*rep;
-	json_int_t		 ttl;
-	int64_t			 id;
-	int			 r;
-
-	if (op != NULL && strcmp(op, "audit") == 0)
-		return (audit_api(d, req));
-	if (op == NULL || strcmp(op, "invite") != 0)
-		return (jobs_api(d, req, uid));
-	site = json_string_value(json_object_get(req, "site"));
-	user = json_string_value(json_object_get(req, "user"));
-	clear = json_string_value(json_object_get(req, "clearance"));
-	ttl = json_integer_value(json_object_get(req, "ttl"));
-	if ((site == NULL) == (user == NULL) || (user != NULL &&
-	    (clear == NULL || store_clearance_parse(clear, &cl) != 0)))
-		return (json_pack("{s:s, s:b}", "error", "invite needs --site "
-		    "SITE, or --user EMAIL with --clearance employee|"
-		    "restricted", "done", 1));
-	/* now + ttl must not overflow into the past. */
-	if (ttl > FERRYD_INVITE_TTL_MAX)
-		return (json_pack("{s:s, s:b}", "error", "an invite is valid "
-		    "for at most 8784 hours (366 days)", "done", 1));
-	pthread_mutex_lock(&d->mu);
-	r = store_invite_code(code, sizeof code, &cause);
-	if (r == 0)
-		r = store_invite_create(d->store, user ? STORE_ROLE_USER :
-		    STORE_ROLE_SITE, user ? user : site, cl, code,
-		    ferryd_now(), ttl > 0 ? ttl : FERRYD_INVITE_TTL, &id,
-		    &cause);
-	pthread_mutex_unlock(&d->mu);
-	if (r != 0)
-		rep = json_pack("{s:s, s:b}", "error", cause ? cause :
-		    err_str(r), "done", 1);
-	else {
-		log_info("invite %jd for %s made by uid %u", (intmax_t)id,
-		    user ? user : site, (unsigned)uid);
-		rep = json_pack("{s:s, s:I, s:I, s:b}", "code", code,
-		    "invite", (json_int_t)id, "expires", (json_int_t)(
-		    ferryd_now() + (ttl > 0 ? ttl : FERRYD_INVITE_TTL)),
-		    "done", 1);
-	}
-	explicit_bzero(code, sizeof code);
-	free(cause);
-	return (rep);
 }

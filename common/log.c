@@ -105,26 +105,3 @@ LOG_FN(log_info, LOG_LEVEL_INFO, 0)
 LOG_FN(log_warn, LOG_LEVEL_WARN, 1)
 LOG_FN(log_warnx, LOG_LEVEL_WARN, 0)
 LOG_FN(log_error, LOG_LEVEL_ERROR, 0)
-
-void
-fatal(const char *fmt, ...)
-{
-	int	saved = errno;
-	va_list	ap;
-
-	va_start(ap, fmt);
-	log_vwrite(LOG_LEVEL_ERROR, 1, saved, fmt, ap);
-	va_end(ap);
-	exit(1);
-}
-
-void
-fatalx(const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	log_vwrite(LOG_LEVEL_ERROR, 0, 0, fmt, ap);
-	va_end(ap);
-	exit(1);
-}

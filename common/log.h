@@ -30,8 +30,5 @@ void	log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
 void	log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);
 void	log_warnx(const char *fmt, ...) LOG_PRINTF(1, 2);
 void	log_error(const char *fmt, ...) LOG_PRINTF(1, 2);
-/* For broken invariants and start-up failures only: log and exit(1). */
-void	fatal(const char *fmt, ...) LOG_PRINTF(1, 2) __attribute__((noreturn));
-void	fatalx(const char *fmt, ...) LOG_PRINTF(1, 2) __attribute__((noreturn));
 
 #endif

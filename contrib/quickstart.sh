@@ -60,7 +60,7 @@ step "$ferry" map --map "$map" --to hq:windows \
     echo "(exit status $?)"
 
 # The transfer core: hq (127.0.0.1) sends to la (127.0.0.2), which listens.
-peer=$PWD/transfer/ferry-peer
+peer=$PWD/transfer/tools/ferry-peer
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/hq/show/sh010/plate" "$tmp/la"

@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +20,7 @@
 #define MAIL_OUTBOX_BUSY_MS	10000
 
 struct mail_outbox {
-	sqlite3			*db;
+	struct db		*db;
 	char			*path;
 	struct mail_policy	 policy;
 };
@@ -74,6 +76,21 @@ mail_state_parse(const char *name)
 	return (MAIL_FAILED_FOR_GOOD);
 }
 
+/* Prepares (or finds) sql, binds by fmt (db.h) and runs it to its end. */
+static int
+mail_outbox_run(struct mail_outbox *ob, char **cause, const char *sql,
+    const char *fmt, ...)
+{
+	sqlite3_stmt	*s;
+	va_list		 ap;
+	int		 e;
+
+	va_start(ap, fmt);
+	e = db_vq(ob->db, sql, &s, cause, fmt, ap);
+	va_end(ap);
+	return (e != 0 ? e : db_exec(ob->db, s, cause));
+}
+
 int
 mail_outbox_open(const char *path, int64_t now, struct mail_outbox **obp,
     char **cause)
@@ -91,11 +108,11 @@ mail_outbox_open(const char *path, int64_t now, struct mail_outbox **obp,
 	ob->policy.max_attempts = 48;
 	e = db_open(path, MAIL_OUTBOX_BUSY_MS, &ob->db, cause);
 	if (e == 0)
-		e = db_migrate(ob->db, path, mail_outbox_migrations,
-		    MAIL_OUTBOX_NMIGRATIONS, "ferry", cause);
+		e = db_migrate(ob->db, mail_outbox_migrations,
+		    MAIL_OUTBOX_NMIGRATIONS, 1, cause);
 	/* A message left "sending" died with the process: send it again. */
 	if (e == 0)
-		e = db_run(ob->db, path, cause, "UPDATE outbox SET state = "
+		e = mail_outbox_run(ob, cause, "UPDATE outbox SET state = "
 		    "'queued', next_try = ?1, updated = ?1, interrupted = "
 		    "interrupted + 1, error = 'interrupted while sending' "
 		    "WHERE state = 'sending'", "i", now);
@@ -112,7 +129,7 @@ mail_outbox_close(struct mail_outbox *ob)
 {
 	if (ob == NULL)
 		return;
-	sqlite3_close_v2(ob->db);
+	db_close(ob->db);
 	free(ob->path);
 	free(ob);
 }
@@ -128,22 +145,23 @@ mail_outbox_add(struct mail_outbox *ob, const struct mail_templates *t,
     const char *from, const struct mail_notice *n, int64_t now,
     char **cause)
 {
-	char	*msg = NULL;
+	char	*msg = NULL, *why = NULL;
 	int	 e;
 
 	if ((e = mail_compose(t, from, n, now, &msg, cause)) != 0)
 		return (e);
-	e = db_run(ob->db, ob->path, NULL, "INSERT INTO outbox (key, rcpt, "
+	e = mail_outbox_run(ob, &why, "INSERT INTO outbox (key, rcpt, "
 	    "message, next_try, created, updated) VALUES (?1, ?2, ?3, ?4, ?4, "
-	    "?4)", "sssi", n->key, n->to, msg, now);
+	    "?4)", "ttti", n->key, n->to, msg, now);
 	free(msg);
 	if (e == FERRY_ERR_EXIST)
-		return (err_set(cause, e, "mail %s to %s is queued already",
-		    n->key, n->to));
-	if (e != 0)
-		return (err_set(cause, e, "%s: cannot queue mail %s: %s",
-		    ob->path, n->key, sqlite3_errmsg(ob->db)));
-	return (0);
+		e = err_set(cause, e, "mail %s to %s is queued already",
+		    n->key, n->to);
+	else if (e != 0)
+		e = err_set(cause, e, "%s: cannot queue mail %s: %s",
+		    ob->path, n->key, why != NULL ? why : err_str(e));
+	free(why);
+	return (e);
 }
 
 /* Fills st from a row of (key, rcpt, state, attempts, next_try, error). */
@@ -175,22 +193,20 @@ mail_outbox_pick(struct mail_outbox *ob, int64_t now, struct mail_claim *cl,
 	sqlite3_stmt	*s;
 	int		 e;
 
-	e = db_prepare(ob->db, ob->path, &s, cause, "SELECT id, rcpt, "
-	    "message, attempts FROM outbox WHERE state = 'queued' AND "
-	    "next_try <= ?1 ORDER BY next_try, id LIMIT 1", "i", now);
+	e = db_q(ob->db, "SELECT id, rcpt, message, attempts FROM outbox "
+	    "WHERE state = 'queued' AND next_try <= ?1 ORDER BY next_try, id "
+	    "LIMIT 1", &s, cause, "i", now);
 	if (e != 0)
 		return (e);
-	if ((e = db_step(ob->db, ob->path, s, cause)) < 0)
+	if ((e = db_step(ob->db, s, cause)) < 0)
 		return (e);
-	if (e == 0) {
-		sqlite3_finalize(s);
+	if (e == 0)
 		return (FERRY_ERR_NOTFOUND);
-	}
 	cl->id = sqlite3_column_int64(s, 0);
 	cl->rcpt = strdup((const char *)sqlite3_column_text(s, 1));
 	cl->message = strdup((const char *)sqlite3_column_text(s, 2));
 	cl->attempts = sqlite3_column_int(s, 3) + 1;
-	sqlite3_finalize(s);
+	db_reset(s);
 	if (cl->rcpt == NULL || cl->message == NULL) {
 		mail_claim_clear(cl);
 		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
@@ -206,18 +222,15 @@ mail_outbox_claim(struct mail_outbox *ob, int64_t now, struct mail_claim *cl,
 	int			e;
 
 	memset(&c, 0, sizeof c);
-	if ((e = db_exec(ob->db, ob->path, "BEGIN IMMEDIATE", cause)) != 0)
+	if ((e = db_begin(ob->db, cause)) != 0)
 		return (e);
 	e = mail_outbox_pick(ob, now, &c, cause);
 	if (e == 0)
-		e = db_run(ob->db, ob->path, cause, "UPDATE outbox SET state = "
+		e = mail_outbox_run(ob, cause, "UPDATE outbox SET state = "
 		    "'sending', attempts = ?1, updated = ?2 WHERE id = ?3",
 		    "iii", (int64_t)c.attempts, now, c.id);
 	/* "sending" is on disk before a byte goes to the SMTP server. */
-	if (e == 0)
-		e = db_exec(ob->db, ob->path, "COMMIT", cause);
-	if (e != 0) {
-		db_exec(ob->db, ob->path, "ROLLBACK", NULL);
+	if ((e = db_end(ob->db, e, cause)) != 0) {
 		mail_claim_clear(&c);
 		return (e);
 	}
@@ -258,9 +271,9 @@ mail_outbox_finish(struct mail_outbox *ob, const struct mail_claim *cl,
 		state = "failed";
 	else
 		next = now + mail_outbox_backoff(&ob->policy, cl->attempts);
-	return (db_run(ob->db, ob->path, cause, "UPDATE outbox SET state = "
-	    "?1, next_try = ?2, updated = ?3, error = ?4 WHERE id = ?5 AND "
-	    "state = 'sending'", "siisi", state, next, now, error, cl->id));
+	return (mail_outbox_run(ob, cause, "UPDATE outbox SET state = ?1, "
+	    "next_try = ?2, updated = ?3, error = ?4 WHERE id = ?5 AND state = "
+	    "'sending'", "tiiti", state, next, now, error, cl->id));
 }
 
 /* Reads back what the step left, for the caller. */
@@ -271,15 +284,15 @@ mail_outbox_report(struct mail_outbox *ob, int64_t id, struct mail_step *st,
 	sqlite3_stmt	*s;
 	int		 e;
 
-	e = db_prepare(ob->db, ob->path, &s, cause, "SELECT key, rcpt, state, "
-	    "attempts, next_try, error FROM outbox WHERE id = ?1", "i", id);
+	e = db_q(ob->db, "SELECT key, rcpt, state, attempts, next_try, error "
+	    "FROM outbox WHERE id = ?1", &s, cause, "i", id);
 	if (e != 0)
 		return (e);
-	if ((e = db_step(ob->db, ob->path, s, cause)) < 0)
+	if ((e = db_step(ob->db, s, cause)) < 0)
 		return (e);
 	e = e == 0 ? err_set(cause, FERRY_ERR_NOTFOUND, "%s: mail %jd is "
 	    "gone", ob->path, (intmax_t)id) : mail_outbox_row(s, st);
-	sqlite3_finalize(s);
+	db_reset(s);
 	if (e == FERRY_ERR_NOMEM)
 		e = err_set(cause, e, "out of memory");
 	return (e);
@@ -320,17 +333,17 @@ mail_outbox_next(struct mail_outbox *ob, int64_t *whenp, char **cause)
 	sqlite3_stmt	*s;
 	int		 e;
 
-	e = db_prepare(ob->db, ob->path, &s, cause, "SELECT min(next_try) "
-	    "FROM outbox WHERE state = 'queued'", "");
+	e = db_q(ob->db, "SELECT min(next_try) FROM outbox WHERE state = "
+	    "'queued'", &s, cause, "");
 	if (e != 0)
 		return (e);
-	if ((e = db_step(ob->db, ob->path, s, cause)) < 0)
+	if ((e = db_step(ob->db, s, cause)) < 0)
 		return (e);
 	if (sqlite3_column_type(s, 0) == SQLITE_NULL)
 		e = FERRY_ERR_NOTFOUND;
 	else
 		*whenp = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	db_reset(s);
 	return (e == FERRY_ERR_NOTFOUND ? e : 0);
 }
 
@@ -342,20 +355,18 @@ mail_outbox_list(struct mail_outbox *ob,
 	sqlite3_stmt		*s;
 	int			 e;
 
-	e = db_prepare(ob->db, ob->path, &s, cause, "SELECT key, rcpt, state, "
-	    "attempts, next_try, error FROM outbox ORDER BY id", "");
+	e = db_q(ob->db, "SELECT key, rcpt, state, attempts, next_try, error "
+	    "FROM outbox ORDER BY id", &s, cause, "");
 	if (e != 0)
 		return (e);
-	while ((e = db_step(ob->db, ob->path, s, cause)) == 1) {
+	while ((e = db_step(ob->db, s, cause)) == 1) {
 		if (mail_outbox_row(s, &st) != 0) {
-			sqlite3_finalize(s);
+			db_reset(s);
 			return (err_set(cause, FERRY_ERR_NOMEM, "out of "
 			    "memory"));
 		}
 		fn(&st, arg);
 		mail_step_clear(&st);
 	}
-	if (e == 0)
-		sqlite3_finalize(s);
 	return (e);
 }

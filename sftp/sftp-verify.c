@@ -17,7 +17,7 @@
 
 #include "buf.h"
 #include "err.h"
-#include "hash.h"
+#include "hash-int.h"
 #include "hex.h"
 #include "sftp-int.h"
 

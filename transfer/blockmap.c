@@ -7,7 +7,7 @@
 
 #include <xxhash.h>
 
-#include "blockmap.h"
+#include "blockmap-int.h"
 #include "err.h"
 
 #define BLOCKMAP_LIT_MAX	(1024 * 1024)	/* one LITERAL command */

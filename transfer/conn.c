@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conn.h"
+#include "conn-int.h"
 #include "err.h"
 #include "tls.h"
 

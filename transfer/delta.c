@@ -8,7 +8,7 @@
 
 #include <librsync.h>
 
-#include "delta.h"
+#include "delta-int.h"
 #include "err.h"
 
 #define DELTA_OUT_SIZE	(64 * 1024)

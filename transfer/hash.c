@@ -7,7 +7,7 @@
 #include <xxhash.h>
 
 #include "err.h"
-#include "hash.h"
+#include "hash-int.h"
 
 struct hash {
 	XXH3_state_t	*st;

@@ -10,7 +10,7 @@
 
 #include "beneath.h"
 #include "err.h"
-#include "held.h"
+#include "held-int.h"
 #include "tree.h"
 
 /* Whether the file at dirfd/base is the entry already. */

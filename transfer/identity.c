@@ -21,7 +21,7 @@
 
 #include "err.h"
 #include "identity.h"
-#include "ossl.h"
+#include "ossl-int.h"
 
 /*
  * Ed25519 rather than ECDSA P-256: signatures need no per-signature random

@@ -17,7 +17,7 @@
 #include <linux/fs.h>
 #endif
 
-#include "blockmap.h"
+#include "blockmap-int.h"
 #include "err.h"
 #include "inplace.h"
 

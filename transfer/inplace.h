@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hash.h"
+#include "hash-int.h"
 
 struct inplace;
 

@@ -19,7 +19,7 @@
 #include "err.h"
 #include "frame.h"
 #include "link.h"
-#include "progress.h"
+#include "progress-int.h"
 #include "tls.h"
 
 struct link_listener {

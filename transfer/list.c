@@ -13,7 +13,7 @@
 #include "beneath.h"
 #include "buf.h"
 #include "err.h"
-#include "msg.h"
+#include "msg-int.h"
 #include "transfer.h"
 #include "tree.h"
 

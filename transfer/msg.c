@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "err.h"
-#include "msg.h"
-#include "wire.h"
+#include "msg-int.h"
+#include "wire-int.h"
 
 /* Wraps the payload in p as one frame of type at the end of out. */
 static int

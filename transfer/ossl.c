@@ -4,7 +4,7 @@
 
 #include <openssl/err.h>
 
-#include "ossl.h"
+#include "ossl-int.h"
 
 const char *
 ossl_err(char *s, size_t n)

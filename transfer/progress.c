@@ -4,7 +4,7 @@
 #include <time.h>
 
 #include "human.h"
-#include "progress.h"
+#include "progress-int.h"
 
 double
 progress_now(void)

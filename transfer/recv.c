@@ -15,93 +15,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "blockmap.h"
-#include "delta.h"
+#include "blockmap-int.h"
+#include "delta-int.h"
 #include "err.h"
 #include "flush.h"
-#include "hash.h"
-#include "held.h"
+#include "hash-int.h"
+#include "held-int.h"
 #include "inplace.h"
-#include "session.h"
+#include "recv-int.h"
+#include "session-int.h"
 #include "tls.h"
 #include "tree.h"
 
-/* Files smaller than this are not resumed: they start afresh. */
-#define RECV_RESUME_MIN	(1024 * 1024)
 /* Writeback of a large file is started every this many bytes. */
 #define RECV_KICK	(8 * 1024 * 1024)
-/*
- * The mode bits a sender may set: no setuid, setgid or sticky bit, and not
- * world-writable. Owners are never the sender's: files belong to whoever
- * runs the receiver.
- */
+/* A sender sets no setuid, setgid, sticky or o+w bit, and never owners. */
 #define RECV_MODE_MASK	0775
-
-/* Directory attributes, applied once every stream is done with them. */
-struct recv_dir {
-	char		*rel;
-	uint32_t	 mode;
-	struct timespec	 mtime;
-};
-
-/* State shared by the streams of one transfer. */
-struct recv_shared {
-	pthread_mutex_t		 mu;
-	int			 rootfd;
-	const struct transfer_opts *o;
-	struct progress		 pr;
-	struct transfer_stats	 st;
-	struct recv_dir		*dirs;
-	size_t			 ndirs;
-	struct buf		 failures;
-};
-
-/* One entry of the current batch and what was planned for it. */
-struct recv_item {
-	struct msg_entry	 e;
-	uint8_t			 action;
-	uint64_t		 offset;
-	const char		*basis;	/* e.path or e.basis; NULL: none */
-	/* After its data: what to answer, once the batch is on disk. */
-	int			 begun;
-	int			 verified;	/* waits for its rename */
-	int			 flush_err;	/* set by the flusher */
-	uint8_t			 sent_action;
-	uint64_t		 sent_offset;
-	uint8_t			 ack_status;
-	char			*ack_reason;
-};
-
-/* The file whose data is arriving. */
-struct recv_file {
-	struct recv_item	*it;
-	int			 dirfd;
-	const char		*base;
-	char			 part[TREE_TMP_MAX];
-	char			 meta[TREE_TMP_MAX];
-	int			 fd;
-	int			 basis_fd;
-	struct delta		*patch;
-	struct inplace		*ip;		/* or a patch of a clone */
-	struct hash		*h;
-	uint64_t		 written;
-	uint64_t		 kicked;	/* writeback started up to */
-	int			 failed;	/* drain the rest, then ACK */
-	char			*why;
-};
-
-struct recv_stream {
-	struct recv_shared	*sh;
-	struct conn		 c;
-	struct recv_item	*items;
-	size_t			 nitems;
-	char			*cache_dir;	/* parent of the last path */
-	int			 cache_fd;	/* and its directory */
-	struct flusher		*fl;		/* flushes finished files */
-	int			 started;
-	int			 result;
-	char			*cause;
-};
 
 static void
 recv_count(struct recv_shared *sh, uint64_t *field, uint64_t n)
@@ -150,7 +79,7 @@ recv_mode(struct recv_stream *s, const struct msg_entry *e)
  * directory come together, and walking the path for each costs a system
  * call per component. The fd is borrowed: do not close it.
  */
-static int
+int
 recv_parent(struct recv_stream *s, const char *rel, int create, int *dirfd,
     const char **base, char **cause)
 {
@@ -807,66 +736,6 @@ recv_file_data(struct recv_stream *s, struct recv_file *rf,
 	return (r);
 }
 
-/* Whether two relative paths have the same parent directory. */
-static int
-recv_same_parent(const char *a, const char *b)
-{
-	const char	*sa = strrchr(a, '/'), *sb = strrchr(b, '/');
-	size_t		 na = sa ? (size_t)(sa - a) : 0;
-	size_t		 nb = sb ? (size_t)(sb - b) : 0;
-
-	return (na == nb && strncmp(a, b, na) == 0);
-}
-
-/*
- * Puts the batch's verified files in place once the flusher has them all
- * on disk, and flushes each directory once after its renames, so that
- * they survive a crash too. A file that could not be flushed is dropped.
- */
-static void
-recv_commit(struct recv_stream *s)
-{
-	struct recv_item	*it;
-	const char		*base;
-	char			 part[TREE_TMP_MAX], meta[TREE_TMP_MAX];
-	char			*why = NULL;
-	size_t			 i, j;
-	int			 dirfd;
-
-	if (s->fl != NULL)
-		flusher_wait(s->fl);
-	for (i = 0; i < s->nitems; i++) {
-		it = &s->items[i];
-		if (!it->verified)
-			continue;
-		it->verified = 0;
-		if (recv_parent(s, it->e.path, 0, &dirfd, &base, &why) != 0) {
-			it->ack_reason = why;	/* transferred */
-			why = NULL;
-			continue;
-		}
-		tree_tmp_name(base, TREE_PART, part);
-		tree_tmp_name(base, TREE_META, meta);
-		if (it->flush_err != 0) {
-			err_set(&it->ack_reason, FERRY_ERR_IO, "flushing: %s",
-			    strerror(it->flush_err));
-			unlinkat(dirfd, part, 0);
-		} else if (renameat(dirfd, part, dirfd, base) == -1) {
-			err_set(&it->ack_reason, FERRY_ERR_IO, "renaming into "
-			    "place: %s", strerror(errno));
-			unlinkat(dirfd, part, 0);
-		} else
-			it->ack_status = MSG_ACK_DONE;
-		if (it->e.size >= RECV_RESUME_MIN)
-			unlinkat(dirfd, meta, 0);
-		for (j = i + 1; j < s->nitems && !s->items[j].verified; j++)
-			;
-		if (j == s->nitems ||
-		    !recv_same_parent(it->e.path, s->items[j].e.path))
-			fsync(dirfd);
-	}
-}
-
 /* Counts a file the sender sent, and encodes its ACK. */
 static int
 recv_answer(struct recv_stream *s, struct recv_item *it, struct buf *acks)
@@ -968,45 +837,6 @@ out:
 	s->fl = NULL;
 	s->result = r;
 	return (NULL);
-}
-
-static int
-recv_dir_depth_cmp(const void *a, const void *b)
-{
-	const struct recv_dir	*x = a, *y = b;
-	size_t			 dx = 0, dy = 0;
-	const char		*p;
-
-	for (p = x->rel; *p; p++)
-		dx += *p == '/';
-	for (p = y->rel; *p; p++)
-		dy += *p == '/';
-	return (dx < dy ? 1 : dx > dy ? -1 : 0);
-}
-
-/* Applies directory modes and times, deepest first, once all is in. */
-static void
-recv_apply_dirs(struct recv_shared *sh)
-{
-	struct timespec	 ts[2];
-	const char	*base;
-	size_t		 i;
-	int		 dirfd;
-
-	if (sh->ndirs > 0)
-		qsort(sh->dirs, sh->ndirs, sizeof *sh->dirs,
-		    recv_dir_depth_cmp);
-	for (i = 0; i < sh->ndirs; i++) {
-		if (tree_open_parent(sh->rootfd, sh->dirs[i].rel, 0, &dirfd,
-		    &base, NULL) == 0) {
-			ts[0] = ts[1] = sh->dirs[i].mtime;
-			fchmodat(dirfd, base, sh->dirs[i].mode, 0);
-			utimensat(dirfd, base, ts, AT_SYMLINK_NOFOLLOW);
-			close(dirfd);
-		}
-		free(sh->dirs[i].rel);
-	}
-	free(sh->dirs);
 }
 
 int

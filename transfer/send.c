@@ -14,11 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "blockmap.h"
-#include "delta.h"
+#include "blockmap-int.h"
+#include "delta-int.h"
 #include "err.h"
-#include "hash.h"
-#include "session.h"
+#include "hash-int.h"
+#include "session-int.h"
 #include "tls.h"
 
 #define SEND_READ_SIZE	(256 * 1024)

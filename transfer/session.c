@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "err.h"
-#include "session.h"
+#include "session-int.h"
 
 int
 session_hello(struct conn *c, char **cause)

@@ -14,7 +14,7 @@
 
 #include "err.h"
 #include "identity.h"
-#include "ossl.h"
+#include "ossl-int.h"
 #include "tls.h"
 
 /*

@@ -1,6 +1,6 @@
 /*
  * The transfer core: moves a set of files from a sender to a receiver over
- * one or more established data connections (see tls.h and listen.h),
+ * one or more established data connections (see tls.h and link.h),
  * sending only what changed, and never leaving a partial or wrong file
  * under a final name. The session protocol is in docs/protocol.md.
  *
@@ -17,6 +17,13 @@
 #include <sys/types.h>
 
 struct tls_conn;
+
+/* What an entry is, as the session's FILE_ENTRY says (msg-int.h). */
+enum msg_entry_type {
+	MSG_ENTRY_FILE = 1,
+	MSG_ENTRY_DIR = 2,
+	MSG_ENTRY_SYMLINK = 3
+};
 
 /* One entry the sender offers: a file, directory or symlink. */
 struct transfer_file {

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "err.h"
-#include "wire.h"
+#include "wire-int.h"
 
 void
 wire_reader_init(struct wire_reader *r, const void *p, size_t len)

@@ -1,6 +1,6 @@
 # Sourced by the daemon tests: a hub (site hq) on 127.0.0.1 at a free
 # port, helpers to start daemons and to enrol agents.
-. "${srcdir:-.}/tests/cli/lib.sh"
+. "${srcdir:-.}/tests/lib.sh"
 : "${FERRYD:?FERRYD must name the ferryd binary (make check sets it)}"
 need jq
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # ferry map: exit statuses, messages, --json, --expand and bad map files.
-. "${srcdir:-.}/tests/cli/lib.sh"
+. "${srcdir:-.}/tests/lib.sh"
 need jq
 MAP="$srcdir/contrib/examples/share-map.json"
 

@@ -3,7 +3,7 @@
 # command, errors that say "ferry: COMMAND:", typos refused with the known
 # names, ferry-peer as a test driver, ferryd's fingerprint, commands that
 # fail leaving nothing behind, the doctor, and log times.
-. "${srcdir:-.}/tests/cli/lib.sh"
+. "${srcdir:-.}/tests/lib.sh"
 : "${FERRYD:?FERRYD must name the ferryd binary}"
 : "${PEER:?PEER must name ferry-peer}"
 MAP="$srcdir/contrib/examples/share-map.json"

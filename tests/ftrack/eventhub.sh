@@ -10,7 +10,7 @@
 # a refused handshake. Against a TLS server with a certificate of its
 # own: refused without its CA, and with it a 200 kB event and a reply.
 # No API key may appear in anything printed.
-. "${srcdir:-.}/tests/cli/lib.sh"
+. "${srcdir:-.}/tests/lib.sh"
 . "${srcdir:-.}/tests/ftrack-double/lib.sh"
 
 CLIENT=${FTRACK_HUB_CLIENT:-tests/ftrack/hub-client}

@@ -6,7 +6,7 @@
 # on sh010's plate v002, against a double that de-duplicates its answers
 # across each batch and ignores ftrack-api-options. Nothing printed shows
 # the API key.
-. "${srcdir:-.}/tests/cli/lib.sh"
+. "${srcdir:-.}/tests/lib.sh"
 . "${srcdir:-.}/tests/ftrack-double/lib.sh"
 
 CLIENT=${FTRACK_RESOLVE_CLIENT:-tests/ftrack/resolve-client}

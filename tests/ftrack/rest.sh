@@ -6,7 +6,7 @@
 # of giving credentials. Against small servers of our own: 503 twice then
 # an answer (retried), 503 always (given up), no answer at all (timeout).
 # The API keys never appear in anything printed.
-. "${srcdir:-.}/tests/cli/lib.sh"
+. "${srcdir:-.}/tests/lib.sh"
 . "${srcdir:-.}/tests/ftrack-double/lib.sh"
 
 CLIENT=${FTRACK_REST_CLIENT:-tests/ftrack/rest-client}

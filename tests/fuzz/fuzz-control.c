@@ -1,6 +1,6 @@
 /*
  * libFuzzer target for the control protocol's messages: any bytes the
- * JSON parser takes as a value go through the table (agent/proto-check.c)
+ * JSON parser takes as a value go through the table (agent/proto/proto-check.c)
  * in every direction. The table must refuse, never misread or crash on,
  * any message; what it passes must have the types it promises.
  */

@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "blockmap.h"
+#include "blockmap-int.h"
 #include "err.h"
 #include "frame.h"
-#include "msg.h"
+#include "msg-int.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

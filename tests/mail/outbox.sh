@@ -6,7 +6,7 @@
 # sends the same message again, Message-ID and all (docs/mail.md); a 5xx
 # is final; the password file is read and its mode checked; STARTTLS is
 # required and checked against a CA file, implicit TLS works.
-. "${srcdir:-.}/tests/cli/lib.sh"
+. "${srcdir:-.}/tests/lib.sh"
 
 MC=$(dirname "$FERRY")/tests/mail/mail-check
 PY=""

@@ -36,7 +36,7 @@
 #include "hex.h"
 #include "identity.h"
 #include "link.h"
-#include "msg.h"
+#include "msg-int.h"
 #include "transfer.h"
 
 #define EVIL_MAX_RULES	64

@@ -1,7 +1,7 @@
 /*
  * The crafted agent's toolkit (tests/security/): a real agent's identity,
  * enrolled by a real `ferryd enroll`, that speaks the real control
- * protocol (transfer/ TLS, CONTROL frames, agent/proto.c) but says what a
+ * protocol (transfer/ TLS, CONTROL frames, agent/proto/proto.c) but says what a
  * test tells it to. Attacks are built from these calls; evil-agent.c
  * drives the control plane, evil-data.c the data plane.
  *

@@ -1,7 +1,7 @@
 # Sourced by the SFTP tests: a real OpenSSH sshd on 127.0.0.1 at a free
 # port, with a throw-away host key and user key (as bench/run starts its
 # own), a known_hosts file naming it, and helpers around ferry-sftp.
-. "${srcdir:-.}/tests/cli/lib.sh"
+. "${srcdir:-.}/tests/lib.sh"
 
 : "${SFTP:?SFTP must name the ferry-sftp binary (make check sets it)}"
 [ -x /usr/sbin/sshd ] || need sshd

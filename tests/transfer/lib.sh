@@ -1,7 +1,7 @@
 # Sourced by the transfer tests: two ferry-peer identities, a token, and
 # helpers that run a receiver in the background and a sender against it,
 # over real TCP and TLS on loopback.
-. "${srcdir:-.}/tests/cli/lib.sh"
+. "${srcdir:-.}/tests/lib.sh"
 
 : "${PEER:?PEER must name the ferry-peer binary (make check sets it)}"
 A_FP=$("$PEER" keygen --state "$TMP/a")

@@ -15,11 +15,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "blockmap.h"
+#include "blockmap-int.h"
 #include "buf.h"
-#include "delta.h"
+#include "delta-int.h"
 #include "err.h"
-#include "hash.h"
+#include "hash-int.h"
 #include "inplace.h"
 #include "test.h"
 

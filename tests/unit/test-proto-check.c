@@ -1,5 +1,5 @@
 /*
- * The table of control messages (agent/proto-check.c): every message the
+ * The table of control messages (agent/proto/proto-check.c): every message the
  * two sides really send passes, in its own direction only; each kind of
  * malformation is refused with a cause naming the op and the field.
  */

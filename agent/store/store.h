@@ -208,7 +208,7 @@ int	 store_enroll(struct store *st, const char *code, const char *name,
 	     char **cause);
 /*
  * The same, for the invite whose stored hash is hash: for enrolment where
- * the hub never sees the code itself (agent/enroll.h).
+ * the hub never sees the code itself (agent/proto/enroll.h).
  */
 int	 store_enroll_hash(struct store *st, const unsigned char *hash,
 	     const char *name, const unsigned char fp[STORE_FINGERPRINT_LEN],

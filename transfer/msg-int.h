@@ -12,14 +12,9 @@
 
 #include "buf.h"
 #include "frame.h"
+#include "transfer.h"
 
 #define MSG_HASH_LEN	16	/* xxh3-128, big-endian high then low */
-
-enum msg_entry_type {
-	MSG_ENTRY_FILE = 1,
-	MSG_ENTRY_DIR = 2,
-	MSG_ENTRY_SYMLINK = 3
-};
 
 /* Entry flags. */
 #define MSG_ENTRY_FORCE_WHOLE	0x01	/* a retry: do not trust any basis */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "err.h"
 #include "ferryd.h"
 #include "log.h"
@@ -29,7 +30,7 @@ audit_note(struct ferryd *d, const char *who, const char *what,
 
 	if (detail != NULL)
 		text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
-	if (d->store != NULL && store_audit_add(d->store, ferryd_now(), who,
+	if (d->store != NULL && store_audit_add(d->store, clock_now(), who,
 	    what, text, &cause) != 0)
 		log_warnx("audit %s %s: %s", who, what, cause);
 	log_info("audit: %s %s%s%s", who, what, text ? " " : "",
@@ -48,7 +49,7 @@ audit_quiet(struct ferryd *d, const char *who, const char *what)
 		int64_t	at;
 	}		 slots[AUDIT_QUIET_SLOTS];
 	char		 key[160];
-	int64_t		 now = ferryd_now();
+	int64_t		 now = clock_now();
 	size_t		 i, oldest = 0;
 
 	(void)d;
@@ -94,7 +95,7 @@ audit_list_cb(void *arg, const struct store_audit *a)
 }
 
 json_t *
-audit_api(struct ferryd *d, const json_t *req)
+audit_api(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 {
 	json_int_t	 limit = json_integer_value(json_object_get(req,
 			    "limit"));

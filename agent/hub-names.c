@@ -1,5 +1,5 @@
 /*
- * Names people type on the hub (names.h): a site, a person, a share. A
+ * Names people type on the hub (hub-names.h): a site, a person, a share. A
  * typo is refused with the names the hub knows, and a person invited but
  * not enrolled is said to be so, instead of a job that waits forever.
  */
@@ -12,9 +12,10 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "err.h"
 #include "ferryd.h"
-#include "names.h"
+#include "hub-names.h"
 #include "share-map.h"
 #include "store.h"
 
@@ -54,7 +55,7 @@ names_in_map(struct ferryd *d, const char *site)
 	struct share_map	*m;
 	int			 known;
 
-	if (jobs_share_map(d, &m, NULL) != 0)
+	if (names_share_map(d, &m, NULL) != 0)
 		return (0);
 	known = share_map_site_known(m, site);
 	share_map_free(m);
@@ -96,7 +97,7 @@ names_invited(struct ferryd *d, const char *name, int ok_if_invited,
 {
 	int	pending = 0;
 
-	if (store_invite_pending(d->store, name, ferryd_now(), &pending,
+	if (store_invite_pending(d->store, name, clock_now(), &pending,
 	    NULL) != 0 || !pending)
 		return (FERRY_ERR_NOTFOUND);
 	if (ok_if_invited)
@@ -171,7 +172,7 @@ names_share(struct ferryd *d, const char *prefix, char **cause)
 	if ((name = strndup(prefix, (size_t)(colon - prefix))) == NULL)
 		return (FERRY_ERR_NOMEM);
 	pthread_mutex_lock(&d->mu);
-	r = jobs_share_map(d, &m, cause);
+	r = names_share_map(d, &m, cause);
 	pthread_mutex_unlock(&d->mu);
 	if (r == 0 && !share_map_share_known(m, name)) {
 		buf_init(&known, 0);
@@ -182,5 +183,24 @@ names_share(struct ferryd *d, const char *prefix, char **cause)
 	}
 	share_map_free(m);
 	free(name);
+	return (r);
+}
+
+/* The current share map, from the store. Caller holds d->mu. */
+int
+names_share_map(struct ferryd *d, struct share_map **m, char **cause)
+{
+	char	*json = NULL;
+	int64_t	 version;
+	int	 r;
+
+	*m = NULL;
+	if ((r = store_share_get(d->store, &json, &version, cause)) != 0)
+		return (r);
+	if (json == NULL)
+		return (err_set(cause, FERRY_ERR_NOTFOUND, "no share map yet: "
+		    "import one with 'ferry share import FILE'"));
+	r = share_map_load_text(json, strlen(json), "share map", m, cause);
+	free(json);
 	return (r);
 }

@@ -35,7 +35,7 @@
 #include "human.h"
 #include "identity.h"
 #include "link.h"
-#include "msg.h"
+#include "msg-int.h"
 #include "tls.h"
 #include "transfer.h"
 

@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #include "buf.h"
-#include "delta.h"
+#include "delta-int.h"
 
 #define BLOCKMAP_MAGIC		0x46424d31u	/* "FBM1" */
 #define BLOCKMAP_BLOCK		4096

@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "clock.h"
 #include "ferryd.h"
 
 #define GATE_PREAUTH_MAX	64
@@ -60,15 +61,6 @@ struct gate {
 	int64_t		 fails_since;
 };
 
-static int64_t
-gate_ms(void)
-{
-	struct timespec	t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return ((int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000);
-}
-
 static struct gate *
 gate_get(struct ferryd *d)
 {
@@ -96,7 +88,7 @@ gate_ip(struct gate *g, const char *addr)
 	memset(old, 0, sizeof *old);
 	snprintf(old->addr, sizeof old->addr, "%s", addr);
 	old->tokens = GATE_BURST;
-	old->at_ms = gate_ms();
+	old->at_ms = clock_ms();
 	return (old);
 }
 
@@ -112,7 +104,7 @@ gate_admit(struct ferryd *d, const void *key, int fd, const char *addr)
 	struct gate	*g = gate_get(d);
 	struct gate_ip	*ip;
 	struct gate_conn *c;
-	int64_t		 now = gate_ms();
+	int64_t		 now = clock_ms();
 
 	if (g == NULL)
 		return (-1);
@@ -171,7 +163,7 @@ void
 gate_sweep(struct ferryd *d)
 {
 	struct gate_conn	*c;
-	int64_t			 now = gate_ms();
+	int64_t			 now = clock_ms();
 
 	/* Its thread sees the end of the stream and calls gate_done. */
 	for (c = d->gate != NULL ? d->gate->conns : NULL; c != NULL;
@@ -188,7 +180,7 @@ gate_enroll_allowed(struct ferryd *d, const char *addr)
 {
 	struct gate	*g = gate_get(d);
 	struct gate_ip	*ip;
-	int64_t		 now = ferryd_now();
+	int64_t		 now = clock_now();
 
 	if (g == NULL || (ip = gate_ip(g, addr)) == NULL)
 		return (0);
@@ -216,9 +208,9 @@ gate_enroll_failed(struct ferryd *d, const char *addr)
 	if (g == NULL || (ip = gate_ip(g, addr)) == NULL)
 		return;
 	if (ip->fails++ == 0)
-		ip->fails_since = ferryd_now();
+		ip->fails_since = clock_now();
 	if (g->fails++ == 0)
-		g->fails_since = ferryd_now();
+		g->fails_since = clock_now();
 }
 
 void

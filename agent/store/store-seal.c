@@ -65,11 +65,11 @@ store_meta_get(struct store *st, const char *key, char **value,
 	int			 r;
 
 	*value = NULL;
-	if ((r = store_q(st, sql, &s, cause, "t", key)) != 0)
+	if ((r = db_q(st->db, sql, &s, cause, "t", key)) != 0)
 		return (r);
-	if ((r = store_step(st, s, cause)) == 1) {
-		*value = strdup(store_col_str(s, 0));
-		store_reset(s);
+	if ((r = db_step(st->db, s, cause)) == 1) {
+		*value = strdup(db_col_str(s, 0));
+		db_reset(s);
 		return (*value != NULL ? 0 : store_nomem(cause));
 	}
 	return (r == 0 ? FERRY_ERR_NOTFOUND : r);
@@ -84,9 +84,9 @@ store_meta_set(struct store *st, const char *key, const char *value,
 	sqlite3_stmt		*s;
 	int			 r;
 
-	if ((r = store_q(st, sql, &s, cause, "tt", key, value)) != 0)
+	if ((r = db_q(st->db, sql, &s, cause, "tt", key, value)) != 0)
 		return (r);
-	return (store_exec(st, s, cause));
+	return (db_exec(st->db, s, cause));
 }
 
 /* Seals one invite row in place. */
@@ -101,9 +101,9 @@ store_seal_row(struct store *st, int64_t id, const unsigned char *plain,
 	int			 r;
 
 	if ((r = store_seal_key(st, plain, sealed, 1, cause)) != 0 ||
-	    (r = store_q(st, sql, &s, cause, "hi", sealed, id)) != 0)
+	    (r = db_q(st->db, sql, &s, cause, "hi", sealed, id)) != 0)
 		return (r);
-	return (store_exec(st, s, cause));
+	return (db_exec(st->db, s, cause));
 }
 
 int
@@ -117,17 +117,17 @@ store_invite_seal_all(struct store *st, const char *check, size_t *n,
 	size_t			 i, count = 0;
 	int			 r;
 
-	if ((r = store_begin(st, cause)) != 0)
+	if ((r = db_begin(st->db, cause)) != 0)
 		return (r);
 	/* Read all first: a statement must not run while its rows change. */
-	if ((r = store_q(st, sql, &s, cause, "")) == 0) {
-		while ((r = store_step(st, s, cause)) == 1) {
+	if ((r = db_q(st->db, sql, &s, cause, "")) == 0) {
+		while ((r = db_step(st->db, s, cause)) == 1) {
 			if (sqlite3_column_bytes(s, 1) != STORE_HASH_LEN)
 				continue;
 			if ((v = realloc(rows, (count + 1) * sizeof *rows)) ==
 			    NULL || (rows = v, (w = realloc(ids, (count + 1) *
 			    sizeof *ids)) == NULL)) {
-				store_reset(s);
+				db_reset(s);
 				r = store_nomem(cause);
 				break;
 			}
@@ -145,7 +145,7 @@ store_invite_seal_all(struct store *st, const char *check, size_t *n,
 		OPENSSL_cleanse(rows, count * sizeof *rows);
 	free(rows);
 	free(ids);
-	if ((r = store_end(st, r, cause)) == 0 && n != NULL)
+	if ((r = db_end(st->db, r, cause)) == 0 && n != NULL)
 		*n = count;
 	return (r);
 }
@@ -158,15 +158,16 @@ store_quick_check(struct store *st, char **cause)
 	const unsigned char	*res;
 	int			 rc, r = 0;
 
-	rc = sqlite3_prepare_v2(st->db, "PRAGMA quick_check", -1, &s, NULL);
+	rc = sqlite3_prepare_v2(st->db->conn, "PRAGMA quick_check", -1, &s,
+	    NULL);
 	if (rc != SQLITE_OK)
 		return (err_set(cause, FERRY_ERR_IO, "%s",
-		    sqlite3_errmsg(st->db)));
+		    sqlite3_errmsg(st->db->conn)));
 	if ((rc = sqlite3_step(s)) != SQLITE_ROW ||
 	    (res = sqlite3_column_text(s, 0)) == NULL ||
 	    strcmp((const char *)res, "ok") != 0)
 		r = err_set(cause, FERRY_ERR_IO, "%s", rc != SQLITE_ROW ?
-		    sqlite3_errmsg(st->db) : "quick_check failed");
+		    sqlite3_errmsg(st->db->conn) : "quick_check failed");
 	sqlite3_finalize(s);
 	return (r);
 }

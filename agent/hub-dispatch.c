@@ -23,17 +23,19 @@
 
 #include <openssl/rand.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "err.h"
 #include "expand.h"
 #include "ferryd.h"
-#include "saved.h"
 #include "hex.h"
+#include "hub-dispatch.h"
+#include "hub-names.h"
 #include "identity.h"
 #include "link.h"
 #include "log.h"
-#include "msg.h"
 #include "nameset.h"
+#include "saved.h"
 #include "share-map.h"
 #include "store.h"
 #include "transfer.h"
@@ -42,53 +44,6 @@
 #define DISPATCH_BATCH		4096	/* tasks in one transfer at most */
 #define DISPATCH_DONE_WAIT_S	30	/* a sender's last words */
 #define DISPATCH_TRY		64	/* jobs tried for one transfer */
-/*
- * Delivered files are marked done in batches, one commit (and one flush
- * to disk) per batch rather than per file. A hub killed before a batch is
- * written sends those files again; the receiver finds them there, whole,
- * and skips them.
- */
-#define DISPATCH_DONE_BATCH	256
-#define DISPATCH_DONE_MS	250
-
-/* One side of a transfer: the hub (link NULL) or an agent. */
-struct dispatch_end {
-	char		*link;		/* the agent's name; NULL: the hub */
-	uint64_t	 gen;		/* its link's, to notice a new one */
-	char		 addr[128];	/* where its connections come from */
-	char		*pub;		/* where it can be reached; NULL */
-	uint8_t		 fp[IDENTITY_FP_LEN];
-};
-
-/* One transfer for tasks of one job. */
-struct jobs_xfer {
-	struct ferryd		*d;
-	int64_t			 id;		/* in messages about it */
-	int64_t			 job_id;
-	volatile int		 abort;		/* cancel or pause asked */
-	int			 abort_sent;
-	struct jobs_xfer	*next;		/* in d->xfers */
-	struct dispatch_end	 send, recv;
-	char			*root;		/* the share root received into */
-	char			*submitter;	/* the job's, for the audit */
-	int			 nsuspect;
-	uint64_t		 bwlimit;	/* the site's cap; 0: none */
-	int64_t			*task;
-	struct transfer_list	 l;		/* src as the sender sees it */
-	int			*settled;
-	int64_t			 last_progress;
-	/* Delivered files whose tasks are not marked done yet. */
-	int64_t			*delivered;
-	size_t			 ndelivered;
-	int64_t			 delivered_since;	/* ms */
-	/* What the agents said, under d->mu. */
-	pthread_cond_t		 heard;
-	int64_t			 heard_at;
-	int			 port;		/* the listening agent's */
-	const struct dispatch_end *lsn;		/* that agent; NULL: none */
-	int			 send_done, recv_done;
-	char			*agent_error;
-};
 
 static int64_t	dispatch_next_id;
 
@@ -115,144 +70,6 @@ dispatch_xfer_free(struct jobs_xfer *x)
 	free(x->agent_error);
 	pthread_cond_destroy(&x->heard);
 	free(x);
-}
-
-static int64_t
-dispatch_ms(void)
-{
-	struct timespec	t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return ((int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000);
-}
-
-/*
- * Marks the delivered files' tasks done, in one transaction, now or (if
- * !all) once the batch is full or old enough. Caller holds d->mu.
- */
-static void
-dispatch_flush(struct jobs_xfer *x, int all)
-{
-	struct store	*st = x->d->store;
-	size_t		 i;
-
-	if (x->ndelivered == 0 || (!all && x->ndelivered < DISPATCH_DONE_BATCH &&
-	    dispatch_ms() - x->delivered_since < DISPATCH_DONE_MS))
-		return;
-	store_batch_begin(st, NULL);
-	for (i = 0; i < x->ndelivered; i++)
-		store_task_done(st, x->delivered[i], ferryd_now(), NULL);
-	store_batch_end(st, 0, NULL);
-	x->ndelivered = 0;
-}
-
-/* A file's fate is settled: so is its task. Caller holds d->mu. */
-static void
-dispatch_settle(struct jobs_xfer *x, size_t i, int ok, const char *why)
-{
-	char	*cause = NULL;
-
-	if (i >= x->l.n || x->settled[i])
-		return;
-	x->settled[i] = 1;
-	if (ok) {
-		if (x->ndelivered == 0)
-			x->delivered_since = dispatch_ms();
-		x->delivered[x->ndelivered++] = x->task[i];
-		dispatch_flush(x, 0);
-		return;
-	}
-	store_task_fail(x->d->store, x->task[i], why ? why : "failed",
-	    ferryd_now(), &cause);
-	if (cause != NULL)
-		log_warnx("task %jd: %s", (intmax_t)x->task[i], cause);
-	free(cause);
-}
-
-/* The transfer library settles a file the hub sends. */
-static void
-dispatch_file_done(size_t i, int ok, const char *why, void *arg)
-{
-	struct jobs_xfer	*x = arg;
-
-	pthread_mutex_lock(&x->d->mu);
-	dispatch_settle(x, i, ok, why);
-	pthread_mutex_unlock(&x->d->mu);
-}
-
-/* A file's bytes so far go into its task. Caller holds d->mu. */
-static void
-dispatch_progress_at(struct jobs_xfer *x, size_t i, int64_t bytes)
-{
-	if (i < x->l.n && !x->settled[i])
-		store_task_progress(x->d->store, x->task[i], bytes,
-		    ferryd_now(), NULL);
-}
-
-/*
- * The library's progress when the hub sends: at most once a second, so
- * that `ferry jobs` can show it and a stalled transfer can be told from a
- * slow one.
- */
-static void
-dispatch_progress(const struct transfer_progress *p, void *arg)
-{
-	struct jobs_xfer	*x = arg;
-	size_t			 i;
-	int64_t			 now = ferryd_now();
-
-	if (p->file == NULL || p->file_done >= p->file_total ||
-	    now == x->last_progress)
-		return;
-	pthread_mutex_lock(&x->d->mu);
-	dispatch_flush(x, 0);
-	pthread_mutex_unlock(&x->d->mu);
-	for (i = 0; i < x->l.n; i++) {
-		if (strcmp(x->l.v[i].rel, p->file) != 0)
-			continue;
-		x->last_progress = now;
-		pthread_mutex_lock(&x->d->mu);
-		dispatch_progress_at(x, i, (int64_t)p->file_done);
-		pthread_mutex_unlock(&x->d->mu);
-		break;
-	}
-}
-
-/*
- * Something in x broke the rules (transfer.h's suspect): a source behind a
- * symlink, an entry or basis refused, a setuid bit dropped. It goes into
- * the audit trail, the first few of a transfer only. Caller holds d->mu.
- */
-static void
-dispatch_audit(struct jobs_xfer *x, const char *rel, const char *why)
-{
-	json_t	*detail;
-	char	*text;
-
-	if (x->nsuspect++ >= FERRYD_SUSPECT_MAX)
-		return;
-	detail = json_pack("{s:I, s:s, s:s, s:s, s:s}", "job",
-	    (json_int_t)x->job_id, "from", x->send.link ? x->send.link :
-	    "hub", "to", x->recv.link ? x->recv.link : "hub", "path", rel,
-	    "why", why);
-	text = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
-	store_audit_add(x->d->store, ferryd_now(), x->submitter ?
-	    x->submitter : "", "transfer.suspect", text, NULL);
-	log_warnx("transfer %jd (job %jd): %s: %s", (intmax_t)x->id,
-	    (intmax_t)x->job_id, rel, why);
-	free(text);
-	json_decref(detail);
-}
-
-/* The transfer library's suspect callback, when the hub takes part. */
-static void
-dispatch_suspect(const char *rel, const char *why, void *arg)
-{
-	struct jobs_xfer	*x = arg;
-
-	pthread_mutex_lock(&x->d->mu);
-	dispatch_audit(x, rel, why);
-	pthread_mutex_unlock(&x->d->mu);
 }
 
 /*
@@ -369,7 +186,7 @@ dispatch_wait(struct jobs_xfer *x, enum dispatch_until until, int limit_s,
 {
 	struct ferryd	*d = x->d;
 	struct timespec	 t;
-	int64_t		 start = ferryd_now();
+	int64_t		 start = clock_now();
 
 	x->heard_at = start;
 	for (;;) {
@@ -392,13 +209,13 @@ dispatch_wait(struct jobs_xfer *x, enum dispatch_until until, int limit_s,
 			    "transfer.abort", "id", (json_int_t)x->id));
 			x->abort_sent = 1;
 		}
-		if ((limit_s > 0 && ferryd_now() - start > limit_s) ||
-		    ferryd_now() - x->heard_at > d->stall_s)
+		if ((limit_s > 0 && clock_now() - start > limit_s) ||
+		    clock_now() - x->heard_at > d->stall_s)
 			return (err_set(cause, FERRY_ERR_TIMEOUT, "no word from "
 			    "agent %s for %d s", until == UNTIL_PORT ?
 			    (x->recv.pub ? x->recv.link : x->send.link) :
 			    x->send.link ? x->send.link : x->recv.link,
-			    (int)(ferryd_now() - x->heard_at)));
+			    (int)(clock_now() - x->heard_at)));
 		clock_gettime(CLOCK_REALTIME, &t);
 		t.tv_sec += 1;
 		pthread_cond_timedwait(&x->heard, &d->mu, &t);
@@ -803,10 +620,10 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 			continue;
 		if ((r = dispatch_add(x, m, &j, &due->t[i], &cause)) == 1)
 			continue;
-		store_task_start(d->store, due->t[i].id, ferryd_now(), NULL);
+		store_task_start(d->store, due->t[i].id, clock_now(), NULL);
 		if (r != 0) {
 			store_task_fail(d->store, due->t[i].id, cause,
-			    ferryd_now(), NULL);
+			    clock_now(), NULL);
 			free(cause);
 			cause = NULL;
 		}
@@ -868,15 +685,15 @@ dispatch_main(void *arg)
 		until.tv_sec += 1;
 		pthread_cond_timedwait(&d->wake, &d->mu, &until);
 		memset(&due, 0, sizeof due);
-		if (ferryd_now() - last_sweep >= 30) {
-			store_stuck(d->store, ferryd_now(), d->stall_s,
+		if (clock_now() - last_sweep >= 30) {
+			store_stuck(d->store, clock_now(), d->stall_s,
 			    NULL, NULL);
-			last_sweep = ferryd_now();
+			last_sweep = clock_now();
 		}
 		/* The share map is read and parsed only when work is due. */
-		store_task_next(d->store, ferryd_now(), DISPATCH_BATCH,
+		store_task_next(d->store, clock_now(), DISPATCH_BATCH,
 		    dispatch_due_cb, &due, NULL);
-		if (due.n > 0 && jobs_share_map(d, &m, NULL) == 0) {
+		if (due.n > 0 && names_share_map(d, &m, NULL) == 0) {
 			dispatch_jobs(d, m, &due);
 			share_map_free(m);
 		}
@@ -884,128 +701,6 @@ dispatch_main(void *arg)
 	}
 	pthread_mutex_unlock(&d->mu);
 	return (NULL);
-}
-
-/* The running transfer id is about, if agent l takes part in it. */
-static struct jobs_xfer *
-dispatch_find(struct ferryd *d, const struct hub_link *l, const json_t *msg)
-{
-	struct jobs_xfer	*x;
-	json_int_t		 id = json_integer_value(json_object_get(msg,
-				    "id"));
-
-	for (x = d->xfers; x != NULL; x = x->next) {
-		if (x->id == id && ((x->send.link && strcmp(x->send.link,
-		    l->name) == 0) || (x->recv.link && strcmp(x->recv.link,
-		    l->name) == 0)))
-			return (x);
-	}
-	return (NULL);
-}
-
-/*
- * A data port announced by agent l: only the agent told to listen, and
- * only a port of the range, so that nobody is sent anywhere else.
- * Caller holds d->mu.
- */
-static void
-dispatch_port(struct jobs_xfer *x, const struct hub_link *l,
-    const json_t *msg)
-{
-	const json_t	*v = json_object_get(msg, "port");
-	json_int_t	 port = json_integer_value(v);
-
-	if (x->lsn != NULL && x->lsn->link != NULL && strcmp(x->lsn->link,
-	    l->name) == 0 && json_is_integer(v) && port >= LINK_PORT_FIRST &&
-	    port <= LINK_PORT_LAST) {
-		x->port = (int)port;
-		return;
-	}
-	audit_note(x->d, l->name, "port.refused", json_pack("{s:I, s:O?}",
-	    "transfer", (json_int_t)x->id, "port", json_is_integer(v) ?
-	    (json_t *)(uintptr_t)v : NULL));
-	if (x->agent_error == NULL && asprintf(&x->agent_error, "agent %s "
-	    "announced a data port it may not use (the ports are %d-%d)",
-	    l->name, LINK_PORT_FIRST, LINK_PORT_LAST) == -1)
-		x->agent_error = NULL;
-}
-
-/*
- * An agent's word about a transfer it takes part in. Only what concerns
- * its own part counts: a receiver cannot settle files, nor a stranger
- * anything. Caller holds d->mu.
- */
-static void
-dispatch_message(struct ferryd *d, struct hub_link *l, const char *op,
-    const json_t *msg)
-{
-	struct jobs_xfer	*x;
-	const char		*err = json_string_value(json_object_get(msg,
-				    "error"));
-	size_t			 i = (size_t)json_integer_value(
-				    json_object_get(msg, "index"));
-	int			 sender, ok = json_is_true(json_object_get(msg,
-				    "ok"));
-
-	/* Logged even when the hub's side of it has already ended. */
-	if (strcmp(op, "transfer.done") == 0)
-		log_info("%s: transfer %jd %s, %jd bytes delivered, %jd on the "
-		    "wire%s%s", l->name, (intmax_t)json_integer_value(
-		    json_object_get(msg, "id")), ok ? "done" : "failed",
-		    (intmax_t)json_integer_value(json_object_get(msg, "bytes")),
-		    (intmax_t)json_integer_value(json_object_get(msg,
-		    "wire_bytes")), err ? ": " : "", err ? err : "");
-	if (strcmp(op, "transfer.done") == 0 && ok)
-		saved_xfer_done(msg);
-	if ((x = dispatch_find(d, l, msg)) == NULL)
-		return;
-	sender = x->send.link != NULL && strcmp(x->send.link, l->name) == 0;
-	x->heard_at = ferryd_now();
-	if (strcmp(op, "transfer.listening") == 0)
-		dispatch_port(x, l, msg);
-	else if (strcmp(op, "transfer.file") == 0 && sender)
-		dispatch_settle(x, i, json_is_true(json_object_get(msg, "ok")),
-		    err);
-	else if (strcmp(op, "transfer.progress") == 0 && sender)
-		dispatch_progress_at(x, i, json_integer_value(
-		    json_object_get(msg, "bytes")));
-	else if (strcmp(op, "transfer.suspect") == 0 &&
-	    json_is_string(json_object_get(msg, "path")) &&
-	    json_is_string(json_object_get(msg, "why")))
-		dispatch_audit(x, json_string_value(json_object_get(msg,
-		    "path")), json_string_value(json_object_get(msg, "why")));
-	else if (strcmp(op, "transfer.done") == 0) {
-		if (sender)
-			x->send_done = 1;
-		else
-			x->recv_done = 1;
-		if (!ok && x->agent_error == NULL && !x->abort) {
-			if (asprintf(&x->agent_error, "agent %s: %s", l->name,
-			    err ? err : "failed") == -1)
-				x->agent_error = NULL;
-		}
-	}
-	pthread_cond_broadcast(&x->heard);
-}
-
-void
-jobs_link_message(struct ferryd *d, struct hub_link *l, const json_t *msg)
-{
-	const char	*op = json_string_value(json_object_get(msg, "op"));
-	const char	*why;
-	char		 fp[IDENTITY_FP_STRLEN + 1];
-
-	identity_fp_format(l->fp, fp);
-	pthread_mutex_lock(&d->mu);
-	if (json_object_get(msg, "re") != NULL) {
-		/* Dropped unless it answers what this agent was asked. */
-		if (ask_answered(d, fp, msg, &why) != 0)
-			audit_note_limited(d, l->name, why, ask_why(msg));
-	} else if (op != NULL && strcmp(op, "api") == 0)
-		relay_from_agent(d, l, msg);
-	else if (op != NULL && strncmp(op, "transfer.", 9) == 0)
-		dispatch_message(d, l, op, msg);
-	pthread_mutex_unlock(&d->mu);
 }
 
 void
@@ -1022,7 +717,7 @@ dispatch_stop(struct ferryd *d, int64_t job_id)
 }
 
 void
-jobs_wake(struct ferryd *d)
+dispatch_wake(struct ferryd *d)
 {
 	pthread_mutex_lock(&d->mu);
 	pthread_cond_signal(&d->wake);
@@ -1030,20 +725,20 @@ jobs_wake(struct ferryd *d)
 }
 
 int
-jobs_start(struct ferryd *d)
+dispatch_start(struct ferryd *d)
 {
 	pthread_t	t;
 	size_t		n = 0;
 
 	/* Tasks a killed hub left running go back in the queue. */
 	pthread_mutex_lock(&d->mu);
-	store_recover(d->store, ferryd_now(), &n, NULL);
+	store_recover(d->store, clock_now(), &n, NULL);
 	pthread_mutex_unlock(&d->mu);
 	if (n > 0)
 		log_info("%zu task(s) left running by the last run are queued "
 		    "again", n);
 	/* Ids from a previous life of the hub must not match new ones. */
-	dispatch_next_id = ferryd_now() * 1000;
+	dispatch_next_id = clock_now() * 1000;
 	if (pthread_create(&t, NULL, dispatch_main, d) != 0)
 		return (-1);
 	pthread_detach(t);

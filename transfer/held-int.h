@@ -9,8 +9,8 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
-#include "hash.h"
-#include "msg.h"
+#include "hash-int.h"
+#include "msg-int.h"
 
 /* Whether the file at dirfd/base (sb) is the entry already. */
 int		 held_identical(int dirfd, const char *base,

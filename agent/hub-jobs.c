@@ -22,9 +22,10 @@
 #include <openssl/rand.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "expand.h"
 #include "frames.h"
-#include "names.h"
+#include "hub-names.h"
 #include "partial.h"
 #include "saved.h"
 #include "conf.h"
@@ -33,7 +34,6 @@
 #include "identity.h"
 #include "link.h"
 #include "log.h"
-#include "msg.h"
 #include "sequence.h"
 #include "share-map.h"
 #include "store.h"
@@ -48,27 +48,9 @@ jobs_error(const char *msg)
 	return (json_pack("{s:s, s:b}", "error", msg, "done", 1));
 }
 
-/* The current share map, from the store. Caller holds d->mu. */
-int
-jobs_share_map(struct ferryd *d, struct share_map **m, char **cause)
-{
-	char	*json = NULL;
-	int64_t	 version;
-	int	 r;
-
-	*m = NULL;
-	if ((r = store_share_get(d->store, &json, &version, cause)) != 0)
-		return (r);
-	if (json == NULL)
-		return (err_set(cause, FERRY_ERR_NOTFOUND, "no share map yet: "
-		    "import one with 'ferry share import FILE'"));
-	r = share_map_load_text(json, strlen(json), "share map", m, cause);
-	free(json);
-	return (r);
-}
-
-static json_t *
-jobs_share_import(struct ferryd *d, const json_t *req, uid_t uid)
+json_t *
+jobs_share_import(struct ferryd *d, const char *op, const json_t *req,
+    uid_t uid)
 {
 	struct share_map	*m = NULL;
 	const char		*text;
@@ -86,7 +68,7 @@ jobs_share_import(struct ferryd *d, const json_t *req, uid_t uid)
 	if (r == 0) {
 		snprintf(who, sizeof who, "uid %u", (unsigned)uid);
 		pthread_mutex_lock(&d->mu);
-		r = store_share_set(d->store, text, who, ferryd_now(),
+		r = store_share_set(d->store, text, who, clock_now(),
 		    &version, &cause);
 		pthread_mutex_unlock(&d->mu);
 	}
@@ -97,8 +79,9 @@ jobs_share_import(struct ferryd *d, const json_t *req, uid_t uid)
 }
 
 /* share.get: the share map in use, as imported (ferry doctor reads it). */
-static json_t *
-jobs_share_get(struct ferryd *d)
+json_t *
+jobs_share_get(struct ferryd *d, const char *op, const json_t *req,
+    uid_t uid)
 {
 	char	*json = NULL, *cause = NULL;
 	int64_t	 version = 0;
@@ -117,8 +100,9 @@ jobs_share_get(struct ferryd *d)
 }
 
 /* site.set: a site's bandwidth cap (0: none), for a site the hub knows. */
-static json_t *
-jobs_site_set(struct ferryd *d, const json_t *req)
+json_t *
+jobs_site_set(struct ferryd *d, const char *op, const json_t *req,
+    uid_t uid)
 {
 	const char	*site = json_string_value(json_object_get(req, "site"));
 	const json_t	*bwv = json_object_get(req, "bwlimit");
@@ -144,7 +128,7 @@ jobs_site_set(struct ferryd *d, const json_t *req)
 		return (rep);
 	}
 	pthread_mutex_lock(&d->mu);
-	store_site_add(d->store, site, ferryd_now(), NULL);
+	store_site_add(d->store, site, clock_now(), NULL);
 	if (bwv != NULL)
 		r = store_site_set_bwlimit(d->store, site, bw, &cause);
 	if (r == 0 && addr != NULL)
@@ -209,8 +193,9 @@ jobs_user_cb(void *arg, const char *email, enum store_clearance cl)
  * endpoints: every site and user a job can start or end at, with the
  * hub's own site and which of them have an agent connected now.
  */
-static json_t *
-jobs_endpoints(struct ferryd *d)
+json_t *
+jobs_endpoints(struct ferryd *d, const char *op, const json_t *req,
+    uid_t uid)
 {
 	struct hub_link	*l;
 	json_t		*rep;
@@ -238,8 +223,9 @@ jobs_endpoints(struct ferryd *d)
 }
 
 /* acl.set and acl.delete: what a restricted user may read or write. */
-static json_t *
-jobs_acl(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
+json_t *
+jobs_acl(struct ferryd *d, const char *op, const json_t *req,
+    uid_t uid)
 {
 	const char		*who, *prefix, *access;
 	enum store_access	 a = STORE_ACCESS_READ;
@@ -630,7 +616,7 @@ jobs_audit_refusal(struct ferryd *d, const char *who,
 	    "why", b->cause != NULL ? b->cause : "refused");
 	text = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
 	pthread_mutex_lock(&d->mu);
-	store_audit_add(d->store, ferryd_now(), who, "send.refused", text,
+	store_audit_add(d->store, clock_now(), who, "send.refused", text,
 	    NULL);
 	pthread_mutex_unlock(&d->mu);
 	log_warnx("send refused, by %s: %s", who, b->cause != NULL ? b->cause :
@@ -639,8 +625,9 @@ jobs_audit_refusal(struct ferryd *d, const char *who,
 	json_decref(detail);
 }
 
-static json_t *
-jobs_send(struct ferryd *d, const json_t *req, uid_t uid)
+json_t *
+jobs_send(struct ferryd *d, const char *op, const json_t *req,
+    uid_t uid)
 {
 	struct jobs_build	 b;
 	struct store_job	 job;
@@ -672,7 +659,7 @@ jobs_send(struct ferryd *d, const json_t *req, uid_t uid)
 		r = names_endpoint(d, b.to, &b.cause);
 	pthread_mutex_lock(&d->mu);
 	if (r == 0)
-		r = jobs_share_map(d, &b.m, &b.cause);
+		r = names_share_map(d, &b.m, &b.cause);
 	pthread_mutex_unlock(&d->mu);
 	if (r == 0 && strcmp(b.from, d->conf.site) != 0)
 		r = jobs_add_remote(&b, paths);
@@ -707,7 +694,7 @@ jobs_send(struct ferryd *d, const json_t *req, uid_t uid)
 		 * named by its e-mail, as in the share map.
 		 */
 		if (store_user_get(d->store, b.from, &cl, NULL) == 0)
-			store_site_add(d->store, b.from, ferryd_now(), NULL);
+			store_site_add(d->store, b.from, clock_now(), NULL);
 		if (store_user_get(d->store, b.to, &cl, NULL) == 0)
 			job.to_user = (char *)(uintptr_t)b.to;
 		else
@@ -718,7 +705,7 @@ jobs_send(struct ferryd *d, const json_t *req, uid_t uid)
 		job.note = (char *)(uintptr_t)json_string_value(
 		    json_object_get(req, "note"));
 		pthread_mutex_lock(&d->mu);
-		r = store_job_create(d->store, &job, b.t, b.n, ferryd_now(),
+		r = store_job_create(d->store, &job, b.t, b.n, clock_now(),
 		    &id, &b.cause);
 		pthread_mutex_unlock(&d->mu);
 	}
@@ -726,7 +713,7 @@ jobs_send(struct ferryd *d, const json_t *req, uid_t uid)
 	    json_pack("{s:I, s:I, s:b}", "id", (json_int_t)id, "files",
 	    (json_int_t)b.n, "done", 1);
 	if (r == 0)
-		jobs_wake(d);
+		dispatch_wake(d);
 	if (r == 0)
 		log_info("job %jd: %zu files from %s to %s, by %s",
 		    (intmax_t)id, b.n, b.from, b.to, who);
@@ -865,8 +852,9 @@ jobs_retry_refused(struct ferryd *d, int64_t id, int r, char **cause)
 }
 
 /* jobs, job ID, and the job operations cancel|pause|resume|retry. */
-static json_t *
-jobs_query(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
+json_t *
+jobs_query(struct ferryd *d, const char *op, const json_t *req,
+    uid_t uid)
 {
 	struct store_job	 j;
 	struct jobs_list	 jl;
@@ -886,16 +874,16 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 		    jobs_list_cb, &jl, &cause);
 	}
 	else if (strcmp(op, "cancel") == 0)
-		r = store_job_cancel(d->store, id, who, ferryd_now(), NULL,
+		r = store_job_cancel(d->store, id, who, clock_now(), NULL,
 		    &cause);
 	else if (strcmp(op, "pause") == 0)
-		r = store_job_pause(d->store, id, who, ferryd_now(), NULL,
+		r = store_job_pause(d->store, id, who, clock_now(), NULL,
 		    &cause);
 	else if (strcmp(op, "resume") == 0)
-		r = store_job_resume(d->store, id, who, ferryd_now(), NULL,
+		r = store_job_resume(d->store, id, who, clock_now(), NULL,
 		    &cause);
 	else if (strcmp(op, "retry") == 0 && (r = store_job_retry(d->store, id,
-	    who, ferryd_now(), NULL, &cause)) == FERRY_ERR_STATE)
+	    who, clock_now(), NULL, &cause)) == FERRY_ERR_STATE)
 		r = jobs_retry_refused(d, id, r, &cause);
 	else
 		r = 0;
@@ -922,7 +910,7 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 	} else if (strcmp(op, "jobs") == 0)
 		/* The hub's clock, which agents' doctors compare with. */
 		rep = json_pack("{s:O, s:I, s:b}", "jobs", list, "time",
-		    (json_int_t)time(NULL), "done", 1);
+		    (json_int_t)clock_now(), "done", 1);
 	else {
 		if (strcmp(op, "job") == 0)
 			json_object_set(rep, "tasks", list);
@@ -932,34 +920,3 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 	free(cause);
 	return (rep);
 }
-
-json_t *
-jobs_api(struct ferryd *d, const json_t *req, uid_t uid)
-{
-	const char	*op = json_string_value(json_object_get(req, "op"));
-	static const char *queries[] = { "jobs", "job", "cancel", "pause",
-	    "resume", "retry", NULL };
-	int		 i;
-
-	if (op == NULL)
-		return (NULL);
-	if (strcmp(op, "share.import") == 0)
-		return (jobs_share_import(d, req, uid));
-	if (strcmp(op, "site.set") == 0)
-		return (jobs_site_set(d, req));
-	if (strcmp(op, "share.get") == 0)
-		return (jobs_share_get(d));
-	if (strcmp(op, "endpoints") == 0)
-		return (jobs_endpoints(d));
-	if (strcmp(op, "acl.set") == 0 || strcmp(op, "acl.delete") == 0)
-		return (jobs_acl(d, op, req, uid));
-	if (strcmp(op, "send") == 0)
-		return (jobs_send(d, req, uid));
-	for (i = 0; queries[i] != NULL; i++) {
-		if (strcmp(op, queries[i]) == 0)
-			return (jobs_query(d, op, req, uid));
-	}
-	return (NULL);
-}
-
-

@@ -2,9 +2,9 @@
 #ifndef FERRY_SESSION_H
 #define FERRY_SESSION_H
 
-#include "conn.h"
-#include "msg.h"
-#include "progress.h"
+#include "conn-int.h"
+#include "msg-int.h"
+#include "progress-int.h"
 #include "transfer.h"
 
 /* A batch of entries ends at whichever limit comes first. */

@@ -1,9 +1,10 @@
 /*
- * Job requests made on an agent's machine, carried to the hub over the
- * agent's pinned control link. A vendor's artist runs `ferry send --from
- * vendor@fx.example --to hq ...` against their own ferryd; the hub acts
- * for that agent: only jobs that start or end at the agent's own site or
- * user, under the same ACLs, and only those jobs are shown to it.
+ * Requests made on an agent's machine, carried to the hub over the
+ * agent's pinned control link (node-relay.c sends them). A vendor's
+ * artist runs `ferry send --from vendor@fx.example --to hq ...` against
+ * their own ferryd; the hub acts for that agent: only what api-ops.c
+ * lets an agent ask, only jobs that start or end at the agent's own site
+ * or user, under the same ACLs, and only those jobs are shown to it.
  */
 #include "config.h"
 
@@ -18,60 +19,6 @@
 
 /* Requests of one agent answered at once; more are refused. */
 #define RELAY_PER_LINK	4
-
-/* What an agent may ask the hub for. */
-static const char *relay_ops[] = { "send", "jobs", "job", NULL };
-
-static int
-relay_allowed(const char *op)
-{
-	int	i;
-
-	for (i = 0; relay_ops[i] != NULL; i++) {
-		if (strcmp(relay_ops[i], op) == 0)
-			return (1);
-	}
-	return (0);
-}
-
-json_t *
-relay_to_hub(struct ferryd *d, const json_t *req)
-{
-	const char	*op = json_string_value(json_object_get(req, "op"));
-	json_t		*reply = NULL, *rep;
-	char		*cause = NULL, id[ASK_ID_LEN + 1];
-	int		 r;
-
-	if (op == NULL || !relay_allowed(op))
-		return (NULL);
-	pthread_mutex_lock(&d->mu);
-	if (!d->uplinked) {
-		rep = json_pack("{s:s+, s:b}", "error", "not connected to the "
-		    "hub: ", d->uplink_error ? d->uplink_error : "not yet",
-		    "done", 1);
-		pthread_mutex_unlock(&d->mu);
-		return (rep);
-	}
-	if ((r = ask_open(d, "hub", id, &cause)) == 0) {
-		ferryd_queue(&d->uplink_outq, json_pack("{s:s, s:s, s:O}",
-		    "op", "api", "req", id, "request", req),
-		    d->uplink_wake[1]);
-		r = ask_wait(d, id, 2 * FERRYD_TIMEOUT_MS / 1000, &reply,
-		    &cause);
-	}
-	pthread_mutex_unlock(&d->mu);
-	if (r != 0) {
-		rep = json_pack("{s:s+, s:b}", "error", "the hub did not "
-		    "answer: ", cause ? cause : err_str(r), "done", 1);
-		free(cause);
-		return (rep);
-	}
-	rep = json_object_get(reply, "reply");
-	rep = json_is_object(rep) ? json_incref(rep) : json_pack("{s:s, s:b}",
-	    "error", "the hub sent no answer", "done", 1);
-	json_decref(reply);
-	return (rep);
-}
 
 /* A request from an agent, run on a thread of its own. */
 struct relay {
@@ -186,16 +133,14 @@ relay_answer(struct relay *rl, const json_t *in)
 	char		 by[300];
 	size_t		 i;
 
-	if (op == NULL || !relay_allowed(op))
-		return (json_pack("{s:s, s:b}", "error", "an agent may ask the "
-		    "hub only to send and to show its jobs", "done", 1));
-	if (strcmp(op, "send") == 0 && !relay_involves(in, rl->endpoint))
+	if (op != NULL && strcmp(op, "send") == 0 &&
+	    !relay_involves(in, rl->endpoint))
 		return (json_pack("{s:s+, s:b}", "error", "from this agent, a "
 		    "job must start or end at ", rl->endpoint, "done", 1));
 	req = json_deep_copy(in);
 	snprintf(by, sizeof by, "%s (agent %s)", rl->endpoint, rl->link);
 	json_object_set_new(req, "_by", json_string(by));
-	rep = hub_api(rl->d, req, (uid_t)-1);
+	rep = api_ops_agent(rl->d, req);
 	json_decref(req);
 	if (rep == NULL || json_object_get(rep, "error") != NULL)
 		return (rep);

@@ -1,5 +1,5 @@
-# Sourced by the CLI tests: a scratch directory, and helpers that run a
-# command and check its exit status and output.
+# Sourced by every shell test suite: a scratch directory, and helpers that
+# run a command and check its exit status and output.
 set -eu
 
 : "${FERRY:?FERRY must name the ferry binary (make check sets it)}"

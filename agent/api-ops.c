@@ -1,0 +1,137 @@
+/*
+ * ferryd's API operations in one table: each op's name, its handler and
+ * who may ask for it. It answers local clients (api.c) and requests an
+ * agent relays for a person on its machine (hub-relay.c) alike, so that
+ * what a vendor may ask the hub is decided here and nowhere else. On an
+ * agent, a local request the hub takes from agents is forwarded to it
+ * (node-relay.c); the rest is the hub's.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "ferryd.h"
+
+struct api_op {
+	const char	 *name;
+	json_t		*(*fn)(struct ferryd *, const char *, const json_t *,
+			    uid_t);
+	int		  who;		/* API_NODE, API_LOCAL, API_AGENT */
+};
+
+/* The hub's connected agents, by name. Caller holds d->mu. */
+static json_t *
+api_agents(struct ferryd *d)
+{
+	struct hub_link	*l;
+	json_t		*agents = json_object();
+
+	for (l = d->hub_links; l != NULL && agents != NULL; l = l->next)
+		json_object_set_new(agents, l->name, json_pack("{s:s?, s:s?, "
+		    "s:s, s:I}", "site", l->site, "user", l->user, "address",
+		    l->addr, "since", (json_int_t)l->since));
+	return (agents);
+}
+
+/* What every daemon answers: who it is and how its links are. */
+static json_t *
+api_status(struct ferryd *d, const char *op, const json_t *req,
+    uid_t uid)
+{
+	json_t	*rep;
+
+	pthread_mutex_lock(&d->mu);
+	rep = json_pack("{s:s, s:s?, s:s?, s:s?, s:s, s:b}", "role",
+	    d->conf.role, "site", d->conf.site, "user", d->conf.user, "name",
+	    d->conf.name, "fingerprint", d->fp, "done", 1);
+	if (rep != NULL && d->store != NULL)
+		json_object_set_new(rep, "agents", api_agents(d));
+	else if (rep != NULL) {
+		json_object_set_new(rep, "hub", json_string(d->conf.hub));
+		json_object_set_new(rep, "connected",
+		    json_boolean(d->uplinked));
+		if (d->uplink_error != NULL)
+			json_object_set_new(rep, "link_error",
+			    json_string(d->uplink_error));
+	}
+	pthread_mutex_unlock(&d->mu);
+	return (rep);
+}
+
+static const struct api_op api_ops[] = {
+	{ "status", api_status, API_NODE },
+	{ "audit", audit_api, API_LOCAL },
+	{ "invite", invite_api, API_LOCAL },
+	{ "share.import", jobs_share_import, API_LOCAL },
+	{ "share.get", jobs_share_get, API_LOCAL },
+	{ "site.set", jobs_site_set, API_LOCAL },
+	{ "endpoints", jobs_endpoints, API_LOCAL },
+	{ "acl.set", jobs_acl, API_LOCAL },
+	{ "acl.delete", jobs_acl, API_LOCAL },
+	/* What an agent may ask: to send, and to see its own jobs. */
+	{ "send", jobs_send, API_LOCAL | API_AGENT },
+	{ "jobs", jobs_query, API_LOCAL | API_AGENT },
+	{ "job", jobs_query, API_LOCAL | API_AGENT },
+	{ "cancel", jobs_query, API_LOCAL },
+	{ "pause", jobs_query, API_LOCAL },
+	{ "resume", jobs_query, API_LOCAL },
+	{ "retry", jobs_query, API_LOCAL },
+};
+
+static const struct api_op *
+api_ops_find(const char *op)
+{
+	size_t	i;
+
+	for (i = 0; op != NULL && i < sizeof api_ops / sizeof api_ops[0];
+	    i++) {
+		if (strcmp(api_ops[i].name, op) == 0)
+			return (&api_ops[i]);
+	}
+	return (NULL);
+}
+
+static json_t *
+api_ops_error(const char *msg)
+{
+	return (json_pack("{s:s, s:b}", "error", msg, "done", 1));
+}
+
+json_t *
+api_ops_local(struct ferryd *d, const json_t *req, uid_t uid)
+{
+	const char		*op = json_string_value(json_object_get(req,
+				    "op"));
+	const struct api_op	*o = api_ops_find(op);
+	json_t			*rep = NULL;
+
+	if (op == NULL)
+		return (api_ops_error("a request needs an \"op\""));
+	if (o != NULL && (o->who & API_NODE))
+		return (o->fn(d, op, req, uid));
+	/* Only the hub's relay says for whom a request is made. */
+	if (json_object_get(req, "_by") != NULL)
+		return (api_ops_error("\"_by\" is not for clients"));
+	if (d->store == NULL && o != NULL && (o->who & API_AGENT))
+		return (relay_to_hub(d, req));
+	if (d->store == NULL)
+		return (api_ops_error("this daemon is not the hub: run it on "
+		    "the hub"));
+	if (o != NULL && (o->who & API_LOCAL))
+		rep = o->fn(d, op, req, uid);
+	return (rep != NULL ? rep : api_ops_error("unknown request"));
+}
+
+json_t *
+api_ops_agent(struct ferryd *d, const json_t *req)
+{
+	const char		*op = json_string_value(json_object_get(req,
+				    "op"));
+	const struct api_op	*o = api_ops_find(op);
+
+	if (o == NULL || (o->who & API_AGENT) == 0)
+		return (api_ops_error("an agent may ask the hub only to send "
+		    "and to show its jobs"));
+	return (o->fn(d, op, req, (uid_t)-1));
+}

@@ -1,0 +1,253 @@
+/*
+ * What a transfer's two sides report to the hub's dispatcher, and what it
+ * does with it: each file's fate goes into its task (delivered files in
+ * batches), progress at most once a second, suspects into the audit
+ * trail. An agent reports over its control link (dispatch_message); when
+ * the hub takes part, the transfer library calls back directly.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "err.h"
+#include "ferryd.h"
+#include "hub-dispatch.h"
+#include "link.h"
+#include "log.h"
+#include "saved.h"
+#include "store.h"
+
+/*
+ * Marks the delivered files' tasks done, in one transaction, now or (if
+ * !all) once the batch is full or old enough. Caller holds d->mu.
+ */
+void
+dispatch_flush(struct jobs_xfer *x, int all)
+{
+	struct store	*st = x->d->store;
+	size_t		 i;
+
+	if (x->ndelivered == 0 || (!all && x->ndelivered < DISPATCH_DONE_BATCH &&
+	    clock_ms() - x->delivered_since < DISPATCH_DONE_MS))
+		return;
+	store_batch_begin(st, NULL);
+	for (i = 0; i < x->ndelivered; i++)
+		store_task_done(st, x->delivered[i], clock_now(), NULL);
+	store_batch_end(st, 0, NULL);
+	x->ndelivered = 0;
+}
+
+/* A file's fate is settled: so is its task. Caller holds d->mu. */
+void
+dispatch_settle(struct jobs_xfer *x, size_t i, int ok, const char *why)
+{
+	char	*cause = NULL;
+
+	if (i >= x->l.n || x->settled[i])
+		return;
+	x->settled[i] = 1;
+	if (ok) {
+		if (x->ndelivered == 0)
+			x->delivered_since = clock_ms();
+		x->delivered[x->ndelivered++] = x->task[i];
+		dispatch_flush(x, 0);
+		return;
+	}
+	store_task_fail(x->d->store, x->task[i], why ? why : "failed",
+	    clock_now(), &cause);
+	if (cause != NULL)
+		log_warnx("task %jd: %s", (intmax_t)x->task[i], cause);
+	free(cause);
+}
+
+/* The transfer library settles a file the hub sends. */
+void
+dispatch_file_done(size_t i, int ok, const char *why, void *arg)
+{
+	struct jobs_xfer	*x = arg;
+
+	pthread_mutex_lock(&x->d->mu);
+	dispatch_settle(x, i, ok, why);
+	pthread_mutex_unlock(&x->d->mu);
+}
+
+/* A file's bytes so far go into its task. Caller holds d->mu. */
+static void
+dispatch_progress_at(struct jobs_xfer *x, size_t i, int64_t bytes)
+{
+	if (i < x->l.n && !x->settled[i])
+		store_task_progress(x->d->store, x->task[i], bytes,
+		    clock_now(), NULL);
+}
+
+/*
+ * The library's progress when the hub sends: at most once a second, so
+ * that `ferry jobs` can show it and a stalled transfer can be told from a
+ * slow one.
+ */
+void
+dispatch_progress(const struct transfer_progress *p, void *arg)
+{
+	struct jobs_xfer	*x = arg;
+	size_t			 i;
+	int64_t			 now = clock_now();
+
+	if (p->file == NULL || p->file_done >= p->file_total ||
+	    now == x->last_progress)
+		return;
+	pthread_mutex_lock(&x->d->mu);
+	dispatch_flush(x, 0);
+	pthread_mutex_unlock(&x->d->mu);
+	for (i = 0; i < x->l.n; i++) {
+		if (strcmp(x->l.v[i].rel, p->file) != 0)
+			continue;
+		x->last_progress = now;
+		pthread_mutex_lock(&x->d->mu);
+		dispatch_progress_at(x, i, (int64_t)p->file_done);
+		pthread_mutex_unlock(&x->d->mu);
+		break;
+	}
+}
+
+/*
+ * Something in x broke the rules (transfer.h's suspect): a source behind a
+ * symlink, an entry or basis refused, a setuid bit dropped. It goes into
+ * the audit trail, the first few of a transfer only. Caller holds d->mu.
+ */
+void
+dispatch_audit(struct jobs_xfer *x, const char *rel, const char *why)
+{
+	json_t	*detail;
+	char	*text;
+
+	if (x->nsuspect++ >= FERRYD_SUSPECT_MAX)
+		return;
+	detail = json_pack("{s:I, s:s, s:s, s:s, s:s}", "job",
+	    (json_int_t)x->job_id, "from", x->send.link ? x->send.link :
+	    "hub", "to", x->recv.link ? x->recv.link : "hub", "path", rel,
+	    "why", why);
+	text = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
+	store_audit_add(x->d->store, clock_now(), x->submitter ?
+	    x->submitter : "", "transfer.suspect", text, NULL);
+	log_warnx("transfer %jd (job %jd): %s: %s", (intmax_t)x->id,
+	    (intmax_t)x->job_id, rel, why);
+	free(text);
+	json_decref(detail);
+}
+
+/* The transfer library's suspect callback, when the hub takes part. */
+void
+dispatch_suspect(const char *rel, const char *why, void *arg)
+{
+	struct jobs_xfer	*x = arg;
+
+	pthread_mutex_lock(&x->d->mu);
+	dispatch_audit(x, rel, why);
+	pthread_mutex_unlock(&x->d->mu);
+}
+
+/* The running transfer id is about, if agent l takes part in it. */
+static struct jobs_xfer *
+dispatch_find(struct ferryd *d, const struct hub_link *l, const json_t *msg)
+{
+	struct jobs_xfer	*x;
+	json_int_t		 id = json_integer_value(json_object_get(msg,
+				    "id"));
+
+	for (x = d->xfers; x != NULL; x = x->next) {
+		if (x->id == id && ((x->send.link && strcmp(x->send.link,
+		    l->name) == 0) || (x->recv.link && strcmp(x->recv.link,
+		    l->name) == 0)))
+			return (x);
+	}
+	return (NULL);
+}
+
+/*
+ * A data port announced by agent l: only the agent told to listen, and
+ * only a port of the range, so that nobody is sent anywhere else.
+ * Caller holds d->mu.
+ */
+static void
+dispatch_port(struct jobs_xfer *x, const struct hub_link *l,
+    const json_t *msg)
+{
+	const json_t	*v = json_object_get(msg, "port");
+	json_int_t	 port = json_integer_value(v);
+
+	if (x->lsn != NULL && x->lsn->link != NULL && strcmp(x->lsn->link,
+	    l->name) == 0 && json_is_integer(v) && port >= LINK_PORT_FIRST &&
+	    port <= LINK_PORT_LAST) {
+		x->port = (int)port;
+		return;
+	}
+	audit_note(x->d, l->name, "port.refused", json_pack("{s:I, s:O?}",
+	    "transfer", (json_int_t)x->id, "port", json_is_integer(v) ?
+	    (json_t *)(uintptr_t)v : NULL));
+	if (x->agent_error == NULL && asprintf(&x->agent_error, "agent %s "
+	    "announced a data port it may not use (the ports are %d-%d)",
+	    l->name, LINK_PORT_FIRST, LINK_PORT_LAST) == -1)
+		x->agent_error = NULL;
+}
+
+/*
+ * An agent's word about a transfer it takes part in. Only what concerns
+ * its own part counts: a receiver cannot settle files, nor a stranger
+ * anything. Caller holds d->mu.
+ */
+void
+dispatch_message(struct ferryd *d, struct hub_link *l, const char *op,
+    const json_t *msg)
+{
+	struct jobs_xfer	*x;
+	const char		*err = json_string_value(json_object_get(msg,
+				    "error"));
+	size_t			 i = (size_t)json_integer_value(
+				    json_object_get(msg, "index"));
+	int			 sender, ok = json_is_true(json_object_get(msg,
+				    "ok"));
+
+	/* Logged even when the hub's side of it has already ended. */
+	if (strcmp(op, "transfer.done") == 0)
+		log_info("%s: transfer %jd %s, %jd bytes delivered, %jd on the "
+		    "wire%s%s", l->name, (intmax_t)json_integer_value(
+		    json_object_get(msg, "id")), ok ? "done" : "failed",
+		    (intmax_t)json_integer_value(json_object_get(msg, "bytes")),
+		    (intmax_t)json_integer_value(json_object_get(msg,
+		    "wire_bytes")), err ? ": " : "", err ? err : "");
+	if (strcmp(op, "transfer.done") == 0 && ok)
+		saved_xfer_done(msg);
+	if ((x = dispatch_find(d, l, msg)) == NULL)
+		return;
+	sender = x->send.link != NULL && strcmp(x->send.link, l->name) == 0;
+	x->heard_at = clock_now();
+	if (strcmp(op, "transfer.listening") == 0)
+		dispatch_port(x, l, msg);
+	else if (strcmp(op, "transfer.file") == 0 && sender)
+		dispatch_settle(x, i, json_is_true(json_object_get(msg, "ok")),
+		    err);
+	else if (strcmp(op, "transfer.progress") == 0 && sender)
+		dispatch_progress_at(x, i, json_integer_value(
+		    json_object_get(msg, "bytes")));
+	else if (strcmp(op, "transfer.suspect") == 0 &&
+	    json_is_string(json_object_get(msg, "path")) &&
+	    json_is_string(json_object_get(msg, "why")))
+		dispatch_audit(x, json_string_value(json_object_get(msg,
+		    "path")), json_string_value(json_object_get(msg, "why")));
+	else if (strcmp(op, "transfer.done") == 0) {
+		if (sender)
+			x->send_done = 1;
+		else
+			x->recv_done = 1;
+		if (!ok && x->agent_error == NULL && !x->abort) {
+			if (asprintf(&x->agent_error, "agent %s: %s", l->name,
+			    err ? err : "failed") == -1)
+				x->agent_error = NULL;
+		}
+	}
+	pthread_cond_broadcast(&x->heard);
+}

@@ -1,0 +1,78 @@
+/*
+ * The dispatcher's private parts, shared by hub-dispatch.c (which starts
+ * transfers and follows them) and hub-dispatch-report.c (what each
+ * transfer's two sides report: files settled, progress, suspects).
+ */
+#ifndef FERRY_HUB_DISPATCH_H
+#define FERRY_HUB_DISPATCH_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "ferryd.h"
+#include "identity.h"
+#include "transfer.h"
+
+/*
+ * Delivered files are marked done in batches, one commit (and one flush
+ * to disk) per batch rather than per file. A hub killed before a batch is
+ * written sends those files again; the receiver finds them there, whole,
+ * and skips them.
+ */
+#define DISPATCH_DONE_BATCH	256
+#define DISPATCH_DONE_MS	250
+
+/* One side of a transfer: the hub (link NULL) or an agent. */
+struct dispatch_end {
+	char		*link;		/* the agent's name; NULL: the hub */
+	uint64_t	 gen;		/* its link's, to notice a new one */
+	char		 addr[128];	/* where its connections come from */
+	char		*pub;		/* where it can be reached; NULL */
+	uint8_t		 fp[IDENTITY_FP_LEN];
+};
+
+/* One transfer for tasks of one job. */
+struct jobs_xfer {
+	struct ferryd		*d;
+	int64_t			 id;		/* in messages about it */
+	int64_t			 job_id;
+	volatile int		 abort;		/* cancel or pause asked */
+	int			 abort_sent;
+	struct jobs_xfer	*next;		/* in d->xfers */
+	struct dispatch_end	 send, recv;
+	char			*root;		/* the share root received into */
+	char			*submitter;	/* the job's, for the audit */
+	int			 nsuspect;
+	uint64_t		 bwlimit;	/* the site's cap; 0: none */
+	int64_t			*task;
+	struct transfer_list	 l;		/* src as the sender sees it */
+	int			*settled;
+	int64_t			 last_progress;
+	/* Delivered files whose tasks are not marked done yet. */
+	int64_t			*delivered;
+	size_t			 ndelivered;
+	int64_t			 delivered_since;	/* ms */
+	/* What the agents said, under d->mu. */
+	pthread_cond_t		 heard;
+	int64_t			 heard_at;
+	int			 port;		/* the listening agent's */
+	const struct dispatch_end *lsn;		/* that agent; NULL: none */
+	int			 send_done, recv_done;
+	char			*agent_error;
+};
+
+/*
+ * hub-dispatch-report.c. dispatch_flush marks the delivered files' tasks
+ * done, now or (if !all) once the batch is full or old enough; the
+ * caller holds d->mu. The others are the transfer library's callbacks
+ * when the hub takes part (transfer.h), arg being the jobs_xfer.
+ */
+void	dispatch_flush(struct jobs_xfer *x, int all);
+/* File i's fate, and a suspect event; the caller holds d->mu. */
+void	dispatch_settle(struct jobs_xfer *x, size_t i, int ok, const char *why);
+void	dispatch_audit(struct jobs_xfer *x, const char *rel, const char *why);
+void	dispatch_file_done(size_t i, int ok, const char *why, void *arg);
+void	dispatch_progress(const struct transfer_progress *p, void *arg);
+void	dispatch_suspect(const char *rel, const char *why, void *arg);
+
+#endif

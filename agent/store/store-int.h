@@ -1,0 +1,103 @@
+/*
+ * The store's private parts, shared by its files: store.c (opening, the
+ * schema and its migrations), one file per concept (store-names,
+ * -sites, -invites, -acl, -audit, -job, -task, -schedule) and
+ * store-seal.c (what protects the store at rest).
+ */
+#ifndef FERRY_STORE_INT_H
+#define FERRY_STORE_INT_H
+
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "db.h"
+#include "store.h"
+
+#define STORE_BUSY_MS	10000
+
+/* Rows a job operation reads at once, so that memory stays bounded. */
+#define STORE_CHUNK	512
+
+
+/* The scalar part of a task, as the state machine reads and writes it. */
+struct store_move {
+	int64_t			 id;
+	int64_t			 job_id;
+	enum store_state	 state;
+	int			 attempts;
+	int			 max_attempts;
+	int64_t			 next_try;
+	int64_t			 bytes_done;
+	int64_t			 size;
+	int64_t			 last_progress;
+	int64_t			 started;
+	int64_t			 finished;
+	const char		*error;
+	int			 set_error;
+};
+
+#define STORE_NAMES(a) (sizeof (a) / sizeof (a)[0])
+
+struct store {
+	struct db		*db;
+	int64_t			 retry_base;
+	int64_t			 retry_cap;
+	int			 max_attempts;
+	int			 sealing;	/* invites are sealed */
+	unsigned char		 seal[32];	/* with this key */
+};
+
+int		 store_nomem(char **cause);
+
+#define STORE_MOVE_SELECT \
+	"SELECT id, job_id, state, attempts, max_attempts, next_try," \
+	" bytes_done, size, last_progress, started, finished FROM tasks"
+
+/* Changes to one job's counters, saved with store_tally_save(). */
+struct store_tally {
+	int64_t	n[STORE_STATE_COUNT];
+	int64_t	bytes;
+};
+
+
+/* store-names.c */
+const char	*store_clearance_col(enum store_clearance c);
+enum store_clearance store_clearance_from(const char *name);
+/* Copies src into *dst; 0 or FERRY_ERR_NOMEM. NULL stays NULL. */
+int		 store_dup(const char *src, char **dst);
+
+/* store-sites.c */
+int		 store_agent_by_id(struct store *st, int64_t id,
+		     struct store_agent *out, char **cause);
+
+/* store-job.c */
+enum store_state store_state_from(const char *name);
+
+/*
+ * store-task.c: the state machine (store_moves[from] has bit 1 << to
+ * set for each legal move) and a task's moves with its job's counters.
+ */
+extern const unsigned store_moves[STORE_STATE_COUNT];
+void		 store_task_row(sqlite3_stmt *s, struct store_task *t);
+void		 store_move_row(sqlite3_stmt *s, struct store_move *m);
+int		 store_tally_save(struct store *st, int64_t job_id,
+		     const struct store_tally *t, char **cause);
+int		 store_job_derive(struct store *st, int64_t job_id,
+		     int64_t now, char **cause);
+int		 store_move(struct store *st, struct store_move *m,
+		     enum store_state to, int64_t now, const char *error,
+		     struct store_tally *tally, char **cause);
+int		 store_move_one(struct store *st, struct store_move *m,
+		     enum store_state to, int64_t now, const char *error,
+		     char **cause);
+
+/*
+ * store-seal.c: an invite's key as stored: sealed (AES-256 under the
+ * store's seal key, set by store_set_seal) or, with no seal key, as is.
+ * out may be in.
+ */
+int		 store_seal_key(struct store *st, const unsigned char *in,
+		     unsigned char *out, int seal, char **cause);
+
+#endif

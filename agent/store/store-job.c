@@ -1,0 +1,415 @@
+/*
+ * Jobs: made with their tasks in one transaction, read, and the
+ * operations on a whole job (cancel, pause, resume, retry).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "db.h"
+#include "err.h"
+#include "store.h"
+#include "store-int.h"
+
+#define M(s) (1U << (s))
+
+/* Jobs. */
+
+enum store_state
+store_state_from(const char *name)
+{
+	enum store_state	s = STORE_ANY;
+
+	if (name != NULL)
+		store_state_parse(name, &s);
+	return (s);
+}
+
+#define STORE_JOB_SELECT \
+	"SELECT id, submitter, from_site, to_site, to_user, priority, note," \
+	" meta, state, created, updated, n_tasks, n_queued, n_running," \
+	" n_done, n_failed, n_cancelled, n_paused, bytes_total, bytes_done" \
+	" FROM jobs"
+
+/* A borrowed view of the current row of a STORE_JOB_SELECT. */
+static void
+store_job_row(sqlite3_stmt *s, struct store_job *j)
+{
+	int	i;
+
+	memset(j, 0, sizeof *j);
+	j->id = sqlite3_column_int64(s, 0);
+	j->submitter = (char *)db_col_str(s, 1);
+	j->from_site = (char *)db_col_str(s, 2);
+	j->to_site = (char *)db_col_str(s, 3);
+	j->to_user = (char *)db_col_str(s, 4);
+	j->priority = sqlite3_column_int(s, 5);
+	j->note = (char *)db_col_str(s, 6);
+	j->meta = (char *)db_col_str(s, 7);
+	j->state = store_state_from(db_col_str(s, 8));
+	j->created = sqlite3_column_int64(s, 9);
+	j->updated = sqlite3_column_int64(s, 10);
+	j->ntasks = sqlite3_column_int64(s, 11);
+	for (i = 0; i < STORE_STATE_COUNT; i++)
+		j->count[i] = sqlite3_column_int64(s, 12 + i);
+	j->bytes_total = sqlite3_column_int64(s, 18);
+	j->bytes_done = sqlite3_column_int64(s, 19);
+}
+
+static int
+store_exists(struct store *st, const char *sql, const char *key,
+    const char *what, char **cause)
+{
+	sqlite3_stmt	*s;
+	int		 r;
+
+	if ((r = db_q(st->db, sql, &s, cause, "t", key)) != 0)
+		return (r);
+	if ((r = db_step(st->db, s, cause)) == 1) {
+		db_reset(s);
+		return (0);
+	}
+	return (r == 0 ? err_set(cause, FERRY_ERR_NOTFOUND, "no %s %s", what,
+	    key) : r);
+}
+
+static int
+store_job_check(struct store *st, const struct store_job *job,
+    char **cause)
+{
+	static const char	site[] = "SELECT 1 FROM sites WHERE name = ?";
+	static const char	user[] = "SELECT 1 FROM users WHERE email = ?";
+	int			r;
+
+	if (job->submitter == NULL || job->from_site == NULL)
+		return (err_set(cause, FERRY_ERR_INVAL, "a job needs a "
+		    "submitter and a source site"));
+	if ((job->to_site == NULL) == (job->to_user == NULL))
+		return (err_set(cause, FERRY_ERR_INVAL, "a job goes to one "
+		    "site or one user"));
+	if (job->priority < 0 || job->priority > STORE_PRIORITY_MAX)
+		return (err_set(cause, FERRY_ERR_INVAL, "priority %d is not "
+		    "between 0 and %d", job->priority, STORE_PRIORITY_MAX));
+	if ((r = store_exists(st, site, job->from_site, "site", cause)) != 0)
+		return (r);
+	if (job->to_site != NULL)
+		return (store_exists(st, site, job->to_site, "site", cause));
+	return (store_exists(st, user, job->to_user, "user", cause));
+}
+
+static int
+store_task_insert(struct store *st, const struct store_job *job,
+    int64_t id, const struct store_task *t, size_t i, int64_t now,
+    char **cause)
+{
+	static const char	 sql[] =
+	    "INSERT INTO tasks (job_id, dest, priority, src_path, dst_path,"
+	    " basis, size, state, max_attempts, next_try)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)";
+	sqlite3_stmt		*s;
+	const char		*dest;
+	int			 max, r;
+
+	if (t->src_path == NULL || t->dst_path == NULL ||
+	    *t->dst_path == '\0' || t->size < 0)
+		return (err_set(cause, FERRY_ERR_INVAL, "task %zu: needs a "
+		    "source, a destination and a size", i + 1));
+	dest = job->to_site != NULL ? job->to_site : job->to_user;
+	max = t->max_attempts > 0 ? t->max_attempts : st->max_attempts;
+	r = db_q(st->db, sql, &s, cause, "itntttini", id, dest, job->priority,
+	    t->src_path, t->dst_path, t->basis, t->size, max, now);
+	if (r != 0)
+		return (r);
+	return (db_exec(st->db, s, cause));
+}
+
+static int
+store_job_create_tx(struct store *st, const struct store_job *job,
+    const struct store_task *tasks, size_t ntasks, int64_t now, int64_t *id,
+    char **cause)
+{
+	static const char	 sql[] =
+	    "INSERT INTO jobs (submitter, from_site, to_site, to_user,"
+	    " priority, note, meta, state, created, updated, n_tasks,"
+	    " n_queued, bytes_total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+	    " ?, ?, ?)";
+	char			 detail[96];
+	sqlite3_stmt		*s;
+	int64_t			 total = 0;
+	size_t			 i;
+	int			 r;
+
+	if ((r = store_job_check(st, job, cause)) != 0)
+		return (r);
+	for (i = 0; i < ntasks; i++)
+		total += tasks[i].size > 0 ? tasks[i].size : 0;
+	r = db_q(st->db, sql, &s, cause, "ttttntttiiiii", job->submitter,
+	    job->from_site, job->to_site, job->to_user, job->priority,
+	    job->note, job->meta, ntasks > 0 ? "running" : "done", now, now,
+	    (int64_t)ntasks, (int64_t)ntasks, total);
+	if (r != 0 || (r = db_exec(st->db, s, cause)) != 0)
+		return (r);
+	*id = sqlite3_last_insert_rowid(st->db->conn);
+	for (i = 0; r == 0 && i < ntasks; i++)
+		r = store_task_insert(st, job, *id, &tasks[i], i, now, cause);
+	if (r != 0)
+		return (r);
+	snprintf(detail, sizeof detail, "{\"job\":%jd,\"tasks\":%zu}",
+	    (intmax_t)*id, ntasks);
+	return (store_audit_add(st, now, job->submitter, "job.create", detail,
+	    cause));
+}
+
+int
+store_job_create(struct store *st, const struct store_job *job,
+    const struct store_task *tasks, size_t ntasks, int64_t now, int64_t *id,
+    char **cause)
+{
+	int64_t	new_id = 0;
+	int	r;
+
+	if ((r = db_begin(st->db, cause)) != 0)
+		return (r);
+	r = store_job_create_tx(st, job, tasks, ntasks, now, &new_id, cause);
+	if ((r = db_end(st->db, r, cause)) == 0 && id != NULL)
+		*id = new_id;
+	return (r);
+}
+
+static int
+store_job_copy(const struct store_job *src, struct store_job *dst)
+{
+	int	r = 0;
+
+	*dst = *src;
+	r |= store_dup(src->submitter, &dst->submitter);
+	r |= store_dup(src->from_site, &dst->from_site);
+	r |= store_dup(src->to_site, &dst->to_site);
+	r |= store_dup(src->to_user, &dst->to_user);
+	r |= store_dup(src->note, &dst->note);
+	r |= store_dup(src->meta, &dst->meta);
+	if (r != 0) {
+		store_job_clear(dst);
+		return (FERRY_ERR_NOMEM);
+	}
+	return (0);
+}
+
+int
+store_job_get(struct store *st, int64_t id, struct store_job *out,
+    char **cause)
+{
+	static const char	 sql[] = STORE_JOB_SELECT " WHERE id = ?";
+	struct store_job	 j;
+	sqlite3_stmt		*s;
+	int			 r;
+
+	if ((r = db_q(st->db, sql, &s, cause, "i", id)) != 0)
+		return (r);
+	if ((r = db_step(st->db, s, cause)) <= 0)
+		return (r == 0 ? err_set(cause, FERRY_ERR_NOTFOUND,
+		    "no job %jd", (intmax_t)id) : r);
+	store_job_row(s, &j);
+	r = store_job_copy(&j, out);
+	db_reset(s);
+	return (r != 0 ? store_nomem(cause) : 0);
+}
+
+int
+store_job_list(struct store *st, enum store_state state, size_t limit,
+    int (*cb)(void *, const struct store_job *), void *arg, char **cause)
+{
+	static const char	 sql[] = STORE_JOB_SELECT
+	    " WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2";
+	struct store_job	 j;
+	sqlite3_stmt		*s;
+	int			 r;
+
+	r = db_q(st->db, sql, &s, cause, "ti",
+	    state == STORE_ANY ? NULL : store_state_name(state),
+	    limit == 0 ? (int64_t)-1 : (int64_t)limit);
+	if (r != 0)
+		return (r);
+	while ((r = db_step(st->db, s, cause)) == 1) {
+		store_job_row(s, &j);
+		if (cb(arg, &j) != 0) {
+			db_reset(s);
+			return (0);
+		}
+	}
+	return (r);
+}
+
+int
+store_job_set_meta(struct store *st, int64_t id, const char *meta,
+    int64_t now, char **cause)
+{
+	static const char	 sql[] =
+	    "UPDATE jobs SET meta = ?, updated = ? WHERE id = ?";
+	sqlite3_stmt		*s;
+	int			 r;
+
+	if ((r = db_q(st->db, sql, &s, cause, "tii", meta, now, id)) != 0)
+		return (r);
+	if ((r = db_exec(st->db, s, cause)) != 0)
+		return (r);
+	if (sqlite3_changes(st->db->conn) == 0)
+		return (err_set(cause, FERRY_ERR_NOTFOUND, "no job %jd",
+		    (intmax_t)id));
+	return (0);
+}
+
+void
+store_job_clear(struct store_job *j)
+{
+	if (j == NULL)
+		return;
+	free(j->submitter);
+	free(j->from_site);
+	free(j->to_site);
+	free(j->to_user);
+	free(j->note);
+	free(j->meta);
+	j->submitter = j->from_site = j->to_site = j->to_user = NULL;
+	j->note = j->meta = NULL;
+}
+
+/* Job operations. */
+
+struct store_job_op {
+	const char		*what;		/* audit */
+	enum store_state	 to;
+	unsigned		 from;		/* states it applies to */
+	int			 reset;		/* attempts, for retry */
+};
+
+static const struct store_job_op store_job_ops[] = {
+	{ "job.cancel", STORE_CANCELLED, ~0U, 0 },
+	{ "job.pause", STORE_PAUSED, M(STORE_QUEUED) | M(STORE_RUNNING), 0 },
+	{ "job.resume", STORE_QUEUED, M(STORE_PAUSED), 0 },
+	{ "job.retry", STORE_QUEUED, M(STORE_FAILED), 1 }
+};
+
+/* Reads up to STORE_CHUNK of the job's tasks after task id after. */
+static int
+store_job_chunk(struct store *st, int64_t job_id, int64_t after,
+    struct store_move *moves, size_t *n, char **cause)
+{
+	static const char	 sql[] = STORE_MOVE_SELECT
+	    " WHERE job_id = ? AND id > ? ORDER BY id LIMIT ?";
+	sqlite3_stmt		*s;
+	int			 r;
+
+	*n = 0;
+	r = db_q(st->db, sql, &s, cause, "iin", job_id, after, STORE_CHUNK);
+	if (r != 0)
+		return (r);
+	while ((r = db_step(st->db, s, cause)) == 1)
+		store_move_row(s, &moves[(*n)++]);
+	return (r);
+}
+
+static int
+store_job_op_tx(struct store *st, int64_t id, const struct store_job_op *op,
+    int64_t now, size_t *changed, char **cause)
+{
+	struct store_move	*moves, *m;
+	struct store_tally	 tally;
+	size_t			 n, i;
+	int64_t			 after = 0;
+	int			 r;
+
+	if ((moves = calloc(STORE_CHUNK, sizeof *moves)) == NULL)
+		return (store_nomem(cause));
+	memset(&tally, 0, sizeof tally);
+	do {
+		r = store_job_chunk(st, id, after, moves, &n, cause);
+		for (i = 0; r == 0 && i < n; i++) {
+			m = &moves[i];
+			after = m->id;
+			/* The table decides; the operation only narrows. */
+			if ((op->from & M(m->state)) == 0 ||
+			    (store_moves[m->state] & M(op->to)) == 0)
+				continue;
+			if (op->reset)
+				m->attempts = 0;
+			r = store_move(st, m, op->to, now, NULL, &tally,
+			    cause);
+			(*changed)++;
+		}
+	} while (r == 0 && n == STORE_CHUNK);
+	free(moves);
+	if (r == 0)
+		r = store_tally_save(st, id, &tally, cause);
+	return (r);
+}
+
+static int
+store_job_op_run(struct store *st, int64_t id, const char *who,
+    const struct store_job_op *op, int64_t now, size_t *changed,
+    char **cause)
+{
+	struct store_job	job;
+	char			detail[96];
+	size_t			n = 0;
+	int			r;
+
+	if ((r = db_begin(st->db, cause)) != 0)
+		return (r);
+	if ((r = store_job_get(st, id, &job, cause)) != 0)
+		return (db_end(st->db, r, cause));
+	r = store_job_op_tx(st, id, op, now, &n, cause);
+	if (r == 0 && n == 0)
+		r = err_set(cause, FERRY_ERR_STATE, "job %jd is %s: no task "
+		    "to %s", (intmax_t)id, store_state_name(job.state),
+		    op->what + 4);
+	store_job_clear(&job);
+	if (r == 0)
+		r = store_job_derive(st, id, now, cause);
+	snprintf(detail, sizeof detail, "{\"job\":%jd,\"tasks\":%zu}",
+	    (intmax_t)id, n);
+	if (r == 0)
+		r = store_audit_add(st, now, who != NULL ? who : "", op->what,
+		    detail, cause);
+	if ((r = db_end(st->db, r, cause)) == 0 && changed != NULL)
+		*changed = n;
+	return (r);
+}
+
+int
+store_job_cancel(struct store *st, int64_t id, const char *who, int64_t now,
+    size_t *changed, char **cause)
+{
+	return (store_job_op_run(st, id, who, &store_job_ops[0], now, changed,
+	    cause));
+}
+
+int
+store_job_pause(struct store *st, int64_t id, const char *who, int64_t now,
+    size_t *changed, char **cause)
+{
+	return (store_job_op_run(st, id, who, &store_job_ops[1], now, changed,
+	    cause));
+}
+
+int
+store_job_resume(struct store *st, int64_t id, const char *who, int64_t now,
+    size_t *changed, char **cause)
+{
+	return (store_job_op_run(st, id, who, &store_job_ops[2], now, changed,
+	    cause));
+}
+
+int
+store_job_retry(struct store *st, int64_t id, const char *who, int64_t now,
+    size_t *changed, char **cause)
+{
+	return (store_job_op_run(st, id, who, &store_job_ops[3], now, changed,
+	    cause));
+}

@@ -1,0 +1,335 @@
+/*
+ * Sites, users and agents in the store.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "db.h"
+#include "err.h"
+#include "store.h"
+#include "store-int.h"
+
+/* Sites, users, agents. */
+
+int
+store_site_add(struct store *st, const char *name, int64_t now,
+    char **cause)
+{
+	static const char	 sql[] =
+	    "INSERT INTO sites (name, created) VALUES (?, ?)";
+	sqlite3_stmt		*s;
+	int			 r;
+
+	if (name == NULL || *name == '\0')
+		return (err_set(cause, FERRY_ERR_INVAL, "empty site name"));
+	if ((r = db_q(st->db, sql, &s, cause, "ti", name, now)) != 0)
+		return (r);
+	r = db_exec(st->db, s, cause);
+	if (r == FERRY_ERR_EXIST)
+		err_set(cause, r, "site %s already exists", name);
+	return (r);
+}
+
+int
+store_site_set_bwlimit(struct store *st, const char *name, int64_t bwlimit,
+    char **cause)
+{
+	static const char	 sql[] =
+	    "UPDATE sites SET bwlimit = ? WHERE name = ?";
+	sqlite3_stmt		*s;
+	int			 r;
+
+	if (bwlimit < 0)
+		return (err_set(cause, FERRY_ERR_INVAL, "negative bandwidth "
+		    "limit"));
+	if ((r = db_q(st->db, sql, &s, cause, "it", bwlimit, name)) != 0)
+		return (r);
+	if ((r = db_exec(st->db, s, cause)) != 0)
+		return (r);
+	if (sqlite3_changes(st->db->conn) == 0)
+		return (err_set(cause, FERRY_ERR_NOTFOUND, "no site %s", name));
+	return (0);
+}
+
+static void
+store_site_row(sqlite3_stmt *s, struct store_site *site)
+{
+	site->name = (char *)db_col_str(s, 0);
+	site->bwlimit = sqlite3_column_int64(s, 1);
+	site->created = sqlite3_column_int64(s, 2);
+}
+
+int
+store_site_get(struct store *st, const char *name, struct store_site *out,
+    char **cause)
+{
+	static const char	 sql[] =
+	    "SELECT name, bwlimit, created FROM sites WHERE name = ?";
+	struct store_site	 site;
+	sqlite3_stmt		*s;
+	int			 r;
+
+	if ((r = db_q(st->db, sql, &s, cause, "t", name)) != 0)
+		return (r);
+	if ((r = db_step(st->db, s, cause)) <= 0)
+		return (r == 0 ? err_set(cause, FERRY_ERR_NOTFOUND,
+		    "no site %s", name) : r);
+	store_site_row(s, &site);
+	r = store_dup(site.name, &site.name);
+	db_reset(s);
+	if (r != 0)
+		return (store_nomem(cause));
+	*out = site;
+	return (0);
+}
+
+int
+store_site_list(struct store *st,
+    int (*cb)(void *, const struct store_site *), void *arg, char **cause)
+{
+	static const char	 sql[] =
+	    "SELECT name, bwlimit, created FROM sites ORDER BY name";
+	struct store_site	 site;
+	sqlite3_stmt		*s;
+	int			 r;
+
+	if ((r = db_q(st->db, sql, &s, cause, "")) != 0)
+		return (r);
+	while ((r = db_step(st->db, s, cause)) == 1) {
+		store_site_row(s, &site);
+		if (cb(arg, &site) != 0) {
+			db_reset(s);
+			return (0);
+		}
+	}
+	return (r);
+}
+
+void
+store_site_clear(struct store_site *s)
+{
+	if (s == NULL)
+		return;
+	free(s->name);
+	s->name = NULL;
+}
+
+int
+store_user_set(struct store *st, const char *email,
+    enum store_clearance clearance, int64_t now, char **cause)
+{
+	static const char	 sql[] =
+	    "INSERT INTO users (email, clearance, created) VALUES (?, ?, ?)"
+	    " ON CONFLICT (email) DO UPDATE SET clearance = excluded.clearance";
+	sqlite3_stmt		*s;
+	int			 r;
+
+	if (email == NULL || *email == '\0')
+		return (err_set(cause, FERRY_ERR_INVAL, "empty user email"));
+	if (clearance == STORE_CLEARANCE_NONE)
+		return (err_set(cause, FERRY_ERR_INVAL, "user %s needs a "
+		    "clearance (employee or restricted)", email));
+	r = db_q(st->db, sql, &s, cause, "tti", email,
+	    store_clearance_col(clearance), now);
+	if (r != 0)
+		return (r);
+	return (db_exec(st->db, s, cause));
+}
+
+int
+store_user_get(struct store *st, const char *email,
+    enum store_clearance *clearance, char **cause)
+{
+	static const char	 sql[] =
+	    "SELECT clearance FROM users WHERE email = ?";
+	sqlite3_stmt		*s;
+	int			 r;
+
+	if ((r = db_q(st->db, sql, &s, cause, "t", email)) != 0)
+		return (r);
+	if ((r = db_step(st->db, s, cause)) <= 0)
+		return (r == 0 ? err_set(cause, FERRY_ERR_NOTFOUND,
+		    "no user %s", email) : r);
+	*clearance = store_clearance_from(db_col_str(s, 0));
+	db_reset(s);
+	return (0);
+}
+
+int
+store_user_list(struct store *st,
+    int (*cb)(void *, const char *, enum store_clearance), void *arg,
+    char **cause)
+{
+	static const char	 sql[] =
+	    "SELECT email, clearance FROM users ORDER BY email";
+	sqlite3_stmt		*s;
+	int			 r;
+
+	if ((r = db_q(st->db, sql, &s, cause, "")) != 0)
+		return (r);
+	while ((r = db_step(st->db, s, cause)) == 1) {
+		if (cb(arg, db_col_str(s, 0), store_clearance_from(
+		    db_col_str(s, 1))) != 0) {
+			db_reset(s);
+			return (0);
+		}
+	}
+	return (r);
+}
+
+int
+store_agent_add(struct store *st, const struct store_agent *a, int64_t now,
+    int64_t *id, char **cause)
+{
+	static const char	 sql[] =
+	    "INSERT INTO agents (name, role, site, email, clearance,"
+	    " fingerprint, address, enrolled_at)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+	static const char	 taken[] =
+	    "SELECT 1 FROM agents WHERE name = ? AND fingerprint <> ?";
+	sqlite3_stmt		*s;
+	int			 user = a->role == STORE_ROLE_USER, r;
+
+	if (a->name == NULL || (user ? a->email == NULL : a->site == NULL))
+		return (err_set(cause, FERRY_ERR_INVAL, "agent needs a name "
+		    "and a %s", user ? "user" : "site"));
+	/* The hub finds an agent's link by name: one agent per name. */
+	if ((r = db_q(st->db, taken, &s, cause, "th", a->name,
+	    a->fingerprint)) != 0 ||
+	    (r = db_step(st->db, s, cause)) < 0)
+		return (r);
+	if (r == 1) {
+		db_reset(s);
+		return (err_set(cause, FERRY_ERR_EXIST, "an agent named %s is "
+		    "enrolled already: choose another --name", a->name));
+	}
+	r = db_q(st->db, sql, &s, cause, "ttttthti", a->name,
+	    store_role_name(a->role), user ? NULL : a->site,
+	    user ? a->email : NULL,
+	    user ? store_clearance_col(a->clearance) : NULL, a->fingerprint,
+	    a->address, now);
+	if (r != 0)
+		return (r);
+	r = db_exec(st->db, s, cause);
+	if (r == FERRY_ERR_EXIST)
+		return (err_set(cause, r, "this key is already enrolled"));
+	if (r == FERRY_ERR_NOTFOUND)
+		return (err_set(cause, r, "no %s %s", user ? "user" : "site",
+		    user ? a->email : a->site));
+	if (r == 0 && id != NULL)
+		*id = sqlite3_last_insert_rowid(st->db->conn);
+	return (r);
+}
+
+static int
+store_agent_copy(sqlite3_stmt *s, struct store_agent *a)
+{
+	const void	*fp;
+	const char	*role;
+	int		 r = 0;
+
+	memset(a, 0, sizeof *a);
+	a->id = sqlite3_column_int64(s, 0);
+	role = db_col_str(s, 2);
+	a->role = role != NULL && strcmp(role, "user") == 0 ?
+	    STORE_ROLE_USER : STORE_ROLE_SITE;
+	a->clearance = store_clearance_from(db_col_str(s, 5));
+	fp = sqlite3_column_blob(s, 6);
+	if (fp != NULL && sqlite3_column_bytes(s, 6) == STORE_FINGERPRINT_LEN)
+		memcpy(a->fingerprint, fp, STORE_FINGERPRINT_LEN);
+	a->enrolled_at = sqlite3_column_int64(s, 8);
+	a->last_seen = sqlite3_column_int64(s, 9);
+	r |= store_dup(db_col_str(s, 1), &a->name);
+	r |= store_dup(db_col_str(s, 3), &a->site);
+	r |= store_dup(db_col_str(s, 4), &a->email);
+	r |= store_dup(db_col_str(s, 7), &a->address);
+	if (r != 0) {
+		store_agent_clear(a);
+		return (FERRY_ERR_NOMEM);
+	}
+	return (0);
+}
+
+static int
+store_agent_get_by(struct store *st, const char *sql, const char *fmt,
+    const void *key, int64_t id, struct store_agent *out, char **cause)
+{
+	sqlite3_stmt	*s;
+	int		 r;
+
+	if (*fmt == 'h')
+		r = db_q(st->db, sql, &s, cause, fmt, key);
+	else
+		r = db_q(st->db, sql, &s, cause, fmt, id);
+	if (r != 0)
+		return (r);
+	if ((r = db_step(st->db, s, cause)) <= 0)
+		return (r == 0 ? err_set(cause, FERRY_ERR_NOTFOUND,
+		    "no such agent") : r);
+	r = store_agent_copy(s, out);
+	db_reset(s);
+	return (r != 0 ? store_nomem(cause) : 0);
+}
+
+#define STORE_AGENT_SELECT \
+	"SELECT id, name, role, site, email, clearance, fingerprint," \
+	" address, enrolled_at, last_seen FROM agents"
+
+int
+store_agent_by_fingerprint(struct store *st,
+    const unsigned char fp[STORE_FINGERPRINT_LEN], struct store_agent *out,
+    char **cause)
+{
+	static const char	sql[] = STORE_AGENT_SELECT
+	    " WHERE fingerprint = ?";
+
+	return (store_agent_get_by(st, sql, "h", fp, 0, out, cause));
+}
+
+int
+store_agent_by_id(struct store *st, int64_t id, struct store_agent *out,
+    char **cause)
+{
+	static const char	sql[] = STORE_AGENT_SELECT " WHERE id = ?";
+
+	return (store_agent_get_by(st, sql, "i", NULL, id, out, cause));
+}
+
+int
+store_agent_seen(struct store *st, int64_t id, const char *address,
+    int64_t now, char **cause)
+{
+	static const char	 sql[] =
+	    "UPDATE agents SET last_seen = ?, address = coalesce(?, address)"
+	    " WHERE id = ?";
+	sqlite3_stmt		*s;
+	int			 r;
+
+	if ((r = db_q(st->db, sql, &s, cause, "iti", now, address, id)) != 0)
+		return (r);
+	if ((r = db_exec(st->db, s, cause)) != 0)
+		return (r);
+	if (sqlite3_changes(st->db->conn) == 0)
+		return (err_set(cause, FERRY_ERR_NOTFOUND, "no agent %jd",
+		    (intmax_t)id));
+	return (0);
+}
+
+void
+store_agent_clear(struct store_agent *a)
+{
+	if (a == NULL)
+		return;
+	free(a->name);
+	free(a->site);
+	free(a->email);
+	free(a->address);
+	a->name = a->site = a->email = a->address = NULL;
+}

@@ -1,0 +1,235 @@
+/*
+ * The hub's store on SQLite. Every public function that writes runs in
+ * one IMMEDIATE transaction (nested calls join the outer one), so that a
+ * change and everything derived from it (a job's counters and state, the
+ * audit row) land together or not at all.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <sqlite3.h>
+
+#include "db.h"
+#include "err.h"
+#include "store.h"
+#include "store-int.h"
+
+/*
+ * Schema versions: entry i takes a database from version i to i + 1. Add
+ * a version by appending an entry; never edit one that has shipped.
+ */
+static const char *const store_migrations[] = {
+	/* 1: everything the hub of issue 4 needs. */
+	"CREATE TABLE sites ("
+	" name TEXT PRIMARY KEY NOT NULL CHECK (name <> ''),"
+	" bwlimit INTEGER NOT NULL DEFAULT 0 CHECK (bwlimit >= 0),"
+	" created INTEGER NOT NULL);"
+	"CREATE TABLE users ("
+	" email TEXT PRIMARY KEY NOT NULL CHECK (email <> ''),"
+	" clearance TEXT NOT NULL"
+	"  CHECK (clearance IN ('employee', 'restricted')),"
+	" created INTEGER NOT NULL);"
+	"CREATE TABLE agents ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL,"
+	" role TEXT NOT NULL CHECK (role IN ('site', 'user')),"
+	" site TEXT REFERENCES sites(name),"
+	" email TEXT REFERENCES users(email),"
+	" clearance TEXT CHECK (clearance IN ('employee', 'restricted')),"
+	" fingerprint BLOB NOT NULL UNIQUE CHECK (length(fingerprint) = 32),"
+	" address TEXT,"
+	" enrolled_at INTEGER NOT NULL,"
+	" last_seen INTEGER,"
+	" CHECK ((role = 'site' AND site IS NOT NULL AND email IS NULL"
+	"  AND clearance IS NULL) OR (role = 'user' AND site IS NULL"
+	"  AND email IS NOT NULL AND clearance IS NOT NULL)));"
+	"CREATE TABLE invites ("
+	" id INTEGER PRIMARY KEY,"
+	" code_hash BLOB NOT NULL UNIQUE CHECK (length(code_hash) = 32),"
+	" kind TEXT NOT NULL CHECK (kind IN ('site', 'user')),"
+	" site TEXT,"
+	" email TEXT,"
+	" clearance TEXT CHECK (clearance IN ('employee', 'restricted')),"
+	" created INTEGER NOT NULL,"
+	" expires INTEGER NOT NULL,"
+	" used_at INTEGER,"
+	" used_by BLOB,"
+	" CHECK ((kind = 'site' AND site IS NOT NULL AND email IS NULL"
+	"  AND clearance IS NULL) OR (kind = 'user' AND site IS NULL"
+	"  AND email IS NOT NULL AND clearance IS NOT NULL)));"
+	"CREATE TABLE shares ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" version INTEGER NOT NULL,"
+	" json TEXT NOT NULL,"
+	" updated INTEGER NOT NULL);"
+	"CREATE TABLE share_history ("
+	" version INTEGER PRIMARY KEY,"
+	" json TEXT NOT NULL,"
+	" who TEXT,"
+	" created INTEGER NOT NULL);"
+	"CREATE TABLE acls ("
+	" principal TEXT NOT NULL CHECK (principal <> ''),"
+	" prefix TEXT NOT NULL CHECK (instr(prefix, ':') > 1),"
+	" access TEXT NOT NULL CHECK (access IN ('read', 'write')),"
+	" PRIMARY KEY (principal, prefix));"
+	"CREATE TABLE jobs ("
+	" id INTEGER PRIMARY KEY,"
+	" submitter TEXT NOT NULL,"
+	" from_site TEXT NOT NULL REFERENCES sites(name),"
+	" to_site TEXT REFERENCES sites(name),"
+	" to_user TEXT REFERENCES users(email),"
+	" priority INTEGER NOT NULL CHECK (priority BETWEEN 0 AND 1000),"
+	" note TEXT,"
+	" state TEXT NOT NULL CHECK (state IN ('running', 'done', 'failed',"
+	"  'cancelled', 'paused')),"
+	" created INTEGER NOT NULL,"
+	" updated INTEGER NOT NULL,"
+	" n_tasks INTEGER NOT NULL DEFAULT 0,"
+	" n_queued INTEGER NOT NULL DEFAULT 0,"
+	" n_running INTEGER NOT NULL DEFAULT 0,"
+	" n_done INTEGER NOT NULL DEFAULT 0,"
+	" n_failed INTEGER NOT NULL DEFAULT 0,"
+	" n_cancelled INTEGER NOT NULL DEFAULT 0,"
+	" n_paused INTEGER NOT NULL DEFAULT 0,"
+	" bytes_total INTEGER NOT NULL DEFAULT 0,"
+	" bytes_done INTEGER NOT NULL DEFAULT 0,"
+	" meta TEXT,"
+	" CHECK ((to_site IS NULL) <> (to_user IS NULL)));"
+	"CREATE INDEX jobs_state ON jobs(state, id);"
+	"CREATE TABLE tasks ("
+	" id INTEGER PRIMARY KEY,"
+	" job_id INTEGER NOT NULL REFERENCES jobs(id),"
+	" dest TEXT NOT NULL,"
+	" priority INTEGER NOT NULL,"
+	" src_path TEXT NOT NULL,"
+	" dst_path TEXT NOT NULL CHECK (dst_path <> ''),"
+	" basis TEXT,"
+	" size INTEGER NOT NULL DEFAULT 0 CHECK (size >= 0),"
+	" state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done',"
+	"  'failed', 'cancelled', 'paused')),"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" max_attempts INTEGER NOT NULL CHECK (max_attempts >= 1),"
+	" next_try INTEGER NOT NULL,"
+	" bytes_done INTEGER NOT NULL DEFAULT 0,"
+	" last_progress INTEGER,"
+	" error TEXT,"
+	" started INTEGER,"
+	" finished INTEGER);"
+	"CREATE INDEX tasks_job ON tasks(job_id, id);"
+	"CREATE INDEX tasks_queued ON tasks(priority DESC, id)"
+	" WHERE state = 'queued';"
+	"CREATE INDEX tasks_running ON tasks(dest, dst_path)"
+	" WHERE state = 'running';"
+	"CREATE INDEX tasks_progress ON tasks(last_progress)"
+	" WHERE state = 'running';"
+	"CREATE TABLE audit ("
+	" id INTEGER PRIMARY KEY,"
+	" time INTEGER NOT NULL,"
+	" who TEXT NOT NULL,"
+	" what TEXT NOT NULL,"
+	" detail TEXT);",
+	/*
+	 * 2: facts about the store itself: whose it is (hub_fp), and a
+	 * check of the seal key kept outside it (secret_check).
+	 */
+	"CREATE TABLE meta ("
+	" key TEXT PRIMARY KEY NOT NULL,"
+	" value TEXT NOT NULL);"
+};
+
+/* Opening and the schema. */
+
+int
+store_open(const char *path, struct store **out, char **cause)
+{
+	return (store_open_as(path, 1, out, cause));
+}
+
+int
+store_open_as(const char *path, int create, struct store **out,
+    char **cause)
+{
+	struct store	*st;
+	char		*msg;
+	int		 r;
+
+	if ((st = calloc(1, sizeof *st)) == NULL)
+		return (store_nomem(cause));
+	st->retry_base = 30;
+	st->retry_cap = 3600;
+	st->max_attempts = 5;
+	/* One thread at a time uses a store (common/db.h). */
+	if ((r = db_open(path, STORE_BUSY_MS, &st->db, cause)) == 0)
+		r = db_migrate(st->db, store_migrations, store_schema_latest(),
+		    create, cause);
+	if (r != 0 && cause != NULL && *cause != NULL &&
+	    strncmp(*cause, path, strlen(path)) != 0) {
+		msg = *cause;
+		*cause = NULL;
+		err_set(cause, r, "%s: %s", path, msg);
+		free(msg);
+	}
+	if (r != 0) {
+		store_close(st);
+		return (r);
+	}
+	*out = st;
+	return (0);
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	db_close(st->db);
+	free(st);
+}
+
+int
+store_schema_version(struct store *st)
+{
+	int	version = -1;
+
+	db_version(st->db, &version, NULL);
+	return (version);
+}
+
+int
+store_schema_latest(void)
+{
+	return ((int)STORE_NAMES(store_migrations));
+}
+
+void
+store_set_retry(struct store *st, int64_t base, int64_t cap,
+    int max_attempts)
+{
+	st->retry_base = base > 0 ? base : 1;
+	st->retry_cap = cap >= st->retry_base ? cap : st->retry_base;
+	st->max_attempts = max_attempts > 0 ? max_attempts : 1;
+}
+
+int64_t
+store_backoff(struct store *st, int attempts)
+{
+	int64_t	wait = st->retry_base;
+	int	i;
+
+	/* Doubling stops at the cap, so that it never overflows. */
+	for (i = 1; i < attempts && wait < st->retry_cap; i++)
+		wait *= 2;
+	return (wait < st->retry_cap ? wait : st->retry_cap);
+}

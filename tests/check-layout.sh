@@ -1,0 +1,136 @@
+#!/bin/sh
+# make check-layout (and make check): the rules of HACKING.md's layout,
+# measured on the tree and on the built archives.
+#  1. A library (a directory that builds a lib*.a, tests/ aside) never
+#     exits, aborts, prints to stdout or logs: nm shows what its objects
+#     call, which is more honest than grep (macros, inlined helpers).
+#     common/log.c is the logger itself and is exempt from the log rule.
+#  2. No library includes a header from a program directory.
+#  3. No include cycle between directories.
+#  4. No .c or .h file outside tests/ over 1,000 lines.
+# It prints the largest file and the longest function.
+# Usage: check-layout.sh [SRCDIR [BUILDDIR]]; make check sets srcdir and
+# top_builddir.
+set -eu
+
+src=${1:-${srcdir:-.}}
+build=${2:-${top_builddir:-.}}
+max=1000
+status=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+fail() {
+	echo "check-layout: $*" >&2
+	status=1
+}
+
+cd "$src"
+src=$(pwd)
+
+# Source files, as git or the tarball has them (not the build tree).
+find . -path ./build -prune -o -path ./tests/ftrack-double/node_modules \
+    -prune -o -path ./.git -prune -o \( -name '*.c' -o -name '*.h' \) \
+    -type f -print | sed 's|^\./||' | sort >"$tmp/files"
+
+# Library directories: where an archive is built (make passes the list in
+# LAYOUT_LIBS; else those found in the build tree), tests/ aside.
+if [ -n "${LAYOUT_LIBS:-}" ]; then
+	printf '%s\n' $LAYOUT_LIBS
+else
+	(cd "$build" && find . -name 'lib*.a' -type f) | sed 's|^\./||'
+fi | grep -v '^tests/' | sort >"$tmp/archives" || true
+if [ ! -s "$tmp/archives" ]; then
+	echo "check-layout: no archives under $build: build first" >&2
+	exit 1
+fi
+sed 's|/[^/]*$||' "$tmp/archives" | sort -u >"$tmp/libdirs"
+
+# The directory a file is in, and whether that directory is a library.
+dir_of() {
+	case "$1" in
+	*/*)	echo "${1%/*}" ;;
+	*)	echo . ;;
+	esac
+}
+is_lib() {
+	grep -qx "$1" "$tmp/libdirs"
+}
+
+# 1. What the libraries' objects call.
+bad='exit|_exit|_Exit|abort|printf|vprintf|__printf_chk|__vprintf_chk|puts|putchar|stdout'
+while read -r a; do
+	nm -A -u "$build/$a" 2>/dev/null | awk -v bad="^($bad)\$" '
+	    { sym = $NF; obj = $1; sub(/:$/, "", obj)
+	      if (sym ~ bad) print obj ": " sym
+	      else if (sym ~ /^log_/ && obj !~ /log\.o$/) print obj ": " sym }' \
+	    >>"$tmp/calls"
+done <"$tmp/archives"
+if [ -s "$tmp/calls" ]; then
+	fail "libraries calling exit/abort/stdout/the logger:"
+	sed 's/^/  /' "$tmp/calls" >&2
+fi
+
+# 2 and 3. Each quoted include, resolved to a directory: the includer's
+# own, else the one directory holding that header (config.h is the
+# build's). An edge "from to" per include between directories.
+awk -F/ '{ n = $NF; d = $0; sub("/[^/]*$", "", d); print n, d }' \
+    "$tmp/files" >"$tmp/headers"
+grep -v '^tests/' "$tmp/files" | while read -r f; do
+	d=$(dir_of "$f")
+	sed -n 's/^#[ \t]*include[ \t]*"\([^"]*\)".*/\1/p' "$f" |
+	while read -r h; do
+		[ "$h" = config.h ] && continue
+		if [ -f "$d/$h" ]; then
+			continue
+		fi
+		to=$(awk -v h="$h" '$1 == h { print $2 }' "$tmp/headers" |
+		    head -n 1)
+		[ -n "$to" ] && echo "$d $to $f $h"
+	done
+done >"$tmp/edges"
+
+while read -r from to f h; do
+	if is_lib "$from" && ! is_lib "$to"; then
+		fail "library file $f includes $h from program directory $to"
+	fi
+done <"$tmp/edges"
+
+# A cycle: a directory that reaches itself (a transitive closure, small).
+awk '{ print $1, $2 }' "$tmp/edges" | sort -u >"$tmp/dirgraph"
+awk '
+{ e[$1, $2] = 1; n[$1] = 1; n[$2] = 1 }
+END {
+	for (k in n) for (i in n) for (j in n)
+		if (e[i, k] && e[k, j]) e[i, j] = 1
+	for (i in n) if (e[i, i]) print i
+}' "$tmp/dirgraph" | sort >"$tmp/cycles"
+if [ -s "$tmp/cycles" ]; then
+	fail "include cycle between directories through: $(tr '\n' ' ' \
+	    <"$tmp/cycles")"
+fi
+
+# 4. Sizes, and the longest function (a definition's name at the start
+# of a line, to the closing brace at the start of a line).
+grep -v '^tests/' "$tmp/files" | while read -r f; do
+	echo "$(wc -l <"$f") $f"
+done | sort -n >"$tmp/sizes"
+awk -v max="$max" '$1 > max { print }' "$tmp/sizes" >"$tmp/big"
+if [ -s "$tmp/big" ]; then
+	fail "files over $max lines:"
+	sed 's/^/  /' "$tmp/big" >&2
+fi
+largest=$(tail -n 1 "$tmp/sizes" | awk '{ print $2 ", " $1 " lines" }')
+longest=$(grep '\.c$' "$tmp/files" | grep -v '^tests/' | while read -r f; do
+	awk -v f="$f" '
+	    /^[A-Za-z_][A-Za-z0-9_]*\(/ { name = $0; sub(/\(.*/, "", name);
+		start = NR }
+	    /^}/ && start { print NR - start + 1, name "() in " f ":" start;
+		start = 0 }' "$f"
+done | sort -n | tail -n 1)
+
+echo "check-layout: libraries: $(tr '\n' ' ' <"$tmp/libdirs")"
+echo "check-layout: largest file: $largest (limit $max)"
+echo "check-layout: longest function: $(echo "$longest" |
+    awk '{ print $2, $3, $4 ", " $1 " lines" }')"
+exit "$status"

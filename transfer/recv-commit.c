@@ -1,0 +1,118 @@
+/*
+ * Putting received files in place (recv-int.h): a batch's verified files
+ * are renamed once the flusher has them on disk, and each directory is
+ * flushed once after its renames; directories get their modes and times
+ * last, deepest first.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "recv-int.h"
+
+/* Whether two relative paths have the same parent directory. */
+static int
+recv_same_parent(const char *a, const char *b)
+{
+	const char	*sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+	size_t		 na = sa ? (size_t)(sa - a) : 0;
+	size_t		 nb = sb ? (size_t)(sb - b) : 0;
+
+	return (na == nb && strncmp(a, b, na) == 0);
+}
+
+/*
+ * Puts the batch's verified files in place once the flusher has them all
+ * on disk, and flushes each directory once after its renames, so that
+ * they survive a crash too. A file that could not be flushed is dropped.
+ */
+void
+recv_commit(struct recv_stream *s)
+{
+	struct recv_item	*it;
+	const char		*base;
+	char			 part[TREE_TMP_MAX], meta[TREE_TMP_MAX];
+	char			*why = NULL;
+	size_t			 i, j;
+	int			 dirfd;
+
+	if (s->fl != NULL)
+		flusher_wait(s->fl);
+	for (i = 0; i < s->nitems; i++) {
+		it = &s->items[i];
+		if (!it->verified)
+			continue;
+		it->verified = 0;
+		if (recv_parent(s, it->e.path, 0, &dirfd, &base, &why) != 0) {
+			it->ack_reason = why;	/* transferred */
+			why = NULL;
+			continue;
+		}
+		tree_tmp_name(base, TREE_PART, part);
+		tree_tmp_name(base, TREE_META, meta);
+		if (it->flush_err != 0) {
+			err_set(&it->ack_reason, FERRY_ERR_IO, "flushing: %s",
+			    strerror(it->flush_err));
+			unlinkat(dirfd, part, 0);
+		} else if (renameat(dirfd, part, dirfd, base) == -1) {
+			err_set(&it->ack_reason, FERRY_ERR_IO, "renaming into "
+			    "place: %s", strerror(errno));
+			unlinkat(dirfd, part, 0);
+		} else
+			it->ack_status = MSG_ACK_DONE;
+		if (it->e.size >= RECV_RESUME_MIN)
+			unlinkat(dirfd, meta, 0);
+		for (j = i + 1; j < s->nitems && !s->items[j].verified; j++)
+			;
+		if (j == s->nitems ||
+		    !recv_same_parent(it->e.path, s->items[j].e.path))
+			fsync(dirfd);
+	}
+}
+
+static int
+recv_dir_depth_cmp(const void *a, const void *b)
+{
+	const struct recv_dir	*x = a, *y = b;
+	size_t			 dx = 0, dy = 0;
+	const char		*p;
+
+	for (p = x->rel; *p; p++)
+		dx += *p == '/';
+	for (p = y->rel; *p; p++)
+		dy += *p == '/';
+	return (dx < dy ? 1 : dx > dy ? -1 : 0);
+}
+
+/* Applies directory modes and times, deepest first, once all is in. */
+void
+recv_apply_dirs(struct recv_shared *sh)
+{
+	struct timespec	 ts[2];
+	const char	*base;
+	size_t		 i;
+	int		 dirfd;
+
+	if (sh->ndirs > 0)
+		qsort(sh->dirs, sh->ndirs, sizeof *sh->dirs,
+		    recv_dir_depth_cmp);
+	for (i = 0; i < sh->ndirs; i++) {
+		if (tree_open_parent(sh->rootfd, sh->dirs[i].rel, 0, &dirfd,
+		    &base, NULL) == 0) {
+			ts[0] = ts[1] = sh->dirs[i].mtime;
+			fchmodat(dirfd, base, sh->dirs[i].mode, 0);
+			utimensat(dirfd, base, ts, AT_SYMLINK_NOFOLLOW);
+			close(dirfd);
+		}
+		free(sh->dirs[i].rel);
+	}
+	free(sh->dirs);
+}
+
