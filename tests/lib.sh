@@ -40,6 +40,15 @@ out_is() {
 	fi
 }
 
+# out_has REGEX WHAT: a line of stdout matches REGEX (WHAT names it).
+out_has() {
+	checks=$((checks + 1))
+	grep -q -- "$1" "$TMP/out" || {
+		fail "$2:"
+		sed 's/^/  | /' "$TMP/out" >&2
+	}
+}
+
 err_has() {
 	checks=$((checks + 1))
 	grep -qF -- "$1" "$TMP/err" || {

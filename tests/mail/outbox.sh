@@ -59,15 +59,6 @@ count() {
 	ls "$1" 2>/dev/null | grep -c '\.eml$' || true
 }
 
-# out_has REGEX WHAT: the last command's output has a line matching REGEX.
-out_has() {
-	checks=$((checks + 1))
-	grep -q -- "$1" "$TMP/out" || {
-		fail "$2:"
-		sed 's/^/  | /' "$TMP/out" >&2
-	}
-}
-
 is() {
 	checks=$((checks + 1))
 	[ "$1" = "$2" ] || fail "$3: got \"$1\", expected \"$2\""
