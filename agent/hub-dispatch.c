@@ -35,6 +35,7 @@
 #include "link.h"
 #include "log.h"
 #include "nameset.h"
+#include "partial.h"
 #include "saved.h"
 #include "share-map.h"
 #include "store.h"
@@ -95,6 +96,18 @@ dispatch_expect(const struct jobs_xfer *x, struct xfer_expect *e)
 	free(names);
 	free(bases);
 	return (r);
+}
+
+/* As an agent does (node-xfer.c): old partial files where files arrive. */
+static void
+dispatch_sweep(const struct jobs_xfer *x)
+{
+	struct partial_sweep	ps = { x->root, conf_int(x->d->conf.partial_age,
+				    PARTIAL_MAX_AGE), "" };
+	size_t			i;
+
+	for (i = 0; i < x->l.n; i++)
+		partial_sweep_rel(&ps, x->l.v[i].rel);
 }
 
 /*
@@ -277,6 +290,7 @@ dispatch_run_local(struct jobs_xfer *x, const char *token,
 		r = transfer_send(conns, DISPATCH_STREAMS, &x->l, &o, &st,
 		    cause);
 	} else if ((r = dispatch_expect(x, &expect)) == 0) {
+		dispatch_sweep(x);
 		/* The receiver accepts only the files the hub planned. */
 		o.accept = xfer_accept;
 		o.accept_arg = &expect;

@@ -212,23 +212,13 @@ xfer_connect(struct xfer *x, const struct link_params *p,
 static void
 xfer_sweep(struct ferryd *d, const char *root, const json_t *expect)
 {
-	const json_t	*e;
-	char		 dir[TREE_MAX_PATH], last[TREE_MAX_PATH] = "";
-	const char	*rel, *slash;
-	size_t		 i;
+	struct partial_sweep	 ps = { root, conf_int(d->conf.partial_age,
+				    PARTIAL_MAX_AGE), "" };
+	const json_t		*e;
+	size_t			 i;
 
-	json_array_foreach(expect, i, e) {
-		if ((rel = json_string_value(e)) == NULL)
-			continue;
-		slash = strrchr(rel, '/');
-		snprintf(dir, sizeof dir, "%s/%.*s", root, slash ? (int)(slash -
-		    rel) : 0, rel);
-		if (strcmp(dir, last) == 0)
-			continue;
-		snprintf(last, sizeof last, "%s", dir);
-		partial_sweep_dir(dir, conf_int(d->conf.partial_age,
-		    PARTIAL_MAX_AGE));
-	}
+	json_array_foreach(expect, i, e)
+		partial_sweep_rel(&ps, json_string_value(e));
 }
 
 /* Does our part as x->msg says; returns 0 or an error with its cause. */

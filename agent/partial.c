@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -94,6 +95,22 @@ partial_sweep_dir(const char *dir, int64_t max_age)
 		log_info("%s: swept %d partial file(s) older than %jd s", dir,
 		    n, (intmax_t)max_age);
 	return (n);
+}
+
+void
+partial_sweep_rel(struct partial_sweep *ps, const char *rel)
+{
+	const char	*slash = rel != NULL ? strrchr(rel, '/') : NULL;
+	char		 dir[sizeof ps->last];
+
+	if (rel == NULL)
+		return;
+	snprintf(dir, sizeof dir, "%s/%.*s", ps->root, slash != NULL ?
+	    (int)(slash - rel) : 0, rel);
+	if (strcmp(dir, ps->last) == 0)
+		return;
+	snprintf(ps->last, sizeof ps->last, "%s", dir);
+	partial_sweep_dir(dir, ps->max_age);
 }
 
 struct partial_job {

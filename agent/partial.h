@@ -25,4 +25,17 @@ void	partial_discard_later(struct ferryd *d, const json_t *paths);
 /* Removes partial files in dir older than max_age seconds; how many. */
 int	partial_sweep_dir(const char *dir, int64_t max_age);
 
+/*
+ * Before files arrive below root, the partial files older than max_age in
+ * the directories they go to are swept: an interrupted job's that no one
+ * resumed. Fed each file's name below root in turn (names of a directory
+ * come together), it sweeps each directory once.
+ */
+struct partial_sweep {
+	const char	*root;
+	int64_t		 max_age;
+	char		 last[4096];
+};
+void	partial_sweep_rel(struct partial_sweep *ps, const char *rel);
+
 #endif

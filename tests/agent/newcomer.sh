@@ -158,6 +158,18 @@ checks=$((checks + 1))
 [ ! -e "$L/show/sh010/.gone.exr.ferry-part" ] && [ ! -e "$L/show/sh010/.gone.exr.ferry-meta" ] &&
     [ -e "$L/show/sh010/.kept.exr.ferry-part" ] ||
     fail "sweep: $(ls -A "$L/show/sh010")"
+# The same where the hub receives (a publish back from la).
+echo old >"$S/show/sh010/.gone.exr.ferry-part"
+echo new >"$S/show/sh010/.kept.exr.ferry-part"
+touch -d '8 days ago' "$S/show/sh010/.gone.exr.ferry-part"
+echo back >"$L/show/sh010/back.txt"
+run 0 "$FERRY" send --from la --to hq --wait --state "$HUB" "$L/show/sh010/back.txt"
+checks=$((checks + 1))
+[ ! -e "$S/show/sh010/.gone.exr.ferry-part" ] &&
+    [ -e "$S/show/sh010/.kept.exr.ferry-part" ] &&
+    cmp -s "$L/show/sh010/back.txt" "$S/show/sh010/back.txt" ||
+    fail "sweep at the hub: $(ls -A "$S/show/sh010")"
+rm -f "$S/show/sh010/.kept.exr.ferry-part"
 
 # The doctor: on the hub, the share roots against the unit's
 # ReadWritePaths; on la, the link to the hub.
