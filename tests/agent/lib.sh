@@ -4,7 +4,13 @@
 : "${FERRYD:?FERRYD must name the ferryd binary (make check sets it)}"
 need jq
 
-port=$(( 46000 + $$ % 2000 ))
+# The hub's control port: below Linux's ephemeral range (32768-60999),
+# where the kernel never picks a client's or a port-0 listener's port
+# (another test's connection took 46000-47999 once), and free now.
+port=$(( 21000 + $$ % 9000 ))
+while ss -ltnH "sport = :$port" 2>/dev/null | grep -q .; do
+	port=$((port + 1))
+done
 HUB="$TMP/hub"
 pids=""
 stop_daemons() {
