@@ -7,7 +7,6 @@
 . "${srcdir:-.}/tests/transfer/lib.sh"
 need jq
 need openssl
-need ss
 
 printf 'payload\n' >"$TMP/src/ok.txt"
 mkdir -p "$TMP/outside"
@@ -117,9 +116,10 @@ checks=$((checks + 1))
 wait_recv || fail "receiver failed: $(cat "$TMP/rerr")"
 cmp -s "$TMP/src/ok.txt" "$TMP/dst/ok.txt" || fail "ok.txt not delivered"
 
-# The data port is closed once the transfer is over.
-checks=$((checks + 1))
-! ss -ltnH "sport = :$PORT" | grep -q . || fail "port $PORT still listening"
+# That the data port closes once a transfer is over is checked where a
+# process outlives its transfers (tests/agent/jobs.sh, sites.sh, by the
+# daemon's pid): ferry-peer has exited here, and the port, shared with the
+# other tests running at once, may be another test's by now.
 
 # A connection from an address other than the expected peer's is dropped
 # before TLS; the receiver gives up after its timeout.
