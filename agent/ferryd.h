@@ -105,6 +105,16 @@ const char *ferryd_source(const struct ferryd *d);
 /* hub.c: the hub's control port and its links' threads. */
 int	hub_run(struct ferryd *d);
 
+/*
+ * hub-web.c: the status page and /metrics (libmicrohttpd's thread); off
+ * with "web off". Unasked, a port that is taken only logs a warning.
+ */
+int	web_start(struct ferryd *d, char **cause);
+void	web_stop(void);
+/* hub-metrics.c: the metrics' text into b (takes d->mu). */
+struct buf;
+int	metrics_text(struct ferryd *d, struct buf *b, char **cause);
+
 /* node-uplink.c: an agent's link to its hub. */
 int	uplink_run(struct ferryd *d);
 

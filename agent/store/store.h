@@ -399,4 +399,26 @@ int	 store_audit_list(struct store *st, int64_t after, size_t limit,
 	     int (*cb)(void *, const struct store_audit *), void *arg,
 	     char **cause);
 
+/*
+ * Figures for the hub's metrics (store-stats.c): rows of a label and two
+ * numbers. JOBS: state, jobs. MOVED: destination (site or e-mail), files
+ * done, bytes done. FAILED: a failed file's error, files. RETRIES: one
+ * row, attempts beyond the first. SIZE: one row, the database's bytes.
+ */
+enum store_stat {
+	STORE_STAT_JOBS,
+	STORE_STAT_MOVED,
+	STORE_STAT_FAILED,
+	STORE_STAT_RETRIES,
+	STORE_STAT_SIZE,
+};
+struct store_stat_row {
+	const char	*label;
+	int64_t		 a;
+	int64_t		 b;
+};
+int	 store_stat(struct store *st, enum store_stat which,
+	     int (*cb)(void *, const struct store_stat_row *), void *arg,
+	     char **cause);
+
 #endif
