@@ -31,6 +31,7 @@ static const struct {
 	{ "not allowed", "refused" },
 	{ "refused", "refused" },
 	{ "denied", "refused" },
+	{ "in the way", "refused" },
 	{ "no progress", "stalled" },
 	{ "stall", "stalled" },
 	{ "timed out", "timeout" },

@@ -186,8 +186,8 @@ web_login(struct MHD_Connection *c)
 	enum MHD_Result		 r;
 	char			 cookie[512];
 
-	snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; "
-	    "SameSite=Strict%s", WEB_COOKIE, web->token, web->tls ?
+	snprintf(cookie, sizeof cookie, "%s=%s; Path=/; Max-Age=2592000; "
+	    "HttpOnly; SameSite=Strict%s", WEB_COOKIE, web->token, web->tls ?
 	    "; Secure" : "");
 	rep = MHD_create_response_from_buffer(0, (void *)"",
 	    MHD_RESPMEM_PERSISTENT);

@@ -8,7 +8,7 @@ set -eu
 
 build="build-essential autoconf automake pkg-config
 	libjansson-dev libcurl4-openssl-dev libssl-dev libssh2-1-dev
-	libsqlite3-dev librsync-dev libxxhash-dev jq"
+	libsqlite3-dev librsync-dev libxxhash-dev libmicrohttpd-dev jq"
 test="clang libclang-rt-14-dev rdiff iproute2 openssl"
 # tests/sftp/ start a private sshd (and bench/ compares with scp).
 test="$test openssh-server openssh-client"
@@ -16,6 +16,8 @@ test="$test openssh-server openssh-client"
 test="$test sqlite3"
 # tests/mail/outbox.sh sends to a real SMTP server, aiosmtpd.
 test="$test python3-aiosmtpd"
+# tests/agent/web.sh looks at the hub's status page in a real browser.
+test="$test chromium curl"
 
 # The ftrack double's tests need node (>= 18) and npm: Debian's, unless a
 # node is already installed (NodeSource's node conflicts with Debian's npm).
