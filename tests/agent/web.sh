@@ -140,6 +140,33 @@ refused() {	# refused CONF... : ferryd run stops, naming why
 }
 refused "web 0.0.0.0:$webport"
 err_has "only with TLS and a token"
+# With TLS and a token it listens beyond loopback, over HTTPS only.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -days 2 \
+    -keyout "$TMP/web.key" -out "$TMP/web.crt" >/dev/null 2>&1
+chmod 600 "$TMP/web.key"
+"$FERRYD" init --hub --site hq --listen "127.0.0.1:$port" \
+    --state "$TMP/hub3" >/dev/null 2>&1
+printf '%s\n' "web 0.0.0.0:$webport" "web-token-file $TMP/web.token" \
+    "web-cert $TMP/web.crt" "web-key $TMP/web.key" >>"$TMP/hub3/ferryd.conf"
+start_daemon "$TMP/hub3"
+i=0
+until curl -s -o /dev/null --cacert "$TMP/web.crt" "https://127.0.0.1:$webport/" ||
+    [ $i -gt 50 ]; do sleep 0.1; i=$((i + 1)); done
+code=$(curl -s -o "$TMP/out" -w '%{http_code}' --cacert "$TMP/web.crt" \
+    -H "Authorization: Bearer $token" "https://127.0.0.1:$webport/metrics")
+checks=$((checks + 1))
+[ "$code" = 200 ] && grep -q '^ferry_jobs{state="done"} 0' "$TMP/out" ||
+    fail "HTTPS with the token: $code $(head -c 300 "$TMP/out")"
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$TMP/web.crt" \
+    "https://127.0.0.1:$webport/metrics")
+checks=$((checks + 1))
+[ "$code" = 401 ] || fail "HTTPS without the token: $code"
+checks=$((checks + 1))
+! curl -s -o /dev/null "http://127.0.0.1:$webport/metrics" ||
+    fail "plain HTTP answered on the TLS port"
+stop_and_check
+chmod 600 "$TMP/web.token"
 chmod 644 "$TMP/web.token"
 refused "web 127.0.0.1:$webport" "web-token-file $TMP/web.token"
 err_has "readable by others: chmod 600"
