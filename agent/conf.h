@@ -25,6 +25,8 @@ struct conf {
 	char	*per_agent;	/* hub: transfers at once per agent */
 	char	*partial_age;	/* seconds before partial files are swept */
 	char	*umask;		/* octal, for files ferryd makes; 027 */
+	char	*test_clock;	/* hub, tests only: the windows' clock
+				   offset file (clock_now_shifted) */
 };
 
 /* Reads DIR/ferryd.conf into c (cleared first). */

@@ -373,11 +373,30 @@ tz_load_named(struct tz *z, const char *name, char **cause)
 	    "rule)", name, dir));
 }
 
+/* This machine's zone's name: $TZ, or where /etc/localtime points. */
+static void
+tz_local_name(char *buf, size_t n)
+{
+	const char	*env = getenv("TZ"), *p;
+	char		 link[512];
+	ssize_t		 len;
+
+	snprintf(buf, n, "%s", env != NULL && *env != '\0' ? env : "UTC");
+	if (env != NULL && *env != '\0')
+		return;
+	if ((len = readlink("/etc/localtime", link, sizeof link - 1)) <= 0)
+		return;
+	link[len] = '\0';
+	if ((p = strstr(link, "zoneinfo/")) != NULL)
+		snprintf(buf, n, "%s", p + strlen("zoneinfo/"));
+}
+
 int
 tz_load(const char *name, struct tz **out, char **cause)
 {
 	struct tz	*z;
 	const char	*env = getenv("TZ");
+	char		 local[TZ_NAME_MAX];
 	int		 r = 0;
 
 	if ((z = calloc(1, sizeof *z)) == NULL)
@@ -389,8 +408,9 @@ tz_load(const char *name, struct tz **out, char **cause)
 		    tz_rule_parse("UTC0", &z->rule);
 	else if (tz_from_file(z, "/etc/localtime") != 0)
 		tz_rule_parse("UTC0", &z->rule);
+	tz_local_name(local, sizeof local);
 	if (r == 0 && (z->name = strdup(name != NULL && *name != '\0' ?
-	    name : env != NULL && *env != '\0' ? env : "local")) == NULL)
+	    name : local)) == NULL)
 		r = err_set(cause, FERRY_ERR_NOMEM, "out of memory");
 	if (r != 0) {
 		tz_free(z);

@@ -24,7 +24,10 @@ struct tz;
  */
 int	 tz_load(const char *name, struct tz **out, char **cause);
 void	 tz_free(struct tz *z);
-/* The zone's name as loaded ("Europe/London", "UTC", "local"). */
+/*
+ * The zone's name as loaded: as given, or for this machine's zone $TZ
+ * or the name /etc/localtime links to ("UTC" when neither says).
+ */
 const char *tz_name(const struct tz *z);
 /* Seconds east of UTC at time t (seconds since the epoch, UTC). */
 int32_t	 tz_offset(const struct tz *z, int64_t t);

@@ -1,0 +1,207 @@
+/*
+ * Transfer windows on the hub (docs/agent.md, "Transfer windows"): a
+ * site's window and zone set by `ferry site set`, the cap they give now,
+ * and that cap passed to the transfers running to the site when it
+ * changes, at a window's edge or when an admin changes the window or the
+ * site's bandwidth cap, without stopping them: the hub's own sends read
+ * it from jobs_xfer.bwlimit before each frame, a sending agent is told
+ * with transfer.rate. The grammar and the zones are common/window.c and
+ * common/tz.c.
+ */
+#include "config.h"
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "clock.h"
+#include "err.h"
+#include "ferryd.h"
+#include "human.h"
+#include "hub-dispatch.h"
+#include "log.h"
+#include "store.h"
+#include "tz.h"
+#include "window.h"
+
+/* The windows' clock: moved by test-clock-file, for tests only. */
+static int64_t
+hub_window_now(struct ferryd *d)
+{
+	return (clock_now_shifted(d->conf.test_clock));
+}
+
+/*
+ * The cap for transfers to site s now (bytes/s; 0: none), and which rule
+ * gave it (-1: none, the site's cap). A window that no longer parses, or
+ * a zone that went away, leaves the site's own cap, with a cause.
+ */
+static uint64_t
+hub_window_eval(struct ferryd *d, const struct store_site *s, int *rule,
+    char **cause)
+{
+	struct window	*w = NULL;
+	struct tz	*z = NULL;
+	uint64_t	 cap = (uint64_t)s->bwlimit;
+
+	*rule = -1;
+	if (s->window == NULL)
+		return (cap);
+	if (window_parse(s->window, &w, cause) == 0 &&
+	    tz_load(s->tz, &z, cause) == 0)
+		cap = window_cap(w, z, hub_window_now(d), cap, rule);
+	window_free(w);
+	tz_free(z);
+	return (cap);
+}
+
+uint64_t
+hub_window_cap(struct ferryd *d, const char *site)
+{
+	struct store_site	 s;
+	uint64_t		 cap = 0;
+	char			*cause = NULL;
+	int			 rule;
+
+	if (site == NULL || store_site_get(d->store, site, &s, NULL) != 0)
+		return (0);
+	cap = hub_window_eval(d, &s, &rule, &cause);
+	if (cause != NULL)
+		log_warnx("site %s: window ignored: %s", site, cause);
+	free(cause);
+	store_site_clear(&s);
+	return (cap);
+}
+
+/* Tells the sender of x its new cap: itself, or its agent. */
+static void
+hub_window_apply(struct ferryd *d, struct jobs_xfer *x, uint64_t cap)
+{
+	char	a[HUMAN_LEN], b[HUMAN_LEN];
+	uint64_t old = atomic_load(&x->bwlimit);
+
+	log_info("transfer %jd to site %s: cap %s -> %s", (intmax_t)x->id,
+	    x->site, old == 0 ? "none" : human_rate((double)old, a, sizeof a),
+	    cap == 0 ? "none" : human_rate((double)cap, b, sizeof b));
+	atomic_store(&x->bwlimit, cap);
+	if (x->send.link != NULL)
+		hub_tell(d, x->send.link, json_pack("{s:s, s:I, s:I}", "op",
+		    "transfer.rate", "id", (json_int_t)x->id, "bwlimit",
+		    (json_int_t)cap));
+}
+
+void
+hub_window_tick(struct ferryd *d)
+{
+	struct jobs_xfer	*x;
+	uint64_t		 cap;
+
+	for (x = d->xfers; x != NULL; x = x->next) {
+		if (x->site == NULL)
+			continue;
+		cap = hub_window_cap(d, x->site);
+		if (cap != atomic_load(&x->bwlimit))
+			hub_window_apply(d, x, cap);
+	}
+}
+
+/*
+ * site.set's "window" ("" clears it) and "tz" ("" for the hub's own
+ * zone): each checked before it is stored. The caller holds d->mu.
+ */
+int
+hub_window_set(struct ferryd *d, const char *site, const json_t *req,
+    const char *who, char **cause)
+{
+	const char	*win = json_string_value(json_object_get(req, "window"));
+	const char	*zone = json_string_value(json_object_get(req, "tz"));
+	struct window	*w = NULL;
+	struct tz	*z = NULL;
+	char		*why = NULL;
+	int		 r = 0;
+
+	if (zone != NULL && *zone != '\0' && (r = tz_load(zone, &z,
+	    cause)) != 0)
+		return (r);
+	tz_free(z);
+	if (win != NULL && *win != '\0' && (r = window_parse(win, &w,
+	    &why)) != 0) {
+		err_set(cause, r, "window \"%s\": %s", win, why);
+		free(why);
+		return (r);
+	}
+	window_free(w);
+	if (zone != NULL)
+		r = store_site_set_tz(d->store, site, *zone ? zone : NULL,
+		    clock_now(), who, cause);
+	if (r == 0 && win != NULL)
+		r = store_site_set_window(d->store, site, *win ? win : NULL,
+		    clock_now(), who, cause);
+	if (r == 0) {
+		log_info("site %s: window %s, time zone %s, by %s", site,
+		    win ? (*win ? win : "none") : "unchanged", zone ? (*zone ?
+		    zone : "the hub's") : "unchanged", who);
+		/* Running transfers take the new cap now, not at a tick. */
+		hub_window_tick(d);
+	}
+	return (r);
+}
+
+static int
+hub_window_site_cb(void *arg, const struct store_site *s)
+{
+	struct ferryd	*d = ((void **)arg)[0];
+	json_t		*a = ((void **)arg)[1];
+	struct tz	*z = NULL;
+	char		*cause = NULL, zone[200];
+	int		 rule;
+	uint64_t	 cap = hub_window_eval(d, s, &rule, &cause);
+
+	/* The zone the window is read in: the site's, or the hub's own. */
+	snprintf(zone, sizeof zone, "%s", s->tz ? s->tz : "?");
+	if (tz_load(s->tz, &z, NULL) == 0)
+		snprintf(zone, sizeof zone, "%s%s", tz_name(z), s->tz ? "" :
+		    " (the hub's)");
+	tz_free(z);
+	json_array_append_new(a, json_pack("{s:s, s:I, s:s?, s:s?, s:s, "
+	    "s:I, s:i, s:s?}", "name", s->name, "bwlimit",
+	    (json_int_t)s->bwlimit, "window", s->window, "tz", s->tz,
+	    "tz_effective", zone, "cap", (json_int_t)cap, "rule", rule,
+	    "window_error", cause));
+	free(cause);
+	return (0);
+}
+
+/* sites: every site with its cap, window, zone and the cap now. */
+json_t *
+hub_window_sites(struct ferryd *d, const char *op, const json_t *req,
+    uid_t uid)
+{
+	json_t	*a = json_array(), *rep;
+	void	*arg[2] = { d, a };
+	char	*cause = NULL;
+	int	 r;
+
+	(void)op;
+	(void)req;
+	(void)uid;
+	if (a == NULL)
+		return (NULL);
+	pthread_mutex_lock(&d->mu);
+	r = store_site_list(d->store, hub_window_site_cb, arg, &cause);
+	pthread_mutex_unlock(&d->mu);
+	if (r != 0) {
+		json_decref(a);
+		rep = json_pack("{s:s, s:b}", "error", cause ? cause :
+		    err_str(r), "done", 1);
+	} else
+		rep = json_pack("{s:o, s:s, s:I, s:b}", "sites", a, "hub_site",
+		    d->conf.site, "now", (json_int_t)hub_window_now(d),
+		    "done", 1);
+	free(cause);
+	return (rep);
+}
