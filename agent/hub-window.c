@@ -109,6 +109,31 @@ hub_window_tick(struct ferryd *d)
 	}
 }
 
+/* The audit row of a change: {"site", "window"?, "tz"?} ("": cleared). */
+static int
+hub_window_audit(struct ferryd *d, const char *site, const char *win,
+    const char *zone, const char *who, char **cause)
+{
+	json_t	*detail;
+	char	*text = NULL;
+	int	 r;
+
+	detail = json_pack("{s:s}", "site", site);
+	if (detail != NULL && win != NULL)
+		json_object_set_new(detail, "window", json_string(win));
+	if (detail != NULL && zone != NULL)
+		json_object_set_new(detail, "tz", json_string(zone));
+	if (detail == NULL || (text = json_dumps(detail, JSON_COMPACT |
+	    JSON_SORT_KEYS)) == NULL)
+		r = err_set(cause, FERRY_ERR_NOMEM, "out of memory");
+	else
+		r = store_audit_add(d->store, clock_now(), who, win != NULL ?
+		    "site.window" : "site.tz", text, cause);
+	json_decref(detail);
+	free(text);
+	return (r);
+}
+
 /*
  * site.set's "window" ("" clears it) and "tz" ("" for the hub's own
  * zone): each checked before it is stored. The caller holds d->mu.
@@ -135,12 +160,18 @@ hub_window_set(struct ferryd *d, const char *site, const json_t *req,
 		return (r);
 	}
 	window_free(w);
+	/* The change and its audit row land together or not at all. */
+	if ((r = store_batch_begin(d->store, cause)) != 0)
+		return (r);
 	if (zone != NULL)
 		r = store_site_set_tz(d->store, site, *zone ? zone : NULL,
-		    clock_now(), who, cause);
+		    cause);
 	if (r == 0 && win != NULL)
 		r = store_site_set_window(d->store, site, *win ? win : NULL,
-		    clock_now(), who, cause);
+		    cause);
+	if (r == 0)
+		r = hub_window_audit(d, site, win, zone, who, cause);
+	r = store_batch_end(d->store, r, r == 0 ? cause : NULL);
 	if (r == 0) {
 		log_info("site %s: window %s, time zone %s, by %s", site,
 		    win ? (*win ? win : "none") : "unchanged", zone ? (*zone ?

@@ -58,44 +58,41 @@ store_site_set_bwlimit(struct store *st, const char *name, int64_t bwlimit,
 	return (0);
 }
 
-/* Sets column col (window or tz) of a site, and audits it, at once. */
+/*
+ * Sets a site's window (tz 0) or zone (tz 1). The statements are
+ * static: db_q caches them by address.
+ */
 static int
-store_site_set_text(struct store *st, const char *name, const char *col,
-    const char *value, int64_t now, const char *who, char **cause)
+store_site_set_text(struct store *st, const char *name, int tz,
+    const char *value, char **cause)
 {
-	char		 sql[80], detail[1400];
-	sqlite3_stmt	*s;
-	int		 r;
+	static const char	 sql_window[] =
+	    "UPDATE sites SET window = ? WHERE name = ?";
+	static const char	 sql_tz[] =
+	    "UPDATE sites SET tz = ? WHERE name = ?";
+	sqlite3_stmt		*s;
+	int			 r;
 
-	snprintf(sql, sizeof sql, "UPDATE sites SET %s = ? WHERE name = ?",
-	    col);
-	snprintf(detail, sizeof detail, "%s: %s", name, value ? value :
-	    "none");
-	if ((r = db_begin(st->db, cause)) != 0)
+	if ((r = db_q(st->db, tz ? sql_tz : sql_window, &s, cause, "tt",
+	    value, name)) != 0 || (r = db_exec(st->db, s, cause)) != 0)
 		return (r);
-	if ((r = db_q(st->db, sql, &s, cause, "tt", value, name)) == 0 &&
-	    (r = db_exec(st->db, s, cause)) == 0 &&
-	    sqlite3_changes(st->db->conn) == 0)
-		r = err_set(cause, FERRY_ERR_NOTFOUND, "no site %s", name);
-	if (r == 0)
-		r = store_audit_add(st, now, who, strcmp(col, "tz") == 0 ?
-		    "site.tz" : "site.window", detail, cause);
-	return (db_end(st->db, r, cause));
+	if (sqlite3_changes(st->db->conn) == 0)
+		return (err_set(cause, FERRY_ERR_NOTFOUND, "no site %s", name));
+	return (0);
 }
 
 int
 store_site_set_window(struct store *st, const char *name,
-    const char *window, int64_t now, const char *who, char **cause)
+    const char *window, char **cause)
 {
-	return (store_site_set_text(st, name, "window", window, now, who,
-	    cause));
+	return (store_site_set_text(st, name, 0, window, cause));
 }
 
 int
 store_site_set_tz(struct store *st, const char *name, const char *tz,
-    int64_t now, const char *who, char **cause)
+    char **cause)
 {
-	return (store_site_set_text(st, name, "tz", tz, now, who, cause));
+	return (store_site_set_text(st, name, 1, tz, cause));
 }
 
 static void

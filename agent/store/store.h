@@ -130,12 +130,12 @@ int	 store_site_set_bwlimit(struct store *st, const char *name,
 	     int64_t bwlimit, char **cause);
 /*
  * A site's transfer window and its zone, as text the caller has checked
- * (NULL clears either); each change leaves an audit row by who.
+ * (NULL clears either).
  */
 int	 store_site_set_window(struct store *st, const char *name,
-	     const char *window, int64_t now, const char *who, char **cause);
+	     const char *window, char **cause);
 int	 store_site_set_tz(struct store *st, const char *name,
-	     const char *tz, int64_t now, const char *who, char **cause);
+	     const char *tz, char **cause);
 int	 store_site_get(struct store *st, const char *name,
 	     struct store_site *out, char **cause);
 int	 store_site_list(struct store *st,
