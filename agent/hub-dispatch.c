@@ -616,9 +616,12 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	x->job_id = j.id;
 	saved_xfer_start(x->id, x->job_id);
 	x->submitter = j.submitter ? strdup(j.submitter) : NULL;
-	/* The site's cap, or its transfer window's now (hub-window.c). */
-	if (j.to_site != NULL && (x->site = strdup(j.to_site)) != NULL)
-		atomic_store(&x->bwlimit, hub_window_cap(d, j.to_site));
+	/*
+	 * The destination's cap, or its transfer window's now
+	 * (hub-window.c): a site's, or a person's, set as for a site.
+	 */
+	if ((x->site = strdup(dispatch_to(&j))) != NULL)
+		atomic_store(&x->bwlimit, hub_window_cap(d, x->site));
 	x->task = calloc(due->n, sizeof *x->task);
 	x->settled = calloc(due->n, sizeof *x->settled);
 	x->delivered = calloc(due->n, sizeof *x->delivered);

@@ -45,8 +45,8 @@ struct jobs_xfer {
 	char			*submitter;	/* the job's, for the audit */
 	int			 nsuspect;
 	/*
-	 * The cap now (0: none) of transfers to site, the destination
-	 * (NULL: a person): hub-window.c changes it at a window's edge.
+	 * The cap now (0: none) of transfers to site, the destination (a
+	 * site or a person): hub-window.c changes it at a window's edge.
 	 */
 	_Atomic uint64_t	 bwlimit;
 	char			*site;

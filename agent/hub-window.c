@@ -36,27 +36,99 @@ hub_window_now(struct ferryd *d)
 }
 
 /*
+ * Each site's window and zone, parsed once and kept while their texts
+ * stay the same: the dispatcher asks for every running transfer's cap
+ * each second. A window that no longer parses, or a zone that went away
+ * from the hub, is logged once. Under d->mu.
+ */
+struct hub_window_site {
+	char			*site;
+	char			*text;		/* the window, as stored */
+	char			*zone;		/* its zone; NULL: the hub's */
+	struct window		*w;
+	struct tz		*z;
+	char			*error;		/* why w or z is missing */
+	struct hub_window_site	*next;
+};
+static struct hub_window_site	*hub_window_sites_seen;
+
+static int
+hub_window_same(const char *a, const char *b)
+{
+	return (a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0);
+}
+
+static void
+hub_window_site_clear(struct hub_window_site *e)
+{
+	free(e->text);
+	free(e->zone);
+	window_free(e->w);
+	tz_free(e->z);
+	free(e->error);
+	e->text = e->zone = e->error = NULL;
+	e->w = NULL;
+	e->z = NULL;
+}
+
+/* Site s's parsed window, (re)made when its texts changed; or NULL. */
+static struct hub_window_site *
+hub_window_site(const struct store_site *s)
+{
+	struct hub_window_site	*e;
+	char			*cause = NULL;
+
+	for (e = hub_window_sites_seen; e != NULL; e = e->next)
+		if (strcmp(e->site, s->name) == 0)
+			break;
+	if (e == NULL) {
+		if ((e = calloc(1, sizeof *e)) == NULL ||
+		    (e->site = strdup(s->name)) == NULL) {
+			free(e);
+			return (NULL);
+		}
+		e->next = hub_window_sites_seen;
+		hub_window_sites_seen = e;
+	} else if (e->w != NULL || e->error != NULL) {
+		if (hub_window_same(e->text, s->window) &&
+		    hub_window_same(e->zone, s->tz))
+			return (e);
+	}
+	hub_window_site_clear(e);
+	if ((s->window != NULL && (e->text = strdup(s->window)) == NULL) ||
+	    (s->tz != NULL && (e->zone = strdup(s->tz)) == NULL))
+		return (NULL);
+	if (s->window != NULL && (window_parse(s->window, &e->w,
+	    &cause) != 0 || tz_load(s->tz, &e->z, &cause) != 0)) {
+		log_warnx("site %s: window ignored: %s", s->name, cause);
+		e->error = cause;	/* transferred */
+		window_free(e->w);
+		e->w = NULL;
+	}
+	return (e);
+}
+
+/*
  * The cap for transfers to site s now (bytes/s; 0: none), and which rule
- * gave it (-1: none, the site's cap). A window that no longer parses, or
- * a zone that went away, leaves the site's own cap, with a cause.
+ * gave it (-1: none, the site's cap); *error says why its window is
+ * ignored, if it is.
  */
 static uint64_t
 hub_window_eval(struct ferryd *d, const struct store_site *s, int *rule,
-    char **cause)
+    const char **error)
 {
-	struct window	*w = NULL;
-	struct tz	*z = NULL;
-	uint64_t	 cap = (uint64_t)s->bwlimit;
+	struct hub_window_site	*e;
+	uint64_t		 cap = (uint64_t)s->bwlimit;
 
 	*rule = -1;
-	if (s->window == NULL)
+	*error = NULL;
+	if (s->window == NULL || (e = hub_window_site(s)) == NULL)
 		return (cap);
-	if (window_parse(s->window, &w, cause) == 0 &&
-	    tz_load(s->tz, &z, cause) == 0)
-		cap = window_cap(w, z, hub_window_now(d), cap, rule);
-	window_free(w);
-	tz_free(z);
-	return (cap);
+	if (e->w == NULL) {
+		*error = e->error;
+		return (cap);
+	}
+	return (window_cap(e->w, e->z, hub_window_now(d), cap, rule));
 }
 
 uint64_t
@@ -64,15 +136,12 @@ hub_window_cap(struct ferryd *d, const char *site)
 {
 	struct store_site	 s;
 	uint64_t		 cap = 0;
-	char			*cause = NULL;
+	const char		*error;
 	int			 rule;
 
 	if (site == NULL || store_site_get(d->store, site, &s, NULL) != 0)
 		return (0);
-	cap = hub_window_eval(d, &s, &rule, &cause);
-	if (cause != NULL)
-		log_warnx("site %s: window ignored: %s", site, cause);
-	free(cause);
+	cap = hub_window_eval(d, &s, &rule, &error);
 	store_site_clear(&s);
 	return (cap);
 }
@@ -188,9 +257,10 @@ hub_window_site_cb(void *arg, const struct store_site *s)
 	struct ferryd	*d = ((void **)arg)[0];
 	json_t		*a = ((void **)arg)[1];
 	struct tz	*z = NULL;
-	char		*cause = NULL, zone[200];
+	const char	*error;
+	char		 zone[200];
 	int		 rule;
-	uint64_t	 cap = hub_window_eval(d, s, &rule, &cause);
+	uint64_t	 cap = hub_window_eval(d, s, &rule, &error);
 
 	/* The zone the window is read in: the site's, or the hub's own. */
 	snprintf(zone, sizeof zone, "%s", s->tz ? s->tz : "?");
@@ -202,8 +272,7 @@ hub_window_site_cb(void *arg, const struct store_site *s)
 	    "s:I, s:i, s:s?}", "name", s->name, "bwlimit",
 	    (json_int_t)s->bwlimit, "window", s->window, "tz", s->tz,
 	    "tz_effective", zone, "cap", (json_int_t)cap, "rule", rule,
-	    "window_error", cause));
-	free(cause);
+	    "window_error", error));
 	return (0);
 }
 
