@@ -66,6 +66,23 @@ run 0 "$FERRY" sites la --state "$HUB"
 out_has '^la: cap none, window none, time zone .*(the hub.s); now none (no window)' \
     "a cleared window"
 
+# The clocks change in the site's zone: London, 2026-03-29, 01:00 UTC is
+# 00:59:59 GMT then 02:00:00 BST; the cap follows local time (30 s each
+# side of it).
+run 0 "$FERRY" site set la --tz Europe/London --window "Sun 02:00-03:00 2M; Sun 1M" \
+    --state "$HUB"
+t=$(date +%s)
+echo $((1774745970 - t)) >"$CLOCK"
+run 0 "$FERRY" sites la --state "$HUB"
+out_has 'now 1.0 MiB/s (rule 2)' "00:59:30 GMT"
+echo $((1774746030 - t)) >"$CLOCK"
+run 0 "$FERRY" sites la --json --state "$HUB"
+checks=$((checks + 1))
+[ "$(jq -r '"\(.cap) \(.rule)"' "$TMP/out")" = "2097152 0" ] ||
+    fail "02:00:30 BST: $(cat "$TMP/out")"
+echo 0 >"$CLOCK"
+run 0 "$FERRY" site set la --window none --tz hub --state "$HUB"
+
 # size FILE: its bytes, 0 while it is not there.
 size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 now() { date +%s.%N; }
