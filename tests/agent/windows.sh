@@ -12,11 +12,12 @@
 need openssl
 need awk
 
-S="$TMP/hq-storage" L="$TMP/la-storage"
-mkdir -p "$S/show/a" "$L/show/b"
+V=vendor@fx.example
+S="$TMP/hq-storage" L="$TMP/la-storage" F="$TMP/vendor-storage"
+mkdir -p "$S/show/a" "$S/show/c" "$L/show/b" "$F"
 cat >"$TMP/map.json" <<JSON
 { "shares": { "storage": { "linux": "$S",
-  "sites": { "la": { "linux": "$L" } } } } }
+  "sites": { "la": { "linux": "$L" }, "$V": { "linux": "$F" } } } } }
 JSON
 CLOCK="$TMP/clock"
 echo 0 >"$CLOCK"
@@ -26,7 +27,13 @@ echo 0 >"$CLOCK"
 printf 'retry-base 1\ntest-clock-file %s\n' "$CLOCK" >>"$HUB/ferryd.conf"
 start_daemon "$HUB"
 enrol_agent la la-server
+code=$("$FERRY" invite --user "$V" --clearance restricted --state "$HUB" | tail -n1)
+"$FERRYD" enroll "127.0.0.1:$port" "$code" --state "$TMP/fx-ws" \
+    --name fx-ws >/dev/null || fail "enrolling fx-ws failed"
+start_daemon "$TMP/fx-ws"
+wait_linked fx-ws
 run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
+run 0 "$FERRY" acl set "$V" storage:show/c read --state "$HUB"
 
 # Errors name the rule, the column and the token; nothing is stored.
 run 1 "$FERRY" site set la --window "Mon-Fri 09:00-19:00 50M; Sat 9:00-12:00 1M" --state "$HUB"
@@ -172,6 +179,26 @@ cmp -s "$L/show/b/up.mov" "$S/show/b/up.mov" || fail "up.mov differs at hq"
 checks=$((checks + 1))
 ! grep -q "the hub's message dropped" "$TMP/la-server.log" ||
     fail "la dropped a message: $(grep dropped "$TMP/la-server.log")"
+
+# 3. A person's destination (a vendor) takes a window as a site does.
+openssl enc -aes-128-ctr -nosalt -pass pass:w3 -pbkdf2 -iter 1 </dev/zero \
+    2>/dev/null | head -c 12000000 >"$S/show/c/plate.exr"
+run 0 "$FERRY" site set "$V" --window "* 1M" --tz Asia/Tokyo --state "$HUB"
+out_has "^$V: cap none, window \"\* 1M\", time zone Asia/Tokyo; now 1.0 MiB/s (rule 1)" \
+    "the vendor's window"
+logline=$(wc -l <"$HUB.log")
+run 0 "$FERRY" send --from hq --to "$V" --state "$HUB" "$S/show/c/plate.exr"
+j3=$(tail -n1 "$TMP/out")
+wait_file "$F/show/c/.plate.exr.ferry-part"
+sleep 1.5
+within "$(rate "$F/show/c/.plate.exr.ferry-part" 4)" 0.6 1.4 "hub -> vendor at 1M"
+run 0 "$FERRY" site set "$V" --window none --state "$HUB"
+run 0 "$FERRY" job "$j3" --wait --state "$HUB"
+checks=$((checks + 1))
+cmp -s "$S/show/c/plate.exr" "$F/show/c/plate.exr" || fail "plate.exr differs"
+checks=$((checks + 1))
+grep -q "to site $V: cap 1.0 MiB/s -> none" "$HUB.log" ||
+    fail "the vendor's window was not lifted mid-job"
 
 stop_and_check
 finish
