@@ -96,6 +96,7 @@ static const struct api_op api_ops[] = {
 	{ "pause", jobs_query, API_LOCAL },
 	{ "resume", jobs_query, API_LOCAL },
 	{ "retry", jobs_query, API_LOCAL },
+	{ "sites", hub_window_sites, API_LOCAL },
 };
 
 static const struct api_op *

@@ -37,6 +37,7 @@ static const struct {
 	{ "web-cert", offsetof(struct conf, web_cert) },
 	{ "web-key", offsetof(struct conf, web_key) },
 	{ "web-token-file", offsetof(struct conf, web_token_file) },
+	{ "test-clock-file", offsetof(struct conf, test_clock) },
 };
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])
 

@@ -29,6 +29,8 @@ struct conf {
 	char	*web_cert;	/* hub: its TLS certificate (PEM) */
 	char	*web_key;	/* hub: its TLS key (PEM, 0600) */
 	char	*web_token_file; /* hub: the token it asks for (0600) */
+	char	*test_clock;	/* hub, tests only: the windows' clock
+				   offset file (clock_now_shifted) */
 };
 
 /* Reads DIR/ferryd.conf into c (cleared first). */

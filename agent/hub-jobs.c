@@ -40,6 +40,7 @@
 #include "transfer.h"
 #include "tree.h"
 
+static const char	*jobs_uid_name(uid_t, char *, size_t);
 
 /* An error answer: what went wrong, in the daemon's words. */
 static json_t *
@@ -99,7 +100,10 @@ jobs_share_get(struct ferryd *d, const char *op, const json_t *req,
 	return (rep);
 }
 
-/* site.set: a site's bandwidth cap (0: none), for a site the hub knows. */
+/*
+ * site.set: a site's bandwidth cap (0: none), public address, transfer
+ * window and its time zone (hub-window.c), for a site the hub knows.
+ */
 json_t *
 jobs_site_set(struct ferryd *d, const char *op, const json_t *req,
     uid_t uid)
@@ -108,18 +112,22 @@ jobs_site_set(struct ferryd *d, const char *op, const json_t *req,
 	const json_t	*bwv = json_object_get(req, "bwlimit");
 	const char	*addr = json_string_value(json_object_get(req,
 			    "address"));
+	const json_t	*winv = json_object_get(req, "window");
+	const json_t	*tzv = json_object_get(req, "tz");
 	json_int_t	 bw = json_integer_value(bwv);
 	struct hub_link	*l;
-	char		*cause = NULL, key[300];
+	char		*cause = NULL, key[300], who[256];
 	json_t		*rep;
 	int		 r = 0;
 
 	if (site == NULL || (bwv != NULL && (!json_is_integer(bwv) ||
-	    bw < 0)) || (bwv == NULL && addr == NULL) || (addr != NULL &&
+	    bw < 0)) || (bwv == NULL && addr == NULL && winv == NULL &&
+	    tzv == NULL) || (addr != NULL &&
 	    (strlen(addr) > 127 || strcspn(addr, " \t\r\n/") !=
-	    strlen(addr))))
-		return (jobs_error("site.set needs a site, and a bwlimit or "
-		    "an address (a host, no port)"));
+	    strlen(addr))) || (winv != NULL && !json_is_string(winv)) ||
+	    (tzv != NULL && !json_is_string(tzv)))
+		return (jobs_error("site.set needs a site, and a bwlimit, "
+		    "an address (a host, no port), a window or a tz"));
 	/* The public address an admin vouches for (links.c). */
 	snprintf(key, sizeof key, "address:%s", site);
 	if (names_site(d, site, &cause) != 0) {
@@ -133,6 +141,11 @@ jobs_site_set(struct ferryd *d, const char *op, const json_t *req,
 		r = store_site_set_bwlimit(d->store, site, bw, &cause);
 	if (r == 0 && addr != NULL)
 		r = store_meta_set(d->store, key, addr, &cause);
+	if (r == 0 && (winv != NULL || tzv != NULL))
+		r = hub_window_set(d, site, req, jobs_uid_name(uid, who,
+		    sizeof who), &cause);
+	else if (r == 0 && bwv != NULL)
+		hub_window_tick(d);	/* running transfers take the cap */
 	/* Linked agents of the site are reached there from now on. */
 	for (l = d->hub_links; r == 0 && addr != NULL && l != NULL;
 	    l = l->next) {

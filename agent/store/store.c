@@ -147,6 +147,14 @@ static const char *const store_migrations[] = {
 	"CREATE TABLE meta ("
 	" key TEXT PRIMARY KEY NOT NULL,"
 	" value TEXT NOT NULL);"
+,
+	/*
+	 * 3: a site's transfer window (docs/agent.md, "Transfer windows":
+	 * caps by local day and time) and the time zone it is read in;
+	 * NULL: no window, and the hub's own zone.
+	 */
+	"ALTER TABLE sites ADD COLUMN window TEXT;"
+	"ALTER TABLE sites ADD COLUMN tz TEXT;"
 };
 
 /* Opening and the schema. */

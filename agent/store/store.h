@@ -121,11 +121,21 @@ struct store_site {
 	char	*name;
 	int64_t	 bwlimit;	/* bytes/s; 0: no cap */
 	int64_t	 created;
+	char	*window;	/* transfer window text; NULL: none */
+	char	*tz;		/* its time zone; NULL: the hub's */
 };
 int	 store_site_add(struct store *st, const char *name, int64_t now,
 	     char **cause);
 int	 store_site_set_bwlimit(struct store *st, const char *name,
 	     int64_t bwlimit, char **cause);
+/*
+ * A site's transfer window and its zone, as text the caller has checked
+ * (NULL clears either).
+ */
+int	 store_site_set_window(struct store *st, const char *name,
+	     const char *window, char **cause);
+int	 store_site_set_tz(struct store *st, const char *name,
+	     const char *tz, char **cause);
 int	 store_site_get(struct store *st, const char *name,
 	     struct store_site *out, char **cause);
 int	 store_site_list(struct store *st,
