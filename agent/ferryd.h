@@ -308,6 +308,12 @@ json_t	*jobs_send(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
 json_t	*jobs_query(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
+/*
+ * hub-jobmeta.c: a send's optional "meta", checked for who sends it (an
+ * agent may give only meta.publish, whose "by" the hub writes); *metap
+ * is the JSON text to store, or NULL when there is none.
+ */
+int	 jobmeta_check(const json_t *req, char **metap, char **cause);
 json_t	*invite_api(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
 

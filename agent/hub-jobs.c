@@ -647,7 +647,7 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 	json_t			*paths, *p, *rep;
 	const char		*who = json_string_value(json_object_get(req,
 				    "_by"));
-	char			 uidname[256];
+	char			 uidname[256], *meta = NULL;
 	int64_t			 id = 0;
 	size_t			 i;
 	int			 r = 0;
@@ -685,6 +685,8 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		    "file under the paths given");
 	if (r == 0)
 		r = jobs_reachable(d, b.from, b.to, &b.cause);
+	if (r == 0)
+		r = jobmeta_check(req, &meta, &b.cause);
 	if (who == NULL && json_is_string(json_object_get(req, "for"))) {
 		/* A local tool (ferry-ftrack) acting for one of its users. */
 		snprintf(uidname, sizeof uidname, "%.200s (via uid %u)",
@@ -717,6 +719,7 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		    "priority"));
 		job.note = (char *)(uintptr_t)json_string_value(
 		    json_object_get(req, "note"));
+		job.meta = meta;
 		pthread_mutex_lock(&d->mu);
 		r = store_job_create(d->store, &job, b.t, b.n, clock_now(),
 		    &id, &b.cause);
@@ -731,8 +734,11 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		log_info("job %jd: %zu files from %s to %s, by %s",
 		    (intmax_t)id, b.n, b.from, b.to, who);
 	jobs_build_clear(&b);
+	free(meta);
 	return (rep);
 }
+
+static json_t	*jobs_job_json_plain(const struct store_job *);
 
 /*
  * A job waiting for its turn or a retry is "queued", although the store
@@ -772,6 +778,19 @@ jobs_add_error(struct ferryd *d, const struct store_job *j, json_t *obj)
 
 static json_t *
 jobs_job_json(const struct store_job *j)
+{
+	json_t	*o, *meta;
+
+	o = jobs_job_json_plain(j);
+	/* Kept as the send gave it (checked then): shown as JSON again. */
+	if (o != NULL && j->meta != NULL &&
+	    (meta = json_loads(j->meta, 0, NULL)) != NULL)
+		json_object_set_new(o, "meta", meta);
+	return (o);
+}
+
+static json_t *
+jobs_job_json_plain(const struct store_job *j)
 {
 	return (json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:i, s:I, s:I, s:I, "
 	    "s:I, s:I, s:I, s:I, s:I}", "id", (json_int_t)j->id, "state",
@@ -880,11 +899,20 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req,
 	snprintf(who, sizeof who, "uid %u", (unsigned)uid);
 	pthread_mutex_lock(&d->mu);
 	if (strcmp(op, "jobs") == 0) {
+		enum store_state	 st = STORE_ANY;
+		const char		*sn = json_string_value(
+					    json_object_get(req, "state"));
+
 		jl.d = d;
 		jl.list = list;
-		r = store_job_list(d->store, STORE_ANY, (size_t)
-		    json_integer_value(json_object_get(req, "limit")),
-		    jobs_list_cb, &jl, &cause);
+		/* "state": only jobs in it (ferry-ftrack asks for "done"). */
+		if (sn != NULL && store_state_parse(sn, &st) != 0)
+			r = err_set(&cause, FERRY_ERR_INVAL, "no job state "
+			    "\"%.32s\"", sn);
+		else
+			r = store_job_list(d->store, st, (size_t)
+			    json_integer_value(json_object_get(req, "limit")),
+			    jobs_list_cb, &jl, &cause);
 	}
 	else if (strcmp(op, "cancel") == 0)
 		r = store_job_cancel(d->store, id, who, clock_now(), NULL,
