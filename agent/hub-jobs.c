@@ -668,7 +668,9 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		if (!json_is_string(p))
 			return (jobs_error("paths must be strings"));
 	}
-	if ((r = names_endpoint(d, b.from, &b.cause)) == 0)
+	/* Before the paths are listed: meta is refused on its own. */
+	if ((r = jobmeta_check(req, &meta, &b.cause)) == 0 &&
+	    (r = names_endpoint(d, b.from, &b.cause)) == 0)
 		r = names_endpoint(d, b.to, &b.cause);
 	pthread_mutex_lock(&d->mu);
 	if (r == 0)
@@ -685,8 +687,6 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		    "file under the paths given");
 	if (r == 0)
 		r = jobs_reachable(d, b.from, b.to, &b.cause);
-	if (r == 0)
-		r = jobmeta_check(req, &meta, &b.cause);
 	if (who == NULL && json_is_string(json_object_get(req, "for"))) {
 		/* A local tool (ferry-ftrack) acting for one of its users. */
 		snprintf(uidname, sizeof uidname, "%.200s (via uid %u)",
