@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -265,6 +266,64 @@ publish_ops(struct ff *ff, const json_t *plan, int64_t version)
 	return (ops);
 }
 
+/* The hub's clearance of a user ("restricted", ...), or NULL. */
+static int
+publish_clearance(struct ff *ff, const char *email, char *out, size_t len,
+    char **cause)
+{
+	json_t		*req, *rep = NULL, *u;
+	const char	*e;
+	size_t		 i;
+	int		 r;
+
+	out[0] = '\0';
+	req = json_pack("{s:s}", "op", "endpoints");
+	r = ferryapi_call(ff->hub_state, req, &rep, cause);
+	json_decref(req);
+	json_array_foreach(json_object_get(rep, "users"), i, u) {
+		e = publish_str(u, "email");
+		if (e != NULL && strcasecmp(e, email) == 0)
+			snprintf(out, len, "%s", publish_str(u, "clearance") !=
+			    NULL ? publish_str(u, "clearance") : "restricted");
+	}
+	json_decref(rep);
+	return (r);
+}
+
+/*
+ * A vendor (a restricted user at the hub) publishes only on tasks ftrack
+ * assigns to them: the task id came from their machine, and any id would
+ * otherwise put their files into any shot. Sites and employees may
+ * publish on any task.
+ */
+static int
+publish_allowed(struct ff *ff, const json_t *plan, char **cause)
+{
+	const char	*by = publish_str(plan, "by");
+	json_t		*rows = NULL;
+	char		 clearance[32];
+	int		 r;
+
+	if (by == NULL)
+		return (0);
+	if ((r = publish_clearance(ff, by, clearance, sizeof clearance,
+	    cause)) != 0)
+		return (r);
+	if (strcmp(clearance, "restricted") != 0)
+		return (0);
+	if ((r = publish_query(ff, &rows, cause, "select id from Appointment "
+	    "where context_id is %q and resource.email is %q and type is "
+	    "\"assignment\"", publish_str(plan, "task_id"), by)) != 0)
+		return (r);
+	if (json_array_size(rows) == 0)
+		r = err_set(cause, FERRY_ERR_DENIED, "%s is a restricted user "
+		    "and ftrack does not assign task %s to them: no version "
+		    "made (the files are at %s)", by, publish_str(plan,
+		    "task_id"), publish_str(plan, "dest"));
+	json_decref(rows);
+	return (r);
+}
+
 /*
  * The version, made once: if the planned id exists, it was made (its
  * answer lost, or the process killed before the spool heard of it).
@@ -282,6 +341,7 @@ publish_create(struct ff *ff, json_t *plan, char **cause)
 	if (made > 0)
 		goto out;
 	if ((r = publish_where(ff, plan, cause)) != 0 ||
+	    (r = publish_allowed(ff, plan, cause)) != 0 ||
 	    (r = publish_user(ff, plan, cause)) != 0)
 		return (r);
 	for (tries = 0; tries < PUBLISH_VERSION_TRIES; tries++) {
@@ -421,6 +481,14 @@ publish_notify(struct ff *ff, int64_t job, const json_t *plan, char **cause)
 		free(*cause);
 		*cause = NULL;
 		r = 0;
+	} else if (r == FERRY_ERR_DENIED) {
+		/* Refused, not failed: asking again would be refused too. */
+		log_warnx("ferry job %jd: the hub refused to notify %s of the "
+		    "publish: %s", (intmax_t)job, list != NULL ? list : "?",
+		    *cause);
+		free(*cause);
+		*cause = NULL;
+		r = 0;
 	} else if (r == 0)
 		log_info("ferry job %jd: the hub notifies %s of the publish",
 		    (intmax_t)job, list != NULL ? list : "?");
@@ -441,7 +509,8 @@ publish_failed(struct ff *ff, const struct spool_publish *p, int r,
 	    &attempts, NULL);
 	/* What is not there will not appear by asking again. */
 	if (r == FERRY_ERR_NOTFOUND || r == FERRY_ERR_INVAL ||
-	    r == FERRY_ERR_PARSE || attempts >= PUBLISH_ATTEMPTS) {
+	    r == FERRY_ERR_PARSE || r == FERRY_ERR_DENIED ||
+	    attempts >= PUBLISH_ATTEMPTS) {
 		log_error("ferry job %jd: publish to ftrack task %s failed: %s",
 		    (intmax_t)p->ferry_job, p->task_id, why);
 		if (spool_publish_set(ff->spool, p->ferry_job, SPOOL_PUB_FAILED,

@@ -11,7 +11,8 @@
 # is made but before the spool records it, and again after it records
 # it, and the hub with it; after the restarts there is still exactly one
 # v003. A publish without a task makes nothing; a vendor cannot forge
-# who published; the hub's "notify" (or its absence) is used or logged.
+# who published, nor publish on a task ftrack does not assign to them;
+# the hub's "notify" (or its absence) is used or logged.
 . "${srcdir:-.}/tests/ftrack-double/lib.sh"
 double_need
 . "${srcdir:-.}/tests/agent/lib.sh"
@@ -27,6 +28,7 @@ H="$TMP/hq" F="$TMP/vendor"
 # Fixture ids (tests/ftrack-double/fixture.json).
 SH010=d97710a6-470a-50d8-8e5d-ee722f39e0be
 SH010COMP=2a845f1d-5673-54e6-bcbf-0c918fc6b03c	# assigned to ana
+LIGHT=b3cd08ce-b294-5bfd-8006-f2fae062b26d	# sh010/lighting: the vendor
 PLATE=c1af84b3-d367-53fa-a125-a375a9387390	# sh010/plate: v001, v002
 HQID=78304116-eb3d-55ed-af40-bd42f28de2d2	# the hq location
 VID=21b2030f-e7c3-5783-a202-20dd2eb2dd32	# the vendor's ftrack user
@@ -65,7 +67,9 @@ for f in 1001 1002 1003 1004; do
 	head -c $((f * 10)) /dev/urandom >"$F/$P/plate.$f.exr"
 done
 head -c 5000 /dev/urandom >"$F/$P/plate.mov"
-mkdir -p "$F/demo/sq010/sh010/notask" "$F/demo/sq010/sh010/fx" "$H"
+mkdir -p "$F/demo/sq010/sh010/notask" "$F/demo/sq010/sh010/fx" \
+    "$F/demo/sq010/sh010/denied" "$H"
+head -c 100 /dev/urandom >"$F/demo/sq010/sh010/denied/other.mov"
 head -c 100 /dev/urandom >"$F/demo/sq010/sh010/notask/wip.mov"
 head -c 300 /dev/urandom >"$F/demo/sq010/sh010/fx/smoke_v002.mov"
 cat >"$TMP/map.json" <<JSON
@@ -107,7 +111,8 @@ is '. == [1, 2]' "sh010/plate has v001 and v002 before"
 
 # What an agent may say in meta: publish.task and .note, from itself.
 fx() { pj api "$TMP/fx-ws/ferryd.sock" "$1"; }
-send="\"op\":\"send\",\"from\":\"$V\",\"to\":\"hq\",\"paths\":[\"$F/$P\"]"
+send2="\"op\":\"send\",\"from\":\"$V\",\"to\":\"hq\",\"paths\":["
+send="$send2\"$F/$P\"]"
 run 0 fx "{$send,\"meta\":{\"publish\":{\"task\":\"$SH010COMP\",\"by\":\"ana@studio.example\"}}}"
 is '.error | test("only \"task\" and \"note\" \\(the hub writes \"by\"\\)")' \
     "an agent cannot say who published"
@@ -120,12 +125,12 @@ is '.error | test("must be sent from '"$V"'")' "an agent publishes only its own 
 # with ferry-ftrack stalled once ftrack has the version and before the
 # spool does.
 FERRY_FTRACK_TEST_STALL=publish-made start_ff
-run 0 fx "{$send,\"meta\":{\"publish\":{\"task\":\"$SH010COMP\",\"note\":\"Comp, grain matched\"}}}"
+run 0 fx "{$send,\"meta\":{\"publish\":{\"task\":\"$LIGHT\",\"note\":\"Comp, grain matched\"}}}"
 is '.id > 0 and .files == 5' "the publish is a job of 5 files"
 job=$(jq -r .id "$TMP/out")
 wait_job "$job"
 run 0 pj api "$HUB/ferryd.sock" "{\"op\":\"job\",\"id\":$job,\"tasks\":false}"
-is ".meta == {\"publish\": {\"task\": \"$SH010COMP\", \"note\": \"Comp, grain matched\", \"by\": \"$V\"}}" \
+is ".meta == {\"publish\": {\"task\": \"$LIGHT\", \"note\": \"Comp, grain matched\", \"by\": \"$V\"}}" \
     "the hub wrote who published"
 wait_log "$TMP/ff.log" 1 'stalled after "publish-made"'
 kill -9 "$FFPID"; wait "$FFPID" 2>/dev/null || true
@@ -153,7 +158,7 @@ wait_log "$TMP/ff.log" 1 "ferry job $job: published as plate v003"
 run 0 versions
 is '. == [1, 2, 3]' "still exactly one v003"
 run 0 q "select id, task_id, user_id, comment, notes.content from AssetVersion where asset_id is \"$PLATE\" and version is 3"
-is "length == 1 and .[0].task_id == \"$SH010COMP\" and .[0].user_id == \"$VID\"
+is "length == 1 and .[0].task_id == \"$LIGHT\" and .[0].user_id == \"$VID\"
     and .[0].comment == \"Comp, grain matched\"
     and [.[0].notes[].content] == [\"Comp, grain matched\"]" \
     "v003: on the task, by the vendor, the note as comment and Note"
@@ -174,17 +179,20 @@ cmp -s "$F/$P/plate.1004.exr" "$H/$P/plate.1004.exr" || fail "hq's file differs"
 run 0 sqlite3 "$TMP/ff/spool.db" "select state from publishes where ferry_job = $job"
 out_is done
 # No notify request yet at this hub: said once, with the assignee.
-wait_log "$TMP/ff.log" 1 "ferry job $job: publish not notified to \[\"ana@studio.example\"\]"
+wait_log "$TMP/ff.log" 1 "ferry job $job: publish not notified to \[\"$V\"\]"
 checks=$((checks + 1))
 [ "$(grep -c 'the hub has no "notify" request' "$TMP/ff.log")" -eq 1 ] ||
     fail "the missing notify was not said exactly once"
 
 # A new asset, named after the file less its version, of the configured
-# type; and a publish without a task, which makes nothing.
+# type; a vendor's publish on a task not assigned to them, refused; and a
+# publish without a task, which makes nothing.
 run 0 pj create "$DOUBLE_URL" AssetType '{"name": "Upload", "short": "upload"}'
-run 0 pj api "$HUB/ferryd.sock" "{\"op\":\"send\",\"from\":\"$V\",\"to\":\"hq\",\"paths\":[\"$F/demo/sq010/sh010/fx\"],\"meta\":{\"publish\":{\"task\":\"$SH010COMP\",\"by\":\"$V\"}}}"
+run 0 fx "{$send2\"$F/demo/sq010/sh010/fx\"],\"meta\":{\"publish\":{\"task\":\"$LIGHT\"}}}"
 fxjob=$(jq -r .id "$TMP/out")
-run 0 pj api "$HUB/ferryd.sock" "{\"op\":\"send\",\"from\":\"$V\",\"to\":\"hq\",\"paths\":[\"$F/demo/sq010/sh010/notask\"],\"meta\":{\"publish\":{\"note\":\"no task\",\"by\":\"$V\"}}}"
+run 0 fx "{$send2\"$F/demo/sq010/sh010/denied\"],\"meta\":{\"publish\":{\"task\":\"$SH010COMP\"}}}"
+denied=$(jq -r .id "$TMP/out")
+run 0 pj api "$HUB/ferryd.sock" "{$send2\"$F/demo/sq010/sh010/notask\"],\"meta\":{\"publish\":{\"note\":\"no task\",\"by\":\"$V\"}}}"
 notask=$(jq -r .id "$TMP/out")
 wait_job "$notask"
 wait_log "$TMP/ff.log" 1 "ferry job $fxjob: published as smoke v001"
@@ -193,13 +201,19 @@ is "length == 1 and .[0].asset.type.name == \"Upload\" and .[0].version == 1
     and .[0].asset.context_id == \"$SH010\"
     and [.[0].components[].name] == [\"smoke_v002.mov\"]" \
     "a new asset smoke, v001, under the task's shot"
+wait_log "$TMP/ff.log" 1 "ferry job $denied: publish to ftrack task $SH010COMP failed: $V is a restricted user and ftrack does not assign task $SH010COMP to them"
+run 0 sqlite3 "$TMP/ff/spool.db" "select state from publishes where ferry_job = $denied"
+out_is failed
+run 0 q "select id from Asset where name is \"other\""
+is 'length == 0' "no version on a task not the vendor's"
 sleep 1
 run 0 sqlite3 "$TMP/ff/spool.db" "select count(*) from publishes where ferry_job = $notask"
 out_is 0
 run 0 q "select id from AssetVersion where comment is \"no task\""
 is 'length == 0' "a publish without a task makes no version"
 checks=$((checks + 1))
-! grep -q "ERROR\|publish.*failed" "$TMP/ff.log" || fail "errors in the log: $(grep 'ERROR\|failed' "$TMP/ff.log" | head -3)"
+[ "$(grep -c "ERROR\|failed" "$TMP/ff.log")" -eq 1 ] ||
+    fail "errors in the log: $(grep 'ERROR\|failed' "$TMP/ff.log" | head -3)"
 
 double_stop
 stop_and_check
