@@ -654,7 +654,10 @@ publish_discover(struct ff *ff)
 		/* A publish without a task makes nothing in ftrack. */
 		task = publish_str(json_object_get(json_object_get(j, "meta"),
 		    "publish"), "task");
-		if (task == NULL || *task == '\0')
+		/* A hub that ignores "state" lists jobs still running too. */
+		if (task == NULL || *task == '\0' ||
+		    publish_str(j, "state") == NULL ||
+		    strcmp(publish_str(j, "state"), "done") != 0)
 			continue;
 		if (spool_publish_known(ff->spool, json_integer_value(
 		    json_object_get(j, "id")), &known, &cause) != 0) {
