@@ -120,6 +120,10 @@ run 0 fx "{$send,\"meta\":{\"publish\":{\"task\":\"$SH010COMP\"},\"x\":1}}"
 is '.error | test("only meta.publish, not meta.x")' "an agent gives only meta.publish"
 run 0 fx "{\"op\":\"send\",\"from\":\"hq\",\"to\":\"$V\",\"paths\":[\"$H\"],\"meta\":{\"publish\":{\"task\":\"$SH010COMP\"}}}"
 is '.error | test("must be sent from '"$V"'")' "an agent publishes only its own work"
+run 0 "$FERRY" audit --json --state "$HUB"
+is '[.[] | select(.what == "send.refused") | .detail.why] |
+    (map(select(test("the hub writes|not meta.x|must be sent from"))) | length) == 3' \
+    "the three refusals are in the audit trail"
 
 # The publish, through the vendor's agent as `ferry publish` sends it,
 # with ferry-ftrack stalled once ftrack has the version and before the
