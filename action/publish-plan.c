@@ -168,7 +168,8 @@ static json_t *
 plan_item(const json_t *list, json_t *used)
 {
 	const json_t	*first = json_array_get(list, 0);
-	const char	*dst = json_string_value(json_object_get(first, "dst"));
+	const char	*dst = json_string_value(json_object_get(first,
+			    "dst"));
 	const char	*base = plan_base(dst);
 	json_t		*item, *members, *m, *t;
 	char		 name[512], head[256];

@@ -28,7 +28,8 @@ const IDS = {
 	v002: '3af2c6c7-cf8c-5aab-ae53-09c764ba7db2',
 	v002seq: 'ac4c361b-6ba4-525b-9a69-ee0cff7bc387',
 	plate: 'c1af84b3-d367-53fa-a125-a375a9387390',	/* sh010/plate */
-	comp: '2a845f1d-5673-54e6-bcbf-0c918fc6b03c',	/* sh010/compositing */
+	/* sh010/compositing */
+	comp: '2a845f1d-5673-54e6-bcbf-0c918fc6b03c',
 	ana: 'f1f77cbc-11ac-5bf8-b761-17f45b0f2944',
 };
 
