@@ -14,6 +14,8 @@
 #include <jansson.h>
 
 #include "credentials.h"
+#include "ffconf.h"
+#include "publish-plan.h"
 #include "spool.h"
 
 struct eventhub;
@@ -39,18 +41,6 @@ struct resolve_result;
 #define FF_PRIORITY		500
 /* A finished job that cannot be registered is retried this often. */
 #define FF_FINISH_ATTEMPTS	5
-
-/* --config FILE (ffconf.c); every part is optional. */
-struct ffconf {
-	json_t	*allowed_roles;	/* role names; NULL: anyone */
-	json_t	*prefixes;	/* {location name: path prefix} */
-	int64_t	 update_ms;	/* between Job updates; 3000 */
-	char	*assign_from;	/* automation: send assigned tasks from
-				 * this location; NULL: off */
-	char	*version_status; /* automation: statuses after a delivery */
-	char	*task_status;
-	char	*publish_asset_type; /* a new asset's type; NULL: "Upload" */
-};
 
 /* The listener. */
 struct ff {
@@ -123,12 +113,6 @@ void	 event_derive(struct ff_event *ev, json_t *event);
 /* stall.c */
 /* Stalls the process when the test hook names this step. */
 void	 stall_after(struct ff *ff, const char *step, const char *event_id);
-
-/* ffconf.c */
-int	 ffconf_load(const char *path, struct ffconf *c, char **cause);
-void	 ffconf_clear(struct ffconf *c);
-/* The prefix configured for a location, or NULL. */
-const char *ffconf_prefix(const struct ffconf *c, const char *location);
 
 /* ferryapi.c: the local hub's API (docs/api.md) */
 int	 ferryapi_call(const char *hub_state, const json_t *req,
@@ -207,13 +191,6 @@ int	 finish_statuses(struct ff *ff, const struct spool_delivery *d,
 int	 finish_register_files(struct ff *ff, const char *dest,
 	     const char *location_id, const json_t *files, const json_t *dst,
 	     size_t *countp, char **cause);
-
-/* publish-plan.c */
-/*
- * What a done publish job (the hub's "job" answer, with tasks and
- * meta.publish) will make in ftrack, every id chosen: docs/ftrack.md.
- */
-int	 publish_plan(const json_t *job, json_t **planp, char **cause);
 
 /* publish.c */
 /* Finds done publishes at the hub and takes each one step further. */

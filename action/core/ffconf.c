@@ -21,7 +21,7 @@
 #include <jansson.h>
 
 #include "err.h"
-#include "ferry-ftrack.h"
+#include "ffconf.h"
 
 #define FFCONF_UPDATE_MS	3000
 /* Job updates closer than this would flood ftrack. */

@@ -22,7 +22,7 @@
 #include <jansson.h>
 
 #include "err.h"
-#include "ferry-ftrack.h"
+#include "publish-plan.h"
 #include "rest.h"
 
 /* A name for an asset when nothing published gives one. */

@@ -12,7 +12,7 @@
 #include <jansson.h>
 
 #include "err.h"
-#include "ferry-ftrack.h"
+#include "ffconf.h"
 #include "test.h"
 
 static char	path[] = "/tmp/test-ffconf.XXXXXX";

@@ -12,7 +12,7 @@
 #include <jansson.h>
 
 #include "err.h"
-#include "ferry-ftrack.h"
+#include "publish-plan.h"
 #include "test.h"
 
 /* A done job from the vendor to hq of these destination paths. */
