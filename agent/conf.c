@@ -38,6 +38,8 @@ static const struct {
 	{ "web-key", offsetof(struct conf, web_key) },
 	{ "web-token-file", offsetof(struct conf, web_token_file) },
 	{ "test-clock-file", offsetof(struct conf, test_clock) },
+	{ "home-folder", offsetof(struct conf, home_folder) },
+	{ "employee-home-folder", offsetof(struct conf, home_folder_emp) },
 };
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])
 

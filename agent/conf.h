@@ -31,6 +31,8 @@ struct conf {
 	char	*web_token_file; /* hub: the token it asks for (0600) */
 	char	*test_clock;	/* hub, tests only: the windows' clock
 				   offset file (clock_now_shifted) */
+	char	*home_folder;	/* hub: a vendor's, SHARE:PATH/{email} */
+	char	*home_folder_emp; /* hub: an employee's, the same */
 };
 
 /* Reads DIR/ferryd.conf into c (cleared first). */

@@ -316,6 +316,38 @@ json_t	*jobs_query(struct ferryd *d, const char *op, const json_t *req,
 int	 jobmeta_check(const json_t *req, char **metap, char **cause);
 json_t	*invite_api(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
+/* hub-home.c: acl.list, every grant (or one person's). */
+json_t	*jobs_acl_list(struct ferryd *d, const char *op, const json_t *req,
+	    uid_t uid);
+/* hub-publish.c: publish, from a person's agent. */
+json_t	*publish_api(struct ferryd *d, const char *op, const json_t *req,
+	    uid_t uid);
+/*
+ * node-roots.c: root.set on an agent (`ferry root set`), and the report
+ * of its roots that its hello and root.set carry to the hub.
+ */
+json_t	*node_root_set(struct ferryd *d, const char *op, const json_t *req,
+	    uid_t uid);
+json_t	*node_roots_report(struct ferryd *d);
+/* A share's name and a root on this machine, as root.set takes them. */
+int	node_roots_check(const char *share, const char *path, char **cause);
+/* STATE/roots.json: {SHARE: PATH}, as set (an empty object if none). */
+int	node_roots_load(const char *state, json_t **set, char **cause);
+int	node_roots_save(const char *state, const json_t *set, char **cause);
+/*
+ * hub-publish.c, for the dispatcher: a publish's task names its own
+ * destination (its home folder, maybe), not the source's translation.
+ * Fills *res as share_map_translate would for the destination, and
+ * *src_root (allocated). Caller holds d->mu.
+ */
+struct share_map;
+struct share_map_result;
+struct store_job;
+struct store_task;
+int	publish_is(const struct store_job *j);
+int	publish_split(const struct share_map *m, const struct store_job *j,
+	    const struct store_task *t, const char *to,
+	    struct share_map_result *res, char **src_root, char **cause);
 
 /*
  * hub-window.c: transfer windows. The cap for transfers to site now

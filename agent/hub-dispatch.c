@@ -507,18 +507,23 @@ dispatch_add(struct jobs_xfer *x, struct share_map *m,
 	size_t			 rootlen;
 	int			 r;
 
-	if ((r = share_map_translate(m, j->from_site, dispatch_to(j),
+	/* A publish names its destination itself (hub-publish.c). */
+	if (publish_is(j)) {
+		if ((r = publish_split(m, j, t, dispatch_to(j), &res,
+		    &src_root, cause)) != 0)
+			return (r);
+	} else if ((r = share_map_translate(m, j->from_site, dispatch_to(j),
 	    SHARE_OS_LINUX, t->src_path, strlen(t->src_path), &res,
 	    cause)) != 0)
 		return (r);
-	/* Both ends' share roots: one of each per transfer. */
-	rootlen = strlen(res.path) - strlen(res.relative) -
-	    (*res.relative != '\0');
-	if ((r = expand_root(t->src_path, res.relative, &src_root,
+	else if ((r = expand_root(t->src_path, res.relative, &src_root,
 	    cause)) != 0) {
 		share_map_result_clear(&res);
 		return (r);
 	}
+	/* Both ends' share roots: one of each per transfer. */
+	rootlen = strlen(res.path) - strlen(res.relative) -
+	    (*res.relative != '\0');
 	if (x->root == NULL) {
 		x->root = strndup(res.path, rootlen);
 		x->l.root = src_root;

@@ -22,6 +22,8 @@
 #include "enroll.h"
 #include "err.h"
 #include "ferryd.h"
+#include "hub-home.h"
+#include "hub-roots.h"
 #include "identity.h"
 #include "link.h"
 #include "log.h"
@@ -109,6 +111,9 @@ hub_enroll(struct hub_conn *hc, struct tls_conn *c, const json_t *msg)
 		enroll_hub_refuse(c, cause ? cause : err_str(r));
 	} else
 		log_info("enrolled %s from %s, key %s", a.name, hc->peer, fp);
+	/* A person's home folder, from the moment they are enrolled. */
+	if (r == 0 && a.email != NULL)
+		home_ensure(d, a.email);
 	store_agent_clear(&a);
 	buf_free(&cands);
 	free(name);
@@ -263,6 +268,8 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	 * at once ask for what needs its link (a send that lists its files).
 	 */
 	l = hub_link_register(d, &a, hc->peer, pub);
+	/* Its roots before its jobs are dispatched (hub-roots.c). */
+	roots_hello(d, a.name, a.site, a.email, hello);
 	rep = json_pack("{s:s, s:s, s:s?, s:s?}", "op", "welcome", "name",
 	    a.name, "site", a.site, "user", a.email);
 	r = proto_send(c, rep, NULL);

@@ -154,7 +154,21 @@ static const char *const store_migrations[] = {
 	 * NULL: no window, and the hub's own zone.
 	 */
 	"ALTER TABLE sites ADD COLUMN window TEXT;"
-	"ALTER TABLE sites ADD COLUMN tz TEXT;"
+	"ALTER TABLE sites ADD COLUMN tz TEXT;",
+	/*
+	 * 4: the share roots agents set for themselves (ferry root set,
+	 * --storage-root, FERRY_<SHARE>_PATH) and their home base: how is
+	 * 'set', 'env' (share is then the variable's SHARE part) or 'home'
+	 * (share is '').
+	 */
+	"CREATE TABLE roots ("
+	" endpoint TEXT NOT NULL CHECK (endpoint <> ''),"
+	" share TEXT NOT NULL,"
+	" how TEXT NOT NULL CHECK (how IN ('set', 'env', 'home')),"
+	" path TEXT NOT NULL CHECK (path <> ''),"
+	" agent TEXT NOT NULL,"
+	" updated INTEGER NOT NULL,"
+	" PRIMARY KEY (endpoint, how, share));"
 };
 
 /* Opening and the schema. */

@@ -260,6 +260,38 @@ int	 store_acl_check(struct store *st, const char *principal,
 	     char **cause);
 
 /*
+ * Every ACL of principal (NULL: of everyone), by principal and prefix;
+ * cb returning non-zero stops the walk.
+ */
+int	 store_acl_list(struct store *st, const char *principal,
+	     int (*cb)(void *, const char *, const char *,
+	     enum store_access), void *arg, char **cause);
+
+/*
+ * The share roots an agent set for its site or user (store-roots.c).
+ * how: "set" (ferry root set or ferryd enroll --storage-root), "env"
+ * (FERRY_<SHARE>_PATH: share is the variable's SHARE part) or "home"
+ * (where deliveries go on that machine when nothing else says: share
+ * "").
+ */
+struct store_root {
+	const char	*endpoint;
+	const char	*share;
+	const char	*how;
+	const char	*path;
+	const char	*agent;
+	int64_t		 updated;
+};
+/* Replaces every root of endpoint with the n in roots, at once. */
+int	 store_roots_replace(struct store *st, const char *endpoint,
+	     const struct store_root *roots, size_t n, int64_t now,
+	     char **cause);
+/* Every root (endpoint NULL) or endpoint's; cb as for the ACLs. */
+int	 store_roots_list(struct store *st, const char *endpoint,
+	     int (*cb)(void *, const struct store_root *), void *arg,
+	     char **cause);
+
+/*
  * Groups the writes between them into one transaction (one flush to disk
  * instead of one each); store_batch_end commits, or rolls back if r is
  * not 0. Batches nest inside the store's own transactions.
