@@ -50,6 +50,43 @@ status_print(const json_t *rep)
 	    json_string_value(json_object_get(rep, "link_error")) : "");
 }
 
+/*
+ * Adds "roots" to rep and, for people, says in one line which shares
+ * have no root here, so that deliveries go to the home folder.
+ */
+static void
+status_roots(const char *state, json_t *rep)
+{
+	json_t		*req, *roots = NULL, *v;
+	const char	*share, *path, *home = NULL;
+	char		 list[1024] = "";
+	size_t		 n = 0;
+
+	req = json_pack("{s:s}", "op", "roots");
+	if (cli_request_quiet(state, req, &roots) != 0) {
+		json_decref(req);
+		return;
+	}
+	json_decref(req);
+	json_object_foreach(json_object_get(roots, "roots"), share, v) {
+		if (strcmp(json_string_value(json_object_get(v, "from")),
+		    "home") != 0 || (path = json_string_value(json_object_get(v,
+		    "path"))) == NULL)
+			continue;
+		snprintf(list + strlen(list), sizeof list - strlen(list),
+		    "%s%s", n++ ? ", " : "", share);
+		home = path;
+	}
+	if (n > 0) {
+		/* The home base: the share's folder's parent. */
+		printf("no root set for %s: deliveries go to the home folder "
+		    "%.*s ('ferry root set SHARE PATH' sets one)\n", list,
+		    (int)(strrchr(home, '/') - home), home);
+	}
+	json_object_set(rep, "roots", json_object_get(roots, "roots"));
+	json_decref(roots);
+}
+
 static int
 cmd_status_exec(int argc, char **argv)
 {
@@ -75,6 +112,10 @@ cmd_status_exec(int argc, char **argv)
 	json_decref(req);
 	if (r != 0)
 		return (r);
+	/* An agent's roots, from the hub: where deliveries land here. */
+	if (json_object_get(rep, "agents") == NULL &&
+	    json_is_true(json_object_get(rep, "connected")))
+		status_roots(state, rep);
 	if (json) {
 		text = json_dumps(rep, JSON_COMPACT);
 		printf("%s\n", text ? text : "{}");
