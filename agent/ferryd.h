@@ -329,6 +329,8 @@ json_t	*publish_api(struct ferryd *d, const char *op, const json_t *req,
 json_t	*node_root_set(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
 json_t	*node_roots_report(struct ferryd *d);
+/* Makes root before a receive, if it is one of this agent's own. */
+void	node_roots_make(struct ferryd *d, const char *root);
 /* A share's name and a root on this machine, as root.set takes them. */
 int	node_roots_check(const char *share, const char *path, char **cause);
 /* STATE/roots.json: {SHARE: PATH}, as set (an empty object if none). */

@@ -275,3 +275,35 @@ node_root_set(struct ferryd *d, const char *op, const json_t *req,
 	free(cause);
 	return (rep);
 }
+
+/*
+ * Before receiving into root: a root of this agent's own (set, from the
+ * environment, or a share's folder in the home base) is made if it is
+ * missing. Any other root (a site's mount) is left alone: making it
+ * would fill the disk below an unmounted share.
+ */
+void
+node_roots_make(struct ferryd *d, const char *root)
+{
+	json_t		*rep = node_roots_report(d), *v;
+	const char	*key, *home;
+	char		*cause = NULL;
+	size_t		 n;
+	int		 ours = 0;
+
+	json_object_foreach(json_object_get(rep, "set"), key, v)
+		ours |= strcmp(json_string_value(v), root) == 0;
+	json_object_foreach(json_object_get(rep, "env"), key, v)
+		ours |= strcmp(json_string_value(v), root) == 0;
+	home = json_string_value(json_object_get(rep, "home"));
+	if (home != NULL && strncmp(root, home, (n = strlen(home))) == 0 &&
+	    root[n] == '/' && strchr(root + n + 1, '/') == NULL &&
+	    root[n + 1] != '.' && root[n + 1] != '\0')
+		ours = 1;
+	if (ours && access(root, F_OK) != 0 && node_roots_mkdir(root,
+	    &cause) != 0) {
+		log_warnx("%s", cause);
+		free(cause);
+	}
+	json_decref(rep);
+}

@@ -281,6 +281,8 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 			o.accept_arg = &x->expect;
 		}
 		if (r == 0) {
+			/* This agent's own roots may not be there yet. */
+			node_roots_make(d, root);
 			xfer_sweep(d, root, json_object_get(msg, "expect"));
 			r = transfer_receive(conns, p.streams, root, &o, st,
 			    cause);
