@@ -58,6 +58,15 @@ publish_error(const char *msg)
 	return (json_pack("{s:s, s:b}", "error", msg, "done", 1));
 }
 
+/* An optional member: absent and null are the same. */
+static const json_t *
+publish_opt(const json_t *req, const char *key)
+{
+	const json_t	*v = json_object_get(req, key);
+
+	return (json_is_null(v) ? NULL : v);
+}
+
 int
 publish_is(const struct store_job *j)
 {
@@ -406,8 +415,8 @@ static int
 publish_setup(struct publish *p, const json_t *req)
 {
 	const json_t		*paths = json_object_get(req, "paths");
-	const json_t		*task = json_object_get(req, "task");
-	const json_t		*note = json_object_get(req, "note");
+	const json_t		*task = publish_opt(req, "task");
+	const json_t		*note = publish_opt(req, "note");
 	const json_t		*v;
 	enum store_clearance	 cl = STORE_CLEARANCE_NONE;
 	const char		*hrel;
@@ -485,8 +494,8 @@ publish_store(struct publish *p, const json_t *req, int64_t *id)
 	char			*meta;
 	int			 r;
 
-	if ((meta = publish_meta(p, json_object_get(req, "task"),
-	    json_object_get(req, "note"))) == NULL)
+	if ((meta = publish_meta(p, publish_opt(req, "task"),
+	    publish_opt(req, "note"))) == NULL)
 		return (FERRY_ERR_NOMEM);
 	memset(&job, 0, sizeof job);
 	job.submitter = (char *)(uintptr_t)p->by;
