@@ -356,6 +356,27 @@ roots_add(struct store_root *v, size_t *n, const char *share, const char *how,
 	return (0);
 }
 
+/*
+ * Two shares at one place would make the map refuse to load (and which
+ * share a file is under, a guess): refused here, where it is said why.
+ */
+static int
+roots_clash(const struct store_root *v, size_t n, char **cause)
+{
+	size_t	i, k;
+
+	for (i = 0; i < n; i++) {
+		for (k = i + 1; k < n; k++) {
+			if (strcmp(v[i].how, v[k].how) == 0 &&
+			    strcmp(v[i].path, v[k].path) == 0)
+				return (err_set(cause, FERRY_ERR_EXIST, "%s and "
+				    "%s cannot both lie at %s", v[i].share,
+				    v[k].share, v[i].path));
+		}
+	}
+	return (0);
+}
+
 int
 roots_take(struct ferryd *d, const char *endpoint, const char *agent,
     const json_t *report, int strict, char **cause)
@@ -387,6 +408,8 @@ roots_take(struct ferryd *d, const char *endpoint, const char *agent,
 	}
 	if (r == 0 && (p = json_object_get(report, "home")) != NULL)
 		r = roots_add(v, &n, "", "home", p, agent, cause);
+	if (r == 0)
+		r = roots_clash(v, n, cause);
 	if (r != 0)
 		return (r);
 	pthread_mutex_lock(&d->mu);
