@@ -55,7 +55,7 @@ status_print(const json_t *rep)
  * have no root here, so that deliveries go to the home folder.
  */
 static void
-status_roots(const char *state, json_t *rep)
+status_roots(const char *state, json_t *rep, int json)
 {
 	json_t		*req, *roots = NULL, *v;
 	const char	*share, *path, *home = NULL;
@@ -77,7 +77,7 @@ status_roots(const char *state, json_t *rep)
 		    "%s%s", n++ ? ", " : "", share);
 		home = path;
 	}
-	if (n > 0) {
+	if (n > 0 && !json) {
 		/* The home base: the share's folder's parent. */
 		printf("no root set for %s: deliveries go to the home folder "
 		    "%.*s ('ferry root set SHARE PATH' sets one)\n", list,
@@ -115,7 +115,7 @@ cmd_status_exec(int argc, char **argv)
 	/* An agent's roots, from the hub: where deliveries land here. */
 	if (json_object_get(rep, "agents") == NULL &&
 	    json_is_true(json_object_get(rep, "connected")))
-		status_roots(state, rep);
+		status_roots(state, rep, json);
 	if (json) {
 		text = json_dumps(rep, JSON_COMPACT);
 		printf("%s\n", text ? text : "{}");
