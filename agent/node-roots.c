@@ -162,12 +162,13 @@ node_roots_build(struct ferryd *d, const json_t *set)
 	if (set == NULL && node_roots_load(d->state, &loaded, &cause) != 0) {
 		log_warnx("%s", cause);
 		free(cause);
+		loaded = json_object();
 	}
 	/* Its parent must be there for a share's folder to be made in it. */
 	if (home != NULL && mkdir(home, 0777) != 0 && errno != EEXIST)
 		log_warnx("%s: %s", home, strerror(errno));
-	rep = json_pack("{s:O, s:o, s:s?}", "set", set ? set : loaded ?
-	    loaded : json_object(), "env", node_roots_env(), "home", home);
+	rep = json_pack("{s:O?, s:o, s:s?}", "set", set ? set : loaded,
+	    "env", node_roots_env(), "home", home);
 	json_decref(loaded);
 	free(home);
 	return (rep);
