@@ -10,6 +10,8 @@
  *   1. FERRY_<SHARE>_PATH in the agent's environment;
  *   2. the root set with `ferry root set` or --storage-root;
  *   3. the share map's own entry for that site or person;
+ *   3b. for a share nested in another whose root the agent gave
+ *      (1 or 2), that root and the rest of the path (ROOT/projects);
  *   4. for a person, HOME/SHARE below the agent's home base (where
  *      deliveries go when nothing else says: `ferry status` says so);
  *   5. the share's default roots (a site).
@@ -18,6 +20,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +76,56 @@ roots_row(const json_t *rows, const char *endpoint, const char *how,
 	return (NULL);
 }
 
+/* The agent's own root of share (env, then set), or NULL. */
+static const char *
+roots_given(const json_t *rows, const char *endpoint, const char *share)
+{
+	const char	*p;
+	char		 key[128];
+
+	roots_env_key(share, key, sizeof key);
+	if ((p = roots_row(rows, endpoint, "env", key)) != NULL)
+		return (p);
+	return (roots_row(rows, endpoint, "set", share));
+}
+
+/*
+ * A share nested in another (projects at /storage/projects, inside
+ * storage at /storage) follows the enclosing share's root when the agent
+ * gave that one and not this: ROOT/projects, as on-prem. NULL if not.
+ */
+static char *
+roots_nested(const json_t *map, const json_t *rows, const char *endpoint,
+    const char *share)
+{
+	const json_t	*shares = json_object_get(map, "shares"), *s;
+	const char	*mine, *theirs, *name, *best = NULL, *given = NULL;
+	const char	*g;
+	char		*out = NULL;
+	size_t		 n, bestn = 0;
+
+	mine = json_string_value(json_object_get(json_object_get(shares,
+	    share), "linux"));
+	json_object_foreach((json_t *)(uintptr_t)shares, name, s) {
+		theirs = json_string_value(json_object_get(s, "linux"));
+		if (mine == NULL || theirs == NULL || strcmp(name, share) == 0)
+			continue;
+		n = strlen(theirs);
+		while (n > 1 && theirs[n - 1] == '/')
+			n--;
+		if (n <= bestn || strncmp(mine, theirs, n) != 0 ||
+		    (mine[n] != '/' && !(n == 1 && mine[0] == '/')) ||
+		    (g = roots_given(rows, endpoint, name)) == NULL)
+			continue;
+		best = mine + (n == 1 ? 0 : n);
+		bestn = n;
+		given = g;
+	}
+	if (best != NULL && asprintf(&out, "%s%s", given, best) == -1)
+		out = NULL;
+	return (out);
+}
+
 /*
  * Where share lies for endpoint, by the order above: *from says which
  * ("env", "set", "map", "home", "default") and *root the path when it is
@@ -98,6 +151,8 @@ roots_decide(const json_t *map, const json_t *rows, const char *endpoint,
 		*root = strdup(p);
 	} else if (entry != NULL)
 		*from = "map";
+	else if ((*root = roots_nested(map, rows, endpoint, share)) != NULL)
+		*from = "nested";
 	else if (person && (p = roots_row(rows, endpoint, "home", "")) !=
 	    NULL) {
 		*from = "home";

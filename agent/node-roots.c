@@ -277,6 +277,17 @@ node_root_set(struct ferryd *d, const char *op, const json_t *req,
 	return (rep);
 }
 
+/* Whether path is root or below it, with no ".." (root set checked it). */
+static int
+node_roots_within(const char *root, const char *path)
+{
+	size_t	n = strlen(root);
+
+	if (strncmp(root, path, n) != 0 || (path[n] != '\0' && path[n] != '/'))
+		return (0);
+	return (strstr(path + n, "/..") == NULL);
+}
+
 /*
  * Before receiving into root: a root of this agent's own (set, from the
  * environment, or a share's folder in the home base) is made if it is
@@ -292,10 +303,11 @@ node_roots_make(struct ferryd *d, const char *root)
 	size_t		 n;
 	int		 ours = 0;
 
+	/* A root given here, or one inside it (a nested share's). */
 	json_object_foreach(json_object_get(rep, "set"), key, v)
-		ours |= strcmp(json_string_value(v), root) == 0;
+		ours |= node_roots_within(json_string_value(v), root);
 	json_object_foreach(json_object_get(rep, "env"), key, v)
-		ours |= strcmp(json_string_value(v), root) == 0;
+		ours |= node_roots_within(json_string_value(v), root);
 	home = json_string_value(json_object_get(rep, "home"));
 	if (home != NULL && strncmp(root, home, (n = strlen(home))) == 0 &&
 	    root[n] == '/' && strchr(root + n + 1, '/') == NULL &&

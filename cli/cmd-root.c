@@ -52,6 +52,8 @@ root_why(const char *from, const char *share, char *buf, size_t n)
 		return ("set with 'ferry root set'");
 	if (strcmp(from, "map") == 0)
 		return ("the share map's");
+	if (strcmp(from, "nested") == 0)
+		return ("inside another share's root, as on-prem");
 	if (strcmp(from, "home") == 0)
 		return ("no root set: the home folder");
 	return ("the share's default");

@@ -13,12 +13,14 @@ ip -o addr show lo 2>/dev/null | grep -q "127.0.0.1/8" || {
 
 V=vendor@fx.example E=emp@studio.example
 S="$TMP/hq-storage"
-mkdir -p "$S/show/sh010" "$S/show/sh020/plates"
+mkdir -p "$S/show/sh010" "$S/show/sh020/plates" "$S/projects/p1"
 head -c 300000 /dev/urandom >"$S/show/sh010/comp.mov"
 head -c 200000 /dev/urandom >"$S/show/sh020/plates/p.1001.exr"
 head -c 200000 /dev/urandom >"$S/show/sh020/plates/p.1002.exr"
+head -c 100000 /dev/urandom >"$S/projects/p1/brief.pdf"
 cat >"$TMP/map.json" <<JSON
-{ "shares": { "storage": { "linux": "$S" } } }
+{ "shares": { "storage": { "linux": "$S" },
+              "projects": { "linux": "$S/projects" } } }
 JSON
 
 # audit_has WHAT TEXT: the hub's audit trail has a WHAT record with TEXT.
@@ -69,6 +71,9 @@ audit_has home.created "storage:vendors/$V"
 # The vendor's machine sees the storage share at its own root.
 run 0 "$FERRY" root --state "$TMP/fx-ws"
 out_has "^storage *$TMP/fx-work  (set with 'ferry root set')" "vendor's root"
+# A share nested in storage follows its root, as on-prem.
+out_has "^projects *$TMP/fx-work/projects  (inside another share's root, as on-prem)" \
+    "vendor's nested share"
 run 0 "$FERRY" status --state "$TMP/fx-ws"
 checks=$((checks + 1))
 ! grep -q "home folder" "$TMP/out" || fail "status: $(cat "$TMP/out")"
@@ -80,6 +85,12 @@ run 0 "$FERRY" send --from hq --to "$V" --wait --state "$HUB" \
 checks=$((checks + 1))
 diff -r "$S/show/sh020/plates" "$TMP/fx-work/show/sh020/plates" ||
     fail "hq -> vendor did not mirror into the vendor's root"
+run 0 "$FERRY" acl set "$V" projects:p1 read --state "$HUB"
+run 0 "$FERRY" send --from hq --to "$V" --wait --state "$HUB" \
+    "$S/projects/p1/brief.pdf"
+checks=$((checks + 1))
+cmp -s "$S/projects/p1/brief.pdf" "$TMP/fx-work/projects/p1/brief.pdf" ||
+    fail "a nested share did not land below the enclosing root"
 
 # The employee: no root, so deliveries go to the home folder on its
 # machine (STATE/home/SHARE), and ferry status says so in one line.
@@ -89,7 +100,7 @@ checks=$((checks + 1))
 [ -d "$S/people/$E" ] || fail "no home folder for the employee"
 run 0 "$FERRY" status --state "$TMP/emp-ws"
 checks=$((checks + 1))
-[ "$(grep -c "^no root set for storage: deliveries go to the home folder $TMP/emp-ws/home ('ferry root set SHARE PATH' sets one)$" "$TMP/out")" = 1 ] ||
+[ "$(grep -c "^no root set for storage, projects: deliveries go to the home folder $TMP/emp-ws/home ('ferry root set SHARE PATH' sets one)$" "$TMP/out")" = 1 ] ||
     fail "status does not say where deliveries go: $(cat "$TMP/out")"
 run 0 "$FERRY" send --from hq --to "$E" --wait --state "$HUB" "$S/show/sh010"
 checks=$((checks + 1))
@@ -106,6 +117,8 @@ checks=$((checks + 1))
 run 0 "$FERRY" status --state "$TMP/emp-ws"
 checks=$((checks + 1))
 ! grep -q "home folder" "$TMP/out" || fail "status after root set: $(cat "$TMP/out")"
+run 0 "$FERRY" root --state "$TMP/emp-ws"
+out_has "^projects *$TMP/emp/work/projects  (inside" "employee's nested share"
 run 0 "$FERRY" send --from hq --to "$E" --wait --state "$HUB" "$S/show/sh010"
 checks=$((checks + 1))
 cmp -s "$S/show/sh010/comp.mov" "$TMP/emp/work/show/sh010/comp.mov" ||
@@ -118,7 +131,7 @@ jq -e --arg p "$TMP/emp/work" '.storage == $p' "$TMP/emp-ws/roots.json" \
 # Refusals: an unknown share (the hub's), a path with "..", a relative
 # path made absolute from here.
 run 1 "$FERRY" root set nosuch "$TMP/x" --state "$TMP/emp-ws"
-err_has "no share nosuch in the share map (shares: storage)"
+err_has "no share nosuch in the share map (shares: "
 audit_has roots.refused "no share nosuch"
 run 1 "$FERRY" root set storage "$TMP/emp/../x" --state "$TMP/emp-ws"
 err_has '".."'
@@ -153,7 +166,8 @@ kill "$FXPID"; wait "$FXPID" 2>/dev/null || true
 start_daemon "$TMP/fx-ws"
 wait_linked fx-ws
 run 0 "$FERRY" acl list "$V" --state "$HUB"
-out_is "$V read storage:show/sh020"
+out_is "$V read projects:p1
+$V read storage:show/sh020"
 
 stop_and_check
 finish
