@@ -56,7 +56,8 @@ home_prefix(struct ferryd *d, const char *email, enum store_clearance cl,
 		    HOME_DEFAULT_EMP;
 	if (strcmp(pat, "none") == 0)
 		return (err_set(cause, FERRY_ERR_NOTFOUND, "no home folders "
-		    "for %s people (ferryd.conf says none)", store_clearance_name(cl)));
+		    "for %s people (ferryd.conf says none)",
+		    store_clearance_name(cl)));
 	for (p = email; *p != '\0'; p++) {
 		if (*p == '/' || *p == '\\' || (unsigned char)*p < 0x20 ||
 		    *p == 0x7f)

@@ -166,7 +166,8 @@ roots_decide(const json_t *map, const json_t *rows, const char *endpoint,
 static void
 roots_lay(json_t *map, const json_t *rows, const char *endpoint, int person)
 {
-	json_t		*shares = json_object_get(map, "shares"), *s, *sites;
+	json_t		*shares = json_object_get(map, "shares");
+	json_t		*s, *sites;
 	const char	*name, *from;
 	char		*root;
 
@@ -313,7 +314,8 @@ roots_effective(struct ferryd *d, const char *endpoint)
 {
 	struct share_map	*m = NULL;
 	struct roots_find	 f;
-	json_t			*rows = json_array(), *map = NULL, *out, *s;
+	json_t			*rows = json_array(), *map = NULL;
+	json_t			*out, *s;
 	const char		*name, *from;
 	char			*json = NULL, *root;
 	int64_t			 version;
@@ -424,9 +426,9 @@ roots_clash(const struct store_root *v, size_t n, char **cause)
 		for (k = i + 1; k < n; k++) {
 			if (strcmp(v[i].how, v[k].how) == 0 &&
 			    strcmp(v[i].path, v[k].path) == 0)
-				return (err_set(cause, FERRY_ERR_EXIST, "%s and "
-				    "%s cannot both lie at %s", v[i].share,
-				    v[k].share, v[i].path));
+				return (err_set(cause, FERRY_ERR_EXIST,
+				    "%s and %s cannot both lie at %s",
+				    v[i].share, v[k].share, v[i].path));
 		}
 	}
 	return (0);

@@ -229,9 +229,9 @@ node_root_set(struct ferryd *d, const char *op, const json_t *req,
 	int		 r = 0;
 
 	if (d->store != NULL)
-		return (json_pack("{s:s, s:b}", "error", "on the hub, roots are "
-		    "the share map's: edit it and run 'ferry share import'",
-		    "done", 1));
+		return (json_pack("{s:s, s:b}", "error", "on the hub, roots "
+		    "are the share map's: edit it and run 'ferry share "
+		    "import'", "done", 1));
 	if (share == NULL)
 		return (json_pack("{s:s, s:b}", "error", "root.set needs a "
 		    "share", "done", 1));

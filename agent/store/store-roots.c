@@ -21,7 +21,8 @@ static int
 store_roots_replace_tx(struct store *st, const char *endpoint,
     const struct store_root *roots, size_t n, int64_t now, char **cause)
 {
-	static const char	 del[] = "DELETE FROM roots WHERE endpoint = ?";
+	static const char	 del[] =
+	    "DELETE FROM roots WHERE endpoint = ?";
 	static const char	 ins[] =
 	    "INSERT OR REPLACE INTO roots (endpoint, share, how, path, agent,"
 	    " updated) VALUES (?, ?, ?, ?, ?, ?)";

@@ -95,6 +95,11 @@ checks=$((checks + 1))
     "$TMP/out")" = "false null true $S/vendors/$V/show/sh040/fx_v001" ] ||
     fail "redirected publish meta: $(cat "$TMP/out")"
 
+# A folder and a file inside it, named together: each file once.
+run 0 "$FERRY" publish --state "$TMP/fx-ws" --wait "$W/show/sh030/fx_v001" \
+    "$W/show/sh030/fx_v001/fx.1001.exr"
+out_has "^2 files published to hq" "a file named twice, published once"
+
 # Relative paths are this shell's: made absolute before ferryd sees them.
 (cd "$W/show/sh030" && "$FERRY" publish --state "$TMP/fx-ws" --wait \
     fx_v001/fx.1001.exr) >"$TMP/out" 2>"$TMP/err" ||
