@@ -400,10 +400,11 @@ publish_meta(struct publish *p, const json_t *task, const json_t *note)
 	json_t	*pub, *meta;
 	char	*text;
 
-	pub = json_pack("{s:O, s:s, s:O}", "note", note ? note : json_null(),
-	    "by", p->ep, "paths", p->dests);
+	pub = json_pack("{s:s, s:O}", "by", p->ep, "paths", p->dests);
 	if (pub != NULL && task != NULL)
 		json_object_set(pub, "task", (json_t *)(uintptr_t)task);
+	if (pub != NULL && note != NULL)
+		json_object_set(pub, "note", (json_t *)(uintptr_t)note);
 	meta = json_pack("{s:o}", "publish", pub);
 	text = meta ? json_dumps(meta, JSON_COMPACT) : NULL;
 	json_decref(meta);
