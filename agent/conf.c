@@ -33,6 +33,7 @@ static const struct {
 	{ "transfers-per-agent", offsetof(struct conf, per_agent) },
 	{ "partial-max-age", offsetof(struct conf, partial_age) },
 	{ "umask", offsetof(struct conf, umask) },
+	{ "relay-bwlimit", offsetof(struct conf, relay_bwlimit) },
 };
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])
 

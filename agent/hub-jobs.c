@@ -108,6 +108,7 @@ jobs_site_set(struct ferryd *d, const char *op, const json_t *req,
 	const json_t	*bwv = json_object_get(req, "bwlimit");
 	const char	*addr = json_string_value(json_object_get(req,
 			    "address"));
+	const json_t	*relay = json_object_get(req, "relay");
 	json_int_t	 bw = json_integer_value(bwv);
 	struct hub_link	*l;
 	char		*cause = NULL, key[300];
@@ -115,11 +116,12 @@ jobs_site_set(struct ferryd *d, const char *op, const json_t *req,
 	int		 r = 0;
 
 	if (site == NULL || (bwv != NULL && (!json_is_integer(bwv) ||
-	    bw < 0)) || (bwv == NULL && addr == NULL) || (addr != NULL &&
+	    bw < 0)) || (bwv == NULL && addr == NULL && relay == NULL) ||
+	    (relay != NULL && !json_is_boolean(relay)) || (addr != NULL &&
 	    (strlen(addr) > 127 || strcspn(addr, " \t\r\n/") !=
 	    strlen(addr))))
-		return (jobs_error("site.set needs a site, and a bwlimit or "
-		    "an address (a host, no port)"));
+		return (jobs_error("site.set needs a site, and a bwlimit, "
+		    "an address (a host, no port) or relay (true or false)"));
 	/* The public address an admin vouches for (links.c). */
 	snprintf(key, sizeof key, "address:%s", site);
 	if (names_site(d, site, &cause) != 0) {
@@ -133,6 +135,9 @@ jobs_site_set(struct ferryd *d, const char *op, const json_t *req,
 		r = store_site_set_bwlimit(d->store, site, bw, &cause);
 	if (r == 0 && addr != NULL)
 		r = store_meta_set(d->store, key, addr, &cause);
+	if (r == 0 && relay != NULL)
+		r = store_relay_site_set(d->store, site, json_is_true(relay),
+		    &cause);
 	/* Linked agents of the site are reached there from now on. */
 	for (l = d->hub_links; r == 0 && addr != NULL && l != NULL;
 	    l = l->next) {
@@ -146,32 +151,6 @@ jobs_site_set(struct ferryd *d, const char *op, const json_t *req,
 	    json_pack("{s:b}", "done", 1);
 	free(cause);
 	return (rep);
-}
-
-/*
- * Between two agents one must listen: the job fails now, rather than at
- * each retry, when neither has a public address.
- */
-static int
-jobs_reachable(struct ferryd *d, const char *from, const char *to,
-    char **cause)
-{
-	struct hub_link	*lf, *lt;
-	int		 r = 0;
-
-	if (strcmp(from, d->conf.site) == 0 || strcmp(to, d->conf.site) == 0)
-		return (0);
-	pthread_mutex_lock(&d->mu);
-	lf = hub_link_for(d, from, 0);
-	lt = hub_link_for(d, to, 0);
-	if (lf != NULL && lt != NULL && lf->pub == NULL && lt->pub == NULL)
-		r = err_set(cause, FERRY_ERR_UNREACHABLE, "neither agent %s "
-		    "nor agent %s can be reached: start %s with 'ferryd run "
-		    "--public-address ADDR' (the address it connects from), "
-		    "or set its site's with 'ferry site set SITE --address "
-		    "ADDR'", lf->name, lt->name, lt->name);
-	pthread_mutex_unlock(&d->mu);
-	return (r);
 }
 
 static int
@@ -637,7 +616,7 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 	char			 uidname[256];
 	int64_t			 id = 0;
 	size_t			 i;
-	int			 r = 0;
+	int			 r = 0, no_relay;
 
 	memset(&b, 0, sizeof b);
 	b.restricted[0] = b.restricted[1] = -1;
@@ -646,6 +625,7 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 	b.to = json_string_value(json_object_get(req, "to"));
 	b.basis = json_object_get(req, "basis");
 	b.skip_missing = json_is_true(json_object_get(req, "skip_missing"));
+	no_relay = json_is_true(json_object_get(req, "no_relay"));
 	paths = json_object_get(req, "paths");
 	if (b.from == NULL || b.to == NULL || json_array_size(paths) == 0)
 		return (jobs_error("send needs --from, --to and paths"));
@@ -670,8 +650,6 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 	if (r == 0 && b.n == 0)
 		r = err_set(&b.cause, FERRY_ERR_NOTFOUND, "nothing to send: no "
 		    "file under the paths given");
-	if (r == 0)
-		r = jobs_reachable(d, b.from, b.to, &b.cause);
 	if (who == NULL && json_is_string(json_object_get(req, "for"))) {
 		/* A local tool (ferry-ftrack) acting for one of its users. */
 		snprintf(uidname, sizeof uidname, "%.200s (via uid %u)",
@@ -680,6 +658,9 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		who = uidname;
 	} else if (who == NULL)
 		who = jobs_uid_name(uid, uidname, sizeof uidname);
+	if (r == 0)
+		r = dispatch_relay_check(d, b.from, b.to, !no_relay, who,
+		    &b.cause);
 	if (r == FERRY_ERR_DENIED)
 		jobs_audit_refusal(d, who, &b);
 	if (r == 0) {
@@ -705,8 +686,12 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		job.note = (char *)(uintptr_t)json_string_value(
 		    json_object_get(req, "note"));
 		pthread_mutex_lock(&d->mu);
+		store_batch_begin(d->store, NULL);
 		r = store_job_create(d->store, &job, b.t, b.n, clock_now(),
 		    &id, &b.cause);
+		if (r == 0 && no_relay)
+			r = store_relay_job_set(d->store, id, 0, &b.cause);
+		store_batch_end(d->store, r, NULL);
 		pthread_mutex_unlock(&d->mu);
 	}
 	rep = r != 0 ? jobs_error(b.cause ? b.cause : err_str(r)) :

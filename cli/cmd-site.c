@@ -1,9 +1,11 @@
 /*
- * ferry site set SITE [--bwlimit RATE] [--address ADDR|none] [--state DIR]:
+ * ferry site set SITE [--bwlimit RATE] [--address ADDR|none]
+ *     [--relay on|off] [--state DIR]:
  * cap what the hub sends to a site, in bytes per second (suffixes K, M,
  * G: powers of 1024; 0 lifts the cap), or in bits per second ("200Mbit"),
  * and say where its agents can be reached (docs/security.md: an agent's
- * own claim is not enough).
+ * own claim is not enough), and whether the hub may relay a transfer
+ * between the site's agents and another that neither can reach.
  */
 #include "config.h"
 
@@ -23,8 +25,8 @@ static int	cmd_site_exec(int, char **);
 const struct cmd_entry cmd_site_entry = {
 	.name = "site",
 	.usage = "set SITE [--bwlimit RATE] [--address ADDR|none] "
-	    "[--state DIR]",
-	.summary = "set a site's bandwidth cap or public address",
+	    "[--relay on|off] [--state DIR]",
+	.summary = "set a site's bandwidth cap, public address or relay",
 	.exec = cmd_site_exec,
 };
 
@@ -34,10 +36,11 @@ cmd_site_exec(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "bwlimit", required_argument, NULL, 'b' },
 		{ "address", required_argument, NULL, 'a' },
+		{ "relay", required_argument, NULL, 'r' },
 		{ "state", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*state = NULL, *addr = NULL;
+	const char	*state = NULL, *addr = NULL, *relay = NULL;
 	uint64_t	 rate = 0;
 	char		*cause = NULL, r1[HUMAN_LEN];
 	json_t		*req, *rep = NULL;
@@ -55,14 +58,23 @@ cmd_site_exec(int argc, char **argv)
 			have = 1;
 			break;
 		case 'a': addr = optarg; break;
+		case 'r':
+			if (strcmp(optarg, "on") != 0 &&
+			    strcmp(optarg, "off") != 0) {
+				cli_error(&cmd_site_entry, "--relay: on or off, "
+				    "not %s", optarg);
+				return (CLI_EXIT_USAGE);
+			}
+			relay = optarg;
+			break;
 		case 'S': state = optarg; break;
 		default: return (cli_usage(&cmd_site_entry));
 		}
 	}
 	if (argc - optind != 2 || strcmp(argv[optind], "set") != 0 ||
-	    (!have && addr == NULL)) {
-		cli_error(&cmd_site_entry, "expected: set SITE --bwlimit RATE "
-		    "and/or --address ADDR|none");
+	    (!have && addr == NULL && relay == NULL)) {
+		cli_error(&cmd_site_entry, "expected: set SITE --bwlimit RATE, "
+		    "--address ADDR|none and/or --relay on|off");
 		return (cli_usage(&cmd_site_entry));
 	}
 	req = json_pack("{s:s, s:s}", "op", "site.set", "site",
@@ -73,6 +85,9 @@ cmd_site_exec(int argc, char **argv)
 	if (addr != NULL)
 		json_object_set_new(req, "address", json_string(
 		    strcmp(addr, "none") == 0 ? "" : addr));
+	if (relay != NULL)
+		json_object_set_new(req, "relay", json_boolean(strcmp(relay,
+		    "on") == 0));
 	r = cli_request(&cmd_site_entry, state, req, &rep);
 	json_decref(req);
 	if (r == 0 && have)
@@ -83,6 +98,10 @@ cmd_site_exec(int argc, char **argv)
 		printf("site %s: agents reached at %s\n", argv[optind + 1],
 		    strcmp(addr, "none") == 0 ? "the address they connect "
 		    "from, if they claim it" : addr);
+	if (r == 0 && relay != NULL)
+		printf("site %s: relay through the hub %s\n", argv[optind + 1],
+		    strcmp(relay, "on") == 0 ? "on, when neither agent can "
+		    "be reached" : "off");
 	json_decref(rep);
 	return (r);
 }

@@ -83,7 +83,8 @@ static const struct pc_op pc_ops[] = {
 	    { "expect", PC_STRS, OPT }, { "bases", PC_OBJ, OPT },
 	    { "root", PC_STR, OPT },
 	    { "listen", PC_STR, OPT }, { "peer_addr", PC_STR, OPT },
-	    { "connect", PC_STR, OPT } } },
+	    { "connect", PC_STR, OPT }, { "relay", PC_STR, OPT },
+	    { "relay_side", PC_STR, OPT } } },
 	{ "transfer.abort", PROTO_TO_AGENT, { { "id", PC_UINT, 0 } } },
 	{ "discard", PROTO_TO_AGENT, { { "paths", PC_STRS, 0 } } },
 };

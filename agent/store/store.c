@@ -146,7 +146,15 @@ static const char *const store_migrations[] = {
 	 */
 	"CREATE TABLE meta ("
 	" key TEXT PRIMARY KEY NOT NULL,"
-	" value TEXT NOT NULL);"
+	" value TEXT NOT NULL);",
+	/*
+	 * 3: the relay through the hub, on unless a site (ferry site set
+	 * --relay off) or a job (ferry send --no-relay) turns it off.
+	 */
+	"ALTER TABLE sites ADD COLUMN relay INTEGER NOT NULL DEFAULT 1"
+	" CHECK (relay IN (0, 1));"
+	"ALTER TABLE jobs ADD COLUMN relay INTEGER NOT NULL DEFAULT 1"
+	" CHECK (relay IN (0, 1));"
 };
 
 /* Opening and the schema. */
