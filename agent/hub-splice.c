@@ -410,6 +410,8 @@ splice_pair(struct splice_xfer *sx, int side, int fd)
 	    pthread_cond_timedwait(&splice_cv, &splice_mu, &until) == 0)
 		;
 	if (!me.joined) {
+		const uint8_t alone = LINK_RELAY_ALONE;
+
 		for (pp = &sx->side[side].waiting; *pp != NULL;
 		    pp = &(*pp)->next) {
 			if (*pp == &me) {
@@ -423,6 +425,9 @@ splice_pair(struct splice_xfer *sx, int side, int fd)
 		    sx->closed ? " before the transfer ended" : " in time");
 		splice_unref(sx);
 		pthread_mutex_unlock(&splice_mu);
+		/* Its ticket was good: it may know why it waited in vain. */
+		if (write(fd, &alone, 1) != 1)
+			log_debug("relay: %s", strerror(errno));
 		close(fd);
 		return;
 	}

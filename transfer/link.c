@@ -421,6 +421,9 @@ link_relay_pair(int fd, const char *host, int port, const uint8_t *ticket,
 			return (0);
 		if (n == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
+		if (n == 1 && ok == LINK_RELAY_ALONE)
+			return (err_set(cause, FERRY_ERR_TIMEOUT, "relay %s:%d: "
+			    "the other end did not join in time", host, port));
 		return (err_set(cause, FERRY_ERR_CLOSED, "relay %s:%d turned "
 		    "the connection away (the hub's log says why)", host,
 		    port));
