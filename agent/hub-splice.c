@@ -219,7 +219,7 @@ splice_find(const uint8_t *ticket, const char *peer, int *side,
 static size_t
 splice_allow(size_t want, int *wait_ms)
 {
-	double	burst;
+	double	burst, need;
 	int64_t	now;
 	size_t	n = want;
 
@@ -232,10 +232,15 @@ splice_allow(size_t want, int *wait_ms)
 		if (splice_tokens > burst)
 			splice_tokens = burst;
 		splice_at_ms = now;
-		if (splice_tokens < 1) {
-			n = 0;
-			*wait_ms = (int)((1 - splice_tokens) * 1000 /
+		/* Not byte by byte: 16 KiB (a TLS record) at least. */
+		need = want < 16384 ? (double)want : 16384;
+		if (splice_tokens < need) {
+			int ms = (int)((need - splice_tokens) * 1000 /
 			    splice_rate) + 1;
+
+			n = 0;
+			if (ms < *wait_ms)
+				*wait_ms = ms;
 		} else if ((double)n > splice_tokens)
 			n = (size_t)splice_tokens;
 		splice_tokens -= (double)n;
@@ -256,8 +261,9 @@ splice_refund(size_t n)
 /* One direction of a pair: src -> pipe -> dst. */
 struct splice_dir {
 	int	src, dst, p[2];
-	size_t	inpipe;
+	size_t	inpipe, cap;	/* bytes in the pipe, and its size */
 	int	eof, done;
+	int	starved;	/* the cap said wait: do not poll src */
 };
 
 /* Moves what it can without blocking; -1 when the pair is broken. */
@@ -267,16 +273,19 @@ splice_move(struct splice_dir *dr, uint64_t *moved, int *wait_ms)
 	ssize_t	n;
 	size_t	want;
 
-	if (!dr->eof && dr->inpipe < SPLICE_CHUNK &&
-	    (want = splice_allow(SPLICE_CHUNK - dr->inpipe, wait_ms)) > 0) {
-		n = splice(dr->src, NULL, dr->p[1], NULL, want,
-		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		splice_refund(n > 0 ? want - (size_t)n : want);
+	dr->starved = 0;
+	if (!dr->eof && dr->inpipe < dr->cap) {
+		want = splice_allow(dr->cap - dr->inpipe, wait_ms);
+		dr->starved = want == 0;
+		n = want == 0 ? -1 : splice(dr->src, NULL, dr->p[1], NULL,
+		    want, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (want > 0)
+			splice_refund(n > 0 ? want - (size_t)n : want);
 		if (n == 0)
 			dr->eof = 1;
 		else if (n > 0)
 			dr->inpipe += (size_t)n;
-		else if (errno != EAGAIN && errno != EINTR)
+		else if (want > 0 && errno != EAGAIN && errno != EINTR)
 			return (-1);
 	}
 	if (dr->inpipe > 0) {
@@ -314,7 +323,11 @@ splice_pump(int a, int b)
 				close(dir[0].p[0]), close(dir[0].p[1]);
 			return (0);
 		}
+		/* A bigger pipe where the system allows it: fewer calls. */
 		fcntl(dir[i].p[1], F_SETPIPE_SZ, SPLICE_CHUNK);
+		dir[i].cap = (size_t)fcntl(dir[i].p[1], F_GETPIPE_SZ);
+		if ((ssize_t)dir[i].cap <= 0)
+			dir[i].cap = 65536;
 	}
 	fcntl(a, F_SETFL, fcntl(a, F_GETFL) | O_NONBLOCK);
 	fcntl(b, F_SETFL, fcntl(b, F_GETFL) | O_NONBLOCK);
@@ -326,7 +339,8 @@ splice_pump(int a, int b)
 		pfd[1].fd = b;
 		pfd[0].events = pfd[1].events = 0;
 		for (i = 0; i < 2; i++) {
-			if (!dir[i].eof && dir[i].inpipe < SPLICE_CHUNK)
+			if (!dir[i].eof && !dir[i].starved &&
+			    dir[i].inpipe < dir[i].cap)
 				pfd[i].events |= POLLIN;
 			if (dir[i].inpipe > 0)
 				pfd[1 - i].events |= POLLOUT;
