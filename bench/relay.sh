@@ -66,6 +66,7 @@ enrol() {
 "$FERRYD" init --hub --site hq --listen "127.0.0.1:$PORT" --state "$HUB" \
     >/dev/null
 start "$HUB"
+HUBPID=${PIDS##* }
 mkdir -p "$W/la/show" "$W/ny" "$W/hq"
 enrol la-server la 127.0.0.2
 enrol ny-server ny 127.0.0.4
@@ -76,9 +77,18 @@ JSON
 "$FERRY" share import "$W/map.json" --state "$HUB" >/dev/null
 head -c $((SIZE * 1048576)) /dev/urandom >"$W/la/show/f.bin"
 
-# one MODE: sends f.bin from la to ny, fresh; prints the seconds it took.
+# The hub's CPU time so far, in clock ticks (utime + stime, all threads).
+hub_ticks() {
+	local s
+	read -r s <"/proc/$HUBPID/stat"
+	set -- ${s##*) }
+	echo $(( ${12} + ${13} ))
+}
+
+# one MODE: sends f.bin from la to ny, fresh; prints the seconds it took
+# and the hub's CPU seconds meanwhile.
 one() {
-	local t0 t1
+	local t0 t1 c0 c1
 	rm -rf "$W/ny/show"
 	if [ "$1" = direct ]; then
 		"$FERRY" site set ny --address 127.0.0.4 --state "$HUB" >/dev/null
@@ -86,23 +96,26 @@ one() {
 		"$FERRY" site set ny --address none --state "$HUB" >/dev/null
 	fi
 	sync
+	c0=$(hub_ticks)
 	t0=$(date +%s.%N)
 	"$FERRY" send --from la --to ny --wait --state "$HUB" \
 	    "$W/la/show/f.bin" >/dev/null 2>&1
 	t1=$(date +%s.%N)
+	c1=$(hub_ticks)
 	cmp -s "$W/la/show/f.bin" "$W/ny/show/f.bin" ||
 	    { echo "bench/relay.sh: $1: the copy differs" >&2; exit 1; }
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f\n", b - a }'
+	awk -v a="$t0" -v b="$t1" -v c="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" \
+	    'BEGIN { printf "%.2f/%.2f\n", b - a, c / hz }'
 }
 
 median() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 }
     END { print v[int((NR + 1) / 2)] }'; }
 
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
-D= R=
+D= R= DC= RC=
 for i in $(seq "$REPEAT"); do
-	D="$D $(one direct)"
-	R="$R $(one relay)"
+	v=$(one direct); D="$D ${v%/*}"; DC="$DC ${v#*/}"
+	v=$(one relay); R="$R ${v%/*}"; RC="$RC ${v#*/}"
 done
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
 grep -q "through the hub's relay" "$HUB.log" ||
@@ -112,13 +125,14 @@ mr=$(echo "$R" | median)
 echo "$SIZE MiB from la to ny, $REPEAT runs each, alternating;" \
     "load average $load0 before, $load1 after ($(nproc) cores)"
 echo
-echo "| path | median (s) | MiB/s | runs (s) |"
-echo "| --- | --- | --- | --- |"
+echo "| path | median (s) | MiB/s | runs (s) | the hub's CPU (s) |"
+echo "| --- | --- | --- | --- | --- |"
 for m in direct relay; do
-	if [ $m = direct ]; then v=$md; runs=$D; else v=$mr; runs=$R; fi
-	printf '| %s | %s | %.0f | %s |\n' "$m" "$v" \
+	if [ $m = direct ]; then v=$md; runs=$D; c=$DC
+	else v=$mr; runs=$R; c=$RC; fi
+	printf '| %s | %s | %.0f | %s | %s |\n' "$m" "$v" \
 	    "$(awk -v s="$SIZE" -v t="$v" 'BEGIN { print s / t }')" \
-	    "$(echo $runs | sed 's/ /, /g')"
+	    "$(echo $runs | sed 's/ /, /g')" "$(echo $c | sed 's/ /, /g')"
 done
 echo
 awk -v d="$md" -v r="$mr" 'BEGIN { printf "relayed / direct: %.0f %%\n", 100 * d / r }'
