@@ -445,7 +445,8 @@ splice_pair(struct splice_xfer *sx, int side, int fd)
 		close(fd);
 		return;
 	}
-	/* The thread that joined us owns the fd now, and the reference. */
+	/* The thread that joined us owns the fd now, and holds sx. */
+	splice_unref(sx);
 	pthread_mutex_unlock(&splice_mu);
 }
 
