@@ -193,6 +193,9 @@ xfer_relay(struct xfer *x, const struct link_params *p,
 	    json_object_get(x->msg, "relay")), ticket, sizeof ticket) != 0)
 		return (err_set(cause, FERRY_ERR_PROTO, "a transfer.start "
 		    "with a bad relay ticket or side"));
+	log_info("transfer %jd: through the hub's relay, as TLS %s",
+	    (intmax_t)x->id, strcmp(side, "accept") == 0 ? "server" :
+	    "client");
 	if ((r = conf_split_addr(x->d->conf.hub, CONF_CONTROL_PORT, &host,
 	    &port, cause)) == 0)
 		r = link_relay(host, port, ticket, strcmp(side, "accept") == 0,

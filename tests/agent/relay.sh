@@ -179,6 +179,28 @@ checks=$((checks + 1))
 [ "$(jq -r '"\(.state) \(.done_files)/\(.files)"' "$TMP/out")" = "done 1/1" ] ||
     fail "big.mov's job after the kill: $(cat "$TMP/out")"
 
+# kill -9 of the hub itself mid-transfer: the agents lose the relay and
+# their links; the restarted hub queues the task again, relays anew, and
+# the file resumes.
+rm -f "$N/show/sh030/big.mov"
+run 0 "$FERRY" send --from la --to ny --state "$HUB" "$L/show/sh030/big.mov"
+hid=$(tail -n1 "$TMP/out")
+wait_file "$N/show/sh030/.big.mov.ferry-part"
+sleep 0.7
+kill -9 "$HUBPID"
+wait "$HUBPID" 2>/dev/null || true
+hl=$(wc -l <"$HUB.log")
+start_daemon "$HUB"
+HUBPID=$DPID
+wait_linked la-server
+wait_linked ny-server
+run 0 "$FERRY" job "$hid" --wait --state "$HUB"
+same "$L/show/sh030/big.mov" "$N/show/sh030/big.mov"
+checks=$((checks + 1))
+sed -n "$((hl + 1)),\$p" "$HUB.log" |
+    grep -q "la-server to ny-server through the hub's relay" ||
+    fail "the restarted hub did not relay: $(tail -5 "$HUB.log")"
+
 # 4. The relay flips a byte of la's ciphertext: ny's TLS refuses the
 # record, the transfer fails and is retried; the file arrives whole.
 rm -f "$N/show/sh030/mid.mov"
