@@ -1,7 +1,7 @@
 #!/bin/sh
 # The relay through the hub (issue 13): a hub (hq, 127.0.0.1) and two
 # site agents that nobody can reach, la (127.0.0.2) and ny (127.0.0.4),
-# neither with a public address. la's every connection to the hub goes
+# neither with a public address, and a vendor behind NAT (127.0.0.3). la's every connection to the hub goes
 # through relay-tap.py, a hostile relay on the path that sees what the
 # hub's relay sees, records it, and flips a byte when told to.
 . "${srcdir:-.}/tests/agent/lib.sh"
@@ -11,13 +11,15 @@ need ss
 need python3
 need xxhsum
 
-for a in 127.0.0.2 127.0.0.4 127.0.0.9; do
+for a in 127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.9; do
 	ip -o addr show lo 2>/dev/null | grep -q "127.0.0.1/8" || {
 		echo "SKIP: no 127.0.0.0/8 on lo"; exit 77; }
 done
 
 L="$TMP/la-storage" N="$TMP/ny-storage" S="$TMP/hq-storage" T="$TMP/tap"
-mkdir -p "$L/show/sh030" "$N" "$S" "$T"
+F="$TMP/vendor-storage" V=vendor@fx.example
+mkdir -p "$L/show/sh030" "$N" "$S" "$T" "$F/show/sh030"
+head -c 700000 /dev/urandom >"$F/show/sh030/fx_v001.exr"
 head -c 2500000 /dev/urandom >"$L/show/sh030/anim.mov"
 # A file whose plaintext is easy to find in what the relay carried.
 yes "FERRY-RELAY-PLAINTEXT-1b7e4f" | head -c 1000000 >"$L/show/sh030/notes.txt"
@@ -27,7 +29,8 @@ openssl enc -aes-128-ctr -nosalt -pass pass:relay-mid -pbkdf2 -iter 1 \
     </dev/zero 2>/dev/null | head -c 8000000 >"$L/show/sh030/mid.mov"
 cat >"$TMP/map.json" <<JSON
 { "shares": { "storage": { "linux": "$S",
-  "sites": { "la": { "linux": "$L" }, "ny": { "linux": "$N" } } } } }
+  "sites": { "la": { "linux": "$L" }, "ny": { "linux": "$N" },
+             "$V": { "linux": "$F" } } } } }
 JSON
 
 # same FILE1 FILE2: byte-identical, by xxh3-128 as well as cmp.
@@ -95,6 +98,24 @@ checks=$((checks + 1))
 checks=$((checks + 1))
 [ "$(wc -l <"$T/tickets")" -eq 2 ] ||
     fail "la presented $(wc -l <"$T/tickets") relay tickets, not 2"
+
+# A vendor behind NAT (127.0.0.3, no public address either), with a
+# grant: la sends it a shot through the relay, and it publishes back.
+code=$("$FERRY" invite --user "$V" --clearance restricted --state "$HUB" | tail -n1)
+"$FERRYD" enroll "127.0.0.1:$port" "$code" --state "$TMP/fx-ws" --name fx-ws \
+    --source-address 127.0.0.3 >/dev/null || fail "enrolling fx-ws failed"
+start_daemon "$TMP/fx-ws"
+wait_linked fx-ws
+run 0 "$FERRY" acl set "$V" storage:show/sh030 write --state "$HUB"
+run 0 "$FERRY" send --from la --to "$V" --wait --state "$HUB" \
+    "$L/show/sh030/anim.mov"
+same "$L/show/sh030/anim.mov" "$F/show/sh030/anim.mov"
+run 0 "$FERRY" send --from "$V" --to la --wait --state "$HUB" \
+    "$F/show/sh030/fx_v001.exr"
+same "$F/show/sh030/fx_v001.exr" "$L/show/sh030/fx_v001.exr"
+checks=$((checks + 1))
+grep -q "fx-ws to la-server through the hub's relay" "$HUB.log" ||
+    fail "the vendor's publish was not relayed: $(tail -5 "$HUB.log")"
 
 # stranger FROM TICKET: a relay hello from FROM to the hub's port; prints
 # how many bytes the hub answered before closing (0: nothing).
