@@ -23,6 +23,7 @@
 #include "hub-dispatch.h"
 #include "link.h"
 #include "log.h"
+#include "saved.h"
 #include "store.h"
 
 int
@@ -112,6 +113,9 @@ dispatch_run_relay(struct jobs_xfer *x, const char *token, char **cause)
 		pthread_mutex_unlock(&d->mu);
 	}
 	bytes = splice_close(sx);
+	pthread_mutex_lock(&d->mu);
+	saved_relayed(x->job_id, bytes);
+	pthread_mutex_unlock(&d->mu);
 	log_info("transfer %jd: %" PRIu64 " bytes relayed", (intmax_t)x->id,
 	    bytes);
 	return (r);

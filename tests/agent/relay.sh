@@ -86,6 +86,13 @@ same "$L/show/sh030/notes.txt" "$N/show/sh030/notes.txt"
 checks=$((checks + 1))
 grep -q "la-server to ny-server through the hub's relay" "$HUB.log" ||
     fail "the hub did not say it relayed: $(tail -5 "$HUB.log")"
+# The job (the hub's first) says it went through the relay, and how much.
+run 0 "$FERRY" job 1 --state "$HUB"
+out_has "through the hub's relay: "
+run 0 "$FERRY" job 1 --json --state "$HUB"
+checks=$((checks + 1))
+[ "$(jq '.relayed_bytes' "$TMP/out")" -gt 3500000 ] ||
+    fail "job 1's relayed_bytes: $(cat "$TMP/out")"
 checks=$((checks + 1))
 tapped=$(wc -c <"$T/tap")
 [ "$tapped" -gt 3500000 ] ||
