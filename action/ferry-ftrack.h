@@ -49,6 +49,7 @@ struct ffconf {
 				 * this location; NULL: off */
 	char	*version_status; /* automation: statuses after a delivery */
 	char	*task_status;
+	char	*publish_asset_type; /* a new asset's type; NULL: "Upload" */
 };
 
 /* The listener. */
@@ -66,6 +67,8 @@ struct ff {
 	int64_t		 next_tick_ms;
 	const char	*stall;		/* FERRY_FTRACK_TEST_STALL */
 	const volatile sig_atomic_t *stopping; /* set by SIGTERM, SIGINT */
+	int		 notify_missing; /* the hub has no "notify" (said) */
+	int		 publish_list_failing; /* said once until it works */
 	int		 lockfd;
 };
 
@@ -196,6 +199,25 @@ int	 finish_register(struct ff *ff, const struct spool_delivery *d,
 	     const json_t *job, size_t *countp, char **cause);
 int	 finish_statuses(struct ff *ff, const struct spool_delivery *d,
 	     char **cause);
+/*
+ * Registers files (as resolved.c keeps them: component_id, container_id,
+ * path) in a location, each at dst[path] (NULL: not delivered), and
+ * announces what was registered now. Safe to repeat: what is there stays.
+ */
+int	 finish_register_files(struct ff *ff, const char *dest,
+	     const char *location_id, const json_t *files, const json_t *dst,
+	     size_t *countp, char **cause);
+
+/* publish-plan.c */
+/*
+ * What a done publish job (the hub's "job" answer, with tasks and
+ * meta.publish) will make in ftrack, every id chosen: docs/ftrack.md.
+ */
+int	 publish_plan(const json_t *job, json_t **planp, char **cause);
+
+/* publish.c */
+/* Finds done publishes at the hub and takes each one step further. */
+void	 publish_tick(struct ff *ff);
 
 /* automate.c */
 /* The topic of the events automate_handle() makes, one an assignment. */

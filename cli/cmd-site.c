@@ -1,11 +1,14 @@
 /*
  * ferry site set SITE [--bwlimit RATE] [--address ADDR|none]
- *     [--relay on|off] [--state DIR]:
+ *     [--window RULES|none] [--tz ZONE|hub] [--relay on|off] [--state DIR]:
  * cap what the hub sends to a site, in bytes per second (suffixes K, M,
  * G: powers of 1024; 0 lifts the cap), or in bits per second ("200Mbit"),
- * and say where its agents can be reached (docs/security.md: an agent's
- * own claim is not enough), and whether the hub may relay a transfer
- * between the site's agents and another that neither can reach.
+ * say where its agents can be reached (docs/security.md: an agent's
+ * own claim is not enough), give it a transfer window (caps by day
+ * and time, read in the site's zone; docs/agent.md), and say whether the
+ * hub may relay a transfer between the site's agents and another that
+ * neither can reach. The hub checks the window and the zone: its errors
+ * name the rule, column and token.
  */
 #include "config.h"
 
@@ -25,10 +28,32 @@ static int	cmd_site_exec(int, char **);
 const struct cmd_entry cmd_site_entry = {
 	.name = "site",
 	.usage = "set SITE [--bwlimit RATE] [--address ADDR|none] "
-	    "[--relay on|off] [--state DIR]",
-	.summary = "set a site's bandwidth cap, public address or relay",
+	    "[--window RULES|none] [--tz ZONE|hub] [--relay on|off] "
+	    "[--state DIR]",
+	.summary = "set a site's bandwidth cap, window, public address or "
+	    "relay",
 	.exec = cmd_site_exec,
 };
+
+/* The site's line of `ferry sites`: what its window gives now. */
+static int
+site_show(const char *state, const char *site)
+{
+	json_t	*req, *rep = NULL, *s;
+	size_t	 i;
+	int	 r;
+
+	req = json_pack("{s:s}", "op", "sites");
+	r = cli_request(&cmd_site_entry, state, req, &rep);
+	json_decref(req);
+	json_array_foreach(json_object_get(rep, "sites"), i, s) {
+		if (strcmp(json_string_value(json_object_get(s, "name")),
+		    site) == 0)
+			cli_site_print(s);
+	}
+	json_decref(rep);
+	return (r);
+}
 
 static int
 cmd_site_exec(int argc, char **argv)
@@ -38,9 +63,13 @@ cmd_site_exec(int argc, char **argv)
 		{ "address", required_argument, NULL, 'a' },
 		{ "relay", required_argument, NULL, 'r' },
 		{ "state", required_argument, NULL, 'S' },
+		{ "window", required_argument, NULL, 'w' },
+		{ "tz", required_argument, NULL, 'z' },
+		{ "timezone", required_argument, NULL, 'z' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*state = NULL, *addr = NULL, *relay = NULL;
+	const char	*state = NULL, *addr = NULL, *win = NULL, *tz = NULL;
+	const char	*relay = NULL;
 	uint64_t	 rate = 0;
 	char		*cause = NULL, r1[HUMAN_LEN];
 	json_t		*req, *rep = NULL;
@@ -68,13 +97,17 @@ cmd_site_exec(int argc, char **argv)
 			relay = optarg;
 			break;
 		case 'S': state = optarg; break;
+		case 'w': win = optarg; break;
+		case 'z': tz = optarg; break;
 		default: return (cli_usage(&cmd_site_entry));
 		}
 	}
 	if (argc - optind != 2 || strcmp(argv[optind], "set") != 0 ||
-	    (!have && addr == NULL && relay == NULL)) {
-		cli_error(&cmd_site_entry, "expected: set SITE --bwlimit RATE, "
-		    "--address ADDR|none and/or --relay on|off");
+	    (!have && addr == NULL && win == NULL && tz == NULL &&
+	    relay == NULL)) {
+		cli_error(&cmd_site_entry, "expected: set SITE and one or more "
+		    "of --bwlimit RATE, --address ADDR|none, --window "
+		    "RULES|none, --tz ZONE|hub, --relay on|off");
 		return (cli_usage(&cmd_site_entry));
 	}
 	req = json_pack("{s:s, s:s}", "op", "site.set", "site",
@@ -85,6 +118,13 @@ cmd_site_exec(int argc, char **argv)
 	if (addr != NULL)
 		json_object_set_new(req, "address", json_string(
 		    strcmp(addr, "none") == 0 ? "" : addr));
+	/* "none" clears the window; "hub" (or "") means the hub's zone. */
+	if (win != NULL)
+		json_object_set_new(req, "window", json_string(
+		    strcmp(win, "none") == 0 ? "" : win));
+	if (tz != NULL)
+		json_object_set_new(req, "tz", json_string(
+		    strcmp(tz, "hub") == 0 ? "" : tz));
 	if (relay != NULL)
 		json_object_set_new(req, "relay", json_boolean(strcmp(relay,
 		    "on") == 0));
@@ -103,5 +143,7 @@ cmd_site_exec(int argc, char **argv)
 		    strcmp(relay, "on") == 0 ? "on, when neither agent can "
 		    "be reached" : "off");
 	json_decref(rep);
+	if (r == 0 && (win != NULL || tz != NULL))
+		r = site_show(state, argv[optind + 1]);
 	return (r);
 }

@@ -86,6 +86,8 @@ static const struct pc_op pc_ops[] = {
 	    { "connect", PC_STR, OPT }, { "relay", PC_STR, OPT },
 	    { "relay_side", PC_STR, OPT } } },
 	{ "transfer.abort", PROTO_TO_AGENT, { { "id", PC_UINT, 0 } } },
+	{ "transfer.rate", PROTO_TO_AGENT, { { "id", PC_UINT, 0 },
+	    { "bwlimit", PC_UINT, 0 } } },
 	{ "discard", PROTO_TO_AGENT, { { "paths", PC_STRS, 0 } } },
 };
 #undef OPT

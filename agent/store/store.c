@@ -148,7 +148,14 @@ static const char *const store_migrations[] = {
 	" key TEXT PRIMARY KEY NOT NULL,"
 	" value TEXT NOT NULL);",
 	/*
-	 * 3: the relay through the hub, on unless a site (ferry site set
+	 * 3: a site's transfer window (docs/agent.md, "Transfer windows":
+	 * caps by local day and time) and the time zone it is read in;
+	 * NULL: no window, and the hub's own zone.
+	 */
+	"ALTER TABLE sites ADD COLUMN window TEXT;"
+	"ALTER TABLE sites ADD COLUMN tz TEXT;",
+	/*
+	 * 4: the relay through the hub, on unless a site (ferry site set
 	 * --relay off) or a job (ferry send --no-relay) turns it off.
 	 */
 	"ALTER TABLE sites ADD COLUMN relay INTEGER NOT NULL DEFAULT 1"
