@@ -292,6 +292,8 @@ uint64_t splice_close(struct splice_xfer *sx);
 void	splice_serve(struct ferryd *d, const void *key, int fd,
 	    const char *peer);
 void	splice_set_rate(uint64_t bytes_per_s);
+/* For /metrics: bytes relayed by pairs that ended, pairs and waiters now. */
+void	splice_stats(uint64_t *bytes, int *pairs, int *pending);
 
 /*
  * secret.c: hub.secret, the key that seals invites outside hub.db.

@@ -79,6 +79,7 @@ static pthread_mutex_t	 splice_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 splice_cv = PTHREAD_COND_INITIALIZER;
 static struct splice_xfer *splice_table;
 static int		 splice_pending, splice_pairs;
+static uint64_t		 splice_total;	/* bytes relayed since start */
 static uint64_t		 splice_rate;	/* bytes/s, all pairs; 0: none */
 static double		 splice_tokens;
 static int64_t		 splice_at_ms;
@@ -90,6 +91,16 @@ splice_set_rate(uint64_t bytes_per_s)
 	splice_rate = bytes_per_s;
 	splice_tokens = 0;
 	splice_at_ms = clock_ms();
+	pthread_mutex_unlock(&splice_mu);
+}
+
+void
+splice_stats(uint64_t *bytes, int *pairs, int *pending)
+{
+	pthread_mutex_lock(&splice_mu);
+	*bytes = splice_total;
+	*pairs = splice_pairs;
+	*pending = splice_pending;
 	pthread_mutex_unlock(&splice_mu);
 }
 
@@ -371,6 +382,7 @@ splice_join(struct splice_xfer *sx, int fd, int other)
 			sx->live[i--] = sx->live[--sx->nlive];
 	}
 	sx->bytes += moved;
+	splice_total += moved;
 	splice_pairs--;
 	splice_unref(sx);
 	pthread_mutex_unlock(&splice_mu);

@@ -10,6 +10,7 @@ need ip
 need ss
 need python3
 need xxhsum
+need curl
 
 for a in 127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.9; do
 	ip -o addr show lo 2>/dev/null | grep -q "127.0.0.1/8" || {
@@ -46,11 +47,20 @@ same() {
 "$FERRYD" init --hub --site hq --listen "127.0.0.1:$port" --state "$HUB" \
     >/dev/null || fail "ferryd init failed"
 printf 'retry-base 1\nretry-limit 3\nrelay-bwlimit 8M\n' >>"$HUB/ferryd.conf"
+# The status page's /metrics counts what was relayed.
+webport=$((port + 2))
+while ss -ltnH "sport = :$webport" 2>/dev/null | grep -q .; do
+	webport=$((webport + 1))
+done
+openssl rand -hex 24 >"$TMP/web.token"
+chmod 600 "$TMP/web.token"
+printf 'web 127.0.0.1:%s\nweb-token-file %s\n' "$webport" "$TMP/web.token" \
+    >>"$HUB/ferryd.conf"
 start_daemon "$HUB"
 HUBPID=$DPID
 
 # la reaches the hub through the tap, from its own address.
-tport=$((port + 1))
+tport=$((webport + 1))
 while ss -ltnH "sport = :$tport" 2>/dev/null | grep -q .; do
 	tport=$((tport + 1))
 done
@@ -93,6 +103,11 @@ run 0 "$FERRY" job 1 --json --state "$HUB"
 checks=$((checks + 1))
 [ "$(jq '.relayed_bytes' "$TMP/out")" -gt 3500000 ] ||
     fail "job 1's relayed_bytes: $(cat "$TMP/out")"
+checks=$((checks + 1))
+relayed=$(curl -sf -H "Authorization: Bearer $(cat "$TMP/web.token")" \
+    "http://127.0.0.1:$webport/metrics" | sed -n 's/^ferry_relayed_bytes_total //p')
+[ "${relayed:-0}" -gt 3500000 ] ||
+    fail "/metrics: ferry_relayed_bytes_total ${relayed:-missing}"
 checks=$((checks + 1))
 tapped=$(wc -c <"$T/tap")
 [ "$tapped" -gt 3500000 ] ||
