@@ -33,6 +33,7 @@ static const struct {
 	{ "transfers-per-agent", offsetof(struct conf, per_agent) },
 	{ "partial-max-age", offsetof(struct conf, partial_age) },
 	{ "umask", offsetof(struct conf, umask) },
+	{ "relay-bwlimit", offsetof(struct conf, relay_bwlimit) },
 	{ "web", offsetof(struct conf, web) },
 	{ "web-cert", offsetof(struct conf, web_cert) },
 	{ "web-key", offsetof(struct conf, web_key) },

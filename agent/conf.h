@@ -25,6 +25,7 @@ struct conf {
 	char	*per_agent;	/* hub: transfers at once per agent */
 	char	*partial_age;	/* seconds before partial files are swept */
 	char	*umask;		/* octal, for files ferryd makes; 027 */
+	char	*relay_bwlimit;	/* hub: cap on relayed bytes, a rate */
 	char	*web;		/* hub: status page ADDR[:PORT] or off */
 	char	*web_cert;	/* hub: its TLS certificate (PEM) */
 	char	*web_key;	/* hub: its TLS key (PEM, 0600) */

@@ -129,6 +129,22 @@ void	dispatch_wake(struct ferryd *d);
 void	dispatch_stop(struct ferryd *d, int64_t job_id);
 void	dispatch_message(struct ferryd *d, struct hub_link *l, const char *op,
 	    const json_t *msg);
+/*
+ * hub-dispatch-relay.c: the refusal of a transfer between agents a
+ * (sending) and b, neither reachable, when the relay is off for off
+ * ("job", or a site's name): FERRY_ERR_UNREACHABLE and its cause.
+ */
+int	dispatch_relay_refusal(const char *a, const char *b, const char *off,
+	    char **cause);
+/*
+ * At submission, a job from `from` to `to` between two agents: refused
+ * now, rather than at each retry, when neither can be reached and the
+ * relay is off (for the job: relay_ok 0, or for one of the sites); the
+ * refusal goes to the audit trail as who's. The caller does not hold
+ * d->mu.
+ */
+int	dispatch_relay_check(struct ferryd *d, const char *from,
+	    const char *to, int relay_ok, const char *who, char **cause);
 
 /*
  * hub-links.c: the table of control links. The caller holds d->mu for all.
@@ -258,6 +274,26 @@ void	gate_sweep(struct ferryd *d);
 int	gate_enroll_allowed(struct ferryd *d, const char *addr);
 void	gate_enroll_failed(struct ferryd *d, const char *addr);
 void	gate_free(struct ferryd *d);
+
+/*
+ * hub-splice.c: the relay through the hub. The dispatcher opens a relay
+ * for a transfer (tickets: 2 x LINK_RELAY_TICKET_LEN bytes, the sender's
+ * then the receiver's; addrs and names the same two agents' link address
+ * and name) and closes it when the transfer ends, which cuts what it
+ * joined and says how many bytes it relayed. splice_serve takes a
+ * control connection that opened with a relay hello (fd is its, even
+ * when it refuses; key is the gate's). splice_set_rate: relay-bwlimit.
+ */
+struct splice_xfer;
+int	splice_open(int64_t id, int streams, const uint8_t *tickets,
+	    const char *const *addrs, const char *const *names,
+	    struct splice_xfer **out);
+uint64_t splice_close(struct splice_xfer *sx);
+void	splice_serve(struct ferryd *d, const void *key, int fd,
+	    const char *peer);
+void	splice_set_rate(uint64_t bytes_per_s);
+/* For /metrics: bytes relayed by pairs that ended, pairs and waiters now. */
+void	splice_stats(uint64_t *bytes, int *pairs, int *pending);
 
 /*
  * secret.c: hub.secret, the key that seals invites outside hub.db.

@@ -24,6 +24,7 @@
 #include "ferryd.h"
 #include "hub-home.h"
 #include "hub-roots.h"
+#include "human.h"
 #include "identity.h"
 #include "link.h"
 #include "log.h"
@@ -328,7 +329,18 @@ hub_conn_main(void *arg)
 	json_t		*msg = NULL;
 	const char	*op;
 	char		*cause = NULL;
+	uint8_t		 first;
 
+	/*
+	 * A relay hello (hub-splice.c) or a TLS ClientHello, told apart by
+	 * the first byte, peeked: the gate's deadline bounds the wait.
+	 */
+	if (recv(hc->fd, &first, 1, MSG_PEEK) == 1 &&
+	    first == (uint8_t)LINK_RELAY_MAGIC[0]) {
+		splice_serve(hc->d, hc, hc->fd, hc->peer);
+		free(hc);
+		return (NULL);
+	}
 	/*
 	 * Any key may knock: enrolment comes first, or a pinned check. The
 	 * first message is small, and the gate's deadline bounds it.
@@ -485,6 +497,17 @@ hub_run(struct ferryd *d)
 		    3600, (int)conf_int(d->conf.retry_limit, 5));
 	d->stall_s = conf_int(d->conf.stall_timeout, 300);
 	d->per_agent = (int)conf_int(d->conf.per_agent, 2);
+	if (d->conf.relay_bwlimit != NULL) {
+		uint64_t rate;
+
+		if (human_parse_rate(d->conf.relay_bwlimit, &rate,
+		    &cause) != 0) {
+			log_error("relay-bwlimit: %s", cause);
+			free(cause);
+			return (FERRYD_EXIT_FAILED);
+		}
+		splice_set_rate(rate);
+	}
 	if (pthread_create(&t, NULL, hub_accept_main, d) != 0 ||
 	    dispatch_start(d) != 0) {
 		log_error("cannot start the hub's threads");

@@ -146,8 +146,7 @@ static const char *const store_migrations[] = {
 	 */
 	"CREATE TABLE meta ("
 	" key TEXT PRIMARY KEY NOT NULL,"
-	" value TEXT NOT NULL);"
-,
+	" value TEXT NOT NULL);",
 	/*
 	 * 3: a site's transfer window (docs/agent.md, "Transfer windows":
 	 * caps by local day and time) and the time zone it is read in;
@@ -168,7 +167,15 @@ static const char *const store_migrations[] = {
 	" path TEXT NOT NULL CHECK (path <> ''),"
 	" agent TEXT NOT NULL,"
 	" updated INTEGER NOT NULL,"
-	" PRIMARY KEY (endpoint, how, share));"
+	" PRIMARY KEY (endpoint, how, share));",
+	/*
+	 * 5: the relay through the hub, on unless a site (ferry site set
+	 * --relay off) or a job (ferry send --no-relay) turns it off.
+	 */
+	"ALTER TABLE sites ADD COLUMN relay INTEGER NOT NULL DEFAULT 1"
+	" CHECK (relay IN (0, 1));"
+	"ALTER TABLE jobs ADD COLUMN relay INTEGER NOT NULL DEFAULT 1"
+	" CHECK (relay IN (0, 1));"
 };
 
 /* Opening and the schema. */

@@ -142,6 +142,16 @@ int	 store_site_list(struct store *st,
 	     int (*cb)(void *, const struct store_site *), void *arg,
 	     char **cause);
 void	 store_site_clear(struct store_site *s);
+/*
+ * The relay through the hub (store-relay.c): on for a site or a job
+ * unless turned off. A site the store does not know has it on.
+ */
+int	 store_relay_site_set(struct store *st, const char *site, int on,
+	     char **cause);
+int	 store_relay_site_on(struct store *st, const char *site);
+int	 store_relay_job_set(struct store *st, int64_t job, int on,
+	     char **cause);
+int	 store_relay_job_on(struct store *st, int64_t job);
 
 /* Users: inserted or their clearance changed. */
 int	 store_user_set(struct store *st, const char *email,
