@@ -107,5 +107,107 @@ for t in "la $(lab_pub employee) 45190" "la $(lab_pub vendor) 45191" \
 done
 verdict "hq: $hq_open; la: ${la_open:-none}"
 
+# Port discipline during a job: the hub's data port lets la in and drops
+# a connection from the employee before TLS (not one byte back).
+scenario ports-in-job
+mkdir -p "$S/show/pd"
+gen "$S/show/pd/plate.mov" 24
+# la's first SYNs to the data port are held at the router, so that the
+# port stays open for the stranger's try (la's SYN is retried after 1 s).
+lab_block la 45191-45210
+run 0 "$FERRY" send --from hq --to la --state "$HUB" "$S/show/pd"
+pid_job=$(tail -n1 "$TMP/out")
+i=0 dp=
+while [ -z "$dp" ] && [ $i -lt 100 ]; do dp=$(lab_data_port hq); i=$((i + 1)); sleep 0.05; done
+checks=$((checks + 1))
+if [ -z "$dp" ]; then
+	fail "no data port opened at hq for job $pid_job"
+else
+	probe=$(at employee timeout 5 bash -c "exec 3<>/dev/tcp/$(lab_pub hq)/$dp || { echo refused; exit 0; }
+	    printf '\026\003\001\000\005hello' >&3 2>/dev/null
+	    echo connected \$(cat <&3 2>/dev/null | wc -c)" 2>/dev/null) ||
+	    probe="no answer in 5 s"
+	[ "$probe" = "connected 0" ] || fail "the employee on hq's data port $dp: $probe (expected: connected, 0 bytes back, closed)"
+fi
+lab_unblock
+lab_job_wait "$pid_job" 60
+checks=$((checks + 1))
+[ "$JOBSTATE" = done ] && cmp -s "$S/show/pd/plate.mov" "$L/show/pd/plate.mov" ||
+    fail "the job with a stranger at its port: $JOBSTATE"
+verdict "data port ${dp:-?}: the stranger: ${probe:-?}"
+
+# Fault 1: kill -9 of the sender (la), the receiver (the employee) and the
+# hub at seeded random moments of a job of a big file and many small
+# ones; each is restarted. Then: every file identical, the job done once,
+# and the bytes re-sent (the router's count against a clean run of the
+# same files) within one block (1 MiB) plus 0.1 % per kill.
+scenario kill-9
+if [ "$FULL" = 1 ]; then BIG=2048 SMALL=2000 KILLS=${LAB_KILLS:-15} RATE=800mbit
+else BIG=64 SMALL=200 KILLS=3 RATE=160mbit; fi
+K="$L/show/kill"
+mkdir -p "$K/clean/small" "$TMP/smalls"
+gen "$K/clean/big.mov" "$BIG"
+head -c $((SMALL * 4096)) /dev/urandom | (cd "$K/clean/small" &&
+    split -b 4096 -a 4 - f.)
+cp -a "$K/clean" "$K/fault"
+lab_rate employee "$RATE"
+w0=$(lab_counter laemp)
+run 0 "$FERRY" send --from la --to "$E" --state "$HUB" "$K/clean"
+cid=$(tail -n1 "$TMP/out")
+lab_job_wait "$cid" 600
+w1=$(lab_counter laemp)
+clean=$((w1 - w0))
+checks=$((checks + 1))
+[ "$JOBSTATE" = done ] || fail "the clean run: $JOBSTATE"
+awk -v seed="$SEED" -v n="$KILLS" 'BEGIN { srand(seed);
+    split("sender receiver hub", t, " ");
+    for (i = 0; i < n; i++) printf "%s %.2f\n", t[i % 3 + 1], 0.3 + rand() * 2.2 }' \
+    >"$TMP/kills"
+run 0 "$FERRY" send --from la --to "$E" --state "$HUB" "$K/fault"
+kid=$(tail -n1 "$TMP/out")
+kills=0 late=0
+while read -r who delay; do
+	sleep "$delay"
+	st=$("$FERRY" job "$kid" --json --state "$HUB" 2>/dev/null | jq -r .state) || st=
+	[ "$st" = done ] && { late=$((late + 1)); continue; }
+	case $who in
+	sender) victim=$LAPID site=la st_dir="$TMP/la-server" ;;
+	receiver) victim=$EMPID site=employee st_dir="$TMP/emp-ws" ;;
+	hub) victim=$HUBPID site=hq st_dir="$HUB" ;;
+	esac
+	kill -9 "$victim"
+	wait "$victim" 2>/dev/null || true
+	kills=$((kills + 1))
+	echo "lab: kill -9 $who after ${delay}s" >&2
+	sleep 0.3
+	lab_start "$site" "$st_dir"
+	case $who in
+	sender) LAPID=$DPID ;; receiver) EMPID=$DPID ;; hub) HUBPID=$DPID ;;
+	esac
+done <"$TMP/kills"
+wait_linked la-server
+wait_linked emp-ws
+lab_job_wait "$kid" 900
+w2=$(lab_counter laemp)
+faulty=$((w2 - w1))
+resent=$((faulty - clean))
+budget=$((kills * (1048576 + BIG * 1048576 / 1000)))
+checks=$((checks + 1))
+[ "$JOBSTATE" = done ] || fail "the job after $kills kills: $JOBSTATE ($("$FERRY" job "$kid" --state "$HUB" 2>&1 | tail -3))"
+checks=$((checks + 1))
+diff -r "$K/fault" "$M/show/kill/fault" >/dev/null || fail "the copy after the kills differs"
+checks=$((checks + 1))
+[ -z "$(find "$M/show/kill" -name '.*ferry-*')" ] || fail "partial files left at the employee"
+"$FERRY" jobs --json --state "$HUB" >"$TMP/jobs.json"
+checks=$((checks + 1))
+[ "$(jq "[.[] | select(.id == $kid)] | length" "$TMP/jobs.json")" = 1 ] &&
+    [ "$(jq -r ".[] | select(.id == $kid) | \"\(.done_files)/\(.files)\"" "$TMP/jobs.json")" = "$((SMALL + 1))/$((SMALL + 1))" ] ||
+    fail "job $kid is not done once: $(jq -c ".[] | select(.id == $kid)" "$TMP/jobs.json")"
+checks=$((checks + 1))
+[ "$resent" -le "$budget" ] ||
+    fail "re-sent $resent bytes after $kills kills (budget $budget)"
+lab_rate employee off
+verdict "$kills kills ($late after the end), seed $SEED; clean $clean B, with kills $faulty B, re-sent $resent B (budget $budget B)"
+
 cat "$VERDICTS" >&2
 finish

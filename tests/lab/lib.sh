@@ -67,6 +67,7 @@ lab_up() {
 	ip netns exec "$R" nft -f - <<NFT
 table ip lab {
 	counter hqla { }
+	counter laemp { }
 	chain natin {
 		type nat hook prerouting priority dstnat;
 		ip daddr 203.0.113.1 tcp dport 45190-45210 dnat to 192.168.1.2
@@ -82,6 +83,7 @@ table ip lab {
 	chain through {
 		type filter hook forward priority filter; policy drop;
 		ip saddr . ip daddr { 192.168.1.2 . 192.168.2.2, 192.168.2.2 . 192.168.1.2 } counter name hqla
+		ip saddr . ip daddr { 192.168.2.2 . 192.168.3.2, 192.168.3.2 . 192.168.2.2 } counter name laemp
 		ct state established,related accept
 		ct status dnat accept
 	}
@@ -89,9 +91,10 @@ table ip lab {
 NFT
 }
 
-# lab_counter: bytes forwarded between hq and la so far (IP packets).
+# lab_counter NAME: bytes forwarded so far (IP packets) between hq and la
+# (hqla) or la and the employee (laemp).
 lab_counter() {
-	ip netns exec "$R" nft list counter ip lab hqla |
+	ip netns exec "$R" nft list counter ip lab "$1" |
 	    sed -n 's/.*bytes \([0-9]*\).*/\1/p'
 }
 
@@ -100,8 +103,10 @@ lab_counter() {
 lab_start() {
 	site=$1 st=$2; shift 2
 	rm -f "$st/ferryd.sock"
-	at "$site" $LAB_WRAP "$FERRYD" run $ROOT_OK --state "$st" "$@" \
-	    >>"$st.log" 2>&1 &
+	# Not through at(): a function in the background is a subshell, and
+	# $! must be ferryd's own pid for the kill -9 scenarios.
+	ip netns exec "$(lab_ns "$site")" $LAB_WRAP "$FERRYD" run $ROOT_OK \
+	    --state "$st" "$@" >>"$st.log" 2>&1 &
 	DPID=$!
 	pids="$pids $DPID"
 	i=0
@@ -163,4 +168,45 @@ lab_mount_tmpfs() {
 	mkdir -p "$1"
 	mount -t tmpfs -o "size=$2" lab-tmpfs "$1" || return 1
 	mounts="$1 $mounts"
+}
+
+# lab_job_wait ID SECONDS: polls the hub until job ID is done or failed
+# (a --wait would end with a killed hub); JOBSTATE is its state.
+lab_job_wait() {
+	i=0 JOBSTATE=
+	while [ $i -lt $(($2 * 5)) ]; do
+		JOBSTATE=$("$FERRY" job "$1" --json --state "$HUB" 2>/dev/null |
+		    jq -r .state 2>/dev/null) || JOBSTATE=
+		case $JOBSTATE in done|failed|cancelled) return 0;; esac
+		i=$((i + 1))
+		sleep 0.2
+	done
+	return 1
+}
+
+# lab_data_port SITE: the data port SITE listens on now (45191-45210).
+lab_data_port() {
+	at "$1" ss -ltnH "sport >= :45191 and sport <= :45210" |
+	    awk '{ n = split($4, a, ":"); print a[n]; exit }'
+}
+
+# lab_rate SITE RATE|off: the router sends to SITE at most RATE (tc's
+# units, 200mbit): a WAN link's speed, so that faults land mid-job.
+lab_rate() {
+	ip netns exec "$R" tc qdisc del dev "lan-$1" root 2>/dev/null || :
+	[ "$2" = off ] || ip netns exec "$R" tc qdisc add dev "lan-$1" root \
+	    tbf rate "$2" burst 256kb latency 200ms
+}
+
+# lab_block SITE PORTS / lab_unblock: new connections from SITE to PORTS
+# are dropped at the router until lab_unblock (they retry their SYNs).
+lab_block() {
+	ip netns exec "$R" nft insert rule ip lab through ip saddr \
+	    "$(lab_addr "$1")" tcp dport "$2" ct state new drop comment '"lab-block"'
+}
+lab_unblock() {
+	ip netns exec "$R" nft -a list chain ip lab through |
+	    sed -n 's/.*lab-block.*# handle \([0-9]*\)$/\1/p' | while read -r h; do
+		ip netns exec "$R" nft delete rule ip lab through handle "$h"
+	done
 }
