@@ -263,8 +263,9 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	 * at once ask for what needs its link (a send that lists its files).
 	 */
 	l = hub_link_register(d, &a, hc->peer, pub);
-	rep = json_pack("{s:s, s:s, s:s?, s:s?}", "op", "welcome", "name",
-	    a.name, "site", a.site, "user", a.email);
+	rep = json_pack("{s:s, s:s, s:s?, s:s?, s:I}", "op", "welcome", "name",
+	    a.name, "site", a.site, "user", a.email, "run",
+	    (json_int_t)d->hub_run);
 	r = proto_send(c, rep, NULL);
 	json_decref(rep);
 	log_info("%s connected from %s", a.name, hc->peer);
