@@ -142,6 +142,7 @@ verdict "data port ${dp:-?}: the stranger: ${probe:-?}"
 # and the bytes re-sent (the router's count against a clean run of the
 # same files) within one block (1 MiB) plus 0.1 % per kill.
 scenario kill-9
+if [ -z "${LAB_SKIP_KILL:-}" ]; then
 if [ "$FULL" = 1 ]; then BIG=2048 SMALL=2000 KILLS=${LAB_KILLS:-15} RATE=800mbit
 else BIG=64 SMALL=200 KILLS=3 RATE=160mbit; fi
 K="$L/show/kill"
@@ -208,6 +209,119 @@ checks=$((checks + 1))
     fail "re-sent $resent bytes after $kills kills (budget $budget)"
 lab_rate employee off
 verdict "$kills kills ($late after the end), seed $SEED; clean $clean B, with kills $faulty B, re-sent $resent B (budget $budget B)"
+fi
+
+# Fault 2: the link between la and the router goes down mid-job, 10 s
+# (and 3 min in the full lab). The job stalls, `ferry jobs --watch` says
+# so, and it resumes by itself; after 10 s no task has even failed.
+cut() {
+	secs=$1
+	scenario "cut-link-${secs}s"
+	mkdir -p "$S/show/cut$secs"
+	gen "$S/show/cut$secs/plate.mov" 48 "cut$secs"
+	lab_rate la 80mbit
+	run 0 "$FERRY" send --from hq --to la --state "$HUB" "$S/show/cut$secs"
+	cj=$(tail -n1 "$TMP/out")
+	sleep 1.5
+	ip -n "$R" link set lan-la down
+	COLUMNS=200 "$FERRY" jobs --watch --state "$HUB" >"$TMP/watch" 2>&1 &
+	wp=$!
+	sleep "$secs"
+	kill "$wp" 2>/dev/null || true
+	wait "$wp" 2>/dev/null || true
+	ip -n "$R" link set lan-la up
+	checks=$((checks + 1))
+	grep -q "^job $cj .*stalled\|^job $cj .*retry in" "$TMP/watch" ||
+	    fail "ferry jobs --watch never said job $cj stalled: $(grep "^job $cj" "$TMP/watch" | tail -n2)"
+	lab_job_wait "$cj" $((secs + 300))
+	checks=$((checks + 1))
+	[ "$JOBSTATE" = done ] && cmp -s "$S/show/cut$secs/plate.mov" "$L/show/cut$secs/plate.mov" ||
+	    fail "after a ${secs}s cut: $JOBSTATE"
+	"$FERRY" job "$cj" --json --state "$HUB" >"$TMP/cj.json"
+	tries=$(jq '[.tasks[].attempts // 0] | add' "$TMP/cj.json")
+	if [ "$secs" -le 10 ]; then
+		checks=$((checks + 1))
+		[ "${tries:-0}" = 0 ] || fail "a ${secs}s cut failed a task: $(jq -c '.tasks[0]' "$TMP/cj.json")"
+	fi
+	lab_rate la off
+	verdict "said: $(grep -o "^job $cj [a-z]* .*\(stalled\|retry in\)[^:]*" "$TMP/watch" | tail -n1 | sed 's/.*\(stalled\|retry in\)/\1/'), failed attempts ${tries:-?}"
+}
+cut 10
+[ "$FULL" = 1 ] && cut 180
+
+# Fault 3: the receiver's disk fills up (a small tmpfs under la's share
+# root). A clear error, nothing partial, the source untouched; after
+# space is freed, `ferry retry` finishes it.
+scenario receiver-disk-full
+mkdir -p "$S/show/full"
+gen "$S/show/full/big.mov" 16 full
+sum0=$(sha256sum <"$S/show/full/big.mov")
+# la's ferryd has a mount namespace of its own (ip netns exec makes one):
+# it sees the tmpfs once restarted after the mount.
+kill "$LAPID"; wait "$LAPID" 2>/dev/null || true
+lab_mount_tmpfs "$L/show/full" 20m || fail "cannot mount a tmpfs"
+lab_start la "$TMP/la-server"
+LAPID=$DPID
+wait_linked la-server
+head -c $((10 * 1048576)) /dev/zero >"$L/show/full/filler"
+run 0 "$FERRY" send --from hq --to la --state "$HUB" "$S/show/full"
+fj=$(tail -n1 "$TMP/out")
+lab_job_wait "$fj" 120
+"$FERRY" job "$fj" --json --state "$HUB" >"$TMP/fj.json"
+ferr=$(jq -r '.tasks[0].error // .last_error // empty' "$TMP/fj.json")
+checks=$((checks + 1))
+[ "$JOBSTATE" = failed ] || fail "job on a full disk: $JOBSTATE"
+checks=$((checks + 1))
+case $ferr in *"space"*) ;; *) fail "the error does not say the disk is full: $ferr";; esac
+checks=$((checks + 1))
+[ -z "$(find "$L/show/full" -name '*.ferry-*')" ] && [ ! -e "$L/show/full/big.mov" ] ||
+    fail "left at la: $(ls -A "$L/show/full")"
+checks=$((checks + 1))
+[ "$(sha256sum <"$S/show/full/big.mov")" = "$sum0" ] || fail "the source changed"
+rm -f "$L/show/full/filler"
+run 0 "$FERRY" retry "$fj" --state "$HUB"
+lab_job_wait "$fj" 60
+checks=$((checks + 1))
+[ "$JOBSTATE" = done ] && cmp -s "$S/show/full/big.mov" "$L/show/full/big.mov" ||
+    fail "after space was freed and a retry: $JOBSTATE"
+verdict "said: $ferr"
+
+# Fault 4: the hub's database disk fills up (its state directory on a
+# small tmpfs). New work is refused with a clear error; what was
+# accepted is kept and finishes; the hub takes work again with space.
+scenario hub-db-disk-full
+kill "$HUBPID"; wait "$HUBPID" 2>/dev/null || true
+cp -a "$HUB" "$TMP/hq.copy"
+lab_mount_tmpfs "$HUB" 16m || fail "cannot mount a tmpfs"
+cp -a "$TMP/hq.copy/." "$HUB/"
+lab_start hq "$HUB"
+HUBPID=$DPID
+wait_linked la-server
+mkdir -p "$S/show/dbfull"
+gen "$S/show/dbfull/a.mov" 24 dbfull-a
+echo b >"$S/show/dbfull/b.txt"
+lab_rate la 40mbit
+run 0 "$FERRY" send --from hq --to la --state "$HUB" "$S/show/dbfull/a.mov"
+aj=$(tail -n1 "$TMP/out")
+sleep 1
+dd if=/dev/zero of="$HUB/filler" bs=64k 2>/dev/null || true
+run 1 "$FERRY" send --from hq --to la --state "$HUB" "$S/show/dbfull/b.txt"
+dberr=$(cat "$TMP/err")
+checks=$((checks + 1))
+case $dberr in *full*|*space*) ;; *) fail "a send on a full hub disk: $dberr";; esac
+checks=$((checks + 1))
+kill -0 "$HUBPID" 2>/dev/null || fail "the hub died on a full disk: $(tail -n3 "$HUB.log")"
+sleep 2
+rm -f "$HUB/filler"
+lab_rate la off
+lab_job_wait "$aj" 120
+checks=$((checks + 1))
+[ "$JOBSTATE" = done ] && cmp -s "$S/show/dbfull/a.mov" "$L/show/dbfull/a.mov" ||
+    fail "the accepted job after the disk filled: ${JOBSTATE:-?}"
+run 0 "$FERRY" send --from hq --to la --wait --state "$HUB" "$S/show/dbfull/b.txt"
+checks=$((checks + 1))
+cmp -s "$S/show/dbfull/b.txt" "$L/show/dbfull/b.txt" || fail "b.txt after space came back"
+verdict "said: $(echo "$dberr" | head -n1)"
 
 cat "$VERDICTS" >&2
 finish

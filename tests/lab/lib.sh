@@ -43,7 +43,7 @@ lab_teardown() {
 	stop_daemons
 	for m in $mounts; do umount -l "$m" 2>/dev/null; done
 	for s in $SITES router; do ip netns del "$LAB-$s" 2>/dev/null; done
-	rm -rf "$TMP"
+	[ -n "${LAB_KEEP:-}" ] && echo "lab: kept $TMP" >&2 || rm -rf "$TMP"
 }
 trap 'lab_teardown' EXIT
 trap 'exit 130' INT TERM
