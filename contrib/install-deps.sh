@@ -16,6 +16,8 @@ test="$test openssh-server openssh-client"
 test="$test sqlite3"
 # tests/mail/outbox.sh sends to a real SMTP server, aiosmtpd.
 test="$test python3-aiosmtpd"
+# tests/lab/ plays NAT boxes with nftables and skews a clock with libfaketime.
+test="$test nftables libfaketime"
 
 # The ftrack double's tests need node (>= 18) and npm: Debian's, unless a
 # node is already installed (NodeSource's node conflicts with Debian's npm).
