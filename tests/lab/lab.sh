@@ -136,41 +136,42 @@ checks=$((checks + 1))
     fail "the job with a stranger at its port: $JOBSTATE"
 verdict "data port ${dp:-?}: the stranger: ${probe:-?}"
 
-# Fault 1: kill -9 of the sender (la), the receiver (the employee) and the
-# hub at seeded random moments of a job of a big file and many small
-# ones; each is restarted. Then: every file identical, the job done once,
-# and the bytes re-sent (the router's count against a clean run of the
-# same files) within one block (1 MiB) plus 0.1 % per kill.
+# Fault 1: kill -9 of the sender (la), the receiver (the employee) or the
+# hub at a seeded random moment of a job of a big file and many small
+# ones, then a restart: one kill per job, TRIALS jobs per process. Each
+# time: every file identical, the job done once with nothing partial
+# left, and the bytes re-sent (the router's count against a clean run of
+# the same files) at most one block (1 MiB) plus 0.1 % of the big file,
+# plus 64 bytes per small file for listing the files again.
 scenario kill-9
 if [ -z "${LAB_SKIP_KILL:-}" ]; then
-if [ "$FULL" = 1 ]; then BIG=2048 SMALL=2000 KILLS=${LAB_KILLS:-15} RATE=800mbit
-else BIG=64 SMALL=200 KILLS=3 RATE=160mbit; fi
+if [ "$FULL" = 1 ]; then BIG=2048 SMALL=2000 TRIALS=${LAB_TRIALS:-5} RATE=800mbit
+else BIG=64 SMALL=200 TRIALS=${LAB_TRIALS:-1} RATE=160mbit; fi
 K="$L/show/kill"
-mkdir -p "$K/clean/small" "$TMP/smalls"
-gen "$K/clean/big.mov" "$BIG"
-head -c $((SMALL * 4096)) /dev/urandom | (cd "$K/clean/small" &&
-    split -b 4096 -a 4 - f.)
-cp -a "$K/clean" "$K/fault"
+mkdir -p "$K/small"
+gen "$K/big.mov" "$BIG"
+head -c $((SMALL * 4096)) /dev/urandom | (cd "$K/small" && split -b 4096 -a 4 - f.)
 lab_rate employee "$RATE"
-w0=$(lab_counter laemp)
-run 0 "$FERRY" send --from la --to "$E" --state "$HUB" "$K/clean"
+w0=$(lab_counter laemp) t0=$(date +%s)
+run 0 "$FERRY" send --from la --to "$E" --state "$HUB" "$K"
 cid=$(tail -n1 "$TMP/out")
-lab_job_wait "$cid" 600
-w1=$(lab_counter laemp)
-clean=$((w1 - w0))
+lab_job_wait "$cid" 1200
+clean=$(( $(lab_counter laemp) - w0 )) csecs=$(( $(date +%s) - t0 ))
 checks=$((checks + 1))
 [ "$JOBSTATE" = done ] || fail "the clean run: $JOBSTATE"
-awk -v seed="$SEED" -v n="$KILLS" 'BEGIN { srand(seed);
+budget=$((1048576 + BIG * 1048576 / 1000 + SMALL * 64))
+# The moments: within the first 90 % of the clean run's time.
+awk -v seed="$SEED" -v n=$((TRIALS * 3)) -v d="$csecs" 'BEGIN { srand(seed);
     split("sender receiver hub", t, " ");
-    for (i = 0; i < n; i++) printf "%s %.2f\n", t[i % 3 + 1], 0.3 + rand() * 2.2 }' \
+    for (i = 0; i < n; i++) printf "%s %.2f\n", t[i % 3 + 1], 0.3 + rand() * (d * 0.9 - 0.3) }' \
     >"$TMP/kills"
-run 0 "$FERRY" send --from la --to "$E" --state "$HUB" "$K/fault"
-kid=$(tail -n1 "$TMP/out")
-kills=0 late=0
+kills=0 worst=0 total=0 bad=0
 while read -r who delay; do
+	rm -rf "$M/show/kill"
+	w1=$(lab_counter laemp)
+	run 0 "$FERRY" send --from la --to "$E" --state "$HUB" "$K"
+	kid=$(tail -n1 "$TMP/out")
 	sleep "$delay"
-	st=$("$FERRY" job "$kid" --json --state "$HUB" 2>/dev/null | jq -r .state) || st=
-	[ "$st" = done ] && { late=$((late + 1)); continue; }
 	case $who in
 	sender) victim=$LAPID site=la st_dir="$TMP/la-server" ;;
 	receiver) victim=$EMPID site=employee st_dir="$TMP/emp-ws" ;;
@@ -179,36 +180,37 @@ while read -r who delay; do
 	kill -9 "$victim"
 	wait "$victim" 2>/dev/null || true
 	kills=$((kills + 1))
-	echo "lab: kill -9 $who after ${delay}s" >&2
 	sleep 0.3
 	lab_start "$site" "$st_dir"
 	case $who in
 	sender) LAPID=$DPID ;; receiver) EMPID=$DPID ;; hub) HUBPID=$DPID ;;
 	esac
+	lab_job_wait "$kid" 900
+	resent=$(( $(lab_counter laemp) - w1 - clean ))
+	echo "lab: kill -9 $who after ${delay}s: job $kid $JOBSTATE, re-sent $resent B" >&2
+	total=$((total + resent))
+	[ "$resent" -le "$worst" ] || worst=$resent
+	checks=$((checks + 4))
+	[ "$JOBSTATE" = done ] || fail "job $kid after kill -9 of the $who at ${delay}s: $JOBSTATE ($("$FERRY" job "$kid" --state "$HUB" 2>&1 | tail -3))"
+	diff -r "$K" "$M/show/kill" >/dev/null || fail "the copy after kill -9 of the $who at ${delay}s differs"
+	[ -z "$(find "$M/show/kill" -name '.*ferry-*')" ] || fail "partial files left after kill -9 of the $who at ${delay}s"
+	# Over the budget is a failure in the full lab; in the bounded one
+	# (make check, CI) only a whole re-send (over 8 MiB) is: what a
+	# receiver's socket held when it died is lost, and on a busy CI
+	# machine that may pass 1 MiB. The verdict counts both.
+	if [ "$resent" -gt "$budget" ]; then
+		bad=$((bad + 1))
+		[ "$FULL" = 0 ] && [ "$resent" -le 8388608 ] ||
+		    fail "re-sent $resent bytes after kill -9 of the $who at ${delay}s (budget $budget)"
+	fi
 done <"$TMP/kills"
-wait_linked la-server
-wait_linked emp-ws
-lab_job_wait "$kid" 900
-w2=$(lab_counter laemp)
-faulty=$((w2 - w1))
-resent=$((faulty - clean))
-budget=$((kills * (1048576 + BIG * 1048576 / 1000)))
-checks=$((checks + 1))
-[ "$JOBSTATE" = done ] || fail "the job after $kills kills: $JOBSTATE ($("$FERRY" job "$kid" --state "$HUB" 2>&1 | tail -3))"
-checks=$((checks + 1))
-diff -r "$K/fault" "$M/show/kill/fault" >/dev/null || fail "the copy after the kills differs"
-checks=$((checks + 1))
-[ -z "$(find "$M/show/kill" -name '.*ferry-*')" ] || fail "partial files left at the employee"
 "$FERRY" jobs --json --state "$HUB" >"$TMP/jobs.json"
 checks=$((checks + 1))
-[ "$(jq "[.[] | select(.id == $kid)] | length" "$TMP/jobs.json")" = 1 ] &&
-    [ "$(jq -r ".[] | select(.id == $kid) | \"\(.done_files)/\(.files)\"" "$TMP/jobs.json")" = "$((SMALL + 1))/$((SMALL + 1))" ] ||
-    fail "job $kid is not done once: $(jq -c ".[] | select(.id == $kid)" "$TMP/jobs.json")"
-checks=$((checks + 1))
-[ "$resent" -le "$budget" ] ||
-    fail "re-sent $resent bytes after $kills kills (budget $budget)"
+[ "$(jq "[.[] | select(.from == \"la\" and .state != \"done\")] | length" "$TMP/jobs.json")" = 0 ] &&
+    [ "$(jq "[.[] | select(.from == \"la\" and .done_files != .files)] | length" "$TMP/jobs.json")" = 0 ] ||
+    fail "jobs not done once: $(jq -c '[.[] | select(.from == "la") | [.id, .state, .done_files, .files]]' "$TMP/jobs.json")"
 lab_rate employee off
-verdict "$kills kills ($late after the end), seed $SEED; clean $clean B, with kills $faulty B, re-sent $resent B (budget $budget B)"
+verdict "$kills kills (seed $SEED) of $BIG MiB + $SMALL files; clean run ${csecs}s, $clean B; re-sent per kill: mean $((total / (kills > 0 ? kills : 1))) B, worst $worst B (budget $budget B), $bad over"
 fi
 
 # Fault 2: the link between la and the router goes down mid-job, 10 s
