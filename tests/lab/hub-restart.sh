@@ -49,4 +49,5 @@ checks=$((checks + 1))
     fail "$((w1 - w0)) bytes crossed the router for 48 MiB: $(grep 'transfer .* on the wire' "$HUB.log" | tail -n4)"
 checks=$((checks + 1))
 [ -z "$(find "$M" -name '.*ferry-*')" ] || fail "partial files left"
+stop_and_check
 finish
