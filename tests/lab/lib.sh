@@ -49,7 +49,10 @@ trap 'lab_teardown' EXIT
 trap 'exit 130' INT TERM
 
 lab_up() {
-	ip netns add "$R" || { echo "FAIL: cannot make namespaces" >&2; exit 1; }
+	ip netns add "$R" || {
+		[ "${CI:-}" = true ] && { echo "FAIL: cannot make namespaces" >&2; exit 1; }
+		echo "SKIP: cannot make network namespaces here" >&2; exit 77
+	}
 	ip -n "$R" link set lo up
 	ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1
 	for s in $SITES; do
