@@ -85,6 +85,8 @@ struct ferryd {
 	pthread_cond_t		 answered;	/* a question was answered */
 	json_t			*asks;		/* open questions, by id */
 	struct gate		*gate;		/* hub: limits before auth */
+	/* The hub's run: on the hub, this life's; on an agent, its last. */
+	int64_t			 hub_run;
 	/* Agent only. */
 	int			 uplinked;	/* connected to the hub now */
 	char			*uplink_error;	/* why not, if not */
@@ -208,6 +210,7 @@ void	relay_from_agent(struct ferryd *d, struct hub_link *l,
 void	xfer_start(struct ferryd *d, const json_t *msg);
 void	xfer_abort(struct ferryd *d, const json_t *msg);
 void	xfer_rate(struct ferryd *d, const json_t *msg);
+void	xfer_abort_all(struct ferryd *d);
 json_t	*xfer_list(struct ferryd *d, const json_t *msg);
 /*
  * xfer-expect.c: what a receiver was told to expect, by the hub:

@@ -764,6 +764,7 @@ dispatch_start(struct ferryd *d)
 		    "again", n);
 	/* Ids from a previous life of the hub must not match new ones. */
 	dispatch_next_id = clock_now() * 1000;
+	d->hub_run = dispatch_next_id;	/* told to agents in the welcome */
 	if (pthread_create(&t, NULL, dispatch_main, d) != 0)
 		return (-1);
 	pthread_detach(t);

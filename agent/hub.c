@@ -271,8 +271,9 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	l = hub_link_register(d, &a, hc->peer, pub);
 	/* Its roots before its jobs are dispatched (hub-roots.c). */
 	roots_hello(d, a.name, a.site, a.email, hello);
-	rep = json_pack("{s:s, s:s, s:s?, s:s?}", "op", "welcome", "name",
-	    a.name, "site", a.site, "user", a.email);
+	rep = json_pack("{s:s, s:s, s:s?, s:s?, s:I}", "op", "welcome", "name",
+	    a.name, "site", a.site, "user", a.email, "run",
+	    (json_int_t)d->hub_run);
 	r = proto_send(c, rep, NULL);
 	json_decref(rep);
 	log_info("%s connected from %s", a.name, hc->peer);

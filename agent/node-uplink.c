@@ -140,6 +140,7 @@ uplink_once(struct ferryd *d, const uint8_t *hub_fp, char **cause)
 	struct tls_conn	*c = NULL;
 	json_t		*msg = NULL, *rep = NULL;
 	const char	*err;
+	json_int_t	 run;
 	int		 fd = -1, r;
 
 	if ((r = uplink_dial(d, &fd, cause)) != 0 ||
@@ -158,6 +159,12 @@ uplink_once(struct ferryd *d, const uint8_t *hub_fp, char **cause)
 		    err);
 		goto out;
 	}
+	/* Not the hub we knew: what it had us run, it runs again. */
+	run = json_integer_value(json_object_get(rep, "run"));
+	if (d->hub_run != 0 && run != 0 && run != d->hub_run)
+		xfer_abort_all(d);
+	if (run != 0)
+		d->hub_run = run;
 	uplink_state(d, 1, NULL);
 	log_info("connected to the hub at %s", d->conf.hub);
 	r = uplink_loop(d, c, fd, cause);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "err.h"
@@ -421,6 +422,40 @@ xfer_rate(struct ferryd *d, const json_t *msg)
 			atomic_store(&x->bwlimit, (uint64_t)bw);
 	}
 	pthread_mutex_unlock(&d->mu);
+}
+
+/*
+ * The hub restarted (another run's welcome): it has queued again what
+ * its last life left running, and will start it anew. Transfers begun
+ * for that life must stop, and be gone, before the new ones start, or
+ * two would write one partial file (docs/lab.md). Waits 30 s at most:
+ * a transfer notices its abort flag between frames.
+ */
+void
+xfer_abort_all(struct ferryd *d)
+{
+	struct xfer	*x;
+	int		 n = 0, i;
+
+	pthread_mutex_lock(&d->mu);
+	for (x = xfer_running; x != NULL; x = x->next) {
+		x->abort = 1;
+		n++;
+	}
+	pthread_mutex_unlock(&d->mu);
+	if (n == 0)
+		return;
+	log_info("the hub restarted: stopping %d transfer(s) of its last run; "
+	    "it queues them again", n);
+	for (i = 0; i < 600; i++) {
+		pthread_mutex_lock(&d->mu);
+		x = xfer_running;
+		pthread_mutex_unlock(&d->mu);
+		if (x == NULL)
+			return;
+		usleep(50000);
+	}
+	log_warnx("transfers of the hub's last run still running after 30 s");
 }
 
 static int

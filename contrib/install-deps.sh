@@ -24,6 +24,8 @@ test="$test chromium curl"
 # make deb and make check-deb (tests/pkg/deb.sh) build and check the package.
 deb="debhelper dpkg-dev fakeroot lintian"
 test="$test $deb"
+# tests/lab/ plays NAT boxes with nftables and skews a clock with libfaketime.
+test="$test nftables libfaketime"
 
 # The ftrack double's tests need node (>= 18) and npm: Debian's, unless a
 # node is already installed (NodeSource's node conflicts with Debian's npm).

@@ -68,6 +68,35 @@ link_same_host(const struct sockaddr_storage *a,
 	return (0);
 }
 
+/*
+ * Binds fd to ai's address or, when that address is not one of this
+ * host's (EADDRNOTAVAIL: an agent behind a NAT box that forwards its
+ * public address's ports, docs/lab.md), to the same port on every address
+ * of the family: the NAT delivers the peer's connections there, and for a
+ * listener the peer check still lets in only the one peer.
+ */
+static int
+link_bind(int fd, const struct addrinfo *ai)
+{
+	struct sockaddr_storage	 any;
+	struct sockaddr_in	*a4 = (void *)&any;
+	struct sockaddr_in6	*a6 = (void *)&any;
+
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		return (0);
+	if (errno != EADDRNOTAVAIL || ai->ai_addrlen > sizeof any)
+		return (-1);
+	memcpy(&any, ai->ai_addr, ai->ai_addrlen);
+	if (any.ss_family == AF_INET)
+		a4->sin_addr.s_addr = htonl(INADDR_ANY);
+	else if (any.ss_family == AF_INET6) {
+		a6->sin6_addr = in6addr_any;
+		a6->sin6_scope_id = 0;
+	} else
+		return (-1);
+	return (bind(fd, (struct sockaddr *)&any, ai->ai_addrlen));
+}
+
 int
 link_listen(const char *addr, int port_lo, int port_hi, const char *peer_addr,
     struct link_listener **out, int *port, char **cause)
@@ -89,7 +118,7 @@ link_listen(const char *addr, int port_lo, int port_hi, const char *peer_addr,
 		if (fd != -1)
 			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
 			    sizeof one);
-		if (fd != -1 && bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		if (fd != -1 && link_bind(fd, ai) == 0 &&
 		    listen(fd, 16) == 0)
 			break;
 		r = errno;
@@ -322,8 +351,7 @@ link_dial(const char *host, int port, const char *source, int *fdp,
 		if (src != NULL && src->ai_family != a->ai_family)
 			continue;
 		fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd != -1 && ((src != NULL && bind(fd, src->ai_addr,
-		    src->ai_addrlen) == -1) ||
+		if (fd != -1 && ((src != NULL && link_bind(fd, src) == -1) ||
 		    connect(fd, a->ai_addr, a->ai_addrlen) == -1)) {
 			e = errno;
 			close(fd);

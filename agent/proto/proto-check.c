@@ -69,7 +69,8 @@ static const struct pc_op pc_ops[] = {
 	    { "path", PC_STR, 0 }, { "why", PC_STR, 0 } } },
 	/* From the hub. */
 	{ "welcome", PROTO_TO_AGENT, { { "name", PC_STR, 0 },
-	    { "site", PC_STR, OPT }, { "user", PC_STR, OPT } } },
+	    { "site", PC_STR, OPT }, { "user", PC_STR, OPT },
+	    { "run", PC_UINT, OPT } } },
 	{ "pong", PROTO_TO_AGENT, { { NULL, 0, 0 } } },
 	{ "list", PROTO_TO_AGENT, { { "req", PC_ID, 0 },
 	    { "paths", PC_STRS, 0 }, { "roots", PC_STRS, OPT },
