@@ -6,6 +6,8 @@
 #ifndef FERRY_CONF_H
 #define FERRY_CONF_H
 
+#include <stddef.h>
+
 #define CONF_NAME		"ferryd.conf"
 #define CONF_CONTROL_PORT	45190
 
@@ -25,6 +27,15 @@ struct conf {
 	char	*per_agent;	/* hub: transfers at once per agent */
 	char	*partial_age;	/* seconds before partial files are swept */
 	char	*umask;		/* octal, for files ferryd makes; 027 */
+	char	*mail_admins;	/* hub: addresses, comma-separated */
+	char	*mail_retry;	/* hub: seconds before mail's first retry */
+	/*
+	 * hub: the lines of libmail's keywords (smtp-*, mail-*: "keyword
+	 * value"), which the hub gives it (hub-mail.c), and their numbers.
+	 */
+	char	**mail_lines;
+	int	 *mail_lineno;
+	size_t	  nmail_lines;
 };
 
 /* Reads DIR/ferryd.conf into c (cleared first). */
