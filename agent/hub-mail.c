@@ -121,13 +121,14 @@ hub_mail_admins(struct hub_mail *m, const char *list, char **cause)
 }
 
 /*
- * Who sent a job, as an address: a person's agent says its e-mail, and
- * ferry-ftrack "EMAIL (via uid N)"; a local admin's user name is none.
+ * Who sent a job, as an address: a person's agent's job says "EMAIL
+ * (agent NAME)", ferry-ftrack's "EMAIL (via uid N)"; a local admin's
+ * user name is none.
  */
 static int
 hub_mail_sender(const char *submitter, char *buf, size_t len)
 {
-	const char	*via = strstr(submitter, " (via uid ");
+	const char	*via = strstr(submitter, " (");
 	size_t		 n = via != NULL ? (size_t)(via - submitter) :
 			    strlen(submitter);
 
@@ -607,10 +608,10 @@ hub_mail_send(struct ferryd *d)
 		else
 			log_warnx("mail %s to %s: failed for good: %s", st.key,
 			    st.to, st.error ? st.error : "no reason");
-		if (st.error != NULL) {
-			free(last);
-			last = strdup(st.error);
-		}
+		/* The last try's error, none once one is sent. */
+		free(last);
+		last = strdup(st.error != NULL && st.state != MAIL_SENT ?
+		    st.error : "");
 		mail_step_clear(&st);
 	}
 	if (r < 0 && !d->stop)
@@ -624,7 +625,9 @@ hub_mail_send(struct ferryd *d)
 		memcpy(m->n, n, sizeof n);
 	if (last != NULL) {
 		free(m->last_error);
-		m->last_error = last;
+		m->last_error = *last != '\0' ? last : NULL;
+		if (*last == '\0')
+			free(last);
 	}
 	pthread_mutex_unlock(&d->mu);
 }
