@@ -377,7 +377,7 @@ hub_letter_access(struct ferryd *d, const struct hub_notice *n,
 		    strcmp(n->access, "write") == 0 ? "read and write" :
 		    "read");
 	else
-		r = asprintf(&l->own[2], "ferry at %s, from your machine %s",
+		r = asprintf(&l->own[2], "%s from your machine %s",
 		    d->conf.site, n->place != NULL ? n->place : "");
 	if (r == -1) {
 		l->own[2] = NULL;

@@ -144,7 +144,7 @@ run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
 
 # Access: the vendor enrolled, then given read, the same again (nothing
 # new), then write.
-wait_mail "$V" "^Subject: ferry: you have access to ferry at hq, from your machine fx-ws" 1 \
+wait_mail "$V" "^Subject: ferry: you have access to hq from your machine fx-ws" 1 \
     "enrolment"
 has "$M" "^From: \"ferry at hq\" <ferry@studio.example>" "From"
 has "$M" "^To: $V" "To"
@@ -255,5 +255,6 @@ if grep -rl -- "$PW" "$TMP" | grep -v "^$TMP/smtp-password\$" >"$TMP/leaks"; the
 fi
 has "$HUB.log" "mail access:[0-9]* to $V: sent" "the log"
 
+[ -z "${MAIL_KEEP:-}" ] || cp -r "$TMP/in" "$MAIL_KEEP"
 stop_and_check
 finish
