@@ -224,10 +224,17 @@ is "$(mails lead@studio.example "job $pid" | wc -l)" 1 "notify twice"
 smtpd_stop
 run 0 "$FERRY" acl set "$V" storage:show/sh050 read --state "$HUB"
 status_mail "1 queued, [0-9]* sent, 0 failed; last error: "
+"$FERRY" doctor --unit /dev/null --ftrack-state "$TMP/noff" --state "$HUB" \
+    >"$TMP/doctor" 2>&1 || true
+has "$TMP/doctor" "^FAIL  mail      1 message(s) waiting: " "ferry doctor"
 smtpd_start "$TMP/in" --auth "ferry:$TMP/smtp-password"
 pids="$pids $SPID"
 wait_mail "$V" "access to storage:show/sh050 (read)" 1 "after the server came back"
 status_mail "0 queued"
+"$FERRY" doctor --unit /dev/null --ftrack-state "$TMP/noff" --state "$HUB" \
+    >"$TMP/doctor" 2>&1 || true
+has "$TMP/doctor" "^ok    mail      [0-9]* sent, 0 waiting, 0 failed for good" \
+    "ferry doctor, the server back"
 
 # kill -9 of the hub with mail queued: sent once after its restart.
 smtpd_stop
