@@ -249,6 +249,28 @@ start_daemon "$HUB"
 HUBPID=$DPID
 wait_mail "$V" "access to storage:show/sh060 (read)" 1 "after kill -9"
 
+# Mail off (no smtp-server): said so, notify queues nothing, and what
+# happened meanwhile is not sent as a backlog once mail is on again.
+kill "$HUBPID"
+wait "$HUBPID" 2>/dev/null || true
+sed -i 's/^smtp-server /#smtp-server /' "$HUB/ferryd.conf"
+start_daemon "$HUB"
+HUBPID=$DPID
+run 0 "$FERRY" status --state "$HUB"
+out_has "^mail: off (no smtp-server in ferryd.conf)" "status, mail off"
+run 0 "$FERRY" acl set "$V" storage:show/sh070 read --state "$HUB"
+api '{"op": "notify", "event": "publish-received", "job": '"$pid"', "to": ["other@studio.example"]}'
+is "$(jq -r '"\(.queued) \(.mail)"' "$TMP/out")" "0 false" "notify, mail off"
+sleep 2
+kill "$HUBPID"
+wait "$HUBPID" 2>/dev/null || true
+sed -i 's/^#smtp-server /smtp-server /' "$HUB/ferryd.conf"
+start_daemon "$HUB"
+HUBPID=$DPID
+status_mail "0 queued"
+sleep 3
+is "$(mails "$V" "storage:show/sh070" | wc -l)" 0 "a backlog from while mail was off"
+
 # Nothing came twice; the password is in no log, answer or file but its own.
 sleep 2
 is "$(grep -h '^Message-ID:' "$TMP"/in/*.eml | sort | uniq -d | wc -l)" 0 \
