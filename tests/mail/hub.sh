@@ -56,9 +56,10 @@ wait_mail() {
 	is "$(mails "$1" "$2" | wc -l)" "$3" "$4: messages to $1 with '$2'"
 	M=$(mails "$1" "$2" | tail -n1)
 }
-# api JSON: one request on the hub's socket; the last answer in $TMP/out.
+# api JSON [STATE]: one request on the hub's (or STATE's daemon's)
+# socket; the last answer in $TMP/out.
 api() {
-	"$PY" - "$HUB/ferryd.sock" "$1" >"$TMP/out" <<'PY'
+	"$PY" - "${2:-$HUB}/ferryd.sock" "$1" >"$TMP/out" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])
@@ -206,6 +207,9 @@ api '{"op": "notify", "event": "publish-received", "job": 1, "to": ["a@b.example
 has "$TMP/out" 'is not an e-mail address' "notify, a list in one string"
 api '{"op": "notify", "event": "sent", "job": 1, "to": ["a@b.example"]}'
 has "$TMP/out" 'event must be' "notify, another event"
+# Not for a vendor: its agent does not relay notify to the hub.
+api '{"op": "notify", "event": "publish-received", "job": '"$pid"', "to": ["me@fx.example"]}' "$TMP/fx-ws"
+has "$TMP/out" '"error": *"this daemon is not the hub' "notify from a vendor's agent"
 sleep 2
 is "$(mails lead@studio.example . | wc -l)" 0 "publish mail before the job is done"
 start_daemon "$TMP/la-server"
@@ -219,6 +223,7 @@ done
 api '{"op": "notify", "event": "publish-received", "job": '"$pid"', "to": ["lead@studio.example"]}'
 sleep 2
 is "$(mails lead@studio.example "job $pid" | wc -l)" 1 "notify twice"
+is "$(mails me@fx.example . | wc -l)" 0 "mail from a vendor's notify"
 
 # The server down: kept and retried, then sent once when it is back.
 smtpd_stop
