@@ -81,6 +81,7 @@ static const struct api_op api_ops[] = {
 	{ "retry", jobs_query, API_LOCAL },
 	/* ferry-ftrack: mail a publish to the task's assignees too. */
 	{ "notify", hub_mail_notify, API_LOCAL },
+	{ "mail.test", hub_mail_test, API_LOCAL },
 };
 
 static const struct api_op *

@@ -265,12 +265,14 @@ int	secret_open(const char *state, struct store *st, const uint8_t *fp,
  * keywords of ferryd.conf, opens STATEDIR/mail.db and starts the mail
  * thread (with mail off, it only clears the store's notices);
  * hub_mail_status is status's "mail" (caller holds d->mu);
- * hub_mail_notify answers "notify".
+ * hub_mail_notify answers "notify", hub_mail_test "mail.test".
  */
 struct hub_mail;
 int	hub_mail_start(struct ferryd *d, char **cause);
 json_t	*hub_mail_status(struct ferryd *d);
 json_t	*hub_mail_notify(struct ferryd *d, const char *op, const json_t *req,
+	    uid_t uid);
+json_t	*hub_mail_test(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
 
 /* api.c: the local API's socket, served from the main thread. */

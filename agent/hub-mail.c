@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -418,6 +419,18 @@ hub_mail_letters(struct ferryd *d, const struct hub_notice *n,
 	int			 k = 0, r = 0, done;
 
 	*keep = 0;
+	if (strcmp(n->kind, "test") == 0) {
+		l[0].kind = MAIL_TEST;
+		snprintf(l[0].key, sizeof l[0].key, "test:%jd",
+		    (intmax_t)n->id);
+		if ((l[0].own[2] = strdup(d->conf.site)) == NULL)
+			return (FERRY_ERR_NOMEM);
+		l[0].v.place = l[0].own[2];
+		if ((r = hub_letter_who(&l[0], n->place, NULL)) != 0 ||
+		    (r = hub_letter_to(&l[0], n->who)) != 0)
+			return (r);
+		return (1);
+	}
 	if (strcmp(n->kind, "access") == 0 || strcmp(n->kind,
 	    "enrolled") == 0) {
 		r = hub_letter_access(d, n, &l[0]);
@@ -840,4 +853,45 @@ hub_mail_notify(struct ferryd *d, const char *op, const json_t *req,
 	    (intmax_t)job, json_array_size(to), (unsigned)uid);
 	return (json_pack("{s:b, s:I, s:b}", "mail", 1, "queued",
 	    (json_int_t)json_array_size(to), "done", 1));
+}
+
+/*
+ * "mail.test": {"to": ADDRESS} (`ferry mail test`): a message through the
+ * same outbox and server as every other, to check the configuration.
+ */
+json_t *
+hub_mail_test(struct ferryd *d, const char *op, const json_t *req,
+    uid_t uid)
+{
+	const char	*to = json_string_value(json_object_get(req, "to"));
+	struct passwd	 pw, *pwp = NULL;
+	char		 who[300], pwbuf[1024], *cause = NULL;
+	json_t		*rep;
+	int		 r;
+
+	(void)op;
+	if (to == NULL || !hub_mail_address_ok(to))
+		return (hub_mail_error("mail test: \"%s\" is not an e-mail "
+		    "address", to ? to : "(none)"));
+	if (getpwuid_r(uid, &pw, pwbuf, sizeof pwbuf, &pwp) == 0 &&
+	    pwp != NULL)
+		snprintf(who, sizeof who, "%s", pw.pw_name);
+	else
+		snprintf(who, sizeof who, "uid %u", (unsigned)uid);
+	pthread_mutex_lock(&d->mu);
+	if (d->mail == NULL || !d->mail->on)
+		r = err_set(&cause, FERRY_ERR_STATE, "mail is off on this hub: "
+		    "set smtp-server and mail-from in %s (docs/mail.md)",
+		    CONF_NAME);
+	else if ((r = store_notice_add(d->store, "test", 0, to, who,
+	    &cause)) == 0)
+		pthread_cond_signal(&d->mail->cv);
+	pthread_mutex_unlock(&d->mu);
+	if (r != 0) {
+		rep = hub_mail_error("%s", cause ? cause : err_str(r));
+		free(cause);
+		return (rep);
+	}
+	log_info("mail test to %s, by %s", to, who);
+	return (json_pack("{s:I, s:b}", "queued", (json_int_t)1, "done", 1));
 }

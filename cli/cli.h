@@ -36,6 +36,7 @@ extern const struct cmd_entry cmd_send_entry;
 extern const struct cmd_entry cmd_share_entry;
 extern const struct cmd_entry cmd_site_entry;
 extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_mail_entry;
 
 /* ferry.c */
 void	cli_error(const struct cmd_entry *cmd, const char *fmt, ...)

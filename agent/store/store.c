@@ -157,7 +157,7 @@ static const char *const store_migrations[] = {
 	"CREATE TABLE notices ("
 	" id INTEGER PRIMARY KEY,"
 	" kind TEXT NOT NULL CHECK (kind IN ('job', 'access', 'enrolled',"
-	"  'publish-to')),"
+	"  'publish-to', 'test')),"
 	" job_id INTEGER,"
 	" state TEXT,"
 	" who TEXT,"

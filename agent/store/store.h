@@ -391,7 +391,8 @@ int	 store_stuck(struct store *st, int64_t now, int64_t stall, size_t *n,
  * place the prefix, access) and "enrolled" (a person's agent: who the
  * e-mail, place the agent's name, access the clearance) in the
  * transaction of the change; store_notice_add writes the others
- * ("publish-to": job_id, who a recipient). Pending ones are read oldest
+ * ("publish-to": job_id, who a recipient; "test": who a recipient, place
+ * who asked). Pending ones are read oldest
  * first from after id, and marked queued once their mail is in the
  * outbox. store_notice_count: how many "job" notices of job_id with state
  * have an id up to upto (the second failure of a job is not the first).

@@ -143,6 +143,14 @@ EXTRA="--public-address 127.0.0.3" enrol fx-ws 127.0.0.3 --user "$V" \
     --clearance restricted
 run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
 
+# ferry mail test: through the same outbox and server.
+run 0 "$FERRY" mail test ops@studio.example --state "$HUB"
+out_has "^test message to ops@studio.example queued" "ferry mail test"
+wait_mail ops@studio.example "^Subject: ferry: a test message from hq" 1 "mail test"
+has "$M" "^$(id -un) asked ferry at hq to send this message" "who asked"
+run 1 "$FERRY" mail test "ops@studio.example, eve@x.example" --state "$HUB"
+err_has "is not an e-mail address"
+
 # Access: the vendor enrolled, then given read, the same again (nothing
 # new), then write.
 wait_mail "$V" "^Subject: ferry: you have access to hq from your machine fx-ws" 1 \
@@ -266,6 +274,8 @@ out_has "^mail: off (no smtp-server in ferryd.conf)" "status, mail off"
 run 0 "$FERRY" acl set "$V" storage:show/sh070 read --state "$HUB"
 api '{"op": "notify", "event": "publish-received", "job": '"$pid"', "to": ["other@studio.example"]}'
 is "$(jq -r '"\(.queued) \(.mail)"' "$TMP/out")" "0 false" "notify, mail off"
+run 1 "$FERRY" mail test ops@studio.example --state "$HUB"
+err_has "mail is off on this hub: set smtp-server and mail-from in ferryd.conf"
 sleep 2
 kill "$HUBPID"
 wait "$HUBPID" 2>/dev/null || true
