@@ -297,12 +297,16 @@ hub_letter_kind(struct ferryd *d, const struct hub_notice *n,
 	json_t		*pub = json_object_get(meta, "publish");
 	const char	*by = json_string_value(json_object_get(pub, "by"));
 	char		 sender[HUB_MAIL_ADDR_MAX + 1];
+	char		 byaddr[HUB_MAIL_ADDR_MAX + 1];
 	int64_t		 nth = 1;
 	int		 r;
 
 	if (!hub_mail_sender(j->submitter, sender, sizeof sender))
 		sender[0] = '\0';
-	if (by == NULL || !hub_mail_address_ok(by))
+	/* The hub writes "by" as it names agents: "EMAIL (agent NAME)". */
+	if (by != NULL && hub_mail_sender(by, byaddr, sizeof byaddr))
+		by = byaddr;
+	else if (by == NULL || *by == '\0')
 		by = sender[0] != '\0' ? sender : j->submitter;
 	if (which == HUB_DELIVERED) {
 		l->kind = MAIL_DELIVERED;
@@ -808,10 +812,10 @@ hub_mail_notify(struct ferryd *d, const char *op, const json_t *req,
 	if (ev == NULL || strcmp(ev, "publish-received") != 0)
 		return (hub_mail_error("notify: event must be "
 		    "\"publish-received\", not \"%s\"", ev ? ev : "(none)"));
-	if (!json_is_array(to) || json_array_size(to) == 0 ||
-	    json_array_size(to) > HUB_MAIL_NOTIFY_MAX)
-		return (hub_mail_error("notify: \"to\" must be a list of 1 to "
-		    "%d addresses", HUB_MAIL_NOTIFY_MAX));
+	/* An empty list (a task nobody is assigned to) asks nothing. */
+	if (!json_is_array(to) || json_array_size(to) > HUB_MAIL_NOTIFY_MAX)
+		return (hub_mail_error("notify: \"to\" must be a list of up "
+		    "to %d addresses", HUB_MAIL_NOTIFY_MAX));
 	json_array_foreach(to, i, a) {
 		if (!json_is_string(a) || !hub_mail_address_ok(
 		    json_string_value(a)))
