@@ -35,6 +35,7 @@ extern const struct cmd_entry cmd_retry_entry;
 extern const struct cmd_entry cmd_send_entry;
 extern const struct cmd_entry cmd_share_entry;
 extern const struct cmd_entry cmd_site_entry;
+extern const struct cmd_entry cmd_sites_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_mail_entry;
 
@@ -75,6 +76,9 @@ void	cli_bar(FILE *f, const struct json_t *job,
 	    const struct human_meter *m, double now, int inplace);
 /* Seconds on a monotonic clock. */
 double	cli_now(void);
+
+/* cmd-sites.c: one site of the hub's "sites" answer, as a line. */
+void	cli_site_print(const struct json_t *site);
 
 /* cmd-send.c: follows job id until it ends; 0 if it ended done. */
 int	cli_wait_job(const struct cmd_entry *cmd, const char *state,

@@ -1,9 +1,12 @@
 /*
- * ferry site set SITE [--bwlimit RATE] [--address ADDR|none] [--state DIR]:
+ * ferry site set SITE [--bwlimit RATE] [--address ADDR|none]
+ *     [--window RULES|none] [--tz ZONE|hub] [--state DIR]:
  * cap what the hub sends to a site, in bytes per second (suffixes K, M,
  * G: powers of 1024; 0 lifts the cap), or in bits per second ("200Mbit"),
- * and say where its agents can be reached (docs/security.md: an agent's
- * own claim is not enough).
+ * say where its agents can be reached (docs/security.md: an agent's
+ * own claim is not enough), and give it a transfer window (caps by day
+ * and time, read in the site's zone; docs/agent.md). The hub checks the
+ * window and the zone: its errors name the rule, column and token.
  */
 #include "config.h"
 
@@ -23,10 +26,30 @@ static int	cmd_site_exec(int, char **);
 const struct cmd_entry cmd_site_entry = {
 	.name = "site",
 	.usage = "set SITE [--bwlimit RATE] [--address ADDR|none] "
-	    "[--state DIR]",
-	.summary = "set a site's bandwidth cap or public address",
+	    "[--window RULES|none] [--tz ZONE|hub] [--state DIR]",
+	.summary = "set a site's bandwidth cap, window or public address",
 	.exec = cmd_site_exec,
 };
+
+/* The site's line of `ferry sites`: what its window gives now. */
+static int
+site_show(const char *state, const char *site)
+{
+	json_t	*req, *rep = NULL, *s;
+	size_t	 i;
+	int	 r;
+
+	req = json_pack("{s:s}", "op", "sites");
+	r = cli_request(&cmd_site_entry, state, req, &rep);
+	json_decref(req);
+	json_array_foreach(json_object_get(rep, "sites"), i, s) {
+		if (strcmp(json_string_value(json_object_get(s, "name")),
+		    site) == 0)
+			cli_site_print(s);
+	}
+	json_decref(rep);
+	return (r);
+}
 
 static int
 cmd_site_exec(int argc, char **argv)
@@ -35,9 +58,12 @@ cmd_site_exec(int argc, char **argv)
 		{ "bwlimit", required_argument, NULL, 'b' },
 		{ "address", required_argument, NULL, 'a' },
 		{ "state", required_argument, NULL, 'S' },
+		{ "window", required_argument, NULL, 'w' },
+		{ "tz", required_argument, NULL, 'z' },
+		{ "timezone", required_argument, NULL, 'z' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*state = NULL, *addr = NULL;
+	const char	*state = NULL, *addr = NULL, *win = NULL, *tz = NULL;
 	uint64_t	 rate = 0;
 	char		*cause = NULL, r1[HUMAN_LEN];
 	json_t		*req, *rep = NULL;
@@ -56,13 +82,16 @@ cmd_site_exec(int argc, char **argv)
 			break;
 		case 'a': addr = optarg; break;
 		case 'S': state = optarg; break;
+		case 'w': win = optarg; break;
+		case 'z': tz = optarg; break;
 		default: return (cli_usage(&cmd_site_entry));
 		}
 	}
 	if (argc - optind != 2 || strcmp(argv[optind], "set") != 0 ||
-	    (!have && addr == NULL)) {
-		cli_error(&cmd_site_entry, "expected: set SITE --bwlimit RATE "
-		    "and/or --address ADDR|none");
+	    (!have && addr == NULL && win == NULL && tz == NULL)) {
+		cli_error(&cmd_site_entry, "expected: set SITE and one or more "
+		    "of --bwlimit RATE, --address ADDR|none, --window "
+		    "RULES|none, --tz ZONE|hub");
 		return (cli_usage(&cmd_site_entry));
 	}
 	req = json_pack("{s:s, s:s}", "op", "site.set", "site",
@@ -73,6 +102,13 @@ cmd_site_exec(int argc, char **argv)
 	if (addr != NULL)
 		json_object_set_new(req, "address", json_string(
 		    strcmp(addr, "none") == 0 ? "" : addr));
+	/* "none" clears the window; "hub" (or "") means the hub's zone. */
+	if (win != NULL)
+		json_object_set_new(req, "window", json_string(
+		    strcmp(win, "none") == 0 ? "" : win));
+	if (tz != NULL)
+		json_object_set_new(req, "tz", json_string(
+		    strcmp(tz, "hub") == 0 ? "" : tz));
 	r = cli_request(&cmd_site_entry, state, req, &rep);
 	json_decref(req);
 	if (r == 0 && have)
@@ -84,5 +120,7 @@ cmd_site_exec(int argc, char **argv)
 		    strcmp(addr, "none") == 0 ? "the address they connect "
 		    "from, if they claim it" : addr);
 	json_decref(rep);
+	if (r == 0 && (win != NULL || tz != NULL))
+		r = site_show(state, argv[optind + 1]);
 	return (r);
 }

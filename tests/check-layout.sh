@@ -9,7 +9,8 @@
 #  3. No include cycle between directories.
 #  4. No .c or .h file outside tests/ over 1,000 lines.
 #  5. Tests are listed in one place: only Makefile fragments under tests/
-#     add to TESTS, XFAIL_TESTS or check_PROGRAMS.
+#     add to TESTS, XFAIL_TESTS or check_PROGRAMS; and a unit test links
+#     the library it tests rather than compiling a program's files.
 # It prints the largest file and the longest function.
 # Usage: check-layout.sh [SRCDIR [BUILDDIR]]; make check sets srcdir and
 # top_builddir.
@@ -139,6 +140,14 @@ done >"$tmp/tests-elsewhere"
 if [ -s "$tmp/tests-elsewhere" ]; then
 	fail "tests registered outside tests/ (list them in tests/DIR/Makefile.inc):"
 	sed 's/^/  /' "$tmp/tests-elsewhere" >&2
+fi
+
+sed -e ':a' -e '/\\$/N; s/\\\n//; ta' tests/unit/Makefile.inc 2>/dev/null |
+    awk '/_SOURCES *\+?=/ { for (i = 3; i <= NF; i++) if ($i !~ /^tests\//)
+	print $1 ": " $i }' >"$tmp/unit-sources" || :
+if [ -s "$tmp/unit-sources" ]; then
+	fail "unit tests compiling files from outside tests/ (link a library):"
+	sed 's/^/  /' "$tmp/unit-sources" >&2
 fi
 
 echo "check-layout: libraries: $(tr '\n' ' ' <"$tmp/libdirs")"

@@ -146,9 +146,17 @@ static const char *const store_migrations[] = {
 	 */
 	"CREATE TABLE meta ("
 	" key TEXT PRIMARY KEY NOT NULL,"
-	" value TEXT NOT NULL);",
+	" value TEXT NOT NULL);"
+,
 	/*
-	 * 3: notices for mail (docs/mail.md), written by triggers in the
+	 * 3: a site's transfer window (docs/agent.md, "Transfer windows":
+	 * caps by local day and time) and the time zone it is read in;
+	 * NULL: no window, and the hub's own zone.
+	 */
+	"ALTER TABLE sites ADD COLUMN window TEXT;"
+	"ALTER TABLE sites ADD COLUMN tz TEXT;",
+	/*
+	 * 4: notices for mail (docs/mail.md), written by triggers in the
 	 * transaction of the change they announce, so that none is lost
 	 * by a crash between the change and its mail: a job done or failed,
 	 * an ACL granting more than before, a person's agent enrolled. The
