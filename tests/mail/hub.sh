@@ -203,10 +203,10 @@ is "$(mails "$V" "job $aid failed" | wc -l)" 0 "the vendor told of another's job
 # so that the job waits while its meta is written and notify called.
 kill "$LAPID"
 wait "$LAPID" 2>/dev/null || true
-run 0 "$FERRY" send --from hq --to la --state "$HUB" "$S/show/sh040"
-pid=$(tail -n1 "$TMP/out")
-sqlite3 "$HUB/hub.db" "UPDATE jobs SET meta = '{\"publish\": {\"task\": \
-\"task-77\", \"note\": \"final comp\", \"by\": \"$V\"}}' WHERE id = $pid"
+api "$(jq -nc --arg p "$S/show/sh040" --arg v "$V" '{op: "send", from: "hq",
+    to: "la", paths: [$p], meta: {publish: {task: "task-77",
+    note: "final comp", by: $v}}}')"
+pid=$(jq -r .id "$TMP/out")
 api '{"op": "notify", "event": "publish-received", "job": '"$pid"', "to": ["lead@studio.example", "admin@studio.example"]}'
 is "$(jq -r '"\(.queued) \(.mail)"' "$TMP/out")" "2 true" "notify"
 api '{"op": "notify", "event": "publish-received", "job": 99999, "to": ["a@b.example"]}'
@@ -232,6 +232,20 @@ api '{"op": "notify", "event": "publish-received", "job": '"$pid"', "to": ["lead
 sleep 2
 is "$(mails lead@studio.example "job $pid" | wc -l)" 1 "notify twice"
 is "$(mails me@fx.example . | wc -l)" 0 "mail from a vendor's notify"
+
+# A vendor's own publish, through its agent (the hub writes "by").
+rm "$S/show/sh030"
+echo v2 >"$F/show/sh030/fx_v002.exr"
+api "$(jq -nc --arg p "$F/show/sh030/fx_v002.exr" --arg v "$V" '{op: "send",
+    from: $v, to: "hq", paths: [$p], meta: {publish: {task: "task-78",
+    note: "v002"}}}')" "$TMP/fx-ws"
+vid=$(jq -r .id "$TMP/out")
+for a in admin@studio.example prod@studio.example; do
+	wait_mail "$a" "^Subject: ferry: $V published 1 file(s) (job $vid)" 1 \
+	    "a vendor's publish to $a"
+	has "$M" "^fx_v002.exr" "the file"
+	has "$M" "They are in $S/show/sh030 on hq" "the place"
+done
 
 # The server down: kept and retried, then sent once when it is back.
 smtpd_stop
