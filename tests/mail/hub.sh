@@ -268,6 +268,8 @@ smtpd_stop
 run 0 "$FERRY" acl set "$V" storage:show/sh060 read --state "$HUB"
 status_mail "1 queued"
 "$FERRY" status --json --state "$HUB" >"$TMP/status.json"
+# And one killed at once: most likely still a notice in the store only.
+"$FERRY" acl set "$V" storage:show/sh061 read --state "$HUB" >/dev/null
 kill -9 "$HUBPID"
 wait "$HUBPID" 2>/dev/null || true
 smtpd_start "$TMP/in" --auth "ferry:$TMP/smtp-password"
@@ -275,6 +277,7 @@ pids="$pids $SPID"
 start_daemon "$HUB"
 HUBPID=$DPID
 wait_mail "$V" "access to storage:show/sh060 (read)" 1 "after kill -9"
+wait_mail "$V" "access to storage:show/sh061 (read)" 1 "after kill -9, at once"
 
 # Mail off (no smtp-server): said so, notify queues nothing, and what
 # happened meanwhile is not sent as a backlog once mail is on again.
@@ -313,6 +316,7 @@ if grep -rl -- "$PW" "$TMP" | grep -v "^$TMP/smtp-password\$" >"$TMP/leaks"; the
 fi
 has "$HUB.log" "mail access:[0-9]* to $V: sent" "the log"
 
+# MAIL_KEEP=DIR keeps what arrived, to read it.
 [ -z "${MAIL_KEEP:-}" ] || cp -r "$TMP/in" "$MAIL_KEEP"
 stop_and_check
 finish
