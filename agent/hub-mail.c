@@ -2,8 +2,8 @@
  * The hub's mail (docs/mail.md, "How the hub plugs in"). What deserves
  * mail is written into the store as a notice by the change itself (the
  * schema's triggers: a job done or failed, an ACL granted, a person's
- * agent enrolled) or by the "notify" operation (the assignees of a
- * publish). One thread owns the outbox, STATEDIR/mail.db: it turns each
+ * agent enrolled) or by an operation ("notify": the assignees of a
+ * publish; "mail.test": `ferry mail test`). One thread owns the outbox, STATEDIR/mail.db: it turns each
  * pending notice into messages, one per recipient, queued under a key
  * ("delivered:42"), then marks the notice queued; and it sends what is
  * due, retried with backoff while the server is down. A crash between
@@ -44,7 +44,7 @@ struct hub_mail {
 	struct mail_config	 cfg;
 	struct mail_outbox	*ob;
 	struct mail_templates	*t;
-	pthread_cond_t		 cv;		/* with d->mu: work queued */
+	pthread_cond_t		 cv;		/* with d->mu: work */
 	char			**admins;
 	size_t			 nadmins;
 	/* What `ferry status` shows; under d->mu. */
@@ -293,7 +293,8 @@ hub_letter_kind(struct ferryd *d, const struct hub_notice *n,
     enum hub_which which, const struct store_job *j,
     const struct hub_files *f, struct hub_letter *l)
 {
-	json_t		*meta = j->meta ? json_loads(j->meta, 0, NULL) : NULL;
+	json_t		*meta = j->meta ? json_loads(j->meta, 0, NULL) :
+			    NULL;
 	json_t		*pub = json_object_get(meta, "publish");
 	const char	*by = json_string_value(json_object_get(pub, "by"));
 	char		 sender[HUB_MAIL_ADDR_MAX + 1];
@@ -378,9 +379,9 @@ hub_letter_access(struct ferryd *d, const struct hub_notice *n,
 	l->kind = MAIL_ACCESS;
 	snprintf(l->key, sizeof l->key, "access:%jd", (intmax_t)n->id);
 	if (strcmp(n->kind, "access") == 0)
-		r = asprintf(&l->own[2], "%s (%s)", n->place, n->access != NULL &&
-		    strcmp(n->access, "write") == 0 ? "read and write" :
-		    "read");
+		r = asprintf(&l->own[2], "%s (%s)", n->place,
+		    n->access != NULL && strcmp(n->access, "write") == 0 ?
+		    "read and write" : "read");
 	else
 		r = asprintf(&l->own[2], "%s from your machine %s",
 		    d->conf.site, n->place != NULL ? n->place : "");
@@ -800,9 +801,11 @@ json_t *
 hub_mail_notify(struct ferryd *d, const char *op, const json_t *req,
     uid_t uid)
 {
-	const char	*ev = json_string_value(json_object_get(req, "event"));
+	const char	*ev = json_string_value(json_object_get(req,
+			    "event"));
 	const json_t	*to = json_object_get(req, "to"), *a;
-	json_int_t	 job = json_integer_value(json_object_get(req, "job"));
+	json_int_t	 job = json_integer_value(json_object_get(req,
+			    "job"));
 	struct store_job j;
 	char		*cause = NULL;
 	size_t		 i;

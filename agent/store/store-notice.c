@@ -22,7 +22,8 @@ store_notice_add(struct store *st, const char *kind, int64_t job_id,
     const char *who, const char *place, char **cause)
 {
 	static const char	 sql[] =
-	    "INSERT INTO notices (kind, job_id, who, place) VALUES (?, ?, ?, ?)";
+	    "INSERT INTO notices (kind, job_id, who, place)"
+	    " VALUES (?, ?, ?, ?)";
 	sqlite3_stmt		*s;
 	int			 r;
 
