@@ -59,8 +59,10 @@ api_status(struct ferryd *d, const char *op, const json_t *req,
 	rep = json_pack("{s:s, s:s?, s:s?, s:s?, s:s, s:b}", "role",
 	    d->conf.role, "site", d->conf.site, "user", d->conf.user, "name",
 	    d->conf.name, "fingerprint", d->fp, "done", 1);
-	if (rep != NULL && d->store != NULL)
+	if (rep != NULL && d->store != NULL) {
 		json_object_set_new(rep, "agents", api_agents(d));
+		json_object_set_new(rep, "mail", hub_mail_status(d));
+	}
 	else if (rep != NULL) {
 		json_object_set_new(rep, "hub", json_string(d->conf.hub));
 		json_object_set_new(rep, "connected",
@@ -105,6 +107,9 @@ static const struct api_op api_ops[] = {
 	{ "acl.list", jobs_acl_list, API_LOCAL },
 	/* A person's finished work back to the studio (hub-publish.c). */
 	{ "publish", publish_api, API_LOCAL | API_AGENT },
+	/* ferry-ftrack: mail a publish to the task's assignees too. */
+	{ "notify", hub_mail_notify, API_LOCAL },
+	{ "mail.test", hub_mail_test, API_LOCAL },
 };
 
 /* Whether req has a key that only the hub's relay may set ("_by"...). */

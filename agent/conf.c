@@ -41,6 +41,8 @@ static const struct {
 	{ "test-clock-file", offsetof(struct conf, test_clock) },
 	{ "home-folder", offsetof(struct conf, home_folder) },
 	{ "employee-home-folder", offsetof(struct conf, home_folder_emp) },
+	{ "mail-admins", offsetof(struct conf, mail_admins) },
+	{ "mail-retry-base", offsetof(struct conf, mail_retry) },
 };
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])
 
@@ -57,7 +59,36 @@ conf_clear(struct conf *c)
 
 	for (i = 0; i < CONF_NKEYS; i++)
 		free(*conf_field(c, i));
+	for (i = 0; i < c->nmail_lines; i++)
+		free(c->mail_lines[i]);
+	free(c->mail_lines);
+	free(c->mail_lineno);
 	memset(c, 0, sizeof *c);
+}
+
+/*
+ * Keeps a line of libmail's keywords (docs/mail.md) for the hub, which
+ * checks it when it starts: libmail knows its keywords, and an agent,
+ * which sends no mail, need not link it.
+ */
+static int
+conf_mail(struct conf *c, const char *key, const char *val, int n)
+{
+	char	**v;
+	int	 *ln;
+
+	v = reallocarray(c->mail_lines, c->nmail_lines + 1, sizeof *v);
+	if (v == NULL)
+		return (FERRY_ERR_NOMEM);
+	c->mail_lines = v;
+	ln = reallocarray(c->mail_lineno, c->nmail_lines + 1, sizeof *ln);
+	if (ln == NULL)
+		return (FERRY_ERR_NOMEM);
+	c->mail_lineno = ln;
+	if (asprintf(&v[c->nmail_lines], "%s %s", key, val) == -1)
+		return (FERRY_ERR_NOMEM);
+	ln[c->nmail_lines++] = n;
+	return (0);
 }
 
 /* Applies one line; returns 0 or an error naming file and line. */
@@ -89,6 +120,8 @@ conf_line(struct conf *c, char *line, const char *file, int n, char **cause)
 			return (FERRY_ERR_NOMEM);
 		return (0);
 	}
+	if (strncmp(key, "smtp-", 5) == 0 || strncmp(key, "mail-", 5) == 0)
+		return (conf_mail(c, key, val, n));
 	return (err_set(cause, FERRY_ERR_PARSE, "%s:%d: unknown keyword "
 	    "\"%s\"", file, n, key));
 }
@@ -136,6 +169,8 @@ conf_save(const char *dir, const struct conf *c, char **cause)
 		if (v != NULL)
 			buf_printf(&b, "%s %s\n", conf_keys[i].key, v);
 	}
+	for (i = 0; i < c->nmail_lines; i++)
+		buf_printf(&b, "%s\n", c->mail_lines[i]);
 	snprintf(path, sizeof path, "%s/%s", dir, CONF_NAME);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

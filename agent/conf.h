@@ -6,6 +6,8 @@
 #ifndef FERRY_CONF_H
 #define FERRY_CONF_H
 
+#include <stddef.h>
+
 #define CONF_NAME		"ferryd.conf"
 #define CONF_CONTROL_PORT	45190
 
@@ -34,6 +36,15 @@ struct conf {
 				   offset file (clock_now_shifted) */
 	char	*home_folder;	/* hub: a vendor's, SHARE:PATH/{email} */
 	char	*home_folder_emp; /* hub: an employee's, the same */
+	char	*mail_admins;	/* hub: addresses, comma-separated */
+	char	*mail_retry;	/* hub: seconds before mail's first retry */
+	/*
+	 * hub: the lines of libmail's keywords (smtp-*, mail-*: "keyword
+	 * value"), which the hub gives it (hub-mail.c), and their numbers.
+	 */
+	char	**mail_lines;
+	int	 *mail_lineno;
+	size_t	  nmail_lines;
 };
 
 /* Reads DIR/ferryd.conf into c (cleared first). */

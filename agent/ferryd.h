@@ -87,6 +87,7 @@ struct ferryd {
 	struct gate		*gate;		/* hub: limits before auth */
 	/* The hub's run: on the hub, this life's; on an agent, its last. */
 	int64_t			 hub_run;
+	struct hub_mail		*mail;		/* hub: hub-mail.c's */
 	/* Agent only. */
 	int			 uplinked;	/* connected to the hub now */
 	char			*uplink_error;	/* why not, if not */
@@ -308,6 +309,21 @@ int	secret_init(const char *state, struct store *st, const uint8_t *fp,
 	    char **cause);
 int	secret_open(const char *state, struct store *st, const uint8_t *fp,
 	    char **cause);
+
+/*
+ * hub-mail.c: e-mail (docs/mail.md). hub_mail_start checks the mail
+ * keywords of ferryd.conf, opens STATEDIR/mail.db and starts the mail
+ * thread (with mail off, it only clears the store's notices);
+ * hub_mail_status is status's "mail" (caller holds d->mu);
+ * hub_mail_notify answers "notify", hub_mail_test "mail.test".
+ */
+struct hub_mail;
+int	hub_mail_start(struct ferryd *d, char **cause);
+json_t	*hub_mail_status(struct ferryd *d);
+json_t	*hub_mail_notify(struct ferryd *d, const char *op, const json_t *req,
+	    uid_t uid);
+json_t	*hub_mail_test(struct ferryd *d, const char *op, const json_t *req,
+	    uid_t uid);
 
 /* api.c: the local API's socket, served from the main thread. */
 int	api_serve_once(struct ferryd *d, int timeout_ms);

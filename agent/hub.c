@@ -487,7 +487,8 @@ hub_run(struct ferryd *d)
 	if ((r = store_open_existing(db, &d->store, &cause)) != 0 ||
 	    (r = secret_open(d->state, d->store, identity_fp(d->id),
 	    &cause)) != 0 ||
-	    (r = hub_listen(d, &cause)) != 0) {
+	    (r = hub_listen(d, &cause)) != 0 ||
+	    (r = hub_mail_start(d, &cause)) != 0) {
 		log_error("%s", cause ? cause : err_str(r));
 		free(cause);
 		return (FERRYD_EXIT_FAILED);

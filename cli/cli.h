@@ -42,6 +42,7 @@ extern const struct cmd_entry cmd_root_entry;
 
 /* cmd-root.c: each share's root for an agent, and why, one a line. */
 void	cli_roots_print(const struct json_t *roots);
+extern const struct cmd_entry cmd_mail_entry;
 
 /* ferry.c */
 void	cli_error(const struct cmd_entry *cmd, const char *fmt, ...)

@@ -247,6 +247,39 @@ doctor_hub(struct doctor *dr)
 		    "no link yet");
 }
 
+/*
+ * The hub's outbox (docs/mail.md): mail waiting with an error is a
+ * finding (it is retried on its own, but nobody is told meanwhile).
+ */
+static void
+doctor_mail(struct doctor *dr)
+{
+	json_t		*m = json_object_get(dr->status, "mail");
+	const char	*err;
+	json_int_t	 queued, sent, failed;
+
+	if (m == NULL)
+		return;
+	if (!json_is_true(json_object_get(m, "on"))) {
+		doctor_say(dr, "mail", DOCTOR_SKIP, NULL, "off: no smtp-server "
+		    "in ferryd.conf (docs/mail.md)");
+		return;
+	}
+	queued = json_integer_value(json_object_get(m, "queued"));
+	sent = json_integer_value(json_object_get(m, "sent"));
+	failed = json_integer_value(json_object_get(m, "failed"));
+	err = json_string_value(json_object_get(m, "last_error"));
+	if (queued > 0 && err != NULL)
+		doctor_say(dr, "mail", DOCTOR_FAIL, "check smtp-server, "
+		    "smtp-port, the login and the server itself; waiting mail "
+		    "is retried on its own", "%lld message(s) waiting: %s",
+		    (long long)queued, err);
+	else
+		doctor_say(dr, "mail", DOCTOR_OK, NULL, "%lld sent, %lld "
+		    "waiting, %lld failed for good", (long long)sent,
+		    (long long)queued, (long long)failed);
+}
+
 /* 1 if path is below one of the unit's ReadWritePaths. */
 static int
 doctor_in_rw(const struct doctor *dr, const char *path)
@@ -624,6 +657,7 @@ cmd_doctor_exec(int argc, char **argv)
 	if (doctor_state(&dr, dir) == 0) {
 		doctor_daemon(&dr, dir);
 		doctor_hub(&dr);
+		doctor_mail(&dr);
 		doctor_roots(&dr);
 		doctor_clock(&dr, dir);
 	}

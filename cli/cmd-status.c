@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,26 @@ const struct cmd_entry cmd_status_entry = {
 	.summary = "show the local daemon and its links",
 	.exec = cmd_status_exec,
 };
+
+/* The hub's outbox (docs/mail.md): what waits, and why. */
+static void
+status_mail(const json_t *mail)
+{
+	const char	*err;
+
+	if (mail == NULL)
+		return;
+	if (!json_is_true(json_object_get(mail, "on"))) {
+		printf("mail: off (no smtp-server in ferryd.conf)\n");
+		return;
+	}
+	err = json_string_value(json_object_get(mail, "last_error"));
+	printf("mail: %jd queued, %jd sent, %jd failed%s%s\n",
+	    (intmax_t)json_integer_value(json_object_get(mail, "queued")),
+	    (intmax_t)json_integer_value(json_object_get(mail, "sent")),
+	    (intmax_t)json_integer_value(json_object_get(mail, "failed")),
+	    err != NULL ? "; last error: " : "", err != NULL ? err : "");
+}
 
 static void
 status_print(const json_t *rep)
@@ -40,6 +61,7 @@ status_print(const json_t *rep)
 			    json_string_value(json_object_get(a, "site")) :
 			    json_string_value(json_object_get(a, "user")),
 			    json_string_value(json_object_get(a, "address")));
+		status_mail(json_object_get(rep, "mail"));
 		return;
 	}
 	printf("hub %s: %s%s%s\n",

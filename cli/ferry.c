@@ -35,6 +35,7 @@ static const struct cmd_entry *cmd_table[] = {
 	&cmd_status_entry,
 	&cmd_publish_entry,
 	&cmd_root_entry,
+	&cmd_mail_entry,
 	NULL
 };
 

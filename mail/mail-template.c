@@ -50,6 +50,11 @@ static const struct {
 	    "Subject: ferry: you have access to {{place}}\n"
 	    "\n"
 	    "{{who}} gave you access to {{place}} with ferry.\n" },
+	[MAIL_TEST] = { "test",
+	    "Subject: ferry: a test message from {{place}}\n"
+	    "\n"
+	    "{{who}} asked ferry at {{place}} to send this message, to check\n"
+	    "that its mail works. Nothing needs doing.\n" },
 };
 
 /* The placeholders, in struct mail_vars order. */
@@ -62,7 +67,7 @@ const char *
 mail_kind_file(enum mail_kind k)
 {
 	static const char	*files[MAIL_NKINDS] = { "delivered.txt",
-	    "failed.txt", "publish.txt", "access.txt" };
+	    "failed.txt", "publish.txt", "access.txt", "test.txt" };
 
 	if ((int)k < 0 || k >= MAIL_NKINDS)
 		return (NULL);

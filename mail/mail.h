@@ -29,6 +29,7 @@ enum mail_kind {
 	MAIL_FAILED,		/* a job failed, to its sender */
 	MAIL_PUBLISH,		/* a publish received, to admins, assignees */
 	MAIL_ACCESS,		/* access granted */
+	MAIL_TEST,		/* `ferry mail test`: does mail work? */
 	MAIL_NKINDS
 };
 

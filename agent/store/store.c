@@ -175,7 +175,40 @@ static const char *const store_migrations[] = {
 	"ALTER TABLE sites ADD COLUMN relay INTEGER NOT NULL DEFAULT 1"
 	" CHECK (relay IN (0, 1));"
 	"ALTER TABLE jobs ADD COLUMN relay INTEGER NOT NULL DEFAULT 1"
-	" CHECK (relay IN (0, 1));"
+	" CHECK (relay IN (0, 1));",
+	/*
+	 * 6: notices for mail (docs/mail.md), written by triggers in the
+	 * transaction of the change they announce, so that none is lost
+	 * by a crash between the change and its mail: a job done or failed,
+	 * an ACL granting more than before, a person's agent enrolled. The
+	 * hub's mail thread queues each into the outbox, then marks it.
+	 */
+	"CREATE TABLE notices ("
+	" id INTEGER PRIMARY KEY,"
+	" kind TEXT NOT NULL CHECK (kind IN ('job', 'access', 'enrolled',"
+	"  'publish-to', 'test')),"
+	" job_id INTEGER,"
+	" state TEXT,"
+	" who TEXT,"
+	" place TEXT,"
+	" access TEXT,"
+	" queued INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX notices_pending ON notices(id) WHERE queued = 0;"
+	"CREATE TRIGGER notices_job AFTER UPDATE OF state ON jobs"
+	" WHEN NEW.state IN ('done', 'failed') AND OLD.state IS NOT NEW.state"
+	" BEGIN INSERT INTO notices (kind, job_id, state)"
+	"  VALUES ('job', NEW.id, NEW.state); END;"
+	/* Before the insert: INSERT OR REPLACE has not removed the old row. */
+	"CREATE TRIGGER notices_acl BEFORE INSERT ON acls"
+	" WHEN NOT EXISTS (SELECT 1 FROM acls WHERE principal = NEW.principal"
+	"  AND prefix = NEW.prefix AND (access = NEW.access"
+	"  OR access = 'write'))"
+	" BEGIN INSERT INTO notices (kind, who, place, access)"
+	"  VALUES ('access', NEW.principal, NEW.prefix, NEW.access); END;"
+	"CREATE TRIGGER notices_enrolled AFTER INSERT ON agents"
+	" WHEN NEW.role = 'user'"
+	" BEGIN INSERT INTO notices (kind, who, place, access)"
+	"  VALUES ('enrolled', NEW.email, NEW.name, NEW.clearance); END;"
 };
 
 /* Opening and the schema. */

@@ -436,6 +436,37 @@ int	 store_recover(struct store *st, int64_t now, size_t *n, char **cause);
 int	 store_stuck(struct store *st, int64_t now, int64_t stall, size_t *n,
 	     char **cause);
 
+/*
+ * Notices of what deserves mail (store-notice.c, docs/mail.md). The
+ * schema's triggers write "job" (a job's state became done or failed:
+ * job_id, state), "access" (an ACL now grants a principal more: who,
+ * place the prefix, access) and "enrolled" (a person's agent: who the
+ * e-mail, place the agent's name, access the clearance) in the
+ * transaction of the change; store_notice_add writes the others
+ * ("publish-to": job_id, who a recipient; "test": who a recipient, place
+ * who asked). Pending ones are read oldest
+ * first from after id, and marked queued once their mail is in the
+ * outbox. store_notice_count: how many "job" notices of job_id with state
+ * have an id up to upto (the second failure of a job is not the first).
+ */
+struct store_notice {
+	int64_t		 id;
+	const char	*kind;
+	int64_t		 job_id;	/* 0: none */
+	const char	*state;
+	const char	*who;
+	const char	*place;
+	const char	*access;
+};
+int	 store_notice_add(struct store *st, const char *kind, int64_t job_id,
+	     const char *who, const char *place, char **cause);
+int	 store_notice_pending(struct store *st, int64_t after, size_t limit,
+	     int (*cb)(void *, const struct store_notice *), void *arg,
+	     char **cause);
+int	 store_notice_done(struct store *st, int64_t id, char **cause);
+int	 store_notice_count(struct store *st, int64_t job_id,
+	     const char *state, int64_t upto, int64_t *n, char **cause);
+
 /* The audit trail: who did what, when; detail is JSON text or NULL. */
 struct store_audit {
 	int64_t	 id;

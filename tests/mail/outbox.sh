@@ -9,55 +9,12 @@
 . "${srcdir:-.}/tests/lib.sh"
 
 MC=$(dirname "$FERRY")/tests/mail/mail-check
-PY=""
-for p in /usr/bin/python3 python3; do
-	if "$p" -c 'import aiosmtpd' 2>/dev/null; then PY=$p; break; fi
-done
-if [ -z "$PY" ]; then
-	[ "${CI:-}" = true ] && { echo "FAIL: python3-aiosmtpd missing" >&2;
-	    exit 1; }
-	echo "SKIP: python3-aiosmtpd is not installed" >&2
-	exit 77
-fi
+. "$srcdir/tests/mail/lib.sh"
 need openssl
 need sqlite3
 
-PORT=$("$PY" -c 'import socket; s = socket.socket(); \
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-SPID=""
+PORT=$SMTP_PORT
 trap '[ -z "$SPID" ] || kill "$SPID" 2>/dev/null; rm -rf "$TMP"' EXIT
-
-# smtpd_start DIR [ARGS...] / smtpd_stop
-smtpd_start() {
-	d=$1; shift
-	mkdir -p "$d"
-	# The background shell truncates the file only when it gets to it.
-	rm -f "$TMP/smtpd.out"
-	"$PY" "$srcdir/tests/mail/smtpd.py" --port "$PORT" --dir "$d" "$@" \
-	    >"$TMP/smtpd.out" 2>"$TMP/smtpd.err" &
-	SPID=$!
-	i=0
-	until grep -q ready "$TMP/smtpd.out" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt 100 ] || ! kill -0 "$SPID" 2>/dev/null; then
-			cat "$TMP/smtpd.err" >&2
-			fail "smtpd did not start"
-			finish
-			exit 1
-		fi
-		sleep 0.1
-	done
-}
-smtpd_stop() {
-	kill "$SPID"
-	wait "$SPID" 2>/dev/null || true
-	SPID=""
-}
-
-# count DIR: how many messages arrived there.
-count() {
-	ls "$1" 2>/dev/null | grep -c '\.eml$' || true
-}
 
 is() {
 	checks=$((checks + 1))

@@ -4,11 +4,13 @@ Each message that arrives is written to DIR/N.eml (the bytes as
 received) and DIR/N.env (MAIL FROM, then each RCPT TO, one a line),
 renamed into place whole. Prints "ready PORT" once it listens.
 
-    smtpd.py --port P --dir DIR [--auth USER:PASSWORD_FILE]
+    smtpd.py --port P --dir DIR [--host ADDR] [--auth USER:PASSWORD_FILE]
              [--starttls CERT KEY] [--smtps CERT KEY] [--reject ADDR]
 
 --auth wants AUTH PLAIN or LOGIN before MAIL (with --starttls, only after
-STARTTLS); --reject answers 550 to RCPT TO:<ADDR>.
+STARTTLS); --reject answers 550 to RCPT TO:<ADDR>. --host is the
+address it listens on (127.0.0.1). Numbering goes on after the messages
+already in DIR, so that a server started again does not overwrite them.
 """
 import argparse
 import os
@@ -24,7 +26,7 @@ class Writer:
     def __init__(self, directory, reject):
         self.dir = directory
         self.reject = reject
-        self.n = 0
+        self.n = len([f for f in os.listdir(directory) if f.endswith(".eml")])
 
     async def handle_RCPT(self, server, session, envelope, address, options):
         if address == self.reject:
@@ -62,6 +64,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--dir", required=True)
+    ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--auth")
     ap.add_argument("--starttls", nargs=2)
     ap.add_argument("--smtps", nargs=2)
@@ -80,7 +83,7 @@ def main():
         kw["require_starttls"] = True
     if a.smtps:
         kw["ssl_context"] = context(*a.smtps)
-    c = Controller(Writer(a.dir, a.reject), hostname="127.0.0.1",
+    c = Controller(Writer(a.dir, a.reject), hostname=a.host,
                    port=a.port, **kw)
     c.start()
     print("ready %d" % a.port, flush=True)
