@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ferryd.h"
+#include "hub-sftp.h"
 
 struct api_op {
 	const char	 *name;
@@ -77,6 +78,8 @@ static const struct api_op api_ops[] = {
 	{ "pause", jobs_query, API_LOCAL },
 	{ "resume", jobs_query, API_LOCAL },
 	{ "retry", jobs_query, API_LOCAL },
+	{ "site.add", sftp_site_add, API_LOCAL },
+	{ "sites", sftp_sites, API_LOCAL },
 };
 
 static const struct api_op *

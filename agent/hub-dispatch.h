@@ -59,7 +59,18 @@ struct jobs_xfer {
 	const struct dispatch_end *lsn;		/* that agent; NULL: none */
 	int			 send_done, recv_done;
 	char			*agent_error;
+	char			*sftp;		/* the SFTP site it serves */
+	int			 sftp_pull;	/* from it, not to it */
 };
+
+/* Tasks store_task_next offered, in its order. */
+struct dispatch_due {
+	struct store_task	*t;
+	size_t			 n;
+};
+
+/* hub-dispatch.c */
+void	dispatch_xfer_free(struct jobs_xfer *x);
 
 /*
  * hub-dispatch-report.c. dispatch_flush marks the delivered files' tasks

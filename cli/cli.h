@@ -35,6 +35,7 @@ extern const struct cmd_entry cmd_retry_entry;
 extern const struct cmd_entry cmd_send_entry;
 extern const struct cmd_entry cmd_share_entry;
 extern const struct cmd_entry cmd_site_entry;
+extern const struct cmd_entry cmd_sites_entry;
 extern const struct cmd_entry cmd_status_entry;
 
 /* ferry.c */

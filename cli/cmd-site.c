@@ -4,10 +4,16 @@
  * G: powers of 1024; 0 lifts the cap), or in bits per second ("200Mbit"),
  * and say where its agents can be reached (docs/security.md: an agent's
  * own claim is not enough).
+ *
+ * ferry site add NAME --sftp USER@HOST[:PORT]:ROOT --key FILE
+ * --known-hosts FILE [--passphrase-file FILE] [--via AGENT]: an agentless
+ * site on an SFTP server (docs/sftp.md). The files are named by absolute
+ * path; their content never leaves the hub's machine.
  */
 #include "config.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,10 +29,60 @@ static int	cmd_site_exec(int, char **);
 const struct cmd_entry cmd_site_entry = {
 	.name = "site",
 	.usage = "set SITE [--bwlimit RATE] [--address ADDR|none] "
-	    "[--state DIR]",
-	.summary = "set a site's bandwidth cap or public address",
+	    "[--state DIR]\n"
+	    "       ferry site add NAME --sftp USER@HOST[:PORT]:ROOT --key FILE "
+	    "--known-hosts FILE\n"
+	    "           [--passphrase-file FILE] [--via AGENT] [--state DIR]",
+	.summary = "add an SFTP site; set a site's bandwidth cap or address",
 	.exec = cmd_site_exec,
 };
+
+/* A file named on the command line, as the hub (another cwd) finds it. */
+static json_t *
+cmd_site_path(const char *path)
+{
+	char	abs[PATH_MAX];
+
+	if (path == NULL)
+		return (NULL);
+	if (*path != '/' && realpath(path, abs) != NULL)
+		return (json_string(abs));
+	return (json_string(path));
+}
+
+struct cmd_site_sftp {
+	const char	*sftp, *key, *known, *pass, *via;
+};
+
+static int
+cmd_site_add(const char *state, const char *name,
+    const struct cmd_site_sftp *o)
+{
+	json_t	*req, *rep = NULL;
+	int	 r;
+
+	if (o->sftp == NULL || o->key == NULL || o->known == NULL) {
+		cli_error(&cmd_site_entry, "site add needs --sftp "
+		    "USER@HOST[:PORT]:ROOT, --key FILE and --known-hosts FILE");
+		return (cli_usage(&cmd_site_entry));
+	}
+	req = json_pack("{s:s, s:s, s:s, s:o, s:o}", "op", "site.add", "site",
+	    name, "sftp", o->sftp, "key", cmd_site_path(o->key),
+	    "known_hosts", cmd_site_path(o->known));
+	if (o->pass != NULL)
+		json_object_set_new(req, "passphrase_file",
+		    cmd_site_path(o->pass));
+	if (o->via != NULL)
+		json_object_set_new(req, "via", json_string(o->via));
+	r = cli_request(&cmd_site_entry, state, req, &rep);
+	json_decref(req);
+	if (r == 0)
+		printf("site %s: SFTP %s, reached by the hub; grant it what it "
+		    "may receive with 'ferry acl set %s SHARE:PATH read'\n",
+		    name, o->sftp, name);
+	json_decref(rep);
+	return (r);
+}
 
 static int
 cmd_site_exec(int argc, char **argv)
@@ -35,8 +91,14 @@ cmd_site_exec(int argc, char **argv)
 		{ "bwlimit", required_argument, NULL, 'b' },
 		{ "address", required_argument, NULL, 'a' },
 		{ "state", required_argument, NULL, 'S' },
+		{ "sftp", required_argument, NULL, 's' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "known-hosts", required_argument, NULL, 'K' },
+		{ "passphrase-file", required_argument, NULL, 'p' },
+		{ "via", required_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct cmd_site_sftp	 so = { NULL, NULL, NULL, NULL, NULL };
 	const char	*state = NULL, *addr = NULL;
 	uint64_t	 rate = 0;
 	char		*cause = NULL, r1[HUMAN_LEN];
@@ -56,8 +118,22 @@ cmd_site_exec(int argc, char **argv)
 			break;
 		case 'a': addr = optarg; break;
 		case 'S': state = optarg; break;
+		case 's': so.sftp = optarg; break;
+		case 'k': so.key = optarg; break;
+		case 'K': so.known = optarg; break;
+		case 'p': so.pass = optarg; break;
+		case 'v': so.via = optarg; break;
 		default: return (cli_usage(&cmd_site_entry));
 		}
+	}
+	if (argc - optind == 2 && strcmp(argv[optind], "add") == 0 && !have &&
+	    addr == NULL)
+		return (cmd_site_add(state, argv[optind + 1], &so));
+	if (so.sftp != NULL || so.key != NULL || so.known != NULL ||
+	    so.pass != NULL || so.via != NULL) {
+		cli_error(&cmd_site_entry, "--sftp, --key, --known-hosts, "
+		    "--passphrase-file and --via are for 'site add'");
+		return (cli_usage(&cmd_site_entry));
 	}
 	if (argc - optind != 2 || strcmp(argv[optind], "set") != 0 ||
 	    (!have && addr == NULL)) {

@@ -31,6 +31,7 @@ static const struct cmd_entry *cmd_table[] = {
 	&cmd_send_entry,
 	&cmd_share_entry,
 	&cmd_site_entry,
+	&cmd_sites_entry,
 	&cmd_status_entry,
 	NULL
 };
