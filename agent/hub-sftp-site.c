@@ -110,6 +110,12 @@ hub_sftp_below(const struct hub_sftp_site *s, const char *p,
 
 	while (n > 1 && root[n - 1] == '/')
 		n--;
+	/* A relative name is below the root, if it climbs nowhere. */
+	if (*p != '/' && *root == '/' && *p != '\0' &&
+	    tree_check_relpath(p, NULL) == 0) {
+		*rel = p;
+		return (0);
+	}
 	if (strcmp(root, "/") == 0 && *p == '/') {
 		*rel = p + 1;
 		return (0);

@@ -45,7 +45,8 @@ int	hub_sftp_connect(const struct hub_sftp_site *s, const char *root,
 	    const struct sftp_opts *extra, struct sftp **out, char **cause);
 
 /*
- * Whether remote path p lies at or below the target's root: 0 and *rel
+ * Whether remote path p lies at or below the target's root (a relative
+ * p is below it, if it does not climb): 0 and *rel
  * (borrowed from p; "" for the root itself), else FERRY_ERR_DENIED
  * naming the site and its root.
  */

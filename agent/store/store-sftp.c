@@ -69,7 +69,7 @@ store_sftp_get(struct store *st, const char *site, struct store_sftp *out,
 		return (r == 0 ? err_set(cause, FERRY_ERR_NOTFOUND,
 		    "%s is not an SFTP site", site) : r);
 	memset(&s, 0, sizeof s);
-	r |= store_dup(db_col_str(q, 0), &s.site);
+	r = store_dup(db_col_str(q, 0), &s.site);
 	r |= store_dup(db_col_str(q, 1), &s.target);
 	r |= store_dup(db_col_str(q, 2), &s.key_file);
 	r |= store_dup(db_col_str(q, 3), &s.known_hosts);
