@@ -163,6 +163,7 @@ checks=$((checks + 1))
 [ -n "$moved" ] && [ -n "$resumed" ] &&
     [ $((moved + resumed)) -eq 6000000 ] && [ "$resumed" -ge 1000000 ] ||
     fail "resume byte counts (partial was $before): $line"
+checks=$((checks + 1))
 grep -q "job $big_id: vendorsftp show/big.bin: " "$HUB.log" ||
     fail "the lost connection is not in the log"
 echo "resume: $before bytes on the server when killed; then $moved moved," \
@@ -182,6 +183,10 @@ sftp_refused() {
 	    fail "$1: $(jq -c .tasks "$TMP/out")"
 	audit_has sftp.refused ".site == \"$1\" and .job == $id and
 	    (.why | contains(\"$2\"))"
+	# Failed for good at the first refusal, not after five tries.
+	checks=$((checks + 1))
+	[ "$(grep -c "job $id: $1: " "$HUB.log")" = 1 ] ||
+	    fail "$1 was tried more than once: $(grep "job $id: " "$HUB.log")"
 }
 ssh-keygen -q -t ed25519 -N '' -f "$K/fake"
 printf '[127.0.0.1]:%s %s\n' "$SSH_PORT" "$(cat "$K/fake.pub")" \
