@@ -15,7 +15,11 @@
  *
  * A run is a struct jobs_xfer with no agent at either end, kept in
  * d->xfers, so that cancel and pause (dispatch_stop) reach it and files
- * settle through dispatch_settle like any other transfer's.
+ * settle through dispatch_settle like any other transfer's. A task is
+ * started when its file's turn comes, not when the run begins: the files
+ * go one at a time, and one waiting behind a long file must not look
+ * stalled (store_stuck), nor count an attempt when the connection is
+ * lost before its turn.
  */
 #include "config.h"
 
@@ -42,6 +46,7 @@ struct sftp_xfer {
 	struct jobs_xfer	*x;
 	struct hub_sftp_site	*site;
 	char			*rroot;		/* the remote root used */
+	char			*started;	/* per file: its task runs */
 	size_t			 cur;		/* the file being moved */
 	int64_t			 last_progress;
 };
@@ -55,6 +60,7 @@ sftp_xfer_free(struct sftp_xfer *sx)
 		dispatch_xfer_free(sx->x);
 	hub_sftp_site_free(sx->site);
 	free(sx->rroot);
+	free(sx->started);
 	free(sx);
 }
 
@@ -88,14 +94,35 @@ sftp_xfer_audit(struct sftp_xfer *sx, const char *path, const char *why)
 	    sx->site->conf.target, "path", path, "why", why));
 }
 
-/* File i failed with r: for good if a refusal. Caller holds d->mu. */
+/* Starts file i's task: 0, or it may not run now. Caller holds d->mu. */
+static int
+sftp_xfer_start(struct sftp_xfer *sx, size_t i)
+{
+	struct jobs_xfer	*x = sx->x;
+
+	if (i >= x->l.n || x->settled[i])
+		return (-1);
+	if (!sx->started[i] && store_task_start(x->d->store, x->task[i],
+	    clock_now(), NULL) != 0) {
+		/* Cancelled, paused, or another task writes its file. */
+		x->settled[i] = 1;
+		return (-1);
+	}
+	sx->started[i] = 1;
+	return (0);
+}
+
+/*
+ * File i failed with r: for good if a refusal, else under the retry
+ * policy (an attempt counted). Caller holds d->mu.
+ */
 static void
 sftp_xfer_fail(struct sftp_xfer *sx, size_t i, int r, const char *why)
 {
 	struct jobs_xfer	*x = sx->x;
 	char			*cause = NULL;
 
-	if (i >= x->l.n || x->settled[i])
+	if (sftp_xfer_start(sx, i) != 0)
 		return;
 	x->settled[i] = 1;
 	if (sftp_xfer_refusal(r))
@@ -158,7 +185,10 @@ sftp_xfer_file(struct sftp_xfer *sx, struct sftp *c, int fd, size_t i)
 	memset(&st, 0, sizeof st);
 	pthread_mutex_lock(&x->d->mu);
 	sx->cur = i;
+	r = sftp_xfer_start(sx, i);
 	pthread_mutex_unlock(&x->d->mu);
+	if (r != 0)
+		return (0);	/* not now: skipped */
 	if (x->sftp_pull)
 		r = sftp_pull(c, rel, fd, &st, &why);
 	else
@@ -195,6 +225,23 @@ sftp_xfer_fail_rest(struct sftp_xfer *sx, int r, const char *why)
 		sftp_xfer_fail(sx, i, r, why);
 }
 
+/*
+ * The files whose turn did not come stay queued, with no attempt
+ * counted: the dispatcher offers them again at once, and a server still
+ * away then fails them all at connection (sftp_xfer_fail_rest), under
+ * the backoff. Caller holds d->mu.
+ */
+static void
+sftp_xfer_release(struct sftp_xfer *sx)
+{
+	size_t	i;
+
+	for (i = 0; i < sx->x->l.n; i++) {
+		if (!sx->started[i])
+			sx->x->settled[i] = 1;
+	}
+}
+
 static void
 sftp_xfer_run(struct sftp_xfer *sx)
 {
@@ -228,12 +275,9 @@ sftp_xfer_run(struct sftp_xfer *sx)
 			break;
 		r = 0;
 	}
-	if (r != 0 && sftp_xfer_lost(r) && c != NULL) {
-		pthread_mutex_lock(&x->d->mu);
-		sftp_xfer_fail_rest(sx, r, "the connection to the SFTP server "
-		    "was lost before this file");
-		pthread_mutex_unlock(&x->d->mu);
-	}
+	pthread_mutex_lock(&x->d->mu);
+	sftp_xfer_release(sx);
+	pthread_mutex_unlock(&x->d->mu);
 	sftp_free(c);
 	if (fd != -1)
 		close(fd);
@@ -252,8 +296,10 @@ sftp_xfer_main(void *arg)
 	pthread_mutex_lock(&d->mu);
 	dispatch_flush(x, 1);
 	/* What a cancel or pause stopped was settled by it. */
-	for (i = 0; i < x->l.n && !x->abort; i++)
-		dispatch_settle(x, i, 0, "the transfer ended early");
+	for (i = 0; i < x->l.n && !x->abort; i++) {
+		if (sx->started[i])
+			dispatch_settle(x, i, 0, "the transfer ended early");
+	}
 	d->busy--;
 	for (pp = &d->xfers; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == x) {
@@ -371,7 +417,8 @@ sftp_xfer_new(struct ferryd *d, struct hub_sftp_site *site, int pull,
 	x->delivered = calloc(due->n, sizeof *x->delivered);
 	x->l.v = calloc(due->n, sizeof *x->l.v);
 	x->l.cap = due->n;
-	if (x->sftp == NULL || x->task == NULL || x->settled == NULL ||
+	sx->started = calloc(due->n, 1);
+	if (sx->started == NULL || x->sftp == NULL || x->task == NULL || x->settled == NULL ||
 	    x->delivered == NULL || x->l.v == NULL) {
 		sx->site = NULL;
 		sftp_xfer_free(sx);
@@ -408,9 +455,11 @@ sftp_xfer_plan(struct sftp_xfer *sx, struct share_map *m,
 	for (i = 0; i < due->n; i++) {
 		if (due->t[i].job_id != j->id)
 			continue;
-		if ((r = sftp_xfer_add(sx, m, &due->t[i], &cause)) == 1)
+		if ((r = sftp_xfer_add(sx, m, &due->t[i], &cause)) != 0 &&
+		    r != 1)
+			store_task_start(st, due->t[i].id, clock_now(), NULL);
+		if (r == 0 || r == 1)
 			continue;
-		store_task_start(st, due->t[i].id, clock_now(), NULL);
 		if (r == FERRY_ERR_DENIED) {
 			sftp_xfer_audit(sx, due->t[i].dst_path, cause);
 			store_task_refuse(st, due->t[i].id, cause, clock_now(),

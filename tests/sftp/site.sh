@@ -169,6 +169,25 @@ grep -q "job $big_id: vendorsftp show/big.bin: " "$HUB.log" ||
 echo "resume: $before bytes on the server when killed; then $moved moved," \
     "$resumed kept" >&2
 
+# --- A server away: retried under the backoff, done once it is back -------
+sshd_stop
+printf 'second take\n' >"$S/show/sh010/notes.txt"
+run 0 F send --from hq --to vendorsftp "$S/show/sh010/notes.txt"
+away_id=$(job_of)
+i=0
+until F job "$away_id" --json 2>/dev/null | jq -e '.last_error' >/dev/null; do
+	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
+done
+run 0 F job "$away_id" --json
+checks=$((checks + 1))
+[ "$(jq -r '"\(.state) \(.tasks[0].attempts)"' "$TMP/out")" = "queued 1" ] &&
+    jq -r .last_error "$TMP/out" | grep -q "127.0.0.1" ||
+    fail "a server away: $(cat "$TMP/out")"
+/usr/sbin/sshd -D -e -f "$K/sshd_config" 2>>"$K/sshd.log" &
+SSHD_PID=$!
+run 0 F job "$away_id" --wait
+same "$S/show/sh010/notes.txt" "$R/show/sh010/notes.txt"
+
 # --- Refusals, each failing at once with a cause and an audit record ------
 # sftp_refused SITE MESSAGE: a send to SITE fails for good with MESSAGE.
 sftp_refused() {
