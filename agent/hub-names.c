@@ -157,8 +157,7 @@ names_principal(struct ferryd *d, const char *who, char **cause)
 		store_sftp_clear(&s);
 	else if (store_user_get(d->store, who, &cl, NULL) != 0 &&
 	    names_invited(d, who, 1, NULL) != 0)
-		r = names_unknown(d, "person or SFTP site", who, NAMES_PEOPLE,
-		    cause);
+		r = names_unknown(d, "person", who, NAMES_PEOPLE, cause);
 	pthread_mutex_unlock(&d->mu);
 	return (r);
 }
