@@ -32,6 +32,11 @@
 #include "tree.h"
 
 #define HUB_SFTP_TIMEOUT_MS	15000
+/*
+ * Files one pull may list: the server is the vendor's, and each name
+ * costs the hub memory before the job is stored.
+ */
+#define HUB_SFTP_LIST_MAX	200000
 
 int
 hub_sftp_site_get(struct ferryd *d, const char *site,
@@ -253,6 +258,7 @@ struct sftp_plan_walk {
 	void				*arg;
 	const char			*root;
 	char				*refused;
+	size_t				 n;
 };
 
 static int
@@ -267,6 +273,8 @@ sftp_plan_walk_cb(const char *rel, uint64_t size, int refused, void *arg)
 			w->refused = strdup(rel);
 		return (0);
 	}
+	if (++w->n > HUB_SFTP_LIST_MAX)
+		return (FERRY_ERR_TOOBIG);
 	if (asprintf(&p, "%s%s%s", w->root, strcmp(w->root, "/") ? "/" : "",
 	    rel) == -1)
 		return (FERRY_ERR_NOMEM);
@@ -279,7 +287,7 @@ int
 sftp_plan_list(const struct hub_sftp_site *s, const json_t *paths,
     int (*add)(const char *, int64_t, void *), void *arg, char **cause)
 {
-	struct sftp_plan_walk	 w = { s, add, arg, s->target.root, NULL };
+	struct sftp_plan_walk	 w = { s, add, arg, s->target.root, NULL, 0 };
 	struct sftp		*c = NULL;
 	const json_t		*p;
 	const char		*rel;
@@ -300,7 +308,11 @@ sftp_plan_list(const struct hub_sftp_site *s, const json_t *paths,
 			break;
 	}
 	sftp_free(c);
-	if (r == 0 && w.refused != NULL)
+	if (r == FERRY_ERR_TOOBIG && w.n > HUB_SFTP_LIST_MAX)
+		r = err_set(cause, r, "SFTP site %s lists more than %d files "
+		    "below the paths given: pull fewer at a time",
+		    s->conf.site, HUB_SFTP_LIST_MAX);
+	else if (r == 0 && w.refused != NULL)
 		r = err_set(cause, FERRY_ERR_DENIED, "%s on SFTP site %s is a "
 		    "symlink or a special file: ferry moves regular files only",
 		    w.refused, s->conf.site);
