@@ -10,17 +10,18 @@
 . "${srcdir:-.}/tests/agent/lib.sh"
 HUBTMP=$TMP
 . "${srcdir:-.}/tests/sftp/lib.sh"
-trap 'stop_daemons; sftp_cleanup; rm -rf "$HUBTMP"' EXIT
+# sshd first: stop_daemons waits for every child, and sshd is one.
+trap 'sftp_cleanup; stop_daemons; rm -rf "$HUBTMP"' EXIT
 need openssl
 
 PASS="correct horse battery ferry-7Qx"
 keygen enc "$PASS"
-# The secrets as grep patterns in a file: on grep's command line they
-# would be found in /proc by the check below.
 cat "$K/enc.pub" >>"$K/authorized_keys"
 printf '%s\n' "$PASS" >"$K/pass"
 chmod 600 "$K/pass"
-# A line of the private key's body: it must never show anywhere.
+# A line of the private key's body: it must never show anywhere. The
+# secrets are grep patterns in a file: on grep's command line they would
+# be found in /proc by the check below.
 KEYLINE=$(sed -n 3p "$K/enc")
 printf '%s\n%s\n' "$PASS" "$KEYLINE" >"$K/secrets"
 
@@ -128,6 +129,14 @@ err_has "/etc/hostname: outside the root $R of SFTP site vendorsftp"
 audit_has send.refused '.why | test("outside the root")'
 run 1 F send --from vendorsftp --to hq "$R/incoming/../../etc"
 err_has "outside the root $R of SFTP site vendorsftp"
+
+# A symlink the server shows is never followed: the whole pull is refused.
+ln -s /etc "$R/incoming/v001/etc"
+run 1 F send --from vendorsftp --to hq "$R/incoming/v001"
+err_has "incoming/v001/etc on SFTP site vendorsftp is a symlink"
+audit_has send.refused '.why | test("is a symlink")'
+absent "$S/incoming/v001/etc"
+rm "$R/incoming/v001/etc"
 
 # --- Resume: the ssh connection killed mid-file -----------------------------
 openssl enc -aes-128-ctr -nosalt -pass pass:big -pbkdf2 -iter 1 </dev/zero \
