@@ -80,6 +80,7 @@ static const struct api_op api_ops[] = {
 	{ "retry", jobs_query, API_LOCAL },
 	{ "site.add", sftp_site_add, API_LOCAL },
 	{ "sites", sftp_sites, API_LOCAL },
+	{ "site.check", sftp_site_check, API_LOCAL },
 };
 
 static const struct api_op *

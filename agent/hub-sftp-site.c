@@ -474,3 +474,42 @@ sftp_sites(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 	free(cause);
 	return (rep);
 }
+
+/*
+ * site.check: connects to an SFTP site's server as a job would, so that
+ * an admin sees the host key's fingerprint (to compare with the
+ * vendor's) and how files will be verified, before any job.
+ */
+json_t *
+sftp_site_check(struct ferryd *d, const char *op, const json_t *req,
+    uid_t uid)
+{
+	const char		*name = json_string_value(json_object_get(req,
+				    "site"));
+	struct hub_sftp_site	*s = NULL;
+	struct sftp		*c = NULL;
+	char			*cause = NULL;
+	json_t			*rep;
+	int			 r;
+
+	if (name == NULL)
+		return (json_pack("{s:s, s:b}", "error", "site.check needs a "
+		    "site", "done", 1));
+	pthread_mutex_lock(&d->mu);
+	r = hub_sftp_site_get(d, name, &s, &cause);
+	pthread_mutex_unlock(&d->mu);
+	if (r == 0)
+		r = err_set(&cause, FERRY_ERR_NOTFOUND, "%s is not an SFTP "
+		    "site ('ferry sites' lists them)", name);
+	else if (r == 1)
+		r = hub_sftp_connect(s, NULL, NULL, &c, &cause);
+	rep = r != 0 ? json_pack("{s:s, s:b}", "error", cause ? cause :
+	    err_str(r), "done", 1) : json_pack("{s:s, s:s, s:s, s:b, s:b}",
+	    "site", name, "target", s->conf.target, "fingerprint",
+	    sftp_fingerprint(c), "remote_hash", sftp_has_remote_hash(c),
+	    "done", 1);
+	sftp_free(c);
+	hub_sftp_site_free(s);
+	free(cause);
+	return (rep);
+}

@@ -75,6 +75,9 @@ json_t	*sftp_site_add(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
 json_t	*sftp_sites(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
+/* site.check: connects as a job would; the host key's fingerprint. */
+json_t	*sftp_site_check(struct ferryd *d, const char *op, const json_t *req,
+	    uid_t uid);
 
 /*
  * hub-sftp.c: starts the due tasks of job (the caller holds d->mu) when

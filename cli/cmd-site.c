@@ -9,6 +9,10 @@
  * --known-hosts FILE [--passphrase-file FILE] [--via AGENT]: an agentless
  * site on an SFTP server (docs/sftp.md). The files are named by absolute
  * path; their content never leaves the hub's machine.
+ *
+ * ferry site check NAME: connects to an SFTP site's server as a job
+ * would, and prints the host key's fingerprint (to compare with the
+ * vendor's) and how files will be verified.
  */
 #include "config.h"
 
@@ -32,7 +36,8 @@ const struct cmd_entry cmd_site_entry = {
 	    "[--state DIR]\n"
 	    "       ferry site add NAME --sftp USER@HOST[:PORT]:ROOT --key FILE "
 	    "--known-hosts FILE\n"
-	    "           [--passphrase-file FILE] [--via AGENT] [--state DIR]",
+	    "           [--passphrase-file FILE] [--via AGENT] [--state DIR]\n"
+	    "       ferry site check NAME [--state DIR]",
 	.summary = "add an SFTP site; set a site's bandwidth cap or address",
 	.exec = cmd_site_exec,
 };
@@ -85,6 +90,26 @@ cmd_site_add(const char *state, const char *name,
 }
 
 static int
+cmd_site_check(const char *state, const char *name)
+{
+	json_t	*req, *rep = NULL;
+	int	 r;
+
+	req = json_pack("{s:s, s:s}", "op", "site.check", "site", name);
+	r = cli_request(&cmd_site_entry, state, req, &rep);
+	json_decref(req);
+	if (r == 0)
+		printf("site %s: %s answers, host key %s; files verified by "
+		    "%s\n", name, json_string_value(json_object_get(rep,
+		    "target")), json_string_value(json_object_get(rep,
+		    "fingerprint")), json_is_true(json_object_get(rep,
+		    "remote_hash")) ? "the server's sha256sum (8 MiB and up)" :
+		    "reading them back");
+	json_decref(rep);
+	return (r);
+}
+
+static int
 cmd_site_exec(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -129,6 +154,10 @@ cmd_site_exec(int argc, char **argv)
 	if (argc - optind == 2 && strcmp(argv[optind], "add") == 0 && !have &&
 	    addr == NULL)
 		return (cmd_site_add(state, argv[optind + 1], &so));
+	if (argc - optind == 2 && strcmp(argv[optind], "check") == 0 &&
+	    !have && addr == NULL && so.sftp == NULL && so.key == NULL &&
+	    so.known == NULL && so.pass == NULL && so.via == NULL)
+		return (cmd_site_check(state, argv[optind + 1]));
 	if (so.sftp != NULL || so.key != NULL || so.known != NULL ||
 	    so.pass != NULL || so.via != NULL) {
 		cli_error(&cmd_site_entry, "--sftp, --key, --known-hosts, "

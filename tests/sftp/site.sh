@@ -83,6 +83,10 @@ audit_has site.add ".site == \"vendorsftp\" and .kind == \"sftp\" and
 run 1 "$FERRY" site add vendorsftp --sftp "$TARGET" --key "$K/user" \
     --known-hosts "$KNOWN" --state "$HUB"
 err_has "already exists"
+# A check before any job: the host key's fingerprint, as ssh-keygen -l says.
+run 0 F site check vendorsftp
+out_has "^site vendorsftp: $TARGET answers, host key $(ssh-keygen -lf \
+    "$K/host.pub" | cut -d' ' -f2); files verified by" "site check"
 
 # --- ACLs: an SFTP site gets only what it is granted ----------------------
 run 1 F send --from hq --to vendorsftp "$S/show/sh010"
@@ -223,6 +227,8 @@ printf '[127.0.0.1]:%s %s\n' "$SSH_PORT" "$(cat "$K/fake.pub")" \
 F site add wronghost --sftp "$TARGET" --key "$K/user" \
     --known-hosts "$K/wrong_hosts" >/dev/null
 sftp_refused wronghost "HOST KEY MISMATCH"
+run 1 F site check wronghost
+err_has "HOST KEY MISMATCH"
 F site add unknownhost --sftp "$TARGET" --key "$K/user" \
     --known-hosts "$K/empty_hosts" >/dev/null
 sftp_refused unknownhost "unknown host"
