@@ -5,8 +5,9 @@
 # after the ssh connection is killed mid-file (byte counts from the hub's
 # log); refusals, each checked for its message and its audit record: a
 # wrong host key, an unknown host, a wrong user key, paths outside the
-# root, a full remote disk; credentials absent from argv, logs, the JSON
-# and the audit.
+# root, a symlink on the server, a full remote disk; a hub killed with
+# kill -9 mid-file resumes after its restart; a server away is retried;
+# credentials absent from argv, logs, the JSON and the audit.
 . "${srcdir:-.}/tests/agent/lib.sh"
 HUBTMP=$TMP
 . "${srcdir:-.}/tests/sftp/lib.sh"
@@ -181,6 +182,31 @@ grep -q "job $big_id: vendorsftp show/big.bin: " "$HUB.log" ||
     fail "the lost connection is not in the log"
 echo "resume: $before bytes on the server when killed; then $moved moved," \
     "$resumed kept" >&2
+
+# --- kill -9 of the hub mid-file: after a restart the job resumes -------
+openssl enc -aes-128-ctr -nosalt -pass pass:big2 -pbkdf2 -iter 1 </dev/zero \
+    2>/dev/null | head -c 5000000 >"$S/show/big2.bin"
+run 0 F site set vendorsftp --bwlimit 1M
+run 0 F send --from hq --to vendorsftp "$S/show/big2.bin"
+k_id=$(job_of)
+part="$R/show/.big2.bin.ferry-part"
+i=0
+while [ "$(stat -c %s "$part" 2>/dev/null || echo 0)" -lt 1500000 ]; do
+	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
+done
+kill -9 "$HUBPID"
+wait "$HUBPID" 2>/dev/null || true
+start_daemon "$HUB"
+HUBPID=$DPID
+run 0 F site set vendorsftp --bwlimit 0
+run 0 F job "$k_id" --wait
+same "$S/show/big2.bin" "$R/show/big2.bin"
+no_partials "$R"
+line=$(grep "job $k_id: sent show/big2.bin to vendorsftp" "$HUB.log" | tail -n1)
+resumed=$(echo "$line" | sed -n 's/.* \([0-9]*\) resumed.*/\1/p')
+checks=$((checks + 1))
+[ -n "$resumed" ] && [ "$resumed" -ge 1000000 ] ||
+    fail "no resume after the hub's kill -9: $line"
 
 # --- A server away: retried under the backoff, done once it is back -------
 sshd_stop
