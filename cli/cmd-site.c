@@ -167,7 +167,8 @@ cmd_site_exec(int argc, char **argv)
 	if (argc - optind != 2 || strcmp(argv[optind], "set") != 0 ||
 	    (!have && addr == NULL)) {
 		cli_error(&cmd_site_entry, "expected: set SITE --bwlimit RATE "
-		    "and/or --address ADDR|none");
+		    "and/or --address ADDR|none, add NAME --sftp ..., or "
+		    "check NAME");
 		return (cli_usage(&cmd_site_entry));
 	}
 	req = json_pack("{s:s, s:s}", "op", "site.set", "site",
