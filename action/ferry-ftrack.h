@@ -14,6 +14,8 @@
 #include <jansson.h>
 
 #include "credentials.h"
+#include "ffconf.h"
+#include "publish-plan.h"
 #include "spool.h"
 
 struct eventhub;
@@ -40,17 +42,6 @@ struct resolve_result;
 /* A finished job that cannot be registered is retried this often. */
 #define FF_FINISH_ATTEMPTS	5
 
-/* --config FILE (ffconf.c); every part is optional. */
-struct ffconf {
-	json_t	*allowed_roles;	/* role names; NULL: anyone */
-	json_t	*prefixes;	/* {location name: path prefix} */
-	int64_t	 update_ms;	/* between Job updates; 3000 */
-	char	*assign_from;	/* automation: send assigned tasks from
-				 * this location; NULL: off */
-	char	*version_status; /* automation: statuses after a delivery */
-	char	*task_status;
-};
-
 /* The listener. */
 struct ff {
 	const char	*state;		/* its own state directory */
@@ -66,6 +57,8 @@ struct ff {
 	int64_t		 next_tick_ms;
 	const char	*stall;		/* FERRY_FTRACK_TEST_STALL */
 	const volatile sig_atomic_t *stopping; /* set by SIGTERM, SIGINT */
+	int		 notify_missing; /* the hub has no "notify" (said) */
+	int		 publish_list_failing; /* said once until it works */
 	int		 lockfd;
 };
 
@@ -120,12 +113,6 @@ void	 event_derive(struct ff_event *ev, json_t *event);
 /* stall.c */
 /* Stalls the process when the test hook names this step. */
 void	 stall_after(struct ff *ff, const char *step, const char *event_id);
-
-/* ffconf.c */
-int	 ffconf_load(const char *path, struct ffconf *c, char **cause);
-void	 ffconf_clear(struct ffconf *c);
-/* The prefix configured for a location, or NULL. */
-const char *ffconf_prefix(const struct ffconf *c, const char *location);
 
 /* ferryapi.c: the local hub's API (docs/api.md) */
 int	 ferryapi_call(const char *hub_state, const json_t *req,
@@ -196,6 +183,18 @@ int	 finish_register(struct ff *ff, const struct spool_delivery *d,
 	     const json_t *job, size_t *countp, char **cause);
 int	 finish_statuses(struct ff *ff, const struct spool_delivery *d,
 	     char **cause);
+/*
+ * Registers files (as resolved.c keeps them: component_id, container_id,
+ * path) in a location, each at dst[path] (NULL: not delivered), and
+ * announces what was registered now. Safe to repeat: what is there stays.
+ */
+int	 finish_register_files(struct ff *ff, const char *dest,
+	     const char *location_id, const json_t *files, const json_t *dst,
+	     size_t *countp, char **cause);
+
+/* publish.c */
+/* Finds done publishes at the hub and takes each one step further. */
+void	 publish_tick(struct ff *ff);
 
 /* automate.c */
 /* The topic of the events automate_handle() makes, one an assignment. */

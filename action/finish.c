@@ -85,42 +85,56 @@ finish_announce(struct ff *ff, const char *location_id, const json_t *added)
 }
 
 int
-finish_register(struct ff *ff, const struct spool_delivery *d,
-    const json_t *job, size_t *countp, char **cause)
+finish_register_files(struct ff *ff, const char *dest,
+    const char *location_id, const json_t *files, const json_t *dst,
+    size_t *countp, char **cause)
 {
 	struct resolve_result	 res = { NULL, 0 };
 	struct register_stats	 st;
 	struct finish_map	 m;
-	const json_t		*t;
-	const char		*src, *dst, *state;
 	json_t			*added;
-	size_t			 i;
 	int			 r;
 
 	*countp = 0;
-	if ((r = resolved_from_json(d->files, &res, cause)) != 0 || res.n == 0)
+	if ((r = resolved_from_json(files, &res, cause)) != 0 || res.n == 0)
 		return (r);
-	m.dst = json_object();
-	m.prefix = ffconf_prefix(&ff->conf, d->dest);
+	m.dst = (json_t *)dst;
+	m.prefix = ffconf_prefix(&ff->conf, dest);
+	memset(&st, 0, sizeof st);
+	added = json_array();
+	r = register_delivery_added(ff->rest, location_id, &res,
+	    finish_dst_of, &m, &st, added, cause);
+	if (r == 0)
+		*countp = st.created + st.existing;
+	/* What got registered is announced, even when a later batch failed. */
+	finish_announce(ff, location_id, added);
+	json_decref(added);
+	resolve_result_clear(&res);
+	return (r);
+}
+
+int
+finish_register(struct ff *ff, const struct spool_delivery *d,
+    const json_t *job, size_t *countp, char **cause)
+{
+	const json_t	*t;
+	const char	*src, *dst, *state;
+	json_t		*map;
+	size_t		 i;
+	int		 r;
+
+	map = json_object();
 	json_array_foreach(json_object_get(job, "tasks"), i, t) {
 		src = json_string_value(json_object_get(t, "src"));
 		dst = json_string_value(json_object_get(t, "dst"));
 		state = json_string_value(json_object_get(t, "state"));
 		if (src != NULL && dst != NULL && state != NULL &&
 		    strcmp(state, "done") == 0)
-			json_object_set_new(m.dst, src, json_string(dst));
+			json_object_set_new(map, src, json_string(dst));
 	}
-	memset(&st, 0, sizeof st);
-	added = json_array();
-	r = register_delivery_added(ff->rest, d->dest_location_id, &res,
-	    finish_dst_of, &m, &st, added, cause);
-	if (r == 0)
-		*countp = st.created + st.existing;
-	/* What got registered is announced, even when a later batch failed. */
-	finish_announce(ff, d->dest_location_id, added);
-	json_decref(added);
-	json_decref(m.dst);
-	resolve_result_clear(&res);
+	r = finish_register_files(ff, d->dest, d->dest_location_id, d->files,
+	    map, countp, cause);
+	json_decref(map);
 	return (r);
 }
 

@@ -405,6 +405,8 @@ progress_tick(struct ff *ff)
 	json_array_foreach(jobs, i, id)
 		progress_with(ff, json_integer_value(id), progress_follow);
 	json_decref(jobs);
+	/* Jobs sent to the studio with a task (ferry publish) are ours too. */
+	publish_tick(ff);
 }
 
 void

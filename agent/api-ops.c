@@ -36,6 +36,19 @@ api_agents(struct ferryd *d)
 }
 
 /* What every daemon answers: who it is and how its links are. */
+static void
+api_status_names(struct ferryd *d, const char *op, const json_t *req,
+    uid_t uid, json_t *rep)
+{
+	json_t	*ep = jobs_endpoints(d, op, req, uid);
+
+	if (ep != NULL && json_object_get(ep, "error") == NULL) {
+		json_object_set(rep, "sites", json_object_get(ep, "sites"));
+		json_object_set(rep, "users", json_object_get(ep, "users"));
+	}
+	json_decref(ep);
+}
+
 static json_t *
 api_status(struct ferryd *d, const char *op, const json_t *req,
     uid_t uid)
@@ -57,6 +70,12 @@ api_status(struct ferryd *d, const char *op, const json_t *req,
 			    json_string(d->uplink_error));
 	}
 	pthread_mutex_unlock(&d->mu);
+	/*
+	 * The hub's admin also gets the names jobs can go to (shell
+	 * completion reads them here); an agent never relays status.
+	 */
+	if (rep != NULL && d->store != NULL)
+		api_status_names(d, op, req, uid, rep);
 	return (rep);
 }
 
@@ -78,8 +97,8 @@ static const struct api_op api_ops[] = {
 	{ "pause", jobs_query, API_LOCAL },
 	{ "resume", jobs_query, API_LOCAL },
 	{ "retry", jobs_query, API_LOCAL },
+	{ "sites", hub_window_sites, API_LOCAL },
 	{ "site.add", sftp_site_add, API_LOCAL },
-	{ "sites", sftp_sites, API_LOCAL },
 	{ "site.check", sftp_site_check, API_LOCAL },
 };
 

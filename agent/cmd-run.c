@@ -103,6 +103,8 @@ run_stop(struct ferryd *d)
 	pthread_cond_broadcast(&d->wake);
 	pthread_mutex_unlock(&d->mu);
 	api_close(d);
+	/* Its handlers take d->mu: stopped (and waited for) without it. */
+	web_stop();
 	usleep(1500 * 1000);
 	pthread_mutex_lock(&d->mu);
 	busy = d->busy;

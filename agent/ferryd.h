@@ -105,6 +105,16 @@ const char *ferryd_source(const struct ferryd *d);
 /* hub.c: the hub's control port and its links' threads. */
 int	hub_run(struct ferryd *d);
 
+/*
+ * hub-web.c: the status page and /metrics (libmicrohttpd's thread); off
+ * with "web off". Unasked, a port that is taken only logs a warning.
+ */
+int	web_start(struct ferryd *d, char **cause);
+void	web_stop(void);
+/* hub-metrics.c: the metrics' text into b (takes d->mu). */
+struct buf;
+int	metrics_text(struct ferryd *d, struct buf *b, char **cause);
+
 /* node-uplink.c: an agent's link to its hub. */
 int	uplink_run(struct ferryd *d);
 
@@ -181,6 +191,7 @@ void	relay_from_agent(struct ferryd *d, struct hub_link *l,
 /* node-xfer.c: an agent's part in transfers, and listing its files. */
 void	xfer_start(struct ferryd *d, const json_t *msg);
 void	xfer_abort(struct ferryd *d, const json_t *msg);
+void	xfer_rate(struct ferryd *d, const json_t *msg);
 json_t	*xfer_list(struct ferryd *d, const json_t *msg);
 /*
  * xfer-expect.c: what a receiver was told to expect, by the hub:
@@ -297,7 +308,26 @@ json_t	*jobs_send(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
 json_t	*jobs_query(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
+/*
+ * hub-jobmeta.c: a send's optional "meta", checked for who sends it (an
+ * agent may give only meta.publish, whose "by" the hub writes); *metap
+ * is the JSON text to store, or NULL when there is none.
+ */
+int	 jobmeta_check(const json_t *req, char **metap, char **cause);
 json_t	*invite_api(struct ferryd *d, const char *op, const json_t *req,
+	    uid_t uid);
+
+/*
+ * hub-window.c: transfer windows. The cap for transfers to site now
+ * (bytes/s, 0: none); passing changed caps to running transfers (each
+ * second, by the dispatcher); site.set's "window" and "tz"; the "sites"
+ * op. All but hub_window_sites with d->mu held.
+ */
+uint64_t hub_window_cap(struct ferryd *d, const char *site);
+void	hub_window_tick(struct ferryd *d);
+int	hub_window_set(struct ferryd *d, const char *site, const json_t *req,
+	    const char *who, char **cause);
+json_t	*hub_window_sites(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
 
 #endif

@@ -65,6 +65,7 @@ dispatch_xfer_free(struct jobs_xfer *x)
 	free(x->recv.link);
 	free(x->recv.pub);
 	free(x->root);
+	free(x->site);
 	free(x->submitter);
 	free(x->task);
 	free(x->settled);
@@ -151,7 +152,7 @@ dispatch_start_msg(struct jobs_xfer *x, const struct dispatch_end *e,
 		json_object_set_new(msg, "files", v);
 		json_object_set_new(msg, "root", json_string(x->l.root));
 		json_object_set_new(msg, "bwlimit", json_integer(
-		    (json_int_t)x->bwlimit));
+		    (json_int_t)atomic_load(&x->bwlimit)));
 	} else {
 		json_object_set_new(msg, "expect", v);
 		json_object_set_new(msg, "bases", bases);
@@ -287,7 +288,7 @@ dispatch_run_local(struct jobs_xfer *x, const char *token,
 		o.file_done_arg = x;
 		o.progress = dispatch_progress;
 		o.progress_arg = x;
-		o.bwlimit = x->bwlimit;
+		o.bwlimit_live = &x->bwlimit;
 		o.abort = &x->abort;
 		r = transfer_send(conns, DISPATCH_STREAMS, &x->l, &o, &st,
 		    cause);
@@ -587,7 +588,6 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
     int64_t job)
 {
 	struct store_job	 j;
-	struct store_site	 site;
 	struct jobs_xfer	*x;
 	pthread_t		 th;
 	char			*cause = NULL;
@@ -617,11 +617,12 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	x->job_id = j.id;
 	saved_xfer_start(x->id, x->job_id);
 	x->submitter = j.submitter ? strdup(j.submitter) : NULL;
-	if (j.to_site != NULL && store_site_get(d->store, j.to_site, &site,
-	    NULL) == 0) {
-		x->bwlimit = (uint64_t)site.bwlimit;
-		store_site_clear(&site);
-	}
+	/*
+	 * The destination's cap, or its transfer window's now
+	 * (hub-window.c): a site's, or a person's, set as for a site.
+	 */
+	if ((x->site = strdup(dispatch_to(&j))) != NULL)
+		atomic_store(&x->bwlimit, hub_window_cap(d, x->site));
 	x->task = calloc(due->n, sizeof *x->task);
 	x->settled = calloc(due->n, sizeof *x->settled);
 	x->delivered = calloc(due->n, sizeof *x->delivered);
@@ -713,6 +714,8 @@ dispatch_main(void *arg)
 			share_map_free(m);
 		}
 		dispatch_due_clear(&due);
+		/* A transfer window's edge changes running transfers' caps. */
+		hub_window_tick(d);
 	}
 	pthread_mutex_unlock(&d->mu);
 	return (NULL);

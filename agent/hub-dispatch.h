@@ -7,6 +7,7 @@
 #define FERRY_HUB_DISPATCH_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "ferryd.h"
@@ -43,7 +44,12 @@ struct jobs_xfer {
 	char			*root;		/* the share root received into */
 	char			*submitter;	/* the job's, for the audit */
 	int			 nsuspect;
-	uint64_t		 bwlimit;	/* the site's cap; 0: none */
+	/*
+	 * The cap now (0: none) of transfers to site, the destination (a
+	 * site or a person): hub-window.c changes it at a window's edge.
+	 */
+	_Atomic uint64_t	 bwlimit;
+	char			*site;
 	int64_t			*task;
 	struct transfer_list	 l;		/* src as the sender sees it */
 	int			*settled;

@@ -41,6 +41,7 @@
 #include "transfer.h"
 #include "tree.h"
 
+static const char	*jobs_uid_name(uid_t, char *, size_t);
 
 /* An error answer: what went wrong, in the daemon's words. */
 static json_t *
@@ -100,7 +101,10 @@ jobs_share_get(struct ferryd *d, const char *op, const json_t *req,
 	return (rep);
 }
 
-/* site.set: a site's bandwidth cap (0: none), for a site the hub knows. */
+/*
+ * site.set: a site's bandwidth cap (0: none), public address, transfer
+ * window and its time zone (hub-window.c), for a site the hub knows.
+ */
 json_t *
 jobs_site_set(struct ferryd *d, const char *op, const json_t *req,
     uid_t uid)
@@ -109,18 +113,22 @@ jobs_site_set(struct ferryd *d, const char *op, const json_t *req,
 	const json_t	*bwv = json_object_get(req, "bwlimit");
 	const char	*addr = json_string_value(json_object_get(req,
 			    "address"));
+	const json_t	*winv = json_object_get(req, "window");
+	const json_t	*tzv = json_object_get(req, "tz");
 	json_int_t	 bw = json_integer_value(bwv);
 	struct hub_link	*l;
-	char		*cause = NULL, key[300];
+	char		*cause = NULL, key[300], who[256];
 	json_t		*rep;
 	int		 r = 0;
 
 	if (site == NULL || (bwv != NULL && (!json_is_integer(bwv) ||
-	    bw < 0)) || (bwv == NULL && addr == NULL) || (addr != NULL &&
+	    bw < 0)) || (bwv == NULL && addr == NULL && winv == NULL &&
+	    tzv == NULL) || (addr != NULL &&
 	    (strlen(addr) > 127 || strcspn(addr, " \t\r\n/") !=
-	    strlen(addr))))
-		return (jobs_error("site.set needs a site, and a bwlimit or "
-		    "an address (a host, no port)"));
+	    strlen(addr))) || (winv != NULL && !json_is_string(winv)) ||
+	    (tzv != NULL && !json_is_string(tzv)))
+		return (jobs_error("site.set needs a site, and a bwlimit, "
+		    "an address (a host, no port), a window or a tz"));
 	/* The public address an admin vouches for (links.c). */
 	snprintf(key, sizeof key, "address:%s", site);
 	if (names_site(d, site, &cause) != 0) {
@@ -134,6 +142,11 @@ jobs_site_set(struct ferryd *d, const char *op, const json_t *req,
 		r = store_site_set_bwlimit(d->store, site, bw, &cause);
 	if (r == 0 && addr != NULL)
 		r = store_meta_set(d->store, key, addr, &cause);
+	if (r == 0 && (winv != NULL || tzv != NULL))
+		r = hub_window_set(d, site, req, jobs_uid_name(uid, who,
+		    sizeof who), &cause);
+	else if (r == 0 && bwv != NULL)
+		hub_window_tick(d);	/* running transfers take the cap */
 	/* Linked agents of the site are reached there from now on. */
 	for (l = d->hub_links; r == 0 && addr != NULL && l != NULL;
 	    l = l->next) {
@@ -653,7 +666,7 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 	json_t			*paths, *p, *rep;
 	const char		*who = json_string_value(json_object_get(req,
 				    "_by"));
-	char			 uidname[256];
+	char			 uidname[256], *meta = NULL;
 	int64_t			 id = 0;
 	size_t			 i;
 	int			 r = 0;
@@ -674,7 +687,9 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		if (!json_is_string(p))
 			return (jobs_error("paths must be strings"));
 	}
-	if ((r = names_endpoint(d, b.from, &b.cause)) == 0)
+	/* Before the paths are listed: meta is refused on its own. */
+	if ((r = jobmeta_check(req, &meta, &b.cause)) == 0 &&
+	    (r = names_endpoint(d, b.from, &b.cause)) == 0)
 		r = names_endpoint(d, b.to, &b.cause);
 	pthread_mutex_lock(&d->mu);
 	if (r == 0)
@@ -731,6 +746,7 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		    "priority"));
 		job.note = (char *)(uintptr_t)json_string_value(
 		    json_object_get(req, "note"));
+		job.meta = meta;
 		pthread_mutex_lock(&d->mu);
 		r = store_job_create(d->store, &job, b.t, b.n, clock_now(),
 		    &id, &b.cause);
@@ -745,8 +761,11 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		log_info("job %jd: %zu files from %s to %s, by %s",
 		    (intmax_t)id, b.n, b.from, b.to, who);
 	jobs_build_clear(&b);
+	free(meta);
 	return (rep);
 }
+
+static json_t	*jobs_job_json_plain(const struct store_job *);
 
 /*
  * A job waiting for its turn or a retry is "queued", although the store
@@ -786,6 +805,19 @@ jobs_add_error(struct ferryd *d, const struct store_job *j, json_t *obj)
 
 static json_t *
 jobs_job_json(const struct store_job *j)
+{
+	json_t	*o, *meta;
+
+	o = jobs_job_json_plain(j);
+	/* Kept as the send gave it (checked then): shown as JSON again. */
+	if (o != NULL && j->meta != NULL &&
+	    (meta = json_loads(j->meta, 0, NULL)) != NULL)
+		json_object_set_new(o, "meta", meta);
+	return (o);
+}
+
+static json_t *
+jobs_job_json_plain(const struct store_job *j)
 {
 	return (json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:i, s:I, s:I, s:I, "
 	    "s:I, s:I, s:I, s:I, s:I}", "id", (json_int_t)j->id, "state",
@@ -894,11 +926,20 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req,
 	snprintf(who, sizeof who, "uid %u", (unsigned)uid);
 	pthread_mutex_lock(&d->mu);
 	if (strcmp(op, "jobs") == 0) {
+		enum store_state	 st = STORE_ANY;
+		const char		*sn = json_string_value(
+					    json_object_get(req, "state"));
+
 		jl.d = d;
 		jl.list = list;
-		r = store_job_list(d->store, STORE_ANY, (size_t)
-		    json_integer_value(json_object_get(req, "limit")),
-		    jobs_list_cb, &jl, &cause);
+		/* "state": only jobs in it (ferry-ftrack asks for "done"). */
+		if (sn != NULL && store_state_parse(sn, &st) != 0)
+			r = err_set(&cause, FERRY_ERR_INVAL, "no job state "
+			    "\"%.32s\"", sn);
+		else
+			r = store_job_list(d->store, st, (size_t)
+			    json_integer_value(json_object_get(req, "limit")),
+			    jobs_list_cb, &jl, &cause);
 	}
 	else if (strcmp(op, "cancel") == 0)
 		r = store_job_cancel(d->store, id, who, clock_now(), NULL,

@@ -418,61 +418,36 @@ sftp_site_add(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 	return (rep);
 }
 
-struct sftp_sites_walk {
-	struct ferryd	*d;
-	json_t		*list;
-};
-
-static int
-sftp_sites_cb(void *arg, const struct store_site *site)
+/*
+ * A site's entry in the "sites" answer (hub-window.c) gets its kind and,
+ * for an SFTP site, its server and the paths of its files (never what
+ * they hold). Caller holds d->mu.
+ */
+void
+sftp_site_describe(struct ferryd *d, const char *name, json_t *o)
 {
-	struct sftp_sites_walk	*w = arg;
 	struct store_sftp	 s;
 	struct hub_link		*l;
-	json_t			*o;
 
-	o = json_pack("{s:s, s:s, s:I}", "name", site->name, "kind",
-	    strcmp(site->name, w->d->conf.site) == 0 ? "hub" : "agent",
-	    "bwlimit", (json_int_t)site->bwlimit);
 	if (o == NULL)
-		return (1);
-	if (store_sftp_get(w->d->store, site->name, &s, NULL) == 0) {
-		json_object_set_new(o, "kind", json_string("sftp"));
-		json_object_set_new(o, "target", json_string(s.target));
-		json_object_set_new(o, "key_file", json_string(s.key_file));
-		json_object_set_new(o, "known_hosts",
-		    json_string(s.known_hosts));
-		if (s.passphrase_file != NULL)
-			json_object_set_new(o, "passphrase_file",
-			    json_string(s.passphrase_file));
-		json_object_set_new(o, "client", json_string(
-		    w->d->conf.site));
-		store_sftp_clear(&s);
-	} else {
-		l = hub_link_for(w->d, site->name, 0);
+		return;
+	if (store_sftp_get(d->store, name, &s, NULL) != 0) {
+		l = hub_link_for(d, name, 0);
+		json_object_set_new(o, "kind", json_string(strcmp(name,
+		    d->conf.site) == 0 ? "hub" : "agent"));
 		json_object_set_new(o, "connected", json_boolean(l != NULL ||
-		    strcmp(site->name, w->d->conf.site) == 0));
+		    strcmp(name, d->conf.site) == 0));
+		return;
 	}
-	return (json_array_append_new(w->list, o));
-}
-
-json_t *
-sftp_sites(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
-{
-	struct sftp_sites_walk	 w = { d, json_array() };
-	char			*cause = NULL;
-	json_t			*rep;
-	int			 r;
-
-	pthread_mutex_lock(&d->mu);
-	r = store_site_list(d->store, sftp_sites_cb, &w, &cause);
-	pthread_mutex_unlock(&d->mu);
-	rep = r != 0 ? json_pack("{s:s, s:b}", "error", cause ? cause :
-	    err_str(r), "done", 1) : json_pack("{s:O, s:b}", "sites", w.list,
-	    "done", 1);
-	json_decref(w.list);
-	free(cause);
-	return (rep);
+	json_object_set_new(o, "kind", json_string("sftp"));
+	json_object_set_new(o, "target", json_string(s.target));
+	json_object_set_new(o, "key_file", json_string(s.key_file));
+	json_object_set_new(o, "known_hosts", json_string(s.known_hosts));
+	if (s.passphrase_file != NULL)
+		json_object_set_new(o, "passphrase_file",
+		    json_string(s.passphrase_file));
+	json_object_set_new(o, "client", json_string(d->conf.site));
+	store_sftp_clear(&s);
 }
 
 /*

@@ -1,7 +1,8 @@
 /*
  * Agentless SFTP sites on the hub (docs/sftp.md): a site whose files live
  * on a vendor's SFTP server, reached by the hub itself as the client with
- * libsftp. hub-sftp-site.c holds the API (site.add, sites) and what
+ * libsftp. hub-sftp-site.c holds the API (site.add, site.check, each
+ * site's kind in sites) and what
  * planning a job needs (paths on the server, listing it); hub-sftp.c runs
  * a job's tasks, as hub-dispatch.c runs a transfer between agents.
  */
@@ -70,11 +71,15 @@ int	sftp_plan_list(const struct hub_sftp_site *s, const json_t *paths,
 	    int (*add)(const char *, int64_t, void *), void *arg,
 	    char **cause);
 
-/* The API's site.add (an SFTP site) and sites (every site, its kind). */
+/* The API's site.add: an SFTP site. */
 json_t	*sftp_site_add(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
-json_t	*sftp_sites(struct ferryd *d, const char *op, const json_t *req,
-	    uid_t uid);
+/*
+ * For the "sites" answer (hub-window.c): a site's kind (hub, agent,
+ * sftp) and an SFTP site's server and file paths, added to o. The caller
+ * holds d->mu.
+ */
+void	sftp_site_describe(struct ferryd *d, const char *name, json_t *o);
 /* site.check: connects as a job would; the host key's fingerprint. */
 json_t	*sftp_site_check(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);

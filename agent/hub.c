@@ -483,6 +483,11 @@ hub_run(struct ferryd *d)
 		log_error("cannot start the hub's threads");
 		return (FERRYD_EXIT_FAILED);
 	}
+	if (web_start(d, &cause) != 0) {
+		log_error("%s", cause);
+		free(cause);
+		return (FERRYD_EXIT_FAILED);
+	}
 	log_info("hub %s listening on %s, key %s", d->conf.site,
 	    d->conf.listen, d->fp);
 	return (FERRYD_EXIT_OK);

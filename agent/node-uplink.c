@@ -109,6 +109,8 @@ uplink_loop(struct ferryd *d, struct tls_conn *c, int fd, char **cause)
 				xfer_start(d, msg);
 			else if (op != NULL && strcmp(op, "transfer.abort") == 0)
 				xfer_abort(d, msg);
+			else if (op != NULL && strcmp(op, "transfer.rate") == 0)
+				xfer_rate(d, msg);
 			else if (json_object_get(msg, "re") != NULL)
 				uplink_answer(d, msg);
 			else if (op != NULL && strcmp(op, "discard") == 0)

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@ struct xfer {
 	json_t			*msg;
 	json_int_t		 id;
 	volatile int		 abort;
+	_Atomic uint64_t	 bwlimit;	/* transfer.rate changes it */
 	struct transfer_list	 l;		/* what we send */
 	struct xfer_expect	 expect;	/* what we may receive */
 	time_t			 last_progress;
@@ -267,8 +269,9 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 		o.file_done_arg = x;
 		o.progress = xfer_progress;
 		o.progress_arg = x;
-		o.bwlimit = (uint64_t)json_integer_value(json_object_get(msg,
-		    "bwlimit"));
+		atomic_store(&x->bwlimit, (uint64_t)json_integer_value(
+		    json_object_get(msg, "bwlimit")));
+		o.bwlimit_live = &x->bwlimit;
 		o.abort = &x->abort;
 		r = transfer_send(conns, p.streams, &x->l, &o, st, cause);
 	} else {
@@ -359,6 +362,26 @@ xfer_abort(struct ferryd *d, const json_t *msg)
 	for (x = xfer_running; x != NULL; x = x->next) {
 		if (x->id == id)
 			x->abort = 1;
+	}
+	pthread_mutex_unlock(&d->mu);
+}
+
+/*
+ * transfer.rate: the hub's new cap for a transfer we send (a transfer
+ * window's edge, or an admin's change), from the next frame on.
+ */
+void
+xfer_rate(struct ferryd *d, const json_t *msg)
+{
+	struct xfer	*x;
+	json_int_t	 id = json_integer_value(json_object_get(msg, "id"));
+	json_int_t	 bw = json_integer_value(json_object_get(msg,
+			    "bwlimit"));
+
+	pthread_mutex_lock(&d->mu);
+	for (x = xfer_running; x != NULL; x = x->next) {
+		if (x->id == id && bw >= 0)
+			atomic_store(&x->bwlimit, (uint64_t)bw);
 	}
 	pthread_mutex_unlock(&d->mu);
 }

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "clock.h"
 #include "ferryd.h"
 #include "saved.h"
 
@@ -18,8 +19,15 @@
 struct saved_xfer {
 	int64_t	xfer_id;
 	int64_t	job_id;
+	int64_t	start_ms;
 	int	counted;	/* its first report is in */
 };
+
+/* The upper bounds of the duration histogram's buckets, in seconds. */
+const double saved_bucket_s[SAVED_BUCKETS] = {
+	0.1, 0.5, 1, 5, 15, 60, 300, 1800, 3600, 14400
+};
+static struct saved_totals	saved_all;
 
 struct saved_job {
 	int64_t	job_id;
@@ -39,6 +47,7 @@ saved_xfer_start(int64_t xfer_id, int64_t job_id)
 
 	s->xfer_id = xfer_id;
 	s->job_id = job_id;
+	s->start_ms = clock_ms();
 	s->counted = 0;
 }
 
@@ -60,12 +69,35 @@ saved_job(int64_t job_id, int make)
 	return (s);
 }
 
+/* The totals since the hub started, and the transfer's duration. */
+static void
+saved_count(const struct saved_xfer *x, int64_t bytes, int64_t wire)
+{
+	double	secs = (double)(clock_ms() - x->start_ms) / 1000;
+	size_t	b;
+
+	saved_all.bytes += bytes;
+	saved_all.wire += wire;
+	saved_all.xfers++;
+	saved_all.sum_s += secs;
+	for (b = 0; b < SAVED_BUCKETS && secs > saved_bucket_s[b]; b++)
+		continue;
+	saved_all.buckets[b]++;		/* b == SAVED_BUCKETS: +Inf only */
+}
+
+void
+saved_totals(struct saved_totals *out)
+{
+	*out = saved_all;
+}
+
 void
 saved_xfer_done(const json_t *msg)
 {
 	struct saved_job	*j;
 	int64_t			 id = json_integer_value(json_object_get(msg,
 				    "id"));
+	int64_t			 bytes, wire;
 	size_t			 i;
 
 	for (i = 0; i < SAVED_MAX; i++) {
@@ -74,9 +106,11 @@ saved_xfer_done(const json_t *msg)
 			continue;
 		saved_xfers[i].counted = 1;
 		j = saved_job(saved_xfers[i].job_id, 1);
-		j->bytes += json_integer_value(json_object_get(msg, "bytes"));
-		j->wire += json_integer_value(json_object_get(msg,
-		    "wire_bytes"));
+		bytes = json_integer_value(json_object_get(msg, "bytes"));
+		wire = json_integer_value(json_object_get(msg, "wire_bytes"));
+		j->bytes += bytes;
+		j->wire += wire;
+		saved_count(&saved_xfers[i], bytes, wire);
 		return;
 	}
 }

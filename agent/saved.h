@@ -17,4 +17,21 @@ void	saved_xfer_done(const json_t *msg);
 /* Adds "wire_bytes" and "sent_bytes" to obj when job_id's are known. */
 void	saved_job_json(int64_t job_id, json_t *obj);
 
+/*
+ * Since the hub started: bytes delivered and on the wire, and how long
+ * each transfer took from its start to its first report, as a histogram
+ * (buckets[i] counts durations in (bucket_s[i-1], bucket_s[i]]; the last
+ * slot those above every bound).
+ */
+#define SAVED_BUCKETS	10
+extern const double saved_bucket_s[SAVED_BUCKETS];
+struct saved_totals {
+	int64_t	bytes;
+	int64_t	wire;
+	int64_t	xfers;
+	double	sum_s;
+	int64_t	buckets[SAVED_BUCKETS + 1];
+};
+void	saved_totals(struct saved_totals *out);
+
 #endif

@@ -1,23 +1,21 @@
 /*
- * ferry site set SITE [--bwlimit RATE] [--address ADDR|none] [--state DIR]:
+ * ferry site set SITE [--bwlimit RATE] [--address ADDR|none]
+ *     [--window RULES|none] [--tz ZONE|hub] [--state DIR]:
  * cap what the hub sends to a site, in bytes per second (suffixes K, M,
  * G: powers of 1024; 0 lifts the cap), or in bits per second ("200Mbit"),
- * and say where its agents can be reached (docs/security.md: an agent's
- * own claim is not enough).
+ * say where its agents can be reached (docs/security.md: an agent's
+ * own claim is not enough), and give it a transfer window (caps by day
+ * and time, read in the site's zone; docs/agent.md). The hub checks the
+ * window and the zone: its errors name the rule, column and token.
  *
  * ferry site add NAME --sftp USER@HOST[:PORT]:ROOT --key FILE
- * --known-hosts FILE [--passphrase-file FILE] [--via AGENT]: an agentless
- * site on an SFTP server (docs/sftp.md). The files are named by absolute
- * path; their content never leaves the hub's machine.
- *
- * ferry site check NAME: connects to an SFTP site's server as a job
- * would, and prints the host key's fingerprint (to compare with the
- * vendor's) and how files will be verified.
+ * --known-hosts FILE [--passphrase-file FILE] [--via AGENT] and ferry site
+ * check NAME: an agentless site on an SFTP server (docs/sftp.md), in
+ * site-sftp.c.
  */
 #include "config.h"
 
 #include <getopt.h>
-#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,78 +31,31 @@ static int	cmd_site_exec(int, char **);
 const struct cmd_entry cmd_site_entry = {
 	.name = "site",
 	.usage = "set SITE [--bwlimit RATE] [--address ADDR|none] "
-	    "[--state DIR]\n"
+	    "[--window RULES|none] [--tz ZONE|hub] [--state DIR]\n"
 	    "       ferry site add NAME --sftp USER@HOST[:PORT]:ROOT --key FILE "
 	    "--known-hosts FILE\n"
 	    "           [--passphrase-file FILE] [--via AGENT] [--state DIR]\n"
 	    "       ferry site check NAME [--state DIR]",
-	.summary = "add an SFTP site; set a site's bandwidth cap or address",
+	.summary = "set a site's cap, window or address; add an SFTP site",
 	.exec = cmd_site_exec,
 };
 
-/* A file named on the command line, as the hub (another cwd) finds it. */
-static json_t *
-cmd_site_path(const char *path)
-{
-	char	abs[PATH_MAX];
-
-	if (path == NULL)
-		return (NULL);
-	if (*path != '/' && realpath(path, abs) != NULL)
-		return (json_string(abs));
-	return (json_string(path));
-}
-
-struct cmd_site_sftp {
-	const char	*sftp, *key, *known, *pass, *via;
-};
-
+/* The site's line of `ferry sites`: what its window gives now. */
 static int
-cmd_site_add(const char *state, const char *name,
-    const struct cmd_site_sftp *o)
+site_show(const char *state, const char *site)
 {
-	json_t	*req, *rep = NULL;
+	json_t	*req, *rep = NULL, *s;
+	size_t	 i;
 	int	 r;
 
-	if (o->sftp == NULL || o->key == NULL || o->known == NULL) {
-		cli_error(&cmd_site_entry, "site add needs --sftp "
-		    "USER@HOST[:PORT]:ROOT, --key FILE and --known-hosts FILE");
-		return (cli_usage(&cmd_site_entry));
+	req = json_pack("{s:s}", "op", "sites");
+	r = cli_request(&cmd_site_entry, state, req, &rep);
+	json_decref(req);
+	json_array_foreach(json_object_get(rep, "sites"), i, s) {
+		if (strcmp(json_string_value(json_object_get(s, "name")),
+		    site) == 0)
+			cli_site_print(s);
 	}
-	req = json_pack("{s:s, s:s, s:s, s:o, s:o}", "op", "site.add", "site",
-	    name, "sftp", o->sftp, "key", cmd_site_path(o->key),
-	    "known_hosts", cmd_site_path(o->known));
-	if (o->pass != NULL)
-		json_object_set_new(req, "passphrase_file",
-		    cmd_site_path(o->pass));
-	if (o->via != NULL)
-		json_object_set_new(req, "via", json_string(o->via));
-	r = cli_request(&cmd_site_entry, state, req, &rep);
-	json_decref(req);
-	if (r == 0)
-		printf("site %s: SFTP %s, reached by the hub; grant it what it "
-		    "may receive with 'ferry acl set %s SHARE:PATH read'\n",
-		    name, o->sftp, name);
-	json_decref(rep);
-	return (r);
-}
-
-static int
-cmd_site_check(const char *state, const char *name)
-{
-	json_t	*req, *rep = NULL;
-	int	 r;
-
-	req = json_pack("{s:s, s:s}", "op", "site.check", "site", name);
-	r = cli_request(&cmd_site_entry, state, req, &rep);
-	json_decref(req);
-	if (r == 0)
-		printf("site %s: %s answers, host key %s; files verified by "
-		    "%s\n", name, json_string_value(json_object_get(rep,
-		    "target")), json_string_value(json_object_get(rep,
-		    "fingerprint")), json_is_true(json_object_get(rep,
-		    "remote_hash")) ? "the server's sha256sum (8 MiB and up)" :
-		    "reading them back");
 	json_decref(rep);
 	return (r);
 }
@@ -116,6 +67,9 @@ cmd_site_exec(int argc, char **argv)
 		{ "bwlimit", required_argument, NULL, 'b' },
 		{ "address", required_argument, NULL, 'a' },
 		{ "state", required_argument, NULL, 'S' },
+		{ "window", required_argument, NULL, 'w' },
+		{ "tz", required_argument, NULL, 'z' },
+		{ "timezone", required_argument, NULL, 'z' },
 		{ "sftp", required_argument, NULL, 's' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "known-hosts", required_argument, NULL, 'K' },
@@ -123,12 +77,12 @@ cmd_site_exec(int argc, char **argv)
 		{ "via", required_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct cmd_site_sftp	 so = { NULL, NULL, NULL, NULL, NULL };
-	const char	*state = NULL, *addr = NULL;
+	struct site_sftp	 so = { NULL, NULL, NULL, NULL, NULL };
+	const char	*state = NULL, *addr = NULL, *win = NULL, *tz = NULL;
 	uint64_t	 rate = 0;
 	char		*cause = NULL, r1[HUMAN_LEN];
 	json_t		*req, *rep = NULL;
-	int		 ch, r, have = 0;
+	int		 ch, r, have = 0, setting;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -143,6 +97,8 @@ cmd_site_exec(int argc, char **argv)
 			break;
 		case 'a': addr = optarg; break;
 		case 'S': state = optarg; break;
+		case 'w': win = optarg; break;
+		case 'z': tz = optarg; break;
 		case 's': so.sftp = optarg; break;
 		case 'k': so.key = optarg; break;
 		case 'K': so.known = optarg; break;
@@ -151,13 +107,16 @@ cmd_site_exec(int argc, char **argv)
 		default: return (cli_usage(&cmd_site_entry));
 		}
 	}
-	if (argc - optind == 2 && strcmp(argv[optind], "add") == 0 && !have &&
-	    addr == NULL)
-		return (cmd_site_add(state, argv[optind + 1], &so));
+	setting = have || addr != NULL || win != NULL || tz != NULL;
+	if (argc - optind == 2 && strcmp(argv[optind], "add") == 0 &&
+	    !setting)
+		return (site_sftp_add(&cmd_site_entry, state, argv[optind + 1],
+		    &so));
 	if (argc - optind == 2 && strcmp(argv[optind], "check") == 0 &&
-	    !have && addr == NULL && so.sftp == NULL && so.key == NULL &&
-	    so.known == NULL && so.pass == NULL && so.via == NULL)
-		return (cmd_site_check(state, argv[optind + 1]));
+	    !setting && so.sftp == NULL && so.key == NULL && so.known == NULL &&
+	    so.pass == NULL && so.via == NULL)
+		return (site_sftp_check(&cmd_site_entry, state,
+		    argv[optind + 1]));
 	if (so.sftp != NULL || so.key != NULL || so.known != NULL ||
 	    so.pass != NULL || so.via != NULL) {
 		cli_error(&cmd_site_entry, "--sftp, --key, --known-hosts, "
@@ -165,10 +124,10 @@ cmd_site_exec(int argc, char **argv)
 		return (cli_usage(&cmd_site_entry));
 	}
 	if (argc - optind != 2 || strcmp(argv[optind], "set") != 0 ||
-	    (!have && addr == NULL)) {
-		cli_error(&cmd_site_entry, "expected: set SITE --bwlimit RATE "
-		    "and/or --address ADDR|none, add NAME --sftp ..., or "
-		    "check NAME");
+	    (!have && addr == NULL && win == NULL && tz == NULL)) {
+		cli_error(&cmd_site_entry, "expected: set SITE and one or more "
+		    "of --bwlimit RATE, --address ADDR|none, --window "
+		    "RULES|none, --tz ZONE|hub");
 		return (cli_usage(&cmd_site_entry));
 	}
 	req = json_pack("{s:s, s:s}", "op", "site.set", "site",
@@ -179,6 +138,13 @@ cmd_site_exec(int argc, char **argv)
 	if (addr != NULL)
 		json_object_set_new(req, "address", json_string(
 		    strcmp(addr, "none") == 0 ? "" : addr));
+	/* "none" clears the window; "hub" (or "") means the hub's zone. */
+	if (win != NULL)
+		json_object_set_new(req, "window", json_string(
+		    strcmp(win, "none") == 0 ? "" : win));
+	if (tz != NULL)
+		json_object_set_new(req, "tz", json_string(
+		    strcmp(tz, "hub") == 0 ? "" : tz));
 	r = cli_request(&cmd_site_entry, state, req, &rep);
 	json_decref(req);
 	if (r == 0 && have)
@@ -190,5 +156,7 @@ cmd_site_exec(int argc, char **argv)
 		    strcmp(addr, "none") == 0 ? "the address they connect "
 		    "from, if they claim it" : addr);
 	json_decref(rep);
+	if (r == 0 && (win != NULL || tz != NULL))
+		r = site_show(state, argv[optind + 1]);
 	return (r);
 }

@@ -1,14 +1,15 @@
 #!/bin/sh
 # Installs what ferry needs on Debian 12 (bookworm): the build dependencies
 # and jq (the quickstart reads JSON with it); with --ftrack also node and
-# npm (the quickstart's ftrack demo runs the ftrack double), and with
-# --test everything the test suite and CI use. Idempotent and
+# npm (the quickstart's ftrack demo runs the ftrack double), with --deb
+# what `make deb` needs, and with --test everything the test suite and CI
+# use. Idempotent and
 # non-interactive; uses sudo when not run as root.
 set -eu
 
 build="build-essential autoconf automake pkg-config
 	libjansson-dev libcurl4-openssl-dev libssl-dev libssh2-1-dev
-	libsqlite3-dev librsync-dev libxxhash-dev jq"
+	libsqlite3-dev librsync-dev libxxhash-dev libmicrohttpd-dev jq"
 test="clang libclang-rt-14-dev rdiff iproute2 openssl"
 # tests/sftp/ start a private sshd (and bench/ compares with scp).
 test="$test openssh-server openssh-client"
@@ -16,6 +17,11 @@ test="$test openssh-server openssh-client"
 test="$test sqlite3"
 # tests/mail/outbox.sh sends to a real SMTP server, aiosmtpd.
 test="$test python3-aiosmtpd"
+# tests/agent/web.sh looks at the hub's status page in a real browser.
+test="$test chromium curl"
+# make deb and make check-deb (tests/pkg/deb.sh) build and check the package.
+deb="debhelper dpkg-dev fakeroot lintian"
+test="$test $deb"
 
 # The ftrack double's tests need node (>= 18) and npm: Debian's, unless a
 # node is already installed (NodeSource's node conflicts with Debian's npm).
@@ -29,6 +35,7 @@ fi
 want=$build
 [ "${1:-}" = --ftrack ] && want="$build $node"
 [ "${1:-}" = --test ] && want="$build $test $node"
+[ "${1:-}" = --deb ] && want="$build $deb"
 
 missing=""
 for p in $want; do

@@ -8,6 +8,9 @@
 #  2. No library includes a header from a program directory.
 #  3. No include cycle between directories.
 #  4. No .c or .h file outside tests/ over 1,000 lines.
+#  5. Tests are listed in one place: only Makefile fragments under tests/
+#     add to TESTS, XFAIL_TESTS or check_PROGRAMS; and a unit test links
+#     the library it tests rather than compiling a program's files.
 # It prints the largest file and the longest function.
 # Usage: check-layout.sh [SRCDIR [BUILDDIR]]; make check sets srcdir and
 # top_builddir.
@@ -128,6 +131,24 @@ longest=$(grep '\.c$' "$tmp/files" | grep -v '^tests/' | while read -r f; do
 	    /^}/ && start { print NR - start + 1, name "() in " f ":" start;
 		start = 0 }' "$f"
 done | sort -n | tail -n 1)
+
+# 5. Where tests are registered.
+find . -path ./build -prune -o -path ./tests -prune -o \( -name Makefile.inc \
+    -o -name Makefile.am \) -type f -print | while read -r f; do
+	grep -Hn '^\(TESTS\|XFAIL_TESTS\|check_PROGRAMS\) *+=' "$f" || :
+done >"$tmp/tests-elsewhere"
+if [ -s "$tmp/tests-elsewhere" ]; then
+	fail "tests registered outside tests/ (list them in tests/DIR/Makefile.inc):"
+	sed 's/^/  /' "$tmp/tests-elsewhere" >&2
+fi
+
+sed -e ':a' -e '/\\$/N; s/\\\n//; ta' tests/unit/Makefile.inc 2>/dev/null |
+    awk '/_SOURCES *\+?=/ { for (i = 3; i <= NF; i++) if ($i !~ /^tests\//)
+	print $1 ": " $i }' >"$tmp/unit-sources" || :
+if [ -s "$tmp/unit-sources" ]; then
+	fail "unit tests compiling files from outside tests/ (link a library):"
+	sed 's/^/  /' "$tmp/unit-sources" >&2
+fi
 
 echo "check-layout: libraries: $(tr '\n' ' ' <"$tmp/libdirs")"
 echo "check-layout: largest file: $largest (limit $max)"

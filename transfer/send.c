@@ -265,13 +265,16 @@ send_throttle(struct send_stream *s, size_t n)
 	struct send_shared	*sh = s->sh;
 	struct timespec		 ts;
 	double			 now, at;
+	uint64_t		 rate;
 
-	if (sh->o->bwlimit == 0)
+	rate = sh->o->bwlimit_live != NULL ? atomic_load(sh->o->bwlimit_live) :
+	    sh->o->bwlimit;
+	if (rate == 0)
 		return;
 	now = progress_now();
 	pthread_mutex_lock(&sh->mu);
 	at = sh->bw_next > now ? sh->bw_next : now;
-	sh->bw_next = at + (double)n / (double)sh->o->bwlimit;
+	sh->bw_next = at + (double)n / (double)rate;
 	pthread_mutex_unlock(&sh->mu);
 	if (at > now) {
 		ts.tv_sec = (time_t)(at - now);

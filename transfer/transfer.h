@@ -12,6 +12,7 @@
 #ifndef FERRY_TRANSFER_H
 #define FERRY_TRANSFER_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -146,6 +147,13 @@ struct transfer_opts {
 	int			 compare_hash;	/* sender: skip only when the
 						   content is the same */
 	uint64_t		 bwlimit;	/* sender, bytes/s; 0: none */
+	/*
+	 * Sender: when not NULL, the cap in bytes/s (0: none) in place of
+	 * bwlimit, read again before each frame, so that another thread
+	 * can change the rate of a running transfer (a transfer window's
+	 * edge) without stopping it.
+	 */
+	_Atomic uint64_t	*bwlimit_live;
 	/*
 	 * Sender: set (from another thread) to stop the transfer soon; it
 	 * then fails with FERRY_ERR_CANCELLED and the receiver keeps its

@@ -85,6 +85,8 @@ static const struct pc_op pc_ops[] = {
 	    { "listen", PC_STR, OPT }, { "peer_addr", PC_STR, OPT },
 	    { "connect", PC_STR, OPT } } },
 	{ "transfer.abort", PROTO_TO_AGENT, { { "id", PC_UINT, 0 } } },
+	{ "transfer.rate", PROTO_TO_AGENT, { { "id", PC_UINT, 0 },
+	    { "bwlimit", PC_UINT, 0 } } },
 	{ "discard", PROTO_TO_AGENT, { { "paths", PC_STRS, 0 } } },
 };
 #undef OPT

@@ -58,12 +58,51 @@ store_site_set_bwlimit(struct store *st, const char *name, int64_t bwlimit,
 	return (0);
 }
 
+/*
+ * Sets a site's window (tz 0) or zone (tz 1). The statements are
+ * static: db_q caches them by address.
+ */
+static int
+store_site_set_text(struct store *st, const char *name, int tz,
+    const char *value, char **cause)
+{
+	static const char	 sql_window[] =
+	    "UPDATE sites SET window = ? WHERE name = ?";
+	static const char	 sql_tz[] =
+	    "UPDATE sites SET tz = ? WHERE name = ?";
+	sqlite3_stmt		*s;
+	int			 r;
+
+	if ((r = db_q(st->db, tz ? sql_tz : sql_window, &s, cause, "tt",
+	    value, name)) != 0 || (r = db_exec(st->db, s, cause)) != 0)
+		return (r);
+	if (sqlite3_changes(st->db->conn) == 0)
+		return (err_set(cause, FERRY_ERR_NOTFOUND, "no site %s", name));
+	return (0);
+}
+
+int
+store_site_set_window(struct store *st, const char *name,
+    const char *window, char **cause)
+{
+	return (store_site_set_text(st, name, 0, window, cause));
+}
+
+int
+store_site_set_tz(struct store *st, const char *name, const char *tz,
+    char **cause)
+{
+	return (store_site_set_text(st, name, 1, tz, cause));
+}
+
 static void
 store_site_row(sqlite3_stmt *s, struct store_site *site)
 {
 	site->name = (char *)db_col_str(s, 0);
 	site->bwlimit = sqlite3_column_int64(s, 1);
 	site->created = sqlite3_column_int64(s, 2);
+	site->window = (char *)db_col_str(s, 3);
+	site->tz = (char *)db_col_str(s, 4);
 }
 
 int
@@ -71,7 +110,7 @@ store_site_get(struct store *st, const char *name, struct store_site *out,
     char **cause)
 {
 	static const char	 sql[] =
-	    "SELECT name, bwlimit, created FROM sites WHERE name = ?";
+	    "SELECT name, bwlimit, created, window, tz FROM sites WHERE name = ?";
 	struct store_site	 site;
 	sqlite3_stmt		*s;
 	int			 r;
@@ -83,9 +122,13 @@ store_site_get(struct store *st, const char *name, struct store_site *out,
 		    "no site %s", name) : r);
 	store_site_row(s, &site);
 	r = store_dup(site.name, &site.name);
+	r |= store_dup(site.window, &site.window);
+	r |= store_dup(site.tz, &site.tz);
 	db_reset(s);
-	if (r != 0)
+	if (r != 0) {
+		store_site_clear(&site);
 		return (store_nomem(cause));
+	}
 	*out = site;
 	return (0);
 }
@@ -95,7 +138,7 @@ store_site_list(struct store *st,
     int (*cb)(void *, const struct store_site *), void *arg, char **cause)
 {
 	static const char	 sql[] =
-	    "SELECT name, bwlimit, created FROM sites ORDER BY name";
+	    "SELECT name, bwlimit, created, window, tz FROM sites ORDER BY name";
 	struct store_site	 site;
 	sqlite3_stmt		*s;
 	int			 r;
@@ -118,7 +161,9 @@ store_site_clear(struct store_site *s)
 	if (s == NULL)
 		return;
 	free(s->name);
-	s->name = NULL;
+	free(s->window);
+	free(s->tz);
+	s->name = s->window = s->tz = NULL;
 }
 
 int

@@ -146,9 +146,17 @@ static const char *const store_migrations[] = {
 	 */
 	"CREATE TABLE meta ("
 	" key TEXT PRIMARY KEY NOT NULL,"
-	" value TEXT NOT NULL);",
+	" value TEXT NOT NULL);"
+,
 	/*
-	 * 3: agentless SFTP sites (docs/sftp.md): a site of kind sftp has a
+	 * 3: a site's transfer window (docs/agent.md, "Transfer windows":
+	 * caps by local day and time) and the time zone it is read in;
+	 * NULL: no window, and the hub's own zone.
+	 */
+	"ALTER TABLE sites ADD COLUMN window TEXT;"
+	"ALTER TABLE sites ADD COLUMN tz TEXT;",
+	/*
+	 * 4: agentless SFTP sites (docs/sftp.md): a site of kind sftp has a
 	 * row here; its credentials are the paths of files on the client
 	 * (via; NULL: the hub), never their content.
 	 */

@@ -121,11 +121,21 @@ struct store_site {
 	char	*name;
 	int64_t	 bwlimit;	/* bytes/s; 0: no cap */
 	int64_t	 created;
+	char	*window;	/* transfer window text; NULL: none */
+	char	*tz;		/* its time zone; NULL: the hub's */
 };
 int	 store_site_add(struct store *st, const char *name, int64_t now,
 	     char **cause);
 int	 store_site_set_bwlimit(struct store *st, const char *name,
 	     int64_t bwlimit, char **cause);
+/*
+ * A site's transfer window and its zone, as text the caller has checked
+ * (NULL clears either).
+ */
+int	 store_site_set_window(struct store *st, const char *name,
+	     const char *window, char **cause);
+int	 store_site_set_tz(struct store *st, const char *name,
+	     const char *tz, char **cause);
 int	 store_site_get(struct store *st, const char *name,
 	     struct store_site *out, char **cause);
 int	 store_site_list(struct store *st,
@@ -430,6 +440,28 @@ int	 store_audit_add(struct store *st, int64_t now, const char *who,
 /* Oldest first from id after (0: the start); limit 0 for no limit. */
 int	 store_audit_list(struct store *st, int64_t after, size_t limit,
 	     int (*cb)(void *, const struct store_audit *), void *arg,
+	     char **cause);
+
+/*
+ * Figures for the hub's metrics (store-stats.c): rows of a label and two
+ * numbers. JOBS: state, jobs. MOVED: destination (site or e-mail), files
+ * done, bytes done. FAILED: a failed file's error, files. RETRIES: one
+ * row, attempts beyond the first. SIZE: one row, the database's bytes.
+ */
+enum store_stat {
+	STORE_STAT_JOBS,
+	STORE_STAT_MOVED,
+	STORE_STAT_FAILED,
+	STORE_STAT_RETRIES,
+	STORE_STAT_SIZE,
+};
+struct store_stat_row {
+	const char	*label;
+	int64_t		 a;
+	int64_t		 b;
+};
+int	 store_stat(struct store *st, enum store_stat which,
+	     int (*cb)(void *, const struct store_stat_row *), void *arg,
 	     char **cause);
 
 #endif

@@ -53,12 +53,14 @@ start_daemon() {
 	done
 }
 
-# make_hub: initialises and starts the hub.
+# make_hub: initialises and starts the hub (HUB_CONF: more ferryd.conf).
 make_hub() {
 	"$FERRYD" init --hub --site hq --listen "127.0.0.1:$port" \
 	    --state "$HUB" >/dev/null || fail "ferryd init failed"
 	# Tests cannot wait the default 30 s before a retry.
 	echo "retry-base 1" >>"$HUB/ferryd.conf"
+	# More of the hub's ferryd.conf, from the test.
+	[ -z "${HUB_CONF:-}" ] || printf '%s\n' "$HUB_CONF" >>"$HUB/ferryd.conf"
 	start_daemon "$HUB"
 	HUBPID=$DPID
 }

@@ -1,4 +1,5 @@
 'use strict';
+const crypto = require('crypto');
 /*
  * Conformance of the ftrack double with ftrack's own JavaScript client,
  * @ftrack/api 1.11.x, used unchanged. Starts the double on a free port and
@@ -26,6 +27,10 @@ const IDS = {
 	v001: 'a10820ff-d1c6-5207-aea0-901dd2364424',
 	v002: '3af2c6c7-cf8c-5aab-ae53-09c764ba7db2',
 	v002seq: 'ac4c361b-6ba4-525b-9a69-ee0cff7bc387',
+	plate: 'c1af84b3-d367-53fa-a125-a375a9387390',	/* sh010/plate */
+	/* sh010/compositing */
+	comp: '2a845f1d-5673-54e6-bcbf-0c918fc6b03c',
+	ana: 'f1f77cbc-11ac-5bf8-b761-17f45b0f2944',
 };
 
 let failures = 0;
@@ -521,6 +526,64 @@ async function answerShapes(url) {
 	    seen.sent_whole >= 1, {r, seen});
 }
 
+/*
+ * What ferry-ftrack's publish relies on (docs/ftrack.md "Publishing
+ * back"): creates with ids the client chose, answered with the type and
+ * id alone; a second create with the same id refused, so that a retry
+ * after a crash makes nothing twice; one batch for a version, its
+ * components and its note; the assignees of a task.
+ */
+async function publishes(s) {
+	const vid = crypto.randomUUID();
+	const seq = crypto.randomUUID();
+	const frame = crypto.randomUUID();
+	const note = crypto.randomUUID();
+	const version = {id: vid, asset_id: IDS.plate, task_id: IDS.comp,
+	    version: 3, comment: 'from a vendor'};
+	const batch = await s.call([
+	    {action: 'create', entity_type: 'AssetVersion',
+		entity_data: version},
+	    {action: 'create', entity_type: 'SequenceComponent', entity_data:
+		{id: seq, name: 'plate.exr', padding: 4, file_type: '.exr',
+		version_id: vid}},
+	    {action: 'create', entity_type: 'FileComponent', entity_data:
+		{id: frame, name: '1001', file_type: '.exr', size: 10,
+		container_id: seq}},
+	    {action: 'create', entity_type: 'Note', entity_data: {id: note,
+		content: 'from a vendor', parent_id: vid,
+		parent_type: 'AssetVersion', user_id: IDS.ana}}]);
+	same('publish: the client\'s ids, type and id alone',
+	    batch.map((b) => b.data), [
+	    {__entity_type__: 'AssetVersion', id: vid},
+	    {__entity_type__: 'SequenceComponent', id: seq},
+	    {__entity_type__: 'FileComponent', id: frame},
+	    {__entity_type__: 'Note', id: note}]);
+	const r = (await s.query('select version, comment, components.name, ' +
+	    `notes.content from AssetVersion where id is "${vid}"`)).data;
+	check('publish: the version, its sequence and its note',
+	    r.length === 1 && r[0].version === 3 &&
+	    r[0].comment === 'from a vendor' &&
+	    r[0].components.length === 1 &&
+	    r[0].components[0].name === 'plate.exr' &&
+	    r[0].notes.length === 1, r);
+	await refused('publish: a second create with the same id is refused',
+	    s.create('AssetVersion', version), 'ServerError', /Duplicate/);
+	await refused('publish: a version number used twice on an asset',
+	    s.create('AssetVersion', {...version, id: crypto.randomUUID()}),
+	    'ServerError', /Duplicate/);
+	const max = (await s.query('select version from AssetVersion where ' +
+	    `asset_id is "${IDS.plate}" order by version descending ` +
+	    'limit 1')).data;
+	same('publish: the highest version of an asset', max.map((v) =>
+	    v.version), [3]);
+	const who = (await s.query('select resource.email from Appointment ' +
+	    `where context_id is "${IDS.comp}" and type is "assignment"`))
+	    .data;
+	same('publish: the assignees of a task', who.map((a) =>
+	    a.resource.email), ['ana@studio.example']);
+	await s.delete('AssetVersion', [vid]);
+}
+
 async function main() {
 	/* The client logs every refused call; those are expected here. */
 	loglevel.getLogger('ftrack_api').setLevel('silent');
@@ -539,6 +602,7 @@ async function main() {
 		const job = await writes(s);
 		await eventHub(url, s, job);
 		await socketIo(url);
+		await publishes(s);
 	} catch (e) {
 		check('the conformance run itself', false, e.stack);
 	} finally {

@@ -139,11 +139,14 @@ const DEFINITIONS = {
 	    user: {ref: 'User', key: 'user_id'},
 	    status: {ref: 'Status', key: 'status_id'},
 	    components: {coll: 'Component', key: 'version_id'},
+	    notes: {coll: 'Note', key: 'parent_id'},
 	    link: {computed: 'link', type: 'object'},
 	    is_latest_version: {computed: 'is_latest_version',
 		type: 'boolean'}},
 	    projections: {default: ['id'], system: ['asset_id']},
 	    required: ['asset_id'],
+	    /* One number once per asset (README: a doubt about ftrack). */
+	    unique: [['asset_id', 'version']],
 	    defaults: {version: 1, is_published: true, comment: ''}},
 
 	Component: {abstract: true, attrs: COMPONENT,
@@ -158,6 +161,13 @@ const DEFINITIONS = {
 	ContainerComponent: {base: 'Component', attrs: {
 	    members: {coll: 'Component', key: 'container_id'}},
 	    defaults: {system_type: 'container'}},
+
+	/* A note on any entity: parent_id and parent_type name it (ftrack
+	 * keeps no typed reference), author is user_id. */
+	Note: {attrs: {id: 'string', content: 'string', parent_id: 'string',
+	    parent_type: 'string', user_id: 'string', date: 'datetime',
+	    author: {ref: 'User', key: 'user_id'}},
+	    required: ['content', 'parent_id', 'parent_type']},
 
 	Location: {attrs: {id: 'string', name: 'string', label: 'string',
 	    description: 'string',

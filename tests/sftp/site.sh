@@ -74,11 +74,16 @@ run 0 "$FERRY" site add vendorsftp --sftp "$TARGET" --key enc \
 cd "$here"
 run 0 "$FERRY" sites --json --state "$HUB"
 checks=$((checks + 1))
-[ "$(jq -r '.[] | select(.name == "vendorsftp") |
+[ "$(jq -r '.sites[] | select(.name == "vendorsftp") |
     "\(.kind) \(.target) \(.key_file) \(.known_hosts)"' "$TMP/out")" = \
     "sftp $TARGET $K/enc $KNOWN" ] || fail "sites: $(cat "$TMP/out")"
 run 0 "$FERRY" sites --state "$HUB"
-out_has "^vendorsftp  *sftp  *$SSH_USER@127.0.0.1" "the SFTP site's line"
+out_has "^  sftp $SSH_USER@127.0.0.1:$SSH_PORT:$R, key $K/enc, reached by the hub" \
+    "the SFTP site's line"
+run 0 "$FERRY" sites --json --state "$HUB"
+checks=$((checks + 1))
+[ "$(jq -r '.sites[] | select(.name == "hq") | .kind' "$TMP/out")" = hub ] ||
+    fail "the hub's own site's kind: $(cat "$TMP/out")"
 audit_has site.add ".site == \"vendorsftp\" and .kind == \"sftp\" and
     .key_file == \"$K/enc\""
 run 1 "$FERRY" site add vendorsftp --sftp "$TARGET" --key "$K/user" \

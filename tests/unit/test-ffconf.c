@@ -12,7 +12,7 @@
 #include <jansson.h>
 
 #include "err.h"
-#include "ferry-ftrack.h"
+#include "ffconf.h"
 #include "test.h"
 
 static char	path[] = "/tmp/test-ffconf.XXXXXX";
@@ -90,6 +90,11 @@ main(void)
 	    "{\"version\": 3}}}", "statuses_on_delivery.version");
 	refused("{\"allowed_roles\": [],\n \"allowed_roles\": []}", "line 2");
 	refused("[]", "not a JSON object");
+	refused("{\"publish_asset_type\": \"\"}", "publish_asset_type");
+	ASSERT_INT_EQ(load("{\"publish_asset_type\": \"Render\"}", &c,
+	    &cause), 0);
+	ASSERT_STR_EQ(c.publish_asset_type, "Render");
+	ffconf_clear(&c);
 	unlink(path);
 	return (TEST_DONE());
 }

@@ -65,6 +65,8 @@ test_good(void)
 	    "[\"/a\"]}", NULL);
 	check(PROTO_TO_AGENT, "{\"re\":" ID ",\"reply\":{\"done\":true}}",
 	    NULL);
+	check(PROTO_TO_AGENT, "{\"op\":\"transfer.rate\",\"id\":7,"
+	    "\"bwlimit\":4194304}", NULL);
 	/* Fields a newer peer adds are ignored. */
 	check(PROTO_TO_HUB, "{\"op\":\"ping\",\"new\":1}", NULL);
 }
@@ -75,6 +77,13 @@ test_bad(void)
 	check(PROTO_TO_HUB, "{\"op\":\"list\",\"req\":" ID ",\"paths\":[]}",
 	    "not a message the hub takes");
 	check(PROTO_TO_AGENT, "{\"op\":\"ping\"}", "not a message");
+	/* A new cap comes from the hub only, and is a byte rate. */
+	check(PROTO_TO_HUB, "{\"op\":\"transfer.rate\",\"id\":7,"
+	    "\"bwlimit\":1}", "not a message the hub takes");
+	check(PROTO_TO_AGENT, "{\"op\":\"transfer.rate\",\"id\":7,"
+	    "\"bwlimit\":-1}", "transfer.rate: \"bwlimit\"");
+	check(PROTO_TO_AGENT, "{\"op\":\"transfer.rate\",\"id\":7}",
+	    "transfer.rate: no \"bwlimit\"");
 	check(PROTO_FIRST, "{\"op\":\"ping\"}", "a new connection");
 	check(PROTO_FIRST, "{\"op\":\"hello\",\"name\":\"la\",\"address\":"
 	    "[\"x\"]}", "hello: \"address\"");

@@ -200,6 +200,62 @@ test_reopen(void)
 	spool_close(s);
 }
 
+/* A publish's states, its plan kept as the last step wrote it. */
+static void
+test_publishes(void)
+{
+	struct spool		*s = NULL;
+	struct spool_publish	 p;
+	json_t			*plan, *pending = NULL;
+	char			*cause = NULL;
+	int			 known = 0, attempts = 0;
+
+	ASSERT_INT_EQ(spool_open(dir, 400, &s, NULL), 0);
+	plan = json_pack("{s:s, s:s}", "task_id", "T", "version_id", "V");
+	ASSERT_INT_EQ(spool_publish_add(s, 7, "T", plan, 400, NULL), 0);
+	ASSERT_INT_EQ(spool_publish_add(s, 7, "T", plan, 401, &cause),
+	    FERRY_ERR_EXIST);
+	free(cause);
+	cause = NULL;
+	ASSERT_INT_EQ(spool_publish_known(s, 7, &known, NULL), 0);
+	ASSERT_INT_EQ(known, 1);
+	ASSERT_INT_EQ(spool_publish_known(s, 8, &known, NULL), 0);
+	ASSERT_INT_EQ(known, 0);
+	json_object_set_new(plan, "version", json_integer(3));
+	ASSERT_INT_EQ(spool_publish_set(s, 7, SPOOL_PUB_CREATED, plan, NULL,
+	    402, NULL), 0);
+	ASSERT_INT_EQ(spool_publish_attempted(s, 7, 403, &attempts, NULL), 0);
+	ASSERT_INT_EQ(attempts, 1);
+	spool_close(s);
+	/* Reopened: where it was, with the plan of the step it reached. */
+	ASSERT_INT_EQ(spool_open(dir, 404, &s, NULL), 0);
+	ASSERT_INT_EQ(spool_publish_pending(s, &pending, NULL), 0);
+	ASSERT_INT_EQ(json_array_size(pending), 1);
+	json_decref(pending);
+	ASSERT_INT_EQ(spool_publish_get(s, 7, &p, NULL), 0);
+	ASSERT_INT_EQ(p.state, SPOOL_PUB_CREATED);
+	ASSERT_STR_EQ(p.task_id, "T");
+	ASSERT_INT_EQ(json_integer_value(json_object_get(p.plan, "version")),
+	    3);
+	ASSERT_INT_EQ(p.attempts, 1);
+	spool_publish_clear(&p);
+	/* A state without a plan keeps the plan. */
+	ASSERT_INT_EQ(spool_publish_set(s, 7, SPOOL_PUB_DONE, NULL, NULL, 405,
+	    NULL), 0);
+	ASSERT_INT_EQ(spool_publish_get(s, 7, &p, NULL), 0);
+	ASSERT_INT_EQ(p.state, SPOOL_PUB_DONE);
+	ASSERT_STR_EQ(json_string_value(json_object_get(p.plan, "version_id")),
+	    "V");
+	spool_publish_clear(&p);
+	ASSERT_INT_EQ(spool_publish_pending(s, &pending, NULL), 0);
+	ASSERT_INT_EQ(json_array_size(pending), 0);
+	json_decref(pending);
+	ASSERT_INT_EQ(spool_publish_get(s, 9, &p, &cause), FERRY_ERR_NOTFOUND);
+	free(cause);
+	json_decref(plan);
+	spool_close(s);
+}
+
 int
 main(void)
 {
@@ -219,6 +275,7 @@ main(void)
 	test_deliveries(s);
 	spool_close(s);
 	test_reopen();
+	test_publishes();
 	snprintf(path, sizeof path, "rm -rf '%s'", dir);
 	if (system(path) != 0)
 		TEST_FAIL("cannot remove %s", dir);

@@ -21,7 +21,7 @@
 #include <jansson.h>
 
 #include "err.h"
-#include "ferry-ftrack.h"
+#include "ffconf.h"
 
 #define FFCONF_UPDATE_MS	3000
 /* Job updates closer than this would flood ftrack. */
@@ -160,7 +160,8 @@ static int
 ffconf_parse(const char *path, json_t *root, struct ffconf *c, char **cause)
 {
 	static const char *const keys[] = { "allowed_roles",
-	    "location_prefixes", "job_update_interval", "automations", NULL };
+	    "location_prefixes", "job_update_interval", "automations",
+	    "publish_asset_type", NULL };
 	json_t	*v;
 	int	 r;
 
@@ -178,6 +179,11 @@ ffconf_parse(const char *path, json_t *root, struct ffconf *c, char **cause)
 		return (r);
 	if ((v = json_object_get(root, "job_update_interval")) != NULL &&
 	    (r = ffconf_interval(path, v, c, cause)) != 0)
+		return (r);
+	/* The type of an asset a publish makes (docs/ftrack.md). */
+	if (json_object_get(root, "publish_asset_type") != NULL &&
+	    (r = ffconf_string(path, root, "the configuration",
+	    "publish_asset_type", &c->publish_asset_type, cause)) != 0)
 		return (r);
 	if ((v = json_object_get(root, "automations")) != NULL)
 		return (ffconf_automations(path, v, c, cause));
@@ -217,6 +223,7 @@ ffconf_clear(struct ffconf *c)
 	free(c->assign_from);
 	free(c->version_status);
 	free(c->task_status);
+	free(c->publish_asset_type);
 	memset(c, 0, sizeof *c);
 }
 

@@ -120,4 +120,48 @@ void	 spool_delivery_clear(struct spool_delivery *d);
 
 const char *spool_state_name(enum spool_state state);
 
+/*
+ * A publish (docs/ftrack.md "Publishing back"): a ferry job, done at the
+ * hub, whose meta says "publish" with an ftrack task. Its plan (the ids
+ * of the Asset, AssetVersion, Note and Components, chosen before anything
+ * is created, and the files) is stored before the first create, and each
+ * step is recorded once ftrack has it, so that a restart at any point
+ * goes on from the step it was at and creates nothing twice.
+ */
+enum spool_pub_state {
+	SPOOL_PUB_PLANNED,	/* ids chosen; the version may not exist */
+	SPOOL_PUB_CREATED,	/* the version and its components exist */
+	SPOOL_PUB_REGISTERED,	/* the files are in the location */
+	SPOOL_PUB_DONE,		/* the assignees were told (or could not) */
+	SPOOL_PUB_FAILED	/* given up, with a reason */
+};
+
+struct spool_publish {
+	int64_t			 ferry_job;
+	char			*task_id;
+	json_t			*plan;
+	enum spool_pub_state	 state;
+	int			 attempts;
+	char			*reason;
+};
+
+/* Adds a publish, planned; FERRY_ERR_EXIST if the job has one. */
+int	 spool_publish_add(struct spool *s, int64_t ferry_job,
+	     const char *task_id, const json_t *plan, int64_t now,
+	     char **cause);
+int	 spool_publish_known(struct spool *s, int64_t ferry_job, int *knownp,
+	     char **cause);
+/* A new array of the ferry jobs of the publishes not done nor failed. */
+int	 spool_publish_pending(struct spool *s, json_t **jobsp, char **cause);
+int	 spool_publish_get(struct spool *s, int64_t ferry_job,
+	     struct spool_publish *p, char **cause);
+/* Moves a publish to state, with a new plan (NULL: kept) and reason. */
+int	 spool_publish_set(struct spool *s, int64_t ferry_job,
+	     enum spool_pub_state state, const json_t *plan,
+	     const char *reason, int64_t now, char **cause);
+int	 spool_publish_attempted(struct spool *s, int64_t ferry_job,
+	     int64_t now, int *attemptsp, char **cause);
+void	 spool_publish_clear(struct spool_publish *p);
+const char *spool_pub_state_name(enum spool_pub_state state);
+
 #endif

@@ -62,6 +62,17 @@ static const char *const spool_migrations[] = {
 	" reason TEXT,"
 	" created INTEGER NOT NULL,"
 	" updated INTEGER NOT NULL);",
+	/* Publishes: a done ferry job with meta.publish.task (spool.h). */
+	"CREATE TABLE publishes ("
+	" ferry_job INTEGER PRIMARY KEY,"
+	" task_id TEXT NOT NULL,"
+	" plan TEXT NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'planned' CHECK (state IN"
+	"  ('planned', 'created', 'registered', 'done', 'failed')),"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" reason TEXT,"
+	" created INTEGER NOT NULL,"
+	" updated INTEGER NOT NULL);",
 };
 
 #define SPOOL_NMIGRATIONS \
@@ -476,4 +487,161 @@ spool_state_name(enum spool_state state)
 	if ((unsigned)state >= 3)
 		return ("unknown");
 	return (spool_state_names[state]);
+}
+
+static const char *spool_pub_names[] = { "planned", "created", "registered",
+    "done", "failed" };
+
+const char *
+spool_pub_state_name(enum spool_pub_state state)
+{
+	if ((unsigned)state >= 5)
+		return ("unknown");
+	return (spool_pub_names[state]);
+}
+
+int
+spool_publish_add(struct spool *s, int64_t ferry_job, const char *task_id,
+    const json_t *plan, int64_t now, char **cause)
+{
+	char	*text;
+	int	 r, known;
+
+	if ((r = spool_publish_known(s, ferry_job, &known, cause)) != 0)
+		return (r);
+	if (known)
+		return (err_set(cause, FERRY_ERR_EXIST, "ferry job %jd is "
+		    "published already", (intmax_t)ferry_job));
+	if ((text = json_dumps(plan, JSON_COMPACT)) == NULL)
+		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
+	r = spool_run(s, cause, "INSERT INTO publishes (ferry_job, task_id, "
+	    "plan, created, updated) VALUES (?, ?, ?, ?, ?)", "ittii",
+	    ferry_job, task_id, text, now, now);
+	free(text);
+	return (r);
+}
+
+int
+spool_publish_known(struct spool *s, int64_t ferry_job, int *knownp,
+    char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 r;
+
+	if ((r = db_q(s->db, "SELECT 1 FROM publishes WHERE ferry_job = ?",
+	    &st, cause, "i", ferry_job)) != 0)
+		return (r);
+	if ((r = db_step(s->db, st, cause)) < 0)
+		return (r);
+	*knownp = r;
+	db_reset(st);
+	return (0);
+}
+
+int
+spool_publish_pending(struct spool *s, json_t **jobsp, char **cause)
+{
+	sqlite3_stmt	*st;
+	json_t		*list;
+	int		 r;
+
+	if ((r = db_q(s->db, "SELECT ferry_job FROM publishes WHERE state "
+	    "NOT IN ('done', 'failed') ORDER BY ferry_job", &st, cause,
+	    "")) != 0)
+		return (r);
+	list = json_array();
+	while ((r = db_step(s->db, st, cause)) == 1)
+		json_array_append_new(list, json_integer(
+		    sqlite3_column_int64(st, 0)));
+	if (r < 0) {
+		json_decref(list);
+		return (r);
+	}
+	*jobsp = list;
+	return (0);
+}
+
+int
+spool_publish_get(struct spool *s, int64_t ferry_job,
+    struct spool_publish *p, char **cause)
+{
+	sqlite3_stmt	*st;
+	const char	*state;
+	int		 r, i;
+
+	if ((r = db_q(s->db, "SELECT task_id, plan, state, attempts, reason "
+	    "FROM publishes WHERE ferry_job = ?", &st, cause, "i",
+	    ferry_job)) != 0)
+		return (r);
+	if ((r = db_step(s->db, st, cause)) < 0)
+		return (r);
+	if (r == 0)
+		return (err_set(cause, FERRY_ERR_NOTFOUND, "ferry job %jd is "
+		    "not a publish in the spool", (intmax_t)ferry_job));
+	memset(p, 0, sizeof *p);
+	p->ferry_job = ferry_job;
+	p->task_id = spool_col_dup(st, 0);
+	p->plan = json_loads((const char *)sqlite3_column_text(st, 1), 0,
+	    NULL);
+	state = (const char *)sqlite3_column_text(st, 2);
+	for (i = 0; i < 5; i++)
+		if (state != NULL && strcmp(state, spool_pub_names[i]) == 0)
+			p->state = (enum spool_pub_state)i;
+	p->attempts = sqlite3_column_int(st, 3);
+	p->reason = spool_col_dup(st, 4);
+	db_reset(st);
+	if (p->task_id == NULL || p->plan == NULL) {
+		spool_publish_clear(p);
+		return (err_set(cause, FERRY_ERR_PARSE, "ferry job %jd: its "
+		    "publish in the spool is unreadable", (intmax_t)ferry_job));
+	}
+	return (0);
+}
+
+int
+spool_publish_set(struct spool *s, int64_t ferry_job,
+    enum spool_pub_state state, const json_t *plan, const char *reason,
+    int64_t now, char **cause)
+{
+	char	*text = NULL;
+	int	 r;
+
+	if (plan != NULL && (text = json_dumps(plan, JSON_COMPACT)) == NULL)
+		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
+	r = spool_run(s, cause, "UPDATE publishes SET state = ?, plan = "
+	    "coalesce(?, plan), reason = ?, updated = ? WHERE ferry_job = ?",
+	    "tttii", spool_pub_state_name(state), text, reason, now,
+	    ferry_job);
+	free(text);
+	return (r);
+}
+
+int
+spool_publish_attempted(struct spool *s, int64_t ferry_job, int64_t now,
+    int *attemptsp, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 r;
+
+	if ((r = spool_run(s, cause, "UPDATE publishes SET attempts = "
+	    "attempts + 1, updated = ? WHERE ferry_job = ?", "ii", now,
+	    ferry_job)) != 0)
+		return (r);
+	if ((r = db_q(s->db, "SELECT attempts FROM publishes WHERE "
+	    "ferry_job = ?", &st, cause, "i", ferry_job)) != 0)
+		return (r);
+	if ((r = db_step(s->db, st, cause)) < 0)
+		return (r);
+	*attemptsp = r == 1 ? sqlite3_column_int(st, 0) : 0;
+	db_reset(st);
+	return (0);
+}
+
+void
+spool_publish_clear(struct spool_publish *p)
+{
+	free(p->task_id);
+	json_decref(p->plan);
+	free(p->reason);
+	memset(p, 0, sizeof *p);
 }

@@ -1,0 +1,60 @@
+/*
+ * Figures about the store for the hub's /metrics (agent/hub-web.c): one
+ * aggregate query each, from a table, so that a scrape costs a few
+ * statements whatever the number of jobs. Jobs carry their own counters
+ * (n_done, bytes_done), so the per-destination totals read the jobs table,
+ * not every task.
+ */
+#include "config.h"
+
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "db.h"
+#include "err.h"
+#include "store.h"
+#include "store-int.h"
+
+static const char *const store_stat_sql[] = {
+	[STORE_STAT_JOBS] =
+	    "SELECT state, count(*), 0 FROM jobs GROUP BY state",
+	[STORE_STAT_MOVED] =
+	    "SELECT coalesce(to_site, to_user), sum(n_done), sum(bytes_done)"
+	    " FROM jobs GROUP BY 1",
+	[STORE_STAT_FAILED] =
+	    "SELECT coalesce(error, ''), count(*), 0 FROM tasks"
+	    " WHERE state = 'failed' GROUP BY 1",
+	[STORE_STAT_RETRIES] =
+	    "SELECT 'retries', coalesce(sum(attempts - 1), 0), 0 FROM tasks"
+	    " WHERE attempts > 1",
+	[STORE_STAT_SIZE] =
+	    "SELECT 'bytes', page_count * page_size, 0"
+	    " FROM pragma_page_count(), pragma_page_size()",
+};
+
+int
+store_stat(struct store *st, enum store_stat which,
+    int (*cb)(void *, const struct store_stat_row *), void *arg,
+    char **cause)
+{
+	struct store_stat_row	 row;
+	sqlite3_stmt		*s;
+	int			 r;
+
+	if ((unsigned)which >= sizeof store_stat_sql / sizeof
+	    store_stat_sql[0])
+		return (err_set(cause, FERRY_ERR_INVAL, "no such statistic"));
+	if ((r = db_q(st->db, store_stat_sql[which], &s, cause, "")) != 0)
+		return (r);
+	while ((r = db_step(st->db, s, cause)) == 1) {
+		row.label = db_col_str(s, 0);
+		row.a = sqlite3_column_int64(s, 1);
+		row.b = sqlite3_column_int64(s, 2);
+		if (row.label != NULL && cb(arg, &row) != 0) {
+			db_reset(s);
+			return (0);
+		}
+	}
+	return (r);
+}
