@@ -153,8 +153,8 @@ sftp_plan_open(struct ferryd *d, const char *from, const char *to,
 	}
 	/* The hub is the client: the other end is its own site. */
 	if (strcmp(s != NULL ? to : from, d->conf.site) != 0) {
-		r = err_set(cause, FERRY_ERR_STATE, "%s is an SFTP site, served "
-		    "by the hub: send between it and the hub's site %s (for "
+		r = err_set(cause, FERRY_ERR_STATE, "%s is an SFTP site, "
+		    "served by the hub: send between it and the hub's site %s (for "
 		    "another site, send to %s first)", s != NULL ? from : to,
 		    d->conf.site, d->conf.site);
 		hub_sftp_site_free(s);
@@ -391,8 +391,8 @@ sftp_site_add(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 	    s.known_hosts == NULL || *s.site == '\0' ||
 	    strcspn(s.site, " \t\r\n/:") != strlen(s.site))
 		return (json_pack("{s:s, s:b}", "error", "site add needs a "
-		    "name (no spaces, '/' or ':'), --sftp USER@HOST[:PORT]:ROOT, "
-		    "--key FILE and --known-hosts FILE", "done", 1));
+		    "name (no spaces, '/' or ':'), --sftp "
+		    "USER@HOST[:PORT]:ROOT, --key FILE and --known-hosts FILE", "done", 1));
 	r = sftp_target_parse(s.target, &t, &cause);
 	sftp_target_clear(&t);
 	/* Only the hub acts as the client for now (docs/sftp.md). */

@@ -25,6 +25,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,7 +257,7 @@ sftp_xfer_run(struct sftp_xfer *sx)
 	o.progress = sftp_xfer_progress;
 	o.progress_arg = sx;
 	o.abort = &x->abort;
-	o.rate = x->bwlimit;
+	o.rate_live = &x->bwlimit;
 	if ((r = sftp_xfer_local(sx, &fd, &cause)) == 0)
 		r = hub_sftp_connect(sx->site, sx->rroot, &o, &c, &cause);
 	if (r != 0) {
@@ -393,7 +394,6 @@ sftp_xfer_new(struct ferryd *d, struct hub_sftp_site *site, int pull,
 {
 	struct sftp_xfer	*sx;
 	struct jobs_xfer	*x;
-	struct store_site	 ss;
 
 	if ((sx = calloc(1, sizeof *sx)) == NULL ||
 	    (x = calloc(1, sizeof *x)) == NULL) {
@@ -408,18 +408,18 @@ sftp_xfer_new(struct ferryd *d, struct hub_sftp_site *site, int pull,
 	x->sftp_pull = pull;
 	x->sftp = strdup(site->conf.site);
 	x->submitter = j->submitter ? strdup(j->submitter) : NULL;
-	if (store_site_get(d->store, site->conf.site, &ss, NULL) == 0) {
-		x->bwlimit = (uint64_t)ss.bwlimit;
-		store_site_clear(&ss);
-	}
+	/* The site's cap, or its window's now; hub_window_tick follows it. */
+	if ((x->site = strdup(site->conf.site)) != NULL)
+		atomic_store(&x->bwlimit, hub_window_cap(d, x->site));
 	x->task = calloc(due->n, sizeof *x->task);
 	x->settled = calloc(due->n, sizeof *x->settled);
 	x->delivered = calloc(due->n, sizeof *x->delivered);
 	x->l.v = calloc(due->n, sizeof *x->l.v);
 	x->l.cap = due->n;
 	sx->started = calloc(due->n, 1);
-	if (sx->started == NULL || x->sftp == NULL || x->task == NULL || x->settled == NULL ||
-	    x->delivered == NULL || x->l.v == NULL) {
+	if (sx->started == NULL || x->sftp == NULL || x->site == NULL ||
+	    x->task == NULL || x->settled == NULL || x->delivered == NULL ||
+	    x->l.v == NULL) {
 		sx->site = NULL;
 		sftp_xfer_free(sx);
 		return (NULL);

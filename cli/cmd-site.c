@@ -32,8 +32,8 @@ const struct cmd_entry cmd_site_entry = {
 	.name = "site",
 	.usage = "set SITE [--bwlimit RATE] [--address ADDR|none] "
 	    "[--window RULES|none] [--tz ZONE|hub] [--state DIR]\n"
-	    "       ferry site add NAME --sftp USER@HOST[:PORT]:ROOT --key FILE "
-	    "--known-hosts FILE\n"
+	    "       ferry site add NAME --sftp USER@HOST[:PORT]:ROOT "
+	    "--key FILE --known-hosts FILE\n"
 	    "           [--passphrase-file FILE] [--via AGENT] [--state DIR]\n"
 	    "       ferry site check NAME [--state DIR]",
 	.summary = "set a site's cap, window or address; add an SFTP site",

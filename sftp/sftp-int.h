@@ -5,6 +5,7 @@
 #ifndef FERRY_SFTP_INT_H
 #define FERRY_SFTP_INT_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <libssh2.h>
@@ -31,6 +32,7 @@ struct sftp {
 	char			 fp[64];	/* "SHA256:..." */
 	int			 remote_hash;
 	uint64_t		 rate;
+	const _Atomic uint64_t	*rate_live;	/* overrides rate; NULL */
 	double			 rate_start;	/* of the current file */
 	uint64_t		 rate_bytes;
 	void			(*progress)(uint64_t, uint64_t, void *);

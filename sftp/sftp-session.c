@@ -180,19 +180,25 @@ sftp_now(void)
 	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
 }
 
-/* Sleeps as long as the rate cap asks after n more bytes of a file. */
+/*
+ * Sleeps as long as the rate cap asks after n more bytes of a file (n 0:
+ * a file starts). A cap changed by another thread starts its own count.
+ */
 void
 sftp_pace(struct sftp *s, uint64_t n)
 {
-	double	ahead;
+	uint64_t	rate = s->rate_live != NULL ?
+			    atomic_load(s->rate_live) : s->rate;
+	double		ahead;
 
-	if (s->rate == 0)
-		return;
-	if (n == 0) {
+	if (n == 0 || rate != s->rate) {
+		s->rate = rate;
 		s->rate_start = sftp_now();
 		s->rate_bytes = 0;
 		return;
 	}
+	if (rate == 0)
+		return;
 	s->rate_bytes += n;
 	ahead = (double)s->rate_bytes / (double)s->rate -
 	    (sftp_now() - s->rate_start);
@@ -405,6 +411,7 @@ sftp_connect(const struct sftp_opts *o, struct sftp **out, char **cause)
 		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
 	s->fd = -1;
 	s->rate = o->rate;
+	s->rate_live = o->rate_live;
 	s->progress = o->progress;
 	s->progress_arg = o->progress_arg;
 	s->abort = o->abort;

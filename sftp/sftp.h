@@ -19,6 +19,7 @@
 #ifndef FERRY_SFTP_H
 #define FERRY_SFTP_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 /* USER@HOST[:PORT]:ROOT, HOST possibly "[v6 address]". */
@@ -46,6 +47,11 @@ struct sftp_opts {
 	int		 timeout_ms;	/* each blocking step; 0: 30 s */
 	int		 no_remote_hash; /* verify by reading back, always */
 	uint64_t	 rate;		/* bytes per second; 0: no cap */
+	/*
+	 * If set, the cap read before each chunk instead of rate, so that
+	 * another thread (a transfer window's edge) changes it mid-file.
+	 */
+	const _Atomic uint64_t *rate_live;
 	/*
 	 * Called after each chunk of a file's content with the bytes of it
 	 * now at the far end (a resumed prefix included) and its size, so
