@@ -188,6 +188,29 @@ grep -q "job $big_id: vendorsftp show/big.bin: " "$HUB.log" ||
 echo "resume: $before bytes on the server when killed; then $moved moved," \
     "$resumed kept" >&2
 
+# --- A cap changed mid-file goes to the running file (hub_window_tick), ---
+# --- with no new attempt; its speed is the benchmarks' business. ---------
+openssl enc -aes-128-ctr -nosalt -pass pass:big3 -pbkdf2 -iter 1 </dev/zero \
+    2>/dev/null | head -c 4000000 >"$S/show/big3.bin"
+run 0 F site set vendorsftp --bwlimit 1M
+run 0 F send --from hq --to vendorsftp "$S/show/big3.bin"
+c_id=$(job_of)
+part="$R/show/.big3.bin.ferry-part"
+i=0
+while [ "$(stat -c %s "$part" 2>/dev/null || echo 0)" -lt 1000000 ]; do
+	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
+done
+run 0 F site set vendorsftp --bwlimit 0
+run 0 F job "$c_id" --wait
+same "$S/show/big3.bin" "$R/show/big3.bin"
+run 0 F job "$c_id" --json
+checks=$((checks + 1))
+[ "$(jq -r '.tasks[0] | "\(.state) \(.attempts)"' "$TMP/out")" = "done 0" ] ||
+    fail "the capped file: $(jq -c .tasks "$TMP/out")"
+checks=$((checks + 1))
+grep -q "to site vendorsftp: cap .* -> none" "$HUB.log" ||
+    fail "the running file's cap was not lifted"
+
 # --- kill -9 of the hub mid-file: after a restart the job resumes -------
 openssl enc -aes-128-ctr -nosalt -pass pass:big2 -pbkdf2 -iter 1 </dev/zero \
     2>/dev/null | head -c 5000000 >"$S/show/big2.bin"
