@@ -13,6 +13,7 @@
 
 #include "ferryd.h"
 #include "hub-sftp.h"
+#include "hub-roots.h"
 
 struct api_op {
 	const char	 *name;
@@ -100,7 +101,28 @@ static const struct api_op api_ops[] = {
 	{ "sites", hub_window_sites, API_LOCAL },
 	{ "site.add", sftp_site_add, API_LOCAL },
 	{ "site.check", sftp_site_check, API_LOCAL },
+	/* Share roots (hub-roots.c): an agent's own, set on its machine. */
+	{ "root.set", node_root_set, API_NODE },
+	{ "roots.report", roots_api, API_AGENT },
+	{ "roots", roots_api, API_LOCAL | API_AGENT },
+	{ "acl.list", jobs_acl_list, API_LOCAL },
+	/* A person's finished work back to the studio (hub-publish.c). */
+	{ "publish", publish_api, API_LOCAL | API_AGENT },
 };
+
+/* Whether req has a key that only the hub's relay may set ("_by"...). */
+static int
+api_ops_underscore(const json_t *req)
+{
+	const char	*key;
+	json_t		*v;
+
+	json_object_foreach((json_t *)(uintptr_t)req, key, v) {
+		if (key[0] == '_')
+			return (1);
+	}
+	return (0);
+}
 
 static const struct api_op *
 api_ops_find(const char *op)
@@ -134,8 +156,9 @@ api_ops_local(struct ferryd *d, const json_t *req, uid_t uid)
 	if (o != NULL && (o->who & API_NODE))
 		return (o->fn(d, op, req, uid));
 	/* Only the hub's relay says for whom a request is made. */
-	if (json_object_get(req, "_by") != NULL)
-		return (api_ops_error("\"_by\" is not for clients"));
+	if (api_ops_underscore(req))
+		return (api_ops_error("\"_by\", \"_endpoint\" and \"_agent\" "
+		    "are not for clients"));
 	if (d->store == NULL && o != NULL && (o->who & API_AGENT))
 		return (relay_to_hub(d, req));
 	if (d->store == NULL)
@@ -154,7 +177,7 @@ api_ops_agent(struct ferryd *d, const json_t *req)
 	const struct api_op	*o = api_ops_find(op);
 
 	if (o == NULL || (o->who & API_AGENT) == 0)
-		return (api_ops_error("an agent may ask the hub only to send "
-		    "and to show its jobs"));
+		return (api_ops_error("an agent may ask the hub only to send, "
+		    "to publish, to show its jobs and to set its roots"));
 	return (o->fn(d, op, req, (uid_t)-1));
 }

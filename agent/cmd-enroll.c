@@ -1,6 +1,7 @@
 /*
  * ferryd enroll HUB_HOST[:PORT] CODE [--state DIR] [--name NAME]
  *     [--public-address ADDR] [--source-address ADDR]
+ *     [--storage-root SHARE=PATH]...
  * Makes this machine's key pair and enrols it with the hub, using the
  * one-time code from `ferry invite` ("-" reads it from standard input, so
  * that it need not appear in the process list).
@@ -31,7 +32,8 @@ static int	cmd_enroll_exec(int, char **);
 const struct ferryd_cmd ferryd_cmd_enroll = {
 	.name = "enroll",
 	.usage = "HUB_HOST[:PORT] CODE|- [--state DIR] [--name NAME] "
-	    "[--public-address ADDR] [--source-address ADDR]",
+	    "[--public-address ADDR] [--source-address ADDR] "
+	    "[--storage-root SHARE=PATH]...",
 	.summary = "join a hub with a one-time code",
 	.exec = cmd_enroll_exec,
 };
@@ -47,6 +49,35 @@ enroll_read_code(const char *arg, char *code, size_t len)
 		return (-1);
 	code[strcspn(code, "\r\n")] = '\0';
 	return (0);
+}
+
+/*
+ * --storage-root SHARE=PATH: where a share lies on this machine (the hub
+ * learns it at the first hello). Windows paths (D:\work) are for the
+ * Windows agent; here a root is an absolute POSIX path.
+ */
+static int
+enroll_root(json_t *roots, const char *arg)
+{
+	const char	*eq = strchr(arg, '=');
+	char		*share, *cause = NULL;
+	int		 r;
+
+	if (eq == NULL || eq == arg) {
+		ferryd_usage_error(&ferryd_cmd_enroll, "--storage-root %s: "
+		    "expected SHARE=PATH, such as storage=/work/studio", arg);
+		return (-1);
+	}
+	if ((share = strndup(arg, (size_t)(eq - arg))) == NULL)
+		return (-1);
+	if ((r = node_roots_check(share, eq + 1, &cause)) != 0)
+		ferryd_usage_error(&ferryd_cmd_enroll, "--storage-root: %s",
+		    cause);
+	else
+		json_object_set_new(roots, share, json_string(eq + 1));
+	free(share);
+	free(cause);
+	return (r);
 }
 
 /* Saves what the hub told us; the hub's key is pinned from now on. */
@@ -102,8 +133,10 @@ cmd_enroll_exec(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "public-address", required_argument, NULL, 'p' },
 		{ "source-address", required_argument, NULL, 's' },
+		{ "storage-root", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
+	json_t		*roots = json_object();
 	struct identity	*id = NULL;
 	struct tls_conn	*c = NULL;
 	json_t		*reply = NULL;
@@ -119,6 +152,12 @@ cmd_enroll_exec(int argc, char **argv)
 		case 'n': name = optarg; break;
 		case 'p': pub = optarg; break;
 		case 's': src = optarg; break;
+		case 'r':
+			if (enroll_root(roots, optarg) != 0) {
+				json_decref(roots);
+				return (FERRYD_EXIT_USAGE);
+			}
+			break;
 		default:
 			ferryd_usage_error(&ferryd_cmd_enroll, "bad option");
 			return (FERRYD_EXIT_USAGE);
@@ -149,7 +188,8 @@ cmd_enroll_exec(int argc, char **argv)
 	    &cause)) != 0 ||
 	    (r = enroll_agent(c, code, name, &reply, &cause)) != 0 ||
 	    (r = enroll_save(state, hub, reply, tls_peer_fp(c), pub,
-	    src, &cause)) != 0) {
+	    src, &cause)) != 0 || (json_object_size(roots) > 0 &&
+	    (r = node_roots_save(state, roots, &cause)) != 0)) {
 		fprintf(stderr, "ferryd: enroll: %s\n", cause ? cause :
 		    err_str(r));
 		enroll_undo(state, created, made_dir);
@@ -161,6 +201,7 @@ cmd_enroll_exec(int argc, char **argv)
 		    json_string_value(json_object_get(reply, "user")), hub);
 	explicit_bzero(code, sizeof code);
 	json_decref(reply);
+	json_decref(roots);
 	if (c != NULL)
 		tls_shutdown(c, NULL);
 	tls_free(c);

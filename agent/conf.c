@@ -33,11 +33,14 @@ static const struct {
 	{ "transfers-per-agent", offsetof(struct conf, per_agent) },
 	{ "partial-max-age", offsetof(struct conf, partial_age) },
 	{ "umask", offsetof(struct conf, umask) },
+	{ "relay-bwlimit", offsetof(struct conf, relay_bwlimit) },
 	{ "web", offsetof(struct conf, web) },
 	{ "web-cert", offsetof(struct conf, web_cert) },
 	{ "web-key", offsetof(struct conf, web_key) },
 	{ "web-token-file", offsetof(struct conf, web_token_file) },
 	{ "test-clock-file", offsetof(struct conf, test_clock) },
+	{ "home-folder", offsetof(struct conf, home_folder) },
+	{ "employee-home-folder", offsetof(struct conf, home_folder_emp) },
 };
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])
 

@@ -25,12 +25,15 @@ struct conf {
 	char	*per_agent;	/* hub: transfers at once per agent */
 	char	*partial_age;	/* seconds before partial files are swept */
 	char	*umask;		/* octal, for files ferryd makes; 027 */
+	char	*relay_bwlimit;	/* hub: cap on relayed bytes, a rate */
 	char	*web;		/* hub: status page ADDR[:PORT] or off */
 	char	*web_cert;	/* hub: its TLS certificate (PEM) */
 	char	*web_key;	/* hub: its TLS key (PEM, 0600) */
 	char	*web_token_file; /* hub: the token it asks for (0600) */
 	char	*test_clock;	/* hub, tests only: the windows' clock
 				   offset file (clock_now_shifted) */
+	char	*home_folder;	/* hub: a vendor's, SHARE:PATH/{email} */
+	char	*home_folder_emp; /* hub: an employee's, the same */
 };
 
 /* Reads DIR/ferryd.conf into c (cleared first). */

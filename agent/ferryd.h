@@ -129,6 +129,22 @@ void	dispatch_wake(struct ferryd *d);
 void	dispatch_stop(struct ferryd *d, int64_t job_id);
 void	dispatch_message(struct ferryd *d, struct hub_link *l, const char *op,
 	    const json_t *msg);
+/*
+ * hub-dispatch-relay.c: the refusal of a transfer between agents a
+ * (sending) and b, neither reachable, when the relay is off for off
+ * ("job", or a site's name): FERRY_ERR_UNREACHABLE and its cause.
+ */
+int	dispatch_relay_refusal(const char *a, const char *b, const char *off,
+	    char **cause);
+/*
+ * At submission, a job from `from` to `to` between two agents: refused
+ * now, rather than at each retry, when neither can be reached and the
+ * relay is off (for the job: relay_ok 0, or for one of the sites); the
+ * refusal goes to the audit trail as who's. The caller does not hold
+ * d->mu.
+ */
+int	dispatch_relay_check(struct ferryd *d, const char *from,
+	    const char *to, int relay_ok, const char *who, char **cause);
 
 /*
  * hub-links.c: the table of control links. The caller holds d->mu for all.
@@ -260,6 +276,26 @@ void	gate_enroll_failed(struct ferryd *d, const char *addr);
 void	gate_free(struct ferryd *d);
 
 /*
+ * hub-splice.c: the relay through the hub. The dispatcher opens a relay
+ * for a transfer (tickets: 2 x LINK_RELAY_TICKET_LEN bytes, the sender's
+ * then the receiver's; addrs and names the same two agents' link address
+ * and name) and closes it when the transfer ends, which cuts what it
+ * joined and says how many bytes it relayed. splice_serve takes a
+ * control connection that opened with a relay hello (fd is its, even
+ * when it refuses; key is the gate's). splice_set_rate: relay-bwlimit.
+ */
+struct splice_xfer;
+int	splice_open(int64_t id, int streams, const uint8_t *tickets,
+	    const char *const *addrs, const char *const *names,
+	    struct splice_xfer **out);
+uint64_t splice_close(struct splice_xfer *sx);
+void	splice_serve(struct ferryd *d, const void *key, int fd,
+	    const char *peer);
+void	splice_set_rate(uint64_t bytes_per_s);
+/* For /metrics: bytes relayed by pairs that ended, pairs and waiters now. */
+void	splice_stats(uint64_t *bytes, int *pairs, int *pending);
+
+/*
  * secret.c: hub.secret, the key that seals invites outside hub.db.
  * secret_init makes it for a new hub (ferryd init); secret_open checks
  * it and the store's owner (fp, the hub's key) at start-up, and makes it
@@ -316,6 +352,40 @@ json_t	*jobs_query(struct ferryd *d, const char *op, const json_t *req,
 int	 jobmeta_check(const json_t *req, char **metap, char **cause);
 json_t	*invite_api(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
+/* hub-home.c: acl.list, every grant (or one person's). */
+json_t	*jobs_acl_list(struct ferryd *d, const char *op, const json_t *req,
+	    uid_t uid);
+/* hub-publish.c: publish, from a person's agent. */
+json_t	*publish_api(struct ferryd *d, const char *op, const json_t *req,
+	    uid_t uid);
+/*
+ * node-roots.c: root.set on an agent (`ferry root set`), and the report
+ * of its roots that its hello and root.set carry to the hub.
+ */
+json_t	*node_root_set(struct ferryd *d, const char *op, const json_t *req,
+	    uid_t uid);
+json_t	*node_roots_report(struct ferryd *d);
+/* Makes root before a receive, if it is one of this agent's own. */
+void	node_roots_make(struct ferryd *d, const char *root);
+/* A share's name and a root on this machine, as root.set takes them. */
+int	node_roots_check(const char *share, const char *path, char **cause);
+/* STATE/roots.json: {SHARE: PATH}, as set (an empty object if none). */
+int	node_roots_load(const char *state, json_t **set, char **cause);
+int	node_roots_save(const char *state, const json_t *set, char **cause);
+/*
+ * hub-publish.c, for the dispatcher: a publish's task names its own
+ * destination (its home folder, maybe), not the source's translation.
+ * Fills *res as share_map_translate would for the destination, and
+ * *src_root (allocated). Caller holds d->mu.
+ */
+struct share_map;
+struct share_map_result;
+struct store_job;
+struct store_task;
+int	publish_is(const struct store_job *j);
+int	publish_split(const struct share_map *m, const struct store_job *j,
+	    const struct store_task *t, const char *to,
+	    struct share_map_result *res, char **src_root, char **cause);
 
 /*
  * hub-window.c: transfer windows. The cap for transfers to site now

@@ -42,7 +42,6 @@
 #include "store.h"
 #include "transfer.h"
 
-#define DISPATCH_STREAMS	2
 #define DISPATCH_BATCH		4096	/* tasks in one transfer at most */
 #define DISPATCH_DONE_WAIT_S	30	/* a sender's last words */
 #define DISPATCH_TRY		64	/* jobs tried for one transfer */
@@ -72,6 +71,7 @@ dispatch_xfer_free(struct jobs_xfer *x)
 	free(x->delivered);
 	free(x->agent_error);
 	free(x->sftp);
+	free(x->relay_off);
 	pthread_cond_destroy(&x->heard);
 	free(x);
 }
@@ -117,7 +117,7 @@ dispatch_sweep(const struct jobs_xfer *x)
  * The transfer.start message for the agent at end e (the sender or the
  * receiver of x): its part, the token, and the other side's key.
  */
-static json_t *
+json_t *
 dispatch_start_msg(struct jobs_xfer *x, const struct dispatch_end *e,
     const char *token)
 {
@@ -164,7 +164,7 @@ dispatch_start_msg(struct jobs_xfer *x, const struct dispatch_end *e,
 }
 
 /* Queues msg (taken) for agent name's link; fails if it is gone. */
-static int
+int
 dispatch_tell(struct jobs_xfer *x, const char *name, json_t *msg,
     char **cause)
 {
@@ -176,8 +176,6 @@ dispatch_tell(struct jobs_xfer *x, const char *name, json_t *msg,
 	return (r == 0 ? 0 : err_set(cause, FERRY_ERR_CLOSED, "agent %s went "
 	    "away", name));
 }
-
-enum dispatch_until { UNTIL_PORT, UNTIL_SENT, UNTIL_BOTH };
 
 /* Whether the agent at e lost the link it had when the transfer began. */
 static int
@@ -196,7 +194,7 @@ dispatch_gone(struct ferryd *d, const struct dispatch_end *e)
  * or reports an error, or they fall silent for too long. Passes a cancel
  * or pause on to an agent that sends. Caller holds d->mu.
  */
-static int
+int
 dispatch_wait(struct jobs_xfer *x, enum dispatch_until until, int limit_s,
     char **cause)
 {
@@ -331,13 +329,10 @@ dispatch_run_agents(struct jobs_xfer *x, const char *token, char **cause)
 
 	lsn = x->recv.pub ? &x->recv : &x->send;
 	con = lsn == &x->recv ? &x->send : &x->recv;
+	if (lsn->pub == NULL && x->relay_ok)
+		return (dispatch_run_relay(x, token, cause));
 	if (lsn->pub == NULL)
-		return (err_set(cause, FERRY_ERR_UNREACHABLE, "neither agent "
-		    "%s nor agent %s can be reached: start %s with "
-		    "'ferryd run --public-address ADDR' (the address it "
-		    "connects from), or set its site's with 'ferry site set "
-		    "SITE --address ADDR'", x->send.link, x->recv.link,
-		    x->recv.link));
+		return (dispatch_relay_refused(x, cause));
 	if ((msg = dispatch_start_msg(x, lsn, token)) == NULL)
 		return (FERRY_ERR_NOMEM);
 	pthread_mutex_lock(&d->mu);
@@ -503,18 +498,23 @@ dispatch_add(struct jobs_xfer *x, struct share_map *m,
 	size_t			 rootlen;
 	int			 r;
 
-	if ((r = share_map_translate(m, j->from_site, dispatch_to(j),
+	/* A publish names its destination itself (hub-publish.c). */
+	if (publish_is(j)) {
+		if ((r = publish_split(m, j, t, dispatch_to(j), &res,
+		    &src_root, cause)) != 0)
+			return (r);
+	} else if ((r = share_map_translate(m, j->from_site, dispatch_to(j),
 	    SHARE_OS_LINUX, t->src_path, strlen(t->src_path), &res,
 	    cause)) != 0)
 		return (r);
-	/* Both ends' share roots: one of each per transfer. */
-	rootlen = strlen(res.path) - strlen(res.relative) -
-	    (*res.relative != '\0');
-	if ((r = expand_root(t->src_path, res.relative, &src_root,
+	else if ((r = expand_root(t->src_path, res.relative, &src_root,
 	    cause)) != 0) {
 		share_map_result_clear(&res);
 		return (r);
 	}
+	/* Both ends' share roots: one of each per transfer. */
+	rootlen = strlen(res.path) - strlen(res.relative) -
+	    (*res.relative != '\0');
 	if (x->root == NULL) {
 		x->root = strndup(res.path, rootlen);
 		x->l.root = src_root;
@@ -617,6 +617,14 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	x->job_id = j.id;
 	saved_xfer_start(x->id, x->job_id);
 	x->submitter = j.submitter ? strdup(j.submitter) : NULL;
+	/* Only if neither agent can be reached does this count. */
+	x->relay_ok = store_relay_job_on(d->store, j.id) &&
+	    store_relay_site_on(d->store, j.from_site) &&
+	    store_relay_site_on(d->store, dispatch_to(&j));
+	if (!x->relay_ok)
+		x->relay_off = strdup(!store_relay_job_on(d->store, j.id) ?
+		    "job" : !store_relay_site_on(d->store, j.from_site) ?
+		    j.from_site : dispatch_to(&j));
 	/*
 	 * The destination's cap, or its transfer window's now
 	 * (hub-window.c): a site's, or a person's, set as for a site.

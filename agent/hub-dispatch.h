@@ -22,6 +22,7 @@
  */
 #define DISPATCH_DONE_BATCH	256
 #define DISPATCH_DONE_MS	250
+#define DISPATCH_STREAMS	2	/* connections of a transfer */
 
 /* One side of a transfer: the hub (link NULL) or an agent. */
 struct dispatch_end {
@@ -65,6 +66,9 @@ struct jobs_xfer {
 	const struct dispatch_end *lsn;		/* that agent; NULL: none */
 	int			 send_done, recv_done;
 	char			*agent_error;
+	/* The relay: allowed, or turned off by "job" or this site. */
+	int			 relay_ok;
+	char			*relay_off;
 	char			*sftp;		/* the SFTP site it serves */
 	int			 sftp_pull;	/* from it, not to it */
 };
@@ -75,8 +79,25 @@ struct dispatch_due {
 	size_t			 n;
 };
 
-/* hub-dispatch.c */
+/* hub-dispatch.c, for hub-dispatch-relay.c and hub-sftp.c. */
+enum dispatch_until { UNTIL_PORT, UNTIL_SENT, UNTIL_BOTH };
 void	dispatch_xfer_free(struct jobs_xfer *x);
+json_t	*dispatch_start_msg(struct jobs_xfer *x, const struct dispatch_end *e,
+	    const char *token);
+int	dispatch_tell(struct jobs_xfer *x, const char *name, json_t *msg,
+	    char **cause);
+/* Caller holds d->mu. */
+int	dispatch_wait(struct jobs_xfer *x, enum dispatch_until until,
+	    int limit_s, char **cause);
+
+/*
+ * hub-dispatch-relay.c: two agents neither of which can be reached, with
+ * the relay through the hub (hub-splice.c), or its refusal when the
+ * relay is off (x->relay_off says for what; audited).
+ */
+int	dispatch_run_relay(struct jobs_xfer *x, const char *token,
+	    char **cause);
+int	dispatch_relay_refused(struct jobs_xfer *x, char **cause);
 
 /*
  * hub-dispatch-report.c. dispatch_flush marks the delivered files' tasks

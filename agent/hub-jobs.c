@@ -115,6 +115,7 @@ jobs_site_set(struct ferryd *d, const char *op, const json_t *req,
 			    "address"));
 	const json_t	*winv = json_object_get(req, "window");
 	const json_t	*tzv = json_object_get(req, "tz");
+	const json_t	*relay = json_object_get(req, "relay");
 	json_int_t	 bw = json_integer_value(bwv);
 	struct hub_link	*l;
 	char		*cause = NULL, key[300], who[256];
@@ -123,12 +124,14 @@ jobs_site_set(struct ferryd *d, const char *op, const json_t *req,
 
 	if (site == NULL || (bwv != NULL && (!json_is_integer(bwv) ||
 	    bw < 0)) || (bwv == NULL && addr == NULL && winv == NULL &&
-	    tzv == NULL) || (addr != NULL &&
+	    tzv == NULL && relay == NULL) || (addr != NULL &&
 	    (strlen(addr) > 127 || strcspn(addr, " \t\r\n/") !=
 	    strlen(addr))) || (winv != NULL && !json_is_string(winv)) ||
-	    (tzv != NULL && !json_is_string(tzv)))
+	    (tzv != NULL && !json_is_string(tzv)) || (relay != NULL &&
+	    !json_is_boolean(relay)))
 		return (jobs_error("site.set needs a site, and a bwlimit, "
-		    "an address (a host, no port), a window or a tz"));
+		    "an address (a host, no port), a window, a tz or relay "
+		    "(true or false)"));
 	/* The public address an admin vouches for (links.c). */
 	snprintf(key, sizeof key, "address:%s", site);
 	if (names_site(d, site, &cause) != 0) {
@@ -142,6 +145,13 @@ jobs_site_set(struct ferryd *d, const char *op, const json_t *req,
 		r = store_site_set_bwlimit(d->store, site, bw, &cause);
 	if (r == 0 && addr != NULL)
 		r = store_meta_set(d->store, key, addr, &cause);
+	if (r == 0 && relay != NULL)
+		r = store_relay_site_set(d->store, site, json_is_true(relay),
+		    &cause);
+	if (r == 0 && relay != NULL)
+		audit_note(d, jobs_uid_name(uid, who, sizeof who),
+		    "site.relay", json_pack("{s:s, s:b}", "site", site, "relay",
+		    json_is_true(relay)));
 	if (r == 0 && (winv != NULL || tzv != NULL))
 		r = hub_window_set(d, site, req, jobs_uid_name(uid, who,
 		    sizeof who), &cause);
@@ -160,32 +170,6 @@ jobs_site_set(struct ferryd *d, const char *op, const json_t *req,
 	    json_pack("{s:b}", "done", 1);
 	free(cause);
 	return (rep);
-}
-
-/*
- * Between two agents one must listen: the job fails now, rather than at
- * each retry, when neither has a public address.
- */
-static int
-jobs_reachable(struct ferryd *d, const char *from, const char *to,
-    char **cause)
-{
-	struct hub_link	*lf, *lt;
-	int		 r = 0;
-
-	if (strcmp(from, d->conf.site) == 0 || strcmp(to, d->conf.site) == 0)
-		return (0);
-	pthread_mutex_lock(&d->mu);
-	lf = hub_link_for(d, from, 0);
-	lt = hub_link_for(d, to, 0);
-	if (lf != NULL && lt != NULL && lf->pub == NULL && lt->pub == NULL)
-		r = err_set(cause, FERRY_ERR_UNREACHABLE, "neither agent %s "
-		    "nor agent %s can be reached: start %s with 'ferryd run "
-		    "--public-address ADDR' (the address it connects from), "
-		    "or set its site's with 'ferry site set SITE --address "
-		    "ADDR'", lf->name, lt->name, lt->name);
-	pthread_mutex_unlock(&d->mu);
-	return (r);
 }
 
 static int
@@ -669,7 +653,7 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 	char			 uidname[256], *meta = NULL;
 	int64_t			 id = 0;
 	size_t			 i;
-	int			 r = 0;
+	int			 r = 0, no_relay;
 
 	memset(&b, 0, sizeof b);
 	b.restricted[0] = b.restricted[1] = -1;
@@ -678,6 +662,7 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 	b.to = json_string_value(json_object_get(req, "to"));
 	b.basis = json_object_get(req, "basis");
 	b.skip_missing = json_is_true(json_object_get(req, "skip_missing"));
+	no_relay = json_is_true(json_object_get(req, "no_relay"));
 	paths = json_object_get(req, "paths");
 	if (b.from == NULL || b.to == NULL || json_array_size(paths) == 0)
 		return (jobs_error("send needs --from, --to and paths"));
@@ -712,8 +697,6 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 	if (r == 0 && b.n == 0)
 		r = err_set(&b.cause, FERRY_ERR_NOTFOUND, "nothing to send: no "
 		    "file under the paths given");
-	if (r == 0)
-		r = jobs_reachable(d, b.from, b.to, &b.cause);
 	if (who == NULL && json_is_string(json_object_get(req, "for"))) {
 		/* A local tool (ferry-ftrack) acting for one of its users. */
 		snprintf(uidname, sizeof uidname, "%.200s (via uid %u)",
@@ -722,6 +705,9 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		who = uidname;
 	} else if (who == NULL)
 		who = jobs_uid_name(uid, uidname, sizeof uidname);
+	if (r == 0)
+		r = dispatch_relay_check(d, b.from, b.to, !no_relay, who,
+		    &b.cause);
 	if (r == FERRY_ERR_DENIED)
 		jobs_audit_refusal(d, who, &b);
 	if (r == 0) {
@@ -748,8 +734,12 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		    json_object_get(req, "note"));
 		job.meta = meta;
 		pthread_mutex_lock(&d->mu);
+		store_batch_begin(d->store, NULL);
 		r = store_job_create(d->store, &job, b.t, b.n, clock_now(),
 		    &id, &b.cause);
+		if (r == 0 && no_relay)
+			r = store_relay_job_set(d->store, id, 0, &b.cause);
+		store_batch_end(d->store, r, NULL);
 		pthread_mutex_unlock(&d->mu);
 	}
 	rep = r != 0 ? jobs_error(b.cause ? b.cause : err_str(r)) :

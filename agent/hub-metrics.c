@@ -221,6 +221,25 @@ metrics_store(struct ferryd *d, struct metrics *m, char **cause)
 	return (0);
 }
 
+/* The relay through the hub (hub-splice.c), under its own lock. */
+static void
+metrics_relay(struct buf *b)
+{
+	uint64_t	bytes;
+	int		pairs, pending;
+
+	splice_stats(&bytes, &pairs, &pending);
+	metrics_head(b, "ferry_relayed_bytes_total", "counter", "Bytes the "
+	    "hub relayed between agents that could not reach each other, "
+	    "since it started (each crossed the hub's link twice).");
+	buf_printf(b, "ferry_relayed_bytes_total %" PRIu64 "\n", bytes);
+	metrics_head(b, "ferry_relay_connections", "gauge", "Relay "
+	    "connections now: joined in pairs, or waiting for their peer.");
+	buf_printf(b, "ferry_relay_connections{state=\"joined\"} %d\n"
+	    "ferry_relay_connections{state=\"waiting\"} %d\n", 2 * pairs,
+	    pending);
+}
+
 int
 metrics_text(struct ferryd *d, struct buf *b, char **cause)
 {
@@ -254,5 +273,6 @@ metrics_text(struct ferryd *d, struct buf *b, char **cause)
 	buf_printf(b, "ferry_agents_connected{kind=\"site\"} %" PRId64 "\n"
 	    "ferry_agents_connected{kind=\"person\"} %" PRId64 "\n", sites,
 	    users);
+	metrics_relay(b);
 	return (0);
 }

@@ -16,6 +16,7 @@
 #include "err.h"
 #include "ferryd.h"
 #include "hub-names.h"
+#include "hub-roots.h"
 #include "share-map.h"
 #include "store.h"
 
@@ -205,7 +206,8 @@ names_share_map(struct ferryd *d, struct share_map **m, char **cause)
 	if (json == NULL)
 		return (err_set(cause, FERRY_ERR_NOTFOUND, "no share map yet: "
 		    "import one with 'ferry share import FILE'"));
-	r = share_map_load_text(json, strlen(json), "share map", m, cause);
+	/* With the roots agents set for their own machines laid over it. */
+	r = roots_share_map(d, json, m, cause);
 	free(json);
 	return (r);
 }

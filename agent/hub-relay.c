@@ -140,6 +140,9 @@ relay_answer(struct relay *rl, const json_t *in)
 	req = json_deep_copy(in);
 	snprintf(by, sizeof by, "%s (agent %s)", rl->endpoint, rl->link);
 	json_object_set_new(req, "_by", json_string(by));
+	/* Who asks, as the hub knows it: for roots and publish. */
+	json_object_set_new(req, "_endpoint", json_string(rl->endpoint));
+	json_object_set_new(req, "_agent", json_string(rl->link));
 	rep = api_ops_agent(rl->d, req);
 	json_decref(req);
 	if (rep == NULL || json_object_get(rep, "error") != NULL)

@@ -22,6 +22,9 @@
 #include "enroll.h"
 #include "err.h"
 #include "ferryd.h"
+#include "hub-home.h"
+#include "hub-roots.h"
+#include "human.h"
 #include "identity.h"
 #include "link.h"
 #include "log.h"
@@ -109,6 +112,9 @@ hub_enroll(struct hub_conn *hc, struct tls_conn *c, const json_t *msg)
 		enroll_hub_refuse(c, cause ? cause : err_str(r));
 	} else
 		log_info("enrolled %s from %s, key %s", a.name, hc->peer, fp);
+	/* A person's home folder, from the moment they are enrolled. */
+	if (r == 0 && a.email != NULL)
+		home_ensure(d, a.email);
 	store_agent_clear(&a);
 	buf_free(&cands);
 	free(name);
@@ -263,6 +269,8 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	 * at once ask for what needs its link (a send that lists its files).
 	 */
 	l = hub_link_register(d, &a, hc->peer, pub);
+	/* Its roots before its jobs are dispatched (hub-roots.c). */
+	roots_hello(d, a.name, a.site, a.email, hello);
 	rep = json_pack("{s:s, s:s, s:s?, s:s?}", "op", "welcome", "name",
 	    a.name, "site", a.site, "user", a.email);
 	r = proto_send(c, rep, NULL);
@@ -321,7 +329,18 @@ hub_conn_main(void *arg)
 	json_t		*msg = NULL;
 	const char	*op;
 	char		*cause = NULL;
+	uint8_t		 first;
 
+	/*
+	 * A relay hello (hub-splice.c) or a TLS ClientHello, told apart by
+	 * the first byte, peeked: the gate's deadline bounds the wait.
+	 */
+	if (recv(hc->fd, &first, 1, MSG_PEEK) == 1 &&
+	    first == (uint8_t)LINK_RELAY_MAGIC[0]) {
+		splice_serve(hc->d, hc, hc->fd, hc->peer);
+		free(hc);
+		return (NULL);
+	}
 	/*
 	 * Any key may knock: enrolment comes first, or a pinned check. The
 	 * first message is small, and the gate's deadline bounds it.
@@ -478,6 +497,17 @@ hub_run(struct ferryd *d)
 		    3600, (int)conf_int(d->conf.retry_limit, 5));
 	d->stall_s = conf_int(d->conf.stall_timeout, 300);
 	d->per_agent = (int)conf_int(d->conf.per_agent, 2);
+	if (d->conf.relay_bwlimit != NULL) {
+		uint64_t rate;
+
+		if (human_parse_rate(d->conf.relay_bwlimit, &rate,
+		    &cause) != 0) {
+			log_error("relay-bwlimit: %s", cause);
+			free(cause);
+			return (FERRYD_EXIT_FAILED);
+		}
+		splice_set_rate(rate);
+	}
 	if (pthread_create(&t, NULL, hub_accept_main, d) != 0 ||
 	    dispatch_start(d) != 0) {
 		log_error("cannot start the hub's threads");

@@ -146,9 +146,10 @@ uplink_once(struct ferryd *d, const uint8_t *hub_fp, char **cause)
 	    (r = tls_connect(fd, d->id, hub_fp, FERRYD_TIMEOUT_MS, &c,
 	    cause)) != 0)
 		goto out;
-	msg = json_pack("{s:s, s:s, s:s?}", "op", "hello", "name",
+	/* Where the shares lie here, which the hub translates with. */
+	msg = json_pack("{s:s, s:s, s:s?, s:o}", "op", "hello", "name",
 	    d->conf.name ? d->conf.name : "", "address",
-	    d->conf.public_addr);
+	    d->conf.public_addr, "roots", node_roots_report(d));
 	if ((r = proto_send(c, msg, cause)) != 0 ||
 	    (r = proto_recv(c, &rep, cause)) != 0)
 		goto out;

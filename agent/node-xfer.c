@@ -174,6 +174,39 @@ xfer_build_list(struct xfer *x, char **cause)
 	return (0);
 }
 
+/*
+ * Neither end can be reached: both connect out to the hub's relay (the
+ * control port we link to) with the ticket the hub gave us, and then
+ * run the pinned TLS with the peer as in a direct transfer, the
+ * receiver in the listener's role ("relay_side": "accept").
+ */
+static int
+xfer_relay(struct xfer *x, const struct link_params *p,
+    struct tls_conn **conns, int *fds, char **cause)
+{
+	uint8_t		 ticket[LINK_RELAY_TICKET_LEN];
+	const char	*side;
+	char		*host = NULL;
+	int		 port, r;
+
+	side = json_string_value(json_object_get(x->msg, "relay_side"));
+	if (side == NULL || (strcmp(side, "accept") != 0 &&
+	    strcmp(side, "connect") != 0) || hex_decode(json_string_value(
+	    json_object_get(x->msg, "relay")), ticket, sizeof ticket) != 0)
+		return (err_set(cause, FERRY_ERR_PROTO, "a transfer.start "
+		    "with a bad relay ticket or side"));
+	log_info("transfer %jd: through the hub's relay, as TLS %s",
+	    (intmax_t)x->id, strcmp(side, "accept") == 0 ? "server" :
+	    "client");
+	if ((r = conf_split_addr(x->d->conf.hub, CONF_CONTROL_PORT, &host,
+	    &port, cause)) == 0)
+		r = link_relay(host, port, ticket, strcmp(side, "accept") == 0,
+		    p, conns, fds, cause);
+	explicit_bzero(ticket, sizeof ticket);
+	free(host);
+	return (r);
+}
+
 /* Opens the data connections: listens (and says where) or connects. */
 static int
 xfer_connect(struct xfer *x, const struct link_params *p,
@@ -184,6 +217,8 @@ xfer_connect(struct xfer *x, const struct link_params *p,
 	char			*host = NULL;
 	int			 port, r;
 
+	if (json_object_get(x->msg, "relay") != NULL)
+		return (xfer_relay(x, p, conns, fds, cause));
 	listen = json_string_value(json_object_get(x->msg, "listen"));
 	peer = json_string_value(json_object_get(x->msg, "peer_addr"));
 	addr = json_string_value(json_object_get(x->msg, "connect"));
@@ -281,6 +316,8 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 			o.accept_arg = &x->expect;
 		}
 		if (r == 0) {
+			/* This agent's own roots may not be there yet. */
+			node_roots_make(d, root);
 			xfer_sweep(d, root, json_object_get(msg, "expect"));
 			r = transfer_receive(conns, p.streams, root, &o, st,
 			    cause);

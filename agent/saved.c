@@ -33,6 +33,7 @@ struct saved_job {
 	int64_t	job_id;
 	int64_t	bytes;
 	int64_t	wire;
+	int64_t	relayed;	/* through the hub's relay */
 };
 
 static struct saved_xfer	saved_xfers[SAVED_MAX];
@@ -116,10 +117,22 @@ saved_xfer_done(const json_t *msg)
 }
 
 void
+saved_relayed(int64_t job_id, uint64_t bytes)
+{
+	struct saved_job	*j;
+
+	if (bytes > 0 && (j = saved_job(job_id, 1)) != NULL)
+		j->relayed += (int64_t)bytes;
+}
+
+void
 saved_job_json(int64_t job_id, json_t *obj)
 {
 	struct saved_job	*j = saved_job(job_id, 0);
 
+	if (j != NULL && j->relayed > 0)
+		json_object_set_new(obj, "relayed_bytes",
+		    json_integer(j->relayed));
 	if (j == NULL || j->bytes == 0)
 		return;
 	json_object_set_new(obj, "wire_bytes", json_integer(j->wire));

@@ -14,7 +14,12 @@
 void	saved_xfer_start(int64_t xfer_id, int64_t job_id);
 /* An agent's transfer.done: its bytes and wire_bytes, counted once. */
 void	saved_xfer_done(const json_t *msg);
-/* Adds "wire_bytes" and "sent_bytes" to obj when job_id's are known. */
+/* Bytes the hub relayed between the agents for job_id (hub-splice.c). */
+void	saved_relayed(int64_t job_id, uint64_t bytes);
+/*
+ * Adds "wire_bytes" and "sent_bytes" to obj when job_id's are known, and
+ * "relayed_bytes" when the hub relayed some of it.
+ */
 void	saved_job_json(int64_t job_id, json_t *obj);
 
 /*

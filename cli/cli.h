@@ -37,6 +37,11 @@ extern const struct cmd_entry cmd_share_entry;
 extern const struct cmd_entry cmd_site_entry;
 extern const struct cmd_entry cmd_sites_entry;
 extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_publish_entry;
+extern const struct cmd_entry cmd_root_entry;
+
+/* cmd-root.c: each share's root for an agent, and why, one a line. */
+void	cli_roots_print(const struct json_t *roots);
 
 /* ferry.c */
 void	cli_error(const struct cmd_entry *cmd, const char *fmt, ...)
@@ -50,6 +55,10 @@ int	cli_usage(const struct cmd_entry *cmd);
 struct json_t;
 int	cli_request(const struct cmd_entry *cmd, const char *state,
 	    const struct json_t *req, struct json_t **rep);
+
+/* The same, printing nothing: for what a command adds if it can. */
+int	cli_request_quiet(const char *state, const struct json_t *req,
+	    struct json_t **rep);
 
 /*
  * Prints obj as one line of compact JSON. "done", the local API's mark of

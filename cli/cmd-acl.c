@@ -1,6 +1,7 @@
 /*
  * ferry acl set PRINCIPAL SHARE:PATH read|write [--state DIR]
  * ferry acl delete PRINCIPAL SHARE:PATH [--state DIR]
+ * ferry acl [list [PRINCIPAL]] [--json] [--state DIR]
  * What a restricted user (a vendor) may receive (read) or publish back
  * (write), below a path of a share ("SHARE:" for all of it). Sites and
  * employees need none.
@@ -20,30 +21,61 @@ static int	cmd_acl_exec(int, char **);
 const struct cmd_entry cmd_acl_entry = {
 	.name = "acl",
 	.usage = "set PRINCIPAL SHARE:PATH read|write | delete PRINCIPAL "
-	    "SHARE:PATH [--state DIR]",
+	    "SHARE:PATH | list [PRINCIPAL] [--json] [--state DIR]",
 	.summary = "grant or withdraw a restricted user's access",
 	.exec = cmd_acl_exec,
 };
+
+/* Every grant (or one person's), a line each; home folders say so. */
+static int
+acl_list(const char *state, const char *who, int json)
+{
+	json_t	*req, *rep = NULL, *a;
+	size_t	 i;
+	int	 r;
+
+	req = json_pack("{s:s, s:s?}", "op", "acl.list", "principal", who);
+	r = cli_request(&cmd_acl_entry, state, req, &rep);
+	json_decref(req);
+	if (r == 0 && json)
+		cli_json_print(rep);
+	else if (r == 0) {
+		json_array_foreach(json_object_get(rep, "acls"), i, a)
+			printf("%s %s %s%s\n", json_string_value(
+			    json_object_get(a, "principal")),
+			    json_string_value(json_object_get(a, "access")),
+			    json_string_value(json_object_get(a, "prefix")),
+			    json_is_true(json_object_get(a, "home")) ?
+			    " (home folder)" : "");
+	}
+	json_decref(rep);
+	return (r);
+}
 
 static int
 cmd_acl_exec(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "state", required_argument, NULL, 'S' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*state = NULL, *verb;
 	json_t		*req, *rep = NULL;
-	int		 ch, n, r;
+	int		 ch, n, r, json = 0;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'S': state = optarg; break;
+		case 'j': json = 1; break;
 		default: return (cli_usage(&cmd_acl_entry));
 		}
 	}
 	n = argc - optind;
-	verb = n > 0 ? argv[optind] : "";
+	verb = n > 0 ? argv[optind] : "list";
+	if (strcmp(verb, "list") == 0 && n <= 2)
+		return (acl_list(state, n == 2 ? argv[optind + 1] : NULL,
+		    json));
 	if (!((strcmp(verb, "set") == 0 && n == 4 &&
 	    (strcmp(argv[optind + 3], "read") == 0 ||
 	    strcmp(argv[optind + 3], "write") == 0)) ||

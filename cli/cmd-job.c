@@ -94,6 +94,10 @@ job_head(const json_t *rep)
 		    w, sizeof w), human_bytes((double)sent, b2, sizeof b2),
 		    wire < sent ? 100.0 * (double)(sent - wire) / (double)sent :
 		    0.0);
+	if (json_integer_value(json_object_get(rep, "relayed_bytes")) > 0)
+		printf("through the hub's relay: %s (neither agent could be "
+		    "reached)\n", human_bytes((double)json_integer_value(
+		    json_object_get(rep, "relayed_bytes")), w, sizeof w));
 	if (json_is_string(json_object_get(rep, "last_error")))
 		printf("error: %s\n", json_string_value(json_object_get(rep,
 		    "last_error")));

@@ -1,10 +1,12 @@
 /*
  * ferry send --from SITE --to SITE [--priority 0-1000] [--note TEXT]
- *     [--basis NEW=OLD]... [--skip-missing] [--wait] [--json]
+ *     [--basis NEW=OLD]... [--skip-missing] [--no-relay] [--wait] [--json]
  *     [--state DIR] PATH...
  * Creates a job that sends the files at PATH (as the source site sees
  * them; directories and image sequences included) to another site. The
- * job id is printed once, alone on the last line.
+ * job id is printed once, alone on the last line. --no-relay: if neither
+ * agent can be reached, refuse the job rather than relay it through the
+ * hub.
  */
 #include "config.h"
 
@@ -26,7 +28,8 @@ static int	cmd_send_exec(int, char **);
 const struct cmd_entry cmd_send_entry = {
 	.name = "send",
 	.usage = "--from SITE --to SITE [--priority 0-1000] [--note TEXT] "
-	    "[--basis NEW=OLD]... [--skip-missing] [--wait] [--json] "
+	    "[--basis NEW=OLD]... [--skip-missing] [--no-relay] [--wait] "
+	    "[--json] "
 	    "[--state DIR] PATH...",
 	.summary = "send files to another site as a job",
 	.exec = cmd_send_exec,
@@ -115,6 +118,7 @@ cmd_send_exec(int argc, char **argv)
 		{ "basis", required_argument, NULL, 'b' },
 		{ "wait", no_argument, NULL, 'w' },
 		{ "skip-missing", no_argument, NULL, 'k' },
+		{ "no-relay", no_argument, NULL, 'R' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "state", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
@@ -124,7 +128,7 @@ cmd_send_exec(int argc, char **argv)
 	json_t		*req, *paths, *rep = NULL, *basis = json_object();
 	json_int_t	 id, files;
 	char		*eq;
-	int		 ch, i, wait = 0, json = 0, skip = 0, r;
+	int		 ch, i, wait = 0, json = 0, skip = 0, norelay = 0, r;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -145,6 +149,7 @@ cmd_send_exec(int argc, char **argv)
 			break;
 		case 'w': wait = 1; break;
 		case 'k': skip = 1; break;
+		case 'R': norelay = 1; break;
 		case 'j': json = 1; break;
 		case 'S': state = optarg; break;
 		case 'p':
@@ -173,6 +178,9 @@ cmd_send_exec(int argc, char **argv)
 	req = json_pack("{s:s, s:s, s:s, s:o, s:i, s:s?, s:o, s:b}", "op",
 	    "send", "from", from, "to", to, "paths", paths, "priority",
 	    (int)prio, "note", note, "basis", basis, "skip_missing", skip);
+	/* Only when asked: a hub from before the relay needs no new key. */
+	if (norelay)
+		json_object_set_new(req, "no_relay", json_true());
 	r = cli_request(&cmd_send_entry, state, req, &rep);
 	json_decref(req);
 	if (r != 0)

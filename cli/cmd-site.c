@@ -1,12 +1,14 @@
 /*
  * ferry site set SITE [--bwlimit RATE] [--address ADDR|none]
- *     [--window RULES|none] [--tz ZONE|hub] [--state DIR]:
+ *     [--window RULES|none] [--tz ZONE|hub] [--relay on|off] [--state DIR]:
  * cap what the hub sends to a site, in bytes per second (suffixes K, M,
  * G: powers of 1024; 0 lifts the cap), or in bits per second ("200Mbit"),
  * say where its agents can be reached (docs/security.md: an agent's
- * own claim is not enough), and give it a transfer window (caps by day
- * and time, read in the site's zone; docs/agent.md). The hub checks the
- * window and the zone: its errors name the rule, column and token.
+ * own claim is not enough), give it a transfer window (caps by day
+ * and time, read in the site's zone; docs/agent.md), and say whether the
+ * hub may relay a transfer between the site's agents and another that
+ * neither can reach. The hub checks the window and the zone: its errors
+ * name the rule, column and token.
  *
  * ferry site add NAME --sftp USER@HOST[:PORT]:ROOT --key FILE
  * --known-hosts FILE [--passphrase-file FILE] [--via AGENT] and ferry site
@@ -31,12 +33,14 @@ static int	cmd_site_exec(int, char **);
 const struct cmd_entry cmd_site_entry = {
 	.name = "site",
 	.usage = "set SITE [--bwlimit RATE] [--address ADDR|none] "
-	    "[--window RULES|none] [--tz ZONE|hub] [--state DIR]\n"
+	    "[--window RULES|none] [--tz ZONE|hub] [--relay on|off] "
+	    "[--state DIR]\n"
 	    "       ferry site add NAME --sftp USER@HOST[:PORT]:ROOT "
 	    "--key FILE --known-hosts FILE\n"
 	    "           [--passphrase-file FILE] [--via AGENT] [--state DIR]\n"
 	    "       ferry site check NAME [--state DIR]",
-	.summary = "set a site's cap, window or address; add an SFTP site",
+	.summary = "set a site's cap, window, address or relay; add an SFTP "
+	    "site",
 	.exec = cmd_site_exec,
 };
 
@@ -66,6 +70,7 @@ cmd_site_exec(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "bwlimit", required_argument, NULL, 'b' },
 		{ "address", required_argument, NULL, 'a' },
+		{ "relay", required_argument, NULL, 'r' },
 		{ "state", required_argument, NULL, 'S' },
 		{ "window", required_argument, NULL, 'w' },
 		{ "tz", required_argument, NULL, 'z' },
@@ -79,6 +84,7 @@ cmd_site_exec(int argc, char **argv)
 	};
 	struct site_sftp	 so = { NULL, NULL, NULL, NULL, NULL };
 	const char	*state = NULL, *addr = NULL, *win = NULL, *tz = NULL;
+	const char	*relay = NULL;
 	uint64_t	 rate = 0;
 	char		*cause = NULL, r1[HUMAN_LEN];
 	json_t		*req, *rep = NULL;
@@ -96,6 +102,15 @@ cmd_site_exec(int argc, char **argv)
 			have = 1;
 			break;
 		case 'a': addr = optarg; break;
+		case 'r':
+			if (strcmp(optarg, "on") != 0 &&
+			    strcmp(optarg, "off") != 0) {
+				cli_error(&cmd_site_entry, "--relay: on or off, "
+				    "not %s", optarg);
+				return (CLI_EXIT_USAGE);
+			}
+			relay = optarg;
+			break;
 		case 'S': state = optarg; break;
 		case 'w': win = optarg; break;
 		case 'z': tz = optarg; break;
@@ -107,7 +122,8 @@ cmd_site_exec(int argc, char **argv)
 		default: return (cli_usage(&cmd_site_entry));
 		}
 	}
-	setting = have || addr != NULL || win != NULL || tz != NULL;
+	setting = have || addr != NULL || win != NULL || tz != NULL ||
+	    relay != NULL;
 	if (argc - optind == 2 && strcmp(argv[optind], "add") == 0 &&
 	    !setting)
 		return (site_sftp_add(&cmd_site_entry, state, argv[optind + 1],
@@ -124,10 +140,11 @@ cmd_site_exec(int argc, char **argv)
 		return (cli_usage(&cmd_site_entry));
 	}
 	if (argc - optind != 2 || strcmp(argv[optind], "set") != 0 ||
-	    (!have && addr == NULL && win == NULL && tz == NULL)) {
+	    (!have && addr == NULL && win == NULL && tz == NULL &&
+	    relay == NULL)) {
 		cli_error(&cmd_site_entry, "expected: set SITE and one or more "
 		    "of --bwlimit RATE, --address ADDR|none, --window "
-		    "RULES|none, --tz ZONE|hub");
+		    "RULES|none, --tz ZONE|hub, --relay on|off");
 		return (cli_usage(&cmd_site_entry));
 	}
 	req = json_pack("{s:s, s:s}", "op", "site.set", "site",
@@ -145,6 +162,9 @@ cmd_site_exec(int argc, char **argv)
 	if (tz != NULL)
 		json_object_set_new(req, "tz", json_string(
 		    strcmp(tz, "hub") == 0 ? "" : tz));
+	if (relay != NULL)
+		json_object_set_new(req, "relay", json_boolean(strcmp(relay,
+		    "on") == 0));
 	r = cli_request(&cmd_site_entry, state, req, &rep);
 	json_decref(req);
 	if (r == 0 && have)
@@ -155,6 +175,10 @@ cmd_site_exec(int argc, char **argv)
 		printf("site %s: agents reached at %s\n", argv[optind + 1],
 		    strcmp(addr, "none") == 0 ? "the address they connect "
 		    "from, if they claim it" : addr);
+	if (r == 0 && relay != NULL)
+		printf("site %s: relay through the hub %s\n", argv[optind + 1],
+		    strcmp(relay, "on") == 0 ? "on, when neither agent can "
+		    "be reached" : "off");
 	json_decref(rep);
 	if (r == 0 && (win != NULL || tz != NULL))
 		r = site_show(state, argv[optind + 1]);

@@ -50,6 +50,49 @@ status_print(const json_t *rep)
 	    json_string_value(json_object_get(rep, "link_error")) : "");
 }
 
+/* Adds "roots" to rep: each share's root for this agent, from the hub. */
+static void
+status_roots(const char *state, json_t *rep)
+{
+	json_t	*req, *roots = NULL;
+
+	req = json_pack("{s:s}", "op", "roots");
+	if (cli_request_quiet(state, req, &roots) == 0)
+		json_object_set(rep, "roots", json_object_get(roots, "roots"));
+	json_decref(req);
+	json_decref(roots);
+}
+
+/*
+ * For people: one line naming the shares with no root here, whose
+ * deliveries go to the home folder.
+ */
+static void
+status_home(const json_t *rep)
+{
+	const char	*share, *path, *home = NULL;
+	json_t		*v;
+	char		 list[1024] = "";
+	size_t		 n = 0;
+
+	json_object_foreach(json_object_get(rep, "roots"), share, v) {
+		if (!json_is_string(json_object_get(v, "from")) ||
+		    strcmp(json_string_value(json_object_get(v, "from")),
+		    "home") != 0 || (path = json_string_value(
+		    json_object_get(v, "path"))) == NULL ||
+		    strrchr(path, '/') == NULL)
+			continue;
+		snprintf(list + strlen(list), sizeof list - strlen(list),
+		    "%s%s", n++ ? ", " : "", share);
+		home = path;
+	}
+	/* The home base: a share's folder's parent. */
+	if (n > 0)
+		printf("no root set for %s: deliveries go to the home folder "
+		    "%.*s ('ferry root set SHARE PATH' sets one)\n", list,
+		    (int)(strrchr(home, '/') - home), home);
+}
+
 static int
 cmd_status_exec(int argc, char **argv)
 {
@@ -75,12 +118,18 @@ cmd_status_exec(int argc, char **argv)
 	json_decref(req);
 	if (r != 0)
 		return (r);
+	/* An agent's roots, from the hub: where deliveries land here. */
+	if (json_object_get(rep, "agents") == NULL &&
+	    json_is_true(json_object_get(rep, "connected")))
+		status_roots(state, rep);
 	if (json) {
 		text = json_dumps(rep, JSON_COMPACT);
 		printf("%s\n", text ? text : "{}");
 		free(text);
-	} else
+	} else {
 		status_print(rep);
+		status_home(rep);
+	}
 	json_decref(rep);
 	return (CLI_EXIT_OK);
 }

@@ -33,6 +33,8 @@ static const struct cmd_entry *cmd_table[] = {
 	&cmd_site_entry,
 	&cmd_sites_entry,
 	&cmd_status_entry,
+	&cmd_publish_entry,
+	&cmd_root_entry,
 	NULL
 };
 
@@ -142,19 +144,27 @@ cli_request(const struct cmd_entry *cmd, const char *state,
 	jsonline_free(c);
 	if (r == 0 && (err = json_string_value(json_object_get(*rep,
 	    "error"))) != NULL) {
-		cli_error(cmd, "%s", err);
+		if (cmd != NULL)
+			cli_error(cmd, "%s", err);
 		json_decref(*rep);
 		*rep = NULL;
 		return (CLI_EXIT_FAILED);
 	}
 	if (r != 0) {
-		cli_error(cmd, "%s", cause ? cause : err_str(r));
+		if (cmd != NULL)
+			cli_error(cmd, "%s", cause ? cause : err_str(r));
 		free(cause);
 		json_decref(*rep);
 		*rep = NULL;
 		return (CLI_EXIT_FAILED);
 	}
 	return (CLI_EXIT_OK);
+}
+
+int
+cli_request_quiet(const char *state, const json_t *req, json_t **rep)
+{
+	return (cli_request(NULL, state, req, rep));
 }
 
 static void

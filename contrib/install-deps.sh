@@ -17,6 +17,8 @@ test="$test openssh-server openssh-client"
 test="$test sqlite3"
 # tests/mail/outbox.sh sends to a real SMTP server, aiosmtpd.
 test="$test python3-aiosmtpd"
+# tests/agent/relay.sh checks what arrives by xxh3-128 (xxhsum -H2).
+test="$test xxhash"
 # tests/agent/web.sh looks at the hub's status page in a real browser.
 test="$test chromium curl"
 # make deb and make check-deb (tests/pkg/deb.sh) build and check the package.

@@ -389,3 +389,97 @@ link_close(struct tls_conn **conns, int *fds, int n)
 	}
 }
 
+
+/*
+ * Sends the relay hello on fd and waits, until deadline (progress_now()
+ * seconds), for the hub's one byte saying the other end is joined.
+ */
+static int
+link_relay_pair(int fd, const char *host, int port, const uint8_t *ticket,
+    double deadline, char **cause)
+{
+	uint8_t		hello[LINK_RELAY_HELLO_LEN], ok;
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+	ssize_t		n;
+	int		left;
+
+	memcpy(hello, LINK_RELAY_MAGIC, LINK_RELAY_MAGIC_LEN);
+	memcpy(hello + LINK_RELAY_MAGIC_LEN, ticket, LINK_RELAY_TICKET_LEN);
+	/* 40 bytes into an empty socket buffer: one write does it. */
+	if (write(fd, hello, sizeof hello) != (ssize_t)sizeof hello)
+		return (err_set(cause, FERRY_ERR_IO, "relay %s:%d: %s", host,
+		    port, strerror(errno)));
+	for (;;) {
+		left = (int)((deadline - progress_now()) * 1000);
+		if (left <= 0)
+			return (err_set(cause, FERRY_ERR_TIMEOUT, "relay %s:%d: "
+			    "the other end did not join in time", host, port));
+		if (poll(&pfd, 1, left) <= 0)
+			continue;
+		n = read(fd, &ok, 1);
+		if (n == 1 && ok == LINK_RELAY_PAIRED)
+			return (0);
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n == 1 && ok == LINK_RELAY_ALONE)
+			return (err_set(cause, FERRY_ERR_TIMEOUT, "relay %s:%d: "
+			    "the other end did not join in time", host, port));
+		return (err_set(cause, FERRY_ERR_CLOSED, "relay %s:%d turned "
+		    "the connection away (the hub's log says why)", host,
+		    port));
+	}
+}
+
+int
+link_relay(const char *host, int port, const uint8_t *ticket, int server,
+    const struct link_params *p, struct tls_conn **conns, int *fds,
+    char **cause)
+{
+	struct buf	 b;
+	double		 deadline = progress_now() + p->timeout_ms / 1e3;
+	int		 n, fd = -1, r;
+
+	buf_init(&b, 0);
+	if ((r = frame_encode(&b, FRAME_TOKEN, 0, p->token, LINK_TOKEN_LEN,
+	    cause)) != 0)
+		goto out;
+	/*
+	 * One stream at a time, as the other end does: the hub joins the
+	 * two ends' connections in the order they arrive.
+	 */
+	for (n = 0; n < p->streams; n++) {
+		if ((r = link_dial(host, port, p->source, &fd, cause)) != 0)
+			break;
+		link_nodelay(fd);
+		link_window(fd);
+		fds[n] = fd;
+		conns[n] = NULL;
+		if ((r = link_relay_pair(fd, host, port, ticket, deadline,
+		    cause)) != 0) {
+			n++;
+			break;
+		}
+		if (server)
+			r = tls_accept(fd, p->id, p->peer_fp, p->timeout_ms,
+			    &conns[n], cause);
+		else
+			r = tls_connect(fd, p->id, p->peer_fp, p->timeout_ms,
+			    &conns[n], cause);
+		if (r == 0 && server)
+			r = link_check_token(conns[n], p, cause);
+		else if (r == 0)
+			r = tls_write(conns[n], b.data, b.len, cause);
+		if (r != 0) {
+			if (server && conns[n] != NULL)
+				link_refuse(conns[n], cause != NULL &&
+				    *cause != NULL ? *cause : "refused");
+			n++;
+			break;
+		}
+	}
+	if (r != 0)
+		link_close(conns, fds, n);
+out:
+	buf_free(&b);
+	return (r);
+}

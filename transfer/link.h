@@ -69,4 +69,28 @@ void	link_nodelay(int fd);
 
 void	link_close(struct tls_conn **conns, int *fds, int n);
 
+/*
+ * Through a relay (docs/protocol.md, section 5.1): when neither end can
+ * be reached, both connect out to the hub's control port and open each
+ * connection with a relay hello in the clear: LINK_RELAY_MAGIC and the
+ * ticket the hub gave this end for this transfer (not the token, which
+ * only the two ends see, inside TLS). The hub answers one byte,
+ * LINK_RELAY_PAIRED, once it has joined the connection to one of the
+ * other end's (LINK_RELAY_ALONE if the other end did not come in time;
+ * nothing to a ticket it refuses), and from then on passes bytes both
+ * ways unread: the two
+ * ends run the same pinned TLS and token check as a direct transfer,
+ * one of them (server) in the listener's role.
+ */
+#define LINK_RELAY_MAGIC	"FERRYRL1"
+#define LINK_RELAY_MAGIC_LEN	8
+#define LINK_RELAY_TICKET_LEN	32
+#define LINK_RELAY_HELLO_LEN	(LINK_RELAY_MAGIC_LEN + LINK_RELAY_TICKET_LEN)
+#define LINK_RELAY_PAIRED	0x01
+#define LINK_RELAY_ALONE	0x02	/* the other end never came */
+
+int	link_relay(const char *host, int port, const uint8_t *ticket,
+	    int server, const struct link_params *p, struct tls_conn **conns,
+	    int *fds, char **cause);
+
 #endif

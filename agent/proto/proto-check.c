@@ -45,7 +45,7 @@ struct pc_op {
 static const struct pc_op pc_ops[] = {
 	/* The first message of a control connection. */
 	{ "hello", PROTO_FIRST, { { "name", PC_STR, 0 },
-	    { "address", PC_STR, OPT } } },
+	    { "address", PC_STR, OPT }, { "roots", PC_OBJ, OPT } } },
 	{ "enroll", PROTO_FIRST, { { "proof", PC_STR, 0 },
 	    { "name", PC_STR, 0 } } },
 	/* From an agent. */
@@ -83,7 +83,8 @@ static const struct pc_op pc_ops[] = {
 	    { "expect", PC_STRS, OPT }, { "bases", PC_OBJ, OPT },
 	    { "root", PC_STR, OPT },
 	    { "listen", PC_STR, OPT }, { "peer_addr", PC_STR, OPT },
-	    { "connect", PC_STR, OPT } } },
+	    { "connect", PC_STR, OPT }, { "relay", PC_STR, OPT },
+	    { "relay_side", PC_STR, OPT } } },
 	{ "transfer.abort", PROTO_TO_AGENT, { { "id", PC_UINT, 0 } } },
 	{ "transfer.rate", PROTO_TO_AGENT, { { "id", PC_UINT, 0 },
 	    { "bwlimit", PC_UINT, 0 } } },

@@ -190,3 +190,28 @@ store_acl_check(struct store *st, const char *principal, const char *path,
 	*allowed = ok;
 	return (0);
 }
+
+int
+store_acl_list(struct store *st, const char *principal,
+    int (*cb)(void *, const char *, const char *, enum store_access),
+    void *arg, char **cause)
+{
+	static const char	 sql[] =
+	    "SELECT principal, prefix, access FROM acls"
+	    " WHERE ?1 IS NULL OR principal = ?1 ORDER BY principal, prefix";
+	enum store_access	 a;
+	sqlite3_stmt		*s;
+	int			 r;
+
+	if ((r = db_q(st->db, sql, &s, cause, "t", principal)) != 0)
+		return (r);
+	while ((r = db_step(st->db, s, cause)) == 1) {
+		a = strcmp(db_col_str(s, 2), "write") == 0 ?
+		    STORE_ACCESS_WRITE : STORE_ACCESS_READ;
+		if (cb(arg, db_col_str(s, 0), db_col_str(s, 1), a) != 0) {
+			db_reset(s);
+			return (0);
+		}
+	}
+	return (r);
+}

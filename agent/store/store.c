@@ -146,8 +146,7 @@ static const char *const store_migrations[] = {
 	 */
 	"CREATE TABLE meta ("
 	" key TEXT PRIMARY KEY NOT NULL,"
-	" value TEXT NOT NULL);"
-,
+	" value TEXT NOT NULL);",
 	/*
 	 * 3: a site's transfer window (docs/agent.md, "Transfer windows":
 	 * caps by local day and time) and the time zone it is read in;
@@ -156,7 +155,29 @@ static const char *const store_migrations[] = {
 	"ALTER TABLE sites ADD COLUMN window TEXT;"
 	"ALTER TABLE sites ADD COLUMN tz TEXT;",
 	/*
-	 * 4: agentless SFTP sites (docs/sftp.md): a site of kind sftp has a
+	 * 4: the share roots agents set for themselves (ferry root set,
+	 * --storage-root, FERRY_<SHARE>_PATH) and their home base: how is
+	 * 'set', 'env' (share is then the variable's SHARE part) or 'home'
+	 * (share is '').
+	 */
+	"CREATE TABLE roots ("
+	" endpoint TEXT NOT NULL CHECK (endpoint <> ''),"
+	" share TEXT NOT NULL,"
+	" how TEXT NOT NULL CHECK (how IN ('set', 'env', 'home')),"
+	" path TEXT NOT NULL CHECK (path <> ''),"
+	" agent TEXT NOT NULL,"
+	" updated INTEGER NOT NULL,"
+	" PRIMARY KEY (endpoint, how, share));",
+	/*
+	 * 5: the relay through the hub, on unless a site (ferry site set
+	 * --relay off) or a job (ferry send --no-relay) turns it off.
+	 */
+	"ALTER TABLE sites ADD COLUMN relay INTEGER NOT NULL DEFAULT 1"
+	" CHECK (relay IN (0, 1));"
+	"ALTER TABLE jobs ADD COLUMN relay INTEGER NOT NULL DEFAULT 1"
+	" CHECK (relay IN (0, 1));",
+	/*
+	 * 6: agentless SFTP sites (docs/sftp.md): a site of kind sftp has a
 	 * row here; its credentials are the paths of files on the client
 	 * (via; NULL: the hub), never their content.
 	 */

@@ -142,6 +142,16 @@ int	 store_site_list(struct store *st,
 	     int (*cb)(void *, const struct store_site *), void *arg,
 	     char **cause);
 void	 store_site_clear(struct store_site *s);
+/*
+ * The relay through the hub (store-relay.c): on for a site or a job
+ * unless turned off. A site the store does not know has it on.
+ */
+int	 store_relay_site_set(struct store *st, const char *site, int on,
+	     char **cause);
+int	 store_relay_site_on(struct store *st, const char *site);
+int	 store_relay_job_set(struct store *st, int64_t job, int on,
+	     char **cause);
+int	 store_relay_job_on(struct store *st, int64_t job);
 
 /*
  * SFTP sites (docs/sftp.md): a site served by an SFTP server instead of
@@ -283,6 +293,38 @@ int	 store_acl_delete(struct store *st, const char *principal,
 /* Sets *allowed to 1 if some ACL of principal grants access to path. */
 int	 store_acl_check(struct store *st, const char *principal,
 	     const char *path, enum store_access access, int *allowed,
+	     char **cause);
+
+/*
+ * Every ACL of principal (NULL: of everyone), by principal and prefix;
+ * cb returning non-zero stops the walk.
+ */
+int	 store_acl_list(struct store *st, const char *principal,
+	     int (*cb)(void *, const char *, const char *,
+	     enum store_access), void *arg, char **cause);
+
+/*
+ * The share roots an agent set for its site or user (store-roots.c).
+ * how: "set" (ferry root set or ferryd enroll --storage-root), "env"
+ * (FERRY_<SHARE>_PATH: share is the variable's SHARE part) or "home"
+ * (where deliveries go on that machine when nothing else says: share
+ * "").
+ */
+struct store_root {
+	const char	*endpoint;
+	const char	*share;
+	const char	*how;
+	const char	*path;
+	const char	*agent;
+	int64_t		 updated;
+};
+/* Replaces every root of endpoint with the n in roots, at once. */
+int	 store_roots_replace(struct store *st, const char *endpoint,
+	     const struct store_root *roots, size_t n, int64_t now,
+	     char **cause);
+/* Every root (endpoint NULL) or endpoint's; cb as for the ACLs. */
+int	 store_roots_list(struct store *st, const char *endpoint,
+	     int (*cb)(void *, const struct store_root *), void *arg,
 	     char **cause);
 
 /*
