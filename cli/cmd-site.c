@@ -64,6 +64,29 @@ site_show(const char *state, const char *site)
 	return (r);
 }
 
+/*
+ * `site add` and `site check` (site-sftp.c), or -1 for `site set`. The
+ * SFTP options belong to `add` alone; setting: a `set` option was given.
+ */
+static int
+cmd_site_sftp(int argc, char **argv, const char *state,
+    const struct site_sftp *so, int setting)
+{
+	int	sftp = so->sftp != NULL || so->key != NULL ||
+		    so->known != NULL || so->pass != NULL || so->via != NULL;
+
+	if (argc == 2 && strcmp(argv[0], "add") == 0 && !setting)
+		return (site_sftp_add(&cmd_site_entry, state, argv[1], so));
+	if (argc == 2 && strcmp(argv[0], "check") == 0 && !setting && !sftp)
+		return (site_sftp_check(&cmd_site_entry, state, argv[1]));
+	if (sftp) {
+		cli_error(&cmd_site_entry, "--sftp, --key, --known-hosts, "
+		    "--passphrase-file and --via are for 'site add'");
+		return (cli_usage(&cmd_site_entry));
+	}
+	return (-1);
+}
+
 static int
 cmd_site_exec(int argc, char **argv)
 {
@@ -124,21 +147,9 @@ cmd_site_exec(int argc, char **argv)
 	}
 	setting = have || addr != NULL || win != NULL || tz != NULL ||
 	    relay != NULL;
-	if (argc - optind == 2 && strcmp(argv[optind], "add") == 0 &&
-	    !setting)
-		return (site_sftp_add(&cmd_site_entry, state, argv[optind + 1],
-		    &so));
-	if (argc - optind == 2 && strcmp(argv[optind], "check") == 0 &&
-	    !setting && so.sftp == NULL && so.key == NULL && so.known == NULL &&
-	    so.pass == NULL && so.via == NULL)
-		return (site_sftp_check(&cmd_site_entry, state,
-		    argv[optind + 1]));
-	if (so.sftp != NULL || so.key != NULL || so.known != NULL ||
-	    so.pass != NULL || so.via != NULL) {
-		cli_error(&cmd_site_entry, "--sftp, --key, --known-hosts, "
-		    "--passphrase-file and --via are for 'site add'");
-		return (cli_usage(&cmd_site_entry));
-	}
+	if ((r = cmd_site_sftp(argc - optind, argv + optind, state, &so,
+	    setting)) != -1)
+		return (r);
 	if (argc - optind != 2 || strcmp(argv[optind], "set") != 0 ||
 	    (!have && addr == NULL && win == NULL && tz == NULL &&
 	    relay == NULL)) {
