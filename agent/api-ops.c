@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ferryd.h"
+#include "hub-sftp.h"
 #include "hub-roots.h"
 
 struct api_op {
@@ -100,6 +101,8 @@ static const struct api_op api_ops[] = {
 	{ "resume", jobs_query, API_LOCAL },
 	{ "retry", jobs_query, API_LOCAL },
 	{ "sites", hub_window_sites, API_LOCAL },
+	{ "site.add", sftp_site_add, API_LOCAL },
+	{ "site.check", sftp_site_check, API_LOCAL },
 	/* Share roots (hub-roots.c): an agent's own, set on its machine. */
 	{ "root.set", node_root_set, API_NODE },
 	{ "roots.report", roots_api, API_AGENT },

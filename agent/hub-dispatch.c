@@ -31,6 +31,7 @@
 #include "hex.h"
 #include "hub-dispatch.h"
 #include "hub-names.h"
+#include "hub-sftp.h"
 #include "identity.h"
 #include "link.h"
 #include "log.h"
@@ -54,7 +55,7 @@ dispatch_to(const struct store_job *j)
 	return (j->to_site != NULL ? j->to_site : j->to_user);
 }
 
-static void
+void
 dispatch_xfer_free(struct jobs_xfer *x)
 {
 	transfer_list_clear(&x->l);
@@ -69,6 +70,7 @@ dispatch_xfer_free(struct jobs_xfer *x)
 	free(x->settled);
 	free(x->delivered);
 	free(x->agent_error);
+	free(x->sftp);
 	free(x->relay_off);
 	pthread_cond_destroy(&x->heard);
 	free(x);
@@ -421,12 +423,6 @@ dispatch_xfer_main(void *arg)
 	return (NULL);
 }
 
-/* Tasks store_task_next offered, in its order. */
-struct dispatch_due {
-	struct store_task	*t;
-	size_t			 n;
-};
-
 static int
 dispatch_due_cb(void *arg, const struct store_task *t)
 {
@@ -600,6 +596,11 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 
 	if (store_job_get(d->store, job, &j, NULL) != 0)
 		return (0);
+	/* An SFTP site's end is the hub's own client (hub-sftp.c). */
+	if ((r = sftp_dispatch_job(d, m, due, &j)) != 1) {
+		store_job_clear(&j);
+		return (r);
+	}
 	if ((x = calloc(1, sizeof *x)) == NULL) {
 		store_job_clear(&j);
 		return (0);

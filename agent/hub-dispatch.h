@@ -69,10 +69,19 @@ struct jobs_xfer {
 	/* The relay: allowed, or turned off by "job" or this site. */
 	int			 relay_ok;
 	char			*relay_off;
+	char			*sftp;		/* the SFTP site it serves */
+	int			 sftp_pull;	/* from it, not to it */
 };
 
-/* hub-dispatch.c, for hub-dispatch-relay.c. */
+/* Tasks store_task_next offered, in its order. */
+struct dispatch_due {
+	struct store_task	*t;
+	size_t			 n;
+};
+
+/* hub-dispatch.c, for hub-dispatch-relay.c and hub-sftp.c. */
 enum dispatch_until { UNTIL_PORT, UNTIL_SENT, UNTIL_BOTH };
+void	dispatch_xfer_free(struct jobs_xfer *x);
 json_t	*dispatch_start_msg(struct jobs_xfer *x, const struct dispatch_end *e,
 	    const char *token);
 int	dispatch_tell(struct jobs_xfer *x, const char *name, json_t *msg,

@@ -26,6 +26,7 @@
 #include "expand.h"
 #include "frames.h"
 #include "hub-names.h"
+#include "hub-sftp.h"
 #include "partial.h"
 #include "saved.h"
 #include "conf.h"
@@ -271,6 +272,7 @@ struct jobs_build {
 	int			 skip_missing;	/* frames not on disk */
 	/* Whether from and to are restricted: 0 no, 1 yes, else unknown. */
 	int			 restricted[2];
+	struct hub_sftp_site	*sftp;	/* an end that is an SFTP site */
 };
 
 /*
@@ -297,6 +299,10 @@ jobs_allowed(struct jobs_build *b, const char *endpoint,
 	if (known == NULL || (*known != 0 && *known != 1)) {
 		ok = store_user_get(b->d->store, endpoint, &cl, NULL) == 0 &&
 		    cl == STORE_CLEARANCE_RESTRICTED;
+		/* An SFTP site is a vendor's: only what an ACL grants. */
+		if (b->sftp != NULL && strcmp(endpoint, b->sftp->conf.site) ==
+		    0)
+			ok = 1;
 		if (known != NULL)
 			*known = ok;
 	} else
@@ -321,8 +327,13 @@ jobs_translate(struct jobs_build *b, const char *path, const char *site,
 	char	*why;
 	int	 r;
 
-	r = share_map_translate(b->m, b->from, site, SHARE_OS_LINUX, path,
-	    strlen(path), res, &b->cause);
+	if (b->sftp != NULL && (strcmp(site, b->sftp->conf.site) == 0 ||
+	    strcmp(b->from, b->sftp->conf.site) == 0))
+		r = sftp_plan_translate(b->sftp, b->m, b->from, site, path,
+		    res, &b->cause);
+	else
+		r = share_map_translate(b->m, b->from, site, SHARE_OS_LINUX,
+		    path, strlen(path), res, &b->cause);
 	if (r != 0) {
 		why = b->cause;
 		b->cause = NULL;
@@ -413,6 +424,13 @@ static int
 jobs_add_local(const char *path, const struct stat *sb, void *arg)
 {
 	return (jobs_add_file(arg, path, sb->st_size));
+}
+
+/* A file an SFTP site listed, by its path on the server. */
+static int
+jobs_add_sftp(const char *path, int64_t size, void *arg)
+{
+	return (jobs_add_file(arg, path, size));
 }
 
 /*
@@ -581,6 +599,7 @@ jobs_build_clear(struct jobs_build *b)
 	}
 	free(b->t);
 	share_map_free(b->m);
+	hub_sftp_site_free(b->sftp);
 	free(b->cause);
 }
 
@@ -661,7 +680,15 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 	if (r == 0)
 		r = names_share_map(d, &b.m, &b.cause);
 	pthread_mutex_unlock(&d->mu);
-	if (r == 0 && strcmp(b.from, d->conf.site) != 0)
+	if (r == 0 && (r = sftp_plan_open(d, b.from, b.to, b.m, &b.sftp,
+	    &b.cause)) == 0 && b.sftp != NULL) {
+		b.basis = NULL;		/* no delta over SFTP */
+		if (strcmp(b.from, b.sftp->conf.site) == 0)
+			r = sftp_plan_list(b.sftp, paths, jobs_add_sftp, &b,
+			    &b.cause);
+		else
+			r = jobs_add_paths(&b, paths);
+	} else if (r == 0 && strcmp(b.from, d->conf.site) != 0)
 		r = jobs_add_remote(&b, paths);
 	else if (r == 0)
 		r = jobs_add_paths(&b, paths);

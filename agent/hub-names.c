@@ -150,8 +150,13 @@ names_principal(struct ferryd *d, const char *who, char **cause)
 	enum store_clearance	cl;
 	int			r = 0;
 
+	struct store_sftp	s;
+
 	pthread_mutex_lock(&d->mu);
-	if (store_user_get(d->store, who, &cl, NULL) != 0 &&
+	/* An SFTP site is restricted as a vendor is (docs/sftp.md). */
+	if (store_sftp_get(d->store, who, &s, NULL) == 0)
+		store_sftp_clear(&s);
+	else if (store_user_get(d->store, who, &cl, NULL) != 0 &&
 	    names_invited(d, who, 1, NULL) != 0)
 		r = names_unknown(d, "person", who, NAMES_PEOPLE, cause);
 	pthread_mutex_unlock(&d->mu);

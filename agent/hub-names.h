@@ -15,7 +15,7 @@ int	names_site(struct ferryd *d, const char *site, char **cause);
  * invited is refused as "invited but has not enrolled".
  */
 int	names_endpoint(struct ferryd *d, const char *name, char **cause);
-/* An ACL's principal: a person enrolled or invited. */
+/* An ACL's principal: a person enrolled or invited, or an SFTP site. */
 int	names_principal(struct ferryd *d, const char *who, char **cause);
 /* The share of "SHARE:PATH": one of the share map's. */
 int	names_share(struct ferryd *d, const char *prefix, char **cause);

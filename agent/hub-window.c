@@ -23,6 +23,7 @@
 #include "ferryd.h"
 #include "human.h"
 #include "hub-dispatch.h"
+#include "hub-sftp.h"
 #include "log.h"
 #include "store.h"
 #include "tz.h"
@@ -255,7 +256,7 @@ static int
 hub_window_site_cb(void *arg, const struct store_site *s)
 {
 	struct ferryd	*d = ((void **)arg)[0];
-	json_t		*a = ((void **)arg)[1];
+	json_t		*a = ((void **)arg)[1], *o;
 	struct tz	*z = NULL;
 	const char	*error;
 	char		 zone[200];
@@ -268,11 +269,13 @@ hub_window_site_cb(void *arg, const struct store_site *s)
 		snprintf(zone, sizeof zone, "%s%s", tz_name(z), s->tz ? "" :
 		    " (the hub's)");
 	tz_free(z);
-	json_array_append_new(a, json_pack("{s:s, s:I, s:s?, s:s?, s:s, "
-	    "s:I, s:i, s:s?}", "name", s->name, "bwlimit",
-	    (json_int_t)s->bwlimit, "window", s->window, "tz", s->tz,
-	    "tz_effective", zone, "cap", (json_int_t)cap, "rule", rule,
-	    "window_error", error));
+	o = json_pack("{s:s, s:I, s:s?, s:s?, s:s, s:I, s:i, s:s?}", "name",
+	    s->name, "bwlimit", (json_int_t)s->bwlimit, "window", s->window,
+	    "tz", s->tz, "tz_effective", zone, "cap", (json_int_t)cap, "rule",
+	    rule, "window_error", error);
+	/* Its kind, and an SFTP site's server (hub-sftp-site.c). */
+	sftp_site_describe(d, s->name, o);
+	json_array_append_new(a, o);
 	return (0);
 }
 

@@ -2,7 +2,9 @@
 # bench/sftp.sh: SFTP throughput of ferry's SFTP library (sftp/ferry-sftp)
 # against OpenSSH's scp (SFTP mode, and the old scp protocol with -O) and
 # against ferry's own transfer core (transfer/ferry-peer, the agent path),
-# over one private sshd on loopback, in the same run, on the same file.
+# and a job to an SFTP site through a hub (`ferry send --wait`, the whole
+# path a studio uses: planning, dispatch, libsftp), over one private sshd
+# on loopback, in the same run, on the same file.
 # A benchmark, not a test: it prints a Markdown table and never fails on
 # a number (docs/benchmarks.md, "SFTP").
 #
@@ -24,8 +26,10 @@ while [ $# -gt 0 ]; do
 	esac
 done
 SFTP=$BUILD/sftp/ferry-sftp
-PEER=$BUILD/transfer/ferry-peer
-for x in "$SFTP" "$PEER" /usr/sbin/sshd ssh-keygen scp; do
+PEER=$BUILD/transfer/tools/ferry-peer
+FERRYD=$BUILD/agent/ferryd
+FERRY=$BUILD/ferry
+for x in "$SFTP" "$PEER" "$FERRYD" "$FERRY" /usr/sbin/sshd ssh-keygen scp; do
 	command -v "$x" >/dev/null ||
 	    { echo "bench/sftp.sh: $x is missing (build, or install" \
 	    "openssh-server and openssh-client)" >&2; exit 1; }
@@ -35,7 +39,11 @@ rm -rf "$W"
 mkdir -p -m 0700 "$W/k" "$W/src" "$W/dst" "$W/back"
 K=$W/k
 PID=
-cleanup() { [ -z "$PID" ] || kill "$PID" 2>/dev/null || true; }
+HPID=
+cleanup() {
+	[ -z "$PID" ] || kill "$PID" 2>/dev/null || true
+	[ -z "$HPID" ] || kill "$HPID" 2>/dev/null || true
+}
 trap cleanup EXIT
 ssh-keygen -q -t ed25519 -N '' -f "$K/host"
 ssh-keygen -q -t ed25519 -N '' -f "$K/user"
@@ -92,6 +100,26 @@ peer() {
 	wait "$r"
 }
 
+# A hub (site hq) whose share is $W/src, with an SFTP site "bench" whose
+# root is $W/dst: `ferry send --wait` is the studio's way to the vendor.
+HUBPORT=$((21000 + RANDOM % 9000))
+ROOT_OK=
+[ "$(id -u)" != 0 ] || ROOT_OK=--allow-root
+"$FERRYD" init --hub --site hq --listen "127.0.0.1:$HUBPORT" \
+    --state "$W/hub" >/dev/null
+"$FERRYD" run $ROOT_OK --state "$W/hub" 2>"$W/hub.log" &
+HPID=$!
+until [ -S "$W/hub/ferryd.sock" ]; do sleep 0.05; done
+printf '{ "sites": ["hq"], "shares": { "s": { "linux": "%s" } } }\n' \
+    "$W/src" >"$W/map.json"
+"$FERRY" share import "$W/map.json" --state "$W/hub" >/dev/null
+"$FERRY" site add bench --sftp "$T" --key "$K/user" --known-hosts "$K/known" \
+    --state "$W/hub" >/dev/null
+"$FERRY" acl set bench s: read --state "$W/hub" >/dev/null
+hubsend() {
+	"$FERRY" send --from hq --to bench --wait --state "$W/hub" "$W/src/f.bin"
+}
+
 # time_of send|pull CMD...: wall seconds of CMD, after emptying the
 # destination (the server's side holds the file for a pull).
 time_of() {
@@ -116,10 +144,11 @@ declare -A NAME=(
 	[scp]="scp (OpenSSH 9.2, SFTP protocol)"
 	[scpO]="scp -O (the old scp protocol)"
 	[peer]="ferry-peer (the agent path: TLS 1.3, flush to disk)"
+	[hub]="ferry send --wait to an SFTP site (the hub as the client)"
 	[fsp]="ferry-sftp pull (remote sha256sum)"
 	[scpp]="scp pull"
 )
-ORDER="fs fsrb scp scpO peer fsp scpp"
+ORDER="fs fsrb scp scpO peer hub fsp scpp"
 declare -A RES
 for n in $(seq "$REPEAT"); do
 	RES[fs]+="$(time_of send "${FS[@]}" send --local "$W/src" f.bin) "
@@ -128,6 +157,7 @@ for n in $(seq "$REPEAT"); do
 	RES[scp]+="$(time_of send "${SCP[@]}" "$W/src/f.bin" "$U:$W/dst/") "
 	RES[scpO]+="$(time_of send "${SCP[@]}" -O "$W/src/f.bin" "$U:$W/dst/") "
 	RES[peer]+="$(time_of send peer) "
+	RES[hub]+="$(time_of send hubsend) "
 	RES[fsp]+="$(time_of pull "${FS[@]}" pull --local "$W/back" f.bin) "
 	RES[scpp]+="$(time_of pull "${SCP[@]}" "$U:$W/dst/f.bin" "$W/back/") "
 done

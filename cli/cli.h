@@ -89,6 +89,15 @@ double	cli_now(void);
 /* cmd-sites.c: one site of the hub's "sites" answer, as a line. */
 void	cli_site_print(const struct json_t *site);
 
+/* site-sftp.c: `ferry site add NAME --sftp ...` and `ferry site check`. */
+struct site_sftp {
+	const char	*sftp, *key, *known, *pass, *via;
+};
+int	site_sftp_add(const struct cmd_entry *cmd, const char *state,
+	    const char *name, const struct site_sftp *o);
+int	site_sftp_check(const struct cmd_entry *cmd, const char *state,
+	    const char *name);
+
 /* cmd-send.c: follows job id until it ends; 0 if it ended done. */
 int	cli_wait_job(const struct cmd_entry *cmd, const char *state,
 	    long long id, int quiet);

@@ -9,6 +9,11 @@
  * hub may relay a transfer between the site's agents and another that
  * neither can reach. The hub checks the window and the zone: its errors
  * name the rule, column and token.
+ *
+ * ferry site add NAME --sftp USER@HOST[:PORT]:ROOT --key FILE
+ * --known-hosts FILE [--passphrase-file FILE] [--via AGENT] and ferry site
+ * check NAME: an agentless site on an SFTP server (docs/sftp.md), in
+ * site-sftp.c.
  */
 #include "config.h"
 
@@ -29,9 +34,13 @@ const struct cmd_entry cmd_site_entry = {
 	.name = "site",
 	.usage = "set SITE [--bwlimit RATE] [--address ADDR|none] "
 	    "[--window RULES|none] [--tz ZONE|hub] [--relay on|off] "
-	    "[--state DIR]",
-	.summary = "set a site's bandwidth cap, window, public address or "
-	    "relay",
+	    "[--state DIR]\n"
+	    "       ferry site add NAME --sftp USER@HOST[:PORT]:ROOT "
+	    "--key FILE --known-hosts FILE\n"
+	    "           [--passphrase-file FILE] [--via AGENT] [--state DIR]\n"
+	    "       ferry site check NAME [--state DIR]",
+	.summary = "set a site's cap, window, address or relay; add an SFTP "
+	    "site",
 	.exec = cmd_site_exec,
 };
 
@@ -55,6 +64,29 @@ site_show(const char *state, const char *site)
 	return (r);
 }
 
+/*
+ * `site add` and `site check` (site-sftp.c), or -1 for `site set`. The
+ * SFTP options belong to `add` alone; setting: a `set` option was given.
+ */
+static int
+cmd_site_sftp(int argc, char **argv, const char *state,
+    const struct site_sftp *so, int setting)
+{
+	int	sftp = so->sftp != NULL || so->key != NULL ||
+		    so->known != NULL || so->pass != NULL || so->via != NULL;
+
+	if (argc == 2 && strcmp(argv[0], "add") == 0 && !setting)
+		return (site_sftp_add(&cmd_site_entry, state, argv[1], so));
+	if (argc == 2 && strcmp(argv[0], "check") == 0 && !setting && !sftp)
+		return (site_sftp_check(&cmd_site_entry, state, argv[1]));
+	if (sftp) {
+		cli_error(&cmd_site_entry, "--sftp, --key, --known-hosts, "
+		    "--passphrase-file and --via are for 'site add'");
+		return (cli_usage(&cmd_site_entry));
+	}
+	return (-1);
+}
+
 static int
 cmd_site_exec(int argc, char **argv)
 {
@@ -66,14 +98,20 @@ cmd_site_exec(int argc, char **argv)
 		{ "window", required_argument, NULL, 'w' },
 		{ "tz", required_argument, NULL, 'z' },
 		{ "timezone", required_argument, NULL, 'z' },
+		{ "sftp", required_argument, NULL, 's' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "known-hosts", required_argument, NULL, 'K' },
+		{ "passphrase-file", required_argument, NULL, 'p' },
+		{ "via", required_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct site_sftp	 so = { NULL, NULL, NULL, NULL, NULL };
 	const char	*state = NULL, *addr = NULL, *win = NULL, *tz = NULL;
 	const char	*relay = NULL;
 	uint64_t	 rate = 0;
 	char		*cause = NULL, r1[HUMAN_LEN];
 	json_t		*req, *rep = NULL;
-	int		 ch, r, have = 0;
+	int		 ch, r, have = 0, setting;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -99,9 +137,19 @@ cmd_site_exec(int argc, char **argv)
 		case 'S': state = optarg; break;
 		case 'w': win = optarg; break;
 		case 'z': tz = optarg; break;
+		case 's': so.sftp = optarg; break;
+		case 'k': so.key = optarg; break;
+		case 'K': so.known = optarg; break;
+		case 'p': so.pass = optarg; break;
+		case 'v': so.via = optarg; break;
 		default: return (cli_usage(&cmd_site_entry));
 		}
 	}
+	setting = have || addr != NULL || win != NULL || tz != NULL ||
+	    relay != NULL;
+	if ((r = cmd_site_sftp(argc - optind, argv + optind, state, &so,
+	    setting)) != -1)
+		return (r);
 	if (argc - optind != 2 || strcmp(argv[optind], "set") != 0 ||
 	    (!have && addr == NULL && win == NULL && tz == NULL &&
 	    relay == NULL)) {

@@ -1,7 +1,8 @@
 /*
  * ferry sites [SITE] [--json] [--state DIR]: the sites the hub knows,
  * with each one's bandwidth cap, transfer window, time zone and the cap
- * that holds now (docs/agent.md, "Transfer windows").
+ * that holds now (docs/agent.md, "Transfer windows"), and for an SFTP
+ * site its server (docs/sftp.md).
  */
 #include "config.h"
 
@@ -60,6 +61,11 @@ cli_site_print(const json_t *s)
 	    sites_rate(json_object_get(s, "cap"), b, sizeof b), why);
 	if (err != NULL)
 		printf("  window ignored: %s\n", err);
+	/* An agentless site: where the hub reaches it (docs/sftp.md). */
+	if (json_is_string(json_object_get(s, "target")))
+		printf("  sftp %s, key %s, reached by the hub\n",
+		    json_string_value(json_object_get(s, "target")),
+		    json_string_value(json_object_get(s, "key_file")));
 }
 
 static int

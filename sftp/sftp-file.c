@@ -51,7 +51,7 @@ sftp_file_write_failed(struct sftp *s, LIBSSH2_SFTP_HANDLE *fh,
 		*cause = NULL;
 	}
 	(void)libssh2_sftp_unlink(s->sftp, p->tmp);
-	return (err_set(cause, FERRY_ERR_IO, "%s: no space left on the "
+	return (err_set(cause, FERRY_ERR_TOOBIG, "%s: no space left on the "
 	    "server's disk writing %s; the partial file was removed",
 	    s->host, p->full));
 }
@@ -94,6 +94,8 @@ sftp_send_data(struct sftp *s, const struct sftp_path *p, int fd,
 		off += (uint64_t)n;
 		st->bytes += (uint64_t)n;
 		sftp_pace(s, (uint64_t)n);
+		if ((r = sftp_tick(s, off, size, cause)) != 0)
+			goto out;
 	}
 	/* fsync@openssh.com where offered; an older server just lacks it. */
 	(void)libssh2_sftp_fsync(fh);

@@ -5,6 +5,7 @@
 #ifndef FERRY_SFTP_INT_H
 #define FERRY_SFTP_INT_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <libssh2.h>
@@ -31,14 +32,20 @@ struct sftp {
 	char			 fp[64];	/* "SHA256:..." */
 	int			 remote_hash;
 	uint64_t		 rate;
+	const _Atomic uint64_t	*rate_live;	/* overrides rate; NULL */
 	double			 rate_start;	/* of the current file */
 	uint64_t		 rate_bytes;
+	void			(*progress)(uint64_t, uint64_t, void *);
+	void			*progress_arg;
+	volatile int		*abort;
 };
 
 /* sftp-session.c */
 int	sftp_fail(struct sftp *s, char **cause, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	sftp_pace(struct sftp *s, uint64_t n);
+/* After a chunk: tells the progress callback, and stops if asked to. */
+int	sftp_tick(struct sftp *s, uint64_t done, uint64_t size, char **cause);
 
 /*
  * sftp-path.c: a checked remote path. full is ROOT/rel, tmp the hidden

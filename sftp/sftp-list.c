@@ -48,14 +48,23 @@ sftp_list_entry(struct sftp_list *l, const char *rel, const char *name,
 	return (r);
 }
 
+/*
+ * The directory (or file) a listing starts from: a regular file is its
+ * own listing (*size set, 1 returned), a symlink is refused.
+ */
 static int
-sftp_list_top(struct sftp *s, const char *dir, char **cause)
+sftp_list_top(struct sftp *s, const char *dir, uint64_t *size,
+    char **cause)
 {
 	LIBSSH2_SFTP_ATTRIBUTES	a;
 	int			r;
 
 	if ((r = sftp_path_lstat(s, dir, &a, cause)) != 0)
 		return (r);
+	if (LIBSSH2_SFTP_S_ISREG(a.permissions)) {
+		*size = a.filesize;
+		return (1);
+	}
 	if (!LIBSSH2_SFTP_S_ISDIR(a.permissions))
 		return (err_set(cause, FERRY_ERR_DENIED, "%s: %s: %s", s->host,
 		    dir, LIBSSH2_SFTP_S_ISLNK(a.permissions) ? "a symlink on "
@@ -71,6 +80,7 @@ sftp_list_dir(struct sftp_list *l, const char *rel, int depth, char **cause)
 	LIBSSH2_SFTP_ATTRIBUTES	 a;
 	struct sftp_path	 p;
 	char			 name[1024], *dir;
+	uint64_t		 size = 0;
 	int			 n, r;
 
 	if (depth > SFTP_MAX_DEPTH)
@@ -84,8 +94,12 @@ sftp_list_dir(struct sftp_list *l, const char *rel, int depth, char **cause)
 			return (r);
 		dir = p.full;
 		/* Entries below come with readdir's lstat; this one not. */
-		if (depth == 0 && (r = sftp_list_top(s, dir, cause)) != 0)
+		if (depth == 0 && (r = sftp_list_top(s, dir, &size,
+		    cause)) != 0) {
+			if (r == 1)
+				r = l->cb(rel, size, 0, l->arg);
 			goto out;
+		}
 	}
 	if ((dh = libssh2_sftp_opendir(s->sftp, dir)) == NULL) {
 		r = sftp_fail(s, cause, "listing %s", dir);

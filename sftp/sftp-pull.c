@@ -129,6 +129,8 @@ sftp_pull_data(struct sftp *s, struct sftp_pull *x, uint64_t off,
 		off += (uint64_t)n;
 		st->bytes += (uint64_t)n;
 		sftp_pace(s, (uint64_t)n);
+		if ((r = sftp_tick(s, off, size, cause)) != 0)
+			break;
 	}
 	libssh2_sftp_close(fh);
 	free(b);

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,15 @@
 #include "err.h"
 #include "sftp-int.h"
 
-static int	sftp_libssh2_ready;
+/* libssh2_init once, whichever thread (a daemon's) connects first. */
+static pthread_once_t	sftp_libssh2_once = PTHREAD_ONCE_INIT;
+static int		sftp_libssh2_ready;
+
+static void
+sftp_libssh2_init(void)
+{
+	sftp_libssh2_ready = libssh2_init(0) == 0;
+}
 
 static int
 sftp_target_port(const char *s, int *port)
@@ -171,24 +180,41 @@ sftp_now(void)
 	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
 }
 
-/* Sleeps as long as the rate cap asks after n more bytes of a file. */
+/*
+ * Sleeps as long as the rate cap asks after n more bytes of a file (n 0:
+ * a file starts). A cap changed by another thread starts its own count.
+ */
 void
 sftp_pace(struct sftp *s, uint64_t n)
 {
-	double	ahead;
+	uint64_t	rate = s->rate_live != NULL ?
+			    atomic_load(s->rate_live) : s->rate;
+	double		ahead;
 
-	if (s->rate == 0)
-		return;
-	if (n == 0) {
+	if (n == 0 || rate != s->rate) {
+		s->rate = rate;
 		s->rate_start = sftp_now();
 		s->rate_bytes = 0;
 		return;
 	}
+	if (rate == 0)
+		return;
 	s->rate_bytes += n;
 	ahead = (double)s->rate_bytes / (double)s->rate -
 	    (sftp_now() - s->rate_start);
 	if (ahead > 0)
 		usleep((useconds_t)(ahead * 1e6));
+}
+
+int
+sftp_tick(struct sftp *s, uint64_t done, uint64_t size, char **cause)
+{
+	if (s->progress != NULL)
+		s->progress(done, size, s->progress_arg);
+	if (s->abort != NULL && *s->abort)
+		return (err_set(cause, FERRY_ERR_CANCELLED, "%s: stopped",
+		    s->host));
+	return (0);
 }
 
 /* A TCP connection to host:port within timeout_ms, left blocking. */
@@ -377,16 +403,18 @@ sftp_connect(const struct sftp_opts *o, struct sftp **out, char **cause)
 	int		 r, tmo = o->timeout_ms > 0 ? o->timeout_ms :
 			    SFTP_TIMEOUT_MS;
 
-	if (!sftp_libssh2_ready) {
-		if (libssh2_init(0) != 0)
-			return (err_set(cause, FERRY_ERR_CRYPTO,
-			    "libssh2_init failed"));
-		sftp_libssh2_ready = 1;
-	}
+	pthread_once(&sftp_libssh2_once, sftp_libssh2_init);
+	if (!sftp_libssh2_ready)
+		return (err_set(cause, FERRY_ERR_CRYPTO,
+		    "libssh2_init failed"));
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
 	s->fd = -1;
 	s->rate = o->rate;
+	s->rate_live = o->rate_live;
+	s->progress = o->progress;
+	s->progress_arg = o->progress_arg;
+	s->abort = o->abort;
 	s->host = strdup(o->target->host);
 	s->root = strdup(o->target->root);
 	if (s->host == NULL || s->root == NULL) {

@@ -19,6 +19,7 @@
 #ifndef FERRY_SFTP_H
 #define FERRY_SFTP_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 /* USER@HOST[:PORT]:ROOT, HOST possibly "[v6 address]". */
@@ -46,6 +47,21 @@ struct sftp_opts {
 	int		 timeout_ms;	/* each blocking step; 0: 30 s */
 	int		 no_remote_hash; /* verify by reading back, always */
 	uint64_t	 rate;		/* bytes per second; 0: no cap */
+	/*
+	 * If set, the cap read before each chunk instead of rate, so that
+	 * another thread (a transfer window's edge) changes it mid-file.
+	 */
+	const _Atomic uint64_t *rate_live;
+	/*
+	 * Called after each chunk of a file's content with the bytes of it
+	 * now at the far end (a resumed prefix included) and its size, so
+	 * that a daemon can show progress and tell a slow file from a stuck
+	 * one; NULL: none.
+	 */
+	void		(*progress)(uint64_t done, uint64_t size, void *arg);
+	void		*progress_arg;
+	/* Set (by another thread) to stop a file: FERRY_ERR_CANCELLED. */
+	volatile int	*abort;
 };
 
 struct sftp;
@@ -79,6 +95,9 @@ struct sftp_stats {
  * Sends regular file rel below local directory rootfd to ROOT/rel on the
  * server (missing directories are made). A partial temporary file left
  * by an earlier attempt is resumed when its prefix verifies. Adds to *st.
+ * A full disk on the server is FERRY_ERR_TOOBIG (the partial file is
+ * removed: nothing to resume); a dropped connection FERRY_ERR_CLOSED or
+ * FERRY_ERR_TIMEOUT (the partial file stays, for the next attempt).
  */
 int	sftp_send(struct sftp *s, int rootfd, const char *rel,
 	    struct sftp_stats *st, char **cause);
@@ -89,7 +108,8 @@ int	sftp_pull(struct sftp *s, const char *rel, int rootfd,
 
 /*
  * Lists the regular files below ROOT/dir ("" for the root), calling
- * cb(rel, size, refused, arg) for each; refused is set (size 0) for a
+ * cb(rel, size, refused, arg) for each (dir may name one file: it is
+ * the listing); refused is set (size 0) for a
  * symlink or another type ferry does not move, or a name it would not
  * accept. A non-zero return from cb stops the walk and is returned.
  */

@@ -404,6 +404,34 @@ store_task_fail(struct store *st, int64_t id, const char *error,
 	    error != NULL ? error : "failed", cause));
 }
 
+static int
+store_task_refuse_tx(struct store *st, int64_t id, const char *error,
+    int64_t now, char **cause)
+{
+	struct store_move	m;
+	int			r;
+
+	if ((r = store_move_load(st, id, &m, cause)) != 0)
+		return (r);
+	/* The failure counted next is the last one allowed. */
+	if (m.attempts < m.max_attempts - 1)
+		m.attempts = m.max_attempts - 1;
+	return (store_move_one(st, &m, STORE_FAILED, now, error, cause));
+}
+
+int
+store_task_refuse(struct store *st, int64_t id, const char *error,
+    int64_t now, char **cause)
+{
+	int	r;
+
+	if ((r = db_begin(st->db, cause)) != 0)
+		return (r);
+	r = store_task_refuse_tx(st, id, error != NULL ? error : "refused",
+	    now, cause);
+	return (db_end(st->db, r, cause));
+}
+
 int
 store_task_cancel(struct store *st, int64_t id, int64_t now, char **cause)
 {

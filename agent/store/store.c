@@ -208,7 +208,20 @@ static const char *const store_migrations[] = {
 	"CREATE TRIGGER notices_enrolled AFTER INSERT ON agents"
 	" WHEN NEW.role = 'user'"
 	" BEGIN INSERT INTO notices (kind, who, place, access)"
-	"  VALUES ('enrolled', NEW.email, NEW.name, NEW.clearance); END;"
+	"  VALUES ('enrolled', NEW.email, NEW.name, NEW.clearance); END;",
+	/*
+	 * 7: agentless SFTP sites (docs/sftp.md): a site of kind sftp has a
+	 * row here; its credentials are the paths of files on the client
+	 * (via; NULL: the hub), never their content.
+	 */
+	"CREATE TABLE sftp_sites ("
+	" site TEXT PRIMARY KEY NOT NULL REFERENCES sites(name),"
+	" target TEXT NOT NULL CHECK (target <> ''),"
+	" key_file TEXT NOT NULL CHECK (key_file <> ''),"
+	" known_hosts TEXT NOT NULL CHECK (known_hosts <> ''),"
+	" passphrase_file TEXT,"
+	" via TEXT,"
+	" created INTEGER NOT NULL);"
 };
 
 /* Opening and the schema. */

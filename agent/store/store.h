@@ -153,6 +153,32 @@ int	 store_relay_job_set(struct store *st, int64_t job, int on,
 	     char **cause);
 int	 store_relay_job_on(struct store *st, int64_t job);
 
+/*
+ * SFTP sites (docs/sftp.md): a site served by an SFTP server instead of
+ * an agent. The files are paths on the machine that acts as the client
+ * (via, or the hub when NULL); the store never holds a key or a
+ * passphrase.
+ */
+struct store_sftp {
+	char	*site;
+	char	*target;		/* USER@HOST[:PORT]:ROOT */
+	char	*key_file;
+	char	*known_hosts;
+	char	*passphrase_file;	/* NULL: the key is not encrypted */
+	char	*via;			/* NULL: the hub */
+	int64_t	 created;
+};
+/*
+ * Adds site s->site with its SFTP server in one transaction; fails with
+ * FERRY_ERR_EXIST if a site of that name exists already.
+ */
+int	 store_sftp_add(struct store *st, const struct store_sftp *s,
+	     int64_t now, char **cause);
+/* FERRY_ERR_NOTFOUND for a site that is not an SFTP site. */
+int	 store_sftp_get(struct store *st, const char *site,
+	     struct store_sftp *out, char **cause);
+void	 store_sftp_clear(struct store_sftp *s);
+
 /* Users: inserted or their clearance changed. */
 int	 store_user_set(struct store *st, const char *email,
 	     enum store_clearance clearance, int64_t now, char **cause);
@@ -402,6 +428,13 @@ int	 store_task_progress(struct store *st, int64_t id, int64_t bytes_done,
 int	 store_task_done(struct store *st, int64_t id, int64_t now,
 	     char **cause);
 int	 store_task_fail(struct store *st, int64_t id, const char *error,
+	     int64_t now, char **cause);
+/*
+ * A refusal (a host key that does not match, a full disk): the task
+ * fails for good, whatever attempts it had left; `ferry retry` can
+ * still queue it again once the cause is mended.
+ */
+int	 store_task_refuse(struct store *st, int64_t id, const char *error,
 	     int64_t now, char **cause);
 int	 store_task_cancel(struct store *st, int64_t id, int64_t now,
 	     char **cause);
