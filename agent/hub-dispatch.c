@@ -15,11 +15,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/rand.h>
 
@@ -497,14 +499,15 @@ dispatch_basis_rel(struct share_map *m, const struct store_job *j,
  */
 static int
 dispatch_add(struct jobs_xfer *x, struct share_map *m,
-    const struct store_job *j, const struct store_task *t, char **cause)
+    const struct store_job *j, const struct store_task *t, int *rootfd,
+    char **cause)
 {
 	struct share_map_result	 res;
 	struct transfer_file	*tf;
 	struct stat		 sb;
 	char			*src_root = NULL;
 	size_t			 rootlen;
-	int			 r;
+	int			 r, fd;
 
 	if ((r = share_map_translate(m, j->from_site, dispatch_to(j),
 	    SHARE_OS_LINUX, t->src_path, strlen(t->src_path), &res,
@@ -533,9 +536,18 @@ dispatch_add(struct jobs_xfer *x, struct share_map *m,
 	memset(tf, 0, sizeof *tf);
 	tf->type = MSG_ENTRY_FILE;
 	if (x->send.link == NULL) {
-		/* The hub sends: what the file is now, beneath its root. */
-		if ((r = transfer_stat_source(x->l.root, res.relative, &sb,
-		    cause)) != 0) {
+		/*
+		 * The hub sends: what the file is now, beneath its root,
+		 * opened once per transfer rather than once per file.
+		 */
+		if (*rootfd == -1 && (*rootfd = open(x->l.root, O_RDONLY |
+		    O_DIRECTORY | O_CLOEXEC)) == -1)
+			r = err_set(cause, FERRY_ERR_IO, "%s: %s", x->l.root,
+			    strerror(errno));
+		else if ((r = transfer_open_source(*rootfd, res.relative,
+		    O_PATH, &fd, &sb, cause)) == 0)
+			close(fd);
+		if (r != 0) {
 			if (r == FERRY_ERR_DENIED)
 				dispatch_audit(x, res.relative, *cause);
 			share_map_result_clear(&res);
@@ -596,7 +608,7 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	pthread_t		 th;
 	char			*cause = NULL;
 	size_t			 i;
-	int			 r;
+	int			 r, rootfd = -1;
 
 	if (store_job_get(d->store, job, &j, NULL) != 0)
 		return (0);
@@ -626,23 +638,31 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	x->delivered = calloc(due->n, sizeof *x->delivered);
 	x->l.v = calloc(due->n, sizeof *x->l.v);
 	x->l.cap = due->n;
-	/* Every task's start in one transaction: one flush, not thousands. */
+	/*
+	 * Every task's start in one transaction, and the transfer's in one
+	 * statement per run of ids: one flush, not thousands, and no
+	 * statements per file.
+	 */
 	store_batch_begin(d->store, NULL);
 	for (i = 0; i < due->n && x->task && x->settled && x->delivered &&
 	    x->l.v; i++) {
 		if (due->t[i].job_id != j.id)
 			continue;
-		if ((r = dispatch_add(x, m, &j, &due->t[i], &cause)) == 1)
+		if ((r = dispatch_add(x, m, &j, &due->t[i], &rootfd,
+		    &cause)) == 0 || r == 1)
 			continue;
 		store_task_start(d->store, due->t[i].id, clock_now(), NULL);
-		if (r != 0) {
-			store_task_fail(d->store, due->t[i].id, cause,
-			    clock_now(), NULL);
-			free(cause);
-			cause = NULL;
-		}
+		store_task_fail(d->store, due->t[i].id, cause, clock_now(),
+		    NULL);
+		free(cause);
+		cause = NULL;
 	}
+	if (x->task != NULL)
+		store_tasks_start(d->store, j.id, x->task, x->l.n, clock_now(),
+		    NULL, NULL);
 	store_batch_end(d->store, 0, NULL);
+	if (rootfd != -1)
+		close(rootfd);
 	store_job_clear(&j);
 	if (x->l.n == 0 || pthread_create(&th, NULL, dispatch_xfer_main,
 	    x) != 0) {

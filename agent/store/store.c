@@ -146,7 +146,13 @@ static const char *const store_migrations[] = {
 	 */
 	"CREATE TABLE meta ("
 	" key TEXT PRIMARY KEY NOT NULL,"
-	" value TEXT NOT NULL);"
+	" value TEXT NOT NULL);",
+	/*
+	 * 3: the first error of a job without reading its other tasks: every
+	 * look at a running job (`ferry send --wait`, `ferry jobs`) asks.
+	 */
+	"CREATE INDEX tasks_error ON tasks(job_id, id)"
+	" WHERE error IS NOT NULL AND state IN ('queued', 'failed');"
 };
 
 /* Opening and the schema. */
