@@ -25,6 +25,7 @@
 
 #include <openssl/rand.h>
 
+#include "beneath.h"
 #include "clock.h"
 #include "conf.h"
 #include "err.h"
@@ -42,9 +43,10 @@
 #include "share-map.h"
 #include "store.h"
 #include "transfer.h"
+#include "tree.h"
 
 #define DISPATCH_STREAMS	2
-#define DISPATCH_BATCH		4096	/* tasks in one transfer at most */
+#define DISPATCH_BATCH		32768	/* tasks in one transfer at most */
 #define DISPATCH_DONE_WAIT_S	30	/* a sender's last words */
 #define DISPATCH_TRY		64	/* jobs tried for one transfer */
 
@@ -493,21 +495,88 @@ dispatch_basis_rel(struct share_map *m, const struct store_job *j,
 }
 
 /*
+ * Where the hub, sending, looks at its sources: the share root and the
+ * last directory opened beneath it, kept for the whole transfer. A
+ * job's files come directory by directory, so each file costs one
+ * fstatat of its last name instead of a walk of its whole path.
+ */
+struct dispatch_src {
+	int	 rootfd;
+	int	 dirfd;		/* of dir; may be rootfd */
+	char	*dir;
+};
+
+static void
+dispatch_src_close(struct dispatch_src *src)
+{
+	if (src->dirfd != -1 && src->dirfd != src->rootfd)
+		close(src->dirfd);
+	if (src->rootfd != -1)
+		close(src->rootfd);
+	free(src->dir);
+	src->rootfd = src->dirfd = -1;
+	src->dir = NULL;
+}
+
+/*
+ * What rel is now, below root, as transfer_open_source sees it (no
+ * symlink on the way, a regular file); on any doubt, transfer_open_source
+ * itself answers, with its error.
+ */
+static int
+dispatch_stat(struct dispatch_src *src, const char *root, const char *rel,
+    struct stat *sb, char **cause)
+{
+	const char	*slash = strrchr(rel, '/');
+	size_t		 dlen = slash != NULL ? (size_t)(slash - rel) : 0;
+	int		 fd, r;
+
+	if (src->rootfd == -1 && (src->rootfd = open(root, O_RDONLY |
+	    O_DIRECTORY | O_CLOEXEC)) == -1)
+		return (err_set(cause, FERRY_ERR_IO, "%s: %s", root,
+		    strerror(errno)));
+	if ((r = tree_check_relpath(rel, cause)) != 0)
+		return (r);
+	if (src->dir == NULL || strlen(src->dir) != dlen ||
+	    strncmp(src->dir, rel, dlen) != 0) {
+		if (src->dirfd != -1 && src->dirfd != src->rootfd)
+			close(src->dirfd);
+		free(src->dir);
+		src->dirfd = -1;
+		if ((src->dir = strndup(rel, dlen)) == NULL)
+			return (FERRY_ERR_NOMEM);
+		if (dlen == 0)
+			src->dirfd = src->rootfd;
+		else if (beneath_open(src->rootfd, src->dir, O_PATH |
+		    O_DIRECTORY, &src->dirfd, NULL) != 0)
+			src->dirfd = -1;
+	}
+	if (src->dirfd != -1 && fstatat(src->dirfd, slash != NULL ?
+	    slash + 1 : rel, sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(sb->st_mode))
+		return (0);
+	if ((r = transfer_open_source(src->rootfd, rel, O_PATH, &fd, sb,
+	    cause)) == 0)
+		close(fd);
+	return (r);
+}
+
+/*
  * Adds task t to x: its source as the sender sees it, its name relative
  * to the share root the receiver writes into. Returns 1 for a task under
  * another share (a later transfer takes it). Caller holds d->mu.
  */
 static int
 dispatch_add(struct jobs_xfer *x, struct share_map *m,
-    const struct store_job *j, const struct store_task *t, int *rootfd,
-    char **cause)
+    const struct store_job *j, const struct store_task *t,
+    struct dispatch_src *src, char **cause)
 {
 	struct share_map_result	 res;
 	struct transfer_file	*tf;
 	struct stat		 sb;
 	char			*src_root = NULL;
 	size_t			 rootlen;
-	int			 r, fd;
+	int			 r;
 
 	if ((r = share_map_translate(m, j->from_site, dispatch_to(j),
 	    SHARE_OS_LINUX, t->src_path, strlen(t->src_path), &res,
@@ -536,18 +605,9 @@ dispatch_add(struct jobs_xfer *x, struct share_map *m,
 	memset(tf, 0, sizeof *tf);
 	tf->type = MSG_ENTRY_FILE;
 	if (x->send.link == NULL) {
-		/*
-		 * The hub sends: what the file is now, beneath its root,
-		 * opened once per transfer rather than once per file.
-		 */
-		if (*rootfd == -1 && (*rootfd = open(x->l.root, O_RDONLY |
-		    O_DIRECTORY | O_CLOEXEC)) == -1)
-			r = err_set(cause, FERRY_ERR_IO, "%s: %s", x->l.root,
-			    strerror(errno));
-		else if ((r = transfer_open_source(*rootfd, res.relative,
-		    O_PATH, &fd, &sb, cause)) == 0)
-			close(fd);
-		if (r != 0) {
+		/* The hub sends: what the file is now, beneath its root. */
+		if ((r = dispatch_stat(src, x->l.root, res.relative, &sb,
+		    cause)) != 0) {
 			if (r == FERRY_ERR_DENIED)
 				dispatch_audit(x, res.relative, *cause);
 			share_map_result_clear(&res);
@@ -608,7 +668,8 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	pthread_t		 th;
 	char			*cause = NULL;
 	size_t			 i;
-	int			 r, rootfd = -1;
+	struct dispatch_src	 src = { -1, -1, NULL };
+	int			 r;
 
 	if (store_job_get(d->store, job, &j, NULL) != 0)
 		return (0);
@@ -648,7 +709,7 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	    x->l.v; i++) {
 		if (due->t[i].job_id != j.id)
 			continue;
-		if ((r = dispatch_add(x, m, &j, &due->t[i], &rootfd,
+		if ((r = dispatch_add(x, m, &j, &due->t[i], &src,
 		    &cause)) == 0 || r == 1)
 			continue;
 		store_task_start(d->store, due->t[i].id, clock_now(), NULL);
@@ -661,8 +722,7 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 		store_tasks_start(d->store, j.id, x->task, x->l.n, clock_now(),
 		    NULL, NULL);
 	store_batch_end(d->store, 0, NULL);
-	if (rootfd != -1)
-		close(rootfd);
+	dispatch_src_close(&src);
 	store_job_clear(&j);
 	if (x->l.n == 0 || pthread_create(&th, NULL, dispatch_xfer_main,
 	    x) != 0) {

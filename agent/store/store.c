@@ -150,9 +150,13 @@ static const char *const store_migrations[] = {
 	/*
 	 * 3: the first error of a job without reading its other tasks: every
 	 * look at a running job (`ferry send --wait`, `ferry jobs`) asks.
+	 * tasks_progress goes: every task's start and end wrote it, for a
+	 * sweep of stalled tasks every 30 s that tasks_running serves as
+	 * well (it holds the running tasks only).
 	 */
 	"CREATE INDEX tasks_error ON tasks(job_id, id)"
 	" WHERE error IS NOT NULL AND state IN ('queued', 'failed');"
+	"DROP INDEX tasks_progress;"
 };
 
 /* Opening and the schema. */
