@@ -152,7 +152,7 @@ static const char *const store_migrations[] = {
 	 * look at a running job (`ferry send --wait`, `ferry jobs`) asks.
 	 * tasks_progress goes: every task's start and end wrote it, for a
 	 * sweep of stalled tasks every 30 s that tasks_running serves as
-	 * well (it holds the running tasks only).
+	 * well (it holds the running tasks only; store_stuck names it).
 	 */
 	"CREATE INDEX tasks_error ON tasks(job_id, id)"
 	" WHERE error IS NOT NULL AND state IN ('queued', 'failed');"
