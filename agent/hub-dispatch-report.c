@@ -29,15 +29,12 @@ void
 dispatch_flush(struct jobs_xfer *x, int all)
 {
 	struct store	*st = x->d->store;
-	size_t		 i;
 
 	if (x->ndelivered == 0 || (!all && x->ndelivered < DISPATCH_DONE_BATCH &&
 	    clock_ms() - x->delivered_since < DISPATCH_DONE_MS))
 		return;
-	store_batch_begin(st, NULL);
-	for (i = 0; i < x->ndelivered; i++)
-		store_task_done(st, x->delivered[i], clock_now(), NULL);
-	store_batch_end(st, 0, NULL);
+	store_tasks_done(st, x->job_id, x->delivered, x->ndelivered,
+	    clock_now(), NULL, NULL);
 	x->ndelivered = 0;
 }
 

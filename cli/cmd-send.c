@@ -92,9 +92,15 @@ cli_wait_job(const struct cmd_entry *cmd, const char *state, long long id,
 			cli_bar(stderr, rep, &m, now, tty);
 			shown = now;
 		}
-		/* Short jobs end soon: look again quickly at first. */
+		/*
+		 * Short jobs end soon: look often for their first seconds
+		 * (a look costs the hub well under a millisecond), so that
+		 * --wait returns when the job ends, not up to half a second
+		 * later; then less and less often.
+		 */
 		usleep(pause_ms * 1000);
-		pause_ms = pause_ms * 2 > 500 ? 500 : pause_ms * 2;
+		if (now - t0 >= 2)
+			pause_ms = pause_ms * 2 > 500 ? 500 : pause_ms * 2;
 	}
 	if (!quiet && tty)
 		fputs("\r\033[K", stderr);

@@ -221,7 +221,12 @@ int
 store_stuck(struct store *st, int64_t now, int64_t stall, size_t *n,
     char **cause)
 {
+	/*
+	 * Through the running tasks only: without the index SQLite reads
+	 * every task the hub ever had, every 30 s, with the lock held.
+	 */
 	static const char	sql[] = STORE_MOVE_SELECT
+	    " INDEXED BY tasks_running"
 	    " WHERE state = 'running' AND last_progress < ? ORDER BY id"
 	    " LIMIT ?";
 

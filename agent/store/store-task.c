@@ -116,6 +116,30 @@ store_job_tasks(struct store *st, int64_t id,
 	return (r);
 }
 
+int
+store_job_first_error(struct store *st, int64_t id,
+    int (*cb)(void *, const struct store_task *), void *arg, char **cause)
+{
+	/* The condition is tasks_error's, so that SQLite uses it. */
+	static const char	 sql[] = "SELECT id, job_id, dest, src_path,"
+	    " dst_path, basis, size, priority, state, attempts, max_attempts,"
+	    " next_try, bytes_done, last_progress, error, started, finished"
+	    " FROM tasks WHERE job_id = ? AND error IS NOT NULL"
+	    " AND state IN ('queued', 'failed') ORDER BY id LIMIT 1";
+	struct store_task	 t;
+	sqlite3_stmt		*s;
+	int			 r;
+
+	if ((r = db_q(st->db, sql, &s, cause, "i", id)) != 0)
+		return (r);
+	if ((r = db_step(st->db, s, cause)) != 1)
+		return (r);
+	store_task_row(s, &t);
+	cb(arg, &t);
+	db_reset(s);
+	return (0);
+}
+
 void
 store_task_clear(struct store_task *t)
 {
@@ -490,4 +514,162 @@ store_task_progress(struct store *st, int64_t id, int64_t bytes_done,
 	if (r == 0)
 		r = db_exec(st->db, s, cause);
 	return (db_end(st->db, r, cause));
+}
+
+/*
+ * Many tasks of one job at once: a transfer starts and settles thousands
+ * of files, and one statement per run of consecutive ids costs a small
+ * fraction of loading, moving and saving each task (perf: 59 % of the
+ * daemons' CPU in a no-op of 20,000 files went to that, task by task).
+ */
+
+static int
+store_id_cmp(const void *a, const void *b)
+{
+	int64_t	x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+/*
+ * Calls fn for each run [lo, hi] of consecutive ids in ids (any order,
+ * duplicates allowed): a job's tasks have consecutive ids, so a transfer
+ * is usually one run.
+ */
+static int
+store_id_runs(struct store *st, const int64_t *ids, size_t n,
+    int (*fn)(struct store *, int64_t, int64_t, void *, char **), void *arg,
+    char **cause)
+{
+	int64_t	*v;
+	size_t	 i, j;
+	int	 r = 0;
+
+	if (n == 0)
+		return (0);
+	if ((v = malloc(n * sizeof *v)) == NULL)
+		return (store_nomem(cause));
+	memcpy(v, ids, n * sizeof *v);
+	qsort(v, n, sizeof *v, store_id_cmp);
+	for (i = 0; r == 0 && i < n; i = j) {
+		for (j = i + 1; j < n && v[j] - v[j - 1] <= 1; j++)
+			;
+		r = fn(st, v[i], v[j - 1], arg, cause);
+	}
+	free(v);
+	return (r);
+}
+
+struct store_many {
+	int64_t			 job_id;
+	int64_t			 now;
+	struct store_tally	 tally;
+	int64_t			 moved;
+};
+
+/*
+ * queued -> running for the tasks of [lo, hi] in the job. A task whose
+ * destination another running task writes stays queued (what
+ * store_task_start refuses one at a time); store_task_next never hands
+ * out two tasks of one destination, so none of the run collide.
+ */
+static int
+store_start_run(struct store *st, int64_t lo, int64_t hi, void *arg,
+    char **cause)
+{
+	static const char	 sql[] =
+	    "UPDATE tasks SET state = 'running', started = ?,"
+	    " last_progress = ?, finished = NULL"
+	    " WHERE job_id = ? AND id BETWEEN ? AND ? AND state = 'queued'"
+	    " AND NOT EXISTS (SELECT 1 FROM tasks r WHERE r.state = 'running'"
+	    " AND r.dest = tasks.dest AND r.dst_path = tasks.dst_path)";
+	struct store_many	*m = arg;
+	sqlite3_stmt		*s;
+	int64_t			 k;
+	int			 r;
+
+	if ((r = db_q(st->db, sql, &s, cause, "iiiii", m->now, m->now,
+	    m->job_id, lo, hi)) != 0 || (r = db_exec(st->db, s, cause)) != 0)
+		return (r);
+	k = sqlite3_changes(st->db->conn);
+	m->tally.n[STORE_QUEUED] -= k;
+	m->tally.n[STORE_RUNNING] += k;
+	m->moved += k;
+	return (0);
+}
+
+/* running -> done for the tasks of [lo, hi] in the job, as store_move. */
+static int
+store_done_run(struct store *st, int64_t lo, int64_t hi, void *arg,
+    char **cause)
+{
+	static const char	 sum[] =
+	    "SELECT count(*), total(size - bytes_done) FROM tasks"
+	    " WHERE job_id = ? AND id BETWEEN ? AND ? AND state = 'running'";
+	static const char	 sql[] =
+	    "UPDATE tasks SET state = 'done', finished = ?, bytes_done = size,"
+	    " error = NULL"
+	    " WHERE job_id = ? AND id BETWEEN ? AND ? AND state = 'running'";
+	struct store_many	*m = arg;
+	sqlite3_stmt		*s;
+	int64_t			 k, bytes;
+	int			 r;
+
+	if ((r = db_q(st->db, sum, &s, cause, "iii", m->job_id, lo, hi)) != 0)
+		return (r);
+	if ((r = db_step(st->db, s, cause)) <= 0)
+		return (r == 0 ? err_set(cause, FERRY_ERR_IO, "no count") : r);
+	k = sqlite3_column_int64(s, 0);
+	bytes = (int64_t)sqlite3_column_double(s, 1);
+	db_reset(s);
+	if (k == 0)
+		return (0);
+	if ((r = db_q(st->db, sql, &s, cause, "iiii", m->now, m->job_id, lo,
+	    hi)) != 0 || (r = db_exec(st->db, s, cause)) != 0)
+		return (r);
+	m->tally.n[STORE_RUNNING] -= k;
+	m->tally.n[STORE_DONE] += k;
+	m->tally.bytes += bytes;
+	m->moved += k;
+	return (0);
+}
+
+static int
+store_tasks_many(struct store *st, int64_t job_id, const int64_t *ids,
+    size_t n, int64_t now,
+    int (*fn)(struct store *, int64_t, int64_t, void *, char **),
+    size_t *moved, char **cause)
+{
+	struct store_many	m;
+	int			r;
+
+	memset(&m, 0, sizeof m);
+	m.job_id = job_id;
+	m.now = now;
+	if ((r = db_begin(st->db, cause)) != 0)
+		return (r);
+	r = store_id_runs(st, ids, n, fn, &m, cause);
+	if (r == 0)
+		r = store_tally_save(st, job_id, &m.tally, cause);
+	if (r == 0)
+		r = store_job_derive(st, job_id, now, cause);
+	if ((r = db_end(st->db, r, cause)) == 0 && moved != NULL)
+		*moved = (size_t)m.moved;
+	return (r);
+}
+
+int
+store_tasks_start(struct store *st, int64_t job_id, const int64_t *ids,
+    size_t n, int64_t now, size_t *started, char **cause)
+{
+	return (store_tasks_many(st, job_id, ids, n, now, store_start_run,
+	    started, cause));
+}
+
+int
+store_tasks_done(struct store *st, int64_t job_id, const int64_t *ids,
+    size_t n, int64_t now, size_t *done, char **cause)
+{
+	return (store_tasks_many(st, job_id, ids, n, now, store_done_run,
+	    done, cause));
 }

@@ -221,7 +221,17 @@ static const char *const store_migrations[] = {
 	" known_hosts TEXT NOT NULL CHECK (known_hosts <> ''),"
 	" passphrase_file TEXT,"
 	" via TEXT,"
-	" created INTEGER NOT NULL);"
+	" created INTEGER NOT NULL);",
+	/*
+	 * 8: the first error of a job without reading its other tasks: every
+	 * look at a running job (`ferry send --wait`, `ferry jobs`) asks.
+	 * tasks_progress goes: every task's start and end wrote it, for a
+	 * sweep of stalled tasks every 30 s that tasks_running serves as
+	 * well (it holds the running tasks only; store_stuck names it).
+	 */
+	"CREATE INDEX tasks_error ON tasks(job_id, id)"
+	" WHERE error IS NOT NULL AND state IN ('queued', 'failed');"
+	"DROP INDEX tasks_progress;"
 };
 
 /* Opening and the schema. */

@@ -391,6 +391,14 @@ int	 store_job_list(struct store *st, enum store_state state, size_t limit,
 int	 store_job_tasks(struct store *st, int64_t id,
 	     int (*cb)(void *, const struct store_task *), void *arg,
 	     char **cause);
+/*
+ * The first task (by id) of a job that failed an attempt and is waiting
+ * to be retried or failed for good, if any: cb is called for it once.
+ * An index keeps it from reading the job's other tasks.
+ */
+int	 store_job_first_error(struct store *st, int64_t id,
+	     int (*cb)(void *, const struct store_task *), void *arg,
+	     char **cause);
 int	 store_job_set_meta(struct store *st, int64_t id, const char *meta,
 	     int64_t now, char **cause);
 /*
@@ -422,6 +430,19 @@ void	 store_job_clear(struct store_job *j);
 int	 store_task_get(struct store *st, int64_t id, struct store_task *out,
 	     char **cause);
 int	 store_task_start(struct store *st, int64_t id, int64_t now,
+	     char **cause);
+/*
+ * A transfer's tasks of job job_id in one transaction, with a statement
+ * per run of consecutive ids: start moves the queued ones among ids to
+ * running (not one whose destination another running task writes), done
+ * the running ones to done. *moved (may be NULL) says how many moved;
+ * ids in other states are left as they are.
+ */
+int	 store_tasks_start(struct store *st, int64_t job_id,
+	     const int64_t *ids, size_t n, int64_t now, size_t *moved,
+	     char **cause);
+int	 store_tasks_done(struct store *st, int64_t job_id,
+	     const int64_t *ids, size_t n, int64_t now, size_t *moved,
 	     char **cause);
 int	 store_task_progress(struct store *st, int64_t id, int64_t bytes_done,
 	     int64_t now, char **cause);

@@ -1064,6 +1064,96 @@ cleanup(void)
 		fprintf(stderr, "cannot remove %s\n", tmpdir);
 }
 
+/*
+ * A transfer's tasks moved together (store_tasks_start, _done): the same
+ * states and counters as one by one, only legal moves, none onto a
+ * destination another task is writing; and a job's first error.
+ */
+static void
+test_tasks_many(void)
+{
+	struct store		*st = open_jobs_db("many");
+	struct store_job	 j;
+	struct store_task	 t;
+	struct ids		 ids;
+	int64_t			 job, other, id, v[12];
+	size_t			 moved, i;
+
+	job = make_job(st, "la", 1, 10, "/dst/m", 0, 100);
+	id = first_task(st, job);
+	/* Another job writes /dst/m0 already: that task must wait. */
+	other = make_job(st, "la", 1, 1, "/dst/m", 0, 100);
+	ASSERT_INT_EQ(store_task_start(st, first_task(st, other), 100, NULL),
+	    0);
+	/* Two runs (ids 0-4, 6-9) in any order, a duplicate, one paused. */
+	ASSERT_INT_EQ(store_task_pause(st, id + 5, 100, NULL), 0);
+	for (i = 0; i < 10; i++)
+		v[i] = id + 9 - (int64_t)i;
+	v[10] = id + 2;
+	ASSERT_INT_EQ(store_tasks_start(st, job, v, 11, 101, &moved, NULL), 0);
+	ASSERT_INT_EQ(moved, 8);	/* not m0 (busy), not m5 (paused) */
+	ASSERT_INT_EQ(task_state(st, id), STORE_QUEUED);
+	ASSERT_INT_EQ(task_state(st, id + 5), STORE_PAUSED);
+	ASSERT_INT_EQ(task_state(st, id + 9), STORE_RUNNING);
+	ASSERT_INT_EQ(store_task_get(st, id + 1, &t, NULL), 0);
+	ASSERT_INT_EQ(t.started, 101);
+	ASSERT_INT_EQ(t.last_progress, 101);
+	store_task_clear(&t);
+	/* Ids of another job are not touched. */
+	v[0] = first_task(st, other);
+	ASSERT_INT_EQ(store_tasks_done(st, job, v, 1, 102, &moved, NULL), 0);
+	ASSERT_INT_EQ(moved, 0);
+	ASSERT_INT_EQ(task_state(st, v[0]), STORE_RUNNING);
+	/* Some progress, then done: bytes counted once, to the size. */
+	ASSERT_INT_EQ(store_task_progress(st, id + 1, 40, 102, NULL), 0);
+	for (i = 0; i < 5; i++)
+		v[i] = id + (int64_t)i;	/* m0 is queued: stays so */
+	ASSERT_INT_EQ(store_tasks_done(st, job, v, 5, 103, &moved, NULL), 0);
+	ASSERT_INT_EQ(moved, 4);
+	ASSERT_INT_EQ(task_state(st, id), STORE_QUEUED);
+	ASSERT_INT_EQ(store_job_get(st, job, &j, NULL), 0);
+	ASSERT_INT_EQ(j.count[STORE_DONE], 4);
+	ASSERT_INT_EQ(j.count[STORE_RUNNING], 4);
+	ASSERT_INT_EQ(j.count[STORE_QUEUED], 1);
+	ASSERT_INT_EQ(j.count[STORE_PAUSED], 1);
+	ASSERT_INT_EQ(j.bytes_done, 400);
+	ASSERT_INT_EQ(j.state, STORE_RUNNING);
+	store_job_clear(&j);
+	ASSERT_INT_EQ(store_task_get(st, id + 1, &t, NULL), 0);
+	ASSERT_INT_EQ(t.state, STORE_DONE);
+	ASSERT_INT_EQ(t.finished, 103);
+	ASSERT_INT_EQ(t.bytes_done, 100);
+	store_task_clear(&t);
+	/* No error yet; then a failed attempt is the first error. */
+	memset(&ids, 0, sizeof ids);
+	ASSERT_INT_EQ(store_job_first_error(st, job, collect_ids, &ids, NULL),
+	    0);
+	ASSERT_INT_EQ(ids.n, 0);
+	ASSERT_INT_EQ(store_task_fail(st, id + 8, "disk full", 104, NULL), 0);
+	ASSERT_INT_EQ(store_task_fail(st, id + 7, "net down", 104, NULL), 0);
+	ASSERT_INT_EQ(store_job_first_error(st, job, collect_ids, &ids, NULL),
+	    0);
+	ASSERT_INT_EQ(ids.n, 1);
+	ASSERT_INT_EQ(ids.id[0], id + 7);
+	/* The rest done: the job ends when its counters say so. */
+	ASSERT_INT_EQ(store_task_resume(st, id + 5, 105, NULL), 0);
+	for (i = 0; i < 10; i++)
+		v[i] = id + (int64_t)i;
+	ASSERT_INT_EQ(store_task_done(st, first_task(st, other), 105, NULL),
+	    0);
+	ASSERT_INT_EQ(store_tasks_start(st, job, v, 10, 106, &moved, NULL), 0);
+	ASSERT_INT_EQ(moved, 4);	/* m0, m5, and m7, m8 after retry */
+	ASSERT_INT_EQ(store_tasks_done(st, job, v, 10, 107, &moved, NULL), 0);
+	ASSERT_INT_EQ(moved, 6);
+	ASSERT_INT_EQ(job_state(st, job), STORE_DONE);
+	ASSERT_INT_EQ(store_job_get(st, job, &j, NULL), 0);
+	ASSERT_INT_EQ(j.count[STORE_DONE], 10);
+	ASSERT_INT_EQ(j.count[STORE_RUNNING], 0);
+	ASSERT_INT_EQ(j.bytes_done, 1000);
+	store_job_clear(&j);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -1079,6 +1169,7 @@ main(void)
 	test_big_job();
 	test_transitions();
 	test_backoff();
+	test_tasks_many();
 	test_priority();
 	test_duplicates();
 	test_duplicates_many();
