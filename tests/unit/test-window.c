@@ -281,6 +281,38 @@ test_clock(void)
 	ASSERT_TRUE(llabs(clock_now_shifted(path) - now) <= 1);
 }
 
+/*
+ * What a careless or hostile window text must not get through: a token
+ * longer than the parser's buffer (it read only the first 63 bytes, so
+ * junk after a valid prefix passed), and a rate past INT64_MAX (it went
+ * out as a negative "bwlimit", which the agent's message check refuses:
+ * transfer.start dropped, the transfer never started).
+ */
+static void
+test_hostile(void)
+{
+	char	 text[200];
+	uint64_t cap;
+	struct window *w;
+	struct tz *z = zone("UTC0");
+
+	snprintf(text, sizeof text, "%s 50M", "Mon,Tue,Wed,Thu,Fri,Sat,Sun,"
+	    "Mon,Tue,Wed,Thu,Fri,Sat,Sun,Mon,TueXXXXXXXXXXXX");
+	parse_bad(text, "not days");
+	snprintf(text, sizeof text, "* 09:00-19:00 %s", "50MMMMMMMMMMMMMMMMMMMM"
+	    "MMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMM");
+	parse_bad(text, "not a cap");
+	parse_bad("* 8388608T", "at most");
+	parse_bad("* 18446744073709551615", "at most");
+	parse_bad("* 73786976294838206464bit", "not a cap");
+	/* The largest rate a message can carry still parses. */
+	w = parse_ok("* 9223372036854775807");
+	cap = window_cap(w, z, 0, 0, NULL);
+	ASSERT_TRUE(cap == INT64_MAX);
+	window_free(w);
+	tz_free(z);
+}
+
 int
 main(void)
 {
@@ -291,5 +323,6 @@ main(void)
 	test_zone_errors();
 	test_cap();
 	test_clock();
+	test_hostile();
 	return (TEST_DONE());
 }
