@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -119,6 +120,41 @@ web_addr(const char *spec, struct sockaddr_storage *ss, int *portp,
 		    spec);
 	free(host);
 	return (r);
+}
+
+/*
+ * Whether the request names this machine: a 127/8 address, [::1] or
+ * localhost, with any port. Without a token that is the page's only
+ * guard against DNS rebinding: a web page the admin visits points its own
+ * name at 127.0.0.1, and the browser then lets its script read our
+ * answers, as same-origin; its requests still carry its own name as Host.
+ */
+static int
+web_host_local(struct MHD_Connection *c)
+{
+	const char	*h, *port;
+	char		 host[64];
+	struct in_addr	 a;
+	size_t		 n;
+
+	h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_HOST);
+	if (h == NULL)		/* HTTP/1.0; no browser leaves it out */
+		return (1);
+	if (strncmp(h, "[::1]", 5) == 0)
+		port = h + 5;
+	else {
+		if ((n = strcspn(h, ":")) >= sizeof host)
+			return (0);
+		memcpy(host, h, n);
+		host[n] = '\0';
+		port = h + n;
+		if (strcasecmp(host, "localhost") != 0 && (inet_pton(AF_INET,
+		    host, &a) != 1 || (ntohl(a.s_addr) >> 24) != 127))
+			return (0);
+	}
+	return (*port == '\0' || (*port == ':' && strspn(port + 1,
+	    "0123456789") == strlen(port + 1)));
 }
 
 /* Whether the request carries the token (always, when none is asked). */
@@ -288,6 +324,10 @@ web_answer(void *cls, struct MHD_Connection *c, const char *url,
 		    "the status page is read-only\n"));
 	if (*upload_data_size != 0)
 		return (MHD_NO);
+	if (web->token == NULL && !web_host_local(c))
+		return (web_text(c, 421, "without a token this status page "
+		    "answers only to this machine's names (127.0.0.1, [::1], "
+		    "localhost): set web-token-file to serve it under another\n"));
 	if (!web_authorised(c, &given))
 		return (web_text(c, MHD_HTTP_UNAUTHORIZED, given != NULL ?
 		    "wrong token\n" : "this hub's status page needs its "
