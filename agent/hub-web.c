@@ -440,8 +440,14 @@ web_start(struct ferryd *d, char **cause)
 fail:
 	web_free(web);
 	web = NULL;
-	/* Unasked, the default page is a convenience: it never stops a hub. */
-	if (cf->web == NULL) {
+	/*
+	 * Unasked, the default page is a convenience: it never stops a hub.
+	 * Any web-* keyword asks for it: a hub set up with a token that ran
+	 * on without its page would leave the port, and the token a browser
+	 * sends to whatever answers there, to whoever took it.
+	 */
+	if (cf->web == NULL && cf->web_token_file == NULL &&
+	    cf->web_cert == NULL && cf->web_key == NULL) {
 		log_warnx("no status page: %s", cause && *cause ? *cause : "");
 		free(*cause);
 		*cause = NULL;
