@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -277,6 +279,22 @@ test_clock(void)
 	ASSERT_INT_EQ(write(fd, "soon", 4), 4);
 	close(fd);
 	ASSERT_TRUE(llabs(clock_now_shifted(path) - now) <= 1);
+	/*
+	 * Not a way to lift a production hub's windows: an offset past a
+	 * century is ignored (2^63-1 overflowed clock_now() + off), and so
+	 * is a file others may write, as /tmp's often is by mistake.
+	 */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	ASSERT_INT_EQ(write(fd, "9223372036854775807", 19), 19);
+	close(fd);
+	ASSERT_TRUE(llabs(clock_now_shifted(path) - now) <= 1);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	ASSERT_INT_EQ(write(fd, "-3600\n", 6), 6);
+	close(fd);
+	ASSERT_INT_EQ(chmod(path, 0622), 0);
+	ASSERT_TRUE(llabs(clock_now_shifted(path) - now) <= 1);
+	ASSERT_INT_EQ(chmod(path, 0644), 0);
+	ASSERT_TRUE(llabs(clock_now_shifted(path) - (now - 3600)) <= 1);
 	unlink(path);
 	ASSERT_TRUE(llabs(clock_now_shifted(path) - now) <= 1);
 }
