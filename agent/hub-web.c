@@ -19,6 +19,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +33,7 @@
 #include <openssl/crypto.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "err.h"
 #include "ferryd.h"
 #include "log.h"
@@ -82,6 +85,44 @@ web_read(const char *path, int secret, char **cause)
 		buf_add(&b, chunk, n);
 	fclose(f);
 	return (buf_detach(&b));
+}
+
+/*
+ * libmicrohttpd's messages, through our logger and at most WEB_LOG_BURST
+ * a minute: it has one for each connection it turns away, and anyone who
+ * reaches the port can make thousands a second.
+ */
+#define WEB_LOG_BURST	5
+static void
+web_log(void *cls, const char *fmt, va_list ap)
+{
+	static pthread_mutex_t	 mu = PTHREAD_MUTEX_INITIALIZER;
+	static int64_t		 minute;
+	static unsigned		 n, dropped;
+	char			 msg[512];
+	int64_t			 now = clock_now() / 60;
+	unsigned		 was = 0;
+
+	(void)cls;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	pthread_mutex_lock(&mu);
+	if (now != minute) {
+		was = dropped;
+		minute = now;
+		n = dropped = 0;
+	}
+	if (n < WEB_LOG_BURST)
+		n++;
+	else {
+		dropped++;
+		msg[0] = '\0';
+	}
+	pthread_mutex_unlock(&mu);
+	if (was > 0)
+		log_warnx("status page: %u more messages not logged", was);
+	if (msg[0] != '\0')
+		log_warnx("status page: %s", msg);
 }
 
 static int
@@ -422,6 +463,7 @@ web_start(struct ferryd *d, char **cause)
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)WEB_MAX_CONNS,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)WEB_MAX_PER_IP,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)WEB_TIMEOUT_S,
+	    MHD_OPTION_EXTERNAL_LOGGER, web_log, NULL,
 	    web->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, web->cert,
 	    MHD_OPTION_HTTPS_MEM_KEY, web->key, MHD_OPTION_END);
 	if (web->mhd == NULL) {
