@@ -767,7 +767,8 @@ jobs_add_error(struct ferryd *d, const struct store_job *j, json_t *obj)
 {
 	if (j->state != STORE_RUNNING && j->state != STORE_FAILED)
 		return;
-	store_job_tasks(d->store, j->id, jobs_first_error_cb, obj, NULL);
+	store_job_error_tasks(d->store, j->id, jobs_first_error_cb, obj,
+	    NULL);
 }
 
 static json_t *

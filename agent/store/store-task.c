@@ -92,14 +92,15 @@ store_task_get(struct store *st, int64_t id, struct store_task *out,
 	return (0);
 }
 
-int
-store_job_tasks(struct store *st, int64_t id,
+#define STORE_TASK_SELECT "SELECT id, job_id, dest, src_path," \
+	" dst_path, basis, size, priority, state, attempts, max_attempts," \
+	" next_try, bytes_done, last_progress, error, started, finished" \
+	" FROM tasks"
+
+static int
+store_tasks_each(struct store *st, const char *sql, int64_t id,
     int (*cb)(void *, const struct store_task *), void *arg, char **cause)
 {
-	static const char	 sql[] = "SELECT id, job_id, dest, src_path,"
-	    " dst_path, basis, size, priority, state, attempts, max_attempts,"
-	    " next_try, bytes_done, last_progress, error, started, finished"
-	    " FROM tasks WHERE job_id = ? ORDER BY id";
 	struct store_task	 t;
 	sqlite3_stmt		*s;
 	int			 r;
@@ -114,6 +115,24 @@ store_job_tasks(struct store *st, int64_t id,
 		}
 	}
 	return (r);
+}
+
+int
+store_job_tasks(struct store *st, int64_t id,
+    int (*cb)(void *, const struct store_task *), void *arg, char **cause)
+{
+	return (store_tasks_each(st, STORE_TASK_SELECT " WHERE job_id = ?"
+	    " ORDER BY id", id, cb, arg, cause));
+}
+
+int
+store_job_error_tasks(struct store *st, int64_t id,
+    int (*cb)(void *, const struct store_task *), void *arg, char **cause)
+{
+	/* The WHERE is the index's (tasks_errors), so SQLite takes it. */
+	return (store_tasks_each(st, STORE_TASK_SELECT " WHERE job_id = ?"
+	    " AND error IS NOT NULL AND state IN ('queued', 'failed')"
+	    " ORDER BY id", id, cb, arg, cause));
 }
 
 void

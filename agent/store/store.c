@@ -154,7 +154,14 @@ static const char *const store_migrations[] = {
 	 * NULL: no window, and the hub's own zone.
 	 */
 	"ALTER TABLE sites ADD COLUMN window TEXT;"
-	"ALTER TABLE sites ADD COLUMN tz TEXT;"
+	"ALTER TABLE sites ADD COLUMN tz TEXT;",
+	/*
+	 * 4: the tasks with an error a job's listing shows (its first), so
+	 * that finding it does not walk a job of a million files under the
+	 * hub's lock, at every poll of the status page.
+	 */
+	"CREATE INDEX tasks_errors ON tasks(job_id, id)"
+	" WHERE error IS NOT NULL AND state IN ('queued', 'failed');"
 };
 
 /* Opening and the schema. */

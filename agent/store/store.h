@@ -323,6 +323,10 @@ int	 store_job_list(struct store *st, enum store_state state, size_t limit,
 int	 store_job_tasks(struct store *st, int64_t id,
 	     int (*cb)(void *, const struct store_task *), void *arg,
 	     char **cause);
+/* The tasks of a job that are queued or failed with an error, in order. */
+int	 store_job_error_tasks(struct store *st, int64_t id,
+	     int (*cb)(void *, const struct store_task *), void *arg,
+	     char **cause);
 int	 store_job_set_meta(struct store *st, int64_t id, const char *meta,
 	     int64_t now, char **cause);
 /*
