@@ -19,10 +19,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -30,6 +33,7 @@
 #include <openssl/crypto.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "err.h"
 #include "ferryd.h"
 #include "log.h"
@@ -40,6 +44,7 @@
 #define WEB_MAX_PER_IP		16
 #define WEB_TIMEOUT_S		10
 #define WEB_JOBS		500	/* the newest jobs the page shows */
+#define WEB_METRICS_MS		5000	/* /metrics reads the store this rarely */
 
 /* The page itself, agent/web/status.html made into bytes at build time. */
 extern const char hub_web_page[];
@@ -51,6 +56,9 @@ struct hub_web {
 	char			*token;		/* NULL: none asked */
 	int			 tls;
 	char			*cert, *key;	/* PEM, MHD needs them kept */
+	char			*metrics;	/* the last /metrics text */
+	size_t			 metrics_len;
+	int64_t			 metrics_ms;	/* when it was made */
 };
 
 static struct hub_web	*web;
@@ -81,6 +89,44 @@ web_read(const char *path, int secret, char **cause)
 		buf_add(&b, chunk, n);
 	fclose(f);
 	return (buf_detach(&b));
+}
+
+/*
+ * libmicrohttpd's messages, through our logger and at most WEB_LOG_BURST
+ * a minute: it has one for each connection it turns away, and anyone who
+ * reaches the port can make thousands a second.
+ */
+#define WEB_LOG_BURST	5
+static void
+web_log(void *cls, const char *fmt, va_list ap)
+{
+	static pthread_mutex_t	 mu = PTHREAD_MUTEX_INITIALIZER;
+	static int64_t		 minute;
+	static unsigned		 n, dropped;
+	char			 msg[512];
+	int64_t			 now = clock_now() / 60;
+	unsigned		 was = 0;
+
+	(void)cls;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	pthread_mutex_lock(&mu);
+	if (now != minute) {
+		was = dropped;
+		minute = now;
+		n = dropped = 0;
+	}
+	if (n < WEB_LOG_BURST)
+		n++;
+	else {
+		dropped++;
+		msg[0] = '\0';
+	}
+	pthread_mutex_unlock(&mu);
+	if (was > 0)
+		log_warnx("status page: %u more messages not logged", was);
+	if (msg[0] != '\0')
+		log_warnx("status page: %s", msg);
 }
 
 static int
@@ -119,6 +165,41 @@ web_addr(const char *spec, struct sockaddr_storage *ss, int *portp,
 		    spec);
 	free(host);
 	return (r);
+}
+
+/*
+ * Whether the request names this machine: a 127/8 address, [::1] or
+ * localhost, with any port. Without a token that is the page's only
+ * guard against DNS rebinding: a web page the admin visits points its own
+ * name at 127.0.0.1, and the browser then lets its script read our
+ * answers, as same-origin; its requests still carry its own name as Host.
+ */
+static int
+web_host_local(struct MHD_Connection *c)
+{
+	const char	*h, *port;
+	char		 host[64];
+	struct in_addr	 a;
+	size_t		 n;
+
+	h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_HOST);
+	if (h == NULL)		/* HTTP/1.0; no browser leaves it out */
+		return (1);
+	if (strncmp(h, "[::1]", 5) == 0)
+		port = h + 5;
+	else {
+		if ((n = strcspn(h, ":")) >= sizeof host)
+			return (0);
+		memcpy(host, h, n);
+		host[n] = '\0';
+		port = h + n;
+		if (strcasecmp(host, "localhost") != 0 && (inet_pton(AF_INET,
+		    host, &a) != 1 || (ntohl(a.s_addr) >> 24) != 127))
+			return (0);
+	}
+	return (*port == '\0' || (*port == ':' && strspn(port + 1,
+	    "0123456789") == strlen(port + 1)));
 }
 
 /* Whether the request carries the token (always, when none is asked). */
@@ -253,26 +334,37 @@ web_status(struct MHD_Connection *c)
 	    strlen(text), MHD_RESPMEM_MUST_FREE));
 }
 
+/*
+ * The metrics read whole tables under d->mu (a scrape took 0.3 s with two
+ * million tasks), and without a token anyone on the machine may ask: a
+ * loop of scrapes held the hub. So the store is read at most once every
+ * WEB_METRICS_MS, whoever asks; a scraper every 15 s sees no difference.
+ * One MHD thread answers every request, so web->metrics needs no lock.
+ */
 static enum MHD_Result
 web_metrics(struct MHD_Connection *c)
 {
 	struct buf	 b;
-	char		*cause = NULL, *text;
-	size_t		 len;
+	char		*cause = NULL;
+	int64_t		 now = clock_ms();
 
-	buf_init(&b, 16 << 20);
-	if (metrics_text(web->d, &b, &cause) != 0) {
-		log_warnx("metrics: %s", cause ? cause : "failed");
-		free(cause);
-		buf_free(&b);
-		return (web_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
-		    "the hub could not read its store: see its log\n"));
+	if (web->metrics == NULL || now - web->metrics_ms >= WEB_METRICS_MS) {
+		buf_init(&b, 16 << 20);
+		if (metrics_text(web->d, &b, &cause) != 0) {
+			log_warnx("metrics: %s", cause ? cause : "failed");
+			free(cause);
+			buf_free(&b);
+			return (web_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			    "the hub could not read its store: see its log\n"));
+		}
+		free(web->metrics);
+		web->metrics_len = strlen(buf_str(&b));
+		web->metrics = buf_detach(&b);
+		web->metrics_ms = clock_ms();
 	}
-	len = strlen(buf_str(&b));
-	text = buf_detach(&b);
 	return (web_send(c, MHD_HTTP_OK,
-	    "text/plain; version=0.0.4; charset=utf-8", text, len,
-	    MHD_RESPMEM_MUST_FREE));
+	    "text/plain; version=0.0.4; charset=utf-8", web->metrics,
+	    web->metrics_len, MHD_RESPMEM_MUST_COPY));
 }
 
 static enum MHD_Result
@@ -288,6 +380,10 @@ web_answer(void *cls, struct MHD_Connection *c, const char *url,
 		    "the status page is read-only\n"));
 	if (*upload_data_size != 0)
 		return (MHD_NO);
+	if (web->token == NULL && !web_host_local(c))
+		return (web_text(c, 421, "without a token this status page "
+		    "answers only to this machine's names (127.0.0.1, [::1], "
+		    "localhost): set web-token-file to serve it under another\n"));
 	if (!web_authorised(c, &given))
 		return (web_text(c, MHD_HTTP_UNAUTHORIZED, given != NULL ?
 		    "wrong token\n" : "this hub's status page needs its "
@@ -314,6 +410,7 @@ web_free(struct hub_web *w)
 	if (w->mhd != NULL)
 		MHD_stop_daemon(w->mhd);
 	free(w->token);
+	free(w->metrics);
 	free(w->cert);
 	free(w->key);
 	free(w);
@@ -378,6 +475,7 @@ web_start(struct ferryd *d, char **cause)
 	if (web->tls)
 		flags |= MHD_USE_TLS;
 	web->mhd = MHD_start_daemon(flags, 0, NULL, NULL, web_answer, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, web_log, NULL,	/* first, as MHD asks */
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)WEB_MAX_CONNS,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)WEB_MAX_PER_IP,
@@ -400,8 +498,14 @@ web_start(struct ferryd *d, char **cause)
 fail:
 	web_free(web);
 	web = NULL;
-	/* Unasked, the default page is a convenience: it never stops a hub. */
-	if (cf->web == NULL) {
+	/*
+	 * Unasked, the default page is a convenience: it never stops a hub.
+	 * Any web-* keyword asks for it: a hub set up with a token that ran
+	 * on without its page would leave the port, and the token a browser
+	 * sends to whatever answers there, to whoever took it.
+	 */
+	if (cf->web == NULL && cf->web_token_file == NULL &&
+	    cf->web_cert == NULL && cf->web_key == NULL) {
 		log_warnx("no status page: %s", cause && *cause ? *cause : "");
 		free(*cause);
 		*cause = NULL;

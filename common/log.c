@@ -59,6 +59,26 @@ log_time(char *out, size_t n)
 	return (out);
 }
 
+/*
+ * msg with its control characters as \xNN: messages name what peers chose
+ * (an agent's name, a file's), and a newline in one would write a line
+ * that looks like the daemon's own, an escape a command to a terminal.
+ */
+static void
+log_clean(const char *msg, char *out, size_t n)
+{
+	const unsigned char	*p;
+	size_t			 o = 0;
+
+	for (p = (const unsigned char *)msg; *p != '\0' && o + 5 < n; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			o += (size_t)snprintf(out + o, n - o, "\\x%02x", *p);
+		else
+			out[o++] = (char)*p;
+	}
+	out[o] = '\0';
+}
+
 static void	log_vwrite(enum log_level, int, int, const char *, va_list)
 		    __attribute__((format(printf, 4, 0)));
 
@@ -69,7 +89,7 @@ log_vwrite(enum log_level level, int with_errno, int saved_errno,
 {
 	static const int	 prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO,
 	    LOG_DEBUG };
-	char			 msg[4096], stamp[40];
+	char			 msg[4096], clean[4096], stamp[40];
 	int			 n;
 
 	if (level > log_max)
@@ -78,13 +98,14 @@ log_vwrite(enum log_level level, int with_errno, int saved_errno,
 	if (n >= 0 && with_errno && (size_t)n < sizeof msg)
 		snprintf(msg + n, sizeof msg - (size_t)n, ": %s",
 		    strerror(saved_errno));
+	log_clean(msg, clean, sizeof clean);
 	if (log_syslog)
-		syslog(prio[level], "%s", msg);
+		syslog(prio[level], "%s", clean);
 	else if (log_stamp)
 		fprintf(stderr, "%s %s: %s\n", log_time(stamp, sizeof stamp),
-		    log_name, msg);
+		    log_name, clean);
 	else
-		fprintf(stderr, "%s: %s\n", log_name, msg);
+		fprintf(stderr, "%s: %s\n", log_name, clean);
 }
 
 #define LOG_FN(name, level, with_errno)				\

@@ -23,7 +23,7 @@ static const char *window_day_names[] = {
 struct window_pos {
 	const char	*text;
 	int		 rule;		/* from 1 */
-	char		 tok[64];
+	char		 tok[WINDOW_TEXT_MAX + 1];	/* any token fits whole */
 	size_t		 col;		/* from 1 */
 };
 
@@ -143,6 +143,10 @@ window_capspec(struct window_pos *p, struct window_rule *r, char **cause)
 	if (r->rate == 0)
 		return (window_bad(p, cause, "a window cannot stop transfers: "
 		    "write none for no cap"));
+	/* The control messages carry it as a JSON integer (int64). */
+	if (r->rate > INT64_MAX)
+		return (window_bad(p, cause, "a rate of at most "
+		    "9223372036854775807 bytes per second"));
 	return (0);
 }
 

@@ -35,6 +35,12 @@ cat >"$TMP/map.json" <<JSON
 JSON
 make_hub
 enrol_agent la la-server
+# A person whose e-mail is markup (a vendor's address is theirs to pick):
+# the page shows it as text, never as elements.
+code=$("$FERRY" invite --user '<b id="xss-user">x</b>@vendor.example' \
+    --clearance restricted --state "$HUB" | tail -n1)
+"$FERRYD" enroll "127.0.0.1:$port" "$code" --state "$TMP/vendor" \
+    --name vendor-ws >/dev/null || fail "enrolling the vendor failed"
 run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
 
 # Job 1 done (3 files, 210,000 bytes); job 2 failed: la has a folder where
@@ -114,6 +120,10 @@ checks=$((checks + 1))
 grep -q 'data-name="la" data-connected="true"' "$TMP/dom" || fail "la not shown connected"
 checks=$((checks + 1))
 grep -q "clash.mov" "$TMP/dom" || fail "the failure's reason is not shown"
+checks=$((checks + 1))
+grep -qF '&lt;b id="xss-user"&gt;x&lt;/b&gt;@vendor.example' "$TMP/dom" &&
+    ! grep -q '<b id="xss-user"' "$TMP/dom" ||
+    fail "the vendor's e-mail was not shown as text: $(grep -o '.\{40\}xss-user.\{40\}' "$TMP/dom")"
 checks=$((checks + 1))
 grep -q '/s</td>' "$TMP/dom" || fail "no rate shown for the job in flight"
 # The screenshot, kept with the test's log.

@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -277,8 +279,56 @@ test_clock(void)
 	ASSERT_INT_EQ(write(fd, "soon", 4), 4);
 	close(fd);
 	ASSERT_TRUE(llabs(clock_now_shifted(path) - now) <= 1);
+	/*
+	 * Not a way to lift a production hub's windows: an offset past a
+	 * century is ignored (2^63-1 overflowed clock_now() + off), and so
+	 * is a file others may write, as /tmp's often is by mistake.
+	 */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	ASSERT_INT_EQ(write(fd, "9223372036854775807", 19), 19);
+	close(fd);
+	ASSERT_TRUE(llabs(clock_now_shifted(path) - now) <= 1);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	ASSERT_INT_EQ(write(fd, "-3600\n", 6), 6);
+	close(fd);
+	ASSERT_INT_EQ(chmod(path, 0622), 0);
+	ASSERT_TRUE(llabs(clock_now_shifted(path) - now) <= 1);
+	ASSERT_INT_EQ(chmod(path, 0644), 0);
+	ASSERT_TRUE(llabs(clock_now_shifted(path) - (now - 3600)) <= 1);
 	unlink(path);
 	ASSERT_TRUE(llabs(clock_now_shifted(path) - now) <= 1);
+}
+
+/*
+ * What a careless or hostile window text must not get through: a token
+ * longer than the parser's buffer (it read only the first 63 bytes, so
+ * junk after a valid prefix passed), and a rate past INT64_MAX (it went
+ * out as a negative "bwlimit", which the agent's message check refuses:
+ * transfer.start dropped, the transfer never started).
+ */
+static void
+test_hostile(void)
+{
+	char	 text[200];
+	uint64_t cap;
+	struct window *w;
+	struct tz *z = zone("UTC0");
+
+	snprintf(text, sizeof text, "%s 50M", "Mon,Tue,Wed,Thu,Fri,Sat,Sun,"
+	    "Mon,Tue,Wed,Thu,Fri,Sat,Sun,Mon,TueXXXXXXXXXXXX");
+	parse_bad(text, "not days");
+	snprintf(text, sizeof text, "* 09:00-19:00 %s", "50MMMMMMMMMMMMMMMMMMMM"
+	    "MMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMM");
+	parse_bad(text, "not a cap");
+	parse_bad("* 8388608T", "at most");
+	parse_bad("* 18446744073709551615", "at most");
+	parse_bad("* 73786976294838206464bit", "not a cap");
+	/* The largest rate a message can carry still parses. */
+	w = parse_ok("* 9223372036854775807");
+	cap = window_cap(w, z, 0, 0, NULL);
+	ASSERT_TRUE(cap == INT64_MAX);
+	window_free(w);
+	tz_free(z);
 }
 
 int
@@ -291,5 +341,6 @@ main(void)
 	test_zone_errors();
 	test_cap();
 	test_clock();
+	test_hostile();
 	return (TEST_DONE());
 }
