@@ -12,6 +12,18 @@ while ss -ltnH "sport = :$port" 2>/dev/null | grep -q .; do
 	port=$((port + 1))
 done
 HUB="$TMP/hub"
+# free_port N: a port for the test's N-th listener besides the hub (a
+# status page, a tap): in 30000-32759, apart from the hubs' ports above
+# and below the kernel's ephemeral range, and spread by pid, so that
+# tests started together (make -j2) do not pick one port for two uses
+# (one test's hub port was another's status page once); free when chosen.
+free_port() {
+	_p=$((30000 + ($$ * 53 + ${1:-1} * 7) % 2760))
+	while ss -ltnH "sport = :$_p" 2>/dev/null | grep -q .; do
+		_p=$((_p + 1))
+	done
+	echo "$_p"
+}
 pids=""
 stop_daemons() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done

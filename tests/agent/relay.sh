@@ -48,10 +48,7 @@ same() {
     >/dev/null || fail "ferryd init failed"
 printf 'retry-base 1\nretry-limit 3\nrelay-bwlimit 8M\n' >>"$HUB/ferryd.conf"
 # The status page's /metrics counts what was relayed.
-webport=$((port + 2))
-while ss -ltnH "sport = :$webport" 2>/dev/null | grep -q .; do
-	webport=$((webport + 1))
-done
+webport=$(free_port 1)
 openssl rand -hex 24 >"$TMP/web.token"
 chmod 600 "$TMP/web.token"
 printf 'web 127.0.0.1:%s\nweb-token-file %s\n' "$webport" "$TMP/web.token" \
@@ -60,10 +57,7 @@ start_daemon "$HUB"
 HUBPID=$DPID
 
 # la reaches the hub through the tap, from its own address.
-tport=$((webport + 1))
-while ss -ltnH "sport = :$tport" 2>/dev/null | grep -q .; do
-	tport=$((tport + 1))
-done
+tport=$(free_port 2)
 python3 "$srcdir/tests/agent/relay-tap.py" 127.0.0.2 "$tport" 127.0.0.1 \
     "$port" "$T" 600 2>"$TMP/tap.log" &
 TAPPID=$!

@@ -12,10 +12,7 @@ need curl
 need python3
 need chromium
 
-webport=$((port + 1))
-while ss -ltnH "sport = :$webport" 2>/dev/null | grep -q .; do
-	webport=$((webport + 1))
-done
+webport=$(free_port 1)
 W="http://127.0.0.1:$webport"
 token=$(openssl rand -hex 24)
 printf '%s\n' "$token" >"$TMP/web.token"

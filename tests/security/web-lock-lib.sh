@@ -8,10 +8,7 @@ need curl
 need sqlite3
 need python3
 
-webport=$((port + 1))
-while ss -ltnH "sport = :$webport" 2>/dev/null | grep -q .; do
-	webport=$((webport + 1))
-done
+webport=$(free_port 1)
 HUB_CONF="web 127.0.0.1:$webport"
 S="$TMP/storage"
 mkdir -p "$S/show"

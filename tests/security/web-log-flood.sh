@@ -7,10 +7,7 @@
 . "${srcdir:-.}/tests/security/lib.sh"
 need python3
 
-webport=$((port + 1))
-while ss -ltnH "sport = :$webport" 2>/dev/null | grep -q .; do
-	webport=$((webport + 1))
-done
+webport=$(free_port 1)
 HUB_CONF="web 127.0.0.1:$webport"
 make_hub
 python3 - "$webport" <<'PY' >"$TMP/flood" 2>&1 || fail "the flood: $(cat "$TMP/flood")"

@@ -8,10 +8,7 @@
 . "${srcdir:-.}/tests/security/lib.sh"
 need curl
 
-webport=$((port + 1))
-while ss -ltnH "sport = :$webport" 2>/dev/null | grep -q .; do
-	webport=$((webport + 1))
-done
+webport=$(free_port 1)
 HUB_CONF="web 127.0.0.1:$webport"
 make_hub
 W="http://127.0.0.1:$webport"
