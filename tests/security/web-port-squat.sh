@@ -5,6 +5,14 @@
 # takes a token, and a browser sends the ferry_token cookie to whatever
 # answers on 127.0.0.1 (cookies ignore ports): starting without the page,
 # with only a log line, hands the token to the squatter. It must refuse.
+# The status page's default port is one for the whole machine, and other
+# tests' hubs take it: this test runs in a network namespace of its own
+# where it can (root, as CI is).
+if [ -z "${FERRY_OWN_NETNS:-}" ] && command -v unshare >/dev/null &&
+    unshare -n true 2>/dev/null; then
+	FERRY_OWN_NETNS=1 exec unshare -n sh -c \
+	    'ip link set lo up && exec sh "$0" "$@"' "$0" "$@"
+fi
 . "${srcdir:-.}/tests/security/lib.sh"
 need python3
 
