@@ -363,6 +363,9 @@ json_t	*jobs_send(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
 json_t	*jobs_query(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
+/* One task per destination file, the first naming winning (t[].id reset). */
+struct store_task;
+void	 jobs_tasks_dedupe(struct store_task *t, size_t *np);
 /*
  * hub-jobmeta.c: a send's optional "meta", checked for who sends it (an
  * agent may give only meta.publish, whose "by" the hub writes); *metap

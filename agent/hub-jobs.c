@@ -559,32 +559,32 @@ jobs_task_cmp(const void *a, const void *b)
 
 /*
  * One task per destination file, however the paths named it (a folder,
- * and a sequence inside it): the first naming wins.
+ * and a sequence inside it): the first naming wins. Sends and publishes
+ * both plan through it.
  */
-static void
-jobs_build_dedupe(struct jobs_build *b)
+void
+jobs_tasks_dedupe(struct store_task *t, size_t *np)
 {
 	size_t	i, n = 0;
 
-	if (b->n < 2)
+	if (*np < 2)
 		return;
 	/* The id (unused until stored) keeps the order paths named them. */
-	for (i = 0; i < b->n; i++)
-		b->t[i].id = (int64_t)i;
-	qsort(b->t, b->n, sizeof *b->t, jobs_task_cmp);
-	for (i = 0; i < b->n; i++) {
-		if (n > 0 && strcmp(b->t[n - 1].dst_path, b->t[i].dst_path) ==
-		    0) {
-			free(b->t[i].src_path);
-			free(b->t[i].dst_path);
-			free(b->t[i].basis);
+	for (i = 0; i < *np; i++)
+		t[i].id = (int64_t)i;
+	qsort(t, *np, sizeof *t, jobs_task_cmp);
+	for (i = 0; i < *np; i++) {
+		if (n > 0 && strcmp(t[n - 1].dst_path, t[i].dst_path) == 0) {
+			free(t[i].src_path);
+			free(t[i].dst_path);
+			free(t[i].basis);
 			continue;
 		}
-		b->t[n++] = b->t[i];
+		t[n++] = t[i];
 	}
 	for (i = 0; i < n; i++)
-		b->t[i].id = 0;
-	b->n = n;
+		t[i].id = 0;
+	*np = n;
 }
 
 static void
@@ -693,7 +693,7 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 	else if (r == 0)
 		r = jobs_add_paths(&b, paths);
 	if (r == 0)
-		jobs_build_dedupe(&b);
+		jobs_tasks_dedupe(b.t, &b.n);
 	if (r == 0 && b.n == 0)
 		r = err_set(&b.cause, FERRY_ERR_NOTFOUND, "nothing to send: no "
 		    "file under the paths given");

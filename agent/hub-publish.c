@@ -487,45 +487,6 @@ publish_clear(struct publish *p)
 	free(p->cause);
 }
 
-/* By destination, then in the order the paths named them. */
-static int
-publish_task_cmp(const void *a, const void *b)
-{
-	const struct store_task	*x = a, *y = b;
-	int			 c = strcmp(x->dst_path, y->dst_path);
-
-	if (c != 0)
-		return (c);
-	return (x->id < y->id ? -1 : x->id > y->id);
-}
-
-/*
- * One task per destination file, however the paths named it (a folder,
- * and a file inside it): the first naming wins.
- */
-static void
-publish_dedupe(struct publish *p)
-{
-	size_t	i, n = 0;
-
-	for (i = 0; i < p->n; i++)
-		p->t[i].id = (int64_t)i;
-	if (p->n > 1)
-		qsort(p->t, p->n, sizeof *p->t, publish_task_cmp);
-	for (i = 0; i < p->n; i++) {
-		if (n > 0 && strcmp(p->t[n - 1].dst_path, p->t[i].dst_path) ==
-		    0) {
-			free(p->t[i].src_path);
-			free(p->t[i].dst_path);
-			continue;
-		}
-		p->t[n++] = p->t[i];
-	}
-	for (i = 0; i < n; i++)
-		p->t[i].id = 0;
-	p->n = n;
-}
-
 /* Stores the job: from the person's machine to the hub's site. */
 static int
 publish_store(struct publish *p, const json_t *req, int64_t *id)
@@ -577,7 +538,7 @@ publish_api(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 			r = publish_path(&p, json_string_value(v));
 	}
 	if (r == 0)
-		publish_dedupe(&p);
+		jobs_tasks_dedupe(p.t, &p.n);
 	if (r == 0 && p.n == 0)
 		r = err_set(&p.cause, FERRY_ERR_NOTFOUND, "nothing to publish: "
 		    "no file under the paths given");
