@@ -436,25 +436,36 @@ spool_delivery_job_created(struct spool *s, int64_t ferry_job, int64_t now,
 	    "updated = ? WHERE ferry_job = ?", "ii", now, ferry_job));
 }
 
-int
-spool_delivery_attempted(struct spool *s, int64_t ferry_job, int64_t now,
-    int *attemptsp, char **cause)
+/*
+ * Counts one more attempt at a delivery's or a publish's last step and
+ * gives the count (0: no such row): bump is the UPDATE, count the SELECT.
+ */
+static int
+spool_attempted(struct spool *s, const char *bump, const char *count,
+    int64_t ferry_job, int64_t now, int *attemptsp, char **cause)
 {
 	sqlite3_stmt	*st;
 	int		 r;
 
-	if ((r = spool_run(s, cause, "UPDATE deliveries SET finish_attempts "
-	    "= finish_attempts + 1, updated = ? WHERE ferry_job = ?", "ii",
-	    now, ferry_job)) != 0)
+	if ((r = spool_run(s, cause, bump, "ii", now, ferry_job)) != 0)
 		return (r);
-	if ((r = db_q(s->db, "SELECT finish_attempts FROM "
-	    "deliveries WHERE ferry_job = ?", &st, cause, "i", ferry_job)) != 0)
+	if ((r = db_q(s->db, count, &st, cause, "i", ferry_job)) != 0)
 		return (r);
 	if ((r = db_step(s->db, st, cause)) < 0)
 		return (r);
 	*attemptsp = r == 1 ? sqlite3_column_int(st, 0) : 0;
 	db_reset(st);
 	return (0);
+}
+
+int
+spool_delivery_attempted(struct spool *s, int64_t ferry_job, int64_t now,
+    int *attemptsp, char **cause)
+{
+	return (spool_attempted(s, "UPDATE deliveries SET finish_attempts "
+	    "= finish_attempts + 1, updated = ? WHERE ferry_job = ?",
+	    "SELECT finish_attempts FROM deliveries WHERE ferry_job = ?",
+	    ferry_job, now, attemptsp, cause));
 }
 
 int
@@ -620,21 +631,10 @@ int
 spool_publish_attempted(struct spool *s, int64_t ferry_job, int64_t now,
     int *attemptsp, char **cause)
 {
-	sqlite3_stmt	*st;
-	int		 r;
-
-	if ((r = spool_run(s, cause, "UPDATE publishes SET attempts = "
-	    "attempts + 1, updated = ? WHERE ferry_job = ?", "ii", now,
-	    ferry_job)) != 0)
-		return (r);
-	if ((r = db_q(s->db, "SELECT attempts FROM publishes WHERE "
-	    "ferry_job = ?", &st, cause, "i", ferry_job)) != 0)
-		return (r);
-	if ((r = db_step(s->db, st, cause)) < 0)
-		return (r);
-	*attemptsp = r == 1 ? sqlite3_column_int(st, 0) : 0;
-	db_reset(st);
-	return (0);
+	return (spool_attempted(s, "UPDATE publishes SET attempts = "
+	    "attempts + 1, updated = ? WHERE ferry_job = ?",
+	    "SELECT attempts FROM publishes WHERE ferry_job = ?", ferry_job,
+	    now, attemptsp, cause));
 }
 
 void
