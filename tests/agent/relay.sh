@@ -96,7 +96,7 @@ out_has "through the hub's relay: "
 # The splice counts a stream's bytes when it closes, which may be just
 # after the job is done: wait for them (5 s at most).
 i=0
-while run_quiet() { "$FERRY" job 1 --json --state "$HUB" >"$TMP/out"; }; run_quiet &&
+while "$FERRY" job 1 --json --state "$HUB" >"$TMP/out" &&
     [ "$(jq '.relayed_bytes // 0' "$TMP/out")" -le 3500000 ] && [ $i -lt 50 ]; do
 	sleep 0.1; i=$((i + 1))
 done
