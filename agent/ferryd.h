@@ -95,13 +95,13 @@ struct ferryd {
 	int			 uplink_wake[2];
 };
 
-/* ferryd.c */
+/* ferryd-usage.c */
 void	ferryd_usage_error(const struct ferryd_cmd *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /*
- * The local address outgoing connections start from: source-address, or
- * the public address, or NULL (any), so that peers filtering by address
- * see this agent where the hub saw it.
+ * ferryd-link.c: the local address outgoing connections start from:
+ * source-address, or the public address, or NULL (any), so that peers
+ * filtering by address see this agent where the hub saw it.
  */
 const char *ferryd_source(const struct ferryd *d);
 
@@ -234,16 +234,19 @@ int	xfer_accept(const char *rel, int type, const char *basis, void *arg);
 #define FERRYD_SUSPECT_MAX	32
 
 /*
- * ferryd.c: a link's thread sleeps in poll(2) on its socket and a wake
+ * ferryd-link.c: a link's thread sleeps in poll(2) on its socket and a wake
  * pipe, so that a message queued for it goes out at once.
  */
 int	ferryd_wake_open(int fds[2]);
 void	ferryd_wake(int fd);
 void	ferryd_wake_drain(int fd);
 
-/* ferryd.c: queue msg (taken) on q and wake wakefd; caller holds d->mu. */
+/*
+ * ferryd-link.c: queue msg (taken) on q and wake wakefd; caller holds
+ * d->mu.
+ */
 void	ferryd_queue(json_t **q, json_t *msg, int wakefd);
-/* ferryd.c: queue a message for a link's own thread (msg is taken)... */
+/* ferryd-link.c: queue a message for a link's own thread (msg is taken)... */
 void	ferryd_enqueue(struct ferryd *d, json_t **q, json_t *msg);
 /* ...and, in that thread, send what was queued. */
 struct tls_conn;
