@@ -122,10 +122,11 @@ int	metrics_text(struct ferryd *d, struct buf *b, char **cause);
 int	uplink_run(struct ferryd *d);
 
 /*
- * hub-dispatch.c: the dispatcher's thread (dispatch_start), woken when a
- * job, an agent or a free link appeared; dispatch_stop stops a job's
- * transfers (cancel, pause) and dispatch_message takes an agent's word
- * about a transfer (both: the caller holds d->mu).
+ * hub-dispatch.c: the dispatcher's thread (dispatch_start), woken
+ * (hub-dispatch-core.c) when a job, an agent or a free link appeared;
+ * dispatch_stop (hub-dispatch-core.c) stops a job's transfers (cancel,
+ * pause) and dispatch_message (hub-dispatch-report.c) takes an agent's
+ * word about a transfer (both: the caller holds d->mu).
  */
 int	dispatch_start(struct ferryd *d);
 void	dispatch_wake(struct ferryd *d);
