@@ -399,8 +399,8 @@ int	node_roots_check(const char *share, const char *path, char **cause);
 int	node_roots_load(const char *state, json_t **set, char **cause);
 int	node_roots_save(const char *state, const json_t *set, char **cause);
 /*
- * hub-publish.c, for the dispatcher: a publish's task names its own
- * destination (its home folder, maybe), not the source's translation.
+ * hub-publish-split.c, for the dispatcher: a publish's task names its
+ * own destination (its home folder, maybe), not the source's translation.
  * Fills *res as share_map_translate would for the destination, and
  * *src_root (allocated). Caller holds d->mu.
  */
