@@ -28,6 +28,9 @@ fail() {
 	status=1
 }
 
+# The build tree as an absolute path, before leaving for the source tree:
+# make check-layout passes "." (a build outside the source tree).
+build=$(cd "$build" && pwd)
 cd "$src"
 src=$(pwd)
 
