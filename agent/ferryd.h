@@ -351,7 +351,8 @@ json_t	*api_ops_agent(struct ferryd *d, const json_t *req);
  * The handlers of api-ops.c's table: op is the request's, req the whole
  * request, uid the local client's ((uid_t)-1 for a relayed request, which
  * says for whom in "_by"). Each answers a reply to send, or NULL.
- * hub-jobs.c: shares, sites, ACLs and jobs; hub-invite.c: "invite".
+ * hub-jobs.c: shares, sites, ACLs and sending jobs; hub-jobs-query.c:
+ * the jobs, one job and the job operations; hub-invite.c: "invite".
  */
 json_t	*jobs_share_import(struct ferryd *d, const char *op,
 	    const json_t *req, uid_t uid);
@@ -365,6 +366,9 @@ json_t	*jobs_acl(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
 json_t	*jobs_send(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
+/* hub-jobs.c: an error answer, {"error": msg, "done": true}. */
+json_t	*jobs_error(const char *msg);
+/* hub-jobs-query.c */
 json_t	*jobs_query(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
 /* One task per destination file, the first naming winning (t[].id reset). */
