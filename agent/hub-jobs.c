@@ -1,11 +1,8 @@
 /*
- * Jobs on the hub: the local API's share and job requests, and the
- * dispatcher that turns queued tasks into transfers.
- *
- * This first version moves files from the hub's own site to a connected
- * agent: the hub is the sender and opens the data port for the agent's
- * address only; the agent connects and receives into the share root.
- * Jobs from another agent's site stay queued (docs/agent.md).
+ * Jobs on the hub: the local API's share, site and ACL requests, and
+ * send, which makes a job of a request's paths (checked against the
+ * ACLs and the share map, a task per file). hub-jobs-query.c answers
+ * the requests about jobs made; hub-dispatch.c runs them.
  */
 #include "config.h"
 
