@@ -161,7 +161,9 @@ fi
 # 6. The call graph between source files: each .c outside tests/ and
 # its objects in the build tree (DIR/NAME.o, or DIR/TARGET-NAME.o as
 # automake names them when a target has flags of its own; a TARGET has
-# no '-'). Objects whose source is gone (an old build) are not looked at.
+# no '-'; an object that two sources could name, x-y.o for x-y.c and
+# y.c, is the longer one's). Objects whose source is gone (an old build)
+# are not looked at.
 grep '\.c$' "$tmp/files" | grep -v '^tests/' | while read -r f; do
 	d=$(dir_of "$f")
 	b=${f##*/}
@@ -174,7 +176,9 @@ grep '\.c$' "$tmp/files" | grep -v '^tests/' | while read -r f; do
 		esac
 		echo "map $f $o"
 	done
-done >"$tmp/objects"
+done | awk '{ b = $2; sub(/.*\//, "", b)
+	if (!($3 in n) || length(b) > n[$3]) { n[$3] = length(b); m[$3] = $0 } }
+	END { for (o in m) print m[o] }' >"$tmp/objects"
 : >"$tmp/calls-graph"
 if [ -s "$tmp/objects" ]; then
 	{ cat "$tmp/objects"
