@@ -1,20 +1,12 @@
 /* ferryd: main() finds the subcommand in a table. */
 #include "config.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "err.h"
 #include "ferryd.h"
-#include "identity.h"
 #include "log.h"
-#include "proto.h"
 
 static const struct ferryd_cmd *ferryd_cmds[] = {
 	&ferryd_cmd_init,

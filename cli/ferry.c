@@ -1,9 +1,6 @@
 /* ferry: the command-line tool. main() finds the subcommand in a table. */
 #include "config.h"
 
-#include <getopt.h>
-#include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +8,6 @@
 #include <jansson.h>
 
 #include "cli.h"
-#include "err.h"
-#include "jsonline.h"
 #include "log.h"
 #include "statedir.h"
 
