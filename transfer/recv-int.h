@@ -90,9 +90,12 @@ struct recv_stream {
 	char			*cause;
 };
 
+/* recv-parent.c: tells the caller about an entry that broke the rules. */
+void	recv_suspect(struct recv_stream *s, const char *rel, const char *why);
 /*
- * Like tree_open_parent, but keeps the last directory open: entries of one
- * directory come together. The fd is borrowed: do not close it.
+ * recv-parent.c: like tree_open_parent, but keeps the last directory
+ * open: entries of one directory come together. The fd is borrowed: do
+ * not close it.
  */
 int	recv_parent(struct recv_stream *s, const char *rel, int create,
 	    int *dirfd, const char **base, char **cause);
