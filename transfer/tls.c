@@ -419,6 +419,12 @@ tls_pending(const struct tls_conn *c)
 	return (SSL_pending(c->ssl) > 0);
 }
 
+int
+tls_fd(const struct tls_conn *c)
+{
+	return (c->fd);
+}
+
 const uint8_t *
 tls_own_fp(const struct tls_conn *c)
 {

@@ -73,6 +73,8 @@ const uint8_t	*tls_peer_fp(const struct tls_conn *c);
  * socket would not see them.
  */
 int		 tls_pending(const struct tls_conn *c);
+/* The connection's socket, for TCP_INFO (the round trip it measured). */
+int		 tls_fd(const struct tls_conn *c);
 /* The fingerprint of our own key on this connection. */
 const uint8_t	*tls_own_fp(const struct tls_conn *c);
 /*

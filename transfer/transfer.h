@@ -160,6 +160,12 @@ struct transfer_opts {
 	 * partial files. May be NULL.
 	 */
 	volatile int		*abort;
+	/*
+	 * Sender: how many streams carry chunks of a large file
+	 * (docs/protocol.md 6.7); 0 chooses from the round trip TCP
+	 * measured, 1 never stripes.
+	 */
+	int			 stripe;
 };
 
 struct transfer_stats {
