@@ -786,6 +786,7 @@ recv_answer(struct recv_stream *s, struct recv_item *it, struct buf *acks)
 		pthread_mutex_lock(&sh->mu);
 		sh->st.bytes += it->e.size;
 		sh->st.resumed_bytes += it->sent_offset;
+		sh->st.striped += it->sent_action == MSG_PLAN_STRIPE;
 		if (it->sent_action == MSG_PLAN_DELTA)
 			sh->st.delta++;
 		else

@@ -678,6 +678,7 @@ send_settle_ack(struct send_stream *s, struct send_item *it,
 		sh->st.bytes += it->size;
 		if (it->plan.action != MSG_PLAN_STRIPE)
 			sh->st.resumed_bytes += it->plan.offset;
+		sh->st.striped += it->plan.action == MSG_PLAN_STRIPE;
 		if (it->plan.action == MSG_PLAN_DELTA)
 			sh->st.delta++;
 		else

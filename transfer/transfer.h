@@ -178,6 +178,8 @@ struct transfer_stats {
 	uint64_t	 wire_bytes;	/* TLS payload bytes, both directions */
 	uint64_t	 resumed_bytes;	/* already held from an earlier try */
 	double		 seconds;
+	uint64_t	 striped;	/* of whole, sent in chunks on
+					   several streams */
 };
 
 /*

@@ -208,12 +208,12 @@ peer_write_stats(const char *file, const struct transfer_stats *st)
 		die(file, FERRY_ERR_IO, strdup(strerror(errno)));
 	fprintf(f, "{\"files\":%ju,\"skipped\":%ju,\"whole\":%ju,"
 	    "\"delta\":%ju,\"failed\":%ju,\"bytes\":%ju,\"wire_bytes\":%ju,"
-	    "\"resumed_bytes\":%ju,\"seconds\":%.6f}\n",
+	    "\"resumed_bytes\":%ju,\"seconds\":%.6f,\"striped\":%ju}\n",
 	    (uintmax_t)st->files, (uintmax_t)st->skipped,
 	    (uintmax_t)st->whole, (uintmax_t)st->delta,
 	    (uintmax_t)st->failed, (uintmax_t)st->bytes,
 	    (uintmax_t)st->wire_bytes, (uintmax_t)st->resumed_bytes,
-	    st->seconds);
+	    st->seconds, (uintmax_t)st->striped);
 	fclose(f);
 }
 
