@@ -72,6 +72,7 @@ struct recv_file {
 	char			 part[TREE_TMP_MAX];
 	char			 meta[TREE_TMP_MAX];
 	int			 fd;
+	int			 dfd;		/* fd's O_DIRECT twin, or -1 */
 	int			 basis_fd;
 	struct delta		*patch;
 	struct inplace		*ip;		/* or a patch of a clone */

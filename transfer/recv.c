@@ -501,9 +501,8 @@ recv_write_sink(void *arg, const void *data, size_t len)
 		return (0);
 	hash_update(rf->h, data, len);
 	while (len > 0) {
-		if ((n = write(rf->fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
+		if ((n = direct_pwrite(rf->dfd, rf->fd, p, len,
+		    (off_t)rf->written)) == -1) {
 			recv_file_fail(rf, "writing: %s", strerror(errno));
 			return (0);
 		}
@@ -583,6 +582,8 @@ recv_file_open(struct recv_stream *s, struct recv_file *rf,
 		    strerror(errno));
 		return;
 	}
+	if (b->action == MSG_PLAN_WHOLE)
+		rf->dfd = direct_open(rf->dirfd, rf->part);
 	/* The checksum covers the whole file: start with what is held. */
 	if (b->offset > 0 && hash_fd_prefix(rf->h, rf->fd, b->offset) != 0)
 		recv_file_fail(rf, "%s", "re-reading the partial file");
@@ -683,6 +684,8 @@ recv_file_close(struct recv_file *rf)
 {
 	if (rf->fd != -1)
 		close(rf->fd);
+	if (rf->dfd != -1)
+		close(rf->dfd);
 	if (rf->basis_fd != -1)
 		close(rf->basis_fd);
 	delta_free(rf->patch);
@@ -830,7 +833,7 @@ recv_take_data(struct recv_stream *s, char **cause)
 		if ((r = msg_begin_decode(&f, &b, cause)) != 0)
 			return (r);
 		memset(&rf, 0, sizeof rf);
-		rf.fd = rf.basis_fd = rf.dirfd = -1;
+		rf.fd = rf.dfd = rf.basis_fd = rf.dirfd = -1;
 		if ((rf.it = recv_find_item(s, b.id)) == NULL)
 			return (err_set(cause, FERRY_ERR_PROTO, "FILE_BEGIN "
 			    "for id %u, which was not planned", b.id));

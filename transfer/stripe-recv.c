@@ -36,6 +36,7 @@ struct stripe_in {
 	uint32_t		 id;
 	char			*path;
 	int			 fd;		/* the partial file */
+	int			 dfd;		/* its O_DIRECT twin, or -1 */
 	int			 metafd;	/* its sidecar, appended to */
 	uint64_t		 size;
 	uint32_t		 csize;
@@ -66,11 +67,23 @@ stripe_len(const struct stripe_in *sp, uint32_t i)
 	return (left < sp->csize ? (uint32_t)left : sp->csize);
 }
 
+/* The partial file's name for base (a static buffer: one thread's). */
+static const char *
+part_name(const char *base)
+{
+	static __thread char	part[TREE_TMP_MAX];
+
+	tree_tmp_name(base, TREE_PART, part);
+	return (part);
+}
+
 static void
 stripe_in_free(struct stripe_in *sp)
 {
 	if (sp->fd != -1)
 		close(sp->fd);
+	if (sp->dfd != -1)
+		close(sp->dfd);
 	if (sp->metafd != -1)
 		close(sp->metafd);
 	free(sp->path);
@@ -201,7 +214,7 @@ stripe_plan(struct recv_stream *s, struct recv_item *it, int dirfd,
 		return (-1);	/* an id offered twice goes the usual way */
 	if ((sp = calloc(1, sizeof *sp)) == NULL)
 		return (-1);
-	sp->fd = sp->metafd = -1;
+	sp->fd = sp->dfd = sp->metafd = -1;
 	sp->id = it->e.id;
 	sp->size = it->e.size;
 	sp->csize = stripe_chunk_size(sp->size);
@@ -215,6 +228,7 @@ stripe_plan(struct recv_stream *s, struct recv_item *it, int dirfd,
 		stripe_in_free(sp);
 		return (-1);
 	}
+	sp->dfd = direct_open(dirfd, part_name(base));
 	for (i = 0; i < (sp->nchunks + 7) / 8; i++) {
 		uint8_t		byte = 0;
 		uint32_t	j;
@@ -333,10 +347,8 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 		}
 		if (!drain && !io) {
 			hash_update(h, f.payload, f.len);
-			do
-				n = pwrite(sp->fd, f.payload, f.len,
-				    (off_t)(off + got));
-			while (n == -1 && errno == EINTR);
+			n = direct_pwrite(sp->dfd, sp->fd, f.payload, f.len,
+			    (off_t)(off + got));
 			if (n != (ssize_t)f.len)
 				io = n == -1 ? errno : EIO;
 		}
