@@ -862,7 +862,9 @@ send_assign(struct send_stream *s, int n, const struct transfer_list *l,
 		s[k].items[s[k].nitems].mode = tf->mode;
 		/* Striped: a large file sent whole (no basis hint). */
 		if (ss->use > 1 && tf->type == MSG_ENTRY_FILE &&
-		    tf->size >= STRIPE_MIN && (tf->basis == NULL ||
+		    tf->size >= STRIPE_MIN && tf->size <=
+		    (uint64_t)STRIPE_CHUNK_MAX * STRIPE_CHUNKS_MAX &&
+		    (tf->basis == NULL ||
 		    *tf->basis == '\0')) {
 			s[k].items[s[k].nitems].striped = 1;
 			ss->open++;

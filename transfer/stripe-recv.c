@@ -203,8 +203,10 @@ stripe_plan(struct recv_stream *s, struct recv_item *it, int dirfd,
 	struct stripe_in	*sp, *q;
 	uint32_t		 i;
 
+	/* Past 64 TiB the chunks would not fit their count: one stream. */
 	if (!(s->features & FRAME_FEATURE_STRIPE) ||
-	    !(it->e.flags & MSG_ENTRY_STRIPE) || it->e.size < STRIPE_MIN)
+	    !(it->e.flags & MSG_ENTRY_STRIPE) || it->e.size < STRIPE_MIN ||
+	    it->e.size > (uint64_t)STRIPE_CHUNK_MAX * STRIPE_CHUNKS_MAX)
 		return (-1);
 	pthread_mutex_lock(&sh->mu);
 	for (q = sh->stripes; q != NULL && q->id != it->e.id; q = q->next)
