@@ -22,6 +22,11 @@
 #include "recv-int.h"
 #include "stripe-int.h"
 
+/*
+ * Striped files open at once in a transfer (each holds three descriptors
+ * from its plan to its end); more are planned as usual, on one stream.
+ */
+#define STRIPE_OPEN_MAX	16
 /* The owner gives up on chunks that make no progress for this long. */
 #define STRIPE_WAIT_S	60
 
@@ -211,9 +216,11 @@ stripe_plan(struct recv_stream *s, struct recv_item *it, int dirfd,
 	pthread_mutex_lock(&sh->mu);
 	for (q = sh->stripes; q != NULL && q->id != it->e.id; q = q->next)
 		;
+	i = sh->nstripes;
 	pthread_mutex_unlock(&sh->mu);
-	if (q != NULL)
-		return (-1);	/* an id offered twice goes the usual way */
+	/* An id offered twice, or too many at once, go the usual way. */
+	if (q != NULL || i >= STRIPE_OPEN_MAX)
+		return (-1);
 	if ((sp = calloc(1, sizeof *sp)) == NULL)
 		return (-1);
 	sp->fd = sp->dfd = sp->metafd = -1;
@@ -247,6 +254,7 @@ stripe_plan(struct recv_stream *s, struct recv_item *it, int dirfd,
 	pthread_mutex_lock(&sh->mu);
 	sp->next = sh->stripes;
 	sh->stripes = sp;
+	sh->nstripes++;
 	pthread_mutex_unlock(&sh->mu);
 	it->sp = sp;
 	plan->action = MSG_PLAN_STRIPE;
@@ -460,6 +468,16 @@ stripe_file_end(struct recv_stream *s, struct recv_file *rf,
 		hash_update(rf->h, sp->hashes[i], HASH_LEN);
 	rf->written = sp->size;
 	rf->kicked = sp->size;
+	/* No chunk can use them now (rf has its own descriptor). */
+	if (sp->nbusy == 0 && sp->fd != -1) {
+		close(sp->fd);
+		if (sp->dfd != -1)
+			close(sp->dfd);
+		if (sp->metafd != -1)
+			close(sp->metafd);
+		sp->fd = sp->dfd = sp->metafd = -1;
+		sh->nstripes--;
+	}
 	pthread_mutex_unlock(&sh->mu);
 }
 

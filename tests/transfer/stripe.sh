@@ -25,6 +25,15 @@ checks=$((checks + 1))
 checks=$((checks + 1))
 [ -z "$(find "$TMP/dst" -name '.*ferry-*')" ] || fail "partial files left"
 
+# A file the receiver has an older version of is a delta, on one stream.
+printf 'changed' | dd of="$TMP/src/exact.bin" conv=notrunc bs=1 seek=4096 \
+    2>/dev/null
+transfer --stripe 4
+same_tree
+checks=$((checks + 1))
+[ "$(stat_of striped)" = 0 ] && [ "$(stat_of delta)" = 1 ] ||
+    fail "a file with a basis was not one delta: $(cat "$TMP/sstats")"
+
 # Without --stripe on loopback (a round trip under 5 ms) nothing stripes.
 rm -rf "$TMP/dst"; mkdir "$TMP/dst"
 transfer
