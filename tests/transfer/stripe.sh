@@ -61,7 +61,7 @@ wchar() {
 	return 0
 }
 # The sidecar: a header line, then one line per chunk received and checked.
-while [ "$(($(wc -l <"$meta" 2>/dev/null || echo 1) - 1))" -lt 18 ]; do
+while [ "$(($( (wc -l <"$meta") 2>/dev/null || echo 1) - 1))" -lt 18 ]; do
 	i=$((i + 1)); [ $i -lt 400 ] || break
 	wchar
 	sleep 0.05
