@@ -363,6 +363,19 @@ json_t	*jobs_send(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
 json_t	*jobs_query(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
+struct store_task;
+int	 jobs_task_cb(void *arg, const struct store_task *t);
+
+/*
+ * hub-jobpage.c: pages of a job's tasks ("after", "limit") and of the
+ * job list ("before", "limit"); both answer "next", the cursor of the
+ * page that follows, while there is one. Caller holds d->mu.
+ */
+#define JOBPAGE_MAX	10000	/* tasks in one answer, at most */
+int	 jobpage_wanted(const json_t *req);
+int	 jobpage_tasks(struct ferryd *d, int64_t id, const json_t *req,
+	     json_t *list, json_t *rep, char **cause);
+json_t	*jobpage_jobs_reply(const json_t *req, json_t *list);
 /* One task per destination file, the first naming winning (t[].id reset). */
 struct store_task;
 void	 jobs_tasks_dedupe(struct store_task *t, size_t *np);

@@ -838,7 +838,8 @@ jobs_list_cb(void *arg, const struct store_job *j)
 	return (json_array_append_new(l->list, obj));
 }
 
-static int
+/* One task as `ferry job` shows it; hub-jobpage.c pages them. */
+int
 jobs_task_cb(void *arg, const struct store_task *t)
 {
 	return (json_array_append_new(arg, json_pack("{s:I, s:s, s:s, s:s, "
@@ -928,9 +929,10 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req,
 			r = err_set(&cause, FERRY_ERR_INVAL, "no job state "
 			    "\"%.32s\"", sn);
 		else
-			r = store_job_list(d->store, st, (size_t)
-			    json_integer_value(json_object_get(req, "limit")),
-			    jobs_list_cb, &jl, &cause);
+			r = store_job_list_page(d->store, st,
+			    json_integer_value(json_object_get(req, "before")),
+			    (size_t)json_integer_value(json_object_get(req,
+			    "limit")), jobs_list_cb, &jl, &cause);
 	}
 	else if (strcmp(op, "cancel") == 0)
 		r = store_job_cancel(d->store, id, who, clock_now(), NULL,
@@ -957,8 +959,10 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req,
 			jobs_discard(d, &j);
 		store_job_clear(&j);
 		/* "tasks": false when only the totals are wanted. */
-		if (strcmp(op, "job") == 0 && !json_is_false(json_object_get(
-		    req, "tasks")))
+		if (strcmp(op, "job") == 0 && jobpage_wanted(req))
+			r = jobpage_tasks(d, id, req, list, rep, &cause);
+		else if (strcmp(op, "job") == 0 && !json_is_false(
+		    json_object_get(req, "tasks")))
 			r = store_job_tasks(d->store, id, jobs_task_cb, list,
 			    &cause);
 	}
@@ -968,8 +972,7 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req,
 		rep = jobs_error(cause ? cause : err_str(r));
 	} else if (strcmp(op, "jobs") == 0)
 		/* The hub's clock, which agents' doctors compare with. */
-		rep = json_pack("{s:O, s:I, s:b}", "jobs", list, "time",
-		    (json_int_t)clock_now(), "done", 1);
+		rep = jobpage_jobs_reply(req, list);
 	else {
 		if (strcmp(op, "job") == 0)
 			json_object_set(rep, "tasks", list);

@@ -247,6 +247,35 @@ store_job_list(struct store *st, enum store_state state, size_t limit,
 }
 
 int
+store_job_list_page(struct store *st, enum store_state state, int64_t before,
+    size_t limit, int (*cb)(void *, const struct store_job *), void *arg,
+    char **cause)
+{
+	/* By rowid, newest first; jobs_state serves a state's. */
+	static const char	 sql[] = STORE_JOB_SELECT
+	    " WHERE (?1 IS NULL OR state = ?1) AND id < ?2"
+	    " ORDER BY id DESC LIMIT ?3";
+	struct store_job	 j;
+	sqlite3_stmt		*s;
+	int			 r;
+
+	r = db_q(st->db, sql, &s, cause, "tii",
+	    state == STORE_ANY ? NULL : store_state_name(state),
+	    before > 0 ? before : INT64_MAX,
+	    limit == 0 ? (int64_t)-1 : (int64_t)limit);
+	if (r != 0)
+		return (r);
+	while ((r = db_step(st->db, s, cause)) == 1) {
+		store_job_row(s, &j);
+		if (cb(arg, &j) != 0) {
+			db_reset(s);
+			return (0);
+		}
+	}
+	return (r);
+}
+
+int
 store_job_set_meta(struct store *st, int64_t id, const char *meta,
     int64_t now, char **cause)
 {

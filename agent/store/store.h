@@ -387,6 +387,23 @@ int	 store_job_get(struct store *st, int64_t id, struct store_job *out,
 int	 store_job_list(struct store *st, enum store_state state, size_t limit,
 	     int (*cb)(void *, const struct store_job *), void *arg,
 	     char **cause);
+/*
+ * Jobs older than before (0: from the newest), newest first, at most
+ * limit (0: all): a page of the job list, the next one before the last
+ * id this one gave.
+ */
+int	 store_job_list_page(struct store *st, enum store_state state,
+	     int64_t before, size_t limit,
+	     int (*cb)(void *, const struct store_job *), void *arg,
+	     char **cause);
+/*
+ * A page of a job's tasks: those after the task id after (0: from the
+ * first), in creation order (which is destination order: a job's tasks
+ * are stored sorted), at most limit (0: all).
+ */
+int	 store_job_task_page(struct store *st, int64_t id, int64_t after,
+	     size_t limit, int (*cb)(void *, const struct store_task *),
+	     void *arg, char **cause);
 /* Every task of a job in creation order. */
 int	 store_job_tasks(struct store *st, int64_t id,
 	     int (*cb)(void *, const struct store_task *), void *arg,
