@@ -36,6 +36,18 @@ jobpage_wanted(const json_t *req)
 	    json_object_get(req, "limit") != NULL);
 }
 
+/* One task as `ferry job` shows it (hub-jobs.c lists them too). */
+int
+jobs_task_cb(void *arg, const struct store_task *t)
+{
+	return (json_array_append_new(arg, json_pack("{s:I, s:s, s:s, s:s, "
+	    "s:I, s:I, s:i, s:s?}", "id", (json_int_t)t->id, "state",
+	    store_state_name(t->state), "src", t->src_path, "dst",
+	    t->dst_path, "size", (json_int_t)t->size, "done_bytes",
+	    (json_int_t)t->bytes_done, "attempts", t->attempts, "error",
+	    t->error)));
+}
+
 /* Keeps the last id seen, for the cursor. */
 struct jobpage {
 	json_t	*list;

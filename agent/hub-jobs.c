@@ -25,6 +25,7 @@
 #include "clock.h"
 #include "expand.h"
 #include "frames.h"
+#include "hub-jobplan.h"
 #include "hub-names.h"
 #include "hub-sftp.h"
 #include "partial.h"
@@ -273,6 +274,7 @@ struct jobs_build {
 	/* Whether from and to are restricted: 0 no, 1 yes, else unknown. */
 	int			 restricted[2];
 	struct hub_sftp_site	*sftp;	/* an end that is an SFTP site */
+	struct jobplan		 plan;	/* t[] spilled to disk, if big */
 };
 
 /*
@@ -417,7 +419,11 @@ jobs_add_file(struct jobs_build *b, const char *path, int64_t size)
 	res.path = NULL;	/* transferred */
 	share_map_result_clear(&res);
 	b->n++;
-	return (v[b->n - 1].src_path == NULL ? FERRY_ERR_NOMEM : 0);
+	if (v[b->n - 1].src_path == NULL)
+		return (FERRY_ERR_NOMEM);
+	/* A big job's files so far go to disk (hub-jobplan.c). */
+	return (b->n < JOBPLAN_SPILL ? 0 : jobplan_spill(&b->plan, b->t, &b->n,
+	    &b->cause));
 }
 
 static int
@@ -598,6 +604,7 @@ jobs_build_clear(struct jobs_build *b)
 		free(b->t[i].basis);
 	}
 	free(b->t);
+	jobplan_close(&b->plan);
 	share_map_free(b->m);
 	hub_sftp_site_free(b->sftp);
 	free(b->cause);
@@ -652,7 +659,7 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 				    "_by"));
 	char			 uidname[256], *meta = NULL;
 	int64_t			 id = 0;
-	size_t			 i;
+	size_t			 i, files = 0;	/* stored */
 	int			 r = 0, no_relay;
 
 	memset(&b, 0, sizeof b);
@@ -692,9 +699,11 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		r = jobs_add_remote(&b, paths);
 	else if (r == 0)
 		r = jobs_add_paths(&b, paths);
+	if (r == 0 && b.plan.db != NULL && b.n > 0)
+		r = jobplan_spill(&b.plan, b.t, &b.n, &b.cause);
 	if (r == 0)
 		jobs_tasks_dedupe(b.t, &b.n);
-	if (r == 0 && b.n == 0)
+	if (r == 0 && b.n == 0 && b.plan.db == NULL)
 		r = err_set(&b.cause, FERRY_ERR_NOTFOUND, "nothing to send: no "
 		    "file under the paths given");
 	if (who == NULL && json_is_string(json_object_get(req, "for"))) {
@@ -735,8 +744,13 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		job.meta = meta;
 		pthread_mutex_lock(&d->mu);
 		store_batch_begin(d->store, NULL);
-		r = store_job_create(d->store, &job, b.t, b.n, clock_now(),
-		    &id, &b.cause);
+		if (b.plan.db != NULL)
+			r = store_job_create_stream(d->store, &job,
+			    jobplan_next, &b.plan, clock_now(), &id, &files,
+			    &b.cause);
+		else
+			r = store_job_create(d->store, &job, b.t,
+			    files = b.n, clock_now(), &id, &b.cause);
 		if (r == 0 && no_relay)
 			r = store_relay_job_set(d->store, id, 0, &b.cause);
 		store_batch_end(d->store, r, NULL);
@@ -744,12 +758,12 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 	}
 	rep = r != 0 ? jobs_error(b.cause ? b.cause : err_str(r)) :
 	    json_pack("{s:I, s:I, s:b}", "id", (json_int_t)id, "files",
-	    (json_int_t)b.n, "done", 1);
+	    (json_int_t)files, "done", 1);
 	if (r == 0)
 		dispatch_wake(d);
 	if (r == 0)
 		log_info("job %jd: %zu files from %s to %s, by %s",
-		    (intmax_t)id, b.n, b.from, b.to, who);
+		    (intmax_t)id, files, b.from, b.to, who);
 	jobs_build_clear(&b);
 	free(meta);
 	return (rep);
@@ -836,18 +850,6 @@ jobs_list_cb(void *arg, const struct store_job *j)
 
 	jobs_add_error(l->d, j, obj);
 	return (json_array_append_new(l->list, obj));
-}
-
-/* One task as `ferry job` shows it; hub-jobpage.c pages them. */
-int
-jobs_task_cb(void *arg, const struct store_task *t)
-{
-	return (json_array_append_new(arg, json_pack("{s:I, s:s, s:s, s:s, "
-	    "s:I, s:I, s:i, s:s?}", "id", (json_int_t)t->id, "state",
-	    store_state_name(t->state), "src", t->src_path, "dst",
-	    t->dst_path, "size", (json_int_t)t->size, "done_bytes",
-	    (json_int_t)t->bytes_done, "attempts", t->attempts, "error",
-	    t->error)));
 }
 
 static int

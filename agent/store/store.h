@@ -381,6 +381,15 @@ struct store_task {
 int	 store_job_create(struct store *st, const struct store_job *job,
 	     const struct store_task *tasks, size_t ntasks, int64_t now,
 	     int64_t *id, char **cause);
+/*
+ * The same, with the tasks from next (1 and *t, valid until the next
+ * call; 0 at the end; or an error), for a job too big to hold: at least
+ * one task; *ntasks says how many were stored.
+ */
+int	 store_job_create_stream(struct store *st, const struct store_job *job,
+	     int (*next)(void *, const struct store_task **, char **),
+	     void *arg, int64_t now, int64_t *id, size_t *ntasks,
+	     char **cause);
 int	 store_job_get(struct store *st, int64_t id, struct store_job *out,
 	     char **cause);
 /* Newest first; state STORE_ANY for all; limit 0 for no limit. */
