@@ -26,6 +26,48 @@
 #include "hub-jobplan.h"
 #include "store.h"
 
+/* By destination, then in the order the paths named them. */
+static int
+jobs_task_cmp(const void *a, const void *b)
+{
+	const struct store_task	*x = a, *y = b;
+	int			 c = strcmp(x->dst_path, y->dst_path);
+
+	if (c != 0)
+		return (c);
+	return (x->id < y->id ? -1 : x->id > y->id);
+}
+
+/*
+ * One task per destination file, however the paths named it (a folder,
+ * and a sequence inside it): the first naming wins. Sends and publishes
+ * both plan through it.
+ */
+void
+jobs_tasks_dedupe(struct store_task *t, size_t *np)
+{
+	size_t	i, n = 0;
+
+	if (*np < 2)
+		return;
+	/* The id (unused until stored) keeps the order paths named them. */
+	for (i = 0; i < *np; i++)
+		t[i].id = (int64_t)i;
+	qsort(t, *np, sizeof *t, jobs_task_cmp);
+	for (i = 0; i < *np; i++) {
+		if (n > 0 && strcmp(t[n - 1].dst_path, t[i].dst_path) == 0) {
+			free(t[i].src_path);
+			free(t[i].dst_path);
+			free(t[i].basis);
+			continue;
+		}
+		t[n++] = t[i];
+	}
+	for (i = 0; i < n; i++)
+		t[i].id = 0;
+	*np = n;
+}
+
 static int
 jobplan_sqlerr(struct jobplan *p, char **cause, const char *what)
 {

@@ -13,6 +13,8 @@
 
 /* Files listed in memory before they go to disk. */
 #define JOBPLAN_SPILL	16384
+/* Files in one page of an agent's listing ("list" with "page"). */
+#define JOBPLAN_PAGE	4096
 
 struct sqlite3;
 struct sqlite3_stmt;

@@ -488,6 +488,32 @@ jobs_add_paths(struct jobs_build *b, const json_t *paths)
 	return (r);
 }
 
+/* A page of what the source agent listed. */
+static int
+jobs_add_listed(void *arg, const json_t *rep)
+{
+	struct jobs_build	*b = arg;
+	const json_t		*f;
+	const char		*err, *path;
+	size_t			 i;
+	int			 r = 0;
+
+	if ((err = json_string_value(json_object_get(rep, "error"))) != NULL)
+		return (err_set(&b->cause, json_is_true(json_object_get(rep,
+		    "denied")) ? FERRY_ERR_DENIED : FERRY_ERR_NOTFOUND,
+		    "at %s: %s", b->from, err));
+	json_array_foreach(json_object_get(rep, "files"), i, f) {
+		path = json_string_value(json_object_get(f, "path"));
+		if (r == 0 && path == NULL)
+			r = err_set(&b->cause, FERRY_ERR_PROTO, "%s listed a "
+			    "file without a path", b->from);
+		if (r == 0)
+			r = jobs_add_file(b, path, json_integer_value(
+			    json_object_get(f, "size")));
+	}
+	return (r);
+}
+
 /*
  * The source is an agent: it lists the paths itself, over its control
  * link, since only it can see them, each below the share root the hub
@@ -496,8 +522,7 @@ jobs_add_paths(struct jobs_build *b, const json_t *paths)
 static int
 jobs_add_remote(struct jobs_build *b, const json_t *paths)
 {
-	json_t		*rep = NULL, *f, *list, *roots, *p;
-	const char	*err, *path;
+	json_t		*list, *roots, *p;
 	char		*root, *rel;
 	size_t		 i;
 	int		 r = 0;
@@ -521,76 +546,19 @@ jobs_add_remote(struct jobs_build *b, const json_t *paths)
 		free(root);
 		free(rel);
 	}
+	/* In pages (hub-jobplan.c): a million files are not one message. */
 	pthread_mutex_lock(&b->d->mu);
 	if (r == 0)
-		r = hub_ask(b->d, b->from, json_pack("{s:s, s:o, s:o, s:b}",
-		    "op", "list", "paths", list, "roots", roots,
-		    "skip_missing", b->skip_missing),
-		    FERRYD_TIMEOUT_MS / 1000, &rep, &b->cause);
+		r = hub_ask_pages(b->d, b->from, json_pack("{s:s, s:o, s:o, "
+		    "s:b, s:i}", "op", "list", "paths", list, "roots", roots,
+		    "skip_missing", b->skip_missing, "page", JOBPLAN_PAGE),
+		    FERRYD_TIMEOUT_MS / 1000, jobs_add_listed, b, &b->cause);
 	else {
 		json_decref(list);
 		json_decref(roots);
 	}
 	pthread_mutex_unlock(&b->d->mu);
-	if (r != 0)
-		return (r);
-	if ((err = json_string_value(json_object_get(rep, "error"))) != NULL)
-		r = err_set(&b->cause, json_is_true(json_object_get(rep,
-		    "denied")) ? FERRY_ERR_DENIED : FERRY_ERR_NOTFOUND,
-		    "at %s: %s", b->from, err);
-	json_array_foreach(json_object_get(rep, "files"), i, f) {
-		path = json_string_value(json_object_get(f, "path"));
-		if (r == 0 && path == NULL)
-			r = err_set(&b->cause, FERRY_ERR_PROTO, "%s listed a "
-			    "file without a path", b->from);
-		if (r == 0)
-			r = jobs_add_file(b, path, json_integer_value(
-			    json_object_get(f, "size")));
-	}
-	json_decref(rep);
 	return (r);
-}
-
-/* By destination, then in the order the paths named them. */
-static int
-jobs_task_cmp(const void *a, const void *b)
-{
-	const struct store_task	*x = a, *y = b;
-	int			 c = strcmp(x->dst_path, y->dst_path);
-
-	if (c != 0)
-		return (c);
-	return (x->id < y->id ? -1 : x->id > y->id);
-}
-
-/*
- * One task per destination file, however the paths named it (a folder,
- * and a sequence inside it): the first naming wins. Sends and publishes
- * both plan through it.
- */
-void
-jobs_tasks_dedupe(struct store_task *t, size_t *np)
-{
-	size_t	i, n = 0;
-
-	if (*np < 2)
-		return;
-	/* The id (unused until stored) keeps the order paths named them. */
-	for (i = 0; i < *np; i++)
-		t[i].id = (int64_t)i;
-	qsort(t, *np, sizeof *t, jobs_task_cmp);
-	for (i = 0; i < *np; i++) {
-		if (n > 0 && strcmp(t[n - 1].dst_path, t[i].dst_path) == 0) {
-			free(t[i].src_path);
-			free(t[i].dst_path);
-			free(t[i].basis);
-			continue;
-		}
-		t[n++] = t[i];
-	}
-	for (i = 0; i < n; i++)
-		t[i].id = 0;
-	*np = n;
 }
 
 static void

@@ -5,7 +5,8 @@
 # the hub's peak RSS while it answers does not grow with the job: the
 # 50,000-file job costs it about what the 10,000-file one does (one
 # answer of every task took ~2 KB a task: 207 MB for 100,000). The job
-# op's pages (after/limit/next) and `ferry jobs --limit/--all` too.
+# op's pages (after/limit/next) and `ferry jobs --limit/--all` too, and
+# an agent's listing of 50,000 files, which comes in pages.
 . "${srcdir:-.}/tests/agent/lib.sh"
 need python3
 
@@ -123,6 +124,18 @@ checks=$((checks + 1))
 run 0 "$FERRY" jobs --json --all --state "$HUB"
 checks=$((checks + 1))
 [ "$(jq -c '[.[].id]' "$TMP/out")" = "[$big,$small]" ] || fail "jobs --all: $(cat "$TMP/out")"
+
+# From an agent: it lists its files in pages of 4,096 ("list" with
+# "page", answers with "more"), and the hub plans them on disk past
+# 16,384; the 50,000 files la holds go back to hq (where they are, so
+# each is skipped as unchanged) as one job of 50,000 tasks.
+run 0 "$FERRY" send --from la --to hq --wait --state "$HUB" "$L/big"
+back=$(tail -n1 "$TMP/out")
+run 0 "$FERRY" job "$back" --json --state "$HUB"
+checks=$((checks + 1))
+jq -e '.state == "done" and .files == 50000 and (.tasks | length) == 50000
+    and ([.tasks[].dst] | . == sort and . == unique)' "$TMP/out" >/dev/null ||
+    fail "the job from la: $(head -c 300 "$TMP/out")"
 
 stop_and_check
 finish
