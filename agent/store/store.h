@@ -498,7 +498,9 @@ void	 store_task_clear(struct store_task *t);
  * Up to limit queued tasks due at now, highest job priority first, then
  * oldest; a task whose destination file is being written by a running
  * task, or by a task listed earlier in the same call, is left out. cb
- * returning non-zero stops the walk (and is not an error).
+ * returning > 0 stops the walk (and is not an error); < 0 skips the task
+ * without counting it towards limit (at most 100,000 a walk), so that
+ * tasks no one can take now do not fill every batch.
  */
 int	 store_task_next(struct store *st, int64_t now, size_t limit,
 	     int (*cb)(void *, const struct store_task *), void *arg,
