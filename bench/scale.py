@@ -375,9 +375,13 @@ def bench_jobs(lab, a):
     res = {"scenario": "jobs", "jobs": a.jobs, "before": reads("before")}
     t0 = time.time()
     c0 = ticks(hub)
+    # A file each, at `ferry send`'s priority (500): as people queue them.
+    make_files(os.path.join(hq, "q"), a.jobs)
     for i in range(a.jobs):
         lab.client._request({"op": "send", "from": "hq", "to": "far",
-                             "paths": [os.path.join(hq, "one.bin")]})
+                             "priority": 500, "paths": [os.path.join(
+                                 hq, "q", "d%04d" % (i // 1000),
+                                 "f%07d" % i)]})
     res["submit_s"] = round(time.time() - t0, 1)
     res["submit_cpu_s"] = round((ticks(hub) - c0) / HZ, 1)
     c0, t0 = ticks(hub), time.time()
