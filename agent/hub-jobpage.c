@@ -32,8 +32,10 @@
 int
 jobpage_wanted(const json_t *req)
 {
-	return (json_object_get(req, "after") != NULL ||
-	    json_object_get(req, "limit") != NULL);
+	/* "tasks": false (the totals only) wins. */
+	return (!json_is_false(json_object_get(req, "tasks")) &&
+	    (json_object_get(req, "after") != NULL ||
+	    json_object_get(req, "limit") != NULL));
 }
 
 /* One task as `ferry job` shows it (hub-jobs.c lists them too). */
