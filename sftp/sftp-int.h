@@ -42,7 +42,7 @@ struct sftp {
 
 /* sftp-session.c */
 int	sftp_fail(struct sftp *s, char **cause, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
+	    __attribute__((format(FERRY_PRINTF_FORMAT, 3, 4)));
 void	sftp_pace(struct sftp *s, uint64_t n);
 /* After a chunk: tells the progress callback, and stops if asked to. */
 int	sftp_tick(struct sftp *s, uint64_t done, uint64_t size, char **cause);

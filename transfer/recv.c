@@ -443,7 +443,7 @@ recv_send_plans(struct recv_stream *s, char **cause)
 }
 
 static void	recv_file_fail(struct recv_file *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
+		    __attribute__((format(FERRY_PRINTF_FORMAT, 2, 3)));
 
 /* Marks the file failed; its remaining data will be read and dropped. */
 static void
