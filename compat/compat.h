@@ -18,6 +18,15 @@
  */
 int	 compat_open_read(const char *path);
 
+/*
+ * Opens path for reading and writing, creating it if it is missing, never
+ * through a symbolic link or junction (ELOOP), and leaves it readable and
+ * writable by its owner only: mode 0600 on POSIX, whatever the umask; on
+ * Windows a protected DACL (nothing inherited) granting the owner and
+ * SYSTEM full control. An existing file is narrowed the same way.
+ */
+int	 compat_open_private(const char *path);
+
 /* The width of the terminal on fd, in columns; -1 if fd is no terminal. */
 int	 compat_term_columns(int fd);
 
