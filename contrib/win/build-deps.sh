@@ -24,7 +24,9 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 prefix=${1:-$top/build/win/deps}
 case $prefix in /*) ;; *) prefix=$PWD/$prefix ;; esac
 cache=$top/build/win/src
-work=$top/build/win/work
+# Build trees beside the prefix they install into, so that two prefixes
+# never share one.
+work=$prefix.work
 jobs=$(nproc 2>/dev/null || echo 2)
 
 # name  Debian source package  version (Debian's)  orig tarball  sha256
@@ -40,7 +42,7 @@ sqlite sqlite3 3.40.1-2+deb12u2 sqlite3_3.40.1.orig.tar.xz aaa776260ab4dc976db34
 
 die() { echo "build-deps: $*" >&2; exit 1; }
 
-for t in $HOST-gcc $HOST-ar cmake tclsh make apt-get; do
+for t in $HOST-gcc $HOST-ar cmake tclsh make apt-get flock; do
 	command -v "$t" >/dev/null 2>&1 ||
 	    die "$t not found: apt-get install gcc-mingw-w64-x86-64-posix cmake tcl make"
 done
@@ -90,7 +92,10 @@ fetch() {
 	/usr/lib/apt/apt-helper -q download-file "$uri" "$dest.part" \
 	    >"$cache/$3.log" 2>&1 || die "download of $3 failed: see $cache/$3.log"
 	got=$(sha256sum "$dest.part" | cut -d' ' -f1)
-	[ "$got" = "$4" ] || die "$3: sha256 $got, pinned $4: not used"
+	if [ "$got" != "$4" ]; then
+		rm -f "$dest.part"
+		die "$3: sha256 $got, pinned $4: not used"
+	fi
 	mv "$dest.part" "$dest"
 }
 
@@ -179,6 +184,9 @@ pc() {
 }
 
 mkdir -p "$cache" "$work" "$prefix/stamps"
+# One run at a time per prefix (and per download cache).
+exec 9>"$prefix/.lock"
+flock -n 9 || die "another build-deps.sh is running for $prefix"
 echo "$pins" | while read -r name pkg ver file sum; do
 	[ -n "$name" ] || continue
 	stamp=$prefix/stamps/$name
