@@ -9,9 +9,9 @@
 #
 # usage: contrib/win/build-deps.sh [PREFIX]     (default build/win/deps)
 #
-# Static libraries, installed with .pc files into PREFIX, and a
-# PREFIX/config.site for configure; then (docs/windows.md)
-#   CONFIG_SITE=PREFIX/config.site ./configure --host=x86_64-w64-mingw32
+# Static libraries, installed with .pc files into PREFIX; then
+# (docs/windows.md; PREFIX build/win/deps is configure's default)
+#   ./configure --host=x86_64-w64-mingw32 --with-win-deps=PREFIX
 # Idempotent: a library whose stamp names the same version and hash is not
 # rebuilt; downloads are kept in build/win/src.
 #
@@ -207,15 +207,4 @@ echo "$pins" | while read -r name pkg ver file sum; do
 	echo "$ver $sum" >"$stamp"
 	echo "build-deps: $name $ver: $(( $(date +%s) - start )) s"
 done
-# What configure needs to find them, as a config.site: pkg-config reads
-# only this prefix (never the build machine's .pc files), and librsync,
-# which has no .pc file, is named directly.
-cat >"$prefix/config.site" <<EOF
-# Made by contrib/win/build-deps.sh: CONFIG_SITE=this ./configure --host=$HOST
-PKG_CONFIG_LIBDIR=$prefix/lib/pkgconfig
-export PKG_CONFIG_LIBDIR
-PKG_CONFIG_PATH=
-LIBRSYNC_CFLAGS="-I$prefix/include -DLIBRSYNC_STATIC_DEFINE"
-LIBRSYNC_LIBS="-L$prefix/lib -lrsync"
-EOF
-echo "build-deps: done; configure with CONFIG_SITE=$prefix/config.site"
+echo "build-deps: done; configure --host=$HOST --with-win-deps=$prefix"
