@@ -99,11 +99,11 @@ struct ff_event {
 /* event.c */
 /* Says, for the spool's record, what handling the event came to. */
 void	 event_note(struct ff_event *ev, const char *fmt, ...)
-	     __attribute__((format(printf, 2, 3)));
+	     __attribute__((format(FERRY_PRINTF_FORMAT, 2, 3)));
 /* Replies to the event with data (stolen; NULL: nothing). */
 void	 event_reply(struct ff *ff, struct ff_event *ev, json_t *data);
 json_t	*event_result(int success, const char *fmt, ...)
-	     __attribute__((format(printf, 2, 3)));
+	     __attribute__((format(FERRY_PRINTF_FORMAT, 2, 3)));
 /*
  * Queues an event made while handling ev (stolen): it is spooled before
  * ev is marked done, and handled after ev, never from inside its handler.

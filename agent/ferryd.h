@@ -97,7 +97,7 @@ struct ferryd {
 
 /* ferryd-usage.c */
 void	ferryd_usage_error(const struct ferryd_cmd *cmd, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
+	    __attribute__((format(FERRY_PRINTF_FORMAT, 2, 3)));
 /*
  * ferryd-link.c: the local address outgoing connections start from:
  * source-address, or the public address, or NULL (any), so that peers

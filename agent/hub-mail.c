@@ -777,7 +777,7 @@ hub_mail_status(struct ferryd *d)
 }
 
 static json_t *hub_mail_error(const char *, ...)
-    __attribute__((format(printf, 1, 2)));
+    __attribute__((format(FERRY_PRINTF_FORMAT, 1, 2)));
 
 static json_t *
 hub_mail_error(const char *fmt, ...)

@@ -46,7 +46,7 @@ extern const struct cmd_entry cmd_mail_entry;
 
 /* cli.c */
 void	cli_error(const struct cmd_entry *cmd, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
+	    __attribute__((format(FERRY_PRINTF_FORMAT, 2, 3)));
 int	cli_usage(const struct cmd_entry *cmd);
 /*
  * Sends req to the local ferryd (state: --state, else FERRY_STATE, else

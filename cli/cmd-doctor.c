@@ -71,7 +71,7 @@ struct doctor {
 
 static void	doctor_say(struct doctor *, const char *, enum doctor_status,
 		    const char *, const char *, ...)
-		    __attribute__((format(printf, 5, 6)));
+		    __attribute__((format(FERRY_PRINTF_FORMAT, 5, 6)));
 
 /* One line: "ok   NAME  what", and below a failure, "     fix: how". */
 static void

@@ -20,7 +20,7 @@ int	 buf_add(struct buf *b, const void *data, size_t len);
 int	 buf_addstr(struct buf *b, const char *s);
 int	 buf_addch(struct buf *b, char c);
 int	 buf_printf(struct buf *b, const char *fmt, ...)
-	     __attribute__((format(printf, 2, 3)));
+	     __attribute__((format(FERRY_PRINTF_FORMAT, 2, 3)));
 void	 buf_reset(struct buf *b);
 /* Returns the string (never NULL: "" when empty) and hands it to the caller. */
 char	*buf_detach(struct buf *b);

@@ -3,12 +3,12 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "compat.h"
 
 #define CLOCK_SHIFT_MAX	(100LL * 366 * 86400)
 
@@ -36,7 +36,7 @@ clock_now_shifted(const char *file)
 	ssize_t		 n;
 	int		 fd;
 
-	if (file == NULL || (fd = open(file, O_RDONLY | O_CLOEXEC)) == -1)
+	if (file == NULL || (fd = compat_open_read(file)) == -1)
 		return (clock_now());
 	/* Whoever may write it moves the windows: not others. */
 	if (fstat(fd, &sb) == -1 || (sb.st_mode & 022) != 0) {

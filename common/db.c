@@ -2,15 +2,14 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "db.h"
 #include "err.h"
 
@@ -20,15 +19,9 @@ db_create_file(const char *path, char **cause)
 {
 	int	fd;
 
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd == -1)
+	if ((fd = compat_open_private(path)) == -1)
 		return (err_set(cause, FERRY_ERR_IO, "%s: %s", path,
 		    strerror(errno)));
-	if (fchmod(fd, 0600) == -1) {
-		close(fd);
-		return (err_set(cause, FERRY_ERR_IO, "%s: %s", path,
-		    strerror(errno)));
-	}
 	close(fd);
 	return (0);
 }

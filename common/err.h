@@ -49,6 +49,6 @@ const char	*err_str(int code);
  * If the message cannot be allocated, *cause is left NULL.
  */
 int		 err_set(char **cause, int code, const char *fmt, ...)
-		     __attribute__((format(printf, 3, 4)));
+		     __attribute__((format(FERRY_PRINTF_FORMAT, 3, 4)));
 
 #endif

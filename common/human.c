@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "err.h"
 #include "human.h"
 
@@ -211,13 +211,13 @@ human_meter_eta(const struct human_meter *m, double now, uint64_t left)
 int
 human_columns(int fd)
 {
-	struct winsize	 ws;
 	const char	*env = getenv("COLUMNS");
 	long		 v;
+	int		 cols;
 
 	if (env != NULL && human_parse_long(env, 20, 10000, &v) == 0)
 		return ((int)v);
-	if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
-		return (ws.ws_col);
+	if ((cols = compat_term_columns(fd)) >= 20)
+		return (cols);
 	return (80);
 }

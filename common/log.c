@@ -80,7 +80,7 @@ log_clean(const char *msg, char *out, size_t n)
 }
 
 static void	log_vwrite(enum log_level, int, int, const char *, va_list)
-		    __attribute__((format(printf, 4, 0)));
+		    __attribute__((format(FERRY_PRINTF_FORMAT, 4, 0)));
 
 /* Writes one message; with_errno appends the text of saved errno. */
 static void

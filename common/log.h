@@ -14,7 +14,7 @@ enum log_level {
 	LOG_LEVEL_DEBUG
 };
 
-#define LOG_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define LOG_PRINTF(a, b) __attribute__((format(FERRY_PRINTF_FORMAT, a, b)))
 
 /*
  * progname prefixes each message on stderr, after the time in ISO 8601

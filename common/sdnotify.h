@@ -29,7 +29,7 @@ int	sdnotify_reloading(char **cause);
 int	sdnotify_watchdog(char **cause);
 /* STATUS=text, one line shown by systemctl status. */
 int	sdnotify_status(char **cause, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
+	    __attribute__((format(FERRY_PRINTF_FORMAT, 2, 3)));
 
 /*
  * Stores in *usecp the watchdog interval systemd asks for (WATCHDOG_USEC,

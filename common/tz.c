@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "err.h"
 #include "tz.h"
 
@@ -321,7 +321,7 @@ tz_read(const char *path, unsigned char **data, size_t *len)
 	size_t		 got = 0;
 	int		 fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = compat_open_read(path)) == -1)
 		return (-1);
 	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
 	    sb.st_size > TZ_FILE_MAX || (*data = malloc((size_t)sb.st_size +

@@ -2,8 +2,8 @@
 # Installs what ferry needs on Debian 12 (bookworm): the build dependencies
 # and jq (the quickstart reads JSON with it); with --ftrack also node and
 # npm (the quickstart's ftrack demo runs the ftrack double), with --deb
-# what `make deb` needs, and with --test everything the test suite and CI
-# use. Idempotent and
+# what `make deb` needs, with --win what the Windows cross-build needs,
+# and with --test everything the test suite and CI use. Idempotent and
 # non-interactive; uses sudo when not run as root.
 set -eu
 
@@ -24,6 +24,9 @@ test="$test chromium curl"
 # make deb and make check-deb (tests/pkg/deb.sh) build and check the package.
 deb="debhelper dpkg-dev fakeroot lintian"
 test="$test $deb"
+# tests/win/ cross-builds the Windows side's pure parts with mingw-w64 and
+# runs them under wine (docs/windows.md).
+test="$test gcc-mingw-w64-x86-64-posix wine64"
 # tests/lab/ plays NAT boxes with nftables and skews a clock with libfaketime.
 test="$test nftables libfaketime"
 
@@ -36,10 +39,15 @@ elif ! command -v npm >/dev/null 2>&1; then
 	node="npm"
 fi
 
+# contrib/win/build-deps.sh: the cross-compiler, and cmake and tclsh for
+# the libraries' own builds (docs/windows.md).
+win="gcc-mingw-w64-x86-64-posix cmake tcl wine64"
+
 want=$build
 [ "${1:-}" = --ftrack ] && want="$build $node"
 [ "${1:-}" = --test ] && want="$build $test $node"
 [ "${1:-}" = --deb ] && want="$build $deb"
+[ "${1:-}" = --win ] && want="$build $win"
 
 missing=""
 for p in $want; do

@@ -42,7 +42,7 @@ struct sftp {
 
 /* sftp-fail.c */
 int	sftp_fail(struct sftp *s, char **cause, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
+	    __attribute__((format(FERRY_PRINTF_FORMAT, 3, 4)));
 
 /* sftp-session.c */
 void	sftp_pace(struct sftp *s, uint64_t n);

@@ -7,6 +7,7 @@
 
 #include "err.h"
 #include "path.h"
+#include "winpath.h"
 
 static int
 is_sep(char c, enum path_kind kind)
@@ -186,46 +187,9 @@ path_utf8_valid(const char *s, size_t n)
 	return (1);
 }
 
-/* Whether name, up to its first dot, is a DOS device name. */
-static int
-is_reserved_device(const char *name)
-{
-	static const char	*dev[] = { "CON", "PRN", "AUX", "NUL", NULL };
-	size_t			 n, i;
-
-	n = strcspn(name, ".");
-	while (n > 0 && name[n - 1] == ' ')	/* "NUL .txt" is NUL too */
-		n--;
-	for (i = 0; dev[i] != NULL; i++) {
-		if (n == 3 && strncasecmp(name, dev[i], 3) == 0)
-			return (1);
-	}
-	if (n == 4 && (strncasecmp(name, "COM", 3) == 0 ||
-	    strncasecmp(name, "LPT", 3) == 0) &&
-	    name[3] >= '1' && name[3] <= '9')
-		return (1);
-	return (0);
-}
-
 int
 path_check_windows_name(const char *name, char **cause)
 {
-	size_t		 n = strlen(name);
-	const char	*bad;
-
-	if ((bad = strpbrk(name, "<>:\"|?*\\/")) != NULL)
-		return (err_set(cause, FERRY_ERR_BADNAME,
-		    "name \"%s\" contains '%c', which Windows does not allow",
-		    name, *bad));
-	if (n > 0 && (name[n - 1] == '.' || name[n - 1] == ' '))
-		return (err_set(cause, FERRY_ERR_BADNAME,
-		    "name \"%s\" ends with a %s, which Windows does not allow",
-		    name, name[n - 1] == '.' ? "dot" : "space"));
-	if (is_reserved_device(name))
-		return (err_set(cause, FERRY_ERR_BADNAME,
-		    "name \"%s\" is a reserved device name on Windows", name));
-	if (!path_utf8_valid(name, n))
-		return (err_set(cause, FERRY_ERR_BADNAME,
-		    "name \"%s\" is not valid UTF-8, which Windows needs", name));
-	return (0);
+	/* One set of rules for the share map and the Windows agent. */
+	return (winpath_check_name(name, strlen(name), cause));
 }

@@ -43,9 +43,10 @@ void	 path_clear(struct path *p);
 int	 path_kind_folds_case(enum path_kind kind);
 
 /*
- * Whether name is a valid file name on Windows: no reserved device name
- * (CON, NUL, COM1, ...; with or without an extension), none of <>:"|?*\/,
- * no trailing dot or space, valid UTF-8. Returns 0 if valid; otherwise
+ * Whether name is a valid file name on Windows, by common/winpath.h's
+ * rules (winpath_check_name): no reserved device name, none of
+ * <>:"|?*\/ or control characters, no trailing dot or space, no 8.3
+ * short-name shape, valid UTF-8. Returns 0 if valid; otherwise
  * FERRY_ERR_BADNAME with a cause naming the rule.
  */
 int	 path_check_windows_name(const char *name, char **cause);

@@ -134,7 +134,7 @@ void	stripe_stream_done(struct recv_shared *sh);
 void	stripe_free_all(struct recv_shared *sh);
 /* recv.c's, for stripe-recv.c. */
 void	recv_file_fail(struct recv_file *, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
+	    __attribute__((format(FERRY_PRINTF_FORMAT, 2, 3)));
 
 /* Puts the batch's verified files in place (recv-commit.c). */
 void	recv_commit(struct recv_stream *s);

@@ -63,7 +63,7 @@ struct eventhub {
 
 /* eventhub.c: the connection's life. */
 void	 eventhub_notice(struct eventhub *h, enum eventhub_notice what,
-	     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+	     const char *fmt, ...) __attribute__((format(FERRY_PRINTF_FORMAT, 3, 4)));
 /* Plans the next connection attempt; returns its delay in ms. */
 long	 eventhub_schedule(struct eventhub *h);
 /* Forgets the connection (why goes to on_notice) and plans the next. */
