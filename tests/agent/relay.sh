@@ -28,6 +28,10 @@ openssl enc -aes-128-ctr -nosalt -pass pass:relay-big -pbkdf2 -iter 1 \
     </dev/zero 2>/dev/null | head -c 24000000 >"$L/show/sh030/big.mov"
 openssl enc -aes-128-ctr -nosalt -pass pass:relay-mid -pbkdf2 -iter 1 \
     </dev/zero 2>/dev/null | head -c 8000000 >"$L/show/sh030/mid.mov"
+# Long enough at the relay-bwlimit (5 s) for the stolen tickets below to be
+# tried while its transfer runs, however slowly python starts under load.
+openssl enc -aes-128-ctr -nosalt -pass pass:relay-long -pbkdf2 -iter 1 \
+    </dev/zero 2>/dev/null | head -c 40000000 >"$L/show/sh030/long.mov"
 cat >"$TMP/map.json" <<JSON
 { "shares": { "storage": { "linux": "$S",
   "sites": { "la": { "linux": "$L" }, "ny": { "linux": "$N" },
@@ -164,9 +168,9 @@ PY
 # 2. A stolen ticket, during a relayed transfer: from another address, and
 # from la's own address once la has joined with it; a guessed one. Each
 # gets nothing, and the transfer goes on undisturbed.
-run 0 "$FERRY" send --from la --to ny --state "$HUB" "$L/show/sh030/mid.mov"
+run 0 "$FERRY" send --from la --to ny --state "$HUB" "$L/show/sh030/long.mov"
 mid=$(tail -n1 "$TMP/out")
-wait_file "$N/show/sh030/.mid.mov.ferry-part"
+wait_file "$N/show/sh030/.long.mov.ferry-part"
 ticket=$(tail -n1 "$T/tickets")
 for from in 127.0.0.9 127.0.0.2; do
 	checks=$((checks + 1))
@@ -176,8 +180,11 @@ done
 checks=$((checks + 1))
 got=$(stranger 127.0.0.9 "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')")
 [ "$got" = 0 ] || fail "a guessed ticket got $got bytes"
+checks=$((checks + 1))
+[ -e "$N/show/sh030/long.mov" ] &&
+    fail "long.mov arrived before the stolen tickets were all tried"
 run 0 "$FERRY" job "$mid" --wait --state "$HUB"
-same "$L/show/sh030/mid.mov" "$N/show/sh030/mid.mov"
+same "$L/show/sh030/long.mov" "$N/show/sh030/long.mov"
 run 0 "$FERRY" audit --json --state "$HUB"
 checks=$((checks + 1))
 jq -e '[.[] | select(.what == "relay.refused")] | length >= 2' "$TMP/out" \
