@@ -9,7 +9,6 @@
 
 #include <stdint.h>
 
-#include <sqlite3.h>
 
 #include "db.h"
 #include "store.h"
@@ -79,8 +78,8 @@ enum store_state store_state_from(const char *name);
  * set for each legal move) and a task's moves with its job's counters.
  */
 extern const unsigned store_moves[STORE_STATE_COUNT];
-void		 store_task_row(sqlite3_stmt *s, struct store_task *t);
-void		 store_move_row(sqlite3_stmt *s, struct store_move *m);
+void		 store_task_row(struct db_stmt *s, struct store_task *t);
+void		 store_move_row(struct db_stmt *s, struct store_move *m);
 int		 store_tally_save(struct store *st, int64_t job_id,
 		     const struct store_tally *t, char **cause);
 int		 store_job_derive(struct store *st, int64_t job_id,

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
 
 #include "db.h"
 #include "err.h"
@@ -39,34 +38,34 @@ store_state_from(const char *name)
 
 /* A borrowed view of the current row of a STORE_JOB_SELECT. */
 static void
-store_job_row(sqlite3_stmt *s, struct store_job *j)
+store_job_row(struct db_stmt *s, struct store_job *j)
 {
 	int	i;
 
 	memset(j, 0, sizeof *j);
-	j->id = sqlite3_column_int64(s, 0);
+	j->id = db_col_int64(s, 0);
 	j->submitter = (char *)db_col_str(s, 1);
 	j->from_site = (char *)db_col_str(s, 2);
 	j->to_site = (char *)db_col_str(s, 3);
 	j->to_user = (char *)db_col_str(s, 4);
-	j->priority = sqlite3_column_int(s, 5);
+	j->priority = db_col_int(s, 5);
 	j->note = (char *)db_col_str(s, 6);
 	j->meta = (char *)db_col_str(s, 7);
 	j->state = store_state_from(db_col_str(s, 8));
-	j->created = sqlite3_column_int64(s, 9);
-	j->updated = sqlite3_column_int64(s, 10);
-	j->ntasks = sqlite3_column_int64(s, 11);
+	j->created = db_col_int64(s, 9);
+	j->updated = db_col_int64(s, 10);
+	j->ntasks = db_col_int64(s, 11);
 	for (i = 0; i < STORE_STATE_COUNT; i++)
-		j->count[i] = sqlite3_column_int64(s, 12 + i);
-	j->bytes_total = sqlite3_column_int64(s, 18);
-	j->bytes_done = sqlite3_column_int64(s, 19);
+		j->count[i] = db_col_int64(s, 12 + i);
+	j->bytes_total = db_col_int64(s, 18);
+	j->bytes_done = db_col_int64(s, 19);
 }
 
 static int
 store_exists(struct store *st, const char *sql, const char *key,
     const char *what, char **cause)
 {
-	sqlite3_stmt	*s;
+	struct db_stmt	*s;
 	int		 r;
 
 	if ((r = db_q(st->db, sql, &s, cause, "t", key)) != 0)
@@ -112,7 +111,7 @@ store_task_insert(struct store *st, const struct store_job *job,
 	    "INSERT INTO tasks (job_id, dest, priority, src_path, dst_path,"
 	    " basis, size, state, max_attempts, next_try)"
 	    " VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	const char		*dest;
 	int			 max, r;
 
@@ -140,7 +139,7 @@ store_job_create_tx(struct store *st, const struct store_job *job,
 	    " n_queued, bytes_total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
 	    " ?, ?, ?)";
 	char			 detail[96];
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int64_t			 total = 0;
 	size_t			 i;
 	int			 r;
@@ -155,7 +154,7 @@ store_job_create_tx(struct store *st, const struct store_job *job,
 	    (int64_t)ntasks, (int64_t)ntasks, total);
 	if (r != 0 || (r = db_exec(st->db, s, cause)) != 0)
 		return (r);
-	*id = sqlite3_last_insert_rowid(st->db->conn);
+	*id = db_last_id(st->db);
 	for (i = 0; r == 0 && i < ntasks; i++)
 		r = store_task_insert(st, job, *id, &tasks[i], i, now, cause);
 	if (r != 0)
@@ -207,7 +206,7 @@ store_job_get(struct store *st, int64_t id, struct store_job *out,
 {
 	static const char	 sql[] = STORE_JOB_SELECT " WHERE id = ?";
 	struct store_job	 j;
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_q(st->db, sql, &s, cause, "i", id)) != 0)
@@ -228,7 +227,7 @@ store_job_list(struct store *st, enum store_state state, size_t limit,
 	static const char	 sql[] = STORE_JOB_SELECT
 	    " WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2";
 	struct store_job	 j;
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	r = db_q(st->db, sql, &s, cause, "ti",
@@ -252,14 +251,14 @@ store_job_set_meta(struct store *st, int64_t id, const char *meta,
 {
 	static const char	 sql[] =
 	    "UPDATE jobs SET meta = ?, updated = ? WHERE id = ?";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_q(st->db, sql, &s, cause, "tii", meta, now, id)) != 0)
 		return (r);
 	if ((r = db_exec(st->db, s, cause)) != 0)
 		return (r);
-	if (sqlite3_changes(st->db->conn) == 0)
+	if (db_changes(st->db) == 0)
 		return (err_set(cause, FERRY_ERR_NOTFOUND, "no job %jd",
 		    (intmax_t)id));
 	return (0);
@@ -303,7 +302,7 @@ store_job_chunk(struct store *st, int64_t job_id, int64_t after,
 {
 	static const char	 sql[] = STORE_MOVE_SELECT
 	    " WHERE job_id = ? AND id > ? ORDER BY id LIMIT ?";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	*n = 0;

@@ -9,7 +9,6 @@
 
 #include <stdint.h>
 
-#include <sqlite3.h>
 
 #include "db.h"
 #include "err.h"
@@ -39,7 +38,7 @@ store_stat(struct store *st, enum store_stat which,
     char **cause)
 {
 	struct store_stat_row	 row;
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((unsigned)which >= sizeof store_stat_sql / sizeof
@@ -49,8 +48,8 @@ store_stat(struct store *st, enum store_stat which,
 		return (r);
 	while ((r = db_step(st->db, s, cause)) == 1) {
 		row.label = db_col_str(s, 0);
-		row.a = sqlite3_column_int64(s, 1);
-		row.b = sqlite3_column_int64(s, 2);
+		row.a = db_col_int64(s, 1);
+		row.b = db_col_int64(s, 2);
 		if (row.label != NULL && cb(arg, &row) != 0) {
 			db_reset(s);
 			return (0);

@@ -19,7 +19,6 @@
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <sqlite3.h>
 
 #include "db.h"
 #include "err.h"
