@@ -35,7 +35,6 @@ struct db_backend {
 	int		(*col_null)(struct db_stmt *, int);
 	int		(*sql)(struct db *, const char *, char **);
 	int64_t		(*changes)(struct db *);
-	int64_t		(*last_id)(struct db *);
 	int		(*check)(struct db *, char **);
 	/* Reads the version; 0 for a database without ferry's schema. */
 	int		(*version)(struct db *, int *, char **);

@@ -261,12 +261,6 @@ lite_changes(struct db *db)
 	return (sqlite3_changes(LITE(db)));
 }
 
-static int64_t
-lite_last_id(struct db *db)
-{
-	return (sqlite3_last_insert_rowid(LITE(db)));
-}
-
 /* A one-row, one-column PRAGMA; *out is the text, or NULL. */
 static int
 lite_pragma(struct db *db, const char *sql, char *out, size_t len,
@@ -348,7 +342,6 @@ const struct db_backend db_sqlite_backend = {
 	.col_null = lite_col_null,
 	.sql = lite_sql,
 	.changes = lite_changes,
-	.last_id = lite_last_id,
 	.check = lite_check,
 	.version = lite_version,
 	.migrate_lock = lite_migrate_lock,

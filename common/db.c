@@ -271,10 +271,20 @@ db_changes(struct db *db)
 	return (db->be->changes(db));
 }
 
-int64_t
-db_last_id(struct db *db)
+int
+db_exec_id(struct db *db, struct db_stmt *s, int64_t *id, char **cause)
 {
-	return (db->be->last_id(db));
+	int	r;
+
+	if ((r = db_step(db, s, cause)) < 0)
+		return (r);
+	if (r == 0)
+		return (err_set(cause, FERRY_ERR_INTERNAL, "database: "
+		    "INSERT ... RETURNING returned no row"));
+	if (id != NULL)
+		*id = db_col_int64(s, 0);
+	db_reset(s);
+	return (0);
 }
 
 int

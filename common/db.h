@@ -91,8 +91,13 @@ int		 db_col_null(struct db_stmt *s, int i);
 
 /* Rows changed by the last INSERT, UPDATE or DELETE run on db. */
 int64_t		 db_changes(struct db *db);
-/* The rowid of the last INSERT (SQLite only: PostgreSQL answers 0). */
-int64_t		 db_last_id(struct db *db);
+/*
+ * Runs s, an INSERT ... RETURNING of one integer (both back ends have
+ * RETURNING; neither's "last id" is portable), to the end; *id (if not
+ * NULL) is that integer.
+ */
+int		 db_exec_id(struct db *db, struct db_stmt *s, int64_t *id,
+		     char **cause);
 /* Whether the database finds itself in order (SQLite's quick_check). */
 int		 db_check(struct db *db, char **cause);
 

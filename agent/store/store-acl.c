@@ -24,10 +24,12 @@ store_share_set_tx(struct store *st, const char *json, const char *who,
 	static const char	 hist[] =
 	    "INSERT INTO share_history (version, json, who, created)"
 	    " VALUES ((SELECT coalesce(max(version), 0) + 1"
-	    " FROM share_history), ?, ?, ?)";
+	    " FROM share_history), ?, ?, ?) RETURNING version";
 	static const char	 cur[] =
-	    "INSERT OR REPLACE INTO shares (id, version, json, updated)"
-	    " VALUES (1, ?, ?, ?)";
+	    "INSERT INTO shares (id, version, json, updated)"
+	    " VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+	    " version = excluded.version, json = excluded.json,"
+	    " updated = excluded.updated";
 	static const char	 audit[] =
 	    "INSERT INTO audit (time, who, what, detail) VALUES (?, ?,"
 	    " 'share.set', ?)";
@@ -36,9 +38,8 @@ store_share_set_tx(struct store *st, const char *json, const char *who,
 	int			 r;
 
 	if ((r = db_q(st->db, hist, &s, cause, "tti", json, who, now)) != 0 ||
-	    (r = db_exec(st->db, s, cause)) != 0)
+	    (r = db_exec_id(st->db, s, version, cause)) != 0)
 		return (r);
-	*version = db_last_id(st->db);
 	if ((r = db_q(st->db, cur, &s, cause, "iti", *version, json,
 	    now)) != 0 || (r = db_exec(st->db, s, cause)) != 0)
 		return (r);
@@ -115,8 +116,9 @@ store_acl_set(struct store *st, const char *principal, const char *prefix,
     enum store_access access, char **cause)
 {
 	static const char	 sql[] =
-	    "INSERT OR REPLACE INTO acls (principal, prefix, access)"
-	    " VALUES (?, ?, ?)";
+	    "INSERT INTO acls (principal, prefix, access) VALUES (?, ?, ?)"
+	    " ON CONFLICT (principal, prefix) DO UPDATE SET"
+	    " access = excluded.access";
 	struct db_stmt		*s;
 	int			 r;
 

@@ -69,7 +69,7 @@ store_invite_create(struct store *st, enum store_role kind,
 {
 	static const char	 sql[] =
 	    "INSERT INTO invites (code_hash, kind, site, email, clearance,"
-	    " created, expires) VALUES (?, ?, ?, ?, ?, ?, ?)";
+	    " created, expires) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id";
 	unsigned char		 hash[STORE_HASH_LEN];
 	struct db_stmt		*s;
 	int			 user = kind == STORE_ROLE_USER, r;
@@ -89,11 +89,9 @@ store_invite_create(struct store *st, enum store_role kind,
 	    store_clearance_col(clearance), now, now + ttl);
 	if (r != 0)
 		return (r);
-	r = db_exec(st->db, s, cause);
+	r = db_exec_id(st->db, s, id, cause);
 	if (r == FERRY_ERR_EXIST)
 		return (err_set(cause, r, "this invite code exists already"));
-	if (r == 0 && id != NULL)
-		*id = db_last_id(st->db);
 	return (r);
 }
 
@@ -217,7 +215,8 @@ store_enroll_tx(struct store *st, const struct store_invite *inv,
     struct store_agent *a, int64_t now, char **cause)
 {
 	static const char	 site[] =
-	    "INSERT OR IGNORE INTO sites (name, created) VALUES (?, ?)";
+	    "INSERT INTO sites (name, created) VALUES (?, ?)"
+	    " ON CONFLICT DO NOTHING";
 	static const char	 audit[] =
 	    "INSERT INTO audit (time, who, what, detail) VALUES (?, ?,"
 	    " 'enroll', ?)";

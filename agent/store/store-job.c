@@ -137,7 +137,7 @@ store_job_create_tx(struct store *st, const struct store_job *job,
 	    "INSERT INTO jobs (submitter, from_site, to_site, to_user,"
 	    " priority, note, meta, state, created, updated, n_tasks,"
 	    " n_queued, bytes_total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-	    " ?, ?, ?)";
+	    " ?, ?, ?) RETURNING id";
 	char			 detail[96];
 	struct db_stmt		*s;
 	int64_t			 total = 0;
@@ -152,9 +152,8 @@ store_job_create_tx(struct store *st, const struct store_job *job,
 	    job->from_site, job->to_site, job->to_user, job->priority,
 	    job->note, job->meta, ntasks > 0 ? "running" : "done", now, now,
 	    (int64_t)ntasks, (int64_t)ntasks, total);
-	if (r != 0 || (r = db_exec(st->db, s, cause)) != 0)
+	if (r != 0 || (r = db_exec_id(st->db, s, id, cause)) != 0)
 		return (r);
-	*id = db_last_id(st->db);
 	for (i = 0; r == 0 && i < ntasks; i++)
 		r = store_task_insert(st, job, *id, &tasks[i], i, now, cause);
 	if (r != 0)
@@ -232,7 +231,7 @@ store_job_list(struct store *st, enum store_state state, size_t limit,
 
 	r = db_q(st->db, sql, &s, cause, "ti",
 	    state == STORE_ANY ? NULL : store_state_name(state),
-	    limit == 0 ? (int64_t)-1 : (int64_t)limit);
+	    limit == 0 ? INT64_MAX : (int64_t)limit);
 	if (r != 0)
 		return (r);
 	while ((r = db_step(st->db, s, cause)) == 1) {

@@ -44,7 +44,7 @@ store_notice_pending(struct store *st, int64_t after, size_t limit,
 	int			 r;
 
 	r = db_q(st->db, sql, &s, cause, "ii", after,
-	    limit == 0 ? (int64_t)-1 : (int64_t)limit);
+	    limit == 0 ? INT64_MAX : (int64_t)limit);
 	if (r != 0)
 		return (r);
 	while ((r = db_step(st->db, s, cause)) == 1) {

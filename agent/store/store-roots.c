@@ -23,8 +23,11 @@ store_roots_replace_tx(struct store *st, const char *endpoint,
 	static const char	 del[] =
 	    "DELETE FROM roots WHERE endpoint = ?";
 	static const char	 ins[] =
-	    "INSERT OR REPLACE INTO roots (endpoint, share, how, path, agent,"
-	    " updated) VALUES (?, ?, ?, ?, ?, ?)";
+	    "INSERT INTO roots (endpoint, share, how, path, agent,"
+	    " updated) VALUES (?, ?, ?, ?, ?, ?)"
+	    " ON CONFLICT (endpoint, how, share) DO UPDATE SET"
+	    " path = excluded.path, agent = excluded.agent,"
+	    " updated = excluded.updated";
 	struct db_stmt		*s;
 	size_t			 i;
 	int			 r;

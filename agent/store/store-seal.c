@@ -80,7 +80,8 @@ store_meta_set(struct store *st, const char *key, const char *value,
     char **cause)
 {
 	static const char	 sql[] =
-	    "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)";
+	    "INSERT INTO meta (key, value) VALUES (?, ?)"
+	    " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 	struct db_stmt		*s;
 	int			 r;
 

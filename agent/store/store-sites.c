@@ -235,7 +235,7 @@ store_agent_add(struct store *st, const struct store_agent *a, int64_t now,
 	static const char	 sql[] =
 	    "INSERT INTO agents (name, role, site, email, clearance,"
 	    " fingerprint, address, enrolled_at)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 	static const char	 taken[] =
 	    "SELECT 1 FROM agents WHERE name = ? AND fingerprint <> ?";
 	struct db_stmt		*s;
@@ -261,14 +261,12 @@ store_agent_add(struct store *st, const struct store_agent *a, int64_t now,
 	    a->address, now);
 	if (r != 0)
 		return (r);
-	r = db_exec(st->db, s, cause);
+	r = db_exec_id(st->db, s, id, cause);
 	if (r == FERRY_ERR_EXIST)
 		return (err_set(cause, r, "this key is already enrolled"));
 	if (r == FERRY_ERR_NOTFOUND)
 		return (err_set(cause, r, "no %s %s", user ? "user" : "site",
 		    user ? a->email : a->site));
-	if (r == 0 && id != NULL)
-		*id = db_last_id(st->db);
 	return (r);
 }
 

@@ -277,7 +277,7 @@ store_move_save(struct store *st, const struct store_move *m, char **cause)
 	static const char	 sql[] =
 	    "UPDATE tasks SET state = ?, attempts = ?, next_try = ?,"
 	    " bytes_done = ?, last_progress = ?, started = ?, finished = ?,"
-	    " error = CASE WHEN ? THEN ? ELSE error END WHERE id = ?";
+	    " error = CASE WHEN ? <> 0 THEN ? ELSE error END WHERE id = ?";
 	struct db_stmt		*s;
 	int			 r;
 
@@ -603,7 +603,7 @@ store_done_run(struct store *st, int64_t lo, int64_t hi, void *arg,
     char **cause)
 {
 	static const char	 sum[] =
-	    "SELECT count(*), total(size - bytes_done) FROM tasks"
+	    "SELECT count(*), coalesce(sum(size - bytes_done), 0) FROM tasks"
 	    " WHERE job_id = ? AND id BETWEEN ? AND ? AND state = 'running'";
 	static const char	 sql[] =
 	    "UPDATE tasks SET state = 'done', finished = ?, bytes_done = size,"
