@@ -7,6 +7,7 @@
 #ifndef FERRY_STORE_INT_H
 #define FERRY_STORE_INT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 
@@ -59,6 +60,10 @@ struct store_tally {
 	int64_t	bytes;
 };
 
+
+/* store-pg.c: the schema on PostgreSQL, twin of store.c's. */
+extern const char *const store_pg_migrations[];
+extern const size_t store_pg_nmigrations;
 
 /* store-names.c */
 const char	*store_clearance_col(enum store_clearance c);

@@ -224,7 +224,8 @@ store_job_list(struct store *st, enum store_state state, size_t limit,
     int (*cb)(void *, const struct store_job *), void *arg, char **cause)
 {
 	static const char	 sql[] = STORE_JOB_SELECT
-	    " WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2";
+	    " WHERE CAST(?1 AS TEXT) IS NULL OR state = ?1"
+	    " ORDER BY id DESC LIMIT ?2";
 	struct store_job	 j;
 	struct db_stmt		*s;
 	int			 r;

@@ -161,6 +161,13 @@ store_quick_check(struct store *st, char **cause)
 int
 store_open_existing(const char *path, struct store **out, char **cause)
 {
+	return (store_open_existing_with(path, NULL, out, cause));
+}
+
+int
+store_open_existing_with(const char *path, const char *password_file,
+    struct store **out, char **cause)
+{
 	static const char	 restore[] = ": restore it from a backup "
 				    "(docs/security.md), or make a new hub "
 				    "with 'ferryd init'";
@@ -169,6 +176,16 @@ store_open_existing(const char *path, struct store **out, char **cause)
 	int			 r;
 
 	*out = NULL;
+	if (db_is_url(path)) {
+		r = store_open_with(path, password_file, 0, out, &why);
+		if (r == FERRY_ERR_STATE)
+			r = err_set(cause, r, "%s holds no ferry hub store: "
+			    "make one with 'ferryd init --hub --store'", path);
+		else if (r != 0)
+			r = err_set(cause, r, "%s", why);
+		free(why);
+		return (r);
+	}
 	if (stat(path, &sb) == -1)
 		return (err_set(cause, FERRY_ERR_NOTFOUND, "%s is %s%s", path,
 		    errno == ENOENT ? "missing" : strerror(errno), restore));

@@ -66,7 +66,7 @@ store_site_set_text(struct store *st, const char *name, int tz,
     const char *value, char **cause)
 {
 	static const char	 sql_window[] =
-	    "UPDATE sites SET window = ? WHERE name = ?";
+	    "UPDATE sites SET \"window\" = ? WHERE name = ?";
 	static const char	 sql_tz[] =
 	    "UPDATE sites SET tz = ? WHERE name = ?";
 	struct db_stmt		*s;
@@ -109,7 +109,8 @@ store_site_get(struct store *st, const char *name, struct store_site *out,
     char **cause)
 {
 	static const char	 sql[] =
-	    "SELECT name, bwlimit, created, window, tz FROM sites WHERE name = ?";
+	    "SELECT name, bwlimit, created, \"window\", tz FROM sites"
+	    " WHERE name = ?";
 	struct store_site	 site;
 	struct db_stmt		*s;
 	int			 r;
@@ -137,7 +138,7 @@ store_site_list(struct store *st,
     int (*cb)(void *, const struct store_site *), void *arg, char **cause)
 {
 	static const char	 sql[] =
-	    "SELECT name, bwlimit, created, window, tz FROM sites ORDER BY name";
+	    "SELECT name, bwlimit, created, \"window\", tz FROM sites ORDER BY name";
 	struct store_site	 site;
 	struct db_stmt		*s;
 	int			 r;

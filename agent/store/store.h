@@ -85,6 +85,18 @@ int	 store_open_as(const char *path, int create, struct store **out,
  */
 int	 store_open_existing(const char *path, struct store **out,
 	     char **cause);
+/*
+ * The same three, where target may be a postgresql:// URL (common/db.h;
+ * docs/operations.md): password_file, if not NULL, is a 0600 file in
+ * libpq's passfile format. For PostgreSQL, "existing" means a database
+ * that answers and holds ferry's schema.
+ */
+int	 store_open_with(const char *target, const char *password_file,
+	     int create, struct store **out, char **cause);
+int	 store_open_existing_with(const char *target,
+	     const char *password_file, struct store **out, char **cause);
+/* Whether the store is on PostgreSQL (else SQLite). */
+int	 store_is_postgresql(const struct store *st);
 void	 store_close(struct store *st);
 
 /*
