@@ -102,13 +102,23 @@ pg_err_code(const char *state)
 	return (FERRY_ERR_IO);
 }
 
-/* libpq's messages end in a newline; causes do not. */
+/* libpq's messages span lines (a hint after a tab); a cause is one. */
 static void
 pg_chomp(char *msg)
 {
-	size_t	n = strlen(msg);
+	char	*in, *out;
+	size_t	 n;
 
-	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+	for (in = out = msg; *in != '\0'; in++) {
+		if (*in == '\n' || *in == '\t' || *in == '\r') {
+			if (out > msg && out[-1] != ' ')
+				*out++ = ' ';
+		} else
+			*out++ = *in;
+	}
+	*out = '\0';
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == ' ')
 		msg[--n] = '\0';
 }
 
@@ -646,6 +656,34 @@ pg_changes(struct db *db)
 	return (PG(db)->changes);
 }
 
+/*
+ * An empty query is the cheapest round trip. A server that went away
+ * shows only when spoken to: then one reconnection, at once.
+ */
+static int
+pg_ping(struct db *db, char **cause)
+{
+	PGresult	*res;
+	int		 r;
+
+	if (db->depth > 0)
+		return (0);
+	if ((r = pg_ready(db, 1, cause)) != 0)
+		return (r);
+	res = PQexec(PG(db)->conn, "");
+	r = PQresultStatus(res) == PGRES_EMPTY_QUERY ? 0 : pg_err(db, res,
+	    cause);
+	PQclear(res);
+	if (r != 0 && PQstatus(PG(db)->conn) == CONNECTION_BAD) {
+		free(cause != NULL ? *cause : NULL);
+		if (cause != NULL)
+			*cause = NULL;
+		PG(db)->last_try = 0;
+		r = pg_ready(db, 1, cause);
+	}
+	return (r);
+}
+
 static int
 pg_check(struct db *db, char **cause)
 {
@@ -730,6 +768,7 @@ const struct db_backend db_pg_backend = {
 	.sql = pg_sql,
 	.changes = pg_changes,
 	.check = pg_check,
+	.ping = pg_ping,
 	.version = pg_version,
 	.migrate_lock = pg_migrate_lock,
 	.set_version = pg_set_version,

@@ -288,6 +288,12 @@ db_exec_id(struct db *db, struct db_stmt *s, int64_t *id, char **cause)
 }
 
 int
+db_ping(struct db *db, char **cause)
+{
+	return (db->be->ping != NULL ? db->be->ping(db, cause) : 0);
+}
+
+int
 db_check(struct db *db, char **cause)
 {
 	return (db->be->check(db, cause));

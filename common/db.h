@@ -98,6 +98,12 @@ int64_t		 db_changes(struct db *db);
  */
 int		 db_exec_id(struct db *db, struct db_stmt *s, int64_t *id,
 		     char **cause);
+/*
+ * Whether the database answers now (PostgreSQL: a round trip, and one
+ * reconnection if the server went away; SQLite: always 0). Outside a
+ * transaction only.
+ */
+int		 db_ping(struct db *db, char **cause);
 /* Whether the database finds itself in order (SQLite's quick_check). */
 int		 db_check(struct db *db, char **cause);
 

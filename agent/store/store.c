@@ -265,6 +265,12 @@ store_migrate(struct store *st, int create, char **cause)
 }
 
 int
+store_ready(struct store *st, char **cause)
+{
+	return (db_ping(st->db, cause));
+}
+
+int
 store_is_postgresql(const struct store *st)
 {
 	return (db_kind(st->db) == DB_POSTGRESQL);

@@ -95,6 +95,11 @@ int	 store_open_with(const char *target, const char *password_file,
 	     int create, struct store **out, char **cause);
 int	 store_open_existing_with(const char *target,
 	     const char *password_file, struct store **out, char **cause);
+/*
+ * Whether the store answers now (common/db.h's db_ping): the hub asks
+ * before it takes work, so that a database that is down is said so.
+ */
+int	 store_ready(struct store *st, char **cause);
 /* Whether the store is on PostgreSQL (else SQLite). */
 int	 store_is_postgresql(const struct store *st);
 void	 store_close(struct store *st);
