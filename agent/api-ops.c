@@ -65,6 +65,11 @@ api_status(struct ferryd *d, const char *op, const json_t *req,
 	    d->conf.role, "site", d->conf.site, "user", d->conf.user, "name",
 	    d->conf.name, "fingerprint", d->fp, "done", 1);
 	if (rep != NULL && d->store != NULL) {
+		/* Which store, and (on PostgreSQL) this hub holds its lease. */
+		json_object_set_new(rep, "store", json_string(
+		    store_is_postgresql(d->store) ? "postgresql" : "sqlite"));
+		json_object_set_new(rep, "hub_state", json_string(
+		    d->lease == NULL ? "single" : "active"));
 		json_object_set_new(rep, "agents", api_agents(d));
 		json_object_set_new(rep, "mail", hub_mail_status(d));
 	}

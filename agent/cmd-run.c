@@ -39,12 +39,16 @@ const struct ferryd_cmd ferryd_cmd_run = {
 };
 
 static volatile sig_atomic_t	run_signalled;
+static struct ferryd		*run_daemon;
 
 static void
 run_on_signal(int sig)
 {
 	(void)sig;
 	run_signalled = 1;
+	/* A standby hub waits inside hub_run (hub-lease.c), watching this. */
+	if (run_daemon != NULL)
+		run_daemon->stop = 1;
 }
 
 /* The umask of ferryd.conf (octal, default 027) for what ferryd makes. */
@@ -189,10 +193,12 @@ cmd_run_exec(int argc, char **argv)
 		d.conf.source_addr = strdup(src);
 	}
 	memset(&sa, 0, sizeof sa);
+	run_daemon = &d;
 	sa.sa_handler = run_on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	r = strcmp(d.conf.role, "hub") == 0 ? hub_run(&d) : uplink_run(&d);
+	run_daemon = NULL;
 	if (r != FERRYD_EXIT_OK) {
 		api_close(&d);
 		return (r);

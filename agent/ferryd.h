@@ -88,6 +88,8 @@ struct ferryd {
 	/* The hub's run: on the hub, this life's; on an agent, its last. */
 	int64_t			 hub_run;
 	struct hub_mail		*mail;		/* hub: hub-mail.c's */
+	struct store		*lease;		/* hub: hub-lease.c's */
+	int			 active;	/* hub: holds the lease */
 	/* Agent only. */
 	int			 uplinked;	/* connected to the hub now */
 	char			*uplink_error;	/* why not, if not */
@@ -107,6 +109,12 @@ const char *ferryd_source(const struct ferryd *d);
 
 /* hub.c: the hub's control port and its links' threads. */
 int	hub_run(struct ferryd *d);
+/*
+ * hub-lease.c: waits (as the standby) until this hub holds the store's
+ * lease, then keeps it from a thread of its own; gives up when *give_up.
+ */
+int	lease_wait(struct ferryd *d, const char *target, const char *pwfile,
+	    volatile int *give_up);
 
 /*
  * hub-web.c: the status page and /metrics (libmicrohttpd's thread); off

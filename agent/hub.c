@@ -485,6 +485,13 @@ hub_run(struct ferryd *d)
 	snprintf(db, sizeof db, "%s/hub.db", d->state);
 	if (d->conf.store != NULL)
 		snprintf(db, sizeof db, "%s", d->conf.store);
+	/*
+	 * On PostgreSQL the standby waits here, before it opens its control
+	 * port or touches the store (hub-lease.c).
+	 */
+	if (d->conf.store != NULL && lease_wait(d, db, d->conf.store_pwfile,
+	    &d->stop) != 0)
+		return (FERRYD_EXIT_FAILED);
 	/* Only `ferryd init` makes a hub database; a bad one is refused. */
 	if ((r = store_open_existing_with(db, d->conf.store_pwfile, &d->store,
 	    &cause)) != 0 ||

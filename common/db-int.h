@@ -37,6 +37,7 @@ struct db_backend {
 	int64_t		(*changes)(struct db *);
 	int		(*check)(struct db *, char **);
 	int		(*ping)(struct db *, char **);	/* NULL: always up */
+	int		(*lease)(struct db *, int64_t, int *, char **);
 	/* Reads the version; 0 for a database without ferry's schema. */
 	int		(*version)(struct db *, int *, char **);
 	/* Inside the migration's transaction: first lock, last record. */

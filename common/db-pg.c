@@ -48,6 +48,7 @@ struct pg {
 	unsigned	 next_name;
 	int64_t		 changes;
 	time_t		 last_try;	/* the last reconnection attempt */
+	unsigned	 lease_gen;	/* the connection that holds the lease */
 };
 
 struct pg_stmt {
@@ -121,6 +122,8 @@ pg_chomp(char *msg)
 	while (n > 0 && msg[n - 1] == ' ')
 		msg[--n] = '\0';
 }
+
+static int	pg_scalar(struct db *, const char *, char *, size_t, char **);
 
 static int
 pg_err(struct db *db, const PGresult *res, char **cause)
@@ -684,6 +687,32 @@ pg_ping(struct db *db, char **cause)
 	return (r);
 }
 
+/* A ping that succeeds on the same connection: the lock is still ours. */
+static int
+pg_lease(struct db *db, int64_t key, int *held, char **cause)
+{
+	struct pg	*p = PG(db);
+	char		 sql[80], v[8];
+	int		 r;
+
+	*held = 0;
+	if ((r = pg_ping(db, cause)) != 0)
+		return (r);
+	if (p->lease_gen != 0 && p->lease_gen == p->gen) {
+		*held = 1;
+		return (0);
+	}
+	snprintf(sql, sizeof sql, "SELECT pg_try_advisory_lock(%" PRId64 ")",
+	    key);
+	if ((r = pg_scalar(db, sql, v, sizeof v, cause)) != 0)
+		return (r);
+	if (strcmp(v, "t") == 0) {
+		p->lease_gen = p->gen;
+		*held = 1;
+	}
+	return (0);
+}
+
 static int
 pg_check(struct db *db, char **cause)
 {
@@ -769,6 +798,7 @@ const struct db_backend db_pg_backend = {
 	.changes = pg_changes,
 	.check = pg_check,
 	.ping = pg_ping,
+	.lease = pg_lease,
 	.version = pg_version,
 	.migrate_lock = pg_migrate_lock,
 	.set_version = pg_set_version,

@@ -294,6 +294,14 @@ db_ping(struct db *db, char **cause)
 }
 
 int
+db_lease(struct db *db, int64_t key, int *held, char **cause)
+{
+	*held = 1;
+	return (db->be->lease != NULL ? db->be->lease(db, key, held, cause) :
+	    0);
+}
+
+int
 db_check(struct db *db, char **cause)
 {
 	return (db->be->check(db, cause));

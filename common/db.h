@@ -104,6 +104,16 @@ int		 db_exec_id(struct db *db, struct db_stmt *s, int64_t *id,
  * transaction only.
  */
 int		 db_ping(struct db *db, char **cause);
+/*
+ * A lease named key, held by this connection: PostgreSQL's session
+ * advisory lock, which the server drops when the session ends (the
+ * process killed, its machine gone), so one caller at a time holds it.
+ * Each call keeps or takes it: *held is 1 if this connection holds it
+ * now (after a reconnection the old session's lock is gone, and it is
+ * taken again only if nobody else took it). SQLite: always held (one
+ * file on one machine). Use a connection for nothing else.
+ */
+int		 db_lease(struct db *db, int64_t key, int *held, char **cause);
 /* Whether the database finds itself in order (SQLite's quick_check). */
 int		 db_check(struct db *db, char **cause);
 

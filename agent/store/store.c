@@ -270,6 +270,15 @@ store_ready(struct store *st, char **cause)
 	return (db_ping(st->db, cause));
 }
 
+/* "ferryhub" in ASCII: the advisory lock's key, for all ferry hubs. */
+#define STORE_LEASE_KEY	INT64_C(0x6665727279687562)
+
+int
+store_lease(struct store *st, int *active, char **cause)
+{
+	return (db_lease(st->db, STORE_LEASE_KEY, active, cause));
+}
+
 int
 store_is_postgresql(const struct store *st)
 {

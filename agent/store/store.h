@@ -100,6 +100,12 @@ int	 store_open_existing_with(const char *target,
  * before it takes work, so that a database that is down is said so.
  */
 int	 store_ready(struct store *st, char **cause);
+/*
+ * The hubs' lease on a shared store (db_lease): call it every second on
+ * a store opened for nothing else; *active is 1 while this process is
+ * the active hub. On SQLite always 1.
+ */
+int	 store_lease(struct store *st, int *active, char **cause);
 /* Whether the store is on PostgreSQL (else SQLite). */
 int	 store_is_postgresql(const struct store *st);
 void	 store_close(struct store *st);

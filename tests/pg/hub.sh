@@ -117,6 +117,16 @@ done
 checks=$((checks + 1))
 cmp -s "$S/show/small.txt" "$N/show/small.txt" || fail "small.txt not delivered after the restart"
 echo "taken again after $i tries, 0.5 s apart" >&2
+# Its lease went with the old session; nobody else took it: it is kept.
+i=0
+until grep -q "the store's lease is still this hub's" "$HUB.log"; do
+	i=$((i + 1)); [ $i -lt 30 ] || break; sleep 0.1
+done
+checks=$((checks + 1))
+grep -q "the store's lease is still this hub's" "$HUB.log" ||
+    fail "the hub did not take its lease again: $(grep lease "$HUB.log")"
+checks=$((checks + 1))
+kill -0 "$HUBPID" 2>/dev/null || fail "the hub stopped after the database came back"
 grep -i "database" "$HUB.log" | sort | uniq -c | sort -rn | head -5 |
     sed 's/^/hub log: /' >&2
 
