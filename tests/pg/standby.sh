@@ -24,6 +24,8 @@ sleep 2
 checks=$((checks + 1))
 grep -q "standby: another hub is active" "$B.log" ||
     fail "the second hub is not waiting as the standby: $(cat "$B.log")"
+run 0 "$FERRY" status --state "$HUB"
+out_has "^store: PostgreSQL; this hub is active" "ferry status names the active hub"
 run 0 "$FERRY" status --json --state "$HUB"
 checks=$((checks + 1))
 [ "$(jq -r '"\(.store) \(.hub_state)"' "$TMP/out")" = "postgresql active" ] ||
