@@ -59,7 +59,7 @@ lease_main(void *arg)
 			    "this hub waits as the standby)");
 			_exit(FERRYD_EXIT_FAILED);
 		}
-		if (was_down)
+		if (was_down || active == 2)
 			log_info("the store's lease is still this hub's");
 		was_down = 0;
 	}
@@ -74,8 +74,7 @@ lease_wait(struct ferryd *d, const char *target, const char *pwfile,
 	char		*cause = NULL;
 	int		 r, active = 0, said = 0;
 
-	if ((r = store_open_existing_with(target, pwfile, &d->lease,
-	    &cause)) != 0) {
+	if ((r = store_open_lease(target, pwfile, &d->lease, &cause)) != 0) {
 		log_error("%s", cause ? cause : err_str(r));
 		free(cause);
 		return (r);

@@ -230,13 +230,24 @@ static int
 pg_connect(struct db *db, char **cause)
 {
 	struct pg	*p = PG(db);
-	const char	*keys[6], *vals[6];
+	const char	*keys[12], *vals[12];
 	char		 timeout[16], msg[512];
+	PGresult	*res;
 	int		 n = 0;
 
 	snprintf(timeout, sizeof timeout, "%d", p->connect_s);
 	keys[n] = "dbname";		vals[n++] = p->target;
 	keys[n] = "connect_timeout";	vals[n++] = timeout;
+	/*
+	 * A server that drops off the network is noticed in seconds, not
+	 * in TCP's hours: the statement fails and the lease (db_lease) is
+	 * known lost. Ignored on a unix socket.
+	 */
+	keys[n] = "keepalives";		vals[n++] = "1";
+	keys[n] = "keepalives_idle";	vals[n++] = "5";
+	keys[n] = "keepalives_interval"; vals[n++] = "2";
+	keys[n] = "keepalives_count";	vals[n++] = "2";
+	keys[n] = "tcp_user_timeout";	vals[n++] = "10000";
 	keys[n] = "client_encoding";	vals[n++] = "UTF8";
 	keys[n] = "fallback_application_name"; vals[n++] = "ferryd";
 	if (p->passfile != NULL) {
@@ -262,6 +273,18 @@ pg_connect(struct db *db, char **cause)
 		return (err_set(cause, FERRY_ERR_INVAL, "%s: "
 		    "PostgreSQL %d is too old (ferry needs 10 or later)",
 		    p->target, PQserverVersion(p->conn) / 10000));
+	/*
+	 * And the server notices a hub that dropped off the network as
+	 * soon, so that its session, and the lease it holds, end and a
+	 * standby can take over (docs/operations.md).
+	 */
+	res = PQexec(p->conn, "SET tcp_keepalives_idle = 5;"
+	    "SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 2");
+	PQclear(res);
+	if (PQserverVersion(p->conn) >= 120000) {
+		res = PQexec(p->conn, "SET tcp_user_timeout = 10000");
+		PQclear(res);
+	}
 	return (0);
 }
 
@@ -707,8 +730,8 @@ pg_lease(struct db *db, int64_t key, int *held, char **cause)
 	if ((r = pg_scalar(db, sql, v, sizeof v, cause)) != 0)
 		return (r);
 	if (strcmp(v, "t") == 0) {
+		*held = p->lease_gen != 0 ? 2 : 1;
 		p->lease_gen = p->gen;
-		*held = 1;
 	}
 	return (0);
 }

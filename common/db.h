@@ -109,8 +109,9 @@ int		 db_ping(struct db *db, char **cause);
  * advisory lock, which the server drops when the session ends (the
  * process killed, its machine gone), so one caller at a time holds it.
  * Each call keeps or takes it: *held is 1 if this connection holds it
- * now (after a reconnection the old session's lock is gone, and it is
- * taken again only if nobody else took it). SQLite: always held (one
+ * now, 0 if another does, 2 if it held it before, lost it with its
+ * session, and took it again (after a reconnection the old session's
+ * lock is gone, and it is taken again only if nobody else took it). SQLite: always held (one
  * file on one machine). Use a connection for nothing else.
  */
 int		 db_lease(struct db *db, int64_t key, int *held, char **cause);

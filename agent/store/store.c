@@ -274,6 +274,28 @@ store_ready(struct store *st, char **cause)
 #define STORE_LEASE_KEY	INT64_C(0x6665727279687562)
 
 int
+store_open_lease(const char *target, const char *password_file,
+    struct store **out, char **cause)
+{
+	struct db_options	 opt;
+	struct store		*st;
+	int			 r;
+
+	*out = NULL;
+	if ((st = calloc(1, sizeof *st)) == NULL)
+		return (store_nomem(cause));
+	memset(&opt, 0, sizeof opt);
+	opt.busy_ms = STORE_BUSY_MS;
+	opt.password_file = password_file;
+	if ((r = db_open_with(target, &opt, &st->db, cause)) != 0) {
+		free(st);
+		return (r);
+	}
+	*out = st;
+	return (0);
+}
+
+int
 store_lease(struct store *st, int *active, char **cause)
 {
 	return (db_lease(st->db, STORE_LEASE_KEY, active, cause));

@@ -103,9 +103,16 @@ int	 store_ready(struct store *st, char **cause);
 /*
  * The hubs' lease on a shared store (db_lease): call it every second on
  * a store opened for nothing else; *active is 1 while this process is
- * the active hub. On SQLite always 1.
+ * the active hub (2: again, after its connection was lost), 0 while
+ * another is. On SQLite always 1.
  */
 int	 store_lease(struct store *st, int *active, char **cause);
+/*
+ * Opens target for store_lease only: no migration (a standby must not
+ * change the schema under the active hub), no schema check.
+ */
+int	 store_open_lease(const char *target, const char *password_file,
+	     struct store **out, char **cause);
 /* Whether the store is on PostgreSQL (else SQLite). */
 int	 store_is_postgresql(const struct store *st);
 void	 store_close(struct store *st);
