@@ -74,7 +74,8 @@ api_status(struct ferryd *d, const char *op, const json_t *req,
 		json_object_set_new(rep, "mail", hub_mail_status(d));
 	}
 	else if (rep != NULL) {
-		json_object_set_new(rep, "hub", json_string(d->conf.hub));
+		json_object_set_new(rep, "hub", json_string(
+		    d->uplink_addr != NULL ? d->uplink_addr : d->conf.hub));
 		json_object_set_new(rep, "connected",
 		    json_boolean(d->uplinked));
 		if (d->uplink_error != NULL)

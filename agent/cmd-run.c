@@ -123,6 +123,7 @@ run_stop(struct ferryd *d)
 	json_decref(d->uplink_outq);
 	json_decref(d->asks);
 	free(d->uplink_error);
+	free(d->uplink_addr);
 	identity_free(d->id);
 	conf_clear(&d->conf);
 	lockfile_release(d->lockfd);

@@ -45,6 +45,7 @@ static const struct {
 	{ "mail-retry-base", offsetof(struct conf, mail_retry) },
 	{ "store", offsetof(struct conf, store) },
 	{ "store-password-file", offsetof(struct conf, store_pwfile) },
+	{ "hub-standby", offsetof(struct conf, hub_standby) },
 };
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])
 

@@ -40,6 +40,8 @@ struct conf {
 	char	*mail_retry;	/* hub: seconds before mail's first retry */
 	char	*store;		/* hub: a postgresql:// URL; unset: hub.db */
 	char	*store_pwfile;	/* hub: its 0600 password file, if any */
+	char	*hub_standby;	/* agent: more hubs' ADDR[:PORT], comma-
+				   separated, with hub-fingerprint's key */
 	/*
 	 * hub: the lines of libmail's keywords (smtp-*, mail-*: "keyword
 	 * value"), which the hub gives it (hub-mail.c), and their numbers.

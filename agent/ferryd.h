@@ -93,6 +93,7 @@ struct ferryd {
 	/* Agent only. */
 	int			 uplinked;	/* connected to the hub now */
 	char			*uplink_error;	/* why not, if not */
+	char			*uplink_addr;	/* the hub address in use */
 	json_t			*uplink_outq;	/* messages for the hub */
 	int			 uplink_wake[2];
 };
@@ -106,6 +107,12 @@ void	ferryd_usage_error(const struct ferryd_cmd *cmd, const char *fmt, ...)
  * see this agent where the hub saw it.
  */
 const char *ferryd_source(const struct ferryd *d);
+
+/*
+ * node-uplink.c: the hub address the link uses now (hub, or one of
+ * hub-standby's), a copy, for the relay through the hub; NULL: no memory.
+ */
+char	*uplink_address(struct ferryd *d);
 
 /* hub.c: the hub's control port and its links' threads. */
 int	hub_run(struct ferryd *d);

@@ -7,6 +7,8 @@
 # killed one restarted as the new standby; a new job every other round.
 # In the end every job is done, every file whole at ny, each job done
 # once (one 'done' notice per job, every task done), no partial files.
+# The hubs listen on two addresses (127.0.0.1 and 127.0.0.2), and the
+# agents know both (hub-standby): each round they must find the other.
 # Prints the takeover times, their median and worst.
 . "${srcdir:-.}/tests/agent/lib.sh"
 . "${srcdir:-.}/tests/pg/lib.sh"
@@ -21,6 +23,7 @@ A=$HUB
 B="$TMP/hub-b"
 cp -a "$A" "$B"
 rm -f "$B/ferryd.sock"
+sed -i "s/^listen .*/listen 127.0.0.2:$port/" "$B/ferryd.conf"
 start_daemon "$B"
 # pid of each hub, by state directory
 pid_A=$HUBPID
@@ -36,7 +39,19 @@ cat >"$TMP/map.json" <<JSON
 JSON
 run 0 "$FERRY" share import "$TMP/map.json" --state "$A"
 enrol_agent la la-server
+LA=$APID
 enrol_agent ny ny-server
+NY=$APID
+# Each agent learns the second hub's address (the same key).
+for a in la-server ny-server; do
+	echo "hub-standby 127.0.0.2:$port" >>"$TMP/$a/ferryd.conf"
+done
+kill "$LA" "$NY"
+wait "$LA" "$NY" 2>/dev/null || true
+start_daemon "$TMP/la-server"
+start_daemon "$TMP/ny-server"
+wait_linked la-server
+wait_linked ny-server
 run 0 "$FERRY" site set ny --bwlimit 3M --state "$A"
 
 jobs=""
@@ -112,6 +127,13 @@ checks=$((checks + 1))
 [ -z "$(find "$N" -name '.*ferry-*')" ] || fail "partial files left at ny"
 run 0 pg_psql "SELECT count(*) FROM tasks WHERE state <> 'done'"
 out_is "0"
+# The agents found each hub at its own address.
+for a in la-server ny-server; do
+	checks=$((checks + 1))
+	grep -q "connected to the hub at 127.0.0.2:$port" "$TMP/$a.log" &&
+	    grep -q "connected to the hub at 127.0.0.1:$port" "$TMP/$a.log" ||
+	    fail "$a did not use both hubs' addresses: $(grep 'connected to the hub' "$TMP/$a.log")"
+done
 sorted=$(echo $times | tr ' ' '\n' | sort -n)
 n=$(echo "$sorted" | wc -l)
 median=$(echo "$sorted" | sed -n "$(( (n + 1) / 2 ))p")
