@@ -59,17 +59,6 @@ uplink_addr_at(const struct ferryd *d, int i)
 	return (strndup(p, (size_t)(end - p)));
 }
 
-char *
-uplink_address(struct ferryd *d)
-{
-	char	*a;
-
-	pthread_mutex_lock(&d->mu);
-	a = strdup(d->uplink_addr != NULL ? d->uplink_addr : d->conf.hub);
-	pthread_mutex_unlock(&d->mu);
-	return (a);
-}
-
 static int
 uplink_dial(struct ferryd *d, int *fdp, char **cause)
 {
