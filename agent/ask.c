@@ -21,6 +21,7 @@
 #include "hex.h"
 
 #define ASK_MAX		256	/* open questions at once */
+#define ASK_PAGE_WAIT	60	/* s a page waits for the one before */
 
 int
 ask_open(struct ferryd *d, const char *to, char *id, char **cause)
@@ -76,6 +77,8 @@ ask_answered(struct ferryd *d, const char *from, const json_t *msg,
 {
 	const char	*id = json_string_value(json_object_get(msg, "re"));
 	json_t		*row;
+	struct timespec	 t;
+	int64_t		 start;
 
 	if (id == NULL || strlen(id) != ASK_ID_LEN ||
 	    strspn(id, "0123456789abcdef") != ASK_ID_LEN) {
@@ -90,13 +93,89 @@ ask_answered(struct ferryd *d, const char *from, const json_t *msg,
 		*why = "answer.wrong-agent";
 		return (-1);
 	}
+	/*
+	 * A question answered in pages: the next page waits (and this
+	 * link's thread with it, so the agent's sends wait for TCP) until
+	 * the asker has taken the last one. One page in memory at a time.
+	 */
+	start = clock_now();
+	while (json_is_true(json_object_get(row, "paged")) &&
+	    json_object_get(row, "reply") != NULL &&
+	    clock_now() - start <= ASK_PAGE_WAIT && !d->stop) {
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_sec += 1;
+		pthread_cond_timedwait(&d->answered, &d->mu, &t);
+		if ((row = json_object_get(d->asks, id)) == NULL) {
+			*why = "answer.unasked";
+			return (-1);
+		}
+	}
 	if (json_object_get(row, "reply") != NULL) {
 		*why = "answer.repeated";
+		return (-1);
+	}
+	if (json_object_get(row, "last") != NULL) {
+		*why = "answer.after-last";	/* a page after "more": false */
 		return (-1);
 	}
 	json_object_set(row, "reply", (json_t *)(uintptr_t)msg);
 	pthread_cond_broadcast(&d->answered);
 	return (0);
+}
+
+int
+ask_open_paged(struct ferryd *d, const char *to, char *id, char **cause)
+{
+	int	r;
+
+	if ((r = ask_open(d, to, id, cause)) == 0)
+		json_object_set_new(json_object_get(d->asks, id), "paged",
+		    json_true());
+	return (r);
+}
+
+int
+ask_next(struct ferryd *d, const char *id, int timeout_s, json_t **reply,
+    int *more, char **cause)
+{
+	struct timespec	 t;
+	json_t		*row;
+	int64_t		 start = clock_now();
+	int		 r = 0;
+
+	*reply = NULL;
+	*more = 0;
+	while ((row = json_object_get(d->asks, id)) != NULL &&
+	    (*reply = json_object_get(row, "reply")) == NULL) {
+		if (clock_now() - start > timeout_s || d->stop) {
+			r = err_set(cause, FERRY_ERR_TIMEOUT, "no answer "
+			    "within %d s", timeout_s);
+			break;
+		}
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_sec += 1;
+		pthread_cond_timedwait(&d->answered, &d->mu, &t);
+	}
+	if (*reply == NULL) {
+		json_object_del(d->asks, id);
+		return (r != 0 ? r : err_set(cause, FERRY_ERR_CLOSED, "the "
+		    "question was lost"));
+	}
+	json_incref(*reply);
+	*more = json_is_true(json_object_get(*reply, "more"));
+	/* Taken: the next page may come (ask_answered waits for this). */
+	json_object_del(row, "reply");
+	if (!*more)
+		json_object_set_new(row, "last", json_true());
+	pthread_cond_broadcast(&d->answered);
+	return (0);
+}
+
+void
+ask_close(struct ferryd *d, const char *id)
+{
+	json_object_del(d->asks, id);	/* later pages find nothing */
+	pthread_cond_broadcast(&d->answered);
 }
 
 json_t *

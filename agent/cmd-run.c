@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -67,6 +68,31 @@ run_umask(const struct conf *c, char **cause)
 	}
 	umask((mode_t)v);
 	return (0);
+}
+
+/*
+ * Open files up to the hard limit: a hub holds three for each agent's
+ * link (its socket and wake pipe), so 1,024, the usual soft limit, ends
+ * near 330 agents (docs/benchmarks.md, "Scale"). Only the hub says what
+ * it got, with what that allows.
+ */
+static void
+run_nofile(int hub)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (hub)
+		log_info("open files: at most %llu, for about %llu agents' "
+		    "links", (unsigned long long)rl.rlim_cur,
+		    (unsigned long long)(rl.rlim_cur > 100 ?
+		    (rl.rlim_cur - 100) / 3 : 0));
 }
 
 static int
@@ -198,6 +224,7 @@ cmd_run_exec(int argc, char **argv)
 	sa.sa_handler = run_on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	run_nofile(strcmp(d.conf.role, "hub") == 0);
 	r = strcmp(d.conf.role, "hub") == 0 ? hub_run(&d) : uplink_run(&d);
 	run_daemon = NULL;
 	if (r != FERRYD_EXIT_OK) {

@@ -213,6 +213,24 @@ int	ask_wait(struct ferryd *d, const char *id, int timeout_s,
 int	ask_answered(struct ferryd *d, const char *from, const json_t *msg,
 	    const char **why);
 json_t	*ask_why(const json_t *msg);
+/*
+ * A question answered in pages (an agent's listing of a million files):
+ * ask_next gives each page in turn, *more while pages follow, and the
+ * link's thread holds the next page until the last is taken; ask_close
+ * ends the question (later pages are dropped as unasked).
+ */
+int	ask_open_paged(struct ferryd *d, const char *to, char *id,
+	    char **cause);
+int	ask_next(struct ferryd *d, const char *id, int timeout_s,
+	    json_t **reply, int *more, char **cause);
+void	ask_close(struct ferryd *d, const char *id);
+/*
+ * hub_ask, answered in pages: cb gets each (without d->mu, which the
+ * caller holds otherwise) until the last or until cb fails.
+ */
+int	hub_ask_pages(struct ferryd *d, const char *endpoint, json_t *msg,
+	    int timeout_s, int (*cb)(void *, const json_t *), void *arg,
+	    char **cause);
 
 /*
  * People on an agent's machine (a vendor publishing back) use the hub's
@@ -229,7 +247,10 @@ void	xfer_start(struct ferryd *d, const json_t *msg);
 void	xfer_abort(struct ferryd *d, const json_t *msg);
 void	xfer_rate(struct ferryd *d, const json_t *msg);
 void	xfer_abort_all(struct ferryd *d);
-json_t	*xfer_list(struct ferryd *d, const json_t *msg);
+struct tls_conn;
+/* c: the uplink, for the pages a listing is sent in when asked so. */
+json_t	*xfer_list(struct ferryd *d, const json_t *msg,
+	    struct tls_conn *c);
 /*
  * xfer-expect.c: what a receiver was told to expect, by the hub:
  * regular files by name, and for some of them a basis hint. Anything
@@ -387,6 +408,19 @@ json_t	*jobs_error(const char *msg);
 /* hub-jobs-query.c */
 json_t	*jobs_query(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
+struct store_task;
+int	 jobs_task_cb(void *arg, const struct store_task *t);
+
+/*
+ * hub-jobpage.c: pages of a job's tasks ("after", "limit") and of the
+ * job list ("before", "limit"); both answer "next", the cursor of the
+ * page that follows, while there is one. Caller holds d->mu.
+ */
+#define JOBPAGE_MAX	10000	/* tasks in one answer, at most */
+int	 jobpage_wanted(const json_t *req);
+int	 jobpage_tasks(struct ferryd *d, int64_t id, const json_t *req,
+	     json_t *list, json_t *rep, char **cause);
+json_t	*jobpage_jobs_reply(const json_t *req, json_t *list);
 /* One task per destination file, the first naming winning (t[].id reset). */
 struct store_task;
 void	 jobs_tasks_dedupe(struct store_task *t, size_t *np);

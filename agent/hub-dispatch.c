@@ -288,12 +288,42 @@ dispatch_xfer_main(void *arg)
 	return (NULL);
 }
 
+/*
+ * Whether a task's destination can take part now: the hub's own site, an
+ * SFTP site (the hub is its client) or an endpoint with an agent linked.
+ * Tasks for the others are skipped: 10,000 queued for a site whose agent
+ * is away filled every batch, and newer jobs elsewhere never started.
+ * Asked once per endpoint a pass. Caller holds d->mu.
+ */
+static int
+dispatch_end_present(struct dispatch_due *due, const char *dest)
+{
+	struct hub_sftp_site	*s = NULL;
+	json_t			*v;
+	int			 ok;
+
+	if (dest == NULL || due->d == NULL)
+		return (1);
+	if (due->ends != NULL && (v = json_object_get(due->ends, dest)) != NULL)
+		return (json_is_true(v));
+	ok = strcmp(dest, due->d->conf.site) == 0 ||
+	    hub_link_for(due->d, dest, 0) != NULL ||
+	    hub_sftp_site_get(due->d, dest, &s, NULL) != 0;
+	hub_sftp_site_free(s);
+	if (due->ends == NULL)
+		due->ends = json_object();
+	json_object_set_new(due->ends, dest, json_boolean(ok));
+	return (ok);
+}
+
 static int
 dispatch_due_cb(void *arg, const struct store_task *t)
 {
 	struct dispatch_due	*due = arg;
 	struct store_task	*v;
 
+	if (!dispatch_end_present(due, t->dest))
+		return (-1);
 	if ((v = realloc(due->t, (due->n + 1) * sizeof *v)) == NULL)
 		return (1);
 	due->t = v;
@@ -319,6 +349,7 @@ dispatch_due_clear(struct dispatch_due *due)
 		free(due->t[i].basis);
 	}
 	free(due->t);
+	json_decref(due->ends);
 	memset(due, 0, sizeof *due);
 }
 
@@ -650,6 +681,7 @@ dispatch_main(void *arg)
 		until.tv_sec += 1;
 		pthread_cond_timedwait(&d->wake, &d->mu, &until);
 		memset(&due, 0, sizeof due);
+		due.d = d;
 		if (clock_now() - last_sweep >= 30) {
 			store_stuck(d->store, clock_now(), d->stall_s,
 			    NULL, NULL);

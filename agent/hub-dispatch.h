@@ -81,6 +81,8 @@ struct jobs_xfer {
 struct dispatch_due {
 	struct store_task	*t;
 	size_t			 n;
+	struct ferryd		*d;
+	json_t			*ends;	/* endpoint -> whether it can take part */
 };
 
 /* hub-dispatch-core.c, for hub-dispatch-relay.c and hub-sftp.c. */

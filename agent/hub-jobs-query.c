@@ -101,17 +101,6 @@ jobs_list_cb(void *arg, const struct store_job *j)
 }
 
 static int
-jobs_task_cb(void *arg, const struct store_task *t)
-{
-	return (json_array_append_new(arg, json_pack("{s:I, s:s, s:s, s:s, "
-	    "s:I, s:I, s:i, s:s?}", "id", (json_int_t)t->id, "state",
-	    store_state_name(t->state), "src", t->src_path, "dst",
-	    t->dst_path, "size", (json_int_t)t->size, "done_bytes",
-	    (json_int_t)t->bytes_done, "attempts", t->attempts, "error",
-	    t->error)));
-}
-
-static int
 jobs_cancelled_cb(void *arg, const struct store_task *t)
 {
 	if (t->state == STORE_CANCELLED)
@@ -190,9 +179,10 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req,
 			r = err_set(&cause, FERRY_ERR_INVAL, "no job state "
 			    "\"%.32s\"", sn);
 		else
-			r = store_job_list(d->store, st, (size_t)
-			    json_integer_value(json_object_get(req, "limit")),
-			    jobs_list_cb, &jl, &cause);
+			r = store_job_list_page(d->store, st,
+			    json_integer_value(json_object_get(req, "before")),
+			    (size_t)json_integer_value(json_object_get(req,
+			    "limit")), jobs_list_cb, &jl, &cause);
 	}
 	else if (strcmp(op, "cancel") == 0)
 		r = store_job_cancel(d->store, id, who, clock_now(), NULL,
@@ -219,8 +209,10 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req,
 			jobs_discard(d, &j);
 		store_job_clear(&j);
 		/* "tasks": false when only the totals are wanted. */
-		if (strcmp(op, "job") == 0 && !json_is_false(json_object_get(
-		    req, "tasks")))
+		if (strcmp(op, "job") == 0 && jobpage_wanted(req))
+			r = jobpage_tasks(d, id, req, list, rep, &cause);
+		else if (strcmp(op, "job") == 0 && !json_is_false(
+		    json_object_get(req, "tasks")))
 			r = store_job_tasks(d->store, id, jobs_task_cb, list,
 			    &cause);
 	}
@@ -230,8 +222,7 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req,
 		rep = jobs_error(cause ? cause : err_str(r));
 	} else if (strcmp(op, "jobs") == 0)
 		/* The hub's clock, which agents' doctors compare with. */
-		rep = json_pack("{s:O, s:I, s:b}", "jobs", list, "time",
-		    (json_int_t)clock_now(), "done", 1);
+		rep = jobpage_jobs_reply(req, list);
 	else {
 		if (strcmp(op, "job") == 0)
 			json_object_set(rep, "tasks", list);

@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "expand.h"
 #include "frames.h"
+#include "hub-jobplan.h"
 #include "hub-names.h"
 #include "hub-sftp.h"
 #include "partial.h"
@@ -270,6 +271,7 @@ struct jobs_build {
 	/* Whether from and to are restricted: 0 no, 1 yes, else unknown. */
 	int			 restricted[2];
 	struct hub_sftp_site	*sftp;	/* an end that is an SFTP site */
+	struct jobplan		 plan;	/* t[] spilled to disk, if big */
 };
 
 /*
@@ -414,7 +416,11 @@ jobs_add_file(struct jobs_build *b, const char *path, int64_t size)
 	res.path = NULL;	/* transferred */
 	share_map_result_clear(&res);
 	b->n++;
-	return (v[b->n - 1].src_path == NULL ? FERRY_ERR_NOMEM : 0);
+	if (v[b->n - 1].src_path == NULL)
+		return (FERRY_ERR_NOMEM);
+	/* A big job's files so far go to disk (hub-jobplan.c). */
+	return (b->n < JOBPLAN_SPILL ? 0 : jobplan_spill(&b->plan, b->t, &b->n,
+	    &b->cause));
 }
 
 static int
@@ -479,6 +485,32 @@ jobs_add_paths(struct jobs_build *b, const json_t *paths)
 	return (r);
 }
 
+/* A page of what the source agent listed. */
+static int
+jobs_add_listed(void *arg, const json_t *rep)
+{
+	struct jobs_build	*b = arg;
+	const json_t		*f;
+	const char		*err, *path;
+	size_t			 i;
+	int			 r = 0;
+
+	if ((err = json_string_value(json_object_get(rep, "error"))) != NULL)
+		return (err_set(&b->cause, json_is_true(json_object_get(rep,
+		    "denied")) ? FERRY_ERR_DENIED : FERRY_ERR_NOTFOUND,
+		    "at %s: %s", b->from, err));
+	json_array_foreach(json_object_get(rep, "files"), i, f) {
+		path = json_string_value(json_object_get(f, "path"));
+		if (r == 0 && path == NULL)
+			r = err_set(&b->cause, FERRY_ERR_PROTO, "%s listed a "
+			    "file without a path", b->from);
+		if (r == 0)
+			r = jobs_add_file(b, path, json_integer_value(
+			    json_object_get(f, "size")));
+	}
+	return (r);
+}
+
 /*
  * The source is an agent: it lists the paths itself, over its control
  * link, since only it can see them, each below the share root the hub
@@ -487,8 +519,7 @@ jobs_add_paths(struct jobs_build *b, const json_t *paths)
 static int
 jobs_add_remote(struct jobs_build *b, const json_t *paths)
 {
-	json_t		*rep = NULL, *f, *list, *roots, *p;
-	const char	*err, *path;
+	json_t		*list, *roots, *p;
 	char		*root, *rel;
 	size_t		 i;
 	int		 r = 0;
@@ -512,76 +543,19 @@ jobs_add_remote(struct jobs_build *b, const json_t *paths)
 		free(root);
 		free(rel);
 	}
+	/* In pages (hub-jobplan.c): a million files are not one message. */
 	pthread_mutex_lock(&b->d->mu);
 	if (r == 0)
-		r = hub_ask(b->d, b->from, json_pack("{s:s, s:o, s:o, s:b}",
-		    "op", "list", "paths", list, "roots", roots,
-		    "skip_missing", b->skip_missing),
-		    FERRYD_TIMEOUT_MS / 1000, &rep, &b->cause);
+		r = hub_ask_pages(b->d, b->from, json_pack("{s:s, s:o, s:o, "
+		    "s:b, s:i}", "op", "list", "paths", list, "roots", roots,
+		    "skip_missing", b->skip_missing, "page", JOBPLAN_PAGE),
+		    FERRYD_TIMEOUT_MS / 1000, jobs_add_listed, b, &b->cause);
 	else {
 		json_decref(list);
 		json_decref(roots);
 	}
 	pthread_mutex_unlock(&b->d->mu);
-	if (r != 0)
-		return (r);
-	if ((err = json_string_value(json_object_get(rep, "error"))) != NULL)
-		r = err_set(&b->cause, json_is_true(json_object_get(rep,
-		    "denied")) ? FERRY_ERR_DENIED : FERRY_ERR_NOTFOUND,
-		    "at %s: %s", b->from, err);
-	json_array_foreach(json_object_get(rep, "files"), i, f) {
-		path = json_string_value(json_object_get(f, "path"));
-		if (r == 0 && path == NULL)
-			r = err_set(&b->cause, FERRY_ERR_PROTO, "%s listed a "
-			    "file without a path", b->from);
-		if (r == 0)
-			r = jobs_add_file(b, path, json_integer_value(
-			    json_object_get(f, "size")));
-	}
-	json_decref(rep);
 	return (r);
-}
-
-/* By destination, then in the order the paths named them. */
-static int
-jobs_task_cmp(const void *a, const void *b)
-{
-	const struct store_task	*x = a, *y = b;
-	int			 c = strcmp(x->dst_path, y->dst_path);
-
-	if (c != 0)
-		return (c);
-	return (x->id < y->id ? -1 : x->id > y->id);
-}
-
-/*
- * One task per destination file, however the paths named it (a folder,
- * and a sequence inside it): the first naming wins. Sends and publishes
- * both plan through it.
- */
-void
-jobs_tasks_dedupe(struct store_task *t, size_t *np)
-{
-	size_t	i, n = 0;
-
-	if (*np < 2)
-		return;
-	/* The id (unused until stored) keeps the order paths named them. */
-	for (i = 0; i < *np; i++)
-		t[i].id = (int64_t)i;
-	qsort(t, *np, sizeof *t, jobs_task_cmp);
-	for (i = 0; i < *np; i++) {
-		if (n > 0 && strcmp(t[n - 1].dst_path, t[i].dst_path) == 0) {
-			free(t[i].src_path);
-			free(t[i].dst_path);
-			free(t[i].basis);
-			continue;
-		}
-		t[n++] = t[i];
-	}
-	for (i = 0; i < n; i++)
-		t[i].id = 0;
-	*np = n;
 }
 
 static void
@@ -595,6 +569,7 @@ jobs_build_clear(struct jobs_build *b)
 		free(b->t[i].basis);
 	}
 	free(b->t);
+	jobplan_close(&b->plan);
 	share_map_free(b->m);
 	hub_sftp_site_free(b->sftp);
 	free(b->cause);
@@ -649,7 +624,7 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 				    "_by"));
 	char			 uidname[256], *meta = NULL;
 	int64_t			 id = 0;
-	size_t			 i;
+	size_t			 i, files = 0;	/* stored */
 	int			 r = 0, no_relay;
 
 	memset(&b, 0, sizeof b);
@@ -689,9 +664,11 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		r = jobs_add_remote(&b, paths);
 	else if (r == 0)
 		r = jobs_add_paths(&b, paths);
+	if (r == 0 && b.plan.db != NULL && b.n > 0)
+		r = jobplan_spill(&b.plan, b.t, &b.n, &b.cause);
 	if (r == 0)
 		jobs_tasks_dedupe(b.t, &b.n);
-	if (r == 0 && b.n == 0)
+	if (r == 0 && b.n == 0 && b.plan.db == NULL)
 		r = err_set(&b.cause, FERRY_ERR_NOTFOUND, "nothing to send: no "
 		    "file under the paths given");
 	if (who == NULL && json_is_string(json_object_get(req, "for"))) {
@@ -732,8 +709,13 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		job.meta = meta;
 		pthread_mutex_lock(&d->mu);
 		store_batch_begin(d->store, NULL);
-		r = store_job_create(d->store, &job, b.t, b.n, clock_now(),
-		    &id, &b.cause);
+		if (b.plan.db != NULL)
+			r = store_job_create_stream(d->store, &job,
+			    jobplan_next, &b.plan, clock_now(), &id, &files,
+			    &b.cause);
+		else
+			r = store_job_create(d->store, &job, b.t,
+			    files = b.n, clock_now(), &id, &b.cause);
 		if (r == 0 && no_relay)
 			r = store_relay_job_set(d->store, id, 0, &b.cause);
 		store_batch_end(d->store, r, NULL);
@@ -741,12 +723,12 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 	}
 	rep = r != 0 ? jobs_error(b.cause ? b.cause : err_str(r)) :
 	    json_pack("{s:I, s:I, s:b}", "id", (json_int_t)id, "files",
-	    (json_int_t)b.n, "done", 1);
+	    (json_int_t)files, "done", 1);
 	if (r == 0)
 		dispatch_wake(d);
 	if (r == 0)
 		log_info("job %jd: %zu files from %s to %s, by %s",
-		    (intmax_t)id, b.n, b.from, b.to, who);
+		    (intmax_t)id, files, b.from, b.to, who);
 	jobs_build_clear(&b);
 	free(meta);
 	return (rep);

@@ -118,3 +118,37 @@ hub_ask(struct ferryd *d, const char *endpoint, json_t *msg, int timeout_s,
 	hub_tell(d, l->name, msg);
 	return (ask_wait(d, id, timeout_s, reply, cause));
 }
+
+int
+hub_ask_pages(struct ferryd *d, const char *endpoint, json_t *msg,
+    int timeout_s, int (*cb)(void *, const json_t *), void *arg,
+    char **cause)
+{
+	struct hub_link	*l;
+	json_t		*page;
+	char		 id[ASK_ID_LEN + 1], fp[IDENTITY_FP_STRLEN + 1];
+	int		 r, more = 1;
+
+	if ((l = hub_link_for(d, endpoint, 0)) == NULL) {
+		json_decref(msg);
+		return (err_set(cause, FERRY_ERR_UNREACHABLE, "no agent of %s "
+		    "is connected to the hub", endpoint));
+	}
+	identity_fp_format(l->fp, fp);
+	if ((r = ask_open_paged(d, fp, id, cause)) != 0) {
+		json_decref(msg);
+		return (r);
+	}
+	json_object_set_new(msg, "req", json_string(id));
+	hub_tell(d, l->name, msg);
+	/* Each page's wait is timeout_s: a big listing takes its time. */
+	while (r == 0 && more &&
+	    (r = ask_next(d, id, timeout_s, &page, &more, cause)) == 0) {
+		pthread_mutex_unlock(&d->mu);
+		r = cb(arg, page);
+		pthread_mutex_lock(&d->mu);
+		json_decref(page);
+	}
+	ask_close(d, id);
+	return (r);
+}

@@ -154,7 +154,7 @@ uplink_loop(struct ferryd *d, struct tls_conn *c, int fd, char **cause)
 				    "paths"));
 			else if (op != NULL && strcmp(op, "list") == 0)
 				ferryd_enqueue(d, &d->uplink_outq,
-				    xfer_list(d, msg));
+				    xfer_list(d, msg, c));
 			json_decref(msg);
 			msg = NULL;
 		}

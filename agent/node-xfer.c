@@ -22,6 +22,7 @@
 #include "expand.h"
 #include "frames.h"
 #include "partial.h"
+#include "proto.h"
 #include "tree.h"
 #include "ferryd.h"
 #include "hex.h"
@@ -462,12 +463,35 @@ xfer_abort_all(struct ferryd *d)
 	log_warnx("transfers of the hub's last run still running after 30 s");
 }
 
+/* A listing, sent a page at a time when the hub asks so ("page"). */
+struct xfer_listing {
+	json_t		*files;
+	const json_t	*re;
+	struct tls_conn	*c;	/* the uplink; NULL: one answer */
+	size_t		 page;
+	char		**cause;
+};
+
 static int
 xfer_list_add(const char *path, const struct stat *sb, void *arg)
 {
-	return (json_array_append_new(arg, json_pack("{s:s, s:I}", "path",
-	    path, "size", (json_int_t)sb->st_size)) == 0 ? 0 :
-	    FERRY_ERR_NOMEM);
+	struct xfer_listing	*l = arg;
+	json_t			*m;
+	int			 r;
+
+	if (json_array_append_new(l->files, json_pack("{s:s, s:I}", "path",
+	    path, "size", (json_int_t)sb->st_size)) != 0)
+		return (FERRY_ERR_NOMEM);
+	if (l->c == NULL || l->page == 0 || json_array_size(l->files) <
+	    l->page)
+		return (0);
+	/* This thread owns the uplink: a page goes out now, in order. */
+	m = json_pack("{s:O, s:O, s:b}", "re", l->re, "files", l->files,
+	    "more", 1);
+	r = m != NULL ? proto_send(l->c, m, l->cause) : FERRY_ERR_NOMEM;
+	json_decref(m);
+	json_array_clear(l->files);
+	return (r);
 }
 
 /*
@@ -476,8 +500,9 @@ xfer_list_add(const char *path, const struct stat *sb, void *arg)
  * the hub's audit trail.
  */
 json_t *
-xfer_list(struct ferryd *d, const json_t *msg)
+xfer_list(struct ferryd *d, const json_t *msg, struct tls_conn *c)
 {
+	struct xfer_listing	 l;
 	json_t		*files = json_array(), *p;
 	const char	*root, *rel;
 	char		*cause = NULL, *path = NULL;
@@ -486,6 +511,11 @@ xfer_list(struct ferryd *d, const json_t *msg)
 			    "skip_missing"));
 
 	(void)d;
+	l.files = files;
+	l.re = json_object_get(msg, "req");
+	l.c = c;
+	l.page = (size_t)json_integer_value(json_object_get(msg, "page"));
+	l.cause = &cause;
 	json_array_foreach(json_object_get(msg, "paths"), i, p) {
 		root = json_string_value(json_array_get(json_object_get(msg,
 		    "roots"), i));
@@ -499,7 +529,7 @@ xfer_list(struct ferryd *d, const json_t *msg)
 			r = err_set(&cause, FERRY_ERR_PROTO, "%s: not below "
 			    "%s", path, root);
 		if (r == 0)
-			r = expand_path(root, rel, xfer_list_add, files,
+			r = expand_path(root, rel, xfer_list_add, &l,
 			    &cause);
 		free(path);
 		path = NULL;

@@ -25,46 +25,121 @@ const struct cmd_entry cmd_job_entry = {
 	.exec = cmd_job_exec,
 };
 
-static int
-job_task_cmp(const void *a, const void *b)
+/*
+ * Tasks a page: the hub answers at most this many at once, and neither
+ * it nor this program holds more than one page (a job may have a million
+ * files).
+ */
+#define JOB_PAGE	2000
+
+static void	job_head(const json_t *);
+
+/* One line per file, with its bytes (pages come in destination order). */
+static void
+job_task_line(const json_t *t)
 {
-	return (strcmp(json_string_value(json_object_get(*(json_t *const *)a,
-	    "dst")), json_string_value(json_object_get(*(json_t *const *)b,
-	    "dst"))));
+	char		 b1[HUMAN_LEN], b2[HUMAN_LEN], size[80];
+	json_int_t	 done, all;
+	const char	*err = json_string_value(json_object_get(t, "error"));
+
+	done = json_integer_value(json_object_get(t, "done_bytes"));
+	all = json_integer_value(json_object_get(t, "size"));
+	if (done == all)
+		human_bytes((double)all, size, sizeof size);
+	else
+		snprintf(size, sizeof size, "%s/%s", human_bytes((double)done,
+		    b1, sizeof b1), human_bytes((double)all, b2, sizeof b2));
+	printf("  %-9s %17s  %s%s%s\n", json_string_value(json_object_get(t,
+	    "state")), size, json_string_value(json_object_get(t, "dst")),
+	    err != NULL ? ": " : "", err != NULL ? err : "");
 }
 
-/* One line per file, sorted by destination path, with its bytes. */
-static void
-job_tasks(const json_t *tasks)
+/*
+ * --json, a page at a time: the same document as one answer would give
+ * (the first page's totals, "tasks", then "done" as cli_json_print says
+ * it), written as the pages come.
+ */
+static int
+job_json_head(const json_t *rep)
 {
-	json_t		**v, *t;
-	size_t		  i, n = json_array_size(tasks);
-	char		  b1[HUMAN_LEN], b2[HUMAN_LEN], size[80];
-	json_int_t	  done, all;
+	json_t		*head = json_deep_copy(rep);
+	const char	*st = json_string_value(json_object_get(rep, "state"));
+	char		*text;
+	size_t		 n;
 
-	if (n == 0 || (v = calloc(n, sizeof *v)) == NULL)
-		return;
-	json_array_foreach(tasks, i, t)
-		v[i] = t;
-	qsort(v, n, sizeof *v, job_task_cmp);
-	for (i = 0; i < n; i++) {
-		t = v[i];
-		done = json_integer_value(json_object_get(t, "done_bytes"));
-		all = json_integer_value(json_object_get(t, "size"));
-		if (done == all)
-			human_bytes((double)all, size, sizeof size);
-		else
-			snprintf(size, sizeof size, "%s/%s", human_bytes(
-			    (double)done, b1, sizeof b1), human_bytes(
-			    (double)all, b2, sizeof b2));
-		printf("  %-9s %17s  %s%s%s\n", json_string_value(
-		    json_object_get(t, "state")), size, json_string_value(
-		    json_object_get(t, "dst")), json_is_string(json_object_get(
-		    t, "error")) ? ": " : "", json_is_string(json_object_get(t,
-		    "error")) ? json_string_value(json_object_get(t, "error")) :
-		    "");
+	if (head == NULL)
+		return (-1);
+	json_object_del(head, "tasks");
+	json_object_del(head, "next");
+	json_object_del(head, "done");
+	text = json_dumps(head, JSON_COMPACT);
+	json_decref(head);
+	if (text == NULL || (n = strlen(text)) < 2) {
+		free(text);
+		return (-1);
 	}
-	free(v);
+	text[n - 1] = '\0';	/* the closing brace: more keys follow */
+	printf("%s%s\"tasks\":[", text, n > 2 ? "," : "");
+	free(text);
+	return (st != NULL && strcmp(st, "done") == 0);
+}
+
+static void
+job_json_task(const json_t *t, int first)
+{
+	char	*text = json_dumps(t, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	printf("%s%s", first ? "" : ",", text != NULL ? text : "{}");
+	free(text);
+}
+
+/*
+ * Asks for the job a page at a time and prints each page as it comes:
+ * the totals from the first. 0, or the failed request's exit status.
+ */
+static int
+job_show(const char *state, json_int_t id, int json, char *st, size_t stlen)
+{
+	json_t		*req, *rep = NULL, *t, *next;
+	size_t		 i, n = 0, pages = 0;
+	int		 r, done = 0;
+
+	req = json_pack("{s:s, s:I, s:I, s:i}", "op", "job", "id", id, "after",
+	    (json_int_t)0, "limit", JOB_PAGE);
+	for (;;) {
+		if ((r = cli_request(&cmd_job_entry, state, req, &rep)) != 0)
+			break;
+		if (pages++ == 0) {
+			t = json_object_get(rep, "state");
+			snprintf(st, stlen, "%s", json_is_string(t) ?
+			    json_string_value(t) : "");
+			if (json)
+				done = job_json_head(rep) == 1;
+			else
+				job_head(rep);
+		}
+		json_array_foreach(json_object_get(rep, "tasks"), i, t) {
+			if (json)
+				job_json_task(t, n == 0);
+			else
+				job_task_line(t);
+			n++;
+		}
+		next = json_object_get(rep, "next");
+		if (!json_is_integer(next)) {
+			json_decref(rep);
+			break;
+		}
+		json_object_set(req, "after", next);
+		json_decref(rep);
+		rep = NULL;
+	}
+	json_decref(req);
+	/* A page refused half way leaves the document open: r says so. */
+	if (json && r == 0)
+		printf("],\"done\":%s}\n", done ? "true" : "false");
+	fflush(stdout);
+	return (r);
 }
 
 /* The job's totals, and what the deltas saved when the hub knows it. */
@@ -114,8 +189,7 @@ cmd_job_exec(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*state = NULL;
-	char		*end;
-	json_t		*req, *rep = NULL;
+	char		*end, st[32];
 	json_int_t	 id;
 	int		 ch, json = 0, wait = 0, r;
 
@@ -135,19 +209,8 @@ cmd_job_exec(int argc, char **argv)
 	if (wait && (r = cli_wait_job(&cmd_job_entry, state, id, json)) ==
 	    CLI_EXIT_USAGE)
 		return (r);
-	req = json_pack("{s:s, s:I}", "op", "job", "id", id);
-	r = cli_request(&cmd_job_entry, state, req, &rep);
-	json_decref(req);
-	if (r != 0)
+	if ((r = job_show(state, id, json, st, sizeof st)) != 0)
 		return (r);
-	if (json)
-		cli_json_print(rep);
-	else {
-		job_head(rep);
-		job_tasks(json_object_get(rep, "tasks"));
-	}
-	r = strcmp(json_string_value(json_object_get(rep, "state")), "done") ==
-	    0 || !wait ? CLI_EXIT_OK : CLI_EXIT_FAILED;
-	json_decref(rep);
-	return (r);
+	return (strcmp(st, "done") == 0 || !wait ? CLI_EXIT_OK :
+	    CLI_EXIT_FAILED);
 }

@@ -1,7 +1,7 @@
 /*
- * ferry jobs [--json] [--watch] [--limit N] [--state DIR]: the jobs,
- * newest first, with their progress: who sent what, when, and how it
- * went.
+ * ferry jobs [--json] [--watch] [--limit N | --all] [--state DIR]: the
+ * jobs, newest first (the 50 newest unless told), with their progress:
+ * who sent what, when, and how it went.
  */
 #include "config.h"
 
@@ -22,7 +22,7 @@ static int	cmd_jobs_exec(int, char **);
 
 const struct cmd_entry cmd_jobs_entry = {
 	.name = "jobs",
-	.usage = "[--json] [--watch] [--limit N] [--state DIR]",
+	.usage = "[--json] [--watch] [--limit N | --all] [--state DIR]",
 	.summary = "list the jobs and how they went",
 	.exec = cmd_jobs_exec,
 };
@@ -165,6 +165,42 @@ jobs_watch(const char *state, json_t *req)
 	return (r);
 }
 
+/* Jobs a page for --all: the hub holds one page at a time. */
+#define JOBS_PAGE	1000
+
+/*
+ * The limit newest jobs (0: all of them, a page at a time, each older
+ * than the last one of the page before) in *out.
+ */
+static int
+jobs_fetch(const char *state, long limit, json_t **out)
+{
+	json_t	*req, *rep = NULL, *all = json_array(), *next;
+	int	 r;
+
+	req = json_pack("{s:s, s:i}", "op", "jobs", "limit", limit > 0 ?
+	    (int)limit : JOBS_PAGE);
+	for (;;) {
+		if ((r = cli_request(&cmd_jobs_entry, state, req, &rep)) != 0)
+			break;
+		json_array_extend(all, json_object_get(rep, "jobs"));
+		next = json_object_get(rep, "next");
+		if (limit > 0 || !json_is_integer(next)) {
+			json_decref(rep);
+			break;
+		}
+		json_object_set(req, "before", next);
+		json_decref(rep);
+		rep = NULL;
+	}
+	json_decref(req);
+	if (r != 0)
+		json_decref(all);
+	else
+		*out = all;
+	return (r);
+}
+
 static int
 cmd_jobs_exec(int argc, char **argv)
 {
@@ -172,19 +208,21 @@ cmd_jobs_exec(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "watch", no_argument, NULL, 'w' },
 		{ "limit", required_argument, NULL, 'l' },
+		{ "all", no_argument, NULL, 'a' },
 		{ "state", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*state = NULL;
 	char		*text;
-	json_t		*req, *rep = NULL;
+	json_t		*req, *jobs = NULL;
 	long		 limit = 50;
-	int		 ch, json = 0, watch = 0, r;
+	int		 ch, json = 0, watch = 0, all = 0, r;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': json = 1; break;
 		case 'w': watch = 1; break;
+		case 'a': all = 1; break;
 		case 'l':
 			if (human_parse_long(optarg, 1, 1000000, &limit) != 0) {
 				cli_error(&cmd_jobs_entry, "--limit: %s is not "
@@ -202,22 +240,20 @@ cmd_jobs_exec(int argc, char **argv)
 		    "job: ferry job ID)", argv[optind]);
 		return (CLI_EXIT_USAGE);
 	}
-	req = json_pack("{s:s, s:i}", "op", "jobs", "limit", (int)limit);
 	if (watch) {
+		req = json_pack("{s:s, s:i}", "op", "jobs", "limit", (int)limit);
 		r = jobs_watch(state, req);
 		json_decref(req);
 		return (r);
 	}
-	r = cli_request(&cmd_jobs_entry, state, req, &rep);
-	json_decref(req);
-	if (r != 0)
+	if ((r = jobs_fetch(state, all ? 0 : limit, &jobs)) != 0)
 		return (r);
 	if (json) {
-		text = json_dumps(json_object_get(rep, "jobs"), JSON_COMPACT);
+		text = json_dumps(jobs, JSON_COMPACT);
 		printf("%s\n", text ? text : "[]");
 		free(text);
 	} else
-		jobs_table(json_object_get(rep, "jobs"));
-	json_decref(rep);
+		jobs_table(jobs);
+	json_decref(jobs);
 	return (CLI_EXIT_OK);
 }

@@ -1,10 +1,13 @@
 /*
  * The directories a receiver writes into (recv-int.h), below recv.c and
  * recv-commit.c, which both open them: the last one stays open, and an
- * entry refused on the way is reported as a suspect.
+ * entry refused on the way is reported as a suspect. A file's failure is
+ * marked here too: recv.c and stripe-recv.c both mark it.
  */
 #include "config.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -59,4 +62,20 @@ recv_parent(struct recv_stream *s, const char *rel, int create, int *dirfd,
 	s->cache_fd = fd;
 	*dirfd = fd;
 	return (0);
+}
+
+/* Marks the file failed; its remaining data will be read and dropped. */
+void
+recv_file_fail(struct recv_file *rf, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (rf->failed)
+		return;
+	rf->failed = 1;
+	free(rf->why);
+	va_start(ap, fmt);
+	if (vasprintf(&rf->why, fmt, ap) == -1)
+		rf->why = NULL;
+	va_end(ap);
 }

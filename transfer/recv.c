@@ -425,22 +425,6 @@ recv_send_plans(struct recv_stream *s, char **cause)
 	return (r == 0 ? conn_flush(&s->c, cause) : r);
 }
 
-/* Marks the file failed; its remaining data will be read and dropped. */
-void
-recv_file_fail(struct recv_file *rf, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (rf->failed)
-		return;
-	rf->failed = 1;
-	free(rf->why);
-	va_start(ap, fmt);
-	if (vasprintf(&rf->why, fmt, ap) == -1)
-		rf->why = NULL;
-	va_end(ap);
-}
-
 static int
 recv_write_sink(void *arg, const void *data, size_t len)
 {

@@ -170,6 +170,79 @@ store_job_create(struct store *st, const struct store_job *job,
 	return (r);
 }
 
+/*
+ * A job whose tasks come one at a time (a million files are never all in
+ * memory): the job's row first, its tasks as next gives them, then its
+ * counts, all in the caller's transaction.
+ */
+static int
+store_job_stream_tx(struct store *st, const struct store_job *job,
+    int (*next)(void *, const struct store_task **, char **), void *arg,
+    int64_t now, int64_t *id, size_t *ntasks, char **cause)
+{
+	static const char	 ins[] =
+	    "INSERT INTO jobs (submitter, from_site, to_site, to_user,"
+	    " priority, note, meta, state, created, updated, n_tasks,"
+	    " n_queued, bytes_total) VALUES (?, ?, ?, ?, ?, ?, ?, 'running',"
+	    " ?, ?, 0, 0, 0) RETURNING id";
+	static const char	 upd[] = "UPDATE jobs SET n_tasks = ?,"
+	    " n_queued = ?, bytes_total = ? WHERE id = ?";
+	const struct store_task	*t;
+	char			 detail[96];
+	struct db_stmt		*s;
+	int64_t			 total = 0;
+	size_t			 n = 0;
+	int			 r;
+
+	if ((r = store_job_check(st, job, cause)) != 0)
+		return (r);
+	r = db_q(st->db, ins, &s, cause, "ttttnttii", job->submitter,
+	    job->from_site, job->to_site, job->to_user, job->priority,
+	    job->note, job->meta, now, now);
+	if (r != 0 || (r = db_exec_id(st->db, s, id, cause)) != 0)
+		return (r);
+	while ((r = next(arg, &t, cause)) == 1) {
+		if ((r = store_task_insert(st, job, *id, t, n, now, cause)) != 0)
+			return (r);
+		total += t->size > 0 ? t->size : 0;
+		n++;
+	}
+	if (r != 0)
+		return (r);
+	if (n == 0)
+		return (err_set(cause, FERRY_ERR_NOTFOUND, "a job needs a "
+		    "task"));
+	if ((r = db_q(st->db, upd, &s, cause, "iiii", (int64_t)n, (int64_t)n,
+	    total, *id)) != 0 || (r = db_exec(st->db, s, cause)) != 0)
+		return (r);
+	*ntasks = n;
+	snprintf(detail, sizeof detail, "{\"job\":%jd,\"tasks\":%zu}",
+	    (intmax_t)*id, n);
+	return (store_audit_add(st, now, job->submitter, "job.create", detail,
+	    cause));
+}
+
+int
+store_job_create_stream(struct store *st, const struct store_job *job,
+    int (*next)(void *, const struct store_task **, char **), void *arg,
+    int64_t now, int64_t *id, size_t *ntasks, char **cause)
+{
+	int64_t	new_id = 0;
+	size_t	n = 0;
+	int	r;
+
+	if ((r = db_begin(st->db, cause)) != 0)
+		return (r);
+	r = store_job_stream_tx(st, job, next, arg, now, &new_id, &n, cause);
+	if ((r = db_end(st->db, r, cause)) == 0) {
+		if (id != NULL)
+			*id = new_id;
+		if (ntasks != NULL)
+			*ntasks = n;
+	}
+	return (r);
+}
+
 static int
 store_job_copy(const struct store_job *src, struct store_job *dst)
 {
@@ -222,6 +295,35 @@ store_job_list(struct store *st, enum store_state state, size_t limit,
 
 	r = db_q(st->db, sql, &s, cause, "ti",
 	    state == STORE_ANY ? NULL : store_state_name(state),
+	    limit == 0 ? INT64_MAX : (int64_t)limit);
+	if (r != 0)
+		return (r);
+	while ((r = db_step(st->db, s, cause)) == 1) {
+		store_job_row(s, &j);
+		if (cb(arg, &j) != 0) {
+			db_reset(s);
+			return (0);
+		}
+	}
+	return (r);
+}
+
+int
+store_job_list_page(struct store *st, enum store_state state, int64_t before,
+    size_t limit, int (*cb)(void *, const struct store_job *), void *arg,
+    char **cause)
+{
+	/* By rowid, newest first; jobs_state serves a state's. */
+	static const char	 sql[] = STORE_JOB_SELECT
+	    " WHERE (CAST(?1 AS TEXT) IS NULL OR state = ?1) AND id < ?2"
+	    " ORDER BY id DESC LIMIT ?3";
+	struct store_job	 j;
+	struct db_stmt		*s;
+	int			 r;
+
+	r = db_q(st->db, sql, &s, cause, "tii",
+	    state == STORE_ANY ? NULL : store_state_name(state),
+	    before > 0 ? before : INT64_MAX,
 	    limit == 0 ? INT64_MAX : (int64_t)limit);
 	if (r != 0)
 		return (r);

@@ -111,6 +111,13 @@ store_taken_free(struct store_taken *tk)
 	free(tk->slot);
 }
 
+/*
+ * Tasks a walk looks past (their ends cannot take part now) before it
+ * stops: a pass stays bounded (a fraction of a second), and newer work
+ * waits only behind more than this many tasks nobody can take.
+ */
+#define STORE_SKIP_MAX	100000
+
 int
 store_task_next(struct store *st, int64_t now, size_t limit,
     int (*cb)(void *, const struct store_task *), void *arg, char **cause)
@@ -125,13 +132,13 @@ store_task_next(struct store *st, int64_t now, size_t limit,
 	struct store_taken	 tk;
 	struct store_task	 t;
 	struct db_stmt		*s;
-	size_t			 n = 0;
-	int			 r, taken;
+	size_t			 n = 0, skipped = 0;
+	int			 r, taken, c;
 
 	memset(&tk, 0, sizeof tk);
 	if ((r = db_q(st->db, sql, &s, cause, "i", now)) != 0)
 		return (r);
-	while ((limit == 0 || n < limit) &&
+	while ((limit == 0 || n < limit) && skipped < STORE_SKIP_MAX &&
 	    (r = db_step(st->db, s, cause)) == 1) {
 		store_task_row(s, &t);
 		if ((taken = store_taken_add(&tk, &t)) < 0) {
@@ -140,8 +147,13 @@ store_task_next(struct store *st, int64_t now, size_t limit,
 		}
 		if (taken)
 			continue;
+		/* Skipped (its end cannot take part now): not counted. */
+		if ((c = cb(arg, &t)) < 0) {
+			skipped++;
+			continue;
+		}
 		n++;
-		if (cb(arg, &t) != 0)
+		if (c != 0)
 			break;
 	}
 	/* Stopped early (limit, callback or no memory): the row is open. */

@@ -411,12 +411,38 @@ struct store_task {
 int	 store_job_create(struct store *st, const struct store_job *job,
 	     const struct store_task *tasks, size_t ntasks, int64_t now,
 	     int64_t *id, char **cause);
+/*
+ * The same, with the tasks from next (1 and *t, valid until the next
+ * call; 0 at the end; or an error), for a job too big to hold: at least
+ * one task; *ntasks says how many were stored.
+ */
+int	 store_job_create_stream(struct store *st, const struct store_job *job,
+	     int (*next)(void *, const struct store_task **, char **),
+	     void *arg, int64_t now, int64_t *id, size_t *ntasks,
+	     char **cause);
 int	 store_job_get(struct store *st, int64_t id, struct store_job *out,
 	     char **cause);
 /* Newest first; state STORE_ANY for all; limit 0 for no limit. */
 int	 store_job_list(struct store *st, enum store_state state, size_t limit,
 	     int (*cb)(void *, const struct store_job *), void *arg,
 	     char **cause);
+/*
+ * Jobs older than before (0: from the newest), newest first, at most
+ * limit (0: all): a page of the job list, the next one before the last
+ * id this one gave.
+ */
+int	 store_job_list_page(struct store *st, enum store_state state,
+	     int64_t before, size_t limit,
+	     int (*cb)(void *, const struct store_job *), void *arg,
+	     char **cause);
+/*
+ * A page of a job's tasks: those after the task id after (0: from the
+ * first), in creation order (which is destination order: a job's tasks
+ * are stored sorted), at most limit (0: all).
+ */
+int	 store_job_task_page(struct store *st, int64_t id, int64_t after,
+	     size_t limit, int (*cb)(void *, const struct store_task *),
+	     void *arg, char **cause);
 /* Every task of a job in creation order. */
 int	 store_job_tasks(struct store *st, int64_t id,
 	     int (*cb)(void *, const struct store_task *), void *arg,
@@ -502,7 +528,9 @@ void	 store_task_clear(struct store_task *t);
  * Up to limit queued tasks due at now, highest job priority first, then
  * oldest; a task whose destination file is being written by a running
  * task, or by a task listed earlier in the same call, is left out. cb
- * returning non-zero stops the walk (and is not an error).
+ * returning > 0 stops the walk (and is not an error); < 0 skips the task
+ * without counting it towards limit (at most 100,000 a walk), so that
+ * tasks no one can take now do not fill every batch.
  */
 int	 store_task_next(struct store *st, int64_t now, size_t limit,
 	     int (*cb)(void *, const struct store_task *), void *arg,

@@ -21,7 +21,8 @@ import json
 import os
 import socket
 import time
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
+from typing import (Any, Callable, Dict, Iterable, Iterator, List, Mapping,
+                    Optional)
 
 __all__ = ["Client", "Job", "FerryError", "FINAL_STATES"]
 __version__ = "0.1.0"
@@ -91,8 +92,19 @@ class Job:
     def tasks(self) -> List[Dict[str, Any]]:
         """The job's files: ``id``, ``state``, ``src``, ``dst``, ``size``,
         ``done_bytes``, ``attempts``, ``error``."""
-        return self._client._request(
-            {"op": "job", "id": self.id}).get("tasks", [])
+        return list(self.iter_tasks())
+
+    def iter_tasks(self, page: int = 2000) -> Iterator[Dict[str, Any]]:
+        """The job's files a page at a time (``after``/``limit``/``next``),
+        so that neither the hub nor this process holds a big job whole."""
+        after = 0
+        while True:
+            ans = self._client._request(
+                {"op": "job", "id": self.id, "after": after, "limit": page})
+            yield from ans.get("tasks", [])
+            if not isinstance(ans.get("next"), int):
+                return
+            after = ans["next"]
 
     def wait(self, progress: Optional[Callable[["Job"], None]] = None,
              timeout: Optional[float] = None,

@@ -1,0 +1,40 @@
+/*
+ * A send's files on disk once they are too many to hold (hub-jobplan.c):
+ * spill the listed tasks a batch at a time, then store the job from
+ * jobplan_next, which gives them by destination, one per destination.
+ */
+#ifndef FERRY_HUB_JOBPLAN_H
+#define FERRY_HUB_JOBPLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+/* Files listed in memory before they go to disk. */
+#define JOBPLAN_SPILL	16384
+/* Files in one page of an agent's listing ("list" with "page"). */
+#define JOBPLAN_PAGE	4096
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+struct jobplan {
+	struct sqlite3		*db;	/* NULL: nothing spilled */
+	struct sqlite3_stmt	*ins, *sel;
+	int64_t			 ord;	/* files spilled */
+	char			*last;	/* the last destination given */
+	struct store_task	 cur;
+};
+
+/*
+ * Adds the *n tasks of t in the order named, and frees their strings
+ * (*n becomes 0; t itself stays for more): 0, or FERRY_ERR_IO.
+ */
+int	jobplan_spill(struct jobplan *p, struct store_task *t, size_t *n,
+	    char **cause);
+/* store_job_create_stream's next: arg is the plan. */
+int	jobplan_next(void *arg, const struct store_task **t, char **cause);
+void	jobplan_close(struct jobplan *p);
+
+#endif
