@@ -8,9 +8,13 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
 #include "ferryd.h"
 #include "hub-sftp.h"
 #include "hub-roots.h"
@@ -61,11 +65,17 @@ api_status(struct ferryd *d, const char *op, const json_t *req,
 	    d->conf.role, "site", d->conf.site, "user", d->conf.user, "name",
 	    d->conf.name, "fingerprint", d->fp, "done", 1);
 	if (rep != NULL && d->store != NULL) {
+		/* Which store, and (on PostgreSQL) this hub holds its lease. */
+		json_object_set_new(rep, "store", json_string(
+		    store_is_postgresql(d->store) ? "postgresql" : "sqlite"));
+		json_object_set_new(rep, "hub_state", json_string(
+		    d->lease == NULL ? "single" : "active"));
 		json_object_set_new(rep, "agents", api_agents(d));
 		json_object_set_new(rep, "mail", hub_mail_status(d));
 	}
 	else if (rep != NULL) {
-		json_object_set_new(rep, "hub", json_string(d->conf.hub));
+		json_object_set_new(rep, "hub", json_string(
+		    d->uplink_addr != NULL ? d->uplink_addr : d->conf.hub));
 		json_object_set_new(rep, "connected",
 		    json_boolean(d->uplinked));
 		if (d->uplink_error != NULL)
@@ -148,6 +158,31 @@ api_ops_error(const char *msg)
 	return (json_pack("{s:s, s:b}", "error", msg, "done", 1));
 }
 
+/*
+ * The hub takes no request while its database does not answer (one on
+ * PostgreSQL that went away), and says so, rather than letting each
+ * operation fail its own way ("no such site" for a lookup that failed).
+ */
+static json_t *
+api_ops_store_down(struct ferryd *d)
+{
+	json_t	*rep = NULL;
+	char	*cause = NULL, msg[1024];
+	int	 r;
+
+	pthread_mutex_lock(&d->mu);
+	r = store_ready(d->store, &cause);
+	pthread_mutex_unlock(&d->mu);
+	if (r != 0) {
+		snprintf(msg, sizeof msg, "the hub's database does not answer, "
+		    "so the hub takes no new work until it is back: %s",
+		    cause != NULL ? cause : err_str(r));
+		rep = api_ops_error(msg);
+	}
+	free(cause);
+	return (rep);
+}
+
 json_t *
 api_ops_local(struct ferryd *d, const json_t *req, uid_t uid)
 {
@@ -169,7 +204,8 @@ api_ops_local(struct ferryd *d, const json_t *req, uid_t uid)
 	if (d->store == NULL)
 		return (api_ops_error("this daemon is not the hub: run it on "
 		    "the hub"));
-	if (o != NULL && (o->who & API_LOCAL))
+	if (o != NULL && (o->who & API_LOCAL) &&
+	    (rep = api_ops_store_down(d)) == NULL)
 		rep = o->fn(d, op, req, uid);
 	return (rep != NULL ? rep : api_ops_error("unknown request"));
 }
@@ -180,9 +216,12 @@ api_ops_agent(struct ferryd *d, const json_t *req)
 	const char		*op = json_string_value(json_object_get(req,
 				    "op"));
 	const struct api_op	*o = api_ops_find(op);
+	json_t			*rep;
 
 	if (o == NULL || (o->who & API_AGENT) == 0)
 		return (api_ops_error("an agent may ask the hub only to send, "
 		    "to publish, to show its jobs and to set its roots"));
+	if ((rep = api_ops_store_down(d)) != NULL)
+		return (rep);
 	return (o->fn(d, op, req, (uid_t)-1));
 }

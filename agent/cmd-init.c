@@ -1,7 +1,10 @@
 /*
  * ferryd init --hub --site SITE --listen ADDR[:PORT] [--state DIR]
+ *     [--store postgresql://... [--store-password-file FILE]]
  * Makes this machine the hub: state directory, identity, configuration,
- * an empty database with its own site, and hub.secret (secret.c).
+ * an empty database with its own site, and hub.secret (secret.c). The
+ * database is hub.db in the state directory, or with --store one on
+ * PostgreSQL (docs/operations.md), whose password is never on argv.
  */
 #include "config.h"
 
@@ -13,6 +16,7 @@
 
 #include "clock.h"
 #include "conf.h"
+#include "db.h"
 #include "err.h"
 #include "ferryd.h"
 #include "identity.h"
@@ -23,7 +27,8 @@ static int	cmd_init_exec(int, char **);
 
 const struct ferryd_cmd ferryd_cmd_init = {
 	.name = "init",
-	.usage = "--hub --site SITE --listen ADDR[:PORT] [--state DIR]",
+	.usage = "--hub --site SITE --listen ADDR[:PORT] [--state DIR] "
+	    "[--store URL [--store-password-file FILE]]",
 	.summary = "make this machine the hub",
 	.exec = cmd_init_exec,
 };
@@ -61,6 +66,34 @@ init_secret(const char *state, struct store *st, char **cause)
 	return (r);
 }
 
+/*
+ * A PostgreSQL store must answer and be empty of ferry: a second hub on
+ * one database would be a standby, which is not built yet (issue 17).
+ */
+static int
+init_store_check(const char *target, const char *pwfile, char **cause)
+{
+	struct store	*st = NULL;
+	char		*why = NULL;
+	int		 r;
+
+	if (!db_is_url(target))
+		return (0);
+	r = store_open_with(target, pwfile, 0, &st, &why);
+	store_close(st);
+	if (r == 0)
+		return (err_set(cause, FERRY_ERR_EXIST, "%s holds a ferry hub "
+		    "store already: one hub per database (a standby hub is "
+		    "not supported yet)", target));
+	if (r == FERRY_ERR_STATE) {
+		free(why);
+		return (0);
+	}
+	err_set(cause, r, "%s", why);
+	free(why);
+	return (r);
+}
+
 static int
 cmd_init_exec(int argc, char **argv)
 {
@@ -69,6 +102,8 @@ cmd_init_exec(int argc, char **argv)
 		{ "site", required_argument, NULL, 's' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "state", required_argument, NULL, 'S' },
+		{ "store", required_argument, NULL, 'D' },
+		{ "store-password-file", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct conf	 c;
@@ -84,6 +119,8 @@ cmd_init_exec(int argc, char **argv)
 		case 's': c.site = optarg; break;
 		case 'l': c.listen = optarg; break;
 		case 'S': state = optarg; break;
+		case 'D': c.store = optarg; break;
+		case 'P': c.store_pwfile = optarg; break;
 		default:
 			ferryd_usage_error(&ferryd_cmd_init, "bad option");
 			return (FERRYD_EXIT_USAGE);
@@ -100,6 +137,22 @@ cmd_init_exec(int argc, char **argv)
 		ferryd_usage_error(&ferryd_cmd_init, "--listen: %s", cause);
 		return (FERRYD_EXIT_USAGE);
 	}
+	if (c.store != NULL && !db_is_url(c.store)) {
+		ferryd_usage_error(&ferryd_cmd_init, "--store takes a "
+		    "postgresql:// URL (without it, the store is hub.db in the "
+		    "state directory)");
+		return (FERRYD_EXIT_USAGE);
+	}
+	if (c.store_pwfile != NULL && c.store == NULL) {
+		ferryd_usage_error(&ferryd_cmd_init, "--store-password-file "
+		    "goes with --store");
+		return (FERRYD_EXIT_USAGE);
+	}
+	if (c.store != NULL && !db_have_postgresql()) {
+		fprintf(stderr, "ferryd: init: this ferryd was built without "
+		    "PostgreSQL (configure --with-postgresql, libpq-dev)\n");
+		return (FERRYD_EXIT_FAILED);
+	}
 	snprintf(host, sizeof host, "%s:%d", h, port);
 	free(h);
 	c.listen = host;
@@ -107,10 +160,14 @@ cmd_init_exec(int argc, char **argv)
 	c.name = c.site;
 	state = statedir_choose(state);
 	snprintf(db, sizeof db, "%s/hub.db", state);
-	if ((r = statedir_open(state, &cause)) != 0 ||
+	if (c.store != NULL)
+		snprintf(db, sizeof db, "%s", c.store);
+	/* The database first: a bad URL or password leaves nothing behind. */
+	if ((r = init_store_check(db, c.store_pwfile, &cause)) != 0 ||
+	    (r = statedir_open(state, &cause)) != 0 ||
 	    (r = init_identity(state, c.site, &cause)) != 0 ||
 	    (r = conf_save(state, &c, &cause)) != 0 ||
-	    (r = store_open(db, &st, &cause)) != 0 ||
+	    (r = store_open_with(db, c.store_pwfile, 1, &st, &cause)) != 0 ||
 	    (r = init_secret(state, st, &cause)) != 0 ||
 	    (r = store_site_add(st, c.site, clock_now(), &cause)) != 0) {
 		fprintf(stderr, "ferryd: init: %s\n", cause ? cause :

@@ -40,12 +40,16 @@ const struct ferryd_cmd ferryd_cmd_run = {
 };
 
 static volatile sig_atomic_t	run_signalled;
+static struct ferryd		*run_daemon;
 
 static void
 run_on_signal(int sig)
 {
 	(void)sig;
 	run_signalled = 1;
+	/* A standby hub waits inside hub_run (hub-lease.c), watching this. */
+	if (run_daemon != NULL)
+		run_daemon->stop = 1;
 }
 
 /* The umask of ferryd.conf (octal, default 027) for what ferryd makes. */
@@ -145,6 +149,7 @@ run_stop(struct ferryd *d)
 	json_decref(d->uplink_outq);
 	json_decref(d->asks);
 	free(d->uplink_error);
+	free(d->uplink_addr);
 	identity_free(d->id);
 	conf_clear(&d->conf);
 	lockfile_release(d->lockfd);
@@ -215,11 +220,13 @@ cmd_run_exec(int argc, char **argv)
 		d.conf.source_addr = strdup(src);
 	}
 	memset(&sa, 0, sizeof sa);
+	run_daemon = &d;
 	sa.sa_handler = run_on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	run_nofile(strcmp(d.conf.role, "hub") == 0);
 	r = strcmp(d.conf.role, "hub") == 0 ? hub_run(&d) : uplink_run(&d);
+	run_daemon = NULL;
 	if (r != FERRYD_EXIT_OK) {
 		api_close(&d);
 		return (r);

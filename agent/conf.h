@@ -38,6 +38,10 @@ struct conf {
 	char	*home_folder_emp; /* hub: an employee's, the same */
 	char	*mail_admins;	/* hub: addresses, comma-separated */
 	char	*mail_retry;	/* hub: seconds before mail's first retry */
+	char	*store;		/* hub: a postgresql:// URL; unset: hub.db */
+	char	*store_pwfile;	/* hub: its 0600 password file, if any */
+	char	*hub_standby;	/* agent: more hubs' ADDR[:PORT], comma-
+				   separated, with hub-fingerprint's key */
 	/*
 	 * hub: the lines of libmail's keywords (smtp-*, mail-*: "keyword
 	 * value"), which the hub gives it (hub-mail.c), and their numbers.

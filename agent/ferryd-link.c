@@ -7,6 +7,9 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "ferryd.h"
@@ -46,6 +49,18 @@ ferryd_flush(struct ferryd *d, json_t **q, struct tls_conn *c, char **cause)
 	}
 	json_decref(take);
 	return (r);
+}
+
+/* Here, below both node-uplink (which sets it) and node-xfer (relay). */
+char *
+uplink_address(struct ferryd *d)
+{
+	char	*a;
+
+	pthread_mutex_lock(&d->mu);
+	a = strdup(d->uplink_addr != NULL ? d->uplink_addr : d->conf.hub);
+	pthread_mutex_unlock(&d->mu);
+	return (a);
 }
 
 const char *

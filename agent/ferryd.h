@@ -88,9 +88,12 @@ struct ferryd {
 	/* The hub's run: on the hub, this life's; on an agent, its last. */
 	int64_t			 hub_run;
 	struct hub_mail		*mail;		/* hub: hub-mail.c's */
+	struct store		*lease;		/* hub: hub-lease.c's */
+	int			 active;	/* hub: holds the lease */
 	/* Agent only. */
 	int			 uplinked;	/* connected to the hub now */
 	char			*uplink_error;	/* why not, if not */
+	char			*uplink_addr;	/* the hub address in use */
 	json_t			*uplink_outq;	/* messages for the hub */
 	int			 uplink_wake[2];
 };
@@ -105,8 +108,21 @@ void	ferryd_usage_error(const struct ferryd_cmd *cmd, const char *fmt, ...)
  */
 const char *ferryd_source(const struct ferryd *d);
 
+/*
+ * ferryd-link.c: the hub address an agent's link uses now (hub, or one
+ * of hub-standby's, set by node-uplink), a copy, for the relay through
+ * the hub; NULL: no memory.
+ */
+char	*uplink_address(struct ferryd *d);
+
 /* hub.c: the hub's control port and its links' threads. */
 int	hub_run(struct ferryd *d);
+/*
+ * hub-lease.c: waits (as the standby) until this hub holds the store's
+ * lease, then keeps it from a thread of its own; gives up when *give_up.
+ */
+int	lease_wait(struct ferryd *d, const char *target, const char *pwfile,
+	    volatile int *give_up);
 
 /*
  * hub-web.c: the status page and /metrics (libmicrohttpd's thread); off

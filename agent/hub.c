@@ -483,8 +483,18 @@ hub_run(struct ferryd *d)
 	int		 r;
 
 	snprintf(db, sizeof db, "%s/hub.db", d->state);
+	if (d->conf.store != NULL)
+		snprintf(db, sizeof db, "%s", d->conf.store);
+	/*
+	 * On PostgreSQL the standby waits here, before it opens its control
+	 * port or touches the store (hub-lease.c).
+	 */
+	if (d->conf.store != NULL && lease_wait(d, db, d->conf.store_pwfile,
+	    &d->stop) != 0)
+		return (FERRYD_EXIT_FAILED);
 	/* Only `ferryd init` makes a hub database; a bad one is refused. */
-	if ((r = store_open_existing(db, &d->store, &cause)) != 0 ||
+	if ((r = store_open_existing_with(db, d->conf.store_pwfile, &d->store,
+	    &cause)) != 0 ||
 	    (r = secret_open(d->state, d->store, identity_fp(d->id),
 	    &cause)) != 0 ||
 	    (r = hub_listen(d, &cause)) != 0 ||

@@ -26,14 +26,50 @@
 
 #define UPLINK_BACKOFF_MAX	60
 
+/*
+ * The hubs an agent may find active (docs/operations.md, "Active and
+ * standby hubs"): hub, then hub-standby's comma-separated addresses, all
+ * with the one key pinned as hub-fingerprint. i wraps around.
+ */
+static int
+uplink_naddrs(const struct ferryd *d)
+{
+	const char	*p;
+	int		 n = 1;
+
+	for (p = d->conf.hub_standby; p != NULL && *p != '\0'; p++)
+		n += *p == ',';
+	return (d->conf.hub_standby != NULL && *d->conf.hub_standby != '\0' ?
+	    n + 1 : 1);
+}
+
+static char *
+uplink_addr_at(const struct ferryd *d, int i)
+{
+	const char	*p, *end;
+
+	i %= uplink_naddrs(d);
+	if (i == 0)
+		return (strdup(d->conf.hub));
+	for (p = d->conf.hub_standby; --i > 0; p++)
+		p = strchr(p, ',');
+	while (*p == ' ')
+		p++;
+	end = p + strcspn(p, ", ");
+	return (strndup(p, (size_t)(end - p)));
+}
+
 static int
 uplink_dial(struct ferryd *d, int *fdp, char **cause)
 {
-	char	*host = NULL;
+	char	*host = NULL, *addr;
 	int	 port, r;
 
-	if ((r = conf_split_addr(d->conf.hub, CONF_CONTROL_PORT, &host, &port,
-	    cause)) != 0)
+	if ((addr = uplink_address(d)) == NULL)
+		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
+	r = conf_split_addr(addr, CONF_CONTROL_PORT, &host, &port, cause);
+	free(addr);
+	if (r != 0)
 		return (r);
 	r = link_dial(host, port, ferryd_source(d), fdp, cause);
 	free(host);
@@ -166,7 +202,8 @@ uplink_once(struct ferryd *d, const uint8_t *hub_fp, char **cause)
 	if (run != 0)
 		d->hub_run = run;
 	uplink_state(d, 1, NULL);
-	log_info("connected to the hub at %s", d->conf.hub);
+	log_info("connected to the hub at %s", d->uplink_addr != NULL ?
+	    d->uplink_addr : d->conf.hub);
 	r = uplink_loop(d, c, fd, cause);
 out:
 	json_decref(msg);
@@ -184,8 +221,8 @@ uplink_main(void *arg)
 {
 	struct ferryd	*d = arg;
 	uint8_t		 hub_fp[IDENTITY_FP_LEN];
-	char		*cause = NULL;
-	int		 backoff = 1, i;
+	char		*cause = NULL, *addr;
+	int		 backoff = 1, i, at = 0, tried = 0;
 
 	if (identity_fp_parse(d->conf.hub_fp, hub_fp, &cause) != 0) {
 		log_error("%s: hub-fingerprint: %s", CONF_NAME, cause);
@@ -194,11 +231,29 @@ uplink_main(void *arg)
 		return (NULL);
 	}
 	while (!d->stop) {
+		if ((addr = uplink_addr_at(d, at)) != NULL) {
+			pthread_mutex_lock(&d->mu);
+			free(d->uplink_addr);
+			d->uplink_addr = addr;
+			pthread_mutex_unlock(&d->mu);
+		}
 		if (uplink_once(d, hub_fp, &cause) == 0 && d->stop)
 			break;
-		if (d->uplinked)
+		if (d->uplinked) {
 			backoff = 1;	/* it was up: start the backoff over */
+			tried = 0;
+		}
 		uplink_state(d, 0, cause);
+		/* The next hub at once, until each was tried: then wait. */
+		at = (at + 1) % uplink_naddrs(d);
+		if (++tried < uplink_naddrs(d)) {
+			log_warnx("hub link: %s; trying the next hub", cause ?
+			    cause : "lost");
+			free(cause);
+			cause = NULL;
+			continue;
+		}
+		tried = 0;
 		log_warnx("hub link: %s; again in %d s", cause ? cause :
 		    "lost", backoff);
 		free(cause);

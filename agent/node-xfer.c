@@ -188,7 +188,7 @@ xfer_relay(struct xfer *x, const struct link_params *p,
 {
 	uint8_t		 ticket[LINK_RELAY_TICKET_LEN];
 	const char	*side;
-	char		*host = NULL;
+	char		*host = NULL, *hub;
 	int		 port, r;
 
 	side = json_string_value(json_object_get(x->msg, "relay_side"));
@@ -200,10 +200,14 @@ xfer_relay(struct xfer *x, const struct link_params *p,
 	log_info("transfer %jd: through the hub's relay, as TLS %s",
 	    (intmax_t)x->id, strcmp(side, "accept") == 0 ? "server" :
 	    "client");
-	if ((r = conf_split_addr(x->d->conf.hub, CONF_CONTROL_PORT, &host,
+	/* The relay is the hub the link is to now (hub-standby). */
+	if ((hub = uplink_address(x->d)) == NULL)
+		r = err_set(cause, FERRY_ERR_NOMEM, "out of memory");
+	else if ((r = conf_split_addr(hub, CONF_CONTROL_PORT, &host,
 	    &port, cause)) == 0)
 		r = link_relay(host, port, ticket, strcmp(side, "accept") == 0,
 		    p, conns, fds, cause);
+	free(hub);
 	explicit_bzero(ticket, sizeof ticket);
 	free(host);
 	return (r);

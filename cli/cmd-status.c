@@ -53,6 +53,13 @@ status_print(const json_t *rep)
 	printf("%s %s, key %s\n", role,
 	    json_string_value(json_object_get(rep, "name")),
 	    json_string_value(json_object_get(rep, "fingerprint")));
+	/* Only a standby's peer has something to say (docs/operations.md). */
+	if (json_is_string(json_object_get(rep, "store")) &&
+	    strcmp(json_string_value(json_object_get(rep, "store")),
+	    "postgresql") == 0)
+		printf("store: PostgreSQL; this hub is %s (it holds the "
+		    "store's lease; a standby waits without answering)\n",
+		    json_string_value(json_object_get(rep, "hub_state")));
 	if ((agents = json_object_get(rep, "agents")) != NULL) {
 		printf("%zu agent(s) connected\n", json_object_size(agents));
 		json_object_foreach(agents, name, a)

@@ -1,91 +1,79 @@
-/* ferry's SQLite layer (db.h). */
+/*
+ * ferry's database layer (db.h): what both back ends share. The
+ * statement cache, the binder, nested transactions and the migration
+ * runner live here, so that the store and the spool behave alike on
+ * SQLite and PostgreSQL; db-sqlite.c and db-pg.c only talk to their
+ * library.
+ */
 #include "config.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "compat.h"
 #include "db.h"
+#include "db-int.h"
 #include "err.h"
 
-/* Made here, 0600 whatever the umask, and never through a symlink. */
-static int
-db_create_file(const char *path, char **cause)
+int
+db_is_url(const char *target)
 {
-	int	fd;
-
-	if ((fd = compat_open_private(path)) == -1)
-		return (err_set(cause, FERRY_ERR_IO, "%s: %s", path,
-		    strerror(errno)));
-	close(fd);
-	return (0);
-}
-
-/* journal_mode answers the mode it got: anything but wal is an error. */
-static int
-db_wal(sqlite3 *db, const char *path, char **cause)
-{
-	sqlite3_stmt		*s;
-	const unsigned char	*mode;
-	int			 rc, r = 0;
-
-	rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &s, NULL);
-	if (rc != SQLITE_OK)
-		return (err_set(cause, FERRY_ERR_IO, "%s: %s", path,
-		    sqlite3_errmsg(db)));
-	if (sqlite3_step(s) != SQLITE_ROW)
-		r = err_set(cause, FERRY_ERR_IO, "%s: %s", path,
-		    sqlite3_errmsg(db));
-	else if ((mode = sqlite3_column_text(s, 0)) == NULL ||
-	    strcmp((const char *)mode, "wal") != 0)
-		r = err_set(cause, FERRY_ERR_IO, "%s: cannot use WAL mode "
-		    "(journal mode is %s)", path, mode != NULL ?
-		    (const char *)mode : "unknown");
-	sqlite3_finalize(s);
-	return (r);
+	return (strncmp(target, "postgresql://", 13) == 0 ||
+	    strncmp(target, "postgres://", 11) == 0);
 }
 
 int
-db_open(const char *path, int busy_ms, struct db **dbp, char **cause)
+db_have_postgresql(void)
 {
-	struct db	*db;
-	sqlite3		*conn = NULL;
-	int		 rc, r;
+#ifdef HAVE_LIBPQ
+	return (1);
+#else
+	return (0);
+#endif
+}
+
+int
+db_open_with(const char *target, const struct db_options *opt,
+    struct db **dbp, char **cause)
+{
+	static const struct db_options	 none;
+	struct db			*db;
+	int				 r;
 
 	*dbp = NULL;
-	if ((r = db_create_file(path, cause)) != 0)
-		return (r);
+	if (opt == NULL)
+		opt = &none;
 	if ((db = calloc(1, sizeof *db)) == NULL)
 		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
-	/* One thread at a time uses a connection: no mutexes needed. */
-	rc = sqlite3_open_v2(path, &conn, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		r = err_set(cause, FERRY_ERR_IO, "%s: %s", path,
-		    conn != NULL ? sqlite3_errmsg(conn) : sqlite3_errstr(rc));
-		sqlite3_close_v2(conn);
-		free(db);
-		return (r);
+	if (db_is_url(target)) {
+#ifdef HAVE_LIBPQ
+		db->be = &db_pg_backend;
+		r = db_pg_open(target, opt, db, cause);
+#else
+		r = err_set(cause, FERRY_ERR_INVAL, "this ferry was "
+		    "built without PostgreSQL (configure --with-postgresql)");
+#endif
+	} else {
+		db->be = &db_sqlite_backend;
+		r = db_sqlite_open(target, opt, db, cause);
 	}
-	db->conn = conn;
-	sqlite3_extended_result_codes(conn, 1);
-	sqlite3_busy_timeout(conn, busy_ms);
-	if ((r = db_wal(conn, path, cause)) == 0 &&
-	    sqlite3_exec(conn, "PRAGMA synchronous = FULL;"
-	    "PRAGMA foreign_keys = ON;", NULL, NULL, NULL) != SQLITE_OK)
-		r = err_set(cause, FERRY_ERR_IO, "%s: %s", path,
-		    sqlite3_errmsg(conn));
 	if (r != 0) {
-		db_close(db);
+		free(db);
 		return (r);
 	}
 	*dbp = db;
 	return (0);
+}
+
+int
+db_open(const char *target, int busy_ms, struct db **dbp, char **cause)
+{
+	struct db_options	opt = { .busy_ms = busy_ms };
+
+	return (db_open_with(target, &opt, dbp, cause));
 }
 
 void
@@ -96,64 +84,34 @@ db_close(struct db *db)
 	if (db == NULL)
 		return;
 	for (i = 0; i < db->ncache; i++)
-		sqlite3_finalize(db->cache[i].stmt);
-	sqlite3_close_v2(db->conn);
+		db->be->finalize(&db->cache[i]);
+	db->be->close(db);
 	free(db);
 }
 
-int
-db_err(struct db *db, int rc, char **cause)
+enum db_kind
+db_kind(const struct db *db)
 {
-	int	code;
-
-	switch (rc) {
-	case SQLITE_CONSTRAINT_UNIQUE:
-	case SQLITE_CONSTRAINT_PRIMARYKEY:
-		code = FERRY_ERR_EXIST;
-		break;
-	case SQLITE_CONSTRAINT_FOREIGNKEY:
-		code = FERRY_ERR_NOTFOUND;
-		break;
-	default:
-		switch (rc & 0xff) {
-		case SQLITE_CONSTRAINT:
-		case SQLITE_MISMATCH:
-		case SQLITE_RANGE:
-			code = FERRY_ERR_INVAL;
-			break;
-		case SQLITE_NOMEM:
-			code = FERRY_ERR_NOMEM;
-			break;
-		case SQLITE_BUSY:
-		case SQLITE_LOCKED:
-			code = FERRY_ERR_TIMEOUT;
-			break;
-		default:
-			code = FERRY_ERR_IO;
-			break;
-		}
-	}
-	return (err_set(cause, code, "database: %s", sqlite3_errmsg(db->conn)));
+	return (db->be->kind);
 }
 
 void
-db_reset(sqlite3_stmt *s)
+db_reset(struct db_stmt *s)
 {
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	s->db->be->reset(s);
 }
 
 static int
-db_prepare(struct db *db, const char *sql, sqlite3_stmt **sp,
+db_prepare(struct db *db, const char *sql, struct db_stmt **sp,
     char **cause)
 {
-	struct db_cached	*c;
-	size_t			 i;
-	int			 rc;
+	struct db_stmt	*c;
+	size_t		 i;
+	int		 r;
 
 	for (i = 0; i < db->ncache; i++) {
 		if (db->cache[i].sql == sql) {
-			*sp = db->cache[i].stmt;
+			*sp = &db->cache[i];
 			return (0);
 		}
 	}
@@ -161,75 +119,63 @@ db_prepare(struct db *db, const char *sql, sqlite3_stmt **sp,
 		return (err_set(cause, FERRY_ERR_INTERNAL,
 		    "database: statement cache full"));
 	c = &db->cache[db->ncache];
-	rc = sqlite3_prepare_v3(db->conn, sql, -1, SQLITE_PREPARE_PERSISTENT,
-	    &c->stmt, NULL);
-	if (rc != SQLITE_OK)
-		return (db_err(db, rc, cause));
+	c->db = db;
 	c->sql = sql;
+	c->h = NULL;
+	if ((r = db->be->prepare(db, c, cause)) != 0)
+		return (r);
 	db->ncache++;
-	*sp = c->stmt;
+	*sp = c;
 	return (0);
 }
 
 /*
- * Binds parameters 1, 2, ... by fmt: t text (NULL binds NULL), i int64_t,
- * z int64_t with 0 binding NULL, n int, h a 32-byte blob.
+ * Reads fmt's parameters: t text (NULL binds NULL), i int64_t, z int64_t
+ * with 0 binding NULL, n int, h a 32-byte blob.
  */
-static int
-db_vbind(sqlite3_stmt *s, const char *fmt, va_list ap)
-{
-	const char	*str;
-	const void	*blob;
-	int64_t		 v;
-	int		 i, rc = SQLITE_OK;
-
-	for (i = 0; fmt[i] != '\0' && rc == SQLITE_OK; i++) {
-		switch (fmt[i]) {
-		case 't':
-			str = va_arg(ap, const char *);
-			if (str == NULL)
-				rc = sqlite3_bind_null(s, i + 1);
-			else
-				rc = sqlite3_bind_text(s, i + 1, str, -1,
-				    SQLITE_STATIC);
-			break;
-		case 'i':
-			rc = sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
-			break;
-		case 'z':
-			v = va_arg(ap, int64_t);
-			if (v == 0)
-				rc = sqlite3_bind_null(s, i + 1);
-			else
-				rc = sqlite3_bind_int64(s, i + 1, v);
-			break;
-		case 'n':
-			rc = sqlite3_bind_int(s, i + 1, va_arg(ap, int));
-			break;
-		case 'h':
-			blob = va_arg(ap, const void *);
-			rc = sqlite3_bind_blob(s, i + 1, blob, DB_HASH_LEN,
-			    SQLITE_STATIC);
-			break;
-		default:
-			rc = SQLITE_MISUSE;
-			break;
-		}
-	}
-	return (rc);
-}
+#define DB_MAX_ARGS	64
 
 int
-db_vq(struct db *db, const char *sql, sqlite3_stmt **sp, char **cause,
+db_vq(struct db *db, const char *sql, struct db_stmt **sp, char **cause,
     const char *fmt, va_list ap)
 {
-	sqlite3_stmt	*s = NULL;
-	int		 r, rc;
+	struct db_arg	 args[DB_MAX_ARGS];
+	struct db_stmt	*s = NULL;
+	int		 i, r;
 
+	for (i = 0; fmt[i] != '\0'; i++) {
+		if (i == DB_MAX_ARGS)
+			return (err_set(cause, FERRY_ERR_INTERNAL,
+			    "database: too many parameters"));
+		memset(&args[i], 0, sizeof args[i]);
+		args[i].type = fmt[i];
+		switch (fmt[i]) {
+		case 't':
+			if ((args[i].s = va_arg(ap, const char *)) == NULL)
+				args[i].type = 0;
+			break;
+		case 'i':
+			args[i].i = va_arg(ap, int64_t);
+			break;
+		case 'z':
+			args[i].i = va_arg(ap, int64_t);
+			args[i].type = args[i].i == 0 ? 0 : 'i';
+			break;
+		case 'n':
+			args[i].i = va_arg(ap, int);
+			args[i].type = 'i';
+			break;
+		case 'h':
+			args[i].b = va_arg(ap, const void *);
+			break;
+		default:
+			return (err_set(cause, FERRY_ERR_INTERNAL,
+			    "database: bad binder format '%c'", fmt[i]));
+		}
+	}
 	if ((r = db_prepare(db, sql, &s, cause)) != 0)
 		return (r);
-	if ((rc = db_vbind(s, fmt, ap)) != SQLITE_OK) {
-		r = db_err(db, rc, cause);
+	if ((r = db->be->bind(s, args, i, cause)) != 0) {
 		db_reset(s);
 		return (r);
 	}
@@ -238,7 +184,7 @@ db_vq(struct db *db, const char *sql, sqlite3_stmt **sp, char **cause,
 }
 
 int
-db_q(struct db *db, const char *sql, sqlite3_stmt **sp, char **cause,
+db_q(struct db *db, const char *sql, struct db_stmt **sp, char **cause,
     const char *fmt, ...)
 {
 	va_list	ap;
@@ -252,21 +198,15 @@ db_q(struct db *db, const char *sql, sqlite3_stmt **sp, char **cause,
 
 /* 1: a row is ready; 0: done (reset); < 0: error (reset). */
 int
-db_step(struct db *db, sqlite3_stmt *s, char **cause)
+db_step(struct db *db, struct db_stmt *s, char **cause)
 {
-	int	rc, r;
-
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		return (1);
-	r = rc == SQLITE_DONE ? 0 : db_err(db, rc, cause);
-	db_reset(s);
-	return (r);
+	(void)db;
+	return (s->db->be->step(s, cause));
 }
 
 /* Runs s to completion and resets it. */
 int
-db_exec(struct db *db, sqlite3_stmt *s, char **cause)
+db_exec(struct db *db, struct db_stmt *s, char **cause)
 {
 	int	r;
 
@@ -281,23 +221,91 @@ db_exec(struct db *db, sqlite3_stmt *s, char **cause)
 int
 db_sql(struct db *db, const char *sql, char **cause)
 {
-	char	*msg = NULL;
-	int	 rc, r = 0;
+	return (db->be->sql(db, sql, cause));
+}
 
-	rc = sqlite3_exec(db->conn, sql, NULL, NULL, &msg);
-	if (rc != SQLITE_OK) {
-		r = db_err(db, sqlite3_extended_errcode(db->conn), cause);
-		if (msg != NULL)
-			err_set(cause, r, "database: %s", msg);
-	}
-	sqlite3_free(msg);
-	return (r);
+int64_t
+db_col_int64(struct db_stmt *s, int i)
+{
+	return (s->db->be->col_int64(s, i));
+}
+
+int
+db_col_int(struct db_stmt *s, int i)
+{
+	return ((int)s->db->be->col_int64(s, i));
+}
+
+double
+db_col_double(struct db_stmt *s, int i)
+{
+	return (s->db->be->col_double(s, i));
 }
 
 const char *
-db_col_str(sqlite3_stmt *s, int i)
+db_col_str(struct db_stmt *s, int i)
 {
-	return ((const char *)sqlite3_column_text(s, i));
+	return (s->db->be->col_str(s, i));
+}
+
+const void *
+db_col_blob(struct db_stmt *s, int i)
+{
+	return (s->db->be->col_blob(s, i));
+}
+
+int
+db_col_bytes(struct db_stmt *s, int i)
+{
+	return (s->db->be->col_bytes(s, i));
+}
+
+int
+db_col_null(struct db_stmt *s, int i)
+{
+	return (s->db->be->col_null(s, i));
+}
+
+int64_t
+db_changes(struct db *db)
+{
+	return (db->be->changes(db));
+}
+
+int
+db_exec_id(struct db *db, struct db_stmt *s, int64_t *id, char **cause)
+{
+	int	r;
+
+	if ((r = db_step(db, s, cause)) < 0)
+		return (r);
+	if (r == 0)
+		return (err_set(cause, FERRY_ERR_INTERNAL, "database: "
+		    "INSERT ... RETURNING returned no row"));
+	if (id != NULL)
+		*id = db_col_int64(s, 0);
+	db_reset(s);
+	return (0);
+}
+
+int
+db_ping(struct db *db, char **cause)
+{
+	return (db->be->ping != NULL ? db->be->ping(db, cause) : 0);
+}
+
+int
+db_lease(struct db *db, int64_t key, int *held, char **cause)
+{
+	*held = 1;
+	return (db->be->lease != NULL ? db->be->lease(db, key, held, cause) :
+	    0);
+}
+
+int
+db_check(struct db *db, char **cause)
+{
+	return (db->be->check(db, cause));
 }
 
 /* Transactions. */
@@ -309,7 +317,7 @@ db_begin(struct db *db, char **cause)
 
 	if (db->depth++ > 0)
 		return (0);
-	if ((r = db_sql(db, "BEGIN IMMEDIATE", cause)) != 0)
+	if ((r = db_sql(db, db->be->begin, cause)) != 0)
 		db->depth--;
 	return (r);
 }
@@ -331,18 +339,7 @@ db_end(struct db *db, int r, char **cause)
 int
 db_version(struct db *db, int *version, char **cause)
 {
-	sqlite3_stmt	*s;
-	int		 rc, r = 0;
-
-	rc = sqlite3_prepare_v2(db->conn, "PRAGMA user_version", -1, &s, NULL);
-	if (rc != SQLITE_OK)
-		return (db_err(db, rc, cause));
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*version = sqlite3_column_int(s, 0);
-	else
-		r = db_err(db, rc, cause);
-	sqlite3_finalize(s);
-	return (r);
+	return (db->be->version(db, version, cause));
 }
 
 /* One migration step, in its own transaction. */
@@ -350,19 +347,17 @@ static int
 db_migrate_one(struct db *db, const char *const *migrations, int n,
     int *version, char **cause)
 {
-	char	pragma[64];
 	int	r;
 
 	if ((r = db_begin(db, cause)) != 0)
 		return (r);
 	/* Another process may have migrated while this one waited. */
-	r = db_version(db, version, cause);
+	if ((r = db->be->migrate_lock(db, cause)) == 0)
+		r = db_version(db, version, cause);
 	if (r == 0 && *version < n) {
 		r = db_sql(db, migrations[*version], cause);
-		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
-		    *version + 1);
 		if (r == 0)
-			r = db_sql(db, pragma, cause);
+			r = db->be->set_version(db, *version + 1, cause);
 		if (r == 0)
 			(*version)++;
 	}

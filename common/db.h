@@ -1,41 +1,61 @@
 /*
- * ferry's SQLite layer, for the hub's store and ferry-ftrack's spool:
- * opening a database the one way both need (the file made 0600 before
- * SQLite touches it, WAL mode checked, synchronous=FULL so that a commit
- * is on disk before anyone acts on it, foreign keys on, a busy timeout),
- * prepared statements cached by SQL text, one binder, nested IMMEDIATE
- * transactions and the schema's migrations. One thread at a time uses a
- * struct db.
+ * ferry's database layer, for the hub's store and ferry-ftrack's spool,
+ * with two back ends behind one interface: SQLite (a path; the default)
+ * and PostgreSQL (a postgresql:// URL, when built with libpq).
+ *
+ * SQLite is opened the one way both users need (the file made 0600
+ * before SQLite touches it, WAL mode checked, synchronous=FULL so that a
+ * commit is on disk before anyone acts on it, foreign keys on, a busy
+ * timeout). Both back ends cache prepared statements by SQL text, bind
+ * with one binder, nest transactions and run the schema's migrations.
+ * SQL is written with SQLite's `?` and `?N` placeholders; the PostgreSQL
+ * back end turns them into $N. One thread at a time uses a struct db.
  */
 #ifndef FERRY_DB_H
 #define FERRY_DB_H
 
 #include <stdarg.h>
 #include <stddef.h>
-
-#include <sqlite3.h>
+#include <stdint.h>
 
 /* Statements are kept for the life of the database, by SQL text. */
 #define DB_CACHE	96
 /* What the binder's h takes: a blob of this many bytes. */
 #define DB_HASH_LEN	32
 
-struct db_cached {
-	const char	*sql;
-	sqlite3_stmt	*stmt;
+struct db;		/* a connection */
+struct db_stmt;		/* a prepared statement, owned by its db */
+
+enum db_kind {
+	DB_SQLITE,
+	DB_POSTGRESQL
 };
 
-struct db {
-	sqlite3			*conn;
-	int			 depth;		/* transaction nesting */
-	struct db_cached	 cache[DB_CACHE];
-	size_t			 ncache;
+/* Options for db_open_with; zero means the default. */
+struct db_options {
+	int		 busy_ms;	/* SQLite's busy timeout */
+	/* PostgreSQL: a 0600 password file (libpq's passfile), checked. */
+	const char	*password_file;
+	int		 connect_s;	/* PostgreSQL: connect timeout */
 };
 
-/* On failure *dbp is NULL and the cause names path. */
-int		 db_open(const char *path, int busy_ms, struct db **dbp,
+/*
+ * target is a file path (SQLite) or a postgresql:// or postgres:// URL
+ * (PostgreSQL). On failure *dbp is NULL and the cause names target
+ * (without any password). A URL that carries a password is refused:
+ * it would end up in argv and config files.
+ */
+int		 db_open(const char *target, int busy_ms, struct db **dbp,
+		     char **cause);
+int		 db_open_with(const char *target,
+		     const struct db_options *opt, struct db **dbp,
 		     char **cause);
 void		 db_close(struct db *db);
+enum db_kind	 db_kind(const struct db *db);
+/* Whether target names a PostgreSQL database rather than a file. */
+int		 db_is_url(const char *target);
+/* Whether this build has the PostgreSQL back end. */
+int		 db_have_postgresql(void);
 
 /*
  * sql must be a string that lives as long as db (a literal): statements
@@ -44,33 +64,74 @@ void		 db_close(struct db *db);
  * i int64_t, z int64_t with 0 binding NULL, n int, h a DB_HASH_LEN blob.
  * db_step answers 1 for a row, 0 at the end (reset), < 0 on error
  * (reset); a caller that stops before the end calls db_reset. db_exec
- * runs a statement to the end; db_sql runs SQL text uncached.
+ * runs a statement to the end; db_sql runs SQL text uncached (several
+ * statements, no parameters).
  */
-int		 db_q(struct db *db, const char *sql, sqlite3_stmt **sp,
+int		 db_q(struct db *db, const char *sql, struct db_stmt **sp,
 		     char **cause, const char *fmt, ...);
-int		 db_vq(struct db *db, const char *sql, sqlite3_stmt **sp,
+int		 db_vq(struct db *db, const char *sql, struct db_stmt **sp,
 		     char **cause, const char *fmt, va_list ap);
-int		 db_step(struct db *db, sqlite3_stmt *s, char **cause);
-int		 db_exec(struct db *db, sqlite3_stmt *s, char **cause);
+int		 db_step(struct db *db, struct db_stmt *s, char **cause);
+int		 db_exec(struct db *db, struct db_stmt *s, char **cause);
 int		 db_sql(struct db *db, const char *sql, char **cause);
-void		 db_reset(sqlite3_stmt *s);
-const char	*db_col_str(sqlite3_stmt *s, int i);
-/* Maps SQLite's rc to a FERRY_ERR_* code and sets the cause. */
-int		 db_err(struct db *db, int rc, char **cause);
+void		 db_reset(struct db_stmt *s);
 
 /*
- * BEGIN IMMEDIATE; nested calls join the outermost. db_end commits the
- * outermost if r is 0, else rolls back, and returns r or the commit's
- * error.
+ * The current row's columns, from 0. NULL reads as 0 or NULL; a
+ * boolean (PostgreSQL) as 1 or 0. Strings and blobs stay valid until
+ * the next db_step or db_reset of s.
+ */
+int64_t		 db_col_int64(struct db_stmt *s, int i);
+int		 db_col_int(struct db_stmt *s, int i);
+double		 db_col_double(struct db_stmt *s, int i);
+const char	*db_col_str(struct db_stmt *s, int i);
+const void	*db_col_blob(struct db_stmt *s, int i);
+int		 db_col_bytes(struct db_stmt *s, int i);
+int		 db_col_null(struct db_stmt *s, int i);
+
+/* Rows changed by the last INSERT, UPDATE or DELETE run on db. */
+int64_t		 db_changes(struct db *db);
+/*
+ * Runs s, an INSERT ... RETURNING of one integer (both back ends have
+ * RETURNING; neither's "last id" is portable), to the end; *id (if not
+ * NULL) is that integer.
+ */
+int		 db_exec_id(struct db *db, struct db_stmt *s, int64_t *id,
+		     char **cause);
+/*
+ * Whether the database answers now (PostgreSQL: a round trip, and one
+ * reconnection if the server went away; SQLite: always 0). Outside a
+ * transaction only.
+ */
+int		 db_ping(struct db *db, char **cause);
+/*
+ * A lease named key, held by this connection: PostgreSQL's session
+ * advisory lock, which the server drops when the session ends (the
+ * process killed, its machine gone), so one caller at a time holds it.
+ * Each call keeps or takes it: *held is 1 if this connection holds it
+ * now, 0 if another does, 2 if it held it before, lost it with its
+ * session, and took it again (after a reconnection the old session's
+ * lock is gone, and it is taken again only if nobody else took it). SQLite: always held (one
+ * file on one machine). Use a connection for nothing else.
+ */
+int		 db_lease(struct db *db, int64_t key, int *held, char **cause);
+/* Whether the database finds itself in order (SQLite's quick_check). */
+int		 db_check(struct db *db, char **cause);
+
+/*
+ * BEGIN (IMMEDIATE on SQLite); nested calls join the outermost. db_end
+ * commits the outermost if r is 0, else rolls back, and returns r or the
+ * commit's error.
  */
 int		 db_begin(struct db *db, char **cause);
 int		 db_end(struct db *db, int r, char **cause);
 
 /*
- * Schema versions (PRAGMA user_version): migrations[i] takes the
- * database from version i to i + 1, each in its own transaction. A
- * database at version 0 is refused unless create; one newer than n is
- * refused with FERRY_ERR_INVAL ("newer").
+ * Schema versions (SQLite: PRAGMA user_version; PostgreSQL: the table
+ * ferry_schema): migrations[i] takes the database from version i to
+ * i + 1, each in its own transaction, written in the back end's own
+ * dialect. A database at version 0 is refused unless create; one newer
+ * than n is refused with FERRY_ERR_INVAL ("newer").
  */
 int		 db_version(struct db *db, int *version, char **cause);
 int		 db_migrate(struct db *db, const char *const *migrations,

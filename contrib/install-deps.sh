@@ -9,12 +9,14 @@ set -eu
 
 build="build-essential autoconf automake pkg-config
 	libjansson-dev libcurl4-openssl-dev libssl-dev libssh2-1-dev
-	libsqlite3-dev librsync-dev libxxhash-dev libmicrohttpd-dev jq"
+	libsqlite3-dev libpq-dev librsync-dev libxxhash-dev libmicrohttpd-dev jq"
 test="clang libclang-rt-14-dev rdiff iproute2 openssl"
 # tests/sftp/ start a private sshd (and bench/ compares with scp).
 test="$test openssh-server openssh-client"
 # tests/ftrack/listener.sh edits ferry-ftrack's spool with the sqlite3 shell.
 test="$test sqlite3"
+# tests/pg/ run the hub's store on a real PostgreSQL (initdb, pg_ctl).
+test="$test postgresql"
 # tests/mail/outbox.sh sends to a real SMTP server, aiosmtpd.
 test="$test python3-aiosmtpd"
 # tests/agent/relay.sh checks what arrives by xxh3-128 (xxhsum -H2).

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
 
 #include "db.h"
 #include "err.h"
@@ -81,7 +80,7 @@ static int
 mail_outbox_run(struct mail_outbox *ob, char **cause, const char *sql,
     const char *fmt, ...)
 {
-	sqlite3_stmt	*s;
+	struct db_stmt	*s;
 	va_list		 ap;
 	int		 e;
 
@@ -166,16 +165,16 @@ mail_outbox_add(struct mail_outbox *ob, const struct mail_templates *t,
 
 /* Fills st from a row of (key, rcpt, state, attempts, next_try, error). */
 static int
-mail_outbox_row(sqlite3_stmt *s, struct mail_step *st)
+mail_outbox_row(struct db_stmt *s, struct mail_step *st)
 {
-	const char	*error = (const char *)sqlite3_column_text(s, 5);
+	const char	*error = db_col_str(s, 5);
 
 	memset(st, 0, sizeof *st);
-	st->key = strdup((const char *)sqlite3_column_text(s, 0));
-	st->to = strdup((const char *)sqlite3_column_text(s, 1));
-	st->state = mail_state_parse((const char *)sqlite3_column_text(s, 2));
-	st->attempts = sqlite3_column_int(s, 3);
-	st->next_try = sqlite3_column_int64(s, 4);
+	st->key = strdup(db_col_str(s, 0));
+	st->to = strdup(db_col_str(s, 1));
+	st->state = mail_state_parse(db_col_str(s, 2));
+	st->attempts = db_col_int(s, 3);
+	st->next_try = db_col_int64(s, 4);
 	st->error = error != NULL ? strdup(error) : NULL;
 	if (st->key == NULL || st->to == NULL || (error != NULL &&
 	    st->error == NULL)) {
@@ -190,7 +189,7 @@ static int
 mail_outbox_pick(struct mail_outbox *ob, int64_t now, struct mail_claim *cl,
     char **cause)
 {
-	sqlite3_stmt	*s;
+	struct db_stmt	*s;
 	int		 e;
 
 	e = db_q(ob->db, "SELECT id, rcpt, message, attempts FROM outbox "
@@ -202,10 +201,10 @@ mail_outbox_pick(struct mail_outbox *ob, int64_t now, struct mail_claim *cl,
 		return (e);
 	if (e == 0)
 		return (FERRY_ERR_NOTFOUND);
-	cl->id = sqlite3_column_int64(s, 0);
-	cl->rcpt = strdup((const char *)sqlite3_column_text(s, 1));
-	cl->message = strdup((const char *)sqlite3_column_text(s, 2));
-	cl->attempts = sqlite3_column_int(s, 3) + 1;
+	cl->id = db_col_int64(s, 0);
+	cl->rcpt = strdup(db_col_str(s, 1));
+	cl->message = strdup(db_col_str(s, 2));
+	cl->attempts = db_col_int(s, 3) + 1;
 	db_reset(s);
 	if (cl->rcpt == NULL || cl->message == NULL) {
 		mail_claim_clear(cl);
@@ -281,7 +280,7 @@ static int
 mail_outbox_report(struct mail_outbox *ob, int64_t id, struct mail_step *st,
     char **cause)
 {
-	sqlite3_stmt	*s;
+	struct db_stmt	*s;
 	int		 e;
 
 	e = db_q(ob->db, "SELECT key, rcpt, state, attempts, next_try, error "
@@ -330,7 +329,7 @@ mail_step_clear(struct mail_step *st)
 int
 mail_outbox_next(struct mail_outbox *ob, int64_t *whenp, char **cause)
 {
-	sqlite3_stmt	*s;
+	struct db_stmt	*s;
 	int		 e;
 
 	e = db_q(ob->db, "SELECT min(next_try) FROM outbox WHERE state = "
@@ -339,10 +338,10 @@ mail_outbox_next(struct mail_outbox *ob, int64_t *whenp, char **cause)
 		return (e);
 	if ((e = db_step(ob->db, s, cause)) < 0)
 		return (e);
-	if (sqlite3_column_type(s, 0) == SQLITE_NULL)
+	if (db_col_null(s, 0))
 		e = FERRY_ERR_NOTFOUND;
 	else
-		*whenp = sqlite3_column_int64(s, 0);
+		*whenp = db_col_int64(s, 0);
 	db_reset(s);
 	return (e == FERRY_ERR_NOTFOUND ? e : 0);
 }
@@ -352,7 +351,7 @@ mail_outbox_list(struct mail_outbox *ob,
     void (*fn)(const struct mail_step *, void *), void *arg, char **cause)
 {
 	struct mail_step	 st;
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 e;
 
 	e = db_q(ob->db, "SELECT key, rcpt, state, attempts, next_try, error "

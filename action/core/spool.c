@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
 
 #include "db.h"
 #include "err.h"
@@ -83,7 +82,7 @@ static int
 spool_run(struct spool *s, char **cause, const char *sql, const char *types,
     ...)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	va_list		 ap;
 	int		 r;
 
@@ -140,11 +139,11 @@ spool_close(struct spool *s)
 
 /* Returns the column as a new string, or NULL for NULL. */
 static char *
-spool_col_dup(sqlite3_stmt *st, int col)
+spool_col_dup(struct db_stmt *st, int col)
 {
-	const unsigned char	*text = sqlite3_column_text(st, col);
+	const char	*text = db_col_str(st, col);
 
-	return (text != NULL ? strdup((const char *)text) : NULL);
+	return (text != NULL ? strdup(text) : NULL);
 }
 
 /* Inside a transaction: what is known of the event, if anything. */
@@ -152,7 +151,7 @@ static int
 spool_event_seen(struct spool *s, const char *id, enum spool_seen *seenp,
     char **cause)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 r;
 
 	if ((r = db_q(s->db, "SELECT done IS NOT NULL FROM "
@@ -163,7 +162,7 @@ spool_event_seen(struct spool *s, const char *id, enum spool_seen *seenp,
 	if (r == 0)
 		*seenp = SPOOL_NEW;
 	else
-		*seenp = sqlite3_column_int(st, 0) ? SPOOL_DONE : SPOOL_PENDING;
+		*seenp = db_col_int(st, 0) ? SPOOL_DONE : SPOOL_PENDING;
 	db_reset(st);
 	return (0);
 }
@@ -223,7 +222,7 @@ spool_event_done(struct spool *s, const char *id, const char *outcome,
 int
 spool_event_pending(struct spool *s, json_t **eventsp, char **cause)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	json_t		*list, *ev;
 	int		 r;
 
@@ -232,7 +231,7 @@ spool_event_pending(struct spool *s, json_t **eventsp, char **cause)
 		return (r);
 	list = json_array();
 	while ((r = db_step(s->db, st, cause)) == 1) {
-		ev = json_loads((const char *)sqlite3_column_text(st, 0), 0,
+		ev = json_loads(db_col_str(st, 0), 0,
 		    NULL);
 		if (ev != NULL)
 			json_array_append_new(list, ev);
@@ -250,14 +249,14 @@ static int
 spool_event_int(struct spool *s, const char *id, const char *sql,
     int64_t *vp, char **cause)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 r;
 
 	if ((r = db_q(s->db, sql, &st, cause, "t", id)) != 0)
 		return (r);
 	if ((r = db_step(s->db, st, cause)) < 0)
 		return (r);
-	*vp = r == 1 ? sqlite3_column_int64(st, 0) : 0;
+	*vp = r == 1 ? db_col_int64(st, 0) : 0;
 	db_reset(st);
 	return (0);
 }
@@ -337,7 +336,7 @@ int
 spool_delivery_known(struct spool *s, int64_t ferry_job, int *knownp,
     char **cause)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 r;
 
 	if ((r = db_q(s->db, "SELECT 1 FROM deliveries WHERE "
@@ -355,27 +354,27 @@ spool_delivery_known(struct spool *s, int64_t ferry_job, int *knownp,
 	"files, finish_attempts, state, reason"
 
 static void
-spool_delivery_row(sqlite3_stmt *st, struct spool_delivery *d)
+spool_delivery_row(struct db_stmt *st, struct spool_delivery *d)
 {
 	const char	*state;
 	int		 i;
 
 	memset(d, 0, sizeof *d);
-	d->ferry_job = sqlite3_column_int64(st, 0);
+	d->ferry_job = db_col_int64(st, 0);
 	d->event_id = spool_col_dup(st, 1);
 	d->ftrack_job = spool_col_dup(st, 2);
-	d->job_created = sqlite3_column_int(st, 3);
+	d->job_created = db_col_int(st, 3);
 	d->user_id = spool_col_dup(st, 4);
 	d->username = spool_col_dup(st, 5);
 	d->source = spool_col_dup(st, 6);
 	d->dest = spool_col_dup(st, 7);
 	d->dest_location_id = spool_col_dup(st, 8);
-	d->files = json_loads((const char *)sqlite3_column_text(st, 9), 0,
+	d->files = json_loads(db_col_str(st, 9), 0,
 	    NULL);
 	if (d->files == NULL)
 		d->files = json_array();
-	d->finish_attempts = sqlite3_column_int(st, 10);
-	state = (const char *)sqlite3_column_text(st, 11);
+	d->finish_attempts = db_col_int(st, 10);
+	state = db_col_str(st, 11);
 	for (i = 0; i < 3; i++)
 		if (state != NULL && strcmp(state, spool_state_names[i]) == 0)
 			d->state = (enum spool_state)i;
@@ -388,7 +387,7 @@ spool_delivery_running(struct spool *s,
     char **cause)
 {
 	struct spool_delivery	 d;
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	int			 r, stop = 0;
 
 	if ((r = db_q(s->db, "SELECT " SPOOL_DELIVERY_COLUMNS
@@ -411,7 +410,7 @@ int
 spool_delivery_get(struct spool *s, int64_t ferry_job,
     struct spool_delivery *d, char **cause)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 r;
 
 	if ((r = db_q(s->db, "SELECT " SPOOL_DELIVERY_COLUMNS
@@ -444,7 +443,7 @@ static int
 spool_attempted(struct spool *s, const char *bump, const char *count,
     int64_t ferry_job, int64_t now, int *attemptsp, char **cause)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 r;
 
 	if ((r = spool_run(s, cause, bump, "ii", now, ferry_job)) != 0)
@@ -453,7 +452,7 @@ spool_attempted(struct spool *s, const char *bump, const char *count,
 		return (r);
 	if ((r = db_step(s->db, st, cause)) < 0)
 		return (r);
-	*attemptsp = r == 1 ? sqlite3_column_int(st, 0) : 0;
+	*attemptsp = r == 1 ? db_col_int(st, 0) : 0;
 	db_reset(st);
 	return (0);
 }
@@ -536,7 +535,7 @@ int
 spool_publish_known(struct spool *s, int64_t ferry_job, int *knownp,
     char **cause)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 r;
 
 	if ((r = db_q(s->db, "SELECT 1 FROM publishes WHERE ferry_job = ?",
@@ -552,7 +551,7 @@ spool_publish_known(struct spool *s, int64_t ferry_job, int *knownp,
 int
 spool_publish_pending(struct spool *s, json_t **jobsp, char **cause)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	json_t		*list;
 	int		 r;
 
@@ -563,7 +562,7 @@ spool_publish_pending(struct spool *s, json_t **jobsp, char **cause)
 	list = json_array();
 	while ((r = db_step(s->db, st, cause)) == 1)
 		json_array_append_new(list, json_integer(
-		    sqlite3_column_int64(st, 0)));
+		    db_col_int64(st, 0)));
 	if (r < 0) {
 		json_decref(list);
 		return (r);
@@ -576,7 +575,7 @@ int
 spool_publish_get(struct spool *s, int64_t ferry_job,
     struct spool_publish *p, char **cause)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	const char	*state;
 	int		 r, i;
 
@@ -592,13 +591,13 @@ spool_publish_get(struct spool *s, int64_t ferry_job,
 	memset(p, 0, sizeof *p);
 	p->ferry_job = ferry_job;
 	p->task_id = spool_col_dup(st, 0);
-	p->plan = json_loads((const char *)sqlite3_column_text(st, 1), 0,
+	p->plan = json_loads(db_col_str(st, 1), 0,
 	    NULL);
-	state = (const char *)sqlite3_column_text(st, 2);
+	state = db_col_str(st, 2);
 	for (i = 0; i < 5; i++)
 		if (state != NULL && strcmp(state, spool_pub_names[i]) == 0)
 			p->state = (enum spool_pub_state)i;
-	p->attempts = sqlite3_column_int(st, 3);
+	p->attempts = db_col_int(st, 3);
 	p->reason = spool_col_dup(st, 4);
 	db_reset(st);
 	if (p->task_id == NULL || p->plan == NULL) {

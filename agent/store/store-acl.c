@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
 
 #include "db.h"
 #include "err.h"
@@ -25,21 +24,22 @@ store_share_set_tx(struct store *st, const char *json, const char *who,
 	static const char	 hist[] =
 	    "INSERT INTO share_history (version, json, who, created)"
 	    " VALUES ((SELECT coalesce(max(version), 0) + 1"
-	    " FROM share_history), ?, ?, ?)";
+	    " FROM share_history), ?, ?, ?) RETURNING version";
 	static const char	 cur[] =
-	    "INSERT OR REPLACE INTO shares (id, version, json, updated)"
-	    " VALUES (1, ?, ?, ?)";
+	    "INSERT INTO shares (id, version, json, updated)"
+	    " VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+	    " version = excluded.version, json = excluded.json,"
+	    " updated = excluded.updated";
 	static const char	 audit[] =
 	    "INSERT INTO audit (time, who, what, detail) VALUES (?, ?,"
 	    " 'share.set', ?)";
 	char			 detail[64];
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_q(st->db, hist, &s, cause, "tti", json, who, now)) != 0 ||
-	    (r = db_exec(st->db, s, cause)) != 0)
+	    (r = db_exec_id(st->db, s, version, cause)) != 0)
 		return (r);
-	*version = sqlite3_last_insert_rowid(st->db->conn);
 	if ((r = db_q(st->db, cur, &s, cause, "iti", *version, json,
 	    now)) != 0 || (r = db_exec(st->db, s, cause)) != 0)
 		return (r);
@@ -72,7 +72,7 @@ static int
 store_text_get(struct store *st, const char *sql, int64_t key, char **text,
     int64_t *version, char **cause)
 {
-	sqlite3_stmt	*s;
+	struct db_stmt	*s;
 	char		*copy;
 	int		 r;
 
@@ -83,7 +83,7 @@ store_text_get(struct store *st, const char *sql, int64_t key, char **text,
 		    "no share map") : r);
 	r = store_dup(db_col_str(s, 0), &copy);
 	if (version != NULL)
-		*version = sqlite3_column_int64(s, 1);
+		*version = db_col_int64(s, 1);
 	db_reset(s);
 	if (r != 0)
 		return (store_nomem(cause));
@@ -116,9 +116,10 @@ store_acl_set(struct store *st, const char *principal, const char *prefix,
     enum store_access access, char **cause)
 {
 	static const char	 sql[] =
-	    "INSERT OR REPLACE INTO acls (principal, prefix, access)"
-	    " VALUES (?, ?, ?)";
-	sqlite3_stmt		*s;
+	    "INSERT INTO acls (principal, prefix, access) VALUES (?, ?, ?)"
+	    " ON CONFLICT (principal, prefix) DO UPDATE SET"
+	    " access = excluded.access";
+	struct db_stmt		*s;
 	int			 r;
 
 	if (principal == NULL || prefix == NULL || strchr(prefix, ':') ==
@@ -138,14 +139,14 @@ store_acl_delete(struct store *st, const char *principal,
 {
 	static const char	 sql[] =
 	    "DELETE FROM acls WHERE principal = ? AND prefix = ?";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_q(st->db, sql, &s, cause, "tt", principal, prefix)) != 0)
 		return (r);
 	if ((r = db_exec(st->db, s, cause)) != 0)
 		return (r);
-	if (sqlite3_changes(st->db->conn) == 0)
+	if (db_changes(st->db) == 0)
 		return (err_set(cause, FERRY_ERR_NOTFOUND, "no ACL for %s on "
 		    "%s", principal, prefix));
 	return (0);
@@ -170,7 +171,7 @@ store_acl_check(struct store *st, const char *principal, const char *path,
 {
 	static const char	 sql[] =
 	    "SELECT prefix, access FROM acls WHERE principal = ?";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	const char		*granted;
 	int			 r, ok = 0;
 
@@ -200,7 +201,7 @@ store_acl_list(struct store *st, const char *principal,
 	    "SELECT principal, prefix, access FROM acls"
 	    " WHERE ?1 IS NULL OR principal = ?1 ORDER BY principal, prefix";
 	enum store_access	 a;
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_q(st->db, sql, &s, cause, "t", principal)) != 0)

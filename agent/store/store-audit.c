@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
 
 #include "db.h"
 #include "err.h"
@@ -24,7 +23,7 @@ store_audit_add(struct store *st, int64_t now, const char *who,
 {
 	static const char	 sql[] =
 	    "INSERT INTO audit (time, who, what, detail) VALUES (?, ?, ?, ?)";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if (who == NULL || what == NULL)
@@ -44,16 +43,16 @@ store_audit_list(struct store *st, int64_t after, size_t limit,
 	    "SELECT id, time, who, what, detail FROM audit WHERE id > ?"
 	    " ORDER BY id LIMIT ?";
 	struct store_audit	 a;
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	r = db_q(st->db, sql, &s, cause, "ii", after,
-	    limit == 0 ? (int64_t)-1 : (int64_t)limit);
+	    limit == 0 ? INT64_MAX : (int64_t)limit);
 	if (r != 0)
 		return (r);
 	while ((r = db_step(st->db, s, cause)) == 1) {
-		a.id = sqlite3_column_int64(s, 0);
-		a.time = sqlite3_column_int64(s, 1);
+		a.id = db_col_int64(s, 0);
+		a.time = db_col_int64(s, 1);
 		a.who = (char *)db_col_str(s, 2);
 		a.what = (char *)db_col_str(s, 3);
 		a.detail = (char *)db_col_str(s, 4);

@@ -7,9 +7,9 @@
 #ifndef FERRY_STORE_INT_H
 #define FERRY_STORE_INT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-#include <sqlite3.h>
 
 #include "db.h"
 #include "store.h"
@@ -61,6 +61,10 @@ struct store_tally {
 };
 
 
+/* store-pg.c: the schema on PostgreSQL, twin of store.c's. */
+extern const char *const store_pg_migrations[];
+extern const size_t store_pg_nmigrations;
+
 /* store-names.c */
 const char	*store_clearance_col(enum store_clearance c);
 enum store_clearance store_clearance_from(const char *name);
@@ -78,8 +82,8 @@ int		 store_agent_by_id(struct store *st, int64_t id,
  * set for each legal move) and a task's moves with its job's counters.
  */
 extern const unsigned store_moves[STORE_STATE_COUNT];
-void		 store_task_row(sqlite3_stmt *s, struct store_task *t);
-void		 store_move_row(sqlite3_stmt *s, struct store_move *m);
+void		 store_task_row(struct db_stmt *s, struct store_task *t);
+void		 store_move_row(struct db_stmt *s, struct store_move *m);
 int		 store_tally_save(struct store *st, int64_t job_id,
 		     const struct store_tally *t, char **cause);
 int		 store_job_derive(struct store *st, int64_t job_id,

@@ -12,7 +12,6 @@
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <sqlite3.h>
 
 #include "db.h"
 #include "err.h"
@@ -70,9 +69,9 @@ store_invite_create(struct store *st, enum store_role kind,
 {
 	static const char	 sql[] =
 	    "INSERT INTO invites (code_hash, kind, site, email, clearance,"
-	    " created, expires) VALUES (?, ?, ?, ?, ?, ?, ?)";
+	    " created, expires) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id";
 	unsigned char		 hash[STORE_HASH_LEN];
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 user = kind == STORE_ROLE_USER, r;
 
 	if (target == NULL || *target == '\0' || ttl <= 0)
@@ -90,11 +89,9 @@ store_invite_create(struct store *st, enum store_role kind,
 	    store_clearance_col(clearance), now, now + ttl);
 	if (r != 0)
 		return (r);
-	r = db_exec(st->db, s, cause);
+	r = db_exec_id(st->db, s, id, cause);
 	if (r == FERRY_ERR_EXIST)
 		return (err_set(cause, r, "this invite code exists already"));
-	if (r == 0 && id != NULL)
-		*id = sqlite3_last_insert_rowid(st->db->conn);
 	return (r);
 }
 
@@ -110,19 +107,19 @@ store_time_str(int64_t t, char *buf, size_t len)
 }
 
 static int
-store_invite_copy(sqlite3_stmt *s, struct store_invite *inv)
+store_invite_copy(struct db_stmt *s, struct store_invite *inv)
 {
 	const char	*kind = db_col_str(s, 1);
 	int		 r = 0;
 
 	memset(inv, 0, sizeof *inv);
-	inv->id = sqlite3_column_int64(s, 0);
+	inv->id = db_col_int64(s, 0);
 	inv->kind = kind != NULL && strcmp(kind, "user") == 0 ?
 	    STORE_ROLE_USER : STORE_ROLE_SITE;
 	inv->clearance = store_clearance_from(db_col_str(s, 4));
-	inv->created = sqlite3_column_int64(s, 5);
-	inv->expires = sqlite3_column_int64(s, 6);
-	inv->used_at = sqlite3_column_int64(s, 7);
+	inv->created = db_col_int64(s, 5);
+	inv->expires = db_col_int64(s, 6);
+	inv->used_at = db_col_int64(s, 7);
 	r |= store_dup(db_col_str(s, 2), &inv->site);
 	r |= store_dup(db_col_str(s, 3), &inv->email);
 	if (r != 0) {
@@ -163,7 +160,7 @@ store_invite_use_tx(struct store *st, const unsigned char *hash,
 	static const char	 use[] =
 	    "UPDATE invites SET used_at = ?, used_by = ?"
 	    " WHERE id = ? AND used_at IS NULL";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_q(st->db, get, &s, cause, "h", hash)) != 0)
@@ -179,7 +176,7 @@ store_invite_use_tx(struct store *st, const unsigned char *hash,
 		r = db_q(st->db, use, &s, cause, "ihi", now, fp, inv->id);
 	if (r == 0)
 		r = db_exec(st->db, s, cause);
-	if (r == 0 && sqlite3_changes(st->db->conn) != 1)
+	if (r == 0 && db_changes(st->db) != 1)
 		r = err_set(cause, FERRY_ERR_USED, "this invite code was "
 		    "already used");
 	if (r != 0)
@@ -218,12 +215,13 @@ store_enroll_tx(struct store *st, const struct store_invite *inv,
     struct store_agent *a, int64_t now, char **cause)
 {
 	static const char	 site[] =
-	    "INSERT OR IGNORE INTO sites (name, created) VALUES (?, ?)";
+	    "INSERT INTO sites (name, created) VALUES (?, ?)"
+	    " ON CONFLICT DO NOTHING";
 	static const char	 audit[] =
 	    "INSERT INTO audit (time, who, what, detail) VALUES (?, ?,"
 	    " 'enroll', ?)";
 	char			 detail[96];
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if (inv->kind == STORE_ROLE_SITE) {
@@ -302,17 +300,17 @@ store_invite_keys(struct store *st,
 {
 	static const char	 sql[] = "SELECT id, code_hash FROM invites";
 	unsigned char		 key[STORE_HASH_LEN];
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_q(st->db, sql, &s, cause, "")) != 0)
 		return (r);
 	while ((r = db_step(st->db, s, cause)) > 0) {
-		if (sqlite3_column_bytes(s, 1) != STORE_HASH_LEN)
+		if (db_col_bytes(s, 1) != STORE_HASH_LEN)
 			continue;
-		if ((r = store_seal_key(st, sqlite3_column_blob(s, 1), key, 0,
+		if ((r = store_seal_key(st, db_col_blob(s, 1), key, 0,
 		    cause)) != 0 ||
-		    (r = cb(arg, sqlite3_column_int64(s, 0), key)) != 0)
+		    (r = cb(arg, db_col_int64(s, 0), key)) != 0)
 			break;
 	}
 	OPENSSL_cleanse(key, sizeof key);
@@ -337,7 +335,7 @@ store_invite_pending(struct store *st, const char *target, int64_t now,
 	static const char	 sql[] = "SELECT 1 FROM invites WHERE"
 	    " (site = ?1 OR email = ?1) AND used_at IS NULL AND expires > ?2"
 	    " LIMIT 1";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_q(st->db, sql, &s, cause, "ti", target, now)) != 0)

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
 
 #include "db.h"
 #include "err.h"
@@ -29,34 +28,34 @@
 
 /* A borrowed view of the current row of a STORE_JOB_SELECT. */
 static void
-store_job_row(sqlite3_stmt *s, struct store_job *j)
+store_job_row(struct db_stmt *s, struct store_job *j)
 {
 	int	i;
 
 	memset(j, 0, sizeof *j);
-	j->id = sqlite3_column_int64(s, 0);
+	j->id = db_col_int64(s, 0);
 	j->submitter = (char *)db_col_str(s, 1);
 	j->from_site = (char *)db_col_str(s, 2);
 	j->to_site = (char *)db_col_str(s, 3);
 	j->to_user = (char *)db_col_str(s, 4);
-	j->priority = sqlite3_column_int(s, 5);
+	j->priority = db_col_int(s, 5);
 	j->note = (char *)db_col_str(s, 6);
 	j->meta = (char *)db_col_str(s, 7);
 	j->state = store_state_from(db_col_str(s, 8));
-	j->created = sqlite3_column_int64(s, 9);
-	j->updated = sqlite3_column_int64(s, 10);
-	j->ntasks = sqlite3_column_int64(s, 11);
+	j->created = db_col_int64(s, 9);
+	j->updated = db_col_int64(s, 10);
+	j->ntasks = db_col_int64(s, 11);
 	for (i = 0; i < STORE_STATE_COUNT; i++)
-		j->count[i] = sqlite3_column_int64(s, 12 + i);
-	j->bytes_total = sqlite3_column_int64(s, 18);
-	j->bytes_done = sqlite3_column_int64(s, 19);
+		j->count[i] = db_col_int64(s, 12 + i);
+	j->bytes_total = db_col_int64(s, 18);
+	j->bytes_done = db_col_int64(s, 19);
 }
 
 static int
 store_exists(struct store *st, const char *sql, const char *key,
     const char *what, char **cause)
 {
-	sqlite3_stmt	*s;
+	struct db_stmt	*s;
 	int		 r;
 
 	if ((r = db_q(st->db, sql, &s, cause, "t", key)) != 0)
@@ -102,7 +101,7 @@ store_task_insert(struct store *st, const struct store_job *job,
 	    "INSERT INTO tasks (job_id, dest, priority, src_path, dst_path,"
 	    " basis, size, state, max_attempts, next_try)"
 	    " VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	const char		*dest;
 	int			 max, r;
 
@@ -128,9 +127,9 @@ store_job_create_tx(struct store *st, const struct store_job *job,
 	    "INSERT INTO jobs (submitter, from_site, to_site, to_user,"
 	    " priority, note, meta, state, created, updated, n_tasks,"
 	    " n_queued, bytes_total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-	    " ?, ?, ?)";
+	    " ?, ?, ?) RETURNING id";
 	char			 detail[96];
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int64_t			 total = 0;
 	size_t			 i;
 	int			 r;
@@ -143,9 +142,8 @@ store_job_create_tx(struct store *st, const struct store_job *job,
 	    job->from_site, job->to_site, job->to_user, job->priority,
 	    job->note, job->meta, ntasks > 0 ? "running" : "done", now, now,
 	    (int64_t)ntasks, (int64_t)ntasks, total);
-	if (r != 0 || (r = db_exec(st->db, s, cause)) != 0)
+	if (r != 0 || (r = db_exec_id(st->db, s, id, cause)) != 0)
 		return (r);
-	*id = sqlite3_last_insert_rowid(st->db->conn);
 	for (i = 0; r == 0 && i < ntasks; i++)
 		r = store_task_insert(st, job, *id, &tasks[i], i, now, cause);
 	if (r != 0)
@@ -186,12 +184,12 @@ store_job_stream_tx(struct store *st, const struct store_job *job,
 	    "INSERT INTO jobs (submitter, from_site, to_site, to_user,"
 	    " priority, note, meta, state, created, updated, n_tasks,"
 	    " n_queued, bytes_total) VALUES (?, ?, ?, ?, ?, ?, ?, 'running',"
-	    " ?, ?, 0, 0, 0)";
+	    " ?, ?, 0, 0, 0) RETURNING id";
 	static const char	 upd[] = "UPDATE jobs SET n_tasks = ?,"
 	    " n_queued = ?, bytes_total = ? WHERE id = ?";
 	const struct store_task	*t;
 	char			 detail[96];
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int64_t			 total = 0;
 	size_t			 n = 0;
 	int			 r;
@@ -201,9 +199,8 @@ store_job_stream_tx(struct store *st, const struct store_job *job,
 	r = db_q(st->db, ins, &s, cause, "ttttnttii", job->submitter,
 	    job->from_site, job->to_site, job->to_user, job->priority,
 	    job->note, job->meta, now, now);
-	if (r != 0 || (r = db_exec(st->db, s, cause)) != 0)
+	if (r != 0 || (r = db_exec_id(st->db, s, id, cause)) != 0)
 		return (r);
-	*id = sqlite3_last_insert_rowid(st->db->conn);
 	while ((r = next(arg, &t, cause)) == 1) {
 		if ((r = store_task_insert(st, job, *id, t, n, now, cause)) != 0)
 			return (r);
@@ -271,7 +268,7 @@ store_job_get(struct store *st, int64_t id, struct store_job *out,
 {
 	static const char	 sql[] = STORE_JOB_SELECT " WHERE id = ?";
 	struct store_job	 j;
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_q(st->db, sql, &s, cause, "i", id)) != 0)
@@ -290,14 +287,15 @@ store_job_list(struct store *st, enum store_state state, size_t limit,
     int (*cb)(void *, const struct store_job *), void *arg, char **cause)
 {
 	static const char	 sql[] = STORE_JOB_SELECT
-	    " WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2";
+	    " WHERE CAST(?1 AS TEXT) IS NULL OR state = ?1"
+	    " ORDER BY id DESC LIMIT ?2";
 	struct store_job	 j;
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	r = db_q(st->db, sql, &s, cause, "ti",
 	    state == STORE_ANY ? NULL : store_state_name(state),
-	    limit == 0 ? (int64_t)-1 : (int64_t)limit);
+	    limit == 0 ? INT64_MAX : (int64_t)limit);
 	if (r != 0)
 		return (r);
 	while ((r = db_step(st->db, s, cause)) == 1) {
@@ -317,16 +315,16 @@ store_job_list_page(struct store *st, enum store_state state, int64_t before,
 {
 	/* By rowid, newest first; jobs_state serves a state's. */
 	static const char	 sql[] = STORE_JOB_SELECT
-	    " WHERE (?1 IS NULL OR state = ?1) AND id < ?2"
+	    " WHERE (CAST(?1 AS TEXT) IS NULL OR state = ?1) AND id < ?2"
 	    " ORDER BY id DESC LIMIT ?3";
 	struct store_job	 j;
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	r = db_q(st->db, sql, &s, cause, "tii",
 	    state == STORE_ANY ? NULL : store_state_name(state),
 	    before > 0 ? before : INT64_MAX,
-	    limit == 0 ? (int64_t)-1 : (int64_t)limit);
+	    limit == 0 ? INT64_MAX : (int64_t)limit);
 	if (r != 0)
 		return (r);
 	while ((r = db_step(st->db, s, cause)) == 1) {
@@ -345,14 +343,14 @@ store_job_set_meta(struct store *st, int64_t id, const char *meta,
 {
 	static const char	 sql[] =
 	    "UPDATE jobs SET meta = ?, updated = ? WHERE id = ?";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_q(st->db, sql, &s, cause, "tii", meta, now, id)) != 0)
 		return (r);
 	if ((r = db_exec(st->db, s, cause)) != 0)
 		return (r);
-	if (sqlite3_changes(st->db->conn) == 0)
+	if (db_changes(st->db) == 0)
 		return (err_set(cause, FERRY_ERR_NOTFOUND, "no job %jd",
 		    (intmax_t)id));
 	return (0);
@@ -396,7 +394,7 @@ store_job_chunk(struct store *st, int64_t job_id, int64_t after,
 {
 	static const char	 sql[] = STORE_MOVE_SELECT
 	    " WHERE job_id = ? AND id > ? ORDER BY id LIMIT ?";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	*n = 0;

@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <sqlite3.h>
 
 #include "db.h"
 #include "err.h"
@@ -24,7 +23,7 @@ store_notice_add(struct store *st, const char *kind, int64_t job_id,
 	static const char	 sql[] =
 	    "INSERT INTO notices (kind, job_id, who, place)"
 	    " VALUES (?, ?, ?, ?)";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	r = db_q(st->db, sql, &s, cause, "tztt", kind, job_id, who, place);
@@ -41,18 +40,18 @@ store_notice_pending(struct store *st, int64_t after, size_t limit,
 	    "SELECT id, kind, job_id, state, who, place, access FROM notices"
 	    " WHERE queued = 0 AND id > ? ORDER BY id LIMIT ?";
 	struct store_notice	 n;
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	r = db_q(st->db, sql, &s, cause, "ii", after,
-	    limit == 0 ? (int64_t)-1 : (int64_t)limit);
+	    limit == 0 ? INT64_MAX : (int64_t)limit);
 	if (r != 0)
 		return (r);
 	while ((r = db_step(st->db, s, cause)) == 1) {
 		memset(&n, 0, sizeof n);
-		n.id = sqlite3_column_int64(s, 0);
+		n.id = db_col_int64(s, 0);
 		n.kind = db_col_str(s, 1);
-		n.job_id = sqlite3_column_int64(s, 2);
+		n.job_id = db_col_int64(s, 2);
 		n.state = db_col_str(s, 3);
 		n.who = db_col_str(s, 4);
 		n.place = db_col_str(s, 5);
@@ -70,7 +69,7 @@ store_notice_done(struct store *st, int64_t id, char **cause)
 {
 	static const char	 sql[] =
 	    "UPDATE notices SET queued = 1 WHERE id = ?";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_q(st->db, sql, &s, cause, "i", id)) != 0)
@@ -85,7 +84,7 @@ store_notice_count(struct store *st, int64_t job_id, const char *state,
 	static const char	 sql[] =
 	    "SELECT count(*) FROM notices WHERE kind = 'job' AND job_id = ?"
 	    " AND state = ? AND id <= ?";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_q(st->db, sql, &s, cause, "iti", job_id, state,
@@ -93,7 +92,7 @@ store_notice_count(struct store *st, int64_t job_id, const char *state,
 		return (r);
 	if ((r = db_step(st->db, s, cause)) != 1)
 		return (r == 0 ? FERRY_ERR_NOTFOUND : r);
-	*n = sqlite3_column_int64(s, 0);
+	*n = db_col_int64(s, 0);
 	db_reset(s);
 	return (0);
 }

@@ -8,8 +8,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <sqlite3.h>
-
 #include "db.h"
 #include "err.h"
 #include "store.h"
@@ -26,11 +24,11 @@ store_job_task_page(struct store *st, int64_t id, int64_t after,
 	    " next_try, bytes_done, last_progress, error, started, finished"
 	    " FROM tasks WHERE job_id = ? AND id > ? ORDER BY id LIMIT ?";
 	struct store_task	 t;
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_q(st->db, sql, &s, cause, "iii", id, after,
-	    limit == 0 ? (int64_t)-1 : (int64_t)limit)) != 0)
+	    limit == 0 ? INT64_MAX : (int64_t)limit)) != 0)
 		return (r);
 	while ((r = db_step(st->db, s, cause)) == 1) {
 		store_task_row(s, &t);

@@ -8,7 +8,6 @@
 
 #include <stdint.h>
 
-#include <sqlite3.h>
 
 #include "db.h"
 #include "err.h"
@@ -21,7 +20,7 @@ store_relay_site_set(struct store *st, const char *site, int on,
 {
 	static const char	 sql[] =
 	    "UPDATE sites SET relay = ? WHERE name = ?";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_q(st->db, sql, &s, cause, "it", (int64_t)(on != 0),
@@ -29,7 +28,7 @@ store_relay_site_set(struct store *st, const char *site, int on,
 		return (r);
 	if ((r = db_exec(st->db, s, cause)) != 0)
 		return (r);
-	if (sqlite3_changes(st->db->conn) == 0)
+	if (db_changes(st->db) == 0)
 		return (err_set(cause, FERRY_ERR_NOTFOUND, "no site %s", site));
 	return (0);
 }
@@ -43,7 +42,7 @@ store_relay_site_on(struct store *st, const char *site)
 {
 	static const char	 sql[] =
 	    "SELECT relay FROM sites WHERE name = ?";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r, on;
 
 	if (site == NULL)
@@ -51,7 +50,7 @@ store_relay_site_on(struct store *st, const char *site)
 	if (db_q(st->db, sql, &s, NULL, "t", site) != 0)
 		return (0);
 	r = db_step(st->db, s, NULL);
-	on = r == 0 || (r == 1 && sqlite3_column_int(s, 0) != 0);
+	on = r == 0 || (r == 1 && db_col_int(s, 0) != 0);
 	db_reset(s);
 	return (on);
 }
@@ -61,7 +60,7 @@ store_relay_job_set(struct store *st, int64_t job, int on, char **cause)
 {
 	static const char	 sql[] =
 	    "UPDATE jobs SET relay = ? WHERE id = ?";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_q(st->db, sql, &s, cause, "ii", (int64_t)(on != 0),
@@ -69,7 +68,7 @@ store_relay_job_set(struct store *st, int64_t job, int on, char **cause)
 		return (r);
 	if ((r = db_exec(st->db, s, cause)) != 0)
 		return (r);
-	if (sqlite3_changes(st->db->conn) == 0)
+	if (db_changes(st->db) == 0)
 		return (err_set(cause, FERRY_ERR_NOTFOUND, "no job %jd",
 		    (intmax_t)job));
 	return (0);
@@ -84,13 +83,13 @@ store_relay_job_on(struct store *st, int64_t job)
 {
 	static const char	 sql[] =
 	    "SELECT relay FROM jobs WHERE id = ?";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r, on = 0;
 
 	if (db_q(st->db, sql, &s, NULL, "i", job) != 0)
 		return (0);
 	if ((r = db_step(st->db, s, NULL)) == 1)
-		on = sqlite3_column_int(s, 0) != 0;
+		on = db_col_int(s, 0) != 0;
 	db_reset(s);
 	return (on);
 }

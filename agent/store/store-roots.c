@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
 
 #include "db.h"
 #include "err.h"
@@ -24,9 +23,12 @@ store_roots_replace_tx(struct store *st, const char *endpoint,
 	static const char	 del[] =
 	    "DELETE FROM roots WHERE endpoint = ?";
 	static const char	 ins[] =
-	    "INSERT OR REPLACE INTO roots (endpoint, share, how, path, agent,"
-	    " updated) VALUES (?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt		*s;
+	    "INSERT INTO roots (endpoint, share, how, path, agent,"
+	    " updated) VALUES (?, ?, ?, ?, ?, ?)"
+	    " ON CONFLICT (endpoint, how, share) DO UPDATE SET"
+	    " path = excluded.path, agent = excluded.agent,"
+	    " updated = excluded.updated";
+	struct db_stmt		*s;
 	size_t			 i;
 	int			 r;
 
@@ -66,7 +68,7 @@ store_roots_list(struct store *st, const char *endpoint,
 	    "SELECT endpoint, share, how, path, agent, updated FROM roots"
 	    " WHERE ?1 IS NULL OR endpoint = ?1 ORDER BY endpoint, share, how";
 	struct store_root	 root;
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_q(st->db, sql, &s, cause, "t", endpoint)) != 0)
@@ -77,7 +79,7 @@ store_roots_list(struct store *st, const char *endpoint,
 		root.how = db_col_str(s, 2);
 		root.path = db_col_str(s, 3);
 		root.agent = db_col_str(s, 4);
-		root.updated = sqlite3_column_int64(s, 5);
+		root.updated = db_col_int64(s, 5);
 		if (cb(arg, &root) != 0) {
 			db_reset(s);
 			return (0);

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
 
 #include "db.h"
 #include "err.h"
@@ -132,7 +131,7 @@ store_task_next(struct store *st, int64_t now, size_t limit,
 	    " ORDER BY priority DESC, id";
 	struct store_taken	 tk;
 	struct store_task	 t;
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	size_t			 n = 0, skipped = 0;
 	int			 r, taken, c;
 
@@ -172,7 +171,7 @@ static int
 store_sweep_chunk(struct store *st, const char *sql, int64_t bound,
     struct store_move *moves, size_t *n, char **cause)
 {
-	sqlite3_stmt	*s;
+	struct db_stmt	*s;
 	int		 r;
 
 	*n = 0;

@@ -61,7 +61,7 @@ store_meta_get(struct store *st, const char *key, char **value,
     char **cause)
 {
 	static const char	 sql[] = "SELECT value FROM meta WHERE key = ?";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	*value = NULL;
@@ -80,8 +80,9 @@ store_meta_set(struct store *st, const char *key, const char *value,
     char **cause)
 {
 	static const char	 sql[] =
-	    "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)";
-	sqlite3_stmt		*s;
+	    "INSERT INTO meta (key, value) VALUES (?, ?)"
+	    " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_q(st->db, sql, &s, cause, "tt", key, value)) != 0)
@@ -97,7 +98,7 @@ store_seal_row(struct store *st, int64_t id, const unsigned char *plain,
 	static const char	 sql[] =
 	    "UPDATE invites SET code_hash = ? WHERE id = ?";
 	unsigned char		 sealed[STORE_HASH_LEN];
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = store_seal_key(st, plain, sealed, 1, cause)) != 0 ||
@@ -113,7 +114,7 @@ store_invite_seal_all(struct store *st, const char *check, size_t *n,
 	static const char	 sql[] = "SELECT id, code_hash FROM invites";
 	unsigned char		 (*rows)[STORE_HASH_LEN] = NULL, (*v)[32];
 	int64_t			*ids = NULL, *w;
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	size_t			 i, count = 0;
 	int			 r;
 
@@ -122,7 +123,7 @@ store_invite_seal_all(struct store *st, const char *check, size_t *n,
 	/* Read all first: a statement must not run while its rows change. */
 	if ((r = db_q(st->db, sql, &s, cause, "")) == 0) {
 		while ((r = db_step(st->db, s, cause)) == 1) {
-			if (sqlite3_column_bytes(s, 1) != STORE_HASH_LEN)
+			if (db_col_bytes(s, 1) != STORE_HASH_LEN)
 				continue;
 			if ((v = realloc(rows, (count + 1) * sizeof *rows)) ==
 			    NULL || (rows = v, (w = realloc(ids, (count + 1) *
@@ -132,8 +133,8 @@ store_invite_seal_all(struct store *st, const char *check, size_t *n,
 				break;
 			}
 			ids = w;
-			ids[count] = sqlite3_column_int64(s, 0);
-			memcpy(rows[count++], sqlite3_column_blob(s, 1),
+			ids[count] = db_col_int64(s, 0);
+			memcpy(rows[count++], db_col_blob(s, 1),
 			    STORE_HASH_LEN);
 		}
 	}
@@ -150,30 +151,22 @@ store_invite_seal_all(struct store *st, const char *check, size_t *n,
 	return (r);
 }
 
-/* Whether SQLite finds the file in order. */
+/* Whether the database finds itself in order (SQLite: quick_check). */
 static int
 store_quick_check(struct store *st, char **cause)
 {
-	sqlite3_stmt		*s;
-	const unsigned char	*res;
-	int			 rc, r = 0;
-
-	rc = sqlite3_prepare_v2(st->db->conn, "PRAGMA quick_check", -1, &s,
-	    NULL);
-	if (rc != SQLITE_OK)
-		return (err_set(cause, FERRY_ERR_IO, "%s",
-		    sqlite3_errmsg(st->db->conn)));
-	if ((rc = sqlite3_step(s)) != SQLITE_ROW ||
-	    (res = sqlite3_column_text(s, 0)) == NULL ||
-	    strcmp((const char *)res, "ok") != 0)
-		r = err_set(cause, FERRY_ERR_IO, "%s", rc != SQLITE_ROW ?
-		    sqlite3_errmsg(st->db->conn) : "quick_check failed");
-	sqlite3_finalize(s);
-	return (r);
+	return (db_check(st->db, cause));
 }
 
 int
 store_open_existing(const char *path, struct store **out, char **cause)
+{
+	return (store_open_existing_with(path, NULL, out, cause));
+}
+
+int
+store_open_existing_with(const char *path, const char *password_file,
+    struct store **out, char **cause)
 {
 	static const char	 restore[] = ": restore it from a backup "
 				    "(docs/security.md), or make a new hub "
@@ -183,6 +176,16 @@ store_open_existing(const char *path, struct store **out, char **cause)
 	int			 r;
 
 	*out = NULL;
+	if (db_is_url(path)) {
+		r = store_open_with(path, password_file, 0, out, &why);
+		if (r == FERRY_ERR_STATE)
+			r = err_set(cause, r, "%s holds no ferry hub store: "
+			    "make one with 'ferryd init --hub --store'", path);
+		else if (r != 0)
+			r = err_set(cause, r, "%s", why);
+		free(why);
+		return (r);
+	}
 	if (stat(path, &sb) == -1)
 		return (err_set(cause, FERRY_ERR_NOTFOUND, "%s is %s%s", path,
 		    errno == ENOENT ? "missing" : strerror(errno), restore));

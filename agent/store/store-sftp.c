@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
 
 #include "db.h"
 #include "err.h"
@@ -24,7 +23,7 @@ store_sftp_add_tx(struct store *st, const struct store_sftp *s, int64_t now,
 	static const char	 sql[] =
 	    "INSERT INTO sftp_sites (site, target, key_file, known_hosts,"
 	    " passphrase_file, via, created) VALUES (?, ?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt		*q;
+	struct db_stmt		*q;
 	int			 r;
 
 	if ((r = store_site_add(st, s->site, now, cause)) != 0)
@@ -60,7 +59,7 @@ store_sftp_get(struct store *st, const char *site, struct store_sftp *out,
 	    "SELECT site, target, key_file, known_hosts, passphrase_file,"
 	    " via, created FROM sftp_sites WHERE site = ?";
 	struct store_sftp	 s;
-	sqlite3_stmt		*q;
+	struct db_stmt		*q;
 	int			 r = 0;
 
 	if ((r = db_q(st->db, sql, &q, cause, "t", site)) != 0)
@@ -75,7 +74,7 @@ store_sftp_get(struct store *st, const char *site, struct store_sftp *out,
 	r |= store_dup(db_col_str(q, 3), &s.known_hosts);
 	r |= store_dup(db_col_str(q, 4), &s.passphrase_file);
 	r |= store_dup(db_col_str(q, 5), &s.via);
-	s.created = sqlite3_column_int64(q, 6);
+	s.created = db_col_int64(q, 6);
 	db_reset(q);
 	if (r != 0) {
 		store_sftp_clear(&s);

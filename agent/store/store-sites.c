@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
 
 #include "db.h"
 #include "err.h"
@@ -24,7 +23,7 @@ store_site_add(struct store *st, const char *name, int64_t now,
 {
 	static const char	 sql[] =
 	    "INSERT INTO sites (name, created) VALUES (?, ?)";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if (name == NULL || *name == '\0')
@@ -43,7 +42,7 @@ store_site_set_bwlimit(struct store *st, const char *name, int64_t bwlimit,
 {
 	static const char	 sql[] =
 	    "UPDATE sites SET bwlimit = ? WHERE name = ?";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if (bwlimit < 0)
@@ -53,7 +52,7 @@ store_site_set_bwlimit(struct store *st, const char *name, int64_t bwlimit,
 		return (r);
 	if ((r = db_exec(st->db, s, cause)) != 0)
 		return (r);
-	if (sqlite3_changes(st->db->conn) == 0)
+	if (db_changes(st->db) == 0)
 		return (err_set(cause, FERRY_ERR_NOTFOUND, "no site %s", name));
 	return (0);
 }
@@ -67,16 +66,16 @@ store_site_set_text(struct store *st, const char *name, int tz,
     const char *value, char **cause)
 {
 	static const char	 sql_window[] =
-	    "UPDATE sites SET window = ? WHERE name = ?";
+	    "UPDATE sites SET \"window\" = ? WHERE name = ?";
 	static const char	 sql_tz[] =
 	    "UPDATE sites SET tz = ? WHERE name = ?";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_q(st->db, tz ? sql_tz : sql_window, &s, cause, "tt",
 	    value, name)) != 0 || (r = db_exec(st->db, s, cause)) != 0)
 		return (r);
-	if (sqlite3_changes(st->db->conn) == 0)
+	if (db_changes(st->db) == 0)
 		return (err_set(cause, FERRY_ERR_NOTFOUND, "no site %s", name));
 	return (0);
 }
@@ -96,11 +95,11 @@ store_site_set_tz(struct store *st, const char *name, const char *tz,
 }
 
 static void
-store_site_row(sqlite3_stmt *s, struct store_site *site)
+store_site_row(struct db_stmt *s, struct store_site *site)
 {
 	site->name = (char *)db_col_str(s, 0);
-	site->bwlimit = sqlite3_column_int64(s, 1);
-	site->created = sqlite3_column_int64(s, 2);
+	site->bwlimit = db_col_int64(s, 1);
+	site->created = db_col_int64(s, 2);
 	site->window = (char *)db_col_str(s, 3);
 	site->tz = (char *)db_col_str(s, 4);
 }
@@ -110,9 +109,10 @@ store_site_get(struct store *st, const char *name, struct store_site *out,
     char **cause)
 {
 	static const char	 sql[] =
-	    "SELECT name, bwlimit, created, window, tz FROM sites WHERE name = ?";
+	    "SELECT name, bwlimit, created, \"window\", tz FROM sites"
+	    " WHERE name = ?";
 	struct store_site	 site;
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_q(st->db, sql, &s, cause, "t", name)) != 0)
@@ -138,9 +138,9 @@ store_site_list(struct store *st,
     int (*cb)(void *, const struct store_site *), void *arg, char **cause)
 {
 	static const char	 sql[] =
-	    "SELECT name, bwlimit, created, window, tz FROM sites ORDER BY name";
+	    "SELECT name, bwlimit, created, \"window\", tz FROM sites ORDER BY name";
 	struct store_site	 site;
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_q(st->db, sql, &s, cause, "")) != 0)
@@ -173,7 +173,7 @@ store_user_set(struct store *st, const char *email,
 	static const char	 sql[] =
 	    "INSERT INTO users (email, clearance, created) VALUES (?, ?, ?)"
 	    " ON CONFLICT (email) DO UPDATE SET clearance = excluded.clearance";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if (email == NULL || *email == '\0')
@@ -194,7 +194,7 @@ store_user_get(struct store *st, const char *email,
 {
 	static const char	 sql[] =
 	    "SELECT clearance FROM users WHERE email = ?";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_q(st->db, sql, &s, cause, "t", email)) != 0)
@@ -214,7 +214,7 @@ store_user_list(struct store *st,
 {
 	static const char	 sql[] =
 	    "SELECT email, clearance FROM users ORDER BY email";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_q(st->db, sql, &s, cause, "")) != 0)
@@ -236,10 +236,10 @@ store_agent_add(struct store *st, const struct store_agent *a, int64_t now,
 	static const char	 sql[] =
 	    "INSERT INTO agents (name, role, site, email, clearance,"
 	    " fingerprint, address, enrolled_at)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 	static const char	 taken[] =
 	    "SELECT 1 FROM agents WHERE name = ? AND fingerprint <> ?";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 user = a->role == STORE_ROLE_USER, r;
 
 	if (a->name == NULL || (user ? a->email == NULL : a->site == NULL))
@@ -262,35 +262,33 @@ store_agent_add(struct store *st, const struct store_agent *a, int64_t now,
 	    a->address, now);
 	if (r != 0)
 		return (r);
-	r = db_exec(st->db, s, cause);
+	r = db_exec_id(st->db, s, id, cause);
 	if (r == FERRY_ERR_EXIST)
 		return (err_set(cause, r, "this key is already enrolled"));
 	if (r == FERRY_ERR_NOTFOUND)
 		return (err_set(cause, r, "no %s %s", user ? "user" : "site",
 		    user ? a->email : a->site));
-	if (r == 0 && id != NULL)
-		*id = sqlite3_last_insert_rowid(st->db->conn);
 	return (r);
 }
 
 static int
-store_agent_copy(sqlite3_stmt *s, struct store_agent *a)
+store_agent_copy(struct db_stmt *s, struct store_agent *a)
 {
 	const void	*fp;
 	const char	*role;
 	int		 r = 0;
 
 	memset(a, 0, sizeof *a);
-	a->id = sqlite3_column_int64(s, 0);
+	a->id = db_col_int64(s, 0);
 	role = db_col_str(s, 2);
 	a->role = role != NULL && strcmp(role, "user") == 0 ?
 	    STORE_ROLE_USER : STORE_ROLE_SITE;
 	a->clearance = store_clearance_from(db_col_str(s, 5));
-	fp = sqlite3_column_blob(s, 6);
-	if (fp != NULL && sqlite3_column_bytes(s, 6) == STORE_FINGERPRINT_LEN)
+	fp = db_col_blob(s, 6);
+	if (fp != NULL && db_col_bytes(s, 6) == STORE_FINGERPRINT_LEN)
 		memcpy(a->fingerprint, fp, STORE_FINGERPRINT_LEN);
-	a->enrolled_at = sqlite3_column_int64(s, 8);
-	a->last_seen = sqlite3_column_int64(s, 9);
+	a->enrolled_at = db_col_int64(s, 8);
+	a->last_seen = db_col_int64(s, 9);
 	r |= store_dup(db_col_str(s, 1), &a->name);
 	r |= store_dup(db_col_str(s, 3), &a->site);
 	r |= store_dup(db_col_str(s, 4), &a->email);
@@ -306,7 +304,7 @@ static int
 store_agent_get_by(struct store *st, const char *sql, const char *fmt,
     const void *key, int64_t id, struct store_agent *out, char **cause)
 {
-	sqlite3_stmt	*s;
+	struct db_stmt	*s;
 	int		 r;
 
 	if (*fmt == 'h')
@@ -354,14 +352,14 @@ store_agent_seen(struct store *st, int64_t id, const char *address,
 	static const char	 sql[] =
 	    "UPDATE agents SET last_seen = ?, address = coalesce(?, address)"
 	    " WHERE id = ?";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_q(st->db, sql, &s, cause, "iti", now, address, id)) != 0)
 		return (r);
 	if ((r = db_exec(st->db, s, cause)) != 0)
 		return (r);
-	if (sqlite3_changes(st->db->conn) == 0)
+	if (db_changes(st->db) == 0)
 		return (err_set(cause, FERRY_ERR_NOTFOUND, "no agent %jd",
 		    (intmax_t)id));
 	return (0);

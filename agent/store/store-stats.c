@@ -9,7 +9,6 @@
 
 #include <stdint.h>
 
-#include <sqlite3.h>
 
 #include "db.h"
 #include "err.h"
@@ -33,24 +32,32 @@ static const char *const store_stat_sql[] = {
 	    " FROM pragma_page_count(), pragma_page_size()",
 };
 
+static const char store_stat_pg_size[] =
+    "SELECT 'bytes', pg_database_size(current_database()), 0";
+
 int
 store_stat(struct store *st, enum store_stat which,
     int (*cb)(void *, const struct store_stat_row *), void *arg,
     char **cause)
 {
 	struct store_stat_row	 row;
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((unsigned)which >= sizeof store_stat_sql / sizeof
 	    store_stat_sql[0])
 		return (err_set(cause, FERRY_ERR_INVAL, "no such statistic"));
-	if ((r = db_q(st->db, store_stat_sql[which], &s, cause, "")) != 0)
+	/* The one statistic with no portable SQL. */
+	if (which == STORE_STAT_SIZE && db_kind(st->db) == DB_POSTGRESQL)
+		r = db_q(st->db, store_stat_pg_size, &s, cause, "");
+	else
+		r = db_q(st->db, store_stat_sql[which], &s, cause, "");
+	if (r != 0)
 		return (r);
 	while ((r = db_step(st->db, s, cause)) == 1) {
 		row.label = db_col_str(s, 0);
-		row.a = sqlite3_column_int64(s, 1);
-		row.b = sqlite3_column_int64(s, 2);
+		row.a = db_col_int64(s, 1);
+		row.b = db_col_int64(s, 2);
 		if (row.label != NULL && cb(arg, &row) != 0) {
 			db_reset(s);
 			return (0);

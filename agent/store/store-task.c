@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
 
 #include "db.h"
 #include "err.h"
@@ -39,25 +38,25 @@ const unsigned store_moves[STORE_STATE_COUNT] = {
 
 /* A borrowed view of a row of the task columns, in store_task_get order. */
 void
-store_task_row(sqlite3_stmt *s, struct store_task *t)
+store_task_row(struct db_stmt *s, struct store_task *t)
 {
-	t->id = sqlite3_column_int64(s, 0);
-	t->job_id = sqlite3_column_int64(s, 1);
+	t->id = db_col_int64(s, 0);
+	t->job_id = db_col_int64(s, 1);
 	t->dest = (char *)db_col_str(s, 2);
 	t->src_path = (char *)db_col_str(s, 3);
 	t->dst_path = (char *)db_col_str(s, 4);
 	t->basis = (char *)db_col_str(s, 5);
-	t->size = sqlite3_column_int64(s, 6);
-	t->priority = sqlite3_column_int(s, 7);
+	t->size = db_col_int64(s, 6);
+	t->priority = db_col_int(s, 7);
 	t->state = store_state_from(db_col_str(s, 8));
-	t->attempts = sqlite3_column_int(s, 9);
-	t->max_attempts = sqlite3_column_int(s, 10);
-	t->next_try = sqlite3_column_int64(s, 11);
-	t->bytes_done = sqlite3_column_int64(s, 12);
-	t->last_progress = sqlite3_column_int64(s, 13);
+	t->attempts = db_col_int(s, 9);
+	t->max_attempts = db_col_int(s, 10);
+	t->next_try = db_col_int64(s, 11);
+	t->bytes_done = db_col_int64(s, 12);
+	t->last_progress = db_col_int64(s, 13);
 	t->error = (char *)db_col_str(s, 14);
-	t->started = sqlite3_column_int64(s, 15);
-	t->finished = sqlite3_column_int64(s, 16);
+	t->started = db_col_int64(s, 15);
+	t->finished = db_col_int64(s, 16);
 }
 
 int
@@ -69,7 +68,7 @@ store_task_get(struct store *st, int64_t id, struct store_task *out,
 	    " next_try, bytes_done, last_progress, error, started, finished"
 	    " FROM tasks WHERE id = ?";
 	struct store_task	 t;
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r = 0;
 
 	if ((r = db_q(st->db, sql, &s, cause, "i", id)) != 0)
@@ -101,7 +100,7 @@ store_job_tasks(struct store *st, int64_t id,
 	    " next_try, bytes_done, last_progress, error, started, finished"
 	    " FROM tasks WHERE job_id = ? ORDER BY id";
 	struct store_task	 t;
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_q(st->db, sql, &s, cause, "i", id)) != 0)
@@ -127,7 +126,7 @@ store_job_first_error(struct store *st, int64_t id,
 	    " FROM tasks WHERE job_id = ? AND error IS NOT NULL"
 	    " AND state IN ('queued', 'failed') ORDER BY id LIMIT 1";
 	struct store_task	 t;
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_q(st->db, sql, &s, cause, "i", id)) != 0)
@@ -216,20 +215,20 @@ store_task_apply(struct store *st, struct store_move *m,
 }
 
 void
-store_move_row(sqlite3_stmt *s, struct store_move *m)
+store_move_row(struct db_stmt *s, struct store_move *m)
 {
 	memset(m, 0, sizeof *m);
-	m->id = sqlite3_column_int64(s, 0);
-	m->job_id = sqlite3_column_int64(s, 1);
+	m->id = db_col_int64(s, 0);
+	m->job_id = db_col_int64(s, 1);
 	m->state = store_state_from(db_col_str(s, 2));
-	m->attempts = sqlite3_column_int(s, 3);
-	m->max_attempts = sqlite3_column_int(s, 4);
-	m->next_try = sqlite3_column_int64(s, 5);
-	m->bytes_done = sqlite3_column_int64(s, 6);
-	m->size = sqlite3_column_int64(s, 7);
-	m->last_progress = sqlite3_column_int64(s, 8);
-	m->started = sqlite3_column_int64(s, 9);
-	m->finished = sqlite3_column_int64(s, 10);
+	m->attempts = db_col_int(s, 3);
+	m->max_attempts = db_col_int(s, 4);
+	m->next_try = db_col_int64(s, 5);
+	m->bytes_done = db_col_int64(s, 6);
+	m->size = db_col_int64(s, 7);
+	m->last_progress = db_col_int64(s, 8);
+	m->started = db_col_int64(s, 9);
+	m->finished = db_col_int64(s, 10);
 }
 
 static int
@@ -237,7 +236,7 @@ store_move_load(struct store *st, int64_t id, struct store_move *m,
     char **cause)
 {
 	static const char	 sql[] = STORE_MOVE_SELECT " WHERE id = ?";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_q(st->db, sql, &s, cause, "i", id)) != 0)
@@ -260,7 +259,7 @@ store_tally_save(struct store *st, int64_t job_id,
 	    " n_done = n_done + ?, n_failed = n_failed + ?,"
 	    " n_cancelled = n_cancelled + ?, n_paused = n_paused + ?,"
 	    " bytes_done = bytes_done + ? WHERE id = ?";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	r = db_q(st->db, sql, &s, cause, "iiiiiiii", t->n[STORE_QUEUED],
@@ -278,8 +277,8 @@ store_move_save(struct store *st, const struct store_move *m, char **cause)
 	static const char	 sql[] =
 	    "UPDATE tasks SET state = ?, attempts = ?, next_try = ?,"
 	    " bytes_done = ?, last_progress = ?, started = ?, finished = ?,"
-	    " error = CASE WHEN ? THEN ? ELSE error END WHERE id = ?";
-	sqlite3_stmt		*s;
+	    " error = CASE WHEN ? <> 0 THEN ? ELSE error END WHERE id = ?";
+	struct db_stmt		*s;
 	int			 r;
 
 	r = db_q(st->db, sql, &s, cause, "tniizzznti", store_state_name(
@@ -303,7 +302,7 @@ store_job_derive(struct store *st, int64_t job_id, int64_t now,
 	    " WHEN n_failed > 0 THEN 'failed'"
 	    " WHEN n_cancelled > 0 THEN 'cancelled'"
 	    " ELSE 'done' END, updated = ? WHERE id = ?";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_q(st->db, sql, &s, cause, "ii", now, job_id)) != 0)
@@ -354,7 +353,7 @@ store_dest_free(struct store *st, int64_t id, char **cause)
 	    "SELECT r.id FROM tasks t JOIN tasks r ON r.dest = t.dest"
 	    " AND r.dst_path = t.dst_path AND r.state = 'running'"
 	    " AND r.id <> t.id WHERE t.id = ?";
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int64_t			 other;
 	int			 r;
 
@@ -362,7 +361,7 @@ store_dest_free(struct store *st, int64_t id, char **cause)
 		return (r);
 	if ((r = db_step(st->db, s, cause)) <= 0)
 		return (r);
-	other = sqlite3_column_int64(s, 0);
+	other = db_col_int64(s, 0);
 	db_reset(s);
 	return (err_set(cause, FERRY_ERR_STATE, "task %jd waits: task %jd is "
 	    "writing the same destination file", (intmax_t)id,
@@ -495,7 +494,7 @@ store_task_progress(struct store *st, int64_t id, int64_t bytes_done,
 	    "UPDATE jobs SET bytes_done = bytes_done + ?, updated = ?"
 	    " WHERE id = ?";
 	struct store_move	 m;
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int			 r;
 
 	if ((r = db_begin(st->db, cause)) != 0)
@@ -584,14 +583,14 @@ store_start_run(struct store *st, int64_t lo, int64_t hi, void *arg,
 	    " AND NOT EXISTS (SELECT 1 FROM tasks r WHERE r.state = 'running'"
 	    " AND r.dest = tasks.dest AND r.dst_path = tasks.dst_path)";
 	struct store_many	*m = arg;
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int64_t			 k;
 	int			 r;
 
 	if ((r = db_q(st->db, sql, &s, cause, "iiiii", m->now, m->now,
 	    m->job_id, lo, hi)) != 0 || (r = db_exec(st->db, s, cause)) != 0)
 		return (r);
-	k = sqlite3_changes(st->db->conn);
+	k = db_changes(st->db);
 	m->tally.n[STORE_QUEUED] -= k;
 	m->tally.n[STORE_RUNNING] += k;
 	m->moved += k;
@@ -604,14 +603,14 @@ store_done_run(struct store *st, int64_t lo, int64_t hi, void *arg,
     char **cause)
 {
 	static const char	 sum[] =
-	    "SELECT count(*), total(size - bytes_done) FROM tasks"
+	    "SELECT count(*), coalesce(sum(size - bytes_done), 0) FROM tasks"
 	    " WHERE job_id = ? AND id BETWEEN ? AND ? AND state = 'running'";
 	static const char	 sql[] =
 	    "UPDATE tasks SET state = 'done', finished = ?, bytes_done = size,"
 	    " error = NULL"
 	    " WHERE job_id = ? AND id BETWEEN ? AND ? AND state = 'running'";
 	struct store_many	*m = arg;
-	sqlite3_stmt		*s;
+	struct db_stmt		*s;
 	int64_t			 k, bytes;
 	int			 r;
 
@@ -619,8 +618,8 @@ store_done_run(struct store *st, int64_t lo, int64_t hi, void *arg,
 		return (r);
 	if ((r = db_step(st->db, s, cause)) <= 0)
 		return (r == 0 ? err_set(cause, FERRY_ERR_IO, "no count") : r);
-	k = sqlite3_column_int64(s, 0);
-	bytes = (int64_t)sqlite3_column_double(s, 1);
+	k = db_col_int64(s, 0);
+	bytes = (int64_t)db_col_double(s, 1);
 	db_reset(s);
 	if (k == 0)
 		return (0);

@@ -19,7 +19,6 @@
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <sqlite3.h>
 
 #include "db.h"
 #include "err.h"
@@ -246,9 +245,76 @@ int
 store_open_as(const char *path, int create, struct store **out,
     char **cause)
 {
-	struct store	*st;
-	char		*msg;
-	int		 r;
+	return (store_open_with(path, NULL, create, out, cause));
+}
+
+/* PostgreSQL takes its own migrations, which must match SQLite's. */
+static int
+store_migrate(struct store *st, int create, char **cause)
+{
+	int	n = store_schema_latest();
+
+	if (db_kind(st->db) == DB_SQLITE)
+		return (db_migrate(st->db, store_migrations, n, create,
+		    cause));
+	if ((int)store_pg_nmigrations != n)
+		return (err_set(cause, FERRY_ERR_INTERNAL, "this ferry has %d "
+		    "schema versions for SQLite but %zu for PostgreSQL "
+		    "(agent/store/store-pg.c)", n, store_pg_nmigrations));
+	return (db_migrate(st->db, store_pg_migrations, n, create, cause));
+}
+
+int
+store_ready(struct store *st, char **cause)
+{
+	return (db_ping(st->db, cause));
+}
+
+/* "ferryhub" in ASCII: the advisory lock's key, for all ferry hubs. */
+#define STORE_LEASE_KEY	INT64_C(0x6665727279687562)
+
+int
+store_open_lease(const char *target, const char *password_file,
+    struct store **out, char **cause)
+{
+	struct db_options	 opt;
+	struct store		*st;
+	int			 r;
+
+	*out = NULL;
+	if ((st = calloc(1, sizeof *st)) == NULL)
+		return (store_nomem(cause));
+	memset(&opt, 0, sizeof opt);
+	opt.busy_ms = STORE_BUSY_MS;
+	opt.password_file = password_file;
+	if ((r = db_open_with(target, &opt, &st->db, cause)) != 0) {
+		free(st);
+		return (r);
+	}
+	*out = st;
+	return (0);
+}
+
+int
+store_lease(struct store *st, int *active, char **cause)
+{
+	return (db_lease(st->db, STORE_LEASE_KEY, active, cause));
+}
+
+int
+store_is_postgresql(const struct store *st)
+{
+	return (db_kind(st->db) == DB_POSTGRESQL);
+}
+
+int
+store_open_with(const char *path, const char *password_file, int create,
+    struct store **out, char **cause)
+{
+	struct db_options	 opt;
+	struct store		*st;
+	char			*msg;
+	int			 r;
 
 	if ((st = calloc(1, sizeof *st)) == NULL)
 		return (store_nomem(cause));
@@ -256,10 +322,17 @@ store_open_as(const char *path, int create, struct store **out,
 	st->retry_cap = 3600;
 	st->max_attempts = 5;
 	/* One thread at a time uses a store (common/db.h). */
-	if ((r = db_open(path, STORE_BUSY_MS, &st->db, cause)) == 0)
-		r = db_migrate(st->db, store_migrations, store_schema_latest(),
-		    create, cause);
-	if (r != 0 && cause != NULL && *cause != NULL &&
+	memset(&opt, 0, sizeof opt);
+	opt.busy_ms = STORE_BUSY_MS;
+	opt.password_file = password_file;
+	if ((r = db_open_with(path, &opt, &st->db, cause)) == 0)
+		r = store_migrate(st, create, cause);
+	/*
+	 * A file's name leads the cause; a URL is never repeated (the
+	 * database layer names it, and one carrying a password, refused
+	 * there, must not be echoed).
+	 */
+	if (r != 0 && cause != NULL && *cause != NULL && !db_is_url(path) &&
 	    strncmp(*cause, path, strlen(path)) != 0) {
 		msg = *cause;
 		*cause = NULL;

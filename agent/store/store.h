@@ -85,6 +85,36 @@ int	 store_open_as(const char *path, int create, struct store **out,
  */
 int	 store_open_existing(const char *path, struct store **out,
 	     char **cause);
+/*
+ * The same three, where target may be a postgresql:// URL (common/db.h;
+ * docs/operations.md): password_file, if not NULL, is a 0600 file in
+ * libpq's passfile format. For PostgreSQL, "existing" means a database
+ * that answers and holds ferry's schema.
+ */
+int	 store_open_with(const char *target, const char *password_file,
+	     int create, struct store **out, char **cause);
+int	 store_open_existing_with(const char *target,
+	     const char *password_file, struct store **out, char **cause);
+/*
+ * Whether the store answers now (common/db.h's db_ping): the hub asks
+ * before it takes work, so that a database that is down is said so.
+ */
+int	 store_ready(struct store *st, char **cause);
+/*
+ * The hubs' lease on a shared store (db_lease): call it every second on
+ * a store opened for nothing else; *active is 1 while this process is
+ * the active hub (2: again, after its connection was lost), 0 while
+ * another is. On SQLite always 1.
+ */
+int	 store_lease(struct store *st, int *active, char **cause);
+/*
+ * Opens target for store_lease only: no migration (a standby must not
+ * change the schema under the active hub), no schema check.
+ */
+int	 store_open_lease(const char *target, const char *password_file,
+	     struct store **out, char **cause);
+/* Whether the store is on PostgreSQL (else SQLite). */
+int	 store_is_postgresql(const struct store *st);
 void	 store_close(struct store *st);
 
 /*

@@ -65,10 +65,12 @@ start_daemon() {
 	done
 }
 
-# make_hub: initialises and starts the hub (HUB_CONF: more ferryd.conf).
+# make_hub: initialises and starts the hub (HUB_CONF: more ferryd.conf;
+# HUB_INIT: more options for ferryd init, e.g. --store).
 make_hub() {
+	# shellcheck disable=SC2086
 	"$FERRYD" init --hub --site hq --listen "127.0.0.1:$port" \
-	    --state "$HUB" >/dev/null || fail "ferryd init failed"
+	    --state "$HUB" ${HUB_INIT:-} >/dev/null || fail "ferryd init failed"
 	# Tests cannot wait the default 30 s before a retry.
 	echo "retry-base 1" >>"$HUB/ferryd.conf"
 	# More of the hub's ferryd.conf, from the test.

@@ -17,6 +17,7 @@
 #include "err.h"
 #include "store.h"
 #include "test.h"
+#include "test-store-target.h"
 
 static char	tmpdir[] = "/tmp/ferry-test-notice.XXXXXX";
 
@@ -195,7 +196,7 @@ main(void)
 		return (1);
 	}
 	snprintf(path, sizeof path, "%s/hub.db", tmpdir);
-	ASSERT_INT_EQ(store_open(path, &st, NULL), 0);
+	ASSERT_INT_EQ(store_open(test_store_target(path), &st, NULL), 0);
 	if (st == NULL)
 		return (1);
 	ASSERT_INT_EQ(store_site_add(st, "hq", 1, NULL), 0);

@@ -14,6 +14,7 @@
 #include "err.h"
 #include "store.h"
 #include "test.h"
+#include "test-store-target.h"
 
 static char	tmpdir[] = "/tmp/ferry-test-store-relay.XXXXXX";
 
@@ -24,7 +25,7 @@ open_db(const char *path)
 	char		*cause = NULL;
 	int		 r;
 
-	if ((r = store_open(path, &st, &cause)) != 0)
+	if ((r = store_open(test_store_target(path), &st, &cause)) != 0)
 		TEST_FAIL("store_open: %s", cause ? cause : err_str(r));
 	free(cause);
 	return (st);

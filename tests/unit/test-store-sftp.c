@@ -15,6 +15,7 @@
 #include "err.h"
 #include "store.h"
 #include "test.h"
+#include "test-store-target.h"
 
 static char	tmpdir[] = "/tmp/ferry-test-store-sftp.XXXXXX";
 
@@ -25,7 +26,7 @@ open_store(void)
 	char		 path[512];
 
 	snprintf(path, sizeof path, "%s/hub.db", tmpdir);
-	if (store_open(path, &st, NULL) != 0)
+	if (store_open(test_store_target(path), &st, NULL) != 0)
 		exit(1);
 	return (st);
 }

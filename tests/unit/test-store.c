@@ -23,6 +23,7 @@
 #include "err.h"
 #include "store.h"
 #include "test.h"
+#include "test-store-target.h"
 
 static char	tmpdir[] = "/tmp/ferry-test-store.XXXXXX";
 static char	pathbuf[512];
@@ -31,7 +32,7 @@ static const char *
 db_path(const char *name)
 {
 	snprintf(pathbuf, sizeof pathbuf, "%s/%s.db", tmpdir, name);
-	return (pathbuf);
+	return (test_store_target(pathbuf));
 }
 
 static struct store *
@@ -161,6 +162,73 @@ job_state(struct store *st, int64_t id)
 	return (s);
 }
 
+/* On PostgreSQL the version is ferry_schema's: a newer one is refused. */
+static void
+test_schema_newer_pg(void)
+{
+	struct db	*db = NULL;
+	char		*cause = NULL;
+
+	ASSERT_INT_EQ(db_open(db_path("schema"), 0, &db, &cause), 0);
+	ASSERT_INT_EQ(db_sql(db, "UPDATE ferry_schema SET version = 999",
+	    &cause), 0);
+	db_close(db);
+	free(cause);
+}
+
+/*
+ * PostgreSQL's own refusals: an empty database is no store when it must
+ * exist, a password in the URL and a password file others can read are
+ * refused, and a database that is not there is named.
+ */
+static void
+test_schema_pg(void)
+{
+	struct store	*st = NULL;
+	char		*cause = NULL, url[1200], file[600];
+	const char	*base = getenv("FERRY_TEST_PG_URL");
+	FILE		*f;
+
+	ASSERT_INT_EQ(store_open_existing(db_path("empty"), &st, &cause),
+	    FERRY_ERR_STATE);
+	ASSERT_STR_CONTAINS(cause, "holds no ferry hub store");
+	free(cause);
+	cause = NULL;
+	ASSERT_INT_EQ(store_open("postgresql://ferry:secret@/ferry", &st,
+	    &cause), FERRY_ERR_INVAL);
+	ASSERT_STR_CONTAINS(cause, "carries a password");
+	ASSERT_TRUE(strstr(cause, "secret@") == NULL);
+	free(cause);
+	cause = NULL;
+	snprintf(file, sizeof file, "%s/pgpass-open", tmpdir);
+	if ((f = fopen(file, "w")) == NULL)
+		exit(1);
+	fputs("*:*:*:ferry:nope\n", f);
+	fclose(f);
+	chmod(file, 0644);
+	ASSERT_INT_EQ(store_open_with(db_path("pw"), file, 1, &st, &cause),
+	    FERRY_ERR_DENIED);
+	ASSERT_STR_CONTAINS(cause, "must be 0600");
+	free(cause);
+	cause = NULL;
+	/* The right mode but the wrong password: authentication fails. */
+	chmod(file, 0600);
+	ASSERT_INT_EQ(store_open_with(db_path("pw"), file, 1, &st, &cause),
+	    FERRY_ERR_UNREACHABLE);
+	ASSERT_STR_CONTAINS(cause, "password authentication failed");
+	free(cause);
+	cause = NULL;
+	/* tests/pg/lib.sh's URLs: postgresql://ferry@/ferry?host=... */
+	ASSERT_TRUE(strstr(base, "/ferry?") != NULL);
+	snprintf(url, sizeof url, "postgresql://ferry@/nodb%s",
+	    strstr(base, "/ferry?") + 6);
+	ASSERT_INT_EQ(store_open(url, &st, &cause), FERRY_ERR_UNREACHABLE);
+	ASSERT_STR_CONTAINS(cause, "cannot connect");
+	ASSERT_STR_CONTAINS(cause, "nodb");
+	free(cause);
+	ASSERT_TRUE(st == NULL);
+}
+
 static void
 test_schema(void)
 {
@@ -182,8 +250,10 @@ test_schema(void)
 	    FERRY_ERR_NOTFOUND);
 	store_close(st);
 
-	ASSERT_INT_EQ(stat(db_path("schema"), &sb), 0);
-	ASSERT_INT_EQ(sb.st_mode & 0777, 0600);
+	if (!test_store_pg()) {
+		ASSERT_INT_EQ(stat(db_path("schema"), &sb), 0);
+		ASSERT_INT_EQ(sb.st_mode & 0777, 0600);
+	}
 
 	/* Reopening keeps the data and the version. */
 	st = open_db("schema");
@@ -195,17 +265,21 @@ test_schema(void)
 	store_site_clear(&site);
 	store_close(st);
 
-	/* WAL mode is persistent in the file. */
-	ASSERT_INT_EQ(sqlite3_open(db_path("schema"), &db), SQLITE_OK);
-	ASSERT_INT_EQ(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s,
-	    NULL), SQLITE_OK);
-	ASSERT_INT_EQ(sqlite3_step(s), SQLITE_ROW);
-	ASSERT_STR_EQ((const char *)sqlite3_column_text(s, 0), "wal");
-	sqlite3_finalize(s);
-	/* A database from a newer ferry is refused. */
-	ASSERT_INT_EQ(sqlite3_exec(db, "PRAGMA user_version = 999", NULL,
-	    NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	if (test_store_pg())
+		test_schema_newer_pg();
+	else {
+		/* WAL mode is persistent in the file. */
+		ASSERT_INT_EQ(sqlite3_open(db_path("schema"), &db), SQLITE_OK);
+		ASSERT_INT_EQ(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1,
+		    &s, NULL), SQLITE_OK);
+		ASSERT_INT_EQ(sqlite3_step(s), SQLITE_ROW);
+		ASSERT_STR_EQ((const char *)sqlite3_column_text(s, 0), "wal");
+		sqlite3_finalize(s);
+		/* A database from a newer ferry is refused. */
+		ASSERT_INT_EQ(sqlite3_exec(db, "PRAGMA user_version = 999",
+		    NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(db);
+	}
 	st = NULL;
 	ASSERT_INT_EQ(store_open(db_path("schema"), &st, &cause),
 	    FERRY_ERR_INVAL);
@@ -213,6 +287,10 @@ test_schema(void)
 	ASSERT_TRUE(st == NULL);
 	free(cause);
 
+	if (test_store_pg()) {
+		test_schema_pg();
+		return;
+	}
 	/* A directory that does not exist is an error, not a crash. */
 	cause = NULL;
 	ASSERT_INT_EQ(store_open("/nonexistent/dir/hub.db", &st, &cause),

@@ -1,0 +1,96 @@
+# Sourced after tests/lib.sh by the tests that run the hub's store on a
+# real PostgreSQL (Debian's postgresql package): pg_start makes a cluster
+# in $TMP/pg with initdb, as an unprivileged user (postgres refuses root:
+# as root, the tests use nobody), listening only on a unix socket in that
+# directory, with password (SCRAM) authentication for every connection,
+# so that the password file path is the one exercised. pg_stop stops it;
+# the EXIT trap does too. Without PostgreSQL the test is skipped (exit
+# 77), except in CI, which installs it (contrib/install-deps.sh --test).
+#
+# After pg_start: PG_DIR (socket directory and port), PG_PORT, PG_PASSFILE
+# (a 0600 libpq password file for user ferry), PG_URL (a URL without the
+# password: postgresql://ferry@/ferry?host=...&port=...).
+
+pg_bindir() {
+	for d in ${PG_BINDIR:-} /usr/lib/postgresql/*/bin; do
+		[ -x "$d/initdb" ] && { echo "$d"; return 0; }
+	done
+	command -v initdb >/dev/null 2>&1 && dirname "$(command -v initdb)"
+}
+PG_BIN=$(pg_bindir || true)
+if [ -z "$PG_BIN" ]; then
+	if [ "${CI:-}" = true ]; then
+		echo "FAIL: PostgreSQL is not installed (CI must install it)" >&2
+		exit 1
+	fi
+	echo "SKIP: PostgreSQL (initdb) is not installed" >&2
+	exit 77
+fi
+
+# as_pg CMD...: runs CMD as the cluster's owner.
+PG_USER=$(id -un)
+as_pg() {
+	if [ "$(id -u)" = 0 ]; then
+		setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"
+	else
+		"$@"
+	fi
+}
+
+PG_DIR="$TMP/pg"
+PG_PORT=5432
+PG_PASSWORD="ferry-test-$$-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
+PG_PASSFILE="$TMP/pgpass"
+
+pg_ctl_() {
+	as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" "$@"
+}
+
+# pg_start: a new cluster the first time, the same one again after pg_stop.
+pg_start() {
+	if [ ! -d "$PG_DIR/data" ]; then
+		mkdir -p "$PG_DIR"
+		chmod 755 "$TMP"
+		printf '%s\n' "$PG_PASSWORD" >"$PG_DIR/pw"
+		[ "$(id -u)" != 0 ] || chown -R nobody:nogroup "$PG_DIR"
+		as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U ferry \
+		    --pwfile="$PG_DIR/pw" --auth=scram-sha-256 -E UTF8 \
+		    --no-locale >"$PG_DIR/initdb.log" 2>&1 ||
+		    { cat "$PG_DIR/initdb.log" >&2; fail "initdb failed"; exit 1; }
+		rm -f "$PG_DIR/pw"
+		printf '*:*:*:ferry:%s\n' "$PG_PASSWORD" >"$PG_PASSFILE"
+		chmod 600 "$PG_PASSFILE"
+	fi
+	# No TCP (listen_addresses ''): the socket in $PG_DIR only.
+	pg_ctl_ -w -t 30 -o "-k $PG_DIR -c listen_addresses= -p $PG_PORT \
+	    -c fsync=off -c max_connections=50" start >/dev/null ||
+	    { cat "$PG_DIR/log" >&2; fail "pg_ctl start failed"; exit 1; }
+	PG_RUNNING=1
+	[ -f "$PG_DIR/created" ] && return 0
+	pg_createdb ferry || { fail "CREATE DATABASE failed"; exit 1; }
+	: >"$PG_DIR/created"
+}
+
+pg_stop() {
+	[ -z "${PG_RUNNING:-}" ] || pg_ctl_ -w -t 30 -m "${1:-fast}" stop \
+	    >/dev/null 2>&1 || true
+	PG_RUNNING=
+}
+
+# pg_psql SQL: runs SQL on database ferry as ferry.
+pg_psql() {
+	PGPASSFILE="$PG_PASSFILE" "$PG_BIN/psql" -X -q -t -A -v ON_ERROR_STOP=1 \
+	    -h "$PG_DIR" -p "$PG_PORT" -U ferry -d "${PG_DB:-ferry}" -c "$1"
+}
+
+# pg_createdb NAME: a new empty database.
+pg_createdb() {
+	PG_DB=postgres pg_psql "CREATE DATABASE \"$1\""
+}
+
+pg_url() {
+	echo "postgresql://ferry@/${1:-ferry}?host=$PG_DIR&port=$PG_PORT"
+}
+
+PG_URL=$(pg_url)
+trap 'stop_daemons 2>/dev/null || true; pg_stop immediate; rm -rf "$TMP"' EXIT

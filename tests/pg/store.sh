@@ -1,0 +1,23 @@
+#!/bin/sh
+# The store's unit tests (tests/unit/test-store*) again, on a real
+# PostgreSQL started for this test (tests/pg/lib.sh): the same checks the
+# SQLite run makes, through FERRY_TEST_PG_URL. The password comes from
+# PGPASSFILE, the way a hub's operator may give it.
+. "${srcdir:-.}/tests/lib.sh"
+. "${srcdir:-.}/tests/pg/lib.sh"
+: "${top_builddir:?top_builddir must be set (make check sets it)}"
+
+pg_start
+export PGPASSFILE="$PG_PASSFILE"
+export FERRY_TEST_PG_URL="$PG_URL"
+for t in test-store test-store-notice test-store-relay test-store-sftp; do
+	run 0 "$top_builddir/tests/unit/$t"
+	tail -n1 "$TMP/err" | sed "s/^/$t on PostgreSQL: /" >&2
+done
+
+# The schema is PostgreSQL's own: identity ids, bytea keys, the triggers.
+run 0 pg_psql "SELECT count(*) FROM information_schema.triggers
+    WHERE trigger_name LIKE 'notices_%'"
+checks=$((checks + 1))
+[ "$(cat "$TMP/out")" -ge 3 ] || fail "the notice triggers are missing"
+finish
