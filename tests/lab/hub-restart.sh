@@ -39,6 +39,7 @@ lab_start hq "$HUB"
 HUBPID=$DPID
 lab_job_wait "$id" 120
 w1=$(lab_counter laemp)
+echo "hub-restart: $((w1 - w0)) bytes crossed the router for 48 MiB (job ${JOBSTATE:-?})" >&2
 checks=$((checks + 1))
 [ "$JOBSTATE" = done ] && cmp -s "$L/show/hr/plate.mov" "$M/show/hr/plate.mov" ||
     fail "after the hub's restart: ${JOBSTATE:-?}"
