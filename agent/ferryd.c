@@ -15,6 +15,7 @@
 #include "identity.h"
 #include "log.h"
 #include "proto.h"
+#include "tls.h"
 
 static const struct ferryd_cmd *ferryd_cmds[] = {
 	&ferryd_cmd_init,
@@ -113,6 +114,15 @@ ferryd_source(const struct ferryd *d)
 {
 	return (d->conf.source_addr != NULL ? d->conf.source_addr :
 	    d->conf.public_addr);
+}
+
+void
+ferryd_streams_idle(struct tls_conn **conns, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		tls_set_idle(conns[i], FERRYD_STREAM_IDLE_MS);
 }
 
 int
