@@ -17,6 +17,7 @@ JSON
 openssl enc -aes-128-ctr -nosalt -pass pass:hr -pbkdf2 -iter 1 </dev/zero \
     2>/dev/null | head -c $((48 * 1048576)) >"$L/show/hr/plate.mov"
 
+lab_watchdog "${LAB_LIMIT:-300}"
 lab_up
 lab_hub
 lab_enrol la la-server --site la -- --public-address "$(lab_pub la)"
