@@ -51,17 +51,18 @@ trap 'exit 130' INT TERM
 
 # lab_watchdog SECONDS: ends the run (as a failure, torn down) if it is
 # not over by then, so that a stuck lab cannot hold make check or CI.
+# Not a child of the test's shell: stop_daemons' wait would wait for it.
 WDPID=
 lab_watchdog() {
-	(
+	( (
 		trap 'kill $sp 2>/dev/null; exit 0' TERM
 		sleep "$1" &
 		sp=$!
 		wait $sp || exit 0
 		echo "FAIL: the lab was not over after $1 s: stopped" >&2
 		kill -TERM $$
-	) &
-	WDPID=$!
+	) & echo $! >"$TMP/watchdog.pid" )
+	WDPID=$(cat "$TMP/watchdog.pid")
 }
 
 lab_up() {
