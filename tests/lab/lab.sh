@@ -10,8 +10,8 @@ need openssl
 FULL=${LAB_FULL:-0}
 SEED=${LAB_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
 echo "lab: seed $SEED (LAB_SEED=$SEED reproduces the kill points)" >&2
-# The bounded lab (make check, CI) takes 2 minutes, 4 under ASan on 2
-# busy cores: 15 minutes is a hang, not a slow machine.
+# The bounded lab (make check, CI) takes 2 minutes on 2 busy cores (ASan
+# is slower, not timed yet): 15 minutes is a hang, not a slow machine.
 [ "$FULL" = 1 ] || lab_watchdog "${LAB_LIMIT:-900}"
 VERDICTS="$TMP/verdicts"
 : >"$VERDICTS"
