@@ -104,13 +104,13 @@ struct ferryd {
 	int			 uplink_wake[2];
 };
 
-/* ferryd.c */
+/* ferryd-usage.c */
 void	ferryd_usage_error(const struct ferryd_cmd *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /*
- * The local address outgoing connections start from: source-address, or
- * the public address, or NULL (any), so that peers filtering by address
- * see this agent where the hub saw it.
+ * ferryd-link.c: the local address outgoing connections start from:
+ * source-address, or the public address, or NULL (any), so that peers
+ * filtering by address see this agent where the hub saw it.
  */
 const char *ferryd_source(const struct ferryd *d);
 /* A transfer's data streams, once set up, wait FERRYD_STREAM_IDLE_MS. */
@@ -133,10 +133,11 @@ int	metrics_text(struct ferryd *d, struct buf *b, char **cause);
 int	uplink_run(struct ferryd *d);
 
 /*
- * hub-dispatch.c: the dispatcher's thread (dispatch_start), woken when a
- * job, an agent or a free link appeared; dispatch_stop stops a job's
- * transfers (cancel, pause) and dispatch_message takes an agent's word
- * about a transfer (both: the caller holds d->mu).
+ * hub-dispatch.c: the dispatcher's thread (dispatch_start), woken
+ * (hub-dispatch-core.c) when a job, an agent or a free link appeared;
+ * dispatch_stop (hub-dispatch-core.c) stops a job's transfers (cancel,
+ * pause) and dispatch_message (hub-dispatch-report.c) takes an agent's
+ * word about a transfer (both: the caller holds d->mu).
  */
 int	dispatch_start(struct ferryd *d);
 void	dispatch_wake(struct ferryd *d);
@@ -245,16 +246,19 @@ int	xfer_accept(const char *rel, int type, const char *basis, void *arg);
 #define FERRYD_SUSPECT_MAX	32
 
 /*
- * ferryd.c: a link's thread sleeps in poll(2) on its socket and a wake
+ * ferryd-link.c: a link's thread sleeps in poll(2) on its socket and a wake
  * pipe, so that a message queued for it goes out at once.
  */
 int	ferryd_wake_open(int fds[2]);
 void	ferryd_wake(int fd);
 void	ferryd_wake_drain(int fd);
 
-/* ferryd.c: queue msg (taken) on q and wake wakefd; caller holds d->mu. */
+/*
+ * ferryd-link.c: queue msg (taken) on q and wake wakefd; caller holds
+ * d->mu.
+ */
 void	ferryd_queue(json_t **q, json_t *msg, int wakefd);
-/* ferryd.c: queue a message for a link's own thread (msg is taken)... */
+/* ferryd-link.c: queue a message for a link's own thread (msg is taken)... */
 void	ferryd_enqueue(struct ferryd *d, json_t **q, json_t *msg);
 /* ...and, in that thread, send what was queued. */
 int	ferryd_flush(struct ferryd *d, json_t **q, struct tls_conn *c,
@@ -357,7 +361,8 @@ json_t	*api_ops_agent(struct ferryd *d, const json_t *req);
  * The handlers of api-ops.c's table: op is the request's, req the whole
  * request, uid the local client's ((uid_t)-1 for a relayed request, which
  * says for whom in "_by"). Each answers a reply to send, or NULL.
- * hub-jobs.c: shares, sites, ACLs and jobs; hub-invite.c: "invite".
+ * hub-jobs.c: shares, sites, ACLs and sending jobs; hub-jobs-query.c:
+ * the jobs, one job and the job operations; hub-invite.c: "invite".
  */
 json_t	*jobs_share_import(struct ferryd *d, const char *op,
 	    const json_t *req, uid_t uid);
@@ -371,6 +376,9 @@ json_t	*jobs_acl(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
 json_t	*jobs_send(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
+/* hub-jobs.c: an error answer, {"error": msg, "done": true}. */
+json_t	*jobs_error(const char *msg);
+/* hub-jobs-query.c */
 json_t	*jobs_query(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
 /* One task per destination file, the first naming winning (t[].id reset). */
@@ -405,8 +413,8 @@ int	node_roots_check(const char *share, const char *path, char **cause);
 int	node_roots_load(const char *state, json_t **set, char **cause);
 int	node_roots_save(const char *state, const json_t *set, char **cause);
 /*
- * hub-publish.c, for the dispatcher: a publish's task names its own
- * destination (its home folder, maybe), not the source's translation.
+ * hub-publish-split.c, for the dispatcher: a publish's task names its
+ * own destination (its home folder, maybe), not the source's translation.
  * Fills *res as share_map_translate would for the destination, and
  * *src_root (allocated). Caller holds d->mu.
  */

@@ -1,7 +1,9 @@
 /*
  * The dispatcher's private parts, shared by hub-dispatch.c (which starts
- * transfers and follows them) and hub-dispatch-report.c (what each
- * transfer's two sides report: files settled, progress, suspects).
+ * transfers and follows them), hub-dispatch-relay.c and hub-sftp.c (which
+ * run some of them), hub-dispatch-core.c (the helpers those call back)
+ * and hub-dispatch-report.c (what each transfer's two sides report: files
+ * settled, progress, suspects).
  */
 #ifndef FERRY_HUB_DISPATCH_H
 #define FERRY_HUB_DISPATCH_H
@@ -81,7 +83,7 @@ struct dispatch_due {
 	size_t			 n;
 };
 
-/* hub-dispatch.c, for hub-dispatch-relay.c and hub-sftp.c. */
+/* hub-dispatch-core.c, for hub-dispatch-relay.c and hub-sftp.c. */
 enum dispatch_until { UNTIL_PORT, UNTIL_SENT, UNTIL_BOTH };
 void	dispatch_xfer_free(struct jobs_xfer *x);
 json_t	*dispatch_start_msg(struct jobs_xfer *x, const struct dispatch_end *e,

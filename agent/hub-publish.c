@@ -12,7 +12,8 @@
  * "note", "by", "paths"}} ("task" only when given; "paths": each PATH's
  * destination, for ferry-ftrack to register), and since a redirected
  * file's destination is not the translation of its source, the
- * dispatcher asks publish_split where each task goes.
+ * dispatcher asks publish_split (hub-publish-split.c) where each task
+ * goes.
  */
 #include "config.h"
 
@@ -65,34 +66,6 @@ publish_opt(const json_t *req, const char *key)
 	const json_t	*v = json_object_get(req, key);
 
 	return (json_is_null(v) ? NULL : v);
-}
-
-int
-publish_is(const struct store_job *j)
-{
-	return (j->meta != NULL && strstr(j->meta, "\"publish\"") != NULL);
-}
-
-int
-publish_split(const struct share_map *m, const struct store_job *j,
-    const struct store_task *t, const char *to, struct share_map_result *res,
-    char **src_root, char **cause)
-{
-	struct share_map_result	 src;
-	int			 r;
-
-	if ((r = share_map_translate(m, to, to, SHARE_OS_LINUX, t->dst_path,
-	    strlen(t->dst_path), res, cause)) != 0)
-		return (r);
-	if ((r = share_map_translate(m, j->from_site, j->from_site,
-	    SHARE_OS_LINUX, t->src_path, strlen(t->src_path), &src,
-	    cause)) == 0) {
-		r = expand_root(t->src_path, src.relative, src_root, cause);
-		share_map_result_clear(&src);
-	}
-	if (r != 0)
-		share_map_result_clear(res);
-	return (r);
 }
 
 /* Whether the person may write share:rel. Caller holds d->mu. */

@@ -44,7 +44,7 @@ extern const struct cmd_entry cmd_root_entry;
 void	cli_roots_print(const struct json_t *roots);
 extern const struct cmd_entry cmd_mail_entry;
 
-/* ferry.c */
+/* cli.c */
 void	cli_error(const struct cmd_entry *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	cli_usage(const struct cmd_entry *cmd);

@@ -40,9 +40,11 @@ struct sftp {
 	volatile int		*abort;
 };
 
-/* sftp-session.c */
+/* sftp-fail.c */
 int	sftp_fail(struct sftp *s, char **cause, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+
+/* sftp-session.c */
 void	sftp_pace(struct sftp *s, uint64_t n);
 /* After a chunk: tells the progress callback, and stops if asked to. */
 int	sftp_tick(struct sftp *s, uint64_t done, uint64_t size, char **cause);

@@ -11,7 +11,12 @@
 #  5. Tests are listed in one place: only Makefile fragments under tests/
 #     add to TESTS, XFAIL_TESTS or check_PROGRAMS; and a unit test links
 #     the library it tests rather than compiling a program's files.
-# It prints the largest file and the longest function.
+#  6. No call cycle between source files: calls go one way (HACKING.md
+#     says which), measured on the built objects with nm
+#     (tests/check-layout-calls.awk), so that a helper two files call
+#     back and forth lives below them both.
+# It prints the largest file, the longest function and the call graph's
+# size and depth.
 # Usage: check-layout.sh [SRCDIR [BUILDDIR]]; make check sets srcdir and
 # top_builddir.
 set -eu
@@ -28,6 +33,9 @@ fail() {
 	status=1
 }
 
+# The build tree as an absolute path, before leaving for the source tree:
+# make check-layout passes "." (a build outside the source tree).
+build=$(cd "$build" && pwd)
 cd "$src"
 src=$(pwd)
 
@@ -150,8 +158,52 @@ if [ -s "$tmp/unit-sources" ]; then
 	sed 's/^/  /' "$tmp/unit-sources" >&2
 fi
 
+# 6. The call graph between source files: each .c outside tests/ and
+# its objects in the build tree (DIR/NAME.o, or DIR/TARGET-NAME.o as
+# automake names them when a target has flags of its own; a TARGET has
+# no '-'; an object that two sources could name, x-y.o for x-y.c and
+# y.c, is the longer one's). Objects whose source is gone (an old build)
+# are not looked at.
+grep '\.c$' "$tmp/files" | grep -v '^tests/' | while read -r f; do
+	d=$(dir_of "$f")
+	b=${f##*/}
+	b=${b%.c}
+	for o in "$build/$d/$b.o" "$build/$d/"*"-$b.o"; do
+		[ -f "$o" ] || continue
+		t=${o##*/}
+		case "${t%-"$b".o}" in
+		"$t"|*-*)	[ "$t" = "$b.o" ] || continue ;;
+		esac
+		echo "map $f $o"
+	done
+done | awk '{ b = $2; sub(/.*\//, "", b)
+	if (!($3 in n) || length(b) > n[$3]) { n[$3] = length(b); m[$3] = $0 } }
+	END { for (o in m) print m[o] }' >"$tmp/objects"
+: >"$tmp/calls-graph"
+if [ -s "$tmp/objects" ]; then
+	{ cat "$tmp/objects"
+	  awk '{ print $3 }' "$tmp/objects" | xargs nm -A -P 2>/dev/null ||
+	    echo "nm failed" >&2
+	} | awk -f "$src/tests/check-layout-calls.awk" >"$tmp/calls-graph"
+fi
+awk '$1 == "cycle"' "$tmp/calls-graph" | while read -r _ files; do
+	fail "call cycle between files: $files"
+done
+if grep -q '^cycle' "$tmp/calls-graph"; then
+	status=1
+	echo "check-layout: calls that close a cycle (move what both sides" \
+	    "call into a file below them):" >&2
+	awk '$1 == "edge" { printf "  %s -> %s:", $2, $3
+	    for (i = 4; i <= NF; i++) printf " %s", $i; print "" }' \
+	    "$tmp/calls-graph" >&2
+fi
+calls=$(awk '$1 == "graph" { print $2 " files, " $3 " calls between them, " \
+    $4 " cycles" (($5 > 0) ? ", deepest chain " $5 " files (" $6 ")" : "") }' \
+    "$tmp/calls-graph")
+
 echo "check-layout: libraries: $(tr '\n' ' ' <"$tmp/libdirs")"
 echo "check-layout: largest file: $largest (limit $max)"
 echo "check-layout: longest function: $(echo "$longest" |
     awk '{ print $2, $3, $4 ", " $1 " lines" }')"
+echo "check-layout: call graph: ${calls:-no objects found: build first}"
 exit "$status"

@@ -12,7 +12,9 @@ conn_init(struct conn *c, struct tls_conn *tls)
 {
 	memset(c, 0, sizeof *c);
 	c->tls = tls;
-	if ((c->rbuf = malloc(CONN_RBUF)) == NULL ||
+	tls_bulk(tls);
+	/* Aligned, so that payloads can be written with O_DIRECT (flush.h). */
+	if (posix_memalign((void **)&c->rbuf, 4096, CONN_RBUF) != 0 ||
 	    (c->wbuf = malloc(CONN_WBUF)) == NULL) {
 		conn_free(c);
 		return (FERRY_ERR_NOMEM);

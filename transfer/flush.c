@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -139,4 +140,31 @@ flush_start(int fd, off_t off, off_t len)
 	(void)off;
 	(void)len;
 #endif
+}
+
+int
+direct_open(int dirfd, const char *name)
+{
+	return (openat(dirfd, name, O_WRONLY | O_DIRECT | O_NOFOLLOW |
+	    O_CLOEXEC));
+}
+
+ssize_t
+direct_pwrite(int dfd, int fd, const void *p, size_t n, off_t off)
+{
+	ssize_t	r;
+
+	if (dfd != -1 && ((uintptr_t)p | n | (uintmax_t)off) %
+	    DIRECT_ALIGN == 0) {
+		do
+			r = pwrite(dfd, p, n, off);
+		while (r == -1 && errno == EINTR);
+		/* Some file systems take the flag and refuse the write. */
+		if (r != -1 || errno != EINVAL)
+			return (r);
+	}
+	do
+		r = pwrite(fd, p, n, off);
+	while (r == -1 && errno == EINTR);
+	return (r);
 }

@@ -37,4 +37,22 @@ void		 flusher_free(struct flusher *fl);
  */
 void		 flush_start(int fd, off_t off, off_t len);
 
+/*
+ * Writing received data around the page cache. A buffered write costs
+ * the receiver a copy of every byte into the cache, two thirds of its CPU
+ * for a large file (perf, docs/benchmarks.md), and the bytes must reach
+ * the disk before the rename anyway. O_DIRECT skips that copy for the
+ * aligned parts; the rest goes through the cache as before.
+ */
+#define DIRECT_ALIGN	4096
+/* A second descriptor of name below dirfd with O_DIRECT, or -1. */
+int		 direct_open(int dirfd, const char *name);
+/*
+ * Writes n bytes from p at off: through dfd when p, n and off are all
+ * aligned to DIRECT_ALIGN (and dfd is not -1), else through fd. Returns
+ * what pwrite returns.
+ */
+ssize_t		 direct_pwrite(int dfd, int fd, const void *p, size_t n,
+		     off_t off);
+
 #endif /* FERRY_FLUSH_H */

@@ -30,6 +30,7 @@ static const struct frame_type_info frame_types[] = {
 	{ "PLAN", FRAME_MAX_CONTROL },
 	{ "FILE_BEGIN", FRAME_MAX_CONTROL },
 	{ "CONTROL", FRAME_MAX_BULK },
+	{ "CHUNK", FRAME_MAX_CONTROL },
 };
 
 static int

@@ -47,10 +47,11 @@ enum frame_type {
 	FRAME_ERROR = 9,	/* fatal error; the sender closes next */
 	FRAME_PLAN = 10,	/* receiver's decision on one entry */
 	FRAME_FILE_BEGIN = 11,	/* start of one file's data */
-	FRAME_CONTROL = 12	/* a control message (JSON), agent and hub */
+	FRAME_CONTROL = 12,	/* a control message (JSON), agent and hub */
+	FRAME_CHUNK = 13	/* start of one chunk of a striped file */
 };
 #define FRAME_TYPE_MIN	FRAME_HELLO
-#define FRAME_TYPE_MAX	FRAME_CONTROL
+#define FRAME_TYPE_MAX	FRAME_CHUNK
 
 /* "HELLO", "DATA", ...; "unknown" for anything else. */
 const char	*frame_type_name(int type);
@@ -127,8 +128,12 @@ int	 frame_decoder_partial(const struct frame_decoder *d);
 #define FRAME_PROTO_VERSION	1	/* the version this code speaks */
 #define FRAME_PROTO_MIN		1	/* the oldest it still accepts */
 #define FRAME_HELLO_LEN		12
-/* No feature is defined yet; bits are assigned by the transfer issue. */
-#define FRAME_FEATURES		UINT64_C(0)
+/*
+ * Feature bits. STRIPE: one large file may be cut into chunks that travel
+ * on any of the transfer's streams (docs/protocol.md, 6.7).
+ */
+#define FRAME_FEATURE_STRIPE	UINT64_C(0x1)
+#define FRAME_FEATURES		FRAME_FEATURE_STRIPE
 
 struct frame_hello {
 	uint32_t	 version;

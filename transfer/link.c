@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,6 +274,71 @@ link_linger_close(int fd)
 	close(fd);
 }
 
+/*
+ * One connection's TLS handshake and token check, in a thread of its own:
+ * on a long path each takes a round trip or two, and a transfer's streams
+ * should not pay them one after the other.
+ */
+struct link_hs {
+	const struct link_params *p;
+	int			 fd;
+	int			 timeout_ms;
+	struct tls_conn		*c;
+	char			*why;
+	int			 ok;
+	int			 busy;		/* the thread runs or is unjoined */
+	pthread_t		 t;
+};
+
+static void *
+link_hs_main(void *arg)
+{
+	struct link_hs	*hs = arg;
+
+	hs->ok = tls_accept(hs->fd, hs->p->id, hs->p->peer_fp, hs->timeout_ms,
+	    &hs->c, &hs->why) == 0 && link_check_token(hs->c, hs->p,
+	    &hs->why) == 0;
+	if (!hs->ok) {
+		if (hs->c != NULL && hs->why != NULL)
+			link_refuse(hs->c, hs->why);
+		tls_free(hs->c);
+		hs->c = NULL;
+		link_linger_close(hs->fd);
+		hs->fd = -1;
+	}
+	return (NULL);
+}
+
+/* Joins finished handshakes; takes the good ones while there is room. */
+static void
+link_hs_reap(struct link_hs *hs, int nhs, int wait, struct tls_conn **conns,
+    int *fds, int *n, int want, char **last)
+{
+	int	i;
+
+	for (i = 0; i < nhs; i++) {
+		if (!hs[i].busy)
+			continue;
+		if (!wait && pthread_tryjoin_np(hs[i].t, NULL) != 0)
+			continue;
+		if (wait)
+			pthread_join(hs[i].t, NULL);
+		hs[i].busy = 0;
+		if (hs[i].ok && *n < want) {
+			conns[*n] = hs[i].c;
+			fds[(*n)++] = hs[i].fd;
+		} else if (hs[i].ok) {
+			tls_free(hs[i].c);
+			close(hs[i].fd);
+		} else {
+			free(*last);
+			*last = hs[i].why;	/* transferred */
+		}
+		hs[i].c = NULL;
+		hs[i].why = NULL;
+	}
+}
+
 int
 link_accept(struct link_listener *l, const struct link_params *p,
     struct tls_conn **conns, int *fds, char **cause)
@@ -280,21 +346,36 @@ link_accept(struct link_listener *l, const struct link_params *p,
 	struct sockaddr_storage	 from;
 	socklen_t		 fromlen;
 	struct pollfd		 pfd;
-	struct tls_conn		*c;
+	struct link_hs		*hs;
 	double			 deadline = progress_now() + p->timeout_ms / 1e3;
-	char			*why = NULL, *last = NULL;
-	int			 n = 0, fd, left, r = 0;
+	char			*last = NULL;
+	int			 n = 0, fd, left, r = 0, i, nhs;
 
-	while (n < p->streams) {
+	/* A few more than the streams: refused ones linger a moment. */
+	nhs = p->streams + 4;
+	if ((hs = calloc((size_t)nhs, sizeof *hs)) == NULL)
+		return (FERRY_ERR_NOMEM);
+	for (;;) {
+		link_hs_reap(hs, nhs, 0, conns, fds, &n, p->streams, &last);
+		if (n >= p->streams)
+			break;
 		left = (int)((deadline - progress_now()) * 1000);
 		pfd.fd = l->fd;
 		pfd.events = POLLIN;
-		if (left <= 0 || poll(&pfd, 1, left) == 0) {
+		if (left <= 0) {
 			r = err_set(cause, FERRY_ERR_TIMEOUT, "waited %d ms for "
 			    "the peer, %d of %d connections made%s%s",
 			    p->timeout_ms, n, p->streams,
 			    last ? "; last refused: " : "", last ? last : "");
 			break;
+		}
+		for (i = 0; i < nhs && hs[i].busy; i++)
+			;
+		/* Every slot busy: wait for a handshake, not the socket. */
+		if (i == nhs || poll(&pfd, 1, left < 10 ? left : 10) <= 0) {
+			if (i == nhs)
+				usleep(10000);
+			continue;
 		}
 		fromlen = sizeof from;
 		fd = accept4(l->fd, (struct sockaddr *)&from, &fromlen,
@@ -308,23 +389,28 @@ link_accept(struct link_listener *l, const struct link_params *p,
 		}
 		link_nodelay(fd);
 		link_window(fd);
-		c = NULL;
-		if (tls_accept(fd, p->id, p->peer_fp, left, &c, &why) != 0 ||
-		    link_check_token(c, p, &why) != 0) {
-			if (c != NULL && why != NULL)
-				link_refuse(c, why);
-			tls_free(c);
-			c = NULL;
-			link_linger_close(fd);
-			free(last);
-			last = why;	/* transferred */
-			why = NULL;
+		hs[i].p = p;
+		hs[i].fd = fd;
+		hs[i].timeout_ms = left;
+		hs[i].ok = 0;
+		if (pthread_create(&hs[i].t, NULL, link_hs_main, &hs[i]) != 0) {
+			link_hs_main(&hs[i]);
+			if (hs[i].ok && n < p->streams) {
+				conns[n] = hs[i].c;
+				fds[n++] = hs[i].fd;
+			} else if (hs[i].ok) {
+				tls_free(hs[i].c);
+				close(hs[i].fd);
+			}
+			free(hs[i].why);
+			hs[i].why = NULL;
 			continue;
 		}
-		conns[n] = c;
-		fds[n++] = fd;
-		c = NULL;
+		hs[i].busy = 1;
 	}
+	link_hs_reap(hs, nhs, 1, conns, fds, &n, r == 0 ? p->streams : 0,
+	    &last);
+	free(hs);
 	free(last);
 	close(l->fd);	/* the port is for this transfer only */
 	l->fd = -1;
@@ -369,36 +455,86 @@ link_dial(const char *host, int port, const char *source, int *fdp,
 	return (0);
 }
 
+/* One connection of link_connect, in a thread of its own (link_hs). */
+struct link_dialer {
+	const char		*host;
+	int			 port;
+	const struct link_params *p;
+	const struct buf	*token;
+	struct tls_conn		*c;
+	int			 fd;
+	int			 r;
+	char			*why;
+};
+
+static void *
+link_dialer_main(void *arg)
+{
+	struct link_dialer	*d = arg;
+
+	d->fd = -1;
+	if ((d->r = link_dial(d->host, d->port, d->p->source, &d->fd,
+	    &d->why)) != 0)
+		return (NULL);
+	link_nodelay(d->fd);
+	link_window(d->fd);
+	if ((d->r = tls_connect(d->fd, d->p->id, d->p->peer_fp,
+	    d->p->timeout_ms, &d->c, &d->why)) == 0)
+		d->r = tls_write(d->c, d->token->data, d->token->len, &d->why);
+	return (NULL);
+}
+
 int
 link_connect(const char *host, int port, const struct link_params *p,
     struct tls_conn **conns, int *fds, char **cause)
 {
-	struct buf	 b;
-	int		 n, fd, r;
+	struct link_dialer	*d;
+	pthread_t		*t;
+	struct buf		 b;
+	int			 n, r, *started;
 
 	buf_init(&b, 0);
+	d = calloc((size_t)p->streams, sizeof *d);
+	t = calloc((size_t)p->streams, sizeof *t);
+	started = calloc((size_t)p->streams, sizeof *started);
+	if (d == NULL || t == NULL || started == NULL) {
+		r = FERRY_ERR_NOMEM;
+		goto out;
+	}
 	if ((r = frame_encode(&b, FRAME_TOKEN, 0, p->token, LINK_TOKEN_LEN,
 	    cause)) != 0)
 		goto out;
 	for (n = 0; n < p->streams; n++) {
-		if ((r = link_dial(host, port, p->source, &fd, cause)) != 0)
-			break;
-		link_nodelay(fd);
-		link_window(fd);
-		if ((r = tls_connect(fd, p->id, p->peer_fp, p->timeout_ms,
-		    &conns[n], cause)) != 0) {
-			close(fd);
-			break;
+		d[n].host = host;
+		d[n].port = port;
+		d[n].p = p;
+		d[n].token = &b;
+		started[n] = pthread_create(&t[n], NULL, link_dialer_main,
+		    &d[n]) == 0;
+		if (!started[n])
+			link_dialer_main(&d[n]);
+	}
+	for (n = 0; n < p->streams; n++) {
+		if (started[n])
+			pthread_join(t[n], NULL);
+		conns[n] = d[n].c;
+		fds[n] = d[n].fd;
+		if (d[n].r != 0 && r == 0) {
+			r = d[n].r;
+			if (cause != NULL) {
+				free(*cause);
+				*cause = d[n].why;
+				d[n].why = NULL;
+			}
 		}
-		fds[n] = fd;
-		if ((r = tls_write(conns[n], b.data, b.len, cause)) != 0) {
-			n++;
-			break;
-		}
+		free(d[n].why);
 	}
 	if (r != 0)
-		link_close(conns, fds, n);
+		link_close(conns, fds, p->streams);
 out:
+	free(d);
+	free(t);
+	free(started);
 	buf_free(&b);
 	return (r);
 }

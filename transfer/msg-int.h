@@ -21,6 +21,7 @@
 #define MSG_ENTRY_HAS_HASH	0x02	/* hash holds the content's checksum */
 #define MSG_ENTRY_WANT_RSYNC	0x04	/* send a librsync signature, not a
 					   block map */
+#define MSG_ENTRY_STRIPE	0x08	/* the sender may stripe it (6.7) */
 
 /* FILE_ENTRY: one file, directory or symlink the sender offers. */
 struct msg_entry {
@@ -42,7 +43,9 @@ enum msg_plan_action {
 	MSG_PLAN_WHOLE = 1,	/* send the file from offset */
 	MSG_PLAN_DELTA = 2,	/* SIGNATURE frames follow: send a delta */
 	MSG_PLAN_REFUSE = 3,	/* the receiver will not take it: reason */
-	MSG_PLAN_DONE = 4	/* a directory or symlink, already applied */
+	MSG_PLAN_DONE = 4,	/* a directory or symlink, already applied */
+	MSG_PLAN_STRIPE = 5	/* send it in chunks, on any stream; offset
+				   is the chunk size, the chunk map follows */
 };
 
 /* PLAN: the receiver's decision on one entry. */
@@ -114,6 +117,18 @@ int	msg_ack_encode(struct buf *out, const struct msg_ack *m);
 int	msg_ack_decode(const struct frame *f, struct msg_ack *m,
 	    char **cause);
 void	msg_ack_clear(struct msg_ack *m);
+
+/* CHUNK: one chunk of a striped file follows, as DATA and a FILE_END. */
+struct msg_chunk {
+	uint32_t	 id;		/* the striped file's entry */
+	uint32_t	 index;		/* chunk number */
+	uint64_t	 offset;	/* index * chunk size */
+	uint32_t	 length;	/* bytes of DATA that follow */
+};
+
+int	msg_chunk_encode(struct buf *out, const struct msg_chunk *m);
+int	msg_chunk_decode(const struct frame *f, struct msg_chunk *m,
+	    char **cause);
 
 /* An empty frame of type: the end of a batch of that type. */
 int	msg_end_of_batch(struct buf *out, int type);

@@ -73,7 +73,7 @@ msg_entry_decode(const struct frame *f, struct msg_entry *m, char **cause)
 	}
 	if (m->type < MSG_ENTRY_FILE || m->type > MSG_ENTRY_SYMLINK ||
 	    (m->flags & ~(MSG_ENTRY_FORCE_WHOLE | MSG_ENTRY_HAS_HASH |
-	    MSG_ENTRY_WANT_RSYNC)) != 0 ||
+	    MSG_ENTRY_WANT_RSYNC | MSG_ENTRY_STRIPE)) != 0 ||
 	    (m->mode & ~07777u) != 0 || m->mtime_nsec >= 1000000000u) {
 		msg_entry_clear(m);
 		return (msg_bad(f, cause, "unknown type, flags or mode bits"));
@@ -120,7 +120,7 @@ msg_plan_decode(const struct frame *f, struct msg_plan *m, char **cause)
 	m->offset = wire_get_u64(&r);
 	wire_get_bytes(&r, m->prefix_hash, MSG_HASH_LEN);
 	m->reason = wire_get_str(&r);
-	if (!wire_reader_ok(&r) || m->action > MSG_PLAN_DONE) {
+	if (!wire_reader_ok(&r) || m->action > MSG_PLAN_STRIPE) {
 		msg_plan_clear(m);
 		return (msg_bad(f, cause, "bad length or unknown action"));
 	}
@@ -161,7 +161,7 @@ msg_begin_decode(const struct frame *f, struct msg_begin *m, char **cause)
 	m->action = wire_get_u8(&r);
 	m->offset = wire_get_u64(&r);
 	if (!wire_reader_ok(&r) || (m->action != MSG_PLAN_WHOLE &&
-	    m->action != MSG_PLAN_DELTA))
+	    m->action != MSG_PLAN_DELTA && m->action != MSG_PLAN_STRIPE))
 		return (msg_bad(f, cause, "bad length or unknown action"));
 	return (0);
 }
@@ -254,4 +254,37 @@ int
 msg_end_of_batch(struct buf *out, int type)
 {
 	return (frame_encode(out, type, 0, NULL, 0, NULL));
+}
+
+int
+msg_chunk_encode(struct buf *out, const struct msg_chunk *m)
+{
+	struct buf	p;
+	int		r;
+
+	buf_init(&p, 0);
+	if ((r = wire_put_u32(&p, m->id)) != 0 ||
+	    (r = wire_put_u32(&p, m->index)) != 0 ||
+	    (r = wire_put_u64(&p, m->offset)) != 0 ||
+	    (r = wire_put_u32(&p, m->length)) != 0) {
+		buf_free(&p);
+		return (r);
+	}
+	return (msg_frame(out, FRAME_CHUNK, &p));
+}
+
+int
+msg_chunk_decode(const struct frame *f, struct msg_chunk *m, char **cause)
+{
+	struct wire_reader	r;
+
+	memset(m, 0, sizeof *m);
+	wire_reader_init(&r, f->payload, f->len);
+	m->id = wire_get_u32(&r);
+	m->index = wire_get_u32(&r);
+	m->offset = wire_get_u64(&r);
+	m->length = wire_get_u32(&r);
+	if (!wire_reader_ok(&r) || m->length == 0)
+		return (msg_bad(f, cause, "bad length"));
+	return (0);
 }

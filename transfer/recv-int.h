@@ -41,6 +41,11 @@ struct recv_shared {
 	struct recv_dir		*dirs;
 	size_t			 ndirs;
 	struct buf		 failures;
+	struct stripe_in	*stripes;	/* striped files (stripe-recv.c) */
+	pthread_cond_t		 cv;		/* a chunk settled, a stream
+						   ended */
+	int			 live;		/* streams still running */
+	int			 nstripes;	/* striped files with open fds */
 };
 
 /* One entry of the current batch and what was planned for it. */
@@ -53,6 +58,7 @@ struct recv_item {
 	int			 begun;
 	int			 verified;	/* waits for its rename */
 	int			 flush_err;	/* set by the flusher */
+	struct stripe_in	*sp;		/* planned STRIPE */
 	uint8_t			 sent_action;
 	uint64_t		 sent_offset;
 	uint8_t			 ack_status;
@@ -67,6 +73,7 @@ struct recv_file {
 	char			 part[TREE_TMP_MAX];
 	char			 meta[TREE_TMP_MAX];
 	int			 fd;
+	int			 dfd;		/* fd's O_DIRECT twin, or -1 */
 	int			 basis_fd;
 	struct delta		*patch;
 	struct inplace		*ip;		/* or a patch of a clone */
@@ -85,17 +92,50 @@ struct recv_stream {
 	char			*cache_dir;	/* parent of the last path */
 	int			 cache_fd;	/* and its directory */
 	struct flusher		*fl;		/* flushes finished files */
+	uint64_t		 features;	/* agreed in HELLO */
+	struct buf		 map;		/* a STRIPE plan's chunk map */
 	int			 started;
 	int			 result;
 	char			*cause;
 };
 
+/* recv-parent.c: tells the caller about an entry that broke the rules. */
+void	recv_suspect(struct recv_stream *s, const char *rel, const char *why);
 /*
- * Like tree_open_parent, but keeps the last directory open: entries of one
- * directory come together. The fd is borrowed: do not close it.
+ * recv-parent.c: like tree_open_parent, but keeps the last directory
+ * open: entries of one directory come together. The fd is borrowed: do
+ * not close it.
  */
 int	recv_parent(struct recv_stream *s, const char *rel, int create,
 	    int *dirfd, const char **base, char **cause);
+/* Striping, the receiver's half (stripe-recv.c). */
+struct stripe_in;
+/*
+ * Plans a file entry offered striped, whose destination dirfd/base has
+ * no usable basis: sets up its partial file and chunk record, fills plan
+ * (MSG_PLAN_STRIPE, the chunk size) and map (a bit per chunk held).
+ * Returns 0 when it did, else the caller plans the file as usual.
+ */
+int	stripe_plan(struct recv_stream *s, struct recv_item *it, int dirfd,
+	    const char *base, struct msg_plan *plan, struct buf *map);
+/* Takes one chunk: the CHUNK frame f, its DATA and its FILE_END. */
+int	stripe_chunk(struct recv_stream *s, const struct frame *f,
+	    char **cause);
+/* FILE_BEGIN of a striped file: rf writes into the chunk record's file. */
+int	stripe_file_open(struct recv_stream *s, struct recv_file *rf);
+/*
+ * At the striped file's FILE_END: waits for all its chunks, then sets
+ * rf's hash to the hash of the chunk hashes and rf->written to the size
+ * (or fails rf), for recv_file_finish; no chunk is taken for it after.
+ */
+void	stripe_file_end(struct recv_stream *s, struct recv_file *rf,
+	    const struct msg_end *end);
+void	stripe_stream_done(struct recv_shared *sh);
+void	stripe_free_all(struct recv_shared *sh);
+/* recv.c's, for stripe-recv.c. */
+void	recv_file_fail(struct recv_file *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
 /* Puts the batch's verified files in place (recv-commit.c). */
 void	recv_commit(struct recv_stream *s);
 /* Applies directory modes and times, deepest first (recv-commit.c). */

@@ -49,16 +49,6 @@ recv_put(struct recv_stream *s, struct buf *b, char **cause)
 	return (r);
 }
 
-/* Tells the caller about an entry that broke the rules (transfer.h). */
-static void
-recv_suspect(struct recv_stream *s, const char *rel, const char *why)
-{
-	const struct transfer_opts	*o = s->sh->o;
-
-	if (o->suspect != NULL)
-		o->suspect(rel, why != NULL ? why : "refused", o->suspect_arg);
-}
-
 /* The mode to give an entry; a setuid, setgid or sticky bit is noted. */
 static uint32_t
 recv_mode(struct recv_stream *s, const struct msg_entry *e)
@@ -72,45 +62,6 @@ recv_mode(struct recv_stream *s, const struct msg_entry *e)
 		recv_suspect(s, e->path, why);
 	}
 	return (e->mode & RECV_MODE_MASK);
-}
-
-/*
- * Like tree_open_parent, but keeps the last directory open: entries of one
- * directory come together, and walking the path for each costs a system
- * call per component. The fd is borrowed: do not close it.
- */
-int
-recv_parent(struct recv_stream *s, const char *rel, int create, int *dirfd,
-    const char **base, char **cause)
-{
-	const char	*slash = strrchr(rel, '/');
-	size_t		 n = slash != NULL ? (size_t)(slash - rel) : 0;
-	char		*dir;
-	int		 fd, r;
-
-	*base = slash != NULL ? slash + 1 : rel;
-	if (s->cache_fd != -1 && strlen(s->cache_dir) == n &&
-	    strncmp(s->cache_dir, rel, n) == 0) {
-		*dirfd = s->cache_fd;
-		return (0);
-	}
-	if ((r = tree_open_parent(s->sh->rootfd, rel, create, &fd, base,
-	    cause)) != 0) {
-		if (r == FERRY_ERR_DENIED)
-			recv_suspect(s, rel, *cause);
-		return (r);
-	}
-	if ((dir = strndup(rel, n)) == NULL) {
-		close(fd);
-		return (FERRY_ERR_NOMEM);
-	}
-	if (s->cache_fd != -1)
-		close(s->cache_fd);
-	free(s->cache_dir);
-	s->cache_dir = dir;
-	s->cache_fd = fd;
-	*dirfd = fd;
-	return (0);
 }
 
 static int
@@ -298,6 +249,11 @@ recv_plan_file(struct recv_stream *s, struct recv_item *it,
 		plan->action = MSG_PLAN_SKIP;
 		return;
 	}
+	/* A file with no basis may travel in chunks on every stream. */
+	if ((e->flags & MSG_ENTRY_FORCE_WHOLE || (*e->basis == '\0' &&
+	    !(exists && S_ISREG(sb.st_mode) && sb.st_size > 0))) &&
+	    stripe_plan(s, it, dirfd, base, plan, &s->map) == 0)
+		return;
 	plan->offset = held_partial(dirfd, base, e, plan->prefix_hash);
 	plan->action = MSG_PLAN_WHOLE;
 	if (e->flags & MSG_ENTRY_FORCE_WHOLE || e->size == 0)
@@ -310,7 +266,15 @@ recv_plan_file(struct recv_stream *s, struct recv_item *it,
 		plan->action = MSG_PLAN_DELTA;
 }
 
-/* Reads one batch of entries; returns the count (0: the session ends). */
+/* recv_read_entries' answer for a batch of chunks (6.7), not entries. */
+#define RECV_CHUNKS	(SESSION_BATCH_FILES + 1)
+#define RECV_CHUNKS_END	(SESSION_BATCH_FILES + 2)
+
+/*
+ * Reads one batch of entries; returns the count (0: the session ends), or
+ * RECV_CHUNKS after taking the first chunk of a batch of chunks, or
+ * RECV_CHUNKS_END for a batch that was only an empty FILE_BEGIN.
+ */
 static int
 recv_read_entries(struct recv_stream *s, char **cause)
 {
@@ -320,8 +284,18 @@ recv_read_entries(struct recv_stream *s, char **cause)
 
 	s->nitems = 0;
 	for (;;) {
-		if ((r = conn_expect(&s->c, FRAME_FILE_ENTRY, &f, cause)) != 0)
+		if ((r = conn_read(&s->c, &f, cause)) != 0)
 			return (r);
+		if (s->nitems == 0 && (s->features & FRAME_FEATURE_STRIPE) &&
+		    (int)f.type == FRAME_CHUNK)
+			return ((r = stripe_chunk(s, &f, cause)) != 0 ? r :
+			    RECV_CHUNKS);
+		if (s->nitems == 0 && (s->features & FRAME_FEATURE_STRIPE) &&
+		    (int)f.type == FRAME_FILE_BEGIN && f.len == 0)
+			return (RECV_CHUNKS_END);
+		if ((int)f.type != FRAME_FILE_ENTRY)
+			return (err_set(cause, FERRY_ERR_PROTO, "expected "
+			    "FILE_ENTRY, got %s", frame_type_name(f.type)));
 		if (f.len == 0)
 			return ((int)s->nitems);
 		if (s->nitems == SESSION_BATCH_FILES)
@@ -418,7 +392,8 @@ recv_send_plans(struct recv_stream *s, char **cause)
 			    it->e.path, plan.reason);
 			recv_count(s->sh, &s->sh->st.failed, 1);
 		} else if (plan.action != MSG_PLAN_WHOLE &&
-		    plan.action != MSG_PLAN_DELTA) {
+		    plan.action != MSG_PLAN_DELTA &&
+		    plan.action != MSG_PLAN_STRIPE) {
 			recv_count(s->sh, &s->sh->st.skipped,
 			    plan.action == MSG_PLAN_SKIP);
 			recv_count(s->sh, &s->sh->st.bytes, it->e.size);
@@ -430,6 +405,14 @@ recv_send_plans(struct recv_stream *s, char **cause)
 		if (r == 0 && plan.action == MSG_PLAN_DELTA)
 			r = recv_send_signature(s, it->basis,
 			    it->e.flags & MSG_ENTRY_WANT_RSYNC, cause);
+		/* The chunk map, one bit per chunk: set when held. */
+		if (r == 0 && plan.action == MSG_PLAN_STRIPE && s->map.len > 0 &&
+		    (r = frame_encode(&out, FRAME_SIGNATURE, 0, s->map.data,
+		    s->map.len, cause)) == 0)
+			r = recv_put(s, &out, cause);
+		if (r == 0 && plan.action == MSG_PLAN_STRIPE &&
+		    (r = msg_end_of_batch(&out, FRAME_SIGNATURE)) == 0)
+			r = recv_put(s, &out, cause);
 		if (r == 0 && s->sh->o->planned != NULL)
 			s->sh->o->planned(it->e.path, plan.action,
 			    s->sh->o->planned_arg);
@@ -440,25 +423,6 @@ recv_send_plans(struct recv_stream *s, char **cause)
 		r = recv_put(s, &out, cause);
 	buf_free(&out);
 	return (r == 0 ? conn_flush(&s->c, cause) : r);
-}
-
-static void	recv_file_fail(struct recv_file *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-/* Marks the file failed; its remaining data will be read and dropped. */
-static void
-recv_file_fail(struct recv_file *rf, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (rf->failed)
-		return;
-	rf->failed = 1;
-	free(rf->why);
-	va_start(ap, fmt);
-	if (vasprintf(&rf->why, fmt, ap) == -1)
-		rf->why = NULL;
-	va_end(ap);
 }
 
 static int
@@ -472,9 +436,8 @@ recv_write_sink(void *arg, const void *data, size_t len)
 		return (0);
 	hash_update(rf->h, data, len);
 	while (len > 0) {
-		if ((n = write(rf->fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
+		if ((n = direct_pwrite(rf->dfd, rf->fd, p, len,
+		    (off_t)rf->written)) == -1) {
 			recv_file_fail(rf, "writing: %s", strerror(errno));
 			return (0);
 		}
@@ -554,6 +517,8 @@ recv_file_open(struct recv_stream *s, struct recv_file *rf,
 		    strerror(errno));
 		return;
 	}
+	if (b->action == MSG_PLAN_WHOLE)
+		rf->dfd = direct_open(rf->dirfd, rf->part);
 	/* The checksum covers the whole file: start with what is held. */
 	if (b->offset > 0 && hash_fd_prefix(rf->h, rf->fd, b->offset) != 0)
 		recv_file_fail(rf, "%s", "re-reading the partial file");
@@ -654,6 +619,8 @@ recv_file_close(struct recv_file *rf)
 {
 	if (rf->fd != -1)
 		close(rf->fd);
+	if (rf->dfd != -1)
+		close(rf->dfd);
 	if (rf->basis_fd != -1)
 		close(rf->basis_fd);
 	delta_free(rf->patch);
@@ -670,7 +637,8 @@ recv_find_item(struct recv_stream *s, uint32_t id)
 	for (i = 0; i < s->nitems; i++) {
 		if (s->items[i].e.id == id && !s->items[i].begun &&
 		    (s->items[i].action == MSG_PLAN_WHOLE ||
-		    s->items[i].action == MSG_PLAN_DELTA))
+		    s->items[i].action == MSG_PLAN_DELTA ||
+		    s->items[i].action == MSG_PLAN_STRIPE))
 			return (&s->items[i]);
 	}
 	return (NULL);
@@ -688,11 +656,18 @@ recv_file_data(struct recv_stream *s, struct recv_file *rf,
 	int		r, want = b->action == MSG_PLAN_DELTA ? FRAME_DELTA :
 			    FRAME_DATA;
 
+	if (b->action == MSG_PLAN_STRIPE)
+		want = FRAME_CHUNK;
 	for (;;) {
 		if ((r = conn_read(&s->c, &f, cause)) != 0)
 			return (r);
 		if ((int)f.type == FRAME_FILE_END)
 			break;
+		if ((int)f.type == FRAME_CHUNK && want == FRAME_CHUNK) {
+			if ((r = stripe_chunk(s, &f, cause)) != 0)
+				return (r);
+			continue;
+		}
 		if ((int)f.type != want)
 			return (err_set(cause, FERRY_ERR_PROTO, "%s: expected "
 			    "%s or FILE_END, got %s", rf->it->e.path,
@@ -730,6 +705,8 @@ recv_file_data(struct recv_stream *s, struct recv_file *rf,
 		recv_file_fail(rf, "%s", why);
 		free(why);
 	}
+	if (r == 0 && b->action == MSG_PLAN_STRIPE)
+		stripe_file_end(s, rf, &end);
 	if (r == 0)
 		recv_file_finish(s, rf, &end);
 	msg_end_clear(&end);
@@ -747,6 +724,7 @@ recv_answer(struct recv_stream *s, struct recv_item *it, struct buf *acks)
 		pthread_mutex_lock(&sh->mu);
 		sh->st.bytes += it->e.size;
 		sh->st.resumed_bytes += it->sent_offset;
+		sh->st.striped += it->sent_action == MSG_PLAN_STRIPE;
 		if (it->sent_action == MSG_PLAN_DELTA)
 			sh->st.delta++;
 		else
@@ -774,22 +752,38 @@ recv_take_data(struct recv_stream *s, char **cause)
 	int			 r;
 
 	for (;;) {
-		if ((r = conn_expect(&s->c, FRAME_FILE_BEGIN, &f, cause)) != 0)
+		if ((r = conn_read(&s->c, &f, cause)) != 0)
 			return (r);
+		/* Chunks of any striped file may come between files. */
+		if ((int)f.type == FRAME_CHUNK) {
+			if ((r = stripe_chunk(s, &f, cause)) != 0)
+				return (r);
+			continue;
+		}
+		if ((int)f.type != FRAME_FILE_BEGIN)
+			return (err_set(cause, FERRY_ERR_PROTO, "expected "
+			    "FILE_BEGIN, got %s", frame_type_name(f.type)));
 		if (f.len == 0)
 			break;
 		if ((r = msg_begin_decode(&f, &b, cause)) != 0)
 			return (r);
 		memset(&rf, 0, sizeof rf);
-		rf.fd = rf.basis_fd = rf.dirfd = -1;
+		rf.fd = rf.dfd = rf.basis_fd = rf.dirfd = -1;
 		if ((rf.it = recv_find_item(s, b.id)) == NULL)
 			return (err_set(cause, FERRY_ERR_PROTO, "FILE_BEGIN "
 			    "for id %u, which was not planned", b.id));
+		if ((rf.it->action == MSG_PLAN_STRIPE) !=
+		    (b.action == MSG_PLAN_STRIPE))
+			return (err_set(cause, FERRY_ERR_PROTO, "FILE_BEGIN "
+			    "for id %u: %s", b.id, b.action == MSG_PLAN_STRIPE ?
+			    "striped, but not planned so" : "planned striped"));
 		rf.it->begun = 1;	/* no second FILE_BEGIN */
 		rf.it->sent_action = b.action;
 		rf.it->sent_offset = b.offset;
 		if ((rf.h = hash_new()) == NULL)
 			recv_file_fail(&rf, "%s", "out of memory");
+		else if (b.action == MSG_PLAN_STRIPE)
+			stripe_file_open(s, &rf);
 		else
 			recv_file_open(s, &rf, &b);
 		r = recv_file_data(s, &rf, &b, cause);
@@ -810,6 +804,21 @@ recv_take_data(struct recv_stream *s, char **cause)
 	return (r);
 }
 
+/* The end of a batch of chunks: no file to answer for, an empty ACK. */
+static int
+recv_end_acks(struct recv_stream *s, char **cause)
+{
+	struct buf	out;
+	int		r;
+
+	buf_init(&out, 0);
+	if ((r = msg_end_of_batch(&out, FRAME_ACK)) == 0 &&
+	    (r = conn_put(&s->c, out.data, out.len, cause)) == 0)
+		r = conn_flush(&s->c, cause);
+	buf_free(&out);
+	return (r);
+}
+
 static void *
 recv_stream_main(void *arg)
 {
@@ -818,11 +827,16 @@ recv_stream_main(void *arg)
 
 	/* Without one (no memory), each file is flushed on its own. */
 	s->fl = flusher_new();
-	if ((r = session_hello(&s->c, &s->cause)) != 0)
+	if ((r = session_hello(&s->c, &s->features, &s->cause)) != 0)
 		goto out;
 	while ((n = recv_read_entries(s, &s->cause)) > 0) {
-		if ((r = recv_send_plans(s, &s->cause)) != 0 ||
-		    (r = recv_take_data(s, &s->cause)) != 0)
+		if (n == RECV_CHUNKS_END)
+			r = recv_end_acks(s, &s->cause);
+		else if (n == RECV_CHUNKS)
+			r = recv_take_data(s, &s->cause);
+		else if ((r = recv_send_plans(s, &s->cause)) == 0)
+			r = recv_take_data(s, &s->cause);
+		if (r != 0)
 			goto out;
 		recv_clear_items(s);
 	}
@@ -835,6 +849,8 @@ out:
 	recv_clear_items(s);
 	flusher_free(s->fl);
 	s->fl = NULL;
+	buf_free(&s->map);
+	stripe_stream_done(s->sh);
 	s->result = r;
 	return (NULL);
 }
@@ -862,6 +878,8 @@ transfer_receive(struct tls_conn **conns, int n, const char *dest,
 		return (FERRY_ERR_NOMEM);
 	}
 	pthread_mutex_init(&sh.mu, NULL);
+	pthread_cond_init(&sh.cv, NULL);
+	sh.live = n;
 	sh.o = o;
 	buf_init(&sh.failures, 0);
 	progress_init(&sh.pr, o->progress, o->progress_arg);
@@ -874,6 +892,8 @@ transfer_receive(struct tls_conn **conns, int n, const char *dest,
 			if (!s[i].started)
 				s[i].result = FERRY_ERR_NOMEM;
 		}
+		if (!s[i].started)
+			stripe_stream_done(&sh);
 	}
 	for (i = 0; i < n; i++) {
 		if (s[i].started)
@@ -900,6 +920,8 @@ transfer_receive(struct tls_conn **conns, int n, const char *dest,
 		    (uintmax_t)sh.st.failed, buf_str(&sh.failures));
 	buf_free(&sh.failures);
 	progress_destroy(&sh.pr);
+	stripe_free_all(&sh);
+	pthread_cond_destroy(&sh.cv);
 	pthread_mutex_destroy(&sh.mu);
 	close(sh.rootfd);
 	free(s);

@@ -18,57 +18,10 @@
 #include "delta-int.h"
 #include "err.h"
 #include "hash-int.h"
+#include "send-int.h"
 #include "session-int.h"
+#include "stripe-int.h"
 #include "tls.h"
-
-#define SEND_READ_SIZE	(256 * 1024)
-#define SEND_SMALL	(256 * 1024)	/* see send_assign */
-
-struct send_shared {
-	pthread_mutex_t		 mu;
-	int			 rootfd;	/* the list's root */
-	const struct transfer_list *l;
-	const struct transfer_opts *o;
-	struct progress		 pr;
-	struct transfer_stats	 st;
-	struct buf		 failures;
-	double			 bw_next;	/* when the next byte may go */
-};
-
-/* One entry this stream offers, and what became of it. */
-struct send_item {
-	uint32_t		 id;	/* index in the list */
-	int			 attempts;
-	int			 force_whole;
-	int			 changed;	/* it changed while being read */
-	int			 want_rsync;	/* blocks found too little */
-	int			 rescan;	/* asked for that this try */
-	/* The version on offer: from the list, refreshed after a change. */
-	uint64_t		 size;
-	int64_t			 mtime_sec;
-	uint32_t		 mtime_nsec;
-	uint32_t		 mode;
-	struct msg_plan		 plan;
-	struct delta_sig	*sig;		/* a librsync signature, or */
-	struct blockmap		*bmap;		/* a block map */
-};
-
-struct send_stream {
-	struct send_shared	*sh;
-	struct conn		 c;
-	struct send_item	*items;	/* this stream's share, in order */
-	size_t			 nitems;
-	size_t			*queue;	/* ring of indices into items */
-	size_t			 qcap;
-	size_t			 qhead;
-	size_t			 nqueue;
-	size_t			*batch;
-	size_t			 nbatch;
-	uint8_t			*chunk;
-	int			 started;
-	int			 result;
-	char			*cause;
-};
 
 /* Where a delta's output goes: DELTA frames, or the probe buffer. */
 struct send_delta_out {
@@ -82,28 +35,6 @@ static const struct transfer_file *
 send_file(const struct send_stream *s, const struct send_item *it)
 {
 	return (&s->sh->l->v[it->id]);
-}
-
-/*
- * Opens tf's source beneath the list's root (transfer_open_source). A
- * refusal goes to the suspect callback too: something was swapped in
- * after the list was made, or it was forged.
- */
-static int
-send_open(struct send_shared *sh, const struct transfer_file *tf, int flags,
-    int *fd, struct stat *sb, char **why)
-{
-	const char	*rel = transfer_src_rel(sh->l->root, tf->src);
-	int		 r;
-
-	if (rel == NULL)
-		r = err_set(why, FERRY_ERR_DENIED, "%s: not below %s", tf->src,
-		    sh->l->root);
-	else
-		r = transfer_open_source(sh->rootfd, rel, flags, fd, sb, why);
-	if (r == FERRY_ERR_DENIED && sh->o->suspect != NULL)
-		sh->o->suspect(tf->rel, *why, sh->o->suspect_arg);
-	return (r);
 }
 
 /* The checksum of a whole source file, for --compare-hash. */
@@ -153,7 +84,9 @@ send_entries(struct send_stream *s, char **cause)
 		e.id = it->id;
 		e.type = (uint8_t)tf->type;
 		e.flags = (it->force_whole ? MSG_ENTRY_FORCE_WHOLE : 0) |
-		    (it->want_rsync ? MSG_ENTRY_WANT_RSYNC : 0);
+		    (it->want_rsync ? MSG_ENTRY_WANT_RSYNC : 0) |
+		    (it->striped && (s->features & FRAME_FEATURE_STRIPE) ?
+		    MSG_ENTRY_STRIPE : 0);
 		e.mode = it->mode & 07777;
 		e.size = it->size;
 		e.mtime_sec = it->mtime_sec;
@@ -188,7 +121,10 @@ send_batch_item(struct send_stream *s, uint32_t id)
 	return (NULL);
 }
 
-/* Reads SIGNATURE frames up to the empty one and loads the signature. */
+/*
+ * Reads SIGNATURE frames up to the empty one and loads the signature, or
+ * for a STRIPE plan keeps them as the chunk map.
+ */
 static int
 send_read_signature(struct send_stream *s, struct send_item *it,
     char **cause)
@@ -198,9 +134,18 @@ send_read_signature(struct send_stream *s, struct send_item *it,
 	int		r;
 
 	buf_init(&sig, 64 << 20);	/* far above any real signature */
+	if (it->plan.action == MSG_PLAN_STRIPE) {
+		buf_free(&it->map);
+		buf_init(&sig, STRIPE_CHUNKS_MAX / 8);
+	}
 	for (;;) {
 		if ((r = conn_expect(&s->c, FRAME_SIGNATURE, &f, cause)) != 0)
 			break;
+		if (f.len == 0 && it->plan.action == MSG_PLAN_STRIPE) {
+			it->map = sig;	/* transferred */
+			buf_init(&sig, 0);
+			break;
+		}
 		if (f.len == 0) {
 			if (blockmap_is(sig.data, sig.len))
 				r = blockmap_parse(sig.data, sig.len,
@@ -242,44 +187,15 @@ send_read_plans(struct send_stream *s, char **cause)
 		}
 		msg_plan_clear(&it->plan);
 		it->plan = plan;	/* transferred */
-		if (plan.action == MSG_PLAN_DELTA &&
+		if (plan.action == MSG_PLAN_STRIPE && (!it->striped ||
+		    !(s->features & FRAME_FEATURE_STRIPE)))
+			return (err_set(cause, FERRY_ERR_PROTO, "STRIPE plan "
+			    "for id %u, which was not offered striped",
+			    plan.id));
+		if ((plan.action == MSG_PLAN_DELTA ||
+		    plan.action == MSG_PLAN_STRIPE) &&
 		    (r = send_read_signature(s, it, cause)) != 0)
 			return (r);
-	}
-}
-
-/* Whether the caller asked the transfer to stop. */
-static int
-send_aborted(const struct send_stream *s, char **cause)
-{
-	if (s->sh->o->abort == NULL || !*s->sh->o->abort)
-		return (0);
-	return (err_set(cause, FERRY_ERR_CANCELLED, "the transfer was "
-	    "stopped"));
-}
-
-/* Keeps all streams together under the bandwidth limit, if there is one. */
-static void
-send_throttle(struct send_stream *s, size_t n)
-{
-	struct send_shared	*sh = s->sh;
-	struct timespec		 ts;
-	double			 now, at;
-	uint64_t		 rate;
-
-	rate = sh->o->bwlimit_live != NULL ? atomic_load(sh->o->bwlimit_live) :
-	    sh->o->bwlimit;
-	if (rate == 0)
-		return;
-	now = progress_now();
-	pthread_mutex_lock(&sh->mu);
-	at = sh->bw_next > now ? sh->bw_next : now;
-	sh->bw_next = at + (double)n / (double)rate;
-	pthread_mutex_unlock(&sh->mu);
-	if (at > now) {
-		ts.tv_sec = (time_t)(at - now);
-		ts.tv_nsec = (long)((at - now - (double)ts.tv_sec) * 1e9);
-		nanosleep(&ts, NULL);
 	}
 }
 
@@ -339,21 +255,6 @@ send_read(int fd, uint8_t *p, size_t max, size_t *got, char **cause)
 		    strerror(errno)));
 	*got = (size_t)n;
 	return (0);
-}
-
-static int
-send_begin(struct send_stream *s, uint32_t id, uint8_t action,
-    uint64_t offset, char **cause)
-{
-	struct msg_begin	b = { id, action, offset };
-	struct buf		out;
-	int			r;
-
-	buf_init(&out, 0);
-	if ((r = msg_begin_encode(&out, &b)) == 0)
-		r = conn_put(&s->c, out.data, out.len, cause);
-	buf_free(&out);
-	return (r);
 }
 
 /* Streams fd from its current offset as DATA frames; counts into *sent. */
@@ -499,28 +400,6 @@ out:
 	return (r);
 }
 
-static int
-send_end(struct send_stream *s, uint32_t id, uint8_t status, uint64_t size,
-    struct hash *h, const char *reason, char **cause)
-{
-	struct msg_end	end;
-	struct buf	out;
-	int		r;
-
-	memset(&end, 0, sizeof end);
-	end.id = id;
-	end.status = status;
-	end.size = size;
-	end.reason = (char *)(uintptr_t)reason;
-	if (h != NULL)
-		hash_digest(h, end.hash);
-	buf_init(&out, 0);
-	if ((r = msg_end_encode(&out, &end)) == 0)
-		r = conn_put(&s->c, out.data, out.len, cause);
-	buf_free(&out);
-	return (r);
-}
-
 /* Whether the file still is the version on offer. */
 static int
 send_unchanged(const struct send_item *it, const struct stat *sb)
@@ -620,6 +499,7 @@ send_report(struct send_stream *s, const struct send_item *it, int ok,
 {
 	const struct transfer_opts	*o = s->sh->o;
 
+	stripe_settled(s->sh, (struct send_item *)(uintptr_t)it);
 	if (o->file_done == NULL)
 		return;
 	pthread_mutex_lock(&s->sh->mu);
@@ -702,7 +582,9 @@ send_settle_ack(struct send_stream *s, struct send_item *it,
 		send_report(s, it, 1, NULL);
 		pthread_mutex_lock(&sh->mu);
 		sh->st.bytes += it->size;
-		sh->st.resumed_bytes += it->plan.offset;
+		if (it->plan.action != MSG_PLAN_STRIPE)
+			sh->st.resumed_bytes += it->plan.offset;
+		sh->st.striped += it->plan.action == MSG_PLAN_STRIPE;
 		if (it->plan.action == MSG_PLAN_DELTA)
 			sh->st.delta++;
 		else
@@ -742,7 +624,12 @@ send_data(struct send_stream *s, char **cause)
 
 	for (i = 0; r == 0 && i < s->nbatch; i++) {
 		it = &s->items[s->batch[i]];
-		if (it->plan.action == MSG_PLAN_WHOLE ||
+		/* Chunks of striped files first: they hold a file back. */
+		if ((r = stripe_help(s, cause)) != 0)
+			break;
+		if (it->plan.action == MSG_PLAN_STRIPE)
+			r = stripe_send_file(s, it, cause);
+		else if (it->plan.action == MSG_PLAN_WHOLE ||
 		    it->plan.action == MSG_PLAN_DELTA)
 			r = send_one(s, it, cause);
 		else
@@ -780,8 +667,10 @@ send_stream_main(void *arg)
 	struct buf		 out;
 	int			 r;
 
-	if ((r = session_hello(&s->c, &s->cause)) != 0)
+	if ((r = session_hello(&s->c, &s->features, &s->cause)) != 0)
 		goto out;
+	if (!(s->features & FRAME_FEATURE_STRIPE))
+		stripe_stream_gone(s->sh, 0, 0);
 	while (s->nqueue > 0) {
 		if ((r = send_aborted(s, &s->cause)) != 0 ||
 		    (r = send_entries(s, &s->cause)) != 0 ||
@@ -789,6 +678,9 @@ send_stream_main(void *arg)
 		    (r = send_data(s, &s->cause)) != 0)
 			goto out;
 	}
+	/* Chunks of the others' striped files, as long as there are some. */
+	if ((r = stripe_idle(s, &s->cause)) != 0)
+		goto out;
 	/* An empty batch ends the session. */
 	buf_init(&out, 0);
 	if ((r = msg_end_of_batch(&out, FRAME_FILE_ENTRY)) == 0 &&
@@ -800,6 +692,8 @@ send_stream_main(void *arg)
 out:
 	if (r != 0 && r != FERRY_ERR_CLOSED && r != FERRY_ERR_TIMEOUT)
 		session_error(&s->c, s->cause ? s->cause : err_str(r));
+	if (r != 0)
+		stripe_stream_gone(s->sh, 1, 1);
 	s->result = r;
 	return (NULL);
 }
@@ -824,7 +718,8 @@ send_cmp_size(const void *a, const void *b, void *arg)
  * stream, so the big ones start at once.
  */
 static int
-send_assign(struct send_stream *s, int n, const struct transfer_list *l)
+send_assign(struct send_stream *s, int n, const struct transfer_list *l,
+    struct stripe_sched *ss)
 {
 	size_t		*order, i, j, k;
 	uint64_t	*load;
@@ -871,6 +766,15 @@ send_assign(struct send_stream *s, int n, const struct transfer_list *l)
 		s[k].items[s[k].nitems].mtime_sec = tf->mtime_sec;
 		s[k].items[s[k].nitems].mtime_nsec = tf->mtime_nsec;
 		s[k].items[s[k].nitems].mode = tf->mode;
+		/* Striped: a large file sent whole (no basis hint). */
+		if (ss->use > 1 && tf->type == MSG_ENTRY_FILE &&
+		    tf->size >= STRIPE_MIN && tf->size <=
+		    (uint64_t)STRIPE_CHUNK_MAX * STRIPE_CHUNKS_MAX &&
+		    (tf->basis == NULL ||
+		    *tf->basis == '\0')) {
+			s[k].items[s[k].nitems].striped = 1;
+			ss->open++;
+		}
 		s[k].queue[s[k].nqueue++] = s[k].nitems++;
 	}
 	free(order);
@@ -889,6 +793,7 @@ send_free_streams(struct send_stream *s, int n)
 			msg_plan_clear(&s[i].items[j].plan);
 			delta_sig_free(s[i].items[j].sig);
 			blockmap_free(s[i].items[j].bmap);
+			buf_free(&s[i].items[j].map);
 		}
 		free(s[i].items);
 		free(s[i].queue);
@@ -922,10 +827,14 @@ transfer_send(struct tls_conn **conns, int n, const struct transfer_list *l,
 		    strerror(errno)));
 	s = calloc((size_t)n, sizeof *s);
 	tid = calloc((size_t)n, sizeof *tid);
-	if (s == NULL || tid == NULL || send_assign(s, n, l) != 0) {
+	stripe_sched_init(&sh.stripes, n < 2 ? 1 : o->stripe > 0 ?
+	    (o->stripe < n ? o->stripe : n) : stripe_streams(conns, n));
+	if (s == NULL || tid == NULL ||
+	    send_assign(s, n, l, &sh.stripes) != 0) {
 		free(tid);
 		if (s != NULL)
 			send_free_streams(s, n);
+		stripe_sched_destroy(&sh.stripes);
 		close(sh.rootfd);
 		return (FERRY_ERR_NOMEM);
 	}
@@ -939,12 +848,15 @@ transfer_send(struct tls_conn **conns, int n, const struct transfer_list *l,
 	progress_add_total(&sh.pr, l->n, bytes);
 	for (k = 0; k < n; k++) {
 		s[k].sh = &sh;
+		s[k].index = k;
 		if ((s[k].result = conn_init(&s[k].c, conns[k])) == 0) {
 			s[k].started = pthread_create(&tid[k], NULL,
 			    send_stream_main, &s[k]) == 0;
 			if (!s[k].started)
 				s[k].result = FERRY_ERR_NOMEM;
 		}
+		if (!s[k].started)
+			stripe_stream_gone(&sh, 1, 1);
 	}
 	r = 0;
 	for (k = 0; k < n; k++) {
@@ -967,6 +879,7 @@ transfer_send(struct tls_conn **conns, int n, const struct transfer_list *l,
 	progress_destroy(&sh.pr);
 	pthread_mutex_destroy(&sh.mu);
 	send_free_streams(s, n);
+	stripe_sched_destroy(&sh.stripes);
 	free(tid);
 	close(sh.rootfd);
 	return (r);

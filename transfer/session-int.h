@@ -29,8 +29,11 @@
 #define SESSION_RESCAN_MAX	(32ULL * 1024 * 1024)
 
 
-/* Exchanges HELLO frames on a fresh connection (both sides send first). */
-int	session_hello(struct conn *c, char **cause);
+/*
+ * Exchanges HELLO frames on a fresh connection (both sides send first);
+ * sets *features (may be NULL) to the feature bits both sides speak.
+ */
+int	session_hello(struct conn *c, uint64_t *features, char **cause);
 /* Sends an ERROR frame with msg, ignoring failure (we are giving up). */
 void	session_error(struct conn *c, const char *msg);
 /* Adds "rel: reason" to a list of failures kept for the final cause. */

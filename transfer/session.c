@@ -7,7 +7,7 @@
 #include "session-int.h"
 
 int
-session_hello(struct conn *c, char **cause)
+session_hello(struct conn *c, uint64_t *features, char **cause)
 {
 	struct frame_hello	 ours = { FRAME_PROTO_VERSION, FRAME_FEATURES };
 	struct frame_hello	 peer, agreed;
@@ -25,7 +25,11 @@ session_hello(struct conn *c, char **cause)
 	if ((r = conn_expect(c, FRAME_HELLO, &f, cause)) != 0 ||
 	    (r = frame_hello_decode(&f, &peer, cause)) != 0)
 		return (r);
-	return (frame_hello_negotiate(&ours, &peer, &agreed, cause));
+	if ((r = frame_hello_negotiate(&ours, &peer, &agreed, cause)) != 0)
+		return (r);
+	if (features != NULL)
+		*features = agreed.features;
+	return (0);
 }
 
 void

@@ -33,6 +33,7 @@ struct tls_conn {
 	SSL		*ssl;
 	int		 fd;
 	int		 timeout_ms;
+	int		 buffered;	/* a write buffer (tls_bulk) */
 	uint8_t		 pinned[IDENTITY_FP_LEN];
 	int		 any_key;		/* enrolment: nothing pinned */
 	uint8_t		 own[IDENTITY_FP_LEN];	/* for "do you pin us?" */
@@ -422,7 +423,71 @@ tls_peer_fp(const struct tls_conn *c)
 int
 tls_pending(const struct tls_conn *c)
 {
-	return (SSL_pending(c->ssl) > 0);
+	/* Read-ahead (tls_bulk) holds records not yet decrypted too. */
+	return (SSL_pending(c->ssl) > 0 || SSL_has_pending(c->ssl));
+}
+
+void
+tls_bulk(struct tls_conn *c)
+{
+	BIO	*buf, *sock;
+
+	/*
+	 * The read buffer is allocated at the handshake with the default
+	 * size; released when empty, it comes back with the new one.
+	 */
+	SSL_set_default_read_buffer_len(c->ssl, 256 * 1024);
+	SSL_set_mode(c->ssl, SSL_MODE_RELEASE_BUFFERS);
+	SSL_set_read_ahead(c->ssl, 1);
+	/*
+	 * Records gathered before they go to the socket: OpenSSL writes
+	 * each 16 KiB record with a system call of its own otherwise.
+	 * tls_write flushes before it returns.
+	 */
+	buf = BIO_new(BIO_f_buffer());
+	sock = SSL_get_wbio(c->ssl);
+	if (buf == NULL || sock == NULL || !BIO_up_ref(sock)) {
+		BIO_free(buf);
+		return;
+	}
+	if (BIO_set_write_buffer_size(buf, 256 * 1024) <= 0) {
+		BIO_free(buf);
+		BIO_free(sock);
+		return;
+	}
+	BIO_push(buf, sock);
+	SSL_set0_wbio(c->ssl, buf);
+	c->buffered = 1;
+}
+
+/* Sends what the write buffer (tls_bulk) holds. */
+static int
+tls_flush(struct tls_conn *c, char **cause)
+{
+	BIO	*b = SSL_get_wbio(c->ssl);
+	int	 r, ms;
+
+	if (!c->buffered)
+		return (0);
+	for (;;) {
+		ERR_clear_error();
+		if ((r = (int)BIO_flush(b)) > 0)
+			return (0);
+		if (!BIO_should_retry(b))
+			return (err_set(cause, FERRY_ERR_CLOSED, "TLS write: "
+			    "the peer closed the connection (%s)",
+			    strerror(errno)));
+		ms = c->timeout_ms > 0 ? c->timeout_ms : -1;
+		if ((r = tls_wait(c, SSL_ERROR_WANT_WRITE, ms)) != 0)
+			return (err_set(cause, r, "TLS write: %s", r ==
+			    FERRY_ERR_TIMEOUT ? "timed out" : strerror(errno)));
+	}
+}
+
+int
+tls_fd(const struct tls_conn *c)
+{
+	return (c->fd);
 }
 
 const uint8_t *
@@ -495,7 +560,7 @@ tls_write(struct tls_conn *c, const void *buf, size_t n, char **cause)
 			return (r);
 		done += (size_t)r;
 	}
-	return (0);
+	return (tls_flush(c, cause));
 }
 
 int
@@ -505,13 +570,13 @@ tls_shutdown(struct tls_conn *c, char **cause)
 
 	ERR_clear_error();
 	if ((r = SSL_shutdown(c->ssl)) >= 0)
-		return (0);
+		return (tls_flush(c, cause));
 	e = SSL_get_error(c->ssl, r);
 	if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
 		/* Rare: the socket buffer is full; one bounded retry. */
 		if (tls_wait(c, e, c->timeout_ms > 0 ? c->timeout_ms : -1) ==
 		    0 && SSL_shutdown(c->ssl) >= 0)
-			return (0);
+			return (tls_flush(c, cause));
 	}
 	return (tls_fail(c, e, "TLS shutdown", cause));
 }

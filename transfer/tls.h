@@ -79,6 +79,14 @@ const uint8_t	*tls_peer_fp(const struct tls_conn *c);
  * socket would not see them.
  */
 int		 tls_pending(const struct tls_conn *c);
+/*
+ * For a connection that moves bulk data: OpenSSL then reads many records
+ * per system call (one per 16 KiB record, two calls each, was a third of
+ * a receiver's system time for a large file).
+ */
+void		 tls_bulk(struct tls_conn *c);
+/* The connection's socket, for TCP_INFO (the round trip it measured). */
+int		 tls_fd(const struct tls_conn *c);
 /* The fingerprint of our own key on this connection. */
 const uint8_t	*tls_own_fp(const struct tls_conn *c);
 /*

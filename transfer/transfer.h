@@ -160,6 +160,12 @@ struct transfer_opts {
 	 * partial files. May be NULL.
 	 */
 	volatile int		*abort;
+	/*
+	 * Sender: how many streams carry chunks of a large file
+	 * (docs/protocol.md 6.7); 0 chooses from the round trip TCP
+	 * measured, 1 never stripes.
+	 */
+	int			 stripe;
 };
 
 struct transfer_stats {
@@ -172,6 +178,8 @@ struct transfer_stats {
 	uint64_t	 wire_bytes;	/* TLS payload bytes, both directions */
 	uint64_t	 resumed_bytes;	/* already held from an earlier try */
 	double		 seconds;
+	uint64_t	 striped;	/* of whole, sent in chunks on
+					   several streams */
 };
 
 /*

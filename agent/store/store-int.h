@@ -66,13 +66,12 @@ const char	*store_clearance_col(enum store_clearance c);
 enum store_clearance store_clearance_from(const char *name);
 /* Copies src into *dst; 0 or FERRY_ERR_NOMEM. NULL stays NULL. */
 int		 store_dup(const char *src, char **dst);
+/* A stored state's name as the enum; STORE_ANY if it is not one. */
+enum store_state store_state_from(const char *name);
 
 /* store-sites.c */
 int		 store_agent_by_id(struct store *st, int64_t id,
 		     struct store_agent *out, char **cause);
-
-/* store-job.c */
-enum store_state store_state_from(const char *name);
 
 /*
  * store-task.c: the state machine (store_moves[from] has bit 1 << to

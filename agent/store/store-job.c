@@ -21,16 +21,6 @@
 
 /* Jobs. */
 
-enum store_state
-store_state_from(const char *name)
-{
-	enum store_state	s = STORE_ANY;
-
-	if (name != NULL)
-		store_state_parse(name, &s);
-	return (s);
-}
-
 #define STORE_JOB_SELECT \
 	"SELECT id, submitter, from_site, to_site, to_user, priority, note," \
 	" meta, state, created, updated, n_tasks, n_queued, n_running," \

@@ -58,6 +58,16 @@ store_state_parse(const char *name, enum store_state *s)
 	return (0);
 }
 
+enum store_state
+store_state_from(const char *name)
+{
+	enum store_state	s = STORE_ANY;
+
+	if (name != NULL)
+		store_state_parse(name, &s);
+	return (s);
+}
+
 const char *
 store_role_name(enum store_role r)
 {

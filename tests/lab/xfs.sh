@@ -8,6 +8,8 @@
 # stderr, when it cannot. xfs_umount undoes it and removes the image; it
 # is safe to call more than once and from an EXIT trap.
 # xfs_written: bytes written to the device so far (its stat counter).
+# xfs_own_mounts CMD...: re-runs the calling script (CMD) in a mount
+# namespace of its own, once, before it mounts anything.
 
 XFS_IMG=
 XFS_MNT=
@@ -57,6 +59,20 @@ xfs_umount()
 	[ -n "$XFS_IMG" ] && rm -f "$XFS_IMG"
 	XFS_IMG= XFS_MNT= XFS_DEV=
 	return 0
+}
+
+# A mount made in the machine's namespace is copied into every mount
+# namespace created while it exists (ip netns exec, unshare -m: the lab and
+# the WAN bench make them). Such a copy keeps the file system's superblock
+# alive after our umount, and mounting the image again then reuses the loop
+# device and that superblock: a file system shut down by a test comes back
+# shut down (EIO). In a namespace of its own nobody else copies the mount,
+# and it goes away with the test even when the test is killed.
+xfs_own_mounts()
+{
+	[ -z "${XFS_OWN_NS:-}" ] || return 0
+	[ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 || return 0
+	XFS_OWN_NS=1 exec unshare -m --propagation private "$@"
 }
 
 xfs_written()

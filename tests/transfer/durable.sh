@@ -7,8 +7,9 @@
 # replays its log. Every file then under its final name must hold all its
 # bytes; a transfer after that must complete the tree. A plain kill -9 of
 # the receiver, without the shutdown, is tried too.
-. "${srcdir:-.}/tests/transfer/lib.sh"
 . "${srcdir:-.}/tests/lab/xfs.sh"
+xfs_own_mounts sh "$0" "$@"
+. "${srcdir:-.}/tests/transfer/lib.sh"
 need jq
 need openssl
 need xfs_io

@@ -5,8 +5,9 @@
 # the image's device took must be a small multiple of the change, not the
 # file's size. A change that moves data (an insertion: librsync's delta,
 # with copies from other offsets) must come out exact too.
-. "${srcdir:-.}/tests/transfer/lib.sh"
 . "${srcdir:-.}/tests/lab/xfs.sh"
+xfs_own_mounts sh "$0" "$@"
+. "${srcdir:-.}/tests/transfer/lib.sh"
 need jq
 need openssl
 xfs_test_dst 512M

@@ -8,7 +8,7 @@
  *       (--listen ADDR [--ports LO-HI] --peer-addr ADDR | --connect HOST:PORT)
  *       recv: --dest DIR        send: --src DIR [--basis REL=BASIS]... [REL...]
  *       [--streams N] [--stats FILE] [--progress] [--compare-hash]
- *       [--bwlimit RATE] [--timeout MS]
+ *       [--bwlimit RATE] [--timeout MS] [--stripe N]
  *       recv: [--accept REL]... [--no-symlinks] (a hub's receiver: names
  *       and types as asked, no symlinks; refusals and masked modes are
  *       printed as "suspect")
@@ -64,6 +64,7 @@ struct peer_opts {
 	int		 streams;
 	int		 progress;
 	int		 compare_hash;
+	int		 stripe;
 	int		 no_symlinks;
 	int		 timeout_ms;
 };
@@ -108,7 +109,9 @@ static const char peer_usage_text[] =
 "           --connect HOST:PORT --src DIR [--basis REL=BASIS]... [REL...]\n"
 "   both: [--streams N] [--stats FILE] [--progress] [--timeout MS]\n"
 "   send: [--bwlimit RATE] (bytes/s: 200M; bits/s: 200Mbit) "
-"[--compare-hash]\n";
+"[--compare-hash]\n"
+"         [--stripe N] (streams for a large file's chunks; default: from\n"
+"         the round trip; 1: never stripe)\n";
 
 /*
  * keygen makes the key pair and prints its fingerprint; run again, or as
@@ -205,12 +208,12 @@ peer_write_stats(const char *file, const struct transfer_stats *st)
 		die(file, FERRY_ERR_IO, strdup(strerror(errno)));
 	fprintf(f, "{\"files\":%ju,\"skipped\":%ju,\"whole\":%ju,"
 	    "\"delta\":%ju,\"failed\":%ju,\"bytes\":%ju,\"wire_bytes\":%ju,"
-	    "\"resumed_bytes\":%ju,\"seconds\":%.6f}\n",
+	    "\"resumed_bytes\":%ju,\"seconds\":%.6f,\"striped\":%ju}\n",
 	    (uintmax_t)st->files, (uintmax_t)st->skipped,
 	    (uintmax_t)st->whole, (uintmax_t)st->delta,
 	    (uintmax_t)st->failed, (uintmax_t)st->bytes,
 	    (uintmax_t)st->wire_bytes, (uintmax_t)st->resumed_bytes,
-	    st->seconds);
+	    st->seconds, (uintmax_t)st->striped);
 	fclose(f);
 }
 
@@ -363,6 +366,7 @@ peer_run(const struct peer_opts *o, int sending, char **paths, int npaths)
 	memset(&to, 0, sizeof to);
 	to.progress = o->progress ? peer_progress : NULL;
 	to.compare_hash = o->compare_hash;
+	to.stripe = o->stripe;
 	to.bwlimit = o->bwlimit;
 	if (o->naccept > 0) {
 		to.accept = peer_accept;
@@ -414,6 +418,7 @@ main(int argc, char **argv)
 		{ "corrupt-on-plan", required_argument, NULL, 'C' },
 		{ "accept", required_argument, NULL, 'A' },
 		{ "no-symlinks", no_argument, NULL, 'N' },
+		{ "stripe", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct peer_opts	 o;
@@ -463,6 +468,7 @@ main(int argc, char **argv)
 		case 'B': o.bwlimit = peer_rate(optarg); break;
 		case 'C': o.corrupt = optarg; break;
 		case 'N': o.no_symlinks = 1; break;
+		case 'R': o.stripe = atoi(optarg); break;
 		case 'A':
 			if (o.naccept < 256)
 				o.accept[o.naccept++] = optarg;

@@ -1,0 +1,184 @@
+/*
+ * The dispatcher's helpers that the files it runs call back (hub-dispatch.h):
+ * hub-dispatch.c starts a transfer in hub-dispatch-relay.c or hub-sftp.c,
+ * and they tell agents, wait for them and free the transfer here; the
+ * API's files (hub-jobs.c, hub-publish.c) wake or stop the dispatcher
+ * here too. So calls go one way: hub-dispatch.c -> those files -> this
+ * one, which calls none of them.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+#include "clock.h"
+#include "err.h"
+#include "ferryd.h"
+#include "hub-dispatch.h"
+#include "identity.h"
+#include "transfer.h"
+
+void
+dispatch_xfer_free(struct jobs_xfer *x)
+{
+	transfer_list_clear(&x->l);
+	free(x->send.link);
+	free(x->send.pub);
+	free(x->recv.link);
+	free(x->recv.pub);
+	free(x->root);
+	free(x->site);
+	free(x->submitter);
+	free(x->task);
+	free(x->settled);
+	free(x->delivered);
+	free(x->agent_error);
+	free(x->sftp);
+	free(x->relay_off);
+	pthread_cond_destroy(&x->heard);
+	free(x);
+}
+
+/*
+ * The transfer.start message for the agent at end e (the sender or the
+ * receiver of x): its part, the token, and the other side's key.
+ */
+json_t *
+dispatch_start_msg(struct jobs_xfer *x, const struct dispatch_end *e,
+    const char *token)
+{
+	const struct dispatch_end	*other = e == &x->send ? &x->recv :
+					    &x->send;
+	char				 fp[IDENTITY_FP_STRLEN + 1];
+	json_t				*msg, *v, *bases;
+	size_t				 i;
+
+	identity_fp_format(other->fp, fp);
+	msg = json_pack("{s:s, s:I, s:s, s:s, s:i, s:s}", "op",
+	    "transfer.start", "id", (json_int_t)x->id, "role", e == &x->send ?
+	    "send" : "recv", "token", token, "streams", DISPATCH_STREAMS,
+	    "peer_fp", fp);
+	if (msg == NULL)
+		return (NULL);
+	v = json_array();
+	bases = json_object();
+	for (i = 0; i < x->l.n; i++) {
+		const struct transfer_file *f = &x->l.v[i];
+
+		if (e == &x->send)
+			json_array_append_new(v, json_pack("{s:s, s:s, s:s?}",
+			    "src", f->src, "rel", f->rel, "basis", f->basis));
+		else
+			json_array_append_new(v, json_string(f->rel));
+		if (f->basis != NULL)
+			json_object_set_new(bases, f->rel,
+			    json_string(f->basis));
+	}
+	if (e == &x->send) {
+		json_object_set_new(msg, "files", v);
+		json_object_set_new(msg, "root", json_string(x->l.root));
+		json_object_set_new(msg, "bwlimit", json_integer(
+		    (json_int_t)atomic_load(&x->bwlimit)));
+	} else {
+		json_object_set_new(msg, "expect", v);
+		json_object_set_new(msg, "bases", bases);
+		bases = NULL;	/* transferred */
+		json_object_set_new(msg, "root", json_string(x->root));
+	}
+	json_decref(bases);
+	return (msg);
+}
+
+/* Queues msg (taken) for agent name's link; fails if it is gone. */
+int
+dispatch_tell(struct jobs_xfer *x, const char *name, json_t *msg,
+    char **cause)
+{
+	int	r;
+
+	pthread_mutex_lock(&x->d->mu);
+	r = hub_tell(x->d, name, msg);
+	pthread_mutex_unlock(&x->d->mu);
+	return (r == 0 ? 0 : err_set(cause, FERRY_ERR_CLOSED, "agent %s went "
+	    "away", name));
+}
+
+/* Whether the agent at e lost the link it had when the transfer began. */
+static int
+dispatch_gone(struct ferryd *d, const struct dispatch_end *e)
+{
+	struct hub_link	*l;
+
+	if (e->link == NULL)
+		return (0);
+	l = hub_link_named(d, e->link);
+	return (l == NULL || l->gen != e->gen);
+}
+
+/*
+ * Waits until the agents say what `until` asks for, one of them goes away
+ * or reports an error, or they fall silent for too long. Passes a cancel
+ * or pause on to an agent that sends. Caller holds d->mu.
+ */
+int
+dispatch_wait(struct jobs_xfer *x, enum dispatch_until until, int limit_s,
+    char **cause)
+{
+	struct ferryd	*d = x->d;
+	struct timespec	 t;
+	int64_t		 start = clock_now();
+
+	x->heard_at = start;
+	for (;;) {
+		dispatch_flush(x, 0);
+		if (until == UNTIL_PORT && x->port > 0)
+			return (0);
+		if (until == UNTIL_SENT && x->send_done)
+			return (0);
+		if (until == UNTIL_BOTH && x->send_done && x->recv_done)
+			return (0);
+		if (x->agent_error != NULL)
+			return (err_set(cause, FERRY_ERR_PROTO, "%s",
+			    x->agent_error));
+		if (dispatch_gone(d, &x->send) || dispatch_gone(d, &x->recv))
+			return (err_set(cause, FERRY_ERR_CLOSED, "agent %s went "
+			    "away", dispatch_gone(d, &x->send) ? x->send.link :
+			    x->recv.link));
+		if (x->abort && !x->abort_sent && x->send.link != NULL) {
+			hub_tell(d, x->send.link, json_pack("{s:s, s:I}", "op",
+			    "transfer.abort", "id", (json_int_t)x->id));
+			x->abort_sent = 1;
+		}
+		if ((limit_s > 0 && clock_now() - start > limit_s) ||
+		    clock_now() - x->heard_at > d->stall_s)
+			return (err_set(cause, FERRY_ERR_TIMEOUT, "no word from "
+			    "agent %s for %d s", until == UNTIL_PORT ?
+			    (x->recv.pub ? x->recv.link : x->send.link) :
+			    x->send.link ? x->send.link : x->recv.link,
+			    (int)(clock_now() - x->heard_at)));
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_sec += 1;
+		pthread_cond_timedwait(&x->heard, &d->mu, &t);
+	}
+}
+
+void
+dispatch_stop(struct ferryd *d, int64_t job_id)
+{
+	struct jobs_xfer	*x;
+
+	for (x = d->xfers; x != NULL; x = x->next) {
+		if (x->job_id == job_id) {
+			x->abort = 1;
+			pthread_cond_broadcast(&x->heard);
+		}
+	}
+}
+
+void
+dispatch_wake(struct ferryd *d)
+{
+	pthread_mutex_lock(&d->mu);
+	pthread_cond_signal(&d->wake);
+	pthread_mutex_unlock(&d->mu);
+}

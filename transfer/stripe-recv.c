@@ -1,0 +1,502 @@
+/*
+ * The receiver's half of striping (stripe-int.h, docs/protocol.md 6.7).
+ * It decides the chunks, so it checks every CHUNK against its own record:
+ * the file must be one it set up for striping in this transfer, the
+ * offset and length must be the chunk's, no chunk may come twice or
+ * overlap another, and the DATA may not run past the chunk. Bytes go
+ * with pwrite to the place it computed, never past the file's size.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "hex.h"
+#include "recv-int.h"
+#include "stripe-int.h"
+
+/*
+ * Striped files open at once in a transfer (each holds three descriptors
+ * from its plan to its end); more are planned as usual, on one stream.
+ */
+#define STRIPE_OPEN_MAX	16
+/* The owner gives up on chunks that make no progress for this long. */
+#define STRIPE_WAIT_S	60
+
+enum { CHUNK_NEEDED, CHUNK_BUSY, CHUNK_DONE };
+
+/* The sidecar of a striped partial file: a header, then a line a chunk. */
+#define STRIPE_META_FMT	"ferry-part 2 %ju %jd.%09u %u\n"
+#define STRIPE_REC_LEN	(8 + 1 + 2 * HASH_LEN + 1)
+
+struct stripe_in {
+	struct stripe_in	*next;
+	uint32_t		 id;
+	char			*path;
+	int			 fd;		/* the partial file */
+	int			 dfd;		/* its O_DIRECT twin, or -1 */
+	int			 metafd;	/* its sidecar, appended to */
+	uint64_t		 size;
+	uint32_t		 csize;
+	uint32_t		 nchunks;
+	uint8_t			*state;
+	uint8_t			(*hashes)[HASH_LEN];
+	uint32_t		 ndone;
+	uint32_t		 nbusy;
+	uint64_t		 held;		/* bytes held from earlier */
+	uint64_t		 moved;		/* for progress */
+	int			 bad;		/* a chunk failed */
+	char			*why;
+	int			 closed;	/* FILE_END seen: take no more */
+	double			 last;		/* when a chunk last settled */
+};
+
+static uint64_t
+stripe_off(const struct stripe_in *sp, uint32_t i)
+{
+	return ((uint64_t)i * sp->csize);
+}
+
+static uint32_t
+stripe_len(const struct stripe_in *sp, uint32_t i)
+{
+	uint64_t	left = sp->size - stripe_off(sp, i);
+
+	return (left < sp->csize ? (uint32_t)left : sp->csize);
+}
+
+/* The partial file's name for base (a static buffer: one thread's). */
+static const char *
+part_name(const char *base)
+{
+	static __thread char	part[TREE_TMP_MAX];
+
+	tree_tmp_name(base, TREE_PART, part);
+	return (part);
+}
+
+static void
+stripe_in_free(struct stripe_in *sp)
+{
+	if (sp->fd != -1)
+		close(sp->fd);
+	if (sp->dfd != -1)
+		close(sp->dfd);
+	if (sp->metafd != -1)
+		close(sp->metafd);
+	free(sp->path);
+	free(sp->state);
+	free(sp->hashes);
+	free(sp->why);
+	free(sp);
+}
+
+/*
+ * Reads what an earlier try left: a sidecar for this version and chunk
+ * size, and the chunks it lists whose bytes in the partial file still
+ * hash as recorded (a power cut may have lost some). Returns whether the
+ * partial file can be kept.
+ */
+static int
+stripe_resume(struct stripe_in *sp, int dirfd, const char *meta,
+    const char *head)
+{
+	struct buf	 b;
+	struct hash	*h;
+	uint8_t		 want[HASH_LEN], got[HASH_LEN];
+	char		 tmp[4096], idx[9], hx[2 * HASH_LEN + 1];
+	const char	*p;
+	ssize_t		 n;
+	uint32_t	 i;
+	size_t		 hl = strlen(head);
+	int		 fd;
+
+	if ((fd = openat(dirfd, meta, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) ==
+	    -1)
+		return (0);
+	buf_init(&b, hl + (size_t)sp->nchunks * STRIPE_REC_LEN);
+	while ((n = read(fd, tmp, sizeof tmp)) > 0 &&
+	    buf_add(&b, tmp, (size_t)n) == 0)
+		;
+	close(fd);
+	if (b.len < hl || memcmp(b.data, head, hl) != 0 ||
+	    (h = hash_new()) == NULL) {
+		buf_free(&b);
+		return (0);
+	}
+	/* A record cut short by a crash is ignored with those after it. */
+	for (p = b.data + hl; p + STRIPE_REC_LEN <= b.data + b.len;
+	    p += STRIPE_REC_LEN) {
+		memcpy(idx, p, 8);
+		idx[8] = '\0';
+		memcpy(hx, p + 9, 2 * HASH_LEN);
+		hx[2 * HASH_LEN] = '\0';
+		i = (uint32_t)strtoul(idx, NULL, 16);
+		if (p[8] != ' ' || p[STRIPE_REC_LEN - 1] != '\n' ||
+		    i >= sp->nchunks || hex_decode(hx, want, HASH_LEN) != 0)
+			break;
+		if (sp->state[i] == CHUNK_DONE)
+			continue;
+		hash_reset(h);
+		if (hash_fd_range(h, sp->fd, stripe_off(sp, i),
+		    stripe_len(sp, i)) != 0)
+			continue;
+		hash_digest(h, got);
+		if (memcmp(got, want, HASH_LEN) != 0)
+			continue;
+		memcpy(sp->hashes[i], got, HASH_LEN);
+		sp->state[i] = CHUNK_DONE;
+		sp->ndone++;
+		sp->held += stripe_len(sp, i);
+	}
+	hash_free(h);
+	buf_free(&b);
+	return (1);
+}
+
+/* Opens (or starts afresh) the partial file and sidecar of sp. */
+static int
+stripe_open_part(struct stripe_in *sp, const struct msg_entry *e,
+    int dirfd, const char *base)
+{
+	char		part[TREE_TMP_MAX], meta[TREE_TMP_MAX], head[128];
+	struct stat	sb;
+	int		keep = 0;
+
+	tree_tmp_name(base, TREE_PART, part);
+	tree_tmp_name(base, TREE_META, meta);
+	snprintf(head, sizeof head, STRIPE_META_FMT, (uintmax_t)e->size,
+	    (intmax_t)e->mtime_sec, e->mtime_nsec, sp->csize);
+	sp->fd = openat(dirfd, part, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (sp->fd != -1 && fstat(sp->fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    (uint64_t)sb.st_size == e->size && !(e->flags &
+	    MSG_ENTRY_FORCE_WHOLE))
+		keep = stripe_resume(sp, dirfd, meta, head);
+	if (!keep) {
+		if (sp->fd != -1)
+			close(sp->fd);
+		unlinkat(dirfd, meta, 0);
+		sp->fd = openat(dirfd, part, O_RDWR | O_CREAT | O_TRUNC |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		/* The file has its size from the start: pwrite fills it. */
+		if (sp->fd == -1 || ftruncate(sp->fd, (off_t)e->size) == -1)
+			return (-1);
+		sp->metafd = openat(dirfd, meta, O_WRONLY | O_CREAT | O_TRUNC |
+		    O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (sp->metafd == -1 || write(sp->metafd, head, strlen(head)) !=
+		    (ssize_t)strlen(head))
+			return (-1);
+		return (0);
+	}
+	sp->metafd = openat(dirfd, meta, O_WRONLY | O_APPEND | O_NOFOLLOW |
+	    O_CLOEXEC);
+	return (sp->metafd == -1 ? -1 : 0);
+}
+
+int
+stripe_plan(struct recv_stream *s, struct recv_item *it, int dirfd,
+    const char *base, struct msg_plan *plan, struct buf *map)
+{
+	struct recv_shared	*sh = s->sh;
+	struct stripe_in	*sp, *q;
+	uint32_t		 i;
+
+	/* Past 64 TiB the chunks would not fit their count: one stream. */
+	if (!(s->features & FRAME_FEATURE_STRIPE) ||
+	    !(it->e.flags & MSG_ENTRY_STRIPE) || it->e.size < STRIPE_MIN ||
+	    it->e.size > (uint64_t)STRIPE_CHUNK_MAX * STRIPE_CHUNKS_MAX)
+		return (-1);
+	pthread_mutex_lock(&sh->mu);
+	for (q = sh->stripes; q != NULL && q->id != it->e.id; q = q->next)
+		;
+	i = sh->nstripes;
+	pthread_mutex_unlock(&sh->mu);
+	/* An id offered twice, or too many at once, go the usual way. */
+	if (q != NULL || i >= STRIPE_OPEN_MAX)
+		return (-1);
+	if ((sp = calloc(1, sizeof *sp)) == NULL)
+		return (-1);
+	sp->fd = sp->dfd = sp->metafd = -1;
+	sp->id = it->e.id;
+	sp->size = it->e.size;
+	sp->csize = stripe_chunk_size(sp->size);
+	sp->nchunks = stripe_chunks(sp->size, sp->csize);
+	sp->path = strdup(it->e.path);
+	sp->state = calloc(sp->nchunks, 1);
+	sp->hashes = calloc(sp->nchunks, HASH_LEN);
+	buf_reset(map);
+	if (sp->path == NULL || sp->state == NULL || sp->hashes == NULL ||
+	    stripe_open_part(sp, &it->e, dirfd, base) != 0) {
+		stripe_in_free(sp);
+		return (-1);
+	}
+	sp->dfd = direct_open(dirfd, part_name(base));
+	for (i = 0; i < (sp->nchunks + 7) / 8; i++) {
+		uint8_t		byte = 0;
+		uint32_t	j;
+
+		for (j = 0; j < 8 && i * 8 + j < sp->nchunks; j++)
+			if (sp->state[i * 8 + j] == CHUNK_DONE)
+				byte |= (uint8_t)(1 << j);
+		if (buf_add(map, &byte, 1) != 0) {
+			stripe_in_free(sp);
+			return (-1);
+		}
+	}
+	sp->last = progress_now();
+	pthread_mutex_lock(&sh->mu);
+	sp->next = sh->stripes;
+	sh->stripes = sp;
+	sh->nstripes++;
+	pthread_mutex_unlock(&sh->mu);
+	it->sp = sp;
+	plan->action = MSG_PLAN_STRIPE;
+	plan->offset = sp->csize;
+	memset(plan->prefix_hash, 0, sizeof plan->prefix_hash);
+	return (0);
+}
+
+/* Records a chunk received and checked; under sh->mu. */
+static void
+stripe_record(struct stripe_in *sp, uint32_t i, const uint8_t *d)
+{
+	char	rec[STRIPE_REC_LEN + 1];
+
+	memcpy(sp->hashes[i], d, HASH_LEN);
+	sp->state[i] = CHUNK_DONE;
+	sp->ndone++;
+	/*
+	 * No flush: a record whose bytes a power cut lost fails its hash
+	 * when the next try reads it back (stripe_resume).
+	 */
+	snprintf(rec, sizeof rec, "%08x ", i);
+	hex_encode(d, HASH_LEN, rec + 9);
+	rec[STRIPE_REC_LEN - 1] = '\n';
+	if (sp->metafd != -1 && write(sp->metafd, rec, STRIPE_REC_LEN) !=
+	    STRIPE_REC_LEN) {
+		close(sp->metafd);	/* resume then knows less; no harm */
+		sp->metafd = -1;
+	}
+}
+
+int
+stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
+{
+	struct recv_shared	*sh = s->sh;
+	struct stripe_in	*sp;
+	struct msg_chunk	 m;
+	struct msg_end		 end;
+	struct frame		 f;
+	struct hash		*h;
+	uint8_t			 d[HASH_LEN];
+	uint64_t		 off, got = 0;
+	uint32_t		 len;
+	ssize_t			 n;
+	int			 r, ok, io = 0, drain;
+
+	if (!(s->features & FRAME_FEATURE_STRIPE))
+		return (err_set(cause, FERRY_ERR_PROTO, "a CHUNK, and striping "
+		    "was not agreed"));
+	if ((r = msg_chunk_decode(cf, &m, cause)) != 0)
+		return (r);
+	pthread_mutex_lock(&sh->mu);
+	for (sp = sh->stripes; sp != NULL && sp->id != m.id; sp = sp->next)
+		;
+	r = 0;
+	if (sp == NULL)
+		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK for id %u, which "
+		    "was not planned striped", m.id);
+	else if (m.index >= sp->nchunks)
+		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK %u of id %u, which "
+		    "has %u", m.index, m.id, sp->nchunks);
+	else if (m.offset != stripe_off(sp, m.index) ||
+	    m.length != stripe_len(sp, m.index))
+		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK %u of id %u at "
+		    "%ju+%u, not at %ju+%u", m.index, m.id,
+		    (uintmax_t)m.offset, m.length,
+		    (uintmax_t)stripe_off(sp, m.index),
+		    stripe_len(sp, m.index));
+	else if (!sp->closed && sp->state[m.index] != CHUNK_NEEDED)
+		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK %u of id %u, which "
+		    "is held or was sent already", m.index, m.id);
+	/* After the file ended (it failed), stray chunks are read, unused. */
+	drain = r == 0 && sp->closed;
+	if (r == 0 && !drain) {
+		sp->state[m.index] = CHUNK_BUSY;
+		sp->nbusy++;
+	}
+	pthread_mutex_unlock(&sh->mu);
+	if (r != 0)
+		return (r);
+	off = m.offset;
+	len = m.length;
+	if ((h = hash_new()) == NULL)
+		return (FERRY_ERR_NOMEM);
+	for (;;) {
+		if ((r = conn_read(&s->c, &f, cause)) != 0)
+			goto out;
+		if ((int)f.type == FRAME_FILE_END)
+			break;
+		if ((int)f.type != FRAME_DATA) {
+			r = err_set(cause, FERRY_ERR_PROTO, "%s: expected DATA "
+			    "or FILE_END in chunk %u, got %s", sp->path,
+			    m.index, frame_type_name(f.type));
+			goto out;
+		}
+		if (got + f.len > len) {
+			r = err_set(cause, FERRY_ERR_PROTO, "%s: chunk %u runs "
+			    "past its %u bytes", sp->path, m.index, len);
+			goto out;
+		}
+		if (!drain && !io) {
+			hash_update(h, f.payload, f.len);
+			n = direct_pwrite(sp->dfd, sp->fd, f.payload, f.len,
+			    (off_t)(off + got));
+			if (n != (ssize_t)f.len)
+				io = n == -1 ? errno : EIO;
+		}
+		got += f.len;
+		progress_update(&sh->pr, sp->path, __atomic_add_fetch(
+		    &sp->moved, f.len, __ATOMIC_RELAXED), sp->size, f.len, 0);
+	}
+	if ((r = msg_end_decode(&f, &end, cause)) != 0)
+		goto out;
+	if (end.id != m.id)
+		r = err_set(cause, FERRY_ERR_PROTO, "FILE_END for id %u inside "
+		    "chunk %u of id %u", end.id, m.index, m.id);
+	hash_digest(h, d);
+	ok = r == 0 && !io && end.status == MSG_END_OK && end.size == got &&
+	    got == len && memcmp(d, end.hash, HASH_LEN) == 0;
+	msg_end_clear(&end);
+	if (drain)
+		goto out;
+	/* The disk starts on the chunk while the next arrives. */
+	if (ok)
+		flush_start(sp->fd, (off_t)off, (off_t)len);
+	pthread_mutex_lock(&sh->mu);
+	sp->nbusy--;
+	if (ok)
+		stripe_record(sp, m.index, d);
+	else {
+		sp->state[m.index] = CHUNK_NEEDED;
+		if (!sp->bad && r == 0) {
+			free(sp->why);
+			if (asprintf(&sp->why, "chunk %u: %s", m.index, io ?
+			    strerror(io) : got != len ? "cut short" :
+			    "checksum mismatch") == -1)
+				sp->why = NULL;
+		}
+		sp->bad = 1;
+	}
+	sp->last = progress_now();
+	pthread_cond_broadcast(&sh->cv);
+	pthread_mutex_unlock(&sh->mu);
+	drain = 1;	/* settled */
+out:
+	if (!drain) {
+		/* A broken chunk: the stream ends, the owner stops waiting. */
+		pthread_mutex_lock(&sh->mu);
+		sp->nbusy--;
+		sp->state[m.index] = CHUNK_NEEDED;
+		sp->bad = 1;
+		pthread_cond_broadcast(&sh->cv);
+		pthread_mutex_unlock(&sh->mu);
+	}
+	hash_free(h);
+	return (r);
+}
+
+int
+stripe_file_open(struct recv_stream *s, struct recv_file *rf)
+{
+	struct stripe_in	*sp = rf->it->sp;
+	char			*why = NULL;
+
+	if (recv_parent(s, rf->it->e.path, 1, &rf->dirfd, &rf->base,
+	    &why) != 0) {
+		recv_file_fail(rf, "%s", why);
+		free(why);
+		return (0);
+	}
+	tree_tmp_name(rf->base, TREE_PART, rf->part);
+	tree_tmp_name(rf->base, TREE_META, rf->meta);
+	if ((rf->fd = dup(sp->fd)) == -1)
+		recv_file_fail(rf, "%s", strerror(errno));
+	rf->it->sent_offset = sp->held;
+	return (0);
+}
+
+void
+stripe_file_end(struct recv_stream *s, struct recv_file *rf,
+    const struct msg_end *end)
+{
+	struct recv_shared	*sh = s->sh;
+	struct stripe_in	*sp = rf->it->sp;
+	struct timespec		 ts;
+	uint32_t		 i;
+	int			 stuck = 0;
+
+	pthread_mutex_lock(&sh->mu);
+	/*
+	 * The sender sends FILE_END once every chunk went out, on some
+	 * stream: wait for them, unless one failed, the sender gave up, no
+	 * other stream is left to bring them, or nothing moves for long.
+	 */
+	while (sp->ndone < sp->nchunks && !((sp->bad ||
+	    end->status != MSG_END_OK) && sp->nbusy == 0) && sh->live > 1) {
+		if (progress_now() - sp->last > STRIPE_WAIT_S) {
+			stuck = 1;
+			break;
+		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&sh->cv, &sh->mu, &ts);
+	}
+	sp->closed = 1;
+	if (end->status == MSG_END_OK && sp->ndone < sp->nchunks)
+		recv_file_fail(rf, "%s", sp->why != NULL ? sp->why : stuck ?
+		    "chunks stopped arriving" : "chunks missing");
+	hash_reset(rf->h);
+	for (i = 0; i < sp->nchunks; i++)
+		hash_update(rf->h, sp->hashes[i], HASH_LEN);
+	rf->written = sp->size;
+	rf->kicked = sp->size;
+	/* No chunk can use them now (rf has its own descriptor). */
+	if (sp->nbusy == 0 && sp->fd != -1) {
+		close(sp->fd);
+		if (sp->dfd != -1)
+			close(sp->dfd);
+		if (sp->metafd != -1)
+			close(sp->metafd);
+		sp->fd = sp->dfd = sp->metafd = -1;
+		sh->nstripes--;
+	}
+	pthread_mutex_unlock(&sh->mu);
+}
+
+void
+stripe_stream_done(struct recv_shared *sh)
+{
+	pthread_mutex_lock(&sh->mu);
+	sh->live--;
+	pthread_cond_broadcast(&sh->cv);
+	pthread_mutex_unlock(&sh->mu);
+}
+
+void
+stripe_free_all(struct recv_shared *sh)
+{
+	struct stripe_in	*sp;
+
+	while ((sp = sh->stripes) != NULL) {
+		sh->stripes = sp->next;
+		stripe_in_free(sp);
+	}
+}
