@@ -14,6 +14,7 @@
 
 #include "ferryd.h"
 #include "proto.h"
+#include "tls.h"
 
 void
 ferryd_enqueue(struct ferryd *d, json_t **q, json_t *msg)
@@ -68,6 +69,15 @@ ferryd_source(const struct ferryd *d)
 {
 	return (d->conf.source_addr != NULL ? d->conf.source_addr :
 	    d->conf.public_addr);
+}
+
+void
+ferryd_streams_idle(struct tls_conn **conns, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		tls_set_idle(conns[i], FERRYD_STREAM_IDLE_MS);
 }
 
 int

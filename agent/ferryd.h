@@ -19,12 +19,21 @@ struct identity;
 struct jobs_xfer;
 struct store;
 struct jsonline_conn;
+struct tls_conn;
 
 #define FERRYD_EXIT_OK		0
 #define FERRYD_EXIT_FAILED	1
 #define FERRYD_EXIT_USAGE	2
 
 #define FERRYD_TIMEOUT_MS	15000	/* a control exchange, in all */
+/*
+ * A transfer's data stream gives up after this long without progress. A
+ * cut link is noticed by TCP only at its next retransmission, and the
+ * waits between them double: a 10 s cut can hold a stream still for
+ * 20 s and more after it (the lab's cut-link scenario failed attempts at
+ * 15 s). The hub shows a stall long before (stall-timeout).
+ */
+#define FERRYD_STREAM_IDLE_MS	60000
 #define FERRYD_PING_S		20	/* an idle control link says ping */
 #define FERRYD_INVITE_TTL	(72 * 3600)
 #define FERRYD_INVITE_TTL_MAX	(366 * 24 * 3600)	/* a year, and a day */
@@ -107,6 +116,8 @@ void	ferryd_usage_error(const struct ferryd_cmd *cmd, const char *fmt, ...)
  * filtering by address see this agent where the hub saw it.
  */
 const char *ferryd_source(const struct ferryd *d);
+/* A transfer's data streams, once set up, wait FERRYD_STREAM_IDLE_MS. */
+void	ferryd_streams_idle(struct tls_conn **conns, int n);
 
 /*
  * ferryd-link.c: the hub address an agent's link uses now (hub, or one
@@ -287,7 +298,6 @@ void	ferryd_queue(json_t **q, json_t *msg, int wakefd);
 /* ferryd-link.c: queue a message for a link's own thread (msg is taken)... */
 void	ferryd_enqueue(struct ferryd *d, json_t **q, json_t *msg);
 /* ...and, in that thread, send what was queued. */
-struct tls_conn;
 int	ferryd_flush(struct ferryd *d, json_t **q, struct tls_conn *c,
 	    char **cause);
 

@@ -707,18 +707,25 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		job.note = (char *)(uintptr_t)json_string_value(
 		    json_object_get(req, "note"));
 		job.meta = meta;
+		/*
+		 * The job and its no-relay mark in one transaction. The
+		 * commit is where a full disk says so (SQLITE_FULL): its
+		 * error is the answer, or the job would be taken and lost.
+		 */
 		pthread_mutex_lock(&d->mu);
-		store_batch_begin(d->store, NULL);
-		if (b.plan.db != NULL)
-			r = store_job_create_stream(d->store, &job,
-			    jobplan_next, &b.plan, clock_now(), &id, &files,
-			    &b.cause);
-		else
-			r = store_job_create(d->store, &job, b.t,
-			    files = b.n, clock_now(), &id, &b.cause);
-		if (r == 0 && no_relay)
-			r = store_relay_job_set(d->store, id, 0, &b.cause);
-		store_batch_end(d->store, r, NULL);
+		if ((r = store_batch_begin(d->store, &b.cause)) == 0) {
+			if (b.plan.db != NULL)
+				r = store_job_create_stream(d->store, &job,
+				    jobplan_next, &b.plan, clock_now(), &id,
+				    &files, &b.cause);
+			else
+				r = store_job_create(d->store, &job, b.t,
+				    files = b.n, clock_now(), &id, &b.cause);
+			if (r == 0 && no_relay)
+				r = store_relay_job_set(d->store, id, 0,
+				    &b.cause);
+			r = store_batch_end(d->store, r, &b.cause);
+		}
 		pthread_mutex_unlock(&d->mu);
 	}
 	rep = r != 0 ? jobs_error(b.cause ? b.cause : err_str(r)) :

@@ -520,8 +520,14 @@ hub_run(struct ferryd *d)
 		}
 		splice_set_rate(rate);
 	}
-	if (pthread_create(&t, NULL, hub_accept_main, d) != 0 ||
-	    dispatch_start(d) != 0) {
+	/*
+	 * The dispatcher first: it sets this run (d->hub_run), which every
+	 * welcome carries. An agent welcomed before it with no run would
+	 * not stop its transfers of the last run, and they would race the
+	 * new ones (tests/lab/hub-restart.sh: the file went twice).
+	 */
+	if (dispatch_start(d) != 0 ||
+	    pthread_create(&t, NULL, hub_accept_main, d) != 0) {
 		log_error("cannot start the hub's threads");
 		return (FERRYD_EXIT_FAILED);
 	}

@@ -302,6 +302,7 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 	p.token = tok;
 	if ((r = xfer_connect(x, &p, conns, fds, cause)) != 0)
 		return (r);
+	ferryd_streams_idle(conns, p.streams);
 	memset(&o, 0, sizeof o);
 	o.suspect = xfer_suspect;
 	o.suspect_arg = x;

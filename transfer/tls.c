@@ -322,6 +322,12 @@ tls_fail(struct tls_conn *c, int sslerr, const char *what, char **cause)
 	    ossl_err(e, sizeof e)));
 }
 
+void
+tls_set_idle(struct tls_conn *c, int timeout_ms)
+{
+	c->timeout_ms = timeout_ms;
+}
+
 /*
  * Runs one OpenSSL operation to completion, waiting on the socket as it
  * asks. With a deadline (handshake), the whole operation must finish by

@@ -66,6 +66,12 @@ int	 tls_shutdown(struct tls_conn *c, char **cause);
 /* Frees c (NULL is fine). Leaves fd open. */
 void	 tls_free(struct tls_conn *c);
 
+/*
+ * Changes how long tls_read/tls_write wait for the peer's progress from
+ * now on (0 or less: for ever); the handshake's timeout_ms is spent.
+ */
+void	 tls_set_idle(struct tls_conn *c, int timeout_ms);
+
 /* The fingerprint of the key the peer presented (IDENTITY_FP_LEN bytes). */
 const uint8_t	*tls_peer_fp(const struct tls_conn *c);
 /*

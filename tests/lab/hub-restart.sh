@@ -17,6 +17,7 @@ JSON
 openssl enc -aes-128-ctr -nosalt -pass pass:hr -pbkdf2 -iter 1 </dev/zero \
     2>/dev/null | head -c $((48 * 1048576)) >"$L/show/hr/plate.mov"
 
+lab_watchdog "${LAB_LIMIT:-300}"
 lab_up
 lab_hub
 lab_enrol la la-server --site la -- --public-address "$(lab_pub la)"
@@ -39,6 +40,7 @@ lab_start hq "$HUB"
 HUBPID=$DPID
 lab_job_wait "$id" 120
 w1=$(lab_counter laemp)
+echo "hub-restart: $((w1 - w0)) bytes crossed the router for 48 MiB (job ${JOBSTATE:-?})" >&2
 checks=$((checks + 1))
 [ "$JOBSTATE" = done ] && cmp -s "$L/show/hr/plate.mov" "$M/show/hr/plate.mov" ||
     fail "after the hub's restart: ${JOBSTATE:-?}"

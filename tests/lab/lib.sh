@@ -40,6 +40,7 @@ at() { s=$1; shift; ip netns exec "$(lab_ns "$s")" "$@"; }
 
 lab_teardown() {
 	set +e
+	[ -z "${WDPID:-}" ] || kill "$WDPID" 2>/dev/null
 	stop_daemons
 	for m in $mounts; do umount -l "$m" 2>/dev/null; done
 	for s in $SITES router; do ip netns del "$LAB-$s" 2>/dev/null; done
@@ -47,6 +48,22 @@ lab_teardown() {
 }
 trap 'lab_teardown' EXIT
 trap 'exit 130' INT TERM
+
+# lab_watchdog SECONDS: ends the run (as a failure, torn down) if it is
+# not over by then, so that a stuck lab cannot hold make check or CI.
+# Not a child of the test's shell: stop_daemons' wait would wait for it.
+WDPID=
+lab_watchdog() {
+	( (
+		trap 'kill $sp 2>/dev/null; exit 0' TERM
+		sleep "$1" &
+		sp=$!
+		wait $sp || exit 0
+		echo "FAIL: the lab was not over after $1 s: stopped" >&2
+		kill -TERM $$
+	) & echo $! >"$TMP/watchdog.pid" )
+	WDPID=$(cat "$TMP/watchdog.pid")
+}
 
 lab_up() {
 	ip netns add "$R" || {
