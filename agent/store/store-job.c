@@ -103,30 +103,82 @@ store_job_check(struct store *st, const struct store_job *job,
 	return (store_exists(st, user, job->to_user, "user", cause));
 }
 
-static int
-store_task_insert(struct store *st, const struct store_job *job,
-    int64_t id, const struct store_task *t, size_t i, int64_t now,
-    char **cause)
-{
-	static const char	 sql[] =
-	    "INSERT INTO tasks (job_id, dest, priority, src_path, dst_path,"
-	    " basis, size, state, max_attempts, next_try)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)";
-	sqlite3_stmt		*s;
-	const char		*dest;
-	int			 max, r;
+/*
+ * A job's tasks go in STORE_INSERT_ROWS rows per INSERT (standard SQL's
+ * multi-row VALUES), the rest one by one: a job of 20,000 files was
+ * 20,000 statements to step and reset at submit (perf: 18 % of the
+ * daemons' CPU in a no-op re-send).
+ */
+#define STORE_INSERT_ROWS	32
+#define STORE_TASK_COLS		9
+#define STORE_TASK_ROW		"(?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)"
+#define STORE_TASK_ROW4		STORE_TASK_ROW ", " STORE_TASK_ROW ", " \
+				STORE_TASK_ROW ", " STORE_TASK_ROW
+#define STORE_TASK_ROW16	STORE_TASK_ROW4 ", " STORE_TASK_ROW4 ", " \
+				STORE_TASK_ROW4 ", " STORE_TASK_ROW4
+#define STORE_TASK_INSERT	"INSERT INTO tasks (job_id, dest, priority," \
+				" src_path, dst_path, basis, size, state," \
+				" max_attempts, next_try) VALUES "
 
+static int
+store_task_check(const struct store_task *t, size_t i, char **cause)
+{
 	if (t->src_path == NULL || t->dst_path == NULL ||
 	    *t->dst_path == '\0' || t->size < 0)
 		return (err_set(cause, FERRY_ERR_INVAL, "task %zu: needs a "
 		    "source, a destination and a size", i + 1));
-	dest = job->to_site != NULL ? job->to_site : job->to_user;
-	max = t->max_attempts > 0 ? t->max_attempts : st->max_attempts;
-	r = db_q(st->db, sql, &s, cause, "itntttini", id, dest, job->priority,
-	    t->src_path, t->dst_path, t->basis, t->size, max, now);
-	if (r != 0)
+	return (0);
+}
+
+/* Binds task t's columns at row (0-based) of s. */
+static int
+store_task_bind(struct store *st, sqlite3_stmt *s, int row,
+    const struct store_job *job, int64_t id, const struct store_task *t,
+    int64_t now)
+{
+	const char	*dest = job->to_site != NULL ? job->to_site :
+			    job->to_user;
+	int		 c = row * STORE_TASK_COLS, rc;
+
+	rc = sqlite3_bind_int64(s, c + 1, id);
+	rc |= sqlite3_bind_text(s, c + 2, dest, -1, SQLITE_STATIC);
+	rc |= sqlite3_bind_int(s, c + 3, job->priority);
+	rc |= sqlite3_bind_text(s, c + 4, t->src_path, -1, SQLITE_STATIC);
+	rc |= sqlite3_bind_text(s, c + 5, t->dst_path, -1, SQLITE_STATIC);
+	rc |= t->basis != NULL ? sqlite3_bind_text(s, c + 6, t->basis, -1,
+	    SQLITE_STATIC) : sqlite3_bind_null(s, c + 6);
+	rc |= sqlite3_bind_int64(s, c + 7, t->size);
+	rc |= sqlite3_bind_int(s, c + 8, t->max_attempts > 0 ?
+	    t->max_attempts : st->max_attempts);
+	rc |= sqlite3_bind_int64(s, c + 9, now);
+	return (rc);
+}
+
+/* Inserts tasks[0 .. n) of job id, n being 1 or STORE_INSERT_ROWS. */
+static int
+store_task_insert(struct store *st, const struct store_job *job,
+    int64_t id, const struct store_task *tasks, size_t n, int64_t now,
+    char **cause)
+{
+	static const char	 one[] = STORE_TASK_INSERT STORE_TASK_ROW;
+	static const char	 many[] = STORE_TASK_INSERT STORE_TASK_ROW16
+	    ", " STORE_TASK_ROW16;
+	sqlite3_stmt		*s;
+	size_t			 i;
+	int			 r, rc = SQLITE_OK;
+
+	if ((r = db_q(st->db, n == 1 ? one : many, &s, cause, "")) != 0)
 		return (r);
-	return (db_exec(st->db, s, cause));
+	for (i = 0; i < n && rc == SQLITE_OK; i++)
+		rc = store_task_bind(st, s, (int)i, job, id, &tasks[i], now);
+	if (rc != SQLITE_OK) {
+		r = db_err(st->db, rc, cause);
+		db_reset(s);
+		return (r);
+	}
+	r = db_exec(st->db, s, cause);
+	sqlite3_clear_bindings(s);	/* the texts are the caller's */
+	return (r);
 }
 
 static int
@@ -142,13 +194,16 @@ store_job_create_tx(struct store *st, const struct store_job *job,
 	char			 detail[96];
 	sqlite3_stmt		*s;
 	int64_t			 total = 0;
-	size_t			 i;
+	size_t			 i, n;
 	int			 r;
 
 	if ((r = store_job_check(st, job, cause)) != 0)
 		return (r);
-	for (i = 0; i < ntasks; i++)
+	for (i = 0; i < ntasks; i++) {
+		if ((r = store_task_check(&tasks[i], i, cause)) != 0)
+			return (r);
 		total += tasks[i].size > 0 ? tasks[i].size : 0;
+	}
 	r = db_q(st->db, sql, &s, cause, "ttttntttiiiii", job->submitter,
 	    job->from_site, job->to_site, job->to_user, job->priority,
 	    job->note, job->meta, ntasks > 0 ? "running" : "done", now, now,
@@ -156,8 +211,10 @@ store_job_create_tx(struct store *st, const struct store_job *job,
 	if (r != 0 || (r = db_exec(st->db, s, cause)) != 0)
 		return (r);
 	*id = sqlite3_last_insert_rowid(st->db->conn);
-	for (i = 0; r == 0 && i < ntasks; i++)
-		r = store_task_insert(st, job, *id, &tasks[i], i, now, cause);
+	for (i = 0; r == 0 && i < ntasks; i += n) {
+		n = ntasks - i >= STORE_INSERT_ROWS ? STORE_INSERT_ROWS : 1;
+		r = store_task_insert(st, job, *id, &tasks[i], n, now, cause);
+	}
 	if (r != 0)
 		return (r);
 	snprintf(detail, sizeof detail, "{\"job\":%jd,\"tasks\":%zu}",
