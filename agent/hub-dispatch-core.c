@@ -36,6 +36,7 @@ dispatch_xfer_free(struct jobs_xfer *x)
 	free(x->sftp);
 	free(x->relay_off);
 	pthread_cond_destroy(&x->heard);
+	pthread_mutex_destroy(&x->dmu);
 	free(x);
 }
 

@@ -25,17 +25,50 @@
  * Marks the delivered files' tasks done, in one transaction, now or (if
  * !all) once the batch is full or old enough. Caller holds d->mu.
  */
+/* Whether the delivered files are due to be marked. Caller holds dmu. */
+static int
+dispatch_flush_due(const struct jobs_xfer *x, int all)
+{
+	return (x->ndelivered > 0 && (all || x->ndelivered >=
+	    DISPATCH_DONE_BATCH || clock_ms() - x->delivered_since >=
+	    DISPATCH_DONE_MS));
+}
+
 void
 dispatch_flush(struct jobs_xfer *x, int all)
 {
 	struct store	*st = x->d->store;
 
-	if (x->ndelivered == 0 || (!all && x->ndelivered < DISPATCH_DONE_BATCH &&
-	    clock_ms() - x->delivered_since < DISPATCH_DONE_MS))
-		return;
-	store_tasks_done(st, x->job_id, x->delivered, x->ndelivered,
-	    clock_now(), NULL, NULL);
-	x->ndelivered = 0;
+	pthread_mutex_lock(&x->dmu);
+	if (dispatch_flush_due(x, all)) {
+		store_tasks_done(st, x->job_id, x->delivered, x->ndelivered,
+		    clock_now(), NULL, NULL);
+		x->ndelivered = 0;
+	}
+	pthread_mutex_unlock(&x->dmu);
+}
+
+/*
+ * Notes file i as settled; for a delivered file, queues its task to be
+ * marked done. 0 if it was settled already. Takes dmu.
+ */
+static int
+dispatch_note(struct jobs_xfer *x, size_t i, int ok, int *due)
+{
+	int	fresh = 0;
+
+	pthread_mutex_lock(&x->dmu);
+	if (i < x->l.n && !x->settled[i]) {
+		fresh = x->settled[i] = 1;
+		if (ok) {
+			if (x->ndelivered == 0)
+				x->delivered_since = clock_ms();
+			x->delivered[x->ndelivered++] = x->task[i];
+		}
+	}
+	*due = dispatch_flush_due(x, 0);
+	pthread_mutex_unlock(&x->dmu);
+	return (fresh);
 }
 
 /* A file's fate is settled: so is its task. Caller holds d->mu. */
@@ -43,15 +76,13 @@ void
 dispatch_settle(struct jobs_xfer *x, size_t i, int ok, const char *why)
 {
 	char	*cause = NULL;
+	int	 due;
 
-	if (i >= x->l.n || x->settled[i])
+	if (!dispatch_note(x, i, ok, &due))
 		return;
-	x->settled[i] = 1;
 	if (ok) {
-		if (x->ndelivered == 0)
-			x->delivered_since = clock_ms();
-		x->delivered[x->ndelivered++] = x->task[i];
-		dispatch_flush(x, 0);
+		if (due)
+			dispatch_flush(x, 0);
 		return;
 	}
 	store_task_fail(x->d->store, x->task[i], why ? why : "failed",
@@ -61,12 +92,24 @@ dispatch_settle(struct jobs_xfer *x, size_t i, int ok, const char *why)
 	free(cause);
 }
 
-/* The transfer library settles a file the hub sends. */
+/*
+ * The transfer library settles a file the hub sends: a delivered one
+ * takes the hub's lock only when the batch is due to be stored.
+ */
 void
 dispatch_file_done(size_t i, int ok, const char *why, void *arg)
 {
 	struct jobs_xfer	*x = arg;
+	int			 due;
 
+	if (ok) {
+		if (dispatch_note(x, i, 1, &due) && due) {
+			pthread_mutex_lock(&x->d->mu);
+			dispatch_flush(x, 0);
+			pthread_mutex_unlock(&x->d->mu);
+		}
+		return;
+	}
 	pthread_mutex_lock(&x->d->mu);
 	dispatch_settle(x, i, ok, why);
 	pthread_mutex_unlock(&x->d->mu);
@@ -76,7 +119,12 @@ dispatch_file_done(size_t i, int ok, const char *why, void *arg)
 static void
 dispatch_progress_at(struct jobs_xfer *x, size_t i, int64_t bytes)
 {
-	if (i < x->l.n && !x->settled[i])
+	int	settled;
+
+	pthread_mutex_lock(&x->dmu);
+	settled = i >= x->l.n || x->settled[i];
+	pthread_mutex_unlock(&x->dmu);
+	if (!settled)
 		store_task_progress(x->d->store, x->task[i], bytes,
 		    clock_now(), NULL);
 }

@@ -572,6 +572,7 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 		return (0);
 	}
 	pthread_cond_init(&x->heard, NULL);
+	pthread_mutex_init(&x->dmu, NULL);
 	if (dispatch_end_for(d, j.from_site, &x->send) != 0 ||
 	    dispatch_end_for(d, dispatch_to(&j), &x->recv) != 0) {
 		store_job_clear(&j);

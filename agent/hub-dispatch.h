@@ -57,6 +57,15 @@ struct jobs_xfer {
 	char			*site;
 	int64_t			*task;
 	struct transfer_list	 l;		/* src as the sender sees it */
+	/*
+	 * settled and delivered are under dmu, not d->mu: the transfer
+	 * library reports each delivered file without waiting for the hub's
+	 * lock, which the dispatcher holds while it plans the next transfer
+	 * (a few hundred ms for 4,096 files under load). Lock order: d->mu,
+	 * then dmu. hub-sftp.c's one thread per transfer uses settled
+	 * under d->mu alone: nothing else reports for it.
+	 */
+	pthread_mutex_t		 dmu;
 	int			*settled;
 	int64_t			 last_progress;
 	/* Delivered files whose tasks are not marked done yet. */

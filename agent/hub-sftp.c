@@ -403,6 +403,7 @@ sftp_xfer_new(struct ferryd *d, struct hub_sftp_site *site, int pull,
 	sx->x = x;
 	sx->site = site;
 	pthread_cond_init(&x->heard, NULL);
+	pthread_mutex_init(&x->dmu, NULL);
 	x->d = d;
 	x->job_id = j->id;
 	x->sftp_pull = pull;

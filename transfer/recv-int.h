@@ -91,6 +91,7 @@ struct recv_stream {
 	size_t			 nitems;
 	char			*cache_dir;	/* parent of the last path */
 	int			 cache_fd;	/* and its directory */
+	int			 cache_parts;	/* partials there? -1: not read */
 	struct flusher		*fl;		/* flushes finished files */
 	uint64_t		 features;	/* agreed in HELLO */
 	struct buf		 map;		/* a STRIPE plan's chunk map */

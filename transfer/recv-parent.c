@@ -60,6 +60,7 @@ recv_parent(struct recv_stream *s, const char *rel, int create, int *dirfd,
 	free(s->cache_dir);
 	s->cache_dir = dir;
 	s->cache_fd = fd;
+	s->cache_parts = -1;
 	*dirfd = fd;
 	return (0);
 }

@@ -502,6 +502,82 @@ count_tasks(void *arg, const struct store_task *t)
 	return (0);
 }
 
+/* The ids store_task_next hands out, any number. */
+struct many_ids {
+	int64_t	*id;
+	size_t	 n;
+};
+
+static int
+collect_many(void *arg, const struct store_task *t)
+{
+	struct many_ids	*m = arg;
+	int64_t		*v;
+
+	if ((v = realloc(m->id, (m->n + 1) * sizeof *v)) == NULL)
+		return (1);
+	m->id = v;
+	m->id[m->n++] = t->id;
+	return (0);
+}
+
+static double
+secs_since(const struct timespec *t0)
+{
+	struct timespec	t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return ((double)(t1.tv_sec - t0->tv_sec) +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9);
+}
+
+/*
+ * What the hub does to the store for a no-op of 20,000 files, as the
+ * dispatcher does it: due tasks 4,096 at a time, each batch started and
+ * then done. The times are printed for docs/benchmarks.md (S8), never
+ * checked.
+ */
+static void
+test_noop_job(void)
+{
+	struct store		*st = open_jobs_db("noop");
+	struct many_ids		 m;
+	struct timespec		 t0;
+	double			 tnext = 0, tstart = 0, tdone = 0;
+	size_t			 moved, total = 0;
+	int64_t			 id;
+
+	id = make_job(st, "la", 500, 20000, "/dst/noop.", 0, 100);
+	for (;;) {
+		memset(&m, 0, sizeof m);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ASSERT_INT_EQ(store_task_next(st, 100, 4096, collect_many, &m,
+		    NULL), 0);
+		tnext += secs_since(&t0);
+		if (m.n == 0)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ASSERT_INT_EQ(store_tasks_start(st, id, m.id, m.n, 101, &moved,
+		    NULL), 0);
+		tstart += secs_since(&t0);
+		ASSERT_INT_EQ(moved, m.n);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ASSERT_INT_EQ(store_tasks_done(st, id, m.id, m.n, 102, &moved,
+		    NULL), 0);
+		tdone += secs_since(&t0);
+		ASSERT_INT_EQ(moved, m.n);
+		total += m.n;
+		free(m.id);
+	}
+	free(m.id);
+	ASSERT_INT_EQ(total, 20000);
+	ASSERT_INT_EQ(job_state(st, id), STORE_DONE);
+	fprintf(stderr, "no-op of 20000 tasks: store_task_next %.3f s, "
+	    "store_tasks_start %.3f s, store_tasks_done %.3f s\n", tnext,
+	    tstart, tdone);
+	store_close(st);
+}
+
 static void
 test_big_job(void)
 {
@@ -1248,6 +1324,7 @@ main(void)
 	test_transitions();
 	test_backoff();
 	test_tasks_many();
+	test_noop_job();
 	test_priority();
 	test_duplicates();
 	test_duplicates_many();
