@@ -23,8 +23,17 @@
  */
 #define SFTP_REMOTE_HASH_MIN	(8 * 1024 * 1024)
 
+/* A block libssh2 allocated for a session: see sftp_arena in sftp-session.c. */
+struct sftp_block {
+	struct sftp_block	*prev;
+	struct sftp_block	*next;
+	size_t			 size;
+	size_t			 pad;	/* keeps what follows aligned to 16 */
+};
+
 struct sftp {
 	int			 fd;
+	struct sftp_block	 arena;		/* list head */
 	LIBSSH2_SESSION		*ssh;
 	LIBSSH2_SFTP		*sftp;
 	char			*host;		/* for messages */
