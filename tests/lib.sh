@@ -32,6 +32,16 @@ if [ -n "${FERRY_VALGRIND:-}" ]; then
 	done
 fi
 
+# slow N: N (a count of 0.1 s waits), or 20 times N plus 100 (10 s)
+# under valgrind, where every program runs some 20 times slower.
+slow() {
+	if [ -n "${FERRY_VALGRIND:-}" ]; then
+		echo $(($1 * 20 + 100))
+	else
+		echo "$1"
+	fi
+}
+
 fail() {
 	echo "FAIL: $*" >&2
 	failures=$((failures + 1))
