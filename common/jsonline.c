@@ -279,9 +279,11 @@ static int
 jsonline_take(struct jsonline_conn *c, char **linep, size_t *lenp,
     char **cause)
 {
-	char	*start = c->in.data + c->in_off, *nl;
+	char	*start, *nl;
 	size_t	 left = c->in.len - c->in_off, len;
 
+	/* Nothing read yet: no buffer, and NULL + 0 is undefined in C. */
+	start = c->in.data != NULL ? c->in.data + c->in_off : NULL;
 	*linep = NULL;
 	nl = left == 0 ? NULL : memchr(start + c->scanned, '\n',
 	    left - c->scanned);

@@ -23,6 +23,8 @@ test="$test python3-aiosmtpd"
 test="$test xxhash"
 # tests/agent/web.sh looks at the hub's status page in a real browser.
 test="$test chromium curl"
+# make check-valgrind runs the daemon suites under valgrind's memcheck.
+test="$test valgrind"
 # make deb and make check-deb (tests/pkg/deb.sh) build and check the package.
 deb="debhelper dpkg-dev fakeroot lintian"
 test="$test $deb"

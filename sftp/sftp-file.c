@@ -17,13 +17,16 @@
 #include <unistd.h>
 
 #include "beneath.h"
+#include "clock.h"
 #include "err.h"
 #include "sftp-int.h"
 #include "tree.h"
 
 /*
  * After a failed write (fh is closed here): a full disk says so and
- * frees what we took; a dropped connection keeps the partial file.
+ * frees what we took; a dropped connection keeps the partial file. The
+ * close, statvfs and unlink share one timeout (sftp_budget): after a
+ * refused write the server may never answer them.
  */
 static int
 sftp_file_write_failed(struct sftp *s, LIBSSH2_SFTP_HANDLE *fh,
@@ -35,25 +38,34 @@ sftp_file_write_failed(struct sftp *s, LIBSSH2_SFTP_HANDLE *fh,
 
 	r = sftp_fail(s, cause, "writing %s", p->tmp);
 	st = libssh2_sftp_last_error(s->sftp);
-	if (fh != NULL)
+	sftp_budget_start(s);
+	if (fh != NULL && sftp_budget(s) == 0)
 		(void)libssh2_sftp_close(fh);
 	if (r != FERRY_ERR_IO && r != FERRY_ERR_DENIED)
-		return (r);
+		goto out;
 	/* OpenSSH says "failure" for ENOSPC: statvfs@openssh.com tells. */
 	full = st == LIBSSH2_FX_NO_SPACE_ON_FILESYSTEM ||
 	    st == LIBSSH2_FX_QUOTA_EXCEEDED || (st == LIBSSH2_FX_FAILURE &&
+	    sftp_budget(s) == 0 &&
 	    libssh2_sftp_statvfs(s->sftp, p->tmp, strlen(p->tmp), &v) == 0 &&
 	    v.f_bavail * v.f_frsize < SFTP_CHUNK);
 	if (!full)
-		return (r);
+		goto out;
 	if (cause != NULL) {
 		free(*cause);
 		*cause = NULL;
 	}
-	(void)libssh2_sftp_unlink(s->sftp, p->tmp);
-	return (err_set(cause, FERRY_ERR_TOOBIG, "%s: no space left on the "
-	    "server's disk writing %s; the partial file was removed",
-	    s->host, p->full));
+	if (sftp_budget(s) != 0 || libssh2_sftp_unlink(s->sftp, p->tmp) != 0)
+		r = err_set(cause, FERRY_ERR_TOOBIG, "%s: no space left on the "
+		    "server's disk writing %s; the partial file %s could not "
+		    "be removed", s->host, p->full, p->tmp);
+	else
+		r = err_set(cause, FERRY_ERR_TOOBIG, "%s: no space left on "
+		    "the server's disk writing %s; the partial file was "
+		    "removed", s->host, p->full);
+out:
+	sftp_budget_end(s);
+	return (r);
 }
 
 static int
@@ -63,6 +75,7 @@ sftp_send_data(struct sftp *s, const struct sftp_path *p, int fd,
 	LIBSSH2_SFTP_HANDLE	*fh;
 	char			*b;
 	ssize_t			 n, w, done;
+	int64_t			 moved;
 	int			 r = 0;
 
 	if ((b = malloc(SFTP_CHUNK)) == NULL)
@@ -83,6 +96,7 @@ sftp_send_data(struct sftp *s, const struct sftp_path *p, int fd,
 			    "file: %s", n == 0 ? "it shrank" : strerror(errno));
 			goto out;
 		}
+		moved = clock_ms();
 		for (done = 0; done < n; done += w) {
 			w = libssh2_sftp_write(fh, b + done, (size_t)(n - done));
 			if (w < 0) {
@@ -90,6 +104,15 @@ sftp_send_data(struct sftp *s, const struct sftp_path *p, int fd,
 				fh = NULL;	/* closed, or left to free */
 				goto out;
 			}
+			/*
+			 * libssh2 1.10 returns 0, not "would block", while
+			 * a request is half sent into a full window.
+			 */
+			if (w > 0)
+				moved = clock_ms();
+			else if ((r = sftp_stalled(s, moved, "writing",
+			    cause)) != 0)
+				goto out;
 		}
 		off += (uint64_t)n;
 		st->bytes += (uint64_t)n;
@@ -97,8 +120,13 @@ sftp_send_data(struct sftp *s, const struct sftp_path *p, int fd,
 		if ((r = sftp_tick(s, off, size, cause)) != 0)
 			goto out;
 	}
-	/* fsync@openssh.com where offered; an older server just lacks it. */
-	(void)libssh2_sftp_fsync(fh);
+	/*
+	 * fsync@openssh.com where offered; an older server just lacks it.
+	 * One that does not answer is not asked anything more.
+	 */
+	if (libssh2_sftp_fsync(fh) != 0 &&
+	    libssh2_session_last_errno(s->ssh) == LIBSSH2_ERROR_TIMEOUT)
+		sftp_dead(s);
 out:
 	if (fh != NULL && libssh2_sftp_close(fh) != 0 && r == 0)
 		r = sftp_file_write_failed(s, NULL, p, cause);

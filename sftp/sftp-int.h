@@ -23,8 +23,17 @@
  */
 #define SFTP_REMOTE_HASH_MIN	(8 * 1024 * 1024)
 
+/* A block libssh2 allocated for a session: see sftp_arena in sftp-session.c. */
+struct sftp_block {
+	struct sftp_block	*prev;
+	struct sftp_block	*next;
+	size_t			 size;
+	size_t			 pad;	/* keeps what follows aligned to 16 */
+};
+
 struct sftp {
 	int			 fd;
+	struct sftp_block	 arena;		/* list head */
 	LIBSSH2_SESSION		*ssh;
 	LIBSSH2_SFTP		*sftp;
 	char			*host;		/* for messages */
@@ -38,6 +47,9 @@ struct sftp {
 	void			(*progress)(uint64_t, uint64_t, void *);
 	void			*progress_arg;
 	volatile int		*abort;
+	int			 tmo;		/* ms, each step */
+	int			 dead;		/* socket shut: no more waits */
+	int64_t			 budget_end;	/* clock_ms(); 0: none */
 };
 
 /* sftp-fail.c */
@@ -48,6 +60,30 @@ int	sftp_fail(struct sftp *s, char **cause, const char *fmt, ...)
 void	sftp_pace(struct sftp *s, uint64_t n);
 /* After a chunk: tells the progress callback, and stops if asked to. */
 int	sftp_tick(struct sftp *s, uint64_t done, uint64_t size, char **cause);
+/*
+ * Bounding the waits. libssh2's timeout bounds one call; after an error
+ * the calls that clean up (close, statvfs, unlink, the SFTP shutdown, the
+ * disconnect) would each wait a timeout of their own, against a server
+ * that may be stopped or may never answer: libssh2 1.10 drops a write
+ * request it had half sent when the server refuses an earlier one, so
+ * the server takes our next requests as that write's data. So: a timeout
+ * or a dropped connection shuts the socket (sftp_dead), after which every
+ * libssh2 call fails at once; and the clean-up after any other error
+ * shares one timeout (sftp_budget_start; sftp_budget before each call
+ * returns -1 once it is spent, and has then shut the socket).
+ */
+void	sftp_dead(struct sftp *s);
+void	sftp_budget_start(struct sftp *s);
+int	sftp_budget(struct sftp *s);
+void	sftp_budget_end(struct sftp *s);
+/*
+ * After a libssh2 call returned no progress and no error (a blocking
+ * libssh2 call can): waits a little for the socket, and returns
+ * FERRY_ERR_TIMEOUT (the socket shut, cause set) once nothing moved for
+ * a timeout since *since (clock_ms(), set on progress by the caller).
+ */
+int	sftp_stalled(struct sftp *s, int64_t since, const char *what,
+	    char **cause);
 
 /*
  * sftp-path.c: a checked remote path. full is ROOT/rel, tmp the hidden

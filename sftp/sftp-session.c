@@ -24,6 +24,7 @@
 #include <openssl/evp.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "err.h"
 #include "sftp-int.h"
 
@@ -163,6 +164,85 @@ sftp_tick(struct sftp *s, uint64_t done, uint64_t size, char **cause)
 		return (err_set(cause, FERRY_ERR_CANCELLED, "%s: stopped",
 		    s->host));
 	return (0);
+}
+
+/*
+ * Every block libssh2 allocates for a session is on the session's list,
+ * and whatever is left after libssh2_session_free() is freed then: on a
+ * connection that died, libssh2 1.10 fails libssh2_sftp_close() before
+ * freeing the handle (and keeps a few bytes of the key exchange), which
+ * a daemon that meets many dead servers would otherwise lose each time.
+ */
+static void
+sftp_arena_link(struct sftp *s, struct sftp_block *b)
+{
+	b->prev = &s->arena;
+	b->next = s->arena.next;
+	s->arena.next->prev = b;
+	s->arena.next = b;
+}
+
+static void
+sftp_arena_unlink(struct sftp_block *b)
+{
+	b->prev->next = b->next;
+	b->next->prev = b->prev;
+}
+
+static void *
+sftp_arena_alloc(size_t n, void **abstract)
+{
+	struct sftp_block	*b;
+
+	if (n > SIZE_MAX - sizeof *b || (b = malloc(sizeof *b + n)) == NULL)
+		return (NULL);
+	b->size = n;
+	sftp_arena_link(*abstract, b);
+	return (b + 1);
+}
+
+static void
+sftp_arena_free(void *p, void **abstract)
+{
+	struct sftp_block	*b;
+
+	(void)abstract;
+	if (p == NULL)
+		return;
+	b = (struct sftp_block *)p - 1;
+	sftp_arena_unlink(b);
+	free(b);
+}
+
+static void *
+sftp_arena_realloc(void *p, size_t n, void **abstract)
+{
+	struct sftp_block	*b, *nb;
+
+	if (p == NULL)
+		return (sftp_arena_alloc(n, abstract));
+	b = (struct sftp_block *)p - 1;
+	if (n > SIZE_MAX - sizeof *b)
+		return (NULL);
+	sftp_arena_unlink(b);
+	if ((nb = realloc(b, sizeof *b + n)) == NULL) {
+		sftp_arena_link(*abstract, b);
+		return (NULL);
+	}
+	nb->size = n;
+	sftp_arena_link(*abstract, nb);
+	return (nb + 1);
+}
+
+static void
+sftp_arena_clear(struct sftp *s)
+{
+	struct sftp_block	*b;
+
+	while ((b = s->arena.next) != &s->arena) {
+		sftp_arena_unlink(b);
+		free(b);
+	}
 }
 
 /* A TCP connection to host:port within timeout_ms, left blocking. */
@@ -358,6 +438,8 @@ sftp_connect(const struct sftp_opts *o, struct sftp **out, char **cause)
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
 	s->fd = -1;
+	s->arena.next = s->arena.prev = &s->arena;
+	s->tmo = tmo;
 	s->rate = o->rate;
 	s->rate_live = o->rate_live;
 	s->progress = o->progress;
@@ -371,7 +453,8 @@ sftp_connect(const struct sftp_opts *o, struct sftp **out, char **cause)
 	}
 	if ((r = sftp_dial(o->target, tmo, &s->fd, cause)) != 0)
 		goto out;
-	if ((s->ssh = libssh2_session_init()) == NULL) {
+	if ((s->ssh = libssh2_session_init_ex(sftp_arena_alloc,
+	    sftp_arena_free, sftp_arena_realloc, s)) == NULL) {
 		r = err_set(cause, FERRY_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -400,11 +483,19 @@ sftp_free(struct sftp *s)
 {
 	if (s == NULL)
 		return;
-	if (s->sftp != NULL)
+	/* The goodbyes share one timeout; a dead socket fails them at once. */
+	if (s->ssh != NULL)
+		sftp_budget_start(s);
+	if (s->sftp != NULL) {
+		(void)sftp_budget(s);
 		libssh2_sftp_shutdown(s->sftp);
+	}
 	if (s->ssh != NULL) {
-		libssh2_session_disconnect(s->ssh, "ferry: done");
+		if (sftp_budget(s) == 0)
+			libssh2_session_disconnect(s->ssh, "ferry: done");
+		(void)sftp_budget(s);
 		libssh2_session_free(s->ssh);
+		sftp_arena_clear(s);
 	}
 	if (s->fd != -1)
 		close(s->fd);

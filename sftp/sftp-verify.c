@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "err.h"
 #include "hash-int.h"
 #include "hex.h"
@@ -65,6 +66,7 @@ sftp_shell_finish(struct sftp *s, LIBSSH2_CHANNEL *ch, char *out,
 	char		 junk[256];
 	size_t		 have = 0;
 	ssize_t		 n;
+	int64_t		 moved = clock_ms();
 	int		 r = 0, st;
 
 	for (;;) {
@@ -79,6 +81,12 @@ sftp_shell_finish(struct sftp *s, LIBSSH2_CHANNEL *ch, char *out,
 		}
 		if (n == 0 && libssh2_channel_eof(ch))
 			break;
+		/* A closed channel without an EOF reads 0 bytes forever. */
+		if (n > 0)
+			moved = clock_ms();
+		else if ((r = sftp_stalled(s, moved, "reading a command's "
+		    "output", cause)) != 0)
+			goto out;
 		if (have + 1 < outsz)
 			have += (size_t)n;
 	}

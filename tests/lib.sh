@@ -9,6 +9,39 @@ trap 'rm -rf "$TMP"' EXIT
 failures=0
 checks=0
 
+# FERRY_VALGRIND=DIR (make check-valgrind): ferry and ferryd run under
+# valgrind's memcheck, through wrappers in $TMP/vg, each process's report
+# in DIR/PROGRAM.PID.log (tests/valgrind-check sums them up). A program
+# with an error or a definite leak exits 99, so a test that checks its
+# status fails there; a daemon's report is read from its log afterwards.
+if [ -n "${FERRY_VALGRIND:-}" ]; then
+	mkdir -p "$TMP/vg" "$FERRY_VALGRIND"
+	for _v in FERRY FERRYD; do
+		eval "_bin=\${$_v:-}"
+		[ -n "$_bin" ] || continue
+		cat >"$TMP/vg/${_bin##*/}" <<-EOF
+		#!/bin/sh
+		exec valgrind --tool=memcheck --leak-check=full \\
+		    --errors-for-leak-kinds=definite --show-leak-kinds=definite \\
+		    --error-exitcode=99 --num-callers=30 \\
+		    --log-file="$FERRY_VALGRIND/${_bin##*/}.%p.log" \\
+		    "$_bin" "\$@"
+		EOF
+		chmod +x "$TMP/vg/${_bin##*/}"
+		eval "$_v=\$TMP/vg/\${_bin##*/}"
+	done
+fi
+
+# slow N: N (a count of 0.1 s waits), or 20 times N plus 100 (10 s)
+# under valgrind, where every program runs some 20 times slower.
+slow() {
+	if [ -n "${FERRY_VALGRIND:-}" ]; then
+		echo $(($1 * 20 + 100))
+	else
+		echo "$1"
+	fi
+}
+
 fail() {
 	echo "FAIL: $*" >&2
 	failures=$((failures + 1))

@@ -111,7 +111,13 @@ bid=$(tail -n1 "$TMP/out")
 # with the bytes moving.
 "$FERRY" jobs --watch --state "$HUB" >"$TMP/watch" 2>&1 &
 wpid=$!
-sleep 2.5
+# 2.5 s at most; under valgrind (check-valgrind) ferry starts slower.
+i=0
+until grep -q "^job $bid running .*% 0/1 files .*/22.9 MiB .*/s ETA [0-9]*s" \
+    "$TMP/watch" || [ $i -ge "$(slow 25)" ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 kill $wpid 2>/dev/null || true
 checks=$((checks + 1))
 grep -q "^job $bid running .*% 0/1 files .*/22.9 MiB .*/s ETA [0-9]*s" "$TMP/watch" ||
