@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "err.h"
+#include "utf16.h"
 #include "winpath.h"
 
 /* A name as it may be shown in a message: bounded, controls escaped. */
@@ -41,39 +42,6 @@ shown(struct shown *sh, const char *name, size_t len)
 	}
 	sh->s[o] = '\0';
 	return (sh->s);
-}
-
-/*
- * Decodes one UTF-8 code point at s[*i] (n bytes in all) and moves *i past
- * it; -1 for anything that is not shortest-form UTF-8 of a scalar value.
- */
-static int32_t
-utf8_next(const unsigned char *s, size_t n, size_t *i)
-{
-	size_t		 need, k;
-	int32_t		 cp, min;
-
-	if (s[*i] < 0x80)
-		return (s[(*i)++]);
-	if ((s[*i] & 0xe0) == 0xc0) {
-		need = 1; cp = s[*i] & 0x1f; min = 0x80;
-	} else if ((s[*i] & 0xf0) == 0xe0) {
-		need = 2; cp = s[*i] & 0x0f; min = 0x800;
-	} else if ((s[*i] & 0xf8) == 0xf0) {
-		need = 3; cp = s[*i] & 0x07; min = 0x10000;
-	} else
-		return (-1);
-	if (n - *i - 1 < need)
-		return (-1);
-	for (k = 1; k <= need; k++) {
-		if ((s[*i + k] & 0xc0) != 0x80)
-			return (-1);
-		cp = (cp << 6) | (s[*i + k] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return (-1);
-	*i += need + 1;
-	return (cp);
 }
 
 /* How many UTF-16 units the UTF-8 name takes; -1 if it is not UTF-8. */

@@ -10,9 +10,8 @@
 
 #include "utf16.h"
 
-/* One code point from s[*i]; -1 if it is not shortest-form UTF-8. */
-static int32_t
-next8(const unsigned char *s, size_t n, size_t *i)
+int32_t
+utf8_next(const unsigned char *s, size_t n, size_t *i)
 {
 	size_t	 need, k;
 	int32_t	 cp, min;
@@ -54,7 +53,7 @@ utf16_from_utf8(const char *s, size_t len, size_t *units)
 		return (NULL);
 	}
 	while (i < len) {
-		cp = next8((const unsigned char *)s, len, &i);
+		cp = utf8_next((const unsigned char *)s, len, &i);
 		if (cp <= 0) {
 			free(w);
 			errno = EILSEQ;

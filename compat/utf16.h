@@ -23,4 +23,11 @@ uint16_t	*utf16_from_utf8(const char *s, size_t len, size_t *units);
  */
 char		*utf16_to_utf8(const uint16_t *w, size_t n);
 
+/*
+ * Decodes one UTF-8 code point at s[*i] (n bytes in all) and moves *i past
+ * it; -1 for anything that is not shortest-form UTF-8 of a scalar value
+ * (common/winpath.c checks names with it too).
+ */
+int32_t		 utf8_next(const unsigned char *s, size_t n, size_t *i);
+
 #endif

@@ -29,7 +29,7 @@ build() {
 }
 build test-winpath.exe "$srcdir/tests/unit/test-winpath.c" \
     "$srcdir/common/winpath.c" "$srcdir/common/winpath-parse.c" \
-    "$srcdir/common/err.c"
+    "$srcdir/common/err.c" "$srcdir/compat/utf16.c"
 build test-utf16.exe "$srcdir/tests/unit/test-utf16.c" \
     "$srcdir/compat/utf16.c"
 build test-private.exe "$srcdir/tests/win/test-private-win.c" \
