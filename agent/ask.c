@@ -42,27 +42,38 @@ ask_open(struct ferryd *d, const char *to, char *id, char **cause)
 	return (0);
 }
 
-int
-ask_wait(struct ferryd *d, const char *id, int timeout_s, json_t **reply,
+/*
+ * Waits (d->mu held) until question id has a reply, *reply (borrowed) or
+ * NULL: the question gone, the time up or the daemon stopping (an error).
+ */
+static int
+ask_await(struct ferryd *d, const char *id, int timeout_s, json_t **reply,
     char **cause)
 {
 	struct timespec	 t;
 	json_t		*row;
 	int64_t		 start = clock_now();
-	int		 r = 0;
 
 	*reply = NULL;
 	while ((row = json_object_get(d->asks, id)) != NULL &&
 	    (*reply = json_object_get(row, "reply")) == NULL) {
-		if (clock_now() - start > timeout_s || d->stop) {
-			r = err_set(cause, FERRY_ERR_TIMEOUT, "no answer "
-			    "within %d s", timeout_s);
-			break;
-		}
+		if (clock_now() - start > timeout_s || d->stop)
+			return (err_set(cause, FERRY_ERR_TIMEOUT, "no answer "
+			    "within %d s", timeout_s));
 		clock_gettime(CLOCK_REALTIME, &t);
 		t.tv_sec += 1;
 		pthread_cond_timedwait(&d->answered, &d->mu, &t);
 	}
+	return (0);
+}
+
+int
+ask_wait(struct ferryd *d, const char *id, int timeout_s, json_t **reply,
+    char **cause)
+{
+	int	r;
+
+	r = ask_await(d, id, timeout_s, reply, cause);
 	if (*reply != NULL)
 		json_incref(*reply);
 	else if (r == 0)
@@ -138,24 +149,12 @@ int
 ask_next(struct ferryd *d, const char *id, int timeout_s, json_t **reply,
     int *more, char **cause)
 {
-	struct timespec	 t;
-	json_t		*row;
-	int64_t		 start = clock_now();
-	int		 r = 0;
+	json_t	*row;
+	int	 r;
 
-	*reply = NULL;
 	*more = 0;
-	while ((row = json_object_get(d->asks, id)) != NULL &&
-	    (*reply = json_object_get(row, "reply")) == NULL) {
-		if (clock_now() - start > timeout_s || d->stop) {
-			r = err_set(cause, FERRY_ERR_TIMEOUT, "no answer "
-			    "within %d s", timeout_s);
-			break;
-		}
-		clock_gettime(CLOCK_REALTIME, &t);
-		t.tv_sec += 1;
-		pthread_cond_timedwait(&d->answered, &d->mu, &t);
-	}
+	r = ask_await(d, id, timeout_s, reply, cause);
+	row = json_object_get(d->asks, id);
 	if (*reply == NULL) {
 		json_object_del(d->asks, id);
 		return (r != 0 ? r : err_set(cause, FERRY_ERR_CLOSED, "the "

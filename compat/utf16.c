@@ -72,8 +72,8 @@ utf16_from_utf8(const char *s, size_t len, size_t *units)
 	return (w);
 }
 
-static size_t
-put8(char *o, int32_t c)
+size_t
+utf8_put(char *o, int32_t c)
 {
 	if (c < 0x80) {
 		o[0] = (char)c;
@@ -120,7 +120,7 @@ utf16_to_utf8(const uint16_t *w, size_t n)
 			errno = EILSEQ;
 			return (NULL);
 		}
-		o += put8(s + o, c);
+		o += utf8_put(s + o, c);
 	}
 	s[o] = '\0';
 	return (s);

@@ -29,5 +29,7 @@ char		*utf16_to_utf8(const uint16_t *w, size_t n);
  * (common/winpath.c checks names with it too).
  */
 int32_t		 utf8_next(const unsigned char *s, size_t n, size_t *i);
+/* Writes code point c as UTF-8 at o (room for 4 bytes); its length. */
+size_t		 utf8_put(char *o, int32_t c);
 
 #endif
