@@ -111,6 +111,7 @@ int	dispatch_run_relay(struct jobs_xfer *x, const char *token,
 int	dispatch_relay_refused(struct jobs_xfer *x, char **cause);
 
 /* hub-streams.c: x's streams and stripe width; the relay's cap on them. */
+/* Caller holds d->mu. */
 void	dispatch_streams_plan(struct jobs_xfer *x, const char *from_site);
 void	dispatch_streams_relayed(struct jobs_xfer *x);
 

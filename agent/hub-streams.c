@@ -34,6 +34,7 @@
 #include "log.h"
 #include "store.h"
 
+/* Caller (the dispatcher) holds d->mu. */
 void
 dispatch_streams_plan(struct jobs_xfer *x, const char *from_site)
 {
@@ -41,7 +42,6 @@ dispatch_streams_plan(struct jobs_xfer *x, const char *from_site)
 	const char	*why;
 	int		 n;
 
-	pthread_mutex_lock(&d->mu);
 	if ((n = store_streams_job_get(d->store, x->job_id)) > 0)
 		why = "the job's";
 	else if ((n = store_streams_site_get(d->store, x->site)) > 0)
@@ -50,7 +50,6 @@ dispatch_streams_plan(struct jobs_xfer *x, const char *from_site)
 		why = "the source site's";
 	else
 		why = NULL;
-	pthread_mutex_unlock(&d->mu);
 	if (n > STORE_STREAMS_MAX)
 		n = STORE_STREAMS_MAX;
 	if (why != NULL) {
