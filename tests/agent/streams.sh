@@ -6,7 +6,7 @@
 # own; without either the hub chooses from the job's files; and a source
 # rewritten while its chunks are on the wire is noticed by the sender,
 # never finalised mixed at the receiver, and the retry delivers the new
-# content.
+# content; the hub at one end opens what was asked as well.
 . "${srcdir:-.}/tests/agent/lib.sh"
 need ss
 need openssl
@@ -24,6 +24,8 @@ gen() {
 }
 gen big 104857600 >"$L/show/big.mov"
 gen site 41943040 >"$L/show/site.mov"
+mkdir -p "$S/show"
+gen hub 41943040 >"$S/show/hub.mov"
 for i in 1 2 3; do gen "small$i" 4096 >"$L/show/small$i.exr"; done
 cat >"$TMP/map.json" <<JSON
 { "shares": { "storage": { "linux": "$S",
@@ -181,6 +183,12 @@ echo "moving.mov: ${wire:-?} bytes on the wire for 67108864" >&2
 [ "${wire:-0}" -gt $((67108864 + 8388608)) ] ||
     fail "moving.mov crossed once (${wire:-no} bytes): the change went unnoticed"
 run 0 "$FERRY" site set ny --bwlimit 0 --state "$HUB"
+
+# 6. The hub itself at one end: it listens for the 4 streams it asked.
+run 0 "$FERRY" send --from hq --to ny --streams 4 --wait --state "$HUB" \
+    "$S/show/hub.mov"
+same "$S/show/hub.mov" "$N/show/hub.mov"
+logged "$HUB.log" "(job 8): 4 streams (the job's)" "the hub's own streams"
 
 stop_and_check
 finish
