@@ -73,6 +73,21 @@ for bad in 0 17 -1 four 4x; do
 done
 run 2 "$FERRY" site set ny --streams 17 --state "$HUB"
 err_has "--streams: 17 is not a number from 1 to 16, or auto"
+# The hub refuses them too, whatever a local client sends.
+for bad in 0 17 99999999999 '"4"' 2.5 true; do
+	checks=$((checks + 1))
+	req='{"op":"send","from":"la","to":"ny","paths":["'$L'/show/big.mov"],'
+	"$EVIL" api "$HUB/ferryd.sock" "$req\"streams\":$bad}" \
+	    >"$TMP/api.out" 2>&1 || true
+	grep -q "send: streams must be a whole number from 1 to 16" \
+	    "$TMP/api.out" ||
+	    fail "the hub took a send with streams $bad: $(cat "$TMP/api.out")"
+	checks=$((checks + 1))
+	"$EVIL" api "$HUB/ferryd.sock" \
+	    "{\"op\":\"site.set\",\"site\":\"ny\",\"streams\":$bad}" 2>&1 |
+	    { [ "$bad" = 0 ] && cat >/dev/null || grep -q "streams (1 to 16"; } ||
+	    fail "the hub took site.set with streams $bad"
+done
 run 0 "$FERRY" jobs --json --state "$HUB"
 checks=$((checks + 1))
 [ "$(jq length "$TMP/out")" = 0 ] || fail "a refused send made a job"
