@@ -102,6 +102,15 @@ same "$L/show/big.mov" "$N/show/big.mov"
 logged "$HUB.log" "(job 1): 4 streams (the job's)" "the hub's streams for job 1"
 logged "$TMP/la-server.log" "transfer $(xid 1): 4 streams, 1 file(s) striped" \
     "la did not stripe the file across 4 streams"
+# ferry job says so as well, once the sender's report is in (5 s at most).
+i=0
+while "$FERRY" job 1 --json --state "$HUB" >"$TMP/out" &&
+    [ "$(jq '.striped // 0' "$TMP/out")" = 0 ] && [ $i -lt 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+checks=$((checks + 1))
+[ "$(jq -c '[.streams, .striped]' "$TMP/out")" = "[4,1]" ] ||
+    fail "job 1's streams and striped: $(cat "$TMP/out")"
 checks=$((checks + 1))
 ! grep -q "through the hub's relay" "$HUB.log" || fail "job 1 was relayed"
 checks=$((checks + 1))
