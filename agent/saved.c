@@ -100,17 +100,17 @@ saved_xfer_done(const json_t *msg)
 	struct saved_job	*j;
 	int64_t			 id = json_integer_value(json_object_get(msg,
 				    "id"));
-	int64_t			 bytes, wire;
+	int64_t			 bytes, wire, n;
 	size_t			 i;
 
 	for (i = 0; i < SAVED_MAX; i++) {
 		if (saved_xfers[i].xfer_id != id ||
 		    (j = saved_job(saved_xfers[i].job_id, 1)) == NULL)
 			continue;
-		if (json_integer_value(json_object_get(msg, "streams")) >
-		    j->streams)
-			j->streams = (int)json_integer_value(json_object_get(
-			    msg, "streams"));
+		/* An agent's word: at most what the hub can ask (16). */
+		n = json_integer_value(json_object_get(msg, "streams"));
+		if (n > j->streams && n <= 16)
+			j->streams = (int)n;
 		/* Both ends report a transfer between agents: once. */
 		if (saved_xfers[i].counted)
 			continue;
