@@ -57,10 +57,12 @@ dispatch_start_msg(struct jobs_xfer *x, const struct dispatch_end *e,
 	identity_fp_format(other->fp, fp);
 	msg = json_pack("{s:s, s:I, s:s, s:s, s:i, s:s}", "op",
 	    "transfer.start", "id", (json_int_t)x->id, "role", e == &x->send ?
-	    "send" : "recv", "token", token, "streams", DISPATCH_STREAMS,
+	    "send" : "recv", "token", token, "streams", x->streams,
 	    "peer_fp", fp);
 	if (msg == NULL)
 		return (NULL);
+	/* Striped across how many (0: by the round trip); hub-streams.c. */
+	json_object_set_new(msg, "stripe", json_integer(x->stripe));
 	v = json_array();
 	bases = json_object();
 	for (i = 0; i < x->l.n; i++) {

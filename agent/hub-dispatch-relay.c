@@ -86,7 +86,8 @@ dispatch_run_relay(struct jobs_xfer *x, const char *token, char **cause)
 
 	if (RAND_bytes(tickets, sizeof tickets) != 1)
 		return (err_set(cause, FERRY_ERR_CRYPTO, "no random bytes"));
-	if (splice_open(x->id, DISPATCH_STREAMS, tickets, addrs, names,
+	dispatch_streams_relayed(x);
+	if (splice_open(x->id, x->streams, tickets, addrs, names,
 	    &sx) != 0) {
 		explicit_bzero(tickets, sizeof tickets);
 		return (FERRY_ERR_NOMEM);

@@ -113,10 +113,10 @@ dispatch_run_local(struct jobs_xfer *x, const char *token,
 	struct transfer_opts	 o;
 	struct transfer_stats	 st;
 	struct xfer_expect	 expect;
-	struct tls_conn		*conns[DISPATCH_STREAMS];
+	struct tls_conn		*conns[STORE_STREAMS_MAX];
 	char			 addr[300];
 	json_t			*msg;
-	int			 fds[DISPATCH_STREAMS], port, r;
+	int			 fds[STORE_STREAMS_MAX], port, r;
 
 	if ((r = link_listen(x->send.link ? x->recv.pub : x->send.pub,
 	    LINK_PORT_FIRST, LINK_PORT_LAST, remote->addr, &lst, &port,
@@ -137,7 +137,7 @@ dispatch_run_local(struct jobs_xfer *x, const char *token,
 	p.id = d->id;
 	p.peer_fp = remote->fp;
 	p.token = tok;
-	p.streams = DISPATCH_STREAMS;
+	p.streams = x->streams;
 	p.timeout_ms = FERRYD_TIMEOUT_MS;
 	r = link_accept(lst, &p, conns, fds, cause);
 	link_listener_free(lst);
@@ -147,6 +147,7 @@ dispatch_run_local(struct jobs_xfer *x, const char *token,
 	memset(&o, 0, sizeof o);
 	o.suspect = dispatch_suspect;
 	o.suspect_arg = x;
+	o.stripe = x->stripe;
 	if (x->send.link == NULL) {
 		o.file_done = dispatch_file_done;
 		o.file_done_arg = x;
@@ -154,18 +155,18 @@ dispatch_run_local(struct jobs_xfer *x, const char *token,
 		o.progress_arg = x;
 		o.bwlimit_live = &x->bwlimit;
 		o.abort = &x->abort;
-		r = transfer_send(conns, DISPATCH_STREAMS, &x->l, &o, &st,
+		r = transfer_send(conns, x->streams, &x->l, &o, &st,
 		    cause);
 	} else if ((r = dispatch_expect(x, &expect)) == 0) {
 		dispatch_sweep(x);
 		/* The receiver accepts only the files the hub planned. */
 		o.accept = xfer_accept;
 		o.accept_arg = &expect;
-		r = transfer_receive(conns, DISPATCH_STREAMS, x->root, &o, &st,
+		r = transfer_receive(conns, x->streams, x->root, &o, &st,
 		    cause);
 		xfer_expect_clear(&expect);
 	}
-	link_close(conns, fds, DISPATCH_STREAMS);
+	link_close(conns, fds, x->streams);
 	if (x->send.link != NULL && r == 0) {
 		/* The sending agent reports each file; wait for its end. */
 		char *why = NULL;
@@ -512,6 +513,9 @@ dispatch_add(struct jobs_xfer *x, struct share_map *m,
 	tf->rel = res.relative;
 	res.relative = NULL;	/* transferred */
 	tf->basis = dispatch_basis_rel(m, j, t, x->root);
+	/* A large file without a basis is striped (hub-streams.c). */
+	if ((uint64_t)t->size >= DISPATCH_STRIPE_MIN && tf->basis == NULL)
+		x->nbig++;
 	x->task[x->l.n++] = t->id;
 	share_map_result_clear(&res);
 	return (0);
@@ -627,6 +631,7 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 		    NULL, NULL);
 	store_batch_end(d->store, 0, NULL);
 	dispatch_src_close(&src);
+	dispatch_streams_plan(x, j.from_site);
 	store_job_clear(&j);
 	if (x->l.n == 0 || pthread_create(&th, NULL, dispatch_xfer_main,
 	    x) != 0) {

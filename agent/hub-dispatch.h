@@ -27,6 +27,10 @@
 #define DISPATCH_DONE_BATCH	8192
 #define DISPATCH_DONE_MS	250
 #define DISPATCH_STREAMS	2	/* connections of a transfer */
+/* hub-streams.c: with a large file, and through the relay at most. */
+#define DISPATCH_STREAMS_BIG		8
+#define DISPATCH_STRIPE_MIN		(32ULL << 20)	/* as the library */
+#define DISPATCH_RELAY_STREAMS_MAX	8
 
 /* One side of a transfer: the hub (link NULL) or an agent. */
 struct dispatch_end {
@@ -84,6 +88,9 @@ struct jobs_xfer {
 	char			*relay_off;
 	char			*sftp;		/* the SFTP site it serves */
 	int			 sftp_pull;	/* from it, not to it */
+	/* Its streams, stripe width (0: by round trip), large files. */
+	int			 streams, stripe;
+	size_t			 nbig;
 };
 
 /* Tasks store_task_next offered, in its order. */
@@ -113,6 +120,11 @@ int	dispatch_wait(struct jobs_xfer *x, enum dispatch_until until,
 int	dispatch_run_relay(struct jobs_xfer *x, const char *token,
 	    char **cause);
 int	dispatch_relay_refused(struct jobs_xfer *x, char **cause);
+
+/* hub-streams.c: x's streams and stripe width; the relay's cap on them. */
+/* Caller holds d->mu. */
+void	dispatch_streams_plan(struct jobs_xfer *x, const char *from_site);
+void	dispatch_streams_relayed(struct jobs_xfer *x);
 
 /*
  * hub-dispatch-report.c. dispatch_flush marks the delivered files' tasks

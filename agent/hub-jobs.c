@@ -114,6 +114,7 @@ jobs_site_set(struct ferryd *d, const char *op, const json_t *req,
 	const json_t	*winv = json_object_get(req, "window");
 	const json_t	*tzv = json_object_get(req, "tz");
 	const json_t	*relay = json_object_get(req, "relay");
+	const json_t	*sv = json_object_get(req, "streams");
 	json_int_t	 bw = json_integer_value(bwv);
 	struct hub_link	*l;
 	char		*cause = NULL, key[300], who[256];
@@ -122,14 +123,17 @@ jobs_site_set(struct ferryd *d, const char *op, const json_t *req,
 
 	if (site == NULL || (bwv != NULL && (!json_is_integer(bwv) ||
 	    bw < 0)) || (bwv == NULL && addr == NULL && winv == NULL &&
-	    tzv == NULL && relay == NULL) || (addr != NULL &&
+	    tzv == NULL && relay == NULL && sv == NULL) || (addr != NULL &&
 	    (strlen(addr) > 127 || strcspn(addr, " \t\r\n/") !=
 	    strlen(addr))) || (winv != NULL && !json_is_string(winv)) ||
 	    (tzv != NULL && !json_is_string(tzv)) || (relay != NULL &&
-	    !json_is_boolean(relay)))
+	    !json_is_boolean(relay)) || (sv != NULL && (!json_is_integer(sv) ||
+	    json_integer_value(sv) < 0 || json_integer_value(sv) >
+	    STORE_STREAMS_MAX)))
 		return (jobs_error("site.set needs a site, and a bwlimit, "
-		    "an address (a host, no port), a window, a tz or relay "
-		    "(true or false)"));
+		    "an address (a host, no port), a window, a tz, relay "
+		    "(true or false) or streams (1 to 16; 0: the hub's "
+		    "choice)"));
 	/* The public address an admin vouches for (links.c). */
 	snprintf(key, sizeof key, "address:%s", site);
 	if (names_site(d, site, &cause) != 0) {
@@ -150,6 +154,13 @@ jobs_site_set(struct ferryd *d, const char *op, const json_t *req,
 		audit_note(d, jobs_uid_name(uid, who, sizeof who),
 		    "site.relay", json_pack("{s:s, s:b}", "site", site, "relay",
 		    json_is_true(relay)));
+	if (r == 0 && sv != NULL)
+		r = store_streams_site_set(d->store, site,
+		    (int)json_integer_value(sv), &cause);
+	if (r == 0 && sv != NULL)
+		audit_note(d, jobs_uid_name(uid, who, sizeof who),
+		    "site.streams", json_pack("{s:s, s:I}", "site", site,
+		    "streams", json_integer_value(sv)));
 	if (r == 0 && (winv != NULL || tzv != NULL))
 		r = hub_window_set(d, site, req, jobs_uid_name(uid, who,
 		    sizeof who), &cause);
@@ -625,8 +636,14 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 	char			 uidname[256], *meta = NULL;
 	int64_t			 id = 0;
 	size_t			 i, files = 0;	/* stored */
+	const json_t		*sv = json_object_get(req, "streams");
 	int			 r = 0, no_relay;
 
+	/* Its own streams (hub-streams.c); absent: the site's or the plan's. */
+	if (sv != NULL && (!json_is_integer(sv) || json_integer_value(sv) < 1 ||
+	    json_integer_value(sv) > STORE_STREAMS_MAX))
+		return (jobs_error("send: streams must be a whole number from 1 "
+		    "to 16"));
 	memset(&b, 0, sizeof b);
 	b.restricted[0] = b.restricted[1] = -1;
 	b.d = d;
@@ -724,6 +741,9 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 			if (r == 0 && no_relay)
 				r = store_relay_job_set(d->store, id, 0,
 				    &b.cause);
+			if (r == 0 && sv != NULL)
+				r = store_streams_job_set(d->store, id,
+				    (int)json_integer_value(sv), &b.cause);
 			r = store_batch_end(d->store, r, &b.cause);
 		}
 		pthread_mutex_unlock(&d->mu);

@@ -273,6 +273,9 @@ hub_window_site_cb(void *arg, const struct store_site *s)
 	    s->name, "bwlimit", (json_int_t)s->bwlimit, "window", s->window,
 	    "tz", s->tz, "tz_effective", zone, "cap", (json_int_t)cap, "rule",
 	    rule, "window_error", error);
+	/* Its transfers' streams: 0, the hub chooses (hub-streams.c). */
+	json_object_set_new(o, "streams", json_integer(
+	    store_streams_site_get(d->store, s->name)));
 	/* Its kind, and an SFTP site's server (hub-sftp-site.c). */
 	sftp_site_describe(d, s->name, o);
 	json_array_append_new(a, o);

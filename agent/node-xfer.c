@@ -32,7 +32,8 @@
 #include "nameset.h"
 #include "transfer.h"
 
-#define XFER_MAX_STREAMS	8
+/* As many as the hub may ask (ferry send --streams, STORE_STREAMS_MAX). */
+#define XFER_MAX_STREAMS	16
 
 struct xfer {
 	struct ferryd		*d;
@@ -44,6 +45,7 @@ struct xfer {
 	struct xfer_expect	 expect;	/* what we may receive */
 	time_t			 last_progress;
 	int			 nsuspect;
+	int			 streams;	/* the hub's transfer.start */
 	struct xfer		*next;
 };
 
@@ -306,6 +308,11 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 	memset(&o, 0, sizeof o);
 	o.suspect = xfer_suspect;
 	o.suspect_arg = x;
+	/* How many streams a large file is striped across; 0: measure. */
+	o.stripe = (int)json_integer_value(json_object_get(msg, "stripe"));
+	if (o.stripe < 0 || o.stripe > p.streams)
+		o.stripe = p.streams;
+	x->streams = p.streams;
 	if (sending) {
 		o.file_done = xfer_file_done;
 		o.file_done_arg = x;
@@ -349,10 +356,14 @@ xfer_main(void *arg)
 	if (r != 0)
 		log_warnx("transfer %jd: %s", (intmax_t)x->id, cause ? cause :
 		    err_str(r));
-	xfer_tell_hub(x, json_pack("{s:s, s:I, s:b, s:s?, s:I, s:I}", "op",
-	    "transfer.done", "id", x->id, "ok", r == 0, "error", r != 0 ?
+	else
+		log_info("transfer %jd: %d streams, %ju file(s) striped",
+		    (intmax_t)x->id, x->streams, (uintmax_t)st.striped);
+	xfer_tell_hub(x, json_pack("{s:s, s:I, s:b, s:s?, s:I, s:I, s:i, s:I}",
+	    "op", "transfer.done", "id", x->id, "ok", r == 0, "error", r != 0 ?
 	    (cause ? cause : err_str(r)) : NULL, "bytes",
-	    (json_int_t)st.bytes, "wire_bytes", (json_int_t)st.wire_bytes));
+	    (json_int_t)st.bytes, "wire_bytes", (json_int_t)st.wire_bytes,
+	    "streams", x->streams, "striped", (json_int_t)st.striped));
 	pthread_mutex_lock(&d->mu);
 	for (pp = &xfer_running; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == x) {

@@ -34,6 +34,8 @@ struct saved_job {
 	int64_t	bytes;
 	int64_t	wire;
 	int64_t	relayed;	/* through the hub's relay */
+	int64_t	striped;	/* files sent in chunks on several streams */
+	int	streams;	/* the most a transfer of it opened */
 };
 
 static struct saved_xfer	saved_xfers[SAVED_MAX];
@@ -98,15 +100,24 @@ saved_xfer_done(const json_t *msg)
 	struct saved_job	*j;
 	int64_t			 id = json_integer_value(json_object_get(msg,
 				    "id"));
-	int64_t			 bytes, wire;
+	int64_t			 bytes, wire, n;
 	size_t			 i;
 
 	for (i = 0; i < SAVED_MAX; i++) {
+		if (saved_xfers[i].xfer_id != id ||
+		    (j = saved_job(saved_xfers[i].job_id, 1)) == NULL)
+			continue;
+		/* An agent's word: at most what the hub can ask (16). */
+		n = json_integer_value(json_object_get(msg, "streams"));
+		if (n > j->streams && n <= 16)
+			j->streams = (int)n;
 		/* Both ends report a transfer between agents: once. */
-		if (saved_xfers[i].xfer_id != id || saved_xfers[i].counted)
+		if (saved_xfers[i].counted)
 			continue;
 		saved_xfers[i].counted = 1;
-		j = saved_job(saved_xfers[i].job_id, 1);
+		/* Both ends count the files striped: once, too. */
+		j->striped += json_integer_value(json_object_get(msg,
+		    "striped"));
 		bytes = json_integer_value(json_object_get(msg, "bytes"));
 		wire = json_integer_value(json_object_get(msg, "wire_bytes"));
 		j->bytes += bytes;
@@ -133,6 +144,10 @@ saved_job_json(int64_t job_id, json_t *obj)
 	if (j != NULL && j->relayed > 0)
 		json_object_set_new(obj, "relayed_bytes",
 		    json_integer(j->relayed));
+	if (j != NULL && j->streams > 0) {
+		json_object_set_new(obj, "streams", json_integer(j->streams));
+		json_object_set_new(obj, "striped", json_integer(j->striped));
+	}
 	if (j == NULL || j->bytes == 0)
 		return;
 	json_object_set_new(obj, "wire_bytes", json_integer(j->wire));

@@ -1,12 +1,14 @@
 /*
  * ferry send --from SITE --to SITE [--priority 0-1000] [--note TEXT]
- *     [--basis NEW=OLD]... [--skip-missing] [--no-relay] [--wait] [--json]
- *     [--state DIR] PATH...
+ *     [--basis NEW=OLD]... [--skip-missing] [--no-relay] [--streams 1-16]
+ *     [--wait] [--json] [--state DIR] PATH...
  * Creates a job that sends the files at PATH (as the source site sees
  * them; directories and image sequences included) to another site. The
  * job id is printed once, alone on the last line. --no-relay: if neither
  * agent can be reached, refuse the job rather than relay it through the
- * hub.
+ * hub. --streams: the job's transfers open that many connections and
+ * stripe a large file across all of them (without it: the site's
+ * default, or the hub's choice from the job's files).
  */
 #include "config.h"
 
@@ -28,7 +30,8 @@ static int	cmd_send_exec(int, char **);
 const struct cmd_entry cmd_send_entry = {
 	.name = "send",
 	.usage = "--from SITE --to SITE [--priority 0-1000] [--note TEXT] "
-	    "[--basis NEW=OLD]... [--skip-missing] [--no-relay] [--wait] "
+	    "[--basis NEW=OLD]... [--skip-missing] [--no-relay] "
+	    "[--streams 1-16] [--wait] "
 	    "[--json] "
 	    "[--state DIR] PATH...",
 	.summary = "send files to another site as a job",
@@ -125,12 +128,13 @@ cmd_send_exec(int argc, char **argv)
 		{ "wait", no_argument, NULL, 'w' },
 		{ "skip-missing", no_argument, NULL, 'k' },
 		{ "no-relay", no_argument, NULL, 'R' },
+		{ "streams", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "state", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*from = NULL, *to = NULL, *note = NULL, *state = NULL;
-	long		 prio = 500;
+	long		 prio = 500, streams = 0;
 	json_t		*req, *paths, *rep = NULL, *basis = json_object();
 	json_int_t	 id, files;
 	char		*eq;
@@ -158,6 +162,14 @@ cmd_send_exec(int argc, char **argv)
 		case 'R': norelay = 1; break;
 		case 'j': json = 1; break;
 		case 'S': state = optarg; break;
+		case 's':
+			if (human_parse_long(optarg, 1, 16, &streams) != 0) {
+				cli_error(&cmd_send_entry, "--streams: %s is "
+				    "not a number from 1 to 16", optarg);
+				json_decref(basis);
+				return (CLI_EXIT_USAGE);
+			}
+			break;
 		case 'p':
 			if (human_parse_long(optarg, 0, 1000, &prio) != 0) {
 				cli_error(&cmd_send_entry, "--priority: %s is "
@@ -187,6 +199,8 @@ cmd_send_exec(int argc, char **argv)
 	/* Only when asked: a hub from before the relay needs no new key. */
 	if (norelay)
 		json_object_set_new(req, "no_relay", json_true());
+	if (streams > 0)
+		json_object_set_new(req, "streams", json_integer(streams));
 	r = cli_request(&cmd_send_entry, state, req, &rep);
 	json_decref(req);
 	if (r != 0)

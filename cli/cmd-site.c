@@ -1,13 +1,15 @@
 /*
  * ferry site set SITE [--bwlimit RATE] [--address ADDR|none]
- *     [--window RULES|none] [--tz ZONE|hub] [--relay on|off] [--state DIR]:
+ *     [--window RULES|none] [--tz ZONE|hub] [--relay on|off]
+ *     [--streams 1-16|auto] [--state DIR]:
  * cap what the hub sends to a site, in bytes per second (suffixes K, M,
  * G: powers of 1024; 0 lifts the cap), or in bits per second ("200Mbit"),
  * say where its agents can be reached (docs/security.md: an agent's
  * own claim is not enough), give it a transfer window (caps by day
  * and time, read in the site's zone; docs/agent.md), and say whether the
  * hub may relay a transfer between the site's agents and another that
- * neither can reach. The hub checks the window and the zone: its errors
+ * neither can reach, and how many streams its transfers open (a job's
+ * own --streams wins; auto: the hub's choice). The hub checks the window and the zone: its errors
  * name the rule, column and token.
  *
  * ferry site add NAME --sftp USER@HOST[:PORT]:ROOT --key FILE
@@ -34,7 +36,7 @@ const struct cmd_entry cmd_site_entry = {
 	.name = "site",
 	.usage = "set SITE [--bwlimit RATE] [--address ADDR|none] "
 	    "[--window RULES|none] [--tz ZONE|hub] [--relay on|off] "
-	    "[--state DIR]\n"
+	    "[--streams 1-16|auto] [--state DIR]\n"
 	    "       ferry site add NAME --sftp USER@HOST[:PORT]:ROOT "
 	    "--key FILE --known-hosts FILE\n"
 	    "           [--passphrase-file FILE] [--via AGENT] [--state DIR]\n"
@@ -94,6 +96,7 @@ cmd_site_exec(int argc, char **argv)
 		{ "bwlimit", required_argument, NULL, 'b' },
 		{ "address", required_argument, NULL, 'a' },
 		{ "relay", required_argument, NULL, 'r' },
+		{ "streams", required_argument, NULL, 'n' },
 		{ "state", required_argument, NULL, 'S' },
 		{ "window", required_argument, NULL, 'w' },
 		{ "tz", required_argument, NULL, 'z' },
@@ -108,6 +111,7 @@ cmd_site_exec(int argc, char **argv)
 	struct site_sftp	 so = { NULL, NULL, NULL, NULL, NULL };
 	const char	*state = NULL, *addr = NULL, *win = NULL, *tz = NULL;
 	const char	*relay = NULL;
+	long		 streams = -1;
 	uint64_t	 rate = 0;
 	char		*cause = NULL, r1[HUMAN_LEN];
 	json_t		*req, *rep = NULL;
@@ -134,6 +138,18 @@ cmd_site_exec(int argc, char **argv)
 			}
 			relay = optarg;
 			break;
+		case 'n':
+			/* "auto" (0) gives the choice back to the hub. */
+			if (strcmp(optarg, "auto") == 0)
+				streams = 0;
+			else if (human_parse_long(optarg, 1, 16, &streams) !=
+			    0) {
+				cli_error(&cmd_site_entry, "--streams: %s is "
+				    "not a number from 1 to 16, or auto",
+				    optarg);
+				return (CLI_EXIT_USAGE);
+			}
+			break;
 		case 'S': state = optarg; break;
 		case 'w': win = optarg; break;
 		case 'z': tz = optarg; break;
@@ -146,16 +162,17 @@ cmd_site_exec(int argc, char **argv)
 		}
 	}
 	setting = have || addr != NULL || win != NULL || tz != NULL ||
-	    relay != NULL;
+	    relay != NULL || streams >= 0;
 	if ((r = cmd_site_sftp(argc - optind, argv + optind, state, &so,
 	    setting)) != -1)
 		return (r);
 	if (argc - optind != 2 || strcmp(argv[optind], "set") != 0 ||
 	    (!have && addr == NULL && win == NULL && tz == NULL &&
-	    relay == NULL)) {
+	    relay == NULL && streams < 0)) {
 		cli_error(&cmd_site_entry, "expected: set SITE and one or more "
 		    "of --bwlimit RATE, --address ADDR|none, --window "
-		    "RULES|none, --tz ZONE|hub, --relay on|off");
+		    "RULES|none, --tz ZONE|hub, --relay on|off, --streams "
+		    "1-16|auto");
 		return (cli_usage(&cmd_site_entry));
 	}
 	req = json_pack("{s:s, s:s}", "op", "site.set", "site",
@@ -176,6 +193,8 @@ cmd_site_exec(int argc, char **argv)
 	if (relay != NULL)
 		json_object_set_new(req, "relay", json_boolean(strcmp(relay,
 		    "on") == 0));
+	if (streams >= 0)
+		json_object_set_new(req, "streams", json_integer(streams));
 	r = cli_request(&cmd_site_entry, state, req, &rep);
 	json_decref(req);
 	if (r == 0 && have)
@@ -190,6 +209,12 @@ cmd_site_exec(int argc, char **argv)
 		printf("site %s: relay through the hub %s\n", argv[optind + 1],
 		    strcmp(relay, "on") == 0 ? "on, when neither agent can "
 		    "be reached" : "off");
+	if (r == 0 && streams == 0)
+		printf("site %s: streams chosen by the hub\n",
+		    argv[optind + 1]);
+	else if (r == 0 && streams > 0)
+		printf("site %s: %ld streams per transfer\n",
+		    argv[optind + 1], streams);
 	json_decref(rep);
 	if (r == 0 && (win != NULL || tz != NULL))
 		r = site_show(state, argv[optind + 1]);

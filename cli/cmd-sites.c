@@ -61,6 +61,10 @@ cli_site_print(const json_t *s)
 	    sites_rate(json_object_get(s, "cap"), b, sizeof b), why);
 	if (err != NULL)
 		printf("  window ignored: %s\n", err);
+	/* Only when set: otherwise the hub chooses per job (docs/agent.md). */
+	if (json_integer_value(json_object_get(s, "streams")) > 0)
+		printf("  %jd streams per transfer\n", (intmax_t)
+		    json_integer_value(json_object_get(s, "streams")));
 	/* An agentless site: where the hub reaches it (docs/sftp.md). */
 	if (json_is_string(json_object_get(s, "target")))
 		printf("  sftp %s, key %s, reached by the hub\n",

@@ -38,7 +38,7 @@ struct pc_field {
 struct pc_op {
 	const char		*op;	/* NULL: an answer ("re") */
 	enum proto_dir		 dir;
-	struct pc_field		 fields[16];	/* ending with a NULL name */
+	struct pc_field		 fields[20];	/* ending with a NULL name */
 };
 
 #define OPT	1
@@ -64,7 +64,8 @@ static const struct pc_op pc_ops[] = {
 	    { "index", PC_UINT, 0 }, { "bytes", PC_UINT, 0 } } },
 	{ "transfer.done", PROTO_TO_HUB, { { "id", PC_UINT, 0 },
 	    { "ok", PC_BOOL, 0 }, { "error", PC_STR, OPT },
-	    { "bytes", PC_UINT, OPT }, { "wire_bytes", PC_UINT, OPT } } },
+	    { "bytes", PC_UINT, OPT }, { "wire_bytes", PC_UINT, OPT },
+	    { "streams", PC_UINT, OPT }, { "striped", PC_UINT, OPT } } },
 	{ "transfer.suspect", PROTO_TO_HUB, { { "id", PC_UINT, 0 },
 	    { "path", PC_STR, 0 }, { "why", PC_STR, 0 } } },
 	/* From the hub. */
@@ -85,7 +86,7 @@ static const struct pc_op pc_ops[] = {
 	    { "root", PC_STR, OPT },
 	    { "listen", PC_STR, OPT }, { "peer_addr", PC_STR, OPT },
 	    { "connect", PC_STR, OPT }, { "relay", PC_STR, OPT },
-	    { "relay_side", PC_STR, OPT } } },
+	    { "relay_side", PC_STR, OPT }, { "stripe", PC_UINT, OPT } } },
 	{ "transfer.abort", PROTO_TO_AGENT, { { "id", PC_UINT, 0 } } },
 	{ "transfer.rate", PROTO_TO_AGENT, { { "id", PC_UINT, 0 },
 	    { "bwlimit", PC_UINT, 0 } } },

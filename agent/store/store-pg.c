@@ -203,7 +203,12 @@ const char *const store_pg_migrations[] = {
 	/* 8: a job's first error from an index; tasks_progress goes. */
 	"CREATE INDEX tasks_error ON tasks(job_id, id)"
 	" WHERE error IS NOT NULL AND state IN ('queued', 'failed');"
-	"DROP INDEX tasks_progress;"
+	"DROP INDEX tasks_progress;",
+	/* 9: streams per transfer, a site's default and a job's. */
+	"ALTER TABLE sites ADD COLUMN streams integer NOT NULL DEFAULT 0"
+	" CHECK (streams BETWEEN 0 AND 16);"
+	"ALTER TABLE jobs ADD COLUMN streams integer NOT NULL DEFAULT 0"
+	" CHECK (streams BETWEEN 0 AND 16);"
 };
 
 const size_t store_pg_nmigrations = STORE_NAMES(store_pg_migrations);

@@ -230,7 +230,16 @@ static const char *const store_migrations[] = {
 	 */
 	"CREATE INDEX tasks_error ON tasks(job_id, id)"
 	" WHERE error IS NOT NULL AND state IN ('queued', 'failed');"
-	"DROP INDEX tasks_progress;"
+	"DROP INDEX tasks_progress;",
+	/*
+	 * 9: how many streams (connections) a transfer opens: a site's
+	 * default (ferry site set --streams) and a job's (ferry send
+	 * --streams); 0 leaves the choice to the hub (hub-streams.c).
+	 */
+	"ALTER TABLE sites ADD COLUMN streams INTEGER NOT NULL DEFAULT 0"
+	" CHECK (streams BETWEEN 0 AND 16);"
+	"ALTER TABLE jobs ADD COLUMN streams INTEGER NOT NULL DEFAULT 0"
+	" CHECK (streams BETWEEN 0 AND 16);"
 };
 
 /* Opening and the schema. */

@@ -182,6 +182,17 @@ int	 store_relay_site_on(struct store *st, const char *site);
 int	 store_relay_job_set(struct store *st, int64_t job, int on,
 	     char **cause);
 int	 store_relay_job_on(struct store *st, int64_t job);
+/*
+ * A transfer's streams (store-streams.c): a site's default and a job's,
+ * 1..STORE_STREAMS_MAX, or 0 for none set (the hub chooses).
+ */
+#define STORE_STREAMS_MAX	16
+int	 store_streams_site_set(struct store *st, const char *site, int n,
+	     char **cause);
+int	 store_streams_site_get(struct store *st, const char *site);
+int	 store_streams_job_set(struct store *st, int64_t job, int n,
+	     char **cause);
+int	 store_streams_job_get(struct store *st, int64_t job);
 
 /*
  * SFTP sites (docs/sftp.md): a site served by an SFTP server instead of
