@@ -30,4 +30,51 @@ int	 compat_open_private(const char *path);
 /* The width of the terminal on fd, in columns; -1 if fd is no terminal. */
 int	 compat_term_columns(int fd);
 
+/*
+ * Sends msg to the service manager at name, the value of NOTIFY_SOCKET (an
+ * absolute path or an abstract '@' name; EINVAL otherwise). On Windows it
+ * does nothing and succeeds: the service control manager is told through
+ * SetServiceStatus instead.
+ */
+int	 compat_notify(const char *name, const char *msg);
+
+/*
+ * Takes an exclusive lock on the open file fd without waiting: 0, or -1
+ * with EWOULDBLOCK if another process holds it. The lock goes when fd is
+ * closed or the process ends (flock; LockFileEx on a byte past the file's
+ * contents on Windows, whose locks would otherwise stop others reading).
+ */
+int	 compat_lock_try(int fd);
+
+/*
+ * The state directory when none is named: /var/lib/ferry on POSIX,
+ * %ProgramData%\ferry on Windows. Borrowed; do not free.
+ */
+const char	*compat_statedir_default(void);
+
+/*
+ * Creates dir for its owner only, if it is missing (0 too if it exists):
+ * mode 0700 whatever the umask; on Windows a protected DACL granting the
+ * owner, SYSTEM and Administrators full control, nothing inherited.
+ */
+int	 compat_mkdir_private(const char *dir);
+
+/*
+ * Checks, through an open handle (no symbolic link or junction followed),
+ * that dir is a directory owned by this process's user and open to no one
+ * else: 0, or -1 with ENOTDIR, or EACCES with a reason ("is owned by ...",
+ * "has mode ...") in why (n bytes), or the open's errno.
+ */
+int	 compat_dir_check_private(const char *dir, char *why, size_t n);
+
+/*
+ * The system log for a daemon: syslog(3) (facility daemon) on POSIX; on
+ * Windows the file $FERRY_LOG_FILE, else PROGNAME.log in
+ * compat_statedir_default(), owner-only, one stamped line per message.
+ * compat_syslog_open returns -1 with errno if the log cannot be opened;
+ * compat_syslog's level is 0 error, 1 warning, 2 info, 3 debug.
+ */
+int	 compat_syslog_open(const char *progname);
+void	 compat_syslog(int level, const char *msg);
+
 #endif
