@@ -77,4 +77,30 @@ int	 compat_dir_check_private(const char *dir, char *why, size_t n);
 int	 compat_syslog_open(const char *progname);
 void	 compat_syslog(int level, const char *msg);
 
+/*
+ * Opens a secret (a key, a password file) for reading, never through a
+ * symbolic link or junction (ELOOP), and checks the open file: ENOENT,
+ * EINVAL if not a regular file, EACCES with a reason in why (n bytes) if
+ * it is open to what the mode bits deny names (077 group and others, 007
+ * others) or, with own, owned by another user. On Windows the DACL is
+ * read for those bits (secret-win.c says how).
+ */
+int	 compat_open_secret(const char *path, int deny, int own, char *why,
+	    size_t n);
+
+/*
+ * Where compiled IANA zones (TZif) are when $TZDIR does not say:
+ * /usr/share/zoneinfo on POSIX, %ProgramData%\ferry\zoneinfo on Windows
+ * (Windows has none of its own; a package may ship them there).
+ */
+const char	*compat_tz_dir(void);
+
+/*
+ * This machine's zone into buf (n bytes): on POSIX the IANA name
+ * /etc/localtime links to (-1 if it is no such link); on Windows a
+ * POSIX TZ rule made from GetTimeZoneInformation ("WST-1WDT-2,M3.5.0/2,
+ * M10.5.0/3"), since Windows' zone names are not IANA's.
+ */
+int	 compat_tz_local(char *buf, size_t n);
+
 #endif
