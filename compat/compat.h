@@ -11,6 +11,10 @@
 #ifndef FERRY_COMPAT_H
 #define FERRY_COMPAT_H
 
+#include <sys/types.h>
+
+#include <stddef.h>
+
 /*
  * Opens an existing file for reading, as a file descriptor that a child
  * process does not inherit (O_CLOEXEC; _O_NOINHERIT with a UTF-16 name on
@@ -102,5 +106,33 @@ const char	*compat_tz_dir(void);
  * M10.5.0/3"), since Windows' zone names are not IANA's.
  */
 int	 compat_tz_local(char *buf, size_t n);
+
+/*
+ * Local stream sockets (the local API): AF_UNIX on both (Windows 10 1803
+ * and later has it in Winsock). A socket is an int on both sides, but on
+ * Windows it is a SOCKET, not a C runtime descriptor: read, write and
+ * close it only with compat_sock_*. Winsock is started on first use.
+ *
+ * compat_local_listen: removes a socket file left at path by a dead
+ * daemon (EEXIST if something else is there; ENAMETOOLONG past
+ * compat_local_path_max() bytes), listens, non-blocking, and leaves the
+ * socket usable by its owner only (mode 0600; on Windows a protected DACL
+ * for the owner and SYSTEM). compat_local_accept: a non-blocking
+ * connection or -1 (EWOULDBLOCK when none waits), the peer's uid and pid
+ * (SO_PEERCRED; -1 on Windows, which has none), and whether the peer is
+ * trusted: root or our own user on POSIX; on Windows every peer that got
+ * past the socket file's DACL. compat_local_connect: blocking; ENOENT
+ * (no socket), ECONNREFUSED (nobody listening), EACCES.
+ */
+size_t	 compat_local_path_max(void);
+int	 compat_local_listen(const char *path);
+int	 compat_local_accept(int lfd, uid_t *uid, pid_t *pid, int *trusted);
+int	 compat_local_connect(const char *path);
+/* recv, send (never SIGPIPE; dontwait: MSG_DONTWAIT), close a socket. */
+ssize_t	 compat_sock_recv(int fd, void *p, size_t n);
+ssize_t	 compat_sock_send(int fd, const void *p, size_t n, int dontwait);
+int	 compat_sock_close(int fd);
+/* The effective uid, for messages; -1 on Windows, which has none. */
+long	 compat_euid(void);
 
 #endif
