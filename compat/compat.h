@@ -13,7 +13,101 @@
 
 #include <sys/types.h>
 
+#include <fcntl.h>
 #include <stddef.h>
+
+/*
+ * open(2) flags Windows' C runtime lacks, for compat_openat (which is the
+ * only call that takes them there): values no _O_ flag uses.
+ */
+#ifndef O_PATH
+#define O_PATH		0x01000000
+/*
+ * Opens the one component name (no separator; "." is dirfd itself) below
+ * the directory dirfd with open(2)'s flags, never through a symbolic link
+ * or, on Windows, any reparse point (junctions, mount points): ELOOP.
+ * POSIX: openat(O_NOFOLLOW | O_CLOEXEC). Windows: NtCreateFile with
+ * dirfd's handle as RootDirectory and FILE_OPEN_REPARSE_POINT, so the
+ * name is looked up in the directory held open, as openat does; mode is
+ * ignored there (the folder's inherited DACL applies).
+ */
+int	 compat_openat(int dirfd, const char *name, int flags, int mode);
+/* dup(fd), not inherited by child processes. */
+int	 compat_dupfd(int fd);
+/* Whether name below dirfd, or fd, is a symlink (any reparse point on
+ * Windows): 1, 0, or -1 with errno. */
+int	 compat_is_link_at(int dirfd, const char *name);
+int	 compat_is_link(int fd);
+/* 1 where file names obey Windows' rules (common/winpath.h), else 0. */
+int	 compat_windows_names(void);
+
+#endif
+#ifndef O_DIRECTORY
+#define O_DIRECTORY	0x02000000
+/*
+ * Opens the one component name (no separator; "." is dirfd itself) below
+ * the directory dirfd with open(2)'s flags, never through a symbolic link
+ * or, on Windows, any reparse point (junctions, mount points): ELOOP.
+ * POSIX: openat(O_NOFOLLOW | O_CLOEXEC). Windows: NtCreateFile with
+ * dirfd's handle as RootDirectory and FILE_OPEN_REPARSE_POINT, so the
+ * name is looked up in the directory held open, as openat does; mode is
+ * ignored there (the folder's inherited DACL applies).
+ */
+int	 compat_openat(int dirfd, const char *name, int flags, int mode);
+/* dup(fd), not inherited by child processes. */
+int	 compat_dupfd(int fd);
+/* Whether name below dirfd, or fd, is a symlink (any reparse point on
+ * Windows): 1, 0, or -1 with errno. */
+int	 compat_is_link_at(int dirfd, const char *name);
+int	 compat_is_link(int fd);
+/* 1 where file names obey Windows' rules (common/winpath.h), else 0. */
+int	 compat_windows_names(void);
+
+#endif
+#ifndef O_NOFOLLOW
+#define O_NOFOLLOW	0x04000000
+/*
+ * Opens the one component name (no separator; "." is dirfd itself) below
+ * the directory dirfd with open(2)'s flags, never through a symbolic link
+ * or, on Windows, any reparse point (junctions, mount points): ELOOP.
+ * POSIX: openat(O_NOFOLLOW | O_CLOEXEC). Windows: NtCreateFile with
+ * dirfd's handle as RootDirectory and FILE_OPEN_REPARSE_POINT, so the
+ * name is looked up in the directory held open, as openat does; mode is
+ * ignored there (the folder's inherited DACL applies).
+ */
+int	 compat_openat(int dirfd, const char *name, int flags, int mode);
+/* dup(fd), not inherited by child processes. */
+int	 compat_dupfd(int fd);
+/* Whether name below dirfd, or fd, is a symlink (any reparse point on
+ * Windows): 1, 0, or -1 with errno. */
+int	 compat_is_link_at(int dirfd, const char *name);
+int	 compat_is_link(int fd);
+/* 1 where file names obey Windows' rules (common/winpath.h), else 0. */
+int	 compat_windows_names(void);
+
+#endif
+#ifndef O_CLOEXEC
+#define O_CLOEXEC	0x08000000
+/*
+ * Opens the one component name (no separator; "." is dirfd itself) below
+ * the directory dirfd with open(2)'s flags, never through a symbolic link
+ * or, on Windows, any reparse point (junctions, mount points): ELOOP.
+ * POSIX: openat(O_NOFOLLOW | O_CLOEXEC). Windows: NtCreateFile with
+ * dirfd's handle as RootDirectory and FILE_OPEN_REPARSE_POINT, so the
+ * name is looked up in the directory held open, as openat does; mode is
+ * ignored there (the folder's inherited DACL applies).
+ */
+int	 compat_openat(int dirfd, const char *name, int flags, int mode);
+/* dup(fd), not inherited by child processes. */
+int	 compat_dupfd(int fd);
+/* Whether name below dirfd, or fd, is a symlink (any reparse point on
+ * Windows): 1, 0, or -1 with errno. */
+int	 compat_is_link_at(int dirfd, const char *name);
+int	 compat_is_link(int fd);
+/* 1 where file names obey Windows' rules (common/winpath.h), else 0. */
+int	 compat_windows_names(void);
+
+#endif
 
 /*
  * Opens an existing file for reading, as a file descriptor that a child
@@ -134,5 +228,24 @@ ssize_t	 compat_sock_send(int fd, const void *p, size_t n, int dontwait);
 int	 compat_sock_close(int fd);
 /* The effective uid, for messages; -1 on Windows, which has none. */
 long	 compat_euid(void);
+
+/*
+ * Opens the one component name (no separator; "." is dirfd itself) below
+ * the directory dirfd with open(2)'s flags, never through a symbolic link
+ * or, on Windows, any reparse point (junctions, mount points): ELOOP.
+ * POSIX: openat(O_NOFOLLOW | O_CLOEXEC). Windows: NtCreateFile with
+ * dirfd's handle as RootDirectory and FILE_OPEN_REPARSE_POINT, so the
+ * name is looked up in the directory held open, as openat does; mode is
+ * ignored there (the folder's inherited DACL applies).
+ */
+int	 compat_openat(int dirfd, const char *name, int flags, int mode);
+/* dup(fd), not inherited by child processes. */
+int	 compat_dupfd(int fd);
+/* Whether name below dirfd, or fd, is a symlink (any reparse point on
+ * Windows): 1, 0, or -1 with errno. */
+int	 compat_is_link_at(int dirfd, const char *name);
+int	 compat_is_link(int fd);
+/* 1 where file names obey Windows' rules (common/winpath.h), else 0. */
+int	 compat_windows_names(void);
 
 #endif

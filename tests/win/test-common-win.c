@@ -8,6 +8,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <io.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include <jansson.h>
 #include <windows.h>
 
+#include "beneath.h"
 #include "buf.h"
 #include "compat.h"
 #include "err.h"
@@ -208,6 +211,70 @@ test_tz(void)
 	free(cause);
 }
 
+/* beneath: NtCreateFile below the handles of the walk, names checked. */
+static void
+test_beneath(const char *dir)
+{
+	char	 path[MAX_PATH + 64], *cause = NULL, buf[8];
+	int	 root, fd = -1;
+
+	snprintf(path, sizeof path, "%s\\b", dir);
+	CreateDirectoryA(path, NULL);
+	snprintf(path, sizeof path, "%s\\b\\sub", dir);
+	CreateDirectoryA(path, NULL);
+	snprintf(path, sizeof path, "%s\\b\\sub\\f.txt", dir);
+	fclose(fopen(path, "w"));
+	snprintf(path, sizeof path, "%s\\b", dir);
+	/* A folder as a descriptor, as a storage root will be held. */
+	root = _open_osfhandle((intptr_t)CreateFileA(path, FILE_READ_ATTRIBUTES,
+	    FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+	    OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS |
+	    FILE_FLAG_OPEN_REPARSE_POINT, NULL), _O_RDONLY);
+	ASSERT_TRUE(root != -1);
+	ASSERT_INT_EQ(beneath_open(root, "sub/f.txt", O_RDONLY, &fd, &cause),
+	    0);
+	if (fd != -1) {
+		ASSERT_INT_EQ(read(fd, buf, sizeof buf), 0);
+		close(fd);
+	}
+	/* Created below the walk's handle, and there by its name. */
+	ASSERT_INT_EQ(beneath_open(root, "sub/new.txt", O_WRONLY | O_CREAT |
+	    O_EXCL, &fd, &cause), 0);
+	if (fd != -1) {
+		ASSERT_INT_EQ(write(fd, "x", 1), 1);
+		close(fd);
+	}
+	snprintf(path, sizeof path, "%s\\b\\sub\\new.txt", dir);
+	ASSERT_TRUE(GetFileAttributesA(path) != INVALID_FILE_ATTRIBUTES);
+	ASSERT_INT_EQ(beneath_open(root, "sub/missing", O_RDONLY, &fd,
+	    &cause), FERRY_ERR_NOTFOUND);
+	free(cause);
+	cause = NULL;
+	ASSERT_INT_EQ(beneath_open(root, "../b/sub/f.txt", O_RDONLY, &fd,
+	    &cause), FERRY_ERR_DENIED);
+	ASSERT_STR_CONTAINS(cause, "climbs");
+	free(cause);
+	cause = NULL;
+	/* Names Windows forbids or would alias: never passed to it. */
+	ASSERT_INT_EQ(beneath_open(root, "sub/CON", O_RDONLY, &fd, &cause),
+	    FERRY_ERR_DENIED);
+	ASSERT_STR_CONTAINS(cause, "Windows forbids");
+	free(cause);
+	cause = NULL;
+	ASSERT_INT_EQ(beneath_open(root, "sub./f.txt", O_RDONLY, &fd, &cause),
+	    FERRY_ERR_DENIED);
+	free(cause);
+	cause = NULL;
+	ASSERT_INT_EQ(beneath_open(root, "sub/f.txt:s", O_RDONLY, &fd,
+	    &cause), FERRY_ERR_DENIED);
+	free(cause);
+	cause = NULL;
+	ASSERT_INT_EQ(beneath_open(root, "SUB~1/f.txt", O_RDONLY, &fd,
+	    &cause), FERRY_ERR_DENIED);
+	free(cause);
+	close(root);
+}
+
 int
 main(void)
 {
@@ -225,5 +292,6 @@ main(void)
 	test_secret(dir);
 	test_log(dir);
 	test_tz();
+	test_beneath(dir);
 	return (TEST_DONE());
 }
