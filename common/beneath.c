@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #ifdef HAVE_LINUX_OPENAT2_H
 #include <linux/openat2.h>
@@ -13,7 +13,9 @@
 #endif
 
 #include "beneath.h"
+#include "compat.h"
 #include "err.h"
+#include "winpath.h"
 
 #define BENEATH_COMP_MAX	255
 
@@ -45,14 +47,16 @@ beneath_climbs(const char *rel)
 	return (0);
 }
 
-/* Opens one component below dirfd: a directory on the way, or the end. */
+/*
+ * Opens one component below dirfd: a directory on the way, or the end.
+ * Where names follow Windows' rules, a name it forbids or would alias to
+ * another file (CON, "a.", "a:s", PROGRA~1) is refused first (EINVAL).
+ */
 static int
 beneath_step(int dirfd, const char *comp, size_t n, int last, int flags,
     mode_t mode)
 {
-	struct stat	sb;
-	char		name[BENEATH_COMP_MAX + 1];
-	int		fd;
+	char	name[BENEATH_COMP_MAX + 1];
 
 	if (n > BENEATH_COMP_MAX) {
 		errno = ENAMETOOLONG;
@@ -60,19 +64,19 @@ beneath_step(int dirfd, const char *comp, size_t n, int last, int flags,
 	}
 	memcpy(name, comp, n);
 	name[n] = '\0';
+	if (compat_windows_names() && winpath_check_name(name, n, NULL) != 0) {
+		errno = EINVAL;
+		return (-1);
+	}
 	if (last)
-		return (openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC,
-		    mode));
-	fd = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	/* Say ELOOP for a symlink on the way, as openat2 does. */
-	if (fd == -1 && errno == ENOTDIR && fstatat(dirfd, name, &sb,
-	    AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(sb.st_mode))
-		errno = ELOOP;
-	return (fd);
+		return (compat_openat(dirfd, name, flags, (int)mode));
+	return (compat_openat(dirfd, name, O_PATH | O_DIRECTORY, 0));
 }
 
-/* The walk: one openat with O_NOFOLLOW per component. */
+/*
+ * The walk: one no-follow open per component, each below the directory
+ * the last one holds open, so no rename of a parent redirects it.
+ */
 static int
 beneath_walk(int rootfd, const char *rel, int flags, mode_t mode)
 {
@@ -80,7 +84,7 @@ beneath_walk(int rootfd, const char *rel, int flags, mode_t mode)
 	size_t		 n;
 	int		 fd = -1, next, saved, last;
 
-	if ((fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 0)) == -1)
+	if ((fd = compat_dupfd(rootfd)) == -1)
 		return (-1);
 	for (;;) {
 		while (*p == '/' || (p[0] == '.' && (p[1] == '/' ||
@@ -103,7 +107,7 @@ beneath_walk(int rootfd, const char *rel, int flags, mode_t mode)
 			return (fd);
 	}
 	/* rel named the root itself. */
-	next = openat(fd, ".", flags | O_CLOEXEC, mode);
+	next = compat_openat(fd, ".", flags, (int)mode);
 	saved = errno;
 	close(fd);
 	errno = saved;
@@ -113,8 +117,7 @@ beneath_walk(int rootfd, const char *rel, int flags, mode_t mode)
 int
 beneath_openat(int rootfd, const char *rel, int flags, mode_t mode)
 {
-	struct stat	sb;
-	int		fd;
+	int	fd;
 
 	if (beneath_climbs(rel)) {
 		errno = EXDEV;
@@ -146,8 +149,7 @@ beneath_openat(int rootfd, const char *rel, int flags, mode_t mode)
 check:
 #endif
 	/* O_PATH | O_NOFOLLOW opens a final symlink itself: not for us. */
-	if (fd != -1 && (flags & O_PATH) && fstat(fd, &sb) == 0 &&
-	    S_ISLNK(sb.st_mode)) {
+	if (fd != -1 && (flags & O_PATH) && compat_is_link(fd) == 1) {
 		close(fd);
 		errno = ELOOP;
 		return (-1);
@@ -155,16 +157,18 @@ check:
 	return (fd);
 }
 
-/* The length of the first prefix of rel that is a symlink, or 0. */
+/*
+ * The length of the first prefix of rel that is a symlink (a reparse point
+ * on Windows), or 0.
+ */
 static size_t
 beneath_find_link(int rootfd, const char *rel)
 {
-	struct stat	 sb;
 	const char	*p = rel;
 	size_t		 n;
-	int		 fd, next;
+	int		 fd, next, link;
 
-	if ((fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 0)) == -1)
+	if ((fd = compat_dupfd(rootfd)) == -1)
 		return (0);
 	while (*p != '\0') {
 		n = strcspn(p, "/");
@@ -173,14 +177,14 @@ beneath_find_link(int rootfd, const char *rel)
 
 			memcpy(name, p, n);
 			name[n] = '\0';
-			if (fstatat(fd, name, &sb, AT_SYMLINK_NOFOLLOW) == -1)
+			if ((link = compat_is_link_at(fd, name)) == -1)
 				break;
-			if (S_ISLNK(sb.st_mode)) {
+			if (link) {
 				close(fd);
 				return ((size_t)(p - rel) + n);
 			}
-			next = openat(fd, name, O_PATH | O_DIRECTORY |
-			    O_NOFOLLOW | O_CLOEXEC);
+			next = compat_openat(fd, name, O_PATH | O_DIRECTORY,
+			    0);
 			close(fd);
 			if ((fd = next) == -1)
 				return (0);
@@ -200,6 +204,18 @@ beneath_error(int rootfd, const char *rel, int saved, char **cause)
 	if (saved == EXDEV)
 		return (err_set(cause, FERRY_ERR_DENIED, "%s: absolute, or "
 		    "climbs with \"..\": refused", rel));
+	if (saved == EINVAL && compat_windows_names()) {
+		char	*why = NULL;
+		int	 r;
+
+		if (winpath_check_rel(rel, strlen(rel), &why) == 0)
+			return (err_set(cause, FERRY_ERR_INVAL, "%s: %s", rel,
+			    strerror(saved)));
+		r = err_set(cause, FERRY_ERR_DENIED, "%s: %s: Windows forbids "
+		    "it or would open another file by it", rel, why);
+		free(why);
+		return (r);
+	}
 	if (saved == ELOOP || saved == ENOTDIR) {
 		if ((n = beneath_find_link(rootfd, rel)) > 0)
 			return (err_set(cause, FERRY_ERR_DENIED, "%.*s: a "

@@ -1,9 +1,5 @@
 #include "config.h"
 
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,27 +9,12 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "compat.h"
 #include "err.h"
 #include "jsonline.h"
 
 /* How much one jsonline_fill() reads at most. */
 #define JSONLINE_CHUNK	16384
-
-/* Fills sun with path; a path that does not fit is refused, not cut. */
-static int
-jsonline_address(const char *path, struct sockaddr_un *sun, char **cause)
-{
-	size_t	len = strlen(path);
-
-	if (len == 0 || len >= sizeof sun->sun_path)
-		return (err_set(cause, FERRY_ERR_TOOBIG, "socket path too long "
-		    "(%zu bytes, limit %zu): %s", len,
-		    sizeof sun->sun_path - 1, path));
-	memset(sun, 0, sizeof *sun);
-	sun->sun_family = AF_UNIX;
-	memcpy(sun->sun_path, path, len + 1);
-	return (0);
-}
 
 static struct jsonline_conn *
 jsonline_new(int fd, size_t max)
@@ -57,60 +38,30 @@ jsonline_free(struct jsonline_conn *c)
 	if (c == NULL)
 		return;
 	if (c->fd != -1)
-		close(c->fd);
+		compat_sock_close(c->fd);
 	buf_free(&c->in);
 	buf_free(&c->out);
 	free(c);
 }
 
-/* Removes a socket a dead daemon left behind; refuses anything else. */
-static int
-jsonline_unlink_stale(const char *path, char **cause)
-{
-	struct stat	sb;
-
-	if (lstat(path, &sb) == -1) {
-		if (errno == ENOENT)
-			return (0);
-		return (err_set(cause, FERRY_ERR_IO, "%s: %s", path,
-		    strerror(errno)));
-	}
-	if (!S_ISSOCK(sb.st_mode))
-		return (err_set(cause, FERRY_ERR_EXIST, "%s exists and is not "
-		    "a socket", path));
-	if (unlink(path) == -1)
-		return (err_set(cause, FERRY_ERR_IO, "cannot remove old socket "
-		    "%s: %s", path, strerror(errno)));
-	return (0);
-}
-
 int
 jsonline_listen(const char *path, int *fdp, char **cause)
 {
-	struct sockaddr_un	sun;
-	int			fd, r;
+	int	fd;
 
-	if ((r = jsonline_address(path, &sun, cause)) != 0)
-		return (r);
-	if ((r = jsonline_unlink_stale(path, cause)) != 0)
-		return (r);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		return (err_set(cause, FERRY_ERR_IO, "socket: %s",
-		    strerror(errno)));
-	/*
-	 * bind() makes the file with the umask's mode; the state directory
-	 * (0700) keeps others out until the chmod.
-	 */
-	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1 ||
-	    chmod(path, 0600) == -1 || listen(fd, 64) == -1) {
-		r = err_set(cause, FERRY_ERR_IO, "cannot listen on %s: %s",
-		    path, strerror(errno));
-		close(fd);
-		return (r);
+	if ((fd = compat_local_listen(path)) != -1) {
+		*fdp = fd;
+		return (0);
 	}
-	*fdp = fd;
-	return (0);
+	if (errno == ENAMETOOLONG)
+		return (err_set(cause, FERRY_ERR_TOOBIG, "socket path too long "
+		    "(%zu bytes, limit %zu): %s", strlen(path),
+		    compat_local_path_max(), path));
+	if (errno == EEXIST)
+		return (err_set(cause, FERRY_ERR_EXIST, "%s exists and is not "
+		    "a socket", path));
+	return (err_set(cause, FERRY_ERR_IO, "cannot listen on %s: %s", path,
+	    strerror(errno)));
 }
 
 /*
@@ -118,31 +69,31 @@ jsonline_listen(const char *path, int *fdp, char **cause)
  * fits in its buffer; if it does not, the peer only sees the close.
  */
 static int
-jsonline_refuse(int fd, const struct ucred *cred, char **cause)
+jsonline_refuse(int fd, uid_t uid, pid_t pid, char **cause)
 {
 	char	line[256];
 	int	n;
 
 	n = snprintf(line, sizeof line, "{\"error\": \"permission denied: "
 	    "uid %ld may not use this ferryd (only root and uid %ld may)\", "
-	    "\"done\": true}\n", (long)cred->uid, (long)geteuid());
+	    "\"done\": true}\n", (long)uid, compat_euid());
 	if (n > 0 && (size_t)n < sizeof line)
-		(void)send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
-	close(fd);
+		(void)compat_sock_send(fd, line, (size_t)n, 1);
+	compat_sock_close(fd);
 	return (err_set(cause, FERRY_ERR_AUTH, "refused a local API "
 	    "connection from uid %ld (pid %ld): only root and uid %ld may "
-	    "connect", (long)cred->uid, (long)cred->pid, (long)geteuid()));
+	    "connect", (long)uid, (long)pid, compat_euid()));
 }
 
 int
 jsonline_accept(int lfd, struct jsonline_conn **connp, char **cause)
 {
 	struct jsonline_conn	*c;
-	struct ucred		 cred;
-	socklen_t		 len = sizeof cred;
-	int			 fd;
+	uid_t			 uid = (uid_t)-1;
+	pid_t			 pid = -1;
+	int			 fd, trusted = 0;
 
-	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	fd = compat_local_accept(lfd, &uid, &pid, &trusted);
 	if (fd == -1) {
 		/* A client that gave up before we got to it is no failure. */
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
@@ -153,19 +104,14 @@ jsonline_accept(int lfd, struct jsonline_conn **connp, char **cause)
 		return (err_set(cause, FERRY_ERR_IO, "accept: %s",
 		    strerror(errno)));
 	}
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
-		close(fd);
-		return (err_set(cause, FERRY_ERR_IO, "SO_PEERCRED: %s",
-		    strerror(errno)));
-	}
-	if (cred.uid != 0 && cred.uid != geteuid())
-		return (jsonline_refuse(fd, &cred, cause));
+	if (!trusted)
+		return (jsonline_refuse(fd, uid, pid, cause));
 	if ((c = jsonline_new(fd, JSONLINE_MAX_REQUEST)) == NULL) {
-		close(fd);
+		compat_sock_close(fd);
 		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
 	}
-	c->uid = cred.uid;
-	c->pid = cred.pid;
+	c->uid = uid;
+	c->pid = pid;
 	*connp = c;
 	return (0);
 }
@@ -174,6 +120,10 @@ jsonline_accept(int lfd, struct jsonline_conn **connp, char **cause)
 static int
 jsonline_connect_error(const char *path, int error, char **cause)
 {
+	if (error == ENAMETOOLONG)
+		return (err_set(cause, FERRY_ERR_TOOBIG, "socket path too long "
+		    "(%zu bytes, limit %zu): %s", strlen(path),
+		    compat_local_path_max(), path));
 	if (error == ENOENT)
 		return (err_set(cause, FERRY_ERR_NOTFOUND, "is ferryd running? "
 		    "no socket at %s", path));
@@ -192,22 +142,13 @@ int
 jsonline_connect(const char *path, struct jsonline_conn **connp,
     char **cause)
 {
-	struct sockaddr_un	 sun;
 	struct jsonline_conn	*c;
-	int			 fd, r;
+	int			 fd;
 
-	if ((r = jsonline_address(path, &sun, cause)) != 0)
-		return (r);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return (err_set(cause, FERRY_ERR_IO, "socket: %s",
-		    strerror(errno)));
-	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
-		r = jsonline_connect_error(path, errno, cause);
-		close(fd);
-		return (r);
-	}
+	if ((fd = compat_local_connect(path)) == -1)
+		return (jsonline_connect_error(path, errno, cause));
 	if ((c = jsonline_new(fd, JSONLINE_MAX_RESPONSE)) == NULL) {
-		close(fd);
+		compat_sock_close(fd);
 		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
 	}
 	*connp = c;
@@ -252,7 +193,7 @@ jsonline_fill(struct jsonline_conn *c, char **cause)
 	want = c->max + 1 - left;
 	if (want > sizeof chunk)
 		want = sizeof chunk;
-	n = read(c->fd, chunk, want);
+	n = compat_sock_recv(c->fd, chunk, want);
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return (0);
@@ -374,8 +315,8 @@ jsonline_flush(struct jsonline_conn *c, char **cause)
 	ssize_t	n;
 
 	while (jsonline_pending(c) > 0) {
-		n = send(c->fd, c->out.data + c->out_off, jsonline_pending(c),
-		    MSG_NOSIGNAL);
+		n = compat_sock_send(c->fd, c->out.data + c->out_off,
+		    jsonline_pending(c), 0);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;

@@ -1,7 +1,5 @@
 #include "config.h"
 
-#include <sys/file.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "err.h"
 #include "lockfile.h"
 #include "statedir.h"
@@ -22,7 +21,10 @@ lockfile_read_pid(int fd)
 	ssize_t	 n;
 	long	 pid;
 
-	n = pread(fd, text, sizeof text - 1, 0);
+	/* Only this process has fd, so the offset is ours to move. */
+	if (lseek(fd, 0, SEEK_SET) == -1)
+		return (-1);
+	n = read(fd, text, sizeof text - 1);
 	if (n <= 0)
 		return (-1);
 	text[n] = '\0';
@@ -65,7 +67,8 @@ lockfile_write_pid(int fd, const char *path, char **cause)
 	int	n;
 
 	n = snprintf(text, sizeof text, "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) == -1 || pwrite(fd, text, (size_t)n, 0) != n)
+	if (ftruncate(fd, 0) == -1 || lseek(fd, 0, SEEK_SET) == -1 ||
+	    write(fd, text, (size_t)n) != n)
 		return (err_set(cause, FERRY_ERR_IO, "cannot write pid to %s: "
 		    "%s", path, strerror(errno)));
 	return (0);
@@ -80,13 +83,13 @@ lockfile_take(const char *dir, const char *program, int *fdp, char **cause)
 	snprintf(name, sizeof name, "%s.lock", program);
 	if ((r = statedir_path(dir, name, &path, cause)) != 0)
 		return (r);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = compat_open_private(path);
 	if (fd == -1) {
 		r = err_set(cause, FERRY_ERR_IO, "cannot open %s: %s", path,
 		    strerror(errno));
 		goto out;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+	if (compat_lock_try(fd) == -1) {
 		if (errno == EWOULDBLOCK)
 			r = lockfile_busy(fd, dir, program, name, cause);
 		else

@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 #include <time.h>
 
+#include "compat.h"
 #include "log.h"
 
 static const char	*log_name = "ferry";
@@ -27,8 +27,16 @@ log_init(const char *progname, enum log_level level, int use_syslog)
 	 * their own.
 	 */
 	log_stamp = !use_syslog && getenv("JOURNAL_STREAM") == NULL;
-	if (use_syslog)
-		openlog(progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	/*
+	 * On Windows "syslog" is a file (compat_syslog_open); if it cannot
+	 * be opened, stderr is better than silence.
+	 */
+	if (use_syslog && compat_syslog_open(progname) == -1) {
+		fprintf(stderr, "%s: cannot open the log: %s\n", progname,
+		    strerror(errno));
+		log_syslog = 0;
+		log_stamp = 1;
+	}
 }
 
 void
@@ -87,8 +95,6 @@ static void
 log_vwrite(enum log_level level, int with_errno, int saved_errno,
     const char *fmt, va_list ap)
 {
-	static const int	 prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO,
-	    LOG_DEBUG };
 	char			 msg[4096], clean[4096], stamp[40];
 	int			 n;
 
@@ -100,7 +106,7 @@ log_vwrite(enum log_level level, int with_errno, int saved_errno,
 		    strerror(saved_errno));
 	log_clean(msg, clean, sizeof clean);
 	if (log_syslog)
-		syslog(prio[level], "%s", clean);
+		compat_syslog((int)level, clean);
 	else if (log_stamp)
 		fprintf(stderr, "%s %s: %s\n", log_time(stamp, sizeof stamp),
 		    log_name, clean);

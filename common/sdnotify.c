@@ -1,76 +1,35 @@
 #include "config.h"
 
-#include <sys/socket.h>
-#include <sys/un.h>
-
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "err.h"
 #include "sdnotify.h"
-
-/* Fills sun and *lenp from the value of NOTIFY_SOCKET. */
-static int
-sdnotify_address(const char *name, struct sockaddr_un *sun,
-    socklen_t *lenp, char **cause)
-{
-	size_t	len = strlen(name);
-
-	if (name[0] != '/' && name[0] != '@')
-		return (err_set(cause, FERRY_ERR_INVAL, "%s=%s: not an "
-		    "absolute path or an abstract '@' name", SDNOTIFY_ENV,
-		    name));
-	if (len < 2 || len > sizeof sun->sun_path - 1)
-		return (err_set(cause, FERRY_ERR_INVAL, "%s=%s: bad length",
-		    SDNOTIFY_ENV, name));
-	memset(sun, 0, sizeof *sun);
-	sun->sun_family = AF_UNIX;
-	memcpy(sun->sun_path, name, len);
-	/* An abstract name is counted exactly: it has no terminating NUL. */
-	if (name[0] == '@') {
-		sun->sun_path[0] = '\0';
-		*lenp = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-		    len);
-	} else
-		*lenp = (socklen_t)sizeof *sun;
-	return (0);
-}
 
 int
 sdnotify_send(const char *msg, char **cause)
 {
-	struct sockaddr_un	 sun;
-	socklen_t		 len = 0;
-	const char		*name;
-	size_t			 n = strlen(msg);
-	ssize_t			 sent;
-	int			 fd, r;
+	const char	*name;
 
 	name = getenv(SDNOTIFY_ENV);
 	if (name == NULL || *name == '\0')
 		return (0);
-	if ((r = sdnotify_address(name, &sun, &len, cause)) != 0)
-		return (r);
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		return (err_set(cause, FERRY_ERR_IO, "socket: %s",
-		    strerror(errno)));
-	sent = sendto(fd, msg, n, MSG_NOSIGNAL, (struct sockaddr *)&sun, len);
-	if (sent == -1)
-		r = err_set(cause, FERRY_ERR_IO, "cannot notify %s: %s", name,
-		    strerror(errno));
-	else if ((size_t)sent != n)
-		r = err_set(cause, FERRY_ERR_IO, "short notification to %s",
-		    name);
-	close(fd);
-	return (r);
+	if (compat_notify(name, msg) == -1) {
+		if (errno == EINVAL)
+			return (err_set(cause, FERRY_ERR_INVAL, "%s=%s: not an "
+			    "absolute path or an abstract '@' name of a usable "
+			    "length", SDNOTIFY_ENV, name));
+		return (err_set(cause, FERRY_ERR_IO, "cannot notify %s: %s",
+		    name, strerror(errno)));
+	}
+	return (0);
 }
 
 int

@@ -1,58 +1,44 @@
 /* Reading a secret from a file (secretfile.h). */
 #include "config.h"
 
-#include <sys/stat.h>
-
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "compat.h"
 #include "err.h"
 #include "secretfile.h"
 
 /*
- * Opens a secret file and checks the open descriptor: a regular file,
- * with none of the deny mode bits, owned by us if own. A symbolic link is
- * refused, so that the file checked is the file read.
+ * Opens a secret file and checks the open file (compat_open_secret): a
+ * regular file, open to none of what the deny mode bits name, owned by us
+ * if own. A symbolic link is refused, so that the file checked is the
+ * file read.
  */
 static int
 secretfile_open(const char *path, const char *what, mode_t deny, int own,
     int *fdp, char **cause)
 {
-	struct stat	sb;
-	int		fd;
+	char	why[256] = "";
+	int	fd;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	fd = compat_open_secret(path, (int)deny, own, why, sizeof why);
 	if (fd == -1 && errno == ENOENT)
 		return (err_set(cause, FERRY_ERR_NOTFOUND, "%s %s does not "
 		    "exist", what, path));
 	if (fd == -1 && errno == ELOOP)
 		return (err_set(cause, FERRY_ERR_INVAL, "%s %s is a symbolic "
 		    "link: give the file itself", what, path));
+	if (fd == -1 && errno == EINVAL)
+		return (err_set(cause, FERRY_ERR_INVAL, "%s %s is not a "
+		    "regular file", what, path));
+	if (fd == -1 && errno == EACCES && why[0] != '\0')
+		return (err_set(cause, FERRY_ERR_AUTH, "%s %s %s", what, path,
+		    why));
 	if (fd == -1)
 		return (err_set(cause, FERRY_ERR_IO, "%s %s: %s", what, path,
 		    strerror(errno)));
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		return (err_set(cause, FERRY_ERR_INVAL, "%s %s is not a "
-		    "regular file", what, path));
-	}
-	if (own && sb.st_uid != geteuid()) {
-		close(fd);
-		return (err_set(cause, FERRY_ERR_AUTH, "%s %s is owned by uid "
-		    "%ld, not by this process (uid %ld)", what, path,
-		    (long)sb.st_uid, (long)geteuid()));
-	}
-	if ((sb.st_mode & deny) != 0) {
-		close(fd);
-		return (err_set(cause, FERRY_ERR_AUTH, "%s %s has mode %04o: "
-		    "it must not be readable by %s (chmod %s %s)", what, path,
-		    (unsigned)(sb.st_mode & 07777), deny == 077 ?
-		    "group or others" : "others", deny == 077 ? "600" : "o-rwx",
-		    path));
-	}
 	*fdp = fd;
 	return (0);
 }

@@ -358,7 +358,7 @@ tz_load_named(struct tz *z, const char *name, char **cause)
 	char		 path[4096];
 
 	if (dir == NULL || *dir == '\0')
-		dir = TZ_DIR_DEFAULT;
+		dir = compat_tz_dir();
 	if (*name == ':')
 		name++;
 	if (tz_name_ok(name)) {
@@ -373,22 +373,17 @@ tz_load_named(struct tz *z, const char *name, char **cause)
 	    "rule)", name, dir));
 }
 
-/* This machine's zone's name: $TZ, or where /etc/localtime points. */
+/* This machine's zone's name: $TZ, or what compat_tz_local says. */
 static void
 tz_local_name(char *buf, size_t n)
 {
-	const char	*env = getenv("TZ"), *p;
-	char		 link[512];
-	ssize_t		 len;
+	const char	*env = getenv("TZ");
 
 	snprintf(buf, n, "%s", env != NULL && *env != '\0' ? env : "UTC");
 	if (env != NULL && *env != '\0')
 		return;
-	if ((len = readlink("/etc/localtime", link, sizeof link - 1)) <= 0)
-		return;
-	link[len] = '\0';
-	if ((p = strstr(link, "zoneinfo/")) != NULL)
-		snprintf(buf, n, "%s", p + strlen("zoneinfo/"));
+	if (compat_tz_local(buf, n) == -1)
+		snprintf(buf, n, "UTC");
 }
 
 int
@@ -406,9 +401,15 @@ tz_load(const char *name, struct tz **out, char **cause)
 	else if (env != NULL && *env != '\0')
 		r = tz_load_named(z, env, NULL) == 0 ? 0 :
 		    tz_rule_parse("UTC0", &z->rule);
-	else if (tz_from_file(z, "/etc/localtime") != 0)
-		tz_rule_parse("UTC0", &z->rule);
 	tz_local_name(local, sizeof local);
+	/*
+	 * No /etc/localtime (Windows): compat_tz_local's name may be a
+	 * POSIX rule itself. Failing all, UTC.
+	 */
+	if ((name == NULL || *name == '\0') && (env == NULL || *env == '\0') &&
+	    tz_from_file(z, "/etc/localtime") != 0 &&
+	    tz_rule_parse(local, &z->rule) != 0)
+		tz_rule_parse("UTC0", &z->rule);
 	if (r == 0 && (z->name = strdup(name != NULL && *name != '\0' ?
 	    name : local)) == NULL)
 		r = err_set(cause, FERRY_ERR_NOMEM, "out of memory");

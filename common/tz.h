@@ -11,7 +11,10 @@
 
 #include <stdint.h>
 
-/* Where zones are read from, unless $TZDIR says otherwise. */
+/*
+ * Where zones are read from on POSIX, unless $TZDIR says otherwise (the
+ * code asks compat_tz_dir(): Windows has no zoneinfo of its own).
+ */
 #define TZ_DIR_DEFAULT	"/usr/share/zoneinfo"
 
 struct tz;
@@ -19,7 +22,7 @@ struct tz;
 /*
  * Loads zone name: an IANA name below $TZDIR (or TZ_DIR_DEFAULT), or a
  * POSIX TZ rule; NULL or "": this machine's zone ($TZ, else
- * /etc/localtime, else UTC). A name that is neither is refused with a
+ * /etc/localtime, else compat_tz_local()'s rule on Windows, else UTC). A name that is neither is refused with a
  * cause naming it.
  */
 int	 tz_load(const char *name, struct tz **out, char **cause);

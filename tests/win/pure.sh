@@ -14,6 +14,7 @@ wine=$(command -v wine64 || command -v wine || echo /usr/lib/wine/wine64)
 cat >"$TMP/config.h" <<'H'
 #define _GNU_SOURCE 1
 #define FERRY_PRINTF_FORMAT gnu_printf
+#define uid_t int	/* configure's AC_TYPE_UID_T: mingw has none */
 H
 cc="x86_64-w64-mingw32-gcc -std=c11 -Wall -Wextra -Werror -O1
     -D__USE_MINGW_ANSI_STDIO=1 -D_WIN32_WINNT=0x0A00 -I$TMP
