@@ -19,14 +19,14 @@ sys.stdout.write("{\"op\":\"ping\",\"pad\":[" + body[:-1] + "]}")
 ' >"$TMP/big.json"
 hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$HUBPID/status"; }
 before=$(hwm)
-pids=
+evils=
 for i in 1 2 3 4; do
 	"$EVIL" talk "$TMP/vendor" --hold 3000 --send-file "$TMP/big.json" \
 	    --send-file "$TMP/big.json" --send-file "$TMP/big.json" \
 	    >"$TMP/out.$i" 2>"$TMP/err.$i" &
-	pids="$pids $!"
+	evils="$evils $!"
 done
-for p in $pids; do wait "$p" || :; done
+for p in $evils; do wait "$p" || :; done
 after=$(hwm)
 grow=$(( (after - before) / 1024 ))
 echo "hub peak RSS $((before / 1024)) MB -> $((after / 1024)) MB"
