@@ -37,6 +37,13 @@
 #define HUB_LINK_TIMEOUT_MS	(3 * FERRYD_PING_S * 1000)
 #define HUB_HANDSHAKE_MS	10000	/* see also gate.c's deadline */
 #define HUB_FIRST_MAX		16384	/* hello or enroll, before auth */
+/*
+ * Any later message of an enrolled agent. Not the frame layer's 1 MiB:
+ * jansson's tree costs up to ~70 bytes per byte of "{},{},...", so 1 MiB
+ * on each of a key's links held 300 MB (tests/security/control-size.sh).
+ * A list page is cut to fit (node-xfer.c, XFER_PAGE_BYTES).
+ */
+#define HUB_LINK_MAX		(256 * 1024)
 #define HUB_LINKS_PER_KEY	4	/* one agent's links at once */
 
 struct hub_conn {
@@ -287,7 +294,8 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 		    (pfd[1].revents & POLLIN))
 			ferryd_wake_drain(pfd[1].fd);
 		if (tls_pending(c) || pfd[0].revents != 0) {
-			if ((r = proto_recv(c, &msg, &cause)) != 0)
+			if ((r = proto_recv_max(c, HUB_LINK_MAX, &msg,
+			    &cause)) != 0)
 				break;
 			heard = clock_now();
 			op = json_string_value(json_object_get(msg, "op"));

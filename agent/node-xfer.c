@@ -475,9 +475,15 @@ xfer_abort_all(struct ferryd *d)
 	log_warnx("transfers of the hub's last run still running after 30 s");
 }
 
-/* A listing, sent a page at a time when the hub asks so ("page"). */
+/*
+ * A listing, sent a page at a time when the hub asks so ("page"), and a
+ * page cut short at about XFER_PAGE_BYTES of JSON, well below what the
+ * hub takes in one message (hub.c, HUB_LINK_MAX): long paths add up.
+ */
+#define XFER_PAGE_BYTES	(128 * 1024)
 struct xfer_listing {
 	json_t		*files;
+	size_t		 bytes;	/* about, of the page so far */
 	const json_t	*re;
 	struct tls_conn	*c;	/* the uplink; NULL: one answer */
 	size_t		 page;
@@ -491,11 +497,15 @@ xfer_list_add(const char *path, const struct stat *sb, void *arg)
 	json_t			*m;
 	int			 r;
 
-	if (json_array_append_new(l->files, json_pack("{s:s, s:I}", "path",
-	    path, "size", (json_int_t)sb->st_size)) != 0)
+	if ((m = json_pack("{s:s, s:I}", "path", path, "size",
+	    (json_int_t)sb->st_size)) == NULL)
 		return (FERRY_ERR_NOMEM);
-	if (l->c == NULL || l->page == 0 || json_array_size(l->files) <
-	    l->page)
+	/* Its JSON's exact length, escapes and all, and a comma. */
+	l->bytes += json_dumpb(m, NULL, 0, JSON_COMPACT) + 1;
+	if (json_array_append_new(l->files, m) != 0)
+		return (FERRY_ERR_NOMEM);
+	if (l->c == NULL || l->page == 0 || (json_array_size(l->files) <
+	    l->page && l->bytes < XFER_PAGE_BYTES))
 		return (0);
 	/* This thread owns the uplink: a page goes out now, in order. */
 	m = json_pack("{s:O, s:O, s:b}", "re", l->re, "files", l->files,
@@ -503,6 +513,7 @@ xfer_list_add(const char *path, const struct stat *sb, void *arg)
 	r = m != NULL ? proto_send(l->c, m, l->cause) : FERRY_ERR_NOMEM;
 	json_decref(m);
 	json_array_clear(l->files);
+	l->bytes = 0;
 	return (r);
 }
 
@@ -524,6 +535,7 @@ xfer_list(struct ferryd *d, const json_t *msg, struct tls_conn *c)
 
 	(void)d;
 	l.files = files;
+	l.bytes = 0;
 	l.re = json_object_get(msg, "req");
 	l.c = c;
 	l.page = (size_t)json_integer_value(json_object_get(msg, "page"));

@@ -10,7 +10,8 @@
  *     each, and answers a message whose op is OP with JSON (its "@req",
  *     "@id", "@token" and "@port" strings replaced by that message's).
  *     With --repeat N each answer goes N times (a replay); --first JSON
- *     is sent instead of the hello.
+ *     is sent instead of the hello; --send-file FILE sends FILE's JSON
+ *     (too long for an argument).
  *     Exits 0 when the time is up, 3 when the hub hangs up first, 1
  *     when it refuses the hello.
  *
@@ -150,6 +151,7 @@ evil_talk(int argc, char **argv)
 		{ "on", required_argument, NULL, 'o' },
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "first", required_argument, NULL, 'f' },
+		{ "send-file", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct evil		 e;
@@ -179,6 +181,14 @@ evil_talk(int argc, char **argv)
 			if ((m = json_loads(optarg, 0, &jerr)) == NULL) {
 				fprintf(stderr, "evil-agent: --send: %s\n",
 				    jerr.text);
+				return (EVIL_EXIT_USAGE);
+			}
+			json_array_append_new(sends, m);
+			break;
+		case 'F':
+			if ((m = json_load_file(optarg, 0, &jerr)) == NULL) {
+				fprintf(stderr, "evil-agent: --send-file: "
+				    "%s\n", jerr.text);
 				return (EVIL_EXIT_USAGE);
 			}
 			json_array_append_new(sends, m);
