@@ -137,6 +137,9 @@ cmd_init_exec(int argc, char **argv)
 		ferryd_usage_error(&ferryd_cmd_init, "--listen: %s", cause);
 		return (FERRYD_EXIT_USAGE);
 	}
+	/* Kept as text at once, so that no refusal below leaks h. */
+	snprintf(host, sizeof host, "%s:%d", h, port);
+	free(h);
 	if (c.store != NULL && !db_is_url(c.store)) {
 		ferryd_usage_error(&ferryd_cmd_init, "--store takes a "
 		    "postgresql:// URL (without it, the store is hub.db in the "
@@ -153,8 +156,6 @@ cmd_init_exec(int argc, char **argv)
 		    "PostgreSQL (configure --with-postgresql, libpq-dev)\n");
 		return (FERRYD_EXIT_FAILED);
 	}
-	snprintf(host, sizeof host, "%s:%d", h, port);
-	free(h);
 	c.listen = host;
 	c.role = "hub";
 	c.name = c.site;
