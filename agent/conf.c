@@ -46,6 +46,8 @@ static const struct {
 	{ "store", offsetof(struct conf, store) },
 	{ "store-password-file", offsetof(struct conf, store_pwfile) },
 	{ "hub-standby", offsetof(struct conf, hub_standby) },
+	{ "max-job-files", offsetof(struct conf, max_job_files) },
+	{ "max-list-time", offsetof(struct conf, max_list_time) },
 };
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])
 

@@ -40,6 +40,8 @@ struct conf {
 	char	*mail_retry;	/* hub: seconds before mail's first retry */
 	char	*store;		/* hub: a postgresql:// URL; unset: hub.db */
 	char	*store_pwfile;	/* hub: its 0600 password file, if any */
+	char	*max_job_files;	/* hub: files in one send, at most */
+	char	*max_list_time;	/* hub: seconds an agent may list one send */
 	char	*hub_standby;	/* agent: more hubs' ADDR[:PORT], comma-
 				   separated, with hub-fingerprint's key */
 	/*

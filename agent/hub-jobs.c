@@ -283,7 +283,25 @@ struct jobs_build {
 	int			 restricted[2];
 	struct hub_sftp_site	*sftp;	/* an end that is an SFTP site */
 	struct jobplan		 plan;	/* t[] spilled to disk, if big */
+	int64_t			 files;	/* added so far, spilled or not */
+	long			 max_files;	/* max-job-files */
+	/* An agent's listing (jobs_add_remote): what was asked, since when. */
+	const json_t		*asked;
+	int64_t			 list_start;
+	long			 list_max;	/* max-list-time, seconds */
+	const char		*list_limit;	/* the limit it broke, if any */
 };
+
+/*
+ * Files in one send, by default: a whole show's frames fit, a listing
+ * meant to fill the hub's disk with the job's plan (hub-jobplan.c) does
+ * not. Seconds an agent may take to list one send: each page is waited
+ * for FERRYD_TIMEOUT_MS, and without a total an agent that answers
+ * "more" forever would hold the asking thread forever; ten million
+ * files at a few thousand a second list in about an hour.
+ */
+#define JOBS_MAX_FILES		10000000L
+#define JOBS_MAX_LIST_TIME	3600L
 
 /*
  * Whether endpoint (a site or a user) may read (the source) or write (the
@@ -386,6 +404,13 @@ jobs_add_file(struct jobs_build *b, const char *path, int64_t size)
 	const char		*basis = NULL;
 	int			 r;
 
+	/* Counted before anything is kept: a cap on the plan's disk too. */
+	if (++b->files > b->max_files) {
+		b->list_limit = "max-job-files";
+		return (err_set(&b->cause, FERRY_ERR_TOOBIG, "%s: more than %ld "
+		    "files in one send (max-job-files in the hub's "
+		    "ferryd.conf)", b->from, b->max_files));
+	}
 	if ((r = jobs_translate(b, path, b->to, &res)) != 0)
 		return (r);
 	if (b->basis != NULL)
@@ -496,12 +521,44 @@ jobs_add_paths(struct jobs_build *b, const json_t *paths)
 	return (r);
 }
 
+/*
+ * Whether path, as an agent listed it, is what the hub asked about: the
+ * path asked itself, a file below it, or, for a sequence, a file in its
+ * directory (which frames, the agent's expansion decides).
+ */
+static int
+jobs_listed_asked(const json_t *asked, const char *path)
+{
+	struct sequence	 seq;
+	const json_t	*a;
+	const char	*s, *slash;
+	char		*cause = NULL;
+	size_t		 i, n;
+	int		 r;
+
+	json_array_foreach(asked, i, a) {
+		s = json_string_value(a);
+		if (transfer_src_rel(s, path) != NULL)
+			return (1);
+		if ((r = sequence_parse(s, &seq, &cause)) > 0)
+			sequence_clear(&seq);
+		free(cause);
+		cause = NULL;
+		if (r <= 0 || (slash = strrchr(s, '/')) == NULL)
+			continue;
+		n = (size_t)(slash - s) + 1;
+		if (strncmp(s, path, n) == 0 && strchr(path + n, '/') == NULL)
+			return (1);
+	}
+	return (0);
+}
+
 /* A page of what the source agent listed. */
 static int
 jobs_add_listed(void *arg, const json_t *rep)
 {
 	struct jobs_build	*b = arg;
-	const json_t		*f;
+	const json_t		*f, *files = json_object_get(rep, "files");
 	const char		*err, *path;
 	size_t			 i;
 	int			 r = 0;
@@ -510,11 +567,30 @@ jobs_add_listed(void *arg, const json_t *rep)
 		return (err_set(&b->cause, json_is_true(json_object_get(rep,
 		    "denied")) ? FERRY_ERR_DENIED : FERRY_ERR_NOTFOUND,
 		    "at %s: %s", b->from, err));
-	json_array_foreach(json_object_get(rep, "files"), i, f) {
+	/* An agent lists no more than asked, nor for longer than allowed. */
+	if (json_array_size(files) > JOBPLAN_PAGE) {
+		b->list_limit = "page";
+		return (err_set(&b->cause, FERRY_ERR_PROTO, "%s listed %zu "
+		    "files in one page, more than the %d asked", b->from,
+		    json_array_size(files), JOBPLAN_PAGE));
+	}
+	if (clock_now() - b->list_start > b->list_max) {
+		b->list_limit = "max-list-time";
+		return (err_set(&b->cause, FERRY_ERR_TOOBIG, "%s: still "
+		    "listing after %ld s (max-list-time in the hub's "
+		    "ferryd.conf)", b->from, b->list_max));
+	}
+	json_array_foreach(files, i, f) {
 		path = json_string_value(json_object_get(f, "path"));
 		if (r == 0 && path == NULL)
 			r = err_set(&b->cause, FERRY_ERR_PROTO, "%s listed a "
 			    "file without a path", b->from);
+		if (r == 0 && !jobs_listed_asked(b->asked, path)) {
+			b->list_limit = "outside";
+			r = err_set(&b->cause, FERRY_ERR_PROTO, "%s listed %s, "
+			    "not below %s", b->from, path, json_string_value(
+			    json_array_get(b->asked, 0)));
+		}
 		if (r == 0)
 			r = jobs_add_file(b, path, json_integer_value(
 			    json_object_get(f, "size")));
@@ -555,17 +631,24 @@ jobs_add_remote(struct jobs_build *b, const json_t *paths)
 		free(rel);
 	}
 	/* In pages (hub-jobplan.c): a million files are not one message. */
+	b->asked = list;
+	b->list_start = clock_now();
+	b->list_max = conf_int(b->d->conf.max_list_time, JOBS_MAX_LIST_TIME);
 	pthread_mutex_lock(&b->d->mu);
 	if (r == 0)
-		r = hub_ask_pages(b->d, b->from, json_pack("{s:s, s:o, s:o, "
+		r = hub_ask_pages(b->d, b->from, json_pack("{s:s, s:O, s:o, "
 		    "s:b, s:i}", "op", "list", "paths", list, "roots", roots,
 		    "skip_missing", b->skip_missing, "page", JOBPLAN_PAGE),
 		    FERRYD_TIMEOUT_MS / 1000, jobs_add_listed, b, &b->cause);
-	else {
-		json_decref(list);
+	else
 		json_decref(roots);
-	}
+	/* A listing past a limit is an agent's doing: for the audit trail. */
+	if (r != 0 && b->list_limit != NULL)
+		audit_note_limited(b->d, b->from, "list.limit", json_pack(
+		    "{s:s, s:s?}", "limit", b->list_limit, "error", b->cause));
 	pthread_mutex_unlock(&b->d->mu);
+	b->asked = NULL;
+	json_decref(list);
 	return (r);
 }
 
@@ -647,6 +730,7 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 	memset(&b, 0, sizeof b);
 	b.restricted[0] = b.restricted[1] = -1;
 	b.d = d;
+	b.max_files = conf_int(d->conf.max_job_files, JOBS_MAX_FILES);
 	b.from = json_string_value(json_object_get(req, "from"));
 	b.to = json_string_value(json_object_get(req, "to"));
 	b.basis = json_object_get(req, "basis");

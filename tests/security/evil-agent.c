@@ -8,7 +8,8 @@
  *     the hub's welcome, sends each --send message, then for MS
  *     milliseconds prints every message from the hub, one JSON line
  *     each, and answers a message whose op is OP with JSON (its "@req",
- *     "@id", "@token" and "@port" strings replaced by that message's).
+ *     "@id", "@token" and "@port" strings replaced by that message's;
+ *     OP=@FILE takes JSON from FILE).
  *     With --repeat N each answer goes N times (a replay); --first JSON
  *     is sent instead of the hello; --send-file FILE sends FILE's JSON
  *     (too long for an argument).
@@ -92,7 +93,9 @@ evil_rule_parse(const char *arg, struct evil_rule *rule)
 	const char	*eq = strchr(arg, '=');
 	json_error_t	 jerr;
 
-	if (eq == NULL || (rule->reply = json_loads(eq + 1, 0,
+	/* OP=@FILE: the answer is FILE's JSON (too long for an argument). */
+	if (eq == NULL || (rule->reply = eq[1] == '@' ?
+	    json_load_file(eq + 2, 0, &jerr) : json_loads(eq + 1, 0,
 	    &jerr)) == NULL) {
 		fprintf(stderr, "evil-agent: --on OP=JSON: %s\n", eq ?
 		    jerr.text : "no '='");
