@@ -22,91 +22,15 @@
  */
 #ifndef O_PATH
 #define O_PATH		0x01000000
-/*
- * Opens the one component name (no separator; "." is dirfd itself) below
- * the directory dirfd with open(2)'s flags, never through a symbolic link
- * or, on Windows, any reparse point (junctions, mount points): ELOOP.
- * POSIX: openat(O_NOFOLLOW | O_CLOEXEC). Windows: NtCreateFile with
- * dirfd's handle as RootDirectory and FILE_OPEN_REPARSE_POINT, so the
- * name is looked up in the directory held open, as openat does; mode is
- * ignored there (the folder's inherited DACL applies).
- */
-int	 compat_openat(int dirfd, const char *name, int flags, int mode);
-/* dup(fd), not inherited by child processes. */
-int	 compat_dupfd(int fd);
-/* Whether name below dirfd, or fd, is a symlink (any reparse point on
- * Windows): 1, 0, or -1 with errno. */
-int	 compat_is_link_at(int dirfd, const char *name);
-int	 compat_is_link(int fd);
-/* 1 where file names obey Windows' rules (common/winpath.h), else 0. */
-int	 compat_windows_names(void);
-
 #endif
 #ifndef O_DIRECTORY
 #define O_DIRECTORY	0x02000000
-/*
- * Opens the one component name (no separator; "." is dirfd itself) below
- * the directory dirfd with open(2)'s flags, never through a symbolic link
- * or, on Windows, any reparse point (junctions, mount points): ELOOP.
- * POSIX: openat(O_NOFOLLOW | O_CLOEXEC). Windows: NtCreateFile with
- * dirfd's handle as RootDirectory and FILE_OPEN_REPARSE_POINT, so the
- * name is looked up in the directory held open, as openat does; mode is
- * ignored there (the folder's inherited DACL applies).
- */
-int	 compat_openat(int dirfd, const char *name, int flags, int mode);
-/* dup(fd), not inherited by child processes. */
-int	 compat_dupfd(int fd);
-/* Whether name below dirfd, or fd, is a symlink (any reparse point on
- * Windows): 1, 0, or -1 with errno. */
-int	 compat_is_link_at(int dirfd, const char *name);
-int	 compat_is_link(int fd);
-/* 1 where file names obey Windows' rules (common/winpath.h), else 0. */
-int	 compat_windows_names(void);
-
 #endif
 #ifndef O_NOFOLLOW
 #define O_NOFOLLOW	0x04000000
-/*
- * Opens the one component name (no separator; "." is dirfd itself) below
- * the directory dirfd with open(2)'s flags, never through a symbolic link
- * or, on Windows, any reparse point (junctions, mount points): ELOOP.
- * POSIX: openat(O_NOFOLLOW | O_CLOEXEC). Windows: NtCreateFile with
- * dirfd's handle as RootDirectory and FILE_OPEN_REPARSE_POINT, so the
- * name is looked up in the directory held open, as openat does; mode is
- * ignored there (the folder's inherited DACL applies).
- */
-int	 compat_openat(int dirfd, const char *name, int flags, int mode);
-/* dup(fd), not inherited by child processes. */
-int	 compat_dupfd(int fd);
-/* Whether name below dirfd, or fd, is a symlink (any reparse point on
- * Windows): 1, 0, or -1 with errno. */
-int	 compat_is_link_at(int dirfd, const char *name);
-int	 compat_is_link(int fd);
-/* 1 where file names obey Windows' rules (common/winpath.h), else 0. */
-int	 compat_windows_names(void);
-
 #endif
 #ifndef O_CLOEXEC
 #define O_CLOEXEC	0x08000000
-/*
- * Opens the one component name (no separator; "." is dirfd itself) below
- * the directory dirfd with open(2)'s flags, never through a symbolic link
- * or, on Windows, any reparse point (junctions, mount points): ELOOP.
- * POSIX: openat(O_NOFOLLOW | O_CLOEXEC). Windows: NtCreateFile with
- * dirfd's handle as RootDirectory and FILE_OPEN_REPARSE_POINT, so the
- * name is looked up in the directory held open, as openat does; mode is
- * ignored there (the folder's inherited DACL applies).
- */
-int	 compat_openat(int dirfd, const char *name, int flags, int mode);
-/* dup(fd), not inherited by child processes. */
-int	 compat_dupfd(int fd);
-/* Whether name below dirfd, or fd, is a symlink (any reparse point on
- * Windows): 1, 0, or -1 with errno. */
-int	 compat_is_link_at(int dirfd, const char *name);
-int	 compat_is_link(int fd);
-/* 1 where file names obey Windows' rules (common/winpath.h), else 0. */
-int	 compat_windows_names(void);
-
 #endif
 
 /*
