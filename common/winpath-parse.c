@@ -138,18 +138,32 @@ parse_drive(const char *s, size_t len, size_t i, int verbatim,
 	return (parse_comps(s, len, i + 3, verbatim, wp, cause));
 }
 
+/*
+ * Whether s[off..len) starts with lit, letter case aside.  The input is not
+ * NUL-terminated, so the length is checked here once rather than by a
+ * count beside each comparison (a miscounted one read past the end).
+ */
+static int
+prefix_ci(const char *s, size_t len, size_t off, const char *lit)
+{
+	size_t	 n = strlen(lit);
+
+	return (off <= len && len - off >= n &&
+	    strncasecmp(s + off, lit, n) == 0);
+}
+
 /* After \\?\: a drive, UNC\host\share, or a namespace we do not take. */
 static int
 parse_verbatim(const char *s, size_t len, struct winpath *wp, char **cause)
 {
 	if (len >= 6 && is_letter(s[4]) && s[5] == ':')
 		return (parse_drive(s, len, 4, 1, wp, cause));
-	if (len >= 8 && strncasecmp(s + 4, "UNC\\", 4) == 0)
+	if (prefix_ci(s, len, 4, "UNC\\"))
 		return (parse_unc(s, len, 8, 1, wp, cause));
-	if (len >= 10 && strncasecmp(s + 4, "Volume{", 7) == 0)
+	if (prefix_ci(s, len, 4, "Volume{"))
 		return (err_set(cause, FERRY_ERR_BADNAME, "volume GUID path: "
 		    "name the volume by its drive letter or share"));
-	if (len >= 14 && strncasecmp(s + 4, "GLOBALROOT", 10) == 0)
+	if (prefix_ci(s, len, 4, "GLOBALROOT"))
 		return (err_set(cause, FERRY_ERR_BADNAME, "GLOBALROOT path "
 		    "names the NT object namespace, not a folder"));
 	return (err_set(cause, FERRY_ERR_BADNAME, "\\\\?\\ path that names "
