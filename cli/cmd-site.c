@@ -89,6 +89,113 @@ cmd_site_sftp(int argc, char **argv, const char *state,
 	return (-1);
 }
 
+/* What `site set` asks; NULL / -1: not given. */
+struct site_set {
+	const char	*addr, *win, *tz, *relay;
+	long		 streams;
+	uint64_t	 rate;
+	int		 have_rate;
+};
+
+static int
+site_set_given(const struct site_set *ss)
+{
+	return (ss->have_rate || ss->addr != NULL || ss->win != NULL ||
+	    ss->tz != NULL || ss->relay != NULL || ss->streams >= 0);
+}
+
+/* One `site set` option's value into *ss; CLI_EXIT_USAGE when bad. */
+static int
+site_set_opt(int ch, const char *arg, struct site_set *ss)
+{
+	char	*cause = NULL;
+
+	switch (ch) {
+	case 'b':
+		if (human_parse_rate(arg, &ss->rate, &cause) != 0) {
+			cli_error(&cmd_site_entry, "--bwlimit: %s", cause);
+			free(cause);
+			return (CLI_EXIT_USAGE);
+		}
+		ss->have_rate = 1;
+		return (0);
+	case 'r':
+		if (strcmp(arg, "on") != 0 && strcmp(arg, "off") != 0) {
+			cli_error(&cmd_site_entry, "--relay: on or off, not %s",
+			    arg);
+			return (CLI_EXIT_USAGE);
+		}
+		ss->relay = arg;
+		return (0);
+	case 'n':
+		/* "auto" (0) gives the choice back to the hub. */
+		if (strcmp(arg, "auto") == 0)
+			ss->streams = 0;
+		else if (human_parse_long(arg, 1, 16, &ss->streams) != 0) {
+			cli_error(&cmd_site_entry, "--streams: %s is not a "
+			    "number from 1 to 16, or auto", arg);
+			return (CLI_EXIT_USAGE);
+		}
+		return (0);
+	case 'a': ss->addr = arg; return (0);
+	case 'w': ss->win = arg; return (0);
+	case 'z': ss->tz = arg; return (0);
+	default: return (CLI_EXIT_USAGE);
+	}
+}
+
+/* The site.set request of what was given. */
+static json_t *
+site_set_request(const char *site, const struct site_set *ss)
+{
+	json_t	*req;
+
+	req = json_pack("{s:s, s:s}", "op", "site.set", "site", site);
+	if (ss->have_rate)
+		json_object_set_new(req, "bwlimit", json_integer(
+		    (json_int_t)ss->rate));
+	if (ss->addr != NULL)
+		json_object_set_new(req, "address", json_string(
+		    strcmp(ss->addr, "none") == 0 ? "" : ss->addr));
+	/* "none" clears the window; "hub" (or "") means the hub's zone. */
+	if (ss->win != NULL)
+		json_object_set_new(req, "window", json_string(
+		    strcmp(ss->win, "none") == 0 ? "" : ss->win));
+	if (ss->tz != NULL)
+		json_object_set_new(req, "tz", json_string(
+		    strcmp(ss->tz, "hub") == 0 ? "" : ss->tz));
+	if (ss->relay != NULL)
+		json_object_set_new(req, "relay", json_boolean(strcmp(
+		    ss->relay, "on") == 0));
+	if (ss->streams >= 0)
+		json_object_set_new(req, "streams", json_integer(ss->streams));
+	return (req);
+}
+
+/* One line per setting the hub took. */
+static void
+site_set_print(const char *site, const struct site_set *ss)
+{
+	char	 r1[HUMAN_LEN];
+
+	if (ss->have_rate)
+		printf("site %s: bandwidth cap %s\n", site, ss->rate == 0 ?
+		    "none" : human_rate((double)ss->rate, r1, sizeof r1));
+	if (ss->addr != NULL)
+		printf("site %s: agents reached at %s\n", site,
+		    strcmp(ss->addr, "none") == 0 ? "the address they "
+		    "connect from, if they claim it" : ss->addr);
+	if (ss->relay != NULL)
+		printf("site %s: relay through the hub %s\n", site,
+		    strcmp(ss->relay, "on") == 0 ? "on, when neither agent "
+		    "can be reached" : "off");
+	if (ss->streams == 0)
+		printf("site %s: streams chosen by the hub\n", site);
+	else if (ss->streams > 0)
+		printf("site %s: %ld streams per transfer\n", site,
+		    ss->streams);
+}
+
 static int
 cmd_site_exec(int argc, char **argv)
 {
@@ -109,114 +216,44 @@ cmd_site_exec(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct site_sftp	 so = { NULL, NULL, NULL, NULL, NULL };
-	const char	*state = NULL, *addr = NULL, *win = NULL, *tz = NULL;
-	const char	*relay = NULL;
-	long		 streams = -1;
-	uint64_t	 rate = 0;
-	char		*cause = NULL, r1[HUMAN_LEN];
-	json_t		*req, *rep = NULL;
-	int		 ch, r, have = 0, setting;
+	struct site_set		 ss = { NULL, NULL, NULL, NULL, -1, 0, 0 };
+	const char		*state = NULL, *site;
+	json_t			*req, *rep = NULL;
+	int			 ch, r;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'b':
-			if (human_parse_rate(optarg, &rate, &cause) != 0) {
-				cli_error(&cmd_site_entry, "--bwlimit: %s",
-				    cause);
-				free(cause);
-				return (CLI_EXIT_USAGE);
-			}
-			have = 1;
-			break;
-		case 'a': addr = optarg; break;
-		case 'r':
-			if (strcmp(optarg, "on") != 0 &&
-			    strcmp(optarg, "off") != 0) {
-				cli_error(&cmd_site_entry, "--relay: on or off, "
-				    "not %s", optarg);
-				return (CLI_EXIT_USAGE);
-			}
-			relay = optarg;
-			break;
-		case 'n':
-			/* "auto" (0) gives the choice back to the hub. */
-			if (strcmp(optarg, "auto") == 0)
-				streams = 0;
-			else if (human_parse_long(optarg, 1, 16, &streams) !=
-			    0) {
-				cli_error(&cmd_site_entry, "--streams: %s is "
-				    "not a number from 1 to 16, or auto",
-				    optarg);
-				return (CLI_EXIT_USAGE);
-			}
-			break;
 		case 'S': state = optarg; break;
-		case 'w': win = optarg; break;
-		case 'z': tz = optarg; break;
 		case 's': so.sftp = optarg; break;
 		case 'k': so.key = optarg; break;
 		case 'K': so.known = optarg; break;
 		case 'p': so.pass = optarg; break;
 		case 'v': so.via = optarg; break;
-		default: return (cli_usage(&cmd_site_entry));
+		case '?': return (cli_usage(&cmd_site_entry));
+		default:
+			if (site_set_opt(ch, optarg, &ss) != 0)
+				return (CLI_EXIT_USAGE);
 		}
 	}
-	setting = have || addr != NULL || win != NULL || tz != NULL ||
-	    relay != NULL || streams >= 0;
 	if ((r = cmd_site_sftp(argc - optind, argv + optind, state, &so,
-	    setting)) != -1)
+	    site_set_given(&ss))) != -1)
 		return (r);
 	if (argc - optind != 2 || strcmp(argv[optind], "set") != 0 ||
-	    (!have && addr == NULL && win == NULL && tz == NULL &&
-	    relay == NULL && streams < 0)) {
+	    !site_set_given(&ss)) {
 		cli_error(&cmd_site_entry, "expected: set SITE and one or more "
 		    "of --bwlimit RATE, --address ADDR|none, --window "
 		    "RULES|none, --tz ZONE|hub, --relay on|off, --streams "
 		    "1-16|auto");
 		return (cli_usage(&cmd_site_entry));
 	}
-	req = json_pack("{s:s, s:s}", "op", "site.set", "site",
-	    argv[optind + 1]);
-	if (have)
-		json_object_set_new(req, "bwlimit", json_integer(
-		    (json_int_t)rate));
-	if (addr != NULL)
-		json_object_set_new(req, "address", json_string(
-		    strcmp(addr, "none") == 0 ? "" : addr));
-	/* "none" clears the window; "hub" (or "") means the hub's zone. */
-	if (win != NULL)
-		json_object_set_new(req, "window", json_string(
-		    strcmp(win, "none") == 0 ? "" : win));
-	if (tz != NULL)
-		json_object_set_new(req, "tz", json_string(
-		    strcmp(tz, "hub") == 0 ? "" : tz));
-	if (relay != NULL)
-		json_object_set_new(req, "relay", json_boolean(strcmp(relay,
-		    "on") == 0));
-	if (streams >= 0)
-		json_object_set_new(req, "streams", json_integer(streams));
+	site = argv[optind + 1];
+	req = site_set_request(site, &ss);
 	r = cli_request(&cmd_site_entry, state, req, &rep);
 	json_decref(req);
-	if (r == 0 && have)
-		printf("site %s: bandwidth cap %s\n", argv[optind + 1],
-		    rate == 0 ? "none" : human_rate((double)rate, r1,
-		    sizeof r1));
-	if (r == 0 && addr != NULL)
-		printf("site %s: agents reached at %s\n", argv[optind + 1],
-		    strcmp(addr, "none") == 0 ? "the address they connect "
-		    "from, if they claim it" : addr);
-	if (r == 0 && relay != NULL)
-		printf("site %s: relay through the hub %s\n", argv[optind + 1],
-		    strcmp(relay, "on") == 0 ? "on, when neither agent can "
-		    "be reached" : "off");
-	if (r == 0 && streams == 0)
-		printf("site %s: streams chosen by the hub\n",
-		    argv[optind + 1]);
-	else if (r == 0 && streams > 0)
-		printf("site %s: %ld streams per transfer\n",
-		    argv[optind + 1], streams);
+	if (r == 0)
+		site_set_print(site, &ss);
 	json_decref(rep);
-	if (r == 0 && (win != NULL || tz != NULL))
-		r = site_show(state, argv[optind + 1]);
+	if (r == 0 && (ss.win != NULL || ss.tz != NULL))
+		r = site_show(state, site);
 	return (r);
 }
