@@ -7,7 +7,9 @@
  * pinned hub can add a key; the list it sends must name the sender
  * itself, is bounded (hublist_check), and replaces the learned list
  * whole, so a hub removed from the store is forgotten when the active
- * hub says so. The enrolment's own pin stays in ferryd.conf.
+ * hub (the only one that answers agents) says so. The enrolment's pin in
+ * ferryd.conf counts only until a first list came: from then on the
+ * list is the pinned set (hubs.json lost: the enrolment's pin again).
  */
 #include "config.h"
 
@@ -103,8 +105,10 @@ node_hubs_pinned(struct ferryd *d, const uint8_t *fp)
 	int		 r = -1;
 
 	pthread_mutex_lock(&d->mu);
-	if (d->conf.hub_fp != NULL && identity_fp_parse(d->conf.hub_fp, pin,
-	    NULL) == 0 && memcmp(pin, fp, IDENTITY_FP_LEN) == 0)
+	/* The enrolment's pin until a hub's list replaces it. */
+	if (json_array_size(d->hubs) == 0 && d->conf.hub_fp != NULL &&
+	    identity_fp_parse(d->conf.hub_fp, pin, NULL) == 0 &&
+	    memcmp(pin, fp, IDENTITY_FP_LEN) == 0)
 		r = 0;
 	json_array_foreach(d->hubs, i, h) {
 		if (r != 0 && identity_fp_parse(json_string_value(
@@ -236,7 +240,8 @@ node_hubs_status(struct ferryd *d)
 		    "address"), "linked", d->uplinked &&
 		    strcmp(fp, d->uplink_fp) == 0));
 	}
-	if (!enrolled && d->conf.hub_fp != NULL)
+	if (!enrolled && d->conf.hub_fp != NULL && json_array_size(d->hubs) ==
+	    0)
 		json_array_append_new(out, json_pack("{s:s, s:s, s:b}",
 		    "fingerprint", d->conf.hub_fp, "address", d->conf.hub,
 		    "linked", d->uplinked && strcasecmp(d->conf.hub_fp,
