@@ -72,9 +72,7 @@ api_status(struct ferryd *d, const char *op, const json_t *req,
 		    d->lease == NULL ? "single" : "active"));
 		json_object_set_new(rep, "agents", api_agents(d));
 		json_object_set_new(rep, "mail", hub_mail_status(d));
-		if (d->lease != NULL)
-			json_object_set_new(rep, "hubs", hubs_status(d,
-			    d->store));
+		json_object_set_new(rep, "hubs", hubs_status(d, d->store));
 	} else if (rep != NULL && strcmp(d->conf.role, "hub") == 0) {
 		/* A standby, answering while it waits (hub-lease.c). */
 		json_object_set_new(rep, "store", json_string("postgresql"));
