@@ -75,6 +75,12 @@ hubs_register(struct ferryd *d, char **cause)
 	if ((addr = hubs_own_address(d)) == NULL)
 		return (err_set(cause, FERRY_ERR_PARSE, "%s: listen %s: not "
 		    "an address", CONF_NAME, d->conf.listen));
+	/* Agents told 0.0.0.0 would try their own machine. */
+	if (strncmp(addr, "0.0.0.0:", 8) == 0 || strncmp(addr, "[::]:", 5) ==
+	    0)
+		log_warnx("agents are told this hub is at %s: set "
+		    "public-address in %s to an address they reach", addr,
+		    CONF_NAME);
 	pthread_mutex_lock(&d->mu);
 	if ((r = store_hub_add(d->store, d->fp, addr, clock_now(),
 	    cause)) == 0)
