@@ -197,7 +197,7 @@ uplink_once(struct ferryd *d, const uint8_t *hub_fp, char **cause)
 		xfer_abort_all(d);
 	if (run != 0)
 		d->hub_run = run;
-	if (json_object_get(rep, "hubs") != NULL)
+	if (json_is_array(json_object_get(rep, "hubs")))
 		uplink_hubs(d, c, rep);
 	pthread_mutex_lock(&d->mu);
 	snprintf(d->uplink_fp, sizeof d->uplink_fp, "%s", fps);
