@@ -66,7 +66,7 @@ export FTRACK_SERVER="$DOUBLE_URL" FTRACK_API_USER=ferry FTRACK_API_KEY=$KEY
     --debug >>"$TMP/ff.log" 2>&1 &
 pids="$pids $!"
 i=0
-until grep -q 'ferry-ftrack: listening to' "$TMP/ff.log"; do
+until grep -q "ferry-ftrack: listening to" "$TMP/ff.log" 2>/dev/null; do
 	i=$((i + 1))
 	[ $i -lt 200 ] || { fail "ferry-ftrack did not start: $(tail -5 "$TMP/ff.log")"; break; }
 	sleep 0.05

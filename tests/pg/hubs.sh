@@ -85,6 +85,11 @@ checks=$((checks + 1))
     "standby active standby" ] || fail "status on the standby B: $(cat "$TMP/out")"
 run 1 "$FERRY" jobs --state "$B"
 err_has "this hub is the standby" "the standby refuses work, saying so"
+# Given both hubs' state directories, ferry finds the active one itself.
+run 0 "$FERRY" jobs --json --state "$B,$A"
+run 0 "$FERRY" status --json --state "$B,$A"
+checks=$((checks + 1))
+[ "$(jq -r .hub_state "$TMP/out")" = standby ] || fail "status is not the standby's own"
 run 0 "$FERRY" status --json --state "$TMP/la-server"
 checks=$((checks + 1))
 [ "$(jq -r '.hubs | length' "$TMP/out") $(jq -r .hub_fingerprint "$TMP/out")" = "2 $FP_A" ] ||
@@ -119,7 +124,7 @@ grep -q "127.0.0.3:$port has key .* which is none of the hub keys pinned here" \
 run 0 "$FERRY" status --json --state "$C"
 checks=$((checks + 1))
 [ "$(jq -r '.agents | length' "$TMP/out")" = 0 ] || fail "an agent linked to the stranger C"
-run 0 "$FERRY" job "$id" --wait --state "$B"
+run 0 "$FERRY" job "$id" --wait --state "$A,$B"
 checks=$((checks + 1))
 cmp -s "$S/show/big.mov" "$N/show/big.mov" || fail "big.mov differs at ny"
 run 0 pg_psql "SELECT state || ' ' || n_tasks || ' ' || n_done FROM jobs WHERE id = $id"
