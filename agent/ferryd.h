@@ -507,9 +507,9 @@ json_t	*hub_window_sites(struct ferryd *d, const char *op, const json_t *req,
  * "address"}], caller holds d->mu); hubs_tick (each second, dispatcher,
  * d->mu held) says this hub is active and tells every linked agent when
  * the list changed; hubs_status is status's "hubs" (d->mu held).
- * hubs_standby_wait is how a standby spends a second waiting for the
- * lease (hub-lease.c): it says it waits, in its row, and answers its
- * local API (status only).
+ * hub-standby.c: hubs_standby_wait is how a standby spends a second
+ * waiting for the lease (hub-lease.c): it says it waits, in its row, and
+ * answers its local API (status only).
  */
 int	hubs_register(struct ferryd *d, char **cause);
 json_t	*hubs_list(struct ferryd *d);

@@ -159,14 +159,3 @@ hubs_status(struct ferryd *d, struct store *st)
 	}
 	return (a.out);
 }
-
-void
-hubs_standby_wait(struct ferryd *d)
-{
-	int64_t	until = clock_ms() + 1000;
-
-	/* Before the first migration there is no table: nothing to say. */
-	store_hub_seen(d->lease, d->fp, "standby", clock_now(), NULL);
-	while (!d->stop && clock_ms() < until)
-		api_serve_once(d, (int)(until - clock_ms()));
-}
