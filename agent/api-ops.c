@@ -132,6 +132,8 @@ static const struct api_op api_ops[] = {
 	/* ferry-ftrack: mail a publish to the task's assignees too. */
 	{ "notify", hub_mail_notify, API_LOCAL },
 	{ "mail.test", hub_mail_test, API_LOCAL },
+	/* The store's hubs (hub-hubs.c, issue 17). */
+	{ "hub.remove", hubs_api, API_LOCAL },
 };
 
 /* Whether req has a key that only the hub's relay may set ("_by"...). */

@@ -515,6 +515,9 @@ int	hubs_register(struct ferryd *d, char **cause);
 json_t	*hubs_list(struct ferryd *d);
 void	hubs_tick(struct ferryd *d);
 json_t	*hubs_status(struct ferryd *d, struct store *st);
+/* hub.remove (API_LOCAL): a hub leaves the store's set. */
+json_t	*hubs_api(struct ferryd *d, const char *op, const json_t *req,
+	    uid_t uid);
 void	hubs_standby_wait(struct ferryd *d);
 /* This hub's address for agents: public-address or listen's host, port. */
 char	*hubs_own_address(struct ferryd *d);

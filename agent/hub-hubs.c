@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "err.h"
 #include "ferryd.h"
+#include "identity.h"
 #include "log.h"
 #include "store.h"
 
@@ -158,4 +159,47 @@ hubs_status(struct ferryd *d, struct store *st)
 		return (NULL);
 	}
 	return (a.out);
+}
+
+/*
+ * hub.remove {"fingerprint"}: a hub leaves the store's set (`ferry hub
+ * remove`); the active hub tells its agents within HUBS_TICK_S, and they
+ * forget its key. Not this hub itself: it is the active one, which the
+ * agents are linked to. A removed hub that starts again puts itself
+ * back, so it is to be stopped first (docs/operations.md).
+ */
+json_t *
+hubs_api(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
+{
+	uint8_t		 fp[IDENTITY_FP_LEN];
+	char		 fps[IDENTITY_FP_STRLEN + 1], who[64], *cause = NULL;
+	const char	*arg = json_string_value(json_object_get(req,
+			    "fingerprint"));
+	json_t		*rep;
+	int		 r;
+
+	(void)op;
+	if (arg == NULL || identity_fp_parse(arg, fp, &cause) != 0) {
+		rep = jobs_error(cause != NULL ? cause : "hub.remove needs the "
+		    "hub's \"fingerprint\"");
+		free(cause);
+		return (rep);
+	}
+	identity_fp_format(fp, fps);
+	if (strcmp(fps, d->fp) == 0)
+		return (jobs_error("that is this hub, the active one: stop it, "
+		    "and remove it on the hub that takes over"));
+	snprintf(who, sizeof who, "uid %u", (unsigned)uid);
+	pthread_mutex_lock(&d->mu);
+	if ((r = store_hub_remove(d->store, fps, &cause)) == 0)
+		audit_note(d, who, "hub.removed", json_pack("{s:s}",
+		    "fingerprint", fps));
+	pthread_mutex_unlock(&d->mu);
+	if (r != 0) {
+		rep = jobs_error(cause != NULL ? cause : err_str(r));
+		free(cause);
+		return (rep);
+	}
+	log_info("hub %s removed from the store's hubs by %s", fps, who);
+	return (json_pack("{s:s, s:b}", "removed", fps, "done", 1));
 }

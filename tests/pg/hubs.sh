@@ -7,8 +7,8 @@
 # status on either hub shows both. Hub C, a stranger on its own store
 # with another key, is on la's address list: la must refuse it. kill -9
 # of A with a job in flight: the agents go to B (not C), the job is done
-# once. Then A's row is deleted from the store: the agents forget A's key
-# on B's word.
+# once. Then A is removed (ferry hub remove on B): the agents forget A's
+# key on B's word.
 . "${srcdir:-.}/tests/agent/lib.sh"
 . "${srcdir:-.}/tests/pg/lib.sh"
 need ss
@@ -141,7 +141,12 @@ checks=$((checks + 1))
 [ "$(jq -r .hub_fingerprint "$TMP/out")" = "$FP_B" ] || fail "ny is not on B: $(cat "$TMP/out")"
 
 # A leaves the store: on the active hub's word, the agents forget its key.
-run 0 pg_psql "DELETE FROM hubs WHERE fingerprint = '$FP_A'"
+run 1 "$FERRY" hub remove "$FP_B" --state "$B"
+err_has "that is this hub, the active one" "the active hub cannot remove itself"
+run 1 "$FERRY" hub remove "not-a-key" --state "$B"
+run 0 "$FERRY" hub remove "$FP_A" --state "$B"
+run 0 pg_psql "SELECT count(*) FROM hubs WHERE fingerprint = '$FP_A'"
+out_is "0"
 for a in la-server ny-server; do
 	i=0
 	while jq -e --arg fp "$FP_A" '.hubs | map(.fingerprint) | index($fp)' \
