@@ -538,5 +538,11 @@ int	node_hubs_naddrs(struct ferryd *d);
 int	node_hubs_take(struct ferryd *d, const json_t *list,
 	    const uint8_t *from, char **cause);
 json_t	*node_hubs_status(struct ferryd *d);
+/*
+ * At enrolment (cmd-enroll.c): the hub's list, in the reply its proof
+ * of the code covers, checked and kept as STATE/hubs.json.
+ */
+int	node_hubs_enrolled(const char *state, const json_t *list,
+	    const uint8_t *from, char **cause);
 
 #endif

@@ -97,10 +97,11 @@ hub_enroll(struct hub_conn *hc, struct tls_conn *c, const json_t *msg)
 		pthread_mutex_lock(&d->mu);
 		r = store_enroll_hash(d->store, cd->key, name,
 		    tls_peer_fp(c), NULL, clock_now(), &a, &cause);
+		/* Every hub of the store, under the code's proof (issue 17). */
+		info = r != 0 ? NULL : json_pack("{s:s, s:s?, s:s?, s:s, "
+		    "s:O?}", "name", a.name, "site", a.site, "user", a.email,
+		    "role", store_role_name(a.role), "hubs", d->hubs_told);
 		pthread_mutex_unlock(&d->mu);
-		info = r != 0 ? NULL : json_pack("{s:s, s:s?, s:s?, s:s}",
-		    "name", a.name, "site", a.site, "user", a.email, "role",
-		    store_role_name(a.role));
 		if (r == 0)
 			r = enroll_hub_accept(c, cd->key, info, &cause);
 		json_decref(info);

@@ -154,6 +154,22 @@ node_hubs_save(const char *state, const json_t *list, const char *from,
 }
 
 int
+node_hubs_enrolled(const char *state, const json_t *list,
+    const uint8_t *from, char **cause)
+{
+	char	 fps[IDENTITY_FP_STRLEN + 1];
+	json_t	*clean = NULL;
+	int	 r;
+
+	if ((r = hublist_check(list, from, &clean, cause)) != 0)
+		return (r);
+	identity_fp_format(from, fps);
+	r = node_hubs_save(state, clean, fps, cause);
+	json_decref(clean);
+	return (r);
+}
+
+int
 node_hubs_take(struct ferryd *d, const json_t *list, const uint8_t *from,
     char **cause)
 {

@@ -67,6 +67,14 @@ for a in la-server ny-server; do
 	[ "$(stat -c %a "$TMP/$a/hubs.json")" = 600 ] || fail "$a/hubs.json is not 0600"
 done
 
+# An agent enrolled now learns both hubs at enrolment, before it runs.
+code=$("$FERRY" invite --site la --state "$A" | tail -n1)
+run 0 "$FERRYD" enroll "127.0.0.1:$port" "$code" --state "$TMP/la-2" --name la-2
+checks=$((checks + 1))
+[ "$(jq -r '[.hubs[].fingerprint] | sort | join(" ")' "$TMP/la-2/hubs.json")" = \
+    "$(printf '%s\n%s\n' "$FP_A" "$FP_B" | sort | tr '\n' ' ' | sed 's/ $//')" ] ||
+    fail "la-2 did not learn both hubs at enrolment: $(cat "$TMP/la-2/hubs.json" 2>&1)"
+
 # ferry status: on A, A active and B waiting; on the standby B, the same.
 sleep 3
 run 0 "$FERRY" status --json --state "$A"
