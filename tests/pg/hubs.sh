@@ -123,9 +123,14 @@ wait_file "$N/show/.big.mov.ferry-part"
 sleep 0.5
 kill -9 "$PID_A"
 wait "$PID_A" 2>/dev/null || true
+t0=$(date +%s%N)
 HUB=$B
 wait_linked la-server
 wait_linked ny-server
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+echo "B took over and both agents linked to it (past the stranger C) in $ms ms" >&2
+checks=$((checks + 1))
+[ "$ms" -lt 10000 ] || fail "takeover took $ms ms (more than 10 s)"
 checks=$((checks + 1))
 grep -q "127.0.0.3:$port has key .* which is none of the hub keys pinned here" \
     "$TMP/la-server.log" || fail "la did not refuse the stranger C: $(tail -20 "$TMP/la-server.log")"
