@@ -1,7 +1,9 @@
 /*
  * A plain agent's control link: it dials out to the hub (it needs no open
- * port), pins the hub's key, says hello and keeps the link alive with
- * pings. A lost link is made again with exponential backoff.
+ * port), checks the hub's key against the pinned set (node-hubs.c), says
+ * hello and keeps the link alive with pings. A lost link tries the next
+ * hub address at once, and after all of them waits with exponential
+ * backoff.
  */
 #include "config.h"
 
@@ -152,17 +154,15 @@ uplink_loop(struct ferryd *d, struct tls_conn *c, int fd, char **cause)
 
 /* One life of the link: returns when it fails, with the cause. */
 static int
-uplink_once(struct ferryd *d, const uint8_t *hub_fp, char **cause)
+uplink_once(struct ferryd *d, char **cause)
 {
 	struct tls_conn	*c = NULL;
 	json_t		*msg = NULL, *rep = NULL;
 	const char	*err;
 	json_int_t	 run;
+	char		 fps[IDENTITY_FP_STRLEN + 1];
 	int		 fd = -1, r;
 
-	char		 fps[IDENTITY_FP_STRLEN + 1];
-
-	(void)hub_fp;
 	/*
 	 * Any key in the handshake, then one of the pinned set or nothing
 	 * at all is sent: the same as pinning one key, for a set of them.
@@ -225,6 +225,7 @@ uplink_main(void *arg)
 	char		*cause = NULL, *addr;
 	int		 backoff = 1, i, at = 0, tried = 0;
 
+	/* The enrolment's pin: node-hubs.c uses it until a list came. */
 	if (identity_fp_parse(d->conf.hub_fp, hub_fp, &cause) != 0) {
 		log_error("%s: hub-fingerprint: %s", CONF_NAME, cause);
 		uplink_state(d, 0, cause);
@@ -238,7 +239,7 @@ uplink_main(void *arg)
 			d->uplink_addr = addr;
 			pthread_mutex_unlock(&d->mu);
 		}
-		if (uplink_once(d, hub_fp, &cause) == 0 && d->stop)
+		if (uplink_once(d, &cause) == 0 && d->stop)
 			break;
 		if (d->uplinked) {
 			backoff = 1;	/* it was up: start the backoff over */
