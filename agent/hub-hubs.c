@@ -136,8 +136,9 @@ hubs_status_cb(void *arg, const struct store_hub *h)
 	const char		*state = h->state;
 	int			 self = strcmp(h->fp, a->d->fp) == 0;
 
+	/* A standby has no store of its own yet; one on SQLite no lease. */
 	if (self)
-		state = a->d->active ? "active" : "standby";
+		state = a->d->store != NULL ? "active" : "standby";
 	else if (h->seen == 0 || a->now - h->seen > HUBS_STALE_S)
 		state = "unreachable";
 	return (json_array_append_new(a->out, json_pack("{s:s, s:s, s:s, "

@@ -21,7 +21,7 @@ grep -q '"op":"pong"' "$TMP/out" || fail "the link did not survive: $(cat "$TMP/
 audit_has message.refused vendor
 run 0 "$FERRY" status --json --state "$HUB"
 checks=$((checks + 1))
-[ "$(jq -r '[.hubs[].fingerprint] | join(" ")' "$TMP/out")" = "$FP_A" ] ||
+[ "$(jq -r '[.hubs[] | "\(.fingerprint) \(.state) \(.self)"] | join(" ")' "$TMP/out")" = "$FP_A active true" ] ||
     fail "the hub's hubs changed: $(jq -c .hubs "$TMP/out")"
 
 # A real agent: the hub's list (itself alone) is pinned.
