@@ -7,6 +7,7 @@
 #    an address a real agent tries (hub-standby): when the real hub is
 #    gone the agent reaches C and refuses it, sends it nothing (C never
 #    sees it linked), pins nothing of it, and comes back to its own hub.
+# 3. An oversized list (17 hubs) from the agent's own hub: dropped whole.
 . "${srcdir:-.}/tests/security/lib.sh"
 
 make_hub
@@ -70,4 +71,27 @@ checks=$((checks + 1))
 start_daemon "$HUB"
 HUBPID=$DPID
 wait_linked la-server
+
+# 3. An oversized list from the pinned hub itself (its store given 16
+#    more hubs behind its back): la drops it whole and keeps what it had.
+kill "$HUBPID"
+wait "$HUBPID" 2>/dev/null || true
+for i in $(seq 1 16); do
+	echo "INSERT INTO hubs (fingerprint, address, added) VALUES ('X$i', '10.9.9.$i:1', 1);"
+done | sqlite3 "$HUB/hub.db"
+lines=$(wc -l <"$TMP/la-server.log")
+start_daemon "$HUB"
+HUBPID=$DPID
+wait_linked la-server
+i=0
+until tail -n +"$lines" "$TMP/la-server.log" | grep -q "list of hubs dropped"; do
+	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
+done
+checks=$((checks + 1))
+tail -n +"$lines" "$TMP/la-server.log" | grep -q \
+    "the hub's list of hubs dropped: the hub list has 17 hubs (1 to 16 taken)" ||
+    fail "la took or ignored an oversized list: $(tail -n 5 "$TMP/la-server.log")"
+checks=$((checks + 1))
+[ "$(jq -r '[.hubs[].fingerprint] | join(" ")' "$TMP/la-server/hubs.json")" = "$FP_A" ] ||
+    fail "la's pins changed: $(cat "$TMP/la-server/hubs.json")"
 finish
