@@ -21,6 +21,7 @@
 #include "statedir.h"
 
 #define FERRYAPI_TIMEOUT_S	120
+#define FERRYAPI_HUBS_MAX	8	/* hubs in --hub-state */
 
 /* A hub that stops answering must not hang the listener. */
 static void
@@ -50,30 +51,89 @@ ferryapi_answer(struct jsonline_conn *c, json_t **repp, char **cause)
 	return (r);
 }
 
-int
-ferryapi_call(const char *hub_state, const json_t *req, json_t **repp,
+/*
+ * One hub's state directory: FERRY_ERR_UNREACHABLE, before anything was
+ * asked, when nobody answers there or the hub there is the standby.
+ */
+static int
+ferryapi_one(const char *hub_state, const json_t *req, json_t **repp,
     char **cause)
 {
 	struct jsonline_conn	*c = NULL;
 	json_t			*rep = NULL;
-	const char		*err;
-	char			*path = NULL;
+	char			*path = NULL, *why = NULL;
 	int			 r;
 
 	if ((r = statedir_path(hub_state, JSONLINE_SOCKET_NAME, &path,
 	    cause)) != 0)
 		return (r);
-	if ((r = jsonline_connect(path, &c, cause)) == 0) {
-		ferryapi_timeout(c->fd);
-		if ((r = jsonline_request(c, req, cause)) == 0)
-			r = ferryapi_answer(c, &rep, cause);
-	}
-	jsonline_free(c);
-	free(path);
-	if (r == FERRY_ERR_NOTFOUND || r == FERRY_ERR_AUTH)
-		return (FERRY_ERR_UNREACHABLE);
-	if (r != 0)
+	if ((r = jsonline_connect(path, &c, &why)) != 0) {
+		jsonline_free(c);
+		r = err_set(cause, FERRY_ERR_UNREACHABLE, "%s", why != NULL ?
+		    why : path);
+		free(why);
+		free(path);
 		return (r);
+	}
+	ferryapi_timeout(c->fd);
+	if ((r = jsonline_request(c, req, cause)) == 0)
+		r = ferryapi_answer(c, &rep, cause);
+	jsonline_free(c);
+	if (r == 0 && json_is_true(json_object_get(rep, "standby"))) {
+		json_decref(rep);
+		r = err_set(cause, FERRY_ERR_UNREACHABLE, "the hub at %s is "
+		    "the standby", path);
+	} else if (r == 0)
+		*repp = rep;
+	free(path);
+	return (r);
+}
+
+/*
+ * hub_state may name the state directories of several hubs of one
+ * store, comma-separated (docs/ftrack.md): the one that answered last
+ * is asked first, and the next is asked only when a hub could not be
+ * asked at all (no socket, nobody on it, the standby), never after a
+ * request was taken and then failed, which could run it twice.
+ */
+int
+ferryapi_call(const char *hub_state, const json_t *req, json_t **repp,
+    char **cause)
+{
+	static size_t	 last;
+	json_t		*rep = NULL;
+	const char	*err, *p, *end;
+	char		*dirs[FERRYAPI_HUBS_MAX], *why = NULL;
+	size_t		 n = 0, i, k;
+	int		 r = FERRY_ERR_UNREACHABLE;
+
+	for (p = hub_state; *p != '\0' && n < FERRYAPI_HUBS_MAX; p = end) {
+		end = p + strcspn(p, ",");
+		if (end > p && (dirs[n] = strndup(p, (size_t)(end - p))) !=
+		    NULL)
+			n++;
+		end += *end == ',';
+	}
+	for (k = 0; k < n; k++) {
+		i = (last + k) % n;
+		free(why);
+		why = NULL;
+		if ((r = ferryapi_one(dirs[i], req, &rep, &why)) == 0)
+			last = i;
+		if (r != FERRY_ERR_UNREACHABLE)
+			break;
+	}
+	for (i = 0; i < n; i++)
+		free(dirs[i]);
+	if (r != 0) {
+		if (cause != NULL)
+			*cause = why;
+		else
+			free(why);
+		return (r == FERRY_ERR_NOTFOUND || r == FERRY_ERR_AUTH ?
+		    FERRY_ERR_UNREACHABLE : r);
+	}
+	free(why);
 	if ((err = json_string_value(json_object_get(rep, "error"))) != NULL) {
 		r = err_set(cause, FERRY_ERR_DENIED, "%s", err);
 		json_decref(rep);

@@ -72,8 +72,13 @@ api_status(struct ferryd *d, const char *op, const json_t *req,
 		    d->lease == NULL ? "single" : "active"));
 		json_object_set_new(rep, "agents", api_agents(d));
 		json_object_set_new(rep, "mail", hub_mail_status(d));
-	}
-	else if (rep != NULL) {
+		json_object_set_new(rep, "hubs", hubs_status(d, d->store));
+	} else if (rep != NULL && strcmp(d->conf.role, "hub") == 0) {
+		/* A standby, answering while it waits (hub-lease.c). */
+		json_object_set_new(rep, "store", json_string("postgresql"));
+		json_object_set_new(rep, "hub_state", json_string("standby"));
+		json_object_set_new(rep, "hubs", hubs_status(d, d->lease));
+	} else if (rep != NULL) {
 		json_object_set_new(rep, "hub", json_string(
 		    d->uplink_addr != NULL ? d->uplink_addr : d->conf.hub));
 		json_object_set_new(rep, "connected",
@@ -81,6 +86,10 @@ api_status(struct ferryd *d, const char *op, const json_t *req,
 		if (d->uplink_error != NULL)
 			json_object_set_new(rep, "link_error",
 			    json_string(d->uplink_error));
+		if (d->uplinked && d->uplink_fp[0] != '\0')
+			json_object_set_new(rep, "hub_fingerprint",
+			    json_string(d->uplink_fp));
+		json_object_set_new(rep, "hubs", node_hubs_status(d));
 	}
 	pthread_mutex_unlock(&d->mu);
 	/*
@@ -123,6 +132,8 @@ static const struct api_op api_ops[] = {
 	/* ferry-ftrack: mail a publish to the task's assignees too. */
 	{ "notify", hub_mail_notify, API_LOCAL },
 	{ "mail.test", hub_mail_test, API_LOCAL },
+	/* The store's hubs (hub-hubs.c, issue 17). */
+	{ "hub.remove", hubs_api, API_LOCAL },
 };
 
 /* Whether req has a key that only the hub's relay may set ("_by"...). */
@@ -193,12 +204,19 @@ api_ops_local(struct ferryd *d, const json_t *req, uid_t uid)
 
 	if (op == NULL)
 		return (api_ops_error("a request needs an \"op\""));
-	if (o != NULL && (o->who & API_NODE))
+	if (o != NULL && (o->who & API_NODE) && (strcmp(op, "status") == 0 ||
+	    d->store != NULL || strcmp(d->conf.role, "hub") != 0))
 		return (o->fn(d, op, req, uid));
 	/* Only the hub's relay says for whom a request is made. */
 	if (api_ops_underscore(req))
 		return (api_ops_error("\"_by\", \"_endpoint\" and \"_agent\" "
 		    "are not for clients"));
+	/* A standby hub: the active one has the store (ferry status). */
+	if (d->store == NULL && strcmp(d->conf.role, "hub") == 0)
+		return (json_pack("{s:s, s:b, s:b}", "error", "this hub is the "
+		    "standby: it takes no requests until it holds the store's "
+		    "lease; 'ferry status' names the active hub", "standby", 1,
+		    "done", 1));
 	if (d->store == NULL && o != NULL && (o->who & API_AGENT))
 		return (relay_to_hub(d, req));
 	if (d->store == NULL)

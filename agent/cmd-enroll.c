@@ -120,6 +120,8 @@ enroll_undo(const char *state, int created, int made_dir)
 		snprintf(path, sizeof path, "%s/%s", state,
 		    IDENTITY_CERT_FILE);
 		unlink(path);
+		snprintf(path, sizeof path, "%s/hubs.json", state);
+		unlink(path);
 	}
 	if (made_dir)
 		rmdir(state);
@@ -188,7 +190,11 @@ cmd_enroll_exec(int argc, char **argv)
 	    &cause)) != 0 ||
 	    (r = enroll_agent(c, code, name, &reply, &cause)) != 0 ||
 	    (r = enroll_save(state, hub, reply, tls_peer_fp(c), pub,
-	    src, &cause)) != 0 || (json_object_size(roots) > 0 &&
+	    src, &cause)) != 0 ||
+	    (json_is_array(json_object_get(reply, "hubs")) &&
+	    (r = node_hubs_enrolled(state, json_object_get(reply, "hubs"),
+	    tls_peer_fp(c), &cause)) != 0) ||
+	    (json_object_size(roots) > 0 &&
 	    (r = node_roots_save(state, roots, &cause)) != 0)) {
 		fprintf(stderr, "ferryd: enroll: %s\n", cause ? cause :
 		    err_str(r));

@@ -5,6 +5,8 @@
  * an empty database with its own site, and hub.secret (secret.c). The
  * database is hub.db in the state directory, or with --store one on
  * PostgreSQL (docs/operations.md), whose password is never on argv.
+ * --join makes a second hub of an existing PostgreSQL store, with a key
+ * of its own and the store's hub.secret (--hub-secret FILE, copied).
  */
 #include "config.h"
 
@@ -28,7 +30,8 @@ static int	cmd_init_exec(int, char **);
 const struct ferryd_cmd ferryd_cmd_init = {
 	.name = "init",
 	.usage = "--hub --site SITE --listen ADDR[:PORT] [--state DIR] "
-	    "[--store URL [--store-password-file FILE]]",
+	    "[--store URL [--store-password-file FILE] "
+	    "[--join --hub-secret FILE]]",
 	.summary = "make this machine the hub",
 	.exec = cmd_init_exec,
 };
@@ -67,11 +70,31 @@ init_secret(const char *state, struct store *st, char **cause)
 }
 
 /*
- * A PostgreSQL store must answer and be empty of ferry: a second hub on
- * one database would be a standby, which is not built yet (issue 17).
+ * This hub in the store's set of hubs, which agents pin (issue 17); its
+ * address is updated at each start (public-address, hub-hubs.c).
  */
 static int
-init_store_check(const char *target, const char *pwfile, char **cause)
+init_register(const char *state, struct store *st, const char *addr,
+    char **cause)
+{
+	struct identity	*id;
+	char		 fp[IDENTITY_FP_STRLEN + 1];
+	int		 r;
+
+	if ((r = identity_load_dir(state, &id, cause)) != 0)
+		return (r);
+	identity_fp_format(identity_fp(id), fp);
+	identity_free(id);
+	return (store_hub_add(st, fp, addr, clock_now(), cause));
+}
+
+/*
+ * A PostgreSQL store must answer and be empty of ferry, unless this hub
+ * joins it (--join): then it must hold a ferry store already.
+ */
+static int
+init_store_check(const char *target, const char *pwfile, int join,
+    char **cause)
 {
 	struct store	*st = NULL;
 	char		*why = NULL;
@@ -81,10 +104,18 @@ init_store_check(const char *target, const char *pwfile, char **cause)
 		return (0);
 	r = store_open_with(target, pwfile, 0, &st, &why);
 	store_close(st);
+	if (r == 0 && join)
+		return (0);
+	if (r == FERRY_ERR_STATE && join) {
+		free(why);
+		return (err_set(cause, FERRY_ERR_NOTFOUND, "%s holds no ferry "
+		    "hub store to join: make the first hub without --join",
+		    target));
+	}
 	if (r == 0)
 		return (err_set(cause, FERRY_ERR_EXIST, "%s holds a ferry hub "
-		    "store already: one hub per database (a standby hub is "
-		    "not supported yet)", target));
+		    "store already: a second hub of it is made with --join "
+		    "and --hub-secret (docs/operations.md)", target));
 	if (r == FERRY_ERR_STATE) {
 		free(why);
 		return (0);
@@ -104,13 +135,15 @@ cmd_init_exec(int argc, char **argv)
 		{ "state", required_argument, NULL, 'S' },
 		{ "store", required_argument, NULL, 'D' },
 		{ "store-password-file", required_argument, NULL, 'P' },
+		{ "join", no_argument, NULL, 'J' },
+		{ "hub-secret", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct conf	 c;
 	struct store	*st = NULL;
-	const char	*state = NULL;
+	const char	*state = NULL, *secret = NULL;
 	char		 db[4096], host[256], *cause = NULL, *h = NULL;
-	int		 ch, hub = 0, port, r;
+	int		 ch, hub = 0, port, r, join = 0;
 
 	memset(&c, 0, sizeof c);
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -121,6 +154,8 @@ cmd_init_exec(int argc, char **argv)
 		case 'S': state = optarg; break;
 		case 'D': c.store = optarg; break;
 		case 'P': c.store_pwfile = optarg; break;
+		case 'J': join = 1; break;
+		case 'K': secret = optarg; break;
 		default:
 			ferryd_usage_error(&ferryd_cmd_init, "bad option");
 			return (FERRYD_EXIT_USAGE);
@@ -151,6 +186,12 @@ cmd_init_exec(int argc, char **argv)
 		    "goes with --store");
 		return (FERRYD_EXIT_USAGE);
 	}
+	if (join != (secret != NULL) || (join && c.store == NULL)) {
+		ferryd_usage_error(&ferryd_cmd_init, "--join (a second hub of "
+		    "a PostgreSQL store) needs --store and --hub-secret, the "
+		    "store's hub.secret copied from a hub of it");
+		return (FERRYD_EXIT_USAGE);
+	}
 	if (c.store != NULL && !db_have_postgresql()) {
 		fprintf(stderr, "ferryd: init: this ferryd was built without "
 		    "PostgreSQL (configure --with-postgresql, libpq-dev)\n");
@@ -164,13 +205,17 @@ cmd_init_exec(int argc, char **argv)
 	if (c.store != NULL)
 		snprintf(db, sizeof db, "%s", c.store);
 	/* The database first: a bad URL or password leaves nothing behind. */
-	if ((r = init_store_check(db, c.store_pwfile, &cause)) != 0 ||
+	if ((r = init_store_check(db, c.store_pwfile, join, &cause)) != 0 ||
 	    (r = statedir_open(state, &cause)) != 0 ||
 	    (r = init_identity(state, c.site, &cause)) != 0 ||
 	    (r = conf_save(state, &c, &cause)) != 0 ||
-	    (r = store_open_with(db, c.store_pwfile, 1, &st, &cause)) != 0 ||
-	    (r = init_secret(state, st, &cause)) != 0 ||
-	    (r = store_site_add(st, c.site, clock_now(), &cause)) != 0) {
+	    (r = store_open_with(db, c.store_pwfile, !join, &st,
+	    &cause)) != 0 ||
+	    (r = join ? secret_join(state, st, secret, &cause) :
+	    init_secret(state, st, &cause)) != 0 ||
+	    (!join && (r = store_site_add(st, c.site, clock_now(),
+	    &cause)) != 0) ||
+	    (r = init_register(state, st, host, &cause)) != 0) {
 		fprintf(stderr, "ferryd: init: %s\n", cause ? cause :
 		    err_str(r));
 		free(cause);
@@ -178,6 +223,9 @@ cmd_init_exec(int argc, char **argv)
 		return (FERRYD_EXIT_FAILED);
 	}
 	store_close(st);
+	if (join)
+		printf("hub %s joined the store's hubs (agents learn it from "
+		    "the active hub)\n", c.site);
 	printf("hub %s ready in %s; start it with: ferryd run --state %s\n",
 	    c.site, state, state);
 	return (FERRYD_EXIT_OK);

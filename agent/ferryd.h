@@ -105,6 +105,10 @@ struct ferryd {
 	char			*uplink_addr;	/* the hub address in use */
 	json_t			*uplink_outq;	/* messages for the hub */
 	int			 uplink_wake[2];
+	json_t			*hubs;		/* agent: hubs.json's list */
+	char			 uplink_fp[64];	/* the linked hub's key */
+	/* Hub: the list last told to agents (hub-hubs.c). */
+	json_t			*hubs_told;
 };
 
 /* ferryd-usage.c */
@@ -360,6 +364,12 @@ int	secret_init(const char *state, struct store *st, const uint8_t *fp,
 	    char **cause);
 int	secret_open(const char *state, struct store *st, const uint8_t *fp,
 	    char **cause);
+/*
+ * secret_join: a second hub of one store (ferryd init --join) takes the
+ * store's hub.secret from file from (0600, checked against the store).
+ */
+int	secret_join(const char *state, struct store *st, const char *from,
+	    char **cause);
 
 /*
  * hub-mail.c: e-mail (docs/mail.md). hub_mail_start checks the mail
@@ -489,5 +499,50 @@ int	hub_window_set(struct ferryd *d, const char *site, const json_t *req,
 	    const char *who, char **cause);
 json_t	*hub_window_sites(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
+
+/*
+ * hub-hubs.c: the hubs of one store, each with its own key (issue 17).
+ * hubs_register (at start, active) writes this hub's row; hubs_list is
+ * the list every welcome and "hubs" message carries ([{"fingerprint",
+ * "address"}], caller holds d->mu); hubs_tick (each second, dispatcher,
+ * d->mu held) says this hub is active and tells every linked agent when
+ * the list changed; hubs_status is status's "hubs" (d->mu held).
+ * hub-standby.c: hubs_standby_wait is how a standby spends a second
+ * waiting for the lease (hub-lease.c): it says it waits, in its row, and
+ * answers its local API (status only).
+ */
+int	hubs_register(struct ferryd *d, char **cause);
+json_t	*hubs_list(struct ferryd *d);
+void	hubs_tick(struct ferryd *d);
+json_t	*hubs_status(struct ferryd *d, struct store *st);
+/* hub.remove (API_LOCAL): a hub leaves the store's set. */
+json_t	*hubs_api(struct ferryd *d, const char *op, const json_t *req,
+	    uid_t uid);
+void	hubs_standby_wait(struct ferryd *d);
+/* This hub's address for agents: public-address or listen's host, port. */
+char	*hubs_own_address(struct ferryd *d);
+
+/*
+ * node-hubs.c: an agent's hubs (issue 17). The pinned set is the
+ * enrolment's hub-fingerprint and STATE/hubs.json's keys, learned from
+ * a pinned hub over the control link; node_hubs_load reads hubs.json at
+ * start; node_hubs_pinned says whether fp is one of the set (0: yes);
+ * node_hubs_addr is the i-th address to try (allocated; i wraps) and
+ * node_hubs_naddrs how many; node_hubs_take checks and keeps (atomically)
+ * the list a hub sent (from: its key). d->mu is taken inside all.
+ */
+int	node_hubs_load(struct ferryd *d, char **cause);
+int	node_hubs_pinned(struct ferryd *d, const uint8_t *fp);
+char	*node_hubs_addr(struct ferryd *d, int i);
+int	node_hubs_naddrs(struct ferryd *d);
+int	node_hubs_take(struct ferryd *d, const json_t *list,
+	    const uint8_t *from, char **cause);
+json_t	*node_hubs_status(struct ferryd *d);
+/*
+ * At enrolment (cmd-enroll.c): the hub's list, in the reply its proof
+ * of the code covers, checked and kept as STATE/hubs.json.
+ */
+int	node_hubs_enrolled(const char *state, const json_t *list,
+	    const uint8_t *from, char **cause);
 
 #endif

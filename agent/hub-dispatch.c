@@ -704,6 +704,8 @@ dispatch_main(void *arg)
 		dispatch_due_clear(&due);
 		/* A transfer window's edge changes running transfers' caps. */
 		hub_window_tick(d);
+		/* This hub is alive, and agents learn new hubs (issue 17). */
+		hubs_tick(d);
 	}
 	pthread_mutex_unlock(&d->mu);
 	return (NULL);

@@ -91,7 +91,8 @@ lease_wait(struct ferryd *d, const char *target, const char *pwfile,
 			log_info("stopping (standby)");
 			_exit(FERRYD_EXIT_OK);
 		}
-		sleep(LEASE_EVERY_S);
+		/* A second, saying so and answering `ferry status`. */
+		hubs_standby_wait(d);
 	}
 	if (said)
 		log_info("active: this hub holds the store's lease now");

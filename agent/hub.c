@@ -97,10 +97,11 @@ hub_enroll(struct hub_conn *hc, struct tls_conn *c, const json_t *msg)
 		pthread_mutex_lock(&d->mu);
 		r = store_enroll_hash(d->store, cd->key, name,
 		    tls_peer_fp(c), NULL, clock_now(), &a, &cause);
+		/* Every hub of the store, under the code's proof (issue 17). */
+		info = r != 0 ? NULL : json_pack("{s:s, s:s?, s:s?, s:s, "
+		    "s:O?}", "name", a.name, "site", a.site, "user", a.email,
+		    "role", store_role_name(a.role), "hubs", d->hubs_told);
 		pthread_mutex_unlock(&d->mu);
-		info = r != 0 ? NULL : json_pack("{s:s, s:s?, s:s?, s:s}",
-		    "name", a.name, "site", a.site, "user", a.email, "role",
-		    store_role_name(a.role));
 		if (r == 0)
 			r = enroll_hub_accept(c, cd->key, info, &cause);
 		json_decref(info);
@@ -278,9 +279,12 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	l = hub_link_register(d, &a, hc->peer, pub);
 	/* Its roots before its jobs are dispatched (hub-roots.c). */
 	roots_hello(d, a.name, a.site, a.email, hello);
-	rep = json_pack("{s:s, s:s, s:s?, s:s?, s:I}", "op", "welcome", "name",
-	    a.name, "site", a.site, "user", a.email, "run",
-	    (json_int_t)d->hub_run);
+	/* Every hub of the store, which the agent pins (hub-hubs.c). */
+	pthread_mutex_lock(&d->mu);
+	rep = json_pack("{s:s, s:s, s:s?, s:s?, s:I, s:O?}", "op", "welcome",
+	    "name", a.name, "site", a.site, "user", a.email, "run",
+	    (json_int_t)d->hub_run, "hubs", d->hubs_told);
+	pthread_mutex_unlock(&d->mu);
 	r = proto_send(c, rep, NULL);
 	json_decref(rep);
 	log_info("%s connected from %s", a.name, hc->peer);
@@ -505,6 +509,7 @@ hub_run(struct ferryd *d)
 	    &cause)) != 0 ||
 	    (r = secret_open(d->state, d->store, identity_fp(d->id),
 	    &cause)) != 0 ||
+	    (r = hubs_register(d, &cause)) != 0 ||
 	    (r = hub_listen(d, &cause)) != 0 ||
 	    (r = hub_mail_start(d, &cause)) != 0) {
 		log_error("%s", cause ? cause : err_str(r));

@@ -1,7 +1,9 @@
 /*
  * A plain agent's control link: it dials out to the hub (it needs no open
- * port), pins the hub's key, says hello and keeps the link alive with
- * pings. A lost link is made again with exponential backoff.
+ * port), checks the hub's key against the pinned set (node-hubs.c), says
+ * hello and keeps the link alive with pings. A lost link tries the next
+ * hub address at once, and after all of them waits with exponential
+ * backoff.
  */
 #include "config.h"
 
@@ -25,39 +27,6 @@
 #include "tls.h"
 
 #define UPLINK_BACKOFF_MAX	60
-
-/*
- * The hubs an agent may find active (docs/operations.md, "Active and
- * standby hubs"): hub, then hub-standby's comma-separated addresses, all
- * with the one key pinned as hub-fingerprint. i wraps around.
- */
-static int
-uplink_naddrs(const struct ferryd *d)
-{
-	const char	*p;
-	int		 n = 1;
-
-	for (p = d->conf.hub_standby; p != NULL && *p != '\0'; p++)
-		n += *p == ',';
-	return (d->conf.hub_standby != NULL && *d->conf.hub_standby != '\0' ?
-	    n + 1 : 1);
-}
-
-static char *
-uplink_addr_at(const struct ferryd *d, int i)
-{
-	const char	*p, *end;
-
-	i %= uplink_naddrs(d);
-	if (i == 0)
-		return (strdup(d->conf.hub));
-	for (p = d->conf.hub_standby; --i > 0; p++)
-		p = strchr(p, ',');
-	while (*p == ' ')
-		p++;
-	end = p + strcspn(p, ", ");
-	return (strndup(p, (size_t)(end - p)));
-}
 
 static int
 uplink_dial(struct ferryd *d, int *fdp, char **cause)
@@ -109,6 +78,18 @@ uplink_answer(struct ferryd *d, const json_t *msg)
 	pthread_mutex_unlock(&d->mu);
 }
 
+/* The store's hubs, from the pinned hub this link is to (node-hubs.c). */
+static void
+uplink_hubs(struct ferryd *d, struct tls_conn *c, const json_t *msg)
+{
+	char	*cause = NULL;
+
+	if (node_hubs_take(d, json_object_get(msg, "hubs"), tls_peer_fp(c),
+	    &cause) != 0)
+		log_warnx("the hub's list of hubs dropped: %s", cause);
+	free(cause);
+}
+
 /*
  * The link's life after hello: the hub's messages (transfers to run),
  * the workers' messages to the hub, and a ping when all is quiet. This
@@ -152,6 +133,8 @@ uplink_loop(struct ferryd *d, struct tls_conn *c, int fd, char **cause)
 			else if (op != NULL && strcmp(op, "discard") == 0)
 				partial_discard_later(d, json_object_get(msg,
 				    "paths"));
+			else if (op != NULL && strcmp(op, "hubs") == 0)
+				uplink_hubs(d, c, msg);
 			else if (op != NULL && strcmp(op, "list") == 0)
 				ferryd_enqueue(d, &d->uplink_outq,
 				    xfer_list(d, msg, c));
@@ -171,18 +154,31 @@ uplink_loop(struct ferryd *d, struct tls_conn *c, int fd, char **cause)
 
 /* One life of the link: returns when it fails, with the cause. */
 static int
-uplink_once(struct ferryd *d, const uint8_t *hub_fp, char **cause)
+uplink_once(struct ferryd *d, char **cause)
 {
 	struct tls_conn	*c = NULL;
 	json_t		*msg = NULL, *rep = NULL;
 	const char	*err;
 	json_int_t	 run;
+	char		 fps[IDENTITY_FP_STRLEN + 1];
 	int		 fd = -1, r;
 
+	/*
+	 * Any key in the handshake, then one of the pinned set or nothing
+	 * at all is sent: the same as pinning one key, for a set of them.
+	 */
 	if ((r = uplink_dial(d, &fd, cause)) != 0 ||
-	    (r = tls_connect(fd, d->id, hub_fp, FERRYD_TIMEOUT_MS, &c,
+	    (r = tls_connect(fd, d->id, NULL, FERRYD_TIMEOUT_MS, &c,
 	    cause)) != 0)
 		goto out;
+	identity_fp_format(tls_peer_fp(c), fps);
+	if (node_hubs_pinned(d, tls_peer_fp(c)) != 0) {
+		r = err_set(cause, FERRY_ERR_AUTH, "the hub at %s has key %s, "
+		    "which is none of the hub keys pinned here (ferry status "
+		    "lists them): refused", d->uplink_addr != NULL ?
+		    d->uplink_addr : d->conf.hub, fps);
+		goto out;
+	}
 	/* Where the shares lie here, which the hub translates with. */
 	msg = json_pack("{s:s, s:s, s:s?, s:o}", "op", "hello", "name",
 	    d->conf.name ? d->conf.name : "", "address",
@@ -201,6 +197,11 @@ uplink_once(struct ferryd *d, const uint8_t *hub_fp, char **cause)
 		xfer_abort_all(d);
 	if (run != 0)
 		d->hub_run = run;
+	if (json_is_array(json_object_get(rep, "hubs")))
+		uplink_hubs(d, c, rep);
+	pthread_mutex_lock(&d->mu);
+	snprintf(d->uplink_fp, sizeof d->uplink_fp, "%s", fps);
+	pthread_mutex_unlock(&d->mu);
 	uplink_state(d, 1, NULL);
 	log_info("connected to the hub at %s", d->uplink_addr != NULL ?
 	    d->uplink_addr : d->conf.hub);
@@ -224,6 +225,7 @@ uplink_main(void *arg)
 	char		*cause = NULL, *addr;
 	int		 backoff = 1, i, at = 0, tried = 0;
 
+	/* The enrolment's pin: node-hubs.c uses it until a list came. */
 	if (identity_fp_parse(d->conf.hub_fp, hub_fp, &cause) != 0) {
 		log_error("%s: hub-fingerprint: %s", CONF_NAME, cause);
 		uplink_state(d, 0, cause);
@@ -231,13 +233,13 @@ uplink_main(void *arg)
 		return (NULL);
 	}
 	while (!d->stop) {
-		if ((addr = uplink_addr_at(d, at)) != NULL) {
+		if ((addr = node_hubs_addr(d, at)) != NULL) {
 			pthread_mutex_lock(&d->mu);
 			free(d->uplink_addr);
 			d->uplink_addr = addr;
 			pthread_mutex_unlock(&d->mu);
 		}
-		if (uplink_once(d, hub_fp, &cause) == 0 && d->stop)
+		if (uplink_once(d, &cause) == 0 && d->stop)
 			break;
 		if (d->uplinked) {
 			backoff = 1;	/* it was up: start the backoff over */
@@ -245,8 +247,8 @@ uplink_main(void *arg)
 		}
 		uplink_state(d, 0, cause);
 		/* The next hub at once, until each was tried: then wait. */
-		at = (at + 1) % uplink_naddrs(d);
-		if (++tried < uplink_naddrs(d)) {
+		at = (at + 1) % node_hubs_naddrs(d);
+		if (++tried < node_hubs_naddrs(d)) {
 			log_warnx("hub link: %s; trying the next hub", cause ?
 			    cause : "lost");
 			free(cause);
@@ -270,6 +272,7 @@ int
 uplink_run(struct ferryd *d)
 {
 	pthread_t	t;
+	char		*cause = NULL;
 
 	if (ferryd_wake_open(d->uplink_wake) == -1) {
 		log_error("cannot make the hub link's wake pipe");
@@ -278,6 +281,11 @@ uplink_run(struct ferryd *d)
 	if (d->conf.hub == NULL || d->conf.hub_fp == NULL) {
 		log_error("%s/%s names no hub: run 'ferryd enroll' first",
 		    d->state, CONF_NAME);
+		return (FERRYD_EXIT_FAILED);
+	}
+	if (node_hubs_load(d, &cause) != 0) {
+		log_error("%s", cause);
+		free(cause);
 		return (FERRYD_EXIT_FAILED);
 	}
 	if (pthread_create(&t, NULL, uplink_main, d) != 0) {

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -51,15 +52,14 @@ secret_check(const uint8_t *key, char *out, char **cause)
 	return (0);
 }
 
-/* Reads hub.secret: FERRY_ERR_NOTFOUND if there is none. */
+/* Reads a secret from path: FERRY_ERR_NOTFOUND if there is none. */
 static int
-secret_read(const char *state, uint8_t *key, char **cause)
+secret_read_path(const char *path, uint8_t *key, char **cause)
 {
-	char	path[4096], text[2 * SECRET_LEN + 2];
+	char	text[2 * SECRET_LEN + 2];
 	ssize_t	n;
 	int	fd;
 
-	secret_path(state, path, sizeof path);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return (errno == ENOENT ? FERRY_ERR_NOTFOUND : err_set(cause,
 		    FERRY_ERR_IO, "%s: %s", path, strerror(errno)));
@@ -71,6 +71,16 @@ secret_read(const char *state, uint8_t *key, char **cause)
 		    "secret", path));
 	OPENSSL_cleanse(text, sizeof text);
 	return (0);
+}
+
+/* Reads hub.secret: FERRY_ERR_NOTFOUND if there is none. */
+static int
+secret_read(const char *state, uint8_t *key, char **cause)
+{
+	char	path[4096];
+
+	secret_path(state, path, sizeof path);
+	return (secret_read_path(path, key, cause));
 }
 
 /* Makes hub.secret: new random bytes, written once, 0600. */
@@ -129,7 +139,9 @@ secret_owner(const char *state, struct store *st, const uint8_t *fp,
 	r = store_meta_get(st, "hub_fp", &have, cause);
 	if (r == FERRY_ERR_NOTFOUND)
 		return (store_meta_set(st, "hub_fp", fps, cause));
-	if (r == 0 && strcmp(have, fps) != 0)
+	/* A store's other hubs, each with a key of its own (issue 17). */
+	if (r == 0 && strcmp(have, fps) != 0 &&
+	    store_hub_known(st, fps, NULL) != 0)
 		r = err_set(cause, FERRY_ERR_AUTH, "%s/hub.db belongs to "
 		    "another hub (key %s), not to this one (key %s): restore "
 		    "this hub's own hub.db (docs/security.md)", state, have,
@@ -179,6 +191,62 @@ secret_open(const char *state, struct store *st, const uint8_t *fp,
 		log_info("%s/%s made; %zu invite(s) sealed with it", state,
 		    SECRET_FILE, n);
 	}
+out:
+	OPENSSL_cleanse(key, sizeof key);
+	free(want);
+	return (r);
+}
+
+/*
+ * A second hub of one store (ferryd init --join): the store's hub.secret,
+ * copied by the operator from a hub of it, is checked against the store
+ * and written into this hub's state directory, 0600, under its final
+ * name only once whole (O_EXCL on a name nobody else writes).
+ */
+int
+secret_join(const char *state, struct store *st, const char *from,
+    char **cause)
+{
+	uint8_t		key[SECRET_LEN];
+	char		path[4096], check[65], *want = NULL;
+	char		text[2 * SECRET_LEN + 2];
+	struct stat	sb;
+	int		fd = -1, r;
+
+	if (stat(from, &sb) == -1)
+		return (err_set(cause, FERRY_ERR_NOTFOUND, "%s: %s", from,
+		    strerror(errno)));
+	if ((sb.st_mode & 077) != 0)
+		return (err_set(cause, FERRY_ERR_AUTH, "%s can be read by "
+		    "others (mode %03o): make it 0600 first", from,
+		    (unsigned)(sb.st_mode & 0777)));
+	if ((r = secret_read_path(from, key, cause)) != 0) {
+		if (r == FERRY_ERR_NOTFOUND)
+			r = err_set(cause, r, "%s: no such file", from);
+		return (r);
+	}
+	if ((r = store_meta_get(st, "secret_check", &want, cause)) != 0 ||
+	    (r = secret_check(key, check, cause)) != 0)
+		goto out;
+	if (strcmp(want, check) != 0) {
+		r = err_set(cause, FERRY_ERR_AUTH, "%s is not this store's "
+		    "hub.secret: copy the one from the state directory of a "
+		    "hub of this store", from);
+		goto out;
+	}
+	secret_path(state, path, sizeof path);
+	hex_encode(key, SECRET_LEN, text);
+	text[2 * SECRET_LEN] = '\n';
+	text[2 * SECRET_LEN + 1] = '\0';
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd == -1 || write(fd, text, strlen(text)) !=
+	    (ssize_t)strlen(text) || fsync(fd) == -1)
+		r = err_set(cause, FERRY_ERR_IO, "%s: %s", path,
+		    strerror(errno));
+	if (fd != -1)
+		close(fd);
+	OPENSSL_cleanse(text, sizeof text);
 out:
 	OPENSSL_cleanse(key, sizeof key);
 	free(want);

@@ -99,35 +99,79 @@ cli_who(const char *who, char *buf, size_t n)
 	return (buf);
 }
 
-int
-cli_request(const struct cmd_entry *cmd, const char *state,
-    const json_t *req, json_t **rep)
+/*
+ * One daemon's answer: FERRY_ERR_UNREACHABLE before anything was asked
+ * (no socket, nobody on it) or when it is a standby hub, which takes
+ * nothing but status.
+ */
+static int
+cli_request_one(const char *state, const json_t *req, json_t **rep,
+    char **cause)
 {
 	struct jsonline_conn	*c = NULL;
-	char			 path[4096], *cause = NULL;
-	const char		*err;
+	char			 path[4096];
 	int			 r;
 
-	*rep = NULL;
-	snprintf(path, sizeof path, "%s/%s", statedir_choose(state),
-	    JSONLINE_SOCKET_NAME);
-	if ((r = jsonline_connect(path, &c, &cause)) == 0 &&
-	    (r = jsonline_request(c, req, &cause)) == 0) {
+	snprintf(path, sizeof path, "%s/%s", state, JSONLINE_SOCKET_NAME);
+	if ((r = jsonline_connect(path, &c, cause)) != 0) {
+		jsonline_free(c);
+		return (FERRY_ERR_UNREACHABLE);
+	}
+	if ((r = jsonline_request(c, req, cause)) == 0) {
 		/* Progress lines may come first; the last says "done". */
 		do {
 			json_decref(*rep);
 			*rep = NULL;
-		} while ((r = jsonline_recv(c, rep, &cause)) == 0 &&
+		} while ((r = jsonline_recv(c, rep, cause)) == 0 &&
 		    !jsonline_done(*rep) &&
 		    json_object_get(*rep, "error") == NULL);
 	}
 	jsonline_free(c);
+	if (r == 0 && json_is_true(json_object_get(*rep, "standby")))
+		r = FERRY_ERR_UNREACHABLE;
+	return (r);
+}
+
+/*
+ * state may name several hubs' state directories, comma-separated (an
+ * active and a standby hub on one machine, docs/operations.md): the
+ * request goes to the first that takes it. A request a daemon took and
+ * then failed is never sent to the next.
+ */
+int
+cli_request(const struct cmd_entry *cmd, const char *state,
+    const json_t *req, json_t **rep)
+{
+	char		*cause = NULL, *dirs, *one, *save = NULL;
+	const char	*err;
+	int		 r;
+
+	*rep = NULL;
+	state = statedir_choose(state);
+	if (strchr(state, ',') == NULL)
+		r = cli_request_one(state, req, rep, &cause);
+	else if ((dirs = strdup(state)) == NULL)
+		r = FERRY_ERR_NOMEM;
+	else {
+		r = FERRY_ERR_UNREACHABLE;
+		for (one = strtok_r(dirs, ",", &save); one != NULL &&
+		    r == FERRY_ERR_UNREACHABLE; one = strtok_r(NULL, ",",
+		    &save)) {
+			free(cause);
+			cause = NULL;
+			r = cli_request_one(one, req, rep, &cause);
+		}
+		free(dirs);
+	}
+	if (r == FERRY_ERR_UNREACHABLE && *rep != NULL)
+		r = 0;		/* only standbys: say what the last said */
 	if (r == 0 && (err = json_string_value(json_object_get(*rep,
 	    "error"))) != NULL) {
 		if (cmd != NULL)
 			cli_error(cmd, "%s", err);
 		json_decref(*rep);
 		*rep = NULL;
+		free(cause);
 		return (CLI_EXIT_FAILED);
 	}
 	if (r != 0) {
@@ -138,6 +182,7 @@ cli_request(const struct cmd_entry *cmd, const char *state,
 		*rep = NULL;
 		return (CLI_EXIT_FAILED);
 	}
+	free(cause);
 	return (CLI_EXIT_OK);
 }
 

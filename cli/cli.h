@@ -43,6 +43,7 @@ extern const struct cmd_entry cmd_root_entry;
 /* cmd-root.c: each share's root for an agent, and why, one a line. */
 void	cli_roots_print(const struct json_t *roots);
 extern const struct cmd_entry cmd_mail_entry;
+extern const struct cmd_entry cmd_hub_entry;
 
 /* cli.c */
 void	cli_error(const struct cmd_entry *cmd, const char *fmt, ...)

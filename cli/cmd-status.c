@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -43,6 +44,45 @@ status_mail(const json_t *mail)
 	    err != NULL ? "; last error: " : "", err != NULL ? err : "");
 }
 
+/*
+ * The store's hubs (issue 17): on a hub, each one's state by its own
+ * word and how long ago it gave it; on an agent, the keys it pins.
+ */
+static void
+status_hubs(const json_t *hubs)
+{
+	const char	*state;
+	json_t		*h;
+	json_int_t	 seen;
+	size_t		 i;
+
+	if (json_array_size(hubs) == 0)
+		return;
+	printf("hubs:\n");
+	json_array_foreach(hubs, i, h) {
+		state = json_string_value(json_object_get(h, "state"));
+		seen = json_integer_value(json_object_get(h, "last_seen"));
+		printf("  %s ", json_string_value(json_object_get(h,
+		    "address")));
+		if (state == NULL)
+			printf("pinned%s", json_is_true(json_object_get(h,
+			    "linked")) ? ", linked now" : "");
+		else if (strcmp(state, "standby") == 0)
+			printf("standby (waiting for the lease)");
+		else
+			printf("%s", state);
+		if (state != NULL && json_is_true(json_object_get(h, "self")))
+			printf(" (this hub)");
+		else if (state != NULL && seen == 0)
+			printf(", never seen");
+		else if (state != NULL)
+			printf(", last seen %jd s ago", (intmax_t)(time(NULL) -
+			    seen));
+		printf(", key %s\n", json_string_value(json_object_get(h,
+		    "fingerprint")));
+	}
+}
+
 static void
 status_print(const json_t *rep)
 {
@@ -57,9 +97,9 @@ status_print(const json_t *rep)
 	if (json_is_string(json_object_get(rep, "store")) &&
 	    strcmp(json_string_value(json_object_get(rep, "store")),
 	    "postgresql") == 0)
-		printf("store: PostgreSQL; this hub is %s (it holds the "
-		    "store's lease; a standby waits without answering)\n",
+		printf("store: PostgreSQL; this hub is %s\n",
 		    json_string_value(json_object_get(rep, "hub_state")));
+	status_hubs(json_object_get(rep, "hubs"));
 	if ((agents = json_object_get(rep, "agents")) != NULL) {
 		printf("%zu agent(s) connected\n", json_object_size(agents));
 		json_object_foreach(agents, name, a)
@@ -71,12 +111,15 @@ status_print(const json_t *rep)
 		status_mail(json_object_get(rep, "mail"));
 		return;
 	}
+	if (role != NULL && strcmp(role, "hub") == 0)
+		return;		/* a standby: no agents, no link */
 	printf("hub %s: %s%s%s\n",
 	    json_string_value(json_object_get(rep, "hub")),
 	    json_is_true(json_object_get(rep, "connected")) ? "connected" :
 	    "not connected", json_object_get(rep, "link_error") ? ": " : "",
 	    json_object_get(rep, "link_error") ?
 	    json_string_value(json_object_get(rep, "link_error")) : "");
+	status_hubs(json_object_get(rep, "hubs"));
 }
 
 /* Adds "roots" to rep: each share's root for this agent, from the hub. */

@@ -31,6 +31,7 @@ static const struct cmd_entry *cmd_table[] = {
 	&cmd_publish_entry,
 	&cmd_root_entry,
 	&cmd_mail_entry,
+	&cmd_hub_entry,
 	NULL
 };
 

@@ -73,6 +73,8 @@ static const struct pc_op pc_ops[] = {
 	    { "site", PC_STR, OPT }, { "user", PC_STR, OPT },
 	    { "run", PC_UINT, OPT } } },
 	{ "pong", PROTO_TO_AGENT, { { NULL, 0, 0 } } },
+	/* The store's hubs (issue 17): hublist_check checks the list. */
+	{ "hubs", PROTO_TO_AGENT, { { NULL, 0, 0 } } },
 	{ "list", PROTO_TO_AGENT, { { "req", PC_ID, 0 },
 	    { "paths", PC_STRS, 0 }, { "roots", PC_STRS, OPT },
 	    { "skip_missing", PC_BOOL, OPT }, { "page", PC_UINT, OPT } } },

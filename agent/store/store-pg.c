@@ -208,7 +208,15 @@ const char *const store_pg_migrations[] = {
 	"ALTER TABLE sites ADD COLUMN streams integer NOT NULL DEFAULT 0"
 	" CHECK (streams BETWEEN 0 AND 16);"
 	"ALTER TABLE jobs ADD COLUMN streams integer NOT NULL DEFAULT 0"
-	" CHECK (streams BETWEEN 0 AND 16);"
+	" CHECK (streams BETWEEN 0 AND 16);",
+	/* 10: the hubs of one store, each with its own key. */
+	"CREATE TABLE hubs ("
+	" fingerprint text PRIMARY KEY NOT NULL CHECK (fingerprint <> ''),"
+	" address text NOT NULL CHECK (address <> ''),"
+	" state text NOT NULL DEFAULT 'standby'"
+	"  CHECK (state IN ('active', 'standby')),"
+	" seen bigint,"
+	" added bigint NOT NULL);"
 };
 
 const size_t store_pg_nmigrations = STORE_NAMES(store_pg_migrations);

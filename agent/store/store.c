@@ -239,7 +239,19 @@ static const char *const store_migrations[] = {
 	"ALTER TABLE sites ADD COLUMN streams INTEGER NOT NULL DEFAULT 0"
 	" CHECK (streams BETWEEN 0 AND 16);"
 	"ALTER TABLE jobs ADD COLUMN streams INTEGER NOT NULL DEFAULT 0"
-	" CHECK (streams BETWEEN 0 AND 16);"
+	" CHECK (streams BETWEEN 0 AND 16);",
+	/*
+	 * 10: the hubs of one store, each with a key of its own (issue 17):
+	 * the set agents pin and learn over their links. state and seen are
+	 * each hub's own word, written every second or two (store-hubs.c).
+	 */
+	"CREATE TABLE hubs ("
+	" fingerprint TEXT PRIMARY KEY NOT NULL CHECK (fingerprint <> ''),"
+	" address TEXT NOT NULL CHECK (address <> ''),"
+	" state TEXT NOT NULL DEFAULT 'standby'"
+	"  CHECK (state IN ('active', 'standby')),"
+	" seen INTEGER,"
+	" added INTEGER NOT NULL);"
 };
 
 /* Opening and the schema. */

@@ -627,4 +627,29 @@ int	 store_stat(struct store *st, enum store_stat which,
 	     int (*cb)(void *, const struct store_stat_row *), void *arg,
 	     char **cause);
 
+/*
+ * store-hubs.c: the hubs of one store, each with its own key (issue 17).
+ * fp is a hub's key fingerprint as identity_fp_format prints it, address
+ * where agents reach its control port (HOST:PORT). store_hub_add makes
+ * or moves a hub; store_hub_seen is a hub's own word about itself
+ * (state "active" or "standby", at now), also on a lease's store;
+ * store_hub_known: 0 or FERRY_ERR_NOTFOUND. store_hub_list gives each
+ * row to cb (its strings last until cb returns), in the order added.
+ */
+struct store_hub {
+	const char	*fp;
+	const char	*address;
+	const char	*state;
+	int64_t		 seen;		/* 0: never */
+	int64_t		 added;
+};
+int	 store_hub_add(struct store *st, const char *fp, const char *address,
+	    int64_t now, char **cause);
+int	 store_hub_seen(struct store *st, const char *fp, const char *state,
+	    int64_t now, char **cause);
+int	 store_hub_known(struct store *st, const char *fp, char **cause);
+int	 store_hub_remove(struct store *st, const char *fp, char **cause);
+int	 store_hub_list(struct store *st, int (*cb)(void *,
+	    const struct store_hub *), void *arg, char **cause);
+
 #endif

@@ -1208,6 +1208,55 @@ test_names(void)
 	ASSERT_STR_EQ(store_role_name(STORE_ROLE_SITE), "site");
 }
 
+/* The hubs of one store (store-hubs.c, issue 17). */
+struct hubs_seen {
+	char	text[512];
+	int	n;
+};
+
+static int
+hubs_cb(void *arg, const struct store_hub *h)
+{
+	struct hubs_seen	*s = arg;
+	size_t			 len = strlen(s->text);
+
+	snprintf(s->text + len, sizeof s->text - len, "%s%s %s %s %lld",
+	    s->n++ ? ";" : "", h->fp, h->address, h->state,
+	    (long long)h->seen);
+	return (0);
+}
+
+static void
+test_hubs(void)
+{
+	struct store		*st = open_db("hubs");
+	struct hubs_seen	 s;
+	char			*cause = NULL;
+
+	ASSERT_INT_EQ(store_hub_known(st, "KEY-A", NULL), FERRY_ERR_NOTFOUND);
+	ASSERT_INT_EQ(store_hub_add(st, "KEY-A", "10.0.0.1:45190", 5, NULL), 0);
+	ASSERT_INT_EQ(store_hub_add(st, "KEY-B", "10.0.0.2:45190", 6, NULL), 0);
+	/* Again: the address moves, the hub stays one. */
+	ASSERT_INT_EQ(store_hub_add(st, "KEY-A", "10.0.0.3:45190", 7, NULL), 0);
+	ASSERT_INT_EQ(store_hub_known(st, "KEY-A", NULL), 0);
+	ASSERT_INT_EQ(store_hub_seen(st, "KEY-A", "active", 100, NULL), 0);
+	ASSERT_INT_EQ(store_hub_seen(st, "KEY-C", "standby", 100, &cause),
+	    FERRY_ERR_NOTFOUND);
+	ASSERT_STR_CONTAINS(cause ? cause : "", "KEY-C");
+	free(cause);
+	ASSERT_TRUE(store_hub_seen(st, "KEY-A", "gone", 100, NULL) != 0);
+	memset(&s, 0, sizeof s);
+	ASSERT_INT_EQ(store_hub_list(st, hubs_cb, &s, NULL), 0);
+	ASSERT_STR_EQ(s.text, "KEY-A 10.0.0.3:45190 active 100;"
+	    "KEY-B 10.0.0.2:45190 standby 0");
+	ASSERT_INT_EQ(store_hub_remove(st, "KEY-A", NULL), 0);
+	ASSERT_INT_EQ(store_hub_remove(st, "KEY-A", NULL), FERRY_ERR_NOTFOUND);
+	memset(&s, 0, sizeof s);
+	ASSERT_INT_EQ(store_hub_list(st, hubs_cb, &s, NULL), 0);
+	ASSERT_STR_EQ(s.text, "KEY-B 10.0.0.2:45190 standby 0");
+	store_close(st);
+}
+
 static void
 cleanup(void)
 {
@@ -1333,6 +1382,7 @@ main(void)
 	test_job_errors();
 	test_shares_acls();
 	test_durability();
+	test_hubs();
 	cleanup();
 	return (TEST_DONE());
 }
