@@ -6,6 +6,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -50,14 +51,31 @@ sock_unlink_stale(const char *path)
 	return (unlink(path));
 }
 
+/*
+ * Listens on path. The socket is bound and listening under path~ and then
+ * renamed to path, so that the name appears only once connecting to it
+ * works: bound under path itself, a client that saw the file between
+ * bind() and listen() was refused ("nothing is listening"), which a loaded
+ * machine showed in CI. A path one byte short of the limit has no room for
+ * the "~" and is bound directly.
+ */
 int
 compat_local_listen(const char *path)
 {
-	struct sockaddr_un	sun;
-	int			fd, e;
+	struct sockaddr_un	sun, tmp;
+	const char		*at = path;
+	size_t			 len = strlen(path);
+	int			 fd, e;
 
 	if (sock_address(path, &sun) == -1 || sock_unlink_stale(path) == -1)
 		return (-1);
+	if (len + 1 < sizeof tmp.sun_path) {
+		tmp = sun;
+		tmp.sun_path[len] = '~';
+		at = tmp.sun_path;
+		if (sock_unlink_stale(at) == -1)
+			return (-1);
+	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return (-1);
@@ -65,10 +83,13 @@ compat_local_listen(const char *path)
 	 * bind() makes the file with the umask's mode; the state directory
 	 * (0700) keeps others out until the chmod.
 	 */
-	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1 ||
-	    chmod(path, 0600) == -1 || listen(fd, 64) == -1) {
+	if (bind(fd, (struct sockaddr *)(at == path ? &sun : &tmp),
+	    sizeof sun) == -1 || chmod(at, 0600) == -1 ||
+	    listen(fd, 64) == -1 || (at != path && rename(at, path) == -1)) {
 		e = errno;
 		close(fd);
+		if (at != path)
+			(void)unlink(at);
 		errno = e;
 		return (-1);
 	}

@@ -42,6 +42,22 @@ slow() {
 	fi
 }
 
+# log_has FILE PATTERN: one check that FILE gets a line matching PATTERN
+# within 10 s (more under valgrind): a daemon writes its log lines on its
+# own time, after the socket a test waited for.
+log_has() {
+	checks=$((checks + 1))
+	_i=0
+	until grep -q -- "$2" "$1" 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -lt "$(slow 100)" ] || {
+			fail "no \"$2\" in $1: $(tail -n 20 "$1" 2>/dev/null)"
+			return 0
+		}
+		sleep 0.1
+	done
+}
+
 fail() {
 	echo "FAIL: $*" >&2
 	failures=$((failures + 1))

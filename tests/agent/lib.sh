@@ -60,7 +60,7 @@ start_daemon() {
 	i=0
 	while [ ! -S "$1/ferryd.sock" ]; do
 		i=$((i + 1))
-		[ $i -lt 200 ] || { fail "ferryd on $1 did not start: $(cat "$1.log")"; return 1; }
+		[ $i -lt 600 ] || { fail "ferryd on $1 did not start: $(cat "$1.log")"; return 1; }
 		sleep 0.05
 	done
 }

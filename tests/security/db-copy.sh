@@ -41,8 +41,7 @@ sqlite3 "$HUB/hub.db" "UPDATE invites SET code_hash = x'$(printf '%s' \
 rm -f "$HUB/hub.secret"
 start_daemon "$HUB"
 HUBPID=$DPID
-checks=$((checks + 1))
-grep -q "hub.secret.*made" "$HUB.log" || fail "no migration: $(cat "$HUB.log")"
+log_has "$HUB.log" "hub.secret.*made"
 run 0 "$FERRYD" enroll "127.0.0.1:$port" "$code" --state "$TMP/ny" \
     --name ny-server
 key=$(sqlite3 "$HUB/hub.db" "SELECT lower(hex(code_hash)) FROM invites")

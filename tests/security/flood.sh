@@ -52,12 +52,16 @@ asan=$(ldd "$FERRYD" 2>/dev/null | grep -o libasan || true)
 # Half of a 1 MiB frame each: no buffer for it before the key is known.
 fpids=
 flood half
-audit_has conn.limit 127.0.0.
 for p in $fpids; do wait "$p" || true; done
 # A finished handshake, then silence: the cap on connections holds.
 sleep 2
 fpids=
 flood tls
+# 320 held connections pass the cap of 64 whatever the machine's load, so
+# the refusal is recorded here. (The half frames are cut at their header,
+# hold no slot, and meet only the per-address rate, which a loaded
+# machine's slower flood may never reach: CI at 02d180c.)
+audit_has conn.limit.total 127.0.0.
 # The hub still serves its agents and its local API meanwhile.
 run 0 "$FERRY" status --json --state "$HUB"
 checks=$((checks + 1))

@@ -39,13 +39,21 @@ finish() {
 
 # audit_has WHAT WHO: the hub's audit trail has a record WHAT (a prefix
 # such as "answer.") caused by WHO (a substring).
+# The record may follow the refusal a test saw by a moment: 10 s.
 audit_has() {
 	checks=$((checks + 1))
-	"$FERRY" audit --json --limit 0 --state "$HUB" >"$TMP/audit" 2>&1 ||
-	    { fail "ferry audit: $(cat "$TMP/audit")"; return 0; }
-	jq -e --arg w "$1" --arg who "$2" 'any(.[]; (.what | startswith($w))
-	    and (.who | contains($who)))' "$TMP/audit" >/dev/null ||
-	    fail "no audit record $1 by $2: $(cat "$TMP/audit")"
+	_i=0
+	while :; do
+		"$FERRY" audit --json --limit 0 --state "$HUB" >"$TMP/audit" \
+		    2>&1 || { fail "ferry audit: $(cat "$TMP/audit")"; return 0; }
+		jq -e --arg w "$1" --arg who "$2" 'any(.[]; (.what |
+		    startswith($w)) and (.who | contains($who)))' \
+		    "$TMP/audit" >/dev/null && return 0
+		_i=$((_i + 1))
+		[ $_i -lt "$(slow 50)" ] || break
+		sleep 0.2
+	done
+	fail "no audit record $1 by $2: $(cat "$TMP/audit")"
 }
 
 # wait_grep PATTERN FILE: until FILE has a line matching PATTERN (10 s).

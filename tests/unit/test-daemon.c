@@ -450,6 +450,12 @@ test_jsonline_listen(const char *sock)
 
 	ASSERT_INT_EQ(jsonline_listen(sock, &lfd, &cause), 0);
 	ASSERT_INT_EQ(mode_of(sock), 0600);
+	/* Bound as sock~ and renamed once listening: no sock~ is left. */
+	snprintf(longpath, sizeof longpath, "%s~", sock);
+	ASSERT_INT_EQ(access(longpath, F_OK), -1);
+	ASSERT_INT_EQ(jsonline_connect(sock, &c, &cause), 0);
+	jsonline_free(c);
+	c = NULL;
 	close(lfd);
 	/* The socket a dead daemon left: connect says so, listen reuses it. */
 	ASSERT_INT_EQ(jsonline_connect(sock, &c, &cause), FERRY_ERR_NOTFOUND);
