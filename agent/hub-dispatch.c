@@ -612,7 +612,8 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	 * statement per run of ids: one flush, not thousands, and no
 	 * statements per file.
 	 */
-	store_batch_begin(d->store, NULL);
+	if ((r = store_batch_begin(d->store, &cause)) != 0)
+		goto unrecorded;
 	for (i = 0; i < due->n && x->task && x->settled && x->delivered &&
 	    x->l.v; i++) {
 		if (due->t[i].job_id != j.id)
@@ -626,10 +627,24 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 		free(cause);
 		cause = NULL;
 	}
+	r = 0;
 	if (x->task != NULL)
-		store_tasks_start(d->store, j.id, x->task, x->l.n, clock_now(),
-		    NULL, NULL);
-	store_batch_end(d->store, 0, NULL);
+		r = store_tasks_start(d->store, j.id, x->task, x->l.n,
+		    clock_now(), NULL, &cause);
+	/*
+	 * Every write happens before what it records: a transfer whose
+	 * start did not commit would run with its tasks still queued, and
+	 * the next round would start it again.
+	 */
+	if ((r = store_batch_end(d->store, r, r == 0 ? &cause : NULL)) != 0) {
+unrecorded:
+		dispatch_store_failed(d, j.id, cause);
+		free(cause);
+		dispatch_src_close(&src);
+		store_job_clear(&j);
+		dispatch_xfer_free(x);
+		return (0);
+	}
 	dispatch_src_close(&src);
 	dispatch_streams_plan(x, j.from_site);
 	store_job_clear(&j);

@@ -49,7 +49,7 @@ checks=$((checks + 1))
 [ ! -e "$L/show/sh010/comp.mov" ] ||
     fail "the file was sent while the hub could not record it"
 checks=$((checks + 1))
-grep -q "hub.db.*full\|full.*hub.db" "$HUB.log" ||
+grep -q "hub.db) cannot record that its tasks start: .*full" "$HUB.log" ||
     fail "the hub's log does not name the full store: $(tail -n 5 "$HUB.log")"
 run 0 "$FERRY" jobs --json --state "$HUB"
 checks=$((checks + 1))
