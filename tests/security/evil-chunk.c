@@ -23,6 +23,7 @@
  *                 id 0 in the middle of its DATA
  *         nostripe a HELLO without the STRIPE feature, then a CHUNK
  *         early   the same, with the CHUNK before any FILE_ENTRY
+ *         prehello a CHUNK instead of a HELLO
  *         short   chunk 0 with half its bytes, then the file's FILE_END
  *         badfile every chunk whole and right, the file's FILE_END with
  *                 a wrong hash of the chunks' hashes
@@ -242,11 +243,18 @@ main(int argc, char **argv)
 	if (conn_init(&c, tls) != 0)
 		die("conn", NULL);
 	plain = strcmp(mode, "nostripe") == 0 || strcmp(mode, "early") == 0;
+	buf_init(&b, 0);
+	if (strcmp(mode, "prehello") == 0) {
+		struct msg_chunk	m = { 0, 0, 0, 4U << 20 };
+
+		msg_chunk_encode(&b, &m);
+		put(&c, &b);
+		goto answer;
+	}
 	if (plain)
 		hello_plain(&c);
 	else if (session_hello(&c, NULL, &cause) != 0)
 		die("hello", cause);
-	buf_init(&b, 0);
 	if (strcmp(mode, "early") == 0) {
 		struct msg_chunk	m = { 0, 0, 0, 4U << 20 };
 

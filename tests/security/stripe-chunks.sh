@@ -4,7 +4,7 @@
 # last chunk running past the file's size, chunk 0 again with other bytes,
 # a chunk closed by another file's FILE_END, a CHUNK inside a whole file's
 # DATA, a CHUNK when striping was not agreed (in the data phase and before
-# any entry), a chunk cut short, and every chunk right but the file's
+# any entry) or instead of the HELLO, a chunk cut short, and every chunk right but the file's
 # hash of hashes wrong. The receiver must refuse each, naming the fault,
 # with nothing under the final name and nothing past the file's size;
 # "good" (every chunk and the file's hash right) shows the crafted sender
@@ -16,8 +16,8 @@ set -eu
 # No multiple of the 4 MiB chunk: the last chunk is short.
 SIZE=$((40 * 1024 * 1024 + 12345))
 tok=$(cat "$TMP/token")
-for mode in huge zero tail dupdiff nest mixed nostripe early short \
-    badfile good; do
+for mode in huge zero tail dupdiff nest mixed nostripe early prehello \
+    short badfile good; do
 	rm -rf "$TMP/dst"; mkdir -p "$TMP/dst"
 	STREAMS=1 start_recv
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
@@ -28,7 +28,7 @@ for mode in huge zero tail dupdiff nest mixed nostripe early short \
 	case $mode in
 	nostripe) grep -q "^plan: 1 " "$TMP/evil.out" ||
 	    fail "$mode: not planned whole: $(cat "$TMP/evil.out")" ;;
-	early) ;;
+	early|prehello) ;;
 	*) grep -q "^plan: 5 " "$TMP/evil.out" ||
 	    fail "$mode: not planned striped: $(cat "$TMP/evil.out")" ;;
 	esac
@@ -48,6 +48,7 @@ for mode in huge zero tail dupdiff nest mixed nostripe early short \
 	mixed) want="small.bin: expected DATA or FILE_END, got CHUNK" ;;
 	nostripe) want="a CHUNK, and striping was not agreed" ;;
 	early) want="expected FILE_ENTRY, got CHUNK" ;;
+	prehello) want="expected a HELLO frame, got CHUNK" ;;
 	short) want="^ack: 1 chunk 0: cut short" ;;
 	badfile) want="^ack: 1 checksum mismatch" ;;
 	good) want="^ack: 0 " ;;
