@@ -52,6 +52,13 @@
  * file), and the hub tracking D2's 100,000 files went from 44 to 77 MB.
  */
 #define DISPATCH_BATCH		4096
+/*
+ * The names one transfer takes, in bytes of JSON: its transfer.start
+ * carries them in one control message, which may not pass 1 MiB
+ * (FRAME_MAX_BULK), or it is never sent. The rest of the batch waits for
+ * the next transfer; names of usual lengths never come near it.
+ */
+#define DISPATCH_START_BYTES	(768 * 1024)
 #define DISPATCH_DONE_WAIT_S	30	/* a sender's last words */
 #define DISPATCH_TRY		64	/* jobs tried for one transfer */
 
@@ -521,6 +528,34 @@ dispatch_add(struct jobs_xfer *x, struct share_map *m,
 	return (0);
 }
 
+/* A string's length in JSON, with its quotes and escapes. */
+static size_t
+dispatch_json_len(const char *s)
+{
+	size_t	n = 2;	/* the quotes */
+
+	for (; s != NULL && *s != '\0'; s++)
+		n += (unsigned char)*s < 0x20 ? 6 : *s == '"' || *s == '\\' ?
+		    2 : 1;
+	return (n);
+}
+
+/*
+ * What file f adds to the larger of the two ends' transfer.start (the
+ * sender's src, rel and basis; the receiver's rel, and rel and basis in
+ * "bases"), with room for the keys and quotes.
+ */
+static size_t
+dispatch_start_bytes(const struct transfer_file *f)
+{
+	size_t	basis = f->basis != NULL ? dispatch_json_len(f->basis) : 0;
+	size_t	rel = dispatch_json_len(f->rel);
+	size_t	src = dispatch_json_len(f->src);
+
+	/* {"src":,"rel":,"basis":} is 26 bytes and a comma. */
+	return ((src > rel ? src : rel) + rel + basis + 32);
+}
+
 /*
  * Fills end e for endpoint (a site or a user's e-mail): the hub itself,
  * or a free link to an agent serving it. 0 when it can take part now.
@@ -562,6 +597,7 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	char			*cause = NULL;
 	size_t			 i;
 	struct dispatch_src	 src = { -1, -1, NULL };
+	size_t			 bytes = 0;
 	int			 r;
 
 	if (store_job_get(d->store, job, &j, NULL) != 0)
@@ -615,11 +651,15 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	if ((r = store_batch_begin(d->store, &cause)) != 0)
 		goto unrecorded;
 	for (i = 0; i < due->n && x->task && x->settled && x->delivered &&
-	    x->l.v; i++) {
+	    x->l.v && bytes < DISPATCH_START_BYTES; i++) {
 		if (due->t[i].job_id != j.id)
 			continue;
 		if ((r = dispatch_add(x, m, &j, &due->t[i], &src,
-		    &cause)) == 0 || r == 1)
+		    &cause)) == 0) {
+			bytes += dispatch_start_bytes(&x->l.v[x->l.n - 1]);
+			continue;
+		}
+		if (r == 1)
 			continue;
 		store_task_start(d->store, due->t[i].id, clock_now(), NULL);
 		store_task_fail(d->store, due->t[i].id, cause, clock_now(),
