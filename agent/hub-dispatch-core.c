@@ -8,12 +8,14 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "clock.h"
 #include "err.h"
 #include "ferryd.h"
+#include "log.h"
 #include "hub-dispatch.h"
 #include "identity.h"
 #include "transfer.h"
@@ -38,6 +40,23 @@ dispatch_xfer_free(struct jobs_xfer *x)
 	pthread_cond_destroy(&x->heard);
 	pthread_mutex_destroy(&x->dmu);
 	free(x);
+}
+
+void
+dispatch_store_failed(struct ferryd *d, int64_t job, const char *cause)
+{
+	static int64_t	last;	/* under d->mu, as every dispatch */
+	int64_t		now = clock_now();
+
+	if (last != 0 && now - last < 60)
+		return;
+	last = now;
+	/* A PostgreSQL URL may hold a password: not in the log. */
+	log_warnx("job %jd: the store (%s%s) cannot record that its tasks "
+	    "start: %s; nothing is sent, the tasks stay queued and are "
+	    "tried again", (intmax_t)job, d->conf.store != NULL ?
+	    "PostgreSQL" : d->state, d->conf.store != NULL ? "" : "/hub.db",
+	    cause != NULL ? cause : "unknown error");
 }
 
 /*

@@ -52,6 +52,13 @@
  * file), and the hub tracking D2's 100,000 files went from 44 to 77 MB.
  */
 #define DISPATCH_BATCH		4096
+/*
+ * The names one transfer takes, in bytes of JSON: its transfer.start
+ * carries them in one control message, which may not pass 1 MiB
+ * (FRAME_MAX_BULK), or it is never sent. The rest of the batch waits for
+ * the next transfer; names of usual lengths never come near it.
+ */
+#define DISPATCH_START_BYTES	(768 * 1024)
 #define DISPATCH_DONE_WAIT_S	30	/* a sender's last words */
 #define DISPATCH_TRY		64	/* jobs tried for one transfer */
 
@@ -521,6 +528,34 @@ dispatch_add(struct jobs_xfer *x, struct share_map *m,
 	return (0);
 }
 
+/* A string's length in JSON, with its quotes and escapes. */
+static size_t
+dispatch_json_len(const char *s)
+{
+	size_t	n = 2;	/* the quotes */
+
+	for (; s != NULL && *s != '\0'; s++)
+		n += (unsigned char)*s < 0x20 ? 6 : *s == '"' || *s == '\\' ?
+		    2 : 1;
+	return (n);
+}
+
+/*
+ * What file f adds to the larger of the two ends' transfer.start (the
+ * sender's src, rel and basis; the receiver's rel, and rel and basis in
+ * "bases"), with room for the keys and quotes.
+ */
+static size_t
+dispatch_start_bytes(const struct transfer_file *f)
+{
+	size_t	basis = f->basis != NULL ? dispatch_json_len(f->basis) : 0;
+	size_t	rel = dispatch_json_len(f->rel);
+	size_t	src = dispatch_json_len(f->src);
+
+	/* {"src":,"rel":,"basis":} is 26 bytes and a comma. */
+	return ((src > rel ? src : rel) + rel + basis + 32);
+}
+
 /*
  * Fills end e for endpoint (a site or a user's e-mail): the hub itself,
  * or a free link to an agent serving it. 0 when it can take part now.
@@ -562,6 +597,7 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	char			*cause = NULL;
 	size_t			 i;
 	struct dispatch_src	 src = { -1, -1, NULL };
+	size_t			 bytes = 0;
 	int			 r;
 
 	if (store_job_get(d->store, job, &j, NULL) != 0)
@@ -612,13 +648,18 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	 * statement per run of ids: one flush, not thousands, and no
 	 * statements per file.
 	 */
-	store_batch_begin(d->store, NULL);
+	if ((r = store_batch_begin(d->store, &cause)) != 0)
+		goto unrecorded;
 	for (i = 0; i < due->n && x->task && x->settled && x->delivered &&
-	    x->l.v; i++) {
+	    x->l.v && bytes < DISPATCH_START_BYTES; i++) {
 		if (due->t[i].job_id != j.id)
 			continue;
 		if ((r = dispatch_add(x, m, &j, &due->t[i], &src,
-		    &cause)) == 0 || r == 1)
+		    &cause)) == 0) {
+			bytes += dispatch_start_bytes(&x->l.v[x->l.n - 1]);
+			continue;
+		}
+		if (r == 1)
 			continue;
 		store_task_start(d->store, due->t[i].id, clock_now(), NULL);
 		store_task_fail(d->store, due->t[i].id, cause, clock_now(),
@@ -626,10 +667,24 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 		free(cause);
 		cause = NULL;
 	}
+	r = 0;
 	if (x->task != NULL)
-		store_tasks_start(d->store, j.id, x->task, x->l.n, clock_now(),
-		    NULL, NULL);
-	store_batch_end(d->store, 0, NULL);
+		r = store_tasks_start(d->store, j.id, x->task, x->l.n,
+		    clock_now(), NULL, &cause);
+	/*
+	 * Every write happens before what it records: a transfer whose
+	 * start did not commit would run with its tasks still queued, and
+	 * the next round would start it again.
+	 */
+	if ((r = store_batch_end(d->store, r, r == 0 ? &cause : NULL)) != 0) {
+unrecorded:
+		dispatch_store_failed(d, j.id, cause);
+		free(cause);
+		dispatch_src_close(&src);
+		store_job_clear(&j);
+		dispatch_xfer_free(x);
+		return (0);
+	}
 	dispatch_src_close(&src);
 	dispatch_streams_plan(x, j.from_site);
 	store_job_clear(&j);

@@ -104,6 +104,13 @@ struct dispatch_due {
 /* hub-dispatch-core.c, for hub-dispatch-relay.c and hub-sftp.c. */
 enum dispatch_until { UNTIL_PORT, UNTIL_SENT, UNTIL_BOTH };
 void	dispatch_xfer_free(struct jobs_xfer *x);
+/*
+ * The store could not record that job's tasks start (cause: why; a full
+ * disk, say): logged, naming the store, at most once a minute, since the
+ * dispatcher tries again every second. The caller sends nothing and
+ * leaves the tasks queued.
+ */
+void	dispatch_store_failed(struct ferryd *d, int64_t job, const char *cause);
 json_t	*dispatch_start_msg(struct jobs_xfer *x, const struct dispatch_end *e,
 	    const char *token);
 int	dispatch_tell(struct jobs_xfer *x, const char *name, json_t *msg,

@@ -100,12 +100,21 @@ static int
 sftp_xfer_start(struct sftp_xfer *sx, size_t i)
 {
 	struct jobs_xfer	*x = sx->x;
+	char			*cause = NULL;
+	int			 r;
 
 	if (i >= x->l.n || x->settled[i])
 		return (-1);
-	if (!sx->started[i] && store_task_start(x->d->store, x->task[i],
-	    clock_now(), NULL) != 0) {
-		/* Cancelled, paused, or another task writes its file. */
+	if (!sx->started[i] && (r = store_task_start(x->d->store, x->task[i],
+	    clock_now(), &cause)) != 0) {
+		/*
+		 * Cancelled, paused, or another task writes its file; or the
+		 * store cannot write (a full disk): then the task stays
+		 * queued, and nothing is sent unrecorded.
+		 */
+		if (r != FERRY_ERR_STATE)
+			dispatch_store_failed(x->d, x->job_id, cause);
+		free(cause);
 		x->settled[i] = 1;
 		return (-1);
 	}
@@ -441,8 +450,11 @@ sftp_busy(struct ferryd *d, const char *site)
 	return (0);
 }
 
-/* Starts due tasks of j into sx's run, each refused or failed at once. */
-static void
+/*
+ * Starts due tasks of j into sx's run, each refused or failed at once;
+ * not 0 (logged) if the store could not record those.
+ */
+static int
 sftp_xfer_plan(struct sftp_xfer *sx, struct share_map *m,
     struct dispatch_due *due, const struct store_job *j)
 {
@@ -452,7 +464,11 @@ sftp_xfer_plan(struct sftp_xfer *sx, struct share_map *m,
 	size_t			 i;
 	int			 r;
 
-	store_batch_begin(st, NULL);
+	if ((r = store_batch_begin(st, &cause)) != 0) {
+		dispatch_store_failed(x->d, j->id, cause);
+		free(cause);
+		return (r);
+	}
 	for (i = 0; i < due->n; i++) {
 		if (due->t[i].job_id != j->id)
 			continue;
@@ -471,7 +487,11 @@ sftp_xfer_plan(struct sftp_xfer *sx, struct share_map *m,
 		free(cause);
 		cause = NULL;
 	}
-	store_batch_end(st, 0, NULL);
+	if ((r = store_batch_end(st, 0, &cause)) != 0) {
+		dispatch_store_failed(x->d, j->id, cause);
+		free(cause);
+	}
+	return (r);
 }
 
 int
@@ -499,7 +519,11 @@ sftp_dispatch_job(struct ferryd *d, struct share_map *m,
 		hub_sftp_site_free(site);
 		return (0);
 	}
-	sftp_xfer_plan(sx, m, due, j);
+	/* Unrecorded, the run would fail or refuse what stays queued. */
+	if (sftp_xfer_plan(sx, m, due, j) != 0) {
+		sftp_xfer_free(sx);
+		return (0);
+	}
 	if (sx->x->l.n == 0 || pthread_create(&th, NULL, sftp_xfer_main,
 	    sx) != 0) {
 		sftp_xfer_fail_rest(sx, FERRY_ERR_INTERNAL, "cannot start a "

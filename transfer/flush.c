@@ -12,7 +12,9 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "flush.h"
@@ -143,10 +145,26 @@ flush_start(int fd, off_t off, off_t len)
 }
 
 int
-direct_open(int dirfd, const char *name)
+direct_open(int fd)
 {
-	return (openat(dirfd, name, O_WRONLY | O_DIRECT | O_NOFOLLOW |
-	    O_CLOEXEC));
+	struct stat	a, b;
+	char		path[64];
+	int		dfd;
+
+	/*
+	 * Through /proc, not by name: the name may be another file by now
+	 * (someone who can write in the directory renamed one onto it).
+	 * Without /proc there is no twin; writes go through fd.
+	 */
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	if ((dfd = open(path, O_WRONLY | O_DIRECT | O_CLOEXEC)) == -1)
+		return (-1);
+	if (fstat(fd, &a) == -1 || fstat(dfd, &b) == -1 ||
+	    a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+		close(dfd);
+		return (-1);
+	}
+	return (dfd);
 }
 
 ssize_t

@@ -45,8 +45,11 @@ void		 flush_start(int fd, off_t off, off_t len);
  * aligned parts; the rest goes through the cache as before.
  */
 #define DIRECT_ALIGN	4096
-/* A second descriptor of name below dirfd with O_DIRECT, or -1. */
-int		 direct_open(int dirfd, const char *name);
+/*
+ * A second descriptor of the file fd is open on, with O_DIRECT (the same
+ * file, whatever its name is now), or -1.
+ */
+int		 direct_open(int fd);
 /*
  * Writes n bytes from p at off: through dfd when p, n and off are all
  * aligned to DIRECT_ALIGN (and dfd is not -1), else through fd. Returns

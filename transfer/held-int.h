@@ -24,5 +24,20 @@ uint64_t	 held_partial(int dirfd, const char *base,
 		     const struct msg_entry *e, uint8_t prefix[HASH_LEN]);
 int		 held_basis(int rootfd, const char *rel, int flags, int *code,
 		     char **why);
+/*
+ * ferry's own files in flight (partial file, sidecar) below dirfd, which
+ * others may write in. held_create removes whatever has the name (a file,
+ * a hard link, a symlink someone planted) and makes a new file, 0600, with
+ * O_EXCL: flags is the access mode, with O_APPEND if wanted. held_reopen
+ * opens one for resuming, only if the receiver made it: a regular file of
+ * its uid with one link (else -1, errno EPERM). Both follow no symlink.
+ */
+int		 held_create(int dirfd, const char *name, int flags);
+int		 held_reopen(int dirfd, const char *name, int flags);
+/*
+ * Whether name below dirfd is still the file sb describes (st_dev and
+ * st_ino), so that a rename by name moves the file that was checked.
+ */
+int		 held_same(int dirfd, const char *name, const struct stat *sb);
 
 #endif

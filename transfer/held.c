@@ -67,14 +67,13 @@ held_partial(int dirfd, const char *base, const struct msg_entry *e,
 		return (0);
 	if (fd != -1)
 		close(fd);
-	if ((fd = openat(dirfd, meta, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) ==
-	    -1)
+	if ((fd = held_reopen(dirfd, meta, O_RDONLY)) == -1)
 		goto discard;
 	n = read(fd, got, sizeof got - 1);
 	close(fd);
 	if (n < 0 || (got[n] = '\0', strcmp(got, want) != 0))
 		goto discard;
-	if ((fd = openat(dirfd, part, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+	if ((fd = held_reopen(dirfd, part, O_RDONLY)) == -1)
 		goto discard;
 	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
 	    (uint64_t)sb.st_size > e->size || (h = hash_new()) == NULL) {
@@ -93,6 +92,48 @@ discard:
 	unlinkat(dirfd, part, 0);
 	unlinkat(dirfd, meta, 0);
 	return (0);
+}
+
+int
+held_create(int dirfd, const char *name, int flags)
+{
+	if (unlinkat(dirfd, name, 0) == -1 && errno != ENOENT)
+		return (-1);
+	/* Planted again between the two calls: EEXIST, never its file. */
+	return (openat(dirfd, name, flags | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600));
+}
+
+int
+held_reopen(int dirfd, const char *name, int flags)
+{
+	struct stat	sb;
+	int		fd;
+
+	/* O_NONBLOCK: a fifo planted under the name must not stall us. */
+	if ((fd = openat(dirfd, name, flags | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
+		return (-1);
+	/*
+	 * Another user's file, or a hard link to a file elsewhere, would
+	 * take the data (and go under the final name, still theirs).
+	 */
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    sb.st_uid != geteuid() || sb.st_nlink != 1) {
+		close(fd);
+		errno = EPERM;
+		return (-1);
+	}
+	return (fd);
+}
+
+int
+held_same(int dirfd, const char *name, const struct stat *sb)
+{
+	struct stat	now;
+
+	return (fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    now.st_dev == sb->st_dev && now.st_ino == sb->st_ino);
 }
 
 /*

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "held-int.h"
 #include "recv-int.h"
 
 /* Whether two relative paths have the same parent directory. */
@@ -60,6 +61,11 @@ recv_commit(struct recv_stream *s)
 		if (it->flush_err != 0) {
 			err_set(&it->ack_reason, FERRY_ERR_IO, "flushing: %s",
 			    strerror(it->flush_err));
+			unlinkat(dirfd, part, 0);
+		} else if (!held_same(dirfd, part, &it->part_sb)) {
+			/* Renamed by name: it must be the file checked. */
+			err_set(&it->ack_reason, FERRY_ERR_IO, "%s: the partial "
+			    "file was replaced before its rename", part);
 			unlinkat(dirfd, part, 0);
 		} else if (renameat(dirfd, part, dirfd, base) == -1) {
 			err_set(&it->ack_reason, FERRY_ERR_IO, "renaming into "

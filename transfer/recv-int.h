@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "buf.h"
@@ -58,6 +59,7 @@ struct recv_item {
 	int			 begun;
 	int			 verified;	/* waits for its rename */
 	int			 flush_err;	/* set by the flusher */
+	struct stat		 part_sb;	/* the partial file opened */
 	struct stripe_in	*sp;		/* planned STRIPE */
 	uint8_t			 sent_action;
 	uint64_t		 sent_offset;

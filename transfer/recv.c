@@ -529,8 +529,7 @@ recv_file_open(struct recv_stream *s, struct recv_file *rf,
 {
 	struct msg_entry	*e = &rf->it->e;
 	char			 meta[128], *why = NULL;
-	int			 fd, flags = O_RDWR | O_CREAT | O_NOFOLLOW |
-				     O_CLOEXEC;
+	int			 fd;
 
 	if (recv_parent(s, e->path, 1, &rf->dirfd, &rf->base, &why) != 0) {
 		recv_file_fail(rf, "%s", why);
@@ -544,13 +543,11 @@ recv_file_open(struct recv_stream *s, struct recv_file *rf,
 		    "that was not offered");
 		return;
 	}
-	if (b->offset == 0)
-		flags |= O_TRUNC;
 	/* Only a large file is worth resuming, and so worth a sidecar. */
 	snprintf(meta, sizeof meta, "ferry-part 1 %ju %jd.%09u\n",
 	    (uintmax_t)e->size, (intmax_t)e->mtime_sec, e->mtime_nsec);
-	fd = e->size < RECV_RESUME_MIN ? -2 : openat(rf->dirfd, rf->meta,
-	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = e->size < RECV_RESUME_MIN ? -2 : held_create(rf->dirfd,
+	    rf->meta, O_WRONLY);
 	if (fd == -1 || (fd >= 0 &&
 	    write(fd, meta, strlen(meta)) != (ssize_t)strlen(meta))) {
 		recv_file_fail(rf, "writing the sidecar: %s", strerror(errno));
@@ -560,14 +557,17 @@ recv_file_open(struct recv_stream *s, struct recv_file *rf,
 	}
 	if (fd >= 0)
 		close(fd);
-	if ((rf->fd = openat(rf->dirfd, rf->part, flags, 0600)) == -1 ||
+	/* Planning checked the partial file: it may not be the same now. */
+	rf->fd = b->offset == 0 ? held_create(rf->dirfd, rf->part, O_RDWR) :
+	    held_reopen(rf->dirfd, rf->part, O_RDWR);
+	if (rf->fd == -1 || fstat(rf->fd, &rf->it->part_sb) == -1 ||
 	    (b->offset > 0 && lseek(rf->fd, (off_t)b->offset, SEEK_SET) == -1)) {
 		recv_file_fail(rf, "creating the partial file: %s",
 		    strerror(errno));
 		return;
 	}
 	if (b->action == MSG_PLAN_WHOLE)
-		rf->dfd = direct_open(rf->dirfd, rf->part);
+		rf->dfd = direct_open(rf->fd);
 	/* The checksum covers the whole file: start with what is held. */
 	if (b->offset > 0 && hash_fd_prefix(rf->h, rf->fd, b->offset) != 0)
 		recv_file_fail(rf, "%s", "re-reading the partial file");

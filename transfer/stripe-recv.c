@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "held-int.h"
 #include "hex.h"
 #include "recv-int.h"
 #include "stripe-int.h"
@@ -72,16 +73,6 @@ stripe_len(const struct stripe_in *sp, uint32_t i)
 	return (left < sp->csize ? (uint32_t)left : sp->csize);
 }
 
-/* The partial file's name for base (a static buffer: one thread's). */
-static const char *
-part_name(const char *base)
-{
-	static __thread char	part[TREE_TMP_MAX];
-
-	tree_tmp_name(base, TREE_PART, part);
-	return (part);
-}
-
 static void
 stripe_in_free(struct stripe_in *sp)
 {
@@ -118,8 +109,7 @@ stripe_resume(struct stripe_in *sp, int dirfd, const char *meta,
 	size_t		 hl = strlen(head);
 	int		 fd;
 
-	if ((fd = openat(dirfd, meta, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) ==
-	    -1)
+	if ((fd = held_reopen(dirfd, meta, O_RDONLY)) == -1)
 		return (0);
 	buf_init(&b, hl + (size_t)sp->nchunks * STRIPE_REC_LEN);
 	while ((n = read(fd, tmp, sizeof tmp)) > 0 &&
@@ -174,7 +164,7 @@ stripe_open_part(struct stripe_in *sp, const struct msg_entry *e,
 	tree_tmp_name(base, TREE_META, meta);
 	snprintf(head, sizeof head, STRIPE_META_FMT, (uintmax_t)e->size,
 	    (intmax_t)e->mtime_sec, e->mtime_nsec, sp->csize);
-	sp->fd = openat(dirfd, part, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	sp->fd = held_reopen(dirfd, part, O_RDWR);
 	if (sp->fd != -1 && fstat(sp->fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
 	    (uint64_t)sb.st_size == e->size && !(e->flags &
 	    MSG_ENTRY_FORCE_WHOLE))
@@ -183,20 +173,17 @@ stripe_open_part(struct stripe_in *sp, const struct msg_entry *e,
 		if (sp->fd != -1)
 			close(sp->fd);
 		unlinkat(dirfd, meta, 0);
-		sp->fd = openat(dirfd, part, O_RDWR | O_CREAT | O_TRUNC |
-		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		sp->fd = held_create(dirfd, part, O_RDWR);
 		/* The file has its size from the start: pwrite fills it. */
 		if (sp->fd == -1 || ftruncate(sp->fd, (off_t)e->size) == -1)
 			return (-1);
-		sp->metafd = openat(dirfd, meta, O_WRONLY | O_CREAT | O_TRUNC |
-		    O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+		sp->metafd = held_create(dirfd, meta, O_WRONLY | O_APPEND);
 		if (sp->metafd == -1 || write(sp->metafd, head, strlen(head)) !=
 		    (ssize_t)strlen(head))
 			return (-1);
 		return (0);
 	}
-	sp->metafd = openat(dirfd, meta, O_WRONLY | O_APPEND | O_NOFOLLOW |
-	    O_CLOEXEC);
+	sp->metafd = held_reopen(dirfd, meta, O_WRONLY | O_APPEND);
 	return (sp->metafd == -1 ? -1 : 0);
 }
 
@@ -237,7 +224,7 @@ stripe_plan(struct recv_stream *s, struct recv_item *it, int dirfd,
 		stripe_in_free(sp);
 		return (-1);
 	}
-	sp->dfd = direct_open(dirfd, part_name(base));
+	sp->dfd = direct_open(sp->fd);
 	for (i = 0; i < (sp->nchunks + 7) / 8; i++) {
 		uint8_t		byte = 0;
 		uint32_t	j;
@@ -427,7 +414,8 @@ stripe_file_open(struct recv_stream *s, struct recv_file *rf)
 	}
 	tree_tmp_name(rf->base, TREE_PART, rf->part);
 	tree_tmp_name(rf->base, TREE_META, rf->meta);
-	if ((rf->fd = dup(sp->fd)) == -1)
+	if ((rf->fd = dup(sp->fd)) == -1 ||
+	    fstat(rf->fd, &rf->it->part_sb) == -1)
 		recv_file_fail(rf, "%s", strerror(errno));
 	rf->it->sent_offset = sp->held;
 	return (0);

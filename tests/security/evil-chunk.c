@@ -13,10 +13,26 @@
  *         index   a chunk number past the file's last
  *         twice   chunk 0, then chunk 0 again
  *         stray   a chunk of an id that was never planned striped
+ *         huge    chunk 2^32-1 at its own offset (index * chunk size)
+ *         zero    chunk 0 announcing 0 bytes
+ *         tail    the last chunk with a whole chunk's length, past the
+ *                 file's size (give a SIZE that is no multiple of it)
+ *         dupdiff chunk 0, then chunk 0 again with other bytes
+ *         nest    chunk 0 of id 0 closed by a FILE_END for id 1
+ *         mixed   a second, small file (id 1) planned whole: a CHUNK of
+ *                 id 0 in the middle of its DATA
+ *         nostripe a HELLO without the STRIPE feature, then a CHUNK
+ *         early   the same, with the CHUNK before any FILE_ENTRY
+ *         prehello a CHUNK instead of a HELLO
+ *         short   chunk 0 with half its bytes, then the file's FILE_END
+ *         badfile every chunk whole and right, the file's FILE_END with
+ *                 a wrong hash of the chunks' hashes
+ *         good    every chunk whole and right, the right file hash (the
+ *                 control: the receiver keeps the file)
  *
- * Prints "plan: ACTION CHUNKSIZE" and "end: CAUSE" (what the receiver
- * answered, or how the connection ended) and exits 0; 1 on its own
- * errors.
+ * Prints "plan: ACTION CHUNKSIZE", "ack: STATUS REASON" for an answer to
+ * a file, and "end: CAUSE" (what the receiver answered, or how the
+ * connection ended) and exits 0; 1 on its own errors.
  */
 #include "config.h"
 
@@ -51,10 +67,13 @@ put(struct conn *c, struct buf *b)
 	return (r);
 }
 
-/* One chunk header and len bytes of DATA, then a FILE_END for it. */
+/*
+ * One chunk header and len bytes of fill (DATA), then a FILE_END for it
+ * naming end_id; its hash goes to out when out is not NULL.
+ */
 static void
-chunk(struct conn *c, uint32_t id, uint32_t index, uint64_t off,
-    uint32_t claim, uint64_t len)
+chunk_as(struct conn *c, uint32_t id, uint32_t index, uint64_t off,
+    uint32_t claim, uint64_t len, int fill, uint32_t end_id, uint8_t *out)
 {
 	struct msg_chunk	 m = { id, index, off, claim };
 	struct msg_end		 end;
@@ -65,7 +84,7 @@ chunk(struct conn *c, uint32_t id, uint32_t index, uint64_t off,
 	size_t			 n;
 	int			 r;
 
-	memset(data, 'E', sizeof data);
+	memset(data, fill, sizeof data);
 	buf_init(&b, 0);
 	msg_chunk_encode(&b, &m);
 	r = put(c, &b);
@@ -78,14 +97,99 @@ chunk(struct conn *c, uint32_t id, uint32_t index, uint64_t off,
 	}
 	/* The chunk's true hash: only its place or size is forged. */
 	memset(&end, 0, sizeof end);
-	end.id = id;
+	end.id = end_id;
 	end.size = len;
 	end.reason = "";
 	hash_digest(h, end.hash);
 	hash_free(h);
+	if (out != NULL)
+		memcpy(out, end.hash, HASH_LEN);
 	msg_end_encode(&b, &end);
 	if (r == 0)
 		put(c, &b);
+	buf_free(&b);
+}
+
+static void
+chunk(struct conn *c, uint32_t id, uint32_t index, uint64_t off,
+    uint32_t claim, uint64_t len)
+{
+	chunk_as(c, id, index, off, claim, len, 'E', id, NULL);
+}
+
+/* A file's own FILE_END: size bytes, hash as given. */
+static void
+file_end(struct conn *c, uint32_t id, uint64_t size, const uint8_t *hash)
+{
+	struct msg_end	end;
+	struct buf	b;
+
+	memset(&end, 0, sizeof end);
+	end.id = id;
+	end.size = size;
+	end.reason = "";
+	memcpy(end.hash, hash, HASH_LEN);
+	buf_init(&b, 0);
+	msg_end_encode(&b, &end);
+	put(c, &b);
+	buf_free(&b);
+}
+
+/*
+ * Every chunk of id 0, with their true hashes, then the file's FILE_END
+ * with the hash of those hashes (or a wrong one), the end of the data
+ * phase, and the ACK printed.
+ */
+static void
+all_chunks(struct conn *c, uint64_t size, uint64_t cs, int wrong)
+{
+	struct hash	*h = hash_new();
+	struct frame	 f;
+	struct msg_ack	 ack;
+	struct buf	 b;
+	uint8_t		 d[HASH_LEN];
+	uint64_t	 off, len;
+	uint32_t	 i;
+	char		*cause = NULL;
+
+	for (i = 0, off = 0; off < size; i++, off += cs) {
+		len = size - off < cs ? size - off : cs;
+		chunk_as(c, 0, i, off, (uint32_t)len, len, 'E', 0, d);
+		hash_update(h, d, HASH_LEN);
+	}
+	hash_digest(h, d);
+	hash_free(h);
+	if (wrong)
+		d[0] ^= 1;
+	file_end(c, 0, size, d);
+	buf_init(&b, 0);
+	frame_encode(&b, FRAME_FILE_BEGIN, 0, NULL, 0, NULL);
+	put(c, &b);
+	buf_free(&b);
+	if (conn_flush(c, &cause) != 0)
+		return;
+	while (conn_read(c, &f, &cause) == 0 && f.type == FRAME_ACK &&
+	    f.len > 0 && msg_ack_decode(&f, &ack, &cause) == 0) {
+		printf("ack: %u %s\n", ack.status, ack.reason ? ack.reason :
+		    "");
+		msg_ack_clear(&ack);
+	}
+}
+
+/* A HELLO that does not offer striping, as an older sender's. */
+static void
+hello_plain(struct conn *c)
+{
+	struct frame_hello	 ours = { FRAME_PROTO_VERSION, 0 };
+	struct frame		 f;
+	struct buf		 b;
+	char			*cause = NULL;
+
+	buf_init(&b, 0);
+	if (frame_hello_encode(&b, &ours, &cause) != 0 || put(c, &b) != 0 ||
+	    conn_flush(c, &cause) != 0 ||
+	    conn_expect(c, FRAME_HELLO, &f, &cause) != 0)
+		die("hello", cause);
 	buf_free(&b);
 }
 
@@ -104,8 +208,10 @@ main(int argc, char **argv)
 	uint8_t			 fp[32], tok[LINK_TOKEN_LEN];
 	uint64_t		 size, cs;
 	char			*cause = NULL, host[256], *colon, *mode;
+	struct msg_ack		 ack;
+	static uint8_t		 fill[65536];
 	unsigned int		 v;
-	int			 fd, i, r;
+	int			 fd, i, r, plain;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (argc != 8)
@@ -134,8 +240,28 @@ main(int argc, char **argv)
 	p.timeout_ms = 10000;
 	if (link_connect(host, atoi(colon + 1), &p, &tls, &fd, &cause) != 0)
 		die("connect", cause);
-	if (conn_init(&c, tls) != 0 || session_hello(&c, NULL, &cause) != 0)
+	if (conn_init(&c, tls) != 0)
+		die("conn", NULL);
+	plain = strcmp(mode, "nostripe") == 0 || strcmp(mode, "early") == 0;
+	buf_init(&b, 0);
+	if (strcmp(mode, "prehello") == 0) {
+		struct msg_chunk	m = { 0, 0, 0, 4U << 20 };
+
+		msg_chunk_encode(&b, &m);
+		put(&c, &b);
+		goto answer;
+	}
+	if (plain)
+		hello_plain(&c);
+	else if (session_hello(&c, NULL, &cause) != 0)
 		die("hello", cause);
+	if (strcmp(mode, "early") == 0) {
+		struct msg_chunk	m = { 0, 0, 0, 4U << 20 };
+
+		msg_chunk_encode(&b, &m);
+		put(&c, &b);
+		goto answer;
+	}
 	memset(&e, 0, sizeof e);
 	e.id = 0;
 	e.type = MSG_ENTRY_FILE;
@@ -145,8 +271,14 @@ main(int argc, char **argv)
 	e.path = argv[5];
 	e.link = "";
 	e.basis = "";
-	buf_init(&b, 0);
 	msg_entry_encode(&b, &e);
+	if (strcmp(mode, "mixed") == 0) {
+		e.id = 1;
+		e.flags = 0;
+		e.size = 65536;
+		e.path = "small.bin";
+		msg_entry_encode(&b, &e);
+	}
 	msg_end_of_batch(&b, FRAME_FILE_ENTRY);
 	if (put(&c, &b) != 0 || conn_flush(&c, &cause) != 0 ||
 	    conn_expect(&c, FRAME_PLAN, &f, &cause) != 0 ||
@@ -159,10 +291,17 @@ main(int argc, char **argv)
 		if (conn_read(&c, &f, &cause) != 0)
 			die("plan", cause);
 	while (f.type != FRAME_PLAN || f.len != 0);
-	beg.id = 0;
-	beg.action = MSG_PLAN_STRIPE;
+	beg.id = strcmp(mode, "mixed") == 0 ? 1 : 0;
+	beg.action = beg.id == 1 ? MSG_PLAN_WHOLE : MSG_PLAN_STRIPE;
 	beg.offset = 0;
-	msg_begin_encode(&b, &beg);
+	/* Without striping the CHUNK comes where a FILE_BEGIN should. */
+	if (!plain)
+		msg_begin_encode(&b, &beg);
+	if (beg.id == 1) {
+		/* Some of the whole file's DATA first. */
+		memset(fill, 'W', sizeof fill);
+		frame_encode(&b, FRAME_DATA, 0, fill, sizeof fill, NULL);
+	}
 	if (put(&c, &b) != 0)
 		die("begin", NULL);
 	if (strcmp(mode, "far") == 0)
@@ -179,8 +318,39 @@ main(int argc, char **argv)
 		chunk(&c, 0, 0, 0, (uint32_t)cs, cs);
 	} else if (strcmp(mode, "stray") == 0)
 		chunk(&c, 7, 0, 0, (uint32_t)cs, cs);
+	else if (strcmp(mode, "huge") == 0)
+		chunk(&c, 0, UINT32_MAX, (uint64_t)UINT32_MAX * cs,
+		    (uint32_t)cs, cs);
+	else if (strcmp(mode, "zero") == 0)
+		chunk(&c, 0, 0, 0, 0, 0);
+	else if (strcmp(mode, "tail") == 0)
+		chunk(&c, 0, (uint32_t)(size / cs), size / cs * cs,
+		    (uint32_t)cs, cs);
+	else if (strcmp(mode, "dupdiff") == 0) {
+		chunk(&c, 0, 0, 0, (uint32_t)cs, cs);
+		chunk_as(&c, 0, 0, 0, (uint32_t)cs, cs, 'F', 0, NULL);
+	} else if (strcmp(mode, "nest") == 0)
+		chunk_as(&c, 0, 0, 0, (uint32_t)cs, cs, 'E', 1, NULL);
+	else if (strcmp(mode, "mixed") == 0 || plain)
+		chunk(&c, 0, 0, 0, 4U << 20, 4U << 20);
+	else if (strcmp(mode, "short") == 0) {
+		uint8_t	zero[HASH_LEN] = { 0 };
+
+		chunk_as(&c, 0, 0, 0, (uint32_t)cs, cs / 2, 'E', 0, NULL);
+		file_end(&c, 0, size, zero);
+		buf_reset(&b);
+		frame_encode(&b, FRAME_FILE_BEGIN, 0, NULL, 0, NULL);
+		put(&c, &b);
+		if (conn_flush(&c, &cause) == 0 &&
+		    conn_expect(&c, FRAME_ACK, &f, &cause) == 0 &&
+		    msg_ack_decode(&f, &ack, &cause) == 0)
+			printf("ack: %u %s\n", ack.status, ack.reason ?
+			    ack.reason : "");
+	} else if (strcmp(mode, "badfile") == 0 || strcmp(mode, "good") == 0)
+		all_chunks(&c, size, cs, strcmp(mode, "badfile") == 0);
 	else
 		die("mode", strdup(mode));
+answer:
 	/* Whatever the receiver says now: an ERROR, or the end. */
 	r = conn_flush(&c, &cause);
 	while (r == 0 && (r = conn_read(&c, &f, &cause)) == 0) {
