@@ -18,10 +18,14 @@
 #include "posix-win.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
+#include <wchar.h>
 
 #include <windows.h>
 #include <winternl.h>
+#include <aclapi.h>
+#include <sddl.h>
 
 #include "openat-win-int.h"
 #include "utf16.h"
@@ -31,11 +35,13 @@
  * _WIN32_WINNT above what configure names (0x0A00).
  */
 #define FS_WIN_DISPOSITION_EX	((FILE_INFO_BY_HANDLE_CLASS)21)
-#define FS_WIN_RENAME_EX	((FILE_INFO_BY_HANDLE_CLASS)22)
 #define FS_WIN_DELETE		0x1
 #define FS_WIN_POSIX_DELETE	0x2
 #define FS_WIN_REPLACE		0x1
 #define FS_WIN_POSIX_RENAME	0x2
+#define FS_WIN_NT_RENAME_EX	((FILE_INFORMATION_CLASS)65)
+#define FS_WIN_STATUS_EXISTS	((NTSTATUS)0xC0000035L)
+#define FS_WIN_STATUS_DENIED	((NTSTATUS)0xC0000022L)
 
 /* FILE_RENAME_INFO with its 1607 union (a flags word or a boolean). */
 struct fs_win_rename {
@@ -135,6 +141,48 @@ fs_win_time(struct timespec *ts, const FILETIME *ft)
 	ts->tv_nsec = (long)(r * 100);
 }
 
+/*
+ * The mode bits a DACL amounts to: 0600 (0700 for a folder) if it allows
+ * no one but the owner, SYSTEM and Administrators, else 0644 (0755); so
+ * the POSIX checks "is this key open to others" read the DACL. A handle
+ * that may not read its DACL counts as open to others.
+ */
+static unsigned int
+fs_win_mode_bits(HANDLE h, int dir)
+{
+	PSECURITY_DESCRIPTOR	 sd = NULL;
+	PSID			 owner = NULL, sid;
+	PACL			 dacl = NULL;
+	ACE_HEADER		*ace;
+	DWORD			 i;
+	int			 open = 0;
+
+	if (GetSecurityInfo(h, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION |
+	    DACL_SECURITY_INFORMATION, &owner, NULL, &dacl, NULL, &sd) !=
+	    ERROR_SUCCESS)
+		return (dir ? 0755 : 0644);
+	if (dacl == NULL)
+		open = 1;
+	for (i = 0; !open && i < dacl->AceCount; i++) {
+		if (!GetAce(dacl, i, (void **)&ace)) {
+			open = 1;
+			break;
+		}
+		if (ace->AceType != ACCESS_ALLOWED_ACE_TYPE)
+			continue;
+		sid = &((ACCESS_ALLOWED_ACE *)ace)->SidStart;
+		if (!EqualSid(sid, owner) &&
+		    !IsWellKnownSid(sid, WinLocalSystemSid) &&
+		    !IsWellKnownSid(sid, WinBuiltinAdministratorsSid) &&
+		    !IsWellKnownSid(sid, WinCreatorOwnerSid))
+			open = 1;
+	}
+	LocalFree(sd);
+	if (dir)
+		return (open ? 0755 : 0700);
+	return (open ? 0644 : 0600);
+}
+
 /* stat of an open handle: the file ID, 100 ns times, the kind. */
 static int
 fs_win_stat_handle(HANDLE h, struct compat_win_stat *sb)
@@ -151,10 +199,11 @@ fs_win_stat_handle(HANDLE h, struct compat_win_stat *sb)
 	if (bi.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)
 		sb->st_mode = S_IFLNK | 0777;
 	else if (bi.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)
-		sb->st_mode = S_IFDIR | 0755;
+		sb->st_mode = S_IFDIR | fs_win_mode_bits(h, 1);
 	else
-		sb->st_mode = S_IFREG | (bi.dwFileAttributes &
-		    FILE_ATTRIBUTE_READONLY ? 0444 : 0644);
+		sb->st_mode = S_IFREG | (fs_win_mode_bits(h, 0) &
+		    (bi.dwFileAttributes & FILE_ATTRIBUTE_READONLY ? 0555 :
+		    0777));
 	sb->st_nlink = bi.nNumberOfLinks;
 	sb->st_uid = (uid_t)-1;
 	sb->st_gid = (gid_t)-1;
@@ -195,19 +244,67 @@ compat_win_fstatat(int dirfd, const char *name, struct compat_win_stat *sb,
 	return (r);
 }
 
-/* CreateFileW of a UTF-8 path; NULL with errno. */
-static HANDLE
-fs_win_create(const char *path, DWORD access, DWORD disp, DWORD flags)
+/*
+ * A protected DACL for this process's user and SYSTEM: the user's SID
+ * itself rather than OWNER RIGHTS, which wine does not map to the owner's
+ * mode bits. LocalFree it; NULL with errno.
+ */
+static PSECURITY_DESCRIPTOR
+fs_win_private_sd(void)
 {
-	uint16_t	*w;
-	HANDLE		 h;
+	PSECURITY_DESCRIPTOR	 sd = NULL;
+	HANDLE			 tok;
+	char			 ubuf[256];
+	wchar_t			*sid = NULL, sddl[256];
+	DWORD			 len;
 
-	if ((w = utf16_from_utf8(path, strlen(path), NULL)) == NULL)
+	if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok)) {
+		errno = EIO;
 		return (NULL);
+	}
+	if (GetTokenInformation(tok, TokenUser, ubuf, sizeof ubuf, &len) &&
+	    ConvertSidToStringSidW(((TOKEN_USER *)ubuf)->User.Sid, &sid) &&
+	    _snwprintf(sddl, sizeof sddl / sizeof sddl[0],
+	    L"D:P(A;;FA;;;%ls)(A;;FA;;;SY)", sid) > 0)
+		(void)ConvertStringSecurityDescriptorToSecurityDescriptorW(
+		    sddl, SDDL_REVISION_1, &sd, NULL);
+	LocalFree(sid);
+	CloseHandle(tok);
+	if (sd == NULL)
+		errno = EIO;
+	return (sd);
+}
+
+/*
+ * CreateFileW of a UTF-8 path; NULL with errno. With private, a file it
+ * creates gets a protected DACL for its owner and SYSTEM only, which is
+ * what mode 0600 says (compat_open_private's).
+ */
+static HANDLE
+fs_win_create(const char *path, DWORD access, DWORD disp, DWORD flags,
+    int private)
+{
+	SECURITY_ATTRIBUTES	 sa;
+	PSECURITY_DESCRIPTOR	 sd = NULL;
+	uint16_t		*w;
+	HANDLE			 h;
+
+	memset(&sa, 0, sizeof sa);
+	sa.nLength = sizeof sa;
+	if (private) {
+		if ((sd = fs_win_private_sd()) == NULL)
+			return (NULL);
+		sa.lpSecurityDescriptor = sd;
+	}
+	if ((w = utf16_from_utf8(path, strlen(path), NULL)) == NULL) {
+		LocalFree(sd);
+		return (NULL);
+	}
 	h = CreateFileW((const wchar_t *)w, access, FILE_SHARE_READ |
-	    FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, disp, flags |
+	    FILE_SHARE_WRITE | FILE_SHARE_DELETE, &sa, disp, flags |
 	    FILE_FLAG_BACKUP_SEMANTICS, NULL);
 	free(w);
+	LocalFree(sd);
 	if (h == INVALID_HANDLE_VALUE) {
 		errno = fs_win_errno();
 		return (NULL);
@@ -222,8 +319,9 @@ compat_win_stat_path(const char *path, struct compat_win_stat *sb,
 	HANDLE	h;
 	int	r;
 
-	if ((h = fs_win_create(path, FILE_READ_ATTRIBUTES, OPEN_EXISTING,
-	    follow ? 0 : FILE_FLAG_OPEN_REPARSE_POINT)) == NULL)
+	if ((h = fs_win_create(path, FILE_READ_ATTRIBUTES | READ_CONTROL,
+	    OPEN_EXISTING, follow ? 0 : FILE_FLAG_OPEN_REPARSE_POINT, 0)) ==
+	    NULL)
 		return (-1);
 	r = fs_win_stat_handle(h, sb);
 	CloseHandle(h);
@@ -240,9 +338,16 @@ compat_win_open(const char *path, int flags, ...)
 {
 	struct compat_win_stat	 sb;
 	int			 acc = flags & (O_RDONLY | O_WRONLY | O_RDWR);
+	int			 mode = 0644;
 	DWORD			 access, disp = OPEN_EXISTING;
 	HANDLE			 h;
+	va_list			 ap;
 
+	if (flags & O_CREAT) {
+		va_start(ap, flags);
+		mode = va_arg(ap, int);
+		va_end(ap);
+	}
 	access = acc == O_WRONLY ? GENERIC_WRITE : acc == O_RDWR ?
 	    GENERIC_READ | GENERIC_WRITE : GENERIC_READ;
 	if ((flags & O_CREAT) && (flags & O_EXCL))
@@ -254,7 +359,7 @@ compat_win_open(const char *path, int flags, ...)
 	else if (flags & O_TRUNC)
 		disp = TRUNCATE_EXISTING;
 	if ((h = fs_win_create(path, access, disp, flags & O_NOFOLLOW ?
-	    FILE_FLAG_OPEN_REPARSE_POINT : 0)) == NULL)
+	    FILE_FLAG_OPEN_REPARSE_POINT : 0, (mode & 077) == 0)) == NULL)
 		return (-1);
 	if (fs_win_stat_handle(h, &sb) == -1) {
 		CloseHandle(h);
@@ -358,6 +463,8 @@ compat_win_renameat(int olddirfd, const char *old, int newdirfd,
     const char *new)
 {
 	struct fs_win_rename	*ri;
+	IO_STATUS_BLOCK		 io;
+	NTSTATUS		 st;
 	HANDLE			 odir, ndir, h;
 	uint16_t		*w;
 	size_t			 units, size;
@@ -388,16 +495,22 @@ compat_win_renameat(int olddirfd, const char *old, int newdirfd,
 		free(ri);
 		return (-1);
 	}
+	/*
+	 * NtSetInformationFile, not SetFileInformationByHandle: wine's
+	 * kernelbase refuses a RootDirectory there, ntdll takes it.
+	 */
 	ri->u.flags = FS_WIN_REPLACE | FS_WIN_POSIX_RENAME;
-	if (!(ok = SetFileInformationByHandle(h, FS_WIN_RENAME_EX, ri,
-	    (DWORD)size))) {
+	st = NtSetInformationFile(h, &io, ri, (ULONG)size,
+	    FS_WIN_NT_RENAME_EX);
+	if (st < 0 && st != FS_WIN_STATUS_EXISTS &&
+	    st != FS_WIN_STATUS_DENIED) {
 		ri->u.flags = 0;
 		ri->u.replace = TRUE;
-		ok = SetFileInformationByHandle(h, FileRenameInfo, ri,
-		    (DWORD)size);
+		st = NtSetInformationFile(h, &io, ri, (ULONG)size,
+		    FileRenameInformation);
 	}
-	if (!ok)
-		e = fs_win_errno();
+	if (!(ok = st >= 0))
+		e = compat_win_nt_errno(st);
 	CloseHandle(h);
 	free(ri);
 	if (!ok) {
