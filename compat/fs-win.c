@@ -18,9 +18,7 @@
 #include "posix-win.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
-#include <wchar.h>
 
 #include <windows.h>
 #include <winternl.h>
@@ -245,37 +243,6 @@ compat_win_fstatat(int dirfd, const char *name, struct compat_win_stat *sb,
 }
 
 /*
- * A protected DACL for this process's user and SYSTEM: the user's SID
- * itself rather than OWNER RIGHTS, which wine does not map to the owner's
- * mode bits. LocalFree it; NULL with errno.
- */
-static PSECURITY_DESCRIPTOR
-fs_win_private_sd(void)
-{
-	PSECURITY_DESCRIPTOR	 sd = NULL;
-	HANDLE			 tok;
-	char			 ubuf[256];
-	wchar_t			*sid = NULL, sddl[256];
-	DWORD			 len;
-
-	if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok)) {
-		errno = EIO;
-		return (NULL);
-	}
-	if (GetTokenInformation(tok, TokenUser, ubuf, sizeof ubuf, &len) &&
-	    ConvertSidToStringSidW(((TOKEN_USER *)ubuf)->User.Sid, &sid) &&
-	    _snwprintf(sddl, sizeof sddl / sizeof sddl[0],
-	    L"D:P(A;;FA;;;%ls)(A;;FA;;;SY)", sid) > 0)
-		(void)ConvertStringSecurityDescriptorToSecurityDescriptorW(
-		    sddl, SDDL_REVISION_1, &sd, NULL);
-	LocalFree(sid);
-	CloseHandle(tok);
-	if (sd == NULL)
-		errno = EIO;
-	return (sd);
-}
-
-/*
  * CreateFileW of a UTF-8 path; NULL with errno. With private, a file it
  * creates gets a protected DACL for its owner and SYSTEM only, which is
  * what mode 0600 says (compat_open_private's).
@@ -292,7 +259,7 @@ fs_win_create(const char *path, DWORD access, DWORD disp, DWORD flags,
 	memset(&sa, 0, sizeof sa);
 	sa.nLength = sizeof sa;
 	if (private) {
-		if ((sd = fs_win_private_sd()) == NULL)
+		if ((sd = compat_win_private_sd()) == NULL)
 			return (NULL);
 		sa.lpSecurityDescriptor = sd;
 	}

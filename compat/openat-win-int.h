@@ -1,7 +1,8 @@
 /*
- * What compat/'s Windows files share about opening below a folder handle
- * (openat-win.c): NtCreateFile with RootDirectory, never through a
- * reparse point. Not for use above compat/.
+ * What compat/'s Windows files share: opening below a folder handle
+ * (openat-win.c: NtCreateFile with RootDirectory, never through a
+ * reparse point) and the owner-only DACL (file-win.c). Not for use above
+ * compat/.
  */
 #ifndef FERRY_COMPAT_OPENAT_WIN_INT_H
 #define FERRY_COMPAT_OPENAT_WIN_INT_H
@@ -32,5 +33,8 @@ int	 compat_win_nt_reparse(HANDLE);
  * opened itself, not followed. NULL with errno.
  */
 HANDLE	 compat_win_nt_open(HANDLE, const char *, ACCESS_MASK, ULONG, ULONG);
+
+/* A protected DACL for this process's user and SYSTEM; LocalFree it. */
+PSECURITY_DESCRIPTOR	 compat_win_private_sd(void);
 
 #endif
