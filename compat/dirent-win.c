@@ -109,3 +109,9 @@ compat_win_closedir(compat_win_DIR *d)
 	free(d);
 	return (r);
 }
+
+int
+compat_win_dirfd(compat_win_DIR *d)
+{
+	return (d->fd);
+}

@@ -774,3 +774,121 @@ compat_win_qsort_r(void *base, size_t n, size_t size,
 
 	qsort_s(base, n, size, fs_win_sort_cmp, &s);
 }
+
+struct passwd *
+compat_win_getpwuid(uid_t uid)
+{
+	(void)uid;
+	errno = ENOENT;
+	return (NULL);
+}
+
+/*
+ * realpath: the full path (GetFullPathNameW), into buf (PATH_MAX bytes)
+ * or a new string. Links are not resolved: Windows' callers want the
+ * name as given, made absolute.
+ */
+char *
+compat_win_realpath(const char *path, char *buf)
+{
+	wchar_t		 full[4096];
+	uint16_t	*w;
+	char		*u;
+	DWORD		 n;
+
+	if ((w = utf16_from_utf8(path, strlen(path), NULL)) == NULL)
+		return (NULL);
+	n = GetFullPathNameW((const wchar_t *)w, 4096, full, NULL);
+	free(w);
+	if (n == 0 || n >= 4096) {
+		errno = n == 0 ? fs_win_errno() : ENAMETOOLONG;
+		return (NULL);
+	}
+	if ((u = utf16_to_utf8((const uint16_t *)full, n)) == NULL)
+		return (NULL);
+	if (buf == NULL)
+		return (u);
+	if (strlen(u) >= PATH_MAX) {
+		free(u);
+		errno = ENAMETOOLONG;
+		return (NULL);
+	}
+	memcpy(buf, u, strlen(u) + 1);
+	free(u);
+	return (buf);
+}
+
+int
+compat_win_getrlimit(int res, struct rlimit *rl)
+{
+	(void)res;
+	rl->rlim_cur = rl->rlim_max = 8192;
+	return (0);
+}
+
+int
+compat_win_setrlimit(int res, const struct rlimit *rl)
+{
+	(void)res, (void)rl;
+	return (0);
+}
+
+/* getline(3): a line, its newline kept, into a buffer that grows. */
+ssize_t
+compat_win_getline(char **line, size_t *cap, FILE *f)
+{
+	size_t	n = 0;
+	char	*p;
+	int	c;
+
+	if (*line == NULL || *cap == 0) {
+		*cap = 128;
+		if ((*line = malloc(*cap)) == NULL)
+			return (-1);
+	}
+	while ((c = getc(f)) != EOF) {
+		if (n + 2 > *cap) {
+			if ((p = realloc(*line, *cap * 2)) == NULL)
+				return (-1);
+			*line = p;
+			*cap *= 2;
+		}
+		(*line)[n++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	(*line)[n] = '\0';
+	return (n == 0 ? -1 : (ssize_t)n);
+}
+
+char *
+compat_win_strcasestr(const char *hay, const char *needle)
+{
+	size_t	n = strlen(needle);
+
+	for (; *hay != '\0'; hay++)
+		if (_strnicmp(hay, needle, n) == 0)
+			return ((char *)hay);
+	return (n == 0 ? (char *)hay : NULL);
+}
+
+int
+compat_win_sigaction(int sig, const struct sigaction *sa,
+    struct sigaction *old)
+{
+	void	(*was)(int);
+
+	if (sa == NULL) {
+		errno = EINVAL;
+		return (-1);
+	}
+	if ((was = signal(sig, sa->sa_handler)) == SIG_ERR) {
+		errno = EINVAL;
+		return (-1);
+	}
+	if (old != NULL) {
+		memset(old, 0, sizeof *old);
+		old->sa_handler = was;
+	}
+	return (0);
+}

@@ -302,21 +302,96 @@ compat_win_shutdown(int fd, int how)
 }
 
 int
-compat_win_poll(struct pollfd *p, unsigned long n, int ms)
+compat_win_poll(struct compat_win_pollfd *p, unsigned long n, int ms)
 {
-	int	r;
+	WSAPOLLFD	 one[64], *w = one;
+	unsigned long	 i, k = 0;
+	int		 r;
 
 	if (net_init() == -1)
 		return (-1);
-	if (n == 0) {
-		Sleep(ms < 0 ? INFINITE : (DWORD)ms);
-		return (0);
+	if (n > sizeof one / sizeof one[0] &&
+	    (w = calloc(n, sizeof *w)) == NULL)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		p[i].revents = 0;
+		if (p[i].fd < 0)
+			continue;
+		w[k].fd = (SOCKET)p[i].fd;
+		/* WSAPoll refuses POLLPRI and POLLOUT's kin it lacks. */
+		w[k].events = p[i].events & (POLLIN | POLLOUT);
+		w[k].revents = 0;
+		k++;
 	}
-	if ((r = WSAPoll(p, n, ms)) == SOCKET_ERROR) {
+	if (k == 0) {
+		Sleep(ms < 0 ? INFINITE : (DWORD)ms);
+		r = 0;
+	} else if ((r = WSAPoll(w, k, ms)) == SOCKET_ERROR) {
+		errno = net_errno();
+		r = -1;
+	} else {
+		for (i = 0, k = 0; i < n; i++)
+			if (p[i].fd >= 0)
+				p[i].revents = w[k++].revents;
+	}
+	if (w != one)
+		free(w);
+	return (r);
+}
+
+/*
+ * pipe2: a connected pair of loopback sockets, since WSAPoll waits on
+ * sockets only (the code polls a pipe to wake its loop). The listener
+ * is gone before it returns; the pair is ours (net_find), so read, write
+ * and close take them.
+ */
+int
+compat_win_pipe2(int *fds, int flags)
+{
+	struct sockaddr_in	sin;
+	int			len = sizeof sin, e = 0;
+	SOCKET			l, a = INVALID_SOCKET, b = INVALID_SOCKET;
+	u_long			on = 1;
+
+	if (net_init() == -1)
+		return (-1);
+	if ((l = WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, NULL, 0,
+	    WSA_FLAG_NO_HANDLE_INHERIT)) == INVALID_SOCKET) {
 		errno = net_errno();
 		return (-1);
 	}
-	return (r);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(l, (struct sockaddr *)&sin, sizeof sin) == SOCKET_ERROR ||
+	    listen(l, 1) == SOCKET_ERROR ||
+	    getsockname(l, (struct sockaddr *)&sin, &len) == SOCKET_ERROR ||
+	    (b = WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, NULL, 0,
+	    WSA_FLAG_NO_HANDLE_INHERIT)) == INVALID_SOCKET ||
+	    connect(b, (struct sockaddr *)&sin, sizeof sin) == SOCKET_ERROR ||
+	    (a = accept(l, NULL, NULL)) == INVALID_SOCKET)
+		e = net_errno();
+	closesocket(l);
+	if (e == 0 && (flags & O_NONBLOCK) && (ioctlsocket(a, FIONBIO,
+	    &on) == SOCKET_ERROR || ioctlsocket(b, FIONBIO, &on) ==
+	    SOCKET_ERROR))
+		e = net_errno();
+	if (e == 0 && net_add(a) == 0) {
+		if (net_add(b) == 0) {
+			fds[0] = (int)a;
+			fds[1] = (int)b;
+			return (0);
+		}
+		(void)net_find((int)a, 1);
+		e = ENOMEM;
+	} else if (e == 0)
+		e = ENOMEM;
+	if (a != INVALID_SOCKET)
+		closesocket(a);
+	if (b != INVALID_SOCKET)
+		closesocket(b);
+	errno = e;
+	return (-1);
 }
 
 int

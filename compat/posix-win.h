@@ -21,8 +21,14 @@
 #define FERRY_COMPAT_POSIX_WIN_H
 
 #include "config.h"
-/* What the force-included config.h says, a file may say again. */
+/*
+ * A file may say "#define _GNU_SOURCE" before its config.h, which this
+ * header (force-included) has already read: the same empty definition
+ * here makes that no redefinition, and mingw's stdio.h still declares
+ * asprintf for it.
+ */
 #undef _GNU_SOURCE
+#define _GNU_SOURCE
 
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
@@ -43,6 +49,8 @@
 #include <fcntl.h>
 #include <io.h>
 #include <signal.h>
+#include <stdio.h>
+#include <string.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
@@ -105,6 +113,33 @@ struct tcp_info {
 typedef int64_t	loff_t;
 
 /*
+ * struct pollfd with an int fd, as the code above keeps descriptors
+ * (Winsock's holds a SOCKET); compat_win_poll copies it for WSAPoll, and
+ * a negative fd is left out, as poll(2) does.
+ */
+struct compat_win_pollfd {
+	int	fd;
+	short	events;
+	short	revents;
+};
+
+/* sigaction: signal(2) underneath (SIGINT, SIGTERM from the console). */
+struct sigaction {
+	void	(*sa_handler)(int);
+	int	  sa_flags;
+	int	  sa_mask;
+};
+#define sigemptyset(m)		(*(m) = 0, 0)
+
+/* getrlimit/setrlimit: Windows has no descriptor limit to raise. */
+struct rlimit {
+	uint64_t	rlim_cur;
+	uint64_t	rlim_max;
+};
+#define RLIMIT_NOFILE	7
+#define RLIM_INFINITY	(~(uint64_t)0)
+
+/*
  * stat with what the transfer code compares: nanosecond times (Windows
  * keeps 100 ns), and st_dev/st_ino as the volume serial number and the
  * 64-bit file ID, which say which file is actually open.
@@ -136,6 +171,14 @@ struct compat_win_dirent {
 
 typedef struct compat_win_dir	compat_win_DIR;
 
+/* <pwd.h>: Windows has no uids; getpwuid finds none. */
+struct passwd {
+	char	*pw_name;
+	uid_t	 pw_uid;
+	gid_t	 pw_gid;
+	char	*pw_dir;
+};
+
 int	 compat_win_open(const char *, int, ...);
 int	 compat_win_openat(int, const char *, int, ...);
 int	 compat_win_mkdir(const char *, int);
@@ -155,6 +198,8 @@ int	 compat_win_fchmodat(int, const char *, int, int);
 ssize_t	 compat_win_readlinkat(int, const char *, char *, size_t);
 int	 compat_win_symlinkat(const char *, int, const char *);
 int	 compat_win_dup(int);
+struct passwd *compat_win_getpwuid(uid_t);
+char	*compat_win_realpath(const char *, char *);
 int	 compat_win_link(const char *, const char *);
 int	 compat_win_unlink(const char *);
 void	 compat_win_qsort_r(void *, size_t, size_t,
@@ -178,7 +223,14 @@ int	 compat_win_setsockopt(int, int, int, const void *, socklen_t);
 int	 compat_win_getsockopt(int, int, int, void *, socklen_t *);
 int	 compat_win_getsockname(int, struct sockaddr *, socklen_t *);
 int	 compat_win_shutdown(int, int);
-int	 compat_win_poll(struct pollfd *, unsigned long, int);
+int	 compat_win_poll(struct compat_win_pollfd *, unsigned long, int);
+int	 compat_win_pipe2(int *, int);
+int	 compat_win_sigaction(int, const struct sigaction *, struct sigaction *);
+int	 compat_win_getrlimit(int, struct rlimit *);
+int	 compat_win_setrlimit(int, const struct rlimit *);
+ssize_t	 compat_win_getline(char **, size_t *, FILE *);
+int	 compat_win_dirfd(compat_win_DIR *);
+char	*compat_win_strcasestr(const char *, const char *);
 int	 compat_win_getaddrinfo(const char *, const char *,
 	    const struct addrinfo *, struct addrinfo **);
 ssize_t	 compat_win_send(int, const void *, size_t, int);
@@ -216,6 +268,11 @@ int	 compat_win_is_socket(int);
 #define symlinkat(t, d, n)	compat_win_symlinkat((t), (d), (n))
 #undef dup
 #define dup(f)			compat_win_dup(f)
+#define getpwuid(u)		compat_win_getpwuid(u)
+/* No uids: what fstat says of every file's owner (-1), so they agree. */
+#define geteuid()		((uid_t)-1)
+#define getuid()		((uid_t)-1)
+#define realpath(p, b)		compat_win_realpath((p), (b))
 #define link(a, b)		compat_win_link((a), (b))
 #undef unlink
 #define unlink(p)		compat_win_unlink(p)
@@ -241,7 +298,17 @@ int	 compat_win_is_socket(int);
 #define getsockopt(a, b, c, d, e) compat_win_getsockopt((a), (b), (c), (d), (e))
 #define getsockname(a, b, c)	compat_win_getsockname((a), (b), (c))
 #define shutdown(a, b)		compat_win_shutdown((a), (b))
+#define pollfd			compat_win_pollfd
 #define poll(a, b, c)		compat_win_poll((a), (b), (c))
+#define sigaction(s, a, o)	compat_win_sigaction((s), (a), (o))
+#define pipe2(f, o)		compat_win_pipe2((f), (o))
+#define pipe(f)			compat_win_pipe2((f), 0)
+#define getrlimit(r, l)		compat_win_getrlimit((r), (l))
+#define setrlimit(r, l)		compat_win_setrlimit((r), (l))
+#define getline(a, b, c)	compat_win_getline((a), (b), (c))
+#define dirfd(d)		compat_win_dirfd(d)
+#define strcasestr(a, b)	compat_win_strcasestr((a), (b))
+#define st_mtime		st_mtim.tv_sec
 #define getaddrinfo(a, b, c, d)	compat_win_getaddrinfo((a), (b), (c), (d))
 #define send(a, b, c, d)	compat_win_send((a), (b), (c), (d))
 #define recv(a, b, c, d)	compat_win_recv((a), (b), (c), (d))
