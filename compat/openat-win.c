@@ -211,3 +211,14 @@ compat_windows_names(void)
 {
 	return (1);
 }
+
+int
+compat_path_absolute(const char *path)
+{
+	if (((path[0] >= 'A' && path[0] <= 'Z') ||
+	    (path[0] >= 'a' && path[0] <= 'z')) && path[1] == ':' &&
+	    (path[2] == '\\' || path[2] == '/'))
+		return (1);
+	return ((path[0] == '\\' || path[0] == '/') &&
+	    (path[1] == '\\' || path[1] == '/'));
+}
