@@ -11,14 +11,17 @@
 # which wine opens on its Z: drive: the hub does not yet know that an
 # agent is on Windows and would pick its "windows" root (docs/windows.md).
 #
-# Needs wine and the Windows build ($FERRY_WIN_BUILD, default build/win
-# in the source tree, with agent/ferryd.exe and ferry.exe); else 77.
+# Needs wine and the Windows build ($FERRY_WIN_BUILD, default
+# build/win/obj, else build/win, in the source tree, with
+# agent/ferryd.exe and ferry.exe); else 77.
 . "$srcdir/tests/agent/lib.sh"
 need openssl
 need python3
 wine=$(command -v wine64 || command -v wine || echo /usr/lib/wine/wine64)
 [ -x "$wine" ] || need wine64
-WB=${FERRY_WIN_BUILD:-$srcdir/build/win}
+# build/win/obj is where docs/windows.md builds it; build/win is as good.
+WB=${FERRY_WIN_BUILD:-$srcdir/build/win/obj}
+[ -n "${FERRY_WIN_BUILD:-}" ] || [ -d "$WB" ] || WB=$srcdir/build/win
 if [ ! -f "$WB/agent/ferryd.exe" ] || [ ! -f "$WB/ferry.exe" ]; then
 	echo "SKIP: no $WB/agent/ferryd.exe or ferry.exe (docs/windows.md)" >&2
 	exit 77

@@ -6,12 +6,15 @@
 # and the next try resumes it; a Windows sender killed -9 likewise.
 #
 # Needs wine and the Windows build (docs/windows.md): its ferry-peer.exe
-# is looked for in $FERRY_WIN_BUILD (default build/win in the source
-# tree). Without either it skips (77).
+# is looked for in $FERRY_WIN_BUILD (default build/win/obj, else
+# build/win, in the source tree). Without either it skips (77).
 . "$srcdir/tests/lib.sh"
 wine=$(command -v wine64 || command -v wine || echo /usr/lib/wine/wine64)
 [ -x "$wine" ] || need wine64
-WIN_PEER=${FERRY_WIN_BUILD:-$srcdir/build/win}/transfer/tools/ferry-peer.exe
+# build/win/obj is where docs/windows.md builds it; build/win is as good.
+WB=${FERRY_WIN_BUILD:-$srcdir/build/win/obj}
+[ -n "${FERRY_WIN_BUILD:-}" ] || [ -d "$WB" ] || WB=$srcdir/build/win
+WIN_PEER=$WB/transfer/tools/ferry-peer.exe
 if [ ! -f "$WIN_PEER" ]; then
 	echo "SKIP: no $WIN_PEER (build it: docs/windows.md)" >&2
 	exit 77
