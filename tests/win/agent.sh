@@ -5,7 +5,7 @@
 # wine 8 has no AF_UNIX); it receives a file and an image sequence, byte
 # for byte; killed -9 in the middle of a large file, it is started again
 # and the job completes with the file identical, nothing left under a
-# final name meanwhile.
+# final name meanwhile; a vendor's Windows agent publishes a version back.
 #
 # The agent's storage root is a Linux path in the share map ("linux"),
 # which wine opens on its Z: drive: the hub does not yet know that an
@@ -104,6 +104,26 @@ run 0 "$FERRY" send --from hq --to la --wait --state "$HUB" \
     "$S/show/sh010/comp.mov" "$S/show/sh010/plate/p.####.exr [1001-1003]"
 checks=$((checks + 1))
 diff -r "$S" "$L" >/dev/null || fail "la's copy differs: $(diff -r "$S" "$L" | head -3)"
+
+# Publish back: a vendor's Windows agent (a person's, restricted, its
+# storage root given at enrolment) publishes a version to the studio.
+V=vendor@fx.example W="$TMP/fx-work" FX=$(wpath "$TMP/fx")
+mkdir -p "$W/show/sh030/fx_v001"
+head -c 300000 /dev/urandom >"$W/show/sh030/fx_v001/fx.1001.exr"
+head -c 300000 /dev/urandom >"$W/show/sh030/fx_v001/fx.1002.exr"
+code=$("$FERRY" invite --user "$V" --clearance restricted --state "$HUB" |
+    tail -n1)
+run 0 "$wine" "$WB/agent/ferryd.exe" enroll "127.0.0.1:$port" "$code" \
+    --state "$FX" --name fx-ws --storage-root "storage=$W"
+"$wine" "$WB/agent/ferryd.exe" run --state "$FX" >>"$TMP/fx.log" 2>&1 &
+pids="$pids $!"
+wait_linked fx-ws
+run 0 "$FERRY" acl set "$V" storage:show/sh030 write --state "$HUB"
+run 0 "$wine" "$WB/ferry.exe" publish --note "from wine" --wait \
+    --state "$FX" "$W/show/sh030/fx_v001"
+checks=$((checks + 1))
+diff -r "$W/show/sh030/fx_v001" "$S/show/sh030/fx_v001" >/dev/null ||
+    fail "publish from Windows: not at the studio: $(cat "$TMP/out" "$TMP/err")"
 
 # kill -9 of ferryd.exe in the middle of a large file: no final name
 # meanwhile; started again, the job completes and the file is identical.
