@@ -2,8 +2,9 @@
 # A real transfer between Linux and Windows: the Linux ferry-peer and the
 # mingw-built ferry-peer.exe under wine, over TCP on loopback and TLS with
 # pinned keys, both ways; byte-identical trees, mtimes kept, no partial
-# file left; a Windows receiver killed -9 mid-file keeps its partial file
-# and the next try resumes it; a Windows sender killed -9 likewise.
+# file left; a changed file goes as a delta and replaces the Windows
+# copy; a Windows receiver killed -9 mid-file keeps its partial file and
+# the next try resumes it; a Windows sender killed -9 likewise.
 #
 # Needs wine and the Windows build (docs/windows.md): its ferry-peer.exe
 # is looked for in $FERRY_WIN_BUILD (default build/win/obj, else
@@ -127,6 +128,28 @@ run 0 "$PEER" send --state "$TMP/l" --peer-fp "$W_FP" \
 checks=$((checks + 1))
 wait $RPID || fail "Windows receiver: $(cat "$TMP/r2.err")"
 same "$TMP/s1" "$TMP/d2"
+
+# 2b. Again, with one file changed in the middle: it goes as a delta
+# against the Windows copy, and its new version replaces the old one
+# under the final name (the rename's replace below the folder's handle).
+printf 'CHANGED' | dd of="$TMP/s1/big.bin" bs=1 seek=2000000 conv=notrunc \
+    2>/dev/null
+"$wine" "$WIN_PEER" recv --state "$(wpath "$TMP/w")" --peer-fp "$L_FP" \
+    --token-file "$(wpath "$TMP/token")" --listen 127.0.0.1 \
+    --peer-addr 127.0.0.1 --dest "$(wpath "$TMP/d2")" --timeout 60000 \
+    --streams 2 >"$TMP/r2b" 2>"$TMP/r2b.err" &
+RPID=$!
+PORT=$(wait_listen "$TMP/r2b" $RPID)
+run 0 "$PEER" send --state "$TMP/l" --peer-fp "$W_FP" \
+    --token-file "$TMP/token" --connect "127.0.0.1:$PORT" \
+    --src "$TMP/s1" --timeout 60000 --streams 2 --stats "$TMP/stats2b"
+checks=$((checks + 1))
+wait $RPID || fail "Windows receiver (delta): $(cat "$TMP/r2b.err")"
+same "$TMP/s1" "$TMP/d2"
+checks=$((checks + 1))
+[ "$(jq -r .delta "$TMP/stats2b")" -ge 1 ] &&
+    [ "$(jq -r .wire_bytes "$TMP/stats2b")" -lt 1000000 ] ||
+    fail "the changed file did not go as a delta: $(cat "$TMP/stats2b")"
 
 # 3. The Windows receiver is killed -9 mid-file: the partial file and its
 # sidecar stay, nothing under the final name; the next try resumes.
