@@ -15,10 +15,12 @@
  * path, an endpoint file, owner-only as compat_open_private makes it:
  * "ferry-local-tcp 1 PORT CLIENT-TOKEN SERVER-TOKEN", two random 256-bit
  * tokens in hex. Reading that file is the permission the socket file's
- * DACL is otherwise: a client sends CLIENT-TOKEN first, and a connection
- * without it is not trusted (jsonline refuses it); the server answers
- * SERVER-TOKEN, which the client checks before it sends anything, so a
- * program that took the port of a ferryd that died learns nothing.
+ * DACL is otherwise: a client sends CLIENT-TOKEN first, and the server's
+ * compat_sock_recv passes nothing of a connection on before those bytes
+ * have come right (a wrong token: told "permission denied", EACCES); the
+ * server answers SERVER-TOKEN, which the client checks before it sends
+ * anything, so a program that took the port of a ferryd that died learns
+ * nothing.
  */
 #include "config.h"
 
@@ -303,35 +305,103 @@ sock_tcp_listen(const char *path)
 }
 
 /*
- * A loopback client: trusted if it sent the client token within
- * SOCK_TCP_WAIT_MS; then it is told the server token.
+ * A loopback client whose token has not been read yet. accept does not
+ * wait for it (a client that connects and says nothing would stall the
+ * daemon's loop): compat_sock_recv reads it first, as the connection's
+ * first bytes, and passes nothing else on until it has come right.
  */
-static SOCKET
-sock_tcp_accept(struct sock_tcp *t, SOCKET s, int *trusted)
+static struct sock_pend {
+	SOCKET	s;
+	int	have;
+	char	got[SOCK_TCP_TOKEN + 1];
+	char	ctoken[SOCK_TCP_TOKEN + 2];
+	char	stoken[SOCK_TCP_TOKEN + 2];
+}			 sock_pend[64];
+
+/* Takes s as pending behind t's tokens: 0, or -1 if not (refuse it). */
+static int
+sock_tcp_accept(struct sock_tcp *t, SOCKET s)
 {
 	struct sockaddr_in	sin;
-	char			got[SOCK_TCP_TOKEN + 2];
-	DWORD			ms = SOCK_TCP_WAIT_MS;
 	int			len = sizeof sin;
-	u_long			off = 0;
+	size_t			i;
 
-	*trusted = 0;
 	if (getpeername(s, (struct sockaddr *)&sin, &len) == SOCKET_ERROR ||
 	    sin.sin_family != AF_INET ||
 	    sin.sin_addr.s_addr != htonl(INADDR_LOOPBACK))
-		return (s);
-	if (ioctlsocket(s, FIONBIO, &off) == SOCKET_ERROR ||
-	    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (char *)&ms,
-	    sizeof ms) == SOCKET_ERROR ||
-	    sock_tcp_all(s, got, SOCK_TCP_TOKEN + 1, 0) == -1)
-		return (s);
-	got[SOCK_TCP_TOKEN + 1] = '\0';
-	if (sock_tcp_same(got, t->ctoken) &&
-	    sock_tcp_all(s, t->stoken, SOCK_TCP_TOKEN + 1, 1) == 0)
-		*trusted = 1;
-	ms = 0;
-	(void)setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (char *)&ms, sizeof ms);
-	return (s);
+		return (-1);
+	for (i = 0; i < sizeof sock_pend / sizeof sock_pend[0]; i++)
+		if (sock_pend[i].s == 0) {
+			sock_pend[i].s = s;
+			sock_pend[i].have = 0;
+			memcpy(sock_pend[i].ctoken, t->ctoken,
+			    sizeof t->ctoken);
+			memcpy(sock_pend[i].stoken, t->stoken,
+			    sizeof t->stoken);
+			return (0);
+		}
+	return (-1);
+}
+
+/*
+ * The token step of a pending connection: 1 when it is done (or the
+ * socket was not pending), -1 with errno otherwise: EWOULDBLOCK while
+ * the token is incomplete, EACCES for a wrong one (told why first).
+ */
+static int
+sock_tcp_pending(SOCKET s)
+{
+	static const char	 refused[] = "{\"error\": \"permission denied: "
+	    "this connection did not give the token of ferryd's endpoint "
+	    "file\", \"done\": true}\n";
+	struct sock_pend	*p = NULL;
+	size_t			 i;
+	int			 r, ok, e = 0;
+
+	AcquireSRWLockExclusive(&sock_tcp_lock);
+	for (i = 0; i < sizeof sock_pend / sizeof sock_pend[0]; i++)
+		if (sock_pend[i].s == s && s != 0)
+			p = &sock_pend[i];
+	if (p == NULL) {
+		ReleaseSRWLockExclusive(&sock_tcp_lock);
+		return (1);
+	}
+	r = recv(s, p->got + p->have, SOCK_TCP_TOKEN + 1 - p->have, 0);
+	if (r == SOCKET_ERROR)
+		e = sock_errno();
+	else if (r == 0)
+		e = ECONNRESET;
+	else if ((p->have += r) < SOCK_TCP_TOKEN + 1)
+		e = EWOULDBLOCK;
+	if (e == 0) {
+		ok = sock_tcp_same(p->got, p->ctoken);
+		/* A new socket's buffer takes these few bytes at once. */
+		if (!ok || send(s, p->stoken, SOCK_TCP_TOKEN + 1, 0) !=
+		    SOCK_TCP_TOKEN + 1) {
+			if (!ok)
+				(void)send(s, refused, sizeof refused - 1, 0);
+			e = EACCES;
+		}
+	}
+	if (e != EWOULDBLOCK && e != EINTR)
+		SecureZeroMemory(p, sizeof *p);
+	ReleaseSRWLockExclusive(&sock_tcp_lock);
+	if (e != 0) {
+		errno = e;
+		return (-1);
+	}
+	return (1);
+}
+
+/* A pending connection closed: it is pending no more. */
+static void
+sock_tcp_unpend(SOCKET s)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof sock_pend / sizeof sock_pend[0]; i++)
+		if (sock_pend[i].s == s && s != 0)
+			SecureZeroMemory(&sock_pend[i], sizeof sock_pend[i]);
 }
 
 /*
@@ -501,10 +571,11 @@ compat_local_accept(int lfd, uid_t *uid, pid_t *pid, int *trusted)
 		return (-1);
 	}
 	*trusted = 1;
-	AcquireSRWLockShared(&sock_tcp_lock);
-	if ((t = sock_tcp_find((SOCKET)lfd)) != NULL)
-		s = sock_tcp_accept(t, s, trusted);
-	ReleaseSRWLockShared(&sock_tcp_lock);
+	AcquireSRWLockExclusive(&sock_tcp_lock);
+	if ((t = sock_tcp_find((SOCKET)lfd)) != NULL &&
+	    sock_tcp_accept(t, s) == -1)
+		*trusted = 0;
+	ReleaseSRWLockExclusive(&sock_tcp_lock);
 	if (ioctlsocket(s, FIONBIO, &on) == SOCKET_ERROR) {
 		errno = sock_errno();
 		closesocket(s);
@@ -564,6 +635,9 @@ compat_sock_recv(int fd, void *p, size_t n)
 {
 	int	r;
 
+	if (sock_tcp_pending((SOCKET)fd) == -1)
+		return (-1);
+
 	if (n > INT_MAX)
 		n = INT_MAX;
 	if ((r = recv((SOCKET)fd, p, (int)n, 0)) == SOCKET_ERROR) {
@@ -597,6 +671,7 @@ compat_sock_close(int fd)
 	AcquireSRWLockExclusive(&sock_tcp_lock);
 	if ((t = sock_tcp_find((SOCKET)fd)) != NULL)
 		SecureZeroMemory(t, sizeof *t);
+	sock_tcp_unpend((SOCKET)fd);
 	ReleaseSRWLockExclusive(&sock_tcp_lock);
 	if (closesocket((SOCKET)fd) == SOCKET_ERROR) {
 		errno = sock_errno();
