@@ -382,8 +382,14 @@ main(void)
 	n = GetTempPathA(sizeof top, top);
 	if (n == 0 || n > MAX_PATH)
 		TEST_SKIP("no temporary folder");
-	snprintf(dir, sizeof dir, "%sferry-test-%lu", top,
-	    (unsigned long)GetCurrentProcessId());
+	/*
+	 * The pid and the time: wine gives the same small pid run after
+	 * run, and a folder left by an earlier run (its files, a stale
+	 * endpoint) would change what is checked.
+	 */
+	snprintf(dir, sizeof dir, "%sferry-test-%lu-%llu", top,
+	    (unsigned long)GetCurrentProcessId(),
+	    (unsigned long long)GetTickCount64());
 	test_statedir(dir);
 	test_lock(dir);
 	test_jsonline(dir);
