@@ -16,6 +16,12 @@
  *
  * The system headers whose names are shadowed are included first, so a
  * later #include of them declares nothing under the new names.
+ *
+ * struct stat is struct compat_win_stat here, and transfer.h passes one
+ * between directories: every directory that includes transfer.h (or any
+ * header naming struct stat, DIR or struct pollfd) must be built with
+ * this header too, or the two sides would disagree on the layout.
+ * common/ and share-map/ name none of them in their headers.
  */
 #ifndef FERRY_COMPAT_POSIX_WIN_H
 #define FERRY_COMPAT_POSIX_WIN_H
