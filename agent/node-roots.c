@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "err.h"
 #include "ferryd.h"
 #include "log.h"
@@ -143,7 +144,7 @@ node_roots_home(struct ferryd *d)
 {
 	char	cwd[PATH_MAX], *home = NULL;
 
-	if (d->state[0] == '/')
+	if (compat_path_absolute(d->state))
 		return (asprintf(&home, "%s/home", d->state) == -1 ? NULL :
 		    home);
 	if (getcwd(cwd, sizeof cwd) == NULL)

@@ -169,6 +169,11 @@ int	 compat_dupfd(int fd);
  * Windows): 1, 0, or -1 with errno. */
 int	 compat_is_link_at(int dirfd, const char *name);
 int	 compat_is_link(int fd);
+/*
+ * Whether path is absolute: it starts with '/' on POSIX; on Windows with
+ * a drive and a separator (C:\, C:/) or two separators (\\host\share).
+ */
+int	 compat_path_absolute(const char *path);
 /* 1 where file names obey Windows' rules (common/winpath.h), else 0. */
 int	 compat_windows_names(void);
 

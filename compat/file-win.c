@@ -18,6 +18,7 @@
 #include <sddl.h>
 
 #include "compat.h"
+#include "openat-win-int.h"
 #include "utf16.h"
 
 int
@@ -40,7 +41,40 @@ compat_open_read(const char *path)
  * from the folder), so that the file is as private as mode 0600. OW is
  * the file's owner, whoever creates it (a user, or the service account).
  */
-static const wchar_t	 private_sddl[] = L"D:P(A;;FA;;;OW)(A;;FA;;;SY)";
+/*
+ * The owner-only DACL: this process's user and SYSTEM, nothing inherited.
+ * The user's own SID, not OWNER RIGHTS (OW): wine maps only the owner's
+ * SID to the owner's mode bits, and reads an OW-only file as mode 0000,
+ * which not even its owner may open again.
+ */
+PSECURITY_DESCRIPTOR
+compat_win_private_sd(void)
+{
+	PSECURITY_DESCRIPTOR	 sd = NULL;
+	HANDLE			 tok;
+	char			 ubuf[256];
+	wchar_t			*sid = NULL, sddl[256];
+	DWORD			 len;
+
+	if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok)) {
+		errno = EIO;
+		return (NULL);
+	}
+	if (GetTokenInformation(tok, TokenUser, ubuf, sizeof ubuf, &len) &&
+	    ConvertSidToStringSidW(((TOKEN_USER *)ubuf)->User.Sid, &sid) &&
+	    wcslen(sid) < 200) {
+		wcscpy(sddl, L"D:P(A;;FA;;;");
+		wcscat(sddl, sid);
+		wcscat(sddl, L")(A;;FA;;;SY)");
+		(void)ConvertStringSecurityDescriptorToSecurityDescriptorW(
+		    sddl, SDDL_REVISION_1, &sd, NULL);
+	}
+	LocalFree(sid);
+	CloseHandle(tok);
+	if (sd == NULL)
+		errno = EIO;
+	return (sd);
+}
 
 /* errno for the last Windows error, for the callers' strerror(). */
 static int
@@ -114,8 +148,7 @@ compat_open_private(const char *path)
 
 	if ((w = utf16_from_utf8(path, strlen(path), NULL)) == NULL)
 		return (-1);
-	if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(
-	    private_sddl, SDDL_REVISION_1, &sd, NULL)) {
+	if ((sd = compat_win_private_sd()) == NULL) {
 		e = EIO;
 		goto out;
 	}

@@ -55,3 +55,9 @@ compat_windows_names(void)
 {
 	return (0);
 }
+
+int
+compat_path_absolute(const char *path)
+{
+	return (path[0] == '/');
+}

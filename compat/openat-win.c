@@ -18,23 +18,12 @@
 #include <winternl.h>
 
 #include "compat.h"
+#include "openat-win-int.h"
 #include "utf16.h"
 
-/* NtCreateFile's options and dispositions (ntifs.h, not in winternl.h). */
-#define CW_FILE_DIRECTORY_FILE		0x00000001
-#define CW_FILE_SYNCHRONOUS_IO_NONALERT	0x00000020
-#define CW_FILE_NON_DIRECTORY_FILE	0x00000040
-#define CW_FILE_OPEN_REPARSE_POINT	0x00200000
-#define CW_FILE_OPEN_FOR_BACKUP_INTENT	0x00004000
-#define CW_FILE_CREATE			2
-#define CW_FILE_OPEN			1
-#define CW_FILE_OPEN_IF			3
-#define CW_FILE_OVERWRITE		4
-#define CW_FILE_OVERWRITE_IF		5
-
 /* errno for an NTSTATUS, for the callers' strerror(). */
-static int
-openat_win_errno(NTSTATUS st)
+int
+compat_win_nt_errno(NTSTATUS st)
 {
 	switch ((unsigned long)st) {
 	case 0xC0000034UL:	/* OBJECT_NAME_NOT_FOUND */
@@ -57,8 +46,8 @@ openat_win_errno(NTSTATUS st)
 }
 
 /* Whether h is a reparse point: 1, 0, or -1 with errno. */
-static int
-openat_win_reparse(HANDLE h)
+int
+compat_win_nt_reparse(HANDLE h)
 {
 	FILE_BASIC_INFO	info;
 
@@ -71,8 +60,8 @@ openat_win_reparse(HANDLE h)
 }
 
 /* NtCreateFile of name below dir; the handle, or NULL with errno. */
-static HANDLE
-openat_win_nt(HANDLE dir, const char *name, ACCESS_MASK access,
+HANDLE
+compat_win_nt_open(HANDLE dir, const char *name, ACCESS_MASK access,
     ULONG disposition, ULONG options)
 {
 	OBJECT_ATTRIBUTES	 oa;
@@ -108,7 +97,7 @@ openat_win_nt(HANDLE dir, const char *name, ACCESS_MASK access,
 	    CW_FILE_OPEN_FOR_BACKUP_INTENT, NULL, 0);
 	free(w);
 	if (st < 0) {
-		errno = openat_win_errno(st);
+		errno = compat_win_nt_errno(st);
 		return (NULL);
 	}
 	return (h);
@@ -145,9 +134,9 @@ compat_openat(int dirfd, const char *name, int flags, int mode)
 		disp = CW_FILE_OVERWRITE;
 	if (flags & O_DIRECTORY)
 		opts |= CW_FILE_DIRECTORY_FILE;
-	if ((h = openat_win_nt(dir, name, access, disp, opts)) == NULL)
+	if ((h = compat_win_nt_open(dir, name, access, disp, opts)) == NULL)
 		return (-1);
-	if ((e = openat_win_reparse(h)) != 0) {
+	if ((e = compat_win_nt_reparse(h)) != 0) {
 		CloseHandle(h);
 		errno = e == 1 ? ELOOP : EIO;
 		return (-1);
@@ -198,9 +187,9 @@ compat_is_link_at(int dirfd, const char *name)
 		errno = EBADF;
 		return (-1);
 	}
-	if ((h = openat_win_nt(dir, name, 0, CW_FILE_OPEN, 0)) == NULL)
+	if ((h = compat_win_nt_open(dir, name, 0, CW_FILE_OPEN, 0)) == NULL)
 		return (-1);
-	r = openat_win_reparse(h);
+	r = compat_win_nt_reparse(h);
 	CloseHandle(h);
 	return (r);
 }
@@ -214,11 +203,22 @@ compat_is_link(int fd)
 		errno = EBADF;
 		return (-1);
 	}
-	return (openat_win_reparse(h));
+	return (compat_win_nt_reparse(h));
 }
 
 int
 compat_windows_names(void)
 {
 	return (1);
+}
+
+int
+compat_path_absolute(const char *path)
+{
+	if (((path[0] >= 'A' && path[0] <= 'Z') ||
+	    (path[0] >= 'a' && path[0] <= 'z')) && path[1] == ':' &&
+	    (path[2] == '\\' || path[2] == '/'))
+		return (1);
+	return ((path[0] == '\\' || path[0] == '/') &&
+	    (path[1] == '\\' || path[1] == '/'));
 }

@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <winsock2.h>
+#include <ws2tcpip.h>
 #include <windows.h>
 
 #include "beneath.h"
@@ -67,9 +69,89 @@ test_lock(const char *dir)
 	lockfile_release(fd2);
 }
 
+/*
+ * Where the local API is loopback TCP (no AF_UNIX: wine 8), a client
+ * that did not read the endpoint file's token is refused at its first
+ * read, and told why; accept never waits for a token.
+ */
+static void
+test_jsonline_token(const char *path, int lfd)
+{
+	struct jsonline_conn	*srv = NULL;
+	struct sockaddr_in	 sin;
+	char			 buf[256], bad[65], *cause = NULL;
+	FILE			*f;
+	unsigned int		 port = 0;
+	SOCKET			 s;
+	int			 i, r = 0;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	if (fgets(buf, sizeof buf, f) == NULL ||
+	    sscanf(buf, "ferry-local-tcp 1 %u ", &port) != 1) {
+		fclose(f);
+		printf("# the local API is AF_UNIX here: no token to check\n");
+		return;
+	}
+	fclose(f);
+	printf("# the local API is loopback TCP (port %u) with a token\n", port);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((u_short)port);
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	ASSERT_TRUE(s != INVALID_SOCKET);
+	ASSERT_INT_EQ(connect(s, (struct sockaddr *)&sin, sizeof sin), 0);
+	memset(bad, 'a', sizeof bad - 1);
+	bad[sizeof bad - 1] = '\n';
+	ASSERT_INT_EQ(send(s, bad, sizeof bad, 0), (int)sizeof bad);
+	/* accept does not wait for the token; the first read checks it. */
+	for (i = 0; i < 200 && srv == NULL; i++) {
+		ASSERT_INT_EQ(jsonline_accept(lfd, &srv, &cause), 0);
+		if (srv == NULL)
+			Sleep(10);
+	}
+	ASSERT_TRUE(srv != NULL);
+	for (i = 0; srv != NULL && i < 200 && r == 0; i++) {
+		r = jsonline_fill(srv, &cause);
+		if (r == 0)
+			Sleep(10);
+	}
+	ASSERT_INT_EQ(r, FERRY_ERR_IO);
+	ASSERT_STR_CONTAINS(cause, "ermission denied");
+	jsonline_free(srv);
+	/* It is told why, and nothing of the server's token. */
+	memset(buf, 0, sizeof buf);
+	(void)recv(s, buf, sizeof buf - 1, 0);
+	ASSERT_STR_CONTAINS(buf, "permission denied");
+	closesocket(s);
+	free(cause);
+}
+
+struct test_dial {
+	const char		*path;
+	struct jsonline_conn	*conn;
+	int			 r;
+};
+
+static DWORD WINAPI
+test_dial(void *arg)
+{
+	struct test_dial	*d = arg;
+	char			*cause = NULL;
+
+	d->r = jsonline_connect(d->path, &d->conn, &cause);
+	if (d->r != 0)
+		printf("# connect: %s\n", cause);
+	free(cause);
+	return (0);
+}
+
 static void
 test_jsonline(const char *dir)
 {
+	struct test_dial	 dial = { NULL, NULL, -1 };
+	HANDLE			 th;
 	struct jsonline_conn	*srv = NULL, *cli = NULL;
 	json_t			*req, *got = NULL;
 	char			 path[MAX_PATH + 64], *cause = NULL;
@@ -98,12 +180,27 @@ test_jsonline(const char *dir)
 		TEST_FAIL("listen: %s", cause);
 		return;
 	}
-	ASSERT_INT_EQ(jsonline_connect(path, &cli, &cause), 0);
-	for (i = 0; i < 100 && srv == NULL; i++) {
+	/*
+	 * The client in a thread of its own: over loopback TCP, connect
+	 * waits for the server's token, which accept sends.
+	 */
+	dial.path = path;
+	th = CreateThread(NULL, 0, test_dial, &dial, 0, NULL);
+	ASSERT_TRUE(th != NULL);
+	for (i = 0; i < 300 && srv == NULL; i++) {
 		ASSERT_INT_EQ(jsonline_accept(lfd, &srv, &cause), 0);
 		if (srv == NULL)
 			Sleep(10);
 	}
+	/* The server reads the client's token and answers with its own. */
+	for (i = 0; i < 500 && WaitForSingleObject(th, 10) != WAIT_OBJECT_0;
+	    i++)
+		if (srv != NULL)
+			ASSERT_INT_EQ(jsonline_fill(srv, &cause), 0);
+	WaitForSingleObject(th, INFINITE);
+	CloseHandle(th);
+	ASSERT_INT_EQ(dial.r, 0);
+	cli = dial.conn;
 	if (srv == NULL || cli == NULL) {
 		TEST_FAIL("no connection: %s", cause ? cause : "");
 		return;
@@ -121,6 +218,7 @@ test_jsonline(const char *dir)
 	json_decref(req);
 	jsonline_free(cli);
 	jsonline_free(srv);
+	test_jsonline_token(path, lfd);
 	compat_sock_close(lfd);
 	/* A file that is not a socket is never removed to listen there. */
 	ASSERT_INT_EQ(jsonline_listen(path, &lfd, &cause), 0);
@@ -284,8 +382,14 @@ main(void)
 	n = GetTempPathA(sizeof top, top);
 	if (n == 0 || n > MAX_PATH)
 		TEST_SKIP("no temporary folder");
-	snprintf(dir, sizeof dir, "%sferry-test-%lu", top,
-	    (unsigned long)GetCurrentProcessId());
+	/*
+	 * The pid and the time: wine gives the same small pid run after
+	 * run, and a folder left by an earlier run (its files, a stale
+	 * endpoint) would change what is checked.
+	 */
+	snprintf(dir, sizeof dir, "%sferry-test-%lu-%llu", top,
+	    (unsigned long)GetCurrentProcessId(),
+	    (unsigned long long)GetTickCount64());
 	test_statedir(dir);
 	test_lock(dir);
 	test_jsonline(dir);
