@@ -44,6 +44,7 @@ struct pg {
 	char		*target;	/* the URL, for messages; no password */
 	char		*passfile;
 	int		 connect_s;
+	int		 lease;		/* db_options' */
 	unsigned	 gen;		/* bumped by each (re)connection */
 	unsigned	 next_name;
 	int64_t		 changes;
@@ -231,23 +232,31 @@ pg_connect(struct db *db, char **cause)
 {
 	struct pg	*p = PG(db);
 	const char	*keys[12], *vals[12];
-	char		 timeout[16], msg[512];
+	char		 timeout[16], utimeout[16], msg[512], sql[256];
 	PGresult	*res;
 	int		 n = 0;
 
-	snprintf(timeout, sizeof timeout, "%d", p->connect_s);
+	/*
+	 * Reconnecting, the caller (the hub, under its lock) waits 2 s at
+	 * most: past its lease's fence it would not use the connection.
+	 */
+	snprintf(timeout, sizeof timeout, "%d", p->gen > 0 &&
+	    p->connect_s > DB_LEASE_CLIENT_MS / 1000 ?
+	    DB_LEASE_CLIENT_MS / 1000 : p->connect_s);
 	keys[n] = "dbname";		vals[n++] = p->target;
 	keys[n] = "connect_timeout";	vals[n++] = timeout;
 	/*
 	 * A server that drops off the network is noticed in seconds, not
 	 * in TCP's hours: the statement fails and the lease (db_lease) is
-	 * known lost. Ignored on a unix socket.
+	 * known lost; the lease's own connection, sooner (db.h's clocks).
+	 * Ignored on a unix socket.
 	 */
 	keys[n] = "keepalives";		vals[n++] = "1";
-	keys[n] = "keepalives_idle";	vals[n++] = "5";
-	keys[n] = "keepalives_interval"; vals[n++] = "2";
+	keys[n] = "keepalives_idle";	vals[n++] = p->lease ? "1" : "5";
+	keys[n] = "keepalives_interval"; vals[n++] = "1";
 	keys[n] = "keepalives_count";	vals[n++] = "2";
-	keys[n] = "tcp_user_timeout";	vals[n++] = "10000";
+	snprintf(utimeout, sizeof utimeout, "%d", DB_LEASE_CLIENT_MS);
+	keys[n] = "tcp_user_timeout";	vals[n++] = utimeout;
 	keys[n] = "client_encoding";	vals[n++] = "UTF8";
 	keys[n] = "fallback_application_name"; vals[n++] = "ferryd";
 	if (p->passfile != NULL) {
@@ -274,15 +283,23 @@ pg_connect(struct db *db, char **cause)
 		    "PostgreSQL %d is too old (ferry needs 10 or later)",
 		    p->target, PQserverVersion(p->conn) / 10000));
 	/*
-	 * And the server notices a hub that dropped off the network as
-	 * soon, so that its session, and the lease it holds, end and a
-	 * standby can take over (docs/operations.md).
+	 * And the server ends the session of a hub that dropped off the
+	 * network DB_LEASE_SILENT_MS after it last heard from it (probes
+	 * from SILENT/2 on, one a second, and a user timeout for data it
+	 * sent that is not acknowledged), so that the lease it held comes
+	 * free for a standby, and its row locks with it. Never sooner: the
+	 * holder stops acting (fences) before that (db.h, docs/
+	 * operations.md).
 	 */
-	res = PQexec(p->conn, "SET tcp_keepalives_idle = 5;"
-	    "SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 2");
+	snprintf(sql, sizeof sql, "SET tcp_keepalives_idle = %d;"
+	    "SET tcp_keepalives_interval = 1; SET tcp_keepalives_count = %d",
+	    DB_LEASE_SILENT_MS / 2000, DB_LEASE_SILENT_MS / 2000);
+	res = PQexec(p->conn, sql);
 	PQclear(res);
 	if (PQserverVersion(p->conn) >= 120000) {
-		res = PQexec(p->conn, "SET tcp_user_timeout = 10000");
+		snprintf(sql, sizeof sql, "SET tcp_user_timeout = %d",
+		    DB_LEASE_SILENT_MS);
+		res = PQexec(p->conn, sql);
 		PQclear(res);
 	}
 	return (0);
@@ -336,6 +353,7 @@ db_pg_open(const char *url, const struct db_options *opt, struct db *db,
 		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
 	}
 	p->connect_s = opt->connect_s > 0 ? opt->connect_s : 5;
+	p->lease = opt->lease;
 	db->h = p;
 	if ((r = pg_connect(db, cause)) != 0) {
 		PQfinish(p->conn);
