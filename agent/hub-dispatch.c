@@ -232,6 +232,10 @@ dispatch_run(struct jobs_xfer *x, char **cause)
 	uint8_t	tok[LINK_TOKEN_LEN];
 	char	hex[2 * LINK_TOKEN_LEN + 1];
 
+	/* Fenced since it was planned: not started (hub-lease.c). */
+	if (!lease_fresh(x->d))
+		return (err_set(cause, FERRY_ERR_UNREACHABLE, "not started: "
+		    "this hub cannot confirm its lease on the database"));
 	if (RAND_bytes(tok, sizeof tok) != 1)
 		return (err_set(cause, FERRY_ERR_CRYPTO, "no random bytes"));
 	hex_encode(tok, sizeof tok, hex);
@@ -694,6 +698,9 @@ dispatch_main(void *arg)
 			    NULL, NULL);
 			last_sweep = clock_now();
 		}
+		/* Fenced (hub-lease.c): another hub may dispatch these. */
+		if (!lease_fresh(d))
+			continue;
 		/* The share map is read and parsed only when work is due. */
 		store_task_next(d->store, clock_now(), DISPATCH_BATCH,
 		    dispatch_due_cb, &due, NULL);
