@@ -50,6 +50,7 @@ struct pg {
 	int64_t		 changes;
 	time_t		 last_try;	/* the last reconnection attempt */
 	unsigned	 lease_gen;	/* the connection that holds the lease */
+	int		 lease_pid;	/* its server process */
 };
 
 struct pg_stmt {
@@ -733,7 +734,7 @@ static int
 pg_lease(struct db *db, int64_t key, int *held, char **cause)
 {
 	struct pg	*p = PG(db);
-	char		 sql[80], v[8];
+	char		 sql[160], v[8];
 	int		 r;
 
 	*held = 0;
@@ -750,8 +751,28 @@ pg_lease(struct db *db, int64_t key, int *held, char **cause)
 	if (strcmp(v, "t") == 0) {
 		*held = p->lease_gen != 0 ? 2 : 1;
 		p->lease_gen = p->gen;
+		p->lease_pid = PQbackendPID(p->conn);
+		return (0);
 	}
-	return (0);
+	if (p->lease_pid == 0)
+		return (0);
+	/*
+	 * Not got, on a new connection: the holder may be this process's
+	 * own last session, which the server has not ended yet (a closed
+	 * connection's backend exits after the close). That is not another
+	 * hub: say "unknown", and end it, to try again.
+	 */
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM pg_locks WHERE "
+	    "locktype = 'advisory' AND granted AND pid = %d", p->lease_pid);
+	if ((r = pg_scalar(db, sql, v, sizeof v, cause)) != 0)
+		return (r);
+	if (strcmp(v, "0") == 0)
+		return (0);
+	snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)",
+	    p->lease_pid);
+	pg_scalar(db, sql, v, sizeof v, NULL);
+	return (err_set(cause, FERRY_ERR_UNREACHABLE, "database %s: the "
+	    "lease's last session is still ending", p->target));
 }
 
 static int
