@@ -12,7 +12,8 @@
 # password: postgresql://ferry@/ferry?host=...&port=...).
 # PG_LISTEN (before pg_start): comma-separated addresses the server also
 # listens on over TCP, for the whole of 10.0.0.0/8 (tests/pg/partition.sh);
-# password authentication there too.
+# password authentication there too. PG_OPTS: more of the server's
+# options (tests/pg/tls.sh: ssl=on and its files).
 
 pg_bindir() {
 	for d in ${PG_BINDIR:-} /usr/lib/postgresql/*/bin; do
@@ -68,7 +69,7 @@ pg_start() {
 	fi
 	# No TCP (listen_addresses ''): the socket in $PG_DIR only.
 	pg_ctl_ -w -t 30 -o "-k $PG_DIR -c listen_addresses=${PG_LISTEN:-} -p $PG_PORT \
-	    -c fsync=off -c max_connections=50" start >/dev/null ||
+	    -c fsync=off -c max_connections=50 ${PG_OPTS:-}" start >/dev/null ||
 	    { cat "$PG_DIR/log" >&2; fail "pg_ctl start failed"; exit 1; }
 	PG_RUNNING=1
 	[ -f "$PG_DIR/created" ] && return 0
