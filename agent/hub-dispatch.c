@@ -698,9 +698,18 @@ dispatch_main(void *arg)
 			    NULL, NULL);
 			last_sweep = clock_now();
 		}
-		/* Fenced (hub-lease.c): another hub may dispatch these. */
-		if (!lease_fresh(d))
+		/*
+		 * Fenced (hub-lease.c): another hub may dispatch these, and
+		 * what this hub runs itself (an SFTP site's end, a relay, its
+		 * own site's) stops: the other will run it again.
+		 */
+		if (!lease_fresh(d)) {
+			struct jobs_xfer *x;
+
+			for (x = d->xfers; x != NULL; x = x->next)
+				x->abort = 1;
 			continue;
+		}
 		/* The share map is read and parsed only when work is due. */
 		store_task_next(d->store, clock_now(), DISPATCH_BATCH,
 		    dispatch_due_cb, &due, NULL);
