@@ -8,8 +8,8 @@
 # by tests/pg/lib.sh (Debian's, in a scratch directory, on a unix socket,
 # fsync off), one fresh database per scenario. Each result is a line of
 # JSON appended to OUT (bench/results-scale.jsonl), with "store" and the
-# load average before and after. Run it in a network namespace of its
-# own (the agents use 127.1.x.y):
+# load average before and after (BACKENDS: one of them only). Run it in
+# a network namespace of its own (the agents use 127.1.x.y):
 #   unshare -n sh -c 'ip link set lo up && bench/pg-scale.sh'
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +24,7 @@ OUT=${OUT:-$here/bench/results-scale.jsonl}
 pg_start
 
 for what in ${WHAT:-jobs fleet}; do
-	for be in sqlite postgresql; do
+	for be in ${BACKENDS:-sqlite postgresql}; do
 		set -- "$what" --build "$B" --workdir "$TMP/w" \
 		    --datadir "/dev/shm/ferry-pg-scale-$$" --json "$OUT"
 		if [ $what = jobs ]; then set -- "$@" --jobs "$JOBS"
