@@ -31,6 +31,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 77
 fi
 ROUNDS=${ROUNDS:-4}
+# KEEP_TMP=1 keeps the scratch directory and its logs, to debug a failure.
 [ -z "${KEEP_TMP:-}" ] || trap 'stop_daemons 2>/dev/null; pg_stop immediate; echo "kept $TMP" >&2' EXIT
 
 # ns_make NAME NET: a namespace (pid in NS_NAME) with 10.NET.0.2 on a veth
