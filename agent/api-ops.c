@@ -181,6 +181,12 @@ api_ops_store_down(struct ferryd *d)
 	char	*cause = NULL, msg[1024];
 	int	 r;
 
+	/* Fenced (hub-lease.c): not the active hub, maybe not for long. */
+	if (!lease_fresh(d))
+		return (api_ops_error("this hub is not active: it cannot "
+		    "confirm its lease on the database (the database, or the "
+		    "network to it, is down), so it takes no work; another "
+		    "hub may be active: ask that one"));
 	pthread_mutex_lock(&d->mu);
 	r = store_ready(d->store, &cause);
 	pthread_mutex_unlock(&d->mu);

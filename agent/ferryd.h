@@ -8,6 +8,7 @@
 #define FERRY_FERRYD_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -99,8 +100,15 @@ struct ferryd {
 	struct hub_mail		*mail;		/* hub: hub-mail.c's */
 	struct store		*lease;		/* hub: hub-lease.c's */
 	int			 active;	/* hub: holds the lease */
+	/*
+	 * hub: acts (dispatches, takes links and requests) only before
+	 * this clock_ms(); 0: always (SQLite). hub-lease.c moves it on.
+	 */
+	_Atomic int64_t		 lease_until;
+	int64_t			 fenced_at;	/* hub: when it last fenced */
 	/* Agent only. */
 	int			 uplinked;	/* connected to the hub now */
+	int			 uplink_inactive; /* a fenced hub refused us */
 	char			*uplink_error;	/* why not, if not */
 	char			*uplink_addr;	/* the hub address in use */
 	json_t			*uplink_outq;	/* messages for the hub */
@@ -138,6 +146,16 @@ int	hub_run(struct ferryd *d);
  */
 int	lease_wait(struct ferryd *d, const char *target, const char *pwfile,
 	    volatile int *give_up);
+/*
+ * hub-lease.c: once the store is open, fences it and starts the thread
+ * that renews the lease (docs/operations.md, "Fencing").
+ */
+int	lease_start(struct ferryd *d);
+/*
+ * Whether this hub may act as the active one now: on PostgreSQL, its
+ * lease was confirmed less than DB_LEASE_FENCE_MS ago. Any thread.
+ */
+int	lease_fresh(struct ferryd *d);
 
 /*
  * hub-web.c: the status page and /metrics (libmicrohttpd's thread); off

@@ -239,6 +239,10 @@ dispatch_run(struct jobs_xfer *x, char **cause)
 	uint8_t	tok[LINK_TOKEN_LEN];
 	char	hex[2 * LINK_TOKEN_LEN + 1];
 
+	/* Fenced since it was planned: not started (hub-lease.c). */
+	if (!lease_fresh(x->d))
+		return (err_set(cause, FERRY_ERR_UNREACHABLE, "not started: "
+		    "this hub cannot confirm its lease on the database"));
 	if (RAND_bytes(tok, sizeof tok) != 1)
 		return (err_set(cause, FERRY_ERR_CRYPTO, "no random bytes"));
 	hex_encode(tok, sizeof tok, hex);
@@ -748,6 +752,18 @@ dispatch_main(void *arg)
 			store_stuck(d->store, clock_now(), d->stall_s,
 			    NULL, NULL);
 			last_sweep = clock_now();
+		}
+		/*
+		 * Fenced (hub-lease.c): another hub may dispatch these, and
+		 * what this hub runs itself (an SFTP site's end, a relay, its
+		 * own site's) stops: the other will run it again.
+		 */
+		if (!lease_fresh(d)) {
+			struct jobs_xfer *x;
+
+			for (x = d->xfers; x != NULL; x = x->next)
+				x->abort = 1;
+			continue;
 		}
 		/* The share map is read and parsed only when work is due. */
 		store_task_next(d->store, clock_now(), DISPATCH_BATCH,

@@ -34,6 +34,9 @@
 #include "tls.h"
 
 /* An idle control link hears a ping every FERRYD_PING_S; allow three. */
+#define HUB_FENCED_WHY	"this hub is not active: it cannot confirm its " \
+	"lease on the database (the database, or the network to it, is " \
+	"down); another hub may be active"
 #define HUB_LINK_TIMEOUT_MS	(3 * FERRYD_PING_S * 1000)
 #define HUB_HANDSHAKE_MS	10000	/* see also gate.c's deadline */
 #define HUB_FIRST_MAX		16384	/* hello or enroll, before auth */
@@ -323,6 +326,10 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 		}
 		if (r == 0)
 			r = ferryd_flush(d, &l->outq, c, &cause);
+		/* Fenced (hub-lease.c): the agent goes to the other hub. */
+		if (r == 0 && !lease_fresh(d))
+			r = err_set(&cause, FERRY_ERR_UNREACHABLE, "%s",
+			    HUB_FENCED_WHY);
 		if (r == 0 && clock_now() - heard > HUB_LINK_TIMEOUT_MS / 1000)
 			r = err_set(&cause, FERRY_ERR_TIMEOUT, "silent for "
 			    "%d s", HUB_LINK_TIMEOUT_MS / 1000);
@@ -332,6 +339,22 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	log_info("%s disconnected: %s", a.name, cause ? cause : "closed");
 	store_agent_clear(&a);
 	free(cause);
+}
+
+/*
+ * A fenced hub (hub-lease.c) says so, and that it is not the active hub
+ * ("inactive"): an agent tries the next hub at once and without backing
+ * off (node-uplink.c).
+ */
+static void
+hub_refuse_fenced(struct tls_conn *c)
+{
+	json_t	*msg = json_pack("{s:s, s:b}", "error", HUB_FENCED_WHY,
+		    "inactive", 1);
+
+	if (msg != NULL)
+		proto_send(c, msg, NULL);
+	json_decref(msg);
 }
 
 static void *
@@ -370,7 +393,9 @@ hub_conn_main(void *arg)
 	gate_done(hc->d, hc);
 	pthread_mutex_unlock(&hc->d->mu);
 	op = json_string_value(json_object_get(msg, "op"));
-	if (proto_check(msg, PROTO_FIRST, &cause) != 0) {
+	if (!lease_fresh(hc->d))
+		hub_refuse_fenced(c);
+	else if (proto_check(msg, PROTO_FIRST, &cause) != 0) {
 		pthread_mutex_lock(&hc->d->mu);
 		audit_note_limited(hc->d, hc->peer, "message.refused",
 		    json_pack("{s:s}", "why", cause));
@@ -510,6 +535,7 @@ hub_run(struct ferryd *d)
 	    (r = secret_open(d->state, d->store, identity_fp(d->id),
 	    &cause)) != 0 ||
 	    (r = hubs_register(d, &cause)) != 0 ||
+	    (r = lease_start(d)) != 0 ||
 	    (r = hub_listen(d, &cause)) != 0 ||
 	    (r = hub_mail_start(d, &cause)) != 0) {
 		log_error("%s", cause ? cause : err_str(r));

@@ -27,6 +27,10 @@
 #include "tls.h"
 
 #define UPLINK_BACKOFF_MAX	60
+/* A silent hub is given up on after this (hub-standby's next). */
+#define UPLINK_DEAD_MS		6000
+/* ... and a connection it does not answer, sooner: the next may. */
+#define UPLINK_DIAL_MS		3000
 
 static int
 uplink_dial(struct ferryd *d, int *fdp, char **cause)
@@ -40,10 +44,15 @@ uplink_dial(struct ferryd *d, int *fdp, char **cause)
 	free(addr);
 	if (r != 0)
 		return (r);
-	r = link_dial(host, port, ferryd_source(d), fdp, cause);
+	/* A hub's machine that is gone: the next hub, in seconds. */
+	r = link_dial_within(host, port, ferryd_source(d), UPLINK_DIAL_MS,
+	    fdp, cause);
 	free(host);
-	if (r == 0)
+	if (r == 0) {
 		link_nodelay(*fdp);
+		/* A hub whose machine is gone: the next hub, in seconds. */
+		link_keepalive(*fdp, UPLINK_DEAD_MS);
+	}
 	if (r != 0) {
 		char *why = cause ? *cause : NULL;
 
@@ -187,6 +196,9 @@ uplink_once(struct ferryd *d, char **cause)
 	    (r = proto_recv(c, &rep, cause)) != 0)
 		goto out;
 	if ((err = json_string_value(json_object_get(rep, "error"))) != NULL) {
+		/* A fenced hub: the other may be active already. */
+		d->uplink_inactive = json_is_true(json_object_get(rep,
+		    "inactive"));
 		r = err_set(cause, FERRY_ERR_AUTH, "the hub refused us: %s",
 		    err);
 		goto out;
@@ -224,6 +236,8 @@ uplink_main(void *arg)
 	uint8_t		 hub_fp[IDENTITY_FP_LEN];
 	char		*cause = NULL, *addr;
 	int		 backoff = 1, i, at = 0, tried = 0;
+	int		 up_at = -1;	/* the last hub that refused at once */
+	time_t		 t0;
 
 	/* The enrolment's pin: node-hubs.c uses it until a list came. */
 	if (identity_fp_parse(d->conf.hub_fp, hub_fp, &cause) != 0) {
@@ -239,10 +253,21 @@ uplink_main(void *arg)
 			d->uplink_addr = addr;
 			pthread_mutex_unlock(&d->mu);
 		}
+		t0 = time(NULL);
 		if (uplink_once(d, &cause) == 0 && d->stop)
 			break;
-		if (d->uplinked) {
-			backoff = 1;	/* it was up: start the backoff over */
+		/*
+		 * A hub that refused at once is up (a standby, or one
+		 * fenced), where one that failed in seconds may be gone:
+		 * after the wait, the round starts with the one that was up
+		 * (a standby may be active by then).
+		 */
+		if (!d->uplinked && time(NULL) - t0 < 2)
+			up_at = at;
+		/* It was up, or a fenced hub sent us on: start over. */
+		if (d->uplinked || d->uplink_inactive) {
+			d->uplink_inactive = 0;
+			backoff = 1;
 			tried = 0;
 		}
 		uplink_state(d, 0, cause);
@@ -262,6 +287,9 @@ uplink_main(void *arg)
 		cause = NULL;
 		for (i = 0; i < backoff && !d->stop; i++)
 			sleep(1);
+		if (up_at >= 0 && up_at < node_hubs_naddrs(d))
+			at = up_at;
+		up_at = -1;
 		backoff = backoff * 2 > UPLINK_BACKOFF_MAX ?
 		    UPLINK_BACKOFF_MAX : backoff * 2;
 	}

@@ -4,8 +4,11 @@
 # end, a hub with no agents (jobs to a site with none stay queued):
 # JOBS (10,000) jobs of one file submitted through the local API from one
 # client, their rate, then `ferry jobs` (the newest 50) and `ferry jobs
-# --all`-sized listing latency, median of 7. Then the failover loop
-# (tests/pg/failover.sh) with ROUNDS=10: median and worst takeover.
+# --all`-sized listing latency, median of 7. Then the failover loops
+# with ROUNDS=10: tests/pg/failover.sh (kill -9 of the active hub) and
+# tests/pg/partition.sh (its machine off the network, or cut from the
+# database only; needs root): median and worst takeover. SKIP_QUEUE=1
+# runs only the failover loops.
 # PostgreSQL is started by tests/pg/lib.sh (Debian's postgresql) in a
 # scratch directory. Run it inside a network namespace of its own if
 # other hubs run on this machine (its hubs listen on 127.0.0.1).
@@ -28,7 +31,8 @@ cat >"$TMP/map.json" <<JSON
 JSON
 
 results=""
-for be in sqlite postgresql; do
+for be in ${SKIP_QUEUE:+none} sqlite postgresql; do
+	[ "$be" != none ] || break
 	H="$TMP/hub-$be"
 	port=$((port + 1))
 	extra=""
@@ -78,3 +82,6 @@ pg_stop
 echo
 echo "failover (tests/pg/failover.sh, ROUNDS=${ROUNDS:-10}):"
 ROUNDS=${ROUNDS:-10} sh "$here/tests/pg/failover.sh" 2>&1 | grep "^round\|^failover\|checks"
+echo
+echo "partition (tests/pg/partition.sh, ROUNDS=${ROUNDS:-10}):"
+ROUNDS=${ROUNDS:-10} sh "$here/tests/pg/partition.sh" 2>&1 | grep "^round\|^partition\|checks"

@@ -8,6 +8,8 @@
   bench/scale.py fleet [--agents N] [--jobs M]      N real ferryd agents, M
                                                     small jobs across them
 Common: [--build DIR] [--workdir DIR] [--datadir DIR] [--json FILE]
+        [--store URL --store-password-file FILE] (the hub's store on
+        PostgreSQL, as `ferryd init --store`; bench/pg-scale.sh)
 (the daemons' states on workdir, /tmp; the files on datadir, /dev/shm)
 
 Real daemons on loopback: a hub (site hq, 127.0.0.1) and ferryd agents
@@ -121,6 +123,8 @@ class Lab:
         self.procs = []
         self.root_ok = ["--allow-root"] if os.getuid() == 0 else []
         self.agents = {}
+        self.store = ["--store", args.store, "--store-password-file",
+                      args.store_password_file] if args.store else []
 
     def cli(self, *a, state=None, check=True):
         r = subprocess.run([self.ferry, *a, "--state", state or self.hub],
@@ -147,7 +151,8 @@ class Lab:
     def make_hub(self, conf=""):
         subprocess.run([self.ferryd, "init", "--hub", "--site", "hq",
                         "--listen", f"127.0.0.1:{self.port}", "--state",
-                        self.hub], check=True, stdout=subprocess.DEVNULL)
+                        self.hub, *self.store], check=True,
+                       stdout=subprocess.DEVNULL)
         with open(os.path.join(self.hub, "ferryd.conf"), "a") as f:
             f.write(conf)
         self.hub_proc = self.start(self.hub)
@@ -389,8 +394,9 @@ def bench_jobs(lab, a):
     res["hub_idle_cpu_pct"] = round((ticks(hub) - c0) / HZ /
                                     (time.time() - t0) * 100, 1)
     res["after"] = reads("after")
-    res["hub_db_mb"] = mb(os.path.getsize(os.path.join(lab.hub, "hub.db"))
-                          / 1024)
+    if not lab.store:
+        res["hub_db_mb"] = mb(os.path.getsize(os.path.join(lab.hub,
+                                                           "hub.db")) / 1024)
     return res
 
 
@@ -478,6 +484,8 @@ def main():
     ap.add_argument("--jobs", type=int, default=None)
     ap.add_argument("--agents", type=int, default=500)
     ap.add_argument("--json", help="append the result to this file")
+    ap.add_argument("--store", help="the hub's store: a postgresql:// URL")
+    ap.add_argument("--store-password-file")
     a = ap.parse_args()
     if a.jobs is None:
         a.jobs = 10000 if a.what == "jobs" else 1000
@@ -489,6 +497,7 @@ def main():
                "fleet": bench_fleet}[a.what](lab, a)
     finally:
         lab.stop()
+    res["store"] = "postgresql" if a.store else "sqlite"
     res["load_before"] = load0
     res["load_after"] = open("/proc/loadavg").read().split()[:3]
     res["date"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -6,6 +6,7 @@
 #ifndef FERRY_DB_INT_H
 #define FERRY_DB_INT_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "db.h"
@@ -58,6 +59,7 @@ struct db {
 	int			 depth;	/* transaction nesting */
 	struct db_stmt		 cache[DB_CACHE];
 	size_t			 ncache;
+	_Atomic int64_t		 fence_ms;	/* db_fence_at's; 0: none */
 };
 
 extern const struct db_backend db_sqlite_backend;

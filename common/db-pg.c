@@ -44,11 +44,13 @@ struct pg {
 	char		*target;	/* the URL, for messages; no password */
 	char		*passfile;
 	int		 connect_s;
+	int		 lease;		/* db_options' */
 	unsigned	 gen;		/* bumped by each (re)connection */
 	unsigned	 next_name;
 	int64_t		 changes;
 	time_t		 last_try;	/* the last reconnection attempt */
 	unsigned	 lease_gen;	/* the connection that holds the lease */
+	int		 lease_pid;	/* its server process */
 };
 
 struct pg_stmt {
@@ -231,23 +233,31 @@ pg_connect(struct db *db, char **cause)
 {
 	struct pg	*p = PG(db);
 	const char	*keys[12], *vals[12];
-	char		 timeout[16], msg[512];
+	char		 timeout[16], utimeout[16], msg[512], sql[256];
 	PGresult	*res;
 	int		 n = 0;
 
-	snprintf(timeout, sizeof timeout, "%d", p->connect_s);
+	/*
+	 * Reconnecting, the caller (the hub, under its lock) waits 2 s at
+	 * most: past its lease's fence it would not use the connection.
+	 */
+	snprintf(timeout, sizeof timeout, "%d", p->gen > 0 &&
+	    p->connect_s > DB_LEASE_CLIENT_MS / 1000 ?
+	    DB_LEASE_CLIENT_MS / 1000 : p->connect_s);
 	keys[n] = "dbname";		vals[n++] = p->target;
 	keys[n] = "connect_timeout";	vals[n++] = timeout;
 	/*
 	 * A server that drops off the network is noticed in seconds, not
 	 * in TCP's hours: the statement fails and the lease (db_lease) is
-	 * known lost. Ignored on a unix socket.
+	 * known lost; the lease's own connection, sooner (db.h's clocks).
+	 * Ignored on a unix socket.
 	 */
 	keys[n] = "keepalives";		vals[n++] = "1";
-	keys[n] = "keepalives_idle";	vals[n++] = "5";
-	keys[n] = "keepalives_interval"; vals[n++] = "2";
+	keys[n] = "keepalives_idle";	vals[n++] = p->lease ? "1" : "5";
+	keys[n] = "keepalives_interval"; vals[n++] = "1";
 	keys[n] = "keepalives_count";	vals[n++] = "2";
-	keys[n] = "tcp_user_timeout";	vals[n++] = "10000";
+	snprintf(utimeout, sizeof utimeout, "%d", DB_LEASE_CLIENT_MS);
+	keys[n] = "tcp_user_timeout";	vals[n++] = utimeout;
 	keys[n] = "client_encoding";	vals[n++] = "UTF8";
 	keys[n] = "fallback_application_name"; vals[n++] = "ferryd";
 	if (p->passfile != NULL) {
@@ -274,15 +284,23 @@ pg_connect(struct db *db, char **cause)
 		    "PostgreSQL %d is too old (ferry needs 10 or later)",
 		    p->target, PQserverVersion(p->conn) / 10000));
 	/*
-	 * And the server notices a hub that dropped off the network as
-	 * soon, so that its session, and the lease it holds, end and a
-	 * standby can take over (docs/operations.md).
+	 * And the server ends the session of a hub that dropped off the
+	 * network DB_LEASE_SILENT_MS after it last heard from it (probes
+	 * from SILENT/2 on, one a second, and a user timeout for data it
+	 * sent that is not acknowledged), so that the lease it held comes
+	 * free for a standby, and its row locks with it. Never sooner: the
+	 * holder stops acting (fences) before that (db.h, docs/
+	 * operations.md).
 	 */
-	res = PQexec(p->conn, "SET tcp_keepalives_idle = 5;"
-	    "SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 2");
+	snprintf(sql, sizeof sql, "SET tcp_keepalives_idle = %d;"
+	    "SET tcp_keepalives_interval = 1; SET tcp_keepalives_count = %d",
+	    DB_LEASE_SILENT_MS / 2000, DB_LEASE_SILENT_MS / 2000);
+	res = PQexec(p->conn, sql);
 	PQclear(res);
 	if (PQserverVersion(p->conn) >= 120000) {
-		res = PQexec(p->conn, "SET tcp_user_timeout = 10000");
+		snprintf(sql, sizeof sql, "SET tcp_user_timeout = %d",
+		    DB_LEASE_SILENT_MS);
+		res = PQexec(p->conn, sql);
 		PQclear(res);
 	}
 	return (0);
@@ -336,6 +354,7 @@ db_pg_open(const char *url, const struct db_options *opt, struct db *db,
 		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
 	}
 	p->connect_s = opt->connect_s > 0 ? opt->connect_s : 5;
+	p->lease = opt->lease;
 	db->h = p;
 	if ((r = pg_connect(db, cause)) != 0) {
 		PQfinish(p->conn);
@@ -715,7 +734,7 @@ static int
 pg_lease(struct db *db, int64_t key, int *held, char **cause)
 {
 	struct pg	*p = PG(db);
-	char		 sql[80], v[8];
+	char		 sql[160], v[8];
 	int		 r;
 
 	*held = 0;
@@ -732,8 +751,28 @@ pg_lease(struct db *db, int64_t key, int *held, char **cause)
 	if (strcmp(v, "t") == 0) {
 		*held = p->lease_gen != 0 ? 2 : 1;
 		p->lease_gen = p->gen;
+		p->lease_pid = PQbackendPID(p->conn);
+		return (0);
 	}
-	return (0);
+	if (p->lease_pid == 0)
+		return (0);
+	/*
+	 * Not got, on a new connection: the holder may be this process's
+	 * own last session, which the server has not ended yet (a closed
+	 * connection's backend exits after the close). That is not another
+	 * hub: say "unknown", and end it, to try again.
+	 */
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM pg_locks WHERE "
+	    "locktype = 'advisory' AND granted AND pid = %d", p->lease_pid);
+	if ((r = pg_scalar(db, sql, v, sizeof v, cause)) != 0)
+		return (r);
+	if (strcmp(v, "0") == 0)
+		return (0);
+	snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)",
+	    p->lease_pid);
+	pg_scalar(db, sql, v, sizeof v, NULL);
+	return (err_set(cause, FERRY_ERR_UNREACHABLE, "database %s: the "
+	    "lease's last session is still ending", p->target));
 }
 
 static int

@@ -16,6 +16,7 @@
 #include "compat.h"
 #include "db.h"
 #include "db-int.h"
+#include "clock.h"
 #include "err.h"
 
 int
@@ -129,6 +130,26 @@ db_prepare(struct db *db, const char *sql, struct db_stmt **sp,
 	return (0);
 }
 
+void
+db_fence_at(struct db *db, int64_t until_ms)
+{
+	atomic_store(&db->fence_ms, until_ms);
+}
+
+/* Past the fence (db_fence_at), nothing runs: another may own it now. */
+static int
+db_fenced(struct db *db, char **cause)
+{
+	int64_t	until = atomic_load(&db->fence_ms);
+
+	if (until == 0 || clock_ms() < until)
+		return (0);
+	return (err_set(cause, FERRY_ERR_UNREACHABLE, "the database's lease "
+	    "could not be confirmed for %d s, so this process no longer "
+	    "uses it (another may hold the lease now)",
+	    DB_LEASE_FENCE_MS / 1000));
+}
+
 /*
  * Reads fmt's parameters: t text (NULL binds NULL), i int64_t, z int64_t
  * with 0 binding NULL, n int, h a 32-byte blob.
@@ -173,7 +194,8 @@ db_vq(struct db *db, const char *sql, struct db_stmt **sp, char **cause,
 			    "database: bad binder format '%c'", fmt[i]));
 		}
 	}
-	if ((r = db_prepare(db, sql, &s, cause)) != 0)
+	if ((r = db_fenced(db, cause)) != 0 ||
+	    (r = db_prepare(db, sql, &s, cause)) != 0)
 		return (r);
 	if ((r = db->be->bind(s, args, i, cause)) != 0) {
 		db_reset(s);
@@ -200,6 +222,12 @@ db_q(struct db *db, const char *sql, struct db_stmt **sp, char **cause,
 int
 db_step(struct db *db, struct db_stmt *s, char **cause)
 {
+	int	r;
+
+	if ((r = db_fenced(s->db, cause)) != 0) {
+		db_reset(s);
+		return (r);
+	}
 	(void)db;
 	return (s->db->be->step(s, cause));
 }
@@ -221,6 +249,11 @@ db_exec(struct db *db, struct db_stmt *s, char **cause)
 int
 db_sql(struct db *db, const char *sql, char **cause)
 {
+	int	r;
+
+	/* A rollback is always let through: it undoes, never writes. */
+	if (strcmp(sql, "ROLLBACK") != 0 && (r = db_fenced(db, cause)) != 0)
+		return (r);
 	return (db->be->sql(db, sql, cause));
 }
 

@@ -37,7 +37,28 @@ struct db_options {
 	/* PostgreSQL: a 0600 password file (libpq's passfile), checked. */
 	const char	*password_file;
 	int		 connect_s;	/* PostgreSQL: connect timeout */
+	/*
+	 * PostgreSQL: this connection holds a lease (db_lease): it is
+	 * checked more often when idle (every connection gives up on data
+	 * unacknowledged for DB_LEASE_CLIENT_MS, and reconnects within
+	 * that; the server ends a session, and frees its lease,
+	 * DB_LEASE_SILENT_MS after it last heard from it).
+	 */
+	int		 lease;
 };
+
+/*
+ * The lease's clocks (docs/operations.md, "Fencing"). The server ends a
+ * session it has not heard from for DB_LEASE_SILENT_MS (TCP keepalives and
+ * tcp_user_timeout, set on every connection), which frees the lease for a
+ * standby. The holder stops acting DB_LEASE_FENCE_MS after it sent its
+ * last lease check that succeeded: the server heard that check no earlier
+ * than it was sent, so the holder stops at least SILENT - FENCE before
+ * anyone else can hold the lease.
+ */
+#define DB_LEASE_SILENT_MS	6000
+#define DB_LEASE_FENCE_MS	3000
+#define DB_LEASE_CLIENT_MS	2000
 
 /*
  * target is a file path (SQLite) or a postgresql:// or postgres:// URL
@@ -51,6 +72,12 @@ int		 db_open_with(const char *target,
 		     const struct db_options *opt, struct db **dbp,
 		     char **cause);
 void		 db_close(struct db *db);
+/*
+ * Fencing: from until_ms (clock_ms()) on, every statement on db fails
+ * (FERRY_ERR_UNREACHABLE) and no transaction commits, until it is moved
+ * on again; 0: never. Thread-safe: another thread (the lease's) moves it.
+ */
+void		 db_fence_at(struct db *db, int64_t until_ms);
 enum db_kind	 db_kind(const struct db *db);
 /* Whether target names a PostgreSQL database rather than a file. */
 int		 db_is_url(const char *target);

@@ -179,6 +179,31 @@ link_nodelay(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
+void
+link_keepalive(int fd, int dead_ms)
+{
+	int	one = 1, idle = dead_ms / 3000 > 0 ? dead_ms / 3000 : 1;
+	int	intvl = 1, cnt = dead_ms / 1000 - idle > 0 ?
+		    dead_ms / 1000 - idle : 1;
+
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+#ifdef TCP_KEEPIDLE
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+#endif
+#ifdef TCP_USER_TIMEOUT
+	{
+		unsigned int ut = (unsigned int)dead_ms;
+
+		setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ut, sizeof ut);
+	}
+#endif
+	(void)idle;
+	(void)intvl;
+	(void)cnt;
+}
+
 /* The last number in a /proc/sys file, or 0. */
 static long
 link_sysctl_last(const char *path)
@@ -423,6 +448,13 @@ int
 link_dial(const char *host, int port, const char *source, int *fdp,
     char **cause)
 {
+	return (link_dial_within(host, port, source, 0, fdp, cause));
+}
+
+int
+link_dial_within(const char *host, int port, const char *source,
+    int dead_ms, int *fdp, char **cause)
+{
 	struct addrinfo	*ai = NULL, *a, *src = NULL;
 	int		 fd = -1, r, e = 0;
 
@@ -437,6 +469,9 @@ link_dial(const char *host, int port, const char *source, int *fdp,
 		if (src != NULL && src->ai_family != a->ai_family)
 			continue;
 		fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		/* The user timeout bounds the SYN's retries too. */
+		if (fd != -1 && dead_ms > 0)
+			link_keepalive(fd, dead_ms);
 		if (fd != -1 && ((src != NULL && link_bind(fd, src) == -1) ||
 		    connect(fd, a->ai_addr, a->ai_addrlen) == -1)) {
 			e = errno;

@@ -66,6 +66,19 @@ int	link_dial(const char *host, int port, const char *source, int *fd,
  * for a delayed ACK (40 ms) under Nagle's algorithm.
  */
 void	link_nodelay(int fd);
+/*
+ * A peer that vanishes (its machine off the network) is given up on
+ * about dead_ms after it was last heard, idle or not: TCP keepalives
+ * from dead_ms / 3 on, and a user timeout for unacknowledged data.
+ * Best effort: where the system lacks an option, TCP's own, longer.
+ */
+void	link_keepalive(int fd, int dead_ms);
+/*
+ * link_dial, where a peer that does not answer (its machine gone) is
+ * given up on after about dead_ms, connecting too (link_keepalive).
+ */
+int	link_dial_within(const char *host, int port, const char *source,
+	    int dead_ms, int *fdp, char **cause);
 
 void	link_close(struct tls_conn **conns, int *fds, int n);
 

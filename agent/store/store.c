@@ -308,12 +308,20 @@ store_open_lease(const char *target, const char *password_file,
 	memset(&opt, 0, sizeof opt);
 	opt.busy_ms = STORE_BUSY_MS;
 	opt.password_file = password_file;
+	opt.lease = 1;
+	opt.connect_s = 2;	/* the lease's checks are a second apart */
 	if ((r = db_open_with(target, &opt, &st->db, cause)) != 0) {
 		free(st);
 		return (r);
 	}
 	*out = st;
 	return (0);
+}
+
+void
+store_fence_at(struct store *st, int64_t until_ms)
+{
+	db_fence_at(st->db, until_ms);
 }
 
 int

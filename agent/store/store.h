@@ -113,6 +113,11 @@ int	 store_lease(struct store *st, int *active, char **cause);
  */
 int	 store_open_lease(const char *target, const char *password_file,
 	     struct store **out, char **cause);
+/*
+ * Fencing (db_fence_at): from until_ms (clock_ms()) on, nothing on st
+ * runs or commits until the lease's holder moves it on; 0: never.
+ */
+void	 store_fence_at(struct store *st, int64_t until_ms);
 /* Whether the store is on PostgreSQL (else SQLite). */
 int	 store_is_postgresql(const struct store *st);
 void	 store_close(struct store *st);

@@ -127,6 +127,36 @@ grep -q "the store's lease is still this hub's" "$HUB.log" ||
     fail "the hub did not take its lease again: $(grep lease "$HUB.log")"
 checks=$((checks + 1))
 kill -0 "$HUBPID" 2>/dev/null || fail "the hub stopped after the database came back"
+# Away for longer than the fence (3 s, docs/operations.md "Fencing"):
+# the hub fences itself (it cannot know that no standby takes over),
+# drops its agents' links and refuses work saying it is not active;
+# back, the lease is still free: it is active again as a new run.
+pg_stop fast
+i=0
+until grep -q "fenced since" "$HUB.log"; do
+	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
+done
+checks=$((checks + 1))
+grep -q "fenced since" "$HUB.log" || fail "the hub did not fence itself"
+run 1 "$FERRY" send --from la --to ny --state "$HUB" "$S/show/small.txt"
+err_has "this hub is not active"
+pg_start
+i=0
+until grep -q "active again: the store's lease is this hub's" "$HUB.log"; do
+	i=$((i + 1)); [ $i -lt 150 ] || break; sleep 0.1
+done
+checks=$((checks + 1))
+grep -q "active again" "$HUB.log" || fail "not active again: $(tail -5 "$HUB.log")"
+echo again >"$S/show/again.txt"
+i=0
+until "$FERRY" send --from la --to ny --wait --state "$HUB" \
+    "$S/show/again.txt" >"$TMP/out" 2>"$TMP/err"; do
+	i=$((i + 1))
+	[ $i -lt 40 ] || { fail "no job taken after the fence: $(cat "$TMP/err")"; break; }
+	sleep 0.5
+done
+checks=$((checks + 1))
+cmp -s "$S/show/again.txt" "$N/show/again.txt" || fail "again.txt not delivered after the fence"
 grep -i "database" "$HUB.log" | sort | uniq -c | sort -rn | head -5 |
     sed 's/^/hub log: /' >&2
 

@@ -10,6 +10,10 @@
 # After pg_start: PG_DIR (socket directory and port), PG_PORT, PG_PASSFILE
 # (a 0600 libpq password file for user ferry), PG_URL (a URL without the
 # password: postgresql://ferry@/ferry?host=...&port=...).
+# PG_LISTEN (before pg_start): comma-separated addresses the server also
+# listens on over TCP, for the whole of 10.0.0.0/8 (tests/pg/partition.sh);
+# password authentication there too. PG_OPTS: more of the server's
+# options (tests/pg/tls.sh: ssl=on and its files).
 
 pg_bindir() {
 	for d in ${PG_BINDIR:-} /usr/lib/postgresql/*/bin; do
@@ -58,12 +62,14 @@ pg_start() {
 		    --no-locale >"$PG_DIR/initdb.log" 2>&1 ||
 		    { cat "$PG_DIR/initdb.log" >&2; fail "initdb failed"; exit 1; }
 		rm -f "$PG_DIR/pw"
+		[ -z "${PG_LISTEN:-}" ] || echo "host all all 10.0.0.0/8 scram-sha-256" \
+		    >>"$PG_DIR/data/pg_hba.conf"
 		printf '*:*:*:ferry:%s\n' "$PG_PASSWORD" >"$PG_PASSFILE"
 		chmod 600 "$PG_PASSFILE"
 	fi
 	# No TCP (listen_addresses ''): the socket in $PG_DIR only.
-	pg_ctl_ -w -t 30 -o "-k $PG_DIR -c listen_addresses= -p $PG_PORT \
-	    -c fsync=off -c max_connections=50" start >/dev/null ||
+	pg_ctl_ -w -t 30 -o "-k $PG_DIR -c listen_addresses=${PG_LISTEN:-} -p $PG_PORT \
+	    -c fsync=off -c max_connections=50 ${PG_OPTS:-}" start >/dev/null ||
 	    { cat "$PG_DIR/log" >&2; fail "pg_ctl start failed"; exit 1; }
 	PG_RUNNING=1
 	[ -f "$PG_DIR/created" ] && return 0

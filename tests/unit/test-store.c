@@ -20,6 +20,7 @@
 
 #include <sqlite3.h>
 
+#include "clock.h"
 #include "err.h"
 #include "store.h"
 #include "test.h"
@@ -1357,6 +1358,31 @@ test_tasks_many(void)
 	store_close(st);
 }
 
+/*
+ * Fencing (store_fence_at, docs/operations.md): before the deadline the
+ * store works; past it nothing runs, saying why; moved on, it works
+ * again, and what was refused was not written.
+ */
+static void
+test_fence(void)
+{
+	struct store	*st = open_db("fence");
+	char		*cause = NULL;
+
+	ASSERT_INT_EQ(store_site_add(st, "hq", 1, NULL), 0);
+	store_fence_at(st, clock_ms() + 60000);
+	ASSERT_INT_EQ(store_site_add(st, "la", 1, NULL), 0);
+	store_fence_at(st, clock_ms() - 1);
+	ASSERT_TRUE(store_site_add(st, "ny", 1, &cause) != 0);
+	ASSERT_TRUE(cause != NULL);
+	ASSERT_STR_CONTAINS(cause, "lease");
+	free(cause);
+	cause = NULL;
+	store_fence_at(st, 0);
+	ASSERT_INT_EQ(store_site_add(st, "ny", 1, &cause), 0);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -1366,6 +1392,7 @@ main(void)
 	}
 	test_names();
 	test_schema();
+	test_fence();
 	test_invites();
 	test_invite_race();
 	test_agents();
