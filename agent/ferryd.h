@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "nameset.h"
 
@@ -155,7 +156,18 @@ int	lease_start(struct ferryd *d);
  * Whether this hub may act as the active one now: on PostgreSQL, its
  * lease was confirmed less than DB_LEASE_FENCE_MS ago. Any thread.
  */
-int	lease_fresh(struct ferryd *d);
+static inline int
+lease_fresh(struct ferryd *d)
+{
+	int64_t	until = atomic_load(&d->lease_until);
+
+	/*
+	 * Here rather than in hub-lease.c: the API, the dispatcher and the
+	 * lease loop all ask, and a call into hub-lease.c from api-ops.c
+	 * closed a cycle (api-ops -> hub-lease -> hub-standby -> api).
+	 */
+	return (until == 0 || clock_ms() < until);
+}
 
 /*
  * hub-web.c: the status page and /metrics (libmicrohttpd's thread); off

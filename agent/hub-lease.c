@@ -54,14 +54,6 @@ lease_check(struct ferryd *d, int *active)
 	return (r);
 }
 
-int
-lease_fresh(struct ferryd *d)
-{
-	int64_t	until = atomic_load(&d->lease_until);
-
-	return (until == 0 || clock_ms() < until);
-}
-
 /* The lease was confirmed by a check sent at sent_ms: act until then. */
 static void
 lease_renewed(struct ferryd *d, int64_t sent_ms)
