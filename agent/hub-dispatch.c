@@ -318,6 +318,13 @@ dispatch_end_present(struct dispatch_due *due, const char *dest)
 	return (ok);
 }
 
+/* Asked by the store once per destination with tasks queued. */
+static int
+dispatch_dest_present(void *arg, const char *dest)
+{
+	return (dispatch_end_present(arg, dest));
+}
+
 static int
 dispatch_due_cb(void *arg, const struct store_task *t)
 {
@@ -695,8 +702,8 @@ dispatch_main(void *arg)
 			last_sweep = clock_now();
 		}
 		/* The share map is read and parsed only when work is due. */
-		store_task_next(d->store, clock_now(), DISPATCH_BATCH,
-		    dispatch_due_cb, &due, NULL);
+		store_task_next_where(d->store, clock_now(), DISPATCH_BATCH,
+		    dispatch_dest_present, dispatch_due_cb, &due, NULL);
 		if (due.n > 0 && names_share_map(d, &m, NULL) == 0) {
 			dispatch_jobs(d, m, &due);
 			share_map_free(m);

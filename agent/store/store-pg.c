@@ -208,7 +208,13 @@ const char *const store_pg_migrations[] = {
 	"ALTER TABLE sites ADD COLUMN streams integer NOT NULL DEFAULT 0"
 	" CHECK (streams BETWEEN 0 AND 16);"
 	"ALTER TABLE jobs ADD COLUMN streams integer NOT NULL DEFAULT 0"
-	" CHECK (streams BETWEEN 0 AND 16);"
+	" CHECK (streams BETWEEN 0 AND 16);",
+	/* 10: the queued tasks by destination; tasks_queued goes. */
+	"CREATE INDEX tasks_queued_dest ON tasks(dest, priority DESC, id)"
+	" WHERE state = 'queued';"
+	"DROP INDEX tasks_queued;",
+	/* 11: the tasks run more than once, for /metrics' retries. */
+	"CREATE INDEX tasks_retried ON tasks(attempts) WHERE attempts > 1;"
 };
 
 const size_t store_pg_nmigrations = STORE_NAMES(store_pg_migrations);

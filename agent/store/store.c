@@ -239,7 +239,23 @@ static const char *const store_migrations[] = {
 	"ALTER TABLE sites ADD COLUMN streams INTEGER NOT NULL DEFAULT 0"
 	" CHECK (streams BETWEEN 0 AND 16);"
 	"ALTER TABLE jobs ADD COLUMN streams INTEGER NOT NULL DEFAULT 0"
-	" CHECK (streams BETWEEN 0 AND 16);"
+	" CHECK (streams BETWEEN 0 AND 16);",
+	/*
+	 * 10: the queued tasks by destination (store-next.c): the
+	 * dispatcher reads those of the destinations it can serve now, not
+	 * every queued task, and finds the destinations by seeking this
+	 * index. tasks_queued (the same, across destinations) goes: nothing
+	 * reads it, and each task's insert wrote it.
+	 */
+	"CREATE INDEX tasks_queued_dest ON tasks(dest, priority DESC, id)"
+	" WHERE state = 'queued';"
+	"DROP INDEX tasks_queued;",
+	/*
+	 * 11: the tasks run more than once, for /metrics' retries figure
+	 * (store-stats.c), which read every task on each scrape. Few tasks
+	 * are in it, and a task enters it only when it fails.
+	 */
+	"CREATE INDEX tasks_retried ON tasks(attempts) WHERE attempts > 1;"
 };
 
 /* Opening and the schema. */

@@ -546,6 +546,16 @@ void	 store_task_clear(struct store_task *t);
 int	 store_task_next(struct store *st, int64_t now, size_t limit,
 	     int (*cb)(void *, const struct store_task *), void *arg,
 	     char **cause);
+/*
+ * The same, from the destinations present(arg, dest) answers non-zero
+ * for (each asked once a call; NULL: every one): the tasks of the others
+ * are not read at all, so what waits for an absent agent costs a walk
+ * nothing (one index seek per destination).
+ */
+int	 store_task_next_where(struct store *st, int64_t now, size_t limit,
+	     int (*present)(void *, const char *),
+	     int (*cb)(void *, const struct store_task *), void *arg,
+	     char **cause);
 
 /*
  * After a crash: tasks left running go back to queued, due at once,
