@@ -427,6 +427,12 @@ int	 jobs_task_cb(void *arg, const struct store_task *t);
  * page that follows, while there is one. Caller holds d->mu.
  */
 #define JOBPAGE_MAX	10000	/* tasks in one answer, at most */
+/*
+ * hub-discard.c: a cancelled job's partial files removed at to (this hub,
+ * or the agent serving it), in pages, by a thread of its own. Caller
+ * holds d->mu.
+ */
+void	 discard_job(struct ferryd *d, int64_t job, const char *to);
 int	 jobpage_wanted(const json_t *req);
 int	 jobpage_tasks(struct ferryd *d, int64_t id, const json_t *req,
 	     json_t *list, json_t *rep, char **cause);
