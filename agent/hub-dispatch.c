@@ -571,6 +571,9 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	struct dispatch_src	 src = { -1, -1, NULL };
 	int			 r;
 
+	/* A job still being stored (hub-jobstore.c) waits for its end. */
+	if (jobstore_busy(d, job))
+		return (-1);
 	if (store_job_get(d->store, job, &j, NULL) != 0)
 		return (0);
 	/* An SFTP site's end is the hub's own client (hub-sftp.c). */

@@ -151,6 +151,10 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req,
 			    (size_t)json_integer_value(json_object_get(req,
 			    "limit")), jobs_list_cb, &jl, &cause);
 	}
+	else if (strcmp(op, "job") != 0 && jobstore_busy(d, id))
+		r = err_set(&cause, FERRY_ERR_STATE, "job %jd is still being "
+		    "stored: %s it once its send has answered", (intmax_t)id,
+		    op);
 	else if (strcmp(op, "cancel") == 0)
 		r = store_job_cancel(d->store, id, who, clock_now(), NULL,
 		    &cause);

@@ -96,6 +96,16 @@ int		 store_move_one(struct store *st, struct store_move *m,
 		     char **cause);
 
 /*
+ * store-job.c: a job's checks before it is stored (its sites or user
+ * exist, its priority), and one task's row (i counts from 0, for errors).
+ */
+int		 store_job_check(struct store *st, const struct store_job *job,
+		     char **cause);
+int		 store_task_insert(struct store *st, const struct store_job *job,
+		     int64_t id, const struct store_task *t, size_t i,
+		     int64_t now, char **cause);
+
+/*
  * store-next.c: the queued tasks due at now, in the dispatcher's order,
  * from the destinations present() accepts (NULL: all). store_next_step
  * answers 1 and *t (valid until the next step), 0 at the end, or an error.

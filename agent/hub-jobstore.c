@@ -1,0 +1,122 @@
+/*
+ * A planned job (more files than a send holds in memory, hub-jobplan.c)
+ * is stored in batches of JOBSTORE_BATCH tasks, each its own transaction
+ * with d->mu let go between them: a million files took d->mu for 22 s in
+ * one transaction, and for those 22 s `ferry jobs`, other sends and every
+ * transfer's report waited.
+ *
+ * Until its last batch is in, the job is marked here: the dispatcher
+ * does not start it (it would run, and could end, a job half stored) and
+ * cancel, pause, resume and retry refuse it. If storing fails halfway,
+ * what was stored goes again, in batches too; nothing of it runs.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "clock.h"
+#include "err.h"
+#include "ferryd.h"
+#include "store.h"
+
+/* Tasks a transaction: about 0.2 s of d->mu at 22 µs a task. */
+#define JOBSTORE_BATCH	8192
+/* Jobs being stored at once (each is a send of > 16,384 files). */
+#define JOBSTORE_MAX	16
+
+/* The jobs being stored now (0: a free slot), under d->mu. */
+static int64_t	jobstore_ids[JOBSTORE_MAX];
+
+int
+jobstore_busy(struct ferryd *d, int64_t id)
+{
+	size_t	i;
+
+	(void)d;
+	for (i = 0; id != 0 && i < JOBSTORE_MAX; i++)
+		if (jobstore_ids[i] == id)
+			return (1);
+	return (0);
+}
+
+static int64_t *
+jobstore_slot(int64_t id)
+{
+	size_t	i;
+
+	for (i = 0; i < JOBSTORE_MAX; i++)
+		if (jobstore_ids[i] == id)
+			return (&jobstore_ids[i]);
+	return (NULL);
+}
+
+/* Removes what was stored of job id, a batch at a time. Holds d->mu. */
+static void
+jobstore_unstore(struct ferryd *d, int64_t id)
+{
+	int	more = 1;
+
+	while (more) {
+		if (store_job_unstore(d->store, id, JOBSTORE_BATCH, &more,
+		    NULL) != 0)
+			break;
+		pthread_mutex_unlock(&d->mu);
+		pthread_mutex_lock(&d->mu);
+	}
+}
+
+/* Its row, marked. Holds d->mu. */
+static int
+jobstore_open(struct ferryd *d, const struct store_job *job, int64_t now,
+    int64_t *id, char **cause)
+{
+	int64_t	*slot;
+	int	 r;
+
+	if ((slot = jobstore_slot(0)) == NULL)
+		return (err_set(cause, FERRY_ERR_TOOBIG, "the hub is storing %d "
+		    "big jobs already: send this one again when one of them "
+		    "is stored", JOBSTORE_MAX));
+	if ((r = store_job_open(d->store, job, now, id, cause)) == 0)
+		*slot = *id;
+	return (r);
+}
+
+int
+jobstore_stream(struct ferryd *d, const struct store_job *job,
+    int (*next)(void *, const struct store_task **, char **), void *arg,
+    int (*settle)(struct ferryd *, int64_t, void *, char **), void *sarg,
+    int64_t *id, size_t *files, char **cause)
+{
+	int64_t	 now = clock_now(), new_id = 0, *slot;
+	size_t	 n = 0, k = JOBSTORE_BATCH;
+	int	 r;
+
+	pthread_mutex_lock(&d->mu);
+	r = jobstore_open(d, job, now, &new_id, cause);
+	while (r == 0 && k == JOBSTORE_BATCH) {
+		/* Others take the store between two batches. */
+		pthread_mutex_unlock(&d->mu);
+		pthread_mutex_lock(&d->mu);
+		r = store_job_append(d->store, job, new_id, next, arg,
+		    JOBSTORE_BATCH, n, now, &k, cause);
+		if (r == 0)
+			n += k;
+	}
+	if (r == 0 && settle != NULL)
+		r = settle(d, new_id, sarg, cause);
+	if (r == 0)
+		r = store_job_opened(d->store, job, new_id, n, now, cause);
+	if (r != 0 && new_id != 0)
+		jobstore_unstore(d, new_id);
+	if ((slot = jobstore_slot(new_id)) != NULL && new_id != 0)
+		*slot = 0;
+	pthread_mutex_unlock(&d->mu);
+	if (r == 0) {
+		*id = new_id;
+		*files = n;
+	}
+	return (r);
+}
