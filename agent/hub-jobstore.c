@@ -76,8 +76,8 @@ jobstore_open(struct ferryd *d, const struct store_job *job, int64_t now,
 	int	 r;
 
 	if ((slot = jobstore_slot(0)) == NULL)
-		return (err_set(cause, FERRY_ERR_TOOBIG, "the hub is storing %d "
-		    "big jobs already: send this one again when one of them "
+		return (err_set(cause, FERRY_ERR_TOOBIG, "the hub is storing "
+		    "%d big jobs already: send this one again when one of them "
 		    "is stored", JOBSTORE_MAX));
 	if ((r = store_job_open(d->store, job, now, id, cause)) == 0)
 		*slot = *id;

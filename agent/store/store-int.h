@@ -101,9 +101,10 @@ int		 store_move_one(struct store *st, struct store_move *m,
  */
 int		 store_job_check(struct store *st, const struct store_job *job,
 		     char **cause);
-int		 store_task_insert(struct store *st, const struct store_job *job,
-		     int64_t id, const struct store_task *t, size_t i,
-		     int64_t now, char **cause);
+int		 store_task_insert(struct store *st,
+		     const struct store_job *job, int64_t id,
+		     const struct store_task *t, size_t i, int64_t now,
+		     char **cause);
 
 /*
  * store-next.c: the queued tasks due at now, in the dispatcher's order,

@@ -45,9 +45,9 @@ store_job_append(struct store *st, const struct store_job *job, int64_t id,
     int (*next)(void *, const struct store_task **, char **), void *arg,
     size_t max, size_t done, int64_t now, size_t *added, char **cause)
 {
-	static const char	 upd[] = "UPDATE jobs SET n_tasks = n_tasks + ?,"
-	    " n_queued = n_queued + ?, bytes_total = bytes_total + ?"
-	    " WHERE id = ?";
+	static const char	 upd[] = "UPDATE jobs SET"
+	    " n_tasks = n_tasks + ?, n_queued = n_queued + ?,"
+	    " bytes_total = bytes_total + ? WHERE id = ?";
 	const struct store_task	*t;
 	struct db_stmt		*s;
 	int64_t			 total = 0;

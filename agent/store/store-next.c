@@ -6,7 +6,7 @@
  * over) on every pass, before the new job to a site that is there.
  *
  * Each destination is a cursor over tasks_queued_dest (dest, priority
- * DESC, id) that reads STORE_NEXT_CHUNK rows at a time, resuming after the
+ * DESC, id) that reads up to STORE_NEXT_CHUNK rows at a time, after the
  * last row it read; the destinations themselves are found by seeking that
  * index (one seek each), never by reading the tasks.
  */
@@ -24,6 +24,12 @@
 
 /* Rows a destination's cursor holds: memory is destinations x this. */
 #define STORE_NEXT_CHUNK	64
+/*
+ * Rows its first read takes: every destination with work is read once a
+ * walk, and most walks stop after a few tasks, so 500 agents with work
+ * cost 4,000 rows, not 32,000.
+ */
+#define STORE_NEXT_FIRST	8
 
 #define STORE_NEXT_COLS "SELECT id, job_id, dest, src_path, dst_path," \
 	" basis, size, priority, state, attempts, max_attempts, next_try," \
@@ -113,21 +119,23 @@ store_next_fill(struct store_next *nx, struct store_next_cur *c,
 {
 	struct db_stmt		*s;
 	int64_t			 below = INT64_MAX;
+	size_t			 want = c->started ? STORE_NEXT_CHUNK :
+				    STORE_NEXT_FIRST;
 	int			 r;
 
 	store_next_drop(c);
 	if (c->started) {
-		r = db_q(nx->st->db, store_next_sql_same, &s, cause, "tiiin", c->dest,
-		    c->last_prio, c->last_id, nx->now, STORE_NEXT_CHUNK);
+		r = db_q(nx->st->db, store_next_sql_same, &s, cause, "tiiin",
+		    c->dest, c->last_prio, c->last_id, nx->now, (int)want);
 		if (r == 0)
 			r = store_next_take(nx->st, s, c, cause);
 		if (r != 0)
 			return (r);
 		below = c->last_prio;
 	}
-	if (c->n < STORE_NEXT_CHUNK) {
-		r = db_q(nx->st->db, store_next_sql_lower, &s, cause, "tiin", c->dest, below,
-		    nx->now, (int)(STORE_NEXT_CHUNK - c->n));
+	if (c->n < want) {
+		r = db_q(nx->st->db, store_next_sql_lower, &s, cause, "tiin",
+		    c->dest, below, nx->now, (int)(want - c->n));
 		if (r == 0)
 			r = store_next_take(nx->st, s, c, cause);
 		if (r != 0)

@@ -230,8 +230,8 @@ evil_talk(int argc, char **argv)
 				break;
 		}
 		if (r == 0)
-			r = evil_talk_loop(&e, hold, repeat, pace, rules, nrules,
-			    &cause);
+			r = evil_talk_loop(&e, hold, repeat, pace, rules,
+			    nrules, &cause);
 		if (r != 0 && r != FERRY_ERR_AUTH)
 			r = EVIL_EXIT_HUNG;
 	}
