@@ -2,8 +2,9 @@
  * A cancelled job's partial files are removed at its destination (this
  * hub, or the agent serving it) in pages: the paths were one message, so
  * cancelling a job of a million files built every path in jansson at
- * once (hundreds of MB on the hub, as much again on the agent), and
- * past 1,048,576 files the agent refused the message as malformed.
+ * once (236 MB on the hub), and a message over 1 MiB (some 15,000
+ * paths) is more than a control frame holds: the link was dropped and
+ * the partial files stayed.
  *
  * A thread of its own reads the job's tasks a page at a time with d->mu
  * held only for that page, and queues the next page to the agent's link
@@ -26,9 +27,14 @@
 #include "partial.h"
 #include "store.h"
 
-/* A message carries at most this many paths, or bytes of them. */
+/*
+ * A message carries at most this many paths, or bytes of them: a control
+ * frame holds 1 MiB (FRAME_MAX_BULK), and JSON may write a byte as six
+ * (\u0001). On main a cancel of a million files made a 47 MB message,
+ * which the link refused, dropping the link and the discard with it.
+ */
 #define DISCARD_PATHS	1024
-#define DISCARD_BYTES	(256 * 1024)
+#define DISCARD_BYTES	(128 * 1024)
 /* Tasks read for one page at most (most may not be cancelled). */
 #define DISCARD_SCAN	4096
 /* How long the hub waits, a page, for a link to send the last. */
