@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "err.h"
 #include "ferryd.h"
+#include "log.h"
 #include "store.h"
 
 /* Tasks a transaction: about 0.2 s of d->mu at 22 µs a task. */
@@ -106,8 +107,11 @@ jobstore_open(struct ferryd *d, const struct store_job *job, int64_t now,
 		return (err_set(cause, FERRY_ERR_TOOBIG, "the hub is storing "
 		    "%d big jobs already: send this one again when one of them "
 		    "is stored", JOBSTORE_MAX));
-	if ((r = store_job_open(d->store, job, now, id, cause)) == 0)
+	if ((r = store_job_open(d->store, job, now, id, cause)) == 0) {
 		*slot = *id;
+		log_info("job %jd: storing its files, %d a transaction",
+		    (intmax_t)*id, JOBSTORE_BATCH);
+	}
 	return (r);
 }
 

@@ -476,8 +476,21 @@ def poll_jobs(lab, stop, out):
         t0 = time.perf_counter()
         subprocess.run([lab.ferry, "jobs", "--state", lab.hub],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        out.append(round((time.perf_counter() - t0) * 1000, 1))
+        out.append((round((time.perf_counter() - t0) * 1000, 1),
+                    time.time()))
         time.sleep(0.05)
+
+
+def slow_polls(lat, t0):
+    """The 90th and 99th percentiles, and the polls over 1 s: when they
+    began (s from the send's start, and UTC, to set against the hub's
+    log), and how long they took."""
+    v = sorted(x for x, _ in lat)
+    p99 = v[min(len(v) - 1, int(len(v) * 0.99))] if v else None
+    slow = [[round(t - t0, 1), time.strftime("%H:%M:%S", time.gmtime(t)),
+             x] for x, t in lat if x > 1000]
+    return {"p90_ms": v[int(len(v) * 0.9)] if v else None, "p99_ms": p99,
+            "over_1s": slow}
 
 
 def wait_log(path, text, timeout):
@@ -518,8 +531,10 @@ def bench_store(lab, a):
     stored = time.time() - t0
     stop.set()
     th.join()
+    tp = time.time() - stored
     res = {"scenario": "store", "files": a.files, "send_s": round(stored, 1),
-           "jobs_during_send_ms": spread(lat),
+           "jobs_during_send_ms": spread([x for x, _ in lat]),
+           "jobs_during_send_slow": slow_polls(lat, tp),
            "hub_hwm_send_mb": mb(proc_kb(hub, "VmHWM"))}
     job = str(rep["id"])
     lab.cli("pause", job)
