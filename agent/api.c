@@ -69,11 +69,10 @@ api_work_free(struct api_work *w)
 static void
 api_drop(struct api_client *cl)
 {
-	int	orphan = 0;
-
+	/* A send at work: its worker frees it once done. */
 	if (cl->w != NULL) {
 		pthread_mutex_lock(&api_mu);
-		if (!(orphan = !cl->w->done))
+		if (cl->w->done)
 			api_work_free(cl->w);
 		else
 			cl->w->orphan = 1;
