@@ -440,6 +440,8 @@ int	 jobstore_stream(struct ferryd *d, const struct store_job *job,
 	    void *arg, int (*settle)(struct ferryd *, int64_t, void *,
 	    char **), void *sarg, int64_t *id, size_t *files, char **cause);
 int	 jobstore_busy(struct ferryd *d, int64_t id);
+/* At start: what a killed hub had stored of jobs it was storing goes. */
+void	 jobstore_recover(struct ferryd *d);
 /*
  * hub-discard.c: a cancelled job's partial files removed at to (this hub,
  * or the agent serving it), in pages, by a thread of its own. Caller

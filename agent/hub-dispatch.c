@@ -727,6 +727,7 @@ dispatch_start(struct ferryd *d)
 
 	/* Tasks a killed hub left running go back in the queue. */
 	pthread_mutex_lock(&d->mu);
+	jobstore_recover(d);
 	store_recover(d->store, clock_now(), &n, NULL);
 	pthread_mutex_unlock(&d->mu);
 	if (n > 0)

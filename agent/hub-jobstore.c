@@ -83,6 +83,28 @@ jobstore_slot(int64_t id)
 	return (NULL);
 }
 
+/*
+ * The jobs being stored, in the store too (meta "jobs-storing": their
+ * ids), so that a hub killed halfway removes what it had stored of them
+ * when it starts again, rather than run half a job. Holds d->mu.
+ */
+#define JOBSTORE_META	"jobs-storing"
+
+static int
+jobstore_save(struct ferryd *d, char **cause)
+{
+	char	list[JOBSTORE_MAX * 21 + 1];
+	size_t	i, at = 0;
+
+	list[0] = '\0';
+	for (i = 0; i < JOBSTORE_MAX; i++)
+		if (jobstore_ids[i] != 0)
+			at += (size_t)snprintf(list + at, sizeof list - at,
+			    "%s%jd", at > 0 ? " " : "",
+			    (intmax_t)jobstore_ids[i]);
+	return (store_meta_set(d->store, JOBSTORE_META, list, cause));
+}
+
 /* Removes what was stored of job id, a batch at a time. Holds d->mu. */
 static void
 jobstore_unstore(struct ferryd *d, int64_t id)
@@ -111,12 +133,47 @@ jobstore_open(struct ferryd *d, const struct store_job *job, int64_t now,
 		return (err_set(cause, FERRY_ERR_TOOBIG, "the hub is storing "
 		    "%d big jobs already: send this one again when one of them "
 		    "is stored", JOBSTORE_MAX));
+	/* The job's row and its mark in one transaction. */
+	if ((r = store_batch_begin(d->store, cause)) != 0)
+		return (r);
 	if ((r = store_job_open(d->store, job, now, id, cause)) == 0) {
 		*slot = *id;
-		log_info("job %jd: storing its files, %d a transaction",
-		    (intmax_t)*id, JOBSTORE_BATCH);
+		if ((r = jobstore_save(d, cause)) != 0)
+			*slot = 0;
 	}
-	return (r);
+	if ((r = store_batch_end(d->store, r, cause)) != 0) {
+		*slot = 0;
+		return (r);
+	}
+	log_info("job %jd: storing its files, %d a transaction",
+	    (intmax_t)*id, JOBSTORE_BATCH);
+	return (0);
+}
+
+/*
+ * Its settings, its audit record and its mark's end in one transaction:
+ * whole, or (after a kill) removed at the next start. Holds d->mu.
+ */
+static int
+jobstore_close(struct ferryd *d, const struct store_job *job, int64_t id,
+    size_t n, int64_t now, int (*settle)(struct ferryd *, int64_t, void *,
+    char **), void *sarg, char **cause)
+{
+	int64_t	*slot = jobstore_slot(id);
+	int	 r;
+
+	if ((r = store_batch_begin(d->store, cause)) != 0)
+		return (r);
+	if (settle != NULL)
+		r = settle(d, id, sarg, cause);
+	if (r == 0)
+		r = store_job_opened(d->store, job, id, n, now, cause);
+	if (r == 0 && slot != NULL) {
+		*slot = 0;
+		r = jobstore_save(d, cause);
+		*slot = id;	/* until the caller lets it go */
+	}
+	return (store_batch_end(d->store, r, cause));
 }
 
 int
@@ -152,18 +209,38 @@ jobstore_stream(struct ferryd *d, const struct store_job *job,
 		if (r == 0)
 			n += k;
 	}
-	if (r == 0 && settle != NULL)
-		r = settle(d, new_id, sarg, cause);
 	if (r == 0)
-		r = store_job_opened(d->store, job, new_id, n, now, cause);
+		r = jobstore_close(d, job, new_id, n, now, settle, sarg, cause);
 	if (r != 0 && new_id != 0)
 		jobstore_unstore(d, new_id);
-	if ((slot = jobstore_slot(new_id)) != NULL && new_id != 0)
+	if (new_id != 0 && (slot = jobstore_slot(new_id)) != NULL) {
 		*slot = 0;
+		jobstore_save(d, NULL);
+	}
 	pthread_mutex_unlock(&d->mu);
 	if (r == 0) {
 		*id = new_id;
 		*files = n;
 	}
 	return (r);
+}
+
+void
+jobstore_recover(struct ferryd *d)
+{
+	char		*list = NULL, *p, *end;
+	long long	 id;
+
+	if (store_meta_get(d->store, JOBSTORE_META, &list, NULL) != 0)
+		return;
+	for (p = list; *p != '\0'; p = end) {
+		id = strtoll(p, &end, 10);
+		if (end == p || id <= 0)
+			break;
+		log_warnx("job %lld was being stored when the hub stopped: "
+		    "what was stored of it goes (its send had no answer)", id);
+		jobstore_unstore(d, (int64_t)id);
+	}
+	free(list);
+	jobstore_save(d, NULL);
 }

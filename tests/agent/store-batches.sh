@@ -6,7 +6,8 @@
 # `ferry jobs` is asked again and again: some answer must come while the
 # job is half stored (one transaction never showed it so), no answer may
 # fail, the job ends up whole and queued, and the audit trail has one
-# job.create of 60,000 tasks.
+# job.create of 60,000 tasks. Then the hub is killed with a second such
+# job half stored: started again, it has removed that job.
 . "${srcdir:-.}/tests/agent/lib.sh"
 need python3
 
@@ -59,5 +60,35 @@ checks=$((checks + 1))
 [ "$(jq '[.[] | select(.what == "job.create" and
     (.detail | tostring | contains("\"tasks\":60000")))] | length' \
     "$TMP/out")" = 1 ] || fail "no job.create of 60,000: $(head -c 600 "$TMP/out")"
+
+# Killed halfway: a hub kill -9'd while a job is half stored removes what
+# it had stored of it when it starts again (hub-jobstore.c), rather than
+# run half a job.
+"$FERRY" send --from hq --to far --state "$HUB" "$S/big" >"$TMP/send2.out" 2>&1 &
+sp=$!
+half=""
+i=0
+while [ -z "$half" ] && [ $i -lt 3000 ] && kill -0 "$sp" 2>/dev/null; do
+	"$FERRY" jobs --json --limit 1 --state "$HUB" >"$TMP/poll" 2>/dev/null &&
+	    half=$(jq -r --argjson j "$job" '.[0] | select(.id > $j and
+	    .files > 0 and .files < 60000) | .id' "$TMP/poll")
+	i=$((i + 1))
+done
+kill -9 "$HUBPID"
+wait "$sp" 2>/dev/null || :
+if [ -z "$half" ] || grep -q "job $half: 60000 files from" "$HUB.log"; then
+	echo "the kill came too late (the job was whole): not checked"
+else
+	echo "killed with job $half half stored"
+	start_daemon "$HUB"
+	HUBPID=$DPID
+	run 0 "$FERRY" jobs --json --all --state "$HUB"
+	checks=$((checks + 1))
+	[ "$(jq -r '[.[].id] | join(" ")' "$TMP/out")" = "$job" ] ||
+	    fail "after the restart, not only job $job: $(head -c 400 "$TMP/out")"
+	checks=$((checks + 1))
+	grep -q "job $half was being stored when the hub stopped" "$HUB.log" ||
+	    fail "the hub did not say it removed job $half"
+fi
 stop_and_check
 finish
