@@ -467,6 +467,27 @@ int	 jobs_task_cb(void *arg, const struct store_task *t);
  * page that follows, while there is one. Caller holds d->mu.
  */
 #define JOBPAGE_MAX	10000	/* tasks in one answer, at most */
+/*
+ * hub-jobstore.c: a planned job stored in batches, d->mu let go between
+ * them (the caller does not hold it); settle(d, id, sarg) runs under
+ * d->mu once the tasks are in, before the job may run. jobstore_busy:
+ * whether job id is being stored now (caller holds d->mu), which the
+ * dispatcher and the job operations leave alone.
+ */
+struct store_job;
+int	 jobstore_stream(struct ferryd *d, const struct store_job *job,
+	    int (*next)(void *, const struct store_task **, char **),
+	    void *arg, int (*settle)(struct ferryd *, int64_t, void *,
+	    char **), void *sarg, int64_t *id, size_t *files, char **cause);
+int	 jobstore_busy(struct ferryd *d, int64_t id);
+/* At start: what a killed hub had stored of jobs it was storing goes. */
+void	 jobstore_recover(struct ferryd *d);
+/*
+ * hub-discard.c: a cancelled job's partial files removed at to (this hub,
+ * or the agent serving it), in pages, by a thread of its own. Caller
+ * holds d->mu.
+ */
+void	 discard_job(struct ferryd *d, int64_t job, const char *to);
 int	 jobpage_wanted(const json_t *req);
 int	 jobpage_tasks(struct ferryd *d, int64_t id, const json_t *req,
 	     json_t *list, json_t *rep, char **cause);

@@ -329,6 +329,13 @@ dispatch_end_present(struct dispatch_due *due, const char *dest)
 	return (ok);
 }
 
+/* Asked by the store once per destination with tasks queued. */
+static int
+dispatch_dest_present(void *arg, const char *dest)
+{
+	return (dispatch_end_present(arg, dest));
+}
+
 static int
 dispatch_due_cb(void *arg, const struct store_task *t)
 {
@@ -604,6 +611,9 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	size_t			 bytes = 0;
 	int			 r;
 
+	/* A job still being stored (hub-jobstore.c) waits for its end. */
+	if (jobstore_busy(d, job))
+		return (-1);
 	if (store_job_get(d->store, job, &j, NULL) != 0)
 		return (0);
 	/* An SFTP site's end is the hub's own client (hub-sftp.c). */
@@ -766,8 +776,8 @@ dispatch_main(void *arg)
 			continue;
 		}
 		/* The share map is read and parsed only when work is due. */
-		store_task_next(d->store, clock_now(), DISPATCH_BATCH,
-		    dispatch_due_cb, &due, NULL);
+		store_task_next_where(d->store, clock_now(), DISPATCH_BATCH,
+		    dispatch_dest_present, dispatch_due_cb, &due, NULL);
 		if (due.n > 0 && names_share_map(d, &m, NULL) == 0) {
 			dispatch_jobs(d, m, &due);
 			share_map_free(m);
@@ -790,6 +800,7 @@ dispatch_start(struct ferryd *d)
 
 	/* Tasks a killed hub left running go back in the queue. */
 	pthread_mutex_lock(&d->mu);
+	jobstore_recover(d);
 	store_recover(d->store, clock_now(), &n, NULL);
 	pthread_mutex_unlock(&d->mu);
 	if (n > 0)

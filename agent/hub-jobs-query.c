@@ -13,7 +13,6 @@
 #include "clock.h"
 #include "err.h"
 #include "ferryd.h"
-#include "partial.h"
 #include "saved.h"
 #include "store.h"
 
@@ -100,38 +99,6 @@ jobs_list_cb(void *arg, const struct store_job *j)
 	return (json_array_append_new(l->list, obj));
 }
 
-static int
-jobs_cancelled_cb(void *arg, const struct store_task *t)
-{
-	if (t->state == STORE_CANCELLED)
-		json_array_append_new(arg, json_string(t->dst_path));
-	return (0);
-}
-
-/*
- * A cancelled job's partial files go: the destination (this hub, or the
- * agent serving it, if connected) removes them. Caller holds d->mu.
- */
-static void
-jobs_discard(struct ferryd *d, const struct store_job *j)
-{
-	struct hub_link	*l;
-	const char	*to = j->to_site ? j->to_site : j->to_user;
-	json_t		*paths = json_array();
-
-	store_job_tasks(d->store, j->id, jobs_cancelled_cb, paths, NULL);
-	if (json_array_size(paths) == 0 || to == NULL)
-		json_decref(paths);
-	else if (strcmp(to, d->conf.site) == 0) {
-		partial_discard_later(d, paths);
-		json_decref(paths);
-	} else if ((l = hub_link_for(d, to, 0)) != NULL)
-		hub_tell(d, l->name, json_pack("{s:s, s:o}", "op", "discard",
-		    "paths", paths));
-	else
-		json_decref(paths);
-}
-
 /*
  * Cancelled files stay cancelled: say what to do instead of "no task to
  * retry". Caller holds d->mu.
@@ -184,6 +151,10 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req,
 			    (size_t)json_integer_value(json_object_get(req,
 			    "limit")), jobs_list_cb, &jl, &cause);
 	}
+	else if (strcmp(op, "job") != 0 && jobstore_busy(d, id))
+		r = err_set(&cause, FERRY_ERR_STATE, "job %jd is still being "
+		    "stored: %s it once its send has answered", (intmax_t)id,
+		    op);
 	else if (strcmp(op, "cancel") == 0)
 		r = store_job_cancel(d->store, id, who, clock_now(), NULL,
 		    &cause);
@@ -205,8 +176,10 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req,
 		rep = jobs_job_json(&j);
 		jobs_add_error(d, &j, rep);
 		saved_job_json(j.id, rep);
+		/* Its partial files go, in pages (hub-discard.c). */
 		if (strcmp(op, "cancel") == 0)
-			jobs_discard(d, &j);
+			discard_job(d, j.id, j.to_site ? j.to_site :
+			    j.to_user);
 		store_job_clear(&j);
 		/* "tasks": false when only the totals are wanted. */
 		if (strcmp(op, "job") == 0 && jobpage_wanted(req))

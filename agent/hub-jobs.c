@@ -707,12 +707,33 @@ jobs_audit_refusal(struct ferryd *d, const char *who,
 	json_decref(detail);
 }
 
+/* A job's no-relay mark and streams, stored with it. Holds d->mu. */
+struct jobs_settings {
+	int		 no_relay;
+	const json_t	*streams;
+};
+
+static int
+jobs_settle(struct ferryd *d, int64_t id, void *arg, char **cause)
+{
+	struct jobs_settings	*js = arg;
+	int			 r = 0;
+
+	if (js->no_relay)
+		r = store_relay_job_set(d->store, id, 0, cause);
+	if (r == 0 && js->streams != NULL)
+		r = store_streams_job_set(d->store, id,
+		    (int)json_integer_value(js->streams), cause);
+	return (r);
+}
+
 json_t *
 jobs_send(struct ferryd *d, const char *op, const json_t *req,
     uid_t uid)
 {
 	struct jobs_build	 b;
 	struct store_job	 job;
+	struct jobs_settings	 js;
 	json_t			*paths, *p, *rep;
 	const char		*who = json_string_value(json_object_get(req,
 				    "_by"));
@@ -813,24 +834,23 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		 * commit is where a full disk says so (SQLITE_FULL): its
 		 * error is the answer, or the job would be taken and lost.
 		 */
-		pthread_mutex_lock(&d->mu);
-		if ((r = store_batch_begin(d->store, &b.cause)) == 0) {
-			if (b.plan.db != NULL)
-				r = store_job_create_stream(d->store, &job,
-				    jobplan_next, &b.plan, clock_now(), &id,
-				    &files, &b.cause);
-			else
+		js.no_relay = no_relay;
+		js.streams = sv;
+		/* A planned job in batches, d->mu let go between them. */
+		if (b.plan.db != NULL)
+			r = jobstore_stream(d, &job, jobplan_next, &b.plan,
+			    jobs_settle, &js, &id, &files, &b.cause);
+		else {
+			pthread_mutex_lock(&d->mu);
+			if ((r = store_batch_begin(d->store, &b.cause)) == 0) {
 				r = store_job_create(d->store, &job, b.t,
 				    files = b.n, clock_now(), &id, &b.cause);
-			if (r == 0 && no_relay)
-				r = store_relay_job_set(d->store, id, 0,
-				    &b.cause);
-			if (r == 0 && sv != NULL)
-				r = store_streams_job_set(d->store, id,
-				    (int)json_integer_value(sv), &b.cause);
-			r = store_batch_end(d->store, r, &b.cause);
+				if (r == 0)
+					r = jobs_settle(d, id, &js, &b.cause);
+				r = store_batch_end(d->store, r, &b.cause);
+			}
+			pthread_mutex_unlock(&d->mu);
 		}
-		pthread_mutex_unlock(&d->mu);
 	}
 	rep = r != 0 ? jobs_error(b.cause ? b.cause : err_str(r)) :
 	    json_pack("{s:I, s:I, s:b}", "id", (json_int_t)id, "files",

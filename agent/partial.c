@@ -113,53 +113,80 @@ partial_sweep_rel(struct partial_sweep *ps, const char *rel)
 	partial_sweep_dir(dir, ps->max_age);
 }
 
-struct partial_job {
-	struct ferryd	*d;
-	json_t		*paths;
-};
+/*
+ * Discards arrive in pages (hub-discard.c), and a cancelled job of a
+ * million files brings a thousand of them: one worker takes them in
+ * turn, rather than a thread each.
+ */
+static pthread_mutex_t	 partial_mu = PTHREAD_MUTEX_INITIALIZER;
+static json_t		*partial_pending;	/* pages, oldest first */
+static int		 partial_working;	/* the worker runs */
+
+/* The oldest page waiting (taken), or NULL, when the worker stops. */
+static json_t *
+partial_next(void)
+{
+	json_t	*page = NULL;
+
+	pthread_mutex_lock(&partial_mu);
+	if (json_array_size(partial_pending) > 0) {
+		page = json_incref(json_array_get(partial_pending, 0));
+		json_array_remove(partial_pending, 0);
+	} else
+		partial_working = 0;
+	pthread_mutex_unlock(&partial_mu);
+	return (page);
+}
 
 /* Waits for running transfers to let go, then removes the partials. */
 static void *
 partial_discard_main(void *arg)
 {
-	struct partial_job	*pj = arg;
-	const json_t		*p;
-	size_t			 i;
-	int			 n = 0, waited;
+	struct ferryd	*d = arg;
+	const json_t	*p;
+	json_t		*page;
+	size_t		 i;
+	int		 n, waited;
 
 	for (waited = 0; waited < PARTIAL_WAIT_S * 10; waited++) {
-		pthread_mutex_lock(&pj->d->mu);
-		i = (size_t)pj->d->busy;
-		pthread_mutex_unlock(&pj->d->mu);
+		pthread_mutex_lock(&d->mu);
+		i = (size_t)d->busy;
+		pthread_mutex_unlock(&d->mu);
 		if (i == 0)
 			break;
 		usleep(100000);
 	}
-	json_array_foreach(pj->paths, i, p) {
-		if (json_is_string(p))
-			n += partial_discard(json_string_value(p));
+	while ((page = partial_next()) != NULL) {
+		n = 0;
+		json_array_foreach(page, i, p) {
+			if (json_is_string(p))
+				n += partial_discard(json_string_value(p));
+		}
+		if (n > 0)
+			log_info("removed %d partial file(s) of a cancelled "
+			    "job (a page of %zu path(s))", n,
+			    json_array_size(page));
+		json_decref(page);
 	}
-	if (n > 0)
-		log_info("removed %d partial file(s) of a cancelled job", n);
-	json_decref(pj->paths);
-	free(pj);
 	return (NULL);
 }
 
 void
 partial_discard_later(struct ferryd *d, const json_t *paths)
 {
-	struct partial_job	*pj;
-	pthread_t		 t;
+	pthread_t	 t;
+	json_t		*page;
 
-	if (!json_is_array(paths) || (pj = calloc(1, sizeof *pj)) == NULL)
+	if (!json_is_array(paths) || (page = json_deep_copy(paths)) == NULL)
 		return;
-	pj->d = d;
-	pj->paths = json_deep_copy(paths);
-	if (pthread_create(&t, NULL, partial_discard_main, pj) != 0) {
-		json_decref(pj->paths);
-		free(pj);
-		return;
+	pthread_mutex_lock(&partial_mu);
+	if (partial_pending == NULL)
+		partial_pending = json_array();
+	json_array_append_new(partial_pending, page);
+	if (!partial_working && pthread_create(&t, NULL,
+	    partial_discard_main, d) == 0) {
+		partial_working = 1;
+		pthread_detach(t);
 	}
-	pthread_detach(t);
+	pthread_mutex_unlock(&partial_mu);
 }

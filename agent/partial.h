@@ -17,9 +17,10 @@ struct ferryd;
 /* Removes the partial files of dst_path (absolute); how many. */
 int	partial_discard(const char *dst_path);
 /*
- * The same for each path of the JSON array paths, in a thread of its own
- * once this daemon's transfers have ended (10 s at most), so that an
- * aborting receiver is not raced.
+ * The same for each path of the JSON array paths (a page of a cancelled
+ * job's), in one worker thread that takes the pages in turn, once this
+ * daemon's transfers have ended (10 s at most), so that an aborting
+ * receiver is not raced.
  */
 void	partial_discard_later(struct ferryd *d, const json_t *paths);
 /* Removes partial files in dir older than max_age seconds; how many. */

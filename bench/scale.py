@@ -7,6 +7,10 @@
                                                     submit to first byte
   bench/scale.py fleet [--agents N] [--jobs M]      N real ferryd agents, M
                                                     small jobs across them
+  bench/scale.py store [--files N]                  `ferry jobs` while a job
+                                                    of N files is stored;
+                                                    memory while it is
+                                                    cancelled
 Common: [--build DIR] [--workdir DIR] [--datadir DIR] [--json FILE]
         [--store URL --store-password-file FILE] (the hub's store on
         PostgreSQL, as `ferryd init --store`; bench/pg-scale.sh)
@@ -472,9 +476,98 @@ def bench_fleet(lab, a):
     return res
 
 
+def poll_jobs(lab, stop, out):
+    """`ferry jobs` again and again until stop is set: ms each."""
+    while not stop.is_set():
+        t0 = time.perf_counter()
+        subprocess.run([lab.ferry, "jobs", "--state", lab.hub],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        out.append((round((time.perf_counter() - t0) * 1000, 1),
+                    time.time()))
+        time.sleep(0.05)
+
+
+def slow_polls(lat, t0):
+    """The 90th and 99th percentiles, and the polls over 1 s: when they
+    began (s from the send's start, and UTC, to set against the hub's
+    log), and how long they took."""
+    v = sorted(x for x, _ in lat)
+    p99 = v[min(len(v) - 1, int(len(v) * 0.99))] if v else None
+    slow = [[round(t - t0, 1), time.strftime("%H:%M:%S", time.gmtime(t)),
+             x] for x, t in lat if x > 1000]
+    return {"p90_ms": v[int(len(v) * 0.9)] if v else None, "p99_ms": p99,
+            "over_1s": slow}
+
+
+def wait_log(path, text, timeout):
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        with open(path, errors="replace") as f:
+            if text in f.read():
+                return time.time() - t0
+        time.sleep(0.2)
+    return None
+
+
+def bench_store(lab, a):
+    """One job of a.files empty files to la, whose agent is away: `ferry
+    jobs` asked in a loop while it is stored; then paused, la back, and
+    cancelled: the hub's and la's memory while the partials go."""
+    hq, la = os.path.join(lab.data, "hq"), os.path.join(lab.data, "la")
+    os.makedirs(hq)
+    os.makedirs(la)
+    lab.make_hub()
+    state = lab.enrol("la-server", "la", "127.0.0.2")
+    lab.wait_linked(["la-server"])
+    lab.share_map(hq, {"la": la})
+    make_files(os.path.join(hq, "big"), a.files)
+    p = lab.agents.pop("la-server")
+    p.terminate()
+    p.wait()
+    while "la-server" in lab.client.status().get("agents", {}):
+        time.sleep(0.1)
+    hub = lab.hub_proc.pid
+    reset_hwm(hub)
+    lat, stop = [], threading.Event()
+    th = threading.Thread(target=poll_jobs, args=(lab, stop, lat))
+    th.start()
+    t0 = time.time()
+    rep = lab.client._request({"op": "send", "from": "hq", "to": "la",
+                               "paths": [os.path.join(hq, "big")]})
+    stored = time.time() - t0
+    stop.set()
+    th.join()
+    tp = time.time() - stored
+    res = {"scenario": "store", "files": a.files, "send_s": round(stored, 1),
+           "jobs_during_send_ms": spread([x for x, _ in lat]),
+           "jobs_during_send_slow": slow_polls(lat, tp),
+           "hub_hwm_send_mb": mb(proc_kb(hub, "VmHWM"))}
+    job = str(rep["id"])
+    lab.cli("pause", job)
+    lab.agents["la-server"] = lab.start(state)
+    lab.wait_linked(["la-server"])
+    agent = lab.agents["la-server"].pid
+    reset_hwm(hub)
+    reset_hwm(agent)
+    res["hub_before_cancel_mb"] = mb(proc_kb(hub, "VmRSS"))
+    t0 = time.time()
+    lab.cli("cancel", job)
+    res["cancel_answer_s"] = round(time.time() - t0, 2)
+    # Paged: the hub says when it has handed on the last page; before,
+    # one message: la's log says when it removed the partials.
+    w = wait_log(lab.hub + ".log", "job %s: %d cancelled" % (job, a.files),
+                 600)
+    res["discard_paged"] = w is not None
+    time.sleep(5 if w is not None else 60)
+    res["hub_hwm_cancel_mb"] = mb(proc_kb(hub, "VmHWM"))
+    res["agent_hwm_cancel_mb"] = mb(proc_kb(agent, "VmHWM"))
+    res["discard_s"] = None if w is None else round(w, 1)
+    return res
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("what", choices=("files", "jobs", "fleet"))
+    ap.add_argument("what", choices=("files", "jobs", "fleet", "store"))
     ap.add_argument("--build", default="build/dev")
     ap.add_argument("--workdir", default=os.path.join(
         os.environ.get("TMPDIR", "/tmp"), "ferry-bench-scale"))
@@ -494,7 +587,7 @@ def main():
     load0 = open("/proc/loadavg").read().split()[:3]
     try:
         res = {"files": bench_files, "jobs": bench_jobs,
-               "fleet": bench_fleet}[a.what](lab, a)
+               "fleet": bench_fleet, "store": bench_store}[a.what](lab, a)
     finally:
         lab.stop()
     res["store"] = "postgresql" if a.store else "sqlite"

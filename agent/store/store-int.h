@@ -96,6 +96,36 @@ int		 store_move_one(struct store *st, struct store_move *m,
 		     char **cause);
 
 /*
+ * store-job.c: a job's checks before it is stored (its sites or user
+ * exist, its priority), and one task's row (i counts from 0, for errors).
+ */
+int		 store_job_check(struct store *st, const struct store_job *job,
+		     char **cause);
+int		 store_task_insert(struct store *st,
+		     const struct store_job *job, int64_t id,
+		     const struct store_task *t, size_t i, int64_t now,
+		     char **cause);
+
+/*
+ * store-next.c: the queued tasks due at now, in the dispatcher's order,
+ * from the destinations present() accepts (NULL: all). store_next_step
+ * answers 1 and *t (valid until the next step), 0 at the end, or an error.
+ */
+struct store_next;
+int		 store_next_open(struct store *st, int64_t now,
+		     int (*present)(void *, const char *), void *arg,
+		     struct store_next **out, char **cause);
+int		 store_next_step(struct store_next *nx,
+		     const struct store_task **t, char **cause);
+void		 store_next_close(struct store_next *nx);
+extern const char store_next_sql_first[], store_next_sql_after[],
+		 store_next_sql_same[], store_next_sql_lower[];
+
+/* store-stats.c: each statistic's SQLite query, by enum store_stat. */
+extern const char *const store_stat_sql[];
+extern const size_t store_stat_nsql;
+
+/*
  * store-seal.c: an invite's key as stored: sealed (AES-256 under the
  * store's seal key, set by store_set_seal) or, with no seal key, as is.
  * out may be in.

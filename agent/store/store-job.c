@@ -68,7 +68,7 @@ store_exists(struct store *st, const char *sql, const char *key,
 	    key) : r);
 }
 
-static int
+int
 store_job_check(struct store *st, const struct store_job *job,
     char **cause)
 {
@@ -92,7 +92,7 @@ store_job_check(struct store *st, const struct store_job *job,
 	return (store_exists(st, user, job->to_user, "user", cause));
 }
 
-static int
+int
 store_task_insert(struct store *st, const struct store_job *job,
     int64_t id, const struct store_task *t, size_t i, int64_t now,
     char **cause)

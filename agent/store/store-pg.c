@@ -216,7 +216,13 @@ const char *const store_pg_migrations[] = {
 	" state text NOT NULL DEFAULT 'standby'"
 	"  CHECK (state IN ('active', 'standby')),"
 	" seen bigint,"
-	" added bigint NOT NULL);"
+	" added bigint NOT NULL);",
+	/* 11: the queued tasks by destination; tasks_queued goes. */
+	"CREATE INDEX tasks_queued_dest ON tasks(dest, priority DESC, id)"
+	" WHERE state = 'queued';"
+	"DROP INDEX tasks_queued;",
+	/* 12: the tasks run more than once, for /metrics' retries. */
+	"CREATE INDEX tasks_retried ON tasks(attempts) WHERE attempts > 1;"
 };
 
 const size_t store_pg_nmigrations = STORE_NAMES(store_pg_migrations);

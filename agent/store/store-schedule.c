@@ -122,33 +122,33 @@ int
 store_task_next(struct store *st, int64_t now, size_t limit,
     int (*cb)(void *, const struct store_task *), void *arg, char **cause)
 {
-	static const char	 sql[] = "SELECT id, job_id, dest, src_path,"
-	    " dst_path, basis, size, priority, state, attempts, max_attempts,"
-	    " next_try, bytes_done, last_progress, error, started, finished"
-	    " FROM tasks t WHERE state = 'queued' AND next_try <= ?"
-	    " AND NOT EXISTS (SELECT 1 FROM tasks r WHERE r.state = 'running'"
-	    " AND r.dest = t.dest AND r.dst_path = t.dst_path)"
-	    " ORDER BY priority DESC, id";
+	return (store_task_next_where(st, now, limit, NULL, cb, arg, cause));
+}
+
+int
+store_task_next_where(struct store *st, int64_t now, size_t limit,
+    int (*present)(void *, const char *),
+    int (*cb)(void *, const struct store_task *), void *arg, char **cause)
+{
 	struct store_taken	 tk;
-	struct store_task	 t;
-	struct db_stmt		*s;
+	struct store_next	*nx;
+	const struct store_task	*t;
 	size_t			 n = 0, skipped = 0;
 	int			 r, taken, c;
 
 	memset(&tk, 0, sizeof tk);
-	if ((r = db_q(st->db, sql, &s, cause, "i", now)) != 0)
+	if ((r = store_next_open(st, now, present, arg, &nx, cause)) != 0)
 		return (r);
 	while ((limit == 0 || n < limit) && skipped < STORE_SKIP_MAX &&
-	    (r = db_step(st->db, s, cause)) == 1) {
-		store_task_row(s, &t);
-		if ((taken = store_taken_add(&tk, &t)) < 0) {
+	    (r = store_next_step(nx, &t, cause)) == 1) {
+		if ((taken = store_taken_add(&tk, t)) < 0) {
 			r = store_nomem(cause);
 			break;
 		}
 		if (taken)
 			continue;
 		/* Skipped (its end cannot take part now): not counted. */
-		if ((c = cb(arg, &t)) < 0) {
+		if ((c = cb(arg, t)) < 0) {
 			skipped++;
 			continue;
 		}
@@ -156,11 +156,9 @@ store_task_next(struct store *st, int64_t now, size_t limit,
 		if (c != 0)
 			break;
 	}
-	/* Stopped early (limit, callback or no memory): the row is open. */
-	if (r == 1 || r == FERRY_ERR_NOMEM)
-		db_reset(s);
 	if (r == 1)
 		r = 0;
+	store_next_close(nx);
 	store_taken_free(&tk);
 	return (r);
 }

@@ -251,7 +251,23 @@ static const char *const store_migrations[] = {
 	" state TEXT NOT NULL DEFAULT 'standby'"
 	"  CHECK (state IN ('active', 'standby')),"
 	" seen INTEGER,"
-	" added INTEGER NOT NULL);"
+	" added INTEGER NOT NULL);",
+	/*
+	 * 11: the queued tasks by destination (store-next.c): the
+	 * dispatcher reads those of the destinations it can serve now, not
+	 * every queued task, and finds the destinations by seeking this
+	 * index. tasks_queued (the same, across destinations) goes: nothing
+	 * reads it, and each task's insert wrote it.
+	 */
+	"CREATE INDEX tasks_queued_dest ON tasks(dest, priority DESC, id)"
+	" WHERE state = 'queued';"
+	"DROP INDEX tasks_queued;",
+	/*
+	 * 12: the tasks run more than once, for /metrics' retries figure
+	 * (store-stats.c), which read every task on each scrape. Few tasks
+	 * are in it, and a task enters it only when it fails.
+	 */
+	"CREATE INDEX tasks_retried ON tasks(attempts) WHERE attempts > 1;"
 };
 
 /* Opening and the schema. */

@@ -541,6 +541,29 @@ int	 store_task_retry(struct store *st, int64_t id, int64_t now,
 void	 store_task_clear(struct store_task *t);
 
 /*
+ * A big job in batches (store-jobstream.c), each its own transaction, so
+ * that others use the store between them: store_job_open stores the
+ * job's row (running, no task yet); store_job_append up to max tasks
+ * from next (as store_job_create_stream's; done: how many were stored
+ * before, for errors), adding them to the job's counters, *added how
+ * many (fewer than max: next has ended); store_job_opened, once all are
+ * in, its audit record (an error if it has no task). A caller keeps the
+ * job from being run or changed until then (hub-jobstore.c). What was
+ * stored of a job that failed halfway goes with store_job_unstore, max
+ * tasks a call (*more while some are left; the job's row last).
+ */
+int	 store_job_open(struct store *st, const struct store_job *job,
+	     int64_t now, int64_t *id, char **cause);
+int	 store_job_append(struct store *st, const struct store_job *job,
+	     int64_t id, int (*next)(void *, const struct store_task **,
+	     char **), void *arg, size_t max, size_t done, int64_t now,
+	     size_t *added, char **cause);
+int	 store_job_opened(struct store *st, const struct store_job *job,
+	     int64_t id, size_t ntasks, int64_t now, char **cause);
+int	 store_job_unstore(struct store *st, int64_t id, size_t max,
+	     int *more, char **cause);
+
+/*
  * Up to limit queued tasks due at now, highest job priority first, then
  * oldest; a task whose destination file is being written by a running
  * task, or by a task listed earlier in the same call, is left out. cb
@@ -549,6 +572,16 @@ void	 store_task_clear(struct store_task *t);
  * tasks no one can take now do not fill every batch.
  */
 int	 store_task_next(struct store *st, int64_t now, size_t limit,
+	     int (*cb)(void *, const struct store_task *), void *arg,
+	     char **cause);
+/*
+ * The same, from the destinations present(arg, dest) answers non-zero
+ * for (each asked once a call; NULL: every one): the tasks of the others
+ * are not read at all, so what waits for an absent agent costs a walk
+ * nothing (one index seek per destination).
+ */
+int	 store_task_next_where(struct store *st, int64_t now, size_t limit,
+	     int (*present)(void *, const char *),
 	     int (*cb)(void *, const struct store_task *), void *arg,
 	     char **cause);
 

@@ -10,7 +10,8 @@
 pg_start
 export PGPASSFILE="$PG_PASSFILE"
 export FERRY_TEST_PG_URL="$PG_URL"
-for t in test-store test-store-notice test-store-relay test-store-sftp; do
+for t in test-store test-store-notice test-store-relay test-store-sftp \
+    test-store-next; do
 	run 0 "$top_builddir/tests/unit/$t"
 	tail -n1 "$TMP/err" | sed "s/^/$t on PostgreSQL: /" >&2
 done

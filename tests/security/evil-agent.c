@@ -10,7 +10,8 @@
  *     each, and answers a message whose op is OP with JSON (its "@req",
  *     "@id", "@token" and "@port" strings replaced by that message's;
  *     OP=@FILE takes JSON from FILE).
- *     With --repeat N each answer goes N times (a replay); --first JSON
+ *     With --repeat N each answer goes N times (a replay), --pace MS
+ *     apart (a slow agent's drip; 0, at once, by default); --first JSON
  *     is sent instead of the hello; --send-file FILE sends FILE's JSON
  *     (too long for an argument).
  *     Exits 0 when the time is up, 3 when the hub hangs up first, 1
@@ -107,7 +108,7 @@ evil_rule_parse(const char *arg, struct evil_rule *rule)
 
 /* Prints and answers what the hub says until hold_ms have passed. */
 static int
-evil_talk_loop(struct evil *e, int hold_ms, int repeat,
+evil_talk_loop(struct evil *e, int hold_ms, int repeat, int pace_ms,
     struct evil_rule *rules, size_t nrules, char **cause)
 {
 	struct timespec	 t0;
@@ -131,8 +132,11 @@ evil_talk_loop(struct evil *e, int hold_ms, int repeat,
 			if (strcmp(rules[i].op, op) != 0)
 				continue;
 			ans = evil_fill(rules[i].reply, m);
-			for (n = 0; n < repeat && r == 0; n++)
+			for (n = 0; n < repeat && r == 0; n++) {
+				if (n > 0 && pace_ms > 0)
+					usleep((useconds_t)pace_ms * 1000);
 				r = evil_send(e, ans, cause);
+			}
 			json_decref(ans);
 			if (r != 0) {
 				json_decref(m);
@@ -153,6 +157,7 @@ evil_talk(int argc, char **argv)
 		{ "send", required_argument, NULL, 's' },
 		{ "on", required_argument, NULL, 'o' },
 		{ "repeat", required_argument, NULL, 'r' },
+		{ "pace", required_argument, NULL, 'p' },
 		{ "first", required_argument, NULL, 'f' },
 		{ "send-file", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
@@ -165,13 +170,14 @@ evil_talk(int argc, char **argv)
 	const char		*addr = NULL;
 	char			*cause = NULL;
 	size_t			 nrules = 0, i;
-	int			 ch, hold = 1000, repeat = 1, r;
+	int			 ch, hold = 1000, repeat = 1, pace = 0, r;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a': addr = optarg; break;
 		case 'h': hold = atoi(optarg); break;
 		case 'r': repeat = atoi(optarg); break;
+		case 'p': pace = atoi(optarg); break;
 		case 'f':
 			json_decref(first);
 			if ((first = json_loads(optarg, 0, &jerr)) == NULL) {
@@ -224,8 +230,8 @@ evil_talk(int argc, char **argv)
 				break;
 		}
 		if (r == 0)
-			r = evil_talk_loop(&e, hold, repeat, rules, nrules,
-			    &cause);
+			r = evil_talk_loop(&e, hold, repeat, pace, rules,
+			    nrules, &cause);
 		if (r != 0 && r != FERRY_ERR_AUTH)
 			r = EVIL_EXIT_HUNG;
 	}

@@ -1,0 +1,112 @@
+/*
+ * A big job stored in several transactions (store.h, "in batches"): the
+ * job's row, then its tasks a batch at a time, each batch adding to the
+ * job's counters, then its audit record. store_job_create_stream stores
+ * a million tasks in one transaction, and whoever serialises the store
+ * (the hub's d->mu) waits the whole time; between batches, others go.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "db.h"
+#include "err.h"
+#include "store.h"
+#include "store-int.h"
+
+int
+store_job_open(struct store *st, const struct store_job *job, int64_t now,
+    int64_t *id, char **cause)
+{
+	static const char	 ins[] =
+	    "INSERT INTO jobs (submitter, from_site, to_site, to_user,"
+	    " priority, note, meta, state, created, updated, n_tasks,"
+	    " n_queued, bytes_total) VALUES (?, ?, ?, ?, ?, ?, ?, 'running',"
+	    " ?, ?, 0, 0, 0) RETURNING id";
+	struct db_stmt		*s;
+	int64_t			 new_id = 0;
+	int			 r;
+
+	if ((r = db_begin(st->db, cause)) != 0)
+		return (r);
+	if ((r = store_job_check(st, job, cause)) == 0 &&
+	    (r = db_q(st->db, ins, &s, cause, "ttttnttii", job->submitter,
+	    job->from_site, job->to_site, job->to_user, job->priority,
+	    job->note, job->meta, now, now)) == 0)
+		r = db_exec_id(st->db, s, &new_id, cause);
+	if ((r = db_end(st->db, r, cause)) == 0)
+		*id = new_id;
+	return (r);
+}
+
+int
+store_job_append(struct store *st, const struct store_job *job, int64_t id,
+    int (*next)(void *, const struct store_task **, char **), void *arg,
+    size_t max, size_t done, int64_t now, size_t *added, char **cause)
+{
+	static const char	 upd[] = "UPDATE jobs SET"
+	    " n_tasks = n_tasks + ?, n_queued = n_queued + ?,"
+	    " bytes_total = bytes_total + ? WHERE id = ?";
+	const struct store_task	*t;
+	struct db_stmt		*s;
+	int64_t			 total = 0;
+	size_t			 n = 0;
+	int			 r = 0;
+
+	if ((r = db_begin(st->db, cause)) != 0)
+		return (r);
+	while (n < max && (r = next(arg, &t, cause)) == 1) {
+		if ((r = store_task_insert(st, job, id, t, done + n, now,
+		    cause)) != 0)
+			break;
+		total += t->size > 0 ? t->size : 0;
+		n++;
+	}
+	if (r == 1)
+		r = 0;
+	if (r == 0 && n > 0 && (r = db_q(st->db, upd, &s, cause, "iiii",
+	    (int64_t)n, (int64_t)n, total, id)) == 0)
+		r = db_exec(st->db, s, cause);
+	if ((r = db_end(st->db, r, cause)) == 0)
+		*added = n;
+	return (r);
+}
+
+int
+store_job_opened(struct store *st, const struct store_job *job, int64_t id,
+    size_t ntasks, int64_t now, char **cause)
+{
+	char	detail[96];
+
+	if (ntasks == 0)
+		return (err_set(cause, FERRY_ERR_NOTFOUND, "a job needs a "
+		    "task"));
+	snprintf(detail, sizeof detail, "{\"job\":%jd,\"tasks\":%zu}",
+	    (intmax_t)id, ntasks);
+	return (store_audit_add(st, now, job->submitter, "job.create", detail,
+	    cause));
+}
+
+int
+store_job_unstore(struct store *st, int64_t id, size_t max, int *more,
+    char **cause)
+{
+	static const char	 tasks[] = "DELETE FROM tasks WHERE id IN"
+	    " (SELECT id FROM tasks WHERE job_id = ? ORDER BY id LIMIT ?)";
+	static const char	 jobs[] = "DELETE FROM jobs WHERE id = ?";
+	struct db_stmt		*s;
+	int			 r;
+
+	*more = 0;
+	if ((r = db_begin(st->db, cause)) != 0)
+		return (r);
+	if ((r = db_q(st->db, tasks, &s, cause, "ii", id, (int64_t)max)) ==
+	    0 && (r = db_exec(st->db, s, cause)) == 0) {
+		if ((size_t)db_changes(st->db) == max)
+			*more = 1;
+		else if ((r = db_q(st->db, jobs, &s, cause, "i", id)) == 0)
+			r = db_exec(st->db, s, cause);
+	}
+	return (db_end(st->db, r, cause));
+}
