@@ -68,8 +68,10 @@ api_status(struct ferryd *d, const char *op, const json_t *req,
 		/* Which store, and (on PostgreSQL) this hub holds its lease. */
 		json_object_set_new(rep, "store", json_string(
 		    store_is_postgresql(d->store) ? "postgresql" : "sqlite"));
+		/* Fenced: it could not confirm its lease in time. */
 		json_object_set_new(rep, "hub_state", json_string(
-		    d->lease == NULL ? "single" : "active"));
+		    d->lease == NULL ? "single" : lease_fresh(d) ? "active" :
+		    "fenced"));
 		json_object_set_new(rep, "agents", api_agents(d));
 		json_object_set_new(rep, "mail", hub_mail_status(d));
 		json_object_set_new(rep, "hubs", hubs_status(d, d->store));

@@ -48,6 +48,17 @@ status_mail(const json_t *mail)
  * The store's hubs (issue 17): on a hub, each one's state by its own
  * word and how long ago it gave it; on an agent, the keys it pins.
  */
+/* The hub's state, with what "fenced" means for whoever reads it. */
+static const char *
+status_hub_state(const char *st)
+{
+	if (st != NULL && strcmp(st, "fenced") == 0)
+		return ("fenced (it cannot confirm its lease on the store: it "
+		    "dispatches nothing and takes no work until it can, or "
+		    "until the standby has taken over)");
+	return (st != NULL ? st : "?");
+}
+
 static void
 status_hubs(const json_t *hubs)
 {
@@ -98,7 +109,8 @@ status_print(const json_t *rep)
 	    strcmp(json_string_value(json_object_get(rep, "store")),
 	    "postgresql") == 0)
 		printf("store: PostgreSQL; this hub is %s\n",
-		    json_string_value(json_object_get(rep, "hub_state")));
+		    status_hub_state(json_string_value(json_object_get(rep,
+		    "hub_state"))));
 	status_hubs(json_object_get(rep, "hubs"));
 	if ((agents = json_object_get(rep, "agents")) != NULL) {
 		printf("%zu agent(s) connected\n", json_object_size(agents));

@@ -217,6 +217,11 @@ while [ $r -lt "$ROUNDS" ]; do
 	checks=$((checks + 1))
 	grep -q "this hub is not active" "$TMP/err" ||
 	    fail "round $r: the fenced hub's refusal: $(cat "$TMP/err")"
+	# ... and its status says it is fenced, not active.
+	run 0 "$FERRY" status --json --state "$od"
+	checks=$((checks + 1))
+	[ "$(jq -r .hub_state "$TMP/out")" = fenced ] ||
+	    fail "round $r: the fenced hub's status: $(jq -c '{hub_state}' "$TMP/out")"
 	# Healed: the old hub sees the lease taken, and stops.
 	nsenter -t "$ons" -n nft delete table inet cut
 	i=0
