@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <getopt.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -190,4 +191,33 @@ int
 cli_request_quiet(const char *state, const json_t *req, json_t **rep)
 {
 	return (cli_request(NULL, state, req, rep));
+}
+
+int
+cli_sub_request(const struct cmd_entry *cmd, int argc, char **argv,
+    const char *sub, const char *op, const char *key, const char *hint,
+    json_t **rep)
+{
+	static const struct option longopts[] = {
+		{ "state", required_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*state = NULL;
+	json_t		*req;
+	int		 ch, r;
+
+	*rep = NULL;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (ch != 'S')
+			return (cli_usage(cmd));
+		state = optarg;
+	}
+	if (argc - optind != 2 || strcmp(argv[optind], sub) != 0) {
+		cli_error(cmd, "the one subcommand is: %s", hint);
+		return (cli_usage(cmd));
+	}
+	req = json_pack("{s:s, s:s}", "op", op, key, argv[optind + 1]);
+	r = cli_request(cmd, state, req, rep);
+	json_decref(req);
+	return (r);
 }

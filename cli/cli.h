@@ -58,6 +58,15 @@ struct json_t;
 int	cli_request(const struct cmd_entry *cmd, const char *state,
 	    const struct json_t *req, struct json_t **rep);
 
+/*
+ * `ferry CMD SUB ARG [--state DIR]`, a command with one subcommand taking
+ * one argument: sends {"op": op, key: ARG} and stores the answer in *rep
+ * (NULL when nothing was sent). hint ends the usage error.
+ */
+int	cli_sub_request(const struct cmd_entry *cmd, int argc, char **argv,
+	    const char *sub, const char *op, const char *key,
+	    const char *hint, struct json_t **rep);
+
 /* The same, printing nothing: for what a command adds if it can. */
 int	cli_request_quiet(const char *state, const struct json_t *req,
 	    struct json_t **rep);

@@ -6,9 +6,7 @@
  */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdio.h>
-#include <string.h>
 
 #include <jansson.h>
 
@@ -26,28 +24,12 @@ const struct cmd_entry cmd_hub_entry = {
 static int
 cmd_hub_exec(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "state", required_argument, NULL, 'S' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char	*state = NULL;
-	json_t		*req, *rep = NULL;
-	int		 ch, r;
+	json_t	*rep;
+	int	 r;
 
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (ch != 'S')
-			return (cli_usage(&cmd_hub_entry));
-		state = optarg;
-	}
-	if (argc - optind != 2 || strcmp(argv[optind], "remove") != 0) {
-		cli_error(&cmd_hub_entry, "the one subcommand is: remove "
-		    "FINGERPRINT ('ferry status' lists the hubs' keys)");
-		return (cli_usage(&cmd_hub_entry));
-	}
-	req = json_pack("{s:s, s:s}", "op", "hub.remove", "fingerprint",
-	    argv[optind + 1]);
-	r = cli_request(&cmd_hub_entry, state, req, &rep);
-	json_decref(req);
+	r = cli_sub_request(&cmd_hub_entry, argc, argv, "remove", "hub.remove",
+	    "fingerprint", "remove FINGERPRINT ('ferry status' lists the "
+	    "hubs' keys)", &rep);
 	if (r == 0)
 		printf("hub %s removed; the agents forget its key when the "
 		    "active hub tells them\n", json_string_value(

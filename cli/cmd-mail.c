@@ -6,9 +6,7 @@
  */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdio.h>
-#include <string.h>
 
 #include <jansson.h>
 
@@ -26,31 +24,14 @@ const struct cmd_entry cmd_mail_entry = {
 static int
 cmd_mail_exec(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "state", required_argument, NULL, 'S' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char	*state = NULL;
-	json_t		*req, *rep = NULL;
-	int		 ch, r;
+	json_t	*rep;
+	int	 r;
 
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (ch != 'S')
-			return (cli_usage(&cmd_mail_entry));
-		state = optarg;
-	}
-	if (argc - optind != 2 || strcmp(argv[optind], "test") != 0) {
-		cli_error(&cmd_mail_entry, "the one subcommand is: test "
-		    "ADDRESS");
-		return (cli_usage(&cmd_mail_entry));
-	}
-	req = json_pack("{s:s, s:s}", "op", "mail.test", "to",
-	    argv[optind + 1]);
-	r = cli_request(&cmd_mail_entry, state, req, &rep);
-	json_decref(req);
+	r = cli_sub_request(&cmd_mail_entry, argc, argv, "test", "mail.test",
+	    "to", "test ADDRESS", &rep);
 	if (r == 0)
 		printf("test message to %s queued: 'ferry status' shows when "
-		    "it is sent\n", argv[optind + 1]);
+		    "it is sent\n", argv[argc - 1]);
 	json_decref(rep);
 	return (r);
 }
