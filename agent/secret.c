@@ -83,29 +83,53 @@ secret_read(const char *state, uint8_t *key, char **cause)
 	return (secret_read_path(path, key, cause));
 }
 
+/*
+ * Writes key as hub.secret, 0600: into hub.secret.new (O_EXCL: a name
+ * nobody else writes), flushed, then renamed, so that a crash never
+ * leaves a part of a secret under the final name. An existing hub.secret
+ * is never replaced.
+ */
+static int
+secret_write(const char *state, const uint8_t *key, char **cause)
+{
+	char		path[4096], tmp[4096 + 8], text[2 * SECRET_LEN + 2];
+	struct stat	sb;
+	int		fd, r = 0;
+
+	secret_path(state, path, sizeof path);
+	snprintf(tmp, sizeof tmp, "%s.new", path);
+	if (lstat(path, &sb) == 0)
+		return (err_set(cause, FERRY_ERR_EXIST, "%s exists already",
+		    path));
+	hex_encode(key, SECRET_LEN, text);
+	text[2 * SECRET_LEN] = '\n';
+	text[2 * SECRET_LEN + 1] = '\0';
+	(void)unlink(tmp);	/* what a crash left */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd == -1 || write(fd, text, strlen(text)) !=
+	    (ssize_t)strlen(text) || fsync(fd) == -1)
+		r = err_set(cause, FERRY_ERR_IO, "%s: %s", tmp,
+		    strerror(errno));
+	if (fd != -1 && close(fd) == -1 && r == 0)
+		r = err_set(cause, FERRY_ERR_IO, "%s: %s", tmp,
+		    strerror(errno));
+	if (r == 0 && rename(tmp, path) == -1)
+		r = err_set(cause, FERRY_ERR_IO, "%s: %s", path,
+		    strerror(errno));
+	if (r != 0)
+		(void)unlink(tmp);
+	OPENSSL_cleanse(text, sizeof text);
+	return (r);
+}
+
 /* Makes hub.secret: new random bytes, written once, 0600. */
 static int
 secret_make(const char *state, uint8_t *key, char **cause)
 {
-	char	path[4096], text[2 * SECRET_LEN + 2];
-	int	fd, r = 0;
-
-	secret_path(state, path, sizeof path);
 	if (RAND_bytes(key, SECRET_LEN) != 1)
 		return (err_set(cause, FERRY_ERR_CRYPTO, "no random bytes"));
-	hex_encode(key, SECRET_LEN, text);
-	text[2 * SECRET_LEN] = '\n';
-	text[2 * SECRET_LEN + 1] = '\0';
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
-	if (fd == -1 || write(fd, text, strlen(text)) !=
-	    (ssize_t)strlen(text) || fsync(fd) == -1)
-		r = err_set(cause, FERRY_ERR_IO, "%s: %s", path,
-		    strerror(errno));
-	if (fd != -1)
-		close(fd);
-	OPENSSL_cleanse(text, sizeof text);
-	return (r);
+	return (secret_write(state, key, cause));
 }
 
 int
@@ -208,10 +232,9 @@ secret_join(const char *state, struct store *st, const char *from,
     char **cause)
 {
 	uint8_t		key[SECRET_LEN];
-	char		path[4096], check[65], *want = NULL;
-	char		text[2 * SECRET_LEN + 2];
+	char		check[65], *want = NULL;
 	struct stat	sb;
-	int		fd = -1, r;
+	int		r;
 
 	if (stat(from, &sb) == -1)
 		return (err_set(cause, FERRY_ERR_NOTFOUND, "%s: %s", from,
@@ -234,19 +257,7 @@ secret_join(const char *state, struct store *st, const char *from,
 		    "hub of this store", from);
 		goto out;
 	}
-	secret_path(state, path, sizeof path);
-	hex_encode(key, SECRET_LEN, text);
-	text[2 * SECRET_LEN] = '\n';
-	text[2 * SECRET_LEN + 1] = '\0';
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
-	if (fd == -1 || write(fd, text, strlen(text)) !=
-	    (ssize_t)strlen(text) || fsync(fd) == -1)
-		r = err_set(cause, FERRY_ERR_IO, "%s: %s", path,
-		    strerror(errno));
-	if (fd != -1)
-		close(fd);
-	OPENSSL_cleanse(text, sizeof text);
+	r = secret_write(state, key, cause);
 out:
 	OPENSSL_cleanse(key, sizeof key);
 	free(want);
