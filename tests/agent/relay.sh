@@ -261,6 +261,20 @@ sed -n "$((hl + 1)),\$p" "$HUB.log" |
     grep -q "la-server to ny-server through the hub's relay" ||
     fail "the restarted hub did not relay: $(tail -5 "$HUB.log")"
 
+# Since agents learn the hub's own address (docs/operations.md, "What
+# agents learn"), la may have come back from the hub's kill by that
+# address rather than through the tap, and a tap it bypasses cannot
+# tamper: a fresh start begins with ferryd.conf's hub, the tap.
+kill "$LAPID"
+wait "$LAPID" 2>/dev/null || true
+start_daemon "$TMP/la-server"
+LAPID=$DPID
+wait_linked la-server
+checks=$((checks + 1))
+"$FERRY" status --json --state "$TMP/la-server" | jq -e --arg t \
+    "127.0.0.2:$tport" '.hub == $t' >/dev/null ||
+    fail "la is not linked through the tap"
+
 # 4. The relay flips a byte of la's ciphertext: ny's TLS refuses the
 # record, the transfer fails and is retried; the file arrives whole.
 rm -f "$N/show/sh030/mid.mov"
