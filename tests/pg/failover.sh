@@ -30,14 +30,7 @@ pid_A=$HUBPID
 pid_B=$DPID
 active=A
 
-S="$TMP/la-storage"
-N="$TMP/ny-storage"
-mkdir -p "$S/show" "$N"
-cat >"$TMP/map.json" <<JSON
-{ "sites": ["la", "ny"], "shares": { "storage": { "linux": "$TMP/hq-storage",
-  "sites": { "la": { "linux": "$S" }, "ny": { "linux": "$N" } } } } }
-JSON
-run 0 "$FERRY" share import "$TMP/map.json" --state "$A"
+two_sites "$A"
 enrol_agent la la-server
 LA=$APID
 enrol_agent ny ny-server

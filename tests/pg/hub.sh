@@ -42,14 +42,7 @@ run 1 "$FERRYD" init --hub --site hq --listen "127.0.0.1:1" \
     --state "$TMP/hub2" --store "$PG_URL" --store-password-file "$PG_PASSFILE"
 err_has "holds a ferry hub store already"
 
-S="$TMP/la-storage"
-N="$TMP/ny-storage"
-mkdir -p "$S/show" "$N"
-cat >"$TMP/map.json" <<JSON
-{ "sites": ["la", "ny"], "shares": { "storage": { "linux": "$TMP/hq-storage",
-  "sites": { "la": { "linux": "$S" }, "ny": { "linux": "$N" } } } } }
-JSON
-run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
+two_sites "$HUB"
 enrol_agent la la-server
 enrol_agent ny ny-server
 

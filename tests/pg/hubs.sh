@@ -20,14 +20,7 @@ make_hub
 A=$HUB
 PID_A=$HUBPID
 
-S="$TMP/la-storage"
-N="$TMP/ny-storage"
-mkdir -p "$S/show" "$N"
-cat >"$TMP/map.json" <<JSON
-{ "sites": ["la", "ny"], "shares": { "storage": { "linux": "$TMP/hq-storage",
-  "sites": { "la": { "linux": "$S" }, "ny": { "linux": "$N" } } } } }
-JSON
-run 0 "$FERRY" share import "$TMP/map.json" --state "$A"
+two_sites "$A"
 enrol_agent la la-server
 LA=$APID
 enrol_agent ny ny-server

@@ -100,3 +100,16 @@ pg_url() {
 
 PG_URL=$(pg_url)
 trap 'stop_daemons 2>/dev/null || true; pg_stop immediate; rm -rf "$TMP"' EXIT
+
+# two_sites HUBDIR: storage for sites la ($S, with show/) and ny ($N), and
+# the share map naming them, imported by the hub in HUBDIR.
+two_sites() {
+	S="$TMP/la-storage"
+	N="$TMP/ny-storage"
+	mkdir -p "$S/show" "$N"
+	cat >"$TMP/map.json" <<JSON
+{ "sites": ["la", "ny"], "shares": { "storage": { "linux": "$TMP/hq-storage",
+  "sites": { "la": { "linux": "$S" }, "ny": { "linux": "$N" } } } } }
+JSON
+	run 0 "$FERRY" share import "$TMP/map.json" --state "$1"
+}

@@ -31,14 +31,7 @@ checks=$((checks + 1))
 [ "$(jq -r '"\(.store) \(.hub_state)"' "$TMP/out")" = "postgresql active" ] ||
     fail "status of the active hub: $(cat "$TMP/out")"
 
-S="$TMP/la-storage"
-N="$TMP/ny-storage"
-mkdir -p "$S/show" "$N"
-cat >"$TMP/map.json" <<JSON
-{ "sites": ["la", "ny"], "shares": { "storage": { "linux": "$TMP/hq-storage",
-  "sites": { "la": { "linux": "$S" }, "ny": { "linux": "$N" } } } } }
-JSON
-run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
+two_sites "$HUB"
 enrol_agent la la-server
 enrol_agent ny ny-server
 
