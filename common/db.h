@@ -92,15 +92,17 @@ int		 db_col_null(struct db_stmt *s, int i);
 /*
  * Many rows, few statements. A db_rows collects the rows of one INSERT
  * and runs them as multi-row statements (INSERT ... VALUES (...), (...),
- * standard SQL on both back ends) of up to DB_ROWS_MAX rows: on
- * PostgreSQL each statement is a round trip, on SQLite a step through
- * the statement machine, so a job's 100,000 tasks are about a thousand
- * statements instead of 100,000. head is the statement up to VALUES
- * ("INSERT INTO t (a, b) VALUES"), row one row's tuple with its
- * placeholders ("(?, ?, 'queued')", bare ? only), fmt the binder's
+ * standard SQL on both back ends) of up to DB_ROWS_MAX rows and 999
+ * parameters: on PostgreSQL each statement is a round trip, on SQLite
+ * a step through the statement machine, so a job's 100,000 tasks are
+ * about a thousand statements instead of 100,000. head is the
+ * statement up to VALUES
+ * ("INSERT INTO t (a, b) VALUES"), row one row's tuple of bare ?
+ * placeholders and nothing quoted ("(?, ?)"), fmt the binder's
  * letters for one row (as db_q's). head and row must be literals: the
  * statements made from them are cached by their addresses. Text is
- * copied at db_rows_add, so a row's strings need not outlive the call.
+ * copied at db_rows_add, so a row's strings need not outlive the call;
+ * an h blob is not, and must live until the rows are flushed.
  * Rows run in the caller's transaction (open one around them), in the
  * order added; an error from a statement names the batch, not the row.
  * db_rows_flush runs what is pending; db_rows_close frees without
