@@ -7,6 +7,7 @@
 #define FERRY_DB_INT_H
 
 #include <stdatomic.h>
+#include <stdarg.h>
 #include <stdint.h>
 
 #include "db.h"
@@ -53,6 +54,14 @@ struct db_stmt {
 	void		*h;		/* the back end's statement */
 };
 
+/* A statement's text made by db_rows (db-rows.c), kept for the db's life. */
+struct db_gen {
+	const char	*head, *row;	/* the caller's literals */
+	int		 nrows;
+	char		*sql;
+};
+#define DB_GEN		32
+
 struct db {
 	const struct db_backend	*be;
 	void			*h;	/* the back end's connection */
@@ -60,7 +69,16 @@ struct db {
 	struct db_stmt		 cache[DB_CACHE];
 	size_t			 ncache;
 	_Atomic int64_t		 fence_ms;	/* db_fence_at's; 0: none */
+	struct db_gen		 gen[DB_GEN];
+	size_t			 ngen;
 };
+
+/* db.c's cache and binder, for db-rows.c. */
+int	db_prepare(struct db *db, const char *sql, struct db_stmt **sp,
+	    char **cause);
+int	db_arg_read(struct db_arg *a, char type, va_list *ap, char **cause);
+int	db_bind_args(struct db *db, const char *sql, struct db_stmt **sp,
+	    const struct db_arg *args, int n, char **cause);
 
 extern const struct db_backend db_sqlite_backend;
 int	db_sqlite_open(const char *path, const struct db_options *opt,

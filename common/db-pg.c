@@ -34,7 +34,8 @@
 #include "db-int.h"
 #include "err.h"
 
-#define PG_MAX_PARAMS	64
+/* db-rows.c's multi-row statements take up to 999. */
+#define PG_MAX_PARAMS	1000
 #define PG_BYTEA_OID	17
 /* pg_advisory_xact_lock's key for migrations: "ferry" in ASCII. */
 #define PG_MIGRATE_KEY	"439788892537"
@@ -58,10 +59,11 @@ struct pg_stmt {
 	char		 name[24];
 	int		 nparams;
 	unsigned	 gen;		/* prepared on this connection */
-	const char	*vals[PG_MAX_PARAMS];
-	int		 lens[PG_MAX_PARAMS];
-	int		 fmts[PG_MAX_PARAMS];
-	char		 ints[PG_MAX_PARAMS][24];
+	/* nparams of each, made at prepare */
+	const char	**vals;
+	int		 *lens;
+	int		 *fmts;
+	char		(*ints)[24];
 	PGresult	*res;
 	int		 row, nrows;
 	unsigned char	**blobs;	/* this row's decoded bytea, by column */
@@ -390,10 +392,17 @@ pg_translate(const char *sql, int *nparams)
 	const char	*p = sql;
 	char		*out, *o;
 	int		 max = 0, n;
+	size_t		 marks = 0;
 	char		 q;
 
-	/* "$NN" is at most 2 bytes longer than "?"; "?NN" never grows. */
-	if ((out = malloc(strlen(sql) * 3 + 1)) == NULL)
+	/*
+	 * "$NNNN" is at most 4 bytes longer than "?" (a multi-row INSERT
+	 * has up to 999 parameters); "?NN" never grows.
+	 */
+	for (p = sql; *p != '\0'; p++)
+		marks += *p == '?';
+	p = sql;
+	if ((out = malloc(strlen(sql) + marks * 4 + 1)) == NULL)
 		return (NULL);
 	o = out;
 	while (*p != '\0') {
@@ -429,10 +438,22 @@ pg_translate(const char *sql, int *nparams)
 	return (out);
 }
 
+static void
+pg_stmt_free(struct pg_stmt *st)
+{
+	free(st->text);
+	free(st->vals);
+	free(st->lens);
+	free(st->fmts);
+	free(st->ints);
+	free(st);
+}
+
 static int
 pg_prepare(struct db *db, struct db_stmt *s, char **cause)
 {
 	struct pg_stmt	*st;
+	size_t		 n;
 
 	if ((st = calloc(1, sizeof *st)) == NULL ||
 	    (st->text = pg_translate(s->sql, &st->nparams)) == NULL) {
@@ -440,10 +461,17 @@ pg_prepare(struct db *db, struct db_stmt *s, char **cause)
 		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
 	}
 	if (st->nparams > PG_MAX_PARAMS) {
-		free(st->text);
-		free(st);
+		pg_stmt_free(st);
 		return (err_set(cause, FERRY_ERR_INTERNAL, "database: too "
 		    "many parameters"));
+	}
+	n = st->nparams > 0 ? (size_t)st->nparams : 1;
+	if ((st->vals = calloc(n, sizeof *st->vals)) == NULL ||
+	    (st->lens = calloc(n, sizeof *st->lens)) == NULL ||
+	    (st->fmts = calloc(n, sizeof *st->fmts)) == NULL ||
+	    (st->ints = calloc(n, sizeof *st->ints)) == NULL) {
+		pg_stmt_free(st);
+		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
 	}
 	snprintf(st->name, sizeof st->name, "ferry_%u", PG(db)->next_name++);
 	s->h = st;
@@ -476,7 +504,7 @@ pg_reset(struct db_stmt *s)
 	PQclear(st->res);
 	st->res = NULL;
 	st->row = st->nrows = 0;
-	for (i = 0; i < PG_MAX_PARAMS; i++) {
+	for (i = 0; i < st->nparams; i++) {
 		st->vals[i] = NULL;
 		st->lens[i] = st->fmts[i] = 0;
 	}
@@ -490,8 +518,7 @@ pg_finalize(struct db_stmt *s)
 	if (st == NULL)
 		return;
 	pg_reset(s);
-	free(st->text);
-	free(st);
+	pg_stmt_free(st);
 	s->h = NULL;
 }
 

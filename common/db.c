@@ -86,6 +86,9 @@ db_close(struct db *db)
 		return;
 	for (i = 0; i < db->ncache; i++)
 		db->be->finalize(&db->cache[i]);
+	/* After the statements, which were keyed by these texts. */
+	for (i = 0; i < db->ngen; i++)
+		free(db->gen[i].sql);
 	db->be->close(db);
 	free(db);
 }
@@ -102,7 +105,7 @@ db_reset(struct db_stmt *s)
 	s->db->be->reset(s);
 }
 
-static int
+int
 db_prepare(struct db *db, const char *sql, struct db_stmt **sp,
     char **cause)
 {
@@ -151,9 +154,57 @@ db_fenced(struct db *db, char **cause)
 }
 
 /*
- * Reads fmt's parameters: t text (NULL binds NULL), i int64_t, z int64_t
- * with 0 binding NULL, n int, h a 32-byte blob.
+ * Reads one of fmt's parameters: t text (NULL binds NULL), i int64_t, z
+ * int64_t with 0 binding NULL, n int, h a 32-byte blob.
  */
+int
+db_arg_read(struct db_arg *a, char type, va_list *ap, char **cause)
+{
+	memset(a, 0, sizeof *a);
+	a->type = type;
+	switch (type) {
+	case 't':
+		if ((a->s = va_arg(*ap, const char *)) == NULL)
+			a->type = 0;
+		break;
+	case 'i':
+		a->i = va_arg(*ap, int64_t);
+		break;
+	case 'z':
+		a->i = va_arg(*ap, int64_t);
+		a->type = a->i == 0 ? 0 : 'i';
+		break;
+	case 'n':
+		a->i = va_arg(*ap, int);
+		a->type = 'i';
+		break;
+	case 'h':
+		a->b = va_arg(*ap, const void *);
+		break;
+	default:
+		return (err_set(cause, FERRY_ERR_INTERNAL,
+		    "database: bad binder format '%c'", type));
+	}
+	return (0);
+}
+
+int
+db_bind_args(struct db *db, const char *sql, struct db_stmt **sp,
+    const struct db_arg *args, int n, char **cause)
+{
+	struct db_stmt	*s = NULL;
+	int		 r;
+
+	if ((r = db_prepare(db, sql, &s, cause)) != 0)
+		return (r);
+	if ((r = db->be->bind(s, args, n, cause)) != 0) {
+		db_reset(s);
+		return (r);
+	}
+	*sp = s;
+	return (0);
+}
+
 #define DB_MAX_ARGS	64
 
 int
@@ -161,48 +212,21 @@ db_vq(struct db *db, const char *sql, struct db_stmt **sp, char **cause,
     const char *fmt, va_list ap)
 {
 	struct db_arg	 args[DB_MAX_ARGS];
-	struct db_stmt	*s = NULL;
-	int		 i, r;
+	va_list		 aq;
+	int		 i, r = 0;
 
-	for (i = 0; fmt[i] != '\0'; i++) {
+	va_copy(aq, ap);
+	for (i = 0; r == 0 && fmt[i] != '\0'; i++) {
 		if (i == DB_MAX_ARGS)
-			return (err_set(cause, FERRY_ERR_INTERNAL,
-			    "database: too many parameters"));
-		memset(&args[i], 0, sizeof args[i]);
-		args[i].type = fmt[i];
-		switch (fmt[i]) {
-		case 't':
-			if ((args[i].s = va_arg(ap, const char *)) == NULL)
-				args[i].type = 0;
-			break;
-		case 'i':
-			args[i].i = va_arg(ap, int64_t);
-			break;
-		case 'z':
-			args[i].i = va_arg(ap, int64_t);
-			args[i].type = args[i].i == 0 ? 0 : 'i';
-			break;
-		case 'n':
-			args[i].i = va_arg(ap, int);
-			args[i].type = 'i';
-			break;
-		case 'h':
-			args[i].b = va_arg(ap, const void *);
-			break;
-		default:
-			return (err_set(cause, FERRY_ERR_INTERNAL,
-			    "database: bad binder format '%c'", fmt[i]));
-		}
+			r = err_set(cause, FERRY_ERR_INTERNAL,
+			    "database: too many parameters");
+		else
+			r = db_arg_read(&args[i], fmt[i], &aq, cause);
 	}
-	if ((r = db_fenced(db, cause)) != 0 ||
-	    (r = db_prepare(db, sql, &s, cause)) != 0)
+	va_end(aq);
+	if (r != 0 || (r = db_fenced(db, cause)) != 0)
 		return (r);
-	if ((r = db->be->bind(s, args, i, cause)) != 0) {
-		db_reset(s);
-		return (r);
-	}
-	*sp = s;
-	return (0);
+	return (db_bind_args(db, sql, sp, args, i, cause));
 }
 
 int

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 /* Statements are kept for the life of the database, by SQL text. */
-#define DB_CACHE	96
+#define DB_CACHE	160
 /* What the binder's h takes: a blob of this many bytes. */
 #define DB_HASH_LEN	32
 
@@ -115,6 +115,36 @@ const char	*db_col_str(struct db_stmt *s, int i);
 const void	*db_col_blob(struct db_stmt *s, int i);
 int		 db_col_bytes(struct db_stmt *s, int i);
 int		 db_col_null(struct db_stmt *s, int i);
+
+/*
+ * Many rows, few statements. A db_rows collects the rows of one INSERT
+ * and runs them as multi-row statements (INSERT ... VALUES (...), (...),
+ * standard SQL on both back ends) of up to DB_ROWS_MAX rows and 999
+ * parameters: on PostgreSQL each statement is a round trip, on SQLite
+ * a step through the statement machine, so a job's 100,000 tasks are
+ * about a thousand statements instead of 100,000. head is the
+ * statement up to VALUES
+ * ("INSERT INTO t (a, b) VALUES"), row one row's tuple of bare ?
+ * placeholders and nothing quoted ("(?, ?)"), fmt the binder's
+ * letters for one row (as db_q's). head and row must be literals: the
+ * statements made from them are cached by their addresses. Text is
+ * copied at db_rows_add, so a row's strings need not outlive the call;
+ * an h blob is not, and must live until the rows are flushed.
+ * Rows run in the caller's transaction (open one around them), in the
+ * order added; an error from a statement names the batch, not the row.
+ * db_rows_flush runs what is pending; db_rows_close frees without
+ * running it (after an error, or once flushed).
+ */
+#define DB_ROWS_MAX	128
+
+struct db_rows;
+
+int		 db_rows_open(struct db *db, const char *head,
+		     const char *row, const char *fmt, struct db_rows **rp,
+		     char **cause);
+int		 db_rows_add(struct db_rows *r, char **cause, ...);
+int		 db_rows_flush(struct db_rows *r, char **cause);
+void		 db_rows_close(struct db_rows *r);
 
 /* Rows changed by the last INSERT, UPDATE or DELETE run on db. */
 int64_t		 db_changes(struct db *db);

@@ -97,11 +97,16 @@ int		 store_move_one(struct store *st, struct store_move *m,
 
 /*
  * store-job.c: a job's checks before it is stored (its sites or user
- * exist, its priority), and one task's row (i counts from 0, for errors).
+ * exist, its priority), and its tasks' rows: store_task_rows opens the
+ * multi-row INSERT, store_task_insert adds one task (i counts from 0, for
+ * errors); the caller flushes (db_rows_flush) and closes it.
  */
+struct db_rows;
 int		 store_job_check(struct store *st, const struct store_job *job,
 		     char **cause);
-int		 store_task_insert(struct store *st,
+int		 store_task_rows(struct store *st, struct db_rows **rp,
+		     char **cause);
+int		 store_task_insert(struct store *st, struct db_rows *rows,
 		     const struct store_job *job, int64_t id,
 		     const struct store_task *t, size_t i, int64_t now,
 		     char **cause);

@@ -50,14 +50,17 @@ store_job_append(struct store *st, const struct store_job *job, int64_t id,
 	    " bytes_total = bytes_total + ? WHERE id = ?";
 	const struct store_task	*t;
 	struct db_stmt		*s;
+	struct db_rows		*rows = NULL;
 	int64_t			 total = 0;
 	size_t			 n = 0;
 	int			 r = 0;
 
 	if ((r = db_begin(st->db, cause)) != 0)
 		return (r);
-	while (n < max && (r = next(arg, &t, cause)) == 1) {
-		if ((r = store_task_insert(st, job, id, t, done + n, now,
+	/* The batch's rows go as multi-row INSERTs (store_task_rows). */
+	r = store_task_rows(st, &rows, cause);
+	while (r == 0 && n < max && (r = next(arg, &t, cause)) == 1) {
+		if ((r = store_task_insert(st, rows, job, id, t, done + n, now,
 		    cause)) != 0)
 			break;
 		total += t->size > 0 ? t->size : 0;
@@ -65,6 +68,9 @@ store_job_append(struct store *st, const struct store_job *job, int64_t id,
 	}
 	if (r == 1)
 		r = 0;
+	if (r == 0)
+		r = db_rows_flush(rows, cause);
+	db_rows_close(rows);
 	if (r == 0 && n > 0 && (r = db_q(st->db, upd, &s, cause, "iiii",
 	    (int64_t)n, (int64_t)n, total, id)) == 0)
 		r = db_exec(st->db, s, cause);

@@ -579,6 +579,156 @@ test_noop_job(void)
 	store_close(st);
 }
 
+/*
+ * A job's tasks go in as multi-row INSERTs (common/db-rows.c): every
+ * batch size around the statement's 111 rows and the power-of-two tail,
+ * NULL and copied text, both ways of creating a job, and a bad task
+ * after a few full batches rolls the whole job back.
+ */
+static int
+count_jobs(void *arg, const struct store_job *j)
+{
+	(void)j;
+	(*(size_t *)arg)++;
+	return (0);
+}
+
+struct rows_check {
+	size_t		 n;
+	int64_t		 first_id;
+	int		 bad;
+};
+
+static int
+rows_check_task(void *arg, const struct store_task *t)
+{
+	struct rows_check	*c = arg;
+	char			 want[64], basis[64];
+
+	snprintf(want, sizeof want, "/dst/rows.%zu", c->n);
+	snprintf(basis, sizeof basis, "/basis/%zu", c->n);
+	if (c->n == 0)
+		c->first_id = t->id;
+	if (t->id != c->first_id + (int64_t)c->n ||
+	    strcmp(t->dst_path, want) != 0 || strcmp(t->dest, "la") != 0 ||
+	    t->size != (int64_t)c->n || t->state != STORE_QUEUED ||
+	    t->priority != 7 || t->max_attempts != 3 || t->next_try != 100 ||
+	    (c->n % 3 == 0) != (t->basis == NULL) ||
+	    (t->basis != NULL && strcmp(t->basis, basis) != 0))
+		c->bad++;
+	c->n++;
+	return (0);
+}
+
+struct rows_gen {
+	size_t			 i, n, bad_at;
+	char			 dst[64], basis[64];
+	struct store_task	 t;
+};
+
+/* Each task's strings in one buffer, rewritten for the next. */
+static int
+rows_next(void *arg, const struct store_task **tp, char **cause)
+{
+	struct rows_gen	*g = arg;
+
+	(void)cause;
+	if (g->i == g->n)
+		return (0);
+	memset(&g->t, 0, sizeof g->t);
+	snprintf(g->dst, sizeof g->dst, "/dst/rows.%zu", g->i);
+	snprintf(g->basis, sizeof g->basis, "/basis/%zu", g->i);
+	g->t.src_path = "/src/rows";
+	g->t.dst_path = g->dst;
+	g->t.basis = g->i % 3 == 0 ? NULL : g->basis;
+	g->t.size = g->i == g->bad_at ? -1 : (int64_t)g->i;
+	g->t.max_attempts = 3;
+	g->i++;
+	*tp = &g->t;
+	return (1);
+}
+
+static void
+test_job_rows(void)
+{
+	static const size_t	 sizes[] = { 1, 2, 63, 64, 65, 110, 111, 112,
+	    222, 223, 300, 1000 };
+	struct store		*st = open_jobs_db("rows");
+	struct store_job	 job;
+	struct store_task	*tasks;
+	struct rows_gen		 g;
+	struct rows_check	 c;
+	struct store_job	 j;
+	char			*cause = NULL;
+	int64_t			 id;
+	size_t			 k, i, n;
+
+	memset(&job, 0, sizeof job);
+	job.submitter = "tester";
+	job.from_site = "hq";
+	job.to_site = "la";
+	job.priority = 7;
+	for (k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		n = sizes[k];
+		/* Streamed. */
+		memset(&g, 0, sizeof g);
+		g.n = n;
+		g.bad_at = (size_t)-1;
+		ASSERT_INT_EQ(store_job_create_stream(st, &job, rows_next, &g,
+		    100, &id, &i, NULL), 0);
+		ASSERT_INT_EQ(i, n);
+		memset(&c, 0, sizeof c);
+		ASSERT_INT_EQ(store_job_tasks(st, id, rows_check_task, &c,
+		    NULL), 0);
+		ASSERT_INT_EQ(c.n, n);
+		ASSERT_INT_EQ(c.bad, 0);
+		/* From an array, whose strings are the generator's copies. */
+		tasks = calloc(n, sizeof *tasks);
+		ASSERT_TRUE(tasks != NULL);
+		memset(&g, 0, sizeof g);
+		g.n = n;
+		g.bad_at = (size_t)-1;
+		for (i = 0; i < n; i++) {
+			const struct store_task	*t;
+
+			ASSERT_INT_EQ(rows_next(&g, &t, NULL), 1);
+			tasks[i] = *t;
+			tasks[i].dst_path = strdup(t->dst_path);
+			tasks[i].basis = t->basis ? strdup(t->basis) : NULL;
+		}
+		ASSERT_INT_EQ(store_job_create(st, &job, tasks, n, 100, &id,
+		    NULL), 0);
+		memset(&c, 0, sizeof c);
+		ASSERT_INT_EQ(store_job_tasks(st, id, rows_check_task, &c,
+		    NULL), 0);
+		ASSERT_INT_EQ(c.n, n);
+		ASSERT_INT_EQ(c.bad, 0);
+		ASSERT_INT_EQ(store_job_get(st, id, &j, NULL), 0);
+		ASSERT_INT_EQ(j.ntasks, (int64_t)n);
+		ASSERT_INT_EQ(j.bytes_total, (int64_t)(n * (n - 1) / 2));
+		store_job_clear(&j);
+		for (i = 0; i < n; i++) {
+			free(tasks[i].dst_path);
+			free(tasks[i].basis);
+		}
+		free(tasks);
+	}
+	/* A bad task after three full statements: nothing of the job stays. */
+	ASSERT_INT_EQ(store_job_get(st, id + 1, &j, NULL), FERRY_ERR_NOTFOUND);
+	memset(&g, 0, sizeof g);
+	g.n = 500;
+	g.bad_at = 400;
+	ASSERT_INT_EQ(store_job_create_stream(st, &job, rows_next, &g, 100,
+	    &id, &i, &cause), FERRY_ERR_INVAL);
+	ASSERT_STR_CONTAINS(cause, "task 401");
+	free(cause);
+	n = 0;
+	ASSERT_INT_EQ(store_job_list(st, STORE_ANY, 0, count_jobs, &n, NULL),
+	    0);
+	ASSERT_INT_EQ(n, 2 * sizeof sizes / sizeof sizes[0]);
+	store_close(st);
+}
+
 static void
 test_big_job(void)
 {
@@ -1397,6 +1547,7 @@ main(void)
 	test_invite_race();
 	test_agents();
 	test_big_job();
+	test_job_rows();
 	test_transitions();
 	test_backoff();
 	test_tasks_many();
