@@ -196,7 +196,7 @@ conf_split_addr(const char *spec, int def, char **host, int *port,
     char **cause)
 {
 	const char	*colon, *h = spec;
-	size_t		 n;
+	size_t		 n = 0;	/* set on every path; gcc -O1 cannot tell */
 	char		*end;
 	long		 p = def;
 
