@@ -45,6 +45,7 @@ struct recv_shared {
 	pthread_cond_t		 cv;		/* a chunk settled, a stream
 						   ended */
 	int			 live;		/* streams still running */
+	int			 streams;	/* the transfer's */
 	int			 nstripes;	/* striped files with open fds */
 };
 

@@ -45,10 +45,14 @@ struct stripe_out {
 };
 
 uint32_t
-stripe_chunk_size(uint64_t size)
+stripe_chunk_size(uint64_t size, int streams)
 {
-	uint64_t	c = STRIPE_CHUNK;
+	uint64_t	c = STRIPE_CHUNK_MIN;
 
+	/* Half the budget: the other half for what the sockets held. */
+	while (c < STRIPE_CHUNK && c * 2 * (uint64_t)(streams > 0 ? streams :
+	    1) <= STRIPE_BUDGET(size) / 2)
+		c *= 2;
 	while (c < STRIPE_CHUNK_MAX && (size + c - 1) / c > STRIPE_CHUNKS_MAX)
 		c *= 2;
 	return ((uint32_t)c);
