@@ -82,6 +82,8 @@ struct recv_file {
 	uint64_t		 written;
 	uint64_t		 kicked;	/* writeback started up to */
 	int			 failed;	/* drain the rest, then ACK */
+	int			 keep;		/* failed, but keep the partial
+						   file for the next try */
 	char			*why;
 };
 

@@ -646,7 +646,8 @@ recv_file_finish(struct recv_stream *s, struct recv_file *rf,
 	    futimens(rf->fd, ts) == -1))
 		recv_file_fail(rf, "finishing: %s", strerror(errno));
 	if (rf->failed) {
-		recv_file_discard(rf);
+		if (!rf->keep)
+			recv_file_discard(rf);
 		it->ack_reason = rf->why;	/* transferred */
 		rf->why = NULL;
 		if (end->status == MSG_END_UNREADABLE)

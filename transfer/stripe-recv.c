@@ -53,6 +53,7 @@ struct stripe_in {
 	uint64_t		 held;		/* bytes held from earlier */
 	uint64_t		 moved;		/* for progress */
 	int			 bad;		/* a chunk failed */
+	int			 io;		/* writing one failed */
 	char			*why;
 	int			 closed;	/* FILE_END seen: take no more */
 	double			 last;		/* when a chunk last settled */
@@ -391,6 +392,7 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 				sp->why = NULL;
 		}
 		sp->bad = 1;
+		sp->io |= io != 0;
 	}
 	sp->last = progress_now();
 	pthread_cond_broadcast(&sh->cv);
@@ -438,7 +440,7 @@ stripe_file_end(struct recv_stream *s, struct recv_file *rf,
 	struct stripe_in	*sp = rf->it->sp;
 	struct timespec		 ts;
 	uint32_t		 i;
-	int			 stuck = 0;
+	int			 stuck = 0, was;
 
 	pthread_mutex_lock(&sh->mu);
 	/*
@@ -457,9 +459,18 @@ stripe_file_end(struct recv_stream *s, struct recv_file *rf,
 		pthread_cond_timedwait(&sh->cv, &sh->mu, &ts);
 	}
 	sp->closed = 1;
-	if (end->status == MSG_END_OK && sp->ndone < sp->nchunks)
+	if (end->status == MSG_END_OK && sp->ndone < sp->nchunks) {
+		was = rf->failed;
 		recv_file_fail(rf, "%s", sp->why != NULL ? sp->why : stuck ?
 		    "chunks stopped arriving" : "chunks missing");
+		/*
+		 * The chunks it holds were each checked: the next try sends
+		 * only the others (a stream cut, a sender stopped, a chunk
+		 * that failed its hash). Not after a write failed: a full
+		 * disk leaves nothing partial.
+		 */
+		rf->keep = !was && !sp->io;
+	}
 	hash_reset(rf->h);
 	for (i = 0; i < sp->nchunks; i++)
 		hash_update(rf->h, sp->hashes[i], HASH_LEN);
