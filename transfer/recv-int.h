@@ -135,6 +135,8 @@ int	stripe_file_open(struct recv_stream *s, struct recv_file *rf);
 void	stripe_file_end(struct recv_stream *s, struct recv_file *rf,
 	    const struct msg_end *end);
 void	stripe_stream_done(struct recv_shared *sh);
+/* 1 if the chunks of sp came on more than one stream. */
+int	stripe_spread(const struct stripe_in *sp);
 void	stripe_free_all(struct recv_shared *sh);
 /* recv.c's, for stripe-recv.c. */
 void	recv_file_fail(struct recv_file *, const char *, ...)

@@ -779,7 +779,9 @@ recv_answer(struct recv_stream *s, struct recv_item *it, struct buf *acks)
 		pthread_mutex_lock(&sh->mu);
 		sh->st.bytes += it->e.size;
 		sh->st.resumed_bytes += it->sent_offset;
-		sh->st.striped += it->sent_action == MSG_PLAN_STRIPE;
+		/* Striped: its chunks came on more than one stream. */
+		sh->st.striped += it->sent_action == MSG_PLAN_STRIPE &&
+		    stripe_spread(it->sp);
 		if (it->sent_action == MSG_PLAN_DELTA)
 			sh->st.delta++;
 		else

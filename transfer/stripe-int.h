@@ -43,7 +43,9 @@ struct stripe_sched {
 	struct stripe_out	*list;	/* files with chunks to hand out */
 	int			 open;	/* striped entries not settled yet */
 	int			 broken;	/* a stream failed */
-	int			 use;	/* streams 0..use-1 take chunks */
+	int			 use;	/* streams 0..use-1 take chunks; 0:
+					   each file's own stream alone */
+	int			 offer;	/* offer large files striped */
 };
 
 /*

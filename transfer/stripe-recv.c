@@ -54,6 +54,8 @@ struct stripe_in {
 	uint64_t		 moved;		/* for progress */
 	int			 bad;		/* a chunk failed */
 	int			 io;		/* writing one failed */
+	const struct recv_stream *first;	/* the first chunk's stream */
+	int			 spread;	/* chunks came on another */
 	char			*why;
 	int			 closed;	/* FILE_END seen: take no more */
 	double			 last;		/* when a chunk last settled */
@@ -329,6 +331,10 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 	if (r == 0 && !drain) {
 		sp->state[m.index] = CHUNK_BUSY;
 		sp->nbusy++;
+		if (sp->first == NULL)
+			sp->first = s;
+		else if (sp->first != s)
+			sp->spread = 1;
 	}
 	pthread_mutex_unlock(&sh->mu);
 	if (r != 0)
@@ -487,6 +493,12 @@ stripe_file_end(struct recv_stream *s, struct recv_file *rf,
 		sh->nstripes--;
 	}
 	pthread_mutex_unlock(&sh->mu);
+}
+
+int
+stripe_spread(const struct stripe_in *sp)
+{
+	return (sp != NULL && sp->spread);
 }
 
 void
