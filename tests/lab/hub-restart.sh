@@ -9,10 +9,11 @@
 # Four rounds. The sender stripes a large file over its streams when the
 # round trip it measures says so (over 5 ms), or when streams were asked
 # for (ferry site set la --streams 8): on the lab's LAN it does not, under
-# a loaded CI machine's it did. lan: whole on one stream both tries;
-# striped: striped both tries; down: striped, then (the setting taken out
-# of the store while the hub is dead) whole, as in CI at 0932006, where
-# 95 MB crossed for 48 MiB; up: whole, then striped.
+# a loaded CI machine's it did. lan: one stream both tries; striped: 8
+# both tries; down: 8, then (the setting taken out of the store while the
+# hub is dead) one, as in CI at 0932006, where 95 MB crossed for 48 MiB;
+# up: one, then 8. (Before lab6 "one stream" was a plain file, not
+# chunks: the shapes differed and the resume lost what the other left.)
 . "${srcdir:-.}/tests/lab/lib.sh"
 need openssl
 need sqlite3
