@@ -46,6 +46,7 @@ struct recv_shared {
 	pthread_cond_t		 cv;		/* a chunk settled, a stream
 						   ended */
 	int			 live;		/* streams still running */
+	int			 streams;	/* the transfer's */
 	int			 nstripes;	/* striped files with open fds */
 };
 
@@ -83,6 +84,8 @@ struct recv_file {
 	uint64_t		 written;
 	uint64_t		 kicked;	/* writeback started up to */
 	int			 failed;	/* drain the rest, then ACK */
+	int			 keep;		/* failed, but keep the partial
+						   file for the next try */
 	char			*why;
 };
 
@@ -134,6 +137,8 @@ int	stripe_file_open(struct recv_stream *s, struct recv_file *rf);
 void	stripe_file_end(struct recv_stream *s, struct recv_file *rf,
 	    const struct msg_end *end);
 void	stripe_stream_done(struct recv_shared *sh);
+/* 1 if the chunks of sp came on more than one stream. */
+int	stripe_spread(const struct stripe_in *sp);
 void	stripe_free_all(struct recv_shared *sh);
 /* recv.c's, for stripe-recv.c. */
 void	recv_file_fail(struct recv_file *, const char *, ...)

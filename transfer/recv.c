@@ -25,6 +25,7 @@
 #include "inplace.h"
 #include "recv-int.h"
 #include "session-int.h"
+#include "stripe-int.h"
 #include "tls.h"
 #include "tree.h"
 
@@ -302,6 +303,10 @@ recv_plan_file(struct recv_stream *s, struct recv_item *it,
 	    !(exists && S_ISREG(sb.st_mode) && sb.st_size > 0))) &&
 	    stripe_plan(s, it, dirfd, base, plan, &s->map) == 0)
 		return;
+	/* A striped try's chunks, as far as they run from the start. */
+	if (recv_dir_partials(s) && !(e->flags & MSG_ENTRY_FORCE_WHOLE) &&
+	    *e->basis == '\0' && !exists)
+		stripe_held_to_prefix(dirfd, base, e);
 	plan->offset = recv_dir_partials(s) ? held_partial(dirfd, base, e,
 	    plan->prefix_hash) : 0;
 	plan->action = MSG_PLAN_WHOLE;
@@ -641,7 +646,8 @@ recv_file_finish(struct recv_stream *s, struct recv_file *rf,
 	    futimens(rf->fd, ts) == -1))
 		recv_file_fail(rf, "finishing: %s", strerror(errno));
 	if (rf->failed) {
-		recv_file_discard(rf);
+		if (!rf->keep)
+			recv_file_discard(rf);
 		it->ack_reason = rf->why;	/* transferred */
 		rf->why = NULL;
 		if (end->status == MSG_END_UNREADABLE)
@@ -773,7 +779,9 @@ recv_answer(struct recv_stream *s, struct recv_item *it, struct buf *acks)
 		pthread_mutex_lock(&sh->mu);
 		sh->st.bytes += it->e.size;
 		sh->st.resumed_bytes += it->sent_offset;
-		sh->st.striped += it->sent_action == MSG_PLAN_STRIPE;
+		/* Striped: its chunks came on more than one stream. */
+		sh->st.striped += it->sent_action == MSG_PLAN_STRIPE &&
+		    stripe_spread(it->sp);
 		if (it->sent_action == MSG_PLAN_DELTA)
 			sh->st.delta++;
 		else
@@ -929,6 +937,7 @@ transfer_receive(struct tls_conn **conns, int n, const char *dest,
 	pthread_mutex_init(&sh.mu, NULL);
 	pthread_cond_init(&sh.cv, NULL);
 	sh.live = n;
+	sh.streams = n;
 	sh.o = o;
 	buf_init(&sh.failures, 0);
 	progress_init(&sh.pr, o->progress, o->progress_arg);

@@ -51,6 +51,8 @@ struct send_item {
 	struct stripe_out	*so;		/* when striped (6.7) */
 	struct buf		 map;		/* the receiver's chunk map */
 	int			 striped;	/* offered with MSG_ENTRY_STRIPE */
+	int			 spread;	/* its chunks went on several
+						   streams */
 };
 
 struct send_stream {

@@ -584,7 +584,9 @@ send_settle_ack(struct send_stream *s, struct send_item *it,
 		sh->st.bytes += it->size;
 		if (it->plan.action != MSG_PLAN_STRIPE)
 			sh->st.resumed_bytes += it->plan.offset;
-		sh->st.striped += it->plan.action == MSG_PLAN_STRIPE;
+		/* Striped: its chunks went on more than one stream. */
+		sh->st.striped += it->plan.action == MSG_PLAN_STRIPE &&
+		    it->spread;
 		if (it->plan.action == MSG_PLAN_DELTA)
 			sh->st.delta++;
 		else
@@ -766,8 +768,12 @@ send_assign(struct send_stream *s, int n, const struct transfer_list *l,
 		s[k].items[s[k].nitems].mtime_sec = tf->mtime_sec;
 		s[k].items[s[k].nitems].mtime_nsec = tf->mtime_nsec;
 		s[k].items[s[k].nitems].mode = tf->mode;
-		/* Striped: a large file sent whole (no basis hint). */
-		if (ss->use > 1 && tf->type == MSG_ENTRY_FILE &&
+		/*
+		 * Striped: a large file sent whole (no basis hint), whether or
+		 * not other streams help (ss->use): a try resumes the chunks
+		 * an earlier one left only if it is striped too.
+		 */
+		if (ss->offer && tf->type == MSG_ENTRY_FILE &&
 		    tf->size >= STRIPE_MIN && tf->size <=
 		    (uint64_t)STRIPE_CHUNK_MAX * STRIPE_CHUNKS_MAX &&
 		    (tf->basis == NULL ||
@@ -829,6 +835,16 @@ transfer_send(struct tls_conn **conns, int n, const struct transfer_list *l,
 	tid = calloc((size_t)n, sizeof *tid);
 	stripe_sched_init(&sh.stripes, n < 2 ? 1 : o->stripe > 0 ?
 	    (o->stripe < n ? o->stripe : n) : stripe_streams(conns, n));
+	/*
+	 * With one stream judged enough, a large file still goes in chunks,
+	 * on its own stream alone (use 0): whether a file is striped must
+	 * not change from one try to the next with the round trip measured,
+	 * or the next try could not take up the chunks the last one left
+	 * (hub-restart.sh). --stripe 1 (ferry-peer) is never.
+	 */
+	sh.stripes.offer = n >= 2 && o->stripe != 1;
+	if (sh.stripes.use < 2)
+		sh.stripes.use = 0;
 	if (s == NULL || tid == NULL ||
 	    send_assign(s, n, l, &sh.stripes) != 0) {
 		free(tid);

@@ -54,6 +54,9 @@ struct stripe_in {
 	uint64_t		 held;		/* bytes held from earlier */
 	uint64_t		 moved;		/* for progress */
 	int			 bad;		/* a chunk failed */
+	int			 io;		/* writing one failed */
+	const struct recv_stream *first;	/* the first chunk's stream */
+	int			 spread;	/* chunks came on another */
 	char			*why;
 	int			 closed;	/* FILE_END seen: take no more */
 	double			 last;		/* when a chunk last settled */
@@ -89,66 +92,47 @@ stripe_in_free(struct stripe_in *sp)
 	free(sp);
 }
 
-/*
- * Reads what an earlier try left: a sidecar for this version and chunk
- * size, and the chunks it lists whose bytes in the partial file still
- * hash as recorded (a power cut may have lost some). Returns whether the
- * partial file can be kept.
- */
-static int
-stripe_resume(struct stripe_in *sp, int dirfd, const char *meta,
-    const char *head)
+/* A sidecar line for chunk i with hash d: rec holds STRIPE_REC_LEN. */
+static void
+stripe_rec(char *rec, uint32_t i, const uint8_t *d)
 {
-	struct buf	 b;
-	struct hash	*h;
-	uint8_t		 want[HASH_LEN], got[HASH_LEN];
-	char		 tmp[4096], idx[9], hx[2 * HASH_LEN + 1];
-	const char	*p;
-	ssize_t		 n;
-	uint32_t	 i;
-	size_t		 hl = strlen(head);
-	int		 fd;
+	snprintf(rec, STRIPE_REC_LEN + 1, "%08x ", i);
+	hex_encode(d, HASH_LEN, rec + 9);
+	rec[STRIPE_REC_LEN - 1] = '\n';
+}
 
-	if ((fd = held_reopen(dirfd, meta, O_RDONLY)) == -1)
-		return (0);
-	buf_init(&b, hl + (size_t)sp->nchunks * STRIPE_REC_LEN);
-	while ((n = read(fd, tmp, sizeof tmp)) > 0 &&
-	    buf_add(&b, tmp, (size_t)n) == 0)
-		;
-	close(fd);
-	if (b.len < hl || memcmp(b.data, head, hl) != 0 ||
-	    (h = hash_new()) == NULL) {
-		buf_free(&b);
-		return (0);
-	}
-	/* A record cut short by a crash is ignored with those after it. */
-	for (p = b.data + hl; p + STRIPE_REC_LEN <= b.data + b.len;
-	    p += STRIPE_REC_LEN) {
-		memcpy(idx, p, 8);
-		idx[8] = '\0';
-		memcpy(hx, p + 9, 2 * HASH_LEN);
-		hx[2 * HASH_LEN] = '\0';
-		i = (uint32_t)strtoul(idx, NULL, 16);
-		if (p[8] != ' ' || p[STRIPE_REC_LEN - 1] != '\n' ||
-		    i >= sp->nchunks || hex_decode(hx, want, HASH_LEN) != 0)
-			break;
-		if (sp->state[i] == CHUNK_DONE)
+/*
+ * Takes up what an earlier try left (stripe-held.c): each chunk of this
+ * try whose bytes it holds, checked, whatever its shape; a chunk of the
+ * same size keeps the hash read back, another is hashed from the file.
+ */
+static void
+stripe_take_held(struct stripe_in *sp, const struct stripe_held *h)
+{
+	struct hash	*hh;
+	uint64_t	 off;
+	uint32_t	 i, len;
+
+	if ((hh = hash_new()) == NULL)
+		return;
+	for (i = 0; i < sp->nchunks; i++) {
+		off = stripe_off(sp, i);
+		len = stripe_len(sp, i);
+		if (!stripe_held_covers(h, off, len))
 			continue;
-		hash_reset(h);
-		if (hash_fd_range(h, sp->fd, stripe_off(sp, i),
-		    stripe_len(sp, i)) != 0)
-			continue;
-		hash_digest(h, got);
-		if (memcmp(got, want, HASH_LEN) != 0)
-			continue;
-		memcpy(sp->hashes[i], got, HASH_LEN);
+		if (h->kind == 2 && h->csize == sp->csize)
+			memcpy(sp->hashes[i], h->hashes[i], HASH_LEN);
+		else {
+			hash_reset(hh);
+			if (hash_fd_range(hh, sp->fd, off, len) != 0)
+				continue;
+			hash_digest(hh, sp->hashes[i]);
+		}
 		sp->state[i] = CHUNK_DONE;
 		sp->ndone++;
-		sp->held += stripe_len(sp, i);
+		sp->held += len;
 	}
-	hash_free(h);
-	buf_free(&b);
-	return (1);
+	hash_free(hh);
 }
 
 /* Opens (or starts afresh) the partial file and sidecar of sp. */
@@ -156,20 +140,22 @@ static int
 stripe_open_part(struct stripe_in *sp, const struct msg_entry *e,
     int dirfd, const char *base)
 {
-	char		part[TREE_TMP_MAX], meta[TREE_TMP_MAX], head[128];
-	struct stat	sb;
-	int		keep = 0;
+	struct stripe_held	h;
+	char			part[TREE_TMP_MAX], meta[TREE_TMP_MAX];
+	char			head[128], rec[STRIPE_REC_LEN + 1];
+	uint32_t		i;
 
 	tree_tmp_name(base, TREE_PART, part);
 	tree_tmp_name(base, TREE_META, meta);
 	snprintf(head, sizeof head, STRIPE_META_FMT, (uintmax_t)e->size,
 	    (intmax_t)e->mtime_sec, e->mtime_nsec, sp->csize);
+	memset(&h, 0, sizeof h);
 	sp->fd = held_reopen(dirfd, part, O_RDWR);
-	if (sp->fd != -1 && fstat(sp->fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
-	    (uint64_t)sb.st_size == e->size && !(e->flags &
-	    MSG_ENTRY_FORCE_WHOLE))
-		keep = stripe_resume(sp, dirfd, meta, head);
-	if (!keep) {
+	if (sp->fd != -1 && !(e->flags & MSG_ENTRY_FORCE_WHOLE) &&
+	    stripe_held_read(dirfd, meta, sp->fd, e, &h))
+		stripe_take_held(sp, &h);
+	stripe_held_free(&h);
+	if (sp->ndone == 0) {
 		if (sp->fd != -1)
 			close(sp->fd);
 		unlinkat(dirfd, meta, 0);
@@ -183,8 +169,25 @@ stripe_open_part(struct stripe_in *sp, const struct msg_entry *e,
 			return (-1);
 		return (0);
 	}
-	sp->metafd = held_reopen(dirfd, meta, O_WRONLY | O_APPEND);
-	return (sp->metafd == -1 ? -1 : 0);
+	/*
+	 * Kept: the file at its full size (a plain try's prefix is shorter),
+	 * and the sidecar again in this try's chunks. A crash while it is
+	 * written loses the lines not yet there: those chunks come again.
+	 */
+	if (ftruncate(sp->fd, (off_t)e->size) == -1)
+		return (-1);
+	sp->metafd = held_create(dirfd, meta, O_WRONLY | O_APPEND);
+	if (sp->metafd == -1 || write(sp->metafd, head, strlen(head)) !=
+	    (ssize_t)strlen(head))
+		return (-1);
+	for (i = 0; i < sp->nchunks; i++) {
+		if (sp->state[i] != CHUNK_DONE)
+			continue;
+		stripe_rec(rec, i, sp->hashes[i]);
+		if (write(sp->metafd, rec, STRIPE_REC_LEN) != STRIPE_REC_LEN)
+			return (-1);
+	}
+	return (0);
 }
 
 int
@@ -213,7 +216,7 @@ stripe_plan(struct recv_stream *s, struct recv_item *it, int dirfd,
 	sp->fd = sp->dfd = sp->metafd = -1;
 	sp->id = it->e.id;
 	sp->size = it->e.size;
-	sp->csize = stripe_chunk_size(sp->size);
+	sp->csize = stripe_chunk_size(sp->size, sh->streams);
 	sp->nchunks = stripe_chunks(sp->size, sp->csize);
 	sp->path = strdup(it->e.path);
 	sp->state = calloc(sp->nchunks, 1);
@@ -263,9 +266,7 @@ stripe_record(struct stripe_in *sp, uint32_t i, const uint8_t *d)
 	 * No flush: a record whose bytes a power cut lost fails its hash
 	 * when the next try reads it back (stripe_resume).
 	 */
-	snprintf(rec, sizeof rec, "%08x ", i);
-	hex_encode(d, HASH_LEN, rec + 9);
-	rec[STRIPE_REC_LEN - 1] = '\n';
+	stripe_rec(rec, i, d);
 	if (sp->metafd != -1 && write(sp->metafd, rec, STRIPE_REC_LEN) !=
 	    STRIPE_REC_LEN) {
 		close(sp->metafd);	/* resume then knows less; no harm */
@@ -318,6 +319,10 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 	if (r == 0 && !drain) {
 		sp->state[m.index] = CHUNK_BUSY;
 		sp->nbusy++;
+		if (sp->first == NULL)
+			sp->first = s;
+		else if (sp->first != s)
+			sp->spread = 1;
 	}
 	pthread_mutex_unlock(&sh->mu);
 	if (r != 0)
@@ -381,6 +386,7 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 				sp->why = NULL;
 		}
 		sp->bad = 1;
+		sp->io |= io != 0;
 	}
 	sp->last = progress_now();
 	pthread_cond_broadcast(&sh->cv);
@@ -429,7 +435,7 @@ stripe_file_end(struct recv_stream *s, struct recv_file *rf,
 	struct stripe_in	*sp = rf->it->sp;
 	struct timespec		 ts;
 	uint32_t		 i;
-	int			 stuck = 0;
+	int			 stuck = 0, was;
 
 	pthread_mutex_lock(&sh->mu);
 	/*
@@ -448,9 +454,18 @@ stripe_file_end(struct recv_stream *s, struct recv_file *rf,
 		pthread_cond_timedwait(&sh->cv, &sh->mu, &ts);
 	}
 	sp->closed = 1;
-	if (end->status == MSG_END_OK && sp->ndone < sp->nchunks)
+	if (end->status == MSG_END_OK && sp->ndone < sp->nchunks) {
+		was = rf->failed;
 		recv_file_fail(rf, "%s", sp->why != NULL ? sp->why : stuck ?
 		    "chunks stopped arriving" : "chunks missing");
+		/*
+		 * The chunks it holds were each checked: the next try sends
+		 * only the others (a stream cut, a sender stopped, a chunk
+		 * that failed its hash). Not after a write failed: a full
+		 * disk leaves nothing partial.
+		 */
+		rf->keep = !was && !sp->io;
+	}
 	hash_reset(rf->h);
 	for (i = 0; i < sp->nchunks; i++)
 		hash_update(rf->h, sp->hashes[i], HASH_LEN);
@@ -467,6 +482,12 @@ stripe_file_end(struct recv_stream *s, struct recv_file *rf,
 		sh->nstripes--;
 	}
 	pthread_mutex_unlock(&sh->mu);
+}
+
+int
+stripe_spread(const struct stripe_in *sp)
+{
+	return (sp != NULL && sp->spread);
 }
 
 void

@@ -41,14 +41,20 @@ struct stripe_out {
 	uint32_t		 finished;	/* sent or hashed */
 	uint64_t		 moved;		/* bytes sent, for progress */
 	int			 status;	/* MSG_END_* of the worst chunk */
+	int			 owner;		/* the stream that offered it */
+	int			 spread;	/* a chunk went on another */
 	int			 refs;
 };
 
 uint32_t
-stripe_chunk_size(uint64_t size)
+stripe_chunk_size(uint64_t size, int streams)
 {
-	uint64_t	c = STRIPE_CHUNK;
+	uint64_t	c = STRIPE_CHUNK_MIN;
 
+	/* Half the budget: the other half for what the sockets held. */
+	while (c < STRIPE_CHUNK && c * 2 * (uint64_t)(streams > 0 ? streams :
+	    1) <= STRIPE_BUDGET(size) / 2)
+		c *= 2;
 	while (c < STRIPE_CHUNK_MAX && (size + c - 1) / c > STRIPE_CHUNKS_MAX)
 		c *= 2;
 	return ((uint32_t)c);
@@ -148,13 +154,20 @@ stripe_release(struct stripe_out *so)
 	free(so);
 }
 
-/* The next chunk to work on, with a reference; under ss->mu. */
+/* The next chunk to work on (of only, if set), with a reference; under
+   ss->mu. */
 static struct stripe_out *
-stripe_take_locked(struct stripe_sched *ss, uint32_t *index)
+stripe_take_locked(struct stripe_sched *ss, uint32_t *index,
+    const struct stripe_out *only)
 {
 	struct stripe_out	**pp, *so;
 
 	for (pp = &ss->list; (so = *pp) != NULL; ) {
+		if (only != NULL && so != only && so->next_chunk <
+		    so->nchunks) {
+			pp = &so->next;
+			continue;
+		}
 		if (so->next_chunk < so->nchunks) {
 			*index = so->next_chunk++;
 			so->refs++;
@@ -244,25 +257,27 @@ out:
 		so->status = status;
 	if (r == 0)
 		so->finished++;
+	if (s->index != so->owner)
+		so->spread = 1;
 	pthread_cond_broadcast(&s->sh->stripes.cv);
 	pthread_mutex_unlock(&s->sh->stripes.mu);
 	hash_free(h);
 	return (r);
 }
 
-int
-stripe_help(struct send_stream *s, char **cause)
+/* Takes and sends chunks (of only, if set) while there are some. */
+static int
+stripe_work(struct send_stream *s, const struct stripe_out *only,
+    char **cause)
 {
 	struct stripe_sched	*ss = &s->sh->stripes;
 	struct stripe_out	*so;
 	uint32_t		 index;
 	int			 r = 0;
 
-	if (s->index >= ss->use)
-		return (0);
 	while (r == 0) {
 		pthread_mutex_lock(&ss->mu);
-		so = stripe_take_locked(ss, &index);
+		so = stripe_take_locked(ss, &index, only);
 		pthread_mutex_unlock(&ss->mu);
 		if (so == NULL)
 			break;
@@ -272,6 +287,14 @@ stripe_help(struct send_stream *s, char **cause)
 		pthread_mutex_unlock(&ss->mu);
 	}
 	return (r);
+}
+
+int
+stripe_help(struct send_stream *s, char **cause)
+{
+	if (s->index >= s->sh->stripes.use)
+		return (0);
+	return (stripe_work(s, NULL, cause));
 }
 
 /*
@@ -337,13 +360,17 @@ stripe_send_file(struct send_stream *s, struct send_item *it, char **cause)
 	so->nchunks = nchunks;
 	memcpy(so->held, it->map.data, it->map.len);
 	so->refs = 1;
+	so->owner = s->index;
 	pthread_mutex_lock(&ss->mu);
 	so->next = ss->list;
 	ss->list = so;
 	pthread_cond_broadcast(&ss->cv);
 	pthread_mutex_unlock(&ss->mu);
-	/* This stream takes chunks too, then waits for the others' last. */
-	r = stripe_help(s, cause);
+	/*
+	 * This stream takes chunks too (alone when ss->use is 0), then
+	 * waits for the others' last.
+	 */
+	r = stripe_work(s, s->index < ss->use ? NULL : so, cause);
 	pthread_mutex_lock(&ss->mu);
 	while (r == 0 && so->finished < so->nchunks && !ss->broken)
 		pthread_cond_wait(&ss->cv, &ss->mu);
@@ -351,6 +378,7 @@ stripe_send_file(struct send_stream *s, struct send_item *it, char **cause)
 		r = err_set(cause, FERRY_ERR_CLOSED, "another stream of the "
 		    "transfer failed during %s", tf->rel);
 	status = so->status;
+	it->spread = so->spread;
 	pthread_mutex_unlock(&ss->mu);
 	if (r == 0 && (fstat(fd, &sb) == -1 || (uint64_t)sb.st_size !=
 	    it->size || sb.st_mtim.tv_sec != it->mtime_sec ||

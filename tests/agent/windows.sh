@@ -91,7 +91,13 @@ echo 0 >"$CLOCK"
 run 0 "$FERRY" site set la --window none --tz hub --state "$HUB"
 
 # size FILE: its bytes, 0 while it is not there.
-size() { stat -c %s "$1" 2>/dev/null || echo 0; }
+# size FILE: the bytes written into FILE so far, as blocks it holds: a
+# large file goes in chunks (docs/protocol.md 6.7), and its partial file
+# has the file's whole size, sparse, from the start.
+size() {
+	stat -c '%b %B' "$1" 2>/dev/null | awk '{ print $1 * $2 }' | grep . ||
+	    echo 0
+}
 now() { date +%s.%N; }
 # rate FILE SECONDS: bytes per second FILE grows by over SECONDS.
 rate() {

@@ -135,6 +135,14 @@ lab_start() {
 		[ $i -lt 200 ] || { fail "ferryd on $st did not start: $(tail -5 "$st.log")"; return 1; }
 		sleep 0.05
 	done
+	# The socket's file is there from bind(), before listen(): on a
+	# loaded machine a command in between found nothing listening.
+	i=0
+	until "$FERRY" status --state "$st" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || { fail "ferryd on $st does not answer: $(tail -5 "$st.log")"; return 1; }
+		sleep 0.05
+	done
 }
 
 # lab_hub: hq's ferryd is the hub, on its LAN address, known to the others
