@@ -13,7 +13,8 @@ set -eu
 . "${srcdir:-.}/tests/transfer/lib.sh"
 : "${EVIL_CHUNK:?EVIL_CHUNK must name evil-chunk (make check sets it)}"
 
-# No multiple of the 4 MiB chunk: the last chunk is short.
+# No multiple of any chunk size (docs/protocol.md 6.7): the last chunk
+# is short.
 SIZE=$((40 * 1024 * 1024 + 12345))
 tok=$(cat "$TMP/token")
 for mode in huge zero tail dupdiff nest mixed nostripe early prehello \
@@ -40,9 +41,9 @@ for mode in huge zero tail dupdiff nest mixed nostripe early prehello \
 	esac
 	checks=$((checks + 1))
 	case $mode in
-	huge) want="CHUNK 4294967295 of id 0, which has 11" ;;
+	huge) want="CHUNK 4294967295 of id 0, which has [0-9][0-9]*$" ;;
 	zero) want="malformed CHUNK frame.*bad length" ;;
-	tail) want="CHUNK 10 of id 0 at 41943040+4194304, not at 41943040+12345" ;;
+	tail) want="CHUNK [0-9][0-9]* of id 0 at 41943040+[0-9][0-9]*, not at 41943040+12345" ;;
 	dupdiff) want="CHUNK 0 of id 0, which is held or was sent already" ;;
 	nest) want="FILE_END for id 1 inside chunk 0 of id 0" ;;
 	mixed) want="small.bin: expected DATA or FILE_END, got CHUNK" ;;
@@ -75,9 +76,11 @@ for mode in huge zero tail dupdiff nest mixed nostripe early prehello \
 		[ "$(tr -d '\0EW' <"$part" | wc -c)" -eq 0 ] ||
 		    fail "$mode: bytes other than the first chunk's in $part"
 	done
-	# A file that failed its hash leaves no partial file to resume.
+	# A file that failed its hash leaves no partial file to resume; a
+	# chunk cut short leaves the chunks that were checked (their bytes
+	# are the sender's, checked above) for the next try to resume.
 	case $mode in
-	badfile|short) no_leftovers ;;
+	badfile) no_leftovers ;;
 	esac
 done
 finish
