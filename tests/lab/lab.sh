@@ -292,6 +292,13 @@ per=$(awk '{ n[$1]++; if ($2 > w[$1]) w[$1] = $2; if ($4 > b[$1]) b[$1] = $4;
     sep, k, n[k], w[k], f[k], b[k]; sep = "; " } }' "$TMP/resent" 2>/dev/null)
 verdict "$kills kills (seed $SEED) of $BIG MiB + $SMALL files; clean run ${csecs}s, $clean B; re-sent per kill: mean $((total / (kills > 0 ? kills : 1))) B, worst $worst B (budget $budget B beyond what was in flight), $bad over; $per"
 fi
+# LAB_ONLY_KILL=1: the kills alone (LAB_TRIALS=20 takes over an hour).
+if [ -n "${LAB_ONLY_KILL:-}" ]; then
+	stop_and_check
+	cat "$VERDICTS" >&2
+	finish
+	exit
+fi
 
 # Fault 2: the link between la and the router goes down mid-job, 10 s
 # (and 3 min in the full lab). The job stalls, `ferry jobs --watch` says
