@@ -1,5 +1,6 @@
 /*
  * ferryd service install [--state-dir DIR] [--user ACCOUNT] [--log-file]
+ *     [--grant FOLDER]...
  * ferryd service uninstall
  * ferryd service run [--state DIR] [--log-file]
  *
@@ -9,7 +10,8 @@
  * password and no rights beyond what is granted to it, never LocalSystem
  * unless asked for (the Linux ferryd refuses root the same way). run is
  * what the service manager starts: `ferryd run` under the dispatcher,
- * logging to the Event Log.
+ * logging to the Event Log. --grant lets the account write into a folder
+ * the desktop user owns (a storage root).
  */
 #include "config.h"
 
@@ -61,9 +63,11 @@ cmd_service_install(int argc, char **argv)
 		{ "state", required_argument, NULL, 'S' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "log-file", no_argument, NULL, 'l' },
+		{ "grant", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct service_conf	 conf;
+	char			*grant[16];
 	char			*cause = NULL, missing[256];
 	int			 ch, r;
 
@@ -75,9 +79,15 @@ cmd_service_install(int argc, char **argv)
 		case 'S': conf.state = optarg; break;
 		case 'u': conf.account = optarg; break;
 		case 'l': conf.log_file = 1; break;
+		case 'g':
+			if (conf.ngrant == 16)
+				return (cmd_service_usage("at most 16 --grant"));
+			grant[conf.ngrant++] = optarg;
+			break;
 		default: return (cmd_service_usage("bad option"));
 		}
 	}
+	conf.grant = grant;
 	if (optind != argc)
 		return (cmd_service_usage("too many arguments"));
 	if (cmd_service_mighty(conf.account))

@@ -183,6 +183,46 @@ out:
 	return (r);
 }
 
+/*
+ * The folders --grant named. Checked before anything is made, since an
+ * entry added before a later failure stays (harmless: the account goes
+ * with the service, and Windows then shows a SID that resolves to no
+ * one), and the state directory's hand-over comes last of all.
+ */
+static int
+install_grant_check(const struct service_conf *conf, char **cause)
+{
+	uint16_t	*w;
+	DWORD		 a;
+	int		 i;
+
+	for (i = 0; i < conf->ngrant; i++) {
+		if ((w = service_wide(conf->grant[i], "--grant", cause)) ==
+		    NULL)
+			return (FERRY_ERR_BADNAME);
+		a = GetFileAttributesW((const wchar_t *)w);
+		free(w);
+		if (a == INVALID_FILE_ATTRIBUTES ||
+		    !(a & FILE_ATTRIBUTE_DIRECTORY))
+			return (err_set(cause, FERRY_ERR_NOTFOUND, "--grant "
+			    "%s: not a folder", conf->grant[i]));
+	}
+	return (0);
+}
+
+static int
+install_grant(const struct service_conf *conf, const char *sid,
+    char **cause)
+{
+	int	i, r;
+
+	for (i = 0; i < conf->ngrant; i++) {
+		if ((r = service_sid_grant(conf->grant[i], sid, cause)) != 0)
+			return (r);
+	}
+	return (0);
+}
+
 int
 service_install(const struct service_conf *conf, char *missing, size_t mlen,
     char **cause)
@@ -193,7 +233,8 @@ service_install(const struct service_conf *conf, char *missing, size_t mlen,
 
 	if ((r = install_exe(&exe, cause)) != 0 ||
 	    (r = service_install_cmdline(exe, conf, &cmd, cause)) != 0 ||
-	    (r = service_sid_account(conf->account, &sid, cause)) != 0)
+	    (r = service_sid_account(conf->account, &sid, cause)) != 0 ||
+	    (r = install_grant_check(conf, cause)) != 0)
 		goto out;
 	if (compat_mkdir_private(conf->state) == -1) {
 		r = err_set(cause, FERRY_ERR_IO, "creating %s: %s",
@@ -211,6 +252,7 @@ service_install(const struct service_conf *conf, char *missing, size_t mlen,
 		goto out;
 	if ((r = install_settings(svc, missing, mlen, cause)) != 0 ||
 	    (r = eventlog_register(WIN_SERVICE_NAME, exe, cause)) != 0 ||
+	    (r = install_grant(conf, sid, cause)) != 0 ||
 	    (r = service_sid_handover(conf->state, sid, cause)) != 0) {
 		/* Undone in reverse; the cause stays the first failure's. */
 		eventlog_unregister(WIN_SERVICE_NAME, NULL);

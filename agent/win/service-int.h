@@ -17,6 +17,8 @@ struct service_conf {
 	const char	*state;		/* the state directory, absolute */
 	const char	*account;	/* what the service logs on as */
 	int		 log_file;	/* the log file, not the Event Log */
+	char		**grant;	/* folders the account may modify */
+	int		 ngrant;
 };
 
 /* service-sid.c: the account's SID and the state directory's owner. */
@@ -38,6 +40,12 @@ int	service_sid_account(const char *account, char **sid, char **cause);
  * may use the files enroll made and nobody else may read its keys.
  */
 int	service_sid_handover(const char *dir, const char *sid, char **cause);
+/*
+ * Lets sid read, write, create and delete below path (an inherited entry
+ * added to its DACL; the entries it had stay): the storage roots, which
+ * the desktop user owns and the service must write into.
+ */
+int	service_sid_grant(const char *path, const char *sid, char **cause);
 
 /*
  * service-install.c: the service control manager's records. install

@@ -296,3 +296,63 @@ out:
 	free(wdir);
 	return (r);
 }
+
+/*
+ * Lets sid modify what is below path (read, write, create, delete; not
+ * change permissions or take ownership): an inherited allow entry added
+ * to path's DACL, which keeps the entries it has, so that the vendor's
+ * own account keeps its access to its storage folder.
+ */
+int
+service_sid_grant(const char *path, const char *sid, char **cause)
+{
+	EXPLICIT_ACCESSW	 ea;
+	PSECURITY_DESCRIPTOR	 sd = NULL;
+	PACL			 old = NULL, acl = NULL;
+	PSID			 psid = NULL;
+	uint16_t		*wpath = NULL, *wsid = NULL;
+	DWORD			 e;
+	int			 r = 0;
+
+	if ((wpath = service_wide(path, "the folder", cause)) == NULL ||
+	    (wsid = service_wide(sid, "the SID", cause)) == NULL) {
+		r = FERRY_ERR_BADNAME;
+		goto out;
+	}
+	if (!ConvertStringSidToSidW((const wchar_t *)wsid, &psid)) {
+		r = err_set(cause, FERRY_ERR_INTERNAL, "SID %s: %s", sid,
+		    service_strerror(GetLastError()));
+		goto out;
+	}
+	e = GetNamedSecurityInfoW((const wchar_t *)wpath, SE_FILE_OBJECT,
+	    DACL_SECURITY_INFORMATION, NULL, NULL, &old, NULL, &sd);
+	if (e == ERROR_SUCCESS) {
+		memset(&ea, 0, sizeof ea);
+		ea.grfAccessPermissions = FILE_GENERIC_READ |
+		    FILE_GENERIC_WRITE | FILE_GENERIC_EXECUTE | DELETE;
+		ea.grfAccessMode = GRANT_ACCESS;
+		ea.grfInheritance = SUB_CONTAINERS_AND_OBJECTS_INHERIT;
+		ea.Trustee.TrusteeForm = TRUSTEE_IS_SID;
+		ea.Trustee.TrusteeType = TRUSTEE_IS_USER;
+		ea.Trustee.ptstrName = (wchar_t *)psid;
+		e = SetEntriesInAclW(1, &ea, old, &acl);
+	}
+	if (e == ERROR_SUCCESS)
+		e = SetNamedSecurityInfoW((wchar_t *)wpath, SE_FILE_OBJECT,
+		    DACL_SECURITY_INFORMATION, NULL, NULL, acl, NULL);
+	if (e != ERROR_SUCCESS)
+		r = err_set(cause, e == ERROR_FILE_NOT_FOUND ||
+		    e == ERROR_PATH_NOT_FOUND ? FERRY_ERR_NOTFOUND :
+		    FERRY_ERR_DENIED, "giving %s access to %s: %s", sid, path,
+		    service_strerror(e));
+out:
+	if (acl != NULL)
+		LocalFree(acl);
+	if (sd != NULL)
+		LocalFree(sd);
+	if (psid != NULL)
+		LocalFree(psid);
+	free(wpath);
+	free(wsid);
+	return (r);
+}

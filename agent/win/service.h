@@ -27,7 +27,8 @@
 #include "log.h"
 
 #define WIN_SERVICE_USAGE \
-	"install [--state-dir DIR] [--user ACCOUNT] [--log-file] | " \
+	"install [--state-dir DIR] [--user ACCOUNT] [--log-file] " \
+	"[--grant FOLDER]... | " \
 	"uninstall | run [--state DIR] [--log-file]"
 #define WIN_SERVICE_SUMMARY \
 	"install, remove or run ferryd as a Windows service"
