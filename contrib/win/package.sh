@@ -18,6 +18,7 @@ set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 host=x86_64-w64-mingw32
 objdump=${OBJDUMP:-$host-objdump}
+strip=${STRIP:-$host-strip}
 version= out= deps= sources= dlldirs=
 die() { echo "package.sh: $*" >&2; exit 1; }
 while getopts v:o:d:s:D: opt; do
@@ -34,7 +35,7 @@ shift $((OPTIND - 1))
 [ -n "$version" ] && [ -n "$out" ] && [ -n "$deps" ] && [ $# -gt 0 ] ||
 	die "usage: package.sh -v VERSION -o OUTDIR -d DEPS [-s SOURCES] EXE..."
 : "${sources:=$deps/../src}"
-for t in "$objdump" zip; do
+for t in "$objdump" "$strip" zip; do
 	command -v "$t" >/dev/null 2>&1 || die "$t is not installed"
 done
 for exe in "$@"; do
@@ -82,8 +83,12 @@ name=ferry-$version-win64
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/$name/licenses"
+# Stripped copies: the build's debug information (most of an exe's size)
+# is no use on a vendor's desktop; the build keeps the unstripped ones.
 for exe in "$@"; do
 	cp "$exe" "$stage/$name/"
+	"$strip" --strip-unneeded "$stage/$name/$(basename "$exe")" ||
+		die "$strip failed on $exe"
 done
 # Breadth first over the imports of what is in the folder so far.
 queue="$*"

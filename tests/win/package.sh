@@ -93,6 +93,13 @@ if [ -f agent/ferryd.exe ] && [ -f cli/ferry.exe ]; then
 	listing "$TMP/out/ferry-9.9-win64.zip" >"$TMP/list"
 	check grep -qx ferryd.exe "$TMP/list"
 	check grep -qx ferry.exe "$TMP/list"
+	# Stripped, with the DLLs shipped, both still run from the folder.
+	rm -rf "$TMP/x" && mkdir "$TMP/x" &&
+	    (cd "$TMP/x" && unzip -q "$TMP/out/ferry-9.9-win64.zip")
+	for e in ferryd ferry; do
+		check env WINEPREFIX="${WINEPREFIX:-$TMP/wine}" WINEDEBUG=-all \
+		    "$wine" "$TMP/x/ferry-9.9-win64/$e.exe" --version
+	done
 	echo "$checks checks, $failures failed" >&2
 	[ "$failures" -eq 0 ]
 	exit
