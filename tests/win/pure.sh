@@ -36,8 +36,13 @@ build test-utf16.exe "$srcdir/tests/unit/test-utf16.c" \
 build test-private.exe "$srcdir/tests/win/test-private-win.c" \
     "$srcdir/compat/file-win.c" "$srcdir/compat/utf16.c"
 
-# A prefix of its own, made on the first run (tens of seconds).
+# A prefix of its own, made on the first run (tens of seconds). Its
+# wineserver outlives the programs and goes on writing the prefix for a
+# moment: it is stopped, and waited for, before the prefix is removed
+# (CI saw rm -rf fail with "Directory not empty" otherwise).
 export WINEPREFIX="$TMP/wine" WINEDEBUG=-all
+wineserver=$(command -v wineserver || echo /usr/lib/wine/wineserver)
+trap '"$wineserver" -k 2>/dev/null; "$wineserver" -w 2>/dev/null; rm -rf "$TMP"' EXIT
 for t in test-winpath test-utf16 test-private; do
 	[ -f "$TMP/$t.exe" ] || continue
 	# The case files, through wine's Z: drive.

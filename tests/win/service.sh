@@ -56,7 +56,8 @@ x86_64-w64-mingw32-gcc -std=c11 -Wall -Wextra -Werror -O1 \
 }
 
 export WINEPREFIX="$TMP/wine" WINEDEBUG=-all
-trap '"$wineserver" -k 2>/dev/null; rm -rf "$TMP"' EXIT
+# Its wineserver outlives the programs and writes the registry as it ends.
+trap '"$wineserver" -k 2>/dev/null; "$wineserver" -w 2>/dev/null; rm -rf "$TMP"' EXIT
 "$wine" wineboot -i >/dev/null 2>&1
 mkdir -p "$WINEPREFIX/drive_c/ferry"
 cp "$TMP/ferryd.exe" "$WINEPREFIX/drive_c/ferry/ferryd.exe"
