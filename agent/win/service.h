@@ -1,7 +1,6 @@
 /*
- * agent/win/: ferryd's Windows-only parts (docs/windows.md, "The service
- * and the Event Log"). Part of the ferryd program, built only by the
- * mingw-w64 build. This header is the whole public API; the other headers
+ * agent/win/: ferryd's Windows-only parts (docs/windows-service.md).
+ * Part of the ferryd program, built only by the mingw-w64 build. This header is the whole public API; the other headers
  * here (service-int.h) are for these files and their tests.
  *
  * What ferryd's main does with it, on Windows only (ferryd's table of

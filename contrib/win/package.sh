@@ -1,6 +1,6 @@
 #!/bin/sh
-# The vendor's zip (docs/windows.md, "The package"): ferry-VERSION-win64.zip
-# holding ferryd.exe and ferry.exe, exactly the DLLs they import that
+# The vendor's zip (docs/windows-service.md, "The package"):
+# ferry-VERSION-win64.zip holding ferryd.exe and ferry.exe, exactly the DLLs they import that
 # Windows does not ship (found by objdump -p, recursively, in the mingw-w64
 # sysroot), the licences of the libraries built into them, and the vendor
 # README (docs/windows-vendor.md) as README.txt.

@@ -2,7 +2,7 @@
 # make win-zip's script (contrib/win/package.sh), in the Windows build:
 # the zip holds the exes, exactly the DLLs they import that Windows lacks,
 # the licences and the README; an import found nowhere is an error. Until
-# ferryd.exe and ferry.exe link (docs/windows.md), the script is checked
+# ferryd.exe and ferry.exe link (docs/windows-service.md), the script is checked
 # on stand-ins (one linked -static, one importing libwinpthread-1.dll, one
 # importing a DLL that exists nowhere) and the test then skips (77), since
 # the real package was not made.

@@ -5,7 +5,7 @@
 # command line, the settings, the Event Log source), start (RUNNING only
 # once the daemon said READY=1), stop (the daemon's clean stop), an error
 # exit (its status reaches the service manager), uninstall, and the
-# refusals. What wine cannot model (docs/windows.md): the virtual
+# refusals. What wine cannot model (docs/windows-service.md): the virtual
 # account's logon, DACLs, recovery restarts, the settings it rejects.
 . "$srcdir/tests/lib.sh"
 need x86_64-w64-mingw32-gcc
