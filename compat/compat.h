@@ -59,6 +59,14 @@ int	 compat_term_columns(int fd);
  * SetServiceStatus instead.
  */
 int	 compat_notify(const char *name, const char *msg);
+/*
+ * fn, if not NULL, is given every message compat_notify() sends, before it
+ * is sent (thread-safe to call, but set it before the threads start). On
+ * Windows it is the only delivery: ferryd's service (agent/win/) sets it,
+ * and NOTIFY_SOCKET, so that "READY=1" and "STOPPING=1" reach the service
+ * control manager through SetServiceStatus.
+ */
+void	 compat_notify_hook(void (*fn)(const char *msg));
 
 /*
  * Takes an exclusive lock on the open file fd without waiting: 0, or -1
