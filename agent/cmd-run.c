@@ -52,6 +52,23 @@ run_on_signal(int sig)
 		run_daemon->stop = 1;
 }
 
+/*
+ * The hooks a platform's service manager drives ferryd run through
+ * (ferryd-win.c hands them to agent/win/): stop is what SIGTERM does,
+ * only a flag set, so any thread may call it.
+ */
+void
+ferryd_run_stop(void)
+{
+	run_on_signal(SIGTERM);
+}
+
+int
+ferryd_run_exec(int argc, char **argv)
+{
+	return (cmd_run_exec(argc, argv));
+}
+
 /* The umask of ferryd.conf (octal, default 027) for what ferryd makes. */
 static int
 run_umask(const struct conf *c, char **cause)

@@ -59,6 +59,16 @@ export WINEPREFIX="$TMP/wine" WINEDEBUG=-all
 # Its wineserver outlives the programs and writes the registry as it ends.
 trap '"$wineserver" -k 2>/dev/null; "$wineserver" -w 2>/dev/null; rm -rf "$TMP"' EXIT
 "$wine" wineboot -i >/dev/null 2>&1
+# On a loaded machine wine's services.exe gave up on a service process
+# that had not reached its dispatcher in its default 10 s (sc start:
+# 1053), and, its wineserver ending between two of the runs below, came
+# back without a service just installed (a second install succeeded).
+# So: 120 s for the pipe, read as services.exe starts, and one
+# persistent wineserver (the trap above ends it) for the whole test.
+"$wine" reg add 'HKLM\SYSTEM\CurrentControlSet\Control' /v \
+    ServicesPipeTimeout /t REG_DWORD /d 120000 /f >/dev/null 2>&1
+"$wineserver" -k 2>/dev/null; "$wineserver" -w 2>/dev/null
+"$wineserver" -p
 mkdir -p "$WINEPREFIX/drive_c/ferry"
 cp "$TMP/ferryd.exe" "$WINEPREFIX/drive_c/ferry/ferryd.exe"
 exe='C:\ferry\ferryd.exe'
