@@ -64,11 +64,13 @@ cmd_service_install(int argc, char **argv)
 		{ "user", required_argument, NULL, 'u' },
 		{ "log-file", no_argument, NULL, 'l' },
 		{ "grant", required_argument, NULL, 'g' },
+		{ "api-user", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct service_conf	 conf;
 	char			*grant[16];
-	char			*cause = NULL, missing[256];
+	char			*cause = NULL, missing[256], *api_sid = NULL;
+	const char		*api_user = NULL;
 	int			 ch, r;
 
 	memset(&conf, 0, sizeof conf);
@@ -79,6 +81,7 @@ cmd_service_install(int argc, char **argv)
 		case 'S': conf.state = optarg; break;
 		case 'u': conf.account = optarg; break;
 		case 'l': conf.log_file = 1; break;
+		case 'a': api_user = optarg; break;
 		case 'g':
 			if (conf.ngrant == 16)
 				return (cmd_service_usage("at most 16 --grant"));
@@ -90,20 +93,36 @@ cmd_service_install(int argc, char **argv)
 	conf.grant = grant;
 	if (optind != argc)
 		return (cmd_service_usage("too many arguments"));
+	/*
+	 * The desktop user whose ferry.exe may use the service's local API:
+	 * `ferryd run --api-user SID` adds that account to the socket's (or
+	 * the loopback endpoint file's) DACL, the service's own account and
+	 * SYSTEM having it already. A SID, so that a renamed account stays
+	 * the one meant.
+	 */
+	if (api_user != NULL &&
+	    (r = service_sid_account(api_user, &api_sid, &cause)) != 0)
+		return (cmd_service_fail("install", r, cause));
+	conf.api_sid = api_sid;
 	if (cmd_service_mighty(conf.account))
 		fprintf(stderr, "ferryd service install: warning: %s holds "
 		    "every right on this machine; a flaw in ferryd or in what "
 		    "a peer sends would be its\n", conf.account);
-	if ((r = service_install(&conf, missing, sizeof missing, &cause)) != 0)
+	r = service_install(&conf, missing, sizeof missing, &cause);
+	free(api_sid);
+	if (r != 0)
 		return (cmd_service_fail("install", r, cause));
 	if (missing[0] != '\0')
 		fprintf(stderr, "ferryd service install: warning: this system "
 		    "does not know these service settings, installed without "
 		    "them: %s\n", missing);
-	printf("installed service %s: runs as %s, state in %s, logs to %s\n"
-	    "start it now with: sc start %s\n", WIN_SERVICE_NAME, conf.account,
-	    conf.state, conf.log_file ? "a file" : "the Event Log "
-	    "(Application, source " WIN_SERVICE_NAME ")", WIN_SERVICE_NAME);
+	printf("installed service %s: runs as %s, state in %s, logs to %s\n",
+	    WIN_SERVICE_NAME, conf.account, conf.state, conf.log_file ?
+	    "a file" : "the Event Log (Application, source " WIN_SERVICE_NAME
+	    ")");
+	if (api_user != NULL)
+		printf("%s may use its local API (ferry.exe)\n", api_user);
+	printf("start it now with: sc start %s\n", WIN_SERVICE_NAME);
 	return (CMD_EXIT_OK);
 }
 
@@ -113,16 +132,18 @@ cmd_service_run(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "state", required_argument, NULL, 'S' },
 		{ "log-file", no_argument, NULL, 'l' },
+		{ "api-user", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char	*run_argv[5], *cause = NULL;
+	char	*run_argv[7], *cause = NULL;
 	int	 ch, n = 0, r, log_file = 0;
-	char	*state = NULL;
+	char	*state = NULL, *api_sid = NULL;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'S': state = optarg; break;
 		case 'l': log_file = 1; break;
+		case 'a': api_sid = optarg; break;
 		default: return (cmd_service_usage("bad option"));
 		}
 	}
@@ -136,6 +157,10 @@ cmd_service_run(int argc, char **argv)
 	/* The file log is `ferryd run --syslog` (compat/syslog-win.c). */
 	if (log_file)
 		run_argv[n++] = (char *)"--syslog";
+	if (api_sid != NULL) {
+		run_argv[n++] = (char *)"--api-user";
+		run_argv[n++] = api_sid;
+	}
 	run_argv[n] = NULL;
 	/* No console to write to: without the Event Log, stderr is lost. */
 	if (!log_file && win_eventlog_open(WIN_SERVICE_NAME, &cause) == 0)

@@ -48,11 +48,20 @@ service_install_cmdline(const char *exe, const struct service_conf *conf,
 		return (err_set(cause, FERRY_ERR_BADNAME, "state directory "
 		    "\"%s\": give it without a trailing separator, and not a "
 		    "drive's root", conf->state));
-	n = strlen(exe) + strlen(conf->state) + 64;
+	/* A SID string is S, digits and dashes: nothing to quote. */
+	if (conf->api_sid != NULL && (strncmp(conf->api_sid, "S-", 2) != 0 ||
+	    strspn(conf->api_sid + 2, "0123456789-") !=
+	    strlen(conf->api_sid + 2)))
+		return (err_set(cause, FERRY_ERR_BADNAME, "\"%s\" is not a SID",
+		    conf->api_sid));
+	n = strlen(exe) + strlen(conf->state) + 80 +
+	    (conf->api_sid != NULL ? strlen(conf->api_sid) : 0);
 	if ((s = malloc(n)) == NULL)
 		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
-	snprintf(s, n, "\"%s\" service run --state \"%s\"%s", exe,
-	    conf->state, conf->log_file ? " --log-file" : "");
+	snprintf(s, n, "\"%s\" service run --state \"%s\"%s%s%s", exe,
+	    conf->state, conf->log_file ? " --log-file" : "",
+	    conf->api_sid != NULL ? " --api-user " : "",
+	    conf->api_sid != NULL ? conf->api_sid : "");
 	*out = s;
 	return (0);
 }

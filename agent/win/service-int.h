@@ -19,6 +19,7 @@ struct service_conf {
 	int		 log_file;	/* the log file, not the Event Log */
 	char		**grant;	/* folders the account may modify */
 	int		 ngrant;
+	const char	*api_sid;	/* a desktop user's, for the local API */
 };
 
 /* service-sid.c: the account's SID and the state directory's owner. */

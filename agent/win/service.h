@@ -27,8 +27,8 @@
 
 #define WIN_SERVICE_USAGE \
 	"install [--state-dir DIR] [--user ACCOUNT] [--log-file] " \
-	"[--grant FOLDER]... | " \
-	"uninstall | run [--state DIR] [--log-file]"
+	"[--grant FOLDER]... [--api-user ACCOUNT] | " \
+	"uninstall | run [--state DIR] [--log-file] [--api-user SID]"
 #define WIN_SERVICE_SUMMARY \
 	"install, remove or run ferryd as a Windows service"
 

@@ -82,9 +82,10 @@ main(int argc, char **argv)
 	log_init("service-host", LOG_LEVEL_DEBUG, 0);
 	if (argc == 3 && strcmp(argv[1], "sid") == 0)
 		r = service_sid_account(argv[2], &out, &cause);
-	else if (argc == 4 && strcmp(argv[1], "cmdline") == 0) {
+	else if ((argc == 4 || argc == 5) && strcmp(argv[1], "cmdline") == 0) {
 		memset(&conf, 0, sizeof conf);
 		conf.state = argv[3];
+		conf.api_sid = argc == 5 ? argv[4] : NULL;
 		r = service_install_cmdline(argv[2], &conf, &out, &cause);
 	} else if (argc == 3 && strcmp(argv[1], "eventlog") == 0) {
 		if (win_eventlog_open(WIN_SERVICE_NAME, &cause) != 0)

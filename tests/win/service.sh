@@ -211,4 +211,24 @@ wrun 0 "$exe" service install --state-dir 'C:\ferrystate' --user LocalSystem \
     --grant 'C:\storage'
 err_has 'holds every right on this machine'
 wrun 0 "$exe" service uninstall
+
+# --api-user: the desktop user's SID on the service's command line, and
+# from there `ferryd run --api-user SID` (which adds it to the local API's
+# DACL: wine keeps no DACL, so that part needs Windows).
+wrun 0 "$exe" cmdline 'C:\f\ferryd.exe' 'C:\ProgramData\ferry' S-1-5-21-1-2-3-1001
+out_is '"C:\f\ferryd.exe" service run --state "C:\ProgramData\ferry" --api-user S-1-5-21-1-2-3-1001'
+wrun 1 "$exe" cmdline 'C:\f\ferryd.exe' 'C:\ProgramData\ferry' 'S-1 & x'
+err_has 'is not a SID'
+wrun 1 "$exe" service install --state-dir 'C:\ferrystate' --api-user 'nosuch-user-x'
+wrun 1 reg query "$key\\ferryd"
+# wine's prefix user is the Unix user's name.
+wrun 0 "$exe" service install --state-dir 'C:\ferrystate' --api-user "$(id -un)"
+out_has 'may use its local API' "install's summary of --api-user"
+wrun 0 reg query "$key\\ferryd"
+out_has 'ImagePath  *REG_SZ  *"C:\\ferry\\ferryd.exe" service run --state "C:\\ferrystate" --api-user S-1-5-21-[0-9-]*$' \
+    'the command line with --api-user'
+sc_start
+state_is RUNNING
+trace_has '^run argc=5 --api-userS-1-5-21-'
+wrun 0 "$exe" service uninstall
 finish
