@@ -220,6 +220,7 @@ out_is '"C:\f\ferryd.exe" service run --state "C:\ProgramData\ferry" --api-user 
 wrun 1 "$exe" cmdline 'C:\f\ferryd.exe' 'C:\ProgramData\ferry' 'S-1 & x'
 err_has 'is not a SID'
 wrun 1 "$exe" service install --state-dir 'C:\ferrystate' --api-user 'nosuch-user-x'
+err_has 'account nosuch-user-x: '
 wrun 1 reg query "$key\\ferryd"
 # wine's prefix user is the Unix user's name.
 wrun 0 "$exe" service install --state-dir 'C:\ferrystate' --api-user "$(id -un)"
