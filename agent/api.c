@@ -156,12 +156,11 @@ api_open(struct ferryd *d, char **cause)
 
 	snprintf(path, sizeof path, "%s/%s", d->state, JSONLINE_SOCKET_NAME);
 	/* Without the pipe, sends are answered on this thread, as before. */
-	if (api_wake[0] == -1 && pipe(api_wake) == 0) {
-		fcntl(api_wake[0], F_SETFL, O_NONBLOCK);
-		fcntl(api_wake[1], F_SETFL, O_NONBLOCK);
-		fcntl(api_wake[0], F_SETFD, FD_CLOEXEC);
-		fcntl(api_wake[1], F_SETFD, FD_CLOEXEC);
-	}
+	/* pipe2, not fcntl after pipe: the Windows build's pipe2 (compat)
+	 * sets both flags at birth and has no F_SETFD. */
+	if (api_wake[0] == -1 &&
+	    pipe2(api_wake, O_NONBLOCK | O_CLOEXEC) == -1)
+		api_wake[0] = api_wake[1] = -1;
 	return (jsonline_listen(path, &d->apifd, cause));
 }
 

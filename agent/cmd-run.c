@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "conf.h"
 #include "err.h"
 #include "ferryd.h"
@@ -34,7 +35,8 @@ static int	cmd_run_exec(int, char **);
 const struct ferryd_cmd ferryd_cmd_run = {
 	.name = "run",
 	.usage = "[--state DIR] [--public-address ADDR] "
-	    "[--source-address ADDR] [--syslog] [--debug] [--allow-root]",
+	    "[--source-address ADDR] [--syslog] [--debug] [--allow-root] "
+	    "[--api-user SID]",
 	.summary = "run the daemon in the foreground",
 	.exec = cmd_run_exec,
 };
@@ -50,6 +52,23 @@ run_on_signal(int sig)
 	/* A standby hub waits inside hub_run (hub-lease.c), watching this. */
 	if (run_daemon != NULL)
 		run_daemon->stop = 1;
+}
+
+/*
+ * The hooks a platform's service manager drives ferryd run through
+ * (ferryd-win.c hands them to agent/win/): stop is what SIGTERM does,
+ * only a flag set, so any thread may call it.
+ */
+void
+ferryd_run_stop(void)
+{
+	run_on_signal(SIGTERM);
+}
+
+int
+ferryd_run_exec(int argc, char **argv)
+{
+	return (cmd_run_exec(argc, argv));
 }
 
 /* The umask of ferryd.conf (octal, default 027) for what ferryd makes. */
@@ -165,6 +184,7 @@ cmd_run_exec(int argc, char **argv)
 		{ "public-address", required_argument, NULL, 'p' },
 		{ "source-address", required_argument, NULL, 's' },
 		{ "allow-root", no_argument, NULL, 'R' },
+		{ "api-user", required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 }
 	};
 	/* Static: what transfers still running at exit use stays reachable. */
@@ -186,6 +206,15 @@ cmd_run_exec(int argc, char **argv)
 		case 'p': pub = optarg; break;
 		case 's': src = optarg; break;
 		case 'R': allow_root = 1; break;
+		case 'A':
+			/* Windows: the service's desktop user (cmd-service.c). */
+			if (compat_local_allow(optarg) == -1) {
+				ferryd_usage_error(&ferryd_cmd_run,
+				    "--api-user %s: %s", optarg,
+				    strerror(errno));
+				return (FERRYD_EXIT_USAGE);
+			}
+			break;
 		default:
 			ferryd_usage_error(&ferryd_cmd_run, "bad option");
 			return (FERRYD_EXIT_USAGE);

@@ -25,6 +25,9 @@ ferryd_help(FILE *f)
 	for (i = 0; ferryd_cmds[i] != NULL; i++)
 		fprintf(f, "  %-11s %s\n", ferryd_cmds[i]->name,
 		    ferryd_cmds[i]->summary);
+	for (i = 0; ferryd_platform_cmds[i] != NULL; i++)
+		fprintf(f, "  %-11s %s\n", ferryd_platform_cmds[i]->name,
+		    ferryd_platform_cmds[i]->summary);
 }
 
 int
@@ -34,6 +37,7 @@ main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	log_init("ferryd", LOG_LEVEL_INFO, 0);
+	ferryd_platform_init();
 	if (argc < 2 || strcmp(argv[1], "help") == 0 ||
 	    strcmp(argv[1], "--help") == 0) {
 		ferryd_help(argc < 2 ? stderr : stdout);
@@ -46,6 +50,11 @@ main(int argc, char **argv)
 	for (i = 0; ferryd_cmds[i] != NULL; i++) {
 		if (strcmp(ferryd_cmds[i]->name, argv[1]) == 0)
 			return (ferryd_cmds[i]->exec(argc - 1, argv + 1));
+	}
+	for (i = 0; ferryd_platform_cmds[i] != NULL; i++) {
+		if (strcmp(ferryd_platform_cmds[i]->name, argv[1]) == 0)
+			return (ferryd_platform_cmds[i]->exec(argc - 1,
+			    argv + 1));
 	}
 	fprintf(stderr, "ferryd: unknown command \"%s\" (try 'ferryd help')\n",
 	    argv[1]);

@@ -51,6 +51,16 @@ extern const struct ferryd_cmd ferryd_cmd_init;
 extern const struct ferryd_cmd ferryd_cmd_enroll;
 extern const struct ferryd_cmd ferryd_cmd_run;
 extern const struct ferryd_cmd ferryd_cmd_fingerprint;
+/*
+ * ferryd-posix.c or ferryd-win.c, whichever the build takes: the
+ * platform's own subcommands (NULL-terminated; Windows: service) and what
+ * main does first (Windows: give agent/win/ the hooks below).
+ */
+extern const struct ferryd_cmd *const ferryd_platform_cmds[];
+void	ferryd_platform_init(void);
+/* cmd-run.c: `ferryd run`'s exec, and what SIGTERM does (a flag only). */
+int	ferryd_run_exec(int argc, char **argv);
+void	ferryd_run_stop(void);
 
 /*
  * One control link as the hub sees it. Only its own thread uses the TLS

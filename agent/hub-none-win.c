@@ -3,7 +3,10 @@
  * ferryd.exe is the agent's role; what its shared files would call of the
  * hub's is here, once, instead of #ifdefs in them: the local API's hub
  * operations answer that this ferryd is an agent, and a state directory
- * made for a hub is refused.
+ * made for a hub is refused. Only functions of the hub's files (hub-*.c,
+ * agent/Makefile.inc's FERRYD_HUB_SOURCES) belong here: the agent's own
+ * and the shared files are built for Windows from the same list as on
+ * Linux (agent/Makefile-win.inc), so a stub here never hides one of them.
  */
 #include "config.h"
 
@@ -48,11 +51,25 @@ NONE_OP(hub_window_sites)
 NONE_OP(hub_mail_notify)
 NONE_OP(hub_mail_test)
 NONE_OP(audit_api)
+/* hub-hubs.c: hub.remove, the hub's list of its peer hubs. */
+NONE_OP(hubs_api)
 
 json_t *
 hub_mail_status(struct ferryd *d)
 {
 	(void)d;
+	return (json_null());
+}
+
+/*
+ * hub-hubs.c's part of status: api-ops.c asks it only of a hub (a store
+ * or a standby's lease), which this ferryd never is; an agent's list of
+ * hubs is node-hubs.c's, built here.
+ */
+json_t *
+hubs_status(struct ferryd *d, struct store *st)
+{
+	(void)d, (void)st;
 	return (json_null());
 }
 

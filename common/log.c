@@ -14,6 +14,7 @@ static const char	*log_name = "ferry";
 static enum log_level	 log_max = LOG_LEVEL_INFO;
 static int		 log_syslog;
 static int		 log_stamp;
+static void		(*log_sink)(enum log_level, const char *);
 
 void
 log_init(const char *progname, enum log_level level, int use_syslog)
@@ -43,6 +44,12 @@ void
 log_set_level(enum log_level level)
 {
 	log_max = level;
+}
+
+void
+log_set_sink(void (*sink)(enum log_level, const char *))
+{
+	log_sink = sink;
 }
 
 const char *
@@ -105,7 +112,9 @@ log_vwrite(enum log_level level, int with_errno, int saved_errno,
 		snprintf(msg + n, sizeof msg - (size_t)n, ": %s",
 		    strerror(saved_errno));
 	log_clean(msg, clean, sizeof clean);
-	if (log_syslog)
+	if (log_sink != NULL)
+		log_sink(level, clean);
+	else if (log_syslog)
 		compat_syslog((int)level, clean);
 	else if (log_stamp)
 		fprintf(stderr, "%s %s: %s\n", log_time(stamp, sizeof stamp),

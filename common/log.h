@@ -22,6 +22,14 @@ enum log_level {
  */
 void	log_init(const char *progname, enum log_level level, int use_syslog);
 void	log_set_level(enum log_level level);
+/*
+ * sink, if not NULL, takes every message that passes the level instead of
+ * stderr or syslog: a program chooses it (ferryd's Windows service, the
+ * Event Log: agent/win/eventlog.c). msg has no newline and no control
+ * characters; the sink adds its own time, if it wants one. Set it before
+ * threads start; NULL puts back stderr or syslog, as log_init said.
+ */
+void	log_set_sink(void (*sink)(enum log_level level, const char *msg));
 const char *log_progname(void);
 
 void	log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);

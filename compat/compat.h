@@ -59,6 +59,14 @@ int	 compat_term_columns(int fd);
  * SetServiceStatus instead.
  */
 int	 compat_notify(const char *name, const char *msg);
+/*
+ * fn, if not NULL, is given every message compat_notify() sends, before it
+ * is sent (thread-safe to call, but set it before the threads start). On
+ * Windows it is the only delivery: ferryd's service (agent/win/) sets it,
+ * and NOTIFY_SOCKET, so that "READY=1" and "STOPPING=1" reach the service
+ * control manager through SetServiceStatus.
+ */
+void	 compat_notify_hook(void (*fn)(const char *msg));
 
 /*
  * Takes an exclusive lock on the open file fd without waiting: 0, or -1
@@ -146,6 +154,15 @@ size_t	 compat_local_path_max(void);
 int	 compat_local_listen(const char *path);
 int	 compat_local_accept(int lfd, uid_t *uid, pid_t *pid, int *trusted);
 int	 compat_local_connect(const char *path);
+/*
+ * compat_local_allow: lets one more account in, set before
+ * compat_local_listen (NULL: none). On Windows a SID string (S-1-5-21-...):
+ * the socket file or the loopback endpoint file gets an entry for it too,
+ * so that a desktop user's client reaches a service running as another
+ * account. EINVAL for a malformed SID. On POSIX ENOTSUP: there the
+ * socket's group is how another user gets in.
+ */
+int	 compat_local_allow(const char *sid);
 /* recv, send (never SIGPIPE; dontwait: MSG_DONTWAIT), close a socket. */
 ssize_t	 compat_sock_recv(int fd, void *p, size_t n);
 ssize_t	 compat_sock_send(int fd, const void *p, size_t n, int dontwait);

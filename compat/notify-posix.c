@@ -35,6 +35,15 @@ notify_address(const char *name, struct sockaddr_un *sun, socklen_t *lenp)
 	return (0);
 }
 
+static void	(*notify_fn)(const char *);
+
+/* Nothing on POSIX sets it today; it is here so that compat.h holds. */
+void
+compat_notify_hook(void (*fn)(const char *msg))
+{
+	notify_fn = fn;
+}
+
 int
 compat_notify(const char *name, const char *msg)
 {
@@ -44,6 +53,8 @@ compat_notify(const char *name, const char *msg)
 	ssize_t			 sent;
 	int			 fd, saved;
 
+	if (notify_fn != NULL)
+		notify_fn(msg);
 	if (notify_address(name, &sun, &len) == -1)
 		return (-1);
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);

@@ -161,3 +161,12 @@ compat_sock_close(int fd)
 {
 	return (close(fd));
 }
+
+int
+compat_local_allow(const char *sid)
+{
+	if (sid == NULL)
+		return (0);
+	errno = ENOTSUP;
+	return (-1);
+}

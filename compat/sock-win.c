@@ -44,6 +44,8 @@
 #include "compat.h"
 #include "utf16.h"
 
+static int	sock_allow_add(const char *, DWORD);
+
 /* The endpoint file's first word, and its tokens' length in hex. */
 #define SOCK_TCP_MAGIC		"ferry-local-tcp 1 "
 #define SOCK_TCP_TOKEN		64
@@ -280,6 +282,9 @@ sock_tcp_listen(const char *path)
 		    n)
 			e = EIO;
 		_close(fd);
+		/* Reading the tokens is the permission (above). */
+		if (e == 0 && sock_allow_add(path, FILE_GENERIC_READ) == -1)
+			e = errno;
 	}
 	SecureZeroMemory(line, sizeof line);
 	slot = NULL;
@@ -490,6 +495,83 @@ sock_unlink_stale(const uint16_t *w)
 	return (0);
 }
 
+/* compat_local_allow's account, a SID string, or "" for none. */
+static wchar_t	sock_allow[192];
+
+int
+compat_local_allow(const char *sid)
+{
+	uint16_t	*w;
+	PSID		 p = NULL;
+
+	if (sid == NULL) {
+		sock_allow[0] = L'\0';
+		return (0);
+	}
+	if ((w = utf16_from_utf8(sid, strlen(sid), NULL)) == NULL)
+		return (-1);
+	if (wcslen((wchar_t *)w) >= sizeof sock_allow / sizeof sock_allow[0] ||
+	    !ConvertStringSidToSidW((wchar_t *)w, &p)) {
+		free(w);
+		errno = EINVAL;
+		return (-1);
+	}
+	LocalFree(p);
+	wcscpy(sock_allow, (wchar_t *)w);
+	free(w);
+	return (0);
+}
+
+/*
+ * Adds compat_local_allow's account to path's DACL with access, after the
+ * owner-only DACL is set (still protected: nothing inherited). The file
+ * is private until then, so a client that comes early is refused, never
+ * let in by mistake.
+ */
+static int
+sock_allow_add(const char *path, DWORD access)
+{
+	PSECURITY_DESCRIPTOR	 sd = NULL;
+	EXPLICIT_ACCESSW	 ea;
+	PACL			 dacl = NULL, nacl = NULL;
+	PSID			 sid = NULL;
+	uint16_t		*w;
+	DWORD			 e;
+
+	if (sock_allow[0] == L'\0')
+		return (0);
+	if ((w = utf16_from_utf8(path, strlen(path), NULL)) == NULL)
+		return (-1);
+	if (!ConvertStringSidToSidW(sock_allow, &sid))
+		e = ERROR_INVALID_SID;
+	else
+		e = GetNamedSecurityInfoW((wchar_t *)w, SE_FILE_OBJECT,
+		    DACL_SECURITY_INFORMATION, NULL, NULL, &dacl, NULL, &sd);
+	if (e == ERROR_SUCCESS) {
+		memset(&ea, 0, sizeof ea);
+		ea.grfAccessPermissions = access;
+		ea.grfAccessMode = GRANT_ACCESS;
+		ea.grfInheritance = NO_INHERITANCE;
+		ea.Trustee.TrusteeForm = TRUSTEE_IS_SID;
+		ea.Trustee.TrusteeType = TRUSTEE_IS_USER;
+		ea.Trustee.ptstrName = (wchar_t *)sid;
+		e = SetEntriesInAclW(1, &ea, dacl, &nacl);
+	}
+	if (e == ERROR_SUCCESS)
+		e = SetNamedSecurityInfoW((wchar_t *)w, SE_FILE_OBJECT,
+		    DACL_SECURITY_INFORMATION |
+		    PROTECTED_DACL_SECURITY_INFORMATION, NULL, NULL, nacl, NULL);
+	LocalFree(nacl);
+	LocalFree(sd);
+	LocalFree(sid);
+	free(w);
+	if (e != ERROR_SUCCESS) {
+		errno = EACCES;
+		return (-1);
+	}
+	return (0);
+}
+
 /* The socket file's DACL: its owner and SYSTEM, nothing inherited. */
 static int
 sock_protect(const uint16_t *w)
@@ -548,6 +630,10 @@ compat_local_listen(const char *path)
 	    ioctlsocket(s, FIONBIO, &on) == SOCKET_ERROR)
 		e = sock_errno();
 	else if (sock_protect(w) == -1)
+		e = errno;
+	/* connect() on an AF_UNIX socket file needs write access. */
+	else if (sock_allow_add(path, FILE_GENERIC_READ | FILE_GENERIC_WRITE)
+	    == -1)
 		e = errno;
 	free(w);
 	if (e != 0) {

@@ -25,9 +25,11 @@
 
 #include <jansson.h>
 
+#include "compat.h"
 #include "err.h"
 #include "jsonline.h"
 #include "lockfile.h"
+#include "log.h"
 #include "sdnotify.h"
 #include "statedir.h"
 #include "test.h"
@@ -387,6 +389,80 @@ test_sdnotify(void)
 	snprintf(abstract, sizeof abstract, "@ferry-test-daemon-%ld",
 	    (long)getpid());
 	test_sdnotify_messages(abstract);
+}
+
+/*
+ * compat_notify_hook: the hook sees each message before it is sent (on
+ * Windows, ferryd's service turns them into SetServiceStatus calls), and
+ * the datagram still goes.
+ */
+static char	hook_seen[64];
+
+static void
+hook_record(const char *msg)
+{
+	snprintf(hook_seen, sizeof hook_seen, "%s", msg);
+}
+
+static void
+test_notify_hook(void)
+{
+	char		*cause = NULL;
+	const char	*name = tmp_path("hooked");
+	int		 fd;
+
+	fd = dgram_bind(name);
+	ASSERT_TRUE(fd != -1);
+	setenv(SDNOTIFY_ENV, name, 1);
+	compat_notify_hook(hook_record);
+	ASSERT_INT_EQ(sdnotify_ready(&cause), 0);
+	ASSERT_STR_EQ(hook_seen, "READY=1");
+	ASSERT_STR_EQ(dgram_recv(fd), "READY=1");
+	compat_notify_hook(NULL);
+	ASSERT_INT_EQ(sdnotify_stopping(&cause), 0);
+	ASSERT_STR_EQ(hook_seen, "READY=1");
+	ASSERT_STR_EQ(dgram_recv(fd), "STOPPING=1");
+	ASSERT_TRUE(cause == NULL);
+	unsetenv(SDNOTIFY_ENV);
+	close(fd);
+}
+
+/*
+ * log_set_sink: the sink takes what passes the level, cleaned of control
+ * characters, instead of stderr; NULL gives stderr back.
+ */
+static int		sink_count;
+static enum log_level	sink_level;
+static char		sink_msg[256];
+
+static void
+sink_record(enum log_level level, const char *msg)
+{
+	sink_count++;
+	sink_level = level;
+	snprintf(sink_msg, sizeof sink_msg, "%s", msg);
+}
+
+static void
+test_log_sink(void)
+{
+	log_init("test-daemon", LOG_LEVEL_INFO, 0);
+	log_set_sink(sink_record);
+	log_warnx("a %s\nline", "forged");
+	ASSERT_INT_EQ(sink_count, 1);
+	ASSERT_INT_EQ(sink_level, LOG_LEVEL_WARN);
+	ASSERT_STR_EQ(sink_msg, "a forged\\x0aline");
+	errno = ENOENT;
+	log_warn("open x");
+	ASSERT_INT_EQ(sink_count, 2);
+	ASSERT_STR_EQ(sink_msg, "open x: No such file or directory");
+	log_debug("below the level");
+	ASSERT_INT_EQ(sink_count, 2);
+	log_error("e");
+	ASSERT_INT_EQ(sink_level, LOG_LEVEL_ERROR);
+	log_set_sink(NULL);
+	log_info("to stderr, not the sink");
+	ASSERT_INT_EQ(sink_count, 3);
 }
 
 /* Connects as a client; fails the test (and returns NULL) if it cannot. */
@@ -872,6 +948,8 @@ main(void)
 	test_lockfile_same_process();
 	test_lockfile_kill();
 	test_sdnotify();
+	test_notify_hook();
+	test_log_sink();
 	test_jsonline();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
 	status = system(cmd);

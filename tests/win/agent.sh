@@ -115,7 +115,14 @@ code=$("$FERRY" invite --user "$V" --clearance restricted --state "$HUB" |
     tail -n1)
 run 0 "$wine" "$WB/agent/ferryd.exe" enroll "127.0.0.1:$port" "$code" \
     --state "$FX" --name fx-ws --storage-root "storage=$W"
-"$wine" "$WB/agent/ferryd.exe" run --state "$FX" >>"$TMP/fx.log" 2>&1 &
+# --api-user (a service's desktop user, docs/windows-service.md): a
+# malformed SID refused before anything starts; a good one (BUILTIN\Users)
+# added to the local API's endpoint file, and ferry.exe still gets in.
+# Whether another account gets in needs Windows: wine keeps no DACL.
+run 2 "$wine" "$WB/agent/ferryd.exe" run --state "$FX" --api-user 'S-1 & x'
+err_has "--api-user S-1 & x: Invalid argument"
+"$wine" "$WB/agent/ferryd.exe" run --state "$FX" --api-user S-1-5-32-545 \
+    >>"$TMP/fx.log" 2>&1 &
 pids="$pids $!"
 wait_linked fx-ws
 run 0 "$FERRY" acl set "$V" storage:show/sh030 write --state "$HUB"

@@ -19,6 +19,8 @@
 #include <winsock2.h>
 #include <ws2tcpip.h>
 #include <windows.h>
+#include <aclapi.h>
+#include <sddl.h>
 
 #include "beneath.h"
 #include "buf.h"
@@ -373,6 +375,84 @@ test_beneath(const char *dir)
 	close(root);
 }
 
+/* Whether path's DACL allows sid (a string) with all of mask. */
+static int
+test_dacl_allows(const char *path, const char *sid, DWORD mask)
+{
+	PSECURITY_DESCRIPTOR	 sd = NULL;
+	PACL			 dacl = NULL;
+	PSID			 want = NULL;
+	ACCESS_ALLOWED_ACE	*ace;
+	wchar_t			 w[MAX_PATH + 64];
+	DWORD			 i;
+	int			 found = 0;
+
+	MultiByteToWideChar(CP_UTF8, 0, path, -1, w, MAX_PATH + 64);
+	if (!ConvertStringSidToSidA(sid, &want) ||
+	    GetNamedSecurityInfoW(w, SE_FILE_OBJECT,
+	    DACL_SECURITY_INFORMATION, NULL, NULL, &dacl, NULL, &sd) !=
+	    ERROR_SUCCESS || dacl == NULL) {
+		LocalFree(want);
+		LocalFree(sd);
+		return (-1);
+	}
+	for (i = 0; i < dacl->AceCount; i++)
+		if (GetAce(dacl, i, (void **)&ace) &&
+		    ace->Header.AceType == ACCESS_ALLOWED_ACE_TYPE &&
+		    EqualSid((PSID)&ace->SidStart, want) &&
+		    (ace->Mask & mask) == mask)
+			found = 1;
+	LocalFree(want);
+	LocalFree(sd);
+	return (found);
+}
+
+/*
+ * compat_local_allow (ferryd run --api-user, for a service's desktop
+ * user): a malformed SID refused; a good one ends up in the socket's or
+ * endpoint file's DACL, beside the owner, who still connects.
+ */
+static void
+test_local_allow(const char *dir)
+{
+	char	 path[MAX_PATH + 64], *cause = NULL;
+	int	 lfd = -1, r;
+
+	errno = 0;
+	ASSERT_INT_EQ(compat_local_allow("S-1 & x"), -1);
+	ASSERT_INT_EQ(errno, EINVAL);
+	ASSERT_INT_EQ(compat_local_allow("not a sid"), -1);
+	/* BUILTIN\Users: a SID every system has. */
+	ASSERT_INT_EQ(compat_local_allow("S-1-5-32-545"), 0);
+	snprintf(path, sizeof path, "%s\\allow.sock", dir);
+	ASSERT_INT_EQ(jsonline_listen(path, &lfd, &cause), 0);
+	if (lfd == -1) {
+		TEST_FAIL("listen with an allowed account: %s", cause);
+		free(cause);
+		compat_local_allow(NULL);
+		return;
+	}
+	/*
+	 * wine keeps no DACL (it answers one made from the mode bits), so
+	 * the entry is read back only on Windows; under wine the calls that
+	 * set it must still succeed, as listen's 0 says.
+	 */
+	if (GetProcAddress(GetModuleHandleA("ntdll.dll"),
+	    "wine_get_version") != NULL)
+		printf("# wine keeps no DACL: --api-user's entry is not read "
+		    "back\n");
+	else {
+		r = test_dacl_allows(path, "S-1-5-32-545", FILE_GENERIC_READ);
+		ASSERT_INT_EQ(r, 1);
+		/* Nobody else got in: Everyone has no entry. */
+		ASSERT_INT_EQ(test_dacl_allows(path, "S-1-1-0",
+		    FILE_READ_DATA), 0);
+	}
+	compat_sock_close(lfd);
+	free(cause);
+	compat_local_allow(NULL);
+}
+
 int
 main(void)
 {
@@ -393,6 +473,7 @@ main(void)
 	test_statedir(dir);
 	test_lock(dir);
 	test_jsonline(dir);
+	test_local_allow(dir);
 	test_secret(dir);
 	test_log(dir);
 	test_tz();
