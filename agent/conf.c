@@ -161,10 +161,9 @@ conf_load(const char *dir, struct conf *c, char **cause)
 int
 conf_save(const char *dir, const struct conf *c, char **cause)
 {
-	char		 path[4096], tmp[4200];
 	struct buf	 b;
 	size_t		 i;
-	int		 fd, r = 0;
+	int		 r;
 
 	buf_init(&b, 0);
 	buf_addstr(&b, "# ferryd state; written by ferryd init/enroll\n");
@@ -176,10 +175,25 @@ conf_save(const char *dir, const struct conf *c, char **cause)
 	}
 	for (i = 0; i < c->nmail_lines; i++)
 		buf_printf(&b, "%s\n", c->mail_lines[i]);
-	snprintf(path, sizeof path, "%s/%s", dir, CONF_NAME);
+	r = conf_write_file(dir, CONF_NAME, b.data, b.len, cause);
+	buf_free(&b);
+	return (r);
+}
+
+int
+conf_write_file(const char *dir, const char *name, const char *text,
+    size_t n, char **cause)
+{
+	char	 path[4096], tmp[4200];
+	int	 fd, r = 0;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd == -1 || write(fd, b.data, b.len) != (ssize_t)b.len ||
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	/* Whole or not at all: never half a file under the final name. */
+	if (fd == -1 || write(fd, text, n) != (ssize_t)n || (n > 0 &&
+	    text[n - 1] != '\n' && write(fd, "\n", 1) != 1) ||
 	    fsync(fd) == -1 || rename(tmp, path) == -1)
 		r = err_set(cause, FERRY_ERR_IO, "%s: %s", path,
 		    strerror(errno));
@@ -187,7 +201,6 @@ conf_save(const char *dir, const struct conf *c, char **cause)
 		close(fd);
 	if (r != 0)
 		unlink(tmp);
-	buf_free(&b);
 	return (r);
 }
 

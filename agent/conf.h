@@ -57,6 +57,12 @@ struct conf {
 int	conf_load(const char *dir, struct conf *c, char **cause);
 /* Writes c to DIR/ferryd.conf atomically, mode 0600. */
 int	conf_save(const char *dir, const struct conf *c, char **cause);
+/*
+ * Writes dir/name, 0600, whole or not at all (name.tmp, flushed, renamed):
+ * text's n bytes, and a newline if they do not end in one.
+ */
+int	conf_write_file(const char *dir, const char *name, const char *text,
+	    size_t n, char **cause);
 void	conf_clear(struct conf *c);
 /* A positive number from a value, or def when unset or not one. */
 long	conf_int(const char *value, long def);

@@ -125,30 +125,16 @@ static int
 node_hubs_save(const char *state, const json_t *list, const char *from,
     char **cause)
 {
-	char	 path[4096], tmp[4200], *text;
+	char	*text;
 	json_t	*doc;
-	size_t	 n;
-	int	 fd, r = 0;
+	int	 r;
 
-	snprintf(path, sizeof path, "%s/%s", state, HUBS_FILE);
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	doc = json_pack("{s:O, s:s}", "hubs", list, "from", from);
 	text = doc != NULL ? json_dumps(doc, JSON_INDENT(2)) : NULL;
 	json_decref(doc);
 	if (text == NULL)
 		return (FERRY_ERR_NOMEM);
-	n = strlen(text);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
-	if (fd == -1 || write(fd, text, n) != (ssize_t)n ||
-	    write(fd, "\n", 1) != 1 || fsync(fd) == -1 ||
-	    rename(tmp, path) == -1)
-		r = err_set(cause, FERRY_ERR_IO, "%s: %s", path,
-		    strerror(errno));
-	if (fd != -1)
-		close(fd);
-	if (r != 0)
-		unlink(tmp);
+	r = conf_write_file(state, HUBS_FILE, text, strlen(text), cause);
 	free(text);
 	return (r);
 }

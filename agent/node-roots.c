@@ -84,26 +84,12 @@ node_roots_load(const char *state, json_t **set, char **cause)
 int
 node_roots_save(const char *state, const json_t *set, char **cause)
 {
-	char	 path[4096], tmp[4200], *text;
-	size_t	 n;
-	int	 fd, r = 0;
+	char	*text;
+	int	 r;
 
-	snprintf(path, sizeof path, "%s/%s", state, ROOTS_FILE);
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	if ((text = json_dumps(set, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL)
 		return (FERRY_ERR_NOMEM);
-	n = strlen(text);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	/* Whole or not at all: never half a file under the final name. */
-	if (fd == -1 || write(fd, text, n) != (ssize_t)n ||
-	    write(fd, "\n", 1) != 1 || fsync(fd) == -1 ||
-	    rename(tmp, path) == -1)
-		r = err_set(cause, FERRY_ERR_IO, "%s: %s", path,
-		    strerror(errno));
-	if (fd != -1)
-		close(fd);
-	if (r != 0)
-		unlink(tmp);
+	r = conf_write_file(state, ROOTS_FILE, text, strlen(text), cause);
 	free(text);
 	return (r);
 }
