@@ -68,8 +68,9 @@ JSON
 }
 
 # audit_has WHAT TEXT: the hub's audit trail (ferry audit) holds a WHAT
-# record whose detail mentions TEXT, within 5 s (an agent's report comes
-# over its own link, and may follow what the test saw first).
+# record whose detail mentions TEXT, within 15 s (an agent's report comes
+# over its own link, and may follow what the test saw first: CI under
+# load once waited more than 5 s for la's).
 audit_has() {
 	checks=$((checks + 1))
 	i=0
@@ -81,7 +82,7 @@ audit_has() {
 		    ((.detail // "") | tostring | contains($t)))' \
 		    "$TMP/audit" >/dev/null && return 0
 		i=$((i + 1))
-		[ $i -lt 50 ] || break
+		[ $i -lt "$(slow 150)" ] || break
 		sleep 0.1
 	done
 	fail "no audit record $1 with \"$2\": $(cat "$TMP/audit")"
