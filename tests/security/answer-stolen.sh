@@ -16,11 +16,22 @@ enrol_evil fx-b b@vendor.example
 run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
 run 0 "$FERRY" acl set a@vendor.example storage:show/sh020 write --state "$HUB"
 
+# welcomed: until fx-a's crafted link has its welcome and the hub lists it
+# (30 s: CI under load once sent the job before either, and the send
+# found no agent of a@vendor.example).
+welcomed() {
+	wait_grep '"op":"welcome"' "$TMP/fx-a.out" ||
+	    wait_grep '"op":"welcome"' "$TMP/fx-a.out" ||
+	    wait_grep '"op":"welcome"' "$TMP/fx-a.out" ||
+	    fail "fx-a got no welcome: $(cat "$TMP/fx-a.out")"
+	wait_linked fx-a
+}
+
 # fx-a is asked and keeps silent; fx-b answers in its place.
 "$EVIL" talk "$TMP/fx-a" --hold 20000 >"$TMP/fx-a.out" 2>&1 &
 EPID=$!
 pids="$pids $EPID"
-wait_grep '"op":"welcome"' "$TMP/fx-a.out"
+welcomed
 "$FERRY" send --from a@vendor.example --to hq --state "$HUB" \
     "$A/show/sh020/fx_v001.exr" >"$TMP/send.out" 2>&1 &
 SPID=$!
@@ -44,7 +55,7 @@ kill "$EPID" 2>/dev/null; wait "$EPID" 2>/dev/null || true
     "list={\"re\":\"@req\",\"files\":[{\"path\":\"$A/show/sh020/fx_v002.exr\",\"size\":3}]}" \
     >"$TMP/fx-a.out" 2>&1 &
 pids="$pids $!"
-wait_grep '"op":"welcome"' "$TMP/fx-a.out"
+welcomed
 run 0 "$FERRY" send --from a@vendor.example --to hq --state "$HUB" \
     "$A/show/sh020/fx_v002.exr"
 run 0 "$FERRY" jobs --json --state "$HUB"
