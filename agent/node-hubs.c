@@ -45,9 +45,10 @@ node_hubs_addrs(struct ferryd *d)
 	for (p = d->conf.hub_standby; p != NULL && *p != '\0'; p = end) {
 		p += strspn(p, ", ");
 		end = p + strcspn(p, ", ");
-		if (end > p && (one = strndup(p, (size_t)(end - p))) != NULL)
+		if (end > p && (one = strndup(p, (size_t)(end - p))) != NULL) {
 			json_array_append_new(a, json_string(one));
-		free(one = NULL);
+			free(one);	/* json_string copied it */
+		}
 	}
 	json_array_foreach(d->hubs, i, h)
 		json_array_append(a, json_object_get(h, "address"));
