@@ -113,3 +113,29 @@ two_sites() {
 JSON
 	run 0 "$FERRY" share import "$TMP/map.json" --state "$1"
 }
+
+# all_done_once: every job in $jobs done once (4 tasks, one done notice),
+# files j1..j$job .f1-4.mov identical at ny ($N), no partial file, no task
+# left undone (failover.sh, partition.sh).
+all_done_once() {
+	for id in $jobs; do
+		run 0 "$FERRY" job "$id" --wait --state "$HUB"
+		run 0 pg_psql "SELECT state || ' ' || n_tasks || ' ' || n_done FROM jobs WHERE id = $id"
+		out_is "done 4 4"
+		run 0 pg_psql "SELECT count(*) FROM notices WHERE kind = 'job' AND job_id = $id"
+		out_is "1"
+	done
+	k=0
+	while [ $k -lt $job ]; do
+		k=$((k + 1))
+		for f in 1 2 3 4; do
+			checks=$((checks + 1))
+			cmp -s "$S/show/j$k.f$f.mov" "$N/show/j$k.f$f.mov" ||
+			    fail "j$k.f$f.mov differs at ny"
+		done
+	done
+	checks=$((checks + 1))
+	[ -z "$(find "$N" -name '.*ferry-*')" ] || fail "partial files left at ny"
+	run 0 pg_psql "SELECT count(*) FROM tasks WHERE state <> 'done'"
+	out_is "0"
+}

@@ -249,26 +249,7 @@ while [ $r -lt "$ROUNDS" ]; do
 done
 
 # Everything ends, once.
-for id in $jobs; do
-	run 0 "$FERRY" job "$id" --wait --state "$HUB"
-	run 0 pg_psql "SELECT state || ' ' || n_tasks || ' ' || n_done FROM jobs WHERE id = $id"
-	out_is "done 4 4"
-	run 0 pg_psql "SELECT count(*) FROM notices WHERE kind = 'job' AND job_id = $id"
-	out_is "1"
-done
-k=0
-while [ $k -lt $job ]; do
-	k=$((k + 1))
-	for f in 1 2 3 4; do
-		checks=$((checks + 1))
-		cmp -s "$S/show/j$k.f$f.mov" "$N/show/j$k.f$f.mov" ||
-		    fail "j$k.f$f.mov differs at ny"
-	done
-done
-checks=$((checks + 1))
-[ -z "$(find "$N" -name '.*ferry-*')" ] || fail "partial files left at ny"
-run 0 pg_psql "SELECT count(*) FROM tasks WHERE state <> 'done'"
-out_is "0"
+all_done_once
 med() {
 	sorted=$(echo $1 | tr ' ' '\n' | sort -n)
 	n=$(echo "$sorted" | wc -l)
