@@ -514,6 +514,26 @@ compat_win_fsync(int fd)
 }
 
 /* pread and pwrite: an OVERLAPPED offset on the synchronous handle. */
+static HANDLE
+fs_win_at(int fd, int64_t off, size_t *n, OVERLAPPED *ov)
+{
+	HANDLE	h;
+
+	if ((h = fs_win_handle(fd)) == NULL)
+		return (NULL);
+	if (off < 0) {
+		errno = EINVAL;
+		return (NULL);
+	}
+	memset(ov, 0, sizeof *ov);
+	ov->Offset = (DWORD)off;
+	ov->OffsetHigh = (DWORD)((uint64_t)off >> 32);
+	/* One call moves at most 1 GiB: a DWORD count, and short is allowed. */
+	if (*n > 1U << 30)
+		*n = 1U << 30;
+	return (h);
+}
+
 ssize_t
 compat_win_pread(int fd, void *p, size_t n, int64_t off)
 {
@@ -521,17 +541,8 @@ compat_win_pread(int fd, void *p, size_t n, int64_t off)
 	HANDLE		h;
 	DWORD		got = 0;
 
-	if ((h = fs_win_handle(fd)) == NULL)
+	if ((h = fs_win_at(fd, off, &n, &ov)) == NULL)
 		return (-1);
-	if (off < 0) {
-		errno = EINVAL;
-		return (-1);
-	}
-	memset(&ov, 0, sizeof ov);
-	ov.Offset = (DWORD)off;
-	ov.OffsetHigh = (DWORD)((uint64_t)off >> 32);
-	if (n > 1U << 30)
-		n = 1U << 30;
 	if (!ReadFile(h, p, (DWORD)n, &got, &ov)) {
 		if (GetLastError() == ERROR_HANDLE_EOF)
 			return (0);
@@ -548,17 +559,8 @@ compat_win_pwrite(int fd, const void *p, size_t n, int64_t off)
 	HANDLE		h;
 	DWORD		put = 0;
 
-	if ((h = fs_win_handle(fd)) == NULL)
+	if ((h = fs_win_at(fd, off, &n, &ov)) == NULL)
 		return (-1);
-	if (off < 0) {
-		errno = EINVAL;
-		return (-1);
-	}
-	memset(&ov, 0, sizeof ov);
-	ov.Offset = (DWORD)off;
-	ov.OffsetHigh = (DWORD)((uint64_t)off >> 32);
-	if (n > 1U << 30)
-		n = 1U << 30;
 	if (!WriteFile(h, p, (DWORD)n, &put, &ov)) {
 		errno = fs_win_errno();
 		return (-1);
