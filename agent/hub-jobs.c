@@ -296,12 +296,21 @@ struct jobs_build {
  * Files in one send, by default: a whole show's frames fit, a listing
  * meant to fill the hub's disk with the job's plan (hub-jobplan.c) does
  * not. Seconds an agent may take to list one send: each page is waited
- * for FERRYD_TIMEOUT_MS, and without a total an agent that answers
+ * for JOBS_PAGE_WAIT, and without a total an agent that answers
  * "more" forever would hold the asking thread forever; ten million
  * files at a few thousand a second list in about an hour.
  */
 #define JOBS_MAX_FILES		10000000L
 #define JOBS_MAX_LIST_TIME	3600L
+
+/*
+ * Seconds the hub waits for one page of a listing. A page is 4,096
+ * files, each opened and stat'ed below the share's held folder; a busy
+ * agent (or one under a sanitizer) took over 15 s for one, so the page
+ * wait is not the control exchange's. An agent that stops answering is
+ * still let go after this, and max-list-time bounds the whole.
+ */
+#define JOBS_PAGE_WAIT		60
 
 /*
  * Whether endpoint (a site or a user) may read (the source) or write (the
@@ -639,7 +648,7 @@ jobs_add_remote(struct jobs_build *b, const json_t *paths)
 		r = hub_ask_pages(b->d, b->from, json_pack("{s:s, s:O, s:o, "
 		    "s:b, s:i}", "op", "list", "paths", list, "roots", roots,
 		    "skip_missing", b->skip_missing, "page", JOBPLAN_PAGE),
-		    FERRYD_TIMEOUT_MS / 1000, jobs_add_listed, b, &b->cause);
+		    JOBS_PAGE_WAIT, jobs_add_listed, b, &b->cause);
 	else
 		json_decref(roots);
 	/* A listing past a limit is an agent's doing: for the audit trail. */
