@@ -57,6 +57,9 @@ ask_await(struct ferryd *d, const char *id, int timeout_s, json_t **reply,
 	*reply = NULL;
 	while ((row = json_object_get(d->asks, id)) != NULL &&
 	    (*reply = json_object_get(row, "reply")) == NULL) {
+		if (json_is_true(json_object_get(row, "gone")))
+			return (err_set(cause, FERRY_ERR_CLOSED, "the agent's "
+			    "link closed before it answered"));
 		if (clock_now() - start > timeout_s || d->stop)
 			return (err_set(cause, FERRY_ERR_TIMEOUT, "no answer "
 			    "within %d s", timeout_s));
@@ -168,6 +171,21 @@ ask_next(struct ferryd *d, const char *id, int timeout_s, json_t **reply,
 		json_object_set_new(row, "last", json_true());
 	pthread_cond_broadcast(&d->answered);
 	return (0);
+}
+
+void
+ask_peer_gone(struct ferryd *d, const char *to)
+{
+	const char	*id;
+	json_t		*row;
+
+	/* Its questions cannot be answered now: nobody waits them out. */
+	json_object_foreach(d->asks, id, row) {
+		if (strcmp(json_string_value(json_object_get(row, "to")),
+		    to) == 0)
+			json_object_set_new(row, "gone", json_true());
+	}
+	pthread_cond_broadcast(&d->answered);
 }
 
 void

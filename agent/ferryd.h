@@ -279,6 +279,8 @@ int	ask_open_paged(struct ferryd *d, const char *to, char *id,
 int	ask_next(struct ferryd *d, const char *id, int timeout_s,
 	    json_t **reply, int *more, char **cause);
 void	ask_close(struct ferryd *d, const char *id);
+/* Peer `to`'s link closed: its open questions fail now, not at timeout. */
+void	ask_peer_gone(struct ferryd *d, const char *to);
 /*
  * hub_ask, answered in pages: cb gets each (without d->mu, which the
  * caller holds otherwise) until the last or until cb fails.

@@ -177,7 +177,8 @@ hub_link_register(struct ferryd *d, const struct store_agent *a,
 static void
 hub_link_unregister(struct ferryd *d, struct hub_link *l)
 {
-	struct hub_link	**pp;
+	struct hub_link	**pp, *o;
+	char		  fp[IDENTITY_FP_STRLEN + 1];
 
 	pthread_mutex_lock(&d->mu);
 	for (pp = &d->hub_links; *pp != NULL; pp = &(*pp)->next) {
@@ -185,6 +186,18 @@ hub_link_unregister(struct ferryd *d, struct hub_link *l)
 			*pp = l->next;
 			break;
 		}
+	}
+	/*
+	 * What it was asked goes unanswered: the asker (a send waiting for
+	 * a listing page) hears so now, unless the agent is linked again
+	 * by another link, which may still answer.
+	 */
+	for (o = d->hub_links; o != NULL; o = o->next)
+		if (memcmp(o->fp, l->fp, sizeof o->fp) == 0)
+			break;
+	if (o == NULL) {
+		identity_fp_format(l->fp, fp);
+		ask_peer_gone(d, fp);
 	}
 	pthread_mutex_unlock(&d->mu);
 	json_decref(l->outq);

@@ -117,13 +117,13 @@ nact() {
 start_hub A
 i=0
 while [ ! -S "$A/ferryd.sock" ]; do
-	i=$((i + 1)); [ $i -lt 200 ] || { fail "hub A did not start"; break; }
+	i=$((i + 1)); [ $i -lt 600 ] || { fail "hub A did not start"; break; }
 	sleep 0.05
 done
 start_hub B
 i=0
 until grep -q "standby: another hub is active" "$B.log"; do
-	i=$((i + 1)); [ $i -lt 200 ] || { fail "hub B is no standby"; break; }
+	i=$((i + 1)); [ $i -lt 600 ] || { fail "hub B is no standby: $(tail -n 5 "$B.log")"; break; }
 	sleep 0.05
 done
 start_daemon "$TMP/la-server"
@@ -242,7 +242,7 @@ while [ $r -lt "$ROUNDS" ]; do
 	start_hub $old
 	i=0
 	while [ "$(grep -c "standby: another hub is active" "$od.log" || true)" -le "$before" ]; do
-		i=$((i + 1)); [ $i -lt 200 ] || { fail "round $r: $old no standby"; break; }
+		i=$((i + 1)); [ $i -lt 600 ] || { fail "round $r: $old no standby: $(tail -n 5 "$od.log")"; break; }
 		sleep 0.05
 	done
 	active=$new
