@@ -18,7 +18,15 @@ need curl
 webport=$(free_port 1)
 HUB_CONF="web 127.0.0.1:$webport"
 make_hub
-threads0=$(hub_threads)
+# The hub's own threads first: once its page and control side have both
+# answered and its thread count has held for a second (CI under load
+# once read 1 thread here, before the hub had started the rest).
+run 0 "$FERRY" status --state "$HUB"
+curl -s -m 10 -o /dev/null "http://127.0.0.1:$webport/metrics" || :
+threads0=$(hub_threads) i=0
+while sleep 1; t=$(hub_threads); [ "$t" != "$threads0" ]; do
+	threads0=$t i=$((i + 1)); [ $i -lt 30 ] || break
+done
 python3 - "$webport" >"$TMP/loris" 2>&1 <<'PY' &
 import socket, sys, time
 port = int(sys.argv[1])
