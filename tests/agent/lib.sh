@@ -75,8 +75,18 @@ make_hub() {
 	echo "retry-base 1" >>"$HUB/ferryd.conf"
 	# More of the hub's ferryd.conf, from the test.
 	[ -z "${HUB_CONF:-}" ] || printf '%s\n' "$HUB_CONF" >>"$HUB/ferryd.conf"
+	_n=$(grep -c "listening on" "$HUB.log" 2>/dev/null || true)
 	start_daemon "$HUB"
 	HUBPID=$DPID
+	# Its local socket comes first; its "listening" line once it holds
+	# the store (on PostgreSQL: the lease, before a second hub starts).
+	_i=0
+	while [ "$(grep -c "listening on" "$HUB.log" || true)" -le "${_n:-0}" ]; do
+		_i=$((_i + 1))
+		[ $_i -lt 600 ] || { fail "the hub did not listen: $(tail -n 5 "$HUB.log")"; return 1; }
+		kill -0 "$HUBPID" 2>/dev/null || return 0
+		sleep 0.05
+	done
 }
 
 # enrol_agent SITE NAME: enrols and starts an agent (APID is its pid);

@@ -114,9 +114,13 @@ start_hub() {
 nact() {
 	grep -c "active: this hub holds" "$1.log" || true
 }
+# A holds the lease before B starts: its "listening" line comes after it
+# took the lease (its socket comes before: CI under load once started B
+# in between, B took the lease and A became the standby).
+before=$(grep -c "listening on" "$A.log" || true)
 start_hub A
 i=0
-while [ ! -S "$A/ferryd.sock" ]; do
+while [ "$(grep -c "listening on" "$A.log" || true)" -le "$before" ]; do
 	i=$((i + 1)); [ $i -lt 600 ] || { fail "hub A did not start"; break; }
 	sleep 0.05
 done
