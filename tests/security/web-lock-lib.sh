@@ -30,7 +30,20 @@ sqlite3 "$HUB/hub.db" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL
 start_daemon "$HUB"
 W="http://127.0.0.1:$webport"
 i=0
-until curl -sf -o /dev/null "$W/metrics" || [ $i -gt 100 ]; do sleep 0.1; i=$((i + 1)); done
+until curl -sf -o /dev/null "$W/metrics"; do
+	i=$((i + 1)); [ $i -lt 300 ] || { fail "no status page in 30 s"; break; }
+	sleep 0.1
+done
+# 10 `ferry status` unflooded, for the machine's own pace: under load
+# (CI rehearsals at a load of 20) ten took over 3 s with nothing else
+# asking, so the bound below is relative. Before the index each poll
+# held the hub's lock 1.1 s, and 10 behind 4 flooding clients took over
+# 10 s: the bound still tells the two apart.
+start=$(date +%s%N)
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	"$FERRY" status --state "$HUB" >/dev/null || fail "ferry status"
+done
+base=$(( ($(date +%s%N) - start) / 1000000 ))
 
 flood() {	# flood PATH
 	python3 - "$W$1" <<'PY' &
@@ -51,7 +64,8 @@ PY
 	done
 	ms=$(( ($(date +%s%N) - start) / 1000000 ))
 	wait "$flooder" || true
-	echo "10 ferry status while $1 was flooded: $ms ms"
+	echo "10 ferry status while $1 was flooded: $ms ms (unflooded: $base ms)"
 	checks=$((checks + 1))
-	[ "$ms" -lt 1500 ] || fail "10 ferry status took $ms ms while $1 was flooded"
+	[ "$ms" -lt $((1500 + 3 * base)) ] ||
+	    fail "10 ferry status took $ms ms while $1 was flooded, $base ms before"
 }
