@@ -154,8 +154,6 @@ adopt_check(struct jobs_xfer *x, const struct hub_link *l, const json_t *r,
 	struct dispatch_end	*e, *other;
 	uint8_t			 fp[IDENTITY_FP_LEN];
 
-	if (x == NULL)
-		return ("no transfer of that id waits to be taken over");
 	if (role == NULL || (strcmp(role, "send") != 0 &&
 	    strcmp(role, "recv") != 0))
 		return ("no role, or not send or recv");
@@ -246,7 +244,16 @@ adopt_hello(struct ferryd *d, struct hub_link *l, const json_t *hello)
 		if (i >= ADOPT_REPORT_MAX)
 			break;
 		id = json_integer_value(json_object_get(r, "id"));
-		x = adopt_find(d, id);
+		/*
+		 * No claim of that id: one that ended under the last hub,
+		 * or one no hub can take over (through a hub's relay): the
+		 * agent stops it, and there is nothing to protect.
+		 */
+		if ((x = adopt_find(d, id)) == NULL) {
+			log_info("%s ran transfer %jd, which no claim names: "
+			    "not taken over", l->name, (intmax_t)id);
+			continue;
+		}
 		if ((why = adopt_check(x, l, r, &e)) != NULL) {
 			audit_note(d, l->name, "adopt.refused", json_pack(
 			    "{s:I, s:O?, s:O?, s:s}", "transfer", id, "job",
