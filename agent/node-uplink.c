@@ -46,6 +46,8 @@
 #define UPLINK_HUNT_S		60
 /* A hub that refused us (fenced, or not ours) is left alone this long. */
 #define UPLINK_AVOID_MS		5000
+/* The next address is dialled this long after the one before it. */
+#define UPLINK_STAGGER_MS	250
 /*
  * Transfers between agents carry on while no hub is linked (issue 17),
  * for the next hub to take over; not for ever: after this, they stop.
@@ -118,17 +120,24 @@ uplink_dial_main(void *arg)
 	return (NULL);
 }
 
-/* Dials every address not in flight and not avoided. Caller holds mu. */
+/*
+ * Dials the first `allowed` addresses not avoided, but those in flight.
+ * Caller holds mu.
+ */
 static int
-uplink_dial_round(struct ferryd *d, struct uplink_race *race)
+uplink_dial_round(struct ferryd *d, struct uplink_race *race, int allowed)
 {
 	struct uplink_dial_arg	*a;
 	pthread_t		 t;
-	int			 i, n = node_hubs_naddrs(d), started = 0;
+	int			 i, n = node_hubs_naddrs(d), started = 0, slot = 0;
 
 	for (i = 0; i < n && i < UPLINK_ADDRS_MAX; i++) {
 		/* Avoided, unless it is the only hub there is. */
-		if (race->pending[i] || (n > 1 && race->avoid[i] > clock_ms()))
+		if (n > 1 && race->avoid[i] > clock_ms())
+			continue;
+		if (slot++ >= allowed)
+			break;
+		if (race->pending[i])
 			continue;
 		if ((a = calloc(1, sizeof *a)) == NULL ||
 		    (a->addr = node_hubs_addr(d, i)) == NULL) {
@@ -160,15 +169,22 @@ uplink_dial(struct ferryd *d, struct uplink_race *race, int hunting,
     int *fdp, char **cause)
 {
 	struct timespec	 until;
-	int64_t		 end = clock_ms() + (hunting ? UPLINK_HUNT_MS :
-			    UPLINK_DIAL_MS + 500);
+	int64_t		 start = clock_ms(), end = start + (hunting ?
+			    UPLINK_HUNT_MS : UPLINK_DIAL_MS + 500);
 	int		 r = 0, i, inflight;
 
 	pthread_mutex_lock(&race->mu);
 	race->wanted = 1;
 	race->failed = 0;
-	uplink_dial_round(d, race);
 	while (race->fd == -1 && !d->stop && clock_ms() < end) {
+		/*
+		 * In order (hub, hub-standby, the list), each UPLINK_STAGGER_MS
+		 * after the last or at once when one failed: the configured
+		 * hub is preferred (a tap or a proxy in front of it), a dead
+		 * one costs a quarter of a second.
+		 */
+		uplink_dial_round(d, race, 1 + race->failed + (int)((clock_ms() -
+		    start) / UPLINK_STAGGER_MS));
 		for (inflight = 0, i = 0; i < UPLINK_ADDRS_MAX; i++)
 			inflight += race->pending[i];
 		if (inflight == 0 && !hunting)
@@ -423,9 +439,7 @@ uplink_main(void *arg)
 		return (NULL);
 	}
 	while (!d->stop) {
-		int hunting = clock_now() < hunt_until;
-
-		int reached = 0;
+		int hunting = clock_now() < hunt_until, reached = 0;
 
 		if (uplink_dial(d, &race, hunting, &fd, &cause) == 0) {
 			reached = 1;
@@ -438,13 +452,18 @@ uplink_main(void *arg)
 		 * left alone a while, so that the race does not pick it
 		 * again before the others.
 		 */
-		if (reached && !d->uplinked)
+		if (reached && !d->uplinked && !d->uplink_inactive) {
 			uplink_avoid(d, &race);
+			log_warnx("hub link: %s%s", cause ? cause : "refused",
+			    node_hubs_naddrs(d) > 1 ? "; trying the other hubs" :
+			    "");
+		}
+		/* One hub that refuses at once: not in a tight loop. */
+		if (reached && !d->uplinked && node_hubs_naddrs(d) == 1)
+			usleep(UPLINK_HUNT_MS * 1000);
 		if (reached && !d->uplinked && !d->uplink_inactive &&
 		    node_hubs_naddrs(d) > 1 && !hunting) {
 			uplink_state(d, 0, cause);
-			log_warnx("hub link: %s; trying the other hubs", cause ?
-			    cause : "refused");
 			free(cause);
 			cause = NULL;
 			hunt_until = clock_now() + 2 * UPLINK_AVOID_MS / 1000;
@@ -452,6 +471,8 @@ uplink_main(void *arg)
 		}
 		/* It was up, or a fenced hub sent us on: look everywhere. */
 		if (d->uplinked || d->uplink_inactive) {
+			if (d->uplink_inactive)
+				uplink_avoid(d, &race);
 			if (d->uplinked) {
 				lost_at = clock_now();
 				stopped = 0;
