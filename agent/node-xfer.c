@@ -365,11 +365,13 @@ xfer_report_one(struct xfer *x)
 	const char	*role = json_string_value(json_object_get(x->msg,
 			    "role"));
 
-	return (json_pack("{s:I, s:O?, s:s, s:O?, s:I, s:O}", "id", x->id,
+	/* A copy of done: the transfer's thread appends to it. */
+	return (json_pack("{s:I, s:O?, s:s, s:O?, s:I, s:o}", "id", x->id,
 	    "job", json_object_get(x->msg, "job"), "role", role != NULL &&
 	    strcmp(role, "send") == 0 ? "send" : "recv", "peer_fp",
 	    json_object_get(x->msg, "peer_fp"), "bytes",
-	    (json_int_t)atomic_load(&x->bytes), "done", x->done));
+	    (json_int_t)atomic_load(&x->bytes), "done",
+	    json_deep_copy(x->done)));
 }
 
 /* Caller holds d->mu. */
