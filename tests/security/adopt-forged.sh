@@ -67,7 +67,7 @@ xid=$(cat "$TMP/out")
 kill -9 "$pid_A"
 wait "$pid_A" 2>/dev/null || true
 i=0
-until grep -q "active: this hub holds" "$B.log"; do
+until grep -q "listening on 127.0.0.2:$port" "$B.log"; do
 	i=$((i + 1)); [ $i -lt 300 ] || { fail "B did not take over"; break; }
 	sleep 0.02
 done
