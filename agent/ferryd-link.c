@@ -48,6 +48,23 @@ ferryd_flush(struct ferryd *d, json_t **q, struct tls_conn *c, char **cause)
 		if ((r = proto_send(c, m, cause)) != 0)
 			break;
 	}
+	/*
+	 * The link failed: what was not sent waits for the next one, in
+	 * order (an agent's results for a hub that takes its transfers
+	 * over; the one that failed may have gone, and the hub takes a
+	 * result twice as once).
+	 */
+	if (r != 0 && i < json_array_size(take)) {
+		pthread_mutex_lock(&d->mu);
+		while (i-- > 0)
+			json_array_remove(take, 0);
+		if (*q != NULL)
+			json_array_extend(take, *q);
+		json_decref(*q);
+		*q = take;
+		take = NULL;
+		pthread_mutex_unlock(&d->mu);
+	}
 	json_decref(take);
 	return (r);
 }

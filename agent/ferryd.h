@@ -303,7 +303,16 @@ void	relay_from_agent(struct ferryd *d, struct hub_link *l,
 void	xfer_start(struct ferryd *d, const json_t *msg);
 void	xfer_abort(struct ferryd *d, const json_t *msg);
 void	xfer_rate(struct ferryd *d, const json_t *msg);
-void	xfer_abort_all(struct ferryd *d);
+/*
+ * Stops every transfer but those in keep (the new hub's welcome's
+ * "adopt", NULL: none) and waits for them to end; why goes in the log.
+ */
+void	xfer_abort_all(struct ferryd *d, const json_t *keep, const char *why);
+/*
+ * What this agent runs, and ran lately (issue 17): its hello's
+ * "running", for a new hub to take over (hub-adopt.c). Allocated.
+ */
+json_t	*xfer_report(struct ferryd *d);
 struct tls_conn;
 /* c: the uplink, for the pages a listing is sent in when asked so. */
 json_t	*xfer_list(struct ferryd *d, const json_t *msg,

@@ -82,6 +82,8 @@ dispatch_start_msg(struct jobs_xfer *x, const struct dispatch_end *e,
 		return (NULL);
 	/* Striped across how many (0: by the round trip); hub-streams.c. */
 	json_object_set_new(msg, "stripe", json_integer(x->stripe));
+	/* Which job: the agent's report to a next hub names it. */
+	json_object_set_new(msg, "job", json_integer(x->job_id));
 	v = json_array();
 	bases = json_object();
 	for (i = 0; i < x->l.n; i++) {
@@ -125,13 +127,17 @@ dispatch_tell(struct jobs_xfer *x, const char *name, json_t *msg,
 	    "away", name));
 }
 
-/* Whether the agent at e lost the link it had when the transfer began. */
+/*
+ * Whether the agent at e lost the link it had when the transfer began.
+ * An end of a transfer taken over (hub-adopt.c) that has not reported
+ * yet (gen 0) is waited for, until adopt_until.
+ */
 static int
 dispatch_gone(struct ferryd *d, const struct dispatch_end *e)
 {
 	struct hub_link	*l;
 
-	if (e->link == NULL)
+	if (e->link == NULL || e->gen == 0)
 		return (0);
 	l = hub_link_named(d, e->link);
 	return (l == NULL || l->gen != e->gen);
@@ -152,6 +158,21 @@ dispatch_wait(struct jobs_xfer *x, enum dispatch_until until, int limit_s,
 
 	x->heard_at = start;
 	for (;;) {
+		/* Let go, not stopped: the next hub takes it over. */
+		if (x->fenced)
+			return (err_set(cause, FERRY_ERR_UNREACHABLE, "this hub "
+			    "is fenced: the transfer is left to its agents and "
+			    "the next active hub"));
+		if (x->adopted && (x->send.gen == 0 || x->recv.gen == 0) &&
+		    clock_now() > x->adopt_until) {
+			x->adopt_fail = 1;
+			return (err_set(cause, FERRY_ERR_TIMEOUT, "agent %s did "
+			    "not report it within %d s", x->send.gen == 0 ?
+			    x->send.link : x->recv.link, ADOPT_WAIT_S));
+		}
+		if (x->adopt_fail)
+			return (err_set(cause, FERRY_ERR_STATE, "its claim was "
+			    "taken by another run"));
 		dispatch_flush(x, 0);
 		if (until == UNTIL_PORT && x->port > 0)
 			return (0);

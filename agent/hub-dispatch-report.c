@@ -203,10 +203,14 @@ dispatch_find(struct ferryd *d, const struct hub_link *l, const json_t *msg)
 	json_int_t		 id = json_integer_value(json_object_get(msg,
 				    "id"));
 
+	/*
+	 * An end of a transfer taken over from another run (hub-adopt.c)
+	 * counts only once its report was taken (gen set).
+	 */
 	for (x = d->xfers; x != NULL; x = x->next) {
-		if (x->id == id && ((x->send.link && strcmp(x->send.link,
-		    l->name) == 0) || (x->recv.link && strcmp(x->recv.link,
-		    l->name) == 0)))
+		if (x->id == id && ((x->send.link && x->send.gen != 0 &&
+		    strcmp(x->send.link, l->name) == 0) || (x->recv.link &&
+		    x->recv.gen != 0 && strcmp(x->recv.link, l->name) == 0)))
 			return (x);
 	}
 	return (NULL);

@@ -243,6 +243,15 @@ dispatch_run(struct jobs_xfer *x, char **cause)
 	if (!lease_fresh(x->d))
 		return (err_set(cause, FERRY_ERR_UNREACHABLE, "not started: "
 		    "this hub cannot confirm its lease on the database"));
+	/* Taken over from another run: its agents carry on (hub-adopt.c). */
+	if (x->adopted) {
+		int r;
+
+		pthread_mutex_lock(&x->d->mu);
+		r = dispatch_wait(x, UNTIL_BOTH, 0, cause);
+		pthread_mutex_unlock(&x->d->mu);
+		return (r);
+	}
 	if (RAND_bytes(tok, sizeof tok) != 1)
 		return (err_set(cause, FERRY_ERR_CRYPTO, "no random bytes"));
 	hex_encode(tok, sizeof tok, hex);
@@ -261,13 +270,45 @@ dispatch_link_busy(struct ferryd *d, const struct dispatch_end *e, int busy)
 		l->busy += busy ? 1 : -1;
 }
 
+/*
+ * What is left of x when it ends: files not settled failed with it,
+ * unless it was stopped on purpose (those tasks were just cancelled or
+ * paused); a claimed one's claim goes. Fenced, the hub writes nothing:
+ * the transfer is its agents' and the next hub's. Taken over and then
+ * not reported by both ends, its tasks are queued again, as after a
+ * crash, and an end that reported it is told to stop. Caller holds d->mu.
+ */
+static void
+dispatch_end_claim(struct jobs_xfer *x, const char *cause)
+{
+	size_t	i;
+
+	if (x->fenced)
+		return;
+	dispatch_flush(x, 1);
+	if (x->adopted && x->adopt_fail) {
+		store_claim_release(x->d->store, x->id, clock_now(), NULL, NULL);
+		if (x->send.gen != 0)
+			hub_tell(x->d, x->send.link, json_pack("{s:s, s:I}",
+			    "op", "transfer.abort", "id", (json_int_t)x->id));
+		log_info("transfer %jd (job %jd) not taken over: %s; its tasks "
+		    "are queued again", (intmax_t)x->id, (intmax_t)x->job_id,
+		    cause ? cause : "its ends did not both report it");
+		return;
+	}
+	for (i = 0; i < x->l.n && !x->abort; i++)
+		dispatch_settle(x, i, 0, cause ? cause : "the transfer ended "
+		    "early");
+	if (x->claimed)
+		store_claim_drop(x->d->store, x->id, NULL);
+}
+
 static void *
 dispatch_xfer_main(void *arg)
 {
 	struct jobs_xfer	*x = arg, **pp;
 	struct ferryd		*d = x->d;
 	char			*cause = NULL;
-	size_t			 i;
 	int			 r;
 
 	r = dispatch_run(x, &cause);
@@ -276,10 +317,7 @@ dispatch_xfer_main(void *arg)
 	 * stopped on purpose: those tasks were just cancelled or paused.
 	 */
 	pthread_mutex_lock(&d->mu);
-	dispatch_flush(x, 1);
-	for (i = 0; i < x->l.n && !x->abort; i++)
-		dispatch_settle(x, i, 0, cause ? cause : "the transfer ended "
-		    "early");
+	dispatch_end_claim(x, cause);
 	if (r != 0)
 		log_warnx("transfer %jd (job %jd, %s to %s): %s",
 		    (intmax_t)x->id, (intmax_t)x->job_id, x->send.link ?
@@ -594,6 +632,33 @@ dispatch_end_for(struct ferryd *d, const char *endpoint,
 	return (e->link != NULL ? 0 : -1);
 }
 
+/* The transfer's claim (store-claim.c), in the tasks' transaction. */
+static int
+dispatch_claim(struct ferryd *d, struct jobs_xfer *x, char **cause)
+{
+	struct store_claim	c;
+	char			sfp[IDENTITY_FP_STRLEN + 1];
+	char			rfp[IDENTITY_FP_STRLEN + 1];
+	int			r;
+
+	memset(&c, 0, sizeof c);
+	identity_fp_format(x->send.fp, sfp);
+	identity_fp_format(x->recv.fp, rfp);
+	c.id = x->id;
+	c.job_id = x->job_id;
+	c.run = d->hub_run;
+	c.send_name = x->send.link;
+	c.send_fp = sfp;
+	c.recv_name = x->recv.link;
+	c.recv_fp = rfp;
+	c.started = clock_now();
+	c.tasks = x->task;
+	c.n = x->l.n;
+	if ((r = store_claim_add(d->store, &c, cause)) == 0)
+		x->claimed = 1;
+	return (r);
+}
+
 /*
  * Starts one transfer for the due tasks of job, if both its ends can take
  * part now: 0 if it did (or failed its tasks), -1 if it waits.
@@ -685,6 +750,11 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	if (x->task != NULL)
 		r = store_tasks_start(d->store, j.id, x->task, x->l.n,
 		    clock_now(), NULL, &cause);
+	/* Between two agents directly: it may outlive this hub. */
+	if (r == 0 && x->l.n > 0 && x->send.link != NULL &&
+	    x->recv.link != NULL && (x->send.pub != NULL || x->recv.pub !=
+	    NULL))
+		r = dispatch_claim(d, x, &cause);
 	/*
 	 * Every write happens before what it records: a transfer whose
 	 * start did not commit would run with its tasks still queued, and
@@ -771,8 +841,17 @@ dispatch_main(void *arg)
 		if (!lease_fresh(d)) {
 			struct jobs_xfer *x;
 
-			for (x = d->xfers; x != NULL; x = x->next)
-				x->abort = 1;
+			/*
+			 * Claimed ones, between two agents, carry on under
+			 * the next hub: not stopped, only let go.
+			 */
+			for (x = d->xfers; x != NULL; x = x->next) {
+				if (x->claimed)
+					x->fenced = 1;
+				else
+					x->abort = 1;
+				pthread_cond_broadcast(&x->heard);
+			}
 			continue;
 		}
 		/* The share map is read and parsed only when work is due. */
@@ -795,20 +874,45 @@ dispatch_main(void *arg)
 int
 dispatch_start(struct ferryd *d)
 {
-	pthread_t	t;
-	size_t		n = 0;
+	struct jobs_xfer	*adopted, *x;
+	pthread_t		 t, th;
+	size_t			 n = 0, na = 0;
 
-	/* Tasks a killed hub left running go back in the queue. */
+	/* Ids from a previous life of the hub must not match new ones. */
+	dispatch_next_id = clock_now() * 1000;
+	d->hub_run = dispatch_next_id;	/* told to agents in the welcome */
+	/*
+	 * Tasks a killed hub left running go back in the queue, but for
+	 * those of transfers between two agents, which may carry on: they
+	 * wait a while for their agents to report them (hub-adopt.c).
+	 */
 	pthread_mutex_lock(&d->mu);
 	jobstore_recover(d);
-	store_recover(d->store, clock_now(), &n, NULL);
+	store_recover_unclaimed(d->store, clock_now(), &n, NULL);
+	adopted = adopt_load(d, &na);
+	while ((x = adopted) != NULL) {
+		adopted = x->next;
+		if (x->id >= dispatch_next_id)
+			dispatch_next_id = x->id + 1;
+		if (pthread_create(&th, NULL, dispatch_xfer_main, x) != 0) {
+			store_claim_release(d->store, x->id, clock_now(), &n,
+			    NULL);
+			dispatch_xfer_free(x);
+			continue;
+		}
+		pthread_detach(th);
+		d->busy++;
+		x->next = d->xfers;
+		d->xfers = x;
+	}
 	pthread_mutex_unlock(&d->mu);
 	if (n > 0)
 		log_info("%zu task(s) left running by the last run are queued "
 		    "again", n);
-	/* Ids from a previous life of the hub must not match new ones. */
-	dispatch_next_id = clock_now() * 1000;
-	d->hub_run = dispatch_next_id;	/* told to agents in the welcome */
+	if (na > 0)
+		log_info("%zu transfer(s) between agents left running by the "
+		    "last run wait %d s for their agents to carry on", na,
+		    ADOPT_WAIT_S);
 	if (pthread_create(&t, NULL, dispatch_main, d) != 0)
 		return (-1);
 	pthread_detach(t);

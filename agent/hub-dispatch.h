@@ -91,7 +91,33 @@ struct jobs_xfer {
 	/* Its streams, stripe width (0: by round trip), large files. */
 	int			 streams, stripe;
 	size_t			 nbig;
+	/*
+	 * Between two agents directly: claimed in the store (store-claim.c),
+	 * so that it carries on under the next hub (hub-adopt.c). adopted:
+	 * this run took it over from another; an end with gen 0 has not
+	 * reported it yet, and must before adopt_until. fenced: this hub
+	 * lost its lease, and leaves the transfer to its agents.
+	 */
+	int			 claimed, adopted, adopt_fail, fenced;
+	int64_t			 claim_run, adopt_until;
 };
+
+/*
+ * hub-adopt.c (issue 17): the transfers a previous run claimed and
+ * left running, taken over when both their agents report them.
+ * adopt_load (at start, d->mu held) makes a jobs_xfer for each claim
+ * whose tasks still run, waiting for its agents, and releases the
+ * others; the caller starts them. adopt_hello checks what a linking
+ * agent says it runs (its hello's "running") against the claims, and
+ * answers the ids it may carry on with (the welcome's "adopt"); what
+ * does not match is refused and audited (adopt.refused). Both: caller
+ * holds d->mu.
+ */
+#define ADOPT_WAIT_S	30	/* for both ends to report, after start */
+#define ADOPT_REPORT_MAX 64	/* transfers in one hello's report */
+struct jobs_xfer *adopt_load(struct ferryd *d, size_t *n);
+json_t	*adopt_hello(struct ferryd *d, struct hub_link *l,
+	    const json_t *hello);
 
 /* Tasks store_task_next offered, in its order. */
 struct dispatch_due {

@@ -85,6 +85,8 @@ lease_regained(struct ferryd *d, int64_t sent_ms)
 	}
 	store_fence_at(d->store, sent_ms + DB_LEASE_FENCE_MS);
 	store_recover(d->store, clock_now(), &n, NULL);
+	/* Not taken over by this run: its agents stop what they ran. */
+	store_claims_forget(d->store, NULL);
 	d->hub_run = d->hub_run + 1 > clock_now() * 1000 ? d->hub_run + 1 :
 	    clock_now() * 1000;
 	atomic_store(&d->lease_until, sent_ms + DB_LEASE_FENCE_MS);

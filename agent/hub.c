@@ -22,6 +22,7 @@
 #include "enroll.h"
 #include "err.h"
 #include "ferryd.h"
+#include "hub-dispatch.h"
 #include "hub-home.h"
 #include "hub-roots.h"
 #include "human.h"
@@ -297,9 +298,10 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	roots_hello(d, a.name, a.site, a.email, hello);
 	/* Every hub of the store, which the agent pins (hub-hubs.c). */
 	pthread_mutex_lock(&d->mu);
-	rep = json_pack("{s:s, s:s, s:s?, s:s?, s:I, s:O?}", "op", "welcome",
-	    "name", a.name, "site", a.site, "user", a.email, "run",
-	    (json_int_t)d->hub_run, "hubs", d->hubs_told);
+	rep = json_pack("{s:s, s:s, s:s?, s:s?, s:I, s:O?, s:o}", "op",
+	    "welcome", "name", a.name, "site", a.site, "user", a.email, "run",
+	    (json_int_t)d->hub_run, "hubs", d->hubs_told, "adopt",
+	    adopt_hello(d, l, hello));
 	pthread_mutex_unlock(&d->mu);
 	r = proto_send(c, rep, NULL);
 	json_decref(rep);

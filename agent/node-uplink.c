@@ -27,42 +27,208 @@
 #include "tls.h"
 
 #define UPLINK_BACKOFF_MAX	60
-/* A silent hub is given up on after this (hub-standby's next). */
-#define UPLINK_DEAD_MS		6000
+/*
+ * A silent hub is given up on after this (TCP keepalives, answered by
+ * the peer's kernel, so a loaded hub is not mistaken for a gone one):
+ * the store frees a silent hub's lease after 6 s (DB_LEASE_SILENT_MS),
+ * so the agents are looking before the standby takes over.
+ */
+#define UPLINK_DEAD_MS		4000
 /* ... and a connection it does not answer, sooner: the next may. */
 #define UPLINK_DIAL_MS		3000
+/*
+ * After a lost link (or a hub that sent us on), every known hub is
+ * dialled at once, again every UPLINK_HUNT_MS, for UPLINK_HUNT_S: the
+ * standby opens its port the moment it holds the lease, and is found
+ * within that, instead of after a backoff.
+ */
+#define UPLINK_HUNT_MS		400
+#define UPLINK_HUNT_S		60
+/* A hub that refused us (fenced, or not ours) is left alone this long. */
+#define UPLINK_AVOID_MS		5000
+/* The next address is dialled this long after the one before it. */
+#define UPLINK_STAGGER_MS	250
+/*
+ * Transfers between agents carry on while no hub is linked (issue 17),
+ * for the next hub to take over; not for ever: after this, they stop.
+ */
+#define UPLINK_ORPHAN_S		90
+#define UPLINK_ADDRS_MAX	32
 
-static int
-uplink_dial(struct ferryd *d, int *fdp, char **cause)
+/*
+ * The race between dials to every hub: each address has at most one
+ * dial in flight; the first connection made while the link is wanted
+ * wins, later ones are closed. Lives as long as the daemon.
+ */
+struct uplink_race {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	int		 wanted;
+	int		 fd;		/* the winner's; -1: none yet */
+	char		*addr;		/* its address */
+	char		*why;		/* the last failure */
+	int		 pending[UPLINK_ADDRS_MAX];
+	int		 failed;	/* dials failed since the last look */
+	int64_t		 avoid[UPLINK_ADDRS_MAX];	/* clock_ms() */
+	const char	*source;
+};
+
+struct uplink_dial_arg {
+	struct uplink_race	*race;
+	char			*addr;
+	int			 i;
+};
+
+static void *
+uplink_dial_main(void *arg)
 {
-	char	*host = NULL, *addr;
-	int	 port, r;
+	struct uplink_dial_arg	*a = arg;
+	struct uplink_race	*race = a->race;
+	char			*host = NULL, *cause = NULL;
+	int			 port, fd = -1, r;
 
-	if ((addr = uplink_address(d)) == NULL)
-		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
-	r = conf_split_addr(addr, CONF_CONTROL_PORT, &host, &port, cause);
-	free(addr);
-	if (r != 0)
-		return (r);
+	r = conf_split_addr(a->addr, CONF_CONTROL_PORT, &host, &port, &cause);
 	/* A hub's machine that is gone: the next hub, in seconds. */
-	r = link_dial_within(host, port, ferryd_source(d), UPLINK_DIAL_MS,
-	    fdp, cause);
+	if (r == 0)
+		r = link_dial_within(host, port, race->source, UPLINK_DIAL_MS,
+		    &fd, &cause);
 	free(host);
-	if (r == 0) {
-		link_nodelay(*fdp);
+	pthread_mutex_lock(&race->mu);
+	race->pending[a->i] = 0;
+	if (r == 0 && race->wanted && race->fd == -1) {
+		link_nodelay(fd);
 		/* A hub whose machine is gone: the next hub, in seconds. */
-		link_keepalive(*fdp, UPLINK_DEAD_MS);
+		link_keepalive(fd, UPLINK_DEAD_MS);
+		race->fd = fd;
+		free(race->addr);
+		race->addr = a->addr;
+		a->addr = NULL;		/* transferred */
+	} else if (r == 0)
+		close(fd);
+	else {
+		race->failed++;
+		free(race->why);
+		if (asprintf(&race->why, "%s: %s", a->addr, cause ? cause :
+		    err_str(r)) == -1)
+			race->why = NULL;
 	}
-	if (r != 0) {
-		char *why = cause ? *cause : NULL;
+	pthread_cond_signal(&race->cv);
+	pthread_mutex_unlock(&race->mu);
+	free(cause);
+	free(a->addr);
+	free(a);
+	return (NULL);
+}
 
-		if (cause != NULL)
-			*cause = NULL;
-		r = err_set(cause, r, "cannot reach the hub: %s", why ? why :
-		    err_str(r));
-		free(why);
+/*
+ * Dials the first `allowed` addresses not avoided, but those in flight.
+ * Caller holds mu.
+ */
+static int
+uplink_dial_round(struct ferryd *d, struct uplink_race *race, int allowed)
+{
+	struct uplink_dial_arg	*a;
+	pthread_t		 t;
+	int			 i, n = node_hubs_naddrs(d), started = 0, slot = 0;
+
+	for (i = 0; i < n && i < UPLINK_ADDRS_MAX; i++) {
+		/* Avoided, unless it is the only hub there is. */
+		if (n > 1 && race->avoid[i] > clock_ms())
+			continue;
+		if (slot++ >= allowed)
+			break;
+		if (race->pending[i])
+			continue;
+		if ((a = calloc(1, sizeof *a)) == NULL ||
+		    (a->addr = node_hubs_addr(d, i)) == NULL) {
+			free(a);
+			continue;
+		}
+		a->race = race;
+		a->i = i;
+		race->pending[i] = 1;
+		if (pthread_create(&t, NULL, uplink_dial_main, a) != 0) {
+			race->pending[i] = 0;
+			free(a->addr);
+			free(a);
+			continue;
+		}
+		pthread_detach(t);
+		started++;
 	}
+	return (started);
+}
+
+/*
+ * A connection to one of the hubs, whichever answers first: 0 and *fdp,
+ * or the last failure once every address failed (hunting: once a round
+ * of UPLINK_HUNT_MS passed without one).
+ */
+static int
+uplink_dial(struct ferryd *d, struct uplink_race *race, int hunting,
+    int *fdp, char **cause)
+{
+	struct timespec	 until;
+	int64_t		 start = clock_ms(), end = start + (hunting ?
+			    UPLINK_HUNT_MS : UPLINK_DIAL_MS + 500);
+	int		 r = 0, i, inflight;
+
+	pthread_mutex_lock(&race->mu);
+	race->wanted = 1;
+	race->failed = 0;
+	while (race->fd == -1 && !d->stop && clock_ms() < end) {
+		/*
+		 * In order (hub, hub-standby, the list), each UPLINK_STAGGER_MS
+		 * after the last or at once when one failed: the configured
+		 * hub is preferred (a tap or a proxy in front of it), a dead
+		 * one costs a quarter of a second.
+		 */
+		uplink_dial_round(d, race, 1 + race->failed + (int)((clock_ms() -
+		    start) / UPLINK_STAGGER_MS));
+		for (inflight = 0, i = 0; i < UPLINK_ADDRS_MAX; i++)
+			inflight += race->pending[i];
+		if (inflight == 0 && !hunting)
+			break;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 100 * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&race->cv, &race->mu, &until);
+	}
+	race->wanted = 0;
+	if (race->fd != -1) {
+		*fdp = race->fd;
+		race->fd = -1;
+		pthread_mutex_lock(&d->mu);
+		free(d->uplink_addr);
+		d->uplink_addr = race->addr;
+		race->addr = NULL;	/* transferred */
+		pthread_mutex_unlock(&d->mu);
+	} else
+		r = err_set(cause, FERRY_ERR_UNREACHABLE, "cannot reach the "
+		    "hub: %s", race->why ? race->why : "no answer yet");
+	pthread_mutex_unlock(&race->mu);
 	return (r);
+}
+
+/* The address in use is not to be dialled for a while: it refused us. */
+static void
+uplink_avoid(struct ferryd *d, struct uplink_race *race)
+{
+	char	*now = uplink_address(d), *a;
+	int	 i, n = node_hubs_naddrs(d);
+
+	for (i = 0; now != NULL && i < n && i < UPLINK_ADDRS_MAX; i++) {
+		if ((a = node_hubs_addr(d, i)) != NULL && strcmp(a, now) == 0) {
+			pthread_mutex_lock(&race->mu);
+			race->avoid[i] = clock_ms() + UPLINK_AVOID_MS;
+			pthread_mutex_unlock(&race->mu);
+		}
+		free(a);
+	}
+	free(now);
 }
 
 static void
@@ -163,21 +329,20 @@ uplink_loop(struct ferryd *d, struct tls_conn *c, int fd, char **cause)
 
 /* One life of the link: returns when it fails, with the cause. */
 static int
-uplink_once(struct ferryd *d, char **cause)
+uplink_once(struct ferryd *d, int fd, char **cause)
 {
 	struct tls_conn	*c = NULL;
 	json_t		*msg = NULL, *rep = NULL;
 	const char	*err;
 	json_int_t	 run;
 	char		 fps[IDENTITY_FP_STRLEN + 1];
-	int		 fd = -1, r;
+	int		 r;
 
 	/*
 	 * Any key in the handshake, then one of the pinned set or nothing
 	 * at all is sent: the same as pinning one key, for a set of them.
 	 */
-	if ((r = uplink_dial(d, &fd, cause)) != 0 ||
-	    (r = tls_connect(fd, d->id, NULL, FERRYD_TIMEOUT_MS, &c,
+	if ((r = tls_connect(fd, d->id, NULL, FERRYD_TIMEOUT_MS, &c,
 	    cause)) != 0)
 		goto out;
 	identity_fp_format(tls_peer_fp(c), fps);
@@ -188,10 +353,17 @@ uplink_once(struct ferryd *d, char **cause)
 		    d->uplink_addr : d->conf.hub, fps);
 		goto out;
 	}
-	/* Where the shares lie here, which the hub translates with. */
-	msg = json_pack("{s:s, s:s, s:s?, s:o}", "op", "hello", "name",
+	/*
+	 * Where the shares lie here, which the hub translates with; and
+	 * what runs here for the hub we knew (d->hub_run), which a new hub
+	 * may take over (hub-adopt.c).
+	 */
+	msg = json_pack("{s:s, s:s, s:s?, s:o, s:o}", "op", "hello", "name",
 	    d->conf.name ? d->conf.name : "", "address",
-	    d->conf.public_addr, "roots", node_roots_report(d));
+	    d->conf.public_addr, "roots", node_roots_report(d), "running",
+	    xfer_report(d));
+	if (msg != NULL && d->hub_run != 0)
+		json_object_set_new(msg, "run", json_integer(d->hub_run));
 	if ((r = proto_send(c, msg, cause)) != 0 ||
 	    (r = proto_recv(c, &rep, cause)) != 0)
 		goto out;
@@ -203,10 +375,14 @@ uplink_once(struct ferryd *d, char **cause)
 		    err);
 		goto out;
 	}
-	/* Not the hub we knew: what it had us run, it runs again. */
+	/*
+	 * Not the hub we knew: what it had us run, it runs again, but for
+	 * what it takes over ("adopt": those carry on).
+	 */
 	run = json_integer_value(json_object_get(rep, "run"));
 	if (d->hub_run != 0 && run != 0 && run != d->hub_run)
-		xfer_abort_all(d);
+		xfer_abort_all(d, json_is_array(json_object_get(rep, "adopt")) ?
+		    json_object_get(rep, "adopt") : NULL, "a new hub run");
 	if (run != 0)
 		d->hub_run = run;
 	if (json_is_array(json_object_get(rep, "hubs")))
@@ -229,16 +405,32 @@ out:
 	return (r);
 }
 
+/*
+ * No hub for UPLINK_ORPHAN_S: the transfers that went on without one
+ * stop (no hub will take them over now; the next one queues them).
+ */
+static void
+uplink_orphans(struct ferryd *d, int64_t lost_at, int *stopped)
+{
+	if (lost_at == 0 || *stopped || d->busy == 0 ||
+	    clock_now() - lost_at < UPLINK_ORPHAN_S)
+		return;
+	*stopped = 1;
+	xfer_abort_all(d, NULL, "no hub reached for a while");
+}
+
 static void *
 uplink_main(void *arg)
 {
-	struct ferryd	*d = arg;
-	uint8_t		 hub_fp[IDENTITY_FP_LEN];
-	char		*cause = NULL, *addr;
-	int		 backoff = 1, i, at = 0, tried = 0;
-	int		 up_at = -1;	/* the last hub that refused at once */
-	time_t		 t0;
+	struct ferryd		*d = arg;
+	static struct uplink_race race = { .mu = PTHREAD_MUTEX_INITIALIZER,
+				    .cv = PTHREAD_COND_INITIALIZER, .fd = -1 };
+	uint8_t			 hub_fp[IDENTITY_FP_LEN];
+	char			*cause = NULL;
+	int			 backoff = 1, i, fd = -1, stopped = 0;
+	int64_t			 hunt_until = 0, lost_at = 0;
 
+	race.source = ferryd_source(d);
 	/* The enrolment's pin: node-hubs.c uses it until a list came. */
 	if (identity_fp_parse(d->conf.hub_fp, hub_fp, &cause) != 0) {
 		log_error("%s: hub-fingerprint: %s", CONF_NAME, cause);
@@ -247,49 +439,68 @@ uplink_main(void *arg)
 		return (NULL);
 	}
 	while (!d->stop) {
-		if ((addr = node_hubs_addr(d, at)) != NULL) {
-			pthread_mutex_lock(&d->mu);
-			free(d->uplink_addr);
-			d->uplink_addr = addr;
-			pthread_mutex_unlock(&d->mu);
+		int hunting = clock_now() < hunt_until, reached = 0;
+
+		if (uplink_dial(d, &race, hunting, &fd, &cause) == 0) {
+			reached = 1;
+			if (uplink_once(d, fd, &cause) == 0 && d->stop)
+				break;
 		}
-		t0 = time(NULL);
-		if (uplink_once(d, &cause) == 0 && d->stop)
-			break;
 		/*
-		 * A hub that refused at once is up (a standby, or one
-		 * fenced), where one that failed in seconds may be gone:
-		 * after the wait, the round starts with the one that was up
-		 * (a standby may be active by then).
+		 * A hub that answered and refused us (fenced, a standby's
+		 * address taken by a stranger, a key not pinned here) is
+		 * left alone a while, so that the race does not pick it
+		 * again before the others.
 		 */
-		if (!d->uplinked && time(NULL) - t0 < 2)
-			up_at = at;
-		/* It was up, or a fenced hub sent us on: start over. */
+		if (reached && !d->uplinked && !d->uplink_inactive) {
+			uplink_avoid(d, &race);
+			log_warnx("hub link: %s%s", cause ? cause : "refused",
+			    node_hubs_naddrs(d) > 1 ? "; trying the other hubs" :
+			    "");
+		}
+		/* One hub that refuses at once: not in a tight loop. */
+		if (reached && !d->uplinked && node_hubs_naddrs(d) == 1)
+			usleep(UPLINK_HUNT_MS * 1000);
+		if (reached && !d->uplinked && !d->uplink_inactive &&
+		    node_hubs_naddrs(d) > 1 && !hunting) {
+			uplink_state(d, 0, cause);
+			free(cause);
+			cause = NULL;
+			hunt_until = clock_now() + 2 * UPLINK_AVOID_MS / 1000;
+			continue;
+		}
+		/* It was up, or a fenced hub sent us on: look everywhere. */
 		if (d->uplinked || d->uplink_inactive) {
+			if (d->uplink_inactive)
+				uplink_avoid(d, &race);
+			if (d->uplinked) {
+				lost_at = clock_now();
+				stopped = 0;
+			}
 			d->uplink_inactive = 0;
 			backoff = 1;
-			tried = 0;
-		}
-		uplink_state(d, 0, cause);
-		/* The next hub at once, until each was tried: then wait. */
-		at = (at + 1) % node_hubs_naddrs(d);
-		if (++tried < node_hubs_naddrs(d)) {
-			log_warnx("hub link: %s; trying the next hub", cause ?
-			    cause : "lost");
+			hunt_until = clock_now() + UPLINK_HUNT_S;
+			uplink_state(d, 0, cause);
+			log_warnx("hub link: %s; looking for the active hub",
+			    cause ? cause : "lost");
 			free(cause);
 			cause = NULL;
 			continue;
 		}
-		tried = 0;
+		uplink_state(d, 0, cause);
+		uplink_orphans(d, lost_at, &stopped);
+		/* Hunting: the next round at once (it waited a round). */
+		if (hunting) {
+			free(cause);
+			cause = NULL;
+			continue;
+		}
 		log_warnx("hub link: %s; again in %d s", cause ? cause :
 		    "lost", backoff);
 		free(cause);
 		cause = NULL;
 		for (i = 0; i < backoff && !d->stop; i++)
 			sleep(1);
-		if (up_at >= 0 && up_at < node_hubs_naddrs(d))
-			at = up_at;
-		up_at = -1;
 		backoff = backoff * 2 > UPLINK_BACKOFF_MAX ?
 		    UPLINK_BACKOFF_MAX : backoff * 2;
 	}

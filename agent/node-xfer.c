@@ -46,11 +46,21 @@ struct xfer {
 	time_t			 last_progress;
 	int			 nsuspect;
 	int			 streams;	/* the hub's transfer.start */
+	_Atomic uint64_t	 bytes;		/* handled so far (sending) */
+	json_t			*done;		/* indexes delivered; d->mu */
 	struct xfer		*next;
 };
 
 /* Transfers running here, for transfer.abort. Under d->mu. */
 static struct xfer	*xfer_running;
+/*
+ * Reports of transfers that ended lately (XFER_ENDED_S), for the next
+ * hub's welcome to take over (hub-adopt.c): their end may have reached
+ * a hub that died before it recorded it, or no hub at all. Under d->mu.
+ */
+static json_t		*xfer_ended;
+#define XFER_ENDED_S	120
+#define XFER_ENDED_MAX	64
 
 static void
 xfer_tell_hub(struct xfer *x, json_t *msg)
@@ -64,6 +74,11 @@ xfer_file_done(size_t i, int ok, const char *why, void *arg)
 {
 	struct xfer	*x = arg;
 
+	if (ok) {
+		pthread_mutex_lock(&x->d->mu);
+		json_array_append_new(x->done, json_integer((json_int_t)i));
+		pthread_mutex_unlock(&x->d->mu);
+	}
 	xfer_tell_hub(x, json_pack("{s:s, s:I, s:I, s:b, s:s?}", "op",
 	    "transfer.file", "id", x->id, "index", (json_int_t)i, "ok", ok,
 	    "error", ok ? NULL : why));
@@ -76,6 +91,7 @@ xfer_progress(const struct transfer_progress *p, void *arg)
 	struct xfer	*x = arg;
 	size_t		 i;
 
+	atomic_store(&x->bytes, p->bytes_done);
 	if (p->file == NULL || p->file_done >= p->file_total ||
 	    time(NULL) == x->last_progress)
 		return;
@@ -342,6 +358,69 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 	return (r);
 }
 
+/* x's report to a next hub (hub-adopt.c). Caller holds d->mu. */
+static json_t *
+xfer_report_one(struct xfer *x)
+{
+	const char	*role = json_string_value(json_object_get(x->msg,
+			    "role"));
+
+	/* A copy of done: the transfer's thread appends to it. */
+	return (json_pack("{s:I, s:O?, s:s, s:O?, s:I, s:o}", "id", x->id,
+	    "job", json_object_get(x->msg, "job"), "role", role != NULL &&
+	    strcmp(role, "send") == 0 ? "send" : "recv", "peer_fp",
+	    json_object_get(x->msg, "peer_fp"), "bytes",
+	    (json_int_t)atomic_load(&x->bytes), "done",
+	    json_deep_copy(x->done)));
+}
+
+/* Caller holds d->mu. */
+static void
+xfer_ended_add(struct xfer *x, int r, const char *cause)
+{
+	json_t	*e;
+
+	if (xfer_ended == NULL && (xfer_ended = json_array()) == NULL)
+		return;
+	if ((e = xfer_report_one(x)) == NULL)
+		return;
+	json_object_set_new(e, "ended", json_true());
+	json_object_set_new(e, "ok", json_boolean(r == 0));
+	if (r != 0)
+		json_object_set_new(e, "error", json_string(cause ? cause :
+		    err_str(r)));
+	json_object_set_new(e, "at", json_integer(clock_now()));
+	while (json_array_size(xfer_ended) >= XFER_ENDED_MAX)
+		json_array_remove(xfer_ended, 0);
+	json_array_append_new(xfer_ended, e);
+}
+
+json_t *
+xfer_report(struct ferryd *d)
+{
+	struct xfer	*x;
+	json_t		*out = json_array(), *e, *copy;
+	size_t		 i;
+
+	if (out == NULL)
+		return (NULL);
+	pthread_mutex_lock(&d->mu);
+	for (x = xfer_running; x != NULL; x = x->next) {
+		if (!x->abort && x->done != NULL)
+			json_array_append_new(out, xfer_report_one(x));
+	}
+	json_array_foreach(xfer_ended, i, e) {
+		if (clock_now() - json_integer_value(json_object_get(e,
+		    "at")) > XFER_ENDED_S ||
+		    (copy = json_deep_copy(e)) == NULL)
+			continue;
+		json_object_del(copy, "at");
+		json_array_append_new(out, copy);
+	}
+	pthread_mutex_unlock(&d->mu);
+	return (out);
+}
+
 static void *
 xfer_main(void *arg)
 {
@@ -372,8 +451,11 @@ xfer_main(void *arg)
 		}
 	}
 	d->busy--;
+	if (!x->abort)
+		xfer_ended_add(x, r, cause);
 	pthread_mutex_unlock(&d->mu);
 	transfer_list_clear(&x->l);
+	json_decref(x->done);
 	json_decref(x->msg);
 	free(cause);
 	free(x);
@@ -390,15 +472,18 @@ xfer_start(struct ferryd *d, const json_t *msg)
 		return;
 	x->d = d;
 	x->msg = json_deep_copy(msg);
+	x->done = json_array();
 	x->id = json_integer_value(json_object_get(msg, "id"));
 	pthread_mutex_lock(&d->mu);
 	d->busy++;
 	x->next = xfer_running;
 	xfer_running = x;
-	if (x->msg == NULL || pthread_create(&t, NULL, xfer_main, x) != 0) {
+	if (x->msg == NULL || x->done == NULL ||
+	    pthread_create(&t, NULL, xfer_main, x) != 0) {
 		xfer_running = x->next;
 		d->busy--;
 		pthread_mutex_unlock(&d->mu);
+		json_decref(x->done);
 		json_decref(x->msg);
 		free(x);
 		return;
@@ -448,27 +533,49 @@ xfer_rate(struct ferryd *d, const json_t *msg)
  * two would write one partial file (docs/lab.md). Waits 30 s at most:
  * a transfer notices its abort flag between frames.
  */
+/* Whether id is in keep, the hub's list of transfers that carry on. */
+static int
+xfer_kept(const json_t *keep, json_int_t id)
+{
+	const json_t	*v;
+	size_t		 i;
+
+	json_array_foreach(keep, i, v) {
+		if (json_is_integer(v) && json_integer_value(v) == id)
+			return (1);
+	}
+	return (0);
+}
+
 void
-xfer_abort_all(struct ferryd *d)
+xfer_abort_all(struct ferryd *d, const json_t *keep, const char *why)
 {
 	struct xfer	*x;
-	int		 n = 0, i;
+	int		 n = 0, i, left;
 
 	pthread_mutex_lock(&d->mu);
 	for (x = xfer_running; x != NULL; x = x->next) {
-		x->abort = 1;
-		n++;
+		if (!xfer_kept(keep, x->id)) {
+			x->abort = 1;
+			n++;
+		}
 	}
+	/* Reported to the hub that took over (or not): done with. */
+	json_array_clear(xfer_ended);
 	pthread_mutex_unlock(&d->mu);
+	if (json_array_size(keep) > 0)
+		log_info("%zu transfer(s) carry on under the new hub",
+		    json_array_size(keep));
 	if (n == 0)
 		return;
-	log_info("the hub restarted: stopping %d transfer(s) of its last run; "
-	    "it queues them again", n);
+	log_info("%s: stopping %d transfer(s) of its last run; it queues them "
+	    "again", why, n);
 	for (i = 0; i < 600; i++) {
 		pthread_mutex_lock(&d->mu);
-		x = xfer_running;
+		for (left = 0, x = xfer_running; x != NULL; x = x->next)
+			left += x->abort;
 		pthread_mutex_unlock(&d->mu);
-		if (x == NULL)
+		if (left == 0)
 			return;
 		usleep(50000);
 	}

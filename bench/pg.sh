@@ -7,8 +7,10 @@
 # --all`-sized listing latency, median of 7. Then the failover loops
 # with ROUNDS=10: tests/pg/failover.sh (kill -9 of the active hub) and
 # tests/pg/partition.sh (its machine off the network, or cut from the
-# database only; needs root): median and worst takeover. SKIP_QUEUE=1
-# runs only the failover loops.
+# database only; needs root): median and worst takeover; and
+# tests/pg/carry-on.sh and carry-on-drop.sh (a transfer in flight carried
+# on across kill -9, and across the machine's cut; root): link times and
+# the bytes on the wire. SKIP_QUEUE=1 runs only the failover loops.
 # PostgreSQL is started by tests/pg/lib.sh (Debian's postgresql) in a
 # scratch directory. Run it inside a network namespace of its own if
 # other hubs run on this machine (its hubs listen on 127.0.0.1).
@@ -85,3 +87,9 @@ ROUNDS=${ROUNDS:-10} sh "$here/tests/pg/failover.sh" 2>&1 | grep "^round\|^failo
 echo
 echo "partition (tests/pg/partition.sh, ROUNDS=${ROUNDS:-10}):"
 ROUNDS=${ROUNDS:-10} sh "$here/tests/pg/partition.sh" 2>&1 | grep "^round\|^partition\|checks"
+echo
+echo "carry-on (tests/pg/carry-on.sh, kill -9 with a transfer in flight, ROUNDS=${ROUNDS:-10}):"
+ROUNDS=${ROUNDS:-10} sh "$here/tests/pg/carry-on.sh" 2>&1 | grep "^round\|^carry-on\|checks"
+echo
+echo "carry-on (tests/pg/carry-on-drop.sh, the machine off the network, ROUNDS=${ROUNDS:-10}):"
+ROUNDS=${ROUNDS:-10} sh "$here/tests/pg/carry-on-drop.sh" 2>&1 | grep "^round\|^carry-on\|checks"

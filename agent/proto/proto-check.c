@@ -26,7 +26,8 @@ enum pc_type {
 	PC_OBJ,
 	PC_STRS,	/* an array of strings */
 	PC_FILES,	/* an array of {"path": str, "size": uint} */
-	PC_SENDS	/* an array of {"src": str, "rel": str, "basis"?} */
+	PC_SENDS,	/* an array of {"src": str, "rel": str, "basis"?} */
+	PC_OBJS		/* an array of objects, which the taker checks */
 };
 
 struct pc_field {
@@ -45,7 +46,8 @@ struct pc_op {
 static const struct pc_op pc_ops[] = {
 	/* The first message of a control connection. */
 	{ "hello", PROTO_FIRST, { { "name", PC_STR, 0 },
-	    { "address", PC_STR, OPT }, { "roots", PC_OBJ, OPT } } },
+	    { "address", PC_STR, OPT }, { "roots", PC_OBJ, OPT },
+	    { "run", PC_UINT, OPT }, { "running", PC_OBJS, OPT } } },
 	{ "enroll", PROTO_FIRST, { { "proof", PC_STR, 0 },
 	    { "name", PC_STR, 0 } } },
 	/* From an agent. */
@@ -88,7 +90,8 @@ static const struct pc_op pc_ops[] = {
 	    { "root", PC_STR, OPT },
 	    { "listen", PC_STR, OPT }, { "peer_addr", PC_STR, OPT },
 	    { "connect", PC_STR, OPT }, { "relay", PC_STR, OPT },
-	    { "relay_side", PC_STR, OPT }, { "stripe", PC_UINT, OPT } } },
+	    { "relay_side", PC_STR, OPT }, { "stripe", PC_UINT, OPT },
+	    { "job", PC_UINT, OPT } } },
 	{ "transfer.abort", PROTO_TO_AGENT, { { "id", PC_UINT, 0 } } },
 	{ "transfer.rate", PROTO_TO_AGENT, { { "id", PC_UINT, 0 },
 	    { "bwlimit", PC_UINT, 0 } } },
@@ -125,6 +128,8 @@ pc_array(const json_t *v, enum pc_type type, const char *op, char **cause)
 		return (0);
 	json_array_foreach(v, i, item) {
 		if (type == PC_STRS && !pc_str(item))
+			return (0);
+		if (type == PC_OBJS && !json_is_object(item))
 			return (0);
 		/* The caller names the array in the cause. */
 		if (type == PC_FILES && pc_fields(item, pc_file_fields, op,

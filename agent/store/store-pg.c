@@ -222,7 +222,23 @@ const char *const store_pg_migrations[] = {
 	" WHERE state = 'queued';"
 	"DROP INDEX tasks_queued;",
 	/* 12: the tasks run more than once, for /metrics' retries. */
-	"CREATE INDEX tasks_retried ON tasks(attempts) WHERE attempts > 1;"
+	"CREATE INDEX tasks_retried ON tasks(attempts) WHERE attempts > 1;",
+	/* 13: a transfer between two agents, and the run that claims it. */
+	"CREATE TABLE claims ("
+	" id bigint PRIMARY KEY,"
+	" job_id bigint NOT NULL,"
+	" run bigint NOT NULL,"
+	" send_name text NOT NULL,"
+	" send_fp text NOT NULL,"
+	" recv_name text NOT NULL,"
+	" recv_fp text NOT NULL,"
+	" started bigint NOT NULL);"
+	"CREATE TABLE claim_tasks ("
+	" claim bigint NOT NULL,"
+	" idx integer NOT NULL,"
+	" task bigint NOT NULL,"
+	" PRIMARY KEY (claim, idx));"
+	"CREATE INDEX claim_tasks_task ON claim_tasks(task);"
 };
 
 const size_t store_pg_nmigrations = STORE_NAMES(store_pg_migrations);

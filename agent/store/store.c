@@ -267,7 +267,30 @@ static const char *const store_migrations[] = {
 	 * (store-stats.c), which read every task on each scrape. Few tasks
 	 * are in it, and a task enters it only when it fails.
 	 */
-	"CREATE INDEX tasks_retried ON tasks(attempts) WHERE attempts > 1;"
+	"CREATE INDEX tasks_retried ON tasks(attempts) WHERE attempts > 1;",
+	/*
+	 * 13: a transfer between two agents, claimed by the hub run that
+	 * started it (issue 17: running transfers carry on across a
+	 * failover, store-claim.c). Which agents are its two ends (names
+	 * and keys, as the hub saw them) and which task each file index
+	 * is: the next hub checks an agent's report against these, and
+	 * takes the claim over instead of running the tasks again.
+	 */
+	"CREATE TABLE claims ("
+	" id INTEGER PRIMARY KEY,"
+	" job_id INTEGER NOT NULL,"
+	" run INTEGER NOT NULL,"
+	" send_name TEXT NOT NULL,"
+	" send_fp TEXT NOT NULL,"
+	" recv_name TEXT NOT NULL,"
+	" recv_fp TEXT NOT NULL,"
+	" started INTEGER NOT NULL);"
+	"CREATE TABLE claim_tasks ("
+	" claim INTEGER NOT NULL,"
+	" idx INTEGER NOT NULL,"
+	" task INTEGER NOT NULL,"
+	" PRIMARY KEY (claim, idx));"
+	"CREATE INDEX claim_tasks_task ON claim_tasks(task);"
 };
 
 /* Opening and the schema. */

@@ -690,4 +690,41 @@ int	 store_hub_remove(struct store *st, const char *fp, char **cause);
 int	 store_hub_list(struct store *st, int (*cb)(void *,
 	    const struct store_hub *), void *arg, char **cause);
 
+/*
+ * store-claim.c: claims on transfers between two agents (issue 17):
+ * the hub run that owns each, its two ends (name and key) and its
+ * tasks by file index, so that the next active hub can take over one
+ * that is still running instead of running it again. store_claim_add
+ * runs in the caller's transaction (the tasks' start); store_claims
+ * gives each claim with its tasks and which still run (cb may take
+ * the arrays: set them NULL); store_claim_take re-owns one (from_run
+ * must still own it); store_claim_release queues its running tasks
+ * again and drops it; store_recover_unclaimed is store_recover for
+ * the tasks no claim holds; store_claims_forget drops them all.
+ */
+struct store_claim {
+	int64_t		 id;		/* the transfer's */
+	int64_t		 job_id;
+	int64_t		 run;
+	char		*send_name, *send_fp;	/* fingerprints printed */
+	char		*recv_name, *recv_fp;
+	int64_t		 started;
+	int64_t		*tasks;		/* by file index */
+	int		*running;	/* store_claims: still running */
+	size_t		 n;
+};
+int	 store_claim_add(struct store *st, const struct store_claim *c,
+	    char **cause);
+int	 store_claim_drop(struct store *st, int64_t id, char **cause);
+int	 store_claim_take(struct store *st, int64_t id, int64_t from_run,
+	    int64_t run, char **cause);
+int	 store_claims(struct store *st, int (*cb)(void *,
+	    struct store_claim *), void *arg, char **cause);
+void	 store_claim_clear(struct store_claim *c);
+int	 store_claim_release(struct store *st, int64_t id, int64_t now,
+	    size_t *n, char **cause);
+int	 store_recover_unclaimed(struct store *st, int64_t now, size_t *n,
+	    char **cause);
+int	 store_claims_forget(struct store *st, char **cause);
+
 #endif

@@ -29,112 +29,10 @@ if [ -z "${FERRY_OWN_NETNS:-}" ] && [ "$(id -u)" = 0 ] &&
 fi
 . "${srcdir:-.}/tests/agent/lib.sh"
 . "${srcdir:-.}/tests/pg/lib.sh"
-need ss
-need openssl
-need nft
-need ip
-need nsenter
-need unshare
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: network namespaces need root" >&2
-	exit 77
-fi
 ROUNDS=${ROUNDS:-4}
 # KEEP_TMP=1 keeps the scratch directory and its logs, to debug a failure.
 [ -z "${KEEP_TMP:-}" ] || trap 'stop_daemons 2>/dev/null; pg_stop immediate; echo "kept $TMP" >&2' EXIT
-
-# ns_make NAME NET: a namespace (pid in NS_NAME) with 10.NET.0.2 on a veth
-# whose other end here is 10.NET.0.1.
-ns_make() {
-	unshare -n sleep 100000 &
-	nspid=$!
-	pids="$pids $nspid"
-	i=0
-	while [ "$(readlink /proc/$nspid/ns/net)" = "$(readlink /proc/$$/ns/net)" ]; do
-		i=$((i + 1)); [ $i -lt 100 ] || { fail "no namespace"; exit 1; }
-		sleep 0.05
-	done
-	ip link add "v$1" type veth peer name eth0 netns "$nspid" &&
-	ip addr add "10.$2.0.1/24" dev "v$1" && ip link set "v$1" up &&
-	nsenter -t "$nspid" -n sh -c "ip link set lo up &&
-	    ip addr add 10.$2.0.2/24 dev eth0 && ip link set eth0 up &&
-	    ip route add default via 10.$2.0.1" ||
-	    { fail "cannot make namespace $1"; exit 1; }
-	eval "NS_$1=$nspid"
-}
-ns_make a 88
-ns_make b 89
-# The agents' machines' addresses, reached from both hubs' (10.87.0.x):
-# ny is reachable, so la sends to it directly, not through a hub's relay.
-ip addr add 10.87.0.1/32 dev lo
-ip addr add 10.87.0.2/32 dev lo
-
-PG_LISTEN=10.88.0.1,10.89.0.1
-pg_start
-url_a="postgresql://ferry@10.88.0.1:$PG_PORT/ferry"
-url_b="postgresql://ferry@10.89.0.1:$PG_PORT/ferry"
-HUB_INIT="--store $url_a --store-password-file $PG_PASSFILE"
-make_hub
-A=$HUB
-B="$TMP/hub-b"
-
-two_sites "$A"
-enrol_agent la la-server
-LA=$APID
-enrol_agent ny ny-server
-NY=$APID
-run 0 "$FERRY" site set ny --bwlimit 3M --state "$A"
-kill "$HUBPID" "$LA" "$NY"
-wait "$HUBPID" "$LA" "$NY" 2>/dev/null || true
-
-# Each hub on its own machine; B a copy of A's state (docs/operations.md).
-cp -a "$A" "$B"
-sed -i "s/^listen .*/listen 10.88.0.2:$port/" "$A/ferryd.conf"
-sed -i -e "s/^listen .*/listen 10.89.0.2:$port/" \
-    -e "s|^store .*|store $url_b|" "$B/ferryd.conf"
-grep -q "^store $url_b" "$B/ferryd.conf" || fail "hub B's store not set"
-for a in la-server ny-server; do
-	sed -i "s/^hub 127.0.0.1:/hub 10.88.0.2:/" "$TMP/$a/ferryd.conf"
-	echo "hub-standby 10.89.0.2:$port" >>"$TMP/$a/ferryd.conf"
-done
-echo "source-address 10.87.0.1" >>"$TMP/la-server/ferryd.conf"
-printf 'source-address 10.87.0.2\npublic-address 10.87.0.2\n' \
-    >>"$TMP/ny-server/ferryd.conf"
-
-# start_hub X: hub X (A or B) in its namespace; its pid in pid_X.
-start_hub() {
-	eval "dir=\$$1 ns=\$NS_$(echo "$1" | tr AB ab)"
-	rm -f "$dir/ferryd.sock"
-	nsenter -t "$ns" -n "$FERRYD" run $ROOT_OK --state "$dir" \
-	    >>"$dir.log" 2>&1 &
-	eval "pid_$1=$!"
-	pids="$pids $!"
-}
-# nact DIR: how many times hub DIR has become active.
-nact() {
-	grep -c "active: this hub holds" "$1.log" || true
-}
-# A holds the lease before B starts: its "listening" line comes after it
-# took the lease (its socket comes before: CI under load once started B
-# in between, B took the lease and A became the standby).
-before=$(grep -c "listening on" "$A.log" || true)
-start_hub A
-i=0
-while [ "$(grep -c "listening on" "$A.log" || true)" -le "$before" ]; do
-	i=$((i + 1)); [ $i -lt 600 ] || { fail "hub A did not start"; break; }
-	sleep 0.05
-done
-start_hub B
-i=0
-until grep -q "standby: another hub is active" "$B.log"; do
-	i=$((i + 1)); [ $i -lt 600 ] || { fail "hub B is no standby: $(tail -n 5 "$B.log")"; break; }
-	sleep 0.05
-done
-start_daemon "$TMP/la-server"
-start_daemon "$TMP/ny-server"
-HUB=$A
-wait_linked la-server
-wait_linked ny-server
+. "${srcdir:-.}/tests/pg/netns.sh"
 
 jobs=""
 job=0
@@ -151,25 +49,6 @@ new_job() {
 	    "$S/show/j$job.f3.mov" "$S/show/j$job.f4.mov"
 	jobs="$jobs $(tail -n1 "$TMP/out")"
 }
-# netcut NS MODE: drops the namespace's traffic (partial: with the database).
-netcut() {
-	if [ "$2" = partial ]; then
-		in="tcp sport $PG_PORT drop"; out="tcp dport $PG_PORT drop"
-	else
-		in='iif "lo" accept; drop'; out='oif "lo" accept; drop'
-	fi
-	nsenter -t "$1" -n nft -f - <<NFT
-table inet cut {
-	chain in { type filter hook input priority 0; $in; }
-	chain out { type filter hook output priority 0; $out; }
-}
-NFT
-}
-# ms_of LOGTIME: a log's 2026-12-03T07:10:08.123Z as ms since the epoch.
-ms_of() {
-	date -d "$1" +%s%3N
-}
-
 times=""
 links=""
 active=A

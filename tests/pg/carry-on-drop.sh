@@ -1,0 +1,131 @@
+#!/bin/sh
+# Running transfers carry on when the active hub's machine drops off the
+# network (issue 17; tests/pg/carry-on.sh is the same with kill -9). The
+# hubs in network namespaces of their own, as tests/pg/partition.sh
+# (tests/pg/netns.sh). ROUNDS times (2), with a large file from la to ny
+# a quarter through, nftables cuts everything of the active hub's
+# machine; then:
+# - the other hub is active, and both agents are linked to it, within
+#   10 s of the cut (timed: the cut to the last agent linked);
+# - it took the transfer over, which finishes without a restart (one
+#   transfer in the sender's log, about the file's size on the wire);
+# - the job is done once, with no failed attempt; the file is identical;
+# - healed, the old hub finds the lease taken and stops; it is started
+#   again as the standby for the next round.
+# Needs root (namespaces, veth, nftables); skipped without.
+if [ -z "${FERRY_OWN_NETNS:-}" ] && [ "$(id -u)" = 0 ] &&
+    command -v unshare >/dev/null && unshare -n true 2>/dev/null; then
+	FERRY_OWN_NETNS=1 exec unshare -n sh -c \
+	    'ip link set lo up && exec sh "$0" "$@"' "$0" "$@"
+fi
+. "${srcdir:-.}/tests/agent/lib.sh"
+. "${srcdir:-.}/tests/pg/lib.sh"
+ROUNDS=${ROUNDS:-2}
+SIZE=${SIZE:-24000000}
+[ -z "${KEEP_TMP:-}" ] || trap 'stop_daemons 2>/dev/null; pg_stop immediate; echo "kept $TMP" >&2' EXIT
+. "${srcdir:-.}/tests/pg/netns.sh"
+
+jobs=""
+job=0
+links=""
+acts=""
+wires=""
+active=A
+r=0
+while [ $r -lt "$ROUNDS" ]; do
+	r=$((r + 1))
+	if [ $active = A ]; then old=A; new=B; else old=B; new=A; fi
+	eval "od=\$$old nd=\$$new opid=\$pid_$old ons=\$NS_$(echo $old | tr AB ab)"
+	job=$((job + 1))
+	f="$S/show/big$job.mov"
+	openssl enc -aes-128-ctr -nosalt -pass "pass:big$job" -pbkdf2 \
+	    -iter 1 </dev/zero 2>/dev/null | head -c "$SIZE" >"$f"
+	run 0 "$FERRY" send --from la --to ny --state "$od" "$f"
+	id=$(tail -n1 "$TMP/out")
+	jobs="$jobs $id"
+	i=0
+	while :; do
+		p=$(find "$N" -name ".big$job.mov.ferry-part" 2>/dev/null || true)
+		[ -n "$p" ] && [ "$(stat -c %s "$p")" -ge $((SIZE / 4)) ] && break
+		i=$((i + 1)); [ $i -lt 400 ] || { fail "round $r: no transfer under way"; break; }
+		sleep 0.05
+	done
+	before=$(nact "$nd")
+	took_over=$(grep -c "carries on under this hub" "$nd.log" || true)
+	netcut "$ons" full || fail "round $r: nft failed"
+	t0=$(date +%s%N)
+	i=0
+	while [ "$(nact "$nd")" -le "$before" ]; do
+		i=$((i + 1)); [ $i -lt 400 ] || break; sleep 0.05
+	done
+	t1=$(date +%s%N)
+	HUB=$nd
+	wait_linked la-server
+	wait_linked ny-server
+	t2=$(date +%s%N)
+	act=$(( (t1 - t0) / 1000000 ))
+	linked=$(( (t2 - t0) / 1000000 ))
+	acts="$acts $act"
+	links="$links $linked"
+	checks=$((checks + 1))
+	[ "$linked" -lt 10000 ] || fail "round $r: agents linked $linked ms after the cut"
+	run 0 "$FERRY" job "$id" --wait --state "$nd"
+	checks=$((checks + 1))
+	[ "$(grep -c "carries on under this hub" "$nd.log" || true)" -gt "$took_over" ] ||
+	    fail "round $r: hub $new did not take the transfer over: $(grep -i "transfer" "$nd.log" | tail -n 5)"
+	checks=$((checks + 1))
+	cmp -s "$f" "$N/show/big$job.mov" || fail "round $r: big$job.mov differs at ny"
+	run 0 pg_psql "SELECT state || ' ' || attempts FROM tasks WHERE job_id = $id"
+	out_is "done 0"
+	xid=$(grep "carries on under this hub" "$nd.log" | tail -n1 |
+	    sed 's/.*transfer \([0-9]*\) (job.*/\1/')
+	wire=$(grep "la-server: transfer $xid done" "$nd.log" | tail -n1 |
+	    sed 's/.* delivered, \([0-9]*\) on the wire.*/\1/')
+	case "$wire" in
+	''|*[!0-9]*) fail "round $r: no word of transfer $xid's end from la"; wire=0 ;;
+	esac
+	wires="$wires $wire"
+	checks=$((checks + 1))
+	[ "$wire" -ge $((SIZE * 95 / 100)) ] && [ "$wire" -le $((SIZE * 110 / 100)) ] ||
+	    fail "round $r: la sent $wire bytes on the wire for $SIZE"
+	n=$(grep -c "transfer [0-9]*: [0-9]* streams" "$TMP/la-server.log" || true)
+	checks=$((checks + 1))
+	[ "$n" -eq "$r" ] || fail "round $r: la ran $n transfers for $r files"
+	echo "round $r (machine of hub $old cut): hub $new active in $act ms, agents linked to it in $linked ms; transfer $xid carried on, $wire bytes on the wire" >&2
+	# Healed: the old hub sees the lease taken, and stops.
+	nsenter -t "$ons" -n nft delete table inet cut
+	i=0
+	while kill -0 "$opid" 2>/dev/null; do
+		i=$((i + 1)); [ $i -lt 400 ] || break; sleep 0.05
+	done
+	if kill -0 "$opid" 2>/dev/null; then
+		fail "round $r: hub $old still runs 20 s after the heal"
+		kill -9 "$opid"
+	fi
+	wait "$opid" 2>/dev/null || true
+	before=$(grep -c "standby: another hub is active" "$od.log" || true)
+	start_hub $old
+	i=0
+	while [ "$(grep -c "standby: another hub is active" "$od.log" || true)" -le "$before" ]; do
+		i=$((i + 1)); [ $i -lt 200 ] || { fail "round $r: $old no standby"; break; }
+		sleep 0.05
+	done
+	active=$new
+done
+
+for id in $jobs; do
+	run 0 pg_psql "SELECT count(*) FROM notices WHERE kind = 'job' AND job_id = $id"
+	out_is "1"
+done
+checks=$((checks + 1))
+[ -z "$(find "$N" -name '.*ferry-*')" ] || fail "partial files left at ny"
+echo "carry-on over $ROUNDS machine drops: hub active in$acts ms; agents linked in$links ms; wire bytes$wires for $SIZE each" >&2
+
+stop_and_check
+if [ "$failures" -gt 0 ]; then
+	for l in "$TMP"/*.log; do
+		echo "--- $l" >&2
+		tail -n 25 "$l" >&2
+	done
+fi
+finish
