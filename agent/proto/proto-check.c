@@ -48,6 +48,9 @@ static const struct pc_op pc_ops[] = {
 	    { "address", PC_STR, OPT }, { "roots", PC_OBJ, OPT } } },
 	{ "enroll", PROTO_FIRST, { { "proof", PC_STR, 0 },
 	    { "name", PC_STR, 0 } } },
+	/* A standby hub's local request, to the active hub (issue 17). */
+	{ "forward", PROTO_FIRST, { { "uid", PC_UINT, 0 },
+	    { "user", PC_STR, OPT } } },
 	/* From an agent. */
 	{ "ping", PROTO_TO_HUB, { { NULL, 0, 0 } } },
 	{ "api", PROTO_TO_HUB, { { "req", PC_ID, 0 },
