@@ -40,6 +40,7 @@
 
 #define FORWARD_OUT_MAX		8	/* forwards at once, from here */
 #define FORWARD_DIAL_MS		3000	/* a hub's machine that is gone */
+#define FORWARD_TLS_MS		5000	/* a hub that takes TCP, and no more */
 #define FORWARD_IDLE_MS		30000	/* it says "wait" every 5 s */
 #define FORWARD_FRAME_MAX	(1024 * 1024)
 #define FORWARD_HELLO_MAX	16384
@@ -129,7 +130,7 @@ forward_dial(struct ferryd *d, const char *addr, const uint8_t *fp,
 		return (r);
 	link_nodelay(*fdp);
 	link_keepalive(*fdp, 6000);
-	if ((r = tls_connect(*fdp, d->id, fp, FERRYD_TIMEOUT_MS, cp,
+	if ((r = tls_connect(*fdp, d->id, fp, FORWARD_TLS_MS, cp,
 	    cause)) != 0) {
 		close(*fdp);
 		*fdp = -1;
