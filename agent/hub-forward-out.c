@@ -294,8 +294,9 @@ forward_request(struct ferryd *d, const json_t *req, uid_t uid, char **why)
 	if (r == 0)
 		forward_via(d, rep, addr);
 	else if (!taken)
-		err_set(why, r, "no active hub: the active hub at %s cannot be "
-		    "reached: %s", addr, cause != NULL ? cause : err_str(r));
+		err_set(why, r, "no active hub: the hub at %s, active by its "
+		    "row in the store, cannot be asked: %s", addr,
+		    cause != NULL ? cause : err_str(r));
 	else
 		rep = json_pack("{s:s+++, s:b}", "error", "the active hub at ",
 		    addr, " took the request and then failed, so it may have "

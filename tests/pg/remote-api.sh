@@ -159,6 +159,14 @@ is "any(.[]; .id == $id1 and .state == \"done\" and
 checks=$((checks + 1))
 grep -q "request send from .* on hub 10.89.0.2:$port, forwarded by hub" "$A.log" ||
     fail "A's log does not say it took B's forward"
+# What passing on costs (printed, not asserted: docs/benchmarks.md).
+for d in "$A" "$B"; do
+	t=$(date +%s%N)
+	for k in 1 2 3 4 5 6 7 8 9 10; do
+		"$FERRY" jobs --json --state "$d" >/dev/null || fail "jobs on $d"
+	done
+	echo "ferry jobs on $(basename "$d"): $(( ($(date +%s%N) - t) / 10000000 )) ms each (10 in a row)" >&2
+done
 # "_caller" is never a client's, through a standby either.
 run 0 "$EVIL" api "$B/ferryd.sock" '{"op": "jobs", "_caller": "x"}'
 out_has '_caller\\" are not for clients' "_caller from a client, at the standby"
