@@ -280,6 +280,14 @@ ff_idle(struct ff *ff)
 		}
 		free(why);
 		why = NULL;
+		/*
+		 * The Jobs of deliveries this one started are its own: it
+		 * follows them through its hub, which passes the questions
+		 * on to the active one, and nobody else would (not while its
+		 * hub cannot be asked at all: that would only fail).
+		 */
+		if (a == 0)
+			progress_tick(ff);
 		nanosleep(&(struct timespec){ 0, FF_IDLE_CHECK_MS * 1000000L },
 		    NULL);
 	}
@@ -303,6 +311,7 @@ ff_listen(struct ff *ff)
 		return (-1);
 	}
 	ff_check_hub(ff);
+	ff->answering = 1;
 	events_replay(ff);
 	sdnotify_status(NULL, "listening to %s as %s", ff->cred.url,
 	    ff->cred.user);
@@ -322,6 +331,7 @@ ff_listen(struct ff *ff)
 		}
 		progress_tick(ff);
 	}
+	ff->answering = 0;
 	eventhub_close(ff->hub, 1000);
 	eventhub_free(ff->hub);
 	ff->hub = NULL;

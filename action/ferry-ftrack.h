@@ -62,6 +62,7 @@ struct ff {
 	int		 lockfd;
 	int64_t		 active_until;	/* clock_ms: the hub was active */
 	int		 hub_single;	/* it said it is the one hub */
+	int		 answering;	/* on the event hub: its hub is active */
 };
 
 /* An ftrack user: who launched, or whom a Job is for. */

@@ -17,7 +17,9 @@
 #   ... standby (this hub)").
 # - kill -9 of A: B active; the same requests through B's socket, now
 #   answered by B itself; the ferry-ftrack beside B answers ftrack within
-#   seconds, alone: one reply, one job per launch.
+#   seconds, alone: one reply, one job per launch. A, started again, is
+#   the standby, and the idle ferry-ftrack beside it follows the Job of
+#   the delivery it started before (in flight at the kill) to its end.
 # Needs root (namespaces, veth); skipped without.
 if [ -z "${FERRY_OWN_NETNS:-}" ] && [ "$(id -u)" = 0 ] &&
     command -v unshare >/dev/null && unshare -n true 2>/dev/null; then
@@ -185,18 +187,18 @@ run 0 ui subscribed
 sleep 1
 run 0 ui sends
 out_is 1
-run 0 ui discover-all jdoe@studio.example assetversion:$SH020V1
+run 0 ui discover-all jdoe@studio.example assetversion:$V2
 is 'length == 1 and (.[0].items | length) == 1 and
     .[0].items[0].actionIdentifier == "ferry.send"' "one Send action, with A active"
+# Slowly (set through the standby), so that it is in flight at the end.
+run 0 "$FERRY" site set la --bwlimit 300K --state "$B"
 jobs0=$(pg_psql "SELECT count(*) FROM jobs")
-run 0 ui launch-all jdoe@studio.example assetversion:$SH020V1 \
+run 0 ui launch-all jdoe@studio.example assetversion:$V2 \
     '{"source": "hq", "destination": "la", "priority": 500, "note": "",
       "additional_files": ""}'
 is 'length == 1 and .[0].success == true and
-    (.[0].message | test("^ferry job [0-9]+: 10 files from hq to la"))' \
+    (.[0].message | test("^ferry job [0-9]+: 25 files from hq to la"))' \
     "one launch reply, with A active"
-run 0 ui wait-jobs jdoe@studio.example 1 60
-is '.[0].status == "done"' "the ftrack Job of sh020 v001 ended done"
 run 0 pg_psql "SELECT count(*) FROM jobs"
 out_is $((jobs0 + 1))
 checks=$((checks + 1))
@@ -226,6 +228,19 @@ checks=$((checks + 1))
 [ "$ms" -lt 15000 ] || fail "ferry-ftrack took over after $ms ms"
 HUB=$B
 wait_linked la-server
+run 0 "$FERRY" site set la --bwlimit 0 --state "$B"
+# A back, as the standby: the ferry-ftrack beside it, idle, follows the
+# Job of the delivery it started (through A, which asks B).
+start_hub A
+until_grep "standby: another hub is active" "$A.log"
+run 0 ui wait-jobs jdoe@studio.example 1 90
+is '.[0].status == "done" and (.[0].description | test("delivered 25 files"))' \
+    "the ftrack Job of v002, started beside A, ended done"
+checks=$((checks + 1))
+grep -q "delivered 25 files" "$TMP/ffa.log" ||
+    fail "the idle ferry-ftrack beside A did not follow its Job: $(tail -5 "$TMP/ffa.log")"
+checks=$((checks + 1))
+diff -r "$H/$P/v002" "$L/$P/v002" >/dev/null || fail "v002 at la differs"
 run 0 "$FERRY" status --json --state "$B"
 is ".hub_state == \"active\" and .fingerprint == \"$FP_B\" and (.via == null)" \
     "status on B, active"
@@ -243,20 +258,21 @@ until [ "$(ui sends)" = 1 ]; do
 	i=$((i + 1)); [ $i -lt 100 ] || { fail "not one Send subscription: $(ui sends)"; break; }
 	sleep 0.1
 done
-run 0 ui discover-all jdoe@studio.example assetversion:$V2
+run 0 ui discover-all jdoe@studio.example assetversion:$SH020V1
 is 'length == 1 and .[0].items[0].actionIdentifier == "ferry.send"' \
     "one Send action, with B active"
 jobs0=$(pg_psql "SELECT count(*) FROM jobs")
-run 0 ui launch-all jdoe@studio.example assetversion:$V2 \
+run 0 ui launch-all jdoe@studio.example assetversion:$SH020V1 \
     '{"source": "hq", "destination": "la", "priority": 500, "note": "",
       "additional_files": ""}'
 is 'length == 1 and .[0].success == true and
-    (.[0].message | test("^ferry job [0-9]+: 25 files from hq to la"))' \
+    (.[0].message | test("^ferry job [0-9]+: 10 files from hq to la"))' \
     "one launch reply, with B active"
 run 0 ui wait-jobs jdoe@studio.example 2 90
 is '[.[] | .status] == ["done", "done"]' "both Jobs done"
 checks=$((checks + 1))
-diff -r "$H/$P/v002" "$L/$P/v002" >/dev/null || fail "v002 at la differs"
+diff -r "$H/demo/sq010/sh020/plate/v001" "$L/demo/sq010/sh020/plate/v001" \
+    >/dev/null || fail "sh020 v001 at la differs"
 run 0 pg_psql "SELECT count(*) FROM jobs"
 out_is $((jobs0 + 1))
 checks=$((checks + 1))
