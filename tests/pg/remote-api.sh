@@ -180,6 +180,7 @@ for x in a b; do
 	"$FFTRACK" --state "$TMP/ff$x" --hub-state "$dir" --config "$TMP/ff.json" \
 	    --debug >>"$TMP/ff$x.log" 2>&1 &
 	pids="$pids $!"
+	eval "ff_$x=$!"
 done
 until_grep "ferry-ftrack: listening to" "$TMP/ffa.log"
 until_grep "idle: the hub at $B is standby" "$TMP/ffb.log"
@@ -216,6 +217,8 @@ is ".hub_state == \"standby\" and (.forward_error | test(\"^no active hub: \"))"
 
 # 4. kill -9 of A: B takes over; the same through B's socket, and the
 # ferry-ftrack beside B answers ftrack.
+run 0 ui jobs jdoe@studio.example
+is '.[0].status == "running"' "the Job of v002 is in flight at the kill"
 kill -9 "$pid_A"
 kill -CONT "$pid_A" 2>/dev/null || true
 wait "$pid_A" 2>/dev/null || true
@@ -278,6 +281,15 @@ out_is $((jobs0 + 1))
 checks=$((checks + 1))
 grep -q "not the active one now\|idle: " "$TMP/ffa.log" ||
     fail "the ferry-ftrack beside A did not stop answering: $(tail -5 "$TMP/ffa.log")"
+# Both listeners lived through it all (an idle one once died finishing).
+for x in a b; do
+	checks=$((checks + 1))
+	eval "kill -0 \$ff_$x" 2>/dev/null ||
+	    fail "the ferry-ftrack beside hub $x died: $(tail -3 "$TMP/ff$x.log")"
+done
+checks=$((checks + 1))
+grep -q "component-added events not published: this ferry-ftrack is idle" \
+    "$TMP/ffa.log" || fail "the idle ferry-ftrack did not say what it left out"
 double_stop
 stop_and_check
 if [ "$failures" -gt 0 ]; then
