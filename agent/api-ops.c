@@ -281,8 +281,9 @@ api_ops_local(struct ferryd *d, const json_t *req, uid_t uid)
 	 */
 	if (api_ops_standby(d)) {
 		if ((rep = forward_request(d, req, uid, &why)) == NULL)
-			rep = json_pack("{s:s, s:b, s:b}", "error", why != NULL ?
-			    why : "no active hub", "standby", 1, "done", 1);
+			rep = json_pack("{s:s, s:b, s:b}", "error",
+			    why != NULL ? why : "no active hub", "standby", 1,
+			    "done", 1);
 		free(why);
 		return (rep);
 	}

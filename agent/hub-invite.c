@@ -18,7 +18,8 @@ json_t *
 invite_api(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 {
 	const char		*site, *user, *clear;
-	char			 code[STORE_CODE_LEN + 1], *cause = NULL, by[300];
+	char			 code[STORE_CODE_LEN + 1], *cause = NULL;
+	char			 by[300];
 	enum store_clearance	 cl = STORE_CLEARANCE_NONE;
 	json_t			*rep;
 	json_int_t		 ttl;
