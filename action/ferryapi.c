@@ -82,9 +82,12 @@ ferryapi_one(const char *hub_state, const json_t *req, json_t **repp,
 		r = ferryapi_answer(c, &rep, cause);
 	jsonline_free(c);
 	if (r == 0 && json_is_true(json_object_get(rep, "standby"))) {
-		json_decref(rep);
+		/* A standby that could not pass it on says why. */
 		r = err_set(cause, FERRY_ERR_UNREACHABLE, "the hub at %s is "
-		    "the standby", path);
+		    "the standby: %s", path, json_string_value(json_object_get(
+		    rep, "error")) != NULL ? json_string_value(json_object_get(
+		    rep, "error")) : "it takes no requests");
+		json_decref(rep);
 	} else if (r == 0)
 		*repp = rep;
 	free(path);
