@@ -197,6 +197,17 @@ events_on_event(struct eventhub *hub, const json_t *event, void *arg)
 	(void)hub;
 	if (events_own(ff, event))
 		return;
+	/*
+	 * Its hub stopped being the active one since it last asked (a
+	 * handler held the loop): the ferry-ftrack beside the new active
+	 * hub answers, not this one, not spooled (docs/ftrack.md).
+	 */
+	if (!ferryapi_beside_active(ff)) {
+		log_info("event %s: not answered: the hub beside this "
+		    "ferry-ftrack is not the active one now",
+		    events_topic(event));
+		return;
+	}
 	if (t != NULL && t->wanted != NULL && !t->wanted(ff, event))
 		return;
 	events_take(ff, event);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -32,6 +33,7 @@
 #include "statedir.h"
 
 #define FF_POLL_MS	250
+#define FF_IDLE_CHECK_MS 500	/* an idle one asks its hub this often */
 
 enum { OPT_STATE = 1, OPT_HUB_STATE, OPT_CONFIG, OPT_CA_FILE, OPT_SYSLOG,
     OPT_DEBUG, OPT_HELP, OPT_VERSION };
@@ -242,24 +244,75 @@ ff_setup(struct ff *ff, const struct ff_args *a, char **cause)
 		log_info("credentials of %s stored in %s", ff->cred.user,
 		    ff->state);
 	}
-	if ((r = ff_hub(ff, cause)) != 0)
-		return (r);
-	ff_check_hub(ff);
 	return (0);
 }
 
-static void
-ff_run(struct ff *ff)
+/*
+ * Idle until the hub beside this ferry-ftrack is the active one (docs/
+ * ftrack.md, "Beside two hubs"): a ferry-ftrack beside each hub, and
+ * only the active one's answers ftrack, so that production staff see one
+ * Send and a press runs once. 0 once active; -1 when stopped.
+ */
+static int
+ff_idle(struct ff *ff)
 {
-	struct sigaction	 sa;
-	char			*cause = NULL;
+	char	*why = NULL;
+	int	 said = 0, a;
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = ff_on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	while (!ff_signalled) {
+		a = ferryapi_active(ff->hub_state, &ff->hub_single, &why);
+		if (a == 1 || (a == -1 && ff->hub_single)) {
+			free(why);
+			ff->active_until = clock_ms() + FF_ACTIVE_FRESH_MS;
+			if (said)
+				log_info("the hub beside this ferry-ftrack is "
+				    "the active one now: answering ftrack");
+			return (0);
+		}
+		if (!said) {
+			log_info("idle: %s; the ferry-ftrack beside the active "
+			    "hub answers ftrack, and this one takes over once "
+			    "its hub is active", why != NULL ? why :
+			    "its hub cannot be asked");
+			sdnotify_status(NULL, "idle: %s", why != NULL ? why :
+			    "its hub cannot be asked");
+			said = 1;
+		}
+		free(why);
+		why = NULL;
+		/*
+		 * The Jobs of deliveries this one started are its own: it
+		 * follows them through its hub, which passes the questions
+		 * on to the active one, and nobody else would (not while its
+		 * hub cannot be asked at all: that would only fail).
+		 */
+		if (a == 0)
+			progress_tick(ff);
+		nanosleep(&(struct timespec){ 0, FF_IDLE_CHECK_MS * 1000000L },
+		    NULL);
+	}
+	return (-1);
+}
+
+/*
+ * Answers ftrack while the hub beside it is active: the event hub, the
+ * spool's events, the Jobs' progress and publishes. 0 when its hub is
+ * not active any more (or stopped); -1 on a fatal error.
+ */
+static int
+ff_listen(struct ff *ff)
+{
+	char	*cause = NULL;
+	int	 r = 0;
+
+	if (ff_hub(ff, &cause) != 0) {
+		log_error("%s", cause != NULL ? cause : "event hub");
+		free(cause);
+		return (-1);
+	}
+	ff_check_hub(ff);
+	ff->answering = 1;
 	events_replay(ff);
-	sdnotify_ready(NULL);
 	sdnotify_status(NULL, "listening to %s as %s", ff->cred.url,
 	    ff->cred.user);
 	log_info("listening to %s as %s (ferry hub at %s)", ff->cred.url,
@@ -268,12 +321,40 @@ ff_run(struct ff *ff)
 		if (eventhub_poll(ff->hub, FF_POLL_MS, &cause) < 0) {
 			log_error("event hub: %s", cause);
 			free(cause);
+			r = -1;
+			break;
+		}
+		if (!ferryapi_beside_active(ff)) {
+			log_warnx("the hub beside this ferry-ftrack is not the "
+			    "active one now: no longer answering ftrack");
 			break;
 		}
 		progress_tick(ff);
 	}
+	ff->answering = 0;
+	eventhub_close(ff->hub, 1000);
+	eventhub_free(ff->hub);
+	ff->hub = NULL;
+	return (r);
+}
+
+static int
+ff_run(struct ff *ff)
+{
+	struct sigaction	 sa;
+	int			 r;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = ff_on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	/* Ready: idle or listening, it is what it should be. */
+	sdnotify_ready(NULL);
+	while ((r = ff_idle(ff)) == 0 && (r = ff_listen(ff)) == 0)
+		;
 	sdnotify_stopping(NULL);
 	log_info("stopping");
+	return (ff_signalled ? 0 : r);
 }
 
 static void
@@ -320,7 +401,7 @@ main(int argc, char **argv)
 		ff_free(&ff);
 		return (FF_EXIT_FAILED);
 	}
-	ff_run(&ff);
+	r = ff_run(&ff);
 	ff_free(&ff);
-	return (FF_EXIT_OK);
+	return (r == 0 ? FF_EXIT_OK : FF_EXIT_FAILED);
 }

@@ -60,6 +60,9 @@ struct ff {
 	int		 notify_missing; /* the hub has no "notify" (said) */
 	int		 publish_list_failing; /* said once until it works */
 	int		 lockfd;
+	int64_t		 active_until;	/* clock_ms: the hub was active */
+	int		 hub_single;	/* it said it is the one hub */
+	int		 answering;	/* on the event hub: its hub is active */
 };
 
 /* An ftrack user: who launched, or whom a Job is for. */
@@ -119,6 +122,18 @@ int	 ferryapi_call(const char *hub_state, const json_t *req,
 	     json_t **repp, char **cause);
 /* Whether a hub's refusal says the job does not exist. */
 int	 ferryapi_no_such_job(const char *cause);
+/*
+ * Whether a hub of hub_state (this machine's) is the active one now:
+ * only the ferry-ftrack beside the active hub answers ftrack (docs/
+ * ftrack.md, "Beside two hubs"). ferryapi_active asks (1: active; 0:
+ * not, -1: not asked, *why says so; *single: a hub of hub_state said it
+ * is the only one, a SQLite store's); ferryapi_beside_active asks again
+ * only when the
+ * last yes is older than FF_ACTIVE_FRESH_MS.
+ */
+#define FF_ACTIVE_FRESH_MS	1500
+int	 ferryapi_active(const char *hub_state, int *single, char **why);
+int	 ferryapi_beside_active(struct ff *ff);
 
 /* events.c: the topic table */
 int	 events_subscribe(struct ff *ff, char **cause);

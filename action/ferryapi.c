@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "clock.h"
 #include "err.h"
 #include "ferry-ftrack.h"
 #include "jsonline.h"
@@ -22,6 +23,7 @@
 
 #define FERRYAPI_TIMEOUT_S	120
 #define FERRYAPI_HUBS_MAX	8	/* hubs in --hub-state */
+#define FERRYAPI_ACTIVE_S	2	/* a hub's word about itself */
 
 /* A hub that stops answering must not hang the listener. */
 static void
@@ -80,9 +82,12 @@ ferryapi_one(const char *hub_state, const json_t *req, json_t **repp,
 		r = ferryapi_answer(c, &rep, cause);
 	jsonline_free(c);
 	if (r == 0 && json_is_true(json_object_get(rep, "standby"))) {
-		json_decref(rep);
+		/* A standby that could not pass it on says why. */
 		r = err_set(cause, FERRY_ERR_UNREACHABLE, "the hub at %s is "
-		    "the standby", path);
+		    "the standby: %s", path, json_string_value(json_object_get(
+		    rep, "error")) != NULL ? json_string_value(json_object_get(
+		    rep, "error")) : "it takes no requests");
+		json_decref(rep);
 	} else if (r == 0)
 		*repp = rep;
 	free(path);
@@ -148,4 +153,94 @@ ferryapi_no_such_job(const char *cause)
 {
 	return (cause != NULL && (strncmp(cause, "no job ", 7) == 0 ||
 	    strstr(cause, "no such job") != NULL));
+}
+
+/*
+ * One hub's own word about itself, in at most FERRYAPI_ACTIVE_S: 1
+ * active, 0 not (standby, fenced), -1 not asked; *single when it is the
+ * one hub of a SQLite store.
+ */
+static int
+ferryapi_active_one(const char *hub_state, int *single, char **why)
+{
+	struct jsonline_conn	*c = NULL;
+	struct timeval		 tv = { FERRYAPI_ACTIVE_S, 0 };
+	json_t			*req, *rep = NULL;
+	const char		*st = NULL;
+	char			*path = NULL;
+	int			 r, active = 0;
+
+	req = json_pack("{s:s, s:b}", "op", "status", "local", 1);
+	if ((r = statedir_path(hub_state, JSONLINE_SOCKET_NAME, &path,
+	    why)) == 0 && (r = jsonline_connect(path, &c, why)) == 0) {
+		setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+		if ((r = jsonline_request(c, req, why)) == 0)
+			r = ferryapi_answer(c, &rep, why);
+	}
+	if (r == 0) {
+		st = json_string_value(json_object_get(rep, "hub_state"));
+		/* An older hub says nothing: it is the only one. */
+		if (st == NULL || strcmp(st, "single") == 0)
+			*single = 1;
+		active = *single || strcmp(st, "active") == 0;
+		if (!active)
+			err_set(why, FERRY_ERR_STATE, "the hub at %s is %s",
+			    hub_state, st);
+	} else
+		active = -1;
+	jsonline_free(c);
+	json_decref(req);
+	json_decref(rep);
+	free(path);
+	return (active);
+}
+
+int
+ferryapi_active(const char *hub_state, int *single, char **why)
+{
+	const char	*p, *end;
+	char		*dir, *one = NULL;
+	int		 active = -1, a;
+
+	*why = NULL;
+	for (p = hub_state; *p != '\0' && active != 1; p = end) {
+		end = p + strcspn(p, ",");
+		if (end > p && (dir = strndup(p, (size_t)(end - p))) != NULL) {
+			free(one);
+			one = NULL;
+			/* One hub that answers "not active" is an answer. */
+			if ((a = ferryapi_active_one(dir, single, &one)) >
+			    active)
+				active = a;
+			free(dir);
+		}
+		end += *end == ',';
+	}
+	if (active == 1)
+		free(one);
+	else
+		*why = one;
+	return (active);
+}
+
+int
+ferryapi_beside_active(struct ff *ff)
+{
+	char	*why = NULL;
+
+	int	 a;
+
+	if (clock_ms() < ff->active_until)
+		return (1);
+	a = ferryapi_active(ff->hub_state, &ff->hub_single, &why);
+	free(why);
+	/*
+	 * The one hub of a SQLite store, down for a moment: the launch is
+	 * answered with that, as before there were two hubs.
+	 */
+	if (a != 1 && !(a == -1 && ff->hub_single))
+		return (0);
+	ff->active_until = clock_ms() + FF_ACTIVE_FRESH_MS;
+	return (1);
 }

@@ -67,6 +67,17 @@ finish_announce(struct ff *ff, const char *location_id, const json_t *added)
 	char		*cause = NULL;
 	size_t		 i;
 
+	/*
+	 * Idle beside a standby hub (docs/ftrack.md, "Beside two hubs"), it
+	 * finishes its own deliveries off the event hub: nothing to say it on.
+	 */
+	if (ff->hub == NULL) {
+		if (json_array_size(added) > 0)
+			log_warnx("%zu %s events not published: this "
+			    "ferry-ftrack is idle, off the event hub",
+			    json_array_size(added), FINISH_ADDED_TOPIC);
+		return;
+	}
 	json_array_foreach(added, i, id) {
 		event = json_pack("{s:s, s:{s:O, s:s}}", "topic",
 		    FINISH_ADDED_TOPIC, "data", "component_id", id,

@@ -405,8 +405,13 @@ progress_tick(struct ff *ff)
 	json_array_foreach(jobs, i, id)
 		progress_with(ff, json_integer_value(id), progress_follow);
 	json_decref(jobs);
-	/* Jobs sent to the studio with a task (ferry publish) are ours too. */
-	publish_tick(ff);
+	/*
+	 * Jobs sent to the studio with a task (ferry publish) are ours too,
+	 * but only while this one answers ftrack: beside a standby hub, the
+	 * other ferry-ftrack plans them, and two would make two versions.
+	 */
+	if (ff->answering)
+		publish_tick(ff);
 }
 
 void

@@ -76,10 +76,16 @@ api_status(struct ferryd *d, const char *op, const json_t *req,
 		json_object_set_new(rep, "mail", hub_mail_status(d));
 		json_object_set_new(rep, "hubs", hubs_status(d, d->store));
 	} else if (rep != NULL && strcmp(d->conf.role, "hub") == 0) {
-		/* A standby, answering while it waits (hub-lease.c). */
+		/*
+		 * A standby, answering while it waits (hub-lease.c): the hubs
+		 * as it read them last (hub-standby.c), not from the lease's
+		 * connection, which the waiting thread alone uses (a forward's
+		 * thread asks this too).
+		 */
 		json_object_set_new(rep, "store", json_string("postgresql"));
 		json_object_set_new(rep, "hub_state", json_string("standby"));
-		json_object_set_new(rep, "hubs", hubs_status(d, d->lease));
+		json_object_set(rep, "hubs", d->standby_hubs != NULL ?
+		    d->standby_hubs : json_null());
 	} else if (rep != NULL) {
 		json_object_set_new(rep, "hub", json_string(
 		    d->uplink_addr != NULL ? d->uplink_addr : d->conf.hub));
@@ -202,6 +208,51 @@ api_ops_store_down(struct ferryd *d)
 	return (rep);
 }
 
+/* A standby hub (no store yet, waiting for the lease). */
+static int
+api_ops_standby(struct ferryd *d)
+{
+	return (d->store == NULL && strcmp(d->conf.role, "hub") == 0);
+}
+
+/* "status" with "local": this daemon's own, never forwarded. */
+static int
+api_ops_status_local(const json_t *req, const char *op)
+{
+	return (op != NULL && strcmp(op, "status") == 0 &&
+	    json_is_true(json_object_get(req, "local")));
+}
+
+int
+api_ops_forwards(struct ferryd *d, const json_t *req)
+{
+	const char	*op = json_string_value(json_object_get(req, "op"));
+
+	return (api_ops_standby(d) && op != NULL &&
+	    !api_ops_status_local(req, op));
+}
+
+/*
+ * A standby's status, when asked without "local": the active hub's,
+ * forwarded (with "via": this hub); when none can be asked, its own,
+ * saying why ("forward_error").
+ */
+static json_t *
+api_ops_standby_status(struct ferryd *d, const json_t *req, uid_t uid)
+{
+	json_t	*rep;
+	char	*why = NULL;
+
+	if ((rep = forward_request(d, req, uid, &why)) != NULL) {
+		free(why);
+		return (rep);
+	}
+	if ((rep = api_status(d, "status", req, uid)) != NULL && why != NULL)
+		json_object_set_new(rep, "forward_error", json_string(why));
+	free(why);
+	return (rep);
+}
+
 json_t *
 api_ops_local(struct ferryd *d, const json_t *req, uid_t uid)
 {
@@ -209,22 +260,33 @@ api_ops_local(struct ferryd *d, const json_t *req, uid_t uid)
 				    "op"));
 	const struct api_op	*o = api_ops_find(op);
 	json_t			*rep = NULL;
+	char			*why = NULL;
 
 	if (op == NULL)
 		return (api_ops_error("a request needs an \"op\""));
+	if (api_ops_standby(d) && strcmp(op, "status") == 0 &&
+	    !api_ops_status_local(req, op))
+		return (api_ops_standby_status(d, req, uid));
 	if (o != NULL && (o->who & API_NODE) && (strcmp(op, "status") == 0 ||
 	    d->store != NULL || strcmp(d->conf.role, "hub") != 0))
 		return (o->fn(d, op, req, uid));
 	/* Only the hub's relay says for whom a request is made. */
 	if (api_ops_underscore(req))
-		return (api_ops_error("\"_by\", \"_endpoint\" and \"_agent\" "
-		    "are not for clients"));
-	/* A standby hub: the active one has the store (ferry status). */
-	if (d->store == NULL && strcmp(d->conf.role, "hub") == 0)
-		return (json_pack("{s:s, s:b, s:b}", "error", "this hub is the "
-		    "standby: it takes no requests until it holds the store's "
-		    "lease; 'ferry status' names the active hub", "standby", 1,
-		    "done", 1));
+		return (api_ops_error("\"_by\", \"_endpoint\", \"_agent\" "
+		    "and \"_caller\" are not for clients"));
+	/*
+	 * A standby hub: the active one has the store, and takes the
+	 * request from here. Never taken there ("standby"): a client given
+	 * several hubs may ask the next.
+	 */
+	if (api_ops_standby(d)) {
+		if ((rep = forward_request(d, req, uid, &why)) == NULL)
+			rep = json_pack("{s:s, s:b, s:b}", "error",
+			    why != NULL ? why : "no active hub", "standby", 1,
+			    "done", 1);
+		free(why);
+		return (rep);
+	}
 	if (d->store == NULL && o != NULL && (o->who & API_AGENT))
 		return (relay_to_hub(d, req));
 	if (d->store == NULL)
@@ -233,6 +295,42 @@ api_ops_local(struct ferryd *d, const json_t *req, uid_t uid)
 	if (o != NULL && (o->who & API_LOCAL) &&
 	    (rep = api_ops_store_down(d)) == NULL)
 		rep = o->fn(d, op, req, uid);
+	return (rep != NULL ? rep : api_ops_error("unknown request"));
+}
+
+/*
+ * A request a standby hub forwarded from its local client (hub-forward.c,
+ * which checked the standby's key): what a local client may ask, checked
+ * the same way, with "_caller" naming who asked and through which hub.
+ */
+json_t *
+api_ops_forwarded(struct ferryd *d, const json_t *req, uid_t uid,
+    const char *caller)
+{
+	const char		*op = json_string_value(json_object_get(req,
+				    "op"));
+	const struct api_op	*o = api_ops_find(op);
+	json_t			*copy, *rep = NULL;
+
+	if (op == NULL || !json_is_object(req))
+		return (api_ops_error("a request needs an \"op\""));
+	if (api_ops_underscore(req))
+		return (api_ops_error("\"_by\", \"_endpoint\", \"_agent\" "
+		    "and \"_caller\" are not for clients"));
+	if (o == NULL || ((o->who & API_LOCAL) == 0 && strcmp(op,
+	    "status") != 0))
+		return (api_ops_error("unknown request"));
+	if (d->store == NULL)
+		return (api_ops_error("this hub is not active"));
+	if ((copy = json_deep_copy(req)) == NULL ||
+	    json_object_set_new(copy, "_caller", json_string(caller)) != 0) {
+		json_decref(copy);
+		return (api_ops_error("out of memory"));
+	}
+	if (strcmp(op, "status") == 0 ||
+	    (rep = api_ops_store_down(d)) == NULL)
+		rep = o->fn(d, op, copy, uid);
+	json_decref(copy);
 	return (rep != NULL ? rep : api_ops_error("unknown request"));
 }
 

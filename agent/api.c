@@ -45,7 +45,9 @@ static struct api_client	api_clients[API_CLIENTS_MAX];
  * stores the job, a million files taking a minute, and meanwhile this
  * thread answers the others (`ferry jobs` waited the whole time). The
  * worker sets rep and done under api_mu and writes api_wake; a client
- * gone meanwhile leaves the work orphan, for the worker to free.
+ * gone meanwhile leaves the work orphan, for the worker to free. So is
+ * every request a standby hub passes on to the active one (hub-forward-
+ * out.c): meanwhile this thread also waits for the store's lease.
  */
 struct api_work {
 	struct ferryd	*d;
@@ -208,8 +210,8 @@ api_read(struct ferryd *d, struct api_client *cl)
 	}
 	if (r != 0)
 		jsonline_send_error(cl->c, cause ? cause : err_str(r), NULL);
-	else if (strcmp(api_op(req), "send") == 0 &&
-	    api_work_start(d, cl, req) == 0) {
+	else if ((strcmp(api_op(req), "send") == 0 ||
+	    api_ops_forwards(d, req)) && api_work_start(d, cl, req) == 0) {
 		free(cause);
 		return;		/* answered by api_work_take */
 	} else {

@@ -167,6 +167,7 @@ run_stop(struct ferryd *d)
 	store_close(d->store);
 	json_decref(d->uplink_outq);
 	json_decref(d->asks);
+	json_decref(d->standby_hubs);
 	free(d->uplink_error);
 	free(d->uplink_addr);
 	identity_free(d->id);

@@ -128,6 +128,13 @@ struct ferryd {
 	char			 uplink_fp[64];	/* the linked hub's key */
 	/* Hub: the list last told to agents (hub-hubs.c). */
 	json_t			*hubs_told;
+	/*
+	 * A standby: the store's hubs as it last read them (hub-standby.c,
+	 * each second), for the requests it forwards to the active one;
+	 * under d->mu. The active hub: forwards being served now.
+	 */
+	json_t			*standby_hubs;
+	int			 forwards_in;
 };
 
 /* ferryd-usage.c */
@@ -355,6 +362,33 @@ void	ferryd_enqueue(struct ferryd *d, json_t **q, json_t *msg);
 /* ...and, in that thread, send what was queued. */
 int	ferryd_flush(struct ferryd *d, json_t **q, struct tls_conn *c,
 	    char **cause);
+
+/*
+ * The local API on a standby hub (issue 17, docs/operations.md "The local
+ * API on either hub"): hub-forward-out.c's forward_request passes a
+ * local request (uid: its caller) to the active hub over pinned TLS to
+ * its control port, and answers its reply (with "via"), or NULL and
+ * *why when the request was never taken (no active hub, none to reach),
+ * which the caller may answer itself. hub-forward.c's forward_serve is
+ * the active hub's side (the first message was "forward"), which
+ * api_ops_forwarded answers as it would a local client's, caller being
+ * who asked ("root (uid 0) on hub ADDR").
+ */
+json_t	*forward_request(struct ferryd *d, const json_t *req, uid_t uid,
+	    char **why);
+void	forward_serve(struct ferryd *d, struct tls_conn *c,
+	    const json_t *first, const char *peer);
+json_t	*api_ops_forwarded(struct ferryd *d, const json_t *req, uid_t uid,
+	    const char *caller);
+/* Whether api.c should answer req from a thread: a standby forwards it. */
+int	api_ops_forwards(struct ferryd *d, const json_t *req);
+/*
+ * hub-caller.c: who asked, for the audit trail and the logs: "uid N"
+ * (caller_uid) or the user's name (caller_name) of a local client, or
+ * for a forwarded request the "_caller" the active hub set.
+ */
+const char *caller_uid(const json_t *req, uid_t uid, char *buf, size_t n);
+const char *caller_name(const json_t *req, uid_t uid, char *buf, size_t n);
 
 /*
  * hub-audit.c: a record in the hub's audit trail (detail taken, may be NULL;

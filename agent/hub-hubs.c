@@ -174,7 +174,7 @@ json_t *
 hubs_api(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 {
 	uint8_t		 fp[IDENTITY_FP_LEN];
-	char		 fps[IDENTITY_FP_STRLEN + 1], who[64], *cause = NULL;
+	char		 fps[IDENTITY_FP_STRLEN + 1], who[300], *cause = NULL;
 	const char	*arg = json_string_value(json_object_get(req,
 			    "fingerprint"));
 	json_t		*rep;
@@ -191,7 +191,7 @@ hubs_api(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 	if (strcmp(fps, d->fp) == 0)
 		return (jobs_error("that is this hub, the active one: stop it, "
 		    "and remove it on the hub that takes over"));
-	snprintf(who, sizeof who, "uid %u", (unsigned)uid);
+	caller_uid(req, uid, who, sizeof who);
 	pthread_mutex_lock(&d->mu);
 	if ((r = store_hub_remove(d->store, fps, &cause)) == 0)
 		audit_note(d, who, "hub.removed", json_pack("{s:s}",

@@ -19,6 +19,7 @@ invite_api(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 {
 	const char		*site, *user, *clear;
 	char			 code[STORE_CODE_LEN + 1], *cause = NULL;
+	char			 by[300];
 	enum store_clearance	 cl = STORE_CLEARANCE_NONE;
 	json_t			*rep;
 	json_int_t		 ttl;
@@ -50,8 +51,8 @@ invite_api(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 		rep = json_pack("{s:s, s:b}", "error", cause ? cause :
 		    err_str(r), "done", 1);
 	else {
-		log_info("invite %jd for %s made by uid %u", (intmax_t)id,
-		    user ? user : site, (unsigned)uid);
+		log_info("invite %jd for %s made by %s", (intmax_t)id,
+		    user ? user : site, caller_uid(req, uid, by, sizeof by));
 		rep = json_pack("{s:s, s:I, s:I, s:b}", "code", code,
 		    "invite", (json_int_t)id, "expires", (json_int_t)(
 		    clock_now() + (ttl > 0 ? ttl : FERRYD_INVITE_TTL)),

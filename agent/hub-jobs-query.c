@@ -128,11 +128,11 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req,
 	struct jobs_list	 jl;
 	json_t			*list = json_array(), *rep = NULL;
 	int64_t			 id;
-	char			*cause = NULL, who[32];
+	char			*cause = NULL, who[300];
 	int			 r;
 
 	id = json_integer_value(json_object_get(req, "id"));
-	snprintf(who, sizeof who, "uid %u", (unsigned)uid);
+	caller_uid(req, uid, who, sizeof who);
 	pthread_mutex_lock(&d->mu);
 	if (strcmp(op, "jobs") == 0) {
 		enum store_state	 st = STORE_ANY;

@@ -8,7 +8,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +38,6 @@
 #include "transfer.h"
 #include "tree.h"
 
-static const char	*jobs_uid_name(uid_t, char *, size_t);
 
 /* An error answer: what went wrong, in the daemon's words. */
 json_t *
@@ -54,7 +52,7 @@ jobs_share_import(struct ferryd *d, const char *op, const json_t *req,
 {
 	struct share_map	*m = NULL;
 	const char		*text;
-	char			*cause = NULL, who[32];
+	char			*cause = NULL, who[300];
 	int64_t			 version = 0;
 	json_t			*rep;
 	int			 r;
@@ -66,7 +64,7 @@ jobs_share_import(struct ferryd *d, const char *op, const json_t *req,
 	    &cause);
 	share_map_free(m);
 	if (r == 0) {
-		snprintf(who, sizeof who, "uid %u", (unsigned)uid);
+		caller_uid(req, uid, who, sizeof who);
 		pthread_mutex_lock(&d->mu);
 		r = store_share_set(d->store, text, who, clock_now(),
 		    &version, &cause);
@@ -151,18 +149,18 @@ jobs_site_set(struct ferryd *d, const char *op, const json_t *req,
 		r = store_relay_site_set(d->store, site, json_is_true(relay),
 		    &cause);
 	if (r == 0 && relay != NULL)
-		audit_note(d, jobs_uid_name(uid, who, sizeof who),
+		audit_note(d, caller_name(req, uid, who, sizeof who),
 		    "site.relay", json_pack("{s:s, s:b}", "site", site, "relay",
 		    json_is_true(relay)));
 	if (r == 0 && sv != NULL)
 		r = store_streams_site_set(d->store, site,
 		    (int)json_integer_value(sv), &cause);
 	if (r == 0 && sv != NULL)
-		audit_note(d, jobs_uid_name(uid, who, sizeof who),
+		audit_note(d, caller_name(req, uid, who, sizeof who),
 		    "site.streams", json_pack("{s:s, s:I}", "site", site,
 		    "streams", json_integer_value(sv)));
 	if (r == 0 && (winv != NULL || tzv != NULL))
-		r = hub_window_set(d, site, req, jobs_uid_name(uid, who,
+		r = hub_window_set(d, site, req, caller_name(req, uid, who,
 		    sizeof who), &cause);
 	else if (r == 0 && bwv != NULL)
 		hub_window_tick(d);	/* running transfers take the cap */
@@ -236,7 +234,7 @@ jobs_acl(struct ferryd *d, const char *op, const json_t *req,
 {
 	const char		*who, *prefix, *access;
 	enum store_access	 a = STORE_ACCESS_READ;
-	char			*cause = NULL;
+	char			*cause = NULL, by[300];
 	json_t			*rep;
 	int			 r;
 
@@ -260,8 +258,8 @@ jobs_acl(struct ferryd *d, const char *op, const json_t *req,
 		r = store_acl_delete(d->store, who, prefix, &cause);
 	pthread_mutex_unlock(&d->mu);
 	if (r == 0)
-		log_info("%s %s %s %s, by uid %u", op, who, prefix, access ?
-		    access : "", (unsigned)uid);
+		log_info("%s %s %s %s, by %s", op, who, prefix, access ?
+		    access : "", caller_uid(req, uid, by, sizeof by));
 	rep = r != 0 ? jobs_error(cause ? cause : err_str(r)) :
 	    json_pack("{s:b}", "done", 1);
 	free(cause);
@@ -678,20 +676,6 @@ jobs_build_clear(struct jobs_build *b)
 	free(b->cause);
 }
 
-/* Who sent a job from this machine: the user's name, else "uid N". */
-static const char *
-jobs_uid_name(uid_t uid, char *buf, size_t n)
-{
-	struct passwd	 pw, *res = NULL;
-	char		 tmp[1024];
-
-	if (getpwuid_r(uid, &pw, tmp, sizeof tmp, &res) == 0 && res != NULL)
-		snprintf(buf, n, "%s", pw.pw_name);
-	else
-		snprintf(buf, n, "uid %u", (unsigned)uid);
-	return (buf);
-}
-
 /*
  * A send refused for what it asked (a grant, a symlink, ferry's own
  * files): the audit trail says who tried what.
@@ -746,7 +730,7 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 	json_t			*paths, *p, *rep;
 	const char		*who = json_string_value(json_object_get(req,
 				    "_by"));
-	char			 uidname[256], *meta = NULL;
+	char			 uidname[512], by[300], *meta = NULL;
 	int64_t			 id = 0;
 	size_t			 i, files = 0;	/* stored */
 	const json_t		*sv = json_object_get(req, "streams");
@@ -804,12 +788,12 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		    "file under the paths given");
 	if (who == NULL && json_is_string(json_object_get(req, "for"))) {
 		/* A local tool (ferry-ftrack) acting for one of its users. */
-		snprintf(uidname, sizeof uidname, "%.200s (via uid %u)",
+		snprintf(uidname, sizeof uidname, "%.200s (via %s)",
 		    json_string_value(json_object_get(req, "for")),
-		    (unsigned)uid);
+		    caller_uid(req, uid, by, sizeof by));
 		who = uidname;
 	} else if (who == NULL)
-		who = jobs_uid_name(uid, uidname, sizeof uidname);
+		who = caller_name(req, uid, uidname, sizeof uidname);
 	if (r == 0)
 		r = dispatch_relay_check(d, b.from, b.to, !no_relay, who,
 		    &b.cause);

@@ -16,7 +16,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <pwd.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -807,7 +806,7 @@ hub_mail_notify(struct ferryd *d, const char *op, const json_t *req,
 	json_int_t	 job = json_integer_value(json_object_get(req,
 			    "job"));
 	struct store_job j;
-	char		*cause = NULL;
+	char		*cause = NULL, by[300];
 	size_t		 i;
 	int		 r;
 
@@ -856,8 +855,9 @@ hub_mail_notify(struct ferryd *d, const char *op, const json_t *req,
 		free(cause);
 		return (rep);
 	}
-	log_info("notify: publish of job %jd to %zu address(es), by uid %u",
-	    (intmax_t)job, json_array_size(to), (unsigned)uid);
+	log_info("notify: publish of job %jd to %zu address(es), by %s",
+	    (intmax_t)job, json_array_size(to), caller_uid(req, uid, by,
+	    sizeof by));
 	return (json_pack("{s:b, s:I, s:b}", "mail", 1, "queued",
 	    (json_int_t)json_array_size(to), "done", 1));
 }
@@ -871,8 +871,7 @@ hub_mail_test(struct ferryd *d, const char *op, const json_t *req,
     uid_t uid)
 {
 	const char	*to = json_string_value(json_object_get(req, "to"));
-	struct passwd	 pw, *pwp = NULL;
-	char		 who[300], pwbuf[1024], *cause = NULL;
+	char		 who[300], *cause = NULL;
 	json_t		*rep;
 	int		 r;
 
@@ -880,11 +879,7 @@ hub_mail_test(struct ferryd *d, const char *op, const json_t *req,
 	if (to == NULL || !hub_mail_address_ok(to))
 		return (hub_mail_error("mail test: \"%s\" is not an e-mail "
 		    "address", to ? to : "(none)"));
-	if (getpwuid_r(uid, &pw, pwbuf, sizeof pwbuf, &pwp) == 0 &&
-	    pwp != NULL)
-		snprintf(who, sizeof who, "%s", pw.pw_name);
-	else
-		snprintf(who, sizeof who, "uid %u", (unsigned)uid);
+	caller_name(req, uid, who, sizeof who);
 	pthread_mutex_lock(&d->mu);
 	if (d->mail == NULL || !d->mail->on)
 		r = err_set(&cause, FERRY_ERR_STATE, "mail is off on this hub: "

@@ -54,6 +54,16 @@ NONE_OP(audit_api)
 /* hub-hubs.c: hub.remove, the hub's list of its peer hubs. */
 NONE_OP(hubs_api)
 
+/* hub-forward-out.c: api-ops.c asks it only of a standby hub. */
+json_t *
+forward_request(struct ferryd *d, const json_t *req, uid_t uid, char **why)
+{
+	(void)d, (void)req, (void)uid;
+	if (why != NULL)
+		*why = NULL;
+	return (none_error("forwarding"));
+}
+
 json_t *
 hub_mail_status(struct ferryd *d)
 {

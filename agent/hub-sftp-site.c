@@ -353,11 +353,12 @@ sftp_site_files(const struct store_sftp *s, char **cause)
 
 /* The audit record of a new SFTP site: paths, never what they hold. */
 static void
-sftp_site_audit(struct ferryd *d, uid_t uid, const struct store_sftp *s)
+sftp_site_audit(struct ferryd *d, const json_t *req, uid_t uid,
+    const struct store_sftp *s)
 {
-	char	who[32];
+	char	who[300];
 
-	snprintf(who, sizeof who, "uid %u", (unsigned)uid);
+	caller_uid(req, uid, who, sizeof who);
 	audit_note(d, who, "site.add", json_pack("{s:s, s:s, s:s, s:s, "
 	    "s:s, s:s?}", "site", s->site, "kind", "sftp", "target",
 	    s->target, "key_file", s->key_file, "known_hosts",
@@ -369,7 +370,7 @@ sftp_site_add(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 {
 	struct store_sftp	s;
 	struct sftp_target	t;
-	char			*cause = NULL;
+	char			*cause = NULL, by[300];
 	json_t			*rep;
 	int			 r;
 
@@ -406,11 +407,11 @@ sftp_site_add(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 	pthread_mutex_lock(&d->mu);
 	if (r == 0 && (r = store_sftp_add(d->store, &s, clock_now(),
 	    &cause)) == 0)
-		sftp_site_audit(d, uid, &s);
+		sftp_site_audit(d, req, uid, &s);
 	pthread_mutex_unlock(&d->mu);
 	if (r == 0)
-		log_info("site %s added: SFTP %s, by uid %u", s.site, s.target,
-		    (unsigned)uid);
+		log_info("site %s added: SFTP %s, by %s", s.site, s.target,
+		    caller_uid(req, uid, by, sizeof by));
 	rep = r != 0 ? json_pack("{s:s, s:b}", "error", cause ? cause :
 	    err_str(r), "done", 1) : json_pack("{s:s, s:s, s:b}", "site",
 	    s.site, "kind", "sftp", "done", 1);

@@ -17,8 +17,16 @@ hubs_standby_wait(struct ferryd *d)
 {
 	int64_t	until = clock_ms() + 1000;
 
+	json_t	*hubs;
+
 	/* Before the first migration there is no table: nothing to say. */
 	store_hub_seen(d->lease, d->fp, "standby", clock_now(), NULL);
+	/* Where requests are forwarded to (hub-forward-out.c). */
+	hubs = hubs_status(d, d->lease);
+	pthread_mutex_lock(&d->mu);
+	json_decref(d->standby_hubs);
+	d->standby_hubs = hubs;
+	pthread_mutex_unlock(&d->mu);
 	while (!d->stop && clock_ms() < until)
 		api_serve_once(d, (int)(until - clock_ms()));
 }

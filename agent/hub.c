@@ -420,6 +420,8 @@ hub_conn_main(void *arg)
 		hub_enroll(hc, c, msg);
 	else if (op != NULL && strcmp(op, "hello") == 0)
 		hub_link(hc, c, msg);
+	else if (op != NULL && strcmp(op, "forward") == 0)
+		forward_serve(hc->d, c, msg, hc->peer);
 	else
 		enroll_hub_refuse(c, "expected enroll or hello");
 	tls_shutdown(c, NULL);

@@ -19,7 +19,7 @@ static int	cmd_status_exec(int, char **);
 
 const struct cmd_entry cmd_status_entry = {
 	.name = "status",
-	.usage = "[--json] [--state DIR]",
+	.usage = "[--json] [--local] [--state DIR]",
 	.summary = "show the local daemon and its links",
 	.exec = cmd_status_exec,
 };
@@ -94,12 +94,36 @@ status_hubs(const json_t *hubs)
 	}
 }
 
+/*
+ * A standby hub passes status on to the active one (docs/operations.md,
+ * "The local API on either hub"): which hub answered, and through which;
+ * or why no active hub could be asked.
+ */
+static void
+status_via(const json_t *rep)
+{
+	const json_t	*via = json_object_get(rep, "via");
+	const char	*err = json_string_value(json_object_get(rep,
+			    "forward_error"));
+
+	if (via != NULL)
+		printf("answered by the active hub at %s, through the standby "
+		    "hub at %s (key %s) on this machine\n",
+		    json_string_value(json_object_get(via, "to")),
+		    json_string_value(json_object_get(via, "address")),
+		    json_string_value(json_object_get(via, "fingerprint")));
+	if (err != NULL)
+		printf("this hub is the standby, and answers for itself: %s\n",
+		    err);
+}
+
 static void
 status_print(const json_t *rep)
 {
 	const char	*name, *role;
 	json_t		*agents, *a;
 
+	status_via(rep);
 	role = json_string_value(json_object_get(rep, "role"));
 	printf("%s %s, key %s\n", role,
 	    json_string_value(json_object_get(rep, "name")),
@@ -182,22 +206,25 @@ cmd_status_exec(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "local", no_argument, NULL, 'l' },
 		{ "state", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*state = NULL;
 	char		*text;
 	json_t		*req, *rep = NULL;
-	int		 ch, json = 0, r;
+	int		 ch, json = 0, local = 0, r;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': json = 1; break;
+		case 'l': local = 1; break;
 		case 'S': state = optarg; break;
 		default: return (cli_usage(&cmd_status_entry));
 		}
 	}
-	req = json_pack("{s:s}", "op", "status");
+	/* --local: a standby hub's own status, not the active hub's. */
+	req = json_pack("{s:s, s:b}", "op", "status", "local", local);
 	r = cli_request(&cmd_status_entry, state, req, &rep);
 	json_decref(req);
 	if (r != 0)

@@ -50,6 +50,9 @@ static const struct pc_op pc_ops[] = {
 	    { "run", PC_UINT, OPT }, { "running", PC_OBJS, OPT } } },
 	{ "enroll", PROTO_FIRST, { { "proof", PC_STR, 0 },
 	    { "name", PC_STR, 0 } } },
+	/* A standby hub's local request, to the active hub (issue 17). */
+	{ "forward", PROTO_FIRST, { { "uid", PC_UINT, 0 },
+	    { "user", PC_STR, OPT } } },
 	/* From an agent. */
 	{ "ping", PROTO_TO_HUB, { { NULL, 0, 0 } } },
 	{ "api", PROTO_TO_HUB, { { "req", PC_ID, 0 },

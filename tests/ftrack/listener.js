@@ -122,6 +122,35 @@ const commands = {
 		});
 	},
 
+	/*
+	 * sends: how many launch subscriptions of ferry.send the double
+	 * holds now (one per ferry-ftrack answering ftrack)
+	 */
+	async sends() {
+		const subs = await hook('GET', 'subscriptions');
+		return subs.filter((s) => s.user === 'ferry' &&
+		    /actionIdentifier=ferry\.send/.test(s.subscription)).length;
+	},
+
+	/*
+	 * discover-all, launch-all: as discover and launch, but every reply
+	 * that comes in WAIT_MS, not only the first (two listeners answering
+	 * would be two Send actions, or a press run twice)
+	 */
+	async 'discover-all'(user, sel, waitMs) {
+		const out = await hook('POST', 'discover', {user,
+		    selection: selection(sel), max_replies: 10,
+		    wait_ms: Number(waitMs || 4000)});
+		return out.replies.map((r) => r.data);
+	},
+	async 'launch-all'(user, sel, values, waitMs) {
+		const out = await hook('POST', 'launch', {user,
+		    selection: selection(sel), actionIdentifier: 'ferry.send',
+		    values: JSON.parse(values), max_replies: 10,
+		    wait_ms: Number(waitMs || 8000)});
+		return out.replies.map((r) => r.data);
+	},
+
 	/* jobs USER: the user's ftrack Jobs, oldest first */
 	async jobs(user) {
 		const rows = (await session().query('select id, status, data, ' +

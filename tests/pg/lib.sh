@@ -139,3 +139,24 @@ all_done_once() {
 	run 0 pg_psql "SELECT count(*) FROM tasks WHERE state <> 'done'"
 	out_is "0"
 }
+
+# ns_make NAME NET: a namespace (pid in NS_NAME), a hub's "machine"
+# (partition.sh, remote-api.sh), with 10.NET.0.2 on a veth whose other
+# end here is 10.NET.0.1. Needs root.
+ns_make() {
+	unshare -n sleep 100000 &
+	nspid=$!
+	pids="$pids $nspid"
+	i=0
+	while [ "$(readlink /proc/$nspid/ns/net)" = "$(readlink /proc/$$/ns/net)" ]; do
+		i=$((i + 1)); [ $i -lt 100 ] || { fail "no namespace"; exit 1; }
+		sleep 0.05
+	done
+	ip link add "v$1" type veth peer name eth0 netns "$nspid" &&
+	ip addr add "10.$2.0.1/24" dev "v$1" && ip link set "v$1" up &&
+	nsenter -t "$nspid" -n sh -c "ip link set lo up &&
+	    ip addr add 10.$2.0.2/24 dev eth0 && ip link set eth0 up &&
+	    ip route add default via 10.$2.0.1" ||
+	    { fail "cannot make namespace $1"; exit 1; }
+	eval "NS_$1=$nspid"
+}

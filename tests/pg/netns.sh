@@ -18,25 +18,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 77
 fi
 
-# ns_make NAME NET: a namespace (pid in NS_NAME) with 10.NET.0.2 on a veth
-# whose other end here is 10.NET.0.1.
-ns_make() {
-	unshare -n sleep 100000 &
-	nspid=$!
-	pids="$pids $nspid"
-	i=0
-	while [ "$(readlink /proc/$nspid/ns/net)" = "$(readlink /proc/$$/ns/net)" ]; do
-		i=$((i + 1)); [ $i -lt 100 ] || { fail "no namespace"; exit 1; }
-		sleep 0.05
-	done
-	ip link add "v$1" type veth peer name eth0 netns "$nspid" &&
-	ip addr add "10.$2.0.1/24" dev "v$1" && ip link set "v$1" up &&
-	nsenter -t "$nspid" -n sh -c "ip link set lo up &&
-	    ip addr add 10.$2.0.2/24 dev eth0 && ip link set eth0 up &&
-	    ip route add default via 10.$2.0.1" ||
-	    { fail "cannot make namespace $1"; exit 1; }
-	eval "NS_$1=$nspid"
-}
+# ns_make: tests/pg/lib.sh.
 ns_make a 88
 ns_make b 89
 # The agents' machines' addresses, reached from both hubs' (10.87.0.x):

@@ -48,6 +48,10 @@ test_good(void)
 	    "\"address\":\"10.0.0.2\"}", NULL);
 	check(PROTO_FIRST, "{\"op\":\"enroll\",\"proof\":\"ab\","
 	    "\"name\":\"la\"}", NULL);
+	/* A standby hub's forwarded request (hub-forward.c). */
+	check(PROTO_FIRST, "{\"op\":\"forward\",\"uid\":0,"
+	    "\"user\":\"root\"}", NULL);
+	check(PROTO_FIRST, "{\"op\":\"forward\",\"uid\":0}", NULL);
 	check(PROTO_TO_HUB, "{\"op\":\"ping\"}", NULL);
 	check(PROTO_TO_HUB, "{\"re\":" ID ",\"files\":[{\"path\":\"/a\","
 	    "\"size\":3}]}", NULL);
@@ -85,6 +89,10 @@ test_bad(void)
 	check(PROTO_TO_AGENT, "{\"op\":\"transfer.rate\",\"id\":7}",
 	    "transfer.rate: no \"bwlimit\"");
 	check(PROTO_FIRST, "{\"op\":\"ping\"}", "a new connection");
+	check(PROTO_FIRST, "{\"op\":\"forward\",\"uid\":-1}",
+	    "forward: \"uid\"");
+	check(PROTO_FIRST, "{\"op\":\"forward\",\"user\":\"root\"}",
+	    "forward: no \"uid\"");
 	check(PROTO_FIRST, "{\"op\":\"hello\",\"name\":\"la\",\"address\":"
 	    "[\"x\"]}", "hello: \"address\"");
 	check(PROTO_TO_HUB, "{\"op\":\"transfer.file\",\"id\":\"1\","
