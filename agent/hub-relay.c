@@ -17,8 +17,12 @@
 #include "ferryd.h"
 #include "log.h"
 
-/* Requests of one agent answered at once; more are refused. */
-#define RELAY_PER_LINK	4
+/*
+ * Requests of one agent answered at once, on all its links together (a
+ * key may hold several: counted per link, 4 links held 16); more are
+ * refused.
+ */
+#define RELAY_PER_AGENT	4
 
 /* A request from an agent, run on a thread of its own. */
 struct relay {
@@ -168,20 +172,52 @@ relay_answer(struct relay *rl, const json_t *in)
 	return (rep);
 }
 
+/* Requests of agent name being answered, on any link. Holds d->mu. */
+static int
+relay_count(struct ferryd *d, const char *name)
+{
+	struct hub_link	*l;
+	int		 n = 0;
+
+	for (l = d->hub_links; l != NULL; l = l->next)
+		if (strcmp(l->name, name) == 0)
+			n += l->relays;
+	return (n);
+}
+
+/*
+ * The link a request came on: by its generation, not its name alone,
+ * since the first link of that name may be another. Holds d->mu.
+ */
+static struct hub_link *
+relay_link(struct ferryd *d, const char *name, uint64_t gen)
+{
+	struct hub_link	*l;
+
+	for (l = d->hub_links; l != NULL; l = l->next)
+		if (l->gen == gen && strcmp(l->name, name) == 0)
+			return (l);
+	return (NULL);
+}
+
 static void *
 relay_main(void *arg)
 {
 	struct relay	*rl = arg;
 	struct hub_link	*l;
-	json_t		*rep;
+	json_t		*rep, *msg;
 
 	rep = relay_answer(rl, json_object_get(rl->msg, "request"));
 	pthread_mutex_lock(&rl->d->mu);
-	if ((l = hub_link_named(rl->d, rl->link)) != NULL && l->gen == rl->gen)
+	msg = json_pack("{s:O, s:o}", "re", json_object_get(rl->msg, "req"),
+	    "reply", rep ? rep : json_pack("{s:s}", "error", "no answer"));
+	/* The answer goes back on the link that asked, if it is still up. */
+	if ((l = relay_link(rl->d, rl->link, rl->gen)) != NULL) {
 		l->relays--;
-	hub_tell(rl->d, rl->link, json_pack("{s:O, s:o}", "re",
-	    json_object_get(rl->msg, "req"), "reply", rep ? rep :
-	    json_pack("{s:s}", "error", "no answer")));
+		if (msg != NULL)
+			ferryd_queue(&l->outq, msg, l->wake[1]);
+	} else
+		json_decref(msg);
 	rl->d->busy--;
 	pthread_mutex_unlock(&rl->d->mu);
 	json_decref(rl->msg);
@@ -201,17 +237,20 @@ relay_from_agent(struct ferryd *d, struct hub_link *l, const json_t *msg)
 {
 	struct relay	*rl;
 	pthread_t	 t;
+	json_t		*no;
 
 	if (json_object_get(msg, "req") == NULL)
 		return;
-	/* A thread each, but only so many for one agent. */
-	if (l->relays >= RELAY_PER_LINK) {
+	/* A thread each, but only so many for one agent, on all its links. */
+	if (relay_count(d, l->name) >= RELAY_PER_AGENT) {
 		audit_note_limited(d, l->name, "api.limit", json_pack("{s:i}",
-		    "limit", RELAY_PER_LINK));
-		hub_tell(d, l->name, json_pack("{s:O, s:{s:s, s:b}}", "re",
+		    "limit", RELAY_PER_AGENT));
+		/* On this link: the first of its name may be another. */
+		if ((no = json_pack("{s:O, s:{s:s, s:b}}", "re",
 		    json_object_get(msg, "req"), "reply", "error", "too many "
 		    "requests at once from this agent: try again when one is "
-		    "answered", "done", 1));
+		    "answered", "done", 1)) != NULL)
+			ferryd_queue(&l->outq, no, l->wake[1]);
 		return;
 	}
 	if ((rl = calloc(1, sizeof *rl)) == NULL)
