@@ -31,6 +31,7 @@
 #include "log.h"
 #include "share-map.h"
 #include "store.h"
+#include "transfer.h"
 #include "tree.h"
 
 #define PUBLISH_NOTE_MAX	4096
@@ -253,8 +254,9 @@ publish_dest(struct publish *p, const char *path, int onprem,
  * there, else all of them into the home folder.
  */
 static int
-publish_files(struct publish *p, const char *path, const json_t *files,
-    const char *top_share, const char *top_rel, const char *top_dst)
+publish_files(struct publish *p, const char *path, const char *asked,
+    const json_t *files, const char *top_share, const char *top_rel,
+    const char *top_dst)
 {
 	const json_t	*f;
 	const char	*src;
@@ -269,6 +271,14 @@ publish_files(struct publish *p, const char *path, const json_t *files,
 		if (src == NULL)
 			r = err_set(&p->cause, FERRY_ERR_PROTO, "%s listed a "
 			    "file without a path", p->ep);
+		/* Only what was asked: the agent's list is the vendor's. */
+		if (r == 0 && transfer_src_rel(asked, src) == NULL) {
+			r = err_set(&p->cause, FERRY_ERR_PROTO, "%s listed %s, "
+			    "not below %s", p->ep, src, asked);
+			audit_note_limited(p->d, p->ep, "list.limit", json_pack(
+			    "{s:s, s:s?}", "limit", "outside", "error",
+			    p->cause));
+		}
 		if (r == 0)
 			r = publish_onprem(p, src, &share, &rel, &dst, &ok);
 		if (r == 0 && !ok && all) {
@@ -355,7 +365,7 @@ publish_path(struct publish *p, const char *path)
 		r = publish_onprem(p, own.path, &share, &rel, &dst, &ok);
 	pthread_mutex_unlock(&p->d->mu);
 	if (r == 0)
-		r = publish_files(p, path, files, share, rel, dst);
+		r = publish_files(p, path, full, files, share, rel, dst);
 	share_map_result_clear(&own);
 	json_decref(files);
 	free(root);

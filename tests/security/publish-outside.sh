@@ -61,5 +61,5 @@ attack good "$F/show/shot/a" "$F/show/shot/sub/b"
 checks=$((checks + 1))
 printf '%s\n' "$reply" | jq -e '.reply.id != null' >/dev/null ||
     fail "an honest listing was refused: $reply"
-audit_has list.limit fx-ws
+audit_has list.limit "$V"
 finish
