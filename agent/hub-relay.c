@@ -16,6 +16,7 @@
 #include "err.h"
 #include "ferryd.h"
 #include "log.h"
+#include "store.h"
 
 /*
  * Requests of one agent answered at once, on all its links together (a
@@ -129,6 +130,32 @@ relay_redact_job(json_t *job)
 		relay_redact_key(t, "error");
 }
 
+/*
+ * Whether a send from this agent that does not start at its own place
+ * starts at another person's machine (a user's agent, a vendor's or an
+ * employee's). A grant to write a share lets that person publish into
+ * the studio; it does not make their machine a source for whoever may
+ * read the share. Such a send is refused and recorded.
+ */
+static int
+relay_from_person(struct relay *rl, const char *from)
+{
+	enum store_clearance	 cl;
+	int			 person;
+
+	if (from == NULL || strcmp(from, rl->endpoint) == 0)
+		return (0);
+	pthread_mutex_lock(&rl->d->mu);
+	person = rl->d->store != NULL && store_user_get(rl->d->store, from,
+	    &cl, NULL) == 0;
+	if (person)
+		audit_note_limited(rl->d, rl->endpoint, "send.refused",
+		    json_pack("{s:s, s:s, s:s}", "from", from, "to",
+		    rl->endpoint, "why", "a person's machine as the source"));
+	pthread_mutex_unlock(&rl->d->mu);
+	return (person);
+}
+
 static json_t *
 relay_answer(struct relay *rl, const json_t *in)
 {
@@ -141,6 +168,12 @@ relay_answer(struct relay *rl, const json_t *in)
 	    !relay_involves(in, rl->endpoint))
 		return (json_pack("{s:s+, s:b}", "error", "from this agent, a "
 		    "job must start or end at ", rl->endpoint, "done", 1));
+	if (op != NULL && strcmp(op, "send") == 0 && relay_from_person(rl,
+	    json_string_value(json_object_get(in, "from"))))
+		return (json_pack("{s:s++++, s:b}", "error", "from this agent, "
+		    "a send to ", rl->endpoint, " may start at a studio site, "
+		    "not at another person's machine (", json_string_value(
+		    json_object_get(in, "from")), ")", "done", 1));
 	req = json_deep_copy(in);
 	snprintf(by, sizeof by, "%s (agent %s)", rl->endpoint, rl->link);
 	json_object_set_new(req, "_by", json_string(by));

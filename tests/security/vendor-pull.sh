@@ -45,7 +45,7 @@ run 0 "$FERRY" acl set "$B" storage:show write --state "$HUB"
 run 1 "$FERRY" send --from "$B" --to "$A" --state "$TMP/fx-a" \
     "$WB/show/sh030/wip"
 echo "send: $(cat "$TMP/out" "$TMP/err")"
-err_has "$B"
+err_has "not at another person's machine ($B)"
 run 0 "$FERRY" jobs --json --state "$HUB"
 checks=$((checks + 1))
 [ "$(jq 'length' "$TMP/out" 2>/dev/null || echo x)" = 0 ] ||
@@ -54,6 +54,11 @@ sleep 3
 checks=$((checks + 1))
 [ ! -e "$WA/show/sh030/wip/comp.nk" ] ||
     fail "B's unpublished file arrived at A"
+
+"$FERRY" audit --json --limit 0 --state "$HUB" >"$TMP/audit"
+checks=$((checks + 1))
+jq -e --arg b "$B" 'any(.[]; .what == "send.refused" and .detail.from == $b)' \
+    "$TMP/audit" >/dev/null || fail "no send.refused: $(cat "$TMP/audit")"
 
 # What A may do stays possible: a send from the studio to itself.
 echo plate >"$S/show/plate.exr"
