@@ -156,6 +156,29 @@ relay_from_person(struct relay *rl, const char *from)
 	return (person);
 }
 
+/*
+ * Whether the job a "job" request names involves the agent: asked of
+ * its totals alone, before any task is read. Otherwise a question about
+ * another's job of a million files was answered in full, under d->mu,
+ * and only then refused (job-peek.sh).
+ */
+static int
+relay_own_job(struct relay *rl, const json_t *in)
+{
+	json_t	*req, *rep;
+	int	 own;
+
+	if ((req = json_pack("{s:s, s:O, s:b}", "op", "job", "id",
+	    json_object_get(in, "id"), "tasks", 0)) == NULL)
+		return (0);
+	rep = api_ops_agent(rl->d, req);
+	own = rep != NULL && json_object_get(rep, "error") == NULL &&
+	    relay_involves(rep, rl->endpoint);
+	json_decref(req);
+	json_decref(rep);
+	return (own);
+}
+
 static json_t *
 relay_answer(struct relay *rl, const json_t *in)
 {
@@ -174,6 +197,9 @@ relay_answer(struct relay *rl, const json_t *in)
 		    "a send to ", rl->endpoint, " may start at a studio site, "
 		    "not at another person's machine (", json_string_value(
 		    json_object_get(in, "from")), ")", "done", 1));
+	if (op != NULL && strcmp(op, "job") == 0 && !relay_own_job(rl, in))
+		return (json_pack("{s:s, s:b}", "error", "no such job here",
+		    "done", 1));
 	req = json_deep_copy(in);
 	snprintf(by, sizeof by, "%s (agent %s)", rl->endpoint, rl->link);
 	json_object_set_new(req, "_by", json_string(by));

@@ -50,7 +50,7 @@ while [ $k -lt 4 ]; do
 	done
 	"$EVIL" talk "$TMP/fx-ws" --hold "$(slow 15000)" "$@" \
 	    >"$TMP/fx$k.out" 2>&1 &
-	pids="$pids $!"
+	evils="${evils:-} $!"
 	k=$((k + 1))
 done
 t0=$(date +%s)
@@ -75,4 +75,21 @@ checks=$((checks + 1))
 [ $((after - before)) -lt 40000 ] ||
     fail "the vendor's questions about another's job cost the hub" \
     "$(((after - before) / 1024)) MB"
+for p in $evils; do kill "$p" 2>/dev/null || :; done
+wait $evils 2>/dev/null || :
+
+# Its own job is still shown, a page of its tasks too.
+run 0 "$FERRY" acl set "$V" storage:big/d000 read --state "$HUB"
+run 0 "$FERRY" send --from hq --to "$V" --state "$HUB" "$S/big/d000"
+own=$(tail -n1 "$TMP/out")
+# (The hub may not have seen the four links close yet: a few tries.)
+for try in 1 2 3 4 5; do
+	"$EVIL" talk "$TMP/fx-ws" --hold "$(slow 3000)" --send "{\"op\":\"api\",\"req\":\"$(printf '%032x' 99)\",\"request\":{\"op\":\"job\",\"id\":$own,\"limit\":10}}" \
+	    >"$TMP/own.out" 2>&1 || :
+	grep -q "too many links" "$TMP/own.out" || break
+	sleep 1
+done
+checks=$((checks + 1))
+[ "$(grep '"re":' "$TMP/own.out" | jq '.reply.tasks | length')" = 10 ] ||
+    fail "its own job was not shown: $(cut -c1-300 "$TMP/own.out")"
 finish
