@@ -293,14 +293,12 @@ struct jobs_build {
 };
 
 /*
- * Files in one send, by default: a whole show's frames fit, a listing
- * meant to fill the hub's disk with the job's plan (hub-jobplan.c) does
- * not. Seconds an agent may take to list one send: each page is waited
+ * Files in one send: JOBS_MAX_FILES (hub-jobplan.h). Seconds an agent
+ * may take to list one send: each page is waited
  * for JOBS_PAGE_WAIT, and without a total an agent that answers
  * "more" forever would hold the asking thread forever; ten million
  * files at a few thousand a second list in about an hour.
  */
-#define JOBS_MAX_FILES		10000000L
 #define JOBS_MAX_LIST_TIME	3600L
 
 /*

@@ -27,6 +27,7 @@
 #include "expand.h"
 #include "ferryd.h"
 #include "hub-home.h"
+#include "hub-jobplan.h"
 #include "hub-names.h"
 #include "log.h"
 #include "share-map.h"
@@ -45,6 +46,8 @@ struct publish {
 	const char		*to;		/* the hub's site */
 	const char		*by;		/* "_by", for the audit */
 	int			 restricted;
+	long			 files;		/* listed, however often */
+	long			 max_files;	/* max-job-files */
 	char			*home;		/* SHARE:PATH; NULL */
 	char			*home_root;	/* its share's root, hq */
 	struct store_task	*t;
@@ -271,6 +274,15 @@ publish_files(struct publish *p, const char *path, const char *asked,
 		if (src == NULL)
 			r = err_set(&p->cause, FERRY_ERR_PROTO, "%s listed a "
 			    "file without a path", p->ep);
+		/* Counted as a send's, before anything is kept. */
+		if (r == 0 && ++p->files > p->max_files) {
+			r = err_set(&p->cause, FERRY_ERR_TOOBIG, "%s: more than "
+			    "%ld files in one publish (max-job-files in the "
+			    "hub's ferryd.conf)", p->ep, p->max_files);
+			audit_note_limited(p->d, p->ep, "list.limit", json_pack(
+			    "{s:s, s:s?}", "limit", "max-job-files", "error",
+			    p->cause));
+		}
 		/* Only what was asked: the agent's list is the vendor's. */
 		if (r == 0 && transfer_src_rel(asked, src) == NULL) {
 			r = err_set(&p->cause, FERRY_ERR_PROTO, "%s listed %s, "
@@ -433,6 +445,7 @@ publish_setup(struct publish *p, const json_t *req)
 		return (err_set(&p->cause, FERRY_ERR_INVAL, "--task takes an "
 		    "ftrack id (letters, digits, '-'), --note at most %d "
 		    "bytes", PUBLISH_NOTE_MAX));
+	p->max_files = conf_int(p->d->conf.max_job_files, JOBS_MAX_FILES);
 	pthread_mutex_lock(&p->d->mu);
 	r = names_share_map(p->d, &p->m, &p->cause);
 	if (r == 0 && store_user_get(p->d->store, p->ep, &cl, NULL) == 0)
