@@ -130,30 +130,58 @@ relay_redact_job(json_t *job)
 		relay_redact_key(t, "error");
 }
 
-/*
- * Whether a send from this agent that does not start at its own place
- * starts at another person's machine (a user's agent, a vendor's or an
- * employee's). A grant to write a share lets that person publish into
- * the studio; it does not make their machine a source for whoever may
- * read the share. Such a send is refused and recorded.
- */
+/* Whether name is a person (a user: a vendor or an employee). */
 static int
-relay_from_person(struct relay *rl, const char *from)
+relay_is_person(struct relay *rl, const char *name)
 {
 	enum store_clearance	 cl;
-	int			 person;
 
-	if (from == NULL || strcmp(from, rl->endpoint) == 0)
-		return (0);
+	return (name != NULL && strcmp(name, rl->endpoint) != 0 &&
+	    store_user_get(rl->d->store, name, &cl, NULL) == 0);
+}
+
+/*
+ * A send relayed by an agent starts or ends at its place; its other end
+ * must be a site when that end would be another person's machine read
+ * (vendor-pull.sh), or, for a restricted agent, written (vendor-push.sh).
+ * A grant to write a share lets a person publish into the studio; it
+ * makes their machine no source for whoever may read the share, and a
+ * vendor no writer onto the machines of those who may. The refusal, or
+ * NULL; recorded.
+ */
+static json_t *
+relay_send_check(struct relay *rl, const json_t *in)
+{
+	const char		*from = json_string_value(json_object_get(in,
+				    "from"));
+	const char		*to = json_string_value(json_object_get(in,
+				    "to"));
+	const char		*other = NULL;
+	enum store_clearance	 cl;
+	int			 restricted;
+
 	pthread_mutex_lock(&rl->d->mu);
-	person = rl->d->store != NULL && store_user_get(rl->d->store, from,
-	    &cl, NULL) == 0;
-	if (person)
+	restricted = store_user_get(rl->d->store, rl->endpoint, &cl,
+	    NULL) == 0 && cl == STORE_CLEARANCE_RESTRICTED;
+	if (relay_is_person(rl, from))
+		other = from;
+	else if (restricted && relay_is_person(rl, to))
+		other = to;
+	if (other != NULL)
 		audit_note_limited(rl->d, rl->endpoint, "send.refused",
-		    json_pack("{s:s, s:s, s:s}", "from", from, "to",
-		    rl->endpoint, "why", "a person's machine as the source"));
+		    json_pack("{s:s?, s:s?, s:s}", "from", from, "to", to,
+		    "why", other == from ? "a person's machine as the source" :
+		    "a person's machine as a vendor's destination"));
 	pthread_mutex_unlock(&rl->d->mu);
-	return (person);
+	if (other == NULL)
+		return (NULL);
+	if (other == from)
+		return (json_pack("{s:s++++, s:b}", "error", "from this agent, "
+		    "a send to ", rl->endpoint, " may start at a studio site, "
+		    "not at another person's machine (", from, ")", "done", 1));
+	return (json_pack("{s:s++++, s:b}", "error", "from this agent, a send "
+	    "from ", rl->endpoint, " may go to a studio site, not to another "
+	    "person's machine (", to, ")", "done", 1));
 }
 
 /*
@@ -191,12 +219,9 @@ relay_answer(struct relay *rl, const json_t *in)
 	    !relay_involves(in, rl->endpoint))
 		return (json_pack("{s:s+, s:b}", "error", "from this agent, a "
 		    "job must start or end at ", rl->endpoint, "done", 1));
-	if (op != NULL && strcmp(op, "send") == 0 && relay_from_person(rl,
-	    json_string_value(json_object_get(in, "from"))))
-		return (json_pack("{s:s++++, s:b}", "error", "from this agent, "
-		    "a send to ", rl->endpoint, " may start at a studio site, "
-		    "not at another person's machine (", json_string_value(
-		    json_object_get(in, "from")), ")", "done", 1));
+	if (op != NULL && strcmp(op, "send") == 0 &&
+	    (rep = relay_send_check(rl, in)) != NULL)
+		return (rep);
 	if (op != NULL && strcmp(op, "job") == 0 && !relay_own_job(rl, in))
 		return (json_pack("{s:s, s:b}", "error", "no such job here",
 		    "done", 1));
