@@ -262,7 +262,7 @@ publish_files(struct publish *p, const char *path, const char *asked,
     const char *top_dst)
 {
 	const json_t	*f;
-	const char	*src;
+	const char	*src, *below;
 	char		*share, *rel, *dst, *hrel, *hdst, *denied = NULL;
 	size_t		 i, first = p->n;
 	int		 ok, all = 1, r = 0;
@@ -283,8 +283,12 @@ publish_files(struct publish *p, const char *path, const char *asked,
 			    "{s:s, s:s?}", "limit", "max-job-files", "error",
 			    p->cause));
 		}
-		/* Only what was asked: the agent's list is the vendor's. */
-		if (r == 0 && transfer_src_rel(asked, src) == NULL) {
+		/*
+		 * Only what was asked, by clean components (the share map
+		 * applies ".."): the agent's list is the vendor's.
+		 */
+		if (r == 0 && ((below = transfer_src_rel(asked, src)) == NULL ||
+		    (*below != '\0' && tree_check_relpath(below, NULL) != 0))) {
 			r = err_set(&p->cause, FERRY_ERR_PROTO, "%s listed %s, "
 			    "not below %s", p->ep, src, asked);
 			audit_note_limited(p->d, p->ep, "list.limit", json_pack(
