@@ -15,6 +15,12 @@
 #define JOBPLAN_SPILL	16384
 /* Files in one page of an agent's listing ("list" with "page"). */
 #define JOBPLAN_PAGE	4096
+/*
+ * Files in one send or publish, by default (max-job-files): a whole
+ * show's frames fit, a listing meant to fill the hub's disk with the
+ * job's plan, or its memory with a publish's, does not.
+ */
+#define JOBS_MAX_FILES	10000000L
 
 struct sqlite3;
 struct sqlite3_stmt;

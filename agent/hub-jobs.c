@@ -291,14 +291,12 @@ struct jobs_build {
 };
 
 /*
- * Files in one send, by default: a whole show's frames fit, a listing
- * meant to fill the hub's disk with the job's plan (hub-jobplan.c) does
- * not. Seconds an agent may take to list one send: each page is waited
+ * Files in one send: JOBS_MAX_FILES (hub-jobplan.h). Seconds an agent
+ * may take to list one send: each page is waited
  * for JOBS_PAGE_WAIT, and without a total an agent that answers
  * "more" forever would hold the asking thread forever; ten million
  * files at a few thousand a second list in about an hour.
  */
-#define JOBS_MAX_FILES		10000000L
 #define JOBS_MAX_LIST_TIME	3600L
 
 /*
@@ -531,22 +529,26 @@ jobs_add_paths(struct jobs_build *b, const json_t *paths)
 /*
  * Whether path, as an agent listed it, is what the hub asked about: the
  * path asked itself, a file below it, or, for a sequence, a file in its
- * directory (which frames, the agent's expansion decides).
+ * directory (which frames, the agent's expansion decides). Below by
+ * clean components: the share map applies "..", so text would not do
+ * (list-climb.sh).
  */
 static int
 jobs_listed_asked(const json_t *asked, const char *path)
 {
 	struct sequence	 seq;
 	const json_t	*a;
-	const char	*s, *slash;
+	const char	*s, *slash, *below;
 	char		*cause = NULL;
 	size_t		 i, n;
 	int		 r;
 
 	json_array_foreach(asked, i, a) {
 		s = json_string_value(a);
-		if (transfer_src_rel(s, path) != NULL)
-			return (1);
+		/* By components, not text: "asked/../x" is not below it. */
+		if ((below = transfer_src_rel(s, path)) != NULL)
+			return (*below == '\0' || tree_check_relpath(below,
+			    NULL) == 0);
 		if ((r = sequence_parse(s, &seq, &cause)) > 0)
 			sequence_clear(&seq);
 		free(cause);
@@ -554,7 +556,8 @@ jobs_listed_asked(const json_t *asked, const char *path)
 		if (r <= 0 || (slash = strrchr(s, '/')) == NULL)
 			continue;
 		n = (size_t)(slash - s) + 1;
-		if (strncmp(s, path, n) == 0 && strchr(path + n, '/') == NULL)
+		if (strncmp(s, path, n) == 0 && strchr(path + n, '/') == NULL &&
+		    tree_check_relpath(path + n, NULL) == 0)
 			return (1);
 	}
 	return (0);

@@ -27,10 +27,12 @@
 #include "expand.h"
 #include "ferryd.h"
 #include "hub-home.h"
+#include "hub-jobplan.h"
 #include "hub-names.h"
 #include "log.h"
 #include "share-map.h"
 #include "store.h"
+#include "transfer.h"
 #include "tree.h"
 
 #define PUBLISH_NOTE_MAX	4096
@@ -44,6 +46,8 @@ struct publish {
 	const char		*to;		/* the hub's site */
 	const char		*by;		/* "_by", for the audit */
 	int			 restricted;
+	long			 files;		/* listed, however often */
+	long			 max_files;	/* max-job-files */
 	char			*home;		/* SHARE:PATH; NULL */
 	char			*home_root;	/* its share's root, hq */
 	struct store_task	*t;
@@ -253,11 +257,12 @@ publish_dest(struct publish *p, const char *path, int onprem,
  * there, else all of them into the home folder.
  */
 static int
-publish_files(struct publish *p, const char *path, const json_t *files,
-    const char *top_share, const char *top_rel, const char *top_dst)
+publish_files(struct publish *p, const char *path, const char *asked,
+    const json_t *files, const char *top_share, const char *top_rel,
+    const char *top_dst)
 {
 	const json_t	*f;
-	const char	*src;
+	const char	*src, *below;
 	char		*share, *rel, *dst, *hrel, *hdst, *denied = NULL;
 	size_t		 i, first = p->n;
 	int		 ok, all = 1, r = 0;
@@ -269,6 +274,27 @@ publish_files(struct publish *p, const char *path, const json_t *files,
 		if (src == NULL)
 			r = err_set(&p->cause, FERRY_ERR_PROTO, "%s listed a "
 			    "file without a path", p->ep);
+		/* Counted as a send's, before anything is kept. */
+		if (r == 0 && ++p->files > p->max_files) {
+			r = err_set(&p->cause, FERRY_ERR_TOOBIG, "%s: more than "
+			    "%ld files in one publish (max-job-files in the "
+			    "hub's ferryd.conf)", p->ep, p->max_files);
+			audit_note_limited(p->d, p->ep, "list.limit", json_pack(
+			    "{s:s, s:s?}", "limit", "max-job-files", "error",
+			    p->cause));
+		}
+		/*
+		 * Only what was asked, by clean components (the share map
+		 * applies ".."): the agent's list is the vendor's.
+		 */
+		if (r == 0 && ((below = transfer_src_rel(asked, src)) == NULL ||
+		    (*below != '\0' && tree_check_relpath(below, NULL) != 0))) {
+			r = err_set(&p->cause, FERRY_ERR_PROTO, "%s listed %s, "
+			    "not below %s", p->ep, src, asked);
+			audit_note_limited(p->d, p->ep, "list.limit", json_pack(
+			    "{s:s, s:s?}", "limit", "outside", "error",
+			    p->cause));
+		}
 		if (r == 0)
 			r = publish_onprem(p, src, &share, &rel, &dst, &ok);
 		if (r == 0 && !ok && all) {
@@ -355,7 +381,7 @@ publish_path(struct publish *p, const char *path)
 		r = publish_onprem(p, own.path, &share, &rel, &dst, &ok);
 	pthread_mutex_unlock(&p->d->mu);
 	if (r == 0)
-		r = publish_files(p, path, files, share, rel, dst);
+		r = publish_files(p, path, full, files, share, rel, dst);
 	share_map_result_clear(&own);
 	json_decref(files);
 	free(root);
@@ -423,6 +449,7 @@ publish_setup(struct publish *p, const json_t *req)
 		return (err_set(&p->cause, FERRY_ERR_INVAL, "--task takes an "
 		    "ftrack id (letters, digits, '-'), --note at most %d "
 		    "bytes", PUBLISH_NOTE_MAX));
+	p->max_files = conf_int(p->d->conf.max_job_files, JOBS_MAX_FILES);
 	pthread_mutex_lock(&p->d->mu);
 	r = names_share_map(p->d, &p->m, &p->cause);
 	if (r == 0 && store_user_get(p->d->store, p->ep, &cl, NULL) == 0)

@@ -16,9 +16,14 @@
 #include "err.h"
 #include "ferryd.h"
 #include "log.h"
+#include "store.h"
 
-/* Requests of one agent answered at once; more are refused. */
-#define RELAY_PER_LINK	4
+/*
+ * Requests of one agent answered at once, on all its links together (a
+ * key may hold several: counted per link, 4 links held 16); more are
+ * refused.
+ */
+#define RELAY_PER_AGENT	4
 
 /* A request from an agent, run on a thread of its own. */
 struct relay {
@@ -125,6 +130,83 @@ relay_redact_job(json_t *job)
 		relay_redact_key(t, "error");
 }
 
+/* Whether name is a person (a user: a vendor or an employee). */
+static int
+relay_is_person(struct relay *rl, const char *name)
+{
+	enum store_clearance	 cl;
+
+	return (name != NULL && strcmp(name, rl->endpoint) != 0 &&
+	    store_user_get(rl->d->store, name, &cl, NULL) == 0);
+}
+
+/*
+ * A send relayed by an agent starts or ends at its place; its other end
+ * must be a site when that end would be another person's machine read
+ * (vendor-pull.sh), or, for a restricted agent, written (vendor-push.sh).
+ * A grant to write a share lets a person publish into the studio; it
+ * makes their machine no source for whoever may read the share, and a
+ * vendor no writer onto the machines of those who may. The refusal, or
+ * NULL; recorded.
+ */
+static json_t *
+relay_send_check(struct relay *rl, const json_t *in)
+{
+	const char		*from = json_string_value(json_object_get(in,
+				    "from"));
+	const char		*to = json_string_value(json_object_get(in,
+				    "to"));
+	const char		*other = NULL;
+	enum store_clearance	 cl;
+	int			 restricted;
+
+	pthread_mutex_lock(&rl->d->mu);
+	restricted = store_user_get(rl->d->store, rl->endpoint, &cl,
+	    NULL) == 0 && cl == STORE_CLEARANCE_RESTRICTED;
+	if (relay_is_person(rl, from))
+		other = from;
+	else if (restricted && relay_is_person(rl, to))
+		other = to;
+	if (other != NULL)
+		audit_note_limited(rl->d, rl->endpoint, "send.refused",
+		    json_pack("{s:s?, s:s?, s:s}", "from", from, "to", to,
+		    "why", other == from ? "a person's machine as the source" :
+		    "a person's machine as a vendor's destination"));
+	pthread_mutex_unlock(&rl->d->mu);
+	if (other == NULL)
+		return (NULL);
+	if (other == from)
+		return (json_pack("{s:s++++, s:b}", "error", "from this agent, "
+		    "a send to ", rl->endpoint, " may start at a studio site, "
+		    "not at another person's machine (", from, ")", "done", 1));
+	return (json_pack("{s:s++++, s:b}", "error", "from this agent, a send "
+	    "from ", rl->endpoint, " may go to a studio site, not to another "
+	    "person's machine (", to, ")", "done", 1));
+}
+
+/*
+ * Whether the job a "job" request names involves the agent: asked of
+ * its totals alone, before any task is read. Otherwise a question about
+ * another's job of a million files was answered in full, under d->mu,
+ * and only then refused (job-peek.sh).
+ */
+static int
+relay_own_job(struct relay *rl, const json_t *in)
+{
+	json_t	*req, *rep;
+	int	 own;
+
+	if ((req = json_pack("{s:s, s:O, s:b}", "op", "job", "id",
+	    json_object_get(in, "id"), "tasks", 0)) == NULL)
+		return (0);
+	rep = api_ops_agent(rl->d, req);
+	own = rep != NULL && json_object_get(rep, "error") == NULL &&
+	    relay_involves(rep, rl->endpoint);
+	json_decref(req);
+	json_decref(rep);
+	return (own);
+}
+
 static json_t *
 relay_answer(struct relay *rl, const json_t *in)
 {
@@ -137,6 +219,12 @@ relay_answer(struct relay *rl, const json_t *in)
 	    !relay_involves(in, rl->endpoint))
 		return (json_pack("{s:s+, s:b}", "error", "from this agent, a "
 		    "job must start or end at ", rl->endpoint, "done", 1));
+	if (op != NULL && strcmp(op, "send") == 0 &&
+	    (rep = relay_send_check(rl, in)) != NULL)
+		return (rep);
+	if (op != NULL && strcmp(op, "job") == 0 && !relay_own_job(rl, in))
+		return (json_pack("{s:s, s:b}", "error", "no such job here",
+		    "done", 1));
 	req = json_deep_copy(in);
 	snprintf(by, sizeof by, "%s (agent %s)", rl->endpoint, rl->link);
 	json_object_set_new(req, "_by", json_string(by));
@@ -168,20 +256,52 @@ relay_answer(struct relay *rl, const json_t *in)
 	return (rep);
 }
 
+/* Requests of agent name being answered, on any link. Holds d->mu. */
+static int
+relay_count(struct ferryd *d, const char *name)
+{
+	struct hub_link	*l;
+	int		 n = 0;
+
+	for (l = d->hub_links; l != NULL; l = l->next)
+		if (strcmp(l->name, name) == 0)
+			n += l->relays;
+	return (n);
+}
+
+/*
+ * The link a request came on: by its generation, not its name alone,
+ * since the first link of that name may be another. Holds d->mu.
+ */
+static struct hub_link *
+relay_link(struct ferryd *d, const char *name, uint64_t gen)
+{
+	struct hub_link	*l;
+
+	for (l = d->hub_links; l != NULL; l = l->next)
+		if (l->gen == gen && strcmp(l->name, name) == 0)
+			return (l);
+	return (NULL);
+}
+
 static void *
 relay_main(void *arg)
 {
 	struct relay	*rl = arg;
 	struct hub_link	*l;
-	json_t		*rep;
+	json_t		*rep, *msg;
 
 	rep = relay_answer(rl, json_object_get(rl->msg, "request"));
 	pthread_mutex_lock(&rl->d->mu);
-	if ((l = hub_link_named(rl->d, rl->link)) != NULL && l->gen == rl->gen)
+	msg = json_pack("{s:O, s:o}", "re", json_object_get(rl->msg, "req"),
+	    "reply", rep ? rep : json_pack("{s:s}", "error", "no answer"));
+	/* The answer goes back on the link that asked, if it is still up. */
+	if ((l = relay_link(rl->d, rl->link, rl->gen)) != NULL) {
 		l->relays--;
-	hub_tell(rl->d, rl->link, json_pack("{s:O, s:o}", "re",
-	    json_object_get(rl->msg, "req"), "reply", rep ? rep :
-	    json_pack("{s:s}", "error", "no answer")));
+		if (msg != NULL)
+			ferryd_queue(&l->outq, msg, l->wake[1]);
+	} else
+		json_decref(msg);
 	rl->d->busy--;
 	pthread_mutex_unlock(&rl->d->mu);
 	json_decref(rl->msg);
@@ -201,17 +321,20 @@ relay_from_agent(struct ferryd *d, struct hub_link *l, const json_t *msg)
 {
 	struct relay	*rl;
 	pthread_t	 t;
+	json_t		*no;
 
 	if (json_object_get(msg, "req") == NULL)
 		return;
-	/* A thread each, but only so many for one agent. */
-	if (l->relays >= RELAY_PER_LINK) {
+	/* A thread each, but only so many for one agent, on all its links. */
+	if (relay_count(d, l->name) >= RELAY_PER_AGENT) {
 		audit_note_limited(d, l->name, "api.limit", json_pack("{s:i}",
-		    "limit", RELAY_PER_LINK));
-		hub_tell(d, l->name, json_pack("{s:O, s:{s:s, s:b}}", "re",
+		    "limit", RELAY_PER_AGENT));
+		/* On this link: the first of its name may be another. */
+		if ((no = json_pack("{s:O, s:{s:s, s:b}}", "re",
 		    json_object_get(msg, "req"), "reply", "error", "too many "
 		    "requests at once from this agent: try again when one is "
-		    "answered", "done", 1));
+		    "answered", "done", 1)) != NULL)
+			ferryd_queue(&l->outq, no, l->wake[1]);
 		return;
 	}
 	if ((rl = calloc(1, sizeof *rl)) == NULL)
