@@ -145,6 +145,42 @@ flush_start(int fd, off_t off, off_t len)
 }
 
 int
+flush_fs_own(int rootfd, int dirfd, int any)
+{
+#ifdef HAVE_SYNCFS
+	struct stat	root, dir, up;
+
+	if (any)
+		return (1);
+	if (fstat(rootfd, &root) == -1 || fstat(dirfd, &dir) == -1)
+		return (0);
+	/* Mounted below the root. */
+	if (dir.st_dev != root.st_dev)
+		return (1);
+	/* The root is the mount point ("/", its own parent, is not). */
+	if (fstatat(rootfd, "..", &up, 0) == -1)
+		return (0);
+	return (up.st_dev != root.st_dev);
+#else
+	(void)rootfd;
+	(void)dirfd;
+	(void)any;
+	return (0);
+#endif
+}
+
+int
+flush_fs(int fd)
+{
+#ifdef HAVE_SYNCFS
+	return (syncfs(fd) == -1 ? errno : 0);
+#else
+	(void)fd;
+	return (ENOSYS);
+#endif
+}
+
+int
 direct_open(int fd)
 {
 	struct stat	a, b;

@@ -38,6 +38,29 @@ void		 flusher_free(struct flusher *fl);
 void		 flush_start(int fd, off_t off, off_t len);
 
 /*
+ * Batched durability. Where a transfer's files land on a file system that
+ * holds nothing but what is below the transfer's root (the root is its
+ * mount point, or it is mounted below the root), one syncfs(2) per batch
+ * makes all of the batch's files durable in one journal commit, where
+ * even concurrent fsyncs share a commit only among those in flight
+ * (32): S7, 20,000 files of 4 KiB, docs/benchmarks.md. On a file system
+ * shared with the rest of the machine (/), syncfs would wait for
+ * everybody's writes, so there each file is flushed on its own.
+ */
+/*
+ * 1 when one flush_fs() may stand for the flushes of files in directory
+ * dirfd, below the transfer's root rootfd (see above), or with any set,
+ * wherever syncfs(2) exists; 0 when not, or where it does not.
+ */
+int		 flush_fs_own(int rootfd, int dirfd, int any);
+/*
+ * syncfs(2) of the file system fd is on: 0, or an errno, among them a
+ * write-back error on that file system since fd was opened or last
+ * flushed (Linux 5.8 and later report those). ENOSYS where none.
+ */
+int		 flush_fs(int fd);
+
+/*
  * Writing received data around the page cache. A buffered write costs
  * the receiver a copy of every byte into the cache, two thirds of its CPU
  * for a large file (perf, docs/benchmarks.md), and the bytes must reach
