@@ -21,7 +21,7 @@
 
 struct flush_job {
 	int	 fd;
-	int	*result;
+	int	*result;	/* NULL: a syncfs, result ignored */
 };
 
 struct flusher {
@@ -39,7 +39,10 @@ struct flusher {
 static void
 flush_one(int fd, int *result)
 {
-	*result = fsync(fd) == -1 ? errno : 0;
+	if (result != NULL)
+		*result = fsync(fd) == -1 ? errno : 0;
+	else
+		(void)flush_fs(fd);
 	close(fd);
 }
 
@@ -92,7 +95,11 @@ flusher_add(struct flusher *fl, int fd, int *result)
 		fl->nth++;
 	if (fl->nth == 0) {
 		pthread_mutex_unlock(&fl->mu);
-		flush_one(fd, result);
+		/* An early syncfs is not worth waiting for here. */
+		if (result != NULL)
+			flush_one(fd, result);
+		else
+			close(fd);
 		return;
 	}
 	while (fl->count == FLUSH_QUEUE)
@@ -102,6 +109,12 @@ flusher_add(struct flusher *fl, int fd, int *result)
 	fl->count++;
 	pthread_cond_signal(&fl->more);
 	pthread_mutex_unlock(&fl->mu);
+}
+
+void
+flusher_add_fs(struct flusher *fl, int fd)
+{
+	flusher_add(fl, fd, NULL);
 }
 
 void

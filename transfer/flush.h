@@ -27,6 +27,13 @@ struct flusher	*flusher_new(void);
  * started) it flushes fd itself.
  */
 void		 flusher_add(struct flusher *fl, int fd, int *result);
+/*
+ * Runs syncfs(fd) in one of the threads and then closes fd, its result
+ * ignored: the file system writes back what it holds while the caller
+ * goes on, so that the caller's own flush_fs() at the end of a batch has
+ * less left to write. Without threads it does nothing but close fd.
+ */
+void		 flusher_add_fs(struct flusher *fl, int fd);
 /* Returns once every file added so far is flushed and closed. */
 void		 flusher_wait(struct flusher *fl);
 /* Waits, then stops the threads. NULL is fine. */

@@ -56,6 +56,26 @@ recv_flush_plan(struct recv_stream *s, int dirfd, struct recv_item *it)
 	it->by_fs = s->cache_own;
 }
 
+/*
+ * Every RECV_FS_KICK files, a syncfs in the flusher's thread writes the
+ * batch's files back while the next ones arrive: the batch's own syncfs
+ * then has less to write while the sender waits for the ACKs. Through a
+ * descriptor of its own: a syncfs reports a write-back error once per
+ * open file, and the batch's must see every one.
+ */
+#define RECV_FS_KICK	256
+
+static void
+recv_fs_kick(struct recv_stream *s)
+{
+	int	fd;
+
+	s->fs_kick = 0;
+	if ((fd = openat(s->sync_fd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) != -1)
+		flusher_add_fs(s->fl, fd);
+}
+
 void
 recv_flush_file(struct recv_stream *s, int fd, struct recv_item *it)
 {
@@ -64,6 +84,8 @@ recv_flush_file(struct recv_stream *s, int fd, struct recv_item *it)
 		close(fd);
 		it->flush_err = 0;
 		s->fs_pending = 1;
+		if (++s->fs_kick >= RECV_FS_KICK && s->fl != NULL)
+			recv_fs_kick(s);
 	} else if (s->fl != NULL)
 		flusher_add(s->fl, fd, &it->flush_err);
 	else {

@@ -105,6 +105,7 @@ struct recv_stream {
 	int			 sync_fd;	/* a directory there, or -1 */
 	dev_t			 sync_dev;
 	int			 fs_pending;	/* files wait for its syncfs */
+	size_t			 fs_kick;	/* since the last early one */
 	struct flusher		*fl;		/* flushes finished files */
 	uint64_t		 features;	/* agreed in HELLO */
 	struct buf		 map;		/* a STRIPE plan's chunk map */
