@@ -334,7 +334,7 @@ ferryd_each()
 	    "--wait returned at ${D_WAIT:-?} s), wire $(hbytes "$D_WIRE")," \
 	    "daemons' cpu ${D_CPU:-?} s, $v${D_ERR:+, ERROR: $D_ERR}"
 	# With its marker: S8's next run must find a synced copy again.
-	rm -rf "$dst" "$dst.synced"
+	rm -rf "$dst" "$dst.synced" 2>/dev/null
 }
 
 # first_byte PART FINAL OUT: polls every millisecond until FINAL exists;

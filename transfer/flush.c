@@ -21,7 +21,7 @@
 
 struct flush_job {
 	int	 fd;
-	int	*result;
+	int	*result;	/* NULL: a syncfs, result ignored */
 };
 
 struct flusher {
@@ -39,7 +39,10 @@ struct flusher {
 static void
 flush_one(int fd, int *result)
 {
-	*result = fsync(fd) == -1 ? errno : 0;
+	if (result != NULL)
+		*result = fsync(fd) == -1 ? errno : 0;
+	else
+		(void)flush_fs(fd);
 	close(fd);
 }
 
@@ -92,7 +95,11 @@ flusher_add(struct flusher *fl, int fd, int *result)
 		fl->nth++;
 	if (fl->nth == 0) {
 		pthread_mutex_unlock(&fl->mu);
-		flush_one(fd, result);
+		/* An early syncfs is not worth waiting for here. */
+		if (result != NULL)
+			flush_one(fd, result);
+		else
+			close(fd);
 		return;
 	}
 	while (fl->count == FLUSH_QUEUE)
@@ -102,6 +109,12 @@ flusher_add(struct flusher *fl, int fd, int *result)
 	fl->count++;
 	pthread_cond_signal(&fl->more);
 	pthread_mutex_unlock(&fl->mu);
+}
+
+void
+flusher_add_fs(struct flusher *fl, int fd)
+{
+	flusher_add(fl, fd, NULL);
 }
 
 void
@@ -141,6 +154,42 @@ flush_start(int fd, off_t off, off_t len)
 	(void)fd;
 	(void)off;
 	(void)len;
+#endif
+}
+
+int
+flush_fs_own(int rootfd, int dirfd, int any)
+{
+#ifdef HAVE_SYNCFS
+	struct stat	root, dir, up;
+
+	if (any)
+		return (1);
+	if (fstat(rootfd, &root) == -1 || fstat(dirfd, &dir) == -1)
+		return (0);
+	/* Mounted below the root. */
+	if (dir.st_dev != root.st_dev)
+		return (1);
+	/* The root is the mount point ("/", its own parent, is not). */
+	if (fstatat(rootfd, "..", &up, 0) == -1)
+		return (0);
+	return (up.st_dev != root.st_dev);
+#else
+	(void)rootfd;
+	(void)dirfd;
+	(void)any;
+	return (0);
+#endif
+}
+
+int
+flush_fs(int fd)
+{
+#ifdef HAVE_SYNCFS
+	return (syncfs(fd) == -1 ? errno : 0);
+#else
+	(void)fd;
+	return (ENOSYS);
 #endif
 }
 

@@ -27,6 +27,13 @@ struct flusher	*flusher_new(void);
  * started) it flushes fd itself.
  */
 void		 flusher_add(struct flusher *fl, int fd, int *result);
+/*
+ * Runs syncfs(fd) in one of the threads and then closes fd, its result
+ * ignored: the file system writes back what it holds while the caller
+ * goes on, so that the caller's own flush_fs() at the end of a batch has
+ * less left to write. Without threads it does nothing but close fd.
+ */
+void		 flusher_add_fs(struct flusher *fl, int fd);
 /* Returns once every file added so far is flushed and closed. */
 void		 flusher_wait(struct flusher *fl);
 /* Waits, then stops the threads. NULL is fine. */
@@ -36,6 +43,29 @@ void		 flusher_free(struct flusher *fl);
  * that the final flush has less left to do. Harmless where unsupported.
  */
 void		 flush_start(int fd, off_t off, off_t len);
+
+/*
+ * Batched durability. Where a transfer's files land on a file system that
+ * holds nothing but what is below the transfer's root (the root is its
+ * mount point, or it is mounted below the root), one syncfs(2) per batch
+ * makes all of the batch's files durable in one journal commit, where
+ * even concurrent fsyncs share a commit only among those in flight
+ * (32): S7, 20,000 files of 4 KiB, docs/benchmarks.md. On a file system
+ * shared with the rest of the machine (/), syncfs would wait for
+ * everybody's writes, so there each file is flushed on its own.
+ */
+/*
+ * 1 when one flush_fs() may stand for the flushes of files in directory
+ * dirfd, below the transfer's root rootfd (see above), or with any set,
+ * wherever syncfs(2) exists; 0 when not, or where it does not.
+ */
+int		 flush_fs_own(int rootfd, int dirfd, int any);
+/*
+ * syncfs(2) of the file system fd is on: 0, or an errno, among them a
+ * write-back error on that file system since fd was opened or last
+ * flushed (Linux 5.8 and later report those). ENOSYS where none.
+ */
+int		 flush_fs(int fd);
 
 /*
  * Writing received data around the page cache. A buffered write costs

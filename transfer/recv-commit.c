@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +30,96 @@ recv_same_parent(const char *a, const char *b)
 	return (na == nb && strncmp(a, b, na) == 0);
 }
 
+void
+recv_flush_plan(struct recv_stream *s, int dirfd, struct recv_item *it)
+{
+	struct stat	sb;
+	int		mode = s->sh->o->flush;
+
+	it->by_fs = 0;
+	if (s->cache_own == -1) {
+		s->cache_own = 0;
+		if (mode == TRANSFER_FLUSH_FILES || fstat(dirfd, &sb) == -1 ||
+		    !flush_fs_own(s->sh->rootfd, dirfd,
+		    mode == TRANSFER_FLUSH_FS))
+			return;
+		/*
+		 * One file system per stream: the first one's directory,
+		 * opened before any file there was written, stays open for
+		 * the syncfs calls.
+		 */
+		if (s->sync_fd == -1 && (s->sync_fd = fcntl(dirfd,
+		    F_DUPFD_CLOEXEC, 0)) != -1)
+			s->sync_dev = sb.st_dev;
+		s->cache_own = s->sync_fd != -1 && s->sync_dev == sb.st_dev;
+	}
+	it->by_fs = s->cache_own;
+}
+
 /*
- * Puts the batch's verified files in place once the flusher has them all
- * on disk, and flushes each directory once after its renames, so that
- * they survive a crash too. A file that could not be flushed is dropped.
+ * Every RECV_FS_KICK files, a syncfs in the flusher's thread writes the
+ * batch's files back while the next ones arrive: the batch's own syncfs
+ * then has less to write while the sender waits for the ACKs. Through a
+ * descriptor of its own: a syncfs reports a write-back error once per
+ * open file, and the batch's must see every one.
+ */
+#define RECV_FS_KICK	256
+
+static void
+recv_fs_kick(struct recv_stream *s)
+{
+	int	fd;
+
+	s->fs_kick = 0;
+	if ((fd = openat(s->sync_fd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) != -1)
+		flusher_add_fs(s->fl, fd);
+}
+
+void
+recv_flush_file(struct recv_stream *s, int fd, struct recv_item *it)
+{
+	if (it->by_fs) {
+		/* recv_commit's syncfs makes it durable with the batch. */
+		close(fd);
+		it->flush_err = 0;
+		s->fs_pending = 1;
+		if (++s->fs_kick >= RECV_FS_KICK && s->fl != NULL)
+			recv_fs_kick(s);
+	} else if (s->fl != NULL)
+		flusher_add(s->fl, fd, &it->flush_err);
+	else {
+		it->flush_err = fsync(fd) == -1 ? errno : 0;
+		close(fd);
+	}
+}
+
+/*
+ * One syncfs for the batch's files that wait for it; on an error none of
+ * them is known to be durable, so all are dropped (and offered again).
+ */
+static void
+recv_sync_batch(struct recv_stream *s)
+{
+	size_t	i;
+	int	e;
+
+	e = flush_fs(s->sync_fd);
+	pthread_mutex_lock(&s->sh->mu);
+	s->sh->st.fs_syncs++;
+	pthread_mutex_unlock(&s->sh->mu);
+	for (i = 0; e != 0 && i < s->nitems; i++) {
+		if (s->items[i].verified && s->items[i].by_fs)
+			s->items[i].flush_err = e;
+	}
+	s->fs_pending = 0;
+}
+
+/*
+ * Puts the batch's verified files in place once the flusher (or one
+ * syncfs) has them all on disk, and flushes each directory once after its
+ * renames (or the file system once more), so that they survive a crash
+ * too. A file that could not be flushed is dropped.
  */
 void
 recv_commit(struct recv_stream *s)
@@ -42,10 +129,12 @@ recv_commit(struct recv_stream *s)
 	char			 part[TREE_TMP_MAX], meta[TREE_TMP_MAX];
 	char			*why = NULL;
 	size_t			 i, j;
-	int			 dirfd;
+	int			 dirfd, renamed_fs = 0;
 
 	if (s->fl != NULL)
 		flusher_wait(s->fl);
+	if (s->fs_pending)
+		recv_sync_batch(s);
 	for (i = 0; i < s->nitems; i++) {
 		it = &s->items[i];
 		if (!it->verified)
@@ -75,12 +164,19 @@ recv_commit(struct recv_stream *s)
 			it->ack_status = MSG_ACK_DONE;
 		if (it->e.size >= RECV_RESUME_MIN)
 			unlinkat(dirfd, meta, 0);
+		if (it->by_fs) {
+			renamed_fs |= it->ack_status == MSG_ACK_DONE;
+			continue;
+		}
 		for (j = i + 1; j < s->nitems && !s->items[j].verified; j++)
 			;
 		if (j == s->nitems ||
 		    !recv_same_parent(it->e.path, s->items[j].e.path))
 			fsync(dirfd);
 	}
+	/* The renames, in however many directories, in one commit. */
+	if (renamed_fs)
+		flush_fs(s->sync_fd);
 }
 
 static int

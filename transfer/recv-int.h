@@ -60,6 +60,8 @@ struct recv_item {
 	int			 begun;
 	int			 verified;	/* waits for its rename */
 	int			 flush_err;	/* set by the flusher */
+	int			 by_fs;		/* made durable by the batch's
+						   syncfs (flush.h) */
 	struct stat		 part_sb;	/* the partial file opened */
 	struct stripe_in	*sp;		/* planned STRIPE */
 	uint8_t			 sent_action;
@@ -97,6 +99,13 @@ struct recv_stream {
 	char			*cache_dir;	/* parent of the last path */
 	int			 cache_fd;	/* and its directory */
 	int			 cache_parts;	/* partials there? -1: not read */
+	int			 cache_own;	/* on sync_fd's file system, of
+						   the transfer's own? -1: not
+						   asked */
+	int			 sync_fd;	/* a directory there, or -1 */
+	dev_t			 sync_dev;
+	int			 fs_pending;	/* files wait for its syncfs */
+	size_t			 fs_kick;	/* since the last early one */
 	struct flusher		*fl;		/* flushes finished files */
 	uint64_t		 features;	/* agreed in HELLO */
 	struct buf		 map;		/* a STRIPE plan's chunk map */
@@ -144,6 +153,20 @@ void	stripe_free_all(struct recv_shared *sh);
 void	recv_file_fail(struct recv_file *, const char *, ...)
 	    __attribute__((format(FERRY_PRINTF_FORMAT, 2, 3)));
 
+/*
+ * recv-commit.c: whether files in dirfd (the stream's cached directory)
+ * are made durable by one syncfs per batch; sets it->by_fs. Asked before
+ * the file is written, so that the syncfs's descriptor sees any write-
+ * back error of it.
+ */
+void	recv_flush_plan(struct recv_stream *s, int dirfd,
+	    struct recv_item *it);
+/*
+ * recv-commit.c: takes a finished file's fd (closed here) to be durable
+ * before recv_commit renames it: flushed now by the stream's flusher, or
+ * later by the batch's syncfs.
+ */
+void	recv_flush_file(struct recv_stream *s, int fd, struct recv_item *it);
 /* Puts the batch's verified files in place (recv-commit.c). */
 void	recv_commit(struct recv_stream *s);
 /* Applies directory modes and times, deepest first (recv-commit.c). */

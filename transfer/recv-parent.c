@@ -61,6 +61,7 @@ recv_parent(struct recv_stream *s, const char *rel, int create, int *dirfd,
 	s->cache_dir = dir;
 	s->cache_fd = fd;
 	s->cache_parts = -1;
+	s->cache_own = -1;
 	*dirfd = fd;
 	return (0);
 }

@@ -166,7 +166,20 @@ struct transfer_opts {
 	 * measured, 1 never stripes.
 	 */
 	int			 stripe;
+	/*
+	 * Receiver: how finished files are made durable before their
+	 * rename (flush.h): TRANSFER_FLUSH_AUTO, one syncfs per batch where
+	 * the destination is a file system of its own, else an fsync per
+	 * file, concurrently; _FILES always the latter; _FS a syncfs
+	 * wherever syncfs exists (for tests: the whole file system is
+	 * flushed).
+	 */
+	int			 flush;
 };
+
+#define TRANSFER_FLUSH_AUTO	0
+#define TRANSFER_FLUSH_FILES	1
+#define TRANSFER_FLUSH_FS	2
 
 struct transfer_stats {
 	uint64_t	 files;		/* entries offered */
@@ -180,6 +193,8 @@ struct transfer_stats {
 	double		 seconds;
 	uint64_t	 striped;	/* of whole, sent in chunks on
 					   several streams */
+	uint64_t	 fs_syncs;	/* receiver: syncfs calls made in
+					   place of per-file flushes */
 };
 
 /*

@@ -3,8 +3,8 @@
 # xfsprogs) and loop devices; xfs_mount says why when one is missing.
 #
 # xfs_mount IMAGE MOUNTPOINT SIZE: makes a sparse image of SIZE (as for
-# truncate -s), mkfs.xfs with reflink=1 and mounts it through a loop
-# device. Sets XFS_MNT and XFS_DEV (loopN). Returns 1, with the reason on
+# truncate -s), mkfs.xfs with reflink=1 (or, with LOOP_FS=ext4, mkfs.ext4
+# with its defaults: a journal) and mounts it through a loop device. Sets XFS_MNT and XFS_DEV (loopN). Returns 1, with the reason on
 # stderr, when it cannot. xfs_umount undoes it and removes the image; it
 # is safe to call more than once and from an EXIT trap.
 # xfs_written: bytes written to the device so far (its stat counter).
@@ -19,14 +19,17 @@ xfs_mount()
 {
 	local src
 
+	local mkfs="mkfs.xfs -q -f -m reflink=1" pkg=xfsprogs
+
+	[ "${LOOP_FS:-xfs}" = ext4 ] && mkfs="mkfs.ext4 -q -F" pkg=e2fsprogs
 	[ "$(id -u)" = 0 ] || { echo "xfs: needs root" >&2; return 1; }
-	command -v mkfs.xfs >/dev/null 2>&1 ||
-	    { echo "xfs: mkfs.xfs missing (Debian package xfsprogs)" >&2; return 1; }
+	command -v "${mkfs%% *}" >/dev/null 2>&1 ||
+	    { echo "xfs: ${mkfs%% *} missing (Debian package $pkg)" >&2; return 1; }
 	XFS_IMG=$1
 	XFS_MNT=$2
 	rm -f "$XFS_IMG"
 	truncate -s "$3" "$XFS_IMG" &&
-	    mkfs.xfs -q -f -m reflink=1 "$XFS_IMG" &&
+	    $mkfs "$XFS_IMG" &&
 	    mkdir -p "$XFS_MNT" &&
 	    mount -o loop "$XFS_IMG" "$XFS_MNT" || {
 		echo "xfs: cannot make or mount $XFS_IMG on $XFS_MNT" >&2
@@ -34,6 +37,8 @@ xfs_mount()
 		XFS_IMG= XFS_MNT=
 		return 1
 	}
+	# Not the source's: a comparison of the trees would see it.
+	[ "${LOOP_FS:-xfs}" != ext4 ] || rmdir "$XFS_MNT/lost+found"
 	src=$(findmnt -n -o SOURCE --target "$XFS_MNT")
 	XFS_DEV=${src##*/}
 	[ -r "/sys/block/$XFS_DEV/stat" ] || {

@@ -6,7 +6,11 @@
 # processes are killed with SIGKILL, and the image is mounted again, which
 # replays its log. Every file then under its final name must hold all its
 # bytes; a transfer after that must complete the tree. A plain kill -9 of
-# the receiver, without the shutdown, is tried too.
+# the receiver, without the shutdown, is tried too. Both ways of making a
+# batch durable are cut: one syncfs per batch (the destination is the
+# image's mount point: --flush auto chooses it) and an fsync per file
+# (--flush files). tests/transfer/durable-ext4.sh runs the same on ext4
+# with its journal.
 . "${srcdir:-.}/tests/lab/xfs.sh"
 xfs_own_mounts sh "$0" "$@"
 . "${srcdir:-.}/tests/transfer/lib.sh"
@@ -39,10 +43,10 @@ intact() {
 	done
 }
 
-# crash DELAY: a transfer cut by a shutdown of the file system after DELAY
-# seconds, then both processes killed and the image mounted again.
+# crash DELAY FLUSH: a transfer cut by a shutdown of the file system after
+# DELAY seconds, then both processes killed and the image mounted again.
 crash() {
-	start_recv
+	start_recv --flush "$2"
 	"$PEER" send --state "$TMP/a" --peer-fp "$B_FP" \
 	    --token-file "$TMP/token" --connect "127.0.0.1:$PORT" \
 	    --src "$TMP/src" --streams 2 --bwlimit 4M >/dev/null 2>&1 &
@@ -54,23 +58,52 @@ crash() {
 	wait "$RPID" 2>/dev/null || true
 	umount "$TMP/dst" && mount -o loop "$XFS_IMG" "$TMP/dst" ||
 	    { fail "cannot mount the image again"; finish; exit 1; }
-	intact "shutdown after $1 s"
-	echo "shutdown after $1 s: $present files intact" >&2
+	intact "shutdown after $1 s ($2)"
+	echo "shutdown after $1 s, --flush $2: $present files intact" >&2
+}
+
+# recv_syncs: the syncfs calls the last receiver made instead of fsyncs.
+recv_syncs() {
+	jq -r .fs_syncs "$TMP/rstats"
 }
 
 total=$(find "$TMP/src" -type f | wc -l)
-seen_some=0
-for delay in 0.3 1 2 4; do
-	crash "$delay"
-	[ "$present" -gt 0 ] && [ "$present" -lt "$total" ] && seen_some=1
+for mode in auto files; do
+	# Durable, or the shutdown would bring the removed files back.
+	rm -rf "${TMP:?}/dst/"*
+	sync -f "$TMP/dst"
+	seen_some=0
+	for delay in 0.3 1 2 4; do
+		crash "$delay" "$mode"
+		[ "$present" -gt 0 ] && [ "$present" -lt "$total" ] &&
+		    seen_some=1
+	done
+	# The cuts fell in the middle of a transfer at least once: otherwise
+	# this test showed nothing about the window it is about.
+	checks=$((checks + 1))
+	[ "$seen_some" = 1 ] ||
+	    fail "--flush $mode: no shutdown fell inside a transfer"
 done
-# The cuts fell in the middle of a transfer at least once: otherwise this
-# test showed nothing about the window it is about.
+
+# Which way each mode went: per file below the mount point (the file
+# system is not the transfer's own), syncfs at it.
+rm -rf "${TMP:?}/dst/"*
+start_recv --dest "$TMP/dst/sub"
+send_to 0
 checks=$((checks + 1))
-[ "$seen_some" = 1 ] || fail "no shutdown fell inside a transfer"
+wait_recv || fail "receiver into a subdirectory exited $rstatus"
+[ "$(recv_syncs)" = 0 ] ||
+    fail "a destination below the mount point was synced whole: $(recv_syncs)"
+rm -rf "${TMP:?}/dst/"*
+start_recv --flush files
+send_to 0
+checks=$((checks + 1))
+wait_recv || fail "receiver with --flush files exited $rstatus"
+[ "$(recv_syncs)" = 0 ] || fail "--flush files made $(recv_syncs) syncfs calls"
 
 # kill -9 of the receiver alone, mid-transfer: the same rule.
 rm -rf "${TMP:?}/dst/"*
+mkdir -p "$TMP/dst"
 start_recv
 "$PEER" send --state "$TMP/a" --peer-fp "$B_FP" --token-file "$TMP/token" \
     --connect "127.0.0.1:$PORT" --src "$TMP/src" --streams 2 \
@@ -82,8 +115,11 @@ wait "$SPID" 2>/dev/null || true
 wait "$RPID" 2>/dev/null || true
 intact "receiver killed"
 
-# After all that, a transfer completes the tree and leaves nothing behind.
+# After all that, a transfer completes the tree and leaves nothing behind,
+# with a syncfs per batch at the mount point.
 transfer
 same_tree
 no_leftovers
+checks=$((checks + 1))
+[ "$(recv_syncs)" -gt 0 ] || fail "the mount point's receiver made no syncfs"
 finish

@@ -9,6 +9,7 @@
  *       recv: --dest DIR        send: --src DIR [--basis REL=BASIS]... [REL...]
  *       [--streams N] [--stats FILE] [--progress] [--compare-hash]
  *       [--bwlimit RATE] [--timeout MS] [--stripe N]
+ *       recv: [--flush auto|files|fs] (how files are made durable)
  *       recv: [--accept REL]... [--no-symlinks] (a hub's receiver: names
  *       and types as asked, no symlinks; refusals and masked modes are
  *       printed as "suspect")
@@ -65,6 +66,7 @@ struct peer_opts {
 	int		 progress;
 	int		 compare_hash;
 	int		 stripe;
+	int		 flush;		/* TRANSFER_FLUSH_* */
 	int		 no_symlinks;
 	int		 timeout_ms;
 };
@@ -111,7 +113,10 @@ static const char peer_usage_text[] =
 "   send: [--bwlimit RATE] (bytes/s: 200M; bits/s: 200Mbit) "
 "[--compare-hash]\n"
 "         [--stripe N] (streams for a large file's chunks; default: from\n"
-"         the round trip; 1: never stripe)\n";
+"         the round trip; 1: never stripe)\n"
+"   recv: [--flush auto|files|fs] (durable before the rename: auto, one\n"
+"         syncfs a batch where DIR is a file system of its own, else an\n"
+"         fsync a file; files: always the latter; fs: always syncfs)\n";
 
 /*
  * keygen makes the key pair and prints its fingerprint; run again, or as
@@ -199,6 +204,19 @@ peer_progress(const struct transfer_progress *p, void *arg)
 	fprintf(stderr, "%s\n", line);
 }
 
+/* --flush's word as TRANSFER_FLUSH_*, or -1. */
+static int
+peer_flush_mode(const char *w)
+{
+	if (strcmp(w, "auto") == 0)
+		return (TRANSFER_FLUSH_AUTO);
+	if (strcmp(w, "files") == 0)
+		return (TRANSFER_FLUSH_FILES);
+	if (strcmp(w, "fs") == 0)
+		return (TRANSFER_FLUSH_FS);
+	return (-1);
+}
+
 static void
 peer_write_stats(const char *file, const struct transfer_stats *st)
 {
@@ -208,12 +226,13 @@ peer_write_stats(const char *file, const struct transfer_stats *st)
 		die(file, FERRY_ERR_IO, strdup(strerror(errno)));
 	fprintf(f, "{\"files\":%ju,\"skipped\":%ju,\"whole\":%ju,"
 	    "\"delta\":%ju,\"failed\":%ju,\"bytes\":%ju,\"wire_bytes\":%ju,"
-	    "\"resumed_bytes\":%ju,\"seconds\":%.6f,\"striped\":%ju}\n",
+	    "\"resumed_bytes\":%ju,\"seconds\":%.6f,\"striped\":%ju,"
+	    "\"fs_syncs\":%ju}\n",
 	    (uintmax_t)st->files, (uintmax_t)st->skipped,
 	    (uintmax_t)st->whole, (uintmax_t)st->delta,
 	    (uintmax_t)st->failed, (uintmax_t)st->bytes,
 	    (uintmax_t)st->wire_bytes, (uintmax_t)st->resumed_bytes,
-	    st->seconds, (uintmax_t)st->striped);
+	    st->seconds, (uintmax_t)st->striped, (uintmax_t)st->fs_syncs);
 	fclose(f);
 }
 
@@ -367,6 +386,7 @@ peer_run(const struct peer_opts *o, int sending, char **paths, int npaths)
 	to.progress = o->progress ? peer_progress : NULL;
 	to.compare_hash = o->compare_hash;
 	to.stripe = o->stripe;
+	to.flush = o->flush;
 	to.bwlimit = o->bwlimit;
 	if (o->naccept > 0) {
 		to.accept = peer_accept;
@@ -419,6 +439,7 @@ main(int argc, char **argv)
 		{ "accept", required_argument, NULL, 'A' },
 		{ "no-symlinks", no_argument, NULL, 'N' },
 		{ "stripe", required_argument, NULL, 'R' },
+		{ "flush", required_argument, NULL, 'Y' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct peer_opts	 o;
@@ -469,6 +490,11 @@ main(int argc, char **argv)
 		case 'C': o.corrupt = optarg; break;
 		case 'N': o.no_symlinks = 1; break;
 		case 'R': o.stripe = atoi(optarg); break;
+		case 'Y':
+			if ((o.flush = peer_flush_mode(optarg)) == -1)
+				die(cmd, FERRY_ERR_INVAL, strdup("--flush: "
+				    "auto, files or fs"));
+			break;
 		case 'A':
 			if (o.naccept < 256)
 				o.accept[o.naccept++] = optarg;

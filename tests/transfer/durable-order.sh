@@ -1,0 +1,120 @@
+#!/bin/sh
+# The order behind "nothing under its final name before its bytes are
+# durable", from the receiver's own system calls (strace -f): every
+# rename of a partial file onto its final name must come after either an
+# fsync of that file that succeeded, or a syncfs that started after the
+# file was closed and succeeded. durable.sh and durable-ext4.sh cut the
+# power at a few moments; this checks every rename of a transfer of 2,400
+# small files, the window between a batch's renames and its last flush
+# included, which a cut rarely hits. Both ways are checked: a syncfs per
+# batch (the destination is an ext4 image's mount point) and an fsync per
+# file (--flush files).
+. "${srcdir:-.}/tests/lab/xfs.sh"
+LOOP_FS=ext4
+export LOOP_FS
+xfs_own_mounts sh "$0" "$@"
+. "${srcdir:-.}/tests/transfer/lib.sh"
+need jq
+need openssl
+need strace
+xfs_test_dst 256M
+
+for d in 0 1 2; do
+	mkdir -p "$TMP/src/d$d"
+	head -c $((800 * 4096)) /dev/urandom |
+	    split -b 4096 -a 3 -d - "$TMP/src/d$d/f"
+done
+gen "$TMP/src/d1/big.bin" 3 big
+
+# ordered TRACE: prints each rename that came before its file's flush.
+ordered() {
+	awk '
+	# strace -f splits a call another thread interrupted in two lines.
+	/<unfinished \.\.\.>/ {
+		sub(/ *<unfinished \.\.\.>.*/, "")
+		pend[$1] = $0
+		start[$1] = ++clock
+		next
+	}
+	/<\.\.\. [a-z0-9_]+ resumed>/ {
+		line = pend[$1]
+		sub(/.*resumed>/, "")
+		$0 = line $0
+		t0 = start[$1]
+		delete pend[$1]
+	}
+	!/<\.\.\./ { t0 = ++clock }
+	{ ret = $NF }
+	/ openat\(.*ferry-part", .*O_CREAT/ && ret ~ /^[0-9]+$/ {
+		match($0, /"[^"]*ferry-part"/)
+		fd[ret] = substr($0, RSTART + 1, RLENGTH - 2)
+		flushed[fd[ret]] = 0
+		next
+	}
+	/ fsync\(/ && ret == "0" {
+		match($0, /fsync\([0-9]+/)
+		n = substr($0, RSTART + 6, RLENGTH - 6)
+		if (n in fd)
+			flushed[fd[n]] = 1
+		next
+	}
+	/ close\(/ && ret == "0" {
+		match($0, /close\([0-9]+/)
+		n = substr($0, RSTART + 6, RLENGTH - 6)
+		if (n in fd) {
+			closed[fd[n]] = ++clock
+			delete fd[n]
+		}
+		next
+	}
+	/ syncfs\(/ && ret == "0" { synced = t0; next }
+	/ renameat\(.*ferry-part"/ && ret == "0" {
+		renames++
+		match($0, /"[^"]*ferry-part"/)
+		p = substr($0, RSTART + 1, RLENGTH - 2)
+		if (!flushed[p] && !(p in closed && closed[p] < synced))
+			print "renamed before its flush: " p
+	}
+	END { print "renames " renames + 0 }
+	' "$1"
+}
+
+# check WHAT TRACE: the renames of a transfer were all ordered.
+check() {
+	checks=$((checks + 1))
+	ordered "$2" >"$TMP/order"
+	bad=$(grep -c '^renamed' "$TMP/order" || true)
+	n=$(awk '/^renames/ { print $2 }' "$TMP/order")
+	echo "$1: $n renames, $bad before their flush" >&2
+	[ "$bad" = 0 ] || { fail "$1: $(head -n 3 "$TMP/order")"; return; }
+	[ "$n" -ge 2401 ] || fail "$1: only $n renames seen"
+}
+
+# traced FLUSH: a whole transfer into the image, the receiver under strace.
+traced() {
+	rm -rf "${TMP:?}/dst/"*
+	cat >"$TMP/traced" <<-EOF
+	#!/bin/sh
+	exec strace -f -qq -o "$TMP/trace.$1" \\
+	    -e trace=openat,fsync,close,syncfs,renameat "$PEER" "\$@"
+	EOF
+	chmod +x "$TMP/traced"
+	real=$PEER
+	PEER=$TMP/traced
+	start_recv --flush "$1"
+	PEER=$real
+	send_to 0
+	checks=$((checks + 1))
+	wait_recv || fail "--flush $1: receiver exited $rstatus: $(cat "$TMP/rerr")"
+	same_tree
+	no_leftovers
+}
+
+traced auto
+checks=$((checks + 1))
+[ "$(jq -r .fs_syncs "$TMP/rstats")" -gt 0 ] ||
+    fail "--flush auto at the mount point made no syncfs"
+check "--flush auto (syncfs)" "$TMP/trace.auto"
+traced files
+check "--flush files (fsync)" "$TMP/trace.files"
+finish
