@@ -33,6 +33,9 @@ test="$test $deb"
 test="$test gcc-mingw-w64-x86-64-posix wine64"
 # tests/lab/ plays NAT boxes with nftables and skews a clock with libfaketime.
 test="$test nftables libfaketime"
+# Durability tests (tests/transfer/durable*.sh) and bench/ mount loop
+# XFS and ext4 images and check the receiver's order of calls by strace.
+test="$test xfsprogs e2fsprogs strace"
 
 # The ftrack double's tests need node (>= 18) and npm: Debian's, unless a
 # node is already installed (NodeSource's node conflicts with Debian's npm).
