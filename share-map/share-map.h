@@ -83,4 +83,22 @@ int	 share_map_translate(const struct share_map *m, const char *from_site,
 	     const char *to_site, enum share_os to_os, const char *path,
 	     size_t len, struct share_map_result *res, char **cause);
 
+/*
+ * An agent's platform, from its hello: "linux", "windows" or "macos"
+ * (compat_platform() on that machine). 1 if name is one of them.
+ */
+int	 share_platform_known(const char *name);
+/*
+ * share_map_translate for a machine of platform (NULL: not known): the
+ * target's roots of the kinds that machine opens, in its order (windows:
+ * drive, UNC, POSIX; macos: mac, POSIX; linux: POSIX; not known: POSIX,
+ * drive, UNC, mac); the next kind only where to_site has no root of one.
+ * An unknown platform string is taken as not known: the caller checks
+ * what an agent says with share_platform_known.
+ */
+int	 share_map_translate_for(const struct share_map *m,
+	     const char *from_site, const char *to_site, const char *platform,
+	     const char *path, size_t len, struct share_map_result *res,
+	     char **cause);
+
 #endif

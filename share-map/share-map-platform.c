@@ -1,0 +1,102 @@
+/*
+ * Translation for a machine of a given platform (share-map.h): an agent
+ * says in its hello whether it is a Linux, Windows or macOS machine, and
+ * the hub takes, of the roots the map gives its site, those of that
+ * kind. The platform only chooses among the roots of one site: whatever
+ * an agent claims, it gets one of its own site's roots, never another
+ * site's, and the share and the path inside it (what ACLs are checked
+ * on) do not depend on it.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "share-map.h"
+
+/*
+ * The roots a platform's machine can open, best first. A Windows agent
+ * takes its drive root, else the UNC one, else a POSIX one (which it
+ * opens on the current drive: wine's Z: drive is the whole Linux tree,
+ * and tests/win/agent.sh gives its agent such a root). A Mac takes its
+ * own, else a POSIX one. Unknown (no agent linked to say): any, the
+ * Linux one first, as before platforms were reported.
+ */
+static const struct {
+	const char	*name;
+	enum share_os	 os[SHARE_OS_COUNT + 1];
+} share_platforms[] = {
+	{ "linux", { SHARE_OS_LINUX, SHARE_OS_DEFAULT } },
+	{ "windows", { SHARE_OS_WINDOWS, SHARE_OS_UNC, SHARE_OS_LINUX,
+	    SHARE_OS_DEFAULT } },
+	{ "macos", { SHARE_OS_MAC, SHARE_OS_LINUX, SHARE_OS_DEFAULT } },
+	{ NULL, { SHARE_OS_LINUX, SHARE_OS_WINDOWS, SHARE_OS_UNC,
+	    SHARE_OS_MAC, SHARE_OS_DEFAULT } },
+};
+
+int
+share_platform_known(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; name != NULL && share_platforms[i].name != NULL; i++) {
+		if (strcmp(share_platforms[i].name, name) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* The roots platform's machine takes, in order; unknown's for NULL. */
+static const enum share_os *
+share_platform_oses(const char *platform)
+{
+	size_t	i;
+
+	for (i = 0; share_platforms[i].name != NULL; i++) {
+		if (platform != NULL &&
+		    strcmp(share_platforms[i].name, platform) == 0)
+			break;
+	}
+	return (share_platforms[i].os);
+}
+
+int
+share_map_translate_for(const struct share_map *m, const char *from_site,
+    const char *to_site, const char *platform, const char *path, size_t len,
+    struct share_map_result *res, char **cause)
+{
+	const enum share_os	*os = share_platform_oses(platform);
+	char			*first = NULL, *why;
+	size_t			 i;
+	int			 r = FERRY_ERR_NOTFOUND;
+
+	/*
+	 * Only a missing root of that kind moves on to the next kind: a
+	 * name Windows cannot hold, a ".." out of the share, a path under
+	 * no share are the path's faults, whichever root it would get.
+	 */
+	for (i = 0; os[i] != SHARE_OS_DEFAULT && r == FERRY_ERR_NOTFOUND;
+	    i++) {
+		why = NULL;
+		r = share_map_translate(m, from_site, to_site, os[i], path, len,
+		    res, cause != NULL ? &why : NULL);
+		if (r == FERRY_ERR_NOTFOUND && first == NULL) {
+			first = why;	/* the best kind's is the one to say */
+			why = NULL;
+		}
+		if (r != 0 && r != FERRY_ERR_NOTFOUND && cause != NULL) {
+			free(*cause);
+			*cause = why;	/* transferred */
+			why = NULL;
+		}
+		free(why);
+	}
+	if (r == FERRY_ERR_NOTFOUND && cause != NULL) {
+		free(*cause);
+		*cause = first;		/* transferred */
+		first = NULL;
+	}
+	free(first);
+	return (r);
+}
