@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "conf.h"
 #include "err.h"
 #include "ferryd.h"
@@ -189,9 +190,11 @@ uplink_once(struct ferryd *d, char **cause)
 		goto out;
 	}
 	/* Where the shares lie here, which the hub translates with. */
-	msg = json_pack("{s:s, s:s, s:s?, s:o}", "op", "hello", "name",
+	/* The platform: which of its site's roots the hub gives it. */
+	msg = json_pack("{s:s, s:s, s:s?, s:o, s:s}", "op", "hello", "name",
 	    d->conf.name ? d->conf.name : "", "address",
-	    d->conf.public_addr, "roots", node_roots_report(d));
+	    d->conf.public_addr, "roots", node_roots_report(d), "platform",
+	    compat_platform());
 	if ((r = proto_send(c, msg, cause)) != 0 ||
 	    (r = proto_recv(c, &rep, cause)) != 0)
 		goto out;

@@ -45,7 +45,8 @@ struct pc_op {
 static const struct pc_op pc_ops[] = {
 	/* The first message of a control connection. */
 	{ "hello", PROTO_FIRST, { { "name", PC_STR, 0 },
-	    { "address", PC_STR, OPT }, { "roots", PC_OBJ, OPT } } },
+	    { "address", PC_STR, OPT }, { "roots", PC_OBJ, OPT },
+	    { "platform", PC_STR, OPT } } },
 	{ "enroll", PROTO_FIRST, { { "proof", PC_STR, 0 },
 	    { "name", PC_STR, 0 } } },
 	/* From an agent. */
