@@ -12,7 +12,9 @@
 #   send` from a C:\ path;
 # - a vendor's ferryd.exe, its root given at enrolment as C:\vendor\studio,
 #   receives what an ACL grants below it and publishes back from it;
-# - a C:\ path below no root is refused, naming it and 'ferry root set'.
+# - a C:\ path below no root is refused, naming it and 'ferry root set';
+# - the vendor moves its root to C:\vendor\José\撮影 with ferry.exe root
+#   set, receives below it, and publishes a relative path from there.
 . "$srcdir/tests/win/lib.sh"
 
 S="$TMP/hq-storage" L="$DRIVE_C/ferry/la-storage"
@@ -136,6 +138,28 @@ wine_ferry 0 fx publish --wait 'C:\vendor\studio\show\sh099'
 out_has "goes to your home folder" "the vendor's publish outside its grant"
 checks=$((checks + 1))
 [ ! -e "$S/show/sh099" ] || fail "the vendor wrote show/sh099 without a grant"
+
+# A root named outside the ANSI code page, set with ferry.exe root set
+# (made by ferryd.exe with the wide calls), then a delivery below it and
+# a publish of a relative path from a folder of that name.
+NR="$DRIVE_C/vendor/José/撮影"
+wine_ferry 0 fx root set storage 'C:\vendor\José\撮影'
+out_has "storage lies at C:.vendor.José.撮影" "ferry.exe root set"
+checks=$((checks + 1))
+[ -d "$NR" ] || fail "root set did not make $NR: $(cat "$TMP/err")"
+run 0 "$FERRY" send --from hq --to "$V" --wait --state "$HUB" \
+    "$S/show/sh030/in/brief.pdf"
+checks=$((checks + 1))
+cmp -s "$S/show/sh030/in/brief.pdf" "$NR/show/sh030/in/brief.pdf" ||
+    fail "nothing below the non-ASCII root: $(find "$DRIVE_C/vendor" | head)"
+mkdir -p "$NR/show/sh030/fx_v002"
+head -c 120000 /dev/urandom >"$NR/show/sh030/fx_v002/$R"
+cd "$NR/show/sh030"
+wine_ferry 0 fx publish --wait fx_v002
+cd "$OLDPWD"
+checks=$((checks + 1))
+cmp -s "$NR/show/sh030/fx_v002/$R" "$S/show/sh030/fx_v002/$R" ||
+    fail "a relative path from a non-ASCII folder: $(cat "$TMP/out" "$TMP/err")"
 
 stop_and_check
 finish
