@@ -1,7 +1,6 @@
 /* Expanding send paths into files (expand.h). */
 #include "config.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +13,7 @@
 #include "err.h"
 #include "expand.h"
 #include "sequence.h"
+#include "share-map.h"
 #include "transfer.h"
 #include "tree.h"
 
@@ -164,49 +164,8 @@ expand_path(const char *root, const char *rel, expand_fn add, void *arg,
 	return (r);
 }
 
-/* Whether path is a drive or UNC path, whose separators are '\\' too. */
-static int
-expand_windows(const char *path)
-{
-	return ((isalpha((unsigned char)path[0]) && path[1] == ':') ||
-	    (path[0] == '\\' && path[1] == '\\'));
-}
-
-/*
- * Whether path's last nr bytes are rel ('/'-separated, as the share map
- * gives it); in a Windows path, whose names the map found split at
- * either separator, '\\' stands for '/' too.
- */
-static int
-expand_ends_with(const char *path, size_t np, const char *rel, size_t nr)
-{
-	const char	*p = path + np - nr;
-	size_t		 i;
-
-	if (!expand_windows(path))
-		return (strcmp(p, rel) == 0);
-	for (i = 0; i < nr; i++) {
-		if (p[i] != rel[i] && !(rel[i] == '/' && p[i] == '\\'))
-			return (0);
-	}
-	return (1);
-}
-
 int
 expand_root(const char *path, const char *rel, char **root, char **cause)
 {
-	size_t	np = strlen(path), nr = strlen(rel);
-
-	if (nr == 0) {
-		*root = strdup(path);
-		return (*root == NULL ? FERRY_ERR_NOMEM : 0);
-	}
-	if (np <= nr + 1 || !expand_ends_with(path, np, rel, nr) ||
-	    (path[np - nr - 1] != '/' && !(path[np - nr - 1] == '\\' &&
-	    expand_windows(path))))
-		return (err_set(cause, FERRY_ERR_NOSHARE, "%s: cannot tell its "
-		    "share root from %s", path, rel));
-	if ((*root = strndup(path, np - nr - 1)) == NULL)
-		return (FERRY_ERR_NOMEM);
-	return (0);
+	return (share_map_path_root(path, rel, root, cause));
 }

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,4 +100,55 @@ share_map_translate_for(const struct share_map *m, const char *from_site,
 	}
 	free(first);
 	return (r);
+}
+
+/* Whether path is a drive or UNC path, whose separators are '\\' too. */
+static int
+share_path_windows(const char *path)
+{
+	return ((isalpha((unsigned char)path[0]) && path[1] == ':') ||
+	    (path[0] == '\\' && path[1] == '\\'));
+}
+
+/*
+ * Whether path's last nr bytes are rel ('/'-separated, as the share map
+ * gives it); in a Windows path, whose names the map split at either
+ * separator, '\\' stands for '/' too. In a POSIX path '\\' is part of a
+ * name.
+ */
+static int
+share_path_ends_with(const char *path, size_t np, const char *rel,
+    size_t nr)
+{
+	const char	*p = path + np - nr;
+	size_t		 i;
+
+	if (!share_path_windows(path))
+		return (strcmp(p, rel) == 0);
+	for (i = 0; i < nr; i++) {
+		if (p[i] != rel[i] && !(rel[i] == '/' && p[i] == '\\'))
+			return (0);
+	}
+	return (1);
+}
+
+int
+share_map_path_root(const char *path, const char *rel, char **root,
+    char **cause)
+{
+	size_t	np = strlen(path), nr = strlen(rel);
+	char	sep;
+
+	if (nr == 0) {
+		*root = strdup(path);
+		return (*root == NULL ? FERRY_ERR_NOMEM : 0);
+	}
+	sep = np > nr ? path[np - nr - 1] : '\0';
+	if (np <= nr + 1 || !share_path_ends_with(path, np, rel, nr) ||
+	    (sep != '/' && !(sep == '\\' && share_path_windows(path))))
+		return (err_set(cause, FERRY_ERR_NOSHARE, "%s: cannot tell its "
+		    "share root from %s", path, rel));
+	if ((*root = strndup(path, np - nr - 1)) == NULL)
+		return (FERRY_ERR_NOMEM);
+	return (0);
 }

@@ -101,4 +101,15 @@ int	 share_map_translate_for(const struct share_map *m,
 	     const char *path, size_t len, struct share_map_result *res,
 	     char **cause);
 
+/*
+ * Splits path (a translation's, or a path an agent listed) into its share
+ * root and the part below it, rel as the share map found it ('/'-
+ * separated): 0 and *root (the caller frees it), or FERRY_ERR_NOSHARE
+ * when path does not end in rel. In a drive or UNC path '\\' separates
+ * names as '/' does (C:\\ferry\\storage\\show\\a.exr with show/a.exr);
+ * in a POSIX path it is part of a name.
+ */
+int	 share_map_path_root(const char *path, const char *rel, char **root,
+	     char **cause);
+
 #endif
