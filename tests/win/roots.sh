@@ -14,7 +14,8 @@
 #   receives what an ACL grants below it and publishes back from it;
 # - a C:\ path below no root is refused, naming it and 'ferry root set';
 # - the vendor moves its root to C:\vendor\José\撮影 with ferry.exe root
-#   set, receives below it, and publishes a relative path from there.
+#   set, receives below it, and publishes a relative path from there;
+# - a person who set no root receives into its home base (STATE\home).
 . "$srcdir/tests/win/lib.sh"
 
 S="$TMP/hq-storage" L="$DRIVE_C/ferry/la-storage"
@@ -160,6 +161,23 @@ cd "$OLDPWD"
 checks=$((checks + 1))
 cmp -s "$NR/show/sh030/fx_v002/$R" "$S/show/sh030/fx_v002/$R" ||
     fail "a relative path from a non-ASCII folder: $(cat "$TMP/out" "$TMP/err")"
+
+# A person with no root at all: deliveries go to the home base in its
+# state folder, a drive path the hub writes back with '\' throughout
+# (STATE\home\storage), which ferryd.exe still knows as its own and makes.
+H=home@fx.example
+code=$("$FERRY" invite --user "$H" --clearance restricted --state "$HUB" |
+    tail -n1)
+run 0 "$wine" "$WB/agent/ferryd.exe" enroll "127.0.0.1:$port" "$code" \
+    --state "$(wpath "$TMP/hb")" --name hb-ws
+start_wine_agent hb
+wait_linked hb-ws
+run 0 "$FERRY" acl set "$H" storage:show/sh030 read --state "$HUB"
+run 0 "$FERRY" send --from hq --to "$H" --wait --state "$HUB" \
+    "$S/show/sh030/in/brief.pdf"
+checks=$((checks + 1))
+cmp -s "$S/show/sh030/in/brief.pdf" "$TMP/hb/home/storage/show/sh030/in/brief.pdf" ||
+    fail "nothing in the home base: $(find "$TMP/hb" | head) $(tail -3 "$TMP/hb.log")"
 
 stop_and_check
 finish
