@@ -62,6 +62,17 @@ share_platform_oses(const char *platform)
 	return (share_platforms[i].os);
 }
 
+enum share_os
+share_platform_os(const char *platform, size_t i)
+{
+	const enum share_os	*os = share_platform_oses(platform);
+	size_t			 k;
+
+	for (k = 0; k < i && os[k] != SHARE_OS_DEFAULT; k++)
+		;
+	return (os[k]);
+}
+
 int
 share_map_translate_for(const struct share_map *m, const char *from_site,
     const char *to_site, const char *platform, const char *path, size_t len,

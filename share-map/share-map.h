@@ -54,9 +54,10 @@ int	 share_map_sites_text(const struct share_map *m, struct buf *b);
 
 /*
  * Calls cb with each share's name and its root as site sees it on os
- * (linux or mac: the roots that are POSIX paths), for checking them on
- * disk; a share without such a root for site is left out. cb returning
- * non-zero stops the walk and is returned.
+ * (a drive or UNC root written as Windows writes it: S:\\, \\\\fs\\x),
+ * for checking them on disk or showing them; a share without such a root
+ * for site is left out. cb returning non-zero stops the walk and is
+ * returned.
  */
 int	 share_map_site_roots(const struct share_map *m, const char *site,
 	     enum share_os os, int (*cb)(void *, const char *, const char *),
@@ -88,6 +89,12 @@ int	 share_map_translate(const struct share_map *m, const char *from_site,
  * (compat_platform() on that machine). 1 if name is one of them.
  */
 int	 share_platform_known(const char *name);
+/*
+ * The i-th kind of root a machine of platform takes (the order of
+ * share_map_translate_for; NULL: not known), SHARE_OS_DEFAULT past the
+ * last.
+ */
+enum share_os	 share_platform_os(const char *platform, size_t i);
 /*
  * share_map_translate for a machine of platform (NULL: not known): the
  * target's roots of the kinds that machine opens, in its order (windows:
