@@ -22,7 +22,16 @@ export WINEPREFIX="$TMP/wine" WINEDEBUG=-all
 export LC_ALL=C.UTF-8
 wineserver=$(dirname "$wine")/wineserver
 [ -x "$wineserver" ] || wineserver=$(command -v wineserver || echo true)
-trap 'stop_daemons; "$wineserver" -k 2>/dev/null || true; rm -rf "$TMP"' EXIT
+# On a failure, the daemons' last words: wine's agents leave no core.
+wine_logs() {
+	[ "${failures:-0}" -eq 0 ] && return 0
+	for _l in "$TMP"/*.log; do
+		[ -f "$_l" ] || continue
+		echo "--- $_l" >&2
+		tail -n 15 "$_l" >&2
+	done
+}
+trap 'wine_logs; stop_daemons; "$wineserver" -k 2>/dev/null || true; rm -rf "$TMP"' EXIT
 "$wine" wineboot -i >/dev/null 2>&1 || true
 DRIVE_C="$WINEPREFIX/drive_c"
 

@@ -48,6 +48,9 @@ checks=$((checks + 1))
 "$FERRY" status --json --state "$HUB" |
     jq -e '.agents["la-ws"].platform == "windows"' >/dev/null ||
     fail "the hub does not say la-ws runs on Windows: $("$FERRY" status --json --state "$HUB" | jq -c .agents)"
+# ferry.exe root, on la: the hub's answer names the drive root.
+wine_ferry 0 la root
+out_has 'storage .*C:.ferry.la-storage' "ferry.exe root on la"
 
 # Below the drive root: a folder, its non-ASCII file included.
 run 0 "$FERRY" send --from hq --to la --wait --state "$HUB" "$S/show/sh010"
@@ -102,7 +105,7 @@ wine_ferry 0 la send --from la --to hq --wait \
     "C:\\ferry\\la-storage\\show\\sh040\\$U"
 checks=$((checks + 1))
 cmp -s "$L/show/sh040/$U" "$S/show/sh040/$U" ||
-    fail "send of $U by its drive path: $(cat "$TMP/out" "$TMP/err")"
+    fail "send of $U by its drive path: $(cat "$TMP/out" "$TMP/err") $(tail -5 "$TMP/la.log")"
 
 # A path below no root: refused, named, and what to do said.
 wine_ferry 1 la publish 'C:\elsewhere\x.exr'
