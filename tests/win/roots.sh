@@ -12,6 +12,7 @@
 #   send` from a C:\ path;
 # - a vendor's ferryd.exe, its root given at enrolment as C:\vendor\studio,
 #   receives what an ACL grants below it and publishes back from it;
+# - a job cancelled half-way leaves no partial file below C:\;
 # - a C:\ path below no root is refused, naming it and 'ferry root set';
 # - the vendor moves its root to C:\vendor\José\撮影 with ferry.exe root
 #   set, receives below it, and publishes a relative path from there;
@@ -22,7 +23,7 @@ S="$TMP/hq-storage" L="$DRIVE_C/ferry/la-storage"
 U='plaque_été_ショット.exr' R='rendu_été_ショット.exr'
 # la's share is there (mounted) before anything arrives: ferryd makes
 # the roots an agent set itself, never a site's.
-mkdir -p "$S/show/sh010/plate" "$S/show/sh030/in" "$L"
+mkdir -p "$S/show/sh010/plate" "$S/show/sh030/in" "$S/show/sh050" "$L"
 head -c 2000000 /dev/urandom >"$S/show/sh010/comp.mov"
 head -c 300000 /dev/urandom >"$S/show/sh010/$U"
 for f in 1001 1002; do
@@ -106,6 +107,31 @@ wine_ferry 0 la send --from la --to hq --wait \
 checks=$((checks + 1))
 cmp -s "$L/show/sh040/$U" "$S/show/sh040/$U" ||
     fail "send of $U by its drive path: $(cat "$TMP/out" "$TMP/err") $(tail -5 "$TMP/la.log")"
+
+# A job cancelled while a file is half there: la's partial file below
+# its drive root is discarded (the hub names it C:\...\big.mov).
+openssl enc -aes-128-ctr -nosalt -pass pass:big -pbkdf2 -iter 1 </dev/zero \
+    2>/dev/null | head -c 40000000 >"$S/show/sh050/big.mov"
+run 0 "$FERRY" site set la --bwlimit 4M --state "$HUB"
+run 0 "$FERRY" send --from hq --to la --state "$HUB" "$S/show/sh050/big.mov"
+id=$(tail -n1 "$TMP/out")
+part="$L/show/sh050/.big.mov.ferry-part"
+i=0
+while [ "$(stat -c %s "$part" 2>/dev/null || echo 0)" -lt 4000000 ]; do
+	i=$((i + 1))
+	[ $i -lt 600 ] || { fail "no partial file grew at $part"; break; }
+	sleep 0.1
+done
+run 0 "$FERRY" cancel "$id" --state "$HUB"
+i=0
+while [ -e "$part" ] && [ $i -lt 300 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+checks=$((checks + 1))
+[ ! -e "$part" ] && [ ! -e "$L/show/sh050/.big.mov.ferry-meta" ] ||
+    fail "the cancelled job's partial file stayed: $(ls -a "$L/show/sh050")"
+run 0 "$FERRY" site set la --bwlimit 0 --state "$HUB"
 
 # A path below no root: refused, named, and what to do said.
 wine_ferry 1 la publish 'C:\elsewhere\x.exr'
