@@ -57,12 +57,18 @@ start_wine_agent() {
 	done
 }
 
+# What a wait (send --wait, publish --wait) may take before the test
+# gives up on it: an agent that died must fail the test, not hang it.
+WAIT_MAX=300
+
 # wine_ferry STATUS NAME ARGS...: ferry.exe ARGS --state $TMP/NAME, as
-# run does (output in $TMP/out and $TMP/err, without wine's CRs).
+# run does (output in $TMP/out and $TMP/err, without wine's CRs), for
+# WAIT_MAX seconds at most.
 wine_ferry() {
 	_want=$1 _st=$2
 	shift 2
-	run "$_want" "$wine" "$WB/ferry.exe" "$@" --state "$(wpath "$TMP/$_st")"
+	run "$_want" timeout "$WAIT_MAX" "$wine" "$WB/ferry.exe" "$@" \
+	    --state "$(wpath "$TMP/$_st")"
 	tr -d '\r' <"$TMP/out" >"$TMP/out.lf" && mv "$TMP/out.lf" "$TMP/out"
 	tr -d '\r' <"$TMP/err" >"$TMP/err.lf" && mv "$TMP/err.lf" "$TMP/err"
 }

@@ -54,7 +54,7 @@ wine_ferry 0 la root
 out_has 'storage .*C:.ferry.la-storage' "ferry.exe root on la"
 
 # Below the drive root: a folder, its non-ASCII file included.
-run 0 "$FERRY" send --from hq --to la --wait --state "$HUB" "$S/show/sh010"
+run 0 timeout "$WAIT_MAX" "$FERRY" send --from hq --to la --wait --state "$HUB" "$S/show/sh010"
 checks=$((checks + 1))
 diff -r "$S/show/sh010" "$L/show/sh010" >/dev/null ||
     fail "la's copy below its drive root differs: $(diff -r "$S/show/sh010" "$L/show/sh010" 2>&1 | head -3) $(tail -5 "$TMP/la.log")"
@@ -149,7 +149,7 @@ run 0 "$wine" "$WB/agent/ferryd.exe" enroll "127.0.0.1:$port" "$code" \
 start_wine_agent fx
 wait_linked fx-ws
 run 0 "$FERRY" acl set "$V" storage:show/sh030 write --state "$HUB"
-run 0 "$FERRY" send --from hq --to "$V" --wait --state "$HUB" \
+run 0 timeout "$WAIT_MAX" "$FERRY" send --from hq --to "$V" --wait --state "$HUB" \
     "$S/show/sh030/in/brief.pdf"
 checks=$((checks + 1))
 cmp -s "$S/show/sh030/in/brief.pdf" "$VR/show/sh030/in/brief.pdf" ||
@@ -177,7 +177,7 @@ wine_ferry 0 fx root set storage 'C:\vendor\José\撮影'
 out_has "storage lies at C:.vendor.José.撮影" "ferry.exe root set"
 checks=$((checks + 1))
 [ -d "$NR" ] || fail "root set did not make $NR: $(cat "$TMP/err")"
-run 0 "$FERRY" send --from hq --to "$V" --wait --state "$HUB" \
+run 0 timeout "$WAIT_MAX" "$FERRY" send --from hq --to "$V" --wait --state "$HUB" \
     "$S/show/sh030/in/brief.pdf"
 checks=$((checks + 1))
 cmp -s "$S/show/sh030/in/brief.pdf" "$NR/show/sh030/in/brief.pdf" ||
@@ -202,7 +202,7 @@ run 0 "$wine" "$WB/agent/ferryd.exe" enroll "127.0.0.1:$port" "$code" \
 start_wine_agent hb
 wait_linked hb-ws
 run 0 "$FERRY" acl set "$H" storage:show/sh030 read --state "$HUB"
-run 0 "$FERRY" send --from hq --to "$H" --wait --state "$HUB" \
+run 0 timeout "$WAIT_MAX" "$FERRY" send --from hq --to "$H" --wait --state "$HUB" \
     "$S/show/sh030/in/brief.pdf"
 checks=$((checks + 1))
 cmp -s "$S/show/sh030/in/brief.pdf" "$TMP/hb/home/storage/show/sh030/in/brief.pdf" ||
