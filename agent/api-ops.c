@@ -35,8 +35,9 @@ api_agents(struct ferryd *d)
 
 	for (l = d->hub_links; l != NULL && agents != NULL; l = l->next)
 		json_object_set_new(agents, l->name, json_pack("{s:s?, s:s?, "
-		    "s:s, s:I}", "site", l->site, "user", l->user, "address",
-		    l->addr, "since", (json_int_t)l->since));
+		    "s:s, s:I, s:s}", "site", l->site, "user", l->user,
+		    "address", l->addr, "since", (json_int_t)l->since,
+		    "platform", l->platform));
 	return (agents);
 }
 

@@ -13,6 +13,7 @@
 #include "err.h"
 #include "expand.h"
 #include "sequence.h"
+#include "share-map.h"
 #include "transfer.h"
 #include "tree.h"
 
@@ -166,17 +167,5 @@ expand_path(const char *root, const char *rel, expand_fn add, void *arg,
 int
 expand_root(const char *path, const char *rel, char **root, char **cause)
 {
-	size_t	np = strlen(path), nr = strlen(rel);
-
-	if (nr == 0) {
-		*root = strdup(path);
-		return (*root == NULL ? FERRY_ERR_NOMEM : 0);
-	}
-	if (np <= nr + 1 || strcmp(path + np - nr, rel) != 0 ||
-	    path[np - nr - 1] != '/')
-		return (err_set(cause, FERRY_ERR_NOSHARE, "%s: cannot tell its "
-		    "share root from %s", path, rel));
-	if ((*root = strndup(path, np - nr - 1)) == NULL)
-		return (FERRY_ERR_NOMEM);
-	return (0);
+	return (share_map_path_root(path, rel, root, cause));
 }

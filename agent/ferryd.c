@@ -1,10 +1,12 @@
 /* ferryd: main() finds the subcommand in a table. */
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "compat.h"
 #include "ferryd.h"
 #include "log.h"
 
@@ -38,6 +40,12 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	log_init("ferryd", LOG_LEVEL_INFO, 0);
 	ferryd_platform_init();
+	/* Windows: a name outside the ANSI code page must survive. */
+	if (compat_args_utf8(&argc, &argv) != 0) {
+		fprintf(stderr, "ferryd: the command line is not valid "
+		    "Unicode: %s\n", strerror(errno));
+		return (FERRYD_EXIT_USAGE);
+	}
 	if (argc < 2 || strcmp(argv[1], "help") == 0 ||
 	    strcmp(argv[1], "--help") == 0) {
 		ferryd_help(argc < 2 ? stderr : stdout);

@@ -78,6 +78,8 @@ struct hub_link {
 	json_t			*outq;		/* messages to send */
 	int			 wake[2];	/* a message is queued */
 	char			*pub;		/* its public address; NULL */
+	char			 platform[16];	/* its hello's: "linux",
+						   "windows", "macos" */
 	int			 busy;		/* transfers running on it */
 	int			 relays;	/* its requests being answered */
 	struct hub_link		*next;
@@ -234,6 +236,13 @@ int	dispatch_relay_check(struct ferryd *d, const char *from,
  * e-mail), free of transfers if free_only.
  */
 struct hub_link *hub_link_named(struct ferryd *d, const char *name);
+/*
+ * hub-links.c: the platform of endpoint's machine, whose roots its paths
+ * are written with (share_map_translate_for): "linux" for the hub's own
+ * site, a linked agent's (the first found) for another, NULL (not known)
+ * when none is linked. Caller holds d->mu; valid while it does.
+ */
+const char	*hub_endpoint_platform(struct ferryd *d, const char *endpoint);
 struct hub_link *hub_link_for(struct ferryd *d, const char *endpoint,
 	    int free_only);
 /* Queues msg (taken) for agent name's link: -1 if it has none. */

@@ -418,17 +418,19 @@ dispatch_due_clear(struct dispatch_due *due)
  */
 static char *
 dispatch_basis_rel(struct share_map *m, const struct store_job *j,
-    const struct store_task *t, const char *root)
+    const struct store_task *t, const char *root, const char *platform)
 {
 	struct share_map_result	 res;
 	char			*rel = NULL;
 	size_t			 n = strlen(root);
 
-	if (t->basis == NULL || share_map_translate(m, j->from_site,
-	    dispatch_to(j), SHARE_OS_LINUX, t->basis, strlen(t->basis), &res,
+	if (t->basis == NULL || share_map_translate_for(m, j->from_site,
+	    dispatch_to(j), platform, t->basis, strlen(t->basis), &res,
 	    NULL) != 0)
 		return (NULL);
-	if (strncmp(res.path, root, n) == 0 && res.path[n] == '/') {
+	if (strncmp(res.path, root, n) == 0 && (res.path[n] == '/' ||
+	    (res.path[n] == '\\' && res.os != SHARE_OS_LINUX &&
+	    res.os != SHARE_OS_MAC))) {
 		rel = res.relative;
 		res.relative = NULL;	/* transferred */
 	}
@@ -525,9 +527,9 @@ dispatch_add(struct jobs_xfer *x, struct share_map *m,
 		if ((r = publish_split(m, j, t, dispatch_to(j), &res,
 		    &src_root, cause)) != 0)
 			return (r);
-	} else if ((r = share_map_translate(m, j->from_site, dispatch_to(j),
-	    SHARE_OS_LINUX, t->src_path, strlen(t->src_path), &res,
-	    cause)) != 0)
+	} else if ((r = share_map_translate_for(m, j->from_site,
+	    dispatch_to(j), x->recv.platform, t->src_path,
+	    strlen(t->src_path), &res, cause)) != 0)
 		return (r);
 	else if ((r = expand_root(t->src_path, res.relative, &src_root,
 	    cause)) != 0) {
@@ -568,7 +570,7 @@ dispatch_add(struct jobs_xfer *x, struct share_map *m,
 	tf->src = strdup(t->src_path);
 	tf->rel = res.relative;
 	res.relative = NULL;	/* transferred */
-	tf->basis = dispatch_basis_rel(m, j, t, x->root);
+	tf->basis = dispatch_basis_rel(m, j, t, x->root, x->recv.platform);
 	/* A large file without a basis is striped (hub-streams.c). */
 	if ((uint64_t)t->size >= DISPATCH_STRIPE_MIN && tf->basis == NULL)
 		x->nbig++;
@@ -619,6 +621,7 @@ dispatch_end_for(struct ferryd *d, const char *endpoint,
 	memset(e, 0, sizeof *e);
 	if (strcmp(endpoint, d->conf.site) == 0) {
 		e->pub = hub_public_host(d);
+		snprintf(e->platform, sizeof e->platform, "linux");
 		memcpy(e->fp, identity_fp(d->id), IDENTITY_FP_LEN);
 		return (e->pub != NULL ? 0 : -1);
 	}
@@ -628,6 +631,8 @@ dispatch_end_for(struct ferryd *d, const char *endpoint,
 	e->gen = l->gen;
 	e->pub = l->pub ? strdup(l->pub) : NULL;
 	snprintf(e->addr, sizeof e->addr, "%s", l->addr);
+	/* This agent's roots: a Windows one receives below its drive's. */
+	snprintf(e->platform, sizeof e->platform, "%s", l->platform);
 	memcpy(e->fp, l->fp, IDENTITY_FP_LEN);
 	return (e->link != NULL ? 0 : -1);
 }

@@ -38,6 +38,7 @@ struct dispatch_end {
 	uint64_t	 gen;		/* its link's, to notice a new one */
 	char		 addr[128];	/* where its connections come from */
 	char		*pub;		/* where it can be reached; NULL */
+	char		 platform[16];	/* whose roots its paths are in */
 	uint8_t		 fp[IDENTITY_FP_LEN];
 };
 

@@ -288,6 +288,9 @@ struct jobs_build {
 	int64_t			 list_start;
 	long			 list_max;	/* max-list-time, seconds */
 	const char		*list_limit;	/* the limit it broke, if any */
+	/* Whose roots each end's paths are in ("": not known, none linked). */
+	char			 from_platform[16];
+	char			 to_platform[16];
 };
 
 /*
@@ -352,21 +355,40 @@ jobs_allowed(struct jobs_build *b, const char *endpoint,
 	return (ok);
 }
 
+/*
+ * Each end's platform now, which chooses among its roots (a Windows
+ * agent's drive root): its linked agent's, not known if none is linked
+ * (the dispatcher translates again with the agent it starts the transfer
+ * with). Caller holds d->mu.
+ */
+static void
+jobs_platforms(struct jobs_build *b)
+{
+	const char	*f = hub_endpoint_platform(b->d, b->from);
+	const char	*t = hub_endpoint_platform(b->d, b->to);
+
+	snprintf(b->from_platform, sizeof b->from_platform, "%s", f ? f : "");
+	snprintf(b->to_platform, sizeof b->to_platform, "%s", t ? t : "");
+}
+
 /* Translates path from the source to site; a failure names path. */
 static int
 jobs_translate(struct jobs_build *b, const char *path, const char *site,
     struct share_map_result *res)
 {
-	char	*why;
-	int	 r;
+	const char	*platform;
+	char		*why;
+	int		 r;
 
 	if (b->sftp != NULL && (strcmp(site, b->sftp->conf.site) == 0 ||
 	    strcmp(b->from, b->sftp->conf.site) == 0))
 		r = sftp_plan_translate(b->sftp, b->m, b->from, site, path,
 		    res, &b->cause);
-	else
-		r = share_map_translate(b->m, b->from, site, SHARE_OS_LINUX,
-		    path, strlen(path), res, &b->cause);
+	else {
+		platform = site == b->to ? b->to_platform : b->from_platform;
+		r = share_map_translate_for(b->m, b->from, site, *platform ?
+		    platform : NULL, path, strlen(path), res, &b->cause);
+	}
 	if (r != 0) {
 		why = b->cause;
 		b->cause = NULL;
@@ -769,6 +791,7 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 	pthread_mutex_lock(&d->mu);
 	if (r == 0)
 		r = names_share_map(d, &b.m, &b.cause);
+	jobs_platforms(&b);
 	pthread_mutex_unlock(&d->mu);
 	if (r == 0 && (r = sftp_plan_open(d, b.from, b.to, b.m, &b.sftp,
 	    &b.cause)) == 0 && b.sftp != NULL) {

@@ -27,6 +27,19 @@ hub_link_named(struct ferryd *d, const char *name)
 	return (NULL);
 }
 
+const char *
+hub_endpoint_platform(struct ferryd *d, const char *endpoint)
+{
+	struct hub_link	*l;
+
+	/* The hub runs on Linux only: its roots are the map's POSIX ones. */
+	if (strcmp(endpoint, d->conf.site) == 0)
+		return ("linux");
+	if ((l = hub_link_for(d, endpoint, 0)) == NULL)
+		return (NULL);
+	return (l->platform);
+}
+
 struct hub_link *
 hub_link_for(struct ferryd *d, const char *endpoint, int free_only)
 {

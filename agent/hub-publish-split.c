@@ -30,9 +30,13 @@ publish_split(const struct share_map *m, const struct store_job *j,
 	if ((r = share_map_translate(m, to, to, SHARE_OS_LINUX, t->dst_path,
 	    strlen(t->dst_path), res, cause)) != 0)
 		return (r);
-	if ((r = share_map_translate(m, j->from_site, j->from_site,
-	    SHARE_OS_LINUX, t->src_path, strlen(t->src_path), &src,
-	    cause)) == 0) {
+	/*
+	 * Only the share and the path inside it are wanted here, which do
+	 * not depend on the kind of root: a Windows agent's source is below
+	 * its drive root, which is no "linux" one.
+	 */
+	if ((r = share_map_translate_for(m, j->from_site, j->from_site, NULL,
+	    t->src_path, strlen(t->src_path), &src, cause)) == 0) {
 		r = expand_root(t->src_path, src.relative, src_root, cause);
 		share_map_result_clear(&src);
 	}

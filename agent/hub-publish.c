@@ -358,10 +358,17 @@ publish_path(struct publish *p, const char *path)
 	json_t			*files = NULL;
 	char			*root = NULL, *why, *share = NULL;
 	char			*rel = NULL, *dst = NULL, *full = NULL;
+	char			 platform[16] = "";
 	int			 r, ok;
 
-	r = share_map_translate(p->m, p->ep, p->ep, SHARE_OS_LINUX, path,
-	    strlen(path), &own, &p->cause);
+	/* As that machine writes it: a Windows one below its drive root. */
+	pthread_mutex_lock(&p->d->mu);
+	if (hub_endpoint_platform(p->d, p->ep) != NULL)
+		snprintf(platform, sizeof platform, "%s",
+		    hub_endpoint_platform(p->d, p->ep));
+	pthread_mutex_unlock(&p->d->mu);
+	r = share_map_translate_for(p->m, p->ep, p->ep, *platform ? platform :
+	    NULL, path, strlen(path), &own, &p->cause);
 	if (r != 0) {
 		why = p->cause;
 		p->cause = NULL;
@@ -410,6 +417,22 @@ publish_meta(struct publish *p, const json_t *task, const json_t *note)
 	return (text);
 }
 
+/*
+ * Whether path is absolute on the machine that sent it: POSIX, or a
+ * Windows agent's drive (C:\\, C:/) or UNC path; the share map parses it.
+ */
+static int
+publish_absolute(const char *path)
+{
+	if (path[0] == '/')
+		return (1);
+	if (((path[0] >= 'A' && path[0] <= 'Z') || (path[0] >= 'a' &&
+	    path[0] <= 'z')) && path[1] == ':' && (path[2] == '\\' ||
+	    path[2] == '/'))
+		return (1);
+	return (path[0] == '\\' && path[1] == '\\');
+}
+
 /* Checks what was asked, and finds the person's home folder. */
 static int
 publish_setup(struct publish *p, const json_t *req)
@@ -435,9 +458,11 @@ publish_setup(struct publish *p, const json_t *req)
 		return (err_set(&p->cause, FERRY_ERR_INVAL, "publish needs "
 		    "paths"));
 	json_array_foreach(paths, i, v) {
-		if (!json_is_string(v) || json_string_value(v)[0] != '/')
+		if (!json_is_string(v) || !publish_absolute(
+		    json_string_value(v)))
 			return (err_set(&p->cause, FERRY_ERR_INVAL, "publish "
-			    "needs absolute paths"));
+			    "needs absolute paths (/..., C:\\..., "
+			    "\\\\host\\share\\...)"));
 	}
 	if ((task != NULL && (!json_is_string(task) ||
 	    json_string_length(task) == 0 || json_string_length(task) >

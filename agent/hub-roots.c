@@ -57,6 +57,9 @@ roots_effective(struct ferryd *d, const char *endpoint)
 	char			*json = NULL, *root;
 	int64_t			 version;
 	int			 person = roots_person(d, endpoint);
+	const char		*platform = hub_endpoint_platform(d, endpoint);
+	enum share_os		 os;
+	size_t			 i;
 
 	out = json_object();
 	if (store_share_get(d->store, &json, &version, NULL) != 0 ||
@@ -71,11 +74,16 @@ roots_effective(struct ferryd *d, const char *endpoint)
 	json_object_foreach(json_object_get(map, "shares"), name, s) {
 		roots_decide(map, rows, endpoint, person, name, &from, &root);
 		free(root);
-		/* The root the map gives now, with every layer laid. */
+		/*
+		 * The root the map gives now, with every layer laid, of the
+		 * kind its agent takes (a Windows one's drive root).
+		 */
 		f.share = name;
 		f.root = NULL;
-		share_map_site_roots(m, endpoint, SHARE_OS_LINUX,
-		    roots_find_cb, &f);
+		for (i = 0; f.root == NULL && (os = share_platform_os(
+		    platform, i)) != SHARE_OS_DEFAULT; i++)
+			share_map_site_roots(m, endpoint, os, roots_find_cb,
+			    &f);
 		json_object_set_new(out, name, json_pack("{s:s?, s:s}",
 		    "path", f.root, "from", from));
 		free(f.root);

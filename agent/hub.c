@@ -31,6 +31,7 @@
 #include "log.h"
 #include "proto.h"
 #include "proto-check.h"
+#include "share-map.h"
 #include "store.h"
 #include "tls.h"
 
@@ -148,7 +149,7 @@ hub_links_of(struct ferryd *d, const uint8_t *fp)
 /* Adds a link to the table that dispatch and status use. */
 static struct hub_link *
 hub_link_register(struct ferryd *d, const struct store_agent *a,
-    const char *peer, char *pub)
+    const char *peer, char *pub, const char *platform)
 {
 	struct hub_link	*l;
 
@@ -165,6 +166,7 @@ hub_link_register(struct ferryd *d, const struct store_agent *a,
 	l->user = a->email ? strdup(a->email) : NULL;
 	l->pub = pub;	/* transferred */
 	snprintf(l->addr, sizeof l->addr, "%s", peer);
+	snprintf(l->platform, sizeof l->platform, "%s", platform);
 	memcpy(l->fp, a->fingerprint, sizeof l->fp);
 	l->since = clock_now();
 	pthread_mutex_lock(&d->mu);
@@ -249,11 +251,18 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	char			*cause = NULL, fp[64], *pub = NULL;
 	char			*why = NULL;
 	json_t			*msg = NULL, *rep;
-	const char		*op;
+	const char		*op, *platform;
 	int64_t			 heard = clock_now();
 	int			 r;
 
 	identity_fp_format(tls_peer_fp(c), fp);
+	/*
+	 * Which of its site's roots the hub gives it (hub-links.c); an agent
+	 * from before platforms were reported runs on Linux.
+	 */
+	if ((platform = json_string_value(json_object_get(hello,
+	    "platform"))) == NULL)
+		platform = "linux";
 	pthread_mutex_lock(&d->mu);
 	r = store_agent_by_fingerprint(d->store, tls_peer_fp(c), &a, &cause);
 	if (r == 0 && (l = hub_link_named(d, a.name)) != NULL &&
@@ -275,6 +284,22 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 		store_agent_clear(&a);
 		return;
 	}
+	if (r == 0 && !share_platform_known(platform)) {
+		/*
+		 * A lie among the three would only choose among its own
+		 * site's roots (share-map-platform.c); anything else is no
+		 * agent of ours, and is not guessed at.
+		 */
+		audit_note_limited(d, a.name, "hello.refused", json_pack(
+		    "{s:s, s:s}", "from", hc->peer, "why", "unknown platform"));
+		pthread_mutex_unlock(&d->mu);
+		log_warnx("refused %s from %s: its hello names an unknown "
+		    "platform", a.name, hc->peer);
+		enroll_hub_refuse(c, "unknown platform: ferryd runs on linux, "
+		    "windows or macos");
+		store_agent_clear(&a);
+		return;
+	}
 	if (r == 0) {
 		pub = hub_agent_address(d, a.name, a.site, hc->peer,
 		    json_object_get(hello, "address"));
@@ -293,7 +318,7 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	 * In the table before the welcome: an agent told it is linked may
 	 * at once ask for what needs its link (a send that lists its files).
 	 */
-	l = hub_link_register(d, &a, hc->peer, pub);
+	l = hub_link_register(d, &a, hc->peer, pub, platform);
 	/* Its roots before its jobs are dispatched (hub-roots.c). */
 	roots_hello(d, a.name, a.site, a.email, hello);
 	/* Every hub of the store, which the agent pins (hub-hubs.c). */

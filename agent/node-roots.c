@@ -29,6 +29,28 @@
 
 extern char	**environ;
 
+/*
+ * The separators of this machine's paths: Windows takes '\\' and '/'
+ * alike, so a root written C:\\studio is split as the hub's share map
+ * splits it.
+ */
+static const char *
+node_roots_seps(void)
+{
+	return (compat_windows_names() ? "/\\" : "/");
+}
+
+/*
+ * Whether a root given here is absolute: '/' on POSIX; on Windows a drive
+ * or UNC path (compat_path_absolute), or '/' too, which Windows takes on
+ * the current drive (wine's Z: is the Linux tree: tests/win/agent.sh).
+ */
+static int
+node_roots_absolute(const char *path)
+{
+	return (path[0] == '/' || compat_path_absolute(path));
+}
+
 int
 node_roots_check(const char *share, const char *path, char **cause)
 {
@@ -39,17 +61,18 @@ node_roots_check(const char *share, const char *path, char **cause)
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n)
 		return (err_set(cause, FERRY_ERR_BADNAME, "%s: not a share's "
 		    "name (letters, digits, '.', '_', '-')", share));
-	if (path[0] != '/')
+	if (!node_roots_absolute(path))
 		return (err_set(cause, FERRY_ERR_INVAL, "%s: not an absolute "
-		    "path on this machine", path));
+		    "path on this machine%s", path, compat_windows_names() ?
+		    " (C:\\..., \\\\host\\share\\...)" : ""));
 	for (p = path; *p != '\0'; p++) {
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return (err_set(cause, FERRY_ERR_BADNAME, "%s: has a "
 			    "control character", share));
 	}
 	for (p = path; *p != '\0'; p += n) {
-		p += strspn(p, "/");
-		n = strcspn(p, "/");
+		p += strspn(p, node_roots_seps());
+		n = strcspn(p, node_roots_seps());
 		if (n == 2 && strncmp(p, "..", 2) == 0)
 			return (err_set(cause, FERRY_ERR_TRAVERSAL, "%s: has a "
 			    "\"..\"", path));
@@ -114,7 +137,7 @@ node_roots_env(void)
 		memcpy(key, *e + 6, n - 11);
 		key[n - 11] = '\0';
 		if (strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
-		    strlen(key) || eq[1] != '/') {
+		    strlen(key) || !node_roots_absolute(eq + 1)) {
 			log_warnx("%.*s: ignored: not FERRY_<SHARE>_PATH with "
 			    "an absolute path", (int)n, *e);
 			continue;
@@ -167,6 +190,29 @@ node_roots_report(struct ferryd *d)
 	return (node_roots_build(d, NULL));
 }
 
+/*
+ * Where the folders to make start in an absolute path: after "/", "C:\\",
+ * or "\\\\host\\share\\" (a drive or a server's share is not made).
+ */
+static size_t
+node_roots_prefix_len(const char *path)
+{
+	const char	*seps = node_roots_seps();
+	size_t		 n = 0;
+	int		 k;
+
+	if (path[0] != '\0' && path[1] == ':')
+		return (3);
+	if (path[0] != '\0' && strchr(seps, path[0]) != NULL &&
+	    path[1] != '\0' && strchr(seps, path[1]) != NULL &&
+	    compat_windows_names()) {
+		for (n = 2, k = 0; path[n] != '\0' && k < 2; n++)
+			k += strchr(seps, path[n]) != NULL;
+		return (n);
+	}
+	return (1);
+}
+
 /* Makes path (and its parents) if missing; ferryd must write there. */
 static int
 node_roots_mkdir(const char *path, char **cause)
@@ -177,8 +223,8 @@ node_roots_mkdir(const char *path, char **cause)
 
 	if ((copy = strdup(path)) == NULL)
 		return (FERRY_ERR_NOMEM);
-	for (p = copy + 1; r == 0; p++) {
-		if (*p != '/' && *p != '\0')
+	for (p = copy + node_roots_prefix_len(copy); r == 0; p++) {
+		if (*p != '\0' && strchr(node_roots_seps(), *p) == NULL)
 			continue;
 		char c = *p;
 		*p = '\0';
@@ -264,15 +310,45 @@ node_root_set(struct ferryd *d, const char *op, const json_t *req,
 	return (rep);
 }
 
+/*
+ * The length of root in path if path is root or below it, else 0. On
+ * Windows '\\' and '/' are one separator: the hub writes a root it was
+ * given as C:\\ferry/home in its own canonical C:\\ferry\\home.
+ */
+static size_t
+node_roots_under(const char *root, const char *path)
+{
+	const char	*seps = node_roots_seps();
+	size_t		 n = strlen(root), i;
+
+	while (n > 1 && strchr(seps, root[n - 1]) != NULL)
+		n--;
+	for (i = 0; i < n; i++) {
+		if (root[i] != path[i] && (strchr(seps, root[i]) == NULL ||
+		    path[i] == '\0' || strchr(seps, path[i]) == NULL))
+			return (0);
+	}
+	if (path[n] != '\0' && strchr(seps, path[n]) == NULL)
+		return (0);
+	return (n);
+}
+
 /* Whether path is root or below it, with no ".." (root set checked it). */
 static int
 node_roots_within(const char *root, const char *path)
 {
-	size_t	n = strlen(root);
+	size_t		 n = node_roots_under(root, path);
+	const char	*p;
 
-	if (strncmp(root, path, n) != 0 || (path[n] != '\0' && path[n] != '/'))
+	if (n == 0)
 		return (0);
-	return (strstr(path + n, "/..") == NULL);
+	for (p = path + n; *p != '\0'; p++) {
+		if (strchr(node_roots_seps(), *p) != NULL && p[1] == '.' &&
+		    p[2] == '.' && (p[3] == '\0' ||
+		    strchr(node_roots_seps(), p[3]) != NULL))
+			return (0);
+	}
+	return (1);
 }
 
 /*
@@ -295,10 +371,11 @@ node_roots_make(struct ferryd *d, const char *root)
 		ours |= node_roots_within(json_string_value(v), root);
 	json_object_foreach(json_object_get(rep, "env"), key, v)
 		ours |= node_roots_within(json_string_value(v), root);
+	/* A share's folder in the home base: one name below it. */
 	home = json_string_value(json_object_get(rep, "home"));
-	if (home != NULL && strncmp(root, home, (n = strlen(home))) == 0 &&
-	    root[n] == '/' && strchr(root + n + 1, '/') == NULL &&
-	    root[n + 1] != '.' && root[n + 1] != '\0')
+	if (home != NULL && (n = node_roots_under(home, root)) != 0 &&
+	    root[n] != '\0' && root[n + 1] != '.' && root[n + 1] != '\0' &&
+	    root[n + 1 + strcspn(root + n + 1, node_roots_seps())] == '\0')
 		ours = 1;
 	if (ours && access(root, F_OK) != 0 && node_roots_mkdir(root,
 	    &cause) != 0) {

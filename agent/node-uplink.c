@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "conf.h"
 #include "err.h"
 #include "ferryd.h"
@@ -354,14 +355,15 @@ uplink_once(struct ferryd *d, int fd, char **cause)
 		goto out;
 	}
 	/*
-	 * Where the shares lie here, which the hub translates with; and
-	 * what runs here for the hub we knew (d->hub_run), which a new hub
-	 * may take over (hub-adopt.c).
+	 * Where the shares lie here, which the hub translates with; the
+	 * platform, which of its site's roots the hub gives it; and what
+	 * runs here for the hub we knew (d->hub_run), which a new hub may
+	 * take over (hub-adopt.c).
 	 */
-	msg = json_pack("{s:s, s:s, s:s?, s:o, s:o}", "op", "hello", "name",
-	    d->conf.name ? d->conf.name : "", "address",
-	    d->conf.public_addr, "roots", node_roots_report(d), "running",
-	    xfer_report(d));
+	msg = json_pack("{s:s, s:s, s:s?, s:o, s:s, s:o}", "op", "hello",
+	    "name", d->conf.name ? d->conf.name : "", "address",
+	    d->conf.public_addr, "roots", node_roots_report(d), "platform",
+	    compat_platform(), "running", xfer_report(d));
 	if (msg != NULL && d->hub_run != 0)
 		json_object_set_new(msg, "run", json_integer(d->hub_run));
 	if ((r = proto_send(c, msg, cause)) != 0 ||

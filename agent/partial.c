@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "compat.h"
 #include "ferryd.h"
 #include "log.h"
 #include "partial.h"
@@ -43,7 +44,9 @@ partial_discard(const char *dst_path)
 	char	 name[TREE_TMP_MAX];
 	int	 fd = -1, n = 0;
 
-	if (copy1 == NULL || copy2 == NULL || dst_path[0] != '/' ||
+	/* A Windows agent's are drive paths: libgen splits at '\\' too. */
+	if (copy1 == NULL || copy2 == NULL || (dst_path[0] != '/' &&
+	    !compat_path_absolute(dst_path)) ||
 	    (fd = partial_opendir(dirname(copy1))) == -1)
 		goto out;
 	tree_tmp_name(basename(copy2), TREE_PART, name);

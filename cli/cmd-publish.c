@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "compat.h"
 
 static int	cmd_publish_exec(int, char **);
 
@@ -31,13 +32,18 @@ const struct cmd_entry cmd_publish_entry = {
 	.exec = cmd_publish_exec,
 };
 
-/* PATH as ferryd on this machine must see it: absolute. */
+/*
+ * PATH as ferryd on this machine must see it: absolute (on Windows
+ * C:\\..., S:\\... or \\\\host\\share\\..., which the hub finds below
+ * this machine's roots of that kind).
+ */
 static json_t *
 publish_abs(const char *path)
 {
 	char	cwd[PATH_MAX];
 
-	if (path[0] == '/' || getcwd(cwd, sizeof cwd) == NULL)
+	if (path[0] == '/' || compat_path_absolute(path) ||
+	    getcwd(cwd, sizeof cwd) == NULL)
 		return (json_string(path));
 	return (json_sprintf("%s/%s", cwd, path));
 }

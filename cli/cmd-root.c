@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "compat.h"
 
 static int	cmd_root_exec(int, char **);
 
@@ -82,7 +83,8 @@ root_set(const char *state, const char *share, const char *path)
 	int	 r;
 
 	/* ferryd takes absolute paths: this shell's folder is not its. */
-	if (path != NULL && path[0] != '/' && getcwd(cwd, sizeof cwd) != NULL &&
+	if (path != NULL && path[0] != '/' && !compat_path_absolute(path) &&
+	    getcwd(cwd, sizeof cwd) != NULL &&
 	    asprintf(&abs, "%s/%s", cwd, path) != -1)
 		path = abs;
 	req = json_pack("{s:s, s:s, s:s?}", "op", "root.set", "share", share,

@@ -1,6 +1,7 @@
 /* ferry: the command-line tool. main() finds the subcommand in a table. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "compat.h"
 #include "log.h"
 #include "statedir.h"
 
@@ -100,6 +102,12 @@ main(int argc, char **argv)
 	char			 prefix[64];
 
 	log_init("ferry", LOG_LEVEL_WARN, 0);
+	/* Windows: a name outside the ANSI code page must survive. */
+	if (compat_args_utf8(&argc, &argv) != 0) {
+		fprintf(stderr, "ferry: the command line is not valid "
+		    "Unicode: %s\n", strerror(errno));
+		return (CLI_EXIT_USAGE);
+	}
 	if (argc < 2) {
 		print_help(stderr);
 		return (CLI_EXIT_USAGE);

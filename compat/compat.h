@@ -194,4 +194,19 @@ int	 compat_path_absolute(const char *path);
 /* 1 where file names obey Windows' rules (common/winpath.h), else 0. */
 int	 compat_windows_names(void);
 
+/*
+ * The kind of machine this is, as an agent tells the hub in its hello so
+ * that the hub picks its roots of that kind from the share map:
+ * "linux" (any POSIX system but macOS), "windows" or "macos".
+ */
+const char	*compat_platform(void);
+/*
+ * Replaces main's argc and argv with the command line in UTF-8. POSIX:
+ * nothing to do (the bytes are the shell's). Windows: main's argv is in
+ * the ANSI code page, so the wide command line is taken instead
+ * (GetCommandLineW, CommandLineToArgvW). -1 with errno (EILSEQ: an
+ * unpaired surrogate) and argv untouched on failure.
+ */
+int		 compat_args_utf8(int *argc, char ***argv);
+
 #endif

@@ -245,6 +245,9 @@ int	 compat_win_close(int);
 ssize_t	 compat_win_read(int, void *, size_t);
 ssize_t	 compat_win_write(int, const void *, size_t);
 int	 compat_win_is_socket(int);
+char	*compat_win_getcwd(char *, size_t);
+int	 compat_win_access(const char *, int);
+int	 compat_win_rename(const char *, const char *);
 
 #ifndef COMPAT_WIN_IMPL
 #undef stat
@@ -279,6 +282,12 @@ int	 compat_win_is_socket(int);
 #define geteuid()		((uid_t)-1)
 #define getuid()		((uid_t)-1)
 #define realpath(p, b)		compat_win_realpath((p), (b))
+#undef getcwd
+#define getcwd(b, n)		compat_win_getcwd((b), (n))
+#undef access
+#define access(p, m)		compat_win_access((p), (m))
+#undef rename
+#define rename(a, b)		compat_win_rename((a), (b))
 #define link(a, b)		compat_win_link((a), (b))
 #undef unlink
 #define unlink(p)		compat_win_unlink(p)

@@ -432,7 +432,7 @@ share_map_site_roots(const struct share_map *m, const char *site,
 	const struct share_roots	*rs;
 	const struct share_root		*root;
 	struct buf			 b;
-	size_t				 i, k, c;
+	size_t				 i, k;
 	int				 r = 0;
 
 	buf_init(&b, 0);
@@ -440,14 +440,12 @@ share_map_site_roots(const struct share_map *m, const char *site,
 		rs = share_effective_roots(&m->share[i], site);
 		for (k = 0; r == 0 && k < rs->nroot; k++) {
 			root = &rs->root[k];
-			if (root->os != os || root->path.kind != PATH_POSIX)
+			if (root->os != os)
 				continue;
 			buf_reset(&b);
-			for (c = 0; r == 0 && c < root->path.ncomp; c++)
-				r = buf_printf(&b, "/%s", root->path.comp[c]);
+			r = share_root_format(root, NULL, 0, &b);
 			if (r == 0)
-				r = cb(arg, m->share[i].name, b.len ?
-				    buf_str(&b) : "/");
+				r = cb(arg, m->share[i].name, buf_str(&b));
 		}
 	}
 	buf_free(&b);

@@ -54,9 +54,10 @@ int	 share_map_sites_text(const struct share_map *m, struct buf *b);
 
 /*
  * Calls cb with each share's name and its root as site sees it on os
- * (linux or mac: the roots that are POSIX paths), for checking them on
- * disk; a share without such a root for site is left out. cb returning
- * non-zero stops the walk and is returned.
+ * (a drive or UNC root written as Windows writes it: S:\\, \\\\fs\\x),
+ * for checking them on disk or showing them; a share without such a root
+ * for site is left out. cb returning non-zero stops the walk and is
+ * returned.
  */
 int	 share_map_site_roots(const struct share_map *m, const char *site,
 	     enum share_os os, int (*cb)(void *, const char *, const char *),
@@ -82,5 +83,40 @@ void	 share_map_result_clear(struct share_map_result *res);
 int	 share_map_translate(const struct share_map *m, const char *from_site,
 	     const char *to_site, enum share_os to_os, const char *path,
 	     size_t len, struct share_map_result *res, char **cause);
+
+/*
+ * An agent's platform, from its hello: "linux", "windows" or "macos"
+ * (compat_platform() on that machine). 1 if name is one of them.
+ */
+int	 share_platform_known(const char *name);
+/*
+ * The i-th kind of root a machine of platform takes (the order of
+ * share_map_translate_for; NULL: not known), SHARE_OS_DEFAULT past the
+ * last.
+ */
+enum share_os	 share_platform_os(const char *platform, size_t i);
+/*
+ * share_map_translate for a machine of platform (NULL: not known): the
+ * target's roots of the kinds that machine opens, in its order (windows:
+ * drive, UNC, POSIX; macos: mac, POSIX; linux: POSIX; not known: POSIX,
+ * drive, UNC, mac); the next kind only where to_site has no root of one.
+ * An unknown platform string is taken as not known: the caller checks
+ * what an agent says with share_platform_known.
+ */
+int	 share_map_translate_for(const struct share_map *m,
+	     const char *from_site, const char *to_site, const char *platform,
+	     const char *path, size_t len, struct share_map_result *res,
+	     char **cause);
+
+/*
+ * Splits path (a translation's, or a path an agent listed) into its share
+ * root and the part below it, rel as the share map found it ('/'-
+ * separated): 0 and *root (the caller frees it), or FERRY_ERR_NOSHARE
+ * when path does not end in rel. In a drive or UNC path '\\' separates
+ * names as '/' does (C:\\ferry\\storage\\show\\a.exr with show/a.exr);
+ * in a POSIX path it is part of a name.
+ */
+int	 share_map_path_root(const char *path, const char *rel, char **root,
+	     char **cause);
 
 #endif

@@ -47,7 +47,8 @@ static const struct pc_op pc_ops[] = {
 	/* The first message of a control connection. */
 	{ "hello", PROTO_FIRST, { { "name", PC_STR, 0 },
 	    { "address", PC_STR, OPT }, { "roots", PC_OBJ, OPT },
-	    { "run", PC_UINT, OPT }, { "running", PC_OBJS, OPT } } },
+	    { "run", PC_UINT, OPT }, { "running", PC_OBJS, OPT },
+	    { "platform", PC_STR, OPT } } },
 	{ "enroll", PROTO_FIRST, { { "proof", PC_STR, 0 },
 	    { "name", PC_STR, 0 } } },
 	/* A standby hub's local request, to the active hub (issue 17). */

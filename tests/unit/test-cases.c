@@ -26,6 +26,8 @@ struct case_state {
 	char			*from;		/* NULL: any site */
 	char			*to;
 	enum share_os		 os;
+	int			 by_platform;	/* "platform" given */
+	char			*platform;	/* NULL: not known */
 	struct buf		 in;
 	struct share_map_result	 res;		/* of the last "out" */
 	struct sequence		 seq;		/* of the last "seq" */
@@ -90,6 +92,7 @@ case_set_to(struct case_state *st, const char *spec)
 	free(st->to);
 	st->to = strdup(spec);
 	st->os = SHARE_OS_DEFAULT;
+	st->by_platform = 0;
 	if ((colon = strrchr(st->to, ':')) != NULL &&
 	    share_os_parse(colon + 1, &st->os) == 0)
 		*colon = '\0';
@@ -107,8 +110,12 @@ case_translate(struct case_state *st, const char *want, int want_ok)
 		CASE_FAIL(st, "a case needs \"map\" and \"to\" before it");
 		return;
 	}
-	r = share_map_translate(st->map, st->from, st->to, st->os,
-	    st->in.data, st->in.len, &st->res, &cause);
+	if (st->by_platform)
+		r = share_map_translate_for(st->map, st->from, st->to,
+		    st->platform, st->in.data, st->in.len, &st->res, &cause);
+	else
+		r = share_map_translate(st->map, st->from, st->to, st->os,
+		    st->in.data, st->in.len, &st->res, &cause);
 	st->ran++;
 	test_checks++;
 	if (want_ok && r != 0)
@@ -220,6 +227,17 @@ case_line(struct case_state *st, char *key, char *arg)
 		st->from = strcmp(arg, "*") == 0 ? NULL : strdup(arg);
 	} else if (strcmp(key, "to") == 0)
 		case_set_to(st, arg);
+	else if (strcmp(key, "platform") == 0) {
+		/* After "to": its roots as an agent of that platform takes. */
+		free(st->platform);
+		st->platform = strcmp(arg, "unknown") == 0 ? NULL :
+		    strdup(arg);
+		st->by_platform = 1;
+		test_checks++;
+		if (st->platform != NULL &&
+		    !share_platform_known(st->platform))
+			CASE_FAIL(st, "%s: not a platform", arg);
+	}
 	else if (strcmp(key, "in") == 0) {
 		buf_reset(&st->in);
 		buf_addstr(&st->in, arg);
@@ -292,6 +310,7 @@ case_run_file(const char *dir, const char *path)
 	buf_free(&st.in);
 	free(st.from);
 	free(st.to);
+	free(st.platform);
 }
 
 static int

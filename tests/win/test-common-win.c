@@ -453,6 +453,24 @@ test_local_allow(const char *dir)
 	compat_local_allow(NULL);
 }
 
+/*
+ * The platform an agent reports, and the wide command line as UTF-8
+ * (tests/win/roots.sh passes a non-ASCII argument; here, the program's
+ * own name, as the C runtime's argv has it).
+ */
+static void
+test_args(void)
+{
+	int	 argc = 0;
+	char	**argv = NULL;
+
+	ASSERT_STR_EQ(compat_platform(), "windows");
+	ASSERT_INT_EQ(compat_args_utf8(&argc, &argv), 0);
+	ASSERT_TRUE(argc >= 1 && argv != NULL && argv[argc] == NULL);
+	ASSERT_TRUE(argv != NULL && strstr(argv[0], "test-common-win") !=
+	    NULL);
+}
+
 int
 main(void)
 {
@@ -478,5 +496,6 @@ main(void)
 	test_log(dir);
 	test_tz();
 	test_beneath(dir);
+	test_args();
 	return (TEST_DONE());
 }
