@@ -24,11 +24,15 @@ fi
 command -v jq >/dev/null || need jq
 
 # A wine prefix of this test's own (tens of seconds the first time);
-# its wineserver goes with the scratch directory.
+# its wineserver goes with the scratch directory. It outlives the programs
+# and writes the prefix as it ends: -w waits for that, or rm -rf races it
+# ("Directory not empty", which set -e made the test's status: a run of
+# 29 passed checks failed).
 export WINEPREFIX="$TMP/wine" WINEDEBUG=-all
 wineserver=$(dirname "$wine")/wineserver
 [ -x "$wineserver" ] || wineserver=$(command -v wineserver || echo true)
-trap '"$wineserver" -k 2>/dev/null || true; rm -rf "$TMP"' EXIT
+trap '"$wineserver" -k 2>/dev/null || true
+    "$wineserver" -w 2>/dev/null || true; rm -rf "$TMP"' EXIT
 "$wine" wineboot -i >/dev/null 2>&1 || true
 
 # wpath PATH: the Windows name of a Linux path (wine's Z: drive).
