@@ -29,10 +29,7 @@ fi
 export WINEPREFIX="$TMP/wine" WINEDEBUG=-all
 wineserver=$(dirname "$wine")/wineserver
 [ -x "$wineserver" ] || wineserver=$(command -v wineserver || echo true)
-# The wineserver outlives the programs and writes the prefix as it ends:
-# waited for (-w) before the prefix is removed.
-trap 'stop_daemons; "$wineserver" -k 2>/dev/null || true
-    "$wineserver" -w 2>/dev/null || true; rm -rf "$TMP"' EXIT
+trap 'stop_daemons; wine_done "$wineserver"' EXIT
 "$wine" wineboot -i >/dev/null 2>&1 || true
 
 wpath() {

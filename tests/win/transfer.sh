@@ -24,15 +24,12 @@ fi
 command -v jq >/dev/null || need jq
 
 # A wine prefix of this test's own (tens of seconds the first time);
-# its wineserver goes with the scratch directory. It outlives the programs
-# and writes the prefix as it ends: -w waits for that, or rm -rf races it
-# ("Directory not empty", which set -e made the test's status: a run of
-# 29 passed checks failed).
+# its wineserver goes with the scratch directory (tests/lib.sh's
+# wine_done).
 export WINEPREFIX="$TMP/wine" WINEDEBUG=-all
 wineserver=$(dirname "$wine")/wineserver
 [ -x "$wineserver" ] || wineserver=$(command -v wineserver || echo true)
-trap '"$wineserver" -k 2>/dev/null || true
-    "$wineserver" -w 2>/dev/null || true; rm -rf "$TMP"' EXIT
+trap 'wine_done "$wineserver"' EXIT
 "$wine" wineboot -i >/dev/null 2>&1 || true
 
 # wpath PATH: the Windows name of a Linux path (wine's Z: drive).
