@@ -49,6 +49,13 @@ int	 compat_open_read(const char *path);
  */
 int	 compat_open_private(const char *path);
 
+/*
+ * The step, in nanoseconds, of the modification times this system's files
+ * keep: 1 on POSIX, 100 on Windows (NTFS keeps 100 ns ticks). A time set
+ * from a peer's finer one reads back rounded down to a multiple of it.
+ */
+long	 compat_mtime_step(void);
+
 /* The width of the terminal on fd, in columns; -1 if fd is no terminal. */
 int	 compat_term_columns(int fd);
 

@@ -31,3 +31,9 @@ compat_open_private(const char *path)
 	}
 	return (fd);
 }
+
+long
+compat_mtime_step(void)
+{
+	return (1);
+}

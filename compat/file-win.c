@@ -184,3 +184,10 @@ out:
 		errno = e;
 	return (fd);
 }
+
+/* FILETIME counts 100 ns ticks (fs-win.c's futimens divides by 100). */
+long
+compat_mtime_step(void)
+{
+	return (100);
+}

@@ -29,7 +29,8 @@ test="$test valgrind"
 deb="debhelper dpkg-dev fakeroot lintian"
 test="$test $deb"
 # tests/win/ cross-builds the Windows side's pure parts with mingw-w64 and
-# runs them under wine (docs/windows.md).
+# runs them under wine (docs/windows.md); CI's make check-win builds the
+# Windows libraries and the Windows tree too (the --win list below).
 test="$test gcc-mingw-w64-x86-64-posix wine64"
 # tests/lab/ plays NAT boxes with nftables and skews a clock with libfaketime.
 test="$test nftables libfaketime"
@@ -47,8 +48,10 @@ elif ! command -v npm >/dev/null 2>&1; then
 fi
 
 # contrib/win/build-deps.sh: the cross-compiler, and cmake and tclsh for
-# the libraries' own builds (docs/windows.md).
-win="gcc-mingw-w64-x86-64-posix cmake tcl wine64"
+# the libraries' own builds (docs/windows.md); zip and unzip for make
+# win-zip and its test in the Windows build's make check.
+win="gcc-mingw-w64-x86-64-posix cmake tcl wine64 zip unzip"
+test="$test $win"
 
 want=$build
 [ "${1:-}" = --ftrack ] && want="$build $node"

@@ -125,6 +125,21 @@ need() {
 	exit 77
 }
 
+# wine_done WINESERVER: a wine test's EXIT trap: stops the wineserver of
+# its prefix in $TMP, waits for it, then removes $TMP. Even after -w,
+# wine's last processes may write the prefix for a moment (rm -rf saw
+# "Directory not empty" in tests/win/agent.sh): removal is retried, and a
+# prefix that would not go is left behind, never a failed test.
+wine_done() {
+	"$1" -k 2>/dev/null || true
+	"$1" -w 2>/dev/null || true
+	for i in 1 2 3 4 5; do
+		rm -rf "$TMP" 2>/dev/null && return 0
+		sleep 1
+	done
+	echo "could not remove $TMP" >&2
+}
+
 finish() {
 	echo "$checks checks, $failures failed" >&2
 	[ "$failures" -eq 0 ]

@@ -9,9 +9,24 @@
 #include <unistd.h>
 
 #include "beneath.h"
+#include "compat.h"
 #include "err.h"
 #include "held-int.h"
 #include "tree.h"
+
+/*
+ * Whether the file's mtime is the entry's, as far as this system keeps
+ * one: a Windows receiver stores a Linux sender's nanoseconds in 100 ns
+ * ticks, and would otherwise never know a file it wrote itself.
+ */
+static int
+held_same_mtime(const struct stat *sb, const struct msg_entry *e)
+{
+	uint64_t	step = (uint64_t)compat_mtime_step();
+
+	return (sb->st_mtim.tv_sec == e->mtime_sec &&
+	    (uint64_t)sb->st_mtim.tv_nsec / step == e->mtime_nsec / step);
+}
 
 /* Whether the file at dirfd/base is the entry already. */
 int
@@ -26,8 +41,7 @@ held_identical(int dirfd, const char *base, const struct stat *sb,
 	    (e->flags & MSG_ENTRY_FORCE_WHOLE))
 		return (0);
 	if (!(e->flags & MSG_ENTRY_HAS_HASH))
-		return (sb->st_mtim.tv_sec == e->mtime_sec &&
-		    (uint64_t)sb->st_mtim.tv_nsec == e->mtime_nsec);
+		return (held_same_mtime(sb, e));
 	if ((fd = openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return (0);
 	same = 0;

@@ -42,7 +42,7 @@ build test-private.exe "$srcdir/tests/win/test-private-win.c" \
 # (CI saw rm -rf fail with "Directory not empty" otherwise).
 export WINEPREFIX="$TMP/wine" WINEDEBUG=-all
 wineserver=$(command -v wineserver || echo /usr/lib/wine/wineserver)
-trap '"$wineserver" -k 2>/dev/null; "$wineserver" -w 2>/dev/null; rm -rf "$TMP"' EXIT
+trap 'wine_done "$wineserver"' EXIT
 for t in test-winpath test-utf16 test-private; do
 	[ -f "$TMP/$t.exe" ] || continue
 	# The case files, through wine's Z: drive.

@@ -57,7 +57,7 @@ x86_64-w64-mingw32-gcc -std=c11 -Wall -Wextra -Werror -O1 \
 
 export WINEPREFIX="$TMP/wine" WINEDEBUG=-all
 # Its wineserver outlives the programs and writes the registry as it ends.
-trap '"$wineserver" -k 2>/dev/null; "$wineserver" -w 2>/dev/null; rm -rf "$TMP"' EXIT
+trap 'wine_done "$wineserver"' EXIT
 "$wine" wineboot -i >/dev/null 2>&1
 # On a loaded machine wine's services.exe gave up on a service process
 # that had not reached its dispatcher in its default 10 s (sc start:
