@@ -21,7 +21,15 @@
 #include "hex.h"
 
 #define ASK_MAX		256	/* open questions at once */
-#define ASK_PAGE_WAIT	60	/* s a page waits for the one before */
+/*
+ * Seconds a page waits for the asker to take the one before. The asker
+ * closes the question when it stops (ask_close wakes this at once), and
+ * max-list-time bounds a listing, so this is only a last bound: with 60
+ * a slow asker (a 16,384-file plan grown one file at a time under ASan)
+ * had the next page dropped as "answer.repeated", and then waited for
+ * it in vain.
+ */
+#define ASK_PAGE_WAIT	3600
 
 int
 ask_open(struct ferryd *d, const char *to, char *id, char **cause)

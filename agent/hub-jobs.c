@@ -274,7 +274,7 @@ struct jobs_build {
 	const char		*to;
 	const json_t		*basis;	/* source path -> its basis; NULL */
 	struct store_task	*t;
-	size_t			 n;
+	size_t			 n, cap;	/* tasks in t, its room */
 	char			*cause;
 	int			 skip_missing;	/* frames not on disk */
 	/* Whether from and to are restricted: 0 no, 1 yes, else unknown. */
@@ -464,22 +464,20 @@ jobs_add_file(struct jobs_build *b, const char *path, int64_t size)
 		share_map_result_clear(&res);
 		return (r);
 	}
-	if ((v = realloc(b->t, (b->n + 1) * sizeof *v)) == NULL) {
+	if ((v = store_task_slot(&b->t, b->n, &b->cap)) == NULL) {
 		share_map_result_clear(&res);
 		return (FERRY_ERR_NOMEM);
 	}
-	b->t = v;
-	memset(&v[b->n], 0, sizeof *v);
-	v[b->n].src_path = strdup(path);
-	v[b->n].dst_path = res.path;
-	v[b->n].size = size;
+	v->src_path = strdup(path);
+	v->dst_path = res.path;
+	v->size = size;
 	/* A basis hint: an earlier version, as the source names it. */
 	if (basis != NULL)
-		v[b->n].basis = strdup(basis);
+		v->basis = strdup(basis);
 	res.path = NULL;	/* transferred */
 	share_map_result_clear(&res);
 	b->n++;
-	if (v[b->n - 1].src_path == NULL)
+	if (v->src_path == NULL)
 		return (FERRY_ERR_NOMEM);
 	/* A big job's files so far go to disk (hub-jobplan.c). */
 	return (b->n < JOBPLAN_SPILL ? 0 : jobplan_spill(&b->plan, b->t, &b->n,

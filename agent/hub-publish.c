@@ -51,7 +51,7 @@ struct publish {
 	char			*home;		/* SHARE:PATH; NULL */
 	char			*home_root;	/* its share's root, hq */
 	struct store_task	*t;
-	size_t			 n;
+	size_t			 n, cap;	/* tasks in t, its room */
 	json_t			*lines;		/* a PATH sent home */
 	json_t			*dests;		/* where each PATH went */
 	char			*cause;
@@ -116,15 +116,13 @@ publish_task(struct publish *p, const char *src, int64_t size,
 {
 	struct store_task	*v;
 
-	if ((v = realloc(p->t, (p->n + 1) * sizeof *v)) == NULL)
+	if ((v = store_task_slot(&p->t, p->n, &p->cap)) == NULL)
 		return (FERRY_ERR_NOMEM);
-	p->t = v;
-	memset(&v[p->n], 0, sizeof *v);
-	v[p->n].src_path = strdup(src);
-	v[p->n].dst_path = strdup(dst);
-	v[p->n].size = size;
+	v->src_path = strdup(src);
+	v->dst_path = strdup(dst);
+	v->size = size;
 	p->n++;
-	return (v[p->n - 1].src_path == NULL || v[p->n - 1].dst_path == NULL ?
+	return (v->src_path == NULL || v->dst_path == NULL ?
 	    FERRY_ERR_NOMEM : 0);
 }
 

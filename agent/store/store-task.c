@@ -139,6 +139,24 @@ store_job_first_error(struct store *st, int64_t id,
 	return (0);
 }
 
+struct store_task *
+store_task_slot(struct store_task **t, size_t n, size_t *cap)
+{
+	struct store_task	*v;
+	size_t			 want;
+
+	if (n >= *cap || *t == NULL) {
+		want = *cap > n ? *cap : n < 32 ? 64 : 2 * n;
+		if (want > SIZE_MAX / sizeof *v ||
+		    (v = realloc(*t, want * sizeof *v)) == NULL)
+			return (NULL);
+		*t = v;
+		*cap = want;
+	}
+	memset(&(*t)[n], 0, sizeof **t);
+	return (&(*t)[n]);
+}
+
 void
 store_task_clear(struct store_task *t)
 {

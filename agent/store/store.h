@@ -539,6 +539,15 @@ int	 store_task_resume(struct store *st, int64_t id, int64_t now,
 int	 store_task_retry(struct store *st, int64_t id, int64_t now,
 	     char **cause);
 void	 store_task_clear(struct store_task *t);
+/*
+ * The slot after the n tasks of *t (an array of *cap), zeroed, the array
+ * grown by doubling when full: NULL if memory ran out (*t is kept). A
+ * job's plan grows one file at a time, and growing by one copied the
+ * whole plan each time (ASan's realloc always moves: 16,384 files took
+ * over a minute a page in tests/agent/scale.sh).
+ */
+struct store_task *store_task_slot(struct store_task **t, size_t n,
+	    size_t *cap);
 
 /*
  * A big job in batches (store-jobstream.c), each its own transaction, so
