@@ -160,3 +160,54 @@ ns_make() {
 	    { fail "cannot make namespace $1"; exit 1; }
 	eval "NS_$1=$nspid"
 }
+
+# big_send HUBDIR: carry-on*.sh's round: a new file big$job.mov of $SIZE
+# bytes sent from la ($S) to ny ($N) through hub HUBDIR (its job id in
+# $id, added to $jobs, the file in $f), once a quarter of it is at ny.
+big_send() {
+	job=$((job + 1))
+	f="$S/show/big$job.mov"
+	openssl enc -aes-128-ctr -nosalt -pass "pass:big$job" -pbkdf2 \
+	    -iter 1 </dev/zero 2>/dev/null | head -c "$SIZE" >"$f"
+	run 0 "$FERRY" send --from la --to ny --state "$1" "$f"
+	id=$(tail -n1 "$TMP/out")
+	jobs="$jobs $id"
+	i=0
+	while :; do
+		p=$(find "$N" -name ".big$job.mov.ferry-part" 2>/dev/null || true)
+		[ -n "$p" ] && [ "$(stat -c %s "$p")" -ge $((SIZE / 4)) ] && break
+		i=$((i + 1)); [ $i -lt 400 ] || { fail "round $r: no transfer under way"; break; }
+		sleep 0.05
+	done
+}
+
+# carried_on HUBDIR TAKEN: after the failover, job $id ends through hub
+# HUBDIR, which took its transfer over (more "carries on" lines in its
+# log than TAKEN), done once with no failed attempt, $f identical at ny,
+# and carried on, not resumed: about $SIZE bytes on the wire (in $wire,
+# added to $wires; the transfer's id in $xid), la's r-th transfer.
+carried_on() {
+	run 0 "$FERRY" job "$id" --wait --state "$1"
+	checks=$((checks + 1))
+	[ "$(grep -c "carries on under this hub" "$1.log" || true)" -gt "$2" ] ||
+	    fail "round $r: the new hub did not take the transfer over: $(grep -i "transfer" "$1.log" | tail -n 5)"
+	checks=$((checks + 1))
+	cmp -s "$f" "$N/show/big$job.mov" || fail "round $r: big$job.mov differs at ny"
+	run 0 pg_psql "SELECT state || ' ' || attempts FROM tasks WHERE job_id = $id"
+	out_is "done 0"
+	# What la put on the wire for it, as the new hub heard it.
+	xid=$(grep "carries on under this hub" "$1.log" | tail -n1 |
+	    sed 's/.*transfer \([0-9]*\) (job.*/\1/')
+	wire=$(grep "la-server: transfer $xid done" "$1.log" | tail -n1 |
+	    sed 's/.* delivered, \([0-9]*\) on the wire.*/\1/')
+	checks=$((checks + 1))
+	case "$wire" in
+	''|*[!0-9]*) fail "round $r: no word of transfer $xid's end from la: $(grep "transfer $xid" "$1.log")"; wire=0 ;;
+	esac
+	wires="$wires $wire"
+	[ "$wire" -ge $((SIZE * 95 / 100)) ] && [ "$wire" -le $((SIZE * 110 / 100)) ] ||
+	    fail "round $r: la sent $wire bytes on the wire for $SIZE"
+	n=$(grep -c "transfer [0-9]*: [0-9]* streams" "$TMP/la-server.log" || true)
+	checks=$((checks + 1))
+	[ "$n" -eq "$r" ] || fail "round $r: la ran $n transfers for $r files: $(grep 'transfer [0-9]*:' "$TMP/la-server.log")"
+}
