@@ -245,6 +245,7 @@ int	 compat_win_close(int);
 ssize_t	 compat_win_read(int, void *, size_t);
 ssize_t	 compat_win_write(int, const void *, size_t);
 int	 compat_win_is_socket(int);
+int	 compat_win_tryjoin(pthread_t, void **);
 
 #ifndef COMPAT_WIN_IMPL
 #undef stat
@@ -283,7 +284,8 @@ int	 compat_win_is_socket(int);
 #undef unlink
 #define unlink(p)		compat_win_unlink(p)
 #define qsort_r(a, b, c, d, e)	compat_win_qsort_r((a), (b), (c), (d), (e))
-#define pthread_tryjoin_np(t, r) _pthread_tryjoin((t), (r))
+/* Not winpthreads' _pthread_tryjoin, which joins a thread still exiting. */
+#define pthread_tryjoin_np(t, r) compat_win_tryjoin((t), (r))
 #define fcntl(...)		compat_win_fcntl(__VA_ARGS__)
 #define posix_memalign(p, a, n)	compat_win_posix_memalign((p), (a), (n))
 #define copy_file_range(a, b, c, d, e, f) \
