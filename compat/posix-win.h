@@ -248,6 +248,7 @@ int	 compat_win_is_socket(int);
 char	*compat_win_getcwd(char *, size_t);
 int	 compat_win_access(const char *, int);
 int	 compat_win_rename(const char *, const char *);
+int	 compat_win_tryjoin(pthread_t, void **);
 
 #ifndef COMPAT_WIN_IMPL
 #undef stat
@@ -292,7 +293,8 @@ int	 compat_win_rename(const char *, const char *);
 #undef unlink
 #define unlink(p)		compat_win_unlink(p)
 #define qsort_r(a, b, c, d, e)	compat_win_qsort_r((a), (b), (c), (d), (e))
-#define pthread_tryjoin_np(t, r) _pthread_tryjoin((t), (r))
+/* Not winpthreads' _pthread_tryjoin, which joins a thread still exiting. */
+#define pthread_tryjoin_np(t, r) compat_win_tryjoin((t), (r))
 #define fcntl(...)		compat_win_fcntl(__VA_ARGS__)
 #define posix_memalign(p, a, n)	compat_win_posix_memalign((p), (a), (n))
 #define copy_file_range(a, b, c, d, e, f) \

@@ -107,6 +107,10 @@ unpack() {
 	tar -xf "$cache/$1" -C "$2" --strip-components=1
 }
 
+# Recipe revisions, in the stamp after the version and hash: OpenSSL's
+# " threads" is the build without -static (build_openssl).
+rev_openssl=" threads"
+
 build_openssl() {
 	cd "$1"
 	# Libraries only: no apps, tests or docs, no engines or modules that
@@ -115,6 +119,12 @@ build_openssl() {
 	# identity.c): the algorithms, protocols and formats it never uses
 	# are left out, which is about a third less to compile (CI builds
 	# this cold: docs/windows.md).
+	# No -static here: OpenSSL's Configure takes it as "disable threads"
+	# (configdata: threads [static]), and a libcrypto without threads in
+	# ferry's threaded programs shares its "per-thread" state and locks
+	# nothing (crypto/threads_none.c): two TLS set-ups at once broke the
+	# RNG ("error retrieving entropy") and the heap (docs/windows.md).
+	# no-shared makes the static libraries all the same.
 	./Configure mingw64 --cross-compile-prefix=$HOST- --prefix="$prefix" \
 	    --libdir=lib no-shared no-tests no-engine no-module \
 	    no-dso no-legacy no-async no-ssl3 no-dtls no-srtp no-srp no-psk \
@@ -122,7 +132,10 @@ build_openssl() {
 	    no-comp no-ui-console no-aria no-bf no-camellia no-cast no-des \
 	    no-dsa no-idea no-md4 no-mdc2 no-ocb no-rc2 no-rc4 no-rmd160 \
 	    no-scrypt no-seed no-siv no-sm2 no-sm3 no-sm4 no-whirlpool \
-	    no-ec2m -static >configure.log
+	    no-ec2m >configure.log
+	perl -e 'require "./configdata.pm";
+	    exit(exists $configdata::disabled{threads})' ||
+	    die "OpenSSL configured without threads: see $1/configure.log"
 	make -j"$jobs" build_libs >make.log
 	make install_dev >install.log
 }
@@ -201,7 +214,9 @@ flock -n 9 || die "another build-deps.sh is running for $prefix"
 echo "$pins" | while read -r name pkg ver file sum; do
 	[ -n "$name" ] || continue
 	stamp=$prefix/stamps/$name
-	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$ver $sum" ]; then
+	# A library whose recipe changed since it was built is built again.
+	eval "rev=\${rev_$name:-}"
+	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$ver $sum$rev" ]; then
 		echo "build-deps: $name $ver: built already"
 		continue
 	fi
@@ -215,7 +230,7 @@ echo "$pins" | while read -r name pkg ver file sum; do
 	rc=$?
 	set -e
 	[ $rc -eq 0 ] || die "$name failed: see the *.log files in $work/$name"
-	echo "$ver $sum" >"$stamp"
+	echo "$ver $sum$rev" >"$stamp"
 	echo "build-deps: $name $ver: $(( $(date +%s) - start )) s"
 done
 echo "build-deps: done; configure --host=$HOST --with-win-deps=$prefix"

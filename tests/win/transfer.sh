@@ -66,12 +66,21 @@ wait_listen() {
 	tr -d '\r' <"$1" | awk '{print $2; exit}'
 }
 
-# wait_part FILE BYTES: a partial file has grown past BYTES.
+# wait_part FILE BYTES [LOG...]: a partial file has grown past BYTES; if
+# it does not, the two peers' error output (LOG...) says why.
 wait_part() {
 	i=0
 	while [ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -lt "$2" ]; do
 		i=$((i + 1))
-		[ $i -lt 1200 ] || { fail "no partial data in $1"; return 1; }
+		if [ $i -ge 1200 ]; then
+			fail "no partial data in $1"
+			shift 2
+			for f; do
+				echo "$f:" >&2
+				cat "$f" >&2 || true
+			done
+			return 1
+		fi
 		sleep 0.05
 	done
 }
@@ -170,9 +179,9 @@ RPID=$!
 PORT=$(wait_listen "$TMP/r3" $RPID)
 "$PEER" send --state "$TMP/l" --peer-fp "$W_FP" --token-file "$TMP/token" \
     --connect "127.0.0.1:$PORT" --src "$TMP/s3" --streams 1 \
-    --timeout 60000 --bwlimit 8M >/dev/null 2>&1 &
+    --timeout 60000 --bwlimit 8M >/dev/null 2>"$TMP/s3.err" &
 SPID=$!
-wait_part "$TMP/d3/.big.bin.ferry-part" 12000000
+wait_part "$TMP/d3/.big.bin.ferry-part" 12000000 "$TMP/r3.err" "$TMP/s3.err"
 kill -9 $RPID
 wait $RPID 2>/dev/null || true
 wait $SPID 2>/dev/null || true
@@ -215,9 +224,9 @@ PORT=$(wait_listen "$TMP/r5" $RPID)
 "$wine" "$WIN_PEER" send --state "$(wpath "$TMP/w")" --peer-fp "$L_FP" \
     --token-file "$(wpath "$TMP/token")" --connect "127.0.0.1:$PORT" \
     --src "$(wpath "$TMP/s3")" --streams 1 --timeout 60000 \
-    --bwlimit 8M >/dev/null 2>&1 &
+    --bwlimit 8M >/dev/null 2>"$TMP/s4.err" &
 SPID=$!
-wait_part "$TMP/d4/.big.bin.ferry-part" 12000000
+wait_part "$TMP/d4/.big.bin.ferry-part" 12000000 "$TMP/r5.err" "$TMP/s4.err"
 kill -9 $SPID
 wait $SPID 2>/dev/null || true
 wait $RPID 2>/dev/null || true
