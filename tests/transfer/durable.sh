@@ -101,12 +101,14 @@ checks=$((checks + 1))
 wait_recv || fail "receiver with --flush files exited $rstatus"
 [ "$(recv_syncs)" = 0 ] || fail "--flush files made $(recv_syncs) syncfs calls"
 
-# kill -9 of the receiver alone, mid-transfer: the same rule.
+# kill -9 of the receiver alone, mid-transfer: the same rule. At 4 MB/s,
+# as the crashes above: unbounded, an idle CI machine had the whole tree
+# across in 0.3 s, and the last transfer below then had nothing to sync.
 rm -rf "${TMP:?}/dst/"*
 mkdir -p "$TMP/dst"
 start_recv
 "$PEER" send --state "$TMP/a" --peer-fp "$B_FP" --token-file "$TMP/token" \
-    --connect "127.0.0.1:$PORT" --src "$TMP/src" --streams 2 \
+    --connect "127.0.0.1:$PORT" --src "$TMP/src" --streams 2 --bwlimit 4M \
     >/dev/null 2>&1 &
 SPID=$!
 sleep 0.3
