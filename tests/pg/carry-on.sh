@@ -24,17 +24,7 @@ ROUNDS=${ROUNDS:-2}
 SIZE=${SIZE:-24000000}
 [ -z "${KEEP_TMP:-}" ] || trap 'stop_daemons 2>/dev/null; pg_stop immediate; echo "kept $TMP" >&2' EXIT
 
-pg_start
-HUB_INIT="--store $PG_URL --store-password-file $PG_PASSFILE"
-make_hub
-A=$HUB
-B="$TMP/hub-b"
-cp -a "$A" "$B"
-rm -f "$B/ferryd.sock"
-sed -i "s/^listen .*/listen 127.0.0.2:$port/" "$B/ferryd.conf"
-start_daemon "$B"
-pid_A=$HUBPID
-pid_B=$DPID
+pg_two_hubs
 
 two_sites "$A"
 enrol_agent la la-server

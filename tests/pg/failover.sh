@@ -16,18 +16,7 @@ need ss
 need openssl
 ROUNDS=${ROUNDS:-5}
 
-pg_start
-HUB_INIT="--store $PG_URL --store-password-file $PG_PASSFILE"
-make_hub
-A=$HUB
-B="$TMP/hub-b"
-cp -a "$A" "$B"
-rm -f "$B/ferryd.sock"
-sed -i "s/^listen .*/listen 127.0.0.2:$port/" "$B/ferryd.conf"
-start_daemon "$B"
-# pid of each hub, by state directory
-pid_A=$HUBPID
-pid_B=$DPID
+pg_two_hubs
 active=A
 
 two_sites "$A"

@@ -211,3 +211,19 @@ carried_on() {
 	checks=$((checks + 1))
 	[ "$n" -eq "$r" ] || fail "round $r: la ran $n transfers for $r files: $(grep 'transfer [0-9]*:' "$TMP/la-server.log")"
 }
+
+# pg_two_hubs: PostgreSQL started, hub A made (HUB, pid_A) and hub B a
+# copy of its state listening on 127.0.0.2 (B, pid_B), the standby.
+pg_two_hubs() {
+	pg_start
+	HUB_INIT="--store $PG_URL --store-password-file $PG_PASSFILE"
+	make_hub
+	A=$HUB
+	B="$TMP/hub-b"
+	cp -a "$A" "$B"
+	rm -f "$B/ferryd.sock"
+	sed -i "s/^listen .*/listen 127.0.0.2:$port/" "$B/ferryd.conf"
+	start_daemon "$B"
+	pid_A=$HUBPID
+	pid_B=$DPID
+}

@@ -16,16 +16,7 @@ need jq
 need openssl
 SIZE=24000000
 
-pg_start
-HUB_INIT="--store $PG_URL --store-password-file $PG_PASSFILE"
-make_hub
-A=$HUB
-B="$TMP/hub-b"
-cp -a "$A" "$B"
-rm -f "$B/ferryd.sock"
-sed -i "s/^listen .*/listen 127.0.0.2:$port/" "$B/ferryd.conf"
-start_daemon "$B"
-pid_A=$HUBPID
+pg_two_hubs
 
 two_sites "$A"
 enrol_agent la la-server
