@@ -9,6 +9,7 @@
 #include "compat.h"
 #include "ferryd.h"
 #include "log.h"
+#include "tls.h"
 
 static const struct ferryd_cmd *ferryd_cmds[] = {
 	&ferryd_cmd_init,
@@ -38,6 +39,10 @@ main(int argc, char **argv)
 	size_t	i;
 
 	signal(SIGPIPE, SIG_IGN);
+	if (tls_library_init() != 0) {
+		fprintf(stderr, "%s: OpenSSL did not start\n", argv[0]);
+		return (FERRYD_EXIT_FAILED);
+	}
 	log_init("ferryd", LOG_LEVEL_INFO, 0);
 	ferryd_platform_init();
 	/* Windows: a name outside the ANSI code page must survive. */

@@ -74,6 +74,24 @@ tls_version_name(unsigned int v, char *s, size_t n)
  * handshake's CertificateVerify has already proved, or will prove, that the
  * peer holds the private key of this certificate.
  */
+/*
+ * Why NO_ATEXIT: ferryd's transfer threads are detached and may be in a
+ * handshake when SIGTERM ends main. OpenSSL's atexit handler then deletes
+ * its thread-local key, so a thread ending after it never frees its
+ * per-thread random generator and error state (LeakSanitizer reported
+ * them in CI's ASan pass of tests/security/vendor-push.sh). The process
+ * is ending; the kernel frees the memory.
+ */
+int
+tls_library_init(void)
+{
+	if (OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT |
+	    OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS,
+	    NULL) != 1)
+		return (FERRY_ERR_CRYPTO);
+	return (0);
+}
+
 static int
 tls_verify_cb(X509_STORE_CTX *xs, void *arg)
 {

@@ -37,6 +37,14 @@ struct identity;
 struct tls_conn;
 
 /*
+ * Call first, before any other OpenSSL use, in a program whose threads
+ * may still be in TLS when it exits (ferryd, ferry-peer): OpenSSL then
+ * keeps its state until the process ends instead of freeing it from an
+ * atexit handler under those threads. Returns 0 or FERRY_ERR_CRYPTO.
+ */
+int	 tls_library_init(void);
+
+/*
  * Runs the server (tls_accept) or client (tls_connect) side of the
  * handshake on fd as id, expecting a peer whose fingerprint is
  * peer_fp[IDENTITY_FP_LEN]. id must outlive the connection.

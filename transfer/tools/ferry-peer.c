@@ -448,6 +448,10 @@ main(int argc, char **argv)
 	int			 ch;
 
 	signal(SIGPIPE, SIG_IGN);
+	if (tls_library_init() != 0) {
+		fprintf(stderr, "%s: OpenSSL did not start\n", argv[0]);
+		return (1);
+	}
 	memset(&o, 0, sizeof o);
 	o.streams = 2;
 	o.timeout_ms = 30000;
