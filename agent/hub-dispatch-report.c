@@ -269,7 +269,7 @@ dispatch_message(struct ferryd *d, struct hub_link *l, const char *op,
 		    (intmax_t)json_integer_value(json_object_get(msg,
 		    "wire_bytes")), err ? ": " : "", err ? err : "");
 	if (strcmp(op, "transfer.done") == 0 && ok)
-		saved_xfer_done(msg);
+		saved_xfer_done(msg, l->fp);
 	if ((x = dispatch_find(d, l, msg)) == NULL)
 		return;
 	sender = x->send.link != NULL && strcmp(x->send.link, l->name) == 0;

@@ -706,7 +706,8 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	x->d = d;
 	x->id = ++dispatch_next_id;
 	x->job_id = j.id;
-	saved_xfer_start(x->id, x->job_id);
+	saved_xfer_start(x->id, x->job_id, x->send.link != NULL ?
+	    x->send.fp : NULL, x->recv.link != NULL ? x->recv.fp : NULL);
 	x->submitter = j.submitter ? strdup(j.submitter) : NULL;
 	/* Only if neither agent can be reached does this count. */
 	x->relay_ok = store_relay_job_on(d->store, j.id) &&
