@@ -144,6 +144,27 @@ dispatch_gone(struct ferryd *d, const struct dispatch_end *e)
 }
 
 /*
+ * The end of x that did not report the end DISPATCH_END_GRACE_S after
+ * the other did: told to stop, and x ends. Caller holds d->mu.
+ */
+static int
+dispatch_withheld(struct jobs_xfer *x, char **cause)
+{
+	const struct dispatch_end	*late = x->send_done ? &x->recv :
+					    &x->send;
+	const struct dispatch_end	*done = x->send_done ? &x->send :
+					    &x->recv;
+
+	if (late->link != NULL)
+		hub_tell(x->d, late->link, json_pack("{s:s, s:I}", "op",
+		    "transfer.abort", "id", (json_int_t)x->id));
+	return (err_set(cause, FERRY_ERR_TIMEOUT, "agent %s did not report "
+	    "the transfer's end within %d s of agent %s", late->link ?
+	    late->link : "hub", DISPATCH_END_GRACE_S, done->link ?
+	    done->link : "hub"));
+}
+
+/*
  * Waits until the agents say what `until` asks for, one of them goes away
  * or reports an error, or they fall silent for too long. Passes a cancel
  * or pause on to an agent that sends. Caller holds d->mu.
@@ -180,6 +201,17 @@ dispatch_wait(struct jobs_xfer *x, enum dispatch_until until, int limit_s,
 			return (0);
 		if (until == UNTIL_BOTH && x->send_done && x->recv_done)
 			return (0);
+		/*
+		 * One end is done: the other's word may be late, never
+		 * withheld. Its files settled so far stay settled.
+		 */
+		if (until == UNTIL_BOTH && x->send_done != x->recv_done) {
+			if (x->one_done_at == 0)
+				x->one_done_at = clock_now();
+			else if (clock_now() - x->one_done_at >
+			    DISPATCH_END_GRACE_S)
+				return (dispatch_withheld(x, cause));
+		}
 		if (x->agent_error != NULL)
 			return (err_set(cause, FERRY_ERR_PROTO, "%s",
 			    x->agent_error));

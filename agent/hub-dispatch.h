@@ -83,6 +83,11 @@ struct jobs_xfer {
 	int			 port;		/* the listening agent's */
 	const struct dispatch_end *lsn;		/* that agent; NULL: none */
 	int			 send_done, recv_done;
+	/*
+	 * When the first end reported the end (0: neither yet): the other
+	 * has DISPATCH_END_GRACE_S more to report its own (end-linger.sh).
+	 */
+	int64_t			 one_done_at;
 	char			*agent_error;
 	/* The relay: allowed, or turned off by "job" or this site. */
 	int			 relay_ok;
@@ -114,6 +119,14 @@ struct jobs_xfer {
  * does not match is refused and audited (adopt.refused). Both: caller
  * holds d->mu.
  */
+/*
+ * Once one end of a transfer between two agents reported its end, the
+ * data has stopped flowing: the other end's report follows within
+ * moments. A hostile end that never sends it (a sender saying "still at
+ * work" forever) would hold the other end's transfer slots
+ * (transfers-per-agent) for as long as it liked.
+ */
+#define DISPATCH_END_GRACE_S	30
 #define ADOPT_WAIT_S	30	/* for both ends to report, after start */
 #define ADOPT_REPORT_MAX 64	/* transfers in one hello's report */
 struct jobs_xfer *adopt_load(struct ferryd *d, size_t *n);
