@@ -169,6 +169,8 @@ dispatch_run_local(struct jobs_xfer *x, const char *token,
 		/* The receiver accepts only the files the hub planned. */
 		o.accept = xfer_accept;
 		o.accept_arg = &expect;
+		o.committed = dispatch_committed;
+		o.committed_arg = x;
 		r = transfer_receive(conns, x->streams, x->root, &o, &st,
 		    cause);
 		xfer_expect_clear(&expect);

@@ -184,6 +184,11 @@ void	dispatch_flush(struct jobs_xfer *x, int all);
 void	dispatch_settle(struct jobs_xfer *x, size_t i, int ok, const char *why);
 void	dispatch_audit(struct jobs_xfer *x, const char *rel, const char *why);
 void	dispatch_file_done(size_t i, int ok, const char *why, void *arg);
+/*
+ * The transfer library's committed callback, when the hub receives: a
+ * file in place is delivered by the hub's own word, not the sender's.
+ */
+void	dispatch_committed(const char *rel, void *arg);
 void	dispatch_progress(const struct transfer_progress *p, void *arg);
 void	dispatch_suspect(const char *rel, const char *why, void *arg);
 

@@ -7,7 +7,8 @@
 # ended well, and never connects. The task must not be done: the hub
 # received nothing, and ferry-ftrack would register a component the
 # studio does not have. What the hub committed (or found identical
-# already) is what is done; the claim is refused.
+# already) is what is done; the claim is refused. Then the same file,
+# really sent, is done, and sent again is found identical and done.
 . "${srcdir:-.}/tests/security/data-lib.sh"
 : "${EVIL:?EVIL must name evil-agent (make check sets it)}"
 sec_setup evil
@@ -45,4 +46,18 @@ checks=$((checks + 1))
 [ "$(jq -r '.tasks[0].state' "$TMP/out")" != done ] ||
     fail "the task is done, with nothing at the hub: $(jq -c '.tasks' "$TMP/out")"
 kill "$epid" 2>/dev/null || true
+wait "$epid" 2>/dev/null || true
+
+# What the hub does receive is done: sent whole, then found identical.
+for k in 1 2; do
+	evil_publish "$F/show/sh020/unsent.mov"
+	checks=$((checks + 1))
+	[ "$(cat "$TMP/out")" = "done " ] ||
+	    fail "publish $k: $(cat "$TMP/out" "$TMP/evil.out")"
+done
+checks=$((checks + 1))
+grep -q "whole=0 delta=0" "$TMP/evil.out" ||
+    fail "the second publish was not found identical: $(cat "$TMP/evil.out")"
+cmp -s "$F/show/sh020/unsent.mov" "$S/show/sh020/unsent.mov" ||
+    fail "unsent.mov differs at the hub"
 finish
