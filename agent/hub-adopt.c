@@ -184,11 +184,18 @@ adopt_take(struct ferryd *d, struct jobs_xfer *x, struct hub_link *l,
 	char		*cause = NULL;
 
 	e->gen = l->gen;
+	e->person = l->user != NULL;
+	e->commits = l->commits;
 	snprintf(e->addr, sizeof e->addr, "%s", l->addr);
 	l->busy++;
 	x->heard_at = clock_now();
-	/* The sender's word on each file, as its transfer.file would be. */
-	if (e == &x->send) {
+	/*
+	 * The word on each file, as its transfer.file would be: a site's
+	 * sender's; a person's machine's never, but the site receiving
+	 * from it, which reports what it received (dispatch_recv_word).
+	 */
+	if ((e == &x->send && !e->person) || (e == &x->recv && !e->person &&
+	    e->commits)) {
 		json_array_foreach(json_object_get(r, "done"), i, v) {
 			if (json_is_integer(v) && json_integer_value(v) >= 0 &&
 			    (size_t)json_integer_value(v) < x->l.n)

@@ -259,6 +259,19 @@ dispatch_port(struct jobs_xfer *x, const struct hub_link *l,
 }
 
 /*
+ * Whose word settles x's delivered files: the receiver's, when the
+ * sender is a person's machine (a vendor's publish: not trusted to say
+ * what arrived) and the receiver a site's agent that reports what it
+ * received; else the sender's, as ever (publish-unsent-site.sh).
+ */
+int
+dispatch_recv_word(const struct jobs_xfer *x)
+{
+	return (x->send.link != NULL && x->recv.link != NULL &&
+	    x->send.person && !x->recv.person && x->recv.commits);
+}
+
+/*
  * An agent's word about a transfer it takes part in. Only what concerns
  * its own part counts: a receiver cannot settle files, nor a stranger
  * anything. Caller holds d->mu.
@@ -292,8 +305,11 @@ dispatch_message(struct ferryd *d, struct hub_link *l, const char *op,
 	if (strcmp(op, "transfer.listening") == 0)
 		dispatch_port(x, l, msg);
 	else if (strcmp(op, "transfer.file") == 0 && sender &&
-	    (x->recv.link != NULL || !ok))
+	    ((x->recv.link != NULL && !dispatch_recv_word(x)) || !ok))
 		dispatch_settle(x, i, ok, err);
+	else if (strcmp(op, "transfer.file") == 0 && !sender && ok &&
+	    dispatch_recv_word(x))
+		dispatch_settle(x, i, 1, NULL);
 	/*
 	 * When the hub receives, a file is delivered when the hub has it in
 	 * place (dispatch_committed, before the sender's ACK): the sender's

@@ -631,6 +631,8 @@ dispatch_end_for(struct ferryd *d, const char *endpoint,
 		return (-1);
 	e->link = strdup(l->name);
 	e->gen = l->gen;
+	e->person = l->user != NULL;
+	e->commits = l->commits;
 	e->pub = l->pub ? strdup(l->pub) : NULL;
 	snprintf(e->addr, sizeof e->addr, "%s", l->addr);
 	/* This agent's roots: a Windows one receives below its drive's. */

@@ -40,6 +40,8 @@ struct dispatch_end {
 	char		*pub;		/* where it can be reached; NULL */
 	char		 platform[16];	/* whose roots its paths are in */
 	uint8_t		 fp[IDENTITY_FP_LEN];
+	/* A person's machine; an agent that reports what it receives. */
+	int		 person, commits;
 };
 
 /* One transfer for tasks of one job. */
@@ -189,6 +191,8 @@ void	dispatch_file_done(size_t i, int ok, const char *why, void *arg);
  * file in place is delivered by the hub's own word, not the sender's.
  */
 void	dispatch_committed(const char *rel, void *arg);
+/* Whether x's receiver, not its sender, says which files arrived. */
+int	dispatch_recv_word(const struct jobs_xfer *x);
 void	dispatch_progress(const struct transfer_progress *p, void *arg);
 void	dispatch_suspect(const char *rel, const char *why, void *arg);
 
