@@ -203,9 +203,11 @@ dispatch_wait(struct jobs_xfer *x, enum dispatch_until until, int limit_s,
 			return (0);
 		/*
 		 * One end is done: the other's word may be late, never
-		 * withheld. Its files settled so far stay settled.
+		 * withheld. Its files settled so far stay settled. A claim
+		 * taken over waits for its ends' reports first (above).
 		 */
-		if (until == UNTIL_BOTH && x->send_done != x->recv_done) {
+		if (until == UNTIL_BOTH && x->send_done != x->recv_done &&
+		    !(x->adopted && (x->send.gen == 0 || x->recv.gen == 0))) {
 			if (x->one_done_at == 0)
 				x->one_done_at = clock_now();
 			else if (clock_now() - x->one_done_at >
