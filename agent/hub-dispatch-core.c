@@ -106,6 +106,12 @@ dispatch_start_msg(struct jobs_xfer *x, const struct dispatch_end *e,
 	} else {
 		json_object_set_new(msg, "expect", v);
 		json_object_set_new(msg, "bases", bases);
+		/*
+		 * Its word on what arrived, when the sender's is not taken:
+		 * asked only then, a message a file being no small cost.
+		 */
+		if (dispatch_recv_word(x))
+			json_object_set_new(msg, "report_files", json_true());
 		bases = NULL;	/* transferred */
 		json_object_set_new(msg, "root", json_string(x->root));
 	}

@@ -371,6 +371,9 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 		    (r = xfer_expect(msg, &x->expect)) == 0) {
 			o.accept = xfer_accept;
 			o.accept_arg = &x->expect;
+		}
+		/* The hub takes this end's word, not the sender's. */
+		if (json_is_true(json_object_get(msg, "report_files"))) {
 			o.committed = xfer_committed;
 			o.committed_arg = x;
 		}
