@@ -82,6 +82,7 @@ struct hub_link {
 						   "windows", "macos" */
 	int			 busy;		/* transfers running on it */
 	int			 relays;	/* its requests being answered */
+	int			 commits;	/* reports what it receives */
 	struct hub_link		*next;
 };
 

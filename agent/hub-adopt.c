@@ -184,11 +184,18 @@ adopt_take(struct ferryd *d, struct jobs_xfer *x, struct hub_link *l,
 	char		*cause = NULL;
 
 	e->gen = l->gen;
+	e->person = l->user != NULL;
+	e->commits = l->commits;
 	snprintf(e->addr, sizeof e->addr, "%s", l->addr);
 	l->busy++;
 	x->heard_at = clock_now();
-	/* The sender's word on each file, as its transfer.file would be. */
-	if (e == &x->send) {
+	/*
+	 * The word on each file, as its transfer.file would be: a site's
+	 * sender's; a person's machine's never, but the site receiving
+	 * from it, which reports what it received (dispatch_recv_word).
+	 */
+	if ((e == &x->send && !e->person) || (e == &x->recv && !e->person &&
+	    e->commits)) {
 		json_array_foreach(json_object_get(r, "done"), i, v) {
 			if (json_is_integer(v) && json_integer_value(v) >= 0 &&
 			    (size_t)json_integer_value(v) < x->l.n)
@@ -229,9 +236,9 @@ adopt_hello(struct ferryd *d, struct hub_link *l, const json_t *hello)
 	struct jobs_xfer	*x;
 	struct dispatch_end	*e = NULL;
 	json_t			*ids = json_array();
-	const char		*why;
-	json_int_t		 id;
-	size_t			 i;
+	const char		*why, *why1 = NULL;
+	json_int_t		 id, id1 = 0, unclaimed1 = 0;
+	size_t			 i, refused = 0, unclaimed = 0;
 
 	/*
 	 * Only from an agent of another run (this one's knows what it
@@ -250,21 +257,39 @@ adopt_hello(struct ferryd *d, struct hub_link *l, const json_t *hello)
 		 * agent stops it, and there is nothing to protect.
 		 */
 		if ((x = adopt_find(d, id)) == NULL) {
-			log_info("%s ran transfer %jd, which no claim names: "
-			    "not taken over", l->name, (intmax_t)id);
+			if (unclaimed++ == 0)
+				unclaimed1 = id;
 			continue;
 		}
 		if ((why = adopt_check(x, l, r, &e)) != NULL) {
-			audit_note(d, l->name, "adopt.refused", json_pack(
-			    "{s:I, s:O?, s:O?, s:s}", "transfer", id, "job",
-			    json_object_get(r, "job"), "role",
-			    json_object_get(r, "role"), "why", why));
-			log_warnx("%s says it runs transfer %jd: refused (%s); "
-			    "it stops it", l->name, (intmax_t)id, why);
+			/*
+			 * Any agent may repeat a refused report, hello after
+			 * hello, and claims' ids are not secret (the last
+			 * run's, plus one): recorded as other refusals an
+			 * agent can repeat, once a minute, and in the log
+			 * once a hello (adopt-flood.sh).
+			 */
+			if (refused++ == 0) {
+				why1 = why;
+				id1 = id;
+				audit_note_limited(d, l->name, "adopt.refused",
+				    json_pack("{s:I, s:O?, s:O?, s:s}",
+				    "transfer", id, "job", json_object_get(r,
+				    "job"), "role", json_object_get(r, "role"),
+				    "why", why));
+			}
 			continue;
 		}
 		adopt_take(d, x, l, e, r);
 		json_array_append_new(ids, json_integer(id));
 	}
+	if (refused > 0)
+		log_warnx("%s says it runs transfer %jd: refused (%s); it stops "
+		    "it (%zu report(s) of this hello refused)", l->name,
+		    (intmax_t)id1, why1, refused);
+	if (unclaimed > 0)
+		log_info("%s ran transfer %jd, which no claim names: not taken "
+		    "over (%zu such report(s) in this hello)", l->name,
+		    (intmax_t)unclaimed1, unclaimed);
 	return (ids);
 }

@@ -106,6 +106,12 @@ dispatch_start_msg(struct jobs_xfer *x, const struct dispatch_end *e,
 	} else {
 		json_object_set_new(msg, "expect", v);
 		json_object_set_new(msg, "bases", bases);
+		/*
+		 * Its word on what arrived, when the sender's is not taken:
+		 * asked only then, a message a file being no small cost.
+		 */
+		if (dispatch_recv_word(x))
+			json_object_set_new(msg, "report_files", json_true());
 		bases = NULL;	/* transferred */
 		json_object_set_new(msg, "root", json_string(x->root));
 	}
@@ -141,6 +147,27 @@ dispatch_gone(struct ferryd *d, const struct dispatch_end *e)
 		return (0);
 	l = hub_link_named(d, e->link);
 	return (l == NULL || l->gen != e->gen);
+}
+
+/*
+ * The end of x that did not report the end DISPATCH_END_GRACE_S after
+ * the other did: told to stop, and x ends. Caller holds d->mu.
+ */
+static int
+dispatch_withheld(struct jobs_xfer *x, char **cause)
+{
+	const struct dispatch_end	*late = x->send_done ? &x->recv :
+					    &x->send;
+	const struct dispatch_end	*done = x->send_done ? &x->send :
+					    &x->recv;
+
+	if (late->link != NULL)
+		hub_tell(x->d, late->link, json_pack("{s:s, s:I}", "op",
+		    "transfer.abort", "id", (json_int_t)x->id));
+	return (err_set(cause, FERRY_ERR_TIMEOUT, "agent %s did not report "
+	    "the transfer's end within %d s of agent %s", late->link ?
+	    late->link : "hub", DISPATCH_END_GRACE_S, done->link ?
+	    done->link : "hub"));
 }
 
 /*
@@ -180,6 +207,19 @@ dispatch_wait(struct jobs_xfer *x, enum dispatch_until until, int limit_s,
 			return (0);
 		if (until == UNTIL_BOTH && x->send_done && x->recv_done)
 			return (0);
+		/*
+		 * One end is done: the other's word may be late, never
+		 * withheld. Its files settled so far stay settled. A claim
+		 * taken over waits for its ends' reports first (above).
+		 */
+		if (until == UNTIL_BOTH && x->send_done != x->recv_done &&
+		    !(x->adopted && (x->send.gen == 0 || x->recv.gen == 0))) {
+			if (x->one_done_at == 0)
+				x->one_done_at = clock_now();
+			else if (clock_now() - x->one_done_at >
+			    DISPATCH_END_GRACE_S)
+				return (dispatch_withheld(x, cause));
+		}
 		if (x->agent_error != NULL)
 			return (err_set(cause, FERRY_ERR_PROTO, "%s",
 			    x->agent_error));

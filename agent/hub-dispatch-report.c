@@ -115,6 +115,21 @@ dispatch_file_done(size_t i, int ok, const char *why, void *arg)
 	pthread_mutex_unlock(&x->d->mu);
 }
 
+void
+dispatch_committed(const char *rel, void *arg)
+{
+	struct jobs_xfer	*x = arg;
+	size_t			 i;
+
+	/* x->l is fixed while the transfer runs; a batch is 4,096 at most. */
+	for (i = 0; i < x->l.n; i++) {
+		if (strcmp(x->l.v[i].rel, rel) == 0) {
+			dispatch_file_done(i, 1, NULL, x);
+			return;
+		}
+	}
+}
+
 /* A file's bytes so far go into its task. Caller holds d->mu. */
 static void
 dispatch_progress_at(struct jobs_xfer *x, size_t i, int64_t bytes)
@@ -244,6 +259,19 @@ dispatch_port(struct jobs_xfer *x, const struct hub_link *l,
 }
 
 /*
+ * Whose word settles x's delivered files: the receiver's, when the
+ * sender is a person's machine (a vendor's publish: not trusted to say
+ * what arrived) and the receiver a site's agent that reports what it
+ * received; else the sender's, as ever (publish-unsent-site.sh).
+ */
+int
+dispatch_recv_word(const struct jobs_xfer *x)
+{
+	return (x->send.link != NULL && x->recv.link != NULL &&
+	    x->send.person && !x->recv.person && x->recv.commits);
+}
+
+/*
  * An agent's word about a transfer it takes part in. Only what concerns
  * its own part counts: a receiver cannot settle files, nor a stranger
  * anything. Caller holds d->mu.
@@ -269,16 +297,24 @@ dispatch_message(struct ferryd *d, struct hub_link *l, const char *op,
 		    (intmax_t)json_integer_value(json_object_get(msg,
 		    "wire_bytes")), err ? ": " : "", err ? err : "");
 	if (strcmp(op, "transfer.done") == 0 && ok)
-		saved_xfer_done(msg);
+		saved_xfer_done(msg, l->fp);
 	if ((x = dispatch_find(d, l, msg)) == NULL)
 		return;
 	sender = x->send.link != NULL && strcmp(x->send.link, l->name) == 0;
 	x->heard_at = clock_now();
 	if (strcmp(op, "transfer.listening") == 0)
 		dispatch_port(x, l, msg);
-	else if (strcmp(op, "transfer.file") == 0 && sender)
-		dispatch_settle(x, i, json_is_true(json_object_get(msg, "ok")),
-		    err);
+	else if (strcmp(op, "transfer.file") == 0 && sender &&
+	    ((x->recv.link != NULL && !dispatch_recv_word(x)) || !ok))
+		dispatch_settle(x, i, ok, err);
+	else if (strcmp(op, "transfer.file") == 0 && !sender && ok &&
+	    dispatch_recv_word(x))
+		dispatch_settle(x, i, 1, NULL);
+	/*
+	 * When the hub receives, a file is delivered when the hub has it in
+	 * place (dispatch_committed, before the sender's ACK): the sender's
+	 * word that it arrived is not taken (publish-unsent.sh).
+	 */
 	else if (strcmp(op, "transfer.progress") == 0 && sender)
 		dispatch_progress_at(x, i, json_integer_value(
 		    json_object_get(msg, "bytes")));

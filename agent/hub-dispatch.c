@@ -169,6 +169,8 @@ dispatch_run_local(struct jobs_xfer *x, const char *token,
 		/* The receiver accepts only the files the hub planned. */
 		o.accept = xfer_accept;
 		o.accept_arg = &expect;
+		o.committed = dispatch_committed;
+		o.committed_arg = x;
 		r = transfer_receive(conns, x->streams, x->root, &o, &st,
 		    cause);
 		xfer_expect_clear(&expect);
@@ -629,6 +631,8 @@ dispatch_end_for(struct ferryd *d, const char *endpoint,
 		return (-1);
 	e->link = strdup(l->name);
 	e->gen = l->gen;
+	e->person = l->user != NULL;
+	e->commits = l->commits;
 	e->pub = l->pub ? strdup(l->pub) : NULL;
 	snprintf(e->addr, sizeof e->addr, "%s", l->addr);
 	/* This agent's roots: a Windows one receives below its drive's. */
@@ -706,7 +710,8 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	x->d = d;
 	x->id = ++dispatch_next_id;
 	x->job_id = j.id;
-	saved_xfer_start(x->id, x->job_id);
+	saved_xfer_start(x->id, x->job_id, x->send.link != NULL ?
+	    x->send.fp : NULL, x->recv.link != NULL ? x->recv.fp : NULL);
 	x->submitter = j.submitter ? strdup(j.submitter) : NULL;
 	/* Only if neither agent can be reached does this count. */
 	x->relay_ok = store_relay_job_on(d->store, j.id) &&

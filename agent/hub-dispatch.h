@@ -40,6 +40,8 @@ struct dispatch_end {
 	char		*pub;		/* where it can be reached; NULL */
 	char		 platform[16];	/* whose roots its paths are in */
 	uint8_t		 fp[IDENTITY_FP_LEN];
+	/* A person's machine; an agent that reports what it receives. */
+	int		 person, commits;
 };
 
 /* One transfer for tasks of one job. */
@@ -83,6 +85,11 @@ struct jobs_xfer {
 	int			 port;		/* the listening agent's */
 	const struct dispatch_end *lsn;		/* that agent; NULL: none */
 	int			 send_done, recv_done;
+	/*
+	 * When the first end reported the end (0: neither yet): the other
+	 * has DISPATCH_END_GRACE_S more to report its own (end-linger.sh).
+	 */
+	int64_t			 one_done_at;
 	char			*agent_error;
 	/* The relay: allowed, or turned off by "job" or this site. */
 	int			 relay_ok;
@@ -114,6 +121,14 @@ struct jobs_xfer {
  * does not match is refused and audited (adopt.refused). Both: caller
  * holds d->mu.
  */
+/*
+ * Once one end of a transfer between two agents reported its end, the
+ * data has stopped flowing: the other end's report follows within
+ * moments. A hostile end that never sends it (a sender saying "still at
+ * work" forever) would hold the other end's transfer slots
+ * (transfers-per-agent) for as long as it liked.
+ */
+#define DISPATCH_END_GRACE_S	30
 #define ADOPT_WAIT_S	30	/* for both ends to report, after start */
 #define ADOPT_REPORT_MAX 64	/* transfers in one hello's report */
 struct jobs_xfer *adopt_load(struct ferryd *d, size_t *n);
@@ -171,6 +186,13 @@ void	dispatch_flush(struct jobs_xfer *x, int all);
 void	dispatch_settle(struct jobs_xfer *x, size_t i, int ok, const char *why);
 void	dispatch_audit(struct jobs_xfer *x, const char *rel, const char *why);
 void	dispatch_file_done(size_t i, int ok, const char *why, void *arg);
+/*
+ * The transfer library's committed callback, when the hub receives: a
+ * file in place is delivered by the hub's own word, not the sender's.
+ */
+void	dispatch_committed(const char *rel, void *arg);
+/* Whether x's receiver, not its sender, says which files arrived. */
+int	dispatch_recv_word(const struct jobs_xfer *x);
 void	dispatch_progress(const struct transfer_progress *p, void *arg);
 void	dispatch_suspect(const char *rel, const char *why, void *arg);
 

@@ -366,6 +366,9 @@ uplink_once(struct ferryd *d, int fd, char **cause)
 	    compat_platform(), "running", xfer_report(d));
 	if (msg != NULL && d->hub_run != 0)
 		json_object_set_new(msg, "run", json_integer(d->hub_run));
+	/* It reports the files it receives (transfer.file, as receiver). */
+	if (msg != NULL)
+		json_object_set_new(msg, "commits", json_true());
 	if ((r = proto_send(c, msg, cause)) != 0 ||
 	    (r = proto_recv(c, &rep, cause)) != 0)
 		goto out;

@@ -84,6 +84,33 @@ xfer_file_done(size_t i, int ok, const char *why, void *arg)
 	    "error", ok ? NULL : why));
 }
 
+/*
+ * A file in place here, as the receiver: said to the hub by its index in
+ * the hub's "expect" (whose order is the transfer's), since the hub does
+ * not take a person's machine's word that its files arrived.
+ */
+static void
+xfer_committed(const char *rel, void *arg)
+{
+	struct xfer	*x = arg;
+	const json_t	*v;
+	size_t		 i;
+
+	json_array_foreach(json_object_get(x->msg, "expect"), i, v) {
+		if (json_is_string(v) && strcmp(json_string_value(v), rel) ==
+		    0) {
+			pthread_mutex_lock(&x->d->mu);
+			json_array_append_new(x->done,
+			    json_integer((json_int_t)i));
+			pthread_mutex_unlock(&x->d->mu);
+			xfer_tell_hub(x, json_pack("{s:s, s:I, s:I, s:b}",
+			    "op", "transfer.file", "id", x->id, "index",
+			    (json_int_t)i, "ok", 1));
+			return;
+		}
+	}
+}
+
 /* The bytes of the file under way, once a second at most. */
 static void
 xfer_progress(const struct transfer_progress *p, void *arg)
@@ -344,6 +371,11 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 		    (r = xfer_expect(msg, &x->expect)) == 0) {
 			o.accept = xfer_accept;
 			o.accept_arg = &x->expect;
+		}
+		/* The hub takes this end's word, not the sender's. */
+		if (json_is_true(json_object_get(msg, "report_files"))) {
+			o.committed = xfer_committed;
+			o.committed_arg = x;
 		}
 		if (r == 0) {
 			/* This agent's own roots may not be there yet. */

@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "ferryd.h"
+#include "identity.h"
 #include "saved.h"
 
 #define SAVED_MAX	1024	/* transfers remembered, oldest replaced */
@@ -21,6 +22,8 @@ struct saved_xfer {
 	int64_t	job_id;
 	int64_t	start_ms;
 	int	counted;	/* its first report is in */
+	/* Its agents' keys: only they report on it (all zero: the hub). */
+	uint8_t	ends[2][IDENTITY_FP_LEN];
 };
 
 /* The upper bounds of the duration histogram's buckets, in seconds. */
@@ -43,7 +46,8 @@ static struct saved_job		saved_jobs[SAVED_MAX];
 static size_t			saved_next_xfer, saved_next_job;
 
 void
-saved_xfer_start(int64_t xfer_id, int64_t job_id)
+saved_xfer_start(int64_t xfer_id, int64_t job_id, const uint8_t *send_fp,
+    const uint8_t *recv_fp)
 {
 	struct saved_xfer	*s = &saved_xfers[saved_next_xfer++ %
 				    SAVED_MAX];
@@ -52,6 +56,22 @@ saved_xfer_start(int64_t xfer_id, int64_t job_id)
 	s->job_id = job_id;
 	s->start_ms = clock_ms();
 	s->counted = 0;
+	memset(s->ends, 0, sizeof s->ends);
+	if (send_fp != NULL)
+		memcpy(s->ends[0], send_fp, IDENTITY_FP_LEN);
+	if (recv_fp != NULL)
+		memcpy(s->ends[1], recv_fp, IDENTITY_FP_LEN);
+}
+
+/* Whether the agent of key fp is an end of x (never the hub's zeros). */
+static int
+saved_end(const struct saved_xfer *x, const uint8_t *fp)
+{
+	static const uint8_t	zero[IDENTITY_FP_LEN];
+
+	return (fp != NULL && memcmp(fp, zero, sizeof zero) != 0 &&
+	    (memcmp(fp, x->ends[0], IDENTITY_FP_LEN) == 0 ||
+	    memcmp(fp, x->ends[1], IDENTITY_FP_LEN) == 0));
 }
 
 static struct saved_job *
@@ -95,7 +115,7 @@ saved_totals(struct saved_totals *out)
 }
 
 void
-saved_xfer_done(const json_t *msg)
+saved_xfer_done(const json_t *msg, const uint8_t *fp)
 {
 	struct saved_job	*j;
 	int64_t			 id = json_integer_value(json_object_get(msg,
@@ -105,6 +125,7 @@ saved_xfer_done(const json_t *msg)
 
 	for (i = 0; i < SAVED_MAX; i++) {
 		if (saved_xfers[i].xfer_id != id ||
+		    !saved_end(&saved_xfers[i], fp) ||
 		    (j = saved_job(saved_xfers[i].job_id, 1)) == NULL)
 			continue;
 		/* An agent's word: at most what the hub can ask (16). */

@@ -10,10 +10,18 @@
 
 #include <jansson.h>
 
-/* Transfer xfer_id carries files of job job_id. */
-void	saved_xfer_start(int64_t xfer_id, int64_t job_id);
-/* An agent's transfer.done: its bytes and wire_bytes, counted once. */
-void	saved_xfer_done(const json_t *msg);
+/*
+ * Transfer xfer_id carries files of job job_id between the agents of
+ * keys send_fp and recv_fp (NULL: the hub's end; IDENTITY_FP_LEN bytes).
+ */
+void	saved_xfer_start(int64_t xfer_id, int64_t job_id,
+	    const uint8_t *send_fp, const uint8_t *recv_fp);
+/*
+ * The transfer.done of the agent of key fp: its bytes and wire_bytes,
+ * counted once, and only from one of the transfer's ends (ids follow
+ * the run every welcome carries: any agent can name another's).
+ */
+void	saved_xfer_done(const json_t *msg, const uint8_t *fp);
 /* Bytes the hub relayed between the agents for job_id (hub-splice.c). */
 void	saved_relayed(int64_t job_id, uint64_t bytes);
 /*

@@ -218,3 +218,10 @@ recv_apply_dirs(struct recv_shared *sh)
 	free(sh->dirs);
 }
 
+
+void
+recv_committed(struct recv_shared *sh, const char *rel)
+{
+	if (sh->o->committed != NULL)
+		sh->o->committed(rel, sh->o->committed_arg);
+}

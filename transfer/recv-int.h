@@ -171,5 +171,10 @@ void	recv_flush_file(struct recv_stream *s, int fd, struct recv_item *it);
 void	recv_commit(struct recv_stream *s);
 /* Applies directory modes and times, deepest first (recv-commit.c). */
 void	recv_apply_dirs(struct recv_shared *sh);
+/*
+ * rel is in place (renamed, or found identical): told to the caller's
+ * committed callback before the sender hears it (its PLAN or ACK).
+ */
+void	recv_committed(struct recv_shared *sh, const char *rel);
 
 #endif

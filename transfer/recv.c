@@ -453,6 +453,8 @@ recv_send_plans(struct recv_stream *s, char **cause)
 			recv_count(s->sh, &s->sh->st.bytes, it->e.size);
 			progress_update(&s->sh->pr, it->e.path, it->e.size,
 			    it->e.size, it->e.size, 1);
+			if (plan.action == MSG_PLAN_SKIP)
+				recv_committed(s->sh, it->e.path);
 		}
 		if ((r = msg_plan_encode(&out, &plan)) == 0)
 			r = recv_put(s, &out, cause);
@@ -788,6 +790,7 @@ recv_answer(struct recv_stream *s, struct recv_item *it, struct buf *acks)
 		pthread_mutex_unlock(&sh->mu);
 		progress_update(&sh->pr, it->e.path, it->e.size, it->e.size,
 		    0, 1);
+		recv_committed(sh, it->e.path);
 	}
 	memset(&ack, 0, sizeof ack);
 	ack.id = it->e.id;

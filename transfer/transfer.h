@@ -110,6 +110,15 @@ typedef void (*transfer_file_done_fn)(size_t index, int ok, const char *why,
     void *arg);
 
 /*
+ * Called on the receiver for each file that is in place under its final
+ * name: committed (verified, flushed, renamed), or found identical
+ * already, before the sender is told so. A receiver that reports to
+ * someone (the hub receiving from an agent) says what it holds itself,
+ * rather than repeat the sender's word. From the stream threads.
+ */
+typedef void (*transfer_committed_fn)(const char *rel, void *arg);
+
+/*
  * Called on the receiver for every entry the sender offers, with its type
  * (MSG_ENTRY_*), and once more with its basis hint when it has one (""
  * the first time): nonzero lets it in. A receiver that knows what it
@@ -136,6 +145,8 @@ struct transfer_opts {
 	void			*file_done_arg;
 	transfer_planned_fn	 planned;	/* receiver; may be NULL */
 	void			*planned_arg;
+	transfer_committed_fn	 committed;	/* receiver; may be NULL */
+	void			*committed_arg;
 	transfer_accept_fn	 accept;	/* receiver; NULL: all */
 	void			*accept_arg;
 	transfer_suspect_fn	 suspect;	/* may be NULL */

@@ -48,7 +48,7 @@ static const struct pc_op pc_ops[] = {
 	{ "hello", PROTO_FIRST, { { "name", PC_STR, 0 },
 	    { "address", PC_STR, OPT }, { "roots", PC_OBJ, OPT },
 	    { "run", PC_UINT, OPT }, { "running", PC_OBJS, OPT },
-	    { "platform", PC_STR, OPT } } },
+	    { "platform", PC_STR, OPT }, { "commits", PC_BOOL, OPT } } },
 	{ "enroll", PROTO_FIRST, { { "proof", PC_STR, 0 },
 	    { "name", PC_STR, 0 } } },
 	/* A standby hub's local request, to the active hub (issue 17). */
@@ -95,7 +95,7 @@ static const struct pc_op pc_ops[] = {
 	    { "listen", PC_STR, OPT }, { "peer_addr", PC_STR, OPT },
 	    { "connect", PC_STR, OPT }, { "relay", PC_STR, OPT },
 	    { "relay_side", PC_STR, OPT }, { "stripe", PC_UINT, OPT },
-	    { "job", PC_UINT, OPT } } },
+	    { "job", PC_UINT, OPT }, { "report_files", PC_BOOL, OPT } } },
 	{ "transfer.abort", PROTO_TO_AGENT, { { "id", PC_UINT, 0 } } },
 	{ "transfer.rate", PROTO_TO_AGENT, { { "id", PC_UINT, 0 },
 	    { "bwlimit", PC_UINT, 0 } } },

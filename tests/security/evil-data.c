@@ -7,7 +7,7 @@
  *   evil-data send STATE [--symlink REL=TARGET]... [--dir REL]...
  *       [--mode REL=OCTAL]... [--basis REL=BASIS]...
  *       [--extra-symlink REL=TARGET]... [--extra-file REL=SRC]...
- *       [--hold MS]
+ *       [--hold MS] [--linger MS]
  *     Connects as the agent of STATE and waits (MS, default 20000) for
  *     the hub. A "list" is answered with each path asked for and its
  *     size, as a real agent would. For the first transfer.start that
@@ -18,6 +18,9 @@
  *     entries are offered too, though never asked for. It reports each
  *     file's fate and the end to the hub as an agent does, prints "sent:
  *     ok" or "sent: CAUSE" and "stats: whole=N delta=N wire=N", and exits.
+ *     With --linger MS it never reports the end: it says "lingering", then
+ *     keeps its link and reports the first file's progress every second
+ *     for MS, as a sender still at work would, and goes without a word.
  */
 #include "config.h"
 
@@ -55,6 +58,7 @@ struct evil_data {
 	struct evil_forge	 rules[EVIL_MAX_RULES];
 	size_t			 nrules;
 	json_int_t		 id;
+	int			 linger_ms;
 };
 
 static void __attribute__((noreturn))
@@ -253,6 +257,32 @@ evil_answer_list(struct evil_data *x, const json_t *msg)
 	json_decref(rep);
 }
 
+/*
+ * Files sent, but the end never reported: "still at work" once a second,
+ * which is all the hub hears from a sender between its files.
+ */
+static void
+evil_linger(struct evil_data *x)
+{
+	json_t	*m, *p;
+	int	 left, r;
+
+	printf("lingering\n");
+	fflush(stdout);
+	p = json_pack("{s:s, s:I, s:i, s:i}", "op", "transfer.progress", "id",
+	    x->id, "index", 0, "bytes", 1);
+	for (left = x->linger_ms; p != NULL && left > 0; left -= 1000) {
+		if (evil_send(&x->e, p, NULL) != 0)
+			break;
+		/* What the hub says meanwhile (a ping, an abort) is let be. */
+		if ((r = evil_recv(&x->e, 1000, &m, NULL)) == 0)
+			json_decref(m);
+		else if (r != FERRY_ERR_TIMEOUT)
+			break;
+	}
+	json_decref(p);
+}
+
 static int
 evil_serve(struct evil_data *x, int hold_ms, char **cause)
 {
@@ -283,6 +313,12 @@ evil_serve(struct evil_data *x, int hold_ms, char **cause)
 	r = evil_transfer(x, m, &why);
 	json_decref(m);
 	printf("sent: %s\n", r == 0 ? "ok" : why ? why : err_str(r));
+	if (x->linger_ms > 0) {
+		evil_linger(x);
+		free(why);
+		evil_close(&x->e);
+		return (0);
+	}
 	done = json_pack("{s:s, s:I, s:b, s:s?, s:I, s:I}", "op",
 	    "transfer.done", "id", x->id, "ok", r == 0, "error", r != 0 ?
 	    (why ? why : err_str(r)) : NULL, "bytes", (json_int_t)0,
@@ -311,6 +347,7 @@ main(int argc, char **argv)
 		{ "extra-symlink", required_argument, NULL, 'S' },
 		{ "extra-file", required_argument, NULL, 'F' },
 		{ "hold", required_argument, NULL, 'h' },
+		{ "linger", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct evil_data	 x;
@@ -327,6 +364,10 @@ main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (ch == 'h') {
 			hold_ms = atoi(optarg);
+			continue;
+		}
+		if (ch == 'L') {
+			x.linger_ms = atoi(optarg);
 			continue;
 		}
 		if (ch == '?' || x.nrules == EVIL_MAX_RULES)
