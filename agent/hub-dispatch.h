@@ -90,6 +90,7 @@ struct jobs_xfer {
 	 * has DISPATCH_END_GRACE_S more to report its own (end-linger.sh).
 	 */
 	int64_t			 one_done_at;
+	size_t			 commit_next;	/* dispatch_committed; d->mu */
 	char			*agent_error;
 	/* The relay: allowed, or turned off by "job" or this site. */
 	int			 relay_ok;

@@ -48,6 +48,7 @@ struct xfer {
 	int			 streams;	/* the hub's transfer.start */
 	_Atomic uint64_t	 bytes;		/* handled so far (sending) */
 	json_t			*done;		/* indexes delivered; d->mu */
+	size_t			 commit_next;	/* xfer_committed; d->mu */
 	struct xfer		*next;
 };
 
@@ -93,13 +94,20 @@ static void
 xfer_committed(const char *rel, void *arg)
 {
 	struct xfer	*x = arg;
-	const json_t	*v;
-	size_t		 i;
+	const json_t	*expect = json_object_get(x->msg, "expect"), *v;
+	size_t		 n = json_array_size(expect), k, i, start;
 
-	json_array_foreach(json_object_get(x->msg, "expect"), i, v) {
+	/* In about the order offered: search on from the last one found. */
+	pthread_mutex_lock(&x->d->mu);
+	start = x->commit_next;
+	pthread_mutex_unlock(&x->d->mu);
+	for (k = 0; k < n; k++) {
+		i = (start + k) % n;
+		v = json_array_get(expect, i);
 		if (json_is_string(v) && strcmp(json_string_value(v), rel) ==
 		    0) {
 			pthread_mutex_lock(&x->d->mu);
+			x->commit_next = i + 1;
 			json_array_append_new(x->done,
 			    json_integer((json_int_t)i));
 			pthread_mutex_unlock(&x->d->mu);
