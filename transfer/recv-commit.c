@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -18,6 +20,7 @@
 #include "err.h"
 #include "held-int.h"
 #include "recv-int.h"
+#include "session-int.h"
 
 /* Whether two relative paths have the same parent directory. */
 static int
@@ -76,12 +79,81 @@ recv_fs_kick(struct recv_stream *s)
 		flusher_add_fs(s->fl, fd);
 }
 
+/*
+ * How many unnamed files a stream may hold open until its batch's
+ * commit: a quarter of the descriptors the process may open, shared by
+ * the transfer's streams, and no more than a batch.
+ */
+static size_t
+recv_tmp_budget(const struct recv_stream *s)
+{
+	struct rlimit	rl;
+	rlim_t		n;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < 1024)
+		return (0);
+	n = rl.rlim_cur == RLIM_INFINITY ? SESSION_BATCH_FILES :
+	    rl.rlim_cur / 4 / (rlim_t)(s->sh->streams > 0 ? s->sh->streams : 1);
+	return (n > SESSION_BATCH_FILES ? SESSION_BATCH_FILES : (size_t)n);
+}
+
+int
+recv_tmp_open(struct recv_stream *s, int dirfd, struct recv_item *it,
+    const struct msg_begin *b)
+{
+#ifdef O_TMPFILE
+	int	fd;
+
+	if (!it->by_fs || b->offset != 0 || b->action != MSG_PLAN_WHOLE ||
+	    it->e.size >= RECV_RESUME_MIN)
+		return (-1);
+	if (s->tmp_max == (size_t)-1)
+		s->tmp_max = recv_tmp_budget(s);
+	if (s->ntmp >= s->tmp_max)
+		return (-1);
+	if ((fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
+	    0600)) == -1) {
+		/* Not on this file system (or kernel): names, as before. */
+		if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)
+			s->tmp_max = 0;
+		return (-1);
+	}
+	it->tmp = 1;
+	it->tmp_fd = -1;	/* until recv_flush_file holds it */
+	return (fd);
+#else
+	(void)s;
+	(void)dirfd;
+	(void)it;
+	(void)b;
+	return (-1);
+#endif
+}
+
+void
+recv_tmp_drop(struct recv_stream *s)
+{
+	size_t	i;
+
+	for (i = 0; i < s->nitems; i++) {
+		if (s->items[i].tmp && s->items[i].tmp_fd != -1)
+			close(s->items[i].tmp_fd);
+		s->items[i].tmp = 0;
+	}
+	s->ntmp = 0;
+}
+
 void
 recv_flush_file(struct recv_stream *s, int fd, struct recv_item *it)
 {
 	if (it->by_fs) {
 		/* recv_commit's syncfs makes it durable with the batch. */
-		close(fd);
+		if (it->tmp) {
+			/* Unnamed: its descriptor is all there is of it. */
+			it->tmp_fd = fd;
+			s->ntmp++;
+		} else
+			close(fd);
 		it->flush_err = 0;
 		s->fs_pending = 1;
 		if (++s->fs_kick >= RECV_FS_KICK && s->fl != NULL)
@@ -115,6 +187,65 @@ recv_sync_batch(struct recv_stream *s)
 	s->fs_pending = 0;
 }
 
+#ifdef O_TMPFILE
+/* Links the unnamed file fd as dirfd/name. */
+static int
+recv_tmp_link(int fd, int dirfd, const char *name)
+{
+	char	path[64];
+
+	if (linkat(fd, "", dirfd, name, AT_EMPTY_PATH) == 0)
+		return (0);
+	/* Older kernels let only CAP_DAC_READ_SEARCH link by descriptor. */
+	if (errno != ENOENT && errno != EPERM && errno != EINVAL)
+		return (-1);
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	return (linkat(AT_FDCWD, path, dirfd, name, AT_SYMLINK_FOLLOW));
+}
+#endif
+
+/*
+ * Puts an unnamed file under base: linked there where the name is free
+ * (a new file: one directory insert), else linked under its partial name
+ * and renamed over what is there, as a named partial file would be.
+ */
+static int
+recv_tmp_place(int fd, int dirfd, const char *base, const char *part)
+{
+#ifdef O_TMPFILE
+	struct stat	sb;
+	int		e;
+
+	if (recv_tmp_link(fd, dirfd, base) == 0)
+		return (0);
+	if (errno != EEXIST)
+		return (-1);
+	if (recv_tmp_link(fd, dirfd, part) == -1 && (errno != EEXIST ||
+	    unlinkat(dirfd, part, 0) == -1 ||
+	    recv_tmp_link(fd, dirfd, part) == -1))
+		return (-1);
+	/* Renamed by name: it must still be this file. */
+	if (fstat(fd, &sb) == -1 || !held_same(dirfd, part, &sb)) {
+		errno = EAGAIN;
+		return (-1);
+	}
+	if (renameat(dirfd, part, dirfd, base) == -1) {
+		e = errno;
+		unlinkat(dirfd, part, 0);
+		errno = e;
+		return (-1);
+	}
+	return (0);
+#else
+	(void)fd;
+	(void)dirfd;
+	(void)base;
+	(void)part;
+	errno = ENOSYS;
+	return (-1);
+#endif
+}
+
 /*
  * Puts the batch's verified files in place once the flusher (or one
  * syncfs) has them all on disk, and flushes each directory once after its
@@ -128,7 +259,7 @@ recv_commit(struct recv_stream *s)
 	const char		*base;
 	char			 part[TREE_TMP_MAX], meta[TREE_TMP_MAX];
 	char			*why = NULL;
-	size_t			 i, j;
+	size_t			 i, j, links = 0;
 	int			 dirfd, renamed_fs = 0;
 
 	if (s->fl != NULL)
@@ -147,7 +278,23 @@ recv_commit(struct recv_stream *s)
 		}
 		tree_tmp_name(base, TREE_PART, part);
 		tree_tmp_name(base, TREE_META, meta);
-		if (it->flush_err != 0) {
+		if (it->tmp) {
+			/* Dropped by its close unless it was linked. */
+			if (it->flush_err != 0)
+				err_set(&it->ack_reason, FERRY_ERR_IO,
+				    "flushing: %s", strerror(it->flush_err));
+			else if (recv_tmp_place(it->tmp_fd, dirfd, base,
+			    part) == -1)
+				err_set(&it->ack_reason, FERRY_ERR_IO,
+				    "linking into place: %s", strerror(errno));
+			else {
+				it->ack_status = MSG_ACK_DONE;
+				links++;
+			}
+			close(it->tmp_fd);
+			it->tmp = 0;
+			s->ntmp--;
+		} else if (it->flush_err != 0) {
 			err_set(&it->ack_reason, FERRY_ERR_IO, "flushing: %s",
 			    strerror(it->flush_err));
 			unlinkat(dirfd, part, 0);
@@ -177,6 +324,11 @@ recv_commit(struct recv_stream *s)
 	/* The renames, in however many directories, in one commit. */
 	if (renamed_fs)
 		flush_fs(s->sync_fd);
+	if (links > 0) {
+		pthread_mutex_lock(&s->sh->mu);
+		s->sh->st.tmp_links += links;
+		pthread_mutex_unlock(&s->sh->mu);
+	}
 }
 
 static int
