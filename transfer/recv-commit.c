@@ -6,11 +6,11 @@
  */
 #include "config.h"
 
-#include <sys/resource.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,22 +80,48 @@ recv_fs_kick(struct recv_stream *s)
 }
 
 /*
- * How many unnamed files a stream may hold open until its batch's
- * commit: a quarter of the descriptors the process may open, shared by
- * the transfer's streams, and no more than a batch.
+ * Unnamed files held open until their batch's commit, by every stream of
+ * every transfer in this process: each is a descriptor, and a daemon runs
+ * many transfers at once.
+ */
+#ifdef O_TMPFILE
+#include <sys/resource.h>
+
+static atomic_size_t	recv_tmp_held;
+
+static void
+recv_tmp_count(size_t add, size_t sub)
+{
+	if (add > 0)
+		atomic_fetch_add(&recv_tmp_held, add);
+	if (sub > 0)
+		atomic_fetch_sub(&recv_tmp_held, sub);
+}
+
+/*
+ * How many unnamed files the process may hold open: a quarter of the
+ * descriptors it may open (the rest for sockets, directories, the files
+ * being written, the store).
  */
 static size_t
-recv_tmp_budget(const struct recv_stream *s)
+recv_tmp_budget(void)
 {
 	struct rlimit	rl;
-	rlim_t		n;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < 1024)
 		return (0);
-	n = rl.rlim_cur == RLIM_INFINITY ? SESSION_BATCH_FILES :
-	    rl.rlim_cur / 4 / (rlim_t)(s->sh->streams > 0 ? s->sh->streams : 1);
-	return (n > SESSION_BATCH_FILES ? SESSION_BATCH_FILES : (size_t)n);
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur / 4 > SIZE_MAX / 2)
+		return (SIZE_MAX / 2);
+	return ((size_t)(rl.rlim_cur / 4));
 }
+#else
+static void
+recv_tmp_count(size_t add, size_t sub)
+{
+	(void)add;
+	(void)sub;
+}
+#endif
 
 int
 recv_tmp_open(struct recv_stream *s, int dirfd, struct recv_item *it,
@@ -108,8 +134,10 @@ recv_tmp_open(struct recv_stream *s, int dirfd, struct recv_item *it,
 	    it->e.size >= RECV_RESUME_MIN)
 		return (-1);
 	if (s->tmp_max == (size_t)-1)
-		s->tmp_max = recv_tmp_budget(s);
-	if (s->ntmp >= s->tmp_max)
+		s->tmp_max = recv_tmp_budget();
+	/* Past it, partial names as before: no batch fails for want of fds. */
+	if (s->ntmp >= SESSION_BATCH_FILES ||
+	    atomic_load(&recv_tmp_held) >= s->tmp_max)
 		return (-1);
 	if ((fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
 	    0600)) == -1) {
@@ -140,6 +168,7 @@ recv_tmp_drop(struct recv_stream *s)
 			close(s->items[i].tmp_fd);
 		s->items[i].tmp = 0;
 	}
+	recv_tmp_count(0, s->ntmp);
 	s->ntmp = 0;
 }
 
@@ -152,6 +181,7 @@ recv_flush_file(struct recv_stream *s, int fd, struct recv_item *it)
 			/* Unnamed: its descriptor is all there is of it. */
 			it->tmp_fd = fd;
 			s->ntmp++;
+			recv_tmp_count(1, 0);
 		} else
 			close(fd);
 		it->flush_err = 0;
@@ -294,6 +324,7 @@ recv_commit(struct recv_stream *s)
 			close(it->tmp_fd);
 			it->tmp = 0;
 			s->ntmp--;
+			recv_tmp_count(0, 1);
 		} else if (it->flush_err != 0) {
 			err_set(&it->ack_reason, FERRY_ERR_IO, "flushing: %s",
 			    strerror(it->flush_err));

@@ -110,7 +110,8 @@ struct recv_stream {
 	int			 fs_pending;	/* files wait for its syncfs */
 	size_t			 fs_kick;	/* since the last early one */
 	size_t			 ntmp;		/* unnamed files held open */
-	size_t			 tmp_max;	/* at most; 0: none, -1 not
+	size_t			 tmp_max;	/* the process's budget (recv-
+						   commit.c); 0: none, -1: not
 						   asked yet */
 	struct flusher		*fl;		/* flushes finished files */
 	uint64_t		 features;	/* agreed in HELLO */

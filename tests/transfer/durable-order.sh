@@ -133,16 +133,18 @@ check() {
 	[ $((n + l)) -ge 2401 ] || fail "$1: only $n renames and $l links seen"
 }
 
-# traced FLUSH [TAG]: a whole transfer into the image, the receiver under
-# strace; with a TAG, over what the destination holds.
+# traced FLUSH [TAG [keep]]: a whole transfer into the emptied image (with
+# keep, over what it holds), the receiver under strace, its trace in
+# trace.FLUSH.TAG; NOFILE, if set, is the receiver's ulimit -n.
 traced() {
-	[ -n "${2:-}" ] || rm -rf "${TMP:?}/dst/"*
+	[ "${3:-}" = keep ] || rm -rf "${TMP:?}/dst/"*
 	cat >"$TMP/traced" <<-EOF
 	#!/bin/sh
 	# LeakSanitizer cannot run under ptrace (in the ASan build it ends
 	# the receiver with a fatal error): its leaks are checked untraced.
 	ASAN_OPTIONS="\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}detect_leaks=0"
 	export ASAN_OPTIONS
+	${NOFILE:+ulimit -n $NOFILE}
 	exec strace -f -qq -o "$TMP/trace.$1${2:-}" \\
 	    -e trace=openat,fsync,close,syncfs,renameat,linkat,pwrite64,write,fchmod,utimensat,ftruncate \\
 	    "$PEER" "\$@"
@@ -170,8 +172,18 @@ checks=$((checks + 1))
 # Emptied, the destination's files are sent whole again; every unnamed
 # file finds its final name taken.
 find "$TMP/dst" -type f -exec truncate -s 0 {} +
-traced auto .update
+traced auto .update keep
 check "--flush auto over existing files" "$TMP/trace.auto.update"
+# With 1,100 descriptors a receiver holds at most 275 unnamed files: the
+# rest of each batch gets partial names, in the same commit.
+NOFILE=1100
+traced auto .nofile
+NOFILE=
+check "--flush auto, 1,100 descriptors" "$TMP/trace.auto.nofile"
+checks=$((checks + 1))
+l=$(jq -r .tmp_links "$TMP/rstats")
+[ "$l" -gt 0 ] && [ "$l" -lt 2400 ] ||
+    fail "--flush auto, 1,100 descriptors: $l files linked, want some, not all"
 traced files
 check "--flush files (fsync)" "$TMP/trace.files"
 finish
