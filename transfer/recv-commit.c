@@ -238,6 +238,8 @@ recv_tmp_link(int fd, int dirfd, const char *name)
  * Puts an unnamed file under base: linked there where the name is free
  * (a new file: one directory insert), else linked under its partial name
  * and renamed over what is there, as a named partial file would be.
+ * Returns 0, -1 with errno, or 1 when the partial name was another file
+ * by the time of the rename.
  */
 static int
 recv_tmp_place(int fd, int dirfd, const char *base, const char *part)
@@ -255,9 +257,11 @@ recv_tmp_place(int fd, int dirfd, const char *base, const char *part)
 	    recv_tmp_link(fd, dirfd, part) == -1))
 		return (-1);
 	/* Renamed by name: it must still be this file. */
-	if (fstat(fd, &sb) == -1 || !held_same(dirfd, part, &sb)) {
-		errno = EAGAIN;
+	if (fstat(fd, &sb) == -1)
 		return (-1);
+	if (!held_same(dirfd, part, &sb)) {
+		unlinkat(dirfd, part, 0);	/* as a named one's would be */
+		return (1);
 	}
 	if (renameat(dirfd, part, dirfd, base) == -1) {
 		e = errno;
@@ -290,7 +294,7 @@ recv_commit(struct recv_stream *s)
 	char			 part[TREE_TMP_MAX], meta[TREE_TMP_MAX];
 	char			*why = NULL;
 	size_t			 i, j, links = 0;
-	int			 dirfd, renamed_fs = 0;
+	int			 dirfd, r, renamed_fs = 0;
 
 	if (s->fl != NULL)
 		flusher_wait(s->fl);
@@ -313,10 +317,14 @@ recv_commit(struct recv_stream *s)
 			if (it->flush_err != 0)
 				err_set(&it->ack_reason, FERRY_ERR_IO,
 				    "flushing: %s", strerror(it->flush_err));
-			else if (recv_tmp_place(it->tmp_fd, dirfd, base,
-			    part) == -1)
+			else if ((r = recv_tmp_place(it->tmp_fd, dirfd, base,
+			    part)) == -1)
 				err_set(&it->ack_reason, FERRY_ERR_IO,
 				    "linking into place: %s", strerror(errno));
+			else if (r == 1)
+				err_set(&it->ack_reason, FERRY_ERR_IO, "%s: the "
+				    "partial file was replaced before its rename",
+				    part);
 			else {
 				it->ack_status = MSG_ACK_DONE;
 				links++;
