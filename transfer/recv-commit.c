@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 #include "err.h"
 #include "held-int.h"
 #include "recv-int.h"
+#include "session-int.h"
 
 /* Whether two relative paths have the same parent directory. */
 static int
@@ -76,12 +79,111 @@ recv_fs_kick(struct recv_stream *s)
 		flusher_add_fs(s->fl, fd);
 }
 
+/*
+ * Unnamed files held open until their batch's commit, by every stream of
+ * every transfer in this process: each is a descriptor, and a daemon runs
+ * many transfers at once.
+ */
+#ifdef O_TMPFILE
+#include <sys/resource.h>
+
+static atomic_size_t	recv_tmp_held;
+
+static void
+recv_tmp_count(size_t add, size_t sub)
+{
+	if (add > 0)
+		atomic_fetch_add(&recv_tmp_held, add);
+	if (sub > 0)
+		atomic_fetch_sub(&recv_tmp_held, sub);
+}
+
+/*
+ * How many unnamed files the process may hold open: a quarter of the
+ * descriptors it may open (the rest for sockets, directories, the files
+ * being written, the store).
+ */
+static size_t
+recv_tmp_budget(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < 1024)
+		return (0);
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur / 4 > SIZE_MAX / 2)
+		return (SIZE_MAX / 2);
+	return ((size_t)(rl.rlim_cur / 4));
+}
+#else
+static void
+recv_tmp_count(size_t add, size_t sub)
+{
+	(void)add;
+	(void)sub;
+}
+#endif
+
+int
+recv_tmp_open(struct recv_stream *s, int dirfd, struct recv_item *it,
+    const struct msg_begin *b)
+{
+#ifdef O_TMPFILE
+	int	fd;
+
+	if (!it->by_fs || b->offset != 0 || b->action != MSG_PLAN_WHOLE ||
+	    it->e.size >= RECV_RESUME_MIN)
+		return (-1);
+	if (s->tmp_max == (size_t)-1)
+		s->tmp_max = recv_tmp_budget();
+	/* Past it, partial names as before: no batch fails for want of fds. */
+	if (s->ntmp >= SESSION_BATCH_FILES ||
+	    atomic_load(&recv_tmp_held) >= s->tmp_max)
+		return (-1);
+	if ((fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
+	    0600)) == -1) {
+		/* Not on this file system (or kernel): names, as before. */
+		if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)
+			s->tmp_max = 0;
+		return (-1);
+	}
+	it->tmp = 1;
+	it->tmp_fd = -1;	/* until recv_flush_file holds it */
+	return (fd);
+#else
+	(void)s;
+	(void)dirfd;
+	(void)it;
+	(void)b;
+	return (-1);
+#endif
+}
+
+void
+recv_tmp_drop(struct recv_stream *s)
+{
+	size_t	i;
+
+	for (i = 0; i < s->nitems; i++) {
+		if (s->items[i].tmp && s->items[i].tmp_fd != -1)
+			close(s->items[i].tmp_fd);
+		s->items[i].tmp = 0;
+	}
+	recv_tmp_count(0, s->ntmp);
+	s->ntmp = 0;
+}
+
 void
 recv_flush_file(struct recv_stream *s, int fd, struct recv_item *it)
 {
 	if (it->by_fs) {
 		/* recv_commit's syncfs makes it durable with the batch. */
-		close(fd);
+		if (it->tmp) {
+			/* Unnamed: its descriptor is all there is of it. */
+			it->tmp_fd = fd;
+			s->ntmp++;
+			recv_tmp_count(1, 0);
+		} else
+			close(fd);
 		it->flush_err = 0;
 		s->fs_pending = 1;
 		if (++s->fs_kick >= RECV_FS_KICK && s->fl != NULL)
@@ -115,6 +217,69 @@ recv_sync_batch(struct recv_stream *s)
 	s->fs_pending = 0;
 }
 
+#ifdef O_TMPFILE
+/* Links the unnamed file fd as dirfd/name. */
+static int
+recv_tmp_link(int fd, int dirfd, const char *name)
+{
+	char	path[64];
+
+	if (linkat(fd, "", dirfd, name, AT_EMPTY_PATH) == 0)
+		return (0);
+	/* Older kernels let only CAP_DAC_READ_SEARCH link by descriptor. */
+	if (errno != ENOENT && errno != EPERM && errno != EINVAL)
+		return (-1);
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	return (linkat(AT_FDCWD, path, dirfd, name, AT_SYMLINK_FOLLOW));
+}
+#endif
+
+/*
+ * Puts an unnamed file under base: linked there where the name is free
+ * (a new file: one directory insert), else linked under its partial name
+ * and renamed over what is there, as a named partial file would be.
+ * Returns 0, -1 with errno, or 1 when the partial name was another file
+ * by the time of the rename.
+ */
+static int
+recv_tmp_place(int fd, int dirfd, const char *base, const char *part)
+{
+#ifdef O_TMPFILE
+	struct stat	sb;
+	int		e;
+
+	if (recv_tmp_link(fd, dirfd, base) == 0)
+		return (0);
+	if (errno != EEXIST)
+		return (-1);
+	if (recv_tmp_link(fd, dirfd, part) == -1 && (errno != EEXIST ||
+	    unlinkat(dirfd, part, 0) == -1 ||
+	    recv_tmp_link(fd, dirfd, part) == -1))
+		return (-1);
+	/* Renamed by name: it must still be this file. */
+	if (fstat(fd, &sb) == -1)
+		return (-1);
+	if (!held_same(dirfd, part, &sb)) {
+		unlinkat(dirfd, part, 0);	/* as a named one's would be */
+		return (1);
+	}
+	if (renameat(dirfd, part, dirfd, base) == -1) {
+		e = errno;
+		unlinkat(dirfd, part, 0);
+		errno = e;
+		return (-1);
+	}
+	return (0);
+#else
+	(void)fd;
+	(void)dirfd;
+	(void)base;
+	(void)part;
+	errno = ENOSYS;
+	return (-1);
+#endif
+}
+
 /*
  * Puts the batch's verified files in place once the flusher (or one
  * syncfs) has them all on disk, and flushes each directory once after its
@@ -128,8 +293,8 @@ recv_commit(struct recv_stream *s)
 	const char		*base;
 	char			 part[TREE_TMP_MAX], meta[TREE_TMP_MAX];
 	char			*why = NULL;
-	size_t			 i, j;
-	int			 dirfd, renamed_fs = 0;
+	size_t			 i, j, links = 0;
+	int			 dirfd, r, renamed_fs = 0;
 
 	if (s->fl != NULL)
 		flusher_wait(s->fl);
@@ -147,7 +312,28 @@ recv_commit(struct recv_stream *s)
 		}
 		tree_tmp_name(base, TREE_PART, part);
 		tree_tmp_name(base, TREE_META, meta);
-		if (it->flush_err != 0) {
+		if (it->tmp) {
+			/* Dropped by its close unless it was linked. */
+			if (it->flush_err != 0)
+				err_set(&it->ack_reason, FERRY_ERR_IO,
+				    "flushing: %s", strerror(it->flush_err));
+			else if ((r = recv_tmp_place(it->tmp_fd, dirfd, base,
+			    part)) == -1)
+				err_set(&it->ack_reason, FERRY_ERR_IO,
+				    "linking into place: %s", strerror(errno));
+			else if (r == 1)
+				err_set(&it->ack_reason, FERRY_ERR_IO, "%s: the "
+				    "partial file was replaced before its rename",
+				    part);
+			else {
+				it->ack_status = MSG_ACK_DONE;
+				links++;
+			}
+			close(it->tmp_fd);
+			it->tmp = 0;
+			s->ntmp--;
+			recv_tmp_count(0, 1);
+		} else if (it->flush_err != 0) {
 			err_set(&it->ack_reason, FERRY_ERR_IO, "flushing: %s",
 			    strerror(it->flush_err));
 			unlinkat(dirfd, part, 0);
@@ -177,6 +363,11 @@ recv_commit(struct recv_stream *s)
 	/* The renames, in however many directories, in one commit. */
 	if (renamed_fs)
 		flush_fs(s->sync_fd);
+	if (links > 0) {
+		pthread_mutex_lock(&s->sh->mu);
+		s->sh->st.tmp_links += links;
+		pthread_mutex_unlock(&s->sh->mu);
+	}
 }
 
 static int

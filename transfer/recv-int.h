@@ -63,6 +63,9 @@ struct recv_item {
 	int			 by_fs;		/* made durable by the batch's
 						   syncfs (flush.h) */
 	struct stat		 part_sb;	/* the partial file opened */
+	int			 tmp;		/* written unnamed (O_TMPFILE);
+						   tmp_fd is held open */
+	int			 tmp_fd;	/* linked at the commit */
 	struct stripe_in	*sp;		/* planned STRIPE */
 	uint8_t			 sent_action;
 	uint64_t		 sent_offset;
@@ -106,6 +109,10 @@ struct recv_stream {
 	dev_t			 sync_dev;
 	int			 fs_pending;	/* files wait for its syncfs */
 	size_t			 fs_kick;	/* since the last early one */
+	size_t			 ntmp;		/* unnamed files held open */
+	size_t			 tmp_max;	/* the process's budget (recv-
+						   commit.c); 0: none, -1: not
+						   asked yet */
 	struct flusher		*fl;		/* flushes finished files */
 	uint64_t		 features;	/* agreed in HELLO */
 	struct buf		 map;		/* a STRIPE plan's chunk map */
@@ -167,6 +174,17 @@ void	recv_flush_plan(struct recv_stream *s, int dirfd,
  * later by the batch's syncfs.
  */
 void	recv_flush_file(struct recv_stream *s, int fd, struct recv_item *it);
+/*
+ * recv-commit.c: for a small new file that the batch's syncfs makes
+ * durable, opens it without a name in dirfd (O_TMPFILE), to be linked
+ * under its final name after that syncfs: no partial name to create and
+ * rename, which on ext4 costs several scans of the directory. Returns -1
+ * where that cannot be (the caller uses a partial name).
+ */
+int	recv_tmp_open(struct recv_stream *s, int dirfd, struct recv_item *it,
+	    const struct msg_begin *b);
+/* recv-commit.c: closes the unnamed files of a batch not committed. */
+void	recv_tmp_drop(struct recv_stream *s);
 /* Puts the batch's verified files in place (recv-commit.c). */
 void	recv_commit(struct recv_stream *s);
 /* Applies directory modes and times, deepest first (recv-commit.c). */

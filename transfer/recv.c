@@ -375,6 +375,7 @@ recv_clear_items(struct recv_stream *s)
 	/* The flusher writes into the items. */
 	if (s->fl != NULL)
 		flusher_wait(s->fl);
+	recv_tmp_drop(s);
 	for (i = 0; i < s->nitems; i++) {
 		msg_entry_clear(&s->items[i].e);
 		free(s->items[i].ack_reason);
@@ -566,8 +567,12 @@ recv_file_open(struct recv_stream *s, struct recv_file *rf,
 	if (fd >= 0)
 		close(fd);
 	/* Planning checked the partial file: it may not be the same now. */
-	rf->fd = b->offset == 0 ? held_create(rf->dirfd, rf->part, O_RDWR) :
-	    held_reopen(rf->dirfd, rf->part, O_RDWR);
+	if ((rf->fd = recv_tmp_open(s, rf->dirfd, rf->it, b)) != -1)
+		;
+	else if (b->offset == 0)
+		rf->fd = held_create(rf->dirfd, rf->part, O_RDWR);
+	else
+		rf->fd = held_reopen(rf->dirfd, rf->part, O_RDWR);
 	if (rf->fd == -1 || fstat(rf->fd, &rf->it->part_sb) == -1 ||
 	    (b->offset > 0 && lseek(rf->fd, (off_t)b->offset, SEEK_SET) == -1)) {
 		recv_file_fail(rf, "creating the partial file: %s",
@@ -949,6 +954,7 @@ transfer_receive(struct tls_conn **conns, int n, const char *dest,
 		s[i].cache_parts = -1;
 		s[i].cache_own = -1;
 		s[i].sync_fd = -1;
+		s[i].tmp_max = (size_t)-1;
 		if ((s[i].result = conn_init(&s[i].c, conns[i])) == 0) {
 			s[i].started = pthread_create(&tid[i], NULL,
 			    recv_stream_main, &s[i]) == 0;

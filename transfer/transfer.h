@@ -206,6 +206,8 @@ struct transfer_stats {
 					   several streams */
 	uint64_t	 fs_syncs;	/* receiver: syncfs calls made in
 					   place of per-file flushes */
+	uint64_t	 tmp_links;	/* receiver: files written unnamed
+					   and linked after a syncfs */
 };
 
 /*

@@ -8,7 +8,12 @@
 # small files, the window between a batch's renames and its last flush
 # included, which a cut rarely hits. Both ways are checked: a syncfs per
 # batch (the destination is an ext4 image's mount point) and an fsync per
-# file (--flush files).
+# file (--flush files). A small new file may also be written without a
+# name (O_TMPFILE) and linked under its final name after the batch's
+# syncfs: every such link must come after a successful syncfs that began
+# after the file's last write, mode or time change. A third transfer
+# sends changed files over the first ones, where a link finds its final
+# name taken (linked under the partial name, then renamed).
 . "${srcdir:-.}/tests/lab/xfs.sh"
 LOOP_FS=ext4
 export LOOP_FS
@@ -29,6 +34,7 @@ gen "$TMP/src/d1/big.bin" 3 big
 # ordered TRACE: prints each rename that came before its file's flush.
 ordered() {
 	awk '
+	{ raw = $0 }
 	# strace -f splits a call another thread interrupted in two lines.
 	/<unfinished \.\.\.>/ {
 		sub(/ *<unfinished \.\.\.>.*/, "")
@@ -43,8 +49,43 @@ ordered() {
 		t0 = start[$1]
 		delete pend[$1]
 	}
-	!/<\.\.\./ { t0 = ++clock }
-	{ ret = $NF }
+	# (Not a resumed call: it started at its first line.)
+	raw !~ /<\.\.\./ { t0 = ++clock }
+	{ ret = $NF; t1 = ++clock }
+	# An unnamed file, known by its descriptor until it is linked.
+	/ openat\(.*O_TMPFILE/ && ret ~ /^[0-9]+$/ {
+		tfd[ret] = "tmp" (++ntmp)
+		tdone[tfd[ret]] = t1
+		next
+	}
+	/ (pwrite64|write|fchmod|utimensat|ftruncate)\([0-9]+,/ {
+		match($0, /\([0-9]+/)
+		n = substr($0, RSTART + 1, RLENGTH - 1)
+		if (n in tfd)
+			tdone[tfd[n]] = t1
+		next
+	}
+	/ linkat\(/ && ret == "0" {
+		if (match($0, /linkat\([0-9]+, ""/))
+			n = substr($0, RSTART + 7, RLENGTH - 11)
+		else if (match($0, /"\/proc\/self\/fd\/[0-9]+"/))
+			n = substr($0, RSTART + 15, RLENGTH - 16)
+		else
+			n = -1
+		match($0, /, "[^"]*", [A-Z_]+\)/)
+		p = substr($0, RSTART + 3)
+		sub(/".*/, "", p)
+		ok = (n in tfd) && tdone[tfd[n]] < synced
+		if (p ~ /ferry-part$/) {
+			# Renamed onto the final name next: checked there.
+			flushed[p] = ok
+			next
+		}
+		links++
+		if (!ok)
+			print "linked before its flush: " p
+		next
+	}
 	/ openat\(.*ferry-part", .*O_CREAT/ && ret ~ /^[0-9]+$/ {
 		match($0, /"[^"]*ferry-part"/)
 		fd[ret] = substr($0, RSTART + 1, RLENGTH - 2)
@@ -61,6 +102,7 @@ ordered() {
 	/ close\(/ && ret == "0" {
 		match($0, /close\([0-9]+/)
 		n = substr($0, RSTART + 6, RLENGTH - 6)
+		delete tfd[n]
 		if (n in fd) {
 			closed[fd[n]] = ++clock
 			delete fd[n]
@@ -75,32 +117,37 @@ ordered() {
 		if (!flushed[p] && !(p in closed && closed[p] < synced))
 			print "renamed before its flush: " p
 	}
-	END { print "renames " renames + 0 }
+	END { print "renames " renames + 0; print "links " links + 0 }
 	' "$1"
 }
 
-# check WHAT TRACE: the renames of a transfer were all ordered.
+# check WHAT TRACE: the renames and links of a transfer were all ordered.
 check() {
 	checks=$((checks + 1))
 	ordered "$2" >"$TMP/order"
-	bad=$(grep -c '^renamed' "$TMP/order" || true)
+	bad=$(grep -c '^renamed\|^linked' "$TMP/order" || true)
 	n=$(awk '/^renames/ { print $2 }' "$TMP/order")
-	echo "$1: $n renames, $bad before their flush" >&2
+	l=$(awk '/^links/ { print $2 }' "$TMP/order")
+	echo "$1: $n renames, $l links, $bad before their flush" >&2
 	[ "$bad" = 0 ] || { fail "$1: $(head -n 3 "$TMP/order")"; return; }
-	[ "$n" -ge 2401 ] || fail "$1: only $n renames seen"
+	[ $((n + l)) -ge 2401 ] || fail "$1: only $n renames and $l links seen"
 }
 
-# traced FLUSH: a whole transfer into the image, the receiver under strace.
+# traced FLUSH [TAG [keep]]: a whole transfer into the emptied image (with
+# keep, over what it holds), the receiver under strace, its trace in
+# trace.FLUSH.TAG; NOFILE, if set, is the receiver's ulimit -n.
 traced() {
-	rm -rf "${TMP:?}/dst/"*
+	[ "${3:-}" = keep ] || rm -rf "${TMP:?}/dst/"*
 	cat >"$TMP/traced" <<-EOF
 	#!/bin/sh
 	# LeakSanitizer cannot run under ptrace (in the ASan build it ends
 	# the receiver with a fatal error): its leaks are checked untraced.
 	ASAN_OPTIONS="\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}detect_leaks=0"
 	export ASAN_OPTIONS
-	exec strace -f -qq -o "$TMP/trace.$1" \\
-	    -e trace=openat,fsync,close,syncfs,renameat "$PEER" "\$@"
+	${NOFILE:+ulimit -n $NOFILE}
+	exec strace -f -qq -o "$TMP/trace.$1${2:-}" \\
+	    -e trace=openat,fsync,close,syncfs,renameat,linkat,pwrite64,write,fchmod,utimensat,ftruncate \\
+	    "$PEER" "\$@"
 	EOF
 	chmod +x "$TMP/traced"
 	real=$PEER
@@ -119,6 +166,24 @@ checks=$((checks + 1))
 [ "$(jq -r .fs_syncs "$TMP/rstats")" -gt 0 ] ||
     fail "--flush auto at the mount point made no syncfs"
 check "--flush auto (syncfs)" "$TMP/trace.auto"
+checks=$((checks + 1))
+[ "$(jq -r .tmp_links "$TMP/rstats")" -ge 2400 ] ||
+    fail "--flush auto: $(jq -r .tmp_links "$TMP/rstats") small files linked, want 2400"
+# Emptied, the destination's files are sent whole again; every unnamed
+# file finds its final name taken.
+find "$TMP/dst" -type f -exec truncate -s 0 {} +
+traced auto .update keep
+check "--flush auto over existing files" "$TMP/trace.auto.update"
+# With 1,100 descriptors a receiver holds at most 275 unnamed files: the
+# rest of each batch gets partial names, in the same commit.
+NOFILE=1100
+traced auto .nofile
+NOFILE=
+check "--flush auto, 1,100 descriptors" "$TMP/trace.auto.nofile"
+checks=$((checks + 1))
+l=$(jq -r .tmp_links "$TMP/rstats")
+[ "$l" -gt 0 ] && [ "$l" -lt 2400 ] ||
+    fail "--flush auto, 1,100 descriptors: $l files linked, want some, not all"
 traced files
 check "--flush files (fsync)" "$TMP/trace.files"
 finish
