@@ -121,6 +121,16 @@ struct recv_stream {
 	char			*cause;
 };
 
+/*
+ * recv-special.c: the mode to give an entry (a setuid, setgid or sticky
+ * bit is noted as a suspect); a directory entry made, its attributes kept
+ * for the end; a symlink entry made if its target stays inside the tree.
+ * The two return a MSG_PLAN_* action.
+ */
+uint32_t recv_mode(struct recv_stream *s, const struct msg_entry *e);
+int	recv_plan_dir(struct recv_stream *s, struct recv_item *it, char **why);
+int	recv_plan_link(struct recv_stream *s, struct recv_item *it,
+	    char **why);
 /* recv-parent.c: tells the caller about an entry that broke the rules. */
 void	recv_suspect(struct recv_stream *s, const char *rel, const char *why);
 /*
