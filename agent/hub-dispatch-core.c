@@ -223,10 +223,16 @@ dispatch_wait(struct jobs_xfer *x, enum dispatch_until until, int limit_s,
 		if (x->agent_error != NULL)
 			return (err_set(cause, FERRY_ERR_PROTO, "%s",
 			    x->agent_error));
-		if (dispatch_gone(d, &x->send) || dispatch_gone(d, &x->recv))
+		/*
+		 * An end that has said its end may go: a vendor's agent
+		 * stopped right after its publish leaves the receiver's word
+		 * (dispatch_recv_word) still to come.
+		 */
+		if ((!x->send_done && dispatch_gone(d, &x->send)) ||
+		    (!x->recv_done && dispatch_gone(d, &x->recv)))
 			return (err_set(cause, FERRY_ERR_CLOSED, "agent %s went "
-			    "away", dispatch_gone(d, &x->send) ? x->send.link :
-			    x->recv.link));
+			    "away", !x->send_done && dispatch_gone(d, &x->send) ?
+			    x->send.link : x->recv.link));
 		if (x->abort && !x->abort_sent && x->send.link != NULL) {
 			hub_tell(d, x->send.link, json_pack("{s:s, s:I}", "op",
 			    "transfer.abort", "id", (json_int_t)x->id));

@@ -114,15 +114,10 @@ job_errors() {
 	    jq -r '.tasks[] | "\(.state) \(.error // "")"' >"$TMP/out"
 }
 
-# evil_publish PATH EVIL-DATA-ARGS...: the crafted vendor (sec_setup evil)
-# publishes PATH to $TO (default hq), forging as EVIL-DATA-ARGS say; the
-# hub's admin submits the job. Waits until the vendor is done and the
-# tasks have their errors (a failed task would be retried: the job is
-# cancelled); leaves what the vendor was told in $TMP/evil.out ("sent:
-# ..."), the task errors in $TMP/out (a retry may have replaced them) and
-# the job id in $jid.
-evil_publish() {
-	path=$1; shift
+# evil_data_start ARGS...: the crafted vendor (evil-data send ARGS) in the
+# background, linked to the hub; its pid is $epid, what it says goes to
+# $TMP/evil.out.
+evil_data_start() {
 	: "${EVIL_DATA:?EVIL_DATA must name evil-data (make check sets it)}"
 	rm -f "$TMP/evil.out"
 	"$EVIL_DATA" send "$TMP/evil" "$@" >"$TMP/evil.out" \
@@ -135,6 +130,18 @@ evil_publish() {
 		[ $i -lt 100 ] || { fail "evil-data: $(cat "$TMP/evil.err")"; break; }
 		sleep 0.1
 	done
+}
+
+# evil_publish PATH EVIL-DATA-ARGS...: the crafted vendor (sec_setup evil)
+# publishes PATH to $TO (default hq), forging as EVIL-DATA-ARGS say; the
+# hub's admin submits the job. Waits until the vendor is done and the
+# tasks have their errors (a failed task would be retried: the job is
+# cancelled); leaves what the vendor was told in $TMP/evil.out ("sent:
+# ..."), the task errors in $TMP/out (a retry may have replaced them) and
+# the job id in $jid.
+evil_publish() {
+	path=$1; shift
+	evil_data_start "$@"
 	run 0 "$FERRY" send --from "$V" --to "${TO:-hq}" --state "$HUB" "$path"
 	jid=$(tail -n1 "$TMP/out")
 	wait "$epid" 2>/dev/null || fail "evil-data: $(cat "$TMP/evil.err")"

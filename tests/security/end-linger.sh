@@ -17,16 +17,7 @@ HUB_CONF="transfers-per-agent 1" sec_setup evil la
 head -c 200000 /dev/urandom >"$F/show/sh020/new.mov"
 head -c 200000 /dev/urandom >"$S/show/sh010/edit.mov"
 
-"$EVIL_DATA" send "$TMP/evil" --linger 80000 >"$TMP/evil.out" \
-    2>"$TMP/evil.err" &
-epid=$!
-pids="$pids $epid"
-i=0
-until grep -q linked "$TMP/evil.out" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 100 ] || { fail "evil-data: $(cat "$TMP/evil.err")"; break; }
-	sleep 0.1
-done
+evil_data_start --linger 80000
 run 0 "$FERRY" send --from "$V" --to la --state "$HUB" "$F/show/sh020/new.mov"
 jid=$(tail -n1 "$TMP/out")
 i=0

@@ -9,9 +9,14 @@
 # studio does not have. What the hub committed (or found identical
 # already) is what is done; the claim is refused. Then the same file,
 # really sent, is done, and sent again is found identical and done.
+# publish-unsent-site.sh runs the same against la (UNSENT_TO=la).
 . "${srcdir:-.}/tests/security/data-lib.sh"
 : "${EVIL:?EVIL must name evil-agent (make check sets it)}"
-sec_setup evil
+# UNSENT_TO: the receiver, hq (the hub itself) or la (a site's agent);
+# AT: where its copy lands.
+UNSENT_TO=${UNSENT_TO:-hq}
+if [ "$UNSENT_TO" = hq ]; then sec_setup evil; else sec_setup evil la; fi
+AT=$S; [ "$UNSENT_TO" = hq ] || AT=$L
 # wait_grep PATTERN FILE: until FILE has a line matching PATTERN (10 s).
 wait_grep() {
 	i=0
@@ -23,34 +28,35 @@ head -c 100000 /dev/urandom >"$F/show/sh020/unsent.mov"
 list="{\"re\":\"@req\",\"files\":[{\"path\":\"$F/show/sh020/unsent.mov\",\"size\":100000}]}"
 file='{"op":"transfer.file","id":"@id","index":0,"ok":true}'
 done='{"op":"transfer.done","id":"@id","ok":true,"bytes":100000,"wire_bytes":100000}'
-"$EVIL" talk "$TMP/evil" --hold 30000 --on "list=$list" \
+"$EVIL" talk "$TMP/evil" --hold 40000 --on "list=$list" \
     --on "transfer.start=$file" --on "transfer.start=$done" \
     >"$TMP/evil.out" 2>&1 &
 epid=$!
 pids="$pids $epid"
 wait_grep '"op":"welcome"' "$TMP/evil.out" || fail "no welcome: $(cat "$TMP/evil.out")"
-run 0 "$FERRY" send --from "$V" --to hq --state "$HUB" "$F/show/sh020/unsent.mov"
+run 0 "$FERRY" send --from "$V" --to "$UNSENT_TO" --state "$HUB" "$F/show/sh020/unsent.mov"
 jid=$(tail -n1 "$TMP/out")
 wait_grep '"op":"transfer.start"' "$TMP/evil.out" || fail "no transfer.start"
-# The hub waits for the vendor's data connection, then gives up.
+# The receiver waits for the vendor's data connection, then gives up.
 i=0
 until "$FERRY" job "$jid" --json --state "$HUB" | jq -e \
     '.tasks[0] | .state == "done" or .error != null' >/dev/null 2>&1; do
-	i=$((i + 1)); [ $i -lt 300 ] || break; sleep 0.1
+	i=$((i + 1)); [ $i -lt 400 ] || break; sleep 0.1
 done
 "$FERRY" cancel "$jid" --state "$HUB" >/dev/null 2>&1 || true
 run 0 "$FERRY" job "$jid" --json --state "$HUB"
 checks=$((checks + 1))
-[ ! -e "$S/show/sh020/unsent.mov" ] || fail "unsent.mov is at the hub"
+[ ! -e "$AT/show/sh020/unsent.mov" ] || fail "unsent.mov is at $UNSENT_TO"
 checks=$((checks + 1))
 [ "$(jq -r '.tasks[0].state' "$TMP/out")" != done ] ||
-    fail "the task is done, with nothing at the hub: $(jq -c '.tasks' "$TMP/out")"
+    fail "the task is done, with nothing at $UNSENT_TO: $(jq -c '.tasks' "$TMP/out")"
 kill "$epid" 2>/dev/null || true
 wait "$epid" 2>/dev/null || true
 
-# What the hub does receive is done: sent whole, then found identical.
+# What the receiver does receive is done: sent whole, then found
+# identical.
 for k in 1 2; do
-	evil_publish "$F/show/sh020/unsent.mov"
+	TO=$UNSENT_TO evil_publish "$F/show/sh020/unsent.mov"
 	checks=$((checks + 1))
 	[ "$(cat "$TMP/out")" = "done " ] ||
 	    fail "publish $k: $(cat "$TMP/out" "$TMP/evil.out")"
@@ -58,6 +64,6 @@ done
 checks=$((checks + 1))
 grep -q "whole=0 delta=0" "$TMP/evil.out" ||
     fail "the second publish was not found identical: $(cat "$TMP/evil.out")"
-cmp -s "$F/show/sh020/unsent.mov" "$S/show/sh020/unsent.mov" ||
-    fail "unsent.mov differs at the hub"
+cmp -s "$F/show/sh020/unsent.mov" "$AT/show/sh020/unsent.mov" ||
+    fail "unsent.mov differs at $UNSENT_TO"
 finish
