@@ -240,8 +240,10 @@ struct hub_link *hub_link_named(struct ferryd *d, const char *name);
 /*
  * hub-links.c: the platform of endpoint's machine, whose roots its paths
  * are written with (share_map_translate_for): "linux" for the hub's own
- * site, a linked agent's (the first found) for another, NULL (not known)
- * when none is linked. Caller holds d->mu; valid while it does.
+ * site, a linked agent's (the first found) for another; with none
+ * linked, the one its agent heard from last said (stored at each hello,
+ * store_endpoint_platform); NULL (not known) if none ever said one.
+ * Caller holds d->mu; valid while it does.
  */
 const char	*hub_endpoint_platform(struct ferryd *d, const char *endpoint);
 struct hub_link *hub_link_for(struct ferryd *d, const char *endpoint,

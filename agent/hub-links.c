@@ -30,14 +30,30 @@ hub_link_named(struct ferryd *d, const char *name)
 const char *
 hub_endpoint_platform(struct ferryd *d, const char *endpoint)
 {
-	struct hub_link	*l;
+	static const char *const known[] = { "linux", "windows", "macos" };
+	struct hub_link		*l;
+	char			 stored[16];
+	size_t			 i;
 
 	/* The hub runs on Linux only: its roots are the map's POSIX ones. */
 	if (strcmp(endpoint, d->conf.site) == 0)
 		return ("linux");
-	if ((l = hub_link_for(d, endpoint, 0)) == NULL)
+	if ((l = hub_link_for(d, endpoint, 0)) != NULL)
+		return (l->platform);
+	/*
+	 * None linked (a workstation switched off, a hub just restarted):
+	 * what its agent said last, so that the paths a job shows are the
+	 * ones that machine will write. Returned as a constant: the caller
+	 * keeps it while it holds d->mu, which this buffer would not outlive.
+	 */
+	if (d->store == NULL || store_endpoint_platform(d->store, endpoint,
+	    stored, sizeof stored, NULL) != 0)
 		return (NULL);
-	return (l->platform);
+	for (i = 0; i < sizeof known / sizeof known[0]; i++) {
+		if (strcmp(stored, known[i]) == 0)
+			return (known[i]);
+	}
+	return (NULL);
 }
 
 struct hub_link *

@@ -304,6 +304,8 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 		pub = hub_agent_address(d, a.name, a.site, hc->peer,
 		    json_object_get(hello, "address"));
 		store_agent_seen(d->store, a.id, pub, clock_now(), NULL);
+		/* For jobs planned while it is away (hub-links.c). */
+		store_agent_set_platform(d->store, a.id, platform, NULL);
 	}
 	pthread_mutex_unlock(&d->mu);
 	if (r != 0) {

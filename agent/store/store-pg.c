@@ -238,7 +238,10 @@ const char *const store_pg_migrations[] = {
 	" idx integer NOT NULL,"
 	" task bigint NOT NULL,"
 	" PRIMARY KEY (claim, idx));"
-	"CREATE INDEX claim_tasks_task ON claim_tasks(task);"
+	"CREATE INDEX claim_tasks_task ON claim_tasks(task);",
+	/* 14: the platform each agent said in its last hello. */
+	"ALTER TABLE agents ADD COLUMN platform text"
+	" CHECK (platform IN ('linux', 'windows', 'macos'));"
 };
 
 const size_t store_pg_nmigrations = STORE_NAMES(store_pg_migrations);

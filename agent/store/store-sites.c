@@ -365,6 +365,54 @@ store_agent_seen(struct store *st, int64_t id, const char *address,
 	return (0);
 }
 
+int
+store_agent_set_platform(struct store *st, int64_t id, const char *platform,
+    char **cause)
+{
+	static const char	 sql[] =
+	    "UPDATE agents SET platform = ? WHERE id = ?"
+	    " AND platform IS DISTINCT FROM ?";
+	struct db_stmt		*s;
+	int			 r;
+
+	/* Unchanged (most hellos): no write, no WAL growth. */
+	if ((r = db_q(st->db, sql, &s, cause, "tit", platform, id,
+	    platform)) != 0)
+		return (r);
+	return (db_exec(st->db, s, cause));
+}
+
+int
+store_endpoint_platform(struct store *st, const char *endpoint, char *buf,
+    size_t len, char **cause)
+{
+	/*
+	 * A site may have a Linux server and a Windows workstation: the
+	 * one heard from last is the likelier to take the next transfer.
+	 */
+	static const char	 sql[] =
+	    "SELECT platform FROM agents WHERE platform IS NOT NULL"
+	    " AND ((role = 'site' AND site = ?) OR (role = 'user'"
+	    " AND email = ?)) ORDER BY coalesce(last_seen, 0) DESC, id DESC"
+	    " LIMIT 1";
+	struct db_stmt		*s;
+	const char		*p;
+	int			 r;
+
+	if ((r = db_q(st->db, sql, &s, cause, "tt", endpoint, endpoint)) != 0)
+		return (r);
+	if ((r = db_step(st->db, s, cause)) <= 0)
+		return (r == 0 ? err_set(cause, FERRY_ERR_NOTFOUND, "no agent "
+		    "of %s has said its platform", endpoint) : r);
+	p = db_col_str(s, 0);
+	r = p != NULL && strlen(p) < len ? 0 : FERRY_ERR_PARSE;
+	if (r == 0)
+		memcpy(buf, p, strlen(p) + 1);
+	db_reset(s);
+	return (r == 0 ? 0 : err_set(cause, r, "a stored platform of %s does "
+	    "not fit", endpoint));
+}
+
 void
 store_agent_clear(struct store_agent *a)
 {

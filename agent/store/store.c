@@ -290,7 +290,16 @@ static const char *const store_migrations[] = {
 	" idx INTEGER NOT NULL,"
 	" task INTEGER NOT NULL,"
 	" PRIMARY KEY (claim, idx));"
-	"CREATE INDEX claim_tasks_task ON claim_tasks(task);"
+	"CREATE INDEX claim_tasks_task ON claim_tasks(task);",
+	/*
+	 * 14: the platform each agent said in its last hello (issue 18).
+	 * A job planned while none of an end's agents is linked translates
+	 * that end's paths for the machine it last heard from (a Windows
+	 * workstation's C:\ root, not the site's POSIX one):
+	 * store_endpoint_platform, hub_endpoint_platform.
+	 */
+	"ALTER TABLE agents ADD COLUMN platform TEXT"
+	" CHECK (platform IN ('linux', 'windows', 'macos'));"
 };
 
 /* Opening and the schema. */

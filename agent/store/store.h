@@ -258,6 +258,16 @@ int	 store_agent_by_fingerprint(struct store *st,
 int	 store_agent_seen(struct store *st, int64_t id, const char *address,
 	     int64_t now, char **cause);
 void	 store_agent_clear(struct store_agent *a);
+/*
+ * The platform an agent said in its hello ("linux", "windows", "macos"),
+ * kept for when it is not linked; and that of the site or person
+ * endpoint's agent heard from last (of those that said one) into buf,
+ * FERRY_ERR_NOTFOUND if none did.
+ */
+int	 store_agent_set_platform(struct store *st, int64_t id,
+	     const char *platform, char **cause);
+int	 store_endpoint_platform(struct store *st, const char *endpoint,
+	     char *buf, size_t len, char **cause);
 
 /* Invites: one-time enrolment codes, stored only as their SHA-256. */
 struct store_invite {

@@ -108,8 +108,9 @@ unpack() {
 }
 
 # Recipe revisions, in the stamp after the version and hash: OpenSSL's
-# " threads" is the build without -static (build_openssl).
-rev_openssl=" threads"
+# " threads" is the build without -static, " bcrypt" its seeding from
+# BCryptGenRandom (build_openssl).
+rev_openssl=" threads bcrypt"
 
 build_openssl() {
 	cd "$1"
@@ -125,7 +126,14 @@ build_openssl() {
 	# nothing (crypto/threads_none.c): two TLS set-ups at once broke the
 	# RNG ("error retrieving entropy") and the heap (docs/windows.md).
 	# no-shared makes the static libraries all the same.
+	# Seeding from BCryptGenRandom (the system's preferred RNG), as
+	# OpenSSL does when built with MSVC, not the deprecated CryptoAPI
+	# (CryptAcquireContextW + CryptGenRandom) it falls back to with
+	# mingw: that one needs the crypto provider's registry keys, and a
+	# wine session without them failed every TLS set-up with "error
+	# retrieving entropy" (docs/windows.md, "Known problems").
 	./Configure mingw64 --cross-compile-prefix=$HOST- --prefix="$prefix" \
+	    -DUSE_BCRYPTGENRANDOM -lbcrypt \
 	    --libdir=lib no-shared no-tests no-engine no-module \
 	    no-dso no-legacy no-async no-ssl3 no-dtls no-srtp no-srp no-psk \
 	    no-nextprotoneg no-ssl-trace no-ocsp no-ct no-cms no-cmp no-ts \
@@ -136,6 +144,8 @@ build_openssl() {
 	perl -e 'require "./configdata.pm";
 	    exit(exists $configdata::disabled{threads})' ||
 	    die "OpenSSL configured without threads: see $1/configure.log"
+	grep -q USE_BCRYPTGENRANDOM configdata.pm ||
+	    die "OpenSSL configured without BCryptGenRandom: see $1/configure.log"
 	make -j"$jobs" build_libs >make.log
 	make install_dev >install.log
 }

@@ -440,6 +440,44 @@ test_invite_race(void)
 	ASSERT_INT_EQ(used, 5);
 }
 
+/*
+ * The platform an agent said (migration 14): none until one hello says
+ * it; of a site's two agents, the one heard from last; a platform the
+ * schema does not know is refused.
+ */
+static void
+test_agent_platforms(struct store *st, int64_t server)
+{
+	struct store_agent	 a;
+	char			 p[16], *cause = NULL;
+	int64_t			 ws;
+
+	ASSERT_INT_EQ(store_endpoint_platform(st, "la", p, sizeof p, &cause),
+	    FERRY_ERR_NOTFOUND);
+	ASSERT_STR_CONTAINS(cause, "la");
+	free(cause);
+	ASSERT_INT_EQ(store_agent_set_platform(st, server, "linux", NULL), 0);
+	ASSERT_INT_EQ(store_agent_set_platform(st, server, "linux", NULL), 0);
+	ASSERT_INT_EQ(store_endpoint_platform(st, "la", p, sizeof p, NULL), 0);
+	ASSERT_STR_EQ(p, "linux");
+	memset(&a, 0, sizeof a);
+	a.name = "la-ws";
+	a.role = STORE_ROLE_SITE;
+	a.site = "la";
+	fingerprint(a.fingerprint, 21);
+	ASSERT_INT_EQ(store_agent_add(st, &a, 70, &ws, NULL), 0);
+	ASSERT_INT_EQ(store_agent_seen(st, ws, NULL, 80, NULL), 0);
+	ASSERT_INT_EQ(store_agent_set_platform(st, ws, "windows", NULL), 0);
+	ASSERT_INT_EQ(store_endpoint_platform(st, "la", p, sizeof p, NULL), 0);
+	ASSERT_STR_EQ(p, "windows");
+	ASSERT_INT_EQ(store_agent_seen(st, server, NULL, 90, NULL), 0);
+	ASSERT_INT_EQ(store_endpoint_platform(st, "la", p, sizeof p, NULL), 0);
+	ASSERT_STR_EQ(p, "linux");
+	ASSERT_TRUE(store_agent_set_platform(st, ws, "hurd", NULL) != 0);
+	ASSERT_INT_EQ(store_endpoint_platform(st, "nowhere", p, sizeof p,
+	    NULL), FERRY_ERR_NOTFOUND);
+}
+
 static void
 test_agents(void)
 {
@@ -492,6 +530,7 @@ test_agents(void)
 	fingerprint(fp, 9);
 	ASSERT_INT_EQ(store_agent_by_fingerprint(st, fp, &got, NULL),
 	    FERRY_ERR_NOTFOUND);
+	test_agent_platforms(st, id);
 	free(cause);
 	store_close(st);
 }
