@@ -56,15 +56,22 @@ fi
 # --wan-tcp-mem BYTES: the hosts tuned for a long fat network, as
 # docs/operations.md ("Long fat networks") tells a studio to: the largest
 # TCP send and receive buffers (net.ipv4.tcp_wmem, tcp_rmem) raised to
-# BYTES on both ends. Only in network namespaces of the bench's own: the
-# sending end's must not be the machine's (run it under unshare -n).
+# BYTES on both ends. Those settings belong to a network namespace, and
+# the sending end's must not be the machine's, whichever namespace the
+# bench was started in (whether it is the machine's cannot always be
+# told: /proc/1/ns may be unreadable), so the bench re-runs itself in a
+# new one (with its own loopback) before it changes anything.
 case "$WAN_TCP_MEM" in
 '') ;;
 *[!0-9]*) die "--wan-tcp-mem: bytes, e.g. 33554432" ;;
 *)
-	[ "$(stat -L -c %i /proc/self/ns/net)" != \
-	    "$(stat -L -c %i /proc/1/ns/net)" ] ||
-	    die "--wan-tcp-mem changes the namespace's TCP settings: run the bench in a network namespace of its own (unshare -n)"
+	if [ -z "${WAN_OWN_NS:-}" ]; then
+		command -v unshare >/dev/null 2>&1 ||
+		    die "--wan-tcp-mem needs unshare (util-linux)"
+		WAN_OWN_NS=1 exec unshare -n sh -c \
+		    'ip link set lo up && exec bash "$@"' sh "$0" \
+		    "${BENCH_ARGS[@]}"
+	fi
 	;;
 esac
 [ "$WORKDIR_SET" = 1 ] || W="${TMPDIR:-/tmp}/ferry-bench-wan"
