@@ -41,11 +41,39 @@ RWRAP="ip netns exec $WAN_NS"
 ALL_SCENARIOS="S1 S7 S9"
 [ -z "$ONLY" ] && ONLY=S1
 # The whole S1 file crosses the relay 3 times a run at 10-100 MB/s.
-if [ "$QUICK" = 1 ]; then
+# --wan-size MIB for others (docs/benchmarks.md, sixth pass: how large a
+# file must be before the start of the streams' windows stops deciding).
+if [ -n "$WAN_SIZE" ]; then
+	case "$WAN_SIZE" in
+	''|*[!0-9]*|0) die "--wan-size: a size in MiB, e.g. 2048" ;;
+	esac
+	BIG=$((WAN_SIZE * MIB))
+elif [ "$QUICK" = 1 ]; then
 	BIG=$((128 * MIB))
 else
 	BIG=$((512 * MIB))
 fi
+# --wan-tcp-mem BYTES: the hosts tuned for a long fat network, as
+# docs/operations.md ("Long fat networks") tells a studio to: the largest
+# TCP send and receive buffers (net.ipv4.tcp_wmem, tcp_rmem) raised to
+# BYTES on both ends. Those settings belong to a network namespace, and
+# the sending end's must not be the machine's, whichever namespace the
+# bench was started in (whether it is the machine's cannot always be
+# told: /proc/1/ns may be unreadable), so the bench re-runs itself in a
+# new one (with its own loopback) before it changes anything.
+case "$WAN_TCP_MEM" in
+'') ;;
+*[!0-9]*) die "--wan-tcp-mem: bytes, e.g. 33554432" ;;
+*)
+	if [ -z "${WAN_OWN_NS:-}" ]; then
+		command -v unshare >/dev/null 2>&1 ||
+		    die "--wan-tcp-mem needs unshare (util-linux)"
+		WAN_OWN_NS=1 exec unshare -n sh -c \
+		    'ip link set lo up && exec bash "$@"' sh "$0" \
+		    "${BENCH_ARGS[@]}"
+	fi
+	;;
+esac
 [ "$WORKDIR_SET" = 1 ] || W="${TMPDIR:-/tmp}/ferry-bench-wan"
 
 wan_setup()
@@ -73,6 +101,14 @@ wan_setup()
 	    $RWRAP ip addr add "$RHOST/30" dev "$WAN_THERE" &&
 	    $RWRAP ip link set "$WAN_THERE" up ||
 	    die "cannot set up the relay's devices"
+	if [ -n "$WAN_TCP_MEM" ]; then
+		for i in "" "$RWRAP"; do
+			$i sysctl -q -w "net.ipv4.tcp_wmem=4096 16384 $WAN_TCP_MEM" \
+			    "net.ipv4.tcp_rmem=4096 131072 $WAN_TCP_MEM" ||
+			    die "cannot set the TCP buffers"
+		done
+	fi
+	log "wan: tcp_wmem $(cat /proc/sys/net/ipv4/tcp_wmem | tr '\t' ' '), tcp_rmem $(cat /proc/sys/net/ipv4/tcp_rmem | tr '\t' ' '), wmem_max $(cat /proc/sys/net/core/wmem_max) here; there: tcp_rmem $($RWRAP cat /proc/sys/net/ipv4/tcp_rmem | tr '\t' ' ')"
 	log "wan: $LHOST -> relay (RTT $WAN_RTT ms, rate $([ "$WAN_BPS" = 0 ] && echo none || echo "$WAN_BPS bit/s")) -> $RHOST in netns $WAN_NS; congestion control $(cat /proc/sys/net/ipv4/tcp_congestion_control)"
 }
 
@@ -127,6 +163,7 @@ wan_results()
 {
 	jq --slurpfile runs "$W/runs.jsonl" --slurpfile meta "$W/meta.jsonl" \
 	    --arg wan "$WAN" --argjson rtt "$WAN_RTT" --argjson bps "$WAN_BPS" \
+	    --argjson tcpmem "${WAN_TCP_MEM:-null}" \
 	    "$JQ_MEDIAN"'
 	def r4: if . == null then null else (. * 10000 | round) / 10000 end;
 	def spread: map(select(. != null)) | if length == 0 then null
@@ -137,7 +174,7 @@ wan_results()
 	  | ($g | map(.wall) | median) as $w
 	  | ([$meta[] | select(.scenario == $o.scenario) | .check.max_single_ratio]
 	     | first) as $msr
-	  | . + {wan: $wan, rtt_ms: $rtt, rate_bit_s: $bps,
+	  | . + {wan: $wan, rtt_ms: $rtt, rate_bit_s: $bps, tcp_mem: $tcpmem,
 	         ferry1_s: ($w | r4),
 	         single_ratio: (if $w != null and $o.ferry_s != null and $w > 0
 	                        then $o.ferry_s / $w | r4 else null end),

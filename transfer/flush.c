@@ -217,7 +217,8 @@ direct_open(int fd)
 }
 
 ssize_t
-direct_pwrite(int dfd, int fd, const void *p, size_t n, off_t off)
+direct_pwrite(int dfd, int fd, const void *p, size_t n, off_t off,
+    int *cached)
 {
 	ssize_t	r;
 
@@ -230,6 +231,8 @@ direct_pwrite(int dfd, int fd, const void *p, size_t n, off_t off)
 		if (r != -1 || errno != EINVAL)
 			return (r);
 	}
+	if (cached != NULL)
+		*cached = 1;
 	do
 		r = pwrite(fd, p, n, off);
 	while (r == -1 && errno == EINTR);

@@ -83,9 +83,11 @@ int		 direct_open(int fd);
 /*
  * Writes n bytes from p at off: through dfd when p, n and off are all
  * aligned to DIRECT_ALIGN (and dfd is not -1), else through fd. Returns
- * what pwrite returns.
+ * what pwrite returns. When cached is not NULL, sets *cached to 1 if the
+ * bytes went through the page cache (they then need a writeback, which
+ * O_DIRECT bytes do not), and leaves it alone otherwise.
  */
 ssize_t		 direct_pwrite(int dfd, int fd, const void *p, size_t n,
-		     off_t off);
+		     off_t off, int *cached);
 
 #endif /* FERRY_FLUSH_H */

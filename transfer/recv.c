@@ -410,7 +410,7 @@ recv_write_sink(void *arg, const void *data, size_t len)
 	hash_update(rf->h, data, len);
 	while (len > 0) {
 		if ((n = direct_pwrite(rf->dfd, rf->fd, p, len,
-		    (off_t)rf->written)) == -1) {
+		    (off_t)rf->written, NULL)) == -1) {
 			recv_file_fail(rf, "writing: %s", strerror(errno));
 			return (0);
 		}
