@@ -27,11 +27,7 @@ run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
 # when la is back.
 kill "$APID"
 wait "$APID" 2>/dev/null || :
-i=0
-while "$FERRY" status --json --state "$HUB" | jq -e '.agents["la-server"]' \
-    >/dev/null && [ $i -lt 100 ]; do
-	i=$((i + 1)); sleep 0.1
-done
+wait_unlinked la-server
 run 0 "$FERRY" send --from hq --to la --state "$HUB" "$S/job"
 j2=$(tail -n1 "$TMP/out")
 run 0 "$FERRY" pause "$j2" --state "$HUB"

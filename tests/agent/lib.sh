@@ -108,6 +108,18 @@ wait_file() {
 	done
 }
 
+# wait_unlinked NAME: until the hub no longer lists agent NAME (10 s);
+# fails the test if it stays.
+wait_unlinked() {
+	_u=0
+	while "$FERRY" status --json --state "$HUB" 2>/dev/null |
+	    jq -e ".agents[\"$1\"]" >/dev/null; do
+		_u=$((_u + 1))
+		[ $_u -lt 100 ] || { fail "$1 stayed linked"; return 1; }
+		sleep 0.1
+	done
+}
+
 # wait_linked NAME: until the hub lists agent NAME as connected.
 wait_linked() {
 	i=0

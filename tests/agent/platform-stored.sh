@@ -29,13 +29,7 @@ hello() {
 	checks=$((checks + 1))
 	grep -q '"op":"welcome"' "$TMP/out" ||
 	    fail "no welcome for a hello saying $1: $(cat "$TMP/out" "$TMP/err")"
-	_i=0
-	while "$FERRY" status --json --state "$HUB" 2>/dev/null |
-	    jq -e '.agents["fx-ws"]' >/dev/null; do
-		_i=$((_i + 1))
-		[ $_i -lt 100 ] || { fail "fx-ws stayed linked"; return 0; }
-		sleep 0.1
-	done
+	wait_unlinked fx-ws || :
 }
 
 # planned WANT WHY: a.exr sent to the vendor while it is not linked; the

@@ -320,10 +320,7 @@ jq -e '[.[] | select(.what == "relay.off") | .detail | tostring |
 # it then): the dispatcher refuses it with the same message and record.
 kill "$NYPID"
 wait "$NYPID" 2>/dev/null || true
-i=0
-while "$FERRY" status --json --state "$HUB" | jq -e '.agents["ny-server"]' >/dev/null; do
-	i=$((i + 1)); [ $i -lt 100 ] || fail "ny-server stays linked"; sleep 0.1
-done
+wait_unlinked ny-server
 rm -f "$N/show/sh030/anim.mov"
 run 0 "$FERRY" send --from la --to ny --state "$HUB" "$L/show/sh030/anim.mov"
 late=$(tail -n1 "$TMP/out")

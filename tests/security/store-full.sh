@@ -34,11 +34,7 @@ LAPID=$APID
 run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
 # la goes away; the job waits for it.
 kill "$LAPID"; wait "$LAPID" 2>/dev/null || true
-i=0
-while "$FERRY" status --json --state "$HUB" 2>/dev/null |
-    jq -e '.agents["la-server"]' >/dev/null; do
-	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
-done
+wait_unlinked la-server
 run 0 "$FERRY" send --from hq --to la --state "$HUB" "$S/show/sh010/comp.mov"
 # No room left: the WAL at 0 bytes, then the rest of the tmpfs taken.
 sqlite3 "$HUB/hub.db" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
