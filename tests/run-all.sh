@@ -23,7 +23,7 @@ export FERRY_NODE_MODULES
 jobs=$(nproc 2>/dev/null || echo 2)
 check() {
 	dir=$1; shift
-	echo "=== $dir: configure $*"
+	echo "=== $dir: configure $* ($(date -u +%T))"
 	mkdir -p "$dir"
 	(cd "$dir" && "$top/configure" --enable-werror "$@" >configure.out &&
 	    make -j"$jobs" >make.out &&
