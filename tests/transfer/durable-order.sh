@@ -105,7 +105,7 @@ ordered() {
 		match($0, /close\([0-9]+/)
 		n = substr($0, RSTART + 6, RLENGTH - 6)
 		# A flusher thread closes what it has just fsynced. strace may
-		# print that close after another thread's open that already
+		# print that close after an open in another thread that already
 		# reused the number: then it closes the fsynced file.
 		k = $1 SUBSEP n
 		if ((k in fsyncd) && fsyncd[k] != fd[n]) {
