@@ -13,6 +13,7 @@
 #include "err.h"
 #include "ferryd.h"
 #include "identity.h"
+#include "share-map.h"
 #include "store.h"
 
 struct hub_link *
@@ -30,10 +31,8 @@ hub_link_named(struct ferryd *d, const char *name)
 const char *
 hub_endpoint_platform(struct ferryd *d, const char *endpoint)
 {
-	static const char *const known[] = { "linux", "windows", "macos" };
-	struct hub_link		*l;
-	char			 stored[16];
-	size_t			 i;
+	struct hub_link	*l;
+	char		 stored[16];
 
 	/* The hub runs on Linux only: its roots are the map's POSIX ones. */
 	if (strcmp(endpoint, d->conf.site) == 0)
@@ -49,11 +48,7 @@ hub_endpoint_platform(struct ferryd *d, const char *endpoint)
 	if (d->store == NULL || store_endpoint_platform(d->store, endpoint,
 	    stored, sizeof stored, NULL) != 0)
 		return (NULL);
-	for (i = 0; i < sizeof known / sizeof known[0]; i++) {
-		if (strcmp(stored, known[i]) == 0)
-			return (known[i]);
-	}
-	return (NULL);
+	return (share_platform_name(stored));
 }
 
 struct hub_link *

@@ -36,16 +36,22 @@ static const struct {
 	    SHARE_OS_MAC, SHARE_OS_DEFAULT } },
 };
 
-int
-share_platform_known(const char *name)
+const char *
+share_platform_name(const char *name)
 {
 	size_t	i;
 
 	for (i = 0; name != NULL && share_platforms[i].name != NULL; i++) {
 		if (strcmp(share_platforms[i].name, name) == 0)
-			return (1);
+			return (share_platforms[i].name);
 	}
-	return (0);
+	return (NULL);
+}
+
+int
+share_platform_known(const char *name)
+{
+	return (share_platform_name(name) != NULL);
 }
 
 /* The roots platform's machine takes, in order; unknown's for NULL. */

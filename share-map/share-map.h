@@ -89,6 +89,8 @@ int	 share_map_translate(const struct share_map *m, const char *from_site,
  * (compat_platform() on that machine). 1 if name is one of them.
  */
 int	 share_platform_known(const char *name);
+/* The same name as a constant of this library's table, or NULL. */
+const char *share_platform_name(const char *name);
 /*
  * The i-th kind of root a machine of platform takes (the order of
  * share_map_translate_for; NULL: not known), SHARE_OS_DEFAULT past the
