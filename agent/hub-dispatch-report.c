@@ -285,6 +285,27 @@ dispatch_recv_word(const struct jobs_xfer *x)
 }
 
 /*
+ * A transfer.file from an end of x about its file i. A failure counts
+ * from the sender. A delivery counts from the end whose word settles x
+ * (dispatch_recv_word); when the hub itself receives, from neither: a
+ * file is delivered when the hub has it in place (dispatch_committed,
+ * before the sender's ACK; publish-unsent.sh). Caller holds d->mu.
+ */
+static void
+dispatch_file_word(struct jobs_xfer *x, int sender, size_t i, int ok,
+    const char *err)
+{
+	int	recv_word = dispatch_recv_word(x);
+
+	if (sender && !ok)
+		dispatch_settle(x, i, 0, err);
+	else if (sender && ok && x->recv.link != NULL && !recv_word)
+		dispatch_settle(x, i, 1, err);		/* the sender's word */
+	else if (!sender && ok && recv_word)
+		dispatch_settle(x, i, 1, NULL);		/* the receiver's */
+}
+
+/*
  * An agent's word about a transfer it takes part in. Only what concerns
  * its own part counts: a receiver cannot settle files, nor a stranger
  * anything. Caller holds d->mu.
@@ -317,17 +338,8 @@ dispatch_message(struct ferryd *d, struct hub_link *l, const char *op,
 	x->heard_at = clock_now();
 	if (strcmp(op, "transfer.listening") == 0)
 		dispatch_port(x, l, msg);
-	else if (strcmp(op, "transfer.file") == 0 && sender &&
-	    ((x->recv.link != NULL && !dispatch_recv_word(x)) || !ok))
-		dispatch_settle(x, i, ok, err);
-	else if (strcmp(op, "transfer.file") == 0 && !sender && ok &&
-	    dispatch_recv_word(x))
-		dispatch_settle(x, i, 1, NULL);
-	/*
-	 * When the hub receives, a file is delivered when the hub has it in
-	 * place (dispatch_committed, before the sender's ACK): the sender's
-	 * word that it arrived is not taken (publish-unsent.sh).
-	 */
+	else if (strcmp(op, "transfer.file") == 0)
+		dispatch_file_word(x, sender, i, ok, err);
 	else if (strcmp(op, "transfer.progress") == 0 && sender)
 		dispatch_progress_at(x, i, json_integer_value(
 		    json_object_get(msg, "bytes")));
