@@ -190,6 +190,17 @@ lease_fresh(struct ferryd *d)
 }
 
 /*
+ * hub-ids.c: the hub's runs and transfer ids, unique across its lives and
+ * its clock's steps (reserved in blocks in the store). hub_ids_new_run
+ * begins a run (d->hub_run); hub_ids_next is the next transfer id, -1 if
+ * the store could not give more; hub_ids_seen: an id a last run handed
+ * out (an adopted transfer's). Caller holds d->mu.
+ */
+int	hub_ids_new_run(struct ferryd *d, char **cause);
+int64_t	hub_ids_next(struct ferryd *d);
+void	hub_ids_seen(int64_t id);
+
+/*
  * hub-web.c: the status page and /metrics (libmicrohttpd's thread); off
  * with "web off". Unasked, a port that is taken only logs a warning.
  */

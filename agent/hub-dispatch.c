@@ -62,8 +62,6 @@
 #define DISPATCH_DONE_WAIT_S	30	/* a sender's last words */
 #define DISPATCH_TRY		64	/* jobs tried for one transfer */
 
-static int64_t	dispatch_next_id;
-
 /* Where a job goes: a site, or a person's agent by e-mail. */
 static const char *
 dispatch_to(const struct store_job *j)
@@ -708,7 +706,11 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 		return (-1);	/* stays queued until both can take part */
 	}
 	x->d = d;
-	x->id = ++dispatch_next_id;
+	if ((x->id = hub_ids_next(d)) < 0) {
+		store_job_clear(&j);
+		dispatch_xfer_free(x);
+		return (-1);	/* stays queued until the store gives ids */
+	}
 	x->job_id = j.id;
 	saved_xfer_start(x->id, x->job_id, x->send.link != NULL ?
 	    x->send.fp : NULL, x->recv.link != NULL ? x->recv.fp : NULL);
@@ -887,10 +889,8 @@ dispatch_start(struct ferryd *d)
 	struct jobs_xfer	*adopted, *x;
 	pthread_t		 t, th;
 	size_t			 n = 0, na = 0;
+	char			*cause = NULL;
 
-	/* Ids from a previous life of the hub must not match new ones. */
-	dispatch_next_id = clock_now() * 1000;
-	d->hub_run = dispatch_next_id;	/* told to agents in the welcome */
 	/*
 	 * Tasks a killed hub left running go back in the queue, but for
 	 * those of transfers between two agents, which may carry on: they
@@ -900,10 +900,25 @@ dispatch_start(struct ferryd *d)
 	jobstore_recover(d);
 	store_recover_unclaimed(d->store, clock_now(), &n, NULL);
 	adopted = adopt_load(d, &na);
+	for (x = adopted; x != NULL; x = x->next)
+		hub_ids_seen(x->id);
+	/*
+	 * This run (d->hub_run, told to agents in the welcome), and ids
+	 * above every earlier run's (hub-ids.c).
+	 */
+	if (hub_ids_new_run(d, &cause) != 0) {
+		pthread_mutex_unlock(&d->mu);
+		log_error("cannot begin a new run: %s", cause ? cause :
+		    "the store");
+		free(cause);
+		while ((x = adopted) != NULL) {
+			adopted = x->next;
+			dispatch_xfer_free(x);
+		}
+		return (-1);
+	}
 	while ((x = adopted) != NULL) {
 		adopted = x->next;
-		if (x->id >= dispatch_next_id)
-			dispatch_next_id = x->id + 1;
 		if (pthread_create(&th, NULL, dispatch_xfer_main, x) != 0) {
 			store_claim_release(d->store, x->id, clock_now(), &n,
 			    NULL);

@@ -74,8 +74,10 @@ lease_renewed(struct ferryd *d, int64_t sent_ms)
 static void
 lease_regained(struct ferryd *d, int64_t sent_ms)
 {
-	size_t	n = 0;
-	int	i;
+	size_t	 n = 0;
+	int	 i;
+	char	*cause = NULL;
+	int64_t	 run;
 
 	pthread_mutex_lock(&d->mu);
 	for (i = 0; i < 300 && d->xfers != NULL; i++) {
@@ -87,8 +89,17 @@ lease_regained(struct ferryd *d, int64_t sent_ms)
 	store_recover(d->store, clock_now(), &n, NULL);
 	/* Not taken over by this run: its agents stop what they ran. */
 	store_claims_forget(d->store, NULL);
-	d->hub_run = d->hub_run + 1 > clock_now() * 1000 ? d->hub_run + 1 :
-	    clock_now() * 1000;
+	if (hub_ids_new_run(d, &cause) != 0) {
+		/*
+		 * Still a run of its own: ids go on from this process's
+		 * last, which no other run of the store handed out.
+		 */
+		log_warnx("a new run from the store's ids: %s", cause);
+		free(cause);
+		if ((run = hub_ids_next(d)) < 0)
+			run = d->hub_run + 1;
+		d->hub_run = run;
+	}
 	atomic_store(&d->lease_until, sent_ms + DB_LEASE_FENCE_MS);
 	pthread_cond_signal(&d->wake);
 	pthread_mutex_unlock(&d->mu);
