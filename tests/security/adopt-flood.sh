@@ -86,23 +86,19 @@ lines=$(tail -n +"$((lines0 + 1))" "$HUB.log" | grep -c "transfer" || true)
 [ "$lines" -le 30 ] ||
     fail "6 hellos wrote $lines log lines about transfers: $(tail -n +"$((lines0 + 1))" "$HUB.log" | grep "transfer" | sort | uniq -c | sort -rn | head -n 4)"
 
-# The real ends carry the transfer on, and it is done once. About 1 run
-# in 5, la logs no loss of its link to the killed hub and never reports
-# the transfer to the new one, which then queues it again (done once all
-# the same): not understood yet (docs/security.md). Until it is, that
-# case is shown here, not failed; carry-on.sh and adopt-forged.sh check
-# the carrying on itself.
+# The real ends carry the transfer on, and it is done once. (About 1 run
+# in 5 it was not: the hub, back within the second it had started in,
+# began "the same run" and read the ends' reports as its own run's;
+# tests/agent/run-restart.sh, hub-ids.c.)
 run 0 "$FERRY" job "$id" --wait --state "$HUB"
 run 0 "$FERRY" job "$id" --json --state "$HUB"
 checks=$((checks + 1))
 [ "$(jq -r '.state' "$TMP/out")" = done ] ||
     fail "job $id is not done: $(jq -c '{state, tasks}' "$TMP/out" | cut -c1-300)"
+checks=$((checks + 1))
 grep -q "transfer $xid (job $id, la-server to ny-server) carries on under this hub" \
-    "$HUB.log" || {
-	echo "NOTE: the transfer was not carried on: $(grep "transfer" "$HUB.log" | tail -n 5)" >&2
-	tail -n 40 "$TMP/la-server.log" >&2
-	grep -h "la-server\|listening on\|left running" "$HUB.log" | tail -n 20 >&2
-}
+    "$HUB.log" ||
+    fail "the transfer was not carried on: $(grep "transfer" "$HUB.log" | tail -n 5)"
 checks=$((checks + 1))
 cmp -s "$f" "$N/show/big.mov" || fail "big.mov differs at ny"
 finish
