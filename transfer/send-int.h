@@ -53,6 +53,7 @@ struct send_item {
 	int			 striped;	/* offered with MSG_ENTRY_STRIPE */
 	int			 spread;	/* its chunks went on several
 						   streams */
+	int			 awaiting;	/* its data went: one ACK due */
 };
 
 struct send_stream {
@@ -66,6 +67,8 @@ struct send_stream {
 	size_t			 nqueue;
 	size_t			*batch;
 	size_t			 nbatch;
+	size_t			*held;		/* PIPELINE: the batch sent */
+	size_t			 nheld;		/* before, its ACKs to come */
 	uint8_t			*chunk;
 	int			 index;		/* which stream */
 	uint64_t		 features;	/* agreed in HELLO */

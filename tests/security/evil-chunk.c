@@ -253,7 +253,7 @@ main(int argc, char **argv)
 	}
 	if (plain)
 		hello_plain(&c);
-	else if (session_hello(&c, NULL, &cause) != 0)
+	else if (session_hello(&c, FRAME_FEATURE_PIPELINE, NULL, &cause) != 0)
 		die("hello", cause);
 	if (strcmp(mode, "early") == 0) {
 		struct msg_chunk	m = { 0, 0, 0, 4U << 20 };
