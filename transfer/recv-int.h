@@ -99,6 +99,8 @@ struct recv_stream {
 	struct conn		 c;
 	struct recv_item	*items;
 	size_t			 nitems;
+	size_t			 find_next;	/* where to look for the next
+						   FILE_BEGIN's item */
 	char			*cache_dir;	/* parent of the last path */
 	int			 cache_fd;	/* and its directory */
 	int			 cache_parts;	/* partials there? -1: not read */

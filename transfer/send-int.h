@@ -69,6 +69,7 @@ struct send_stream {
 	size_t			 nbatch;
 	size_t			*held;		/* PIPELINE: the batch sent */
 	size_t			 nheld;		/* before, its ACKs to come */
+	size_t			 find_next;	/* send_find's hint */
 	uint8_t			*chunk;
 	int			 index;		/* which stream */
 	uint64_t		 features;	/* agreed in HELLO */
