@@ -79,6 +79,12 @@ struct send_stream {
 };
 
 
+/*
+ * The item of list (n indices into s->items) that has this id, or NULL;
+ * searches on from the last one found (send-stream.c).
+ */
+struct send_item *send_find(struct send_stream *s, const size_t *list,
+	    size_t n, uint32_t id);
 /* Whether the caller asked the transfer to stop. */
 int	send_aborted(const struct send_stream *s, char **cause);
 /* Keeps all streams together under the bandwidth limit, if there is one. */

@@ -110,26 +110,6 @@ send_entries(struct send_stream *s, char **cause)
 }
 
 /*
- * The item of the list held (n of them) that has this id, or NULL. PLANs
- * and ACKs come in the order offered: searching on from the last one
- * found makes a batch one pass, not 1,024 squared / 2 compares.
- */
-static struct send_item *
-send_find(struct send_stream *s, const size_t *list, size_t n, uint32_t id)
-{
-	size_t	i, k;
-
-	for (k = 0; k < n; k++) {
-		i = (s->find_next + k) % n;
-		if (s->items[list[i]].id == id) {
-			s->find_next = i + 1;
-			return (&s->items[list[i]]);
-		}
-	}
-	return (NULL);
-}
-
-/*
  * Reads SIGNATURE frames up to the empty one and loads the signature, or
  * for a STRIPE plan keeps them as the chunk map.
  */
