@@ -169,9 +169,11 @@ recv_batch_end(struct recv_stream *s, char **cause)
 	}
 	b = &h->b;
 	recv_pipe_wait(h);
-	if ((r = recv_send_acks(s, b->items, b->nitems, 1, cause)) != 0)
-		return (r);
+	/* Counted and told to the caller even if the sending fails. */
+	r = recv_send_acks(s, b->items, b->nitems, 1, cause);
 	recv_pipe_clear(h);
+	if (r != 0)
+		return (r);
 	if (s->nitems == 0)
 		return (0);	/* chunks only, or asked for the ACKs */
 	/*
