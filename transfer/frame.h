@@ -133,7 +133,12 @@ int	 frame_decoder_partial(const struct frame_decoder *d);
  * on any of the transfer's streams (docs/protocol.md, 6.7).
  */
 #define FRAME_FEATURE_STRIPE	UINT64_C(0x1)
-#define FRAME_FEATURES		FRAME_FEATURE_STRIPE
+/*
+ * A batch's ACKs come after the next batch's data (docs/protocol.md 6.1):
+ * the receiver commits one batch while it takes the next.
+ */
+#define FRAME_FEATURE_PIPELINE	UINT64_C(0x2)
+#define FRAME_FEATURES		(FRAME_FEATURE_STRIPE | FRAME_FEATURE_PIPELINE)
 
 struct frame_hello {
 	uint32_t	 version;

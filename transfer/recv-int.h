@@ -99,6 +99,8 @@ struct recv_stream {
 	struct conn		 c;
 	struct recv_item	*items;
 	size_t			 nitems;
+	size_t			 find_next;	/* where to look for the next
+						   FILE_BEGIN's item */
 	char			*cache_dir;	/* parent of the last path */
 	int			 cache_fd;	/* and its directory */
 	int			 cache_parts;	/* partials there? -1: not read */
@@ -116,6 +118,8 @@ struct recv_stream {
 	struct flusher		*fl;		/* flushes finished files */
 	uint64_t		 features;	/* agreed in HELLO */
 	struct buf		 map;		/* a STRIPE plan's chunk map */
+	struct recv_held	*held;		/* PIPELINE: the batch before,
+						   its ACKs not sent yet */
 	int			 started;
 	int			 result;
 	char			*cause;
@@ -195,6 +199,21 @@ int	recv_tmp_open(struct recv_stream *s, int dirfd, struct recv_item *it,
 	    const struct msg_begin *b);
 /* recv-commit.c: closes the unnamed files of a batch not committed. */
 void	recv_tmp_drop(struct recv_stream *s);
+/*
+ * recv-pipe.c: the end of a batch's data (an empty FILE_BEGIN). Without
+ * PIPELINE, commits the batch and sends its ACKs. With it, sends the ACKs
+ * of the batch held before (once its commit is over), then hands this one
+ * to a commit of its own, in a thread while the next batch arrives, its
+ * ACKs held until the next batch's data has come (docs/protocol.md 6.1).
+ */
+int	recv_batch_end(struct recv_stream *s, char **cause);
+/* recv-pipe.c: whether a batch's ACKs are held, not sent yet. */
+int	recv_pipe_held(const struct recv_stream *s);
+/*
+ * recv-pipe.c: at the stream's end: waits for the held batch's commit
+ * (its files are in place, the caller told so) and frees it unanswered.
+ */
+void	recv_pipe_drop(struct recv_stream *s);
 /* Puts the batch's verified files in place (recv-commit.c). */
 void	recv_commit(struct recv_stream *s);
 /* Applies directory modes and times, deepest first (recv-commit.c). */

@@ -260,7 +260,8 @@ recv_read_entries(struct recv_stream *s, char **cause)
 		    (int)f.type == FRAME_CHUNK)
 			return ((r = stripe_chunk(s, &f, cause)) != 0 ? r :
 			    RECV_CHUNKS);
-		if (s->nitems == 0 && (s->features & FRAME_FEATURE_STRIPE) &&
+		if (s->nitems == 0 && (s->features & (FRAME_FEATURE_STRIPE |
+		    FRAME_FEATURE_PIPELINE)) &&
 		    (int)f.type == FRAME_FILE_BEGIN && f.len == 0)
 			return (RECV_CHUNKS_END);
 		if ((int)f.type != FRAME_FILE_ENTRY)
@@ -288,8 +289,8 @@ recv_clear_items(struct recv_stream *s)
 {
 	size_t	i;
 
-	/* The flusher writes into the items. */
-	if (s->fl != NULL)
+	/* The flusher writes into the items (none: a batch handed on). */
+	if (s->fl != NULL && s->nitems > 0)
 		flusher_wait(s->fl);
 	recv_tmp_drop(s);
 	for (i = 0; i < s->nitems; i++) {
@@ -609,14 +610,21 @@ recv_file_close(struct recv_file *rf)
 static struct recv_item *
 recv_find_item(struct recv_stream *s, uint32_t id)
 {
-	size_t	i;
+	size_t	i, k;
 
-	for (i = 0; i < s->nitems; i++) {
+	/*
+	 * Files come in the order planned: searching on from the last one
+	 * found makes a batch one pass, not 1,024 squared / 2 compares.
+	 */
+	for (k = 0; k < s->nitems; k++) {
+		i = (s->find_next + k) % s->nitems;
 		if (s->items[i].e.id == id && !s->items[i].begun &&
 		    (s->items[i].action == MSG_PLAN_WHOLE ||
 		    s->items[i].action == MSG_PLAN_DELTA ||
-		    s->items[i].action == MSG_PLAN_STRIPE))
+		    s->items[i].action == MSG_PLAN_STRIPE)) {
+			s->find_next = i + 1;
 			return (&s->items[i]);
+		}
 	}
 	return (NULL);
 }
@@ -690,36 +698,6 @@ recv_file_data(struct recv_stream *s, struct recv_file *rf,
 	return (r);
 }
 
-/* Counts a file the sender sent, and encodes its ACK. */
-static int
-recv_answer(struct recv_stream *s, struct recv_item *it, struct buf *acks)
-{
-	struct recv_shared	*sh = s->sh;
-	struct msg_ack		 ack;
-
-	if (it->ack_status == MSG_ACK_DONE) {
-		pthread_mutex_lock(&sh->mu);
-		sh->st.bytes += it->e.size;
-		sh->st.resumed_bytes += it->sent_offset;
-		/* Striped: its chunks came on more than one stream. */
-		sh->st.striped += it->sent_action == MSG_PLAN_STRIPE &&
-		    stripe_spread(it->sp);
-		if (it->sent_action == MSG_PLAN_DELTA)
-			sh->st.delta++;
-		else
-			sh->st.whole++;
-		pthread_mutex_unlock(&sh->mu);
-		progress_update(&sh->pr, it->e.path, it->e.size, it->e.size,
-		    0, 1);
-		recv_committed(sh, it->e.path);
-	}
-	memset(&ack, 0, sizeof ack);
-	ack.id = it->e.id;
-	ack.status = it->ack_status;
-	ack.reason = it->ack_reason;
-	return (msg_ack_encode(acks, &ack));
-}
-
 /* Receives the data phase of a batch and answers with ACKs. */
 static int
 recv_take_data(struct recv_stream *s, char **cause)
@@ -727,8 +705,6 @@ recv_take_data(struct recv_stream *s, char **cause)
 	struct frame		 f;
 	struct msg_begin	 b;
 	struct recv_file	 rf;
-	struct buf		 acks;
-	size_t			 i;
 	int			 r;
 
 	for (;;) {
@@ -771,32 +747,7 @@ recv_take_data(struct recv_stream *s, char **cause)
 		if (r != 0)
 			return (r);
 	}
-	recv_commit(s);
-	buf_init(&acks, 0);
-	for (i = 0; r == 0 && i < s->nitems; i++) {
-		if (s->items[i].begun)
-			r = recv_answer(s, &s->items[i], &acks);
-	}
-	if (r == 0 && (r = msg_end_of_batch(&acks, FRAME_ACK)) == 0 &&
-	    (r = conn_put(&s->c, acks.data, acks.len, cause)) == 0)
-		r = conn_flush(&s->c, cause);
-	buf_free(&acks);
-	return (r);
-}
-
-/* The end of a batch of chunks: no file to answer for, an empty ACK. */
-static int
-recv_end_acks(struct recv_stream *s, char **cause)
-{
-	struct buf	out;
-	int		r;
-
-	buf_init(&out, 0);
-	if ((r = msg_end_of_batch(&out, FRAME_ACK)) == 0 &&
-	    (r = conn_put(&s->c, out.data, out.len, cause)) == 0)
-		r = conn_flush(&s->c, cause);
-	buf_free(&out);
-	return (r);
+	return (recv_batch_end(s, cause));
 }
 
 static void *
@@ -807,11 +758,12 @@ recv_stream_main(void *arg)
 
 	/* Without one (no memory), each file is flushed on its own. */
 	s->fl = flusher_new();
-	if ((r = session_hello(&s->c, &s->features, &s->cause)) != 0)
+	if ((r = session_hello(&s->c, s->sh->o->no_pipeline ?
+	    FRAME_FEATURE_PIPELINE : 0, &s->features, &s->cause)) != 0)
 		goto out;
 	while ((n = recv_read_entries(s, &s->cause)) > 0) {
 		if (n == RECV_CHUNKS_END)
-			r = recv_end_acks(s, &s->cause);
+			r = recv_batch_end(s, &s->cause);
 		else if (n == RECV_CHUNKS)
 			r = recv_take_data(s, &s->cause);
 		else if ((r = recv_send_plans(s, &s->cause)) == 0)
@@ -821,11 +773,16 @@ recv_stream_main(void *arg)
 		recv_clear_items(s);
 	}
 	r = n;
+	/* A sender with PIPELINE asks for the last batch's ACKs first. */
+	if (r == 0 && recv_pipe_held(s))
+		r = err_set(&s->cause, FERRY_ERR_PROTO, "the session ended "
+		    "before the last batch's ACKs were asked for");
 	if (r == 0)
 		tls_shutdown(s->c.tls, NULL);
 out:
 	if (r != 0 && r != FERRY_ERR_CLOSED && r != FERRY_ERR_TIMEOUT)
 		session_error(&s->c, s->cause ? s->cause : err_str(r));
+	recv_pipe_drop(s);
 	recv_clear_items(s);
 	flusher_free(s->fl);
 	s->fl = NULL;

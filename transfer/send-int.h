@@ -53,6 +53,7 @@ struct send_item {
 	int			 striped;	/* offered with MSG_ENTRY_STRIPE */
 	int			 spread;	/* its chunks went on several
 						   streams */
+	int			 awaiting;	/* its data went: one ACK due */
 };
 
 struct send_stream {
@@ -66,6 +67,9 @@ struct send_stream {
 	size_t			 nqueue;
 	size_t			*batch;
 	size_t			 nbatch;
+	size_t			*held;		/* PIPELINE: the batch sent */
+	size_t			 nheld;		/* before, its ACKs to come */
+	size_t			 find_next;	/* send_find's hint */
 	uint8_t			*chunk;
 	int			 index;		/* which stream */
 	uint64_t		 features;	/* agreed in HELLO */
@@ -75,6 +79,12 @@ struct send_stream {
 };
 
 
+/*
+ * The item of list (n indices into s->items) that has this id, or NULL;
+ * searches on from the last one found (send-stream.c).
+ */
+struct send_item *send_find(struct send_stream *s, const size_t *list,
+	    size_t n, uint32_t id);
 /* Whether the caller asked the transfer to stop. */
 int	send_aborted(const struct send_stream *s, char **cause);
 /* Keeps all streams together under the bandwidth limit, if there is one. */

@@ -1,7 +1,8 @@
 /*
  * A sending stream's primitives, below send.c and stripe-send.c, which
  * both send files: opening a source beneath the root, the BEGIN and END
- * of a file, the shared bandwidth limit and the caller's stop.
+ * of a file, the shared bandwidth limit, the caller's stop, and finding a
+ * batch's item by id.
  */
 #include "config.h"
 
@@ -107,4 +108,24 @@ send_end(struct send_stream *s, uint32_t id, uint8_t status, uint64_t size,
 		r = conn_put(&s->c, out.data, out.len, cause);
 	buf_free(&out);
 	return (r);
+}
+
+/*
+ * The item of the list held (n of them) that has this id, or NULL. PLANs
+ * and ACKs come in the order offered: searching on from the last one
+ * found makes a batch one pass, not 1,024 squared / 2 compares.
+ */
+struct send_item *
+send_find(struct send_stream *s, const size_t *list, size_t n, uint32_t id)
+{
+	size_t	i, k;
+
+	for (k = 0; k < n; k++) {
+		i = (s->find_next + k) % n;
+		if (s->items[list[i]].id == id) {
+			s->find_next = i + 1;
+			return (&s->items[list[i]]);
+		}
+	}
+	return (NULL);
 }

@@ -109,18 +109,6 @@ send_entries(struct send_stream *s, char **cause)
 	return (r);
 }
 
-static struct send_item *
-send_batch_item(struct send_stream *s, uint32_t id)
-{
-	size_t	i;
-
-	for (i = 0; i < s->nbatch; i++) {
-		if (s->items[s->batch[i]].id == id)
-			return (&s->items[s->batch[i]]);
-	}
-	return (NULL);
-}
-
 /*
  * Reads SIGNATURE frames up to the empty one and loads the signature, or
  * for a STRIPE plan keeps them as the chunk map.
@@ -180,7 +168,7 @@ send_read_plans(struct send_stream *s, char **cause)
 			return (0);
 		if ((r = msg_plan_decode(&f, &plan, cause)) != 0)
 			return (r);
-		if ((it = send_batch_item(s, plan.id)) == NULL) {
+		if ((it = send_find(s, s->batch, s->nbatch, plan.id)) == NULL) {
 			msg_plan_clear(&plan);
 			return (err_set(cause, FERRY_ERR_PROTO, "PLAN for id "
 			    "%u, which was not offered", plan.id));
@@ -613,13 +601,11 @@ send_settle_ack(struct send_stream *s, struct send_item *it,
 	send_fail(s, it, ack->reason);
 }
 
-/* Sends the data of the batch and reads the receiver's verdicts. */
+/* Sends the data of the batch, then an empty FILE_BEGIN. */
 static int
 send_data(struct send_stream *s, char **cause)
 {
 	struct send_item	*it;
-	struct frame		 f;
-	struct msg_ack		 ack;
 	struct buf		 out;
 	size_t			 i;
 	int			 r = 0;
@@ -636,23 +622,16 @@ send_data(struct send_stream *s, char **cause)
 			r = send_one(s, it, cause);
 		else
 			send_settle_plan(s, it);
+		/* Each of those sent a FILE_BEGIN (or failed the session). */
+		it->awaiting = r == 0 && (it->plan.action == MSG_PLAN_STRIPE ||
+		    it->plan.action == MSG_PLAN_WHOLE ||
+		    it->plan.action == MSG_PLAN_DELTA);
 	}
 	buf_init(&out, 0);
 	if (r == 0 && (r = msg_end_of_batch(&out, FRAME_FILE_BEGIN)) == 0 &&
 	    (r = conn_put(&s->c, out.data, out.len, cause)) == 0)
 		r = conn_flush(&s->c, cause);
 	buf_free(&out);
-	while (r == 0) {
-		if ((r = conn_expect(&s->c, FRAME_ACK, &f, cause)) != 0 ||
-		    f.len == 0 || (r = msg_ack_decode(&f, &ack, cause)) != 0)
-			break;
-		if ((it = send_batch_item(s, ack.id)) == NULL)
-			r = err_set(cause, FERRY_ERR_PROTO, "ACK for id %u, "
-			    "which was not sent", ack.id);
-		else
-			send_settle_ack(s, it, &ack);
-		msg_ack_clear(&ack);
-	}
 	for (i = 0; i < s->nbatch; i++) {
 		delta_sig_free(s->items[s->batch[i]].sig);
 		s->items[s->batch[i]].sig = NULL;
@@ -662,6 +641,89 @@ send_data(struct send_stream *s, char **cause)
 	return (r);
 }
 
+/*
+ * Reads the receiver's verdicts on the n items of list: one ACK for each
+ * file whose data went, none for another, then the empty ACK.
+ */
+static int
+send_read_acks(struct send_stream *s, const size_t *list, size_t n,
+    char **cause)
+{
+	struct send_item	*it;
+	struct frame		 f;
+	struct msg_ack		 ack;
+	size_t			 i;
+	int			 r;
+
+	for (;;) {
+		if ((r = conn_expect(&s->c, FRAME_ACK, &f, cause)) != 0 ||
+		    f.len == 0 || (r = msg_ack_decode(&f, &ack, cause)) != 0)
+			break;
+		if ((it = send_find(s, list, n, ack.id)) == NULL)
+			r = err_set(cause, FERRY_ERR_PROTO, "ACK for id %u, "
+			    "which is not in the batch answered", ack.id);
+		else if (!it->awaiting)
+			r = err_set(cause, FERRY_ERR_PROTO, "ACK for id %u, "
+			    "whose data was not sent or which was answered "
+			    "already", ack.id);
+		else {
+			it->awaiting = 0;
+			send_settle_ack(s, it, &ack);
+		}
+		msg_ack_clear(&ack);
+		if (r != 0)
+			return (r);
+	}
+	for (i = 0; r == 0 && i < n; i++) {
+		if (s->items[list[i]].awaiting)
+			r = err_set(cause, FERRY_ERR_PROTO, "no ACK for id %u",
+			    s->items[list[i]].id);
+	}
+	return (r);
+}
+
+/*
+ * One batch, and the ACKs that answer it. With PIPELINE (docs/protocol.md
+ * 6.1) those are the previous batch's: this batch's come after the next
+ * one's data, so that the receiver commits this one meanwhile. With
+ * nothing left to offer, a batch of nothing but an empty FILE_BEGIN asks
+ * for the last batch's.
+ */
+static int
+send_batch(struct send_stream *s, char **cause)
+{
+	struct buf	 out;
+	size_t		*t;
+	int		 r;
+
+	s->nbatch = 0;
+	if (s->nqueue > 0) {
+		if ((r = send_entries(s, cause)) != 0 ||
+		    (r = send_read_plans(s, cause)) != 0 ||
+		    (r = send_data(s, cause)) != 0)
+			return (r);
+	} else {
+		buf_init(&out, 0);
+		if ((r = msg_end_of_batch(&out, FRAME_FILE_BEGIN)) == 0 &&
+		    (r = conn_put(&s->c, out.data, out.len, cause)) == 0)
+			r = conn_flush(&s->c, cause);
+		buf_free(&out);
+		if (r != 0)
+			return (r);
+	}
+	if (!(s->features & FRAME_FEATURE_PIPELINE))
+		return (send_read_acks(s, s->batch, s->nbatch, cause));
+	if ((r = send_read_acks(s, s->held, s->nheld, cause)) != 0)
+		return (r);
+	/* This batch is now the one whose ACKs are to come. */
+	t = s->held;
+	s->held = s->batch;
+	s->batch = t;
+	s->nheld = s->nbatch;
+	s->nbatch = 0;
+	return (0);
+}
+
 static void *
 send_stream_main(void *arg)
 {
@@ -669,15 +731,15 @@ send_stream_main(void *arg)
 	struct buf		 out;
 	int			 r;
 
-	if ((r = session_hello(&s->c, &s->features, &s->cause)) != 0)
+	if ((r = session_hello(&s->c, s->sh->o->no_pipeline ?
+	    FRAME_FEATURE_PIPELINE : 0, &s->features, &s->cause)) != 0)
 		goto out;
 	if (!(s->features & FRAME_FEATURE_STRIPE))
 		stripe_stream_gone(s->sh, 0, 0);
-	while (s->nqueue > 0) {
+	/* Without PIPELINE, no batch is ever held. */
+	while (s->nqueue > 0 || s->nheld > 0) {
 		if ((r = send_aborted(s, &s->cause)) != 0 ||
-		    (r = send_entries(s, &s->cause)) != 0 ||
-		    (r = send_read_plans(s, &s->cause)) != 0 ||
-		    (r = send_data(s, &s->cause)) != 0)
+		    (r = send_batch(s, &s->cause)) != 0)
 			goto out;
 	}
 	/* Chunks of the others' striped files, as long as there are some. */
@@ -733,9 +795,11 @@ send_assign(struct send_stream *s, int n, const struct transfer_list *l,
 		s[i].queue = calloc(l->n + 1, sizeof *s[i].queue);
 		s[i].qcap = l->n + 1;
 		s[i].batch = calloc(SESSION_BATCH_FILES, sizeof *s[i].batch);
+		s[i].held = calloc(SESSION_BATCH_FILES, sizeof *s[i].held);
 		s[i].chunk = malloc(SEND_READ_SIZE);
 		if (s[i].items == NULL || s[i].queue == NULL ||
-		    s[i].batch == NULL || s[i].chunk == NULL)
+		    s[i].batch == NULL || s[i].held == NULL ||
+		    s[i].chunk == NULL)
 			break;
 	}
 	if (i < (size_t)n) {
@@ -804,6 +868,7 @@ send_free_streams(struct send_stream *s, int n)
 		free(s[i].items);
 		free(s[i].queue);
 		free(s[i].batch);
+		free(s[i].held);
 		free(s[i].chunk);
 		free(s[i].cause);
 		conn_free(&s[i].c);

@@ -30,10 +30,12 @@
 
 
 /*
- * Exchanges HELLO frames on a fresh connection (both sides send first);
- * sets *features (may be NULL) to the feature bits both sides speak.
+ * Exchanges HELLO frames on a fresh connection (both sides send first),
+ * offering every feature bit but those in leave_out; sets *features (may
+ * be NULL) to the feature bits both sides speak.
  */
-int	session_hello(struct conn *c, uint64_t *features, char **cause);
+int	session_hello(struct conn *c, uint64_t leave_out, uint64_t *features,
+	    char **cause);
 /* Sends an ERROR frame with msg, ignoring failure (we are giving up). */
 void	session_error(struct conn *c, const char *msg);
 /* Adds "rel: reason" to a list of failures kept for the final cause. */

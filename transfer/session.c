@@ -7,9 +7,11 @@
 #include "session-int.h"
 
 int
-session_hello(struct conn *c, uint64_t *features, char **cause)
+session_hello(struct conn *c, uint64_t leave_out, uint64_t *features,
+    char **cause)
 {
-	struct frame_hello	 ours = { FRAME_PROTO_VERSION, FRAME_FEATURES };
+	struct frame_hello	 ours = { FRAME_PROTO_VERSION,
+				     FRAME_FEATURES & ~leave_out };
 	struct frame_hello	 peer, agreed;
 	struct frame		 f;
 	struct buf		 b;

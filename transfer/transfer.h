@@ -186,6 +186,12 @@ struct transfer_opts {
 	 * flushed).
 	 */
 	int			 flush;
+	/*
+	 * Either side: 1 leaves feature PIPELINE out of its HELLO
+	 * (docs/protocol.md 6.1), to speak as a peer from before it did:
+	 * each batch's ACKs before the next batch is offered.
+	 */
+	int			 no_pipeline;
 };
 
 #define TRANSFER_FLUSH_AUTO	0

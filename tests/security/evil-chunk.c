@@ -29,6 +29,12 @@
  *                 a wrong hash of the chunks' hashes
  *         good    every chunk whole and right, the right file hash (the
  *                 control: the receiver keeps the file)
+ *         pipeflush  as good, with feature PIPELINE (6.1): the data's end
+ *                 is answered with no ACK (the batch is held); an empty
+ *                 FILE_BEGIN then asks for its ACK, and an empty
+ *                 FILE_ENTRY ends the session
+ *         pipeend the same, but the session is ended without asking
+ *                 for the held batch's ACK
  *
  * Prints "plan: ACTION CHUNKSIZE", "ack: STATUS REASON" for an answer to
  * a file, and "end: CAUSE" (what the receiver answered, or how the
@@ -211,7 +217,7 @@ main(int argc, char **argv)
 	struct msg_ack		 ack;
 	static uint8_t		 fill[65536];
 	unsigned int		 v;
-	int			 fd, i, r, plain;
+	int			 fd, i, r, plain, pipe;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (argc != 8)
@@ -243,6 +249,7 @@ main(int argc, char **argv)
 	if (conn_init(&c, tls) != 0)
 		die("conn", NULL);
 	plain = strcmp(mode, "nostripe") == 0 || strcmp(mode, "early") == 0;
+	pipe = strncmp(mode, "pipe", 4) == 0;
 	buf_init(&b, 0);
 	if (strcmp(mode, "prehello") == 0) {
 		struct msg_chunk	m = { 0, 0, 0, 4U << 20 };
@@ -253,7 +260,8 @@ main(int argc, char **argv)
 	}
 	if (plain)
 		hello_plain(&c);
-	else if (session_hello(&c, NULL, &cause) != 0)
+	else if (session_hello(&c, pipe ? 0 : FRAME_FEATURE_PIPELINE, NULL,
+	    &cause) != 0)
 		die("hello", cause);
 	if (strcmp(mode, "early") == 0) {
 		struct msg_chunk	m = { 0, 0, 0, 4U << 20 };
@@ -348,7 +356,26 @@ main(int argc, char **argv)
 			    ack.reason : "");
 	} else if (strcmp(mode, "badfile") == 0 || strcmp(mode, "good") == 0)
 		all_chunks(&c, size, cs, strcmp(mode, "badfile") == 0);
-	else
+	else if (pipe) {
+		all_chunks(&c, size, cs, 0);
+		printf("held\n");
+		if (strcmp(mode, "pipeflush") == 0) {
+			/* A batch of nothing: the held batch's ACKs come. */
+			frame_encode(&b, FRAME_FILE_BEGIN, 0, NULL, 0, NULL);
+			put(&c, &b);
+			if (conn_flush(&c, &cause) != 0)
+				die("flush", cause);
+			while (conn_read(&c, &f, &cause) == 0 &&
+			    f.type == FRAME_ACK && f.len > 0 &&
+			    msg_ack_decode(&f, &ack, &cause) == 0) {
+				printf("ack: %u %s\n", ack.status,
+				    ack.reason ? ack.reason : "");
+				msg_ack_clear(&ack);
+			}
+		}
+		frame_encode(&b, FRAME_FILE_ENTRY, 0, NULL, 0, NULL);
+		put(&c, &b);
+	} else
 		die("mode", strdup(mode));
 answer:
 	/* Whatever the receiver says now: an ERROR, or the end. */

@@ -24,10 +24,13 @@ need openssl
 need strace
 xfs_test_dst 256M
 
+# Names unique across the directories (d1/f1000): the checker knows a
+# file by its name alone, and with batches committed while the next one
+# arrives (PIPELINE), d0/f498 and d1/f498 would be in flight at once.
 for d in 0 1 2; do
 	mkdir -p "$TMP/src/d$d"
 	head -c $((800 * 4096)) /dev/urandom |
-	    split -b 4096 -a 3 -d - "$TMP/src/d$d/f"
+	    split -b 4096 -a 3 -d - "$TMP/src/d$d/f$d"
 done
 gen "$TMP/src/d1/big.bin" 3 big
 
@@ -120,7 +123,10 @@ ordered() {
 		}
 		next
 	}
-	/ syncfs\(/ && ret == "0" { synced = t0; next }
+	# The latest start of a syncfs that returned: syncfs calls overlap
+	# (a batch commits in a thread while the next batch kicks an early
+	# one), and one that began earlier may return after a later one.
+	/ syncfs\(/ && ret == "0" { if (t0 > synced) synced = t0; next }
 	/ renameat\(.*ferry-part"/ && ret == "0" {
 		renames++
 		match($0, /"[^"]*ferry-part"/)

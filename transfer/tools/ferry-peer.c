@@ -8,7 +8,7 @@
  *       (--listen ADDR [--ports LO-HI] --peer-addr ADDR | --connect HOST:PORT)
  *       recv: --dest DIR        send: --src DIR [--basis REL=BASIS]... [REL...]
  *       [--streams N] [--stats FILE] [--progress] [--compare-hash]
- *       [--bwlimit RATE] [--timeout MS] [--stripe N]
+ *       [--bwlimit RATE] [--timeout MS] [--stripe N] [--no-pipeline]
  *       recv: [--flush auto|files|fs] (how files are made durable)
  *       recv: [--accept REL]... [--no-symlinks] (a hub's receiver: names
  *       and types as asked, no symlinks; refusals and masked modes are
@@ -67,6 +67,7 @@ struct peer_opts {
 	int		 compare_hash;
 	int		 stripe;
 	int		 flush;		/* TRANSFER_FLUSH_* */
+	int		 no_pipeline;
 	int		 no_symlinks;
 	int		 timeout_ms;
 };
@@ -110,6 +111,8 @@ static const char peer_usage_text[] =
 "       ferry-peer send --state DIR --peer-fp FP --token-file FILE\n"
 "           --connect HOST:PORT --src DIR [--basis REL=BASIS]... [REL...]\n"
 "   both: [--streams N] [--stats FILE] [--progress] [--timeout MS]\n"
+"         [--no-pipeline] (each batch's ACKs before the next batch, as\n"
+"         peers before feature PIPELINE)\n"
 "   send: [--bwlimit RATE] (bytes/s: 200M; bits/s: 200Mbit) "
 "[--compare-hash]\n"
 "         [--stripe N] (streams for a large file's chunks; default: from\n"
@@ -388,6 +391,7 @@ peer_run(const struct peer_opts *o, int sending, char **paths, int npaths)
 	to.compare_hash = o->compare_hash;
 	to.stripe = o->stripe;
 	to.flush = o->flush;
+	to.no_pipeline = o->no_pipeline;
 	to.bwlimit = o->bwlimit;
 	if (o->naccept > 0) {
 		to.accept = peer_accept;
@@ -441,6 +445,7 @@ main(int argc, char **argv)
 		{ "no-symlinks", no_argument, NULL, 'N' },
 		{ "stripe", required_argument, NULL, 'R' },
 		{ "flush", required_argument, NULL, 'Y' },
+		{ "no-pipeline", no_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct peer_opts	 o;
@@ -495,6 +500,7 @@ main(int argc, char **argv)
 		case 'C': o.corrupt = optarg; break;
 		case 'N': o.no_symlinks = 1; break;
 		case 'R': o.stripe = atoi(optarg); break;
+		case 'O': o.no_pipeline = 1; break;
 		case 'Y':
 			if ((o.flush = peer_flush_mode(optarg)) == -1)
 				die(cmd, FERRY_ERR_INVAL, strdup("--flush: "
