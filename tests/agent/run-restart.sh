@@ -24,20 +24,7 @@ if [ -z "$FAKELIB" ]; then
 	exit 77
 fi
 SIZE=12000000
-S="$TMP/la-storage" N="$TMP/ny-storage"
-mkdir -p "$S/show" "$N"
-share_map "$TMP/hq-storage" la="$S" ny="$N"
-make_hub
-run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
-enrol_agent la la-server
-# ny at an address of its own, which la reaches directly (a transfer
-# through the hub's relay does not carry on).
-code=$("$FERRY" invite --site ny --state "$HUB" | tail -n1)
-"$FERRYD" enroll "127.0.0.1:$port" "$code" --state "$TMP/ny-server" \
-    --name ny-server --source-address 127.0.0.3 \
-    --public-address 127.0.0.3 >/dev/null || fail "enrolling ny failed"
-start_daemon "$TMP/ny-server"
-wait_linked ny-server
+la_ny_direct
 run 0 "$FERRY" site set ny --bwlimit 2M --state "$HUB"
 
 # hub_at TIME: kill -9 of the hub, then the hub again with its wall

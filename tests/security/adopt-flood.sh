@@ -18,18 +18,7 @@ ip -o addr show lo 2>/dev/null | grep -q "127.0.0.1/8" || {
 	echo "SKIP: no 127.0.0.0/8 on lo"; exit 77; }
 need openssl
 SIZE=12000000
-S="$TMP/la-storage" N="$TMP/ny-storage"
-mkdir -p "$S/show" "$N"
-share_map "$TMP/hq-storage" la="$S" ny="$N"
-make_hub
-run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
-enrol_agent la la-server
-code=$("$FERRY" invite --site ny --state "$HUB" | tail -n1)
-"$FERRYD" enroll "127.0.0.1:$port" "$code" --state "$TMP/ny-server" \
-    --name ny-server --source-address 127.0.0.3 \
-    --public-address 127.0.0.3 >/dev/null || fail "enrolling ny failed"
-start_daemon "$TMP/ny-server"
-wait_linked ny-server
+la_ny_direct
 enrol_evil vendor
 run 0 "$FERRY" site set ny --bwlimit 2M --state "$HUB"
 FP_NY=$("$FERRYD" fingerprint --state "$TMP/ny-server" | tail -n1)

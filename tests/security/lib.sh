@@ -64,6 +64,26 @@ wait_grep() {
 	done
 }
 
+# la_ny_direct: a hub with one share, "storage", at $S (la's, la-storage)
+# and $N (ny's, ny-storage) under $TMP; agents la-server and ny-server,
+# ny at an address of its own (127.0.0.3) which la reaches directly: a
+# transfer between them goes agent to agent, not through the hub's relay
+# (and so may carry on across a hub's restart, hub-adopt.c).
+la_ny_direct() {
+	S="$TMP/la-storage" N="$TMP/ny-storage"
+	mkdir -p "$S/show" "$N"
+	share_map "$TMP/hq-storage" la="$S" ny="$N"
+	make_hub
+	run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
+	enrol_agent la la-server
+	code=$("$FERRY" invite --site ny --state "$HUB" | tail -n1)
+	"$FERRYD" enroll "127.0.0.1:$port" "$code" --state "$TMP/ny-server" \
+	    --name ny-server --source-address 127.0.0.3 \
+	    --public-address 127.0.0.3 >/dev/null || fail "enrolling ny failed"
+	start_daemon "$TMP/ny-server"
+	wait_linked ny-server
+}
+
 # share_map HQ_ROOT [ENDPOINT=ROOT]...: writes $TMP/map.json, one share
 # "storage" rooted at HQ_ROOT on the hub and at each ROOT for ENDPOINT
 # (a site or a user's e-mail).
