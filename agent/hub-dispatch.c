@@ -683,7 +683,7 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	size_t			 i;
 	struct dispatch_src	 src = { -1, -1, NULL };
 	size_t			 bytes = 0;
-	int			 r;
+	int			 claim, r;
 
 	/* A job still being stored (hub-jobstore.c) waits for its end. */
 	if (jobstore_busy(d, job))
@@ -734,10 +734,16 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	x->l.cap = due->n;
 	/*
 	 * Every task's start in one transaction, and the transfer's in one
-	 * statement per run of ids: one flush, not thousands, and no
-	 * statements per file.
+	 * statement per run of ids: no statements per file. Light (no
+	 * flush) but for a claim: a start a power cut undoes leaves its
+	 * tasks queued, as the hub's restart would make them anyway
+	 * (store_recover_unclaimed), and they run again. A claim is
+	 * flushed: its agents carry on under the next hub on its word.
 	 */
-	if ((r = store_batch_begin(d->store, &cause)) != 0)
+	claim = x->send.link != NULL && x->recv.link != NULL &&
+	    (x->send.pub != NULL || x->recv.pub != NULL);
+	if ((r = (claim ? store_batch_begin(d->store, &cause) :
+	    store_batch_begin_light(d->store, &cause))) != 0)
 		goto unrecorded;
 	for (i = 0; i < due->n && x->task && x->settled && x->delivered &&
 	    x->l.v && bytes < DISPATCH_START_BYTES; i++) {
@@ -761,9 +767,7 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 		r = store_tasks_start(d->store, j.id, x->task, x->l.n,
 		    clock_now(), NULL, &cause);
 	/* Between two agents directly: it may outlive this hub. */
-	if (r == 0 && x->l.n > 0 && x->send.link != NULL &&
-	    x->recv.link != NULL && (x->send.pub != NULL || x->recv.pub !=
-	    NULL))
+	if (r == 0 && x->l.n > 0 && claim)
 		r = dispatch_claim(d, x, &cause);
 	/*
 	 * Every write happens before what it records: a transfer whose
@@ -830,12 +834,25 @@ dispatch_main(void *arg)
 	struct timespec		 until;
 	int64_t			 last_sweep = 0;
 
+	int			 started = 0, busy;
+
 	pthread_mutex_lock(&d->mu);
 	while (!d->stop) {
-		/* A second at most, or until there is something to do. */
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += 1;
-		pthread_cond_timedwait(&d->wake, &d->mu, &until);
+		/*
+		 * A second at most, or until there is something to do; at
+		 * once after a transfer started, so that the next one is
+		 * planned and connected while that one runs (a big job's
+		 * transfers followed one another, each planned only once
+		 * the one before had ended). transfers-per-agent bounds
+		 * how many run; when none can start, this waits.
+		 */
+		if (!started) {
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += 1;
+			pthread_cond_timedwait(&d->wake, &d->mu, &until);
+		}
+		started = 0;
+		busy = d->busy;
 		memset(&due, 0, sizeof due);
 		due.d = d;
 		if (clock_now() - last_sweep >= 30) {
@@ -872,6 +889,7 @@ dispatch_main(void *arg)
 			share_map_free(m);
 		}
 		dispatch_due_clear(&due);
+		started = d->busy > busy;
 		/* A transfer window's edge changes running transfers' caps. */
 		hub_window_tick(d);
 		/* This hub is alive, and agents learn new hubs (issue 17). */
