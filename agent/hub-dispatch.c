@@ -61,6 +61,7 @@
 #define DISPATCH_START_BYTES	(768 * 1024)
 #define DISPATCH_DONE_WAIT_S	30	/* a sender's last words */
 #define DISPATCH_TRY		64	/* jobs tried for one transfer */
+#define DISPATCH_AHEAD		2	/* started at once after one started */
 
 static int64_t	dispatch_next_id;
 
@@ -834,7 +835,7 @@ dispatch_main(void *arg)
 	struct timespec		 until;
 	int64_t			 last_sweep = 0;
 
-	int			 started = 0, busy;
+	int			 started = 0, ahead = 0, busy;
 
 	pthread_mutex_lock(&d->mu);
 	while (!d->stop) {
@@ -844,12 +845,15 @@ dispatch_main(void *arg)
 		 * planned and connected while that one runs (a big job's
 		 * transfers followed one another, each planned only once
 		 * the one before had ended). transfers-per-agent bounds
-		 * how many run; when none can start, this waits.
+		 * how many an agent runs; DISPATCH_AHEAD how many start
+		 * between two waits (the hub's own transfers have no other
+		 * bound, and used to start one a wake-up).
 		 */
-		if (!started) {
+		if (!started || ++ahead > DISPATCH_AHEAD) {
 			clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_sec += 1;
 			pthread_cond_timedwait(&d->wake, &d->mu, &until);
+			ahead = 0;
 		}
 		started = 0;
 		busy = d->busy;
