@@ -344,9 +344,12 @@ dispatch_xfer_main(void *arg)
 
 /*
  * Whether a task's destination can take part now: the hub's own site, an
- * SFTP site (the hub is its client) or an endpoint with an agent linked.
- * Tasks for the others are skipped: 10,000 queued for a site whose agent
- * is away filled every batch, and newer jobs elsewhere never started.
+ * SFTP site (the hub is its client) or an endpoint with an agent linked
+ * and free (below transfers-per-agent, as dispatch_end_for asks). Tasks
+ * for the others are skipped: 10,000 queued for a site whose agent is
+ * away filled every batch, and newer jobs elsewhere never started; and
+ * a walk while an agent's transfers were all taken read its 4,096 next
+ * tasks for nothing (a no-op of 20,000 files did so after each start).
  * Asked once per endpoint a pass. Caller holds d->mu.
  */
 static int
@@ -361,7 +364,7 @@ dispatch_end_present(struct dispatch_due *due, const char *dest)
 	if (due->ends != NULL && (v = json_object_get(due->ends, dest)) != NULL)
 		return (json_is_true(v));
 	ok = strcmp(dest, due->d->conf.site) == 0 ||
-	    hub_link_for(due->d, dest, 0) != NULL ||
+	    hub_link_for(due->d, dest, 1) != NULL ||
 	    hub_sftp_site_get(due->d, dest, &s, NULL) != 0;
 	hub_sftp_site_free(s);
 	if (due->ends == NULL)
