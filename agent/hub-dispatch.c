@@ -61,6 +61,7 @@
 #define DISPATCH_START_BYTES	(768 * 1024)
 #define DISPATCH_DONE_WAIT_S	30	/* a sender's last words */
 #define DISPATCH_TRY		64	/* jobs tried for one transfer */
+#define DISPATCH_AHEAD		2	/* started at once after one started */
 
 /* Where a job goes: a site, or a person's agent by e-mail. */
 static const char *
@@ -341,9 +342,12 @@ dispatch_xfer_main(void *arg)
 
 /*
  * Whether a task's destination can take part now: the hub's own site, an
- * SFTP site (the hub is its client) or an endpoint with an agent linked.
- * Tasks for the others are skipped: 10,000 queued for a site whose agent
- * is away filled every batch, and newer jobs elsewhere never started.
+ * SFTP site (the hub is its client) or an endpoint with an agent linked
+ * and free (below transfers-per-agent, as dispatch_end_for asks). Tasks
+ * for the others are skipped: 10,000 queued for a site whose agent is
+ * away filled every batch, and newer jobs elsewhere never started; and
+ * a walk while an agent's transfers were all taken read its 4,096 next
+ * tasks for nothing (a no-op of 20,000 files did so after each start).
  * Asked once per endpoint a pass. Caller holds d->mu.
  */
 static int
@@ -358,7 +362,7 @@ dispatch_end_present(struct dispatch_due *due, const char *dest)
 	if (due->ends != NULL && (v = json_object_get(due->ends, dest)) != NULL)
 		return (json_is_true(v));
 	ok = strcmp(dest, due->d->conf.site) == 0 ||
-	    hub_link_for(due->d, dest, 0) != NULL ||
+	    hub_link_for(due->d, dest, 1) != NULL ||
 	    hub_sftp_site_get(due->d, dest, &s, NULL) != 0;
 	hub_sftp_site_free(s);
 	if (due->ends == NULL)
@@ -681,7 +685,7 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	size_t			 i;
 	struct dispatch_src	 src = { -1, -1, NULL };
 	size_t			 bytes = 0;
-	int			 r;
+	int			 claim, r;
 
 	/* A job still being stored (hub-jobstore.c) waits for its end. */
 	if (jobstore_busy(d, job))
@@ -736,10 +740,16 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	x->l.cap = due->n;
 	/*
 	 * Every task's start in one transaction, and the transfer's in one
-	 * statement per run of ids: one flush, not thousands, and no
-	 * statements per file.
+	 * statement per run of ids: no statements per file. Light (no
+	 * flush) but for a claim: a start a power cut undoes leaves its
+	 * tasks queued, as the hub's restart would make them anyway
+	 * (store_recover_unclaimed), and they run again. A claim is
+	 * flushed: its agents carry on under the next hub on its word.
 	 */
-	if ((r = store_batch_begin(d->store, &cause)) != 0)
+	claim = x->send.link != NULL && x->recv.link != NULL &&
+	    (x->send.pub != NULL || x->recv.pub != NULL);
+	if ((r = (claim ? store_batch_begin(d->store, &cause) :
+	    store_batch_begin_light(d->store, &cause))) != 0)
 		goto unrecorded;
 	for (i = 0; i < due->n && x->task && x->settled && x->delivered &&
 	    x->l.v && bytes < DISPATCH_START_BYTES; i++) {
@@ -763,9 +773,7 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 		r = store_tasks_start(d->store, j.id, x->task, x->l.n,
 		    clock_now(), NULL, &cause);
 	/* Between two agents directly: it may outlive this hub. */
-	if (r == 0 && x->l.n > 0 && x->send.link != NULL &&
-	    x->recv.link != NULL && (x->send.pub != NULL || x->recv.pub !=
-	    NULL))
+	if (r == 0 && x->l.n > 0 && claim)
 		r = dispatch_claim(d, x, &cause);
 	/*
 	 * Every write happens before what it records: a transfer whose
@@ -832,12 +840,28 @@ dispatch_main(void *arg)
 	struct timespec		 until;
 	int64_t			 last_sweep = 0;
 
+	int			 started = 0, ahead = 0, busy;
+
 	pthread_mutex_lock(&d->mu);
 	while (!d->stop) {
-		/* A second at most, or until there is something to do. */
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += 1;
-		pthread_cond_timedwait(&d->wake, &d->mu, &until);
+		/*
+		 * A second at most, or until there is something to do; at
+		 * once after a transfer started, so that the next one is
+		 * planned and connected while that one runs (a big job's
+		 * transfers followed one another, each planned only once
+		 * the one before had ended). transfers-per-agent bounds
+		 * how many an agent runs; DISPATCH_AHEAD how many start
+		 * between two waits (the hub's own transfers have no other
+		 * bound, and used to start one a wake-up).
+		 */
+		if (!started || ++ahead > DISPATCH_AHEAD) {
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += 1;
+			pthread_cond_timedwait(&d->wake, &d->mu, &until);
+			ahead = 0;
+		}
+		started = 0;
+		busy = d->busy;
 		memset(&due, 0, sizeof due);
 		due.d = d;
 		if (clock_now() - last_sweep >= 30) {
@@ -874,6 +898,7 @@ dispatch_main(void *arg)
 			share_map_free(m);
 		}
 		dispatch_due_clear(&due);
+		started = d->busy > busy;
 		/* A transfer window's edge changes running transfers' caps. */
 		hub_window_tick(d);
 		/* This hub is alive, and agents learn new hubs (issue 17). */

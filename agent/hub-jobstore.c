@@ -133,8 +133,15 @@ jobstore_open(struct ferryd *d, const struct store_job *job, int64_t now,
 		return (err_set(cause, FERRY_ERR_TOOBIG, "the hub is storing "
 		    "%d big jobs already: send this one again when one of them "
 		    "is stored", JOBSTORE_MAX));
-	/* The job's row and its mark in one transaction. */
-	if ((r = store_batch_begin(d->store, cause)) != 0)
+	/*
+	 * The job's row and its mark in one transaction. Light, as the
+	 * batches of tasks (store_job_append's, joined here): nothing of
+	 * the job is acknowledged before jobstore_close's durable commit,
+	 * whose flush covers these (the store's log is flushed in order),
+	 * and a power cut before it leaves either nothing or what
+	 * jobstore_recover removes.
+	 */
+	if ((r = store_batch_begin_light(d->store, cause)) != 0)
 		return (r);
 	if ((r = store_job_open(d->store, job, now, id, cause)) == 0) {
 		*slot = *id;
@@ -204,8 +211,10 @@ jobstore_stream(struct ferryd *d, const struct store_job *job,
 		pthread_mutex_unlock(&d->mu);
 		usleep(JOBSTORE_GAP_US);
 		pthread_mutex_lock(&d->mu);
-		r = store_job_append(d->store, job, new_id, jobstore_next,
-		    &src, JOBSTORE_BATCH, n, now, &k, cause);
+		if ((r = store_batch_begin_light(d->store, cause)) == 0)
+			r = store_batch_end(d->store, store_job_append(d->store,
+			    job, new_id, jobstore_next, &src, JOBSTORE_BATCH,
+			    n, now, &k, cause), cause);
 		if (r == 0)
 			n += k;
 	}

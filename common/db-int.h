@@ -23,6 +23,14 @@ struct db_arg {
 struct db_backend {
 	enum db_kind	  kind;
 	const char	 *begin;	/* the SQL that opens a transaction */
+	/*
+	 * A light transaction (db_begin_light): SQL run before its BEGIN
+	 * and after its end (SQLite, whose flush setting cannot change
+	 * inside a transaction: "after" puts the durable one back), or
+	 * right after its BEGIN (PostgreSQL's SET LOCAL, which ends with
+	 * the transaction). NULL: none.
+	 */
+	const char	 *light_before, *light_after, *light_in;
 	int		(*prepare)(struct db *, struct db_stmt *, char **);
 	void		(*finalize)(struct db_stmt *);
 	int		(*bind)(struct db_stmt *, const struct db_arg *, int,
@@ -66,6 +74,9 @@ struct db {
 	const struct db_backend	*be;
 	void			*h;	/* the back end's connection */
 	int			 depth;	/* transaction nesting */
+	int			 light;	/* the outermost is db_begin_light's */
+	/* light_before ran and light_after has not yet succeeded. */
+	int			 relaxed;
 	struct db_stmt		 cache[DB_CACHE];
 	size_t			 ncache;
 	_Atomic int64_t		 fence_ms;	/* db_fence_at's; 0: none */

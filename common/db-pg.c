@@ -872,6 +872,13 @@ pg_set_version(struct db *db, int version, char **cause)
 const struct db_backend db_pg_backend = {
 	.kind = DB_POSTGRESQL,
 	.begin = "BEGIN",
+	/*
+	 * The server answers the commit before its WAL record is flushed
+	 * (or sent to a synchronous standby); after a crash the database
+	 * is as of an earlier commit, never torn, and a later durable
+	 * commit's flush covers this one.
+	 */
+	.light_in = "SET LOCAL synchronous_commit = off",
 	.prepare = pg_prepare,
 	.finalize = pg_finalize,
 	.bind = pg_bind,

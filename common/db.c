@@ -367,6 +367,19 @@ db_check(struct db *db, char **cause)
 
 /* Transactions. */
 
+/* The durable setting back after a light transaction; 0 if it is. */
+static int
+db_unrelax(struct db *db, char **cause)
+{
+	int	r;
+
+	if (!db->relaxed || db->be->light_after == NULL)
+		return (0);
+	if ((r = db_sql(db, db->be->light_after, cause)) == 0)
+		db->relaxed = 0;
+	return (r);
+}
+
 int
 db_begin(struct db *db, char **cause)
 {
@@ -374,9 +387,41 @@ db_begin(struct db *db, char **cause)
 
 	if (db->depth++ > 0)
 		return (0);
-	if ((r = db_sql(db, db->be->begin, cause)) != 0)
+	/* Never a durable transaction with a light setting left over. */
+	if ((r = db_unrelax(db, cause)) != 0 ||
+	    (r = db_sql(db, db->be->begin, cause)) != 0)
 		db->depth--;
 	return (r);
+}
+
+int
+db_begin_light(struct db *db, char **cause)
+{
+	int	r;
+
+	/* Joined: the outermost caller knows what it records. */
+	if (db->depth > 0) {
+		db->depth++;
+		return (0);
+	}
+	if (db->be->light_before != NULL) {
+		db->relaxed = 1;
+		if ((r = db_sql(db, db->be->light_before, cause)) != 0) {
+			db_unrelax(db, NULL);
+			return (r);
+		}
+	}
+	db->depth++;
+	if ((r = db_sql(db, db->be->begin, cause)) != 0) {
+		db->depth--;
+		db_unrelax(db, NULL);
+		return (r);
+	}
+	db->light = 1;
+	if (db->be->light_in != NULL &&
+	    (r = db_sql(db, db->be->light_in, cause)) != 0)
+		return (db_end(db, r, NULL));
+	return (0);
 }
 
 /* Ends a db_begin(): commits the outermost if r is 0, else rolls back. */
@@ -385,9 +430,19 @@ db_end(struct db *db, int r, char **cause)
 {
 	if (--db->depth > 0)
 		return (r);
-	if (r == 0 && (r = db_sql(db, "COMMIT", cause)) == 0)
+	if (r == 0 && (r = db_sql(db, "COMMIT", cause)) == 0) {
+		/* Committed: a failure to restore shows at the next begin. */
+		if (db->light) {
+			db->light = 0;
+			db_unrelax(db, NULL);
+		}
 		return (0);
+	}
 	db_sql(db, "ROLLBACK", NULL);
+	if (db->light) {
+		db->light = 0;
+		db_unrelax(db, NULL);
+	}
 	return (r);
 }
 

@@ -182,6 +182,16 @@ int		 db_check(struct db *db, char **cause);
  */
 int		 db_begin(struct db *db, char **cause);
 int		 db_end(struct db *db, int r, char **cause);
+/*
+ * A light transaction: its commit survives the process being killed
+ * (-9 included) but may be undone by a power cut or an OS crash, which
+ * leaves the database as of an earlier commit, never torn; the next
+ * durable commit makes it durable too (both back ends flush their log
+ * in order). For what may be done again after such a cut (progress,
+ * a transfer's start), never for what someone is told is safe. Nested
+ * begins of either kind join the outermost, whose kind counts.
+ */
+int		 db_begin_light(struct db *db, char **cause);
 
 /*
  * Schema versions (SQLite: PRAGMA user_version; PostgreSQL: the table

@@ -170,6 +170,12 @@ store_batch_begin(struct store *st, char **cause)
 }
 
 int
+store_batch_begin_light(struct store *st, char **cause)
+{
+	return (db_begin_light(st->db, cause));
+}
+
+int
 store_batch_end(struct store *st, int r, char **cause)
 {
 	return (db_end(st->db, r, cause));

@@ -390,6 +390,14 @@ int	 store_roots_list(struct store *st, const char *endpoint,
  */
 int	 store_batch_begin(struct store *st, char **cause);
 int	 store_batch_end(struct store *st, int r, char **cause);
+/*
+ * A batch that survives the hub killed (-9) but may be undone by a
+ * power cut (db_begin_light): only for writes that are done again when
+ * undone (a transfer's start, files marked delivered, a big job's rows
+ * before the commit that answers its send). The next durable commit
+ * makes it durable too. Ends with store_batch_end.
+ */
+int	 store_batch_begin_light(struct store *st, char **cause);
 
 /* Jobs. */
 struct store_job {
