@@ -65,4 +65,9 @@ head -c $SIZE /dev/urandom >"$TMP/src/big.bin"
 try 4 1		# striped, then whole on one stream
 try 1 4		# whole, then striped
 try 4 4		# striped both times
+# Two streams: chunks of two pieces, gathered for one write; a sender
+# killed mid-chunk leaves the chunk's whole pieces written and recorded,
+# and the next try (in chunks fitted to them) sends only the rest.
+STREAMS=2
+try 2 2
 finish
