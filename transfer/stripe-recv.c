@@ -31,7 +31,19 @@
 /* The owner gives up on chunks that make no progress for this long. */
 #define STRIPE_WAIT_S	60
 
-enum { CHUNK_NEEDED, CHUNK_BUSY, CHUNK_DONE };
+/* GATHERED: checked, in the window, not written yet. */
+enum { CHUNK_NEEDED, CHUNK_BUSY, CHUNK_DONE, CHUNK_GATHERED };
+
+/*
+ * The write-behind window of a file striped in pieces: the streams
+ * receive their chunks straight into its slots, and a run of checked
+ * chunks from its start goes to disk in one O_DIRECT write (a write
+ * costs a notification of the disk and a wait whatever its size; eight
+ * streams of 64-128 KiB chunks each wrote their own). What it holds is
+ * lost if the receiver is killed: half the lab's budget at most, the
+ * other half being the chunks the streams gather outside it.
+ */
+#define STRIPE_WIN_MAX	(4U << 20)
 
 /*
  * The sidecar of a striped partial file: a header with the piece size,
@@ -67,6 +79,10 @@ struct stripe_in {
 	int			 closed;	/* FILE_END seen: take no more */
 	int			 metabad;	/* a sidecar write failed */
 	double			 last;		/* when a chunk last settled */
+	uint8_t			*win;		/* the window, or NULL */
+	uint32_t		 nslots;	/* the chunks it holds */
+	uint32_t		 wbase;		/* the first of them */
+	int			 writing;	/* a run is being written */
 };
 
 static uint64_t
@@ -92,6 +108,7 @@ stripe_in_free(struct stripe_in *sp)
 		close(sp->dfd);
 	if (sp->metafd != -1)
 		close(sp->metafd);
+	free(sp->win);
 	free(sp->path);
 	free(sp->state);
 	free(sp->hashes);
@@ -268,6 +285,26 @@ out:
 	return (r);
 }
 
+/* A window for chunks of a piece smaller than STRIPE_WRITE. */
+static void
+stripe_win_init(struct stripe_in *sp)
+{
+	uint64_t	w = STRIPE_BUDGET(sp->size) / 2;
+
+	if (sp->csize != sp->rsize || sp->csize >= STRIPE_WRITE)
+		return;
+	if (w > STRIPE_WIN_MAX)
+		w = STRIPE_WIN_MAX;
+	sp->nslots = (uint32_t)(w / sp->csize);
+	if (sp->nslots > sp->nchunks)
+		sp->nslots = sp->nchunks;
+	if (sp->nslots < 2 || posix_memalign((void **)&sp->win, DIRECT_ALIGN,
+	    (size_t)sp->nslots * sp->csize) != 0) {
+		sp->win = NULL;
+		sp->nslots = 0;
+	}
+}
+
 int
 stripe_plan(struct recv_stream *s, struct recv_item *it, int dirfd,
     const char *base, struct msg_plan *plan, struct buf *map)
@@ -309,6 +346,7 @@ stripe_plan(struct recv_stream *s, struct recv_item *it, int dirfd,
 		return (-1);
 	}
 	sp->dfd = direct_open(sp->fd);
+	stripe_win_init(sp);
 	for (i = 0; i < (sp->nchunks + 7) / 8; i++) {
 		uint8_t		byte = 0;
 		uint32_t	j;
@@ -412,10 +450,97 @@ stripe_put(const struct stripe_in *sp, const uint8_t *p, size_t n,
 	return (w == (ssize_t)n ? 0 : w == -1 ? errno : EIO);
 }
 
+/*
+ * The next run of gathered chunks to write, under sh->mu: from the
+ * window's start, once it makes STRIPE_WRITE, ends the file or reaches
+ * the end of the window's memory, or meets a chunk written already (one
+ * that started beyond the window); with force, any run (the file ends, or
+ * the transfer: what was checked is written and recorded for a resume).
+ */
+static uint32_t
+stripe_win_run(struct stripe_in *sp, int force, uint32_t *first)
+{
+	uint32_t	i, k, end;
+
+	while (sp->wbase < sp->nchunks && sp->state[sp->wbase] == CHUNK_DONE)
+		sp->wbase++;
+	end = sp->wbase + sp->nslots < sp->nchunks ? sp->wbase + sp->nslots :
+	    sp->nchunks;
+	for (i = sp->wbase; i < end; i += k > 0 ? k : 1) {
+		for (k = 0; i + k < end && i % sp->nslots + k < sp->nslots &&
+		    sp->state[i + k] == CHUNK_GATHERED; k++)
+			;
+		*first = i;
+		if (k > 0 && (force || k >= STRIPE_WRITE / sp->csize ||
+		    i + k == sp->nchunks || i % sp->nslots + k == sp->nslots ||
+		    (i + k < end && sp->state[i + k] == CHUNK_DONE)))
+			return (k);
+		if (!force)
+			break;
+	}
+	return (0);
+}
+
+/* Writes and records the runs the window holds (stripe_win_run). */
+static void
+stripe_win_drain(struct recv_shared *sh, struct stripe_in *sp, int force)
+{
+	uint64_t	off, n;
+	uint32_t	first = 0, i, j, k;
+	int		io, cached;
+
+	pthread_mutex_lock(&sh->mu);
+	while (sp->win != NULL && sp->fd != -1) {
+		if (sp->writing) {
+			if (!force)
+				break;
+			pthread_cond_wait(&sh->cv, &sh->mu);
+			continue;
+		}
+		if ((k = stripe_win_run(sp, force, &first)) == 0)
+			break;
+		sp->writing = 1;
+		pthread_mutex_unlock(&sh->mu);
+		off = stripe_off(sp, first);
+		for (n = 0, i = 0; i < k; i++)
+			n += stripe_len(sp, first + i);
+		cached = 0;
+		io = stripe_put(sp, sp->win + (size_t)(first % sp->nslots) *
+		    sp->csize, (size_t)n, off, &cached);
+		if (io == 0 && cached)
+			flush_start(sp->fd, (off_t)off, (off_t)n);
+		for (i = 0; io == 0 && i < k; i += j) {
+			j = k - i < STRIPE_LINES_MAX ? k - i : STRIPE_LINES_MAX;
+			stripe_note(sp, first + i, j,
+			    (const uint8_t (*)[HASH_LEN])sp->hashes[first + i]);
+		}
+		pthread_mutex_lock(&sh->mu);
+		for (i = 0; i < k; i++) {
+			sp->state[first + i] = io == 0 ? CHUNK_DONE :
+			    CHUNK_NEEDED;
+			sp->ndone += io == 0;
+		}
+		if (io != 0 && !sp->bad) {
+			free(sp->why);
+			if (asprintf(&sp->why, "chunk %u: %s", first,
+			    strerror(io)) == -1)
+				sp->why = NULL;
+		}
+		if (io != 0)
+			sp->bad = sp->io = 1;
+		sp->writing = 0;
+		sp->last = progress_now();
+		pthread_cond_broadcast(&sh->cv);
+		if (io != 0)
+			break;
+	}
+	pthread_mutex_unlock(&sh->mu);
+}
+
 /* Checks a CHUNK against the plan and marks it busy (drain: ended). */
 static int
 stripe_chunk_start(struct recv_stream *s, const struct msg_chunk *m,
-    struct stripe_in **spp, int *drain, char **cause)
+    struct stripe_in **spp, int *drain, uint8_t **slot, char **cause)
 {
 	struct recv_shared	*sh = s->sh;
 	struct stripe_in	*sp;
@@ -449,6 +574,11 @@ stripe_chunk_start(struct recv_stream *s, const struct msg_chunk *m,
 			sp->first = s;
 		else if (sp->first != s)
 			sp->spread = 1;
+		/* Its slot is its own while it is in the window. */
+		if (sp->win != NULL && m->index >= sp->wbase &&
+		    m->index - sp->wbase < sp->nslots)
+			*slot = sp->win + (size_t)(m->index % sp->nslots) *
+			    sp->csize;
 	}
 	pthread_mutex_unlock(&sh->mu);
 	*spp = sp;
@@ -474,7 +604,7 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 	struct msg_end		 end;
 	struct frame		 f;
 	struct hash		*h;
-	uint8_t			 d[HASH_LEN], *room;
+	uint8_t			 d[HASH_LEN], *room, *slot = NULL;
 	uint64_t		 off, got = 0, put = 0;
 	uint32_t		 len;
 	size_t			 fill = 0;
@@ -490,7 +620,7 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 		s->stripe_buf = NULL;
 		return (FERRY_ERR_NOMEM);
 	}
-	if ((r = stripe_chunk_start(s, &m, &sp, &drain, cause)) != 0)
+	if ((r = stripe_chunk_start(s, &m, &sp, &drain, &slot, cause)) != 0)
 		return (r);
 	off = m.offset;
 	len = m.length;
@@ -499,9 +629,10 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 		goto out;
 	}
 	for (;;) {
-		room = !drain && !io ? s->stripe_buf + fill : NULL;
-		if ((r = conn_read_to(&s->c, &f, room, STRIPE_WRITE - fill,
-		    cause)) != 0)
+		room = drain || io ? NULL : slot != NULL ? slot + got :
+		    s->stripe_buf + fill;
+		if ((r = conn_read_to(&s->c, &f, room, slot != NULL ? len -
+		    got : STRIPE_WRITE - fill, cause)) != 0)
 			goto out;
 		if ((int)f.type == FRAME_FILE_END)
 			break;
@@ -516,7 +647,11 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 			    "past its %u bytes", sp->path, m.index, len);
 			goto out;
 		}
-		if (!drain && !io) {
+		if (!drain && !io && slot != NULL) {
+			hash_update(h, f.payload, f.len);
+			if (f.len > 0 && f.payload != room)
+				memcpy(room, f.payload, f.len);
+		} else if (!drain && !io) {
 			hash_update(h, f.payload, f.len);
 			if (f.payload == room)
 				fill += f.len;
@@ -537,7 +672,7 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 		progress_update(&sh->pr, sp->path, __atomic_add_fetch(
 		    &sp->moved, f.len, __ATOMIC_RELAXED), sp->size, f.len, 0);
 	}
-	if (!drain && !io) {
+	if (!drain && !io && slot == NULL) {
 		io = stripe_put(sp, s->stripe_buf, fill, off + put, &cached);
 		put += fill;
 		fill = 0;
@@ -560,12 +695,15 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 	 */
 	if (ok && cached)
 		flush_start(sp->fd, (off_t)off, (off_t)len);
-	if (ok)
+	if (ok && slot == NULL)
 		stripe_note_pieces(sp, off, len, (len + sp->rsize - 1) /
 		    sp->rsize, whole ? s->stripe_buf : NULL, d);
 	pthread_mutex_lock(&sh->mu);
 	sp->nbusy--;
-	if (ok)
+	if (ok && slot != NULL) {
+		memcpy(sp->hashes[m.index], d, HASH_LEN);
+		sp->state[m.index] = CHUNK_GATHERED;
+	} else if (ok)
 		stripe_record(sp, m.index, d);
 	else {
 		sp->state[m.index] = CHUNK_NEEDED;
@@ -583,6 +721,9 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 	pthread_cond_broadcast(&sh->cv);
 	pthread_mutex_unlock(&sh->mu);
 	drain = 1;	/* settled */
+	/* Also after a chunk beyond the window: a run may end at it. */
+	if (ok && sp->win != NULL)
+		stripe_win_drain(sh, sp, 0);
 out:
 	if (!drain) {
 		/*
@@ -590,7 +731,7 @@ out:
 		 * ends, the owner stops waiting.
 		 */
 		if (r != FERRY_ERR_PROTO && r != FERRY_ERR_NOMEM && !io &&
-		    whole && stripe_put(sp, s->stripe_buf, fill, off + put,
+		    whole && slot == NULL && stripe_put(sp, s->stripe_buf, fill, off + put,
 		    &cached) == 0)
 			stripe_note_pieces(sp, off, len, (uint32_t)((put + fill) /
 			    sp->rsize), s->stripe_buf, NULL);
@@ -652,6 +793,10 @@ stripe_file_end(struct recv_stream *s, struct recv_file *rf,
 		ts.tv_sec += 1;
 		pthread_cond_timedwait(&sh->cv, &sh->mu, &ts);
 	}
+	/* The window's checked chunks on disk and recorded, before the end. */
+	pthread_mutex_unlock(&sh->mu);
+	stripe_win_drain(sh, sp, 1);
+	pthread_mutex_lock(&sh->mu);
 	sp->closed = 1;
 	if (end->status == MSG_END_OK && sp->ndone < sp->nchunks) {
 		was = rf->failed;
@@ -704,6 +849,8 @@ stripe_free_all(struct recv_shared *sh)
 	struct stripe_in	*sp;
 
 	while ((sp = sh->stripes) != NULL) {
+		/* A file that never ended: what it gathered, for a resume. */
+		stripe_win_drain(sh, sp, 1);
 		sh->stripes = sp->next;
 		stripe_in_free(sp);
 	}
