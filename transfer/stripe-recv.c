@@ -40,8 +40,8 @@ enum { CHUNK_NEEDED, CHUNK_BUSY, CHUNK_DONE, CHUNK_GATHERED };
  * chunks from its start goes to disk in one O_DIRECT write (a write
  * costs a notification of the disk and a wait whatever its size; eight
  * streams of 64-128 KiB chunks each wrote their own). What it holds is
- * lost if the receiver is killed: half the lab's budget at most, the
- * other half being the chunks the streams gather outside it.
+ * lost if the receiver is killed, with a piece a stream being received:
+ * together within the lab's budget (stripe_win_init).
  */
 #define STRIPE_WIN_MAX	(4U << 20)
 
@@ -82,6 +82,7 @@ struct stripe_in {
 	uint8_t			*win;		/* the window, or NULL */
 	uint32_t		 nslots;	/* the chunks it holds */
 	uint32_t		 wbase;		/* the first of them */
+	uint32_t		 wrun;		/* chunks worth a write */
 	int			 writing;	/* a run is being written */
 };
 
@@ -285,20 +286,31 @@ out:
 	return (r);
 }
 
-/* A window for chunks of a piece smaller than STRIPE_WRITE. */
+/*
+ * A window for chunks of a piece smaller than STRIPE_WRITE: the budget
+ * less a piece a stream (one being received each), of room for a write
+ * of wrun chunks while each stream fills another slot. Too small for
+ * that (a file of less than about 256 MiB over eight streams), none.
+ */
 static void
-stripe_win_init(struct stripe_in *sp)
+stripe_win_init(struct stripe_in *sp, int streams)
 {
-	uint64_t	w = STRIPE_BUDGET(sp->size) / 2;
+	uint64_t	b = STRIPE_BUDGET(sp->size), w;
+	uint64_t	n = streams > 1 ? (uint64_t)streams : 1;
 
-	if (sp->csize != sp->rsize || sp->csize >= STRIPE_WRITE)
+	if (sp->csize != sp->rsize || sp->csize >= STRIPE_WRITE ||
+	    b <= n * sp->csize)
 		return;
+	w = b - n * sp->csize;
 	if (w > STRIPE_WIN_MAX)
 		w = STRIPE_WIN_MAX;
 	sp->nslots = (uint32_t)(w / sp->csize);
 	if (sp->nslots > sp->nchunks)
 		sp->nslots = sp->nchunks;
-	if (sp->nslots < 2 || posix_memalign((void **)&sp->win, DIRECT_ALIGN,
+	sp->wrun = STRIPE_WRITE / sp->csize;
+	if (sp->nslots < n + sp->wrun)
+		sp->wrun = sp->nslots > n ? sp->nslots - (uint32_t)n : 0;
+	if (sp->wrun < 2 || posix_memalign((void **)&sp->win, DIRECT_ALIGN,
 	    (size_t)sp->nslots * sp->csize) != 0) {
 		sp->win = NULL;
 		sp->nslots = 0;
@@ -346,7 +358,7 @@ stripe_plan(struct recv_stream *s, struct recv_item *it, int dirfd,
 		return (-1);
 	}
 	sp->dfd = direct_open(sp->fd);
-	stripe_win_init(sp);
+	stripe_win_init(sp, sh->streams);
 	for (i = 0; i < (sp->nchunks + 7) / 8; i++) {
 		uint8_t		byte = 0;
 		uint32_t	j;
@@ -452,7 +464,7 @@ stripe_put(const struct stripe_in *sp, const uint8_t *p, size_t n,
 
 /*
  * The next run of gathered chunks to write, under sh->mu: from the
- * window's start, once it makes STRIPE_WRITE, ends the file or reaches
+ * window's start, once it makes wrun chunks, ends the file or reaches
  * the end of the window's memory, or meets a chunk written already (one
  * that started beyond the window); with force, any run (the file ends, or
  * the transfer: what was checked is written and recorded for a resume).
@@ -471,7 +483,7 @@ stripe_win_run(struct stripe_in *sp, int force, uint32_t *first)
 		    sp->state[i + k] == CHUNK_GATHERED; k++)
 			;
 		*first = i;
-		if (k > 0 && (force || k >= STRIPE_WRITE / sp->csize ||
+		if (k > 0 && (force || k >= sp->wrun ||
 		    i + k == sp->nchunks || i % sp->nslots + k == sp->nslots ||
 		    (i + k < end && sp->state[i + k] == CHUNK_DONE)))
 			return (k);

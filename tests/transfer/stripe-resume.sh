@@ -75,4 +75,12 @@ try 4 4		# striped both times
 # and the next try (in chunks fitted to them) sends only the rest.
 STREAMS=2
 try 2 2
+# Eight streams over 256 MiB: chunks of a piece (64 KiB), received into a
+# window and written in runs of four (stripe-recv.c); what it held at
+# the kill was written and recorded as the receiver gave up.
+STREAMS=8
+SIZE=$((256 * MIB))
+BUDGET=$((MIB + SIZE / 1000))
+head -c $SIZE /dev/urandom >"$TMP/src/big.bin"
+try 8 8
 finish
