@@ -116,7 +116,6 @@ struct recv_stream {
 	struct flusher		*fl;		/* flushes finished files */
 	uint64_t		 features;	/* agreed in HELLO */
 	struct buf		 map;		/* a STRIPE plan's chunk map */
-	uint8_t			*stripe_buf;	/* a chunk gathered, aligned */
 	int			 started;
 	int			 result;
 	char			*cause;

@@ -890,7 +890,6 @@ transfer_receive(struct tls_conn **conns, int n, const char *dest,
 			    s[i].cause : err_str(r));
 		}
 		free(s[i].cause);
-		free(s[i].stripe_buf);
 		free(s[i].items);
 		free(s[i].cache_dir);
 		if (s[i].cache_fd != -1)

@@ -18,8 +18,8 @@
 
 /* Smaller files travel whole on one stream: not worth the chunks. */
 #define STRIPE_MIN		(32ULL << 20)
-/* The piece size: at most STRIPE_CHUNK, larger only to stay under
-   STRIPE_CHUNKS_MAX (stripe_piece_size). */
+/* The chunk size: at most STRIPE_CHUNK, larger only to stay under
+   STRIPE_CHUNKS_MAX (stripe_chunk_size). */
 #define STRIPE_CHUNK		(4U << 20)
 #define STRIPE_CHUNK_MAX	(1U << 30)
 #define STRIPE_CHUNKS_MAX	65536U
@@ -49,28 +49,15 @@ struct stripe_sched {
 };
 
 /*
- * What a kill loses is what the streams were carrying, one piece of a
- * chunk a stream at most: the receiver records every whole piece it
- * wrote (its sidecar's unit), so a chunk may be larger than what a kill
- * may lose. The piece size keeps that many within half of 1 MiB + 0.1 %
- * of the file (the lab's re-send budget, docs/lab.md), and at least
- * STRIPE_CHUNK_MIN; the chunk is STRIPE_WRITE, or a piece if that is
- * larger, and the receiver gathers it for one O_DIRECT write (a write
- * costs a notification of the disk and a wait, whatever its size: 64 KiB
- * chunks cost 3.5-4.5 CPU-s/GB, 1 MiB 2.8). A later try takes up the
- * pieces whatever size they and its chunks have (stripe-held.c).
+ * What a kill loses is the chunks in flight, one a stream at most (a
+ * chunk not finished is sent again whole): the chunk size keeps that many
+ * within half of 1 MiB + 0.1 % of the file (the lab's re-send budget,
+ * docs/lab.md), and at least STRIPE_CHUNK_MIN. A later try takes up the
+ * chunks whatever size they had (stripe-held.c).
  */
 #define STRIPE_CHUNK_MIN	(64U << 10)
-#define STRIPE_WRITE		(1U << 20)
 #define STRIPE_BUDGET(size)	((1ULL << 20) + (size) / 1000)
-/*
- * The sender's DATA frames inside a chunk of at most STRIPE_WRITE: what a
- * killed sender leaves half-read in the receiver's buffers is at most one
- * such frame a stream.
- */
-#define STRIPE_FRAME		(128U << 10)
-/* The piece and chunk sizes for a file of size bytes over streams. */
-uint32_t	stripe_piece_size(uint64_t size, int streams);
+/* The chunk size for a file of size bytes sent over streams streams. */
 uint32_t	stripe_chunk_size(uint64_t size, int streams);
 /* How many chunks. */
 uint32_t	stripe_chunks(uint64_t size, uint32_t csize);

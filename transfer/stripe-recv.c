@@ -35,24 +35,24 @@
 enum { CHUNK_NEEDED, CHUNK_BUSY, CHUNK_DONE, CHUNK_GATHERED };
 
 /*
- * The write-behind window of a file striped in pieces: the streams
- * receive their chunks straight into its slots, and a run of checked
- * chunks from its start goes to disk in one O_DIRECT write (a write
- * costs a notification of the disk and a wait whatever its size; eight
- * streams of 64-128 KiB chunks each wrote their own). What it holds is
- * lost if the receiver is killed, with a piece a stream being received:
- * together within the lab's budget (stripe_win_init).
+ * The write-behind window of a striped file: the streams receive chunks
+ * straight into its slots (conn_read_to), and a run of checked chunks
+ * from its start goes to disk in one O_DIRECT write of up to
+ * STRIPE_WRITE, then into the sidecar. A write costs a notification of
+ * the disk and a wait whatever its size, and eight streams of 64-128 KiB
+ * chunks each wrote their own. What it holds is lost if the receiver is
+ * killed, with a chunk a stream being received: together within the
+ * lab's budget (stripe_win_init). A chunk beyond the window (a stream
+ * ahead of the others by more than it holds) is written as before.
  */
+#define STRIPE_WRITE	(1U << 20)
 #define STRIPE_WIN_MAX	(4U << 20)
 
-/*
- * The sidecar of a striped partial file: a header with the piece size,
- * then a line a piece written (stripe-int.h).
- */
+/* The sidecar of a striped partial file: a header, then a line a chunk. */
 #define STRIPE_META_FMT	"ferry-part 2 %ju %jd.%09u %u\n"
 #define STRIPE_REC_LEN	(8 + 1 + 2 * HASH_LEN + 1)
-/* The most pieces in a chunk: a chunk larger than STRIPE_WRITE is one. */
-#define STRIPE_LINES_MAX	(STRIPE_WRITE / STRIPE_CHUNK_MIN)
+/* Sidecar lines written at once, at most. */
+#define STRIPE_LINES_MAX	16
 
 struct stripe_in {
 	struct stripe_in	*next;
@@ -63,7 +63,6 @@ struct stripe_in {
 	int			 metafd;	/* its sidecar, appended to */
 	uint64_t		 size;
 	uint32_t		 csize;
-	uint32_t		 rsize;		/* a piece: what a line records */
 	uint32_t		 nchunks;
 	uint8_t			*state;
 	uint8_t			(*hashes)[HASH_LEN];
@@ -160,82 +159,27 @@ stripe_take_held(struct stripe_in *sp, const struct stripe_held *h)
 	hash_free(hh);
 }
 
-/*
- * The largest chunk size from want down to a piece at which every chunk
- * is either held whole or not at all, so that the chunks still needed
- * carry nothing held: a try killed mid-chunk left its whole pieces.
- * Pieces of another size, or a plain try's prefix, take chunks of a
- * piece (what a chunk was before chunks grew past pieces).
- */
-static uint32_t
-stripe_held_fit(const struct stripe_in *sp, const struct stripe_held *h,
-    uint32_t want)
-{
-	uint32_t	c, i, j, per, held;
-
-	if (h->kind != 2 || h->csize != sp->rsize)
-		return (sp->rsize);
-	for (c = want; c > sp->rsize; c /= 2) {
-		per = c / sp->rsize;
-		for (i = 0; i < h->nchunks; i += per) {
-			held = 0;
-			for (j = i; j < i + per && j < h->nchunks; j++)
-				held += h->done[j];
-			if (held != 0 && held != j - i)
-				break;
-		}
-		if (i >= h->nchunks)
-			return (c);
-	}
-	return (sp->rsize);
-}
-
-/* Writes the lines of n pieces from the first, with hashes d, at once. */
-static int
-stripe_put_lines(int fd, uint32_t first, uint32_t n,
-    const uint8_t (*d)[HASH_LEN])
-{
-	char		lines[STRIPE_LINES_MAX * STRIPE_REC_LEN + 1];
-	uint32_t	j;
-
-	if (n > STRIPE_LINES_MAX)
-		return (-1);
-	for (j = 0; j < n; j++)
-		stripe_rec(lines + (size_t)j * STRIPE_REC_LEN, first + j, d[j]);
-	return (write(fd, lines, (size_t)n * STRIPE_REC_LEN) ==
-	    (ssize_t)((size_t)n * STRIPE_REC_LEN) ? 0 : -1);
-}
-
-/*
- * Opens (or starts afresh) the partial file and sidecar of sp, whose
- * chunks are want bytes unless what an earlier try left needs smaller.
- */
+/* Opens (or starts afresh) the partial file and sidecar of sp. */
 static int
 stripe_open_part(struct stripe_in *sp, const struct msg_entry *e,
-    int dirfd, const char *base, uint32_t want)
+    int dirfd, const char *base)
 {
 	struct stripe_held	h;
 	char			part[TREE_TMP_MAX], meta[TREE_TMP_MAX];
-	char			head[128];
-	uint32_t		i, j, first, n;
-	int			r = -1;
+	char			head[128], rec[STRIPE_REC_LEN + 1];
+	uint32_t		i;
 
 	tree_tmp_name(base, TREE_PART, part);
 	tree_tmp_name(base, TREE_META, meta);
 	snprintf(head, sizeof head, STRIPE_META_FMT, (uintmax_t)e->size,
-	    (intmax_t)e->mtime_sec, e->mtime_nsec, sp->rsize);
+	    (intmax_t)e->mtime_sec, e->mtime_nsec, sp->csize);
 	memset(&h, 0, sizeof h);
 	sp->fd = held_reopen(dirfd, part, O_RDWR);
 	if (sp->fd != -1 && !(e->flags & MSG_ENTRY_FORCE_WHOLE) &&
-	    stripe_held_read(dirfd, meta, sp->fd, e, &h)) {
-		sp->csize = stripe_held_fit(sp, &h, want);
-		sp->nchunks = stripe_chunks(sp->size, sp->csize);
+	    stripe_held_read(dirfd, meta, sp->fd, e, &h))
 		stripe_take_held(sp, &h);
-	}
+	stripe_held_free(&h);
 	if (sp->ndone == 0) {
-		stripe_held_free(&h);
-		sp->csize = want;
-		sp->nchunks = stripe_chunks(sp->size, sp->csize);
 		if (sp->fd != -1)
 			close(sp->fd);
 		unlinkat(dirfd, meta, 0);
@@ -251,46 +195,30 @@ stripe_open_part(struct stripe_in *sp, const struct msg_entry *e,
 	}
 	/*
 	 * Kept: the file at its full size (a plain try's prefix is shorter),
-	 * and the sidecar again, a line a piece held. A crash while it is
-	 * written loses the lines not yet there: those pieces come again.
-	 * A chunk larger than a piece was fitted to pieces read back with
-	 * their hashes (stripe_held_fit).
+	 * and the sidecar again in this try's chunks. A crash while it is
+	 * written loses the lines not yet there: those chunks come again.
 	 */
 	if (ftruncate(sp->fd, (off_t)e->size) == -1)
-		goto out;
+		return (-1);
 	sp->metafd = held_create(dirfd, meta, O_WRONLY | O_APPEND);
 	if (sp->metafd == -1 || write(sp->metafd, head, strlen(head)) !=
 	    (ssize_t)strlen(head))
-		goto out;
+		return (-1);
 	for (i = 0; i < sp->nchunks; i++) {
 		if (sp->state[i] != CHUNK_DONE)
 			continue;
-		if (sp->csize == sp->rsize) {
-			if (stripe_put_lines(sp->metafd, i, 1,
-			    &sp->hashes[i]) != 0)
-				goto out;
-			continue;
-		}
-		first = (uint32_t)(stripe_off(sp, i) / sp->rsize);
-		n = (stripe_len(sp, i) + sp->rsize - 1) / sp->rsize;
-		for (j = 0; j < n; j++)
-			if (first + j >= h.nchunks || !h.done[first + j])
-				goto out;
-		if (stripe_put_lines(sp->metafd, first, n,
-		    &h.hashes[first]) != 0)
-			goto out;
+		stripe_rec(rec, i, sp->hashes[i]);
+		if (write(sp->metafd, rec, STRIPE_REC_LEN) != STRIPE_REC_LEN)
+			return (-1);
 	}
-	r = 0;
-out:
-	stripe_held_free(&h);
-	return (r);
+	return (0);
 }
 
 /*
- * A window for chunks of a piece smaller than STRIPE_WRITE: the budget
- * less a piece a stream (one being received each), of room for a write
- * of wrun chunks while each stream fills another slot. Too small for
- * that (a file of less than about 256 MiB over eight streams), none.
+ * A window of the lab's re-send budget less a chunk a stream (one being
+ * received each), with room for a write of wrun chunks while each stream
+ * fills another slot; none if that is under two chunks (a file of less
+ * than about 256 MiB over eight streams) or chunks are STRIPE_WRITE.
  */
 static void
 stripe_win_init(struct stripe_in *sp, int streams)
@@ -298,8 +226,7 @@ stripe_win_init(struct stripe_in *sp, int streams)
 	uint64_t	b = STRIPE_BUDGET(sp->size), w;
 	uint64_t	n = streams > 1 ? (uint64_t)streams : 1;
 
-	if (sp->csize != sp->rsize || sp->csize >= STRIPE_WRITE ||
-	    b <= n * sp->csize)
+	if (sp->csize >= STRIPE_WRITE || b <= n * sp->csize)
 		return;
 	w = b - n * sp->csize;
 	if (w > STRIPE_WIN_MAX)
@@ -343,17 +270,14 @@ stripe_plan(struct recv_stream *s, struct recv_item *it, int dirfd,
 	sp->fd = sp->dfd = sp->metafd = -1;
 	sp->id = it->e.id;
 	sp->size = it->e.size;
-	/* As many as pieces: enough for chunks of any size chosen. */
-	sp->rsize = stripe_piece_size(sp->size, sh->streams);
-	sp->csize = sp->rsize;
+	sp->csize = stripe_chunk_size(sp->size, sh->streams);
 	sp->nchunks = stripe_chunks(sp->size, sp->csize);
 	sp->path = strdup(it->e.path);
 	sp->state = calloc(sp->nchunks, 1);
 	sp->hashes = calloc(sp->nchunks, HASH_LEN);
 	buf_reset(map);
 	if (sp->path == NULL || sp->state == NULL || sp->hashes == NULL ||
-	    stripe_open_part(sp, &it->e, dirfd, base,
-	    stripe_chunk_size(sp->size, sh->streams)) != 0) {
+	    stripe_open_part(sp, &it->e, dirfd, base) != 0) {
 		stripe_in_free(sp);
 		return (-1);
 	}
@@ -385,59 +309,34 @@ stripe_plan(struct recv_stream *s, struct recv_item *it, int dirfd,
 }
 
 /*
- * Appends the lines of n pieces from the first to the sidecar, in one
- * write; not under sh->mu, so that the streams do not queue behind each
- * other's write. The chunk is still busy, so its descriptor cannot be
- * closed meanwhile (stripe_file_end, stripe_in_free close it only when no
- * chunk is busy); after a failed write the rest are skipped (resume then
- * knows less; no harm), and the descriptor is closed where it always is.
+ * Appends the lines of n chunks from the first (hashes d) to the
+ * sidecar, in one write; not under sh->mu, so that the streams do not
+ * queue behind each other's write. The chunks are still busy or being
+ * written, so the descriptor cannot be closed meanwhile (stripe_file_end,
+ * stripe_in_free close it only when no chunk is busy and no run is being
+ * written); after a failed write the rest are skipped (resume then knows
+ * less; no harm), and the descriptor is closed where it always is.
  * O_APPEND writes this short land whole, one after another.
  */
 static void
 stripe_note(struct stripe_in *sp, uint32_t first, uint32_t n,
     const uint8_t (*d)[HASH_LEN])
 {
+	char		lines[STRIPE_LINES_MAX * STRIPE_REC_LEN + 1];
+	uint32_t	j;
+
 	/*
 	 * No flush: a record whose bytes a power cut lost fails its hash
 	 * when the next try reads it back (stripe_held_read).
 	 */
-	if (n == 0 || sp->metafd == -1 || __atomic_load_n(&sp->metabad,
-	    __ATOMIC_RELAXED))
+	if (n == 0 || n > STRIPE_LINES_MAX || sp->metafd == -1 ||
+	    __atomic_load_n(&sp->metabad, __ATOMIC_RELAXED))
 		return;
-	if (stripe_put_lines(sp->metafd, first, n, d) != 0)
+	for (j = 0; j < n; j++)
+		stripe_rec(lines + (size_t)j * STRIPE_REC_LEN, first + j, d[j]);
+	if (write(sp->metafd, lines, (size_t)n * STRIPE_REC_LEN) !=
+	    (ssize_t)((size_t)n * STRIPE_REC_LEN))
 		__atomic_store_n(&sp->metabad, 1, __ATOMIC_RELAXED);
-}
-
-/*
- * Records the first n whole pieces of the chunk at off, gathered at p
- * (the chunk's hash d when it is one piece).
- */
-static void
-stripe_note_pieces(struct stripe_in *sp, uint64_t off, uint32_t len,
-    uint32_t n, const uint8_t *p, const uint8_t *d)
-{
-	uint8_t		 hs[STRIPE_LINES_MAX][HASH_LEN];
-	struct hash	*h;
-	uint32_t	 j, pl;
-
-	if (n == 1 && len <= sp->rsize && d != NULL) {
-		stripe_note(sp, (uint32_t)(off / sp->rsize), 1,
-		    (const uint8_t (*)[HASH_LEN])d);
-		return;
-	}
-	if (n == 0 || n > STRIPE_LINES_MAX || p == NULL ||
-	    (h = hash_new()) == NULL)
-		return;
-	for (j = 0; j < n; j++) {
-		pl = len - j * sp->rsize < sp->rsize ? len - j * sp->rsize :
-		    sp->rsize;
-		hash_reset(h);
-		hash_update(h, p + (size_t)j * sp->rsize, pl);
-		hash_digest(h, hs[j]);
-	}
-	hash_free(h);
-	stripe_note(sp, (uint32_t)(off / sp->rsize), n,
-	    (const uint8_t (*)[HASH_LEN])hs);
 }
 
 /* Records a chunk received and checked; under sh->mu. */
@@ -449,15 +348,13 @@ stripe_record(struct stripe_in *sp, uint32_t i, const uint8_t *d)
 	sp->ndone++;
 }
 
-/* Writes n gathered bytes at off: 0, or the errno. */
+/* Writes n bytes at off: 0, or the errno. */
 static int
 stripe_put(const struct stripe_in *sp, const uint8_t *p, size_t n,
     uint64_t off, int *cached)
 {
 	ssize_t	w;
 
-	if (n == 0)
-		return (0);
 	w = direct_pwrite(sp->dfd, sp->fd, p, n, (off_t)off, cached);
 	return (w == (ssize_t)n ? 0 : w == -1 ? errno : EIO);
 }
@@ -549,64 +446,6 @@ stripe_win_drain(struct recv_shared *sh, struct stripe_in *sp, int force)
 	pthread_mutex_unlock(&sh->mu);
 }
 
-/* Checks a CHUNK against the plan and marks it busy (drain: ended). */
-static int
-stripe_chunk_start(struct recv_stream *s, const struct msg_chunk *m,
-    struct stripe_in **spp, int *drain, uint8_t **slot, char **cause)
-{
-	struct recv_shared	*sh = s->sh;
-	struct stripe_in	*sp;
-	int			 r = 0;
-
-	pthread_mutex_lock(&sh->mu);
-	for (sp = sh->stripes; sp != NULL && sp->id != m->id; sp = sp->next)
-		;
-	if (sp == NULL)
-		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK for id %u, which "
-		    "was not planned striped", m->id);
-	else if (m->index >= sp->nchunks)
-		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK %u of id %u, which "
-		    "has %u", m->index, m->id, sp->nchunks);
-	else if (m->offset != stripe_off(sp, m->index) ||
-	    m->length != stripe_len(sp, m->index))
-		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK %u of id %u at "
-		    "%ju+%u, not at %ju+%u", m->index, m->id,
-		    (uintmax_t)m->offset, m->length,
-		    (uintmax_t)stripe_off(sp, m->index),
-		    stripe_len(sp, m->index));
-	else if (!sp->closed && sp->state[m->index] != CHUNK_NEEDED)
-		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK %u of id %u, which "
-		    "is held or was sent already", m->index, m->id);
-	/* After the file ended (it failed), stray chunks are read, unused. */
-	*drain = r == 0 && sp->closed;
-	if (r == 0 && !*drain) {
-		sp->state[m->index] = CHUNK_BUSY;
-		sp->nbusy++;
-		if (sp->first == NULL)
-			sp->first = s;
-		else if (sp->first != s)
-			sp->spread = 1;
-		/* Its slot is its own while it is in the window. */
-		if (sp->win != NULL && m->index >= sp->wbase &&
-		    m->index - sp->wbase < sp->nslots)
-			*slot = sp->win + (size_t)(m->index % sp->nslots) *
-			    sp->csize;
-	}
-	pthread_mutex_unlock(&sh->mu);
-	*spp = sp;
-	return (r);
-}
-
-/*
- * A chunk's DATA is gathered in the stream's buffer (straight from TLS,
- * conn_read_to) and written with one O_DIRECT write at its end; a chunk
- * larger than the buffer is written as the buffer fills. When the stream
- * breaks mid-chunk (the sender killed, the link cut), the whole pieces
- * received are written and recorded all the same: a later try's check
- * of the file's hash of hashes covers them, and a kill then loses at
- * most a piece a stream however large the chunks (stripe-int.h). Not
- * after a protocol error: nothing a misbehaving peer sent is kept.
- */
 int
 stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 {
@@ -616,35 +455,62 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 	struct msg_end		 end;
 	struct frame		 f;
 	struct hash		*h;
-	uint8_t			 d[HASH_LEN], *room, *slot = NULL;
-	uint64_t		 off, got = 0, put = 0;
+	uint8_t			 d[HASH_LEN], *slot = NULL;
+	uint64_t		 off, got = 0;
 	uint32_t		 len;
-	size_t			 fill = 0;
-	int			 r, ok, io = 0, drain, cached = 0, whole = 1;
+	ssize_t			 n;
+	int			 r, ok, io = 0, drain, cached = 0;
 
 	if (!(s->features & FRAME_FEATURE_STRIPE))
 		return (err_set(cause, FERRY_ERR_PROTO, "a CHUNK, and striping "
 		    "was not agreed"));
 	if ((r = msg_chunk_decode(cf, &m, cause)) != 0)
 		return (r);
-	if (s->stripe_buf == NULL && posix_memalign((void **)&s->stripe_buf,
-	    DIRECT_ALIGN, STRIPE_WRITE) != 0) {
-		s->stripe_buf = NULL;
-		return (FERRY_ERR_NOMEM);
+	pthread_mutex_lock(&sh->mu);
+	for (sp = sh->stripes; sp != NULL && sp->id != m.id; sp = sp->next)
+		;
+	r = 0;
+	if (sp == NULL)
+		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK for id %u, which "
+		    "was not planned striped", m.id);
+	else if (m.index >= sp->nchunks)
+		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK %u of id %u, which "
+		    "has %u", m.index, m.id, sp->nchunks);
+	else if (m.offset != stripe_off(sp, m.index) ||
+	    m.length != stripe_len(sp, m.index))
+		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK %u of id %u at "
+		    "%ju+%u, not at %ju+%u", m.index, m.id,
+		    (uintmax_t)m.offset, m.length,
+		    (uintmax_t)stripe_off(sp, m.index),
+		    stripe_len(sp, m.index));
+	else if (!sp->closed && sp->state[m.index] != CHUNK_NEEDED)
+		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK %u of id %u, which "
+		    "is held or was sent already", m.index, m.id);
+	/* After the file ended (it failed), stray chunks are read, unused. */
+	drain = r == 0 && sp->closed;
+	if (r == 0 && !drain) {
+		sp->state[m.index] = CHUNK_BUSY;
+		sp->nbusy++;
+		if (sp->first == NULL)
+			sp->first = s;
+		else if (sp->first != s)
+			sp->spread = 1;
+		/* Its slot is its own while it is in the window. */
+		if (sp->win != NULL && m.index >= sp->wbase &&
+		    m.index - sp->wbase < sp->nslots)
+			slot = sp->win + (size_t)(m.index % sp->nslots) *
+			    sp->csize;
 	}
-	if ((r = stripe_chunk_start(s, &m, &sp, &drain, &slot, cause)) != 0)
+	pthread_mutex_unlock(&sh->mu);
+	if (r != 0)
 		return (r);
 	off = m.offset;
 	len = m.length;
-	if ((h = hash_new()) == NULL) {
-		r = FERRY_ERR_NOMEM;
-		goto out;
-	}
+	if ((h = hash_new()) == NULL)
+		return (FERRY_ERR_NOMEM);
 	for (;;) {
-		room = drain || io ? NULL : slot != NULL ? slot + got :
-		    s->stripe_buf + fill;
-		if ((r = conn_read_to(&s->c, &f, room, slot != NULL ? len -
-		    got : STRIPE_WRITE - fill, cause)) != 0)
+		if ((r = conn_read_to(&s->c, &f, slot != NULL ? slot + got :
+		    NULL, len - got, cause)) != 0)
 			goto out;
 		if ((int)f.type == FRAME_FILE_END)
 			break;
@@ -659,35 +525,21 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 			    "past its %u bytes", sp->path, m.index, len);
 			goto out;
 		}
-		if (!drain && !io && slot != NULL) {
+		if (!drain && slot != NULL) {
 			hash_update(h, f.payload, f.len);
-			if (f.len > 0 && f.payload != room)
-				memcpy(room, f.payload, f.len);
+			/* conn_read_to put it there, unless it was empty. */
+			if (f.len > 0 && f.payload != slot + got)
+				memcpy(slot + got, f.payload, f.len);
 		} else if (!drain && !io) {
 			hash_update(h, f.payload, f.len);
-			if (f.payload == room)
-				fill += f.len;
-			else {
-				/* Past the buffer: what it holds, then this. */
-				whole = 0;
-				io = stripe_put(sp, s->stripe_buf, fill,
-				    off + put, &cached);
-				put += fill;
-				fill = 0;
-				if (io == 0)
-					io = stripe_put(sp, f.payload, f.len,
-					    off + put, &cached);
-				put += f.len;
-			}
+			n = direct_pwrite(sp->dfd, sp->fd, f.payload, f.len,
+			    (off_t)(off + got), &cached);
+			if (n != (ssize_t)f.len)
+				io = n == -1 ? errno : EIO;
 		}
 		got += f.len;
 		progress_update(&sh->pr, sp->path, __atomic_add_fetch(
 		    &sp->moved, f.len, __ATOMIC_RELAXED), sp->size, f.len, 0);
-	}
-	if (!drain && !io && slot == NULL) {
-		io = stripe_put(sp, s->stripe_buf, fill, off + put, &cached);
-		put += fill;
-		fill = 0;
 	}
 	if ((r = msg_end_decode(&f, &end, cause)) != 0)
 		goto out;
@@ -708,11 +560,11 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 	if (ok && cached)
 		flush_start(sp->fd, (off_t)off, (off_t)len);
 	if (ok && slot == NULL)
-		stripe_note_pieces(sp, off, len, (len + sp->rsize - 1) /
-		    sp->rsize, whole ? s->stripe_buf : NULL, d);
+		stripe_note(sp, m.index, 1, (const uint8_t (*)[HASH_LEN])d);
 	pthread_mutex_lock(&sh->mu);
 	sp->nbusy--;
 	if (ok && slot != NULL) {
+		/* Written with its run (stripe_win_drain). */
 		memcpy(sp->hashes[m.index], d, HASH_LEN);
 		sp->state[m.index] = CHUNK_GATHERED;
 	} else if (ok)
@@ -738,15 +590,7 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 		stripe_win_drain(sh, sp, 0);
 out:
 	if (!drain) {
-		/*
-		 * A broken chunk: its whole pieces kept (above), the stream
-		 * ends, the owner stops waiting.
-		 */
-		if (r != FERRY_ERR_PROTO && r != FERRY_ERR_NOMEM && !io &&
-		    whole && slot == NULL && stripe_put(sp, s->stripe_buf, fill, off + put,
-		    &cached) == 0)
-			stripe_note_pieces(sp, off, len, (uint32_t)((put + fill) /
-			    sp->rsize), s->stripe_buf, NULL);
+		/* A broken chunk: the stream ends, the owner stops waiting. */
 		pthread_mutex_lock(&sh->mu);
 		sp->nbusy--;
 		sp->state[m.index] = CHUNK_NEEDED;

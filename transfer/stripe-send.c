@@ -47,7 +47,7 @@ struct stripe_out {
 };
 
 uint32_t
-stripe_piece_size(uint64_t size, int streams)
+stripe_chunk_size(uint64_t size, int streams)
 {
 	uint64_t	c = STRIPE_CHUNK_MIN;
 
@@ -56,29 +56,6 @@ stripe_piece_size(uint64_t size, int streams)
 	    1) <= STRIPE_BUDGET(size) / 2)
 		c *= 2;
 	while (c < STRIPE_CHUNK_MAX && (size + c - 1) / c > STRIPE_CHUNKS_MAX)
-		c *= 2;
-	return ((uint32_t)c);
-}
-
-/*
- * Chunks grow from a piece towards STRIPE_WRITE while a kill still loses
- * no more than the budget: a receiver killed loses what its streams had
- * gathered, a chunk each at most (all of the budget: what its sockets
- * held counts apart, docs/lab.md); a try that no longer stripes keeps
- * only the chunks up to the first one missing (stripe_held_to_prefix),
- * so what the other streams wrote beyond it is lost, within half of it.
- * With one or two streams (ferry-peer's default; one striping on a short
- * round trip) that is 1 MiB for a 2 GiB file; with eight, a piece.
- */
-uint32_t
-stripe_chunk_size(uint64_t size, int streams)
-{
-	uint64_t	c = stripe_piece_size(size, streams);
-	uint64_t	n = streams > 1 ? (uint64_t)streams : 1;
-
-	/* Fewer chunks than pieces, so within STRIPE_CHUNKS_MAX too. */
-	while (c < STRIPE_WRITE && c * 2 * (n - 1) <= STRIPE_BUDGET(size) /
-	    2 && c * 2 * n <= STRIPE_BUDGET(size))
 		c *= 2;
 	return ((uint32_t)c);
 }
@@ -223,9 +200,6 @@ stripe_do_chunk(struct send_stream *s, struct stripe_out *so, uint32_t index,
 	struct buf		 out;
 	uint64_t		 off = (uint64_t)index * so->csize, done = 0;
 	uint32_t		 len;
-	/* Whole pieces for the receiver to record (stripe-int.h). */
-	size_t			 most = so->csize <= STRIPE_WRITE ?
-	    STRIPE_FRAME : FRAME_MAX_BULK;
 	uint8_t			*p;
 	ssize_t			 got;
 	size_t			 n;
@@ -255,7 +229,7 @@ stripe_do_chunk(struct send_stream *s, struct stripe_out *so, uint32_t index,
 			r = FERRY_ERR_CLOSED;
 			break;
 		}
-		n = len - done < most ? len - done : most;
+		n = len - done < FRAME_MAX_BULK ? len - done : FRAME_MAX_BULK;
 		do
 			got = pread(so->fd, p, n, (off_t)(off + done));
 		while (got == -1 && errno == EINTR);
