@@ -649,10 +649,16 @@ stripe_file_end(struct recv_stream *s, struct recv_file *rf,
 		ts.tv_sec += 1;
 		pthread_cond_timedwait(&sh->cv, &sh->mu, &ts);
 	}
-	/* The window's checked chunks on disk and recorded, before the end. */
+	/*
+	 * The window's checked chunks on disk and recorded, before the end;
+	 * and no run still being written (a stream that settled a chunk
+	 * meanwhile) when the descriptors are closed below.
+	 */
 	pthread_mutex_unlock(&sh->mu);
 	stripe_win_drain(sh, sp, 1);
 	pthread_mutex_lock(&sh->mu);
+	while (sp->writing)
+		pthread_cond_wait(&sh->cv, &sh->mu);
 	sp->closed = 1;
 	if (end->status == MSG_END_OK && sp->ndone < sp->nchunks) {
 		was = rf->failed;
