@@ -446,6 +446,59 @@ stripe_win_drain(struct recv_shared *sh, struct stripe_in *sp, int force)
 	pthread_mutex_unlock(&sh->mu);
 }
 
+/*
+ * Checks a CHUNK against what this receiver planned and marks it busy
+ * (drain: its file ended, its bytes are read unused); slot: where it is
+ * received, in the file's window, or NULL.
+ */
+static int
+stripe_chunk_start(struct recv_stream *s, const struct msg_chunk *m,
+    struct stripe_in **spp, int *drain, uint8_t **slot, char **cause)
+{
+	struct recv_shared	*sh = s->sh;
+	struct stripe_in	*sp;
+	int			 r;
+
+	pthread_mutex_lock(&sh->mu);
+	for (sp = sh->stripes; sp != NULL && sp->id != m->id; sp = sp->next)
+		;
+	r = 0;
+	if (sp == NULL)
+		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK for id %u, which "
+		    "was not planned striped", m->id);
+	else if (m->index >= sp->nchunks)
+		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK %u of id %u, which "
+		    "has %u", m->index, m->id, sp->nchunks);
+	else if (m->offset != stripe_off(sp, m->index) ||
+	    m->length != stripe_len(sp, m->index))
+		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK %u of id %u at "
+		    "%ju+%u, not at %ju+%u", m->index, m->id,
+		    (uintmax_t)m->offset, m->length,
+		    (uintmax_t)stripe_off(sp, m->index),
+		    stripe_len(sp, m->index));
+	else if (!sp->closed && sp->state[m->index] != CHUNK_NEEDED)
+		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK %u of id %u, which "
+		    "is held or was sent already", m->index, m->id);
+	/* After the file ended (it failed), stray chunks are read, unused. */
+	*drain = r == 0 && sp->closed;
+	if (r == 0 && !*drain) {
+		sp->state[m->index] = CHUNK_BUSY;
+		sp->nbusy++;
+		if (sp->first == NULL)
+			sp->first = s;
+		else if (sp->first != s)
+			sp->spread = 1;
+		/* Its slot is its own while it is in the window. */
+		if (sp->win != NULL && m->index >= sp->wbase &&
+		    m->index - sp->wbase < sp->nslots)
+			*slot = sp->win + (size_t)(m->index % sp->nslots) *
+			    sp->csize;
+	}
+	pthread_mutex_unlock(&sh->mu);
+	*spp = sp;
+	return (r);
+}
+
 int
 stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 {
@@ -466,43 +519,7 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 		    "was not agreed"));
 	if ((r = msg_chunk_decode(cf, &m, cause)) != 0)
 		return (r);
-	pthread_mutex_lock(&sh->mu);
-	for (sp = sh->stripes; sp != NULL && sp->id != m.id; sp = sp->next)
-		;
-	r = 0;
-	if (sp == NULL)
-		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK for id %u, which "
-		    "was not planned striped", m.id);
-	else if (m.index >= sp->nchunks)
-		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK %u of id %u, which "
-		    "has %u", m.index, m.id, sp->nchunks);
-	else if (m.offset != stripe_off(sp, m.index) ||
-	    m.length != stripe_len(sp, m.index))
-		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK %u of id %u at "
-		    "%ju+%u, not at %ju+%u", m.index, m.id,
-		    (uintmax_t)m.offset, m.length,
-		    (uintmax_t)stripe_off(sp, m.index),
-		    stripe_len(sp, m.index));
-	else if (!sp->closed && sp->state[m.index] != CHUNK_NEEDED)
-		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK %u of id %u, which "
-		    "is held or was sent already", m.index, m.id);
-	/* After the file ended (it failed), stray chunks are read, unused. */
-	drain = r == 0 && sp->closed;
-	if (r == 0 && !drain) {
-		sp->state[m.index] = CHUNK_BUSY;
-		sp->nbusy++;
-		if (sp->first == NULL)
-			sp->first = s;
-		else if (sp->first != s)
-			sp->spread = 1;
-		/* Its slot is its own while it is in the window. */
-		if (sp->win != NULL && m.index >= sp->wbase &&
-		    m.index - sp->wbase < sp->nslots)
-			slot = sp->win + (size_t)(m.index % sp->nslots) *
-			    sp->csize;
-	}
-	pthread_mutex_unlock(&sh->mu);
-	if (r != 0)
+	if ((r = stripe_chunk_start(s, &m, &sp, &drain, &slot, cause)) != 0)
 		return (r);
 	off = m.offset;
 	len = m.length;
