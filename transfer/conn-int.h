@@ -47,6 +47,13 @@ int	 conn_flush(struct conn *c, char **cause);
  * malformed frame.
  */
 int	 conn_read(struct conn *c, struct frame *f, char **cause);
+/*
+ * The same, but a DATA payload that fits in roomlen bytes at room goes
+ * there instead (f->payload == room then): a striped chunk is gathered
+ * for one large write without a copy (stripe-recv.c).
+ */
+int	 conn_read_to(struct conn *c, struct frame *f, uint8_t *room,
+	     size_t roomlen, char **cause);
 /* Reads the next frame and requires it to be of type. */
 int	 conn_expect(struct conn *c, int type, struct frame *f, char **cause);
 

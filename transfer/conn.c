@@ -90,7 +90,14 @@ conn_bulk_commit(struct conn *c, int type, size_t len, char **cause)
 int
 conn_read(struct conn *c, struct frame *f, char **cause)
 {
-	uint8_t			hdr[FRAME_HEADER_LEN];
+	return (conn_read_to(c, f, NULL, 0, cause));
+}
+
+int
+conn_read_to(struct conn *c, struct frame *f, uint8_t *room, size_t roomlen,
+    char **cause)
+{
+	uint8_t			hdr[FRAME_HEADER_LEN], *dst;
 	struct frame_header	h;
 	int			r;
 
@@ -103,7 +110,9 @@ conn_read(struct conn *c, struct frame *f, char **cause)
 		return (r);
 	if ((r = frame_header_parse(hdr, &h, cause)) != 0)
 		return (r);
-	if (h.len > 0 && (r = tls_read(c->tls, c->rbuf, h.len, cause)) != 0) {
+	dst = room != NULL && h.type == FRAME_DATA && h.len <= roomlen ?
+	    room : c->rbuf;
+	if (h.len > 0 && (r = tls_read(c->tls, dst, h.len, cause)) != 0) {
 		if (r == FERRY_ERR_CLOSED)
 			return (err_set(cause, r, "peer closed the connection "
 			    "in the middle of a %s frame",
@@ -114,7 +123,7 @@ conn_read(struct conn *c, struct frame *f, char **cause)
 	f->type = h.type;
 	f->flags = h.flags;
 	f->len = h.len;
-	f->payload = h.len > 0 ? c->rbuf : NULL;
+	f->payload = h.len > 0 ? dst : NULL;
 	return (0);
 }
 

@@ -31,11 +31,28 @@
 /* The owner gives up on chunks that make no progress for this long. */
 #define STRIPE_WAIT_S	60
 
-enum { CHUNK_NEEDED, CHUNK_BUSY, CHUNK_DONE };
+/* GATHERED: checked, in the window, not written yet. */
+enum { CHUNK_NEEDED, CHUNK_BUSY, CHUNK_DONE, CHUNK_GATHERED };
+
+/*
+ * The write-behind window of a striped file: the streams receive chunks
+ * straight into its slots (conn_read_to), and a run of checked chunks
+ * from its start goes to disk in one O_DIRECT write of up to
+ * STRIPE_WRITE, then into the sidecar. A write costs a notification of
+ * the disk and a wait whatever its size, and eight streams of 64-128 KiB
+ * chunks each wrote their own. What it holds is lost if the receiver is
+ * killed, with a chunk a stream being received: together within the
+ * lab's budget (stripe_win_init). A chunk beyond the window (a stream
+ * ahead of the others by more than it holds) is written as before.
+ */
+#define STRIPE_WRITE	(1U << 20)
+#define STRIPE_WIN_MAX	(4U << 20)
 
 /* The sidecar of a striped partial file: a header, then a line a chunk. */
 #define STRIPE_META_FMT	"ferry-part 2 %ju %jd.%09u %u\n"
 #define STRIPE_REC_LEN	(8 + 1 + 2 * HASH_LEN + 1)
+/* Sidecar lines written at once, at most. */
+#define STRIPE_LINES_MAX	16
 
 struct stripe_in {
 	struct stripe_in	*next;
@@ -61,6 +78,11 @@ struct stripe_in {
 	int			 closed;	/* FILE_END seen: take no more */
 	int			 metabad;	/* a sidecar write failed */
 	double			 last;		/* when a chunk last settled */
+	uint8_t			*win;		/* the window, or NULL */
+	uint32_t		 nslots;	/* the chunks it holds */
+	uint32_t		 wbase;		/* the first of them */
+	uint32_t		 wrun;		/* chunks worth a write */
+	int			 writing;	/* a run is being written */
 };
 
 static uint64_t
@@ -86,6 +108,7 @@ stripe_in_free(struct stripe_in *sp)
 		close(sp->dfd);
 	if (sp->metafd != -1)
 		close(sp->metafd);
+	free(sp->win);
 	free(sp->path);
 	free(sp->state);
 	free(sp->hashes);
@@ -191,6 +214,36 @@ stripe_open_part(struct stripe_in *sp, const struct msg_entry *e,
 	return (0);
 }
 
+/*
+ * A window of the lab's re-send budget less a chunk a stream (one being
+ * received each), with room for a write of wrun chunks while each stream
+ * fills another slot; none if that is under two chunks (a file of less
+ * than about 256 MiB over eight streams) or chunks are STRIPE_WRITE.
+ */
+static void
+stripe_win_init(struct stripe_in *sp, int streams)
+{
+	uint64_t	b = STRIPE_BUDGET(sp->size), w;
+	uint64_t	n = streams > 1 ? (uint64_t)streams : 1;
+
+	if (sp->csize >= STRIPE_WRITE || b <= n * sp->csize)
+		return;
+	w = b - n * sp->csize;
+	if (w > STRIPE_WIN_MAX)
+		w = STRIPE_WIN_MAX;
+	sp->nslots = (uint32_t)(w / sp->csize);
+	if (sp->nslots > sp->nchunks)
+		sp->nslots = sp->nchunks;
+	sp->wrun = STRIPE_WRITE / sp->csize;
+	if (sp->nslots < n + sp->wrun)
+		sp->wrun = sp->nslots > n ? sp->nslots - (uint32_t)n : 0;
+	if (sp->wrun < 2 || posix_memalign((void **)&sp->win, DIRECT_ALIGN,
+	    (size_t)sp->nslots * sp->csize) != 0) {
+		sp->win = NULL;
+		sp->nslots = 0;
+	}
+}
+
 int
 stripe_plan(struct recv_stream *s, struct recv_item *it, int dirfd,
     const char *base, struct msg_plan *plan, struct buf *map)
@@ -229,6 +282,7 @@ stripe_plan(struct recv_stream *s, struct recv_item *it, int dirfd,
 		return (-1);
 	}
 	sp->dfd = direct_open(sp->fd);
+	stripe_win_init(sp, sh->streams);
 	for (i = 0; i < (sp->nchunks + 7) / 8; i++) {
 		uint8_t		byte = 0;
 		uint32_t	j;
@@ -255,28 +309,33 @@ stripe_plan(struct recv_stream *s, struct recv_item *it, int dirfd,
 }
 
 /*
- * Appends chunk i's line to the sidecar; not under sh->mu, so that the
- * streams do not queue behind each other's write. The chunk is still
- * busy, so its descriptor cannot be closed meanwhile (stripe_file_end,
- * stripe_in_free close it only when no chunk is busy); after a failed
- * write the rest are skipped (resume then knows less; no harm), and the
- * descriptor is closed where it always is. O_APPEND writes this short
- * land whole, one after another.
+ * Appends the lines of n chunks from the first (hashes d) to the
+ * sidecar, in one write; not under sh->mu, so that the streams do not
+ * queue behind each other's write. The chunks are still busy or being
+ * written, so the descriptor cannot be closed meanwhile (stripe_file_end,
+ * stripe_in_free close it only when no chunk is busy and no run is being
+ * written); after a failed write the rest are skipped (resume then knows
+ * less; no harm), and the descriptor is closed where it always is.
+ * O_APPEND writes this short land whole, one after another.
  */
 static void
-stripe_note(struct stripe_in *sp, uint32_t i, const uint8_t *d)
+stripe_note(struct stripe_in *sp, uint32_t first, uint32_t n,
+    const uint8_t (*d)[HASH_LEN])
 {
-	char	rec[STRIPE_REC_LEN + 1];
+	char		lines[STRIPE_LINES_MAX * STRIPE_REC_LEN + 1];
+	uint32_t	j;
 
 	/*
 	 * No flush: a record whose bytes a power cut lost fails its hash
-	 * when the next try reads it back (stripe_resume).
+	 * when the next try reads it back (stripe_held_read).
 	 */
-	if (sp->metafd == -1 || __atomic_load_n(&sp->metabad,
-	    __ATOMIC_RELAXED))
+	if (n == 0 || n > STRIPE_LINES_MAX || sp->metafd == -1 ||
+	    __atomic_load_n(&sp->metabad, __ATOMIC_RELAXED))
 		return;
-	stripe_rec(rec, i, d);
-	if (write(sp->metafd, rec, STRIPE_REC_LEN) != STRIPE_REC_LEN)
+	for (j = 0; j < n; j++)
+		stripe_rec(lines + (size_t)j * STRIPE_REC_LEN, first + j, d[j]);
+	if (write(sp->metafd, lines, (size_t)n * STRIPE_REC_LEN) !=
+	    (ssize_t)((size_t)n * STRIPE_REC_LEN))
 		__atomic_store_n(&sp->metabad, 1, __ATOMIC_RELAXED);
 }
 
@@ -289,6 +348,157 @@ stripe_record(struct stripe_in *sp, uint32_t i, const uint8_t *d)
 	sp->ndone++;
 }
 
+/* Writes n bytes at off: 0, or the errno. */
+static int
+stripe_put(const struct stripe_in *sp, const uint8_t *p, size_t n,
+    uint64_t off, int *cached)
+{
+	ssize_t	w;
+
+	w = direct_pwrite(sp->dfd, sp->fd, p, n, (off_t)off, cached);
+	return (w == (ssize_t)n ? 0 : w == -1 ? errno : EIO);
+}
+
+/*
+ * The next run of gathered chunks to write, under sh->mu: from the
+ * window's start, once it makes wrun chunks, ends the file or reaches
+ * the end of the window's memory, or meets a chunk written already (one
+ * that started beyond the window); with force, any run (the file ends, or
+ * the transfer: what was checked is written and recorded for a resume).
+ */
+static uint32_t
+stripe_win_run(struct stripe_in *sp, int force, uint32_t *first)
+{
+	uint32_t	i, k, end;
+
+	while (sp->wbase < sp->nchunks && sp->state[sp->wbase] == CHUNK_DONE)
+		sp->wbase++;
+	end = sp->wbase + sp->nslots < sp->nchunks ? sp->wbase + sp->nslots :
+	    sp->nchunks;
+	for (i = sp->wbase; i < end; i += k > 0 ? k : 1) {
+		for (k = 0; i + k < end && i % sp->nslots + k < sp->nslots &&
+		    sp->state[i + k] == CHUNK_GATHERED; k++)
+			;
+		*first = i;
+		if (k > 0 && (force || k >= sp->wrun ||
+		    i + k == sp->nchunks || i % sp->nslots + k == sp->nslots ||
+		    (i + k < end && sp->state[i + k] == CHUNK_DONE)))
+			return (k);
+		if (!force)
+			break;
+	}
+	return (0);
+}
+
+/* Writes and records the runs the window holds (stripe_win_run). */
+static void
+stripe_win_drain(struct recv_shared *sh, struct stripe_in *sp, int force)
+{
+	uint64_t	off, n;
+	uint32_t	first = 0, i, j, k;
+	int		io, cached;
+
+	pthread_mutex_lock(&sh->mu);
+	while (sp->win != NULL && sp->fd != -1) {
+		if (sp->writing) {
+			if (!force)
+				break;
+			pthread_cond_wait(&sh->cv, &sh->mu);
+			continue;
+		}
+		if ((k = stripe_win_run(sp, force, &first)) == 0)
+			break;
+		sp->writing = 1;
+		pthread_mutex_unlock(&sh->mu);
+		off = stripe_off(sp, first);
+		for (n = 0, i = 0; i < k; i++)
+			n += stripe_len(sp, first + i);
+		cached = 0;
+		io = stripe_put(sp, sp->win + (size_t)(first % sp->nslots) *
+		    sp->csize, (size_t)n, off, &cached);
+		if (io == 0 && cached)
+			flush_start(sp->fd, (off_t)off, (off_t)n);
+		for (i = 0; io == 0 && i < k; i += j) {
+			j = k - i < STRIPE_LINES_MAX ? k - i : STRIPE_LINES_MAX;
+			stripe_note(sp, first + i, j,
+			    (const uint8_t (*)[HASH_LEN])sp->hashes[first + i]);
+		}
+		pthread_mutex_lock(&sh->mu);
+		for (i = 0; i < k; i++) {
+			sp->state[first + i] = io == 0 ? CHUNK_DONE :
+			    CHUNK_NEEDED;
+			sp->ndone += io == 0;
+		}
+		if (io != 0 && !sp->bad) {
+			free(sp->why);
+			if (asprintf(&sp->why, "chunk %u: %s", first,
+			    strerror(io)) == -1)
+				sp->why = NULL;
+		}
+		if (io != 0)
+			sp->bad = sp->io = 1;
+		sp->writing = 0;
+		sp->last = progress_now();
+		pthread_cond_broadcast(&sh->cv);
+		if (io != 0)
+			break;
+	}
+	pthread_mutex_unlock(&sh->mu);
+}
+
+/*
+ * Checks a CHUNK against what this receiver planned and marks it busy
+ * (drain: its file ended, its bytes are read unused); slot: where it is
+ * received, in the file's window, or NULL.
+ */
+static int
+stripe_chunk_start(struct recv_stream *s, const struct msg_chunk *m,
+    struct stripe_in **spp, int *drain, uint8_t **slot, char **cause)
+{
+	struct recv_shared	*sh = s->sh;
+	struct stripe_in	*sp;
+	int			 r;
+
+	pthread_mutex_lock(&sh->mu);
+	for (sp = sh->stripes; sp != NULL && sp->id != m->id; sp = sp->next)
+		;
+	r = 0;
+	if (sp == NULL)
+		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK for id %u, which "
+		    "was not planned striped", m->id);
+	else if (m->index >= sp->nchunks)
+		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK %u of id %u, which "
+		    "has %u", m->index, m->id, sp->nchunks);
+	else if (m->offset != stripe_off(sp, m->index) ||
+	    m->length != stripe_len(sp, m->index))
+		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK %u of id %u at "
+		    "%ju+%u, not at %ju+%u", m->index, m->id,
+		    (uintmax_t)m->offset, m->length,
+		    (uintmax_t)stripe_off(sp, m->index),
+		    stripe_len(sp, m->index));
+	else if (!sp->closed && sp->state[m->index] != CHUNK_NEEDED)
+		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK %u of id %u, which "
+		    "is held or was sent already", m->index, m->id);
+	/* After the file ended (it failed), stray chunks are read, unused. */
+	*drain = r == 0 && sp->closed;
+	if (r == 0 && !*drain) {
+		sp->state[m->index] = CHUNK_BUSY;
+		sp->nbusy++;
+		if (sp->first == NULL)
+			sp->first = s;
+		else if (sp->first != s)
+			sp->spread = 1;
+		/* Its slot is its own while it is in the window. */
+		if (sp->win != NULL && m->index >= sp->wbase &&
+		    m->index - sp->wbase < sp->nslots)
+			*slot = sp->win + (size_t)(m->index % sp->nslots) *
+			    sp->csize;
+	}
+	pthread_mutex_unlock(&sh->mu);
+	*spp = sp;
+	return (r);
+}
+
 int
 stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 {
@@ -298,7 +508,7 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 	struct msg_end		 end;
 	struct frame		 f;
 	struct hash		*h;
-	uint8_t			 d[HASH_LEN];
+	uint8_t			 d[HASH_LEN], *slot = NULL;
 	uint64_t		 off, got = 0;
 	uint32_t		 len;
 	ssize_t			 n;
@@ -309,45 +519,15 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 		    "was not agreed"));
 	if ((r = msg_chunk_decode(cf, &m, cause)) != 0)
 		return (r);
-	pthread_mutex_lock(&sh->mu);
-	for (sp = sh->stripes; sp != NULL && sp->id != m.id; sp = sp->next)
-		;
-	r = 0;
-	if (sp == NULL)
-		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK for id %u, which "
-		    "was not planned striped", m.id);
-	else if (m.index >= sp->nchunks)
-		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK %u of id %u, which "
-		    "has %u", m.index, m.id, sp->nchunks);
-	else if (m.offset != stripe_off(sp, m.index) ||
-	    m.length != stripe_len(sp, m.index))
-		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK %u of id %u at "
-		    "%ju+%u, not at %ju+%u", m.index, m.id,
-		    (uintmax_t)m.offset, m.length,
-		    (uintmax_t)stripe_off(sp, m.index),
-		    stripe_len(sp, m.index));
-	else if (!sp->closed && sp->state[m.index] != CHUNK_NEEDED)
-		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK %u of id %u, which "
-		    "is held or was sent already", m.index, m.id);
-	/* After the file ended (it failed), stray chunks are read, unused. */
-	drain = r == 0 && sp->closed;
-	if (r == 0 && !drain) {
-		sp->state[m.index] = CHUNK_BUSY;
-		sp->nbusy++;
-		if (sp->first == NULL)
-			sp->first = s;
-		else if (sp->first != s)
-			sp->spread = 1;
-	}
-	pthread_mutex_unlock(&sh->mu);
-	if (r != 0)
+	if ((r = stripe_chunk_start(s, &m, &sp, &drain, &slot, cause)) != 0)
 		return (r);
 	off = m.offset;
 	len = m.length;
 	if ((h = hash_new()) == NULL)
 		return (FERRY_ERR_NOMEM);
 	for (;;) {
-		if ((r = conn_read(&s->c, &f, cause)) != 0)
+		if ((r = conn_read_to(&s->c, &f, slot != NULL ? slot + got :
+		    NULL, len - got, cause)) != 0)
 			goto out;
 		if ((int)f.type == FRAME_FILE_END)
 			break;
@@ -362,7 +542,12 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 			    "past its %u bytes", sp->path, m.index, len);
 			goto out;
 		}
-		if (!drain && !io) {
+		if (!drain && slot != NULL) {
+			hash_update(h, f.payload, f.len);
+			/* conn_read_to put it there, unless it was empty. */
+			if (f.len > 0 && f.payload != slot + got)
+				memcpy(slot + got, f.payload, f.len);
+		} else if (!drain && !io) {
 			hash_update(h, f.payload, f.len);
 			n = direct_pwrite(sp->dfd, sp->fd, f.payload, f.len,
 			    (off_t)(off + got), &cached);
@@ -391,11 +576,15 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 	 */
 	if (ok && cached)
 		flush_start(sp->fd, (off_t)off, (off_t)len);
-	if (ok)
-		stripe_note(sp, m.index, d);
+	if (ok && slot == NULL)
+		stripe_note(sp, m.index, 1, (const uint8_t (*)[HASH_LEN])d);
 	pthread_mutex_lock(&sh->mu);
 	sp->nbusy--;
-	if (ok)
+	if (ok && slot != NULL) {
+		/* Written with its run (stripe_win_drain). */
+		memcpy(sp->hashes[m.index], d, HASH_LEN);
+		sp->state[m.index] = CHUNK_GATHERED;
+	} else if (ok)
 		stripe_record(sp, m.index, d);
 	else {
 		sp->state[m.index] = CHUNK_NEEDED;
@@ -413,6 +602,9 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 	pthread_cond_broadcast(&sh->cv);
 	pthread_mutex_unlock(&sh->mu);
 	drain = 1;	/* settled */
+	/* Also after a chunk beyond the window: a run may end at it. */
+	if (ok && sp->win != NULL)
+		stripe_win_drain(sh, sp, 0);
 out:
 	if (!drain) {
 		/* A broken chunk: the stream ends, the owner stops waiting. */
@@ -474,6 +666,16 @@ stripe_file_end(struct recv_stream *s, struct recv_file *rf,
 		ts.tv_sec += 1;
 		pthread_cond_timedwait(&sh->cv, &sh->mu, &ts);
 	}
+	/*
+	 * The window's checked chunks on disk and recorded, before the end;
+	 * and no run still being written (a stream that settled a chunk
+	 * meanwhile) when the descriptors are closed below.
+	 */
+	pthread_mutex_unlock(&sh->mu);
+	stripe_win_drain(sh, sp, 1);
+	pthread_mutex_lock(&sh->mu);
+	while (sp->writing)
+		pthread_cond_wait(&sh->cv, &sh->mu);
 	sp->closed = 1;
 	if (end->status == MSG_END_OK && sp->ndone < sp->nchunks) {
 		was = rf->failed;
@@ -526,6 +728,8 @@ stripe_free_all(struct recv_shared *sh)
 	struct stripe_in	*sp;
 
 	while ((sp = sh->stripes) != NULL) {
+		/* A file that never ended: what it gathered, for a resume. */
+		stripe_win_drain(sh, sp, 1);
 		sh->stripes = sp->next;
 		stripe_in_free(sp);
 	}
