@@ -207,6 +207,12 @@ void	recv_tmp_drop(struct recv_stream *s);
  * ACKs held until the next batch's data has come (docs/protocol.md 6.1).
  */
 int	recv_batch_end(struct recv_stream *s, char **cause);
+/*
+ * recv-pipe.c: before an entry of rel is planned: if the held batch's
+ * commit, running beside this batch, is to rename a file to rel, waits
+ * for it to end, so that this batch's file of that name never meets it.
+ */
+void	recv_pipe_settle(struct recv_stream *s, const char *rel);
 /* recv-pipe.c: whether a batch's ACKs are held, not sent yet. */
 int	recv_pipe_held(const struct recv_stream *s);
 /*

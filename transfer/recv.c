@@ -347,6 +347,7 @@ recv_send_plans(struct recv_stream *s, char **cause)
 		it = &s->items[i];
 		memset(&plan, 0, sizeof plan);
 		plan.id = it->e.id;
+		recv_pipe_settle(s, it->e.path);
 		if (recv_entry_ok(s, &it->e, &why) != 0)
 			plan.action = MSG_PLAN_REFUSE;
 		else if (it->e.type == MSG_ENTRY_DIR)
