@@ -11,6 +11,11 @@
  *                (bytes 'B') while batch 1's commit runs, taking any
  *                resume offset the PLAN offers; then asks for the ACKs
  *                and ends the session
+ *         streams  two streams: stream 0 sends "a" (bytes 'A') and its
+ *                data's end (held, committing), then stream 1 sends "a"
+ *                (bytes 'B', another mtime) 150 ms later, while stream
+ *                0's commit runs;
+ *                then both ask for their ACKs ("stream N:" before each)
  *         cut    batch 1 offers "a" (and 63 more files), and the
  *                connection is dropped right after its data's end, while
  *                its commit runs
@@ -35,7 +40,8 @@
 #include "session-int.h"
 #include "tls.h"
 
-static struct conn	c;
+static struct conn	cs[2], *cp = &cs[0];	/* the stream in use */
+#define c (*cp)
 static uint64_t		size;
 
 static void __attribute__((noreturn))
@@ -188,14 +194,14 @@ main(int argc, char **argv)
 {
 	struct identity		*id;
 	struct link_params	 p;
-	struct tls_conn		*tls;
+	struct tls_conn		*tls[2];
 	struct buf		 b;
 	struct frame		 f;
 	uint64_t		 offsets[64];
 	uint8_t			 fp[32], tok[LINK_TOKEN_LEN], actions[64];
 	char			*cause = NULL, host[256], *colon;
 	unsigned int		 v;
-	int			 fd, i, r;
+	int			 fd[2], i, r, n;
 
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -219,15 +225,51 @@ main(int argc, char **argv)
 	p.id = id;
 	p.peer_fp = fp;
 	p.token = tok;
-	p.streams = 1;
+	n = strcmp(argv[5], "streams") == 0 ? 2 : 1;
+	p.streams = n;
 	p.timeout_ms = 10000;
-	if (link_connect(host, atoi(colon + 1), &p, &tls, &fd, &cause) != 0)
+	if (link_connect(host, atoi(colon + 1), &p, tls, fd, &cause) != 0)
 		die("connect", cause);
-	if (conn_init(&c, tls) != 0)
-		die("conn", NULL);
-	if (session_hello(&c, FRAME_FEATURE_STRIPE, NULL, &cause) != 0)
-		die("hello", cause);
+	for (i = n - 1; i >= 0; i--) {
+		cp = &cs[i];
+		if (conn_init(&c, tls[i]) != 0)
+			die("conn", NULL);
+		if (session_hello(&c, FRAME_FEATURE_STRIPE, NULL, &cause) != 0)
+			die("hello", cause);
+	}
 	memset(offsets, 0, sizeof offsets);
+	if (n == 2) {
+		offer(1, offsets, actions, 1700000000);
+		data(1, offsets, actions, 'A');
+		acks();		/* nothing held before */
+		/* Past stream 0's syncfs and checks, into its rename. */
+		usleep(150000);
+		cp = &cs[1];
+		offsets[0] = 0;
+		offer(1, offsets, actions, 1700000001);
+		data(1, offsets, actions, 'B');
+		acks();
+		buf_init(&b, 0);
+		for (i = 0; i < 2; i++) {
+			cp = &cs[i];
+			msg_end_of_batch(&b, FRAME_FILE_BEGIN);
+			put(&b);
+			if (conn_flush(&c, &cause) != 0)
+				die("ask", cause);
+			printf("stream %d:\n", i);
+			acks();
+			msg_end_of_batch(&b, FRAME_FILE_ENTRY);
+			put(&b);
+			conn_flush(&c, &cause);
+		}
+		for (i = 0; i < 2; i++) {
+			cp = &cs[i];
+			while (conn_read(&c, &f, &cause) == 0)
+				;
+		}
+		printf("end: done\n");
+		return (0);
+	}
 	if (strcmp(argv[5], "cut") == 0) {
 		offer(64, offsets, actions, 1700000000);
 		data(64, offsets, actions, 'A');
