@@ -29,16 +29,7 @@ struct recv_held {
 	struct recv_stream	 b;
 	pthread_t		 tid;
 	int			 thread;	/* tid runs recv_commit(&b) */
-	/* Its files' paths, sorted, while tid puts them in place. */
-	const char		**names;
-	size_t			 nnames;
 };
-
-static int
-recv_pipe_cmp(const void *a, const void *b)
-{
-	return (strcmp(*(const char *const *)a, *(const char *const *)b));
-}
 
 static void *
 recv_pipe_main(void *arg)
@@ -142,11 +133,12 @@ recv_pipe_clear(struct recv_held *h)
 
 	recv_tmp_drop(b);
 	for (i = 0; i < b->nitems; i++) {
+		if (b->items[i].claimed)
+			recv_unclaim(b->sh, b->items[i].e.path);
 		msg_entry_clear(&b->items[i].e);
 		free(b->items[i].ack_reason);
 	}
 	b->nitems = 0;
-	h->nnames = 0;
 	if (b->sync_fd != -1)
 		close(b->sync_fd);
 	b->sync_fd = -1;
@@ -163,7 +155,6 @@ recv_batch_end(struct recv_stream *s, char **cause)
 	struct recv_held	*h;
 	struct recv_stream	*b;
 	struct recv_item	*t;
-	size_t			 i;
 	int			 r, async;
 
 	if (!(s->features & FRAME_FEATURE_PIPELINE)) {
@@ -212,36 +203,13 @@ recv_batch_end(struct recv_stream *s, char **cause)
 	    O_CLOEXEC);
 	s->cache_own = -1;	/* asked again: sync_fd may be -1 */
 	/*
-	 * The names it will rename into: the next batch's plan of one of
-	 * them waits for this commit (recv_pipe_settle). Else a sender
-	 * offering the name again would have its FILE_BEGIN replace the
-	 * partial file between the commit's check and its rename, which
-	 * then put the new file, unwritten and unflushed, under the final
-	 * name (tests/security/pipeline-race.sh). Without memory, no thread.
+	 * Its names stay taken (recv-claim.c) until it is answered: the
+	 * next batch cannot offer one of them again while it commits.
 	 */
-	free(h->names);
-	if ((h->names = calloc(b->nitems, sizeof *h->names)) != NULL) {
-		for (i = 0; i < b->nitems; i++) {
-			if (b->items[i].verified)
-				h->names[h->nnames++] = b->items[i].e.path;
-		}
-		qsort(h->names, h->nnames, sizeof *h->names, recv_pipe_cmp);
-		h->thread = pthread_create(&h->tid, NULL, recv_pipe_main,
-		    h) == 0;
-	}
+	h->thread = pthread_create(&h->tid, NULL, recv_pipe_main, h) == 0;
 	if (!h->thread)
 		recv_commit(b);
 	return (0);
-}
-
-void
-recv_pipe_settle(struct recv_stream *s, const char *rel)
-{
-	struct recv_held	*h = s->held;
-
-	if (h != NULL && h->thread && h->nnames > 0 && bsearch(&rel,
-	    h->names, h->nnames, sizeof *h->names, recv_pipe_cmp) != NULL)
-		recv_pipe_wait(h);
 }
 
 int
@@ -262,7 +230,6 @@ recv_pipe_drop(struct recv_stream *s)
 	recv_send_acks(s, h->b.items, h->b.nitems, 0, NULL);
 	recv_pipe_clear(h);
 	free(h->b.items);
-	free(h->names);
 	free(h);
 	s->held = NULL;
 }

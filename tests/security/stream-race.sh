@@ -7,8 +7,9 @@
 # and not yet flushed, under the final name, ACKed DONE as stream 0's.
 # Not PIPELINE's: without it a stream's commit runs beside the other
 # streams' data all the same. The name must hold one whole version, the
-# one a DONE ACK stands for. Not fixed yet (XFAIL): recv_pipe_settle
-# covers one stream's batches only; see docs/security.md.
+# one a DONE ACK stands for: a name is now taken for the transfer from
+# its PLAN until its batch is answered (transfer/recv-claim.c), and the
+# second offer is refused.
 set -eu
 . "${srcdir:-.}/tests/transfer/lib.sh"
 : "${EVIL_PIPE:?EVIL_PIPE must name evil-pipe (make check sets it)}"
