@@ -26,6 +26,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,12 @@
  */
 #define HUB_IDS_BLOCK	1000000
 #define HUB_IDS_KEY	"ids-below"
+/*
+ * The highest bound taken from the store: the clock's part is about 2^51
+ * now, so anything near 2^63 is damage, and a block above it would
+ * overflow int64 (tests/security/ids-garbage.sh).
+ */
+#define HUB_IDS_MAX	(INT64_MAX / 2)
 
 static int64_t	hub_ids_next_id;	/* the last id handed out */
 static int64_t	hub_ids_limit;		/* ids below it are this run's */
@@ -60,10 +67,13 @@ hub_ids_reserve(struct ferryd *d, int64_t from, char **cause)
 	if (r != 0 && r != FERRY_ERR_NOTFOUND)
 		return (-1);
 	if (v != NULL) {
+		errno = 0;
 		below = strtoll(v, &end, 10);
-		if (*v == '\0' || *end != '\0' || below < 0) {
+		if (*v == '\0' || *end != '\0' || below < 0 || errno != 0 ||
+		    below > HUB_IDS_MAX) {
 			err_set(cause, FERRY_ERR_PARSE, "the store's %s "
-			    "is not a number: %s", HUB_IDS_KEY, v);
+			    "is not a number from 0 to %" PRId64 ": %s",
+			    HUB_IDS_KEY, (int64_t)HUB_IDS_MAX, v);
 			free(v);
 			return (-1);
 		}

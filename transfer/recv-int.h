@@ -48,6 +48,8 @@ struct recv_shared {
 	int			 live;		/* streams still running */
 	int			 streams;	/* the transfer's */
 	int			 nstripes;	/* striped files with open fds */
+	struct recv_claim	**claims;	/* names under way (recv-
+						   claim.c); under mu */
 };
 
 /* One entry of the current batch and what was planned for it. */
@@ -71,6 +73,7 @@ struct recv_item {
 	uint64_t		 sent_offset;
 	uint8_t			 ack_status;
 	char			*ack_reason;
+	int			 claimed;	/* e.path, until answered */
 };
 
 /* The file whose data is arriving. */
@@ -207,6 +210,14 @@ void	recv_tmp_drop(struct recv_stream *s);
  * ACKs held until the next batch's data has come (docs/protocol.md 6.1).
  */
 int	recv_batch_end(struct recv_stream *s, char **cause);
+/*
+ * recv-claim.c: takes rel for a file under way in the transfer, until
+ * recv_unclaim: FERRY_ERR_EXIST if another file of it is (on any stream,
+ * or in the batch held); recv_claims_free at the transfer's end.
+ */
+int	recv_claim(struct recv_shared *sh, const char *rel);
+void	recv_unclaim(struct recv_shared *sh, const char *rel);
+void	recv_claims_free(struct recv_shared *sh);
 /* recv-pipe.c: whether a batch's ACKs are held, not sent yet. */
 int	recv_pipe_held(const struct recv_stream *s);
 /*

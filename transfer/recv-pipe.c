@@ -133,6 +133,8 @@ recv_pipe_clear(struct recv_held *h)
 
 	recv_tmp_drop(b);
 	for (i = 0; i < b->nitems; i++) {
+		if (b->items[i].claimed)
+			recv_unclaim(b->sh, b->items[i].e.path);
 		msg_entry_clear(&b->items[i].e);
 		free(b->items[i].ack_reason);
 	}
@@ -200,6 +202,10 @@ recv_batch_end(struct recv_stream *s, char **cause)
 	s->sync_fd = openat(b->sync_fd, ".", O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC);
 	s->cache_own = -1;	/* asked again: sync_fd may be -1 */
+	/*
+	 * Its names stay taken (recv-claim.c) until it is answered: the
+	 * next batch cannot offer one of them again while it commits.
+	 */
 	h->thread = pthread_create(&h->tid, NULL, recv_pipe_main, h) == 0;
 	if (!h->thread)
 		recv_commit(b);

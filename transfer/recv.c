@@ -294,6 +294,8 @@ recv_clear_items(struct recv_stream *s)
 		flusher_wait(s->fl);
 	recv_tmp_drop(s);
 	for (i = 0; i < s->nitems; i++) {
+		if (s->items[i].claimed)
+			recv_unclaim(s->sh, s->items[i].e.path);
 		msg_entry_clear(&s->items[i].e);
 		free(s->items[i].ack_reason);
 	}
@@ -331,6 +333,28 @@ recv_entry_ok(struct recv_stream *s, const struct msg_entry *e, char **why)
 	return (r);
 }
 
+/*
+ * A file's name, taken for the transfer until its batch is answered
+ * (recv-claim.c): a second offer of it meanwhile is refused.
+ */
+static int
+recv_claim_item(struct recv_stream *s, struct recv_item *it, char **why)
+{
+	int	r;
+
+	if (it->e.type != MSG_ENTRY_FILE)
+		return (0);
+	if ((r = recv_claim(s->sh, it->e.path)) == 0)
+		it->claimed = 1;
+	else if (r == FERRY_ERR_EXIST) {
+		err_set(why, r, "offered again while another copy of it is "
+		    "under way");
+		recv_suspect(s, it->e.path, *why);
+	} else
+		err_set(why, r, "%s", err_str(r));
+	return (r);
+}
+
 /* Plans every entry of the batch and sends the plans. */
 static int
 recv_send_plans(struct recv_stream *s, char **cause)
@@ -347,7 +371,8 @@ recv_send_plans(struct recv_stream *s, char **cause)
 		it = &s->items[i];
 		memset(&plan, 0, sizeof plan);
 		plan.id = it->e.id;
-		if (recv_entry_ok(s, &it->e, &why) != 0)
+		if (recv_entry_ok(s, &it->e, &why) != 0 ||
+		    recv_claim_item(s, it, &why) != 0)
 			plan.action = MSG_PLAN_REFUSE;
 		else if (it->e.type == MSG_ENTRY_DIR)
 			plan.action = recv_plan_dir(s, it, &why);
@@ -865,6 +890,7 @@ transfer_receive(struct tls_conn **conns, int n, const char *dest,
 	buf_free(&sh.failures);
 	progress_destroy(&sh.pr);
 	stripe_free_all(&sh);
+	recv_claims_free(&sh);
 	pthread_cond_destroy(&sh.cv);
 	pthread_mutex_destroy(&sh.mu);
 	close(sh.rootfd);

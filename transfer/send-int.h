@@ -54,6 +54,7 @@ struct send_item {
 	int			 spread;	/* its chunks went on several
 						   streams */
 	int			 awaiting;	/* its data went: one ACK due */
+	int			 planned;	/* its PLAN came, this batch */
 };
 
 struct send_stream {

@@ -80,6 +80,7 @@ send_entries(struct send_stream *s, char **cause)
 		s->nqueue--;
 		tf = send_file(s, it);
 		bytes += it->size;
+		it->planned = 0;	/* a last try's plan is no answer */
 		memset(&e, 0, sizeof e);
 		e.id = it->id;
 		e.type = (uint8_t)tf->type;
@@ -159,13 +160,14 @@ send_read_plans(struct send_stream *s, char **cause)
 	struct frame		 f;
 	struct msg_plan		 plan;
 	struct send_item	*it;
+	size_t			 i;
 	int			 r;
 
 	for (;;) {
 		if ((r = conn_expect(&s->c, FRAME_PLAN, &f, cause)) != 0)
 			return (r);
 		if (f.len == 0)
-			return (0);
+			break;
 		if ((r = msg_plan_decode(&f, &plan, cause)) != 0)
 			return (r);
 		if ((it = send_find(s, s->batch, s->nbatch, plan.id)) == NULL) {
@@ -173,6 +175,13 @@ send_read_plans(struct send_stream *s, char **cause)
 			return (err_set(cause, FERRY_ERR_PROTO, "PLAN for id "
 			    "%u, which was not offered", plan.id));
 		}
+		/* One answer an entry: a second could turn WHOLE into SKIP. */
+		if (it->planned) {
+			msg_plan_clear(&plan);
+			return (err_set(cause, FERRY_ERR_PROTO, "a second PLAN "
+			    "for id %u", plan.id));
+		}
+		it->planned = 1;
 		msg_plan_clear(&it->plan);
 		it->plan = plan;	/* transferred */
 		if (plan.action == MSG_PLAN_STRIPE && (!it->striped ||
@@ -185,6 +194,16 @@ send_read_plans(struct send_stream *s, char **cause)
 		    (r = send_read_signature(s, it, cause)) != 0)
 			return (r);
 	}
+	/*
+	 * Every entry answered: an unanswered one would keep its zeroed (or
+	 * last try's) plan, SKIP or WHOLE, as if the receiver had said so.
+	 */
+	for (i = 0; i < s->nbatch; i++) {
+		if (!s->items[s->batch[i]].planned)
+			return (err_set(cause, FERRY_ERR_PROTO, "no PLAN for "
+			    "id %u", s->items[s->batch[i]].id));
+	}
+	return (0);
 }
 
 /* Queues buffered delta output as DELTA frames of at most a bulk each. */

@@ -12,7 +12,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 static void
 swap_once(int flags)
@@ -71,3 +73,24 @@ SHIM_OPENAT(openat)
 SHIM_OPENAT(openat64)
 SHIM_OPEN(open)
 SHIM_OPEN(open64)
+
+/*
+ * For tests/security/pipeline-race.sh: with SLOW_RENAME_MS set, a rename
+ * of a partial file (".NAME.ferry-part") waits that long first, as a
+ * loaded disk or scheduler may make it wait after its checks: the race
+ * between the pipelined commit's check and its rename, won every time.
+ */
+int renameat(int, const char *, int, const char *);
+int
+renameat(int ofd, const char *from, int nfd, const char *to)
+{
+	static int	(*real)(int, const char *, int, const char *);
+	const char	*ms = getenv("SLOW_RENAME_MS");
+	size_t		 n = strlen(from);
+
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "renameat");
+	if (ms != NULL && n > 11 && strcmp(from + n - 11, ".ferry-part") == 0)
+		usleep((useconds_t)atoi(ms) * 1000);
+	return (real(ofd, from, nfd, to));
+}
