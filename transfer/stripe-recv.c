@@ -116,6 +116,36 @@ stripe_in_free(struct stripe_in *sp)
 	free(sp);
 }
 
+/*
+ * Gives back what an ended file holds (descriptors, window, chunk
+ * records) once no chunk is busy and no run is being written; under
+ * sh->mu. Without it each striped file kept its window (up to 4 MiB)
+ * until the transfer ended: memory a sender could grow file by file
+ * past the 16 files' bound (tests/security/stripe-windows.sh). The entry
+ * stays, so that a stray chunk of the file is still known and read
+ * unused (stripe_chunk_start looks at no chunk state once it is closed).
+ */
+static void
+stripe_release(struct recv_shared *sh, struct stripe_in *sp)
+{
+	if (!sp->closed || sp->nbusy != 0 || sp->writing || sp->fd == -1)
+		return;
+	close(sp->fd);
+	if (sp->dfd != -1)
+		close(sp->dfd);
+	if (sp->metafd != -1)
+		close(sp->metafd);
+	sp->fd = sp->dfd = sp->metafd = -1;
+	free(sp->win);
+	free(sp->state);
+	free(sp->hashes);
+	sp->win = NULL;
+	sp->nslots = 0;
+	sp->state = NULL;
+	sp->hashes = NULL;
+	sh->nstripes--;
+}
+
 /* A sidecar line for chunk i with hash d: rec holds STRIPE_REC_LEN. */
 static void
 stripe_rec(char *rec, uint32_t i, const uint8_t *d)
@@ -512,7 +542,7 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 	uint64_t		 off, got = 0;
 	uint32_t		 len;
 	ssize_t			 n;
-	int			 r, ok, io = 0, drain, cached = 0;
+	int			 r, ok, io = 0, drain, cached = 0, late, run;
 
 	if (!(s->features & FRAME_FEATURE_STRIPE))
 		return (err_set(cause, FERRY_ERR_PROTO, "a CHUNK, and striping "
@@ -600,11 +630,23 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 	}
 	sp->last = progress_now();
 	pthread_cond_broadcast(&sh->cv);
+	/*
+	 * A chunk that outlived its file's end (stripe_file_end left the
+	 * file to it): what the window holds is written and recorded for a
+	 * resume, then the file's resources go.
+	 */
+	late = sp->closed;
+	run = ok && sp->win != NULL;
 	pthread_mutex_unlock(&sh->mu);
 	drain = 1;	/* settled */
 	/* Also after a chunk beyond the window: a run may end at it. */
-	if (ok && sp->win != NULL)
-		stripe_win_drain(sh, sp, 0);
+	if (run)
+		stripe_win_drain(sh, sp, late);
+	if (late) {
+		pthread_mutex_lock(&sh->mu);
+		stripe_release(sh, sp);
+		pthread_mutex_unlock(&sh->mu);
+	}
 out:
 	if (!drain) {
 		/* A broken chunk: the stream ends, the owner stops waiting. */
@@ -612,6 +654,7 @@ out:
 		sp->nbusy--;
 		sp->state[m.index] = CHUNK_NEEDED;
 		sp->bad = 1;
+		stripe_release(sh, sp);
 		pthread_cond_broadcast(&sh->cv);
 		pthread_mutex_unlock(&sh->mu);
 	}
@@ -694,16 +737,11 @@ stripe_file_end(struct recv_stream *s, struct recv_file *rf,
 		hash_update(rf->h, sp->hashes[i], HASH_LEN);
 	rf->written = sp->size;
 	rf->kicked = sp->size;
-	/* No chunk can use them now (rf has its own descriptor). */
-	if (sp->nbusy == 0 && sp->fd != -1) {
-		close(sp->fd);
-		if (sp->dfd != -1)
-			close(sp->dfd);
-		if (sp->metafd != -1)
-			close(sp->metafd);
-		sp->fd = sp->dfd = sp->metafd = -1;
-		sh->nstripes--;
-	}
+	/*
+	 * No chunk can use them now (rf has its own descriptor); with one
+	 * still busy, its stream releases them when it settles.
+	 */
+	stripe_release(sh, sp);
 	pthread_mutex_unlock(&sh->mu);
 }
 
