@@ -42,6 +42,9 @@
  *                 more, then a FILE_END saying its source changed.
  *                 With EVIL_WATCH_PID, prints "rss: KB" (that process's
  *                 VmRSS) before the first file and after the last
+ *         race    EVIL_STREAMS streams each offer a batch of 16 striped
+ *                 files of SIZE bytes at once (ids apart); prints
+ *                 "striped: N", the files planned striped in all
  *
  * Prints "plan: ACTION CHUNKSIZE", "ack: STATUS REASON" for an answer to
  * a file, and "end: CAUSE" (what the receiver answered, or how the
@@ -305,6 +308,62 @@ windows(struct conn *c, uint64_t size, const char *env_files)
 	buf_free(&b);
 }
 
+/*
+ * Mode race: every stream's batch of 16 striped files is sent before any
+ * plan is read, so that the receiver's streams plan them at once.
+ */
+static void
+race(struct tls_conn **tls, int n, uint64_t size)
+{
+	struct conn		 c[16];
+	struct msg_entry	 e;
+	struct msg_plan		 plan;
+	struct frame		 f;
+	struct buf		 b;
+	char			 name[32], *cause = NULL;
+	unsigned int		 striped = 0;
+	int			 i, k;
+
+	buf_init(&b, 0);
+	for (i = 0; i < n; i++)
+		if (conn_init(&c[i], tls[i]) != 0 ||
+		    session_hello(&c[i], 0, NULL, &cause) != 0)
+			die("hello", cause);
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < 16; k++) {
+			memset(&e, 0, sizeof e);
+			snprintf(name, sizeof name, "r%d-%d.bin", i, k);
+			e.id = (uint32_t)(i * 16 + k);
+			e.type = MSG_ENTRY_FILE;
+			e.flags = MSG_ENTRY_STRIPE;
+			e.mode = 0644;
+			e.size = size;
+			e.path = name;
+			e.link = "";
+			e.basis = "";
+			msg_entry_encode(&b, &e);
+		}
+		msg_end_of_batch(&b, FRAME_FILE_ENTRY);
+		if (put(&c[i], &b) != 0 || conn_flush(&c[i], &cause) != 0)
+			die("entries", cause);
+	}
+	for (i = 0; i < n; i++)
+		for (;;) {
+			if (conn_read(&c[i], &f, &cause) != 0)
+				die("plan", cause);
+			if (f.type == FRAME_PLAN && f.len == 0)
+				break;
+			if (f.type != FRAME_PLAN)
+				continue;
+			if (msg_plan_decode(&f, &plan, &cause) != 0)
+				die("plan", cause);
+			striped += plan.action == MSG_PLAN_STRIPE;
+		}
+	printf("striped: %u\n", striped);
+	fflush(stdout);
+	buf_free(&b);
+}
+
 /* A HELLO that does not offer striping, as an older sender's. */
 static void
 hello_plain(struct conn *c)
@@ -367,13 +426,18 @@ main(int argc, char **argv)
 	p.peer_fp = fp;
 	p.token = tok;
 	p.streams = 1;
-	if (strcmp(argv[7], "windows") == 0 && getenv("EVIL_STREAMS") != NULL)
+	if ((strcmp(argv[7], "windows") == 0 || strcmp(argv[7], "race") == 0) &&
+	    getenv("EVIL_STREAMS") != NULL)
 		p.streams = atoi(getenv("EVIL_STREAMS"));
 	if (p.streams < 1 || p.streams > 16)
 		die("EVIL_STREAMS", strdup("1 to 16"));
 	p.timeout_ms = 10000;
 	if (link_connect(host, atoi(colon + 1), &p, tls, fd, &cause) != 0)
 		die("connect", cause);
+	if (strcmp(argv[7], "race") == 0) {
+		race(tls, p.streams, size);
+		return (0);
+	}
 	/* The streams past the first end their sessions at once. */
 	for (i = 1; i < p.streams; i++) {
 		if (conn_init(&c, tls[i]) != 0 ||
