@@ -274,6 +274,15 @@ stripe_win_init(struct stripe_in *sp, int streams)
 	}
 }
 
+/* Gives back the count stripe_plan took for a file it did not plan. */
+static void
+stripe_unreserve(struct recv_shared *sh)
+{
+	pthread_mutex_lock(&sh->mu);
+	sh->nstripes--;
+	pthread_mutex_unlock(&sh->mu);
+}
+
 int
 stripe_plan(struct recv_stream *s, struct recv_item *it, int dirfd,
     const char *base, struct msg_plan *plan, struct buf *map)
@@ -287,16 +296,25 @@ stripe_plan(struct recv_stream *s, struct recv_item *it, int dirfd,
 	    !(it->e.flags & MSG_ENTRY_STRIPE) || it->e.size < STRIPE_MIN ||
 	    it->e.size > (uint64_t)STRIPE_CHUNK_MAX * STRIPE_CHUNKS_MAX)
 		return (-1);
+	/*
+	 * An id offered twice, or too many at once, go the usual way. The
+	 * file is counted here, in the same step as the check: the streams
+	 * plan at once, and each passed the check before any counted its
+	 * file (tests/security/stripe-open-max.sh).
+	 */
 	pthread_mutex_lock(&sh->mu);
 	for (q = sh->stripes; q != NULL && q->id != it->e.id; q = q->next)
 		;
 	i = sh->nstripes;
+	if (q == NULL && i < STRIPE_OPEN_MAX)
+		sh->nstripes++;
 	pthread_mutex_unlock(&sh->mu);
-	/* An id offered twice, or too many at once, go the usual way. */
 	if (q != NULL || i >= STRIPE_OPEN_MAX)
 		return (-1);
-	if ((sp = calloc(1, sizeof *sp)) == NULL)
+	if ((sp = calloc(1, sizeof *sp)) == NULL) {
+		stripe_unreserve(sh);
 		return (-1);
+	}
 	sp->fd = sp->dfd = sp->metafd = -1;
 	sp->id = it->e.id;
 	sp->size = it->e.size;
@@ -309,6 +327,7 @@ stripe_plan(struct recv_stream *s, struct recv_item *it, int dirfd,
 	if (sp->path == NULL || sp->state == NULL || sp->hashes == NULL ||
 	    stripe_open_part(sp, &it->e, dirfd, base) != 0) {
 		stripe_in_free(sp);
+		stripe_unreserve(sh);
 		return (-1);
 	}
 	sp->dfd = direct_open(sp->fd);
@@ -322,14 +341,24 @@ stripe_plan(struct recv_stream *s, struct recv_item *it, int dirfd,
 				byte |= (uint8_t)(1 << j);
 		if (buf_add(map, &byte, 1) != 0) {
 			stripe_in_free(sp);
+			stripe_unreserve(sh);
 			return (-1);
 		}
 	}
 	sp->last = progress_now();
 	pthread_mutex_lock(&sh->mu);
+	/* The same id planned by another stream meanwhile: this one not. */
+	for (q = sh->stripes; q != NULL && q->id != it->e.id; q = q->next)
+		;
+	if (q != NULL) {
+		sh->nstripes--;
+		pthread_mutex_unlock(&sh->mu);
+		stripe_in_free(sp);
+		buf_reset(map);
+		return (-1);
+	}
 	sp->next = sh->stripes;
 	sh->stripes = sp;
-	sh->nstripes++;
 	pthread_mutex_unlock(&sh->mu);
 	it->sp = sp;
 	plan->action = MSG_PLAN_STRIPE;
