@@ -42,6 +42,12 @@
  *                 more, then a FILE_END saying its source changed.
  *                 With EVIL_WATCH_PID, prints "rss: KB" (that process's
  *                 VmRSS) before the first file and after the last
+ *         badslot chunks 0, 2 and 3 right, chunk 1 with a wrong hash
+ *                 ('F' bytes): 0 and 2 wait in the write-behind window
+ *                 (1 was not checked), 3 lies past it; the file's
+ *                 FILE_END, and the ACK
+ *         cutslot chunks 0 and 2 right (in the window), then half of
+ *                 chunk 1 ('F') and the connection closed
  *         race    EVIL_STREAMS streams each offer a batch of 16 striped
  *                 files of SIZE bytes at once (ids apart); prints
  *                 "striped: N", the files planned striped in all
@@ -65,6 +71,9 @@
 #include "msg-int.h"
 #include "session-int.h"
 #include "tls.h"
+
+/* Set: chunk_as sends a chunk's hash wrong. */
+static int	flip_hash;
 
 static void __attribute__((noreturn))
 die(const char *what, char *cause)
@@ -118,6 +127,8 @@ chunk_as(struct conn *c, uint32_t id, uint32_t index, uint64_t off,
 	end.reason = "";
 	hash_digest(h, end.hash);
 	hash_free(h);
+	if (flip_hash)
+		end.hash[0] ^= 1;
 	if (out != NULL)
 		memcpy(out, end.hash, HASH_LEN);
 	msg_end_encode(&b, &end);
@@ -426,8 +437,8 @@ main(int argc, char **argv)
 	p.peer_fp = fp;
 	p.token = tok;
 	p.streams = 1;
-	if ((strcmp(argv[7], "windows") == 0 || strcmp(argv[7], "race") == 0) &&
-	    getenv("EVIL_STREAMS") != NULL)
+	/* More streams (windows, race, badslot, cutslot): see above. */
+	if (getenv("EVIL_STREAMS") != NULL)
 		p.streams = atoi(getenv("EVIL_STREAMS"));
 	if (p.streams < 1 || p.streams > 16)
 		die("EVIL_STREAMS", strdup("1 to 16"));
@@ -547,7 +558,40 @@ main(int argc, char **argv)
 		chunk_as(&c, 0, 0, 0, (uint32_t)cs, cs, 'E', 1, NULL);
 	else if (strcmp(mode, "mixed") == 0 || plain)
 		chunk(&c, 0, 0, 0, 4U << 20, 4U << 20);
-	else if (strcmp(mode, "short") == 0) {
+	else if (strcmp(mode, "badslot") == 0) {
+		uint8_t	zero[HASH_LEN] = { 0 };
+
+		chunk(&c, 0, 0, 0, (uint32_t)cs, cs);
+		flip_hash = 1;
+		chunk_as(&c, 0, 1, cs, (uint32_t)cs, cs, 'F', 0, NULL);
+		flip_hash = 0;
+		chunk(&c, 0, 2, 2 * cs, (uint32_t)cs, cs);
+		chunk(&c, 0, 6, 6 * cs, (uint32_t)cs, cs);
+		file_end(&c, 0, size, zero);
+		buf_reset(&b);
+		frame_encode(&b, FRAME_FILE_BEGIN, 0, NULL, 0, NULL);
+		put(&c, &b);
+		if (conn_flush(&c, &cause) == 0 &&
+		    conn_expect(&c, FRAME_ACK, &f, &cause) == 0 &&
+		    msg_ack_decode(&f, &ack, &cause) == 0)
+			printf("ack: %u %s\n", ack.status, ack.reason ?
+			    ack.reason : "");
+	} else if (strcmp(mode, "cutslot") == 0) {
+		struct msg_chunk	m = { 0, 1, cs, (uint32_t)cs };
+
+		chunk(&c, 0, 0, 0, (uint32_t)cs, cs);
+		chunk(&c, 0, 2, 2 * cs, (uint32_t)cs, cs);
+		msg_chunk_encode(&b, &m);
+		memset(fill, 'F', sizeof fill);
+		for (i = 0; (uint64_t)(i + 1) * sizeof fill <= cs / 2; i++)
+			frame_encode(&b, FRAME_DATA, 0, fill, sizeof fill,
+			    NULL);
+		put(&c, &b);
+		conn_flush(&c, &cause);
+		printf("cut\n");
+		fflush(stdout);
+		return (0);
+	} else if (strcmp(mode, "short") == 0) {
 		uint8_t	zero[HASH_LEN] = { 0 };
 
 		chunk_as(&c, 0, 0, 0, (uint32_t)cs, cs / 2, 'E', 0, NULL);
