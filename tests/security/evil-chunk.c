@@ -48,6 +48,10 @@
  *                 FILE_END, and the ACK
  *         cutslot chunks 0 and 2 right (in the window), then half of
  *                 chunk 1 ('F') and the connection closed
+ *         dup2    (EVIL_STREAMS=2) chunk 0 begun on the first stream
+ *                 (half its bytes), the whole of chunk 0 ('F' bytes) on
+ *                 the second, then the rest of the first's; prints
+ *                 "second: CAUSE", how the second stream ended
  *         race    EVIL_STREAMS streams each offer a batch of 16 striped
  *                 files of SIZE bytes at once (ids apart); prints
  *                 "striped: N", the files planned striped in all
@@ -62,6 +66,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conn-int.h"
 #include "err.h"
@@ -450,7 +455,7 @@ main(int argc, char **argv)
 		return (0);
 	}
 	/* The streams past the first end their sessions at once. */
-	for (i = 1; i < p.streams; i++) {
+	for (i = 1; i < p.streams && strcmp(mode, "dup2") != 0; i++) {
 		if (conn_init(&c, tls[i]) != 0 ||
 		    session_hello(&c, 0, NULL, &cause) != 0)
 			die("hello", cause);
@@ -591,6 +596,58 @@ main(int argc, char **argv)
 		printf("cut\n");
 		fflush(stdout);
 		return (0);
+	} else if (strcmp(mode, "dup2") == 0 && p.streams == 2) {
+		struct msg_chunk	m = { 0, 0, 0, (uint32_t)cs };
+		struct conn		c2;
+		struct hash		*h = hash_new();
+		struct msg_end		end;
+		uint64_t		done;
+
+		msg_chunk_encode(&b, &m);
+		memset(fill, 'E', sizeof fill);
+		for (done = 0; done < cs / 2; done += sizeof fill) {
+			frame_encode(&b, FRAME_DATA, 0, fill, sizeof fill,
+			    NULL);
+			hash_update(h, fill, sizeof fill);
+		}
+		put(&c, &b);
+		conn_flush(&c, &cause);
+		usleep(300000);
+		if (conn_init(&c2, tls[1]) != 0 ||
+		    session_hello(&c2, 0, NULL, &cause) != 0)
+			die("hello", cause);
+		chunk_as(&c2, 0, 0, 0, (uint32_t)cs, cs, 'F', 0, NULL);
+		r = conn_flush(&c2, &cause);
+		while (r == 0 && (r = conn_read(&c2, &f, &cause)) == 0)
+			if (f.type == FRAME_ERROR) {
+				printf("second: ERROR %.*s\n", (int)f.len,
+				    f.payload);
+				break;
+			}
+		if (r != 0)
+			printf("second: %s\n", cause ? cause : err_str(r));
+		for (; done < cs; done += sizeof fill) {
+			frame_encode(&b, FRAME_DATA, 0, fill, sizeof fill,
+			    NULL);
+			hash_update(h, fill, sizeof fill);
+		}
+		memset(&end, 0, sizeof end);
+		end.id = 0;
+		end.size = cs;
+		end.reason = "";
+		hash_digest(h, end.hash);
+		hash_free(h);
+		msg_end_encode(&b, &end);
+		put(&c, &b);
+		memset(end.hash, 0, sizeof end.hash);
+		file_end(&c, 0, size, end.hash);
+		frame_encode(&b, FRAME_FILE_BEGIN, 0, NULL, 0, NULL);
+		put(&c, &b);
+		if (conn_flush(&c, &cause) == 0 &&
+		    conn_expect(&c, FRAME_ACK, &f, &cause) == 0 &&
+		    msg_ack_decode(&f, &ack, &cause) == 0)
+			printf("ack: %u %s\n", ack.status, ack.reason ?
+			    ack.reason : "");
 	} else if (strcmp(mode, "short") == 0) {
 		uint8_t	zero[HASH_LEN] = { 0 };
 

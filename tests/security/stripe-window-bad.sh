@@ -5,7 +5,9 @@
 # chunks 0 and 2 right (they wait: 1 is missing), chunk 1 with a wrong
 # hash ('F' bytes, received into its slot), chunk 6 right (past the
 # window, written at once). cutslot: chunks 0 and 2 right, then half of
-# chunk 1 and the connection closed. Each time the partial file must hold
+# chunk 1 and the connection closed. dup2: chunk 0 begun on one stream
+# (into its slot), the whole of chunk 0 ('F') on the other meanwhile: the
+# second copy is refused before a byte of it is read. Each time the partial file must hold
 # no 'F' byte, the sidecar must record neither chunk 1 nor any chunk whose
 # bytes are not on disk (a resume trusts what it records), and it must
 # record the chunks that were checked (they were written at the end).
@@ -18,7 +20,7 @@ set -eu
 # has none either). The sender's second stream ends its session at once.
 SIZE=3000000000
 tok=$(cat "$TMP/token")
-for mode in badslot cutslot; do
+for mode in badslot cutslot dup2; do
 	rm -rf "$TMP/dst"; mkdir -p "$TMP/dst"
 	STREAMS=2 start_recv
 	EVIL_STREAMS=2 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
@@ -34,6 +36,10 @@ for mode in badslot cutslot; do
 	case $mode in
 	badslot) grep -q "^ack: 1 chunk 1: checksum mismatch" "$TMP/evil.out" ||
 	    fail "$mode: the bad chunk not named: $(cat "$TMP/evil.out")" ;;
+	dup2) grep -q "CHUNK 0 of id 0, which is held or was sent already" \
+	    "$TMP/evil.out" "$TMP/rerr" ||
+	    fail "$mode: the second copy not refused: $(cat "$TMP/evil.out" \
+	    "$TMP/rerr")" ;;
 	esac
 	checks=$((checks + 1))
 	[ ! -e "$TMP/dst/shot.bin" ] ||
@@ -63,6 +69,7 @@ for mode in badslot cutslot; do
 	case $mode in
 	badslot) want="00000000 00000002 00000006 " ;;
 	cutslot) want="00000000 00000002 " ;;
+	dup2) want="00000000 " ;;
 	esac
 	[ "$recs" = "$want" ] ||
 	    fail "$mode: recorded '$recs', the checked chunks are '$want'"
