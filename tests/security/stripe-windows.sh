@@ -31,6 +31,10 @@ checks=$((checks + 1))
     fail "not every file was planned striped: $(cat "$TMP/evil.out")"
 checks=$((checks + 1))
 wait_recv || true
+# The receiver may fail the transfer, never its own checks (ASan).
+checks=$((checks + 1))
+! grep -q "Sanitizer\|runtime error" "$TMP/rerr" ||
+    fail "the receiver broke: $(head -20 "$TMP/rerr")"
 # Every file answered (a source that changed is not counted failed).
 [ "$(jq -r .files "$TMP/rstats" 2>/dev/null)" = "$FILES" ] ||
     fail "the receiver did not take up the $FILES files: $(cat \
