@@ -116,6 +116,36 @@ stripe_in_free(struct stripe_in *sp)
 	free(sp);
 }
 
+/*
+ * Gives back what an ended file holds (descriptors, window, chunk
+ * records) once no chunk is busy and no run is being written; under
+ * sh->mu. Without it each striped file kept its window (up to 4 MiB)
+ * until the transfer ended: memory a sender could grow file by file
+ * past the 16 files' bound (tests/security/stripe-windows.sh). The entry
+ * stays, so that a stray chunk of the file is still known and read
+ * unused (stripe_chunk_start looks at no chunk state once it is closed).
+ */
+static void
+stripe_release(struct recv_shared *sh, struct stripe_in *sp)
+{
+	if (!sp->closed || sp->nbusy != 0 || sp->writing || sp->fd == -1)
+		return;
+	close(sp->fd);
+	if (sp->dfd != -1)
+		close(sp->dfd);
+	if (sp->metafd != -1)
+		close(sp->metafd);
+	sp->fd = sp->dfd = sp->metafd = -1;
+	free(sp->win);
+	free(sp->state);
+	free(sp->hashes);
+	sp->win = NULL;
+	sp->nslots = 0;
+	sp->state = NULL;
+	sp->hashes = NULL;
+	sh->nstripes--;
+}
+
 /* A sidecar line for chunk i with hash d: rec holds STRIPE_REC_LEN. */
 static void
 stripe_rec(char *rec, uint32_t i, const uint8_t *d)
@@ -244,6 +274,15 @@ stripe_win_init(struct stripe_in *sp, int streams)
 	}
 }
 
+/* Gives back the count stripe_plan took for a file it did not plan. */
+static void
+stripe_unreserve(struct recv_shared *sh)
+{
+	pthread_mutex_lock(&sh->mu);
+	sh->nstripes--;
+	pthread_mutex_unlock(&sh->mu);
+}
+
 int
 stripe_plan(struct recv_stream *s, struct recv_item *it, int dirfd,
     const char *base, struct msg_plan *plan, struct buf *map)
@@ -257,16 +296,25 @@ stripe_plan(struct recv_stream *s, struct recv_item *it, int dirfd,
 	    !(it->e.flags & MSG_ENTRY_STRIPE) || it->e.size < STRIPE_MIN ||
 	    it->e.size > (uint64_t)STRIPE_CHUNK_MAX * STRIPE_CHUNKS_MAX)
 		return (-1);
+	/*
+	 * An id offered twice, or too many at once, go the usual way. The
+	 * file is counted here, in the same step as the check: the streams
+	 * plan at once, and each passed the check before any counted its
+	 * file (tests/security/stripe-open-max.sh).
+	 */
 	pthread_mutex_lock(&sh->mu);
 	for (q = sh->stripes; q != NULL && q->id != it->e.id; q = q->next)
 		;
 	i = sh->nstripes;
+	if (q == NULL && i < STRIPE_OPEN_MAX)
+		sh->nstripes++;
 	pthread_mutex_unlock(&sh->mu);
-	/* An id offered twice, or too many at once, go the usual way. */
 	if (q != NULL || i >= STRIPE_OPEN_MAX)
 		return (-1);
-	if ((sp = calloc(1, sizeof *sp)) == NULL)
+	if ((sp = calloc(1, sizeof *sp)) == NULL) {
+		stripe_unreserve(sh);
 		return (-1);
+	}
 	sp->fd = sp->dfd = sp->metafd = -1;
 	sp->id = it->e.id;
 	sp->size = it->e.size;
@@ -279,6 +327,7 @@ stripe_plan(struct recv_stream *s, struct recv_item *it, int dirfd,
 	if (sp->path == NULL || sp->state == NULL || sp->hashes == NULL ||
 	    stripe_open_part(sp, &it->e, dirfd, base) != 0) {
 		stripe_in_free(sp);
+		stripe_unreserve(sh);
 		return (-1);
 	}
 	sp->dfd = direct_open(sp->fd);
@@ -292,14 +341,24 @@ stripe_plan(struct recv_stream *s, struct recv_item *it, int dirfd,
 				byte |= (uint8_t)(1 << j);
 		if (buf_add(map, &byte, 1) != 0) {
 			stripe_in_free(sp);
+			stripe_unreserve(sh);
 			return (-1);
 		}
 	}
 	sp->last = progress_now();
 	pthread_mutex_lock(&sh->mu);
+	/* The same id planned by another stream meanwhile: this one not. */
+	for (q = sh->stripes; q != NULL && q->id != it->e.id; q = q->next)
+		;
+	if (q != NULL) {
+		sh->nstripes--;
+		pthread_mutex_unlock(&sh->mu);
+		stripe_in_free(sp);
+		buf_reset(map);
+		return (-1);
+	}
 	sp->next = sh->stripes;
 	sh->stripes = sp;
-	sh->nstripes++;
 	pthread_mutex_unlock(&sh->mu);
 	it->sp = sp;
 	plan->action = MSG_PLAN_STRIPE;
@@ -512,7 +571,7 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 	uint64_t		 off, got = 0;
 	uint32_t		 len;
 	ssize_t			 n;
-	int			 r, ok, io = 0, drain, cached = 0;
+	int			 r, ok, io = 0, drain, cached = 0, late, run;
 
 	if (!(s->features & FRAME_FEATURE_STRIPE))
 		return (err_set(cause, FERRY_ERR_PROTO, "a CHUNK, and striping "
@@ -600,11 +659,23 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 	}
 	sp->last = progress_now();
 	pthread_cond_broadcast(&sh->cv);
+	/*
+	 * A chunk that outlived its file's end (stripe_file_end left the
+	 * file to it): what the window holds is written and recorded for a
+	 * resume, then the file's resources go.
+	 */
+	late = sp->closed;
+	run = ok && sp->win != NULL;
 	pthread_mutex_unlock(&sh->mu);
 	drain = 1;	/* settled */
 	/* Also after a chunk beyond the window: a run may end at it. */
-	if (ok && sp->win != NULL)
-		stripe_win_drain(sh, sp, 0);
+	if (run)
+		stripe_win_drain(sh, sp, late);
+	if (late) {
+		pthread_mutex_lock(&sh->mu);
+		stripe_release(sh, sp);
+		pthread_mutex_unlock(&sh->mu);
+	}
 out:
 	if (!drain) {
 		/* A broken chunk: the stream ends, the owner stops waiting. */
@@ -612,6 +683,7 @@ out:
 		sp->nbusy--;
 		sp->state[m.index] = CHUNK_NEEDED;
 		sp->bad = 1;
+		stripe_release(sh, sp);
 		pthread_cond_broadcast(&sh->cv);
 		pthread_mutex_unlock(&sh->mu);
 	}
@@ -694,16 +766,11 @@ stripe_file_end(struct recv_stream *s, struct recv_file *rf,
 		hash_update(rf->h, sp->hashes[i], HASH_LEN);
 	rf->written = sp->size;
 	rf->kicked = sp->size;
-	/* No chunk can use them now (rf has its own descriptor). */
-	if (sp->nbusy == 0 && sp->fd != -1) {
-		close(sp->fd);
-		if (sp->dfd != -1)
-			close(sp->dfd);
-		if (sp->metafd != -1)
-			close(sp->metafd);
-		sp->fd = sp->dfd = sp->metafd = -1;
-		sh->nstripes--;
-	}
+	/*
+	 * No chunk can use them now (rf has its own descriptor); with one
+	 * still busy, its stream releases them when it settles.
+	 */
+	stripe_release(sh, sp);
 	pthread_mutex_unlock(&sh->mu);
 }
 
