@@ -79,6 +79,9 @@ ordered() {
 		p = substr($0, RSTART + 3)
 		sub(/".*/, "", p)
 		ok = (n in tfd) && tdone[tfd[n]] < synced
+		# Its close comes next, from this thread (the commit of a batch).
+		if (n in tfd)
+			lnk[$1 SUBSEP n] = tfd[n]
 		if (p ~ /ferry-part$/) {
 			# Renamed onto the final name next: checked there.
 			flushed[p] = ok
@@ -116,6 +119,14 @@ ordered() {
 			next
 		}
 		delete fsyncd[k]
+		# The same for an unnamed file a commit thread has just
+		# linked: the stream thread may already have a new unnamed
+		# file under that number (PIPELINE), which stays known.
+		if ((k in lnk) && (!(n in tfd) || lnk[k] != tfd[n])) {
+			delete lnk[k]
+			next
+		}
+		delete lnk[k]
 		delete tfd[n]
 		if (n in fd) {
 			closed[fd[n]] = ++clock
