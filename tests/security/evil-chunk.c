@@ -75,6 +75,7 @@
 #include "link.h"
 #include "msg-int.h"
 #include "session-int.h"
+#include "evil-peer.h"
 #include "tls.h"
 
 /* Set: chunk_as sends a chunk's hash wrong. */
@@ -414,7 +415,7 @@ main(int argc, char **argv)
 	char			*cause = NULL, host[256], *colon, *mode;
 	struct msg_ack		 ack;
 	static uint8_t		 fill[65536];
-	unsigned int		 v;
+	const char		*what;
 	int			 fd[16], i, r, plain, pipe;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -422,15 +423,9 @@ main(int argc, char **argv)
 	if (argc != 8)
 		die("usage", strdup("STATE PEER_FP TOKEN HOST:PORT REL SIZE "
 		    "MODE"));
-	if (identity_load_dir(argv[1], &id, &cause) != 0)
-		die(argv[1], cause);
-	if (identity_fp_parse(argv[2], fp, &cause) != 0)
-		die("peer fp", cause);
-	for (i = 0; i < LINK_TOKEN_LEN; i++) {
-		if (sscanf(argv[3] + 2 * i, "%2x", &v) != 1)
-			die("token", strdup("bad hex"));
-		tok[i] = (uint8_t)v;
-	}
+	if (evil_peer_args(argv[1], argv[2], argv[3], &id, fp, tok, &what,
+	    &cause) != 0)
+		die(what, cause);
 	snprintf(host, sizeof host, "%s", argv[4]);
 	if ((colon = strrchr(host, ':')) == NULL)
 		die("address", strdup("HOST:PORT"));

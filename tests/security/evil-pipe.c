@@ -38,6 +38,7 @@
 #include "link.h"
 #include "msg-int.h"
 #include "session-int.h"
+#include "evil-peer.h"
 #include "tls.h"
 
 static struct conn	cs[2], *cp = &cs[0];	/* the stream in use */
@@ -200,22 +201,16 @@ main(int argc, char **argv)
 	uint64_t		 offsets[64];
 	uint8_t			 fp[32], tok[LINK_TOKEN_LEN], actions[64];
 	char			*cause = NULL, host[256], *colon;
-	unsigned int		 v;
+	const char		*what;
 	int			 fd[2], i, r, n;
 
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc != 7)
 		die("usage", strdup("STATE PEER_FP TOKEN HOST:PORT MODE SIZE"));
-	if (identity_load_dir(argv[1], &id, &cause) != 0)
-		die(argv[1], cause);
-	if (identity_fp_parse(argv[2], fp, &cause) != 0)
-		die("peer fp", cause);
-	for (i = 0; i < LINK_TOKEN_LEN; i++) {
-		if (sscanf(argv[3] + 2 * i, "%2x", &v) != 1)
-			die("token", strdup("bad hex"));
-		tok[i] = (uint8_t)v;
-	}
+	if (evil_peer_args(argv[1], argv[2], argv[3], &id, fp, tok, &what,
+	    &cause) != 0)
+		die(what, cause);
 	snprintf(host, sizeof host, "%s", argv[4]);
 	if ((colon = strrchr(host, ':')) == NULL)
 		die("address", strdup("HOST:PORT"));

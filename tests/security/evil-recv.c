@@ -34,6 +34,7 @@
 #include "link.h"
 #include "msg-int.h"
 #include "session-int.h"
+#include "evil-peer.h"
 #include "tls.h"
 
 #define MAXIDS	4096
@@ -113,22 +114,16 @@ main(int argc, char **argv)
 	uint32_t		 ids[MAXIDS], held[MAXIDS], sent[MAXIDS];
 	size_t			 n, nheld = 0, nsent, i;
 	char			*cause = NULL;
-	unsigned int		 v;
+	const char		*what;
 	int			 fd, r, port;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (argc != 6)
 		die("usage", strdup("STATE PEER_FP TOKEN PEER_ADDR MODE"));
 	mode = argv[5];
-	if (identity_load_dir(argv[1], &id, &cause) != 0)
-		die(argv[1], cause);
-	if (identity_fp_parse(argv[2], fp, &cause) != 0)
-		die("peer fp", cause);
-	for (i = 0; i < LINK_TOKEN_LEN; i++) {
-		if (sscanf(argv[3] + 2 * i, "%2x", &v) != 1)
-			die("token", strdup("bad hex"));
-		tok[i] = (uint8_t)v;
-	}
+	if (evil_peer_args(argv[1], argv[2], argv[3], &id, fp, tok, &what,
+	    &cause) != 0)
+		die(what, cause);
 	memset(&p, 0, sizeof p);
 	p.id = id;
 	p.peer_fp = fp;
