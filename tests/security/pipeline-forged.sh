@@ -11,18 +11,11 @@
 # receiver reads no entry of a next batch before it has answered the one
 # it holds (at most two batches a stream).
 set -eu
-. "${srcdir:-.}/tests/transfer/lib.sh"
-: "${EVIL_CHUNK:?EVIL_CHUNK must name evil-chunk (make check sets it)}"
+. "${srcdir:-.}/tests/security/chunk-lib.sh"
 
 SIZE=$((40 * 1024 * 1024 + 12345))
-tok=$(cat "$TMP/token")
 for mode in pipeflush pipeend; do
-	rm -rf "$TMP/dst"; mkdir -p "$TMP/dst"
-	STREAMS=1 start_recv
-	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-	"$EVIL_CHUNK" "$TMP/a" "$B_FP" "$tok" "127.0.0.1:$PORT" shot.bin \
-	    "$SIZE" "$mode" >"$TMP/evil.out" 2>"$TMP/evil.err" ||
-	    fail "$mode: evil-chunk: $(cat "$TMP/evil.err")"
+	chunk_attack "$mode"
 	checks=$((checks + 1))
 	# No ACK before "held": the data's end answered the batch before.
 	sed -n '/^held$/q;p' "$TMP/evil.out" | grep -q '^ack:' &&

@@ -10,21 +10,14 @@
 # "good" (every chunk and the file's hash right) shows the crafted sender
 # can deliver, so that the refusals are the receiver's checks.
 set -eu
-. "${srcdir:-.}/tests/transfer/lib.sh"
-: "${EVIL_CHUNK:?EVIL_CHUNK must name evil-chunk (make check sets it)}"
+. "${srcdir:-.}/tests/security/chunk-lib.sh"
 
 # No multiple of any chunk size (docs/protocol.md 6.7): the last chunk
 # is short.
 SIZE=$((40 * 1024 * 1024 + 12345))
-tok=$(cat "$TMP/token")
 for mode in huge zero tail dupdiff nest mixed nostripe early prehello \
     short badfile good; do
-	rm -rf "$TMP/dst"; mkdir -p "$TMP/dst"
-	STREAMS=1 start_recv
-	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-	"$EVIL_CHUNK" "$TMP/a" "$B_FP" "$tok" "127.0.0.1:$PORT" shot.bin \
-	    "$SIZE" "$mode" >"$TMP/evil.out" 2>"$TMP/evil.err" ||
-	    fail "$mode: evil-chunk: $(cat "$TMP/evil.err")"
+	chunk_attack "$mode"
 	checks=$((checks + 1))
 	case $mode in
 	nostripe) grep -q "^plan: 1 " "$TMP/evil.out" ||

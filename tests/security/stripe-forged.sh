@@ -6,21 +6,11 @@
 # the connection with a cause naming the fault, leave nothing under the
 # final name, and write nothing past the file's size.
 set -eu
-. "${srcdir:-.}/tests/transfer/lib.sh"
-: "${EVIL_CHUNK:?EVIL_CHUNK must name evil-chunk (make check sets it)}"
+. "${srcdir:-.}/tests/security/chunk-lib.sh"
 
 SIZE=$((40 * 1024 * 1024))
-tok=$(cat "$TMP/token")
 for mode in far long over index twice stray; do
-	rm -rf "$TMP/dst"; mkdir -p "$TMP/dst"
-	STREAMS=1 start_recv
-	# The crafted sender stops mid-conversation and exits without
-	# freeing what it held: under ASan its leaks are not the receiver's,
-	# which is what this test checks (and which runs with leak checks).
-	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-	"$EVIL_CHUNK" "$TMP/a" "$B_FP" "$tok" "127.0.0.1:$PORT" shot.bin \
-	    "$SIZE" "$mode" >"$TMP/evil.out" 2>"$TMP/evil.err" ||
-	    fail "$mode: evil-chunk: $(cat "$TMP/evil.err")"
+	chunk_attack "$mode"
 	checks=$((checks + 1))
 	grep -q "^plan: 5 " "$TMP/evil.out" ||
 	    fail "$mode: the file was not planned striped: $(cat "$TMP/evil.out")"

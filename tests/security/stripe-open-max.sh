@@ -7,20 +7,12 @@
 # step, or every stream passes the check before any counts its file. A
 # race: a run may stay under the bound by luck, so it tries a few times.
 set -eu
-. "${srcdir:-.}/tests/transfer/lib.sh"
-: "${EVIL_CHUNK:?EVIL_CHUNK must name evil-chunk (make check sets it)}"
+. "${srcdir:-.}/tests/security/chunk-lib.sh"
 
 # 7 GB over 8 streams: each file would get a 4 MiB window.
 SIZE=7000000000
-tok=$(cat "$TMP/token")
 for try in 1 2 3 4 5; do
-	rm -rf "$TMP/dst"; mkdir -p "$TMP/dst"
-	STREAMS=8 start_recv
-	EVIL_STREAMS=8 \
-	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-	"$EVIL_CHUNK" "$TMP/a" "$B_FP" "$tok" "127.0.0.1:$PORT" r.bin \
-	    "$SIZE" race >"$TMP/evil.out" 2>"$TMP/evil.err" ||
-	    fail "try $try: evil-chunk: $(cat "$TMP/evil.err")"
+	FILE=r.bin chunk_attack race 8
 	# The sender leaves mid-transfer: the receiver fails, as it should.
 	wait_recv || true
 	# The receiver may fail the transfer, never its own checks (ASan).

@@ -12,21 +12,14 @@
 # bytes are not on disk (a resume trusts what it records), and it must
 # record the chunks that were checked (they were written at the end).
 set -eu
-. "${srcdir:-.}/tests/transfer/lib.sh"
-: "${EVIL_CHUNK:?EVIL_CHUNK must name evil-chunk (make check sets it)}"
+. "${srcdir:-.}/tests/security/chunk-lib.sh"
 
 # 3 GB declared (the file is sparse) over two streams: 512 KiB chunks, a
 # window of five (one stream never has a window: a 40 MiB file over two
 # has none either). The sender's second stream ends its session at once.
 SIZE=3000000000
-tok=$(cat "$TMP/token")
 for mode in badslot cutslot dup2; do
-	rm -rf "$TMP/dst"; mkdir -p "$TMP/dst"
-	STREAMS=2 start_recv
-	EVIL_STREAMS=2 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-	"$EVIL_CHUNK" "$TMP/a" "$B_FP" "$tok" "127.0.0.1:$PORT" shot.bin \
-	    "$SIZE" "$mode" >"$TMP/evil.out" 2>"$TMP/evil.err" ||
-	    fail "$mode: evil-chunk: $(cat "$TMP/evil.err")"
+	chunk_attack "$mode" 2
 	wait_recv || true
 	# The receiver may fail the transfer, never its own checks (ASan).
 	checks=$((checks + 1))
