@@ -582,8 +582,12 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 		return (r);
 	off = m.offset;
 	len = m.length;
-	if ((h = hash_new()) == NULL)
-		return (FERRY_ERR_NOMEM);
+	/* Out of memory here: the chunk given back as any broken one. */
+	if ((h = hash_new()) == NULL) {
+		r = err_set(cause, FERRY_ERR_NOMEM, "%s: chunk %u: no memory "
+		    "for its hash", sp->path, m.index);
+		goto out;
+	}
 	for (;;) {
 		if ((r = conn_read_to(&s->c, &f, slot != NULL ? slot + got :
 		    NULL, len - got, cause)) != 0)
