@@ -205,8 +205,10 @@ dispatch_wait(struct jobs_xfer *x, enum dispatch_until until, int limit_s,
 			return (0);
 		if (until == UNTIL_SENT && x->send_done)
 			return (0);
+		/* Both ends said their end: failed, if either said so. */
 		if (until == UNTIL_BOTH && x->send_done && x->recv_done)
-			return (0);
+			return (x->agent_error == NULL ? 0 : err_set(cause,
+			    FERRY_ERR_PROTO, "%s", x->agent_error));
 		/*
 		 * One end is done: the other's word may be late, never
 		 * withheld. Its files settled so far stay settled. A claim
@@ -220,7 +222,13 @@ dispatch_wait(struct jobs_xfer *x, enum dispatch_until until, int limit_s,
 			    DISPATCH_END_GRACE_S)
 				return (dispatch_withheld(x, cause));
 		}
-		if (x->agent_error != NULL)
+		/*
+		 * An end failed: the other's last words (DISPATCH_ERROR_GRACE_S)
+		 * are still recorded, then the transfer fails.
+		 */
+		if (x->agent_error != NULL && (until != UNTIL_BOTH ||
+		    x->one_done_at == 0 || clock_now() - x->one_done_at >
+		    DISPATCH_ERROR_GRACE_S))
 			return (err_set(cause, FERRY_ERR_PROTO, "%s",
 			    x->agent_error));
 		/*
@@ -228,6 +236,11 @@ dispatch_wait(struct jobs_xfer *x, enum dispatch_until until, int limit_s,
 		 * stopped right after its publish leaves the receiver's word
 		 * (dispatch_recv_word) still to come.
 		 */
+		if (((!x->send_done && dispatch_gone(d, &x->send)) ||
+		    (!x->recv_done && dispatch_gone(d, &x->recv))) &&
+		    x->agent_error != NULL)
+			return (err_set(cause, FERRY_ERR_PROTO, "%s",
+			    x->agent_error));
 		if ((!x->send_done && dispatch_gone(d, &x->send)) ||
 		    (!x->recv_done && dispatch_gone(d, &x->recv)))
 			return (err_set(cause, FERRY_ERR_CLOSED, "agent %s went "

@@ -130,6 +130,13 @@ struct jobs_xfer {
  * (transfers-per-agent) for as long as it liked.
  */
 #define DISPATCH_END_GRACE_S	30
+/*
+ * An end failed: the other end's last words (its files' fates, and what
+ * it refused, transfer.suspect, for the audit trail) are waited for this
+ * long before the transfer fails (symlink-plant.sh lost la's report of a
+ * planted symlink about 1 run in 6 when the sender's failure came first).
+ */
+#define DISPATCH_ERROR_GRACE_S	5
 #define ADOPT_WAIT_S	30	/* for both ends to report, after start */
 #define ADOPT_REPORT_MAX 64	/* transfers in one hello's report */
 struct jobs_xfer *adopt_load(struct ferryd *d, size_t *n);
