@@ -512,12 +512,14 @@ dispatch_stat(struct dispatch_src *src, const char *root, const char *rel,
 /*
  * Adds task t to x: its source as the sender sees it, its name relative
  * to the share root the receiver writes into. Returns 1 for a task under
- * another share (a later transfer takes it). Caller holds d->mu.
+ * another share (a later transfer takes it). A source refused goes into
+ * suspects ([rel, why]), for the audit trail once the plan's light
+ * transaction has ended (dispatch_suspects). Caller holds d->mu.
  */
 static int
 dispatch_add(struct jobs_xfer *x, struct share_map *m,
     const struct store_job *j, const struct store_task *t,
-    struct dispatch_src *src, char **cause)
+    struct dispatch_src *src, json_t *suspects, char **cause)
 {
 	struct share_map_result	 res;
 	struct transfer_file	*tf;
@@ -561,7 +563,9 @@ dispatch_add(struct jobs_xfer *x, struct share_map *m,
 		/* The hub sends: what the file is now, beneath its root. */
 		if ((r = dispatch_stat(src, x->l.root, res.relative, &sb,
 		    cause)) != 0) {
-			if (r == FERRY_ERR_DENIED)
+			if (r == FERRY_ERR_DENIED && json_array_append_new(
+			    suspects, json_pack("[s,s]", res.relative,
+			    *cause)) != 0)
 				dispatch_audit(x, res.relative, *cause);
 			share_map_result_clear(&res);
 			return (r);
@@ -671,6 +675,23 @@ dispatch_claim(struct ferryd *d, struct jobs_xfer *x, char **cause)
 }
 
 /*
+ * The refusals dispatch_add held, into the audit trail: each record its
+ * own durable commit, never one of the plan's light transaction, which
+ * a power cut may undo (tests/security/suspect-durable.sh).
+ */
+static void
+dispatch_suspects(struct jobs_xfer *x, json_t *suspects)
+{
+	json_t	*v;
+	size_t	 i;
+
+	json_array_foreach(suspects, i, v)
+		dispatch_audit(x, json_string_value(json_array_get(v, 0)),
+		    json_string_value(json_array_get(v, 1)));
+	json_decref(suspects);
+}
+
+/*
  * Starts one transfer for the due tasks of job, if both its ends can take
  * part now: 0 if it did (or failed its tasks), -1 if it waits.
  */
@@ -685,6 +706,7 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	size_t			 i;
 	struct dispatch_src	 src = { -1, -1, NULL };
 	size_t			 bytes = 0;
+	json_t			*suspects = NULL;
 	int			 claim, r;
 
 	/* A job still being stored (hub-jobstore.c) waits for its end. */
@@ -746,6 +768,7 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	 * (store_recover_unclaimed), and they run again. A claim is
 	 * flushed: its agents carry on under the next hub on its word.
 	 */
+	suspects = json_array();
 	claim = x->send.link != NULL && x->recv.link != NULL &&
 	    (x->send.pub != NULL || x->recv.pub != NULL);
 	if ((r = (claim ? store_batch_begin(d->store, &cause) :
@@ -755,7 +778,7 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	    x->l.v && bytes < DISPATCH_START_BYTES; i++) {
 		if (due->t[i].job_id != j.id)
 			continue;
-		if ((r = dispatch_add(x, m, &j, &due->t[i], &src,
+		if ((r = dispatch_add(x, m, &j, &due->t[i], &src, suspects,
 		    &cause)) == 0) {
 			bytes += dispatch_start_bytes(&x->l.v[x->l.n - 1]);
 			continue;
@@ -780,8 +803,13 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	 * start did not commit would run with its tasks still queued, and
 	 * the next round would start it again.
 	 */
-	if ((r = store_batch_end(d->store, r, r == 0 ? &cause : NULL)) != 0) {
+	r = store_batch_end(d->store, r, r == 0 ? &cause : NULL);
+	/* A failed plan's refusals are true all the same. */
+	dispatch_suspects(x, suspects);
+	suspects = NULL;
+	if (r != 0) {
 unrecorded:
+		json_decref(suspects);
 		dispatch_store_failed(d, j.id, cause);
 		free(cause);
 		dispatch_src_close(&src);
