@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <xxhash.h>
+
 #include "err.h"
 #include "recv-int.h"
 
@@ -27,14 +29,11 @@ struct recv_claim {
 	char			 rel[];
 };
 
+/* xxHash, as blockmap.c and tree.c hash with it. */
 static size_t
 recv_claim_bucket(const char *rel)
 {
-	uint64_t	h = UINT64_C(14695981039346656037);
-
-	for (; *rel != '\0'; rel++)
-		h = (h ^ (unsigned char)*rel) * UINT64_C(1099511628211);
-	return ((size_t)(h % RECV_CLAIM_BUCKETS));
+	return ((size_t)(XXH3_64bits(rel, strlen(rel)) % RECV_CLAIM_BUCKETS));
 }
 
 int
