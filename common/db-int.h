@@ -74,7 +74,6 @@ struct db {
 	const struct db_backend	*be;
 	void			*h;	/* the back end's connection */
 	int			 depth;	/* transaction nesting */
-	int			 light;	/* the outermost is db_begin_light's */
 	/* light_before ran and light_after has not yet succeeded. */
 	int			 relaxed;
 	struct db_stmt		 cache[DB_CACHE];

@@ -417,7 +417,6 @@ db_begin_light(struct db *db, char **cause)
 		db_unrelax(db, NULL);
 		return (r);
 	}
-	db->light = 1;
 	if (db->be->light_in != NULL &&
 	    (r = db_sql(db, db->be->light_in, cause)) != 0)
 		return (db_end(db, r, NULL));
@@ -432,17 +431,11 @@ db_end(struct db *db, int r, char **cause)
 		return (r);
 	if (r == 0 && (r = db_sql(db, "COMMIT", cause)) == 0) {
 		/* Committed: a failure to restore shows at the next begin. */
-		if (db->light) {
-			db->light = 0;
-			db_unrelax(db, NULL);
-		}
+		db_unrelax(db, NULL);
 		return (0);
 	}
 	db_sql(db, "ROLLBACK", NULL);
-	if (db->light) {
-		db->light = 0;
-		db_unrelax(db, NULL);
-	}
+	db_unrelax(db, NULL);
 	return (r);
 }
 
