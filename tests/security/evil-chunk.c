@@ -98,6 +98,24 @@ put(struct conn *c, struct buf *b)
 	return (r);
 }
 
+/* A striped file's entry, id and name, of size bytes, into b. */
+static void
+striped_entry(struct buf *b, uint32_t id, char *name, uint64_t sz)
+{
+	struct msg_entry	e;
+
+	memset(&e, 0, sizeof e);
+	e.id = id;
+	e.type = MSG_ENTRY_FILE;
+	e.flags = MSG_ENTRY_STRIPE;
+	e.mode = 0644;
+	e.size = sz;
+	e.path = name;
+	e.link = "";
+	e.basis = "";
+	msg_entry_encode(b, &e);
+}
+
 /*
  * One chunk header and len bytes of fill (DATA), then a FILE_END for it
  * naming end_id; its hash goes to out when out is not NULL.
@@ -234,7 +252,6 @@ rss_of(const char *pid)
 static void
 windows(struct conn *c, uint64_t size, const char *env_files)
 {
-	struct msg_entry	 e;
 	struct msg_plan		 plan;
 	struct msg_begin	 beg;
 	struct msg_end		 end;
@@ -253,17 +270,8 @@ windows(struct conn *c, uint64_t size, const char *env_files)
 	for (first = 0; first < nfiles; first += n) {
 		n = nfiles - first < 16 ? nfiles - first : 16;
 		for (i = 0; i < n; i++) {
-			memset(&e, 0, sizeof e);
 			snprintf(name, sizeof name, "w%u.bin", first + i);
-			e.id = first + i;
-			e.type = MSG_ENTRY_FILE;
-			e.flags = MSG_ENTRY_STRIPE;
-			e.mode = 0644;
-			e.size = size;
-			e.path = name;
-			e.link = "";
-			e.basis = "";
-			msg_entry_encode(&b, &e);
+			striped_entry(&b, first + i, name, size);
 		}
 		msg_end_of_batch(&b, FRAME_FILE_ENTRY);
 		if (put(c, &b) != 0 || conn_flush(c, &cause) != 0)
@@ -333,7 +341,6 @@ static void
 race(struct tls_conn **tls, int n, uint64_t size)
 {
 	struct conn		 c[16];
-	struct msg_entry	 e;
 	struct msg_plan		 plan;
 	struct frame		 f;
 	struct buf		 b;
@@ -348,17 +355,8 @@ race(struct tls_conn **tls, int n, uint64_t size)
 			die("hello", cause);
 	for (i = 0; i < n; i++) {
 		for (k = 0; k < 16; k++) {
-			memset(&e, 0, sizeof e);
 			snprintf(name, sizeof name, "r%d-%d.bin", i, k);
-			e.id = (uint32_t)(i * 16 + k);
-			e.type = MSG_ENTRY_FILE;
-			e.flags = MSG_ENTRY_STRIPE;
-			e.mode = 0644;
-			e.size = size;
-			e.path = name;
-			e.link = "";
-			e.basis = "";
-			msg_entry_encode(&b, &e);
+			striped_entry(&b, (uint32_t)(i * 16 + k), name, size);
 		}
 		msg_end_of_batch(&b, FRAME_FILE_ENTRY);
 		if (put(&c[i], &b) != 0 || conn_flush(&c[i], &cause) != 0)
