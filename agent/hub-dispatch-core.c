@@ -182,6 +182,8 @@ dispatch_wait(struct jobs_xfer *x, enum dispatch_until until, int limit_s,
 	struct ferryd	*d = x->d;
 	struct timespec	 t;
 	int64_t		 start = clock_now();
+	struct dispatch_end	*gone;
+	int		 both;
 
 	x->heard_at = start;
 	for (;;) {
@@ -205,10 +207,9 @@ dispatch_wait(struct jobs_xfer *x, enum dispatch_until until, int limit_s,
 			return (0);
 		if (until == UNTIL_SENT && x->send_done)
 			return (0);
-		/* Both ends said their end: failed, if either said so. */
-		if (until == UNTIL_BOTH && x->send_done && x->recv_done)
-			return (x->agent_error == NULL ? 0 : err_set(cause,
-			    FERRY_ERR_PROTO, "%s", x->agent_error));
+		both = until == UNTIL_BOTH && x->send_done && x->recv_done;
+		if (both && x->agent_error == NULL)
+			return (0);
 		/*
 		 * One end is done: the other's word may be late, never
 		 * withheld. Its files settled so far stay settled. A claim
@@ -223,29 +224,26 @@ dispatch_wait(struct jobs_xfer *x, enum dispatch_until until, int limit_s,
 				return (dispatch_withheld(x, cause));
 		}
 		/*
-		 * An end failed: the other's last words (DISPATCH_ERROR_GRACE_S)
-		 * are still recorded, then the transfer fails.
-		 */
-		if (x->agent_error != NULL && (until != UNTIL_BOTH ||
-		    x->one_done_at == 0 || clock_now() - x->one_done_at >
-		    DISPATCH_ERROR_GRACE_S))
-			return (err_set(cause, FERRY_ERR_PROTO, "%s",
-			    x->agent_error));
-		/*
 		 * An end that has said its end may go: a vendor's agent
 		 * stopped right after its publish leaves the receiver's word
 		 * (dispatch_recv_word) still to come.
 		 */
-		if (((!x->send_done && dispatch_gone(d, &x->send)) ||
-		    (!x->recv_done && dispatch_gone(d, &x->recv))) &&
-		    x->agent_error != NULL)
+		gone = !x->send_done && dispatch_gone(d, &x->send) ? &x->send :
+		    !x->recv_done && dispatch_gone(d, &x->recv) ? &x->recv :
+		    NULL;
+		/*
+		 * An end failed: the transfer fails with its error once the
+		 * other end's last words came (what it refused, for the
+		 * audit trail), or it went, or DISPATCH_ERROR_GRACE_S passed.
+		 */
+		if (x->agent_error != NULL && (both || gone != NULL ||
+		    until != UNTIL_BOTH || x->one_done_at == 0 ||
+		    clock_now() - x->one_done_at > DISPATCH_ERROR_GRACE_S))
 			return (err_set(cause, FERRY_ERR_PROTO, "%s",
 			    x->agent_error));
-		if ((!x->send_done && dispatch_gone(d, &x->send)) ||
-		    (!x->recv_done && dispatch_gone(d, &x->recv)))
+		if (gone != NULL)
 			return (err_set(cause, FERRY_ERR_CLOSED, "agent %s went "
-			    "away", !x->send_done && dispatch_gone(d, &x->send) ?
-			    x->send.link : x->recv.link));
+			    "away", gone->link));
 		if (x->abort && !x->abort_sent && x->send.link != NULL) {
 			hub_tell(d, x->send.link, json_pack("{s:s, s:I}", "op",
 			    "transfer.abort", "id", (json_int_t)x->id));
