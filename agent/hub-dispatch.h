@@ -204,4 +204,30 @@ int	dispatch_recv_word(const struct jobs_xfer *x);
 void	dispatch_progress(const struct transfer_progress *p, void *arg);
 void	dispatch_suspect(const char *rel, const char *why, void *arg);
 
+/*
+ * hub-dispatch-add.c. dispatch_add adds task t of job j to x (1: under
+ * another share, for a later transfer; a refused source goes into
+ * suspects as [rel, why]); src is the hub's view of its sources while it
+ * sends, closed by dispatch_src_close. dispatch_start_bytes: what a file
+ * adds to the larger transfer.start. Caller holds d->mu.
+ */
+/*
+ * Where the hub, sending, looks at its sources: the share root and the
+ * last directory opened beneath it, kept for the whole transfer. A
+ * job's files come directory by directory, so each file costs one
+ * fstatat of its last name instead of a walk of its whole path.
+ */
+struct dispatch_src {
+	int	 rootfd;
+	int	 dirfd;		/* of dir; may be rootfd */
+	char	*dir;
+};
+
+const char *dispatch_to(const struct store_job *j);
+void	dispatch_src_close(struct dispatch_src *src);
+int	dispatch_add(struct jobs_xfer *x, struct share_map *m,
+	    const struct store_job *j, const struct store_task *t,
+	    struct dispatch_src *src, json_t *suspects, char **cause);
+size_t	dispatch_start_bytes(const struct transfer_file *f);
+
 #endif
