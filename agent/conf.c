@@ -43,6 +43,7 @@ static const struct {
 	{ "employee-home-folder", offsetof(struct conf, home_folder_emp) },
 	{ "mail-admins", offsetof(struct conf, mail_admins) },
 	{ "mail-retry-base", offsetof(struct conf, mail_retry) },
+	{ "mail-max-per-hour", offsetof(struct conf, mail_rate) },
 	{ "store", offsetof(struct conf, store) },
 	{ "store-password-file", offsetof(struct conf, store_pwfile) },
 	{ "hub-standby", offsetof(struct conf, hub_standby) },

@@ -38,6 +38,7 @@ struct conf {
 	char	*home_folder_emp; /* hub: an employee's, the same */
 	char	*mail_admins;	/* hub: addresses, comma-separated */
 	char	*mail_retry;	/* hub: seconds before mail's first retry */
+	char	*mail_rate;	/* hub: messages to one address an hour */
 	char	*store;		/* hub: a postgresql:// URL; unset: hub.db */
 	char	*store_pwfile;	/* hub: its 0600 password file, if any */
 	char	*max_job_files;	/* hub: files in one send, at most */

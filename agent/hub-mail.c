@@ -37,6 +37,12 @@
 #define HUB_MAIL_ADMINS_MAX	32
 #define HUB_MAIL_NOTIFY_MAX	100	/* addresses in one notify */
 #define HUB_MAIL_ADDR_MAX	254	/* RFC 5321's path, less brackets */
+/*
+ * Messages queued for one address in an hour (mail-max-per-hour): a
+ * vendor can publish, and so mail the admins, as often as it likes
+ * (mail-flood.sh: 40 messages each in a minute, without end).
+ */
+#define HUB_MAIL_PER_HOUR	30
 
 struct hub_mail {
 	int			 on;		/* smtp-server is set */
@@ -46,6 +52,7 @@ struct hub_mail {
 	pthread_cond_t		 cv;		/* with d->mu: work */
 	char			**admins;
 	size_t			 nadmins;
+	int			 per_hour;	/* to one address */
 	/* What `ferry status` shows; under d->mu. */
 	int64_t			 n[MAIL_FAILED_FOR_GOOD + 1];
 	char			*last_error;
@@ -488,6 +495,10 @@ hub_mail_queue(struct ferryd *d, const struct hub_letter *l)
 		else if (e == FERRY_ERR_INVAL)
 			log_warnx("mail %s to %s: not queued: %s", l->key,
 			    l->to[i], cause ? cause : err_str(e));
+		else if (e == FERRY_ERR_TOOBIG)
+			log_warnx("mail %s to %s: not queued: %s "
+			    "(mail-max-per-hour %d)", l->key, l->to[i],
+			    cause ? cause : err_str(e), m->per_hour);
 		else if (e != FERRY_ERR_EXIST) {
 			log_warnx("mail %s to %s: %s", l->key, l->to[i],
 			    cause ? cause : err_str(e));
@@ -711,12 +722,20 @@ hub_mail_setup(struct ferryd *d, struct hub_mail *m, char **cause)
 {
 	struct mail_policy	 p;
 	char			 path[4096];
+	long			 rate;
 	int			 r;
 
 	if ((r = hub_mail_conf(d, m, cause)) != 0)
 		return (r);
 	if (m->cfg.server == NULL)
 		return (0);
+	rate = conf_int(d->conf.mail_rate, HUB_MAIL_PER_HOUR);
+	if (d->conf.mail_rate != NULL && (conf_int(d->conf.mail_rate, 0) <= 0 ||
+	    rate > 1000000))
+		return (err_set(cause, FERRY_ERR_INVAL, "%s: mail-max-per-hour "
+		    "must be a number of messages from 1 to 1000000, not "
+		    "\"%s\"", CONF_NAME, d->conf.mail_rate));
+	m->per_hour = (int)rate;
 	if ((r = mail_config_check(&m->cfg, cause)) != 0 ||
 	    (r = mail_templates_load(m->cfg.templates, &m->t,
 	    cause)) != 0 ||
@@ -729,6 +748,7 @@ hub_mail_setup(struct ferryd *d, struct hub_mail *m, char **cause)
 	p.base_s = (int)conf_int(d->conf.mail_retry, 60);
 	p.max_s = p.base_s > 3600 ? p.base_s : 3600;
 	p.max_attempts = 48;
+	p.per_rcpt_hour = m->per_hour;
 	mail_outbox_set_policy(m->ob, &p);
 	m->on = 1;
 	return (0);

@@ -49,6 +49,8 @@ static const char *const mail_outbox_migrations[] = {
 	" error TEXT,"
 	" UNIQUE (key, rcpt));"
 	"CREATE INDEX outbox_due ON outbox(next_try) WHERE state = 'queued';",
+	/* For per_rcpt_hour: one address's messages of the last hour. */
+	"CREATE INDEX outbox_rcpt ON outbox(rcpt, created);",
 };
 
 #define MAIL_OUTBOX_NMIGRATIONS \
@@ -139,14 +141,48 @@ mail_outbox_set_policy(struct mail_outbox *ob, const struct mail_policy *p)
 	ob->policy = *p;
 }
 
+/* Messages queued for rcpt after since, in *np. */
+static int
+mail_outbox_recent(struct mail_outbox *ob, const char *rcpt, int64_t since,
+    int64_t *np, char **cause)
+{
+	struct db_stmt	*s;
+	int		 e;
+
+	e = db_q(ob->db, "SELECT count(*) FROM outbox WHERE rcpt = ?1 AND "
+	    "created > ?2", &s, cause, "ti", rcpt, since);
+	if (e != 0)
+		return (e);
+	if ((e = db_step(ob->db, s, cause)) < 0)
+		return (e);
+	*np = e == 1 ? db_col_int64(s, 0) : 0;
+	db_reset(s);
+	return (0);
+}
+
 int
 mail_outbox_add(struct mail_outbox *ob, const struct mail_templates *t,
     const char *from, const struct mail_notice *n, int64_t now,
     char **cause)
 {
 	char	*msg = NULL, *why = NULL;
+	int64_t	 recent = 0;
 	int	 e;
 
+	/*
+	 * Counted from the outbox, so that a restart does not open the
+	 * window again; a message refused here is not queued later, or a
+	 * flood would only be put off.
+	 */
+	if (ob->policy.per_rcpt_hour > 0) {
+		if ((e = mail_outbox_recent(ob, n->to, now - 3600, &recent,
+		    cause)) != 0)
+			return (e);
+		if (recent >= ob->policy.per_rcpt_hour)
+			return (err_set(cause, FERRY_ERR_TOOBIG, "%s had %jd "
+			    "messages in the last hour", n->to,
+			    (intmax_t)recent));
+	}
 	if ((e = mail_compose(t, from, n, now, &msg, cause)) != 0)
 		return (e);
 	e = mail_outbox_run(ob, &why, "INSERT INTO outbox (key, rcpt, "

@@ -68,7 +68,7 @@ static struct mail_outbox *
 open_outbox(const char *path)
 {
 	struct mail_outbox	*ob;
-	struct mail_policy	 p = { retry_base, 8 * retry_base, 5 };
+	struct mail_policy	 p = { retry_base, 8 * retry_base, 5, 0 };
 	char			*cause = NULL;
 	int			 e;
 

@@ -198,7 +198,7 @@ test_outbox(void)
 	struct mail_templates	*t = NULL;
 	struct mail_outbox	*ob = NULL;
 	struct mail_claim	 cl;
-	struct mail_policy	 pol = { 10, 25, 4 };
+	struct mail_policy	 pol = { 10, 25, 4, 0 };
 	struct mail_notice	 n = { MAIL_FAILED, "failed:9", "a@b.example",
 	    { "9", "f", "p", "w", "r", "1" } };
 	char			 path[256], *cause = NULL;
@@ -272,6 +272,29 @@ test_outbox(void)
 	mail_claim_clear(&cl);
 	ASSERT_INT_EQ(mail_outbox_claim(ob, 9999, &cl, &cause),
 	    FERRY_ERR_NOTFOUND);
+
+	/*
+	 * per_rcpt_hour: a@b.example had 3 messages queued (at 1000, 2000
+	 * and 2000), whatever became of them; a fourth within the hour is
+	 * refused, another address is not, and the hour moves on.
+	 */
+	pol.per_rcpt_hour = 3;
+	mail_outbox_set_policy(ob, &pol);
+	cause = NULL;	/* freed above */
+	n.key = "failed:12";
+	ASSERT_INT_EQ(mail_outbox_add(ob, t, "f@s.example", &n, 2100, &cause),
+	    FERRY_ERR_TOOBIG);
+	ASSERT_STR_CONTAINS(cause, "a@b.example had 3 messages in the last "
+	    "hour");
+	free(cause);
+	cause = NULL;
+	n.to = "c@d.example";
+	ASSERT_INT_EQ(mail_outbox_add(ob, t, "f@s.example", &n, 2100, &cause),
+	    0);
+	n.to = "a@b.example";
+	n.key = "failed:13";
+	ASSERT_INT_EQ(mail_outbox_add(ob, t, "f@s.example", &n, 4601, &cause),
+	    0);
 	mail_outbox_close(ob);
 	mail_templates_free(t);
 	unlink(path);
