@@ -49,6 +49,7 @@ static const struct {
 	{ "hub-standby", offsetof(struct conf, hub_standby) },
 	{ "max-job-files", offsetof(struct conf, max_job_files) },
 	{ "max-list-time", offsetof(struct conf, max_list_time) },
+	{ "max-agent-jobs", offsetof(struct conf, max_agent_jobs) },
 };
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])
 

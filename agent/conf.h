@@ -43,6 +43,8 @@ struct conf {
 	char	*store_pwfile;	/* hub: its 0600 password file, if any */
 	char	*max_job_files;	/* hub: files in one send, at most */
 	char	*max_list_time;	/* hub: seconds an agent may list one send */
+	char	*max_agent_jobs; /* hub: a place's unfinished jobs from its
+				   agents */
 	char	*hub_standby;	/* agent: more hubs' ADDR[:PORT], comma-
 				   separated, with hub-fingerprint's key */
 	/*

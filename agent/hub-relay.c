@@ -24,6 +24,13 @@
  * refused.
  */
 #define RELAY_PER_AGENT	4
+/*
+ * Jobs from one place's agents not finished yet (max-agent-jobs): a
+ * vendor could relay sends to a site that is away, each a job the hub
+ * keeps in its store and in every dispatch round, without end
+ * (jobs-flood.sh: 130 taken, as many as it liked).
+ */
+#define RELAY_JOBS	100
 
 /* A request from an agent, run on a thread of its own. */
 struct relay {
@@ -184,6 +191,60 @@ relay_send_check(struct relay *rl, const json_t *in)
 	    "person's machine (", to, ")", "done", 1));
 }
 
+/* Counts the jobs whose submitter starts with what arg names. */
+struct relay_mine {
+	char	 by[300];	/* "ENDPOINT (agent " */
+	size_t	 len;
+	long	 n;
+};
+
+static int
+relay_mine_cb(void *arg, const struct store_job *j)
+{
+	struct relay_mine	*m = arg;
+
+	if (j->submitter != NULL && strncmp(j->submitter, m->by, m->len) == 0)
+		m->n++;
+	return (0);
+}
+
+/*
+ * A send or publish relayed while the agent's place has max-agent-jobs
+ * jobs from its agents unfinished (running or paused, whichever of its
+ * agents sent them): the refusal, or NULL. Read from the store, so that
+ * a job that ends, however, makes room, and a restart forgets nothing.
+ * Checked before the job is made: with 4 requests of one agent at once,
+ * 3 more can pass. Jobs the admin sends to the place are not counted.
+ */
+static json_t *
+relay_jobs_check(struct relay *rl)
+{
+	struct relay_mine	 m;
+	long			 limit;
+	char			 msg[512];
+
+	limit = conf_int(rl->d->conf.max_agent_jobs, RELAY_JOBS);
+	memset(&m, 0, sizeof m);
+	snprintf(m.by, sizeof m.by, "%s (agent ", rl->endpoint);
+	m.len = strlen(m.by);
+	pthread_mutex_lock(&rl->d->mu);
+	if (store_job_list(rl->d->store, STORE_RUNNING, 0, relay_mine_cb, &m,
+	    NULL) != 0 || store_job_list(rl->d->store, STORE_PAUSED, 0,
+	    relay_mine_cb, &m, NULL) != 0)
+		m.n = limit;	/* unknown: not more */
+	if (m.n >= limit)
+		audit_note_limited(rl->d, rl->endpoint, "jobs.limit",
+		    json_pack("{s:I, s:s}", "limit", (json_int_t)limit,
+		    "agent", rl->link));
+	pthread_mutex_unlock(&rl->d->mu);
+	if (m.n < limit)
+		return (NULL);
+	snprintf(msg, sizeof msg, "from this agent: %ld jobs from %s are not "
+	    "finished (max-agent-jobs %ld): send again when one has ended",
+	    m.n, rl->endpoint, limit);
+	return (json_pack("{s:s, s:b}", "error", msg, "done", 1));
+}
+
 /*
  * Whether the job a "job" request names involves the agent: asked of
  * its totals alone, before any task is read. Otherwise a question about
@@ -221,6 +282,9 @@ relay_answer(struct relay *rl, const json_t *in)
 		    "job must start or end at ", rl->endpoint, "done", 1));
 	if (op != NULL && strcmp(op, "send") == 0 &&
 	    (rep = relay_send_check(rl, in)) != NULL)
+		return (rep);
+	if (op != NULL && (strcmp(op, "send") == 0 || strcmp(op,
+	    "publish") == 0) && (rep = relay_jobs_check(rl)) != NULL)
 		return (rep);
 	if (op != NULL && strcmp(op, "job") == 0 && !relay_own_job(rl, in))
 		return (json_pack("{s:s, s:b}", "error", "no such job here",
