@@ -21,6 +21,11 @@
  *     With --linger MS it never reports the end: it says "lingering", then
  *     keeps its link and reports the first file's progress every second
  *     for MS, as a sender still at work would, and goes without a word.
+ *     With --drip MS it sends no file: on each data stream it writes the
+ *     header of a HELLO frame of the largest size, then one byte of it a
+ *     second (each its own TLS record: the receiver sees progress on the
+ *     wire, never a whole frame), reporting the first file's progress to
+ *     the hub each second, for MS; it says "dripping" first.
  */
 #include "config.h"
 
@@ -36,10 +41,12 @@
 #include "conf.h"
 #include "err.h"
 #include "evil.h"
+#include "frame.h"
 #include "hex.h"
 #include "identity.h"
 #include "link.h"
 #include "msg-int.h"
+#include "tls.h"
 #include "transfer.h"
 
 #define EVIL_MAX_RULES	64
@@ -59,6 +66,7 @@ struct evil_data {
 	size_t			 nrules;
 	json_int_t		 id;
 	int			 linger_ms;
+	int			 drip_ms;
 };
 
 static void __attribute__((noreturn))
@@ -166,6 +174,46 @@ evil_file_done(size_t i, int ok, const char *why, void *arg)
 	json_decref(m);
 }
 
+/*
+ * A byte a second on every stream, in a frame that never ends, while the
+ * hub hears "still at work": the slot a receiver gives this transfer is
+ * held for as long as it lasts, unless the receiver judges by what it
+ * gets rather than by the wire's being alive.
+ */
+static void
+evil_drip(struct evil_data *x, struct tls_conn **conns, int n)
+{
+	uint8_t	 hdr[FRAME_HEADER_LEN], b = 0;
+	json_t	*m, *p;
+	int	 i, left, r;
+
+	frame_header_encode(hdr, FRAME_HELLO, 0,
+	    frame_type_max_len(FRAME_HELLO), NULL);
+	for (i = 0; i < n; i++)
+		tls_write(conns[i], hdr, sizeof hdr, NULL);
+	printf("dripping\n");
+	fflush(stdout);
+	p = json_pack("{s:s, s:I, s:i, s:i}", "op", "transfer.progress", "id",
+	    x->id, "index", 0, "bytes", 1);
+	for (left = x->drip_ms; p != NULL && left > 0; left -= 1000) {
+		for (i = 0; i < n; i++) {
+			if (tls_write(conns[i], &b, 1, NULL) != 0) {
+				printf("cut after %d ms\n", x->drip_ms - left);
+				fflush(stdout);
+				left = 0;
+				break;
+			}
+		}
+		if (left == 0 || evil_send(&x->e, p, NULL) != 0)
+			break;
+		if ((r = evil_recv(&x->e, 1000, &m, NULL)) == 0)
+			json_decref(m);
+		else if (r != FERRY_ERR_TIMEOUT)
+			break;
+	}
+	json_decref(p);
+}
+
 /* The sender's part of msg, with forged entries. */
 static int
 evil_transfer(struct evil_data *x, const json_t *msg, char **cause)
@@ -198,7 +246,11 @@ evil_transfer(struct evil_data *x, const json_t *msg, char **cause)
 	p.timeout_ms = 10000;
 	p.source = x->e.source;
 	evil_list(x, msg, &l);
-	if ((r = link_connect(host, port, &p, conns, fds, cause)) == 0) {
+	if (x->drip_ms > 0 && (r = link_connect(host, port, &p, conns, fds,
+	    cause)) == 0) {
+		evil_drip(x, conns, p.streams);
+		link_close(conns, fds, p.streams);
+	} else if ((r = link_connect(host, port, &p, conns, fds, cause)) == 0) {
 		memset(&o, 0, sizeof o);
 		o.file_done = evil_file_done;
 		o.file_done_arg = x;
@@ -348,6 +400,7 @@ main(int argc, char **argv)
 		{ "extra-file", required_argument, NULL, 'F' },
 		{ "hold", required_argument, NULL, 'h' },
 		{ "linger", required_argument, NULL, 'L' },
+		{ "drip", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct evil_data	 x;
@@ -368,6 +421,10 @@ main(int argc, char **argv)
 		}
 		if (ch == 'L') {
 			x.linger_ms = atoi(optarg);
+			continue;
+		}
+		if (ch == 'D') {
+			x.drip_ms = atoi(optarg);
 			continue;
 		}
 		if (ch == '?' || x.nrules == EVIL_MAX_RULES)
