@@ -32,6 +32,7 @@ static const struct {
 	{ "stall-timeout", offsetof(struct conf, stall_timeout) },
 	{ "transfers-per-agent", offsetof(struct conf, per_agent) },
 	{ "partial-max-age", offsetof(struct conf, partial_age) },
+	{ "recv-min-rate", offsetof(struct conf, recv_min_rate) },
 	{ "umask", offsetof(struct conf, umask) },
 	{ "relay-bwlimit", offsetof(struct conf, relay_bwlimit) },
 	{ "web", offsetof(struct conf, web) },

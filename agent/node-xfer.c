@@ -328,6 +328,8 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 	struct tls_conn		*conns[XFER_MAX_STREAMS];
 	uint8_t			 fp[IDENTITY_FP_LEN], tok[LINK_TOKEN_LEN];
 	const char		*role, *root, *peer_fp;
+	struct xfer_slow	*slow = NULL;
+	char			*why = NULL;
 	int			 fds[XFER_MAX_STREAMS], sending, r;
 
 	role = json_string_value(json_object_get(msg, "role"));
@@ -389,8 +391,24 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 			/* This agent's own roots may not be there yet. */
 			node_roots_make(d, root);
 			xfer_sweep(d, root, json_object_get(msg, "expect"));
-			r = transfer_receive(conns, p.streams, root, &o, st,
-			    cause);
+			/*
+			 * A person's machine is judged by what arrives, not
+			 * by its word (xfer-slow.c): the same flag as above.
+			 */
+			if (o.committed != NULL && (r = xfer_slow_start(&slow,
+			    xfer_slow_rate(&d->conf), fds, p.streams)) == 0 &&
+			    slow != NULL) {
+				o.progress = xfer_slow_progress;
+				o.progress_arg = slow;
+			}
+			if (r == 0)
+				r = transfer_receive(conns, p.streams, root,
+				    &o, st, cause);
+			if (xfer_slow_stop(slow, &why)) {
+				free(*cause);
+				*cause = why;
+				r = FERRY_ERR_TIMEOUT;
+			}
 		}
 		xfer_expect_clear(&x->expect);
 	}
