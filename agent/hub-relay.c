@@ -221,22 +221,30 @@ relay_jobs_check(struct relay *rl)
 {
 	struct relay_mine	 m;
 	long			 limit;
-	char			 msg[512];
+	char			 msg[512], *cause = NULL;
+	int			 r;
 
 	limit = conf_int(rl->d->conf.max_agent_jobs, RELAY_JOBS);
 	memset(&m, 0, sizeof m);
 	snprintf(m.by, sizeof m.by, "%s (agent ", rl->endpoint);
 	m.len = strlen(m.by);
 	pthread_mutex_lock(&rl->d->mu);
-	if (store_job_list(rl->d->store, STORE_RUNNING, 0, relay_mine_cb, &m,
-	    NULL) != 0 || store_job_list(rl->d->store, STORE_PAUSED, 0,
-	    relay_mine_cb, &m, NULL) != 0)
-		m.n = limit;	/* unknown: not more */
-	if (m.n >= limit)
+	if ((r = store_job_list(rl->d->store, STORE_RUNNING, 0, relay_mine_cb,
+	    &m, &cause)) == 0)
+		r = store_job_list(rl->d->store, STORE_PAUSED, 0,
+		    relay_mine_cb, &m, &cause);
+	if (r == 0 && m.n >= limit)
 		audit_note_limited(rl->d, rl->endpoint, "jobs.limit",
 		    json_pack("{s:I, s:s}", "limit", (json_int_t)limit,
 		    "agent", rl->link));
 	pthread_mutex_unlock(&rl->d->mu);
+	/* Not counted, not taken: the limit must hold when the store errs. */
+	if (r != 0) {
+		snprintf(msg, sizeof msg, "the hub cannot count the jobs from "
+		    "%s: %s", rl->endpoint, cause ? cause : err_str(r));
+		free(cause);
+		return (json_pack("{s:s, s:b}", "error", msg, "done", 1));
+	}
 	if (m.n < limit)
 		return (NULL);
 	snprintf(msg, sizeof msg, "from this agent: %ld jobs from %s are not "

@@ -396,8 +396,10 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 			 * by its word (xfer-slow.c): the same flag as above.
 			 */
 			if (o.committed != NULL && (r = xfer_slow_start(&slow,
-			    xfer_slow_rate(&d->conf), fds, p.streams)) == 0 &&
-			    slow != NULL) {
+			    xfer_slow_rate(&d->conf), fds, p.streams)) != 0)
+				r = err_set(cause, r, "cannot watch the "
+				    "sender's rate (recv-min-rate)");
+			if (slow != NULL) {
 				o.progress = xfer_slow_progress;
 				o.progress_arg = slow;
 			}

@@ -41,9 +41,13 @@ uint64_t
 xfer_slow_rate(const struct conf *c)
 {
 	/* "0" turns the watch off; conf_int takes only numbers above 0. */
+	long	v;
+
 	if (c->recv_min_rate != NULL && strcmp(c->recv_min_rate, "0") == 0)
 		return (0);
-	return ((uint64_t)conf_int(c->recv_min_rate, XFER_SLOW_RATE));
+	v = conf_int(c->recv_min_rate, XFER_SLOW_RATE);
+	/* A window's worth must not overflow; 1 GiB/s is past any link's. */
+	return (v > (1L << 30) ? (uint64_t)1 << 30 : (uint64_t)v);
 }
 
 /*
