@@ -813,11 +813,11 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		r = jobs_add_remote(&b, paths);
 	else if (r == 0)
 		r = jobs_add_paths(&b, paths);
-	if (r == 0 && b.plan.db != NULL && b.n > 0)
+	if (r == 0 && b.plan.nrun > 0 && b.n > 0)
 		r = jobplan_spill(&b.plan, b.t, &b.n, &b.cause);
 	if (r == 0)
 		jobs_tasks_dedupe(b.t, &b.n);
-	if (r == 0 && b.n == 0 && b.plan.db == NULL)
+	if (r == 0 && b.n == 0 && b.plan.nrun == 0)
 		r = err_set(&b.cause, FERRY_ERR_NOTFOUND, "nothing to send: no "
 		    "file under the paths given");
 	if (who == NULL && json_is_string(json_object_get(req, "for"))) {
@@ -864,7 +864,7 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		js.no_relay = no_relay;
 		js.streams = sv;
 		/* A planned job in batches, d->mu let go between them. */
-		if (b.plan.db != NULL)
+		if (b.plan.nrun > 0)
 			r = jobstore_stream(d, &job, jobplan_next, &b.plan,
 			    jobs_settle, &js, &id, &files, &b.cause);
 		else {
