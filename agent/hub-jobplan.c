@@ -262,7 +262,8 @@ jobplan_fill(struct jobplan *p, struct jobplan_run *r, size_t n,
 
 	if (r->len - r->pos >= n)
 		return (0);
-	memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+	if (r->len > r->pos)	/* never with buf NULL: memmove's UB */
+		memmove(r->buf, r->buf + r->pos, r->len - r->pos);
 	r->len -= r->pos;
 	r->pos = 0;
 	if (r->cap < n || r->cap < JP_RUN_BUF) {
