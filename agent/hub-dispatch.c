@@ -379,9 +379,15 @@ dispatch_due_cb(void *arg, const struct store_task *t)
 
 	if (!dispatch_end_present(due, t->dest))
 		return (-1);
-	if ((v = realloc(due->t, (due->n + 1) * sizeof *v)) == NULL)
-		return (1);
-	due->t = v;
+	/* Grown by half: up to DISPATCH_BATCH tasks a walk. */
+	if (due->n == due->cap) {
+		if ((v = reallocarray(due->t, due->cap + due->cap / 2 + 16,
+		    sizeof *v)) == NULL)
+			return (1);
+		due->t = v;
+		due->cap += due->cap / 2 + 16;
+	}
+	v = due->t;
 	memset(&v[due->n], 0, sizeof *v);
 	v[due->n].id = t->id;
 	v[due->n].job_id = t->job_id;

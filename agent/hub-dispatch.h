@@ -146,7 +146,7 @@ json_t	*adopt_hello(struct ferryd *d, struct hub_link *l,
 /* Tasks store_task_next offered, in its order. */
 struct dispatch_due {
 	struct store_task	*t;
-	size_t			 n;
+	size_t			 n, cap;	/* tasks in t, its room */
 	struct ferryd		*d;
 	json_t			*ends;	/* endpoint -> whether it can take part */
 };

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "store.h"
 
@@ -22,13 +23,17 @@
  */
 #define JOBS_MAX_FILES	10000000L
 
-struct sqlite3;
-struct sqlite3_stmt;
+struct jobplan_run;
 
+/* All zero: nothing spilled yet. */
 struct jobplan {
-	struct sqlite3		*db;	/* NULL: nothing spilled */
-	struct sqlite3_stmt	*ins, *sel;
-	int64_t			 ord;	/* files spilled */
+	int			 fd, open;	/* the runs' file */
+	off_t			 size;
+	struct jobplan_run	*run;		/* sorted runs, in order */
+	size_t			 nrun;
+	size_t			*heap;		/* runs by next record */
+	size_t			 nheap;
+	int			 merging, given;
 	char			*last;	/* the last destination given */
 	struct store_task	 cur;
 };

@@ -24,53 +24,52 @@ path_kind_folds_case(enum path_kind kind)
 void
 path_clear(struct path *p)
 {
-	size_t	i;
-
-	for (i = 0; i < p->ncomp; i++)
-		free(p->comp[i]);
 	free(p->comp);
+	free(p->store);
 	memset(p, 0, sizeof *p);
 }
 
-static int
-path_push(struct path *p, const char *s, size_t n, char **cause)
-{
-	char	**v, *c;
-
-	if (n > PATH_MAX_NAME)
-		return (err_set(cause, FERRY_ERR_BADNAME,
-		    "a name is longer than %d bytes", PATH_MAX_NAME));
-	if (p->ncomp == PATH_MAX_COMPS)
-		return (err_set(cause, FERRY_ERR_BADNAME,
-		    "more than %d path components", PATH_MAX_COMPS));
-	if ((c = strndup(s, n)) == NULL)
-		return (FERRY_ERR_NOMEM);
-	if ((v = realloc(p->comp, (p->ncomp + 1) * sizeof *v)) == NULL) {
-		free(c);
-		return (FERRY_ERR_NOMEM);
-	}
-	p->comp = v;
-	p->comp[p->ncomp++] = c;
-	return (0);
-}
-
-/* Splits s[0..len) on separators, dropping empty and "." components. */
+/*
+ * Splits s[0..len) on separators, dropping empty and "." components.
+ * The components are one copy of s, cut in place, and one vector: the
+ * share map parses every path it translates (twice a file of a send, at
+ * submit and at dispatch), and a string and a vector's growth per
+ * component were a third of that.
+ */
 static int
 path_split(struct path *p, const char *s, size_t len, char **cause)
 {
-	size_t	i = 0, start;
-	int	r;
+	size_t	i = 0, start, most = 1;
+	char	*c;
 
+	for (i = 0; i < len; i++)
+		most += is_sep(s[i], p->kind);
+	if (most > PATH_MAX_COMPS + 1)
+		most = PATH_MAX_COMPS + 1;
+	if ((p->store = malloc(len + 1)) == NULL ||
+	    (p->comp = calloc(most, sizeof *p->comp)) == NULL)
+		return (FERRY_ERR_NOMEM);
+	memcpy(p->store, s, len);
+	p->store[len] = '\0';
+	c = p->store;
+	i = 0;
 	while (i < len) {
-		while (i < len && is_sep(s[i], p->kind))
+		while (i < len && is_sep(c[i], p->kind))
 			i++;
 		start = i;
-		while (i < len && !is_sep(s[i], p->kind))
+		while (i < len && !is_sep(c[i], p->kind))
 			i++;
-		if (i == start || (i - start == 1 && s[start] == '.'))
+		if (i == start || (i - start == 1 && c[start] == '.'))
 			continue;
-		if ((r = path_push(p, s + start, i - start, cause)) != 0)
-			return (r);
+		if (i - start > PATH_MAX_NAME)
+			return (err_set(cause, FERRY_ERR_BADNAME,
+			    "a name is longer than %d bytes", PATH_MAX_NAME));
+		if (p->ncomp == PATH_MAX_COMPS)
+			return (err_set(cause, FERRY_ERR_BADNAME,
+			    "more than %d path components", PATH_MAX_COMPS));
+		p->comp[p->ncomp++] = c + start;
+		if (i < len)
+			c[i++] = '\0';	/* the separator after it */
 	}
 	return (0);
 }

@@ -26,8 +26,9 @@ enum path_kind {
 struct path {
 	enum path_kind	  kind;
 	char		  drive;	/* PATH_DRIVE: upper-case letter */
-	char		**comp;
+	char		**comp;		/* into store */
 	size_t		  ncomp;
+	char		 *store;	/* the components, NUL-terminated */
 };
 
 /*
