@@ -227,9 +227,11 @@ void	recv_fs_written(struct recv_stream *s);
  * recv-write.c: small new files created and written by writer threads
  * while the stream reads the next ones. recv_write_defer, at FILE_BEGIN:
  * 1 when rf's bytes are to be kept (rf->job) and handed on, 0 when the
- * stream writes them itself as before. recv_write_keep takes the bytes
- * (the caller hashes them). recv_write_submit hands a checked file on
- * with its mode and time; recv_write_drop frees a failed one's bytes.
+ * stream writes them itself as before. recv_write_room is where the
+ * next bytes go (the stream reads a DATA frame straight there), and
+ * recv_write_keep takes them (copied, if they were read elsewhere; the
+ * caller hashes them). recv_write_submit hands a checked file on with
+ * its mode and time; recv_write_drop frees a failed one's bytes.
  * recv_write_wait returns once every file handed on is written (or has
  * failed: ack_reason), as a batch's end must before its syncfs;
  * recv_write_free waits, then stops the threads.
@@ -237,6 +239,8 @@ void	recv_fs_written(struct recv_stream *s);
 int	recv_write_defer(struct recv_stream *s, struct recv_file *rf,
 	    const struct msg_begin *b);
 void	recv_write_keep(struct recv_file *rf, const void *data, size_t len);
+/* recv-write.c: where rf's next bytes go, and how many fit there. */
+uint8_t	*recv_write_room(struct recv_file *rf, size_t *len);
 void	recv_write_submit(struct recv_stream *s, struct recv_file *rf,
 	    uint32_t mode);
 void	recv_write_drop(struct recv_stream *s, struct recv_file *rf);

@@ -278,6 +278,15 @@ recv_write_defer(struct recv_stream *s, struct recv_file *rf,
 	return (1);
 }
 
+uint8_t *
+recv_write_room(struct recv_file *rf, size_t *len)
+{
+	struct recv_job	*j = rf->job;
+
+	*len = j->cap - j->len;
+	return (j->data + j->len);
+}
+
 void
 recv_write_keep(struct recv_file *rf, const void *data, size_t len)
 {
@@ -288,7 +297,9 @@ recv_write_keep(struct recv_file *rf, const void *data, size_t len)
 		    (uintmax_t)j->cap);
 		return;
 	}
-	memcpy(j->data + j->len, data, len);
+	/* Read there already (recv_write_room), unless it did not fit. */
+	if (data != j->data + j->len)
+		memcpy(j->data + j->len, data, len);
 	j->len += len;
 	rf->written += len;
 }

@@ -675,13 +675,17 @@ recv_file_data(struct recv_stream *s, struct recv_file *rf,
 	struct msg_end	end;
 	char		*why = NULL;
 	uint64_t	before;
+	size_t		room;
 	int		r, want = b->action == MSG_PLAN_DELTA ? FRAME_DELTA :
 			    FRAME_DATA;
 
 	if (b->action == MSG_PLAN_STRIPE)
 		want = FRAME_CHUNK;
 	for (;;) {
-		if ((r = conn_read(&s->c, &f, cause)) != 0)
+		/* A kept file's bytes are decrypted straight into its job. */
+		if ((r = rf->job != NULL ? conn_read_to(&s->c, &f,
+		    recv_write_room(rf, &room), room, cause) :
+		    conn_read(&s->c, &f, cause)) != 0)
 			return (r);
 		if ((int)f.type == FRAME_FILE_END)
 			break;
