@@ -1,9 +1,10 @@
 /*
  * evil-pipe: a data-plane sender against a receiver's pipelined commit
  * (feature PIPELINE, docs/protocol.md 6.1), for tests/security/
- * pipeline-race.sh. One stream, files of SIZE bytes sent whole (no
- * striping), so that the receiver commits a held batch in a thread while
- * the next one arrives:
+ * pipeline-race.sh, and bad data for the receiver's writer threads
+ * (transfer/recv-write.c) for aside-forged.sh. One stream, files of SIZE
+ * bytes sent whole (no striping), so that the receiver commits a held
+ * batch in a thread while the next one arrives:
  *
  *   evil-pipe STATE PEER_FP TOKEN_HEX HOST:PORT MODE SIZE
  *
