@@ -123,6 +123,42 @@ recv_tmp_count(size_t add, size_t sub)
 }
 #endif
 
+/* Whether it may be written unnamed, within the process's budget. */
+static int
+recv_tmp_may(struct recv_stream *s, struct recv_item *it,
+    const struct msg_begin *b)
+{
+#ifdef O_TMPFILE
+	if (!it->by_fs || b->offset != 0 || b->action != MSG_PLAN_WHOLE ||
+	    it->e.size >= RECV_RESUME_MIN)
+		return (0);
+	if (s->tmp_max == (size_t)-1)
+		s->tmp_max = recv_tmp_budget();
+	/* Past it, partial names as before: no batch fails for want of fds. */
+	return (s->ntmp < SESSION_BATCH_FILES &&
+	    atomic_load(&recv_tmp_held) < s->tmp_max);
+#else
+	(void)s;
+	(void)it;
+	(void)b;
+	return (0);
+#endif
+}
+
+int
+recv_tmp_reserve(struct recv_stream *s, struct recv_item *it,
+    const struct msg_begin *b)
+{
+	/* Only once this stream has made one: the file system takes them. */
+	if (!s->tmp_seen || !recv_tmp_may(s, it, b))
+		return (0);
+	it->tmp = 1;
+	it->tmp_fd = -1;	/* until a writer thread sets it */
+	s->ntmp++;
+	recv_tmp_count(1, 0);
+	return (1);
+}
+
 int
 recv_tmp_open(struct recv_stream *s, int dirfd, struct recv_item *it,
     const struct msg_begin *b)
@@ -130,14 +166,7 @@ recv_tmp_open(struct recv_stream *s, int dirfd, struct recv_item *it,
 #ifdef O_TMPFILE
 	int	fd;
 
-	if (!it->by_fs || b->offset != 0 || b->action != MSG_PLAN_WHOLE ||
-	    it->e.size >= RECV_RESUME_MIN)
-		return (-1);
-	if (s->tmp_max == (size_t)-1)
-		s->tmp_max = recv_tmp_budget();
-	/* Past it, partial names as before: no batch fails for want of fds. */
-	if (s->ntmp >= SESSION_BATCH_FILES ||
-	    atomic_load(&recv_tmp_held) >= s->tmp_max)
+	if (!recv_tmp_may(s, it, b))
 		return (-1);
 	if ((fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
 	    0600)) == -1) {
@@ -146,6 +175,7 @@ recv_tmp_open(struct recv_stream *s, int dirfd, struct recv_item *it,
 			s->tmp_max = 0;
 		return (-1);
 	}
+	s->tmp_seen = 1;
 	it->tmp = 1;
 	it->tmp_fd = -1;	/* until recv_flush_file holds it */
 	return (fd);
@@ -173,6 +203,14 @@ recv_tmp_drop(struct recv_stream *s)
 }
 
 void
+recv_fs_written(struct recv_stream *s)
+{
+	s->fs_pending = 1;
+	if (++s->fs_kick >= RECV_FS_KICK && s->fl != NULL)
+		recv_fs_kick(s);
+}
+
+void
 recv_flush_file(struct recv_stream *s, int fd, struct recv_item *it)
 {
 	if (it->by_fs) {
@@ -185,9 +223,7 @@ recv_flush_file(struct recv_stream *s, int fd, struct recv_item *it)
 		} else
 			close(fd);
 		it->flush_err = 0;
-		s->fs_pending = 1;
-		if (++s->fs_kick >= RECV_FS_KICK && s->fl != NULL)
-			recv_fs_kick(s);
+		recv_fs_written(s);
 	} else if (s->fl != NULL)
 		flusher_add(s->fl, fd, &it->flush_err);
 	else {

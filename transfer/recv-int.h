@@ -94,6 +94,8 @@ struct recv_file {
 	int			 failed;	/* drain the rest, then ACK */
 	int			 keep;		/* failed, but keep the partial
 						   file for the next try */
+	struct recv_job		*job;		/* its bytes kept for a writer
+						   thread (recv-write.c) */
 	char			*why;
 };
 
@@ -110,6 +112,8 @@ struct recv_stream {
 	int			 cache_own;	/* on sync_fd's file system, of
 						   the transfer's own? -1: not
 						   asked */
+	uint64_t		 cache_gen;	/* cache_fd's: one more each
+						   time it changes */
 	int			 sync_fd;	/* a directory there, or -1 */
 	dev_t			 sync_dev;
 	int			 fs_pending;	/* files wait for its syncfs */
@@ -118,6 +122,10 @@ struct recv_stream {
 	size_t			 tmp_max;	/* the process's budget (recv-
 						   commit.c); 0: none, -1: not
 						   asked yet */
+	int			 tmp_seen;	/* one was made: the file
+						   system takes them */
+	struct recv_writer	*wr;		/* writer threads (recv-
+						   write.c), or NULL */
 	struct flusher		*fl;		/* flushes finished files */
 	uint64_t		 features;	/* agreed in HELLO */
 	struct buf		 map;		/* a STRIPE plan's chunk map */
@@ -202,6 +210,42 @@ int	recv_tmp_open(struct recv_stream *s, int dirfd, struct recv_item *it,
 	    const struct msg_begin *b);
 /* recv-commit.c: closes the unnamed files of a batch not committed. */
 void	recv_tmp_drop(struct recv_stream *s);
+/*
+ * recv-commit.c: where recv_tmp_open would make the file unnamed, and
+ * this stream has made one before, counts it against the budget and marks
+ * it unnamed without opening it: a writer thread will (recv-write.c).
+ * Returns 1 then, else 0.
+ */
+int	recv_tmp_reserve(struct recv_stream *s, struct recv_item *it,
+	    const struct msg_begin *b);
+/*
+ * recv-commit.c: one more of the batch's files waits for its syncfs
+ * (which may start an early one, see RECV_FS_KICK).
+ */
+void	recv_fs_written(struct recv_stream *s);
+/*
+ * recv-write.c: small new files created and written by writer threads
+ * while the stream reads the next ones. recv_write_defer, at FILE_BEGIN:
+ * 1 when rf's bytes are to be kept (rf->job) and handed on, 0 when the
+ * stream writes them itself as before. recv_write_room is where the
+ * next bytes go (the stream reads a DATA frame straight there), and
+ * recv_write_keep takes them (copied, if they were read elsewhere; the
+ * caller hashes them). recv_write_submit hands a checked file on with
+ * its mode and time; recv_write_drop frees a failed one's bytes.
+ * recv_write_wait returns once every file handed on is written (or has
+ * failed: ack_reason), as a batch's end must before its syncfs;
+ * recv_write_free waits, then stops the threads.
+ */
+int	recv_write_defer(struct recv_stream *s, struct recv_file *rf,
+	    const struct msg_begin *b);
+void	recv_write_keep(struct recv_file *rf, const void *data, size_t len);
+/* recv-write.c: where rf's next bytes go, and how many fit there. */
+uint8_t	*recv_write_room(struct recv_file *rf, size_t *len);
+void	recv_write_submit(struct recv_stream *s, struct recv_file *rf,
+	    uint32_t mode);
+void	recv_write_drop(struct recv_stream *s, struct recv_file *rf);
+void	recv_write_wait(struct recv_stream *s);
+void	recv_write_free(struct recv_stream *s);
 /*
  * recv-pipe.c: the end of a batch's data (an empty FILE_BEGIN). Without
  * PIPELINE, commits the batch and sends its ACKs. With it, sends the ACKs

@@ -62,6 +62,7 @@ recv_parent(struct recv_stream *s, const char *rel, int create, int *dirfd,
 	s->cache_fd = fd;
 	s->cache_parts = -1;
 	s->cache_own = -1;
+	s->cache_gen++;	/* recv-write.c's copy of it is stale */
 	*dirfd = fd;
 	return (0);
 }

@@ -157,6 +157,8 @@ recv_batch_end(struct recv_stream *s, char **cause)
 	struct recv_item	*t;
 	int			 r, async;
 
+	/* Its syncfs must come after every write of its files. */
+	recv_write_wait(s);
 	if (!(s->features & FRAME_FEATURE_PIPELINE)) {
 		recv_commit(s);
 		return (recv_send_acks(s, s->items, s->nitems, 1, cause));

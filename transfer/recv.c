@@ -434,6 +434,10 @@ recv_write_sink(void *arg, const void *data, size_t len)
 	if (rf->failed)
 		return (0);
 	hash_update(rf->h, data, len);
+	if (rf->job != NULL) {
+		recv_write_keep(rf, data, len);
+		return (0);
+	}
 	while (len > 0) {
 		if ((n = direct_pwrite(rf->dfd, rf->fd, p, len,
 		    (off_t)rf->written, NULL)) == -1) {
@@ -508,6 +512,9 @@ recv_file_open(struct recv_stream *s, struct recv_file *rf,
 	}
 	if (fd >= 0)
 		close(fd);
+	/* A small new file: created and written by a writer thread. */
+	if (fd == -2 && recv_write_defer(s, rf, b))
+		return;
 	/* Planning checked the partial file: it may not be the same now. */
 	if ((rf->fd = recv_tmp_open(s, rf->dirfd, rf->it, b)) != -1)
 		;
@@ -593,8 +600,8 @@ recv_file_finish(struct recv_stream *s, struct recv_file *rf,
 		    "basis or the patch was corrupt");
 	ts[0].tv_sec = ts[1].tv_sec = e->mtime_sec;
 	ts[0].tv_nsec = ts[1].tv_nsec = e->mtime_nsec;
-	if (!rf->failed && (fchmod(rf->fd, recv_mode(s, e)) == -1 ||
-	    futimens(rf->fd, ts) == -1))
+	if (!rf->failed && rf->job == NULL && (fchmod(rf->fd, recv_mode(s,
+	    e)) == -1 || futimens(rf->fd, ts) == -1))
 		recv_file_fail(rf, "finishing: %s", strerror(errno));
 	if (rf->failed) {
 		if (!rf->keep)
@@ -603,6 +610,10 @@ recv_file_finish(struct recv_stream *s, struct recv_file *rf,
 		rf->why = NULL;
 		if (end->status == MSG_END_UNREADABLE)
 			it->ack_status = MSG_ACK_FAILED;
+		return;
+	}
+	if (rf->job != NULL) {
+		recv_write_submit(s, rf, recv_mode(s, e));
 		return;
 	}
 	/*
@@ -618,8 +629,9 @@ recv_file_finish(struct recv_stream *s, struct recv_file *rf,
 }
 
 static void
-recv_file_close(struct recv_file *rf)
+recv_file_close(struct recv_stream *s, struct recv_file *rf)
 {
+	recv_write_drop(s, rf);
 	if (rf->fd != -1)
 		close(rf->fd);
 	if (rf->dfd != -1)
@@ -663,13 +675,17 @@ recv_file_data(struct recv_stream *s, struct recv_file *rf,
 	struct msg_end	end;
 	char		*why = NULL;
 	uint64_t	before;
+	size_t		room;
 	int		r, want = b->action == MSG_PLAN_DELTA ? FRAME_DELTA :
 			    FRAME_DATA;
 
 	if (b->action == MSG_PLAN_STRIPE)
 		want = FRAME_CHUNK;
 	for (;;) {
-		if ((r = conn_read(&s->c, &f, cause)) != 0)
+		/* A kept file's bytes are decrypted straight into its job. */
+		if ((r = rf->job != NULL ? conn_read_to(&s->c, &f,
+		    recv_write_room(rf, &room), room, cause) :
+		    conn_read(&s->c, &f, cause)) != 0)
 			return (r);
 		if ((int)f.type == FRAME_FILE_END)
 			break;
@@ -768,7 +784,7 @@ recv_take_data(struct recv_stream *s, char **cause)
 		else
 			recv_file_open(s, &rf, &b);
 		r = recv_file_data(s, &rf, &b, cause);
-		recv_file_close(&rf);
+		recv_file_close(s, &rf);
 		if (r != 0)
 			return (r);
 	}
@@ -807,6 +823,8 @@ recv_stream_main(void *arg)
 out:
 	if (r != 0 && r != FERRY_ERR_CLOSED && r != FERRY_ERR_TIMEOUT)
 		session_error(&s->c, s->cause ? s->cause : err_str(r));
+	/* Its files written (or failed) before the items are dropped. */
+	recv_write_free(s);
 	recv_pipe_drop(s);
 	recv_clear_items(s);
 	flusher_free(s->fl);

@@ -214,6 +214,9 @@ struct transfer_stats {
 					   place of per-file flushes */
 	uint64_t	 tmp_links;	/* receiver: files written unnamed
 					   and linked after a syncfs */
+	uint64_t	 tmp_aside;	/* receiver: of those, created and
+					   written by a writer thread while
+					   the stream read on */
 };
 
 /*

@@ -1,9 +1,10 @@
 /*
  * evil-pipe: a data-plane sender against a receiver's pipelined commit
  * (feature PIPELINE, docs/protocol.md 6.1), for tests/security/
- * pipeline-race.sh. One stream, files of SIZE bytes sent whole (no
- * striping), so that the receiver commits a held batch in a thread while
- * the next one arrives:
+ * pipeline-race.sh, and bad data for the receiver's writer threads
+ * (transfer/recv-write.c) for aside-forged.sh. One stream, files of SIZE
+ * bytes sent whole (no striping), so that the receiver commits a held
+ * batch in a thread while the next one arrives:
  *
  *   evil-pipe STATE PEER_FP TOKEN_HEX HOST:PORT MODE SIZE
  *
@@ -19,6 +20,11 @@
  *         cut    batch 1 offers "a" (and 63 more files), and the
  *                connection is dropped right after its data's end, while
  *                its commit runs
+ *         bad    batch 1 offers "a" and f1 to f63, all SIZE bytes; f5's
+ *                data runs 4,096 bytes past SIZE (its FILE_END says so,
+ *                with the hash of all it sent), f6's stops 100 bytes
+ *                short of it (its FILE_END says SIZE), f7's hash is
+ *                wrong; then asks for the ACKs and ends the session
  *
  * Prints "plan: ID ACTION OFFSET", "ack: ID STATUS REASON" and "end:
  * CAUSE", and exits 0; 1 on its own errors.
@@ -114,16 +120,20 @@ offer(int n, uint64_t *offsets, uint8_t *actions, int64_t mtime)
 	buf_free(&b);
 }
 
-/* Sends the files planned WHOLE, all bytes fill, then the data's end. */
+/*
+ * Sends the files planned WHOLE, all bytes fill, then the data's end;
+ * with bad, files 5, 6 and 7 as "bad" says (above).
+ */
 static void
-data(int n, const uint64_t *offsets, const uint8_t *actions, int fill)
+data(int n, const uint64_t *offsets, const uint8_t *actions, int fill,
+    int bad)
 {
 	static uint8_t		 chunk[65536];
 	struct msg_begin	 beg;
 	struct msg_end		 end;
 	struct hash		*h;
 	struct buf		 b;
-	uint64_t		 off, len;
+	uint64_t		 off, len, sent;
 	char			*cause = NULL;
 	int			 i;
 
@@ -138,8 +148,13 @@ data(int n, const uint64_t *offsets, const uint8_t *actions, int fill)
 		msg_begin_encode(&b, &beg);
 		put(&b);
 		h = hash_new();
-		for (off = 0; off < size; off += len) {
-			len = size - off < sizeof chunk ? size - off :
+		sent = size;
+		if (bad && i == 5)
+			sent = size + 4096;
+		else if (bad && i == 6)
+			sent = size > 100 ? size - 100 : 0;
+		for (off = 0; off < sent; off += len) {
+			len = sent - off < sizeof chunk ? sent - off :
 			    sizeof chunk;
 			hash_update(h, chunk, len);
 			if (off + len <= offsets[i])
@@ -149,9 +164,11 @@ data(int n, const uint64_t *offsets, const uint8_t *actions, int fill)
 		}
 		memset(&end, 0, sizeof end);
 		end.id = (uint32_t)i;
-		end.size = size;
+		end.size = bad && i == 5 ? sent : size;
 		end.reason = "";
 		hash_digest(h, end.hash);
+		if (bad && i == 7)
+			end.hash[0] ^= 1;
 		hash_free(h);
 		msg_end_encode(&b, &end);
 		put(&b);
@@ -235,14 +252,14 @@ main(int argc, char **argv)
 	memset(offsets, 0, sizeof offsets);
 	if (n == 2) {
 		offer(1, offsets, actions, 1700000000);
-		data(1, offsets, actions, 'A');
+		data(1, offsets, actions, 'A', 0);
 		acks();		/* nothing held before */
 		/* Past stream 0's syncfs and checks, into its rename. */
 		usleep(150000);
 		cp = &cs[1];
 		offsets[0] = 0;
 		offer(1, offsets, actions, 1700000001);
-		data(1, offsets, actions, 'B');
+		data(1, offsets, actions, 'B', 0);
 		acks();
 		buf_init(&b, 0);
 		for (i = 0; i < 2; i++) {
@@ -267,19 +284,38 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[5], "cut") == 0) {
 		offer(64, offsets, actions, 1700000000);
-		data(64, offsets, actions, 'A');
+		data(64, offsets, actions, 'A', 0);
 		acks();		/* the empty ACK: nothing was held */
 		printf("end: cut\n");
 		_exit(0);	/* no close_notify, mid-commit */
 	}
+	if (strcmp(argv[5], "bad") == 0) {
+		offer(64, offsets, actions, 1700000000);
+		data(64, offsets, actions, 'A', 1);
+		acks();		/* the empty ACK: nothing was held */
+		buf_init(&b, 0);
+		msg_end_of_batch(&b, FRAME_FILE_BEGIN);
+		put(&b);
+		if (conn_flush(&c, &cause) != 0)
+			die("ask", cause);
+		printf("batch 1:\n");
+		acks();
+		msg_end_of_batch(&b, FRAME_FILE_ENTRY);
+		put(&b);
+		r = conn_flush(&c, &cause);
+		while (r == 0 && (r = conn_read(&c, &f, &cause)) == 0)
+			;
+		printf("end: done\n");
+		return (0);
+	}
 	if (strcmp(argv[5], "twice") != 0)
 		die("mode", strdup(argv[5]));
 	offer(1, offsets, actions, 1700000000);
-	data(1, offsets, actions, 'A');
+	data(1, offsets, actions, 'A', 0);
 	acks();
 	offsets[0] = 0;
 	offer(1, offsets, actions, 1700000001);
-	data(1, offsets, actions, 'B');
+	data(1, offsets, actions, 'B', 0);
 	printf("batch 1:\n");
 	acks();		/* batch 1's */
 	buf_init(&b, 0);

@@ -4,7 +4,8 @@
 # syncfs) in a thread while the next one arrives. Into an ext4 image's
 # mount point, so that batches take that path:
 # - 6,000 small files arrive whole, with PIPELINE and with either side
-#   speaking as a peer from before it (--no-pipeline);
+#   speaking as a peer from before it (--no-pipeline), written by the
+#   stream's writer threads (recv-write.c) either way;
 # - a receiver killed with batches in flight (one committing, the next
 #   arriving) leaves under a final name only files whole and right, and
 #   the next try re-sends none of them.
@@ -55,6 +56,11 @@ for how in "" "send" "recv"; do
 	checks=$((checks + 1))
 	[ "$(jq -r .fs_syncs "$TMP/rstats")" -gt 0 ] ||
 	    fail "${how:-pipelined}: no syncfs: not the batched path"
+	# The small files made by the writer threads, beside the stream
+	# (recv-write.c), with or without PIPELINE.
+	checks=$((checks + 1))
+	[ "$(jq -r .tmp_aside "$TMP/rstats")" -ge 5000 ] ||
+	    fail "${how:-pipelined}: $(jq -r .tmp_aside "$TMP/rstats") files written by writer threads, want 5,000 or more"
 done
 
 # The kill: the sender throttled, so that batches are in flight when
