@@ -13,44 +13,65 @@
 #include "conf.h"
 #include "err.h"
 
-/* The keywords, and where each value goes: a new one is one line here. */
+/*
+ * The keywords, and where each value goes: a new one is one line here.
+ * A number's keyword gives its range, checked as the file is read: a
+ * value out of it, or not a whole number, stops the start naming the
+ * line (it used to fall back to the default without a word, so a typo
+ * in max-job-files quietly gave a vendor ten million). max 0: not a
+ * number, or one checked where it is used (umask, relay-bwlimit).
+ */
+#define CONF_DAY	86400L
 static const struct {
 	const char	*key;
 	size_t		 off;
+	long		 min, max;
 } conf_keys[] = {
-	{ "role", offsetof(struct conf, role) },
-	{ "site", offsetof(struct conf, site) },
-	{ "user", offsetof(struct conf, user) },
-	{ "name", offsetof(struct conf, name) },
-	{ "listen", offsetof(struct conf, listen) },
-	{ "hub", offsetof(struct conf, hub) },
-	{ "hub-fingerprint", offsetof(struct conf, hub_fp) },
-	{ "public-address", offsetof(struct conf, public_addr) },
-	{ "source-address", offsetof(struct conf, source_addr) },
-	{ "retry-base", offsetof(struct conf, retry_base) },
-	{ "retry-limit", offsetof(struct conf, retry_limit) },
-	{ "stall-timeout", offsetof(struct conf, stall_timeout) },
-	{ "transfers-per-agent", offsetof(struct conf, per_agent) },
-	{ "partial-max-age", offsetof(struct conf, partial_age) },
-	{ "recv-min-rate", offsetof(struct conf, recv_min_rate) },
-	{ "umask", offsetof(struct conf, umask) },
-	{ "relay-bwlimit", offsetof(struct conf, relay_bwlimit) },
-	{ "web", offsetof(struct conf, web) },
-	{ "web-cert", offsetof(struct conf, web_cert) },
-	{ "web-key", offsetof(struct conf, web_key) },
-	{ "web-token-file", offsetof(struct conf, web_token_file) },
-	{ "test-clock-file", offsetof(struct conf, test_clock) },
-	{ "home-folder", offsetof(struct conf, home_folder) },
-	{ "employee-home-folder", offsetof(struct conf, home_folder_emp) },
-	{ "mail-admins", offsetof(struct conf, mail_admins) },
-	{ "mail-retry-base", offsetof(struct conf, mail_retry) },
-	{ "mail-max-per-hour", offsetof(struct conf, mail_rate) },
-	{ "store", offsetof(struct conf, store) },
-	{ "store-password-file", offsetof(struct conf, store_pwfile) },
-	{ "hub-standby", offsetof(struct conf, hub_standby) },
-	{ "max-job-files", offsetof(struct conf, max_job_files) },
-	{ "max-list-time", offsetof(struct conf, max_list_time) },
-	{ "max-agent-jobs", offsetof(struct conf, max_agent_jobs) },
+	{ "role", offsetof(struct conf, role), 0, 0 },
+	{ "site", offsetof(struct conf, site), 0, 0 },
+	{ "user", offsetof(struct conf, user), 0, 0 },
+	{ "name", offsetof(struct conf, name), 0, 0 },
+	{ "listen", offsetof(struct conf, listen), 0, 0 },
+	{ "hub", offsetof(struct conf, hub), 0, 0 },
+	{ "hub-fingerprint", offsetof(struct conf, hub_fp), 0, 0 },
+	{ "public-address", offsetof(struct conf, public_addr), 0, 0 },
+	{ "source-address", offsetof(struct conf, source_addr), 0, 0 },
+	{ "retry-base", offsetof(struct conf, retry_base),
+	    1, CONF_DAY },
+	{ "retry-limit", offsetof(struct conf, retry_limit),
+	    1, 1000 },
+	{ "stall-timeout", offsetof(struct conf, stall_timeout),
+	    1, 7 * CONF_DAY },
+	{ "transfers-per-agent", offsetof(struct conf, per_agent),
+	    1, 64 },
+	{ "partial-max-age", offsetof(struct conf, partial_age),
+	    1, 3650 * CONF_DAY },
+	{ "recv-min-rate", offsetof(struct conf, recv_min_rate),
+	    0, 1L << 30 },
+	{ "umask", offsetof(struct conf, umask), 0, 0 },
+	{ "relay-bwlimit", offsetof(struct conf, relay_bwlimit), 0, 0 },
+	{ "web", offsetof(struct conf, web), 0, 0 },
+	{ "web-cert", offsetof(struct conf, web_cert), 0, 0 },
+	{ "web-key", offsetof(struct conf, web_key), 0, 0 },
+	{ "web-token-file", offsetof(struct conf, web_token_file), 0, 0 },
+	{ "test-clock-file", offsetof(struct conf, test_clock), 0, 0 },
+	{ "home-folder", offsetof(struct conf, home_folder), 0, 0 },
+	{ "employee-home-folder", offsetof(struct conf, home_folder_emp),
+	    0, 0 },
+	{ "mail-admins", offsetof(struct conf, mail_admins), 0, 0 },
+	{ "mail-retry-base", offsetof(struct conf, mail_retry),
+	    1, CONF_DAY },
+	{ "mail-max-per-hour", offsetof(struct conf, mail_rate),
+	    1, 1000000 },
+	{ "store", offsetof(struct conf, store), 0, 0 },
+	{ "store-password-file", offsetof(struct conf, store_pwfile), 0, 0 },
+	{ "hub-standby", offsetof(struct conf, hub_standby), 0, 0 },
+	{ "max-job-files", offsetof(struct conf, max_job_files),
+	    1, 1000000000 },
+	{ "max-list-time", offsetof(struct conf, max_list_time),
+	    1, 7 * CONF_DAY },
+	{ "max-agent-jobs", offsetof(struct conf, max_agent_jobs),
+	    1, 1000000 },
 };
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])
 
@@ -99,6 +120,19 @@ conf_mail(struct conf *c, const char *key, const char *val, int n)
 	return (0);
 }
 
+/* Whether val is a whole number, in decimal, from min to max. */
+static int
+conf_in_range(const char *val, long min, long max)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(val, &end, 10);
+	return (end != val && *end == '\0' && errno == 0 && v >= min &&
+	    v <= max);
+}
+
 /* Applies one line; returns 0 or an error naming file and line. */
 static int
 conf_line(struct conf *c, char *line, const char *file, int n, char **cause)
@@ -123,6 +157,12 @@ conf_line(struct conf *c, char *line, const char *file, int n, char **cause)
 		if (*val == '\0')
 			return (err_set(cause, FERRY_ERR_PARSE, "%s:%d: %s "
 			    "needs a value", file, n, key));
+		if (conf_keys[i].max != 0 && !conf_in_range(val,
+		    conf_keys[i].min, conf_keys[i].max))
+			return (err_set(cause, FERRY_ERR_PARSE, "%s:%d: %s "
+			    "must be a whole number from %ld to %ld, not "
+			    "\"%s\"", file, n, key, conf_keys[i].min,
+			    conf_keys[i].max, val));
 		free(*conf_field(c, i));
 		if ((*conf_field(c, i) = strdup(val)) == NULL)
 			return (FERRY_ERR_NOMEM);

@@ -722,20 +722,14 @@ hub_mail_setup(struct ferryd *d, struct hub_mail *m, char **cause)
 {
 	struct mail_policy	 p;
 	char			 path[4096];
-	long			 rate;
 	int			 r;
 
 	if ((r = hub_mail_conf(d, m, cause)) != 0)
 		return (r);
 	if (m->cfg.server == NULL)
 		return (0);
-	rate = conf_int(d->conf.mail_rate, HUB_MAIL_PER_HOUR);
-	if (d->conf.mail_rate != NULL && (conf_int(d->conf.mail_rate, 0) <= 0 ||
-	    rate > 1000000))
-		return (err_set(cause, FERRY_ERR_INVAL, "%s: mail-max-per-hour "
-		    "must be a number of messages from 1 to 1000000, not "
-		    "\"%s\"", CONF_NAME, d->conf.mail_rate));
-	m->per_hour = (int)rate;
+	/* Its range was checked as the file was read (conf.c). */
+	m->per_hour = (int)conf_int(d->conf.mail_rate, HUB_MAIL_PER_HOUR);
 	if ((r = mail_config_check(&m->cfg, cause)) != 0 ||
 	    (r = mail_templates_load(m->cfg.templates, &m->t,
 	    cause)) != 0 ||

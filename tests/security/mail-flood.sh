@@ -73,7 +73,7 @@ EOF
 # A limit that is no number is refused at the start, not taken as none.
 echo "mail-max-per-hour 0" >>"$HUB/ferryd.conf"
 run 1 "$FERRYD" run $ROOT_OK --state "$HUB"
-err_has "mail-max-per-hour must be a number of messages from 1 to 1000000, not \"0\""
+err_has "ferryd.conf:$(wc -l <"$HUB/ferryd.conf"): mail-max-per-hour must be a whole number from 1 to 1000000, not \"0\""
 sed -i '$d' "$HUB/ferryd.conf"
 smtpd_start "$TMP/in"
 pids="$pids $SPID"
