@@ -100,6 +100,19 @@ enrol_agent() {
 	wait_linked "$2"
 }
 
+# enrol_vendor_ws USER: enrols and starts fx-ws, a restricted person's
+# agent for USER on 127.0.0.3 (reachable there); waits for its link.
+enrol_vendor_ws() {
+	code=$("$FERRY" invite --user "$1" --clearance restricted \
+	    --state "$HUB" | tail -n1)
+	"$FERRYD" enroll "127.0.0.1:$port" "$code" --state "$TMP/fx-ws" \
+	    --name fx-ws --source-address 127.0.0.3 \
+	    --public-address 127.0.0.3 >/dev/null ||
+	    fail "enrolling fx-ws failed"
+	start_daemon "$TMP/fx-ws"
+	wait_linked fx-ws
+}
+
 # wait_file PATH: until PATH exists (a partial file appearing), 10 s at most.
 wait_file() {
 	i=0

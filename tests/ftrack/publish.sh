@@ -82,13 +82,7 @@ echo '{"job_update_interval": 0.3}' >"$TMP/ff.json"
 # As an older server: de-duplicated answers whatever the client asks.
 DOUBLE_LOG="$TMP/double.log" double_start --ignore-api-options
 make_hub
-code=$("$FERRY" invite --user "$V" --clearance restricted --state "$HUB" |
-    tail -n1)
-"$FERRYD" enroll "127.0.0.1:$port" "$code" --state "$TMP/fx-ws" \
-    --name fx-ws --source-address 127.0.0.3 --public-address 127.0.0.3 \
-    >/dev/null || fail "enrolling fx-ws failed"
-start_daemon "$TMP/fx-ws"
-wait_linked fx-ws
+enrol_vendor_ws "$V"
 run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
 run 0 "$FERRY" acl set "$V" projects:demo/sq010 write --state "$HUB"
 

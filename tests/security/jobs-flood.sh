@@ -29,13 +29,7 @@ enrol_agent la la-server
 kill "$APID"
 wait "$APID" 2>/dev/null || :
 wait_unlinked la-server
-code=$("$FERRY" invite --user "$V" --clearance restricted --state "$HUB" |
-    tail -n1)
-"$FERRYD" enroll "127.0.0.1:$port" "$code" --state "$TMP/fx-ws" \
-    --name fx-ws --source-address 127.0.0.3 --public-address 127.0.0.3 \
-    >/dev/null || fail "enrolling fx-ws failed"
-start_daemon "$TMP/fx-ws"
-wait_linked fx-ws
+enrol_vendor_ws "$V"
 run 0 "$FERRY" acl set "$V" storage:show write --state "$HUB"
 
 # The flood: one send a file, each relayed by the vendor's own agent.

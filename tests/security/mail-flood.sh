@@ -78,13 +78,7 @@ sed -i '$d' "$HUB/ferryd.conf"
 smtpd_start "$TMP/in"
 pids="$pids $SPID"
 start_daemon "$HUB"
-code=$("$FERRY" invite --user "$V" --clearance restricted --state "$HUB" |
-    tail -n1)
-"$FERRYD" enroll "127.0.0.1:$port" "$code" --state "$TMP/fx-ws" \
-    --name fx-ws --source-address 127.0.0.3 --public-address 127.0.0.3 \
-    >/dev/null || fail "enrolling fx-ws failed"
-start_daemon "$TMP/fx-ws"
-wait_linked fx-ws
+enrol_vendor_ws "$V"
 run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
 run 0 "$FERRY" acl set "$V" storage:show/sh030 write --state "$HUB"
 
