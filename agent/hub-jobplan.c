@@ -92,11 +92,12 @@ jobs_tasks_dedupe(struct store_task *t, size_t *np)
 	*np = n;
 }
 
+/* Names the directory: a full TMPDIR must say which it is. */
 static int
-jobplan_err(char **cause, const char *what, int e)
+jobplan_err(const struct jobplan *p, char **cause, const char *what, int e)
 {
 	return (err_set(cause, FERRY_ERR_IO, "planning the job's files on "
-	    "disk (%s): %s", what, strerror(e)));
+	    "disk (%s, in %s: TMPDIR): %s", what, p->dir, strerror(e)));
 }
 
 static int
@@ -108,6 +109,7 @@ jobplan_open(struct jobplan *p, char **cause)
 
 	if (dir == NULL || *dir == '\0')
 		dir = "/tmp";
+	snprintf(p->dir, sizeof p->dir, "%s", dir);
 #ifdef O_TMPFILE
 	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) != -1) {
 		p->fd = fd;
@@ -117,9 +119,9 @@ jobplan_open(struct jobplan *p, char **cause)
 #endif
 	if ((size_t)snprintf(path, sizeof path, "%s/ferryd-plan.XXXXXX",
 	    dir) >= sizeof path)
-		return (jobplan_err(cause, "TMPDIR", ENAMETOOLONG));
+		return (jobplan_err(p, cause, "its name", ENAMETOOLONG));
 	if ((fd = mkostemp(path, O_CLOEXEC)) == -1)
-		return (jobplan_err(cause, path, errno));
+		return (jobplan_err(p, cause, "creating a file", errno));
 	unlink(path);
 	p->fd = fd;
 	p->open = 1;
@@ -180,7 +182,8 @@ jobplan_write(struct jobplan *p, const struct store_task *t, size_t n,
 		    errno == EINTR)
 			continue;
 		if (k <= 0)
-			r = jobplan_err(cause, "write", k == 0 ? EIO : errno);
+			r = jobplan_err(p, cause, "writing", k == 0 ? EIO :
+			    errno);
 		else {
 			done += (size_t)k;
 			at += k;
@@ -278,13 +281,13 @@ jobplan_fill(struct jobplan *p, struct jobplan_run *r, size_t n,
 		if ((off_t)want > r->end - r->at)
 			want = (size_t)(r->end - r->at);
 		if (want == 0)
-			return (jobplan_err(cause, "read", EIO));
+			return (jobplan_err(p, cause, "reading", EIO));
 		if ((k = pread(p->fd, r->buf + r->len, want, r->at)) == -1 &&
 		    errno == EINTR)
 			continue;
 		if (k <= 0)
-			return (jobplan_err(cause, "read", k == 0 ? EIO :
-			    errno));
+			return (jobplan_err(p, cause, "reading", k == 0 ?
+			    EIO : errno));
 		r->len += (size_t)k;
 		r->at += k;
 	}
@@ -307,7 +310,7 @@ jobplan_load(struct jobplan *p, struct jobplan_run *r, char **cause)
 	memcpy(h, r->buf + r->pos, JP_HDR_BYTES);
 	if (h[JP_DST] > JP_STR_MAX || h[JP_SRC] > JP_STR_MAX ||
 	    h[JP_BASIS] > JP_STR_MAX + 1)
-		return (jobplan_err(cause, "read", EIO));
+		return (jobplan_err(p, cause, "reading", EIO));
 	need = JP_HDR_BYTES + h[JP_DST] + 1 + h[JP_SRC] + 1 + h[JP_BASIS];
 	if ((e = jobplan_fill(p, r, need, cause)) != 0)
 		return (e);

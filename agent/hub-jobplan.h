@@ -28,6 +28,7 @@ struct jobplan_run;
 /* All zero: nothing spilled yet. */
 struct jobplan {
 	int			 fd, open;	/* the runs' file */
+	char			 dir[1024];	/* where it is, for errors */
 	off_t			 size;
 	struct jobplan_run	*run;		/* sorted runs, in order */
 	size_t			 nrun;

@@ -142,10 +142,11 @@ struct mail_policy {
 	int	max_s;		/* longest wait; default 3600 */
 	int	max_attempts;	/* then failed; default 48 */
 	/*
-	 * Messages queued for one address in the last hour, beyond which
-	 * mail_outbox_add() refuses (FERRY_ERR_TOOBIG): whoever can cause
-	 * notices cannot make the outbox mail one inbox without end. 0: no
-	 * limit (the default).
+	 * Messages of one kind (a key's text up to its first ':') queued
+	 * for one address in the last hour, beyond which mail_outbox_add()
+	 * refuses (FERRY_ERR_TOOBIG): whoever can cause notices cannot make
+	 * the outbox mail one inbox without end, nor, with notices of one
+	 * kind, hold back those of another. 0: no limit (the default).
 	 */
 	int	per_rcpt_hour;
 };
@@ -166,8 +167,9 @@ void	mail_outbox_set_policy(struct mail_outbox *ob,
  * Composes n and queues it, committed before it returns. A key already
  * queued (in any state) is not queued again: FERRY_ERR_EXIST, which a
  * caller re-announcing after a crash treats as done. FERRY_ERR_TOOBIG
- * when n->to had the policy's per_rcpt_hour messages in the hour before
- * now (the cause says how many).
+ * when n->to had the policy's per_rcpt_hour messages of n's kind (its
+ * key up to the first ':') in the hour before now (the cause says how
+ * many).
  */
 int	mail_outbox_add(struct mail_outbox *ob, const struct mail_templates *t,
 	    const char *from, const struct mail_notice *n, int64_t now,

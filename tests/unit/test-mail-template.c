@@ -274,9 +274,11 @@ test_outbox(void)
 	    FERRY_ERR_NOTFOUND);
 
 	/*
-	 * per_rcpt_hour: a@b.example had 3 messages queued (at 1000, 2000
-	 * and 2000), whatever became of them; a fourth within the hour is
-	 * refused, another address is not, and the hour moves on.
+	 * per_rcpt_hour: a@b.example had 3 "failed:" messages queued (at
+	 * 1000, 2000 and 2000), whatever became of them; a fourth within
+	 * the hour is refused, another address is not, nor another kind for
+	 * the same address (a flood of one kind does not hold back
+	 * another), and the hour moves on.
 	 */
 	pol.per_rcpt_hour = 3;
 	mail_outbox_set_policy(ob, &pol);
@@ -288,6 +290,15 @@ test_outbox(void)
 	    "hour");
 	free(cause);
 	cause = NULL;
+	n.key = "failed:12.2";
+	ASSERT_INT_EQ(mail_outbox_add(ob, t, "f@s.example", &n, 2100, &cause),
+	    FERRY_ERR_TOOBIG);
+	free(cause);
+	cause = NULL;
+	n.key = "publish:12";
+	ASSERT_INT_EQ(mail_outbox_add(ob, t, "f@s.example", &n, 2100, &cause),
+	    0);
+	n.key = "failed:12";
 	n.to = "c@d.example";
 	ASSERT_INT_EQ(mail_outbox_add(ob, t, "f@s.example", &n, 2100, &cause),
 	    0);

@@ -1,0 +1,62 @@
+#!/bin/sh
+# A big send's plan spills under the hub's TMPDIR (hub-jobplan.c). When
+# that file system is full, the send is refused with an error that names
+# the directory and the cause (not only "write"), and no job of it is
+# stored; once there is room again, the same send goes through.
+. "${srcdir:-.}/tests/agent/lib.sh"
+need python3
+need sqlite3
+
+if [ "$(id -u)" -ne 0 ]; then
+	[ "${CI:-}" = true ] && { echo "FAIL: needs root for a tmpfs" >&2;
+	    exit 1; }
+	echo "SKIP: needs root to mount a tmpfs" >&2
+	exit 77
+fi
+T="$TMP/plan-tmp"
+mkdir -p "$T"
+mount -t tmpfs -o size=64k ferry-plantmp "$T" ||
+    { echo "SKIP: cannot mount a tmpfs" >&2; exit 77; }
+trap 'stop_daemons; umount "$T" 2>/dev/null; rm -rf "$TMP"' EXIT
+
+S="$TMP/hq-storage"
+L="$TMP/la-storage"
+mkdir -p "$S/big" "$L"
+python3 - "$S" <<'PY'
+import os, sys
+root = sys.argv[1]
+for i in range(17000):
+    sub = os.path.join(root, "big", "d%03d" % (i // 1000))
+    if i % 1000 == 0:
+        os.mkdir(sub)
+    open(os.path.join(sub, "f%06d" % i), "w").close()
+PY
+cat >"$TMP/map.json" <<JSON
+{ "shares": { "storage": { "linux": "$S",
+  "sites": { "la": { "linux": "$L" } } } } }
+JSON
+
+# Only the hub plans under the small TMPDIR.
+old_tmpdir=${TMPDIR-}
+export TMPDIR="$T"
+make_hub
+if [ -n "$old_tmpdir" ]; then export TMPDIR="$old_tmpdir"; else unset TMPDIR; fi
+enrol_agent la la-server
+run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
+# Full: a file fills the tmpfs but for a few bytes.
+dd if=/dev/zero of="$T/fill" bs=1k count=60 2>/dev/null || true
+run 1 "$FERRY" send --from hq --to la --state "$HUB" "$S/big"
+err_has "$T"
+err_has "No space left on device"
+checks=$((checks + 1))
+[ "$(sqlite3 "$HUB/hub.db" "SELECT count(*) FROM jobs")" = 0 ] ||
+    fail "a job was stored: $(sqlite3 "$HUB/hub.db" "SELECT id, state, files FROM jobs")"
+rm -f "$T/fill"
+umount "$T"
+mount -t tmpfs -o size=16m ferry-plantmp "$T" || fail "remount"
+run 0 "$FERRY" send --from hq --to la --wait --state "$HUB" "$S/big"
+checks=$((checks + 1))
+[ "$(find "$L/big" -type f | wc -l)" = 17000 ] ||
+    fail "la has $(find "$L/big" -type f | wc -l) of the 17,000 files"
+stop_and_check
+finish
