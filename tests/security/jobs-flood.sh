@@ -8,7 +8,8 @@
 # was taken. The hub must bound a place's unfinished jobs from its
 # agents (max-agent-jobs, default 100), refuse the rest naming the
 # limit, record jobs.limit, take the admin's jobs as before, and take
-# the vendor's again once some have ended.
+# the vendor's again once some have ended. A studio site's agent (ny)
+# is not counted: 101 sends from it are all taken.
 . "${srcdir:-.}/tests/security/lib.sh"
 need sqlite3
 
@@ -22,7 +23,7 @@ while [ $i -le $N ]; do
 	i=$((i + 1))
 done
 echo admin >"$S/show/a.exr"
-share_map "$S" la="$L" "$V=$F"
+share_map "$S" la="$L" ny="$TMP/ny" "$V=$F"
 make_hub
 run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
 enrol_agent la la-server
@@ -59,6 +60,29 @@ grep -q "$LIMIT jobs from $V are not finished (max-agent-jobs $LIMIT)" \
     "$TMP/refused.err" 2>/dev/null ||
     fail "the refusal does not name the limit: $(cat "$TMP/refused.err" 2>/dev/null)"
 audit_has jobs.limit "$V"
+
+# A studio site's agent is trusted: its jobs are not counted, and a busy
+# site may have more than the limit waiting for a place that is away.
+mkdir -p "$TMP/ny/show"
+i=0
+while [ $i -le $LIMIT ]; do
+	echo "ny $i" >"$TMP/ny/show/n$i.exr"
+	i=$((i + 1))
+done
+enrol_agent ny ny-server
+ny_refused=0
+i=0
+while [ $i -le $LIMIT ]; do
+	"$FERRY" send --from ny --to la --state "$TMP/ny-server" \
+	    "$TMP/ny/show/n$i.exr" >"$TMP/send.out" 2>"$TMP/send.err" || {
+		ny_refused=$((ny_refused + 1))
+		cp "$TMP/send.err" "$TMP/ny-refused.err"
+	}
+	i=$((i + 1))
+done
+checks=$((checks + 1))
+[ "$ny_refused" -eq 0 ] || fail "$ny_refused of site ny's $((LIMIT + 1))" \
+    "sends refused: $(cat "$TMP/ny-refused.err")"
 
 # The admin's jobs are not the vendor's.
 run 0 "$FERRY" send --from hq --to la --state "$HUB" "$S/show/a.exr"
