@@ -59,6 +59,13 @@ struct blockmap {
 
 /* Appends the block map of the size bytes of fd to out. */
 int	blockmap_build(int fd, uint64_t size, struct buf *out, char **cause);
+/*
+ * The same in steps, for a map sent as it is made: the header for a basis
+ * of size bytes, then the hashes of each n bytes read in turn (n a
+ * multiple of BLOCKMAP_BLOCK but for the last).
+ */
+int	blockmap_start(uint64_t size, struct buf *out);
+int	blockmap_add(const void *data, size_t n, struct buf *out);
 /* Whether the len bytes at data start like a block map. */
 int	blockmap_is(const void *data, size_t len);
 /* Parses a block map; FERRY_ERR_PROTO if malformed. */

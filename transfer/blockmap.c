@@ -25,18 +25,42 @@ blockmap_hash(const void *p, size_t n)
 }
 
 int
-blockmap_build(int fd, uint64_t size, struct buf *out, char **cause)
+blockmap_start(uint64_t size, struct buf *out)
 {
-	uint8_t		 hdr[BLOCKMAP_HEADER], h[4], *chunk;
-	uint64_t	 off = 0;
-	size_t		 n, i, want;
-	ssize_t		 got;
-	int		 r;
+	uint8_t	hdr[BLOCKMAP_HEADER];
 
 	put_be(hdr, BLOCKMAP_MAGIC, 4);
 	put_be(hdr + 4, BLOCKMAP_BLOCK, 4);
 	put_be(hdr + 8, size, 8);
-	if ((r = buf_add(out, hdr, sizeof hdr)) != 0)
+	return (buf_add(out, hdr, sizeof hdr));
+}
+
+int
+blockmap_add(const void *data, size_t n, struct buf *out)
+{
+	const uint8_t	*p = data;
+	uint8_t		 h[4];
+	size_t		 i;
+	int		 r = 0;
+
+	for (i = 0; r == 0 && i < n; i += BLOCKMAP_BLOCK) {
+		put_be(h, blockmap_hash(p + i, n - i < BLOCKMAP_BLOCK ?
+		    n - i : BLOCKMAP_BLOCK), 4);
+		r = buf_add(out, h, 4);
+	}
+	return (r);
+}
+
+int
+blockmap_build(int fd, uint64_t size, struct buf *out, char **cause)
+{
+	uint8_t		*chunk;
+	uint64_t	 off = 0;
+	size_t		 want;
+	ssize_t		 got;
+	int		 r;
+
+	if ((r = blockmap_start(size, out)) != 0)
 		return (r);
 	if ((chunk = malloc(64 * BLOCKMAP_BLOCK)) == NULL)
 		return (FERRY_ERR_NOMEM);
@@ -50,13 +74,8 @@ blockmap_build(int fd, uint64_t size, struct buf *out, char **cause)
 			    strerror(errno));
 			break;
 		}
-		n = (size_t)got;
-		for (i = 0; r == 0 && i < n; i += BLOCKMAP_BLOCK) {
-			put_be(h, blockmap_hash(chunk + i, n - i <
-			    BLOCKMAP_BLOCK ? n - i : BLOCKMAP_BLOCK), 4);
-			r = buf_add(out, h, 4);
-		}
-		off += n;
+		r = blockmap_add(chunk, (size_t)got, out);
+		off += (uint64_t)got;
 	}
 	free(chunk);
 	return (r);

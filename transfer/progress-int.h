@@ -39,5 +39,11 @@ void	progress_add_total(struct progress *pr, uint64_t files,
 void	progress_update(struct progress *pr, const char *file,
 	    uint64_t file_done, uint64_t file_total, uint64_t bytes,
 	    int file_finished);
+/*
+ * Records bytes more of a basis read by the receiver to make a signature:
+ * work, though no file byte (a 6 GB basis takes a minute to hash); calls
+ * the callback if it is time.
+ */
+void	progress_basis(struct progress *pr, uint64_t bytes);
 
 #endif

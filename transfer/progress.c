@@ -70,3 +70,20 @@ progress_update(struct progress *pr, const char *file, uint64_t file_done,
 	}
 	pthread_mutex_unlock(&pr->mu);
 }
+
+void
+progress_basis(struct progress *pr, uint64_t bytes)
+{
+	double	now;
+
+	pthread_mutex_lock(&pr->mu);
+	/* Not in the rate nor the ETA: those are about the files' bytes. */
+	pr->p.basis_read += bytes;
+	now = progress_now();
+	if (pr->fn != NULL &&
+	    (now - pr->last_call) * 1000 >= PROGRESS_INTERVAL_MS) {
+		pr->last_call = now;
+		pr->fn(&pr->p, pr->arg);
+	}
+	pthread_mutex_unlock(&pr->mu);
+}

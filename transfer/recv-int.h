@@ -146,6 +146,14 @@ uint32_t recv_mode(struct recv_stream *s, const struct msg_entry *e);
 int	recv_plan_dir(struct recv_stream *s, struct recv_item *it, char **why);
 int	recv_plan_link(struct recv_stream *s, struct recv_item *it,
 	    char **why);
+/*
+ * recv-sig.c: sends what the sender needs for a delta against basis rel,
+ * in SIGNATURE frames as it is made, then an empty one: a block map, or a
+ * librsync signature when the entry asks for one (the sender found too
+ * little by blocks).
+ */
+int	recv_send_signature(struct recv_stream *s, const char *rel, int rsync,
+	    char **cause);
 /* recv-parent.c: tells the caller about an entry that broke the rules. */
 void	recv_suspect(struct recv_stream *s, const char *rel, const char *why);
 /*

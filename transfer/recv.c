@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "blockmap-int.h"
 #include "delta-int.h"
 #include "err.h"
 #include "flush.h"
@@ -46,71 +45,6 @@ recv_put(struct recv_stream *s, struct buf *b, char **cause)
 	int	r = conn_put(&s->c, b->data, b->len, cause);
 
 	buf_reset(b);
-	return (r);
-}
-
-static int
-recv_sig_sink(void *arg, const void *data, size_t len)
-{
-	return (buf_add(arg, data, len));
-}
-
-/*
- * Sends what the sender needs for a delta against basis rel, in SIGNATURE
- * frames and then an empty one: a block map, or a librsync signature when
- * the entry asks for one (the sender found too little by blocks).
- */
-static int
-recv_send_signature(struct recv_stream *s, const char *rel, int rsync,
-    char **cause)
-{
-	struct buf	 sig, out;
-	struct delta	*d = NULL;
-	struct stat	 sb;
-	char		*chunk;
-	size_t		 off, n;
-	ssize_t		 got;
-	int		 fd, r;
-
-	if ((fd = held_basis(s->sh->rootfd, rel, O_RDONLY, &r, cause)) ==
-	    -1 || fstat(fd, &sb) == -1) {
-		if (fd != -1)
-			close(fd);
-		return (r != 0 ? r : err_set(cause, FERRY_ERR_IO, "%s: %s",
-		    rel, strerror(errno)));
-	}
-	buf_init(&sig, 0);
-	buf_init(&out, 0);
-	chunk = malloc(256 * 1024);
-	if (chunk == NULL)
-		r = FERRY_ERR_NOMEM;
-	else if (!rsync)
-		r = blockmap_build(fd, (uint64_t)sb.st_size, &sig, cause);
-	else
-		r = delta_sig_new(sb.st_size, &d, cause);
-	while (r == 0 && d != NULL && !delta_done(d)) {
-		if ((got = read(fd, chunk, 256 * 1024)) == -1) {
-			r = err_set(cause, FERRY_ERR_IO, "%s: %s", rel,
-			    strerror(errno));
-			break;
-		}
-		r = delta_push(d, chunk, (size_t)got, got == 0, recv_sig_sink,
-		    &sig, cause);
-	}
-	for (off = 0; r == 0 && off < sig.len; off += n) {
-		n = sig.len - off < FRAME_MAX_BULK ? sig.len - off :
-		    FRAME_MAX_BULK;
-		if ((r = frame_encode(&out, FRAME_SIGNATURE, 0, sig.data + off,
-		    n, cause)) == 0)
-			r = recv_put(s, &out, cause);
-	}
-	if (r == 0 && (r = msg_end_of_batch(&out, FRAME_SIGNATURE)) == 0)
-		r = recv_put(s, &out, cause);
-	delta_free(d);
-	free(chunk);
-	close(fd);
-	buf_free(&sig);
-	buf_free(&out);
 	return (r);
 }
 

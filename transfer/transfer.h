@@ -86,6 +86,8 @@ struct transfer_progress {
 	double		 rate;		/* bytes per second, moving average */
 	double		 eta;		/* seconds; negative when unknown */
 	int		 stalled;	/* no byte for HUMAN_STALL_SECS */
+	uint64_t	 basis_read;	/* receiver: bytes of bases read to
+					   make delta signatures */
 	const char	*file;		/* the file this update is about */
 	uint64_t	 file_done;
 	uint64_t	 file_total;
