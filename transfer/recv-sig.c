@@ -26,8 +26,9 @@
 
 /*
  * Far under any idle timeout a stream would have (ferryd's is 60 s, a
- * test's a few): a slow disk leaves seconds between reads. A frame of a
- * few hundred bytes a second costs nothing.
+ * test's a few seconds), and a frame of a few hundred bytes a second
+ * costs nothing. It is looked at between reads: a single read of the
+ * basis that hangs for longer than the timeout still ends the try.
  */
 #define RECV_SIG_BEAT	1.0
 /* The basis is read in steps this large: a multiple of BLOCKMAP_BLOCK. */
