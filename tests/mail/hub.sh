@@ -30,21 +30,10 @@ cat >"$TMP/map.json" <<JSON
   "sites": { "la": { "linux": "$L" }, "$V": { "linux": "$F" } } } } }
 JSON
 
-is() {
-	checks=$((checks + 1))
-	[ "$1" = "$2" ] || fail "$3: got \"$1\", expected \"$2\""
-}
 # has FILE REGEX WHAT
 has() {
 	checks=$((checks + 1))
 	grep -q -- "$2" "$1" || fail "$3: no '$2' in: $(cat "$1")"
-}
-# mails ADDR REGEX: the messages that came for ADDR and match REGEX.
-mails() {
-	for e in "$TMP"/in/*.env; do
-		[ -f "$e" ] && [ "$(sed -n 2p "$e")" = "$1" ] || continue
-		grep -l -- "$2" "${e%.env}.eml" 2>/dev/null || true
-	done
 }
 # wait_mail ADDR REGEX N WHAT: until N such messages came (20 s at most),
 # and no more; M is the last.
@@ -55,23 +44,6 @@ wait_mail() {
 	done
 	is "$(mails "$1" "$2" | wc -l)" "$3" "$4: messages to $1 with '$2'"
 	M=$(mails "$1" "$2" | tail -n1)
-}
-# api JSON [STATE]: one request on the hub's (or STATE's daemon's)
-# socket; the last answer in $TMP/out.
-api() {
-	"$PY" - "${2:-$HUB}/ferryd.sock" "$1" >"$TMP/out" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.sendall(sys.argv[2].encode() + b"\n")
-buf = b""
-while not buf.endswith(b"\n") or b'"done"' not in buf.splitlines()[-1]:
-    d = s.recv(65536)
-    if not d:
-        break
-    buf += d
-print(buf.decode().strip().splitlines()[-1])
-PY
 }
 # status_mail REGEX: until `ferry status` says it of mail (10 s at most).
 status_mail() {

@@ -16,11 +16,6 @@ need sqlite3
 PORT=$SMTP_PORT
 trap '[ -z "$SPID" ] || kill "$SPID" 2>/dev/null; rm -rf "$TMP"' EXIT
 
-is() {
-	checks=$((checks + 1))
-	[ "$1" = "$2" ] || fail "$3: got \"$1\", expected \"$2\""
-}
-
 DB=$TMP/outbox.db
 C=$TMP/mail.conf
 cat >"$C" <<EOF

@@ -29,47 +29,8 @@ cat >"$TMP/map.json" <<JSON
   "sites": { "$V": { "linux": "$F" } } } } }
 JSON
 
-is() {
-	checks=$((checks + 1))
-	[ "$1" = "$2" ] || fail "$3: got \"$1\", expected \"$2\""
-}
-# mails ADDR REGEX: how many messages came for ADDR matching REGEX.
-mails() {
-	for e in "$TMP"/in/*.env; do
-		[ -f "$e" ] && [ "$(sed -n 2p "$e")" = "$1" ] || continue
-		grep -l -- "$2" "${e%.env}.eml" 2>/dev/null || true
-	done | wc -l
-}
-# api JSON STATE: one request on STATE's daemon's socket; the answer in
-# $TMP/out.
-api() {
-	"$PY" - "$2/ferryd.sock" "$1" >"$TMP/out" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.sendall(sys.argv[2].encode() + b"\n")
-buf = b""
-while not buf.endswith(b"\n") or b'"done"' not in buf.splitlines()[-1]:
-    d = s.recv(65536)
-    if not d:
-        break
-    buf += d
-print(buf.decode().strip().splitlines()[-1])
-PY
-}
-
-"$FERRYD" init --hub --site hq --listen "127.0.0.1:$port" --state "$HUB" \
-    >/dev/null || fail "ferryd init failed"
 # The default limit: no mail-max-per-hour here.
-cat >>"$HUB/ferryd.conf" <<EOF
-retry-base 1
-smtp-server $SMTP_HOST
-smtp-port $SMTP_PORT
-smtp-starttls off
-mail-from ferry at hq <ferry@studio.example>
-mail-admins $A
-mail-retry-base 1
-EOF
+mail_hub_init "$A"
 # A limit that is no number is refused at the start, not taken as none.
 echo "mail-max-per-hour 0" >>"$HUB/ferryd.conf"
 run 1 "$FERRYD" run $ROOT_OK --state "$HUB"
@@ -104,11 +65,11 @@ is "$(sqlite3 "$HUB/hub.db" "SELECT count(*) FROM jobs WHERE
 # What the hub would send comes within seconds of each job's end: the
 # limit's worth first (20 s at most, under load), then 3 s for more.
 i=0
-while [ "$(mails "$A" "published 1 file")" -lt $LIMIT ] && [ $i -lt 200 ]; do
+while [ "$(mail_count "$A" "published 1 file")" -lt $LIMIT ] && [ $i -lt 200 ]; do
 	i=$((i + 1)); sleep 0.1
 done
 sleep 3
-got=$(mails "$A" "published 1 file")
+got=$(mail_count "$A" "published 1 file")
 echo "$N publishes in $(($(date +%s) - start)) s: $got messages to $A"
 checks=$((checks + 1))
 [ "$got" -le $LIMIT ] || fail "$got publish messages to $A in a minute," \
@@ -121,10 +82,10 @@ log_has "$HUB.log" "mail publish:[0-9]* to $A: not queued: $A had $LIMIT message
 # Another address is not held by the flood's.
 run 0 "$FERRY" mail test ops@studio.example --state "$HUB"
 i=0
-while [ "$(mails ops@studio.example "a test message")" -lt 1 ] &&
+while [ "$(mail_count ops@studio.example "a test message")" -lt 1 ] &&
     [ $i -lt 100 ]; do
 	i=$((i + 1)); sleep 0.1
 done
-is "$(mails ops@studio.example "a test message")" 1 "mail to another address"
+is "$(mail_count ops@studio.example "a test message")" 1 "mail to another address"
 stop_and_check
 finish

@@ -31,52 +31,16 @@ cat >"$TMP/map.json" <<JSON
   "sites": { "$V": { "linux": "$F" } } } } }
 JSON
 
-is() {
-	checks=$((checks + 1))
-	[ "$1" = "$2" ] || fail "$3: got \"$1\", expected \"$2\""
-}
-# mails ADDR REGEX: how many messages came for ADDR matching REGEX.
-mails() {
-	for e in "$TMP"/in/*.env; do
-		[ -f "$e" ] && [ "$(sed -n 2p "$e")" = "$1" ] || continue
-		grep -l -- "$2" "${e%.env}.eml" 2>/dev/null || true
-	done | wc -l
-}
 # wait_mails ADDR REGEX N: until N such messages came (30 s at most).
 wait_mails() {
 	i=0
-	while [ "$(mails "$1" "$2")" -lt "$3" ] && [ $i -lt "$(slow 300)" ]; do
+	while [ "$(mail_count "$1" "$2")" -lt "$3" ] && [ $i -lt "$(slow 300)" ]; do
 		i=$((i + 1)); sleep 0.1
 	done
 }
-api() {
-	"$PY" - "$2/ferryd.sock" "$1" >"$TMP/out" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.sendall(sys.argv[2].encode() + b"\n")
-buf = b""
-while not buf.endswith(b"\n") or b'"done"' not in buf.splitlines()[-1]:
-    d = s.recv(65536)
-    if not d:
-        break
-    buf += d
-print(buf.decode().strip().splitlines()[-1])
-PY
-}
 
-"$FERRYD" init --hub --site hq --listen "127.0.0.1:$port" --state "$HUB" \
-    >/dev/null || fail "ferryd init failed"
-cat >>"$HUB/ferryd.conf" <<EOF
-retry-base 1
-smtp-server $SMTP_HOST
-smtp-port $SMTP_PORT
-smtp-starttls off
-mail-from ferry at hq <ferry@studio.example>
-mail-admins $A
-mail-retry-base 1
-mail-max-per-hour $LIMIT
-EOF
+mail_hub_init "$A"
+echo "mail-max-per-hour $LIMIT" >>"$HUB/ferryd.conf"
 smtpd_start "$TMP/in"
 pids="$pids $SPID"
 start_daemon "$HUB"
@@ -107,7 +71,7 @@ until [ "$(sqlite3 "$HUB/hub.db" "SELECT count(*) FROM jobs WHERE
 done
 wait_mails "$A" "published 1 file" $LIMIT
 sleep 2
-is "$(mails "$A" "published 1 file")" $LIMIT "publish messages to $A (capped)"
+is "$(mail_count "$A" "published 1 file")" $LIMIT "publish messages to $A (capped)"
 log_has "$HUB.log" "mail publish:[0-9]* to $A: not queued: $A had $LIMIT messages in the last hour"
 
 # The studio's own job fails: a file stands where the vendor's folder
@@ -120,7 +84,7 @@ is "$(sqlite3 "$HUB/hub.db" "SELECT state FROM jobs WHERE id = $fid")" \
     failed "the admin's job"
 wait_mails "$A" "^Subject: ferry: job $fid failed" 1
 checks=$((checks + 1))
-[ "$(mails "$A" "^Subject: ferry: job $fid failed")" -eq 1 ] ||
+[ "$(mail_count "$A" "^Subject: ferry: job $fid failed")" -eq 1 ] ||
     fail "the failure of job $fid was not mailed to $A after $LIMIT" \
     "publishes by $V: $(grep "failed:$fid" "$HUB.log" | tail -n1)"
 stop_and_check
