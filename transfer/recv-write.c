@@ -126,8 +126,15 @@ recv_write_one(struct recv_job *j, int dirfd)
 	ssize_t			 n = 0;
 	int			 fd, e;
 
-	if ((fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
-	    0600)) == -1)
+#ifdef O_TMPFILE
+	fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+#else
+	/* Not reached: without it recv_tmp_reserve keeps no file aside. */
+	(void)dirfd;
+	fd = -1;
+	errno = EOPNOTSUPP;
+#endif
+	if (fd == -1)
 		goto fail;
 	what = "writing";
 	for (off = 0; off < j->len; off += (size_t)n) {
