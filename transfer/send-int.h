@@ -86,6 +86,11 @@ struct send_stream {
  */
 struct send_item *send_find(struct send_stream *s, const size_t *list,
 	    size_t n, uint32_t id);
+/*
+ * Reads the receiver's PLANs for the batch, and the SIGNATURE frames
+ * after a DELTA or STRIPE plan (send-plan.c).
+ */
+int	send_read_plans(struct send_stream *s, char **cause);
 /* Whether the caller asked the transfer to stop. */
 int	send_aborted(const struct send_stream *s, char **cause);
 /* Keeps all streams together under the bandwidth limit, if there is one. */
