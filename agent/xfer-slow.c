@@ -8,7 +8,11 @@
  * took in: file bytes handled (written, or found already there), and
  * files handled; and the bytes of bases it read to make a delta's
  * signature, its own work at its own pace, during which the sender waits
- * and sends nothing (a 6 GB basis takes a minute on a NAS).
+ * and sends nothing (a 6 GB basis takes a minute on a NAS); and for the
+ * same reason the bytes of its own partial files and copies it hashed
+ * before a PLAN (a resume, the skip check's content hash). Never what a
+ * peer's keep-alive says it hashed (docs/protocol.md 6.3): that is the
+ * sender's word, and this watch is for a sender that is not trusted.
  */
 #include "config.h"
 
@@ -64,7 +68,7 @@ xfer_slow_progress(const struct transfer_progress *p, void *arg)
 	struct xfer_slow	*w = arg;
 
 	atomic_store(&w->got, p->bytes_done + p->files_done *
-	    XFER_SLOW_FILE_BYTES + p->basis_read);
+	    XFER_SLOW_FILE_BYTES + p->basis_read + p->held_read);
 }
 
 /* Wakes once a second; a window at a time, from the transfer's start. */

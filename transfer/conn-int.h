@@ -56,5 +56,10 @@ int	 conn_read_to(struct conn *c, struct frame *f, uint8_t *room,
 	     size_t roomlen, char **cause);
 /* Reads the next frame and requires it to be of type. */
 int	 conn_expect(struct conn *c, int type, struct frame *f, char **cause);
+/*
+ * conn_expect's error for a frame f that is not of type: the peer's
+ * ERROR, or "expected a PLAN frame, got DATA". FERRY_ERR_PROTO.
+ */
+int	 conn_unexpected(const struct frame *f, int type, char **cause);
 
 #endif

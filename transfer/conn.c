@@ -136,6 +136,12 @@ conn_expect(struct conn *c, int type, struct frame *f, char **cause)
 		return (r);
 	if ((int)f->type == type)
 		return (0);
+	return (conn_unexpected(f, type, cause));
+}
+
+int
+conn_unexpected(const struct frame *f, int type, char **cause)
+{
 	if (f->type == FRAME_ERROR)
 		return (err_set(cause, FERRY_ERR_PROTO, "peer reported: %.*s",
 		    (int)f->len, f->payload ? (const char *)f->payload : ""));

@@ -31,6 +31,7 @@ static const struct frame_type_info frame_types[] = {
 	{ "FILE_BEGIN", FRAME_MAX_CONTROL },
 	{ "CONTROL", FRAME_MAX_BULK },
 	{ "CHUNK", FRAME_MAX_CONTROL },
+	{ "KEEPALIVE", FRAME_MAX_CONTROL },
 };
 
 static int

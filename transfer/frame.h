@@ -48,10 +48,11 @@ enum frame_type {
 	FRAME_PLAN = 10,	/* receiver's decision on one entry */
 	FRAME_FILE_BEGIN = 11,	/* start of one file's data */
 	FRAME_CONTROL = 12,	/* a control message (JSON), agent and hub */
-	FRAME_CHUNK = 13	/* start of one chunk of a striped file */
+	FRAME_CHUNK = 13,	/* start of one chunk of a striped file */
+	FRAME_KEEPALIVE = 14	/* still hashing before an answer */
 };
 #define FRAME_TYPE_MIN	FRAME_HELLO
-#define FRAME_TYPE_MAX	FRAME_CHUNK
+#define FRAME_TYPE_MAX	FRAME_KEEPALIVE
 
 /* "HELLO", "DATA", ...; "unknown" for anything else. */
 const char	*frame_type_name(int type);
@@ -138,7 +139,17 @@ int	 frame_decoder_partial(const struct frame_decoder *d);
  * the receiver commits one batch while it takes the next.
  */
 #define FRAME_FEATURE_PIPELINE	UINT64_C(0x2)
-#define FRAME_FEATURES		(FRAME_FEATURE_STRIPE | FRAME_FEATURE_PIPELINE)
+/*
+ * An end that must hash before its answer (a receiver's partial file or
+ * its copy for the skip check, before the PLAN) sends KEEPALIVE frames
+ * meanwhile, with the bytes hashed so far (docs/protocol.md 6.3): a
+ * large file on a slow disk no longer outlasts the waiting end's idle
+ * timeout. Without it, the waiting end hears nothing, as before.
+ */
+#define FRAME_FEATURE_KEEPALIVE	UINT64_C(0x4)
+#define FRAME_FEATURES		(FRAME_FEATURE_STRIPE | \
+				 FRAME_FEATURE_PIPELINE | \
+				 FRAME_FEATURE_KEEPALIVE)
 
 struct frame_hello {
 	uint32_t	 version;

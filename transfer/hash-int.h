@@ -29,5 +29,14 @@ int		 hash_fd_prefix(struct hash *h, int fd, uint64_t len);
 /* The same for the len bytes at offset off. */
 int		 hash_fd_range(struct hash *h, int fd, uint64_t off,
 		     uint64_t len);
+/*
+ * Told of the n bytes each read hashed (a long hashing keeps its peer
+ * informed, beat-int.h); a non-zero return stops the hashing and is
+ * returned.
+ */
+typedef int	(*hash_beat_fn)(void *arg, uint64_t n);
+/* hash_fd_prefix, calling fn (may be NULL) after each read. */
+int		 hash_fd_prefix_beat(struct hash *h, int fd, uint64_t len,
+		     hash_beat_fn fn, void *arg);
 
 #endif

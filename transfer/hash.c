@@ -67,12 +67,14 @@ hash_fd_prefix(struct hash *h, int fd, uint64_t len)
 	return (hash_fd_range(h, fd, 0, len));
 }
 
-int
-hash_fd_range(struct hash *h, int fd, uint64_t off, uint64_t len)
+static int
+hash_fd_beat(struct hash *h, int fd, uint64_t off, uint64_t len,
+    hash_beat_fn fn, void *arg)
 {
 	char		buf[256 * 1024];
 	ssize_t		n;
 	size_t		want;
+	int		r;
 
 	len += off;
 	while (off < len) {
@@ -86,6 +88,21 @@ hash_fd_range(struct hash *h, int fd, uint64_t off, uint64_t len)
 			return (FERRY_ERR_NOTFOUND);
 		hash_update(h, buf, (size_t)n);
 		off += (uint64_t)n;
+		if (fn != NULL && (r = fn(arg, (uint64_t)n)) != 0)
+			return (r);
 	}
 	return (0);
+}
+
+int
+hash_fd_range(struct hash *h, int fd, uint64_t off, uint64_t len)
+{
+	return (hash_fd_beat(h, fd, off, len, NULL, NULL));
+}
+
+int
+hash_fd_prefix_beat(struct hash *h, int fd, uint64_t len, hash_beat_fn fn,
+    void *arg)
+{
+	return (hash_fd_beat(h, fd, 0, len, fn, arg));
 }

@@ -12,16 +12,23 @@
 #include "hash-int.h"
 #include "msg-int.h"
 
-/* Whether the file at dirfd/base (sb) is the entry already. */
+/*
+ * Whether the file at dirfd/base (sb) is the entry already. fn (may be
+ * NULL) is told of each read of a content hash; when it stops the
+ * hashing, the answer is 0.
+ */
 int		 held_identical(int dirfd, const char *base,
-		     const struct stat *sb, const struct msg_entry *e);
+		     const struct stat *sb, const struct msg_entry *e,
+		     hash_beat_fn fn, void *arg);
 /*
  * The bytes held in base's partial file, if its sidecar says they belong
  * to this version of e, and their checksum in prefix; 0 otherwise (and
- * the partial file is removed).
+ * the partial file is removed). fn as for held_identical: when it stops
+ * the hashing, 0, and the partial file stays.
  */
 uint64_t	 held_partial(int dirfd, const char *base,
-		     const struct msg_entry *e, uint8_t prefix[HASH_LEN]);
+		     const struct msg_entry *e, uint8_t prefix[HASH_LEN],
+		     hash_beat_fn fn, void *arg);
 int		 held_basis(int rootfd, const char *rel, int flags, int *code,
 		     char **why);
 /*

@@ -28,11 +28,31 @@ held_same_mtime(const struct stat *sb, const struct msg_entry *e)
 	    (uint64_t)sb->st_mtim.tv_nsec / step == e->mtime_nsec / step);
 }
 
+/* A hashing's beat, and whether it stopped the hashing. */
+struct held_call {
+	hash_beat_fn	 fn;
+	void		*arg;
+	int		 stopped;
+};
+
+static int
+held_beat(void *arg, uint64_t n)
+{
+	struct held_call	*hc = arg;
+	int			 r;
+
+	if (hc->fn == NULL || (r = hc->fn(hc->arg, n)) == 0)
+		return (0);
+	hc->stopped = 1;
+	return (r);
+}
+
 /* Whether the file at dirfd/base is the entry already. */
 int
 held_identical(int dirfd, const char *base, const struct stat *sb,
-    const struct msg_entry *e)
+    const struct msg_entry *e, hash_beat_fn fn, void *arg)
 {
+	struct held_call	 hc = { fn, arg, 0 };
 	struct hash	*h;
 	uint8_t		 d[HASH_LEN];
 	int		 fd, same;
@@ -45,7 +65,8 @@ held_identical(int dirfd, const char *base, const struct stat *sb,
 	if ((fd = openat(dirfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return (0);
 	same = 0;
-	if ((h = hash_new()) != NULL && hash_fd_prefix(h, fd, e->size) == 0) {
+	if ((h = hash_new()) != NULL &&
+	    hash_fd_prefix_beat(h, fd, e->size, held_beat, &hc) == 0) {
 		hash_digest(h, d);
 		same = memcmp(d, e->hash, HASH_LEN) == 0;
 	}
@@ -61,8 +82,9 @@ held_identical(int dirfd, const char *base, const struct stat *sb,
  */
 uint64_t
 held_partial(int dirfd, const char *base, const struct msg_entry *e,
-    uint8_t prefix[HASH_LEN])
+    uint8_t prefix[HASH_LEN], hash_beat_fn fn, void *arg)
 {
+	struct held_call	 hc = { fn, arg, 0 };
 	char		 part[TREE_TMP_MAX], meta[TREE_TMP_MAX], want[128];
 	char		 got[128];
 	struct stat	 sb;
@@ -95,12 +117,13 @@ held_partial(int dirfd, const char *base, const struct msg_entry *e,
 		goto discard;
 	}
 	len = (uint64_t)sb.st_size;
-	if (hash_fd_prefix(h, fd, len) != 0)
+	if (hash_fd_prefix_beat(h, fd, len, held_beat, &hc) != 0)
 		len = 0;
 	hash_digest(h, prefix);
 	hash_free(h);
 	close(fd);
-	if (len > 0)
+	/* The stream failed, not the file: it stays for the next try. */
+	if (len > 0 || hc.stopped)
 		return (len);
 discard:
 	unlinkat(dirfd, part, 0);

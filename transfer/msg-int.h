@@ -130,6 +130,19 @@ int	msg_chunk_encode(struct buf *out, const struct msg_chunk *m);
 int	msg_chunk_decode(const struct frame *f, struct msg_chunk *m,
 	    char **cause);
 
+/*
+ * KEEPALIVE: the end that owes an answer is still hashing for entry id,
+ * done bytes so far (docs/protocol.md 6.3; only with feature KEEPALIVE).
+ */
+struct msg_keepalive {
+	uint32_t	 id;
+	uint64_t	 done;
+};
+
+int	msg_keepalive_encode(struct buf *out, const struct msg_keepalive *m);
+int	msg_keepalive_decode(const struct frame *f, struct msg_keepalive *m,
+	    char **cause);
+
 /* An empty frame of type: the end of a batch of that type. */
 int	msg_end_of_batch(struct buf *out, int type);
 

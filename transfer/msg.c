@@ -288,3 +288,33 @@ msg_chunk_decode(const struct frame *f, struct msg_chunk *m, char **cause)
 		return (msg_bad(f, cause, "bad length"));
 	return (0);
 }
+
+int
+msg_keepalive_encode(struct buf *out, const struct msg_keepalive *m)
+{
+	struct buf	p;
+	int		r;
+
+	buf_init(&p, 0);
+	if ((r = wire_put_u32(&p, m->id)) != 0 ||
+	    (r = wire_put_u64(&p, m->done)) != 0) {
+		buf_free(&p);
+		return (r);
+	}
+	return (msg_frame(out, FRAME_KEEPALIVE, &p));
+}
+
+int
+msg_keepalive_decode(const struct frame *f, struct msg_keepalive *m,
+    char **cause)
+{
+	struct wire_reader	r;
+
+	memset(m, 0, sizeof *m);
+	wire_reader_init(&r, f->payload, f->len);
+	m->id = wire_get_u32(&r);
+	m->done = wire_get_u64(&r);
+	if (!wire_reader_ok(&r))
+		return (msg_bad(f, cause, "bad length"));
+	return (0);
+}

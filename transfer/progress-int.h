@@ -45,5 +45,10 @@ void	progress_update(struct progress *pr, const char *file,
  * the callback if it is time.
  */
 void	progress_basis(struct progress *pr, uint64_t bytes);
+/*
+ * The same for bytes of its own files an end hashed before it could
+ * answer (a partial file to resume, its copy for the skip check).
+ */
+void	progress_held(struct progress *pr, uint64_t bytes);
 
 #endif

@@ -87,3 +87,19 @@ progress_basis(struct progress *pr, uint64_t bytes)
 	}
 	pthread_mutex_unlock(&pr->mu);
 }
+
+void
+progress_held(struct progress *pr, uint64_t bytes)
+{
+	double	now;
+
+	pthread_mutex_lock(&pr->mu);
+	pr->p.held_read += bytes;
+	now = progress_now();
+	if (pr->fn != NULL &&
+	    (now - pr->last_call) * 1000 >= PROGRESS_INTERVAL_MS) {
+		pr->last_call = now;
+		pr->fn(&pr->p, pr->arg);
+	}
+	pthread_mutex_unlock(&pr->mu);
+}

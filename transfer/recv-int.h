@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "beat-int.h"
 #include "buf.h"
 #include "conn-int.h"
 #include "delta-int.h"
@@ -128,6 +129,8 @@ struct recv_stream {
 						   write.c), or NULL */
 	struct flusher		*fl;		/* flushes finished files */
 	uint64_t		 features;	/* agreed in HELLO */
+	struct beat_out		 beat;		/* keep-alives while hashing
+						   before a PLAN */
 	struct buf		 map;		/* a STRIPE plan's chunk map */
 	struct recv_held	*held;		/* PIPELINE: the batch before,
 						   its ACKs not sent yet */

@@ -144,7 +144,10 @@ recv_plan_file(struct recv_stream *s, struct recv_item *it,
 		err_set(why, FERRY_ERR_EXIST, "a directory is in the way");
 		return;
 	}
-	if (exists && held_identical(dirfd, base, &sb, e)) {
+	/* The hashing below may be long: the sender hears of it. */
+	beat_out_entry(&s->beat, e->id);
+	if (exists && held_identical(dirfd, base, &sb, e, beat_out_fn,
+	    &s->beat)) {
 		plan->action = MSG_PLAN_SKIP;
 		return;
 	}
@@ -158,7 +161,7 @@ recv_plan_file(struct recv_stream *s, struct recv_item *it,
 	    *e->basis == '\0' && !exists)
 		stripe_held_to_prefix(dirfd, base, e);
 	plan->offset = recv_dir_partials(s) ? held_partial(dirfd, base, e,
-	    plan->prefix_hash) : 0;
+	    plan->prefix_hash, beat_out_fn, &s->beat) : 0;
 	plan->action = MSG_PLAN_WHOLE;
 	if (e->flags & MSG_ENTRY_FORCE_WHOLE || e->size == 0)
 		return;
@@ -301,6 +304,8 @@ recv_send_plans(struct recv_stream *s, char **cause)
 	int			 r = 0;
 
 	buf_init(&out, 0);
+	/* The sender waits for the PLANs from now (its entries were sent). */
+	beat_out_sent(&s->beat);
 	for (i = 0; r == 0 && i < s->nitems; i++) {
 		it = &s->items[i];
 		memset(&plan, 0, sizeof plan);
@@ -314,6 +319,14 @@ recv_send_plans(struct recv_stream *s, char **cause)
 			plan.action = recv_plan_link(s, it, &why);
 		else
 			recv_plan_file(s, it, &plan, &why);
+		if (s->beat.err != 0) {
+			/* A keep-alive failed to go: the stream is gone. */
+			r = err_set(cause, s->beat.err, "%s", s->beat.cause ?
+			    s->beat.cause : err_str(s->beat.err));
+			free(why);
+			why = NULL;
+			break;
+		}
 		it->action = plan.action;
 		it->offset = plan.offset;
 		progress_add_total(&s->sh->pr, 1, it->e.size);
@@ -335,9 +348,10 @@ recv_send_plans(struct recv_stream *s, char **cause)
 		}
 		if ((r = msg_plan_encode(&out, &plan)) == 0)
 			r = recv_put(s, &out, cause);
-		if (r == 0 && plan.action == MSG_PLAN_DELTA)
-			r = recv_send_signature(s, it->basis,
-			    it->e.flags & MSG_ENTRY_WANT_RSYNC, cause);
+		if (r == 0 && plan.action == MSG_PLAN_DELTA &&
+		    (r = recv_send_signature(s, it->basis,
+		    it->e.flags & MSG_ENTRY_WANT_RSYNC, cause)) == 0)
+			beat_out_sent(&s->beat);	/* it flushed */
 		/* The chunk map, one bit per chunk: set when held. */
 		if (r == 0 && plan.action == MSG_PLAN_STRIPE && s->map.len > 0 &&
 		    (r = frame_encode(&out, FRAME_SIGNATURE, 0, s->map.data,
@@ -733,9 +747,12 @@ recv_stream_main(void *arg)
 
 	/* Without one (no memory), each file is flushed on its own. */
 	s->fl = flusher_new();
-	if ((r = session_hello(&s->c, s->sh->o->no_pipeline ?
-	    FRAME_FEATURE_PIPELINE : 0, &s->features, &s->cause)) != 0)
+	if ((r = session_hello(&s->c, (s->sh->o->no_pipeline ?
+	    FRAME_FEATURE_PIPELINE : 0) | (s->sh->o->no_keepalive ?
+	    FRAME_FEATURE_KEEPALIVE : 0), &s->features, &s->cause)) != 0)
 		goto out;
+	beat_out_init(&s->beat, &s->c, &s->sh->pr,
+	    (s->features & FRAME_FEATURE_KEEPALIVE) != 0);
 	while ((n = recv_read_entries(s, &s->cause)) > 0) {
 		if (n == RECV_CHUNKS_END)
 			r = recv_batch_end(s, &s->cause);
@@ -764,6 +781,7 @@ out:
 	flusher_free(s->fl);
 	s->fl = NULL;
 	buf_free(&s->map);
+	beat_out_free(&s->beat);
 	stripe_stream_done(s->sh);
 	s->result = r;
 	return (NULL);

@@ -654,8 +654,9 @@ send_stream_main(void *arg)
 	struct buf		 out;
 	int			 r;
 
-	if ((r = session_hello(&s->c, s->sh->o->no_pipeline ?
-	    FRAME_FEATURE_PIPELINE : 0, &s->features, &s->cause)) != 0)
+	if ((r = session_hello(&s->c, (s->sh->o->no_pipeline ?
+	    FRAME_FEATURE_PIPELINE : 0) | (s->sh->o->no_keepalive ?
+	    FRAME_FEATURE_KEEPALIVE : 0), &s->features, &s->cause)) != 0)
 		goto out;
 	if (!(s->features & FRAME_FEATURE_STRIPE))
 		stripe_stream_gone(s->sh, 0, 0);

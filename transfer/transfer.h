@@ -88,6 +88,10 @@ struct transfer_progress {
 	int		 stalled;	/* no byte for HUMAN_STALL_SECS */
 	uint64_t	 basis_read;	/* receiver: bytes of bases read to
 					   make delta signatures */
+	uint64_t	 held_read;	/* receiver: bytes of its partial
+					   files and copies hashed before
+					   a PLAN (a resume, the skip
+					   check's content hash) */
 	const char	*file;		/* the file this update is about */
 	uint64_t	 file_done;
 	uint64_t	 file_total;
@@ -194,6 +198,12 @@ struct transfer_opts {
 	 * each batch's ACKs before the next batch is offered.
 	 */
 	int			 no_pipeline;
+	/*
+	 * Either side: 1 leaves feature KEEPALIVE out of its HELLO
+	 * (docs/protocol.md 6.3), to speak as a peer from before it did:
+	 * nothing is sent while a receiver hashes before a PLAN.
+	 */
+	int			 no_keepalive;
 };
 
 #define TRANSFER_FLUSH_AUTO	0

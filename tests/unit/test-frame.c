@@ -150,7 +150,8 @@ test_header_layout(void)
 	ASSERT_STR_EQ(frame_type_name(FRAME_FILE_END), "FILE_END");
 	ASSERT_STR_EQ(frame_type_name(0), "unknown");
 	ASSERT_STR_EQ(frame_type_name(FRAME_CHUNK), "CHUNK");
-	ASSERT_STR_EQ(frame_type_name(14), "unknown");
+	ASSERT_STR_EQ(frame_type_name(FRAME_KEEPALIVE), "KEEPALIVE");
+	ASSERT_STR_EQ(frame_type_name(15), "unknown");
 }
 
 static void
@@ -162,7 +163,7 @@ test_encode_refuses(void)
 
 	buf_init(&out, 0);
 	ASSERT_INT_EQ(frame_header_encode(h, 0, 0, 0, &cause), FERRY_ERR_INVAL);
-	ASSERT_INT_EQ(frame_header_encode(h, 14, 0, 0, &cause),
+	ASSERT_INT_EQ(frame_header_encode(h, 15, 0, 0, &cause),
 	    FERRY_ERR_INVAL);
 	ASSERT_INT_EQ(frame_header_encode(h, FRAME_ACK, 1, 0, &cause),
 	    FERRY_ERR_INVAL);
@@ -209,7 +210,7 @@ test_malformed(void)
 {
 	const uint8_t	magic[] = { 0x46, 0x01, 0, 0, 0, 0, 0, 0 };
 	const uint8_t	type0[] = { 0xf1, 0x00, 0, 0, 0, 0, 0, 0 };
-	const uint8_t	type14[] = { 0xf1, 0x0e };
+	const uint8_t	type15[] = { 0xf1, 0x0f };
 	const uint8_t	type255[] = { 0xf1, 0xff, 0, 0, 0, 0, 0, 0 };
 	const uint8_t	flags[] = { 0xf1, 0x06, 0x80, 0x00, 0, 0, 0, 1, 'x' };
 	const uint8_t	flags1[] = { 0xf1, 0x06, 0x00, 0x01 };
@@ -220,7 +221,7 @@ test_malformed(void)
 
 	bad_case(magic, sizeof magic, "bad frame magic 0x46");
 	bad_case(type0, sizeof type0, "unknown frame type 0");
-	bad_case(type14, sizeof type14, "unknown frame type 14");
+	bad_case(type15, sizeof type15, "unknown frame type 15");
 	bad_case(type255, sizeof type255, "unknown frame type 255");
 	bad_case(flags, sizeof flags, "DATA frame has unknown flags 0x8000");
 	bad_case(flags1, sizeof flags1, "unknown flags 0x0001");

@@ -9,6 +9,7 @@
  *       recv: --dest DIR        send: --src DIR [--basis REL=BASIS]... [REL...]
  *       [--streams N] [--stats FILE] [--progress] [--compare-hash]
  *       [--bwlimit RATE] [--timeout MS] [--stripe N] [--no-pipeline]
+ *       [--no-keepalive]
  *       recv: [--flush auto|files|fs] (how files are made durable)
  *       recv: [--accept REL]... [--no-symlinks] (a hub's receiver: names
  *       and types as asked, no symlinks; refusals and masked modes are
@@ -68,6 +69,7 @@ struct peer_opts {
 	int		 stripe;
 	int		 flush;		/* TRANSFER_FLUSH_* */
 	int		 no_pipeline;
+	int		 no_keepalive;
 	int		 no_symlinks;
 	int		 timeout_ms;
 };
@@ -113,6 +115,8 @@ static const char peer_usage_text[] =
 "   both: [--streams N] [--stats FILE] [--progress] [--timeout MS]\n"
 "         [--no-pipeline] (each batch's ACKs before the next batch, as\n"
 "         peers before feature PIPELINE)\n"
+"         [--no-keepalive] (silent while hashing before an answer, as\n"
+"         peers before feature KEEPALIVE)\n"
 "   send: [--bwlimit RATE] (bytes/s: 200M; bits/s: 200Mbit) "
 "[--compare-hash]\n"
 "         [--stripe N] (streams for a large file's chunks; default: from\n"
@@ -392,6 +396,7 @@ peer_run(const struct peer_opts *o, int sending, char **paths, int npaths)
 	to.stripe = o->stripe;
 	to.flush = o->flush;
 	to.no_pipeline = o->no_pipeline;
+	to.no_keepalive = o->no_keepalive;
 	to.bwlimit = o->bwlimit;
 	if (o->naccept > 0) {
 		to.accept = peer_accept;
@@ -446,6 +451,7 @@ main(int argc, char **argv)
 		{ "stripe", required_argument, NULL, 'R' },
 		{ "flush", required_argument, NULL, 'Y' },
 		{ "no-pipeline", no_argument, NULL, 'O' },
+		{ "no-keepalive", no_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct peer_opts	 o;
@@ -501,6 +507,7 @@ main(int argc, char **argv)
 		case 'N': o.no_symlinks = 1; break;
 		case 'R': o.stripe = atoi(optarg); break;
 		case 'O': o.no_pipeline = 1; break;
+		case 'K': o.no_keepalive = 1; break;
 		case 'Y':
 			if ((o.flush = peer_flush_mode(optarg)) == -1)
 				die(cmd, FERRY_ERR_INVAL, strdup("--flush: "
