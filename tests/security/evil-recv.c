@@ -18,11 +18,25 @@
  *         early     ACKs a batch at the end of its own data, as if
  *                   PIPELINE were not agreed (nothing is held yet)
  *
+ *   With feature KEEPALIVE agreed (docs/protocol.md 6.3), keep-alives
+ *   before the plans of a batch, for the first entry offered:
+ *         kagood    three, with 1, 2 and 3 bytes hashed, 300 ms apart,
+ *                   then plans as good does (the control)
+ *         kastall   one every 200 ms, always 1 byte: no progress
+ *         kaforever one every 200 ms, a byte more each time, for ever
+ *         kaover    one with a byte more than the entry's size
+ *         kaafter   the first entry's PLAN, then a keep-alive for it
+ *         kaother   one for the second entry, the first unanswered
+ *         kaack     plans as good does, and a keep-alive where the
+ *                   ACKs are asked for
+ *         kanofeat  KEEPALIVE left out of the HELLO, and one sent
+ *
  * Prints "end: CAUSE" (the sender's ERROR, or how the session ended) and
  * exits 0; 1 on its own errors.
  */
 #include "config.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +90,65 @@ ack(struct buf *b, uint32_t id)
 	msg_ack_encode(b, &a);
 }
 
+/* A keep-alive for id, done bytes hashed, flushed; 0 or -1. */
+static int
+keepalive(struct conn *c, uint32_t id, uint64_t done)
+{
+	struct msg_keepalive	ka = { id, done };
+	struct buf		b;
+	int			r;
+
+	buf_init(&b, 0);
+	msg_keepalive_encode(&b, &ka);
+	r = conn_put(c, b.data, b.len, NULL) == 0 &&
+	    conn_flush(c, NULL) == 0 ? 0 : -1;
+	buf_free(&b);
+	return (r);
+}
+
+/*
+ * The keep-alives of MODE before a batch's plans (ids, sizes: n of them).
+ * Those that go on for ever stop only when the sender says something (its
+ * ERROR) or closes: fd becomes readable, and that is read and printed.
+ */
+static void
+keepalives(struct conn *c, int fd, const uint32_t *ids,
+    const uint64_t *sizes, size_t n)
+{
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+	struct frame	f;
+	char		*cause = NULL;
+	uint64_t	done;
+	int		r;
+
+	if (strcmp(mode, "kagood") == 0) {
+		for (done = 1; done <= 3; done++) {
+			keepalive(c, ids[0], done);
+			poll(NULL, 0, 300);
+		}
+		return;
+	}
+	if (strcmp(mode, "kaover") == 0)
+		keepalive(c, ids[0], sizes[0] + 1);
+	else if (strcmp(mode, "kaother") == 0 && n > 1)
+		keepalive(c, ids[1], 1);
+	else if (strcmp(mode, "kanofeat") == 0)
+		keepalive(c, ids[0], 1);
+	else if (strcmp(mode, "kastall") == 0 ||
+	    strcmp(mode, "kaforever") == 0) {
+		for (done = 1;; done += strcmp(mode, "kaforever") == 0) {
+			if (keepalive(c, ids[0], done) != 0 ||
+			    poll(&pfd, 1, 200) != 0)
+				break;
+		}
+	} else
+		return;
+	/* Then the sender's verdict. */
+	if ((r = conn_read(c, &f, &cause)) != 0)
+		finish(&f, r, cause);
+	finish(&f, 0, NULL);
+}
+
 /* Answers the n ids of a batch as MODE says, then the empty ACK. */
 static void
 answer(struct conn *c, const uint32_t *ids, size_t n)
@@ -84,6 +157,8 @@ answer(struct conn *c, const uint32_t *ids, size_t n)
 	size_t		i;
 
 	buf_init(&b, 0);
+	if (strcmp(mode, "kaack") == 0 && n > 0)
+		keepalive(c, ids[0], 1);
 	for (i = 0; strcmp(mode, "noack") != 0 && i < n; i++) {
 		ack(&b, ids[i]);
 		if (i == 0 && strcmp(mode, "dupack") == 0)
@@ -112,6 +187,7 @@ main(int argc, char **argv)
 	struct buf		 b;
 	uint8_t			 fp[32], tok[LINK_TOKEN_LEN];
 	uint32_t		 ids[MAXIDS], held[MAXIDS], sent[MAXIDS];
+	uint64_t		 sizes[MAXIDS];
 	size_t			 n, nheld = 0, nsent, i;
 	char			*cause = NULL;
 	const char		*what;
@@ -140,7 +216,9 @@ main(int argc, char **argv)
 	link_listener_free(l);
 	if (conn_init(&c, tls) != 0)
 		die("conn", NULL);
-	if (session_hello(&c, FRAME_FEATURE_STRIPE, NULL, &cause) != 0)
+	if (session_hello(&c, FRAME_FEATURE_STRIPE |
+	    (strcmp(mode, "kanofeat") == 0 ? FRAME_FEATURE_KEEPALIVE : 0),
+	    NULL, &cause) != 0)
 		die("hello", cause);
 	buf_init(&b, 0);
 	for (;;) {
@@ -156,8 +234,10 @@ main(int argc, char **argv)
 				break;
 			if (msg_entry_decode(&f, &e, &cause) != 0)
 				die("entry", cause);
-			if (n < MAXIDS)
+			if (n < MAXIDS) {
+				sizes[n] = e.size;
 				ids[n++] = e.id;
+			}
 			msg_entry_clear(&e);
 		}
 		if (n == 0 && f.type == FRAME_FILE_ENTRY)
@@ -168,6 +248,8 @@ main(int argc, char **argv)
 			nheld = 0;
 			continue;
 		}
+		if (strcmp(mode, "kaafter") != 0)
+			keepalives(&c, fd, ids, sizes, n);
 		for (i = 0; i < n; i++) {
 			memset(&plan, 0, sizeof plan);
 			plan.id = ids[i];
@@ -178,6 +260,10 @@ main(int argc, char **argv)
 			plan.action = MSG_PLAN_SKIP;
 			if (strcmp(mode, "dupplan") == 0)
 				msg_plan_encode(&b, &plan);
+		}
+		if (strcmp(mode, "kaafter") == 0) {
+			put(&c, &b);
+			keepalive(&c, ids[0], 1);
 		}
 		msg_end_of_batch(&b, FRAME_PLAN);
 		put(&c, &b);
