@@ -27,14 +27,14 @@
 #define BEAT_EVERY	1.0
 /*
  * The waiting end's bound on one answer: BEAT_GRACE_S, and a second for
- * each BEAT_MIN_RATE bytes there are to hash. 256 KiB/s is far under any
- * disk's (a NAS's 100 MB/s, a USB stick's 10); a hostile peer that
- * reports progress at that pace holds the stream no longer than an
- * honest one would take on such a disk, and one that lies about the
- * pace is cut at the bound, with the bytes it claimed.
+ * each BEAT_MIN_RATE bytes there are to hash. 1 MiB/s is far under any
+ * disk's (a NAS's 100 MB/s, a USB 2 stick's 30); a hostile peer that
+ * reports progress holds the stream no longer than an honest one would
+ * take at that pace, and is cut at the bound. Without keep-alives an
+ * answer may already take the idle timeout (60 s) per entry.
  */
 #define BEAT_GRACE_S	10
-#define BEAT_MIN_RATE	(256 * 1024)
+#define BEAT_MIN_RATE	(1024 * 1024)
 
 /* The end that hashes. */
 struct beat_out {
@@ -76,9 +76,9 @@ void	beat_in_reset(struct beat_in *w);
 /*
  * Checks keep-alive f for entry id, which has at most max bytes to hash
  * (the caller checked that id is the entry whose answer is owed now):
- * well formed and naming id. FERRY_ERR_PROTO with a cause naming the
- * entry and the fault otherwise. The bytes it reports are not checked
- * yet.
+ * well formed, more bytes than the last one (progress), no more than
+ * max, and within the bound of max. FERRY_ERR_PROTO with a cause naming
+ * the entry and the fault otherwise.
  */
 int	beat_in_take(struct beat_in *w, const struct frame *f, uint32_t id,
 	    uint64_t max, char **cause);

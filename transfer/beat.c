@@ -88,9 +88,10 @@ beat_in_reset(struct beat_in *w)
 
 int
 beat_in_take(struct beat_in *w, const struct frame *f, uint32_t id,
-    uint64_t max __attribute__((unused)), char **cause)
+    uint64_t max, char **cause)
 {
 	struct msg_keepalive	ka;
+	double			took, bound;
 	int			r;
 
 	if ((r = msg_keepalive_decode(f, &ka, cause)) != 0)
@@ -99,7 +100,26 @@ beat_in_take(struct beat_in *w, const struct frame *f, uint32_t id,
 		return (err_set(cause, FERRY_ERR_PROTO, "KEEPALIVE for id %"
 		    PRIu32 ", while the answer owed is for id %" PRIu32,
 		    ka.id, id));
+	if (w->id != id)
+		w->done = 0;	/* the first for this entry */
 	w->id = id;
+	if (ka.done > max)
+		return (err_set(cause, FERRY_ERR_PROTO, "KEEPALIVE for id %"
+		    PRIu32 " reports %" PRIu64 " bytes hashed, more than "
+		    "the %" PRIu64 " there are", id, ka.done, max));
+	if (ka.done <= w->done)
+		return (err_set(cause, FERRY_ERR_PROTO, "KEEPALIVE for id %"
+		    PRIu32 " reports %" PRIu64 " bytes hashed, no more than "
+		    "before (%" PRIu64 "): no progress", id, ka.done,
+		    w->done));
 	w->done = ka.done;
+	took = progress_now() - w->since;
+	bound = BEAT_GRACE_S + (double)max / BEAT_MIN_RATE;
+	if (took > bound)
+		return (err_set(cause, FERRY_ERR_PROTO, "KEEPALIVE for id %"
+		    PRIu32 " after %.0f s of hashing %" PRIu64 " bytes "
+		    "(%" PRIu64 " so far), longer than they may take "
+		    "(%.0f s: %d s and a second per %d KiB)", id, took, max,
+		    ka.done, bound, BEAT_GRACE_S, BEAT_MIN_RATE / 1024));
 	return (0);
 }
