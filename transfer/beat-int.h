@@ -5,8 +5,9 @@
  *
  * A receiver hashes a partial file of an earlier try (a resume) or its
  * own copy (the skip check's content hash) before it may send the
- * entry's PLAN; a large file on a slow disk took longer than the
- * sender's idle timeout (ferryd's, 60 s), and every try failed. With
+ * entry's PLAN; a sender hashes its own prefix of a resumed file before
+ * its FILE_BEGIN. A large file on a slow disk took longer than the
+ * peer's idle timeout (ferryd's, 60 s), and every try failed. With
  * KEEPALIVE agreed, a frame with the bytes hashed so far goes at least
  * every BEAT_EVERY seconds meanwhile. The waiting end takes it as life
  * only while it makes progress and within a time bound set by the size
@@ -55,6 +56,11 @@ void	beat_out_init(struct beat_out *b, struct conn *c, struct progress *pr,
 void	beat_out_entry(struct beat_out *b, uint32_t id);
 /* Something else went onto the wire now (a flush of other frames). */
 void	beat_out_sent(struct beat_out *b);
+/*
+ * When the peer last heard is not known (frames queued, flushed when the
+ * buffer fills): a keep-alive goes after the first read.
+ */
+void	beat_out_stale(struct beat_out *b);
 /*
  * A hash_beat_fn: n bytes more were hashed; sends a KEEPALIVE (and what
  * is queued before it) when BEAT_EVERY has passed. Non-zero (b->err)

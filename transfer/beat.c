@@ -35,6 +35,12 @@ beat_out_sent(struct beat_out *b)
 	b->sent_at = progress_now();
 }
 
+void
+beat_out_stale(struct beat_out *b)
+{
+	b->sent_at = 0;
+}
+
 int
 beat_out_fn(void *arg, uint64_t n)
 {

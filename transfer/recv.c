@@ -687,6 +687,44 @@ recv_file_data(struct recv_stream *s, struct recv_file *rf,
 	return (r);
 }
 
+/*
+ * A KEEPALIVE between files (feature KEEPALIVE): the sender hashes its
+ * prefix of the next file it sends, a resume, before its FILE_BEGIN. So
+ * it names the first entry of the batch, in the order planned, whose
+ * data has not begun, planned WHOLE or DELTA with an offset; at most that
+ * offset, twice for a DELTA (a delta found poor is sent whole, and the
+ * prefix hashed again), and within beat_in_take's bound. What it says
+ * it hashed is the sender's word: it counts for no progress (nor for
+ * recv-min-rate, agent/xfer-slow.c).
+ */
+static int
+recv_keepalive(struct recv_stream *s, struct beat_in *w,
+    const struct frame *f, char **cause)
+{
+	struct recv_item	*it = NULL;
+	struct msg_keepalive	 ka;
+	size_t			 i;
+	int			 r;
+
+	if ((r = msg_keepalive_decode(f, &ka, cause)) != 0)
+		return (r);
+	for (i = 0; it == NULL && i < s->nitems; i++) {
+		if (!s->items[i].begun &&
+		    (s->items[i].action == MSG_PLAN_WHOLE ||
+		    s->items[i].action == MSG_PLAN_DELTA ||
+		    s->items[i].action == MSG_PLAN_STRIPE))
+			it = &s->items[i];
+	}
+	if (it == NULL || it->e.id != ka.id)
+		return (err_set(cause, FERRY_ERR_PROTO, "KEEPALIVE for id %u, "
+		    "which is not the next file whose data is due", ka.id));
+	if (it->action == MSG_PLAN_STRIPE || it->offset == 0)
+		return (err_set(cause, FERRY_ERR_PROTO, "KEEPALIVE for id %u, "
+		    "which was offered no resume: nothing to hash", ka.id));
+	return (beat_in_take(w, f, ka.id, it->offset *
+	    (it->action == MSG_PLAN_DELTA ? 2 : 1), cause));
+}
+
 /* Receives the data phase of a batch and answers with ACKs. */
 static int
 recv_take_data(struct recv_stream *s, char **cause)
@@ -694,10 +732,18 @@ recv_take_data(struct recv_stream *s, char **cause)
 	struct frame		 f;
 	struct msg_begin	 b;
 	struct recv_file	 rf;
+	struct beat_in		 w;
 	int			 r;
 
 	for (;;) {
-		if ((r = conn_read(&s->c, &f, cause)) != 0)
+		beat_in_reset(&w);
+		do {
+			if ((r = conn_read(&s->c, &f, cause)) != 0)
+				return (r);
+		} while ((int)f.type == FRAME_KEEPALIVE &&
+		    (s->features & FRAME_FEATURE_KEEPALIVE) &&
+		    (r = recv_keepalive(s, &w, &f, cause)) == 0);
+		if (r != 0)
 			return (r);
 		/* Chunks of any striped file may come between files. */
 		if ((int)f.type == FRAME_CHUNK) {

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "beat-int.h"
 #include "buf.h"
 #include "conn-int.h"
 #include "delta-int.h"
@@ -74,6 +75,8 @@ struct send_stream {
 	uint8_t			*chunk;
 	int			 index;		/* which stream */
 	uint64_t		 features;	/* agreed in HELLO */
+	struct beat_out		 beat;		/* keep-alives while hashing
+						   a prefix to resume */
 	int			 started;
 	int			 result;
 	char			*cause;

@@ -342,12 +342,23 @@ send_one(struct send_stream *s, struct send_item *it, char **cause)
 			    why, cause);
 		goto out;
 	}
-	/* Resume only if what the receiver holds is our prefix. */
+	/*
+	 * Resume only if what the receiver holds is our prefix. Hashing it
+	 * may outlast the receiver's idle timeout: keep-alives meanwhile.
+	 */
+	beat_out_entry(&s->beat, it->id);
+	beat_out_stale(&s->beat);	/* the data before may sit queued */
 	if (it->plan.offset > 0 && it->plan.offset <= it->size &&
-	    hash_fd_prefix(h, fd, it->plan.offset) == 0) {
+	    hash_fd_prefix_beat(h, fd, it->plan.offset, beat_out_fn,
+	    &s->beat) == 0) {
 		hash_digest(h, prefix);
 		if (memcmp(prefix, it->plan.prefix_hash, HASH_LEN) == 0)
 			offset = it->plan.offset;
+	}
+	if (s->beat.err != 0) {
+		r = err_set(cause, s->beat.err, "%s", s->beat.cause ?
+		    s->beat.cause : err_str(s->beat.err));
+		goto out;
 	}
 	if (offset == 0)
 		hash_reset(h);
@@ -374,7 +385,8 @@ send_one(struct send_stream *s, struct send_item *it, char **cause)
 			/* Rewind to where the data starts, checksum included. */
 			hash_reset(h);
 			sent = 0;
-			if (hash_fd_prefix(h, fd, offset) != 0 ||
+			if (hash_fd_prefix_beat(h, fd, offset, beat_out_fn,
+			    &s->beat) != 0 ||
 			    lseek(fd, (off_t)offset, SEEK_SET) == -1) {
 				r = err_set(cause, FERRY_ERR_IO, "%s: %s",
 				    tf->src, strerror(errno));
@@ -658,6 +670,9 @@ send_stream_main(void *arg)
 	    FRAME_FEATURE_PIPELINE : 0) | (s->sh->o->no_keepalive ?
 	    FRAME_FEATURE_KEEPALIVE : 0), &s->features, &s->cause)) != 0)
 		goto out;
+	/* Its own hashing is no file byte sent: no progress counted. */
+	beat_out_init(&s->beat, &s->c, NULL,
+	    (s->features & FRAME_FEATURE_KEEPALIVE) != 0);
 	if (!(s->features & FRAME_FEATURE_STRIPE))
 		stripe_stream_gone(s->sh, 0, 0);
 	/* Without PIPELINE, no batch is ever held. */
@@ -795,6 +810,7 @@ send_free_streams(struct send_stream *s, int n)
 		free(s[i].held);
 		free(s[i].chunk);
 		free(s[i].cause);
+		beat_out_free(&s[i].beat);
 		conn_free(&s[i].c);
 	}
 	free(s);
