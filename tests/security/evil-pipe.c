@@ -26,11 +26,26 @@
  *                short of it (its FILE_END says SIZE), f7's hash is
  *                wrong; then asks for the ACKs and ends the session
  *
+ *   With feature KEEPALIVE agreed (docs/protocol.md 6.3), keep-alives
+ *   between files, as a sender hashing its prefix of a resume would send;
+ *   batch 1 offers "a" (a partial file of it is planted, so the PLAN
+ *   offers an offset) and f1 (none), sent as bad does, bytes 'A':
+ *         kagood    three for "a", 1, 2 and 3 bytes, 300 ms apart, then
+ *                   the data as it should (the control)
+ *         kastall   one every 200 ms for "a", always 1 byte
+ *         kaforever one every 200 ms for "a", a byte more each time
+ *         kaover    one for "a" with a byte more than its offset
+ *         kaother   one for f1 while "a" is due
+ *         kanores   after "a"'s data, one for f1, which has no resume
+ *         kadata    one in the middle of "a"'s DATA
+ *         kanofeat  KEEPALIVE left out of the HELLO, and one for "a"
+ *
  * Prints "plan: ID ACTION OFFSET", "ack: ID STATUS REASON" and "end:
  * CAUSE", and exits 0; 1 on its own errors.
  */
 #include "config.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +65,8 @@
 static struct conn	cs[2], *cp = &cs[0];	/* the stream in use */
 #define c (*cp)
 static uint64_t		size;
+static const char	*mode = "";
+static int		 sfd = -1;	/* stream 0's socket */
 
 static void __attribute__((noreturn))
 die(const char *what, char *cause)
@@ -64,6 +81,82 @@ put(struct buf *b)
 	if (conn_put(&c, b->data, b->len, NULL) != 0)
 		die("put", NULL);
 	buf_reset(b);
+}
+
+/* A keep-alive for id, done bytes hashed, flushed; 0 or -1. */
+static int
+keepalive(uint32_t id, uint64_t done)
+{
+	struct msg_keepalive	ka = { id, done };
+	struct buf		b;
+	int			r;
+
+	buf_init(&b, 0);
+	msg_keepalive_encode(&b, &ka);
+	r = conn_put(&c, b.data, b.len, NULL) == 0 &&
+	    conn_flush(&c, NULL) == 0 ? 0 : -1;
+	buf_free(&b);
+	return (r);
+}
+
+/* The receiver's verdict after a forged keep-alive: its ERROR. */
+static void __attribute__((noreturn))
+verdict(void)
+{
+	struct frame	 f;
+	char		*cause = NULL;
+
+	while (conn_read(&c, &f, &cause) == 0) {
+		if (f.type == FRAME_ERROR) {
+			printf("end: ERROR %.*s\n", (int)f.len, f.payload);
+			exit(0);
+		}
+	}
+	printf("end: %s\n", cause ? cause : "?");
+	exit(0);
+}
+
+/*
+ * MODE's keep-alives before file i's FILE_BEGIN (offsets: the plans').
+ * Those that go on for ever stop when the receiver says something (its
+ * ERROR) or closes: the socket becomes readable.
+ */
+static void
+keepalives(int i, const uint64_t *offsets)
+{
+	struct pollfd	pfd = { sfd, POLLIN, 0 };
+	uint64_t	done;
+
+	if (strncmp(mode, "ka", 2) != 0 || strcmp(mode, "kadata") == 0)
+		return;
+	if (strcmp(mode, "kagood") == 0 && i == 0) {
+		for (done = 1; done <= 3; done++) {
+			keepalive(0, done);
+			poll(NULL, 0, 300);
+		}
+		return;
+	}
+	if (strcmp(mode, "kanores") == 0) {
+		if (i != 1)
+			return;
+		keepalive(1, 1);
+	} else if (i != 0 || strcmp(mode, "kagood") == 0)
+		return;
+	else if (strcmp(mode, "kaover") == 0)
+		keepalive(0, offsets[0] + 1);
+	else if (strcmp(mode, "kaother") == 0)
+		keepalive(1, 1);
+	else if (strcmp(mode, "kanofeat") == 0)
+		keepalive(0, 1);
+	else if (strcmp(mode, "kastall") == 0 ||
+	    strcmp(mode, "kaforever") == 0) {
+		for (done = 1;; done += strcmp(mode, "kaforever") == 0) {
+			if (keepalive(0, done) != 0 || poll(&pfd, 1, 200) != 0)
+				break;
+		}
+	} else
+		die("mode", strdup(mode));
+	verdict();
 }
 
 /* Offers n files (the first "a", then f1...) and reads their plans. */
@@ -142,6 +235,7 @@ data(int n, const uint64_t *offsets, const uint8_t *actions, int fill,
 	for (i = 0; i < n; i++) {
 		if (actions[i] != MSG_PLAN_WHOLE)
 			continue;
+		keepalives(i, offsets);
 		beg.id = (uint32_t)i;
 		beg.action = MSG_PLAN_WHOLE;
 		beg.offset = offsets[i];
@@ -161,6 +255,10 @@ data(int n, const uint64_t *offsets, const uint8_t *actions, int fill,
 				continue;
 			frame_encode(&b, FRAME_DATA, 0, chunk, len, NULL);
 			put(&b);
+			if (i == 0 && strcmp(mode, "kadata") == 0) {
+				keepalive(0, 1);
+				verdict();
+			}
 		}
 		memset(&end, 0, sizeof end);
 		end.id = (uint32_t)i;
@@ -225,6 +323,7 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc != 7)
 		die("usage", strdup("STATE PEER_FP TOKEN HOST:PORT MODE SIZE"));
+	mode = argv[5];
 	if (evil_peer_args(argv[1], argv[2], argv[3], &id, fp, tok, &what,
 	    &cause) != 0)
 		die(what, cause);
@@ -246,9 +345,12 @@ main(int argc, char **argv)
 		cp = &cs[i];
 		if (conn_init(&c, tls[i]) != 0)
 			die("conn", NULL);
-		if (session_hello(&c, FRAME_FEATURE_STRIPE, NULL, &cause) != 0)
+		if (session_hello(&c, FRAME_FEATURE_STRIPE |
+		    (strcmp(mode, "kanofeat") == 0 ? FRAME_FEATURE_KEEPALIVE :
+		    0), NULL, &cause) != 0)
 			die("hello", cause);
 	}
+	sfd = fd[0];
 	memset(offsets, 0, sizeof offsets);
 	if (n == 2) {
 		offer(1, offsets, actions, 1700000000);
@@ -289,9 +391,10 @@ main(int argc, char **argv)
 		printf("end: cut\n");
 		_exit(0);	/* no close_notify, mid-commit */
 	}
-	if (strcmp(argv[5], "bad") == 0) {
-		offer(64, offsets, actions, 1700000000);
-		data(64, offsets, actions, 'A', 1);
+	if (strcmp(argv[5], "bad") == 0 || strncmp(mode, "ka", 2) == 0) {
+		n = strcmp(argv[5], "bad") == 0 ? 64 : 2;
+		offer(n, offsets, actions, 1700000000);
+		data(n, offsets, actions, 'A', n == 64);
 		acks();		/* the empty ACK: nothing was held */
 		buf_init(&b, 0);
 		msg_end_of_batch(&b, FRAME_FILE_BEGIN);
