@@ -27,6 +27,7 @@ fuzz_messages(const struct frame *f)
 	struct msg_begin	 b;
 	struct msg_end		 end;
 	struct msg_ack		 a;
+	struct msg_keepalive	 k;
 	struct blockmap		*m;
 
 	switch (f->type) {
@@ -48,6 +49,9 @@ fuzz_messages(const struct frame *f)
 	case FRAME_ACK:
 		if (msg_ack_decode(f, &a, NULL) == 0)
 			msg_ack_clear(&a);
+		break;
+	case FRAME_KEEPALIVE:
+		(void)msg_keepalive_decode(f, &k, NULL);
 		break;
 	case FRAME_SIGNATURE:
 		if (blockmap_parse(f->payload, f->len, &m, NULL) == 0)
