@@ -14,11 +14,21 @@
 struct tls_conn;
 
 #define CONN_RBUF	FRAME_MAX_BULK	/* the largest payload */
+/*
+ * Bytes read ahead of the frame being decoded: several small frames come
+ * out of one SSL_read (each call clears OpenSSL's error queue and takes
+ * the record layer's locks). Room for the largest non-bulk frame and its
+ * header, so that those are handed out in place.
+ */
+#define CONN_IBUF	(FRAME_HEADER_LEN + FRAME_MAX_ENTRY)
 #define CONN_WBUF	(FRAME_HEADER_LEN + FRAME_MAX_BULK + 64 * 1024)
 
 struct conn {
 	struct tls_conn		*tls;		/* borrowed */
-	uint8_t			*rbuf;		/* the last frame's payload */
+	uint8_t			*rbuf;		/* the last bulk frame's payload */
+	uint8_t			*ibuf;		/* read ahead, CONN_IBUF */
+	size_t			 ipos;		/* first byte not yet taken */
+	size_t			 ilen;		/* bytes held in ibuf */
 	uint8_t			*wbuf;
 	size_t			 wlen;
 	uint64_t		 bytes_in;
@@ -50,7 +60,10 @@ int	 conn_read(struct conn *c, struct frame *f, char **cause);
 /*
  * The same, but a DATA payload that fits in roomlen bytes at room goes
  * there instead (f->payload == room then): a striped chunk is gathered
- * for one large write without a copy (stripe-recv.c).
+ * for one large write without a copy (stripe-recv.c). A bulk payload
+ * (DATA, DELTA, SIGNATURE, CONTROL) is always in room or in the aligned
+ * rbuf; what was read ahead of it is copied, the rest read straight
+ * there. Other payloads may point into the read-ahead buffer.
  */
 int	 conn_read_to(struct conn *c, struct frame *f, uint8_t *room,
 	     size_t roomlen, char **cause);

@@ -15,7 +15,8 @@ conn_init(struct conn *c, struct tls_conn *tls)
 	tls_bulk(tls);
 	/* Aligned, so that payloads can be written with O_DIRECT (flush.h). */
 	if (posix_memalign((void **)&c->rbuf, 4096, CONN_RBUF) != 0 ||
-	    (c->wbuf = malloc(CONN_WBUF)) == NULL) {
+	    (c->wbuf = malloc(CONN_WBUF)) == NULL ||
+	    (c->ibuf = malloc(CONN_IBUF)) == NULL) {
 		conn_free(c);
 		return (FERRY_ERR_NOMEM);
 	}
@@ -27,7 +28,8 @@ conn_free(struct conn *c)
 {
 	free(c->rbuf);
 	free(c->wbuf);
-	c->rbuf = c->wbuf = NULL;
+	free(c->ibuf);
+	c->rbuf = c->wbuf = c->ibuf = NULL;
 }
 
 int
@@ -93,37 +95,134 @@ conn_read(struct conn *c, struct frame *f, char **cause)
 	return (conn_read_to(c, f, NULL, 0, cause));
 }
 
+/* A peer that closed inside a frame (type) or inside its header (-1). */
+static int
+conn_cut(int type, char **cause)
+{
+	if (type < 0)
+		return (err_set(cause, FERRY_ERR_CLOSED, "peer closed the "
+		    "connection in the middle of a frame header"));
+	return (err_set(cause, FERRY_ERR_CLOSED, "peer closed the connection "
+	    "in the middle of a %s frame", frame_type_name(type)));
+}
+
+/*
+ * Makes at least n (<= CONN_IBUF) bytes available at c->ibuf + c->ipos,
+ * reading whatever the connection has ready. type is the frame whose
+ * payload they are, -1 for a header: a close before them is clean only
+ * between frames.
+ */
+static int
+conn_fill(struct conn *c, size_t n, int type, char **cause)
+{
+	size_t	held = c->ilen - c->ipos, got;
+	int	r;
+
+	if (held >= n)
+		return (0);
+	if (c->ipos + n > CONN_IBUF) {
+		memmove(c->ibuf, c->ibuf + c->ipos, held);
+		c->ipos = 0;
+		c->ilen = held;
+	}
+	while (c->ilen - c->ipos < n) {
+		if ((r = tls_read_some(c->tls, c->ibuf + c->ilen,
+		    CONN_IBUF - c->ilen, &got, cause)) != 0) {
+			if (r == FERRY_ERR_CLOSED &&
+			    (type >= 0 || c->ilen > c->ipos))
+				return (conn_cut(type, cause));
+			return (r);
+		}
+		c->ilen += got;
+	}
+	return (0);
+}
+
+/* Takes n held bytes (conn_fill made sure of them). */
+static const uint8_t *
+conn_take(struct conn *c, size_t n)
+{
+	const uint8_t	*p = c->ibuf + c->ipos;
+
+	/* Emptied: the next read starts at the front again. */
+	c->ipos += n;
+	if (c->ipos == c->ilen)
+		c->ipos = c->ilen = 0;
+	return (p);
+}
+
+/*
+ * A bulk payload of len bytes into dst: what is held already is copied,
+ * a large rest is read straight into dst (no second copy of a 1 MiB
+ * frame), a small one through ibuf so that the next frames come with it.
+ */
+static int
+conn_read_bulk(struct conn *c, uint8_t *dst, size_t len, int type,
+    char **cause)
+{
+	size_t	held = c->ilen - c->ipos, n;
+	int	r;
+
+	n = held < len ? held : len;
+	if (n > 0)
+		memcpy(dst, conn_take(c, n), n);
+	if ((len -= n) == 0)
+		return (0);
+	if (len >= CONN_IBUF / 2) {
+		/* ibuf is empty: all it held went to dst above. */
+		if ((r = tls_read(c->tls, dst + n, len, cause)) ==
+		    FERRY_ERR_CLOSED)
+			return (conn_cut(type, cause));
+		return (r);
+	}
+	if ((r = conn_fill(c, len, type, cause)) != 0)
+		return (r);
+	memcpy(dst + n, conn_take(c, len), len);
+	return (0);
+}
+
 int
 conn_read_to(struct conn *c, struct frame *f, uint8_t *room, size_t roomlen,
     char **cause)
 {
-	uint8_t			hdr[FRAME_HEADER_LEN], *dst;
-	struct frame_header	h;
-	int			r;
+	struct frame_header	 h;
+	const uint8_t		*payload = NULL;
+	uint8_t			*dst;
+	int			 r;
 
 	/*
-	 * Exact reads straight into the payload buffer: OpenSSL has already
-	 * read ahead, so this costs no extra system call, and a 1 MiB frame
-	 * is not gathered piece by piece a second time.
+	 * The header is checked (magic, type, flags, the type's size limit)
+	 * before anything is done with its payload; the buffers are the
+	 * connection's, of fixed size: a peer's frame allocates nothing.
 	 */
-	if ((r = tls_read(c->tls, hdr, sizeof hdr, cause)) != 0)
+	if ((r = conn_fill(c, FRAME_HEADER_LEN, -1, cause)) != 0)
 		return (r);
-	if ((r = frame_header_parse(hdr, &h, cause)) != 0)
+	if ((r = frame_header_parse(c->ibuf + c->ipos, &h, cause)) != 0)
 		return (r);
-	dst = room != NULL && h.type == FRAME_DATA && h.len <= roomlen ?
-	    room : c->rbuf;
-	if (h.len > 0 && (r = tls_read(c->tls, dst, h.len, cause)) != 0) {
-		if (r == FERRY_ERR_CLOSED)
-			return (err_set(cause, r, "peer closed the connection "
-			    "in the middle of a %s frame",
-			    frame_type_name(h.type)));
-		return (r);
+	(void)conn_take(c, FRAME_HEADER_LEN);
+	if (h.len == 0)
+		;
+	else if (frame_type_max_len(h.type) + FRAME_HEADER_LEN <= CONN_IBUF) {
+		/* Control frames and entries are handed out in place. */
+		if ((r = conn_fill(c, h.len, h.type, cause)) != 0)
+			return (r);
+		payload = conn_take(c, h.len);
+	} else {
+		/*
+		 * Bulk payloads go to the aligned rbuf, so that they can be
+		 * written with O_DIRECT (flush.h), or to the caller's room.
+		 */
+		dst = room != NULL && h.type == FRAME_DATA &&
+		    h.len <= roomlen ? room : c->rbuf;
+		if ((r = conn_read_bulk(c, dst, h.len, h.type, cause)) != 0)
+			return (r);
+		payload = dst;
 	}
-	c->bytes_in += sizeof hdr + h.len;
+	c->bytes_in += FRAME_HEADER_LEN + h.len;
 	f->type = h.type;
 	f->flags = h.flags;
 	f->len = h.len;
-	f->payload = h.len > 0 ? dst : NULL;
+	f->payload = payload;
 	return (0);
 }
 

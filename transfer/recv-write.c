@@ -22,10 +22,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/xattr.h>
+#endif
 
 #include "err.h"
 #include "recv-int.h"
@@ -58,6 +62,12 @@
 struct recv_wdir {
 	int	fd;
 	int	refs;
+	/*
+	 * The mode bits that creating a file here takes away (the umask),
+	 * -1 if not known: the directory has a default ACL, which replaces
+	 * the umask, or the umask could not be read.
+	 */
+	int	lose;
 };
 
 struct recv_job {
@@ -86,6 +96,7 @@ struct recv_writer {
 	int			 stop;
 	int			 nthreads;
 	pthread_t		 th[RECV_WRITERS];
+	int			 umask;		/* the process's, or -1 */
 	struct recv_wdir	*dir;		/* the stream's cached one */
 	uint64_t		 dir_gen;	/* its cache_gen */
 	/*
@@ -117,20 +128,26 @@ recv_wdir_put(struct recv_wdir *d)
  * that the stream thread leaves alone until recv_write_wait are set.
  */
 static void
-recv_write_one(struct recv_job *j, int dirfd)
+recv_write_one(struct recv_job *j, const struct recv_wdir *d)
 {
 	struct recv_item	*it = j->it;
 	struct timespec		 ts[2];
 	const char		*what = "creating the unnamed file";
 	size_t			 off;
 	ssize_t			 n = 0;
-	int			 fd, e;
+	int			 fd, e, moded;
 
+	/*
+	 * Made with its mode when the umask leaves that whole: an fchmod
+	 * less a file. Unnamed until its commit, so nobody can open it in
+	 * between with the wider mode.
+	 */
+	moded = d->lose >= 0 && (j->mode & (uint32_t)d->lose) == 0;
 #ifdef O_TMPFILE
-	fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	fd = openat(d->fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
+	    moded ? (mode_t)j->mode : 0600);
 #else
 	/* Not reached: without it recv_tmp_reserve keeps no file aside. */
-	(void)dirfd;
 	fd = -1;
 	errno = EOPNOTSUPP;
 #endif
@@ -149,7 +166,7 @@ recv_write_one(struct recv_job *j, int dirfd)
 	what = "finishing";
 	ts[0].tv_sec = ts[1].tv_sec = it->e.mtime_sec;
 	ts[0].tv_nsec = ts[1].tv_nsec = it->e.mtime_nsec;
-	if (fchmod(fd, j->mode) == -1 || futimens(fd, ts) == -1)
+	if ((!moded && fchmod(fd, j->mode) == -1) || futimens(fd, ts) == -1)
 		goto fail;
 	/* The batch's syncfs makes it durable, its commit links it. */
 	it->tmp_fd = fd;
@@ -179,7 +196,7 @@ recv_write_main(void *arg)
 			w->tail = &w->head;
 		w->queued--;
 		pthread_mutex_unlock(&w->mu);
-		recv_write_one(j, j->dir->fd);
+		recv_write_one(j, j->dir);
 		pthread_mutex_lock(&w->mu);
 		w->written += j->it->verified;
 		recv_wdir_put(j->dir);
@@ -201,6 +218,51 @@ recv_write_main(void *arg)
 	return (NULL);
 }
 
+/*
+ * The process's umask, without changing it (umask(2) can only set it,
+ * and another thread may be creating files meanwhile): Linux shows it
+ * in /proc/self/status since 4.7. -1 elsewhere.
+ */
+static int
+recv_umask(void)
+{
+	char		 line[128];
+	FILE		*f;
+	unsigned int	 v;
+	int		 m = -1;
+
+	if ((f = fopen("/proc/self/status", "re")) == NULL)
+		return (-1);
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "Umask: %o", &v) == 1 && v <= 0777) {
+			m = (int)v;
+			break;
+		}
+	fclose(f);
+	return (m);
+}
+
+/*
+ * What creating a file in dirfd takes from its mode: the umask, unless
+ * the directory has a default ACL (then the ACL decides, and the file is
+ * given its mode afterwards as before).
+ */
+static int
+recv_dir_lose(int dirfd, int umask)
+{
+#ifdef __linux__
+	if (umask < 0)
+		return (-1);
+	if (fgetxattr(dirfd, "system.posix_acl_default", NULL, 0) == -1 &&
+	    (errno == ENODATA || errno == ENOTSUP))
+		return (umask);
+#else
+	(void)dirfd;
+	(void)umask;
+#endif
+	return (-1);
+}
+
 /* The stream's writer, its threads started; NULL if none could be. */
 static struct recv_writer *
 recv_writer_get(struct recv_stream *s)
@@ -216,6 +278,7 @@ recv_writer_get(struct recv_stream *s)
 	pthread_cond_init(&w->more, NULL);
 	pthread_cond_init(&w->less, NULL);
 	w->tail = &w->head;
+	w->umask = recv_umask();	/* read once a stream */
 	s->wr = w;	/* asked once: without threads, written as before */
 	for (i = 0; i < RECV_WRITERS; i++) {
 		if (pthread_create(&w->th[i], NULL, recv_write_main, w) != 0)
@@ -248,6 +311,7 @@ recv_write_defer(struct recv_stream *s, struct recv_file *rf,
 		}
 		d->fd = fd;
 		d->refs = 1;	/* the stream's */
+		d->lose = recv_dir_lose(fd, w->umask);
 	}
 	pthread_mutex_lock(&w->mu);
 	if (size <= RECV_WRITE_SPARE && (j = w->spare) != NULL) {

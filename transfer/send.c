@@ -194,6 +194,14 @@ send_whole(struct send_stream *s, const struct send_item *it, int fd,
 		send_throttle(s, got);
 		progress_update(&s->sh->pr, tf->rel, offset + *sent, it->size,
 		    got, 0);
+		/*
+		 * All the size offered: no read for the end of the file (a
+		 * system call a small file). One that grew meanwhile is
+		 * found out by send_one's fstat, as one that shrank is by
+		 * its count.
+		 */
+		if (offset + *sent == it->size)
+			return (0);
 	}
 }
 
@@ -362,7 +370,8 @@ send_one(struct send_stream *s, struct send_item *it, char **cause)
 	}
 	if (offset == 0)
 		hash_reset(h);
-	if (lseek(fd, (off_t)offset, SEEK_SET) == -1) {
+	/* A new descriptor is at 0 already: hash_fd_prefix uses pread. */
+	if (offset > 0 && lseek(fd, (off_t)offset, SEEK_SET) == -1) {
 		r = err_set(cause, FERRY_ERR_IO, "%s: %s", tf->src,
 		    strerror(errno));
 		goto out;

@@ -6,6 +6,8 @@
 # - 6,000 small files arrive whole, with PIPELINE and with either side
 #   speaking as a peer from before it (--no-pipeline), written by the
 #   stream's writer threads (recv-write.c) either way;
+# - the modes of the writers' files as in the source, under umask 022,
+#   umask 077, and a default ACL on the destination;
 # - a receiver killed with batches in flight (one committing, the next
 #   arriving) leaves under a final name only files whole and right, and
 #   the next try re-sends none of them.
@@ -26,6 +28,19 @@ for d in 0 1 2 3 4 5; do
 	    split -b 4096 -a 3 -d - "$TMP/src/d$d/f$d"
 done
 gen "$TMP/src/d2/big.bin" 2 big
+# Modes of all kinds among the writers' files: those the receiver's
+# umask leaves whole are created with them (no fchmod), the others get
+# theirs afterwards (recv-write.c); same_tree compares every mode
+# (0666 is not among them: a receiver drops the world write bit).
+# Under umask 022 0664 and 0660 take the second way, under 077 (the run
+# with a receiver --no-pipeline) all but 0600, 0700 and 0400.
+set -- 0600 0640 0644 0664 0660 0700 0755 0444 0400 0604
+for f in "$TMP"/src/d0/f0*[0-9]; do
+	[ $# -gt 0 ] || set -- 0600 0640 0644 0664 0660 0700 0755 0444 \
+	    0400 0604
+	chmod "$1" "$f"
+	shift
+done
 total=$(find "$TMP/src" -type f | wc -l)
 
 # finals: the files under a final name in the destination.
@@ -36,7 +51,10 @@ finals() {
 for how in "" "send" "recv"; do
 	rm -rf "${TMP:?}/dst/"*
 	if [ "$how" = recv ]; then
+		old_umask=$(umask)
+		umask 077
 		start_recv --no-pipeline
+		umask "$old_umask"
 	else
 		start_recv
 	fi
@@ -62,6 +80,40 @@ for how in "" "send" "recv"; do
 	[ "$(jq -r .tmp_aside "$TMP/rstats")" -ge 5000 ] ||
 	    fail "${how:-pipelined}: $(jq -r .tmp_aside "$TMP/rstats") files written by writer threads, want 5,000 or more"
 done
+
+# A default ACL on the destination replaces the umask for what is
+# created below it: here it takes the group's and others' bits from every
+# new file, so a writer that trusted the umask (022) alone would leave
+# 0644 as 0600. Each directory's ACL is looked for (recv-write.c), and
+# the files get their modes as in the source. Written with python3's
+# setxattr (no setfacl here): version 2, user::rwx, group::---, other::---.
+acl() {
+	python3 -c 'import os, struct, sys
+e = lambda tag, perm: struct.pack("<HHI", tag, perm, 0xffffffff)
+if sys.argv[2] == "set":
+    os.setxattr(sys.argv[1], "system.posix_acl_default",
+        struct.pack("<I", 2) + e(1, 7) + e(4, 0) + e(0x20, 0))
+else:
+    os.removexattr(sys.argv[1], "system.posix_acl_default")' "$@"
+}
+rm -rf "${TMP:?}/dst/"*
+if command -v python3 >/dev/null && acl "$TMP/dst" set; then
+	old_umask=$(umask)
+	umask 022
+	start_recv
+	umask "$old_umask"
+	send_to 0
+	checks=$((checks + 1))
+	wait_recv || fail "default ACL: receiver exited $rstatus: $(cat "$TMP/rerr")"
+	acl "$TMP/dst" unset
+	rm -rf "$TMP/dst/lost+found"
+	same_tree
+	checks=$((checks + 1))
+	[ "$(jq -r .tmp_aside "$TMP/rstats")" -ge 5000 ] ||
+	    fail "default ACL: $(jq -r .tmp_aside "$TMP/rstats") files written by writer threads, want 5,000 or more"
+else
+	fail "cannot set a default ACL on the ext4 mount point"
+fi
 
 # The kill: the sender throttled, so that batches are in flight when
 # half of the files are in place.
