@@ -348,9 +348,20 @@ dispatch_message(struct ferryd *d, struct hub_link *l, const char *op,
 		dispatch_port(x, l, msg);
 	else if (strcmp(op, "transfer.file") == 0)
 		dispatch_file_word(x, sender, i, ok, err);
-	else if (strcmp(op, "transfer.progress") == 0 && sender)
+	else if (strcmp(op, "transfer.progress") == 0 && sender &&
+	    x->last_progress != clock_now()) {
+		/*
+		 * Once a second a transfer, as a real ferryd reports: each is
+		 * a store transaction (a disk flush) under d->mu, and a
+		 * vendor could send thousands (progress-flood.sh). A report
+		 * dropped still counted as life (heard_at). last_progress is
+		 * dispatch_progress's when the hub sends, and then no agent
+		 * is the sender.
+		 */
+		x->last_progress = clock_now();
 		dispatch_progress_at(x, i, json_integer_value(
 		    json_object_get(msg, "bytes")));
+	}
 	else if (strcmp(op, "transfer.suspect") == 0 &&
 	    json_is_string(json_object_get(msg, "path")) &&
 	    json_is_string(json_object_get(msg, "why")))
