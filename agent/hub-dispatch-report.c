@@ -270,9 +270,10 @@ dispatch_port(struct jobs_xfer *x, const struct hub_link *l,
 		x->port = (int)port;
 		return;
 	}
-	audit_note(x->d, l->name, "port.refused", json_pack("{s:I, s:O?}",
-	    "transfer", (json_int_t)x->id, "port", json_is_integer(v) ?
-	    (json_t *)(uintptr_t)v : NULL));
+	/* Once a minute per agent: a vendor could repeat it (port-flood.sh). */
+	audit_note_limited(x->d, l->name, "port.refused", json_pack(
+	    "{s:I, s:O?}", "transfer", (json_int_t)x->id, "port",
+	    json_is_integer(v) ? (json_t *)(uintptr_t)v : NULL));
 	if (x->agent_error == NULL && asprintf(&x->agent_error, "agent %s "
 	    "announced a data port it may not use (the ports are %d-%d)",
 	    l->name, LINK_PORT_FIRST, LINK_PORT_LAST) == -1)
