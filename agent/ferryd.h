@@ -438,12 +438,17 @@ const char *caller_name(const json_t *req, uid_t uid, char *buf, size_t n);
 /*
  * hub-audit.c: a record in the hub's audit trail (detail taken, may be NULL;
  * caller holds d->mu), and the same at most once a minute per who and
- * what, for events an attacker can repeat. audit_api answers "audit".
+ * what, for events an attacker can repeat; audit_note_some at most max a
+ * minute, for events whose details differ and are each worth keeping
+ * (a budget apart from audit_note_limited's for the same what).
+ * audit_api answers "audit".
  */
 void	audit_note(struct ferryd *d, const char *who, const char *what,
 	    json_t *detail);
 void	audit_note_limited(struct ferryd *d, const char *who,
 	    const char *what, json_t *detail);
+void	audit_note_some(struct ferryd *d, const char *who, const char *what,
+	    int max, json_t *detail);
 json_t	*audit_api(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
 
