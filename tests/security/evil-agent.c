@@ -15,7 +15,8 @@
  *     becomes the count, 1 to N), --pace MS
  *     apart (a slow agent's drip; 0, at once, by default); --first JSON
  *     is sent instead of the hello; --send-file FILE sends FILE's JSON
- *     (too long for an argument).
+ *     (too long for an argument); --send-pace MS puts MS between the
+ *     --send messages.
  *     Exits 0 when the time is up, 3 when the hub hangs up first, 1
  *     when it refuses the hello.
  *
@@ -182,6 +183,7 @@ evil_talk(int argc, char **argv)
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "repeat-on", required_argument, NULL, 'R' },
 		{ "pace", required_argument, NULL, 'p' },
+		{ "send-pace", required_argument, NULL, 'P' },
 		{ "first", required_argument, NULL, 'f' },
 		{ "send-file", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
@@ -195,6 +197,7 @@ evil_talk(int argc, char **argv)
 	char			*cause = NULL;
 	size_t			 nrules = 0, i;
 	int			 ch, hold = 1000, repeat = 1, pace = 0, r;
+	int			 send_pace = 0;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -203,6 +206,7 @@ evil_talk(int argc, char **argv)
 		case 'r': repeat = atoi(optarg); break;
 		case 'R': rop = optarg; break;
 		case 'p': pace = atoi(optarg); break;
+		case 'P': send_pace = atoi(optarg); break;
 		case 'f':
 			json_decref(first);
 			if ((first = json_loads(optarg, 0, &jerr)) == NULL) {
@@ -251,6 +255,8 @@ evil_talk(int argc, char **argv)
 			r = err_set(&cause, FERRY_ERR_AUTH, "refused: %s",
 			    json_string_value(json_object_get(w, "error")));
 		json_array_foreach(sends, i, m) {
+			if (i > 0 && send_pace > 0)
+				usleep((useconds_t)send_pace * 1000);
 			if (r != 0 || (r = evil_send(&e, m, &cause)) != 0)
 				break;
 		}
