@@ -449,6 +449,12 @@ void	audit_note_limited(struct ferryd *d, const char *who,
 	    const char *what, json_t *detail);
 void	audit_note_some(struct ferryd *d, const char *who, const char *what,
 	    int max, json_t *detail);
+/*
+ * Refusals of what a person's agent relayed (send.refused, roots.refused)
+ * recorded a minute per agent or person: a few mistakes each kept, a
+ * flood not (refused-flood.sh, roots-flood.sh).
+ */
+#define AUDIT_AGENT_REFUSALS	10
 json_t	*audit_api(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
 

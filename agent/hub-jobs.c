@@ -311,9 +311,6 @@ struct jobs_build {
  */
 #define JOBS_PAGE_WAIT		60
 
-/* send.refused records a minute for one person's agents' requests. */
-#define JOBS_REFUSED_MAX	10
-
 /*
  * Whether endpoint (a site or a user) may read (the source) or write (the
  * destination) res. Sites and employees may do both; a restricted user
@@ -715,8 +712,8 @@ jobs_build_clear(struct jobs_build *b)
 /*
  * A send refused for what it asked (a grant, a symlink, ferry's own
  * files): the audit trail says who tried what. Relayed from a person's
- * agent (req has _agent, which no local client may set), JOBS_REFUSED_MAX
- * a minute per person: an agent may ask again and again, each refusal
+ * agent (req has _agent, which no local client may set),
+ * AUDIT_AGENT_REFUSALS a minute per person: an agent may ask again and again, each refusal
  * quick (refused-flood.sh); a person's few mistakes are each kept.
  */
 static void
@@ -730,8 +727,8 @@ jobs_audit_refusal(struct ferryd *d, const char *who,
 	    "why", b->cause != NULL ? b->cause : "refused");
 	if (json_object_get(req, "_agent") != NULL) {
 		pthread_mutex_lock(&d->mu);
-		audit_note_some(d, who, "send.refused", JOBS_REFUSED_MAX,
-		    detail);
+		audit_note_some(d, who, "send.refused",
+		    AUDIT_AGENT_REFUSALS, detail);
 		pthread_mutex_unlock(&d->mu);
 		return;
 	}

@@ -269,9 +269,16 @@ roots_api(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 		r = roots_take(d, ep, agent ? agent : ep, json_object_get(req,
 		    "roots"), 1, &cause);
 	if (r != 0) {
+		json_t	*why = json_pack("{s:s}", "why", cause ? cause :
+			    err_str(r));
+
+		/* Relayed (agent set), it may come again and again. */
 		pthread_mutex_lock(&d->mu);
-		audit_note(d, agent ? agent : ep, "roots.refused", json_pack(
-		    "{s:s}", "why", cause ? cause : err_str(r)));
+		if (agent != NULL)
+			audit_note_some(d, agent, "roots.refused",
+			    AUDIT_AGENT_REFUSALS, why);
+		else
+			audit_note(d, ep, "roots.refused", why);
 		pthread_mutex_unlock(&d->mu);
 		rep = json_pack("{s:s, s:b}", "error", cause ? cause :
 		    err_str(r), "done", 1);
