@@ -450,6 +450,12 @@ void	audit_note_limited(struct ferryd *d, const char *who,
 void	audit_note_some(struct ferryd *d, const char *who, const char *what,
 	    int max, json_t *detail);
 /*
+ * Whether one more what from who may be recorded (and counts it): max a
+ * minute, for records the caller writes itself. Caller holds d->mu.
+ */
+int	audit_due(struct ferryd *d, const char *who, const char *what,
+	    int max);
+/*
  * Refusals of what a person's agent relayed (send.refused, roots.refused)
  * recorded a minute per agent or person: a few mistakes each kept, a
  * flood not (refused-flood.sh, roots-flood.sh).

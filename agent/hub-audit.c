@@ -87,6 +87,12 @@ audit_note_limited(struct ferryd *d, const char *who, const char *what,
 	audit_note_some(d, who, what, 1, detail);
 }
 
+int
+audit_due(struct ferryd *d, const char *who, const char *what, int max)
+{
+	return (!audit_quiet(d, who, what, max));
+}
+
 void
 audit_note_some(struct ferryd *d, const char *who, const char *what,
     int max, json_t *detail)
