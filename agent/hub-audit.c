@@ -2,8 +2,9 @@
  * The hub's audit trail as ferryd writes it and the local API reads it
  * (`ferry audit`). Security events (a refused answer, a connection over
  * a limit, a refused enrolment) are recorded with who caused them; those
- * an attacker can repeat at will are recorded at most once a minute per
- * cause and address, so that a flood cannot fill the disk.
+ * an attacker can repeat at will are recorded at most once (or a few
+ * times) a minute per cause and address or agent, so that a flood cannot
+ * fill the disk.
  */
 #include "config.h"
 
