@@ -438,12 +438,29 @@ const char *caller_name(const json_t *req, uid_t uid, char *buf, size_t n);
 /*
  * hub-audit.c: a record in the hub's audit trail (detail taken, may be NULL;
  * caller holds d->mu), and the same at most once a minute per who and
- * what, for events an attacker can repeat. audit_api answers "audit".
+ * what, for events an attacker can repeat; audit_note_some at most max a
+ * minute, for events whose details differ and are each worth keeping
+ * (a budget apart from audit_note_limited's for the same what).
+ * audit_api answers "audit".
  */
 void	audit_note(struct ferryd *d, const char *who, const char *what,
 	    json_t *detail);
 void	audit_note_limited(struct ferryd *d, const char *who,
 	    const char *what, json_t *detail);
+void	audit_note_some(struct ferryd *d, const char *who, const char *what,
+	    int max, json_t *detail);
+/*
+ * Whether one more what from who may be recorded (and counts it): max a
+ * minute, for records the caller writes itself. Caller holds d->mu.
+ */
+int	audit_due(struct ferryd *d, const char *who, const char *what,
+	    int max);
+/*
+ * Refusals of what a person's agent relayed (send.refused, roots.refused)
+ * recorded a minute per agent or person: a few mistakes each kept, a
+ * flood not (refused-flood.sh, roots-flood.sh).
+ */
+#define AUDIT_AGENT_REFUSALS	10
 json_t	*audit_api(struct ferryd *d, const char *op, const json_t *req,
 	    uid_t uid);
 

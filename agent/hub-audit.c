@@ -2,8 +2,9 @@
  * The hub's audit trail as ferryd writes it and the local API reads it
  * (`ferry audit`). Security events (a refused answer, a connection over
  * a limit, a refused enrolment) are recorded with who caused them; those
- * an attacker can repeat at will are recorded at most once a minute per
- * cause and address, so that a flood cannot fill the disk.
+ * an attacker can repeat at will are recorded at most once (or a few
+ * times) a minute per cause and address or agent, so that a flood cannot
+ * fill the disk.
  */
 #include "config.h"
 
@@ -40,25 +41,35 @@ audit_note(struct ferryd *d, const char *who, const char *what,
 	free(cause);
 }
 
-/* Whether what from who was recorded less than a minute ago. */
+/*
+ * Whether what from who was recorded max times in the last minute (the
+ * minute from the first of them). max is part of the key, so that
+ * audit_note_some's budget and audit_note_limited's are apart.
+ */
 static int
-audit_quiet(struct ferryd *d, const char *who, const char *what)
+audit_quiet(struct ferryd *d, const char *who, const char *what, int max)
 {
 	static struct {
 		char	key[160];
 		int64_t	at;
+		int	n;
 	}		 slots[AUDIT_QUIET_SLOTS];
 	char		 key[160];
 	int64_t		 now = clock_now();
 	size_t		 i, oldest = 0;
 
 	(void)d;
-	snprintf(key, sizeof key, "%s %s", who, what);
+	snprintf(key, sizeof key, "%s %s %d", who, what, max);
 	for (i = 0; i < AUDIT_QUIET_SLOTS; i++) {
 		if (strcmp(slots[i].key, key) == 0) {
-			if (now - slots[i].at < AUDIT_QUIET_S)
-				return (1);
+			if (now - slots[i].at < AUDIT_QUIET_S) {
+				if (slots[i].n >= max)
+					return (1);
+				slots[i].n++;
+				return (0);
+			}
 			slots[i].at = now;
+			slots[i].n = 1;
 			return (0);
 		}
 		if (slots[i].at < slots[oldest].at)
@@ -66,6 +77,7 @@ audit_quiet(struct ferryd *d, const char *who, const char *what)
 	}
 	snprintf(slots[oldest].key, sizeof slots[oldest].key, "%s", key);
 	slots[oldest].at = now;
+	slots[oldest].n = 1;
 	return (0);
 }
 
@@ -73,7 +85,20 @@ void
 audit_note_limited(struct ferryd *d, const char *who, const char *what,
     json_t *detail)
 {
-	if (audit_quiet(d, who, what))
+	audit_note_some(d, who, what, 1, detail);
+}
+
+int
+audit_due(struct ferryd *d, const char *who, const char *what, int max)
+{
+	return (!audit_quiet(d, who, what, max));
+}
+
+void
+audit_note_some(struct ferryd *d, const char *who, const char *what,
+    int max, json_t *detail)
+{
+	if (audit_quiet(d, who, what, max))
 		json_decref(detail);
 	else
 		audit_note(d, who, what, detail);

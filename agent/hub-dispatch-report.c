@@ -21,6 +21,9 @@
 #include "saved.h"
 #include "store.h"
 
+/* The bytes of a suspect's path or reason kept in the audit trail. */
+#define DISPATCH_SUSPECT_TEXT	1024
+
 /*
  * Marks the delivered files' tasks done, in one transaction, now or (if
  * !all) once the batch is full or old enough. Caller holds d->mu.
@@ -195,18 +198,41 @@ dispatch_progress(const struct transfer_progress *p, void *arg)
 }
 
 /*
+ * s cut to DISPATCH_SUSPECT_TEXT bytes at most, at a character's start
+ * (UTF-8), into buf.
+ */
+static const char *
+dispatch_cut(const char *s, char *buf, size_t size)
+{
+	size_t	n = strlen(s);
+
+	if (n < size)
+		return (s);
+	n = size - 1;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return (buf);
+}
+
+/*
  * Something in x broke the rules (transfer.h's suspect): a source behind a
  * symlink, an entry or basis refused, a setuid bit dropped. It goes into
- * the audit trail, the first few of a transfer only. Caller holds d->mu.
+ * the audit trail, the first few of a transfer only, each text cut to
+ * DISPATCH_SUSPECT_TEXT bytes (an agent's report may carry 8 KiB each:
+ * suspect-flood.sh). Caller holds d->mu.
  */
 void
 dispatch_audit(struct jobs_xfer *x, const char *rel, const char *why)
 {
 	json_t	*detail;
-	char	*text;
+	char	*text, rbuf[DISPATCH_SUSPECT_TEXT], wbuf[DISPATCH_SUSPECT_TEXT];
 
 	if (x->nsuspect++ >= FERRYD_SUSPECT_MAX)
 		return;
+	rel = dispatch_cut(rel, rbuf, sizeof rbuf);
+	why = dispatch_cut(why, wbuf, sizeof wbuf);
 	detail = json_pack("{s:I, s:s, s:s, s:s, s:s}", "job",
 	    (json_int_t)x->job_id, "from", x->send.link ? x->send.link :
 	    "hub", "to", x->recv.link ? x->recv.link : "hub", "path", rel,
@@ -270,9 +296,10 @@ dispatch_port(struct jobs_xfer *x, const struct hub_link *l,
 		x->port = (int)port;
 		return;
 	}
-	audit_note(x->d, l->name, "port.refused", json_pack("{s:I, s:O?}",
-	    "transfer", (json_int_t)x->id, "port", json_is_integer(v) ?
-	    (json_t *)(uintptr_t)v : NULL));
+	/* Once a minute per agent: a vendor could repeat it (port-flood.sh). */
+	audit_note_limited(x->d, l->name, "port.refused", json_pack(
+	    "{s:I, s:O?}", "transfer", (json_int_t)x->id, "port",
+	    json_is_integer(v) ? (json_t *)(uintptr_t)v : NULL));
 	if (x->agent_error == NULL && asprintf(&x->agent_error, "agent %s "
 	    "announced a data port it may not use (the ports are %d-%d)",
 	    l->name, LINK_PORT_FIRST, LINK_PORT_LAST) == -1)
@@ -348,12 +375,29 @@ dispatch_message(struct ferryd *d, struct hub_link *l, const char *op,
 		dispatch_port(x, l, msg);
 	else if (strcmp(op, "transfer.file") == 0)
 		dispatch_file_word(x, sender, i, ok, err);
-	else if (strcmp(op, "transfer.progress") == 0 && sender)
+	else if (strcmp(op, "transfer.progress") == 0 && sender &&
+	    x->last_progress != clock_now()) {
+		/*
+		 * Once a second a transfer, as a real ferryd reports: each is
+		 * a store transaction (a disk flush) under d->mu, and a
+		 * vendor could send thousands (progress-flood.sh). A report
+		 * dropped still counted as life (heard_at). last_progress is
+		 * dispatch_progress's when the hub sends, and then no agent
+		 * is the sender.
+		 */
+		x->last_progress = clock_now();
 		dispatch_progress_at(x, i, json_integer_value(
 		    json_object_get(msg, "bytes")));
+	}
+	/*
+	 * An agent's suspects: FERRYD_SUSPECT_MAX a minute per agent too, as
+	 * a publish is a transfer and a vendor can make them one after
+	 * another (suspect-flood.sh).
+	 */
 	else if (strcmp(op, "transfer.suspect") == 0 &&
 	    json_is_string(json_object_get(msg, "path")) &&
-	    json_is_string(json_object_get(msg, "why")))
+	    json_is_string(json_object_get(msg, "why")) &&
+	    audit_due(d, l->name, "transfer.suspect", FERRYD_SUSPECT_MAX))
 		dispatch_audit(x, json_string_value(json_object_get(msg,
 		    "path")), json_string_value(json_object_get(msg, "why")));
 	else if (strcmp(op, "transfer.done") == 0) {

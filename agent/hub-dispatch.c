@@ -505,6 +505,7 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	size_t			 i;
 	struct dispatch_src	 src = { -1, -1, NULL };
 	size_t			 bytes = 0;
+	int64_t			 carried = 0;	/* the files' sizes */
 	json_t			*suspects = NULL;
 	int			 claim, r;
 
@@ -580,6 +581,8 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 		if ((r = dispatch_add(x, m, &j, &due->t[i], &src, suspects,
 		    &cause)) == 0) {
 			bytes += dispatch_start_bytes(&x->l.v[x->l.n - 1]);
+			/* At most 4,096 files of 1 PiB (STORE_SIZE_MAX). */
+			carried += due->t[i].size > 0 ? due->t[i].size : 0;
 			continue;
 		}
 		if (r == 1)
@@ -591,6 +594,7 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 		cause = NULL;
 	}
 	r = 0;
+	saved_xfer_plan(x->id, (int64_t)x->l.n, carried);
 	if (x->task != NULL)
 		r = store_tasks_start(d->store, j.id, x->task, x->l.n,
 		    clock_now(), NULL, &cause);

@@ -711,17 +711,27 @@ jobs_build_clear(struct jobs_build *b)
 
 /*
  * A send refused for what it asked (a grant, a symlink, ferry's own
- * files): the audit trail says who tried what.
+ * files): the audit trail says who tried what. Relayed from a person's
+ * agent (req has _agent, which no local client may set),
+ * AUDIT_AGENT_REFUSALS a minute per person: an agent may ask again and again, each refusal
+ * quick (refused-flood.sh); a person's few mistakes are each kept.
  */
 static void
 jobs_audit_refusal(struct ferryd *d, const char *who,
-    const struct jobs_build *b)
+    const struct jobs_build *b, const json_t *req)
 {
 	json_t	*detail;
 	char	*text;
 
 	detail = json_pack("{s:s, s:s, s:s}", "from", b->from, "to", b->to,
 	    "why", b->cause != NULL ? b->cause : "refused");
+	if (json_object_get(req, "_agent") != NULL) {
+		pthread_mutex_lock(&d->mu);
+		audit_note_some(d, who, "send.refused",
+		    AUDIT_AGENT_REFUSALS, detail);
+		pthread_mutex_unlock(&d->mu);
+		return;
+	}
 	text = detail != NULL ? json_dumps(detail, JSON_COMPACT) : NULL;
 	pthread_mutex_lock(&d->mu);
 	store_audit_add(d->store, clock_now(), who, "send.refused", text,
@@ -832,7 +842,7 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		r = dispatch_relay_check(d, b.from, b.to, !no_relay, who,
 		    &b.cause);
 	if (r == FERRY_ERR_DENIED)
-		jobs_audit_refusal(d, who, &b);
+		jobs_audit_refusal(d, who, &b, req);
 	if (r == 0) {
 		enum store_clearance cl;
 

@@ -24,6 +24,13 @@
 #include "store.h"
 
 #define ROOTS_MAX	64	/* roots one agent may report */
+/*
+ * roots.report taken a minute per site or person: each replaces its
+ * roots in the store (a transaction, a disk flush, under d->mu), and a
+ * person sets roots by hand (roots-churn.sh: 200 in 4 s before).
+ */
+#define ROOTS_REPORTS_MAX	30
+#define ROOTS_RATE_SLOTS	64
 
 struct roots_find {
 	const char	*share;
@@ -243,6 +250,42 @@ roots_hello(struct ferryd *d, const char *agent, const char *site,
 }
 
 /*
+ * Whether endpoint's roots were replaced ROOTS_REPORTS_MAX times in the
+ * minute from the first of them; if not, counts one more. The slots are
+ * the endpoints seen last. Caller holds d->mu.
+ */
+static int
+roots_too_often(const char *endpoint)
+{
+	static struct {
+		char	ep[256];
+		int64_t	at;
+		int	n;
+	}		 slots[ROOTS_RATE_SLOTS];
+	int64_t		 now = clock_now();
+	size_t		 i, oldest = 0;
+
+	for (i = 0; i < ROOTS_RATE_SLOTS; i++) {
+		if (strcmp(slots[i].ep, endpoint) == 0) {
+			if (now - slots[i].at >= 60) {
+				slots[i].at = now;
+				slots[i].n = 0;
+			}
+			if (slots[i].n >= ROOTS_REPORTS_MAX)
+				return (1);
+			slots[i].n++;
+			return (0);
+		}
+		if (slots[i].at < slots[oldest].at)
+			oldest = i;
+	}
+	snprintf(slots[oldest].ep, sizeof slots[oldest].ep, "%s", endpoint);
+	slots[oldest].at = now;
+	slots[oldest].n = 1;
+	return (0);
+}
+
+/*
  * roots.report (an agent's ferryd, for `ferry root set`) and roots (what
  * `ferry status` and `ferry root` show): the roots of the asking agent's
  * site or person, or on the hub of the one named.
@@ -265,13 +308,28 @@ roots_api(struct ferryd *d, const char *op, const json_t *req, uid_t uid)
 		    0 ? "roots needs a site or person (\"endpoint\")" :
 		    "roots are set on the agent's machine: 'ferry root set "
 		    "SHARE PATH' there", "done", 1));
-	if (strcmp(op, "roots.report") == 0)
+	if (strcmp(op, "roots.report") == 0) {
+		pthread_mutex_lock(&d->mu);
+		if (roots_too_often(ep))
+			r = err_set(&cause, FERRY_ERR_TOOBIG, "%s: its roots "
+			    "were set %d times in the last minute: set them "
+			    "again in a minute", ep, ROOTS_REPORTS_MAX);
+		pthread_mutex_unlock(&d->mu);
+	}
+	if (r == 0 && strcmp(op, "roots.report") == 0)
 		r = roots_take(d, ep, agent ? agent : ep, json_object_get(req,
 		    "roots"), 1, &cause);
 	if (r != 0) {
+		json_t	*why = json_pack("{s:s}", "why", cause ? cause :
+			    err_str(r));
+
+		/* Relayed (agent set), it may come again and again. */
 		pthread_mutex_lock(&d->mu);
-		audit_note(d, agent ? agent : ep, "roots.refused", json_pack(
-		    "{s:s}", "why", cause ? cause : err_str(r)));
+		if (agent != NULL)
+			audit_note_some(d, agent, "roots.refused",
+			    AUDIT_AGENT_REFUSALS, why);
+		else
+			audit_note(d, ep, "roots.refused", why);
 		pthread_mutex_unlock(&d->mu);
 		rep = json_pack("{s:s, s:b}", "error", cause ? cause :
 		    err_str(r), "done", 1);

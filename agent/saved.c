@@ -16,12 +16,23 @@
 #include "saved.h"
 
 #define SAVED_MAX	1024	/* transfers remembered, oldest replaced */
+/*
+ * An end's figures are its word: at most what the transfer carries (a
+ * vendor reported 2^63-1, and the totals overflowed). The wire may carry
+ * a little more than the files: framing, each file's entry. A transfer
+ * whose files are not known (taken over from another hub) is held to a
+ * task's largest size (STORE_SIZE_MAX).
+ */
+#define SAVED_UNPLANNED		((int64_t)1 << 50)
+#define SAVED_WIRE_FILE		4096
+#define SAVED_WIRE_SLACK	(1024 * 1024)
 
 struct saved_xfer {
 	int64_t	xfer_id;
 	int64_t	job_id;
 	int64_t	start_ms;
 	int	counted;	/* its first report is in */
+	int64_t	files, bytes;	/* what it carries; files -1: unknown */
 	/* Its agents' keys: only they report on it (all zero: the hub). */
 	uint8_t	ends[2][IDENTITY_FP_LEN];
 };
@@ -56,11 +67,34 @@ saved_xfer_start(int64_t xfer_id, int64_t job_id, const uint8_t *send_fp,
 	s->job_id = job_id;
 	s->start_ms = clock_ms();
 	s->counted = 0;
+	s->files = -1;
+	s->bytes = 0;
 	memset(s->ends, 0, sizeof s->ends);
 	if (send_fp != NULL)
 		memcpy(s->ends[0], send_fp, IDENTITY_FP_LEN);
 	if (recv_fp != NULL)
 		memcpy(s->ends[1], recv_fp, IDENTITY_FP_LEN);
+}
+
+void
+saved_xfer_plan(int64_t xfer_id, int64_t files, int64_t bytes)
+{
+	size_t	i;
+
+	for (i = 0; i < SAVED_MAX; i++) {
+		if (saved_xfers[i].xfer_id == xfer_id) {
+			saved_xfers[i].files = files;
+			saved_xfers[i].bytes = bytes;
+			return;
+		}
+	}
+}
+
+/* v, from 0 to max. */
+static int64_t
+saved_clamp(int64_t v, int64_t max)
+{
+	return (v < 0 ? 0 : v > max ? max : v);
 }
 
 /* Whether the agent of key fp is an end of x (never the hub's zeros). */
@@ -117,10 +151,11 @@ saved_totals(struct saved_totals *out)
 void
 saved_xfer_done(const json_t *msg, const uint8_t *fp)
 {
+	struct saved_xfer	*x;
 	struct saved_job	*j;
 	int64_t			 id = json_integer_value(json_object_get(msg,
 				    "id"));
-	int64_t			 bytes, wire, n;
+	int64_t			 bytes, wire, n, files, most;
 	size_t			 i;
 
 	for (i = 0; i < SAVED_MAX; i++) {
@@ -136,11 +171,17 @@ saved_xfer_done(const json_t *msg, const uint8_t *fp)
 		if (saved_xfers[i].counted)
 			continue;
 		saved_xfers[i].counted = 1;
+		x = &saved_xfers[i];
+		files = x->files >= 0 ? x->files : 1 << 20;
+		most = x->files >= 0 ? x->bytes : SAVED_UNPLANNED;
 		/* Both ends count the files striped: once, too. */
-		j->striped += json_integer_value(json_object_get(msg,
-		    "striped"));
-		bytes = json_integer_value(json_object_get(msg, "bytes"));
-		wire = json_integer_value(json_object_get(msg, "wire_bytes"));
+		j->striped += saved_clamp(json_integer_value(json_object_get(
+		    msg, "striped")), files);
+		bytes = saved_clamp(json_integer_value(json_object_get(msg,
+		    "bytes")), most);
+		wire = saved_clamp(json_integer_value(json_object_get(msg,
+		    "wire_bytes")), most + most / 64 + files * SAVED_WIRE_FILE +
+		    SAVED_WIRE_SLACK);
 		j->bytes += bytes;
 		j->wire += wire;
 		saved_count(&saved_xfers[i], bytes, wire);

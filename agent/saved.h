@@ -17,9 +17,15 @@
 void	saved_xfer_start(int64_t xfer_id, int64_t job_id,
 	    const uint8_t *send_fp, const uint8_t *recv_fp);
 /*
+ * What transfer xfer_id carries: files of bytes in all (their planned
+ * sizes), the bound of what its ends may say it moved.
+ */
+void	saved_xfer_plan(int64_t xfer_id, int64_t files, int64_t bytes);
+/*
  * The transfer.done of the agent of key fp: its bytes and wire_bytes,
  * counted once, and only from one of the transfer's ends (ids follow
- * the run every welcome carries: any agent can name another's).
+ * the run every welcome carries: any agent can name another's), each
+ * figure no more than the transfer carries (saved-end-forged.sh).
  */
 void	saved_xfer_done(const json_t *msg, const uint8_t *fp);
 /* Bytes the hub relayed between the agents for job_id (hub-splice.c). */

@@ -39,6 +39,23 @@ struct store_move {
 
 #define STORE_NAMES(a) (sizeof (a) / sizeof (a)[0])
 
+/*
+ * The largest size a task may have: 1 PiB, beyond any file a studio
+ * moves. A listing's sizes are the listing agent's word (a vendor's):
+ * unbounded, one of 2^63-1 bytes wrapped the job's counters and the
+ * sums of /metrics (size-forged.sh).
+ */
+#define STORE_SIZE_MAX	((int64_t)1 << 50)
+
+/* total + size, at most INT64_MAX: a job's bytes never wrap. */
+static inline int64_t
+store_size_add(int64_t total, int64_t size)
+{
+	if (size <= 0)
+		return (total);
+	return (size > INT64_MAX - total ? INT64_MAX : total + size);
+}
+
 struct store {
 	struct db		*db;
 	int64_t			 retry_base;

@@ -122,6 +122,10 @@ store_task_insert(struct store *st, struct db_rows *rows,
 	    *t->dst_path == '\0' || t->size < 0)
 		return (err_set(cause, FERRY_ERR_INVAL, "task %zu: needs a "
 		    "source, a destination and a size", i + 1));
+	if (t->size > STORE_SIZE_MAX)
+		return (err_set(cause, FERRY_ERR_TOOBIG, "%s: a size of %jd "
+		    "bytes, more than a file may have (%jd, 1 PiB)",
+		    t->src_path, (intmax_t)t->size, (intmax_t)STORE_SIZE_MAX));
 	dest = job->to_site != NULL ? job->to_site : job->to_user;
 	max = t->max_attempts > 0 ? t->max_attempts : st->max_attempts;
 	return (db_rows_add(rows, cause, id, dest, job->priority,
@@ -148,7 +152,7 @@ store_job_create_tx(struct store *st, const struct store_job *job,
 	if ((r = store_job_check(st, job, cause)) != 0)
 		return (r);
 	for (i = 0; i < ntasks; i++)
-		total += tasks[i].size > 0 ? tasks[i].size : 0;
+		total = store_size_add(total, tasks[i].size);
 	r = db_q(st->db, sql, &s, cause, "ttttntttiiiii", job->submitter,
 	    job->from_site, job->to_site, job->to_user, job->priority,
 	    job->note, job->meta, ntasks > 0 ? "running" : "done", now, now,
@@ -225,7 +229,7 @@ store_job_stream_tx(struct store *st, const struct store_job *job,
 		r = store_task_insert(st, rows, job, *id, t, n, now, cause);
 		if (r != 0)
 			break;
-		total += t->size > 0 ? t->size : 0;
+		total = store_size_add(total, t->size);
 		n++;
 	}
 	if (r == 0)

@@ -63,7 +63,7 @@ store_job_append(struct store *st, const struct store_job *job, int64_t id,
 		if ((r = store_task_insert(st, rows, job, id, t, done + n, now,
 		    cause)) != 0)
 			break;
-		total += t->size > 0 ? t->size : 0;
+		total = store_size_add(total, t->size);
 		n++;
 	}
 	if (r == 1)

@@ -18,9 +18,14 @@
 const char *const store_stat_sql[] = {
 	[STORE_STAT_JOBS] =
 	    "SELECT state, count(*), 0 FROM jobs GROUP BY state",
+	/*
+	 * The bytes summed as reals (SQLite; numeric in PostgreSQL): an
+	 * integer sum() that overflows fails the whole query, and with it
+	 * /metrics (progress-forged.sh, size-forged.sh); exact to 2^53.
+	 */
 	[STORE_STAT_MOVED] =
-	    "SELECT coalesce(to_site, to_user), sum(n_done), sum(bytes_done)"
-	    " FROM jobs GROUP BY 1",
+	    "SELECT coalesce(to_site, to_user), sum(n_done),"
+	    " sum(bytes_done * 1.0) FROM jobs GROUP BY 1",
 	[STORE_STAT_FAILED] =
 	    "SELECT coalesce(error, ''), count(*), 0 FROM tasks"
 	    " WHERE state = 'failed' GROUP BY 1",

@@ -521,6 +521,10 @@ store_task_progress(struct store *st, int64_t id, int64_t bytes_done,
 	if (r == 0 && m.state != STORE_RUNNING)
 		r = err_set(cause, FERRY_ERR_STATE, "task %jd is %s, not "
 		    "running", (intmax_t)id, store_state_name(m.state));
+	if (r == 0 && (bytes_done < 0 || bytes_done > m.size))
+		r = err_set(cause, FERRY_ERR_INVAL, "task %jd: %jd bytes done "
+		    "of its %jd", (intmax_t)id, (intmax_t)bytes_done,
+		    (intmax_t)m.size);
 	if (r == 0)
 		r = db_q(st->db, task, &s, cause, "iii", bytes_done, now, id);
 	if (r == 0)

@@ -534,6 +534,11 @@ int	 store_tasks_start(struct store *st, int64_t job_id,
 int	 store_tasks_done(struct store *st, int64_t job_id,
 	     const int64_t *ids, size_t n, int64_t now, size_t *moved,
 	     char **cause);
+/*
+ * A running task's bytes so far: 0 to its size, else refused
+ * (FERRY_ERR_INVAL): a sending agent's word is all it rests on, and the
+ * jobs' sums (/metrics) must not overflow (progress-forged.sh).
+ */
 int	 store_task_progress(struct store *st, int64_t id, int64_t bytes_done,
 	     int64_t now, char **cause);
 int	 store_task_done(struct store *st, int64_t id, int64_t now,

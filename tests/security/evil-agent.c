@@ -3,17 +3,20 @@
  * attack tests in tests/security/ (docs/security.md lists them).
  *
  *   evil-agent talk STATE [--address ADDR] [--hold MS]
- *       [--send JSON]... [--on OP=JSON]... [--repeat N]
+ *       [--send JSON]... [--on OP=JSON]... [--repeat N [--repeat-on OP]]
  *     Connects as the agent of STATE, says hello (claiming ADDR), prints
  *     the hub's welcome, sends each --send message, then for MS
  *     milliseconds prints every message from the hub, one JSON line
  *     each, and answers a message whose op is OP with JSON (its "@req",
  *     "@id", "@token" and "@port" strings replaced by that message's;
  *     OP=@FILE takes JSON from FILE).
- *     With --repeat N each answer goes N times (a replay), --pace MS
+ *     With --repeat N each answer goes N times (a replay; with
+ *     --repeat-on OP only the answers to OP; a top-level "@n" in it
+ *     becomes the count, 1 to N), --pace MS
  *     apart (a slow agent's drip; 0, at once, by default); --first JSON
  *     is sent instead of the hello; --send-file FILE sends FILE's JSON
- *     (too long for an argument).
+ *     (too long for an argument); --send-pace MS puts MS between the
+ *     --send messages.
  *     Exits 0 when the time is up, 3 when the hub hangs up first, 1
  *     when it refuses the hello.
  *
@@ -106,16 +109,36 @@ evil_rule_parse(const char *arg, struct evil_rule *rule)
 	return (0);
 }
 
+/* ans, sent as the n-th (from 1) of its repeats: "@n" replaced by n. */
+static int
+evil_send_nth(struct evil *e, const json_t *ans, int n, char **cause)
+{
+	json_t		*one = json_deep_copy(ans), *v;
+	const char	*k;
+	int		 r;
+
+	if (one == NULL)
+		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
+	json_object_foreach(one, k, v) {
+		if (json_is_string(v) && strcmp(json_string_value(v),
+		    "@n") == 0)
+			json_object_set_new(one, k, json_integer(n));
+	}
+	r = evil_send(e, one, cause);
+	json_decref(one);
+	return (r);
+}
+
 /* Prints and answers what the hub says until hold_ms have passed. */
 static int
-evil_talk_loop(struct evil *e, int hold_ms, int repeat, int pace_ms,
-    struct evil_rule *rules, size_t nrules, char **cause)
+evil_talk_loop(struct evil *e, int hold_ms, int repeat, const char *rop,
+    int pace_ms, struct evil_rule *rules, size_t nrules, char **cause)
 {
 	struct timespec	 t0;
 	const char	*op;
 	json_t		*m, *ans;
 	size_t		 i;
-	int		 left, n, r = 0;
+	int		 left, n, times, r = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while ((left = hold_ms - evil_ms_since(&t0)) > 0) {
@@ -132,10 +155,11 @@ evil_talk_loop(struct evil *e, int hold_ms, int repeat, int pace_ms,
 			if (strcmp(rules[i].op, op) != 0)
 				continue;
 			ans = evil_fill(rules[i].reply, m);
-			for (n = 0; n < repeat && r == 0; n++) {
+			times = rop == NULL || strcmp(rop, op) == 0 ? repeat : 1;
+			for (n = 0; n < times && r == 0; n++) {
 				if (n > 0 && pace_ms > 0)
 					usleep((useconds_t)pace_ms * 1000);
-				r = evil_send(e, ans, cause);
+				r = evil_send_nth(e, ans, n + 1, cause);
 			}
 			json_decref(ans);
 			if (r != 0) {
@@ -157,7 +181,9 @@ evil_talk(int argc, char **argv)
 		{ "send", required_argument, NULL, 's' },
 		{ "on", required_argument, NULL, 'o' },
 		{ "repeat", required_argument, NULL, 'r' },
+		{ "repeat-on", required_argument, NULL, 'R' },
 		{ "pace", required_argument, NULL, 'p' },
+		{ "send-pace", required_argument, NULL, 'P' },
 		{ "first", required_argument, NULL, 'f' },
 		{ "send-file", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
@@ -167,17 +193,20 @@ evil_talk(int argc, char **argv)
 	json_t			*sends = json_array(), *m, *w = NULL;
 	json_t			*first = NULL;
 	json_error_t		 jerr;
-	const char		*addr = NULL;
+	const char		*addr = NULL, *rop = NULL;
 	char			*cause = NULL;
 	size_t			 nrules = 0, i;
 	int			 ch, hold = 1000, repeat = 1, pace = 0, r;
+	int			 send_pace = 0;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a': addr = optarg; break;
 		case 'h': hold = atoi(optarg); break;
 		case 'r': repeat = atoi(optarg); break;
+		case 'R': rop = optarg; break;
 		case 'p': pace = atoi(optarg); break;
+		case 'P': send_pace = atoi(optarg); break;
 		case 'f':
 			json_decref(first);
 			if ((first = json_loads(optarg, 0, &jerr)) == NULL) {
@@ -226,12 +255,14 @@ evil_talk(int argc, char **argv)
 			r = err_set(&cause, FERRY_ERR_AUTH, "refused: %s",
 			    json_string_value(json_object_get(w, "error")));
 		json_array_foreach(sends, i, m) {
+			if (i > 0 && send_pace > 0)
+				usleep((useconds_t)send_pace * 1000);
 			if (r != 0 || (r = evil_send(&e, m, &cause)) != 0)
 				break;
 		}
 		if (r == 0)
-			r = evil_talk_loop(&e, hold, repeat, pace, rules,
-			    nrules, &cause);
+			r = evil_talk_loop(&e, hold, repeat, rop, pace,
+			    rules, nrules, &cause);
 		if (r != 0 && r != FERRY_ERR_AUTH)
 			r = EVIL_EXIT_HUNG;
 	}

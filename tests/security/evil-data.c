@@ -26,6 +26,8 @@
  *     second (each its own TLS record: the receiver sees progress on the
  *     wire, never a whole frame), reporting the first file's progress to
  *     the hub each second, for MS; it says "dripping" first.
+ *     With --list-size N each file's size in its answers to "list" is N,
+ *     whatever the file holds (the file itself is sent as it is).
  */
 #include "config.h"
 
@@ -265,6 +267,9 @@ evil_transfer(struct evil_data *x, const json_t *msg, char **cause)
 	return (r);
 }
 
+/* --list-size: the size every listed file is said to have (-1: its own). */
+static json_int_t evil_list_size = -1;
+
 /* Adds path to files, or the files of directory path (one level). */
 static void
 evil_list_path(json_t *files, const char *path)
@@ -278,7 +283,8 @@ evil_list_path(json_t *files, const char *path)
 		return;
 	if (S_ISREG(sb.st_mode)) {
 		json_array_append_new(files, json_pack("{s:s, s:I}", "path",
-		    path, "size", (json_int_t)sb.st_size));
+		    path, "size", evil_list_size >= 0 ? evil_list_size :
+		    (json_int_t)sb.st_size));
 		return;
 	}
 	if (!S_ISDIR(sb.st_mode) || (d = opendir(path)) == NULL)
@@ -401,6 +407,7 @@ main(int argc, char **argv)
 		{ "hold", required_argument, NULL, 'h' },
 		{ "linger", required_argument, NULL, 'L' },
 		{ "drip", required_argument, NULL, 'D' },
+		{ "list-size", required_argument, NULL, 'Z' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct evil_data	 x;
@@ -425,6 +432,10 @@ main(int argc, char **argv)
 		}
 		if (ch == 'D') {
 			x.drip_ms = atoi(optarg);
+			continue;
+		}
+		if (ch == 'Z') {
+			evil_list_size = strtoll(optarg, NULL, 10);
 			continue;
 		}
 		if (ch == '?' || x.nrules == EVIL_MAX_RULES)

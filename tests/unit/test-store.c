@@ -910,6 +910,11 @@ test_transitions(void)
 	    FERRY_ERR_STATE);
 	ASSERT_INT_EQ(store_task_start(st, t, 12, NULL), 0);
 	ASSERT_INT_EQ(store_task_progress(st, t, 50, 13, NULL), 0);
+	/* Never beyond the task's size, nor below 0 (progress-forged.sh). */
+	ASSERT_INT_EQ(store_task_progress(st, t, INT64_MAX, 13, NULL),
+	    FERRY_ERR_INVAL);
+	ASSERT_INT_EQ(store_task_progress(st, t, -1, 13, NULL),
+	    FERRY_ERR_INVAL);
 	ASSERT_INT_EQ(store_task_done(st, t, 14, NULL), 0);
 	free(cause);
 	store_close(st);

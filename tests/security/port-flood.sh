@@ -1,0 +1,61 @@
+#!/bin/sh
+# Attack: the audit trail written for each word of a vendor. A crafted
+# vendor publishing to hq is an end of the transfer but not the one told
+# to listen (the hub listens), and announces a data port anyway
+# (transfer.listening), 5,000 times at once. Each announcement from the
+# wrong agent was refused (held: transfer-reorder.sh) with an
+# audit record `port.refused` and a log line of its own: 5,000 rows in
+# the hub's store (a disk flush each, under the dispatcher's lock) and
+# as many more as the vendor liked, for the life of the store. As other
+# refusals an agent can repeat, it must be recorded once a minute per
+# agent.
+. "${srcdir:-.}/tests/security/data-lib.sh"
+: "${EVIL:?EVIL must name evil-agent (make check sets it)}"
+N=5000
+sec_setup evil
+# wait_grep PATTERN FILE: until FILE has a line matching PATTERN (10 s).
+wait_grep() {
+	i=0
+	until grep -q "$1" "$2" 2>/dev/null; do
+		i=$((i + 1)); [ $i -lt 100 ] || return 1; sleep 0.1
+	done
+}
+# refused: the port.refused records in the hub's audit trail.
+refused() {
+	"$FERRY" audit --json --limit 0 --state "$HUB" |
+	    jq '[.[] | select(.what == "port.refused")] | length'
+}
+head -c 100000 /dev/urandom >"$F/show/sh020/a.mov"
+list="{\"re\":\"@req\",\"files\":[{\"path\":\"$F/show/sh020/a.mov\",\"size\":100000}]}"
+port='{"op":"transfer.listening","id":"@id","port":45191}'
+"$EVIL" talk "$TMP/evil" --hold 60000 --on "list=$list" \
+    --on "transfer.start=$port" --repeat "$N" --repeat-on transfer.start \
+    >"$TMP/evil.out" 2>&1 &
+epid=$!
+pids="$pids $epid"
+wait_grep '"op":"welcome"' "$TMP/evil.out" || fail "no welcome: $(cat "$TMP/evil.out")"
+run 0 "$FERRY" send --from "$V" --to hq --state "$HUB" "$F/show/sh020/a.mov"
+jid=$(tail -n1 "$TMP/out")
+wait_grep '"op":"transfer.start"' "$TMP/evil.out" || fail "no transfer.start"
+# Until the count settles (1 s without a new record), 30 s at most.
+prev=-1 t0=$(date +%s)
+while :; do
+	sleep 1
+	n=$(refused)
+	[ "$n" != "$prev" ] || break
+	prev=$n
+	[ $(($(date +%s) - t0)) -lt 30 ] || break
+done
+echo "port.refused records for $N announcements: $n"
+checks=$((checks + 1))
+[ "$n" -ge 1 ] || fail "no port.refused record at all"
+checks=$((checks + 1))
+[ "$n" -le 2 ] || fail "$n port.refused records for $N announcements in $(($(date +%s) - t0)) s"
+checks=$((checks + 1))
+lines=$(grep -c 'port\.refused' "$HUB.log" 2>/dev/null || true)
+[ "$lines" -le 10 ] || fail "$lines log lines of port.refused"
+"$FERRY" cancel "$jid" --state "$HUB" >/dev/null 2>&1 || true
+kill "$epid" 2>/dev/null || true
+wait "$epid" 2>/dev/null || true
+stop_and_check
+finish
