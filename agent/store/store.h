@@ -136,6 +136,16 @@ int	 store_meta_get(struct store *st, const char *key, char **value,
 	     char **cause);
 int	 store_meta_set(struct store *st, const char *key, const char *value,
 	     char **cause);
+/*
+ * A block of ids (store-ids.c, for agent/hub-ids.c): the meta row key
+ * holds a bound below which ids may have been handed out. *got is the
+ * first id of the block, the larger of from and the bound, and the bound
+ * is moved to *got + block, so that no two reservations on one store
+ * (two processes, two hubs on one PostgreSQL) ever share an id. A bound
+ * that is no number from 0 to max is an error naming key, left as it is.
+ */
+int	 store_ids_reserve(struct store *st, const char *key, int64_t from,
+	     int64_t block, int64_t max, int64_t *got, char **cause);
 /* The schema version of an open store (PRAGMA user_version). */
 int	 store_schema_version(struct store *st);
 /* The schema version this code writes. */
