@@ -466,6 +466,14 @@ int	 store_job_create_stream(struct store *st, const struct store_job *job,
 	     char **cause);
 int	 store_job_get(struct store *st, int64_t id, struct store_job *out,
 	     char **cause);
+/*
+ * Jobs sent by place's agents (a site or a person: the submitter the hub
+ * writes for a relayed request, "PLACE (agent NAME)") that are running or
+ * paused: *n. An index answers it (max-agent-jobs, hub-relay.c, asks on
+ * every relayed send), whatever the number of other jobs.
+ */
+int	 store_agent_jobs_open(struct store *st, const char *place,
+	     int64_t *n, char **cause);
 /* Newest first; state STORE_ANY for all; limit 0 for no limit. */
 int	 store_job_list(struct store *st, enum store_state state, size_t limit,
 	     int (*cb)(void *, const struct store_job *), void *arg,
