@@ -9,6 +9,9 @@
  * files handled; and the bytes of bases it read to make a delta's
  * signature, its own work at its own pace, during which the sender waits
  * and sends nothing (a 6 GB basis takes a minute on a NAS).
+ * Its receivers: a site agent (node-xfer.c) and the hub receiving for its
+ * own site (hub-dispatch.c, slow-sender-hub.sh), each from a person's
+ * machine.
  */
 #include "config.h"
 
