@@ -113,7 +113,8 @@ dispatch_run_local(struct jobs_xfer *x, const char *token,
 	struct transfer_stats	 st;
 	struct xfer_expect	 expect;
 	struct tls_conn		*conns[STORE_STREAMS_MAX];
-	char			 addr[300];
+	struct xfer_slow	*slow = NULL;
+	char			 addr[300], *why = NULL;
 	json_t			*msg;
 	int			 fds[STORE_STREAMS_MAX], port, r;
 
@@ -163,15 +164,33 @@ dispatch_run_local(struct jobs_xfer *x, const char *token,
 		o.accept_arg = &expect;
 		o.committed = dispatch_committed;
 		o.committed_arg = x;
-		r = transfer_receive(conns, x->streams, x->root, &o, &st,
-		    cause);
+		/*
+		 * A person's machine is judged by the file bytes that
+		 * arrive, as a site agent judges it (xfer-slow.c): its word
+		 * on its progress kept the hub's stall-timeout quiet while it
+		 * dripped a byte a second (slow-sender-hub.sh).
+		 */
+		if (x->send.person && (r = xfer_slow_start(&slow,
+		    xfer_slow_rate(&d->conf), fds, x->streams)) != 0)
+			r = err_set(cause, r, "cannot watch the sender's rate "
+			    "(recv-min-rate)");
+		if (slow != NULL) {
+			o.progress = xfer_slow_progress;
+			o.progress_arg = slow;
+		}
+		if (r == 0)
+			r = transfer_receive(conns, x->streams, x->root, &o,
+			    &st, cause);
+		if (xfer_slow_stop(slow, &why)) {
+			free(*cause);
+			*cause = why;
+			r = FERRY_ERR_TIMEOUT;
+		}
 		xfer_expect_clear(&expect);
 	}
 	link_close(conns, fds, x->streams);
 	if (x->send.link != NULL && r == 0) {
 		/* The sending agent reports each file; wait for its end. */
-		char *why = NULL;
-
 		pthread_mutex_lock(&d->mu);
 		if (dispatch_wait(x, UNTIL_SENT, DISPATCH_DONE_WAIT_S,
 		    &why) != 0 && r == 0)

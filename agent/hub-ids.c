@@ -20,15 +20,17 @@
  * a run takes a block of ids above it and above the clock, writing the
  * new bound before it hands out the first, and takes another block when
  * one is used up. One write per HUB_IDS_BLOCK transfers; on PostgreSQL
- * the store is shared, so the hubs of one store never overlap either.
+ * the store is shared, so the hubs of one store never overlap either:
+ * not because of the lease (an active hub and a standby, issue 17, would
+ * both reserve should the lease ever be wrong) but because the store
+ * moves the bound atomically (store_ids_reserve: a compare and swap;
+ * tests/unit/test-store-ids.c reserves from two processes at once).
  *
  * Callers hold d->mu.
  */
 #include "config.h"
 
-#include <errno.h>
-#include <inttypes.h>
-#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "clock.h"
@@ -55,37 +57,17 @@
 static int64_t	hub_ids_next_id;	/* the last id handed out */
 static int64_t	hub_ids_limit;		/* ids below it are this run's */
 
-/* Reserves ids from at least *from up to the returned bound, or -1. */
+/* Reserves ids from at least from up to hub_ids_limit: the first, or -1. */
 static int64_t
 hub_ids_reserve(struct ferryd *d, int64_t from, char **cause)
 {
-	char		*v = NULL, buf[32], *end;
-	int64_t		 below = 0;
-	int		 r;
+	int64_t	got;
 
-	r = store_meta_get(d->store, HUB_IDS_KEY, &v, cause);
-	if (r != 0 && r != FERRY_ERR_NOTFOUND)
+	if (store_ids_reserve(d->store, HUB_IDS_KEY, from, HUB_IDS_BLOCK,
+	    HUB_IDS_MAX, &got, cause) != 0)
 		return (-1);
-	if (v != NULL) {
-		errno = 0;
-		below = strtoll(v, &end, 10);
-		if (*v == '\0' || *end != '\0' || below < 0 || errno != 0 ||
-		    below > HUB_IDS_MAX) {
-			err_set(cause, FERRY_ERR_PARSE, "the store's %s "
-			    "is not a number from 0 to %" PRId64 ": %s",
-			    HUB_IDS_KEY, (int64_t)HUB_IDS_MAX, v);
-			free(v);
-			return (-1);
-		}
-		free(v);
-	}
-	if (below > from)
-		from = below;
-	snprintf(buf, sizeof buf, "%" PRId64, from + HUB_IDS_BLOCK);
-	if (store_meta_set(d->store, HUB_IDS_KEY, buf, cause) != 0)
-		return (-1);
-	hub_ids_limit = from + HUB_IDS_BLOCK;
-	return (from);
+	hub_ids_limit = got + HUB_IDS_BLOCK;
+	return (got);
 }
 
 int

@@ -192,49 +192,30 @@ relay_send_check(struct relay *rl, const json_t *in)
 	    "person's machine (", to, ")", "done", 1));
 }
 
-/* Counts the jobs whose submitter starts with what arg names. */
-struct relay_mine {
-	char	 by[300];	/* "ENDPOINT (agent " */
-	size_t	 len;
-	long	 n;
-};
-
-static int
-relay_mine_cb(void *arg, const struct store_job *j)
-{
-	struct relay_mine	*m = arg;
-
-	if (j->submitter != NULL && strncmp(j->submitter, m->by, m->len) == 0)
-		m->n++;
-	return (0);
-}
-
 /*
  * A send or publish relayed by a person's agent while the person has
  * max-agent-jobs jobs from their agents unfinished (running or paused,
  * whichever of their agents sent them): the refusal, or NULL. Read from the store, so that
  * a job that ends, however, makes room, and a restart forgets nothing.
+ * The store counts them with an index (store_agent_jobs_open): a scan
+ * of every running and paused job, here under d->mu on each relayed
+ * send, took 8.7 ms with 10,000 jobs waiting (the count 4 us;
+ * tests/unit/test-store-agent-jobs.c prints both).
  * Checked before the job is made: with 4 requests of one agent at once,
  * 3 more can pass. Jobs the admin sends to the place are not counted.
  */
 static json_t *
 relay_jobs_check(struct relay *rl)
 {
-	struct relay_mine	 m;
-	long			 limit;
-	char			 msg[512], *cause = NULL;
-	int			 r;
+	int64_t	 n = 0;
+	long	 limit;
+	char	 msg[512], *cause = NULL;
+	int	 r;
 
 	limit = conf_int(rl->d->conf.max_agent_jobs, RELAY_JOBS);
-	memset(&m, 0, sizeof m);
-	snprintf(m.by, sizeof m.by, "%s (agent ", rl->endpoint);
-	m.len = strlen(m.by);
 	pthread_mutex_lock(&rl->d->mu);
-	if ((r = store_job_list(rl->d->store, STORE_RUNNING, 0, relay_mine_cb,
-	    &m, &cause)) == 0)
-		r = store_job_list(rl->d->store, STORE_PAUSED, 0,
-		    relay_mine_cb, &m, &cause);
-	if (r == 0 && m.n >= limit)
+	r = store_agent_jobs_open(rl->d->store, rl->endpoint, &n, &cause);
+	if (r == 0 && n >= limit)
 		audit_note_limited(rl->d, rl->endpoint, "jobs.limit",
 		    json_pack("{s:I, s:s}", "limit", (json_int_t)limit,
 		    "agent", rl->link));
@@ -246,11 +227,11 @@ relay_jobs_check(struct relay *rl)
 		free(cause);
 		return (json_pack("{s:s, s:b}", "error", msg, "done", 1));
 	}
-	if (m.n < limit)
+	if (n < limit)
 		return (NULL);
-	snprintf(msg, sizeof msg, "from this agent: %ld jobs from %s are not "
+	snprintf(msg, sizeof msg, "from this agent: %jd jobs from %s are not "
 	    "finished (max-agent-jobs %ld): send again when one has ended",
-	    m.n, rl->endpoint, limit);
+	    (intmax_t)n, rl->endpoint, limit);
 	return (json_pack("{s:s, s:b}", "error", msg, "done", 1));
 }
 

@@ -13,6 +13,9 @@
  * before a PLAN (a resume, the skip check's content hash). Never what a
  * peer's keep-alive says it hashed (docs/protocol.md 6.3): that is the
  * sender's word, and this watch is for a sender that is not trusted.
+ * Its receivers: a site agent (node-xfer.c) and the hub receiving for its
+ * own site (hub-dispatch.c, slow-sender-hub.sh), each from a person's
+ * machine.
  */
 #include "config.h"
 

@@ -153,6 +153,8 @@ db_fenced(struct db *db, char **cause)
 	    DB_LEASE_FENCE_MS / 1000));
 }
 
+static int	db_settled(struct db *, char **);
+
 /*
  * Reads one of fmt's parameters: t text (NULL binds NULL), i int64_t, z
  * int64_t with 0 binding NULL, n int, h a 32-byte blob.
@@ -195,7 +197,8 @@ db_bind_args(struct db *db, const char *sql, struct db_stmt **sp,
 	struct db_stmt	*s = NULL;
 	int		 r;
 
-	if ((r = db_prepare(db, sql, &s, cause)) != 0)
+	if ((r = db_settled(db, cause)) != 0 ||
+	    (r = db_prepare(db, sql, &s, cause)) != 0)
 		return (r);
 	if ((r = db->be->bind(s, args, n, cause)) != 0) {
 		db_reset(s);
@@ -270,8 +273,9 @@ db_exec(struct db *db, struct db_stmt *s, char **cause)
 	return (r);
 }
 
-int
-db_sql(struct db *db, const char *sql, char **cause)
+/* SQL text, for the transactions' own statements: db_settled is theirs. */
+static int
+db_sql_tx(struct db *db, const char *sql, char **cause)
 {
 	int	r;
 
@@ -279,6 +283,16 @@ db_sql(struct db *db, const char *sql, char **cause)
 	if (strcmp(sql, "ROLLBACK") != 0 && (r = db_fenced(db, cause)) != 0)
 		return (r);
 	return (db->be->sql(db, sql, cause));
+}
+
+int
+db_sql(struct db *db, const char *sql, char **cause)
+{
+	int	r;
+
+	if ((r = db_settled(db, cause)) != 0)
+		return (r);
+	return (db_sql_tx(db, sql, cause));
 }
 
 int64_t
@@ -375,8 +389,36 @@ db_unrelax(struct db *db, char **cause)
 
 	if (!db->relaxed || db->be->light_after == NULL)
 		return (0);
-	if ((r = db_sql(db, db->be->light_after, cause)) == 0)
+	if ((r = db_sql_tx(db, db->be->light_after, cause)) == 0)
 		db->relaxed = 0;
+	return (r);
+}
+
+/*
+ * Before any statement outside a transaction: the durable setting back
+ * if a light transaction's end could not put it back (SQLite's PRAGMA
+ * synchronous = FULL is a statement of its own, after the COMMIT, and
+ * fails when memory runs out). Such a statement commits on its own, at
+ * whatever the setting is: left light, it was committed unflushed and
+ * its caller told it was safe, and every later one too, silently
+ * (tests/unit/test-db-light.c). So each tries again, and none runs
+ * until the setting is back. Inside a transaction db_begin saw to it
+ * (or it is a light one, relaxed on purpose).
+ */
+static int
+db_settled(struct db *db, char **cause)
+{
+	char	*why = NULL;
+	int	 r;
+
+	if (!db->relaxed || db->depth > 0)
+		return (0);
+	if ((r = db_unrelax(db, &why)) == 0)
+		return (0);
+	r = err_set(cause, r, "database: the durable setting could not be "
+	    "put back after a light transaction, so nothing but another "
+	    "light one runs until it is: %s", why != NULL ? why : err_str(r));
+	free(why);
 	return (r);
 }
 
@@ -385,11 +427,15 @@ db_begin(struct db *db, char **cause)
 {
 	int	r;
 
-	if (db->depth++ > 0)
+	if (db->depth > 0) {
+		db->depth++;
 		return (0);
+	}
 	/* Never a durable transaction with a light setting left over. */
-	if ((r = db_unrelax(db, cause)) != 0 ||
-	    (r = db_sql(db, db->be->begin, cause)) != 0)
+	if ((r = db_settled(db, cause)) != 0)
+		return (r);
+	db->depth++;
+	if ((r = db_sql_tx(db, db->be->begin, cause)) != 0)
 		db->depth--;
 	return (r);
 }
@@ -406,19 +452,19 @@ db_begin_light(struct db *db, char **cause)
 	}
 	if (db->be->light_before != NULL) {
 		db->relaxed = 1;
-		if ((r = db_sql(db, db->be->light_before, cause)) != 0) {
+		if ((r = db_sql_tx(db, db->be->light_before, cause)) != 0) {
 			db_unrelax(db, NULL);
 			return (r);
 		}
 	}
 	db->depth++;
-	if ((r = db_sql(db, db->be->begin, cause)) != 0) {
+	if ((r = db_sql_tx(db, db->be->begin, cause)) != 0) {
 		db->depth--;
 		db_unrelax(db, NULL);
 		return (r);
 	}
 	if (db->be->light_in != NULL &&
-	    (r = db_sql(db, db->be->light_in, cause)) != 0)
+	    (r = db_sql_tx(db, db->be->light_in, cause)) != 0)
 		return (db_end(db, r, NULL));
 	return (0);
 }
@@ -429,12 +475,15 @@ db_end(struct db *db, int r, char **cause)
 {
 	if (--db->depth > 0)
 		return (r);
-	if (r == 0 && (r = db_sql(db, "COMMIT", cause)) == 0) {
-		/* Committed: a failure to restore shows at the next begin. */
+	if (r == 0 && (r = db_sql_tx(db, "COMMIT", cause)) == 0) {
+		/*
+		 * Committed: a failure to put the durable setting back
+		 * shows at the next statement (db_settled).
+		 */
 		db_unrelax(db, NULL);
 		return (0);
 	}
-	db_sql(db, "ROLLBACK", NULL);
+	db_sql_tx(db, "ROLLBACK", NULL);
 	db_unrelax(db, NULL);
 	return (r);
 }

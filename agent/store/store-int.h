@@ -90,6 +90,13 @@ int		 store_dup(const char *src, char **dst);
 /* A stored state's name as the enum; STORE_ANY if it is not one. */
 enum store_state store_state_from(const char *name);
 
+/*
+ * store-job.c: the place (site or e-mail) whose agent a submitter
+ * "ENDPOINT (agent NAME)" names, allocated; NULL for any other.
+ */
+int		 store_job_place(const char *submitter, char **place,
+		     char **cause);
+
 /* store-sites.c */
 int		 store_agent_by_id(struct store *st, int64_t id,
 		     struct store_agent *out, char **cause);

@@ -92,6 +92,41 @@ store_job_check(struct store *st, const struct store_job *job,
 	return (store_exists(st, user, job->to_user, "user", cause));
 }
 
+int
+store_job_place(const char *submitter, char **place, char **cause)
+{
+	const char	*end;
+
+	*place = NULL;
+	/* No site or e-mail holds " (" (hub-jobmeta.c reads it so too). */
+	if (submitter == NULL || (end = strstr(submitter, " (agent ")) ==
+	    NULL || end == submitter)
+		return (0);
+	if ((*place = strndup(submitter, (size_t)(end - submitter))) == NULL)
+		return (store_nomem(cause));
+	return (0);
+}
+
+int
+store_agent_jobs_open(struct store *st, const char *place, int64_t *n,
+    char **cause)
+{
+	static const char	 sql[] = "SELECT count(*) FROM jobs"
+	    " WHERE agent_endpoint = ? AND state IN ('running', 'paused')";
+	struct db_stmt		*s;
+	int			 r;
+
+	*n = 0;
+	if ((r = db_q(st->db, sql, &s, cause, "t", place)) != 0)
+		return (r);
+	if ((r = db_step(st->db, s, cause)) != 1)
+		return (r == 0 ? err_set(cause, FERRY_ERR_INTERNAL,
+		    "database: count(*) returned no row") : r);
+	*n = db_col_int64(s, 0);
+	db_reset(s);
+	return (0);
+}
+
 /*
  * A job's tasks go in as multi-row INSERTs (db_rows): one statement per
  * 111 tasks instead of one each, which is most of a big job's storing
@@ -140,8 +175,9 @@ store_job_create_tx(struct store *st, const struct store_job *job,
 	static const char	 sql[] =
 	    "INSERT INTO jobs (submitter, from_site, to_site, to_user,"
 	    " priority, note, meta, state, created, updated, n_tasks,"
-	    " n_queued, bytes_total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-	    " ?, ?, ?) RETURNING id";
+	    " n_queued, bytes_total, agent_endpoint) VALUES (?, ?, ?, ?, ?,"
+	    " ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+	char			*place;
 	char			 detail[96];
 	struct db_stmt		*s;
 	struct db_rows		*rows = NULL;
@@ -153,11 +189,16 @@ store_job_create_tx(struct store *st, const struct store_job *job,
 		return (r);
 	for (i = 0; i < ntasks; i++)
 		total = store_size_add(total, tasks[i].size);
-	r = db_q(st->db, sql, &s, cause, "ttttntttiiiii", job->submitter,
+	if ((r = store_job_place(job->submitter, &place, cause)) != 0)
+		return (r);
+	r = db_q(st->db, sql, &s, cause, "ttttntttiiiiit", job->submitter,
 	    job->from_site, job->to_site, job->to_user, job->priority,
 	    job->note, job->meta, ntasks > 0 ? "running" : "done", now, now,
-	    (int64_t)ntasks, (int64_t)ntasks, total);
-	if (r != 0 || (r = db_exec_id(st->db, s, id, cause)) != 0)
+	    (int64_t)ntasks, (int64_t)ntasks, total, place);
+	if (r == 0)
+		r = db_exec_id(st->db, s, id, cause);
+	free(place);
+	if (r != 0)
 		return (r);
 	if (ntasks > 0 && (r = store_task_rows(st, &rows, cause)) != 0)
 		return (r);
@@ -204,24 +245,28 @@ store_job_stream_tx(struct store *st, const struct store_job *job,
 	static const char	 ins[] =
 	    "INSERT INTO jobs (submitter, from_site, to_site, to_user,"
 	    " priority, note, meta, state, created, updated, n_tasks,"
-	    " n_queued, bytes_total) VALUES (?, ?, ?, ?, ?, ?, ?, 'running',"
-	    " ?, ?, 0, 0, 0) RETURNING id";
+	    " n_queued, bytes_total, agent_endpoint) VALUES (?, ?, ?, ?, ?,"
+	    " ?, ?, 'running', ?, ?, 0, 0, 0, ?) RETURNING id";
 	static const char	 upd[] = "UPDATE jobs SET n_tasks = ?,"
 	    " n_queued = ?, bytes_total = ? WHERE id = ?";
 	const struct store_task	*t;
-	char			 detail[96];
+	char			 detail[96], *place;
 	struct db_stmt		*s;
 	struct db_rows		*rows;
 	int64_t			 total = 0;
 	size_t			 n = 0;
 	int			 r;
 
-	if ((r = store_job_check(st, job, cause)) != 0)
+	if ((r = store_job_check(st, job, cause)) != 0 ||
+	    (r = store_job_place(job->submitter, &place, cause)) != 0)
 		return (r);
-	r = db_q(st->db, ins, &s, cause, "ttttnttii", job->submitter,
+	r = db_q(st->db, ins, &s, cause, "ttttnttiit", job->submitter,
 	    job->from_site, job->to_site, job->to_user, job->priority,
-	    job->note, job->meta, now, now);
-	if (r != 0 || (r = db_exec_id(st->db, s, id, cause)) != 0)
+	    job->note, job->meta, now, now, place);
+	if (r == 0)
+		r = db_exec_id(st->db, s, id, cause);
+	free(place);
+	if (r != 0)
 		return (r);
 	if ((r = store_task_rows(st, &rows, cause)) != 0)
 		return (r);

@@ -241,7 +241,14 @@ const char *const store_pg_migrations[] = {
 	"CREATE INDEX claim_tasks_task ON claim_tasks(task);",
 	/* 14: the platform each agent said in its last hello. */
 	"ALTER TABLE agents ADD COLUMN platform text"
-	" CHECK (platform IN ('linux', 'windows', 'macos'));"
+	" CHECK (platform IN ('linux', 'windows', 'macos'));",
+	/* 15: the place whose agent sent a job, for max-agent-jobs. */
+	"ALTER TABLE jobs ADD COLUMN agent_endpoint text;"
+	"UPDATE jobs SET agent_endpoint ="
+	" substr(submitter, 1, strpos(submitter, ' (agent ') - 1)"
+	" WHERE strpos(submitter, ' (agent ') > 1;"
+	"CREATE INDEX jobs_agent_open ON jobs(agent_endpoint, state)"
+	" WHERE agent_endpoint IS NOT NULL;"
 };
 
 const size_t store_pg_nmigrations = STORE_NAMES(store_pg_migrations);

@@ -299,7 +299,21 @@ static const char *const store_migrations[] = {
 	 * store_endpoint_platform, hub_endpoint_platform.
 	 */
 	"ALTER TABLE agents ADD COLUMN platform TEXT"
-	" CHECK (platform IN ('linux', 'windows', 'macos'));"
+	" CHECK (platform IN ('linux', 'windows', 'macos'));",
+	/*
+	 * 15: the place (site or e-mail) whose agent sent a job, from its
+	 * submitter "ENDPOINT (agent NAME)"; NULL for the admin's and
+	 * ferry-ftrack's. max-agent-jobs counts a person's unfinished jobs
+	 * on each relayed send (hub-relay.c): it read every running and
+	 * paused job, under the hub's lock; the index answers the count
+	 * from that place's rows alone (store_agent_jobs_open).
+	 */
+	"ALTER TABLE jobs ADD COLUMN agent_endpoint TEXT;"
+	"UPDATE jobs SET agent_endpoint ="
+	" substr(submitter, 1, instr(submitter, ' (agent ') - 1)"
+	" WHERE instr(submitter, ' (agent ') > 1;"
+	"CREATE INDEX jobs_agent_open ON jobs(agent_endpoint, state)"
+	" WHERE agent_endpoint IS NOT NULL;"
 };
 
 /* Opening and the schema. */

@@ -136,6 +136,16 @@ int	 store_meta_get(struct store *st, const char *key, char **value,
 	     char **cause);
 int	 store_meta_set(struct store *st, const char *key, const char *value,
 	     char **cause);
+/*
+ * A block of ids (store-ids.c, for agent/hub-ids.c): the meta row key
+ * holds a bound below which ids may have been handed out. *got is the
+ * first id of the block, the larger of from and the bound, and the bound
+ * is moved to *got + block, so that no two reservations on one store
+ * (two processes, two hubs on one PostgreSQL) ever share an id. A bound
+ * that is no number from 0 to max is an error naming key, left as it is.
+ */
+int	 store_ids_reserve(struct store *st, const char *key, int64_t from,
+	     int64_t block, int64_t max, int64_t *got, char **cause);
 /* The schema version of an open store (PRAGMA user_version). */
 int	 store_schema_version(struct store *st);
 /* The schema version this code writes. */
@@ -456,6 +466,14 @@ int	 store_job_create_stream(struct store *st, const struct store_job *job,
 	     char **cause);
 int	 store_job_get(struct store *st, int64_t id, struct store_job *out,
 	     char **cause);
+/*
+ * Jobs sent by place's agents (a site or a person: the submitter the hub
+ * writes for a relayed request, "PLACE (agent NAME)") that are running or
+ * paused: *n. An index answers it (max-agent-jobs, hub-relay.c, asks on
+ * every relayed send), whatever the number of other jobs.
+ */
+int	 store_agent_jobs_open(struct store *st, const char *place,
+	     int64_t *n, char **cause);
 /* Newest first; state STORE_ANY for all; limit 0 for no limit. */
 int	 store_job_list(struct store *st, enum store_state state, size_t limit,
 	     int (*cb)(void *, const struct store_job *), void *arg,

@@ -5,6 +5,14 @@
  * back, the durable one is back; nested begins join the outermost; a
  * light commit is still there after the process is killed (-9). What a
  * power cut does to it is the back ends' word (db.h), not tested here.
+ *
+ * On SQLite the durable setting is put back after a light commit by a
+ * statement of its own (PRAGMA synchronous = FULL), which can fail (out
+ * of memory). A test authorizer refuses it here: a durable transaction
+ * is refused then, and a statement outside a transaction was not: it
+ * committed with synchronous NORMAL, its caller told it was safe. Now
+ * each statement tries again to put the setting back and fails if it
+ * cannot.
  */
 #include "config.h"
 
@@ -16,7 +24,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "db.h"
+#include "db-int.h"
 #include "err.h"
 #include "test.h"
 #include "test-store-target.h"
@@ -81,6 +92,82 @@ add(struct db *db, int64_t x)
 	ASSERT_INT_EQ(db_exec(db, s, NULL), 0);
 }
 
+/* While set, "PRAGMA synchronous = FULL" fails to prepare. */
+static int	deny_full;
+
+static int
+deny_cb(void *arg, int action, const char *a, const char *b, const char *c,
+    const char *d)
+{
+	(void)arg;
+	(void)c;
+	(void)d;
+	if (deny_full && action == SQLITE_PRAGMA && a != NULL && b != NULL &&
+	    sqlite3_stricmp(a, "synchronous") == 0 &&
+	    sqlite3_stricmp(b, "FULL") == 0)
+		return (SQLITE_DENY);
+	return (SQLITE_OK);
+}
+
+/* The connection's setting now, read past the database layer: 2 FULL. */
+static int
+lite_sync(struct db *db)
+{
+	sqlite3_stmt	*s;
+	int		 v = -1;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA synchronous", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return (-1);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return (v);
+}
+
+/* The durable setting not put back after a light commit (SQLite). */
+static void
+restore_fails(struct db *db)
+{
+	static const char	 sql[] = "INSERT INTO light (x) VALUES (?)";
+	struct db_stmt		*s;
+	char			*cause = NULL;
+	int64_t			 n = count(db);
+	int			 r;
+
+	sqlite3_set_authorizer(db->h, deny_cb, NULL);
+	deny_full = 1;
+	ASSERT_INT_EQ(db_begin_light(db, NULL), 0);
+	add(db, 10);
+	/* Committed: the light commit itself is as promised. */
+	ASSERT_INT_EQ(db_end(db, 0, NULL), 0);
+	ASSERT_INT_EQ(lite_sync(db), 1);	/* NORMAL, left over */
+
+	/* A durable transaction is refused while it stays. */
+	ASSERT_TRUE(db_begin(db, NULL) != 0);
+	/* So is a statement on its own: it would commit unflushed. */
+	r = db_q(db, sql, &s, &cause, "i", (int64_t)11);
+	if (r == 0) {
+		r = db_exec(db, s, &cause);
+		if (r == 0)
+			TEST_FAIL("a write outside a transaction committed "
+			    "with synchronous %d (1: NORMAL)", lite_sync(db));
+	}
+	test_checks++;
+	ASSERT_TRUE(r != 0);
+	ASSERT_STR_CONTAINS(cause, "durable");
+	free(cause);
+	ASSERT_INT_EQ(lite_sync(db), 1);
+
+	/* Memory back: the next statement puts FULL back first. */
+	deny_full = 0;
+	add(db, 12);
+	ASSERT_INT_EQ(lite_sync(db), 2);
+	ASSERT_TRUE(durable(db));
+	ASSERT_INT_EQ(count(db), n + 2);	/* 10 and 12, not 11 */
+	sqlite3_set_authorizer(db->h, NULL, NULL);
+}
+
 int
 main(void)
 {
@@ -127,6 +214,11 @@ main(void)
 	ASSERT_INT_EQ(db_end(db, 0, NULL), 0);
 	ASSERT_TRUE(durable(db));
 	ASSERT_INT_EQ(count(db), 3);
+	if (db_kind(db) == DB_SQLITE) {
+		restore_fails(db);
+		ASSERT_INT_EQ(db_sql(db, "DELETE FROM light WHERE x >= 10",
+		    NULL), 0);
+	}
 	db_close(db);
 
 	/* A light commit outlives its process killed at once after it. */
