@@ -388,6 +388,17 @@ int	 xfer_slow_start(struct xfer_slow **wp, uint64_t min_rate,
 	    const int *fds, int n);
 void	 xfer_slow_progress(const struct transfer_progress *p, void *arg);
 int	 xfer_slow_stop(struct xfer_slow *w, char **why);
+/*
+ * transfer_receive, watched when watch is set (a person's machine sends)
+ * and c's recv-min-rate is not 0: a cut is its error, in the watch's
+ * words. Sets o's progress callback when it watches.
+ */
+struct tls_conn;
+struct transfer_opts;
+struct transfer_stats;
+int	 xfer_slow_receive(const struct conf *c, int watch,
+	    struct tls_conn **conns, const int *fds, int n, const char *root,
+	    struct transfer_opts *o, struct transfer_stats *st, char **cause);
 
 /*
  * ferryd-link.c: a link's thread sleeps in poll(2) on its socket and a wake

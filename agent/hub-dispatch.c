@@ -113,8 +113,7 @@ dispatch_run_local(struct jobs_xfer *x, const char *token,
 	struct transfer_stats	 st;
 	struct xfer_expect	 expect;
 	struct tls_conn		*conns[STORE_STREAMS_MAX];
-	struct xfer_slow	*slow = NULL;
-	char			 addr[300], *why = NULL;
+	char			 addr[300];
 	json_t			*msg;
 	int			 fds[STORE_STREAMS_MAX], port, r;
 
@@ -170,27 +169,15 @@ dispatch_run_local(struct jobs_xfer *x, const char *token,
 		 * on its progress kept the hub's stall-timeout quiet while it
 		 * dripped a byte a second (slow-sender-hub.sh).
 		 */
-		if (x->send.person && (r = xfer_slow_start(&slow,
-		    xfer_slow_rate(&d->conf), fds, x->streams)) != 0)
-			r = err_set(cause, r, "cannot watch the sender's rate "
-			    "(recv-min-rate)");
-		if (slow != NULL) {
-			o.progress = xfer_slow_progress;
-			o.progress_arg = slow;
-		}
-		if (r == 0)
-			r = transfer_receive(conns, x->streams, x->root, &o,
-			    &st, cause);
-		if (xfer_slow_stop(slow, &why)) {
-			free(*cause);
-			*cause = why;
-			r = FERRY_ERR_TIMEOUT;
-		}
+		r = xfer_slow_receive(&d->conf, x->send.person, conns, fds,
+		    x->streams, x->root, &o, &st, cause);
 		xfer_expect_clear(&expect);
 	}
 	link_close(conns, fds, x->streams);
 	if (x->send.link != NULL && r == 0) {
 		/* The sending agent reports each file; wait for its end. */
+		char *why = NULL;
+
 		pthread_mutex_lock(&d->mu);
 		if (dispatch_wait(x, UNTIL_SENT, DISPATCH_DONE_WAIT_S,
 		    &why) != 0 && r == 0)

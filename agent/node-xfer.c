@@ -328,8 +328,6 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 	struct tls_conn		*conns[XFER_MAX_STREAMS];
 	uint8_t			 fp[IDENTITY_FP_LEN], tok[LINK_TOKEN_LEN];
 	const char		*role, *root, *peer_fp;
-	struct xfer_slow	*slow = NULL;
-	char			*why = NULL;
 	int			 fds[XFER_MAX_STREAMS], sending, r;
 
 	role = json_string_value(json_object_get(msg, "role"));
@@ -395,22 +393,8 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 			 * A person's machine is judged by what arrives, not
 			 * by its word (xfer-slow.c): the same flag as above.
 			 */
-			if (o.committed != NULL && (r = xfer_slow_start(&slow,
-			    xfer_slow_rate(&d->conf), fds, p.streams)) != 0)
-				r = err_set(cause, r, "cannot watch the "
-				    "sender's rate (recv-min-rate)");
-			if (slow != NULL) {
-				o.progress = xfer_slow_progress;
-				o.progress_arg = slow;
-			}
-			if (r == 0)
-				r = transfer_receive(conns, p.streams, root,
-				    &o, st, cause);
-			if (xfer_slow_stop(slow, &why)) {
-				free(*cause);
-				*cause = why;
-				r = FERRY_ERR_TIMEOUT;
-			}
+			r = xfer_slow_receive(&d->conf, o.committed != NULL,
+			    conns, fds, p.streams, root, &o, st, cause);
 		}
 		xfer_expect_clear(&x->expect);
 	}

@@ -158,3 +158,29 @@ xfer_slow_stop(struct xfer_slow *w, char **why)
 	free(w);
 	return (cut);
 }
+
+int
+xfer_slow_receive(const struct conf *c, int watch, struct tls_conn **conns,
+    const int *fds, int n, const char *root, struct transfer_opts *o,
+    struct transfer_stats *st, char **cause)
+{
+	struct xfer_slow	*slow = NULL;
+	char			*why = NULL;
+	int			 r;
+
+	if (watch && (r = xfer_slow_start(&slow, xfer_slow_rate(c), fds,
+	    n)) != 0)
+		return (err_set(cause, r, "cannot watch the sender's rate "
+		    "(recv-min-rate)"));
+	if (slow != NULL) {
+		o->progress = xfer_slow_progress;
+		o->progress_arg = slow;
+	}
+	r = transfer_receive(conns, n, root, o, st, cause);
+	if (xfer_slow_stop(slow, &why)) {
+		free(*cause);
+		*cause = why;
+		r = FERRY_ERR_TIMEOUT;
+	}
+	return (r);
+}

@@ -71,14 +71,18 @@ progress_update(struct progress *pr, const char *file, uint64_t file_done,
 	pthread_mutex_unlock(&pr->mu);
 }
 
-void
-progress_basis(struct progress *pr, uint64_t bytes)
+/*
+ * Bytes an end read for its own work (a basis for a signature, a file it
+ * hashes before an answer) into *counter: not in the rate nor the ETA,
+ * which are about the files' bytes. Takes pr->mu.
+ */
+static void
+progress_own(struct progress *pr, uint64_t *counter, uint64_t bytes)
 {
 	double	now;
 
 	pthread_mutex_lock(&pr->mu);
-	/* Not in the rate nor the ETA: those are about the files' bytes. */
-	pr->p.basis_read += bytes;
+	*counter += bytes;
 	now = progress_now();
 	if (pr->fn != NULL &&
 	    (now - pr->last_call) * 1000 >= PROGRESS_INTERVAL_MS) {
@@ -89,17 +93,13 @@ progress_basis(struct progress *pr, uint64_t bytes)
 }
 
 void
+progress_basis(struct progress *pr, uint64_t bytes)
+{
+	progress_own(pr, &pr->p.basis_read, bytes);
+}
+
+void
 progress_held(struct progress *pr, uint64_t bytes)
 {
-	double	now;
-
-	pthread_mutex_lock(&pr->mu);
-	pr->p.held_read += bytes;
-	now = progress_now();
-	if (pr->fn != NULL &&
-	    (now - pr->last_call) * 1000 >= PROGRESS_INTERVAL_MS) {
-		pr->last_call = now;
-		pr->fn(&pr->p, pr->arg);
-	}
-	pthread_mutex_unlock(&pr->mu);
+	progress_own(pr, &pr->p.held_read, bytes);
 }
