@@ -15,6 +15,14 @@ ip -o addr show lo 2>/dev/null | grep -q "127.0.0.1/8" || {
 V=vendor@fx.example
 S="$TMP/hq-storage" L="$TMP/la-storage" F="$TMP/vendor-storage"
 
+# wait_grep PATTERN FILE: until FILE has a line matching PATTERN (10 s).
+wait_grep() {
+	i=0
+	until grep -q "$1" "$2" 2>/dev/null; do
+		i=$((i + 1)); [ $i -lt 100 ] || return 1; sleep 0.1
+	done
+}
+
 # enrol NAME ADDR INVITE-ARGS... (EXTRA: more enroll arguments).
 enrol() {
 	name=$1 addr=$2; shift 2

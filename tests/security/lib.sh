@@ -56,6 +56,18 @@ audit_has() {
 	fail "no audit record $1 by $2: $(cat "$TMP/audit")"
 }
 
+# hub_storage: a hub with one share, "storage", at $S ($TMP/hq-storage),
+# nothing else: the roots tests' start.
+hub_storage() {
+	S="$TMP/hq-storage"
+	mkdir -p "$S/show"
+	cat >"$TMP/map.json" <<-JSON
+	{ "shares": { "storage": { "linux": "$S" } } }
+	JSON
+	make_hub
+	run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
+}
+
 # wait_grep PATTERN FILE: until FILE has a line matching PATTERN (10 s).
 wait_grep() {
 	i=0

@@ -13,13 +13,6 @@
 : "${EVIL:?EVIL must name evil-agent (make check sets it)}"
 N=5000
 sec_setup evil
-# wait_grep PATTERN FILE: until FILE has a line matching PATTERN (10 s).
-wait_grep() {
-	i=0
-	until grep -q "$1" "$2" 2>/dev/null; do
-		i=$((i + 1)); [ $i -lt 100 ] || return 1; sleep 0.1
-	done
-}
 # refused: the port.refused records in the hub's audit trail.
 refused() {
 	"$FERRY" audit --json --limit 0 --state "$HUB" |

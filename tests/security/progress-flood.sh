@@ -14,13 +14,6 @@
 N=5000
 sec_setup evil
 [ -r "/proc/$HUBPID/io" ] || { echo "SKIP: no /proc/PID/io"; exit 77; }
-# wait_grep PATTERN FILE: until FILE has a line matching PATTERN (10 s).
-wait_grep() {
-	i=0
-	until grep -q "$1" "$2" 2>/dev/null; do
-		i=$((i + 1)); [ $i -lt 100 ] || return 1; sleep 0.1
-	done
-}
 syscw() { awk '$1 == "syscw:" { print $2 }' "/proc/$HUBPID/io"; }
 head -c 100000 /dev/urandom >"$F/show/sh020/a.mov"
 list="{\"re\":\"@req\",\"files\":[{\"path\":\"$F/show/sh020/a.mov\",\"size\":100000}]}"

@@ -17,13 +17,6 @@
 UNSENT_TO=${UNSENT_TO:-hq}
 if [ "$UNSENT_TO" = hq ]; then sec_setup evil; else sec_setup evil la; fi
 AT=$S; [ "$UNSENT_TO" = hq ] || AT=$L
-# wait_grep PATTERN FILE: until FILE has a line matching PATTERN (10 s).
-wait_grep() {
-	i=0
-	until grep -q "$1" "$2" 2>/dev/null; do
-		i=$((i + 1)); [ $i -lt 100 ] || return 1; sleep 0.1
-	done
-}
 head -c 100000 /dev/urandom >"$F/show/sh020/unsent.mov"
 list="{\"re\":\"@req\",\"files\":[{\"path\":\"$F/show/sh020/unsent.mov\",\"size\":100000}]}"
 file='{"op":"transfer.file","id":"@id","index":0,"ok":true}'

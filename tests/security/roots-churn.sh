@@ -9,13 +9,7 @@
 # limit; the link is kept.
 . "${srcdir:-.}/tests/security/lib.sh"
 
-S="$TMP/hq-storage"
-mkdir -p "$S/show"
-cat >"$TMP/map.json" <<JSON
-{ "shares": { "storage": { "linux": "$S" } } }
-JSON
-make_hub
-run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
+hub_storage
 enrol_evil vendor
 N=200
 set --

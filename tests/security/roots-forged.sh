@@ -7,13 +7,7 @@
 # only for the agent's own person whatever the request says.
 . "${srcdir:-.}/tests/security/lib.sh"
 
-S="$TMP/hq-storage"
-mkdir -p "$S/show"
-cat >"$TMP/map.json" <<JSON
-{ "shares": { "storage": { "linux": "$S" } } }
-JSON
-make_hub
-run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
+hub_storage
 enrol_evil vendor
 enrol_evil other
 R=0123456789abcdef0123456789abcdef

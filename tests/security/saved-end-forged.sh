@@ -16,13 +16,6 @@ need curl
 webport=$(free_port 1)
 HUB_CONF="web 127.0.0.1:$webport"
 sec_setup evil
-# wait_grep PATTERN FILE: until FILE has a line matching PATTERN (10 s).
-wait_grep() {
-	i=0
-	until grep -q "$1" "$2" 2>/dev/null; do
-		i=$((i + 1)); [ $i -lt 100 ] || return 1; sleep 0.1
-	done
-}
 head -c 100000 /dev/urandom >"$F/show/sh020/a.mov"
 list="{\"re\":\"@req\",\"files\":[{\"path\":\"$F/show/sh020/a.mov\",\"size\":100000}]}"
 M=9223372036854775807

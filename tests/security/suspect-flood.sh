@@ -13,13 +13,6 @@
 . "${srcdir:-.}/tests/security/data-lib.sh"
 : "${EVIL:?EVIL must name evil-agent (make check sets it)}"
 sec_setup evil
-# wait_grep PATTERN FILE: until FILE has a line matching PATTERN (10 s).
-wait_grep() {
-	i=0
-	until grep -q "$1" "$2" 2>/dev/null; do
-		i=$((i + 1)); [ $i -lt 100 ] || return 1; sleep 0.1
-	done
-}
 long=$(head -c 8000 /dev/zero | tr '\0' x)
 head -c 1000 /dev/urandom >"$F/show/sh020/a.mov"
 list="{\"re\":\"@req\",\"files\":[{\"path\":\"$F/show/sh020/a.mov\",\"size\":1000}]}"
