@@ -461,6 +461,22 @@ void	audit_note_limited(struct ferryd *d, const char *who,
 void	audit_note_some(struct ferryd *d, const char *who, const char *what,
 	    int max, json_t *detail);
 /*
+ * hub_rate_take: whether key had max events in the HUB_RATE_WINDOW_S
+ * from its first (1: refuse), else counts one more (0). slots hold the
+ * keys seen last, the one begun longest ago given up for a new key; a
+ * key is cut at HUB_RATE_KEY - 1 bytes. The caller keeps the slots and
+ * locks them (d->mu).
+ */
+#define HUB_RATE_WINDOW_S	60
+#define HUB_RATE_KEY		256
+struct hub_rate {
+	char	key[HUB_RATE_KEY];
+	int64_t	at;
+	int	n;
+};
+int	hub_rate_take(struct hub_rate *slots, size_t nslots, const char *key,
+	    int max, int64_t now);
+/*
  * Whether one more what from who may be recorded (and counts it): max a
  * minute, for records the caller writes itself. Caller holds d->mu.
  */

@@ -20,7 +20,6 @@
 #include "store.h"
 
 #define AUDIT_LIST_MAX		10000	/* records in one answer */
-#define AUDIT_QUIET_S		60	/* repeated events: once a minute */
 #define AUDIT_QUIET_SLOTS	64
 
 void
@@ -41,28 +40,15 @@ audit_note(struct ferryd *d, const char *who, const char *what,
 	free(cause);
 }
 
-/*
- * Whether what from who was recorded max times in the last minute (the
- * minute from the first of them). max is part of the key, so that
- * audit_note_some's budget and audit_note_limited's are apart.
- */
-static int
-audit_quiet(struct ferryd *d, const char *who, const char *what, int max)
+int
+hub_rate_take(struct hub_rate *slots, size_t nslots, const char *key,
+    int max, int64_t now)
 {
-	static struct {
-		char	key[160];
-		int64_t	at;
-		int	n;
-	}		 slots[AUDIT_QUIET_SLOTS];
-	char		 key[160];
-	int64_t		 now = clock_now();
-	size_t		 i, oldest = 0;
+	size_t	i, oldest = 0;
 
-	(void)d;
-	snprintf(key, sizeof key, "%s %s %d", who, what, max);
-	for (i = 0; i < AUDIT_QUIET_SLOTS; i++) {
+	for (i = 0; i < nslots; i++) {
 		if (strcmp(slots[i].key, key) == 0) {
-			if (now - slots[i].at < AUDIT_QUIET_S) {
+			if (now - slots[i].at < HUB_RATE_WINDOW_S) {
 				if (slots[i].n >= max)
 					return (1);
 				slots[i].n++;
@@ -79,6 +65,23 @@ audit_quiet(struct ferryd *d, const char *who, const char *what, int max)
 	slots[oldest].at = now;
 	slots[oldest].n = 1;
 	return (0);
+}
+
+/*
+ * Whether what from who was recorded max times in the last minute (the
+ * minute from the first of them). max is part of the key, so that
+ * audit_note_some's budget and audit_note_limited's are apart.
+ */
+static int
+audit_quiet(struct ferryd *d, const char *who, const char *what, int max)
+{
+	static struct hub_rate	 slots[AUDIT_QUIET_SLOTS];
+	char			 key[HUB_RATE_KEY];
+
+	(void)d;
+	snprintf(key, sizeof key, "%s %s %d", who, what, max);
+	return (hub_rate_take(slots, AUDIT_QUIET_SLOTS, key, max,
+	    clock_now()));
 }
 
 void

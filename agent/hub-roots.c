@@ -257,32 +257,10 @@ roots_hello(struct ferryd *d, const char *agent, const char *site,
 static int
 roots_too_often(const char *endpoint)
 {
-	static struct {
-		char	ep[256];
-		int64_t	at;
-		int	n;
-	}		 slots[ROOTS_RATE_SLOTS];
-	int64_t		 now = clock_now();
-	size_t		 i, oldest = 0;
+	static struct hub_rate	slots[ROOTS_RATE_SLOTS];
 
-	for (i = 0; i < ROOTS_RATE_SLOTS; i++) {
-		if (strcmp(slots[i].ep, endpoint) == 0) {
-			if (now - slots[i].at >= 60) {
-				slots[i].at = now;
-				slots[i].n = 0;
-			}
-			if (slots[i].n >= ROOTS_REPORTS_MAX)
-				return (1);
-			slots[i].n++;
-			return (0);
-		}
-		if (slots[i].at < slots[oldest].at)
-			oldest = i;
-	}
-	snprintf(slots[oldest].ep, sizeof slots[oldest].ep, "%s", endpoint);
-	slots[oldest].at = now;
-	slots[oldest].n = 1;
-	return (0);
+	return (hub_rate_take(slots, ROOTS_RATE_SLOTS, endpoint,
+	    ROOTS_REPORTS_MAX, clock_now()));
 }
 
 /*
