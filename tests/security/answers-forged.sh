@@ -17,24 +17,6 @@ echo one >"$TMP/src/one.txt"
 echo two >"$TMP/src/two.txt"
 tok=$(cat "$TMP/token")
 
-start_evil() {
-	rm -f "$TMP/rport"
-	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-	"$EVIL_RECV" "$TMP/b" "$A_FP" "$tok" 127.0.0.1 "$1" \
-	    >"$TMP/rport" 2>"$TMP/rerr" &
-	RPID=$!
-	i=0
-	while ! grep -q '^listening' "$TMP/rport" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt 100 ] || ! kill -0 "$RPID" 2>/dev/null; then
-			fail "$1: evil-recv did not start: $(cat "$TMP/rerr")"
-			return 1
-		fi
-		sleep 0.05
-	done
-	PORT=$(awk '{print $2; exit}' "$TMP/rport")
-}
-
 for m in good noplan dupplan stray dupack noack early; do
 	case $m in
 	good)	want=0 ;;

@@ -23,6 +23,17 @@ wait_grep() {
 	done
 }
 
+# evil_dripping: until evil-data (evil_data_start --drip) says it drips
+# on its streams (30 s at most).
+evil_dripping() {
+	i=0
+	until grep -q dripping "$TMP/evil.out" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 300 ] || { fail "the vendor never connected: $(cat "$TMP/evil.out" "$TMP/evil.err")"; return 1; }
+		sleep 0.1
+	done
+}
+
 # enrol NAME ADDR INVITE-ARGS... (EXTRA: more enroll arguments).
 enrol() {
 	name=$1 addr=$2; shift 2

@@ -22,24 +22,6 @@ gen "$TMP/src/big.bin" 1 big
 head -c 100000 /dev/urandom >"$TMP/src/two.bin"
 tok=$(cat "$TMP/token")
 
-start_evil() {
-	rm -f "$TMP/rport"
-	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-	"$EVIL_RECV" "$TMP/b" "$A_FP" "$tok" 127.0.0.1 "$1" \
-	    >"$TMP/rport" 2>"$TMP/rerr" &
-	RPID=$!
-	i=0
-	while ! grep -q '^listening' "$TMP/rport" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt 100 ] || ! kill -0 "$RPID" 2>/dev/null; then
-			fail "$1: evil-recv did not start: $(cat "$TMP/rerr")"
-			return 1
-		fi
-		sleep 0.05
-	done
-	PORT=$(awk '{print $2; exit}' "$TMP/rport")
-}
-
 for m in kagood kastall kaforever kaover kaafter kaother kaack kanofeat; do
 	start_evil $m
 	rm -f "$TMP/sstats"

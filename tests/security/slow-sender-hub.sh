@@ -21,12 +21,7 @@ head -c 200000 /dev/urandom >"$F/show/sh020/new.mov"
 evil_data_start --drip 150000
 run 0 "$FERRY" send --from "$V" --to hq --state "$HUB" "$F/show/sh020/new.mov"
 jid=$(tail -n1 "$TMP/out")
-i=0
-until grep -q dripping "$TMP/evil.out" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 300 ] || { fail "the vendor never connected: $(cat "$TMP/evil.out" "$TMP/evil.err")"; break; }
-	sleep 0.1
-done
+evil_dripping
 
 # Cut a minute after the transfer began (plus the watch's second), not
 # when the vendor stops dripping 150 s later.

@@ -91,3 +91,24 @@ gen() {
 	openssl enc -aes-128-ctr -nosalt -pass "pass:${3:-ferry}" \
 	    -pbkdf2 -iter 1 </dev/zero 2>/dev/null | head -c "$(($2 * 1048576))" >"$1"
 }
+
+# start_evil MODE: the crafted receiver evil-recv ($EVIL_RECV) in MODE,
+# listening for the sender with the token in $tok; PORT is its port,
+# RPID its pid (answers-forged.sh, keepalive-forged.sh).
+start_evil() {
+	rm -f "$TMP/rport"
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	"$EVIL_RECV" "$TMP/b" "$A_FP" "$tok" 127.0.0.1 "$1" \
+	    >"$TMP/rport" 2>"$TMP/rerr" &
+	RPID=$!
+	i=0
+	while ! grep -q '^listening' "$TMP/rport" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$RPID" 2>/dev/null; then
+			fail "$1: evil-recv did not start: $(cat "$TMP/rerr")"
+			return 1
+		fi
+		sleep 0.05
+	done
+	PORT=$(awk '{print $2; exit}' "$TMP/rport")
+}
