@@ -49,6 +49,9 @@ fill(uint8_t *p, size_t n, unsigned int seed)
 	}
 }
 
+/* The peer's bytes go in TLS records of this many (0: all at once). */
+static size_t	piece_len;
+
 static void *
 peer_main(void *arg)
 {
@@ -57,8 +60,12 @@ peer_main(void *arg)
 
 	p->rc = tls_connect(p->fd, id_client, identity_fp(id_server),
 	    TIMEOUT_MS, &c, NULL);
-	if (p->rc == 0 && p->len > 0)
+	if (p->rc == 0 && p->len > 0 && piece_len == 0)
 		p->rc = tls_write(c, p->bytes, p->len, NULL);
+	for (size_t o = 0; p->rc == 0 && piece_len > 0 && o < p->len;
+	    o += piece_len)
+		p->rc = tls_write(c, p->bytes + o, p->len - o < piece_len ?
+		    p->len - o : piece_len, NULL);
 	if (c != NULL) {
 		tls_shutdown(c, NULL);
 		tls_free(c);
@@ -187,6 +194,59 @@ test_mixed(void)
 	buf_free(&b);
 }
 
+/*
+ * A peer whose frames come a few bytes a record (one byte, then seven):
+ * each read of the read-ahead buffer gets that much, headers and
+ * payloads are gathered across reads, a DATA frame partly held goes to
+ * the room or straight to rbuf, and nothing is taken from the next frame.
+ */
+static void
+test_split(size_t piece)
+{
+	struct peer	 p;
+	struct conn	 c;
+	struct tls_conn	*tls;
+	struct buf	 b;
+	pthread_t	 t;
+	struct frame	 f;
+	uint8_t		 room[8192];
+	char		*cause = NULL;
+	unsigned int	 i;
+
+	buf_init(&b, 0);
+	for (i = 0; i < 20; i++) {
+		add_frame(&b, FRAME_FILE_BEGIN, 13, i);
+		add_frame(&b, FRAME_DATA, 1000 + i, i);
+		add_frame(&b, FRAME_FILE_END, 0, i);
+	}
+	add_frame(&b, FRAME_KEEPALIVE, 12, 7);
+	add_frame(&b, FRAME_FILE_ENTRY, 3000, 8);
+	add_frame(&b, FRAME_DATA, 40000, 9);	/* rest read past ibuf */
+	add_frame(&b, FRAME_DATA, 9000, 10);	/* larger than the room */
+	add_frame(&b, FRAME_PLAN, 0, 11);
+	piece_len = piece;
+	start(&p, &t, &b, &c, &tls);
+	for (i = 0; i < 20; i++) {
+		want_frame(&c, room, sizeof room, FRAME_FILE_BEGIN, 13, i);
+		ASSERT_TRUE(want_frame(&c, room, sizeof room, FRAME_DATA,
+		    1000 + i, i) == room);
+		want_frame(&c, room, sizeof room, FRAME_FILE_END, 0, i);
+	}
+	want_frame(&c, NULL, 0, FRAME_KEEPALIVE, 12, 7);
+	want_frame(&c, NULL, 0, FRAME_FILE_ENTRY, 3000, 8);
+	want_frame(&c, NULL, 0, FRAME_DATA, 40000, 9);
+	want_frame(&c, room, sizeof room, FRAME_DATA, 9000, 10);
+	want_frame(&c, NULL, 0, FRAME_PLAN, 0, 11);
+	ASSERT_TRUE(c.bytes_in == b.len);
+	ASSERT_INT_EQ(conn_read(&c, &f, &cause), FERRY_ERR_CLOSED);
+	ASSERT_TRUE(cause == NULL || strstr(cause, "middle") == NULL);
+	free(cause);
+	finish(&p, t, &c, tls);
+	ASSERT_INT_EQ(p.rc, 0);
+	piece_len = 0;
+	buf_free(&b);
+}
+
 /* bytes, then a close: the read's code and cause. */
 static void
 read_bad(const uint8_t *bytes, size_t len, int want, const char *says)
@@ -252,6 +312,8 @@ main(void)
 	    identity_generate("client", &id_client, NULL) != 0)
 		TEST_SKIP("cannot generate identities");
 	test_mixed();
+	test_split(1);
+	test_split(7);
 	test_bad();
 	identity_free(id_server);
 	identity_free(id_client);
