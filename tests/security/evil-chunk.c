@@ -27,6 +27,9 @@
  *         short   chunk 0 with half its bytes, then the file's FILE_END
  *         badfile every chunk whole and right, the file's FILE_END with
  *                 a wrong hash of the chunks' hashes
+ *         replay  every chunk right, the file's FILE_END, then chunk 0
+ *                 again, right, twice as many times as the file has
+ *                 chunks (the file closed: each would be read unused)
  *         good    every chunk whole and right, the right file hash (the
  *                 control: the receiver keeps the file)
  *         pipeflush  as good, with feature PIPELINE (6.1): the data's end
@@ -192,7 +195,8 @@ file_end(struct conn *c, uint32_t id, uint64_t size, const uint8_t *hash)
  * phase, and the ACK printed.
  */
 static void
-all_chunks(struct conn *c, uint64_t size, uint64_t cs, int wrong)
+all_chunks(struct conn *c, uint64_t size, uint64_t cs, int wrong,
+    int replay)
 {
 	struct hash	*h = hash_new();
 	struct frame	 f;
@@ -213,6 +217,9 @@ all_chunks(struct conn *c, uint64_t size, uint64_t cs, int wrong)
 	if (wrong)
 		d[0] ^= 1;
 	file_end(c, 0, size, d);
+	/* The closed file's chunk 0 again and again, between files. */
+	for (i = 0; replay && i < 2 * ((size + cs - 1) / cs); i++)
+		chunk_as(c, 0, 0, 0, (uint32_t)cs, cs, 'E', 0, NULL);
 	buf_init(&b, 0);
 	frame_encode(&b, FRAME_FILE_BEGIN, 0, NULL, 0, NULL);
 	put(c, &b);
@@ -654,10 +661,12 @@ main(int argc, char **argv)
 		    msg_ack_decode(&f, &ack, &cause) == 0)
 			printf("ack: %u %s\n", ack.status, ack.reason ?
 			    ack.reason : "");
-	} else if (strcmp(mode, "badfile") == 0 || strcmp(mode, "good") == 0)
-		all_chunks(&c, size, cs, strcmp(mode, "badfile") == 0);
+	} else if (strcmp(mode, "badfile") == 0 || strcmp(mode, "good") == 0 ||
+	    strcmp(mode, "replay") == 0)
+		all_chunks(&c, size, cs, strcmp(mode, "badfile") == 0,
+		    strcmp(mode, "replay") == 0);
 	else if (pipe) {
-		all_chunks(&c, size, cs, 0);
+		all_chunks(&c, size, cs, 0, 0);
 		printf("held\n");
 		if (strcmp(mode, "pipeflush") == 0) {
 			/* A batch of nothing: the held batch's ACKs come. */
