@@ -76,6 +76,7 @@ struct stripe_in {
 	int			 spread;	/* chunks came on another */
 	char			*why;
 	int			 closed;	/* FILE_END seen: take no more */
+	uint32_t		 ndrained;	/* chunks read unused since */
 	int			 metabad;	/* a sidecar write failed */
 	double			 last;		/* when a chunk last settled */
 	uint8_t			*win;		/* the window, or NULL */
@@ -538,8 +539,19 @@ stripe_chunk_start(struct recv_stream *s, const struct msg_chunk *m,
 	else if (!sp->closed && sp->state[m->index] != CHUNK_NEEDED)
 		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK %u of id %u, which "
 		    "is held or was sent already", m->index, m->id);
-	/* After the file ended (it failed), stray chunks are read, unused. */
+	/*
+	 * After the file ended (it failed), stray chunks are read, unused:
+	 * those still in flight on other streams, no more than were not
+	 * done. A sender replaying chunks would hold the stream for ever
+	 * (each restarts the keep-alives' bound) and count as progress.
+	 */
+	else if (sp->closed && sp->ndrained >= sp->nchunks - sp->ndone)
+		r = err_set(cause, FERRY_ERR_PROTO, "CHUNK %u of id %u, which "
+		    "ended: %u chunks dropped already, as many as were not "
+		    "done", m->index, m->id, sp->ndrained);
 	*drain = r == 0 && sp->closed;
+	if (*drain)
+		sp->ndrained++;
 	if (r == 0 && !*drain) {
 		sp->state[m->index] = CHUNK_BUSY;
 		sp->nbusy++;
@@ -618,8 +630,11 @@ stripe_chunk(struct recv_stream *s, const struct frame *cf, char **cause)
 				io = n == -1 ? errno : EIO;
 		}
 		got += f.len;
-		progress_update(&sh->pr, sp->path, __atomic_add_fetch(
-		    &sp->moved, f.len, __ATOMIC_RELAXED), sp->size, f.len, 0);
+		/* A dropped chunk's bytes are no progress of the file's. */
+		if (!drain)
+			progress_update(&sh->pr, sp->path, __atomic_add_fetch(
+			    &sp->moved, f.len, __ATOMIC_RELAXED), sp->size,
+			    f.len, 0);
 	}
 	if ((r = msg_end_decode(&f, &end, cause)) != 0)
 		goto out;
