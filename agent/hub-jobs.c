@@ -713,8 +713,9 @@ jobs_build_clear(struct jobs_build *b)
  * A send refused for what it asked (a grant, a symlink, ferry's own
  * files): the audit trail says who tried what. Relayed from a person's
  * agent (req has _agent, which no local client may set),
- * AUDIT_AGENT_REFUSALS a minute per person: an agent may ask again and again, each refusal
- * quick (refused-flood.sh); a person's few mistakes are each kept.
+ * AUDIT_AGENT_REFUSALS a minute per person: an agent may ask again and
+ * again, each refusal quick (refused-flood.sh); a person's few mistakes
+ * are each kept.
  */
 static void
 jobs_audit_refusal(struct ferryd *d, const char *who,

@@ -14,6 +14,7 @@
 #include "ferryd.h"
 #include "identity.h"
 #include "saved.h"
+#include "store.h"
 
 #define SAVED_MAX	1024	/* transfers remembered, oldest replaced */
 /*
@@ -23,7 +24,6 @@
  * whose files are not known (taken over from another hub) is held to a
  * task's largest size (STORE_SIZE_MAX).
  */
-#define SAVED_UNPLANNED		((int64_t)1 << 50)
 #define SAVED_WIRE_FILE		4096
 #define SAVED_WIRE_SLACK	(1024 * 1024)
 
@@ -173,7 +173,7 @@ saved_xfer_done(const json_t *msg, const uint8_t *fp)
 		saved_xfers[i].counted = 1;
 		x = &saved_xfers[i];
 		files = x->files >= 0 ? x->files : 1 << 20;
-		most = x->files >= 0 ? x->bytes : SAVED_UNPLANNED;
+		most = x->files >= 0 ? x->bytes : STORE_SIZE_MAX;
 		/* Both ends count the files striped: once, too. */
 		j->striped += saved_clamp(json_integer_value(json_object_get(
 		    msg, "striped")), files);

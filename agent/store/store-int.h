@@ -39,14 +39,6 @@ struct store_move {
 
 #define STORE_NAMES(a) (sizeof (a) / sizeof (a)[0])
 
-/*
- * The largest size a task may have: 1 PiB, beyond any file a studio
- * moves. A listing's sizes are the listing agent's word (a vendor's):
- * unbounded, one of 2^63-1 bytes wrapped the job's counters and the
- * sums of /metrics (size-forged.sh).
- */
-#define STORE_SIZE_MAX	((int64_t)1 << 50)
-
 /* total + size, at most INT64_MAX: a job's bytes never wrap. */
 static inline int64_t
 store_size_add(int64_t total, int64_t size)
@@ -91,11 +83,14 @@ int		 store_dup(const char *src, char **dst);
 enum store_state store_state_from(const char *name);
 
 /*
- * store-job.c: the place (site or e-mail) whose agent a submitter
- * "ENDPOINT (agent NAME)" names, allocated; NULL for any other.
+ * store-job.c: a job's row, checked (store_job_check), in state with n
+ * tasks all queued and total bytes, and the place whose agent sent it
+ * (its submitter "ENDPOINT (agent NAME)", for max-agent-jobs); its id in
+ * *id. In the caller's transaction.
  */
-int		 store_job_place(const char *submitter, char **place,
-		     char **cause);
+int		 store_job_insert(struct store *st,
+		     const struct store_job *job, const char *state, size_t n,
+		     int64_t total, int64_t now, int64_t *id, char **cause);
 
 /* store-sites.c */
 int		 store_agent_by_id(struct store *st, int64_t id,

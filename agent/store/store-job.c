@@ -92,7 +92,11 @@ store_job_check(struct store *st, const struct store_job *job,
 	return (store_exists(st, user, job->to_user, "user", cause));
 }
 
-int
+/*
+ * The place (site or e-mail) whose agent a submitter "ENDPOINT (agent
+ * NAME)" names, allocated; NULL for any other.
+ */
+static int
 store_job_place(const char *submitter, char **place, char **cause)
 {
 	const char	*end;
@@ -105,6 +109,33 @@ store_job_place(const char *submitter, char **place, char **cause)
 	if ((*place = strndup(submitter, (size_t)(end - submitter))) == NULL)
 		return (store_nomem(cause));
 	return (0);
+}
+
+int
+store_job_insert(struct store *st, const struct store_job *job,
+    const char *state, size_t n, int64_t total, int64_t now, int64_t *id,
+    char **cause)
+{
+	static const char	 sql[] =
+	    "INSERT INTO jobs (submitter, from_site, to_site, to_user,"
+	    " priority, note, meta, state, created, updated, n_tasks,"
+	    " n_queued, bytes_total, agent_endpoint) VALUES (?, ?, ?, ?, ?,"
+	    " ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+	struct db_stmt		*s;
+	char			*place;
+	int			 r;
+
+	if ((r = store_job_check(st, job, cause)) != 0 ||
+	    (r = store_job_place(job->submitter, &place, cause)) != 0)
+		return (r);
+	r = db_q(st->db, sql, &s, cause, "ttttntttiiiiit", job->submitter,
+	    job->from_site, job->to_site, job->to_user, job->priority,
+	    job->note, job->meta, state, now, now, (int64_t)n, (int64_t)n,
+	    total, place);
+	if (r == 0)
+		r = db_exec_id(st->db, s, id, cause);
+	free(place);
+	return (r);
 }
 
 int
@@ -172,33 +203,16 @@ store_job_create_tx(struct store *st, const struct store_job *job,
     const struct store_task *tasks, size_t ntasks, int64_t now, int64_t *id,
     char **cause)
 {
-	static const char	 sql[] =
-	    "INSERT INTO jobs (submitter, from_site, to_site, to_user,"
-	    " priority, note, meta, state, created, updated, n_tasks,"
-	    " n_queued, bytes_total, agent_endpoint) VALUES (?, ?, ?, ?, ?,"
-	    " ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
-	char			*place;
 	char			 detail[96];
-	struct db_stmt		*s;
 	struct db_rows		*rows = NULL;
 	int64_t			 total = 0;
 	size_t			 i;
 	int			 r;
 
-	if ((r = store_job_check(st, job, cause)) != 0)
-		return (r);
 	for (i = 0; i < ntasks; i++)
 		total = store_size_add(total, tasks[i].size);
-	if ((r = store_job_place(job->submitter, &place, cause)) != 0)
-		return (r);
-	r = db_q(st->db, sql, &s, cause, "ttttntttiiiiit", job->submitter,
-	    job->from_site, job->to_site, job->to_user, job->priority,
-	    job->note, job->meta, ntasks > 0 ? "running" : "done", now, now,
-	    (int64_t)ntasks, (int64_t)ntasks, total, place);
-	if (r == 0)
-		r = db_exec_id(st->db, s, id, cause);
-	free(place);
-	if (r != 0)
+	if ((r = store_job_insert(st, job, ntasks > 0 ? "running" : "done",
+	    ntasks, total, now, id, cause)) != 0)
 		return (r);
 	if (ntasks > 0 && (r = store_task_rows(st, &rows, cause)) != 0)
 		return (r);
@@ -242,31 +256,18 @@ store_job_stream_tx(struct store *st, const struct store_job *job,
     int (*next)(void *, const struct store_task **, char **), void *arg,
     int64_t now, int64_t *id, size_t *ntasks, char **cause)
 {
-	static const char	 ins[] =
-	    "INSERT INTO jobs (submitter, from_site, to_site, to_user,"
-	    " priority, note, meta, state, created, updated, n_tasks,"
-	    " n_queued, bytes_total, agent_endpoint) VALUES (?, ?, ?, ?, ?,"
-	    " ?, ?, 'running', ?, ?, 0, 0, 0, ?) RETURNING id";
 	static const char	 upd[] = "UPDATE jobs SET n_tasks = ?,"
 	    " n_queued = ?, bytes_total = ? WHERE id = ?";
 	const struct store_task	*t;
-	char			 detail[96], *place;
+	char			 detail[96];
 	struct db_stmt		*s;
 	struct db_rows		*rows;
 	int64_t			 total = 0;
 	size_t			 n = 0;
 	int			 r;
 
-	if ((r = store_job_check(st, job, cause)) != 0 ||
-	    (r = store_job_place(job->submitter, &place, cause)) != 0)
-		return (r);
-	r = db_q(st->db, ins, &s, cause, "ttttnttiit", job->submitter,
-	    job->from_site, job->to_site, job->to_user, job->priority,
-	    job->note, job->meta, now, now, place);
-	if (r == 0)
-		r = db_exec_id(st->db, s, id, cause);
-	free(place);
-	if (r != 0)
+	if ((r = store_job_insert(st, job, "running", 0, 0, now, id,
+	    cause)) != 0)
 		return (r);
 	if ((r = store_task_rows(st, &rows, cause)) != 0)
 		return (r);

@@ -20,25 +20,12 @@ int
 store_job_open(struct store *st, const struct store_job *job, int64_t now,
     int64_t *id, char **cause)
 {
-	static const char	 ins[] =
-	    "INSERT INTO jobs (submitter, from_site, to_site, to_user,"
-	    " priority, note, meta, state, created, updated, n_tasks,"
-	    " n_queued, bytes_total, agent_endpoint) VALUES (?, ?, ?, ?, ?,"
-	    " ?, ?, 'running', ?, ?, 0, 0, 0, ?) RETURNING id";
-	struct db_stmt		*s;
-	int64_t			 new_id = 0;
-	char			*place = NULL;
-	int			 r;
+	int64_t	new_id = 0;
+	int	r;
 
 	if ((r = db_begin(st->db, cause)) != 0)
 		return (r);
-	if ((r = store_job_check(st, job, cause)) == 0 &&
-	    (r = store_job_place(job->submitter, &place, cause)) == 0 &&
-	    (r = db_q(st->db, ins, &s, cause, "ttttnttiit", job->submitter,
-	    job->from_site, job->to_site, job->to_user, job->priority,
-	    job->note, job->meta, now, now, place)) == 0)
-		r = db_exec_id(st->db, s, &new_id, cause);
-	free(place);
+	r = store_job_insert(st, job, "running", 0, 0, now, &new_id, cause);
 	if ((r = db_end(st->db, r, cause)) == 0)
 		*id = new_id;
 	return (r);

@@ -25,6 +25,14 @@
 #define STORE_CODE_LEN		32	/* characters of a generated code */
 #define STORE_PRIORITY_MAX	1000
 
+/*
+ * The largest size a task may have: 1 PiB, beyond any file a studio
+ * moves. A listing's sizes are the listing agent's word (a vendor's):
+ * unbounded, one of 2^63-1 bytes wrapped the job's counters and the
+ * sums of /metrics (size-forged.sh).
+ */
+#define STORE_SIZE_MAX	((int64_t)1 << 50)
+
 struct store;
 
 enum store_role {
