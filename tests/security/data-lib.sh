@@ -23,6 +23,22 @@ wait_grep() {
 	done
 }
 
+# evil_talk HOLD_MS FILE SIZE [ARGS...]: the crafted agent ($EVIL talk)
+# as the vendor's, for HOLD_MS, answering the hub's list with FILE of SIZE
+# bytes and the rest as ARGS say (--on OP=MSG, --repeat...), in the
+# background (epid, in pids), until the hub's welcome.
+evil_talk() {
+	et_hold=$1
+	et_list="{\"re\":\"@req\",\"files\":[{\"path\":\"$2\",\"size\":$3}]}"
+	shift 3
+	"$EVIL" talk "$TMP/evil" --hold "$et_hold" --on "list=$et_list" "$@" \
+	    >"$TMP/evil.out" 2>&1 &
+	epid=$!
+	pids="$pids $epid"
+	wait_grep '"op":"welcome"' "$TMP/evil.out" ||
+	    fail "no welcome: $(cat "$TMP/evil.out")"
+}
+
 # evil_dripping: until evil-data (evil_data_start --drip) says it drips
 # on its streams (30 s at most).
 evil_dripping() {

@@ -19,14 +19,8 @@ refused() {
 	    jq '[.[] | select(.what == "port.refused")] | length'
 }
 head -c 100000 /dev/urandom >"$F/show/sh020/a.mov"
-list="{\"re\":\"@req\",\"files\":[{\"path\":\"$F/show/sh020/a.mov\",\"size\":100000}]}"
 port='{"op":"transfer.listening","id":"@id","port":45191}'
-"$EVIL" talk "$TMP/evil" --hold 60000 --on "list=$list" \
-    --on "transfer.start=$port" --repeat "$N" --repeat-on transfer.start \
-    >"$TMP/evil.out" 2>&1 &
-epid=$!
-pids="$pids $epid"
-wait_grep '"op":"welcome"' "$TMP/evil.out" || fail "no welcome: $(cat "$TMP/evil.out")"
+evil_talk 60000 "$F/show/sh020/a.mov" 100000 --on "transfer.start=$port" --repeat "$N" --repeat-on transfer.start
 run 0 "$FERRY" send --from "$V" --to hq --state "$HUB" "$F/show/sh020/a.mov"
 jid=$(tail -n1 "$TMP/out")
 wait_grep '"op":"transfer.start"' "$TMP/evil.out" || fail "no transfer.start"

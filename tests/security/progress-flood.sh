@@ -16,14 +16,8 @@ sec_setup evil
 [ -r "/proc/$HUBPID/io" ] || { echo "SKIP: no /proc/PID/io"; exit 77; }
 syscw() { awk '$1 == "syscw:" { print $2 }' "/proc/$HUBPID/io"; }
 head -c 100000 /dev/urandom >"$F/show/sh020/a.mov"
-list="{\"re\":\"@req\",\"files\":[{\"path\":\"$F/show/sh020/a.mov\",\"size\":100000}]}"
 prog='{"op":"transfer.progress","id":"@id","index":0,"bytes":"@n"}'
-"$EVIL" talk "$TMP/evil" --hold 60000 --on "list=$list" \
-    --on "transfer.start=$prog" --repeat "$N" --repeat-on transfer.start \
-    >"$TMP/evil.out" 2>&1 &
-epid=$!
-pids="$pids $epid"
-wait_grep '"op":"welcome"' "$TMP/evil.out" || fail "no welcome: $(cat "$TMP/evil.out")"
+evil_talk 60000 "$F/show/sh020/a.mov" 100000 --on "transfer.start=$prog" --repeat "$N" --repeat-on transfer.start
 # What the send itself costs (the job, its plan, the transfer's start)
 # counts too: a few dozen calls.
 w0=$(syscw)

@@ -20,13 +20,8 @@ sec_setup evil
 curl -sf "http://127.0.0.1:$webport/metrics" >"$TMP/metrics" ||
     fail "/metrics before the attack: $(cat "$TMP/metrics")"
 head -c 100000 /dev/urandom >"$F/show/sh020/a.mov"
-list="{\"re\":\"@req\",\"files\":[{\"path\":\"$F/show/sh020/a.mov\",\"size\":100000}]}"
 prog='{"op":"transfer.progress","id":"@id","index":0,"bytes":9223372036854775807}'
-"$EVIL" talk "$TMP/evil" --hold 40000 --on "list=$list" \
-    --on "transfer.start=$prog" >"$TMP/evil.out" 2>&1 &
-epid=$!
-pids="$pids $epid"
-wait_grep '"op":"welcome"' "$TMP/evil.out" || fail "no welcome: $(cat "$TMP/evil.out")"
+evil_talk 40000 "$F/show/sh020/a.mov" 100000 --on "transfer.start=$prog"
 jids=
 for k in 1 2; do
 	run 0 "$FERRY" send --from "$V" --to hq --state "$HUB" "$F/show/sh020/a.mov"

@@ -18,15 +18,9 @@ UNSENT_TO=${UNSENT_TO:-hq}
 if [ "$UNSENT_TO" = hq ]; then sec_setup evil; else sec_setup evil la; fi
 AT=$S; [ "$UNSENT_TO" = hq ] || AT=$L
 head -c 100000 /dev/urandom >"$F/show/sh020/unsent.mov"
-list="{\"re\":\"@req\",\"files\":[{\"path\":\"$F/show/sh020/unsent.mov\",\"size\":100000}]}"
 file='{"op":"transfer.file","id":"@id","index":0,"ok":true}'
 done='{"op":"transfer.done","id":"@id","ok":true,"bytes":100000,"wire_bytes":100000}'
-"$EVIL" talk "$TMP/evil" --hold 40000 --on "list=$list" \
-    --on "transfer.start=$file" --on "transfer.start=$done" \
-    >"$TMP/evil.out" 2>&1 &
-epid=$!
-pids="$pids $epid"
-wait_grep '"op":"welcome"' "$TMP/evil.out" || fail "no welcome: $(cat "$TMP/evil.out")"
+evil_talk 40000 "$F/show/sh020/unsent.mov" 100000 --on "transfer.start=$file" --on "transfer.start=$done"
 run 0 "$FERRY" send --from "$V" --to "$UNSENT_TO" --state "$HUB" "$F/show/sh020/unsent.mov"
 jid=$(tail -n1 "$TMP/out")
 wait_grep '"op":"transfer.start"' "$TMP/evil.out" || fail "no transfer.start"

@@ -17,14 +17,9 @@ webport=$(free_port 1)
 HUB_CONF="web 127.0.0.1:$webport"
 sec_setup evil
 head -c 100000 /dev/urandom >"$F/show/sh020/a.mov"
-list="{\"re\":\"@req\",\"files\":[{\"path\":\"$F/show/sh020/a.mov\",\"size\":100000}]}"
 M=9223372036854775807
 done="{\"op\":\"transfer.done\",\"id\":\"@id\",\"ok\":true,\"bytes\":$M,\"wire_bytes\":$M,\"streams\":16,\"striped\":$M}"
-"$EVIL" talk "$TMP/evil" --hold 60000 --on "list=$list" \
-    --on "transfer.start=$done" >"$TMP/evil.out" 2>&1 &
-epid=$!
-pids="$pids $epid"
-wait_grep '"op":"welcome"' "$TMP/evil.out" || fail "no welcome: $(cat "$TMP/evil.out")"
+evil_talk 60000 "$F/show/sh020/a.mov" 100000 --on "transfer.start=$done"
 jids=
 for k in 1 2; do
 	run 0 "$FERRY" send --from "$V" --to hq --state "$HUB" "$F/show/sh020/a.mov"

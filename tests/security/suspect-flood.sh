@@ -15,15 +15,9 @@
 sec_setup evil
 long=$(head -c 8000 /dev/zero | tr '\0' x)
 head -c 1000 /dev/urandom >"$F/show/sh020/a.mov"
-list="{\"re\":\"@req\",\"files\":[{\"path\":\"$F/show/sh020/a.mov\",\"size\":1000}]}"
 sus="{\"op\":\"transfer.suspect\",\"id\":\"@id\",\"path\":\"show/sh020/$long\",\"why\":\"$long\"}"
 done='{"op":"transfer.done","id":"@id","ok":false,"error":"gone"}'
-"$EVIL" talk "$TMP/evil" --hold 60000 --on "list=$list" \
-    --on "transfer.start=$sus" --on "transfer.start=$done" \
-    --repeat 32 --repeat-on transfer.start >"$TMP/evil.out" 2>&1 &
-epid=$!
-pids="$pids $epid"
-wait_grep '"op":"welcome"' "$TMP/evil.out" || fail "no welcome: $(cat "$TMP/evil.out")"
+evil_talk 60000 "$F/show/sh020/a.mov" 1000 --on "transfer.start=$sus" --on "transfer.start=$done" --repeat 32 --repeat-on transfer.start
 k=0
 while [ $k -lt 6 ]; do
 	run 0 "$FERRY" send --from "$V" --to hq --state "$HUB" "$F/show/sh020/a.mov"
