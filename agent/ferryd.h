@@ -83,6 +83,11 @@ struct hub_link {
 	int			 busy;		/* transfers running on it */
 	int			 relays;	/* its requests being answered */
 	int			 commits;	/* reports what it receives */
+	/*
+	 * Messages it may send beyond max-agent-messages' budget: what
+	 * the files of the transfers it was given call for (hub_tell).
+	 */
+	_Atomic int64_t		 credit;
 	struct hub_link		*next;
 };
 
