@@ -69,6 +69,7 @@ while [ $k -le $ROUNDS ]; do
 done
 echo "$ROUNDS rounds of 4 sends at once, one job held, max-agent-jobs" \
     "$LIMIT: $taken taken, $refused refused; the hub held $most at most"
+echo "a refusal: $(cat "$TMP/refused.err" 2>/dev/null)"
 checks=$((checks + 1))
 [ "$most" -le $LIMIT ] ||
     fail "the hub held $most of the vendor's jobs: at most $LIMIT (max-agent-jobs) expected"
@@ -79,4 +80,5 @@ checks=$((checks + 1))
 grep -q "jobs from $V are not finished (max-agent-jobs $LIMIT)" \
     "$TMP/refused.err" 2>/dev/null ||
     fail "the refusal does not name the limit: $(cat "$TMP"/send.*.err)"
+audit_has jobs.limit "$V"
 finish
