@@ -467,10 +467,13 @@ void	audit_note_some(struct ferryd *d, const char *who, const char *what,
 	    int max, json_t *detail);
 /*
  * hub_rate_take: whether key had max events in the HUB_RATE_WINDOW_S
- * from its first (1: refuse), else counts one more (0). slots hold the
- * keys seen last, the one begun longest ago given up for a new key; a
- * key is cut at HUB_RATE_KEY - 1 bytes. The caller keeps the slots and
- * locks them (d->mu).
+ * from its first (1: refuse), else counts one more (0). slots[1] on hold
+ * the keys seen last; a new key takes a slot whose window is over (the
+ * one begun longest ago), never one still counting, so that other keys
+ * cannot reset a flooder's budget. While every slot counts, new keys
+ * share slots[0]'s budget: max for each of the others, in a window of
+ * its own. A key is cut at HUB_RATE_KEY - 1 bytes. The caller keeps
+ * the slots (nslots >= 2) and locks them (d->mu).
  */
 #define HUB_RATE_WINDOW_S	60
 #define HUB_RATE_KEY		256
