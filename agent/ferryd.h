@@ -85,7 +85,8 @@ struct hub_link {
 	int			 commits;	/* reports what it receives */
 	/*
 	 * Messages it may send beyond max-agent-messages' budget: what
-	 * the files of the transfers it was given call for (hub_tell).
+	 * the files of the transfers it was given call for
+	 * (hub_link_credit).
 	 */
 	_Atomic int64_t		 credit;
 	struct hub_link		*next;
@@ -266,6 +267,12 @@ struct hub_link *hub_link_for(struct ferryd *d, const char *endpoint,
 	    int free_only);
 /* Queues msg (taken) for agent name's link: -1 if it has none. */
 int	hub_tell(struct ferryd *d, const char *name, json_t *msg);
+/*
+ * Gives l the messages a transfer of files files entitles it to beyond
+ * max-agent-messages (hub.c): hub_tell does for a transfer.start, and
+ * hub-adopt.c for a transfer taken over from the last hub.
+ */
+void	hub_link_credit(struct hub_link *l, size_t files);
 /*
  * Where agent name (of site, or NULL for a person's agent), seen at
  * address seen, can be reached (allocated; NULL: nowhere): the address

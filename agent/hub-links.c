@@ -73,29 +73,27 @@ hub_link_for(struct ferryd *d, const char *endpoint, int free_only)
  * report) beyond max-agent-messages (hub.c): a 100,000-file job's
  * 30,000 reports a second are the hub's own asking, not a flood.
  */
-static void
-hub_link_credit(struct hub_link *l, const json_t *msg)
+void
+hub_link_credit(struct hub_link *l, size_t files)
 {
-	const char	*op = json_string_value(json_object_get(msg, "op"));
-	size_t		 n;
-
-	if (op == NULL || strcmp(op, "transfer.start") != 0)
-		return;
-	n = json_array_size(json_object_get(msg, "files")) +
-	    json_array_size(json_object_get(msg, "expect"));
-	atomic_fetch_add(&l->credit, (int64_t)n + 2 + FERRYD_SUSPECT_MAX);
+	atomic_fetch_add(&l->credit, (int64_t)files + 2 + FERRYD_SUSPECT_MAX);
 }
 
 int
 hub_tell(struct ferryd *d, const char *name, json_t *msg)
 {
 	struct hub_link	*l;
+	const char	*op;
 
 	if (msg == NULL || (l = hub_link_named(d, name)) == NULL) {
 		json_decref(msg);
 		return (-1);
 	}
-	hub_link_credit(l, msg);
+	op = json_string_value(json_object_get(msg, "op"));
+	if (op != NULL && strcmp(op, "transfer.start") == 0)
+		hub_link_credit(l, json_array_size(json_object_get(msg,
+		    "files")) + json_array_size(json_object_get(msg,
+		    "expect")));
 	ferryd_queue(&l->outq, msg, l->wake[1]);
 	return (0);
 }
