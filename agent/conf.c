@@ -72,6 +72,8 @@ static const struct {
 	    1, 7 * CONF_DAY },
 	{ "max-agent-jobs", offsetof(struct conf, max_agent_jobs),
 	    1, 1000000 },
+	{ "max-agent-messages", offsetof(struct conf, max_agent_msgs),
+	    1, 1000000 },
 };
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])
 

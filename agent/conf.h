@@ -46,6 +46,8 @@ struct conf {
 	char	*max_list_time;	/* hub: seconds an agent may list one send */
 	char	*max_agent_jobs; /* hub: a place's unfinished jobs from its
 				   agents */
+	char	*max_agent_msgs; /* hub: control messages a second from
+				   one agent's link */
 	char	*hub_standby;	/* agent: more hubs' ADDR[:PORT], comma-
 				   separated, with hub-fingerprint's key */
 	/*

@@ -83,6 +83,12 @@ struct hub_link {
 	int			 busy;		/* transfers running on it */
 	int			 relays;	/* its requests being answered */
 	int			 commits;	/* reports what it receives */
+	/*
+	 * Messages it may send beyond max-agent-messages' budget: what
+	 * the files of the transfers it was given call for
+	 * (hub_link_credit).
+	 */
+	_Atomic int64_t		 credit;
 	struct hub_link		*next;
 };
 
@@ -261,6 +267,12 @@ struct hub_link *hub_link_for(struct ferryd *d, const char *endpoint,
 	    int free_only);
 /* Queues msg (taken) for agent name's link: -1 if it has none. */
 int	hub_tell(struct ferryd *d, const char *name, json_t *msg);
+/*
+ * Gives l the messages a transfer of files files entitles it to beyond
+ * max-agent-messages (hub.c): hub_tell does for a transfer.start, and
+ * hub-adopt.c for a transfer taken over from the last hub.
+ */
+void	hub_link_credit(struct hub_link *l, size_t files);
 /*
  * Where agent name (of site, or NULL for a person's agent), seen at
  * address seen, can be reached (allocated; NULL: nowhere): the address
@@ -462,10 +474,13 @@ void	audit_note_some(struct ferryd *d, const char *who, const char *what,
 	    int max, json_t *detail);
 /*
  * hub_rate_take: whether key had max events in the HUB_RATE_WINDOW_S
- * from its first (1: refuse), else counts one more (0). slots hold the
- * keys seen last, the one begun longest ago given up for a new key; a
- * key is cut at HUB_RATE_KEY - 1 bytes. The caller keeps the slots and
- * locks them (d->mu).
+ * from its first (1: refuse), else counts one more (0). slots[1] on hold
+ * the keys seen last; a new key takes a slot whose window is over (the
+ * one begun longest ago), never one still counting, so that other keys
+ * cannot reset a flooder's budget. While every slot counts, new keys
+ * share slots[0]'s budget: max for each of the others, in a window of
+ * its own. A key is cut at HUB_RATE_KEY - 1 bytes. The caller keeps
+ * the slots (nslots >= 2) and locks them (d->mu).
  */
 #define HUB_RATE_WINDOW_S	60
 #define HUB_RATE_KEY		256

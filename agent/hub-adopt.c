@@ -281,6 +281,8 @@ adopt_hello(struct ferryd *d, struct hub_link *l, const json_t *hello)
 			continue;
 		}
 		adopt_take(d, x, l, e, r);
+		/* Its files' reports to come, as for a transfer.start. */
+		hub_link_credit(l, x->l.n);
 		json_array_append_new(ids, json_integer(id));
 	}
 	if (refused > 0)

@@ -44,26 +44,43 @@ int
 hub_rate_take(struct hub_rate *slots, size_t nslots, const char *key,
     int max, int64_t now)
 {
-	size_t	i, oldest = 0;
+	struct hub_rate	*all = &slots[0], *s = NULL;
+	char		 cut[HUB_RATE_KEY];
+	size_t		 i;
 
-	for (i = 0; i < nslots; i++) {
-		if (strcmp(slots[i].key, key) == 0) {
-			if (now - slots[i].at < HUB_RATE_WINDOW_S) {
-				if (slots[i].n >= max)
-					return (1);
-				slots[i].n++;
-				return (0);
-			}
-			slots[i].at = now;
-			slots[i].n = 1;
-			return (0);
+	/* As stored: a long key cut, so that it finds its slot again. */
+	snprintf(cut, sizeof cut, "%s", key);
+	for (i = 1; i < nslots; i++) {
+		if (slots[i].n > 0 && strcmp(slots[i].key, cut) == 0) {
+			s = &slots[i];
+			break;
 		}
-		if (slots[i].at < slots[oldest].at)
-			oldest = i;
 	}
-	snprintf(slots[oldest].key, sizeof slots[oldest].key, "%s", key);
-	slots[oldest].at = now;
-	slots[oldest].n = 1;
+	if (s == NULL) {
+		/* A free slot, or the oldest whose window is over. */
+		for (i = 1; i < nslots; i++) {
+			if (now - slots[i].at < HUB_RATE_WINDOW_S &&
+			    slots[i].n > 0)
+				continue;
+			if (s == NULL || slots[i].at < s->at)
+				s = &slots[i];
+		}
+		if (s == NULL) {
+			/* Every slot counts still: the shared budget. */
+			s = all;
+			max *= (int)(nslots - 1);
+		} else {
+			snprintf(s->key, sizeof s->key, "%s", cut);
+			s->n = 0;
+		}
+	}
+	if (s->n == 0 || now - s->at >= HUB_RATE_WINDOW_S) {
+		s->at = now;
+		s->n = 0;
+	}
+	if (s->n >= max)
+		return (1);
+	s->n++;
 	return (0);
 }
 

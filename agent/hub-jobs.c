@@ -850,6 +850,9 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		memset(&job, 0, sizeof job);
 		job.submitter = (char *)(uintptr_t)who;
 		job.from_site = (char *)(uintptr_t)b.from;
+		/* A person's agent's: max-agent-jobs (hub-relay.c). */
+		job.agent_jobs_max = json_integer_value(json_object_get(req,
+		    "_jobs_max"));
 		pthread_mutex_lock(&d->mu);
 		/*
 		 * A person's agent (a vendor publishing back) is a source site

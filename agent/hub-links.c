@@ -66,15 +66,34 @@ hub_link_for(struct ferryd *d, const char *endpoint, int free_only)
 	return (NULL);
 }
 
+/*
+ * A transfer given to an agent entitles it to a message a file (a
+ * transfer.file, as the sender or the receiver that reports what it
+ * committed) and its few others (listening, done, the suspects it may
+ * report) beyond max-agent-messages (hub.c): a 100,000-file job's
+ * 30,000 reports a second are the hub's own asking, not a flood.
+ */
+void
+hub_link_credit(struct hub_link *l, size_t files)
+{
+	atomic_fetch_add(&l->credit, (int64_t)files + 2 + FERRYD_SUSPECT_MAX);
+}
+
 int
 hub_tell(struct ferryd *d, const char *name, json_t *msg)
 {
 	struct hub_link	*l;
+	const char	*op;
 
 	if (msg == NULL || (l = hub_link_named(d, name)) == NULL) {
 		json_decref(msg);
 		return (-1);
 	}
+	op = json_string_value(json_object_get(msg, "op"));
+	if (op != NULL && strcmp(op, "transfer.start") == 0)
+		hub_link_credit(l, json_array_size(json_object_get(msg,
+		    "files")) + json_array_size(json_object_get(msg,
+		    "expect")));
 	ferryd_queue(&l->outq, msg, l->wake[1]);
 	return (0);
 }

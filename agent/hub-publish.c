@@ -524,6 +524,9 @@ publish_store(struct publish *p, const json_t *req, int64_t *id)
 	memset(&job, 0, sizeof job);
 	job.submitter = (char *)(uintptr_t)p->by;
 	job.from_site = (char *)(uintptr_t)p->ep;
+	/* A person's agent's: max-agent-jobs (hub-relay.c). */
+	job.agent_jobs_max = json_integer_value(json_object_get(req,
+	    "_jobs_max"));
 	job.to_site = (char *)(uintptr_t)p->to;
 	job.note = (char *)(uintptr_t)json_string_value(json_object_get(req,
 	    "note"));

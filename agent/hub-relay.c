@@ -201,8 +201,9 @@ relay_send_check(struct relay *rl, const json_t *in)
  * of every running and paused job, here under d->mu on each relayed
  * send, took 8.7 ms with 10,000 jobs waiting (the count 4 us;
  * tests/unit/test-store-agent-jobs.c prints both).
- * Checked before the job is made: with 4 requests of one agent at once,
- * 3 more can pass. Jobs the admin sends to the place are not counted.
+ * A first refusal, before the agent is asked for its files: the job's
+ * own transaction counts again (relay_jobs_max), for 4 requests of one
+ * agent at once. Jobs the admin sends to the place are not counted.
  */
 static json_t *
 relay_jobs_check(struct relay *rl)
@@ -233,6 +234,48 @@ relay_jobs_check(struct relay *rl)
 	    "finished (max-agent-jobs %ld): send again when one has ended",
 	    (intmax_t)n, rl->endpoint, limit);
 	return (json_pack("{s:s, s:b}", "error", msg, "done", 1));
+}
+
+/*
+ * The limit the store keeps as it makes a job of req (store_job_insert,
+ * in the job's transaction): a person's agent's; none for a site's, and
+ * none an agent may set itself.
+ */
+static void
+relay_jobs_max(struct relay *rl, json_t *req)
+{
+	if (rl->person)
+		json_object_set_new(req, "_jobs_max", json_integer(conf_int(
+		    rl->d->conf.max_agent_jobs, RELAY_JOBS)));
+	else
+		json_object_del(req, "_jobs_max");
+}
+
+/*
+ * A refusal of the store's for max-agent-jobs (several requests came at
+ * once, past relay_jobs_check): said as relay_jobs_check says it, and
+ * recorded as it records it.
+ */
+static json_t *
+relay_jobs_refused(struct relay *rl, json_t *rep)
+{
+	const char	*e = json_string_value(json_object_get(rep, "error"));
+	json_t		*no;
+
+	if (!rl->person || e == NULL || strstr(e, "(" STORE_AGENT_JOBS_KEY
+	    " ") == NULL)
+		return (rep);
+	pthread_mutex_lock(&rl->d->mu);
+	audit_note_limited(rl->d, rl->endpoint, "jobs.limit", json_pack(
+	    "{s:I, s:s}", "limit", (json_int_t)conf_int(
+	    rl->d->conf.max_agent_jobs, RELAY_JOBS), "agent", rl->link));
+	pthread_mutex_unlock(&rl->d->mu);
+	if (strncmp(e, "from this agent: ", 17) == 0)
+		return (rep);
+	no = json_pack("{s:s+, s:b}", "error", "from this agent: ", e, "done",
+	    1);
+	json_decref(rep);
+	return (no);
 }
 
 /*
@@ -291,9 +334,12 @@ relay_answer(struct relay *rl, const json_t *in)
 	/* Who asks, as the hub knows it: for roots and publish. */
 	json_object_set_new(req, "_endpoint", json_string(rl->endpoint));
 	json_object_set_new(req, "_agent", json_string(rl->link));
+	relay_jobs_max(rl, req);
 	rep = api_ops_agent(rl->d, req);
 	json_decref(req);
-	if (rep == NULL || json_object_get(rep, "error") != NULL)
+	if (rep != NULL && json_object_get(rep, "error") != NULL)
+		return (relay_jobs_refused(rl, rep));
+	if (rep == NULL)
 		return (rep);
 	if (strcmp(op, "job") == 0 && !relay_involves(rep, rl->endpoint)) {
 		json_decref(rep);

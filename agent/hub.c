@@ -50,6 +50,23 @@
  */
 #define HUB_LINK_MAX		(256 * 1024)
 #define HUB_LINKS_PER_KEY	4	/* one agent's links at once */
+/*
+ * max-agent-messages: the control messages a second one link may send,
+ * each a JSON parse and a hold of d->mu. The busiest honest agent sends
+ * some 40 a second besides its transfers' per-file reports (which its
+ * credit covers, hub-links.c): pings, progress once a second a
+ * transfer, list pages, requests relayed from its machine. A burst of
+ * HUB_MSG_BURST_S seconds' worth may come at once.
+ */
+#define HUB_MSG_RATE		500
+#define HUB_MSG_BURST_S		10
+
+/* A link's budget: a token bucket, in thousandths of a message. */
+struct hub_budget {
+	int64_t	tokens;
+	int64_t	at;		/* clock_ms() when last filled */
+	long	rate;		/* messages a second */
+};
 
 struct hub_conn {
 	struct ferryd	*d;
@@ -213,6 +230,62 @@ hub_link_unregister(struct ferryd *d, struct hub_link *l)
 	free(l);
 }
 
+static void
+hub_budget_init(struct hub_budget *b, long rate)
+{
+	b->rate = rate;
+	b->tokens = (int64_t)rate * HUB_MSG_BURST_S * 1000;
+	b->at = clock_ms();
+}
+
+/*
+ * Whether one more message from l is within its budget (0) or not (-1):
+ * what its transfers' files entitle it to first, then the bucket. No
+ * lock: the link's own thread alone keeps b.
+ */
+static int
+hub_budget_take(struct hub_budget *b, struct hub_link *l)
+{
+	int64_t	now = clock_ms(), c, cap;
+
+	cap = (int64_t)b->rate * HUB_MSG_BURST_S * 1000;
+	b->tokens += (now - b->at) * b->rate;
+	if (b->tokens > cap)
+		b->tokens = cap;
+	b->at = now;
+	c = atomic_load(&l->credit);
+	while (c > 0)
+		if (atomic_compare_exchange_weak(&l->credit, &c, c - 1))
+			return (0);
+	if (b->tokens < 1000)
+		return (-1);
+	b->tokens -= 1000;
+	return (0);
+}
+
+/*
+ * A link past its budget is cut: said in the log each time, and in the
+ * audit trail once a minute an agent (a flooder reconnects).
+ */
+static int
+hub_budget_cut(struct ferryd *d, const char *name, const char *peer,
+    const struct hub_budget *b, char **cause)
+{
+	char	limit[64];
+
+	snprintf(limit, sizeof limit, "max-agent-messages %ld", b->rate);
+	log_warnx("cut %s's link from %s: more than %ld control messages a "
+	    "second, a burst of %ld (%s)", name, peer, b->rate,
+	    b->rate * HUB_MSG_BURST_S, limit);
+	pthread_mutex_lock(&d->mu);
+	audit_note_limited(d, name, "link.flood", json_pack("{s:s, s:s, "
+	    "s:I}", "from", peer, "limit", limit, "burst",
+	    (json_int_t)b->rate * HUB_MSG_BURST_S));
+	pthread_mutex_unlock(&d->mu);
+	return (err_set(cause, FERRY_ERR_TOOBIG, "more than %ld messages a "
+	    "second (%s)", b->rate, limit));
+}
+
 /*
  * What an agent says on its control link: an answer to a question the hub
  * asked, a request relayed from its machine, or a word about a transfer.
@@ -247,6 +320,7 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	struct ferryd		*d = hc->d;
 	struct store_agent	 a;
 	struct hub_link		*l;
+	struct hub_budget	 budget;
 	struct pollfd		 pfd[2];
 	char			*cause = NULL, fp[64], *pub = NULL;
 	char			*why = NULL;
@@ -336,6 +410,8 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	json_decref(rep);
 	log_info("%s connected from %s", a.name, hc->peer);
 	dispatch_wake(d);	/* jobs may have waited for this agent */
+	hub_budget_init(&budget, conf_int(d->conf.max_agent_msgs,
+	    HUB_MSG_RATE));
 	pfd[0].fd = hc->fd;
 	pfd[1].fd = l != NULL ? l->wake[0] : -1;
 	pfd[0].events = pfd[1].events = POLLIN;
@@ -349,6 +425,13 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 			    &cause)) != 0)
 				break;
 			heard = clock_now();
+			if (hub_budget_take(&budget, l) != 0) {
+				r = hub_budget_cut(d, a.name, hc->peer,
+				    &budget, &cause);
+				json_decref(msg);
+				msg = NULL;
+				break;
+			}
 			op = json_string_value(json_object_get(msg, "op"));
 			if (proto_check(msg, PROTO_TO_HUB, &why) != 0) {
 				/* Dropped before anyone acts on it. */

@@ -111,6 +111,22 @@ store_job_place(const char *submitter, char **place, char **cause)
 	return (0);
 }
 
+static int
+store_agent_jobs_full(struct store *st, const char *place, int64_t max,
+    char **cause)
+{
+	int64_t	n;
+	int	r;
+
+	if ((r = store_agent_jobs_open(st, place, &n, cause)) != 0)
+		return (r);
+	if (n < max)
+		return (0);
+	return (err_set(cause, FERRY_ERR_TOOBIG, "%jd jobs from %s are not "
+	    "finished (%s %jd): send again when one has ended", (intmax_t)n,
+	    place, STORE_AGENT_JOBS_KEY, (intmax_t)max));
+}
+
 int
 store_job_insert(struct store *st, const struct store_job *job,
     const char *state, size_t n, int64_t total, int64_t now, int64_t *id,
@@ -128,6 +144,18 @@ store_job_insert(struct store *st, const struct store_job *job,
 	if ((r = store_job_check(st, job, cause)) != 0 ||
 	    (r = store_job_place(job->submitter, &place, cause)) != 0)
 		return (r);
+	/*
+	 * Counted here, in the job's own transaction (one at a time, on
+	 * one connection under the hub's lock), not when its request came
+	 * in: 4 of an agent's requests at once, each listing its files
+	 * first, were all counted below the limit (jobs-race.sh).
+	 */
+	if (place != NULL && job->agent_jobs_max > 0 &&
+	    (r = store_agent_jobs_full(st, place, job->agent_jobs_max,
+	    cause)) != 0) {
+		free(place);
+		return (r);
+	}
 	r = db_q(st->db, sql, &s, cause, "ttttntttiiiiit", job->submitter,
 	    job->from_site, job->to_site, job->to_user, job->priority,
 	    job->note, job->meta, state, now, now, (int64_t)n, (int64_t)n,

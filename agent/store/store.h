@@ -434,7 +434,16 @@ struct store_job {
 	int64_t			 count[STORE_STATE_COUNT]; /* tasks per state */
 	int64_t			 bytes_total;
 	int64_t			 bytes_done;
+	/*
+	 * Making it: its place's jobs from agents (a submitter "PLACE
+	 * (agent NAME)") running or paused, at most (max-agent-jobs);
+	 * counted in the transaction that stores it. 0: no limit.
+	 */
+	int64_t			 agent_jobs_max;
 };
+
+/* What a refusal for agent_jobs_max names (hub-relay.c looks for it). */
+#define STORE_AGENT_JOBS_KEY	"max-agent-jobs"
 
 struct store_task {
 	int64_t			 id;

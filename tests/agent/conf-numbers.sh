@@ -26,6 +26,7 @@ refused retry-base 99999999999999999999999 "1 to 86400"
 refused recv-min-rate 1.5 "0 to 1073741824"
 refused max-agent-jobs 7x "1 to 1000000"
 refused mail-max-per-hour 0 "1 to 1000000"
+refused max-agent-messages 0 "1 to 1000000"
 checks=$((checks + 1))
 [ ! -S "$HUB/ferryd.sock" ] || fail "a refused hub left its socket"
 

@@ -4,7 +4,10 @@
  * SQLite and, through tests/pg/store.sh, on PostgreSQL: running and
  * paused jobs whose submitter is "PLACE (agent NAME)" count, whichever
  * of the place's agents sent them; finished ones, the admin's, another
- * place's (even one whose name begins the same) do not.
+ * place's (even one whose name begins the same) do not. A job made with
+ * agent_jobs_max is refused in its own transaction once its place has
+ * that many (4 requests at once all passed a count made before), by
+ * store_job_create and store_job_open alike, and nothing of it stored.
  *
  * Then a figure, printed and never checked (the machine is shared): with
  * 10,000 other unfinished jobs in the store, the time of 100 counts
@@ -62,6 +65,26 @@ job(struct store *st, const char *by)
 		TEST_FAIL("store_job_create: %s", cause ? cause : err_str(r));
 	free(cause);
 	return (id);
+}
+
+/* A job by by, made with agent_jobs_max max: store_job_create's status. */
+static int
+job_max(struct store *st, const char *by, int64_t max, int64_t *id,
+    char **cause)
+{
+	struct store_job	 j;
+	struct store_task	 t;
+
+	memset(&j, 0, sizeof j);
+	memset(&t, 0, sizeof t);
+	j.submitter = (char *)by;
+	j.from_site = "la";
+	j.to_site = "ny";
+	j.agent_jobs_max = max;
+	t.src_path = "/src/a";
+	t.dst_path = "/dst/a";
+	t.size = 1;
+	return (store_job_create(st, &j, &t, 1, 1, id, cause));
 }
 
 static int64_t
@@ -164,6 +187,45 @@ main(void)
 	ASSERT_INT_EQ(open_jobs(st, "fx@vendor.example.org"), 1);
 	ASSERT_INT_EQ(open_jobs(st, "admin"), 0);
 	ASSERT_INT_EQ(open_jobs(st, ""), 0);
+
+	/* The limit, kept as the job is stored. */
+	ASSERT_INT_EQ(job_max(st, "fx@vendor.example (agent fx1)", 3, &a,
+	    NULL), 0);
+	ASSERT_INT_EQ(open_jobs(st, "fx@vendor.example"), 3);
+	ASSERT_INT_EQ(job_max(st, "fx@vendor.example (agent fx2)", 3, &b,
+	    &cause), FERRY_ERR_TOOBIG);
+	ASSERT_TRUE(cause != NULL && strstr(cause, "3 jobs from "
+	    "fx@vendor.example are not finished (max-agent-jobs 3)") != NULL);
+	free(cause);
+	cause = NULL;
+	ASSERT_INT_EQ(open_jobs(st, "fx@vendor.example"), 3);
+	{
+		struct store_job	j;
+
+		memset(&j, 0, sizeof j);
+		j.submitter = "fx@vendor.example (agent fx1)";
+		j.from_site = "la";
+		j.to_site = "ny";
+		j.agent_jobs_max = 3;
+		ASSERT_INT_EQ(store_job_open(st, &j, 1, &b, NULL),
+		    FERRY_ERR_TOOBIG);
+		j.agent_jobs_max = 4;
+		ASSERT_INT_EQ(store_job_open(st, &j, 1, &b, NULL), 0);
+		/* Its tasks would come next: ended here as if done. */
+		snprintf(by, sizeof by, "UPDATE jobs SET state = 'done' "
+		    "WHERE id = %jd", (intmax_t)b);
+		ASSERT_INT_EQ(db_sql(st->db, by, NULL), 0);
+	}
+	/* Not the place's jobs: the admin's, another's, with no limit. */
+	ASSERT_INT_EQ(job_max(st, "admin (uid 0)", 1, &b, NULL), 0);
+	ASSERT_INT_EQ(job_max(st, "gx@vendor.example (agent gx1)", 2, &b,
+	    NULL), 0);
+	ASSERT_INT_EQ(job_max(st, "fx@vendor.example (agent fx1)", 0, &b,
+	    NULL), 0);
+	ASSERT_INT_EQ(open_jobs(st, "fx@vendor.example"), 4);
+	ASSERT_INT_EQ(store_job_cancel(st, a, "t", 3, NULL, NULL), 0);
+	ASSERT_INT_EQ(store_job_cancel(st, b, "t", 3, NULL, NULL), 0);
+	ASSERT_INT_EQ(open_jobs(st, "fx@vendor.example"), 2);
 
 	/* The figure: 10,000 other places' jobs waiting. */
 	ASSERT_INT_EQ(db_begin(st->db, NULL), 0);
