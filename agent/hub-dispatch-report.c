@@ -51,7 +51,8 @@ dispatch_flush(struct jobs_xfer *x, int all)
 		 * the store's log once per batch for marks alone.
 		 */
 		if (store_batch_begin_light(st, NULL) == 0)
-			store_batch_end(st, store_tasks_done(st, x->job_id,
+			store_batch_end(st, (x->held ? store_tasks_done_held :
+			    store_tasks_done)(st, x->job_id,
 			    x->delivered, x->ndelivered, clock_now(), NULL,
 			    NULL), NULL);
 		x->ndelivered = 0;

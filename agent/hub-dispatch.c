@@ -377,12 +377,31 @@ dispatch_dest_present(void *arg, const char *dest)
 	return (dispatch_end_present(arg, dest));
 }
 
+/*
+ * The last id of the run of held tasks (s8hold prototype) holding id, or
+ * -1. Caller holds d->mu (the store asks during the dispatcher's walk).
+ */
+static int64_t
+dispatch_held_hi(void *arg, int64_t id)
+{
+	struct ferryd		*d = arg;
+	struct jobs_xfer	*x;
+
+	for (x = d->xfers; x != NULL; x = x->next)
+		if (x->held && id >= x->hold_lo && id <= x->hold_hi)
+			return (x->hold_hi);
+	return (-1);
+}
+
 static int
 dispatch_due_cb(void *arg, const struct store_task *t)
 {
 	struct dispatch_due	*due = arg;
 	struct store_task	*v;
 
+	/* Held by a running transfer, its row still queued: not again. */
+	if (dispatch_held_hi(due->d, t->id) >= 0)
+		return (-1);
 	if (!dispatch_end_present(due, t->dest))
 		return (-1);
 	/* Grown by half: up to DISPATCH_BATCH tasks a walk. */
@@ -601,7 +620,26 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	}
 	r = 0;
 	saved_xfer_plan(x->id, (int64_t)x->l.n, carried);
-	if (x->task != NULL)
+	/*
+	 * Prototype (s8hold): with the hub at one end, a run of consecutive
+	 * tasks is started in memory only (dispatch_held_hi), no row
+	 * written; the transfer's end settles them queued -> done.
+	 */
+	if (x->task != NULL && x->l.n > 0 && !claim &&
+	    (x->send.link == NULL || x->recv.link == NULL)) {
+		int64_t	lo = x->task[0], hi = x->task[0];
+
+		for (i = 1; i < x->l.n; i++) {
+			lo = x->task[i] < lo ? x->task[i] : lo;
+			hi = x->task[i] > hi ? x->task[i] : hi;
+		}
+		if (hi - lo + 1 == (int64_t)x->l.n) {
+			x->held = 1;
+			x->hold_lo = lo;
+			x->hold_hi = hi;
+		}
+	}
+	if (x->task != NULL && !x->held)
 		r = store_tasks_start(d->store, j.id, x->task, x->l.n,
 		    clock_now(), NULL, &cause);
 	/* Between two agents directly: it may outlive this hub. */
@@ -759,6 +797,7 @@ dispatch_start(struct ferryd *d)
 	 * wait a while for their agents to report them (hub-adopt.c).
 	 */
 	pthread_mutex_lock(&d->mu);
+	store_set_held(d->store, dispatch_held_hi, d);
 	jobstore_recover(d);
 	store_recover_unclaimed(d->store, clock_now(), &n, NULL);
 	adopted = adopt_load(d, &na);

@@ -63,6 +63,13 @@ struct jobs_xfer {
 	_Atomic uint64_t	 bwlimit;
 	char			*site;
 	int64_t			*task;
+	/*
+	 * Prototype (branch s8hold): the tasks [hold_lo, hold_hi] were
+	 * started in memory only, their rows still queued; the walk skips
+	 * them while x is in d->xfers, and their done is queued -> done.
+	 */
+	int			 held;
+	int64_t			 hold_lo, hold_hi;
 	struct transfer_list	 l;		/* src as the sender sees it */
 	/*
 	 * settled and delivered are under dmu, not d->mu: the transfer

@@ -55,6 +55,13 @@ struct store {
 	int			 max_attempts;
 	int			 sealing;	/* invites are sealed */
 	unsigned char		 seal[32];	/* with this key */
+	/*
+	 * Prototype (branch s8hold): the last id of a run of tasks the
+	 * dispatcher holds in memory, started without a row write, that
+	 * holds id; -1 if none does. The walk jumps past such runs.
+	 */
+	int64_t			(*held)(void *, int64_t);
+	void			*held_arg;
 };
 
 int		 store_nomem(char **cause);

@@ -583,6 +583,7 @@ store_id_runs(struct store *st, const int64_t *ids, size_t n,
 
 struct store_many {
 	int64_t			 job_id;
+	int			 held;	/* rows left queued at the start */
 	int64_t			 now;
 	struct store_tally	 tally;
 	int64_t			 moved;
@@ -624,14 +625,23 @@ static int
 store_done_run(struct store *st, int64_t lo, int64_t hi, void *arg,
     char **cause)
 {
-	static const char	 sum[] =
+	static const char	 sum_running[] =
 	    "SELECT count(*), coalesce(sum(size - bytes_done), 0) FROM tasks"
 	    " WHERE job_id = ? AND id BETWEEN ? AND ? AND state = 'running'";
-	static const char	 sql[] =
+	static const char	 sql_running[] =
 	    "UPDATE tasks SET state = 'done', finished = ?, bytes_done = size,"
 	    " error = NULL"
 	    " WHERE job_id = ? AND id BETWEEN ? AND ? AND state = 'running'";
+	static const char	 sum_queued[] =
+	    "SELECT count(*), coalesce(sum(size - bytes_done), 0) FROM tasks"
+	    " WHERE job_id = ? AND id BETWEEN ? AND ? AND state = 'queued'";
+	static const char	 sql_queued[] =
+	    "UPDATE tasks SET state = 'done', finished = ?, bytes_done = size,"
+	    " error = NULL"
+	    " WHERE job_id = ? AND id BETWEEN ? AND ? AND state = 'queued'";
 	struct store_many	*m = arg;
+	const char		*sum = m->held ? sum_queued : sum_running;
+	const char		*sql = m->held ? sql_queued : sql_running;
 	struct db_stmt		*s;
 	int64_t			 k, bytes;
 	int			 r;
@@ -648,7 +658,7 @@ store_done_run(struct store *st, int64_t lo, int64_t hi, void *arg,
 	if ((r = db_q(st->db, sql, &s, cause, "iiii", m->now, m->job_id, lo,
 	    hi)) != 0 || (r = db_exec(st->db, s, cause)) != 0)
 		return (r);
-	m->tally.n[STORE_RUNNING] -= k;
+	m->tally.n[m->held ? STORE_QUEUED : STORE_RUNNING] -= k;
 	m->tally.n[STORE_DONE] += k;
 	m->tally.bytes += bytes;
 	m->moved += k;
@@ -659,12 +669,13 @@ static int
 store_tasks_many(struct store *st, int64_t job_id, const int64_t *ids,
     size_t n, int64_t now,
     int (*fn)(struct store *, int64_t, int64_t, void *, char **),
-    size_t *moved, char **cause)
+    size_t *moved, char **cause, int held)
 {
 	struct store_many	m;
 	int			r;
 
 	memset(&m, 0, sizeof m);
+	m.held = held;
 	m.job_id = job_id;
 	m.now = now;
 	if ((r = db_begin(st->db, cause)) != 0)
@@ -684,7 +695,7 @@ store_tasks_start(struct store *st, int64_t job_id, const int64_t *ids,
     size_t n, int64_t now, size_t *started, char **cause)
 {
 	return (store_tasks_many(st, job_id, ids, n, now, store_start_run,
-	    started, cause));
+	    started, cause, 0));
 }
 
 int
@@ -692,5 +703,20 @@ store_tasks_done(struct store *st, int64_t job_id, const int64_t *ids,
     size_t n, int64_t now, size_t *done, char **cause)
 {
 	return (store_tasks_many(st, job_id, ids, n, now, store_done_run,
-	    done, cause));
+	    done, cause, 0));
+}
+
+int
+store_tasks_done_held(struct store *st, int64_t job_id, const int64_t *ids,
+    size_t n, int64_t now, size_t *done, char **cause)
+{
+	return (store_tasks_many(st, job_id, ids, n, now, store_done_run,
+	    done, cause, 1));
+}
+
+void
+store_set_held(struct store *st, int64_t (*held)(void *, int64_t), void *arg)
+{
+	st->held = held;
+	st->held_arg = arg;
 }

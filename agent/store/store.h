@@ -557,6 +557,18 @@ int	 store_task_start(struct store *st, int64_t id, int64_t now,
 int	 store_tasks_start(struct store *st, int64_t job_id,
 	     const int64_t *ids, size_t n, int64_t now, size_t *moved,
 	     char **cause);
+/*
+ * Prototype (branch s8hold, not merged): tasks a transfer with the hub at
+ * one end holds in memory only, their rows left queued. held(arg, id)
+ * gives the last id of the held run holding id, or -1; called under the
+ * caller's lock during store_task_next_where. A held task's delivery
+ * moves it queued -> done (store_tasks_done_held).
+ */
+void	 store_set_held(struct store *st, int64_t (*held)(void *, int64_t),
+	    void *arg);
+int	 store_tasks_done_held(struct store *st, int64_t job_id,
+	    const int64_t *ids, size_t n, int64_t now, size_t *done,
+	    char **cause);
 int	 store_tasks_done(struct store *st, int64_t job_id,
 	     const int64_t *ids, size_t n, int64_t now, size_t *moved,
 	     char **cause);
