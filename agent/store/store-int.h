@@ -56,9 +56,8 @@ struct store {
 	int			 sealing;	/* invites are sealed */
 	unsigned char		 seal[32];	/* with this key */
 	/*
-	 * Prototype (branch s8hold): the last id of a run of tasks the
-	 * dispatcher holds in memory, started without a row write, that
-	 * holds id; -1 if none does. The walk jumps past such runs.
+	 * The dispatcher's held starts (store_set_held): the last id of a
+	 * held run holding id, or -1. The walk reads past such runs.
 	 */
 	int64_t			(*held)(void *, int64_t);
 	void			*held_arg;

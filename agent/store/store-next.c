@@ -124,7 +124,7 @@ store_next_fill(struct store_next *nx, struct store_next_cur *c,
 	int			 r;
 
 	store_next_drop(c);
-	/* Past the runs the dispatcher holds (s8hold prototype). */
+	/* Past the runs whose start the dispatcher holds (store_set_held). */
 	if (c->started && nx->st->held != NULL) {
 		int64_t	h;
 
