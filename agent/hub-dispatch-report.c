@@ -196,7 +196,13 @@ dispatch_progress_at(struct jobs_xfer *x, size_t i, int64_t bytes)
 	pthread_mutex_lock(&x->dmu);
 	settled = i >= x->l.n || x->settled[i];
 	pthread_mutex_unlock(&x->dmu);
-	if (settled)
+	/*
+	 * A held start's first second of progress is not stored: a small
+	 * file's early word would write thousands of starts, and the next
+	 * word, a second later, writes them (once) and itself.
+	 */
+	if (settled || (x->held && clock_ms() - x->hold_ms <
+	    DISPATCH_HOLD_MS))
 		return;
 	dispatch_unhold(x);
 	store_task_progress(x->d->store, x->task[i], bytes, clock_now(),
