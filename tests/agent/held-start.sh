@@ -22,14 +22,7 @@ while [ $i -lt 300 ]; do
 done
 openssl enc -aes-128-ctr -nosalt -pass pass:held -pbkdf2 -iter 1 </dev/zero \
     2>/dev/null | head -c 6000000 >"$S/big.mov"
-cat >"$TMP/map.json" <<JSON
-{ "shares": { "storage": { "linux": "$S",
-  "sites": { "la": { "linux": "$L" } } } } }
-JSON
-
-make_hub
-enrol_agent la la-server
-run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
+hub_and_la "$S" "$L"
 q() { sqlite3 "$HUB/hub.db" "$1"; }
 
 # The first send writes 300 files; the second finds them all there.
