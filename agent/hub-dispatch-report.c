@@ -72,7 +72,7 @@ dispatch_unhold(struct jobs_xfer *x)
 {
 	struct store	*st = x->d->store;
 	char		*cause = NULL;
-	int		 r;
+	int		 r, settled;
 
 	if (!x->held)
 		return;
@@ -82,9 +82,19 @@ dispatch_unhold(struct jobs_xfer *x)
 		    clock_now(), NULL, &cause);
 		r = store_batch_end(st, r, r == 0 ? &cause : NULL);
 	}
-	if (r == 0)
+	if (r == 0) {
 		x->held = 0;
-	else
+		/* The progress kept while held (dispatch_progress_at). */
+		if (x->hold_file > 0) {
+			pthread_mutex_lock(&x->dmu);
+			settled = x->settled[x->hold_file - 1];
+			pthread_mutex_unlock(&x->dmu);
+			if (!settled)
+				store_task_progress(st, x->task[x->hold_file -
+				    1], x->hold_bytes, clock_now(), NULL);
+		}
+		x->hold_file = 0;
+	} else
 		log_warnx("transfer %jd (job %jd): its start not stored: %s",
 		    (intmax_t)x->id, (intmax_t)x->job_id, cause ? cause :
 		    "unknown error");
@@ -197,13 +207,17 @@ dispatch_progress_at(struct jobs_xfer *x, size_t i, int64_t bytes)
 	settled = i >= x->l.n || x->settled[i];
 	pthread_mutex_unlock(&x->dmu);
 	/*
-	 * A held start's first second of progress is not stored: a small
-	 * file's early word would write thousands of starts, and the next
-	 * word, a second later, writes them (once) and itself.
+	 * A held start's first second of progress is kept, not stored: a
+	 * small file's early word would write thousands of starts. The
+	 * hold's end (dispatch_unhold) stores it.
 	 */
-	if (settled || (x->held && clock_ms() - x->hold_ms <
-	    DISPATCH_HOLD_MS))
+	if (settled)
 		return;
+	if (x->held && clock_ms() - x->hold_ms < DISPATCH_HOLD_MS) {
+		x->hold_file = i + 1;
+		x->hold_bytes = bytes;
+		return;
+	}
 	dispatch_unhold(x);
 	store_task_progress(x->d->store, x->task[i], bytes, clock_now(),
 	    NULL);

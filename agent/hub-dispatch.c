@@ -685,9 +685,15 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	r = 0;
 	saved_xfer_plan(x->id, (int64_t)x->l.n, carried);
 	dispatch_hold(x, claim);
-	if (x->task != NULL && !x->held)
-		r = store_tasks_start(d->store, j.id, x->task, x->l.n,
-		    clock_now(), NULL, &cause);
+	/*
+	 * A held start still writes its job's state (running, as a start
+	 * would): one row, and a store that cannot record it (a full disk)
+	 * runs nothing, as for an unheld start.
+	 */
+	if (x->task != NULL)
+		r = x->held ? store_tasks_hold(d->store, j.id, clock_now(),
+		    &cause) : store_tasks_start(d->store, j.id, x->task,
+		    x->l.n, clock_now(), NULL, &cause);
 	/* Between two agents directly: it may outlive this hub. */
 	if (r == 0 && x->l.n > 0 && claim)
 		r = dispatch_claim(d, x, &cause);

@@ -83,6 +83,9 @@ struct jobs_xfer {
 	int64_t			 hold_lo, hold_hi;
 	int64_t			 hold_ms;	/* clock_ms() at the start */
 	int64_t			 hold_since;	/* clock_now(): the rows' started */
+	/* The last progress while held (file index + 1; 0: none), its bytes. */
+	size_t			 hold_file;
+	int64_t			 hold_bytes;
 	struct transfer_list	 l;		/* src as the sender sees it */
 	/*
 	 * settled and delivered are under dmu, not d->mu: the transfer

@@ -729,6 +729,18 @@ store_tasks_done_held(struct store *st, int64_t job_id, const int64_t *ids,
 	    done, cause, &m));
 }
 
+int
+store_tasks_hold(struct store *st, int64_t job_id, int64_t now,
+    char **cause)
+{
+	int	r;
+
+	if ((r = db_begin(st->db, cause)) != 0)
+		return (r);
+	r = store_job_derive(st, job_id, now, cause);
+	return (db_end(st->db, r, cause));
+}
+
 void
 store_set_held(struct store *st, int64_t (*held)(void *, int64_t), void *arg)
 {

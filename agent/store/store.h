@@ -566,6 +566,9 @@ int	 store_tasks_start(struct store *st, int64_t job_id,
  */
 void	 store_set_held(struct store *st, int64_t (*held)(void *, int64_t),
 	    void *arg);
+/* A held start's one write: its job's state, as a start leaves it. */
+int	 store_tasks_hold(struct store *st, int64_t job_id, int64_t now,
+	    char **cause);
 int	 store_tasks_done_held(struct store *st, int64_t job_id,
 	    const int64_t *ids, size_t n, int64_t since, int64_t now,
 	    size_t *done, char **cause);
