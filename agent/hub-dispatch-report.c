@@ -51,12 +51,54 @@ dispatch_flush(struct jobs_xfer *x, int all)
 		 * the store's log once per batch for marks alone.
 		 */
 		if (store_batch_begin_light(st, NULL) == 0)
-			store_batch_end(st, store_tasks_done(st, x->job_id,
-			    x->delivered, x->ndelivered, clock_now(), NULL,
-			    NULL), NULL);
+			store_batch_end(st, x->held ? store_tasks_done_held(st,
+			    x->job_id, x->delivered, x->ndelivered,
+			    x->hold_since, clock_now(), NULL, NULL) :
+			    store_tasks_done(st, x->job_id, x->delivered,
+			    x->ndelivered, clock_now(), NULL, NULL), NULL);
 		x->ndelivered = 0;
 	}
 	pthread_mutex_unlock(&x->dmu);
+}
+
+/*
+ * A held start's rows move queued -> running now, as an unheld start
+ * writes them: what the transfer delivered so far goes queued -> done
+ * first. A failed write leaves the hold as it was (its rows queued: a
+ * delivery still marks them done, a failure leaves them to run again).
+ */
+void
+dispatch_unhold(struct jobs_xfer *x)
+{
+	struct store	*st = x->d->store;
+	char		*cause = NULL;
+	int		 r, settled;
+
+	if (!x->held)
+		return;
+	dispatch_flush(x, 1);
+	if ((r = store_batch_begin_light(st, &cause)) == 0) {
+		r = store_tasks_start(st, x->job_id, x->task, x->l.n,
+		    clock_now(), NULL, &cause);
+		r = store_batch_end(st, r, r == 0 ? &cause : NULL);
+	}
+	if (r == 0) {
+		x->held = 0;
+		/* The progress kept while held (dispatch_progress_at). */
+		if (x->hold_file > 0) {
+			pthread_mutex_lock(&x->dmu);
+			settled = x->settled[x->hold_file - 1];
+			pthread_mutex_unlock(&x->dmu);
+			if (!settled)
+				store_task_progress(st, x->task[x->hold_file -
+				    1], x->hold_bytes, clock_now(), NULL);
+		}
+		x->hold_file = 0;
+	} else
+		log_warnx("transfer %jd (job %jd): its start not stored: %s",
+		    (intmax_t)x->id, (intmax_t)x->job_id, cause ? cause :
+		    "unknown error");
+	free(cause);
 }
 
 /*
@@ -96,6 +138,7 @@ dispatch_settle(struct jobs_xfer *x, size_t i, int ok, const char *why)
 			dispatch_flush(x, 0);
 		return;
 	}
+	dispatch_unhold(x);
 	store_task_fail(x->d->store, x->task[i], why ? why : "failed",
 	    clock_now(), &cause);
 	if (cause != NULL)
@@ -163,9 +206,21 @@ dispatch_progress_at(struct jobs_xfer *x, size_t i, int64_t bytes)
 	pthread_mutex_lock(&x->dmu);
 	settled = i >= x->l.n || x->settled[i];
 	pthread_mutex_unlock(&x->dmu);
-	if (!settled)
-		store_task_progress(x->d->store, x->task[i], bytes,
-		    clock_now(), NULL);
+	/*
+	 * A held start's first second of progress is kept, not stored: a
+	 * small file's early word would write thousands of starts. The
+	 * hold's end (dispatch_unhold) stores it.
+	 */
+	if (settled)
+		return;
+	if (x->held && clock_ms() - x->hold_ms < DISPATCH_HOLD_MS) {
+		x->hold_file = i + 1;
+		x->hold_bytes = bytes;
+		return;
+	}
+	dispatch_unhold(x);
+	store_task_progress(x->d->store, x->task[i], bytes, clock_now(),
+	    NULL);
 }
 
 /*

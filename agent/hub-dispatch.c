@@ -377,12 +377,45 @@ dispatch_dest_present(void *arg, const char *dest)
 	return (dispatch_end_present(arg, dest));
 }
 
+/*
+ * The last id of the held run (a held start, dispatch_hold) holding id,
+ * or -1. Caller holds d->mu (the store asks during the dispatcher's walk).
+ */
+static int64_t
+dispatch_held_hi(void *arg, int64_t id)
+{
+	struct ferryd		*d = arg;
+	struct jobs_xfer	*x;
+
+	for (x = d->xfers; x != NULL; x = x->next)
+		if (x->held && id >= x->hold_lo && id <= x->hold_hi)
+			return (x->hold_hi);
+	return (-1);
+}
+
 static int
 dispatch_due_cb(void *arg, const struct store_task *t)
 {
 	struct dispatch_due	*due = arg;
 	struct store_task	*v;
+	struct jobs_xfer	*x;
 
+	/* Held by a running transfer, its row still queued: not again. */
+	if (dispatch_held_hi(due->d, t->id) >= 0)
+		return (-1);
+	/*
+	 * The walk hands out no task whose file a running task writes (its
+	 * query looks at running rows); a held start's rows are not
+	 * running, so another job's task for the same destination waits
+	 * for them to be written, and the next walk looks again.
+	 */
+	for (x = due->d->xfers; x != NULL; x = x->next)
+		if (x->held && x->job_id != t->job_id && x->site != NULL &&
+		    strcmp(x->site, t->dest) == 0) {
+			x->unhold_due = 1;
+			due->unhold = 1;
+			return (-1);
+		}
 	if (!dispatch_end_present(due, t->dest))
 		return (-1);
 	/* Grown by half: up to DISPATCH_BATCH tasks a walk. */
@@ -497,6 +530,56 @@ dispatch_suspects(struct jobs_xfer *x, json_t *suspects)
 }
 
 /*
+ * Holds the start of x's tasks (hub-dispatch.h, held): with the hub at one
+ * end and the tasks one run of ids. A claim's start is stored, as its
+ * transfer may outlive this hub; so is one between two agents, whose
+ * reports the hub takes on their word alone.
+ */
+static void
+dispatch_hold(struct jobs_xfer *x, int claim)
+{
+	int64_t	lo, hi;
+	size_t	i;
+
+	if (x->task == NULL || x->l.n == 0 || claim ||
+	    (x->send.link != NULL && x->recv.link != NULL))
+		return;
+	lo = hi = x->task[0];
+	for (i = 1; i < x->l.n; i++) {
+		lo = x->task[i] < lo ? x->task[i] : lo;
+		hi = x->task[i] > hi ? x->task[i] : hi;
+	}
+	if (hi - lo + 1 != (int64_t)x->l.n)
+		return;
+	x->held = 1;
+	x->hold_lo = lo;
+	x->hold_hi = hi;
+	x->hold_ms = clock_ms();
+	x->hold_since = clock_now();
+}
+
+/*
+ * Writes the start of the held transfers the walk asked for (another
+ * job's task for their destination), and of those held longer than
+ * DISPATCH_HOLD_MS: from then on `ferry jobs` shows them running, the
+ * stall sweep watches them, and a hub killed later finds them running.
+ * Caller holds d->mu.
+ */
+static void
+dispatch_holds_tick(struct ferryd *d)
+{
+	struct jobs_xfer	*x;
+	int64_t			 now = clock_ms();
+
+	for (x = d->xfers; x != NULL; x = x->next) {
+		if (x->held && (x->unhold_due ||
+		    now - x->hold_ms >= DISPATCH_HOLD_MS))
+			dispatch_unhold(x);
+		x->unhold_due = 0;
+	}
+}
+
+/*
  * Starts one transfer for the due tasks of job, if both its ends can take
  * part now: 0 if it did (or failed its tasks), -1 if it waits.
  */
@@ -601,9 +684,16 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	}
 	r = 0;
 	saved_xfer_plan(x->id, (int64_t)x->l.n, carried);
+	dispatch_hold(x, claim);
+	/*
+	 * A held start still writes its job's state (running, as a start
+	 * would): one row, and a store that cannot record it (a full disk)
+	 * runs nothing, as for an unheld start.
+	 */
 	if (x->task != NULL)
-		r = store_tasks_start(d->store, j.id, x->task, x->l.n,
-		    clock_now(), NULL, &cause);
+		r = x->held ? store_tasks_hold(d->store, j.id, clock_now(),
+		    &cause) : store_tasks_start(d->store, j.id, x->task,
+		    x->l.n, clock_now(), NULL, &cause);
 	/* Between two agents directly: it may outlive this hub. */
 	if (r == 0 && x->l.n > 0 && claim)
 		r = dispatch_claim(d, x, &cause);
@@ -677,7 +767,7 @@ dispatch_main(void *arg)
 	struct timespec		 until;
 	int64_t			 last_sweep = 0;
 
-	int			 started = 0, ahead = 0, busy;
+	int			 started = 0, ahead = 0, busy, again;
 
 	pthread_mutex_lock(&d->mu);
 	while (!d->stop) {
@@ -734,8 +824,11 @@ dispatch_main(void *arg)
 			dispatch_jobs(d, m, &due);
 			share_map_free(m);
 		}
+		/* A held start asked for: the walk again once it is stored. */
+		again = due.unhold;
 		dispatch_due_clear(&due);
-		started = d->busy > busy;
+		dispatch_holds_tick(d);
+		started = d->busy > busy || again;
 		/* A transfer window's edge changes running transfers' caps. */
 		hub_window_tick(d);
 		/* This hub is alive, and agents learn new hubs (issue 17). */
@@ -759,6 +852,7 @@ dispatch_start(struct ferryd *d)
 	 * wait a while for their agents to report them (hub-adopt.c).
 	 */
 	pthread_mutex_lock(&d->mu);
+	store_set_held(d->store, dispatch_held_hi, d);
 	jobstore_recover(d);
 	store_recover_unclaimed(d->store, clock_now(), &n, NULL);
 	adopted = adopt_load(d, &na);

@@ -26,6 +26,12 @@
  */
 #define DISPATCH_DONE_BATCH	8192
 #define DISPATCH_DONE_MS	250
+/*
+ * How long a transfer's start may stay held (hub-dispatch.h, held) before
+ * its rows are written running: the dispatcher looks once a second, so
+ * one to two seconds. A no-op of 20,000 files ends well within it.
+ */
+#define DISPATCH_HOLD_MS	1000
 #define DISPATCH_STREAMS	2	/* connections of a transfer */
 /* hub-streams.c: with a large file, and through the relay at most. */
 #define DISPATCH_STREAMS_BIG		8
@@ -63,6 +69,23 @@ struct jobs_xfer {
 	_Atomic uint64_t	 bwlimit;
 	char			*site;
 	int64_t			*task;
+	/*
+	 * A held start (dispatch_hold): the tasks [hold_lo, hold_hi] run
+	 * with their rows still queued, so that a transfer that ends within
+	 * a second or two (a no-op, a few small files) writes each row once,
+	 * queued -> done, instead of twice. The walk skips them while x is
+	 * in d->xfers; anything but a delivery (a failure, progress, the
+	 * hold's age, another job's task for the same destination) writes
+	 * their start first (dispatch_unhold). Under d->mu.
+	 */
+	int			 held;
+	int			 unhold_due;	/* the walk asked for the rows */
+	int64_t			 hold_lo, hold_hi;
+	int64_t			 hold_ms;	/* clock_ms() at the start */
+	int64_t			 hold_since;	/* clock_now(): the rows' started */
+	/* The last progress while held (file index + 1; 0: none), its bytes. */
+	size_t			 hold_file;
+	int64_t			 hold_bytes;
 	struct transfer_list	 l;		/* src as the sender sees it */
 	/*
 	 * settled and delivered are under dmu, not d->mu: the transfer
@@ -149,6 +172,7 @@ struct dispatch_due {
 	size_t			 n, cap;	/* tasks in t, its room */
 	struct ferryd		*d;
 	json_t			*ends;	/* endpoint -> whether it can take part */
+	int			 unhold;	/* a held start is asked for */
 };
 
 /* hub-dispatch-core.c, for hub-dispatch-relay.c and hub-sftp.c. */
@@ -190,6 +214,8 @@ void	dispatch_streams_relayed(struct jobs_xfer *x);
  * when the hub takes part (transfer.h), arg being the jobs_xfer.
  */
 void	dispatch_flush(struct jobs_xfer *x, int all);
+/* A held start's rows written (running); the caller holds d->mu. */
+void	dispatch_unhold(struct jobs_xfer *x);
 /* File i's fate, and a suspect event; the caller holds d->mu. */
 void	dispatch_settle(struct jobs_xfer *x, size_t i, int ok, const char *why);
 void	dispatch_audit(struct jobs_xfer *x, const char *rel, const char *why);

@@ -55,6 +55,12 @@ struct store {
 	int			 max_attempts;
 	int			 sealing;	/* invites are sealed */
 	unsigned char		 seal[32];	/* with this key */
+	/*
+	 * The dispatcher's held starts (store_set_held): the last id of a
+	 * held run holding id, or -1. The walk reads past such runs.
+	 */
+	int64_t			(*held)(void *, int64_t);
+	void			*held_arg;
 };
 
 int		 store_nomem(char **cause);

@@ -124,6 +124,14 @@ store_next_fill(struct store_next *nx, struct store_next_cur *c,
 	int			 r;
 
 	store_next_drop(c);
+	/* Past the runs whose start the dispatcher holds (store_set_held). */
+	if (c->started && nx->st->held != NULL) {
+		int64_t	h;
+
+		while ((h = nx->st->held(nx->st->held_arg, c->last_id + 1)) >
+		    c->last_id)
+			c->last_id = h;
+	}
 	if (c->started) {
 		r = db_q(nx->st->db, store_next_sql_same, &s, cause, "tiiin",
 		    c->dest, c->last_prio, c->last_id, nx->now, (int)want);

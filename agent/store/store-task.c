@@ -583,6 +583,8 @@ store_id_runs(struct store *st, const int64_t *ids, size_t n,
 
 struct store_many {
 	int64_t			 job_id;
+	int			 held;	/* rows left queued at the start */
+	int64_t			 since;	/* then: when the start was */
 	int64_t			 now;
 	struct store_tally	 tally;
 	int64_t			 moved;
@@ -624,14 +626,24 @@ static int
 store_done_run(struct store *st, int64_t lo, int64_t hi, void *arg,
     char **cause)
 {
-	static const char	 sum[] =
+	static const char	 sum_running[] =
 	    "SELECT count(*), coalesce(sum(size - bytes_done), 0) FROM tasks"
 	    " WHERE job_id = ? AND id BETWEEN ? AND ? AND state = 'running'";
-	static const char	 sql[] =
+	static const char	 sql_running[] =
 	    "UPDATE tasks SET state = 'done', finished = ?, bytes_done = size,"
 	    " error = NULL"
 	    " WHERE job_id = ? AND id BETWEEN ? AND ? AND state = 'running'";
+	static const char	 sum_queued[] =
+	    "SELECT count(*), coalesce(sum(size - bytes_done), 0) FROM tasks"
+	    " WHERE job_id = ? AND id BETWEEN ? AND ? AND state = 'queued'";
+	/* A held start's (store_tasks_done_held): started is written here. */
+	static const char	 sql_queued[] =
+	    "UPDATE tasks SET state = 'done', started = ?, finished = ?,"
+	    " bytes_done = size, error = NULL"
+	    " WHERE job_id = ? AND id BETWEEN ? AND ? AND state = 'queued'";
 	struct store_many	*m = arg;
+	const char		*sum = m->held ? sum_queued : sum_running;
+	const char		*sql = m->held ? sql_queued : sql_running;
 	struct db_stmt		*s;
 	int64_t			 k, bytes;
 	int			 r;
@@ -645,37 +657,46 @@ store_done_run(struct store *st, int64_t lo, int64_t hi, void *arg,
 	db_reset(s);
 	if (k == 0)
 		return (0);
-	if ((r = db_q(st->db, sql, &s, cause, "iiii", m->now, m->job_id, lo,
-	    hi)) != 0 || (r = db_exec(st->db, s, cause)) != 0)
+	if ((r = m->held ? db_q(st->db, sql, &s, cause, "iiiii", m->since,
+	    m->now, m->job_id, lo, hi) : db_q(st->db, sql, &s, cause, "iiii",
+	    m->now, m->job_id, lo, hi)) != 0 ||
+	    (r = db_exec(st->db, s, cause)) != 0)
 		return (r);
-	m->tally.n[STORE_RUNNING] -= k;
+	m->tally.n[m->held ? STORE_QUEUED : STORE_RUNNING] -= k;
 	m->tally.n[STORE_DONE] += k;
 	m->tally.bytes += bytes;
 	m->moved += k;
 	return (0);
 }
 
+/*
+ * Moves the tasks ids of job_id with fn, one statement per run of ids;
+ * m: NULL, or what fn needs beyond the job and the time (held, since).
+ */
 static int
 store_tasks_many(struct store *st, int64_t job_id, const int64_t *ids,
     size_t n, int64_t now,
     int (*fn)(struct store *, int64_t, int64_t, void *, char **),
-    size_t *moved, char **cause)
+    size_t *moved, char **cause, struct store_many *m)
 {
-	struct store_many	m;
+	struct store_many	mine;
 	int			r;
 
-	memset(&m, 0, sizeof m);
-	m.job_id = job_id;
-	m.now = now;
+	if (m == NULL) {
+		memset(&mine, 0, sizeof mine);
+		m = &mine;
+	}
+	m->job_id = job_id;
+	m->now = now;
 	if ((r = db_begin(st->db, cause)) != 0)
 		return (r);
-	r = store_id_runs(st, ids, n, fn, &m, cause);
+	r = store_id_runs(st, ids, n, fn, m, cause);
 	if (r == 0)
-		r = store_tally_save(st, job_id, &m.tally, cause);
+		r = store_tally_save(st, job_id, &m->tally, cause);
 	if (r == 0)
 		r = store_job_derive(st, job_id, now, cause);
 	if ((r = db_end(st->db, r, cause)) == 0 && moved != NULL)
-		*moved = (size_t)m.moved;
+		*moved = (size_t)m->moved;
 	return (r);
 }
 
@@ -684,7 +705,7 @@ store_tasks_start(struct store *st, int64_t job_id, const int64_t *ids,
     size_t n, int64_t now, size_t *started, char **cause)
 {
 	return (store_tasks_many(st, job_id, ids, n, now, store_start_run,
-	    started, cause));
+	    started, cause, NULL));
 }
 
 int
@@ -692,5 +713,37 @@ store_tasks_done(struct store *st, int64_t job_id, const int64_t *ids,
     size_t n, int64_t now, size_t *done, char **cause)
 {
 	return (store_tasks_many(st, job_id, ids, n, now, store_done_run,
-	    done, cause));
+	    done, cause, NULL));
+}
+
+int
+store_tasks_done_held(struct store *st, int64_t job_id, const int64_t *ids,
+    size_t n, int64_t since, int64_t now, size_t *done, char **cause)
+{
+	struct store_many	m;
+
+	memset(&m, 0, sizeof m);
+	m.held = 1;
+	m.since = since;
+	return (store_tasks_many(st, job_id, ids, n, now, store_done_run,
+	    done, cause, &m));
+}
+
+int
+store_tasks_hold(struct store *st, int64_t job_id, int64_t now,
+    char **cause)
+{
+	int	r;
+
+	if ((r = db_begin(st->db, cause)) != 0)
+		return (r);
+	r = store_job_derive(st, job_id, now, cause);
+	return (db_end(st->db, r, cause));
+}
+
+void
+store_set_held(struct store *st, int64_t (*held)(void *, int64_t), void *arg)
+{
+	st->held = held;
+	st->held_arg = arg;
 }

@@ -566,6 +566,21 @@ int	 store_task_start(struct store *st, int64_t id, int64_t now,
 int	 store_tasks_start(struct store *st, int64_t job_id,
 	     const int64_t *ids, size_t n, int64_t now, size_t *moved,
 	     char **cause);
+/*
+ * A transfer's start held by the dispatcher (hub-dispatch.h, held): its
+ * tasks' rows stay queued while it runs. held(arg, id) gives the last id
+ * of the held run holding id, or -1; store_task_next_where asks it (under
+ * the caller's lock) to read past such runs. A held task delivered moves
+ * queued -> done (store_tasks_done_held), its started set to since.
+ */
+void	 store_set_held(struct store *st, int64_t (*held)(void *, int64_t),
+	    void *arg);
+/* A held start's one write: its job's state, as a start leaves it. */
+int	 store_tasks_hold(struct store *st, int64_t job_id, int64_t now,
+	    char **cause);
+int	 store_tasks_done_held(struct store *st, int64_t job_id,
+	    const int64_t *ids, size_t n, int64_t since, int64_t now,
+	    size_t *done, char **cause);
 int	 store_tasks_done(struct store *st, int64_t job_id,
 	     const int64_t *ids, size_t n, int64_t now, size_t *moved,
 	     char **cause);

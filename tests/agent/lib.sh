@@ -100,6 +100,18 @@ enrol_agent() {
 	wait_linked "$2"
 }
 
+# hub_and_la SRC DST: the hub (hq) and la's agent (la-server), with one
+# share, storage, at SRC on hq and DST at la.
+hub_and_la() {
+	cat >"$TMP/map.json" <<JSON
+{ "shares": { "storage": { "linux": "$1",
+  "sites": { "la": { "linux": "$2" } } } } }
+JSON
+	make_hub
+	enrol_agent la la-server
+	run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
+}
+
 # enrol_vendor_ws USER: enrols and starts fx-ws, a restricted person's
 # agent for USER on 127.0.0.3 (reachable there); waits for its link.
 enrol_vendor_ws() {

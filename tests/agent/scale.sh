@@ -28,14 +28,7 @@ for d, n in (("small", 10000), ("big", 50000)):
             os.mkdir(sub)
         open(os.path.join(sub, "f%06d" % i), "w").close()
 PY
-cat >"$TMP/map.json" <<JSON
-{ "shares": { "storage": { "linux": "$S",
-  "sites": { "la": { "linux": "$L" } } } } }
-JSON
-
-make_hub
-enrol_agent la la-server
-run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
+hub_and_la "$S" "$L"
 run 0 "$FERRY" send --from hq --to la --wait --state "$HUB" "$S/small"
 small=$(tail -n1 "$TMP/out")
 # Past 16,384 files the hub plans on disk (hub-jobplan.c); a folder named

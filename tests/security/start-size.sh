@@ -17,13 +17,7 @@ import os, sys
 for i in range(4096):
     open(os.path.join(sys.argv[1], "x" * 242 + "%06d.exr" % i), "w").close()
 PY
-cat >"$TMP/map.json" <<JSON
-{ "shares": { "storage": { "linux": "$S",
-  "sites": { "la": { "linux": "$L" } } } } }
-JSON
-make_hub
-enrol_agent la la-server
-run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
+hub_and_la "$S" "$L"
 run 0 timeout 120 "$FERRY" send --from hq --to la --wait --state "$HUB" \
     "$S/seq"
 checks=$((checks + 1))
