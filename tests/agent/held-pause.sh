@@ -78,7 +78,8 @@ size1=$(size cancelme.bin)
 sleep 1.5
 size2=$(size cancelme.bin)
 checks=$((checks + 1))
-[ "$size1" -eq "$size2" ] && [ ! -e "$S/show/cancelme.bin" ] ||
+# (Its partial may go meanwhile: a cancel discards it.)
+[ "$size2" -le "$size1" ] && [ ! -e "$S/show/cancelme.bin" ] ||
     fail "cancel did not stop the transfer into the hub ($size1 -> $size2 bytes)"
 run 0 "$FERRY" job "$cid" --json --state "$HUB"
 checks=$((checks + 1))
