@@ -270,6 +270,18 @@ dispatch_stop(struct ferryd *d, int64_t job_id)
 	for (x = d->xfers; x != NULL; x = x->next) {
 		if (x->job_id == job_id) {
 			x->abort = 1;
+			/*
+			 * An agent that sends is told now: when the hub
+			 * receives, nobody waits in dispatch_wait to pass it
+			 * on until the data has all come, and a paused or
+			 * cancelled file kept arriving (held-pause.sh).
+			 */
+			if (x->send.link != NULL && !x->abort_sent) {
+				hub_tell(d, x->send.link, json_pack(
+				    "{s:s, s:I}", "op", "transfer.abort", "id",
+				    (json_int_t)x->id));
+				x->abort_sent = 1;
+			}
 			pthread_cond_broadcast(&x->heard);
 		}
 	}

@@ -74,7 +74,14 @@ dispatch_unhold(struct jobs_xfer *x)
 	char		*cause = NULL;
 	int		 r, settled;
 
-	if (!x->held)
+	/*
+	 * Nor a stopped transfer's (a pause, a cancel, this hub fenced): its
+	 * rows are the pause's or the cancel's now, and a resume's queued
+	 * rows written running for a transfer that will not settle them
+	 * (dispatch_end_claim: stopped on purpose) would stay running until
+	 * the stall sweep failed them, an attempt counted for a pause.
+	 */
+	if (!x->held || x->abort)
 		return;
 	dispatch_flush(x, 1);
 	if ((r = store_batch_begin_light(st, &cause)) == 0) {

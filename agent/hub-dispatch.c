@@ -409,13 +409,24 @@ dispatch_due_cb(void *arg, const struct store_task *t)
 	 * running, so another job's task for the same destination waits
 	 * for them to be written, and the next walk looks again.
 	 */
-	for (x = due->d->xfers; x != NULL; x = x->next)
+	for (x = due->d->xfers; x != NULL; x = x->next) {
 		if (x->held && x->job_id != t->job_id && x->site != NULL &&
 		    strcmp(x->site, t->dest) == 0) {
-			x->unhold_due = 1;
-			due->unhold = 1;
+			/* A stopped one's start is not written: its end. */
+			x->unhold_due = !x->abort;
+			due->unhold |= !x->abort;
 			return (-1);
 		}
+		/*
+		 * A transfer of the job stopped (a pause, a cancel) and not
+		 * yet ended may still write its files, whose rows the pause
+		 * and a resume made queued again: the job's tasks wait for
+		 * its end (which wakes the dispatcher), or a resumed file
+		 * got a second transfer beside the first (held-pause.sh).
+		 */
+		if (x->abort && x->job_id == t->job_id)
+			return (-1);
+	}
 	if (!dispatch_end_present(due, t->dest))
 		return (-1);
 	/* Grown by half: up to DISPATCH_BATCH tasks a walk. */
