@@ -75,7 +75,7 @@ dispatch_unhold(struct jobs_xfer *x)
 	int		 r, settled;
 
 	/*
-	 * Nor a stopped transfer's (a pause, a cancel, this hub fenced): its
+	 * Never a stopped transfer's (a pause, a cancel, this hub fenced): its
 	 * rows are the pause's or the cancel's now, and a resume's queued
 	 * rows written running for a transfer that will not settle them
 	 * (dispatch_end_claim: stopped on purpose) would stay running until

@@ -75,9 +75,11 @@ store_ids_swap(struct store *st, const char *key, const char *old,
  * row while others reserve in a tight loop: with a bound of 100 tries,
  * test-store-ids on PostgreSQL under load had a process give up (561 of
  * 600 blocks). So a miss backs off a random 0 to 2^k ms (at most 16), and
- * only STORE_IDS_WAIT_MS of misses in a row give up.
+ * only STORE_IDS_WAIT_MS of misses in a row give up. Short: the hub asks
+ * under its lock (hub_ids_next, in dispatch_job), and two hubs, not many
+ * processes, share a store.
  */
-#define STORE_IDS_WAIT_MS	10000
+#define STORE_IDS_WAIT_MS	2000
 
 /* After the tries-th miss in a row: a random pause, longer each time. */
 static void
