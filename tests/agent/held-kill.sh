@@ -25,14 +25,7 @@ for d in a b; do
 		i=$((i + 1))
 	done
 done
-cat >"$TMP/map.json" <<JSON
-{ "shares": { "storage": { "linux": "$S",
-  "sites": { "la": { "linux": "$L" } } } } }
-JSON
-
-make_hub
-enrol_agent la la-server
-run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
+hub_and_la "$S" "$L"
 run 0 "$FERRY" site set la --bwlimit 2M --state "$HUB"
 q() { sqlite3 "$HUB/hub.db" "$1"; }
 

@@ -16,14 +16,7 @@ openssl enc -aes-128-ctr -nosalt -pass pass:pause -pbkdf2 -iter 1 </dev/zero \
     2>/dev/null | head -c 12000000 >"$L/show/stopme.bin"
 openssl enc -aes-128-ctr -nosalt -pass pass:cancel -pbkdf2 -iter 1 \
     </dev/zero 2>/dev/null | head -c 12000000 >"$L/show/cancelme.bin"
-cat >"$TMP/map.json" <<JSON
-{ "shares": { "storage": { "linux": "$S",
-  "sites": { "la": { "linux": "$L" } } } } }
-JSON
-
-make_hub
-enrol_agent la la-server
-run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
+hub_and_la "$S" "$L"
 # 12 MB at 1 MB/s: the transfer runs for seconds.
 run 0 "$FERRY" site set hq --bwlimit 1M --state "$HUB"
 

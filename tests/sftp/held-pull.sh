@@ -26,15 +26,8 @@ gen() { openssl enc -aes-128-ctr -nosalt -pass "pass:$1" -pbkdf2 -iter 1 \
 gen first 1500000 >"$R/incoming/a-first.bin"
 gen same 4000000 >"$R/incoming/b-same.bin"
 cp "$R/incoming/b-same.bin" "$L/incoming/b-same.bin"
-cat >"$TMP/map.json" <<JSON
-{ "shares": { "storage": { "linux": "$S",
-  "sites": { "la": { "linux": "$L" } } } } }
-JSON
-
-make_hub
-enrol_agent la la-server
+hub_and_la "$S" "$L"
 F() { "$FERRY" "$@" --state "$HUB"; }
-run 0 F share import "$TMP/map.json"
 run 0 F site add vendorsftp --sftp "$TARGET" --key "$K/user" \
     --known-hosts "$KNOWN"
 run 0 F acl set vendorsftp storage:incoming write
