@@ -410,11 +410,19 @@ dispatch_due_cb(void *arg, const struct store_task *t)
 	 * for them to be written, and the next walk looks again.
 	 */
 	for (x = due->d->xfers; x != NULL; x = x->next) {
-		if (x->held && x->job_id != t->job_id && x->site != NULL &&
-		    strcmp(x->site, t->dest) == 0) {
-			/* A stopped one's start is not written: its end. */
-			x->unhold_due = !x->abort;
-			due->unhold |= !x->abort;
+		/*
+		 * Not for a stopped one: its rows are the pause's or the
+		 * cancel's, its start is never written, and another job's
+		 * tasks for its destination, all of them (this check is by
+		 * destination, not file), waited for its end: up to the
+		 * 15 s a transfer into the hub waits for a sender that
+		 * never connects (suspect-flood.sh). For another job, a
+		 * stopped transfer is what an unheld one is once cancelled.
+		 */
+		if (x->held && !x->abort && x->job_id != t->job_id &&
+		    x->site != NULL && strcmp(x->site, t->dest) == 0) {
+			x->unhold_due = 1;
+			due->unhold = 1;
 			return (-1);
 		}
 		/*
