@@ -62,53 +62,6 @@ dispatch_flush(struct jobs_xfer *x, int all)
 }
 
 /*
- * A held start's rows move queued -> running now, as an unheld start
- * writes them: what the transfer delivered so far goes queued -> done
- * first. A failed write leaves the hold as it was (its rows queued: a
- * delivery still marks them done, a failure leaves them to run again).
- */
-void
-dispatch_unhold(struct jobs_xfer *x)
-{
-	struct store	*st = x->d->store;
-	char		*cause = NULL;
-	int		 r, settled;
-
-	/*
-	 * Never a stopped transfer's (a pause, a cancel, this hub fenced): its
-	 * rows are the pause's or the cancel's now, and a resume's queued
-	 * rows written running for a transfer that will not settle them
-	 * (dispatch_end_claim: stopped on purpose) would stay running until
-	 * the stall sweep failed them, an attempt counted for a pause.
-	 */
-	if (!x->held || x->abort)
-		return;
-	dispatch_flush(x, 1);
-	if ((r = store_batch_begin_light(st, &cause)) == 0) {
-		r = store_tasks_start(st, x->job_id, x->task, x->l.n,
-		    clock_now(), NULL, &cause);
-		r = store_batch_end(st, r, r == 0 ? &cause : NULL);
-	}
-	if (r == 0) {
-		x->held = 0;
-		/* The progress kept while held (dispatch_progress_at). */
-		if (x->hold_file > 0) {
-			pthread_mutex_lock(&x->dmu);
-			settled = x->settled[x->hold_file - 1];
-			pthread_mutex_unlock(&x->dmu);
-			if (!settled)
-				store_task_progress(st, x->task[x->hold_file -
-				    1], x->hold_bytes, clock_now(), NULL);
-		}
-		x->hold_file = 0;
-	} else
-		log_warnx("transfer %jd (job %jd): its start not stored: %s",
-		    (intmax_t)x->id, (intmax_t)x->job_id, cause ? cause :
-		    "unknown error");
-	free(cause);
-}
-
-/*
  * Notes file i as settled; for a delivered file, queues its task to be
  * marked done. 0 if it was settled already. Takes dmu.
  */
@@ -228,6 +181,48 @@ dispatch_progress_at(struct jobs_xfer *x, size_t i, int64_t bytes)
 	dispatch_unhold(x);
 	store_task_progress(x->d->store, x->task[i], bytes, clock_now(),
 	    NULL);
+}
+
+/*
+ * A held start's rows move queued -> running now, as an unheld start
+ * writes them: what the transfer delivered so far goes queued -> done
+ * first. A failed write leaves the hold as it was (its rows queued: a
+ * delivery still marks them done, a failure leaves them to run again).
+ */
+void
+dispatch_unhold(struct jobs_xfer *x)
+{
+	struct store	*st = x->d->store;
+	char		*cause = NULL;
+	int		 r;
+
+	/*
+	 * Never a stopped transfer's (a pause, a cancel, this hub fenced): its
+	 * rows are the pause's or the cancel's now, and a resume's queued
+	 * rows written running for a transfer that will not settle them
+	 * (dispatch_end_claim: stopped on purpose) would stay running until
+	 * the stall sweep failed them, an attempt counted for a pause.
+	 */
+	if (!x->held || x->abort)
+		return;
+	dispatch_flush(x, 1);
+	if ((r = store_batch_begin_light(st, &cause)) == 0) {
+		r = store_tasks_start(st, x->job_id, x->task, x->l.n,
+		    clock_now(), NULL, &cause);
+		r = store_batch_end(st, r, r == 0 ? &cause : NULL);
+	}
+	if (r == 0) {
+		x->held = 0;
+		/* The progress kept while held, stored as any other now. */
+		if (x->hold_file > 0)
+			dispatch_progress_at(x, x->hold_file - 1,
+			    x->hold_bytes);
+		x->hold_file = 0;
+	} else
+		log_warnx("transfer %jd (job %jd): its start not stored: %s",
+		    (intmax_t)x->id, (intmax_t)x->job_id, cause ? cause :
+		    "unknown error");
+	free(cause);
 }
 
 /*
