@@ -875,6 +875,7 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		/* A person's agent's: max-agent-jobs (hub-relay.c). */
 		job.agent_jobs_max = json_integer_value(json_object_get(req,
 		    "_jobs_max"));
+		liststat_seal(b.ls);	/* its index, before d->mu is taken */
 		pthread_mutex_lock(&d->mu);
 		/*
 		 * A person's agent (a vendor publishing back) is a source site

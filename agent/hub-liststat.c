@@ -36,6 +36,7 @@ struct liststat {
 	size_t			 n, cap;
 	size_t			*index;		/* note + 1 by path hash; 0: free */
 	size_t			 nindex;	/* a power of two, >= 2n */
+	/* Notes are appended; the index is built once, by liststat_seal. */
 	size_t			 left;		/* notes not taken */
 	size_t			 bytes;		/* all of the above */
 	int			 full;		/* stopped noting */
@@ -90,24 +91,24 @@ liststat_index_add(struct liststat *ls, size_t i)
 	ls->index[k] = i + 1;
 }
 
-/* Doubles the index when half full. 0, or -1 out of memory. */
-static int
-liststat_index_grow(struct liststat *ls)
+void
+liststat_seal(struct liststat *ls)
 {
-	size_t	*old = ls->index, i, n = ls->nindex ? ls->nindex * 2 : 1024;
+	size_t	i, n = 1024;
 
-	if (ls->n * 2 < ls->nindex)
-		return (0);
+	if (ls == NULL || ls->index != NULL || ls->full || ls->n == 0)
+		return;
+	/* Sized once for all the notes: at most half full. */
+	while (n < ls->n * 2)
+		n *= 2;
 	if ((ls->index = calloc(n, sizeof *ls->index)) == NULL) {
-		ls->index = old;
-		return (-1);
+		ls->full = 1;	/* not handed over */
+		return;
 	}
-	free(old);
-	ls->bytes += (n - ls->nindex) * sizeof *ls->index;
 	ls->nindex = n;
+	ls->bytes += n * sizeof *ls->index;
 	for (i = 0; i < ls->n; i++)
 		liststat_index_add(ls, i);
-	return (0);
 }
 
 void
@@ -144,8 +145,8 @@ liststat_note(struct liststat *ls, const char *root, const char *path,
 		ls->have_root = 1;
 		at = ls->names.len;
 	}
-	if (buf_add(&ls->names, path, strlen(path) + 1) != 0 ||
-	    liststat_index_grow(ls) != 0) {
+	if (ls->index != NULL || buf_add(&ls->names, path,
+	    strlen(path) + 1) != 0) {
 		ls->full = 1;
 		return;
 	}
@@ -158,7 +159,7 @@ liststat_note(struct liststat *ls, const char *root, const char *path,
 	e->mtime_nsec = sb->st_mtim.tv_nsec;
 	e->mode = sb->st_mode;
 	e->taken = 0;
-	liststat_index_add(ls, ls->n++);
+	ls->n++;
 	ls->left++;
 }
 
@@ -183,7 +184,8 @@ void
 liststat_publish(struct liststat *ls)
 {
 	liststat_sweep(clock_ms());
-	if (ls == NULL || ls->n == 0 || ls->full ||
+	liststat_seal(ls);
+	if (ls == NULL || ls->index == NULL || ls->n == 0 || ls->full ||
 	    liststat_bytes + ls->bytes > (size_t)LISTSTAT_MAX_BYTES) {
 		/* A listing kept in part is as good, but kept simple: none. */
 		liststat_free(ls);

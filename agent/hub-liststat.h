@@ -42,6 +42,12 @@ void		 liststat_free(struct liststat *ls);
 void		 liststat_note(struct liststat *ls, const char *root,
 		     const char *path, const struct stat *sb);
 /*
+ * Indexes ls for the dispatcher, once all is noted (liststat_publish
+ * does it if need be; here without d->mu held). Notes after it are
+ * not kept.
+ */
+void		 liststat_seal(struct liststat *ls);
+/*
  * Hands ls (taken; NULL is fine) to the dispatcher, before the job it
  * listed can be planned. Caller holds d->mu.
  */
