@@ -16,25 +16,30 @@
 #include "clock.h"
 #include "hub-liststat.h"
 
+/*
+ * 32 bytes a note, and 4 an index slot: the dispatcher's lookups are
+ * cache misses (the listing's notes are cold by then), fewer when small.
+ * Offsets fit: a listing holds at most LISTSTAT_MAX_BYTES.
+ */
 struct liststat_note {
-	size_t		 path;		/* offsets into names */
-	size_t		 root;
+	uint32_t	 path;		/* offsets into names */
+	uint32_t	 root;
 	int64_t		 size;
 	int64_t		 mtime_sec;
-	long		 mtime_nsec;
-	mode_t		 mode;
-	int		 taken;
+	uint32_t	 mtime_nsec;
+	uint32_t	 mode : 31;
+	uint32_t	 taken : 1;
 };
 
 struct liststat {
 	struct liststat		*next;
 	int64_t			 born;		/* clock_ms(), before any stat */
 	struct buf		 names;		/* NUL-terminated, one after another */
-	size_t			 root;		/* the last root noted, in names */
+	uint32_t		 root;		/* the last root noted, in names */
 	int			 have_root;
 	struct liststat_note	*v;
 	size_t			 n, cap;
-	size_t			*index;		/* note + 1 by path hash; 0: free */
+	uint32_t		*index;		/* note + 1 by path hash; 0: free */
 	size_t			 nindex;	/* a power of two, >= 2n */
 	/* Notes are appended; the index is built once, by liststat_seal. */
 	size_t			 left;		/* notes not taken */
@@ -88,7 +93,7 @@ liststat_index_add(struct liststat *ls, size_t i)
 
 	while (ls->index[k] != 0)
 		k = (k + 1) & (ls->nindex - 1);
-	ls->index[k] = i + 1;
+	ls->index[k] = (uint32_t)i + 1;
 }
 
 void
@@ -118,7 +123,7 @@ liststat_note(struct liststat *ls, const char *root, const char *path,
 	struct liststat_note	*nv, *e;
 	size_t			 at = ls != NULL ? ls->names.len : 0, cap;
 
-	if (ls == NULL || ls->full)
+	if (ls == NULL || ls->full || root == NULL)
 		return;
 	if (ls->bytes + strlen(path) + strlen(root) + 2 * sizeof *e >
 	    (size_t)LISTSTAT_MAX_BYTES) {
@@ -141,7 +146,7 @@ liststat_note(struct liststat *ls, const char *root, const char *path,
 			ls->full = 1;
 			return;
 		}
-		ls->root = at;
+		ls->root = (uint32_t)at;
 		ls->have_root = 1;
 		at = ls->names.len;
 	}
@@ -152,12 +157,12 @@ liststat_note(struct liststat *ls, const char *root, const char *path,
 	}
 	ls->bytes += ls->names.len - at;
 	e = &ls->v[ls->n];
-	e->path = at;
+	e->path = (uint32_t)at;
 	e->root = ls->root;
 	e->size = sb->st_size;
 	e->mtime_sec = sb->st_mtim.tv_sec;
-	e->mtime_nsec = sb->st_mtim.tv_nsec;
-	e->mode = sb->st_mode;
+	e->mtime_nsec = (uint32_t)sb->st_mtim.tv_nsec;
+	e->mode = (uint32_t)sb->st_mode & 0x7fffffff;
 	e->taken = 0;
 	ls->n++;
 	ls->left++;
