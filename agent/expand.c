@@ -20,24 +20,29 @@
 struct expand {
 	int		 rootfd;
 	const char	*root;
+	size_t		 rootlen;
 	expand_fn	 add;
 	void		*arg;
+	struct buf	 path;		/* expand_add's, kept between files */
 };
 
 static int	expand_rel(struct expand *, const char *, char **);
 
-/* Calls add for the file rel, with its full path. */
+/*
+ * Calls add for the file rel, with its full path: joined in one buffer
+ * kept for the whole expansion, not formatted into a new one per file
+ * (a send of 20,000 files paid a vsnprintf and a malloc for each).
+ */
 static int
 expand_add(struct expand *x, const char *rel, const struct stat *sb)
 {
-	struct buf	p;
-	int		r;
+	int	r;
 
-	buf_init(&p, 0);
-	if ((r = buf_printf(&p, "%s%s%s", x->root, *rel ? "/" : "", rel)) == 0)
-		r = x->add(buf_str(&p), sb, x->arg);
-	buf_free(&p);
-	return (r);
+	buf_reset(&x->path);
+	if ((r = buf_add(&x->path, x->root, x->rootlen)) == 0 && *rel != '\0' &&
+	    (r = buf_addch(&x->path, '/')) == 0)
+		r = buf_addstr(&x->path, rel);
+	return (r != 0 ? r : x->add(buf_str(&x->path), sb, x->arg));
 }
 
 static int
@@ -89,8 +94,17 @@ expand_dir(struct expand *x, const char *rel, int dfd, char **cause)
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") ==
 		    0 || tree_is_ferry_name(e->d_name, strlen(e->d_name)))
 			continue;
+		/* rel/name, joined: no format per file. */
 		buf_reset(&sub);
-		buf_printf(&sub, "%s%s%s", rel, *rel ? "/" : "", e->d_name);
+		if (*rel != '\0' && (buf_addstr(&sub, rel) != 0 ||
+		    buf_addch(&sub, '/') != 0)) {
+			r = FERRY_ERR_NOMEM;
+			break;
+		}
+		if (buf_addstr(&sub, e->d_name) != 0) {
+			r = FERRY_ERR_NOMEM;
+			break;
+		}
 		if (fstatat(dirfd(dir), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) ==
 		    -1)
 			r = err_set(cause, FERRY_ERR_IO, "%s: %s",
@@ -146,8 +160,10 @@ expand_path(const char *root, const char *rel, expand_fn add, void *arg,
 	int		 r;
 
 	x.root = root;
+	x.rootlen = strlen(root);
 	x.add = add;
 	x.arg = arg;
+	buf_init(&x.path, 0);
 	if ((x.rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return (err_set(cause, FERRY_ERR_IO, "%s: %s", root,
 		    strerror(errno)));
@@ -160,6 +176,7 @@ expand_path(const char *root, const char *rel, expand_fn add, void *arg,
 	} else if (r == 0)
 		r = expand_rel(&x, rel, cause);
 	buf_free(&path);
+	buf_free(&x.path);
 	close(x.rootfd);
 	return (r);
 }

@@ -19,6 +19,7 @@
 #include "expand.h"
 #include "ferryd.h"
 #include "hub-dispatch.h"
+#include "hub-liststat.h"
 #include "share-map.h"
 #include "store.h"
 #include "transfer.h"
@@ -66,8 +67,10 @@ dispatch_src_close(struct dispatch_src *src)
 	if (src->rootfd != -1)
 		close(src->rootfd);
 	free(src->dir);
+	share_map_cache_free(src->tc);
 	src->rootfd = src->dirfd = -1;
 	src->dir = NULL;
+	src->tc = NULL;
 }
 
 /*
@@ -132,13 +135,15 @@ dispatch_add(struct jobs_xfer *x, struct share_map *m,
 	size_t			 rootlen;
 	int			 r;
 
+	if (src->tc == NULL)
+		src->tc = share_map_cache_new();	/* NULL: in full */
 	/* A publish names its destination itself (hub-publish.c). */
 	if (publish_is(j)) {
 		if ((r = publish_split(m, j, t, dispatch_to(j), &res,
 		    &src_root, cause)) != 0)
 			return (r);
-	} else if ((r = share_map_translate_for(m, j->from_site,
-	    dispatch_to(j), x->recv.platform, t->src_path,
+	} else if ((r = share_map_translate_for_cached(m, src->tc,
+	    j->from_site, dispatch_to(j), x->recv.platform, t->src_path,
 	    strlen(t->src_path), &res, cause)) != 0)
 		return (r);
 	else if ((r = expand_root(t->src_path, res.relative, &src_root,
@@ -164,9 +169,20 @@ dispatch_add(struct jobs_xfer *x, struct share_map *m,
 	memset(tf, 0, sizeof *tf);
 	tf->type = MSG_ENTRY_FILE;
 	if (x->send.link == NULL) {
-		/* The hub sends: what the file is now, beneath its root. */
-		if ((r = dispatch_stat(src, x->l.root, res.relative, &sb,
-		    cause)) != 0) {
+		/*
+		 * The hub sends: what the file is now, beneath its root; or
+		 * what the send's listing found it, a regular file beneath
+		 * the same root, within LISTSTAT_MS (hub-liststat.h). The
+		 * name is checked as dispatch_stat checks it, and the sender
+		 * opens the file beneath its root itself.
+		 */
+		r = 0;
+		if (tree_check_relpath(res.relative, NULL) != 0 ||
+		    liststat_take(x->l.root, t->src_path, &sb) != 0 ||
+		    !S_ISREG(sb.st_mode))
+			r = dispatch_stat(src, x->l.root, res.relative, &sb,
+			    cause);
+		if (r != 0) {
 			if (r == FERRY_ERR_DENIED && json_array_append_new(
 			    suspects, json_pack("[s,s]", res.relative,
 			    *cause)) != 0)

@@ -611,7 +611,7 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	pthread_t		 th;
 	char			*cause = NULL;
 	size_t			 i;
-	struct dispatch_src	 src = { -1, -1, NULL };
+	struct dispatch_src	 src = { -1, -1, NULL, NULL };
 	size_t			 bytes = 0;
 	int64_t			 carried = 0;	/* the files' sizes */
 	json_t			*suspects = NULL;

@@ -244,9 +244,11 @@ void	dispatch_suspect(const char *rel, const char *why, void *arg);
  * fstatat of its last name instead of a walk of its whole path.
  */
 struct dispatch_src {
-	int	 rootfd;
-	int	 dirfd;		/* of dir; may be rootfd */
-	char	*dir;
+	int			 rootfd;
+	int			 dirfd;		/* of dir; may be rootfd */
+	char			*dir;
+	/* One plan's directories, each translated once (share-map.h). */
+	struct share_map_cache	*tc;
 };
 
 const char *dispatch_to(const struct store_job *j);

@@ -22,6 +22,7 @@
 #include "expand.h"
 #include "frames.h"
 #include "hub-jobplan.h"
+#include "hub-liststat.h"
 #include "hub-names.h"
 #include "hub-sftp.h"
 #include "partial.h"
@@ -291,6 +292,11 @@ struct jobs_build {
 	/* Whose roots each end's paths are in ("": not known, none linked). */
 	char			 from_platform[16];
 	char			 to_platform[16];
+	/* Each directory translated once (share-map.h); NULL: none. */
+	struct share_map_cache	*tc;
+	/* The hub lists: each file's stat, for the dispatcher to reuse. */
+	struct liststat		*ls;
+	const char		*root;		/* the share root listed */
 };
 
 /*
@@ -386,8 +392,11 @@ jobs_translate(struct jobs_build *b, const char *path, const char *site,
 		    res, &b->cause);
 	else {
 		platform = site == b->to ? b->to_platform : b->from_platform;
-		r = share_map_translate_for(b->m, b->from, site, *platform ?
-		    platform : NULL, path, strlen(path), res, &b->cause);
+		if (b->tc == NULL)
+			b->tc = share_map_cache_new();	/* NULL: in full */
+		r = share_map_translate_for_cached(b->m, b->tc, b->from, site,
+		    *platform ? platform : NULL, path, strlen(path), res,
+		    &b->cause);
 	}
 	if (r != 0) {
 		why = b->cause;
@@ -497,7 +506,13 @@ jobs_add_file(struct jobs_build *b, const char *path, int64_t size)
 static int
 jobs_add_local(const char *path, const struct stat *sb, void *arg)
 {
-	return (jobs_add_file(arg, path, sb->st_size));
+	struct jobs_build	*b = arg;
+	int			 r;
+
+	/* The dispatcher may take this stat for its own (hub-liststat.h). */
+	if ((r = jobs_add_file(b, path, sb->st_size)) == 0)
+		liststat_note(b->ls, b->root, path, sb);
+	return (r);
 }
 
 /* A file an SFTP site listed, by its path on the server. */
@@ -543,9 +558,14 @@ jobs_add_paths(struct jobs_build *b, const json_t *paths)
 		if ((r = frames_check(json_string_value(p), b->skip_missing,
 		    &path, &b->cause)) != 0)
 			break;
-		if ((r = jobs_split(b, path, &root, &rel)) == 0)
+		if (b->ls == NULL)
+			b->ls = liststat_new();	/* before the first stat */
+		if ((r = jobs_split(b, path, &root, &rel)) == 0) {
+			b->root = root;
 			r = expand_path(root, rel, jobs_add_local, b,
 			    &b->cause);
+			b->root = NULL;
+		}
 		free(path);
 		free(root);
 		free(rel);
@@ -704,6 +724,8 @@ jobs_build_clear(struct jobs_build *b)
 	}
 	free(b->t);
 	jobplan_close(&b->plan);
+	share_map_cache_free(b->tc);
+	liststat_free(b->ls);
 	share_map_free(b->m);
 	hub_sftp_site_free(b->sftp);
 	free(b->cause);
@@ -853,6 +875,7 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		/* A person's agent's: max-agent-jobs (hub-relay.c). */
 		job.agent_jobs_max = json_integer_value(json_object_get(req,
 		    "_jobs_max"));
+		liststat_seal(b.ls);	/* its index, before d->mu is taken */
 		pthread_mutex_lock(&d->mu);
 		/*
 		 * A person's agent (a vendor publishing back) is a source site
@@ -864,6 +887,9 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 			job.to_user = (char *)(uintptr_t)b.to;
 		else
 			job.to_site = (char *)(uintptr_t)b.to;
+		/* Before the job can be planned: it is stored next. */
+		liststat_publish(b.ls);
+		b.ls = NULL;	/* taken */
 		pthread_mutex_unlock(&d->mu);
 		job.priority = (int)json_integer_value(json_object_get(req,
 		    "priority"));

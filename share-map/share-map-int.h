@@ -37,5 +37,6 @@ const struct share_roots *share_effective_roots(const struct share *s,
 int	 share_root_equal(const struct share_root *a,
 	     const struct share_root *b);
 enum path_kind share_os_kind(enum share_os os);
+int	 share_map_root_below(const struct share_map *m, const struct path *d);
 
 #endif

@@ -84,6 +84,16 @@ share_map_translate_for(const struct share_map *m, const char *from_site,
     const char *to_site, const char *platform, const char *path, size_t len,
     struct share_map_result *res, char **cause)
 {
+	return (share_map_translate_for_cached(m, NULL, from_site, to_site,
+	    platform, path, len, res, cause));
+}
+
+int
+share_map_translate_for_cached(const struct share_map *m,
+    struct share_map_cache *c, const char *from_site, const char *to_site,
+    const char *platform, const char *path, size_t len,
+    struct share_map_result *res, char **cause)
+{
 	const enum share_os	*os = share_platform_oses(platform);
 	char			*first = NULL, *why;
 	size_t			 i;
@@ -97,8 +107,8 @@ share_map_translate_for(const struct share_map *m, const char *from_site,
 	for (i = 0; os[i] != SHARE_OS_DEFAULT && r == FERRY_ERR_NOTFOUND;
 	    i++) {
 		why = NULL;
-		r = share_map_translate(m, from_site, to_site, os[i], path, len,
-		    res, cause != NULL ? &why : NULL);
+		r = share_map_translate_cached(m, c, from_site, to_site, os[i],
+		    path, len, res, cause != NULL ? &why : NULL);
 		if (r == FERRY_ERR_NOTFOUND && first == NULL) {
 			first = why;	/* the best kind's is the one to say */
 			why = NULL;

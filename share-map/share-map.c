@@ -86,6 +86,43 @@ share_root_matches(const struct share_root *root, const struct path *p)
 	return (1);
 }
 
+/*
+ * Whether some root of m is d and one more name (a file of directory d
+ * could be that root, which the longest match would then pick).
+ */
+int
+share_map_root_below(const struct share_map *m, const struct path *d)
+{
+	const struct share	*s;
+	const struct share_root	*root;
+	size_t			 i, k, j, c;
+
+	for (i = 0; i < m->nshare; i++) {
+		s = &m->share[i];
+		for (k = 0; k <= s->nsites; k++) {
+			const struct share_roots *rs = k == 0 ? &s->defaults :
+			    &s->sites[k - 1];
+
+			for (j = 0; j < rs->nroot; j++) {
+				root = &rs->root[j];
+				if (root->path.kind != d->kind ||
+				    root->path.ncomp != d->ncomp + 1 ||
+				    (d->kind == PATH_DRIVE &&
+				    root->path.drive != d->drive))
+					continue;
+				for (c = 0; c < d->ncomp; c++) {
+					if (!comp_equal(d->kind,
+					    root->path.comp[c], d->comp[c]))
+						break;
+				}
+				if (c == d->ncomp)
+					return (1);
+			}
+		}
+	}
+	return (0);
+}
+
 int
 share_root_equal(const struct share_root *a, const struct share_root *b)
 {

@@ -111,6 +111,35 @@ int	 share_map_translate_for(const struct share_map *m,
 	     char **cause);
 
 /*
+ * A cache of translations for one map, for translating many files of the
+ * same directories (a send's every file, at submit and again at
+ * dispatch): a directory is translated once, and each of its files costs
+ * a check of its own name and a string join. The results, errors and
+ * causes are exactly share_map_translate's: whatever the cache cannot
+ * vouch for (a failed directory, a name that is ".", "..", too long, has
+ * control characters or that Windows cannot hold, a share root just one
+ * name below the directory) is translated in full. A cache serves one
+ * map at a time: it starts over when given another, but a map freed and
+ * another loaded at its address is not told apart, so the caller frees
+ * the cache (or calls share_map_cache_reset) when it lets its map go.
+ */
+struct share_map_cache;
+struct share_map_cache *share_map_cache_new(void);
+void	 share_map_cache_reset(struct share_map_cache *c);
+void	 share_map_cache_free(struct share_map_cache *c);
+/* How many translations c answered with a join (for tests). */
+size_t	 share_map_cache_hits(const struct share_map_cache *c);
+/* share_map_translate and _for through c (NULL: no cache). */
+int	 share_map_translate_cached(const struct share_map *m,
+	     struct share_map_cache *c, const char *from_site,
+	     const char *to_site, enum share_os to_os, const char *path,
+	     size_t len, struct share_map_result *res, char **cause);
+int	 share_map_translate_for_cached(const struct share_map *m,
+	     struct share_map_cache *c, const char *from_site,
+	     const char *to_site, const char *platform, const char *path,
+	     size_t len, struct share_map_result *res, char **cause);
+
+/*
  * Splits path (a translation's, or a path an agent listed) into its share
  * root and the part below it, rel as the share map found it ('/'-
  * separated): 0 and *root (the caller frees it), or FERRY_ERR_NOSHARE

@@ -98,6 +98,77 @@ case_set_to(struct case_state *st, const char *spec)
 		*colon = '\0';
 }
 
+/* One translation of the len bytes at path, through cache c or not. */
+static int
+case_run(struct case_state *st, struct share_map_cache *c, const char *path,
+    size_t len, struct share_map_result *res, char **cause)
+{
+	if (st->by_platform)
+		return (share_map_translate_for_cached(st->map, c, st->from,
+		    st->to, st->platform, path, len, res, cause));
+	return (share_map_translate_cached(st->map, c, st->from, st->to,
+	    st->os, path, len, res, cause));
+}
+
+/*
+ * The cache gives exactly what the full translation gave (r, cause,
+ * result): cold, warmed by a file of the same directory, and warm with
+ * the path itself (share_map_cache, share-map-cache.c).
+ */
+static void
+case_cached_same(struct case_state *st, int r, const char *cause)
+{
+	struct share_map_cache	*c = share_map_cache_new();
+	struct share_map_result	 res, warm;
+	struct buf		 sib;
+	char			*why;
+	const char		*slash;
+	int			 k, rc;
+
+	buf_init(&sib, 0);
+	slash = NULL;
+	for (k = (int)st->in.len - 1; k >= 0 && slash == NULL; k--) {
+		if (st->in.data[k] == '/' || st->in.data[k] == '\\')
+			slash = st->in.data + k;
+	}
+	if (slash != NULL) {
+		buf_add(&sib, st->in.data, (size_t)(slash - st->in.data) + 1);
+		buf_addstr(&sib, "sibling.0001.exr");
+	}
+	for (k = 0; k < 3 && c != NULL; k++) {
+		why = NULL;
+		if (k == 1 && slash != NULL) {
+			/* Warms the slot with another file of the directory. */
+			if (case_run(st, c, sib.data, sib.len, &warm,
+			    NULL) == 0)
+				share_map_result_clear(&warm);
+		}
+		rc = case_run(st, c, st->in.data, st->in.len, &res, &why);
+		test_checks++;
+		if (rc != r)
+			CASE_FAIL(st, "%s: cached (%d) gave %d, full %d",
+			    buf_str(&st->in), k, rc, r);
+		else if (r != 0 && strcmp(why ? why : "", cause ? cause : "")
+		    != 0)
+			CASE_FAIL(st, "%s: cached (%d) said \"%s\", full \"%s\"",
+			    buf_str(&st->in), k, why ? why : "", cause ? cause :
+			    "");
+		else if (r == 0 && (strcmp(res.path, st->res.path) != 0 ||
+		    strcmp(res.relative, st->res.relative) != 0 ||
+		    strcmp(res.share, st->res.share) != 0 ||
+		    res.os != st->res.os))
+			CASE_FAIL(st, "%s: cached (%d) gave %s (%s:%s), full %s "
+			    "(%s:%s)", buf_str(&st->in), k, res.path, res.share,
+			    res.relative, st->res.path, st->res.share,
+			    st->res.relative);
+		if (rc == 0)
+			share_map_result_clear(&res);
+		free(why);
+	}
+	buf_free(&sib);
+	share_map_cache_free(c);
+}
+
 /* Translates st->in and checks the outcome against "out" or "err". */
 static void
 case_translate(struct case_state *st, const char *want, int want_ok)
@@ -117,6 +188,7 @@ case_translate(struct case_state *st, const char *want, int want_ok)
 		r = share_map_translate(st->map, st->from, st->to, st->os,
 		    st->in.data, st->in.len, &st->res, &cause);
 	st->ran++;
+	case_cached_same(st, r, cause);
 	test_checks++;
 	if (want_ok && r != 0)
 		CASE_FAIL(st, "%s: failed (%s), expected %s", buf_str(&st->in),
