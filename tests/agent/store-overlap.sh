@@ -12,6 +12,12 @@
 # tests/security/store-full-planned.sh.)
 . "${srcdir:-.}/tests/agent/lib.sh"
 need python3
+# tests/pg/store-overlap.sh: the same with the hub's store on PostgreSQL.
+if [ -n "${STORE_OVERLAP_PG:-}" ]; then
+	. "${srcdir:-.}/tests/pg/lib.sh"
+	pg_start
+	HUB_INIT="--store $PG_URL --store-password-file $PG_PASSFILE"
+fi
 
 N=16500
 S="$TMP/hq-storage"
