@@ -32,14 +32,14 @@
 #include "log.h"
 #include "store.h"
 
-/* Tasks a transaction: about 0.2 s of d->mu at 22 µs a task. */
-#define JOBSTORE_BATCH	8192
 /*
- * The first batch: a transfer's worth (the dispatcher's walk reads
- * 4,096 tasks), so that the first transfer starts sooner while the rest
- * is stored.
+ * Tasks a transaction: about 0.1 s of d->mu at 22 µs a task, and a
+ * transfer's worth (the dispatcher's walk reads 4,096 tasks), so that
+ * the first transfer starts after one batch and the job's transfers,
+ * which need d->mu for their reports, wait less for each batch (8,192:
+ * a no-op of 20,000 files 4 % slower, docs/benchmarks.md).
  */
-#define JOBSTORE_FIRST	4096
+#define JOBSTORE_BATCH	4096
 /*
  * A pause between batches, for others to take d->mu (0.25 s a million);
  * test-store-gap (ms, tests only) makes it longer, so that a test sees
@@ -304,8 +304,8 @@ jobstore_stream(struct ferryd *d, const struct store_job *job,
 {
 	struct jobstore_src	 src;
 	int64_t			 now = clock_now(), new_id = 0, *slot;
-	size_t			 n = 0, k = 0, max = JOBSTORE_FIRST;
-	int			 r, kept = 0, more = 1;
+	size_t			 n = 0, k = JOBSTORE_BATCH;
+	int			 r, kept = 0;
 
 	src.next = next;
 	src.arg = arg;
@@ -314,7 +314,7 @@ jobstore_stream(struct ferryd *d, const struct store_job *job,
 		return (src.r);
 	pthread_mutex_lock(&d->mu);
 	r = jobstore_open(d, job, now, settle, sarg, &new_id, cause);
-	while (r == 0 && more) {
+	while (r == 0 && k == JOBSTORE_BATCH) {
 		/*
 		 * Others take the store between two batches. A mutex is not
 		 * fair: unlocked and locked again at once, it stayed with this
@@ -326,13 +326,10 @@ jobstore_stream(struct ferryd *d, const struct store_job *job,
 		pthread_mutex_lock(&d->mu);
 		if ((r = store_batch_begin_light(d->store, cause)) == 0)
 			r = store_batch_end(d->store, store_job_append(d->store,
-			    job, new_id, jobstore_next, &src, max, n, now, &k,
-			    cause), cause);
-		if (r == 0) {
+			    job, new_id, jobstore_next, &src, JOBSTORE_BATCH,
+			    n, now, &k, cause), cause);
+		if (r == 0)
 			n += k;
-			more = k == max;
-			max = JOBSTORE_BATCH;
-		}
 		/* Its stored tasks may start while the rest is stored. */
 		if (r == 0 && k > 0)
 			pthread_cond_signal(&d->wake);
