@@ -229,6 +229,8 @@ int	uplink_run(struct ferryd *d);
 int	dispatch_start(struct ferryd *d);
 void	dispatch_wake(struct ferryd *d);
 void	dispatch_stop(struct ferryd *d, int64_t job_id);
+/* Whether a transfer of job_id runs now (caller holds d->mu). */
+int	dispatch_running(struct ferryd *d, int64_t job_id);
 void	dispatch_message(struct ferryd *d, struct hub_link *l, const char *op,
 	    const json_t *msg);
 /*
@@ -629,9 +631,12 @@ int	 jobs_task_cb(void *arg, const struct store_task *t);
 /*
  * hub-jobstore.c: a planned job stored in batches, d->mu let go between
  * them (the caller does not hold it); settle(d, id, sarg) runs under
- * d->mu once the tasks are in, before the job may run. jobstore_busy:
- * whether job id is being stored now (caller holds d->mu), which the
- * dispatcher and the job operations leave alone.
+ * d->mu in the job's first transaction, before any of its tasks is
+ * stored. The stored tasks may run while the rest is stored; the job
+ * ends only once all are in. jobstore_busy: whether job id is being
+ * stored now, which the job operations leave alone; jobstore_removing:
+ * whether it is being removed (its storing failed), which the
+ * dispatcher leaves alone too (both: the caller holds d->mu).
  */
 struct store_job;
 int	 jobstore_stream(struct ferryd *d, const struct store_job *job,
@@ -639,8 +644,14 @@ int	 jobstore_stream(struct ferryd *d, const struct store_job *job,
 	    void *arg, int (*settle)(struct ferryd *, int64_t, void *,
 	    char **), void *sarg, int64_t *id, size_t *files, char **cause);
 int	 jobstore_busy(struct ferryd *d, int64_t id);
-/* At start: what a killed hub had stored of jobs it was storing goes. */
+int	 jobstore_removing(struct ferryd *d, int64_t id);
+/*
+ * At start: what a killed hub had stored of jobs it was storing goes.
+ * jobstore_tick (the dispatcher's, each round): what a full store could
+ * not remove then goes once it can (caller holds d->mu).
+ */
 void	 jobstore_recover(struct ferryd *d);
+void	 jobstore_tick(struct ferryd *d);
 /*
  * hub-discard.c: a cancelled job's partial files removed at to (this hub,
  * or the agent serving it), in pages, by a thread of its own. Caller

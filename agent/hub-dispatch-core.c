@@ -287,6 +287,17 @@ dispatch_stop(struct ferryd *d, int64_t job_id)
 	}
 }
 
+int
+dispatch_running(struct ferryd *d, int64_t job_id)
+{
+	struct jobs_xfer	*x;
+
+	for (x = d->xfers; x != NULL; x = x->next)
+		if (x->job_id == job_id)
+			return (1);
+	return (0);
+}
+
 void
 dispatch_wake(struct ferryd *d)
 {

@@ -617,8 +617,11 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	json_t			*suspects = NULL;
 	int			 claim, r;
 
-	/* A job still being stored (hub-jobstore.c) waits for its end. */
-	if (jobstore_busy(d, job))
+	/*
+	 * A job being stored (hub-jobstore.c) runs what is stored of it;
+	 * one whose storing failed is being removed, and runs nothing more.
+	 */
+	if (jobstore_removing(d, job))
 		return (-1);
 	if (store_job_get(d->store, job, &j, NULL) != 0)
 		return (0);
@@ -847,6 +850,8 @@ dispatch_main(void *arg)
 		again = due.unhold;
 		dispatch_due_clear(&due);
 		dispatch_holds_tick(d);
+		/* A failed big send's rows a full store kept (hub-jobstore.c). */
+		jobstore_tick(d);
 		started = d->busy > busy || again;
 		/* A transfer window's edge changes running transfers' caps. */
 		hub_window_tick(d);

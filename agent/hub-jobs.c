@@ -766,7 +766,10 @@ jobs_audit_refusal(struct ferryd *d, const char *who,
 	json_decref(detail);
 }
 
-/* A job's no-relay mark and streams, stored with it. Holds d->mu. */
+/*
+ * A job's no-relay mark and streams, stored with it (a planned job's in
+ * its first transaction, before any task is there to run). Holds d->mu.
+ */
 struct jobs_settings {
 	int		 no_relay;
 	const json_t	*streams;

@@ -61,6 +61,12 @@ struct store {
 	 */
 	int64_t			(*held)(void *, int64_t);
 	void			*held_arg;
+	/*
+	 * The jobs being stored (store_set_storing): non-zero for a job
+	 * whose last batch is not in, whose state store_job_derive leaves.
+	 */
+	int			(*storing)(void *, int64_t);
+	void			*storing_arg;
 };
 
 int		 store_nomem(char **cause);
@@ -111,6 +117,13 @@ void		 store_task_row(struct db_stmt *s, struct store_task *t);
 void		 store_move_row(struct db_stmt *s, struct store_move *m);
 int		 store_tally_save(struct store *st, int64_t job_id,
 		     const struct store_tally *t, char **cause);
+/*
+ * store_job_derive: a job's state from its counters, but for a job being
+ * stored (st->storing), which stays running; store_job_derive_now
+ * whatever it is (store_job_opened's, once the last batch is in).
+ */
+int		 store_job_derive_now(struct store *st, int64_t job_id,
+		     int64_t now, char **cause);
 int		 store_job_derive(struct store *st, int64_t job_id,
 		     int64_t now, char **cause);
 int		 store_move(struct store *st, struct store_move *m,

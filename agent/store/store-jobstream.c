@@ -75,14 +75,21 @@ store_job_opened(struct store *st, const struct store_job *job, int64_t id,
     size_t ntasks, int64_t now, char **cause)
 {
 	char	detail[96];
+	int	r;
 
 	if (ntasks == 0)
 		return (err_set(cause, FERRY_ERR_NOTFOUND, "a job needs a "
 		    "task"));
 	snprintf(detail, sizeof detail, "{\"job\":%jd,\"tasks\":%zu}",
 	    (intmax_t)id, ntasks);
-	return (store_audit_add(st, now, job->submitter, "job.create", detail,
-	    cause));
+	if ((r = store_audit_add(st, now, job->submitter, "job.create",
+	    detail, cause)) != 0)
+		return (r);
+	/*
+	 * Its stored tasks may all have run (and its state was left running
+	 * meanwhile, store_job_derive): its end is decided now.
+	 */
+	return (store_job_derive_now(st, id, now, cause));
 }
 
 int
@@ -92,6 +99,10 @@ store_job_unstore(struct store *st, int64_t id, size_t max, int *more,
 	static const char	 tasks[] = "DELETE FROM tasks WHERE id IN"
 	    " (SELECT id FROM tasks WHERE job_id = ? ORDER BY id LIMIT ?)";
 	static const char	 jobs[] = "DELETE FROM jobs WHERE id = ?";
+	/* A claim of its (a transfer between agents a kill left behind). */
+	static const char	 claim_tasks[] = "DELETE FROM claim_tasks"
+	    " WHERE claim IN (SELECT id FROM claims WHERE job_id = ?)";
+	static const char	 claims[] = "DELETE FROM claims WHERE job_id = ?";
 	struct db_stmt		*s;
 	int			 r;
 
@@ -102,7 +113,11 @@ store_job_unstore(struct store *st, int64_t id, size_t max, int *more,
 	    0 && (r = db_exec(st->db, s, cause)) == 0) {
 		if ((size_t)db_changes(st->db) == max)
 			*more = 1;
-		else if ((r = db_q(st->db, jobs, &s, cause, "i", id)) == 0)
+		else if ((r = db_q(st->db, claim_tasks, &s, cause, "i", id)) ==
+		    0 && (r = db_exec(st->db, s, cause)) == 0 &&
+		    (r = db_q(st->db, claims, &s, cause, "i", id)) == 0 &&
+		    (r = db_exec(st->db, s, cause)) == 0 &&
+		    (r = db_q(st->db, jobs, &s, cause, "i", id)) == 0)
 			r = db_exec(st->db, s, cause);
 	}
 	return (db_end(st->db, r, cause));

@@ -310,7 +310,7 @@ store_move_save(struct store *st, const struct store_move *m, char **cause)
 
 /* Keeps the job's state what its task counters say it is. */
 int
-store_job_derive(struct store *st, int64_t job_id, int64_t now,
+store_job_derive_now(struct store *st, int64_t job_id, int64_t now,
     char **cause)
 {
 	static const char	 sql[] =
@@ -326,6 +326,20 @@ store_job_derive(struct store *st, int64_t job_id, int64_t now,
 	if ((r = db_q(st->db, sql, &s, cause, "ii", now, job_id)) != 0)
 		return (r);
 	return (db_exec(st->db, s, cause));
+}
+
+/*
+ * The same, but a job still being stored stays running (as it was
+ * opened): its stored tasks all done is not the job done, and its end
+ * (a mail's notice, `ferry send --wait`) waits for its last batch.
+ */
+int
+store_job_derive(struct store *st, int64_t job_id, int64_t now,
+    char **cause)
+{
+	if (st->storing != NULL && st->storing(st->storing_arg, job_id))
+		return (0);
+	return (store_job_derive_now(st, job_id, now, cause));
 }
 
 /*
@@ -746,4 +760,12 @@ store_set_held(struct store *st, int64_t (*held)(void *, int64_t), void *arg)
 {
 	st->held = held;
 	st->held_arg = arg;
+}
+
+void
+store_set_storing(struct store *st, int (*storing)(void *, int64_t),
+    void *arg)
+{
+	st->storing = storing;
+	st->storing_arg = arg;
 }

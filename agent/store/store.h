@@ -575,6 +575,15 @@ int	 store_tasks_start(struct store *st, int64_t job_id,
  */
 void	 store_set_held(struct store *st, int64_t (*held)(void *, int64_t),
 	    void *arg);
+/*
+ * The jobs being stored in batches (hub-jobstore.c): storing(arg, job)
+ * non-zero while the job's last batch is not in. Its stored tasks may
+ * run meanwhile, but its state stays running whatever they say (asked
+ * under the caller's lock wherever a job's state is derived), until
+ * store_job_opened derives it.
+ */
+void	 store_set_storing(struct store *st, int (*storing)(void *, int64_t),
+	     void *arg);
 /* A held start's one write: its job's state, as a start leaves it. */
 int	 store_tasks_hold(struct store *st, int64_t job_id, int64_t now,
 	    char **cause);
@@ -629,10 +638,12 @@ struct store_task *store_task_slot(struct store_task **t, size_t n,
  * from next (as store_job_create_stream's; done: how many were stored
  * before, for errors), adding them to the job's counters, *added how
  * many (fewer than max: next has ended); store_job_opened, once all are
- * in, its audit record (an error if it has no task). A caller keeps the
- * job from being run or changed until then (hub-jobstore.c). What was
- * stored of a job that failed halfway goes with store_job_unstore, max
- * tasks a call (*more while some are left; the job's row last).
+ * in, its audit record (an error if it has no task) and its state from
+ * its counters (its stored tasks may have run: store_set_storing). A
+ * caller keeps the job from being changed until then (hub-jobstore.c).
+ * What was stored of a job that failed halfway goes with
+ * store_job_unstore, max tasks a call (*more while some are left; the
+ * job's row and its claims last), once none of its transfers runs.
  */
 int	 store_job_open(struct store *st, const struct store_job *job,
 	     int64_t now, int64_t *id, char **cause);

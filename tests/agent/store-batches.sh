@@ -2,7 +2,7 @@
 # A big send is stored in batches (agent/hub-jobstore.c), the hub's lock
 # let go between them (issue 15, "Scale"): a million files held it for
 # 22 s in one transaction, and `ferry jobs` waited the whole time. Here
-# 60,000 files (8 batches of 8,192) go to a site with no agent while
+# 60,000 files (15 batches of 4,096) go to a site with no agent while
 # `ferry jobs` is asked again and again: some answer must come while the
 # job is half stored (one transaction never showed it so), no answer may
 # fail, the job ends up whole and queued, and the audit trail has one
