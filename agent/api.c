@@ -27,11 +27,10 @@
 #define API_CLIENT_MS	5000	/* a whole request, or taking its answer */
 #define API_CLIENTS_MAX	32	/* served at once */
 /*
- * A "job" request's "wait_ms" is cut to API_WAIT_MAX_MS (ferryd.h): a
- * terminal's progress bar wants a look every half second, a log's a line
- * a second, and a held request holds one of the slots above.
+ * "job" requests held at once (their "wait_ms" cut to API_WAIT_MAX_MS,
+ * ferryd.h): each holds one of the slots above, and half of them stay
+ * for requests answered at once; past it, a "job" is answered at once.
  */
-/* Held at once: the other slots stay for requests answered at once. */
 #define API_HELD_MAX	(API_CLIENTS_MAX / 2)
 
 /*

@@ -589,7 +589,11 @@ void	api_close(struct ferryd *d);
  * "job" requests it holds with api_wake_held_add, and those it answered
  * (held or not) with api_wake_count: api_wake_counts is status's "api".
  */
-#define API_WAIT_MAX_MS	1000	/* the longest a "job" request is held */
+/*
+ * The longest a "job" request is held: a terminal's progress bar wants
+ * a look every half second, a log a line a second.
+ */
+#define API_WAIT_MAX_MS	1000
 int		api_wake_open(void);
 int		api_wake_fd(void);
 void		api_wake(void);
