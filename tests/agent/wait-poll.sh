@@ -64,10 +64,10 @@ done
 checks=$((checks + 1))
 [ "$st" = done ] || fail "the slow job: $(tail -n1 "$TMP/looks")"
 # Every look of a job still going was held (a hub answering at once
-# says no "waited_ms"), and none longer than the bound.
+# says no "waited_ms"), and none much longer than the bound (below).
 checks=$((checks + 1))
 n=$(jq -s '[.[] | select(.state == "queued" or .state == "running")
-    | select(.waited_ms == null or .waited_ms > 1500)] | length' \
+    | select(.waited_ms == null or .waited_ms > 5000)] | length' \
     "$TMP/looks")
 [ "$n" -eq 0 ] || fail "looks not held, or held too long: $(cat "$TMP/looks")"
 # The end answered a held look before its second was over (the
@@ -98,12 +98,13 @@ kill "$APID"
 wait_unlinked la-server
 run 0 "$FERRY" send --from hq --to la --state "$HUB" "$S/show/queued.txt"
 q=$(tail -n1 "$TMP/out")
-# The bound: a minute asked, a second at most given.
+# The bound: a minute asked, a second given (up to 5 s allowed for a
+# loaded machine's late wake-up: far from the minute either way).
 ask "{\"op\":\"job\",\"id\":$q,\"tasks\":false,\"wait_ms\":60000}" \
     >"$TMP/bound"
 checks=$((checks + 1))
 head -n1 "$TMP/bound" | jq -e '.state == "queued" and .waited_ms >= 900
-    and .waited_ms <= 1500' >/dev/null ||
+    and .waited_ms <= 5000' >/dev/null ||
     fail "wait_ms 60000: $(cat "$TMP/bound")"
 for bad in '"abc"' -1 1.5; do
 	ask "{\"op\":\"job\",\"id\":$q,\"wait_ms\":$bad}" >"$TMP/out"
