@@ -62,7 +62,7 @@ while [ $i -lt 60 ]; do
 	[ "$st" = queued ] || [ "$st" = running ] || break
 done
 checks=$((checks + 1))
-[ "$st" = done ] || fail "the slow job: $(tail -n1 "$TMP/looks")"
+[ "$st" = "done" ] || fail "the slow job: $(tail -n1 "$TMP/looks")"
 # Every look of a job still going was held (a hub answering at once
 # says no "waited_ms"), and none much longer than the bound (below).
 checks=$((checks + 1))
