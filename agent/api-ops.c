@@ -76,6 +76,7 @@ api_status(struct ferryd *d, const char *op, const json_t *req,
 		json_object_set_new(rep, "agents", api_agents(d));
 		json_object_set_new(rep, "mail", hub_mail_status(d));
 		json_object_set_new(rep, "hubs", hubs_status(d, d->store));
+		json_object_set_new(rep, "api", api_wake_counts());
 	} else if (rep != NULL && strcmp(d->conf.role, "hub") == 0) {
 		/*
 		 * A standby, answering while it waits (hub-lease.c): the hubs

@@ -3,11 +3,12 @@
  * and pipeline scripts on this machine. The main thread serves up to
  * API_CLIENTS_MAX clients at once without blocking on any (poll(2)): each
  * request is answered when it is whole, and a client has API_CLIENT_MS
- * for its whole request and as long to take its answer.
+ * for its whole request and as long to take its answer. A "job" request
+ * with "wait_ms" may be held here instead, up to API_WAIT_MAX_MS, until
+ * its job leaves queued or running (`ferry send --wait`).
  */
 #include "config.h"
 
-#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -25,6 +26,12 @@
 
 #define API_CLIENT_MS	5000	/* a whole request, or taking its answer */
 #define API_CLIENTS_MAX	32	/* served at once */
+/*
+ * "job" requests held at once (their "wait_ms" cut to API_WAIT_MAX_MS,
+ * ferryd.h): each holds one of the slots above, and half of them stay
+ * for requests answered at once; past it, a "job" is answered at once.
+ */
+#define API_HELD_MAX	(API_CLIENTS_MAX / 2)
 
 /*
  * The clients being served. Each sends one request and gets its answer;
@@ -37,8 +44,18 @@ struct api_client {
 	int64_t			 deadline;	/* ms */
 	int			 answered;
 	struct api_work		*w;		/* its send, answered apart */
+	/*
+	 * A "job" request held (api_hold): asked again whenever a job may
+	 * have changed (api_wake_jobs_gen moved past held_gen), answered
+	 * once its job's state is no longer held_state or at held_until.
+	 */
+	json_t			*held;
+	int64_t			 held_at, held_until;	/* ms */
+	unsigned		 held_gen;
+	char			 held_state[16];
 };
 static struct api_client	api_clients[API_CLIENTS_MAX];
+static int			api_nheld;
 
 /*
  * A send is answered by a thread of its own: it lists the files and
@@ -58,7 +75,6 @@ struct api_work {
 	int		 orphan;
 };
 static pthread_mutex_t	api_mu = PTHREAD_MUTEX_INITIALIZER;
-static int		api_wake[2] = { -1, -1 };
 
 static void
 api_work_free(struct api_work *w)
@@ -69,8 +85,20 @@ api_work_free(struct api_work *w)
 }
 
 static void
+api_unhold(struct api_client *cl)
+{
+	if (cl->held == NULL)
+		return;
+	json_decref(cl->held);
+	cl->held = NULL;
+	api_nheld--;
+	api_wake_held_add(-1);
+}
+
+static void
 api_drop(struct api_client *cl)
 {
+	api_unhold(cl);
 	/* A send at work: its worker frees it once done. */
 	if (cl->w != NULL) {
 		pthread_mutex_lock(&api_mu);
@@ -99,9 +127,8 @@ api_work_main(void *arg)
 	pthread_mutex_unlock(&api_mu);
 	if (orphan)
 		api_work_free(w);
-	else if (write(api_wake[1], "", 1) == -1) {
-		/* The pipe is full: the loop wakes already. */
-	}
+	else
+		api_wake();
 	return (NULL);
 }
 
@@ -112,7 +139,7 @@ api_work_start(struct ferryd *d, struct api_client *cl, json_t *req)
 	struct api_work	*w;
 	pthread_t	 t;
 
-	if (api_wake[0] == -1 || (w = calloc(1, sizeof *w)) == NULL)
+	if (api_wake_fd() == -1 || (w = calloc(1, sizeof *w)) == NULL)
 		return (-1);
 	w->d = d;
 	w->req = req;
@@ -157,12 +184,11 @@ api_open(struct ferryd *d, char **cause)
 	char	path[4096];
 
 	snprintf(path, sizeof path, "%s/%s", d->state, JSONLINE_SOCKET_NAME);
-	/* Without the pipe, sends are answered on this thread, as before. */
-	/* pipe2, not fcntl after pipe: the Windows build's pipe2 (compat)
-	 * sets both flags at birth and has no F_SETFD. */
-	if (api_wake[0] == -1 &&
-	    pipe2(api_wake, O_NONBLOCK | O_CLOEXEC) == -1)
-		api_wake[0] = api_wake[1] = -1;
+	/*
+	 * Without the pipe, sends are answered on this thread, as before,
+	 * and "job" is answered at once.
+	 */
+	api_wake_open();
 	return (jsonline_listen(path, &d->apifd, cause));
 }
 
@@ -191,13 +217,113 @@ api_op(const json_t *req)
 	return (op != NULL ? op : "");
 }
 
+/* A "job" reply's state if a wait may hold it (queued, running): or NULL. */
+static const char *
+api_job_active(const json_t *rep)
+{
+	const char	*st = json_string_value(json_object_get(rep, "state"));
+
+	if (st == NULL || json_object_get(rep, "error") != NULL)
+		return (NULL);
+	return (strcmp(st, "queued") == 0 || strcmp(st, "running") == 0 ?
+	    st : NULL);
+}
+
+/*
+ * The wait req asks (ms, at most API_WAIT_MAX_MS), or 0: none asked, or
+ * none here. Only the hub's own store's jobs are waited for: a standby
+ * passes requests on (and the active hub answers those at once), an
+ * agent relays them, and the hub answers an agent's at once (its control
+ * link's thread must not wait), so their clients look again as before.
+ */
+static int64_t
+api_wait_ms(struct ferryd *d, const json_t *req)
+{
+	json_int_t	ms = json_integer_value(json_object_get(req,
+			    "wait_ms"));
+
+	if (strcmp(api_op(req), "job") != 0 || ms <= 0 || d->store == NULL ||
+	    api_wake_fd() == -1 || api_nheld >= API_HELD_MAX)
+		return (0);
+	return (ms > API_WAIT_MAX_MS ? API_WAIT_MAX_MS : (int64_t)ms);
+}
+
+/* Holds cl's request (taken) instead of sending rep (freed). */
+static void
+api_hold(struct api_client *cl, json_t *req, json_t *rep, int64_t wait_ms,
+    unsigned gen)
+{
+	snprintf(cl->held_state, sizeof cl->held_state, "%s",
+	    api_job_active(rep));
+	json_decref(rep);
+	cl->held = req;
+	cl->held_gen = gen;
+	cl->held_at = clock_ms();
+	cl->held_until = cl->held_at + wait_ms;
+	api_nheld++;
+	api_wake_held_add(1);
+}
+
+/*
+ * A held request, asked again if a job may have changed since it was
+ * last asked, or its wait is over, or (force) its client wrote more than
+ * its one request: answered unless its job is still as it was held, with
+ * "waited_ms", so the client knows the hub paced it and need not pause.
+ */
+static void
+api_held_check(struct ferryd *d, struct api_client *cl, int64_t now,
+    int force)
+{
+	unsigned	 gen = api_wake_jobs_gen();
+	const char	*st;
+	json_t		*rep;
+
+	if (!force && now < cl->held_until && gen == cl->held_gen)
+		return;
+	rep = api_ops_local(d, cl->held, cl->c->uid);
+	now = clock_ms();
+	st = api_job_active(rep);
+	if (!force && now < cl->held_until && st != NULL &&
+	    strcmp(st, cl->held_state) == 0) {
+		cl->held_gen = gen;
+		json_decref(rep);
+		return;
+	}
+	if (json_is_object(rep))
+		json_object_set_new(rep, "waited_ms", json_integer(now -
+		    cl->held_at));
+	api_wake_count(1);
+	api_unhold(cl);
+	if (rep != NULL)
+		jsonline_send(cl->c, rep, NULL);
+	json_decref(rep);
+	cl->answered = 1;
+	cl->deadline = now + API_CLIENT_MS;
+}
+
+/*
+ * A held client is readable: it said more than its one request, or
+ * closed its side: answered now (a client gone altogether fails to take
+ * the answer, and is dropped as any other), or dropped on an error.
+ */
+static void
+api_held_read(struct ferryd *d, struct api_client *cl, int64_t now)
+{
+	if (jsonline_fill(cl->c, NULL) != 0)
+		api_drop(cl);
+	else
+		api_held_check(d, cl, now, 1);
+}
+
 /* Reads what c has; once a whole request is in, answers it. */
 static void
 api_read(struct ferryd *d, struct api_client *cl)
 {
-	json_t	*req = NULL, *rep;
-	char	*cause = NULL;
-	int	 r;
+	json_t		*req = NULL, *rep;
+	char		*cause = NULL;
+	int64_t		 wait;
+	unsigned	 gen;
+	int		 r;
 
 	if ((r = jsonline_fill(cl->c, &cause)) == 0)
 		r = jsonline_next(cl->c, &req, &cause);
@@ -215,7 +341,17 @@ api_read(struct ferryd *d, struct api_client *cl)
 		free(cause);
 		return;		/* answered by api_work_take */
 	} else {
+		/* Read first: a change while it is asked wakes it again. */
+		gen = api_wake_jobs_gen();
 		rep = api_ops_local(d, req, cl->c->uid);
+		if ((wait = api_wait_ms(d, req)) > 0 &&
+		    api_job_active(rep) != NULL) {
+			api_hold(cl, req, rep, wait, gen);
+			free(cause);
+			return;
+		}
+		if (strcmp(api_op(req), "job") == 0)
+			api_wake_count(0);
 		if (rep != NULL)
 			jsonline_send(cl->c, rep, NULL);
 		json_decref(rep);
@@ -270,9 +406,9 @@ int
 api_serve_once(struct ferryd *d, int timeout_ms)
 {
 	struct pollfd	 pfd[API_CLIENTS_MAX + 2];
-	char		 drain[64];
 	struct api_client *cl;
-	int64_t		 now = clock_ms();
+	int64_t		 now = clock_ms(), until;
+	unsigned	 gen = api_wake_jobs_gen();
 	size_t		 i, n = 0, slots = 0;
 
 	for (i = 0; i < API_CLIENTS_MAX; i++) {
@@ -281,9 +417,15 @@ api_serve_once(struct ferryd *d, int timeout_ms)
 			slots++;
 			continue;
 		}
-		if (cl->w == NULL && cl->deadline - now < timeout_ms)
-			timeout_ms = cl->deadline > now ?
-			    (int)(cl->deadline - now) : 0;
+		/* A held request: at once if a job changed since it looked. */
+		if (cl->held != NULL)
+			until = cl->held_gen != gen ? now : cl->held_until;
+		else if (cl->w == NULL)
+			until = cl->deadline;
+		else
+			continue;
+		if (until - now < timeout_ms)
+			timeout_ms = until > now ? (int)(until - now) : 0;
 	}
 	pfd[0].fd = slots > 0 ? d->apifd : -1;
 	pfd[0].events = POLLIN;
@@ -297,15 +439,14 @@ api_serve_once(struct ferryd *d, int timeout_ms)
 		    POLLOUT : POLLIN;
 		pfd[i + 1].revents = 0;
 	}
-	pfd[API_CLIENTS_MAX + 1].fd = api_wake[0];
+	pfd[API_CLIENTS_MAX + 1].fd = api_wake_fd();
 	pfd[API_CLIENTS_MAX + 1].events = POLLIN;
 	pfd[API_CLIENTS_MAX + 1].revents = 0;
 	if (poll(pfd, API_CLIENTS_MAX + 2, timeout_ms) > 0 &&
 	    (pfd[0].revents & POLLIN))
 		api_accept(d);
 	if (pfd[API_CLIENTS_MAX + 1].revents & POLLIN)
-		while (read(api_wake[0], drain, sizeof drain) > 0)
-			;
+		api_wake_drain();
 	now = clock_ms();
 	for (i = 0; i < API_CLIENTS_MAX; i++) {
 		cl = &api_clients[i];
@@ -313,7 +454,11 @@ api_serve_once(struct ferryd *d, int timeout_ms)
 			api_work_take(cl);
 		if (cl->c == NULL || pfd[i + 1].fd != cl->c->fd)
 			continue;
-		if (!cl->answered && pfd[i + 1].revents != 0)
+		if (cl->held != NULL && pfd[i + 1].revents != 0)
+			api_held_read(d, cl, now);
+		else if (cl->held != NULL)
+			api_held_check(d, cl, now, 0);
+		else if (!cl->answered && pfd[i + 1].revents != 0)
 			api_read(d, cl);
 		if (cl->c != NULL && cl->answered &&
 		    (jsonline_pending(cl->c) == 0 ||
@@ -321,7 +466,8 @@ api_serve_once(struct ferryd *d, int timeout_ms)
 		    jsonline_pending(cl->c) == 0)) {
 			api_drop(cl);
 			n++;
-		} else if (cl->c != NULL && now > cl->deadline)
+		} else if (cl->c != NULL && cl->held == NULL &&
+		    now > cl->deadline)
 			api_late(d, cl);
 	}
 	return ((int)n);

@@ -583,6 +583,30 @@ int	api_open(struct ferryd *d, char **cause);
 void	api_close(struct ferryd *d);
 
 /*
+ * api-wake.c: the pipe that wakes api.c's loop. api_wake_open makes it
+ * (its read end, or -1); api_wake writes a byte, api_wake_drain empties
+ * it. api_wake_jobs says a job may have left queued or running (the
+ * dispatcher, a cancel): any thread, any lock held, never blocks. The
+ * loop compares api_wake_jobs_gen with what it saw, and counts the
+ * "job" requests it holds with api_wake_held_add, and those it answered
+ * (held or not) with api_wake_count: api_wake_counts is status's "api".
+ */
+/*
+ * The longest a "job" request is held: a terminal's progress bar wants
+ * a look every half second, a log a line a second.
+ */
+#define API_WAIT_MAX_MS	1000
+int		api_wake_open(void);
+int		api_wake_fd(void);
+void		api_wake(void);
+void		api_wake_drain(void);
+void		api_wake_jobs(void);
+unsigned	api_wake_jobs_gen(void);
+void		api_wake_held_add(int n);
+void		api_wake_count(int held);
+json_t		*api_wake_counts(void);
+
+/*
  * api-ops.c: the table of the API's operations and who may call each:
  * API_NODE any ferryd answers (hub or agent); API_LOCAL a local client of
  * the hub; API_AGENT an enrolled agent, for a person on its machine (and

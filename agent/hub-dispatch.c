@@ -318,6 +318,8 @@ dispatch_xfer_main(void *arg)
 	 */
 	pthread_mutex_lock(&d->mu);
 	dispatch_end_claim(x, cause);
+	/* Its job may have ended: a `ferry send --wait` held is told now. */
+	api_wake_jobs();
 	if (r != 0)
 		log_warnx("transfer %jd (job %jd, %s to %s): %s",
 		    (intmax_t)x->id, (intmax_t)x->job_id, x->send.link ?
@@ -853,6 +855,11 @@ dispatch_main(void *arg)
 		/* A failed big send's rows a full store kept (hub-jobstore.c). */
 		jobstore_tick(d);
 		started = d->busy > busy || again;
+		/*
+		 * A job may have ended in this pass too: its files failed
+		 * to plan, or stalled (store_stuck).
+		 */
+		api_wake_jobs();
 		/* A transfer window's edge changes running transfers' caps. */
 		hub_window_tick(d);
 		/* This hub is alive, and agents learn new hubs (issue 17). */

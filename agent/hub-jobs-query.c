@@ -126,12 +126,25 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req,
 {
 	struct store_job	 j;
 	struct jobs_list	 jl;
-	json_t			*list = json_array(), *rep = NULL;
+	json_t			*list = json_array(), *rep = NULL, *wv;
 	int64_t			 id;
 	char			*cause = NULL, who[300];
 	int			 r;
 
 	id = json_integer_value(json_object_get(req, "id"));
+	/*
+	 * "wait_ms" is api.c's (the loop holds the request); checked here,
+	 * so that a bad one is refused on every path, an agent's too.
+	 */
+	if (strcmp(op, "job") == 0 && (wv = json_object_get(req,
+	    "wait_ms")) != NULL && (!json_is_integer(wv) ||
+	    json_integer_value(wv) < 0)) {
+		json_decref(list);
+		snprintf(who, sizeof who, "\"wait_ms\" must be a whole "
+		    "number of milliseconds, 0 or more (the hub waits %d at "
+		    "most)", API_WAIT_MAX_MS);
+		return (jobs_error(who));
+	}
 	caller_uid(req, uid, who, sizeof who);
 	pthread_mutex_lock(&d->mu);
 	if (strcmp(op, "jobs") == 0) {
@@ -171,6 +184,9 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req,
 		r = 0;
 	if (r == 0 && (strcmp(op, "cancel") == 0 || strcmp(op, "pause") == 0))
 		dispatch_stop(d, id);
+	/* A "job" request held for this one is answered now (api.c). */
+	if (r == 0 && strcmp(op, "job") != 0 && strcmp(op, "jobs") != 0)
+		api_wake_jobs();
 	if (r == 0 && strcmp(op, "jobs") != 0 &&
 	    (r = store_job_get(d->store, id, &j, &cause)) == 0) {
 		rep = jobs_job_json(&j);

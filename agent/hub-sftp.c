@@ -310,6 +310,7 @@ sftp_xfer_main(void *arg)
 		if (sx->started[i])
 			dispatch_settle(x, i, 0, "the transfer ended early");
 	}
+	api_wake_jobs();	/* as dispatch_xfer_main */
 	d->busy--;
 	for (pp = &d->xfers; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == x) {

@@ -62,6 +62,13 @@ wait_summary(const json_t *rep, double secs)
 }
 
 /*
+ * How long the hub may hold each look (ms): a terminal's bar is drawn
+ * every look, so at least twice a second; a log gets a line a second.
+ */
+#define WAIT_TTY_MS	500
+#define WAIT_LOG_MS	1000
+
+/*
  * Follows job id until it ends, with a progress line on stderr unless
  * quiet; returns its final state's exit status.
  */
@@ -76,9 +83,14 @@ cli_wait_job(const struct cmd_entry *cmd, const char *state, long long id,
 	int			 r, pause_ms = 20, tty = isatty(fileno(stderr));
 
 	memset(&m, 0, sizeof m);
-	/* The totals only: a job may have 100,000 files. */
-	req = json_pack("{s:s, s:I, s:b}", "op", "job", "id", (json_int_t)id,
-	    "tasks", 0);
+	/*
+	 * The totals only: a job may have 100,000 files. "wait_ms": the
+	 * hub holds the look until the job ends (or leaves queued), or
+	 * that long, so --wait returns as the job ends, not a pause later.
+	 */
+	req = json_pack("{s:s, s:I, s:b, s:i}", "op", "job", "id",
+	    (json_int_t)id, "tasks", 0, "wait_ms", !quiet && tty ?
+	    WAIT_TTY_MS : WAIT_LOG_MS);
 	for (;;) {
 		json_decref(rep);
 		if ((r = cli_request(cmd, state, req, &rep)) != 0)
@@ -95,11 +107,14 @@ cli_wait_job(const struct cmd_entry *cmd, const char *state, long long id,
 			cli_bar(stderr, rep, &m, now, tty);
 			shown = now;
 		}
+		/* The hub held the look ("waited_ms"): it paces us. */
+		if (json_object_get(rep, "waited_ms") != NULL)
+			continue;
 		/*
-		 * Short jobs end soon: look often for their first seconds
-		 * (a look costs the hub well under a millisecond), so that
-		 * --wait returns when the job ends, not up to half a second
-		 * later; then less and less often.
+		 * A hub that answers at once (an older one; a standby's
+		 * or an agent's relay): look often for the first seconds
+		 * (a look costs the hub well under a millisecond), then
+		 * less and less often.
 		 */
 		usleep(pause_ms * 1000);
 		if (now - t0 >= 2)

@@ -83,10 +83,15 @@ class Job:
         """Whether the job has stopped (done, failed, cancelled, paused)."""
         return self.raw.get("state") in FINAL_STATES
 
-    def refresh(self) -> "Job":
-        """Asks the hub again (the totals, not the file list)."""
-        self.raw = self._client._request(
-            {"op": "job", "id": self.id, "tasks": False})
+    def refresh(self, wait: float = 0) -> "Job":
+        """Asks the hub again (the totals, not the file list). ``wait``
+        (seconds, the hub uses 1 at most): while the job is queued or
+        running, the hub may hold the answer until its state changes or
+        that long (docs/api.md, "Waiting")."""
+        req = {"op": "job", "id": self.id, "tasks": False}
+        if wait > 0:
+            req["wait_ms"] = int(wait * 1000)
+        self.raw = self._client._request(req)
         return self
 
     def tasks(self) -> List[Dict[str, Any]]:
@@ -121,7 +126,11 @@ class Job:
         seen = None
         pause = 0.02
         while True:
-            self.refresh()
+            # The hub holds the look until the job's state changes, at
+            # most interval (or what is left of timeout).
+            hold = interval if deadline is None else max(0.0, min(
+                interval, deadline - time.monotonic()))
+            self.refresh(wait=hold)
             now = (self.raw.get("state"), self.raw.get("done_bytes"),
                    self.raw.get("done_files"))
             if progress is not None and now != seen:
@@ -132,7 +141,11 @@ class Job:
             if deadline is not None and time.monotonic() >= deadline:
                 raise TimeoutError(f"ferry job {self.id} is still "
                                    f"{self.raw.get('state')}")
-            # Short jobs end soon: look again quickly at first.
+            # A hub that held the look paced it; one that answers at
+            # once (older, a standby's, an agent's relay) does not:
+            # short jobs end soon, so look again quickly at first.
+            if "waited_ms" in self.raw:
+                continue
             time.sleep(pause)
             pause = min(pause * 2, interval)
         if self.raw["state"] in ("failed", "cancelled"):
