@@ -53,7 +53,7 @@ for id in "$ida" "$idb"; do
 	[ "$got" = "done|8 " ] || fail "job $id's tasks: $got"
 done
 checks=$((checks + 1))
-left=$(cd "$L/d" && ls -A | grep -v '^f[0-7]$' || true)
+left=$(find "$L/d" -mindepth 1 ! -name 'f[0-7]')
 [ -z "$left" ] || fail "la has more than the files: $left"
 
 stop_and_check
