@@ -171,14 +171,14 @@ dispatch_add(struct jobs_xfer *x, struct share_map *m,
 	if (x->send.link == NULL) {
 		/*
 		 * The hub sends: what the file is now, beneath its root; or
-		 * what the send's listing found it, a regular file beneath
+		 * what this job's own listing found it, a regular file beneath
 		 * the same root, within LISTSTAT_MS (hub-liststat.h). The
 		 * name is checked as dispatch_stat checks it, and the sender
 		 * opens the file beneath its root itself.
 		 */
 		r = 0;
 		if (tree_check_relpath(res.relative, NULL) != 0 ||
-		    liststat_take(x->l.root, t->src_path, &sb) != 0 ||
+		    liststat_take(j->id, x->l.root, t->src_path, &sb) != 0 ||
 		    !S_ISREG(sb.st_mode))
 			r = dispatch_stat(src, x->l.root, res.relative, &sb,
 			    cause);

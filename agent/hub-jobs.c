@@ -773,6 +773,7 @@ jobs_audit_refusal(struct ferryd *d, const char *who,
 struct jobs_settings {
 	int		 no_relay;
 	const json_t	*streams;
+	struct liststat	*ls;	/* the listing's stats, for this job alone */
 };
 
 static int
@@ -786,6 +787,14 @@ jobs_settle(struct ferryd *d, int64_t id, void *arg, char **cause)
 	if (r == 0 && js->streams != NULL)
 		r = store_streams_job_set(d->store, id,
 		    (int)json_integer_value(js->streams), cause);
+	/*
+	 * Its id known, before any of its tasks can be planned (d->mu is
+	 * held): the dispatcher lends these stats to this job alone.
+	 */
+	if (r == 0) {
+		liststat_publish(js->ls, id);
+		js->ls = NULL;	/* taken */
+	}
 	return (r);
 }
 
@@ -890,9 +899,6 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 			job.to_user = (char *)(uintptr_t)b.to;
 		else
 			job.to_site = (char *)(uintptr_t)b.to;
-		/* Before the job can be planned: it is stored next. */
-		liststat_publish(b.ls);
-		b.ls = NULL;	/* taken */
 		pthread_mutex_unlock(&d->mu);
 		job.priority = (int)json_integer_value(json_object_get(req,
 		    "priority"));
@@ -906,6 +912,9 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		 */
 		js.no_relay = no_relay;
 		js.streams = sv;
+		/* Handed over once the job's id is known (jobs_settle). */
+		js.ls = b.ls;
+		b.ls = NULL;
 		/* A planned job in batches, d->mu let go between them. */
 		if (b.plan.nrun > 0)
 			r = jobstore_stream(d, &job, jobplan_next, &b.plan,
@@ -921,6 +930,7 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 			}
 			pthread_mutex_unlock(&d->mu);
 		}
+		liststat_free(js.ls);	/* NULL unless the job was not made */
 	}
 	rep = r != 0 ? jobs_error(b.cause ? b.cause : err_str(r)) :
 	    json_pack("{s:I, s:I, s:b}", "id", (json_int_t)id, "files",

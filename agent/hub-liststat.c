@@ -33,6 +33,7 @@ struct liststat_note {
 
 struct liststat {
 	struct liststat		*next;
+	int64_t			 job;		/* whose listing; 0: none yet */
 	int64_t			 born;		/* clock_ms(), before any stat */
 	struct buf		 names;		/* NUL-terminated, one after another */
 	uint32_t		 root;		/* the last root noted, in names */
@@ -186,8 +187,17 @@ liststat_sweep(int64_t now)
 }
 
 void
-liststat_publish(struct liststat *ls)
+liststat_publish(struct liststat *ls, int64_t job)
 {
+	struct liststat	*o;
+
+	/*
+	 * A job id a store may give again (a job removed after its storing
+	 * failed): whatever an earlier listing left under it goes.
+	 */
+	for (o = liststat_head; o != NULL; o = o->next)
+		if (o->job == job)
+			o->left = 0;
 	liststat_sweep(clock_ms());
 	liststat_seal(ls);
 	if (ls == NULL || ls->index == NULL || ls->n == 0 || ls->full ||
@@ -196,6 +206,7 @@ liststat_publish(struct liststat *ls)
 		liststat_free(ls);
 		return;
 	}
+	ls->job = job;
 	ls->next = liststat_head;
 	liststat_head = ls;
 	liststat_bytes += ls->bytes;
@@ -219,7 +230,8 @@ liststat_find(struct liststat *ls, uint64_t h, const char *root,
 }
 
 int
-liststat_take(const char *root, const char *path, struct stat *sb)
+liststat_take(int64_t job, const char *root, const char *path,
+    struct stat *sb)
 {
 	struct liststat_note	*e = NULL;
 	struct liststat		*ls;
@@ -232,7 +244,8 @@ liststat_take(const char *root, const char *path, struct stat *sb)
 	liststat_sweep(now);
 	h = liststat_hash(path);
 	for (ls = liststat_head; ls != NULL; ls = ls->next) {
-		if ((e = liststat_find(ls, h, root, path)) != NULL)
+		if (ls->job == job &&
+		    (e = liststat_find(ls, h, root, path)) != NULL)
 			break;
 	}
 	if (e == NULL)
@@ -242,7 +255,7 @@ liststat_take(const char *root, const char *path, struct stat *sb)
 	sb->st_mtim.tv_sec = (time_t)e->mtime_sec;
 	sb->st_mtim.tv_nsec = e->mtime_nsec;
 	sb->st_mode = e->mode;
-	/* Once: a retry, or the same file in another job, stats. */
+	/* Once: a retry stats (as does the same file in another job). */
 	e->taken = 1;
 	if (--ls->left == 0)
 		liststat_sweep(now);	/* spent: let it go now */

@@ -10,6 +10,7 @@
 #define FERRY_HUB_LISTSTAT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 /*
@@ -48,16 +49,20 @@ void		 liststat_note(struct liststat *ls, const char *root,
  */
 void		 liststat_seal(struct liststat *ls);
 /*
- * Hands ls (taken; NULL is fine) to the dispatcher, before the job it
- * listed can be planned. Caller holds d->mu.
+ * Hands ls (taken; NULL is fine) to the dispatcher as job's listing,
+ * before that job can be planned (its row is there, its tasks not yet).
+ * Caller holds d->mu.
  */
-void		 liststat_publish(struct liststat *ls);
+void		 liststat_publish(struct liststat *ls, int64_t job);
 /*
- * The size, mtime and mode a listing of the last LISTSTAT_MS found for
- * path below root, into sb (only those fields): 0, and the note is
- * forgotten (a retry stats); -1 if there is none. Caller holds d->mu.
+ * The size, mtime and mode job's own listing found for path below root,
+ * within LISTSTAT_MS, into sb (only those fields): 0, and the note is
+ * forgotten (a retry stats); -1 if there is none. Never another job's
+ * note: a listing older than job's may have seen an older version of the
+ * file than job's listing did (tests/agent/list-stat-two.sh). Caller
+ * holds d->mu.
  */
-int		 liststat_take(const char *root, const char *path,
+int		 liststat_take(int64_t job, const char *root, const char *path,
 		     struct stat *sb);
 
 #endif
