@@ -125,6 +125,21 @@ enrol_vendor_ws() {
 	wait_linked fx-ws
 }
 
+# hub_q SQL: the hub's SQLite store asked SQL (sqlite3 must be there).
+hub_q() { sqlite3 "$HUB/hub.db" "$1"; }
+
+# until_settled ID: until no task of job ID is queued or running (30 s,
+# longer under the sanitizers); fails the test if it never settles.
+until_settled() {
+	_s=0
+	while [ "$(hub_q "SELECT count(*) FROM tasks WHERE job_id = $1 AND
+	    state IN ('queued', 'running')")" != 0 ]; do
+		_s=$((_s + 1))
+		[ $_s -lt "$(slow 300)" ] || { fail "job $1 did not settle"; break; }
+		sleep 0.1
+	done
+}
+
 # wait_file PATH: until PATH exists (a partial file appearing), 10 s at most.
 wait_file() {
 	i=0

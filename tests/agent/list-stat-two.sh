@@ -26,18 +26,7 @@ LAPID=$APID
 enrol_agent lb lb-server
 LBPID=$APID
 run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
-q() { sqlite3 "$HUB/hub.db" "$1"; }
-
-# until_settled ID: until no task of job ID is queued or running.
-until_settled() {
-	_i=0
-	while [ "$(q "SELECT count(*) FROM tasks WHERE job_id = $1 AND
-	    state IN ('queued', 'running')")" != 0 ]; do
-		_i=$((_i + 1))
-		[ $_i -lt "$(slow 300)" ] || { fail "job $1 did not settle"; break; }
-		sleep 0.1
-	done
-}
+q() { hub_q "$1"; }
 
 # la holds the old version.
 run 0 "$FERRY" send --from hq --to la --wait --state "$HUB" "$S/d"

@@ -25,18 +25,7 @@ while [ $i -lt 50 ]; do
 	i=$((i + 1))
 done
 hub_and_la "$S" "$L"
-q() { sqlite3 "$HUB/hub.db" "$1"; }
-
-# until_settled ID: until no task of job ID is queued or running.
-until_settled() {
-	_i=0
-	while [ "$(q "SELECT count(*) FROM tasks WHERE job_id = $1 AND
-	    state IN ('queued', 'running')")" != 0 ]; do
-		_i=$((_i + 1))
-		[ $_i -lt "$(slow 300)" ] || { fail "job $1 did not settle"; break; }
-		sleep 0.1
-	done
-}
+q() { hub_q "$1"; }
 
 # la away: the job is listed now and planned once la is back.
 kill "$APID"; wait "$APID" 2>/dev/null || true

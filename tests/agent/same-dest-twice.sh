@@ -16,17 +16,7 @@ while [ $i -lt 8 ]; do
 	i=$((i + 1))
 done
 hub_and_la "$S" "$L"
-q() { sqlite3 "$HUB/hub.db" "$1"; }
-
-until_settled() {
-	_i=0
-	while [ "$(q "SELECT count(*) FROM tasks WHERE job_id = $1 AND
-	    state IN ('queued', 'running')")" != 0 ]; do
-		_i=$((_i + 1))
-		[ $_i -lt "$(slow 300)" ] || { fail "job $1 did not settle"; break; }
-		sleep 0.1
-	done
-}
+q() { hub_q "$1"; }
 
 kill "$APID"; wait "$APID" 2>/dev/null || true
 wait_unlinked la-server
