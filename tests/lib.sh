@@ -32,6 +32,24 @@ if [ -n "${FERRY_VALGRIND:-}" ]; then
 	done
 fi
 
+# tree_of DIR N [empty]: N files under DIR, a thousand a directory
+# (DIR/d000/f000000 ...), each holding its number and a newline, or
+# empty; for the tests of big sends (python3 must be there).
+tree_of() {
+	python3 - "$@" <<'PY'
+import os, sys
+root, n = sys.argv[1], int(sys.argv[2])
+empty = len(sys.argv) > 3 and sys.argv[3] == "empty"
+for i in range(n):
+    sub = os.path.join(root, "d%03d" % (i // 1000))
+    if i % 1000 == 0:
+        os.makedirs(sub, exist_ok=True)
+    with open(os.path.join(sub, "f%06d" % i), "w") as f:
+        if not empty:
+            f.write("%d\n" % i)
+PY
+}
+
 # slow N: N (a count of 0.1 s waits), or 20 times N plus 100 (10 s)
 # under valgrind, where every program runs some 20 times slower.
 slow() {

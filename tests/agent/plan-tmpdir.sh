@@ -22,15 +22,7 @@ trap 'stop_daemons; umount "$T" 2>/dev/null; rm -rf "$TMP"' EXIT
 S="$TMP/hq-storage"
 L="$TMP/la-storage"
 mkdir -p "$S/big" "$L"
-python3 - "$S" <<'PY'
-import os, sys
-root = sys.argv[1]
-for i in range(17000):
-    sub = os.path.join(root, "big", "d%03d" % (i // 1000))
-    if i % 1000 == 0:
-        os.mkdir(sub)
-    open(os.path.join(sub, "f%06d" % i), "w").close()
-PY
+tree_of "$S/big" 17000 empty
 cat >"$TMP/map.json" <<JSON
 { "shares": { "storage": { "linux": "$S",
   "sites": { "la": { "linux": "$L" } } } } }

@@ -18,16 +18,8 @@ need python3
 S="$TMP/hq-storage"
 L="$TMP/la-storage"
 mkdir -p "$S/small" "$S/big" "$L"
-python3 - "$S" <<'PY'
-import os, sys
-root = sys.argv[1]
-for d, n in (("small", 10000), ("big", 50000)):
-    for i in range(n):
-        sub = os.path.join(root, d, "d%03d" % (i // 1000))
-        if i % 1000 == 0:
-            os.mkdir(sub)
-        open(os.path.join(sub, "f%06d" % i), "w").close()
-PY
+tree_of "$S/small" 10000 empty
+tree_of "$S/big" 50000 empty
 hub_and_la "$S" "$L"
 run 0 "$FERRY" send --from hq --to la --wait --state "$HUB" "$S/small"
 small=$(tail -n1 "$TMP/out")

@@ -14,14 +14,7 @@ need python3
 S="$TMP/hq-storage"
 F="$TMP/far-storage"
 mkdir -p "$S/big" "$F"
-python3 - "$S/big" <<'PY'
-import os, sys
-for i in range(60000):
-    sub = os.path.join(sys.argv[1], "d%03d" % (i // 1000))
-    if i % 1000 == 0:
-        os.mkdir(sub)
-    open(os.path.join(sub, "f%06d" % i), "w").close()
-PY
+tree_of "$S/big" 60000 empty
 cat >"$TMP/map.json" <<JSON
 { "sites": ["far"], "shares": { "storage": { "linux": "$S",
   "sites": { "far": { "linux": "$F" } } } } }

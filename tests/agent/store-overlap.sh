@@ -23,15 +23,7 @@ N=16500
 S="$TMP/hq-storage"
 L="$TMP/la-storage"
 mkdir -p "$S/big" "$L"
-python3 - "$S/big" "$N" <<'PY'
-import os, sys
-for i in range(int(sys.argv[2])):
-    sub = os.path.join(sys.argv[1], "d%03d" % (i // 1000))
-    if i % 1000 == 0:
-        os.mkdir(sub)
-    with open(os.path.join(sub, "f%06d" % i), "w") as f:
-        f.write("%d\n" % i)
-PY
+tree_of "$S/big" "$N"
 HUB_CONF="test-store-gap $(($(slow 30) * 100))"
 hub_and_la "$S" "$L"
 

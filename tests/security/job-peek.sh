@@ -16,15 +16,7 @@ need python3
 V=fx@vendor.example
 S="$TMP/hq-storage" L="$TMP/b-storage" F="$TMP/fx-storage"
 mkdir -p "$S/big" "$L" "$F"
-python3 - "$S/big" <<'PY'
-import os, sys
-root = sys.argv[1]
-for i in range(50000):
-    sub = os.path.join(root, "d%03d" % (i // 1000))
-    if i % 1000 == 0:
-        os.mkdir(sub)
-    open(os.path.join(sub, "f%06d" % i), "w").close()
-PY
+tree_of "$S/big" 50000 empty
 B=b@other.example
 share_map "$S" "$V=$F" "$B=$L"
 make_hub
