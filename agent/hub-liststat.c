@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "hash.h"
 #include "hub-liststat.h"
 
 /*
@@ -52,16 +53,6 @@ struct liststat {
 static struct liststat	*liststat_head;
 static size_t		 liststat_bytes;
 
-static uint64_t
-liststat_hash(const char *s)
-{
-	uint64_t	h = 14695981039346656037ULL;	/* FNV-1a */
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return (h);
-}
-
 struct liststat *
 liststat_new(void)
 {
@@ -89,7 +80,7 @@ liststat_free(struct liststat *ls)
 static void
 liststat_index_add(struct liststat *ls, size_t i)
 {
-	size_t	k = liststat_hash(ls->names.data + ls->v[i].path) &
+	size_t	k = hash_str(ls->names.data + ls->v[i].path) &
 		    (ls->nindex - 1);
 
 	while (ls->index[k] != 0)
@@ -242,7 +233,7 @@ liststat_take(int64_t job, const char *root, const char *path,
 		return (-1);
 	now = clock_ms();
 	liststat_sweep(now);
-	h = liststat_hash(path);
+	h = hash_str(path);
 	for (ls = liststat_head; ls != NULL; ls = ls->next) {
 		if (ls->job == job &&
 		    (e = liststat_find(ls, h, root, path)) != NULL)

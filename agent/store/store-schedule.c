@@ -13,6 +13,7 @@
 
 #include "db.h"
 #include "err.h"
+#include "hash.h"
 #include "store.h"
 #include "store-int.h"
 
@@ -36,22 +37,11 @@ store_taken_key(const struct store_task *t, char **key)
 	return (0);
 }
 
-/* FNV-1a. */
-static size_t
-store_taken_hash(const char *k)
-{
-	uint64_t	h = 14695981039346656037ULL;
-
-	while (*k != '\0')
-		h = (h ^ (uint8_t)*k++) * 1099511628211ULL;
-	return ((size_t)h);
-}
-
 /* The slot of key, or the empty one where it would go. */
 static char **
 store_taken_find(const struct store_taken *tk, const char *key)
 {
-	size_t	i = store_taken_hash(key) & (tk->cap - 1);
+	size_t	i = (size_t)hash_str(key) & (tk->cap - 1);
 
 	while (tk->slot[i] != NULL && strcmp(tk->slot[i], key) != 0)
 		i = (i + 1) & (tk->cap - 1);
