@@ -55,7 +55,7 @@ static const struct {
 	{ "web-key", offsetof(struct conf, web_key), 0, 0 },
 	{ "web-token-file", offsetof(struct conf, web_token_file), 0, 0 },
 	{ "test-clock-file", offsetof(struct conf, test_clock), 0, 0 },
-	{ "test-store-gap", offsetof(struct conf, test_store_gap), 1, 60000 },
+	{ "test-store-hold", offsetof(struct conf, test_store_hold), 0, 0 },
 	{ "home-folder", offsetof(struct conf, home_folder), 0, 0 },
 	{ "employee-home-folder", offsetof(struct conf, home_folder_emp),
 	    0, 0 },

@@ -35,8 +35,8 @@ struct conf {
 	char	*web_token_file; /* hub: the token it asks for (0600) */
 	char	*test_clock;	/* hub, tests only: the windows' clock
 				   offset file (clock_now_shifted) */
-	char	*test_store_gap; /* hub, tests only: ms between a big
-				   job's batches (hub-jobstore.c) */
+	char	*test_store_hold; /* hub, tests only: a file that holds
+				   a big job's batches (hub-jobstore.c) */
 	char	*home_folder;	/* hub: a vendor's, SHARE:PATH/{email} */
 	char	*home_folder_emp; /* hub: an employee's, the same */
 	char	*mail_admins;	/* hub: addresses, comma-separated */

@@ -41,11 +41,15 @@
  */
 #define JOBSTORE_BATCH	4096
 /*
- * A pause between batches, for others to take d->mu (0.25 s a million);
- * test-store-gap (ms, tests only) makes it longer, so that a test sees
- * a job half stored run.
+ * A pause between batches, for others to take d->mu (0.25 s a million).
+ * test-store-hold (a path, tests only): while that file is there, each
+ * batch after the first waits (at most JOBSTORE_HOLD_MAX polls of 10 ms),
+ * so that a test sees a job half stored run, and says when it goes on.
+ * A fixed pause did that before, and was either long (46 s a test) or
+ * too short on a loaded machine (a batch not delivered within it).
  */
 #define JOBSTORE_GAP_US	2000
+#define JOBSTORE_HOLD_MAX	6000
 /* Jobs being stored at once (each is a send of > 16,384 files). */
 #define JOBSTORE_MAX	16
 
@@ -116,12 +120,16 @@ jobstore_storing(void *arg, int64_t id)
 	return (jobstore_busy(arg, id));
 }
 
-static useconds_t
-jobstore_gap(struct ferryd *d)
+static void
+jobstore_pause(struct ferryd *d, size_t stored)
 {
-	long	ms = conf_int(d->conf.test_store_gap, 0);
+	const char	*hold = d->conf.test_store_hold;
+	int		 i;
 
-	return (ms > 0 ? (useconds_t)ms * 1000 : JOBSTORE_GAP_US);
+	usleep(JOBSTORE_GAP_US);
+	for (i = 0; hold != NULL && stored > 0 && i < JOBSTORE_HOLD_MAX &&
+	    access(hold, F_OK) == 0; i++)
+		usleep(10000);
 }
 
 static int64_t *
@@ -322,7 +330,7 @@ jobstore_stream(struct ferryd *d, const struct store_job *job,
 		 * at a load of 30), so the others get a moment to take it.
 		 */
 		pthread_mutex_unlock(&d->mu);
-		usleep(jobstore_gap(d));
+		jobstore_pause(d, n);
 		pthread_mutex_lock(&d->mu);
 		if ((r = store_batch_begin_light(d->store, cause)) == 0)
 			r = store_batch_end(d->store, store_job_append(d->store,

@@ -13,16 +13,19 @@ S="$TMP/hq-storage"
 L="$TMP/la-storage"
 mkdir -p "$S/big" "$L"
 tree_of "$S/big" "$N"
-HUB_CONF="test-store-gap $(($(slow 30) * 100))"
+# The hub holds A's batches after its first while $HOLD exists (tests only).
+HOLD="$TMP/hold"
+HUB_CONF="test-store-hold $HOLD"
 hub_and_la "$S" "$L"
 
+touch "$HOLD"
 "$FERRY" send --from hq --to la --wait --state "$HUB" "$S/big" \
     >"$TMP/send.out" 2>&1 &
 sp=$!
 # A's first batch in: its row shows, with fewer files than N.
 a=""
 i=0
-while [ -z "$a" ] && [ $i -lt "$(slow 200)" ] && kill -0 "$sp" 2>/dev/null; do
+while [ -z "$a" ] && [ $i -lt "$(slow 600)" ] && kill -0 "$sp" 2>/dev/null; do
 	"$FERRY" jobs --json --limit 1 --state "$HUB" >"$TMP/poll" 2>/dev/null &&
 	    a=$(jq -r --argjson n $N '.[0] // empty | select(.files > 0 and
 	    .files < $n) | .id' "$TMP/poll")
@@ -36,8 +39,12 @@ run 0 "$FERRY" send --from hq --to la --wait --state "$HUB" "$S/big/d000" \
     "$S/big/d001"
 b=$(tail -n1 "$TMP/out")
 checks=$((checks + 1))
-kill -0 "$sp" 2>/dev/null ||
-    echo "note: A was stored before B ended (a loaded machine)"
+kill -0 "$sp" 2>/dev/null || fail "A's send ended before its hold was taken away"
+run 0 "$FERRY" jobs --json --all --state "$HUB"
+checks=$((checks + 1))
+[ "$(jq -r --argjson a "$a" '.[] | select(.id == $a) | .state' "$TMP/out")" = \
+    running ] || fail "job A, half stored, after B: $(head -c 300 "$TMP/out")"
+rm -f "$HOLD"
 run 0 "$FERRY" jobs --json --all --state "$HUB"
 checks=$((checks + 1))
 [ "$(jq -r --argjson b "$b" '.[] | select(.id == $b) | "\(.state) \(.files) \(.done_files)"' "$TMP/out")" = \

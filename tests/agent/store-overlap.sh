@@ -2,9 +2,10 @@
 # A planned send (more than 16,384 files, stored in batches by
 # agent/hub-jobstore.c) runs while it is still being stored (issue 14):
 # its stored tasks are transferred, but the job does not end before its
-# last batch is in. The hub's test-store-gap (tests only) puts 3 s
-# between batches: the first 4,096 files are delivered while the rest
-# waits, and all of them done must not make the job done (a job that
+# last batch is in. The hub's test-store-hold (tests only) holds the
+# batches after the first while $HOLD exists: the first 4,096 files are
+# delivered while the rest waits, and all of them done must not make the
+# job done (a job that
 # ended there would have said so to `ferry send --wait`, to mail and to
 # ftrack with 12,404 files never sent). Then a hub kill -9'd with a job
 # half stored and half run: started again, it removes the job and the
@@ -24,22 +25,30 @@ S="$TMP/hq-storage"
 L="$TMP/la-storage"
 mkdir -p "$S/big" "$L"
 tree_of "$S/big" "$N"
-HUB_CONF="test-store-gap $(($(slow 30) * 100))"
+HOLD="$TMP/hold"
+HUB_CONF="test-store-hold $HOLD"
 hub_and_la "$S" "$L"
 
-# poll FILE: `ferry jobs` of the newest job, "files done_files state",
-# appended to FILE while the send (pid $sp) runs.
+# poll FILE: `ferry jobs` of the newest job, "id files done_files state",
+# appended to FILE while the send (pid $sp) runs. The hold goes once a
+# batch is all delivered and seen so a few times (or after 60 s).
 poll() {
 	: >"$1"
+	seen=0 i=0
 	while kill -0 "$sp" 2>/dev/null; do
 		"$FERRY" jobs --json --limit 1 --state "$HUB" >"$TMP/poll" \
 		    2>/dev/null && jq -r '.[0] // empty |
 		    "\(.id) \(.files) \(.done_files) \(.state)"' \
 		    "$TMP/poll" >>"$1"
+		tail -n 1 "$1" | awk -v n=$N '$2 > 0 && $2 < n && $3 == $2 {
+		    ok = 1 } END { exit !ok }' && seen=$((seen + 1))
+		i=$((i + 1))
+		[ $seen -lt 5 ] && [ $i -lt "$(slow 600)" ] || rm -f "$HOLD"
 		sleep 0.1
 	done
 }
 
+touch "$HOLD"
 "$FERRY" send --from hq --to la --wait --state "$HUB" "$S/big" \
     >"$TMP/send.out" 2>&1 &
 sp=$!
@@ -83,12 +92,13 @@ cmp -s "$S/big/d016/f016499" "$L/big/d016/f016499" ||
 # Killed halfway: the first batch delivered, the hub kill -9'd before the
 # next one; started again, it removes the job, the files stay.
 rm -rf "$L/big"
+touch "$HOLD"
 "$FERRY" send --from hq --to la --state "$HUB" "$S/big" \
     >"$TMP/send2.out" 2>&1 &
 sp=$!
 half=""
 i=0
-while [ -z "$half" ] && [ $i -lt "$(slow 200)" ] && kill -0 "$sp" 2>/dev/null; do
+while [ -z "$half" ] && [ $i -lt "$(slow 600)" ] && kill -0 "$sp" 2>/dev/null; do
 	"$FERRY" jobs --json --limit 1 --state "$HUB" >"$TMP/poll" 2>/dev/null &&
 	    half=$(jq -r --argjson j "$job" --argjson n $N '.[0] | select(.id >
 	    $j and .files < $n and .done_files > 0 and .done_files == .files) |
@@ -97,6 +107,7 @@ while [ -z "$half" ] && [ $i -lt "$(slow 200)" ] && kill -0 "$sp" 2>/dev/null; d
 	sleep 0.05
 done
 kill -9 "$HUBPID"
+rm -f "$HOLD"
 wait "$sp" 2>/dev/null || :
 checks=$((checks + 1))
 if [ -z "$half" ] || grep -q "job $half: $N files from" "$HUB.log"; then

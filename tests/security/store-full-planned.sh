@@ -27,16 +27,19 @@ N=16500
 S="$TMP/hq-storage" L="$TMP/la-storage"
 mkdir -p "$S/big" "$L"
 tree_of "$S/big" "$N"
-# 3 s between batches (tests only): the first is delivered meanwhile.
-HUB_CONF="test-store-gap $(($(slow 30) * 100))"
+# The batches after the first wait while $HOLD exists (tests only): the
+# first is delivered meanwhile, then the store fills, then the hold goes.
+HOLD="$TMP/hold"
+HUB_CONF="test-store-hold $HOLD"
 hub_and_la "$S" "$L"
 
+touch "$HOLD"
 "$FERRY" send --from hq --to la --wait --state "$HUB" "$S/big" \
     >"$TMP/send.out" 2>&1 &
 sp=$!
 half=""
 i=0
-while [ -z "$half" ] && [ $i -lt "$(slow 300)" ] && kill -0 "$sp" 2>/dev/null; do
+while [ -z "$half" ] && [ $i -lt "$(slow 600)" ] && kill -0 "$sp" 2>/dev/null; do
 	"$FERRY" jobs --json --limit 1 --state "$HUB" >"$TMP/poll" 2>/dev/null &&
 	    half=$(jq -r --argjson n $N '.[0] // empty | select(.files < $n and
 	    .done_files > 0 and .done_files == .files) | .id' "$TMP/poll")
@@ -48,6 +51,7 @@ checks=$((checks + 1))
 # No room left: the WAL at 0 bytes, then the rest of the tmpfs taken.
 sqlite3 "$HUB/hub.db" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
 dd if=/dev/zero of="$HUB/fill" bs=64k 2>/dev/null || true
+rm -f "$HOLD"
 st=0
 wait "$sp" || st=$?
 delivered=$(find "$L/big" -type f | wc -l)
