@@ -29,7 +29,7 @@ check() {
 	    make -j"$jobs" >make.out &&
 	    make -j"$jobs" check) || {
 		for log in "$dir"/test-suite.log "$dir"/make.out "$dir"/config.log; do
-			[ -f "$log" ] && { echo "--- $log"; tail -n 80 "$log"; break; }
+			[ -f "$log" ] && { echo "--- $log"; tail -n 120 "$log"; break; }
 		done
 		echo "=== $dir: FAILED" >&2
 		exit 1
