@@ -48,6 +48,8 @@ static const struct {
 	    1, 3650 * CONF_DAY },
 	{ "recv-min-rate", offsetof(struct conf, recv_min_rate),
 	    0, 1L << 30 },
+	{ "recv-rate-window", offsetof(struct conf, recv_rate_window),
+	    5, 3600 },
 	{ "umask", offsetof(struct conf, umask), 0, 0 },
 	{ "relay-bwlimit", offsetof(struct conf, relay_bwlimit), 0, 0 },
 	{ "web", offsetof(struct conf, web), 0, 0 },

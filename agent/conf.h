@@ -26,6 +26,7 @@ struct conf {
 	char	*stall_timeout;	/* hub: seconds without progress */
 	char	*per_agent;	/* hub: transfers at once per agent */
 	char	*recv_min_rate;	/* receiver: bytes/s from a person's agent */
+	char	*recv_rate_window; /* receiver: seconds it is judged over */
 	char	*partial_age;	/* seconds before partial files are swept */
 	char	*umask;		/* octal, for files ferryd makes; 027 */
 	char	*relay_bwlimit;	/* hub: cap on relayed bytes, a rate */

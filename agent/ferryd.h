@@ -385,7 +385,8 @@ int	xfer_accept(const char *rel, int type, const char *basis, void *arg);
  * xfer-slow.c: a receiver's watch on a sender that is not trusted (a
  * person's machine, whose word on its own progress counts for nothing):
  * when fewer than min_rate bytes a second of files came in a window of
- * XFER_SLOW_WINDOW_S, it shuts the transfer's streams down, so that a
+ * window_s seconds (recv-rate-window, default XFER_SLOW_WINDOW_S), it
+ * shuts the transfer's streams down, so that a
  * sender dripping a byte a second (slow-sender.sh) does not hold the
  * receiver's transfer slot for ever. xfer_slow_progress is the
  * transfer's progress callback (arg: the watch); xfer_slow_stop ends the
@@ -398,8 +399,10 @@ struct xfer_slow;
 struct transfer_progress;
 /* recv-min-rate from c: bytes a second, 0 for no watch. */
 uint64_t xfer_slow_rate(const struct conf *c);
+/* recv-rate-window from c: seconds. */
+int	 xfer_slow_window(const struct conf *c);
 int	 xfer_slow_start(struct xfer_slow **wp, uint64_t min_rate,
-	    const int *fds, int n);
+	    int window_s, const int *fds, int n);
 void	 xfer_slow_progress(const struct transfer_progress *p, void *arg);
 int	 xfer_slow_stop(struct xfer_slow *w, char **why);
 /*

@@ -35,6 +35,7 @@
 
 struct xfer_slow {
 	uint64_t		 min_rate;
+	int			 window_s;
 	const int		*fds;
 	int			 n;
 	_Atomic uint64_t	 got;		/* file bytes handled */
@@ -57,6 +58,12 @@ xfer_slow_rate(const struct conf *c)
 	v = conf_int(c->recv_min_rate, XFER_SLOW_RATE);
 	/* A window's worth must not overflow; 1 GiB/s is past any link's. */
 	return (v > (1L << 30) ? (uint64_t)1 << 30 : (uint64_t)v);
+}
+
+int
+xfer_slow_window(const struct conf *c)
+{
+	return ((int)conf_int(c->recv_rate_window, XFER_SLOW_WINDOW_S));
 }
 
 /*
@@ -89,10 +96,10 @@ xfer_slow_main(void *arg)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += 1;
 		pthread_cond_timedwait(&w->cv, &w->mu, &ts);
-		if (w->stop || time(NULL) - start < XFER_SLOW_WINDOW_S)
+		if (w->stop || time(NULL) - start < w->window_s)
 			continue;
 		now = atomic_load(&w->got);
-		if (now - from >= w->min_rate * XFER_SLOW_WINDOW_S) {
+		if (now - from >= w->min_rate * (uint64_t)w->window_s) {
 			start = time(NULL);
 			from = now;
 			continue;
@@ -109,8 +116,8 @@ xfer_slow_main(void *arg)
 }
 
 int
-xfer_slow_start(struct xfer_slow **wp, uint64_t min_rate, const int *fds,
-    int n)
+xfer_slow_start(struct xfer_slow **wp, uint64_t min_rate, int window_s,
+    const int *fds, int n)
 {
 	struct xfer_slow	*w;
 
@@ -120,6 +127,7 @@ xfer_slow_start(struct xfer_slow **wp, uint64_t min_rate, const int *fds,
 	if ((w = calloc(1, sizeof *w)) == NULL)
 		return (FERRY_ERR_NOMEM);
 	w->min_rate = min_rate;
+	w->window_s = window_s;
 	w->fds = fds;
 	w->n = n;
 	pthread_mutex_init(&w->mu, NULL);
@@ -151,7 +159,7 @@ xfer_slow_stop(struct xfer_slow *w, char **why)
 	    "came from the sender in the last %d s, less than recv-min-rate "
 	    "%" PRIu64 " bytes/s: cut, so that a sender that is not trusted "
 	    "does not hold this receiver's transfer slot", w->in_window,
-	    XFER_SLOW_WINDOW_S, w->min_rate) == -1)
+	    w->window_s, w->min_rate) == -1)
 		*why = NULL;
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
@@ -168,8 +176,8 @@ xfer_slow_receive(const struct conf *c, int watch, struct tls_conn **conns,
 	char			*why = NULL;
 	int			 r;
 
-	if (watch && (r = xfer_slow_start(&slow, xfer_slow_rate(c), fds,
-	    n)) != 0)
+	if (watch && (r = xfer_slow_start(&slow, xfer_slow_rate(c),
+	    xfer_slow_window(c), fds, n)) != 0)
 		return (err_set(cause, r, "cannot watch the sender's rate "
 		    "(recv-min-rate)"));
 	if (slow != NULL) {

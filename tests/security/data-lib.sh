@@ -50,13 +50,16 @@ evil_dripping() {
 	done
 }
 
-# enrol NAME ADDR INVITE-ARGS... (EXTRA: more enroll arguments).
+# enrol NAME ADDR INVITE-ARGS... (EXTRA: more enroll arguments;
+# AGENT_CONF: more ferryd.conf lines).
 enrol() {
 	name=$1 addr=$2; shift 2
 	code=$("$FERRY" invite "$@" --state "$HUB" | tail -n1)
 	"$FERRYD" enroll "127.0.0.1:$port" "$code" --state "$TMP/$name" \
 	    --name "$name" --source-address "$addr" ${EXTRA:-} >/dev/null ||
 	    fail "enrolling $name failed"
+	[ -z "${AGENT_CONF:-}" ] ||
+	    printf '%s\n' "$AGENT_CONF" >>"$TMP/$name/ferryd.conf"
 	start_daemon "$TMP/$name"
 	wait_linked "$name"
 }
