@@ -42,12 +42,14 @@ const struct ferryd_cmd ferryd_cmd_run = {
 };
 
 static volatile sig_atomic_t	run_signalled;
+/* Which signal stopped it, and who sent it (0: unknown), for the log. */
+static volatile sig_atomic_t	run_signo, run_sender;
 static struct ferryd		*run_daemon;
 
 static void
 run_on_signal(int sig)
 {
-	(void)sig;
+	run_signo = sig;
 	run_signalled = 1;
 	/* A standby hub waits inside hub_run (hub-lease.c), watching this. */
 	if (run_daemon != NULL)
@@ -59,6 +61,21 @@ run_on_signal(int sig)
  * (ferryd-win.c hands them to agent/win/): stop is what SIGTERM does,
  * only a flag set, so any thread may call it.
  */
+#ifdef SA_SIGINFO
+/*
+ * The sender's pid goes in the "stopping" line: a hub stopped by a
+ * signal nobody meant for it (a test's stale pid, tests/security/
+ * stale-pid.sh) said only "stopping", and who sent it was lost.
+ */
+static void
+run_on_siginfo(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	run_sender = si != NULL ? (sig_atomic_t)si->si_pid : 0;
+	run_on_signal(sig);
+}
+#endif
+
 void
 ferryd_run_stop(void)
 {
@@ -251,13 +268,19 @@ cmd_run_exec(int argc, char **argv)
 	}
 	memset(&sa, 0, sizeof sa);
 	run_daemon = &d;
+#ifdef SA_SIGINFO
+	sa.sa_sigaction = run_on_siginfo;
+	sa.sa_flags = SA_SIGINFO;
+#else
 	sa.sa_handler = run_on_signal;
+#endif
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	run_nofile(strcmp(d.conf.role, "hub") == 0);
 	r = strcmp(d.conf.role, "hub") == 0 ? hub_run(&d) : uplink_run(&d);
 	run_daemon = NULL;
 	if (r != FERRYD_EXIT_OK) {
+		log_error("not started (exit status %d): its socket goes", r);
 		api_close(&d);
 		return (r);
 	}
@@ -265,7 +288,11 @@ cmd_run_exec(int argc, char **argv)
 	while (!run_signalled)
 		api_serve_once(&d, 500);
 	sdnotify_stopping(NULL);
-	log_info("stopping");
+	if (run_sender > 0)
+		log_info("stopping: signal %d from pid %ld", (int)run_signo,
+		    (long)run_sender);
+	else
+		log_info("stopping: signal %d", (int)run_signo);
 	run_stop(&d);
 	return (FERRYD_EXIT_OK);
 }

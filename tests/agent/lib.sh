@@ -25,8 +25,31 @@ free_port() {
 	echo "$_p"
 }
 pids=""
+# ours PID: PID is a process this test started, a child of this shell's
+# (or of one of its subshells): its parents, read from /proc, reach $$.
+ours() {
+	_o=$1
+	_n=0
+	while [ "$_o" -gt 1 ] 2>/dev/null && [ $_n -lt 8 ]; do
+		# The parent: the field after ") STATE " (comm may hold both).
+		_o=$(sed 's/.*) [A-Za-z] \([0-9]*\) .*/\1/' "/proc/$_o/stat" \
+		    2>/dev/null) || return 1
+		[ "$_o" != "$$" ] || return 0
+		_n=$((_n + 1))
+	done
+	return 1
+}
+# stop_daemons: SIGTERM to each daemon in $pids that is still this
+# test's. A pid that ended earlier (a hub killed with kill -9, one that
+# stopped by itself) may be another test's process by now: pids wrap at
+# pid_max (32768) in a minute or two of a full make check, and such a
+# SIGTERM stopped another test's hub in the middle of it (tests/security/
+# stale-pid.sh).
 stop_daemons() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	for p in $pids; do
+		ours "$p" || continue
+		kill "$p" 2>/dev/null || true
+	done
 	wait 2>/dev/null || true
 }
 trap 'stop_daemons; rm -rf "$TMP"' EXIT
