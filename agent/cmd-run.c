@@ -64,7 +64,7 @@ run_on_signal(int sig)
 #ifdef SA_SIGINFO
 /*
  * The sender's pid goes in the "stopping" line: a hub stopped by a
- * signal nobody meant for it (a test's stale pid, tests/security/
+ * signal nobody meant for it (a test's stale pid, tests/agent/
  * stale-pid.sh) said only "stopping", and who sent it was lost.
  */
 static void

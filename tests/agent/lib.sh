@@ -43,7 +43,7 @@ ours() {
 # test's. A pid that ended earlier (a hub killed with kill -9, one that
 # stopped by itself) may be another test's process by now: pids wrap at
 # pid_max (32768) in a minute or two of a full make check, and such a
-# SIGTERM stopped another test's hub in the middle of it (tests/security/
+# SIGTERM stopped another test's hub in the middle of it (tests/agent/
 # stale-pid.sh).
 stop_daemons() {
 	for p in $pids; do
