@@ -192,15 +192,16 @@ while off < size:
 PY
 }
 
-# A failed test shows the last lines of the logs in $TMP (its daemons'):
-# $TMP goes at exit, and a failure seen once in CI is otherwise gone.
+# A failed test shows the last LOG_TAIL lines (12) of each log in $TMP
+# (its daemons'): $TMP goes at exit, and a failure seen once in CI is
+# otherwise gone.
 finish() {
 	echo "$checks checks, $failures failed" >&2
 	if [ "$failures" -gt 0 ]; then
 		for log in "$TMP"/*.log; do
 			[ -f "$log" ] || continue
 			echo "--- the last lines of ${log#"$TMP"/}:" >&2
-			tail -n 12 "$log" >&2
+			tail -n "${LOG_TAIL:-12}" "$log" >&2
 		done
 	fi
 	[ "$failures" -eq 0 ]

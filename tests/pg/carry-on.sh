@@ -93,10 +93,5 @@ out_is "0"
 echo "carry-on over $ROUNDS kill -9 rounds: agents linked in$times ms; wire bytes$wires for $SIZE each" >&2
 
 stop_and_check
-if [ "$failures" -gt 0 ]; then
-	for l in "$TMP"/*.log; do
-		echo "--- $l" >&2
-		tail -n 25 "$l" >&2
-	done
-fi
-finish
+# What the daemons said, when something failed (finish).
+LOG_TAIL=25 finish

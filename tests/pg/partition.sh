@@ -153,11 +153,5 @@ med() {
 echo "partition: takeover over $ROUNDS rounds: $(med "$times"); agents linked: $(med "$links"); $job jobs, each done once" >&2
 
 stop_and_check
-# What the daemons said, when something failed.
-if [ "$failures" -gt 0 ]; then
-	for l in "$TMP"/*.log; do
-		echo "--- $l" >&2
-		tail -n 15 "$l" >&2
-	done
-fi
-finish
+# What the daemons said, when something failed (finish).
+LOG_TAIL=15 finish

@@ -293,10 +293,5 @@ grep -q "component-added events not published: this ferry-ftrack is idle" \
     "$TMP/ffa.log" || fail "the idle ferry-ftrack did not say what it left out"
 double_stop
 stop_and_check
-if [ "$failures" -gt 0 ]; then
-	for l in "$A.log" "$B.log" "$TMP/ffa.log" "$TMP/ffb.log"; do
-		echo "--- $l" >&2
-		tail -n 15 "$l" >&2
-	done
-fi
-finish
+# What the daemons said, when something failed (finish).
+LOG_TAIL=15 finish
