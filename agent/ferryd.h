@@ -386,9 +386,9 @@ int	xfer_accept(const char *rel, int type, const char *basis, void *arg);
  * person's machine, whose word on its own progress counts for nothing):
  * when fewer than min_rate bytes a second of files came in a window of
  * window_s seconds (recv-rate-window, default XFER_SLOW_WINDOW_S), it
- * shuts the transfer's streams down, so that a
- * sender dripping a byte a second (slow-sender.sh) does not hold the
- * receiver's transfer slot for ever. xfer_slow_progress is the
+ * shuts the transfer's streams down, so that a sender dripping a byte a
+ * second (slow-sender.sh) does not hold the receiver's transfer slot for
+ * ever. xfer_slow_progress is the
  * transfer's progress callback (arg: the watch); xfer_slow_stop ends the
  * watch and says whether it cut, with what came in that window and the
  * message to give (allocated) in *why.
