@@ -357,6 +357,14 @@ void	xfer_abort_all(struct ferryd *d, const json_t *keep, const char *why);
  * "running", for a new hub to take over (hub-adopt.c). Allocated.
  */
 json_t	*xfer_report(struct ferryd *d);
+/*
+ * node-compare.c: the hub's "compare", a page of at most COMPARE_MAX
+ * names below a root, each with the size and mtime the hub's listing
+ * found: the answer's "same" has '1' for each the agent holds so.
+ * Allocated; NULL when out of memory.
+ */
+#define COMPARE_MAX	4096
+json_t	*node_compare(struct ferryd *d, const json_t *msg);
 struct tls_conn;
 /* c: the uplink, for the pages a listing is sent in when asked so. */
 json_t	*xfer_list(struct ferryd *d, const json_t *msg,

@@ -34,7 +34,8 @@
 #include "store.h"
 
 /* A record: these four, then dst, src and basis, each with its NUL. */
-enum { JP_DST, JP_SRC, JP_BASIS, JP_SIZE, JP_HDR };
+/* JP_DONE: 1 for a task found at the receiver already (hub-compare.c). */
+enum { JP_DST, JP_SRC, JP_BASIS, JP_SIZE, JP_DONE, JP_HDR };
 #define JP_HDR_BYTES	(JP_HDR * sizeof(uint64_t))
 /* Bytes a run reads at a time (and holds, unless a record is longer). */
 #define JP_RUN_BUF	8192
@@ -140,6 +141,7 @@ jobplan_put(char **b, size_t *len, size_t *cap, const struct store_task *t)
 	h[JP_SRC] = strlen(t->src_path);
 	h[JP_BASIS] = t->basis != NULL ? strlen(t->basis) + 1 : 0;
 	h[JP_SIZE] = (uint64_t)t->size;
+	h[JP_DONE] = t->state == STORE_DONE;
 	need = JP_HDR_BYTES + h[JP_DST] + 1 + h[JP_SRC] + 1 + h[JP_BASIS];
 	if (*len + need > *cap) {
 		if ((v = realloc(*b, *cap * 2 + need)) == NULL)
@@ -321,6 +323,7 @@ jobplan_load(struct jobplan *p, struct jobplan_run *r, char **cause)
 	r->rec.basis = h[JP_BASIS] != 0 ? r->rec.src_path + h[JP_SRC] + 1 :
 	    NULL;
 	r->rec.size = (int64_t)h[JP_SIZE];
+	r->rec.state = h[JP_DONE] ? STORE_DONE : STORE_QUEUED;
 	r->pos += need;
 	r->left--;
 	return (1);

@@ -30,6 +30,7 @@
 #include "conf.h"
 #include "err.h"
 #include "ferryd.h"
+#include "hub-compare.h"
 #include "identity.h"
 #include "link.h"
 #include "log.h"
@@ -297,6 +298,8 @@ struct jobs_build {
 	/* The hub lists: each file's stat, for the dispatcher to reuse. */
 	struct liststat		*ls;
 	const char		*root;		/* the share root listed */
+	/* What the receiver holds already, asked while listing. */
+	struct compare		 cmp;
 };
 
 /*
@@ -433,7 +436,8 @@ jobs_basis_allowed(struct jobs_build *b, const char *path, const char *basis)
 
 /* Adds the file at path (as the source sees it) as one task. */
 static int
-jobs_add_file(struct jobs_build *b, const char *path, int64_t size)
+jobs_add_file(struct jobs_build *b, const char *path, int64_t size,
+    const struct stat *sb)
 {
 	struct share_map_result	 res;
 	struct store_task	*v;
@@ -490,6 +494,12 @@ jobs_add_file(struct jobs_build *b, const char *path, int64_t size)
 	v->src_path = strdup(path);
 	v->dst_path = res.path;
 	v->size = size;
+	/* For the compare (hub-compare.h): the listing's own look. */
+	if (sb != NULL) {
+		v->mtime_sec = sb->st_mtim.tv_sec;
+		v->mtime_nsec = (uint32_t)sb->st_mtim.tv_nsec;
+		v->has_mtime = 1;
+	}
 	/* A basis hint: an earlier version, as the source names it. */
 	if (basis != NULL)
 		v->basis = strdup(basis);
@@ -498,9 +508,13 @@ jobs_add_file(struct jobs_build *b, const char *path, int64_t size)
 	b->n++;
 	if (v->src_path == NULL)
 		return (FERRY_ERR_NOMEM);
+	/* A page's worth asked about; all answered before a spill. */
+	compare_note(&b->cmp, b->t, b->n, b->n >= JOBPLAN_SPILL);
+	if (b->n < JOBPLAN_SPILL)
+		return (0);
 	/* A big job's files so far go to disk (hub-jobplan.c). */
-	return (b->n < JOBPLAN_SPILL ? 0 : jobplan_spill(&b->plan, b->t, &b->n,
-	    &b->cause));
+	compare_restart(&b->cmp);
+	return (jobplan_spill(&b->plan, b->t, &b->n, &b->cause));
 }
 
 static int
@@ -510,7 +524,7 @@ jobs_add_local(const char *path, const struct stat *sb, void *arg)
 	int			 r;
 
 	/* The dispatcher may take this stat for its own (hub-liststat.h). */
-	if ((r = jobs_add_file(b, path, sb->st_size)) == 0)
+	if ((r = jobs_add_file(b, path, sb->st_size, sb)) == 0)
 		liststat_note(b->ls, b->root, path, sb);
 	return (r);
 }
@@ -519,7 +533,7 @@ jobs_add_local(const char *path, const struct stat *sb, void *arg)
 static int
 jobs_add_sftp(const char *path, int64_t size, void *arg)
 {
-	return (jobs_add_file(arg, path, size));
+	return (jobs_add_file(arg, path, size, NULL));
 }
 
 /*
@@ -653,7 +667,7 @@ jobs_add_listed(void *arg, const json_t *rep)
 		}
 		if (r == 0)
 			r = jobs_add_file(b, path, json_integer_value(
-			    json_object_get(f, "size")));
+			    json_object_get(f, "size")), NULL);
 	}
 	return (r);
 }
@@ -715,6 +729,7 @@ jobs_add_remote(struct jobs_build *b, const json_t *paths)
 static void
 jobs_build_clear(struct jobs_build *b)
 {
+	compare_end(&b->cmp);
 	size_t	i;
 
 	for (i = 0; i < b->n; i++) {
@@ -845,9 +860,14 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 	if (r == 0)
 		r = names_share_map(d, &b.m, &b.cause);
 	jobs_platforms(&b);
+	/* Whether the receiver is asked what it holds (hub-compare.h). */
+	if (r == 0)
+		compare_begin(&b.cmp, d, b.from, b.to, b.m,
+		    json_object_size(b.basis) > 0);
 	pthread_mutex_unlock(&d->mu);
 	if (r == 0 && (r = sftp_plan_open(d, b.from, b.to, b.m, &b.sftp,
 	    &b.cause)) == 0 && b.sftp != NULL) {
+		b.cmp.on = 0;		/* an SFTP end has no agent to ask */
 		b.basis = NULL;		/* no delta over SFTP */
 		if (strcmp(b.from, b.sftp->conf.site) == 0)
 			r = sftp_plan_list(b.sftp, paths, jobs_add_sftp, &b,
@@ -858,6 +878,9 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		r = jobs_add_remote(&b, paths);
 	else if (r == 0)
 		r = jobs_add_paths(&b, paths);
+	/* The last answers, before the tasks move. */
+	if (r == 0)
+		compare_note(&b.cmp, b.t, b.n, 1);
 	if (r == 0 && b.plan.nrun > 0 && b.n > 0)
 		r = jobplan_spill(&b.plan, b.t, &b.n, &b.cause);
 	if (r == 0)
@@ -940,6 +963,9 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 	if (r == 0)
 		log_info("job %jd: %zu files from %s to %s, by %s",
 		    (intmax_t)id, files, b.from, b.to, who);
+	if (r == 0 && b.cmp.found > 0)
+		log_info("job %jd: %zu of its files found at %s already, "
+		    "not sent", (intmax_t)id, b.cmp.found, b.to);
 	jobs_build_clear(&b);
 	free(meta);
 	return (rep);

@@ -314,6 +314,9 @@ uplink_loop(struct ferryd *d, struct tls_conn *c, int fd, char **cause)
 			else if (op != NULL && strcmp(op, "list") == 0)
 				ferryd_enqueue(d, &d->uplink_outq,
 				    xfer_list(d, msg, c));
+			else if (op != NULL && strcmp(op, "compare") == 0)
+				ferryd_enqueue(d, &d->uplink_outq,
+				    node_compare(d, msg));
 			json_decref(msg);
 			msg = NULL;
 		}

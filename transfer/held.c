@@ -12,6 +12,7 @@
 #include "compat.h"
 #include "err.h"
 #include "held-int.h"
+#include "transfer.h"
 #include "tree.h"
 
 /*
@@ -73,6 +74,24 @@ held_identical(int dirfd, const char *base, const struct stat *sb,
 	hash_free(h);
 	close(fd);
 	return (same);
+}
+
+int
+transfer_same_file(int dirfd, const char *base, uint64_t size,
+    int64_t mtime_sec, uint32_t mtime_nsec)
+{
+	struct msg_entry	e;
+	struct stat		sb;
+
+	if (fstatat(dirfd, base, &sb, AT_SYMLINK_NOFOLLOW) == -1)
+		return (0);
+	memset(&e, 0, sizeof e);
+	e.type = MSG_ENTRY_FILE;
+	e.size = size;
+	e.mtime_sec = mtime_sec;
+	e.mtime_nsec = mtime_nsec;
+	/* No hash, never forced whole: held_identical's quick check. */
+	return (held_identical(dirfd, base, &sb, &e, NULL, NULL));
 }
 
 /*

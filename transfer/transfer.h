@@ -71,6 +71,15 @@ int	transfer_open_source(int rootfd, const char *rel, int flags, int *fd,
 	    struct stat *sb, char **cause);
 int	transfer_stat_source(const char *root, const char *rel,
 	    struct stat *sb, char **cause);
+/*
+ * Whether base in dirfd is already the file a sender would offer with
+ * this size and mtime: a regular file (no symlink followed) that a
+ * receiver would skip, by the same quick check (size and mtime, to the
+ * file system's step). 1 or 0; any doubt is 0. The hub's compare before
+ * a send (docs/agent.md, "A send that finds its files there").
+ */
+int	transfer_same_file(int dirfd, const char *base, uint64_t size,
+	    int64_t mtime_sec, uint32_t mtime_nsec);
 /* The part of src below root, or NULL when src is not below it. */
 const char *transfer_src_rel(const char *root, const char *src);
 /* Gives entry rel a basis hint: another path at the receiver. */

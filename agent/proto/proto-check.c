@@ -25,6 +25,8 @@ enum pc_type {
 	PC_BOOL,
 	PC_OBJ,
 	PC_STRS,	/* an array of strings */
+	PC_UINTS,	/* an array of integers >= 0 */
+	PC_INTS,	/* an array of integers */
 	PC_FILES,	/* an array of {"path": str, "size": uint} */
 	PC_SENDS,	/* an array of {"src": str, "rel": str, "basis"?} */
 	PC_OBJS		/* an array of objects, which the taker checks */
@@ -60,6 +62,7 @@ static const struct pc_op pc_ops[] = {
 	    { "request", PC_OBJ, 0 } } },
 	{ NULL, PROTO_TO_HUB, { { "re", PC_ID, 0 },
 	    { "files", PC_FILES, OPT }, { "error", PC_STR, OPT },
+	    { "same", PC_STR, OPT },
 	    { "denied", PC_BOOL, OPT }, { "more", PC_BOOL, OPT } } },
 	{ "transfer.listening", PROTO_TO_HUB, { { "id", PC_UINT, 0 },
 	    { "port", PC_UINT, 0 } } },
@@ -84,6 +87,11 @@ static const struct pc_op pc_ops[] = {
 	{ "list", PROTO_TO_AGENT, { { "req", PC_ID, 0 },
 	    { "paths", PC_STRS, 0 }, { "roots", PC_STRS, OPT },
 	    { "skip_missing", PC_BOOL, OPT }, { "page", PC_UINT, OPT } } },
+	/* node-compare.c: four arrays of one length, the taker checks. */
+	{ "compare", PROTO_TO_AGENT, { { "req", PC_ID, 0 },
+	    { "root", PC_STR, 0 }, { "names", PC_STRS, 0 },
+	    { "sizes", PC_UINTS, 0 }, { "mtimes", PC_INTS, 0 },
+	    { "nsecs", PC_UINTS, 0 } } },
 	{ NULL, PROTO_TO_AGENT, { { "re", PC_ID, 0 },
 	    { "reply", PC_OBJ, 0 } } },
 	{ "transfer.start", PROTO_TO_AGENT, { { "id", PC_UINT, 0 },
@@ -132,6 +140,11 @@ pc_array(const json_t *v, enum pc_type type, const char *op, char **cause)
 		return (0);
 	json_array_foreach(v, i, item) {
 		if (type == PC_STRS && !pc_str(item))
+			return (0);
+		if ((type == PC_UINTS || type == PC_INTS) &&
+		    !json_is_integer(item))
+			return (0);
+		if (type == PC_UINTS && json_integer_value(item) < 0)
 			return (0);
 		if (type == PC_OBJS && !json_is_object(item))
 			return (0);

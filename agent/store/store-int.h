@@ -118,6 +118,12 @@ void		 store_move_row(struct db_stmt *s, struct store_move *m);
 int		 store_tally_save(struct store *st, int64_t job_id,
 		     const struct store_tally *t, char **cause);
 /*
+ * Counts the tasks of t[0..n) stored done (found at the receiver
+ * already, hub-compare.c) in job id's counters: queued less, done more.
+ */
+int		 store_job_found(struct store *st, int64_t id,
+		     const struct store_task *t, size_t n, char **cause);
+/*
  * store_job_derive: a job's state from its counters, but for a job being
  * stored (st->storing), which stays running; store_job_derive_now
  * whatever it is (store_job_opened's, once the last batch is in).

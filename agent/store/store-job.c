@@ -193,15 +193,16 @@ store_agent_jobs_open(struct store *st, const char *place, int64_t *n,
  */
 static const char store_task_head[] =
     "INSERT INTO tasks (job_id, dest, priority, src_path, dst_path,"
-    " basis, size, state, max_attempts, next_try) VALUES";
+    " basis, size, state, max_attempts, next_try, bytes_done, started,"
+    " finished) VALUES";
 static const char store_task_values[] =
-    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 int
 store_task_rows(struct store *st, struct db_rows **rp, char **cause)
 {
 	return (db_rows_open(st->db, store_task_head, store_task_values,
-	    "itntttitni", rp, cause));
+	    "itntttitniizz", rp, cause));
 }
 
 int
@@ -222,8 +223,37 @@ store_task_insert(struct store *st, struct db_rows *rows,
 		    t->src_path, (intmax_t)t->size, (intmax_t)STORE_SIZE_MAX));
 	dest = job->to_site != NULL ? job->to_site : job->to_user;
 	max = t->max_attempts > 0 ? t->max_attempts : st->max_attempts;
+	/* Found at the receiver already (hub-compare.c): done as stored. */
+	if (t->state == STORE_DONE)
+		return (db_rows_add(rows, cause, id, dest, job->priority,
+		    t->src_path, t->dst_path, t->basis, t->size, "done", max,
+		    now, t->size, now, now));
 	return (db_rows_add(rows, cause, id, dest, job->priority,
-	    t->src_path, t->dst_path, t->basis, t->size, "queued", max, now));
+	    t->src_path, t->dst_path, t->basis, t->size, "queued", max, now,
+	    (int64_t)0, (int64_t)0, (int64_t)0));
+}
+
+int
+store_job_found(struct store *st, int64_t id, const struct store_task *t,
+    size_t n, char **cause)
+{
+	static const char	 sql[] = "UPDATE jobs SET n_queued = n_queued - ?,"
+	    " n_done = n_done + ?, bytes_done = bytes_done + ? WHERE id = ?";
+	struct db_stmt		*s;
+	int64_t			 k = 0, bytes = 0;
+	size_t			 i;
+	int			 r;
+
+	for (i = 0; i < n; i++)
+		if (t[i].state == STORE_DONE) {
+			k++;
+			bytes = store_size_add(bytes, t[i].size);
+		}
+	if (k == 0)
+		return (0);
+	if ((r = db_q(st->db, sql, &s, cause, "iiii", k, k, bytes, id)) != 0)
+		return (r);
+	return (db_exec(st->db, s, cause));
 }
 
 static int
@@ -250,6 +280,10 @@ store_job_create_tx(struct store *st, const struct store_job *job,
 	if (r == 0 && rows != NULL)
 		r = db_rows_flush(rows, cause);
 	db_rows_close(rows);
+	/* Those found at the receiver already: the job may be done now. */
+	if (r == 0 && (r = store_job_found(st, *id, tasks, ntasks,
+	    cause)) == 0 && ntasks > 0)
+		r = store_job_derive_now(st, *id, now, cause);
 	if (r != 0)
 		return (r);
 	snprintf(detail, sizeof detail, "{\"job\":%jd,\"tasks\":%zu}",
@@ -285,12 +319,13 @@ store_job_stream_tx(struct store *st, const struct store_job *job,
     int64_t now, int64_t *id, size_t *ntasks, char **cause)
 {
 	static const char	 upd[] = "UPDATE jobs SET n_tasks = ?,"
-	    " n_queued = ?, bytes_total = ? WHERE id = ?";
+	    " n_queued = ?, n_done = ?, bytes_total = ?, bytes_done = ?"
+	    " WHERE id = ?";
 	const struct store_task	*t;
 	char			 detail[96];
 	struct db_stmt		*s;
 	struct db_rows		*rows;
-	int64_t			 total = 0;
+	int64_t			 total = 0, found = 0, fbytes = 0;
 	size_t			 n = 0;
 	int			 r;
 
@@ -304,6 +339,10 @@ store_job_stream_tx(struct store *st, const struct store_job *job,
 		if (r != 0)
 			break;
 		total = store_size_add(total, t->size);
+		if (t->state == STORE_DONE) {
+			found++;
+			fbytes = store_size_add(fbytes, t->size);
+		}
 		n++;
 	}
 	if (r == 0)
@@ -314,8 +353,10 @@ store_job_stream_tx(struct store *st, const struct store_job *job,
 	if (n == 0)
 		return (err_set(cause, FERRY_ERR_NOTFOUND, "a job needs a "
 		    "task"));
-	if ((r = db_q(st->db, upd, &s, cause, "iiii", (int64_t)n, (int64_t)n,
-	    total, *id)) != 0 || (r = db_exec(st->db, s, cause)) != 0)
+	if ((r = db_q(st->db, upd, &s, cause, "iiiiii", (int64_t)n,
+	    (int64_t)n - found, found, total, fbytes, *id)) != 0 ||
+	    (r = db_exec(st->db, s, cause)) != 0 ||
+	    (found > 0 && (r = store_job_derive_now(st, *id, now, cause)) != 0))
 		return (r);
 	*ntasks = n;
 	snprintf(detail, sizeof detail, "{\"job\":%jd,\"tasks\":%zu}",

@@ -38,11 +38,12 @@ store_job_append(struct store *st, const struct store_job *job, int64_t id,
 {
 	static const char	 upd[] = "UPDATE jobs SET"
 	    " n_tasks = n_tasks + ?, n_queued = n_queued + ?,"
-	    " bytes_total = bytes_total + ? WHERE id = ?";
+	    " n_done = n_done + ?, bytes_total = bytes_total + ?,"
+	    " bytes_done = bytes_done + ? WHERE id = ?";
 	const struct store_task	*t;
 	struct db_stmt		*s;
 	struct db_rows		*rows = NULL;
-	int64_t			 total = 0;
+	int64_t			 total = 0, found = 0, fbytes = 0;
 	size_t			 n = 0;
 	int			 r = 0;
 
@@ -55,6 +56,11 @@ store_job_append(struct store *st, const struct store_job *job, int64_t id,
 		    cause)) != 0)
 			break;
 		total = store_size_add(total, t->size);
+		/* Found at the receiver already (hub-compare.c). */
+		if (t->state == STORE_DONE) {
+			found++;
+			fbytes = store_size_add(fbytes, t->size);
+		}
 		n++;
 	}
 	if (r == 1)
@@ -62,8 +68,8 @@ store_job_append(struct store *st, const struct store_job *job, int64_t id,
 	if (r == 0)
 		r = db_rows_flush(rows, cause);
 	db_rows_close(rows);
-	if (r == 0 && n > 0 && (r = db_q(st->db, upd, &s, cause, "iiii",
-	    (int64_t)n, (int64_t)n, total, id)) == 0)
+	if (r == 0 && n > 0 && (r = db_q(st->db, upd, &s, cause, "iiiiii",
+	    (int64_t)n, (int64_t)n - found, found, total, fbytes, id)) == 0)
 		r = db_exec(st->db, s, cause);
 	if ((r = db_end(st->db, r, cause)) == 0)
 		*added = n;

@@ -463,6 +463,10 @@ struct store_task {
 	char			*error;		/* last failure; NULL */
 	int64_t			 started;
 	int64_t			 finished;
+	/* The source's mtime as the hub listed it (hub-compare.c); unstored. */
+	int64_t			 mtime_sec;
+	uint32_t		 mtime_nsec;
+	int			 has_mtime;
 };
 
 /*
