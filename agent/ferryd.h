@@ -83,6 +83,7 @@ struct hub_link {
 	int			 busy;		/* transfers running on it */
 	int			 relays;	/* its requests being answered */
 	int			 commits;	/* reports what it receives */
+	int			 compare;	/* answers "compare" */
 	/*
 	 * Messages it may send beyond max-agent-messages' budget: what
 	 * the files of the transfers it was given call for

@@ -24,7 +24,7 @@
  * whose directories are usually in its cache): past it, the send goes
  * on without asking, its files sent as they are.
  */
-#define COMPARE_WAIT_S		30
+#define COMPARE_WAIT_S		15
 
 void
 compare_begin(struct compare *c, struct ferryd *d, const char *from,
@@ -39,7 +39,7 @@ compare_begin(struct compare *c, struct ferryd *d, const char *from,
 	c->m = m;
 	if (basis || m == NULL || d->conf.site == NULL ||
 	    strcmp(from, d->conf.site) != 0 || strcmp(to, d->conf.site) == 0 ||
-	    (l = hub_link_for(d, to, 0)) == NULL)
+	    (l = hub_link_for(d, to, 0)) == NULL || !l->compare)
 		return;
 	snprintf(c->platform, sizeof c->platform, "%s", l->platform);
 	c->on = (c->tc = share_map_cache_new()) != NULL;
@@ -104,7 +104,8 @@ compare_ask(struct compare *c, struct store_task *t, json_t *msg,
 
 	while (c->on && c->nq == COMPARE_AHEAD)
 		compare_take(c, t);
-	if (!c->on || (l = hub_link_for(c->d, c->to, 0)) == NULL) {
+	if (!c->on || (l = hub_link_for(c->d, c->to, 0)) == NULL ||
+	    !l->compare) {
 		compare_off(c, "no agent of it is linked now");
 		json_decref(msg);
 		free(idx);

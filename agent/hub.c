@@ -399,8 +399,11 @@ hub_link(struct hub_conn *hc, struct tls_conn *c, const json_t *hello)
 	roots_hello(d, a.name, a.site, a.email, hello);
 	/* Every hub of the store, which the agent pins (hub-hubs.c). */
 	pthread_mutex_lock(&d->mu);
-	if (l != NULL)
+	if (l != NULL) {
 		l->commits = json_is_true(json_object_get(hello, "commits"));
+		/* It answers "compare" (hub-compare.h); else never asked. */
+		l->compare = json_is_true(json_object_get(hello, "compare"));
+	}
 	rep = json_pack("{s:s, s:s, s:s?, s:s?, s:I, s:O?, s:o}", "op",
 	    "welcome", "name", a.name, "site", a.site, "user", a.email, "run",
 	    (json_int_t)d->hub_run, "hubs", d->hubs_told, "adopt",

@@ -372,6 +372,9 @@ uplink_once(struct ferryd *d, int fd, char **cause)
 	/* It reports the files it receives (transfer.file, as receiver). */
 	if (msg != NULL)
 		json_object_set_new(msg, "commits", json_true());
+	/* It answers the hub's "compare" (node-compare.c). */
+	if (msg != NULL)
+		json_object_set_new(msg, "compare", json_true());
 	if ((r = proto_send(c, msg, cause)) != 0 ||
 	    (r = proto_recv(c, &rep, cause)) != 0)
 		goto out;

@@ -50,7 +50,8 @@ static const struct pc_op pc_ops[] = {
 	{ "hello", PROTO_FIRST, { { "name", PC_STR, 0 },
 	    { "address", PC_STR, OPT }, { "roots", PC_OBJ, OPT },
 	    { "run", PC_UINT, OPT }, { "running", PC_OBJS, OPT },
-	    { "platform", PC_STR, OPT }, { "commits", PC_BOOL, OPT } } },
+	    { "platform", PC_STR, OPT }, { "commits", PC_BOOL, OPT },
+	    { "compare", PC_BOOL, OPT } } },
 	{ "enroll", PROTO_FIRST, { { "proof", PC_STR, 0 },
 	    { "name", PC_STR, 0 } } },
 	/* A standby hub's local request, to the active hub (issue 17). */

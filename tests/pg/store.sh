@@ -12,7 +12,7 @@ export PGPASSFILE="$PG_PASSFILE"
 export FERRY_TEST_PG_URL="$PG_URL"
 for t in test-store test-store-notice test-store-relay test-store-sftp \
     test-store-next test-store-claim test-store-ids \
-    test-store-agent-jobs test-store-storing test-db-light; do
+    test-store-agent-jobs test-store-storing test-store-found test-db-light; do
 	run 0 "$top_builddir/tests/unit/$t"
 	# The store's timings (printed, never checked) and the tally.
 	{ grep -E ' in [0-9.]+ s$|^no-op of ' "$TMP/err" || true
