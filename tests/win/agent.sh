@@ -104,6 +104,11 @@ run 0 "$FERRY" send --from hq --to la --wait --state "$HUB" \
     "$S/show/sh010/comp.mov" "$S/show/sh010/plate/p.####.exr [1001-1003]"
 checks=$((checks + 1))
 diff -r "$S" "$L" >/dev/null || fail "la's copy differs: $(diff -r "$S" "$L" | head -3)"
+# Sent again: the Windows agent answers the hub's compare (node-compare.c)
+# that it holds all four, by its own look at their sizes and mtimes.
+run 0 "$FERRY" send --from hq --to la --wait --state "$HUB" \
+    "$S/show/sh010/comp.mov" "$S/show/sh010/plate/p.####.exr [1001-1003]"
+log_has "$HUB.log" "4 of its files found at la already, not sent"
 
 # Publish back: a vendor's Windows agent (a person's, restricted, its
 # storage root given at enrolment) publishes a version to the studio.
