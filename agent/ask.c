@@ -20,7 +20,6 @@
 #include "ferryd.h"
 #include "hex.h"
 
-#define ASK_MAX		256	/* open questions at once */
 /*
  * Seconds a page waits for the asker to take the one before. The asker
  * closes the question when it stops (ask_close wakes this at once), and
@@ -31,6 +30,25 @@
  */
 #define ASK_PAGE_WAIT	3600
 
+/* Seconds an abandoned question waits for its late answer. */
+#define ASK_ABANDON_S	120
+
+/* The abandoned questions whose time is up go. */
+static void
+ask_sweep(struct ferryd *d)
+{
+	const char	*id;
+	json_t		*row;
+	void		*tmp;
+
+	json_object_foreach_safe(d->asks, tmp, id, row) {
+		if (json_is_true(json_object_get(row, "abandoned")) &&
+		    clock_now() > json_integer_value(json_object_get(row,
+		    "until")))
+			json_object_del(d->asks, id);
+	}
+}
+
 int
 ask_open(struct ferryd *d, const char *to, char *id, char **cause)
 {
@@ -38,6 +56,7 @@ ask_open(struct ferryd *d, const char *to, char *id, char **cause)
 
 	if (d->asks == NULL && (d->asks = json_object()) == NULL)
 		return (FERRY_ERR_NOMEM);
+	ask_sweep(d);
 	if (json_object_size(d->asks) >= ASK_MAX)
 		return (err_set(cause, FERRY_ERR_TOOBIG, "%d questions are "
 		    "waiting for answers already", ASK_MAX));
@@ -89,7 +108,11 @@ ask_wait(struct ferryd *d, const char *id, int timeout_s, json_t **reply,
 		json_incref(*reply);
 	else if (r == 0)
 		r = err_set(cause, FERRY_ERR_CLOSED, "the question was lost");
-	json_object_del(d->asks, id);	/* later answers find nothing */
+	/* Later answers find nothing; a slow one's is dropped quietly. */
+	if (r == FERRY_ERR_TIMEOUT)
+		ask_abandon(d, id);
+	else
+		json_object_del(d->asks, id);
 	return (r);
 }
 
@@ -114,6 +137,11 @@ ask_answered(struct ferryd *d, const char *from, const json_t *msg,
 	if (strcmp(json_string_value(json_object_get(row, "to")), from) != 0) {
 		*why = "answer.wrong-agent";
 		return (-1);
+	}
+	/* Its asker gave up on it (ask_abandon): late, not forged. */
+	if (json_is_true(json_object_get(row, "abandoned"))) {
+		json_object_del(d->asks, id);
+		return (1);
 	}
 	/*
 	 * A question answered in pages: the next page waits (and this
@@ -194,6 +222,23 @@ ask_peer_gone(struct ferryd *d, const char *to)
 			json_object_set_new(row, "gone", json_true());
 	}
 	pthread_cond_broadcast(&d->answered);
+}
+
+void
+ask_abandon(struct ferryd *d, const char *id)
+{
+	json_t	*row = json_object_get(d->asks, id);
+
+	if (row == NULL)
+		return;
+	/* An answer already in counts for nothing: the question goes. */
+	if (json_object_get(row, "reply") != NULL) {
+		ask_close(d, id);
+		return;
+	}
+	json_object_set_new(row, "abandoned", json_true());
+	json_object_set_new(row, "until", json_integer(clock_now() +
+	    ASK_ABANDON_S));
 }
 
 void

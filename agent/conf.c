@@ -44,6 +44,7 @@ static const struct {
 	    1, 7 * CONF_DAY },
 	{ "transfers-per-agent", offsetof(struct conf, per_agent),
 	    1, 64 },
+	{ "compare-first", offsetof(struct conf, compare_first), 0, 1 },
 	{ "partial-max-age", offsetof(struct conf, partial_age),
 	    1, 3650 * CONF_DAY },
 	{ "recv-min-rate", offsetof(struct conf, recv_min_rate),

@@ -25,6 +25,7 @@ struct conf {
 	char	*retry_limit;	/* hub: attempts before a task fails */
 	char	*stall_timeout;	/* hub: seconds without progress */
 	char	*per_agent;	/* hub: transfers at once per agent */
+	char	*compare_first;	/* hub: 0: never ask what is there */
 	char	*recv_min_rate;	/* receiver: bytes/s from a person's agent */
 	char	*recv_rate_window; /* receiver: seconds it is judged over */
 	char	*partial_age;	/* seconds before partial files are swept */

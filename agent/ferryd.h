@@ -302,11 +302,13 @@ int	hub_ask(struct ferryd *d, const char *endpoint, json_t *msg,
  * a NUL), sent as "req"; ask_wait waits for the answer and closes the
  * question.
  * The link's thread hands every message with "re" to ask_answered: 0 if
- * it answers an open question asked of `from`, else -1 with *why the
+ * it answers an open question asked of `from`, 1 if it answers one its
+ * asker abandoned (dropped, nothing to audit), else -1 with *why the
  * audit record's name ("answer.unasked", ...); ask_why is that record's
  * detail.
  */
 #define ASK_ID_LEN	32
+#define ASK_MAX		256	/* open questions at once, the hub's all */
 int	ask_open(struct ferryd *d, const char *to, char *id, char **cause);
 int	ask_wait(struct ferryd *d, const char *id, int timeout_s,
 	    json_t **reply, char **cause);
@@ -324,6 +326,12 @@ int	ask_open_paged(struct ferryd *d, const char *to, char *id,
 int	ask_next(struct ferryd *d, const char *id, int timeout_s,
 	    json_t **reply, int *more, char **cause);
 void	ask_close(struct ferryd *d, const char *id);
+/*
+ * The asker stops waiting for question id (a compare timed out or given
+ * up): its answer, if it comes within ASK_ABANDON_S, is dropped quietly
+ * (ask_answered returns 1), not audited as unasked; then the row goes.
+ */
+void	ask_abandon(struct ferryd *d, const char *id);
 /* Peer `to`'s link closed: its open questions fail now, not at timeout. */
 void	ask_peer_gone(struct ferryd *d, const char *to);
 /*

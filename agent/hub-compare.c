@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "err.h"
 #include "expand.h"
 #include "ferryd.h"
@@ -20,11 +21,15 @@
 /* The names of one question, in bytes: its message stays below 1 MiB. */
 #define COMPARE_BYTES		(640 * 1024)
 /*
- * Seconds an agent has to answer one page (COMPARE_MAX looks at files
- * whose directories are usually in its cache): past it, the send goes
- * on without asking, its files sent as they are.
+ * Seconds an agent has to answer one page (COMPARE_PAGE looks at files
+ * whose directories are usually in its cache), and all a send waits for
+ * answers in all: past either, the send goes on without asking, its
+ * files sent as they are (an answer that comes later is dropped quietly,
+ * ask_abandon). A slow receiver delays a send by COMPARE_BUDGET_MS at
+ * most, whatever its size.
  */
 #define COMPARE_WAIT_S		15
+#define COMPARE_BUDGET_MS	30000
 
 void
 compare_begin(struct compare *c, struct ferryd *d, const char *from,
@@ -38,11 +43,16 @@ compare_begin(struct compare *c, struct ferryd *d, const char *from,
 	c->to = to;
 	c->m = m;
 	if (basis || m == NULL || d->conf.site == NULL ||
+	    (d->conf.compare_first != NULL &&
+	    strcmp(d->conf.compare_first, "0") == 0) ||
 	    strcmp(from, d->conf.site) != 0 || strcmp(to, d->conf.site) == 0 ||
-	    (l = hub_link_for(d, to, 0)) == NULL || !l->compare)
+	    (l = hub_link_for(d, to, 0)) == NULL || !l->compare ||
+	    store_dest_busy(d->store, to))
 		return;
+	/* That agent alone: another of the site may see other roots. */
 	snprintf(c->platform, sizeof c->platform, "%s", l->platform);
-	c->on = (c->tc = share_map_cache_new()) != NULL;
+	c->on = (c->link = strdup(l->name)) != NULL &&
+	    (c->tc = share_map_cache_new()) != NULL;
 }
 
 static void
@@ -64,19 +74,29 @@ compare_take(struct compare *c, struct store_task *t)
 	char			*cause = NULL;
 	size_t			 i;
 
+	int64_t			 t0, wait_s;
+
 	memmove(&c->q[0], &c->q[1], --c->nq * sizeof c->q[0]);
 	/* Given up already: no wait for what would not be taken. */
+	wait_s = (COMPARE_BUDGET_MS - c->waited) / 1000;
+	if (c->on && wait_s < 1)
+		compare_off(c, "its answers took all the time a send gives "
+		    "them");
 	if (!c->on) {
-		ask_close(c->d, q.id);
+		ask_abandon(c->d, q.id);
 		free(q.idx);
 		return;
 	}
-	if (ask_wait(c->d, q.id, COMPARE_WAIT_S, &rep, &cause) != 0) {
+	t0 = clock_ms();
+	if (ask_wait(c->d, q.id, wait_s < COMPARE_WAIT_S ? (int)wait_s :
+	    COMPARE_WAIT_S, &rep, &cause) != 0) {
+		c->waited += clock_ms() - t0;
 		compare_off(c, cause != NULL ? cause : "no answer");
 		free(cause);
 		free(q.idx);
 		return;
 	}
+	c->waited += clock_ms() - t0;
 	same = json_string_value(json_object_get(rep, "same"));
 	err = json_string_value(json_object_get(rep, "error"));
 	/* One answer for each name asked, each '0' or '1': else none. */
@@ -98,15 +118,20 @@ static void
 compare_ask(struct compare *c, struct store_task *t, json_t *msg,
     size_t *idx, size_t n)
 {
-	struct hub_link	*l;
+	struct hub_link	*l = NULL;
 	char		 fp[IDENTITY_FP_STRLEN + 1], *cause = NULL;
 	struct compare_q *q;
 
 	while (c->on && c->nq == COMPARE_AHEAD)
 		compare_take(c, t);
-	if (!c->on || (l = hub_link_for(c->d, c->to, 0)) == NULL ||
-	    !l->compare) {
-		compare_off(c, "no agent of it is linked now");
+	if (c->on && ((l = hub_link_named(c->d, c->link)) == NULL ||
+	    !l->compare))
+		compare_off(c, "its agent's link went");
+	/* Other questions (agents' listings, relays) keep their room. */
+	if (c->on && c->d->asks != NULL &&
+	    json_object_size(c->d->asks) >= ASK_MAX / 2)
+		compare_off(c, "the hub has many questions open");
+	if (!c->on || l == NULL) {
 		json_decref(msg);
 		free(idx);
 		return;
@@ -149,6 +174,18 @@ compare_where(struct compare *c, const struct store_task *t,
 	}
 	*rootlen = strlen(res->path) - strlen(res->relative) - 1;
 	return (0);
+}
+
+/* A string's length in JSON, with its quotes and escapes. */
+static size_t
+compare_json_len(const char *s)
+{
+	size_t	n = 2;
+
+	for (; *s != '\0'; s++)
+		n += (unsigned char)*s < 0x20 ? 6 : *s == '"' || *s == '\\' ?
+		    2 : 1;
+	return (n);
 }
 
 /* One page of questions: its root, its names and their listed stat. */
@@ -195,7 +232,7 @@ compare_page_new(struct compare_page *p, const char *root, size_t rootlen)
 	p->sizes = json_array();
 	p->mtimes = json_array();
 	p->nsecs = json_array();
-	p->idx = calloc(COMPARE_MAX, sizeof *p->idx);
+	p->idx = calloc(COMPARE_PAGE, sizeof *p->idx);
 	return (p->root == NULL || p->names == NULL || p->sizes == NULL ||
 	    p->mtimes == NULL || p->nsecs == NULL || p->idx == NULL ? -1 : 0);
 }
@@ -207,32 +244,40 @@ compare_range(struct compare *c, struct store_task *t, size_t from,
 {
 	struct compare_page	 p;
 	struct share_map_result	 res;
-	size_t			 i, rootlen;
+	json_t			*name;
+	size_t			 i, rootlen, len;
 
 	memset(&p, 0, sizeof p);
 	for (i = from; c->on && i < to; i++) {
 		if (compare_where(c, &t[i], &res, &rootlen) != 0)
 			continue;
-		/* A page is one root, COMPARE_MAX names, COMPARE_BYTES. */
-		if (p.n > 0 && (p.n == COMPARE_MAX || p.bytes +
-		    strlen(res.relative) > COMPARE_BYTES ||
+		/* Not UTF-8 (JSON's): not asked about, sent as it is. */
+		if ((name = json_string(res.relative)) == NULL) {
+			share_map_result_clear(&res);
+			continue;
+		}
+		len = compare_json_len(res.relative) + 32;
+		/* A page is one root, COMPARE_PAGE names, COMPARE_BYTES. */
+		if (p.n > 0 && (p.n == COMPARE_PAGE || p.bytes + len >
+		    COMPARE_BYTES ||
 		    strlen(p.root) != rootlen || strncmp(p.root, res.path,
 		    rootlen) != 0))
 			compare_page_send(c, t, &p);
 		if (c->on && p.root == NULL && compare_page_new(&p, res.path,
 		    rootlen) != 0)
 			compare_off(c, "out of memory");
-		if (c->on) {
-			json_array_append_new(p.names,
-			    json_string(res.relative));
-			json_array_append_new(p.sizes, json_integer(t[i].size));
-			json_array_append_new(p.mtimes,
-			    json_integer(t[i].mtime_sec));
-			json_array_append_new(p.nsecs,
-			    json_integer(t[i].mtime_nsec));
-			p.bytes += strlen(res.relative) + 32;
+		if (c->on && (json_array_append_new(p.names, name) != 0 ||
+		    json_array_append_new(p.sizes, json_integer(t[i].size)) !=
+		    0 || json_array_append_new(p.mtimes,
+		    json_integer(t[i].mtime_sec)) != 0 ||
+		    json_array_append_new(p.nsecs,
+		    json_integer(t[i].mtime_nsec)) != 0))
+			compare_off(c, "out of memory");
+		else if (c->on) {
+			p.bytes += len;
 			p.idx[p.n++] = i;
-		}
+		} else
+			json_decref(name);
 		share_map_result_clear(&res);
 	}
 	compare_page_send(c, t, &p);
@@ -242,7 +287,7 @@ void
 compare_note(struct compare *c, struct store_task *t, size_t n, int flush)
 {
 	if (c->d == NULL || (!c->on && c->nq == 0) ||
-	    (!flush && n - c->sent < COMPARE_MAX))
+	    (!flush && n - c->sent < COMPARE_PAGE))
 		return;
 	pthread_mutex_lock(&c->d->mu);
 	if (c->on && n > c->sent)
@@ -268,11 +313,13 @@ compare_end(struct compare *c)
 		return;
 	pthread_mutex_lock(&c->d->mu);
 	for (i = 0; i < c->nq; i++) {
-		ask_close(c->d, c->q[i].id);
+		ask_abandon(c->d, c->q[i].id);
 		free(c->q[i].idx);
 	}
 	c->nq = 0;
 	pthread_mutex_unlock(&c->d->mu);
 	share_map_cache_free(c->tc);
 	c->tc = NULL;
+	free(c->link);
+	c->link = NULL;
 }

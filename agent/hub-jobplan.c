@@ -33,8 +33,10 @@
 #include "hub-jobplan.h"
 #include "store.h"
 
-/* A record: these four, then dst, src and basis, each with its NUL. */
-/* JP_DONE: 1 for a task found at the receiver already (hub-compare.c). */
+/*
+ * A record: these five, then dst, src and basis, each with its NUL.
+ * JP_DONE: 1 for a task found at the receiver already (hub-compare.c).
+ */
 enum { JP_DST, JP_SRC, JP_BASIS, JP_SIZE, JP_DONE, JP_HDR };
 #define JP_HDR_BYTES	(JP_HDR * sizeof(uint64_t))
 /* Bytes a run reads at a time (and holds, unless a record is longer). */
@@ -390,6 +392,7 @@ jobplan_next(void *arg, const struct store_task **t, char **cause)
 		p->cur = *rec;
 		p->cur.dst_path = p->last;
 		p->given = 1;
+		p->ndone += rec->state == STORE_DONE;
 		*t = &p->cur;
 		return (1);
 	}

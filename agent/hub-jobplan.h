@@ -35,6 +35,7 @@ struct jobplan {
 	size_t			*heap;		/* runs by next record */
 	size_t			 nheap;
 	int			 merging, given;
+	size_t			 ndone;	/* given marked done (hub-compare.h) */
 	char			*last;	/* the last destination given */
 	struct store_task	 cur;
 };

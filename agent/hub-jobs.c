@@ -729,9 +729,9 @@ jobs_add_remote(struct jobs_build *b, const json_t *paths)
 static void
 jobs_build_clear(struct jobs_build *b)
 {
-	compare_end(&b->cmp);
 	size_t	i;
 
+	compare_end(&b->cmp);
 	for (i = 0; i < b->n; i++) {
 		free(b->t[i].src_path);
 		free(b->t[i].dst_path);
@@ -826,6 +826,7 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 	char			 uidname[512], by[300], *meta = NULL;
 	int64_t			 id = 0;
 	size_t			 i, files = 0;	/* stored */
+	size_t			 found = 0;	/* of them, stored done */
 	const json_t		*sv = json_object_get(req, "streams");
 	int			 r = 0, no_relay;
 
@@ -939,10 +940,14 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		js.ls = b.ls;
 		b.ls = NULL;
 		/* A planned job in batches, d->mu let go between them. */
-		if (b.plan.nrun > 0)
+		if (b.plan.nrun > 0) {
 			r = jobstore_stream(d, &job, jobplan_next, &b.plan,
 			    jobs_settle, &js, &id, &files, &b.cause);
-		else {
+			found = b.plan.ndone;
+		} else {
+			/* Counted as stored: a file named twice, once. */
+			for (i = 0; i < b.n; i++)
+				found += b.t[i].state == STORE_DONE;
 			pthread_mutex_lock(&d->mu);
 			if ((r = store_batch_begin(d->store, &b.cause)) == 0) {
 				r = store_job_create(d->store, &job, b.t,
@@ -963,9 +968,9 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 	if (r == 0)
 		log_info("job %jd: %zu files from %s to %s, by %s",
 		    (intmax_t)id, files, b.from, b.to, who);
-	if (r == 0 && b.cmp.found > 0)
+	if (r == 0 && found > 0)
 		log_info("job %jd: %zu of its files found at %s already, "
-		    "not sent", (intmax_t)id, b.cmp.found, b.to);
+		    "not sent", (intmax_t)id, found, b.to);
 	jobs_build_clear(&b);
 	free(meta);
 	return (rep);

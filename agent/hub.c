@@ -301,7 +301,7 @@ hub_link_message(struct ferryd *d, struct hub_link *l, const json_t *msg)
 	pthread_mutex_lock(&d->mu);
 	if (json_object_get(msg, "re") != NULL) {
 		/* Dropped unless it answers what this agent was asked. */
-		if (ask_answered(d, fp, msg, &why) != 0)
+		if (ask_answered(d, fp, msg, &why) < 0)
 			audit_note_limited(d, l->name, why, ask_why(msg));
 	} else if (op != NULL && strcmp(op, "api") == 0)
 		relay_from_agent(d, l, msg);

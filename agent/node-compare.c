@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "beneath.h"
+#include "compat.h"
 #include "err.h"
 #include "ferryd.h"
 #include "transfer.h"
@@ -64,7 +65,8 @@ compare_page(const json_t *msg, char *same, size_t n, char **cause)
 	int			 dfd, r = 0;
 
 	memset(same, '0', n);
-	if (root == NULL || *root != '/')
+	/* Absolute as a transfer.start's root is: a drive or UNC on Windows. */
+	if (root == NULL || !compat_path_absolute(root))
 		return (err_set(cause, FERRY_ERR_PROTO, "compare: the root is "
 		    "not an absolute path"));
 	/* A root not there yet holds nothing: all '0', no error. */

@@ -249,7 +249,7 @@ uplink_answer(struct ferryd *d, const json_t *msg)
 	const char	*why;
 
 	pthread_mutex_lock(&d->mu);
-	if (ask_answered(d, "hub", msg, &why) != 0)
+	if (ask_answered(d, "hub", msg, &why) < 0)
 		log_warnx("the hub's answer dropped: %s", why);
 	pthread_mutex_unlock(&d->mu);
 }

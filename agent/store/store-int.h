@@ -142,15 +142,23 @@ int		 store_move_one(struct store *st, struct store_move *m,
 /*
  * store-job.c: a job's checks before it is stored (its sites or user
  * exist, its priority), and its tasks' rows: store_task_rows opens the
- * multi-row INSERT, store_task_insert adds one task (i counts from 0, for
- * errors); the caller flushes (db_rows_flush) and closes it.
+ * multi-row INSERTs (the queued tasks', and those stored done),
+ * store_task_insert adds one task (i counts from 0, for errors);
+ * store_task_rows_end flushes them if r is 0, closes them and returns r
+ * or the flush's error.
  */
 struct db_rows;
+struct store_task_rows {
+	struct db_rows	*queued;
+	struct db_rows	*done;		/* opened at the first */
+};
 int		 store_job_check(struct store *st, const struct store_job *job,
 		     char **cause);
-int		 store_task_rows(struct store *st, struct db_rows **rp,
+int		 store_task_rows(struct store *st, struct store_task_rows *rows,
 		     char **cause);
-int		 store_task_insert(struct store *st, struct db_rows *rows,
+int		 store_task_rows_end(struct store_task_rows *rows, int r,
+		     char **cause);
+int		 store_task_insert(struct store *st, struct store_task_rows *rows,
 		     const struct store_job *job, int64_t id,
 		     const struct store_task *t, size_t i, int64_t now,
 		     char **cause);

@@ -193,25 +193,50 @@ store_agent_jobs_open(struct store *st, const char *place, int64_t *n,
  */
 static const char store_task_head[] =
     "INSERT INTO tasks (job_id, dest, priority, src_path, dst_path,"
-    " basis, size, state, max_attempts, next_try, bytes_done, started,"
-    " finished) VALUES";
+    " basis, size, state, max_attempts, next_try) VALUES";
 static const char store_task_values[] =
-    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+/*
+ * Those found at the receiver already (hub-compare.c), in statements of
+ * their own: the queued ones' keep their ten parameters (a row more a
+ * statement than with thirteen). Never a basis: those are not asked.
+ */
+static const char store_done_head[] =
+    "INSERT INTO tasks (job_id, dest, priority, src_path, dst_path,"
+    " size, state, max_attempts, next_try, bytes_done, started, finished)"
+    " VALUES";
+static const char store_done_values[] =
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 int
-store_task_rows(struct store *st, struct db_rows **rp, char **cause)
+store_task_rows(struct store *st, struct store_task_rows *rows,
+    char **cause)
 {
+	rows->done = NULL;
 	return (db_rows_open(st->db, store_task_head, store_task_values,
-	    "itntttitniizz", rp, cause));
+	    "itntttitni", &rows->queued, cause));
 }
 
 int
-store_task_insert(struct store *st, struct db_rows *rows,
+store_task_rows_end(struct store_task_rows *rows, int r, char **cause)
+{
+	if (r == 0 && rows->queued != NULL)
+		r = db_rows_flush(rows->queued, cause);
+	if (r == 0 && rows->done != NULL)
+		r = db_rows_flush(rows->done, cause);
+	db_rows_close(rows->queued);
+	db_rows_close(rows->done);
+	rows->queued = rows->done = NULL;
+	return (r);
+}
+
+int
+store_task_insert(struct store *st, struct store_task_rows *rows,
     const struct store_job *job, int64_t id, const struct store_task *t,
     size_t i, int64_t now, char **cause)
 {
 	const char	*dest;
-	int		 max;
+	int		 max, r;
 
 	if (t->src_path == NULL || t->dst_path == NULL ||
 	    *t->dst_path == '\0' || t->size < 0)
@@ -224,13 +249,20 @@ store_task_insert(struct store *st, struct db_rows *rows,
 	dest = job->to_site != NULL ? job->to_site : job->to_user;
 	max = t->max_attempts > 0 ? t->max_attempts : st->max_attempts;
 	/* Found at the receiver already (hub-compare.c): done as stored. */
-	if (t->state == STORE_DONE)
-		return (db_rows_add(rows, cause, id, dest, job->priority,
-		    t->src_path, t->dst_path, t->basis, t->size, "done", max,
-		    now, t->size, now, now));
-	return (db_rows_add(rows, cause, id, dest, job->priority,
-	    t->src_path, t->dst_path, t->basis, t->size, "queued", max, now,
-	    (int64_t)0, (int64_t)0, (int64_t)0));
+	if (t->state == STORE_DONE && t->basis != NULL)
+		return (err_set(cause, FERRY_ERR_INVAL, "task %zu: found at "
+		    "the receiver, with a basis", i + 1));
+	if (t->state == STORE_DONE) {
+		if (rows->done == NULL && (r = db_rows_open(st->db,
+		    store_done_head, store_done_values, "itnttitniiii",
+		    &rows->done, cause)) != 0)
+			return (r);
+		return (db_rows_add(rows->done, cause, id, dest,
+		    job->priority, t->src_path, t->dst_path, t->size, "done",
+		    max, now, t->size, now, now));
+	}
+	return (db_rows_add(rows->queued, cause, id, dest, job->priority,
+	    t->src_path, t->dst_path, t->basis, t->size, "queued", max, now));
 }
 
 int
@@ -262,7 +294,7 @@ store_job_create_tx(struct store *st, const struct store_job *job,
     char **cause)
 {
 	char			 detail[96];
-	struct db_rows		*rows = NULL;
+	struct store_task_rows	 rows = { NULL, NULL };
 	int64_t			 total = 0;
 	size_t			 i;
 	int			 r;
@@ -275,11 +307,9 @@ store_job_create_tx(struct store *st, const struct store_job *job,
 	if (ntasks > 0 && (r = store_task_rows(st, &rows, cause)) != 0)
 		return (r);
 	for (i = 0; r == 0 && i < ntasks; i++)
-		r = store_task_insert(st, rows, job, *id, &tasks[i], i, now,
+		r = store_task_insert(st, &rows, job, *id, &tasks[i], i, now,
 		    cause);
-	if (r == 0 && rows != NULL)
-		r = db_rows_flush(rows, cause);
-	db_rows_close(rows);
+	r = store_task_rows_end(&rows, r, cause);
 	/* Those found at the receiver already: the job may be done now. */
 	if (r == 0 && (r = store_job_found(st, *id, tasks, ntasks,
 	    cause)) == 0 && ntasks > 0)
@@ -324,7 +354,7 @@ store_job_stream_tx(struct store *st, const struct store_job *job,
 	const struct store_task	*t;
 	char			 detail[96];
 	struct db_stmt		*s;
-	struct db_rows		*rows;
+	struct store_task_rows	 rows;
 	int64_t			 total = 0, found = 0, fbytes = 0;
 	size_t			 n = 0;
 	int			 r;
@@ -335,7 +365,7 @@ store_job_stream_tx(struct store *st, const struct store_job *job,
 	if ((r = store_task_rows(st, &rows, cause)) != 0)
 		return (r);
 	while ((r = next(arg, &t, cause)) == 1) {
-		r = store_task_insert(st, rows, job, *id, t, n, now, cause);
+		r = store_task_insert(st, &rows, job, *id, t, n, now, cause);
 		if (r != 0)
 			break;
 		total = store_size_add(total, t->size);
@@ -345,10 +375,7 @@ store_job_stream_tx(struct store *st, const struct store_job *job,
 		}
 		n++;
 	}
-	if (r == 0)
-		r = db_rows_flush(rows, cause);
-	db_rows_close(rows);
-	if (r != 0)
+	if ((r = store_task_rows_end(&rows, r, cause)) != 0)
 		return (r);
 	if (n == 0)
 		return (err_set(cause, FERRY_ERR_NOTFOUND, "a job needs a "
@@ -638,4 +665,24 @@ store_job_retry(struct store *st, int64_t id, const char *who, int64_t now,
 {
 	return (store_job_op_run(st, id, who, &store_job_ops[3], now, changed,
 	    cause));
+}
+
+int
+store_dest_busy(struct store *st, const char *dest)
+{
+	/* Each part served by an index: tasks_queued_dest, _running, jobs_state. */
+	static const char	 sql[] = "SELECT CASE WHEN"
+	    " EXISTS (SELECT 1 FROM tasks WHERE dest = ? AND state = 'queued')"
+	    " OR EXISTS (SELECT 1 FROM tasks WHERE dest = ?"
+	    " AND state = 'running')"
+	    " OR EXISTS (SELECT 1 FROM jobs WHERE state = 'paused'"
+	    " AND (to_site = ? OR to_user = ?)) THEN 1 ELSE 0 END";
+	struct db_stmt		*s;
+	int			 r;
+
+	if (db_q(st->db, sql, &s, NULL, "tttt", dest, dest, dest, dest) != 0)
+		return (1);
+	r = db_step(st->db, s, NULL) == 1 ? (int)db_col_int64(s, 0) : 1;
+	db_reset(s);
+	return (r != 0);
 }

@@ -42,7 +42,7 @@ store_job_append(struct store *st, const struct store_job *job, int64_t id,
 	    " bytes_done = bytes_done + ? WHERE id = ?";
 	const struct store_task	*t;
 	struct db_stmt		*s;
-	struct db_rows		*rows = NULL;
+	struct store_task_rows	 rows = { NULL, NULL };
 	int64_t			 total = 0, found = 0, fbytes = 0;
 	size_t			 n = 0;
 	int			 r = 0;
@@ -52,7 +52,7 @@ store_job_append(struct store *st, const struct store_job *job, int64_t id,
 	/* The batch's rows go as multi-row INSERTs (store_task_rows). */
 	r = store_task_rows(st, &rows, cause);
 	while (r == 0 && n < max && (r = next(arg, &t, cause)) == 1) {
-		if ((r = store_task_insert(st, rows, job, id, t, done + n, now,
+		if ((r = store_task_insert(st, &rows, job, id, t, done + n, now,
 		    cause)) != 0)
 			break;
 		total = store_size_add(total, t->size);
@@ -65,9 +65,7 @@ store_job_append(struct store *st, const struct store_job *job, int64_t id,
 	}
 	if (r == 1)
 		r = 0;
-	if (r == 0)
-		r = db_rows_flush(rows, cause);
-	db_rows_close(rows);
+	r = store_task_rows_end(&rows, r, cause);
 	if (r == 0 && n > 0 && (r = db_q(st->db, upd, &s, cause, "iiiiii",
 	    (int64_t)n, (int64_t)n - found, found, total, fbytes, id)) == 0)
 		r = db_exec(st->db, s, cause);

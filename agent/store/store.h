@@ -636,6 +636,13 @@ struct store_task *store_task_slot(struct store_task **t, size_t n,
 	    size_t *cap);
 
 /*
+ * Whether dest (a site or a person) has files still to come from other
+ * jobs (queued, running or paused): then a new send's files are not
+ * taken as there by a compare (hub-compare.c), which would let an older
+ * job's version land after the newer send. 1 on any doubt.
+ */
+int	 store_dest_busy(struct store *st, const char *dest);
+/*
  * A big job in batches (store-jobstream.c), each its own transaction, so
  * that others use the store between them: store_job_open stores the
  * job's row (running, no task yet); store_job_append up to max tasks

@@ -2,8 +2,9 @@
  * Tasks stored done (found at the receiver already, agent/hub-compare.c):
  * through store_job_create, store_job_create_stream and the batches of
  * store_job_append, the job's counters count them done with their bytes,
- * the others queued, and a job whose tasks were all found is done when
- * stored; a job with none found is as before.
+ * the others queued, as the task rows are; a job whose tasks were all
+ * found is done when stored; a job with none found is as before; a task
+ * marked found with a basis is refused (none is asked about).
  */
 #include "config.h"
 
@@ -56,11 +57,41 @@ feed_next(void *arg, const struct store_task **t, char **cause)
 	return (1);
 }
 
+/* The rows as they are: each state's count and the done ones' bytes. */
+struct rows {
+	int64_t	n[STORE_STATE_COUNT];
+	int64_t	bytes_done;
+	int	bad;		/* a done row without its times or bytes */
+};
+
+static int
+row_cb(void *arg, const struct store_task *t)
+{
+	struct rows	*r = arg;
+
+	if (t->state >= 0 && t->state < STORE_STATE_COUNT)
+		r->n[t->state]++;
+	r->bytes_done += t->bytes_done;
+	if (t->state == STORE_DONE && (t->bytes_done != t->size ||
+	    t->started == 0 || t->finished == 0))
+		r->bad++;
+	return (0);
+}
+
 static void
 check_job(struct store *st, int64_t id, enum store_state state,
     int64_t done, int64_t queued, int64_t bytes_done)
 {
 	struct store_job	j;
+	struct rows		rows;
+
+	/* The task rows say what the job's counters say. */
+	memset(&rows, 0, sizeof rows);
+	ASSERT_INT_EQ(store_job_tasks(st, id, row_cb, &rows, NULL), 0);
+	ASSERT_INT_EQ(rows.n[STORE_DONE], done);
+	ASSERT_INT_EQ(rows.n[STORE_QUEUED], queued);
+	ASSERT_INT_EQ(rows.bytes_done, bytes_done);
+	ASSERT_INT_EQ(rows.bad, 0);
 
 	if (store_job_get(st, id, &j, NULL) != 0)
 		TEST_FAIL("job %jd is not there", (intmax_t)id);
@@ -104,6 +135,16 @@ main(void)
 	set_tasks("c", 0);
 	ASSERT_INT_EQ(store_job_create(st, &job, tasks, 3, 1, &id, NULL), 0);
 	check_job(st, id, STORE_RUNNING, 0, 3, 0);
+
+	/* Found with a basis: no such task is ever asked about. */
+	set_tasks("x", 1);
+	tasks[0].basis = "/dst/old";
+	ASSERT_INT_EQ(store_job_create(st, &job, tasks, 3, 1, &id, &cause),
+	    FERRY_ERR_INVAL);
+	ASSERT_STR_CONTAINS(cause, "task 1: found at the receiver, with a "
+	    "basis");
+	free(cause);
+	cause = NULL;
 
 	/* As a stream: the third found. */
 	set_tasks("d", 4);
