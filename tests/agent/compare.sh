@@ -4,7 +4,9 @@
 # lists la holds already, by the receiver's own quick check (size and
 # mtime), and stores those done without a transfer. What differs (new
 # content, another size or mtime, missing, a symlink in its place) is
-# sent as always; with la away, the job waits for it as before.
+# sent as always; with la away, the job waits for it as before, and
+# while it waits (paused) no other send to la is answered from la;
+# compare-first 0 in the hub's ferryd.conf turns the asking off.
 . "${srcdir:-.}/tests/agent/lib.sh"
 need sqlite3
 
@@ -81,10 +83,39 @@ j4=$(tail -n1 "$TMP/out")
 checks=$((checks + 1))
 [ "$(q "SELECT n_done FROM jobs WHERE id = $j4")" = 0 ] ||
     fail "job $j4 has files done while la was away"
+# Paused, job 4 still has a file to bring to la: a send now is not
+# answered from what la holds (job 4's version would land after it).
+run 0 "$FERRY" pause "$j4" --state "$HUB"
 start_daemon "$TMP/la-server"
 wait_linked la-server
+run 0 "$FERRY" send --from hq --to la --wait --state "$HUB" \
+    "$S/show/sh010/plates"
+j5=$(q "SELECT max(id) FROM jobs")
+checks=$((checks + 1))
+! grep -q "job $j5: .* found at" "$HUB.log" ||
+    fail "job $j5 was answered from la while job $j4 was paused"
+checks=$((checks + 1))
+[ "$(transfers "$j5")" -ge 1 ] || fail "job $j5 ran no transfer"
+run 0 "$FERRY" resume "$j4" --state "$HUB"
 until_settled "$j4"
 checks=$((checks + 1))
 cmp -s "$S/show/sh020/comp.mov" "$L/show/sh020/comp.mov" ||
     fail "comp.mov v2 did not arrive after la came back"
+
+# compare-first 0: the hub asks nothing; the receiver skips, as before.
+kill "$HUBPID"; wait "$HUBPID" 2>/dev/null || true
+echo "compare-first 0" >>"$HUB/ferryd.conf"
+start_daemon "$HUB"
+HUBPID=$DPID
+wait_linked la-server
+run 0 "$FERRY" send --from hq --to la --wait --state "$HUB" "$S/show"
+j6=$(q "SELECT max(id) FROM jobs")
+checks=$((checks + 1))
+! grep -q "job $j6: .* found at" "$HUB.log" ||
+    fail "job $j6 was answered from la with compare-first 0"
+checks=$((checks + 1))
+[ "$(transfers "$j6")" -ge 1 ] || fail "job $j6 ran no transfer"
+checks=$((checks + 1))
+[ "$(q "SELECT state FROM jobs WHERE id = $j6")" = done ] ||
+    fail "job $j6 is not done"
 finish

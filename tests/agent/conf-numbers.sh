@@ -28,10 +28,11 @@ refused recv-rate-window 4 "5 to 3600"
 refused max-agent-jobs 7x "1 to 1000000"
 refused mail-max-per-hour 0 "1 to 1000000"
 refused max-agent-messages 0 "1 to 1000000"
+refused compare-first 2 "0 to 1"
 checks=$((checks + 1))
 [ ! -S "$HUB/ferryd.sock" ] || fail "a refused hub left its socket"
 
-printf 'max-job-files 1000\nrecv-min-rate 0\nrecv-rate-window 3600\ntransfers-per-agent 64\nretry-base 1\n' \
+printf 'max-job-files 1000\nrecv-min-rate 0\nrecv-rate-window 3600\ntransfers-per-agent 64\nretry-base 1\ncompare-first 0\n' \
     >>"$HUB/ferryd.conf"
 make_hub_started=0
 start_daemon "$HUB" && make_hub_started=1
