@@ -23,6 +23,7 @@ q() { hub_q "$1"; }
 # three files must all be stored queued, and the hub's log say WHY.
 forged() {
 	why=$1; shift
+	rm -f "$TMP/evil.out"	# not an earlier talk's (data-lib.sh)
 	"$EVIL" talk "$TMP/vs-server" --hold 25000 "$@" \
 	    --first '{"op":"hello","name":"vs-server","compare":true}' \
 	    >"$TMP/evil.out" 2>&1 &

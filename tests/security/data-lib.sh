@@ -31,6 +31,10 @@ evil_talk() {
 	et_hold=$1
 	et_list="{\"re\":\"@req\",\"files\":[{\"path\":\"$2\",\"size\":$3}]}"
 	shift 3
+	# Gone first: the background shell truncates it only when it runs,
+	# and an earlier talk's welcome was taken for this one's (a send
+	# then found no agent linked: control-flood.sh under load).
+	rm -f "$TMP/evil.out"
 	"$EVIL" talk "$TMP/evil" --hold "$et_hold" --on "list=$et_list" "$@" \
 	    >"$TMP/evil.out" 2>&1 &
 	epid=$!
