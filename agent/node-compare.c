@@ -65,8 +65,11 @@ compare_page(const json_t *msg, char *same, size_t n, char **cause)
 	int			 dfd, r = 0;
 
 	memset(same, '0', n);
-	/* Absolute as a transfer.start's root is: a drive or UNC on Windows. */
-	if (root == NULL || !compat_path_absolute(root))
+	/*
+	 * Absolute: '/' first (also on Windows under wine, as the tests
+	 * give a transfer.start's root), or a drive or UNC on Windows.
+	 */
+	if (root == NULL || (*root != '/' && !compat_path_absolute(root)))
 		return (err_set(cause, FERRY_ERR_PROTO, "compare: the root is "
 		    "not an absolute path"));
 	/* A root not there yet holds nothing: all '0', no error. */
