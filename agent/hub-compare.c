@@ -13,6 +13,7 @@
 #include "expand.h"
 #include "ferryd.h"
 #include "hub-compare.h"
+#include "hub-dispatch.h"
 #include "identity.h"
 #include "log.h"
 #include "share-map.h"
@@ -176,18 +177,6 @@ compare_where(struct compare *c, const struct store_task *t,
 	return (0);
 }
 
-/* A string's length in JSON, with its quotes and escapes. */
-static size_t
-compare_json_len(const char *s)
-{
-	size_t	n = 2;
-
-	for (; *s != '\0'; s++)
-		n += (unsigned char)*s < 0x20 ? 6 : *s == '"' || *s == '\\' ?
-		    2 : 1;
-	return (n);
-}
-
 /* One page of questions: its root, its names and their listed stat. */
 struct compare_page {
 	char	*root;
@@ -256,7 +245,7 @@ compare_range(struct compare *c, struct store_task *t, size_t from,
 			share_map_result_clear(&res);
 			continue;
 		}
-		len = compare_json_len(res.relative) + 32;
+		len = dispatch_json_len(res.relative) + 32;
 		/* A page is one root, COMPARE_PAGE names, COMPARE_BYTES. */
 		if (p.n > 0 && (p.n == COMPARE_PAGE || p.bytes + len >
 		    COMPARE_BYTES ||

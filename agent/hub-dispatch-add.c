@@ -207,8 +207,7 @@ dispatch_add(struct jobs_xfer *x, struct share_map *m,
 	return (0);
 }
 
-/* A string's length in JSON, with its quotes and escapes. */
-static size_t
+size_t
 dispatch_json_len(const char *s)
 {
 	size_t	n = 2;	/* the quotes */

@@ -257,5 +257,7 @@ int	dispatch_add(struct jobs_xfer *x, struct share_map *m,
 	    const struct store_job *j, const struct store_task *t,
 	    struct dispatch_src *src, json_t *suspects, char **cause);
 size_t	dispatch_start_bytes(const struct transfer_file *f);
+/* A string's length in JSON, with its quotes and escapes (NULL: 2). */
+size_t	dispatch_json_len(const char *s);
 
 #endif
