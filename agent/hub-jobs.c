@@ -31,6 +31,7 @@
 #include "err.h"
 #include "ferryd.h"
 #include "hub-compare.h"
+#include "hub-jobs-int.h"
 #include "identity.h"
 #include "link.h"
 #include "log.h"
@@ -268,39 +269,6 @@ jobs_acl(struct ferryd *d, const char *op, const json_t *req,
 	return (rep);
 }
 
-/* A job being put together from the paths of a send request. */
-struct jobs_build {
-	struct ferryd		*d;
-	struct share_map	*m;
-	const char		*from;
-	const char		*to;
-	const json_t		*basis;	/* source path -> its basis; NULL */
-	struct store_task	*t;
-	size_t			 n, cap;	/* tasks in t, its room */
-	char			*cause;
-	int			 skip_missing;	/* frames not on disk */
-	/* Whether from and to are restricted: 0 no, 1 yes, else unknown. */
-	int			 restricted[2];
-	struct hub_sftp_site	*sftp;	/* an end that is an SFTP site */
-	struct jobplan		 plan;	/* t[] spilled to disk, if big */
-	int64_t			 files;	/* added so far, spilled or not */
-	long			 max_files;	/* max-job-files */
-	/* An agent's listing (jobs_add_remote): what was asked, since when. */
-	const json_t		*asked;
-	int64_t			 list_start;
-	long			 list_max;	/* max-list-time, seconds */
-	const char		*list_limit;	/* the limit it broke, if any */
-	/* Whose roots each end's paths are in ("": not known, none linked). */
-	char			 from_platform[16];
-	char			 to_platform[16];
-	/* Each directory translated once (share-map.h); NULL: none. */
-	struct share_map_cache	*tc;
-	/* The hub lists: each file's stat, for the dispatcher to reuse. */
-	struct liststat		*ls;
-	const char		*root;		/* the share root listed */
-	/* What the receiver holds already, asked while listing. */
-	struct compare		 cmp;
-};
 
 /*
  * Files in one send: JOBS_MAX_FILES (hub-jobplan.h). Seconds an agent
@@ -526,6 +494,9 @@ jobs_add_local(const char *path, const struct stat *sb, void *arg)
 	/* The dispatcher may take this stat for its own (hub-liststat.h). */
 	if ((r = jobs_add_file(b, path, sb->st_size, sb)) == 0)
 		liststat_note(b->ls, b->root, path, sb);
+	/* A whole batch of a send stored while listed: stored now. */
+	if (r == 0 && b->st != NULL && b->n >= JOBSTORE_BATCH)
+		r = jobstream_batch(b);
 	return (r);
 }
 
@@ -781,43 +752,12 @@ jobs_audit_refusal(struct ferryd *d, const char *who,
 	json_decref(detail);
 }
 
-/*
- * A job's no-relay mark and streams, stored with it (a planned job's in
- * its first transaction, before any task is there to run). Holds d->mu.
- */
-struct jobs_settings {
-	int		 no_relay;
-	const json_t	*streams;
-	struct liststat	*ls;	/* the listing's stats, for this job alone */
-};
-
-static int
-jobs_settle(struct ferryd *d, int64_t id, void *arg, char **cause)
-{
-	struct jobs_settings	*js = arg;
-	int			 r = 0;
-
-	if (js->no_relay)
-		r = store_relay_job_set(d->store, id, 0, cause);
-	if (r == 0 && js->streams != NULL)
-		r = store_streams_job_set(d->store, id,
-		    (int)json_integer_value(js->streams), cause);
-	/*
-	 * Its id known, before any of its tasks can be planned (d->mu is
-	 * held): the dispatcher lends these stats to this job alone.
-	 */
-	if (r == 0) {
-		liststat_publish(js->ls, id);
-		js->ls = NULL;	/* taken */
-	}
-	return (r);
-}
-
 json_t *
 jobs_send(struct ferryd *d, const char *op, const json_t *req,
     uid_t uid)
 {
 	struct jobs_build	 b;
+	struct jobs_stream	 st;
 	struct store_job	 job;
 	struct jobs_settings	 js;
 	json_t			*paths, *p, *rep;
@@ -828,7 +768,7 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 	size_t			 i, files = 0;	/* stored */
 	size_t			 found = 0;	/* of them, stored done */
 	const json_t		*sv = json_object_get(req, "streams");
-	int			 r = 0, no_relay;
+	int			 r = 0, no_relay, streamed = 0;
 
 	/* Its own streams (hub-streams.c); absent: the site's or the plan's. */
 	if (sv != NULL && (!json_is_integer(sv) || json_integer_value(sv) < 1 ||
@@ -853,6 +793,14 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 		if (!json_is_string(p))
 			return (jobs_error("paths must be strings"));
 	}
+	if (who == NULL && json_is_string(json_object_get(req, "for"))) {
+		/* A local tool (ferry-ftrack) acting for one of its users. */
+		snprintf(uidname, sizeof uidname, "%.200s (via %s)",
+		    json_string_value(json_object_get(req, "for")),
+		    caller_uid(req, uid, by, sizeof by));
+		who = uidname;
+	} else if (who == NULL)
+		who = caller_name(req, uid, uidname, sizeof uidname);
 	/* Before the paths are listed: meta is refused on its own. */
 	if ((r = jobmeta_check(req, &meta, &b.cause)) == 0 &&
 	    (r = names_endpoint(d, b.from, &b.cause)) == 0)
@@ -877,58 +825,46 @@ jobs_send(struct ferryd *d, const char *op, const json_t *req,
 			r = jobs_add_paths(&b, paths);
 	} else if (r == 0 && strcmp(b.from, d->conf.site) != 0)
 		r = jobs_add_remote(&b, paths);
-	else if (r == 0)
+	else if (r == 0) {
+		/* One path, no basis: stored while listed (hub-jobs-int.h). */
+		if (json_array_size(paths) == 1 &&
+		    json_object_size(b.basis) == 0) {
+			memset(&st, 0, sizeof st);
+			st.req = req;
+			st.who = who;
+			st.meta = meta;
+			st.js.no_relay = no_relay;
+			st.js.streams = sv;
+			b.st = &st;
+		}
 		r = jobs_add_paths(&b, paths);
+	}
+	if (b.st != NULL && b.st->opened) {
+		streamed = 1;
+		r = jobstream_end(&b, r);
+		id = st.run.id;
+		files = st.run.n;
+		found = st.found;
+	}
 	/* The last answers, before the tasks move. */
-	if (r == 0)
+	if (r == 0 && !streamed)
 		compare_note(&b.cmp, b.t, b.n, 1);
 	if (r == 0 && b.plan.nrun > 0 && b.n > 0)
 		r = jobplan_spill(&b.plan, b.t, &b.n, &b.cause);
 	if (r == 0)
 		jobs_tasks_dedupe(b.t, &b.n);
-	if (r == 0 && b.n == 0 && b.plan.nrun == 0)
+	if (r == 0 && !streamed && b.n == 0 && b.plan.nrun == 0)
 		r = err_set(&b.cause, FERRY_ERR_NOTFOUND, "nothing to send: no "
 		    "file under the paths given");
-	if (who == NULL && json_is_string(json_object_get(req, "for"))) {
-		/* A local tool (ferry-ftrack) acting for one of its users. */
-		snprintf(uidname, sizeof uidname, "%.200s (via %s)",
-		    json_string_value(json_object_get(req, "for")),
-		    caller_uid(req, uid, by, sizeof by));
-		who = uidname;
-	} else if (who == NULL)
-		who = caller_name(req, uid, uidname, sizeof uidname);
-	if (r == 0)
+	/* A streamed one's was made before its job (jobstream_batch). */
+	if (r == 0 && !streamed)
 		r = dispatch_relay_check(d, b.from, b.to, !no_relay, who,
 		    &b.cause);
 	if (r == FERRY_ERR_DENIED)
 		jobs_audit_refusal(d, who, &b, req);
-	if (r == 0) {
-		enum store_clearance cl;
-
-		memset(&job, 0, sizeof job);
-		job.submitter = (char *)(uintptr_t)who;
-		job.from_site = (char *)(uintptr_t)b.from;
-		/* A person's agent's: max-agent-jobs (hub-relay.c). */
-		job.agent_jobs_max = json_integer_value(json_object_get(req,
-		    "_jobs_max"));
+	if (r == 0 && !streamed) {
 		liststat_seal(b.ls);	/* its index, before d->mu is taken */
-		pthread_mutex_lock(&d->mu);
-		/*
-		 * A person's agent (a vendor publishing back) is a source site
-		 * named by its e-mail, as in the share map.
-		 */
-		if (store_user_get(d->store, b.from, &cl, NULL) == 0)
-			store_site_add(d->store, b.from, clock_now(), NULL);
-		if (store_user_get(d->store, b.to, &cl, NULL) == 0)
-			job.to_user = (char *)(uintptr_t)b.to;
-		else
-			job.to_site = (char *)(uintptr_t)b.to;
-		pthread_mutex_unlock(&d->mu);
-		job.priority = (int)json_integer_value(json_object_get(req,
-		    "priority"));
-		job.note = (char *)(uintptr_t)json_string_value(
-		    json_object_get(req, "note"));
-		job.meta = meta;
+		jobs_job_fill(&b, req, who, meta, &job);
 		/*
 		 * The job and its no-relay mark in one transaction. The
 		 * commit is where a full disk says so (SQLITE_FULL): its

@@ -33,14 +33,6 @@
 #include "store.h"
 
 /*
- * Tasks a transaction: about 0.1 s of d->mu at 22 µs a task, and a
- * transfer's worth (the dispatcher's walk reads 4,096 tasks), so that
- * the first transfer starts after one batch and the job's transfers,
- * which need d->mu for their reports, wait less for each batch (8,192:
- * a no-op of 20,000 files 4 % slower, docs/benchmarks.md).
- */
-#define JOBSTORE_BATCH	4096
-/*
  * A pause between batches, for others to take d->mu (0.25 s a million).
  * test-store-hold (a path, tests only): while that file is there, each
  * batch after the first waits (at most JOBSTORE_HOLD_MAX polls of 10 ms),
@@ -50,7 +42,8 @@
  */
 #define JOBSTORE_GAP_US	2000
 #define JOBSTORE_HOLD_MAX	6000
-/* Jobs being stored at once (each is a send of > 16,384 files). */
+/* Jobs being stored at once (each a send of > 16,384 files, or of one
+ * path and > JOBSTORE_BATCH). */
 #define JOBSTORE_MAX	16
 
 /*
@@ -64,6 +57,8 @@ struct jobstore_src {
 	void			*arg;
 	const struct store_task	*first;
 	int			 r;		/* the first read's */
+	int			 ended;		/* next said there is no more */
+	size_t			 left;		/* what it has, SIZE_MAX: unknown */
 };
 
 static int
@@ -72,8 +67,13 @@ jobstore_next(void *arg, const struct store_task **t, char **cause)
 	struct jobstore_src	*src = arg;
 	int			 r = src->r;
 
-	if (src->first == NULL && r == 1)
-		return (src->next(src->arg, t, cause));
+	if (src->first == NULL && r == 1) {
+		if ((r = src->next(src->arg, t, cause)) == 0)
+			src->ended = 1;
+		return (r);
+	}
+	if (r == 0)
+		src->ended = 1;
 	/* The first read's row, or its end (then again at each call). */
 	*t = src->first;
 	src->first = NULL;
@@ -304,56 +304,131 @@ jobstore_fail(struct ferryd *d, int64_t id, size_t n, int r, char **cause)
 	return (ur != 0);
 }
 
-int
-jobstore_stream(struct ferryd *d, const struct store_job *job,
-    int (*next)(void *, const struct store_task **, char **), void *arg,
-    int (*settle)(struct ferryd *, int64_t, void *, char **), void *sarg,
-    int64_t *id, size_t *files, char **cause)
-{
-	struct jobstore_src	 src;
-	int64_t			 now = clock_now(), new_id = 0, *slot;
-	size_t			 n = 0, k = JOBSTORE_BATCH;
-	int			 r, kept = 0;
+/* An array's tasks, for store_job_append. */
+struct jobstore_array {
+	const struct store_task	*t;
+	size_t			 n, at;
+};
 
-	src.next = next;
-	src.arg = arg;
-	src.first = NULL;
-	if ((src.r = next(arg, &src.first, cause)) < 0)
-		return (src.r);
-	pthread_mutex_lock(&d->mu);
-	r = jobstore_open(d, job, now, settle, sarg, &new_id, cause);
-	while (r == 0 && k == JOBSTORE_BATCH) {
+static int
+jobstore_array_next(void *arg, const struct store_task **t, char **cause)
+{
+	struct jobstore_array	*a = arg;
+
+	(void)cause;
+	if (a->at == a->n)
+		return (0);
+	*t = &a->t[a->at++];
+	return (1);
+}
+
+/*
+ * Stores next's tasks in batches, each its own transaction, d->mu taken
+ * for each and let go between them, until next says there are no more:
+ * src->first (src->r) is what a first read gave, if one was made.
+ */
+static int
+jobstore_feed(struct ferryd *d, struct jobstore_run *run,
+    struct jobstore_src *src, char **cause)
+{
+	size_t	k;
+	int	r = 0;
+
+	while (r == 0 && !src->ended) {
 		/*
 		 * Others take the store between two batches. A mutex is not
 		 * fair: unlocked and locked again at once, it stayed with this
 		 * thread for several batches (`ferry jobs` waited up to 3.3 s
 		 * at a load of 30), so the others get a moment to take it.
 		 */
-		pthread_mutex_unlock(&d->mu);
-		jobstore_pause(d, n);
+		jobstore_pause(d, run->n);
 		pthread_mutex_lock(&d->mu);
+		k = 0;
 		if ((r = store_batch_begin_light(d->store, cause)) == 0)
 			r = store_batch_end(d->store, store_job_append(d->store,
-			    job, new_id, jobstore_next, &src, JOBSTORE_BATCH,
-			    n, now, &k, cause), cause);
+			    run->job, run->id, jobstore_next, src,
+			    JOBSTORE_BATCH, run->n, run->now, &k, cause), cause);
 		if (r == 0)
-			n += k;
+			run->n += k;
 		/* Its stored tasks may start while the rest is stored. */
 		if (r == 0 && k > 0)
 			pthread_cond_signal(&d->wake);
+		pthread_mutex_unlock(&d->mu);
+		/* Short of a whole batch, or all it has: there is no more. */
+		if (k < JOBSTORE_BATCH || (src->left != SIZE_MAX &&
+		    (src->left -= k) == 0))
+			src->ended = 1;
 	}
-	if (r == 0)
-		r = jobstore_close(d, job, new_id, n, now, cause);
-	if (r != 0 && new_id != 0)
-		kept = jobstore_fail(d, new_id, n, r, cause);
-	if (new_id != 0 && !kept && (slot = jobstore_slot(new_id)) != NULL) {
+	return (r);
+}
+
+int
+jobstore_begin(struct ferryd *d, struct jobstore_run *run,
+    const struct store_job *job,
+    int (*settle)(struct ferryd *, int64_t, void *, char **), void *sarg,
+    char **cause)
+{
+	int	r;
+
+	run->job = job;
+	run->id = 0;
+	run->n = 0;
+	run->now = clock_now();
+	pthread_mutex_lock(&d->mu);
+	r = jobstore_open(d, job, run->now, settle, sarg, &run->id, cause);
+	if (r != 0)
+		run->id = 0;
+	pthread_mutex_unlock(&d->mu);
+	return (r);
+}
+
+int
+jobstore_add(struct ferryd *d, struct jobstore_run *run,
+    const struct store_task *t, size_t n, char **cause)
+{
+	struct jobstore_array	a = { t, n, 0 };
+	struct jobstore_src	src = { jobstore_array_next, &a, NULL, 1, 0, n };
+
+	return (n == 0 ? 0 : jobstore_feed(d, run, &src, cause));
+}
+
+int
+jobstore_end(struct ferryd *d, struct jobstore_run *run, int r, char **cause)
+{
+	int64_t	*slot;
+	int	 kept = 0;
+
+	pthread_mutex_lock(&d->mu);
+	if (r == 0 && run->id != 0)
+		r = jobstore_close(d, run->job, run->id, run->n, run->now,
+		    cause);
+	if (r != 0 && run->id != 0)
+		kept = jobstore_fail(d, run->id, run->n, r, cause);
+	if (run->id != 0 && !kept && (slot = jobstore_slot(run->id)) != NULL) {
 		*slot = 0;
 		jobstore_save(d, NULL);
 	}
 	pthread_mutex_unlock(&d->mu);
-	if (r == 0) {
-		*id = new_id;
-		*files = n;
+	return (r);
+}
+
+int
+jobstore_stream(struct ferryd *d, const struct store_job *job,
+    int (*next)(void *, const struct store_task **, char **), void *arg,
+    int (*settle)(struct ferryd *, int64_t, void *, char **), void *sarg,
+    int64_t *id, size_t *files, char **cause)
+{
+	struct jobstore_src	src = { next, arg, NULL, 0, 0, SIZE_MAX };
+	struct jobstore_run	run;
+	int			r;
+
+	if ((src.r = next(arg, &src.first, cause)) < 0)
+		return (src.r);
+	if ((r = jobstore_begin(d, &run, job, settle, sarg, cause)) == 0)
+		r = jobstore_feed(d, &run, &src, cause);
+	if ((r = jobstore_end(d, &run, r, cause)) == 0) {
+		*id = run.id;
+		*files = run.n;
 	}
 	return (r);
 }

@@ -178,17 +178,8 @@ liststat_sweep(int64_t now)
 }
 
 void
-liststat_publish(struct liststat *ls, int64_t job)
+liststat_publish_more(struct liststat *ls, int64_t job)
 {
-	struct liststat	*o;
-
-	/*
-	 * A job id a store may give again (a job removed after its storing
-	 * failed): whatever an earlier listing left under it goes.
-	 */
-	for (o = liststat_head; o != NULL; o = o->next)
-		if (o->job == job)
-			o->left = 0;
 	liststat_sweep(clock_ms());
 	liststat_seal(ls);
 	if (ls == NULL || ls->index == NULL || ls->n == 0 || ls->full ||
@@ -201,6 +192,21 @@ liststat_publish(struct liststat *ls, int64_t job)
 	ls->next = liststat_head;
 	liststat_head = ls;
 	liststat_bytes += ls->bytes;
+}
+
+void
+liststat_publish(struct liststat *ls, int64_t job)
+{
+	struct liststat	*o;
+
+	/*
+	 * A job id a store may give again (a job removed after its storing
+	 * failed): whatever an earlier listing left under it goes.
+	 */
+	for (o = liststat_head; o != NULL; o = o->next)
+		if (o->job == job)
+			o->left = 0;
+	liststat_publish_more(ls, job);
 }
 
 /* The note of ls for path below root not taken yet, or NULL. */

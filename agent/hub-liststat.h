@@ -55,6 +55,11 @@ void		 liststat_seal(struct liststat *ls);
  */
 void		 liststat_publish(struct liststat *ls, int64_t job);
 /*
+ * The same for the next part of job's listing, stored while it is
+ * listed (hub-jobstream.c): what was published of it before stays.
+ */
+void		 liststat_publish_more(struct liststat *ls, int64_t job);
+/*
  * The size, mtime and mode job's own listing found for path below root,
  * within LISTSTAT_MS, into sb (only those fields): 0, and the note is
  * forgotten (a retry stats); -1 if there is none. Never another job's
