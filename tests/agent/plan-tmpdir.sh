@@ -35,9 +35,13 @@ make_hub
 if [ -n "$old_tmpdir" ]; then export TMPDIR="$old_tmpdir"; else unset TMPDIR; fi
 enrol_agent la la-server
 run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
+# Its 17 directories as 17 paths: a send of one path is stored while it
+# is listed, with no plan (hub-jobstream.c); several are planned.
+dirs=$(for d in "$S"/big/d*; do printf '%s ' "$d"; done)
 # Full: a file fills the tmpfs but for a few bytes.
 dd if=/dev/zero of="$T/fill" bs=1k count=60 2>/dev/null || true
-run 1 "$FERRY" send --from hq --to la --state "$HUB" "$S/big"
+# shellcheck disable=SC2086
+run 1 "$FERRY" send --from hq --to la --state "$HUB" $dirs
 err_has "$T"
 err_has "No space left on device"
 checks=$((checks + 1))
@@ -46,7 +50,8 @@ checks=$((checks + 1))
 rm -f "$T/fill"
 umount "$T"
 mount -t tmpfs -o size=16m ferry-plantmp "$T" || fail "remount"
-run 0 "$FERRY" send --from hq --to la --wait --state "$HUB" "$S/big"
+# shellcheck disable=SC2086
+run 0 "$FERRY" send --from hq --to la --wait --state "$HUB" $dirs
 checks=$((checks + 1))
 [ "$(find "$L/big" -type f | wc -l)" = 17000 ] ||
     fail "la has $(find "$L/big" -type f | wc -l) of the 17,000 files"
