@@ -193,3 +193,23 @@ wait_linked() {
 		sleep 0.1
 	done
 }
+
+# poll_held FILE N: `ferry jobs` of the newest job, "id files done_files
+# state", appended to FILE while the send (pid $sp) runs. $HOLD (the
+# hub's test-store-hold) goes once a job of N files being stored has all
+# it stored so far delivered, seen so a few times (or after 60 s).
+poll_held() {
+	: >"$1"
+	_seen=0 _i=0
+	while kill -0 "$sp" 2>/dev/null; do
+		"$FERRY" jobs --json --limit 1 --state "$HUB" >"$TMP/poll" \
+		    2>/dev/null && jq -r '.[0] // empty |
+		    "\(.id) \(.files) \(.done_files) \(.state)"' \
+		    "$TMP/poll" >>"$1"
+		tail -n 1 "$1" | awk -v n="$2" '$2 > 0 && $2 < n && $3 == $2 {
+		    ok = 1 } END { exit !ok }' && _seen=$((_seen + 1))
+		_i=$((_i + 1))
+		[ $_seen -lt 5 ] && [ $_i -lt "$(slow 600)" ] || rm -f "$HOLD"
+		sleep 0.1
+	done
+}

@@ -24,30 +24,11 @@ HUB_CONF="test-store-hold $HOLD
 max-job-files 8500"
 hub_and_la "$S" "$L"
 
-# poll FILE TOTAL: `ferry jobs` of the newest job, "id files done_files
-# state", appended to FILE while the send (pid $sp) runs. The hold goes
-# once a batch is all delivered and seen so a few times (or after 60 s).
-poll() {
-	: >"$1"
-	seen=0 i=0
-	while kill -0 "$sp" 2>/dev/null; do
-		"$FERRY" jobs --json --limit 1 --state "$HUB" >"$TMP/poll" \
-		    2>/dev/null && jq -r '.[0] // empty |
-		    "\(.id) \(.files) \(.done_files) \(.state)"' \
-		    "$TMP/poll" >>"$1"
-		tail -n 1 "$1" | awk -v n="$2" '$2 > 0 && $2 < n && $3 == $2 {
-		    ok = 1 } END { exit !ok }' && seen=$((seen + 1))
-		i=$((i + 1))
-		[ $seen -lt 5 ] && [ $i -lt "$(slow 600)" ] || rm -f "$HOLD"
-		sleep 0.1
-	done
-}
-
 touch "$HOLD"
 "$FERRY" send --from hq --to la --wait --state "$HUB" "$S/big" \
     >"$TMP/send.out" 2>&1 &
 sp=$!
-poll "$TMP/polls" "$N"
+poll_held "$TMP/polls" "$N"
 wait "$sp" || fail "ferry send --wait failed: $(cat "$TMP/send.out")"
 job=$(awk 'NR == 1 { print $1 }' "$TMP/polls")
 echo "polls: $(wc -l <"$TMP/polls"); half stored: $(awk -v n=$N \
@@ -83,7 +64,7 @@ touch "$HOLD"
 "$FERRY" send --from hq --to la --wait --state "$HUB" "$S/bigger" \
     >"$TMP/send2.out" 2>&1 &
 sp=$!
-poll "$TMP/polls2" "$M"
+poll_held "$TMP/polls2" "$M"
 st=0
 wait "$sp" || st=$?
 checks=$((checks + 1))
