@@ -213,3 +213,31 @@ poll_held() {
 		sleep 0.1
 	done
 }
+
+# held_send PATH N: `ferry send --wait` of PATH (N files) from hq to la
+# with $HOLD there, polled into $TMP/polls (poll_held); job is its id.
+# Checks that a transfer of it started before it was all stored, and
+# that it did not end while it was being stored.
+held_send() {
+	touch "$HOLD"
+	"$FERRY" send --from hq --to la --wait --state "$HUB" "$1" \
+	    >"$TMP/send.out" 2>&1 &
+	sp=$!
+	poll_held "$TMP/polls" "$2"
+	wait "$sp" || fail "ferry send --wait failed: $(cat "$TMP/send.out")"
+	job=$(awk 'NR == 1 { print $1 }' "$TMP/polls")
+	echo "polls: $(wc -l <"$TMP/polls"); half stored: $(awk -v n="$2" \
+	    '$2 < n' "$TMP/polls" | sort -u | tr '\n' ';')"
+	checks=$((checks + 1))
+	awk -v j="$job" -v n="$2" '
+	    $0 ~ "transfer [0-9]+ \\(job " j "\\)" && !end { started = 1 }
+	    $0 ~ "job " j ": " n " files from" { end = 1 }
+	    END { exit !(started && end) }' "$HUB.log" ||
+	    fail "the hub's log has no transfer of job $job before it was stored"
+	checks=$((checks + 1))
+	awk -v n="$2" '$2 < n && ($4 == "done" || $4 == "failed") { bad = 1 }
+	    END { exit bad }' "$TMP/polls" ||
+	    fail "job $job ended while it was stored: $(awk -v n="$2" \
+	    '$2 < n && ($4 == "done" || $4 == "failed")' "$TMP/polls" |
+	    head -n 3)"
+}
