@@ -703,8 +703,8 @@ struct jobstore_run {
 };
 /*
  * Tasks a transaction (and at most one jobstore_add's): about 0.1 s of
- * d->mu at 22 µs a task, and a transfer's worth (the dispatcher's walk
- * reads 4,096 tasks), so that the first transfer starts after one batch
+ * d->mu at 22 µs a task, and a transfer's worth (DISPATCH_BATCH in
+ * hub-dispatch.c), so that the first transfer starts after one batch
  * and the job's transfers, which need d->mu for their reports, wait less
  * for each batch (8,192: a no-op of 20,000 files 4 % slower,
  * docs/benchmarks.md).
@@ -717,6 +717,12 @@ int	 jobstore_add(struct ferryd *d, struct jobstore_run *run,
 	    const struct store_task *t, size_t n, char **cause);
 int	 jobstore_end(struct ferryd *d, struct jobstore_run *run, int r,
 	    char **cause);
+/*
+ * Whether a send may be stored while listed now: more than half of the
+ * jobs the hub stores at once (JOBSTORE_MAX) are free, the rest kept for
+ * planned sends. Takes d->mu.
+ */
+int	 jobstore_room(struct ferryd *d);
 int	 jobstore_busy(struct ferryd *d, int64_t id);
 int	 jobstore_removing(struct ferryd *d, int64_t id);
 /*

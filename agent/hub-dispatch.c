@@ -606,6 +606,16 @@ dispatch_holds_tick(struct ferryd *d)
 	}
 }
 
+/* carried plus size (< 0: none), at most SAVED_BYTES_MAX. */
+static int64_t
+dispatch_add_size(int64_t carried, int64_t size)
+{
+	if (size <= 0)
+		return (carried);
+	return (size > SAVED_BYTES_MAX - carried ? SAVED_BYTES_MAX :
+	    carried + size);
+}
+
 /*
  * How many of job's due tasks one transfer takes: DISPATCH_BATCH, or an
  * even share of them among the transfers an agent runs at once, up to
@@ -722,8 +732,12 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 		if ((r = dispatch_add(x, m, &j, &due->t[i], &src, suspects,
 		    &cause)) == 0) {
 			bytes += dispatch_start_bytes(&x->l.v[x->l.n - 1]);
-			/* At most 4,096 files of 1 PiB (STORE_SIZE_MAX). */
-			carried += due->t[i].size > 0 ? due->t[i].size : 0;
+			/*
+			 * 8,192 files of 1 PiB (STORE_SIZE_MAX) pass INT64_MAX
+			 * (an agent's listing may claim them): saturated where
+			 * saved.c's bound on the wire bytes still fits.
+			 */
+			carried = dispatch_add_size(carried, due->t[i].size);
 			continue;
 		}
 		if (r == 1)

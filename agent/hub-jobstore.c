@@ -30,6 +30,7 @@
 #include "err.h"
 #include "ferryd.h"
 #include "log.h"
+#include "saved.h"
 #include "store.h"
 
 /*
@@ -111,6 +112,18 @@ jobstore_removing(struct ferryd *d, int64_t id)
 		if (jobstore_ids[i] == id)
 			return (jobstore_gone[i]);
 	return (0);
+}
+
+int
+jobstore_room(struct ferryd *d)
+{
+	size_t	i, n = 0;
+
+	pthread_mutex_lock(&d->mu);
+	for (i = 0; i < JOBSTORE_MAX; i++)
+		n += jobstore_ids[i] == 0;
+	pthread_mutex_unlock(&d->mu);
+	return (n > JOBSTORE_MAX / 2);
 }
 
 /* The store's question (store_set_storing), under d->mu. */
@@ -279,6 +292,9 @@ jobstore_fail(struct ferryd *d, int64_t id, size_t n, int r, char **cause)
 	}
 	if ((ur = jobstore_unstore(d, id, &ucause)) != 0 && slot != NULL)
 		jobstore_gone[slot - jobstore_ids] = 2;
+	/* Its id may be given again (SQLite's rowids): nothing of it stays. */
+	if (ur == 0)
+		saved_job_forget(id);
 	if (cause != NULL) {
 		why = *cause;
 		*cause = NULL;
@@ -483,6 +499,7 @@ jobstore_tick(struct ferryd *d)
 			continue;
 		log_info("job %jd: what was stored of it is removed now",
 		    (intmax_t)jobstore_ids[i]);
+		saved_job_forget(jobstore_ids[i]);
 		jobstore_ids[i] = 0;
 		jobstore_gone[i] = 0;
 		jobstore_save(d, NULL);

@@ -98,6 +98,21 @@ jobstream_open(struct jobs_build *b)
 	return (r);
 }
 
+/*
+ * Whether the send goes on as it began, stored while listed: not where
+ * either end is restricted (a vendor: its grants are checked on the
+ * whole send before anything of it is stored or moves, as
+ * docs/security.md has it), and not while the hub stores many jobs
+ * already (jobstore_room: a send stored while listed holds its place
+ * for its whole listing). Else it is listed whole first, as any send.
+ */
+static int
+jobstream_may(struct jobs_build *b)
+{
+	return (b->restricted[0] == 0 && b->restricted[1] == 0 &&
+	    jobstore_room(b->d));
+}
+
 int
 jobstream_batch(struct jobs_build *b)
 {
@@ -105,6 +120,10 @@ jobstream_batch(struct jobs_build *b)
 	size_t			 i;
 	int			 r = 0;
 
+	if (!st->opened && !jobstream_may(b)) {
+		b->st = NULL;
+		return (0);
+	}
 	/* Its answers, before its tasks move (as before a plan's spill). */
 	compare_note(&b->cmp, b->t, b->n, 1);
 	compare_restart(&b->cmp);

@@ -84,9 +84,24 @@ saved_xfer_plan(int64_t xfer_id, int64_t files, int64_t bytes)
 	for (i = 0; i < SAVED_MAX; i++) {
 		if (saved_xfers[i].xfer_id == xfer_id) {
 			saved_xfers[i].files = files;
-			saved_xfers[i].bytes = bytes;
+			saved_xfers[i].bytes = bytes < 0 ? 0 :
+			    bytes > SAVED_BYTES_MAX ? SAVED_BYTES_MAX : bytes;
 			return;
 		}
+	}
+}
+
+void
+saved_job_forget(int64_t job_id)
+{
+	size_t	i;
+
+	for (i = 0; i < SAVED_MAX; i++) {
+		if (saved_jobs[i].job_id == job_id)
+			memset(&saved_jobs[i], 0, sizeof saved_jobs[i]);
+		/* Zeroed, as never used: no end's report matches it. */
+		if (saved_xfers[i].job_id == job_id)
+			memset(&saved_xfers[i], 0, sizeof saved_xfers[i]);
 	}
 }
 

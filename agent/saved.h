@@ -18,9 +18,17 @@ void	saved_xfer_start(int64_t xfer_id, int64_t job_id,
 	    const uint8_t *send_fp, const uint8_t *recv_fp);
 /*
  * What transfer xfer_id carries: files of bytes in all (their planned
- * sizes), the bound of what its ends may say it moved.
+ * sizes), the bound of what its ends may say it moved. bytes is taken
+ * as at most SAVED_BYTES_MAX, so that the bound on wire bytes (bytes and
+ * a 64th more, and some per file) never overflows.
  */
+#define SAVED_BYTES_MAX	(INT64_MAX / 4)
 void	saved_xfer_plan(int64_t xfer_id, int64_t files, int64_t bytes);
+/*
+ * A job removed (its storing failed): what was kept of its transfers
+ * goes, so that a job given its id again starts from nothing.
+ */
+void	saved_job_forget(int64_t job_id);
 /*
  * The transfer.done of the agent of key fp: its bytes and wire_bytes,
  * counted once, and only from one of the transfer's ends (ids follow
