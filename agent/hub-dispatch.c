@@ -47,17 +47,15 @@
 #include "tree.h"
 
 /*
- * Tasks in one transfer: DISPATCH_BATCH, or up to DISPATCH_MAX where a
- * job's due tasks, shared among the transfers an agent runs at once
- * (transfers-per-agent), come to more (dispatch_share). 32,768 a
- * transfer was tried: a no-op of 20,000 files was no faster in one
- * transfer than in five (the cost is per file), and the hub tracking
- * D2's 100,000 files went from 44 to 77 MB. The walk reads up to
- * DISPATCH_WALK due tasks, enough to see what the share is of.
+ * Tasks in one transfer at most. 32,768 was tried: a no-op of 20,000
+ * files was no faster in one transfer than in five (the cost is per
+ * file), and the hub tracking D2's 100,000 files went from 44 to 77 MB.
+ * 8,192 where a job's due tasks shared among the transfers an agent runs
+ * at once came to more was tried too: S7 within its spread, and D2's
+ * 100,000 files of one byte took 42 s instead of 13, each transfer past
+ * the held start's second (docs/benchmarks.md, thirteenth pass).
  */
 #define DISPATCH_BATCH		4096
-#define DISPATCH_MAX		8192
-#define DISPATCH_WALK		16384
 /*
  * The names one transfer takes, in bytes of JSON: its transfer.start
  * carries them in one control message, which may not pass 1 MiB
@@ -445,7 +443,7 @@ dispatch_due_cb(void *arg, const struct store_task *t)
 	}
 	if (!dispatch_end_present(due, t->dest))
 		return (-1);
-	/* Grown by half: up to DISPATCH_WALK tasks a walk. */
+	/* Grown by half: up to DISPATCH_BATCH tasks a walk. */
 	if (due->n == due->cap) {
 		if ((v = reallocarray(due->t, due->cap + due->cap / 2 + 16,
 		    sizeof *v)) == NULL)
@@ -617,27 +615,6 @@ dispatch_add_size(int64_t carried, int64_t size)
 }
 
 /*
- * How many of job's due tasks one transfer takes: DISPATCH_BATCH, or an
- * even share of them among the transfers an agent runs at once, up to
- * DISPATCH_MAX. 20,000 small files went as 4,096 a transfer, two at a
- * time: the fifth transfer ran alone at the end, some 0.25 s of a 1.3 s
- * send at two thirds of the pace two give (docs/benchmarks.md, S7);
- * shared, the last ones run side by side and end together.
- */
-static size_t
-dispatch_share(const struct ferryd *d, const struct dispatch_due *due,
-    int64_t job)
-{
-	size_t	i, k = 0, per = d->per_agent > 0 ? (size_t)d->per_agent : 1;
-
-	for (i = 0; i < due->n; i++)
-		k += due->t[i].job_id == job;
-	k = (k + per - 1) / per;
-	return (k < DISPATCH_BATCH ? DISPATCH_BATCH : k > DISPATCH_MAX ?
-	    DISPATCH_MAX : k);
-}
-
-/*
  * Starts one transfer for the due tasks of job, if both its ends can take
  * part now: 0 if it did (or failed its tasks), -1 if it waits.
  */
@@ -651,7 +628,7 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	char			*cause = NULL;
 	size_t			 i;
 	struct dispatch_src	 src = { -1, -1, NULL, NULL };
-	size_t			 bytes = 0, take;
+	size_t			 bytes = 0;
 	int64_t			 carried = 0;	/* the files' sizes */
 	json_t			*suspects = NULL;
 	int			 claim, r;
@@ -705,12 +682,11 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	 */
 	if ((x->site = strdup(dispatch_to(&j))) != NULL)
 		atomic_store(&x->bwlimit, hub_window_cap(d, x->site));
-	take = dispatch_share(d, due, j.id);
-	x->task = calloc(take, sizeof *x->task);
-	x->settled = calloc(take, sizeof *x->settled);
-	x->delivered = calloc(take, sizeof *x->delivered);
-	x->l.v = calloc(take, sizeof *x->l.v);
-	x->l.cap = take;
+	x->task = calloc(due->n, sizeof *x->task);
+	x->settled = calloc(due->n, sizeof *x->settled);
+	x->delivered = calloc(due->n, sizeof *x->delivered);
+	x->l.v = calloc(due->n, sizeof *x->l.v);
+	x->l.cap = due->n;
 	/*
 	 * Every task's start in one transaction, and the transfer's in one
 	 * statement per run of ids: no statements per file. Light (no
@@ -726,16 +702,16 @@ dispatch_job(struct ferryd *d, struct share_map *m, struct dispatch_due *due,
 	    store_batch_begin_light(d->store, &cause))) != 0)
 		goto unrecorded;
 	for (i = 0; i < due->n && x->task && x->settled && x->delivered &&
-	    x->l.v && x->l.n < take && bytes < DISPATCH_START_BYTES; i++) {
+	    x->l.v && bytes < DISPATCH_START_BYTES; i++) {
 		if (due->t[i].job_id != j.id)
 			continue;
 		if ((r = dispatch_add(x, m, &j, &due->t[i], &src, suspects,
 		    &cause)) == 0) {
 			bytes += dispatch_start_bytes(&x->l.v[x->l.n - 1]);
 			/*
-			 * 8,192 files of 1 PiB (STORE_SIZE_MAX) pass INT64_MAX
-			 * (an agent's listing may claim them): saturated where
-			 * saved.c's bound on the wire bytes still fits.
+			 * Saturated where saved.c's bound on the wire bytes
+			 * still fits: 8,192 files of 1 PiB (STORE_SIZE_MAX, as
+			 * an agent's listing may claim) would pass INT64_MAX.
 			 */
 			carried = dispatch_add_size(carried, due->t[i].size);
 			continue;
@@ -884,7 +860,7 @@ dispatch_main(void *arg)
 			continue;
 		}
 		/* The share map is read and parsed only when work is due. */
-		store_task_next_where(d->store, clock_now(), DISPATCH_WALK,
+		store_task_next_where(d->store, clock_now(), DISPATCH_BATCH,
 		    dispatch_dest_present, dispatch_due_cb, &due, NULL);
 		if (due.n > 0 && names_share_map(d, &m, NULL) == 0) {
 			dispatch_jobs(d, m, &due);

@@ -42,9 +42,6 @@
 #include "share-map.h"
 #include "store.h"
 
-/* Tasks in one run at most, as in an agent's transfer (hub-dispatch.c). */
-#define SFTP_RUN_TASKS	4096
-
 /* One run: the transfer's common part, and the SFTP end. */
 struct sftp_xfer {
 	struct jobs_xfer	*x;
@@ -407,7 +404,6 @@ sftp_xfer_new(struct ferryd *d, struct hub_sftp_site *site, int pull,
 {
 	struct sftp_xfer	*sx;
 	struct jobs_xfer	*x;
-	size_t			 n;
 
 	if ((sx = calloc(1, sizeof *sx)) == NULL ||
 	    (x = calloc(1, sizeof *x)) == NULL) {
@@ -426,14 +422,12 @@ sftp_xfer_new(struct ferryd *d, struct hub_sftp_site *site, int pull,
 	/* The site's cap, or its window's now; hub_window_tick follows it. */
 	if ((x->site = strdup(site->conf.site)) != NULL)
 		atomic_store(&x->bwlimit, hub_window_cap(d, x->site));
-	/* The walk may read more (hub-dispatch.c): a run takes as many. */
-	n = due->n < SFTP_RUN_TASKS ? due->n : SFTP_RUN_TASKS;
-	x->task = calloc(n, sizeof *x->task);
-	x->settled = calloc(n, sizeof *x->settled);
-	x->delivered = calloc(n, sizeof *x->delivered);
-	x->l.v = calloc(n, sizeof *x->l.v);
-	x->l.cap = n;
-	sx->started = calloc(n, 1);
+	x->task = calloc(due->n, sizeof *x->task);
+	x->settled = calloc(due->n, sizeof *x->settled);
+	x->delivered = calloc(due->n, sizeof *x->delivered);
+	x->l.v = calloc(due->n, sizeof *x->l.v);
+	x->l.cap = due->n;
+	sx->started = calloc(due->n, 1);
 	if (sx->started == NULL || x->sftp == NULL || x->site == NULL ||
 	    x->task == NULL || x->settled == NULL || x->delivered == NULL ||
 	    x->l.v == NULL) {
@@ -476,7 +470,7 @@ sftp_xfer_plan(struct sftp_xfer *sx, struct share_map *m,
 		free(cause);
 		return (r);
 	}
-	for (i = 0; i < due->n && x->l.n < x->l.cap; i++) {
+	for (i = 0; i < due->n; i++) {
 		if (due->t[i].job_id != j->id)
 			continue;
 		if ((r = sftp_xfer_add(sx, m, &due->t[i], &cause)) != 0 &&

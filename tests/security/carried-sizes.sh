@@ -1,14 +1,14 @@
 #!/bin/sh
 # The hub sums the sizes of the files one transfer carries (the bound of
-# what its ends may say they moved: agent/saved.c). A transfer took at
-# most 4,096 files, 4,096 of 1 PiB (STORE_SIZE_MAX) at most; found by an
-# adversary's pass once a transfer may take 8,192: 8,192 files of 1 PiB
-# are 2^63, past int64_t (undefined behaviour: the hub built with UBSan
-# died planning it; a plain one got a negative bound). A vendor's agent
-# may list such sizes for a publish; here 9,000 sparse files of 1 PiB on
-# a tmpfs of the hub's, sent as 9 paths with transfers-per-agent 1 (one
-# transfer takes 8,192), into a tmpfs of 1 MiB at la (nothing is really
-# written). The hub must plan it and carry on.
+# what its ends may say they moved: agent/saved.c). Found by an
+# adversary's pass on a branch whose transfers took up to 8,192 files:
+# 8,192 files of 1 PiB (STORE_SIZE_MAX) are 2^63, past int64_t
+# (undefined behaviour: the hub built with UBSan died planning it; a
+# plain one got a negative bound). The sum saturates now, whatever a
+# transfer takes. A vendor's agent may list such sizes for a publish;
+# here 9,000 sparse files of 1 PiB on a tmpfs of the hub's, sent as 9
+# paths with transfers-per-agent 1, into a tmpfs of 1 MiB at la (nothing
+# is really written). The hub must plan it and carry on.
 if [ -z "${CARRIED_NS:-}" ]; then
 	export CARRIED_NS=1
 	unshare -m true 2>/dev/null ||
