@@ -689,8 +689,10 @@ int	 jobstore_stream(struct ferryd *d, const struct store_job *job,
 	    char **), void *sarg, int64_t *id, size_t *files, char **cause);
 /*
  * The same in steps, for a send stored while it is listed (hub-jobs.c):
- * jobstore_begin makes the job's row (run->id, 0 if it could not),
- * jobstore_add stores n more tasks (at most a batch's worth, one
+ * jobstore_begin makes the job's row (run->id, 0 if it could not; with
+ * half, only while more than half of the jobs the hub stores at once
+ * are free, else 1 and nothing made: the place is taken under the same
+ * lock), jobstore_add stores n more tasks (at most a batch's worth, one
  * transaction), jobstore_end closes the job, or with r != 0 (or a close
  * that failed) stops its transfers and removes it, *cause saying how
  * many files were stored and delivered. None is called with d->mu held.
@@ -712,17 +714,11 @@ struct jobstore_run {
 #define JOBSTORE_BATCH	4096
 int	 jobstore_begin(struct ferryd *d, struct jobstore_run *run,
 	    const struct store_job *job, int (*settle)(struct ferryd *,
-	    int64_t, void *, char **), void *sarg, char **cause);
+	    int64_t, void *, char **), void *sarg, int half, char **cause);
 int	 jobstore_add(struct ferryd *d, struct jobstore_run *run,
 	    const struct store_task *t, size_t n, char **cause);
 int	 jobstore_end(struct ferryd *d, struct jobstore_run *run, int r,
 	    char **cause);
-/*
- * Whether a send may be stored while listed now: more than half of the
- * jobs the hub stores at once (JOBSTORE_MAX) are free, the rest kept for
- * planned sends. Takes d->mu.
- */
-int	 jobstore_room(struct ferryd *d);
 int	 jobstore_busy(struct ferryd *d, int64_t id);
 int	 jobstore_removing(struct ferryd *d, int64_t id);
 /*

@@ -114,18 +114,6 @@ jobstore_removing(struct ferryd *d, int64_t id)
 	return (0);
 }
 
-int
-jobstore_room(struct ferryd *d)
-{
-	size_t	i, n = 0;
-
-	pthread_mutex_lock(&d->mu);
-	for (i = 0; i < JOBSTORE_MAX; i++)
-		n += jobstore_ids[i] == 0;
-	pthread_mutex_unlock(&d->mu);
-	return (n > JOBSTORE_MAX / 2);
-}
-
 /* The store's question (store_set_storing), under d->mu. */
 static int
 jobstore_storing(void *arg, int64_t id)
@@ -199,14 +187,29 @@ jobstore_unstore(struct ferryd *d, int64_t id, char **cause)
 }
 
 /* Its row, marked. Holds d->mu. */
+/* Places free now. Holds d->mu. */
+static size_t
+jobstore_free(void)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < JOBSTORE_MAX; i++)
+		n += jobstore_ids[i] == 0;
+	return (n);
+}
+
+/* half: only while more than half the places are free (else 1). */
 static int
 jobstore_open(struct ferryd *d, const struct store_job *job, int64_t now,
     int (*settle)(struct ferryd *, int64_t, void *, char **), void *sarg,
-    int64_t *id, char **cause)
+    int half, int64_t *id, char **cause)
 {
 	int64_t	*slot;
 	int	 r;
 
+	/* A send stored while listed holds its place for its whole listing. */
+	if (half && jobstore_free() <= JOBSTORE_MAX / 2)
+		return (1);
 	if ((slot = jobstore_slot(0)) == NULL)
 		return (err_set(cause, FERRY_ERR_TOOBIG, "the hub is storing "
 		    "%d big jobs already: send this one again when one of them "
@@ -382,7 +385,7 @@ int
 jobstore_begin(struct ferryd *d, struct jobstore_run *run,
     const struct store_job *job,
     int (*settle)(struct ferryd *, int64_t, void *, char **), void *sarg,
-    char **cause)
+    int half, char **cause)
 {
 	int	r;
 
@@ -391,7 +394,8 @@ jobstore_begin(struct ferryd *d, struct jobstore_run *run,
 	run->n = 0;
 	run->now = clock_now();
 	pthread_mutex_lock(&d->mu);
-	r = jobstore_open(d, job, run->now, settle, sarg, &run->id, cause);
+	r = jobstore_open(d, job, run->now, settle, sarg, half, &run->id,
+	    cause);
 	if (r != 0)
 		run->id = 0;
 	pthread_mutex_unlock(&d->mu);
@@ -440,7 +444,7 @@ jobstore_stream(struct ferryd *d, const struct store_job *job,
 
 	if ((src.r = next(arg, &src.first, cause)) < 0)
 		return (src.r);
-	if ((r = jobstore_begin(d, &run, job, settle, sarg, cause)) == 0)
+	if ((r = jobstore_begin(d, &run, job, settle, sarg, 0, cause)) == 0)
 		r = jobstore_feed(d, &run, &src, cause);
 	if ((r = jobstore_end(d, &run, r, cause)) == 0) {
 		*id = run.id;

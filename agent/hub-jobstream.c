@@ -73,7 +73,11 @@ jobs_job_fill(struct jobs_build *b, const json_t *req, const char *who,
 	job->meta = meta;
 }
 
-/* The job's row, once its first batch is listed. */
+/*
+ * The job's row, once its first batch is listed: 0, 1 when the hub
+ * stores too many jobs already (nothing made, b->ls kept), else an
+ * error.
+ */
 static int
 jobstream_open(struct jobs_build *b)
 {
@@ -90,27 +94,17 @@ jobstream_open(struct jobs_build *b)
 	st->js.ls = b->ls;
 	b->ls = NULL;
 	r = jobstore_begin(b->d, &st->run, &st->job, jobs_settle, &st->js,
-	    &b->cause);
+	    1, &b->cause);
+	if (r == 1) {
+		b->ls = st->js.ls;	/* the listing goes on with them */
+		st->js.ls = NULL;
+		return (1);
+	}
 	liststat_free(st->js.ls);	/* NULL unless the job was not made */
 	st->js.ls = NULL;
 	if (r == 0)
 		st->opened = 1;
 	return (r);
-}
-
-/*
- * Whether the send goes on as it began, stored while listed: not where
- * either end is restricted (a vendor: its grants are checked on the
- * whole send before anything of it is stored or moves, as
- * docs/security.md has it), and not while the hub stores many jobs
- * already (jobstore_room: a send stored while listed holds its place
- * for its whole listing). Else it is listed whole first, as any send.
- */
-static int
-jobstream_may(struct jobs_build *b)
-{
-	return (b->restricted[0] == 0 && b->restricted[1] == 0 &&
-	    jobstore_room(b->d));
 }
 
 int
@@ -120,41 +114,48 @@ jobstream_batch(struct jobs_build *b)
 	size_t			 i, found = 0;
 	int			 r = 0;
 
-	if (!st->opened && !jobstream_may(b)) {
+	/*
+	 * Not where either end is restricted (a vendor: its grants are
+	 * checked on the whole send before anything of it is stored or
+	 * moves, as docs/security.md has it): listed whole first.
+	 */
+	if (!st->opened && (b->restricted[0] != 0 || b->restricted[1] != 0)) {
 		b->st = NULL;
 		return (0);
 	}
 	/* Its answers, before its tasks move (as before a plan's spill). */
 	compare_note(&b->cmp, b->t, b->n, 1);
-	/*
-	 * Most of the first batch at the receiver already (a send again):
-	 * little to move early, and each batch stored would stop the
-	 * listing's questions until all are answered (a no-op of 20,000
-	 * files some 10 % slower). Listed whole, as any send; its tasks stay.
-	 */
 	if (!st->opened) {
+		/*
+		 * Most of the first batch at the receiver already (a send
+		 * again): little to move early, and each batch stored would
+		 * stop the listing's questions until all are answered (a
+		 * no-op of 20,000 files some 10 % slower). Listed whole, as
+		 * any send, as it is when the hub stores many jobs already
+		 * (a send stored while listed holds its place for its whole
+		 * listing); its tasks stay.
+		 */
 		for (i = 0; i < b->n; i++)
 			found += b->t[i].state == STORE_DONE;
-		if (found * 2 > b->n) {
+		if (found * 2 > b->n || (r = jobstream_open(b)) == 1) {
 			b->st = NULL;
 			return (0);
 		}
-	}
-	compare_restart(&b->cmp);
-	jobs_tasks_dedupe(b->t, &b->n);
-	if (!st->opened)
-		r = jobstream_open(b);
-	else if (b->ls != NULL) {
+		if (r != 0)
+			goto out;
+	} else if (b->ls != NULL) {
 		liststat_seal(b->ls);	/* its index, before d->mu is taken */
 		pthread_mutex_lock(&b->d->mu);
 		liststat_publish_more(b->ls, st->run.id);
 		pthread_mutex_unlock(&b->d->mu);
 		b->ls = NULL;
 	}
-	for (i = 0; r == 0 && i < b->n; i++)
+	compare_restart(&b->cmp);
+	jobs_tasks_dedupe(b->t, &b->n);
+	for (i = 0; i < b->n; i++)
 		st->found += b->t[i].state == STORE_DONE;
-	if (r == 0)
-		r = jobstore_add(b->d, &st->run, b->t, b->n, &b->cause);
+	r = jobstore_add(b->d, &st->run, b->t, b->n, &b->cause);
+out:
 	for (i = 0; i < b->n; i++) {
 		free(b->t[i].src_path);
 		free(b->t[i].dst_path);
