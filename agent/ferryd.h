@@ -97,6 +97,7 @@ struct hub_link {
 struct ferryd {
 	const char		*state;
 	struct conf		 conf;
+	int			 recv_flush;	/* TRANSFER_FLUSH_*, receive-flush */
 	struct identity		*id;
 	char			 fp[64];	/* our fingerprint, printed */
 	int			 lockfd;
