@@ -153,8 +153,9 @@ jobstore_cancel(struct ferryd *d, int64_t id, const char *who,
 		return (err_set(cause, FERRY_ERR_STATE, "job %jd is being "
 		    "removed already: its storing failed", (intmax_t)id));
 	/* A second cancel changes nothing: the first one's name stays. */
-	if (jobstore_cancel_by[k] == NULL &&
-	    (jobstore_cancel_by[k] = strdup(who)) == NULL)
+	if (jobstore_cancel_by[k] != NULL)
+		return (0);
+	if ((jobstore_cancel_by[k] = strdup(who)) == NULL)
 		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
 	dispatch_stop(d, id);
 	log_info("job %jd: cancelled by %s while it is being stored: it "
@@ -472,10 +473,10 @@ jobstore_add(struct ferryd *d, struct jobstore_run *run,
 }
 
 /*
- * Job id, cancelled while it was stored (by who), closed with the n
- * tasks stored and cancelled: 0 and *cause saying so, or the close's
- * error (then the caller removes it, as a failed store). Its place is
- * let go here. Holds d->mu.
+ * Job run->id, cancelled while it was stored (by who), cut short at the
+ * run->n tasks stored: 0 and *cause saying so for its send, or an error
+ * (then the caller removes it, as a failed store). Its place is let go
+ * here. Holds d->mu.
  */
 static int
 jobstore_stop(struct ferryd *d, const struct jobstore_run *run, char *who,
@@ -485,40 +486,61 @@ jobstore_stop(struct ferryd *d, const struct jobstore_run *run, char *who,
 	struct store_job	 j;
 	int64_t			 done = 0, *slot = jobstore_slot(run->id);
 	char			*why = NULL;
+	size_t			 n = 0;
 	int			 r;
 
-	if (run->n == 0 || (r = jobstore_close(d, job, run->id, run->n,
-	    run->now, &why)) != 0) {
-		free(why);
+	if (run->n == 0)
 		return (FERRY_ERR_STATE);
-	}
-	/* No longer being stored: the cancel's state is derived as ever. */
-	*slot = 0;
-	jobstore_cancel_by[slot - jobstore_ids] = NULL;
-	jobstore_save(d, NULL);
 	/*
-	 * Nothing left to cancel (every file stored was delivered or found
-	 * there): the job ends done with what it has, which is all it will
-	 * ever have; its send still answers that it was cancelled.
+	 * Its stopped transfers' deliveries recorded first (each marks
+	 * what it delivered as it ends): cancelled before, a file that
+	 * arrived in the meantime stayed cancelled, and was not counted.
 	 */
-	if ((r = store_job_cancel(d->store, run->id, who, clock_now(), NULL,
-	    &why)) == 0)
-		discard_job(d, run->id, job->to_site != NULL ? job->to_site :
-		    job->to_user);
-	else if (r != FERRY_ERR_STATE)
-		log_warnx("job %jd: its cancel not stored: %s",
-		    (intmax_t)run->id, why != NULL ? why : err_str(r));
 	dispatch_stop(d, run->id);
+	while (dispatch_running(d, run->id)) {
+		pthread_mutex_unlock(&d->mu);
+		usleep(10000);
+		pthread_mutex_lock(&d->mu);
+	}
+	/*
+	 * Cancelled, closed and no longer marked in one transaction: a hub
+	 * killed before it removes the job at its start, after it finds
+	 * it cancelled, never a job that runs on after its cancel.
+	 */
+	if ((r = store_batch_begin(d->store, &why)) == 0) {
+		r = store_job_cut(d->store, job, run->id, run->n, who,
+		    clock_now(), &n, &why);
+		if (r == 0) {
+			*slot = 0;
+			r = jobstore_save(d, &why);
+		}
+		if ((r = store_batch_end(d->store, r, &why)) != 0)
+			*slot = run->id;
+	}
+	if (r != 0) {
+		log_warnx("job %jd: its cancel not stored: %s", (intmax_t)
+		    run->id, why != NULL ? why : err_str(r));
+		free(why);
+		return (r);
+	}
+	jobstore_cancel_by[slot - jobstore_ids] = NULL;
+	discard_job(d, run->id, job->to_site != NULL ? job->to_site :
+	    job->to_user);
 	api_wake_jobs();
 	if (store_job_get(d->store, run->id, &j, NULL) == 0) {
 		done = j.count[STORE_DONE];
 		store_job_clear(&j);
 	}
+	/*
+	 * At least: files a stopped transfer's receiver put in place as it
+	 * stopped, their word not yet at the sender, are there uncounted,
+	 * as after any cancel.
+	 */
 	err_set(cause, FERRY_ERR_CANCELLED, "job %jd was cancelled by %s "
-	    "while it was being stored, after %zu of its files: %jd of them "
-	    "had been delivered and stay (the job is kept, %s)",
-	    (intmax_t)run->id, who, run->n, (intmax_t)done, r == 0 ?
-	    "cancelled" : "done: nothing of it was left to cancel");
+	    "while it was being stored, after %zu of its files: at least "
+	    "%jd of them are done (delivered, or found there already) and "
+	    "stay, %zu cancelled; the job is kept, cancelled",
+	    (intmax_t)run->id, who, run->n, (intmax_t)done, n);
 	log_info("%s", *cause != NULL ? *cause : "a job cancelled");
 	free(why);
 	free(who);
