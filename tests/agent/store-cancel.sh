@@ -18,37 +18,42 @@
 need python3
 need sqlite3
 
-N=16500
-S="$TMP/hq-storage"
-L="$TMP/la-storage"
-mkdir -p "$S/big" "$L"
-tree_of "$S/big" "$N"
-HOLD="$TMP/hold"
-HUB_CONF="test-store-hold $HOLD"
-hub_and_la "$S" "$L"
+held_hub 16500
 touch "$HOLD"
+
+# send_held PATH...: `ferry send --wait` of PATH... to la in the
+# background (sp its pid); job_half MIN: job is the newest job's id once
+# it is past MIN, running and half stored (fewer than N files), with
+# every file stored so far done (DONE=any: whatever is done).
+send_held() {
+	"$FERRY" send --from hq --to la --wait --state "$HUB" "$@" \
+	    >"$TMP/send.out" 2>&1 &
+	sp=$!
+}
+job_half() {
+	job=""
+	_i=0
+	while [ -z "$job" ] && [ $_i -lt "$(slow 600)" ] &&
+	    kill -0 "$sp" 2>/dev/null; do
+		"$FERRY" jobs --json --limit 1 --state "$HUB" >"$TMP/poll" \
+		    2>/dev/null && job=$(jq -r --argjson n $N --argjson m "$1" \
+		    --arg any "${DONE:-}" '.[0] // empty | select(.state ==
+		    "running" and .files < $n and .id > $m and ($any == "any" or
+		    (.done_files > 0 and .done_files == .files))) | .id' \
+		    "$TMP/poll")
+		_i=$((_i + 1))
+		sleep 0.05
+	done
+	checks=$((checks + 1))
+}
 
 # cancel_stored WHAT PATH...: sends PATH... to la, cancels its job once
 # its first batch is delivered, and checks how it ended.
 cancel_stored() {
 	what=$1
 	shift
-	"$FERRY" send --from hq --to la --wait --state "$HUB" "$@" \
-	    >"$TMP/send.out" 2>&1 &
-	sp=$!
-	job=""
-	i=0
-	while [ -z "$job" ] && [ $i -lt "$(slow 600)" ] &&
-	    kill -0 "$sp" 2>/dev/null; do
-		"$FERRY" jobs --json --limit 1 --state "$HUB" >"$TMP/poll" \
-		    2>/dev/null && job=$(jq -r --argjson n $N '.[0] // empty |
-		    select(.state == "running" and .files < $n and
-		    .done_files > 0 and .done_files == .files) | .id' \
-		    "$TMP/poll")
-		i=$((i + 1))
-		sleep 0.05
-	done
-	checks=$((checks + 1))
+	send_held "$@"
+	job_half 0
 	if [ -z "$job" ]; then
 		fail "$what: no job half stored and delivered to cancel: " \
 		    "$(cat "$TMP/send.out" "$TMP/poll" | head -c 300)"
@@ -138,19 +143,8 @@ checks=$((checks + 1))
 # same, with its audit record: a job cut short is not done (a mail's
 # notice, ferry-ftrack's "done" jobs).
 touch "$HOLD"
-"$FERRY" send --from hq --to la --wait --state "$HUB" "$@" \
-    >"$TMP/send.out" 2>&1 &
-sp=$!
-job=""
-i=0
-while [ -z "$job" ] && [ $i -lt "$(slow 600)" ] && kill -0 "$sp" 2>/dev/null; do
-	"$FERRY" jobs --json --limit 1 --state "$HUB" >"$TMP/poll" 2>/dev/null &&
-	    job=$(jq -r --argjson n $N '.[0] // empty | select(.state ==
-	    "running" and .files < $n and .id > 3) | .id' "$TMP/poll")
-	i=$((i + 1))
-	sleep 0.05
-done
-checks=$((checks + 1))
+send_held "$@"
+DONE=any job_half 3
 if [ -z "$job" ]; then
 	fail "all there: no job half stored: $(head -c 300 "$TMP/send.out")"
 	rm -f "$HOLD"
@@ -186,22 +180,8 @@ if [ -z "${FERRY_VALGRIND:-}" ] &&
 	need gdb
 	rm -rf "$L/big"
 	touch "$HOLD"
-	"$FERRY" send --from hq --to la --wait --state "$HUB" "$S/big" \
-	    >"$TMP/send.out" 2>&1 &
-	sp=$!
-	job=""
-	i=0
-	while [ -z "$job" ] && [ $i -lt "$(slow 600)" ] &&
-	    kill -0 "$sp" 2>/dev/null; do
-		"$FERRY" jobs --json --limit 1 --state "$HUB" >"$TMP/poll" \
-		    2>/dev/null && job=$(jq -r --argjson n $N '.[0] // empty |
-		    select(.state == "running" and .files < $n and .id > 4 and
-		    .done_files > 0 and .done_files == .files) | .id' \
-		    "$TMP/poll")
-		i=$((i + 1))
-		sleep 0.05
-	done
-	checks=$((checks + 1))
+	send_held "$S/big"
+	job_half 4
 	if [ -z "$job" ]; then
 		fail "kill: no job half stored: $(head -c 300 "$TMP/send.out")"
 	else
