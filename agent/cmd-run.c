@@ -29,6 +29,7 @@
 #include "sdnotify.h"
 #include "statedir.h"
 #include "store.h"
+#include "transfer.h"
 
 static int	cmd_run_exec(int, char **);
 
@@ -107,6 +108,34 @@ run_umask(const struct conf *c, char **cause)
 }
 
 /*
+ * receive-flush: how files received are made durable before they take
+ * their names (transfer.h). auto: one syncfs a batch where the share's
+ * root is a file system of its own, else each file flushed; fs: a
+ * syncfs wherever, for a volume that is ferry's or mostly quiet (it
+ * flushes everything written to it); files: each file, everywhere.
+ */
+static int
+run_flush(struct ferryd *d, char **cause)
+{
+	static const char	*names[] = { "auto", "files", "fs" };
+	static const int	 modes[] = { TRANSFER_FLUSH_AUTO,
+				    TRANSFER_FLUSH_FILES, TRANSFER_FLUSH_FS };
+	const char		*v = d->conf.recv_flush;
+	size_t			 i;
+
+	d->recv_flush = TRANSFER_FLUSH_AUTO;
+	for (i = 0; v != NULL && i < 3; i++)
+		if (strcmp(v, names[i]) == 0)
+			break;
+	if (i == 3)
+		return (err_set(cause, FERRY_ERR_PARSE, "%s: receive-flush "
+		    "must be auto, files or fs, not \"%.64s\"", CONF_NAME, v));
+	if (v != NULL)
+		d->recv_flush = modes[i];
+	return (0);
+}
+
+/*
  * Open files up to the hard limit: a hub holds three for each agent's
  * link (its socket and wake pipe), so 1,024, the usual soft limit, ends
  * near 330 agents (docs/benchmarks.md, "Scale"). Only the hub says what
@@ -145,6 +174,7 @@ run_setup(struct ferryd *d, char **cause)
 	if ((r = statedir_open(d->state, cause)) != 0 ||
 	    (r = conf_load(d->state, &d->conf, cause)) != 0 ||
 	    (r = run_umask(&d->conf, cause)) != 0 ||
+	    (r = run_flush(d, cause)) != 0 ||
 	    (r = lockfile_take(d->state, "ferryd", &d->lockfd, cause)) != 0 ||
 	    (r = identity_load_dir(d->state, &d->id, cause)) != 0 ||
 	    (r = api_open(d, cause)) != 0)

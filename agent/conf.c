@@ -52,6 +52,7 @@ static const struct {
 	{ "recv-rate-window", offsetof(struct conf, recv_rate_window),
 	    5, 3600 },
 	{ "umask", offsetof(struct conf, umask), 0, 0 },
+	{ "receive-flush", offsetof(struct conf, recv_flush), 0, 0 },
 	{ "relay-bwlimit", offsetof(struct conf, relay_bwlimit), 0, 0 },
 	{ "web", offsetof(struct conf, web), 0, 0 },
 	{ "web-cert", offsetof(struct conf, web_cert), 0, 0 },

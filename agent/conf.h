@@ -30,6 +30,8 @@ struct conf {
 	char	*recv_rate_window; /* receiver: seconds it is judged over */
 	char	*partial_age;	/* seconds before partial files are swept */
 	char	*umask;		/* octal, for files ferryd makes; 027 */
+	char	*recv_flush;	/* auto|files|fs: how received files are
+				   made durable (transfer.h) */
 	char	*relay_bwlimit;	/* hub: cap on relayed bytes, a rate */
 	char	*web;		/* hub: status page ADDR[:PORT] or off */
 	char	*web_cert;	/* hub: its TLS certificate (PEM) */

@@ -97,6 +97,7 @@ struct hub_link {
 struct ferryd {
 	const char		*state;
 	struct conf		 conf;
+	int			 recv_flush;	/* TRANSFER_FLUSH_*, receive-flush */
 	struct identity		*id;
 	char			 fp[64];	/* our fingerprint, printed */
 	int			 lockfd;
@@ -678,9 +679,10 @@ int	 jobs_task_cb(void *arg, const struct store_task *t);
  * d->mu in the job's first transaction, before any of its tasks is
  * stored. The stored tasks may run while the rest is stored; the job
  * ends only once all are in. jobstore_busy: whether job id is being
- * stored now, which the job operations leave alone; jobstore_removing:
- * whether it is being removed (its storing failed), which the
- * dispatcher leaves alone too (both: the caller holds d->mu).
+ * stored now, which the job operations other than a cancel leave alone;
+ * jobstore_removing: whether it is being removed (its storing failed) or
+ * was cancelled, which the dispatcher leaves alone too (both: the caller
+ * holds d->mu).
  */
 struct store_job;
 int	 jobstore_stream(struct ferryd *d, const struct store_job *job,
@@ -721,6 +723,14 @@ int	 jobstore_end(struct ferryd *d, struct jobstore_run *run, int r,
 	    char **cause);
 int	 jobstore_busy(struct ferryd *d, int64_t id);
 int	 jobstore_removing(struct ferryd *d, int64_t id);
+/*
+ * A cancel of job id while it is stored (by who, for the audit trail):
+ * its transfers stop now, its storing after the batch in hand, and its
+ * jobstore_end closes and cancels it (FERRY_ERR_CANCELLED, *cause for
+ * its send). 0, or why not. Caller holds d->mu.
+ */
+int	 jobstore_cancel(struct ferryd *d, int64_t id, const char *who,
+	    char **cause);
 /*
  * At start: what a killed hub had stored of jobs it was storing goes.
  * jobstore_tick (the dispatcher's, each round): what a full store could

@@ -129,7 +129,7 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req,
 	json_t			*list = json_array(), *rep = NULL, *wv;
 	int64_t			 id;
 	char			*cause = NULL, who[300];
-	int			 r;
+	int			 r, cancelling = 0;
 
 	id = json_integer_value(json_object_get(req, "id"));
 	/*
@@ -164,10 +164,13 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req,
 			    (size_t)json_integer_value(json_object_get(req,
 			    "limit")), jobs_list_cb, &jl, &cause);
 	}
+	/* Stopped after the batch in hand (hub-jobstore.c). */
+	else if (strcmp(op, "cancel") == 0 && jobstore_busy(d, id))
+		r = jobstore_cancel(d, id, who, &cause), cancelling = 1;
 	else if (strcmp(op, "job") != 0 && jobstore_busy(d, id))
 		r = err_set(&cause, FERRY_ERR_STATE, "job %jd is still being "
-		    "stored: %s it once its send has answered", (intmax_t)id,
-		    op);
+		    "stored: %s it once its send has answered (or cancel it)",
+		    (intmax_t)id, op);
 	else if (strcmp(op, "cancel") == 0)
 		r = store_job_cancel(d->store, id, who, clock_now(), NULL,
 		    &cause);
@@ -192,8 +195,11 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req,
 		rep = jobs_job_json(&j);
 		jobs_add_error(d, &j, rep);
 		saved_job_json(j.id, rep);
+		/* Still running: it is cancelled once its storing stops. */
+		if (cancelling)
+			json_object_set_new(rep, "cancelling", json_true());
 		/* Its partial files go, in pages (hub-discard.c). */
-		if (strcmp(op, "cancel") == 0)
+		if (strcmp(op, "cancel") == 0 && !cancelling)
 			discard_job(d, j.id, j.to_site ? j.to_site :
 			    j.to_user);
 		store_job_clear(&j);

@@ -17,12 +17,21 @@
  * a send again skips them). Removed only once its transfers ended, as
  * a job's and its tasks' ids may be taken again (SQLite's rowids) and a
  * late report must not reach another job's rows.
+ *
+ * A cancel is the exception among the job operations (jobstore_cancel):
+ * a mistaken send of a whole project is stored while it is listed, and
+ * nobody could stop it until its listing ended. Its transfers stop at
+ * once, the dispatcher starts nothing more of it, and the storing stops
+ * after the batch in hand; the job is then closed with what was stored
+ * and cancelled as any job is, so that it stays, cancelled, with the
+ * files it delivered done. Its send answers that it was cancelled.
  */
 #include "config.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -89,6 +98,10 @@ jobstore_next(void *arg, const struct store_task **t, char **cause)
  */
 static int64_t	jobstore_ids[JOBSTORE_MAX];
 static int	jobstore_gone[JOBSTORE_MAX];
+/* Who cancelled each while it was stored (jobstore_cancel), or NULL. */
+static char	*jobstore_cancel_by[JOBSTORE_MAX];
+
+static int64_t *jobstore_slot(int64_t);
 
 int
 jobstore_busy(struct ferryd *d, int64_t id)
@@ -110,7 +123,43 @@ jobstore_removing(struct ferryd *d, int64_t id)
 	(void)d;
 	for (i = 0; id != 0 && i < JOBSTORE_MAX; i++)
 		if (jobstore_ids[i] == id)
-			return (jobstore_gone[i]);
+			return (jobstore_gone[i] != 0 ||
+			    jobstore_cancel_by[i] != NULL);
+	return (0);
+}
+
+/* Who cancelled job id while it was stored, or NULL. Holds d->mu. */
+static const char *
+jobstore_cancelled(int64_t id)
+{
+	int64_t	*slot = jobstore_slot(id);
+
+	return (slot != NULL ? jobstore_cancel_by[slot - jobstore_ids] :
+	    NULL);
+}
+
+int
+jobstore_cancel(struct ferryd *d, int64_t id, const char *who,
+    char **cause)
+{
+	int64_t	*slot = jobstore_slot(id);
+	size_t	 k;
+
+	if (id == 0 || slot == NULL)
+		return (err_set(cause, FERRY_ERR_STATE, "job %jd is not being "
+		    "stored", (intmax_t)id));
+	k = (size_t)(slot - jobstore_ids);
+	if (jobstore_gone[k] != 0)
+		return (err_set(cause, FERRY_ERR_STATE, "job %jd is being "
+		    "removed already: its storing failed", (intmax_t)id));
+	/* A second cancel changes nothing: the first one's name stays. */
+	if (jobstore_cancel_by[k] != NULL)
+		return (0);
+	if ((jobstore_cancel_by[k] = strdup(who)) == NULL)
+		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
+	dispatch_stop(d, id);
+	log_info("job %jd: cancelled by %s while it is being stored: it "
+	    "stops after the batch in hand", (intmax_t)id, who);
 	return (0);
 }
 
@@ -121,16 +170,21 @@ jobstore_storing(void *arg, int64_t id)
 	return (jobstore_busy(arg, id));
 }
 
+/* The hold ends at a cancel too (store-cancel.sh). */
 static void
-jobstore_pause(struct ferryd *d, size_t stored)
+jobstore_pause(struct ferryd *d, int64_t id, size_t stored)
 {
 	const char	*hold = d->conf.test_store_hold;
-	int		 i;
+	int		 i, stop = 0;
 
 	usleep(JOBSTORE_GAP_US);
 	for (i = 0; hold != NULL && stored > 0 && i < JOBSTORE_HOLD_MAX &&
-	    access(hold, F_OK) == 0; i++)
+	    !stop && access(hold, F_OK) == 0; i++) {
 		usleep(10000);
+		pthread_mutex_lock(&d->mu);
+		stop = jobstore_cancelled(id) != NULL;
+		pthread_mutex_unlock(&d->mu);
+	}
 }
 
 static int64_t *
@@ -360,7 +414,7 @@ jobstore_feed(struct ferryd *d, struct jobstore_run *run,
 		 * thread for several batches (`ferry jobs` waited up to 3.3 s
 		 * at a load of 30), so the others get a moment to take it.
 		 */
-		jobstore_pause(d, run->n);
+		jobstore_pause(d, run->id, run->n);
 		pthread_mutex_lock(&d->mu);
 		k = 0;
 		if ((r = store_batch_begin_light(d->store, cause)) == 0)
@@ -372,6 +426,12 @@ jobstore_feed(struct ferryd *d, struct jobstore_run *run,
 		/* Its stored tasks may start while the rest is stored. */
 		if (r == 0 && k > 0)
 			pthread_cond_signal(&d->wake);
+		/*
+		 * Cancelled: no more after the batch in hand, which is in
+		 * (queued, it is cancelled with the rest: jobstore_stop).
+		 */
+		if (r == 0 && jobstore_cancelled(run->id) != NULL)
+			r = err_set(cause, FERRY_ERR_CANCELLED, "cancelled");
 		pthread_mutex_unlock(&d->mu);
 		/* Short of a whole batch, or all it has: there is no more. */
 		if (k < JOBSTORE_BATCH || (src->left != SIZE_MAX &&
@@ -412,13 +472,105 @@ jobstore_add(struct ferryd *d, struct jobstore_run *run,
 	return (n == 0 ? 0 : jobstore_feed(d, run, &src, cause));
 }
 
+/*
+ * Job run->id, cancelled while it was stored (by who), cut short at the
+ * run->n tasks stored: 0 and *cause saying so for its send, or an error
+ * (then the caller removes it, as a failed store). Its place is let go
+ * here. Holds d->mu.
+ */
+static int
+jobstore_stop(struct ferryd *d, const struct jobstore_run *run, char *who,
+    char **cause)
+{
+	const struct store_job	*job = run->job;
+	struct store_job	 j;
+	int64_t			 done = 0, *slot = jobstore_slot(run->id);
+	char			*why = NULL;
+	size_t			 n = 0;
+	int			 r;
+
+	if (run->n == 0)
+		return (FERRY_ERR_STATE);
+	/*
+	 * Its stopped transfers' deliveries recorded first (each marks
+	 * what it delivered as it ends): cancelled before, a file that
+	 * arrived in the meantime stayed cancelled, and was not counted.
+	 */
+	dispatch_stop(d, run->id);
+	while (dispatch_running(d, run->id)) {
+		pthread_mutex_unlock(&d->mu);
+		usleep(10000);
+		pthread_mutex_lock(&d->mu);
+	}
+	/*
+	 * Cancelled, closed and no longer marked in one transaction: a hub
+	 * killed before it removes the job at its start, after it finds
+	 * it cancelled, never a job that runs on after its cancel.
+	 */
+	if ((r = store_batch_begin(d->store, &why)) == 0) {
+		r = store_job_cut(d->store, job, run->id, run->n, who,
+		    clock_now(), &n, &why);
+		if (r == 0) {
+			*slot = 0;
+			r = jobstore_save(d, &why);
+		}
+		if ((r = store_batch_end(d->store, r, &why)) != 0)
+			*slot = run->id;
+	}
+	if (r != 0) {
+		log_warnx("job %jd: its cancel not stored: %s", (intmax_t)
+		    run->id, why != NULL ? why : err_str(r));
+		free(why);
+		return (r);
+	}
+	jobstore_cancel_by[slot - jobstore_ids] = NULL;
+	discard_job(d, run->id, job->to_site != NULL ? job->to_site :
+	    job->to_user);
+	api_wake_jobs();
+	if (store_job_get(d->store, run->id, &j, NULL) == 0) {
+		done = j.count[STORE_DONE];
+		store_job_clear(&j);
+	}
+	/*
+	 * At least: files a stopped transfer's receiver put in place as it
+	 * stopped, their word not yet at the sender, are there uncounted,
+	 * as after any cancel.
+	 */
+	err_set(cause, FERRY_ERR_CANCELLED, "job %jd was cancelled by %s "
+	    "while it was being stored, after %zu of its files: at least "
+	    "%jd of them are done (delivered, or found there already) and "
+	    "stay, %zu cancelled; the job is kept, cancelled",
+	    (intmax_t)run->id, who, run->n, (intmax_t)done, n);
+	log_info("%s", *cause != NULL ? *cause : "a job cancelled");
+	free(why);
+	free(who);
+	return (0);
+}
+
 int
 jobstore_end(struct ferryd *d, struct jobstore_run *run, int r, char **cause)
 {
 	int64_t	*slot;
+	char	*who;
 	int	 kept = 0;
 
 	pthread_mutex_lock(&d->mu);
+	/*
+	 * Cancelled (before its last batch or after it): closed and
+	 * cancelled, or (nothing stored, a close that failed) removed.
+	 */
+	if (run->id != 0 && (slot = jobstore_slot(run->id)) != NULL &&
+	    (who = jobstore_cancel_by[slot - jobstore_ids]) != NULL) {
+		if (jobstore_stop(d, run, who, cause) == 0) {
+			pthread_mutex_unlock(&d->mu);
+			return (FERRY_ERR_CANCELLED);
+		}
+		jobstore_cancel_by[slot - jobstore_ids] = NULL;
+		if (r == 0)
+			r = err_set(cause, FERRY_ERR_CANCELLED, "cancelled by "
+			    "%s", who);
+		free(who);
+	}
 	if (r == 0 && run->id != 0)
 		r = jobstore_close(d, run->job, run->id, run->n, run->now,
 		    cause);

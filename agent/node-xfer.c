@@ -385,6 +385,8 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 			o.committed = xfer_committed;
 			o.committed_arg = x;
 		}
+		/* receive-flush of ferryd.conf (cmd-run.c). */
+		o.flush = d->recv_flush;
 		if (r == 0) {
 			/* This agent's own roots may not be there yet. */
 			node_roots_make(d, root);
@@ -471,6 +473,8 @@ xfer_main(void *arg)
 	struct xfer		*x = arg, **pp;
 	struct ferryd		*d = x->d;
 	struct transfer_stats	 st;
+	const char		*role = json_string_value(json_object_get(
+				    x->msg, "role"));
 	char			*cause = NULL;
 	int			 r;
 
@@ -479,6 +483,11 @@ xfer_main(void *arg)
 	if (r != 0)
 		log_warnx("transfer %jd: %s", (intmax_t)x->id, cause ? cause :
 		    err_str(r));
+	else if (role == NULL || strcmp(role, "send") != 0)
+		/* A receiver's: how its files were made durable. */
+		log_info("transfer %jd: %d streams, %ju file(s) striped, "
+		    "%ju syncfs", (intmax_t)x->id, x->streams,
+		    (uintmax_t)st.striped, (uintmax_t)st.fs_syncs);
 	else
 		log_info("transfer %jd: %d streams, %ju file(s) striped",
 		    (intmax_t)x->id, x->streams, (uintmax_t)st.striped);

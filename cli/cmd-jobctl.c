@@ -75,7 +75,12 @@ cmd_jobctl_exec(int argc, char **argv)
 	req = json_pack("{s:s, s:I}", "op", cmd->name, "id", id);
 	r = cli_request(cmd, state, req, &rep);
 	json_decref(req);
-	if (r == 0)
+	/* A job cancelled while it is stored ends once its storing stops. */
+	if (r == 0 && json_is_true(json_object_get(rep, "cancelling")))
+		printf("job %jd: cancelling (it was being stored: it stops "
+		    "after the batch in hand, and its send says so)\n",
+		    (intmax_t)id);
+	else if (r == 0)
 		printf("job %jd: %s\n", (intmax_t)id, json_string_value(
 		    json_object_get(rep, "state")));
 	json_decref(rep);

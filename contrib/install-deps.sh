@@ -37,6 +37,8 @@ test="$test nftables libfaketime"
 # Durability tests (tests/transfer/durable*.sh) and bench/ mount loop
 # XFS and ext4 images and check the receiver's order of calls by strace.
 test="$test xfsprogs e2fsprogs strace"
+# tests/agent/store-cancel.sh stops the hub at one call (gdb) to kill it there.
+test="$test gdb"
 
 # The ftrack double's tests need node (>= 18) and npm: Debian's, unless a
 # node is already installed (NodeSource's node conflicts with Debian's npm).

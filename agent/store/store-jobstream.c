@@ -97,6 +97,45 @@ store_job_opened(struct store *st, const struct store_job *job, int64_t id,
 }
 
 int
+store_job_cut(struct store *st, const struct store_job *job, int64_t id,
+    size_t ntasks, const char *who, int64_t now, size_t *cancelled,
+    char **cause)
+{
+	static const char	 sql[] = "UPDATE jobs SET state = 'cancelled',"
+	    " updated = ? WHERE id = ?";
+	struct db_stmt		*s;
+	char			 detail[96], *why = NULL;
+	size_t			 n = 0;
+	int			 r;
+
+	if ((r = db_begin(st->db, cause)) != 0)
+		return (r);
+	/* Its state is left as it is: the job is still being stored. */
+	r = store_job_cancel(st, id, who, now, &n, &why);
+	if (r == FERRY_ERR_STATE)
+		r = 0;		/* nothing to cancel: every file is done */
+	else if (r != 0)
+		r = err_set(cause, r, "%s", why != NULL ? why : err_str(r));
+	free(why);
+	if (r == 0)
+		r = store_job_opened(st, job, id, ntasks, now, cause);
+	/*
+	 * Nothing was left to cancel: the job was cut short all the same,
+	 * and is not done (a mail's notice, ferry-ftrack's "done" jobs).
+	 */
+	if (r == 0 && n == 0 && (r = db_q(st->db, sql, &s, cause, "ii", now,
+	    id)) == 0 && (r = db_exec(st->db, s, cause)) == 0) {
+		snprintf(detail, sizeof detail, "{\"job\":%jd,\"tasks\":0}",
+		    (intmax_t)id);
+		r = store_audit_add(st, now, who != NULL ? who : "",
+		    "job.cancel", detail, cause);
+	}
+	if ((r = db_end(st->db, r, cause)) == 0 && cancelled != NULL)
+		*cancelled = n;
+	return (r);
+}
+
+int
 store_job_unstore(struct store *st, int64_t id, size_t max, int *more,
     char **cause)
 {

@@ -666,6 +666,16 @@ int	 store_job_opened(struct store *st, const struct store_job *job,
 	     int64_t id, size_t ntasks, int64_t now, char **cause);
 int	 store_job_unstore(struct store *st, int64_t id, size_t max,
 	     int *more, char **cause);
+/*
+ * A job cancelled by who while it was being stored, cut short at its
+ * ntasks stored tasks, in one transaction: its unfinished tasks
+ * cancelled (*cancelled how many), then store_job_opened's audit
+ * record and state; with nothing left to cancel it is cancelled all
+ * the same (its state, and a job.cancel record of 0 tasks).
+ */
+int	 store_job_cut(struct store *st, const struct store_job *job,
+	     int64_t id, size_t ntasks, const char *who, int64_t now,
+	     size_t *cancelled, char **cause);
 
 /*
  * Up to limit queued tasks due at now, highest job priority first, then

@@ -135,6 +135,19 @@ JSON
 	run 0 "$FERRY" share import "$TMP/map.json" --state "$HUB"
 }
 
+# held_hub N: the hub, whose test-store-hold is $HOLD (not made yet),
+# and la's agent, with N files in $S/big (S: hq's storage, L: la's).
+held_hub() {
+	N=$1
+	S="$TMP/hq-storage"
+	L="$TMP/la-storage"
+	mkdir -p "$S/big" "$L"
+	tree_of "$S/big" "$N"
+	HOLD="$TMP/hold"
+	HUB_CONF="test-store-hold $HOLD"
+	hub_and_la "$S" "$L"
+}
+
 # enrol_vendor_ws USER: enrols and starts fx-ws, a restricted person's
 # agent for USER on 127.0.0.3 (reachable there); waits for its link.
 enrol_vendor_ws() {

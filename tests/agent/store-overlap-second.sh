@@ -8,15 +8,8 @@
 . "${srcdir:-.}/tests/agent/lib.sh"
 need python3
 
-N=16500
-S="$TMP/hq-storage"
-L="$TMP/la-storage"
-mkdir -p "$S/big" "$L"
-tree_of "$S/big" "$N"
 # The hub holds A's batches after its first while $HOLD exists (tests only).
-HOLD="$TMP/hold"
-HUB_CONF="test-store-hold $HOLD"
-hub_and_la "$S" "$L"
+held_hub 16500
 
 touch "$HOLD"
 "$FERRY" send --from hq --to la --wait --state "$HUB" "$S/big" \

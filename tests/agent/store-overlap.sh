@@ -22,14 +22,7 @@ if [ -n "${STORE_OVERLAP_PG:-}" ]; then
 	HUB_INIT="--store $PG_URL --store-password-file $PG_PASSFILE"
 fi
 
-N=16500
-S="$TMP/hq-storage"
-L="$TMP/la-storage"
-mkdir -p "$S/big" "$L"
-tree_of "$S/big" "$N"
-HOLD="$TMP/hold"
-HUB_CONF="test-store-hold $HOLD"
-hub_and_la "$S" "$L"
+held_hub 16500
 
 held_send "$S/big" "$N"
 # Its first transfer started while it was being stored: files done

@@ -9,14 +9,7 @@
 # than half are free, and is else listed whole first: none is refused.
 . "${srcdir:-.}/tests/agent/lib.sh"
 need python3
-N=4400
-S="$TMP/hq-storage"
-L="$TMP/la-storage"
-mkdir -p "$S/big" "$L"
-tree_of "$S/big" "$N"
-HOLD="$TMP/hold"
-HUB_CONF="test-store-hold $HOLD"
-hub_and_la "$S" "$L"
+held_hub 4400
 # No agent at la: nothing is dispatched, the sends only list and store.
 kill "$APID"
 wait "$APID" 2>/dev/null || :
