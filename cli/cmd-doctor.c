@@ -64,6 +64,7 @@ struct doctor {
 	char		*conf_hub;
 	char		*conf_hub_fp;
 	char		*conf_site;
+	char		*conf_flush;	/* receive-flush */
 	char		**rw;		/* the unit's ReadWritePaths */
 	size_t		 nrw;
 	int		 strict;	/* ProtectSystem=strict */
@@ -109,6 +110,7 @@ doctor_conf(struct doctor *dr, const char *dir)
 	dr->conf_hub_fp = cli_conf_get(dir, "hub-fingerprint");
 	if ((dr->conf_site = cli_conf_get(dir, "site")) == NULL)
 		dr->conf_site = cli_conf_get(dir, "user");
+	dr->conf_flush = cli_conf_get(dir, "receive-flush");
 }
 
 static int
@@ -297,6 +299,40 @@ doctor_in_rw(const struct doctor *dr, const char *path)
 	return (0);
 }
 
+/*
+ * How files received under root are made durable (receive-flush,
+ * docs/operations.md): a folder of a larger file system gets a flush
+ * per file by default, half as fast for small files.
+ */
+static const char *
+doctor_flush(const struct doctor *dr, const char *root)
+{
+#ifdef HAVE_SYNCFS
+	struct stat	sb, up;
+	char		parent[4200];
+
+	if (dr->conf_flush != NULL && strcmp(dr->conf_flush, "fs") == 0)
+		return ("; files received there are flushed a batch at once "
+		    "(receive-flush fs)");
+	if (dr->conf_flush != NULL && strcmp(dr->conf_flush, "files") == 0)
+		return ("; files received there are flushed one by one "
+		    "(receive-flush files)");
+	snprintf(parent, sizeof parent, "%s/..", root);
+	if (stat(root, &sb) == 0 && stat(parent, &up) == 0 &&
+	    sb.st_dev != up.st_dev)
+		return ("; a file system of its own: files received there are "
+		    "flushed a batch at once");
+	return ("; a folder of a larger file system: files received there "
+	    "are flushed one by one (receive-flush fs in ferryd.conf "
+	    "flushes a batch at once: docs/operations.md)");
+#else
+	/* No syncfs (Windows): a flush of each file, always. */
+	(void)dr;
+	(void)root;
+	return ("");
+#endif
+}
+
 static int
 doctor_root_cb(void *arg, const char *share, const char *root)
 {
@@ -323,8 +359,8 @@ doctor_root_cb(void *arg, const char *share, const char *root)
 		    root);
 	} else
 		doctor_say(dr, "share", DOCTOR_OK, NULL, "%s: root %s exists, "
-		    "writable%s", share, root, dr->strict ? ", in the unit's "
-		    "ReadWritePaths" : "");
+		    "writable%s%s", share, root, dr->strict ? ", in the unit's "
+		    "ReadWritePaths" : "", doctor_flush(dr, root));
 	return (0);
 }
 
@@ -618,6 +654,7 @@ doctor_clear(struct doctor *dr)
 	free(dr->conf_hub);
 	free(dr->conf_hub_fp);
 	free(dr->conf_site);
+	free(dr->conf_flush);
 	for (i = 0; i < dr->nrw; i++)
 		free(dr->rw[i]);
 	free(dr->rw);

@@ -7,8 +7,9 @@
 # receive-flush fs: a syncfs a batch there too (a share whose root is a
 # folder of a volume ferry may flush whole: 100,000 small files took the
 # daemons 15-34 s with a flush each and 6 s with a syncfs a batch,
-# docs/benchmarks.md, fourteenth pass). A bad value stops ferryd run,
-# naming the keyword and the value.
+# docs/benchmarks.md, fourteenth pass). `ferry doctor` says which a
+# share root gets. A bad value stops ferryd run, naming the keyword and
+# the value.
 . "${srcdir:-.}/tests/agent/lib.sh"
 need python3
 
@@ -30,7 +31,17 @@ last_xfer() {
 	    "$LA.log" | tail -n 1
 }
 
+# doctor_says TEXT: `ferry doctor` on la says TEXT of la's share root.
+doctor_says() {
+	"$FERRY" doctor --map "$TMP/map.json" --unit /dev/null \
+	    --ftrack-state "$TMP/noff" --state "$LA" >"$TMP/out" 2>&1 || :
+	checks=$((checks + 1))
+	grep -q "^ok    share     storage: root $L exists, writable; $1" \
+	    "$TMP/out" || fail "doctor on la: $(grep share "$TMP/out")"
+}
+
 # auto: per-file flushes into a folder that is not a mount point.
+doctor_says "a folder of a larger file system: files received there are flushed one by one (receive-flush fs"
 run 0 "$FERRY" send --from hq --to la --wait --state "$HUB" "$S/a"
 log_has "$LA.log" "syncfs"
 x=$(last_xfer)
@@ -45,6 +56,7 @@ echo "receive-flush fs" >>"$LA/ferryd.conf"
 start_daemon "$LA"
 APID=$DPID
 wait_linked la-server
+doctor_says "files received there are flushed a batch at once (receive-flush fs)"
 n=$(grep -c "syncfs" "$LA.log")
 run 0 "$FERRY" send --from hq --to la --wait --state "$HUB" "$S/b"
 i=0
