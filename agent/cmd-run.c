@@ -120,14 +120,15 @@ run_flush(struct ferryd *d, char **cause)
 	static const char	*names[] = { "auto", "files", "fs" };
 	static const int	 modes[] = { TRANSFER_FLUSH_AUTO,
 				    TRANSFER_FLUSH_FILES, TRANSFER_FLUSH_FS };
+	const size_t		 n = sizeof names / sizeof names[0];
 	const char		*v = d->conf.recv_flush;
 	size_t			 i;
 
 	d->recv_flush = TRANSFER_FLUSH_AUTO;
-	for (i = 0; v != NULL && i < 3; i++)
+	for (i = 0; v != NULL && i < n; i++)
 		if (strcmp(v, names[i]) == 0)
 			break;
-	if (i == 3)
+	if (i == n)
 		return (err_set(cause, FERRY_ERR_PARSE, "%s: receive-flush "
 		    "must be auto, files or fs, not \"%.64s\"", CONF_NAME, v));
 	if (v != NULL)

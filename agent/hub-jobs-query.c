@@ -165,8 +165,10 @@ jobs_query(struct ferryd *d, const char *op, const json_t *req,
 			    "limit")), jobs_list_cb, &jl, &cause);
 	}
 	/* Stopped after the batch in hand (hub-jobstore.c). */
-	else if (strcmp(op, "cancel") == 0 && jobstore_busy(d, id))
-		r = jobstore_cancel(d, id, who, &cause), cancelling = 1;
+	else if (strcmp(op, "cancel") == 0 && jobstore_busy(d, id)) {
+		r = jobstore_cancel(d, id, who, &cause);
+		cancelling = r == 0;
+	}
 	else if (strcmp(op, "job") != 0 && jobstore_busy(d, id))
 		r = err_set(&cause, FERRY_ERR_STATE, "job %jd is still being "
 		    "stored: %s it once its send has answered (or cancel it)",

@@ -118,21 +118,18 @@ jobstore_busy(struct ferryd *d, int64_t id)
 int
 jobstore_removing(struct ferryd *d, int64_t id)
 {
-	size_t	i;
+	int64_t	*slot = id != 0 ? jobstore_slot(id) : NULL;
 
 	(void)d;
-	for (i = 0; id != 0 && i < JOBSTORE_MAX; i++)
-		if (jobstore_ids[i] == id)
-			return (jobstore_gone[i] != 0 ||
-			    jobstore_cancel_by[i] != NULL);
-	return (0);
+	return (slot != NULL && (jobstore_gone[slot - jobstore_ids] != 0 ||
+	    jobstore_cancel_by[slot - jobstore_ids] != NULL));
 }
 
 /* Who cancelled job id while it was stored, or NULL. Holds d->mu. */
 static const char *
 jobstore_cancelled(int64_t id)
 {
-	int64_t	*slot = jobstore_slot(id);
+	int64_t	*slot = id != 0 ? jobstore_slot(id) : NULL;
 
 	return (slot != NULL ? jobstore_cancel_by[slot - jobstore_ids] :
 	    NULL);
@@ -240,7 +237,6 @@ jobstore_unstore(struct ferryd *d, int64_t id, char **cause)
 	return (r);
 }
 
-/* Its row, marked. Holds d->mu. */
 /* Places free now. Holds d->mu. */
 static size_t
 jobstore_free(void)
@@ -252,7 +248,10 @@ jobstore_free(void)
 	return (n);
 }
 
-/* half: only while more than half the places are free (else 1). */
+/*
+ * Its row, marked; with half, only while more than half the places are
+ * free (else 1, nothing made). Holds d->mu.
+ */
 static int
 jobstore_open(struct ferryd *d, const struct store_job *job, int64_t now,
     int (*settle)(struct ferryd *, int64_t, void *, char **), void *sarg,
@@ -320,6 +319,22 @@ jobstore_close(struct ferryd *d, const struct store_job *job, int64_t id,
 }
 
 /*
+ * Job id's transfers stopped (dispatch_stop, a cancel's), and waited
+ * for until none runs: each records what it delivered as it ends, and a
+ * removed job's ids may be given again. Holds d->mu, let go meanwhile.
+ */
+static void
+jobstore_stop_xfers(struct ferryd *d, int64_t id)
+{
+	dispatch_stop(d, id);
+	while (dispatch_running(d, id)) {
+		pthread_mutex_unlock(&d->mu);
+		usleep(10000);
+		pthread_mutex_lock(&d->mu);
+	}
+}
+
+/*
  * Storing job id failed (r, *cause) with n of its files stored: its
  * transfers stopped (dispatch_stop, a cancel's), then, once none runs,
  * what was stored goes. *cause says so, and how many of its files were
@@ -337,12 +352,7 @@ jobstore_fail(struct ferryd *d, int64_t id, size_t n, int r, char **cause)
 
 	if (slot != NULL)
 		jobstore_gone[slot - jobstore_ids] = 1;
-	dispatch_stop(d, id);
-	while (dispatch_running(d, id)) {
-		pthread_mutex_unlock(&d->mu);
-		usleep(10000);
-		pthread_mutex_lock(&d->mu);
-	}
+	jobstore_stop_xfers(d, id);
 	if (store_job_get(d->store, id, &j, NULL) == 0) {
 		done = j.count[STORE_DONE];
 		store_job_clear(&j);
@@ -492,16 +502,11 @@ jobstore_stop(struct ferryd *d, const struct jobstore_run *run, char *who,
 	if (run->n == 0)
 		return (FERRY_ERR_STATE);
 	/*
-	 * Its stopped transfers' deliveries recorded first (each marks
-	 * what it delivered as it ends): cancelled before, a file that
-	 * arrived in the meantime stayed cancelled, and was not counted.
+	 * Its stopped transfers' deliveries recorded first: cancelled
+	 * before, a file that arrived in the meantime stayed cancelled,
+	 * and was not counted.
 	 */
-	dispatch_stop(d, run->id);
-	while (dispatch_running(d, run->id)) {
-		pthread_mutex_unlock(&d->mu);
-		usleep(10000);
-		pthread_mutex_lock(&d->mu);
-	}
+	jobstore_stop_xfers(d, run->id);
 	/*
 	 * Cancelled, closed and no longer marked in one transaction: a hub
 	 * killed before it removes the job at its start, after it finds

@@ -302,7 +302,9 @@ doctor_in_rw(const struct doctor *dr, const char *path)
 /*
  * How files received under root are made durable (receive-flush,
  * docs/operations.md): a folder of a larger file system gets a flush
- * per file by default, half as fast for small files.
+ * per file by default, half as fast for small files. The same test as
+ * the receiver's flush_fs_own (transfer/flush.c) for its root; the CLI
+ * does not link the transfer library for it.
  */
 static const char *
 doctor_flush(const struct doctor *dr, const char *root)
