@@ -146,7 +146,7 @@ dispatch_run_local(struct jobs_xfer *x, const char *token,
 	link_listener_free(lst);
 	if (r != 0)
 		return (r);
-	ferryd_streams_idle(conns, DISPATCH_STREAMS);
+	ferryd_streams_idle(conns, x->streams);
 	memset(&o, 0, sizeof o);
 	o.suspect = dispatch_suspect;
 	o.suspect_arg = x;

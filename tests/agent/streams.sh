@@ -6,7 +6,8 @@
 # own; without either the hub chooses from the job's files; and a source
 # rewritten while its chunks are on the wire is noticed by the sender,
 # never finalised mixed at the receiver, and the retry delivers the new
-# content; the hub at one end opens what was asked as well.
+# content; the hub at one end opens what was asked as well, one stream
+# as well as four.
 . "${srcdir:-.}/tests/agent/lib.sh"
 need ss
 need openssl
@@ -213,6 +214,17 @@ run 0 "$FERRY" send --from hq --to ny --streams 4 --wait --state "$HUB" \
     "$S/show/hub.mov"
 same "$S/show/hub.mov" "$N/show/hub.mov"
 logged "$HUB.log" "(job 8): 4 streams (the job's)" "the hub's own streams"
+# One stream, from the hub and to it: the hub used to set the idle time
+# of 2 streams whatever it had opened, and crashed on a missing second.
+rm -f "$N/show/hub.mov"
+run 0 "$FERRY" send --from hq --to ny --streams 1 --wait --state "$HUB" \
+    "$S/show/hub.mov"
+same "$S/show/hub.mov" "$N/show/hub.mov"
+logged "$HUB.log" "(job 9): 1 streams (the job's)" "the hub's one stream"
+run 0 "$FERRY" send --from la --to hq --streams 1 --wait --state "$HUB" \
+    "$L/show/small1.exr"
+same "$L/show/small1.exr" "$S/show/small1.exr"
+logged "$HUB.log" "(job 10): 1 streams (the job's)" "one stream to the hub"
 
 stop_and_check
 finish
