@@ -28,6 +28,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #ifdef __linux__
+#include <sched.h>
+#endif
+#ifdef __linux__
 #include <sys/xattr.h>
 #endif
 
@@ -63,11 +66,11 @@ struct recv_wdir {
 	int	fd;
 	int	refs;
 	/*
-	 * The mode bits that creating a file here takes away (the umask),
-	 * -1 if not known: the directory has a default ACL, which replaces
-	 * the umask, or the umask could not be read.
+	 * Whether the directory has a default ACL (or that could not be
+	 * told): it replaces the umask, and a file made here is given its
+	 * mode afterwards.
 	 */
-	int	lose;
+	int	acl;
 };
 
 struct recv_job {
@@ -97,6 +100,7 @@ struct recv_writer {
 	int			 nthreads;
 	pthread_t		 th[RECV_WRITERS];
 	int			 umask;		/* the process's, or -1 */
+	uint64_t		 chmods;	/* files given their mode after */
 	struct recv_wdir	*dir;		/* the stream's cached one */
 	uint64_t		 dir_gen;	/* its cache_gen */
 	/*
@@ -124,11 +128,13 @@ recv_wdir_put(struct recv_wdir *d)
 }
 
 /*
- * Creates, writes and finishes the job's file. Only the item's fields
- * that the stream thread leaves alone until recv_write_wait are set.
+ * Creates, writes and finishes the job's file, mask being what creating
+ * a file takes from its mode in this thread (-1: not known). Only the
+ * item's fields that the stream thread leaves alone until recv_write_wait
+ * are set. Returns 1 when the file was given its mode after its creation.
  */
-static void
-recv_write_one(struct recv_job *j, const struct recv_wdir *d)
+static int
+recv_write_one(struct recv_job *j, const struct recv_wdir *d, int mask)
 {
 	struct recv_item	*it = j->it;
 	struct timespec		 ts[2];
@@ -142,7 +148,7 @@ recv_write_one(struct recv_job *j, const struct recv_wdir *d)
 	 * less a file. Unnamed until its commit, so nobody can open it in
 	 * between with the wider mode.
 	 */
-	moded = d->lose >= 0 && (j->mode & (uint32_t)d->lose) == 0;
+	moded = !d->acl && mask >= 0 && (j->mode & (uint32_t)mask) == 0;
 #ifdef O_TMPFILE
 	fd = openat(d->fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
 	    moded ? (mode_t)j->mode : 0600);
@@ -172,12 +178,35 @@ recv_write_one(struct recv_job *j, const struct recv_wdir *d)
 	it->tmp_fd = fd;
 	it->flush_err = 0;
 	it->verified = 1;
-	return;
+	return (!moded);
 fail:
 	e = errno;
 	if (fd != -1)
 		close(fd);	/* unnamed: gone with it */
 	err_set(&it->ack_reason, FERRY_ERR_IO, "%s: %s", what, strerror(e));
+	return (0);
+}
+
+/*
+ * The umask a writer thread creates files with: one of its own, 0, where
+ * the thread can have one (Linux: unshare(CLONE_FS) gives the thread its
+ * own umask, working directory and root, copied, and touches nobody
+ * else's), so that every file is made with its mode and needs no fchmod:
+ * an inode change (a journal update on ext4) less a file, 2 % of a
+ * receiving agent's time in S7 under ferryd's default umask 027, which
+ * takes bits from nearly every file's mode (docs/benchmarks.md). Else
+ * the process's, as read by the stream (-1 if it could not be).
+ */
+static int
+recv_write_umask(const struct recv_writer *w)
+{
+#if defined(__linux__) && defined(CLONE_FS)
+	if (unshare(CLONE_FS) == 0) {
+		umask(0);
+		return (0);
+	}
+#endif
+	return (w->umask);
 }
 
 static void *
@@ -185,6 +214,7 @@ recv_write_main(void *arg)
 {
 	struct recv_writer	*w = arg;
 	struct recv_job		*j;
+	int			 um = recv_write_umask(w), chmod;
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
@@ -196,9 +226,10 @@ recv_write_main(void *arg)
 			w->tail = &w->head;
 		w->queued--;
 		pthread_mutex_unlock(&w->mu);
-		recv_write_one(j, j->dir);
+		chmod = recv_write_one(j, j->dir, um);
 		pthread_mutex_lock(&w->mu);
 		w->written += j->it->verified;
+		w->chmods += (uint64_t)chmod;
 		recv_wdir_put(j->dir);
 		w->pending--;
 		w->bytes -= j->size;
@@ -243,24 +274,21 @@ recv_umask(void)
 }
 
 /*
- * What creating a file in dirfd takes from its mode: the umask, unless
- * the directory has a default ACL (then the ACL decides, and the file is
- * given its mode afterwards as before).
+ * Whether dirfd has a default ACL, which replaces the umask for what is
+ * created in it (then the file is given its mode afterwards, as before);
+ * 1 as well when that cannot be told.
  */
 static int
-recv_dir_lose(int dirfd, int umask)
+recv_dir_acl(int dirfd)
 {
 #ifdef __linux__
-	if (umask < 0)
-		return (-1);
 	if (fgetxattr(dirfd, "system.posix_acl_default", NULL, 0) == -1 &&
 	    (errno == ENODATA || errno == ENOTSUP))
-		return (umask);
+		return (0);
 #else
 	(void)dirfd;
-	(void)umask;
 #endif
-	return (-1);
+	return (1);
 }
 
 /* The stream's writer, its threads started; NULL if none could be. */
@@ -311,7 +339,7 @@ recv_write_defer(struct recv_stream *s, struct recv_file *rf,
 		}
 		d->fd = fd;
 		d->refs = 1;	/* the stream's */
-		d->lose = recv_dir_lose(fd, w->umask);
+		d->acl = recv_dir_acl(fd);
 	}
 	pthread_mutex_lock(&w->mu);
 	if (size <= RECV_WRITE_SPARE && (j = w->spare) != NULL) {
@@ -451,6 +479,7 @@ recv_write_free(struct recv_stream *s)
 		pthread_join(w->th[i], NULL);
 	pthread_mutex_lock(&s->sh->mu);
 	s->sh->st.tmp_aside += w->written;
+	s->sh->st.tmp_chmods += w->chmods;
 	pthread_mutex_unlock(&s->sh->mu);
 	recv_wdir_put(w->dir);
 	while ((j = w->spare) != NULL) {

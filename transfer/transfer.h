@@ -238,6 +238,8 @@ struct transfer_stats {
 	uint64_t	 tmp_aside;	/* receiver: of those, created and
 					   written by a writer thread while
 					   the stream read on */
+	uint64_t	 tmp_chmods;	/* receiver: of those, given their
+					   mode after their creation */
 };
 
 /*

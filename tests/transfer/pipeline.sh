@@ -7,7 +7,8 @@
 #   speaking as a peer from before it (--no-pipeline), written by the
 #   stream's writer threads (recv-write.c) either way;
 # - the modes of the writers' files as in the source, under umask 022,
-#   umask 077, and a default ACL on the destination;
+#   umask 077, and a default ACL on the destination, made with them (no
+#   fchmod) but below the ACL;
 # - a receiver killed with batches in flight (one committing, the next
 #   arriving) leaves under a final name only files whole and right, and
 #   the next try re-sends none of them.
@@ -28,12 +29,12 @@ for d in 0 1 2 3 4 5; do
 	    split -b 4096 -a 3 -d - "$TMP/src/d$d/f$d"
 done
 gen "$TMP/src/d2/big.bin" 2 big
-# Modes of all kinds among the writers' files: those the receiver's
-# umask leaves whole are created with them (no fchmod), the others get
-# theirs afterwards (recv-write.c); same_tree compares every mode
-# (0666 is not among them: a receiver drops the world write bit).
-# Under umask 022 0664 and 0660 take the second way, under 077 (the run
-# with a receiver --no-pipeline) all but 0600, 0700 and 0400.
+# Modes of all kinds among the writers' files: a writer thread has a
+# umask of its own, 0, and creates each with its mode, whatever the
+# receiver's umask (022, and 077 in the run with a receiver
+# --no-pipeline); below a default ACL each gets its mode afterwards
+# (recv-write.c). same_tree compares every mode (0666 is not among
+# them: a receiver drops the world write bit).
 set -- 0600 0640 0644 0664 0660 0700 0755 0444 0400 0604
 for f in "$TMP"/src/d0/f0*[0-9]; do
 	[ $# -gt 0 ] || set -- 0600 0640 0644 0664 0660 0700 0755 0444 \
@@ -79,6 +80,12 @@ for how in "" "send" "recv"; do
 	checks=$((checks + 1))
 	[ "$(jq -r .tmp_aside "$TMP/rstats")" -ge 5000 ] ||
 	    fail "${how:-pipelined}: $(jq -r .tmp_aside "$TMP/rstats") files written by writer threads, want 5,000 or more"
+	# Each made with its mode, whatever the receiver's umask: the
+	# writers have a umask of their own, 0 (recv-write.c), so none
+	# needed an fchmod (umask 077 would take bits from all but 3 modes).
+	checks=$((checks + 1))
+	[ "$(jq -r .tmp_chmods "$TMP/rstats")" = 0 ] ||
+	    fail "${how:-pipelined}: $(jq -r .tmp_chmods "$TMP/rstats") files given their mode after their creation, want none"
 done
 
 # A default ACL on the destination replaces the umask for what is
@@ -111,6 +118,10 @@ if command -v python3 >/dev/null && acl "$TMP/dst" set; then
 	checks=$((checks + 1))
 	[ "$(jq -r .tmp_aside "$TMP/rstats")" -ge 5000 ] ||
 	    fail "default ACL: $(jq -r .tmp_aside "$TMP/rstats") files written by writer threads, want 5,000 or more"
+	# Every one given its mode after, the ACL having decided its first.
+	checks=$((checks + 1))
+	[ "$(jq -r .tmp_chmods "$TMP/rstats")" -ge 5000 ] ||
+	    fail "default ACL: $(jq -r .tmp_chmods "$TMP/rstats") files given their mode after their creation, want 5,000 or more"
 else
 	fail "cannot set a default ACL on the ext4 mount point"
 fi

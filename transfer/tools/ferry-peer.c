@@ -234,13 +234,15 @@ peer_write_stats(const char *file, const struct transfer_stats *st)
 	fprintf(f, "{\"files\":%ju,\"skipped\":%ju,\"whole\":%ju,"
 	    "\"delta\":%ju,\"failed\":%ju,\"bytes\":%ju,\"wire_bytes\":%ju,"
 	    "\"resumed_bytes\":%ju,\"seconds\":%.6f,\"striped\":%ju,"
-	    "\"fs_syncs\":%ju,\"tmp_links\":%ju,\"tmp_aside\":%ju}\n",
+	    "\"fs_syncs\":%ju,\"tmp_links\":%ju,\"tmp_aside\":%ju,"
+	    "\"tmp_chmods\":%ju}\n",
 	    (uintmax_t)st->files, (uintmax_t)st->skipped,
 	    (uintmax_t)st->whole, (uintmax_t)st->delta,
 	    (uintmax_t)st->failed, (uintmax_t)st->bytes,
 	    (uintmax_t)st->wire_bytes, (uintmax_t)st->resumed_bytes,
 	    st->seconds, (uintmax_t)st->striped, (uintmax_t)st->fs_syncs,
-	    (uintmax_t)st->tmp_links, (uintmax_t)st->tmp_aside);
+	    (uintmax_t)st->tmp_links, (uintmax_t)st->tmp_aside,
+	    (uintmax_t)st->tmp_chmods);
 	fclose(f);
 }
 
