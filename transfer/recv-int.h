@@ -110,6 +110,11 @@ struct recv_stream {
 	char			*cache_dir;	/* parent of the last path */
 	int			 cache_fd;	/* and its directory */
 	int			 cache_parts;	/* partials there? -1: not read */
+	uint64_t		*cache_names;	/* its names' hashes, sorted */
+	size_t			 cache_nnames;
+	size_t			 cache_names_cap;
+	int			 cache_names_all; /* all of them: a name not
+						   among them was not there */
 	int			 cache_own;	/* on sync_fd's file system, of
 						   the transfer's own? -1: not
 						   asked */
@@ -159,6 +164,13 @@ int	recv_send_signature(struct recv_stream *s, const char *rel, int rsync,
 	    char **cause);
 /* recv-parent.c: tells the caller about an entry that broke the rules. */
 void	recv_suspect(struct recv_stream *s, const char *rel, const char *why);
+/*
+ * recv-parent.c, of the directory recv_parent opened last, its names read
+ * once: whether it may hold a partial file of an earlier try, and whether
+ * name was surely not in it then (0: it was, or cannot be told).
+ */
+int	recv_dir_partials(struct recv_stream *s);
+int	recv_dir_lacks(struct recv_stream *s, const char *name);
 /*
  * recv-parent.c: like tree_open_parent, but keeps the last directory
  * open: entries of one directory come together. The fd is borrowed: do

@@ -1,19 +1,25 @@
 /*
  * The directories a receiver writes into (recv-int.h), below recv.c and
- * recv-commit.c, which both open them: the last one stays open, and an
- * entry refused on the way is reported as a suspect. A file's failure is
- * marked here too: recv.c and stripe-recv.c both mark it.
+ * recv-commit.c, which both open them: the last one stays open, its names
+ * read once, and an entry refused on the way is reported as a suspect. A
+ * file's failure is marked here too: recv.c and stripe-recv.c both mark
+ * it.
  */
 #include "config.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "err.h"
 #include "recv-int.h"
+#include "tree.h"
 
 /* Tells the caller about an entry that broke the rules (transfer.h). */
 void
@@ -61,10 +67,110 @@ recv_parent(struct recv_stream *s, const char *rel, int create, int *dirfd,
 	s->cache_dir = dir;
 	s->cache_fd = fd;
 	s->cache_parts = -1;
+	s->cache_names_all = 0;
 	s->cache_own = -1;
 	s->cache_gen++;	/* recv-write.c's copy of it is stale */
 	*dirfd = fd;
 	return (0);
+}
+
+/*
+ * The cached directory's names, read once, when a file there is first
+ * planned: a fresh tree then costs one getdents per directory rather than
+ * one failed lookup per file, first for the partial files of an earlier,
+ * interrupted try (half the receiver's openat calls in S7), then for the
+ * file itself (its fstatat, 7 % of a receiving agent's S7 samples: a
+ * lookup that fails on disk, docs/benchmarks.md). Partial files that
+ * appear there later are other files' (each file is one stream's, and the
+ * hub lets one task at a time write a destination); a file someone else
+ * makes there later is found by the commit, which renames over it as it
+ * would over one seen here (recv-commit.c), so a name wrongly taken for
+ * new costs only the delta it could have had. A large directory is not
+ * read through: past RECV_SCAN_MAX names, its files are looked up one by
+ * one again. Names are kept as 64-bit hashes: two names of one hash make
+ * a lookup, never a name taken for new that was there.
+ */
+#define RECV_SCAN_MAX	8192
+
+static int
+recv_hash_cmp(const void *a, const void *b)
+{
+	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+static void
+recv_dir_scan(struct recv_stream *s)
+{
+	const size_t	 k = strlen(TREE_PART);
+	struct dirent	*de;
+	uint64_t	*v;
+	DIR		*dp;
+	size_t		 n;
+	int		 fd, parts = 0;
+
+	s->cache_parts = 1;	/* on any doubt: file by file */
+	s->cache_names_all = 0;
+	s->cache_nnames = 0;
+	if ((fd = openat(s->cache_fd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		return;
+	if ((dp = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	for (;;) {
+		errno = 0;
+		if ((de = readdir(dp)) == NULL) {
+			if (errno != 0)
+				break;
+			s->cache_parts = parts;
+			qsort(s->cache_names, s->cache_nnames,
+			    sizeof *s->cache_names, recv_hash_cmp);
+			s->cache_names_all = 1;
+			break;
+		}
+		n = strlen(de->d_name);
+		if (de->d_name[0] == '.' && n > k &&
+		    memcmp(de->d_name + n - k, TREE_PART, k) == 0)
+			parts = 1;
+		if (s->cache_nnames == RECV_SCAN_MAX)
+			break;
+		if (s->cache_nnames == s->cache_names_cap) {
+			n = s->cache_names_cap ? 2 * s->cache_names_cap : 256;
+			if ((v = realloc(s->cache_names, n * sizeof *v)) ==
+			    NULL)
+				break;
+			s->cache_names = v;
+			s->cache_names_cap = n;
+		}
+		s->cache_names[s->cache_nnames++] = XXH3_64bits(de->d_name,
+		    strlen(de->d_name));
+	}
+	closedir(dp);
+}
+
+int
+recv_dir_partials(struct recv_stream *s)
+{
+	if (s->cache_parts == -1)
+		recv_dir_scan(s);
+	return (s->cache_parts);
+}
+
+int
+recv_dir_lacks(struct recv_stream *s, const char *name)
+{
+	uint64_t	h;
+
+	if (s->cache_parts == -1)
+		recv_dir_scan(s);
+	if (!s->cache_names_all)
+		return (0);
+	h = XXH3_64bits(name, strlen(name));
+	return (bsearch(&h, s->cache_names, s->cache_nnames,
+	    sizeof *s->cache_names, recv_hash_cmp) == NULL);
 }
 
 /* Marks the file failed; its remaining data will be read and dropped. */

@@ -5,7 +5,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -75,53 +74,6 @@ recv_basis_usable(struct recv_stream *s, const char *rel)
 	return (0);
 }
 
-/*
- * Whether the cached directory may hold a partial file of an earlier,
- * interrupted try: its names read once, when a file first needs the
- * answer, so that a fresh tree costs one getdents per directory rather
- * than one failed openat per file (half the receiver's openat calls in
- * S7, docs/benchmarks.md). Partial files that appear there later are
- * other files' (each file is one stream's, and the hub lets one task at
- * a time write a destination). A large directory is not read through:
- * past RECV_SCAN_MAX names, its files are looked up one by one again.
- */
-#define RECV_SCAN_MAX	8192
-
-static int
-recv_dir_partials(struct recv_stream *s)
-{
-	const size_t	 k = strlen(TREE_PART);
-	struct dirent	*de;
-	DIR		*dp;
-	size_t		 n, seen = 0;
-	int		 fd;
-
-	if (s->cache_parts != -1)
-		return (s->cache_parts);
-	s->cache_parts = 1;	/* on any doubt: file by file */
-	if ((fd = openat(s->cache_fd, ".", O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1)
-		return (1);
-	if ((dp = fdopendir(fd)) == NULL) {
-		close(fd);
-		return (1);
-	}
-	for (;;) {
-		errno = 0;
-		if ((de = readdir(dp)) == NULL) {
-			if (errno == 0)
-				s->cache_parts = 0;
-			break;
-		}
-		n = strlen(de->d_name);
-		if (++seen > RECV_SCAN_MAX || (de->d_name[0] == '.' && n > k &&
-		    memcmp(de->d_name + n - k, TREE_PART, k) == 0))
-			break;
-	}
-	closedir(dp);
-	return (s->cache_parts);
-}
-
 /* Decides what a file entry needs; fills plan. */
 static void
 recv_plan_file(struct recv_stream *s, struct recv_item *it,
@@ -139,7 +91,8 @@ recv_plan_file(struct recv_stream *s, struct recv_item *it,
 	}
 	if (recv_parent(s, e->path, 1, &dirfd, &base, why) != 0)
 		return;
-	exists = fstatat(dirfd, base, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+	exists = !recv_dir_lacks(s, base) &&
+	    fstatat(dirfd, base, &sb, AT_SYMLINK_NOFOLLOW) == 0;
 	if (exists && S_ISDIR(sb.st_mode)) {
 		err_set(why, FERRY_ERR_EXIST, "a directory is in the way");
 		return;
@@ -890,6 +843,7 @@ transfer_receive(struct tls_conn **conns, int n, const char *dest,
 		free(s[i].cause);
 		free(s[i].items);
 		free(s[i].cache_dir);
+		free(s[i].cache_names);
 		if (s[i].cache_fd != -1)
 			close(s[i].cache_fd);
 		if (s[i].sync_fd != -1)
