@@ -1,5 +1,5 @@
-# bench/ext4.sh: S7's destinations on a fresh ext4 with a journal, sourced
-# by bench/run.
+# bench/ext4.sh: S7's destinations on a fresh ext4 with a journal, and
+# D2's (bench/daemon.sh), sourced by bench/run.
 #
 # The scratch directory's file system here is an ext4 without a journal
 # (docs/benchmarks.md, issue 14's second and fourth passes): there, each
@@ -42,9 +42,9 @@ ext4_setup()
 		rmdir "$t" 2>/dev/null
 	fi
 	if [ "$EXT4_OK" = 1 ]; then
-		log "S7: each tool's destination is a fresh loop-mounted ext4 (journal)"
+		log "S7 (each tool, each run) and D2: destinations are fresh loop-mounted ext4 images (journal)"
 	else
-		log "S7: destinations on the scratch file system ($EXT4_WHY)"
+		log "S7 and D2: destinations on the scratch file system ($EXT4_WHY)"
 	fi
 }
 
@@ -70,7 +70,8 @@ ext4_settle()
 	return 0
 }
 
-# ext4_fresh DIR: a new ext4 image mounted on DIR (emptied first).
+# ext4_fresh DIR [INODES]: a new ext4 image mounted on DIR (emptied
+# first), with mke2fs's count of inodes for 1 GiB (65,536) or INODES.
 ext4_fresh()
 {
 	local img
@@ -84,7 +85,8 @@ ext4_fresh()
 	# 1 GiB: mke2fs's "default" type (4 KiB blocks, an inode per 16 KiB:
 	# 65,536 inodes), not "small"; sparse, about 50 MB written.
 	truncate -s 1G "$img" &&
-	    mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$img" &&
+	    mkfs.ext4 -q -F ${2:+-N "$2"} \
+	    -E lazy_itable_init=0,lazy_journal_init=0 "$img" &&
 	    mount -o loop "$img" "$1" || {
 		rm -f "$img"
 		return 1
