@@ -115,6 +115,7 @@ struct recv_stream {
 	size_t			 cache_names_cap;
 	int			 cache_names_all; /* all of them: a name not
 						   among them was not there */
+	int64_t			 cache_scanned;	/* when (clock_ms) */
 	int			 cache_own;	/* on sync_fd's file system, of
 						   the transfer's own? -1: not
 						   asked */

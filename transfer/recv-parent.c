@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "clock.h"
 #include "err.h"
 #include "recv-int.h"
 #include "tree.h"
@@ -85,12 +86,18 @@ recv_parent(struct recv_stream *s, const char *rel, int create, int *dirfd,
  * hub lets one task at a time write a destination); a file someone else
  * makes there later is found by the commit, which renames over it as it
  * would over one seen here (recv-commit.c), so a name wrongly taken for
- * new costs only the delta it could have had. A large directory is not
- * read through: past RECV_SCAN_MAX names, its files are looked up one by
- * one again. Names are kept as 64-bit hashes: two names of one hash make
- * a lookup, never a name taken for new that was there.
+ * new costs the skip or the delta it could have had (a copy made there
+ * meanwhile is sent again and replaced), and a directory in its way
+ * fails it at the commit rather than at the plan. So that this stays a
+ * matter of moments, as between a lookup and its commit, names read more
+ * than RECV_SCAN_FRESH_MS ago are read again before a file is taken for
+ * new. A large directory is not read through: past RECV_SCAN_MAX names,
+ * its files are looked up one by one again. Names are kept as 64-bit
+ * hashes: two names of one hash make a lookup, never a name taken for new
+ * that was there.
  */
-#define RECV_SCAN_MAX	8192
+#define RECV_SCAN_MAX		8192
+#define RECV_SCAN_FRESH_MS	2000
 
 static int
 recv_hash_cmp(const void *a, const void *b)
@@ -113,6 +120,7 @@ recv_dir_scan(struct recv_stream *s)
 	s->cache_parts = 1;	/* on any doubt: file by file */
 	s->cache_names_all = 0;
 	s->cache_nnames = 0;
+	s->cache_scanned = clock_ms();
 	if ((fd = openat(s->cache_fd, ".", O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) == -1)
 		return;
@@ -164,7 +172,8 @@ recv_dir_lacks(struct recv_stream *s, const char *name)
 {
 	uint64_t	h;
 
-	if (s->cache_parts == -1)
+	if (s->cache_parts == -1 || clock_ms() - s->cache_scanned >
+	    RECV_SCAN_FRESH_MS)
 		recv_dir_scan(s);
 	if (!s->cache_names_all)
 		return (0);

@@ -7,7 +7,9 @@
 # - a file someone else puts under a name of the transfer after it was
 #   planned as new is replaced by the sent one, whole and right, and a
 #   directory put there instead fails that one file, left as it was,
-#   nothing else.
+#   nothing else;
+# - names read more than 2 s ago are read again before a file is taken
+#   for new: a copy and a directory put there meanwhile are found.
 . "${srcdir:-.}/tests/transfer/lib.sh"
 need jq
 need strace
@@ -110,5 +112,46 @@ checks=$((checks + 1))
 [ "$(find "$TMP/dst" -type f ! -name '.*' | wc -l)" -eq 999 ] ||
     fail "planted: $(find "$TMP/dst" -type f ! -name '.*' | wc -l) files in place, want 999"
 no_leftovers
+
+# Names read a while ago are read again: 1,100 files of 16 KiB in one
+# directory, one stream at 2 MB/s, so that the first batch (1,024 files)
+# takes 8 s. Three seconds into its data, well after the directory was
+# read, someone puts an identical copy of f1098 and a directory at f1099;
+# the second batch's plan reads the names again and finds both: f1098 is
+# skipped (the copy left as it is), f1099 refused at the plan, its data
+# never sent (it was: sent whole, and failed at the commit).
+mkdir -p "$TMP/src2/D"
+head -c $((1100 * 16384)) /dev/urandom |
+    split -b 16384 -a 4 -d - "$TMP/src2/D/f"
+rm -rf "${TMP:?}/dst/"*
+STREAMS=1 start_recv
+"$PEER" send --state "$TMP/a" --peer-fp "$B_FP" --token-file "$TMP/token" \
+    --connect "127.0.0.1:$PORT" --src "$TMP/src2" --streams 1 \
+    --bwlimit 2M --stats "$TMP/sstats" >"$TMP/sout" 2>&1 &
+SPID=$!
+i=0
+until ls -l "/proc/$RPID/fd" 2>/dev/null | grep -q "$TMP/dst/D/" ||
+    ls -a "$TMP/dst/D" 2>/dev/null | grep -q 'ferry-part'; do
+	i=$((i + 1))
+	[ $i -lt 1500 ] || { fail "no file under way after 30 s"; break; }
+	sleep 0.02
+done
+sleep 3
+cp -p "$TMP/src2/D/f1098" "$TMP/dst/D/f1098"
+ino=$(stat -c %i "$TMP/dst/D/f1098")
+mkdir "$TMP/dst/D/f1099"
+set +e
+wait "$SPID"
+set -e
+wait_recv || true
+checks=$((checks + 1))
+[ "$(jq -r .skipped "$TMP/sstats")" = 1 ] && [ "$(stat -c %i "$TMP/dst/D/f1098")" = "$ino" ] ||
+    fail "read again: the copy of f1098 was not skipped ($(jq -r .skipped "$TMP/sstats") skipped)"
+checks=$((checks + 1))
+grep -q "f1099: a directory is in the way" "$TMP/sout" ||
+    fail "read again: f1099 was not refused at its plan: $(cat "$TMP/sout")"
+checks=$((checks + 1))
+[ "$(jq -r .whole "$TMP/sstats")" = 1098 ] ||
+    fail "read again: $(jq -r .whole "$TMP/sstats") files sent whole, want 1,098"
 
 finish
