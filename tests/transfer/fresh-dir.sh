@@ -21,6 +21,25 @@ for d in 0 1 2; do
 done
 total=$(find "$TMP/src" -type f | wc -l)
 
+# throttled SRC DIR: into an empty destination, SRC sent on one stream at
+# 2 MB/s in the background (SPID, its stats in $TMP/sstats); returns once
+# the receiver holds a file of DIR (unnamed, or under its partial name).
+throttled() {
+	rm -rf "${TMP:?}/dst/"*
+	STREAMS=1 start_recv
+	"$PEER" send --state "$TMP/a" --peer-fp "$B_FP" \
+	    --token-file "$TMP/token" --connect "127.0.0.1:$PORT" --src "$1" \
+	    --streams 1 --bwlimit 2M --stats "$TMP/sstats" >"$TMP/sout" 2>&1 &
+	SPID=$!
+	i=0
+	until ls -l "/proc/$RPID/fd" 2>/dev/null | grep -q "$2/" ||
+	    ls -a "$2" 2>/dev/null | grep -q 'ferry-part'; do
+		i=$((i + 1))
+		[ $i -lt 1500 ] || { fail "no file under way after 30 s"; break; }
+		sleep 0.02
+	done
+}
+
 # The receiver under strace, its lookups of names in $TMP/trace
 # (LeakSanitizer does not work under ptrace).
 PEER_REAL=$PEER
@@ -68,19 +87,7 @@ checks=$((checks + 1))
 # (unnamed, or under its partial name), the batch has been planned with
 # f2998 and f2999 taken for new; then f2998 appears with other content
 # and f2999 as a directory, before the batch's commit.
-rm -rf "${TMP:?}/dst/"*
-STREAMS=1 start_recv
-"$PEER" send --state "$TMP/a" --peer-fp "$B_FP" --token-file "$TMP/token" \
-    --connect "127.0.0.1:$PORT" --src "$TMP/src/d2" --streams 1 \
-    --bwlimit 2M --stats "$TMP/sstats" >"$TMP/sout" 2>&1 &
-SPID=$!
-i=0
-until ls -l "/proc/$RPID/fd" 2>/dev/null | grep -q "$TMP/dst/" ||
-    ls -a "$TMP/dst" 2>/dev/null | grep -q 'ferry-part'; do
-	i=$((i + 1))
-	[ $i -lt 1500 ] || { fail "no file under way after 30 s"; break; }
-	sleep 0.02
-done
+throttled "$TMP/src/d2" "$TMP/dst"
 checks=$((checks + 1))
 [ ! -e "$TMP/dst/f2998" ] || fail "f2998 arrived too soon for the test"
 echo "someone else's" >"$TMP/dst/f2998"
@@ -123,19 +130,7 @@ no_leftovers
 mkdir -p "$TMP/src2/D"
 head -c $((1100 * 16384)) /dev/urandom |
     split -b 16384 -a 4 -d - "$TMP/src2/D/f"
-rm -rf "${TMP:?}/dst/"*
-STREAMS=1 start_recv
-"$PEER" send --state "$TMP/a" --peer-fp "$B_FP" --token-file "$TMP/token" \
-    --connect "127.0.0.1:$PORT" --src "$TMP/src2" --streams 1 \
-    --bwlimit 2M --stats "$TMP/sstats" >"$TMP/sout" 2>&1 &
-SPID=$!
-i=0
-until ls -l "/proc/$RPID/fd" 2>/dev/null | grep -q "$TMP/dst/D/" ||
-    ls -a "$TMP/dst/D" 2>/dev/null | grep -q 'ferry-part'; do
-	i=$((i + 1))
-	[ $i -lt 1500 ] || { fail "no file under way after 30 s"; break; }
-	sleep 0.02
-done
+throttled "$TMP/src2" "$TMP/dst/D"
 sleep 3
 cp -p "$TMP/src2/D/f1098" "$TMP/dst/D/f1098"
 ino=$(stat -c %i "$TMP/dst/D/f1098")
