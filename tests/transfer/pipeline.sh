@@ -49,6 +49,12 @@ finals() {
 	find "$TMP/dst" -type f ! -name '.*ferry-*' ! -path '*/lost+found/*'
 }
 
+# Whether a thread may have a umask of its own here (unshare CLONE_FS).
+own_umask=$(python3 -c 'import ctypes
+print("yes" if ctypes.CDLL(None).unshare(0x200) == 0 else "no")' 2>/dev/null ||
+    echo no)
+[ "$own_umask" = yes ] ||
+    echo "unshare(CLONE_FS) refused here: the fchmod count is not checked" >&2
 for how in "" "send" "recv"; do
 	rm -rf "${TMP:?}/dst/"*
 	if [ "$how" = recv ]; then
@@ -83,9 +89,13 @@ for how in "" "send" "recv"; do
 	# Each made with its mode, whatever the receiver's umask: the
 	# writers have a umask of their own, 0 (recv-write.c), so none
 	# needed an fchmod (umask 077 would take bits from all but 3 modes).
-	checks=$((checks + 1))
-	[ "$(jq -r .tmp_chmods "$TMP/rstats")" = 0 ] ||
-	    fail "${how:-pipelined}: $(jq -r .tmp_chmods "$TMP/rstats") files given their mode after their creation, want none"
+	# Where a seccomp filter forbids unshare (containers), they fall
+	# back to the fchmod, and the modes are still checked above.
+	if [ "$own_umask" = yes ]; then
+		checks=$((checks + 1))
+		[ "$(jq -r .tmp_chmods "$TMP/rstats")" = 0 ] ||
+		    fail "${how:-pipelined}: $(jq -r .tmp_chmods "$TMP/rstats") files given their mode after their creation, want none"
+	fi
 done
 
 # A default ACL on the destination replaces the umask for what is
