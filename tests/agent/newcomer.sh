@@ -69,6 +69,13 @@ run 0 "$FERRY" send --from hq --to la --wait --state "$HUB" \
     "$S/show/sh010/plate.%04d.exr [1001-1002]"
 did=$(tail -n1 "$TMP/out")
 err_has "job $did done: 2/2 files, 39.1 KiB in"
+# The wire's figure is the receiving agent's report, which may reach the
+# hub just after the job is done (ferry job says it once it is in).
+i=0
+until "$FERRY" job "$did" --state "$HUB" 2>/dev/null |
+    grep -q '^on the wire: ' || [ $i -ge 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
 run 0 "$FERRY" job "$did" --state "$HUB"
 checks=$((checks + 1))
 pct=$(sed -n 's/^on the wire: .* for 39.1 KiB delivered (\([0-9]*\)% saved by deltas.*/\1/p' "$TMP/out")
