@@ -67,8 +67,7 @@ recv_parent(struct recv_stream *s, const char *rel, int create, int *dirfd,
 	free(s->cache_dir);
 	s->cache_dir = dir;
 	s->cache_fd = fd;
-	s->cache_parts = -1;
-	s->cache_names_all = 0;
+	s->cache_parts = -1;	/* its names not read yet */
 	s->cache_own = -1;
 	s->cache_gen++;	/* recv-write.c's copy of it is stale */
 	*dirfd = fd;
@@ -114,7 +113,7 @@ recv_dir_scan(struct recv_stream *s)
 	struct dirent	*de;
 	uint64_t	*v;
 	DIR		*dp;
-	size_t		 n;
+	size_t		 len, n;
 	int		 fd, parts = 0;
 
 	s->cache_parts = 1;	/* on any doubt: file by file */
@@ -139,9 +138,9 @@ recv_dir_scan(struct recv_stream *s)
 			s->cache_names_all = 1;
 			break;
 		}
-		n = strlen(de->d_name);
-		if (de->d_name[0] == '.' && n > k &&
-		    memcmp(de->d_name + n - k, TREE_PART, k) == 0)
+		len = strlen(de->d_name);
+		if (de->d_name[0] == '.' && len > k &&
+		    memcmp(de->d_name + len - k, TREE_PART, k) == 0)
 			parts = 1;
 		if (s->cache_nnames == RECV_SCAN_MAX)
 			break;
@@ -154,7 +153,7 @@ recv_dir_scan(struct recv_stream *s)
 			s->cache_names_cap = n;
 		}
 		s->cache_names[s->cache_nnames++] = XXH3_64bits(de->d_name,
-		    strlen(de->d_name));
+		    len);
 	}
 	closedir(dp);
 }

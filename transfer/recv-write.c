@@ -29,8 +29,6 @@
 #include <unistd.h>
 #ifdef __linux__
 #include <sched.h>
-#endif
-#ifdef __linux__
 #include <sys/xattr.h>
 #endif
 
@@ -99,7 +97,6 @@ struct recv_writer {
 	int			 stop;
 	int			 nthreads;
 	pthread_t		 th[RECV_WRITERS];
-	int			 umask;		/* the process's, or -1 */
 	uint64_t		 chmods;	/* files given their mode after */
 	struct recv_wdir	*dir;		/* the stream's cached one */
 	uint64_t		 dir_gen;	/* its cache_gen */
@@ -188,68 +185,6 @@ fail:
 }
 
 /*
- * The umask a writer thread creates files with: one of its own, 0, where
- * the thread can have one (Linux: unshare(CLONE_FS) gives the thread its
- * own umask, working directory and root, copied, and touches nobody
- * else's), so that every file is made with its mode and needs no fchmod:
- * an inode change (a journal update on ext4) less a file, 2 % of a
- * receiving agent's time in S7 under ferryd's default umask 027, which
- * takes bits from nearly every file's mode (docs/benchmarks.md). Else
- * the process's, as read by the stream (-1 if it could not be).
- */
-static int
-recv_write_umask(const struct recv_writer *w)
-{
-#if defined(__linux__) && defined(CLONE_FS)
-	if (unshare(CLONE_FS) == 0) {
-		umask(0);
-		return (0);
-	}
-#endif
-	return (w->umask);
-}
-
-static void *
-recv_write_main(void *arg)
-{
-	struct recv_writer	*w = arg;
-	struct recv_job		*j;
-	int			 um = recv_write_umask(w), chmod;
-
-	pthread_mutex_lock(&w->mu);
-	for (;;) {
-		while (w->head == NULL && !w->stop)
-			pthread_cond_wait(&w->more, &w->mu);
-		if ((j = w->head) == NULL)
-			break;
-		if ((w->head = j->next) == NULL)
-			w->tail = &w->head;
-		w->queued--;
-		pthread_mutex_unlock(&w->mu);
-		chmod = recv_write_one(j, j->dir, um);
-		pthread_mutex_lock(&w->mu);
-		w->written += j->it->verified;
-		w->chmods += (uint64_t)chmod;
-		recv_wdir_put(j->dir);
-		w->pending--;
-		w->bytes -= j->size;
-		if (j->size == RECV_WRITE_SPARE &&
-		    w->nspare < RECV_WRITE_NSPARE) {
-			j->next = w->spare;
-			w->spare = j;
-			w->nspare++;
-		} else
-			free(j);
-		/* Woken only when it waits, and then for what it waits. */
-		if (w->want == RECV_WANT_ROOM || (w->want == RECV_WANT_ALL &&
-		    w->pending == 0))
-			pthread_cond_broadcast(&w->less);
-	}
-	pthread_mutex_unlock(&w->mu);
-	return (NULL);
-}
-
-/*
  * The process's umask, without changing it (umask(2) can only set it,
  * and another thread may be creating files meanwhile): Linux shows it
  * in /proc/self/status since 4.7. -1 elsewhere.
@@ -271,6 +206,68 @@ recv_umask(void)
 		}
 	fclose(f);
 	return (m);
+}
+
+/*
+ * The umask a writer thread creates files with: one of its own, 0, where
+ * the thread can have one (Linux: unshare(CLONE_FS) gives the thread its
+ * own umask, working directory and root, copied, and touches nobody
+ * else's), so that every file is made with its mode and needs no fchmod:
+ * an inode change (a journal update on ext4) less a file, 2 % of a
+ * receiving agent's time in S7 under ferryd's default umask 027, which
+ * takes bits from nearly every file's mode (docs/benchmarks.md). Else
+ * the process's (-1 if it could not be read).
+ */
+static int
+recv_write_umask(void)
+{
+#if defined(__linux__) && defined(CLONE_FS)
+	if (unshare(CLONE_FS) == 0) {
+		umask(0);
+		return (0);
+	}
+#endif
+	return (recv_umask());
+}
+
+static void *
+recv_write_main(void *arg)
+{
+	struct recv_writer	*w = arg;
+	struct recv_job		*j;
+	int			 um = recv_write_umask(), late;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (w->head == NULL && !w->stop)
+			pthread_cond_wait(&w->more, &w->mu);
+		if ((j = w->head) == NULL)
+			break;
+		if ((w->head = j->next) == NULL)
+			w->tail = &w->head;
+		w->queued--;
+		pthread_mutex_unlock(&w->mu);
+		late = recv_write_one(j, j->dir, um);
+		pthread_mutex_lock(&w->mu);
+		w->written += j->it->verified;
+		w->chmods += (uint64_t)late;
+		recv_wdir_put(j->dir);
+		w->pending--;
+		w->bytes -= j->size;
+		if (j->size == RECV_WRITE_SPARE &&
+		    w->nspare < RECV_WRITE_NSPARE) {
+			j->next = w->spare;
+			w->spare = j;
+			w->nspare++;
+		} else
+			free(j);
+		/* Woken only when it waits, and then for what it waits. */
+		if (w->want == RECV_WANT_ROOM || (w->want == RECV_WANT_ALL &&
+		    w->pending == 0))
+			pthread_cond_broadcast(&w->less);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return (NULL);
 }
 
 /*
@@ -306,7 +303,6 @@ recv_writer_get(struct recv_stream *s)
 	pthread_cond_init(&w->more, NULL);
 	pthread_cond_init(&w->less, NULL);
 	w->tail = &w->head;
-	w->umask = recv_umask();	/* read once a stream */
 	s->wr = w;	/* asked once: without threads, written as before */
 	for (i = 0; i < RECV_WRITERS; i++) {
 		if (pthread_create(&w->th[i], NULL, recv_write_main, w) != 0)
