@@ -103,22 +103,24 @@ static char	*jobstore_cancel_by[JOBSTORE_MAX];
 
 static int64_t *jobstore_slot(int64_t);
 
+/* Job id's place while it is stored, or NULL (0 is no job's). */
+static int64_t *
+jobstore_find(int64_t id)
+{
+	return (id != 0 ? jobstore_slot(id) : NULL);
+}
+
 int
 jobstore_busy(struct ferryd *d, int64_t id)
 {
-	size_t	i;
-
 	(void)d;
-	for (i = 0; id != 0 && i < JOBSTORE_MAX; i++)
-		if (jobstore_ids[i] == id)
-			return (1);
-	return (0);
+	return (jobstore_find(id) != NULL);
 }
 
 int
 jobstore_removing(struct ferryd *d, int64_t id)
 {
-	int64_t	*slot = id != 0 ? jobstore_slot(id) : NULL;
+	int64_t	*slot = jobstore_find(id);
 
 	(void)d;
 	return (slot != NULL && (jobstore_gone[slot - jobstore_ids] != 0 ||
@@ -129,7 +131,7 @@ jobstore_removing(struct ferryd *d, int64_t id)
 static const char *
 jobstore_cancelled(int64_t id)
 {
-	int64_t	*slot = id != 0 ? jobstore_slot(id) : NULL;
+	int64_t	*slot = jobstore_find(id);
 
 	return (slot != NULL ? jobstore_cancel_by[slot - jobstore_ids] :
 	    NULL);
@@ -564,7 +566,7 @@ jobstore_end(struct ferryd *d, struct jobstore_run *run, int r, char **cause)
 	 * Cancelled (before its last batch or after it): closed and
 	 * cancelled, or (nothing stored, a close that failed) removed.
 	 */
-	if (run->id != 0 && (slot = jobstore_slot(run->id)) != NULL &&
+	if ((slot = jobstore_find(run->id)) != NULL &&
 	    (who = jobstore_cancel_by[slot - jobstore_ids]) != NULL) {
 		if (jobstore_stop(d, run, who, cause) == 0) {
 			pthread_mutex_unlock(&d->mu);
@@ -581,7 +583,7 @@ jobstore_end(struct ferryd *d, struct jobstore_run *run, int r, char **cause)
 		    cause);
 	if (r != 0 && run->id != 0)
 		kept = jobstore_fail(d, run->id, run->n, r, cause);
-	if (run->id != 0 && !kept && (slot = jobstore_slot(run->id)) != NULL) {
+	if (!kept && (slot = jobstore_find(run->id)) != NULL) {
 		*slot = 0;
 		jobstore_save(d, NULL);
 	}
