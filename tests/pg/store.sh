@@ -10,7 +10,7 @@
 pg_start
 export PGPASSFILE="$PG_PASSFILE"
 export FERRY_TEST_PG_URL="$PG_URL"
-for t in test-store test-store-notice test-store-relay test-store-sftp \
+for t in test-store test-store-jobs test-store-notice test-store-relay test-store-sftp \
     test-store-next test-store-claim test-store-ids \
     test-store-agent-jobs test-store-storing test-store-found test-db-light; do
 	run 0 "$top_builddir/tests/unit/$t"
