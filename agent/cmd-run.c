@@ -89,20 +89,39 @@ ferryd_run_exec(int argc, char **argv)
 	return (cmd_run_exec(argc, argv));
 }
 
-/* The umask of ferryd.conf (octal, default 027) for what ferryd makes. */
+/* A mask of ferryd.conf's keyword key: octal, 0-777; def if not set. */
 static int
-run_umask(const struct conf *c, char **cause)
+run_mask(const char *v, const char *key, long def, long *out, char **cause)
 {
 	char	*end;
-	long	 v = 027;
 
-	if (c->umask != NULL) {
-		v = strtol(c->umask, &end, 8);
-		if (*end != '\0' || end == c->umask || v < 0 || v > 0777)
-			return (err_set(cause, FERRY_ERR_PARSE, "%s: umask "
-			    "%s is not an octal mode such as 027",
-			    CONF_NAME, c->umask));
-	}
+	*out = def;
+	if (v == NULL)
+		return (0);
+	*out = strtol(v, &end, 8);
+	if (*end != '\0' || end == v || *out < 0 || *out > 0777)
+		return (err_set(cause, FERRY_ERR_PARSE, "%s: %s %s is not an "
+		    "octal mode such as 027", CONF_NAME, key, v));
+	return (0);
+}
+
+/*
+ * The umask of ferryd.conf (octal, default 027) for what ferryd makes,
+ * and receive-umask (default 0) for the modes of what it receives: a
+ * sender's mode & 0775, less those bits (transfer.h).
+ */
+static int
+run_umask(struct ferryd *d, char **cause)
+{
+	long	v;
+	int	r;
+
+	if ((r = run_mask(d->conf.recv_umask, "receive-umask", 0, &v,
+	    cause)) != 0)
+		return (r);
+	d->recv_umask = (unsigned)v;
+	if ((r = run_mask(d->conf.umask, "umask", 027, &v, cause)) != 0)
+		return (r);
 	umask((mode_t)v);
 	return (0);
 }
@@ -174,7 +193,7 @@ run_setup(struct ferryd *d, char **cause)
 		    "first, or give --state DIR", d->state));
 	if ((r = statedir_open(d->state, cause)) != 0 ||
 	    (r = conf_load(d->state, &d->conf, cause)) != 0 ||
-	    (r = run_umask(&d->conf, cause)) != 0 ||
+	    (r = run_umask(d, cause)) != 0 ||
 	    (r = run_flush(d, cause)) != 0 ||
 	    (r = lockfile_take(d->state, "ferryd", &d->lockfd, cause)) != 0 ||
 	    (r = identity_load_dir(d->state, &d->id, cause)) != 0 ||

@@ -53,6 +53,7 @@ static const struct {
 	    5, 3600 },
 	{ "umask", offsetof(struct conf, umask), 0, 0 },
 	{ "receive-flush", offsetof(struct conf, recv_flush), 0, 0 },
+	{ "receive-umask", offsetof(struct conf, recv_umask), 0, 0 },
 	{ "relay-bwlimit", offsetof(struct conf, relay_bwlimit), 0, 0 },
 	{ "web", offsetof(struct conf, web), 0, 0 },
 	{ "web-cert", offsetof(struct conf, web_cert), 0, 0 },

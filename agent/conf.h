@@ -32,6 +32,7 @@ struct conf {
 	char	*umask;		/* octal, for files ferryd makes; 027 */
 	char	*recv_flush;	/* auto|files|fs: how received files are
 				   made durable (transfer.h) */
+	char	*recv_umask;	/* octal, bits taken from received modes */
 	char	*relay_bwlimit;	/* hub: cap on relayed bytes, a rate */
 	char	*web;		/* hub: status page ADDR[:PORT] or off */
 	char	*web_cert;	/* hub: its TLS certificate (PEM) */

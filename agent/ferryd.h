@@ -98,6 +98,7 @@ struct ferryd {
 	const char		*state;
 	struct conf		 conf;
 	int			 recv_flush;	/* TRANSFER_FLUSH_*, receive-flush */
+	unsigned		 recv_umask;	/* receive-umask */
 	struct identity		*id;
 	char			 fp[64];	/* our fingerprint, printed */
 	int			 lockfd;

@@ -165,6 +165,7 @@ dispatch_run_local(struct jobs_xfer *x, const char *token,
 		/* The receiver accepts only the files the hub planned. */
 		o.accept = xfer_accept;
 		o.flush = d->recv_flush;
+		o.recv_umask = d->recv_umask;
 		o.accept_arg = &expect;
 		o.committed = dispatch_committed;
 		o.committed_arg = x;

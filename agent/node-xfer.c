@@ -387,6 +387,7 @@ xfer_run(struct xfer *x, struct transfer_stats *st, char **cause)
 		}
 		/* receive-flush of ferryd.conf (cmd-run.c). */
 		o.flush = d->recv_flush;
+		o.recv_umask = d->recv_umask;
 		if (r == 0) {
 			/* This agent's own roots may not be there yet. */
 			node_roots_make(d, root);

@@ -26,15 +26,17 @@
 uint32_t
 recv_mode(struct recv_stream *s, const struct msg_entry *e)
 {
-	char	why[96];
+	uint32_t	mode = e->mode & RECV_MODE_MASK &
+			    ~(uint32_t)s->sh->o->recv_umask;
+	char		why[96];
 
 	if (e->mode & 07000) {
 		snprintf(why, sizeof why, "mode %04o: setuid, setgid and "
 		    "sticky bits dropped (%04o)", (unsigned)e->mode,
-		    (unsigned)(e->mode & RECV_MODE_MASK));
+		    (unsigned)mode);
 		recv_suspect(s, e->path, why);
 	}
-	return (e->mode & RECV_MODE_MASK);
+	return (mode);
 }
 
 /* Makes a directory entry and remembers its attributes for the end. */

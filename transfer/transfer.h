@@ -202,6 +202,15 @@ struct transfer_opts {
 	 */
 	int			 flush;
 	/*
+	 * Receiver: permission bits taken from every mode it gives, a
+	 * received file's and a received directory's, besides the
+	 * setuid, setgid, sticky and others' write bits it always takes
+	 * (0775 is the most a mode keeps). 0: the sender's mode & 0775, as
+	 * rsync -a keeps it; 027 where a sender must not choose that a
+	 * file's group may write it or others read it.
+	 */
+	unsigned		 recv_umask;
+	/*
 	 * Either side: 1 leaves feature PIPELINE out of its HELLO
 	 * (docs/protocol.md 6.1), to speak as a peer from before it did:
 	 * each batch's ACKs before the next batch is offered.

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Least privilege: `ferryd run` as root is refused unless --allow-root is
 # given, and warns when it is; files ferryd makes follow the umask of its
-# configuration (default 027), received files the sender's modes less o+w,
-# and a bad umask is refused.
+# configuration (default 027), received files the sender's modes less o+w
+# and less receive-umask's bits, and a bad umask is refused.
 . "${srcdir:-.}/tests/security/lib.sh"
 need openssl
 
@@ -44,4 +44,29 @@ checks=$((checks + 1))
 checks=$((checks + 1))
 [ "$(stat -c %a "$L/show/sh010/comp.mov") $(stat -c %a "$L/show/sh010/notes.txt")" = "644 664" ] ||
     fail "received modes: $(stat -c %a "$L/show/sh010/comp.mov" "$L/show/sh010/notes.txt")"
+
+# receive-umask narrows what arrives (a vendor boundary): 027 takes the
+# group's write and everything of others' from the sender's modes, of
+# files and of the directories made for them; a bad value stops ferryd.
+kill "$APID"
+wait "$APID" 2>/dev/null
+echo "receive-umask 0x7" >>"$TMP/la-server/ferryd.conf"
+run 1 timeout 10 "$FERRYD" run $ROOT_OK --state "$TMP/la-server"
+err_has "receive-umask 0x7 is not an octal mode"
+sed -i 's/^receive-umask 0x7$/receive-umask 027/' "$TMP/la-server/ferryd.conf"
+start_daemon "$TMP/la-server"
+APID=$DPID
+mkdir -p "$S/show/sh020/kit"
+echo "comp" >"$S/show/sh020/comp.mov"
+echo "notes" >"$S/show/sh020/notes.txt"
+echo "tool" >"$S/show/sh020/kit/tool"
+chmod 0644 "$S/show/sh020/comp.mov"
+chmod 0666 "$S/show/sh020/notes.txt"
+chmod 0775 "$S/show/sh020/kit/tool"
+chmod 0777 "$S/show/sh020/kit"
+run 0 "$FERRY" send --from hq --to la --wait --state "$HUB" "$S/show/sh020"
+checks=$((checks + 1))
+got=$(cd "$L/show/sh020" && stat -c '%n %a' comp.mov notes.txt kit kit/tool | tr '\n' ' ')
+[ "$got" = "comp.mov 640 notes.txt 640 kit 750 kit/tool 750 " ] ||
+    fail "received modes under receive-umask 027: $got"
 finish

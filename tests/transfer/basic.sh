@@ -109,4 +109,39 @@ transfer --compare-hash a.txt
 checks=$((checks + 1))
 [ "$(cat "$TMP/dst/a.txt")" = abc ] || fail "--compare-hash did not resend"
 
+# The receiver's --umask (ferryd.conf's receive-umask) takes its bits from
+# every mode it gives: small files (made by writer threads), a large
+# file, a delta's result and directories; a value not octal is refused.
+run 1 "$PEER" recv --state "$TMP/b" --peer-fp "$A_FP" --token-file \
+    "$TMP/token" --listen 127.0.0.1 --peer-addr 127.0.0.1 --dest "$TMP/dst" \
+    --umask 8
+err_has "--umask: an octal number"
+rm -rf "$TMP/dst"; mkdir "$TMP/dst"
+chmod 664 "$TMP/src/show/sh010/plates/f.0001.txt"
+chmod 775 "$TMP/src/show/sh010/plates"
+start_recv --umask 027
+send_to 0 show
+checks=$((checks + 1))
+wait_recv || fail "--umask 027: receiver exited $rstatus: $(cat "$TMP/rerr")"
+modes() {
+	(cd "$TMP/dst/show/sh010" && stat -c '%n %a' plates plates/f.0000.txt \
+	    plates/f.0001.txt plates/big.exr | tr '\n' ' ')
+}
+checks=$((checks + 1))
+[ "$(modes)" = "plates 750 plates/f.0000.txt 640 plates/f.0001.txt 640 plates/big.exr 640 " ] ||
+    fail "--umask 027: $(modes)"
+printf 'v003' | dd of="$TMP/src/show/sh010/plates/big.exr" bs=1 seek=200 \
+    conv=notrunc 2>/dev/null
+chmod 666 "$TMP/src/show/sh010/plates/big.exr"
+start_recv --umask 027
+send_to 0 show/sh010/plates/big.exr
+checks=$((checks + 1))
+wait_recv || fail "--umask 027, a delta: receiver exited $rstatus"
+checks=$((checks + 1))
+[ "$(stat_of delta)" = 1 ] &&
+    [ "$(stat -c %a "$TMP/dst/show/sh010/plates/big.exr")" = 640 ] ||
+    fail "--umask 027, a delta: $(stat -c %a "$TMP/dst/show/sh010/plates/big.exr"), $(cat "$TMP/sstats")"
+cmp -s "$TMP/src/show/sh010/plates/big.exr" "$TMP/dst/show/sh010/plates/big.exr" ||
+    fail "--umask 027, a delta: big.exr differs"
+
 finish

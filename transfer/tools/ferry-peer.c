@@ -11,6 +11,7 @@
  *       [--bwlimit RATE] [--timeout MS] [--stripe N] [--no-pipeline]
  *       [--no-keepalive]
  *       recv: [--flush auto|files|fs] (how files are made durable)
+ *       recv: [--umask OCTAL] (bits taken from every mode given)
  *       recv: [--accept REL]... [--no-symlinks] (a hub's receiver: names
  *       and types as asked, no symlinks; refusals and masked modes are
  *       printed as "suspect")
@@ -68,6 +69,7 @@ struct peer_opts {
 	int		 compare_hash;
 	int		 stripe;
 	int		 flush;		/* TRANSFER_FLUSH_* */
+	unsigned	 recv_umask;
 	int		 no_pipeline;
 	int		 no_keepalive;
 	int		 no_symlinks;
@@ -123,7 +125,9 @@ static const char peer_usage_text[] =
 "         the round trip; 1: never stripe)\n"
 "   recv: [--flush auto|files|fs] (durable before the rename: auto, one\n"
 "         syncfs a batch where DIR is a file system of its own, else an\n"
-"         fsync a file; files: always the latter; fs: always syncfs)\n";
+"         fsync a file; files: always the latter; fs: always syncfs)\n"
+"         [--umask OCTAL] (bits taken from the modes of what arrives,\n"
+"         besides the setuid, setgid, sticky and others' write bits)\n";
 
 /*
  * keygen makes the key pair and prints its fingerprint; run again, or as
@@ -400,6 +404,7 @@ peer_run(const struct peer_opts *o, int sending, char **paths, int npaths)
 	to.no_pipeline = o->no_pipeline;
 	to.no_keepalive = o->no_keepalive;
 	to.bwlimit = o->bwlimit;
+	to.recv_umask = o->recv_umask;
 	if (o->naccept > 0) {
 		to.accept = peer_accept;
 		to.accept_arg = (void *)(uintptr_t)o;
@@ -454,6 +459,7 @@ main(int argc, char **argv)
 		{ "flush", required_argument, NULL, 'Y' },
 		{ "no-pipeline", no_argument, NULL, 'O' },
 		{ "no-keepalive", no_argument, NULL, 'K' },
+		{ "umask", required_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct peer_opts	 o;
@@ -510,6 +516,17 @@ main(int argc, char **argv)
 		case 'R': o.stripe = atoi(optarg); break;
 		case 'O': o.no_pipeline = 1; break;
 		case 'K': o.no_keepalive = 1; break;
+		case 'U': {
+			char	*end;
+			long	 v = strtol(optarg, &end, 8);
+
+			if (*optarg == '\0' || *end != '\0' || v < 0 ||
+			    v > 0777)
+				die(cmd, FERRY_ERR_INVAL, strdup("--umask: an "
+				    "octal number from 0 to 777"));
+			o.recv_umask = (unsigned)v;
+			break;
+		}
 		case 'Y':
 			if ((o.flush = peer_flush_mode(optarg)) == -1)
 				die(cmd, FERRY_ERR_INVAL, strdup("--flush: "
