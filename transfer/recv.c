@@ -609,6 +609,19 @@ recv_file_data(struct recv_stream *s, struct recv_file *rf,
 				why = NULL;
 			}
 			rf->written = inplace_size(rf->ip);
+			/*
+			 * The clone's changed blocks go to disk behind the
+			 * patch, as a whole file's do (recv_write_sink): the
+			 * file system's copy-on-write work (an extent and a
+			 * reference count each) then overlaps the transfer
+			 * instead of following its end, in one writeback of
+			 * thousands of scattered blocks.
+			 */
+			if (rf->written - rf->kicked >= RECV_KICK) {
+				flush_start(rf->fd, (off_t)rf->kicked,
+				    (off_t)(rf->written - rf->kicked));
+				rf->kicked = rf->written;
+			}
 		} else if (rf->patch != NULL) {
 			if (delta_push(rf->patch, f.payload, f.len, 0,
 			    recv_write_sink, rf, &why) != 0) {
