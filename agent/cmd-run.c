@@ -89,9 +89,13 @@ ferryd_run_exec(int argc, char **argv)
 	return (cmd_run_exec(argc, argv));
 }
 
-/* A mask of ferryd.conf's keyword key: octal, 0-777; def if not set. */
+/*
+ * A mask of ferryd.conf's keyword key: octal digits, at most max; def if
+ * not set.
+ */
 static int
-run_mask(const char *v, const char *key, long def, long *out, char **cause)
+run_mask(const char *v, const char *key, long max, long def, long *out,
+    char **cause)
 {
 	char	*end;
 
@@ -99,9 +103,10 @@ run_mask(const char *v, const char *key, long def, long *out, char **cause)
 	if (v == NULL)
 		return (0);
 	*out = strtol(v, &end, 8);
-	if (*end != '\0' || end == v || *out < 0 || *out > 0777)
+	if (*v < '0' || *v > '7' || *end != '\0' || *out > max)
 		return (err_set(cause, FERRY_ERR_PARSE, "%s: %s %s is not an "
-		    "octal mode such as 027", CONF_NAME, key, v));
+		    "octal mode such as 027, from 0 to %03lo", CONF_NAME, key,
+		    v, max));
 	return (0);
 }
 
@@ -116,11 +121,12 @@ run_umask(struct ferryd *d, char **cause)
 	long	v;
 	int	r;
 
-	if ((r = run_mask(d->conf.recv_umask, "receive-umask", 0, &v,
+	/* Not the owner's bits: ferryd must read what it received. */
+	if ((r = run_mask(d->conf.recv_umask, "receive-umask", 077, 0, &v,
 	    cause)) != 0)
 		return (r);
 	d->recv_umask = (unsigned)v;
-	if ((r = run_mask(d->conf.umask, "umask", 027, &v, cause)) != 0)
+	if ((r = run_mask(d->conf.umask, "umask", 0777, 027, &v, cause)) != 0)
 		return (r);
 	umask((mode_t)v);
 	return (0);

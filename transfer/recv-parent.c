@@ -52,8 +52,8 @@ recv_parent(struct recv_stream *s, const char *rel, int create, int *dirfd,
 		*dirfd = s->cache_fd;
 		return (0);
 	}
-	if ((r = tree_open_parent(s->sh->rootfd, rel, create, &fd, base,
-	    cause)) != 0) {
+	if ((r = tree_open_parent_mode(s->sh->rootfd, rel, create ?
+	    RECV_DIR_MODE(s) : 0, &fd, base, cause)) != 0) {
 		if (r == FERRY_ERR_DENIED)
 			recv_suspect(s, rel, *cause);
 		return (r);

@@ -50,7 +50,7 @@ recv_plan_dir(struct recv_stream *s, struct recv_item *it, char **why)
 
 	if (recv_parent(s, it->e.path, 1, &dirfd, &base, why) != 0)
 		return (MSG_PLAN_REFUSE);
-	if (mkdirat(dirfd, base, 0755) == -1 && errno != EEXIST) {
+	if (mkdirat(dirfd, base, RECV_DIR_MODE(s)) == -1 && errno != EEXIST) {
 		err_set(why, FERRY_ERR_IO, "%s", strerror(errno));
 		return (MSG_PLAN_REFUSE);
 	}

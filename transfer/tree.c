@@ -90,16 +90,16 @@ tree_check_relpath(const char *rel, char **cause)
 	}
 }
 
-/* Opens (and with create, makes) directory name below dirfd. */
+/* Opens directory name below dirfd, made with mode if missing. */
 static int
-tree_open_dir(int dirfd, const char *name, int create)
+tree_open_dir(int dirfd, const char *name, mode_t mode)
 {
 	int	fd;
 
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
-	if (fd == -1 && errno == ENOENT && create) {
-		if (mkdirat(dirfd, name, 0755) == -1 && errno != EEXIST)
+	if (fd == -1 && errno == ENOENT) {
+		if (mkdirat(dirfd, name, mode) == -1 && errno != EEXIST)
 			return (-1);
 		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		    O_CLOEXEC);
@@ -113,7 +113,7 @@ tree_open_dir(int dirfd, const char *name, int create)
  * with errno.
  */
 static int
-tree_make_dirs(int rootfd, const char *dir)
+tree_make_dirs(int rootfd, const char *dir, mode_t mode)
 {
 	char		 comp[256];
 	const char	*p = dir;
@@ -131,7 +131,7 @@ tree_make_dirs(int rootfd, const char *dir)
 		}
 		memcpy(comp, p, n);
 		comp[n] = '\0';
-		next = tree_open_dir(fd, comp, 1);
+		next = tree_open_dir(fd, comp, mode);
 		saved = errno;
 		close(fd);
 		if ((fd = next) == -1) {
@@ -148,6 +148,14 @@ int
 tree_open_parent(int rootfd, const char *rel, int create, int *dirfd,
     const char **base, char **cause)
 {
+	return (tree_open_parent_mode(rootfd, rel, create ? 0755 : 0, dirfd,
+	    base, cause));
+}
+
+int
+tree_open_parent_mode(int rootfd, const char *rel, mode_t mode, int *dirfd,
+    const char **base, char **cause)
+{
 	const char	*slash = strrchr(rel, '/');
 	char		 dir[TREE_MAX_PATH + 1];
 	size_t		 n = slash != NULL ? (size_t)(slash - rel) : 0;
@@ -160,8 +168,8 @@ tree_open_parent(int rootfd, const char *rel, int create, int *dirfd,
 	dir[n] = '\0';
 	/* Usually there already: one call for the whole path. */
 	fd = beneath_openat(rootfd, dir, O_RDONLY | O_DIRECTORY, 0);
-	if (fd == -1 && errno == ENOENT && create)
-		fd = tree_make_dirs(rootfd, dir);
+	if (fd == -1 && errno == ENOENT && mode != 0)
+		fd = tree_make_dirs(rootfd, dir, mode);
 	if (fd == -1)
 		return (beneath_error(rootfd, dir, errno, cause));
 	*dirfd = fd;

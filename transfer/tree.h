@@ -10,6 +10,7 @@
 #define FERRY_TREE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #define TREE_MAX_PATH	4096
 
@@ -36,6 +37,12 @@ int	tree_is_ferry_name(const char *name, size_t n);
  */
 int	tree_open_parent(int rootfd, const char *rel, int create, int *dirfd,
 	    const char **base, char **cause);
+/*
+ * The same, the missing directories made with mode (less the umask) where
+ * it is not 0; 0 makes none. A receiver's receive-umask narrows it.
+ */
+int	tree_open_parent_mode(int rootfd, const char *rel, mode_t mode,
+	    int *dirfd, const char **base, char **cause);
 
 /*
  * Whether a symlink at rel with target stays inside the tree: the target

@@ -46,14 +46,20 @@ checks=$((checks + 1))
     fail "received modes: $(stat -c %a "$L/show/sh010/comp.mov" "$L/show/sh010/notes.txt")"
 
 # receive-umask narrows what arrives (a vendor boundary): 027 takes the
-# group's write and everything of others' from the sender's modes, of
-# files and of the directories made for them; a bad value stops ferryd.
+# group's write and everything of others' from the sender's modes and
+# from the folders made for them (under umask 022 here, which alone would
+# leave those 0755); a value not octal, or one taking the owner's bits,
+# stops ferryd.
 kill "$APID"
 wait "$APID" 2>/dev/null
 echo "receive-umask 0x7" >>"$TMP/la-server/ferryd.conf"
 run 1 timeout 10 "$FERRYD" run $ROOT_OK --state "$TMP/la-server"
 err_has "receive-umask 0x7 is not an octal mode"
-sed -i 's/^receive-umask 0x7$/receive-umask 027/' "$TMP/la-server/ferryd.conf"
+sed -i 's/^receive-umask 0x7$/receive-umask 0700/' "$TMP/la-server/ferryd.conf"
+run 1 timeout 10 "$FERRYD" run $ROOT_OK --state "$TMP/la-server"
+err_has "receive-umask 0700 is not an octal mode such as 027, from 0 to 077"
+sed -i 's/^receive-umask 0700$/receive-umask 027/' "$TMP/la-server/ferryd.conf"
+echo "umask 022" >>"$TMP/la-server/ferryd.conf"
 start_daemon "$TMP/la-server"
 APID=$DPID
 mkdir -p "$S/show/sh020/kit"

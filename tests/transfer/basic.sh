@@ -116,6 +116,10 @@ run 1 "$PEER" recv --state "$TMP/b" --peer-fp "$A_FP" --token-file \
     "$TMP/token" --listen 127.0.0.1 --peer-addr 127.0.0.1 --dest "$TMP/dst" \
     --umask 8
 err_has "--umask: an octal number"
+run 1 "$PEER" recv --state "$TMP/b" --peer-fp "$A_FP" --token-file \
+    "$TMP/token" --listen 127.0.0.1 --peer-addr 127.0.0.1 --dest "$TMP/dst" \
+    --umask 0700
+err_has "--umask: an octal number from 0 to 077 (the owner's bits stay)"
 rm -rf "$TMP/dst"; mkdir "$TMP/dst"
 chmod 664 "$TMP/src/show/sh010/plates/f.0001.txt"
 chmod 775 "$TMP/src/show/sh010/plates"

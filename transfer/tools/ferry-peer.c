@@ -520,10 +520,11 @@ main(int argc, char **argv)
 			char	*end;
 			long	 v = strtol(optarg, &end, 8);
 
-			if (*optarg == '\0' || *end != '\0' || v < 0 ||
-			    v > 0777)
+			if (*optarg < '0' || *optarg > '7' || *end != '\0' ||
+			    v > 077)
 				die(cmd, FERRY_ERR_INVAL, strdup("--umask: an "
-				    "octal number from 0 to 777"));
+				    "octal number from 0 to 077 (the owner's "
+				    "bits stay)"));
 			o.recv_umask = (unsigned)v;
 			break;
 		}
