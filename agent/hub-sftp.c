@@ -267,6 +267,7 @@ sftp_xfer_run(struct sftp_xfer *sx)
 	o.progress_arg = sx;
 	o.abort = &x->abort;
 	o.rate_live = &x->bwlimit;
+	o.recv_umask = x->d->recv_umask;
 	if ((r = sftp_xfer_local(sx, &fd, &cause)) == 0)
 		r = hub_sftp_connect(sx->site, sx->rroot, &o, &c, &cause);
 	if (r != 0) {

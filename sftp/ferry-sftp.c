@@ -40,6 +40,7 @@ struct fs_opts {
 	long		 timeout;
 	uint64_t	 rate;
 	int		 no_remote_hash;
+	unsigned	 recv_umask;
 };
 
 static void
@@ -49,7 +50,8 @@ usage(void)
 	    "--key FILE --known-hosts FILE\n"
 	    "\t[--passphrase-file FILE | --passphrase-env VAR] "
 	    "[--timeout MS]\n"
-	    "\t[--bwlimit RATE] [--no-remote-hash] [--stats FILE]\n"
+	    "\t[--bwlimit RATE] [--no-remote-hash] [--stats FILE] "
+	    "[--umask OCTAL]\n"
 	    "\tcheck | list [DIR] | send --local DIR REL... | "
 	    "pull --local DIR REL...\n");
 	exit(2);
@@ -100,6 +102,7 @@ fs_parse(int argc, char **argv, struct fs_opts *o)
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "bwlimit", required_argument, NULL, 'b' },
 		{ "no-remote-hash", no_argument, NULL, 'n' },
+		{ "umask", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 }
 	};
 	char	*cause = NULL;
@@ -115,6 +118,19 @@ fs_parse(int argc, char **argv, struct fs_opts *o)
 		case 'l': o->local = optarg; break;
 		case 's': o->stats = optarg; break;
 		case 'n': o->no_remote_hash = 1; break;
+		case 'u': {
+			char	*end;
+			long	 v = strtol(optarg, &end, 8);
+
+			/* As ferryd.conf's receive-umask: not the owner's. */
+			if (*optarg < '0' || *optarg > '7' || *end != '\0' ||
+			    v > 077) {
+				fs_die("--umask: an octal number from 0 to 077");
+				exit(2);
+			}
+			o->recv_umask = (unsigned)v;
+			break;
+		}
 		case 'T':
 			if (human_parse_long(optarg, 1, 3600000, &o->timeout))
 				usage();
@@ -220,6 +236,7 @@ main(int argc, char **argv)
 	so.timeout_ms = (int)o.timeout;
 	so.no_remote_hash = o.no_remote_hash;
 	so.rate = o.rate;
+	so.recv_umask = o.recv_umask;
 	r = sftp_connect(&so, &s, &cause);
 	if (pass != NULL) {
 		explicit_bzero(pass, strlen(pass));

@@ -48,6 +48,7 @@ struct sftp {
 	void			*progress_arg;
 	volatile int		*abort;
 	int			 tmo;		/* ms, each step */
+	unsigned		 recv_umask;	/* pull: sftp_opts' */
 	int			 dead;		/* socket shut: no more waits */
 	int64_t			 budget_end;	/* clock_ms(); 0: none */
 };

@@ -51,13 +51,13 @@ sftp_pull_remote(struct sftp *s, const char *rel, struct sftp_pull *x,
 }
 
 static int
-sftp_pull_local(int rootfd, const char *rel, struct sftp_pull *x,
-    char **cause)
+sftp_pull_local(int rootfd, const char *rel, unsigned recv_umask,
+    struct sftp_pull *x, char **cause)
 {
 	int	r;
 
-	if ((r = tree_open_parent(rootfd, rel, 1, &x->dirfd, &x->base,
-	    cause)) != 0)
+	if ((r = tree_open_parent_mode(rootfd, rel, (mode_t)(0755 &
+	    ~recv_umask), &x->dirfd, &x->base, cause)) != 0)
 		return (r);
 	tree_tmp_name(x->base, TREE_PART, x->tmp);
 	x->fd = openat(x->dirfd, x->tmp, O_RDWR | O_CREAT | O_NOFOLLOW |
@@ -156,8 +156,12 @@ sftp_pull_finish(struct sftp *s, struct sftp_pull *x, struct sftp_stats *st,
 		    "from %s on the server; the partial file was removed",
 		    s->host, x->p.full));
 	}
-	/* The server's mode, less setuid, setgid and sticky. */
-	(void)fchmod(x->fd, x->a.permissions & 0777);
+	/*
+	 * The server's mode, less setuid, setgid, sticky and others' write,
+	 * as an agent's receiver gives it (docs/protocol.md 6.2), and less
+	 * the receive-umask.
+	 */
+	(void)fchmod(x->fd, x->a.permissions & 0775 & ~s->recv_umask);
 	ts[0].tv_sec = ts[1].tv_sec = (time_t)x->a.mtime;
 	ts[0].tv_nsec = ts[1].tv_nsec = 0;
 	if (x->a.flags & LIBSSH2_SFTP_ATTR_ACMODTIME)
@@ -181,7 +185,7 @@ sftp_pull(struct sftp *s, const char *rel, int rootfd,
 	memset(&x, 0, sizeof x);
 	x.dirfd = x.fd = -1;
 	if ((r = sftp_pull_remote(s, rel, &x, cause)) != 0 ||
-	    (r = sftp_pull_local(rootfd, rel, &x, cause)) != 0)
+	    (r = sftp_pull_local(rootfd, rel, s->recv_umask, &x, cause)) != 0)
 		goto out;
 	if (fstat(x.fd, &sb) == -1) {
 		r = err_set(cause, FERRY_ERR_IO, "%s: %s", x.tmp,

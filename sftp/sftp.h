@@ -62,6 +62,13 @@ struct sftp_opts {
 	void		*progress_arg;
 	/* Set (by another thread) to stop a file: FERRY_ERR_CANCELLED. */
 	volatile int	*abort;
+	/*
+	 * Pull: bits taken from the server's mode of each file, besides the
+	 * setuid, setgid, sticky and others' write bits always taken, and
+	 * from the 0755 of the directories made on the way (a receiver's
+	 * receive-umask, 0-077).
+	 */
+	unsigned	 recv_umask;
 };
 
 struct sftp;
