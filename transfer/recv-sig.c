@@ -42,6 +42,12 @@
  * docs/benchmarks.md). The second half's hashes follow the first's.
  */
 #define RECV_SIG_PAR_MIN	(64ULL << 20)
+/*
+ * Above this the helper's hashes (a 4-byte hash a 4 KiB block, held until
+ * the first half is sent) would pass 16 MiB; one thread streams them as
+ * before (and a sender takes a map of 64 MiB at most, a 64 GiB basis).
+ */
+#define RECV_SIG_PAR_MAX	(32ULL << 30)
 
 struct recv_sig {
 	struct recv_stream	*s;
@@ -237,7 +243,8 @@ recv_send_signature(struct recv_stream *s, const char *rel, int rsync,
 	/* The second half of a large map by a helper, if one can start. */
 	end = size;
 	memset(&half, 0, sizeof half);
-	if (r == 0 && d == NULL && size >= RECV_SIG_PAR_MIN) {
+	if (r == 0 && d == NULL && size >= RECV_SIG_PAR_MIN &&
+	    size <= RECV_SIG_PAR_MAX) {
 		half.s = s;
 		half.fd = fd;
 		half.from = size / 2 / BLOCKMAP_BLOCK * BLOCKMAP_BLOCK;
