@@ -23,6 +23,7 @@
 #include "conf.h"
 #include "err.h"
 #include "ferryd.h"
+#include "human.h"
 #include "identity.h"
 #include "lockfile.h"
 #include "log.h"
@@ -89,23 +90,15 @@ ferryd_run_exec(int argc, char **argv)
 	return (cmd_run_exec(argc, argv));
 }
 
-/*
- * A mask of ferryd.conf's keyword key: octal digits, at most max; def if
- * not set.
- */
+/* A mask of ferryd.conf's keyword key, at most max; def if not set. */
 static int
-run_mask(const char *v, const char *key, long max, long def, long *out,
-    char **cause)
+run_mask(const char *v, const char *key, unsigned max, unsigned def,
+    unsigned *out, char **cause)
 {
-	char	*end;
-
 	*out = def;
-	if (v == NULL)
-		return (0);
-	*out = strtol(v, &end, 8);
-	if (*v < '0' || *v > '7' || *end != '\0' || *out > max)
+	if (v != NULL && human_parse_mask(v, max, out) != 0)
 		return (err_set(cause, FERRY_ERR_PARSE, "%s: %s %s is not an "
-		    "octal mode such as 027, from 0 to %03lo", CONF_NAME, key,
+		    "octal mode such as 027, from 0 to %03o", CONF_NAME, key,
 		    v, max));
 	return (0);
 }
@@ -118,14 +111,13 @@ run_mask(const char *v, const char *key, long max, long def, long *out,
 static int
 run_umask(struct ferryd *d, char **cause)
 {
-	long	v;
-	int	r;
+	unsigned	v;
+	int		r;
 
 	/* Not the owner's bits: ferryd must read what it received. */
-	if ((r = run_mask(d->conf.recv_umask, "receive-umask", 077, 0, &v,
-	    cause)) != 0)
+	if ((r = run_mask(d->conf.recv_umask, "receive-umask", 077, 0,
+	    &d->recv_umask, cause)) != 0)
 		return (r);
-	d->recv_umask = (unsigned)v;
 	if ((r = run_mask(d->conf.umask, "umask", 0777, 027, &v, cause)) != 0)
 		return (r);
 	umask((mode_t)v);

@@ -164,6 +164,23 @@ human_parse_long(const char *s, long min, long max, long *out)
 	return (0);
 }
 
+int
+human_parse_mask(const char *s, unsigned max, unsigned *out)
+{
+	char	*end;
+	long	 v;
+
+	/* strtol takes a sign and leading spaces: a mode has neither. */
+	if (*s < '0' || *s > '7')
+		return (FERRY_ERR_INVAL);
+	errno = 0;
+	v = strtol(s, &end, 8);
+	if (*end != '\0' || errno == ERANGE || v > (long)max)
+		return (FERRY_ERR_INVAL);
+	*out = (unsigned)v;
+	return (0);
+}
+
 void
 human_meter_add(struct human_meter *m, double now, uint64_t bytes)
 {

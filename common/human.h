@@ -28,6 +28,11 @@ char	*human_duration(double secs, char *out, size_t n);
 int	human_parse_rate(const char *s, uint64_t *out, char **cause);
 /* Parses a whole number from min to max; 0 or FERRY_ERR_INVAL. */
 int	human_parse_long(const char *s, long min, long max, long *out);
+/*
+ * Parses a permission mask, octal digits only (no sign, no space, "027")
+ * from 0 to max; 0 or FERRY_ERR_INVAL.
+ */
+int	human_parse_mask(const char *s, unsigned max, unsigned *out);
 
 /*
  * The moving average of a rate, for progress lines: fed the byte count

@@ -118,19 +118,13 @@ fs_parse(int argc, char **argv, struct fs_opts *o)
 		case 'l': o->local = optarg; break;
 		case 's': o->stats = optarg; break;
 		case 'n': o->no_remote_hash = 1; break;
-		case 'u': {
-			char	*end;
-			long	 v = strtol(optarg, &end, 8);
-
+		case 'u':
 			/* As ferryd.conf's receive-umask: not the owner's. */
-			if (*optarg < '0' || *optarg > '7' || *end != '\0' ||
-			    v > 077) {
+			if (human_parse_mask(optarg, 077, &o->recv_umask) != 0) {
 				fs_die("--umask: an octal number from 0 to 077");
 				exit(2);
 			}
-			o->recv_umask = (unsigned)v;
 			break;
-		}
 		case 'T':
 			if (human_parse_long(optarg, 1, 3600000, &o->timeout))
 				usage();

@@ -56,8 +56,8 @@ sftp_pull_local(int rootfd, const char *rel, unsigned recv_umask,
 {
 	int	r;
 
-	if ((r = tree_open_parent_mode(rootfd, rel, (mode_t)(0755 &
-	    ~recv_umask), &x->dirfd, &x->base, cause)) != 0)
+	if ((r = tree_open_parent_mode(rootfd, rel,
+	    tree_recv_dir_mode(recv_umask), &x->dirfd, &x->base, cause)) != 0)
 		return (r);
 	tree_tmp_name(x->base, TREE_PART, x->tmp);
 	x->fd = openat(x->dirfd, x->tmp, O_RDWR | O_CREAT | O_NOFOLLOW |
@@ -161,7 +161,7 @@ sftp_pull_finish(struct sftp *s, struct sftp_pull *x, struct sftp_stats *st,
 	 * as an agent's receiver gives it (docs/protocol.md 6.2), and less
 	 * the receive-umask.
 	 */
-	(void)fchmod(x->fd, x->a.permissions & 0775 & ~s->recv_umask);
+	(void)fchmod(x->fd, tree_recv_mode(x->a.permissions, s->recv_umask));
 	ts[0].tv_sec = ts[1].tv_sec = (time_t)x->a.mtime;
 	ts[0].tv_nsec = ts[1].tv_nsec = 0;
 	if (x->a.flags & LIBSSH2_SFTP_ATTR_ACMODTIME)

@@ -440,7 +440,7 @@ sftp_connect(const struct sftp_opts *o, struct sftp **out, char **cause)
 	s->fd = -1;
 	s->arena.next = s->arena.prev = &s->arena;
 	s->tmo = tmo;
-	s->recv_umask = o->recv_umask & 077;
+	s->recv_umask = o->recv_umask;
 	s->rate = o->rate;
 	s->rate_live = o->rate_live;
 	s->progress = o->progress;

@@ -157,7 +157,7 @@ uint32_t recv_mode(struct recv_stream *s, const struct msg_entry *e);
  * entry (which gets the sender's mode at the end): 0755 less its
  * receive-umask (and then the process's umask).
  */
-#define RECV_DIR_MODE(s)	((mode_t)(0755 & ~(s)->sh->o->recv_umask))
+#define RECV_DIR_MODE(s)	tree_recv_dir_mode((s)->sh->o->recv_umask)
 int	recv_plan_dir(struct recv_stream *s, struct recv_item *it, char **why);
 int	recv_plan_link(struct recv_stream *s, struct recv_item *it,
 	    char **why);

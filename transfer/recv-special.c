@@ -19,15 +19,12 @@
 #include "recv-int.h"
 #include "tree.h"
 
-/* A sender sets no setuid, setgid, sticky or o+w bit, and never owners. */
-#define RECV_MODE_MASK	0775
-
 /* The mode to give an entry; a setuid, setgid or sticky bit is noted. */
 uint32_t
 recv_mode(struct recv_stream *s, const struct msg_entry *e)
 {
-	uint32_t	mode = e->mode & RECV_MODE_MASK &
-			    ~(uint32_t)s->sh->o->recv_umask;
+	/* A sender sets no setuid, setgid, sticky or o+w bit, never owners. */
+	uint32_t	mode = tree_recv_mode(e->mode, s->sh->o->recv_umask);
 	char		why[96];
 
 	if (e->mode & 07000) {

@@ -45,6 +45,26 @@ int	tree_open_parent_mode(int rootfd, const char *rel, mode_t mode,
 	    int *dirfd, const char **base, char **cause);
 
 /*
+ * What every receiver (an agent's, the hub's SFTP pull) gives what
+ * arrives: a sender's mode less setuid, setgid, sticky and others' write
+ * (0775 is the most it keeps), less the receive-umask (0-077, whose
+ * owner's bits are never taken); and a directory it makes on the way,
+ * 0755 less the same (then the process's umask).
+ */
+#define TREE_RECV_MASK		0775u
+static inline mode_t
+tree_recv_mode(unsigned mode, unsigned recv_umask)
+{
+	return ((mode_t)(mode & TREE_RECV_MASK & ~(recv_umask & 077u)));
+}
+
+static inline mode_t
+tree_recv_dir_mode(unsigned recv_umask)
+{
+	return ((mode_t)(0755u & ~(recv_umask & 077u)));
+}
+
+/*
  * Whether a symlink at rel with target stays inside the tree: the target
  * is relative, climbs with leading ".." components only, no higher than
  * rel's directory lies below the root, and then names plain components.

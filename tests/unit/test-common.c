@@ -130,6 +130,7 @@ test_human(void)
 	char			 b[HUMAN_LEN];
 	uint64_t		 v;
 	long			 l;
+	unsigned		 u;
 	char			*cause = NULL;
 
 	ASSERT_STR_EQ(human_bytes(0, b, sizeof b), "0 B");
@@ -170,6 +171,21 @@ test_human(void)
 	ASSERT_INT_EQ(human_parse_long("x", 1, 100, &l), FERRY_ERR_INVAL);
 	ASSERT_INT_EQ(human_parse_long("0", 1, 100, &l), FERRY_ERR_INVAL);
 	ASSERT_INT_EQ(human_parse_long("5x", 1, 100, &l), FERRY_ERR_INVAL);
+	/* Masks: octal digits only, within max (the --umask values refused). */
+	ASSERT_INT_EQ(human_parse_mask("027", 077, &u), 0);
+	ASSERT_INT_EQ(u, 027);
+	ASSERT_INT_EQ(human_parse_mask("0", 077, &u), 0);
+	ASSERT_INT_EQ(u, 0);
+	ASSERT_INT_EQ(human_parse_mask("0700", 077, &u), FERRY_ERR_INVAL);
+	ASSERT_INT_EQ(human_parse_mask("0700", 0777, &u), 0);
+	ASSERT_INT_EQ(u, 0700);
+	ASSERT_INT_EQ(human_parse_mask(" 027", 077, &u), FERRY_ERR_INVAL);
+	ASSERT_INT_EQ(human_parse_mask("+27", 077, &u), FERRY_ERR_INVAL);
+	ASSERT_INT_EQ(human_parse_mask("8", 077, &u), FERRY_ERR_INVAL);
+	ASSERT_INT_EQ(human_parse_mask("0x7", 077, &u), FERRY_ERR_INVAL);
+	ASSERT_INT_EQ(human_parse_mask("", 077, &u), FERRY_ERR_INVAL);
+	ASSERT_INT_EQ(human_parse_mask("77777777777777777777777", 0777, &u),
+	    FERRY_ERR_INVAL);
 
 	/* A steady 1 MiB/s, then a stall: the rate holds, then "stalled". */
 	memset(&m, 0, sizeof m);

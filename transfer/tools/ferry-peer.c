@@ -516,18 +516,12 @@ main(int argc, char **argv)
 		case 'R': o.stripe = atoi(optarg); break;
 		case 'O': o.no_pipeline = 1; break;
 		case 'K': o.no_keepalive = 1; break;
-		case 'U': {
-			char	*end;
-			long	 v = strtol(optarg, &end, 8);
-
-			if (*optarg < '0' || *optarg > '7' || *end != '\0' ||
-			    v > 077)
+		case 'U':
+			if (human_parse_mask(optarg, 077, &o.recv_umask) != 0)
 				die(cmd, FERRY_ERR_INVAL, strdup("--umask: an "
 				    "octal number from 0 to 077 (the owner's "
 				    "bits stay)"));
-			o.recv_umask = (unsigned)v;
 			break;
-		}
 		case 'Y':
 			if ((o.flush = peer_flush_mode(optarg)) == -1)
 				die(cmd, FERRY_ERR_INVAL, strdup("--flush: "
