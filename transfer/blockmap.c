@@ -9,6 +9,7 @@
 
 #include "blockmap-int.h"
 #include "err.h"
+#include "iobuf-int.h"
 
 #define BLOCKMAP_LIT_MAX	(1024 * 1024)	/* one LITERAL command */
 
@@ -62,7 +63,7 @@ blockmap_build(int fd, uint64_t size, struct buf *out, char **cause)
 
 	if ((r = blockmap_start(size, out)) != 0)
 		return (r);
-	if ((chunk = malloc(64 * BLOCKMAP_BLOCK)) == NULL)
+	if ((chunk = iobuf_alloc(64 * BLOCKMAP_BLOCK)) == NULL)
 		return (FERRY_ERR_NOMEM);
 	while (r == 0 && off < size) {
 		want = size - off < 64 * BLOCKMAP_BLOCK ? (size_t)(size - off) :

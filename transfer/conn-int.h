@@ -29,7 +29,8 @@ struct conn {
 	uint8_t			*ibuf;		/* read ahead, CONN_IBUF */
 	size_t			 ipos;		/* first byte not yet taken */
 	size_t			 ilen;		/* bytes held in ibuf */
-	uint8_t			*wbuf;
+	uint8_t			*wbuf;		/* in wmem: see conn_init */
+	uint8_t			*wmem;
 	size_t			 wlen;
 	uint64_t		 bytes_in;
 	uint64_t		 bytes_out;

@@ -5,6 +5,7 @@
 
 #include "conn-int.h"
 #include "err.h"
+#include "iobuf-int.h"
 #include "tls.h"
 
 int
@@ -15,11 +16,17 @@ conn_init(struct conn *c, struct tls_conn *tls)
 	tls_bulk(tls);
 	/* Aligned, so that payloads can be written with O_DIRECT (flush.h). */
 	if (posix_memalign((void **)&c->rbuf, 4096, CONN_RBUF) != 0 ||
-	    (c->wbuf = malloc(CONN_WBUF)) == NULL ||
+	    (c->wmem = iobuf_alloc(IOBUF_ALIGN + CONN_WBUF)) == NULL ||
 	    (c->ibuf = malloc(CONN_IBUF)) == NULL) {
 		conn_free(c);
 		return (FERRY_ERR_NOMEM);
 	}
+	/*
+	 * The payload of a bulk frame at the buffer's start (most are: a
+	 * full one is sent at once) starts a page, as a file's data is
+	 * read straight into it (iobuf-int.h).
+	 */
+	c->wbuf = c->wmem + IOBUF_ALIGN - FRAME_HEADER_LEN;
 	return (0);
 }
 
@@ -27,9 +34,9 @@ void
 conn_free(struct conn *c)
 {
 	free(c->rbuf);
-	free(c->wbuf);
+	free(c->wmem);
 	free(c->ibuf);
-	c->rbuf = c->wbuf = c->ibuf = NULL;
+	c->rbuf = c->wbuf = c->wmem = c->ibuf = NULL;
 }
 
 int

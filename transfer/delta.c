@@ -10,16 +10,19 @@
 
 #include "delta-int.h"
 #include "err.h"
+#include "iobuf-int.h"
 
 #define DELTA_OUT_SIZE	(64 * 1024)
 
 struct delta {
+	/* First, so that it starts a page (delta_alloc): librsync's patch
+	 * reads the basis into it (iobuf-int.h). */
+	char		 out[DELTA_OUT_SIZE];
 	rs_job_t	*job;
 	const char	*what;		/* "signature", "delta", "patch" */
 	int		 basis_fd;	/* patch only */
 	int		 basis_errno;	/* set when reading the basis failed */
 	int		 done;
-	char		 out[DELTA_OUT_SIZE];
 };
 
 struct delta_sig {
@@ -35,8 +38,9 @@ delta_alloc(const char *what, struct delta **out)
 	/* Errors reach the caller as causes; librsync need not print them. */
 	rs_trace_set_level(RS_LOG_EMERG);
 
-	if ((d = calloc(1, sizeof *d)) == NULL)
+	if ((d = iobuf_alloc(sizeof *d)) == NULL)
 		return (FERRY_ERR_NOMEM);
+	memset(d, 0, sizeof *d);
 	d->what = what;
 	d->basis_fd = -1;
 	*out = d;

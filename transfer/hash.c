@@ -8,6 +8,7 @@
 
 #include "err.h"
 #include "hash-int.h"
+#include "iobuf-int.h"
 
 struct hash {
 	XXH3_state_t	*st;
@@ -71,7 +72,7 @@ static int
 hash_fd_beat(struct hash *h, int fd, uint64_t off, uint64_t len,
     hash_beat_fn fn, void *arg)
 {
-	char		buf[256 * 1024];
+	_Alignas(IOBUF_ALIGN) char buf[256 * 1024];	/* iobuf-int.h */
 	ssize_t		n;
 	size_t		want;
 	int		r;

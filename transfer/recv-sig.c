@@ -24,6 +24,7 @@
 #include "delta-int.h"
 #include "err.h"
 #include "held-int.h"
+#include "iobuf-int.h"
 #include "recv-int.h"
 
 /*
@@ -126,7 +127,7 @@ recv_sig_half_main(void *arg)
 	int			 r = 0, err = 0;
 
 	buf_init(&made, 0);
-	if ((chunk = malloc(RECV_SIG_CHUNK)) == NULL)
+	if ((chunk = iobuf_alloc(RECV_SIG_CHUNK)) == NULL)
 		r = FERRY_ERR_NOMEM;
 	while (r == 0 && err == 0 && off < h->to) {
 		got = recv_sig_read(h->fd, chunk, h->to - off < RECV_SIG_CHUNK ?
@@ -233,7 +234,7 @@ recv_send_signature(struct recv_stream *s, const char *rel, int rsync,
 	buf_init(&rs.sig, 0);
 	buf_init(&rs.out, 0);
 	rs.sent_at = progress_now();
-	chunk = malloc(RECV_SIG_CHUNK);
+	chunk = iobuf_alloc(RECV_SIG_CHUNK);
 	if (chunk == NULL)
 		r = FERRY_ERR_NOMEM;
 	else if (!rsync)

@@ -18,6 +18,7 @@
 #include "delta-int.h"
 #include "err.h"
 #include "hash-int.h"
+#include "iobuf-int.h"
 #include "send-int.h"
 #include "session-int.h"
 #include "stripe-int.h"
@@ -744,7 +745,7 @@ send_assign(struct send_stream *s, int n, const struct transfer_list *l,
 		s[i].qcap = l->n + 1;
 		s[i].batch = calloc(SESSION_BATCH_FILES, sizeof *s[i].batch);
 		s[i].held = calloc(SESSION_BATCH_FILES, sizeof *s[i].held);
-		s[i].chunk = malloc(SEND_READ_SIZE);
+		s[i].chunk = iobuf_alloc(SEND_READ_SIZE);
 		if (s[i].items == NULL || s[i].queue == NULL ||
 		    s[i].batch == NULL || s[i].held == NULL ||
 		    s[i].chunk == NULL)

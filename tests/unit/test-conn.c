@@ -4,7 +4,9 @@
  * thread reads them as frames. Small frames come out of the buffer, bulk
  * payloads land in the aligned rbuf or the caller's room, a header is
  * refused before its payload is read, and a peer that stops inside a
- * frame is told apart from one that closes between frames.
+ * frame is told apart from one that closes between frames. The room for
+ * a bulk payload to be read from a file into starts a page
+ * (iobuf-int.h).
  */
 #include "config.h"
 
@@ -23,6 +25,7 @@
 #include "err.h"
 #include "frame.h"
 #include "identity.h"
+#include "iobuf-int.h"
 #include "tls.h"
 #include "test.h"
 
@@ -303,6 +306,44 @@ test_bad(void)
 	    "in the middle of a frame header");
 }
 
+/*
+ * A file's data is read straight into the room conn_bulk_space gives: at
+ * the buffer's start (where a full bulk frame leaves it) it starts a
+ * page, after a small frame it follows that frame. iobuf_alloc's memory
+ * starts a page, whatever its size.
+ */
+static void
+test_aligned(void)
+{
+	static const uint8_t	small[] = { 0xf1, FRAME_PLAN, 0, 0, 0, 0, 0,
+				    3, 1, 2, 3 };
+	struct peer		 p;
+	struct conn		 c;
+	struct tls_conn		*tls;
+	struct buf		 b;
+	pthread_t		 t;
+	uint8_t			*room, *after;
+	void			*m;
+	size_t			 n;
+
+	for (n = 1; n <= 4 * 1024 * 1024; n *= 4) {
+		ASSERT_TRUE((m = iobuf_alloc(n)) != NULL);
+		ASSERT_INT_EQ((uintptr_t)m % 4096, 0);
+		free(m);
+	}
+	buf_init(&b, 0);
+	ASSERT_INT_EQ(buf_add(&b, small, sizeof small), 0);
+	start(&p, &t, &b, &c, &tls);
+	ASSERT_TRUE((room = conn_bulk_space(&c, NULL)) != NULL);
+	ASSERT_INT_EQ((uintptr_t)room % 4096, 0);
+	ASSERT_INT_EQ(conn_put(&c, small, sizeof small, NULL), 0);
+	ASSERT_TRUE((after = conn_bulk_space(&c, NULL)) != NULL);
+	ASSERT_TRUE(after == room + sizeof small);
+	c.wlen = 0;		/* nothing of it goes out */
+	finish(&p, t, &c, tls);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -315,6 +356,7 @@ main(void)
 	test_split(1);
 	test_split(7);
 	test_bad();
+	test_aligned();
 	identity_free(id_server);
 	identity_free(id_client);
 	return (TEST_DONE());
