@@ -19,6 +19,7 @@
 #include "beneath.h"
 #include "clock.h"
 #include "err.h"
+#include "iobuf-int.h"
 #include "sftp-int.h"
 #include "tree.h"
 
@@ -78,7 +79,7 @@ sftp_send_data(struct sftp *s, const struct sftp_path *p, int fd,
 	int64_t			 moved;
 	int			 r = 0;
 
-	if ((b = malloc(SFTP_CHUNK)) == NULL)
+	if ((b = iobuf_alloc(SFTP_CHUNK)) == NULL)
 		return (err_set(cause, FERRY_ERR_NOMEM, "out of memory"));
 	fh = libssh2_sftp_open(s->sftp, p->tmp, LIBSSH2_FXF_WRITE |
 	    LIBSSH2_FXF_CREAT | (off == 0 ? LIBSSH2_FXF_TRUNC : 0), 0600);

@@ -20,6 +20,7 @@
 #include "err.h"
 #include "hash-int.h"
 #include "hex.h"
+#include "iobuf-int.h"
 #include "sftp-int.h"
 
 #define SFTP_SHA_LEN	32
@@ -125,7 +126,7 @@ sftp_sha256_fd(int fd, uint64_t len, uint8_t out[SFTP_SHA_LEN])
 	int		 r = FERRY_ERR_NOMEM;
 
 	c = EVP_MD_CTX_new();
-	b = malloc(SFTP_CHUNK);
+	b = iobuf_alloc(SFTP_CHUNK);
 	if (c == NULL || b == NULL ||
 	    EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
 		goto out;
