@@ -21,7 +21,9 @@
 
 struct flush_job {
 	int	 fd;
-	int	*result;	/* NULL: a syncfs, result ignored */
+	int	*result;	/* NULL: a syncfs or a kick, result ignored */
+	int	 kick;		/* flusher_kick's: write back off, len */
+	off_t	 off, len;
 };
 
 struct flusher {
@@ -32,18 +34,21 @@ struct flusher {
 	size_t		 head, count;
 	size_t		 busy;		/* jobs taken, not finished */
 	int		 stop;
+	int		 kicking;	/* a kick queued or running */
 	pthread_t	 th[FLUSH_THREADS];
 	int		 nth;
 };
 
 static void
-flush_one(int fd, int *result)
+flush_one(const struct flush_job *j)
 {
-	if (result != NULL)
-		*result = fsync(fd) == -1 ? errno : 0;
+	if (j->kick)
+		flush_start(j->fd, j->off, j->len);
+	else if (j->result != NULL)
+		*j->result = fsync(j->fd) == -1 ? errno : 0;
 	else
-		(void)flush_fs(fd);
-	close(fd);
+		(void)flush_fs(j->fd);
+	close(j->fd);
 }
 
 static void *
@@ -63,8 +68,10 @@ flusher_main(void *arg)
 		fl->count--;
 		fl->busy++;
 		pthread_mutex_unlock(&fl->mu);
-		flush_one(j.fd, j.result);
+		flush_one(&j);
 		pthread_mutex_lock(&fl->mu);
+		if (j.kick)
+			fl->kicking = 0;
 		fl->busy--;
 		pthread_cond_broadcast(&fl->less);
 	}
@@ -85,30 +92,66 @@ flusher_new(void)
 	return (fl);
 }
 
-void
-flusher_add(struct flusher *fl, int fd, int *result)
+/* Threads start as work comes, so a file or two costs one or two. */
+static void
+flusher_grow(struct flusher *fl)
 {
-	pthread_mutex_lock(&fl->mu);
-	/* Threads start as work comes, so a file or two costs one or two. */
 	if (fl->nth < FLUSH_THREADS && fl->busy + fl->count >= (size_t)fl->nth &&
 	    pthread_create(&fl->th[fl->nth], NULL, flusher_main, fl) == 0)
 		fl->nth++;
+}
+
+/* Queues j. Holds fl->mu; there is room. */
+static void
+flusher_queue(struct flusher *fl, const struct flush_job *j)
+{
+	fl->q[(fl->head + fl->count) % FLUSH_QUEUE] = *j;
+	fl->count++;
+	pthread_cond_signal(&fl->more);
+}
+
+void
+flusher_add(struct flusher *fl, int fd, int *result)
+{
+	struct flush_job	j = { fd, result, 0, 0, 0 };
+
+	pthread_mutex_lock(&fl->mu);
+	flusher_grow(fl);
 	if (fl->nth == 0) {
 		pthread_mutex_unlock(&fl->mu);
 		/* An early syncfs is not worth waiting for here. */
 		if (result != NULL)
-			flush_one(fd, result);
+			flush_one(&j);
 		else
 			close(fd);
 		return;
 	}
 	while (fl->count == FLUSH_QUEUE)
 		pthread_cond_wait(&fl->less, &fl->mu);
-	fl->q[(fl->head + fl->count) % FLUSH_QUEUE] =
-	    (struct flush_job){ fd, result };
-	fl->count++;
-	pthread_cond_signal(&fl->more);
+	flusher_queue(fl, &j);
 	pthread_mutex_unlock(&fl->mu);
+}
+
+int
+flusher_kick(struct flusher *fl, int fd, off_t off, off_t len)
+{
+	struct flush_job	j = { -1, NULL, 1, off, len };
+
+	pthread_mutex_lock(&fl->mu);
+	if (fl->kicking || fl->count == FLUSH_QUEUE) {
+		pthread_mutex_unlock(&fl->mu);
+		return (0);
+	}
+	flusher_grow(fl);
+	if (fl->nth == 0 || (j.fd = dup(fd)) == -1) {
+		pthread_mutex_unlock(&fl->mu);
+		flush_start(fd, off, len);
+		return (1);
+	}
+	fl->kicking = 1;
+	flusher_queue(fl, &j);
+	pthread_mutex_unlock(&fl->mu);
+	return (1);
 }
 
 void

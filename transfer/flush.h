@@ -34,6 +34,16 @@ void		 flusher_add(struct flusher *fl, int fd, int *result);
  * less left to write. Without threads it does nothing but close fd.
  */
 void		 flusher_add_fs(struct flusher *fl, int fd);
+/*
+ * flush_start(fd, off, len) in one of the threads, so that the caller
+ * does not spend the file system's work of starting the writeback (on
+ * XFS, thousands of scattered copy-on-write blocks of a delta patched in
+ * place: a third of the receiver's time in S2X, docs/benchmarks.md). One
+ * kick at a time: 0 (nothing done) while the last one still runs, so the
+ * caller asks again later for the longer range; 1 when taken. Without
+ * threads it starts the writeback itself.
+ */
+int		 flusher_kick(struct flusher *fl, int fd, off_t off, off_t len);
 /* Returns once every file added so far is flushed and closed. */
 void		 flusher_wait(struct flusher *fl);
 /* Waits, then stops the threads. NULL is fine. */

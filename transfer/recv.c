@@ -615,13 +615,13 @@ recv_file_data(struct recv_stream *s, struct recv_file *rf,
 			 * file system's copy-on-write work (an extent and a
 			 * reference count each) then overlaps the transfer
 			 * instead of following its end, in one writeback of
-			 * thousands of scattered blocks.
+			 * thousands of scattered blocks. Started by the
+			 * flusher's thread: the start is that work.
 			 */
-			if (rf->written - rf->kicked >= RECV_KICK) {
-				flush_start(rf->fd, (off_t)rf->kicked,
-				    (off_t)(rf->written - rf->kicked));
+			if (rf->written - rf->kicked >= RECV_KICK &&
+			    flusher_kick(s->fl, rf->fd, (off_t)rf->kicked,
+			    (off_t)(rf->written - rf->kicked)))
 				rf->kicked = rf->written;
-			}
 		} else if (rf->patch != NULL) {
 			if (delta_push(rf->patch, f.payload, f.len, 0,
 			    recv_write_sink, rf, &why) != 0) {

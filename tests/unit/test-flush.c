@@ -2,7 +2,9 @@
  * Tests of transfer/flush's O_DIRECT writes: the bytes land where asked
  * whichever way they go, and direct_pwrite says when they went through
  * the page cache, which is what decides whether a striped chunk still
- * needs its writeback started (stripe-recv.c).
+ * needs its writeback started (stripe-recv.c). A flusher's kick starts
+ * a writeback in its thread on a descriptor of its own: the caller's
+ * stays open, none is left behind, and once it ran the next is taken.
  */
 #include "config.h"
 
@@ -16,6 +18,37 @@
 #include "test.h"
 
 #define N	(2 * DIRECT_ALIGN)
+
+/* The lowest free descriptor number: what a leak would move. */
+static int
+lowest_free(void)
+{
+	int	fd = dup(0);
+
+	if (fd != -1)
+		close(fd);
+	return (fd);
+}
+
+static void
+test_kick(int fd, const unsigned char *p)
+{
+	struct flusher	*fl;
+	int		 before, i;
+
+	ASSERT_TRUE((fl = flusher_new()) != NULL);
+	before = lowest_free();
+	for (i = 0; i < 4; i++) {
+		ASSERT_INT_EQ(pwrite(fd, p, N, (off_t)i * N), N);
+		/* The last one ran (flusher_wait): this one is taken. */
+		ASSERT_INT_EQ(flusher_kick(fl, fd, (off_t)i * N, N), 1);
+		flusher_wait(fl);
+		/* The caller's descriptor is still open. */
+		ASSERT_INT_EQ(pwrite(fd, p, 1, (off_t)i * N), 1);
+	}
+	flusher_free(fl);
+	ASSERT_INT_EQ(lowest_free(), before);
+}
 
 static int
 read_back(int fd, off_t off, unsigned char *out, size_t n)
@@ -37,6 +70,8 @@ main(void)
 	if (posix_memalign((void **)&p, DIRECT_ALIGN, N + 1) != 0)
 		TEST_SKIP("posix_memalign");
 	memset(p, 0xa5, N + 1);
+	test_kick(fd, p);
+	ASSERT_INT_EQ(ftruncate(fd, 0), 0);
 
 	/* No twin: always through the cache. */
 	cached = 0;
