@@ -22,6 +22,8 @@ struct tls_conn;
  */
 #define CONN_IBUF	(FRAME_HEADER_LEN + FRAME_MAX_ENTRY)
 #define CONN_WBUF	(FRAME_HEADER_LEN + FRAME_MAX_BULK + 64 * 1024)
+/* Reads from this size on are worth a write to land on a page. */
+#define CONN_ALIGN_MIN	(64 * 1024)
 
 struct conn {
 	struct tls_conn		*tls;		/* borrowed */
@@ -44,9 +46,11 @@ int	 conn_put(struct conn *c, const void *frames, size_t len,
 	     char **cause);
 /*
  * For bulk payloads without a copy: returns room for up to FRAME_MAX_BULK
- * payload bytes; conn_bulk_commit then frames len of them as type.
+ * payload bytes; conn_bulk_commit then frames len of them as type. want:
+ * about how many will be read into it from a file (it may send what is
+ * queued first, for a large read, so that the room starts a page).
  */
-uint8_t	*conn_bulk_space(struct conn *c, char **cause);
+uint8_t	*conn_bulk_space(struct conn *c, size_t want, char **cause);
 int	 conn_bulk_commit(struct conn *c, int type, size_t len,
 	     char **cause);
 /* Sends everything queued. */

@@ -73,10 +73,24 @@ conn_put(struct conn *c, const void *frames, size_t len, char **cause)
 }
 
 uint8_t *
-conn_bulk_space(struct conn *c, char **cause)
+conn_bulk_space(struct conn *c, size_t want, char **cause)
 {
+	size_t	at;
+
 	if (c->wlen + FRAME_HEADER_LEN + FRAME_MAX_BULK > CONN_WBUF &&
 	    conn_flush(c, cause) != 0)
+		return (NULL);
+	/*
+	 * A large read into room 1 to 31 bytes into a page is the kernel's
+	 * slow copy (iobuf-int.h): after a striped chunk's header (28
+	 * bytes) every chunk's first read was. Sending what is queued puts
+	 * the room at the buffer's start, on a page; for a small read the
+	 * slow copy costs less than that write.
+	 */
+	at = (size_t)((uintptr_t)(c->wbuf + c->wlen + FRAME_HEADER_LEN) %
+	    IOBUF_ALIGN);
+	if (want >= CONN_ALIGN_MIN && at >= 1 && at <= IOBUF_SLOW &&
+	    c->wlen > 0 && conn_flush(c, cause) != 0)
 		return (NULL);
 	return (c->wbuf + c->wlen + FRAME_HEADER_LEN);
 }

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 
 #define IOBUF_ALIGN	4096
+/* The last slow offset past the source's: 1 to this many bytes. */
+#define IOBUF_SLOW	31
 
 /* n bytes at the start of a page, or NULL. */
 static inline void *

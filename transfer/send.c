@@ -176,13 +176,16 @@ send_whole(struct send_stream *s, const struct send_item *it, int fd,
 {
 	const struct transfer_file	*tf = send_file(s, it);
 	uint8_t	*p;
+	uint64_t left;
 	size_t	 got;
 	int	 r;
 
 	for (;;) {
 		if ((r = send_aborted(s, cause)) != 0)
 			return (r);
-		if ((p = conn_bulk_space(&s->c, cause)) == NULL)
+		left = it->size > offset + *sent ? it->size - offset - *sent : 0;
+		if ((p = conn_bulk_space(&s->c, left < FRAME_MAX_BULK ?
+		    (size_t)left : FRAME_MAX_BULK, cause)) == NULL)
 			return (FERRY_ERR_CLOSED);
 		if ((r = send_read(fd, p, FRAME_MAX_BULK, &got, cause)) != 0)
 			return (r);

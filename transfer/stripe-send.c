@@ -225,11 +225,11 @@ stripe_do_chunk(struct send_stream *s, struct stripe_out *so, uint32_t index,
 	while (r == 0 && done < len) {
 		if ((r = send_aborted(s, cause)) != 0)
 			break;
-		if ((p = conn_bulk_space(&s->c, cause)) == NULL) {
+		n = len - done < FRAME_MAX_BULK ? len - done : FRAME_MAX_BULK;
+		if ((p = conn_bulk_space(&s->c, n, cause)) == NULL) {
 			r = FERRY_ERR_CLOSED;
 			break;
 		}
-		n = len - done < FRAME_MAX_BULK ? len - done : FRAME_MAX_BULK;
 		do
 			got = pread(so->fd, p, n, (off_t)(off + done));
 		while (got == -1 && errno == EINTR);

@@ -39,6 +39,8 @@ struct peer {
 	const uint8_t	*bytes;
 	size_t		 len;
 	int		 rc;
+	size_t		 drained;	/* with drain: bytes read till closed */
+	int		 drain;
 };
 
 static void
@@ -69,6 +71,16 @@ peer_main(void *arg)
 	    o += piece_len)
 		p->rc = tls_write(c, p->bytes + o, p->len - o < piece_len ?
 		    p->len - o : piece_len, NULL);
+	/* Reads what the other side sends, till it closes. */
+	while (p->rc == 0 && p->drain) {
+		uint8_t	junk[4096];
+		size_t	got;
+
+		if (tls_read_some(c, junk, sizeof junk, &got, NULL) != 0 ||
+		    got == 0)
+			break;
+		p->drained += got;
+	}
 	if (c != NULL) {
 		tls_shutdown(c, NULL);
 		tls_free(c);
@@ -145,7 +157,7 @@ want_frame(struct conn *c, uint8_t *room, size_t roomlen, int type,
 static void
 test_mixed(void)
 {
-	struct peer	 p;
+	struct peer	 p = { 0 };
 	struct conn	 c;
 	struct tls_conn	*tls;
 	struct buf	 b;
@@ -206,7 +218,7 @@ test_mixed(void)
 static void
 test_split(size_t piece)
 {
-	struct peer	 p;
+	struct peer	 p = { 0 };
 	struct conn	 c;
 	struct tls_conn	*tls;
 	struct buf	 b;
@@ -254,7 +266,7 @@ test_split(size_t piece)
 static void
 read_bad(const uint8_t *bytes, size_t len, int want, const char *says)
 {
-	struct peer	 p;
+	struct peer	 p = { 0 };
 	struct conn	 c;
 	struct tls_conn	*tls;
 	struct buf	 b;
@@ -309,14 +321,18 @@ test_bad(void)
 /*
  * A file's data is read straight into the room conn_bulk_space gives: at
  * the buffer's start (where a full bulk frame leaves it) it starts a
- * page, after a small frame it follows that frame. iobuf_alloc's memory
- * starts a page, whatever its size.
+ * page; after a small frame it follows that frame, unless a large read
+ * would then land 1 to 31 bytes into a page (the kernel's slow copy,
+ * iobuf-int.h): the frame is sent first. iobuf_alloc's memory starts a
+ * page, whatever its size.
  */
 static void
 test_aligned(void)
 {
 	static const uint8_t	small[] = { 0xf1, FRAME_PLAN, 0, 0, 0, 0, 0,
 				    3, 1, 2, 3 };
+	static const uint8_t	big_enough[40] = { 0xf1, FRAME_PLAN, 0, 0, 0,
+				    0, 0, 32 };
 	struct peer		 p;
 	struct conn		 c;
 	struct tls_conn		*tls;
@@ -332,15 +348,31 @@ test_aligned(void)
 		free(m);
 	}
 	buf_init(&b, 0);
-	ASSERT_INT_EQ(buf_add(&b, small, sizeof small), 0);
+	memset(&p, 0, sizeof p);
+	p.drain = 1;
 	start(&p, &t, &b, &c, &tls);
-	ASSERT_TRUE((room = conn_bulk_space(&c, NULL)) != NULL);
+	ASSERT_TRUE((room = conn_bulk_space(&c, FRAME_MAX_BULK, NULL)) !=
+	    NULL);
 	ASSERT_INT_EQ((uintptr_t)room % 4096, 0);
 	ASSERT_INT_EQ(conn_put(&c, small, sizeof small, NULL), 0);
-	ASSERT_TRUE((after = conn_bulk_space(&c, NULL)) != NULL);
+	/* A small read follows the frame queued: 11 bytes into a page. */
+	ASSERT_TRUE((after = conn_bulk_space(&c, 4096, NULL)) != NULL);
 	ASSERT_TRUE(after == room + sizeof small);
-	c.wlen = 0;		/* nothing of it goes out */
+	ASSERT_INT_EQ(c.wlen, sizeof small);
+	/* A large one there would be the slow copy: the frame goes first. */
+	ASSERT_TRUE((after = conn_bulk_space(&c, FRAME_MAX_BULK, NULL)) !=
+	    NULL);
+	ASSERT_TRUE(after == room);
+	ASSERT_INT_EQ(c.wlen, 0);
+	/* 40 bytes in is not slow: no write for it. */
+	ASSERT_INT_EQ(conn_put(&c, big_enough, sizeof big_enough, NULL), 0);
+	ASSERT_TRUE((after = conn_bulk_space(&c, FRAME_MAX_BULK, NULL)) !=
+	    NULL);
+	ASSERT_TRUE(after == room + sizeof big_enough);
+	c.wlen = 0;		/* nothing more goes out */
+	ASSERT_INT_EQ(tls_shutdown(tls, NULL), 0);
 	finish(&p, t, &c, tls);
+	ASSERT_INT_EQ(p.drained, sizeof small);
 	buf_free(&b);
 }
 
