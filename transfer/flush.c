@@ -137,13 +137,18 @@ flusher_kick(struct flusher *fl, int fd, off_t off, off_t len)
 {
 	struct flush_job	j = { -1, NULL, 1, off, len };
 
+	/* No flusher (no memory for one): started here, as before it. */
+	if (fl == NULL) {
+		flush_start(fd, off, len);
+		return (1);
+	}
 	pthread_mutex_lock(&fl->mu);
 	if (fl->kicking || fl->count == FLUSH_QUEUE) {
 		pthread_mutex_unlock(&fl->mu);
 		return (0);
 	}
 	flusher_grow(fl);
-	if (fl->nth == 0 || (j.fd = dup(fd)) == -1) {
+	if (fl->nth == 0 || (j.fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1) {
 		pthread_mutex_unlock(&fl->mu);
 		flush_start(fd, off, len);
 		return (1);

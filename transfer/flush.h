@@ -41,7 +41,7 @@ void		 flusher_add_fs(struct flusher *fl, int fd);
  * place: a third of the receiver's time in S2X, docs/benchmarks.md). One
  * kick at a time: 0 (nothing done) while the last one still runs, so the
  * caller asks again later for the longer range; 1 when taken. Without
- * threads it starts the writeback itself.
+ * threads, or with fl NULL, it starts the writeback itself.
  */
 int		 flusher_kick(struct flusher *fl, int fd, off_t off, off_t len);
 /* Returns once every file added so far is flushed and closed. */

@@ -47,6 +47,8 @@ test_kick(int fd, const unsigned char *p)
 		ASSERT_INT_EQ(pwrite(fd, p, 1, (off_t)i * N), 1);
 	}
 	flusher_free(fl);
+	/* A receiver without a flusher (no memory for one) kicks itself. */
+	ASSERT_INT_EQ(flusher_kick(NULL, fd, 0, N), 1);
 	ASSERT_INT_EQ(lowest_free(), before);
 }
 
