@@ -15,8 +15,10 @@
 #define DELTA_OUT_SIZE	(64 * 1024)
 
 struct delta {
-	/* First, so that it starts a page (delta_alloc): librsync's patch
-	 * reads the basis into it (iobuf-int.h). */
+	/*
+	 * First, so that it starts a page (delta_alloc): librsync's patch
+	 * reads the basis into it (iobuf-int.h).
+	 */
 	char		 out[DELTA_OUT_SIZE];
 	rs_job_t	*job;
 	const char	*what;		/* "signature", "delta", "patch" */
