@@ -441,8 +441,9 @@ tls_peer_fp(const struct tls_conn *c)
 int
 tls_pending(const struct tls_conn *c)
 {
-	/* Read-ahead (tls_bulk) holds records not yet decrypted too. */
-	return (SSL_pending(c->ssl) > 0 || SSL_has_pending(c->ssl));
+	/* tls_bulk's read buffer holds records not yet decrypted too. */
+	return (SSL_pending(c->ssl) > 0 || SSL_has_pending(c->ssl) ||
+	    BIO_ctrl_pending(SSL_get_rbio(c->ssl)) > 0);
 }
 
 void
@@ -451,12 +452,31 @@ tls_bulk(struct tls_conn *c)
 	BIO	*buf, *sock;
 
 	/*
-	 * The read buffer is allocated at the handshake with the default
-	 * size; released when empty, it comes back with the new one.
+	 * Records read 256 KiB at a time through a buffering BIO, OpenSSL
+	 * taking each from it whole (no read-ahead of its own): with its
+	 * read-ahead, OpenSSL moves all it holds beyond a record to the
+	 * front of its buffer before each record (to align the next one's
+	 * payload), 8 times the data for 256 KiB reads (16 GB of memmove
+	 * for 2 GiB received; docs/benchmarks.md, "Reads into aligned
+	 * memory"). Here each record is copied once, into OpenSSL's buffer.
 	 */
-	SSL_set_default_read_buffer_len(c->ssl, 256 * 1024);
+	buf = BIO_new(BIO_f_buffer());
+	sock = SSL_get_rbio(c->ssl);
+	if (buf != NULL && sock != NULL && BIO_up_ref(sock)) {
+		if (BIO_set_read_buffer_size(buf, 256 * 1024) > 0) {
+			BIO_push(buf, sock);
+			SSL_set0_rbio(c->ssl, buf);
+			buf = NULL;
+		} else
+			BIO_free(sock);
+	}
+	BIO_free(buf);
+	if (SSL_get_rbio(c->ssl) == sock) {
+		/* No buffering BIO: OpenSSL's own read-ahead, as before. */
+		SSL_set_default_read_buffer_len(c->ssl, 256 * 1024);
+		SSL_set_read_ahead(c->ssl, 1);
+	}
 	SSL_set_mode(c->ssl, SSL_MODE_RELEASE_BUFFERS);
-	SSL_set_read_ahead(c->ssl, 1);
 	/*
 	 * Records gathered before they go to the socket: OpenSSL writes
 	 * each 16 KiB record with a system call of its own otherwise.
