@@ -376,6 +376,50 @@ test_aligned(void)
 	buf_free(&b);
 }
 
+/*
+ * Records a data connection has read from the socket but not yet handed
+ * out (tls_bulk's buffering BIO) count as pending: a caller that polls
+ * the socket only when tls_pending says nothing is held would otherwise
+ * wait on data already read.
+ */
+static void
+test_pending(void)
+{
+	struct peer	 p = { 0 };
+	struct conn	 c;
+	struct tls_conn	*tls;
+	struct buf	 b;
+	pthread_t	 t;
+	uint8_t		 got[64];
+	size_t		 n;
+	int		 fd;
+
+	buf_init(&b, 0);
+	add_frame(&b, FRAME_PLAN, 20, 7);
+	add_frame(&b, FRAME_PLAN, 20, 8);
+	piece_len = 28;		/* a record each */
+	start(&p, &t, &b, &c, &tls);
+	/* Both records (and the close) are in the socket before any read. */
+	pthread_join(t, NULL);
+	ASSERT_INT_EQ(p.rc, 0);
+	ASSERT_INT_EQ(tls_read(tls, got, 28, NULL), 0);
+	ASSERT_TRUE(memcmp(got, b.data, 28) == 0);
+	ASSERT_INT_EQ(tls_pending(tls), 1);
+	ASSERT_INT_EQ(tls_read(tls, got, 28, NULL), 0);
+	ASSERT_TRUE(memcmp(got, b.data + 28, 28) == 0);
+	/* The peer's close_notify is held too, then nothing. */
+	ASSERT_INT_EQ(tls_pending(tls), 1);
+	ASSERT_INT_EQ(tls_read_some(tls, got, sizeof got, &n, NULL),
+	    FERRY_ERR_CLOSED);
+	ASSERT_INT_EQ(tls_pending(tls), 0);
+	piece_len = 0;
+	fd = tls_fd(tls);
+	conn_free(&c);
+	tls_free(tls);
+	close(fd);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -389,6 +433,7 @@ main(void)
 	test_split(7);
 	test_bad();
 	test_aligned();
+	test_pending();
 	identity_free(id_server);
 	identity_free(id_client);
 	return (TEST_DONE());
