@@ -446,11 +446,39 @@ tls_pending(const struct tls_conn *c)
 	    BIO_ctrl_pending(SSL_get_rbio(c->ssl)) > 0);
 }
 
-void
-tls_bulk(struct tls_conn *c)
+/*
+ * Puts a buffering BIO of size bytes between ssl and its socket, on the
+ * read side or the write side: 1, or 0 when it could not (no memory),
+ * the socket then used as before.
+ */
+static int
+tls_buffer(SSL *ssl, int reads, long size)
 {
 	BIO	*buf, *sock;
 
+	buf = BIO_new(BIO_f_buffer());
+	sock = reads ? SSL_get_rbio(ssl) : SSL_get_wbio(ssl);
+	if (buf == NULL || sock == NULL || !BIO_up_ref(sock)) {
+		BIO_free(buf);
+		return (0);
+	}
+	if ((reads ? BIO_set_read_buffer_size(buf, size) :
+	    BIO_set_write_buffer_size(buf, size)) <= 0) {
+		BIO_free(buf);
+		BIO_free(sock);
+		return (0);
+	}
+	BIO_push(buf, sock);
+	if (reads)
+		SSL_set0_rbio(ssl, buf);
+	else
+		SSL_set0_wbio(ssl, buf);
+	return (1);
+}
+
+void
+tls_bulk(struct tls_conn *c)
+{
 	/*
 	 * Records read 256 KiB at a time through a buffering BIO, OpenSSL
 	 * taking each from it whole (no read-ahead of its own): with its
@@ -460,18 +488,7 @@ tls_bulk(struct tls_conn *c)
 	 * for 2 GiB received; docs/benchmarks.md, "Reads into aligned
 	 * memory"). Here each record is copied once, into OpenSSL's buffer.
 	 */
-	buf = BIO_new(BIO_f_buffer());
-	sock = SSL_get_rbio(c->ssl);
-	if (buf != NULL && sock != NULL && BIO_up_ref(sock)) {
-		if (BIO_set_read_buffer_size(buf, 256 * 1024) > 0) {
-			BIO_push(buf, sock);
-			SSL_set0_rbio(c->ssl, buf);
-			buf = NULL;
-		} else
-			BIO_free(sock);
-	}
-	BIO_free(buf);
-	if (SSL_get_rbio(c->ssl) == sock) {
+	if (!tls_buffer(c->ssl, 1, 256 * 1024)) {
 		/* No buffering BIO: OpenSSL's own read-ahead, as before. */
 		SSL_set_default_read_buffer_len(c->ssl, 256 * 1024);
 		SSL_set_read_ahead(c->ssl, 1);
@@ -482,20 +499,7 @@ tls_bulk(struct tls_conn *c)
 	 * each 16 KiB record with a system call of its own otherwise.
 	 * tls_write flushes before it returns.
 	 */
-	buf = BIO_new(BIO_f_buffer());
-	sock = SSL_get_wbio(c->ssl);
-	if (buf == NULL || sock == NULL || !BIO_up_ref(sock)) {
-		BIO_free(buf);
-		return;
-	}
-	if (BIO_set_write_buffer_size(buf, 256 * 1024) <= 0) {
-		BIO_free(buf);
-		BIO_free(sock);
-		return;
-	}
-	BIO_push(buf, sock);
-	SSL_set0_wbio(c->ssl, buf);
-	c->buffered = 1;
+	c->buffered = tls_buffer(c->ssl, 0, 256 * 1024);
 }
 
 /* Sends what the write buffer (tls_bulk) holds. */
