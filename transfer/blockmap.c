@@ -5,11 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <xxhash.h>
-
 #include "blockmap-int.h"
 #include "err.h"
 #include "iobuf-int.h"
+#include "xxh-int.h"
 
 #define BLOCKMAP_LIT_MAX	(1024 * 1024)	/* one LITERAL command */
 

@@ -4,11 +4,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <xxhash.h>
-
 #include "err.h"
 #include "hash-int.h"
 #include "iobuf-int.h"
+#include "xxh-int.h"
 
 struct hash {
 	XXH3_state_t	*st;

@@ -23,6 +23,11 @@
 #include "inplace.h"
 #include "test.h"
 
+/* xxHash's portable code, compiled into this test as the reference. */
+#define XXH_INLINE_ALL
+#define XXH_VECTOR	0	/* XXH_SCALAR */
+#include <xxhash.h>
+
 static char	tmpdir[] = "/tmp/ferry-test-delta.XXXXXX";
 static uint64_t	rng_state = 88172645463325252ULL;
 
@@ -540,6 +545,56 @@ test_inplace_bad(void)
 	hash_free(h);
 }
 
+/*
+ * The end-to-end hash and the block map's block hashes are XXH3 exactly as
+ * xxHash's portable code computes them, whichever code the library picks
+ * for this CPU (transfer/xxh-int.h): a peer built without the dispatching
+ * variants, a Windows agent say, must agree with one built with them.
+ */
+static void
+test_hash_portable(void)
+{
+	static const size_t	 pieces[] = { 1, 63, 64, 239, 240, 241, 4095,
+	    4096, 65536, 262144, 17 };
+	struct buf		 a, map;
+	struct hash		*h = hash_new();
+	XXH128_hash_t		 want;
+	uint8_t			 got[HASH_LEN], w[HASH_LEN];
+	size_t			 off = 0, n, i, blocks;
+	uint32_t		 bh;
+	int			 k;
+
+	buf_init(&a, 0); buf_init(&map, 0);
+	random_buf(&a, 3000001);
+	ASSERT_TRUE(h != NULL);
+	for (i = 0; off < a.len; i++) {
+		n = pieces[i % (sizeof pieces / sizeof *pieces)];
+		if (n > a.len - off)
+			n = a.len - off;
+		hash_update(h, a.data + off, n);
+		off += n;
+	}
+	hash_digest(h, got);
+	want = XXH3_128bits(a.data, a.len);
+	for (k = 0; k < 8; k++) {
+		w[k] = (uint8_t)(want.high64 >> (56 - 8 * k));
+		w[8 + k] = (uint8_t)(want.low64 >> (56 - 8 * k));
+	}
+	ASSERT_TRUE(memcmp(got, w, HASH_LEN) == 0);
+
+	ASSERT_INT_EQ(blockmap_add(a.data, a.len, &map), 0);
+	blocks = (a.len + BLOCKMAP_BLOCK - 1) / BLOCKMAP_BLOCK;
+	ASSERT_INT_EQ(map.len, blocks * 4);
+	for (i = 0; i < blocks; i++) {
+		n = a.len - i * BLOCKMAP_BLOCK;
+		bh = (uint32_t)XXH3_64bits(a.data + i * BLOCKMAP_BLOCK,
+		    n < BLOCKMAP_BLOCK ? n : BLOCKMAP_BLOCK);
+		ASSERT_INT_EQ(get_be((const uint8_t *)map.data + i * 4, 4), bh);
+	}
+	buf_free(&a); buf_free(&map);
+	hash_free(h);
+}
+
 int
 main(void)
 {
@@ -552,6 +607,7 @@ main(void)
 	test_rdiff();
 	test_blockmap();
 	test_inplace_bad();
+	test_hash_portable();
 	shell("rm -rf %s", tmpdir);
 	return (TEST_DONE());
 }
