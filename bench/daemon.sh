@@ -245,6 +245,7 @@ run_ferryd()
 	t="$W/logs/ferryd.$tag"
 	rm -f "$t".*
 	D_OK=false D_WALL= D_WAIT= D_SUB= D_CPU= D_WIRE=null D_ERR=
+	settle
 	from=$(($(wc -l <"$D_DIR/hub.log") + 1))
 	c0=$(ferryd_ticks)
 	if ! job_submit "$tag" "$path" --wait; then
