@@ -379,6 +379,7 @@ d1()
 		t="$W/logs/ferryd.D1.$rep"
 		fresh_dir "$dst"
 		: >"$t.out"
+		settle
 		# The hub idle, and at a random point of its 250 ms loops.
 		sleep "0.$((300 + RANDOM % 250))"
 		J_T0=$(now_us)
@@ -394,6 +395,7 @@ d1()
 	done
 	for ((rep = 1; rep <= D1_RUNS && HAVE_FERRY == 1; rep++)); do
 		fresh_dir "$W/run/D1/ferry"
+		settle
 		ferry_recv_start "D1.$rep" "$W/run/D1/ferry" || continue
 		mapfile -t sargs < <(ferry_send_args "D1.$rep" "$src")
 		t0=$(now_us)
@@ -450,6 +452,7 @@ d2()
 	for i in "$HUB_PID" "$AGENT_PID"; do
 		echo 5 2>/dev/null >"/proc/$i/clear_refs" || hwm_reset=false
 	done
+	settle
 	if ! job_submit D2 "$src"; then
 		wait "$J_PID" 2>/dev/null
 		log "  D2: no job id: $(head -n 1 "$W/logs/ferryd.D2.err")"
