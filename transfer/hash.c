@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -52,13 +53,11 @@ hash_update(struct hash *h, const void *data, size_t len)
 void
 hash_digest(const struct hash *h, uint8_t out[HASH_LEN])
 {
-	XXH128_hash_t	d = XXH3_128bits_digest(h->st);
-	int		i;
+	XXH128_canonical_t	c;
 
-	for (i = 0; i < 8; i++) {
-		out[i] = (uint8_t)(d.high64 >> (56 - 8 * i));
-		out[8 + i] = (uint8_t)(d.low64 >> (56 - 8 * i));
-	}
+	/* xxHash's canonical form: high half, then low, big-endian. */
+	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(h->st));
+	memcpy(out, c.digest, HASH_LEN);
 }
 
 int
